@@ -1,0 +1,101 @@
+"""Altair charts as pure functions of tidy frames (see `tables`): no data access, no Streamlit.
+
+Charts that drive the drill-down carry a point selection on the node key; the page reads the
+clicked key from the selection named in SELECT_*.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+SELECT_NODE = "node"
+STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
+_FONT = 13
+
+
+def _status(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["status"] = df["target_status"].fillna("none")
+    df["label"] = df.apply(_value_label, axis=1)
+    return df
+
+
+def _value_label(row) -> str:
+    if row.get("suppressed"):
+        return "hidden (n < min)"
+    if row.get("value") is None or pd.isna(row.get("value")):
+        return "no data"
+    return f"{row['value']:g}" + (" *" if row.get("low_n") else "")
+
+
+def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, selected: str | None = None) -> alt.Chart:
+    """Horizontal bars of each node's KPI with its 95% interval and target tick; click selects a node."""
+    df = _status(df)
+    df["value_plot"] = df["value"].astype("float")
+    height = max(60, 34 * len(df))
+    base = alt.Chart(df).encode(
+        y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
+    )
+    sel = alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False)
+    bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3).encode(
+        x=alt.X("value_plot:Q", title=(df["kpi_name"].iloc[0] if len(df) else ""), scale=alt.Scale(zero=False, nice=True)),
+        color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+                        legend=alt.Legend(title="Target", orient="bottom")),
+        opacity=(alt.condition(f"datum.key == '{_js(selected)}'", alt.value(1.0), alt.value(0.55)) if selected else alt.value(0.85)),
+        tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
+                 alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
+                 alt.Tooltip("delta:Q", title="Change"), alt.Tooltip("target:Q", title="Target")],
+    )
+    if selectable:
+        bar = bar.add_params(sel)
+    rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
+    target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x="target:Q")
+    text = base.mark_text(align="left", dx=4, fontSize=_FONT, color="#24292f").encode(x="ci_high:Q", text="label:N")
+    chart = alt.layer(bar, rule, target, text).properties(height=height, title=title)
+    return chart
+
+
+def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "") -> alt.Chart:
+    """Value per bucket with its 95% interval band; hollow points mark low-n buckets; hidden buckets are gaps."""
+    df = df.copy()
+    if df.empty:
+        return alt.Chart(pd.DataFrame({"bucket": [], "value": []})).mark_line().properties(title=title)
+    df["low_n_label"] = df["low_n"].map({True: "n < reliability threshold", False: "reliable"})
+    base = alt.Chart(df).encode(x=alt.X("bucket:T", title=None))
+    band = base.mark_area(opacity=0.2, color="#0969da").encode(y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="ci_high:Q")
+    line = base.mark_line(color="#0969da", strokeWidth=2).encode(y="value:Q")
+    points = base.mark_point(size=60, color="#0969da").encode(
+        y="value:Q",
+        filled=alt.condition("datum.low_n", alt.value(False), alt.value(True)),
+        tooltip=[alt.Tooltip("bucket:T", title="Period"), alt.Tooltip("value:Q", title="Value"), alt.Tooltip("n:Q", title="n"),
+                 alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
+                 alt.Tooltip("low_n_label:N", title="Reliability")],
+    )
+    layers = [band, line, points]
+    if target is not None:
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#9a6700").encode(y="target:Q"))
+    return alt.layer(*layers).properties(height=280, title=title)
+
+
+def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "") -> alt.Chart:
+    """Node x segment grid of one KPI; hidden cells are grey and unlabeled."""
+    df = df.copy()
+    df["label"] = df.apply(_value_label, axis=1)
+    df["value_plot"] = df["value"].astype("float")
+    base = alt.Chart(df).encode(
+        x=alt.X("segment:N", sort=None, title=col_title, axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top")),
+        y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.condition("datum.value_plot == null", alt.value("#eaeef2"),
+                            alt.Color("value_plot:Q", title=value_title, scale=alt.Scale(scheme="redyellowgreen"))),
+        tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
+                 alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
+    )
+    text = base.mark_text(fontSize=_FONT, color="#24292f").encode(text="label:N")
+    return alt.layer(rect, text).properties(title=title, height=max(80, 36 * df["name"].nunique()))
+
+
+def _js(s: str | None) -> str:
+    return (s or "").replace("\\", "\\\\").replace("'", "\\'")

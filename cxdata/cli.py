@@ -1,0 +1,118 @@
+"""Command line: `python -m cxdata ingest|pyramid|demo ...` — the automation face of the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import service
+from .db import StorageError
+from .model import ModelError
+from .view import ViewError, ViewState
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cxdata", description="CX Pyramid: load survey data and compute the measurement pyramid.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="load survey files into the database")
+    ing.add_argument("files", nargs="+", metavar="FILE")
+    ing.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    ing.add_argument("--model", help="pyramid model YAML; remembered by the database for the app")
+    ing.add_argument("--json", action="store_true", help="print the receipts as JSON")
+
+    pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
+    pyr.add_argument("--db")
+    pyr.add_argument("--model")
+    pyr.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
+    pyr.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
+    pyr.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
+    pyr.add_argument("--compare", default="previous", choices=["previous", "year", "none"])
+    pyr.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    pyr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+
+    demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
+    demo.add_argument("--db")
+    demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
+
+    args = parser.parse_args(argv)
+    try:
+        return {"ingest": _ingest, "pyramid": _pyramid, "demo": _demo}[args.command](args)
+    except (ModelError, StorageError, ViewError, service.ServiceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _ingest(args) -> int:
+    db = service.open_db(args.db)
+    model = service.load_model_for(db, args.model)
+    if args.model:
+        service.remember_model(db, args.model)
+    failed = 0
+    receipts = []
+    for path in args.files:
+        result = service.ingest_file(db, model, Path(path))
+        receipts.append(result)
+        if result["status"] != "loaded":
+            failed += 1
+        if not args.json:
+            print(_receipt_line(result), file=sys.stderr if result["status"] != "loaded" else sys.stdout)
+    if args.json:
+        print(json.dumps(receipts, ensure_ascii=False, indent=2, default=str))
+    return 1 if failed else 0
+
+
+def _receipt_line(r: dict) -> str:
+    if r["status"] != "loaded":
+        return f"{r['file']}: REFUSED — {r['error']}"
+    return (f"{r['file']}: {r['rows_read']} rows read; responses {r['added']} added, {r['updated']} updated, "
+            f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected, {r['excluded_count']} excluded")
+
+
+def _pyramid(args) -> int:
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    params: dict[str, str | list[str]] = {"compare": args.compare}
+    if args.start or args.end:
+        if not (args.start and args.end):
+            raise ViewError(["--from and --to go together"])
+        params.update({"period": "custom", "from": args.start, "to": args.end})
+    elif args.period:
+        params["period"] = args.period
+    for item in args.where:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim:
+            raise ViewError([f"--where {item!r}: use DIM=VALUE"])
+        existing = params.get(dim.strip(), [])
+        params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
+    view, problems = ViewState.from_query_params(params, model)
+    if problems:
+        raise ViewError(problems)
+    result = service.pyramid_json(db, model, view)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(_table(result))
+    return 0
+
+
+def _table(result: dict) -> str:
+    lines = [f"{result['model']} — {result['period']['label']}"
+             + (f" vs {result['comparison']['label']}" if result.get("comparison") else "")]
+    if result["empty"]:
+        lines.append("No responses in this period for these filters.")
+    for node in [result["index"], *result["touchpoints"], *result["teams"]]:
+        indent = {"index": "", "touchpoint": "  ", "team": "    "}[node["level"]]
+        value = "hidden" if node["suppressed"] else ("—" if node["value"] is None else f"{node['value']:g}")
+        delta = "" if node["delta"] is None else f"  Δ {node['delta']:+g}{' *' if node['significant'] else ''}"
+        lines.append(f"{indent}{node['name']:<32} {node['kpi_name']:<18} {value:>8}  n={node['n'] if node['n'] is not None else '-'}{delta}")
+    return "\n".join(lines)
+
+
+def _demo(args) -> int:
+    db = service.open_db(args.db)
+    n = service.load_demo(db, args.rows)
+    print(f"demo data: {n} responses in {db.path}")
+    return 0

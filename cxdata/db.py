@@ -1,0 +1,144 @@
+"""All access to the DuckDB database: location, schema, cursors, transactions, the data version.
+
+One database file per deployment (``CX_DB`` or ``data/cx.duckdb``). A process opens it once;
+every session or thread works on its own cursor because a DuckDB connection shared between
+threads is not safe. Every write runs inside :func:`transaction` and bumps the data version,
+which is what caches key on, so no view can serve numbers from before an upload.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from .sql import dim_column
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
+SCHEMA_VERSION = "1"
+
+# Categorical columns of `answers` that are dictionary-encoded through `labels`.
+CORE_DIMS = ("touchpoint", "team", "agent", "measure")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS labels (dim VARCHAR NOT NULL, code INTEGER NOT NULL, label VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id INTEGER NOT NULL, name VARCHAR NOT NULL, created_at TIMESTAMPTZ DEFAULT now());
+CREATE TABLE IF NOT EXISTS mappings (
+    fingerprint VARCHAR NOT NULL, source VARCHAR NOT NULL, mapping JSON NOT NULL, saved_at TIMESTAMPTZ DEFAULT now());
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id INTEGER NOT NULL, file_name VARCHAR, sha256 VARCHAR, size_bytes BIGINT, stored_path VARCHAR,
+    layout VARCHAR, encoding VARCHAR, uploaded_at TIMESTAMPTZ DEFAULT now(), rows_read BIGINT,
+    added BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT, excluded BIGINT,
+    removed_at TIMESTAMPTZ, receipt JSON);
+CREATE TABLE IF NOT EXISTS responses (
+    response_key BIGINT NOT NULL, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL,
+    upload_id INTEGER, responded_at TIMESTAMPTZ, customer_id VARCHAR, comment VARCHAR,
+    touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT);
+CREATE TABLE IF NOT EXISTS answers (
+    response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
+    touchpoint INTEGER, team INTEGER, agent INTEGER);
+CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VARCHAR);
+"""
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or used; the message says why in plain words."""
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    return Path(explicit or os.environ.get("CX_DB") or DEFAULT_DB)
+
+
+class Database:
+    """A DuckDB database file, opened once per process; hand out cursors, never the connection."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, threads: int | None = None, read_only: bool = False):
+        self.path = db_path(path)
+        if read_only and not self.path.exists():
+            raise StorageError(f"There is no database at {self.path}: load data first (python -m cxdata ingest FILE --db {self.path}).")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"threads": threads} if threads else {}
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StorageError(
+                    f"The database {self.path} is in use by another program (probably the running app). "
+                    "Stop it, or upload through the app's Upload page instead."
+                ) from None
+            raise StorageError(f"Cannot open the database {self.path}: {exc}") from None
+        self._write_lock = threading.Lock()
+        if read_only:
+            return
+        with self.transaction() as cur:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                cur.execute(statement)
+            cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('data_version', '0')", [SCHEMA_VERSION])
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        # Periods and buckets are calendar dates in UTC, whatever the machine's zone.
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def transaction(self, cur: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a write atomically; writers queue on a lock so two uploads never interleave their checks."""
+        cur = cur or self.cursor()
+        with self._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    # -- small read helpers used everywhere ---------------------------------------------------
+    def data_version(self, cur=None) -> int:
+        cur = cur or self.cursor()
+        return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+
+    def meta(self, key: str, cur=None) -> str | None:
+        row = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, cur, key: str, value: str | None) -> None:
+        cur.execute("DELETE FROM meta WHERE key = ?", [key])
+        if value is not None:
+            cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+    def is_empty(self, cur=None) -> bool:
+        return (cur or self.cursor()).execute("SELECT count(*) FROM responses").fetchone()[0] == 0
+
+    def segment_dims(self, cur=None) -> list[str]:
+        """Segment dimensions present in storage (columns seg_<key> of `answers`)."""
+        rows = (cur or self.cursor()).execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'answers' AND column_name LIKE 'seg\\_%' ESCAPE '\\' "
+            "AND database_name = current_database() ORDER BY column_index"
+        ).fetchall()
+        return [r[0][4:] for r in rows]
+
+    def ensure_segment_dims(self, cur, keys) -> None:
+        present = set(self.segment_dims(cur))
+        for key in keys:
+            if key not in present:
+                col = dim_column(key)
+                cur.execute(f"ALTER TABLE answers ADD COLUMN {col} INTEGER")
+                cur.execute(f"ALTER TABLE responses ADD COLUMN {col} INTEGER")
+                present.add(key)
+
+    def labels(self, dim: str, cur=None) -> dict[int, str]:
+        rows = (cur or self.cursor()).execute("SELECT code, label FROM labels WHERE dim = ?", [dim]).fetchall()
+        return dict(rows)

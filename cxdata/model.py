@@ -1,0 +1,425 @@
+"""The pyramid model: a YAML file turned into small typed, immutable objects.
+
+The model is data, not code: which measure each KPI uses, which statistic, targets,
+weights, owners and segment dimensions all come from the file. Validation collects every
+problem with the dotted path of its key, so a user can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+STATS = ("nps", "top_box", "mean", "yes_rate")
+INDEX_STATS = STATS + ("composite",)
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; `problems` lists 'key.path: what is wrong'."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"The pyramid model {source} is not valid:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    name: str
+    scale: tuple[float, float]
+    top_box: float  # lowest value counted in the top box (NPS promoters, CSAT 4-5, yes)
+    bottom_box: float  # highest value counted in the bottom box (NPS detractors)
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class KPI:
+    key: str
+    name: str
+    stat: str
+    measure: str
+    target: float | None = None
+
+    def with_target(self, target: float | None) -> KPI:
+        return KPI(self.key, self.name, self.stat, self.measure, target)
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    weight: float
+    kpis: tuple[KPI, ...]
+
+
+@dataclass(frozen=True)
+class Team:
+    key: str
+    name: str
+    touchpoint: str
+    aliases: tuple[str, ...]
+    kpis: tuple[KPI, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    name: str
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    privacy_min_n: int = 5
+    reliability_min_n: int = 30
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    kpi: KPI  # stat 'composite' means: weighted touchpoint headline KPIs, rescaled to 0-100
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    measures: dict[str, Measure]
+    index: Index
+    touchpoints: tuple[Touchpoint, ...]
+    teams: tuple[Team, ...]
+    segments: tuple[Segment, ...]
+    thresholds: Thresholds
+    source: str = ""
+    _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def touchpoint(self, key: str) -> Touchpoint | None:
+        return next((t for t in self.touchpoints if t.key == key), None)
+
+    def team(self, key: str) -> Team | None:
+        return next((t for t in self.teams if t.key == key), None)
+
+    def teams_of(self, touchpoint_key: str) -> tuple[Team, ...]:
+        return tuple(t for t in self.teams if t.touchpoint == touchpoint_key)
+
+    def segment(self, key: str) -> Segment | None:
+        return next((s for s in self.segments if s.key == key), None)
+
+    def resolve(self, level: str, label: str | None) -> str | None:
+        """Map a label found in the data (key, display name or alias, any language) to a node key."""
+        if label is None:
+            return None
+        return self._labels.get(level, {}).get(label_key(label))
+
+    def measures_used(self) -> tuple[str, ...]:
+        keys = {self.index.kpi.measure} if self.index.kpi.stat != "composite" else set()
+        for node in self.touchpoints + self.teams:
+            keys.update(k.measure for k in node.kpis)
+        return tuple(sorted(keys))
+
+
+def label_key(label: str) -> str:
+    """Comparison form of a label: case, width, spacing and Arabic/Persian letter variants folded."""
+    text = unicodedata.normalize("NFKC", str(label)).casefold()
+    text = text.replace("\u064a", "\u06cc").replace("\u0649", "\u06cc").replace("\u0643", "\u06a9")
+    text = text.replace("\u200c", " ").replace("\u200f", "").replace("\u200e", "")
+    return " ".join(text.split())
+
+
+def load_model(path: str | Path) -> Model:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelError(str(path), ["file: not found"]) from None
+    except UnicodeDecodeError:
+        raise ModelError(str(path), ["file: not UTF-8 text"]) from None
+    return parse_model(text, source=str(path))
+
+
+def parse_model(text: str, source: str = "<text>") -> Model:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        raise ModelError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    return _Parser(source).model(raw)
+
+
+class _Parser:
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[str] = []
+
+    def fail(self, path: str, msg: str) -> None:
+        self.problems.append(f"{path}: {msg}")
+
+    def mapping(self, value: Any, path: str, required: bool = True) -> dict:
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, "must be a mapping of keys to values" if value is not None else "is missing")
+            return {}
+        return value
+
+    def seq(self, value: Any, path: str, required: bool = True) -> list:
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, "must be a list" if value is not None else "is missing")
+            return []
+        return value
+
+    def key(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or not _KEY_RE.match(value):
+            self.fail(path, "must be a lowercase identifier (letters, digits, '_', starting with a letter)")
+            return str(value)
+        return value
+
+    def text(self, value: Any, path: str, default: str | None = None) -> str:
+        if value is None and default is not None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, "must be a non-empty text")
+            return str(value)
+        return value.strip()
+
+    def number(self, value: Any, path: str, default: float | None = None) -> float | None:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"must be a number, not {value!r}")
+            return default
+        return float(value)
+
+    def unknown(self, data: dict, allowed: set[str], path: str) -> None:
+        for k in data:
+            if k not in allowed:
+                self.fail(f"{path}.{k}" if path else str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    # -- sections -------------------------------------------------------------------------
+    def model(self, raw: Any) -> Model:
+        root = self.mapping(raw, "(top level)")
+        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds"}, "")
+        if root and root.get("version", 1) != 1:
+            self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")
+        name = self.text(root.get("name"), "name", default="CX")
+        measures = self.measures(root.get("measures"))
+        defaults = self.mapping(root.get("defaults"), "defaults", required=False)
+        self.unknown(defaults, {"touchpoint_kpis", "team_kpis"}, "defaults")
+        tp_default = self.kpis(defaults.get("touchpoint_kpis"), "defaults.touchpoint_kpis", measures, required=False)
+        team_default = self.kpis(defaults.get("team_kpis"), "defaults.team_kpis", measures, required=False) or tp_default
+        touchpoints = self.touchpoints(root.get("touchpoints"), measures, tp_default)
+        teams = self.teams(root.get("teams"), measures, team_default, {t.key for t in touchpoints})
+        index = self.index(root.get("index"), measures, touchpoints)
+        segments = self.segments(root.get("segments"))
+        thresholds = self.thresholds(root.get("thresholds"))
+        if self.problems:
+            raise ModelError(self.source, self.problems)
+        labels = {"touchpoint": _merge_labels(touchpoints), "team": _merge_labels(teams)}
+        return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source, labels)
+
+    def measures(self, raw: Any) -> dict[str, Measure]:
+        out: dict[str, Measure] = {}
+        for key, spec in self.mapping(raw, "measures").items():
+            path = f"measures.{key}"
+            self.key(key, path)
+            spec = self.mapping(spec, path)
+            self.unknown(spec, {"name", "scale", "top_box", "bottom_box", "higher_is_better"}, path)
+            scale = spec.get("scale")
+            if (
+                not isinstance(scale, list)
+                or len(scale) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scale)
+                or scale[0] >= scale[1]
+            ):
+                self.fail(f"{path}.scale", "must be [lowest, highest] numbers, lowest first, e.g. [1, 5]")
+                scale = [0, 1]
+            lo, hi = float(scale[0]), float(scale[1])
+            top_default, bottom_default = _box_defaults(lo, hi)
+            top = self.number(spec.get("top_box"), f"{path}.top_box", top_default)
+            bottom = self.number(spec.get("bottom_box"), f"{path}.bottom_box", bottom_default)
+            if top is not None and not lo <= top <= hi:
+                self.fail(f"{path}.top_box", f"{top:g} is outside the scale [{lo:g}, {hi:g}]")
+            if bottom is not None and not lo <= bottom <= hi:
+                self.fail(f"{path}.bottom_box", f"{bottom:g} is outside the scale [{lo:g}, {hi:g}]")
+            better = spec.get("higher_is_better", True)
+            if not isinstance(better, bool):
+                self.fail(f"{path}.higher_is_better", "must be true or false")
+                better = True
+            out[key] = Measure(key, self.text(spec.get("name"), f"{path}.name", default=key), (lo, hi), top, bottom, better)
+        if not out and "measures" not in {p.split(":")[0] for p in self.problems}:
+            self.fail("measures", "must define at least one measure")
+        return out
+
+    def kpi(self, raw: Any, path: str, measures: dict[str, Measure], stats=STATS) -> KPI | None:
+        spec = self.mapping(raw, path)
+        if not spec:
+            return None
+        self.unknown(spec, {"key", "name", "stat", "measure", "target"}, path)
+        stat = spec.get("stat")
+        if stat not in stats:
+            self.fail(f"{path}.stat", f"{stat!r} is not one of: {', '.join(stats)}")
+        measure = spec.get("measure")
+        if stat != "composite":
+            if measure not in measures:
+                known = ", ".join(sorted(measures)) or "none defined"
+                self.fail(f"{path}.measure", f"{measure!r} is not a measure defined under 'measures' ({known})")
+            elif stat == "nps" and measures[measure].scale != (0.0, 10.0):
+                self.fail(f"{path}.stat", f"NPS needs a 0-10 measure; {measure!r} has scale {list(measures[measure].scale)}")
+        key = spec.get("key", measure if isinstance(measure, str) else stat)
+        self.key(key, f"{path}.key")
+        name = self.text(spec.get("name"), f"{path}.name", default=str(key))
+        return KPI(str(key), name, str(stat), str(measure or ""), self.number(spec.get("target"), f"{path}.target"))
+
+    def kpis(self, raw: Any, path: str, measures, required: bool = True) -> tuple[KPI, ...]:
+        items = self.seq(raw, path, required=required)
+        out = [k for i, item in enumerate(items) if (k := self.kpi(item, f"{path}[{i}]", measures))]
+        seen: set[str] = set()
+        for i, k in enumerate(out):
+            if k.key in seen:
+                self.fail(f"{path}[{i}].key", f"KPI key {k.key!r} is used twice")
+            seen.add(k.key)
+        return tuple(out)
+
+    def node_kpis(self, spec: dict, path: str, measures, default: tuple[KPI, ...]) -> tuple[KPI, ...]:
+        kpis = self.kpis(spec["kpis"], f"{path}.kpis", measures) if "kpis" in spec else default
+        if not kpis:
+            self.fail(f"{path}.kpis", "no KPIs: list them here or under defaults")
+        targets = self.mapping(spec.get("targets"), f"{path}.targets", required=False)
+        by_key = {k.key: k for k in kpis}
+        for k, v in targets.items():
+            if k not in by_key:
+                self.fail(f"{path}.targets.{k}", f"no KPI with key {k!r} (KPIs: {', '.join(by_key)})")
+            else:
+                by_key[k] = by_key[k].with_target(self.number(v, f"{path}.targets.{k}"))
+        return tuple(by_key.values())
+
+    def aliases(self, raw: Any, path: str) -> tuple[str, ...]:
+        items = self.seq(raw, path, required=False)
+        for i, a in enumerate(items):
+            if not isinstance(a, (str, int)) or not str(a).strip():
+                self.fail(f"{path}[{i}]", "must be a non-empty text")
+        return tuple(str(a).strip() for a in items)
+
+    def touchpoints(self, raw: Any, measures, default) -> list[Touchpoint]:
+        out: list[Touchpoint] = []
+        for i, spec in enumerate(self.seq(raw, "touchpoints")):
+            path = f"touchpoints[{i}]"
+            spec = self.mapping(spec, path)
+            if not spec:
+                continue
+            self.unknown(spec, {"key", "name", "aliases", "weight", "kpis", "targets"}, path)
+            key = self.key(spec.get("key"), f"{path}.key")
+            weight = self.number(spec.get("weight"), f"{path}.weight", 1.0)
+            if weight is not None and weight < 0:
+                self.fail(f"{path}.weight", "must not be negative")
+            out.append(
+                Touchpoint(
+                    key,
+                    self.text(spec.get("name"), f"{path}.name", default=key),
+                    self.aliases(spec.get("aliases"), f"{path}.aliases"),
+                    float(weight or 0.0),
+                    self.node_kpis(spec, path, measures, default),
+                )
+            )
+        self.unique(out, "touchpoints")
+        return out
+
+    def teams(self, raw: Any, measures, default, touchpoint_keys: set[str]) -> list[Team]:
+        out: list[Team] = []
+        for i, spec in enumerate(self.seq(raw, "teams", required=False)):
+            path = f"teams[{i}]"
+            spec = self.mapping(spec, path)
+            if not spec:
+                continue
+            self.unknown(spec, {"key", "name", "touchpoint", "aliases", "kpis", "targets"}, path)
+            key = self.key(spec.get("key"), f"{path}.key")
+            owner = spec.get("touchpoint")
+            if owner not in touchpoint_keys:
+                self.fail(f"{path}.touchpoint", f"{owner!r} is not a touchpoint key ({', '.join(sorted(touchpoint_keys))})")
+            out.append(
+                Team(
+                    key,
+                    self.text(spec.get("name"), f"{path}.name", default=key),
+                    str(owner),
+                    self.aliases(spec.get("aliases"), f"{path}.aliases"),
+                    self.node_kpis(spec, path, measures, default),
+                )
+            )
+        self.unique(out, "teams")
+        return out
+
+    def unique(self, nodes, path: str) -> None:
+        seen: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        for i, node in enumerate(nodes):
+            if node.key in seen:
+                self.fail(f"{path}[{i}].key", f"{node.key!r} is already used by {path}[{seen[node.key]}]")
+            seen[node.key] = i
+            for label in (node.key, node.name, *node.aliases):
+                k = label_key(label)
+                if labels.get(k, node.key) != node.key:
+                    self.fail(f"{path}[{i}]", f"label {label!r} also names {labels[k]!r}: data labels must be unambiguous")
+                labels[k] = node.key
+
+    def index(self, raw: Any, measures, touchpoints: list[Touchpoint]) -> Index:
+        spec = self.mapping(raw, "index")
+        self.unknown(spec, {"name", "kpi"}, "index")
+        kpi = self.kpi(spec.get("kpi"), "index.kpi", measures, stats=INDEX_STATS)
+        if kpi and kpi.stat == "composite" and not any(t.weight > 0 for t in touchpoints):
+            self.fail("index.kpi.stat", "a composite index needs at least one touchpoint with a positive weight")
+        return Index(self.text(spec.get("name"), "index.name", default="CX index"), kpi or KPI("index", "Index", "nps", ""))
+
+    def segments(self, raw: Any) -> list[Segment]:
+        out: list[Segment] = []
+        for i, spec in enumerate(self.seq(raw, "segments", required=False)):
+            path = f"segments[{i}]"
+            spec = self.mapping(spec, path)
+            if not spec:
+                continue
+            self.unknown(spec, {"key", "name", "order"}, path)
+            key = self.key(spec.get("key"), f"{path}.key")
+            if key in {"touchpoint", "team", "agent", "measure"}:
+                self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
+            order = self.aliases(spec.get("order"), f"{path}.order")
+            out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order))
+        if len({s.key for s in out}) != len(out):
+            self.fail("segments", "a segment key is listed twice")
+        return out
+
+    def thresholds(self, raw: Any) -> Thresholds:
+        spec = self.mapping(raw, "thresholds", required=False)
+        self.unknown(spec, {"privacy_min_n", "reliability_min_n"}, "thresholds")
+        values = {}
+        for key, default in (("privacy_min_n", 5), ("reliability_min_n", 30)):
+            v = spec.get(key, default)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                self.fail(f"thresholds.{key}", "must be a whole number of at least 1")
+                v = default
+            values[key] = v
+        if values["reliability_min_n"] < values["privacy_min_n"]:
+            self.fail("thresholds.reliability_min_n", "must not be below privacy_min_n")
+        return Thresholds(**values)
+
+
+def _box_defaults(lo: float, hi: float) -> tuple[float, float]:
+    # Conventional boxes: NPS 9-10 / 0-6; a yes/no 1 / 0; otherwise top-2 and bottom-2 box.
+    if (lo, hi) == (0.0, 10.0):
+        return 9.0, 6.0
+    if hi - lo <= 1:
+        return hi, lo
+    return hi - 1, lo + 1
+
+
+def _merge_labels(nodes) -> dict[str, str]:
+    return {label_key(label): node.key for node in nodes for label in (node.key, node.name, *node.aliases)}

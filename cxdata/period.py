@@ -1,0 +1,117 @@
+"""Reporting periods: presets relative to the latest response, custom ranges, comparison periods.
+
+Presets are anchored on the date of the latest response ("as of"), not on today's date: survey
+data arrives in batches, and "latest quarter" must mean the latest quarter that has data.
+Periods are half-open [start, end) in calendar dates (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+PRESETS = {
+    "latest_month": "Latest month",
+    "latest_quarter": "Latest quarter",
+    "last_30_days": "Last 30 days",
+    "last_90_days": "Last 90 days",
+    "last_12_months": "Last 12 months",
+    "year_to_date": "Year to date",
+    "all": "All time",
+    "custom": "Custom range",
+}
+COMPARISONS = {"previous": "Previous period", "year": "Same period last year", "none": "No comparison"}
+GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # inclusive
+    end: date  # exclusive
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def label(self) -> str:
+        s, e = self.start, self.last_day
+        if s.day == 1 and self.end.day == 1:
+            months = (self.end.year - s.year) * 12 + self.end.month - s.month
+            if months == 3 and (s.month - 1) % 3 == 0:
+                return f"{s.year}-Q{(s.month - 1) // 3 + 1}"
+            if months == 1:
+                return s.strftime("%b %Y")
+        return f"{s:%d %b %Y} – {e:%d %b %Y}"
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, 1) if d.day == 1 else _clamp_day(d.year + y, m + 1, d.day)
+
+
+def _clamp_day(y: int, m: int, day: int) -> date:
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return date(y, m, min(day, (nxt - timedelta(days=1)).day))
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def resolve(preset: str, as_of: date, first: date | None = None, start: date | None = None, end: date | None = None) -> Period:
+    """The current period for a preset; `end` for custom ranges is inclusive, as users type it."""
+    nxt = as_of + timedelta(days=1)
+    if preset == "latest_month":
+        s = month_start(as_of)
+        return Period(s, add_months(s, 1))
+    if preset == "latest_quarter":
+        s = quarter_start(as_of)
+        return Period(s, add_months(s, 3))
+    if preset == "last_30_days":
+        return Period(nxt - timedelta(days=30), nxt)
+    if preset == "last_90_days":
+        return Period(nxt - timedelta(days=90), nxt)
+    if preset == "last_12_months":
+        return Period(add_months(month_start(nxt), -12) if nxt.day == 1 else add_months(nxt, -12), nxt)
+    if preset == "year_to_date":
+        return Period(date(as_of.year, 1, 1), nxt)
+    if preset == "all":
+        return Period(first or as_of, nxt)
+    if preset == "custom":
+        if start is None or end is None:
+            raise ValueError("a custom period needs both a start and an end date")
+        if end < start:
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        return Period(start, end + timedelta(days=1))
+    raise ValueError(f"unknown period {preset!r} (known: {', '.join(PRESETS)})")
+
+
+def comparison(current: Period, mode: str) -> Period | None:
+    """The period to compare with: the one just before (same length, or the previous calendar
+    month/quarter when the current period is one), or the same dates a year earlier."""
+    if mode == "none":
+        return None
+    if mode == "year":
+        return Period(_year_back(current.start), _year_back(current.end))
+    if mode != "previous":
+        raise ValueError(f"unknown comparison {mode!r} (known: {', '.join(COMPARISONS)})")
+    s, e = current.start, current.end
+    if s.day == 1 and e.day == 1:
+        months = (e.year - s.year) * 12 + e.month - s.month
+        return Period(add_months(s, -months), s)
+    return Period(s - timedelta(days=current.days), s)
+
+
+def _year_back(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)

@@ -1,0 +1,230 @@
+"""The measurement pyramid for one view: index, touchpoints and teams with their KPI results.
+
+Turns the per-cell counts of `queries.cells` into values, intervals, changes, suppression and
+target status. Every figure shown by a tile, a chart, the CLI or an export comes from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import stats
+from .model import KPI, Model
+from .period import Period, comparison, resolve
+from .queries import Catalog, cells
+from .view import ViewState
+
+Cells = dict[tuple, stats.Moments]  # (period, level, node key, seg label or None, measure) -> moments
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi: KPI
+    current: stats.Estimate
+    previous: stats.Estimate | None
+    change: stats.Change | None
+    status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data'
+    previous_status: str | None
+    target_status: str | None  # 'met' | 'near' (target inside the interval) | 'missed' | None
+
+    @property
+    def shown(self) -> bool:
+        return self.status not in ("hidden", "no_data")
+
+    @property
+    def delta_shown(self) -> bool:
+        return self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    level: str  # 'index' | 'touchpoint' | 'team'
+    key: str
+    name: str
+    kpis: tuple[KpiResult, ...]
+    parent: str | None = None
+    weight: float | None = None
+
+    @property
+    def headline(self) -> KpiResult:
+        return self.kpis[0]
+
+    def kpi(self, key: str) -> KpiResult | None:
+        return next((k for k in self.kpis if k.kpi.key == key), None)
+
+
+@dataclass(frozen=True)
+class Pyramid:
+    index: NodeResult
+    touchpoints: tuple[NodeResult, ...]
+    teams: tuple[NodeResult, ...]
+    period: Period
+    previous: Period | None
+    as_of: date | None
+    problems: tuple[str, ...] = field(default=())
+
+    def touchpoint(self, key: str) -> NodeResult | None:
+        return next((t for t in self.touchpoints if t.key == key), None)
+
+    def team(self, key: str) -> NodeResult | None:
+        return next((t for t in self.teams if t.key == key), None)
+
+    def teams_of(self, tp: str) -> tuple[NodeResult, ...]:
+        return tuple(t for t in self.teams if t.parent == tp)
+
+    @property
+    def empty(self) -> bool:
+        return self.index.headline.current.n == 0 and all(t.headline.current.n == 0 for t in self.touchpoints)
+
+
+def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
+    as_of = cat.as_of or date.today()
+    current = resolve(view.period, as_of, cat.first, view.start, view.end)
+    return current, comparison(current, view.compare)
+
+
+def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cells:
+    """Sum raw cell rows by model node (several data labels may map to one node)."""
+    measure_key = {code: key for key, code in cat.measures.items()}
+    out: Cells = {}
+    for period, level, node, seg, measure, n, s1, s2, hi, lo in rows:
+        if level == "touchpoint":
+            key = cat.touchpoints.get(node)
+        elif level == "team":
+            key = cat.teams.get(node)
+        else:
+            key = "all"
+        if key is None or measure not in measure_key:
+            continue
+        seg_label = seg_labels.get(seg, "(not set)") if seg_labels is not None else None
+        k = (period, level, key, seg_label, measure_key[measure])
+        out[k] = out.get(k, stats.Moments()) + stats.Moments(int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
+    return out
+
+
+def build(cur, model: Model, cat: Catalog, view: ViewState) -> Pyramid:
+    current, previous = periods_for(view, cat)
+    periods = [current] + ([previous] if previous else [])
+    data = collect(cells(cur, model, cat, view, periods), cat)
+    return assemble(model, data, current, previous, cat.as_of)
+
+
+def assemble(model: Model, data: Cells, current: Period, previous: Period | None, as_of: date | None,
+             seg: str | None = None) -> Pyramid:
+    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+    hidden = _suppression(model, data, rules, seg, has_previous=previous is not None)
+
+    def result(level: str, key: str, kpi: KPI) -> KpiResult:
+        cur_m = data.get((0, level, key, seg, kpi.measure), stats.Moments())
+        prev_m = data.get((1, level, key, seg, kpi.measure)) if previous else None
+        if cur_m.n == 0:
+            status = "no_data"
+        elif (0, level, key, kpi.measure) in hidden:
+            status = "hidden"
+        else:
+            status = stats.cell_status(cur_m.n, rules)
+        est = stats.estimate(kpi.stat, cur_m)
+        prev_est = stats.estimate(kpi.stat, prev_m) if prev_m is not None else None
+        prev_status = None
+        if previous:
+            pn = prev_m.n if prev_m else 0
+            prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, kpi.measure) in hidden
+                           else stats.cell_status(pn, rules))
+        change = stats.change(kpi.stat, cur_m, prev_m) if prev_m is not None and prev_m.n else None
+        return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
+
+    tps = tuple(
+        NodeResult("touchpoint", t.key, t.name, tuple(result("touchpoint", t.key, k) for k in t.kpis), weight=t.weight)
+        for t in model.touchpoints
+    )
+    teams = tuple(
+        NodeResult("team", t.key, t.name, tuple(result("team", t.key, k) for k in t.kpis), parent=t.touchpoint)
+        for t in model.teams
+    )
+    if model.index.kpi.stat == "composite":
+        index_kpi = _composite(model, tps, rules)
+    else:
+        index_kpi = result("all", "all", model.index.kpi)
+    index = NodeResult("index", "index", model.index.name, (index_kpi,))
+    return Pyramid(index, tps, teams, current, previous, as_of)
+
+
+def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
+    if kpi.target is None or est.value is None:
+        return None
+    measure = model.measures.get(kpi.measure)
+    better_high = measure.higher_is_better if measure else True
+    met = est.value >= kpi.target if better_high else est.value <= kpi.target
+    if met:
+        return "met"
+    if est.ci_low is not None and est.ci_high is not None and est.ci_low <= kpi.target <= est.ci_high:
+        return "near"
+    return "missed"
+
+
+def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
+    """Weighted mean of the touchpoints' headline KPIs on a 0-100 scale (hidden touchpoints excluded)."""
+    def parts(which: str):
+        out = []
+        for t in tps:
+            h = t.headline
+            est = h.current if which == "current" else h.previous
+            visible = h.status != "hidden" if which == "current" else h.previous_status not in (None, "hidden")
+            if est is None or est.value is None or not visible or not t.weight:
+                continue
+            out.append((t.weight, est, _scale_of(model, h.kpi)))
+        return out
+
+    cur = stats.composite(parts("current"))
+    has_prev = any(t.headline.previous is not None for t in tps)
+    prev = stats.composite(parts("previous")) if has_prev else None
+    change = stats.composite_change(parts("current"), parts("previous")) if has_prev else None
+    kpi = model.index.kpi
+    status = "hidden" if cur.value is None else stats.cell_status(cur.n, rules)
+    prev_status = None if prev is None else ("hidden" if prev.value is None else stats.cell_status(prev.n, rules))
+    return KpiResult(kpi, cur, prev, change, status, prev_status, target_status(cur, kpi, model))
+
+
+def _scale_of(model: Model, kpi: KPI) -> tuple[float, float]:
+    if kpi.stat == "nps":
+        return (-100.0, 100.0)
+    if kpi.stat in ("top_box", "yes_rate"):
+        return (0.0, 100.0)
+    return model.measures[kpi.measure].scale
+
+
+def _suppression(model: Model, data: Cells, rules, seg, has_previous: bool) -> set[tuple]:
+    """Cells to hide so that no hidden cell can be recovered by subtraction within the view.
+
+    Partitions in one pyramid view: a touchpoint's cell of a measure splits into its teams'
+    cells of that measure (plus answers with no team), and when the index is a plain measure,
+    the index splits into the touchpoints' cells of that measure (plus answers with no
+    touchpoint)."""
+    hidden: set[tuple] = set()
+    periods = (0, 1) if has_previous else (0,)
+
+    def n(period, level, key, measure):
+        m = data.get((period, level, key, seg, measure))
+        return m.n if m else 0
+
+    def mark(period, level, keys, measure, parent_n):
+        children = {k: n(period, level, k, measure) for k in keys}
+        for k in stats.suppress_partition(parent_n, children, rules):
+            hidden.add((period, level, k, measure))
+
+    for period in periods:
+        index = model.index.kpi
+        if index.stat != "composite":
+            mark(period, "touchpoint", [t.key for t in model.touchpoints], index.measure, n(period, "all", "all", index.measure))
+            if n(period, "all", "all", index.measure) < rules.privacy_min_n:
+                hidden.add((period, "all", "all", index.measure))
+        for tp in model.touchpoints:
+            for measure in {k.measure for k in tp.kpis} | {k.measure for t in model.teams_of(tp.key) for k in t.kpis}:
+                parent = n(period, "touchpoint", tp.key, measure)
+                if (period, "touchpoint", tp.key, measure) in hidden:
+                    parent = 0  # a hidden parent protects nothing: treat its children as unprotected
+                mark(period, "team", [t.key for t in model.teams_of(tp.key)], measure, parent if parent else 0)
+                if n(period, "touchpoint", tp.key, measure) < rules.privacy_min_n:
+                    hidden.add((period, "touchpoint", tp.key, measure))
+    return hidden

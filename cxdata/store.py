@@ -1,0 +1,234 @@
+"""Apply canonical responses to the database: one transaction, merge by (source, response id), a receipt.
+
+Input is the canonical long format (one row per response x measure; see CANONICAL_COLUMNS).
+A response already stored with identical content is left alone, one whose content changed is
+replaced under the same key, a new one is added. Categorical values are stored as integer
+codes through the `labels` dictionary, because grouping and filtering on small integers is
+what keeps the pyramid query fast at millions of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+import pyarrow as pa
+
+from .db import Database
+from .sql import dim_column, quote_ident
+
+CANONICAL_COLUMNS = (
+    "source", "source_response_id", "responded_at", "customer_id", "touchpoint", "team",
+    "agent_id", "agent_name", "metric", "value", "value_text",
+)
+# Columns that may accompany canonical data but are not segments: bookkeeping or derived from time.
+NOT_SEGMENTS = {"row_number", "response_id", "quarter", "wave"}
+COMMENT = "comment"
+_SEG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+@dataclass
+class Receipt:
+    """What happened to every row of one file."""
+
+    file_name: str = ""
+    rows_read: int = 0
+    responses: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    excluded: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    upload_id: int | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["rejected_count"] = len(self.rejected)
+        d["excluded_count"] = len(self.excluded)
+        return d
+
+
+class InputError(ValueError):
+    """Canonical data that cannot be stored; nothing was written."""
+
+
+def segment_columns(table: pa.Table) -> list[str]:
+    return [c for c in table.column_names if c not in CANONICAL_COLUMNS and c not in NOT_SEGMENTS]
+
+
+def check_canonical(table: pa.Table) -> None:
+    missing = [c for c in ("source", "source_response_id", "metric", "value") if c not in table.column_names]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)} of the canonical format")
+    for col in segment_columns(table):
+        if not _SEG_KEY.match(col):
+            raise InputError(f"column {col!r} cannot be a segment: use lowercase letters, digits and '_'")
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    """Add absent optional columns as nulls and cast to the storage types."""
+    types = {
+        "source": pa.string(), "source_response_id": pa.string(), "responded_at": pa.timestamp("us", tz="UTC"),
+        "customer_id": pa.string(), "touchpoint": pa.string(), "team": pa.string(), "agent_id": pa.string(),
+        "agent_name": pa.string(), "metric": pa.string(), "value": pa.float64(), "value_text": pa.string(),
+    }
+    cols, names = [], []
+    for name, typ in types.items():
+        if name in table.column_names:
+            col = table[name]
+            cols.append(col if col.type == typ else col.cast(typ))
+        else:
+            cols.append(pa.nulls(len(table), typ))
+        names.append(name)
+    for name in segment_columns(table):
+        col = table[name]
+        cols.append(col if col.type == pa.string() else col.cast(pa.string()))
+        names.append(name)
+    return pa.Table.from_arrays(cols, names=names)
+
+
+def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:
+    """Merge `table` into storage atomically and return the receipt (counts per response)."""
+    check_canonical(table)
+    receipt = receipt or Receipt()
+    incoming = _conform(table)
+    segs = segment_columns(incoming) + ["source"]
+    with db.transaction() as cur:
+        cur.register("incoming", incoming)
+        try:
+            db.ensure_segment_dims(cur, segs)
+            _insert_sources(cur)
+            for dim, col in (("touchpoint", "touchpoint"), ("team", "team"), ("agent", "agent_id")):
+                _insert_labels(cur, dim, f"i.{quote_ident(col)}")
+            _insert_labels(cur, "measure", "i.metric", where=f"i.metric <> '{COMMENT}'")
+            for key in segs:
+                _insert_labels(cur, "seg_" + key, f"i.{quote_ident(key)}")
+            counts = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+            cur.execute(
+                "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
+                "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "
+                "AND agent_id NOT IN (SELECT agent_id FROM agent_names)"
+            )
+            receipt.added, receipt.updated, receipt.unchanged = counts
+            receipt.responses = sum(counts)
+            receipt.upload_id = upload_id
+            up = upload or {}
+            cur.execute(
+                "INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read, "
+                "added, updated, unchanged, rejected, excluded, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    upload_id, receipt.file_name or up.get("file_name"), up.get("sha256"), up.get("size_bytes"),
+                    up.get("stored_path"), up.get("layout"), up.get("encoding"), receipt.rows_read,
+                    receipt.added, receipt.updated, receipt.unchanged, len(receipt.rejected), len(receipt.excluded),
+                    json.dumps(receipt.to_dict(), ensure_ascii=False, default=str),
+                ],
+            )
+        finally:
+            cur.unregister("incoming")
+            cur.execute("DROP TABLE IF EXISTS temp.stage")
+    return receipt
+
+
+def _next_id(cur, table: str, col: str) -> int:
+    return cur.execute(f"SELECT coalesce(max({quote_ident(col)}), 0) + 1 FROM {quote_ident(table)}").fetchone()[0]
+
+
+def _insert_sources(cur) -> None:
+    cur.execute(
+        """INSERT INTO sources (source_id, name)
+           SELECT (SELECT coalesce(max(source_id), 0) FROM sources) + row_number() OVER (ORDER BY name), name
+           FROM (SELECT DISTINCT source AS name FROM incoming WHERE source IS NOT NULL)
+           WHERE name NOT IN (SELECT name FROM sources)"""
+    )
+
+
+def _insert_labels(cur, dim: str, expr: str, where: str = "TRUE") -> None:
+    cur.execute(
+        f"""INSERT INTO labels (dim, code, label)
+            SELECT ?, (SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?) + row_number() OVER (ORDER BY label), label
+            FROM (SELECT DISTINCT {expr} AS label FROM incoming i WHERE {expr} IS NOT NULL AND {where})
+            WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""",
+        [dim, dim, dim],
+    )
+
+
+def _code(dim: str, expr: str) -> str:
+    # A scalar lookup into the (small) label dictionary; DuckDB decorrelates it into a hash join.
+    return f"(SELECT code FROM labels l WHERE l.dim = '{dim}' AND l.label = {expr})"
+
+
+def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
+    seg_q = [quote_ident(k) for k in segs if k != "source"]
+    seg_any = "".join(f", any_value(i.{q}) AS {q}" for q in seg_q)
+    hash_cols = ", ".join(["i.metric", "i.value", "i.value_text", "i.touchpoint", "i.team", "i.agent_id", "i.customer_id", "i.responded_at"] + [f"i.{q}" for q in seg_q])
+    if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchone()[0]:
+        raise InputError("some rows have no source or response id")
+    # One row per response: the response-level attributes and a content hash over all its rows,
+    # order-independent so that a re-export in another row order is recognised as unchanged.
+    cur.execute(
+        f"""CREATE TEMP TABLE stage AS
+            SELECT s.source_id, i.source_response_id, i.source,
+                   min(i.responded_at) AS responded_at, any_value(i.customer_id) AS customer_id,
+                   max(i.value_text) FILTER (WHERE i.metric = '{COMMENT}') AS comment,
+                   CASE WHEN count(DISTINCT i.touchpoint) = 1 THEN any_value(i.touchpoint) END AS touchpoint,
+                   CASE WHEN count(DISTINCT i.team) = 1 THEN any_value(i.team) END AS team,
+                   CASE WHEN count(DISTINCT i.agent_id) = 1 THEN any_value(i.agent_id) END AS agent_id
+                   {seg_any},
+                   hash(bit_xor(hash({hash_cols})), count(*)) AS content_hash
+            FROM incoming i JOIN sources s ON s.name = i.source
+            GROUP BY s.source_id, i.source_response_id, i.source"""
+    )
+    cur.execute(
+        """ALTER TABLE stage ADD COLUMN old_key BIGINT;
+           ALTER TABLE stage ADD COLUMN outcome VARCHAR;
+           UPDATE stage SET old_key = r.response_key,
+                  outcome = CASE WHEN r.content_hash = stage.content_hash THEN 'unchanged' ELSE 'updated' END
+           FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id;
+           UPDATE stage SET outcome = 'added' WHERE outcome IS NULL;"""
+    )
+    added, updated, unchanged = cur.execute(
+        "SELECT count(*) FILTER (outcome = 'added'), count(*) FILTER (outcome = 'updated'), "
+        "count(*) FILTER (outcome = 'unchanged') FROM stage"
+    ).fetchone()
+    if updated:
+        cur.execute("DELETE FROM answers WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
+        cur.execute("DELETE FROM responses WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
+    cur.execute(
+        """ALTER TABLE stage ADD COLUMN response_key BIGINT;
+           UPDATE stage SET response_key = old_key WHERE outcome = 'updated';"""
+    )
+    base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchone()[0]
+    cur.execute(
+        """UPDATE stage SET response_key = ? + k.rn FROM (
+               SELECT source_id, source_response_id, row_number() OVER (ORDER BY responded_at, source_id, source_response_id) AS rn
+               FROM stage WHERE outcome = 'added') k
+           WHERE stage.source_id = k.source_id AND stage.source_response_id = k.source_response_id""",
+        [base],
+    )
+    seg_cols = "".join(f", {dim_column(k)}" for k in segs)
+    seg_codes_stage = "".join(
+        f", {_code('seg_' + k, 'st.' + quote_ident(k))}" for k in segs
+    )
+    cur.execute(
+        f"""INSERT INTO responses (response_key, source_id, source_response_id, upload_id, responded_at, customer_id,
+                                   comment, touchpoint, team, agent, content_hash{seg_cols})
+            SELECT st.response_key, st.source_id, st.source_response_id, ?, st.responded_at, st.customer_id, st.comment,
+                   {_code('touchpoint', 'st.touchpoint')}, {_code('team', 'st.team')}, {_code('agent', 'st.agent_id')},
+                   st.content_hash{seg_codes_stage}
+            FROM stage st WHERE st.outcome <> 'unchanged'""",
+        [upload_id],
+    )
+    seg_codes_rows = "".join(f", {_code('seg_' + k, 'i.' + quote_ident(k))}" for k in segs)
+    cur.execute(
+        f"""INSERT INTO answers (response_key, responded_at, measure, value, touchpoint, team, agent{seg_cols})
+            SELECT st.response_key, i.responded_at, {_code('measure', 'i.metric')}, i.value,
+                   {_code('touchpoint', 'i.touchpoint')}, {_code('team', 'i.team')}, {_code('agent', 'i.agent_id')}
+                   {seg_codes_rows}
+            FROM incoming i JOIN stage st ON st.source = i.source AND st.source_response_id = i.source_response_id
+            WHERE st.outcome <> 'unchanged' AND i.metric <> '{COMMENT}' AND i.value IS NOT NULL
+            ORDER BY i.responded_at"""
+    )
+    return added, updated, unchanged

@@ -1,0 +1,71 @@
+"""Tidy records of computed results: the single shape fed to charts, tables, exports and the CLI.
+
+Hidden cells carry no value, interval or n, so nothing downstream can leak them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .pyramid import KpiResult, NodeResult, Pyramid
+
+DECIMALS = {"nps": 1, "top_box": 1, "yes_rate": 1, "mean": 2, "composite": 1}
+
+
+def _r(x: float | None, digits: int) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(x, digits)
+
+
+def kpi_record(node: NodeResult, k: KpiResult) -> dict:
+    d = DECIMALS.get(k.kpi.stat, 2)
+    shown = k.shown
+    rec = {
+        "level": node.level,
+        "key": node.key,
+        "name": node.name,
+        "parent": node.parent,
+        "kpi": k.kpi.key,
+        "kpi_name": k.kpi.name,
+        "stat": k.kpi.stat,
+        "value": _r(k.current.value, d) if shown else None,
+        "n": k.current.n if shown else None,
+        "ci_low": _r(k.current.ci_low, d) if shown else None,
+        "ci_high": _r(k.current.ci_high, d) if shown else None,
+        "previous": _r(k.previous.value, d) if k.delta_shown and k.previous else None,
+        "previous_n": k.previous.n if k.delta_shown and k.previous else None,
+        "delta": _r(k.change.delta, d) if k.delta_shown else None,
+        "z": _r(k.change.z, 2) if k.delta_shown and k.change.z is not None else None,
+        "significant": bool(k.change.significant) if k.delta_shown else False,
+        "suppressed": k.status == "hidden",
+        "low_n": k.status == "low_n",
+        "target": k.kpi.target,
+        "target_status": k.target_status if shown else None,
+    }
+    return rec
+
+
+def pyramid_records(p: Pyramid, all_kpis: bool = True) -> list[dict]:
+    out = []
+    for node in (p.index, *p.touchpoints, *p.teams):
+        for k in node.kpis if all_kpis else node.kpis[:1]:
+            out.append(kpi_record(node, k))
+    return out
+
+
+def nodes_frame(nodes, kpi_key: str | None = None) -> pd.DataFrame:
+    """One row per node: its headline KPI (or the KPI `kpi_key` where the node has it)."""
+    rows = []
+    for node in nodes:
+        k = node.kpi(kpi_key) if kpi_key else node.headline
+        if k is not None:
+            rows.append(kpi_record(node, k))
+    return pd.DataFrame(rows, columns=list(kpi_record_columns()))
+
+
+def kpi_record_columns():
+    return ("level", "key", "name", "parent", "kpi", "kpi_name", "stat", "value", "n", "ci_low", "ci_high",
+            "previous", "previous_n", "delta", "z", "significant", "suppressed", "low_n", "target", "target_status")

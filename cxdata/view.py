@@ -1,0 +1,163 @@
+"""The view state: everything that defines what a screen shows, as a small immutable value.
+
+It round-trips through URL query parameters, so every view can be bookmarked and shared.
+Hostile or unknown values are rejected here, once, with a message per problem; the pages
+and the CLI never see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Iterable, Mapping
+
+from .model import Model
+from .period import COMPARISONS, GRAINS, PRESETS
+
+# Query parameter names that are not segment dimensions.
+RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "present", "kpi"}
+MAX_VALUES = 50
+MAX_VALUE_CHARS = 200
+
+
+class ViewError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ViewState:
+    period: str = "latest_quarter"
+    start: date | None = None  # custom range, inclusive
+    end: date | None = None
+    compare: str = "previous"
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ((dim, (values...)), ...) sorted by dim
+    split: str | None = None
+    tp: str | None = None
+    team: str | None = None
+    grain: str = "month"
+    search: str = ""
+    kpi: str | None = None
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
+
+    def with_filters(self, filters: Mapping[str, Iterable[str]]) -> ViewState:
+        clean = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
+        return replace(self, filters=clean)
+
+    def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
+        return replace(self, tp=tp, team=team)
+
+    def to_query_params(self) -> dict[str, str | list[str]]:
+        """Only what differs from the defaults, so URLs stay short and readable."""
+        default = ViewState()
+        params: dict[str, str | list[str]] = {}
+        if self.period != default.period:
+            params["period"] = self.period
+        if self.period == "custom":
+            params["from"] = self.start.isoformat() if self.start else ""
+            params["to"] = self.end.isoformat() if self.end else ""
+        if self.compare != default.compare:
+            params["compare"] = self.compare
+        for key in ("split", "tp", "team", "kpi"):
+            if getattr(self, key):
+                params[key] = getattr(self, key)
+        if self.grain != default.grain:
+            params["grain"] = self.grain
+        if self.search:
+            params["q"] = self.search
+        for dim, values in self.filters:
+            params[dim] = list(values) if len(values) > 1 else values[0]
+        return params
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, str | list[str]], model: Model, *, strict: bool = False) -> tuple[ViewState, list[str]]:
+        """Parse URL parameters. Returns the view and the problems found (each bad part is dropped);
+        with strict=True the first problem raises ViewError instead."""
+        problems: list[str] = []
+
+        def one(key: str) -> str | None:
+            v = params.get(key)
+            if isinstance(v, (list, tuple)):
+                v = v[-1] if v else None
+            return None if v is None else str(v)
+
+        kw: dict = {}
+        period = one("period")
+        if period is not None:
+            if period in PRESETS:
+                kw["period"] = period
+            else:
+                problems.append(f"Unknown period {period!r}; showing the latest quarter.")
+        if kw.get("period") == "custom":
+            try:
+                kw["start"] = date.fromisoformat(one("from") or "")
+                kw["end"] = date.fromisoformat(one("to") or "")
+                if kw["end"] < kw["start"]:
+                    raise ValueError
+            except ValueError:
+                problems.append("The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to); showing the latest quarter.")
+                kw.pop("start", None), kw.pop("end", None)
+                kw["period"] = "latest_quarter"
+        compare = one("compare")
+        if compare is not None:
+            if compare in COMPARISONS:
+                kw["compare"] = compare
+            else:
+                problems.append(f"Unknown comparison {compare!r}; comparing with the previous period.")
+        grain = one("grain")
+        if grain is not None:
+            if grain in GRAINS:
+                kw["grain"] = grain
+            else:
+                problems.append(f"Unknown trend grain {grain!r}; using months.")
+        split = one("split")
+        if split is not None:
+            if model.segment(split):
+                kw["split"] = split
+            else:
+                problems.append(f"Cannot split by {split!r}: it is not a segment of this model.")
+        tp, team = one("tp"), one("team")
+        if team is not None:
+            t = model.team(team)
+            if t is None:
+                problems.append(f"Unknown team {team!r}.")
+            else:
+                kw["team"] = team
+                tp = t.touchpoint
+        if tp is not None:
+            if model.touchpoint(tp):
+                kw["tp"] = tp
+            else:
+                problems.append(f"Unknown touchpoint {tp!r}.")
+        kpi = one("kpi")
+        if kpi is not None:
+            if len(kpi) <= 64 and kpi.replace("_", "").isalnum():
+                kw["kpi"] = kpi
+            else:
+                problems.append("Ignored an invalid KPI in the link.")
+        q = one("q")
+        if q:
+            kw["search"] = q[:MAX_VALUE_CHARS]
+        filters: dict[str, tuple[str, ...]] = {}
+        for key, raw in params.items():
+            if key in RESERVED:
+                continue
+            if not model.segment(key):
+                problems.append(f"Unknown filter {key!r} in the link: this model has no such segment (segments: "
+                                f"{', '.join(s.key for s in model.segments) or 'none'}).")
+                continue
+            values = [str(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw]) if str(v) != ""]
+            if len(values) > MAX_VALUES or any(len(v) > MAX_VALUE_CHARS for v in values):
+                problems.append(f"Too many or too long values for filter {key!r}.")
+                continue
+            if values:
+                filters[key] = tuple(dict.fromkeys(values))
+        view = cls(**kw).with_filters(filters)
+        if strict and problems:
+            raise ViewError(problems)
+        return view, problems
