@@ -65,9 +65,9 @@ def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_t
     base = alt.Chart(df).encode(x=alt.X("bucket:T", title=None))
     band = base.mark_area(opacity=0.2, color="#0969da").encode(y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="ci_high:Q")
     line = base.mark_line(color="#0969da", strokeWidth=2).encode(y="value:Q")
-    points = base.mark_point(size=60, color="#0969da").encode(
+    points = base.mark_point(size=60, color="#0969da", filled=True).encode(
         y="value:Q",
-        filled=alt.condition("datum.low_n", alt.value(False), alt.value(True)),
+        fill=alt.condition("datum.low_n", alt.value("white"), alt.value("#0969da")),
         tooltip=[alt.Tooltip("bucket:T", title="Period"), alt.Tooltip("value:Q", title="Value"), alt.Tooltip("n:Q", title="n"),
                  alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
                  alt.Tooltip("low_n_label:N", title="Reliability")],

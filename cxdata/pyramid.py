@@ -15,7 +15,7 @@ from .period import Period, comparison, resolve
 from .queries import Catalog, cells
 from .view import ViewState
 
-Cells = dict[tuple, stats.Moments]  # (period, level, node key, seg label or None, measure) -> moments
+Cells = dict[tuple, stats.Moments]  # (period, level, node key, segment label or None, measure) -> moments
 
 
 @dataclass(frozen=True)
@@ -110,17 +110,22 @@ def build(cur, model: Model, cat: Catalog, view: ViewState) -> Pyramid:
     return assemble(model, data, current, previous, cat.as_of)
 
 
+def rules_of(model: Model) -> stats.Suppression:
+    return stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+
+
 def assemble(model: Model, data: Cells, current: Period, previous: Period | None, as_of: date | None,
-             seg: str | None = None) -> Pyramid:
-    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
-    hidden = _suppression(model, data, rules, seg, has_previous=previous is not None)
+             seg: str | None = None, hidden: set[tuple] | None = None) -> Pyramid:
+    rules = rules_of(model)
+    if hidden is None:
+        hidden = suppressed_cells(data, partitions(model, [seg], previous is not None), rules)
 
     def result(level: str, key: str, kpi: KPI) -> KpiResult:
         cur_m = data.get((0, level, key, seg, kpi.measure), stats.Moments())
         prev_m = data.get((1, level, key, seg, kpi.measure)) if previous else None
         if cur_m.n == 0:
             status = "no_data"
-        elif (0, level, key, kpi.measure) in hidden:
+        elif (0, level, key, seg, kpi.measure) in hidden:
             status = "hidden"
         else:
             status = stats.cell_status(cur_m.n, rules)
@@ -129,7 +134,7 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         prev_status = None
         if previous:
             pn = prev_m.n if prev_m else 0
-            prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, kpi.measure) in hidden
+            prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, seg, kpi.measure) in hidden
                            else stats.cell_status(pn, rules))
         change = stats.change(kpi.stat, cur_m, prev_m) if prev_m is not None and prev_m.n else None
         return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
@@ -170,7 +175,7 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
         for t in tps:
             h = t.headline
             est = h.current if which == "current" else h.previous
-            visible = h.status != "hidden" if which == "current" else h.previous_status not in (None, "hidden")
+            visible = h.shown if which == "current" else h.previous_status in ("ok", "low_n")
             if est is None or est.value is None or not visible or not t.weight:
                 continue
             out.append((t.weight, est, _scale_of(model, h.kpi)))
@@ -194,37 +199,56 @@ def _scale_of(model: Model, kpi: KPI) -> tuple[float, float]:
     return model.measures[kpi.measure].scale
 
 
-def _suppression(model: Model, data: Cells, rules, seg, has_previous: bool) -> set[tuple]:
-    """Cells to hide so that no hidden cell can be recovered by subtraction within the view.
+def partitions(model: Model, segs: list[str | None], has_previous: bool, split: bool = False) -> list[tuple[tuple, list[tuple]]]:
+    """The (parent cell, child cells) partitions one view shows: subtracting visible children
+    from a visible parent must never reveal a hidden child.
 
-    Partitions in one pyramid view: a touchpoint's cell of a measure splits into its teams'
-    cells of that measure (plus answers with no team), and when the index is a plain measure,
-    the index splits into the touchpoints' cells of that measure (plus answers with no
-    touchpoint)."""
-    hidden: set[tuple] = set()
+    A touchpoint's cell of a measure splits into its teams' cells (plus answers with no team);
+    a plain-measure index splits into the touchpoints' cells of its measure; in a split view,
+    every node's total splits into its segment cells."""
+    out = []
     periods = (0, 1) if has_previous else (0,)
+    index = model.index.kpi
+    for period in periods:
+        for seg in segs:
+            if index.stat != "composite":
+                out.append(((period, "all", "all", seg, index.measure),
+                            [(period, "touchpoint", t.key, seg, index.measure) for t in model.touchpoints]))
+            for tp in model.touchpoints:
+                teams = model.teams_of(tp.key)
+                for measure in {k.measure for k in tp.kpis} | {k.measure for t in teams for k in t.kpis}:
+                    out.append(((period, "touchpoint", tp.key, seg, measure),
+                                [(period, "team", t.key, seg, measure) for t in teams]))
+        if split:
+            nodes = [("all", "all", index.measure)] if index.stat != "composite" else []
+            nodes += [("touchpoint", t.key, k.measure) for t in model.touchpoints for k in t.kpis]
+            nodes += [("team", t.key, k.measure) for t in model.teams for k in t.kpis]
+            for level, key, measure in dict.fromkeys(nodes):
+                out.append(((period, level, key, None, measure),
+                            [(period, level, key, seg, measure) for seg in segs if seg is not None]))
+    return out
 
-    def n(period, level, key, measure):
-        m = data.get((period, level, key, seg, measure))
+
+def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
+    """Primary suppression (0 < n < privacy threshold), then complementary suppression over all
+    partitions until nothing changes, because hiding a cell in one partition can expose another."""
+    def n(cell) -> int:
+        m = data.get(cell)
         return m.n if m else 0
 
-    def mark(period, level, keys, measure, parent_n):
-        children = {k: n(period, level, k, measure) for k in keys}
-        for k in stats.suppress_partition(parent_n, children, rules):
-            hidden.add((period, level, k, measure))
-
-    for period in periods:
-        index = model.index.kpi
-        if index.stat != "composite":
-            mark(period, "touchpoint", [t.key for t in model.touchpoints], index.measure, n(period, "all", "all", index.measure))
-            if n(period, "all", "all", index.measure) < rules.privacy_min_n:
-                hidden.add((period, "all", "all", index.measure))
-        for tp in model.touchpoints:
-            for measure in {k.measure for k in tp.kpis} | {k.measure for t in model.teams_of(tp.key) for k in t.kpis}:
-                parent = n(period, "touchpoint", tp.key, measure)
-                if (period, "touchpoint", tp.key, measure) in hidden:
-                    parent = 0  # a hidden parent protects nothing: treat its children as unprotected
-                mark(period, "team", [t.key for t in model.teams_of(tp.key)], measure, parent if parent else 0)
-                if n(period, "touchpoint", tp.key, measure) < rules.privacy_min_n:
-                    hidden.add((period, "touchpoint", tp.key, measure))
+    hidden = {cell for cell, m in data.items() if 0 < m.n < rules.privacy_min_n}
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in parts:
+            kids = {c: n(c) for c in children}
+            if not any(kids.values()):
+                continue
+            add = stats.suppress_partition(
+                n(parent), kids, rules, shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden
+            )
+            new = {c for c in add if kids[c] > 0} - hidden
+            if new:
+                hidden |= new
+                changed = True
     return hidden

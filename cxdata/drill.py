@@ -1,0 +1,110 @@
+"""Below a tile: a node's trend, its KPIs split by segment, and the comments behind the number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from . import stats
+from .model import KPI, Model
+from .period import Period, add_months, quarter_start
+from .pyramid import assemble, collect, partitions, periods_for, rules_of, suppressed_cells
+from .queries import Catalog, cells, comments, comment_count, trend
+from .tables import DECIMALS, kpi_record
+from .view import ViewState
+
+TREND_BUCKETS = {"week": 26, "month": 18, "quarter": 8}
+
+
+def trend_window(period: Period, grain: str) -> Period:
+    """The buckets ending with the one that holds the period's last day."""
+    last = period.last_day
+    if grain == "week":
+        end = last - timedelta(days=last.weekday()) + timedelta(days=7)
+        return Period(end - timedelta(weeks=TREND_BUCKETS["week"]), end)
+    if grain == "quarter":
+        end = add_months(quarter_start(last), 3)
+        return Period(add_months(end, -3 * TREND_BUCKETS["quarter"]), end)
+    end = add_months(last.replace(day=1), 1)
+    return Period(add_months(end, -TREND_BUCKETS["month"]), end)
+
+
+def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI) -> pd.DataFrame:
+    """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value."""
+    current, _ = periods_for(view, cat)
+    window = trend_window(current, view.grain)
+    rows = trend(cur, model, cat, view, window, level=level, node=node, measures=[kpi.measure])
+    rules = rules_of(model)
+    d = DECIMALS.get(kpi.stat, 2)
+    out = []
+    for bucket, _measure, n, s1, s2, hi, lo in rows:
+        m = stats.Moments.from_sums(n, s1, s2, hi, lo)
+        status = stats.cell_status(m.n, rules)
+        est = stats.estimate(kpi.stat, m)
+        shown = status != "hidden"
+        out.append({
+            "bucket": pd.Timestamp(bucket),
+            "value": round(est.value, d) if shown and est.value is not None else None,
+            "ci_low": round(est.ci_low, d) if shown and est.ci_low is not None else None,
+            "ci_high": round(est.ci_high, d) if shown and est.ci_high is not None else None,
+            "n": m.n if shown else None,
+            "low_n": status == "low_n",
+            "suppressed": not shown,
+        })
+    # Buckets inside the current period partition its total, which the page shows: protect them.
+    raw_n = {r["bucket"].date(): int(row[2]) for r, row in zip(out, rows)}
+    inside = {r["bucket"].date(): r for r in out if current.start <= r["bucket"].date() < current.end}
+    kids = {b: raw_n[b] for b in inside}
+    for b in stats.suppress_partition(sum(kids.values()), kids, rules) if kids else ():
+        if kids[b] > 0:
+            inside[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
+    return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
+
+
+@dataclass(frozen=True)
+class Split:
+    dim: str
+    segments: tuple[str, ...]
+    records: pd.DataFrame  # kpi_record columns + 'segment' ('All' for the node's total)
+
+
+def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str) -> Split:
+    """Every node's KPIs per value of segment `dim`, next to the node totals, with suppression
+    across the segment cells as well as down the pyramid."""
+    current, previous = periods_for(view, cat)
+    periods = [current] + ([previous] if previous else [])
+    labels = {code: label for label, code in cat.segments.get(dim, {}).items()}
+    data = collect(cells(cur, model, cat, view, periods), cat)
+    data.update(collect(cells(cur, model, cat, view, periods, by=dim), cat, labels))
+    segs = sorted({k[3] for k in data if k[3] is not None},
+                  key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
+    hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model))
+    frames = []
+    for seg in [None, *segs]:
+        p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden)
+        for node in (p.index, *p.touchpoints, *p.teams):
+            for k in node.kpis:
+                rec = kpi_record(node, k)
+                rec["segment"] = "All" if seg is None else seg
+                frames.append(rec)
+    return Split(dim, tuple(segs), pd.DataFrame(frames))
+
+
+def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
+                   score_measure: str | None, limit: int = 200) -> tuple[pd.DataFrame, int]:
+    """The newest comments behind a node's number and how many there are in all.
+
+    Comments are untrusted text: they are returned verbatim, for display as plain text only."""
+    current, _ = periods_for(view, cat)
+    rows = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure, limit=limit)
+    total = comment_count(cur, cat, view, current, level=level, node=node)
+    seg_cols = [s.name for s in model.segments if s.key in cat.segments]
+    frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *seg_cols])
+    return frame, total
+
+
+def period_bounds(view: ViewState, cat: Catalog) -> tuple[date, date]:
+    current, _ = periods_for(view, cat)
+    return current.start, current.last_day

@@ -1,0 +1,241 @@
+"""Streamlit glue shared by the pages: the database and model for this session, the view state
+read from and written to the URL, the sidebar filters and the KPI tile. No statistics here."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from cxdata import pyramid as pyramid_mod
+from cxdata import queries, service
+from cxdata.db import Database, db_path
+from cxdata.model import Model, load_model
+from cxdata.period import COMPARISONS, GRAINS, PRESETS
+from cxdata.pyramid import KpiResult
+from cxdata.view import ViewState
+
+STATUS_BADGE = {"met": ":green-badge[on target]", "near": ":orange-badge[near target]", "missed": ":red-badge[below target]"}
+VIEW_KEYS = ("period", "from", "to", "compare")
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> Database:
+    return Database(path)
+
+
+def database() -> Database:
+    return _database(str(db_path()))
+
+
+def cursor():
+    """One DuckDB cursor per browser session: a connection must not be shared between threads."""
+    db = database()
+    if st.session_state.get("_cursor_db") != str(db.path):
+        st.session_state["_cursor"] = db.cursor()
+        st.session_state["_cursor_db"] = str(db.path)
+    return st.session_state["_cursor"]
+
+
+@st.cache_resource(show_spinner=False)
+def _model(path: str, mtime: float) -> Model:
+    return load_model(path)
+
+
+def model() -> Model:
+    path = service.model_path_for(database())
+    return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def data_version() -> int:
+    return database().data_version(cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _catalog(db_path: str, version: int, model_source: str, _model: Model, _cur) -> queries.Catalog:
+    return queries.catalog(_cur, _model)
+
+
+def catalog() -> queries.Catalog:
+    m = model()
+    return _catalog(str(database().path), data_version(), m.source, m, cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _pyramid(db_path: str, version: int, model_source: str, view: ViewState, _model: Model, _cat, _cur):
+    return pyramid_mod.build(_cur, _model, _cat, view)
+
+
+def pyramid(view: ViewState):
+    """The pyramid for a view, cached per data version: an upload changes the version, so a cached
+    result can never outlive the data it was computed from."""
+    m = model()
+    return _pyramid(str(database().path), data_version(), m.source, view, m, catalog(), cursor())
+
+
+def ensure_data() -> None:
+    db = database()
+    if db.is_empty(cursor()):
+        with st.spinner("First start: loading the demo data set…"):
+            service.ensure_demo(db)
+        st.cache_data.clear()
+
+
+def demo_banner() -> None:
+    if service.is_demo(database()):
+        st.info("You are looking at **demo data** generated for a fictional company. Upload your own survey exports to replace it.", icon=":material/science:")
+
+
+# -- view state <-> URL -------------------------------------------------------------------------
+def _params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def current_view() -> ViewState:
+    """The view in the URL; filters carry over from the previous page of this session when the
+    URL has none (Streamlit's page navigation drops query parameters)."""
+    m = model()
+    params = _params()
+    last: ViewState | None = st.session_state.get("_last_view")
+    has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
+    view, problems = ViewState.from_query_params(params, m)
+    if last is not None and not has_view_params and not st.session_state.get("_url_cleared"):
+        view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
+    for p in problems:
+        st.warning(p, icon=":material/link_off:")
+    set_view(view, rerun=False)
+    return view
+
+
+def set_view(view: ViewState, *, rerun: bool = False) -> None:
+    st.session_state["_last_view"] = view
+    st.session_state["_url_cleared"] = False
+    wanted = view.to_query_params()
+    if _normalised(_params()) != _normalised(wanted):
+        st.query_params.from_dict(wanted)
+    if rerun:
+        st.rerun()
+
+
+def update_view(**changes) -> None:
+    """Widget callbacks: change part of the view and write it to the URL."""
+    set_view(replace(st.session_state.get("_last_view") or ViewState(), **changes))
+
+
+def _normalised(params) -> dict:
+    return {k: tuple(v) if isinstance(v, (list, tuple)) else (v,) for k, v in params.items()}
+
+
+# -- sidebar ------------------------------------------------------------------------------------
+def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
+    m, cat = model(), catalog()
+    with st.sidebar:
+        st.header("Filters")
+        _set_widget("w_period", view.period)
+        st.selectbox("Period", list(PRESETS), format_func=PRESETS.get, key="w_period", on_change=_on_filters)
+        if st.session_state["w_period"] == "custom":
+            default = (view.start or cat.first or date.today(), view.end or cat.as_of or date.today())
+            _set_widget("w_range", default)
+            st.date_input("From – to", key="w_range", on_change=_on_filters, min_value=cat.first, max_value=cat.as_of)
+        _set_widget("w_compare", view.compare)
+        st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters)
+        for seg in m.segments:
+            options = cat.segment_values(seg.key, m)
+            if not options:
+                continue
+            _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))
+            st.multiselect(seg.name, options, key=f"w_seg_{seg.key}", on_change=_on_filters, placeholder="All")
+        if split:
+            _set_widget("w_split", view.split)
+            st.selectbox("Split by", [None] + [s.key for s in m.segments],
+                         format_func=lambda k: "— none —" if k is None else m.segment(k).name, key="w_split", on_change=_on_filters)
+        if view.filters:
+            st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
+        st.caption(f"Data as of {cat.as_of or '—'} · {cat.responses:,} responses")
+    return view
+
+
+def _set_widget(key: str, value) -> None:
+    # Widgets mirror the URL: set before the widget is created, never after.
+    st.session_state[key] = value
+
+
+def _on_filters() -> None:
+    view = st.session_state.get("_last_view") or ViewState()
+    m = model()
+    period = st.session_state.get("w_period", view.period)
+    start = end = None
+    if period == "custom":
+        rng = st.session_state.get("w_range") or ()
+        if len(rng) == 2:
+            start, end = rng
+        else:  # the second date of the range is still being picked
+            return
+    filters = {s.key: st.session_state.get(f"w_seg_{s.key}", []) for s in m.segments}
+    new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
+                  split=st.session_state.get("w_split", view.split)).with_filters(filters)
+    set_view(new)
+
+
+def _clear_filters() -> None:
+    view = st.session_state.get("_last_view") or ViewState()
+    set_view(view.with_filters({}))
+
+
+# -- tiles --------------------------------------------------------------------------------------
+def fmt_value(k: KpiResult, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if k.kpi.stat == "mean":
+        return f"{value:.2f}"
+    if k.kpi.stat == "nps":
+        return f"{value:+.1f}" if value else "0.0"
+    return f"{value:.1f}%"
+
+
+def fmt_delta(k: KpiResult) -> str | None:
+    if not k.delta_shown:
+        return None
+    d = k.change.delta
+    unit = "" if k.kpi.stat == "mean" else " pts"
+    text = f"{d:+.2f}{unit}" if k.kpi.stat == "mean" else f"{d:+.1f}{unit}"
+    return text + (" · significant" if k.change.significant else " · n.s.")
+
+
+def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = True) -> None:
+    """Value, 95% interval, n, change with significance, and target status of one KPI."""
+    label = f"{title} · {k.kpi.name}" if show_kpi_name else title
+    if k.status == "no_data":
+        st.metric(label, "no data", border=True)
+        st.caption("No responses for this KPI in the period.")
+        return
+    if k.status == "hidden":
+        st.metric(label, "hidden", border=True, help="Fewer responses than the privacy threshold: the value is not shown.")
+        st.caption("Too few responses to show (privacy threshold).")
+        return
+    measure = model().measures.get(k.kpi.measure)
+    measure_better = measure.higher_is_better if measure else True
+    st.metric(
+        label,
+        fmt_value(k, k.current.value),
+        delta=fmt_delta(k),
+        delta_color="normal" if measure_better else "inverse",
+        border=True,
+        help=f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
+    )
+    parts = [f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}", f"n = {k.current.n:,}"]
+    if k.status == "low_n":
+        parts.append(":orange[low n]")
+    if k.target_status:
+        parts.append(f"target {fmt_value(k, k.kpi.target)} {STATUS_BADGE[k.target_status]}")
+    if k.previous_status == "hidden":
+        parts.append("previous period hidden (few responses)")
+    st.caption(" · ".join(parts))
+
+
+def period_caption(p) -> None:
+    text = f"**{p.period.label()}**"
+    if p.previous:
+        text += f" compared with **{p.previous.label()}**"
+    st.caption(text + f" · data as of {p.as_of}")

@@ -1,0 +1,76 @@
+"""Home: the measurement pyramid — index on top, touchpoints below, the selected touchpoint's teams."""
+
+import streamlit as st
+
+from cxdata import charts, tables
+from pages import _ui
+
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.sidebar(_ui.current_view())
+p = _ui.pyramid(view)
+
+st.title(model.name)
+_ui.demo_banner()
+_ui.period_caption(p)
+
+# Breadcrumb: every level leads back up.
+crumbs = st.columns([1, 1, 6])
+if view.tp:
+    if crumbs[0].button("◂ CX index", key="crumb_index"):
+        _ui.set_view(view.drill(None), rerun=True)
+    crumbs[1].markdown(f"**› {model.touchpoint(view.tp).name}**")
+
+if p.empty:
+    st.info(f"No responses in {p.period.label()} for these filters. Choose a longer period or clear some filters.",
+            icon=":material/search_off:")
+    st.stop()
+
+left, mid, right = st.columns([1, 2, 1])
+with mid:
+    _ui.kpi_tile(p.index.name, p.index.headline)
+
+st.subheader("Touchpoints")
+tp_frame = tables.nodes_frame(p.touchpoints)
+event = st.altair_chart(
+    charts.node_bars(tp_frame, title=f"{p.touchpoints[0].headline.kpi.name if p.touchpoints else ''} by touchpoint — click a bar to see its teams",
+                     selected=view.tp),
+    on_select="rerun", key="tp_chart", width="stretch",
+)
+clicked = [s.get("key") for s in (event.selection.get(charts.SELECT_NODE) or [])] if event else []
+if clicked and clicked[0] != st.session_state.get("_tp_click"):
+    st.session_state["_tp_click"] = clicked[0]
+    if model.touchpoint(clicked[0]):
+        _ui.set_view(view.drill(clicked[0]), rerun=True)
+
+cols = st.columns(4)
+for i, node in enumerate(p.touchpoints):
+    with cols[i % 4]:
+        _ui.kpi_tile(node.name, node.headline)
+        selected = view.tp == node.key
+        if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
+                     width="stretch"):
+            st.session_state["_tp_click"] = node.key
+            _ui.set_view(view.drill(node.key), rerun=True)
+
+if view.tp:
+    tp = p.touchpoint(view.tp)
+    teams = p.teams_of(view.tp)
+    st.subheader(f"Teams of {tp.name}")
+    if not teams:
+        st.info("This touchpoint has no teams in the model.")
+    else:
+        team_event = st.altair_chart(
+            charts.node_bars(tables.nodes_frame(teams), title="Click a team to open its view"),
+            on_select="rerun", key="team_chart", width="stretch",
+        )
+        picked = [s.get("key") for s in (team_event.selection.get(charts.SELECT_NODE) or [])] if team_event else []
+        if picked and picked[0] != st.session_state.get("_team_click"):
+            st.session_state["_team_click"] = picked[0]
+            st.switch_page("pages/team.py", query_params=view.drill(view.tp, picked[0]).to_query_params())
+        tcols = st.columns(4)
+        for i, node in enumerate(teams):
+            with tcols[i % 4]:
+                _ui.kpi_tile(node.name, node.headline)
+                if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
+                    st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())

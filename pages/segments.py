@@ -1,0 +1,59 @@
+"""Segments: any level of the pyramid side by side per customer segment (touchpoint x segment heatmap)."""
+
+import streamlit as st
+
+from cxdata import charts, drill
+from pages import _ui
+
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.sidebar(_ui.current_view(), split=True)
+cur, cat = _ui.cursor(), _ui.catalog()
+p = _ui.pyramid(view)
+
+st.title("Segments")
+_ui.demo_banner()
+_ui.period_caption(p)
+if not model.segments:
+    st.info("This model defines no segment dimensions.")
+    st.stop()
+dim = view.split or model.segments[0].key
+seg_name = model.segment(dim).name
+if not cat.segments.get(dim):
+    st.info(f"The data has no values for {seg_name}.")
+    st.stop()
+
+sp = drill.split(cur, model, cat, view, dim)
+rec = sp.records
+order = ["All", *sp.segments]
+
+st.subheader(f"{p.index.name} by {seg_name}")
+idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambda d: d["segment"])
+st.altair_chart(charts.node_bars(idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}"), width="stretch")
+
+kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
+names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
+st.session_state["w_kpi"] = view.kpi if view.kpi in kpi_options else kpi_options[0]
+st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
+kpi = st.session_state["w_kpi"]
+
+level = "team" if view.tp else "touchpoint"
+grid = rec[(rec["level"] == level) & (rec["kpi"] == kpi)]
+if view.tp:
+    grid = grid[grid["parent"] == view.tp]
+    st.subheader(f"Teams of {model.touchpoint(view.tp).name} × {seg_name}")
+    if st.button("◂ All touchpoints"):
+        _ui.update_view(tp=None)
+        st.rerun()
+else:
+    st.subheader(f"Touchpoints × {seg_name}")
+grid = grid.assign(segment=grid["segment"].astype("category").cat.set_categories(order)).sort_values("segment")
+st.altair_chart(charts.heatmap(grid, value_title=names[kpi], col_title=seg_name), width="stretch")
+st.caption("Grey cells: too few responses to show (privacy threshold); * marks low reliability. "
+           "The 'All' column is each row's total.")
+if not view.tp:
+    choice = st.selectbox("Show the teams of", [None] + [t.key for t in model.touchpoints],
+                          format_func=lambda k: "—" if k is None else model.touchpoint(k).name)
+    if choice:
+        _ui.update_view(tp=choice)
+        st.rerun()

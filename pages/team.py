@@ -1,0 +1,76 @@
+"""Team view: the team's KPIs, its trend with a confidence band, its KPIs by segment, and the
+comments behind the number."""
+
+import streamlit as st
+
+from cxdata import charts, drill
+from pages import _ui
+
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.current_view()
+if not view.team:
+    st.title("Team view")
+    st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
+    if st.button("Go to the pyramid"):
+        st.switch_page("pages/pyramid.py")
+    st.stop()
+
+view = _ui.sidebar(view, split=True)
+team = model.team(view.team)
+tp = model.touchpoint(team.touchpoint)
+p = _ui.pyramid(view)
+node = p.team(team.key)
+cur, cat = _ui.cursor(), _ui.catalog()
+
+crumb = st.columns([1, 1.4, 6])
+if crumb[0].button("◂ CX index", key="crumb_index"):
+    st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
+if crumb[1].button(f"◂ {tp.name}", key="crumb_tp"):
+    st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
+st.title(team.name)
+_ui.demo_banner()
+_ui.period_caption(p)
+
+cols = st.columns(max(1, len(node.kpis)))
+for col, k in zip(cols, node.kpis):
+    with col:
+        _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False)
+
+kpi_keys = [k.kpi.key for k in node.kpis]
+kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else node.headline
+
+st.subheader("Trend")
+c1, c2 = st.columns([2, 1])
+with c1:
+    st.session_state["w_kpi"] = kpi.kpi.key
+    st.selectbox("KPI", kpi_keys, format_func=lambda key: node.kpi(key).kpi.name, key="w_kpi",
+                 on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
+with c2:
+    st.session_state["w_grain"] = view.grain
+    st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
+                         on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
+frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi)
+st.altair_chart(charts.trend(frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
+                             y_title=kpi.kpi.name), width="stretch")
+st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show.")
+
+st.subheader("By segment")
+dim = view.split or (model.segments[0].key if model.segments else None)
+if dim:
+    sp = drill.split(cur, model, cat, view, dim)
+    rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
+    rows = rows.assign(name=rows["segment"], key=rows["segment"])
+    st.altair_chart(charts.node_bars(rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False),
+                    width="stretch")
+    st.caption("Change the segment with **Split by** in the sidebar.")
+
+st.subheader("Comments behind the number")
+st.session_state["w_search"] = view.search
+st.text_input("Search comments", key="w_search", placeholder="word or phrase",
+              on_change=lambda: _ui.update_view(search=st.session_state["w_search"].strip()[:200]))
+comments, total = drill.comments_frame(cur, model, cat, view, level="team", node=team.key, score_measure=kpi.kpi.measure)
+st.caption(f"{total:,} comments in the period" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
+# Plain-text rendering: comments are untrusted and may contain markup.
+st.dataframe(comments, hide_index=True, width="stretch",
+             column_config={"Comment": st.column_config.TextColumn(width="large"), "Score": st.column_config.NumberColumn(format="%.0f")})
