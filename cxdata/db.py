@@ -108,11 +108,11 @@ class Database:
     # -- small read helpers used everywhere ---------------------------------------------------
     def data_version(self, cur=None) -> int:
         cur = cur or self.cursor()
-        return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
 
     def meta(self, key: str, cur=None) -> str | None:
-        row = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        rows = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
 
     def set_meta(self, cur, key: str, value: str | None) -> None:
         cur.execute("DELETE FROM meta WHERE key = ?", [key])
@@ -120,7 +120,7 @@ class Database:
             cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
     def is_empty(self, cur=None) -> bool:
-        return (cur or self.cursor()).execute("SELECT count(*) FROM responses").fetchone()[0] == 0
+        return (cur or self.cursor()).execute("SELECT count(*) FROM responses").fetchall()[0][0] == 0
 
     def segment_dims(self, cur=None) -> list[str]:
         """Segment dimensions present in storage (columns seg_<key> of `answers`)."""

@@ -217,9 +217,9 @@ class _Parser:
         defaults = self.mapping(root.get("defaults"), "defaults", required=False)
         self.unknown(defaults, {"touchpoint_kpis", "team_kpis"}, "defaults")
         tp_default = self.kpis(defaults.get("touchpoint_kpis"), "defaults.touchpoint_kpis", measures, required=False)
-        team_default = self.kpis(defaults.get("team_kpis"), "defaults.team_kpis", measures, required=False) or tp_default
+        team_default = self.kpis(defaults.get("team_kpis"), "defaults.team_kpis", measures, required=False)
         touchpoints = self.touchpoints(root.get("touchpoints"), measures, tp_default)
-        teams = self.teams(root.get("teams"), measures, team_default, {t.key for t in touchpoints})
+        teams = self.teams(root.get("teams"), measures, team_default, {t.key: t for t in touchpoints})
         index = self.index(root.get("index"), measures, touchpoints)
         segments = self.segments(root.get("segments"))
         thresholds = self.thresholds(root.get("thresholds"))
@@ -335,7 +335,8 @@ class _Parser:
         self.unique(out, "touchpoints")
         return out
 
-    def teams(self, raw: Any, measures, default, touchpoint_keys: set[str]) -> list[Team]:
+    def teams(self, raw: Any, measures, default, owners: dict[str, Touchpoint]) -> list[Team]:
+        """Teams without KPIs of their own take defaults.team_kpis, else their touchpoint's KPIs."""
         out: list[Team] = []
         for i, spec in enumerate(self.seq(raw, "teams", required=False)):
             path = f"teams[{i}]"
@@ -345,15 +346,16 @@ class _Parser:
             self.unknown(spec, {"key", "name", "touchpoint", "aliases", "kpis", "targets"}, path)
             key = self.key(spec.get("key"), f"{path}.key")
             owner = spec.get("touchpoint")
-            if owner not in touchpoint_keys:
-                self.fail(f"{path}.touchpoint", f"{owner!r} is not a touchpoint key ({', '.join(sorted(touchpoint_keys))})")
+            if owner not in owners:
+                self.fail(f"{path}.touchpoint", f"{owner!r} is not a touchpoint key ({', '.join(sorted(owners))})")
+            inherited = default or (owners[owner].kpis if owner in owners else ())
             out.append(
                 Team(
                     key,
                     self.text(spec.get("name"), f"{path}.name", default=key),
                     str(owner),
                     self.aliases(spec.get("aliases"), f"{path}.aliases"),
-                    self.node_kpis(spec, path, measures, default),
+                    self.node_kpis(spec, path, measures, inherited),
                 )
             )
         self.unique(out, "teams")

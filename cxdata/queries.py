@@ -54,7 +54,7 @@ def catalog(cur, model: Model) -> Catalog:
     # Dates are cast in SQL: fetching TIMESTAMPTZ values would need pytz on the Python side.
     first, last, n = cur.execute(
         "SELECT min(responded_at)::DATE, max(responded_at)::DATE, count(*) FROM responses"
-    ).fetchone()
+    ).fetchall()[0]
     return Catalog(
         measures=by_dim.get("measure", {}),
         touchpoints=tps,
@@ -221,4 +221,4 @@ def comment_count(cur, cat: Catalog, view: ViewState, period: Period, *, level: 
     segment_filter(where, view, cat, alias="r")
     if view.search:
         where.add("contains(lower(r.comment), lower(?))", view.search)
-    return cur.execute(f"SELECT count(*) FROM responses r WHERE {where.sql()}", where.params).fetchone()[0]
+    return cur.execute(f"SELECT count(*) FROM responses r WHERE {where.sql()}", where.params).fetchall()[0][0]

@@ -133,7 +133,7 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
 
 
 def _next_id(cur, table: str, col: str) -> int:
-    return cur.execute(f"SELECT coalesce(max({quote_ident(col)}), 0) + 1 FROM {quote_ident(table)}").fetchone()[0]
+    return cur.execute(f"SELECT coalesce(max({quote_ident(col)}), 0) + 1 FROM {quote_ident(table)}").fetchall()[0][0]
 
 
 def _insert_sources(cur) -> None:
@@ -164,7 +164,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     seg_q = [quote_ident(k) for k in segs if k != "source"]
     seg_any = "".join(f", any_value(i.{q}) AS {q}" for q in seg_q)
     hash_cols = ", ".join(["i.metric", "i.value", "i.value_text", "i.touchpoint", "i.team", "i.agent_id", "i.customer_id", "i.responded_at"] + [f"i.{q}" for q in seg_q])
-    if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchone()[0]:
+    if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchall()[0][0]:
         raise InputError("some rows have no source or response id")
     # One row per response: the response-level attributes and a content hash over all its rows,
     # order-independent so that a re-export in another row order is recognised as unchanged.
@@ -192,7 +192,9 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     added, updated, unchanged = cur.execute(
         "SELECT count(*) FILTER (outcome = 'added'), count(*) FILTER (outcome = 'updated'), "
         "count(*) FILTER (outcome = 'unchanged') FROM stage"
-    ).fetchone()
+    ).fetchall()[0]
+    # New keys continue after every key ever used, including those of responses replaced below.
+    base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchall()[0][0]
     if updated:
         cur.execute("DELETE FROM answers WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
         cur.execute("DELETE FROM responses WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
@@ -200,7 +202,6 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
         """ALTER TABLE stage ADD COLUMN response_key BIGINT;
            UPDATE stage SET response_key = old_key WHERE outcome = 'updated';"""
     )
-    base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchone()[0]
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
                SELECT source_id, source_response_id, row_number() OVER (ORDER BY responded_at, source_id, source_response_id) AS rn

@@ -1,0 +1,35 @@
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+ZELVORA_MODEL = ROOT / "examples" / "zelvora" / "model.yaml"
+PARQUET = SAMPLES / "transactional_canonical.parquet"
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    return json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def zelvora_model():
+    from cxdata.model import load_model
+
+    return load_model(ZELVORA_MODEL)
+
+
+@pytest.fixture(scope="session")
+def zelvora_db(tmp_path_factory):
+    """The canonical transactional parquet loaded through the real ingest path (shared, read-only use)."""
+    from cxdata import service
+
+    path = tmp_path_factory.mktemp("zelvora") / "cx.duckdb"
+    db = service.open_db(path)
+    result = service.ingest_file(db, service.load_model_for(db, ZELVORA_MODEL), PARQUET)
+    assert result["status"] == "loaded", result
+    service.remember_model(db, ZELVORA_MODEL)
+    yield db
+    db.close()

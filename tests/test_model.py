@@ -1,0 +1,90 @@
+import pytest
+
+from cxdata.model import ModelError, label_key, load_model, parse_model
+from tests.conftest import ROOT, ZELVORA_MODEL
+
+MINIMAL = """
+measures:
+  csat: {scale: [1, 5], top_box: 4}
+  nps: {scale: [0, 10]}
+index: {kpi: {stat: nps, measure: nps}}
+touchpoints:
+  - {key: web, name: Website, aliases: [وب‌سایت], kpis: [{stat: top_box, measure: csat, target: 80}]}
+teams:
+  - {key: web_team, name: Web team, touchpoint: web}
+segments: [{key: region}]
+"""
+
+
+def test_minimal_model_defaults():
+    m = parse_model(MINIMAL)
+    assert m.measures["nps"].top_box == 9 and m.measures["nps"].bottom_box == 6
+    assert m.measures["csat"].top_box == 4 and m.measures["csat"].bottom_box == 2
+    assert m.thresholds.privacy_min_n == 5 and m.thresholds.reliability_min_n == 30
+    assert m.teams[0].kpis == m.touchpoints[0].kpis  # teams inherit the touchpoint defaults when none are given
+    assert m.resolve("touchpoint", "  WEBSITE ") == "web"
+    assert m.resolve("touchpoint", "وب\u200cسایت") == "web"
+
+
+def test_arabic_and_persian_letter_variants_match():
+    assert label_key("مركز تماس") == label_key("مرکز تماس")  # Arabic Kaf vs Persian Keheh
+
+
+@pytest.mark.parametrize("path", [ZELVORA_MODEL, ROOT / "cxdata" / "models" / "demo.yaml"])
+def test_shipped_models_load(path):
+    if not path.exists():
+        pytest.skip("model not present")
+    m = load_model(path)
+    assert m.touchpoints and m.teams and m.segments
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ("index: {kpi: {stat: nps, measure: csat}}", "index.kpi.stat: NPS needs a 0-10 measure"),
+        ("index: {kpi: {stat: median, measure: nps}}", "index.kpi.stat: 'median' is not one of"),
+        ("index: {kpi: {stat: nps, measure: nope}}", "index.kpi.measure: 'nope' is not a measure"),
+        ("teams: [{key: t, name: T, touchpoint: shop}]", "teams[0].touchpoint: 'shop' is not a touchpoint key"),
+        ("segments: [{key: Region!}]", "segments[0].key: must be a lowercase identifier"),
+        ("segments: [{key: team}]", "segments[0].key: 'team' is reserved"),
+        ("thresholds: {privacy_min_n: 0}", "thresholds.privacy_min_n: must be a whole number"),
+        ("thresholds: {privacy_min_n: 50, reliability_min_n: 30}", "thresholds.reliability_min_n: must not be below"),
+        ("colour: blue", "colour: unknown key"),
+    ],
+)
+def test_invalid_models_name_the_key(change, expected):
+    # Replace the section the change redefines (a top-level key and its indented lines).
+    key = change.split(":")[0]
+    kept, skipping = [], False
+    for line in MINIMAL.splitlines():
+        if line and not line.startswith(" "):
+            skipping = line.startswith(key + ":")
+        if not skipping:
+            kept.append(line)
+    text = "\n".join(kept)
+    with pytest.raises(ModelError) as err:
+        parse_model(text + "\n" + change)
+    assert any(expected in p for p in err.value.problems), err.value.problems
+
+
+def test_bad_measure_scale_and_duplicate_labels():
+    text = MINIMAL.replace("csat: {scale: [1, 5], top_box: 4}", "csat: {scale: [5, 1]}")
+    with pytest.raises(ModelError) as err:
+        parse_model(text)
+    assert any(p.startswith("measures.csat.scale:") for p in err.value.problems)
+    dup = MINIMAL.replace("touchpoints:\n", "touchpoints:\n  - {key: web2, name: WEBSITE}\n")
+    with pytest.raises(ModelError) as err:
+        parse_model(dup)
+    assert any("also names" in p for p in err.value.problems)
+
+
+@pytest.mark.parametrize("text, expected", [("a: [", "not valid YAML"), ("- 1\n- 2", "(top level): must be a mapping")])
+def test_unreadable_files(text, expected):
+    with pytest.raises(ModelError) as err:
+        parse_model(text)
+    assert expected in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "nope.yaml")

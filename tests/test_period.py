@@ -1,0 +1,58 @@
+from datetime import date
+
+import pytest
+
+from cxdata.period import Period, comparison, resolve
+
+AS_OF = date(2025, 11, 14)
+
+
+@pytest.mark.parametrize(
+    "preset, start, end",
+    [
+        ("latest_month", date(2025, 11, 1), date(2025, 12, 1)),
+        ("latest_quarter", date(2025, 10, 1), date(2026, 1, 1)),
+        ("last_30_days", date(2025, 10, 16), date(2025, 11, 15)),
+        ("last_90_days", date(2025, 8, 17), date(2025, 11, 15)),
+        ("last_12_months", date(2024, 11, 15), date(2025, 11, 15)),
+        ("year_to_date", date(2025, 1, 1), date(2025, 11, 15)),
+        ("all", date(2024, 1, 1), date(2025, 11, 15)),
+    ],
+)
+def test_presets(preset, start, end):
+    assert resolve(preset, AS_OF, first=date(2024, 1, 1)) == Period(start, end)
+
+
+def test_custom_end_is_inclusive_and_validated():
+    assert resolve("custom", AS_OF, start=date(2025, 1, 1), end=date(2025, 1, 31)) == Period(date(2025, 1, 1), date(2025, 2, 1))
+    with pytest.raises(ValueError, match="before it starts"):
+        resolve("custom", AS_OF, start=date(2025, 2, 1), end=date(2025, 1, 1))
+    with pytest.raises(ValueError, match="unknown period"):
+        resolve("fortnight", AS_OF)
+
+
+@pytest.mark.parametrize(
+    "current, mode, expected",
+    [
+        (Period(date(2025, 10, 1), date(2026, 1, 1)), "previous", Period(date(2025, 7, 1), date(2025, 10, 1))),
+        (Period(date(2025, 3, 1), date(2025, 4, 1)), "previous", Period(date(2025, 2, 1), date(2025, 3, 1))),
+        (Period(date(2025, 10, 16), date(2025, 11, 15)), "previous", Period(date(2025, 9, 16), date(2025, 10, 16))),
+        (Period(date(2025, 10, 1), date(2026, 1, 1)), "year", Period(date(2024, 10, 1), date(2025, 1, 1))),
+        (Period(date(2024, 2, 29), date(2024, 3, 1)), "year", Period(date(2023, 2, 28), date(2023, 3, 1))),
+        (Period(date(2025, 10, 1), date(2026, 1, 1)), "none", None),
+    ],
+)
+def test_comparison(current, mode, expected):
+    assert comparison(current, mode) == expected
+
+
+@pytest.mark.parametrize(
+    "period, label",
+    [
+        (Period(date(2025, 10, 1), date(2026, 1, 1)), "2025-Q4"),
+        (Period(date(2025, 3, 1), date(2025, 4, 1)), "Mar 2025"),
+        (Period(date(2025, 3, 5), date(2025, 3, 8)), "05 Mar 2025 – 07 Mar 2025"),
+    ],
+)
+def test_labels(period, label):
+    assert period.label() == label

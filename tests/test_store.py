@@ -1,0 +1,96 @@
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pytest
+
+from cxdata import store
+from cxdata.db import Database
+
+
+def canonical(rows, extra=None):
+    cols = {k: [r[i] for r in rows] for i, k in enumerate(["source", "source_response_id", "metric", "value", "value_text"])}
+    n = len(rows)
+    # All rows of one response share its time, as in real canonical data.
+    cols["responded_at"] = [datetime(2025, 1, 1 + int(r[1]) % 28, tzinfo=timezone.utc) for r in rows]
+    cols["touchpoint"] = ["web"] * n
+    cols.update(extra or {})
+    return pa.table(cols)
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = Database(tmp_path / "cx.duckdb")
+    yield d
+    d.close()
+
+
+def snapshot(db):
+    cur = db.cursor()
+    return (cur.execute("SELECT * EXCLUDE (responded_at), responded_at::VARCHAR FROM responses ORDER BY response_key").fetchall(),
+            cur.execute("SELECT * EXCLUDE (responded_at), responded_at::VARCHAR FROM answers ORDER BY response_key, measure").fetchall(),
+            cur.execute("SELECT * FROM labels ORDER BY dim, code").fetchall())
+
+
+def test_add_update_unchanged(db):
+    first = canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 3.0, None), ("s", "2", "comment", None, "slow")])
+    r = store.apply(db, first)
+    assert (r.added, r.updated, r.unchanged) == (2, 0, 0)
+    v1 = db.data_version()
+    again = store.apply(db, first)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    # Response 2 edited, 3 new, 1 absent from the new export (kept).
+    second = canonical([("s", "2", "csat", 1.0, None), ("s", "2", "comment", None, "slow"), ("s", "3", "csat", 4.0, None)])
+    r = store.apply(db, second)
+    assert (r.added, r.updated, r.unchanged) == (1, 1, 0)
+    cur = db.cursor()
+    assert cur.execute("SELECT count(*) FROM responses").fetchone()[0] == 3
+    assert cur.execute(
+        "SELECT a.value FROM answers a JOIN responses r USING (response_key) WHERE r.source_response_id = '2'"
+    ).fetchall() == [(1.0,)]
+    assert db.data_version() > v1
+
+
+def test_same_id_in_another_source_is_another_response(db):
+    r = store.apply(db, canonical([("a", "1", "csat", 5.0, None), ("b", "1", "csat", 4.0, None)]))
+    assert r.added == 2
+
+
+def test_reordered_reexport_is_unchanged(db):
+    rows = [("s", "1", "csat", 5.0, None), ("s", "1", "ces", 6.0, None)]
+    store.apply(db, canonical(rows))
+    r = store.apply(db, canonical(rows[::-1]))
+    assert r.unchanged == 1
+
+
+def test_failed_apply_changes_nothing(db, monkeypatch):
+    store.apply(db, canonical([("s", "1", "csat", 5.0, None)]))
+    before, version = snapshot(db), db.data_version()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_merge", boom)
+    with pytest.raises(RuntimeError):
+        store.apply(db, canonical([("s", "2", "csat", 1.0, None)], {"region": ["North"]}))
+    assert snapshot(db) == before and db.data_version() == version
+
+
+@pytest.mark.parametrize("bad", ['x"; DROP TABLE answers; --', "Region", "a b"])
+def test_segment_names_must_be_identifiers(db, bad):
+    with pytest.raises(store.InputError, match="cannot be a segment"):
+        store.apply(db, canonical([("s", "1", "csat", 5.0, None)], {bad: ["x"]}))
+    assert db.cursor().execute("SELECT count(*) FROM answers").fetchone()[0] == 0
+
+
+def test_hostile_text_is_stored_verbatim(db):
+    text = "<img src=x onerror=alert(1)> '; DROP TABLE responses; -- \u202eRTL\n=HYPERLINK(\"x\")"
+    store.apply(db, canonical([("s", "1", "comment", None, text), ("s", "1", "csat", 2.0, None)],
+                              {"region": ["Robert'); DROP TABLE labels;--"] * 2}))
+    cur = db.cursor()
+    assert cur.execute("SELECT comment FROM responses").fetchone()[0] == text
+    assert "Robert'); DROP TABLE labels;--" in db.labels("seg_region").values()
+
+
+def test_missing_columns_are_refused(db):
+    with pytest.raises(store.InputError, match="missing column"):
+        store.apply(db, pa.table({"source": ["s"]}))

@@ -1,0 +1,47 @@
+from datetime import date
+
+import pytest
+
+from cxdata.view import ViewError, ViewState
+
+
+def test_round_trip_through_query_params(zelvora_model):
+    view = ViewState(period="custom", start=date(2025, 1, 1), end=date(2025, 3, 31), compare="year", split="tier",
+                     tp="delivery", team="delivery_tehran_hub", grain="week", search="late delivery",
+                     kpi="csat_top2").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
+    params = view.to_query_params()
+    assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB"
+    back, problems = ViewState.from_query_params(params, zelvora_model)
+    assert problems == [] and back == view
+
+
+def test_defaults_make_an_empty_url(zelvora_model):
+    assert ViewState().to_query_params() == {}
+    assert ViewState.from_query_params({}, zelvora_model) == (ViewState(), [])
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"nosuchdim": "x"}, "Unknown filter 'nosuchdim'"),
+        ({"period": "fortnight"}, "Unknown period"),
+        ({"compare": "decade"}, "Unknown comparison"),
+        ({"period": "custom", "from": "2025-02-30", "to": "2025-03-01"}, "custom period needs valid"),
+        ({"period": "custom", "from": "2025-03-01", "to": "2025-01-01"}, "custom period needs valid"),
+        ({"split": "shoe_size"}, "Cannot split by"),
+        ({"team": "'; DROP TABLE answers; --"}, "Unknown team"),
+        ({"tp": "moon"}, "Unknown touchpoint"),
+        ({"region": ["x"] * 51}, "Too many"),
+    ],
+)
+def test_hostile_or_unknown_values_are_reported_and_dropped(zelvora_model, params, message):
+    view, problems = ViewState.from_query_params(params, zelvora_model)
+    assert any(message in p for p in problems), problems
+    assert view.team is None and view.filters == () and view.period in ("latest_quarter",)
+    with pytest.raises(ViewError):
+        ViewState.from_query_params(params, zelvora_model, strict=True)
+
+
+def test_team_implies_its_touchpoint(zelvora_model):
+    view, _ = ViewState.from_query_params({"team": "chat_tier_2"}, zelvora_model)
+    assert view.tp == "chat"
