@@ -1,0 +1,91 @@
+"""`python -m cxdata` as automation uses it: real subprocesses, exit codes, JSON."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PARQUET, ROOT, ZELVORA_MODEL
+
+
+def cli(*args, check=True):
+    proc = subprocess.run([sys.executable, "-m", "cxdata", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "cx.duckdb"
+    out = cli("ingest", PARQUET, "--db", path, "--model", ZELVORA_MODEL, "--json")
+    receipt = json.loads(out.stdout)[0]
+    assert receipt["status"] == "loaded" and receipt["added"] == 140000 and receipt["rows_read"] == 491010
+    return path
+
+
+def test_reingest_is_unchanged(db):
+    receipt = json.loads(cli("ingest", PARQUET, "--db", db, "--json").stdout)[0]
+    assert (receipt["added"], receipt["updated"], receipt["unchanged"]) == (0, 0, 140000)
+
+
+def test_pyramid_json(db, truth):
+    out = json.loads(cli("pyramid", "--db", db, "--from", "2025-10-01", "--to", "2025-12-31", "--json").stdout)
+    assert out["period"] == {"from": "2025-10-01", "to": "2025-12-31", "label": "2025-Q4"}
+    assert out["comparison"]["label"] == "2025-Q3"
+    fields = {"name", "kpi", "value", "n", "ci_low", "ci_high", "previous", "delta", "significant", "suppressed"}
+    for node in [out["index"], *out["touchpoints"], *out["teams"]]:
+        assert fields <= set(node)
+    row = next(r for r in out["teams"] if r["name"] == "Delivery - Tehran Hub" and r["kpi"] == "csat_mean")
+    want = truth["planted_effects"]["team_incident"]["parquet_team_change"]
+    assert (row["n"], row["previous"], row["delta"], row["significant"]) == (want["n_last"], round(want["prev"], 2), round(want["delta"], 2), True)
+    assert row["ci_low"] < row["value"] < row["ci_high"]
+
+
+def test_pyramid_where_and_compare_year(db, truth):
+    out = json.loads(cli("pyramid", "--db", db, "--from", "2025-10-01", "--to", "2025-12-31", "--compare", "year",
+                         "--where", "region=Tehran", "--json").stdout)
+    assert out["comparison"]["label"] == "2024-Q4" and out["filters"] == {"region": ["Tehran"]}
+    web = next(r for r in out["teams"] if r["name"] == "Web - Global Site")
+    assert web["value"] is None and not web["suppressed"]  # a Global Site team has no Tehran responses: no data, not hidden
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--where", "planet=Mars"], "Unknown filter 'planet'"),
+        (["--where", "region"], "use DIM=VALUE"),
+        (["--from", "2025-01-01"], "--from and --to go together"),
+        (["--from", "2025-13-01", "--to", "2025-12-31"], "custom period needs valid"),
+    ],
+)
+def test_pyramid_bad_input_is_a_clear_error(db, args, message):
+    proc = cli("pyramid", "--db", db, *args, "--json", check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_period_without_data_is_an_empty_state(db):
+    out = json.loads(cli("pyramid", "--db", db, "--from", "2030-01-01", "--to", "2030-03-31", "--json").stdout)
+    assert out["empty"] is True and out["index"]["value"] is None
+    text = cli("pyramid", "--db", db, "--from", "2030-01-01", "--to", "2030-03-31").stdout
+    assert "No responses in this period" in text
+
+
+def test_malformed_model_is_refused_and_changes_nothing(db, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("index: {kpi: {stat: nps, measure: nowhere}}\nmeasures: {nps: {scale: [0, 10]}}\ntouchpoints: []\n")
+    before = json.loads(cli("pyramid", "--db", db, "--json").stdout)
+    proc = cli("ingest", PARQUET, "--db", db, "--model", bad, check=False)
+    assert proc.returncode == 2 and "index.kpi.measure" in proc.stderr and "Traceback" not in proc.stderr
+    assert json.loads(cli("pyramid", "--db", db, "--json").stdout) == before
+
+
+def test_missing_file_is_refused_with_nonzero_exit(db, tmp_path):
+    proc = cli("ingest", tmp_path / "nope.parquet", "--db", db, check=False)
+    assert proc.returncode == 1 and "REFUSED" in proc.stderr
+
+
+def test_missing_database(tmp_path):
+    proc = cli("pyramid", "--db", tmp_path / "none.duckdb", check=False)
+    assert proc.returncode == 2 and "no database" in proc.stderr.lower()
