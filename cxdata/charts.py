@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-SELECT_NODE = "node"
+SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 _FONT = 13
 

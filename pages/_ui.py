@@ -137,7 +137,7 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
         if st.session_state["w_period"] == "custom":
             default = (view.start or cat.first or date.today(), view.end or cat.as_of or date.today())
             _set_widget("w_range", default)
-            st.date_input("From – to", key="w_range", on_change=_on_filters, min_value=cat.first, max_value=cat.as_of)
+            st.date_input("From – to", key="w_range", on_change=_on_filters)
         _set_widget("w_compare", view.compare)
         st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters)
         for seg in m.segments:
@@ -181,6 +181,16 @@ def _on_filters() -> None:
 def _clear_filters() -> None:
     view = st.session_state.get("_last_view") or ViewState()
     set_view(view.with_filters({}))
+
+
+def clicked_node(event, state_key: str) -> str | None:
+    """The node key newly clicked in a chart with a node selection, once per click."""
+    points = ((event or {}).get("selection") or {}).get("node") or []
+    key = points[0].get("key") if points else None
+    if key is None or key == st.session_state.get(f"_handled_{state_key}"):
+        return None
+    st.session_state[f"_handled_{state_key}"] = key
+    return key
 
 
 # -- tiles --------------------------------------------------------------------------------------

@@ -37,11 +37,9 @@ event = st.altair_chart(
                      selected=view.tp),
     on_select="rerun", key="tp_chart", width="stretch",
 )
-clicked = [s.get("key") for s in (event.selection.get(charts.SELECT_NODE) or [])] if event else []
-if clicked and clicked[0] != st.session_state.get("_tp_click"):
-    st.session_state["_tp_click"] = clicked[0]
-    if model.touchpoint(clicked[0]):
-        _ui.set_view(view.drill(clicked[0]), rerun=True)
+clicked = _ui.clicked_node(event, "tp_chart")
+if clicked and model.touchpoint(clicked):
+    _ui.set_view(view.drill(clicked), rerun=True)
 
 cols = st.columns(4)
 for i, node in enumerate(p.touchpoints):
@@ -50,7 +48,6 @@ for i, node in enumerate(p.touchpoints):
         selected = view.tp == node.key
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
                      width="stretch"):
-            st.session_state["_tp_click"] = node.key
             _ui.set_view(view.drill(node.key), rerun=True)
 
 if view.tp:
@@ -64,10 +61,9 @@ if view.tp:
             charts.node_bars(tables.nodes_frame(teams), title="Click a team to open its view"),
             on_select="rerun", key="team_chart", width="stretch",
         )
-        picked = [s.get("key") for s in (team_event.selection.get(charts.SELECT_NODE) or [])] if team_event else []
-        if picked and picked[0] != st.session_state.get("_team_click"):
-            st.session_state["_team_click"] = picked[0]
-            st.switch_page("pages/team.py", query_params=view.drill(view.tp, picked[0]).to_query_params())
+        picked = _ui.clicked_node(team_event, "team_chart")
+        if picked and model.team(picked):
+            st.switch_page("pages/team.py", query_params=view.drill(view.tp, picked).to_query_params())
         tcols = st.columns(4)
         for i, node in enumerate(teams):
             with tcols[i % 4]:

@@ -1,0 +1,135 @@
+"""The pages under streamlit.testing.v1.AppTest, on a fresh database that the app fills with demo data."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxdata import service
+from tests.conftest import ROOT
+
+APP = str(ROOT / "dashboard.py")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("pages") / "cx.duckdb"
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("CX_DB", str(demo_db))
+    monkeypatch.setenv("CX_DEMO_RESPONSES", "20000")
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 20000)
+    monkeypatch.delenv("CX_MODEL", raising=False)
+
+    def make(page=None, **params):
+        at = AppTest.from_file(APP, default_timeout=120)
+        for k, v in params.items():
+            at.query_params[k] = v
+        if page:
+            at.switch_page(page)
+        return at.run()
+
+    return make
+
+
+def qp(at) -> dict[str, list[str]]:
+    return {k: (list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in at.query_params.items()}
+
+
+def no_errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_first_start_loads_demo_and_renders_the_pyramid(app):
+    at = app()
+    no_errors(at)
+    assert any("demo data" in i.value for i in at.info)
+    model = service.load_model_for(_db())
+    labels = [m.label for m in at.metric]
+    assert labels[0].startswith(model.index.name)
+    assert at.metric[0].value not in ("no data", "hidden")
+    assert len(at.metric) == 1 + len(model.touchpoints)
+    assert [s.value for s in at.subheader] == ["Touchpoints"]
+
+
+def _db():
+    import os
+
+    from cxdata.db import Database
+
+    return Database(os.environ["CX_DB"])
+
+
+def test_drill_down_by_chart_click_and_back(app):
+    at = app()
+    at.session_state["tp_chart"] = {"selection": {"node": [{"key": "delivery"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at)["tp"] == ["delivery"]
+    assert "Teams of Delivery" in [s.value for s in at.subheader]
+    team_tiles = [m.label for m in at.metric][1 + 7:]
+    assert team_tiles and all(label.startswith("Delivery") for label in team_tiles)
+    at.button(key="crumb_index").click().run()
+    no_errors(at)
+    assert "tp" not in at.query_params
+    assert [s.value for s in at.subheader] == ["Touchpoints"]
+
+
+def test_drill_down_by_tile_button(app):
+    at = app()
+    at.button(key="tp_billing").click().run()
+    no_errors(at)
+    assert qp(at)["tp"] == ["billing"]
+    assert "Teams of Billing" in [s.value for s in at.subheader]
+
+
+def test_query_params_round_trip(app):
+    at = app(period="last_12_months", compare="year", tier="SMB", tp="call_center")
+    no_errors(at)
+    assert at.selectbox(key="w_period").value == "last_12_months"
+    assert at.radio(key="w_compare").value == "year"
+    assert at.multiselect(key="w_seg_tier").value == ["SMB"]
+    assert "Teams of Call center" in [s.value for s in at.subheader]
+    assert qp(at) == {"period": ["last_12_months"], "compare": ["year"], "tier": ["SMB"], "tp": ["call_center"]}
+    # Changing a filter writes the URL.
+    at.multiselect(key="w_seg_tier").select("VIP").run()
+    no_errors(at)
+    assert qp(at)["tier"] == ["SMB", "VIP"]
+    assert qp(at)["tp"] == ["call_center"]
+
+
+def test_hostile_url_is_reported_not_crashing(app):
+    at = app(nosuchdim="x", period="bogus", team="<script>")
+    no_errors(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Unknown filter 'nosuchdim'" in warnings and "Unknown period" in warnings and "Unknown team" in warnings
+    assert at.metric
+
+
+def test_period_without_data_shows_an_empty_state(app):
+    at = app(period="custom", **{"from": "2030-01-01", "to": "2030-03-31"})
+    no_errors(at)
+    assert any("No responses in" in i.value for i in at.info)
+
+
+def test_team_view(app):
+    at = app(page="pages/team.py", team=_some_team(), split="tier")
+    no_errors(at)
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    assert at.dataframe and list(at.dataframe[0].value.columns)[:3] == ["When", "Score", "Comment"]
+    # Breadcrumb back to the touchpoint keeps the drill path.
+    at.button(key="crumb_tp").click().run()
+    no_errors(at)
+    assert "tp" in at.query_params and "team" not in at.query_params
+
+
+def _some_team():
+    from cxdata.model import load_model
+
+    return load_model(service.DEMO_MODEL).teams[0].key
+
+
+def test_segments_page(app):
+    at = app(page="pages/segments.py", split="region")
+    no_errors(at)
+    assert any("Touchpoints ×" in s.value for s in at.subheader)
