@@ -1,0 +1,442 @@
+"""Delimited-text reader (CSV, TSV, TXT) behind read.read_raw.
+
+Two parsers with identical semantics (RFC 4180 quoting with the lenient rules Excel and
+Python's csv module share: a quote that does not start a field is a literal character):
+
+* fast path: pyarrow.csv, multi-threaded C++. It skips rows with the wrong number of
+  fields through invalid_row_handler but cannot tell *where* they were, so as soon as it
+  sees one we switch to
+* exact path: Python's csv module, one record at a time, which knows every record's
+  number and why it is malformed. Slower (~1 s per 500k rows) but only used for files
+  that have problems, or bytes that are not valid text in the detected encoding.
+
+Both count records the way a spreadsheet numbers rows: the first record is row 1, a
+newline inside quotes does not start a new row, and an Excel 'sep=' line is not a row.
+Records with no values at all (blank lines, or nothing but delimiters) are reported as
+problems, not kept: they carry no response and would otherwise pad the table silently.
+DuckDB's CSV reader was measured too; its Arrow export doubled the read time and it
+silently skips blank lines, so it is not used here.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import IngestError
+from .limits import Limits
+from .text import detect_encoding, sniff_delimiter, strip_sep_line
+
+SAMPLE_BYTES = 1 << 20
+_BLOCK_SIZES = (1 << 22, 1 << 25, 1 << 28)
+_BATCH_ROWS = 65536
+
+_EMPTY_MSG = ("This file is empty ({what}). Export the responses again from your survey tool "
+              "and upload the new file.")
+
+
+@dataclass
+class CsvResult:
+    table: pa.Table
+    row_numbers: pa.Array
+    encoding: str
+    delimiter: str
+    problems: list[tuple[int, str]]
+
+
+def _names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def _empty_table(ncols: int) -> pa.Table:
+    return pa.table({name: pa.array([], pa.string()) for name in _names(ncols)})
+
+
+# --------------------------------------------------------------------------- sniffing
+@dataclass
+class _Dialect:
+    encoding: str            # python codec, as reported to the caller
+    delimiter: str
+    skip_sep_line: bool
+    ncols: int
+
+
+def _decode_sample(head: bytes, encoding: str) -> str:
+    dec = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return dec.decode(head, final=False)
+
+
+def _sniff(path: str, head: bytes, size: int, encoding: str | None, delimiter: str | None,
+           limits: Limits) -> _Dialect:
+    if size == 0:
+        raise IngestError("empty", _EMPTY_MSG.format(what="0 bytes"))
+    if encoding is None:
+        encoding, _ = detect_encoding(head)
+    else:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise IngestError("bad_encoding", f"'{encoding}' is not a text encoding this app knows. "
+                              "Choose another encoding, or leave it on automatic.") from None
+        if encoding == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+    text = _decode_sample(head, encoding)
+    complete = size <= len(head)
+    if complete and not text.lstrip("\ufeff").strip():
+        what = "only a byte-order mark" if head.strip() == codecs.BOM_UTF8 else (
+            "no text at all" if not head.strip() else "only blank lines")
+        raise IngestError("empty", _EMPTY_MSG.format(what=what))
+    text = text.lstrip("\ufeff")
+    sep, rest = strip_sep_line(text)
+    if delimiter is None:
+        delimiter = sep or sniff_delimiter(rest)
+    ncols = _column_count(path, rest, complete, encoding, delimiter, sep is not None, limits)
+    return _Dialect(encoding, delimiter, sep is not None, ncols)
+
+
+def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> int:
+    lines = text.splitlines(keepends=True)
+    if not complete and lines and not lines[-1].endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut mid-record by the sample boundary
+    counts: list[int] = []
+    try:
+        for record in csv.reader(lines, delimiter=delimiter, strict=False):
+            if any(record):
+                counts.append(len(record))
+            if len(counts) >= 1000:
+                break
+    except csv.Error:
+        counts = []
+    if not counts:
+        # Not even one whole record in the sample (a very wide header): read the first
+        # record from the file itself, however long it is (bounded by max_bytes).
+        counts = [_first_record_width(path, encoding, delimiter, skip_sep)]
+    # The most common width is the table's; ties go to the earliest (the header).
+    ncols = Counter(counts).most_common(1)[0][0]
+    if ncols > limits.max_columns:
+        raise IngestError(
+            "too_many_columns",
+            f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
+            "It is probably not a survey export, or it needs to be split. Remove the columns "
+            "you do not need and upload it again.")
+    return ncols
+
+
+def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
+    csv.field_size_limit(2**31 - 1)
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, strict=False)
+        try:
+            if skip_sep:
+                next(reader, None)
+            for record in reader:
+                if any(record):
+                    return len(record)
+        except csv.Error:
+            pass
+    return 1
+
+
+# --------------------------------------------------------------------------- reasons
+def _reason_width(k: int, n: int, delimiter: str) -> str:
+    shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "vertical bar"}.get(delimiter, repr(delimiter))
+    more = "more" if k > n else "fewer"
+    return (f"This row has {k} value{'s' if k != 1 else ''} but the header has {n}, so its "
+            f"values cannot be matched to the columns ({more} {shown}s than expected). "
+            "Check this row in the original file.")
+
+
+REASON_EMPTY = "This row is empty (no values), so it was skipped."
+REASON_UNCLOSED = ("A quotation mark (\") opened in this row is never closed, so the rest of the "
+                   "file was swallowed into one value. Fix or remove that quote and upload again.")
+
+
+def _reason_bytes(encoding: str) -> str:
+    return (f"This row contains characters that are not valid {encoding} text. Save the file as "
+            "'CSV UTF-8' and upload it again.")
+
+
+def _reason_long(limit: int) -> str:
+    return f"A value in this row is longer than {limit:,} characters, which is not a survey answer."
+
+
+# --------------------------------------------------------------------------- helpers
+def _tail_is_unclosed_quote(path: str, encoding: str, head: bytes, last_value: str | None) -> bool:
+    """True when the file ends inside a quoted value that swallowed later lines.
+
+    A properly closed last value ends the file with '"' (plus an optional line break); an
+    unquoted value cannot contain a line break. So a last value containing a line break in
+    a file that does not end with a quote means the quote was never closed.
+    """
+    if last_value is None or ("\n" not in last_value and "\r" not in last_value):
+        return False
+    enc = _tail_codec(encoding, head)
+    width = 4 if "32" in enc else 2 if "16" in enc else 1
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        n = f.tell()
+        take = min(n, 64 * width)
+        take -= take % width
+        f.seek(n - take)
+        tail = f.read().decode(enc, errors="ignore")
+    return not tail.rstrip("\r\n").endswith('"')
+
+
+def _tail_codec(encoding: str, head: bytes) -> str:
+    if encoding in ("utf-16", "utf-32"):
+        le = head.startswith(codecs.BOM_UTF16_LE)
+        return f"{encoding}-{'le' if le else 'be'}"
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _all_null_mask(table: pa.Table) -> pa.Array | None:
+    """Rows in which every column is null, or None when there cannot be any."""
+    if table.num_rows == 0 or any(col.null_count == 0 for col in table.columns):
+        return None
+    mask = None
+    for col in table.columns:
+        isn = pc.is_null(col)
+        mask = isn if mask is None else pc.and_(mask, isn)
+    mask = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    return mask if pc.any(mask).as_py() else None
+
+
+def _long_cell_mask(table: pa.Table, limit: int) -> pa.Array | None:
+    mask = None
+    for col in table.columns:
+        # Bytes >= characters, so the cheap byte length rules most columns out.
+        if (pc.max(pc.binary_length(col)).as_py() or 0) <= limit:
+            continue
+        m = pc.fill_null(pc.greater(pc.utf8_length(col), limit), False)
+        mask = m if mask is None else pc.or_(mask, m)
+    if mask is None:
+        return None
+    mask = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    return mask if pc.any(mask).as_py() else None
+
+
+# --------------------------------------------------------------------------- fast path
+class _NeedExact(Exception):
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
+    names = _names(d.ncols)
+    invalid = [0]
+
+    def on_invalid(row):  # called from reader threads; only counting, no positions known
+        invalid[0] += 1
+        return "skip"
+
+    pa_encoding = "utf8" if d.encoding in ("utf-8", "utf-8-sig") else d.encoding
+    table = None
+    for block in _BLOCK_SIZES:
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=block,
+                                               skip_rows=1 if d.skip_sep_line else 0,
+                                               encoding=pa_encoding, use_threads=True),
+                parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char='"',
+                                                 double_quote=True, escape_char=False,
+                                                 newlines_in_values=True, ignore_empty_lines=False,
+                                                 invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     null_values=[""], strings_can_be_null=True,
+                                                     quoted_strings_can_be_null=True,
+                                                     check_utf8=True))
+            break
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "straddl" in msg or "block" in msg.lower():
+                continue  # a single record larger than the block: retry with bigger blocks
+            raise _NeedExact("utf8" if "UTF8" in msg or "utf8" in msg.lower() else "parse") from None
+        except UnicodeDecodeError:
+            raise _NeedExact("decode") from None
+    if table is None:
+        raise _NeedExact("parse")
+    if invalid[0]:
+        raise _NeedExact("ragged")
+    n = table.num_rows
+    if n > limits.max_rows:
+        raise _too_many_rows(n, limits)
+
+    problems: list[tuple[int, str]] = []
+    drop = np.zeros(n, dtype=bool)
+    empty = _all_null_mask(table)
+    if empty is not None:
+        idx = np.flatnonzero(empty.to_numpy(zero_copy_only=False))
+        drop[idx] = True
+        problems += [(int(i) + 1, REASON_EMPTY) for i in idx]
+    long_mask = _long_cell_mask(table, limits.max_cell_chars)
+    if long_mask is not None:
+        idx = np.flatnonzero(long_mask.to_numpy(zero_copy_only=False) & ~drop)
+        drop[idx] = True
+        problems += [(int(i) + 1, _reason_long(limits.max_cell_chars)) for i in idx]
+    if n and not drop[n - 1]:
+        last = table.slice(n - 1, 1).to_pylist()[0]
+        last_value = next((v for v in reversed(list(last.values())) if v is not None), None)
+        if _tail_is_unclosed_quote(path, d.encoding, head, last_value):
+            drop[n - 1] = True
+            problems.append((n, REASON_UNCLOSED))
+
+    row_numbers = np.arange(1, n + 1, dtype=np.int64)
+    if drop.any():
+        keep = pa.array(~drop)
+        table = table.filter(keep)
+        row_numbers = row_numbers[~drop]
+        problems.sort()
+    return CsvResult(table, pa.array(row_numbers, pa.int64()), d.encoding, d.delimiter, problems)
+
+
+def _too_many_rows(n: int, limits: Limits) -> IngestError:
+    return IngestError("too_many_rows",
+                       f"This file has {n:,} rows; the app accepts at most {limits.max_rows:,} per "
+                       "upload. Split the export (for example by date range) and upload the parts.")
+
+
+# --------------------------------------------------------------------------- exact path
+def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
+    csv.field_size_limit(2**31 - 1)
+    utf8 = d.encoding in ("utf-8", "utf-8-sig")
+    errors = "surrogateescape" if utf8 else "replace"
+    bad_char = None if utf8 else "\ufffd"
+    ncols = d.ncols
+    problems: list[tuple[int, str]] = []
+    chunks: list[list[pa.Array]] = []
+    numbers: list[np.ndarray] = []
+    batch: list[list[str]] = []
+    batch_numbers: list[int] = []
+    kept = 0
+
+    def flush():
+        if not batch:
+            return
+        cols = list(zip(*batch))
+        chunks.append([pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+                       for a in (pa.array(c, pa.string()) for c in cols)])
+        numbers.append(np.asarray(batch_numbers, dtype=np.int64))
+        batch.clear()
+        batch_numbers.clear()
+
+    def has_bad_chars(record) -> bool:
+        if bad_char is not None:
+            return any(bad_char in v for v in record)
+        return any(not v.isascii() and _has_surrogate(v) for v in record)
+
+    last_record: list[str] | None = None
+    last_number = 0
+    with open(path, encoding=d.encoding, errors=errors, newline="") as f:
+        reader = csv.reader(f, delimiter=d.delimiter, quotechar='"', doublequote=True, strict=False)
+        if d.skip_sep_line:
+            next(reader, None)
+        number = 0
+        for record in reader:
+            number += 1
+            if number == 1 and record and record[0].startswith("\ufeff"):
+                record[0] = record[0][1:]
+            if not any(record):
+                problems.append((number, REASON_EMPTY))
+                continue
+            if len(record) != ncols:
+                problems.append((number, _reason_width(len(record), ncols, d.delimiter)))
+                continue
+            if has_bad_chars(record):
+                problems.append((number, _reason_bytes(d.encoding)))
+                continue
+            if any(len(v) > limits.max_cell_chars for v in record):
+                problems.append((number, _reason_long(limits.max_cell_chars)))
+                continue
+            if len(batch) >= _BATCH_ROWS:
+                flush()
+            batch.append(record)
+            batch_numbers.append(number)
+            kept += 1
+            if kept > limits.max_rows:
+                raise _too_many_rows(kept, limits)
+            last_record, last_number = record, number
+    # The final record may be a quote that never closed (it is still in `batch`).
+    if batch and batch_numbers[-1] == number and last_record is not None:
+        last_value = next((v for v in reversed(last_record) if v), None)
+        if _tail_is_unclosed_quote(path, d.encoding, head, last_value):
+            batch.pop()
+            batch_numbers.pop()
+            problems.append((last_number, REASON_UNCLOSED))
+    flush()
+    if chunks:
+        table = pa.Table.from_arrays([pa.chunked_array([c[i] for c in chunks], pa.string())
+                                      for i in range(ncols)], names=_names(ncols))
+        row_numbers = pa.array(np.concatenate(numbers), pa.int64())
+    else:
+        table = _empty_table(ncols)
+        row_numbers = pa.array([], pa.int64())
+    problems.sort()
+    return CsvResult(table, row_numbers, d.encoding, d.delimiter, problems)
+
+
+def _has_surrogate(v: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in v)
+
+
+def _redetect_after_invalid_utf8(path: str) -> str | None:
+    """The sample looked like UTF-8 (often: plain ASCII) but later bytes are not.
+
+    Gather the lines that contain non-ASCII bytes. If none of them is valid UTF-8, the file
+    is in a legacy code page that the sample did not reveal: return it. If some are valid
+    UTF-8, the file mixes encodings; keep UTF-8 and let the bad rows be reported.
+    """
+    collected = bytearray()
+    valid_utf8_lines = 0
+    with open(path, "rb") as f:
+        for line in f:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                valid_utf8_lines += 1
+            except UnicodeDecodeError:
+                collected += line
+            if len(collected) > 256 * 1024:
+                break
+    if valid_utf8_lines or not collected:
+        return None
+    enc, conf = detect_encoding(bytes(collected))
+    return enc if enc not in ("utf-8", "utf-8-sig") else None
+
+
+# --------------------------------------------------------------------------- entry
+def read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits: Limits,
+             force_exact: bool = False) -> CsvResult:
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    user_encoding = encoding
+    d = _sniff(path, head, size, encoding, delimiter, limits)
+    if force_exact:
+        return _read_exact(path, d, head, limits)
+    try:
+        return _read_fast(path, d, head, limits)
+    except _NeedExact as need:
+        if need.why == "utf8" and user_encoding is None and d.encoding == "utf-8":
+            legacy = _redetect_after_invalid_utf8(path)
+            if legacy:
+                d2 = _sniff(path, head, size, legacy, delimiter, limits)
+                try:
+                    return _read_fast(path, d2, head, limits)
+                except _NeedExact:
+                    return _read_exact(path, d2, head, limits)
+        if need.why == "decode" and user_encoding is not None:
+            # The user's chosen code page cannot decode the file: the exact path replaces
+            # undecodable bytes and reports those rows.
+            pass
+        return _read_exact(path, d, head, limits)

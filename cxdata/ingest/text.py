@@ -1,0 +1,288 @@
+"""Text-level helpers: which encoding a byte sample is in, which delimiter a CSV uses,
+and Persian letter normalisation.
+
+Survey exports arrive in UTF-8 (with or without BOM), UTF-16 (Qualtrics TSV, Excel
+"Unicode text") and legacy Windows code pages from older tools: windows-1256 (Arabic and
+Persian), windows-1251 (Bulgarian/Russian), windows-1255 (Hebrew), windows-1252 (Western).
+Those code pages map the same byte values to different alphabets, so a generic detector
+easily picks the wrong one and silently produces mojibake. We therefore decode the sample
+with each candidate and keep the one whose words look like real words of one alphabet.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import IngestError
+
+__all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep_line",
+           "DELIMITERS", "LEGACY_CANDIDATES"]
+
+DELIMITERS = (",", ";", "\t", "|")
+LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255")  # order = preference on ties
+
+_NOT_TEXT = (
+    "This file does not contain readable text, so it cannot be a CSV or text export. "
+    "Check that you picked the right file; if it is a spreadsheet, save it as .xlsx or as "
+    "'CSV UTF-8' and upload that."
+)
+
+# Bytes that never occur in real text files (TAB, LF, CR, FF and ESC/SUB excepted).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 26, 27))
+_CONTROL_TABLE = bytes.maketrans(_CONTROL, b"\x00" * len(_CONTROL))
+
+
+# --------------------------------------------------------------------------- encoding
+def detect_encoding(sample: bytes) -> tuple[str, float]:
+    """Return (python codec name, confidence 0..1) for a sample of a text file.
+
+    Raises IngestError('not_text') when the bytes are clearly not text (NUL bytes that are
+    not UTF-16, or many control characters).
+    """
+    if sample.startswith(codecs.BOM_UTF32_LE) or sample.startswith(codecs.BOM_UTF32_BE):
+        return "utf-32", 1.0
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", 1.0
+    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16", 1.0
+    if not sample:
+        return "utf-8", 1.0
+    if b"\x00" in sample:
+        enc = _utf16_without_bom(sample)
+        if enc is None:
+            raise IngestError("not_text", _NOT_TEXT)
+        return enc, 0.9
+    if _control_ratio(sample) > 0.01:
+        raise IngestError("not_text", _NOT_TEXT)
+    try:
+        # final=False: a multi-byte character cut off at the end of the sample is fine.
+        codecs.utf_8_decode(sample, "strict", False)
+        return "utf-8", 1.0
+    except UnicodeDecodeError:
+        pass
+    return _detect_legacy(sample)
+
+
+def _control_ratio(sample: bytes) -> float:
+    translated = sample.translate(_CONTROL_TABLE)
+    return translated.count(b"\x00") / len(sample)
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    n = len(sample) - len(sample) % 2
+    if n < 4:
+        return None
+    even_nuls = sample[0:n:2].count(0)
+    odd_nuls = sample[1:n:2].count(0)
+    half = n // 2
+    # ASCII-range characters in UTF-16 have one zero byte; text in any script has plenty
+    # of those (digits, commas, spaces, newlines), random binary data does not show the
+    # one-sided pattern.
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        enc = "utf-16-le"
+    elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        text = codecs.decode(sample[:n], enc, "strict")
+    except UnicodeDecodeError:
+        return None
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\x0c")
+    return enc if bad <= 0.01 * len(text) else None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_HEBREW_FINALS = frozenset("\u05da\u05dd\u05df\u05e3\u05e5")
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    if ch.isascii():
+        return "LATIN"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "?"
+
+
+def _word_is_plausible(word: str) -> bool:
+    """A word decoded with the right code page uses one alphabet, has a normal case
+    pattern (lower, UPPER or Title), and if Latin, is mostly plain ASCII letters."""
+    scripts = {_script(ch) for ch in word}
+    if len(scripts) != 1:
+        return False
+    script = scripts.pop()
+    if script in ("LATIN", "CYRILLIC", "GREEK"):
+        if not (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())):
+            return False
+    if script == "HEBREW" and any(ch in _HEBREW_FINALS for ch in word[:-1]):
+        # Final letter forms only ever end a Hebrew word; mid-word they mean the bytes
+        # were Cyrillic (к н п у х share those code points).
+        return False
+    if script == "LATIN":
+        accented = sum(1 for ch in word if not ch.isascii())
+        if accented >= 3 and accented * 2 > len(word):
+            return False
+        if accented >= 2 and accented == len(word):
+            return False
+    return script != "?"
+
+
+def _coherence(text: str, max_words: int = 1500) -> tuple[float, int]:
+    words = []
+    for m in _WORD.finditer(text):
+        w = m.group()
+        if not w.isascii():
+            words.append(w)
+            if len(words) >= max_words:
+                break
+    if not words:
+        return 0.0, 0
+    good = sum(1 for w in words if _word_is_plausible(w))
+    return good / len(words), len(words)
+
+
+_CYRILLIC_LOWER = re.compile("[\u0430-\u044f]")
+
+
+def _detect_legacy(sample: bytes) -> tuple[str, float]:
+    sample = sample[:262144]
+    high = (len(sample) - len(sample.decode("ascii", errors="ignore"))) or 1
+    scored = []
+    for rank, enc in enumerate(LEGACY_CANDIDATES):
+        text = sample.decode(enc, errors="replace")
+        # Bytes the code page does not define are strong evidence against it.
+        undefined = text.count("\ufffd")
+        coherence, n_words = _coherence(text)
+        score = coherence - 5.0 * undefined / high
+        if enc == "cp1251":
+            # Hebrew read as windows-1251 looks like lower-case Cyrillic, but its most
+            # common letter (yod) lands on 'й', which is rare in real Cyrillic text.
+            cyr = len(_CYRILLIC_LOWER.findall(text))
+            if cyr >= 8 and text.count("\u0439") > 0.06 * cyr:
+                score -= 0.3
+        scored.append((score, -rank, enc, n_words))
+    scored.sort(reverse=True)
+    best_score, _, best, n_words = scored[0]
+    if best_score >= 0.6 and n_words:
+        # Few words or a close runner-up = little evidence; keep the confidence honest.
+        evidence = min(1.0, n_words / 20)
+        margin = best_score - scored[1][0]
+        return best, round(best_score * (0.5 + 0.5 * evidence) * min(1.0, 0.5 + margin), 3)
+    guess = _charset_normalizer_guess(sample)
+    if guess:
+        return guess, 0.3
+    # Windows-1252 decodes nearly everything; latin-1 decodes everything.
+    try:
+        sample.decode("cp1252")
+        return "cp1252", 0.1
+    except UnicodeDecodeError:
+        return "latin-1", 0.05
+
+
+def _charset_normalizer_guess(sample: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # optional helper only
+        return None
+    best = from_bytes(sample[:65536]).best()
+    if best is None:
+        return None
+    try:
+        return codecs.lookup(best.encoding).name
+    except LookupError:
+        return None
+
+
+# --------------------------------------------------------------------------- delimiter
+_SEP_LINE = re.compile(r"^\ufeff?sep=(.)[ \t]*\r?(\n|$)", re.IGNORECASE)
+
+
+def strip_sep_line(text_sample: str) -> tuple[str | None, str]:
+    """Excel writes 'sep=;' as the first line of some CSVs. Return (delimiter, rest)."""
+    m = _SEP_LINE.match(text_sample)
+    if not m:
+        return None, text_sample
+    return m.group(1), text_sample[m.end():]
+
+
+def _field_counts(text: str, delim: str, max_records: int = 300) -> list[int]:
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delim, quotechar='"',
+                        doublequote=True, strict=False)
+    counts = []
+    try:
+        for record in reader:
+            if record:
+                counts.append(len(record))
+            if len(counts) >= max_records:
+                break
+    except csv.Error:
+        pass
+    return counts
+
+
+def sniff_delimiter(text_sample: str) -> str:
+    """Pick the delimiter among , ; TAB | that splits the sample's records into a
+    consistent number of fields (quotes respected). An Excel 'sep=X' first line wins."""
+    sep, _ = strip_sep_line(text_sample)
+    if sep is not None:
+        return sep
+    lines = text_sample.splitlines(keepends=True)
+    # The sample usually ends mid-record; drop that piece unless it is all we have.
+    if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
+        text_sample = "".join(lines[:-1])
+    best = (0.0, 0, ",")
+    for delim in DELIMITERS:
+        if delim not in text_sample:
+            continue
+        counts = _field_counts(text_sample, delim)
+        if not counts:
+            continue
+        mode, freq = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        consistency = freq / len(counts)
+        if counts[0] != mode:
+            # The header row disagrees with the data rows: probably a delimiter that only
+            # occurs inside values (decimal commas in a ';' file).
+            consistency *= 0.5
+        candidate = (round(consistency, 3), mode, delim)
+        if candidate[:2] > best[:2]:
+            best = candidate
+    return best[2]
+
+
+# --------------------------------------------------------------------------- Persian
+_ARABIC_YEH, _PERSIAN_YEH = "\u064a", "\u06cc"
+_ARABIC_KAF, _PERSIAN_KEHEH = "\u0643", "\u06a9"
+# Letters that exist in Persian but not in Arabic: their presence marks a text as Persian.
+_PERSIAN_ONLY = "[\u067e\u0686\u0698\u06af\u06cc\u06a9]"
+
+
+def normalise_persian(arr: pa.Array | pa.ChunkedArray, persian: bool | pa.Array | None = None):
+    """Arabic Yeh -> Persian Yeh and Arabic Kaf -> Persian Keheh, only in Persian text.
+
+    persian=None: a value counts as Persian when it contains a Persian-only letter
+    (پ چ ژ گ ی ک). persian=True: every value is Persian. A boolean array: per row (e.g.
+    language == 'fa'). Arabic text is never touched; ZWNJ (U+200C) is kept as is.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if isinstance(persian, pa.ChunkedArray):
+        persian = persian.combine_chunks()
+    if len(arr) == 0:
+        return arr
+    fixed = pc.replace_substring(arr, _ARABIC_YEH, _PERSIAN_YEH)
+    fixed = pc.replace_substring(fixed, _ARABIC_KAF, _PERSIAN_KEHEH)
+    if persian is True:
+        return fixed
+    if persian is False:
+        return arr
+    mask = pc.match_substring_regex(arr, _PERSIAN_ONLY) if persian is None else persian
+    return pc.if_else(pc.fill_null(mask, False), fixed, arr)
