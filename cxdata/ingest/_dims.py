@@ -1,0 +1,84 @@
+"""Descriptive columns (touchpoint, team, agent, segments, ids) -> canonical text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _vocab as V
+from ._aliases import TouchpointResolver
+from ._arrow import ascii_digits, map_distinct, n_distinct
+from ._text import key, parts
+from .mapping import ColumnSpec
+
+_CONVERTERS: dict[str, Callable[[str], str | None]] = {
+    "language": V.language_code, "tenure_band": V.tenure_code}
+_EXCEL_INT = re.compile(r"^\d+\.0$")
+_MANY = 50_000
+
+
+def _lookup(vm: dict[str, Any] | None):
+    table = {key(k): v for k, v in (vm or {}).items()}
+
+    def find(raw: str) -> tuple[bool, Any]:
+        for p in parts(raw):
+            k = key(p)
+            if k in table:
+                return True, table[k]
+        return False, None
+
+    return find
+
+
+def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
+              resolver: TouchpointResolver | None = None) -> pa.Array:
+    """Value map first; then built-in codes (language, tenure) or touchpoint aliases; else
+    the trimmed text itself. 'Not applicable' answers become null."""
+    find = _lookup(spec.value_map)
+    conv = _CONVERTERS.get(canon or "")
+    if not spec.value_map and conv is None and resolver is None and n_distinct(arr) > _MANY:
+        return arr
+
+    def fn(raw: str) -> str | None:
+        hit, v = find(raw)
+        if hit:
+            return None if v is None else str(v)
+        if any(key(p) in V.NOT_APPLICABLE for p in parts(raw)):
+            return None
+        if conv is not None:
+            c = conv(raw)
+            if c is not None:
+                return c
+        if resolver:
+            tp, _ = resolver.resolve(raw)
+            if tp is not None:
+                return tp
+        return raw
+
+    return map_distinct(arr, fn, pa.string())
+
+
+def derived(arr: pa.Array, table: dict[str, str]) -> pa.Array:
+    find = _lookup(table)
+    return map_distinct(arr, lambda raw: (lambda h: h[1] if h[0] else None)(find(raw)),
+                        pa.string())
+
+
+def identifier(arr: pa.Array) -> pa.Array:
+    """Response ids: ASCII digits; Excel's '123.0' for a numeric id cell becomes '123'."""
+    arr = ascii_digits(arr)
+    valid = pc.drop_null(arr)
+    if len(valid) and pc.all(pc.match_substring_regex(valid, _EXCEL_INT.pattern)).as_py():
+        arr = pc.replace_substring_regex(arr, r"\.0$", "")
+    return arr
+
+
+def customer_id(arr: pa.Array) -> pa.Array:
+    """Customer numbers typed by hand ('zc ۰۱۲ 34 ') -> 'ZC01234' so they join."""
+    arr = ascii_digits(arr)
+    arr = pc.replace_substring_regex(arr, r"\s+", "")
+    arr = pc.utf8_upper(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)

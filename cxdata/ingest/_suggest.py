@@ -1,0 +1,446 @@
+"""Suggest a Mapping for an export: a role for every column from its header and its values.
+
+Headers are matched against multilingual keywords (`_vocab`), values against known answer
+scales; when both agree the suggestion is confident. Suggestions that compete for one slot
+(two NPS columns, two response ids, two answer times) are settled by confidence, then by
+column order, and the losers are reported so the user can swap them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping as TMapping
+
+from . import _vocab as V
+from ._aliases import TouchpointResolver
+from ._profile import Profile, match_scale, profile
+from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
+from .layouts import Column, Layout
+from .mapping import ColumnSpec, ExclusionRule, Mapping
+
+SINGLETONS = ("response_id", "timestamp", "time", "customer_id", "touchpoint", "team")
+_QUESTION = re.compile(r"^(did|was|were|is|are|have|has|do|does|can|could|would|will|آیا|هل|"
+                       r"дали|הא)\b|[?؟]\s*$", re.IGNORECASE)
+_CODE = re.compile(r"^[A-Za-z]{1,5}[-_]?\d{2,}$")
+_QUALTRICS_EXCLUDE = ["Survey Preview", "Survey Test", "Spam", "1", "2", "8"]
+_SEGMENT_MAX = 60  # more distinct values than this is not a useful segment
+
+
+@dataclass
+class _Cand:
+    spec: ColumnSpec
+    priority: float
+    note: str = ""
+
+
+_KEYED: dict[int, list[str]] = {}
+
+
+def _hits(hk: str, words: list[str]) -> int | None:
+    """Index of the first keyword found (lower = stronger), None if none."""
+    keyed = _KEYED.get(id(words))
+    if keyed is None:
+        keyed = _KEYED[id(words)] = [keyword(w) for w in words]
+    return next((i for i, w in enumerate(keyed) if has_keyword(hk, w)), None)
+
+
+def _measure_hits(hk: str) -> set[str]:
+    return {m for m, words in V.MEASURE_WORDS.items() if _hits(hk, words) is not None}
+
+
+def _yes_no_measure(hk: str, label: str) -> str:
+    for measure, words in V.YES_NO_MEASURES:
+        if _hits(hk, words) is not None:
+            return measure
+    return slug(first_part(label)) or "yes_no"
+
+
+def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
+    for seg, words in V.SEGMENT_WORDS:
+        if _hits(hk, words) is not None:
+            return seg, True
+    return slug(first_part(label)) or f"segment_{index + 1}", False
+
+
+def _segment_map(seg: str, p: Profile) -> dict[str, Any] | None:
+    """Canonical codes for well-known dimensions (language -> ISO code, tenure -> '2-5y')."""
+    conv = {"language": V.language_code, "tenure_band": V.tenure_code}.get(seg)
+    if conv is None:
+        return None
+    vm = {}
+    for v in p.counts:
+        c = conv(v)
+        if c is not None and c != v:
+            vm[v] = c
+        elif any(key(part) in V.NOT_APPLICABLE for part in [v]):
+            vm[v] = None
+    return vm or None
+
+
+def _measure_spec(role: str, label: str, measure: str | None = None, **kw: Any) -> ColumnSpec:
+    return ColumnSpec(role=role, label=label, measure=measure, **kw)
+
+
+class Suggester:
+    def __init__(self, raw: Any, layout: Layout, aliases: TMapping[str, str] | None):
+        self.raw = raw
+        self.layout = layout
+        self.resolver = TouchpointResolver(aliases)
+        self.data = raw.table.slice(layout.header_rows)
+        self.warnings: list[str] = []
+        self.rules: list[ExclusionRule] = []
+        self.profiles: dict[str, Profile] = {
+            c.key: profile(self.data.column(c.index)) for c in layout.columns
+            if c.index < self.data.num_columns}
+
+    # --- one column ----------------------------------------------------------------------
+    def column(self, col: Column) -> _Cand:
+        p = self.profiles.get(col.key) or Profile()
+        label = col.label or col.key
+        hk = header_key(label)
+        if p.n == 0:
+            return _Cand(ColumnSpec("ignore", label), 0, "empty column")
+        cand = self._tool_specific(col, p, label)
+        if cand:
+            return cand
+        if p.nps_groups:
+            return _Cand(ColumnSpec("ignore", label), 5, "NPS group is derived from the score")
+        measures = _measure_hits(hk)
+        named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS)
+        if not measures and not named and _hits(hk, V.IGNORE_WORDS) is not None:
+            return _Cand(ColumnSpec("ignore", label), 5, "survey metadata")
+        for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
+                       self._numeric, self._text):
+            cand = finder(col, p, label, hk, measures)
+            if cand:
+                return cand
+        return _Cand(ColumnSpec("ignore", label), 0)
+
+    def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:
+        if self.layout.name not in ("qualtrics", "qualtrics_legacy"):
+            return None
+        ident = header_key(col.export_tag or col.key)
+        lk = header_key(label)
+        if ident in ("response id", "record id") or lk == "response id":
+            return _Cand(ColumnSpec("response_id", label), 10)
+        if ident == "recorded date" or lk == "recorded date":
+            return _Cand(ColumnSpec("timestamp", label), 10)
+        if ident == "status" or lk in ("status", "response type"):
+            self.rules.append(ExclusionRule(col.key, list(_QUALTRICS_EXCLUDE),
+                                            "Qualtrics survey preview / test / spam response"))
+            return _Cand(ColumnSpec("ignore", label), 10, "response status")
+        if ident.endswith("nps group") or lk.endswith("- group"):
+            return _Cand(ColumnSpec("ignore", label), 10, "NPS group is derived from the score")
+        return None
+
+    def _time(self, col, p, label, hk, measures) -> _Cand | None:
+        if p.numeric and not p.date_share:
+            return None
+        if p.time_share >= 0.8 and _hits(hk, V.TIME_OF_DAY_WORDS) is not None:
+            return _Cand(ColumnSpec("time", label), 5)
+        if p.date_share < 0.8:
+            return None
+        for prio, words in V.TIME_WORDS:
+            if _hits(hk, words) is not None:
+                return _Cand(ColumnSpec("timestamp", label), prio)
+        if not measures:
+            return _Cand(ColumnSpec("timestamp", label), 1)
+        return None
+
+    def _ids(self, col, p, label, hk, measures) -> _Cand | None:
+        for role, words in V.ROLE_WORDS[:2]:
+            i = _hits(hk, words)
+            if i is not None and not measures:
+                return _Cand(ColumnSpec(role, label), 8 - i / 100)
+        return None
+
+    def _matrix(self, col, p, label, hk, measures) -> _Cand | None:
+        if not col.sub_label:
+            return None
+        stem_hk = header_key(col.question)
+        m = match_scale(p)
+        sat_words = _hits(stem_hk, V.MEASURE_WORDS["csat"]) is not None
+        vm: dict[str, Any] | None = None
+        if m and m.scale is V.SAT5:
+            vm = m.value_map
+        elif p.integers and sat_words and 1 <= p.lo and p.hi <= 5:
+            vm = None
+        elif p.integers and sat_words and 1 <= p.lo and p.hi == 6 and self.layout.numeric_codes:
+            vm = {"6": None}
+            self.warnings.append(f"'{label}': code 6 read as 'Not applicable' (numeric export)")
+        else:
+            return self._matrix_other(col, p, label, m)
+        tp, how = self.resolver.resolve(col.sub_label) if self.resolver else (None, "")
+        if tp is None:
+            tp = slug(col.sub_label) or f"touchpoint_{col.index + 1}"
+            if self.resolver:
+                self.warnings.append(f"'{col.sub_label}' is not a known touchpoint; "
+                                     f"it was given the key '{tp}'")
+        elif how == "fuzzy":
+            self.warnings.append(f"'{col.sub_label}' taken to be touchpoint '{tp}'")
+        return _Cand(ColumnSpec("csat", label, "tp_sat", touchpoint=tp, value_map=vm), 7)
+
+    def _matrix_other(self, col, p, label, m) -> _Cand | None:
+        base = slug(first_part(col.question), 24) or "q"
+        measure = f"{base}_{slug(col.sub_label, 20) or col.index + 1}"
+        if m:
+            role = m.scale.role if m.scale else "rating"
+            scale = None
+            if role == "rating":
+                vals = [v for v in m.value_map.values() if v is not None]
+                scale = [1.0, float(m.scale.size)] if m.scale else [min(vals), max(vals)]
+            return _Cand(ColumnSpec(role, label, measure, scale=scale, value_map=m.value_map), 6)
+        if p.integers:
+            return _Cand(ColumnSpec("rating", label, measure, scale=[p.lo, p.hi]), 4)
+        return None
+
+    def _hinted(self, col, p, label, hk, measures) -> _Cand | None:
+        hint = V.scale_hint(label)
+        if not hint or not (p.numbers or p.labels):
+            return None
+        lo, hi = hint
+        if (lo, hi) == (0, 10):
+            return _Cand(_measure_spec("nps", label), 8)
+        if (lo, hi) == (1, 5) and "ces" not in measures:
+            return _Cand(_measure_spec("csat", label), 8)
+        if (lo, hi) == (1, 7) and ("ces" in measures or "csat" not in measures):
+            return _Cand(_measure_spec("ces", label), 8 if "ces" in measures else 5)
+        return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
+                                   scale=[float(lo), float(hi)]), 5)
+
+    def _labelled(self, col, p, label, hk, measures) -> _Cand | None:
+        m = match_scale(p)
+        if not m:
+            return None
+        vm = m.value_map
+        sure = 7 if measures else 5
+        if m.scale is None:
+            hi = max(v for v in vm.values() if v is not None)
+            if hi <= 10 and ("nps" in measures or hi == 10):
+                return _Cand(_measure_spec("nps", label, value_map=vm), sure)
+            return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
+                                       scale=[0.0, hi], value_map=vm), 4)
+        s = m.scale
+        if s is V.SAT5:
+            return _Cand(_measure_spec("csat", label, value_map=vm), sure)
+        if s is V.EASE7 or (s is V.AGREE7 and "ces" in measures):
+            return _Cand(_measure_spec("ces", label, value_map=vm), sure)
+        if s is V.EMOTION5:
+            return _Cand(_measure_spec("emotion", label, value_map=vm), sure)
+        if s in (V.YES_NO, V.GOOD_BAD):
+            measure = "csat_good" if s is V.GOOD_BAD else _yes_no_measure(hk, label)
+            if p.not_a_response:
+                self.rules.append(ExclusionRule(col.key, sorted(p.not_a_response),
+                                                "survey offered but not answered"))
+            return _Cand(_measure_spec("yes_no", label, measure, value_map=vm), sure)
+        return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
+                                   scale=[1.0, float(s.size)], value_map=vm), 4)
+
+    def _numeric(self, col, p, label, hk, measures) -> _Cand | None:
+        if p.date_share >= 0.8 or not (p.numeric or (measures and p.mostly_numeric)):
+            return None
+        ints, lo, hi = p.integers, p.lo, p.hi
+        if "nps" in measures and p.fits(0, 10):
+            return _Cand(_measure_spec("nps", label), 7)
+        if "csat" in measures and p.fits(1, 5, 0.8):
+            return _Cand(_measure_spec("csat", label), 7)
+        if "csat" in measures and ints and 1 <= lo and hi == 6 and self.layout.numeric_codes:
+            self.warnings.append(f"'{label}': code 6 read as 'Not applicable' (numeric export)")
+            return _Cand(_measure_spec("csat", label, value_map={"6": None}), 6)
+        if "ces" in measures and p.fits(1, 7, 0.8):
+            return _Cand(_measure_spec("ces", label), 7)
+        if "emotion" in measures and ints and 1 <= lo and hi <= 5:
+            self.warnings.append(
+                f"'{label}': emotion answers are numeric codes; assumed the choices were listed "
+                "from most positive (1 = Delighted) to most negative (5 = Angry) - check the "
+                "value map")
+            return _Cand(_measure_spec("emotion", label,
+                                       value_map={str(i): float(6 - i) for i in range(1, 6)}), 5)
+        if not p.numeric:
+            return None
+        codes = set(p.numbers.values())
+        question = bool(_QUESTION.search(label.strip())) or any(
+            _hits(hk, w) is not None for _, w in V.YES_NO_MEASURES)
+        if ints and question and codes <= {0.0, 1.0} and "nps" not in measures:
+            return _Cand(_measure_spec("yes_no", label, _yes_no_measure(hk, label)), 6)
+        if ints and question and codes <= {1.0, 2.0} and self.layout.numeric_codes:
+            self.warnings.append(f"'{label}': codes read as 1 = Yes, 2 = No")
+            return _Cand(_measure_spec("yes_no", label, _yes_no_measure(hk, label),
+                                       value_map={"1": 1.0, "2": 0.0}), 5)
+        if p.unique and p.n > 20 and hi >= 1000:
+            return _Cand(ColumnSpec("ignore", label), 1, "looks like an id or a count")
+        if "nps" in measures and ints and lo >= 0:
+            return _Cand(_measure_spec("nps", label), 3)
+        name = slug(first_part(label)) or f"measure_{col.index + 1}"
+        if ints and hi - lo <= 10 and lo >= 0:
+            return _Cand(_measure_spec("rating", label, name, scale=[lo, hi]), 2)
+        return _Cand(_measure_spec("number", label, name), 2)
+
+    def _text(self, col, p, label, hk, measures) -> _Cand | None:
+        role_hit = {role: _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
+        if role_hit["touchpoint"] is not None:
+            return _Cand(ColumnSpec("touchpoint", label,
+                                    value_map=self._touchpoint_map(p)), 7)
+        seg, known = _segment_key(hk, label, col.index)
+        if seg == "channel" and self.resolver and p.n_distinct <= _SEGMENT_MAX:
+            resolved = sum(self.resolver.resolve(v)[0] is not None for v in p.counts)
+            if resolved * 2 >= len(p.counts):
+                return _Cand(ColumnSpec("touchpoint", label,
+                                        value_map=self._touchpoint_map(p)), 6)
+        if role_hit["team"] is not None:
+            return _Cand(ColumnSpec("team", label), 6)
+        if role_hit["agent"] is not None:
+            codes = sum(bool(_CODE.match(v)) for v in p.counts) if p.counts else 0
+            fld = "agent_id" if p.counts and codes * 2 > len(p.counts) else "agent_name"
+            vm = {v: None for v in p.not_applicable} or None
+            return _Cand(ColumnSpec("agent", label, field=fld, value_map=vm), 6)
+        categorical = p.n_distinct <= 20 and p.n >= 5 * p.n_distinct
+        if "comment" in measures and not categorical:
+            return _Cand(ColumnSpec("comment", label, "comment"), 6)
+        if known and p.n_distinct <= max(_SEGMENT_MAX, 1):
+            return _Cand(ColumnSpec("segment", label, segment=seg,
+                                    value_map=_segment_map(seg, p)), 6)
+        if p.free_text:
+            return _Cand(ColumnSpec("comment", label, "comment"), 3)
+        if p.unique and p.n >= 2 and all(" " not in v for v in list(p.counts)[:200]):
+            return _Cand(ColumnSpec("response_id", label), 1, "unique values")
+        if 2 <= p.n_distinct <= _SEGMENT_MAX:
+            return _Cand(ColumnSpec("segment", label, segment=seg,
+                                    value_map=_segment_map(seg, p)), 2)
+        return None
+
+    def _touchpoint_map(self, p: Profile) -> dict[str, Any] | None:
+        if not self.resolver:
+            return None
+        vm: dict[str, Any] = {}
+        for v in p.counts:
+            tp, how = self.resolver.resolve(v)
+            if tp is not None and tp != v:
+                vm[v] = tp
+                if how == "fuzzy":
+                    self.warnings.append(f"touchpoint value '{v}' taken to be '{tp}'")
+            elif tp is None and v not in p.not_applicable:
+                self.warnings.append(f"touchpoint value '{v}' is not a known touchpoint")
+        for v in p.not_applicable:
+            vm[v] = None
+        return vm or None
+
+    # --- the whole file ----------------------------------------------------------------------
+    def suggest(self, source: str) -> Mapping:
+        cands = {c.key: self.column(c) for c in self.layout.columns}
+        self._settle(cands)
+        m = Mapping(source=source, layout=self.layout.name,
+                    header_rows=self.layout.header_rows,
+                    columns={k: c.spec for k, c in cands.items()}, exclude=self.rules)
+        self._settings(m)
+        m.validate()
+        return m
+
+    def _settle(self, cands: dict[str, _Cand]) -> None:
+        order = {c.key: i for i, c in enumerate(self.layout.columns)}
+
+        def rank(k: str) -> tuple[float, int]:
+            return (-cands[k].priority, order[k])
+
+        slots: dict[tuple, list[str]] = {}
+        for k, c in cands.items():
+            s = c.spec
+            if s.role in SINGLETONS:
+                slots.setdefault((s.role,), []).append(k)
+            elif s.role == "agent":
+                slots.setdefault(("agent", s.field), []).append(k)
+            elif s.role in ("nps", "csat", "ces", "emotion", "yes_no", "rating", "number"):
+                slots.setdefault(("measure", s.measure or s.role, s.touchpoint), []).append(k)
+        for slot, keys in slots.items():
+            if len(keys) < 2:
+                continue
+            keys.sort(key=rank)
+            winner = keys[0]
+            for loser in keys[1:]:
+                cands[loser].spec = ColumnSpec("ignore", cands[loser].spec.label)
+            what = slot[1] if slot[0] == "measure" else slot[0]
+            self.warnings.append(
+                f"Several columns look like {what}: using {self._name(winner)}, ignoring "
+                + ", ".join(self._name(k) for k in keys[1:]) + ". Change it in the mapping "
+                "if another one is right.")
+        comments = sorted((k for k, c in cands.items() if c.spec.role == "comment"), key=rank)
+        taken = {"comment"}
+        for n, k in enumerate(comments[1:], start=2):
+            for text in (first_part(cands[k].spec.label), k, str(n)):
+                base = slug(text, 30) or str(n)
+                name = base if base.startswith("comment") else f"comment_{base}"
+                if name not in taken:
+                    break
+            taken.add(name)
+            cands[k].spec.measure = name
+        used: set[str] = set()
+        for k in sorted(cands, key=rank):
+            s = cands[k].spec
+            if s.role != "segment":
+                continue
+            seg = s.segment or "segment"
+            if seg in used or seg in ("source", "metric", "value"):
+                alt = slug(first_part(s.label))
+                seg = alt if alt and alt not in used else f"{seg}_{order[k] + 1}"
+            s.segment = seg
+            used.add(seg)
+        # a separate time-of-day column only completes a date-only column
+        ts = next((k for k, c in cands.items() if c.spec.role == "timestamp"), None)
+        date_only = ts is not None and not any(":" in v for v in self.profiles[ts].sample)
+        for c in cands.values():
+            if c.spec.role == "time" and not date_only:
+                c.spec.role = "ignore"
+
+    def _name(self, col_key: str) -> str:
+        c = self.layout.column(col_key)
+        shown = c.label if c and c.label and c.label != col_key and len(c.label) <= 60 else ""
+        pos = f"column {c.index + 1}" if c else ""
+        return f"'{col_key}' ({', '.join(x for x in (shown and repr(shown), pos) if x)})"
+
+    def _settings(self, m: Mapping) -> None:
+        lay = self.layout
+        ts_key = next((k for k, c in m.columns.items() if c.role == "timestamp"), None)
+        ts_col = lay.column(ts_key) if ts_key else None
+        tz = (ts_col.timezone if ts_col else None) or lay.timezone
+        if tz is None and ts_col is not None and "utc" in key(ts_col.label).split():
+            tz = "UTC"
+        if tz is None and ts_key is not None:
+            sample = self.profiles[ts_key].sample[:20]
+            if not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
+                self.warnings.append(
+                    "The file does not say which time zone its times are in: UTC was assumed. "
+                    "Set the time zone in the mapping if the survey tool used local time.")
+        m.timezone = tz or "UTC"
+        m.dayfirst = lay.dayfirst
+        m.calendar = lay.calendar
+        if ts_key and m.calendar is None:
+            years = [int(y) for s in self.profiles[ts_key].sample
+                     for y in re.findall(r"(?<!\d)(1[2-4]\d\d)(?!\d)", ascii_digits(s))]
+            if years and max(years) < 1500:
+                m.calendar = "jalali"
+        commas = dots = 0
+        for k, c in m.columns.items():
+            if c.role in ("number", "rating"):
+                for v in self.profiles[k].numbers:
+                    tail = ascii_digits(v).replace(" ", "")[-3:]
+                    commas += "," in tail
+                    dots += "." in tail
+        if commas or dots:
+            m.decimal_comma = commas > dots
+        if m.decimal_comma is None and getattr(self.raw, "delimiter", None) == ";":
+            m.decimal_comma = True
+        if getattr(self.raw, "sheet", None):
+            m.sheet = self.raw.sheet
+
+
+def suggest_mapping(raw: Any, layout: Layout, *, source: str,
+                    touchpoint_aliases: TMapping[str, str] | None = None
+                    ) -> tuple[Mapping, list[str], dict[str, Profile]]:
+    """A Mapping suggestion, the warnings behind it and each column's value profile."""
+    if layout.name == "canonical":
+        from ._canonical import suggest_canonical
+        return suggest_canonical(raw, layout, source=source)
+    s = Suggester(raw, layout, touchpoint_aliases)
+    m = s.suggest(source)
+    return m, s.warnings, s.profiles

@@ -1,0 +1,320 @@
+"""Multilingual vocabulary: answer scales, 'not applicable' words, header keywords.
+
+Everything here is generic survey language (en, fa, ar, he, bg), never the wording of one
+particular questionnaire. Labels are written as people type them and compared through
+`_text.key`, so letter forms, digits, punctuation and case do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ._text import key
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    role: str  # the role a column answering on this scale usually has
+    labels: dict[str, float]  # key(label) -> value
+
+    @property
+    def size(self) -> int:
+        return len(set(self.labels.values()))
+
+
+def _scale(name: str, role: str, table: dict[float, list[str]]) -> Scale:
+    return Scale(name, role, {key(lbl): float(v) for v, lbls in table.items() for lbl in lbls})
+
+
+SAT5 = _scale("satisfaction_5", "csat", {
+    1: ["Very dissatisfied", "Extremely dissatisfied", "Completely dissatisfied",
+        "خیلی ناراضی", "بسیار ناراضی", "کاملاً ناراضی",
+        "غير راضٍ على الإطلاق", "غير راض إطلاقا", "غير راضٍ جداً", "غير راض تماما",
+        "Много недоволен", "Изобщо не съм доволен", "Напълно недоволен",
+        "מאוד לא מרוצה", "לא מרוצה בכלל"],
+    2: ["Dissatisfied", "Somewhat dissatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה"],
+    3: ["Neither satisfied nor dissatisfied", "Neutral", "نه راضی، نه ناراضی", "نه راضی نه ناراضی",
+        "متوسط", "محايد", "Нито доволен, нито недоволен", "Неутрален", "ניטרלי"],
+    4: ["Satisfied", "Somewhat satisfied", "راضی", "راضٍ", "Доволен", "מרוצה"],
+    5: ["Very satisfied", "Extremely satisfied", "Completely satisfied",
+        "خیلی راضی", "بسیار راضی", "کاملاً راضی", "راضٍ جداً", "راض تماما",
+        "Много доволен", "Напълно доволен", "מרוצה מאוד", "מאוד מרוצה"],
+})
+
+_AGREE = {
+    "sd": ["Strongly disagree", "کاملاً مخالفم", "کاملا مخالف", "أعارض بشدة", "لا أوافق بشدة",
+           "Категорично не съм съгласен", "Напълно несъгласен", "Изобщо не съм съгласен",
+           "לא מסכים בכלל", "מתנגד מאוד"],
+    "d": ["Disagree", "مخالفم", "مخالف", "أعارض", "لا أوافق", "Не съм съгласен", "Несъгласен",
+          "לא מסכים"],
+    "swd": ["Somewhat disagree", "Slightly disagree", "تا حدی مخالفم", "أعارض إلى حد ما",
+            "По-скоро не съм съгласен", "לא מסכים במידה מסוימת"],
+    "n": ["Neither agree nor disagree", "نه موافقم نه مخالف", "نه موافقم نه مخالفم",
+          "لا أوافق ولا أعارض", "محايد", "Нито съгласен, нито несъгласен", "Неутрален",
+          "ניטרלי"],
+    "swa": ["Somewhat agree", "Slightly agree", "تا حدی موافقم", "أوافق إلى حد ما",
+            "По-скоро съм съгласен", "מסכים במידה מסוימת"],
+    "a": ["Agree", "موافقم", "موافق", "أوافق", "Съгласен съм", "Съгласен", "מסכים"],
+    "sa": ["Strongly agree", "کاملاً موافقم", "کاملا موافق", "أوافق بشدة", "Напълно съгласен",
+           "Категорично съм съгласен", "מסכים מאוד", "מסכים בהחלט"],
+}
+AGREE7 = _scale("agreement_7", "rating", {
+    1: _AGREE["sd"], 2: _AGREE["d"], 3: _AGREE["swd"], 4: _AGREE["n"],
+    5: _AGREE["swa"], 6: _AGREE["a"], 7: _AGREE["sa"]})
+AGREE5 = _scale("agreement_5", "rating", {
+    1: _AGREE["sd"], 2: _AGREE["d"], 3: _AGREE["n"], 4: _AGREE["a"], 5: _AGREE["sa"]})
+
+EASE7 = _scale("ease_7", "ces", {
+    1: ["Very difficult", "Extremely difficult", "خیلی سخت", "بسیار سخت", "صعب جداً",
+        "Много трудно", "קשה מאוד"],
+    2: ["Difficult", "سخت", "صعب", "Трудно", "קשה"],
+    3: ["Somewhat difficult", "تا حدی سخت", "صعب إلى حد ما", "По-скоро трудно", "די קשה"],
+    4: ["Neither easy nor difficult", "نه آسان نه سخت", "لا سهل ولا صعب",
+        "Нито лесно, нито трудно"],
+    5: ["Somewhat easy", "تا حدی آسان", "سهل إلى حد ما", "По-скоро лесно", "די קל"],
+    6: ["Easy", "آسان", "سهل", "Лесно", "קל"],
+    7: ["Very easy", "Extremely easy", "خیلی آسان", "بسیار آسان", "سهل جداً", "Много лесно",
+        "קל מאוד"],
+})
+EASE5 = _scale("ease_5", "ces", {
+    1: ["Very difficult", "Extremely difficult", "خیلی سخت", "صعب جداً", "Много трудно",
+        "קשה מאוד"],
+    2: ["Difficult", "سخت", "صعب", "Трудно", "קשה"],
+    3: ["Neither easy nor difficult", "Neutral", "نه آسان نه سخت", "لا سهل ولا صعب",
+        "Нито лесно, нито трудно"],
+    4: ["Easy", "آسان", "سهل", "Лесно", "קל"],
+    5: ["Very easy", "Extremely easy", "خیلی آسان", "سهل جداً", "Много лесно", "קל מאוד"],
+})
+
+# Emotion valence: Delighted 5 ... Angry 1.
+EMOTION5 = _scale("emotion_5", "emotion", {
+    5: ["Delighted", "Very happy", "Excited", "بسیار خوشحال", "خیلی خوشحال", "مسرور جداً",
+        "سعيد جداً", "Възхитен", "Очарован", "Много щастлив", "מאושר", "נלהב"],
+    4: ["Happy", "Pleased", "خوشحال", "راضی و خوشحال", "سعيد", "Щастлив", "Доволен", "שמח"],
+    3: ["Neutral", "Indifferent", "OK", "بی‌تفاوت", "معمولی", "محايد", "Неутрален",
+        "Безразличен", "ניטרלי", "אדיש"],
+    2: ["Frustrated", "Disappointed", "Annoyed", "کلافه", "ناامید", "محبط", "منزعج",
+        "Раздразнен", "Разочарован", "מתוסכל", "מאוכזב"],
+    1: ["Angry", "Furious", "عصبانی", "غاضب", "Ядосан", "Гневен", "כועס"],
+})
+
+YES_NO = _scale("yes_no", "yes_no", {
+    1: ["Yes", "Y", "True", "بله", "آره", "بلی", "نعم", "Да", "כן"],
+    0: ["No", "N", "False", "خیر", "نه", "لا", "Не", "לא"],
+})
+GOOD_BAD = _scale("good_bad", "yes_no", {
+    1: ["Good", "Good, I'm satisfied", "خوب", "جيد", "Добре", "Добро", "טוב"],
+    0: ["Bad", "Bad, I'm unsatisfied", "بد", "سيء", "Лошо", "רע"],
+})
+
+SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE7, EMOTION5, YES_NO, GOOD_BAD)
+
+# 'No answer on the scale': a missing value, never a score and never an invalid value.
+NOT_APPLICABLE = frozenset(key(s) for s in [
+    "Not applicable", "N/A", "NA", "n.a.", "Does not apply", "Not relevant", "Don't know",
+    "I don't know", "Dont know", "Not used", "I have not used it", "Haven't used",
+    "No opinion", "I don't remember", "Prefer not to say", "-", "–", "—", "-99",
+    "استفاده نکرده‌ام", "استفاده نکرده ام", "نمی‌دانم", "یادم نیست", "مورد ندارد",
+    "صدق نمی‌کند", "لا ينطبق", "غير منطبق", "غير متاح", "لا أعرف", "لم أستخدمه",
+    "Не е приложимо", "Неприложимо", "Не знам", "Не мога да преценя", "Не съм ползвал",
+    "לא רלוונטי", "לא יודע", "לא ישים",
+])
+
+# Zendesk-style 'survey sent, not answered' states: the row is not a response at all.
+NOT_A_RESPONSE = frozenset(key(s) for s in ["Offered", "Unoffered", "Not offered"])
+
+# Labels of the NPS group column (Promoter/Passive/Detractor) - derived, never a measure.
+NPS_GROUPS = frozenset(key(s) for s in ["Promoter", "Passive", "Detractor"])
+
+_NPS_LABEL = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—:=.)]|\s)\s*\D")
+NPS_WORDS = {key("Not at all likely"): 0.0, key("Extremely likely"): 10.0,
+             key("اصلاً"): 0.0, key("خیلی زیاد"): 10.0}
+
+
+def leading_score(label: str) -> float | None:
+    """'10 - Extremely likely' -> 10.0 (end-labelled numeric scales); else None."""
+    m = _NPS_LABEL.match(key(label))
+    return float(m.group(1)) if m else None
+
+
+# --- segment value canonicalisation -------------------------------------------------------
+
+LANGUAGES = {key(name): code for code, names in {
+    "fa": ["Persian", "Farsi", "فارسی", "پارسی", "الفارسية", "Персийски", "Фарси", "פרסית",
+           "fas", "per"],
+    "ar": ["Arabic", "العربية", "عربي", "عربی", "Арабски", "ערבית", "ara"],
+    "he": ["Hebrew", "עברית", "عبری", "العبرية", "Иврит", "heb"],
+    "bg": ["Bulgarian", "Български", "بلغاری", "البلغارية", "בולגרית", "bul"],
+    "en": ["English", "انگلیسی", "الإنجليزية", "الانكليزية", "Английски", "אנגלית", "eng"],
+    "tr": ["Turkish", "Türkçe", "ترکی", "التركية", "Турски"],
+    "ru": ["Russian", "Русский", "روسی", "الروسية", "Руски", "רוסית"],
+    "de": ["German", "Deutsch", "آلمانی", "الألمانية", "Немски"],
+    "fr": ["French", "Français", "فرانسوی", "الفرنسية", "Френски"],
+    "es": ["Spanish", "Español", "اسپانیایی", "الإسبانية", "Испански"],
+    "ur": ["Urdu", "اردو"],
+    "hi": ["Hindi", "हिन्दी", "هندی"],
+}.items() for name in names}
+_LANG_CODE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{2,8})?$")
+
+
+def language_code(value: str) -> str | None:
+    """'Persian' / 'فارسی' / 'FA' / 'en-GB' -> ISO 639-1 code; None when not a language."""
+    k = key(value)
+    if k in LANGUAGES:
+        return LANGUAGES[k]
+    m = _LANG_CODE.match(k)
+    return m.group(1) if m else None
+
+
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_UNIT = (r"(months?|mos?|m|ماه|شهر|شهور|اشهر|месеца|месец|мес|м|חודשים|חודש"
+         r"|years?|yrs?|y|سال|سنه|سنوات|سنين|години|година|год|г|שנים|שנה)")
+_RANGE = re.compile(rf"^{_NUM}\s*(?:-|–|to|تا|الی|الى|до|עד)\s*{_NUM}\s*{_UNIT}$")
+_PLUS = re.compile(rf"^{_NUM}\s*{_UNIT}?\s*\+\s*{_UNIT}?$")
+_MORE = re.compile(rf"^(?:more than|over|بیش از|بیشتر از|اکثر من|أكثر من|над|повече от|יותר מ)"
+                   rf"\s*{_NUM}\s*{_UNIT}$")
+_LESS = re.compile(rf"^(?:less than|under|کمتر از|اقل من|أقل من|под|по-малко от|פחות מ)"
+                   rf"\s*{_NUM}\s*{_UNIT}$")
+
+
+def _unit(u: str | None) -> str:
+    u = u or ""
+    return "y" if re.match(r"^(y|سال|سن|год|г|שנ)", u) else "m"
+
+
+def tenure_code(value: str) -> str | None:
+    """'6-24 months' / '۶ تا ۲۴ ماه' -> '6-24m'; '5+ years' / 'بیش از ۵ سال' -> '5y+'."""
+    k = key(value).replace(",", ".")
+    if m := _RANGE.match(k):
+        return f"{m.group(1)}-{m.group(2)}{_unit(m.group(3))}"
+    if m := _PLUS.match(k):
+        if m.group(2) or m.group(3):
+            return f"{m.group(1)}{_unit(m.group(2) or m.group(3))}+"
+        return None
+    if m := _MORE.match(k):
+        return f"{m.group(1)}{_unit(m.group(2))}+"
+    if m := _LESS.match(k):
+        return f"0-{m.group(1)}{_unit(m.group(2))}"
+    return None
+
+
+# --- header keywords ------------------------------------------------------------------------
+# Matched against key(header) with _text.has_keyword ('w:' whole word, 'p:' word prefix).
+
+IGNORE_WORDS = [
+    "w:ip", "ip address", "ipaddress", "duration", "progress", "w:finished", "w:status",
+    "response type", "collector", "email", "e-mail", "first name", "last name", "full name",
+    "recipient", "latitude", "longitude", "location accuracy", "user agent", "browser",
+    "w:os", "network id", "w:tags", "stage date", "response set", "custom data",
+    "nps group", "nps_group", "- group", "w:group nps", "w:ref", "w:№", "w:no", "row number",
+    "w:row", "w:ردیف", "w:рд", "w:index", "mobile number", "phone number", "w:phone",
+    "مدت", "المدة", "مدة", "продължителност", "משך", "وضعیت", "الحالة", "статус",
+    "w:ip адрес", "ایمیل", "البريد", "имейл", "w:name", "w:names", "response set",
+    "location accuracy",
+]
+
+# Header keyword tables for the roles that come from header text; order = priority.
+ROLE_WORDS: list[tuple[str, list[str]]] = [
+    ("response_id", [
+        "responseid", "response id", "respondent id", "respondentid", "submission id",
+        "ticket id", "w:#", "record id", "interview id", "شناسه پاسخ", "کد پاسخ",
+        "رقم الاستجابة", "معرف الاستجابة", "رقم الرد", "id на отговор", "номер на отговор",
+        "מזהה תגובה", "מספר תגובה"]),
+    ("customer_id", [
+        "customer id", "customer_id", "customerid", "customer number", "customer no",
+        "client id", "client number", "account id", "account number", "member id",
+        "requester external id", "external reference", "externalreference",
+        "external data reference", "شناسه مشتری", "شماره مشتری", "کد مشتری", "رقم العمیل",
+        "رقم العميل", "معرف العميل", "клиентски номер", "номер на клиент", "клиент id",
+        "מספר לקוח", "מזהה לקוח"]),
+    ("team", [
+        "w:team", "ticket group", "w:group", "department", "w:queue", "w:squad", "w:تیم",
+        "واحد", "الفریق", "الفريق", "القسم", "w:екип", "отдел", "צוות", "מחלקה"]),
+    ("agent", [
+        "w:agent", "assignee", "employee", "w:staff", "served", "representative", "advisor",
+        "کارشناس", "کارمند", "اپراتور", "الموظف", "الموظف", "الوکیل", "служител", "агент",
+        "оператор", "נציג", "עובד"]),
+    ("touchpoint", [
+        "touchpoint", "touch point", "نقطه تماس", "نقطة الاتصال", "точка на контакт",
+        "נקודת מגע"]),
+]
+
+# Which timestamp column best says *when the answer was given* (higher wins).
+TIME_WORDS: list[tuple[int, list[str]]] = [
+    (5, ["recorded", "submit", "submitted", "completed", "w:end", "end date", "ended", "solved",
+         "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
+         "край", "הוגש", "סיום"]),
+    (4, ["timestamp", "w:date", "w:time", "date time", "datetime", "w:responded", "answered",
+         "تاریخ", "زمان", "التاریخ", "التاريخ", "الوقت", "w:дата", "време", "תאריך", "זמן"]),
+    (2, ["created", "w:start", "start date", "started", "شروع", "البدء", "بدء", "начало",
+         "създаден", "התחלה"]),
+]
+TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה"]
+
+MEASURE_WORDS: dict[str, list[str]] = {
+    "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
+            "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "להמליץ", "המלצה"],
+    "csat": ["p:satisf", "w:csat", "rate your", "w:rating", "overall experience",
+             "راضی", "رضایت", "الرضا", "راض", "доволн", "удовлетвор", "w:оценка",
+             "מרוצ", "שביעות רצון"],
+    "ces": ["w:easy", "w:ease", "w:easier", "effort", "difficult", "w:ces", "hassle",
+            "آسان", "راحت", "سهولة", "سهوله", "سهل", "w:лесно", "лекота", "усили",
+            "w:קל", "מאמץ"],
+    "emotion": ["p:feel", "emotion", "w:mood", "احساس", "حس", "شعور", "تشعر",
+                "чувств", "емоци", "מרגיש", "רגש"],
+    "comment": ["comment", "reason", "feedback", "tell us", "anything else", "suggestion",
+                "w:why", "verbatim", "open-ended", "open ended", "w:notes", "w:remarks",
+                "w:نظر", "نظرات", "دلیل", "توضیح", "پیشنهادات", "التعلیق", "التعليق",
+                "تعليق", "ملاحظات", "سبب", "коментар", "причина", "мнение", "бележк",
+                "הערה", "הערות", "סיבה", "משוב"],
+}
+
+YES_NO_MEASURES: list[tuple[str, list[str]]] = [
+    ("resolved", ["p:resolv", "solved", "fixed", "w:resolution", "حل", "انجام شد",
+                  "برطرف", "رفع شد", "решен", "разрешен", "נפתר", "טופל"]),
+    ("goal_achieved", ["achieve", "w:goal", "get what you", "accomplish", "رسیدید", "رسید",
+                       "حققت", "تحقق", "постигнах", "постигнахте", "השגת"]),
+]
+
+# Segment dimensions with canonical keys; anything else keeps the header's slug.
+SEGMENT_WORDS: list[tuple[str, list[str]]] = [
+    ("tenure_band", ["tenure", "customer since", "سابقه", "مدت عضویت", "مدة", "الأقدمية",
+                     "стаж", "клиент от", "ותק"]),
+    ("language", ["language", "w:lang", "userlanguage", "w:locale", "زبان", "اللغة", "اللغه",
+                  "w:език", "שפה"]),
+    ("tier", ["w:tier", "w:segment", "customer type", "customer tier", "w:plan",
+              "customer category", "نوع مشتری", "دسته مشتری", "سطح مشتری", "فئة العميل",
+              "فئه العميل", "شريحة", "w:сегмент", "тип клиент", "סוג לקוח", "סגמנט"]),
+    ("region", ["w:region", "w:city", "w:area", "w:market", "w:country", "w:province",
+                "منطقه", "استان", "w:شهر", "المنطقة", "المنطقه", "المدينة", "المدینه", "регион",
+                "w:град", "област", "אזור", "עיר"]),
+    ("store", ["w:store", "w:branch", "w:shop", "w:outlet", "فروشگاه", "شعبه", "الفرع",
+               "w:магазин", "w:клон", "סניף"]),
+    ("channel", ["channel", "w:medium", "w:via", "w:کانال", "w:مجرا", "القناة", "القناه",
+                 "w:канал", "ערוץ"]),
+    ("platform", ["platform", "w:device", "پلتفرم", "دستگاه", "المنصة", "платформа",
+                  "устройство", "פלטפורמה"]),
+    ("wave", ["w:wave", "w:موج", "w:دوره", "w:الموجة", "w:вълна", "w:גל"]),
+]
+
+# Matrix rows in SurveyMonkey's second header row that are not sub-questions.
+SM_PLAIN_SUBLABELS = frozenset(key(s) for s in [
+    "Response", "Open-Ended Response", "Other (please specify)", "Comment", "پاسخ",
+    "الرد", "Отговор", "תגובה"])
+
+SCALE_HINT = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|to|تا|до|إلى)\s*(\d{1,2})\s*[)\]]")
+
+
+def scale_hint(header: str) -> tuple[int, int] | None:
+    """'Оценка (1-5)' / 'احتمال التوصية (0-10)' -> (1, 5) / (0, 10)."""
+    m = SCALE_HINT.search(_paren_digits(header).casefold())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _paren_digits(header: str) -> str:
+    # key() strips parentheses, so match on a digits-only fold of the original text.
+    return str(header).translate(str.maketrans(
+        {**{chr(0x06F0 + i): str(i) for i in range(10)},
+         **{chr(0x0660 + i): str(i) for i in range(10)}}))

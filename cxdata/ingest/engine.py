@@ -1,0 +1,169 @@
+"""The ingest facade: `inspect` a file (what is it, how would it map) and `normalise` it.
+
+    ins = inspect(path, saved_mappings=load_mappings(folder), touchpoint_aliases=aliases)
+    ins.mapping          # the saved mapping when the header fingerprint matches, else a suggestion
+    result = normalise(ins)                    # or normalise(ins, edited_mapping)
+    result.table         # canonical long rows for storage; result.rejects / excluded / ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping as TMapping
+
+from ._text import slug
+from .layouts import Layout, detect_layout, dedupe_names, layout_named
+from .mapping import ColumnSpec, Mapping, MappingError, fingerprint
+from .normalise import Normalised
+from .normalise import normalise as _normalise
+
+PREVIEW_ROWS = 20
+SAMPLE_VALUES = 5
+
+
+@dataclass
+class ColumnInfo:
+    key: str
+    label: str
+    index: int
+    samples: list[str]
+    suggested: ColumnSpec  # what the header and values suggest
+    sub_label: str = ""  # matrix row label, when the column is one
+
+
+@dataclass
+class Inspection:
+    path: Path
+    raw: Any  # RawTable
+    layout: Layout
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    header_rows: int
+    fingerprint: str
+    columns: list[ColumnInfo]
+    mapping: Mapping
+    mapping_origin: str  # 'saved' | 'suggested'
+    suggested: Mapping
+    preview: Any  # pandas DataFrame
+    warnings: list[str] = field(default_factory=list)
+    touchpoint_aliases: TMapping[str, str] | None = None
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout.name
+
+
+def _read(path: Path, *, encoding=None, sheet=None, delimiter=None, limits=None):
+    from .limits import Limits
+    from .read import read_raw
+
+    return read_raw(path, encoding=encoding, sheet=sheet, delimiter=delimiter,
+                    limits=limits or Limits())
+
+
+def default_source(layout: Layout, path: Path) -> str:
+    if layout.name not in ("generic", "canonical"):
+        return layout.name.split("_legacy")[0]
+    return slug(path.stem, 30) or "upload"
+
+
+def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
+            saved_mappings: Iterable[Mapping] = (),
+            touchpoint_aliases: TMapping[str, str] | None = None,
+            limits: Any = None, source: str | None = None) -> Inspection:
+    from ._suggest import suggest_mapping
+
+    path = Path(path)
+    raw = _read(path, encoding=encoding, sheet=sheet, limits=limits)
+    layout = detect_layout(raw)
+    fp = fingerprint(raw, layout)
+    saved = next((m for m in saved_mappings if m.fingerprint == fp), None)
+    if saved is not None and _needs_reread(raw, saved, encoding, sheet):
+        raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
+                    delimiter=saved.delimiter, limits=limits)
+    if saved is not None and saved.layout != layout.name:
+        layout = layout_named(raw, saved.layout, saved.header_rows)
+    suggested, warnings, _ = suggest_mapping(
+        raw, layout, source=source or default_source(layout, path),
+        touchpoint_aliases=touchpoint_aliases)
+    suggested.fingerprint = fp
+    suggested.encoding = encoding
+    mapping = saved if saved is not None else suggested
+    if saved is not None:
+        warnings = [f"Recognised this export: using the saved mapping of '{saved.source}'."]
+    return Inspection(
+        path=path, raw=raw, layout=layout, encoding=getattr(raw, "encoding", None),
+        delimiter=getattr(raw, "delimiter", None), sheet=getattr(raw, "sheet", None),
+        header_rows=layout.header_rows, fingerprint=fp,
+        columns=_column_infos(raw, layout, suggested), mapping=mapping,
+        mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
+        preview=_preview(raw, layout), warnings=list(getattr(raw, "problems_summary", []) or [])
+        + warnings, touchpoint_aliases=touchpoint_aliases)
+
+
+def _needs_reread(raw: Any, saved: Mapping, encoding: str | None, sheet: str | None) -> bool:
+    if saved.encoding and not encoding and saved.encoding != getattr(raw, "encoding", None):
+        return True
+    if saved.sheet and not sheet and saved.sheet != getattr(raw, "sheet", None):
+        return True
+    return bool(saved.delimiter and saved.delimiter != getattr(raw, "delimiter", None))
+
+
+def normalise(inspection: Inspection, mapping: Mapping | None = None) -> Normalised:
+    """Canonical rows of an inspected file with its mapping (or an edited one)."""
+    m = mapping or inspection.mapping
+    raw, layout = inspection.raw, inspection.layout
+    if (m.encoding and m.encoding != inspection.encoding) or (
+            m.delimiter and m.delimiter != inspection.delimiter):
+        raw = _read(inspection.path, encoding=m.encoding, sheet=m.sheet or inspection.sheet,
+                    delimiter=m.delimiter)
+        layout = layout_named(raw, m.layout, m.header_rows)
+    elif m.layout != layout.name or m.header_rows != layout.header_rows:
+        layout = layout_named(raw, m.layout, m.header_rows)
+    return _normalise(raw, m, layout=layout, touchpoint_aliases=inspection.touchpoint_aliases)
+
+
+def _column_infos(raw: Any, layout: Layout, suggested: Mapping) -> list[ColumnInfo]:
+    data = raw.table.slice(layout.header_rows, 200)
+    out = []
+    for c in layout.columns:
+        samples: list[str] = []
+        if c.index < data.num_columns:
+            for v in data.column(c.index).to_pylist():
+                if v is not None and str(v).strip() and v not in samples:
+                    samples.append(v)
+                if len(samples) >= SAMPLE_VALUES:
+                    break
+        out.append(ColumnInfo(c.key, c.label, c.index, samples,
+                              suggested.columns.get(c.key, ColumnSpec()), c.sub_label))
+    return out
+
+
+def _preview(raw: Any, layout: Layout):
+    import pandas as pd
+
+    data = raw.table.slice(layout.header_rows, PREVIEW_ROWS)
+    names = dedupe_names([c.label or c.key for c in layout.columns])
+    cols = {name: data.column(c.index).to_pylist() if c.index < data.num_columns else []
+            for name, c in zip(names, layout.columns)}
+    return pd.DataFrame(cols, dtype=object)
+
+
+def load_mappings(folder: str | Path) -> list[Mapping]:
+    """Every *.json mapping in a folder (a broken file raises MappingError naming it)."""
+    out = []
+    for p in sorted(Path(folder).glob("*.json")):
+        try:
+            out.append(Mapping.from_json(p.read_text(encoding="utf-8")))
+        except MappingError as e:
+            raise MappingError(f"{p.name}: {e}") from None
+    return out
+
+
+def save_mapping(mapping: Mapping, folder: str | Path, name: str | None = None) -> Path:
+    p = Path(folder) / f"{name or mapping.source}.json"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(mapping.to_json() + "\n", encoding="utf-8")
+    return p

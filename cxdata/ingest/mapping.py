@@ -1,0 +1,181 @@
+"""The column mapping a user confirms once per survey, and the fingerprint that recognises it.
+
+A `Mapping` is plain data (JSON): which column is the response id, the time, each measure,
+the touchpoint, team, agent, segments and comments; how answer labels become numbers; which
+rows are not responses (previews, tests, 'Offered'). It is keyed by column *keys* from the
+layout (the tool's column id, or the de-duplicated header), never by position, so the next
+export of the same survey - with more rows or re-ordered columns - maps the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from ._text import key
+
+# What a column can be. Measures: nps 0-10, csat 1-5, ces 1-7, emotion 1-5 (valence),
+# yes_no 1/0, rating (own scale), number (any number). 'time' is a time-of-day column that
+# completes a date-only 'timestamp' column. metric/value/value_text/source are only used by
+# the canonical long layout.
+MEASURE_ROLES = ("nps", "csat", "ces", "emotion", "yes_no", "rating", "number")
+ROLES = ("response_id", "timestamp", "time", *MEASURE_ROLES, "touchpoint", "team", "agent",
+         "segment", "comment", "customer_id", "ignore",
+         "source", "metric", "value", "value_text")
+SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "ces": (1.0, 7.0), "emotion": (1.0, 5.0),
+          "yes_no": (0.0, 1.0)}
+INTEGER_ROLES = frozenset(SCALES)
+AGENT_FIELDS = ("agent_name", "agent_id")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+RESERVED = frozenset({"source", "source_response_id", "responded_at", "customer_id",
+                      "touchpoint", "team", "agent_id", "agent_name", "metric", "value",
+                      "value_text", "row_number", "response_id", "quarter"})
+
+
+class MappingError(ValueError):
+    """A mapping that cannot be used; the message says what to fix."""
+
+
+@dataclass
+class ColumnSpec:
+    role: str = "ignore"
+    label: str = ""  # the header as the user saw it (documentation only)
+    measure: str | None = None  # metric name for measure roles and comments
+    touchpoint: str | None = None  # fixed touchpoint of a matrix sub-question
+    segment: str | None = None  # segment key for role 'segment'
+    field: str | None = None  # agent_name | agent_id for role 'agent'
+    scale: list[float] | None = None  # [lo, hi] for 'rating' (others have fixed scales)
+    # raw answer label -> number (measures) or canonical text (dimensions); None = missing.
+    value_map: dict[str, Any] | None = None
+    # value -> {canonical column: value}: e.g. a store column that also gives region + team.
+    derive: dict[str, dict[str, str]] | None = None
+
+    def scale_range(self) -> tuple[float, float] | None:
+        if self.role in SCALES:
+            return SCALES[self.role]
+        if self.scale:
+            return float(self.scale[0]), float(self.scale[1])
+        return None
+
+
+@dataclass
+class ExclusionRule:
+    column: str  # column key
+    values: list[str]  # rows whose value (compared by key) is one of these are not responses
+    reason: str
+
+
+@dataclass
+class Mapping:
+    source: str
+    layout: str = "generic"
+    header_rows: int = 1
+    fingerprint: str | None = None
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+    calendar: str | None = None  # 'jalali' when dates are Solar Hijri
+    decimal_comma: bool | None = None
+    encoding: str | None = None  # override of the detected encoding
+    delimiter: str | None = None
+    sheet: str | None = None
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    exclude: list[ExclusionRule] = field(default_factory=list)
+    constants: dict[str, str] = field(default_factory=dict)  # e.g. {"touchpoint": "store"}
+    version: int = 1
+
+    # --- (de)serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["columns"] = {k: {f: v for f, v in c.items() if v not in (None, "")}
+                        for k, c in d["columns"].items()}
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Mapping:
+        if not isinstance(d, dict):
+            raise MappingError("A mapping must be a JSON object.")
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise MappingError(f"Unknown mapping settings: {', '.join(sorted(unknown))}.")
+        spec_fields = {f.name for f in fields(ColumnSpec)}
+        columns = {}
+        for k, c in (d.get("columns") or {}).items():
+            if not isinstance(c, dict) or set(c) - spec_fields:
+                raise MappingError(f"Column '{k}': unknown settings "
+                                   f"{sorted(set(c) - spec_fields) if isinstance(c, dict) else c}.")
+            columns[str(k)] = ColumnSpec(**c)
+        rules = [ExclusionRule(**r) for r in d.get("exclude") or []]
+        m = cls(**{**d, "columns": columns, "exclude": rules})
+        m.validate()
+        return m
+
+    @classmethod
+    def from_json(cls, text: str) -> Mapping:
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise MappingError(f"The mapping file is not valid JSON: {e}") from None
+
+    # --- checks ------------------------------------------------------------------------------
+    def validate(self) -> None:
+        problems = []
+        if not self.source or not _IDENT.match(self.source):
+            problems.append(f"source '{self.source}' must be lower-case letters, digits, _")
+        for k, c in self.columns.items():
+            if c.role not in ROLES:
+                problems.append(f"column '{k}': unknown role '{c.role}'")
+            if c.role == "segment" and not (c.segment and _IDENT.match(c.segment)
+                                            and c.segment not in RESERVED):
+                problems.append(f"column '{k}': segment key '{c.segment}' must be lower-case "
+                                "letters, digits, _ and not a built-in column")
+            if c.role in MEASURE_ROLES + ("comment",) and c.measure is not None \
+                    and not _IDENT.match(c.measure):
+                problems.append(f"column '{k}': measure '{c.measure}' must be lower-case "
+                                "letters, digits, _")
+            if c.role == "agent" and c.field not in (None, *AGENT_FIELDS):
+                problems.append(f"column '{k}': agent field must be one of {AGENT_FIELDS}")
+            if c.role == "rating" and c.scale is not None and (
+                    len(c.scale) != 2 or float(c.scale[0]) >= float(c.scale[1])):
+                problems.append(f"column '{k}': scale must be [low, high]")
+            for target in (c.derive or {}):
+                if target not in ("touchpoint", "team", "agent_name", "agent_id",
+                                  "customer_id") and not _IDENT.match(target):
+                    problems.append(f"column '{k}': cannot derive '{target}'")
+        seen: dict[tuple[str, str | None], str] = {}
+        for k, c in self.columns.items():
+            if c.role in MEASURE_ROLES or c.role == "comment":
+                ident = (self.measure_of(k), c.touchpoint)
+                if ident in seen:
+                    problems.append(f"columns '{seen[ident]}' and '{k}' both give measure "
+                                    f"'{ident[0]}'" + (f" for '{ident[1]}'" if ident[1] else ""))
+                seen[ident] = k
+        if problems:
+            raise MappingError("The column mapping cannot be used:\n  - " + "\n  - ".join(problems))
+
+    def measure_of(self, col_key: str) -> str:
+        c = self.columns[col_key]
+        return c.measure or ("comment" if c.role == "comment" else c.role)
+
+    def keys_with(self, role: str) -> list[str]:
+        return [k for k, c in self.columns.items() if c.role == role]
+
+
+def fingerprint(raw: Any, layout: Any) -> str:
+    """Hash of the normalised header rows: equal for every export of the same survey.
+
+    Only header rows count, so more (or fewer) responses never change it; keys fold case,
+    spacing and letter forms, so cosmetic re-exports do not either.
+    """
+    from .layouts import head_rows
+
+    rows = head_rows(raw, max(layout.header_rows, 1))[: layout.header_rows or 1]
+    text = "\x1e".join("\x1f".join(key(c) for c in row) for row in rows)
+    digest = hashlib.sha256(f"{layout.name}\x1d{text}".encode()).hexdigest()
+    return f"{layout.name}:{digest[:24]}"

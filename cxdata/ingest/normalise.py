@@ -1,0 +1,366 @@
+"""A wide export + its Mapping -> canonical long rows, with every record accounted for.
+
+One output row per (response, measure[, touchpoint]); a missing answer gives no row; a
+comment is metric 'comment' (or 'comment_<question>') with its verbatim text in value_text.
+Each record of the file ends in exactly one place: a response (its rows in the table), a
+duplicate of a kept response, an excluded row (preview/test/'Offered'/no answers) or a
+rejected row (with the reason). Everything is columnar: per-value Python runs only on
+distinct values, so a million-row export takes about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping as TMapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._aliases import TouchpointResolver
+from ._arrow import any_true, clean, flat, indices, map_distinct
+from ._dims import customer_id, derived, dimension, identifier
+from ._measures import measure_values
+from ._text import key
+from .layouts import Layout, layout_named
+from .mapping import MEASURE_ROLES, Mapping
+
+TS_TYPE = pa.timestamp("us", tz="UTC")
+BASE_SCHEMA = pa.schema([
+    ("source", pa.string()), ("source_response_id", pa.string()), ("responded_at", TS_TYPE),
+    ("customer_id", pa.string()), ("touchpoint", pa.string()), ("team", pa.string()),
+    ("agent_id", pa.string()), ("agent_name", pa.string()), ("metric", pa.string()),
+    ("value", pa.float64()), ("value_text", pa.string()), ("row_number", pa.int64()),
+])
+INVALID_LIST_CAP = 1000  # per column; counts are always complete
+
+
+@dataclass
+class Normalised:
+    table: pa.Table
+    rows_read: int
+    rejects: list[tuple[int, str]]
+    excluded: list[tuple[int, str]]
+    duplicates: list[tuple[str, list[int], str]]
+    responses: int
+    source: str
+    warnings: list[str]
+    # (row_number, column, raw value, reason) of answers that were not counted
+    invalid_values: list[tuple[int, str, str, str]] = field(default_factory=list)
+    invalid_counts: dict[str, int] = field(default_factory=dict)  # column -> values dropped
+    # column -> 'Not applicable' answers among the kept responses (missing, not scores)
+    not_applicable: dict[str, int] = field(default_factory=dict)
+
+
+def empty_table(segments: list[str] = ()) -> pa.Table:
+    schema = BASE_SCHEMA
+    for s in segments:
+        schema = schema.append(pa.field(s, pa.string()))
+    return schema.empty_table()
+
+
+def normalise(raw: Any, mapping: Mapping, *, layout: Layout | None = None,
+              touchpoint_aliases: TMapping[str, str] | None = None) -> Normalised:
+    mapping.validate()
+    if mapping.layout == "canonical":
+        from ._canonical import normalise_canonical
+        return normalise_canonical(raw, mapping)
+    layout = layout or layout_named(raw, mapping.layout, mapping.header_rows)
+    return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases)).run()
+
+
+class _Run:
+    def __init__(self, raw: Any, mapping: Mapping, layout: Layout,
+                 resolver: TouchpointResolver):
+        self.raw, self.m, self.layout, self.resolver = raw, mapping, layout, resolver
+        hdr = min(mapping.header_rows, raw.table.num_rows)
+        self.data = raw.table.slice(hdr)
+        self.rownum = flat(raw.row_numbers).slice(hdr).cast(pa.int64())
+        self.n = self.data.num_rows
+        self.warnings: list[str] = []
+        self.cols: dict[str, pa.Array] = {}
+        index = {c.key: c.index for c in layout.columns}
+        for k, spec in mapping.columns.items():
+            if spec.role == "ignore" and not any(r.column == k for r in mapping.exclude):
+                continue
+            i = index.get(k)
+            if i is None or i >= self.data.num_columns:
+                if spec.role != "ignore":
+                    self.warnings.append(f"Column '{spec.label or k}' of the mapping is not in "
+                                         "this file; its answers are missing.")
+                continue
+            self.cols[k] = flat(self.data.column(i))
+
+    # --- pieces ------------------------------------------------------------------------------
+    def _exclusions(self) -> tuple[pa.Array, pa.Array]:
+        """(excluded mask, reason per row)."""
+        reason = pa.nulls(self.n, pa.string())
+        for rule in self.m.exclude:
+            arr = self.cols.get(rule.column)
+            if arr is None:
+                continue
+            wanted = {key(v) for v in rule.values}
+            hit = map_distinct(clean(arr), lambda v: key(v) in wanted, pa.bool_())
+            hit = pc.fill_null(hit, False)
+            reason = pc.if_else(pc.and_(hit, pc.is_null(reason)), pa.scalar(rule.reason), reason)
+        return pc.is_valid(reason), reason
+
+    def _reader_problems(self) -> tuple[pa.Array, dict[int, str]]:
+        probs: dict[int, str] = {}
+        for rn, why in getattr(self.raw, "problems", None) or []:
+            probs.setdefault(int(rn), str(why))
+        if not probs:
+            return pa.repeat(pa.scalar(False), self.n), probs
+        return pc.is_in(self.rownum, value_set=pa.array(list(probs), pa.int64())), probs
+
+    def _timestamps(self) -> pa.Array:
+        ts_keys = [k for k in self.m.keys_with("timestamp") if k in self.cols]
+        if not ts_keys:
+            return pa.nulls(self.n, TS_TYPE)
+        arr = clean(self.cols[ts_keys[0]])
+        time_keys = [k for k in self.m.keys_with("time") if k in self.cols]
+        if time_keys:
+            t = clean(self.cols[time_keys[0]])
+            joined = pc.binary_join_element_wise(arr, t, " ")
+            arr = pc.coalesce(joined, arr)
+        from .values import parse_timestamps
+
+        parsed, fmt = parse_timestamps(arr, tz=self.m.timezone or "UTC",
+                                       dayfirst=self.m.dayfirst, calendar=self.m.calendar)
+        parsed = flat(parsed) if isinstance(parsed, (pa.Array, pa.ChunkedArray)) \
+            else pa.array(parsed, TS_TYPE)
+        if parsed.type != TS_TYPE:
+            parsed = parsed.cast(TS_TYPE)
+        bad = pc.sum(pc.and_(pc.is_valid(arr), pc.is_null(parsed))).as_py() or 0
+        if bad:
+            self.warnings.append(f"{bad} answer time(s) could not be read ({fmt}); those "
+                                 "responses are kept without a time.")
+        return parsed
+
+    def _ids(self) -> tuple[pa.Array, bool]:
+        keys = [k for k in self.m.keys_with("response_id") if k in self.cols]
+        if keys:
+            return identifier(clean(self.cols[keys[0]])), True
+        return pa.nulls(self.n, pa.string()), False
+
+    def _dims(self) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+        fixed: dict[str, pa.Array] = {}
+        segments: dict[str, pa.Array] = {}
+        for k, spec in self.m.columns.items():
+            if k not in self.cols:
+                continue
+            arr = clean(self.cols[k])
+            if spec.role == "customer_id":
+                fixed.setdefault("customer_id", customer_id(arr))
+            elif spec.role == "touchpoint":
+                fixed.setdefault("touchpoint", dimension(arr, spec, resolver=self.resolver))
+            elif spec.role == "team":
+                fixed.setdefault("team", dimension(arr, spec))
+            elif spec.role == "agent":
+                fixed.setdefault(spec.field or "agent_name", dimension(arr, spec))
+            elif spec.role == "segment":
+                seg = spec.segment or "segment"
+                col = dimension(arr, spec, canon=seg)
+                segments[seg] = pc.coalesce(segments[seg], col) if seg in segments else col
+            for target, table in (spec.derive or {}).items():
+                col = derived(arr, table)
+                bucket = fixed if target in BASE_SCHEMA.names else segments
+                bucket[target] = pc.coalesce(bucket[target], col) if target in bucket else col
+        for target, value in self.m.constants.items():
+            const = pa.repeat(pa.scalar(str(value)), self.n)
+            bucket = fixed if target in BASE_SCHEMA.names else segments
+            bucket[target] = pc.coalesce(bucket[target], const) if target in bucket else const
+        return fixed, segments
+
+    # --- the whole file ------------------------------------------------------------------------
+    def run(self) -> Normalised:
+        m, n = self.m, self.n
+        excluded_mask, excl_reason = self._exclusions()
+        bad_mask, problems = self._reader_problems()
+        measures = []  # (key, measure name, spec, MeasureValues)
+        invalid_values: list[tuple[int, str, str, str]] = []
+        invalid_counts: dict[str, int] = {}
+        for k, spec in m.columns.items():
+            if k not in self.cols or spec.role not in MEASURE_ROLES:
+                continue
+            arr = clean(self.cols[k])
+            mv = measure_values(arr, spec, m.decimal_comma)
+            measures.append((k, m.measure_of(k), spec, mv))
+        comments = [(k, m.measure_of(k), spec, self.cols[k]) for k, spec in m.columns.items()
+                    if spec.role == "comment" and k in self.cols]
+        comment_ok = {k: pc.fill_null(pc.is_valid(clean(arr)), False)
+                      for k, _, _, arr in comments}
+        valid_any = any_true([pc.is_valid(mv.values) for *_, mv in measures]
+                             + list(comment_ok.values()), n)
+        invalid_any = any_true([mv.invalid for *_, mv in measures], n)
+        active = pc.and_(pc.invert(excluded_mask), pc.invert(bad_mask))
+        rejected = pc.and_(active, pc.and_(pc.invert(valid_any), invalid_any))
+        empty = pc.and_(active, pc.and_(pc.invert(valid_any), pc.invert(invalid_any)))
+        kept = pc.and_(active, valid_any)
+        # invalid answers are reported wherever they occur in a row that was read
+        for k, _, spec, mv in measures:
+            bad_idx = indices(pc.and_(mv.invalid, pc.invert(excluded_mask)))
+            if len(bad_idx) == 0:
+                continue
+            invalid_counts[k] = len(bad_idx)
+            raw_vals = clean(self.cols[k]).take(bad_idx[:INVALID_LIST_CAP]).to_pylist()
+            rns = self.rownum.take(bad_idx[:INVALID_LIST_CAP]).to_pylist()
+            label = spec.label or k
+            invalid_values.extend((rn, label, v, mv.reasons.get(v, "invalid"))
+                                  for rn, v in zip(rns, raw_vals))
+            self.warnings.append(f"{len(bad_idx)} value(s) of '{label}' were not counted "
+                                 f"(not a valid answer on its scale).")
+
+        ids, has_ids = self._ids()
+        responded_at = self._timestamps()
+        if not has_ids:
+            ids = self._synthetic_ids(responded_at)
+        no_id = pc.and_(kept, pc.is_null(ids))
+        if pc.any(no_id).as_py():
+            ids = pc.coalesce(ids, pc.binary_join_element_wise(
+                pa.repeat(pa.scalar("row-"), n), self.rownum.cast(pa.string()), ""))
+            self.warnings.append("Some rows have no response id; they are identified by "
+                                 "their row number.")
+        kept, duplicates = self._dedupe(kept, ids, responded_at)
+
+        not_applicable = {k: int(pc.sum(pc.and_(kept, mv.na)).as_py() or 0)
+                          for k, _, _, mv in measures}
+        rejects = self._reject_list(rejected, measures, problems)
+        excluded = self._listed(excluded_mask, excl_reason)
+        excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
+        excluded.sort()
+        fixed, segments = self._dims()
+        table = self._long(kept, ids, responded_at, fixed, segments, measures, comments,
+                           comment_ok)
+        in_table = set(self.rownum.to_pylist()) if problems else set()
+        rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > m.header_rows)
+        return Normalised(table=table, rows_read=rows_read, rejects=rejects, excluded=excluded,
+                          duplicates=duplicates, responses=int(pc.sum(kept).as_py() or 0),
+                          source=m.source, warnings=self.warnings,
+                          invalid_values=invalid_values, invalid_counts=invalid_counts,
+                          not_applicable={k: v for k, v in not_applicable.items() if v})
+
+    def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
+        """No id column: a hash of the answer time and the mapped cells, so that re-uploading
+        the same export recognises the same responses (row numbers would shift)."""
+        import duckdb
+
+        if pc.all(pc.is_null(responded_at)).as_py():
+            self.warnings.append("The file has neither a response id nor an answer time: rows "
+                                 "are identified by their row number, so re-uploading an "
+                                 "overlapping export would add them again.")
+            return pa.nulls(self.n, pa.string())
+        cols = {f"c{i}": clean(a) for i, a in enumerate(self.cols.values())}
+        cols["ts"] = responded_at
+        t = pa.table(cols)
+        expr = "concat_ws(chr(31), ts::VARCHAR, " + ", ".join(
+            f"coalesce(c{i}, '')" for i in range(len(cols) - 1)) + ")"
+        con = duckdb.connect()
+        try:
+            con.register("t", t)
+            out = con.sql(f"SELECT 'h-' || left(md5({expr}), 16) AS id FROM t").arrow()
+        finally:
+            con.close()
+        out = out.read_all() if hasattr(out, "read_all") else out
+        return flat(out.column("id"))
+
+    def _dedupe(self, kept: pa.Array, ids: pa.Array, ts: pa.Array):
+        """Keep one row per response id: the latest answer time, else the last row."""
+        kidx = indices(kept)
+        kid = ids.take(kidx)
+        vc = pc.value_counts(kid)
+        dup_vals = vc.field("values").filter(pc.greater(vc.field("counts"), 1))
+        if len(dup_vals) == 0:
+            return kept, []
+        sel = indices(pc.and_(kept, pc.is_in(ids, value_set=dup_vals)))
+        groups: dict[str, list[tuple[Any, int]]] = {}
+        for i, rid, t in zip(sel.to_pylist(), ids.take(sel).to_pylist(),
+                             ts.take(sel).to_pylist()):
+            groups.setdefault(rid, []).append((t, i))
+        drop, report = [], []
+        rn = self.rownum
+        for rid, rows in groups.items():
+            has_t = all(t is not None for t, _ in rows)
+            winner = max(rows, key=lambda r: (r[0] is not None, r[0] or 0, r[1])) if has_t \
+                else max(rows, key=lambda r: r[1])
+            numbers = [rn[i].as_py() for _, i in sorted(rows, key=lambda r: r[1])]
+            why = "latest answer time" if has_t else "last row in the file"
+            report.append((rid, numbers, f"kept row {rn[winner[1]].as_py()} ({why})"))
+            drop.extend(i for _, i in rows if i != winner[1])
+        self.warnings.append(f"{len(groups)} response id(s) appear more than once; one row "
+                             "of each was kept.")
+        drop_mask = pc.is_in(pa.array(range(self.n), pa.int64()),
+                             value_set=pa.array(drop, pa.int64()))
+        return pc.and_(kept, pc.invert(drop_mask)), sorted(report, key=lambda r: r[1][0])
+
+    def _listed(self, mask: pa.Array, reason: pa.Array) -> list[tuple[int, str]]:
+        idx = indices(mask)
+        return list(zip(self.rownum.take(idx).to_pylist(), reason.take(idx).to_pylist()))
+
+    def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
+        out = [(rn, f"could not be read: {why}") for rn, why in problems.items()
+               if rn > self.m.header_rows]
+        idx = indices(rejected)
+        if len(idx):
+            parts: list[list[str]] = [[] for _ in range(len(idx))]
+            for k, _, spec, mv in measures:
+                inv = mv.invalid.take(idx).to_pylist()
+                vals = clean(self.cols[k]).take(idx).to_pylist()
+                for j, (bad, v) in enumerate(zip(inv, vals)):
+                    if bad:
+                        parts[j].append(f"{spec.label or k} '{v}' {mv.reasons.get(v, 'invalid')}")
+            for rn, p in zip(self.rownum.take(idx).to_pylist(), parts):
+                out.append((rn, "no valid answer: " + "; ".join(p)))
+        return sorted(out)
+
+    def _long(self, kept, ids, ts, fixed, segments, measures, comments, comment_ok) -> pa.Table:
+        pieces_idx, metric, value, text, tp = [], [], [], [], []
+        base_tp = fixed.get("touchpoint")
+        for k, name, spec, mv in measures:
+            idx = indices(pc.and_(kept, pc.is_valid(mv.values)))
+            pieces_idx.append(idx)
+            metric.append(pa.repeat(pa.scalar(name), len(idx)))
+            value.append(mv.values.take(idx))
+            text.append(pa.nulls(len(idx), pa.string()))
+            tp.append(pa.repeat(pa.scalar(spec.touchpoint), len(idx)) if spec.touchpoint
+                      else (base_tp.take(idx) if base_tp is not None
+                            else pa.nulls(len(idx), pa.string())))
+        for k, name, spec, arr in comments:
+            idx = indices(pc.and_(kept, comment_ok[k]))
+            pieces_idx.append(idx)
+            metric.append(pa.repeat(pa.scalar(name), len(idx)))
+            value.append(pa.nulls(len(idx), pa.float64()))
+            src = arr if arr.type == pa.string() else arr.cast(pa.string())
+            text.append(src.take(idx))
+            tp.append(pa.repeat(pa.scalar(spec.touchpoint), len(idx)) if spec.touchpoint
+                      else (base_tp.take(idx) if base_tp is not None
+                            else pa.nulls(len(idx), pa.string())))
+        if not pieces_idx:
+            return empty_table(sorted(segments))
+        row = pa.concat_arrays(pieces_idx)
+        total = len(row)
+        cols = {
+            "source": pa.repeat(pa.scalar(self.m.source), total),
+            "source_response_id": ids.take(row),
+            "responded_at": ts.take(row),
+            "customer_id": _take(fixed.get("customer_id"), row),
+            "touchpoint": pa.concat_arrays([_as_str(a) for a in tp]),
+            "team": _take(fixed.get("team"), row),
+            "agent_id": _take(fixed.get("agent_id"), row),
+            "agent_name": _take(fixed.get("agent_name"), row),
+            "metric": pa.concat_arrays([_as_str(a) for a in metric]),
+            "value": pa.concat_arrays(value),
+            "value_text": pa.concat_arrays(text),
+            "row_number": self.rownum.take(row),
+        }
+        table = pa.table(cols, schema=BASE_SCHEMA)
+        for seg in sorted(segments):
+            table = table.append_column(pa.field(seg, pa.string()), segments[seg].take(row))
+        return table
+
+
+def _take(arr: pa.Array | None, row: pa.Array) -> pa.Array:
+    return pa.nulls(len(row), pa.string()) if arr is None else arr.take(row)
+
+
+def _as_str(a: pa.Array) -> pa.Array:
+    return a if a.type == pa.string() else a.cast(pa.string())
