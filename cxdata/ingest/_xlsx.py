@@ -1,0 +1,164 @@
+"""Workbook reader (xlsx/xlsm/xlsb/ods, and old .xls) behind read.read_raw, via calamine.
+
+Every cell becomes the text a person would read in it: whole numbers without '.0',
+other numbers in their shortest exact form, dates and times as ISO 8601 text, booleans as
+TRUE/FALSE. Columns keep their sheet position (c0 = column A) so a mapping that says
+"column P" stays true; row_numbers are the sheet's row numbers. Rows with no value at all
+are unused sheet space, not records: they are skipped without a problem entry, and the gap
+stays visible in row_numbers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import IngestError
+from .limits import Limits
+from ._zipguard import check_zip
+
+
+def _cell_text(v) -> str | None:
+    if v is None:
+        return None
+    t = type(v)
+    if t is str:
+        return v if v != "" else None
+    if t is bool:
+        return "TRUE" if v else "FALSE"
+    if t is int:
+        return str(v)
+    if t is float:
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e21:
+            return str(int(v))
+        return repr(v)
+    if t is dt.datetime:
+        return v.isoformat()
+    if t is dt.date or t is dt.time:
+        return v.isoformat()
+    if t is dt.timedelta:
+        total = int(v.total_seconds())
+        sign = "-" if total < 0 else ""
+        total = abs(total)
+        return f"{sign}{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
+    return str(v)
+
+
+def _column(values: tuple) -> pa.Array:
+    if all(type(v) is str for v in values):
+        arr = pa.array(values, pa.string())
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return pa.array([_cell_text(v) for v in values], pa.string())
+
+
+def _open(path: str):
+    from python_calamine import CalamineWorkbook
+    try:
+        return CalamineWorkbook.from_path(path)
+    except Exception as exc:  # calamine raises several types; all mean "cannot open"
+        name = type(exc).__name__
+        if "Password" in name or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise IngestError("unsupported_format", "This workbook is password-protected. Open it in "
+                              "Excel, remove the password (or save an unprotected copy) and upload "
+                              "that.") from None
+        raise IngestError("malformed", "This file could not be opened as a spreadsheet; it may be "
+                          "damaged or not really an Excel file. Open it in Excel, save it as .xlsx "
+                          "and upload it again.") from None
+
+
+def _check_size(sh, limits: Limits) -> None:
+    end = sh.end or (0, 0)
+    width, height = end[1] + 1, end[0] + 1
+    if width > limits.max_columns:
+        raise IngestError("too_many_columns",
+                          f"This sheet has {width:,} columns; the app accepts at most "
+                          f"{limits.max_columns:,}. Remove the columns you do not need and upload again.")
+    if height > limits.max_rows + 10:
+        raise IngestError("too_many_rows",
+                          f"This sheet has {height:,} rows; the app accepts at most "
+                          f"{limits.max_rows:,} per upload. Split it and upload the parts.")
+
+
+def _pick_sheet(wb, sheet: str | None, limits: Limits):
+    names = list(wb.sheet_names)
+    if sheet is not None:
+        if sheet not in names:
+            shown = ", ".join(f"'{n}'" for n in names[:20])
+            raise IngestError("no_sheet", f"This workbook has no sheet called '{sheet}'. Its sheets "
+                              f"are: {shown}. Choose one of those.")
+        sh = wb.get_sheet_by_name(sheet)
+        _check_size(sh, limits)
+        return sh, None
+    try:
+        meta = list(wb.sheets_metadata)
+    except Exception:
+        meta = []
+    visible = []
+    for i, name in enumerate(names):
+        m = meta[i] if i < len(meta) else None
+        if m is not None and ("Hidden" in str(m.visible) or "Chart" in str(m.typ)):
+            continue
+        visible.append(name)
+    for name in visible + [n for n in names if n not in visible]:
+        sh = wb.get_sheet_by_name(name)
+        if sh.height == 0 or sh.width == 0:
+            continue
+        _check_size(sh, limits)
+        rows = sh.to_python(skip_empty_area=False)
+        if any(v not in ("", None) for r in rows for v in r):
+            return sh, rows
+    raise IngestError("no_data", "Every sheet in this workbook is empty. Check that you exported "
+                      "the responses, then upload the file again.")
+
+
+def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
+    from .read import RawTable
+
+    with open(path, "rb") as f:
+        is_zip = f.read(4) == b"PK\x03\x04"
+    if is_zip:
+        check_zip(path, limits)
+    wb = _open(path)
+    try:
+        sh, rows = _pick_sheet(wb, sheet, limits)
+        if rows is None:
+            rows = sh.to_python(skip_empty_area=False)
+        name = sh.name
+    finally:
+        try:
+            wb.close()
+        except Exception:
+            pass
+    ncols = max((len(r) for r in rows), default=0)
+    if ncols == 0:
+        raise IngestError("no_data", f"The sheet '{name}' is empty. Choose the sheet that holds "
+                          "the responses, or export the file again.")
+    rows = [r if len(r) == ncols else list(r) + [""] * (ncols - len(r)) for r in rows]
+    columns = [_column(c) for c in zip(*rows)]
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(ncols)])
+    numbers = np.arange(1, len(rows) + 1, dtype=np.int64)
+    keep = None
+    for col in table.columns:
+        valid = pc.is_valid(col)
+        keep = valid if keep is None else pc.or_(keep, valid)
+    if keep is not None and not pc.all(keep).as_py():
+        mask = keep.to_numpy(zero_copy_only=False)
+        table = table.filter(keep)
+        numbers = numbers[mask]
+    problems: list[tuple[int, str]] = []
+    long_limit = limits.max_cell_chars
+    long_mask = None
+    for col in table.columns:
+        if (pc.max(pc.utf8_length(col)).as_py() or 0) > long_limit:
+            m = pc.fill_null(pc.greater(pc.utf8_length(col), long_limit), False)
+            long_mask = m if long_mask is None else pc.or_(long_mask, m)
+    if long_mask is not None:
+        bad = long_mask.to_numpy(zero_copy_only=False)
+        problems = [(int(n), f"A value in this row is longer than {long_limit:,} characters, "
+                     "which is not a survey answer.") for n in numbers[bad]]
+        table = table.filter(pc.invert(long_mask))
+        numbers = numbers[~bad]
+    return RawTable(table, pa.array(numbers, pa.int64()), "xlsx", None, None, name, problems)
