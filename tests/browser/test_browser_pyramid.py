@@ -1,0 +1,136 @@
+"""The pyramid in a real browser: drill from the index to a touchpoint's teams and into a team's
+view, open a shared link with filters, and survive a hostile link.
+
+Run: .venv/bin/python -m pytest tests/browser -q   (screenshots land in test-artifacts/)
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from cxdata.period import PRESETS
+
+from .conftest import PAGE_TIMEOUT, SHARE_PERIOD, STEP_TIMEOUT
+
+pytestmark = pytest.mark.browser
+
+NUMBER = re.compile(r"^[+\-−]?\d+(?:[.,]\d+)?\s*%?$")
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+def metric(page, label_start: str):
+    """The stMetric whose label starts with `label_start` (labels read "<node> · <KPI>")."""
+    return page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile("^" + re.escape(label_start))))
+
+
+def assert_pyramid_shown(page, model) -> None:
+    expect(page.get_by_role("heading", name=model.name, level=1)).to_be_visible(timeout=PAGE_TIMEOUT)
+    index = metric(page, model.index.name)
+    expect(index).to_have_count(1)
+    expect(index).to_be_visible()
+    value = index.locator("[data-testid='stMetricValue']").inner_text().strip()
+    assert NUMBER.match(value), f"the index tile shows {value!r}, not a number"
+    expect(page.get_by_role("heading", name="Touchpoints")).to_be_visible()
+    expect(page.get_by_role("button", name="Teams ▾", exact=True).first).to_be_visible()
+
+
+def teams_button(page, tp_key: str):
+    # Each tile's button carries its widget key as the CSS class st-key-<key>; the text tells its state.
+    return page.locator(f".st-key-tp_{tp_key}").get_by_role("button", name="Teams ▾", exact=True)
+
+
+def assert_teams_section(page, model, tp_key: str) -> None:
+    tp = model.touchpoint(tp_key)
+    expect(page.get_by_role("heading", name=f"Teams of {tp.name}")).to_be_visible(timeout=STEP_TIMEOUT)
+    teams = model.teams_of(tp_key)
+    expect(page.get_by_role("button", name="Open team view ›", exact=True)).to_have_count(len(teams))
+    for team in teams:
+        expect(metric(page, team.name)).to_be_visible()
+    # The selected touchpoint's own button turns into a disabled marker.
+    expect(page.locator(f".st-key-tp_{tp_key}").get_by_role("button")).to_be_disabled()
+
+
+def test_drill_down_from_index_to_team(app_page):
+    page, model = app_page.page, app_page.data.model
+    app_page.goto()
+    assert_pyramid_shown(page, model)
+    expect(page.get_by_role("heading", name=re.compile(r"^Teams of "))).to_have_count(0)
+
+    tp = next(t for t in model.touchpoints if len(model.teams_of(t.key)) >= 2)
+    button = teams_button(page, tp.key)
+    expect(button).to_be_visible()
+    app_page.click_and_wait(
+        button, until=lambda: expect(page.get_by_role("heading", name=f"Teams of {tp.name}")).to_be_visible())
+    assert_teams_section(page, model, tp.key)
+    assert query_of(page.url).get("tp") == [tp.key], page.url
+    app_page.screenshot("pyramid_drilldown.png")
+
+    team = model.teams_of(tp.key)[0]
+    open_team = page.locator(f".st-key-team_{team.key}").get_by_role("button", name="Open team view ›", exact=True)
+    app_page.click_and_wait(open_team, until=lambda: page.wait_for_url(re.compile(r"[?&]team="), timeout=STEP_TIMEOUT))
+    expect(page.get_by_role("heading", name=team.name, level=1)).to_be_visible()
+    trend = page.get_by_role("heading", name="Trend", exact=True)
+    expect(trend).to_be_visible()
+    assert query_of(page.url).get("team") == [team.key], page.url
+    assert urlparse(page.url).path.rstrip("/").endswith("/team"), page.url
+
+    # The trend chart: the first chart below the Trend heading, drawn and of a readable size.
+    below = trend.bounding_box()["y"]
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    expect(charts.first).to_be_visible()
+    boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
+    chart = next((charts.nth(i) for i, b in enumerate(boxes) if b and b["y"] > below), None)
+    assert chart is not None, "no chart below the Trend heading"
+    drawing = chart.locator("canvas, svg.marks").first
+    expect(drawing).to_be_visible()
+    box = drawing.bounding_box()
+    assert box["width"] > 200 and box["height"] > 100, f"the trend chart is tiny: {box}"
+    app_page.screenshot("team_view.png")
+
+
+def test_shareable_url_restores_the_view(app_page):
+    page, data = app_page.page, app_page.data
+    model = data.model
+    tp = model.touchpoint(data.share_tp)
+    link = "?" + urlencode({"tp": tp.key, "period": SHARE_PERIOD, data.segment_key: data.segment_value})
+
+    def assert_shared_view():
+        assert_pyramid_shown(page, model)
+        assert_teams_section(page, model, tp.key)
+        sidebar = page.get_by_test_id("stSidebar")
+        seg = sidebar.get_by_test_id("stMultiSelect").filter(has_text=data.segment_name)
+        expect(seg).to_have_count(1)
+        # The chosen values are the tags of the multiselect (react-aria in Streamlit 1.67).
+        expect(seg.get_by_test_id("stMultiSelectTagsContainer").locator("[data-tag]")).to_have_text([data.segment_value])
+        expect(sidebar.get_by_role("combobox", name="Period", exact=True)).to_have_value(PRESETS[SHARE_PERIOD])
+        expect(sidebar.get_by_role("button", name=re.compile("Clear filters"))).to_be_visible()
+        expect(page.locator("[data-testid='stAlertContentWarning']")).to_have_count(0)
+        q = query_of(page.url)
+        assert q.get("tp") == [tp.key] and q.get("period") == [SHARE_PERIOD], page.url
+        assert q.get(data.segment_key) == [data.segment_value], page.url
+
+    app_page.goto(link)
+    assert_shared_view()
+    app_page.reload()
+    assert_shared_view()
+    app_page.screenshot("shared_link.png")
+
+
+def test_hostile_url_warns_and_still_renders(app_page):
+    page, model = app_page.page, app_page.data.model
+    app_page.goto("?nosuchdim=x&period=bogus")
+    warnings = page.get_by_test_id("stAlert").filter(has=page.locator("[data-testid='stAlertContentWarning']"))
+    expect(warnings.filter(has_text="nosuchdim")).to_be_visible()
+    expect(warnings.filter(has_text="nosuchdim")).to_contain_text("Unknown filter")
+    expect(warnings.filter(has_text="bogus")).to_be_visible()
+    assert_pyramid_shown(page, model)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    app_page.screenshot("hostile_link.png")
