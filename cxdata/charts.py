@@ -29,17 +29,21 @@ def _value_label(row) -> str:
     return f"{row['value']:g}" + (" *" if row.get("low_n") else "")
 
 
-def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, selected: str | None = None) -> alt.Chart:
-    """Horizontal bars of each node's KPI with its 95% interval and target tick; click selects a node."""
+def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, selected: str | None = None,
+              domain: tuple[float, float] | None = None) -> alt.Chart:
+    """Horizontal bars of each node's KPI with its 95% interval and target tick; click selects a node.
+
+    `domain` is the KPI's natural range (1-5 for a CSAT mean, 0-100 for a percentage), so bars of
+    different views are comparable and small differences are not exaggerated."""
     df = _status(df)
     df["value_plot"] = df["value"].astype("float")
-    height = max(60, 34 * len(df))
     base = alt.Chart(df).encode(
         y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
     sel = alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False)
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3).encode(
-        x=alt.X("value_plot:Q", title=(df["kpi_name"].iloc[0] if len(df) else ""), scale=alt.Scale(zero=False, nice=True)),
+        x=alt.X("value_plot:Q", title=(df["kpi_name"].iloc[0] if len(df) else ""),
+                scale=alt.Scale(domain=list(domain), clamp=True) if domain else alt.Scale(zero=False, nice=True)),
         color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
                         legend=alt.Legend(title="Target", orient="bottom")),
         opacity=(alt.condition(f"datum.key == '{_js(selected)}'", alt.value(1.0), alt.value(0.55)) if selected else alt.value(0.85)),
@@ -52,8 +56,8 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
     rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
     target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x="target:Q")
     text = base.mark_text(align="left", dx=4, fontSize=_FONT, color="#24292f").encode(x="ci_high:Q", text="label:N")
-    chart = alt.layer(bar, rule, target, text).properties(height=height, title=title)
-    return chart
+    # A step height per bar: a fixed total height collapses under the title, axis and legend.
+    return alt.layer(bar, rule, target, text).properties(height=alt.Step(34), title=title)
 
 
 def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "") -> alt.Chart:
@@ -62,7 +66,7 @@ def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_t
     if df.empty:
         return alt.Chart(pd.DataFrame({"bucket": [], "value": []})).mark_line().properties(title=title)
     df["low_n_label"] = df["low_n"].map({True: "n < reliability threshold", False: "reliable"})
-    base = alt.Chart(df).encode(x=alt.X("bucket:T", title=None))
+    base = alt.Chart(df).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)))
     band = base.mark_area(opacity=0.2, color="#0969da").encode(y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2="ci_high:Q")
     line = base.mark_line(color="#0969da", strokeWidth=2).encode(y="value:Q")
     points = base.mark_point(size=60, color="#0969da", filled=True).encode(
@@ -94,7 +98,7 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )
     text = base.mark_text(fontSize=_FONT, color="#24292f").encode(text="label:N")
-    return alt.layer(rect, text).properties(title=title, height=max(80, 36 * df["name"].nunique()))
+    return alt.layer(rect, text).properties(title=title, height=alt.Step(36))
 
 
 def _js(s: str | None) -> str:

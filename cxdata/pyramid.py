@@ -178,7 +178,7 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
             visible = h.shown if which == "current" else h.previous_status in ("ok", "low_n")
             if est is None or est.value is None or not visible or not t.weight:
                 continue
-            out.append((t.weight, est, _scale_of(model, h.kpi)))
+            out.append((t.weight, est, kpi_range(model, h.kpi)))
         return out
 
     cur = stats.composite(parts("current"))
@@ -191,7 +191,8 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
     return KpiResult(kpi, cur, prev, change, status, prev_status, target_status(cur, kpi, model))
 
 
-def _scale_of(model: Model, kpi: KPI) -> tuple[float, float]:
+def kpi_range(model: Model, kpi: KPI) -> tuple[float, float]:
+    """The range a KPI's value can take: its natural axis on charts and its span in a composite."""
     if kpi.stat == "nps":
         return (-100.0, 100.0)
     if kpi.stat in ("top_box", "yes_rate"):

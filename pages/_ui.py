@@ -102,8 +102,7 @@ def current_view() -> ViewState:
     view, problems = ViewState.from_query_params(params, m)
     if last is not None and not has_view_params and not st.session_state.get("_url_cleared"):
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
-    for p in problems:
-        st.warning(p, icon=":material/link_off:")
+    st.session_state["_view_problems"] = problems
     set_view(view, rerun=False)
     return view
 
@@ -147,9 +146,9 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))
             st.multiselect(seg.name, options, key=f"w_seg_{seg.key}", on_change=_on_filters, placeholder="All")
         if split:
-            _set_widget("w_split", view.split)
-            st.selectbox("Split by", [None] + [s.key for s in m.segments],
-                         format_func=lambda k: "— none —" if k is None else m.segment(k).name, key="w_split", on_change=_on_filters)
+            _set_widget("w_split", view.split or "")
+            st.selectbox("Split by", [""] + [s.key for s in m.segments],
+                         format_func=lambda k: m.segment(k).name if k else "— first segment —", key="w_split", on_change=_on_filters)
         if view.filters:
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
         st.caption(f"Data as of {cat.as_of or '—'} · {cat.responses:,} responses")
@@ -174,7 +173,7 @@ def _on_filters() -> None:
             return
     filters = {s.key: st.session_state.get(f"w_seg_{s.key}", []) for s in m.segments}
     new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
-                  split=st.session_state.get("w_split", view.split)).with_filters(filters)
+                  split=st.session_state.get("w_split", view.split) or None).with_filters(filters)
     set_view(new)
 
 
@@ -208,12 +207,13 @@ def fmt_delta(k: KpiResult) -> str | None:
     if not k.delta_shown:
         return None
     d = k.change.delta
-    unit = "" if k.kpi.stat == "mean" else " pts"
-    text = f"{d:+.2f}{unit}" if k.kpi.stat == "mean" else f"{d:+.1f}{unit}"
-    return text + (" · significant" if k.change.significant else " · n.s.")
+    text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
+    if float(text.split()[0]) == 0:
+        text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
+    return text + (" · significant" if k.change.significant else " · not significant")
 
 
-def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = True) -> None:
+def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
     """Value, 95% interval, n, change with significance, and target status of one KPI."""
     label = f"{title} · {k.kpi.name}" if show_kpi_name else title
     if k.status == "no_data":
@@ -230,7 +230,8 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = True) -> None:
         label,
         fmt_value(k, k.current.value),
         delta=fmt_delta(k),
-        delta_color="normal" if measure_better else "inverse",
+        # Only a significant change is coloured: noise must not look like news.
+        delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",
         border=True,
         help=f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
     )
@@ -244,8 +245,17 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = True) -> None:
     st.caption(" · ".join(parts))
 
 
-def period_caption(p) -> None:
+def page_header(title: str, p) -> None:
+    """Title, demo notice, problems found in the link, and the period shown."""
+    st.title(title)
+    demo_banner()
+    for problem in st.session_state.get("_view_problems", []):
+        st.warning(problem, icon=":material/link_off:")
     text = f"**{p.period.label()}**"
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {p.as_of}")
+
+
+def bar_domain(k: KpiResult) -> tuple[float, float]:
+    return pyramid_mod.kpi_range(model(), k.kpi)

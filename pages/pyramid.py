@@ -10,16 +10,14 @@ model = _ui.model()
 view = _ui.sidebar(_ui.current_view())
 p = _ui.pyramid(view)
 
-st.title(model.name)
-_ui.demo_banner()
-_ui.period_caption(p)
+_ui.page_header(model.name, p)
 
 # Breadcrumb: every level leads back up.
-crumbs = st.columns([1, 1, 6])
 if view.tp:
-    if crumbs[0].button("◂ CX index", key="crumb_index"):
+    crumbs = st.columns([1.2, 6], vertical_alignment="center")
+    if crumbs[0].button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
         _ui.set_view(view.drill(None), rerun=True)
-    crumbs[1].markdown(f"**› {model.touchpoint(view.tp).name}**")
+    crumbs[1].markdown(f"› **{model.touchpoint(view.tp).name}**")
 
 if p.empty:
     st.info(f"No responses in {p.period.label()} for these filters. Choose a longer period or clear some filters.",
@@ -28,13 +26,14 @@ if p.empty:
 
 left, mid, right = st.columns([1, 2, 1])
 with mid:
-    _ui.kpi_tile(p.index.name, p.index.headline)
+    _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
 
-st.subheader("Touchpoints")
+headline = p.touchpoints[0].headline if p.touchpoints else None
+st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints")
 tp_frame = tables.nodes_frame(p.touchpoints)
 event = st.altair_chart(
-    charts.node_bars(tp_frame, title=f"{p.touchpoints[0].headline.kpi.name if p.touchpoints else ''} by touchpoint — click a bar to see its teams",
-                     selected=view.tp),
+    charts.node_bars(tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
+                     domain=_ui.bar_domain(headline) if headline else None),
     on_select="rerun", key="tp_chart", width="stretch",
 )
 clicked = _ui.clicked_node(event, "tp_chart")
@@ -53,12 +52,13 @@ for i, node in enumerate(p.touchpoints):
 if view.tp:
     tp = p.touchpoint(view.tp)
     teams = p.teams_of(view.tp)
-    st.subheader(f"Teams of {tp.name}")
+    st.subheader(f"Teams of {tp.name} · {teams[0].headline.kpi.name}" if teams else f"Teams of {tp.name}")
     if not teams:
         st.info("This touchpoint has no teams in the model.")
     else:
         team_event = st.altair_chart(
-            charts.node_bars(tables.nodes_frame(teams), title="Click a team to open its view"),
+            charts.node_bars(tables.nodes_frame(teams), title="Click a team to open its view",
+                             domain=_ui.bar_domain(teams[0].headline)),
             on_select="rerun", key="team_chart", width="stretch",
         )
         picked = _ui.clicked_node(team_event, "team_chart")

@@ -11,9 +11,7 @@ view = _ui.sidebar(_ui.current_view(), split=True)
 cur, cat = _ui.cursor(), _ui.catalog()
 p = _ui.pyramid(view)
 
-st.title("Segments")
-_ui.demo_banner()
-_ui.period_caption(p)
+_ui.page_header("Segments", p)
 if not model.segments:
     st.info("This model defines no segment dimensions.")
     st.stop()
@@ -29,7 +27,8 @@ order = ["All", *sp.segments]
 
 st.subheader(f"{p.index.name} by {seg_name}")
 idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambda d: d["segment"])
-st.altair_chart(charts.node_bars(idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}"), width="stretch")
+st.altair_chart(charts.node_bars(idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
+                                 domain=_ui.bar_domain(p.index.headline)), width="stretch")
 
 kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
 names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}

@@ -23,14 +23,13 @@ p = _ui.pyramid(view)
 node = p.team(team.key)
 cur, cat = _ui.cursor(), _ui.catalog()
 
-crumb = st.columns([1, 1.4, 6])
-if crumb[0].button("◂ CX index", key="crumb_index"):
+crumb = st.columns([1.2, 1.2, 5], vertical_alignment="center")
+if crumb[0].button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-if crumb[1].button(f"◂ {tp.name}", key="crumb_tp"):
+if crumb[1].button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
-st.title(team.name)
-_ui.demo_banner()
-_ui.period_caption(p)
+crumb[2].markdown(f"› **{team.name}**")
+_ui.page_header(team.name, p)
 
 cols = st.columns(max(1, len(node.kpis)))
 for col, k in zip(cols, node.kpis):
@@ -61,7 +60,8 @@ if dim:
     sp = drill.split(cur, model, cat, view, dim)
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows.assign(name=rows["segment"], key=rows["segment"])
-    st.altair_chart(charts.node_bars(rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False),
+    st.altair_chart(charts.node_bars(rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
+                                     domain=_ui.bar_domain(kpi)),
                     width="stretch")
     st.caption("Change the segment with **Split by** in the sidebar.")
 
