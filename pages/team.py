@@ -59,6 +59,7 @@ dim = view.split or (model.segments[0].key if model.segments else None)
 if dim:
     sp = drill.split(cur, model, cat, view, dim)
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
+    rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     rows = rows.assign(name=rows["segment"], key=rows["segment"])
     st.altair_chart(charts.node_bars(rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
                                      domain=_ui.bar_domain(kpi)),
