@@ -23,23 +23,34 @@ def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
 
 
-def map_distinct(arr: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType) -> pa.Array:
-    """fn applied to each distinct value, spread back to every row (nulls stay null)."""
+MANY_DISTINCT = 50_000
+
+
+def map_distinct(arr: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType,
+                 many: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
+    """fn(trimmed value) for each distinct value, spread back to every row.
+
+    Nulls and blank cells give null without calling fn. With very many distinct values
+    (free numbers, names) `many(trimmed distinct values)` is used instead of Python, if given.
+    """
     arr = flat(arr)
     if len(arr) == 0:
         return pa.array([], out_type)
     enc = pc.dictionary_encode(arr)
-    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], out_type)
+    distinct = pc.utf8_trim_whitespace(enc.dictionary)
+    if many is not None and len(distinct) > MANY_DISTINCT:
+        mapped = many(pc.if_else(pc.equal(distinct, ""), pa.scalar(None, pa.string()),
+                                 distinct))
+    else:
+        mapped = pa.array([fn(v) if v else None for v in distinct.to_pylist()], out_type)
     return mapped.take(enc.indices)
-
-
-def n_distinct(arr: pa.Array) -> int:
-    return int(pc.count_distinct(arr).as_py())
 
 
 def ascii_digits(arr: pa.Array) -> pa.Array:
     """Persian / Arabic-Indic digits -> ASCII, vectorised (a no-op pass when there are none)."""
-    if len(arr) == 0 or not pc.any(pc.match_substring_regex(arr, _NON_ASCII_DIGIT)).as_py():
+    if len(arr) == 0 or pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        return arr
+    if not pc.any(pc.match_substring_regex(arr, _NON_ASCII_DIGIT)).as_py():
         return arr
     for i in range(10):
         arr = pc.replace_substring(arr, chr(0x06F0 + i), str(i))

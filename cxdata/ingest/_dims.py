@@ -10,14 +10,13 @@ import pyarrow.compute as pc
 
 from . import _vocab as V
 from ._aliases import TouchpointResolver
-from ._arrow import ascii_digits, map_distinct, n_distinct
+from ._arrow import ascii_digits, map_distinct
 from ._text import key, parts
 from .mapping import ColumnSpec
 
 _CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "language": V.language_code, "tenure_band": V.tenure_code}
 _EXCEL_INT = re.compile(r"^\d+\.0$")
-_MANY = 50_000
 
 
 def _lookup(vm: dict[str, Any] | None):
@@ -39,8 +38,6 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
     the trimmed text itself. 'Not applicable' answers become null."""
     find = _lookup(spec.value_map)
     conv = _CONVERTERS.get(canon or "")
-    if not spec.value_map and conv is None and resolver is None and n_distinct(arr) > _MANY:
-        return arr
 
     def fn(raw: str) -> str | None:
         hit, v = find(raw)
@@ -58,7 +55,9 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
                 return tp
         return raw
 
-    return map_distinct(arr, fn, pa.string())
+    # thousands of distinct names: no per-value lookups, just the trimmed text
+    plain = None if spec.value_map or conv or resolver else (lambda d: d)
+    return map_distinct(arr, fn, pa.string(), many=plain)
 
 
 def derived(arr: pa.Array, table: dict[str, str]) -> pa.Array:
@@ -71,7 +70,8 @@ def identifier(arr: pa.Array) -> pa.Array:
     """Response ids: ASCII digits; Excel's '123.0' for a numeric id cell becomes '123'."""
     arr = ascii_digits(arr)
     valid = pc.drop_null(arr)
-    if len(valid) and pc.all(pc.match_substring_regex(valid, _EXCEL_INT.pattern)).as_py():
+    if len(valid) and pc.all(pc.ends_with(valid, ".0")).as_py() and \
+            pc.all(pc.match_substring_regex(valid, _EXCEL_INT.pattern)).as_py():
         arr = pc.replace_substring_regex(arr, r"\.0$", "")
     return arr
 
@@ -79,6 +79,8 @@ def identifier(arr: pa.Array) -> pa.Array:
 def customer_id(arr: pa.Array) -> pa.Array:
     """Customer numbers typed by hand ('zc ۰۱۲ 34 ') -> 'ZC01234' so they join."""
     arr = ascii_digits(arr)
-    arr = pc.replace_substring_regex(arr, r"\s+", "")
-    arr = pc.utf8_upper(arr)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        arr = pc.ascii_upper(pc.replace_substring(pc.replace_substring(arr, " ", ""), "\t", ""))
+    else:
+        arr = pc.utf8_upper(pc.replace_substring_regex(arr, r"\s+", ""))
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _vocab as V
-from ._arrow import map_distinct, n_distinct
+from ._arrow import map_distinct
 from ._profile import label_value, number
 from ._text import ascii_digits, key, parts
 from .mapping import INTEGER_ROLES, ColumnSpec
@@ -25,7 +25,6 @@ _ROLE_SCALES = {
     "yes_no": (V.YES_NO, V.GOOD_BAD), "nps": (),
 }
 NA, VALID, INVALID = 0, 1, 2
-_MANY = 200_000  # distinct values above which 'number' columns are parsed vectorised
 
 
 @dataclass
@@ -92,32 +91,41 @@ def resolver(spec: ColumnSpec, decimal_comma: bool | None):
 
 
 def measure_values(arr: pa.Array, spec: ColumnSpec, decimal_comma: bool | None) -> MeasureValues:
-    if spec.role == "number" and not spec.value_map and n_distinct(arr) > _MANY:
-        return _many_numbers(arr, decimal_comma)
+    """Raw cells (untrimmed strings) -> valid numbers, invalid mask, N/A mask, reasons."""
     resolve = resolver(spec, decimal_comma)
     reasons: dict[str, str] = {}
 
-    def status(v: str) -> int:
-        st, _, why = resolve(v)
+    def one(v: str) -> tuple[int, float | None]:
+        st, x, why = resolve(v)
         if st == INVALID:
             reasons[v] = why
-        return st
+        return st, x
 
-    def value(v: str) -> float | None:
-        return resolve(v)[1]
-
-    st = map_distinct(arr, status, pa.int8())
-    vals = map_distinct(arr, value, pa.float64())
+    many = _many_numbers(decimal_comma) if spec.role == "number" and not spec.value_map \
+        else None
+    out = map_distinct(arr, one, pa.struct([("s", pa.int8()), ("v", pa.float64())]),
+                       many=many)
+    st, vals = out.field("s"), out.field("v")
+    if out.null_count:
+        st = pc.if_else(pc.is_valid(out), st, pa.scalar(None, pa.int8()))
+        vals = pc.if_else(pc.is_valid(out), vals, pa.scalar(None, pa.float64()))
     return MeasureValues(vals, pc.fill_null(pc.equal(st, INVALID), False),
                          pc.fill_null(pc.equal(st, NA), False), reasons)
 
 
-def _many_numbers(arr: pa.Array, decimal_comma: bool | None) -> MeasureValues:
-    from .values import parse_numbers
+def _many_numbers(decimal_comma: bool | None):
+    """Free numbers with very many distinct values (amounts): parsed vectorised."""
+    def parse(distinct: pa.Array) -> pa.Array:
+        from .values import parse_numbers
 
-    vals, bad = parse_numbers(arr, decimal_comma=decimal_comma)
-    vals = pa.array(vals, pa.float64()) if not isinstance(vals, pa.Array) else vals
-    bad = pa.array(bad, pa.bool_()) if not isinstance(bad, pa.Array) else bad
-    bad = pc.and_(pc.fill_null(bad, False), pc.is_valid(arr))
-    vals = pc.if_else(bad, pa.scalar(None, pa.float64()), vals)
-    return MeasureValues(vals, bad, pa.repeat(pa.scalar(False), len(arr)), {})
+        vals, bad = parse_numbers(distinct, decimal_comma=decimal_comma)
+        vals = pa.array(vals, pa.float64()) if not isinstance(vals, pa.Array) else vals
+        bad = pa.array(bad, pa.bool_()) if not isinstance(bad, pa.Array) else bad
+        bad = pc.and_(pc.fill_null(bad, False), pc.is_valid(distinct))
+        st = pc.if_else(bad, pa.scalar(INVALID, pa.int8()),
+                        pc.if_else(pc.is_valid(vals), pa.scalar(VALID, pa.int8()),
+                                   pa.scalar(None, pa.int8())))
+        vals = pc.if_else(bad, pa.scalar(None, pa.float64()), vals)
+        return pa.StructArray.from_arrays([st, vals], ["s", "v"],
+                                          mask=pc.invert(pc.is_valid(distinct)))
+    return parse

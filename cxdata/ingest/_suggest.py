@@ -128,7 +128,7 @@ class Suggester:
             return _Cand(ColumnSpec("timestamp", label), 10)
         if ident == "status" or lk in ("status", "response type"):
             self.rules.append(ExclusionRule(col.key, list(_QUALTRICS_EXCLUDE),
-                                            "Qualtrics survey preview / test / spam response"))
+                                            "not a real response (Qualtrics status)"))
             return _Cand(ColumnSpec("ignore", label), 10, "response status")
         if ident.endswith("nps group") or lk.endswith("- group"):
             return _Cand(ColumnSpec("ignore", label), 10, "NPS group is derived from the score")
@@ -232,7 +232,7 @@ class Suggester:
             measure = "csat_good" if s is V.GOOD_BAD else _yes_no_measure(hk, label)
             if p.not_a_response:
                 self.rules.append(ExclusionRule(col.key, sorted(p.not_a_response),
-                                                "survey offered but not answered"))
+                                                "survey offered, not answered"))
             return _Cand(_measure_spec("yes_no", label, measure, value_map=vm), sure)
         return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
                                    scale=[1.0, float(s.size)], value_map=vm), 4)

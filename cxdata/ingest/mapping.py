@@ -177,5 +177,7 @@ def fingerprint(raw: Any, layout: Any) -> str:
 
     rows = head_rows(raw, max(layout.header_rows, 1))[: layout.header_rows or 1]
     text = "\x1e".join("\x1f".join(key(c) for c in row) for row in rows)
-    digest = hashlib.sha256(f"{layout.name}\x1d{text}".encode()).hexdigest()
+    # A numeric-values export of the same survey needs other value maps: a different survey.
+    mode = "codes" if getattr(layout, "numeric_codes", False) else "text"
+    digest = hashlib.sha256(f"{layout.name}\x1d{mode}\x1d{text}".encode()).hexdigest()
     return f"{layout.name}:{digest[:24]}"

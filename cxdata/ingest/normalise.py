@@ -10,6 +10,8 @@ distinct values, so a million-row export takes about a second.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping as TMapping
 
@@ -32,6 +34,7 @@ BASE_SCHEMA = pa.schema([
     ("value", pa.float64()), ("value_text", pa.string()), ("row_number", pa.int64()),
 ])
 INVALID_LIST_CAP = 1000  # per column; counts are always complete
+_WORKERS = max(2, min(8, os.cpu_count() or 2))
 
 
 @dataclass
@@ -92,16 +95,16 @@ class _Run:
 
     # --- pieces ------------------------------------------------------------------------------
     def _exclusions(self) -> tuple[pa.Array, pa.Array]:
-        """(excluded mask, reason per row)."""
+        """(excluded mask, reason per row: the rule's reason and the value that matched)."""
         reason = pa.nulls(self.n, pa.string())
         for rule in self.m.exclude:
             arr = self.cols.get(rule.column)
             if arr is None:
                 continue
             wanted = {key(v) for v in rule.values}
-            hit = map_distinct(clean(arr), lambda v: key(v) in wanted, pa.bool_())
-            hit = pc.fill_null(hit, False)
-            reason = pc.if_else(pc.and_(hit, pc.is_null(reason)), pa.scalar(rule.reason), reason)
+            why = map_distinct(arr, lambda v, r=rule.reason, w=wanted: f"{r}: '{v}'"
+                               if key(v) in w else None, pa.string())
+            reason = pc.coalesce(reason, why)
         return pc.is_valid(reason), reason
 
     def _reader_problems(self) -> tuple[pa.Array, dict[int, str]]:
@@ -142,53 +145,71 @@ class _Run:
             return identifier(clean(self.cols[keys[0]])), True
         return pa.nulls(self.n, pa.string()), False
 
-    def _dims(self) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
-        fixed: dict[str, pa.Array] = {}
-        segments: dict[str, pa.Array] = {}
+    def _dim_tasks(self) -> list[tuple[str, str, Any]]:
+        """(bucket, target column, thunk) for every descriptive column and derivation."""
+        tasks: list[tuple[str, str, Any]] = []
         for k, spec in self.m.columns.items():
             if k not in self.cols:
                 continue
-            arr = clean(self.cols[k])
-            if spec.role == "customer_id":
-                fixed.setdefault("customer_id", customer_id(arr))
-            elif spec.role == "touchpoint":
-                fixed.setdefault("touchpoint", dimension(arr, spec, resolver=self.resolver))
-            elif spec.role == "team":
-                fixed.setdefault("team", dimension(arr, spec))
-            elif spec.role == "agent":
-                fixed.setdefault(spec.field or "agent_name", dimension(arr, spec))
-            elif spec.role == "segment":
+            arr = self.cols[k]
+            role = spec.role
+            if role == "customer_id":
+                tasks.append(("fixed", "customer_id", lambda a=arr: customer_id(clean(a))))
+            elif role == "touchpoint":
+                tasks.append(("fixed", "touchpoint",
+                              lambda a=arr, s=spec: dimension(a, s, resolver=self.resolver)))
+            elif role == "team":
+                tasks.append(("fixed", "team", lambda a=arr, s=spec: dimension(a, s)))
+            elif role == "agent":
+                tasks.append(("fixed", spec.field or "agent_name",
+                              lambda a=arr, s=spec: dimension(a, s)))
+            elif role == "segment":
                 seg = spec.segment or "segment"
-                col = dimension(arr, spec, canon=seg)
-                segments[seg] = pc.coalesce(segments[seg], col) if seg in segments else col
+                tasks.append(("segment", seg,
+                              lambda a=arr, s=spec, g=seg: dimension(a, s, canon=g)))
             for target, table in (spec.derive or {}).items():
-                col = derived(arr, table)
-                bucket = fixed if target in BASE_SCHEMA.names else segments
-                bucket[target] = pc.coalesce(bucket[target], col) if target in bucket else col
+                bucket = "fixed" if target in BASE_SCHEMA.names else "segment"
+                tasks.append((bucket, target, lambda a=arr, t=table: derived(a, t)))
+        return tasks
+
+    def _collect_dims(self, done: list[tuple[str, str, pa.Array]]):
+        fixed: dict[str, pa.Array] = {}
+        segments: dict[str, pa.Array] = {}
+        for bucket, target, col in done:  # earlier columns win, later ones fill gaps
+            d = fixed if bucket == "fixed" else segments
+            d[target] = pc.coalesce(d[target], col) if target in d else col
         for target, value in self.m.constants.items():
             const = pa.repeat(pa.scalar(str(value)), self.n)
-            bucket = fixed if target in BASE_SCHEMA.names else segments
-            bucket[target] = pc.coalesce(bucket[target], const) if target in bucket else const
+            d = fixed if target in BASE_SCHEMA.names else segments
+            d[target] = pc.coalesce(d[target], const) if target in d else const
         return fixed, segments
 
     # --- the whole file ------------------------------------------------------------------------
     def run(self) -> Normalised:
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            return self._run(pool)
+
+    def _run(self, pool: ThreadPoolExecutor) -> Normalised:
         m, n = self.m, self.n
-        excluded_mask, excl_reason = self._exclusions()
-        bad_mask, problems = self._reader_problems()
-        measures = []  # (key, measure name, spec, MeasureValues)
-        invalid_values: list[tuple[int, str, str, str]] = []
-        invalid_counts: dict[str, int] = {}
-        for k, spec in m.columns.items():
-            if k not in self.cols or spec.role not in MEASURE_ROLES:
-                continue
-            arr = clean(self.cols[k])
-            mv = measure_values(arr, spec, m.decimal_comma)
-            measures.append((k, m.measure_of(k), spec, mv))
+        # Independent column work runs in parallel: arrow kernels release the GIL.
+        f_ids = pool.submit(self._ids)
+        f_ts = pool.submit(self._timestamps)
+        measure_keys = [k for k, spec in m.columns.items()
+                        if k in self.cols and spec.role in MEASURE_ROLES]
+        f_measures = [pool.submit(measure_values, self.cols[k], m.columns[k], m.decimal_comma)
+                      for k in measure_keys]
+        dim_tasks = self._dim_tasks()
+        f_dims = [pool.submit(thunk) for _, _, thunk in dim_tasks]
         comments = [(k, m.measure_of(k), spec, self.cols[k]) for k, spec in m.columns.items()
                     if spec.role == "comment" and k in self.cols]
-        comment_ok = {k: pc.fill_null(pc.is_valid(clean(arr)), False)
+        f_comments = {k: pool.submit(lambda a=arr: pc.fill_null(pc.is_valid(clean(a)), False))
                       for k, _, _, arr in comments}
+        excluded_mask, excl_reason = self._exclusions()
+        bad_mask, problems = self._reader_problems()
+
+        measures = [(k, m.measure_of(k), m.columns[k], f.result())
+                    for k, f in zip(measure_keys, f_measures)]
+        comment_ok = {k: f.result() for k, f in f_comments.items()}
         valid_any = any_true([pc.is_valid(mv.values) for *_, mv in measures]
                              + list(comment_ok.values()), n)
         invalid_any = any_true([mv.invalid for *_, mv in measures], n)
@@ -196,26 +217,12 @@ class _Run:
         rejected = pc.and_(active, pc.and_(pc.invert(valid_any), invalid_any))
         empty = pc.and_(active, pc.and_(pc.invert(valid_any), pc.invert(invalid_any)))
         kept = pc.and_(active, valid_any)
-        # invalid answers are reported wherever they occur in a row that was read
-        for k, _, spec, mv in measures:
-            bad_idx = indices(pc.and_(mv.invalid, pc.invert(excluded_mask)))
-            if len(bad_idx) == 0:
-                continue
-            invalid_counts[k] = len(bad_idx)
-            raw_vals = clean(self.cols[k]).take(bad_idx[:INVALID_LIST_CAP]).to_pylist()
-            rns = self.rownum.take(bad_idx[:INVALID_LIST_CAP]).to_pylist()
-            label = spec.label or k
-            invalid_values.extend((rn, label, v, mv.reasons.get(v, "invalid"))
-                                  for rn, v in zip(rns, raw_vals))
-            self.warnings.append(f"{len(bad_idx)} value(s) of '{label}' were not counted "
-                                 f"(not a valid answer on its scale).")
+        invalid_values, invalid_counts = self._invalid(measures, excluded_mask)
 
-        ids, has_ids = self._ids()
-        responded_at = self._timestamps()
+        (ids, has_ids), responded_at = f_ids.result(), f_ts.result()
         if not has_ids:
             ids = self._synthetic_ids(responded_at)
-        no_id = pc.and_(kept, pc.is_null(ids))
-        if pc.any(no_id).as_py():
+        if pc.any(pc.and_(kept, pc.is_null(ids))).as_py():
             ids = pc.coalesce(ids, pc.binary_join_element_wise(
                 pa.repeat(pa.scalar("row-"), n), self.rownum.cast(pa.string()), ""))
             self.warnings.append("Some rows have no response id; they are identified by "
@@ -228,8 +235,9 @@ class _Run:
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
         excluded.sort()
-        fixed, segments = self._dims()
-        table = self._long(kept, ids, responded_at, fixed, segments, measures, comments,
+        fixed, segments = self._collect_dims(
+            [(b, t, f.result()) for (b, t, _), f in zip(dim_tasks, f_dims)])
+        table = self._long(pool, kept, ids, responded_at, fixed, segments, measures, comments,
                            comment_ok)
         in_table = set(self.rownum.to_pylist()) if problems else set()
         rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > m.header_rows)
@@ -238,6 +246,24 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v})
+
+    def _invalid(self, measures, excluded_mask):
+        """Answers that were not counted, wherever they occur in a row that was read."""
+        values: list[tuple[int, str, str, str]] = []
+        counts: dict[str, int] = {}
+        for k, _, spec, mv in measures:
+            bad_idx = indices(pc.and_(mv.invalid, pc.invert(excluded_mask)))
+            if len(bad_idx) == 0:
+                continue
+            counts[k] = len(bad_idx)
+            first = bad_idx[:INVALID_LIST_CAP]
+            raw_vals = [v.strip() for v in self.cols[k].take(first).to_pylist()]
+            label = spec.label or k
+            values.extend((rn, label, v, mv.reasons.get(v, "invalid"))
+                          for rn, v in zip(self.rownum.take(first).to_pylist(), raw_vals))
+            self.warnings.append(f"{len(bad_idx)} value(s) of '{label}' were not counted "
+                                 "(not a valid answer on its scale).")
+        return values, counts
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
         """No id column: a hash of the answer time and the mapped cells, so that re-uploading
@@ -265,12 +291,15 @@ class _Run:
 
     def _dedupe(self, kept: pa.Array, ids: pa.Array, ts: pa.Array):
         """Keep one row per response id: the latest answer time, else the last row."""
-        kidx = indices(kept)
-        kid = ids.take(kidx)
-        vc = pc.value_counts(kid)
-        dup_vals = vc.field("values").filter(pc.greater(vc.field("counts"), 1))
-        if len(dup_vals) == 0:
+        kid = ids.filter(kept)
+        if len(kid) < 2:
             return kept, []
+        # sorting beats hashing for a million distinct strings
+        ordered = kid.take(pc.sort_indices(kid))
+        same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+        if not pc.any(same).as_py():
+            return kept, []
+        dup_vals = pc.unique(ordered.slice(1).filter(same))
         sel = indices(pc.and_(kept, pc.is_in(ids, value_set=dup_vals)))
         groups: dict[str, list[tuple[Any, int]]] = {}
         for i, rid, t in zip(sel.to_pylist(), ids.take(sel).to_pylist(),
@@ -304,62 +333,74 @@ class _Run:
             parts: list[list[str]] = [[] for _ in range(len(idx))]
             for k, _, spec, mv in measures:
                 inv = mv.invalid.take(idx).to_pylist()
-                vals = clean(self.cols[k]).take(idx).to_pylist()
+                vals = self.cols[k].take(idx).to_pylist()
                 for j, (bad, v) in enumerate(zip(inv, vals)):
                     if bad:
+                        v = v.strip()
                         parts[j].append(f"{spec.label or k} '{v}' {mv.reasons.get(v, 'invalid')}")
             for rn, p in zip(self.rownum.take(idx).to_pylist(), parts):
                 out.append((rn, "no valid answer: " + "; ".join(p)))
         return sorted(out)
 
-    def _long(self, kept, ids, ts, fixed, segments, measures, comments, comment_ok) -> pa.Table:
-        pieces_idx, metric, value, text, tp = [], [], [], [], []
-        base_tp = fixed.get("touchpoint")
+    def _long(self, pool, kept, ids, ts, fixed, segments, measures, comments,
+              comment_ok) -> pa.Table:
+        pieces_idx, metric, value, text, tps = [], [], [], [], []
         for k, name, spec, mv in measures:
             idx = indices(pc.and_(kept, pc.is_valid(mv.values)))
             pieces_idx.append(idx)
-            metric.append(pa.repeat(pa.scalar(name), len(idx)))
+            metric.append((name, len(idx)))
             value.append(mv.values.take(idx))
             text.append(pa.nulls(len(idx), pa.string()))
-            tp.append(pa.repeat(pa.scalar(spec.touchpoint), len(idx)) if spec.touchpoint
-                      else (base_tp.take(idx) if base_tp is not None
-                            else pa.nulls(len(idx), pa.string())))
+            tps.append((spec.touchpoint, idx))
         for k, name, spec, arr in comments:
             idx = indices(pc.and_(kept, comment_ok[k]))
             pieces_idx.append(idx)
-            metric.append(pa.repeat(pa.scalar(name), len(idx)))
+            metric.append((name, len(idx)))
             value.append(pa.nulls(len(idx), pa.float64()))
             src = arr if arr.type == pa.string() else arr.cast(pa.string())
-            text.append(src.take(idx))
-            tp.append(pa.repeat(pa.scalar(spec.touchpoint), len(idx)) if spec.touchpoint
-                      else (base_tp.take(idx) if base_tp is not None
-                            else pa.nulls(len(idx), pa.string())))
+            text.append(src.take(idx))  # verbatim: never trimmed or cleaned
+            tps.append((spec.touchpoint, idx))
         if not pieces_idx:
             return empty_table(sorted(segments))
         row = pa.concat_arrays(pieces_idx)
         total = len(row)
+        base_tp = fixed.get("touchpoint")
+        if any(tp for tp, _ in tps) or base_tp is None:
+            touchpoint = pa.concat_arrays([
+                pa.repeat(pa.scalar(tp, pa.string()), len(idx)) if tp or base_tp is None
+                else _as_str(base_tp.take(idx)) for tp, idx in tps])
+        else:
+            touchpoint = pool.submit(base_tp.take, row)
+        per_row = {"source_response_id": ids, "responded_at": ts,
+                   "customer_id": fixed.get("customer_id"), "team": fixed.get("team"),
+                   "agent_id": fixed.get("agent_id"), "agent_name": fixed.get("agent_name"),
+                   "row_number": self.rownum, **{f"seg:{k}": v for k, v in segments.items()}}
+        futures = {name: pool.submit(_take, arr, row) for name, arr in per_row.items()}
         cols = {
             "source": pa.repeat(pa.scalar(self.m.source), total),
-            "source_response_id": ids.take(row),
-            "responded_at": ts.take(row),
-            "customer_id": _take(fixed.get("customer_id"), row),
-            "touchpoint": pa.concat_arrays([_as_str(a) for a in tp]),
-            "team": _take(fixed.get("team"), row),
-            "agent_id": _take(fixed.get("agent_id"), row),
-            "agent_name": _take(fixed.get("agent_name"), row),
-            "metric": pa.concat_arrays([_as_str(a) for a in metric]),
+            "source_response_id": futures["source_response_id"].result(),
+            "responded_at": futures["responded_at"].result(),
+            "customer_id": futures["customer_id"].result(),
+            "touchpoint": _as_str(touchpoint.result() if hasattr(touchpoint, "result")
+                                  else touchpoint),
+            "team": futures["team"].result(),
+            "agent_id": futures["agent_id"].result(),
+            "agent_name": futures["agent_name"].result(),
+            "metric": pa.concat_arrays([pa.repeat(pa.scalar(nm), c) for nm, c in metric]),
             "value": pa.concat_arrays(value),
             "value_text": pa.concat_arrays(text),
-            "row_number": self.rownum.take(row),
+            "row_number": futures["row_number"].result(),
         }
         table = pa.table(cols, schema=BASE_SCHEMA)
         for seg in sorted(segments):
-            table = table.append_column(pa.field(seg, pa.string()), segments[seg].take(row))
+            table = table.append_column(pa.field(seg, pa.string()),
+                                        _as_str(futures[f"seg:{seg}"].result()))
         return table
 
 
 def _take(arr: pa.Array | None, row: pa.Array) -> pa.Array:
     return pa.nulls(len(row), pa.string()) if arr is None else arr.take(row)
+
 
 
 def _as_str(a: pa.Array) -> pa.Array:

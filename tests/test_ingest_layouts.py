@@ -1,0 +1,189 @@
+"""Layout detection: which tool made an export, its header rows, column ids and matrices.
+
+Detection must work for the *format*, so besides the sample files every layout is also
+checked on a made-up export of another survey from the same tool.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from cxdata.ingest.layouts import dedupe_names, detect_layout, split_sub_question
+from cxdata.ingest.mapping import fingerprint
+from cxdata.ingest.read import RawTable, read_raw
+
+SAMPLES = Path(__file__).parent / "fixtures" / "samples"
+
+
+def raw_from_rows(rows: list[list[str | None]]) -> RawTable:
+    """A RawTable as the read layer would return it (strings, empty cell -> null)."""
+    width = max((len(r) for r in rows), default=0)
+    cols = {f"c{j}": pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in rows],
+                              pa.string()) for j in range(width)}
+    return RawTable(pa.table(cols), pa.array(range(1, len(rows) + 1), pa.int64()), "csv",
+                    "utf-8", ",", None)
+
+
+def raw_from_csv(text: str) -> RawTable:
+    return raw_from_rows(list(csv.reader(io.StringIO(text))))
+
+
+# file -> (layout, header rows, time zone the file declares, numeric codes, matrix columns)
+SAMPLE_LAYOUTS = {
+    "qualtrics_relationship.csv": ("qualtrics", 3, "Asia/Dubai", False, 7),
+    "variants/qualtrics_relationship_numeric.csv": ("qualtrics", 3, "Asia/Dubai", True, 7),
+    "variants/qualtrics_relationship_legacy_format.csv": ("qualtrics_legacy", 2, None, True, 7),
+    "surveymonkey_relationship.xlsx": ("surveymonkey", 2, None, False, 7),
+    "porsline_relationship.xlsx": ("porsline", 1, "Asia/Tehran", False, 7),
+    "google_forms_transactional.csv": ("google_forms", 1, None, False, 0),
+    "typeform_transactional.csv": ("typeform", 1, "UTC", False, 0),
+    "zendesk_csat.csv": ("zendesk", 1, None, False, 0),
+    "bg_partner_transactional_cp1251.csv": ("generic", 1, None, False, 0),
+    "ar_ivr_transactional_cp1256.csv": ("generic", 1, None, False, 0),
+    "transactional_canonical.parquet": ("canonical", 1, None, False, 0),
+    "bad/qualtrics_duplicate_response_ids.csv": ("qualtrics", 3, "Asia/Dubai", False, 7),
+    "bad/qualtrics_header_only.csv": ("qualtrics", 3, "Asia/Dubai", False, 7),
+    "bad/header_only.csv": ("google_forms", 1, None, False, 0),
+    "bad/duplicate_columns.csv": ("generic", 1, None, False, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_LAYOUTS))
+def test_sample_layouts(name):
+    layout = detect_layout(read_raw(SAMPLES / name))
+    expected = SAMPLE_LAYOUTS[name]
+    got = (layout.name, layout.header_rows, layout.timezone, layout.numeric_codes,
+           sum(1 for c in layout.columns if c.sub_label))
+    assert got == expected
+    assert len({c.key for c in layout.columns}) == len(layout.columns)
+
+
+def test_matrix_sub_labels_and_ids_do_not_depend_on_position():
+    layout = detect_layout(read_raw(SAMPLES / "qualtrics_relationship.csv"))
+    subs = {c.key: c.sub_label for c in layout.columns if c.sub_label}
+    assert subs == {"Q3_1": "Website", "Q3_2": "Mobile app", "Q3_3": "Store",
+                    "Q3_5": "Call center", "Q3_6": "Live chat", "Q3_7": "Delivery",
+                    "Q3_8": "Billing"}
+    sm = detect_layout(read_raw(SAMPLES / "surveymonkey_relationship.xlsx"))
+    assert [c.sub_label for c in sm.columns if c.sub_label][:2] == ["Website", "Mobile app"]
+    assert all(c.question.startswith("How satisfied") for c in sm.columns if c.sub_label)
+
+
+# Made-up exports of *other* surveys: the tool must still be recognised.
+OTHER_SURVEYS = {
+    "qualtrics": (
+        'StartDate,EndDate,Status,RecordedDate,ResponseId,QID_a,Q10_2,Q10_4,Q11\n'
+        'Start Date,End Date,Response Type,Recorded Date,Response ID,How would you rate us?,'
+        'Rate each aspect - Price,Rate each aspect - Speed,Any comments?\n'
+        '"{""ImportId"":""startDate"",""timeZone"":""Europe/Berlin""}","{""ImportId"":""endDate""}",'
+        '"{""ImportId"":""status""}","{""ImportId"":""recordedDate"",""timeZone"":""Europe/Berlin""}",'
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID10_2""}",'
+        '"{""ImportId"":""QID10_4""}","{""ImportId"":""QID11_TEXT""}"\n'
+        '2025-01-01 10:00:00,2025-01-01 10:05:00,IP Address,2025-01-01 10:05:01,R_1,Good,'
+        'Satisfied,Very satisfied,nice\n',
+        ("qualtrics", 3, "Europe/Berlin", 2)),
+    "qualtrics_legacy": (
+        "V1,V2,V3,V4,V5,V6,V7,V8,V9,V10,Q5,Q6_1,Q6_2\n"
+        "ResponseID,ResponseSet,Name,ExternalDataReference,EmailAddress,IPAddress,Status,"
+        "StartDate,EndDate,Finished,How likely to recommend?,Rate:-Speed,Rate:-Price\n"
+        "R_9,Default Response Set,x,,,1.2.3.4,0,2025-01-01 10:00:00,2025-01-01 10:01:00,1,9,4,5\n",
+        ("qualtrics_legacy", 2, None, 2)),
+    "surveymonkey": (
+        "Respondent ID,Collector ID,Start Date,End Date,Rate our app,Rate these,,,Comments\n"
+        ",,,,Response,Speed,Design,Price,Open-Ended Response\n"
+        "1,2,01/02/2025 10:00:00 AM,01/02/2025 10:05:00 AM,4,Good,Bad,Good,ok\n",
+        ("surveymonkey", 2, None, 3)),
+    "google_forms": (
+        "Timestamp,Email address,How was your stay?,Rate the room [Cleanliness],"
+        "Rate the room [Comfort]\n"
+        "2025/03/04 9:15:02 AM GMT+1,a@b.c,5,4,3\n",
+        ("google_forms", 1, None, 2)),
+    "typeform": (
+        "#,What did you think?,Response Type,Start Date (UTC),Submit Date (UTC),Network ID\n"
+        "abc123,Loved it,completed,2025-01-01 10:00:00,2025-01-01 10:01:00,n1\n",
+        ("typeform", 1, "UTC", 0)),
+    "zendesk": (
+        "Ticket ID,Ticket solved - Timestamp,Satisfaction rating,Ticket group\n"
+        "1,2025-01-01 10:00:00,Good,Billing\n",
+        ("zendesk", 1, None, 0)),
+    "porsline": (
+        "شناسه پاسخ‌دهنده,زمان ثبت پاسخ,مدت پاسخگویی,کیفیت غذا چطور بود؟\n"
+        "۱۲,۱۴۰۳/۰۱/۱۵ ۱۰:۰۰,۰۲:۱۰,خوب\n",
+        ("porsline", 1, "Asia/Tehran", 0)),
+    "canonical": (
+        "source,source_response_id,responded_at,metric,value,value_text,region\n"
+        "web,1,2025-01-01T10:00:00Z,csat,5,,Tehran\n",
+        ("canonical", 1, None, 0)),
+    "generic": (
+        "id,date,score,comment\n1,2025-01-01,9,fine\n",
+        ("generic", 1, None, 0)),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(OTHER_SURVEYS))
+def test_other_surveys_of_the_same_tools(tool):
+    text, (name, header_rows, tz, matrix) = OTHER_SURVEYS[tool]
+    layout = detect_layout(raw_from_csv(text))
+    assert (layout.name, layout.header_rows, layout.timezone) == (name, header_rows, tz)
+    assert sum(1 for c in layout.columns if c.sub_label) == matrix
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["NPS", "NPS", "Comment", "Comment", "nps"], ["NPS", "NPS_2", "Comment", "Comment_2", "nps_3"]),
+    (["a", "a_2", "a"], ["a", "a_2", "a_3"]),
+    (["x", "y"], ["x", "y"]),
+])
+def test_dedupe_names_is_deterministic(names, expected):
+    assert dedupe_names(names) == expected
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("How satisfied are you? - Website", ("How satisfied are you?", "Website")),
+    ("How satisfied are you?-Mobile app", ("How satisfied are you?", "Mobile app")),
+    ("Rate the room [Comfort]", ("Rate the room", "Comfort")),
+    ("در سه ماه گذشته چقدر راضی بوده‌اید؟ - وب‌سایت", ("در سه ماه گذشته چقدر راضی بوده‌اید؟", "وب‌سایت")),
+    ("Overall, how satisfied are you?", None),
+    ("Ticket solved - Timestamp", ("Ticket solved", "Timestamp")),
+])
+def test_split_sub_question(label, expected):
+    assert split_sub_question(label) == expected
+
+
+def test_dash_in_a_single_header_is_not_a_matrix():
+    layout = detect_layout(raw_from_csv("Ticket ID,Ticket created - Timestamp,Ticket solved - "
+                                        "Timestamp,Satisfaction rating\n1,2025-01-01,2025-01-02,Good\n"))
+    assert not any(c.sub_label for c in layout.columns)
+
+
+def test_fingerprint_is_stable_across_reexports_and_row_counts():
+    base = read_raw(SAMPLES / "qualtrics_relationship.csv")
+    lay = detect_layout(base)
+    fp = fingerprint(base, lay)
+    fewer = RawTable(base.table.slice(0, 10), base.row_numbers.slice(0, 10), "csv", "utf-8",
+                     ",", None)
+    assert fingerprint(fewer, detect_layout(fewer)) == fp
+    for other in ("bad/qualtrics_relationship_reexport.csv",
+                  "bad/qualtrics_duplicate_response_ids.csv"):
+        raw = read_raw(SAMPLES / other)
+        assert fingerprint(raw, detect_layout(raw)) == fp
+    numeric = read_raw(SAMPLES / "variants/qualtrics_relationship_numeric.csv")
+    assert fingerprint(numeric, detect_layout(numeric)) != fp  # other value maps needed
+    sm = read_raw(SAMPLES / "surveymonkey_relationship.xlsx")
+    assert fingerprint(sm, detect_layout(sm)) != fp
+
+
+def test_fingerprint_ignores_case_and_spacing_of_headers():
+    a = raw_from_csv("Response ID,NPS,Comment\n1,9,x\n")
+    b = raw_from_csv("response id , nps,COMMENT\n2,3,y\n3,4,z\n")
+    assert fingerprint(a, detect_layout(a)) == fingerprint(b, detect_layout(b))
+
+
+def test_empty_table_gives_an_empty_generic_layout():
+    raw = RawTable(pa.table({}), pa.array([], pa.int64()), "csv", "utf-8", ",", None)
+    layout = detect_layout(raw)
+    assert layout.name == "generic" and layout.columns == ()

@@ -1,0 +1,337 @@
+"""Column roles and value maps suggested from headers (en/fa/ar/he/bg) and values; the
+Mapping's JSON form; recognising a known export by its fingerprint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cxdata.ingest._aliases import TouchpointResolver
+from cxdata.ingest._profile import match_scale, profile
+from cxdata.ingest._suggest import suggest_mapping
+from cxdata.ingest.engine import inspect, load_mappings
+from cxdata.ingest.layouts import detect_layout
+from cxdata.ingest.mapping import ColumnSpec, Mapping, MappingError
+from cxdata.ingest.read import read_raw
+from tests.test_ingest_layouts import raw_from_csv, raw_from_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+MAPPINGS = ROOT / "examples" / "zelvora" / "mappings"
+TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+ALIASES = {label: tp for tp, names in TRUTH["reference"]["touchpoints"].items()
+           for label in names.values()}
+
+
+def suggested(name: str) -> Mapping:
+    raw = read_raw(SAMPLES / name)
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="x", touchpoint_aliases=ALIASES)
+    return m
+
+
+def roles(m: Mapping) -> dict[str, tuple]:
+    out = {}
+    for k, c in m.columns.items():
+        detail = c.touchpoint or c.segment or c.field or (
+            m.measure_of(k) if c.role not in ("ignore", "response_id", "timestamp", "time",
+                                              "customer_id", "team", "touchpoint") else None)
+        out[k] = (c.role, detail) if detail else (c.role,)
+    return out
+
+
+def _schema_columns(name: str) -> dict:
+    return TRUTH["files"][name]["schema"]["columns"]
+
+
+# What the suggestion must get right for each sample, by the columns truth.json names.
+RELATIONSHIP = ["qualtrics_relationship.csv", "variants/qualtrics_relationship_numeric.csv",
+                "variants/qualtrics_relationship_legacy_format.csv",
+                "surveymonkey_relationship.xlsx", "porsline_relationship.xlsx"]
+
+
+@pytest.mark.parametrize("name", RELATIONSHIP)
+def test_relationship_roles(name):
+    m = suggested(name)
+    by_label = {c.label: (k, c) for k, c in m.columns.items()}
+    by_key = {k: (k, c) for k, c in m.columns.items()}
+    layout = detect_layout(read_raw(SAMPLES / name))
+
+    def find(ref: str):
+        ref = ref.split(" (")[0]
+        if ref in by_key:
+            return by_key[ref][1]
+        if ref in by_label:
+            return by_label[ref][1]
+        # SurveyMonkey names 'question / sub-answer'
+        q, _, sub = ref.partition(" / ")
+        for c in layout.columns:
+            if c.label.startswith(q) and (not sub or sub in ("Response", "Open-Ended Response")
+                                          or c.sub_label == sub):
+                return m.columns[c.key]
+        raise AssertionError(f"{ref} not found")
+
+    cols = _schema_columns(name)
+    expect = {"response_id": ("response_id",), "nps": ("nps",),
+              "overall_satisfaction": ("csat",), "comment": ("comment",),
+              "ces": ("ces",), "emotion": ("emotion",), "goal_achieved": ("yes_no",)}
+    for what, role in expect.items():
+        ref = cols[what]
+        if len(ref) <= 3:  # SurveyMonkey gives only a column letter for some
+            continue
+        assert (find(ref).role,) == role, (what, ref)
+    for tp, ref in cols["touchpoint_satisfaction"].items():
+        spec = find(ref)
+        assert (spec.role, spec.measure, spec.touchpoint) == ("csat", "tp_sat", tp)
+    for seg in ("region", "tier", "tenure_band"):
+        spec = find(cols[seg])
+        assert (spec.role, spec.segment) == ("segment", seg)
+    assert sum(c.role == "timestamp" for c in m.columns.values()) == 1
+    assert sum(c.role == "nps" for c in m.columns.values()) == 1
+
+
+TRANSACTIONAL = {
+    "google_forms_transactional.csv": {},
+    "typeform_transactional.csv": {"touchpoint": "touchpoint", "team": "team"},
+    "zendesk_csat.csv": {"touchpoint": "touchpoint", "team": "team", "agent": "agent"},
+    "bg_partner_transactional_cp1251.csv": {"touchpoint": "touchpoint", "team": "team",
+                                            "agent": "agent", "date": "timestamp",
+                                            "time": "time"},
+    "ar_ivr_transactional_cp1256.csv": {"touchpoint": "touchpoint", "team": "team",
+                                        "agent": "agent", "date": "timestamp", "time": "time"},
+}
+_MEASURE_ROLE = {"csat": "csat", "ces": "ces", "resolved": "yes_no", "nps": "nps",
+                 "comment": "comment", "csat_binary": "yes_no", "response_id": "response_id",
+                 "customer_id": "customer_id", "responded_at": "timestamp"}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSACTIONAL))
+def test_transactional_roles(name):
+    m = suggested(name)
+    cols = _schema_columns(name)
+    wanted = {**{k: v for k, v in _MEASURE_ROLE.items() if k in cols}, **TRANSACTIONAL[name]}
+    for what, role in wanted.items():
+        spec = m.columns[cols[what]]
+        assert spec.role == role, (what, cols[what], spec)
+    for what in ("resolved",):
+        if what in cols:
+            assert m.measure_of(cols[what]) == "resolved"
+    for seg in ("region", "tier", "language"):
+        if seg in cols:
+            assert (m.columns[cols[seg]].role, m.columns[cols[seg]].segment) == ("segment", seg)
+
+
+def test_zendesk_good_bad_and_offered():
+    m = suggested("zendesk_csat.csv")
+    spec = m.columns["Ticket satisfaction rating"]
+    assert (spec.role, spec.measure, spec.value_map) == ("yes_no", "csat_good",
+                                                          {"Good": 1.0, "Bad": 0.0})
+    assert [(r.column, r.values) for r in m.exclude] == [("Ticket satisfaction rating",
+                                                          ["Offered"])]
+    assert m.columns["Ticket channel"].value_map == {"Phone call (incoming)": "call_center",
+                                                     "Chat": "chat"}
+
+
+def test_qualtrics_numeric_codes():
+    m = suggested("variants/qualtrics_relationship_numeric.csv")
+    assert m.columns["Q3_5"].value_map == {"6": None}  # N/A code, matrix id 4 was deleted
+    assert m.columns["Q6"].value_map == {"1": 1.0, "2": 0.0}
+    assert m.columns["Q5"].value_map == {"1": 5.0, "2": 4.0, "3": 3.0, "4": 2.0, "5": 1.0}
+    assert [r.values for r in m.exclude if r.column == "Status"][0][:2] == [
+        "Survey Preview", "Survey Test"]
+
+
+# header, values -> (role, measure or segment or field)
+HEADERS = [
+    ("How likely are you to recommend us?", ["0", "9", "10", "7"], ("nps", "nps")),
+    ("چقدر احتمال دارد ما را به دوستان پیشنهاد کنید؟", ["۹", "۱۰", "۳"], ("nps", "nps")),
+    ("ما مدى احتمال أن توصي بنا؟", ["8", "10", "2"], ("nps", "nps")),
+    ("Бихте ли ни препоръчали (0-10)", ["8", "10", "2"], ("nps", "nps")),
+    ("מה הסיכוי שתמליץ עלינו?", ["8", "10", "2"], ("nps", "nps")),
+    ("Score", ["8", "10", "2"], ("rating", "score")),  # no keyword: a plain rating
+    ("עד כמה אתה מרוצה?", ["1", "5", "4", "3"], ("csat", "csat")),
+    ("How satisfied were you?", ["Very satisfied", "Dissatisfied", "N/A"], ("csat", "csat")),
+    ("رضایت شما", ["خیلی راضی", "راضی", "ناراضی"], ("csat", "csat")),
+    ("Оценка", ["Много доволен", "Доволен", "Недоволен"], ("csat", "csat")),
+    ("How easy was it?", ["1", "7", "5"], ("ces", "ces")),
+    ("سهولة الإجراء", ["1", "7", "5"], ("ces", "ces")),
+    ("It was easy to get help", ["Strongly agree", "Somewhat agree", "Disagree"], ("ces", "ces")),
+    ("Mood today", ["Delighted", "Angry", "Neutral"], ("emotion", "emotion")),
+    ("Was your problem solved?", ["Yes", "No", "Yes"], ("yes_no", "resolved")),
+    ("هل تم حل المشكلة؟", ["نعم", "لا"], ("yes_no", "resolved")),
+    ("Решен ли е проблемът", ["Да", "Не"], ("yes_no", "resolved")),
+    ("האם הבעיה נפתרה?", ["כן", "לא"], ("yes_no", "resolved")),
+    ("Rating", ["Good", "Bad", "Offered"], ("yes_no", "csat_good")),
+    ("Region", ["North", "South", "North"], ("segment", "region")),
+    ("منطقه", ["تهران", "اصفهان"], ("segment", "region")),
+    ("אזור", ["צפון", "דרום"], ("segment", "region")),
+    ("Customer tier", ["Gold", "Silver"], ("segment", "tier")),
+    ("Language", ["English", "Persian"], ("segment", "language")),
+    ("Tenure", ["0-6 months", "2-5 years"], ("segment", "tenure_band")),
+    ("Channel", ["email", "sms"], ("segment", "channel")),
+    ("Team", ["A", "B"], ("team",)),
+    ("צוות", ["A", "B"], ("team",)),
+    ("Agent", ["AG001", "AG002"], ("agent", "agent_id")),
+    ("Agent", ["Sara K", "Ali M"], ("agent", "agent_name")),
+    ("Customer number", ["ZC1", "ZC2"], ("customer_id",)),
+    ("IP Address", ["1.2.3.4", "5.6.7.8"], ("ignore",)),
+    ("Duration (in seconds)", ["33", "70"], ("ignore",)),
+    ("Comments", ["The delivery was late again", "Great service, thank you!"],
+     ("comment", "comment")),
+    ("הערות", ["היה מצוין", "שירות איטי מאוד"], ("comment", "comment")),
+    ("Touchpoint", ["Website", "Store"], ("touchpoint",)),
+    ("Wait (minutes)", ["4,5", "12,0", "3,2"], ("number", "wait_minutes")),
+]
+
+
+@pytest.mark.parametrize("header, values, expected", HEADERS,
+                         ids=[h[0][:25] for h in HEADERS])
+def test_role_from_header_and_values(header, values, expected):
+    rows = [["response id", header]] + [[f"r{i}", v] for i, v in enumerate(values * 3)]
+    raw = raw_from_rows(rows)
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="t", touchpoint_aliases=ALIASES)
+    spec = m.columns[header]
+    detail = spec.segment or spec.field or (
+        m.measure_of(header) if spec.role not in ("team", "touchpoint", "customer_id",
+                                                  "ignore") else None)
+    assert ((spec.role, detail) if detail else (spec.role,)) == expected
+
+
+# distinct answers -> value map the suggestion infers
+SCALES = [
+    (["Very satisfied", "Satisfied", "Neither satisfied nor dissatisfied", "Not applicable"],
+     {"Very satisfied": 5, "Satisfied": 4, "Neither satisfied nor dissatisfied": 3,
+      "Not applicable": None}),
+    (["خیلی راضی", "نه راضی، نه ناراضی", "استفاده نکرده‌ام"],
+     {"خیلی راضی": 5, "نه راضی، نه ناراضی": 3, "استفاده نکرده‌ام": None}),
+    (["Много доволен", "Недоволен"], {"Много доволен": 5, "Недоволен": 2}),
+    (["10 - Extremely likely", "0 - Not at all likely", "7"],  # only the ends labelled
+     {"10 - Extremely likely": 10, "0 - Not at all likely": 0}),
+    (["10 - Extremely likely", "0 - Not at all likely", "5 - Neutral"],
+     {"10 - Extremely likely": 10, "0 - Not at all likely": 0, "5 - Neutral": 5}),
+    (["Yes / بله", "No / خیر"], {"Yes / بله": 1, "No / خیر": 0}),
+    (["Да", "Не"], {"Да": 1, "Не": 0}),
+    (["نعم", "لا"], {"نعم": 1, "لا": 0}),
+    (["Delighted", "Happy", "Neutral", "Frustrated", "Angry"],
+     {"Delighted": 5, "Happy": 4, "Neutral": 3, "Frustrated": 2, "Angry": 1}),
+    (["بسیار خوشحال", "کلافه", "عصبانی"], {"بسیار خوشحال": 5, "کلافه": 2, "عصبانی": 1}),
+    (["Good", "Bad"], {"Good": 1, "Bad": 0}),
+    (["کاملاً موافقم", "تا حدی مخالفم", "موافقم"], {"کاملاً موافقم": 7, "تا حدی مخالفم": 3,
+                                                  "موافقم": 6}),
+]
+
+
+@pytest.mark.parametrize("values, expected", SCALES, ids=[str(s[0][0]) for s in SCALES])
+def test_value_maps_from_labels(values, expected):
+    import pyarrow as pa
+
+    match = match_scale(profile(pa.array(values * 2)))
+    got = None if match is None else {k: (None if v is None else int(v))
+                                      for k, v in match.value_map.items()}
+    assert got == expected
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("Website", "website"), ("  website ", "website"), ("WEBSITE", "website"),
+    ("وب‌سایت", "website"), ("وب سایت", "website"),
+    ("وب‌سايت", "website"),  # Arabic Yeh in a Persian word
+    ("مركز الاتصال", "call_center"), ("مرکز الاتصال", "call_center"),  # Arabic/Persian Kaf
+    ("Кол център", "call_center"), ("Phone call (incoming)", "call_center"),
+    ("app", "mobile_app"), ("Chat", "chat"), ("Something else", None),
+])
+def test_touchpoint_aliases(label, expected):
+    assert TouchpointResolver(ALIASES).resolve(label)[0] == expected
+
+
+def test_duplicate_columns_are_named_and_the_nps_one_is_announced():
+    raw = read_raw(SAMPLES / "bad/duplicate_columns.csv")
+    m, warnings, _ = suggest_mapping(raw, detect_layout(raw), source="t")
+    assert list(m.columns) == ["ResponseId", "NPS", "NPS_2", "Comment", "Comment_2", "nps_3"]
+    assert [k for k, c in m.columns.items() if c.role == "nps"] == ["NPS"]
+    assert {m.measure_of(k) for k, c in m.columns.items() if c.role == "comment"} == {
+        "comment", "comment_2"}
+    warning = next(w for w in warnings if "look like nps" in w)
+    assert "using 'NPS' (column 2)" in warning and "'NPS_2'" in warning and "'nps_3'" in warning
+
+
+def test_hostile_headers_stay_plain_names():
+    raw = read_raw(SAMPLES / "bad/sql_injection_header.csv")
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="t")
+    assert 'x"); DROP TABLE responses; --' in m.columns
+    assert m.columns["nps"].role == "nps"
+    for c in m.columns.values():
+        assert c.segment is None or c.segment.replace("_", "").isalnum()
+
+
+# --- the Mapping as data ---------------------------------------------------------------------
+
+def test_mapping_json_round_trip():
+    m = suggested("qualtrics_relationship.csv")
+    again = Mapping.from_json(m.to_json())
+    assert again == m
+    assert json.loads(m.to_json())["columns"]["Q3_5"]["touchpoint"] == "call_center"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"columns": {"a": {"role": "wizard"}}}, "unknown role"),
+    ({"columns": {"a": {"role": "segment", "segment": "Bad Key"}}}, "segment key"),
+    ({"columns": {"a": {"role": "segment", "segment": "metric"}}}, "segment key"),
+    ({"columns": {"a": {"role": "nps"}, "b": {"role": "nps"}}}, "both give measure 'nps'"),
+    ({"columns": {"a": {"role": "agent", "field": "boss"}}}, "agent field"),
+    ({"columns": {"a": {"role": "nps", "colour": "red"}}}, "unknown settings"),
+    ({"source": "Robert'); DROP"}, "source"),
+    ({"surprise": 1}, "Unknown mapping settings"),
+])
+def test_mapping_validation(change, message):
+    d = {"source": "s", **change}
+    with pytest.raises(MappingError, match=message.replace("(", r"\(")):
+        Mapping.from_dict(d)
+
+
+def test_matrix_columns_reordered_map_by_id():
+    """A saved mapping maps matrix rows by column id, so a re-ordered export still works."""
+    m = suggested("qualtrics_relationship.csv")
+    assert m.columns["Q3_5"].touchpoint == "call_center"  # id 4 skipped: not by position
+    assert m.columns["Q3_8"].touchpoint == "billing"
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in MAPPINGS.glob("*.json")))
+def test_example_mapping_files_are_recognised(path):
+    m = Mapping.from_json((MAPPINGS / path).read_text(encoding="utf-8"))
+    ins = inspect(_sample_for(Path(path).stem), saved_mappings=[m], touchpoint_aliases=ALIASES)
+    assert ins.mapping_origin == "saved" and ins.mapping is m
+    assert ins.fingerprint == m.fingerprint
+
+
+def test_example_mappings_have_distinct_fingerprints():
+    fps = [m.fingerprint for m in load_mappings(MAPPINGS)]
+    assert len(fps) == len(set(fps))
+
+
+def _sample_for(stem: str) -> Path:
+    hits = [p for p in SAMPLES.rglob("*") if p.stem == stem and p.suffix != ".json"]
+    assert len(hits) == 1, stem
+    return hits[0]
+
+
+def test_inspect_suggests_for_an_unknown_export():
+    ins = inspect(SAMPLES / "zendesk_csat.csv", touchpoint_aliases=ALIASES)
+    assert ins.mapping_origin == "suggested" and ins.mapping.source == "zendesk"
+    assert ins.layout_name == "zendesk" and ins.header_rows == 1
+    assert len(ins.preview) == 20 and "Ticket satisfaction rating" in ins.preview.columns
+    info = {c.key: c for c in ins.columns}
+    assert info["Ticket satisfaction rating"].suggested.role == "yes_no"
+    assert info["Ticket satisfaction rating"].samples[:1] in (["Good"], ["Bad"], ["Offered"])
+
+
+def test_inspect_reexport_uses_the_saved_mapping():
+    saved = load_mappings(MAPPINGS)
+    ins = inspect(SAMPLES / "bad/qualtrics_relationship_reexport.csv", saved_mappings=saved)
+    assert ins.mapping_origin == "saved" and ins.mapping.source == "qualtrics"
+
+
+def test_column_spec_defaults():
+    c = ColumnSpec("csat")
+    assert c.scale_range() == (1.0, 5.0)
+    assert ColumnSpec("rating", scale=[0, 100]).scale_range() == (0.0, 100.0)

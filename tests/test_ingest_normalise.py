@@ -1,0 +1,596 @@
+"""Every sample export, normalised to canonical rows, reproduces the figures of truth.json.
+
+Each file runs twice: with the suggestion alone (what a first-time upload gets) and with the
+mapping a user confirmed once (examples/zelvora/mappings). Figures the suggestion cannot name
+(Persian/Bulgarian/Arabic team and region labels, a store -> region table) are compared as
+anonymous groups in 'suggested' mode and by name in 'saved' mode. Expected numbers are
+recomputed from the canonical table with DuckDB, never copied from the mapping.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from cxdata.ingest.engine import inspect, load_mappings, normalise
+from cxdata.ingest.errors import IngestError
+from cxdata.ingest.mapping import ColumnSpec, Mapping
+from cxdata.ingest.normalise import normalise as normalise_raw
+from cxdata.ingest.read import RawTable
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+MAPPINGS = ROOT / "examples" / "zelvora" / "mappings"
+TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+ALIASES = {label: tp for tp, names in TRUTH["reference"]["touchpoints"].items()
+           for label in names.values()}
+EMOTIONS = {5.0: "Delighted", 4.0: "Happy", 3.0: "Neutral", 2.0: "Frustrated", 1.0: "Angry"}
+MODES = ("suggested", "saved")
+
+
+@functools.cache
+def run(name: str, mode: str):
+    saved = load_mappings(MAPPINGS) if mode == "saved" else ()
+    ins = inspect(SAMPLES / name, saved_mappings=saved, touchpoint_aliases=ALIASES)
+    assert ins.mapping_origin == mode
+    return ins, normalise(ins)
+
+
+def close(got: float, want: float, decimals: int) -> None:
+    """`got` (unrounded) rounds to `want` at `decimals` places (either rounding mode)."""
+    assert got is not None and abs(got - want) <= 0.5 * 10 ** -decimals + 1e-9, (got, want)
+
+
+def q(table: pa.Table, sql: str, *params):
+    con = duckdb.connect()
+    con.register("t", table)
+    return con.execute(sql, list(params)).fetchall()
+
+
+QUARTER = "strftime(responded_at AT TIME ZONE 'UTC', '%Y') || '-Q' || quarter(responded_at AT TIME ZONE 'UTC')"
+
+
+def nps_of(table, where="TRUE", group=None):
+    g = f"{group}," if group else ""
+    rows = q(table, f"""SELECT {g} count(*), count(*) FILTER (value >= 9),
+        count(*) FILTER (value BETWEEN 7 AND 8), count(*) FILTER (value <= 6)
+        FROM t WHERE metric = 'nps' AND {where} {'GROUP BY ALL' if group else ''}""")
+    out = {}
+    for r in rows:
+        k, (n, p, pa_, d) = (r[0], r[1:]) if group else (None, r)
+        out[k] = {"n": n, "promoters": p, "passives": pa_, "detractors": d,
+                  "nps": 100 * (p - d) / n if n else None}
+    return out if group else out[None]
+
+
+def check_nps(got: dict, want: dict) -> None:
+    assert {k: got[k] for k in ("n", "promoters", "passives", "detractors")} == \
+        {k: want[k] for k in ("n", "promoters", "passives", "detractors")}
+    if want.get("nps") is not None:
+        close(got["nps"], want["nps"], 1)
+
+
+def mean_of(table, metric, where="TRUE", group=None):
+    g = f"{group}," if group else ""
+    rows = q(table, f"SELECT {g} count(value), avg(value), avg((value >= 4)::INT) FROM t "
+                    f"WHERE metric = ? AND {where} {'GROUP BY ALL' if group else ''}", metric)
+    if group:
+        return {r[0]: {"n": r[1], "mean": r[2], "top2": r[3]} for r in rows}
+    return {"n": rows[0][0], "mean": rows[0][1], "top2": rows[0][2]}
+
+
+def check_means(got: dict, want: dict, key="mean", scale=1.0, decimals=3) -> None:
+    assert set(got) == set(want), (sorted(got), sorted(want))
+    for k, w in want.items():
+        assert got[k]["n"] == w["n"], k
+        close(got[k]["mean"] * scale, w[key], decimals)
+
+
+def check_anonymous(got: dict, want: dict, key="mean", scale=1.0) -> None:
+    """Same groups with other labels (e.g. Persian names before the user maps them)."""
+    g = sorted((v["n"], round(v["mean"] * scale, 3)) for v in got.values())
+    w = sorted((v["n"], round(v[key], 3)) for v in want.values())
+    assert len(g) == len(w)
+    for (gn, gm), (wn, wm) in zip(g, w):
+        assert gn == wn
+        close(gm, wm, 3 if key == "mean" else 1)
+
+
+# --- relationship surveys ---------------------------------------------------------------------
+
+RELATIONSHIP = ["qualtrics_relationship.csv", "surveymonkey_relationship.xlsx",
+                "porsline_relationship.xlsx", "variants/qualtrics_relationship_numeric.csv",
+                "variants/qualtrics_relationship_legacy_format.csv"]
+# segment dimensions whose *labels* only the saved mapping translates
+UNNAMED_IN_SUGGESTION = {"porsline_relationship.xlsx": {"region", "tier"}}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", RELATIONSHIP)
+def test_relationship_counts(name, mode):
+    truth = TRUTH["files"][name]["metrics"]
+    ins, r = run(name, mode)
+    t = r.table
+    assert r.rows_read == truth["rows_in_file"]
+    excluded = {}
+    for _, why in r.excluded:
+        kind = "preview" if "Preview" in why else "test" if "Test" in why else why
+        excluded[kind] = excluded.get(kind, 0) + 1
+    assert excluded == truth["excluded_rows"]
+    assert r.responses == truth["valid_responses"]
+    assert r.rejects == [] and r.duplicates == []
+    assert r.rows_read == r.responses + len(r.excluded) + len(r.rejects)
+    finished = q(t, "SELECT count(DISTINCT source_response_id) FROM t WHERE metric = 'csat'")[0][0]
+    assert finished == truth["finished_responses"]
+    assert r.responses - finished == truth["partial_responses_nps_only"]
+    check_nps(nps_of(t), truth["nps"])
+    done = "source_response_id IN (SELECT source_response_id FROM t WHERE metric = 'csat')"
+    check_nps(nps_of(t, done), truth["nps_finished_only"])
+    waves = nps_of(t, group=QUARTER)
+    assert set(waves) == set(truth["nps_by"]["wave"])
+    for wave, want in truth["nps_by"]["wave"].items():
+        check_nps(waves[wave], want)
+    if "wave" in t.column_names:
+        assert q(t, f"SELECT count(*) FROM t WHERE wave IS DISTINCT FROM {QUARTER}")[0][0] == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", RELATIONSHIP)
+def test_relationship_segments(name, mode):
+    truth = TRUTH["files"][name]["metrics"]
+    _, r = run(name, mode)
+    t = r.table
+    unnamed = UNNAMED_IN_SUGGESTION.get(name, set()) if mode == "suggested" else set()
+    checked = 0
+    for dim, groups in truth["nps_by"].items():
+        if dim == "wave" or dim not in t.column_names:
+            continue
+        got = nps_of(t, group=dim)
+        if dim in unnamed:
+            assert sorted(g["n"] for g in got.values()) == sorted(g["n"] for g in groups.values())
+        else:
+            assert set(got) == set(groups), dim
+            for value, want in groups.items():
+                check_nps(got[value], want)
+        checked += 1
+    # the legacy export has no language column; everything else has all four
+    assert checked == (3 if "legacy" in name else 4)
+    low = truth["lowest_nps_segment"]
+    if low["dimension"] not in unnamed:
+        dim = low["dimension"]
+        inside = nps_of(t, f"{dim} = '{low['value']}'")
+        rest = nps_of(t, f"{dim} IS DISTINCT FROM '{low['value']}'")
+        assert (inside["n"], rest["n"]) == (low["n"], low["rest_n"])
+        close(inside["nps"], low["nps"], 1)
+        close(rest["nps"], low["rest_nps"], 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", RELATIONSHIP)
+def test_relationship_measures(name, mode):
+    truth = TRUTH["files"][name]["metrics"]
+    ins, r = run(name, mode)
+    t = r.table
+    tp = mean_of(t, "tp_sat", group="touchpoint")
+    want_tp = truth["touchpoint_satisfaction_1to5"]
+    check_means(tp, want_tp)
+    na = {ins.mapping.columns[k].touchpoint: n for k, n in r.not_applicable.items()
+          if ins.mapping.columns[k].measure == "tp_sat"}
+    assert na == {k: v["not_applicable"] for k, v in want_tp.items()}
+    check_means({"x": mean_of(t, "csat")}, {"x": truth["overall_satisfaction_1to5"]})
+    check_means({"x": mean_of(t, "ces")}, {"x": truth["ces_1to7"]})
+    emotions = dict(q(t, "SELECT value, count(*) FROM t WHERE metric = 'emotion' GROUP BY 1"))
+    assert {EMOTIONS[v]: n for v, n in emotions.items()} == truth["emotion_counts"]
+    goal = mean_of(t, "goal_achieved")
+    assert goal["n"] == truth["goal_achieved_yes"]["n"]
+    close(100 * goal["mean"], truth["goal_achieved_yes"]["pct"], 1)
+    comments = q(t, "SELECT count(*), count(DISTINCT source_response_id), count(value) "
+                    "FROM t WHERE metric = 'comment'")[0]
+    assert comments == (truth["comments"]["non_empty"], truth["comments"]["non_empty"], 0)
+
+
+@pytest.mark.parametrize("name", RELATIONSHIP)
+def test_relationship_key_driver_correlations(name):
+    """Pearson r of touchpoint satisfaction with NPS, pairwise, per tier - the pairing of
+    answers to responses survives normalisation."""
+    drivers = TRUTH["files"][name]["metrics"]["key_drivers"]
+    _, r = run(name, "saved")
+    t = r.table
+    rows = q(t, """
+        SELECT coalesce(s.tier, 'ALL') AS grp, s.touchpoint, count(*), corr(s.value, n.value)
+        FROM (SELECT * FROM t WHERE metric = 'tp_sat') s
+        JOIN (SELECT source_response_id, value FROM t WHERE metric = 'nps') n
+          USING (source_response_id)
+        GROUP BY GROUPING SETS ((s.tier, s.touchpoint), (s.touchpoint))""")
+    got = {(g, tp): (n, corr) for g, tp, n, corr in rows}
+    for grp, d in drivers.items():
+        for tp, want in d["by_touchpoint"].items():
+            n, corr = got[(grp, tp)]
+            assert n == want["n"], (grp, tp)
+            close(corr, want["r"], 3)
+
+
+# --- transactional exports ------------------------------------------------------------------------
+
+TRANSACTIONAL = ["google_forms_transactional.csv", "typeform_transactional.csv",
+                 "bg_partner_transactional_cp1251.csv", "ar_ivr_transactional_cp1256.csv",
+                 "transactional_canonical.parquet"]
+# groupings whose labels only the confirmed mapping provides (or cannot exist without it)
+NEEDS_MAPPING = {
+    # every row is a store visit; region and team come from the store answer
+    "google_forms_transactional.csv": {"touchpoint", "team", "region"},
+    "bg_partner_transactional_cp1251.csv": {"team", "region"},  # Bulgarian labels
+    "ar_ivr_transactional_cp1256.csv": {"team", "region"},  # Arabic labels
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", TRANSACTIONAL)
+def test_transactional(name, mode):
+    truth = TRUTH["files"][name]["metrics"]
+    ins, r = run(name, mode)
+    t = r.table
+    assert r.responses == truth["responses"]
+    assert r.rejects == [] and r.duplicates == []
+    if "rows_in_file" in truth:
+        assert r.rows_read == truth["rows_in_file"]
+    if "partial_rows_without_answers" in truth:
+        assert [w for _, w in r.excluded] == ["no answers"] * truth["partial_rows_without_answers"]
+    if "rows_long_format" in truth:
+        assert t.num_rows == truth["rows_long_format"]
+    csat = mean_of(t, "csat")
+    assert csat["n"] == truth["csat_mean_1to5"]["n"] == truth["csat_top2box_pct"]["n"]
+    close(csat["mean"], truth["csat_mean_1to5"]["mean"], 3)
+    close(100 * csat["top2"], truth["csat_top2box_pct"]["pct"], 1)
+    check_means({"x": mean_of(t, "ces")}, {"x": truth["ces_mean_1to7"]})
+    resolved = mean_of(t, "resolved")
+    assert resolved["n"] == truth["resolved_pct"]["n"]
+    close(100 * resolved["mean"], truth["resolved_pct"]["pct"], 1)
+    check_nps(nps_of(t), truth["nps"])
+    assert q(t, "SELECT count(*) FROM t WHERE metric = 'comment'")[0][0] == \
+        truth["comments"]["non_empty"]
+    skip = NEEDS_MAPPING.get(name, set()) if mode == "suggested" else set()
+    groups = {"touchpoint": "csat_mean_by_touchpoint", "team": "csat_mean_by_team",
+              "region": "csat_mean_by_region", QUARTER: "csat_mean_by_quarter"}
+    for col, key in groups.items():
+        if col in skip and col not in t.column_names:
+            continue
+        got = mean_of(t, "csat", group=col)
+        if col in skip:
+            if col in t.column_names and q(t, f"SELECT count({col}) FROM t")[0][0]:
+                check_anonymous(got, truth[key])
+            continue
+        check_means(got, truth[key])
+    if "team" not in skip:
+        check_team_change(t, "csat", truth["team_change_last_vs_prev_quarter_csat_mean"])
+    if not skip:
+        check_team_change(t, "csat", truth["team_x_region_change_last_vs_prev_quarter_csat_mean"],
+                          by_region=True)
+
+
+def check_team_change(t, metric, want: list, by_region=False, scale=1.0):
+    last, prev = TRUTH["calendar"]["last_quarter"], TRUTH["calendar"]["previous_quarter"]
+    keys = "team, region" if by_region else "team"
+    rows = q(t, f"""SELECT {keys}, avg(value) FILTER (qt = ?), avg(value) FILTER (qt = ?),
+                 count(value) FILTER (qt = ?), count(value) FILTER (qt = ?)
+                 FROM (SELECT *, {QUARTER} AS qt FROM t WHERE metric = ?) GROUP BY ALL""",
+             prev, last, prev, last, metric)
+    got = {r[:-4]: r[-4:] for r in rows}
+    for w in want:
+        k = (w["team"], w["region"]) if by_region else (w["team"],)
+        p, l_, n_p, n_l = got[k]
+        assert (n_p, n_l) == (w["n_prev"], w["n_last"]), k
+        close(p * scale, w["prev"], 3)
+        close(l_ * scale, w["last"], 3)
+        close((l_ - p) * scale, w["delta"], 3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bg_partner_amounts(mode):
+    truth = TRUTH["files"]["bg_partner_transactional_cp1251.csv"]["metrics"]
+    ins, r = run("bg_partner_transactional_cp1251.csv", mode)
+    names = {c.measure for c in ins.mapping.columns.values() if c.role == "number"}
+    wait, order = (("wait_minutes", "order_value_bgn") if mode == "saved" else
+                   ("vreme_za_izchakvane_min", "stoynost_na_porachkata_lv"))
+    assert names == {wait, order}
+    w = mean_of(r.table, wait)
+    assert w["n"] == truth["wait_minutes"]["n"]
+    close(w["mean"], truth["wait_minutes"]["mean"], 3)
+    n, total, mean = q(r.table, "SELECT count(value), sum(value), avg(value) FROM t "
+                                "WHERE metric = ?", order)[0]
+    assert n == truth["order_value_bgn"]["n"]
+    close(total, truth["order_value_bgn"]["sum"], 2)
+    close(mean, truth["order_value_bgn"]["mean"], 3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_zendesk(mode):
+    truth = TRUTH["files"]["zendesk_csat.csv"]["metrics"]
+    _, r = run("zendesk_csat.csv", mode)
+    t = r.table
+    assert (r.rows_read, r.responses) == (truth["rows_in_file"], truth["responses"])
+    assert len(r.excluded) == truth["offered_not_answered_rows"]
+    assert {w for _, w in r.excluded} == {"survey offered, not answered: 'Offered'"}
+    good = mean_of(t, "csat_good")
+    assert good["n"] == truth["csat_good_pct"]["n"]
+    close(100 * good["mean"], truth["csat_good_pct"]["pct"], 1)
+    for col, key in (("team", "csat_good_pct_by_team"), (QUARTER, "csat_good_pct_by_quarter"),
+                     ("touchpoint", "csat_good_pct_by_touchpoint")):
+        check_means(mean_of(t, "csat_good", group=col), truth[key], key="pct", scale=100,
+                    decimals=1)
+    check_team_change(t, "csat_good", truth["team_change_last_vs_prev_quarter_csat_good_pct_points"],
+                      scale=100)
+    assert nps_of(t)["n"] == truth["nps"]["n"] == 0
+    assert q(t, "SELECT count(*) FROM t WHERE metric = 'comment'")[0][0] == \
+        truth["comments"]["non_empty"]
+
+
+def test_canonical_extras():
+    truth = TRUTH["files"]["transactional_canonical.parquet"]["metrics"]
+    _, r = run("transactional_canonical.parquet", "suggested")
+    t = r.table
+    by_source = dict(q(t, "SELECT source, count(DISTINCT source_response_id) FROM t GROUP BY 1"))
+    assert by_source == truth["responses_by_source"]
+    good = mean_of(t, "csat_good")
+    assert good["n"] == truth["csat_good_pct_zendesk_rows"]["n"]
+    close(100 * good["mean"], truth["csat_good_pct_zendesk_rows"]["pct"], 1)
+    sat = q(t, "SELECT count(*), avg(CASE WHEN metric = 'csat' THEN (value >= 4)::INT "
+               "ELSE value END) FROM t WHERE metric IN ('csat', 'csat_good')")[0]
+    assert sat[0] == truth["csat_satisfied_pct_all_sources"]["n"]
+    close(100 * sat[1], truth["csat_satisfied_pct_all_sources"]["pct"], 1)
+    agents = mean_of(t, "csat", group="agent_id || '|' || agent_name || '|' || team")
+    for want in truth["csat_mean_by_agent"]:
+        got = agents[f"{want['agent_id']}|{want['agent_name']}|{want['team']}"]
+        assert got["n"] == want["n"]
+        close(got["mean"], want["mean"], 3)
+
+
+def test_canonical_table_shape():
+    _, r = run("qualtrics_relationship.csv", "suggested")
+    t = r.table
+    assert t.schema.field("responded_at").type == pa.timestamp("us", tz="UTC")
+    assert t.column_names[:12] == ["source", "source_response_id", "responded_at",
+                                   "customer_id", "touchpoint", "team", "agent_id",
+                                   "agent_name", "metric", "value", "value_text", "row_number"]
+    assert {"region", "tier", "tenure_band", "language"} <= set(t.column_names)
+    # one row per (response, measure, touchpoint)
+    assert q(t, "SELECT count(*) FROM (SELECT source_response_id, metric, touchpoint FROM t "
+                "GROUP BY ALL HAVING count(*) > 1)")[0][0] == 0
+    # comments are verbatim, including planted markup
+    raw = q(t, "SELECT value_text FROM t WHERE metric = 'comment' AND value_text LIKE '%<%'")
+    assert raw, "the planted HTML comment must survive untouched"
+
+
+def test_record_numbers_point_back_to_the_file():
+    _, r = run("qualtrics_relationship.csv", "suggested")
+    first = q(r.table, "SELECT min(row_number) FROM t")[0][0]
+    assert first == 9  # 3 header rows + 5 preview/test rows come first
+    assert sorted(rn for rn, _ in r.excluded) == [4, 5, 6, 7, 8]
+
+
+# --- bad files at this layer ---------------------------------------------------------------------
+
+def test_duplicate_columns_use_the_first_nps():
+    ins, r = run("bad/duplicate_columns.csv", "suggested")
+    assert any("'NPS' (column 2)" in w for w in ins.warnings)
+    assert dict(q(r.table, "SELECT source_response_id, value FROM t WHERE metric = 'nps'")) == \
+        {"D-1": 9.0, "D-2": 6.0, "D-3": 10.0}
+    comments = q(r.table, "SELECT metric, value_text FROM t WHERE metric LIKE 'comment%' "
+                          "ORDER BY source_response_id, metric")
+    assert ("comment", "first comment") in comments and ("comment_2", "second comment") in comments
+
+
+def test_out_of_range_scores_are_never_counted():
+    bad = TRUTH["bad_inputs"]["out_of_range_scores.csv"]
+    _, r = run("bad/out_of_range_scores.csv", "suggested")
+    t = r.table
+    check_nps(nps_of(t), bad["valid_nps_after_normalisation"])
+    ids = sorted(x[0] for x in q(t, "SELECT source_response_id FROM t WHERE metric = 'nps'"))
+    assert ids == bad["valid_nps_ids"]
+    nps_invalid = {v for _, col, v, _ in r.invalid_values if col == "nps"}
+    assert nps_invalid == {"11", "-1", "ten", "7.5", "1e1", "NaN", "2147483648"}
+    assert r.invalid_counts == {"nps": 7, "csat": 3}
+    assert {v for _, col, v, _ in r.invalid_values if col == "csat"} == {"6", "0", "NaN"}
+    assert r.not_applicable == {"nps": 1}  # 'N/A' is missing, not invalid
+    assert [rn for rn, _ in r.rejects] == [17]  # OOR-16: NaN / NaN, nothing valid
+    assert "not a number" in r.rejects[0][1]
+    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded) == 18
+    assert any("7 value(s) of 'nps'" in w for w in r.warnings)
+
+
+def test_sql_injection_headers_load_as_plain_names():
+    _, r = run("bad/sql_injection_header.csv", "suggested")
+    check_nps(nps_of(r.table), TRUTH["bad_inputs"]["sql_injection_header.csv"]["nps_if_loaded"])
+    for name in r.table.column_names:
+        assert name.replace("_", "").isalnum() and name.isascii()
+
+
+def test_qualtrics_duplicate_response_ids_keep_the_latest():
+    bad = TRUTH["bad_inputs"]["qualtrics_duplicate_response_ids.csv"]
+    _, r = run("bad/qualtrics_duplicate_response_ids.csv", "suggested")
+    assert r.rows_read == bad["rows"]
+    assert r.responses == bad["unique_response_ids"]
+    check_nps(nps_of(r.table), bad["nps_keep_latest"])
+    dup_ids = {d[0] for d in r.duplicates}
+    conflicting = {c["response_id"]: c for c in bad["conflicting_duplicates"]}
+    assert set(bad["identical_duplicates"]) | set(conflicting) == dup_ids
+    assert all(len(rows) == 2 and "latest answer time" in why for _, rows, why in r.duplicates)
+    kept = dict(q(r.table, "SELECT source_response_id, value FROM t WHERE metric = 'nps'"))
+    for rid, c in conflicting.items():
+        assert kept[rid] == c["nps_second (later RecordedDate)"]
+    assert r.rows_read == r.responses + len(r.excluded) + sum(len(d[1]) - 1 for d in r.duplicates)
+
+
+def test_reexport_carries_the_edited_answers():
+    bad = TRUTH["bad_inputs"]["qualtrics_relationship_reexport.csv"]
+    _, r = run("bad/qualtrics_relationship_reexport.csv", "saved")
+    assert r.rows_read == bad["rows"]
+    rows = q(r.table, "SELECT source_response_id, metric, value, value_text FROM t "
+                      "WHERE metric IN ('nps', 'comment')")
+    got = {}
+    for rid, metric, value, text in rows:
+        got.setdefault(rid, {})[metric] = value if metric == "nps" else text
+    for edit in bad["edited_rows"]:
+        after = edit["after"]
+        assert got[edit["response_id"]]["nps"] == after["nps"]
+        assert got[edit["response_id"]].get("comment") == after["comment"]
+
+
+@pytest.mark.parametrize("name", ["bad/header_only.csv", "bad/qualtrics_header_only.csv"])
+def test_header_only_files_give_zero_responses(name):
+    ins, r = run(name, "suggested")
+    assert (r.rows_read, r.responses, r.table.num_rows) == (0, 0, 0)
+    assert r.rejects == [] and r.excluded == []
+    assert ins.preview.empty
+
+
+def test_ragged_rows_are_rejected_with_the_readers_reason():
+    _, r = run("bad/ragged_rows.csv", "suggested")
+    assert q(r.table, "SELECT DISTINCT source_response_id FROM t") == [("RG-1",)]
+    assert len(r.rejects) == 5 and all(why.startswith("could not be read") for _, why in r.rejects)
+    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded)
+
+
+@pytest.mark.parametrize("name, code", [
+    ("bad/empty.csv", "empty"), ("bad/bom_only.csv", "empty"), ("bad/png_renamed.csv", "binary"),
+    ("bad/binary_garbage.csv", "not_text"), ("bad/wide_50k_columns.csv", "too_many_columns"),
+    ("bad/zip_bomb.xlsx", "zip_bomb"),
+])
+def test_unreadable_files_are_refused_by_inspect(name, code):
+    with pytest.raises(IngestError) as e:
+        inspect(SAMPLES / name)
+    assert e.value.code == code
+
+
+# --- accounting on hand-made tables ---------------------------------------------------------------
+
+def _raw(rows):
+    from tests.test_ingest_layouts import raw_from_rows
+
+    return raw_from_rows(rows)
+
+
+def test_every_record_is_accounted_for():
+    rows = [["id", "when", "nps", "csat", "status", "comment"],
+            ["a", "2025-01-01 10:00:00", "9", "5", "ok", ""],
+            ["b", "2025-01-01 11:00:00", "", "", "ok", ""],  # no answers
+            ["c", "2025-01-01 12:00:00", "99", "", "ok", ""],  # only an invalid answer
+            ["d", "2025-01-01 13:00:00", "5", "3", "test", ""],  # excluded by rule
+            ["a", "2025-01-02 10:00:00", "3", "", "ok", "changed my mind"],  # later duplicate
+            ["", "", "7", "", "ok", ""]]  # no id: identified by its row
+    m = Mapping.from_dict({
+        "source": "hand", "columns": {
+            "id": {"role": "response_id"}, "when": {"role": "timestamp"},
+            "nps": {"role": "nps"}, "csat": {"role": "csat"},
+            "status": {"role": "ignore"}, "comment": {"role": "comment"}},
+        "exclude": [{"column": "status", "values": ["test"], "reason": "test row"}]})
+    r = normalise_raw(_raw(rows), m)
+    assert r.rows_read == 6
+    assert r.excluded == [(3, "no answers"), (5, "test row: 'test'")]
+    assert r.rejects == [(4, "no valid answer: nps '99' outside the scale 0-10")]
+    assert r.duplicates == [("a", [2, 6], "kept row 6 (latest answer time)")]
+    assert r.responses == 2
+    got = sorted(q(r.table, "SELECT source_response_id, metric, value, value_text FROM t"))
+    assert got == [("a", "comment", None, "changed my mind"), ("a", "nps", 3.0, None),
+                   ("row-7", "nps", 7.0, None)]
+
+
+def test_value_maps_touchpoints_and_segments_from_the_mapping():
+    rows = [["id", "channel", "sat", "store"],
+            ["1", "Web", "Great", "Vanak"],
+            ["2", "وب سايت", "Bad", "Vanak"],
+            ["3", "Shop", "n/a", "Croydon"]]
+    m = Mapping(source="s", columns={
+        "id": ColumnSpec("response_id"),
+        "channel": ColumnSpec("touchpoint", value_map={"Shop": "store"}),
+        "sat": ColumnSpec("csat", value_map={"Great": 5, "Bad": 1, "n/a": None}),
+        "store": ColumnSpec("segment", segment="store",
+                            derive={"region": {"Vanak": "Tehran", "Croydon": "London"}})})
+    r = normalise_raw(_raw(rows), m, touchpoint_aliases={"Web": "website", "وب‌سایت": "website"})
+    got = sorted(q(r.table, "SELECT source_response_id, touchpoint, value, store, region FROM t"))
+    assert got == [("1", "website", 5.0, "Vanak", "Tehran"), ("2", "website", 1.0, "Vanak", "Tehran")]
+    # an all-N/A record is no response, so its N/A is not counted either
+    assert r.excluded == [(4, "no answers")] and r.not_applicable == {}
+
+
+def test_persian_digits_and_jalali_dates():
+    rows = [["شناسه پاسخ‌دهنده", "زمان ثبت پاسخ", "مدت پاسخگویی", "امتیاز پیشنهاد (0-10)"],
+            ["۱۲", "۱۴۰۳/۰۱/۰۱ ۱۰:۰۰", "۰۲:۱۰", "۹"],
+            ["۱۳", "۱۴۰۳/۰۶/۳۱ ۲۳:۳۰", "۰۱:۰۰", "٨"]]
+    raw = _raw(rows)
+    from cxdata.ingest._suggest import suggest_mapping
+    from cxdata.ingest.layouts import detect_layout
+
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="p")
+    assert (m.layout, m.calendar, m.timezone) == ("porsline", "jalali", "Asia/Tehran")
+    r = normalise_raw(raw, m)
+    got = q(r.table, "SELECT source_response_id, value, strftime(responded_at, '%Y-%m-%d %H:%M') "
+                     "FROM t ORDER BY 1")
+    # 1403/01/01 10:00 Tehran (+03:30) = 2024-03-20 06:30 UTC
+    assert got == [("12", 9.0, "2024-03-20 06:30"), ("13", 8.0, "2024-09-21 20:00")]
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+def test_a_million_rows_normalise_in_about_a_second():
+    n = 1_000_000
+    import pyarrow.compute as pc
+
+    base = pa.array(range(n), pa.int64())
+
+    def s(a):
+        return pc.cast(a, pa.string())
+
+    cols = {
+        "c0": s(base),
+        "c1": pc.binary_join_element_wise(
+            pa.repeat(pa.scalar("2025-0"), n), s(pc.add(pc.bit_wise_and(base, 7), 1)),
+            pa.repeat(pa.scalar("-1"), n), s(pc.add(pc.bit_wise_and(base, 7), 1)),
+            pa.repeat(pa.scalar(" 10:00:00"), n), ""),
+        "c2": s(pc.bit_wise_and(base, 7)),  # nps 0-7 ... plus 8-10 below
+        "c3": s(pc.add(pc.bit_wise_and(base, 3), 1)),  # csat
+        "c4": s(pc.add(pc.bit_wise_and(base, 3), 2)),  # ces
+        "c5": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "Yes", "No"),
+        "c6": pc.if_else(pc.equal(pc.bit_wise_and(base, 3), 0), "Very satisfied", "Not applicable"),
+        "c7": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "Tehran", "Dubai"),
+        "c8": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "SMB", "VIP"),
+        "c9": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "English", "Persian"),
+        "c10": pc.if_else(pc.equal(pc.bit_wise_and(base, 7), 0), "Some long comment text", None),
+        "c11": pc.binary_join_element_wise(pa.repeat(pa.scalar("ZC"), n), s(base), ""),
+        "c12": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "Team A", "Team B"),
+        "c13": pc.if_else(pc.equal(pc.bit_wise_and(base, 1), 0), "Website", "Store"),
+        "c14": s(pc.bit_wise_and(base, 63)),
+    }
+    header = ["id", "when", "nps", "csat", "ces", "resolved", "tp", "region", "tier", "language",
+              "comment", "customer", "team", "touchpoint", "minutes"]
+    table = pa.table(cols)
+    head = pa.table({c: pa.array([h], pa.string()) for c, h in zip(cols, header)})
+    raw = RawTable(pa.concat_tables([head, table]), pa.array(range(1, n + 2), pa.int64()),
+                   "csv", "utf-8", ",", None)
+    m = Mapping(source="big", columns={
+        "id": ColumnSpec("response_id"), "when": ColumnSpec("timestamp"),
+        "nps": ColumnSpec("nps"), "csat": ColumnSpec("csat"), "ces": ColumnSpec("ces"),
+        "resolved": ColumnSpec("yes_no", measure="resolved"),
+        "tp": ColumnSpec("csat", measure="tp_sat", touchpoint="website",
+                         value_map={"Very satisfied": 5, "Not applicable": None}),
+        "region": ColumnSpec("segment", segment="region"),
+        "tier": ColumnSpec("segment", segment="tier"),
+        "language": ColumnSpec("segment", segment="language"),
+        "comment": ColumnSpec("comment"), "customer": ColumnSpec("customer_id"),
+        "team": ColumnSpec("team"), "touchpoint": ColumnSpec("touchpoint"),
+        "minutes": ColumnSpec("number", measure="wait_minutes")})
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        r = normalise_raw(raw, m, touchpoint_aliases={"Website": "website", "Store": "store"})
+        best = min(best, time.perf_counter() - t0)
+    print(f"\n1M rows x 15 columns normalised in {best:.2f} s -> {r.table.num_rows:,} rows")
+    assert r.responses == n
+    assert r.table.num_rows == n * 5 + n // 4 + n // 8
+    assert best < 6.0  # about a second on a laptop; generous for shared CI machines
