@@ -67,6 +67,14 @@ def detect_encoding(sample: bytes) -> tuple[str, float]:
         return "utf-8", 1.0
     except UnicodeDecodeError:
         pass
+    # Valid multi-byte UTF-8 sequences almost never arise by chance in a legacy code page,
+    # so a sample rich in them is UTF-8 with a few foreign bytes (a file pasted together
+    # from two sources); reading it as a code page would garble all the good text.
+    text = sample.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    if valid >= max(3, 2 * invalid):
+        return "utf-8", 0.5
     return _detect_legacy(sample)
 
 
