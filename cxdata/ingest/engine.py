@@ -99,8 +99,17 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         header_rows=layout.header_rows, fingerprint=fp,
         columns=_column_infos(raw, layout, suggested), mapping=mapping,
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
-        preview=_preview(raw, layout), warnings=list(getattr(raw, "problems_summary", []) or [])
-        + warnings, touchpoint_aliases=touchpoint_aliases)
+        preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
+        touchpoint_aliases=touchpoint_aliases)
+
+
+def _read_problems(raw: Any) -> list[str]:
+    problems = getattr(raw, "problems", None) or []
+    if not problems:
+        return []
+    row, why = problems[0]
+    return [f"{len(problems)} row(s) could not be read and will be rejected; the first is row "
+            f"{row}: {why}"]
 
 
 def _needs_reread(raw: Any, saved: Mapping, encoding: str | None, sheet: str | None) -> bool:
