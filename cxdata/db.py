@@ -20,7 +20,7 @@ from .sql import dim_column
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # Categorical columns of `answers` that are dictionary-encoded through `labels`.
 CORE_DIMS = ("touchpoint", "team", "agent", "measure")
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS responses (
     upload_id INTEGER, responded_at TIMESTAMPTZ, customer_id VARCHAR, comment VARCHAR,
     touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT);
 CREATE TABLE IF NOT EXISTS answers (
-    response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
+    response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, day DATE, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
     touchpoint INTEGER, team INTEGER, agent INTEGER);
 CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VARCHAR);
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from . import rollups
 from .model import Model, label_key
 from .period import Period
 from .sql import dim_column
@@ -29,6 +30,7 @@ class Catalog:
     first: date | None
     as_of: date | None
     responses: int
+    continuous: frozenset[int] = frozenset()  # measure codes not fully on a whole-number scale
 
     def segment_values(self, dim: str, model: Model) -> list[str]:
         values = list(self.segments.get(dim, {}))
@@ -64,6 +66,7 @@ def catalog(cur, model: Model) -> Catalog:
         first=first,
         as_of=last,
         responses=n,
+        continuous=frozenset(rollups.continuous_measures(cur)),
     )
 
 
@@ -114,6 +117,49 @@ def _box_case(model: Model, cat: Catalog, which: str) -> tuple[str, list]:
     return f"CASE measure {' '.join(parts)} END", params
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a query reads its cells: a rollup when the view's dimensions allow it, else raw answers."""
+
+    table: str
+    seg_col: dict[str, str]  # dimension -> column holding its code in `table`
+    rollup: bool
+
+    def fact_columns(self) -> str:
+        # Rollups carry per-value counts and sums; a raw answer is a count of one.
+        if self.rollup:
+            return "value, n, s1, s2"
+        return "value, 1 AS n, value AS s1, value * value AS s2"
+
+
+def source_for(cat: Catalog, view: ViewState, by: str | None, box_measures: set[int]) -> Source:
+    dims = {d for d, _ in view.filters} | ({by} if by else set())
+    raw = Source("answers", {d: dim_column(d) for d in cat.segments}, rollup=False)
+    if box_measures & cat.continuous:
+        return raw  # box statistics of measures that are not on a whole-number scale need every value
+    if not dims:
+        return Source(rollups.table_for(None), {}, rollup=True)
+    if len(dims) == 1:
+        (dim,) = dims
+        if dim in cat.segments:
+            return Source(rollups.table_for(dim), {dim: "seg"}, rollup=True)
+    return raw
+
+
+def _facts(src: Source, where: Where, extra_cols: str) -> str:
+    return f"SELECT {extra_cols}, {src.fact_columns()} FROM {src.table} WHERE {where.sql()}"
+
+
+def _filters(where: Where, src: Source, view: ViewState, cat: Catalog) -> Where:
+    for dim, values in view.filters:
+        codes = [cat.segments.get(dim, {}).get(v) for v in values]
+        where.add_in(src.seg_col.get(dim, dim_column(dim)), [c for c in codes if c is not None])
+    return where
+
+
+_SUMS = "sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2, sum(n) FILTER (WHERE value >= {hi}) AS hi, sum(n) FILTER (WHERE value <= {lo}) AS lo"
+
+
 def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], *, by: str | None = None,
           measures: list[str] | None = None) -> list[tuple]:
     """Sufficient statistics per (period index, level, node code, [segment code], measure code).
@@ -126,31 +172,36 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     wanted = [cat.measures[m] for m in (measures or model.measures_used()) if m in cat.measures]
     if not wanted or not periods:
         return []
+    src = source_for(cat, view, by, _box_measures(model, cat, measures))
     where = Where()
-    where.add("(" + " OR ".join(["(responded_at >= ? AND responded_at < ?)"] * len(periods)) + ")",
-              *[x for p in periods for x in (ts(p.start), ts(p.end))])
+    where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(periods)) + ")",
+              *[x for p in periods for x in (p.start, p.end)])
     where.add_in("measure", wanted)
-    segment_filter(where, view, cat)
-    period_case = "CASE " + " ".join(["WHEN responded_at >= ? AND responded_at < ? THEN ?"] * len(periods)) + " END"
-    period_params = [x for i, p in enumerate(periods) for x in (ts(p.start), ts(p.end), i)]
+    _filters(where, src, view, cat)
+    period_case = "CASE " + " ".join(["WHEN day >= ? AND day < ? THEN ?"] * len(periods)) + " END"
+    period_params = [x for i, p in enumerate(periods) for x in (p.start, p.end, i)]
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
-    seg = dim_column(by) if by else "NULL"
+    seg = src.seg_col.get(by, "NULL") if by else "NULL"
     keys = "period, measure" + (", seg" if by else "")
     sql = f"""
-        WITH f AS (
-            SELECT {period_case} AS period, measure, touchpoint, team, {seg} AS seg, value,
-                   (value >= {hi_case})::INTEGER AS hi, (value <= {lo_case})::INTEGER AS lo
-            FROM answers WHERE {where.sql()})
+        WITH f AS ({_facts(src, where, f"{period_case} AS period, measure, touchpoint, team, {seg} AS seg")})
         SELECT period,
                CASE WHEN GROUPING(touchpoint) = 0 THEN 'touchpoint' WHEN GROUPING(team) = 0 THEN 'team' ELSE 'all' END AS level,
                coalesce(touchpoint, team) AS node, {"seg" if by else "NULL"} AS seg, measure,
-               count(*) AS n, sum(value) AS s1, sum(value * value) AS s2, sum(hi) AS hi, sum(lo) AS lo
+               {_SUMS.format(hi=hi_case, lo=lo_case)}
         FROM f
         GROUP BY GROUPING SETS (({keys}), ({keys}, touchpoint), ({keys}, team))
         HAVING level = 'all' OR node IS NOT NULL
     """
-    return cur.execute(sql, period_params + hi_params + lo_params + where.params).fetchall()
+    return cur.execute(sql, period_params + where.params + hi_params + lo_params).fetchall()
+
+
+def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set[int]:
+    """Codes of the measures some KPI reads with a box statistic (nps, top_box, yes_rate)."""
+    keys = set(measures or model.measures_used())
+    kpis = [model.index.kpi] + [k for n in model.touchpoints + model.teams for k in n.kpis]
+    return {cat.measures[k.measure] for k in kpis if k.stat != "mean" and k.measure in keys and k.measure in cat.measures}
 
 
 GRAIN_SQL = {"week": "week", "month": "month", "quarter": "quarter"}
@@ -162,20 +213,20 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
     wanted = [cat.measures[m] for m in measures if m in cat.measures]
     if not wanted:
         return []
-    where = Where().add("responded_at >= ? AND responded_at < ?", ts(window.start), ts(window.end))
+    src = source_for(cat, view, None, _box_measures(model, cat, measures))
+    where = Where().add("day >= ? AND day < ?", window.start, window.end)
     where.add_in("measure", wanted)
     _node_filter(where, cat, level, node)
-    segment_filter(where, view, cat)
+    _filters(where, src, view, cat)
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
     sql = f"""
-        SELECT date_trunc('{GRAIN_SQL[view.grain]}', timezone('UTC', responded_at))::DATE AS bucket, measure,
-               count(*) AS n, sum(value), sum(value * value),
-               count(*) FILTER (WHERE value >= {hi_case}), count(*) FILTER (WHERE value <= {lo_case})
-        FROM answers WHERE {where.sql()}
-        GROUP BY ALL ORDER BY bucket
+        WITH f AS ({_facts(src, where, "day, measure")})
+        SELECT date_trunc('{GRAIN_SQL[view.grain]}', day)::DATE AS bucket, measure,
+               {_SUMS.format(hi=hi_case, lo=lo_case)}
+        FROM f GROUP BY ALL ORDER BY bucket
     """
-    return cur.execute(sql, hi_params + lo_params + where.params).fetchall()
+    return cur.execute(sql, where.params + hi_params + lo_params).fetchall()
 
 
 def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias: str = "") -> None:

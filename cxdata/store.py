@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
 
+from . import rollups
 from .db import Database
 from .sql import dim_column, quote_ident
 
@@ -129,6 +130,7 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         finally:
             cur.unregister("incoming")
             cur.execute("DROP TABLE IF EXISTS temp.stage")
+            cur.execute("DROP TABLE IF EXISTS temp.touched_days")
     return receipt
 
 
@@ -195,6 +197,11 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     ).fetchall()[0]
     # New keys continue after every key ever used, including those of responses replaced below.
     base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchall()[0][0]
+    # Days whose rollups change: where replaced answers were, and where new ones go.
+    cur.execute(
+        "CREATE TEMP TABLE touched_days AS SELECT DISTINCT day FROM answers "
+        "WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')"
+    )
     if updated:
         cur.execute("DELETE FROM answers WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
         cur.execute("DELETE FROM responses WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
@@ -224,12 +231,36 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     )
     seg_codes_rows = "".join(f", {_code('seg_' + k, 'i.' + quote_ident(k))}" for k in segs)
     cur.execute(
-        f"""INSERT INTO answers (response_key, responded_at, measure, value, touchpoint, team, agent{seg_cols})
-            SELECT st.response_key, i.responded_at, {_code('measure', 'i.metric')}, i.value,
+        f"""INSERT INTO answers (response_key, responded_at, day, measure, value, touchpoint, team, agent{seg_cols})
+            SELECT st.response_key, i.responded_at, i.responded_at::DATE, {_code('measure', 'i.metric')}, i.value,
                    {_code('touchpoint', 'i.touchpoint')}, {_code('team', 'i.team')}, {_code('agent', 'i.agent_id')}
                    {seg_codes_rows}
             FROM incoming i JOIN stage st ON st.source = i.source AND st.source_response_id = i.source_response_id
             WHERE st.outcome <> 'unchanged' AND i.metric <> '{COMMENT}' AND i.value IS NOT NULL
             ORDER BY i.responded_at"""
     )
+    cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
+    rollups.refresh_days(cur, segs, "touched_days")
     return added, updated, unchanged
+
+
+def remove_upload(db: Database, upload_id: int) -> int:
+    """Delete the responses an upload currently provides (those a later upload replaced stay with
+    that later upload); the upload stays in the history, marked removed. Returns responses removed."""
+    with db.transaction() as cur:
+        row = cur.execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()
+        if not row:
+            raise InputError(f"there is no upload {upload_id}")
+        if row[0][0]:
+            raise InputError(f"upload {upload_id} was already removed")
+        keys = "SELECT response_key FROM responses WHERE upload_id = ?"
+        cur.execute(f"CREATE TEMP TABLE touched_days AS SELECT DISTINCT day FROM answers WHERE response_key IN ({keys})", [upload_id])
+        try:
+            removed = cur.execute("SELECT count(*) FROM responses WHERE upload_id = ?", [upload_id]).fetchall()[0][0]
+            cur.execute(f"DELETE FROM answers WHERE response_key IN ({keys})", [upload_id])
+            cur.execute("DELETE FROM responses WHERE upload_id = ?", [upload_id])
+            cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", [upload_id])
+            rollups.refresh_days(cur, db.segment_dims(cur), "touched_days")
+        finally:
+            cur.execute("DROP TABLE IF EXISTS temp.touched_days")
+    return removed
