@@ -35,8 +35,10 @@ _DATE_TIME = (
     r" *(?:(?P<z>Z|UTC|GMT)|(?P<g>GMT|UTC)? *(?P<os>[+-])(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?)?$"
 )
 _SERIAL = r"^\d{5}(\.\d+)?$"
-_FIRST_BIG = r"^(1[3-9]|[2-9]\d)[-/.]\d{1,2}[-/.]\d{2,4}\b"
-_SECOND_BIG = r"^\d{1,2}[-/.](1[3-9]|[2-9]\d)[-/.]\d{2,4}\b"
+# Evidence of the day/month order: one part is a possible day above 12, the other a month.
+# ('13/13/2024' proves nothing; it is simply not a date.)
+_FIRST_BIG = r"^(1[3-9]|2\d|3[01])[-/.](0?[1-9]|1[0-2])[-/.]\d{2,4}\b"
+_SECOND_BIG = r"^(0?[1-9]|1[0-2])[-/.](1[3-9]|2\d|3[01])[-/.]\d{2,4}\b"
 
 
 @dataclass
@@ -90,6 +92,13 @@ def jalali_to_days(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) 
     days[ok] = conv[inv]
     valid[ok] = good[inv]
     return days, valid
+
+
+def serial_to_local_us(serial: np.ndarray) -> np.ndarray:
+    """Excel day numbers (1900 system) -> wall-clock microseconds since 1970. Excel keeps
+    times to the millisecond, so the float noise below that is rounded away."""
+    ms = np.round((np.nan_to_num(serial) - 25569.0) * 86_400_000)
+    return ms.astype(np.int64) * 1000
 
 
 @lru_cache(maxsize=64)
@@ -272,13 +281,16 @@ def _general(text: pa.Array, tz: str, order: bool | None, dayfirst: bool | None,
     note = ""
     if p.yl.any() and order is None:
         example = next((v for v, ok in zip(text.to_pylist(), p.yl) if ok), None)
-        order, note = _resolve_order(bool((p.a > 12)[p.yl].any()), bool((p.b > 12)[p.yl].any()),
+        first = (p.a > 12) & (p.a <= 31) & (p.b >= 1) & (p.b <= 12)
+        second = (p.b > 12) & (p.b <= 31) & (p.a >= 1) & (p.a <= 12)
+        order, note = _resolve_order(bool(first[p.yl].any()), bool(second[p.yl].any()),
                                      bool((p.a != p.b)[p.yl].any()), bool(p.dot2[p.yl].all()),
                                      dayfirst, example)
     use_df = bool(order) if order is not None else True
     day = np.where(p.yl, p.a if use_df else p.b, p.d1)
     month = np.where(p.yl, p.b if use_df else p.a, p.m1)
-    y2 = np.where(p.yy, np.where(p.y2 < 70, 2000 + p.y2, 1900 + p.y2), p.y2)
+    # Two-digit years follow POSIX strptime (and so the fast path): 69-99 -> 1900s.
+    y2 = np.where(p.yy, np.where(p.y2 < 69, 2000 + p.y2, 1900 + p.y2), p.y2)
     year = np.where(p.yl, y2, p.y1)
 
     time_ok = ~p.has_time | ((p.M < 60) & (p.S < 60) &
@@ -480,7 +492,7 @@ def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) 
         if serial.any():
             sv = _np(pc.cast(pc.if_else(pa.array(serial), sub, pa.scalar(None, pa.string())),
                              pa.float64()), float)
-            s_local = np.round((np.nan_to_num(sv) - 25569.0) * _DAY_US).astype(np.int64)
+            s_local = serial_to_local_us(sv)
             where = rest[serial]
             utc[where] = local_to_utc(s_local[serial], tz)
             ok[where] = True

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._timestamps import TimestampParse, local_to_utc, parse as _parse_ts
+from ._timestamps import TimestampParse, local_to_utc, parse as _parse_ts, serial_to_local_us
 
 __all__ = ["to_ascii_digits", "parse_numbers", "parse_timestamps", "parse_timestamps_detailed",
            "TimestampParse", "excel_serial_to_utc"]
@@ -196,7 +196,7 @@ def excel_serial_to_utc(serial, tz: str = "UTC") -> pa.Array:
         arr = parse_numbers(serial)[0]
     s = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=float)
     valid = np.isfinite(s) & (s >= 61)
-    local = np.where(valid, np.round((np.nan_to_num(s) - 25569.0) * 86_400_000_000), 0).astype(np.int64)
+    local = np.where(valid, serial_to_local_us(s), 0)
     if valid.any():
         local[valid] = local_to_utc(local[valid], tz)
     return pa.array(local, pa.timestamp("us", tz="UTC"), mask=~valid)
