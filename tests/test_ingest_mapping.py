@@ -158,6 +158,7 @@ HEADERS = [
     ("سهولة الإجراء", ["1", "7", "5"], ("ces", "ces")),
     ("It was easy to get help", ["Strongly agree", "Somewhat agree", "Disagree"], ("ces", "ces")),
     ("Mood today", ["Delighted", "Angry", "Neutral"], ("emotion", "emotion")),
+    ("How would you rate our service?", ["Excellent", "Fair", "Poor"], ("csat", "csat")),
     ("Was your problem solved?", ["Yes", "No", "Yes"], ("yes_no", "resolved")),
     ("هل تم حل المشكلة؟", ["نعم", "لا"], ("yes_no", "resolved")),
     ("Решен ли е проблемът", ["Да", "Не"], ("yes_no", "resolved")),
@@ -217,6 +218,8 @@ SCALES = [
      {"Delighted": 5, "Happy": 4, "Neutral": 3, "Frustrated": 2, "Angry": 1}),
     (["بسیار خوشحال", "کلافه", "عصبانی"], {"بسیار خوشحال": 5, "کلافه": 2, "عصبانی": 1}),
     (["Good", "Bad"], {"Good": 1, "Bad": 0}),
+    (["Excellent", "Good", "Poor"], {"Excellent": 5, "Good": 3, "Poor": 1}),
+    (["عالی", "خوب", "ضعیف"], {"عالی": 5, "خوب": 3, "ضعیف": 1}),
     (["کاملاً موافقم", "تا حدی مخالفم", "موافقم"], {"کاملاً موافقم": 7, "تا حدی مخالفم": 3,
                                                   "موافقم": 6}),
 ]

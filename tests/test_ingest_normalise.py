@@ -714,3 +714,25 @@ def test_canonical_long_csv_is_checked_against_known_scales(tmp_path):
     assert got == [("web", "1", "nps", 9.0, None, "Tehran"),
                    ("web", "2", "comment", None, "again", "Dubai"),
                    ("long", "3", "wait_minutes", 4.5, None, "Dubai")]
+
+
+def test_invitation_response_rates_join_on_customer_and_wave():
+    """Customer ids and answer times survive normalisation well enough to find who answered."""
+    truth = TRUTH["files"]["invitations.csv"]["metrics"]
+    runs = [run(n, "saved") for n in RELATIONSHIP[:3]]
+    t = pa.concat_tables([r.table for _, r in runs], promote_options="default")
+    con = duckdb.connect()
+    con.register("t", t)
+    inv = con.read_csv(str(SAMPLES / "invitations.csv"), all_varchar=True).arrow()
+    con.register("inv", inv.read_all() if hasattr(inv, "read_all") else inv)
+    con.execute(f"""CREATE TEMP TABLE joined AS
+        WITH resp AS (SELECT DISTINCT source, customer_id, {QUARTER} AS wave FROM t)
+        SELECT i.*, r.customer_id IS NOT NULL AS responded FROM inv i LEFT JOIN resp r
+        ON r.source = i.survey_tool AND r.customer_id = i.customer_id AND r.wave = i.wave""")
+    total, responded = con.execute("SELECT count(*), sum(responded::INT) FROM joined").fetchone()
+    assert (total, responded) == (truth["invitations"], truth["responded"])
+    for dim in ("survey_tool", "tier", "tenure_band", "language", "region", "channel", "wave"):
+        got = {k: (n, r) for k, n, r in con.execute(
+            f"SELECT {dim}, count(*), sum(responded::INT) FROM joined GROUP BY 1").fetchall()}
+        want = truth[f"response_rate_pct_by_{dim}"]
+        assert got == {k: (v["invited"], v["responded"]) for k, v in want.items()}, dim

@@ -222,7 +222,7 @@ class Suggester:
             return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
                                        scale=[0.0, hi], value_map=vm), 4)
         s = m.scale
-        if s is V.SAT5:
+        if s is V.SAT5 or (s is V.QUALITY5 and "csat" in measures):
             return _Cand(_measure_spec("csat", label, value_map=vm), sure)
         if s is V.EASE7 or (s is V.AGREE7 and "ces" in measures):
             return _Cand(_measure_spec("ces", label, value_map=vm), sure)

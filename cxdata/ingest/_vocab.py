@@ -109,7 +109,16 @@ GOOD_BAD = _scale("good_bad", "yes_no", {
     0: ["Bad", "Bad, I'm unsatisfied", "بد", "سيء", "Лошо", "רע"],
 })
 
-SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE7, EMOTION5, YES_NO, GOOD_BAD)
+QUALITY5 = _scale("quality_5", "rating", {
+    5: ["Excellent", "عالی", "ممتاز", "Отлично", "מצוין"],
+    4: ["Very good", "خیلی خوب", "جيد جداً", "Много добро", "טוב מאוד"],
+    3: ["Good", "خوب", "جيد", "Добро", "טוב"],
+    2: ["Fair", "متوسط", "مقبول", "Задоволително", "בינוני"],
+    1: ["Poor", "ضعیف", "ضعيف", "Лошо", "גרוע"],
+})
+
+SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE7, EMOTION5, YES_NO, GOOD_BAD,
+                             QUALITY5)
 
 # 'No answer on the scale': a missing value, never a score and never an invalid value.
 NOT_APPLICABLE = frozenset(key(s) for s in [
@@ -256,7 +265,7 @@ TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت",
 MEASURE_WORDS: dict[str, list[str]] = {
     "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
             "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "מליץ", "המלצה"],
-    "csat": ["p:satisf", "w:csat", "rate your", "w:rating", "overall experience",
+    "csat": ["p:satisf", "w:csat", "w:rate", "w:rating", "overall experience",
              "راضی", "رضایت", "الرضا", "راض", "доволн", "удовлетвор", "w:оценка",
              "מרוצ", "שביעות רצון"],
     "ces": ["w:easy", "w:ease", "w:easier", "effort", "difficult", "w:ces", "hassle",
