@@ -788,3 +788,18 @@ def test_ar_ivr_persian_comments_normalised():
     changed = [(a, b) for a, b in zip(comments.to_pylist(), out.to_pylist()) if a != b]
     assert changed, "some Persian comments use Arabic Yeh"
     assert all("\u064a" not in b for _, b in changed)
+
+
+def test_quoted_newline_after_the_sample(tmp_path):
+    # The sample shows no line break inside values, so the fast block splitter is tried
+    # first; the late quoted newlines must still come out as single records.
+    lines = [b"id,comment"] + [b"%d,plain text number %d" % (i, i) for i in range(120_000)]
+    lines[100_000] = b'100000,"late\nline break, with comma"'
+    lines[110_000] = b'110000,"another\r\n\r\none"'
+    path = _write(tmp_path, "x.csv", b"\n".join(lines) + b"\n")
+    assert path.stat().st_size > _csv.SAMPLE_BYTES
+    raw = read_raw(path)
+    assert raw.table.num_rows == 120_001 and raw.problems == []
+    assert raw.table.column(1)[100_000].as_py() == "late\nline break, with comma"
+    assert raw.table.column(1)[110_000].as_py() == "another\r\n\r\none"
+    assert raw.row_numbers[-1].as_py() == 120_001

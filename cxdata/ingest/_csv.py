@@ -67,6 +67,7 @@ class _Dialect:
     delimiter: str
     skip_sep_line: bool
     ncols: int
+    quoted_newlines: bool    # the sample has a value containing a line break
 
 
 def _decode_sample(head: bytes, encoding: str) -> str:
@@ -98,21 +99,22 @@ def _sniff(path: str, head: bytes, size: int, encoding: str | None, delimiter: s
     sep, rest = strip_sep_line(text)
     if delimiter is None:
         delimiter = sep or sniff_delimiter(rest)
-    ncols = _column_count(path, rest, complete, encoding, delimiter, sep is not None, limits)
-    return _Dialect(encoding, delimiter, sep is not None, ncols)
+    ncols, quoted_newlines = _column_count(path, rest, complete, encoding, delimiter, sep is not None, limits)
+    return _Dialect(encoding, delimiter, sep is not None, ncols, quoted_newlines)
 
 
-def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> int:
+def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool]:
     lines = text.splitlines(keepends=True)
     if not complete and lines and not lines[-1].endswith(("\n", "\r")):
         lines = lines[:-1]  # cut mid-record by the sample boundary
     counts: list[int] = []
+    quoted_newlines = False
     try:
         for record in csv.reader(lines, delimiter=delimiter, strict=False):
             if any(record):
                 counts.append(len(record))
-            if len(counts) >= 1000:
-                break
+                if not quoted_newlines and any("\n" in v or "\r" in v for v in record):
+                    quoted_newlines = True
     except csv.Error:
         counts = []
     if not counts:
@@ -120,14 +122,14 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
         # record from the file itself, however long it is (bounded by max_bytes).
         counts = [_first_record_width(path, encoding, delimiter, skip_sep)]
     # The most common width is the table's; ties go to the earliest (the header).
-    ncols = Counter(counts).most_common(1)[0][0]
+    ncols = Counter(counts[:1000]).most_common(1)[0][0]
     if ncols > limits.max_columns:
         raise IngestError(
             "too_many_columns",
             f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
             "It is probably not a survey export, or it needs to be split. Remove the columns "
             "you do not need and upload it again.")
-    return ncols
+    return ncols, quoted_newlines
 
 
 def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
@@ -239,8 +241,15 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
         return "skip"
 
     pa_encoding = "utf8" if d.encoding in ("utf-8", "utf-8-sig") else d.encoding
+    # Splitting the file into blocks is ~30% faster when no value holds a line break. If
+    # the sample shows none we try that first; a line break in quotes further down makes
+    # a block end inside a value, which Arrow detects ("out of sync") - then we redo it
+    # with quote-aware block splitting. Either way the records come out the same.
+    attempts = [(False, b) for b in _BLOCK_SIZES[:1]] if not d.quoted_newlines else []
+    attempts += [(True, b) for b in _BLOCK_SIZES]
     table = None
-    for block in _BLOCK_SIZES:
+    for newlines_in_values, block in attempts:
+        invalid[0] = 0
         try:
             table = pacsv.read_csv(
                 path,
@@ -249,7 +258,8 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
                                                encoding=pa_encoding, use_threads=True),
                 parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char='"',
                                                  double_quote=True, escape_char=False,
-                                                 newlines_in_values=True, ignore_empty_lines=False,
+                                                 newlines_in_values=newlines_in_values,
+                                                 ignore_empty_lines=False,
                                                  invalid_row_handler=on_invalid),
                 convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                      null_values=[""], strings_can_be_null=True,
@@ -258,8 +268,8 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
             break
         except pa.ArrowInvalid as exc:
             msg = str(exc)
-            if "straddl" in msg or "block" in msg.lower():
-                continue  # a single record larger than the block: retry with bigger blocks
+            if "straddl" in msg or "out of sync" in msg or "block" in msg.lower():
+                continue  # line break inside a value, or one record bigger than a block
             raise _NeedExact("utf8" if "UTF8" in msg or "utf8" in msg.lower() else "parse") from None
         except UnicodeDecodeError:
             raise _NeedExact("decode") from None
