@@ -27,11 +27,14 @@ MANY_DISTINCT = 50_000
 
 
 def map_distinct(arr: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType,
-                 many: Callable[[pa.Array], pa.Array] | None = None) -> pa.Array:
+                 many: Callable[[pa.Array], pa.Array] | None = None,
+                 as_dictionary: bool = False) -> pa.Array:
     """fn(trimmed value) for each distinct value, spread back to every row.
 
     Nulls and blank cells give null without calling fn. With very many distinct values
     (free numbers, names) `many(trimmed distinct values)` is used instead of Python, if given.
+    as_dictionary keeps the result dictionary-encoded: later row selections then move small
+    integers instead of strings (the long table repeats each response's labels many times).
     """
     arr = flat(arr)
     if len(arr) == 0:
@@ -43,7 +46,14 @@ def map_distinct(arr: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType,
                                  distinct))
     else:
         mapped = pa.array([fn(v) if v else None for v in distinct.to_pylist()], out_type)
+    if as_dictionary:
+        return pa.DictionaryArray.from_arrays(enc.indices, mapped)
     return mapped.take(enc.indices)
+
+
+def plain(arr: pa.Array) -> pa.Array:
+    """Dictionary-encoded text back to plain strings."""
+    return arr.cast(pa.string()) if pa.types.is_dictionary(arr.type) else arr
 
 
 def ascii_digits(arr: pa.Array) -> pa.Array:

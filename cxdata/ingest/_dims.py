@@ -57,13 +57,13 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
 
     # thousands of distinct names: no per-value lookups, just the trimmed text
     plain = None if spec.value_map or conv or resolver else (lambda d: d)
-    return map_distinct(arr, fn, pa.string(), many=plain)
+    return map_distinct(arr, fn, pa.string(), many=plain, as_dictionary=True)
 
 
 def derived(arr: pa.Array, table: dict[str, str]) -> pa.Array:
     find = _lookup(table)
     return map_distinct(arr, lambda raw: (lambda h: h[1] if h[0] else None)(find(raw)),
-                        pa.string())
+                        pa.string(), as_dictionary=True)
 
 
 def identifier(arr: pa.Array) -> pa.Array:

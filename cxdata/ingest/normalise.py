@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._arrow import any_true, clean, flat, indices, map_distinct
+from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
 from ._text import key
@@ -177,11 +177,11 @@ class _Run:
         segments: dict[str, pa.Array] = {}
         for bucket, target, col in done:  # earlier columns win, later ones fill gaps
             d = fixed if bucket == "fixed" else segments
-            d[target] = pc.coalesce(d[target], col) if target in d else col
+            d[target] = pc.coalesce(plain(d[target]), plain(col)) if target in d else col
         for target, value in self.m.constants.items():
             const = pa.repeat(pa.scalar(str(value)), self.n)
             d = fixed if target in BASE_SCHEMA.names else segments
-            d[target] = pc.coalesce(d[target], const) if target in d else const
+            d[target] = pc.coalesce(plain(d[target]), const) if target in d else const
         return fixed, segments
 
     # --- the whole file ------------------------------------------------------------------------
@@ -370,12 +370,14 @@ class _Run:
                 pa.repeat(pa.scalar(tp, pa.string()), len(idx)) if tp or base_tp is None
                 else _as_str(base_tp.take(idx)) for tp, idx in tps])
         else:
-            touchpoint = pool.submit(base_tp.take, row)
+            touchpoint = pool.submit(_take_str, base_tp, row)
         per_row = {"source_response_id": ids, "responded_at": ts,
                    "customer_id": fixed.get("customer_id"), "team": fixed.get("team"),
                    "agent_id": fixed.get("agent_id"), "agent_name": fixed.get("agent_name"),
                    "row_number": self.rownum, **{f"seg:{k}": v for k, v in segments.items()}}
-        futures = {name: pool.submit(_take, arr, row) for name, arr in per_row.items()}
+        futures = {name: pool.submit(_take if name in ("responded_at", "row_number")
+                                     else _take_str, arr, row)
+                   for name, arr in per_row.items()}
         cols = {
             "source": pa.repeat(pa.scalar(self.m.source), total),
             "source_response_id": futures["source_response_id"].result(),
@@ -405,3 +407,7 @@ def _take(arr: pa.Array | None, row: pa.Array) -> pa.Array:
 
 def _as_str(a: pa.Array) -> pa.Array:
     return a if a.type == pa.string() else a.cast(pa.string())
+
+
+def _take_str(arr: pa.Array | None, row: pa.Array) -> pa.Array:
+    return _as_str(_take(arr, row))
