@@ -142,7 +142,7 @@ def source_for(cat: Catalog, view: ViewState, by: str | None, box_measures: set[
     if len(dims) == 1:
         (dim,) = dims
         if dim in cat.segments:
-            return Source(rollups.table_for(dim), {dim: "seg"}, rollup=True)
+            return Source(rollups.table_for(dim), {dim: dim_column(dim)}, rollup=True)
     return raw
 
 

@@ -129,8 +129,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
             )
         finally:
             cur.unregister("incoming")
-            cur.execute("DROP TABLE IF EXISTS temp.stage")
-            cur.execute("DROP TABLE IF EXISTS temp.touched_days")
+            for temp in ("enc", "stage", "touched_days"):
+                cur.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return receipt
 
 
@@ -157,40 +157,48 @@ def _insert_labels(cur, dim: str, expr: str, where: str = "TRUE") -> None:
     )
 
 
-def _code(dim: str, expr: str) -> str:
-    # A scalar lookup into the (small) label dictionary; DuckDB decorrelates it into a hash join.
-    return f"(SELECT code FROM labels l WHERE l.dim = '{dim}' AND l.label = {expr})"
-
-
 def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
-    seg_q = [quote_ident(k) for k in segs if k != "source"]
-    seg_any = "".join(f", any_value(i.{q}) AS {q}" for q in seg_q)
-    hash_cols = ", ".join(["i.metric", "i.value", "i.value_text", "i.touchpoint", "i.team", "i.agent_id", "i.customer_id", "i.responded_at"] + [f"i.{q}" for q in seg_q])
     if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchall()[0][0]:
         raise InputError("some rows have no source or response id")
-    # One row per response: the response-level attributes and a content hash over all its rows,
-    # order-independent so that a re-export in another row order is recognised as unchanged.
+    # Encode every categorical string to its label code in one pass of hash joins against the
+    # (small) dictionary, so that grouping, hashing and storing below work on integers.
+    dims = [("measure", "metric", "measure"), ("touchpoint", "touchpoint", "touchpoint"), ("team", "team", "team"),
+            ("agent", "agent_id", "agent")] + [("seg_" + k, k, "s_" + k) for k in segs]
+    joins = "".join(
+        f" LEFT JOIN (SELECT code, label FROM labels WHERE dim = '{dim}') j{n} ON j{n}.label = i.{quote_ident(col)}"
+        for n, (dim, col, _) in enumerate(dims)
+    )
+    codes = ", ".join(f"j{n}.code AS {quote_ident(alias)}" for n, (_, _, alias) in enumerate(dims))
+    cur.execute(
+        f"""CREATE TEMP TABLE enc AS
+            SELECT s.source_id, i.source_response_id, i.responded_at, i.customer_id, i.value, i.value_text,
+                   i.metric = '{COMMENT}' AS is_comment, {codes}
+            FROM incoming i JOIN sources s ON s.name = i.source {joins}"""
+    )
+    seg_aliases = [quote_ident("s_" + k) for k in segs]
+    seg_any = "".join(f", any_value({a}) AS {a}" for a in seg_aliases)
+    hashed = ", ".join(["measure", "value", "value_text", "touchpoint", "team", "agent", "customer_id", "responded_at"] + seg_aliases)
+    # One row per response: its attributes and a content hash over all its rows, order-independent
+    # so that a re-export in another row order is recognised as unchanged.
     cur.execute(
         f"""CREATE TEMP TABLE stage AS
-            SELECT s.source_id, i.source_response_id, i.source,
-                   min(i.responded_at) AS responded_at, any_value(i.customer_id) AS customer_id,
-                   max(i.value_text) FILTER (WHERE i.metric = '{COMMENT}') AS comment,
-                   CASE WHEN count(DISTINCT i.touchpoint) = 1 THEN any_value(i.touchpoint) END AS touchpoint,
-                   CASE WHEN count(DISTINCT i.team) = 1 THEN any_value(i.team) END AS team,
-                   CASE WHEN count(DISTINCT i.agent_id) = 1 THEN any_value(i.agent_id) END AS agent_id
+            SELECT source_id, source_response_id,
+                   min(responded_at) AS responded_at, any_value(customer_id) AS customer_id,
+                   max(value_text) FILTER (WHERE is_comment) AS comment,
+                   CASE WHEN min(touchpoint) = max(touchpoint) THEN min(touchpoint) END AS touchpoint,
+                   CASE WHEN min(team) = max(team) THEN min(team) END AS team,
+                   CASE WHEN min(agent) = max(agent) THEN min(agent) END AS agent
                    {seg_any},
-                   hash(bit_xor(hash({hash_cols})), count(*)) AS content_hash
-            FROM incoming i JOIN sources s ON s.name = i.source
-            GROUP BY s.source_id, i.source_response_id, i.source"""
+                   hash(bit_xor(hash({hashed})), count(*)) AS content_hash,
+                   NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key
+            FROM enc GROUP BY source_id, source_response_id"""
     )
     cur.execute(
-        """ALTER TABLE stage ADD COLUMN old_key BIGINT;
-           ALTER TABLE stage ADD COLUMN outcome VARCHAR;
-           UPDATE stage SET old_key = r.response_key,
+        """UPDATE stage SET old_key = r.response_key,
                   outcome = CASE WHEN r.content_hash = stage.content_hash THEN 'unchanged' ELSE 'updated' END
-           FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id;
-           UPDATE stage SET outcome = 'added' WHERE outcome IS NULL;"""
+           FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id"""
     )
+    cur.execute("UPDATE stage SET outcome = 'added' WHERE outcome IS NULL")
     added, updated, unchanged = cur.execute(
         "SELECT count(*) FILTER (outcome = 'added'), count(*) FILTER (outcome = 'updated'), "
         "count(*) FILTER (outcome = 'unchanged') FROM stage"
@@ -205,10 +213,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     if updated:
         cur.execute("DELETE FROM answers WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
         cur.execute("DELETE FROM responses WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
-    cur.execute(
-        """ALTER TABLE stage ADD COLUMN response_key BIGINT;
-           UPDATE stage SET response_key = old_key WHERE outcome = 'updated';"""
-    )
+    cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
                SELECT source_id, source_response_id, row_number() OVER (ORDER BY responded_at, source_id, source_response_id) AS rn
@@ -217,27 +222,22 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
         [base],
     )
     seg_cols = "".join(f", {dim_column(k)}" for k in segs)
-    seg_codes_stage = "".join(
-        f", {_code('seg_' + k, 'st.' + quote_ident(k))}" for k in segs
-    )
+    seg_vals = "".join(f", {a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO responses (response_key, source_id, source_response_id, upload_id, responded_at, customer_id,
                                    comment, touchpoint, team, agent, content_hash{seg_cols})
-            SELECT st.response_key, st.source_id, st.source_response_id, ?, st.responded_at, st.customer_id, st.comment,
-                   {_code('touchpoint', 'st.touchpoint')}, {_code('team', 'st.team')}, {_code('agent', 'st.agent_id')},
-                   st.content_hash{seg_codes_stage}
-            FROM stage st WHERE st.outcome <> 'unchanged'""",
+            SELECT response_key, source_id, source_response_id, ?, responded_at, customer_id, comment,
+                   touchpoint, team, agent, content_hash{seg_vals}
+            FROM stage WHERE outcome <> 'unchanged' ORDER BY response_key""",
         [upload_id],
     )
-    seg_codes_rows = "".join(f", {_code('seg_' + k, 'i.' + quote_ident(k))}" for k in segs)
+    seg_rows = "".join(f", e.{a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO answers (response_key, responded_at, day, measure, value, touchpoint, team, agent{seg_cols})
-            SELECT st.response_key, i.responded_at, i.responded_at::DATE, {_code('measure', 'i.metric')}, i.value,
-                   {_code('touchpoint', 'i.touchpoint')}, {_code('team', 'i.team')}, {_code('agent', 'i.agent_id')}
-                   {seg_codes_rows}
-            FROM incoming i JOIN stage st ON st.source = i.source AND st.source_response_id = i.source_response_id
-            WHERE st.outcome <> 'unchanged' AND i.metric <> '{COMMENT}' AND i.value IS NOT NULL
-            ORDER BY i.responded_at"""
+            SELECT st.response_key, e.responded_at, e.responded_at::DATE, e.measure, e.value, e.touchpoint, e.team, e.agent{seg_rows}
+            FROM enc e JOIN stage st ON st.source_id = e.source_id AND st.source_response_id = e.source_response_id
+            WHERE st.outcome <> 'unchanged' AND NOT e.is_comment AND e.value IS NOT NULL
+            ORDER BY e.responded_at"""
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, segs, "touched_days")
