@@ -292,7 +292,7 @@ class _Run:
     def _dedupe(self, kept: pa.Array, ids: pa.Array, ts: pa.Array):
         """Keep one row per response id: the latest answer time, else the last row."""
         kid = ids.filter(kept)
-        if len(kid) < 2:
+        if len(kid) < 2 or _surely_unique(kid):
             return kept, []
         # sorting beats hashing for a million distinct strings
         ordered = kid.take(pc.sort_indices(kid))
@@ -388,7 +388,7 @@ class _Run:
             "team": futures["team"].result(),
             "agent_id": futures["agent_id"].result(),
             "agent_name": futures["agent_name"].result(),
-            "metric": pa.concat_arrays([pa.repeat(pa.scalar(nm), c) for nm, c in metric]),
+            "metric": _runs(metric),
             "value": pa.concat_arrays(value),
             "value_text": pa.concat_arrays(text),
             "row_number": futures["row_number"].result(),
@@ -398,6 +398,28 @@ class _Run:
             table = table.append_column(pa.field(seg, pa.string()),
                                         _as_str(futures[f"seg:{seg}"].result()))
         return table
+
+
+def _runs(parts: list[tuple[str, int]]) -> pa.Array:
+    """'nps' x n1, 'csat' x n2, ... as one string array, built straight from buffers."""
+    import numpy as np
+
+    sizes = [len(name.encode()) for name, _ in parts]
+    lengths = np.repeat(np.array(sizes, np.int64), [c for _, c in parts])
+    offsets = np.zeros(len(lengths) + 1, np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    data = b"".join(name.encode() * c for name, c in parts)
+    return pa.StringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _surely_unique(ids: pa.Array) -> bool:
+    """Cheap proof of uniqueness for numeric ids (most tools number their responses): distinct
+    integers imply distinct strings; anything else needs the full check."""
+    try:
+        as_int = pc.cast(ids, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return pc.count_distinct(as_int).as_py() == len(ids)
 
 
 def _take(arr: pa.Array | None, row: pa.Array) -> pa.Array:
