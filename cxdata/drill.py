@@ -10,8 +10,8 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model
 from .period import Period, add_months, quarter_start
-from .pyramid import assemble, collect, partitions, periods_for, rules_of, suppressed_cells
-from .queries import Catalog, cells, comments, comment_count, trend
+from .pyramid import assemble, fetch, partitions, periods_for, rules_of, suppressed_cells
+from .queries import Catalog, comments, comment_count, trend
 from .tables import DECIMALS, kpi_record
 from .view import ViewState
 
@@ -35,6 +35,9 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value."""
     current, _ = periods_for(view, cat)
     window = trend_window(current, view.grain)
+    if kpi.sources:
+        allowed = [s for s in kpi.sources if s in view.filter_map.get("source", kpi.sources)]
+        view = view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
     rows = trend(cur, model, cat, view, window, level=level, node=node, measures=[kpi.measure])
     rules = rules_of(model)
     d = DECIMALS.get(kpi.stat, 2)
@@ -76,8 +79,8 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str) -> Split:
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
     labels = {code: label for label, code in cat.segments.get(dim, {}).items()}
-    data = collect(cells(cur, model, cat, view, periods), cat)
-    data.update(collect(cells(cur, model, cat, view, periods, by=dim), cat, labels))
+    data = fetch(cur, model, cat, view, periods)
+    data.update(fetch(cur, model, cat, view, periods, by=dim))
     segs = sorted({k[3] for k in data if k[3] is not None},
                   key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
     hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model))

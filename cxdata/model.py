@@ -47,9 +47,15 @@ class KPI:
     stat: str
     measure: str
     target: float | None = None
+    sources: tuple[str, ...] = ()  # only answers of these survey sources count (empty: all)
 
     def with_target(self, target: float | None) -> KPI:
-        return KPI(self.key, self.name, self.stat, self.measure, target)
+        return KPI(self.key, self.name, self.stat, self.measure, target, self.sources)
+
+    @property
+    def cell(self) -> str:
+        """The key of the cells this KPI reads: its measure, narrowed to its sources if any."""
+        return f"{self.measure}@{'+'.join(self.sources)}" if self.sources else self.measure
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,9 @@ class Model:
         if label is None:
             return None
         return self._labels.get(level, {}).get(label_key(label))
+
+    def kpis(self) -> list[KPI]:
+        return [self.index.kpi] + [k for node in self.touchpoints + self.teams for k in node.kpis]
 
     def measures_used(self) -> tuple[str, ...]:
         keys = {self.index.kpi.measure} if self.index.kpi.stat != "composite" else set()
@@ -265,7 +274,7 @@ class _Parser:
         spec = self.mapping(raw, path)
         if not spec:
             return None
-        self.unknown(spec, {"key", "name", "stat", "measure", "target"}, path)
+        self.unknown(spec, {"key", "name", "stat", "measure", "target", "sources"}, path)
         stat = spec.get("stat")
         if stat not in stats:
             self.fail(f"{path}.stat", f"{stat!r} is not one of: {', '.join(stats)}")
@@ -279,7 +288,9 @@ class _Parser:
         key = spec.get("key", measure if isinstance(measure, str) else stat)
         self.key(key, f"{path}.key")
         name = self.text(spec.get("name"), f"{path}.name", default=str(key))
-        return KPI(str(key), name, str(stat), str(measure or ""), self.number(spec.get("target"), f"{path}.target"))
+        sources = self.aliases(spec.get("sources"), f"{path}.sources")
+        return KPI(str(key), name, str(stat), str(measure or ""), self.number(spec.get("target"), f"{path}.target"),
+                   tuple(sorted(sources)))
 
     def kpis(self, raw: Any, path: str, measures, required: bool = True) -> tuple[KPI, ...]:
         items = self.seq(raw, path, required=required)

@@ -103,11 +103,28 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
     return out
 
 
+def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], by: str | None = None) -> Cells:
+    """All cells the model's KPIs read: one scan for the plain measures, and one per set of
+    sources that KPIs are narrowed to (answered through the 'source' segment)."""
+    labels = {code: label for label, code in cat.segments.get(by, {}).items()} if by else None
+    data = collect(cells(cur, model, cat, view, periods, by=by), cat, labels)
+    narrowed: dict[tuple[str, ...], set[str]] = {}
+    for k in model.kpis():
+        if k.sources and k.stat != "composite":
+            narrowed.setdefault(k.sources, set()).add(k.measure)
+    for sources, measures in narrowed.items():
+        allowed = [s for s in sources if s in view.filter_map.get("source", sources)]
+        sub = view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
+        for (period, level, key, seg, measure), m in collect(
+                cells(cur, model, cat, sub, periods, by=by, measures=sorted(measures)), cat, labels).items():
+            data[(period, level, key, seg, f"{measure}@{'+'.join(sources)}")] = m
+    return data
+
+
 def build(cur, model: Model, cat: Catalog, view: ViewState) -> Pyramid:
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
-    data = collect(cells(cur, model, cat, view, periods), cat)
-    return assemble(model, data, current, previous, cat.as_of)
+    return assemble(model, fetch(cur, model, cat, view, periods), current, previous, cat.as_of)
 
 
 def rules_of(model: Model) -> stats.Suppression:
@@ -121,11 +138,11 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         hidden = suppressed_cells(data, partitions(model, [seg], previous is not None), rules)
 
     def result(level: str, key: str, kpi: KPI) -> KpiResult:
-        cur_m = data.get((0, level, key, seg, kpi.measure), stats.Moments())
-        prev_m = data.get((1, level, key, seg, kpi.measure)) if previous else None
+        cur_m = data.get((0, level, key, seg, kpi.cell), stats.Moments())
+        prev_m = data.get((1, level, key, seg, kpi.cell)) if previous else None
         if cur_m.n == 0:
             status = "no_data"
-        elif (0, level, key, seg, kpi.measure) in hidden:
+        elif (0, level, key, seg, kpi.cell) in hidden:
             status = "hidden"
         else:
             status = stats.cell_status(cur_m.n, rules)
@@ -134,7 +151,7 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         prev_status = None
         if previous:
             pn = prev_m.n if prev_m else 0
-            prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, seg, kpi.measure) in hidden
+            prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, seg, kpi.cell) in hidden
                            else stats.cell_status(pn, rules))
         change = stats.change(kpi.stat, cur_m, prev_m) if prev_m is not None and prev_m.n else None
         return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
@@ -213,17 +230,17 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
     for period in periods:
         for seg in segs:
             if index.stat != "composite":
-                out.append(((period, "all", "all", seg, index.measure),
-                            [(period, "touchpoint", t.key, seg, index.measure) for t in model.touchpoints]))
+                out.append(((period, "all", "all", seg, index.cell),
+                            [(period, "touchpoint", t.key, seg, index.cell) for t in model.touchpoints]))
             for tp in model.touchpoints:
                 teams = model.teams_of(tp.key)
-                for measure in {k.measure for k in tp.kpis} | {k.measure for t in teams for k in t.kpis}:
+                for measure in {k.cell for k in tp.kpis} | {k.cell for t in teams for k in t.kpis}:
                     out.append(((period, "touchpoint", tp.key, seg, measure),
                                 [(period, "team", t.key, seg, measure) for t in teams]))
         if split:
-            nodes = [("all", "all", index.measure)] if index.stat != "composite" else []
-            nodes += [("touchpoint", t.key, k.measure) for t in model.touchpoints for k in t.kpis]
-            nodes += [("team", t.key, k.measure) for t in model.teams for k in t.kpis]
+            nodes = [("all", "all", index.cell)] if index.stat != "composite" else []
+            nodes += [("touchpoint", t.key, k.cell) for t in model.touchpoints for k in t.kpis]
+            nodes += [("team", t.key, k.cell) for t in model.teams for k in t.kpis]
             for level, key, measure in dict.fromkeys(nodes):
                 out.append(((period, level, key, None, measure),
                             [(period, level, key, seg, measure) for seg in segs if seg is not None]))

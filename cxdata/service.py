@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from . import pyramid as pyramid_mod
 from . import queries, store, tables
-from .canonical import read_canonical
 from .db import Database
 from .model import Model, load_model
 from .view import ViewState
@@ -41,21 +41,97 @@ def remember_model(db: Database, path) -> None:
         db.set_meta(cur, "model_path", str(Path(path).resolve()))
 
 
-def ingest_file(db: Database, model: Model, path: Path) -> dict:
-    """Load one file; returns its receipt as a dict with status 'loaded' or 'refused' and an error."""
+def touchpoint_aliases(model: Model) -> dict[str, str]:
+    return {label: t.key for t in model.touchpoints for label in (t.key, t.name, *t.aliases)}
+
+
+def saved_mappings(db: Database, model_path: Path | None = None) -> list:
+    """Mappings confirmed in this database, then those shipped beside the model (`mappings/`)."""
+    from .ingest.engine import load_mappings
+    from .ingest.mapping import Mapping
+
+    out = [Mapping.from_json(text) for (text,) in db.cursor().execute(
+        "SELECT mapping::VARCHAR FROM mappings ORDER BY saved_at DESC").fetchall()]
+    folder = (model_path or model_path_for(db)).parent / "mappings"
+    if folder.is_dir():
+        out += load_mappings(folder)
+    return out
+
+
+def save_mapping(db: Database, mapping) -> None:
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM mappings WHERE fingerprint = ?", [mapping.fingerprint])
+        cur.execute("INSERT INTO mappings (fingerprint, source, mapping) VALUES (?, ?, ?)",
+                    [mapping.fingerprint, mapping.source, mapping.to_json()])
+
+
+def limits():
+    from .ingest.limits import Limits
+
+    mb = os.environ.get("CX_MAX_UPLOAD_MB")
+    return Limits(max_bytes=int(float(mb) * 2**20)) if mb else Limits()
+
+
+def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None):
+    from .ingest import engine
+
+    return engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
+                          touchpoint_aliases=touchpoint_aliases(model), limits=limits())
+
+
+def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None) -> dict:
+    """Normalise an inspected file with its (confirmed) mapping and store it in one transaction."""
+    from .ingest import engine
+
+    mapping = mapping or inspection.mapping
+    result = engine.normalise(inspection, mapping)
+    path = inspection.path
+    receipt = store.Receipt(
+        file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
+        excluded=list(result.excluded), duplicates=list(result.duplicates),
+        warnings=list(inspection.warnings) + list(result.warnings),
+    )
+    receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
+    digest = _sha256(path)
+    kept = _keep_original(db, path, digest)
+    store.apply(db, result.table, receipt, upload={
+        "file_name": receipt.file_name, "sha256": digest, "size_bytes": path.stat().st_size, "stored_path": str(kept),
+        "layout": inspection.layout_name, "encoding": inspection.encoding,
+    })
+    if mapping.fingerprint:
+        save_mapping(db, mapping)
+    out = {"file": receipt.file_name, "status": "loaded", "layout": inspection.layout_name,
+           "encoding": inspection.encoding, "source": mapping.source, "mapping": inspection.mapping_origin,
+           **receipt.to_dict()}
+    out["invalid_values"] = receipt.invalid_values  # type: ignore[attr-defined]
+    return out
+
+
+def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None) -> dict:
+    """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'."""
+    from .ingest.errors import IngestError
+    from .ingest.mapping import MappingError
+
     base = {"file": str(path)}
     if not path.exists():
         return {**base, "status": "refused", "error": "file not found"}
     try:
-        table = read_canonical(path)
-        receipt = store.Receipt(file_name=path.name, rows_read=len(table))
-        store.apply(db, table, receipt, upload={"file_name": path.name, "sha256": _sha256(path),
-                                               "size_bytes": path.stat().st_size, "layout": "canonical"})
-    except (store.InputError, OSError, ValueError) as exc:
-        return {**base, "status": "refused", "error": str(exc)}
-    except Exception as exc:  # duckdb parse errors and the like: refuse the file, never half-load it
-        return {**base, "status": "refused", "error": f"could not read the file: {exc}"}
-    return {**base, "status": "loaded", **receipt.to_dict()}
+        inspection = inspect_file(db, model, path, encoding=encoding)
+        return {**apply_inspection(db, inspection, file_name=path.name), "file": str(path)}
+    except (IngestError, MappingError, store.InputError) as exc:
+        return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc)}
+    except OSError as exc:
+        return {**base, "status": "refused", "error": f"could not read the file: {exc.strerror or exc}"}
+
+
+def _keep_original(db: Database, path: Path, digest: str) -> Path:
+    """The uploaded file as received, stored once by content hash beside the database."""
+    folder = db.path.parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}{path.suffix.lower()}"
+    if not target.exists():
+        shutil.copyfile(path, target)
+    return target
 
 
 def _sha256(path: Path) -> str:
