@@ -736,3 +736,22 @@ def test_invitation_response_rates_join_on_customer_and_wave():
             f"SELECT {dim}, count(*), sum(responded::INT) FROM joined GROUP BY 1").fetchall()}
         want = truth[f"response_rate_pct_by_{dim}"]
         assert got == {k: (v["invited"], v["responded"]) for k, v in want.items()}, dim
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_persian_letters_only_when_enabled(enabled):
+    arabic_yeh = "\u062a\u0647\u0631\u0627\u0646 \u06af\u0644\u06cc"  # Persian text...
+    arabic_yeh = arabic_yeh.replace("\u06cc", "\u064a")  # ...typed with an Arabic Yeh
+    rows = [["id", "nps", "city", "comment"], ["1", "9", arabic_yeh, arabic_yeh],
+            ["2", "8", "مدينة عربية", "تعليق عربي"]]
+    m = Mapping(source="p", normalise_persian=enabled, columns={
+        "id": ColumnSpec("response_id"), "nps": ColumnSpec("nps"),
+        "city": ColumnSpec("segment", segment="city"), "comment": ColumnSpec("comment")})
+    r = normalise_raw(_raw(rows), m)
+    cities = [c for (c,) in q(r.table, "SELECT city FROM t WHERE metric = 'nps' ORDER BY 1")]
+    comment = q(r.table, "SELECT value_text FROM t WHERE metric = 'comment' AND "
+                         "source_response_id = '1'")[0][0]
+    fixed = arabic_yeh.replace("\u064a", "\u06cc")
+    assert comment == (fixed if enabled else arabic_yeh)
+    assert (fixed if enabled else arabic_yeh) in cities
+    assert "مدينة عربية" in cities  # Arabic text is never touched

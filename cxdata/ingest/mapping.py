@@ -84,6 +84,8 @@ class Mapping:
     columns: dict[str, ColumnSpec] = field(default_factory=dict)
     exclude: list[ExclusionRule] = field(default_factory=list)
     constants: dict[str, str] = field(default_factory=dict)  # e.g. {"touchpoint": "store"}
+    # Arabic Yeh/Kaf -> Persian letters in Persian text (labels and comments); off = verbatim
+    normalise_persian: bool = False
     version: int = 1
 
     # --- (de)serialisation -----------------------------------------------------------------

@@ -236,7 +236,9 @@ class _Run:
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
         excluded.sort()
         fixed, segments = self._collect_dims(
-            [(b, t, f.result()) for (b, t, _), f in zip(dim_tasks, f_dims)])
+            [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
+        if m.normalise_persian:
+            comments = [(k, name, spec, self._persian(arr)) for k, name, spec, arr in comments]
         table = self._long(pool, kept, ids, responded_at, fixed, segments, measures, comments,
                            comment_ok)
         in_table = set(self.rownum.to_pylist()) if problems else set()
@@ -246,6 +248,18 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v})
+
+    def _persian(self, arr: pa.Array) -> pa.Array:
+        """Persian letter forms, only when the mapping asks for it and only in Persian text."""
+        text = arr.type == pa.string() or pa.types.is_dictionary(arr.type)
+        if not (self.m.normalise_persian and text):
+            return arr
+        from .text import normalise_persian
+
+        if pa.types.is_dictionary(arr.type):
+            return pa.DictionaryArray.from_arrays(arr.indices,
+                                                  normalise_persian(arr.dictionary))
+        return normalise_persian(arr)
 
     def _invalid(self, measures, excluded_mask):
         """Answers that were not counted, wherever they occur in a row that was read."""
