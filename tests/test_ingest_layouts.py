@@ -103,6 +103,12 @@ OTHER_SURVEYS = {
         "Rate the room [Comfort]\n"
         "2025/03/04 9:15:02 AM GMT+1,a@b.c,5,4,3\n",
         ("google_forms", 1, None, 2)),
+    "google_forms_us": (
+        "Timestamp,Score,Name\n1/2/2025 9:15:02,9,x\n12/31/2025 23:59:59,3,y\n",
+        ("google_forms", 1, None, 0)),
+    "google_forms_fa": (
+        "مهر زمانی,امتیاز\n۱۴۰۳/۰۱/۱۵ ۱۰:۰۰:۱۲,۹\n",
+        ("google_forms", 1, None, 0)),
     "typeform": (
         "#,What did you think?,Response Type,Start Date (UTC),Submit Date (UTC),Network ID\n"
         "abc123,Loved it,completed,2025-01-01 10:00:00,2025-01-01 10:01:00,n1\n",

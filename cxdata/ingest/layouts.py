@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ._text import key
+from ._text import ascii_digits, key
 from ._vocab import SM_PLAIN_SUBLABELS
 
 HEAD_ROWS = 8  # records looked at: the header rows plus a few data rows for value hints
@@ -220,18 +220,22 @@ def _surveymonkey(head: list[list[str | None]], width: int) -> Layout | None:
                   notes=("dates are MM/DD/YYYY",))
 
 
+# 'Timestamp' in the languages Google Forms is used in (the first column of every export)
 _GF_STAMP = ("timestamp", "marca temporal", "horodateur", "zeitstempel", "carimbo de data/hora",
-             "informazioni cronologiche", "زمان ثبت", "نشانگر زمان", "الطابع الزمني",
-             "клеймо за време", "времева отметка", "חותמת זמן")
-_GF_VALUE = re.compile(r"^\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}:\d{2}( [AP]M)?( GMT[+-]\d{1,2}(:\d{2})?)?$")
+             "informazioni cronologiche", "tijdstempel", "zaman damgası", "отметка времени",
+             "مهر زمانی", "زمان ثبت", "نشانگر زمان", "الطابع الزمني", "клеймо за време",
+             "времева отметка", "времево клеймо", "חותמת זמן", "חותמת הזמן")
+# a date and a time of day, in any of the orders Google's locales use
+_GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}(:\d{2})?"
+                       r"( ?[AaPp]\.? ?[Mm]\.?)?( GMT[+-]\d{1,2}(:\d{2})?)?$")
 
 
 def _google_forms(head: list[list[str | None]], width: int) -> Layout | None:
     row1 = _labels(head[0], width)
     if key(row1[0]) not in {key(s) for s in _GF_STAMP}:
         return None
-    vals = [r[0] for r in head[1:] if r and r[0]]
-    if vals and not all(_GF_VALUE.match(v.strip()) for v in vals):
+    vals = [ascii_digits(r[0]).strip() for r in head[1:] if r and r[0]]
+    if vals and not all(_GF_VALUE.match(v) for v in vals):
         return None
     return Layout("google_forms", "Google Forms", 1, tuple(_plain_columns(row1)),
                   notes=("Google Forms has no response id of its own",))
