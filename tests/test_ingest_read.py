@@ -803,3 +803,23 @@ def test_quoted_newline_after_the_sample(tmp_path):
     assert raw.table.column(1)[100_000].as_py() == "late\nline break, with comma"
     assert raw.table.column(1)[110_000].as_py() == "another\r\n\r\none"
     assert raw.row_numbers[-1].as_py() == 120_001
+
+
+def test_office_binary_files(tmp_path):
+    # An OLE2 container that is not a workbook (here: a fake one) cannot be opened.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    with pytest.raises(IngestError) as info:
+        read_raw(_write(tmp_path, "old.xls", ole))
+    assert info.value.code == "malformed"
+    locked = ole + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 100
+    with pytest.raises(IngestError) as info:
+        read_raw(_write(tmp_path, "locked.xlsx", locked))
+    assert info.value.code == "unsupported_format" and "password" in info.value.message
+
+
+def test_unicode_line_separators_are_not_record_breaks(tmp_path):
+    data = "id,comment\n1,a\u2028b\x85c\u2029d\n2,ok\n".encode("utf-8")
+    for force_exact in (False, True):
+        r = _csv.read_csv(str(_write(tmp_path, "x.csv", data)), encoding=None, delimiter=None,
+                          limits=Limits(), force_exact=force_exact)
+        assert [list(x.values()) for x in r.table.to_pylist()] == [["id", "comment"], ["1", "a\u2028b\x85c\u2029d"], ["2", "ok"]]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
 import sys
 from collections import Counter
@@ -36,6 +37,7 @@ from .limits import Limits
 from .text import detect_encoding, sniff_delimiter, strip_sep_line
 
 SAMPLE_BYTES = 1 << 20
+csv.field_size_limit(2**31 - 1)  # cell length is policed by Limits.max_cell_chars instead
 _BLOCK_SIZES = (1 << 22, 1 << 25, 1 << 28)
 _BATCH_ROWS = 65536
 
@@ -104,13 +106,15 @@ def _sniff(path: str, head: bytes, size: int, encoding: str | None, delimiter: s
 
 
 def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool]:
-    lines = text.splitlines(keepends=True)
-    if not complete and lines and not lines[-1].endswith(("\n", "\r")):
-        lines = lines[:-1]  # cut mid-record by the sample boundary
+    if not complete:
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut + 1] if cut >= 0 else ""  # drop the record cut by the sample boundary
     counts: list[int] = []
     quoted_newlines = False
     try:
-        for record in csv.reader(lines, delimiter=delimiter, strict=False):
+        # StringIO(newline="") splits lines only at CR/LF, like the real parsers; str.splitlines
+        # would also split at U+2028, NEL and friends inside values.
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
             if any(record):
                 counts.append(len(record))
                 if not quoted_newlines and any("\n" in v or "\r" in v for v in record):
@@ -133,7 +137,6 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
 
 
 def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
-    csv.field_size_limit(2**31 - 1)
     with open(path, encoding=encoding, errors="replace", newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=False)
         try:
@@ -317,7 +320,6 @@ def _too_many_rows(n: int, limits: Limits) -> IngestError:
 
 # --------------------------------------------------------------------------- exact path
 def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
-    csv.field_size_limit(2**31 - 1)
     utf8 = d.encoding in ("utf-8", "utf-8-sig")
     errors = "surrogateescape" if utf8 else "replace"
     bad_char = None if utf8 else "\ufffd"
@@ -445,8 +447,5 @@ def read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits: 
                     return _read_fast(path, d2, head, limits)
                 except _NeedExact:
                     return _read_exact(path, d2, head, limits)
-        if need.why == "decode" and user_encoding is not None:
-            # The user's chosen code page cannot decode the file: the exact path replaces
-            # undecodable bytes and reports those rows.
-            pass
+        # Ragged rows, or bytes the encoding cannot decode: the exact path finds the rows.
         return _read_exact(path, d, head, limits)

@@ -54,13 +54,22 @@ def _column(values: tuple) -> pa.Array:
     return pa.array([_cell_text(v) for v in values], pa.string())
 
 
+def _is_encrypted_ooxml(path: str) -> bool:
+    """Excel saves a password-protected .xlsx as an OLE2 container holding an
+    'EncryptedPackage' stream; the name sits in the container's directory."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    return head.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in head
+
+
 def _open(path: str):
     from python_calamine import CalamineWorkbook
     try:
         return CalamineWorkbook.from_path(path)
     except Exception as exc:  # calamine raises several types; all mean "cannot open"
         name = type(exc).__name__
-        if "Password" in name or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+        if ("Password" in name or "password" in str(exc).lower() or "encrypt" in str(exc).lower()
+                or _is_encrypted_ooxml(path)):
             raise IngestError("unsupported_format", "This workbook is password-protected. Open it in "
                               "Excel, remove the password (or save an unprotected copy) and upload "
                               "that.") from None

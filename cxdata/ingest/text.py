@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -26,6 +27,7 @@ __all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep
            "DELIMITERS", "LEGACY_CANDIDATES"]
 
 DELIMITERS = (",", ";", "\t", "|")
+csv.field_size_limit(2**31 - 1)  # long cells are policed by Limits.max_cell_chars
 LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255")  # order = preference on ties
 
 _NOT_TEXT = (
@@ -221,7 +223,7 @@ def strip_sep_line(text_sample: str) -> tuple[str | None, str]:
 
 
 def _field_counts(text: str, delim: str, max_records: int = 300) -> list[int]:
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delim, quotechar='"',
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"',
                         doublequote=True, strict=False)
     counts = []
     try:
@@ -241,10 +243,10 @@ def sniff_delimiter(text_sample: str) -> str:
     sep, _ = strip_sep_line(text_sample)
     if sep is not None:
         return sep
-    lines = text_sample.splitlines(keepends=True)
     # The sample usually ends mid-record; drop that piece unless it is all we have.
-    if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
-        text_sample = "".join(lines[:-1])
+    cut = max(text_sample.rfind("\n"), text_sample.rfind("\r"))
+    if 0 <= cut < len(text_sample) - 1 and text_sample[:cut].strip():
+        text_sample = text_sample[:cut + 1]
     best = (0.0, 0, ",")
     for delim in DELIMITERS:
         if delim not in text_sample:
