@@ -32,7 +32,7 @@ def _cell_text(v) -> str | None:
     if t is int:
         return str(v)
     if t is float:
-        if math.isfinite(v) and v.is_integer() and abs(v) < 1e21:
+        if math.isfinite(v) and v.is_integer() and abs(v) < _EXACT:
             return str(int(v))
         return repr(v)
     if t is dt.datetime:
@@ -47,11 +47,32 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
+_EXACT = 2.0**53  # integers up to here are exact in a float, so they print without '.0'
+_NULL = pa.scalar(None, pa.string())
+
+
+def _number_text(nums: pa.Array) -> pa.Array:
+    """float64 -> text: whole numbers as integers, the rest in shortest round-trip form."""
+    whole = pc.and_(pc.equal(nums, pc.floor(nums)), pc.less(pc.abs(nums), _EXACT))
+    as_int = pc.cast(pc.if_else(whole, nums, pa.scalar(None, pa.float64())), pa.int64()).cast(pa.string())
+    return pc.coalesce(as_int, pc.cast(nums, pa.string()))
+
+
 def _column(values: tuple) -> pa.Array:
-    if all(type(v) is str for v in values):
+    kinds = set(map(type, values))
+    if kinds <= {str}:
         arr = pa.array(values, pa.string())
-        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-    return pa.array([_cell_text(v) for v in values], pa.string())
+    elif kinds <= {str, float}:
+        # Cells are Python objects already; splitting text from numbers is a cheap pass,
+        # and the number formatting runs vectorised.
+        text = pa.array([v if type(v) is str else None for v in values], pa.string())
+        nums = pa.array([v if type(v) is float else None for v in values], pa.float64())
+        arr = pc.coalesce(text, _number_text(nums))
+    else:  # dates, booleans, ints...: per cell, but numbers still formatted the same way
+        text = pa.array([None if type(v) is float else _cell_text(v) for v in values], pa.string())
+        nums = pa.array([v if type(v) is float else None for v in values], pa.float64())
+        arr = pc.coalesce(text, _number_text(nums))
+    return pc.if_else(pc.equal(arr, ""), _NULL, arr)
 
 
 def _is_encrypted_ooxml(path: str) -> bool:
