@@ -14,8 +14,14 @@ Contract of RawTable (all formats):
   XLSX: the sheet's row number. Parquet/JSON: row 1 is the header of column names,
   data row k is row k+1.
 * problems: (row number, plain-language reason) of records that are NOT in `table`
-  (wrong number of fields, empty rows, a quote never closed, undecodable bytes, a cell
-  longer than Limits.max_cell_chars). len(table) + len(problems) == records in the file.
+  (wrong number of fields, a quote never closed, undecodable bytes, a cell longer than
+  Limits.max_cell_chars, and in CSV also empty records: blank lines or only delimiters).
+  len(table) + len(problems) == records in the file. Short rows are not padded: a row
+  with fewer fields than the header is a problem, so values never shift columns.
+  In a workbook, wholly empty sheet rows are unused space rather than records: they are
+  skipped without a problem entry, and the gap shows in row_numbers.
+* encoding / delimiter: what was detected (or given) for CSV; None for other formats.
+* sheet: the sheet read (workbooks): the named one, else the first visible non-empty one.
 * parquet/json: `table` holds one header row with the column names followed by the values
   as text; `typed` keeps the original typed columns (data rows only, same order, same
   names as the header row).
