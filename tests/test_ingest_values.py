@@ -420,3 +420,11 @@ def test_timing_1m_values(capsys):
         assert len(result[0]) == n
     with capsys.disabled():
         print("\n1M values -> " + "; ".join(out))
+
+
+def test_unknown_time_zone():
+    with pytest.raises(IngestError) as info:
+        parse_timestamps(pa.array(["2024-01-01 10:00"]), tz="Mars/Olympus")
+    assert info.value.code == "bad_timezone"
+    # a zone is only needed for local times
+    assert parse_timestamps(pa.array(["2024-01-01T10:00Z"]), tz="Mars/Olympus")[0].to_pylist() == [_utc(2024, 1, 1, 10)]

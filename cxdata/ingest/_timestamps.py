@@ -107,7 +107,7 @@ def _zone(tz: str):
     try:
         return zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise IngestError("malformed", f"'{tz}' is not a time zone this app knows. Choose a time zone "
+        raise IngestError("bad_timezone", f"'{tz}' is not a time zone this app knows. Choose a time zone "
                           "such as 'Asia/Tehran' or 'Europe/London'.") from None
 
 

@@ -21,6 +21,7 @@ CODES = frozenset({
     "no_sheet",            # the sheet the user named does not exist
     "bad_encoding",        # the user chose an encoding that cannot decode the file
     "ambiguous_dates",     # dates could be day-first or month-first; the user must choose
+    "bad_timezone",        # the time zone chosen for local times does not exist
 })
 
 
