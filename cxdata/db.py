@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS responses (
     response_key BIGINT NOT NULL, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL,
     upload_id INTEGER, responded_at TIMESTAMPTZ, customer_id VARCHAR, comment VARCHAR,
-    touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT);
+    touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT, attr_hash UBIGINT);
 CREATE TABLE IF NOT EXISTS answers (
     response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, day DATE, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
     touchpoint INTEGER, team INTEGER, agent INTEGER);

@@ -107,7 +107,12 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
             _insert_labels(cur, "measure", "i.metric", where=f"i.metric <> '{COMMENT}'")
             for key in segs:
                 _insert_labels(cur, "seg_" + key, f"i.{quote_ident(key)}")
-            counts = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+            *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+            if kept_attrs:
+                receipt.warnings.append(
+                    f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
+                    "customer details, e.g. an anonymised export); their answers are the same, so the stored "
+                    "values were kept.")
             cur.execute(
                 "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
                 "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "
@@ -157,7 +162,7 @@ def _insert_labels(cur, dim: str, expr: str, where: str = "TRUE") -> None:
     )
 
 
-def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
+def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchall()[0][0]:
         raise InputError("some rows have no source or response id")
     # Encode every categorical string to its label code in one pass of hash joins against the
@@ -177,9 +182,12 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     )
     seg_aliases = [quote_ident("s_" + k) for k in segs]
     seg_any = "".join(f", any_value({a}) AS {a}" for a in seg_aliases)
-    hashed = ", ".join(["measure", "value", "value_text", "touchpoint", "team", "agent", "customer_id", "responded_at"] + seg_aliases)
-    # One row per response: its attributes and a content hash over all its rows, order-independent
-    # so that a re-export in another row order is recognised as unchanged.
+    answers_hashed = ", ".join(["measure", "value", "value_text", "touchpoint", "team", "agent", "responded_at"])
+    attrs_hashed = ", ".join(["customer_id"] + seg_aliases)
+    # One row per response: its attributes and two order-independent hashes (a re-export in
+    # another row order is unchanged). An edit is a change of the answers; descriptive fields
+    # (segments, customer id) that differ while the answers do not are left as stored, because
+    # a later export may be anonymised or recoded, which is not an edit of the response.
     cur.execute(
         f"""CREATE TEMP TABLE stage AS
             SELECT source_id, source_response_id,
@@ -189,19 +197,22 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
                    CASE WHEN min(team) = max(team) THEN min(team) END AS team,
                    CASE WHEN min(agent) = max(agent) THEN min(agent) END AS agent
                    {seg_any},
-                   hash(bit_xor(hash({hashed})), count(*)) AS content_hash,
-                   NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key
+                   hash(bit_xor(hash({answers_hashed})), count(*)) AS content_hash,
+                   hash(any_value(hash({attrs_hashed}))) AS attr_hash,
+                   NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key,
+                   NULL::BOOLEAN AS attrs_differ
             FROM enc GROUP BY source_id, source_response_id"""
     )
     cur.execute(
         """UPDATE stage SET old_key = r.response_key,
-                  outcome = CASE WHEN r.content_hash = stage.content_hash THEN 'unchanged' ELSE 'updated' END
+                  outcome = CASE WHEN r.content_hash = stage.content_hash THEN 'unchanged' ELSE 'updated' END,
+                  attrs_differ = r.attr_hash IS DISTINCT FROM stage.attr_hash
            FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id"""
     )
     cur.execute("UPDATE stage SET outcome = 'added' WHERE outcome IS NULL")
-    added, updated, unchanged = cur.execute(
+    added, updated, unchanged, kept_attrs = cur.execute(
         "SELECT count(*) FILTER (outcome = 'added'), count(*) FILTER (outcome = 'updated'), "
-        "count(*) FILTER (outcome = 'unchanged') FROM stage"
+        "count(*) FILTER (outcome = 'unchanged'), count(*) FILTER (outcome = 'unchanged' AND attrs_differ) FROM stage"
     ).fetchall()[0]
     # New keys continue after every key ever used, including those of responses replaced below.
     base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchall()[0][0]
@@ -225,9 +236,9 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     seg_vals = "".join(f", {a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO responses (response_key, source_id, source_response_id, upload_id, responded_at, customer_id,
-                                   comment, touchpoint, team, agent, content_hash{seg_cols})
+                                   comment, touchpoint, team, agent, content_hash, attr_hash{seg_cols})
             SELECT response_key, source_id, source_response_id, ?, responded_at, customer_id, comment,
-                   touchpoint, team, agent, content_hash{seg_vals}
+                   touchpoint, team, agent, content_hash, attr_hash{seg_vals}
             FROM stage WHERE outcome <> 'unchanged' ORDER BY response_key""",
         [upload_id],
     )
@@ -241,7 +252,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int]:
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, segs, "touched_days")
-    return added, updated, unchanged
+    return added, updated, unchanged, kept_attrs
 
 
 def remove_upload(db: Database, upload_id: int) -> int:

@@ -94,3 +94,16 @@ def test_hostile_text_is_stored_verbatim(db):
 def test_missing_columns_are_refused(db):
     with pytest.raises(store.InputError, match="missing column"):
         store.apply(db, pa.table({"source": ["s"]}))
+
+
+def test_descriptive_only_differences_are_not_edits(db):
+    rows = [("s", "1", "csat", 5.0, None), ("s", "2", "csat", 3.0, None)]
+    store.apply(db, canonical(rows, {"channel": ["email", "sms"]}))
+    r = store.apply(db, canonical(rows, {"channel": ["anonymous", "sms"]}))
+    assert (r.added, r.updated, r.unchanged) == (0, 0, 2)
+    assert any("descriptive fields" in w for w in r.warnings)
+    assert sorted(db.labels("seg_channel").values()) == ["anonymous", "email", "sms"]
+    stored = db.cursor().execute(
+        "SELECT l.label FROM responses r JOIN labels l ON l.dim = 'seg_channel' AND l.code = r.seg_channel "
+        "WHERE r.source_response_id = '1'").fetchall()
+    assert stored == [("email",)]

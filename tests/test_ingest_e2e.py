@@ -1,0 +1,127 @@
+"""Every sample export through `python -m cxdata ingest` into one database, checked against truth.json:
+the relationship files combined, the pyramid index, waves and segments; the receipts of a later
+re-export and of a file with duplicate ids; hostile files refused with the data untouched."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from cxdata import pyramid, queries, service
+from cxdata.view import ViewState
+from tests.conftest import ROOT, SAMPLES, ZELVORA_MODEL
+
+RELATIONSHIP = ["qualtrics_relationship.csv", "surveymonkey_relationship.xlsx", "porsline_relationship.xlsx"]
+TRANSACTIONAL = ["google_forms_transactional.csv", "typeform_transactional.csv", "zendesk_csat.csv",
+                 "bg_partner_transactional_cp1251.csv", "ar_ivr_transactional_cp1256.csv"]
+QUARTERS = {"2024-Q1": (date(2024, 1, 1), date(2024, 3, 31)), "2025-Q4": (date(2025, 10, 1), date(2025, 12, 31))}
+
+
+def cli(*args):
+    proc = subprocess.run([sys.executable, "-m", "cxdata", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("e2e") / "cx.duckdb"
+    files = [SAMPLES / f for f in RELATIONSHIP + TRANSACTIONAL]
+    proc = cli("ingest", *files, "--db", db_path, "--model", ZELVORA_MODEL, "--json")
+    assert proc.returncode == 0, proc.stderr
+    receipts = {r["file"].split("/")[-1]: r for r in json.loads(proc.stdout)}
+    return db_path, receipts
+
+
+def index_nps(db_path, model, **view):
+    db = service.open_db(db_path, read_only=True)
+    try:
+        cur = db.cursor()
+        cat = queries.catalog(cur, model)
+        return pyramid.build(cur, model, cat, ViewState(**view)).index.headline
+    finally:
+        db.close()
+
+
+def test_every_export_loads_with_its_saved_mapping(loaded, truth):
+    _, receipts = loaded
+    for name, r in receipts.items():
+        assert r["status"] == "loaded" and r["mapping"] == "saved", (name, r)
+        metrics = truth["files"][name]["metrics"]
+        assert r["added"] == metrics.get("valid_responses", metrics.get("responses", r["added"])), name
+        assert r["rows_read"] == r["added"] + r["rejected_count"] + r["excluded_count"] + len(r["duplicates"]) or r["duplicates"], name
+
+
+def test_index_is_the_combined_relationship_nps(loaded, zelvora_model, truth):
+    k = index_nps(loaded[0], zelvora_model, period="all", compare="none")
+    want = truth["pyramid"]["index"]
+    assert k.current.n == want["n"] and round(k.current.value, 1) == want["nps"]
+    assert k.current.value == pytest.approx(100 * (want["promoters"] - want["detractors"]) / want["n"], abs=1e-9)
+
+
+@pytest.mark.parametrize("quarter", list(QUARTERS))
+def test_index_by_wave(loaded, zelvora_model, truth, quarter):
+    start, end = QUARTERS[quarter]
+    k = index_nps(loaded[0], zelvora_model, period="custom", start=start, end=end, compare="none")
+    want = truth["combined_relationship"]["nps_by"]["wave"][quarter]
+    assert (k.current.n, round(k.current.value, 1)) == (want["n"], want["nps"])
+
+
+@pytest.mark.parametrize("dim", ["tier", "region", "tenure_band"])
+def test_index_by_segment(loaded, zelvora_model, truth, dim):
+    for value, want in truth["combined_relationship"]["nps_by"][dim].items():
+        k = index_nps(loaded[0], zelvora_model, period="all", compare="none", filters=((dim, (value,)),))
+        assert (k.current.n, round(k.current.value, 1)) == (want["n"], want["nps"]), (dim, value)
+
+
+def test_reexport_merges(loaded, zelvora_model, truth, tmp_path):
+    import shutil
+
+    db_path = tmp_path / "cx.duckdb"
+    shutil.copyfile(loaded[0], db_path)
+    bad = truth["bad_inputs"]["qualtrics_relationship_reexport.csv"]
+    r = json.loads(cli("ingest", SAMPLES / "bad" / "qualtrics_relationship_reexport.csv", "--db", db_path, "--json").stdout)[0]
+    assert r["status"] == "loaded"
+    assert (r["added"], r["updated"], r["unchanged"]) == (bad["new_response_ids"], len(bad["edited_rows"]),
+                                                          bad["overlapping_response_ids"] - len(bad["edited_rows"]))
+    # The Qualtrics file alone after the merge.
+    k = index_nps(db_path, zelvora_model, period="all", compare="none", filters=(("source", ("qualtrics",)),))
+    want = bad["nps_after_merge"]
+    assert (k.current.n, round(k.current.value, 1)) == (want["n"], want["nps"])
+    again = json.loads(cli("ingest", SAMPLES / "bad" / "qualtrics_relationship_reexport.csv", "--db", db_path, "--json").stdout)[0]
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, bad["rows"])
+
+
+def test_duplicate_ids_are_reported_not_double_counted(tmp_path, zelvora_model, truth):
+    db_path = tmp_path / "cx.duckdb"
+    bad = truth["bad_inputs"]["qualtrics_duplicate_response_ids.csv"]
+    r = json.loads(cli("ingest", SAMPLES / "bad" / "qualtrics_duplicate_response_ids.csv", "--db", db_path,
+                       "--model", ZELVORA_MODEL, "--json").stdout)[0]
+    assert r["status"] == "loaded" and r["added"] == bad["unique_response_ids"] and len(r["duplicates"]) == 5
+    k = index_nps(db_path, zelvora_model, period="all", compare="none")
+    assert (k.current.n, round(k.current.value, 1)) == (bad["nps_keep_latest"]["n"], bad["nps_keep_latest"]["nps"])
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "bom_only.csv", "png_renamed.csv", "binary_garbage.csv",
+                                  "wide_50k_columns.csv", "zip_bomb.xlsx"])
+def test_hostile_files_are_refused_and_change_nothing(loaded, tmp_path, name):
+    import shutil
+
+    db_path = tmp_path / "cx.duckdb"
+    shutil.copyfile(loaded[0], db_path)
+    before = cli("pyramid", "--db", db_path, "--period", "all", "--json").stdout
+    proc = cli("ingest", SAMPLES / "bad" / name, "--db", db_path, "--json")
+    r = json.loads(proc.stdout)[0]
+    assert proc.returncode == 1 and r["status"] == "refused" and r["error"] and "Traceback" not in r["error"]
+    assert cli("pyramid", "--db", db_path, "--period", "all", "--json").stdout == before
+
+
+def test_sql_looking_headers_are_plain_names(tmp_path):
+    db_path = tmp_path / "cx.duckdb"
+    r = json.loads(cli("ingest", SAMPLES / "bad" / "sql_injection_header.csv", "--db", db_path,
+                       "--model", ZELVORA_MODEL, "--json").stdout)[0]
+    assert r["status"] in ("loaded", "refused")
+    db = service.open_db(db_path, read_only=True)
+    tables = {t for (t,) in db.cursor().execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"responses", "answers", "labels"} <= tables
