@@ -222,6 +222,9 @@ IGNORE_WORDS = [
     "مدت", "المدة", "مدة", "продължителност", "משך", "وضعیت", "الحالة", "статус",
     "w:ip адрес", "ایمیل", "البريد", "имейл", "w:name", "w:names", "response set",
     "location accuracy",
+    # how the tool delivered the survey (anonymous link, e-mail, preview): metadata that can
+    # differ between two exports of the same response
+    "distribution channel",
 ]
 
 # Header keyword tables for the roles that come from header text; order = priority.
