@@ -823,3 +823,10 @@ def test_unicode_line_separators_are_not_record_breaks(tmp_path):
         r = _csv.read_csv(str(_write(tmp_path, "x.csv", data)), encoding=None, delimiter=None,
                           limits=Limits(), force_exact=force_exact)
         assert [list(x.values()) for x in r.table.to_pylist()] == [["id", "comment"], ["1", "a\u2028b\x85c\u2029d"], ["2", "ok"]]
+
+
+def test_unclosed_quote_that_changes_the_field_count(tmp_path):
+    data = b'id,comment,nps\n1,fine,9\n2,"never closed,8\n3,swallowed,7\n'
+    raw = read_raw(_write(tmp_path, "x.csv", data))
+    assert _rows(raw) == [["id", "comment", "nps"], ["1", "fine", "9"]]
+    assert [n for n, _ in raw.problems] == [3] and "never closed" in raw.problems[0][1]

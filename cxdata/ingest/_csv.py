@@ -23,6 +23,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -346,15 +347,15 @@ def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResul
             return any(bad_char in v for v in record)
         return any(not v.isascii() and _has_surrogate(v) for v in record)
 
-    last_record: list[str] | None = None
-    last_number = 0
+    final: list[str] | None = None
+    number = 0
     with open(path, encoding=d.encoding, errors=errors, newline="") as f:
         reader = csv.reader(f, delimiter=d.delimiter, quotechar='"', doublequote=True, strict=False)
         if d.skip_sep_line:
             next(reader, None)
-        number = 0
         for record in reader:
             number += 1
+            final = record
             if number == 1 and record and record[0].startswith("\ufeff"):
                 record[0] = record[0][1:]
             if not any(record):
@@ -376,14 +377,17 @@ def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResul
             kept += 1
             if kept > limits.max_rows:
                 raise _too_many_rows(kept, limits)
-            last_record, last_number = record, number
-    # The final record may be a quote that never closed (it is still in `batch`).
-    if batch and batch_numbers[-1] == number and last_record is not None:
-        last_value = next((v for v in reversed(last_record) if v), None)
+    # The final record may hold a quote that never closed and swallowed the lines after
+    # it; say so rather than blaming its number of fields. (A kept record is still in
+    # `batch`: flush() only runs before an append.)
+    if final is not None and any(final):
+        last_value = next((v for v in reversed(final) if v), None)
         if _tail_is_unclosed_quote(path, d.encoding, head, last_value):
-            batch.pop()
-            batch_numbers.pop()
-            problems.append((last_number, REASON_UNCLOSED))
+            if batch_numbers and batch_numbers[-1] == number:
+                batch.pop()
+                batch_numbers.pop()
+            problems = [p for p in problems if p[0] != number]
+            problems.append((number, REASON_UNCLOSED))
     flush()
     if chunks:
         table = pa.Table.from_arrays([pa.chunked_array([c[i] for c in chunks], pa.string())
@@ -396,8 +400,11 @@ def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResul
     return CsvResult(table, row_numbers, d.encoding, d.delimiter, problems)
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")  # how surrogateescape marks undecodable bytes
+
+
 def _has_surrogate(v: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in v)
+    return _SURROGATE.search(v) is not None
 
 
 def _redetect_after_invalid_utf8(path: str) -> str | None:
