@@ -8,6 +8,7 @@ PAGES = [
     st.Page("pages/pyramid.py", title="Pyramid", icon=":material/change_history:", default=True),
     st.Page("pages/team.py", title="Team view", icon=":material/groups:", url_path="team"),
     st.Page("pages/segments.py", title="Segments", icon=":material/grid_view:", url_path="segments"),
+    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
 ]
 
 st.navigation(PAGES).run()

@@ -188,3 +188,22 @@ def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:
         "touchpoints": [r for r in records if r["level"] == "touchpoint"],
         "teams": [r for r in records if r["level"] == "team"],
     }
+
+
+def remove_demo(db: Database) -> int:
+    """Remove the demo data (its uploads) so the user's own exports stand alone."""
+    rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()
+    removed = sum(store.remove_upload(db, upload_id) for (upload_id,) in rows)
+    with db.transaction() as cur:
+        db.set_meta(cur, "demo", None)
+    return removed
+
+
+def upload_history(db: Database):
+    """Every upload, newest first, with its receipt counts."""
+    return db.cursor().execute(
+        """SELECT upload_id, file_name AS file, strftime(uploaded_at, '%Y-%m-%d %H:%M') AS uploaded, layout,
+                  encoding, rows_read, added, updated, unchanged, rejected, excluded,
+                  strftime(removed_at, '%Y-%m-%d %H:%M') AS removed
+           FROM uploads ORDER BY upload_id DESC"""
+    ).df()

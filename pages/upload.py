@@ -1,0 +1,157 @@
+"""Upload: drop a survey export as it is; confirm the suggested mapping in one step; get a receipt."""
+
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from cxdata import export, mapping_table, service, store
+from cxdata.ingest.errors import IngestError
+from cxdata.ingest.mapping import MappingError
+from pages import _ui
+
+ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
+             "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
+TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+
+_ui.ensure_data()
+db, model = _ui.database(), _ui.model()
+st.title("Upload survey responses")
+st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline exports or your own sheet — "
+           "as CSV, Excel, Parquet or JSON, exactly as downloaded.")
+
+
+def _incoming_dir():
+    folder = db.path.parent / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _inspect(path, name, encoding=None):
+    try:
+        ins = service.inspect_file(db, model, path, encoding=encoding or None)
+    except (IngestError, MappingError) as exc:
+        path.unlink(missing_ok=True)
+        st.session_state.pop("_inspection", None)
+        st.error(f"**{name}** was not loaded. {getattr(exc, 'message', None) or exc}", icon=":material/block:")
+        return
+    st.session_state["_inspection"] = {"ins": ins, "name": name, "path": path}
+
+
+def _on_upload():
+    uploaded = st.session_state.get("uploader")
+    st.session_state.pop("_receipt", None)
+    if uploaded is None:
+        return
+    # Streamlit holds the upload in memory: write it to disk at once and work from the file.
+    path = _incoming_dir() / f"{uuid.uuid4().hex}{_suffix(uploaded.name)}"
+    with path.open("wb") as f:
+        f.write(uploaded.getbuffer())
+    st.session_state["_pending_file"] = (path, uploaded.name)
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower()[:8] if dot > 0 else ""
+
+
+st.file_uploader("Survey export", type=TYPES, key="uploader", on_change=_on_upload,
+                 help="The file is stored on this server only. Size limit: see server.maxUploadSize / CX_MAX_UPLOAD_MB.")
+pending = st.session_state.pop("_pending_file", None)
+if pending:
+    _inspect(*pending)
+
+state = st.session_state.get("_inspection")
+if state:
+    ins = state["ins"]
+    st.subheader(f"1 · Check: {state['name']}")
+    facts = {
+        "Layout": ins.layout_name.replace("_", " "),
+        "Encoding": ins.encoding or "—",
+        "Delimiter": {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(ins.delimiter or "", ins.delimiter or "—"),
+        "Header rows": ins.header_rows,
+        "Mapping": "saved (recognised export)" if ins.mapping_origin == "saved" else "suggested",
+    }
+    st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+    for w in ins.warnings:
+        st.warning(w, icon=":material/info:")
+    enc_col, src_col = st.columns(2)
+    current = ins.mapping.encoding or ""
+    encoding = enc_col.selectbox("Text encoding", list(ENCODINGS), index=list(ENCODINGS).index(current) if current in ENCODINGS else 0,
+                                 format_func=ENCODINGS.get, help="Change it if letters look wrong in the preview.")
+    if encoding != current and ins.raw.format == "csv":
+        _inspect(state["path"], state["name"], encoding)
+        st.rerun()
+    source = src_col.text_input("Source name", value=ins.mapping.source,
+                                help="Responses are matched by (source, response id): re-uploads of the same survey merge.")
+    st.markdown("**Preview** (first rows, as read)")
+    st.dataframe(ins.preview.astype("string"), hide_index=True, width="stretch", height=240)
+
+    st.subheader("2 · Confirm what each column is")
+    edited = st.data_editor(
+        mapping_table.mapping_rows(ins), hide_index=True, width="stretch", key="mapping_editor",
+        disabled=["column", "header", "examples"],
+        column_config={
+            "role": st.column_config.SelectboxColumn("role", options=mapping_table.EDITABLE_ROLES, required=True),
+            "measure": st.column_config.TextColumn("measure", help="Name of the measure in the pyramid model (e.g. nps, csat)"),
+            "touchpoint": st.column_config.TextColumn("touchpoint", help="For matrix rows: the touchpoint the rating is about"),
+            "segment": st.column_config.TextColumn("segment", help="For segment columns: the segment key (e.g. region)"),
+        },
+    )
+    remove_demo = service.is_demo(db) and st.checkbox("Remove the demo data when loading this file", value=True)
+    if st.button("Load responses", type="primary", icon=":material/upload:"):
+        try:
+            mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)
+            with st.spinner("Loading…"):
+                if remove_demo:
+                    service.remove_demo(db)
+                receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"])
+        except (MappingError, IngestError, store.InputError) as exc:
+            st.error(f"Nothing was loaded: {getattr(exc, 'message', None) or exc}", icon=":material/block:")
+        else:
+            state["path"].unlink(missing_ok=True)
+            st.session_state.pop("_inspection", None)
+            st.session_state["_receipt"] = receipt
+            st.rerun()
+
+receipt = st.session_state.get("_receipt")
+if receipt:
+    st.subheader(f"Receipt: {receipt['file']}")
+    st.success(f"Loaded as source **{receipt['source']}** ({receipt['layout'].replace('_', ' ')}).", icon=":material/check_circle:")
+    cols = st.columns(6)
+    for col, (label, value) in zip(cols, [("Rows read", receipt["rows_read"]), ("Added", receipt["added"]),
+                                          ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),
+                                          ("Rejected", receipt["rejected_count"]), ("Excluded", receipt["excluded_count"])]):
+        col.metric(label, f"{value:,}")
+    for w in receipt["warnings"]:
+        st.info(w)
+    if receipt["duplicates"]:
+        st.warning(f"{len(receipt['duplicates'])} response id(s) appear more than once in the file; one row of each was kept.")
+        st.dataframe(pd.DataFrame(receipt["duplicates"], columns=["response id", "rows", "resolution"]).astype("string"),
+                     hide_index=True, width="stretch")
+    problems = [(r, why) for r, why in receipt["rejected"]] + [(r, f"excluded: {why}") for r, why in receipt["excluded"]]
+    problems += [(row, f"{col}: value {raw!r} not counted — {why}") for row, col, raw, why in receipt.get("invalid_values", [])]
+    if problems:
+        table = pd.DataFrame(problems, columns=["row", "reason"]).sort_values("row")
+        st.markdown("**Rows and values not counted**")
+        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch", height=220)
+        st.download_button("Download as CSV", export.to_csv_bytes(table), file_name=f"rejected_{receipt['file']}.csv",
+                           mime="text/csv", icon=":material/download:")
+    if st.button("Go to the pyramid", icon=":material/change_history:"):
+        st.switch_page("pages/pyramid.py")
+
+st.subheader("Upload history")
+history = service.upload_history(db)
+if history.empty:
+    st.caption("No uploads yet.")
+else:
+    st.dataframe(history.drop(columns=["upload_id"]).astype({"file": "string"}), hide_index=True, width="stretch")
+    active = history[history["removed"].isna()]
+    if not active.empty:
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        choice = c1.selectbox("Remove the responses of an upload", active["upload_id"].tolist(),
+                              format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
+        if c2.button("Remove", icon=":material/delete:"):
+            removed = store.remove_upload(db, int(choice))
+            st.toast(f"Removed {removed:,} responses of upload #{choice}.")
+            st.rerun()
