@@ -4,11 +4,13 @@ Two parsers with identical semantics (RFC 4180 quoting with the lenient rules Ex
 Python's csv module share: a quote that does not start a field is a literal character):
 
 * fast path: pyarrow.csv, multi-threaded C++. It skips rows with the wrong number of
-  fields through invalid_row_handler but cannot tell *where* they were, so as soon as it
-  sees one we switch to
-* exact path: Python's csv module, one record at a time, which knows every record's
-  number and why it is malformed. Slower (~1 s per 500k rows) but only used for files
-  that have problems, or bytes that are not valid text in the detected encoding.
+  fields through invalid_row_handler but cannot tell *where* they were; when it skipped
+  some, one pass of Python's csv module counts the fields of every record (building
+  nothing else) to number the kept rows and name the skipped ones.
+* exact path: Python's csv module builds the whole table, one record at a time. Slow
+  (~10 s per million rows) and only used when the file has bytes that are not valid text
+  in its encoding (a file pasted together from two encodings), or if the two parsers
+  ever disagreed about the file's structure.
 
 Both count records the way a spreadsheet numbers rows: the first record is row 1, a
 newline inside quotes does not start a new row, and an Excel 'sep=' line is not a row.
@@ -21,9 +23,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import os
 import re
+from array import array
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -279,38 +283,82 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
             raise _NeedExact("decode") from None
     if table is None:
         raise _NeedExact("parse")
-    if invalid[0]:
-        raise _NeedExact("ragged")
     n = table.num_rows
     if n > limits.max_rows:
         raise _too_many_rows(n, limits)
 
     problems: list[tuple[int, str]] = []
+    if invalid[0]:
+        # Arrow skipped rows with the wrong number of fields but cannot say where they
+        # were. Count the fields of every record with Python's csv module (same quoting
+        # rules, nothing else built) to number the kept rows and name the skipped ones.
+        numbers, problems, final = _locate_skipped(path, d, n, invalid[0])
+        total = int(numbers[-1]) if n else 0
+        total = max(total, max((p[0] for p in problems), default=0))
+    else:
+        numbers = np.arange(1, n + 1, dtype=np.int64)
+        total, final = n, None
+
     drop = np.zeros(n, dtype=bool)
     empty = _all_null_mask(table)
     if empty is not None:
         idx = np.flatnonzero(empty.to_numpy(zero_copy_only=False))
         drop[idx] = True
-        problems += [(int(i) + 1, REASON_EMPTY) for i in idx]
+        problems += [(int(numbers[i]), REASON_EMPTY) for i in idx]
     long_mask = _long_cell_mask(table, limits.max_cell_chars)
     if long_mask is not None:
         idx = np.flatnonzero(long_mask.to_numpy(zero_copy_only=False) & ~drop)
         drop[idx] = True
-        problems += [(int(i) + 1, _reason_long(limits.max_cell_chars)) for i in idx]
-    if n and not drop[n - 1]:
-        last = table.slice(n - 1, 1).to_pylist()[0]
-        last_value = next((v for v in reversed(list(last.values())) if v is not None), None)
+        problems += [(int(numbers[i]), _reason_long(limits.max_cell_chars)) for i in idx]
+    # The last record may hold a quote that never closed and swallowed the lines after it.
+    if n and numbers[-1] == total:
+        if not drop[n - 1]:
+            last = table.slice(n - 1, 1).to_pylist()[0]
+            last_value = next((v for v in reversed(list(last.values())) if v is not None), None)
+            if _tail_is_unclosed_quote(path, d.encoding, head, last_value):
+                drop[n - 1] = True
+                problems.append((total, REASON_UNCLOSED))
+    elif final is not None:
+        last_value = next((v for v in reversed(final) if v), None)
         if _tail_is_unclosed_quote(path, d.encoding, head, last_value):
-            drop[n - 1] = True
-            problems.append((n, REASON_UNCLOSED))
+            problems = [p for p in problems if p[0] != total] + [(total, REASON_UNCLOSED)]
 
-    row_numbers = np.arange(1, n + 1, dtype=np.int64)
     if drop.any():
-        keep = pa.array(~drop)
-        table = table.filter(keep)
-        row_numbers = row_numbers[~drop]
-        problems.sort()
-    return CsvResult(table, pa.array(row_numbers, pa.int64()), d.encoding, d.delimiter, problems)
+        table = table.filter(pa.array(~drop))
+        numbers = numbers[~drop]
+    problems.sort()
+    return CsvResult(table, pa.array(numbers, pa.int64()), d.encoding, d.delimiter, problems)
+
+
+def _locate_skipped(path: str, d: _Dialect, kept: int, skipped: int):
+    """Record numbers of the rows Arrow kept, problems for the ones it skipped, and the
+    last record (for the unclosed-quote check). Raises _NeedExact if the two parsers
+    disagree on the file's structure, which the exact path then settles."""
+    widths = array("l")
+    final = None
+    gc_was_on = gc.isenabled()
+    gc.disable()  # a million short-lived lists otherwise trigger collection after collection
+    try:
+        with open(path, encoding=d.encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=d.delimiter, quotechar='"', doublequote=True, strict=False)
+            if d.skip_sep_line:
+                next(reader, None)
+            append = widths.append
+            for record in reader:
+                append(len(record))
+                final = record
+    finally:
+        if gc_was_on:
+            gc.enable()
+    w = np.asarray(widths, dtype=np.int64)
+    # Arrow keeps records of the right width, and turns blank lines into all-null rows.
+    in_table = (w == d.ncols) | (w == 0)
+    if int(in_table.sum()) != kept or int((~in_table).sum()) != skipped:
+        raise _NeedExact("ragged")
+    numbers = np.flatnonzero(in_table).astype(np.int64) + 1
+    bad = np.flatnonzero(~in_table)
+    problems = [(int(i) + 1, _reason_width(int(w[i]), d.ncols, d.delimiter)) for i in bad]
+    return numbers, problems, final
 
 
 def _too_many_rows(n: int, limits: Limits) -> IngestError:
@@ -321,6 +369,16 @@ def _too_many_rows(n: int, limits: Limits) -> IngestError:
 
 # --------------------------------------------------------------------------- exact path
 def _read_exact(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
+    gc_was_on = gc.isenabled()
+    gc.disable()  # see _locate_skipped
+    try:
+        return _read_exact_records(path, d, head, limits)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _read_exact_records(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
     utf8 = d.encoding in ("utf-8", "utf-8-sig")
     errors = "surrogateescape" if utf8 else "replace"
     bad_char = None if utf8 else "\ufffd"
