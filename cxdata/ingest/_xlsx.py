@@ -20,6 +20,9 @@ from .errors import IngestError
 from .limits import Limits
 from ._zipguard import check_zip
 
+_EXACT = 2.0**53  # integers up to here are exact in a float, so they print without '.0'
+_NULL = pa.scalar(None, pa.string())
+
 
 def _cell_text(v) -> str | None:
     if v is None:
@@ -45,10 +48,6 @@ def _cell_text(v) -> str | None:
         total = abs(total)
         return f"{sign}{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
     return str(v)
-
-
-_EXACT = 2.0**53  # integers up to here are exact in a float, so they print without '.0'
-_NULL = pa.scalar(None, pa.string())
 
 
 def _number_text(nums: pa.Array) -> pa.Array:
