@@ -49,10 +49,6 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
-def words(text: object) -> list[str]:
-    return key(text).replace("/", " ").replace("-", " ").split()
-
-
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
