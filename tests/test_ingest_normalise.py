@@ -682,15 +682,19 @@ def test_a_million_rows_normalise_in_about_a_second():
         "comment": ColumnSpec("comment"), "customer": ColumnSpec("customer_id"),
         "team": ColumnSpec("team"), "touchpoint": ColumnSpec("touchpoint"),
         "minutes": ColumnSpec("number", measure="wait_minutes")})
-    best = float("inf")
+    best, cpu = float("inf"), float("inf")
     for _ in range(2):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = normalise_raw(raw, m, touchpoint_aliases={"Website": "website", "Store": "store"})
         best = min(best, time.perf_counter() - t0)
-    print(f"\n1M rows x 15 columns normalised in {best:.2f} s -> {r.table.num_rows:,} rows")
+        cpu = min(cpu, time.process_time() - c0)
+    print(f"\n1M rows x 15 columns normalised in {best:.2f} s wall, {cpu:.2f} s CPU (all "
+          f"threads) -> {r.table.num_rows:,} rows")
     assert r.responses == n
     assert r.table.num_rows == n * 5 + n // 4 + n // 8
-    assert best < 6.0  # about a second on a laptop; generous for shared CI machines
+    # about a second of wall time on an idle 2-core laptop; CPU time does not depend on what
+    # else the machine is doing, so that is what the test holds to
+    assert cpu < 5.0
 
 
 def test_canonical_long_csv_is_checked_against_known_scales(tmp_path):
