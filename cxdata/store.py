@@ -24,7 +24,7 @@ CANONICAL_COLUMNS = (
     "agent_id", "agent_name", "metric", "value", "value_text",
 )
 # Columns that may accompany canonical data but are not segments: bookkeeping or derived from time.
-NOT_SEGMENTS = {"row_number", "response_id", "quarter", "wave"}
+NOT_SEGMENTS = {"row_number", "response_id", "quarter", "wave", "rid"}
 COMMENT = "comment"
 _SEG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -91,12 +91,22 @@ def _conform(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(cols, names=names)
 
 
+def _with_response_index(table: pa.Table) -> pa.Table:
+    """An integer per (source, response id), computed in Arrow: grouping and joining the rows of
+    a response on it is far cheaper than on the id strings."""
+    import pyarrow.compute as pc
+
+    key = pc.binary_join_element_wise(pc.fill_null(table["source"], ""), pc.fill_null(table["source_response_id"], ""), "\x1f")
+    rid = pc.dictionary_encode(key).combine_chunks().indices
+    return table.append_column("rid", rid.cast(pa.int64()))
+
+
 def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:
     """Merge `table` into storage atomically and return the receipt (counts per response)."""
     check_canonical(table)
     receipt = receipt or Receipt()
-    incoming = _conform(table)
-    segs = segment_columns(incoming) + ["source"]
+    incoming = _with_response_index(_conform(table))
+    segs = [c for c in segment_columns(incoming) if c != "rid"] + ["source"]
     with db.transaction() as cur:
         cur.register("incoming", incoming)
         try:
@@ -176,7 +186,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     codes = ", ".join(f"j{n}.code AS {quote_ident(alias)}" for n, (_, _, alias) in enumerate(dims))
     cur.execute(
         f"""CREATE TEMP TABLE enc AS
-            SELECT s.source_id, i.source_response_id, i.responded_at, i.customer_id, i.value, i.value_text,
+            SELECT i.rid, s.source_id, i.source_response_id, i.responded_at, i.customer_id, i.value, i.value_text,
                    i.metric = '{COMMENT}' AS is_comment, {codes}
             FROM incoming i JOIN sources s ON s.name = i.source {joins}"""
     )
@@ -190,7 +200,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     # a later export may be anonymised or recoded, which is not an edit of the response.
     cur.execute(
         f"""CREATE TEMP TABLE stage AS
-            SELECT source_id, source_response_id,
+            SELECT rid, any_value(source_id) AS source_id, any_value(source_response_id) AS source_response_id,
                    min(responded_at) AS responded_at, any_value(customer_id) AS customer_id,
                    max(value_text) FILTER (WHERE is_comment) AS comment,
                    CASE WHEN min(touchpoint) = max(touchpoint) THEN min(touchpoint) END AS touchpoint,
@@ -201,7 +211,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                    hash(any_value(hash({attrs_hashed}))) AS attr_hash,
                    NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key,
                    NULL::BOOLEAN AS attrs_differ
-            FROM enc GROUP BY source_id, source_response_id"""
+            FROM enc GROUP BY rid"""
     )
     cur.execute(
         """UPDATE stage SET old_key = r.response_key,
@@ -227,9 +237,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
-               SELECT source_id, source_response_id, row_number() OVER (ORDER BY responded_at, source_id, source_response_id) AS rn
-               FROM stage WHERE outcome = 'added') k
-           WHERE stage.source_id = k.source_id AND stage.source_response_id = k.source_response_id""",
+               SELECT rid, row_number() OVER (ORDER BY responded_at, rid) AS rn FROM stage WHERE outcome = 'added') k
+           WHERE stage.rid = k.rid""",
         [base],
     )
     seg_cols = "".join(f", {dim_column(k)}" for k in segs)
@@ -239,16 +248,15 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                                    comment, touchpoint, team, agent, content_hash, attr_hash{seg_cols})
             SELECT response_key, source_id, source_response_id, ?, responded_at, customer_id, comment,
                    touchpoint, team, agent, content_hash, attr_hash{seg_vals}
-            FROM stage WHERE outcome <> 'unchanged' ORDER BY response_key""",
+            FROM stage WHERE outcome <> 'unchanged'""",
         [upload_id],
     )
     seg_rows = "".join(f", e.{a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO answers (response_key, responded_at, day, measure, value, touchpoint, team, agent{seg_cols})
             SELECT st.response_key, e.responded_at, e.responded_at::DATE, e.measure, e.value, e.touchpoint, e.team, e.agent{seg_rows}
-            FROM enc e JOIN stage st ON st.source_id = e.source_id AND st.source_response_id = e.source_response_id
-            WHERE st.outcome <> 'unchanged' AND NOT e.is_comment AND e.value IS NOT NULL
-            ORDER BY e.responded_at"""
+            FROM enc e JOIN stage st USING (rid)
+            WHERE st.outcome <> 'unchanged' AND NOT e.is_comment AND e.value IS NOT NULL"""
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, segs, "touched_days")
