@@ -78,10 +78,22 @@ class Pyramid:
         return self.index.headline.current.n == 0 and all(t.headline.current.n == 0 for t in self.touchpoints)
 
 
+def level_kpi(nodes) -> str | None:
+    """The KPI a row of nodes is compared on: the first KPI (in model order) that has data for
+    any of them, so a level rated only in, say, a relationship survey still shows its numbers,
+    and every node of the row shows the same KPI."""
+    order = list(dict.fromkeys(k.kpi.key for n in nodes for k in n.kpis))
+    for key in order:
+        if any((k := n.kpi(key)) is not None and k.status != "no_data" for n in nodes):
+            return key
+    return order[0] if order else None
+
+
 def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
     as_of = cat.as_of or date.today()
     current = resolve(view.period, as_of, cat.first, view.start, view.end)
-    return current, comparison(current, view.compare)
+    # All time has nothing before it to compare with.
+    return current, None if view.period == "all" else comparison(current, view.compare)
 
 
 def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cells:

@@ -89,7 +89,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(inspection.warnings) + list(result.warnings),
+        warnings=list(result.warnings),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)

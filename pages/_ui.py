@@ -16,6 +16,27 @@ from cxdata.period import COMPARISONS, GRAINS, PRESETS
 from cxdata.pyramid import KpiResult
 from cxdata.view import ViewState
 
+_handed_over = False
+
+
+def ensure_navigation() -> None:
+    """Run every page through dashboard.py's st.navigation.
+
+    Streamlit treats a folder named pages/ beside the entry point as legacy multipage mode until
+    the first st.navigation call of the process, so a deep link (e.g. /upload) that is the first
+    request of a fresh server would run the page file on its own. Leaving that mode and
+    rerunning hands the request to dashboard.py, which resolves the same URL to the same page.
+    Once per process is enough for a server; AppTest re-arms the flag on every run, and its
+    page runs must not be rerun (that would drop the widget events under test)."""
+    global _handed_over
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not _handed_over:
+        _handed_over = True
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 STATUS_BADGE = {"met": ":green-badge[on target]", "near": ":orange-badge[near target]", "missed": ":red-badge[below target]"}
 VIEW_KEYS = ("period", "from", "to", "compare")
 

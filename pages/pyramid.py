@@ -3,7 +3,10 @@
 import streamlit as st
 
 from cxdata import charts, tables
+from cxdata.pyramid import level_kpi
 from pages import _ui
+
+_ui.ensure_navigation()
 
 _ui.ensure_data()
 model = _ui.model()
@@ -28,9 +31,10 @@ left, mid, right = st.columns([1, 2, 1])
 with mid:
     _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
 
-headline = p.touchpoints[0].headline if p.touchpoints else None
+tp_kpi = level_kpi(p.touchpoints)
+headline = p.touchpoints[0].kpi(tp_kpi) if p.touchpoints else None
 st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints")
-tp_frame = tables.nodes_frame(p.touchpoints)
+tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
 event = st.altair_chart(
     charts.node_bars(tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
                      domain=_ui.bar_domain(headline) if headline else None),
@@ -43,7 +47,7 @@ if clicked and model.touchpoint(clicked):
 cols = st.columns(4)
 for i, node in enumerate(p.touchpoints):
     with cols[i % 4]:
-        _ui.kpi_tile(node.name, node.headline)
+        _ui.kpi_tile(node.name, node.kpi(tp_kpi) or node.headline)
         selected = view.tp == node.key
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
                      width="stretch"):
@@ -52,13 +56,14 @@ for i, node in enumerate(p.touchpoints):
 if view.tp:
     tp = p.touchpoint(view.tp)
     teams = p.teams_of(view.tp)
-    st.subheader(f"Teams of {tp.name} · {teams[0].headline.kpi.name}" if teams else f"Teams of {tp.name}")
+    team_kpi = level_kpi(teams)
+    st.subheader(f"Teams of {tp.name} · {teams[0].kpi(team_kpi).kpi.name}" if teams else f"Teams of {tp.name}")
     if not teams:
         st.info("This touchpoint has no teams in the model.")
     else:
         team_event = st.altair_chart(
-            charts.node_bars(tables.nodes_frame(teams), title="Click a team to open its view",
-                             domain=_ui.bar_domain(teams[0].headline)),
+            charts.node_bars(tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
+                             domain=_ui.bar_domain(teams[0].kpi(team_kpi))),
             on_select="rerun", key="team_chart", width="stretch",
         )
         picked = _ui.clicked_node(team_event, "team_chart")
@@ -67,6 +72,6 @@ if view.tp:
         tcols = st.columns(4)
         for i, node in enumerate(teams):
             with tcols[i % 4]:
-                _ui.kpi_tile(node.name, node.headline)
+                _ui.kpi_tile(node.name, node.kpi(team_kpi) or node.headline)
                 if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
                     st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())

@@ -5,6 +5,8 @@ import streamlit as st
 from cxdata import charts, drill
 from pages import _ui
 
+_ui.ensure_navigation()
+
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.sidebar(_ui.current_view(), split=True)

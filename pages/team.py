@@ -6,6 +6,8 @@ import streamlit as st
 from cxdata import charts, drill
 from pages import _ui
 
+_ui.ensure_navigation()
+
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.current_view()

@@ -10,9 +10,15 @@ from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
 from pages import _ui
 
+_ui.ensure_navigation()
+
 ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
              "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics export (legacy format)",
+           "surveymonkey": "SurveyMonkey export", "google_forms": "Google Forms export", "typeform": "Typeform export",
+           "zendesk": "Zendesk CSAT export", "porsline": "Porsline export", "generic": "Spreadsheet",
+           "canonical": "CX Pyramid canonical file", "demo": "demo data"}
 
 _ui.ensure_data()
 db, model = _ui.database(), _ui.model()
@@ -39,7 +45,7 @@ def _inspect(path, name, encoding=None):
 
 
 def _on_upload():
-    uploaded = st.session_state.get("uploader")
+    uploaded = st.session_state.get(f"uploader_{st.session_state.get('_uploads', 0)}")
     st.session_state.pop("_receipt", None)
     if uploaded is None:
         return
@@ -55,8 +61,9 @@ def _suffix(name: str) -> str:
     return name[dot:].lower()[:8] if dot > 0 else ""
 
 
-st.file_uploader("Survey export", type=TYPES, key="uploader", on_change=_on_upload,
-                 help="The file is stored on this server only. Size limit: see server.maxUploadSize / CX_MAX_UPLOAD_MB.")
+limit_mb = service.limits().max_bytes / 2**20
+st.file_uploader("Survey export", type=TYPES, key=f"uploader_{st.session_state.get('_uploads', 0)}", on_change=_on_upload,
+                 help=f"Files up to {limit_mb:,.0f} MB. The file stays on this server; the original is kept with the upload history.")
 pending = st.session_state.pop("_pending_file", None)
 if pending:
     _inspect(*pending)
@@ -65,33 +72,44 @@ state = st.session_state.get("_inspection")
 if state:
     ins = state["ins"]
     st.subheader(f"1 · Check: {state['name']}")
-    facts = {
-        "Layout": ins.layout_name.replace("_", " "),
-        "Encoding": ins.encoding or "—",
-        "Delimiter": {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(ins.delimiter or "", ins.delimiter or "—"),
-        "Header rows": ins.header_rows,
-        "Mapping": "saved (recognised export)" if ins.mapping_origin == "saved" else "suggested",
-    }
-    st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+    facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
+    if ins.raw.format == "csv":
+        facts += [ENCODINGS.get(ins.encoding or "", ins.encoding or "") or "UTF-8",
+                  {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}.get(
+                      ins.delimiter or "", "")]
+    else:
+        facts.append(ins.raw.format.upper() + (f", sheet “{ins.sheet}”" if ins.sheet else ""))
+    facts.append(f"{ins.header_rows} header row{'s' if ins.header_rows != 1 else ''}")
+    st.caption(" · ".join(f for f in facts if f))
+    if ins.mapping_origin == "saved":
+        st.success("Recognised this export: its saved mapping is used. Check the preview and load.", icon=":material/verified:")
     for w in ins.warnings:
-        st.warning(w, icon=":material/info:")
+        if not w.startswith("Recognised this export"):
+            st.warning(w, icon=":material/info:")
     enc_col, src_col = st.columns(2)
-    current = ins.mapping.encoding or ""
-    encoding = enc_col.selectbox("Text encoding", list(ENCODINGS), index=list(ENCODINGS).index(current) if current in ENCODINGS else 0,
-                                 format_func=ENCODINGS.get, help="Change it if letters look wrong in the preview.")
-    if encoding != current and ins.raw.format == "csv":
-        _inspect(state["path"], state["name"], encoding)
-        st.rerun()
+    if ins.raw.format == "csv":
+        current = ins.mapping.encoding or ""
+        encoding = enc_col.selectbox("Text encoding", list(ENCODINGS), index=list(ENCODINGS).index(current) if current in ENCODINGS else 0,
+                                     format_func=ENCODINGS.get, help="Change it if letters look wrong in the preview.")
+        if encoding != current:
+            _inspect(state["path"], state["name"], encoding)
+            st.rerun()
     source = src_col.text_input("Source name", value=ins.mapping.source,
                                 help="Responses are matched by (source, response id): re-uploads of the same survey merge.")
     st.markdown("**Preview** (first rows, as read)")
-    st.dataframe(ins.preview.astype("string"), hide_index=True, width="stretch", height=240)
+    st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch", height=240)
 
     st.subheader("2 · Confirm what each column is")
+    show_ignored = st.toggle("Show ignored columns", value=False)
+    rows = mapping_table.mapping_rows(ins)
     edited = st.data_editor(
-        mapping_table.mapping_rows(ins), hide_index=True, width="stretch", key="mapping_editor",
+        rows if show_ignored else rows[rows["role"] != "ignore"], hide_index=True, width="stretch", key="mapping_editor",
         disabled=["column", "header", "examples"],
+        column_order=["column", "role", "measure", "touchpoint", "segment", "examples", "header"],
         column_config={
+            "column": st.column_config.TextColumn("column", width="medium"),
+            "examples": st.column_config.TextColumn("examples", width="medium"),
+            "header": st.column_config.TextColumn("full header", width="large"),
             "role": st.column_config.SelectboxColumn("role", options=mapping_table.EDITABLE_ROLES, required=True),
             "measure": st.column_config.TextColumn("measure", help="Name of the measure in the pyramid model (e.g. nps, csat)"),
             "touchpoint": st.column_config.TextColumn("touchpoint", help="For matrix rows: the touchpoint the rating is about"),
@@ -112,12 +130,14 @@ if state:
             state["path"].unlink(missing_ok=True)
             st.session_state.pop("_inspection", None)
             st.session_state["_receipt"] = receipt
+            st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
             st.rerun()
 
 receipt = st.session_state.get("_receipt")
 if receipt:
     st.subheader(f"Receipt: {receipt['file']}")
-    st.success(f"Loaded as source **{receipt['source']}** ({receipt['layout'].replace('_', ' ')}).", icon=":material/check_circle:")
+    st.success(f"Loaded as source **{receipt['source']}**: "
+               f"{LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))}.", icon=":material/check_circle:")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, [("Rows read", receipt["rows_read"]), ("Added", receipt["added"]),
                                           ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),
@@ -129,12 +149,15 @@ if receipt:
         st.warning(f"{len(receipt['duplicates'])} response id(s) appear more than once in the file; one row of each was kept.")
         st.dataframe(pd.DataFrame(receipt["duplicates"], columns=["response id", "rows", "resolution"]).astype("string"),
                      hide_index=True, width="stretch")
-    problems = [(r, why) for r, why in receipt["rejected"]] + [(r, f"excluded: {why}") for r, why in receipt["excluded"]]
-    problems += [(row, f"{col}: value {raw!r} not counted — {why}") for row, col, raw, why in receipt.get("invalid_values", [])]
+    problems = [(r, "rejected row", why) for r, why in receipt["rejected"]]
+    problems += [(r, "excluded row", why) for r, why in receipt["excluded"]]
+    problems += [(row, "value not counted", f"{col}: {raw!r} — {why}") for row, col, raw, why in receipt.get("invalid_values", [])]
     if problems:
-        table = pd.DataFrame(problems, columns=["row", "reason"]).sort_values("row")
+        table = pd.DataFrame(problems, columns=["line in file", "what", "reason"]).sort_values("line in file")
         st.markdown("**Rows and values not counted**")
-        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch", height=220)
+        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch", height=220,
+                     column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
+                                    "what": st.column_config.TextColumn(width="small")})
         st.download_button("Download as CSV", export.to_csv_bytes(table), file_name=f"rejected_{receipt['file']}.csv",
                            mime="text/csv", icon=":material/download:")
     if st.button("Go to the pyramid", icon=":material/change_history:"):
@@ -145,7 +168,10 @@ history = service.upload_history(db)
 if history.empty:
     st.caption("No uploads yet.")
 else:
-    st.dataframe(history.drop(columns=["upload_id"]).astype({"file": "string"}), hide_index=True, width="stretch")
+    shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna("")
+    shown["status"] = ["removed " + r if r else "active" for r in shown.pop("removed")]
+    shown.columns = [c.replace("_", " ") for c in shown.columns]
+    st.dataframe(shown, hide_index=True, width="stretch")
     active = history[history["removed"].isna()]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

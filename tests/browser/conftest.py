@@ -7,6 +7,10 @@ Data: the app's own first-start path (an empty database and ``CX_DEMO_RESPONSES`
 generated; otherwise the canonical fixture file is ingested with the Zelvora example model before
 the server starts. ``CX_BROWSER_DATA=demo|ingest`` forces one of the two.
 
+Tests that change the data (uploads) use ``fresh_app`` instead of ``app_page``: a server of their
+own on an empty database with ``CX_MODEL`` set to the Zelvora example model, so the demo loads on
+first start and the shared server's data never changes.
+
 Never run ``playwright install`` here: the browser is the system Chromium.
 """
 
@@ -22,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,13 +182,14 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, data: AppData, logdir: Path):
+    def __init__(self, db: Path, logdir: Path, *, env: dict[str, str] | None = None):
+        """`streamlit run` on the database `db`; `env`: extra environment (e.g. CX_MODEL)."""
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = logdir / "streamlit.stdout.log"
         self.stderr_path = logdir / "streamlit.stderr.log"
-        env = _base_env()
-        env["CX_DB"] = str(data.db)
+        env = {**_base_env(), **(env or {})}
+        env["CX_DB"] = str(db)
         cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
                "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
@@ -241,7 +247,7 @@ class StreamlitServer:
 
 @pytest.fixture(scope="session")
 def cx_server(app_data, tmp_path_factory):
-    server = StreamlitServer(app_data, tmp_path_factory.mktemp("streamlit-logs"))
+    server = StreamlitServer(app_data.db, tmp_path_factory.mktemp("streamlit-logs"))
     try:
         took = server.wait_healthy(SERVER_START_TIMEOUT)
         _summary.append(f"server: {server.base_url}, healthy after {took:.1f} s; logs in {server.stderr_path.parent}")
@@ -268,7 +274,7 @@ def chromium_browser():
 class AppPage:
     """A browser tab on the app, with waits that understand Streamlit reruns."""
 
-    def __init__(self, page, server: StreamlitServer, data: AppData):
+    def __init__(self, page, server: StreamlitServer, data: AppData | None):
         self.page = page
         self.server = server
         self.data = data
@@ -351,11 +357,13 @@ class AppPage:
         return path
 
 
-@pytest.fixture
-def app_page(chromium_browser, cx_server, app_data, request):
-    context = chromium_browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
+@contextmanager
+def _open_app_page(browser, server: StreamlitServer, data: AppData | None, request):
+    """A fresh browser context on `server`; after the test: fail on uncaught JavaScript errors,
+    keep a screenshot of a failed test, and check that the server survived."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", timezone_id="UTC")
     page = context.new_page()
-    app = AppPage(page, cx_server, app_data)
+    app = AppPage(page, server, data)
     try:
         yield app
         rep = getattr(request.node, "rep_call", None)
@@ -370,7 +378,29 @@ def app_page(chromium_browser, cx_server, app_data, request):
             except Exception:
                 pass
         context.close()
-        cx_server.check_alive()
+        server.check_alive()
+
+
+@pytest.fixture
+def app_page(chromium_browser, cx_server, app_data, request):
+    with _open_app_page(chromium_browser, cx_server, app_data, request) as app:
+        yield app
+
+
+@pytest.fixture
+def fresh_app(chromium_browser, tmp_path_factory, request):
+    """A page on a server of its own: an empty database (the demo loads on first start) and
+    CX_MODEL = the Zelvora example model. For tests that change the data. `.data` is None."""
+    tmp = tmp_path_factory.mktemp("cx-fresh")
+    server = StreamlitServer(tmp / "cx.duckdb", tmp, env={"CX_MODEL": str(EXAMPLE_MODEL)})
+    try:
+        took = server.wait_healthy(SERVER_START_TIMEOUT)
+        _summary.append(f"{request.node.name}: own server {server.base_url} on a fresh database, healthy after {took:.1f} s; "
+                        f"logs in {tmp}")
+        with _open_app_page(chromium_browser, server, None, request) as app:
+            yield app
+    finally:
+        server.stop()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
