@@ -16,6 +16,7 @@ from typing import Iterator
 
 import duckdb
 
+from . import rollups
 from .sql import dim_column
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,11 +77,39 @@ class Database:
             raise StorageError(f"Cannot open the database {self.path}: {exc}") from None
         self._write_lock = threading.Lock()
         if read_only:
+            version = self._schema_version(self.cursor())
+            if version != SCHEMA_VERSION:
+                raise StorageError(f"The database {self.path} has schema version {version}; this version of CX Pyramid "
+                                   f"uses {SCHEMA_VERSION}. Open it once for writing (start the app, or run an ingest) to upgrade it.")
             return
         with self.transaction() as cur:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 cur.execute(statement)
             cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('data_version', '0')", [SCHEMA_VERSION])
+            self._migrate(cur)
+            rollups.ensure(cur, self.segment_dims(cur))
+
+    @staticmethod
+    def _schema_version(cur) -> str | None:
+        try:
+            rows = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        except duckdb.CatalogException:
+            return None
+        return rows[0][0] if rows else None
+
+    def _migrate(self, cur) -> None:
+        """Bring a database written by an earlier version up to SCHEMA_VERSION, in the open transaction."""
+        version = self._schema_version(cur)
+        if version == "1":
+            # 2: answers carry their UTC day (period filters, rollups); responses a hash of descriptive fields.
+            cur.execute("ALTER TABLE answers ADD COLUMN IF NOT EXISTS day DATE")
+            cur.execute("UPDATE answers SET day = responded_at::DATE")
+            cur.execute("ALTER TABLE responses ADD COLUMN IF NOT EXISTS attr_hash UBIGINT")
+            version = "2"
+        if version != SCHEMA_VERSION:
+            raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
+                               f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")
+        cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._con.cursor()

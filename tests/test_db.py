@@ -1,0 +1,51 @@
+import pytest
+
+from cxdata import demo, pyramid, queries, store
+from cxdata.db import Database, StorageError
+from cxdata.model import load_model
+from cxdata.view import ViewState
+
+MODEL = load_model(demo.demo_model_path())
+
+
+def figures(db):
+    cur = db.cursor()
+    return pyramid.build(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="all"))
+
+
+def test_schema_1_database_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "cx.duckdb"
+    db = Database(path)
+    store.apply(db, next(demo.generate(3000)))
+    before = figures(db)
+    # Make it look like a database written by schema 1: no day column, no attr_hash, no rollups.
+    cur = db.cursor()
+    for (name,) in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup%'").fetchall():
+        cur.execute(f'DROP TABLE "{name}"')
+    cur.execute("ALTER TABLE answers DROP COLUMN day")
+    cur.execute("ALTER TABLE responses DROP COLUMN attr_hash")
+    cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(StorageError, match="Open it once for writing"):
+        Database(path, read_only=True)
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == "2"
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_unknown_future_schema_is_refused(tmp_path):
+    path = tmp_path / "cx.duckdb"
+    db = Database(path)
+    with db.transaction() as cur:
+        cur.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(StorageError, match="cannot read"):
+        Database(path)
+
+
+def test_writes_bump_the_data_version(tmp_path):
+    db = Database(tmp_path / "cx.duckdb")
+    v = db.data_version()
+    store.apply(db, next(demo.generate(100)))
+    assert db.data_version() == v + 1
