@@ -103,24 +103,18 @@ class ViewState:
                 problems.append("The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to); showing the latest quarter.")
                 kw.pop("start", None), kw.pop("end", None)
                 kw["period"] = "latest_quarter"
-        compare = one("compare")
-        if compare is not None:
-            if compare in COMPARISONS:
-                kw["compare"] = compare
+        def choice(key: str, valid, problem: str) -> None:
+            value = one(key)
+            if value is None:
+                return
+            if valid(value):
+                kw[key] = value
             else:
-                problems.append(f"Unknown comparison {compare!r}; comparing with the previous period.")
-        grain = one("grain")
-        if grain is not None:
-            if grain in GRAINS:
-                kw["grain"] = grain
-            else:
-                problems.append(f"Unknown trend grain {grain!r}; using months.")
-        split = one("split")
-        if split is not None:
-            if model.segment(split):
-                kw["split"] = split
-            else:
-                problems.append(f"Cannot split by {split!r}: it is not a segment of this model.")
+                problems.append(problem.format(value=repr(value)))
+
+        choice("compare", COMPARISONS.__contains__, "Unknown comparison {value}; comparing with the previous period.")
+        choice("grain", GRAINS.__contains__, "Unknown trend grain {value}; using months.")
+        choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model.")
         tp, team = one("tp"), one("team")
         if team is not None:
             t = model.team(team)

@@ -12,7 +12,7 @@ from cxdata import pyramid as pyramid_mod
 from cxdata import queries, service
 from cxdata.db import Database, db_path
 from cxdata.model import Model, load_model
-from cxdata.period import COMPARISONS, GRAINS, PRESETS
+from cxdata.period import COMPARISONS, PRESETS
 from cxdata.pyramid import KpiResult
 from cxdata.view import ViewState
 

@@ -7,11 +7,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "tests" / "fixtures" / "samples"
 ZELVORA_MODEL = ROOT / "examples" / "zelvora" / "model.yaml"
 PARQUET = SAMPLES / "transactional_canonical.parquet"
+MAPPINGS = ROOT / "examples" / "zelvora" / "mappings"
+TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+# Every name of every touchpoint in the sample company's reference, as the model's aliases give them.
+ALIASES = {label: tp for tp, names in TRUTH["reference"]["touchpoints"].items() for label in names.values()}
 
 
 @pytest.fixture(scope="session")
 def truth() -> dict:
-    return json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    return TRUTH
 
 
 @pytest.fixture(scope="session")

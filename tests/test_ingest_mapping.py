@@ -15,14 +15,9 @@ from cxdata.ingest.engine import inspect, load_mappings
 from cxdata.ingest.layouts import detect_layout
 from cxdata.ingest.mapping import ColumnSpec, Mapping, MappingError
 from cxdata.ingest.read import read_raw
-from tests.test_ingest_layouts import raw_from_csv, raw_from_rows
+from tests.test_ingest_layouts import raw_from_rows
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "tests" / "fixtures" / "samples"
-MAPPINGS = ROOT / "examples" / "zelvora" / "mappings"
-TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
-ALIASES = {label: tp for tp, names in TRUTH["reference"]["touchpoints"].items()
-           for label in names.values()}
+from tests.conftest import ALIASES, MAPPINGS, SAMPLES, TRUTH
 
 
 def suggested(name: str) -> Mapping:

@@ -10,9 +10,7 @@ recomputed from the canonical table with DuckDB, never copied from the mapping.
 from __future__ import annotations
 
 import functools
-import json
 import time
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -24,12 +22,7 @@ from cxdata.ingest.mapping import ColumnSpec, Mapping
 from cxdata.ingest.normalise import normalise as normalise_raw
 from cxdata.ingest.read import RawTable
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "tests" / "fixtures" / "samples"
-MAPPINGS = ROOT / "examples" / "zelvora" / "mappings"
-TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
-ALIASES = {label: tp for tp, names in TRUTH["reference"]["touchpoints"].items()
-           for label in names.values()}
+from tests.conftest import ALIASES, MAPPINGS, SAMPLES, TRUTH
 EMOTIONS = {5.0: "Delighted", 4.0: "Happy", 3.0: "Neutral", 2.0: "Frustrated", 1.0: "Angry"}
 MODES = ("suggested", "saved")
 

@@ -62,7 +62,7 @@ def _typed(raw: Any) -> tuple[pa.Table, pa.Array]:
 
 
 def normalise_canonical(raw: Any, m: Mapping):
-    from .normalise import BASE_SCHEMA, TS_TYPE, Normalised, empty_table
+    from .normalise import BASE_SCHEMA, Normalised, empty_table
 
     t, rownum = _typed(raw)
     n = t.num_rows

@@ -28,7 +28,7 @@ import io
 import os
 import re
 from array import array
-import sys
+
 from collections import Counter
 from dataclasses import dataclass
 
