@@ -1,6 +1,7 @@
 """Upload: drop a survey export as it is; confirm the suggested mapping in one step; get a receipt."""
 
 import uuid
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,9 @@ _ui.ensure_navigation()
 ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
              "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
+TIMEZONES = ["UTC", "Asia/Tehran", "Asia/Dubai", "Asia/Riyadh", "Asia/Jerusalem", "Europe/Sofia", "Europe/London",
+             "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
+             "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
 LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics export (legacy format)",
            "surveymonkey": "SurveyMonkey export", "google_forms": "Google Forms export", "typeform": "Typeform export",
            "zendesk": "Zendesk CSAT export", "porsline": "Porsline export", "generic": "Spreadsheet",
@@ -116,10 +120,19 @@ if state:
             "segment": st.column_config.TextColumn("segment", help="For segment columns: the segment key (e.g. region)"),
         },
     )
+    date_col, tz_col = st.columns(2)
+    orders = {None: "detect from the data", True: "day first (31/12/2025)", False: "month first (12/31/2025)"}
+    dayfirst = date_col.selectbox("Date order", list(orders), format_func=orders.get,
+                                  index=list(orders).index(ins.mapping.dayfirst),
+                                  help="Only needed when every date in the file could be read either way.")
+    zones = sorted({ins.mapping.timezone, *TIMEZONES})
+    timezone = tz_col.selectbox("Time zone of times without an offset", zones, index=zones.index(ins.mapping.timezone),
+                                help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it.")
     remove_demo = service.is_demo(db) and st.checkbox("Remove the demo data when loading this file", value=True)
     if st.button("Load responses", type="primary", icon=":material/upload:"):
         try:
             mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)
+            mapping = replace(mapping, dayfirst=dayfirst, timezone=timezone)
             with st.spinner("Loading…"):
                 if remove_demo:
                     service.remove_demo(db)

@@ -67,3 +67,23 @@ def test_hostile_file_gets_a_plain_message_and_nothing_changes(app):
     assert not at.exception
     assert at.error and "png_renamed.csv" in at.error[0].value and "Traceback" not in at.error[0].value
     assert responses(db_path) == before
+
+
+def test_ambiguous_dates_are_asked_and_the_answer_is_used(app, tmp_path):
+    make, db_path = app
+    rows = ["id,Date,How satisfied are you? (1-5)"] + [f"r{i},0{i}/0{i + 1}/2025 10:00,4" for i in range(1, 8)]
+    at = make()
+    at.get("file_uploader")[0].upload("dates.csv", ("\n".join(rows) + "\n").encode()).run()
+    load = next(b for b in at.button if b.label == "Load responses")
+    load.click().run()
+    assert not at.exception
+    assert at.error and "day" in at.error[0].value.lower() and "month" in at.error[0].value.lower()
+    order = next(s for s in at.selectbox if s.label == "Date order")
+    order.set_value(True).run()
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Added"] == "7"
+    db = Database(db_path)
+    first = db.cursor().execute("SELECT strftime(min(responded_at), '%Y-%m-%d') FROM responses WHERE source_response_id = 'r1'").fetchall()
+    db.close()
+    assert first == [("2025-02-01",)]  # 01/02/2025 read day first, as chosen
