@@ -87,6 +87,10 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
     df = df.copy()
     df["label"] = df.apply(_value_label, axis=1)
     df["value_plot"] = df["value"].astype("float")
+    # Light text on the strong ends of the colour scale, dark text in the pale middle.
+    lo, hi = df["value_plot"].min(), df["value_plot"].max()
+    spread = (hi - lo) or 1.0
+    df["text_color"] = ["white" if pd.notna(v) and abs((v - lo) / spread - 0.5) > 0.3 else "#24292f" for v in df["value_plot"]]
     base = alt.Chart(df).encode(
         x=alt.X("segment:N", sort=None, title=col_title, axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top")),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
@@ -97,7 +101,7 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )
-    text = base.mark_text(fontSize=_FONT, color="#24292f").encode(text="label:N")
+    text = base.mark_text(fontSize=_FONT).encode(text="label:N", color=alt.Color("text_color:N", scale=None))
     return alt.layer(rect, text).properties(title=title, height=alt.Step(36))
 
 

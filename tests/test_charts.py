@@ -1,0 +1,36 @@
+"""Charts are pure functions of tidy frames: check the specs they produce, not pixels."""
+
+import pandas as pd
+
+from cxdata import charts
+
+
+def frame(**overrides):
+    base = {"level": "touchpoint", "key": ["a", "b"], "name": ["A", "B"], "parent": None, "kpi": "csat",
+            "kpi_name": "CSAT", "stat": "mean", "value": [4.1, None], "n": [120, None], "ci_low": [4.0, None],
+            "ci_high": [4.2, None], "previous": None, "previous_n": None, "delta": None, "z": None, "significant": False,
+            "suppressed": [False, True], "low_n": [False, False], "target": 4.0, "target_status": ["met", None]}
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def test_node_bars_select_nodes_and_label_hidden_cells():
+    spec = charts.node_bars(frame(), domain=(1, 5)).to_dict()
+    # Altair hoists a layer's selection to the top level of the spec.
+    assert [p["name"] for p in spec["params"]] == [charts.SELECT_NODE]
+    assert charts.node_bars(frame(), selectable=False).to_dict().get("params") is None
+    values = next(iter(spec["datasets"].values()))
+    assert [v["label"] for v in values] == ["4.1", "hidden (n < min)"]
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 5]
+
+
+def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
+    df = frame(segment=["North", "South"])
+    spec = charts.heatmap(df).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert values[1]["label"] == "hidden (n < min)" and values[1]["value_plot"] is None
+
+
+def test_trend_with_no_data_is_an_empty_chart():
+    empty = pd.DataFrame(columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
+    assert charts.trend(empty).to_dict()["mark"]["type"] == "line"
