@@ -108,15 +108,10 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
     incoming = _with_response_index(_conform(table))
     segs = [c for c in segment_columns(incoming) if c != "rid"] + ["source"]
     with db.transaction() as cur:
-        cur.register("incoming", incoming)
         try:
             db.ensure_segment_dims(cur, segs)
-            _insert_sources(cur)
-            for dim, col in (("touchpoint", "touchpoint"), ("team", "team"), ("agent", "agent_id")):
-                _insert_labels(cur, dim, f"i.{quote_ident(col)}")
-            _insert_labels(cur, "measure", "i.metric", where=f"i.metric <> '{COMMENT}'")
-            for key in segs:
-                _insert_labels(cur, "seg_" + key, f"i.{quote_ident(key)}")
+            incoming = _encode(cur, incoming, segs)
+            cur.register("incoming", incoming)
             *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
             if kept_attrs:
                 receipt.warnings.append(
@@ -144,7 +139,7 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
             )
         finally:
             cur.unregister("incoming")
-            for temp in ("enc", "stage", "touched_days"):
+            for temp in ("stage", "touched_days"):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return receipt
 
@@ -153,46 +148,47 @@ def _next_id(cur, table: str, col: str) -> int:
     return cur.execute(f"SELECT coalesce(max({quote_ident(col)}), 0) + 1 FROM {quote_ident(table)}").fetchall()[0][0]
 
 
-def _insert_sources(cur) -> None:
-    cur.execute(
-        """INSERT INTO sources (source_id, name)
-           SELECT (SELECT coalesce(max(source_id), 0) FROM sources) + row_number() OVER (ORDER BY name), name
-           FROM (SELECT DISTINCT source AS name FROM incoming WHERE source IS NOT NULL)
-           WHERE name NOT IN (SELECT name FROM sources)"""
-    )
+def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
+    """Add an integer code column c_<name> for every categorical column, inserting unseen values
+    into the dictionary (`labels`, `sources`). Arrow's dictionary encoding finds the distinct
+    values, so SQL only ever sees the few distinct strings, not every row's."""
+    import pyarrow.compute as pc
 
-
-def _insert_labels(cur, dim: str, expr: str, where: str = "TRUE") -> None:
-    cur.execute(
-        f"""INSERT INTO labels (dim, code, label)
-            SELECT ?, (SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?) + row_number() OVER (ORDER BY label), label
-            FROM (SELECT DISTINCT {expr} AS label FROM incoming i WHERE {expr} IS NOT NULL AND {where})
-            WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""",
-        [dim, dim, dim],
-    )
+    dims = [("source", "source", "c_source_id"), ("measure", "metric", "c_measure"), ("touchpoint", "touchpoint", "c_touchpoint"),
+            ("team", "team", "c_team"), ("agent", "agent_id", "c_agent")] + [("seg_" + k, k, "c_seg_" + k) for k in segs]
+    for dim, col, alias in dims:
+        enc = pc.dictionary_encode(table[col].combine_chunks())
+        values = enc.dictionary
+        if dim == "measure":  # comments are text, not a measure: they get no code
+            values = pc.filter(values, pc.not_equal(values, COMMENT))
+        cur.register("new_values", pa.table({"label": values}))
+        try:
+            if dim == "source":
+                cur.execute(
+                    """INSERT INTO sources (source_id, name)
+                       SELECT (SELECT coalesce(max(source_id), 0) FROM sources) + row_number() OVER (ORDER BY label), label
+                       FROM new_values WHERE label NOT IN (SELECT name FROM sources)""")
+                rows = cur.execute("SELECT name, source_id FROM sources").fetchall()
+            else:
+                cur.execute(
+                    """INSERT INTO labels (dim, code, label)
+                       SELECT ?, (SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?) + row_number() OVER (ORDER BY label), label
+                       FROM new_values WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""", [dim, dim, dim])
+                rows = cur.execute("SELECT label, code FROM labels WHERE dim = ?", [dim]).fetchall()
+        finally:
+            cur.unregister("new_values")
+        code_of = dict(rows)
+        dictionary_codes = pa.array([code_of.get(v) for v in enc.dictionary.to_pylist()], pa.int32())
+        table = table.append_column(alias, pc.take(dictionary_codes, enc.indices))
+    return table
 
 
 def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchall()[0][0]:
         raise InputError("some rows have no source or response id")
-    # Encode every categorical string to its label code in one pass of hash joins against the
-    # (small) dictionary, so that grouping, hashing and storing below work on integers.
-    dims = [("measure", "metric", "measure"), ("touchpoint", "touchpoint", "touchpoint"), ("team", "team", "team"),
-            ("agent", "agent_id", "agent")] + [("seg_" + k, k, "s_" + k) for k in segs]
-    joins = "".join(
-        f" LEFT JOIN (SELECT code, label FROM labels WHERE dim = '{dim}') j{n} ON j{n}.label = i.{quote_ident(col)}"
-        for n, (dim, col, _) in enumerate(dims)
-    )
-    codes = ", ".join(f"j{n}.code AS {quote_ident(alias)}" for n, (_, _, alias) in enumerate(dims))
-    cur.execute(
-        f"""CREATE TEMP TABLE enc AS
-            SELECT i.rid, s.source_id, i.source_response_id, i.responded_at, i.customer_id, i.value, i.value_text,
-                   i.metric = '{COMMENT}' AS is_comment, {codes}
-            FROM incoming i JOIN sources s ON s.name = i.source {joins}"""
-    )
-    seg_aliases = [quote_ident("s_" + k) for k in segs]
+    seg_aliases = [quote_ident("c_seg_" + k) for k in segs]
     seg_any = "".join(f", any_value({a}) AS {a}" for a in seg_aliases)
-    answers_hashed = ", ".join(["measure", "value", "value_text", "touchpoint", "team", "agent", "responded_at"])
+    answers_hashed = ", ".join(["c_measure", "value", "value_text", "c_touchpoint", "c_team", "c_agent", "responded_at"])
     attrs_hashed = ", ".join(["customer_id"] + seg_aliases)
     # One row per response: its attributes and two order-independent hashes (a re-export in
     # another row order is unchanged). An edit is a change of the answers; descriptive fields
@@ -200,18 +196,18 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     # a later export may be anonymised or recoded, which is not an edit of the response.
     cur.execute(
         f"""CREATE TEMP TABLE stage AS
-            SELECT rid, any_value(source_id) AS source_id, any_value(source_response_id) AS source_response_id,
+            SELECT rid, any_value(c_source_id) AS source_id, any_value(source_response_id) AS source_response_id,
                    min(responded_at) AS responded_at, any_value(customer_id) AS customer_id,
-                   max(value_text) FILTER (WHERE is_comment) AS comment,
-                   CASE WHEN min(touchpoint) = max(touchpoint) THEN min(touchpoint) END AS touchpoint,
-                   CASE WHEN min(team) = max(team) THEN min(team) END AS team,
-                   CASE WHEN min(agent) = max(agent) THEN min(agent) END AS agent
+                   max(value_text) FILTER (WHERE metric = '{COMMENT}') AS comment,
+                   CASE WHEN min(c_touchpoint) = max(c_touchpoint) THEN min(c_touchpoint) END AS touchpoint,
+                   CASE WHEN min(c_team) = max(c_team) THEN min(c_team) END AS team,
+                   CASE WHEN min(c_agent) = max(c_agent) THEN min(c_agent) END AS agent
                    {seg_any},
                    hash(bit_xor(hash({answers_hashed})), count(*)) AS content_hash,
                    hash(any_value(hash({attrs_hashed}))) AS attr_hash,
                    NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key,
                    NULL::BOOLEAN AS attrs_differ
-            FROM enc GROUP BY rid"""
+            FROM incoming GROUP BY rid"""
     )
     cur.execute(
         """UPDATE stage SET old_key = r.response_key,
@@ -251,12 +247,12 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
             FROM stage WHERE outcome <> 'unchanged'""",
         [upload_id],
     )
-    seg_rows = "".join(f", e.{a}" for a in seg_aliases)
+    seg_rows = "".join(f", i.{a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO answers (response_key, responded_at, day, measure, value, touchpoint, team, agent{seg_cols})
-            SELECT st.response_key, e.responded_at, e.responded_at::DATE, e.measure, e.value, e.touchpoint, e.team, e.agent{seg_rows}
-            FROM enc e JOIN stage st USING (rid)
-            WHERE st.outcome <> 'unchanged' AND NOT e.is_comment AND e.value IS NOT NULL"""
+            SELECT st.response_key, i.responded_at, i.responded_at::DATE, i.c_measure, i.value, i.c_touchpoint, i.c_team, i.c_agent{seg_rows}
+            FROM incoming i JOIN stage st USING (rid)
+            WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL"""
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, segs, "touched_days")
