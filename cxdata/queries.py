@@ -184,13 +184,17 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     lo_case, lo_params = _box_case(model, cat, "lo")
     seg = src.seg_col.get(by, "NULL") if by else "NULL"
     keys = "period, measure" + (", seg" if by else "")
+    # Sum per distinct value first: the grouping sets then work on a few thousand rows instead of
+    # every answer (or every rollup row), and top/bottom boxes still apply per value.
     sql = f"""
-        WITH f AS ({_facts(src, where, f"{period_case} AS period, measure, touchpoint, team, {seg} AS seg")})
+        WITH f AS ({_facts(src, where, f"{period_case} AS period, measure, touchpoint, team, {seg} AS seg")}),
+        g AS (SELECT period, measure, touchpoint, team, seg, value, sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2
+              FROM f GROUP BY ALL)
         SELECT period,
                CASE WHEN GROUPING(touchpoint) = 0 THEN 'touchpoint' WHEN GROUPING(team) = 0 THEN 'team' ELSE 'all' END AS level,
                coalesce(touchpoint, team) AS node, {"seg" if by else "NULL"} AS seg, measure,
                {_SUMS.format(hi=hi_case, lo=lo_case)}
-        FROM f
+        FROM g
         GROUP BY GROUPING SETS (({keys}), ({keys}, touchpoint), ({keys}, team))
         HAVING level = 'all' OR node IS NOT NULL
     """
