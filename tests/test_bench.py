@@ -1,0 +1,45 @@
+"""Smoke test of the benchmark (cxdata/bench.py): on a tiny data set it runs end to end, prints
+every figure, and DuckDB and the pandas baseline give identical numbers for every query.
+Nothing here asserts a timing."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cxdata import bench
+from tests.conftest import ROOT
+
+# Figures that need Debian's Chromium (and Playwright); without it they print "n/a".
+BROWSER_FIGURES = {"server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser"}
+
+
+@pytest.mark.timeout(900)
+def test_bench_prints_every_figure_and_duckdb_equals_pandas(tmp_path):
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "cxdata.bench", "--rows", "3000", "--repeat", "1", "--quick", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=880,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    table = run.stdout.rsplit("CX Pyramid benchmark: ", 1)[1].splitlines()
+    for key, label in bench.FIGURES.items():
+        line = next((line for line in table if line.startswith(label)), None)
+        assert line is not None, f"the table has no line for {label!r}"
+        assert "not measured" not in line, line
+
+    result = json.loads(out.read_text())
+    figures = result["figures"]
+    assert set(bench.FIGURES) <= set(figures)
+    have_browser = Path(bench.CHROMIUM).exists()
+    for key in bench.FIGURES:
+        if have_browser or key not in BROWSER_FIGURES:
+            assert figures[key]["value"] is not None, (key, figures[key]["note"])
+    queries = [k for k in bench.FIGURES if k.startswith("query.") and k != "query.catalog"]
+    for key in queries:
+        assert figures[key]["identical"] is True, (key, figures[key].get("checked"))
+        assert figures[key]["pandas_median_s"] is not None and figures[key]["ratio"] is not None
+    assert result["info"]["responses"] == 3000
+    assert not result["problems"], result["problems"]
