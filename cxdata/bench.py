@@ -174,9 +174,20 @@ def _env(**extra) -> dict:
     return env
 
 
+APP_CHILDREN = ROOT / "benchmarks" / "app_children.py"
+
+
+def child_command(kind: str, args_json: str) -> list[str]:
+    """The command of a child measurement. Those that drive the Streamlit app (AppTest) live in
+    benchmarks/app_children.py, so that this package never imports Streamlit."""
+    if kind in ("page", "cold"):
+        return [sys.executable, str(APP_CHILDREN), "--child", kind, "--child-args", args_json]
+    return [sys.executable, "-m", "cxdata.bench", "--child", kind, "--child-args", args_json]
+
+
 def run_child(kind: str, args: dict, *, env: dict | None = None, timeout: float = 7200) -> dict:
-    """Run one measurement in a fresh process (`python -m cxdata.bench --child KIND`)."""
-    cmd = [sys.executable, "-m", "cxdata.bench", "--child", kind, "--child-args", json.dumps(args)]
+    """Run one measurement in a fresh process."""
+    cmd = child_command(kind, json.dumps(args))
     proc = subprocess.run(cmd, cwd=ROOT, env=env or _env(), capture_output=True, text=True, timeout=timeout)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT):
@@ -991,92 +1002,6 @@ def _short(path: str) -> str:
     return Path(path).name
 
 
-def child_page(a: dict) -> dict:
-    """The pyramid page through AppTest: first run, reruns, filter changes (pyramid cache misses)."""
-    import psutil
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP), default_timeout=1800)
-    at.query_params["period"] = "last_12_months"
-    at.query_params["region"] = a["regions"]
-    t0 = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t0
-    if at.exception:
-        return {"error": "; ".join(str(e.value)[:300] for e in at.exception)}
-    metrics = len(at.metric)
-    reruns, _ = timed(lambda: at.run(), a["repeat"], a["warmup"])
-    changes, problems = [], []
-    sets = a["filter_sets"]
-    for i, regions in enumerate(sets):
-        t0 = time.perf_counter()
-        at.multiselect(key="w_seg_region").set_value(regions).run()
-        sec = time.perf_counter() - t0
-        shown = at.query_params.get("region") or []
-        if at.exception or sorted([shown] if isinstance(shown, str) else shown) != sorted(regions):
-            problems.append(f"filter change to {regions} did not render: {[str(e.value)[:200] for e in at.exception]}")
-        if i >= a["warmup"]:
-            changes.append(sec)
-    profile = {}
-    if a.get("profile"):
-        extra = a.get("profile_sets") or []
-        with Sampler() as s:
-            for _ in range(3):
-                at.run()
-        profile["rerun"] = s.report()
-        with Sampler() as s:
-            for regions in extra:
-                at.multiselect(key="w_seg_region").set_value(regions).run()
-        profile["filter_change"] = s.report()
-        # How many DuckDB cursors and statements one rerun opens and runs (besides the session's).
-        from .db import Database
-
-        opened: list[float] = []
-        original = Database.cursor
-        log = StatementLog()
-        log.install()
-        patched = Database.cursor
-
-        def counted(db):
-            t0 = time.perf_counter()
-            cur = patched(db)
-            opened.append(time.perf_counter() - t0)
-            return cur
-
-        Database.cursor = counted
-        log.enabled = True
-        t0 = time.perf_counter()
-        at.run()
-        took = time.perf_counter() - t0
-        log.enabled = False
-        Database.cursor = original
-        profile["statements_per_rerun"] = {"cursors_opened": len(opened), "cursor_s": round(sum(opened), 4),
-                                           "rerun_s": round(took, 4),
-                                           "statements": sum(len(v) for v in log.times.values()),
-                                           "sql_s": round(sum(sum(v) for v in log.times.values()), 4),
-                                           "top": log.top(8)}
-    return {"first_run_s": first, "rerun_s": reruns, "filter_change_s": changes, "metrics": metrics,
-            "problems": problems, "rss_mb": rss_mb(os.getpid()), "profile": profile}
-
-
-def child_cold(a: dict) -> dict:
-    """First render of the pyramid in a fresh process (AppTest, the default view)."""
-    t_start = time.perf_counter()
-    from streamlit.testing.v1 import AppTest
-
-    t_import = time.perf_counter() - t_start
-    at = AppTest.from_file(str(APP), default_timeout=1800)
-    sampler = Sampler() if a.get("profile") else contextlib.nullcontext()
-    with sampler:
-        at.run()
-    rendered = time.perf_counter() - t_start
-    ok = not at.exception and len(at.metric) > 0
-    print(RENDERED if ok else "BENCH-FAILED", flush=True)
-    return {"ok": ok, "import_s": t_import, "run_s": rendered - t_import, "metrics": len(at.metric),
-            "error": "; ".join(str(e.value)[:300] for e in at.exception) or None, "rss_mb": rss_mb(os.getpid()),
-            "profile": sampler.report(30) if a.get("profile") else None}
-
-
 def filter_sets(all_regions: list[str], start: list[str], n: int) -> list[list[str]]:
     """`n` distinct region sets other than `start` (each one a pyramid-cache miss)."""
     from itertools import combinations
@@ -1233,7 +1158,7 @@ def bench_cold_apptest(res: Results, db_path: Path, args) -> None:
         out = run_child("cold", {"profile": True}, env=_env(CX_DB=db_path))
         res.profiles["cold start, AppTest first run (sampled)"] = out.get("profile") or out
     for _ in range(max(1, args.cold_repeat)):
-        cmd = [sys.executable, "-m", "cxdata.bench", "--child", "cold", "--child-args", "{}"]
+        cmd = child_command("cold", "{}")
         t0 = time.perf_counter()
         with tempfile.TemporaryFile("w+") as err:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(CX_DB=db_path), stdout=subprocess.PIPE, stderr=err, text=True)
@@ -1369,7 +1294,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
-        fn = {"ingest": child_ingest, "page": child_page, "cold": child_cold}[args.child]
+        fn = {"ingest": child_ingest}[args.child]
         out = fn(json.loads(args.child_args or "{}"))
         print(RESULT + json.dumps(out, default=str), flush=True)
         return 0
