@@ -121,7 +121,7 @@ def current_view() -> ViewState:
     last: ViewState | None = st.session_state.get("_last_view")
     has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
     view, problems = ViewState.from_query_params(params, m)
-    if last is not None and not has_view_params and not st.session_state.get("_url_cleared"):
+    if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
     st.session_state["_view_problems"] = problems
     set_view(view, rerun=False)
@@ -130,7 +130,6 @@ def current_view() -> ViewState:
 
 def set_view(view: ViewState, *, rerun: bool = False) -> None:
     st.session_state["_last_view"] = view
-    st.session_state["_url_cleared"] = False
     wanted = view.to_query_params()
     if _normalised(_params()) != _normalised(wanted):
         st.query_params.from_dict(wanted)
