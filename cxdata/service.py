@@ -26,9 +26,9 @@ def open_db(path=None, *, read_only: bool = False) -> Database:
     return Database(path, read_only=read_only)
 
 
-def model_path_for(db: Database, explicit: str | os.PathLike | None = None) -> Path:
+def model_path_for(db: Database, explicit: str | os.PathLike | None = None, cur=None) -> Path:
     """--model, else $CX_MODEL, else the model the database was loaded with, else the demo model."""
-    chosen = explicit or os.environ.get("CX_MODEL") or db.meta("model_path")
+    chosen = explicit or os.environ.get("CX_MODEL") or db.meta("model_path", cur)
     return Path(chosen) if chosen else DEMO_MODEL
 
 
@@ -166,8 +166,8 @@ def ensure_demo(db: Database, responses: int = DEMO_RESPONSES) -> bool:
     return True
 
 
-def is_demo(db: Database) -> bool:
-    return db.meta("demo") == "true"
+def is_demo(db: Database, cur=None) -> bool:
+    return db.meta("demo", cur) == "true"
 
 
 def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:

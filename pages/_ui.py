@@ -65,7 +65,8 @@ def _model(path: str, mtime: float) -> Model:
 
 
 def model() -> Model:
-    path = service.model_path_for(database())
+    # The session's cursor: a new cursor per call would open a DuckDB connection each time.
+    path = service.model_path_for(database(), cur=cursor())
     return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 
@@ -104,7 +105,7 @@ def ensure_data() -> None:
 
 
 def demo_banner() -> None:
-    if service.is_demo(database()):
+    if service.is_demo(database(), cursor()):
         st.info("You are looking at **demo data** generated for a fictional company. Upload your own survey exports to replace it.", icon=":material/science:")
 
 

@@ -128,7 +128,7 @@ if state:
     zones = sorted({ins.mapping.timezone, *TIMEZONES})
     timezone = tz_col.selectbox("Time zone of times without an offset", zones, index=zones.index(ins.mapping.timezone),
                                 help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it.")
-    remove_demo = service.is_demo(db) and st.checkbox("Remove the demo data when loading this file", value=True)
+    remove_demo = service.is_demo(db, _ui.cursor()) and st.checkbox("Remove the demo data when loading this file", value=True)
     if st.button("Load responses", type="primary", icon=":material/upload:"):
         try:
             mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)
