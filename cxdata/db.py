@@ -23,8 +23,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
 SCHEMA_VERSION = "2"
 
-# Categorical columns of `answers` that are dictionary-encoded through `labels`.
-CORE_DIMS = ("touchpoint", "team", "agent", "measure")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
 from . import stats
 from .model import KPI, Model
 from .period import Period, add_months, quarter_start
-from .pyramid import assemble, fetch, partitions, periods_for, rules_of, suppressed_cells
+from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
 from .queries import Catalog, comments, comment_count, trend
 from .tables import DECIMALS, kpi_record
 from .view import ViewState
@@ -36,8 +36,7 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     current, _ = periods_for(view, cat)
     window = trend_window(current, view.grain)
     if kpi.sources:
-        allowed = [s for s in kpi.sources if s in view.filter_map.get("source", kpi.sources)]
-        view = view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
+        view = narrowed_view(view, kpi.sources)
     rows = trend(cur, model, cat, view, window, level=level, node=node, measures=[kpi.measure])
     rules = rules_of(model)
     d = DECIMALS.get(kpi.stat, 2)
@@ -106,8 +105,3 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     seg_cols = [s.name for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *seg_cols])
     return frame, total
-
-
-def period_bounds(view: ViewState, cat: Catalog) -> tuple[date, date]:
-    current, _ = periods_for(view, cat)
-    return current.start, current.last_day

@@ -115,6 +115,13 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
     return out
 
 
+def narrowed_view(view: ViewState, sources: tuple[str, ...]) -> ViewState:
+    """The view restricted to a KPI's survey sources, within any source filter the view has
+    (an empty intersection matches nothing)."""
+    allowed = [s for s in sources if s in view.filter_map.get("source", sources)]
+    return view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
+
+
 def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], by: str | None = None) -> Cells:
     """All cells the model's KPIs read: one scan for the plain measures, and one per set of
     sources that KPIs are narrowed to (answered through the 'source' segment)."""
@@ -125,8 +132,7 @@ def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
         if k.sources and k.stat != "composite":
             narrowed.setdefault(k.sources, set()).add(k.measure)
     for sources, measures in narrowed.items():
-        allowed = [s for s in sources if s in view.filter_map.get("source", sources)]
-        sub = view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
+        sub = narrowed_view(view, sources)
         for (period, level, key, seg, measure), m in collect(
                 cells(cur, model, cat, sub, periods, by=by, measures=sorted(measures)), cat, labels).items():
             data[(period, level, key, seg, f"{measure}@{'+'.join(sources)}")] = m

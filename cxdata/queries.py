@@ -97,12 +97,15 @@ class Where:
         return " AND ".join(self.parts) or "TRUE"
 
 
-def segment_filter(where: Where, view: ViewState, cat: Catalog, alias: str = "") -> Where:
-    """Filters on segment labels become code lists; a label with no data matches nothing."""
+def segment_filter(where: Where, view: ViewState, cat: Catalog, alias: str = "",
+                   columns: dict[str, str] | None = None) -> Where:
+    """Filters on segment labels become code lists; a label with no data matches nothing.
+    `columns` names the column of a dimension where it is not the stored one (a rollup's)."""
     prefix = f"{alias}." if alias else ""
     for dim, values in view.filters:
         codes = [cat.segments.get(dim, {}).get(v) for v in values]
-        where.add_in(prefix + dim_column(dim), [c for c in codes if c is not None])
+        column = (columns or {}).get(dim) or prefix + dim_column(dim)
+        where.add_in(column, [c for c in codes if c is not None])
     return where
 
 
@@ -150,13 +153,6 @@ def _facts(src: Source, where: Where, extra_cols: str) -> str:
     return f"SELECT {extra_cols}, {src.fact_columns()} FROM {src.table} WHERE {where.sql()}"
 
 
-def _filters(where: Where, src: Source, view: ViewState, cat: Catalog) -> Where:
-    for dim, values in view.filters:
-        codes = [cat.segments.get(dim, {}).get(v) for v in values]
-        where.add_in(src.seg_col.get(dim, dim_column(dim)), [c for c in codes if c is not None])
-    return where
-
-
 _SUMS = "sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2, sum(n) FILTER (WHERE value >= {hi}) AS hi, sum(n) FILTER (WHERE value <= {lo}) AS lo"
 
 
@@ -177,7 +173,7 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(periods)) + ")",
               *[x for p in periods for x in (p.start, p.end)])
     where.add_in("measure", wanted)
-    _filters(where, src, view, cat)
+    segment_filter(where, view, cat, columns=src.seg_col)
     period_case = "CASE " + " ".join(["WHEN day >= ? AND day < ? THEN ?"] * len(periods)) + " END"
     period_params = [x for i, p in enumerate(periods) for x in (p.start, p.end, i)]
     hi_case, hi_params = _box_case(model, cat, "hi")
@@ -221,7 +217,7 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
     where = Where().add("day >= ? AND day < ?", window.start, window.end)
     where.add_in("measure", wanted)
     _node_filter(where, cat, level, node)
-    _filters(where, src, view, cat)
+    segment_filter(where, view, cat, columns=src.seg_col)
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
     sql = f"""

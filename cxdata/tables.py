@@ -48,12 +48,8 @@ def kpi_record(node: NodeResult, k: KpiResult) -> dict:
     return rec
 
 
-def pyramid_records(p: Pyramid, all_kpis: bool = True) -> list[dict]:
-    out = []
-    for node in (p.index, *p.touchpoints, *p.teams):
-        for k in node.kpis if all_kpis else node.kpis[:1]:
-            out.append(kpi_record(node, k))
-    return out
+def pyramid_records(p: Pyramid) -> list[dict]:
+    return [kpi_record(node, k) for node in (p.index, *p.touchpoints, *p.teams) for k in node.kpis]
 
 
 def nodes_frame(nodes, kpi_key: str | None = None) -> pd.DataFrame:
