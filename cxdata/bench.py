@@ -79,7 +79,7 @@ FIGURES: dict[str, str] = {
     "query.catalog": "Catalog (labels, dates, continuous measures)",
     "query.pyramid_region": "Pyramid, region filter (~58% of answers)",
     "query.pyramid_all": "Pyramid, unfiltered",
-    "query.pyramid_two": "Pyramid, region + tier filters (raw path)",
+    "query.pyramid_two": "Pyramid, region + tier filters (pair rollup)",
     "query.trend": "Team trend by month, region filter",
     "query.heatmap_region": "Heatmap touchpoint x tier, region filter",
     "query.heatmap_all": "Heatmap touchpoint x tier, unfiltered",
@@ -88,6 +88,10 @@ FIGURES: dict[str, str] = {
     "design.raw_pyramid_all": "Before rollups: pyramid, unfiltered, raw answers",
     "design.raw_trend": "Before rollups: team trend, raw answers",
     "design.raw_heatmap_all": "Before rollups: heatmap unfiltered, raw answers",
+    "design.day_pyramid_region": "Before month rollups: pyramid, region filter, day grain",
+    "design.day_heatmap_all": "Before month rollups: heatmap unfiltered, day grain",
+    "design.raw_pyramid_two": "Before pair rollups: pyramid, region + tier filters, raw answers",
+    "design.raw_heatmap_region": "Before pair rollups: heatmap, region filter, raw answers",
     "design.sorted": "Raw cells, latest quarter, 2 filters: time-sorted answers",
     "design.shuffled": "Raw cells, latest quarter, 2 filters: answers in random order",
     "design.day_derived": "Raw cells, latest quarter, 2 filters: day from responded_at",
@@ -95,8 +99,6 @@ FIGURES: dict[str, str] = {
     "design.strings": "Raw cells, last 12 months, 2 filters: string labels",
     "design.cells_region": "Pyramid region filter: of which cells SQL",
     "design.stats_region": "Pyramid region filter: of which collect + statistics",
-    "proposal.month_rollup": "Proposal: cells SQL on a per-month region rollup",
-    "proposal.pair_rollup": "Proposal: heatmap cells, region filter, region x tier rollup",
     "page.first_run": "Page: first AppTest run in a warm process",
     "page.rerun": "Page rerun (AppTest), nothing changed",
     "page.filter_change": "Page rerun (AppTest) after a filter change",
@@ -616,32 +618,33 @@ class Capture:
 
 @contextlib.contextmanager
 def forced_source(table: str | None = None):
-    """Make every query read `table` (default: the raw answers) instead of choosing a rollup."""
+    """Make every query read `table` (default: the raw answers) instead of choosing rollups."""
     from . import queries
 
-    original = queries.source_for
+    original = queries.plan
 
-    def raw(cat, view, by, boxes):
-        return queries.Source(table or "answers", {d: queries.dim_column(d) for d in cat.segments}, rollup=False)
+    def raw(cat, view, by, boxes, periods, month_ok=True):
+        return [queries.Part(table or "answers", {d: queries.dim_column(d) for d in cat.segments}, False, ((p.start, p.end),), i)
+                for i, p in enumerate(periods)]
 
-    queries.source_for = raw
+    queries.plan = raw
     try:
         yield
     finally:
-        queries.source_for = original
+        queries.plan = original
 
 
 @contextlib.contextmanager
-def forced_rollup(table: str, *dims: str):
+def day_grain_only():
+    """Make every query skip the month-grain rollups (and so the pair rollups): the design before them."""
     from . import queries
 
-    original = queries.source_for
-    cols = {d: queries.dim_column(d) for d in dims}
-    queries.source_for = lambda cat, view, by, boxes: queries.Source(table, cols, rollup=True)
+    original = queries.plan
+    queries.plan = lambda *args, **kw: original(*args, **{**kw, "month_ok": False})
     try:
         yield
     finally:
-        queries.source_for = original
+        queries.plan = original
 
 
 def pick_regions(cur, labels: dict[int, str]) -> tuple[list[str], float]:
@@ -662,7 +665,7 @@ def pick_regions(cur, labels: dict[int, str]) -> tuple[list[str], float]:
 
 
 def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
-    """DuckDB against pandas for each query; then what the storage design buys; then proposals."""
+    """DuckDB against pandas for each query; then what the storage design buys."""
     from . import drill, pyramid, queries
     from .view import ViewState
 
@@ -745,12 +748,15 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
             heat_pandas({"region": regions}), heat_dict)
     compare("query.heatmap_all", lambda: drill.split(cur, model, cat, v_all, SPLIT_DIM), heat_check(v_all),
             heat_pandas({}), heat_dict)
+    def tables(view, by=None):
+        return " + ".join(dict.fromkeys(p.table for p in queries.plan(cat, view, by, set(), periods)))
+
     res.info["sources"] = {
-        "pyramid_region": queries.source_for(cat, v_region, None, set()).table,
-        "pyramid_all": queries.source_for(cat, v_all, None, set()).table,
-        "pyramid_two": queries.source_for(cat, v_two, None, set()).table,
-        "heatmap_region (by tier)": queries.source_for(cat, v_region, SPLIT_DIM, set()).table,
-        "heatmap_all (by tier)": queries.source_for(cat, v_all, SPLIT_DIM, set()).table,
+        "pyramid_region": tables(v_region),
+        "pyramid_all": tables(v_all),
+        "pyramid_two": tables(v_two),
+        "heatmap_region (by tier)": tables(v_region, SPLIT_DIM),
+        "heatmap_all (by tier)": tables(v_all, SPLIT_DIM),
     }
     del df
     gc.collect()
@@ -760,12 +766,14 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
 
 
 def design(res: Results, db, cur, model, cat, names, periods, v_all, v_region, v_trend, team, kpi, regions, args) -> None:
-    """What each storage choice buys, measured on scratch copies; and proposals, checked for equal results."""
+    """What each storage choice buys, measured on scratch copies."""
     from . import drill, pyramid, queries
     from .view import ViewState
 
     R, W = args.repeat, args.warmup
-    fast = {k: res.figures[k] for k in ("query.pyramid_region", "query.pyramid_all", "query.trend", "query.heatmap_all")}
+    fast = {k: res.figures[k] for k in ("query.pyramid_region", "query.pyramid_all", "query.pyramid_two", "query.trend",
+                                        "query.heatmap_all", "query.heatmap_region")}
+    v_two = v_all.with_filters({"region": regions, "tier": list(TWO_DIM_TIERS)})
 
     def add(key, fn, note="", **extra):
         runs, out = timed(fn, R, W)
@@ -782,8 +790,19 @@ def design(res: Results, db, cur, model, cat, names, periods, v_all, v_region, v
             runs, _ = timed(fn, R, W)
             sec = median(runs)
             res.add(Figure(key, sec, runs=runs, note=f"rollups are {sec / fast[base].value:.1f}x faster"))
+    with day_grain_only():
+        for key, base, fn in (
+                ("design.day_pyramid_region", "query.pyramid_region", lambda: pyramid.build(cur, model, cat, v_region)),
+                ("design.day_heatmap_all", "query.heatmap_all", lambda: drill.split(cur, model, cat, v_all, SPLIT_DIM)),
+                ("design.raw_pyramid_two", "query.pyramid_two", lambda: pyramid.build(cur, model, cat, v_two)),
+                ("design.raw_heatmap_region", "query.heatmap_region", lambda: drill.split(cur, model, cat, v_region, SPLIT_DIM))):
+            runs, _ = timed(fn, R, W)
+            sec = median(runs)
+            res.add(Figure(key, sec, runs=runs, note=f"month rollups are {sec / fast[base].value:.1f}x faster"))
 
-    rows = {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in ("answers", "rollup", "rollup_region", "rollup_tier")}
+    rows = {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
+            for t in ("answers", "rollup", "rollup_region", "rollup_tier", "rollup$month", "rollup$month$region",
+                      "rollup$month$region$tier")}
     res.info["table_rows"] = rows
 
     # Scratch copies of the answers: in random order, and with string labels instead of codes
@@ -831,7 +850,6 @@ def design(res: Results, db, cur, model, cat, names, periods, v_all, v_region, v
             f.note = f"{f.value / res.figures['design.sorted'].value:.1f}x the time-sorted scan"
 
         # Integer codes vs string labels: the same grouping-sets SQL on a string copy.
-        v_two = v_all.with_filters({"region": regions, "tier": list(TWO_DIM_TIERS)})
         codes = add("design.codes", lambda: cells_on("answers", v_two, periods))
         strings = add("design.strings", lambda: string_cells(cur, model, periods, regions))
         if strings != codes:
@@ -841,7 +859,7 @@ def design(res: Results, db, cur, model, cat, names, periods, v_all, v_region, v
             f"{res.figures['design.strings'].value / res.figures['design.codes'].value:.1f}x the coded scan; stored "
             f"{size['scratch_str'] / 2**20:,.0f} MB vs {size['scratch_codes'] / 2**20:,.0f} MB coded (same columns)")
 
-        proposals(res, db, cur, model, cat, names, periods, v_region, v_two, add)
+        breakdown(res, cur, model, cat, periods, v_region, add)
     finally:
         cur.execute("DROP VIEW IF EXISTS answers_day_derived")
         for name, path in files.items():
@@ -874,11 +892,10 @@ def string_cells(cur, model, periods, regions) -> dict:
             for p, level, node, m, n, s1, s2, h, l in rows}
 
 
-def proposals(res: Results, db, cur, model, cat, names, periods, v_region, v_two, add) -> None:
-    from . import drill, pyramid, queries, rollups
+def breakdown(res: Results, cur, model, cat, periods, v_region, add) -> None:
+    """Where the pyramid's time goes: the cells SQL vs turning cells into estimates (with profiles)."""
+    from . import drill, pyramid, queries
 
-    R, W = res.args.repeat, res.args.warmup
-    # 1. Where the pyramid's time goes: the cells SQL vs turning cells into estimates.
     cap = Capture(cur)
     queries.cells(cap, model, cat, v_region, periods)
     sql, params = cap.sql[-1]
@@ -901,41 +918,6 @@ def proposals(res: Results, db, cur, model, cat, names, periods, v_region, v_two
     drill.split(cur, model, cat, v_region, SPLIT_DIM)
     prof.disable()
     res.profiles["drill.split, region filter (1 run, cProfile, cumulative)"] = top_functions(prof, 14)
-
-    # 3. A per-month rollup next to the per-day one: whole months read 1/30 of the rows.
-    cur.execute("CREATE TABLE scratch.rollup_region_month AS SELECT date_trunc('month', day)::DATE AS day, measure, touchpoint, "
-                "team, seg_region, value, sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2 FROM rollup_region GROUP BY ALL ORDER BY day")
-    month_rows = cur.execute("SELECT count(*) FROM scratch.rollup_region_month").fetchall()[0][0]
-    aligned = all(p.start.day == 1 and p.end.day == 1 for p in periods)
-    with forced_rollup("scratch.rollup_region_month", "region"):
-        out = add("proposal.month_rollup", lambda: queries.cells(cur, model, cat, v_region, periods))
-    ok = aligned and db_cells_dict(out, names, None) == db_cells_dict(rows, names, None)
-    f = res.figures["proposal.month_rollup"]
-    f.identical = ok
-    f.note = (f"{month_rows:,} rows instead of {res.info['table_rows']['rollup_region']:,}; "
-              f"vs {fmt_s(res.figures['design.cells_region'].value)} today")
-
-    # 4. Views on two dimensions (a filter and a split, or two filters) read the raw answers today;
-    #    a per-month rollup keyed by a pair of dimensions answers them.
-    pair = "scratch.rollup_region_tier_month"
-    cur.execute(f"CREATE TABLE {pair} AS SELECT date_trunc('month', day)::DATE AS day, measure, touchpoint, team, "
-                f"seg_region, seg_tier, CASE WHEN value = round(value) AND abs(value) <= {rollups.HIST_LIMIT} THEN value END "
-                "AS value, count(*) AS n, sum(value) AS s1, sum(value * value) AS s2 FROM answers GROUP BY ALL ORDER BY day")
-    pair_rows = cur.execute(f"SELECT count(*) FROM {pair}").fetchall()[0][0]
-    today, raw_split = timed(lambda: queries.cells(cur, model, cat, v_region, periods, by=SPLIT_DIM), R, W)
-    with forced_rollup(pair, "region", "tier"):
-        out = add("proposal.pair_rollup", lambda: queries.cells(cur, model, cat, v_region, periods, by=SPLIT_DIM))
-        two_runs, two_out = timed(lambda: queries.cells(cur, model, cat, v_two, periods), R, W)
-    two_today, two_raw = timed(lambda: queries.cells(cur, model, cat, v_two, periods), R, W)
-    ok = aligned and db_cells_dict(out, names, SPLIT_DIM) == db_cells_dict(raw_split, names, SPLIT_DIM) \
-        and db_cells_dict(two_out, names, None) == db_cells_dict(two_raw, names, None)
-    f = res.figures["proposal.pair_rollup"]
-    f.identical = ok
-    f.note = (f"vs {fmt_s(median(today))} today (raw answers); region + tier pyramid cells {fmt_s(median(two_runs))} "
-              f"vs {fmt_s(median(two_today))}; {pair_rows:,} rows")
-    f.extra = {"today_s": median(today), "two_filters_s": median(two_runs), "two_filters_today_s": median(two_today),
-               "rows": pair_rows}
-
 
 
 def top_functions(prof, n: int) -> list[dict]:
@@ -1387,7 +1369,7 @@ def run(res: Results, args, work: Path) -> None:
             with contextlib.suppress(OSError):
                 f[0].unlink()
 
-    # 3. Queries against pandas, design and proposals.
+    # 3. Queries against pandas and what the design buys.
     print("\n[3] queries: DuckDB (library call) vs pandas (same statistics, same data)", flush=True)
     db = service.open_db(db_path)
     try:

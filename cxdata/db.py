@@ -21,7 +21,7 @@ from .sql import dim_column
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 _SCHEMA = """
@@ -104,6 +104,9 @@ class Database:
             cur.execute("UPDATE answers SET day = responded_at::DATE")
             cur.execute("ALTER TABLE responses ADD COLUMN IF NOT EXISTS attr_hash UBIGINT")
             version = "2"
+        if version == "2":
+            # 3: month-grain rollups (of one dimension and of pairs), created by rollups.ensure below.
+            version = "3"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")
@@ -151,11 +154,7 @@ class Database:
 
     def segment_dims(self, cur=None) -> list[str]:
         """Segment dimensions present in storage (columns seg_<key> of `answers`)."""
-        rows = (cur or self.cursor()).execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'answers' AND column_name LIKE 'seg\\_%' ESCAPE '\\' "
-            "AND database_name = current_database() ORDER BY column_index"
-        ).fetchall()
-        return [r[0][4:] for r in rows]
+        return rollups.stored_dims(cur or self.cursor())
 
     def ensure_segment_dims(self, cur, keys) -> None:
         present = set(self.segment_dims(cur))

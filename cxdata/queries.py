@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 
 from . import rollups
 from .model import Model, label_key
-from .period import Period
+from .period import Period, add_months, month_start
 from .sql import dim_column
 from .view import ViewState
 
@@ -31,6 +31,7 @@ class Catalog:
     as_of: date | None
     responses: int
     continuous: frozenset[int] = frozenset()  # measure codes not fully on a whole-number scale
+    rollups: frozenset = frozenset()  # the rollups.Rollup tables present
 
     def segment_values(self, dim: str, model: Model) -> list[str]:
         values = list(self.segments.get(dim, {}))
@@ -67,6 +68,7 @@ def catalog(cur, model: Model) -> Catalog:
         as_of=last,
         responses=n,
         continuous=frozenset(rollups.continuous_measures(cur)),
+        rollups=rollups.existing(cur, rollups.stored_dims(cur)),
     )
 
 
@@ -121,12 +123,17 @@ def _box_case(model: Model, cat: Catalog, which: str) -> tuple[str, list]:
 
 
 @dataclass(frozen=True)
-class Source:
-    """Where a query reads its cells: a rollup when the view's dimensions allow it, else raw answers."""
+class Part:
+    """One piece of a query: the rows of `table` within `ranges` (half-open day ranges) of one period.
+
+    A period is read as its whole months from a month-grain rollup and its ragged ends from a
+    day-grain rollup, or from the raw answers when no rollup holds the view's dimensions."""
 
     table: str
     seg_col: dict[str, str]  # dimension -> column holding its code in `table`
     rollup: bool
+    ranges: tuple[tuple[date, date], ...]
+    period: int = 0
 
     def fact_columns(self) -> str:
         # Rollups carry per-value counts and sums; a raw answer is a count of one.
@@ -135,22 +142,63 @@ class Source:
         return "value, 1 AS n, value AS s1, value * value AS s2"
 
 
-def source_for(cat: Catalog, view: ViewState, by: str | None, box_measures: set[int]) -> Source:
-    dims = {d for d, _ in view.filters} | ({by} if by else set())
-    raw = Source("answers", {d: dim_column(d) for d in cat.segments}, rollup=False)
-    if box_measures & cat.continuous:
-        return raw  # box statistics of measures that are not on a whole-number scale need every value
-    if not dims:
-        return Source(rollups.table_for(None), {}, rollup=True)
-    if len(dims) == 1:
-        (dim,) = dims
-        if dim in cat.segments:
-            return Source(rollups.table_for(dim), {dim: dim_column(dim)}, rollup=True)
-    return raw
+def whole_months(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Split [start, end) into its whole calendar months and the ragged days before and after them."""
+    first = start if start.day == 1 else add_months(month_start(start), 1)
+    last = month_start(end)
+    if first >= last:
+        return None, [(start, end)]
+    return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
 
 
-def _facts(src: Source, where: Where, extra_cols: str) -> str:
-    return f"SELECT {extra_cols}, {src.fact_columns()} FROM {src.table} WHERE {where.sql()}"
+def plan(cat: Catalog, view: ViewState, by: str | None, box_measures: set[int], periods: list[Period], *,
+         month_ok: bool = True) -> list[Part]:
+    """The parts that answer a view: the smallest rollups holding its dimensions, else raw answers.
+    `month_ok` is False where rows must keep their day (weekly buckets)."""
+    dims = tuple(sorted({d for d, _ in view.filters} | ({by} if by else set())))
+    raw_cols = {d: dim_column(d) for d in cat.segments}
+    usable = not (box_measures & cat.continuous) and all(d in cat.segments for d in dims)
+
+    def have(grain: str) -> rollups.Rollup | None:
+        r = rollups.Rollup(grain, dims)
+        return r if usable and r in cat.rollups else None
+
+    day, month = have("day"), have("month") if month_ok else None
+    parts: list[Part] = []
+
+    def add(r: rollups.Rollup | None, ranges: list, i: int) -> None:
+        if not ranges:
+            return
+        if r is None:
+            parts.append(Part("answers", raw_cols, False, tuple(ranges), i))
+        else:
+            parts.append(Part(r.table, {d: dim_column(d) for d in r.dims}, True, tuple(ranges), i))
+
+    for i, p in enumerate(periods):
+        core, ragged = whole_months(p.start, p.end) if month else (None, [(p.start, p.end)])
+        add(month, [core] if core else [], i)
+        add(day, ragged, i)
+    return parts
+
+
+def raw_plan(cat: Catalog, periods: list[Period]) -> list[Part]:
+    """Every period from the raw answers: the reference the rollups are checked against."""
+    cols = {d: dim_column(d) for d in cat.segments}
+    return [Part("answers", cols, False, ((p.start, p.end),), i) for i, p in enumerate(periods)]
+
+
+def _union(parts: list[Part], columns, where_for) -> tuple[str, list]:
+    """UNION ALL of every part's facts: `columns(part)` selects the keys, `where_for(where, part)`
+    adds the conditions every part shares (measures, nodes, segments)."""
+    selects, params = [], []
+    for part in parts:
+        where = Where()
+        where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(part.ranges)) + ")",
+                  *[x for r in part.ranges for x in r])
+        where_for(where, part)
+        selects.append(f"SELECT ?::INTEGER AS period, {columns(part)}, {part.fact_columns()} FROM {part.table} WHERE {where.sql()}")
+        params += [part.period] + where.params
+    return " UNION ALL ".join(selects), params
 
 
 _SUMS = "sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2, sum(n) FILTER (WHERE value >= {hi}) AS hi, sum(n) FILTER (WHERE value <= {lo}) AS lo"
@@ -160,30 +208,30 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
           measures: list[str] | None = None) -> list[tuple]:
     """Sufficient statistics per (period index, level, node code, [segment code], measure code).
 
-    One scan answers the index, every touchpoint and every team for all periods at once
+    One query answers the index, every touchpoint and every team for all periods at once
     (grouping sets); `by` adds a segment dimension for side-by-side splits and heatmaps.
     Rows: (period, level, node, seg, measure, n, s1, s2, hi, lo) with level in
-    'all' | 'touchpoint' | 'team'.
+    'all' | 'touchpoint' | 'team'. Periods may overlap (a long custom range against the same
+    period last year): each period reads its own rows.
     """
     wanted = [cat.measures[m] for m in (measures or model.measures_used()) if m in cat.measures]
     if not wanted or not periods:
         return []
-    src = source_for(cat, view, by, _box_measures(model, cat, measures))
-    where = Where()
-    where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(periods)) + ")",
-              *[x for p in periods for x in (p.start, p.end)])
-    where.add_in("measure", wanted)
-    segment_filter(where, view, cat, columns=src.seg_col)
-    period_case = "CASE " + " ".join(["WHEN day >= ? AND day < ? THEN ?"] * len(periods)) + " END"
-    period_params = [x for i, p in enumerate(periods) for x in (p.start, p.end, i)]
+    parts = plan(cat, view, by, _box_measures(model, cat, measures), periods)
+
+    def where_for(where: Where, part: Part) -> None:
+        where.add_in("measure", wanted)
+        segment_filter(where, view, cat, columns=part.seg_col)
+
+    facts, params = _union(parts, lambda part: f"measure, touchpoint, team, {part.seg_col.get(by, 'NULL') if by else 'NULL'} AS seg",
+                           where_for)
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
-    seg = src.seg_col.get(by, "NULL") if by else "NULL"
     keys = "period, measure" + (", seg" if by else "")
     # Sum per distinct value first: the grouping sets then work on a few thousand rows instead of
     # every answer (or every rollup row), and top/bottom boxes still apply per value.
     sql = f"""
-        WITH f AS ({_facts(src, where, f"{period_case} AS period, measure, touchpoint, team, {seg} AS seg")}),
+        WITH f AS ({facts}),
         g AS (SELECT period, measure, touchpoint, team, seg, value, sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2
               FROM f GROUP BY ALL)
         SELECT period,
@@ -194,7 +242,7 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
         GROUP BY GROUPING SETS (({keys}), ({keys}, touchpoint), ({keys}, team))
         HAVING level = 'all' OR node IS NOT NULL
     """
-    return cur.execute(sql, period_params + where.params + hi_params + lo_params).fetchall()
+    return cur.execute(sql, params + hi_params + lo_params).fetchall()
 
 
 def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set[int]:
@@ -213,20 +261,23 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
     wanted = [cat.measures[m] for m in measures if m in cat.measures]
     if not wanted:
         return []
-    src = source_for(cat, view, None, _box_measures(model, cat, measures))
-    where = Where().add("day >= ? AND day < ?", window.start, window.end)
-    where.add_in("measure", wanted)
-    _node_filter(where, cat, level, node)
-    segment_filter(where, view, cat, columns=src.seg_col)
+    parts = plan(cat, view, None, _box_measures(model, cat, measures), [window], month_ok=view.grain != "week")
+
+    def where_for(where: Where, part: Part) -> None:
+        where.add_in("measure", wanted)
+        _node_filter(where, cat, level, node)
+        segment_filter(where, view, cat, columns=part.seg_col)
+
+    facts, params = _union(parts, lambda part: "day, measure", where_for)
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
     sql = f"""
-        WITH f AS ({_facts(src, where, "day, measure")})
+        WITH f AS ({facts})
         SELECT date_trunc('{GRAIN_SQL[view.grain]}', day)::DATE AS bucket, measure,
                {_SUMS.format(hi=hi_case, lo=lo_case)}
-        FROM f GROUP BY ALL ORDER BY bucket
+        FROM f GROUP BY bucket, measure ORDER BY bucket
     """
-    return cur.execute(sql, where.params + hi_params + lo_params).fetchall()
+    return cur.execute(sql, params + hi_params + lo_params).fetchall()
 
 
 def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias: str = "") -> None:

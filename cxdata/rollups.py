@@ -1,64 +1,117 @@
 """Pre-aggregated answers, kept exact by every write.
 
-A rollup row holds, per UTC day x measure x touchpoint x team [x one segment], the count, sum
-and sum of squares of the answers *per distinct value*. Counts per value make the rollup
+A rollup row holds, per period bucket x measure x touchpoint x team [x segments], the count, sum
+and sum of squares of the answers *per distinct value*. Counts per value make a rollup
 independent of the model: a KPI's top box or NPS boundaries are applied when querying, so the
 same rows answer NPS, top-box, yes-rate and mean for any thresholds. Values that are not whole
 numbers of a bounded scale go into one bucket with value NULL; such measures can still answer
-means from the rollup, and fall back to raw answers for box statistics.
+means from a rollup, and fall back to raw answers for box statistics.
 
-There is one base rollup (no segment) and one per segment dimension, which together answer
-the common views (no filter, one filter, a split by the filtered dimension) by scanning a few
-hundred thousand rows instead of tens of millions. Views filtering on two or more dimensions
-scan `answers`, whose rows are stored in time order so the period filter skips most of them.
+Two grains, chosen so that every common view reads a few tens of thousands of rows:
+
+* day grain: one table without segments and one per segment dimension. They answer any
+  period, and the ragged ends of periods that are not whole months.
+* month grain (column ``day`` holds the first day of the month): one without segments, one per
+  dimension and one per *pair* of dimensions, so a view with a filter and a split, or two
+  filters, is answered from rollups too. Whole months of a period are read here.
+
+Views on three or more dimensions scan `answers`, whose rows are stored in time order so the
+period filter skips most of them. Every write recomputes the rollup rows of the months it
+touched, from the answers, inside the write's transaction.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
 
 from .sql import dim_column, quote_ident
 
 BASE = "rollup"
 HIST_LIMIT = 1000  # whole values within +-1000 are kept per value; others are pooled
+# Pair tables grow with the square of the number of dimensions; past this many dimensions
+# two-dimension views read the raw answers instead of making every upload pay for all pairs.
+MAX_PAIR_DIMS = 8
+GRAINS = ("day", "month")
+
+
+@dataclass(frozen=True, order=True)
+class Rollup:
+    grain: str  # 'day' | 'month'
+    dims: tuple[str, ...]  # sorted segment dimensions
+
+    @property
+    def name(self) -> str:
+        if self.grain == "day":
+            return BASE if not self.dims else f"{BASE}_{self.dims[0]}"
+        # '$' cannot appear in a segment key, so names of single dimensions and pairs never collide.
+        return "$".join((BASE, "month", *self.dims))
+
+    @property
+    def table(self) -> str:
+        return quote_ident(self.name)
+
+
+def layout(dims) -> list[Rollup]:
+    """Every rollup the storage keeps for these segment dimensions."""
+    dims = sorted(dims)
+    out = [Rollup("day", ())] + [Rollup("day", (d,)) for d in dims]
+    out += [Rollup("month", ())] + [Rollup("month", (d,)) for d in dims]
+    if len(dims) <= MAX_PAIR_DIMS:
+        out += [Rollup("month", pair) for pair in combinations(dims, 2)]
+    return out
 
 
 def table_for(dim: str | None) -> str:
-    return quote_ident(BASE if dim is None else f"{BASE}_{dim}")
+    """The day-grain table of one dimension (None: no segment)."""
+    return Rollup("day", () if dim is None else (dim,)).table
 
 
 def _bucket() -> str:
     return f"CASE WHEN value = round(value) AND abs(value) <= {HIST_LIMIT} THEN value END"
 
 
-def _existing(cur) -> set[str]:
-    return {r[0] for r in cur.execute(
+def existing(cur, dims) -> frozenset[Rollup]:
+    """The rollups of `layout(dims)` present in the database."""
+    names = {r[0] for r in cur.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND table_name LIKE 'rollup%'"
     ).fetchall()}
+    return frozenset(r for r in layout(dims) if r.name in names)
 
 
-def _build(cur, dims: list[str | None], where: str) -> None:
-    """Insert the rollup rows of `dims` for the answers matching `where`, in one scan: grouping
-    sets compute every rollup from the same pass over the answers."""
-    if not dims:
+def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
+    """Insert the rows of `targets` for the answers matching `where`, in one scan: grouping sets
+    compute every rollup, of both grains, from the same pass over the answers."""
+    if not targets:
         return
-    segs = [d for d in dims if d is not None]
+    segs = sorted({d for r in targets for d in r.dims})
+    # GROUPING() accepts only columns some set groups by.
+    grains = [g for g in GRAINS if any(r.grain == g for r in targets)]
+    cols = grains + [dim_column(d) for d in segs]
+    bucket = grains[0] if len(grains) == 1 else "coalesce(day, month)"  # the grouping set's own date
     seg_cols = "".join(f", {dim_column(d)}" for d in segs)
-    sets = ", ".join(f"(day, measure, touchpoint, team, bucket{', ' + dim_column(d) if d else ''})" for d in dims)
-    grouping = f"GROUPING({', '.join(dim_column(d) for d in segs)})" if segs else "0"
+
+    def group(r: Rollup) -> list[str]:
+        return [r.grain, *(dim_column(d) for d in r.dims)]
+
+    sets = ", ".join(f"({', '.join(group(r))}, measure, touchpoint, team, bucket)" for r in targets)
     cur.execute(
         f"""CREATE TEMP TABLE rollup_delta AS
-            WITH a AS (SELECT day, measure, touchpoint, team, {_bucket()} AS bucket, value{seg_cols} FROM answers WHERE {where})
-            SELECT {grouping} AS gid, day, measure, touchpoint, team, bucket AS value{seg_cols},
-                   count(*) AS n, sum(value) AS s1, sum(value * value) AS s2
-            FROM a GROUP BY GROUPING SETS ({sets})"""
+            WITH a AS (SELECT day, date_trunc('month', day)::DATE AS month, measure, touchpoint, team,
+                              {_bucket()} AS bucket, value{seg_cols} FROM answers WHERE {where})
+            SELECT GROUPING({', '.join(cols)}) AS gid, {bucket} AS day, measure, touchpoint, team,
+                   bucket AS value{seg_cols}, count(*) AS n, sum(value) AS s1, sum(value * value) AS s2
+            FROM a GROUP BY GROUPING SETS ({sets})""",
+        params,
     )
     try:
-        k = len(segs)
-        for dim in dims:
+        for r in targets:
+            kept = set(group(r))
             # GROUPING() sets a bit per column left out of the set; the first column is the highest bit.
-            gid = (1 << k) - 1 if dim is None else ((1 << k) - 1) & ~(1 << (k - 1 - segs.index(dim)))
-            seg = f", {dim_column(dim)}" if dim else ""
+            gid = sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in kept)
+            seg = "".join(f", {dim_column(d)}" for d in r.dims)
             cur.execute(
-                f"INSERT INTO {table_for(dim)} SELECT day, measure, touchpoint, team{seg}, value, n, s1, s2 "
+                f"INSERT INTO {r.table} SELECT day, measure, touchpoint, team{seg}, value, n, s1, s2 "
                 f"FROM rollup_delta WHERE gid = ? ORDER BY day",
                 [gid],
             )
@@ -66,32 +119,44 @@ def _build(cur, dims: list[str | None], where: str) -> None:
         cur.execute("DROP TABLE IF EXISTS temp.rollup_delta")
 
 
-def ensure(cur, dims: list[str]) -> list[str | None]:
-    """Create and fill the missing rollup tables from all answers; returns the dimensions created."""
-    existing = _existing(cur)
-    created: list[str | None] = []
-    for dim in [None, *dims]:
-        if (BASE if dim is None else f"{BASE}_{dim}") not in existing:
-            seg = f"{dim_column(dim)} INTEGER, " if dim else ""
-            cur.execute(f"CREATE TABLE {table_for(dim)} (day DATE, measure INTEGER, touchpoint INTEGER, team INTEGER, "
-                        f"{seg}value DOUBLE, n BIGINT, s1 DOUBLE, s2 DOUBLE)")
-            created.append(dim)
-    _build(cur, created, "TRUE")
+def ensure(cur, dims) -> list[Rollup]:
+    """Create and fill the missing rollup tables from all answers; returns the rollups created."""
+    have = existing(cur, dims)
+    created = [r for r in layout(dims) if r not in have]
+    for r in created:
+        seg = "".join(f"{dim_column(d)} INTEGER, " for d in r.dims)
+        cur.execute(f"CREATE TABLE {r.table} (day DATE, measure INTEGER, touchpoint INTEGER, team INTEGER, "
+                    f"{seg}value DOUBLE, n BIGINT, s1 DOUBLE, s2 DOUBLE)")
+    _build(cur, created, "TRUE", [])
     return created
 
 
-def refresh_days(cur, dims: list[str], days_table: str) -> None:
-    """Recompute the rollup rows of the days listed in temp table `days_table` (column `day`)."""
-    created = ensure(cur, dims)
-    present = [d for d in [None, *(d for d in _all_dims(cur))] if d not in created]
-    in_days = f"day IN (SELECT day FROM {days_table})"
-    for dim in present:
-        cur.execute(f"DELETE FROM {table_for(dim)} WHERE {in_days}")
-    _build(cur, present, in_days)
+def stored_dims(cur) -> list[str]:
+    """Segment dimensions present in storage (columns seg_<key> of `answers`)."""
+    rows = cur.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'answers' AND column_name LIKE 'seg\\_%' ESCAPE '\\' "
+        "AND database_name = current_database() ORDER BY column_index"
+    ).fetchall()
+    return [r[0][4:] for r in rows]
 
 
-def _all_dims(cur) -> list[str]:
-    return sorted(name[len(BASE) + 1:] for name in _existing(cur) if name != BASE)
+def refresh_days(cur, days_table: str) -> None:
+    """Recompute the rollup rows of the months holding the days listed in temp table `days_table`
+    (column `day`), for every stored dimension: a month-grain row sums every day of its month, so
+    the whole month is rebuilt."""
+    dims = stored_dims(cur)
+    created = set(ensure(cur, dims))
+    present = [r for r in sorted(existing(cur, dims)) if r not in created]
+    lo, hi = cur.execute(f"SELECT min(day), max(day) FROM {days_table}").fetchall()[0]
+    if lo is None or not present:
+        return
+    months = f"(SELECT DISTINCT date_trunc('month', day)::DATE FROM {days_table})"
+    # The bounds let the scan skip the answers outside the touched span (they are stored in time order).
+    where = (f"day >= date_trunc('month', ?::DATE) AND day < date_trunc('month', ?::DATE) + INTERVAL 1 MONTH "
+             f"AND date_trunc('month', day)::DATE IN {months}")
+    for r in present:
+        cur.execute(f"DELETE FROM {r.table} WHERE date_trunc('month', day)::DATE IN {months}")
+    _build(cur, present, where, [lo, hi])
 
 
 def continuous_measures(cur) -> set[int]:

@@ -255,7 +255,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
             WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL"""
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
-    rollups.refresh_days(cur, segs, "touched_days")
+    rollups.refresh_days(cur, "touched_days")
     return added, updated, unchanged, kept_attrs
 
 
@@ -275,7 +275,7 @@ def remove_upload(db: Database, upload_id: int) -> int:
             cur.execute(f"DELETE FROM answers WHERE response_key IN ({keys})", [upload_id])
             cur.execute("DELETE FROM responses WHERE upload_id = ?", [upload_id])
             cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", [upload_id])
-            rollups.refresh_days(cur, db.segment_dims(cur), "touched_days")
+            rollups.refresh_days(cur, "touched_days")
         finally:
             cur.execute("DROP TABLE IF EXISTS temp.touched_days")
     return removed

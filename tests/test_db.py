@@ -29,7 +29,26 @@ def test_schema_1_database_is_upgraded_in_place(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == "2"
+    assert upgraded.meta("schema_version") == "3"
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_schema_2_database_gains_month_rollups(tmp_path):
+    path = tmp_path / "cx.duckdb"
+    db = Database(path)
+    store.apply(db, next(demo.generate(3000)))
+    before = figures(db)
+    cur = db.cursor()
+    for (name,) in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup$%'").fetchall():
+        cur.execute(f'DROP TABLE "{name}"')
+    cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.close()
+    upgraded = Database(path)
+    cur = upgraded.cursor()
+    assert upgraded.meta("schema_version") == "3"
+    month = cur.execute('SELECT sum(n) FROM "rollup$month$region$tier"').fetchall()[0][0]
+    assert month == cur.execute("SELECT count(*) FROM answers").fetchall()[0][0]
     assert figures(upgraded) == before
     upgraded.close()
 
