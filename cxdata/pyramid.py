@@ -171,7 +171,8 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
             pn = prev_m.n if prev_m else 0
             prev_status = ("no_data" if pn == 0 else "hidden" if (1, level, key, seg, kpi.cell) in hidden
                            else stats.cell_status(pn, rules))
-        change = stats.change(kpi.stat, cur_m, prev_m) if prev_m is not None and prev_m.n else None
+        change = (stats.change(kpi.stat, cur_m, prev_m, estimates=(est, prev_est))
+                  if prev_m is not None and prev_m.n else None)
         return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
 
     tps = tuple(

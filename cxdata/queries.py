@@ -208,8 +208,8 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
           measures: list[str] | None = None) -> list[tuple]:
     """Sufficient statistics per (period index, level, node code, [segment code], measure code).
 
-    One query answers the index, every touchpoint and every team for all periods at once
-    (grouping sets); `by` adds a segment dimension for side-by-side splits and heatmaps.
+    One query answers the index, every touchpoint and every team for all periods at once;
+    `by` adds a segment dimension for side-by-side splits and heatmaps.
     Rows: (period, level, node, seg, measure, n, s1, s2, hi, lo) with level in
     'all' | 'touchpoint' | 'team'. Periods may overlap (a long custom range against the same
     period last year): each period reads its own rows.
@@ -225,24 +225,49 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
 
     facts, params = _union(parts, lambda part: f"measure, touchpoint, team, {part.seg_col.get(by, 'NULL') if by else 'NULL'} AS seg",
                            where_for)
-    hi_case, hi_params = _box_case(model, cat, "hi")
-    lo_case, lo_params = _box_case(model, cat, "lo")
-    keys = "period, measure" + (", seg" if by else "")
-    # Sum per distinct value first: the grouping sets then work on a few thousand rows instead of
-    # every answer (or every rollup row), and top/bottom boxes still apply per value.
+    # Sum per distinct value in SQL, and roll the few thousand rows up to the index, touchpoints and
+    # teams in Python: at this size a GROUPING SETS pass costs more than the scan itself. Values of
+    # measures off the whole-number scale are replaced by their box class (2 = top, 1 = bottom),
+    # so the rows stay few whatever the values.
+    cont = sorted(cat.continuous & set(wanted))
+    value_sql, cls_sql, cls_params = "value", "NULL", []
+    if cont:
+        hi_case, hi_params = _box_case(model, cat, "hi")
+        lo_case, lo_params = _box_case(model, cat, "lo")
+        in_cont = f"measure IN ({', '.join('?' * len(cont))})"
+        value_sql = f"CASE WHEN {in_cont} THEN NULL ELSE value END"
+        cls_sql = f"CASE WHEN {in_cont} THEN 2 * (value >= {hi_case})::INTEGER + (value <= {lo_case})::INTEGER END"
+        cls_params = cont + cont + hi_params + lo_params
     sql = f"""
-        WITH f AS ({facts}),
-        g AS (SELECT period, measure, touchpoint, team, seg, value, sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2
-              FROM f GROUP BY ALL)
-        SELECT period,
-               CASE WHEN GROUPING(touchpoint) = 0 THEN 'touchpoint' WHEN GROUPING(team) = 0 THEN 'team' ELSE 'all' END AS level,
-               coalesce(touchpoint, team) AS node, {"seg" if by else "NULL"} AS seg, measure,
-               {_SUMS.format(hi=hi_case, lo=lo_case)}
-        FROM g
-        GROUP BY GROUPING SETS (({keys}), ({keys}, touchpoint), ({keys}, team))
-        HAVING level = 'all' OR node IS NOT NULL
+        WITH f AS ({facts})
+        SELECT period, measure, touchpoint, team, seg, {value_sql} AS value, {cls_sql} AS cls,
+               sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2
+        FROM f GROUP BY ALL
     """
-    return cur.execute(sql, params + hi_params + lo_params).fetchall()
+    rows = cur.execute(sql, params + cls_params).fetchall()
+    top = {cat.measures[k]: m.top_box for k, m in model.measures.items() if k in cat.measures}
+    bottom = {cat.measures[k]: m.bottom_box for k, m in model.measures.items() if k in cat.measures}
+    acc: dict[tuple, list] = {}
+    for period, measure, tp, team, seg, value, cls, n, s1, s2 in rows:
+        if cls is None:
+            hi = n if value is not None and value >= top[measure] else 0
+            lo = n if value is not None and value <= bottom[measure] else 0
+        else:
+            hi, lo = (n if cls & 2 else 0), (n if cls & 1 else 0)
+        for key in ((period, "all", None, seg, measure), (period, "touchpoint", tp, seg, measure),
+                    (period, "team", team, seg, measure)):
+            if key[2] is None and key[1] != "all":
+                continue
+            a = acc.get(key)
+            if a is None:
+                acc[key] = [n, s1, s2, hi, lo]
+            else:
+                a[0] += n
+                a[1] += s1
+                a[2] += s2
+                a[3] += hi
+                a[4] += lo
+    return [(*key[:2], key[2], key[3] if by else None, key[4], *a) for key, a in acc.items()]
 
 
 def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set[int]:

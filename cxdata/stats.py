@@ -17,6 +17,7 @@ continued fraction, Acklam's normal quantile polished by Halley) so no scipy is 
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -111,13 +112,24 @@ class Estimate:
 @dataclass(frozen=True)
 class Change:
     delta: float | None       # current.value - previous.value, value units
-    z: float | None           # z (NPS, proportions, composites) or Welch t (means)
-    p_value: float | None     # two-sided
+    z: float | None           # z (NPS, composites) or Welch t (means, proportions)
     significant: bool
+    df: float | None = None   # Welch-Satterthwaite df of a t test; None for a normal z
+
+    @property
+    def p_value(self) -> float | None:
+        """Two-sided. Computed on demand: a view decides significance for thousands of cells from
+        the critical value, and only the cells someone inspects need the tail probability."""
+        if self.z is None:
+            return None
+        if self.df is None:
+            return 2.0 * normal_cdf(-abs(self.z))
+        return 2.0 * t_cdf(-abs(self.z), self.df)
 
 
 # --------------------------------------------------------------------------- estimates
 
+@functools.lru_cache(maxsize=16)
 def z_for(confidence: float) -> float:
     """Two-sided normal critical value, e.g. 1.95996 for 0.95."""
     if not 0.0 < confidence < 1.0:
@@ -189,13 +201,13 @@ def estimate(stat: str, m: Moments, confidence: float = 0.95) -> Estimate:
 
 def _normal_change(delta: float, se2: float, confidence: float) -> Change:
     if not se2 > 0.0:
-        return Change(delta, None, None, False)
+        return Change(delta, None, False)
     z = delta / math.sqrt(se2)
-    p = 2.0 * normal_cdf(-abs(z))
-    return Change(delta, z, p, p < 1.0 - confidence)
+    return Change(delta, z, abs(z) > z_for(confidence))
 
 
-def change(stat: str, current: Moments, previous: Moments, confidence: float = 0.95) -> Change:
+def change(stat: str, current: Moments, previous: Moments, confidence: float = 0.95, *,
+           estimates: tuple[Estimate, Estimate] | None = None) -> Change:
     """Is ``current`` different from ``previous``? Unpooled tests throughout:
 
     * NPS: z = delta / sqrt(V1/n1 + V2/n2), V = p + d - (p - d)^2 with the plain shares,
@@ -211,13 +223,14 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
     Qualtrics SMB z would be -13.20, not -13.21). For large n the variants agree anyway.
     A side with n < 2, or zero variance on both sides, gives the delta only.
     """
-    cur, prev = estimate(stat, current, confidence), estimate(stat, previous, confidence)
+    # `estimates`: the two estimates at this confidence, when the caller has them already.
+    cur, prev = estimates or (estimate(stat, current, confidence), estimate(stat, previous, confidence))
     if cur.value is None or prev.value is None:
-        return Change(None, None, None, False)
+        return Change(None, None, False)
     delta = cur.value - prev.value
     n1, n2 = current.n, previous.n
     if n1 < 2 or n2 < 2:
-        return Change(delta, None, None, False)
+        return Change(delta, None, False)
     a, b = cur.variance / n1, prev.variance / n2           # squared standard errors
     if stat == "nps":
         return _normal_change(delta, a + b, confidence)
@@ -225,11 +238,14 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
         a, b = a * n1 / (n1 - 1), b * n2 / (n2 - 1)
     se2 = a + b
     if not se2 > 0.0:
-        return Change(delta, None, None, False)
+        return Change(delta, None, False)
     t = delta / math.sqrt(se2)
     df = se2 * se2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
-    p = 2.0 * t_cdf(-abs(t), df)
-    return Change(delta, t, p, p < 1.0 - confidence)
+    if df >= _DF_SERIES:
+        # |t| beyond the critical value is the same decision as p < alpha, and the quantile's
+        # series is far cheaper than the tail's continued fraction at large df.
+        return Change(delta, t, abs(t) > t_quantile(0.5 + confidence / 2.0, df), df)
+    return Change(delta, t, 2.0 * t_cdf(-abs(t), df) < 1.0 - confidence, df)
 
 
 # --------------------------------------------------------------------------- composite index
@@ -295,10 +311,10 @@ def composite_change(parts_current, parts_previous, confidence: float = 0.95) ->
     cur = _combine(_parts([c for c, _ in both]), confidence)
     prev = _combine(_parts([(c[0], p[1], p[2]) for c, p in both]), confidence)
     if cur.value is None or prev.value is None:
-        return Change(None, None, None, False)
+        return Change(None, None, False)
     delta = cur.value - prev.value
     if cur.se is None or prev.se is None:
-        return Change(delta, None, None, False)
+        return Change(delta, None, False)
     return _normal_change(delta, cur.se ** 2 + prev.se ** 2, confidence)
 
 
@@ -387,6 +403,7 @@ _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
       3.754408661907416e+00)
 
 
+@functools.lru_cache(maxsize=64)
 def normal_quantile(p: float) -> float:
     """Inverse standard normal CDF: Acklam's rational approximation (1e-9) plus one Halley
     step on erfc, which brings it to full double precision."""

@@ -96,3 +96,29 @@ def test_pyramid_from_rollups_equals_pyramid_from_raw(db, monkeypatch):
     fast = pyramid.build(cur, MODEL, cat, view)
     slow = raw(monkeypatch, lambda: pyramid.build(cur, MODEL, cat, view))
     assert fast == slow
+
+
+def test_measure_off_the_whole_number_scale_counts_its_boxes_from_every_value(tmp_path):
+    # Half points (4.5 is top box, 3.5 is neither) make CSAT continuous: its top box is read from the
+    # raw answers, grouped by box class; check it against a plain count of the stored answers.
+    batch = next(demo.generate(8000))
+    csat = pc.equal(batch["metric"], "csat")
+    halves = pc.and_(csat, pc.equal(pc.bit_wise_and(pc.cast(pc.cumulative_sum(pc.cast(csat, "int64")), "int64"), 3), 0))
+    value = pc.if_else(pc.and_(halves, pc.greater_equal(batch["value"], 4.0)), pc.subtract(batch["value"], 0.5),
+                       pc.if_else(pc.and_(halves, pc.less(batch["value"], 4.0)), pc.add(batch["value"], 0.5), batch["value"]))
+    d = Database(tmp_path / "cx.duckdb")
+    store.apply(d, batch.set_column(batch.column_names.index("value"), "value", value))
+    cur = d.cursor()
+    cat = queries.catalog(cur, MODEL)
+    code = cat.measures["csat"]
+    assert code in cat.continuous
+    period = Period(date(2024, 1, 1), date(2027, 1, 1))
+    rows = queries.cells(cur, MODEL, cat, ViewState(), [period])
+    got = next(r[5:] for r in rows if r[1] == "all" and r[4] == code)
+    want = cur.execute("SELECT count(*), sum(value), sum(value * value), count(*) FILTER (value >= 4), "
+                       "count(*) FILTER (value <= 2), count(*) FILTER (value <> round(value)) FROM answers WHERE measure = ?",
+                       [code]).fetchall()[0]
+    assert want[5] > 100  # the test data really has half points
+    assert (got[0], got[3], got[4]) == (want[0], want[3], want[4])
+    assert got[1] == pytest.approx(want[1]) and got[2] == pytest.approx(want[2])
+    d.close()

@@ -478,3 +478,12 @@ def test_suppress_partition_rejects_non_partition():
 def test_suppress_partition_threshold_from_rules():
     rules = Suppression(privacy_min_n=10)
     assert suppress_partition(100, {"a": 8, "b": 20, "c": 72}, rules) == {"a", "b"}
+
+
+@pytest.mark.parametrize("df", [1000.0, 1234.5, 5e4, 2e6, 5e7])
+def test_critical_value_decides_like_the_p_value(df):
+    # change() decides large-df t tests by |t| > critical value instead of p < alpha: the same
+    # decision as long as the quantile and the CDF agree at the boundary.
+    crit = t_quantile(0.975, df)
+    assert 2 * t_cdf(-crit * (1 + 1e-7), df) < 0.05 < 2 * t_cdf(-crit * (1 - 1e-7), df)
+    assert 2 * t_cdf(-crit, df) == pytest.approx(0.05, rel=1e-9)
