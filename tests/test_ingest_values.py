@@ -428,3 +428,23 @@ def test_unknown_time_zone():
     assert info.value.code == "bad_timezone"
     # a zone is only needed for local times
     assert parse_timestamps(pa.array(["2024-01-01T10:00Z"]), tz="Mars/Olympus")[0].to_pylist() == [_utc(2024, 1, 1, 10)]
+
+
+@pytest.mark.parametrize("texts, fast", [
+    (["2024-10-01 00:08:47.000000Z", "2024-10-02T23:59:59Z", None], True),
+    (["2024-10-01T00:08:47+03:30", "2024-03-31 02:30:00-05:00", "2024-10-01 00:08:47.123+0330"], True),
+    (["2024-10-01 00:08:47", "2024-10-02 00:08:47"], False),           # naive: the file's time zone applies
+    (["1402-10-01T00:08:47+03:30", "1402-10-02T00:08:47Z"], False),   # could be Jalali years
+    (["2024-10-01 00:08:47Z", "2024-02-30 00:00:00Z"], False),        # one invalid date: the general parser reports it
+    (["2024-10-01 00:08:47Z", "01/10/2024 10:00"], False),            # mixed shapes
+])
+def test_zoned_iso_fast_path_agrees_with_the_general_parser(texts, fast):
+    from cxdata.ingest import values as v
+
+    text = v._clean_text(pa.array(texts, pa.string()))
+    got = v._zoned_iso(text, "Europe/Sofia", None, None)
+    assert (got is not None) == fast
+    if fast:
+        ref = v._parse_ts(text, "Europe/Sofia", None, None)
+        assert got.values.equals(ref.values) and got.description == ref.description
+        assert not pc.any(got.unparseable).as_py()

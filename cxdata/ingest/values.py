@@ -184,7 +184,32 @@ def parse_timestamps_detailed(arr, *, tz: str = "UTC", dayfirst: bool | None = N
         r.values = pc.take(r.values, d[1])
         r.unparseable = pc.fill_null(pc.take(r.unparseable, d[1]), False)
         return r
-    return _parse_ts(_clean_text(arr), tz, dayfirst, calendar)
+    text = _clean_text(arr)
+    return _zoned_iso(text, tz, dayfirst, calendar) or _parse_ts(text, tz, dayfirst, calendar)
+
+
+_ISO_SAMPLE = 2000
+
+
+def _zoned_iso(text: pa.Array, tz: str, dayfirst, calendar) -> TimestampParse | None:
+    """The common case of exports from databases and APIs, ISO 8601 instants with 'Z' or an
+    offset, parsed by Arrow's own cast, about 10x faster than the general parser. It is only
+    taken when every value casts, no year could be a Jalali one, and the general parser
+    gives the same instants on a sample (which also gives the format's description)."""
+    if calendar == "jalali":
+        return None
+    try:
+        values = text.cast(pa.timestamp("us", tz="UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    low = pc.min(pc.year(values)).as_py()
+    if low is None or low < 1500:
+        return None
+    sample = _parse_ts(text.slice(0, _ISO_SAMPLE), tz, dayfirst, calendar)
+    if not sample.values.equals(values.slice(0, _ISO_SAMPLE)) or pc.any(sample.unparseable).as_py():
+        return None
+    return TimestampParse(values, sample.description, pa.array(np.zeros(len(text), dtype=bool)),
+                          sample.formats, sample.dayfirst, sample.calendar)
 
 
 def excel_serial_to_utc(serial, tz: str = "UTC") -> pa.Array:
