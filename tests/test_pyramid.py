@@ -124,3 +124,17 @@ def test_split_cells_add_up_to_totals(small_db):
     # Team B exists only in the North with n = 3: hidden there and in the total.
     b_north = rec[(rec.level == "team") & (rec.key == "b") & (rec.segment == "North")].iloc[0]
     assert b_north.suppressed and pd.isna(b_north.value) and pd.isna(b_north.n)
+
+
+def test_overlapping_comparison_period_counts_its_own_rows(tmp_path):
+    # A 14-month custom range compared with the same range a year earlier: the months both share
+    # must count in both (they once counted only in the current period).
+    spec = [("Team A", "Website", 5, 10, "North", 2)] * 10 + [("Team A", "Website", 4, 9, "North", 6)] * 20
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))  # every response in 2025
+    from datetime import date
+    p = build(db, period="custom", start=date(2025, 1, 1), end=date(2026, 2, 28), compare="year")
+    assert p.previous.start == date(2024, 1, 1) and p.previous.end == date(2025, 3, 1)
+    assert p.index.headline.current.n == 30
+    assert p.index.headline.previous.n == 10  # the February responses lie in both periods
+    db.close()
