@@ -798,7 +798,8 @@ def design(res: Results, db, cur, model, cat, names, periods, v_all, v_region, v
                 ("design.raw_heatmap_region", "query.heatmap_region", lambda: drill.split(cur, model, cat, v_region, SPLIT_DIM))):
             runs, _ = timed(fn, R, W)
             sec = median(runs)
-            res.add(Figure(key, sec, runs=runs, note=f"month rollups are {sec / fast[base].value:.1f}x faster"))
+            what = "pair rollups" if "pair" in FIGURES[key] else "month rollups"
+            res.add(Figure(key, sec, runs=runs, note=f"{what} are {sec / fast[base].value:.1f}x faster"))
 
     rows = {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
             for t in ("answers", "rollup", "rollup_region", "rollup_tier", "rollup$month", "rollup$month$region",

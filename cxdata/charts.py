@@ -14,6 +14,22 @@ STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none
 _FONT = 13
 
 
+def to_spec(chart) -> dict:
+    """The chart's Vega-Lite spec, data inline: built and validated once, so a page can cache it
+    with the numbers it shows and skip Altair on every rerun. Altair's default theme sizes are
+    left out, as Streamlit does for Altair charts (its own theme applies)."""
+    spec = chart.to_dict()
+    config = spec.get("config", {})
+    view = config.get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):
+        view.pop(key, None)
+    if "view" in config and not view:
+        del config["view"]
+    if "config" in spec and not config:
+        del spec["config"]
+    return spec
+
+
 def _status(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["status"] = df["target_status"].fillna("none")

@@ -12,7 +12,7 @@ from .model import KPI, Model
 from .period import Period, add_months, quarter_start
 from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
 from .queries import Catalog, comments, comment_count, trend
-from .tables import DECIMALS, kpi_record
+from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
 
 TREND_BUCKETS = {"week": 26, "month": 18, "quarter": 8}
@@ -78,20 +78,20 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str) -> Split:
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
     labels = {code: label for label, code in cat.segments.get(dim, {}).items()}
-    data = fetch(cur, model, cat, view, periods)
-    data.update(fetch(cur, model, cat, view, periods, by=dim))
+    data = fetch(cur, model, cat, view, periods, by=dim, totals=True)
     segs = sorted({k[3] for k in data if k[3] is not None},
                   key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
     hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model))
-    frames = []
+    columns: dict[str, list] = {c: [] for c in (*kpi_record_columns(), "segment")}
     for seg in [None, *segs]:
         p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden)
         for node in (p.index, *p.touchpoints, *p.teams):
             for k in node.kpis:
-                rec = kpi_record(node, k)
-                rec["segment"] = "All" if seg is None else seg
-                frames.append(rec)
-    return Split(dim, tuple(segs), pd.DataFrame(frames))
+                for c, v in kpi_record(node, k).items():
+                    columns[c].append(v)
+                columns["segment"].append("All" if seg is None else seg)
+    # Built by column: a frame from thousands of row dicts costs more than the statistics.
+    return Split(dim, tuple(segs), pd.DataFrame(columns))
 
 
 def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,

@@ -111,7 +111,9 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
             continue
         seg_label = seg_labels.get(seg, "(not set)") if seg_labels is not None else None
         k = (period, level, key, seg_label, measure_key[measure])
-        out[k] = out.get(k, stats.Moments()) + stats.Moments(int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
+        m = stats.Moments(int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
+        old = out.get(k)  # several data labels can map to one node
+        out[k] = m if old is None else old + m
     return out
 
 
@@ -122,19 +124,26 @@ def narrowed_view(view: ViewState, sources: tuple[str, ...]) -> ViewState:
     return view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
 
 
-def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], by: str | None = None) -> Cells:
+def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], by: str | None = None,
+          totals: bool = False) -> Cells:
     """All cells the model's KPIs read: one scan for the plain measures, and one per set of
-    sources that KPIs are narrowed to (answered through the 'source' segment)."""
+    sources that KPIs are narrowed to (answered through the 'source' segment). With `by` and
+    `totals`, the cells without the split come from the same scans."""
     labels = {code: label for label, code in cat.segments.get(by, {}).items()} if by else None
-    data = collect(cells(cur, model, cat, view, periods, by=by), cat, labels)
+
+    def scan(v: ViewState, measures=None) -> Cells:
+        if by and totals:
+            whole, split = cells(cur, model, cat, v, periods, by=by, measures=measures, totals=True)
+            return {**collect(whole, cat), **collect(split, cat, labels)}
+        return collect(cells(cur, model, cat, v, periods, by=by, measures=measures), cat, labels)
+
+    data = scan(view)
     narrowed: dict[tuple[str, ...], set[str]] = {}
     for k in model.kpis():
         if k.sources and k.stat != "composite":
             narrowed.setdefault(k.sources, set()).add(k.measure)
     for sources, measures in narrowed.items():
-        sub = narrowed_view(view, sources)
-        for (period, level, key, seg, measure), m in collect(
-                cells(cur, model, cat, sub, periods, by=by, measures=sorted(measures)), cat, labels).items():
+        for (period, level, key, seg, measure), m in scan(narrowed_view(view, sources), sorted(measures)).items():
             data[(period, level, key, seg, f"{measure}@{'+'.join(sources)}")] = m
     return data
 

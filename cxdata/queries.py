@@ -189,34 +189,50 @@ def raw_plan(cat: Catalog, periods: list[Period]) -> list[Part]:
 
 def _union(parts: list[Part], columns, where_for) -> tuple[str, list]:
     """UNION ALL of every part's facts: `columns(part)` selects the keys, `where_for(where, part)`
-    adds the conditions every part shares (measures, nodes, segments)."""
-    selects, params = [], []
+    adds the conditions every part shares (measures, nodes, segments). Parts of one table whose
+    ranges do not overlap share one scan, each row taking the period its day falls in."""
+    groups: list[list[Part]] = []
     for part in parts:
+        group = next((g for g in groups if g[0].table == part.table
+                      and not any(_overlap(r, q) for other in g for r in other.ranges for q in part.ranges)), None)
+        if group is None:
+            groups.append([part])
+        else:
+            group.append(part)
+    selects, params = [], []
+    for group in groups:
+        ranges = [(r, p.period) for p in group for r in p.ranges]
+        period = "CASE " + " ".join(["WHEN day >= ? AND day < ? THEN ?"] * len(ranges)) + " END"
         where = Where()
-        where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(part.ranges)) + ")",
-                  *[x for r in part.ranges for x in r])
-        where_for(where, part)
-        selects.append(f"SELECT ?::INTEGER AS period, {columns(part)}, {part.fact_columns()} FROM {part.table} WHERE {where.sql()}")
-        params += [part.period] + where.params
+        where.add("(" + " OR ".join(["(day >= ? AND day < ?)"] * len(ranges)) + ")", *[x for r, _ in ranges for x in r])
+        where_for(where, group[0])
+        selects.append(f"SELECT {period}::INTEGER AS period, {columns(group[0])}, {group[0].fact_columns()} "
+                       f"FROM {group[0].table} WHERE {where.sql()}")
+        params += [x for (a, b), i in ranges for x in (a, b, i)] + where.params
     return " UNION ALL ".join(selects), params
+
+
+def _overlap(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 _SUMS = "sum(n) AS n, sum(s1) AS s1, sum(s2) AS s2, sum(n) FILTER (WHERE value >= {hi}) AS hi, sum(n) FILTER (WHERE value <= {lo}) AS lo"
 
 
 def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period], *, by: str | None = None,
-          measures: list[str] | None = None) -> list[tuple]:
+          measures: list[str] | None = None, totals: bool = False):
     """Sufficient statistics per (period index, level, node code, [segment code], measure code).
 
     One query answers the index, every touchpoint and every team for all periods at once;
     `by` adds a segment dimension for side-by-side splits and heatmaps.
     Rows: (period, level, node, seg, measure, n, s1, s2, hi, lo) with level in
-    'all' | 'touchpoint' | 'team'. Periods may overlap (a long custom range against the same
+    'all' | 'touchpoint' | 'team'. With `totals` (and `by`) it returns (rows without the split,
+    rows with it) from the same scan: a split view needs both. Periods may overlap (a long custom range against the same
     period last year): each period reads its own rows.
     """
     wanted = [cat.measures[m] for m in (measures or model.measures_used()) if m in cat.measures]
     if not wanted or not periods:
-        return []
+        return ([], []) if totals else []
     parts = plan(cat, view, by, _box_measures(model, cat, measures), periods)
 
     def where_for(where: Where, part: Part) -> None:
@@ -248,26 +264,32 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     top = {cat.measures[k]: m.top_box for k, m in model.measures.items() if k in cat.measures}
     bottom = {cat.measures[k]: m.bottom_box for k, m in model.measures.items() if k in cat.measures}
     acc: dict[tuple, list] = {}
+    tot: dict[tuple, list] = {}
     for period, measure, tp, team, seg, value, cls, n, s1, s2 in rows:
         if cls is None:
             hi = n if value is not None and value >= top[measure] else 0
             lo = n if value is not None and value <= bottom[measure] else 0
         else:
             hi, lo = (n if cls & 2 else 0), (n if cls & 1 else 0)
-        for key in ((period, "all", None, seg, measure), (period, "touchpoint", tp, seg, measure),
-                    (period, "team", team, seg, measure)):
-            if key[2] is None and key[1] != "all":
+        for level, node in (("all", None), ("touchpoint", tp), ("team", team)):
+            if node is None and level != "all":
                 continue
-            a = acc.get(key)
-            if a is None:
-                acc[key] = [n, s1, s2, hi, lo]
-            else:
-                a[0] += n
-                a[1] += s1
-                a[2] += s2
-                a[3] += hi
-                a[4] += lo
-    return [(*key[:2], key[2], key[3] if by else None, key[4], *a) for key, a in acc.items()]
+            for out, key in ((acc, (period, level, node, seg, measure)), (tot, (period, level, node, None, measure))):
+                if out is tot and not totals:
+                    continue
+                a = out.get(key)
+                if a is None:
+                    out[key] = [n, s1, s2, hi, lo]
+                else:
+                    a[0] += n
+                    a[1] += s1
+                    a[2] += s2
+                    a[3] += hi
+                    a[4] += lo
+    split = [(key[0], key[1], key[2], key[3] if by else None, key[4], *a) for key, a in acc.items()]
+    if totals:
+        return [(*key, *a) for key, a in tot.items()], split
+    return split
 
 
 def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set[int]:

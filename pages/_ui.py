@@ -89,6 +89,22 @@ def _pyramid(db_path: str, version: int, model_source: str, view: ViewState, _mo
     return pyramid_mod.build(_cur, _model, _cat, view)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_spec(db_path: str, version: int, model_source: str, view: ViewState, name: str, _build) -> dict:
+    from cxdata import charts  # Altair loads with the first chart, not with every page
+
+    return charts.to_spec(_build())
+
+
+def cached_chart(name: str, view: ViewState, build, *, key: str | None = None, on_select="ignore"):
+    """Draw a chart whose Vega-Lite spec is cached per data version, model and view (`name` tells
+    the charts of one view apart): a rerun skips building and validating it with Altair, about
+    half of a pyramid rerun. `build` must depend on nothing but the view and the data."""
+    m = model()
+    spec = _chart_spec(str(database().path), data_version(), m.source, view, name, build)
+    return st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
+
+
 def pyramid(view: ViewState):
     """The pyramid for a view, cached per data version: an upload changes the version, so a cached
     result can never outlive the data it was computed from."""
