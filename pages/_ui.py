@@ -89,6 +89,19 @@ def _pyramid(db_path: str, version: int, model_source: str, view: ViewState, _mo
     return pyramid_mod.build(_cur, _model, _cat, view)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _split(db_path: str, version: int, model_source: str, view: ViewState, dim: str, _model: Model, _cat, _cur):
+    from cxdata import drill
+
+    return drill.split(_cur, _model, _cat, view, dim)
+
+
+def split(view: ViewState, dim: str):
+    """Every node's KPIs per value of `dim`, cached per data version like the pyramid."""
+    m = model()
+    return _split(str(database().path), data_version(), m.source, view, dim, m, catalog(), cursor())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _chart_spec(db_path: str, version: int, model_source: str, view: ViewState, name: str, _build) -> dict:
     from cxdata import charts  # Altair loads with the first chart, not with every page

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxdata import charts, drill
+from cxdata import charts
 from pages import _ui
 
 _ui.ensure_navigation()
@@ -10,7 +10,7 @@ _ui.ensure_navigation()
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.sidebar(_ui.current_view(), split=True)
-cur, cat = _ui.cursor(), _ui.catalog()
+cat = _ui.catalog()
 p = _ui.pyramid(view)
 
 _ui.page_header("Segments", p)
@@ -23,7 +23,7 @@ if not cat.segments.get(dim):
     st.info(f"The data has no values for {seg_name}.")
     st.stop()
 
-sp = drill.split(cur, model, cat, view, dim)
+sp = _ui.split(view, dim)
 rec = sp.records
 order = ["All", *sp.segments]
 
