@@ -7,6 +7,8 @@ problem with the dotted path of its key, so a user can fix a file in one pass.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -106,6 +108,7 @@ class Model:
     thresholds: Thresholds
     source: str = ""
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    digest: str = ""  # of the model's text: what caches key on, so an edited file is never served stale
 
     def touchpoint(self, key: str) -> Touchpoint | None:
         return next((t for t in self.touchpoints if t.key == key), None)
@@ -161,7 +164,7 @@ def parse_model(text: str, source: str = "<text>") -> Model:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         raise ModelError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    return _Parser(source).model(raw)
+    return dataclasses.replace(_Parser(source).model(raw), digest=hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 class _Parser:

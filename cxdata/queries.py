@@ -267,8 +267,8 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     tot: dict[tuple, list] = {}
     for period, measure, tp, team, seg, value, cls, n, s1, s2 in rows:
         if cls is None:
-            hi = n if value is not None and value >= top[measure] else 0
-            lo = n if value is not None and value <= bottom[measure] else 0
+            hi = n if value is not None and measure in top and value >= top[measure] else 0
+            lo = n if value is not None and measure in bottom and value <= bottom[measure] else 0
         else:
             hi, lo = (n if cls & 2 else 0), (n if cls & 1 else 0)
         for level, node in (("all", None), ("touchpoint", tp), ("team", team)):

@@ -71,11 +71,15 @@ def _bucket() -> str:
     return f"CASE WHEN value = round(value) AND abs(value) <= {HIST_LIMIT} THEN value END"
 
 
-def existing(cur, dims) -> frozenset[Rollup]:
-    """The rollups of `layout(dims)` present in the database."""
-    names = {r[0] for r in cur.execute(
+def _stored_names(cur) -> set[str]:
+    return {r[0] for r in cur.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND table_name LIKE 'rollup%'"
     ).fetchall()}
+
+
+def existing(cur, dims) -> frozenset[Rollup]:
+    """The rollups of `layout(dims)` present in the database."""
+    names = _stored_names(cur)
     return frozenset(r for r in layout(dims) if r.name in names)
 
 
@@ -88,7 +92,7 @@ def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
     # GROUPING() accepts only columns some set groups by.
     grains = [g for g in GRAINS if any(r.grain == g for r in targets)]
     cols = grains + [dim_column(d) for d in segs]
-    bucket = grains[0] if len(grains) == 1 else "coalesce(day, month)"  # the grouping set's own date
+    date_of_set = grains[0] if len(grains) == 1 else "coalesce(day, month)"  # each grouping set keeps one
     seg_cols = "".join(f", {dim_column(d)}" for d in segs)
 
     def group(r: Rollup) -> list[str]:
@@ -96,10 +100,10 @@ def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
 
     sets = ", ".join(f"({', '.join(group(r))}, measure, touchpoint, team, bucket)" for r in targets)
     cur.execute(
-        f"""CREATE TEMP TABLE rollup_delta AS
+        f"""CREATE TEMP TABLE "rollup$build" AS
             WITH a AS (SELECT day, date_trunc('month', day)::DATE AS month, measure, touchpoint, team,
                               {_bucket()} AS bucket, value{seg_cols} FROM answers WHERE {where})
-            SELECT GROUPING({', '.join(cols)}) AS gid, {bucket} AS day, measure, touchpoint, team,
+            SELECT GROUPING({', '.join(cols)}) AS gid, {date_of_set} AS day, measure, touchpoint, team,
                    bucket AS value{seg_cols}, count(*) AS n, sum(value) AS s1, sum(value * value) AS s2
             FROM a GROUP BY GROUPING SETS ({sets})""",
         params,
@@ -112,17 +116,22 @@ def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
             seg = "".join(f", {dim_column(d)}" for d in r.dims)
             cur.execute(
                 f"INSERT INTO {r.table} SELECT day, measure, touchpoint, team{seg}, value, n, s1, s2 "
-                f"FROM rollup_delta WHERE gid = ? ORDER BY day",
+                f'FROM temp."rollup$build" WHERE gid = ? ORDER BY day',
                 [gid],
             )
     finally:
-        cur.execute("DROP TABLE IF EXISTS temp.rollup_delta")
+        cur.execute('DROP TABLE IF EXISTS temp."rollup$build"')
 
 
 def ensure(cur, dims) -> list[Rollup]:
     """Create and fill the missing rollup tables from all answers; returns the rollups created."""
+    wanted = layout(dims)
+    # A table the layout no longer has (pairs past MAX_PAIR_DIMS) would go stale: drop it, so no
+    # later layout can mistake it for a maintained one.
+    for name in _stored_names(cur) - {r.name for r in wanted}:
+        cur.execute(f"DROP TABLE {quote_ident(name)}")
     have = existing(cur, dims)
-    created = [r for r in layout(dims) if r not in have]
+    created = [r for r in wanted if r not in have]
     for r in created:
         seg = "".join(f"{dim_column(d)} INTEGER, " for d in r.dims)
         cur.execute(f"CREATE TABLE {r.table} (day DATE, measure INTEGER, touchpoint INTEGER, team INTEGER, "
@@ -155,7 +164,7 @@ def refresh_days(cur, days_table: str) -> None:
     where = (f"day >= date_trunc('month', ?::DATE) AND day < date_trunc('month', ?::DATE) + INTERVAL 1 MONTH "
              f"AND date_trunc('month', day)::DATE IN {months}")
     for r in present:
-        cur.execute(f"DELETE FROM {r.table} WHERE date_trunc('month', day)::DATE IN {months}")
+        cur.execute(f"DELETE FROM {r.table} WHERE {where}", [lo, hi])
     _build(cur, present, where, [lo, hi])
 
 

@@ -75,22 +75,22 @@ def data_version() -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _catalog(db_path: str, version: int, model_source: str, _model: Model, _cur) -> queries.Catalog:
+def _catalog(db_path: str, version: int, model_digest: str, _model: Model, _cur) -> queries.Catalog:
     return queries.catalog(_cur, _model)
 
 
 def catalog() -> queries.Catalog:
     m = model()
-    return _catalog(str(database().path), data_version(), m.source, m, cursor())
+    return _catalog(str(database().path), data_version(), m.digest, m, cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _pyramid(db_path: str, version: int, model_source: str, view: ViewState, _model: Model, _cat, _cur):
+def _pyramid(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
     return pyramid_mod.build(_cur, _model, _cat, view)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _split(db_path: str, version: int, model_source: str, view: ViewState, dim: str, _model: Model, _cat, _cur):
+def _split(db_path: str, version: int, model_digest: str, view: ViewState, dim: str, _model: Model, _cat, _cur):
     from cxdata import drill
 
     return drill.split(_cur, _model, _cat, view, dim)
@@ -99,22 +99,22 @@ def _split(db_path: str, version: int, model_source: str, view: ViewState, dim: 
 def split(view: ViewState, dim: str):
     """Every node's KPIs per value of `dim`, cached per data version like the pyramid."""
     m = model()
-    return _split(str(database().path), data_version(), m.source, view, dim, m, catalog(), cursor())
+    return _split(str(database().path), data_version(), m.digest, view, dim, m, catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _chart_spec(db_path: str, version: int, model_source: str, view: ViewState, name: str, _build) -> dict:
+def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     from cxdata import charts  # Altair loads with the first chart, not with every page
 
-    return charts.to_spec(_build())
+    return charts.to_spec(_build(frame, **dict(options)))
 
 
-def cached_chart(name: str, view: ViewState, build, *, key: str | None = None, on_select="ignore"):
-    """Draw a chart whose Vega-Lite spec is cached per data version, model and view (`name` tells
-    the charts of one view apart): a rerun skips building and validating it with Altair, about
-    half of a pyramid rerun. `build` must depend on nothing but the view and the data."""
-    m = model()
-    spec = _chart_spec(str(database().path), data_version(), m.source, view, name, build)
+def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", **options):
+    """Draw `build(frame, **options)` (a cxdata.charts function) from a cached Vega-Lite spec: a
+    rerun skips building and validating it with Altair, about half of a pyramid rerun. The cache
+    key is the chart's own input (function, data frame, options), so it can never show other
+    numbers than the frame it is given."""
+    spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
     return st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
 
 
@@ -122,7 +122,7 @@ def pyramid(view: ViewState):
     """The pyramid for a view, cached per data version: an upload changes the version, so a cached
     result can never outlive the data it was computed from."""
     m = model()
-    return _pyramid(str(database().path), data_version(), m.source, view, m, catalog(), cursor())
+    return _pyramid(str(database().path), data_version(), m.digest, view, m, catalog(), cursor())
 
 
 def ensure_data() -> None:

@@ -36,10 +36,8 @@ headline = p.touchpoints[0].kpi(tp_kpi) if p.touchpoints else None
 st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints")
 tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
 event = _ui.cached_chart(
-    "touchpoints", view,
-    lambda: charts.node_bars(tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
-                             domain=_ui.bar_domain(headline) if headline else None),
-    on_select="rerun", key="tp_chart",
+    charts.node_bars, tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
+    domain=_ui.bar_domain(headline) if headline else None, on_select="rerun", key="tp_chart",
 )
 clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
@@ -63,10 +61,8 @@ if view.tp:
         st.info("This touchpoint has no teams in the model.")
     else:
         team_event = _ui.cached_chart(
-            "teams", view,
-            lambda: charts.node_bars(tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
-                                     domain=_ui.bar_domain(teams[0].kpi(team_kpi))),
-            on_select="rerun", key="team_chart",
+            charts.node_bars, tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
+            domain=_ui.bar_domain(teams[0].kpi(team_kpi)), on_select="rerun", key="team_chart",
         )
         picked = _ui.clicked_node(team_event, "team_chart")
         if picked and model.team(picked):

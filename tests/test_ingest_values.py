@@ -448,3 +448,11 @@ def test_zoned_iso_fast_path_agrees_with_the_general_parser(texts, fast):
         ref = v._parse_ts(text, "Europe/Sofia", None, None)
         assert got.values.equals(ref.values) and got.description == ref.description
         assert not pc.any(got.unparseable).as_py()
+
+
+def test_zoned_iso_describes_a_column_whose_first_rows_are_blank():
+    from cxdata.ingest import values as v
+
+    text = v._clean_text(pa.array([None] * 3000 + ["2024-10-01T00:08:47Z", "2024-10-02T10:00:00+03:30"], pa.string()))
+    got = v._zoned_iso(text, "UTC", None, None)
+    assert got is not None and got.formats and "YYYY-MM-DD" in got.description

@@ -88,3 +88,12 @@ def test_unreadable_files(text, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         load_model(tmp_path / "nope.yaml")
+
+
+def test_digest_follows_the_text():
+    from cxdata import demo
+
+    text = demo.demo_model_path().read_text(encoding="utf-8")
+    a, b = parse_model(text), parse_model(text)
+    edited = parse_model(text.replace("thresholds: {privacy_min_n: 5", "thresholds: {privacy_min_n: 6"))
+    assert a.digest and a.digest == b.digest and edited.digest != a.digest

@@ -5,7 +5,7 @@ from datetime import date
 import pyarrow.compute as pc
 import pytest
 
-from cxdata import demo, pyramid, queries, store
+from cxdata import demo, pyramid, queries, rollups, store
 from cxdata.db import Database
 from cxdata.model import load_model
 from cxdata.period import Period
@@ -125,4 +125,30 @@ def test_measure_off_the_whole_number_scale_counts_its_boxes_from_every_value(tm
     assert want[5] > 100  # the test data really has half points
     assert (got[0], got[3], got[4]) == (want[0], want[3], want[4])
     assert got[1] == pytest.approx(want[1]) and got[2] == pytest.approx(want[2])
+    d.close()
+
+
+def test_a_segment_named_like_a_build_table_gets_its_rollup(tmp_path):
+    # The build's temporary table once shared its name with the day rollup of a segment 'delta'.
+    batch = next(demo.generate(3000))
+    batch = batch.rename_columns(["delta" if c == "tier" else c for c in batch.column_names])
+    d = Database(tmp_path / "cx.duckdb")
+    store.apply(d, batch)
+    cur = d.cursor()
+    answers = cur.execute("SELECT count(*) FROM answers").fetchall()[0][0]
+    for table in ("rollup_delta", "rollup$month$delta", "rollup$month$delta$region"):
+        assert cur.execute(f'SELECT sum(n) FROM "{table}"').fetchall()[0][0] == answers, table
+    d.close()
+
+
+def test_tables_outside_the_layout_are_dropped(tmp_path, monkeypatch):
+    d = Database(tmp_path / "cx.duckdb")
+    store.apply(d, next(demo.generate(2000)))
+    cur = d.cursor()
+    monkeypatch.setattr(rollups, "MAX_PAIR_DIMS", 2)  # past the limit: no pair tables any more
+    with d.transaction(cur):
+        rollups.ensure(cur, rollups.stored_dims(cur))
+    names = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup%'").fetchall()}
+    assert names == {r.name for r in rollups.layout(rollups.stored_dims(cur))}
+    assert not any(n.count("$") == 3 for n in names)
     d.close()

@@ -205,8 +205,11 @@ def _zoned_iso(text: pa.Array, tz: str, dayfirst, calendar) -> TimestampParse | 
     low = pc.min(pc.year(values)).as_py()
     if low is None or low < 1500:
         return None
-    sample = _parse_ts(text.slice(0, _ISO_SAMPLE), tz, dayfirst, calendar)
-    if not sample.values.equals(values.slice(0, _ISO_SAMPLE)) or pc.any(sample.unparseable).as_py():
+    # Non-empty values spread over the whole column: a file's first rows may be blank or untypical.
+    present = np.flatnonzero(np.asarray(pc.is_valid(text)))
+    picks = pa.array(present[np.linspace(0, len(present) - 1, min(len(present), _ISO_SAMPLE)).astype(np.int64)])
+    sample = _parse_ts(text.take(picks), tz, dayfirst, calendar)
+    if not sample.values.equals(values.take(picks)) or pc.any(sample.unparseable).as_py():
         return None
     return TimestampParse(values, sample.description, pa.array(np.zeros(len(text), dtype=bool)),
                           sample.formats, sample.dayfirst, sample.calendar)
