@@ -111,14 +111,16 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
         x=alt.X("segment:N", sort=None, title=col_title, axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top")),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
-    rect = base.mark_rect(stroke="white").encode(
+    rect = base.mark_rect(stroke="white", invalid="show").encode(
         color=alt.condition("datum.value_plot == null", alt.value("#eaeef2"),
                             alt.Color("value_plot:Q", title=value_title, scale=alt.Scale(scheme="redyellowgreen"))),
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )
     text = base.mark_text(fontSize=_FONT).encode(text="label:N", color=alt.Color("text_color:N", scale=None))
-    return alt.layer(rect, text).properties(title=title, height=alt.Step(36))
+    # The text's colour is a literal per cell: left shared, its scale would join the cells'
+    # quantitative one and Vega-Lite would draw nothing at all.
+    return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
 
 
 def _js(s: str | None) -> str:

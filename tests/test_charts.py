@@ -29,6 +29,10 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     spec = charts.heatmap(df).to_dict()
     values = next(iter(spec["datasets"].values()))
     assert values[1]["label"] == "hidden (n < min)" and values[1]["value_plot"] is None
+    # Hidden cells keep their (grey) rectangle, and the text's literal colours do not join the
+    # cells' colour scale (shared, Vega-Lite drew nothing: tests/browser/test_browser_segments.py).
+    assert spec["layer"][0]["mark"]["invalid"] == "show"
+    assert spec["resolve"]["scale"]["color"] == "independent"
 
 
 def test_trend_with_no_data_is_an_empty_chart():
