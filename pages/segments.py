@@ -29,8 +29,8 @@ order = ["All", *sp.segments]
 
 st.subheader(f"{p.index.name} by {seg_name}")
 idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambda d: d["segment"])
-st.altair_chart(charts.node_bars(idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
-                                 domain=_ui.bar_domain(p.index.headline)), width="stretch")
+_ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
+                 domain=_ui.bar_domain(p.index.headline))
 
 kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
 names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
@@ -49,7 +49,7 @@ if view.tp:
 else:
     st.subheader(f"Touchpoints × {seg_name}")
 grid = grid.assign(segment=grid["segment"].astype("category").cat.set_categories(order)).sort_values("segment")
-st.altair_chart(charts.heatmap(grid, value_title=names[kpi], col_title=seg_name), width="stretch")
+_ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name)
 st.caption("Grey cells: too few responses to show (privacy threshold); * marks low reliability. "
            "The 'All' column is each row's total.")
 if not view.tp:

@@ -52,8 +52,8 @@ with c2:
     st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
 frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi)
-st.altair_chart(charts.trend(frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
-                             y_title=kpi.kpi.name), width="stretch")
+_ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
+                 y_title=kpi.kpi.name)
 st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show.")
 
 st.subheader("By segment")
@@ -63,9 +63,8 @@ if dim:
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     rows = rows.assign(name=rows["segment"], key=rows["segment"])
-    st.altair_chart(charts.node_bars(rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
-                                     domain=_ui.bar_domain(kpi)),
-                    width="stretch")
+    _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
+                     domain=_ui.bar_domain(kpi))
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 st.subheader("Comments behind the number")
