@@ -331,6 +331,21 @@ class AppPage:
         until()
         self.wait_idle()
 
+    def drawing_below(self, heading) -> dict:
+        """The bounding box of the drawing of the first chart below `heading` (a locator): the
+        box shows whether Vega-Lite drew anything (a spec it cannot resolve stays an empty box)."""
+        from playwright.sync_api import expect
+
+        below = heading.bounding_box()["y"]
+        charts = self.page.locator("[data-testid='stVegaLiteChart']")
+        expect(charts.first).to_be_visible()
+        boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
+        chart = next((charts.nth(i) for i, b in enumerate(boxes) if b and b["y"] > below), None)
+        assert chart is not None, f"no chart below the heading {heading.inner_text()!r}"
+        drawing = chart.locator("canvas, svg.marks").first
+        expect(drawing).to_be_visible()
+        return drawing.bounding_box()
+
     def assert_no_exception(self) -> None:
         exc = self.page.locator("[data-testid='stException']")
         if exc.count():

@@ -83,15 +83,7 @@ def test_drill_down_from_index_to_team(app_page):
     assert urlparse(page.url).path.rstrip("/").endswith("/team"), page.url
 
     # The trend chart: the first chart below the Trend heading, drawn and of a readable size.
-    below = trend.bounding_box()["y"]
-    charts = page.locator("[data-testid='stVegaLiteChart']")
-    expect(charts.first).to_be_visible()
-    boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
-    chart = next((charts.nth(i) for i, b in enumerate(boxes) if b and b["y"] > below), None)
-    assert chart is not None, "no chart below the Trend heading"
-    drawing = chart.locator("canvas, svg.marks").first
-    expect(drawing).to_be_visible()
-    box = drawing.bounding_box()
+    box = app_page.drawing_below(trend)
     assert box["width"] > 200 and box["height"] > 100, f"the trend chart is tiny: {box}"
     app_page.screenshot("team_view.png")
 

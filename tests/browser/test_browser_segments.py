@@ -19,14 +19,7 @@ def test_heatmap_is_drawn(app_page):
     app_page.assert_no_exception()
     heading = page.get_by_role("heading", name=f"Touchpoints × {data.segment_name}")
     expect(heading).to_be_visible()
-    below = heading.bounding_box()["y"]
-    charts = page.locator("[data-testid='stVegaLiteChart']")
-    boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
-    chart = next((charts.nth(i) for i, b in enumerate(boxes) if b and b["y"] > below), None)
-    assert chart is not None, "no chart below the heatmap heading"
-    drawing = chart.locator("canvas, svg.marks").first
-    expect(drawing).to_be_visible()
-    box = drawing.bounding_box()
+    box = app_page.drawing_below(heading)
     rows = len(model.touchpoints)
     assert box["height"] >= rows * STEP and box["width"] > 300, f"the heatmap is not drawn: {box} for {rows} rows"
     app_page.screenshot("segments_heatmap.png")
