@@ -227,8 +227,8 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     `by` adds a segment dimension for side-by-side splits and heatmaps.
     Rows: (period, level, node, seg, measure, n, s1, s2, hi, lo) with level in
     'all' | 'touchpoint' | 'team'. With `totals` (and `by`) it returns (rows without the split,
-    rows with it) from the same scan: a split view needs both. Periods may overlap (a long custom range against the same
-    period last year): each period reads its own rows.
+    rows with it) from the same scan: a split view needs both. Periods may overlap (a long custom
+    range against the same period last year): each period reads its own rows.
     """
     wanted = [cat.measures[m] for m in (measures or model.measures_used()) if m in cat.measures]
     if not wanted or not periods:
