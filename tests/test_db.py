@@ -13,19 +13,27 @@ def figures(db):
     return pyramid.build(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="all"))
 
 
-def test_schema_1_database_is_upgraded_in_place(tmp_path):
+def written_by(tmp_path, version: str, rollups_like: str, *statements: str):
+    """A database as an earlier schema version left it: its rollup tables matching `rollups_like`
+    dropped, `statements` run. Returns its path and the figures it held."""
     path = tmp_path / "cx.duckdb"
     db = Database(path)
     store.apply(db, next(demo.generate(3000)))
     before = figures(db)
-    # Make it look like a database written by schema 1: no day column, no attr_hash, no rollups.
     cur = db.cursor()
-    for (name,) in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup%'").fetchall():
+    for (name,) in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE ?", [rollups_like]).fetchall():
         cur.execute(f'DROP TABLE "{name}"')
-    cur.execute("ALTER TABLE answers DROP COLUMN day")
-    cur.execute("ALTER TABLE responses DROP COLUMN attr_hash")
-    cur.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    for statement in statements:
+        cur.execute(statement)
+    cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [version])
     db.close()
+    return path, before
+
+
+def test_schema_1_database_is_upgraded_in_place(tmp_path):
+    # Schema 1: no day column, no attr_hash, no rollups.
+    path, before = written_by(tmp_path, "1", "rollup%", "ALTER TABLE answers DROP COLUMN day",
+                              "ALTER TABLE responses DROP COLUMN attr_hash")
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
@@ -35,15 +43,7 @@ def test_schema_1_database_is_upgraded_in_place(tmp_path):
 
 
 def test_schema_2_database_gains_month_rollups(tmp_path):
-    path = tmp_path / "cx.duckdb"
-    db = Database(path)
-    store.apply(db, next(demo.generate(3000)))
-    before = figures(db)
-    cur = db.cursor()
-    for (name,) in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup$%'").fetchall():
-        cur.execute(f'DROP TABLE "{name}"')
-    cur.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    db.close()
+    path, before = written_by(tmp_path, "2", "rollup$%")
     upgraded = Database(path)
     cur = upgraded.cursor()
     assert upgraded.meta("schema_version") == "3"
