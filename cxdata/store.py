@@ -24,7 +24,8 @@ CANONICAL_COLUMNS = (
     "agent_id", "agent_name", "metric", "value", "value_text",
 )
 # Columns that may accompany canonical data but are not segments: bookkeeping or derived from time.
-NOT_SEGMENTS = {"row_number", "response_id", "quarter", "wave", "rid"}
+RESPONSE_INDEX = "rid"
+NOT_SEGMENTS = {"row_number", "response_id", "quarter", "wave", RESPONSE_INDEX}
 COMMENT = "comment"
 _SEG_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -91,22 +92,27 @@ def _conform(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(cols, names=names)
 
 
-def _with_response_index(table: pa.Table) -> pa.Table:
+def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
     """An integer per (source, response id), computed in Arrow: grouping and joining the rows of
-    a response on it is far cheaper than on the id strings."""
+    a response on it is far cheaper than on the id strings. The ingest engine hands one over
+    (column `rid`, computed from the same columns) so the ids are hashed once per file."""
     import pyarrow.compute as pc
 
+    if RESPONSE_INDEX in given.column_names:
+        rid = given[RESPONSE_INDEX]
+        if rid.type == pa.int64() and rid.null_count == 0:
+            return table.append_column(RESPONSE_INDEX, rid)
     key = pc.binary_join_element_wise(pc.fill_null(table["source"], ""), pc.fill_null(table["source_response_id"], ""), "\x1f")
     rid = pc.dictionary_encode(key).combine_chunks().indices
-    return table.append_column("rid", rid.cast(pa.int64()))
+    return table.append_column(RESPONSE_INDEX, rid.cast(pa.int64()))
 
 
 def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:
     """Merge `table` into storage atomically and return the receipt (counts per response)."""
     check_canonical(table)
     receipt = receipt or Receipt()
-    incoming = _with_response_index(_conform(table))
-    segs = [c for c in segment_columns(incoming) if c != "rid"] + ["source"]
+    incoming = _with_response_index(_conform(table), table)
+    segs = segment_columns(incoming) + ["source"]
     with db.transaction() as cur:
         try:
             db.ensure_segment_dims(cur, segs)

@@ -752,3 +752,31 @@ def test_persian_letters_only_when_enabled(enabled):
     assert comment == (fixed if enabled else arabic_yeh)
     assert (fixed if enabled else arabic_yeh) in cities
     assert "مدينة عربية" in cities  # Arabic text is never touched
+
+
+@pytest.mark.parametrize("rows, responses, duplicates", [
+    # one source, every (response, metric, touchpoint) once: the fast path, nothing dropped
+    (["web,1,nps,9,", "web,1,csat,4,", "web,2,nps,7,"], 2, []),
+    # the same id in two sources is two responses
+    (["web,1,nps,9,", "app,1,nps,3,"], 2, []),
+    # one metric per touchpoint of a response is not a duplicate
+    (["web,1,csat,4,billing", "web,1,csat,2,delivery"], 1, []),
+    # the same (response, metric, touchpoint) twice, no row rejected: the last row wins
+    (["web,1,csat,4,billing", "web,1,csat,2,billing", "web,2,csat,5,"], 2, [("1", [2, 3], "kept row 3 (last row in the file)")]),
+    # an empty touchpoint is a touchpoint too
+    (["web,1,nps,9,", "web,1,nps,8,"], 1, [("1", [2, 3], "kept row 3 (last row in the file)")]),
+])
+def test_canonical_duplicates_and_response_index(tmp_path, rows, responses, duplicates):
+    p = tmp_path / "long.csv"
+    p.write_text("source,source_response_id,metric,value,touchpoint\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    r = normalise(inspect(p))
+    assert r.responses == responses
+    assert r.duplicates == duplicates
+    t = r.table.to_pylist()
+    assert len(t) == len(rows) - sum(len(d[1]) - 1 for d in duplicates)
+    # the response index the store reuses: one integer per (source, response id)
+    per_key = {}
+    for row in t:
+        per_key.setdefault((row["source"], row["source_response_id"]), set()).add(row["rid"])
+    assert all(len(v) == 1 for v in per_key.values())
+    assert len({next(iter(v)) for v in per_key.values()}) == len(per_key) == responses

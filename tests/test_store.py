@@ -107,3 +107,25 @@ def test_descriptive_only_differences_are_not_edits(db):
         "SELECT l.label FROM responses r JOIN labels l ON l.dim = 'seg_channel' AND l.code = r.seg_channel "
         "WHERE r.source_response_id = '1'").fetchall()
     assert stored == [("email",)]
+
+
+@pytest.mark.parametrize("rid", [
+    None,  # computed by the store
+    pa.array([7, 7, 3, 9], pa.int64()),  # handed over by the ingest engine: any integers, one per response
+    pa.array(["x", "x", "y", "z"]),  # not an index (a column of that name from elsewhere): recomputed
+    pa.array([1, None, 2, 3], pa.int64()),  # incomplete: recomputed
+])
+def test_response_index_handed_over_or_computed(tmp_path, rid):
+    rows = [("a", "1", "csat", 5.0, None), ("a", "1", "ces", 2.0, None), ("a", "2", "csat", 4.0, None),
+            ("b", "1", "csat", 1.0, None)]
+    want = Database(tmp_path / "want.duckdb")
+    got = Database(tmp_path / "got.duckdb")
+    try:
+        store.apply(want, canonical(rows))
+        table = canonical(rows)
+        r = store.apply(got, table if rid is None else table.append_column("rid", rid))
+        assert (r.added, r.responses) == (3, 3)
+        assert snapshot(got) == snapshot(want)
+    finally:
+        want.close()
+        got.close()

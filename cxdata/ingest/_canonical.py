@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,6 +18,8 @@ from ._profile import number
 from ._text import slug
 from .layouts import Layout, head_rows
 from .mapping import ColumnSpec, Mapping
+
+RESPONSE_INDEX = "rid"  # see response_index; the store knows the name (store.NOT_SEGMENTS)
 
 # metric -> (lo, hi, whole numbers only)
 KNOWN_SCALES = {"nps": (0, 10, True), "csat": (1, 5, True), "tp_sat": (1, 5, True),
@@ -84,6 +87,7 @@ def normalise_canonical(raw: Any, m: Mapping):
             warnings.append("No 'metric' column: nothing to load.")
         return Normalised(empty_table(sorted(segments)), n, [], [], [], 0, m.source, warnings)
 
+    segments.pop(RESPONSE_INDEX, None)  # never a segment (store.NOT_SEGMENTS); the name is taken below
     source = _text(by_role["source"]) if "source" in by_role else None
     source = pc.coalesce(source, pa.scalar(m.source)) if source is not None \
         else pa.repeat(pa.scalar(m.source), n)
@@ -120,11 +124,23 @@ def normalise_canonical(raw: Any, m: Mapping):
     table = pa.table(cols, schema=BASE_SCHEMA)
     for seg in sorted(segments):
         table = table.append_column(pa.field(seg, pa.string()), segments[seg])
-    table = table.filter(ok)
+    table = table.append_column(RESPONSE_INDEX, response_index(source, ids))
+    if len(bad):  # copying every column costs more than all the checks: only when rows go
+        table = table.filter(ok)
     table, duplicates = _dedupe(table, warnings)
-    responses = len(table.select(["source", "source_response_id"]).group_by(
-        ["source", "source_response_id"]).aggregate([])) if table.num_rows else 0
+    responses = int(np.count_nonzero(np.bincount(flat(table[RESPONSE_INDEX]).to_numpy()))) if table.num_rows else 0
     return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings)
+
+
+def response_index(source: pa.Array, ids: pa.Array) -> pa.Array:
+    """An integer per (source, response id), for grouping and joining a response's rows on a
+    number instead of its strings; the store reuses it. Hashing a million id strings is the
+    expensive part, so it is done once, and on the ids alone when the file has one source."""
+    if pc.count_distinct(source, mode="all").as_py() <= 1:
+        key = ids
+    else:
+        key = pc.binary_join_element_wise(pc.fill_null(source, ""), pc.fill_null(ids, ""), "\x1f")
+    return flat(pc.dictionary_encode(key).indices).cast(pa.int64())
 
 
 def _why(metric: str) -> str:
@@ -179,9 +195,22 @@ def _times(arr, m: Mapping, n: int, warnings: list[str]) -> pa.Array:
     return flat(parsed).cast(TS_TYPE)
 
 
+def _all_distinct(table: pa.Table) -> bool:
+    """True when no (response, metric, touchpoint) occurs twice, the usual case, decided on one
+    integer per row: far cheaper than grouping on the strings."""
+    codes = []
+    for col in ("metric", "touchpoint"):
+        enc = pc.dictionary_encode(flat(table[col]))
+        codes.append((pc.fill_null(enc.indices.cast(pa.int64()), len(enc.dictionary)), len(enc.dictionary) + 1))
+    (metric, n_metric), (tp, n_tp) = codes
+    key = pc.add(pc.multiply(pc.add(pc.multiply(table[RESPONSE_INDEX], n_metric), metric), n_tp), tp)
+    key = np.sort(flat(key).to_numpy())  # a sort beats Arrow's hash count on a million integers
+    return not bool((key[1:] == key[:-1]).any())
+
+
 def _dedupe(table: pa.Table, warnings: list[str]):
     keys = ["source", "source_response_id", "metric", "touchpoint"]
-    if table.num_rows == 0:
+    if table.num_rows == 0 or _all_distinct(table):
         return table, []
     t = table.select(keys).append_column("i", pa.array(range(table.num_rows), pa.int64()))
     g = t.group_by(keys, use_threads=False).aggregate([("i", "list"), ("i", "count")])
