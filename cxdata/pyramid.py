@@ -216,13 +216,18 @@ def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
 def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
     """Weighted mean of the touchpoints' headline KPIs on a 0-100 scale (hidden touchpoints excluded)."""
     def parts(which: str):
+        # One part per weighted touchpoint in both periods (a part with no value where it is hidden
+        # or empty): the change pairs parts by position, and a touchpoint hidden in one period only
+        # must drop out of both sides, not shift the pairing.
         out = []
         for t in tps:
+            if not t.weight or not t.kpis:
+                continue
             h = t.headline
             est = h.current if which == "current" else h.previous
             visible = h.shown if which == "current" else h.previous_status in ("ok", "low_n")
-            if est is None or est.value is None or not visible or not t.weight:
-                continue
+            if est is None or est.value is None or not visible:
+                est = stats.Estimate(h.kpi.stat, 0, None)
             out.append((t.weight, est, kpi_range(model, h.kpi)))
         return out
 
