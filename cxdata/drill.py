@@ -72,9 +72,13 @@ class Split:
     records: pd.DataFrame  # kpi_record columns + 'segment' ('All' for the node's total)
 
 
-def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str) -> Split:
+def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None) -> Split:
     """Every node's KPIs per value of segment `dim`, next to the node totals, with suppression
-    across the segment cells as well as down the pyramid."""
+    across the segment cells as well as down the pyramid. `kpis` (keys) limits the records to the
+    index and those KPIs, with the same numbers and the same suppression as the whole split: a
+    heatmap shows one KPI of the four or so each node has."""
+    if kpis is not None:
+        model = model.narrowed_to(kpis)
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
     labels = {code: label for label, code in cat.segments.get(dim, {}).items()}

@@ -137,6 +137,29 @@ class Model:
             keys.update(k.measure for k in node.kpis)
         return tuple(sorted(keys))
 
+    def narrowed_to(self, kpi_keys) -> Model:
+        """The model with only the KPIs a view shows, for views that show a few of many.
+
+        Kept per node: every KPI reading the same cells as one of `kpi_keys` (suppression works
+        per cell, so a cell's partitions and thus its hidden/shown decisions stay exactly those
+        of the whole model), the index, and under a composite index the touchpoints' headline
+        KPIs it is built from. Nodes stay, possibly with no KPIs."""
+        keys = set(kpi_keys)
+        cells = {k.cell for k in self.kpis() if k.key in keys}
+        if self.index.kpi.stat == "composite":
+            cells |= {t.kpis[0].cell for t in self.touchpoints if t.kpis}
+        else:
+            cells.add(self.index.kpi.cell)
+
+        def keep(kpis: tuple[KPI, ...]) -> tuple[KPI, ...]:
+            return tuple(k for k in kpis if k.cell in cells)
+
+        return dataclasses.replace(
+            self,
+            touchpoints=tuple(dataclasses.replace(t, kpis=keep(t.kpis)) for t in self.touchpoints),
+            teams=tuple(dataclasses.replace(t, kpis=keep(t.kpis)) for t in self.teams),
+        )
+
 
 def label_key(label: str) -> str:
     """Comparison form of a label: case, width, spacing and Arabic/Persian letter variants folded."""

@@ -90,16 +90,18 @@ def _pyramid(db_path: str, version: int, model_digest: str, view: ViewState, _mo
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _split(db_path: str, version: int, model_digest: str, view: ViewState, dim: str, _model: Model, _cat, _cur):
+def _split(db_path: str, version: int, model_digest: str, view: ViewState, dim: str, kpis: tuple[str, ...] | None,
+           _model: Model, _cat, _cur):
     from cxdata import drill
 
-    return drill.split(_cur, _model, _cat, view, dim)
+    return drill.split(_cur, _model, _cat, view, dim, kpis)
 
 
-def split(view: ViewState, dim: str):
-    """Every node's KPIs per value of `dim`, cached per data version like the pyramid."""
+def split(view: ViewState, dim: str, kpis: tuple[str, ...] | None = None):
+    """Every node's KPIs (or the index and `kpis`) per value of `dim`, cached per data version
+    like the pyramid."""
     m = model()
-    return _split(str(database().path), data_version(), m.digest, view, dim, m, catalog(), cursor())
+    return _split(str(database().path), data_version(), m.digest, view, dim, kpis, m, catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -23,7 +23,10 @@ if not cat.segments.get(dim):
     st.info(f"The data has no values for {seg_name}.")
     st.stop()
 
-sp = _ui.split(view, dim)
+kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
+names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
+kpi = view.kpi if view.kpi in kpi_options else kpi_options[0]
+sp = _ui.split(view, dim, kpis=(kpi,))
 rec = sp.records
 order = ["All", *sp.segments]
 
@@ -32,11 +35,8 @@ idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambd
 _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
                  domain=_ui.bar_domain(p.index.headline))
 
-kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
-names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
-st.session_state["w_kpi"] = view.kpi if view.kpi in kpi_options else kpi_options[0]
+st.session_state["w_kpi"] = kpi
 st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
-kpi = st.session_state["w_kpi"]
 
 level = "team" if view.tp else "touchpoint"
 grid = rec[(rec["level"] == level) & (rec["kpi"] == kpi)]

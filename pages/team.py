@@ -59,7 +59,7 @@ st.caption("Hollow points: fewer responses than the reliability threshold. Gaps:
 st.subheader("By segment")
 dim = view.split or (model.segments[0].key if model.segments else None)
 if dim:
-    sp = _ui.split(view, dim)
+    sp = _ui.split(view, dim, kpis=(kpi.kpi.key,))
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     rows = rows.assign(name=rows["segment"], key=rows["segment"])

@@ -97,3 +97,25 @@ def test_digest_follows_the_text():
     a, b = parse_model(text), parse_model(text)
     edited = parse_model(text.replace("thresholds: {privacy_min_n: 5", "thresholds: {privacy_min_n: 6"))
     assert a.digest and a.digest == b.digest and edited.digest != a.digest
+
+
+@pytest.mark.parametrize("index, keys, touchpoint_kpis, team_kpis", [
+    # csat and csat_mean read the same cells (suppression is decided per cell): both stay
+    ("{key: nps, name: NPS, stat: nps, measure: nps}", ["csat"], ["csat", "csat_mean"], ["csat", "csat_mean"]),
+    ("{key: nps, name: NPS, stat: nps, measure: nps}", ["tp_sat"], ["tp_sat"], []),
+    ("{key: nps, name: NPS, stat: nps, measure: nps}", [], [], []),
+    # a composite index is made of the touchpoints' headline KPIs
+    ("{key: cx, name: CX, stat: composite}", ["ces"], ["csat", "csat_mean", "ces"], ["csat", "csat_mean", "ces"]),
+])
+def test_narrowed_to_keeps_the_kpis_of_the_same_cells(index, keys, touchpoint_kpis, team_kpis):
+    from cxdata import demo
+
+    text = demo.demo_model_path().read_text(encoding="utf-8")
+    model = parse_model(text.replace("{key: nps, name: NPS, stat: nps, measure: nps, target: 30}", index))
+    narrow = model.narrowed_to(keys)
+    assert narrow.index == model.index
+    assert [t.key for t in narrow.touchpoints] == [t.key for t in model.touchpoints]
+    assert {k.key for t in narrow.touchpoints for k in t.kpis} == set(touchpoint_kpis)
+    assert {k.key for t in narrow.teams for k in t.kpis} == set(team_kpis)
+    if "composite" in index:  # the headlines stay first: they are what the index is made of
+        assert all(t.kpis[0] == m.kpis[0] for t, m in zip(narrow.touchpoints, model.touchpoints))

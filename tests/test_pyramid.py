@@ -138,3 +138,86 @@ def test_overlapping_comparison_period_counts_its_own_rows(tmp_path):
     assert p.index.headline.current.n == 30
     assert p.index.headline.previous.n == 10  # the February responses lie in both periods
     db.close()
+
+
+# --------------------------------------------------------------------------- a split of a few KPIs
+
+def _demo_models():
+    from cxdata import demo
+    from cxdata.model import load_model
+
+    text = demo.demo_model_path().read_text(encoding="utf-8")
+    plain = load_model(demo.demo_model_path())
+    composite = parse_model(text.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30}",
+                                         "kpi: {key: cx, name: CX index, stat: composite}"))
+    assert composite.index.kpi.stat == "composite"
+    return {"plain": plain, "composite": composite}
+
+
+@pytest.fixture(scope="module")
+def demo_small(tmp_path_factory):
+    from cxdata import demo
+
+    db = Database(tmp_path_factory.mktemp("demo") / "cx.duckdb")
+    for batch in demo.generate(8000, batch_size=8000):
+        store.apply(db, batch)
+    yield db
+    db.close()
+
+
+RECORD_KEY = ["level", "key", "kpi", "segment"]
+SMALL = ViewState(period="latest_quarter", compare="previous").with_filters({"tier": ["VIP"]})
+
+
+@pytest.mark.parametrize("which, kpis, view, dim, also", [
+    # csat and csat_mean read the same cells: asking for one keeps both (their suppression is shared)
+    ("plain", ("csat",), SMALL, "region", {"csat_mean"}),
+    ("plain", ("ces",), SMALL, "language", set()),
+    ("plain", ("tp_sat", "ces"), ViewState(period="last_12_months", compare="year"), "tier", set()),
+    ("composite", ("ces",), SMALL, "region", {"csat", "csat_mean"}),  # the composite needs every headline
+    ("zelvora", ("csat_top2", "resolved"), ViewState(period="all"), None, {"csat_mean"}),  # a sourced index
+])
+def test_split_of_some_kpis_is_the_whole_split_cut_down(demo_small, zelvora_db, zelvora_model, which, kpis, view, dim, also):
+    from cxdata import drill
+
+    model, db = (zelvora_model, zelvora_db) if which == "zelvora" else (_demo_models()[which], demo_small)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    dim = dim or model.segments[0].key
+    whole = drill.split(cur, model, cat, view, dim).records
+    part = drill.split(cur, model, cat, view, dim, kpis).records
+    kept = set(kpis) | also
+    assert set(part.loc[part.level != "index", "kpi"]) == kept
+    expected = whole[(whole.level == "index") | whole.kpi.isin(kept)].set_index(RECORD_KEY).sort_index()
+    got = part.set_index(RECORD_KEY).sort_index()
+    pd.testing.assert_frame_equal(got, expected)
+    if view is SMALL:  # the case that matters: cells hidden by the privacy rules, and their partners
+        assert got.suppressed.any() and (~got.suppressed & got.value.notna()).any()
+
+
+def test_composite_change_when_a_touchpoint_is_hidden_in_one_period_only(tmp_path):
+    # The Store has 3 answers in May (hidden) and 20 in June: the change of the composite compares
+    # the Website alone (it once raised: the two periods had different numbers of parts).
+    model = parse_model("""
+measures:
+  csat: {scale: [1, 5], top_box: 4}
+index: {kpi: {stat: composite}}
+defaults:
+  touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]
+touchpoints:
+  - {key: web, name: Website, weight: 1}
+  - {key: shop, name: Store, weight: 3}
+teams: []
+""")
+    spec = ([("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 2, None, "North", 6)] * 20
+            + [("", "Website", 3, None, "North", 5)] * 20 + [("", "Store", 5, None, "North", 5)] * 3)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    idx = p.index.headline
+    assert p.touchpoint("shop").headline.previous_status == "hidden"
+    # June: (1 * 75 + 3 * 25) / 4 on the 0-100 scale of 1-5; the change uses the Website only: 75 - 50.
+    assert idx.current.value == pytest.approx(37.5)
+    assert idx.change.delta == pytest.approx(25.0)
+    db.close()
