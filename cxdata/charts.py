@@ -53,6 +53,10 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
     different views are comparable and small differences are not exaggerated."""
     df = _status(df)
     df["value_plot"] = df["value"].astype("float")
+    # The label starts right of the interval, or of the target tick where that lies further right:
+    # placed at the interval alone it ran into a tick just beyond it.
+    ci_high = df["ci_high"].astype("float")
+    df["label_x"] = pd.concat([ci_high, df["target"].astype("float")], axis=1).max(axis=1).where(ci_high.notna())
     base = alt.Chart(df).encode(
         y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
@@ -71,7 +75,7 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
         bar = bar.add_params(sel)
     rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
     target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x="target:Q")
-    text = base.mark_text(align="left", dx=4, fontSize=_FONT, color="#24292f").encode(x="ci_high:Q", text="label:N")
+    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(x="label_x:Q", text="label:N")
     # A step height per bar: a fixed total height collapses under the title, axis and legend.
     return alt.layer(bar, rule, target, text).properties(height=alt.Step(34), title=title)
 

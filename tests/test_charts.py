@@ -24,6 +24,18 @@ def test_node_bars_select_nodes_and_label_hidden_cells():
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 5]
 
 
+def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
+    df = frame(key=["a", "b", "c"], name=["A", "B", "C"], value=[79.0, 90.0, None], ci_low=[78.0, 89.0, None],
+               ci_high=[80.0, 91.0, None], suppressed=[False, False, True], low_n=[False] * 3,
+               target=[82.0, 85.0, 82.0], target_status=["missed", "met", None], n=[900, 900, None])
+    spec = charts.node_bars(df, domain=(0, 100)).to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert text["encoding"]["x"]["field"] == "label_x"
+    values = next(iter(spec["datasets"].values()))
+    # beyond the target tick where it is further right, else beyond the interval; hidden: none
+    assert [v["label_x"] for v in values] == [82.0, 91.0, None]
+
+
 def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     df = frame(segment=["North", "South"])
     spec = charts.heatmap(df).to_dict()
