@@ -75,8 +75,9 @@ class Split:
 def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None) -> Split:
     """Every node's KPIs per value of segment `dim`, next to the node totals, with suppression
     across the segment cells as well as down the pyramid. `kpis` (keys) limits the records to the
-    index and those KPIs, with the same numbers and the same suppression as the whole split: a
-    heatmap shows one KPI of the four or so each node has."""
+    index and those KPIs, with the same numbers and the same suppression as the whole split (a
+    heatmap shows one KPI of the four or so each node has); segments with no answers to any of
+    them are left out, as columns with nothing to show."""
     if kpis is not None:
         model = model.narrowed_to(kpis)
     current, previous = periods_for(view, cat)

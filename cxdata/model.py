@@ -144,7 +144,7 @@ class Model:
         per cell, so a cell's partitions and thus its hidden/shown decisions stay exactly those
         of the whole model), the index, and under a composite index the touchpoints' headline
         KPIs it is built from. Nodes stay, possibly with no KPIs."""
-        keys = set(kpi_keys)
+        keys = {kpi_keys} if isinstance(kpi_keys, str) else set(kpi_keys)
         cells = {k.cell for k in self.kpis() if k.key in keys}
         if self.index.kpi.stat == "composite":
             cells |= {t.kpis[0].cell for t in self.touchpoints if t.kpis}

@@ -169,30 +169,42 @@ RECORD_KEY = ["level", "key", "kpi", "segment"]
 SMALL = ViewState(period="latest_quarter", compare="previous").with_filters({"tier": ["VIP"]})
 
 
-@pytest.mark.parametrize("which, kpis, view, dim, also", [
+@pytest.mark.parametrize("which, kpis, view, dim, also, fewer_segments", [
     # csat and csat_mean read the same cells: asking for one keeps both (their suppression is shared)
-    ("plain", ("csat",), SMALL, "region", {"csat_mean"}),
-    ("plain", ("ces",), SMALL, "language", set()),
-    ("plain", ("tp_sat", "ces"), ViewState(period="last_12_months", compare="year"), "tier", set()),
-    ("composite", ("ces",), SMALL, "region", {"csat", "csat_mean"}),  # the composite needs every headline
-    ("zelvora", ("csat_top2", "resolved"), ViewState(period="all"), None, {"csat_mean"}),  # a sourced index
+    ("plain", ("csat",), SMALL, "region", {"csat_mean"}, False),
+    ("plain", ("ces",), SMALL, "language", set(), False),
+    ("plain", ("tp_sat", "ces"), ViewState(period="last_12_months", compare="year"), "tier", set(), False),
+    # channels with no relationship survey answer neither tp_sat nor the index's NPS: no columns
+    ("plain", ("tp_sat",), ViewState(period="last_12_months"), "channel", set(), True),
+    ("composite", ("ces",), SMALL, "region", {"csat", "csat_mean"}, False),  # the composite needs every headline
+    ("zelvora", ("csat_top2", "resolved"), ViewState(period="all"), None, {"csat_mean"}, False),  # a sourced index
 ])
-def test_split_of_some_kpis_is_the_whole_split_cut_down(demo_small, zelvora_db, zelvora_model, which, kpis, view, dim, also):
+def test_split_of_some_kpis_is_the_whole_split_cut_down(demo_small, zelvora_db, zelvora_model, which, kpis, view, dim,
+                                                        also, fewer_segments):
     from cxdata import drill
 
     model, db = (zelvora_model, zelvora_db) if which == "zelvora" else (_demo_models()[which], demo_small)
     cur = db.cursor()
     cat = queries.catalog(cur, model)
     dim = dim or model.segments[0].key
-    whole = drill.split(cur, model, cat, view, dim).records
-    part = drill.split(cur, model, cat, view, dim, kpis).records
+    whole_split, part_split = drill.split(cur, model, cat, view, dim), drill.split(cur, model, cat, view, dim, kpis)
+    whole, part = whole_split.records, part_split.records
     kept = set(kpis) | also
     assert set(part.loc[part.level != "index", "kpi"]) == kept
-    expected = whole[(whole.level == "index") | whole.kpi.isin(kept)].set_index(RECORD_KEY).sort_index()
-    got = part.set_index(RECORD_KEY).sort_index()
-    pd.testing.assert_frame_equal(got, expected)
+    segments = [s for s in whole_split.segments if s in part_split.segments]
+    assert list(part_split.segments) == segments and (len(segments) < len(whole_split.segments)) == fewer_segments
+
+    def plain(df):  # compare values, not inferred dtypes (an all-None column is no str column)
+        df = df.set_index(RECORD_KEY).sort_index().astype(object)
+        return df.where(df.notna(), None)
+
+    shown = whole[(whole.level == "index") | whole.kpi.isin(kept)]
+    pd.testing.assert_frame_equal(plain(part), plain(shown[shown.segment.isin(["All", *segments])]))
+    # a segment is left out only where the whole split has nothing to show for these KPIs
+    left_out = shown[~shown.segment.isin(["All", *segments])]
+    assert left_out.value.isna().all() and not left_out.suppressed.any()
     if view is SMALL:  # the case that matters: cells hidden by the privacy rules, and their partners
-        assert got.suppressed.any() and (~got.suppressed & got.value.notna()).any()
+        assert part.suppressed.any() and (~part.suppressed & part.value.notna()).any()
 
 
 def test_composite_change_when_a_touchpoint_is_hidden_in_one_period_only(tmp_path):
