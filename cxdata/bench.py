@@ -57,7 +57,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard.py"
+APP = ROOT / "dashboard.py"  # the app script (AppTest runs it)
+SERVE = ROOT / "serve.py"  # what `make run` serves: dashboard.py with the page modules imported at start
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -120,6 +121,7 @@ FIGURES: dict[str, str] = {
     "server.rss_after": "Server RSS after 3 more filtered views",
     "cold.server_browser": "Cold start to rendered pyramid: streamlit run + Chromium",
     "cold.apptest": "Cold start to rendered pyramid: AppTest in a fresh process",
+    "design.cold_plain": "Before the import warm-up: cold start, streamlit run dashboard.py",
 }
 
 TARGETS: dict[str, tuple[str, float, str]] = {  # key -> (comparison, limit, unit): the issue's targets at 10M
@@ -1055,11 +1057,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_path: Path, logdir: Path):
+    def __init__(self, db_path: Path, logdir: Path, script: Path = SERVE):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (logdir / f"streamlit-{self.port}.log").open("w")
-        cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
         self.started = time.perf_counter()
@@ -1096,22 +1098,40 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        for key in ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser"):
+        for key in ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser", "design.cold_plain"):
             res.missing(key, f"no Playwright: {exc}")
         return
     if not Path(CHROMIUM).exists():
-        for key in ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser"):
+        for key in ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser", "design.cold_plain"):
             res.missing(key, f"{CHROMIUM} is missing")
         return
     from urllib.parse import urlencode
 
-    starts, healthy, idle, first, after, warm, boot = [], [], [], [], [], [], []
+    starts, healthy, idle, first, after, warm, boot, plain = [], [], [], [], [], [], [], []
     logdir = Path(args.workdir)
     others = filter_sets(all_regions, regions, 3)
+
+    def cold_plain() -> None:
+        """The same cold start serving dashboard.py itself (no import warm-up)."""
+        server = Server(db_path, logdir, APP)
+        try:
+            server.wait_healthy()
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
+            page = context.new_page()
+            page.goto(server.url + "/", wait_until="domcontentloaded", timeout=600_000)
+            page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
+            page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+            plain.append(time.perf_counter() - server.started)
+            context.close()
+        finally:
+            server.stop()
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for i in range(max(1, args.cold_repeat)):
+                if i % 2:  # alternate which entry point starts first: the machine drifts
+                    cold_plain()
                 server = Server(db_path, logdir)
                 try:
                     healthy.append(server.wait_healthy())
@@ -1145,6 +1165,8 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
                     context.close()
                 finally:
                     server.stop()
+                if not i % 2:
+                    cold_plain()
         finally:
             browser.close()
     res.add(Figure("server.rss_idle", median(idle), "MB", runs=idle, note="healthy, no session yet"))
@@ -1155,6 +1177,8 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
                         f"a new tab on the warm server renders in {fmt_s(median(warm))} (frontend booted after "
                         f"{fmt_s(median(boot))})",
                    extra={"healthy_s": healthy, "warm_server_new_tab_s": warm, "warm_server_frontend_boot_s": boot}))
+    res.add(Figure("design.cold_plain", median(plain), runs=plain,
+                   note=f"the import warm-up saves {fmt_s(median(plain) - median(starts))} (runs alternating)"))
 
 
 def bench_cold_apptest(res: Results, db_path: Path, args) -> None:

@@ -1,5 +1,5 @@
-"""Fixtures for the real-browser tests: a fresh database, `streamlit run dashboard.py` as a
-subprocess, Debian's Chromium driven by Playwright, and a small wrapper around a page that knows
+"""Fixtures for the real-browser tests: a fresh database, `streamlit run serve.py` (what
+`make run` serves: dashboard.py through st.App) as a subprocess, Debian's Chromium driven by Playwright, and a small wrapper around a page that knows
 when a Streamlit rerun has finished.
 
 Data: the app's own first-start path (an empty database and ``CX_DEMO_RESPONSES`` small, so
@@ -190,7 +190,7 @@ class StreamlitServer:
         self.stderr_path = logdir / "streamlit.stderr.log"
         env = {**_base_env(), **(env or {})}
         env["CX_DB"] = str(db)
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        cmd = [sys.executable, "-m", "streamlit", "run", "serve.py",
                "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
                # The tests must see the code as it was at start: a module reloaded by the file

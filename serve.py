@@ -1,0 +1,35 @@
+"""What `make run` serves: dashboard.py, with the app's heavy imports started at server start.
+
+`streamlit run serve.py` finds the `st.App` below and serves `dashboard.py` through it (so
+`streamlit run dashboard.py` works the same, only slower to its first page). Python imports the
+modules a page needs (pandas, pyarrow, Altair, the cxdata modules: about a second on a 2-core
+laptop) on the first page run of a fresh server; started in a thread when the server starts,
+they run while the browser is still loading Streamlit's frontend, and the first visitor's page
+run finds them done. Only imports: opening the database or filling caches in the same thread
+competed with the browser for the cores and made the first page slower (docs/PERFORMANCE.md).
+"""
+
+import threading
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+
+def _import_page_modules() -> None:
+    import altair  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    import cxdata.charts  # noqa: F401
+    import cxdata.pyramid  # noqa: F401
+    import cxdata.service  # noqa: F401
+    import cxdata.tables  # noqa: F401
+
+
+@asynccontextmanager
+async def _lifespan(app):
+    threading.Thread(target=_import_page_modules, name="cx-imports", daemon=True).start()
+    yield
+
+
+app = st.App("dashboard.py", lifespan=_lifespan)
