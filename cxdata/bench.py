@@ -1111,18 +1111,28 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
     logdir = Path(args.workdir)
     others = filter_sets(all_regions, regions, 3)
 
+    def new_page():
+        return browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC").new_page()
+
+    def rendered(page, url: str, booted: list | None = None) -> None:
+        """Open `url` and wait for a rendered pyramid (tiles visible, script idle)."""
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="domcontentloaded", timeout=600_000)
+        if booted is not None:
+            page.wait_for_selector("[data-testid='stApp']", state="attached", timeout=600_000)
+            booted.append(time.perf_counter() - t0)
+        page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
+        page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+
     def cold_plain() -> None:
         """The same cold start serving dashboard.py itself (no import warm-up)."""
         server = Server(db_path, logdir, APP)
         try:
             server.wait_healthy()
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
-            page = context.new_page()
-            page.goto(server.url + "/", wait_until="domcontentloaded", timeout=600_000)
-            page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
-            page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+            page = new_page()
+            rendered(page, server.url + "/")
             plain.append(time.perf_counter() - server.started)
-            context.close()
+            page.context.close()
         finally:
             server.stop()
 
@@ -1136,33 +1146,23 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
                 try:
                     healthy.append(server.wait_healthy())
                     idle.append(rss_mb(server.proc.pid))
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
-                    page = context.new_page()
-                    page.goto(server.url + "/", wait_until="domcontentloaded", timeout=600_000)
-                    page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
-                    page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+                    page = new_page()
+                    rendered(page, server.url + "/")
                     starts.append(time.perf_counter() - server.started)
                     if page.locator("[data-testid='stException']").count():
                         res.problems.append("the server page shows an exception")
                     first.append(rss_mb(server.proc.pid))
                     for regs in [regions, *others[:2]]:
                         query = urlencode([("period", "last_12_months")] + [("region", r) for r in regs])
-                        page.goto(f"{server.url}/?{query}", wait_until="domcontentloaded", timeout=600_000)
-                        page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
-                        page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+                        rendered(page, f"{server.url}/?{query}")
                     after.append(rss_mb(server.proc.pid))
-                    context.close()
+                    page.context.close()
                     # The browser's share: a new tab on the now warm server, to a rendered pyramid.
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
-                    page = context.new_page()
+                    page = new_page()
                     t0 = time.perf_counter()
-                    page.goto(server.url + "/", wait_until="domcontentloaded", timeout=600_000)
-                    page.wait_for_selector("[data-testid='stApp']", state="attached", timeout=600_000)
-                    boot.append(time.perf_counter() - t0)
-                    page.wait_for_selector("[data-testid='stMetric']", state="visible", timeout=600_000)
-                    page.wait_for_selector(APP_IDLE, state="attached", timeout=600_000)
+                    rendered(page, server.url + "/", booted=boot)
                     warm.append(time.perf_counter() - t0)
-                    context.close()
+                    page.context.close()
                 finally:
                     server.stop()
                 if not i % 2:

@@ -221,7 +221,7 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
         # must drop out of both sides, not shift the pairing.
         out = []
         for t in tps:
-            if not t.weight or not t.kpis:
+            if not t.weight:
                 continue
             h = t.headline
             est = h.current if which == "current" else h.previous
