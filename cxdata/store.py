@@ -92,19 +92,29 @@ def _conform(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(cols, names=names)
 
 
-def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
-    """An integer per (source, response id), computed in Arrow: grouping and joining the rows of
-    a response on it is far cheaper than on the id strings. The ingest engine hands one over
-    (column `rid`, computed from the same columns) so the ids are hashed once per file."""
+def response_index(source: pa.Array | pa.ChunkedArray, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """An integer per (source, response id): grouping and joining a response's rows on it is far
+    cheaper than on the id strings. Hashing a million id strings is the expensive part, so the
+    ingest engine computes it once per file and hands it over, and it hashes the ids alone when
+    there is one source."""
     import pyarrow.compute as pc
 
+    ids = pc.fill_null(ids, "")
+    if pc.count_distinct(source, mode="all").as_py() > 1:
+        ids = pc.binary_join_element_wise(pc.fill_null(source, ""), ids, "\x1f")
+    enc = pc.dictionary_encode(ids)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    return enc.indices.cast(pa.int64())
+
+
+def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
+    """`table` with its response index: the one the ingest engine handed over (column `rid` of
+    `given`, computed from the same columns), else computed here."""
     if RESPONSE_INDEX in given.column_names:
         rid = given[RESPONSE_INDEX]
         if rid.type == pa.int64() and rid.null_count == 0:
             return table.append_column(RESPONSE_INDEX, rid)
-    key = pc.binary_join_element_wise(pc.fill_null(table["source"], ""), pc.fill_null(table["source_response_id"], ""), "\x1f")
-    rid = pc.dictionary_encode(key).combine_chunks().indices
-    return table.append_column(RESPONSE_INDEX, rid.cast(pa.int64()))
+    return table.append_column(RESPONSE_INDEX, response_index(table["source"], table["source_response_id"]))
 
 
 def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:

@@ -12,14 +12,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..store import RESPONSE_INDEX, response_index  # the store takes the engine's index over
 from ._arrow import clean, flat, indices, map_distinct
 from ._dims import customer_id, identifier
 from ._profile import number
 from ._text import slug
 from .layouts import Layout, head_rows
 from .mapping import ColumnSpec, Mapping
-
-RESPONSE_INDEX = "rid"  # see response_index; the store knows the name (store.NOT_SEGMENTS)
 
 # metric -> (lo, hi, whole numbers only)
 KNOWN_SCALES = {"nps": (0, 10, True), "csat": (1, 5, True), "tp_sat": (1, 5, True),
@@ -130,17 +129,6 @@ def normalise_canonical(raw: Any, m: Mapping):
     table, duplicates = _dedupe(table, warnings)
     responses = int(np.count_nonzero(np.bincount(flat(table[RESPONSE_INDEX]).to_numpy()))) if table.num_rows else 0
     return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings)
-
-
-def response_index(source: pa.Array, ids: pa.Array) -> pa.Array:
-    """An integer per (source, response id), for grouping and joining a response's rows on a
-    number instead of its strings; the store reuses it. Hashing a million id strings is the
-    expensive part, so it is done once, and on the ids alone when the file has one source."""
-    if pc.count_distinct(source, mode="all").as_py() <= 1:
-        key = ids
-    else:
-        key = pc.binary_join_element_wise(pc.fill_null(source, ""), pc.fill_null(ids, ""), "\x1f")
-    return flat(pc.dictionary_encode(key).indices).cast(pa.int64())
 
 
 def _why(metric: str) -> str:
