@@ -1,6 +1,7 @@
 """Charts are pure functions of tidy frames: check the specs they produce, not pixels."""
 
 import pandas as pd
+import pytest
 
 from cxdata import charts
 
@@ -50,3 +51,25 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
 def test_trend_with_no_data_is_an_empty_chart():
     empty = pd.DataFrame(columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
     assert charts.trend(empty).to_dict()["mark"]["type"] == "line"
+
+
+TREND = pd.DataFrame({"bucket": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]), "value": [4.1, None, 4.3],
+                      "ci_low": [4.0, None, 4.1], "ci_high": [4.2, None, 4.5], "n": [120, None, 25],
+                      "low_n": [False, False, True], "suppressed": [False, True, False]})
+SHAPES = [  # every chart function in each shape it can take
+    ("node bars, selectable, natural domain", charts.node_bars, frame(), {"domain": (1, 5), "title": "t"}),
+    ("node bars, one selected", charts.node_bars, frame(), {"selected": "a'b"}),
+    ("node bars, not selectable, no domain", charts.node_bars, frame(), {"selectable": False}),
+    ("node bars, no rows", charts.node_bars, frame().iloc[0:0], {}),
+    ("trend with target", charts.trend, TREND, {"target": 4.2, "title": "t", "y_title": "CSAT"}),
+    ("trend without target", charts.trend, TREND, {}),
+    ("trend, no data", charts.trend, TREND.iloc[0:0], {}),
+    ("heatmap", charts.heatmap, frame(segment=["North", "South"]), {"value_title": "CSAT", "col_title": "Region"}),
+    ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
+]
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in SHAPES], ids=[s[0] for s in SHAPES])
+def test_pages_get_the_spec_that_validates(build, df, options):
+    # Pages skip Altair's schema validation at run time (charts.to_spec): it is done here instead.
+    assert charts.to_spec(build(df, **options)) == charts.to_spec(build(df, **options), validate=True)
