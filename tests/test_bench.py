@@ -13,7 +13,7 @@ from cxdata import bench
 from tests.conftest import ROOT
 
 # Figures that need Debian's Chromium (and Playwright); without it they print "n/a".
-BROWSER_FIGURES = {"server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser", "design.cold_plain"}
+BROWSER_FIGURES = set(bench.BROWSER_FIGURES)
 
 
 @pytest.mark.timeout(900)
