@@ -108,12 +108,13 @@ def split(view: ViewState, dim: str, kpis: tuple[str, ...] | None = None):
 def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     from cxdata import charts  # Altair loads with the first chart, not with every page
 
-    return charts.to_spec(_build(frame, **dict(options)))
+    return charts.spec(_build, frame, **dict(options))
 
 
 def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", **options):
-    """Draw `build(frame, **options)` (a cxdata.charts function) from a cached Vega-Lite spec: a
-    rerun skips building and validating it with Altair, about half of a pyramid rerun. The cache
+    """Draw `build(frame, **options)` (a cxdata.charts function) from its Vega-Lite spec, cached
+    here per input and built by `charts.spec` from a skeleton Altair drew once for the same
+    options: a rerun skips the chart entirely, and new numbers cost their data alone. The cache
     key is the chart's own input (function, data frame, options), so it can never show other
     numbers than the frame it is given."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)

@@ -1,5 +1,7 @@
 """Charts are pure functions of tidy frames: check the specs they produce, not pixels."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -53,7 +55,7 @@ def test_trend_with_no_data_is_an_empty_chart():
     assert charts.trend(empty).to_dict()["mark"]["type"] == "line"
 
 
-TREND = pd.DataFrame({"bucket": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]), "value": [4.1, None, 4.3],
+TREND = pd.DataFrame({"bucket": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]), "value": [4.1, None, 13 / 3],
                       "ci_low": [4.0, None, 4.1], "ci_high": [4.2, None, 4.5], "n": [120, None, 25],
                       "low_n": [False, False, True], "suppressed": [False, True, False]})
 SHAPES = [  # every chart function in each shape it can take
@@ -73,3 +75,30 @@ SHAPES = [  # every chart function in each shape it can take
 def test_pages_get_the_spec_that_validates(build, df, options):
     # Pages skip Altair's schema validation at run time (charts.to_spec): it is done here instead.
     assert charts.to_spec(build(df, **options)) == charts.to_spec(build(df, **options), validate=True)
+
+
+def _inlined(spec: dict) -> dict:
+    """The spec with every named data set written where it is used: two specs that draw the same
+    thing compare equal whatever their data sets (and Altair's hashed view names) are called."""
+    datasets = spec.get("datasets", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            if set(node) == {"name"} and node["name"] in datasets:
+                return {"values": datasets[node["name"]]}
+            return {k: walk(v) for k, v in node.items() if k != "datasets"}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return re.sub(r"^view_[0-9a-f]+_", "view_", node) if isinstance(node, str) else node
+
+    return walk(spec)
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in SHAPES], ids=[s[0] for s in SHAPES])
+def test_spec_draws_what_the_chart_draws(build, df, options):
+    # Pages use charts.spec (a cached skeleton plus the data); it must equal the chart itself.
+    fast = charts.spec(build, df, **options)
+    assert list(fast["datasets"]) and charts.DATA in fast["datasets"]
+    assert _inlined(fast) == _inlined(charts.to_spec(build(df, **options)))
+    again = charts.spec(build, df, **options)  # from the cache: a fresh copy, not a shared one
+    assert again == fast and again is not fast and again["datasets"] is not fast["datasets"]
