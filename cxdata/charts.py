@@ -27,14 +27,12 @@ _FONT = 13
 
 
 def to_spec(chart, *, validate: bool = False) -> dict:
-    """The chart's Vega-Lite spec, data inline, for a page to cache with the numbers it shows (so
-    a rerun skips Altair). Altair's default theme sizes are left out, as Streamlit does for Altair
+    """The chart's Vega-Lite spec, without Altair's default theme sizes, as Streamlit draws Altair
     charts (its own theme applies).
 
     Not validated against the Vega-Lite schema by default: validation cost about 40% of building
-    a spec (a third of a filter change's page rerun, and more on a server's first page) and can
-    only fail on the chart's structure, which the chart functions fix for any data; the tests
-    validate every chart function in each of its shapes (tests/test_charts.py)."""
+    a spec and can only fail on the chart's structure, which the chart functions fix for any
+    data; the tests validate every chart in each of its shapes (tests/test_charts.py)."""
     spec = chart.to_dict(validate=validate)
     config = spec.get("config", {})
     view = config.get("view", {})
