@@ -67,6 +67,8 @@ SHAPES = [  # every chart function in each shape it can take
     ("trend without target", charts.trend, TREND, {}),
     ("trend, no data", charts.trend, TREND.iloc[0:0], {}),
     ("heatmap", charts.heatmap, frame(segment=["North", "South"]), {"value_title": "CSAT", "col_title": "Region"}),
+    ("heatmap, segments in page order (categorical)", charts.heatmap,
+     frame(segment=pd.Categorical(["South", "North"], categories=["All", "North", "South"])), {}),
     ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
 ]
 
