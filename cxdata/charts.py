@@ -73,10 +73,16 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
 def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = _status(df)
     df["value_plot"] = df["value"].astype("float")
-    # The label starts right of the interval, or of the target tick where that lies further right:
-    # placed at the interval alone it ran into a tick just beyond it.
-    ci_high = df["ci_high"].astype("float")
-    df["label_x"] = pd.concat([ci_high, df["target"].astype("float")], axis=1).max(axis=1).where(ci_high.notna())
+    # The label sits beyond the bar's end: right of the interval, or of the target tick where that
+    # lies further out (placed at the interval alone it ran into a tick just beyond it). A negative
+    # bar (an NPS below zero) ends on the left, so its label goes left of the interval and tick:
+    # on the right it would float past the target, far from its bar.
+    ci_low, ci_high = df["ci_low"].astype("float"), df["ci_high"].astype("float")
+    target = df["target"].astype("float")
+    df["label_left"] = df["value_plot"] < 0
+    right = pd.concat([ci_high, target], axis=1).max(axis=1)
+    left = pd.concat([ci_low, target], axis=1).min(axis=1)
+    df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
     domain = options.get("domain")
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,
              "x_title": str(df["kpi_name"].iloc[0]) if len(df) else ""}
@@ -103,9 +109,12 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
         bar = bar.add_params(sel)
     rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x="ci_low:Q", x2="ci_high:Q")
     target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x="target:Q")
-    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(x="label_x:Q", text="label:N")
+    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
+        x="label_x:Q", text="label:N").transform_filter("!datum.label_left")
+    text_left = base.mark_text(align="right", dx=-6, fontSize=_FONT, color="#24292f").encode(
+        x="label_x:Q", text="label:N").transform_filter("datum.label_left")
     # A step height per bar: a fixed total height collapses under the title, axis and legend.
-    return alt.layer(bar, rule, target, text).properties(height=alt.Step(34), title=title)
+    return alt.layer(bar, rule, target, text, text_left).properties(height=alt.Step(34), title=title)
 
 
 def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "") -> alt.Chart | alt.LayerChart:

@@ -39,6 +39,20 @@ def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
     assert [v["label_x"] for v in values] == [82.0, 91.0, None]
 
 
+def test_node_bars_put_a_negative_bars_label_left_of_its_interval_and_target():
+    # NPS below zero: the bar ends on the left, so must its label (it used to float past the target tick).
+    df = frame(key=["a", "b", "c"], name=["A", "B", "C"], value=[-27.2, -10.0, 12.0], ci_low=[-33.0, -15.0, 8.0],
+               ci_high=[-21.0, -5.0, 16.0], suppressed=[False] * 3, low_n=[False] * 3, target=[40.0, -20.0, 10.0],
+               target_status=["missed", "met", "met"], n=[500] * 3, stat="nps")
+    spec = charts.node_bars(df, domain=(-100, 100)).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert [v["label_x"] for v in values] == [-33.0, -20.0, 16.0]
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    sides = {t["mark"]["align"]: t["transform"][0]["filter"] for t in texts}
+    assert sides == {"left": "!datum.label_left", "right": "datum.label_left"}
+    assert [v["label_left"] for v in values] == [True, True, False]
+
+
 def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     df = frame(segment=["North", "South"])
     spec = charts.heatmap(df).to_dict()
