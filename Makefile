@@ -29,7 +29,7 @@ chromium:
 test: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev chromium
 	$(BIN)/python -m cxdata.bench
 
 clean:

@@ -82,6 +82,7 @@ def heatmap(cur, model, cat, view):
 
     return drill.split(cur, model, cat, view, SPLIT_DIM, heat_kpis(model))
 CSV_1M_ROWS = 1_000_000
+PARQUET_RESPONSES = 2_000_000  # the Parquet ingest sample (see --parquet-responses)
 
 # Every figure the benchmark prints, in order: key -> label. The smoke test checks them all.
 FIGURES: dict[str, str] = {
@@ -246,6 +247,8 @@ class Figure:
             return f"{self.value:,.0f} MB"
         if self.unit == "/s":
             return fmt_rate(self.value)
+        if self.unit == "rows/s":
+            return f"{self.value:,.0f} rows/s"
         return f"{self.value:,.3g} {self.unit}"
 
     def verdict(self) -> str:
@@ -548,11 +551,14 @@ def bench_ingest(res: Results, work: Path, files: dict[str, tuple[Path, int]], r
         if key == "ingest.csv_1m":
             fig = Figure(key, sec, "s", runs)
         else:
-            fig = Figure(key, last["responses"] / sec, "/s", runs)
+            # Rows of the file per second, as the issue counts them; the note has responses per second.
+            fig = Figure(key, rows / sec, "rows/s", runs)
         fig.note = (f"{last['responses']:,} responses, {rows:,} rows ({rows / sec:,.0f} rows/s, "
-                    f"{last['answers']:,} answers stored) in {fmt_s(sec)}; peak RSS {last['max_rss_mb']:,.0f} MB")
+                    f"{last['responses'] / sec:,.0f} responses/s, {last['answers']:,} answers stored) in {fmt_s(sec)}; "
+                    f"peak RSS {last['max_rss_mb']:,.0f} MB")
         fig.extra = {"responses": last["responses"], "rows": rows, "answers": last["answers"],
-                     "rows_per_s": rows / sec, "seconds": sec, "file_mb": round(path.stat().st_size / 2**20, 1),
+                     "rows_per_s": rows / sec, "responses_per_s": last["responses"] / sec, "seconds": sec,
+                     "file_mb": round(path.stat().st_size / 2**20, 1),
                      "max_rss_mb": last["max_rss_mb"], "phases": last["phases"], "statements": last["statements"],
                      "sql_seconds": last["sql_seconds"]}
         res.add(fig)
@@ -647,6 +653,44 @@ def db_cells_dict(rows, names: dict[str, dict[int, str]], by: str | None) -> dic
         out[(int(period), level, label, seg_label, names["measure"][measure])] = (
             int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
     return out
+
+
+@contextlib.contextmanager
+def consumed(module, name: str):
+    """Record the return value of every call of `module.name` inside the block: the checks compare
+    the numbers the timed code itself read, not those of a parallel call."""
+    calls: list[tuple[tuple, dict, object]] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append((args, kwargs, out))
+        return out
+
+    setattr(module, name, spy)
+    try:
+        yield calls
+    finally:
+        setattr(module, name, real)
+
+
+def consumed_cells(run: Callable, names: dict, by: str | None = None) -> dict:
+    """The sufficient statistics `run` (pyramid.build, drill.split) read from `queries.cells`:
+    its first scan, the one of the view as given (later scans, if any, are of views narrowed to
+    a KPI's sources, which the baseline does not compute)."""
+    from . import pyramid
+
+    with consumed(pyramid, "cells") as calls:
+        run()
+    if not calls:
+        raise RuntimeError("the timed call read no cells")
+    args, kwargs, out = calls[0]
+    if kwargs.get("measures") is not None:
+        raise RuntimeError("the first scan was not the view's plain one")
+    if kwargs.get("totals"):
+        whole, split = out
+        return {**db_cells_dict(whole, names, None), **db_cells_dict(split, names, by)}
+    return db_cells_dict(out, names, by)
 
 
 def same_numbers(a: dict, b: dict) -> tuple[bool, str]:
@@ -766,8 +810,9 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
         return res.add(Figure(key, median(d_runs), runs=d_runs, pandas=median(p_runs), pandas_runs=p_runs,
                               identical=ok, note="" if ok else why, extra={"checked": why}))
 
-    def cells_check(view, by=None, m=model):
-        return lambda: db_cells_dict(queries.cells(cur, m, cat, view, periods, by=by), names, by)
+    def cells_check(run, by=None):
+        # One more call of the timed function, untimed, recording the cells it reads.
+        return lambda: consumed_cells(run, names, by)
 
     def pandas_pyramid(filters, by=None):
         return lambda: pd_cells(df, periods, measures, top, bottom, filters, by)
@@ -775,8 +820,8 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
     for key, view, filters in (("query.pyramid_region", v_region, {"region": regions}),
                                ("query.pyramid_all", v_all, {}),
                                ("query.pyramid_two", v_two, {"region": regions, "tier": list(TWO_DIM_TIERS)})):
-        compare(key, lambda view=view: pyramid.build(cur, model, cat, view), cells_check(view),
-                pandas_pyramid(filters), lambda out: pd_cells_dict(out, None))
+        build = (lambda view=view: pyramid.build(cur, model, cat, view))
+        compare(key, build, cells_check(build), pandas_pyramid(filters), lambda out: pd_cells_dict(out, None))
 
     # Team trend by month, with the region filter.
     team = model.team(TREND_TEAM) or model.teams[0]
@@ -785,8 +830,13 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
     window = drill.trend_window(current, v_trend.grain)
     team_labels = [names["team"][c] for c, k in cat.teams.items() if k == team.key]
 
+    def trend_run():
+        return drill.trend_frame(cur, model, cat, v_trend, level="team", node=team.key, kpi=kpi)
+
     def trend_db():
-        rows = queries.trend(cur, model, cat, v_trend, window, level="team", node=team.key, measures=[kpi.measure])
+        with consumed(drill, "trend") as calls:
+            trend_run()
+        rows = calls[0][2]
         return {(str(b), names["measure"][m]): (int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
                 for b, m, n, s1, s2, hi, lo in rows}
 
@@ -794,8 +844,7 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
         return {(str(b.start_time.date()), m): (int(r.n), float(r.s1), float(r.s2), int(r.hi), int(r.lo))
                 for (b, m), r in zip(out.index, out.itertuples(index=False))}
 
-    compare("query.trend", lambda: drill.trend_frame(cur, model, cat, v_trend, level="team", node=team.key, kpi=kpi),
-            trend_db, lambda: pd_trend(df, window, team_labels, kpi.measure, top, bottom, {"region": regions}), trend_pd)
+    compare("query.trend", trend_run, trend_db, lambda: pd_trend(df, window, team_labels, kpi.measure, top, bottom, {"region": regions}), trend_pd)
 
     # Heatmap: the index and the heatmap's KPI of every node per tier, next to the node totals;
     # the baseline computes the same measures' statistics.
@@ -803,7 +852,7 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
     heat_measures = list(heat_model.measures_used())
 
     def heat_check(view):
-        return lambda: {**cells_check(view, m=heat_model)(), **cells_check(view, SPLIT_DIM, m=heat_model)()}
+        return cells_check(lambda: heatmap(cur, model, cat, view), SPLIT_DIM)
 
     def heat_pandas(filters):
         return lambda: (pd_cells(df, periods, heat_measures, top, bottom, filters),
@@ -1355,8 +1404,10 @@ def parse_args(argv=None):
     p.add_argument("--pandas-repeat", type=int, default=3, help="timed runs of each pandas baseline (default 3)")
     p.add_argument("--ingest-repeat", type=int, default=3, help="ingest runs per file, each into a fresh DB (default 3)")
     p.add_argument("--cold-repeat", type=int, default=3, help="cold starts per method (default 3)")
-    p.add_argument("--parquet-responses", type=int, default=None,
-                   help="responses in the Parquet ingest file (default: --rows; one ingest holds the whole file in memory)")
+    p.add_argument("--parquet-responses", type=int, default=PARQUET_RESPONSES,
+                   help=f"responses in the Parquet ingest sample (default {PARQUET_RESPONSES:,}; the whole data set when "
+                        "smaller). One ingest holds its file in memory, about 2.3 GB per million responses: the whole "
+                        "10M data set in one file would not fit this machine's memory")
     p.add_argument("--csv-responses", type=int, default=1_000_000,
                    help="responses in the CSV ingest sample (default 1M; the whole data set when smaller)")
     p.add_argument("--compare-sizes", action="store_true", help="also the cost of a filter change at 1M and at 10M responses")
@@ -1451,7 +1502,7 @@ def run(res: Results, args, work: Path) -> None:
     demo.write_parquet(parquet, args.rows)
     res.info["generate_parquet_s"] = round(time.perf_counter() - t0, 2)
     files = {"ingest.parquet": (parquet, args.rows)}
-    parquet_responses = min(args.rows, args.parquet_responses or args.rows)
+    parquet_responses = min(args.rows, args.parquet_responses)
     if parquet_responses < args.rows:
         sample = work / f"answers-{parquet_responses}.parquet"
         demo.write_parquet(sample, parquet_responses)

@@ -43,3 +43,27 @@ def test_bench_prints_every_figure_and_duckdb_equals_pandas(tmp_path):
         assert figures[key]["pandas_median_s"] is not None and figures[key]["ratio"] is not None
     assert result["info"]["responses"] == 3000
     assert not result["problems"], result["problems"]
+
+
+def test_the_identity_check_reads_the_cells_the_timed_call_consumed(zelvora_db, zelvora_model):
+    from cxdata import drill, pyramid, queries
+    from cxdata.view import ViewState
+
+    cur = zelvora_db.cursor()
+    cat = queries.catalog(cur, zelvora_model)
+    names = {dim: zelvora_db.labels(dim, cur) for dim in ("touchpoint", "team", "measure")}
+    view = ViewState(period="all")
+    periods = [p for p in pyramid.periods_for(view, cat) if p]
+    direct = bench.db_cells_dict(queries.cells(cur, zelvora_model, cat, view, periods), names, None)
+    assert bench.consumed_cells(lambda: pyramid.build(cur, zelvora_model, cat, view), names) == direct
+    assert pyramid.cells is queries.cells  # the recorder puts the real function back
+
+    # A split records its totals and its segment cells from one scan.
+    dim = next(iter(cat.segments))
+    names["seg_" + dim] = zelvora_db.labels("seg_" + dim, cur)
+    split = bench.consumed_cells(lambda: drill.split(cur, zelvora_model, cat, view, dim), names, dim)
+    assert {k for k in split if k[3] is None} == set(direct)
+    assert any(k[3] is not None for k in split)
+
+    with pytest.raises(RuntimeError, match="no cells"):
+        bench.consumed_cells(lambda: None, names)
