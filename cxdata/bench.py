@@ -1395,7 +1395,7 @@ def regions_of(path: Path) -> list[str]:
 # =============================================================================================
 # Main
 # =============================================================================================
-def parse_args(argv=None):
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cxdata.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=int, default=10_000_000, help="responses to generate (default 10M = ~28M answer rows)")
     p.add_argument("--db", help="the bench database (default: a temp dir); an existing one with --rows responses is reused")
@@ -1418,7 +1418,11 @@ def parse_args(argv=None):
     p.add_argument("--workdir", help="directory for the generated files (default: a temp dir, removed at the end)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--child-args", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    args = build_parser().parse_args(argv)
     if args.quick:
         args.warmup = min(args.warmup, 1)
         args.ingest_repeat = args.pandas_repeat = args.cold_repeat = 1

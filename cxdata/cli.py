@@ -13,7 +13,7 @@ from .model import ModelError
 from .view import ViewError, ViewState
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxdata", description="CX Pyramid: load survey data and compute the measurement pyramid.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -36,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
     demo.add_argument("--db")
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return {"ingest": _ingest, "pyramid": _pyramid, "demo": _demo}[args.command](args)
     except (ModelError, StorageError, ViewError, service.ServiceError) as exc:
