@@ -16,7 +16,7 @@ import streamlit as st
 
 
 def _import_page_modules() -> None:
-    import altair  # noqa: F401
+    import altair
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
 
@@ -24,6 +24,22 @@ def _import_page_modules() -> None:
     import cxdata.pyramid  # noqa: F401
     import cxdata.service  # noqa: F401
     import cxdata.tables  # noqa: F401
+
+    _first_use_costs(altair)
+
+
+def _first_use_costs(altair) -> None:
+    """Two one-time costs of a process's first page, paid here instead (about 0.12 s of the
+    first page run, measured in alternating AppTest runs; docs/PERFORMANCE.md)."""
+    # Altair indexes its whole Vega-Lite schema the first time a channel is given as a string.
+    altair.Chart().mark_bar().encode(x="a:Q", y="b:N").to_dict(validate=False)
+    # Streamlit's first element of a process checks, by inspecting the call stack (it resolves
+    # the source file of every loaded module), whether it runs outside `streamlit run`, to print
+    # a warning. This module is only ever served by `streamlit run`: mark the check done.
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
 
 
 @asynccontextmanager

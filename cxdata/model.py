@@ -180,9 +180,14 @@ def load_model(path: str | Path) -> Model:
     return parse_model(text, source=str(path))
 
 
+# libyaml's parser (in PyYAML's wheels) with the safe constructor: the same objects as
+# yaml.safe_load, parsed about 15x faster; the model is read on the first page of a fresh server.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_model(text: str, source: str = "<text>") -> Model:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

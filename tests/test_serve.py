@@ -1,0 +1,22 @@
+"""serve.py, what `make run` serves: its start-up work runs and does what it says (the browser
+tests serve it for real)."""
+
+import serve
+
+
+def test_the_head_start_imports_the_page_modules_and_pays_the_first_use_costs():
+    from streamlit import delta_generator
+
+    serve._import_page_modules()
+    # Streamlit's "run me with streamlit run" check would inspect the stack on the first element.
+    assert delta_generator._use_warning_has_been_displayed is True
+    import sys
+
+    assert {"altair", "pandas", "pyarrow", "cxdata.charts", "cxdata.pyramid"} <= set(sys.modules)
+
+
+def test_serve_serves_the_dashboard_with_the_head_start():
+    from pathlib import Path
+
+    assert Path(str(serve.app._script_path)).name == "dashboard.py"
+    assert serve.app._user_lifespan is serve._lifespan
