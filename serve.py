@@ -5,7 +5,7 @@
 modules a page needs (pandas, pyarrow, Altair, the cxdata modules: about a second on a 2-core
 laptop) on the first page run of a fresh server; started in a thread when the server starts,
 they run while the browser is still loading Streamlit's frontend, and the first visitor's page
-run finds them done. Only imports: opening the database or filling caches in the same thread
+run finds them done. Only imports (and one flag, below): opening the database or filling caches in the same thread
 competed with the browser for the cores and made the first page slower (docs/PERFORMANCE.md).
 """
 
@@ -16,7 +16,7 @@ import streamlit as st
 
 
 def _import_page_modules() -> None:
-    import altair
+    import altair  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
 
@@ -25,17 +25,13 @@ def _import_page_modules() -> None:
     import cxdata.service  # noqa: F401
     import cxdata.tables  # noqa: F401
 
-    _first_use_costs(altair)
+    _skip_use_warning_check()
 
 
-def _first_use_costs(altair) -> None:
-    """Two one-time costs of a process's first page, paid here instead (about 0.12 s of the
-    first page run, measured in alternating AppTest runs; docs/PERFORMANCE.md)."""
-    # Altair indexes its whole Vega-Lite schema the first time a channel is given as a string.
-    altair.Chart().mark_bar().encode(x="a:Q", y="b:N").to_dict(validate=False)
-    # Streamlit's first element of a process checks, by inspecting the call stack (it resolves
-    # the source file of every loaded module), whether it runs outside `streamlit run`, to print
-    # a warning. This module is only ever served by `streamlit run`: mark the check done.
+def _skip_use_warning_check() -> None:
+    """Streamlit's first element of a process checks, by inspecting the call stack (it resolves
+    the source file of every loaded module: about 0.1 s), whether it runs outside `streamlit run`,
+    to print a warning. This module is only ever served by `streamlit run`: mark the check done."""
     from streamlit import delta_generator
 
     if hasattr(delta_generator, "_use_warning_has_been_displayed"):

@@ -4,7 +4,7 @@ tests serve it for real)."""
 import serve
 
 
-def test_the_head_start_imports_the_page_modules_and_pays_the_first_use_costs():
+def test_the_head_start_imports_the_page_modules_and_skips_the_use_warning_check():
     from streamlit import delta_generator
 
     serve._import_page_modules()
