@@ -23,6 +23,7 @@ import pandas as pd
 SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 DATA = "table"  # the name of a skeleton's data set in `spec`
+LABEL_ROOM = 0.12  # a bar label's width, as a share of the x axis (about 70 px of a 600 px chart)
 _FONT = 13
 
 
@@ -73,15 +74,22 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
 def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = _status(df)
     df["value_plot"] = df["value"].astype("float")
-    # The label sits beyond the bar's end: right of the interval, or of the target tick where that
-    # lies further out (placed at the interval alone it ran into a tick just beyond it). A negative
-    # bar (an NPS below zero) ends on the left, so its label goes left of the interval and tick:
-    # on the right it would float past the target, far from its bar.
+    # The label sits just beyond the bar's interval, next to the bar's end; where the target tick
+    # lies within a label's width of that end, beyond the tick instead (it ran into the tick). A
+    # target far beyond is not followed: a label out there floats away from its bar. A negative
+    # bar (an NPS below zero) ends on the left, so its label goes to the left, mirrored.
     ci_low, ci_high = df["ci_low"].astype("float"), df["ci_high"].astype("float")
     target = df["target"].astype("float")
+    domain = options.get("domain")
+    if domain:
+        span = float(domain[1]) - float(domain[0])
+    else:
+        ends = pd.concat([ci_low, ci_high, target], axis=1)
+        span = float(ends.max().max() - ends.min().min()) if ends.notna().any().any() else 0.0
+    near = LABEL_ROOM * (span or 1.0)
     df["label_left"] = df["value_plot"] < 0
-    right = pd.concat([ci_high, target], axis=1).max(axis=1)
-    left = pd.concat([ci_low, target], axis=1).min(axis=1)
+    right = ci_high.where(~((target > ci_high) & (target - ci_high < near)), target)
+    left = ci_low.where(~((target < ci_low) & (ci_low - target < near)), target)
     df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
     domain = options.get("domain")
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,
@@ -119,9 +127,11 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
     return alt.layer(bar, rule, target, text, text_left).properties(height=alt.Step(34), title=title)
 
 
-def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "") -> alt.Chart | alt.LayerChart:
-    """Value per bucket with its 95% interval band; hollow points mark low-n buckets; hidden buckets are gaps."""
-    data, facts = _trend_prepare(df, title=title, target=target, y_title=y_title)
+def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "",
+          grain: str = "month") -> alt.Chart | alt.LayerChart:
+    """Value per bucket (week, month or quarter: the axis labels follow) with its 95% interval
+    band; hollow points mark low-n buckets; hidden buckets are gaps; a dashed line the target."""
+    data, facts = _trend_prepare(df, title=title, target=target, y_title=y_title, grain=grain)
     return _trend_draw(data, **facts)
 
 
@@ -134,14 +144,25 @@ def _trend_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     return df, {**options, "target": None if target is None else float(target), "empty": False}
 
 
+_TIME_AXES = {  # per grain: how a bucket's start is labelled, and where ticks go
+    "week": {"format": "%d %b"},
+    "month": {"format": "%b %Y"},
+    "quarter": {"labelExpr": "'Q' + (floor(month(datum.value) / 3) + 1) + ' ' + year(datum.value)",
+                "tickCount": {"interval": "month", "step": 3}},
+}
+
+
 def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = None,
-                y_title: str = "") -> alt.Chart | alt.LayerChart:
+                y_title: str = "", grain: str = "month") -> alt.Chart | alt.LayerChart:
     if empty:
         return alt.Chart(source).mark_line().properties(title=title)
-    base = alt.Chart(source).encode(x=alt.X("bucket:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)))
+    # Padding keeps the first and last points whole inside the plot.
+    base = alt.Chart(source).encode(x=alt.X("bucket:T", title=None, scale=alt.Scale(padding=12),
+                                            axis=alt.Axis(labelAngle=0, **_TIME_AXES.get(grain, _TIME_AXES["month"]))))
     band = base.mark_area(opacity=0.2, color="#0969da").encode(y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2=alt.Y2("ci_high"))
     line = base.mark_line(color="#0969da", strokeWidth=2).encode(y=alt.Y("value:Q"))
-    points = base.mark_point(size=60, color="#0969da", filled=True).encode(
+    # A low-n bucket is a hollow circle: white inside, the line's colour around.
+    points = base.mark_point(size=60, color="#0969da", filled=True, stroke="#0969da", strokeWidth=1.5).encode(
         y=alt.Y("value:Q"),
         fill=alt.condition("datum.low_n", alt.value("white"), alt.value("#0969da")),
         tooltip=[alt.Tooltip("bucket:T", title="Period"), alt.Tooltip("value:Q", title="Value"), alt.Tooltip("n:Q", title="n"),
@@ -150,13 +171,18 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     )
     layers = [band, line, points]
     if target is not None:
-        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#9a6700").encode(y=alt.Y("target:Q")))
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#57606a").encode(y=alt.Y("target:Q")))
     return alt.layer(*layers).properties(height=280, title=title)
 
 
-def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "") -> alt.LayerChart:
-    """Node x segment grid of one KPI; hidden cells are grey and unlabeled."""
-    data, facts = _heatmap_prepare(df, title=title, row_title=row_title, col_title=col_title, value_title=value_title)
+def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
+            domain: tuple[float, float] | None = None) -> alt.LayerChart:
+    """Node x segment grid of one KPI; hidden cells are grey and unlabeled.
+
+    `domain` is the KPI's natural range: colours then run over it, so a value has the same colour
+    in every view (over the data's own extent, 61 was pale yellow in one split, deep red in another)."""
+    data, facts = _heatmap_prepare(df, title=title, row_title=row_title, col_title=col_title, value_title=value_title,
+                                   domain=domain)
     return _heatmap_draw(data, **facts)
 
 
@@ -165,20 +191,24 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["label"] = df.apply(_value_label, axis=1)
     df["value_plot"] = df["value"].astype("float")
     # Light text on the strong ends of the colour scale, dark text in the pale middle.
-    lo, hi = df["value_plot"].min(), df["value_plot"].max()
+    domain = options.get("domain")
+    lo, hi = (float(domain[0]), float(domain[1])) if domain else (df["value_plot"].min(), df["value_plot"].max())
     spread = (hi - lo) or 1.0
-    df["text_color"] = ["white" if pd.notna(v) and abs((v - lo) / spread - 0.5) > 0.3 else "#24292f" for v in df["value_plot"]]
-    return df, options
+    df["text_color"] = ["white" if pd.notna(v) and abs((min(max(v, lo), hi) - lo) / spread - 0.5) > 0.3 else "#24292f"
+                        for v in df["value_plot"]]
+    return df, {**options, "domain": (lo, hi) if domain else None}
 
 
-def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "") -> alt.LayerChart:
+def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
+                  domain: tuple[float, float] | None = None) -> alt.LayerChart:
+    scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True) if domain else alt.Scale(scheme="redyellowgreen")
     base = alt.Chart(source).encode(
         x=alt.X("segment:N", sort=None, title=col_title, axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top")),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
     rect = base.mark_rect(stroke="white", invalid="show").encode(
         color=alt.condition("datum.value_plot == null", alt.value("#eaeef2"),
-                            alt.Color("value_plot:Q", title=value_title, scale=alt.Scale(scheme="redyellowgreen"))),
+                            alt.Color("value_plot:Q", title=value_title, scale=scale)),
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )

@@ -191,7 +191,9 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
             _set_widget("w_range", default)
             st.date_input("From – to", key="w_range", on_change=_on_filters)
         _set_widget("w_compare", view.compare)
-        st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters)
+        all_time = st.session_state["w_period"] == "all"
+        st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters,
+                 disabled=all_time, help="All time has nothing before it to compare with." if all_time else None)
         for seg in m.segments:
             options = cat.segment_values(seg.key, m)
             if not options:

@@ -49,9 +49,10 @@ if view.tp:
 else:
     st.subheader(f"Touchpoints × {seg_name}")
 grid = grid.assign(segment=grid["segment"].astype("category").cat.set_categories(order)).sort_values("segment")
-_ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name)
-st.caption("Grey cells: too few responses to show (privacy threshold); * marks low reliability. "
-           "The 'All' column is each row's total.")
+shown = next(k for t in p.touchpoints for k in t.kpis if k.kpi.key == kpi)
+_ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown))
+st.caption("Grey cells: no responses, or too few to show (privacy threshold); * marks low reliability. "
+           "The 'All' column is each row's total. Colours run over the KPI's whole scale, the same in every view.")
 if not view.tp:
     choice = st.selectbox("Show the teams of", [None] + [t.key for t in model.touchpoints],
                           format_func=lambda k: "—" if k is None else model.touchpoint(k).name)

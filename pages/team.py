@@ -53,8 +53,9 @@ with c2:
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
 frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi)
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
-                 y_title=kpi.kpi.name)
-st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show.")
+                 y_title=kpi.kpi.name, grain=view.grain)
+st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show. "
+           "Dashed line: the target.")
 
 st.subheader("By segment")
 dim = view.split or (model.segments[0].key if model.segments else None)

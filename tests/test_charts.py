@@ -35,8 +35,20 @@ def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert text["encoding"]["x"]["field"] == "label_x"
     values = next(iter(spec["datasets"].values()))
-    # beyond the target tick where it is further right, else beyond the interval; hidden: none
+    # beyond the target tick where it is just right of the interval, else beyond the interval; hidden: none
     assert [v["label_x"] for v in values] == [82.0, 91.0, None]
+
+
+def test_node_bars_keep_the_label_at_the_bar_when_the_target_is_far_beyond():
+    # 35.4 against a target of 80: the label stays by the bar, not out past the target tick.
+    df = frame(key=["a", "b"], name=["A", "B"], value=[35.4, 70.0], ci_low=[33.0, 68.0], ci_high=[38.0, 72.0],
+               suppressed=[False, False], low_n=[False, False], target=[80.0, 75.0], target_status=["missed", "near"],
+               n=[400, 400])
+    values = next(iter(charts.node_bars(df, domain=(0, 100)).to_dict()["datasets"].values()))
+    assert [v["label_x"] for v in values] == [38.0, 75.0]
+    # Without a natural domain the room for a label is a share of the data's own extent.
+    values = next(iter(charts.node_bars(df).to_dict()["datasets"].values()))
+    assert [v["label_x"] for v in values] == [38.0, 75.0]
 
 
 def test_node_bars_put_a_negative_bars_label_left_of_its_interval_and_target():
@@ -79,10 +91,13 @@ SHAPES = [  # every chart function in each shape it can take
     ("node bars, no rows", charts.node_bars, frame().iloc[0:0], {}),
     ("trend with target", charts.trend, TREND, {"target": 4.2, "title": "t", "y_title": "CSAT"}),
     ("trend without target", charts.trend, TREND, {}),
+    ("trend by week", charts.trend, TREND, {"grain": "week"}),
+    ("trend by quarter", charts.trend, TREND, {"grain": "quarter", "target": 4.0}),
     ("trend, no data", charts.trend, TREND.iloc[0:0], {}),
     ("heatmap", charts.heatmap, frame(segment=["North", "South"]), {"value_title": "CSAT", "col_title": "Region"}),
     ("heatmap, segments in page order (categorical)", charts.heatmap,
      frame(segment=pd.Categorical(["South", "North"], categories=["All", "North", "South"])), {}),
+    ("heatmap on the KPI's natural range", charts.heatmap, frame(segment=["North", "South"]), {"domain": (0, 100)}),
     ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
 ]
 
@@ -118,3 +133,26 @@ def test_spec_draws_what_the_chart_draws(build, df, options):
     assert _inlined(fast) == _inlined(charts.to_spec(build(df, **options)))
     again = charts.spec(build, df, **options)  # from the cache: a fresh copy, not a shared one
     assert again == fast and again is not fast and again["datasets"] is not fast["datasets"]
+
+
+def test_trend_labels_buckets_by_their_grain():
+    def axis(grain):
+        spec = charts.trend(TREND, grain=grain).to_dict()
+        return spec["layer"][0]["encoding"]["x"]["axis"]
+
+    assert axis("week")["format"] == "%d %b" and axis("month")["format"] == "%b %Y"
+    quarter = axis("quarter")
+    assert "Q" in quarter["labelExpr"] and quarter["tickCount"] == {"interval": "month", "step": 3}
+    # Low-n points are hollow circles drawn in the line's colour, not white on white.
+    points = charts.trend(TREND).to_dict()["layer"][2]
+    assert points["mark"]["stroke"] == "#0969da" and points["encoding"]["fill"]["condition"]["test"] == "datum.low_n"
+
+
+def test_heatmap_colours_run_over_the_kpis_natural_range_when_given():
+    df = frame(segment=["North", "South"], value=[61.1, 95.0], suppressed=[False, False])
+    spec = charts.heatmap(df, domain=(0, 100)).to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == [0.0, 100.0] and scale["clamp"] is True
+    # 61.1 is in the pale middle of 0-100: dark text; 95 near the green end: light text.
+    values = next(iter(spec["datasets"].values()))
+    assert [v["text_color"] for v in values] == ["#24292f", "white"]

@@ -133,3 +133,12 @@ def test_segments_page(app):
     at = app(page="pages/segments.py", split="region")
     no_errors(at)
     assert any("Touchpoints ×" in s.value for s in at.subheader)
+
+
+def test_all_time_has_no_comparison_to_choose(app):
+    at = app(period="all")
+    no_errors(at)
+    compare = next(r for r in at.radio if r.label == "Compare with")
+    assert compare.disabled and "nothing before it" in compare.help
+    at = app(period="latest_quarter")
+    assert not next(r for r in at.radio if r.label == "Compare with").disabled
