@@ -176,6 +176,10 @@ HEADERS = [
     ("Comments", ["The delivery was late again", "Great service, thank you!"],
      ("comment", "comment")),
     ("הערות", ["היה מצוין", "שירות איטי מאוד"], ("comment", "comment")),
+    # a comment column of short, repeated answers is still comments; a reason question with a few
+    # choices is a segment
+    ("Comment", ["ok"] * 6 + ["fine"] * 4, ("comment", "comment")),
+    ("Reason for contact", ["Billing"] * 6 + ["Delivery"] * 4, ("segment", "reason_for_contact")),
     ("Touchpoint", ["Website", "Store"], ("touchpoint",)),
     ("Wait (minutes)", ["4,5", "12,0", "3,2"], ("number", "wait_minutes")),
 ]

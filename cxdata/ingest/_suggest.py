@@ -296,7 +296,7 @@ class Suggester:
             vm = {v: None for v in p.not_applicable} or None
             return _Cand(ColumnSpec("agent", label, field=fld, value_map=vm), 6)
         categorical = p.n_distinct <= 20 and p.n >= 5 * p.n_distinct
-        if "comment" in measures and not categorical:
+        if "comment" in measures and (not categorical or _hits(hk, V.CHOICE_COMMENT_WORDS) is None):
             return _Cand(ColumnSpec("comment", label, "comment"), 6)
         if known and p.n_distinct <= max(_SEGMENT_MAX, 1):
             return _Cand(ColumnSpec("segment", label, segment=seg,

@@ -283,6 +283,11 @@ MEASURE_WORDS: dict[str, list[str]] = {
                 "הערה", "הערות", "סיבה", "משוב"],
 }
 
+# Comment words that also head multiple-choice questions ("Reason for contact"): such a column
+# with few distinct answers is a segment. Any other comment word makes a comment column whatever
+# its answers (a "Comment" column of short, repeated "ok"s is still comments).
+CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина", "סיבה"]
+
 YES_NO_MEASURES: list[tuple[str, list[str]]] = [
     ("resolved", ["p:resolv", "solved", "fixed", "w:resolution", "حل", "انجام شد",
                   "برطرف", "رفع شد", "решен", "разрешен", "נפתר", "טופל"]),
