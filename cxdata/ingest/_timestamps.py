@@ -511,12 +511,12 @@ def _description(shapes: Counter, note: str, ok, naive, unparseable, tz: str) ->
         desc = "no recognised dates"
     else:
         top = [k for k, _ in shapes.most_common(3)]
-        desc = top[0] + (f" (also {', '.join(top[1:])})" if len(top) > 1 else "")
+        desc = top[0] + (f"; also {', '.join(top[1:])}" if len(top) > 1 else "")
     if note:
         desc += f"; {note}"
     if ok.any():
         if (naive & ok).any():
-            desc += "; UTC times" if is_utc(tz) else f"; local time {tz} converted to UTC"
+            desc += "; times taken as UTC" if is_utc(tz) else f"; local time {tz} converted to UTC"
         if (~naive & ok).any():
             desc += "; time zone written in the values"
     bad = int(unparseable.sum())

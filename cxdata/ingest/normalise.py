@@ -135,8 +135,8 @@ class _Run:
             parsed = parsed.cast(TS_TYPE)
         bad = pc.sum(pc.and_(pc.is_valid(arr), pc.is_null(parsed))).as_py() or 0
         if bad:
-            self.warnings.append(f"{bad} answer time(s) could not be read ({fmt}); those "
-                                 "responses are kept without a time.")
+            self.warnings.append(f"{bad} answer time(s) could not be read; those responses are kept "
+                                 f"without a time. Times read as: {fmt}.")
         return parsed
 
     def _ids(self) -> tuple[pa.Array, bool]:
