@@ -23,7 +23,7 @@ import pandas as pd
 SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 DATA = "table"  # the name of a skeleton's data set in `spec`
-LABEL_ROOM = 0.12  # a bar label's width, as a share of the x axis (about 70 px of a 600 px chart)
+LABEL_ROOM = 0.08  # a bar label's width and gap, as a share of the x axis (about 45 px of a 560 px chart)
 _FONT = 13
 
 

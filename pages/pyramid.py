@@ -43,15 +43,8 @@ clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
     _ui.set_view(view.drill(clicked), rerun=True)
 
-cols = st.columns(4)
-for i, node in enumerate(p.touchpoints):
-    with cols[i % 4]:
-        _ui.kpi_tile(node.name, node.kpi(tp_kpi) or node.headline)
-        selected = view.tp == node.key
-        if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
-                     width="stretch"):
-            _ui.set_view(view.drill(node.key), rerun=True)
-
+# The selected touchpoint's teams come right under the chart that was clicked, not below the
+# tiles, where a presenter's click seemed to do nothing.
 if view.tp:
     tp = p.touchpoint(view.tp)
     teams = p.teams_of(view.tp)
@@ -73,3 +66,15 @@ if view.tp:
                 _ui.kpi_tile(node.name, node.kpi(team_kpi) or node.headline)
                 if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
                     st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())
+
+# Every touchpoint as a tile (value, interval, change, target), after the drill-down's teams.
+if view.tp:
+    st.subheader("All touchpoints")
+cols = st.columns(4)
+for i, node in enumerate(p.touchpoints):
+    with cols[i % 4]:
+        _ui.kpi_tile(node.name, node.kpi(tp_kpi) or node.headline)
+        selected = view.tp == node.key
+        if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
+                     width="stretch"):
+            _ui.set_view(view.drill(node.key), rerun=True)

@@ -67,8 +67,12 @@ def test_drill_down_by_chart_click_and_back(app):
     no_errors(at)
     assert qp(at)["tp"] == ["delivery"]
     assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)
-    team_tiles = [m.label for m in at.metric][1 + 7:]
+    # The teams come right under the clicked chart, before the touchpoint tiles.
+    labels = [m.label for m in at.metric]
+    team_tiles, tp_tiles = labels[1:-7], labels[-7:]
     assert team_tiles and all(label.startswith("Delivery") for label in team_tiles)
+    assert "Delivery" in tp_tiles and not any(label.startswith("Delivery ") for label in tp_tiles)
+    assert "All touchpoints" in [s.value for s in at.subheader]
     at.button(key="crumb_index").click().run()
     no_errors(at)
     assert "tp" not in at.query_params

@@ -38,7 +38,7 @@ def assert_pyramid_shown(page, model) -> None:
     expect(index).to_be_visible()
     value = index.locator("[data-testid='stMetricValue']").inner_text().strip()
     assert NUMBER.match(value), f"the index tile shows {value!r}, not a number"
-    expect(page.get_by_role("heading", name="Touchpoints")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Touchpoints · "))).to_be_visible()
     expect(page.get_by_role("button", name="Teams ▾", exact=True).first).to_be_visible()
 
 
