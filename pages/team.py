@@ -38,6 +38,11 @@ for col, k in zip(cols, node.kpis):
     with col:
         _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False)
 
+if all(k.status == "no_data" for k in node.kpis):
+    st.info(f"No responses for {team.name} in {p.period.label()} with these filters. Choose a longer period or "
+            "clear some filters.", icon=":material/search_off:")
+    st.stop()
+
 kpi_keys = [k.kpi.key for k in node.kpis]
 kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else node.headline
 

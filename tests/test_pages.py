@@ -127,6 +127,13 @@ def test_team_view(app):
     assert "tp" in at.query_params and "team" not in at.query_params
 
 
+def test_team_view_without_responses_says_so_once(app):
+    at = app(page="pages/team.py", team=_some_team(), period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
+    no_errors(at)
+    assert [i.value for i in at.info if "No responses for" in i.value]
+    assert not at.subheader and not at.dataframe  # no empty trend, segment chart or comment table
+
+
 def _some_team():
     from cxdata.model import load_model
 
