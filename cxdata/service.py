@@ -72,11 +72,12 @@ def limits():
     return Limits(max_bytes=int(float(mb) * 2**20)) if mb else Limits()
 
 
-def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None):
+def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,
+                 name: str | None = None):
     from .ingest import engine
 
     return engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
-                          touchpoint_aliases=touchpoint_aliases(model), limits=limits())
+                          touchpoint_aliases=touchpoint_aliases(model), limits=limits(), name=name)
 
 
 def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None) -> dict:

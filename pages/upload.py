@@ -39,7 +39,7 @@ def _incoming_dir():
 
 def _inspect(path, name, encoding=None):
     try:
-        ins = service.inspect_file(db, model, path, encoding=encoding or None)
+        ins = service.inspect_file(db, model, path, encoding=encoding or None, name=name)
     except (IngestError, MappingError) as exc:
         path.unlink(missing_ok=True)
         st.session_state.pop("_inspection", None)
@@ -181,10 +181,14 @@ history = service.upload_history(db)
 if history.empty:
     st.caption("No uploads yet.")
 else:
-    shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna("")
-    shown["status"] = ["removed " + r if r else "active" for r in shown.pop("removed")]
-    shown.columns = [c.replace("_", " ") for c in shown.columns]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
+    shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" for r in shown.pop("removed")]
+    # Rows are lines of the file (a long export has one per answer); the other counts are responses.
+    counts = {"rows_read": "rows read", "added": "responses added", "updated": "updated", "unchanged": "unchanged",
+              "rejected": "rows rejected", "excluded": "rows excluded"}
+    shown = shown.rename(columns=counts)
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={name: st.column_config.NumberColumn(format="localized") for name in counts.values()})
     active = history[history["removed"].isna()]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

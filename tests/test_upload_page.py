@@ -87,3 +87,10 @@ def test_ambiguous_dates_are_asked_and_the_answer_is_used(app, tmp_path):
     first = db.cursor().execute("SELECT strftime(min(responded_at), '%Y-%m-%d') FROM responses WHERE source_response_id = 'r1'").fetchall()
     db.close()
     assert first == [("2025-02-01",)]  # 01/02/2025 read day first, as chosen
+    # The source is named after the file the user uploaded, not the name it is stored under.
+    sources = Database(db_path)
+    try:
+        assert sources.cursor().execute("SELECT DISTINCT s.name FROM responses r JOIN sources s USING (source_id) "
+                                        "WHERE r.source_response_id LIKE 'r_'").fetchall() == [("dates",)]
+    finally:
+        sources.close()

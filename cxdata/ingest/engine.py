@@ -72,7 +72,9 @@ def default_source(layout: Layout, path: Path) -> str:
 def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
             saved_mappings: Iterable[Mapping] = (),
             touchpoint_aliases: TMapping[str, str] | None = None,
-            limits: Any = None, source: str | None = None) -> Inspection:
+            limits: Any = None, source: str | None = None, name: str | None = None) -> Inspection:
+    """`name` is the file's name as the user knows it (an upload is stored under a generated
+    name); the suggested source is made from it."""
     from ._suggest import suggest_mapping
 
     path = Path(path)
@@ -86,7 +88,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     if saved is not None and saved.layout != layout.name:
         layout = layout_named(raw, saved.layout, saved.header_rows)
     suggested, warnings, _ = suggest_mapping(
-        raw, layout, source=source or default_source(layout, path),
+        raw, layout, source=source or default_source(layout, Path(name) if name else path),
         touchpoint_aliases=touchpoint_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
