@@ -107,6 +107,9 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     current, _ = periods_for(view, cat)
     rows = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure, limit=limit)
     total = comment_count(cur, cat, view, current, level=level, node=node)
-    seg_cols = [s.name for s in model.segments if s.key in cat.segments]
-    frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *seg_cols])
+    segs = [s for s in model.segments if s.key in cat.segments]
+    frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
+    for s in segs:
+        if s.labels:
+            frame[s.name] = frame[s.name].map(lambda v, s=s: v if v is None else s.label(v))
     return frame, total

@@ -83,6 +83,11 @@ class Segment:
     key: str
     name: str
     order: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # (value in the data, text shown), for coded values
+
+    def label(self, value: str) -> str:
+        """How a value of this segment is shown: its display text, else the value itself."""
+        return dict(self.labels).get(value, value)
 
 
 @dataclass(frozen=True)
@@ -431,12 +436,17 @@ class _Parser:
             spec = self.mapping(spec, path)
             if not spec:
                 continue
-            self.unknown(spec, {"key", "name", "order"}, path)
+            self.unknown(spec, {"key", "name", "order", "labels"}, path)
             key = self.key(spec.get("key"), f"{path}.key")
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
             order = self.aliases(spec.get("order"), f"{path}.order")
-            out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order))
+            labels = self.mapping(spec.get("labels"), f"{path}.labels", required=False)
+            for value, text in labels.items():
+                if not isinstance(text, (str, int, float)) or isinstance(text, bool) or not str(text).strip():
+                    self.fail(f"{path}.labels.{value}", "must be a non-empty text")
+            out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order,
+                               tuple((str(v).strip(), str(t).strip()) for v, t in labels.items())))
         if len({s.key for s in out}) != len(out):
             self.fail("segments", "a segment key is listed twice")
         return out

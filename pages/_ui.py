@@ -199,7 +199,8 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
             if not options:
                 continue
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))
-            st.multiselect(seg.name, options, key=f"w_seg_{seg.key}", on_change=_on_filters, placeholder="All")
+            st.multiselect(seg.name, options, key=f"w_seg_{seg.key}", on_change=_on_filters, placeholder="All",
+                           format_func=seg.label)
         if split:
             _set_widget("w_split", view.split or "")
             st.selectbox("Split by", [""] + [s.key for s in m.segments],

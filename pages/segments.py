@@ -27,11 +27,14 @@ kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpi
 names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
 kpi = view.kpi if view.kpi in kpi_options else kpi_options[0]
 sp = _ui.split(view, dim, kpis=(kpi,))
-rec = sp.records
-order = ["All", *sp.segments]
+# Coded segment values are shown by their labels from the model ('in_app' as 'In-app').
+seg_label = model.segment(dim).label
+rec = sp.records.assign(segment=lambda d: d["segment"].map(lambda s: s if s == "All" else seg_label(s)))
+order = ["All", *(seg_label(s) for s in sp.segments)]
 
 st.subheader(f"{p.index.name} by {seg_name}")
 idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambda d: d["segment"])
+idx = idx[idx["value"].notna() | idx["suppressed"]]  # segments no index answer reaches are left out
 _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
                  domain=_ui.bar_domain(p.index.headline))
 

@@ -26,6 +26,13 @@ def test_minimal_model_defaults():
     assert m.resolve("touchpoint", "وب\u200cسایت") == "web"
 
 
+def test_segment_labels_show_coded_values_as_text():
+    m = parse_model(MINIMAL.replace("segments: [{key: region}]",
+                                    "segments: [{key: channel, labels: {in_app: In-app, ivr: Phone (IVR)}}]"))
+    channel = m.segment("channel")
+    assert [channel.label(v) for v in ("in_app", "ivr", "email")] == ["In-app", "Phone (IVR)", "email"]
+
+
 def test_arabic_and_persian_letter_variants_match():
     assert label_key("مركز تماس") == label_key("مرکز تماس")  # Arabic Kaf vs Persian Keheh
 
@@ -50,6 +57,8 @@ def test_shipped_models_load(path):
         ("thresholds: {privacy_min_n: 0}", "thresholds.privacy_min_n: must be a whole number"),
         ("thresholds: {privacy_min_n: 50, reliability_min_n: 30}", "thresholds.reliability_min_n: must not be below"),
         ("colour: blue", "colour: unknown key"),
+        ("segments: [{key: channel, labels: [in_app]}]", "segments[0].labels: must be a mapping"),
+        ("segments: [{key: channel, labels: {in_app: ''}}]", "segments[0].labels.in_app: must be a non-empty text"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

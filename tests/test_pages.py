@@ -153,3 +153,14 @@ def test_all_time_has_no_comparison_to_choose(app):
     assert compare.disabled and "nothing before it" in compare.help
     at = app(period="latest_quarter")
     assert not next(r for r in at.radio if r.label == "Compare with").disabled
+
+
+def test_coded_segment_values_show_the_models_labels(app):
+    at = app(page="pages/segments.py", split="channel")
+    no_errors(at)
+    channel = at.multiselect(key="w_seg_channel")
+    assert "In-app" in channel.options and "in_app" not in channel.options
+    # Choosing a label filters by the value in the data, and the URL keeps the value.
+    channel.set_value(["in_app"]).run()
+    no_errors(at)
+    assert qp(at)["channel"] == ["in_app"]
