@@ -25,6 +25,8 @@ STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none
 DATA = "table"  # the name of a skeleton's data set in `spec`
 LABEL_ROOM = 0.08  # a bar label's width and gap, as a share of the x axis (about 45 px of a 560 px chart)
 _FONT = 13
+# Channels are given as objects (alt.X("f:Q")), not strings (x="f:Q"): Altair turns a string
+# into a channel through its schema index, which made a chart's first drawing about 4x slower.
 
 
 def to_spec(chart, *, validate: bool = False) -> dict:
@@ -91,14 +93,11 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     right = ci_high.where(~((target > ci_high) & (target - ci_high < near)), target)
     left = ci_low.where(~((target < ci_low) & (ci_low - target < near)), target)
     df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
-    domain = options.get("domain")
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,
              "x_title": str(df["kpi_name"].iloc[0]) if len(df) else ""}
     return df, facts
 
 
-# Channels are given as objects (alt.X("f:Q")), not strings (x="f:Q"): Altair turns a string
-# into a channel through its schema index, which made a chart's first drawing about 4x slower.
 def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool = True, selected: str | None = None,
                     domain: tuple[float, float] | None = None) -> alt.LayerChart:
     base = alt.Chart(source).encode(

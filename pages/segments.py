@@ -29,7 +29,7 @@ kpi = view.kpi if view.kpi in kpi_options else kpi_options[0]
 sp = _ui.split(view, dim, kpis=(kpi,))
 # Coded segment values are shown by their labels from the model ('in_app' as 'In-app').
 seg_label = model.segment(dim).label
-rec = sp.records.assign(segment=lambda d: d["segment"].map(lambda s: s if s == "All" else seg_label(s)))
+rec = sp.records.assign(segment=lambda d: d["segment"].map(seg_label))
 order = ["All", *(seg_label(s) for s in sp.segments)]
 
 st.subheader(f"{p.index.name} by {seg_name}")

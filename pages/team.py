@@ -68,8 +68,7 @@ if dim:
     sp = _ui.split(view, dim, kpis=(kpi.kpi.key,))
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
-    label = model.segment(dim).label
-    rows = rows.assign(name=rows["segment"].map(lambda s: s if s == "All" else label(s)), key=rows["segment"])
+    rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
     _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
                      domain=_ui.bar_domain(kpi))
     st.caption("Change the segment with **Split by** in the sidebar.")
