@@ -445,6 +445,9 @@ class _Parser:
             for value, text in labels.items():
                 if not isinstance(text, (str, int, float)) or isinstance(text, bool) or not str(text).strip():
                     self.fail(f"{path}.labels.{value}", "must be a non-empty text")
+            texts = [str(t).strip() for t in labels.values()]
+            if len(set(texts)) != len(texts):
+                self.fail(f"{path}.labels", "two values have the same label: they could not be told apart")
             out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order,
                                tuple((str(v).strip(), str(t).strip()) for v, t in labels.items())))
         if len({s.key for s in out}) != len(out):

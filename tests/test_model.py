@@ -59,6 +59,7 @@ def test_shipped_models_load(path):
         ("colour: blue", "colour: unknown key"),
         ("segments: [{key: channel, labels: [in_app]}]", "segments[0].labels: must be a mapping"),
         ("segments: [{key: channel, labels: {in_app: ''}}]", "segments[0].labels.in_app: must be a non-empty text"),
+        ("segments: [{key: channel, labels: {in_app: App, mobile: App}}]", "segments[0].labels: two values have the same"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):
