@@ -156,12 +156,10 @@ def ensure(cur, dims) -> list[Rollup]:
 
 
 def stored_dims(cur) -> list[str]:
-    """Segment dimensions present in storage (columns seg_<key> of `answers`)."""
-    rows = cur.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'answers' AND column_name LIKE 'seg\\_%' ESCAPE '\\' "
-        "AND database_name = current_database() ORDER BY column_index"
-    ).fetchall()
-    return [r[0][4:] for r in rows]
+    """Segment dimensions present in storage (columns seg_<key> of `answers`, in table order).
+    Read from the columns of an empty result: the catalog function duckdb_columns() took 60 ms
+    on the first page of a fresh server."""
+    return [d[0][4:] for d in cur.execute("SELECT * FROM answers LIMIT 0").description if d[0].startswith("seg_")]
 
 
 def refresh_days(cur, days_table: str) -> None:
