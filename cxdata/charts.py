@@ -105,7 +105,8 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
     )
     sel = alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False)
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3).encode(
-        x=alt.X("value_plot:Q", title=x_title,
+        # About ten ticks whatever the width: on a wide screen a 1-7 scale had 31 (every 0.2).
+        x=alt.X("value_plot:Q", title=x_title, axis=alt.Axis(tickCount=10),
                 scale=alt.Scale(domain=list(domain), clamp=True) if domain else alt.Scale(zero=False, nice=True)),
         color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
                         legend=alt.Legend(title="Target", orient="bottom")),
