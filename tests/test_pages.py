@@ -164,3 +164,13 @@ def test_coded_segment_values_show_the_models_labels(app):
     channel.set_value(["in_app"]).run()
     no_errors(at)
     assert qp(at)["channel"] == ["in_app"]
+
+
+def test_tiles_explain_their_target_status(app):
+    at = app()
+    no_errors(at)
+    helps = [m.help or "" for m in at.metric]
+    explained = [h for h in helps if any(w in h for w in ("On target:", "Near target:", "Below target:"))]
+    badges = [c.value for c in at.caption if "target" in c.value and "badge" in c.value]
+    assert explained and len(explained) == len(badges)  # every tile with a target status explains it
+    assert sum("Near target:" in h for h in explained) == sum("near target" in b for b in badges)
