@@ -203,7 +203,11 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
                   domain: tuple[float, float] | None = None) -> alt.LayerChart:
     scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True) if domain else alt.Scale(scheme="redyellowgreen")
     base = alt.Chart(source).encode(
-        x=alt.X("segment:N", sort=None, title=col_title, axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top")),
+        # Every column keeps its header, cut short to the column's width with an ellipsis where
+        # narrow (by default Vega-Lite dropped every other header when they overlapped).
+        x=alt.X("segment:N", sort=None, title=col_title,
+                axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top", labelOverlap=False,
+                              labelLimit=alt.ExprRef("bandwidth('x') - 6"))),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
     rect = base.mark_rect(stroke="white", invalid="show").encode(
