@@ -41,10 +41,10 @@ STATUS_BADGE = {"met": ":green-badge[on target]", "near": ":orange-badge[near ta
 # What a target status means (pyramid.target_status): "near" says the value misses the target by
 # less than the data can tell apart, which a wide interval (few responses) makes more likely.
 TARGET_HELP = {
-    "met": ". On target: the value reaches the target.",
-    "near": ". Near target: the value falls short, but the target lies inside the 95% interval: these "
+    "met": "On target: the value reaches the target.",
+    "near": "Near target: the value falls short, but the target lies inside the 95% interval: these "
             "responses cannot tell the two apart.",
-    "missed": ". Below target: the value falls short and the whole 95% interval is on the wrong side.",
+    "missed": "Below target: the value falls short and the whole 95% interval is on the wrong side.",
 }
 VIEW_KEYS = ("period", "from", "to", "compare")
 
@@ -297,8 +297,8 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         # Only a significant change is coloured: noise must not look like news.
         delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",
         border=True,
-        help=f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}"
-             + (TARGET_HELP[k.target_status] if k.target_status else ""),
+        help=". ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
+                        *([TARGET_HELP[k.target_status]] if k.target_status else [])]),
     )
     parts = [f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}", f"n = {k.current.n:,}"]
     if k.status == "low_n":
