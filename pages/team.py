@@ -13,6 +13,8 @@ model = _ui.model()
 view = _ui.current_view()
 if not view.team:
     st.title("Team view")
+    for problem in st.session_state.get("_view_problems", []):
+        st.warning(problem, icon=":material/link_off:")
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
     if st.button("Go to the pyramid"):
         st.switch_page("pages/pyramid.py")

@@ -110,6 +110,13 @@ def test_hostile_url_is_reported_not_crashing(app):
     assert at.metric
 
 
+def test_team_view_names_an_unknown_team_in_the_link(app):
+    at = app(page="pages/team.py", team="no_such_team")
+    no_errors(at)
+    assert any("Unknown team 'no_such_team'" in w.value for w in at.warning)
+    assert any("Choose a team" in i.value for i in at.info)
+
+
 def test_period_without_data_shows_an_empty_state(app):
     at = app(period="custom", **{"from": "2030-01-01", "to": "2030-03-31"})
     no_errors(at)
