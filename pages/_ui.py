@@ -310,6 +310,22 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
     st.caption(" · ".join(parts))
 
 
+# A tile's value, change and status line stay whole down to this width; narrower screens
+# (a laptop with the sidebar open, a zoomed presentation) get fewer tiles per row instead.
+TILE_MIN_WIDTH = 220
+
+
+def tile_grid(tiles: int = 4):
+    """Up to four KPI tiles per row (`tiles` when fewer), fewer where the page is too narrow."""
+    return st.grid(min(4, max(1, tiles)), min_column_width=TILE_MIN_WIDTH)
+
+
+def breadcrumb():
+    """A row of the drill path, each part as wide as its text (fixed column widths cut the
+    names short on narrow screens)."""
+    return st.container(horizontal=True, vertical_alignment="center", gap="small")
+
+
 def page_header(title: str, p) -> None:
     """Title, demo notice, problems found in the link, and the period shown."""
     st.title(title)

@@ -17,10 +17,10 @@ _ui.page_header(model.name, p)
 
 # Breadcrumb: every level leads back up.
 if view.tp:
-    crumbs = st.columns([1.2, 6], vertical_alignment="center")
-    if crumbs[0].button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
+    crumbs = _ui.breadcrumb()
+    if crumbs.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
         _ui.set_view(view.drill(None), rerun=True)
-    crumbs[1].markdown(f"› **{model.touchpoint(view.tp).name}**")
+    crumbs.markdown(f"› **{model.touchpoint(view.tp).name}**", width="content")
 
 if p.empty:
     st.info(f"No responses in {p.period.label()} for these filters. Choose a longer period or clear some filters.",
@@ -60,9 +60,9 @@ if view.tp:
         picked = _ui.clicked_node(team_event, "team_chart")
         if picked and model.team(picked):
             st.switch_page("pages/team.py", query_params=view.drill(view.tp, picked).to_query_params())
-        tcols = st.columns(4)
-        for i, node in enumerate(teams):
-            with tcols[i % 4]:
+        team_tiles = _ui.tile_grid()
+        for node in teams:
+            with team_tiles.cell():
                 _ui.kpi_tile(node.name, node.kpi(team_kpi) or node.headline)
                 if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
                     st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())
@@ -70,9 +70,9 @@ if view.tp:
 # Every touchpoint as a tile (value, interval, change, target), after the drill-down's teams.
 if view.tp:
     st.subheader("All touchpoints")
-cols = st.columns(4)
-for i, node in enumerate(p.touchpoints):
-    with cols[i % 4]:
+tiles = _ui.tile_grid()
+for node in p.touchpoints:
+    with tiles.cell():
         _ui.kpi_tile(node.name, node.kpi(tp_kpi) or node.headline)
         selected = view.tp == node.key
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,

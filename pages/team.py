@@ -27,17 +27,17 @@ p = _ui.pyramid(view)
 node = p.team(team.key)
 cur, cat = _ui.cursor(), _ui.catalog()
 
-crumb = st.columns([1.2, 1.2, 5], vertical_alignment="center")
-if crumb[0].button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
+crumb = _ui.breadcrumb()
+if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-if crumb[1].button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
+if crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
-crumb[2].markdown(f"› **{team.name}**")
+crumb.markdown(f"› **{team.name}**", width="content")
 _ui.page_header(team.name, p)
 
-cols = st.columns(max(1, len(node.kpis)))
-for col, k in zip(cols, node.kpis):
-    with col:
+tiles = _ui.tile_grid(len(node.kpis))
+for k in node.kpis:
+    with tiles.cell():
         _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False)
 
 if all(k.status == "no_data" for k in node.kpis):
@@ -49,12 +49,12 @@ kpi_keys = [k.kpi.key for k in node.kpis]
 kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else node.headline
 
 st.subheader("Trend")
-c1, c2 = st.columns([2, 1])
-with c1:
+# Side by side while they fit, one under the other on narrow screens (fixed columns cut the
+# grain buttons off).
+with st.container(horizontal=True, gap="medium"):
     st.session_state["w_kpi"] = kpi.kpi.key
     st.selectbox("KPI", kpi_keys, format_func=lambda key: node.kpi(key).kpi.name, key="w_kpi",
-                 on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
-with c2:
+                 on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]), width=300)
     st.session_state["w_grain"] = view.grain
     st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))

@@ -126,3 +126,28 @@ def test_hostile_url_warns_and_still_renders(app_page):
     assert_pyramid_shown(page, model)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     app_page.screenshot("hostile_link.png")
+
+
+# Text that overflows its box: Streamlit cuts labels and badges with an ellipsis, so the words
+# a reader needs ("not significant", a breadcrumb's name) silently disappear.
+CUT_TEXT = """() => [...document.querySelectorAll("[data-testid='stMain'] *")]
+    .filter(e => getComputedStyle(e).textOverflow === "ellipsis" && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim())"""
+
+
+@pytest.mark.parametrize("width", [800, 1280])
+def test_tiles_and_breadcrumb_are_not_cut_on_a_laptop_screen(app_page, width):
+    page, model = app_page.page, app_page.data.model
+    page.set_viewport_size({"width": width, "height": 900})
+    tp = next(t for t in model.touchpoints if len(model.teams_of(t.key)) >= 2)
+    app_page.goto("?" + urlencode({"tp": tp.key}))
+    assert_teams_section(page, model, tp.key)
+    expect(page.get_by_role("button", name=model.index.name, exact=True)).to_be_visible()
+    assert page.evaluate(CUT_TEXT) == []
+    app_page.screenshot(f"pyramid_{width}px.png")
+
+    team = model.teams_of(tp.key)[0]
+    app_page.goto("team?" + urlencode({"tp": tp.key, "team": team.key}))
+    expect(page.get_by_role("heading", name=team.name, level=1)).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_test_id("stMain").get_by_text("quarter", exact=True)).to_be_visible()
+    assert page.evaluate(CUT_TEXT) == []
