@@ -70,8 +70,9 @@ def _ingest(args) -> int:
 def _receipt_line(r: dict) -> str:
     if r["status"] != "loaded":
         return f"{r['file']}: REFUSED — {r['error']}"
-    return (f"{r['file']}: {r['rows_read']} rows read; responses {r['added']} added, {r['updated']} updated, "
+    line = (f"{r['file']}: {r['rows_read']} rows read; responses {r['added']} added, {r['updated']} updated, "
             f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected, {r['excluded_count']} excluded")
+    return "\n".join([line, *(f"  warning: {w}" for w in r.get("warnings") or ())])
 
 
 def _pyramid(args) -> int:

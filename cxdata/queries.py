@@ -26,7 +26,8 @@ class Catalog:
     touchpoints: dict[int, str]  # label code -> touchpoint key (labels the model recognises)
     teams: dict[int, str]  # label code -> team key
     segments: dict[str, dict[str, int]]  # dim -> label -> code
-    unmapped: dict[str, tuple[str, ...]]  # 'touchpoint'/'team' -> labels in the data the model does not know
+    # 'touchpoint'/'team' -> (label, responses) for labels in the data the model does not know
+    unmapped: dict[str, tuple[tuple[str, int], ...]]
     first: date | None
     as_of: date | None
     responses: int
@@ -45,14 +46,16 @@ def catalog(cur, model: Model) -> Catalog:
     by_dim: dict[str, dict[str, int]] = {}
     for dim, code, label in rows:
         by_dim.setdefault(dim, {})[label] = code
-    tps, teams, unmapped = {}, {}, {"touchpoint": [], "team": []}
+    tps, teams, unmapped = {}, {}, {}
     for level, out in (("touchpoint", tps), ("team", teams)):
+        unknown = {}
         for label, code in by_dim.get(level, {}).items():
             key = model.resolve(level, label)
             if key:
                 out[code] = key
             else:
-                unmapped[level].append(label)
+                unknown[code] = label
+        unmapped[level] = _responses_per_label(cur, level, unknown)
     seg_dims = {d[4:]: v for d, v in by_dim.items() if d.startswith("seg_")}
     # Dates are cast in SQL: fetching TIMESTAMPTZ values would need pytz on the Python side.
     first, last, n = cur.execute(
@@ -63,13 +66,24 @@ def catalog(cur, model: Model) -> Catalog:
         touchpoints=tps,
         teams=teams,
         segments=seg_dims,
-        unmapped={k: tuple(sorted(v)) for k, v in unmapped.items()},
+        unmapped=unmapped,
         first=first,
         as_of=last,
         responses=n,
         continuous=frozenset(rollups.continuous_measures(cur)),
         rollups=rollups.existing(cur, rollups.stored_dims(cur)),
     )
+
+
+def _responses_per_label(cur, level: str, labels: dict[int, str]) -> tuple[tuple[str, int], ...]:
+    """Stored responses per label code of `level`, most first; labels without answers are left out."""
+    if not labels:
+        return ()
+    col = {"touchpoint": "touchpoint", "team": "team"}[level]
+    marks = ", ".join("?" * len(labels))
+    rows = cur.execute(f"SELECT {col}, count(DISTINCT response_key) FROM answers WHERE {col} IN ({marks}) GROUP BY 1",
+                       list(labels)).fetchall()
+    return tuple(sorted(((labels[code], n) for code, n in rows), key=lambda r: (-r[1], r[0])))
 
 
 def ts(d: date) -> datetime:

@@ -80,8 +80,11 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
                           touchpoint_aliases=touchpoint_aliases(model), limits=limits(), name=name)
 
 
-def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None) -> dict:
-    """Normalise an inspected file with its (confirmed) mapping and store it in one transaction."""
+def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None,
+                     model: Model | None = None) -> dict:
+    """Normalise an inspected file with its (confirmed) mapping and store it in one transaction.
+    With the model, the receipt also names the touchpoints and teams of the file that the model
+    does not have: their responses are stored, but no tile counts them."""
     from .ingest import engine
 
     mapping = mapping or inspection.mapping
@@ -90,7 +93,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings),
+        warnings=list(result.warnings) + (outside_model(result.table, model) if model is not None else []),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)
@@ -118,11 +121,35 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
         return {**base, "status": "refused", "error": "file not found"}
     try:
         inspection = inspect_file(db, model, path, encoding=encoding)
-        return {**apply_inspection(db, inspection, file_name=path.name), "file": str(path)}
+        return {**apply_inspection(db, inspection, file_name=path.name, model=model), "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:
         return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc)}
     except OSError as exc:
         return {**base, "status": "refused", "error": f"could not read the file: {exc.strerror or exc}"}
+
+
+def outside_model(table, model: Model) -> list[str]:
+    """One warning per level for the touchpoint and team labels of canonical `table` that `model`
+    cannot resolve, with the number of responses naming each. Only the distinct labels are
+    resolved; responses are counted only when some label is unknown."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = []
+    for level in ("touchpoint", "team"):
+        if level not in table.column_names:
+            continue
+        labels = [v for v in pc.unique(table[level]).to_pylist() if v is not None and not model.resolve(level, v)]
+        if not labels:
+            continue
+        rows = table.filter(pc.is_in(table[level], value_set=pa.array(labels, pa.string())))
+        counts = rows.group_by(level).aggregate([("source_response_id", "count_distinct")]).to_pylist()
+        named = ", ".join(f"'{r[level]}' ({r['source_response_id_count_distinct']:,})"
+                          for r in sorted(counts, key=lambda r: -r["source_response_id_count_distinct"])[:10])
+        more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+        out.append(f"Responses naming a {level} the model does not have: {named}{more}. They are stored, but no "
+                   f"tile counts them until the model lists the {level} (or the name as one of its aliases).")
+    return out
 
 
 def _keep_original(db: Database, path: Path, digest: str) -> Path:

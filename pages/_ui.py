@@ -338,5 +338,23 @@ def page_header(title: str, p) -> None:
     st.caption(text + f" · data as of {p.as_of}")
 
 
+def outside_model_notice() -> None:
+    """Stored responses that no tile counts, because they name a touchpoint or team the model
+    does not have: say so, rather than let them vanish from every number."""
+    from cxdata.markdown import escape
+
+    unmapped = catalog().unmapped
+    parts = []
+    for level in ("touchpoint", "team"):
+        labels = unmapped.get(level, ())
+        if labels:
+            named = ", ".join(f"“{escape(label)}” ({n:,} responses)" for label, n in labels[:8])
+            more = f" and {len(labels) - 8} more" if len(labels) > 8 else ""
+            parts.append(f"{level} {named}{more}")
+    if parts:
+        st.info("Not in the pyramid: " + "; ".join(parts) + ". The model has no such node; add it to the model, "
+                "or the name as an alias of one, to count these responses.", icon=":material/help_center:")
+
+
 def bar_domain(k: KpiResult) -> tuple[float, float]:
     return pyramid_mod.kpi_range(model(), k.kpi)

@@ -14,6 +14,7 @@ view = _ui.sidebar(_ui.current_view())
 p = _ui.pyramid(view)
 
 _ui.page_header(model.name, p)
+_ui.outside_model_notice()
 
 # Breadcrumb: every level leads back up.
 if view.tp:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import export, mapping_table, service, store
+from cxdata.markdown import escape as md
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
 from pages import _ui
@@ -43,7 +44,7 @@ def _inspect(path, name, encoding=None):
     except (IngestError, MappingError) as exc:
         path.unlink(missing_ok=True)
         st.session_state.pop("_inspection", None)
-        st.error(f"**{name}** was not loaded. {getattr(exc, 'message', None) or exc}", icon=":material/block:")
+        st.error(f"**{md(name)}** was not loaded. {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         return
     st.session_state["_inspection"] = {"ins": ins, "name": name, "path": path}
 
@@ -75,7 +76,7 @@ if pending:
 state = st.session_state.get("_inspection")
 if state:
     ins = state["ins"]
-    st.subheader(f"1 · Check: {state['name']}")
+    st.subheader(f"1 · Check: {md(state['name'])}")
     facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
     if ins.raw.format == "csv":
         facts += [ENCODINGS.get(ins.encoding or "", ins.encoding or "") or "UTF-8",
@@ -84,12 +85,12 @@ if state:
     else:
         facts.append(ins.raw.format.upper() + (f", sheet “{ins.sheet}”" if ins.sheet else ""))
     facts.append(f"{ins.header_rows} header row{'s' if ins.header_rows != 1 else ''}")
-    st.caption(" · ".join(f for f in facts if f))
+    st.caption(" · ".join(md(f) for f in facts if f))
     if ins.mapping_origin == "saved":
         st.success("Recognised this export: its saved mapping is used. Check the preview and load.", icon=":material/verified:")
     for w in ins.warnings:
         if not w.startswith("Recognised this export"):
-            st.warning(w, icon=":material/info:")
+            st.warning(md(w), icon=":material/info:")
     enc_col, src_col = st.columns(2)
     if ins.raw.format == "csv":
         current = ins.mapping.encoding or ""
@@ -136,9 +137,9 @@ if state:
             with st.spinner("Loading…"):
                 if remove_demo:
                     service.remove_demo(db)
-                receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"])
+                receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
         except (MappingError, IngestError, store.InputError) as exc:
-            st.error(f"Nothing was loaded: {getattr(exc, 'message', None) or exc}", icon=":material/block:")
+            st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         else:
             state["path"].unlink(missing_ok=True)
             st.session_state.pop("_inspection", None)
@@ -148,8 +149,8 @@ if state:
 
 receipt = st.session_state.get("_receipt")
 if receipt:
-    st.subheader(f"Receipt: {receipt['file']}")
-    st.success(f"Loaded as source **{receipt['source']}**: "
+    st.subheader(f"Receipt: {md(receipt['file'])}")
+    st.success(f"Loaded as source **{md(receipt['source'])}**: "
                f"{LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))}.", icon=":material/check_circle:")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, [("Rows read", receipt["rows_read"]), ("Added", receipt["added"]),
@@ -157,7 +158,7 @@ if receipt:
                                           ("Rejected", receipt["rejected_count"]), ("Excluded", receipt["excluded_count"])]):
         col.metric(label, f"{value:,}")
     for w in receipt["warnings"]:
-        st.info(w)
+        st.info(md(w))
     if receipt["duplicates"]:
         st.warning(f"{len(receipt['duplicates'])} response id(s) appear more than once in the file; one row of each was kept.")
         st.dataframe(pd.DataFrame(receipt["duplicates"], columns=["response id", "rows", "resolution"]).astype("string"),

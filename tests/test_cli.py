@@ -89,3 +89,13 @@ def test_missing_file_is_refused_with_nonzero_exit(db, tmp_path):
 def test_missing_database(tmp_path):
     proc = cli("pyramid", "--db", tmp_path / "none.duckdb", check=False)
     assert proc.returncode == 2 and "no database" in proc.stderr.lower()
+
+
+def test_ingest_prints_the_receipts_warnings(tmp_path):
+    from tests.test_service import OUTSIDE
+
+    src = tmp_path / "outside.csv"
+    src.write_text(OUTSIDE, encoding="utf-8")
+    out = cli("ingest", src, "--db", tmp_path / "cx.duckdb", "--model", ZELVORA_MODEL).stdout
+    assert "5 rows read; responses 5 added" in out
+    assert "  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out

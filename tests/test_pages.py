@@ -181,3 +181,22 @@ def test_tiles_explain_their_target_status(app):
     badges = [c.value for c in at.caption if "target" in c.value and "badge" in c.value]
     assert explained and len(explained) == len(badges)  # every tile with a target status explains it
     assert sum("Near target:" in h for h in explained) == sum("near target" in b for b in badges)
+
+
+def test_pyramid_says_which_responses_no_tile_counts(tmp_path, monkeypatch):
+    from tests.test_markdown import shown
+    from tests.test_service import load_outside
+
+    db, _, _ = load_outside(tmp_path)
+    db.close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["period"] = "all"
+    at.run()
+    no_errors(at)
+    notice = [shown(i.value) for i in at.info if "Not in the pyramid" in i.value]
+    assert notice == ["Not in the pyramid: touchpoint “*Teleport*” (3 responses); team “Ghost crew” (2 responses). The "
+                      "model has no such node; add it to the model, or the name as an alias of one, to count these responses."]
+    # The label is data: escaped, so its asterisks are not read as emphasis.
+    assert "\\*Teleport\\*" in next(i.value for i in at.info if "Not in the pyramid" in i.value)

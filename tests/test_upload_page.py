@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 from cxdata import service
 from cxdata.db import Database
 from tests.conftest import ROOT, SAMPLES, ZELVORA_MODEL
+from tests.test_markdown import shown
 
 APP = str(ROOT / "dashboard.py")
 
@@ -65,7 +66,7 @@ def test_hostile_file_gets_a_plain_message_and_nothing_changes(app):
     before = responses(db_path)
     upload(at, "bad/png_renamed.csv")
     assert not at.exception
-    assert at.error and "png_renamed.csv" in at.error[0].value and "Traceback" not in at.error[0].value
+    assert at.error and "png_renamed.csv" in shown(at.error[0].value) and "Traceback" not in at.error[0].value
     assert responses(db_path) == before
 
 

@@ -182,15 +182,16 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, db: Path, logdir: Path, *, env: dict[str, str] | None = None):
-        """`streamlit run` on the database `db`; `env`: extra environment (e.g. CX_MODEL)."""
+    def __init__(self, db: Path, logdir: Path, *, env: dict[str, str] | None = None, script: str = "serve.py"):
+        """`streamlit run script` on the database `db`; `env`: extra environment (e.g. CX_MODEL);
+        `script`: the app (a path from the repository root)."""
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = logdir / "streamlit.stdout.log"
         self.stderr_path = logdir / "streamlit.stderr.log"
         env = {**_base_env(), **(env or {})}
         env["CX_DB"] = str(db)
-        cmd = [sys.executable, "-m", "streamlit", "run", "serve.py",
+        cmd = [sys.executable, "-m", "streamlit", "run", script,
                "--server.address", "127.0.0.1", "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
                # The tests must see the code as it was at start: a module reloaded by the file

@@ -1,0 +1,26 @@
+"""Text from files and data shown inside Streamlit's Markdown (alerts, captions, headings).
+
+File names, column headers and labels come from whoever made the export. Inside Markdown they
+would be read as formatting: `*` and `_` as emphasis, `[..](..)` as a link, `$..$` as a formula,
+`:red[..]` and `:material/..:` as Streamlit's colour and icon directives, a bare `http://` or
+`www.` as a link. `escape` makes such text show exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CommonMark lets a backslash escape any ASCII punctuation; these are the ones that format.
+_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~&])")
+# Directives, shortcodes and bare links survive backslashes (they are matched after parsing):
+# an invisible zero-width space after the colon, or inside "www.", breaks them.
+_COLON = re.compile(r":(?=\S)")
+_WWW = re.compile(r"(?i)\b(www)\\\.")
+ZWSP = "\u200b"
+
+
+def escape(text: object) -> str:
+    """`text` as literal Markdown: it renders as the same characters, with no formatting."""
+    out = _PUNCT.sub(r"\\\1", str(text))
+    out = _COLON.sub(":" + ZWSP, out)
+    return _WWW.sub(r"\1" + ZWSP + r"\\.", out)
