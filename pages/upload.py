@@ -102,7 +102,7 @@ if state:
     source = src_col.text_input("Source name", value=ins.mapping.source,
                                 help="Responses are matched by (source, response id): re-uploads of the same survey merge.")
     st.markdown("**Preview** (first rows, as read)")
-    st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch", height=240)
+    st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch")
 
     st.subheader("2 · Confirm what each column is")
     show_ignored = st.toggle("Show ignored columns", value=False)
@@ -169,7 +169,7 @@ if receipt:
     if problems:
         table = pd.DataFrame(problems, columns=["line in file", "what", "reason"]).sort_values("line in file")
         st.markdown("**Rows and values not counted**")
-        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch", height=220,
+        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch",
                      column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
                                     "what": st.column_config.TextColumn(width="small")})
         st.download_button("Download as CSV", export.to_csv_bytes(table), file_name=f"rejected_{receipt['file']}.csv",
