@@ -17,8 +17,9 @@ _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # Directives, shortcodes and bare links survive backslashes (they are matched after parsing):
 # an invisible zero-width space after the colon or the @, or inside "www.", breaks them.
 _COLON = re.compile(r":(?=\S)")
-_WWW = re.compile(r"(?i)\b(www)\\\.")
-_AT = re.compile(r"@(?=\S)")  # e-mail addresses
+# No word boundary before "www": the link finder also starts a link after "_" ("report_www.x.com").
+_WWW = re.compile(r"(?i)(www)\\\.")
+_AT = re.compile(r"@(?=\S)")  # a@b.example would become a mailto: link
 ZWSP = "\u200b"
 
 

@@ -26,8 +26,7 @@ class Catalog:
     touchpoints: dict[int, str]  # label code -> touchpoint key (labels the model recognises)
     teams: dict[int, str]  # label code -> team key
     segments: dict[str, dict[str, int]]  # dim -> label -> code
-    # 'touchpoint'/'team' -> (label, responses) for labels in the data the model does not know
-    unmapped: dict[str, tuple[tuple[str, int], ...]]
+    unmapped: dict[str, dict[int, str]]  # 'touchpoint'/'team' -> code -> label the model does not know
     first: date | None
     as_of: date | None
     responses: int
@@ -55,7 +54,7 @@ def catalog(cur, model: Model) -> Catalog:
                 out[code] = key
             else:
                 unknown[code] = label
-        unmapped[level] = _responses_per_label(cur, level, unknown)
+        unmapped[level] = unknown
     seg_dims = {d[4:]: v for d, v in by_dim.items() if d.startswith("seg_")}
     # Dates are cast in SQL: fetching TIMESTAMPTZ values would need pytz on the Python side.
     first, last, n = cur.execute(
@@ -75,15 +74,27 @@ def catalog(cur, model: Model) -> Catalog:
     )
 
 
-def _responses_per_label(cur, level: str, labels: dict[int, str]) -> tuple[tuple[str, int], ...]:
-    """Stored responses per label code of `level`, most first; labels without answers are left out."""
-    if not labels:
-        return ()
-    col = {"touchpoint": "touchpoint", "team": "team"}[level]
-    marks = ", ".join("?" * len(labels))
-    rows = cur.execute(f"SELECT {col}, count(DISTINCT response_key) FROM answers WHERE {col} IN ({marks}) GROUP BY 1",
-                       list(labels)).fetchall()
-    return tuple(sorted(((labels[code], n) for code, n in rows), key=lambda r: (-r[1], r[0])))
+def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Stored responses per touchpoint and team label that the model does not know, most first.
+    Labels stay in the dictionary after their responses are removed (a removed demo, a corrected
+    re-upload): the small day rollup tells which ones still occur before `answers` is scanned."""
+    out = {}
+    for level in ("touchpoint", "team"):
+        labels = cat.unmapped.get(level, {})
+        codes = list(labels)
+        if codes and rollups.Rollup("day", ()) in cat.rollups:
+            codes = [c for (c,) in cur.execute(
+                f"SELECT DISTINCT {_LEVEL_COLUMN[level]} FROM {rollups.table_for(None)} "
+                f"WHERE {_LEVEL_COLUMN[level]} = ANY(?)", [codes]).fetchall()]
+        rows = cur.execute(
+            f"SELECT {_LEVEL_COLUMN[level]}, count(DISTINCT response_key) FROM answers "
+            f"WHERE {_LEVEL_COLUMN[level]} = ANY(?) GROUP BY 1", [codes]).fetchall() if codes else []
+        out[level] = tuple(sorted(((labels[code], n) for code, n in rows), key=lambda r: (-r[1], r[0])))
+    return out
+
+
+# The column of each level: the only identifiers these queries put into their SQL.
+_LEVEL_COLUMN = {"touchpoint": "touchpoint", "team": "team"}
 
 
 def ts(d: date) -> datetime:

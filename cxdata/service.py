@@ -84,7 +84,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
                      model: Model | None = None) -> dict:
     """Normalise an inspected file with its (confirmed) mapping and store it in one transaction.
     With the model, the receipt also names the touchpoints and teams of the file that the model
-    does not have: their responses are stored, but no tile counts them."""
+    does not have: their responses are stored, but have no tile of their own."""
     from .ingest import engine
 
     mapping = mapping or inspection.mapping
@@ -128,6 +128,16 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
         return {**base, "status": "refused", "error": f"could not read the file: {exc.strerror or exc}"}
 
 
+# How many names of unknown touchpoints or teams a message lists (the receipt and the page alike).
+NAMES_LISTED = 8
+NOT_IN_TILES = {
+    "touchpoint": "They are stored, and totals such as the index include them, but no touchpoint tile counts them "
+                  "until the model lists the touchpoint (or the name as one of its aliases).",
+    "team": "They are stored, and their touchpoint's tile includes them, but no team tile counts them until "
+            "the model lists the team (or the name as one of its aliases).",
+}
+
+
 def outside_model(table, model: Model) -> list[str]:
     """One warning per level for the touchpoint and team labels of canonical `table` that `model`
     cannot resolve, with the number of responses naming each. Only the distinct labels are
@@ -139,17 +149,23 @@ def outside_model(table, model: Model) -> list[str]:
     for level in ("touchpoint", "team"):
         if level not in table.column_names:
             continue
-        labels = [v for v in pc.unique(table[level]).to_pylist() if v is not None and not model.resolve(level, v)]
+        # Plain strings: chunks of dictionary arrays with different dictionaries cannot be grouped.
+        labels_col = table[level].cast(pa.string())
+        labels = [v for v in pc.unique(labels_col).to_pylist() if v is not None and not model.resolve(level, v)]
         if not labels:
             continue
-        rows = table.filter(pc.is_in(table[level], value_set=pa.array(labels, pa.string())))
-        counts = rows.group_by(level).aggregate([("source_response_id", "count_distinct")]).to_pylist()
-        named = ", ".join(f"'{r[level]}' ({r['source_response_id_count_distinct']:,})"
-                          for r in sorted(counts, key=lambda r: -r["source_response_id_count_distinct"])[:10])
-        more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
-        out.append(f"Responses naming a {level} the model does not have: {named}{more}. They are stored, but no "
-                   f"tile counts them until the model lists the {level} (or the name as one of its aliases).")
+        rows = pa.table({level: labels_col, "id": table["source_response_id"].cast(pa.string())}).filter(
+            pc.is_in(labels_col, value_set=pa.array(labels, pa.string())))
+        counts = sorted(((r[level], r["id_count_distinct"]) for r in rows.group_by(level).aggregate(
+            [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
+        out.append(f"Responses naming a {level} the model does not have: {named_counts(counts)}. {NOT_IN_TILES[level]}")
     return out
+
+
+def named_counts(counts) -> str:
+    """'A' (3), 'B' (1) and 2 more: the first NAMES_LISTED of (name, responses) pairs."""
+    shown = ", ".join(f"'{name}' ({n:,})" for name, n in counts[:NAMES_LISTED])
+    return shown + (f" and {len(counts) - NAMES_LISTED} more" if len(counts) > NAMES_LISTED else "")
 
 
 def _keep_original(db: Database, path: Path, digest: str) -> Path:

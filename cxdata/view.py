@@ -80,6 +80,10 @@ class ViewState:
         with strict=True the first problem raises ViewError instead."""
         problems: list[str] = []
 
+        def quoted(value: str) -> str:
+            # Problems repeat what the link said; a long crafted value must not fill the page.
+            return repr(value if len(value) <= 60 else value[:59] + "…")
+
         def one(key: str) -> str | None:
             v = params.get(key)
             if isinstance(v, (list, tuple)):
@@ -92,7 +96,7 @@ class ViewState:
             if period in PRESETS:
                 kw["period"] = period
             else:
-                problems.append(f"Unknown period {period!r}; showing the latest quarter.")
+                problems.append(f"Unknown period {quoted(period)}; showing the latest quarter.")
         if kw.get("period") == "custom":
             try:
                 kw["start"] = date.fromisoformat(one("from") or "")
@@ -110,7 +114,7 @@ class ViewState:
             if valid(value):
                 kw[key] = value
             else:
-                problems.append(problem.format(value=repr(value)))
+                problems.append(problem.format(value=quoted(value)))
 
         choice("compare", COMPARISONS.__contains__, "Unknown comparison {value}; comparing with the previous period.")
         choice("grain", GRAINS.__contains__, "Unknown trend grain {value}; using months.")
@@ -119,7 +123,7 @@ class ViewState:
         if team is not None:
             t = model.team(team)
             if t is None:
-                problems.append(f"Unknown team {team!r}.")
+                problems.append(f"Unknown team {quoted(team)}.")
             else:
                 kw["team"] = team
                 tp = t.touchpoint
@@ -127,7 +131,7 @@ class ViewState:
             if model.touchpoint(tp):
                 kw["tp"] = tp
             else:
-                problems.append(f"Unknown touchpoint {tp!r}.")
+                problems.append(f"Unknown touchpoint {quoted(tp)}.")
         kpi = one("kpi")
         if kpi is not None:
             if len(kpi) <= 64 and kpi.replace("_", "").isalnum():
@@ -142,12 +146,12 @@ class ViewState:
             if key in RESERVED:
                 continue
             if not model.segment(key):
-                problems.append(f"Unknown filter {key!r} in the link: this model has no such segment (segments: "
+                problems.append(f"Unknown filter {quoted(key)} in the link: this model has no such segment (segments: "
                                 f"{', '.join(s.key for s in model.segments) or 'none'}).")
                 continue
             values = [str(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw]) if str(v) != ""]
             if len(values) > MAX_VALUES or any(len(v) > MAX_VALUE_CHARS for v in values):
-                problems.append(f"Too many or too long values for filter {key!r}.")
+                problems.append(f"Too many or too long values for filter {quoted(key)}.")
                 continue
             if values:
                 filters[key] = tuple(dict.fromkeys(values))

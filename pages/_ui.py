@@ -11,6 +11,7 @@ import streamlit as st
 from cxdata import pyramid as pyramid_mod
 from cxdata import queries, service
 from cxdata.db import Database, db_path
+from cxdata.markdown import escape
 from cxdata.model import Model, load_model
 from cxdata.period import COMPARISONS, PRESETS
 from cxdata.pyramid import KpiResult
@@ -331,29 +332,31 @@ def page_header(title: str, p) -> None:
     st.title(title)
     demo_banner()
     for problem in st.session_state.get("_view_problems", []):
-        st.warning(problem, icon=":material/link_off:")
+        st.warning(escape(problem), icon=":material/link_off:")
     text = f"**{p.period.label()}**"
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {p.as_of}")
 
 
-def outside_model_notice() -> None:
-    """Stored responses that no tile counts, because they name a touchpoint or team the model
-    does not have: say so, rather than let them vanish from every number."""
-    from cxdata.markdown import escape
+@st.cache_data(show_spinner=False, max_entries=8)
+def _outside_model(db_path: str, version: int, model_digest: str, _cat, _cur):
+    return queries.outside_model(_cur, _cat)
 
-    unmapped = catalog().unmapped
-    parts = []
-    for level in ("touchpoint", "team"):
-        labels = unmapped.get(level, ())
-        if labels:
-            named = ", ".join(f"“{escape(label)}” ({n:,} responses)" for label, n in labels[:8])
-            more = f" and {len(labels) - 8} more" if len(labels) > 8 else ""
-            parts.append(f"{level} {named}{more}")
+
+def outside_model_notice() -> None:
+    """Stored responses that name a touchpoint or team the model does not have: they have no tile
+    of their own, so say so rather than let them vanish from every tile."""
+    if not any(catalog().unmapped.values()):
+        return
+    m = model()
+    counts = _outside_model(str(database().path), data_version(), m.digest, catalog(), cursor())
+    parts = [f"{level} {escape(service.named_counts(counts[level]))}" for level in ("touchpoint", "team") if counts[level]]
     if parts:
-        st.info("Not in the pyramid: " + "; ".join(parts) + ". The model has no such node; add it to the model, "
-                "or the name as an alias of one, to count these responses.", icon=":material/help_center:")
+        st.info("Responses without a tile of their own, by the names they give (responses): " + "; ".join(parts)
+                + ". The model has no such touchpoint or team; the totals above them (the index, a team's touchpoint) "
+                "include them. Add them to the model, or the names as aliases, to give them tiles.",
+                icon=":material/help_center:")
 
 
 def bar_domain(k: KpiResult) -> tuple[float, float]:

@@ -4,6 +4,7 @@ comments behind the number."""
 import streamlit as st
 
 from cxdata import charts, drill
+from cxdata.markdown import escape
 from pages import _ui
 
 _ui.ensure_navigation()
@@ -14,7 +15,7 @@ view = _ui.current_view()
 if not view.team:
     st.title("Team view")
     for problem in st.session_state.get("_view_problems", []):
-        st.warning(problem, icon=":material/link_off:")
+        st.warning(escape(problem), icon=":material/link_off:")
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
     if st.button("Go to the pyramid"):
         st.switch_page("pages/pyramid.py")

@@ -98,4 +98,4 @@ def test_ingest_prints_the_receipts_warnings(tmp_path):
     src.write_text(OUTSIDE, encoding="utf-8")
     out = cli("ingest", src, "--db", tmp_path / "cx.duckdb", "--model", ZELVORA_MODEL).stdout
     assert "5 rows read; responses 5 added" in out
-    assert "  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out
+    assert "\n  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out

@@ -103,17 +103,24 @@ def test_query_params_round_trip(app):
 
 
 def test_hostile_url_is_reported_not_crashing(app):
-    at = app(nosuchdim="x", period="bogus", team="<script>")
+    from tests.test_markdown import shown
+
+    at = app(nosuchdim="x", period="bogus", team="[Sign in](https://evil.example)")
     no_errors(at)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "Unknown filter 'nosuchdim'" in warnings and "Unknown period" in warnings and "Unknown team" in warnings
+    warnings = " ".join(shown(w.value) for w in at.warning)
+    assert "Unknown filter 'nosuchdim'" in warnings and "Unknown period" in warnings
+    assert "Unknown team '[Sign in](https://evil.example)'" in warnings
+    # What the link said is text, not a link of the app's own.
+    assert "\\[Sign in\\]\\(https:" in " ".join(w.value for w in at.warning)
     assert at.metric
 
 
 def test_team_view_names_an_unknown_team_in_the_link(app):
     at = app(page="pages/team.py", team="no_such_team")
     no_errors(at)
-    assert any("Unknown team 'no_such_team'" in w.value for w in at.warning)
+    from tests.test_markdown import shown
+
+    assert any("Unknown team 'no_such_team'" in shown(w.value) for w in at.warning)
     assert any("Choose a team" in i.value for i in at.info)
 
 
@@ -195,8 +202,10 @@ def test_pyramid_says_which_responses_no_tile_counts(tmp_path, monkeypatch):
     at.query_params["period"] = "all"
     at.run()
     no_errors(at)
-    notice = [shown(i.value) for i in at.info if "Not in the pyramid" in i.value]
-    assert notice == ["Not in the pyramid: touchpoint “*Teleport*” (3 responses); team “Ghost crew” (2 responses). The "
-                      "model has no such node; add it to the model, or the name as an alias of one, to count these responses."]
+    notice = [shown(i.value) for i in at.info if "without a tile of their own" in i.value]
+    assert notice == ["Responses without a tile of their own, by the names they give (responses): touchpoint "
+                      "'*Teleport*' (3); team 'Ghost crew' (2). The model has no such touchpoint or team; the totals "
+                      "above them (the index, a team's touchpoint) include them. Add them to the model, or the names as "
+                      "aliases, to give them tiles."]
     # The label is data: escaped, so its asterisks are not read as emphasis.
-    assert "\\*Teleport\\*" in next(i.value for i in at.info if "Not in the pyramid" in i.value)
+    assert "\\*Teleport\\*" in next(i.value for i in at.info if "without a tile of their own" in i.value)

@@ -1,6 +1,6 @@
 """Use cases of cxdata.service that the CLI and the pages share."""
 
-from cxdata import queries, service
+from cxdata import queries, service, store
 from tests.conftest import ZELVORA_MODEL
 
 # A touchpoint and a team the model does not have; the label is also Markdown, which pages escape.
@@ -27,8 +27,10 @@ def test_receipt_names_touchpoints_and_teams_the_model_does_not_have(tmp_path):
     assert receipt["status"] == "loaded" and receipt["added"] == 5
     outside = [w for w in receipt["warnings"] if "the model does not have" in w]
     assert len(outside) == 2
-    assert outside[0].startswith("Responses naming a touchpoint the model does not have: '*Teleport*' (3).")
-    assert outside[1].startswith("Responses naming a team the model does not have: 'Ghost crew' (2).")
+    assert outside[0].startswith("Responses naming a touchpoint the model does not have: '*Teleport*' (3). They are "
+                                 "stored, and totals such as the index include them, but no touchpoint tile counts them")
+    assert outside[1].startswith("Responses naming a team the model does not have: 'Ghost crew' (2). They are stored, "
+                                 "and their touchpoint's tile includes them, but no team tile counts them")
     db.close()
 
 
@@ -40,8 +42,20 @@ def test_known_names_give_no_warning(tmp_path, zelvora_model):
     assert service.outside_model(table, zelvora_model) == []
 
 
-def test_catalog_counts_the_responses_no_tile_counts(tmp_path):
-    db, model, _ = load_outside(tmp_path)
-    cat = queries.catalog(db.cursor(), model)
-    assert cat.unmapped == {"touchpoint": (("*Teleport*", 3),), "team": (("Ghost crew", 2),)}
+def test_responses_outside_the_model_are_counted_while_they_are_stored(tmp_path):
+    db, model, receipt = load_outside(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    assert sorted(cat.unmapped["touchpoint"].values()) == ["*Teleport*"]
+    assert queries.outside_model(cur, cat) == {"touchpoint": (("*Teleport*", 3),), "team": (("Ghost crew", 2),)}
+    # Removing the upload leaves the labels in the dictionary, but no responses behind them.
+    store.remove_upload(db, receipt["upload_id"])
+    cat = queries.catalog(cur, model)
+    assert cat.unmapped["team"] and queries.outside_model(cur, cat) == {"touchpoint": (), "team": ()}
     db.close()
+
+
+def test_names_are_listed_most_responses_first_up_to_a_limit():
+    counts = [(f"n{i}", 20 - i) for i in range(service.NAMES_LISTED + 2)]
+    text = service.named_counts(counts)
+    assert text.startswith("'n0' (20), 'n1' (19)") and text.endswith(" and 2 more")

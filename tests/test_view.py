@@ -42,6 +42,12 @@ def test_hostile_or_unknown_values_are_reported_and_dropped(zelvora_model, param
         ViewState.from_query_params(params, zelvora_model, strict=True)
 
 
+def test_problems_repeat_at_most_a_short_piece_of_a_long_value(zelvora_model):
+    _, problems = ViewState.from_query_params({"team": "x" * 5000, "y" * 5000: "1"}, zelvora_model)
+    assert len(problems) == 2 and all(len(p) < 200 for p in problems), problems
+    assert problems[0] == f"Unknown team '{'x' * 59}…'."
+
+
 def test_team_implies_its_touchpoint(zelvora_model):
     view, _ = ViewState.from_query_params({"team": "chat_tier_2"}, zelvora_model)
     assert view.tp == "chat"

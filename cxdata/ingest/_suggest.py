@@ -322,7 +322,8 @@ class Suggester:
                     self.warnings.append(f"touchpoint value '{v}' taken to be '{tp}'")
             elif tp is None and v not in p.not_applicable:
                 self.warnings.append(f"touchpoint value '{v}' is not a touchpoint of the model: its responses will be "
-                                     "stored, but no tile counts them until the model lists it (or the name as an alias)")
+                                     "stored, but no touchpoint tile counts them until the model lists it (or the name "
+                                     "as an alias)")
         for v in p.not_applicable:
             vm[v] = None
         return vm or None

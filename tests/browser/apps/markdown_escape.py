@@ -15,7 +15,7 @@ CASES = [
     ":red[coloured] :blue-background[x]", ":smile: :material/home:", "<b>b</b> <script>alert(1)</script>",
     "# heading", "> quote", "- item", "+ item", "1. item", "2) item", "`code` ```fence```", "~~struck~~",
     "| a | b |", "a\\*b C:\\path\\x", "&amp; &lt; &#35;", "Q1_1_TEXT: rating - 5 (N/A)", "نظر شما؟ *مهم*",
-    "trailing backslash \\", "mail a.b@evil.example", "x^2 and a footnote[^1]", "    indented like code",
+    "trailing backslash \\", "mail a.b@evil.example", "report_www.evil.example.csv", "x^2 and a footnote[^1]", "    indented like code",
     "two lines\n===", "a line\n---\nand more  \nafter a hard break",
 ]
 
