@@ -339,6 +339,25 @@ def page_header(title: str, p) -> None:
     st.caption(text + f" · data as of {p.as_of}")
 
 
+def comment_reader(comments, picked) -> None:
+    """The comment of the selected row in full (a table cell cuts a long one off), as plain text,
+    set right to left when it is Persian, Arabic or Hebrew."""
+    import pandas as pd
+
+    from cxdata.bidi import direction, isolated
+
+    rows = picked["selection"]["rows"] if picked else []
+    if not rows or rows[0] >= len(comments):
+        st.caption("Select a row to read its comment in full.")
+        return
+    row = comments.iloc[rows[0]]
+    text = "" if pd.isna(row["Comment"]) else str(row["Comment"])
+    with st.container(border=True, key="comment_reader"):
+        st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
+        score = "" if pd.isna(row["Score"]) else f" · score {row['Score']:.0f}"
+        st.caption(escape(f"{row['When']}{score} · {row['Source']} · {row['Response id']}"))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _outside_model(db_path: str, version: int, model_digest: str, _cat, _cur):
     return queries.outside_model(_cur, _cat)

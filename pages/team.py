@@ -83,5 +83,8 @@ st.text_input("Search comments", key="w_search", placeholder="word or phrase",
 comments, total = drill.comments_frame(cur, model, cat, view, level="team", node=team.key, score_measure=kpi.kpi.measure)
 st.caption(f"{total:,} comments in the period" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
 # Plain-text rendering: comments are untrusted and may contain markup.
-st.dataframe(comments, hide_index=True, width="stretch",
-             column_config={"Comment": st.column_config.TextColumn(width="large"), "Score": st.column_config.NumberColumn(format="%.0f")})
+picked = st.dataframe(comments, hide_index=True, width="stretch", key="comments_table", on_select="rerun",
+                      selection_mode="single-row",
+                      column_config={"Comment": st.column_config.TextColumn(width="large"),
+                                     "Score": st.column_config.NumberColumn(format="%.0f")})
+_ui.comment_reader(comments, picked)

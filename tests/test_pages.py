@@ -141,6 +141,19 @@ def test_team_view(app):
     assert "tp" in at.query_params and "team" not in at.query_params
 
 
+def test_team_view_shows_a_selected_comment_in_full(app):
+    from cxdata.bidi import isolated
+
+    at = app(page="pages/team.py", team=_some_team(), period="all")
+    no_errors(at)
+    assert any(c.value == "Select a row to read its comment in full." for c in at.caption)
+    comments = at.dataframe[-1].value
+    at.session_state["comments_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    no_errors(at)
+    assert [t.value for t in at.text][0] == isolated(comments["Comment"].iloc[1])
+
+
 def test_team_view_without_responses_says_so_once(app):
     at = app(page="pages/team.py", team=_some_team(), period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
     no_errors(at)

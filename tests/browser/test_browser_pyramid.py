@@ -151,3 +151,28 @@ def test_tiles_and_breadcrumb_are_not_cut_on_a_laptop_screen(app_page, width):
     expect(page.get_by_role("heading", name=team.name, level=1)).to_be_visible(timeout=PAGE_TIMEOUT)
     expect(page.get_by_test_id("stMain").get_by_text("quarter", exact=True)).to_be_visible()
     assert page.evaluate(CUT_TEXT) == []
+
+
+def test_a_selected_comment_is_shown_in_full_in_its_direction(app_page):
+    from cxdata.bidi import direction
+
+    page, model = app_page.page, app_page.data.model
+    team = next(t for t in model.teams)
+    app_page.goto("team?" + urlencode({"tp": team.touchpoint, "team": team.key, "period": "all"}))
+    expect(page.get_by_role("heading", name="Comments behind the number")).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_text("Select a row to read its comment in full.")).to_be_visible()
+    table = page.locator(".st-key-comments_table [data-testid='stDataFrame']")
+    expect(table).to_be_visible()
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    # The grid is drawn on a canvas: click the row marker of the first row (below the header).
+    reader = page.locator(".st-key-comment_reader")
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    expect(reader).to_be_visible(timeout=STEP_TIMEOUT)
+    app_page.wait_idle()
+    text = reader.get_by_test_id("stText").first
+    shown = text.inner_text()
+    assert shown.strip(), "the selected comment is empty"
+    align = text.evaluate("e => getComputedStyle(e).textAlign")
+    assert (align in ("right", "end")) == (direction(shown) == "rtl"), (shown, align)
+    app_page.screenshot("comment_reader.png")
