@@ -55,12 +55,22 @@ def _status(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+# Amber beside red read as a contradiction (a lower value "near", a higher one "missed") until
+# the legend says what near means: the interval of a small sample still reaches the target.
+_STATUS_LEGEND = ("datum.label == 'near' ? 'near (target within the 95% CI)' : "
+                  "datum.label == 'none' ? 'no target' : datum.label")
+
+
 def _value_label(row) -> str:
     if row.get("suppressed"):
         return "hidden (n < min)"
     if row.get("value") is None or pd.isna(row.get("value")):
         return "no data"
-    return f"{row['value']:g}" + (" *" if row.get("low_n") else "")
+    # The decimals of the tiles (a mean 4.10, a percentage 79.0, an NPS +25.9): "79" beside a
+    # tile reading 79.0% looked like another number.
+    stat, value = row.get("stat"), row["value"]
+    text = f"{value:.2f}" if stat == "mean" else f"{value:+.1f}" if stat == "nps" and value else f"{value:.1f}"
+    return text + (" *" if row.get("low_n") else "")
 
 
 def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, selected: str | None = None,
@@ -109,7 +119,7 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
         x=alt.X("value_plot:Q", title=x_title, axis=alt.Axis(tickCount=10),
                 scale=alt.Scale(domain=list(domain), clamp=True) if domain else alt.Scale(zero=False, nice=True)),
         color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-                        legend=alt.Legend(title="Target", orient="bottom")),
+                        legend=alt.Legend(title="Target", orient="bottom", labelExpr=_STATUS_LEGEND, labelLimit=260)),
         opacity=(alt.condition(f"datum.key == '{_js(selected)}'", alt.value(1.0), alt.value(0.55)) if selected else alt.value(0.85)),
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
                  alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),

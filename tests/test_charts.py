@@ -23,8 +23,17 @@ def test_node_bars_select_nodes_and_label_hidden_cells():
     assert [p["name"] for p in spec["params"]] == [charts.SELECT_NODE]
     assert charts.node_bars(frame(), selectable=False).to_dict().get("params") is None
     values = next(iter(spec["datasets"].values()))
-    assert [v["label"] for v in values] == ["4.1", "hidden (n < min)"]
+    assert [v["label"] for v in values] == ["4.10", "hidden (n < min)"]
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 5]
+
+
+@pytest.mark.parametrize("stat, value, low_n, label", [
+    ("mean", 4.1, False, "4.10"), ("top_box", 79.0, False, "79.0"), ("top_box", 83.94, True, "83.9 *"),
+    ("nps", 25.9, False, "+25.9"), ("nps", -3.0, False, "-3.0"), ("nps", 0.0, False, "0.0"), ("yes_rate", 100.0, False, "100.0"),
+])
+def test_value_labels_have_the_decimals_of_the_tiles(stat, value, low_n, label):
+    values = next(iter(charts.node_bars(frame(stat=stat, value=[value, None], low_n=[low_n, False])).to_dict()["datasets"].values()))
+    assert values[0]["label"] == label
 
 
 def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
