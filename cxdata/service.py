@@ -186,12 +186,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_demo(db: Database, responses: int = DEMO_RESPONSES) -> int:
-    """Fill an empty database with the deterministic demo data and mark it as demo data."""
+def load_demo(db: Database, responses: int | None = None) -> int:
+    """Fill an empty database with the deterministic demo data (DEMO_RESPONSES responses unless
+    told otherwise) and mark it as demo data."""
     from . import demo
 
     total = 0
-    for batch in demo.generate(responses):
+    for batch in demo.generate(responses or DEMO_RESPONSES):
         receipt = store.apply(db, batch, store.Receipt(file_name="demo data", rows_read=len(batch)),
                               upload={"file_name": "demo data", "layout": "demo"})
         total += receipt.added
@@ -202,7 +203,7 @@ def load_demo(db: Database, responses: int = DEMO_RESPONSES) -> int:
     return total
 
 
-def ensure_demo(db: Database, responses: int = DEMO_RESPONSES) -> bool:
+def ensure_demo(db: Database, responses: int | None = None) -> bool:
     """Load the demo when the database holds no responses at all; True if it did."""
     if not db.is_empty():
         return False

@@ -135,9 +135,10 @@ if state:
             mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)
             mapping = replace(mapping, dayfirst=dayfirst, timezone=timezone)
             with st.spinner("Loading…"):
-                if remove_demo:
-                    service.remove_demo(db)
                 receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
+                # Only once the file is in: a refused file must leave the demo data as it was.
+                if remove_demo:
+                    receipt["demo_removed"] = service.remove_demo(db)
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         else:
@@ -157,6 +158,9 @@ if receipt:
                                           ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),
                                           ("Rejected", receipt["rejected_count"]), ("Excluded", receipt["excluded_count"])]):
         col.metric(label, f"{value:,}")
+    if receipt.get("demo_removed"):
+        st.info(f"The demo data was removed, as chosen: {receipt['demo_removed']:,} demo responses. The pyramid now "
+                "shows your own data only.", icon=":material/delete_sweep:")
     for w in receipt["warnings"]:
         st.info(md(w))
     if receipt["duplicates"]:

@@ -58,6 +58,7 @@ def test_upload_confirm_receipt_and_history(app, truth):
     assert int(metrics["Added"].replace(",", "")) == want["responses"] == responses(db_path)  # demo data removed
     assert int(metrics["Excluded"]) == want["offered_not_answered_rows"]  # 'Offered' is not a response
     assert "zendesk_csat.csv" in at.dataframe[-1].value["file"].tolist()
+    assert any(i.value.startswith("The demo data was removed, as chosen: 3,000 demo responses.") for i in at.info), [i.value for i in at.info]
 
 
 def test_hostile_file_gets_a_plain_message_and_nothing_changes(app):
@@ -75,10 +76,13 @@ def test_ambiguous_dates_are_asked_and_the_answer_is_used(app, tmp_path):
     rows = ["id,Date,How satisfied are you? (1-5)"] + [f"r{i},0{i}/0{i + 1}/2025 10:00,4" for i in range(1, 8)]
     at = make()
     at.get("file_uploader")[0].upload("dates.csv", ("\n".join(rows) + "\n").encode()).run()
+    demo = responses(db_path)
+    assert demo and at.checkbox[0].value is True  # remove the demo data when loading
     load = next(b for b in at.button if b.label == "Load responses")
     load.click().run()
     assert not at.exception
     assert at.error and "day" in at.error[0].value.lower() and "month" in at.error[0].value.lower()
+    assert responses(db_path) == demo  # a refused file leaves the demo data as it was
     order = next(s for s in at.selectbox if s.label == "Date order")
     order.set_value(True).run()
     next(b for b in at.button if b.label == "Load responses").click().run()
