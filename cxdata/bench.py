@@ -1,4 +1,4 @@
-"""The benchmark of the performance issue: ingest, queries, page reruns, memory and cold start.
+"""How fast CX Pyramid is at scale: ingest, queries, page reruns, memory and cold start, each against a pandas baseline.
 
 Run ``python -m cxdata.bench`` (or ``make bench``) for the full 10M-response benchmark, or
 ``python -m cxdata.bench --rows 1000000`` for a quicker one. What it does, in order:

@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--json", action="store_true", help="print the receipts as JSON")
 
     pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
-    pyr.add_argument("--db")
-    pyr.add_argument("--model")
+    pyr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    pyr.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
     pyr.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
     pyr.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
     pyr.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     pyr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
-    demo.add_argument("--db")
+    demo.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
     return parser
 
@@ -91,9 +91,7 @@ def _pyramid(args) -> int:
             raise ViewError([f"--where {item!r}: use DIM=VALUE"])
         existing = params.get(dim.strip(), [])
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
-    view, problems = ViewState.from_query_params(params, model)
-    if problems:
-        raise ViewError(problems)
+    view, _ = ViewState.from_query_params(params, model, strict=True)
     result = service.pyramid_json(db, model, view)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -107,11 +105,17 @@ def _table(result: dict) -> str:
              + (f" vs {result['comparison']['label']}" if result.get("comparison") else "")]
     if result["empty"]:
         lines.append("No responses in this period for these filters.")
-    for node in [result["index"], *result["touchpoints"], *result["teams"]]:
-        indent = {"index": "", "touchpoint": "  ", "team": "    "}[node["level"]]
+    nodes = [result["index"], *result["touchpoints"], *result["teams"]]
+    indent = {"index": "", "touchpoint": "  ", "team": "    "}
+    # Columns as wide as their longest entry: a fixed width broke the alignment at the first long KPI name.
+    name_w = max((len(indent[n["level"]] + n["name"]) for n in nodes), default=0)
+    kpi_w = max((len(n["kpi_name"]) for n in nodes), default=0)
+    for node in nodes:
         value = "hidden" if node["suppressed"] else ("—" if node["value"] is None else f"{node['value']:g}")
         delta = "" if node["delta"] is None else f"  Δ {node['delta']:+g}{' *' if node['significant'] else ''}"
-        lines.append(f"{indent}{node['name']:<32} {node['kpi_name']:<18} {value:>8}  n={node['n'] if node['n'] is not None else '-'}{delta}")
+        name = indent[node["level"]] + node["name"]
+        lines.append(f"{name:<{name_w}}  {node['kpi_name']:<{kpi_w}}  {value:>8}  "
+                     f"n={node['n'] if node['n'] is not None else '-'}{delta}")
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ MAX_VALUE_CHARS = 200
 class ViewError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("; ".join(problems))
+        super().__init__(" ".join(problems))  # each problem is a sentence
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,13 @@ class ViewState:
     @classmethod
     def from_query_params(cls, params: Mapping[str, str | list[str]], model: Model, *, strict: bool = False) -> tuple[ViewState, list[str]]:
         """Parse URL parameters. Returns the view and the problems found (each bad part is dropped);
-        with strict=True the first problem raises ViewError instead."""
+        with strict=True they raise ViewError instead, without what a page would show in their place."""
         problems: list[str] = []
+
+        def report(problem: str, fallback: str = "") -> None:
+            # What the page does instead is news to a reader of the page; the command line
+            # (strict) stops, so it only says what was wrong.
+            problems.append(problem + (f"; {fallback}" if fallback and not strict else "") + ".")
 
         def quoted(value: str) -> str:
             # Problems repeat what the link said; a long crafted value must not fill the page.
@@ -96,7 +101,7 @@ class ViewState:
             if period in PRESETS:
                 kw["period"] = period
             else:
-                problems.append(f"Unknown period {quoted(period)}; showing the latest quarter.")
+                report(f"Unknown period {quoted(period)}", "showing the latest quarter")
         if kw.get("period") == "custom":
             try:
                 kw["start"] = date.fromisoformat(one("from") or "")
@@ -104,26 +109,26 @@ class ViewState:
                 if kw["end"] < kw["start"]:
                     raise ValueError
             except ValueError:
-                problems.append("The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to); showing the latest quarter.")
+                report("The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to)", "showing the latest quarter")
                 kw.pop("start", None), kw.pop("end", None)
                 kw["period"] = "latest_quarter"
-        def choice(key: str, valid, problem: str) -> None:
+        def choice(key: str, valid, problem: str, fallback: str = "") -> None:
             value = one(key)
             if value is None:
                 return
             if valid(value):
                 kw[key] = value
             else:
-                problems.append(problem.format(value=quoted(value)))
+                report(problem.format(value=quoted(value)), fallback)
 
-        choice("compare", COMPARISONS.__contains__, "Unknown comparison {value}; comparing with the previous period.")
-        choice("grain", GRAINS.__contains__, "Unknown trend grain {value}; using months.")
-        choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model.")
+        choice("compare", COMPARISONS.__contains__, "Unknown comparison {value}", "comparing with the previous period")
+        choice("grain", GRAINS.__contains__, "Unknown trend grain {value}", "using months")
+        choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model")
         tp, team = one("tp"), one("team")
         if team is not None:
             t = model.team(team)
             if t is None:
-                problems.append(f"Unknown team {quoted(team)}.")
+                report(f"Unknown team {quoted(team)}")
             else:
                 kw["team"] = team
                 tp = t.touchpoint
@@ -131,13 +136,13 @@ class ViewState:
             if model.touchpoint(tp):
                 kw["tp"] = tp
             else:
-                problems.append(f"Unknown touchpoint {quoted(tp)}.")
+                report(f"Unknown touchpoint {quoted(tp)}")
         kpi = one("kpi")
         if kpi is not None:
             if len(kpi) <= 64 and kpi.replace("_", "").isalnum():
                 kw["kpi"] = kpi
             else:
-                problems.append("Ignored an invalid KPI in the link.")
+                report("Ignored an invalid KPI in the link")
         q = one("q")
         if q:
             kw["search"] = q[:MAX_VALUE_CHARS]
@@ -146,12 +151,12 @@ class ViewState:
             if key in RESERVED:
                 continue
             if not model.segment(key):
-                problems.append(f"Unknown filter {quoted(key)} in the link: this model has no such segment (segments: "
-                                f"{', '.join(s.key for s in model.segments) or 'none'}).")
+                report(f"Unknown filter {quoted(key)}: this model has no such segment (segments: "
+                       f"{', '.join(s.key for s in model.segments) or 'none'})")
                 continue
             values = [str(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw]) if str(v) != ""]
             if len(values) > MAX_VALUES or any(len(v) > MAX_VALUE_CHARS for v in values):
-                problems.append(f"Too many or too long values for filter {quoted(key)}.")
+                report(f"Too many or too long values for filter {quoted(key)}")
                 continue
             if values:
                 filters[key] = tuple(dict.fromkeys(values))
