@@ -29,7 +29,7 @@ TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
 LOAD_TIMEOUT = 90_000  # ms: inspecting or loading a file, on a busy machine
 REFUSAL_SECONDS = 10  # "a plain error within a few seconds"
 
-N_IN_CAPTION = re.compile(r"\bn = ([\d,]+)")
+N_IN_CAPTION = re.compile(r"\bn\s=\s([\d,]+)")  # the caption joins "n = 333" with no-break spaces
 
 
 def metric(page, label: str, *, exact: bool = False):
