@@ -106,10 +106,36 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     Comments are untrusted text: they are returned verbatim, for display as plain text only."""
     current, _ = periods_for(view, cat)
     rows = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure, limit=limit)
-    total = comment_count(cur, cat, view, current, level=level, node=node)
+    total = comment_count(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
     for s in segs:
         if s.labels:
             frame[s.name] = frame[s.name].map(lambda v, s=s: v if v is None else s.label(v))
     return frame, total
+
+
+def score_bands(model: Model, kpi: KPI) -> list[tuple[str, str]]:
+    """The score bands (view.SCORE_BANDS) that the comments of `kpi` can be filtered by, with
+    labels that say the scores they hold: ('low', 'Detractors (0–6)') for an NPS, ('low',
+    'Bottom box (1–2)') for a CSAT. A scale with nothing between its boxes (yes/no) has no middle."""
+    m = model.measures.get(kpi.measure)
+    if m is None:
+        return []
+    lo, hi = m.scale
+    if kpi.stat == "yes_rate":
+        return [("low", "No"), ("high", "Yes")]
+    names = ({"low": "Detractors", "middle": "Passives", "high": "Promoters"} if kpi.stat == "nps"
+             else {"low": "Bottom box", "middle": "Between", "high": "Top box"})
+    whole = all(float(x).is_integer() for x in (lo, hi, m.bottom_box, m.top_box))
+
+    def span(a: float, b: float) -> str:
+        return f"{a:g}" if a == b else f"{a:g}–{b:g}"
+
+    out = [("low", f"{names['low']} ({span(lo, m.bottom_box)})")]
+    if not whole:
+        out.append(("middle", f"{names['middle']} ({m.bottom_box:g}–{m.top_box:g}, exclusive)"))
+    elif m.top_box - m.bottom_box >= 2:
+        out.append(("middle", f"{names['middle']} ({span(m.bottom_box + 1, m.top_box - 1)})"))
+    out.append(("high", f"{names['high']} ({span(m.top_box, hi)})"))
+    return out

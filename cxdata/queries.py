@@ -360,27 +360,47 @@ def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias
         where.add_in(prefix + "team", [c for c, k in cat.teams.items() if k == node])
 
 
-def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-             score_measure: str | None, limit: int = 200, score_range: tuple[float, float] | None = None) -> list[tuple]:
-    """The verbatims behind a number: (responded_at, score, comment, source, seg values...) newest first.
+_SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"
 
-    Text search is a bound parameter matched with `contains`, never pattern syntax from the user."""
+
+def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                    score_measure: str | None) -> Where:
+    """Comments of the period, node, segments, search text and score band of `view`.
+
+    Text search is a bound parameter matched with `contains`, never pattern syntax from the user.
+    A score band reads the score of `score_measure` given with the comment; without that measure
+    (or with no such answers) the band cannot apply and no comment matches it."""
     where = Where().add("r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?", ts(period.start), ts(period.end))
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
     if view.search:
         where.add("contains(lower(r.comment), lower(?))", view.search)
+    if view.scores:
+        measure = model.measures.get(score_measure) if score_measure else None
+        code = cat.measures.get(score_measure) if score_measure else None
+        if measure is None or code is None:
+            where.add("FALSE")
+        elif view.scores == "low":
+            where.add(f"{_SCORE_SQL} <= ?", code, measure.bottom_box)
+        elif view.scores == "high":
+            where.add(f"{_SCORE_SQL} >= ?", code, measure.top_box)
+        else:
+            where.add(f"{_SCORE_SQL} > ? AND {_SCORE_SQL} < ?", code, measure.bottom_box, code, measure.top_box)
+    return where
+
+
+def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+             score_measure: str | None, limit: int = 200) -> list[tuple]:
+    """The verbatims behind a number: (responded_at, score, comment, source, seg values...) newest first."""
+    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     code = cat.measures.get(score_measure) if score_measure else None
-    score_sql = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"
     params: list = [code] if code is not None else []
-    if score_range is not None and code is not None:
-        where.add(f"{score_sql} BETWEEN ? AND ?", code, *score_range)
     seg_cols = [s.key for s in model.segments if s.key in cat.segments]
     seg_sql = "".join(
         f", (SELECT label FROM labels l WHERE l.dim = ? AND l.code = r.{dim_column(k)})" for k in seg_cols
     )
     sql = f"""
-        SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {score_sql if code is not None else 'NULL'} AS score, r.comment,
+        SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {_SCORE_SQL if code is not None else 'NULL'} AS score, r.comment,
                (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source, r.source_response_id{seg_sql}
         FROM responses r WHERE {where.sql()}
         ORDER BY r.responded_at DESC, r.response_key DESC LIMIT ?
@@ -389,10 +409,7 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     return rows
 
 
-def comment_count(cur, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None) -> int:
-    where = Where().add("r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?", ts(period.start), ts(period.end))
-    _node_filter(where, cat, level, node, alias="r")
-    segment_filter(where, view, cat, alias="r")
-    if view.search:
-        where.add("contains(lower(r.comment), lower(?))", view.search)
+def comment_count(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                  score_measure: str | None = None) -> int:
+    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     return cur.execute(f"SELECT count(*) FROM responses r WHERE {where.sql()}", where.params).fetchall()[0][0]

@@ -15,7 +15,9 @@ from .model import Model
 from .period import COMPARISONS, GRAINS, PRESETS
 
 # Query parameter names that are not segment dimensions.
-RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "present", "kpi"}
+RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi"}
+# Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
+SCORE_BANDS = ("low", "middle", "high")
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 200
 
@@ -38,6 +40,7 @@ class ViewState:
     team: str | None = None
     grain: str = "month"
     search: str = ""
+    scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
     kpi: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -70,6 +73,8 @@ class ViewState:
             params["grain"] = self.grain
         if self.search:
             params["q"] = self.search
+        if self.scores:
+            params["scores"] = self.scores
         for dim, values in self.filters:
             params[dim] = list(values) if len(values) > 1 else values[0]
         return params
@@ -124,6 +129,7 @@ class ViewState:
         choice("compare", COMPARISONS.__contains__, "Unknown comparison {value}", "comparing with the previous period")
         choice("grain", GRAINS.__contains__, "Unknown trend grain {value}", "using months")
         choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model")
+        choice("scores", SCORE_BANDS.__contains__, "Unknown score filter {value}", "showing comments of every score")
         tp, team = one("tp"), one("team")
         if team is not None:
             t = model.team(team)

@@ -1,6 +1,8 @@
 """Team view: the team's KPIs, its trend with a confidence band, its KPIs by segment, and the
 comments behind the number."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cxdata import charts, drill
@@ -77,11 +79,20 @@ if dim:
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 st.subheader("Comments behind the number")
-st.session_state["w_search"] = view.search
-st.text_input("Search comments", key="w_search", placeholder="word or phrase",
-              on_change=lambda: _ui.update_view(search=st.session_state["w_search"].strip()[:200]))
-comments, total = drill.comments_frame(cur, model, cat, view, level="team", node=team.key, score_measure=kpi.kpi.measure)
-st.caption(f"{total:,} comments in the period" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
+bands = dict(drill.score_bands(model, kpi.kpi))
+with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
+    st.session_state["w_search"] = view.search
+    st.text_input("Search comments", key="w_search", placeholder="word or phrase", width=300,
+                  on_change=lambda: _ui.update_view(search=st.session_state["w_search"].strip()[:200]))
+    st.session_state["w_scores"] = view.scores if view.scores in bands else None
+    st.segmented_control(f"{kpi.kpi.name} given with the comment", list(bands), format_func=bands.get, key="w_scores",
+                         on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))
+# A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing.
+shown_view = view if view.scores in bands else replace(view, scores=None)
+comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
+                                       score_measure=kpi.kpi.measure)
+which = f" · {bands[view.scores]} only" if view.scores in bands else ""
+st.caption(f"{total:,} comments in the period{which}" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
 # Plain-text rendering: comments are untrusted and may contain markup.
 picked = st.dataframe(comments, hide_index=True, width="stretch", key="comments_table", on_select="rerun",
                       selection_mode="single-row",

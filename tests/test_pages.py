@@ -154,6 +154,19 @@ def test_team_view_shows_a_selected_comment_in_full(app):
     assert [t.value for t in at.text][0] == isolated(comments["Comment"].iloc[1])
 
 
+def test_team_view_filters_comments_by_the_score_given_with_them(app):
+    at = app(page="pages/team.py", team=_some_team(), period="all")
+    no_errors(at)
+    control = at.get("button_group")[-1]
+    everything = next(c.value for c in at.caption if " comments in the period" in c.value)
+    control.set_value("low").run()
+    no_errors(at)
+    assert qp(at)["scores"] == ["low"]
+    low = next(c.value for c in at.caption if " comments in the period" in c.value)
+    assert low.split(" ")[0] != everything.split(" ")[0] and "Bottom box (1–2) only" in low
+    assert (at.dataframe[-1].value["Score"] <= 2).all()
+
+
 def test_team_view_without_responses_says_so_once(app):
     at = app(page="pages/team.py", team=_some_team(), period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
     no_errors(at)

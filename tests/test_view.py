@@ -8,9 +8,9 @@ from cxdata.view import ViewError, ViewState
 def test_round_trip_through_query_params(zelvora_model):
     view = ViewState(period="custom", start=date(2025, 1, 1), end=date(2025, 3, 31), compare="year", split="tier",
                      tp="delivery", team="delivery_tehran_hub", grain="week", search="late delivery",
-                     kpi="csat_top2").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
+                     scores="low", kpi="csat_top2").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
     params = view.to_query_params()
-    assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB"
+    assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB" and params["scores"] == "low"
     back, problems = ViewState.from_query_params(params, zelvora_model)
     assert problems == [] and back == view
 
@@ -31,6 +31,7 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"split": "shoe_size"}, "Cannot split by"),
         ({"team": "'; DROP TABLE answers; --"}, "Unknown team"),
         ({"tp": "moon"}, "Unknown touchpoint"),
+        ({"scores": "angry"}, "Unknown score filter 'angry'"),
         ({"region": ["x"] * 51}, "Too many"),
     ],
 )
