@@ -96,6 +96,9 @@ st.caption(f"{total:,} comments in the period{which}" + (f"; showing the newest 
 # Plain-text rendering: comments are untrusted and may contain markup.
 picked = st.dataframe(comments, hide_index=True, width="stretch", key="comments_table", on_select="rerun",
                       selection_mode="single-row",
-                      column_config={"Comment": st.column_config.TextColumn(width="large"),
-                                     "Score": st.column_config.NumberColumn(format="%.0f")})
+                      # Score and comment pinned at the left, narrow enough for a laptop with the sidebar
+                      # open: the rest scrolls under them, instead of the comment's start (its right end,
+                      # in Persian) going off-screen. The reader below shows a comment in full.
+                      column_config={"Comment": st.column_config.TextColumn(width=320, pinned=True),
+                                     "Score": st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
