@@ -74,6 +74,10 @@ def catalog(cur, model: Model) -> Catalog:
     )
 
 
+# The column of each level: the only identifiers these queries put into their SQL.
+_LEVEL_COLUMN = {"touchpoint": "touchpoint", "team": "team"}
+
+
 def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
     """Stored responses per touchpoint and team label that the model does not know, most first.
     Labels stay in the dictionary after their responses are removed (a removed demo, a corrected
@@ -91,10 +95,6 @@ def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
             f"WHERE {_LEVEL_COLUMN[level]} = ANY(?) GROUP BY 1", [codes]).fetchall() if codes else []
         out[level] = tuple(sorted(((labels[code], n) for code, n in rows), key=lambda r: (-r[1], r[0])))
     return out
-
-
-# The column of each level: the only identifiers these queries put into their SQL.
-_LEVEL_COLUMN = {"touchpoint": "touchpoint", "team": "team"}
 
 
 def ts(d: date) -> datetime:

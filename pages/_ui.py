@@ -331,12 +331,17 @@ def breadcrumb():
     return st.container(horizontal=True, vertical_alignment="center", gap="small")
 
 
+def link_problems() -> None:
+    """What was wrong with the link this view came from (it repeats the link's text: escaped)."""
+    for problem in st.session_state.get("_view_problems", []):
+        st.warning(escape(problem), icon=":material/link_off:")
+
+
 def page_header(title: str, p) -> None:
     """Title, demo notice, problems found in the link, and the period shown."""
     st.title(title)
     demo_banner()
-    for problem in st.session_state.get("_view_problems", []):
-        st.warning(escape(problem), icon=":material/link_off:")
+    link_problems()
     text = f"**{p.period.label()}**"
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
@@ -370,10 +375,10 @@ def _outside_model(db_path: str, version: int, model_digest: str, _cat, _cur):
 def outside_model_notice() -> None:
     """Stored responses that name a touchpoint or team the model does not have: they have no tile
     of their own, so say so rather than let them vanish from every tile."""
-    if not any(catalog().unmapped.values()):
+    cat = catalog()
+    if not any(cat.unmapped.values()):
         return
-    m = model()
-    counts = _outside_model(str(database().path), data_version(), m.digest, catalog(), cursor())
+    counts = _outside_model(str(database().path), data_version(), model().digest, cat, cursor())
     parts = [f"{level} {escape(service.named_counts(counts[level]))}" for level in ("touchpoint", "team") if counts[level]]
     if parts:
         st.info("Responses without a tile of their own, by the names they give (responses): " + "; ".join(parts)

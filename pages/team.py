@@ -6,7 +6,6 @@ from dataclasses import replace
 import streamlit as st
 
 from cxdata import charts, drill
-from cxdata.markdown import escape
 from pages import _ui
 
 _ui.ensure_navigation()
@@ -16,8 +15,7 @@ model = _ui.model()
 view = _ui.current_view()
 if not view.team:
     st.title("Team view")
-    for problem in st.session_state.get("_view_problems", []):
-        st.warning(escape(problem), icon=":material/link_off:")
+    _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
     if st.button("Go to the pyramid"):
         st.switch_page("pages/pyramid.py")
