@@ -348,6 +348,19 @@ def page_header(title: str, p) -> None:
     st.caption(text + f" · data as of {p.as_of}")
 
 
+def rows_key(prefix: str, frame, columns: list[str]) -> str:
+    """A widget key that names the rows a table shows. A table's row selection is a row number:
+    kept under a fixed key, it would point at another response once a filter changes the rows.
+    A new key for new rows starts the table with nothing selected."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=6)
+    for column in columns:
+        digest.update("\x1f".join(map(str, frame[column].tolist())).encode())
+        digest.update(b"\x1e")
+    return f"{prefix}_{digest.hexdigest()}"
+
+
 def comment_reader(comments, picked) -> None:
     """The comment of the selected row in full (a table cell cuts a long one off), as plain text,
     set right to left when it is Persian, Arabic or Hebrew."""

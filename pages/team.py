@@ -92,11 +92,12 @@ comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team"
 which = f" · {bands[view.scores]} only" if view.scores in bands else ""
 st.caption(f"{total:,} comments in the period{which}" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
 # Plain-text rendering: comments are untrusted and may contain markup.
-picked = st.dataframe(comments, hide_index=True, width="stretch", key="comments_table", on_select="rerun",
-                      selection_mode="single-row",
-                      # Score and comment pinned at the left, narrow enough for a laptop with the sidebar
-                      # open: the rest scrolls under them, instead of the comment's start (its right end,
-                      # in Persian) going off-screen. The reader below shows a comment in full.
-                      column_config={"Comment": st.column_config.TextColumn(width=320, pinned=True),
-                                     "Score": st.column_config.NumberColumn(format="%.0f", pinned=True)})
+with st.container(key="comments_table"):
+    picked = st.dataframe(comments, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key=_ui.rows_key("comments_rows", comments, ["Source", "Response id"]),
+                          # Score and comment pinned at the left, narrow enough for a laptop with the sidebar
+                          # open: the rest scrolls under them, instead of the comment's start (its right end,
+                          # in Persian) going off-screen. The reader below shows a comment in full.
+                          column_config={"Comment": st.column_config.TextColumn(width=320, pinned=True),
+                                         "Score": st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)

@@ -148,10 +148,36 @@ def test_team_view_shows_a_selected_comment_in_full(app):
     no_errors(at)
     assert any(c.value == "Select a row to read its comment in full." for c in at.caption)
     comments = at.dataframe[-1].value
-    at.session_state["comments_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
-    at.run()
+    select_comment_row(at, 1)
     no_errors(at)
     assert [t.value for t in at.text][0] == isolated(comments["Comment"].iloc[1])
+
+
+def select_comment_row(at, row: int) -> None:
+    """Click a row of the comments table (AppTest sees the table's selection as its state)."""
+    key = comments_key(at)
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+
+
+def comments_key(at) -> str:
+    keys = [k for k in at.session_state.keys() if k.startswith("comments_rows_")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def test_a_selected_comment_is_let_go_when_a_filter_changes_the_rows(app):
+    # The selection is a row number: kept across a change of rows, it would show another comment.
+    at = app(page="pages/team.py", team=_some_team(), period="all")
+    select_comment_row(at, 0)
+    assert at.text, "the selected comment is not shown"
+    before = comments_key(at)
+    at.get("button_group")[-1].set_value("high").run()
+    no_errors(at)
+    assert comments_key(at) != before
+    assert not at.text and any(c.value == "Select a row to read its comment in full." for c in at.caption)
+    at.get("button_group")[-1].set_value(None).run()
+    assert comments_key(at) == before and not at.text, "back to the first rows, still nothing selected"
 
 
 def test_team_view_filters_comments_by_the_score_given_with_them(app):
