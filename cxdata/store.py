@@ -244,8 +244,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
         "WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')"
     )
     if updated:
-        cur.execute("DELETE FROM answers WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
-        cur.execute("DELETE FROM responses WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
+        replaced = "SELECT old_key FROM stage WHERE outcome = 'updated'"
+        was = _segment_codes(cur, replaced, [], segs)
+        cur.execute(f"DELETE FROM answers WHERE response_key IN ({replaced})")
+        cur.execute(f"DELETE FROM responses WHERE response_key IN ({replaced})")
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
@@ -272,7 +274,29 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     )
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, "touched_days")
+    if updated:
+        _forget_unused(cur, was)
     return added, updated, unchanged, kept_attrs
+
+
+def _segment_codes(cur, keys_sql: str, params: list, segs: list[str]) -> dict[str, list[int]]:
+    """The segment value codes of the responses `keys_sql` selects, read before they are deleted."""
+    if not segs:
+        return {}
+    lists = ", ".join(f"list(DISTINCT {dim_column(k)})" for k in segs)
+    row = cur.execute(f"SELECT {lists} FROM responses WHERE response_key IN ({keys_sql})", params).fetchall()[0]
+    return {k: [c for c in codes if c is not None] for k, codes in zip(segs, row) if codes}
+
+
+def _forget_unused(cur, candidates: dict[str, list[int]]) -> None:
+    """Drop segment values no stored response has any more (their responses were removed or
+    edited), so that the filters stop offering values that select nothing. A value still in use
+    is found in the first rows it is read from; only a value that is gone costs a scan."""
+    for key, codes in candidates.items():
+        col = dim_column(key)
+        for code in codes:
+            if not cur.execute(f"SELECT 1 FROM responses WHERE {col} = ? LIMIT 1", [code]).fetchall():
+                cur.execute("DELETE FROM labels WHERE dim = ? AND code = ?", ["seg_" + key, code])
 
 
 def remove_upload(db: Database, upload_id: int) -> int:
@@ -288,10 +312,12 @@ def remove_upload(db: Database, upload_id: int) -> int:
         cur.execute(f"CREATE TEMP TABLE touched_days AS SELECT DISTINCT day FROM answers WHERE response_key IN ({keys})", [upload_id])
         try:
             removed = cur.execute("SELECT count(*) FROM responses WHERE upload_id = ?", [upload_id]).fetchall()[0][0]
+            was = _segment_codes(cur, keys, [upload_id], db.segment_dims(cur))
             cur.execute(f"DELETE FROM answers WHERE response_key IN ({keys})", [upload_id])
             cur.execute("DELETE FROM responses WHERE upload_id = ?", [upload_id])
             cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", [upload_id])
             rollups.refresh_days(cur, "touched_days")
+            _forget_unused(cur, was)
         finally:
             cur.execute("DROP TABLE IF EXISTS temp.touched_days")
     return removed

@@ -129,3 +129,27 @@ def test_response_index_handed_over_or_computed(tmp_path, rid):
     finally:
         want.close()
         got.close()
+
+
+def segment_values(db, dim="region"):
+    return sorted(db.labels("seg_" + dim).values())
+
+
+def test_removing_an_upload_forgets_the_segment_values_only_it_had(db):
+    # The filters offer the stored values of each segment: a value whose responses are all gone
+    # would select nothing.
+    store.apply(db, canonical([("a", "1", "csat", 5.0, None), ("a", "2", "csat", 4.0, None)], {"region": ["North", "South"]}))
+    second = store.apply(db, canonical([("b", "1", "csat", 3.0, None), ("b", "2", "csat", 2.0, None)], {"region": ["South", "West"]}))
+    assert segment_values(db) == ["North", "South", "West"]
+    store.remove_upload(db, second.upload_id)
+    assert segment_values(db) == ["North", "South"]
+    assert segment_values(db, "source") == ["a"]
+
+
+def test_an_edit_that_moves_the_last_response_of_a_segment_value_forgets_it(db):
+    store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None)], {"region": ["North", "South"]}))
+    r = store.apply(db, canonical([("s", "1", "csat", 2.0, None)], {"region": ["East"]}))
+    assert (r.added, r.updated) == (0, 1)
+    assert segment_values(db) == ["East", "South"]  # South: response 2 still has it
+    store.apply(db, canonical([("s", "2", "csat", 1.0, None)], {"region": ["East"]}))
+    assert segment_values(db) == ["East"]
