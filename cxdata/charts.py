@@ -24,6 +24,7 @@ SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 DATA = "table"  # the name of a skeleton's data set in `spec`
 LABEL_ROOM = 0.08  # a bar label's width and gap, as a share of the x axis (about 45 px of a 560 px chart)
+_CHAR_PX = 7.5  # average width of a character of the axis labels, in pixels
 _FONT = 13
 # Channels are given as objects (alt.X("f:Q")), not strings (x="f:Q"): Altair turns a string
 # into a channel through its schema index, which made a chart's first drawing about 4x slower.
@@ -206,18 +207,25 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     spread = (hi - lo) or 1.0
     df["text_color"] = ["white" if pd.notna(v) and abs((min(max(v, lo), hi) - lo) / spread - 0.5) > 0.3 else "#24292f"
                         for v in df["value_plot"]]
-    return df, {**options, "domain": (lo, hi) if domain else None}
+    # The widest column header, estimated from its characters (Vega cannot measure text in an
+    # expression); rounded, so that few distinct skeletons are drawn.
+    widest = max((len(str(v)) for v in df["segment"].dropna().unique()), default=0) * _CHAR_PX
+    return df, {**options, "domain": (lo, hi) if domain else None, "header_px": int(-(-widest // 20) * 20)}
 
 
 def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
-                  domain: tuple[float, float] | None = None) -> alt.LayerChart:
+                  domain: tuple[float, float] | None = None, header_px: int = 0) -> alt.LayerChart:
     scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True) if domain else alt.Scale(scheme="redyellowgreen")
+    slanted = f"(bandwidth('x') - 6 < {header_px})"
     base = alt.Chart(source).encode(
-        # Every column keeps its header, cut short to the column's width with an ellipsis where
-        # narrow (by default Vega-Lite dropped every other header when they overlapped).
+        # Every column keeps its whole header (up to 180 px): level where the columns are wide enough,
+        # slanted where they are not (a laptop, many segment values). By default Vega-Lite
+        # dropped every other header when they overlapped; cut to the column, "Tehran" read "Teh…".
         x=alt.X("segment:N", sort=None, title=col_title,
-                axis=alt.Axis(labelAngle=0, labelFontSize=_FONT, orient="top", labelOverlap=False,
-                              labelLimit=alt.ExprRef("bandwidth('x') - 6"))),
+                axis=alt.Axis(labelAngle=alt.ExprRef(f"{slanted} ? -40 : 0"),
+                              labelAlign=alt.ExprRef(f"{slanted} ? 'left' : 'center'"),
+                              labelBaseline=alt.ExprRef(f"{slanted} ? 'middle' : 'bottom'"),
+                              labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
     rect = base.mark_rect(stroke="white", invalid="show").encode(

@@ -165,3 +165,19 @@ def test_heatmap_colours_run_over_the_kpis_natural_range_when_given():
     # 61.1 is in the pale middle of 0-100: dark text; 95 near the green end: light text.
     values = next(iter(spec["datasets"].values()))
     assert [v["text_color"] for v in values] == ["#24292f", "white"]
+
+
+@pytest.mark.parametrize("segments, header_px", [
+    (["0-6m", "5y+"], 40),                  # 4 characters: level in any column wider than 40 px
+    (["Tehran", "Plovdiv"], 60),
+    (["Enterprise customers", "SMB"], 160),
+])
+def test_heatmap_headers_slant_in_columns_narrower_than_the_widest_header(segments, header_px):
+    # Cut to the column's width, "Tehran" read "Teh…" on a laptop: now a header is cut only past
+    # 180 px, and slants where the columns are narrower than the widest header.
+    spec = charts.heatmap(frame(segment=segments)).to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    slanted = f"(bandwidth('x') - 6 < {header_px})"
+    assert axis["labelAngle"] == {"expr": f"{slanted} ? -40 : 0"}
+    assert axis["labelAlign"] == {"expr": f"{slanted} ? 'left' : 'center'"}
+    assert axis["labelLimit"] >= header_px and axis["labelOverlap"] is False
