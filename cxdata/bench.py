@@ -122,6 +122,7 @@ FIGURES: dict[str, str] = {
     "server.rss": "Server RSS after the first render (data loaded)",
     "server.rss_after": "Server RSS after 3 more filtered views",
     "cold.server_browser": "Cold start to rendered pyramid: streamlit run + Chromium",
+    "cold.returning_browser": "Cold start, browser that opened the app before (frontend cached)",
     "cold.apptest": "Cold start to rendered pyramid: AppTest in a fresh process",
     "design.cold_plain": "Before the import warm-up: cold start, streamlit run dashboard.py",
     "floor.cold_trivial": "Floor: cold start of a page with one st.metric (same browser)",
@@ -179,6 +180,12 @@ def fmt_s(x: float | None) -> str:
     if x is None:
         return "n/a"
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def _difference(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return "not comparable with"
+    return f"{fmt_s(abs(a - b))} {'faster than' if a <= b else 'slower than'}"
 
 
 def fmt_rate(x: float | None) -> str:
@@ -1154,8 +1161,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db_path: Path, logdir: Path, script: Path = SERVE):
-        self.port = free_port()
+    def __init__(self, db_path: Path, logdir: Path, script: Path = SERVE, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (logdir / f"streamlit-{self.port}.log").open("w")
         cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
@@ -1190,8 +1197,8 @@ class Server:
         self.log.close()
 
 
-BROWSER_FIGURES = ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser", "design.cold_plain",
-                   "floor.cold_trivial")
+BROWSER_FIGURES = ("server.rss_idle", "server.rss", "server.rss_after", "cold.server_browser", "cold.returning_browser",
+                   "design.cold_plain", "floor.cold_trivial")
 
 
 def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: list[str], args) -> None:
@@ -1208,7 +1215,7 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
         return
     from urllib.parse import urlencode
 
-    starts, healthy, idle, first, after, warm, boot, plain, floor = [], [], [], [], [], [], [], [], []
+    starts, healthy, idle, first, after, warm, boot, plain, floor, returning = [], [], [], [], [], [], [], [], [], []
     logdir = Path(args.workdir)
     others = filter_sets(all_regions, regions, 3)
 
@@ -1262,14 +1269,32 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
         finally:
             server.stop()
 
+    def cold_returning(runs: list[float] | None) -> None:
+        """A cold server opened by a browser that has been there before: Streamlit's frontend
+        files (served as immutable) come from its cache. Same port every time: the cache is per
+        origin. `runs=None` is the untimed first visit that fills the cache."""
+        server = Server(db_path, logdir, port=returning_port)
+        try:
+            server.wait_healthy()
+            page = returning_context.new_page()
+            rendered(page, server.url + "/")
+            if runs is not None:
+                runs.append(time.perf_counter() - server.started)
+            page.close()
+        finally:
+            server.stop()
+
     trivial = logdir / "one_metric.py"  # the floor: Streamlit and the browser, next to no app
     trivial.write_text('import streamlit as st\n\nst.metric("CX index", "42")\n')
-    order = [cold_served, lambda: cold_other(APP, plain), lambda: cold_other(trivial, floor)]
+    order = [cold_served, lambda: cold_returning(returning), lambda: cold_other(APP, plain), lambda: cold_other(trivial, floor)]
+    returning_port = free_port()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        returning_context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC")
         try:
+            cold_returning(None)
             for i in range(max(1, args.cold_repeat)):
-                for run in order[i % 3:] + order[:i % 3]:  # each goes first in turn: the machine drifts
+                for run in order[i % len(order):] + order[:i % len(order)]:  # each goes first in turn: the machine drifts
                     run()
         finally:
             browser.close()
@@ -1281,6 +1306,9 @@ def bench_server(res: Results, db_path: Path, regions: list[str], all_regions: l
                         f"a new tab on the warm server renders in {fmt_s(median(warm))} (frontend booted after "
                         f"{fmt_s(median(boot))})",
                    extra={"healthy_s": healthy, "warm_server_new_tab_s": warm, "warm_server_frontend_boot_s": boot}))
+    res.add(Figure("cold.returning_browser", median(returning), runs=returning,
+                   note="the same, in a browser that has opened the app before (Streamlit's frontend files from its "
+                        f"cache): {_difference(median(returning), median(starts))} the first visit"))
     res.add(Figure("design.cold_plain", median(plain), runs=plain,
                    note=f"the import warm-up saves {fmt_s(median(plain) - median(starts))} (runs alternating)"))
     res.add(Figure("floor.cold_trivial", median(floor), runs=floor,
