@@ -12,7 +12,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import duckdb
 
@@ -47,6 +47,14 @@ CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VA
 """
 
 
+class State(NamedTuple):
+    """What a page reads of the database's state before its queries, in one statement."""
+
+    version: int  # bumped by every write: the key of every cached result
+    model_path: str | None  # the model the data was loaded with
+    demo: bool  # the data is the generated demo
+
+
 class StorageError(RuntimeError):
     """The database cannot be opened or used; the message says why in plain words."""
 
@@ -74,6 +82,7 @@ class Database:
                 ) from None
             raise StorageError(f"Cannot open the database {self.path}: {exc}") from None
         self._write_lock = threading.Lock()
+        self.writes = 0  # transactions committed through this object: a reader's memo of `state` is stale once it moves
         if read_only:
             version = self._schema_version(self.cursor())
             if version != SCHEMA_VERSION:
@@ -134,11 +143,17 @@ class Database:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            self.writes += 1
 
     # -- small read helpers used everywhere ---------------------------------------------------
     def data_version(self, cur=None) -> int:
         cur = cur or self.cursor()
         return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+
+    def state(self, cur=None) -> State:
+        rows = dict((cur or self.cursor()).execute(
+            "SELECT key, value FROM meta WHERE key IN ('data_version', 'model_path', 'demo')").fetchall())
+        return State(int(rows["data_version"]), rows.get("model_path"), rows.get("demo") == "true")
 
     def meta(self, key: str, cur=None) -> str | None:
         rows = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()

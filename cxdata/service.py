@@ -28,7 +28,11 @@ def open_db(path=None, *, read_only: bool = False) -> Database:
 
 def model_path_for(db: Database, explicit: str | os.PathLike | None = None, cur=None) -> Path:
     """--model, else $CX_MODEL, else the model the database was loaded with, else the demo model."""
-    chosen = explicit or os.environ.get("CX_MODEL") or db.meta("model_path", cur)
+    return chosen_model_path(db.meta("model_path", cur), explicit)
+
+
+def chosen_model_path(stored: str | None, explicit: str | os.PathLike | None = None) -> Path:
+    chosen = explicit or os.environ.get("CX_MODEL") or stored
     return Path(chosen) if chosen else DEMO_MODEL
 
 
@@ -212,7 +216,7 @@ def ensure_demo(db: Database, responses: int | None = None) -> bool:
 
 
 def is_demo(db: Database, cur=None) -> bool:
-    return db.meta("demo", cur) == "true"
+    return db.state(cur).demo
 
 
 def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:

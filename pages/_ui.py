@@ -10,7 +10,7 @@ import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
 from cxdata import queries, service
-from cxdata.db import Database, db_path
+from cxdata.db import Database, State, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
 from cxdata.period import COMPARISONS, PRESETS
@@ -20,7 +20,14 @@ from cxdata.view import ViewState
 _handed_over = False
 
 
-def ensure_navigation() -> None:
+def start_page() -> None:
+    """First thing of every page: start the run (see `state`) and run it through dashboard.py's
+    st.navigation (below)."""
+    st.session_state["_run"] = st.session_state.get("_run", 0) + 1
+    _ensure_navigation()
+
+
+def _ensure_navigation() -> None:
     """Run every page through dashboard.py's st.navigation.
 
     Streamlit treats a folder named pages/ beside the entry point as legacy multipage mode until
@@ -73,14 +80,29 @@ def _model(path: str, mtime: float) -> Model:
     return load_model(path)
 
 
+def state() -> State:
+    """The data version, model path and demo flag, read once per run (a page asks for them about
+    twenty times) and again after any write this process commits. One run then also sees one
+    version of the data throughout. Another process cannot write: it cannot open the database
+    while the app holds it."""
+    db = database()
+    run = st.session_state.get("_run")
+    key = (run, db.writes, str(db.path))
+    memo = st.session_state.get("_state")
+    if run is None or memo is None or memo[0] != key:
+        # The session's cursor: a new cursor per call would open a DuckDB connection each time.
+        memo = (key, db.state(cursor()))
+        st.session_state["_state"] = memo
+    return memo[1]
+
+
 def model() -> Model:
-    # The session's cursor: a new cursor per call would open a DuckDB connection each time.
-    path = service.model_path_for(database(), cur=cursor())
+    path = service.chosen_model_path(state().model_path)
     return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 
 def data_version() -> int:
-    return database().data_version(cursor())
+    return state().version
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -146,7 +168,7 @@ def ensure_data() -> None:
 
 
 def demo_banner() -> None:
-    if service.is_demo(database(), cursor()):
+    if state().demo:
         st.info("You are looking at **demo data** generated for a fictional company. Upload your own survey exports to replace it.", icon=":material/science:")
 
 

@@ -6,7 +6,7 @@ from cxdata import charts, tables
 from cxdata.pyramid import level_kpi
 from pages import _ui
 
-_ui.ensure_navigation()
+_ui.start_page()
 
 _ui.ensure_data()
 model = _ui.model()

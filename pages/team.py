@@ -8,7 +8,7 @@ import streamlit as st
 from cxdata import charts, drill
 from pages import _ui
 
-_ui.ensure_navigation()
+_ui.start_page()
 
 _ui.ensure_data()
 model = _ui.model()

@@ -12,7 +12,7 @@ from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
 from pages import _ui
 
-_ui.ensure_navigation()
+_ui.start_page()
 
 ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
              "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
@@ -129,7 +129,7 @@ if state:
     zones = sorted({ins.mapping.timezone, *TIMEZONES})
     timezone = tz_col.selectbox("Time zone of times without an offset", zones, index=zones.index(ins.mapping.timezone),
                                 help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it.")
-    remove_demo = service.is_demo(db, _ui.cursor()) and st.checkbox("Remove the demo data when loading this file", value=True)
+    remove_demo = _ui.state().demo and st.checkbox("Remove the demo data when loading this file", value=True)
     if st.button("Load responses", type="primary", icon=":material/upload:"):
         try:
             mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)

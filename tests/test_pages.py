@@ -261,3 +261,41 @@ def test_pyramid_says_which_responses_no_tile_counts(tmp_path, monkeypatch):
                       "aliases, to give them tiles."]
     # The label is data: escaped, so its asterisks are not read as emphasis.
     assert "\\*Teleport\\*" in next(i.value for i in at.info if "without a tile of their own" in i.value)
+
+
+def test_a_run_reads_the_databases_state_once(app, monkeypatch):
+    # The data version, model path and demo flag are asked for about twenty times per run: one
+    # statement per run (each run reads it afresh: another session may have uploaded).
+    from cxdata.db import Database
+
+    reads = []
+    real = Database.state
+    monkeypatch.setattr(Database, "state", lambda self, cur=None: reads.append(1) or real(self, cur))
+    at = app()
+    no_errors(at)
+    reads.clear()
+    at.run()
+    assert len(reads) == 1
+    at.run()
+    assert len(reads) == 2
+
+
+def test_a_write_in_the_middle_of_a_run_is_seen_by_the_rest_of_it(app):
+    # An upload's run goes on to show the new data: a write makes the run's memo stale.
+    app()  # the demo database exists
+
+    def script():
+        import streamlit as st
+
+        from pages import _ui
+
+        _ui.start_page()
+        before = _ui.state().version
+        with _ui.database().transaction():
+            pass
+        st.write(f"{before} -> {_ui.state().version}")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception, at.exception
+    before, after = map(int, at.markdown[0].value.split(" -> "))
+    assert after == before + 1

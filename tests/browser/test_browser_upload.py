@@ -182,7 +182,7 @@ APP_PAGES = ["Pyramid", "Team view", "Segments", "Upload"]
 
 def test_deep_link_on_a_fresh_server(fresh_app):
     """The first visitor of a freshly started server opens /upload directly (a bookmark): Streamlit
-    would run pages/upload.py on its own (legacy pages/ mode); _ui.ensure_navigation hands the
+    would run pages/upload.py on its own (legacy pages/ mode); _ui.start_page hands the
     request to dashboard.py's navigation."""
     app = fresh_app
     page = app.page
