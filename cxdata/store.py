@@ -188,8 +188,10 @@ def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
             else:
                 cur.execute(
                     """INSERT INTO labels (dim, code, label)
-                       SELECT ?, (SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?) + row_number() OVER (ORDER BY label), label
-                       FROM new_values WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""", [dim, dim, dim])
+                       SELECT ?, greatest((SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?), ?)
+                                 + row_number() OVER (ORDER BY label), label
+                       FROM new_values WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""",
+                    [dim, dim, _retired_high(cur, dim), dim])
                 rows = cur.execute("SELECT label, code FROM labels WHERE dim = ?", [dim]).fetchall()
         finally:
             cur.unregister("new_values")
@@ -245,7 +247,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     )
     if updated:
         replaced = "SELECT old_key FROM stage WHERE outcome = 'updated'"
-        was = _segment_codes(cur, replaced, [], segs)
+        # Every stored dimension: the new rows of a dimension this file lacks hold none of its values.
+        was = _segment_codes(cur, replaced, [], rollups.stored_dims(cur))
         cur.execute(f"DELETE FROM answers WHERE response_key IN ({replaced})")
         cur.execute(f"DELETE FROM responses WHERE response_key IN ({replaced})")
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
@@ -275,28 +278,60 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
     rollups.refresh_days(cur, "touched_days")
     if updated:
+        # The values the file brings again are in use; an edit rarely changes segments, so this
+        # usually leaves nothing to check.
+        present = segs and cur.execute(
+            "SELECT " + ", ".join(f"list(DISTINCT {a})" for a in seg_aliases) + " FROM incoming").fetchall()[0]
+        for key, codes in zip(segs, present or []):
+            if key in was and codes:
+                was[key] -= set(codes)
         _forget_unused(cur, was)
     return added, updated, unchanged, kept_attrs
 
 
-def _segment_codes(cur, keys_sql: str, params: list, segs: list[str]) -> dict[str, list[int]]:
-    """The segment value codes of the responses `keys_sql` selects, read before they are deleted."""
+def _segment_codes(cur, keys_sql: str, params: list, segs: list[str]) -> dict[str, set[int]]:
+    """The segment value codes the responses `keys_sql` selects hold, on the response or on any of
+    its answers (a canonical file may give one response's rows different values), read before
+    they are deleted."""
     if not segs:
         return {}
-    lists = ", ".join(f"list(DISTINCT {dim_column(k)})" for k in segs)
-    row = cur.execute(f"SELECT {lists} FROM responses WHERE response_key IN ({keys_sql})", params).fetchall()[0]
-    return {k: [c for c in codes if c is not None] for k, codes in zip(segs, row) if codes}
+    cols = [dim_column(k) for k in segs]
+    lists = ", ".join(f"list(DISTINCT {c})" for c in cols)
+    held = ", ".join(cols)
+    row = cur.execute(
+        f"""SELECT {lists} FROM (SELECT {held} FROM responses WHERE response_key IN ({keys_sql})
+                                  UNION ALL SELECT {held} FROM answers WHERE response_key IN ({keys_sql}))""",
+        params + params).fetchall()[0]
+    return {k: {c for c in codes if c is not None} for k, codes in zip(segs, row) if codes}
 
 
-def _forget_unused(cur, candidates: dict[str, list[int]]) -> None:
-    """Drop segment values no stored response has any more (their responses were removed or
-    edited), so that the filters stop offering values that select nothing. A value still in use
-    is found in the first rows it is read from; only a value that is gone costs a scan."""
+def _forget_unused(cur, candidates: dict[str, set[int]]) -> None:
+    """Drop the candidate segment values that no stored response or answer holds any more (their
+    responses were removed or edited), so that the filters stop offering values that select
+    nothing. One statement per dimension. A dropped value's code is never given again (a
+    reader's catalog from before the write must not name another value with it): the highest
+    code a dimension has given is kept in `meta`."""
     for key, codes in candidates.items():
-        col = dim_column(key)
-        for code in codes:
-            if not cur.execute(f"SELECT 1 FROM responses WHERE {col} = ? LIMIT 1", [code]).fetchall():
-                cur.execute("DELETE FROM labels WHERE dim = ? AND code = ?", ["seg_" + key, code])
+        if not codes:
+            continue
+        col, dim, codes = dim_column(key), "seg_" + key, sorted(codes)
+        gone = [code for (code,) in cur.execute(
+            f"""DELETE FROM labels WHERE dim = ? AND code = ANY(?)
+                  AND code NOT IN (SELECT {col} FROM responses WHERE {col} = ANY(?))
+                  AND code NOT IN (SELECT {col} FROM answers WHERE {col} = ANY(?))
+                RETURNING code""", [dim, codes, codes, codes]).fetchall()]
+        if gone:
+            high = max(gone + [_retired_high(cur, dim)])
+            cur.execute("DELETE FROM meta WHERE key = ?", [_RETIRED + dim])
+            cur.execute("INSERT INTO meta VALUES (?, ?)", [_RETIRED + dim, str(high)])
+
+
+_RETIRED = "label_high_water:"  # meta key: the highest code a dictionary dimension has given
+
+
+def _retired_high(cur, dim: str) -> int:
+    rows = cur.execute("SELECT value FROM meta WHERE key = ?", [_RETIRED + dim]).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def remove_upload(db: Database, upload_id: int) -> int:

@@ -82,8 +82,8 @@ def _model(path: str, mtime: float) -> Model:
 
 def state() -> State:
     """The data version, model path and demo flag, read once per run (a page asks for them about
-    twenty times) and again after any write this process commits. One run then also sees one
-    version of the data throughout. Another process cannot write: it cannot open the database
+    twenty times) and again after any write this process commits, by any session: the memo is
+    never older than the last write. Another process cannot write: it cannot open the database
     while the app holds it."""
     db = database()
     run = st.session_state.get("_run")

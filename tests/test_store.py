@@ -153,3 +153,27 @@ def test_an_edit_that_moves_the_last_response_of_a_segment_value_forgets_it(db):
     assert segment_values(db) == ["East", "South"]  # South: response 2 still has it
     store.apply(db, canonical([("s", "2", "csat", 1.0, None)], {"region": ["East"]}))
     assert segment_values(db) == ["East"]
+
+
+def test_a_value_an_answer_still_holds_is_kept_and_a_dropped_code_is_never_given_again(db):
+    # A canonical file may give one response's rows different segment values: the response
+    # keeps one, its answers keep their own, and the rollups count the answers'.
+    store.apply(db, canonical([("a", "1", "csat", 5.0, None), ("a", "1", "nps", 9.0, None)], {"region": ["North", "South"]}))
+    second = store.apply(db, canonical([("b", "2", "csat", 3.0, None)], {"region": ["South"]}))
+    third = store.apply(db, canonical([("c", "3", "csat", 2.0, None)], {"region": ["West"]}))
+    store.remove_upload(db, second.upload_id)
+    assert segment_values(db) == ["North", "South", "West"]  # response 1's NPS answer is in South
+    codes = {label: code for code, label in db.labels("seg_region").items()}
+    store.remove_upload(db, third.upload_id)
+    assert segment_values(db) == ["North", "South"]
+    store.apply(db, canonical([("d", "4", "csat", 4.0, None)], {"region": ["Zed"]}))
+    zed = {label: code for code, label in db.labels("seg_region").items()}["Zed"]
+    assert zed not in codes.values(), "West's code went to Zed"
+    cur = db.cursor()
+    assert cur.execute('SELECT count(*) FROM answers WHERE "seg_region" = ?', [zed]).fetchone()[0] == 1
+
+
+def test_an_edit_from_a_file_without_a_segment_forgets_the_values_only_the_old_rows_had(db):
+    store.apply(db, canonical([("s", "1", "csat", 5.0, None)], {"region": ["North"], "tier": ["Gold"]}))
+    store.apply(db, canonical([("s", "1", "csat", 1.0, None)], {"region": ["North"]}))  # no tier column
+    assert segment_values(db) == ["North"] and segment_values(db, "tier") == []
