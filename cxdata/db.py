@@ -159,7 +159,8 @@ class Database:
         rows = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
         return rows[0][0] if rows else None
 
-    def set_meta(self, cur, key: str, value: str | None) -> None:
+    @staticmethod
+    def set_meta(cur, key: str, value: str | None) -> None:
         cur.execute("DELETE FROM meta WHERE key = ?", [key])
         if value is not None:
             cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])

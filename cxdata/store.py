@@ -191,7 +191,7 @@ def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
                        SELECT ?, greatest((SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?), ?)
                                  + row_number() OVER (ORDER BY label), label
                        FROM new_values WHERE label NOT IN (SELECT label FROM labels WHERE dim = ?)""",
-                    [dim, dim, _retired_high(cur, dim), dim])
+                    [dim, dim, _high_water(cur, dim), dim])
                 rows = cur.execute("SELECT label, code FROM labels WHERE dim = ?", [dim]).fetchall()
         finally:
             cur.unregister("new_values")
@@ -280,11 +280,11 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     if updated:
         # The values the file brings again are in use; an edit rarely changes segments, so this
         # usually leaves nothing to check.
-        present = segs and cur.execute(
-            "SELECT " + ", ".join(f"list(DISTINCT {a})" for a in seg_aliases) + " FROM incoming").fetchall()[0]
-        for key, codes in zip(segs, present or []):
-            if key in was and codes:
-                was[key] -= set(codes)
+        if segs:
+            present = cur.execute(
+                "SELECT " + ", ".join(f"list(DISTINCT {a})" for a in seg_aliases) + " FROM incoming").fetchall()[0]
+            for key, codes in zip(segs, present):
+                was.get(key, set()).difference_update(codes or [])
         _forget_unused(cur, was)
     return added, updated, unchanged, kept_attrs
 
@@ -321,16 +321,14 @@ def _forget_unused(cur, candidates: dict[str, set[int]]) -> None:
                   AND code NOT IN (SELECT {col} FROM answers WHERE {col} = ANY(?))
                 RETURNING code""", [dim, codes, codes, codes]).fetchall()]
         if gone:
-            high = max(gone + [_retired_high(cur, dim)])
-            cur.execute("DELETE FROM meta WHERE key = ?", [_RETIRED + dim])
-            cur.execute("INSERT INTO meta VALUES (?, ?)", [_RETIRED + dim, str(high)])
+            Database.set_meta(cur, _HIGH_WATER + dim, str(max(gone + [_high_water(cur, dim)])))
 
 
-_RETIRED = "label_high_water:"  # meta key: the highest code a dictionary dimension has given
+_HIGH_WATER = "label_high_water:"  # meta key: the highest code a dictionary dimension has given
 
 
-def _retired_high(cur, dim: str) -> int:
-    rows = cur.execute("SELECT value FROM meta WHERE key = ?", [_RETIRED + dim]).fetchall()
+def _high_water(cur, dim: str) -> int:
+    rows = cur.execute("SELECT value FROM meta WHERE key = ?", [_HIGH_WATER + dim]).fetchall()
     return int(rows[0][0]) if rows else 0
 
 
