@@ -101,8 +101,8 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
     measure_key = {code: key for key, code in cat.measures.items()}
     out: Cells = {}
     for period, level, node, seg, measure, n, s1, s2, hi, lo in rows:
-        if level == "touchpoint":
-            key = cat.touchpoints.get(node)
+        if level == "touchpoint":  # a key where no stored label names the node (Catalog.home)
+            key = node if isinstance(node, str) else cat.touchpoints.get(node)
         elif level == "team":
             key = cat.teams.get(node)
         else:

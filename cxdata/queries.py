@@ -8,7 +8,7 @@ numbers be answered from rollups later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from . import rollups
@@ -32,6 +32,27 @@ class Catalog:
     responses: int
     continuous: frozenset[int] = frozenset()  # measure codes not fully on a whole-number scale
     rollups: frozenset = frozenset()  # the rollups.Rollup tables present
+    # team label code -> key of the touchpoint that owns the team in the model. A team's tile
+    # counts its answers at that touchpoint, and answers naming a team but no touchpoint count at
+    # the team's touchpoint: so a touchpoint's cell always splits into its teams' cells.
+    team_home: dict[int, str] = field(default_factory=dict)
+
+    def codes(self, level: str, key: str) -> list[int]:
+        """Label codes of a touchpoint or team key (several labels may name one node)."""
+        labels = self.touchpoints if level == "touchpoint" else self.teams
+        return [c for c, k in labels.items() if k == key]
+
+    def home(self, tp: int | None, team: int | None) -> tuple[int | str | None, int | None]:
+        """The (touchpoint, team) an answer counts under: a known team with no touchpoint counts at
+        its own touchpoint (given as its key when no stored label names it), and an answer naming
+        a team at another touchpoint counts at that touchpoint but in no team."""
+        owner = self.team_home.get(team) if team is not None else None
+        if owner is None:
+            return tp, team
+        if tp is None:
+            codes = self.codes("touchpoint", owner)
+            return (codes[0] if codes else owner), team
+        return tp, (team if self.touchpoints.get(tp) == owner else None)
 
     def segment_values(self, dim: str, model: Model) -> list[str]:
         values = list(self.segments.get(dim, {}))
@@ -55,6 +76,7 @@ def catalog(cur, model: Model) -> Catalog:
             else:
                 unknown[code] = label
         unmapped[level] = unknown
+    team_home = {code: team.touchpoint for code, key in teams.items() if (team := model.team(key)) is not None}
     seg_dims = {d[4:]: v for d, v in by_dim.items() if d.startswith("seg_")}
     # Dates are cast in SQL: fetching TIMESTAMPTZ values would need pytz on the Python side.
     first, last, n = cur.execute(
@@ -71,6 +93,7 @@ def catalog(cur, model: Model) -> Catalog:
         responses=n,
         continuous=frozenset(rollups.continuous_measures(cur)),
         rollups=rollups.existing(cur, rollups.stored_dims(cur)),
+        team_home=team_home,
     )
 
 
@@ -291,6 +314,7 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     acc: dict[tuple, list] = {}
     tot: dict[tuple, list] = {}
     for period, measure, tp, team, seg, value, cls, n, s1, s2 in rows:
+        tp, team = cat.home(tp, team)
         if cls is None:
             hi = n if value is not None and measure in top and value >= top[measure] else 0
             lo = n if value is not None and measure in bottom and value <= bottom[measure] else 0
@@ -353,11 +377,21 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
 
 
 def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias: str = "") -> None:
-    prefix = f"{alias}." if alias else ""
+    """The answers `cells` counts under the node (see `Catalog.home`)."""
+    tp_col, team_col = (f"{alias}.touchpoint", f"{alias}.team") if alias else ("touchpoint", "team")
     if level == "touchpoint":
-        where.add_in(prefix + "touchpoint", [c for c, k in cat.touchpoints.items() if k == node])
+        tps = cat.codes("touchpoint", node)
+        teams = [c for c, home in cat.team_home.items() if home == node]
+        where.add(f"({_in(tp_col, tps)} OR ({tp_col} IS NULL AND {_in(team_col, teams)}))", *tps, *teams)
     elif level == "team":
-        where.add_in(prefix + "team", [c for c, k in cat.teams.items() if k == node])
+        teams = cat.codes("team", node)
+        home = cat.team_home.get(teams[0]) if teams else None
+        tps = cat.codes("touchpoint", home) if home else []
+        where.add(f"{_in(team_col, teams)} AND ({tp_col} IS NULL OR {_in(tp_col, tps)})", *teams, *tps)
+
+
+def _in(column: str, values: list) -> str:
+    return f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE"
 
 
 _SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"

@@ -144,8 +144,9 @@ NOT_IN_TILES = {
 
 def outside_model(table, model: Model) -> list[str]:
     """One warning per level for the touchpoint and team labels of canonical `table` that `model`
-    cannot resolve, with the number of responses naming each. Only the distinct labels are
-    resolved; responses are counted only when some label is unknown."""
+    cannot resolve, and one for known teams named at another touchpoint than their own, with the
+    number of responses naming each. Only the distinct labels are resolved; responses are counted
+    only when some label is unknown or misplaced."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -163,7 +164,31 @@ def outside_model(table, model: Model) -> list[str]:
         counts = sorted(((r[level], r["id_count_distinct"]) for r in rows.group_by(level).aggregate(
             [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
         out.append(f"Responses naming a {level} the model does not have: {named_counts(counts)}. {NOT_IN_TILES[level]}")
+    elsewhere = _teams_elsewhere(table, model)
+    if elsewhere:
+        out.append(f"Responses naming a team at a touchpoint the model does not give it: {named_counts(elsewhere)}. "
+                   "They count in that touchpoint's tile, but not in the team's.")
     return out
+
+
+def _teams_elsewhere(table, model: Model) -> list[tuple[str, int]]:
+    """('team at touchpoint', responses), most first, for known teams named at a known touchpoint
+    that is not their own (queries.Catalog.home says where such answers count)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "team" not in table.column_names or "touchpoint" not in table.column_names:
+        return []
+    tps, teams = table["touchpoint"].cast(pa.string()), table["team"].cast(pa.string())
+    pairs = pa.table({"tp": tps, "team": teams}).filter(pc.and_(pc.is_valid(tps), pc.is_valid(teams)))
+    ids = table["source_response_id"].cast(pa.string())
+    counts = []
+    for row in pairs.group_by(["tp", "team"]).aggregate([]).to_pylist():
+        team, tp = model.resolve("team", row["team"]), model.resolve("touchpoint", row["tp"])
+        if team and tp and model.team(team).touchpoint != tp:
+            mask = pc.and_(pc.equal(teams, row["team"]), pc.equal(tps, row["tp"]))
+            counts.append((f"{model.team(team).name} at {model.touchpoint(tp).name}", len(pc.unique(pc.filter(ids, mask)))))
+    return sorted(counts, key=lambda r: (-r[1], r[0]))
 
 
 def named_counts(counts) -> str:

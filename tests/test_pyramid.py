@@ -233,3 +233,41 @@ teams: []
     assert idx.current.value == pytest.approx(37.5)
     assert idx.change.delta == pytest.approx(25.0)
     db.close()
+
+
+# --------------------------------------------------------------------------- where a team's answers count
+
+def test_a_team_counts_its_answers_at_its_own_touchpoint(tmp_path):
+    # Team A belongs to Website; 20 answers name it at the Store, 15 name it with no touchpoint.
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team D", "Store", 4, 9, "South", 6)] * 50
+            + [("Team A", "Store", 2, 3, "South", 6)] * 20 + [("Team A", None, 1, 0, "North", 6)] * 15)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    p = build(db, period="latest_month", compare="none")  # used to raise "not a partition"
+    n = {(node.level, node.key): node.headline.current.n for node in (p.index, *p.touchpoints, *p.teams)}
+    assert n[("team", "a")] == 55  # at Website, or at no touchpoint
+    assert n[("touchpoint", "web")] == 55  # its teams' answers with no touchpoint included
+    assert n[("touchpoint", "shop")] == 70  # Team A's answers at the Store count there
+    assert n[("team", "d")] == 50
+    # The drill-down views read the same answers as the tiles.
+    from cxdata import drill
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    for level, key in (("team", "a"), ("touchpoint", "web"), ("touchpoint", "shop")):
+        node = MODEL.team(key) or MODEL.touchpoint(key)
+        trend = drill.trend_frame(cur, MODEL, cat, view, level=level, node=key, kpi=node.kpis[0])
+        assert trend["n"].sum() == n[(level, key)], (level, key)
+    db.close()
+
+
+def test_a_team_with_no_touchpoint_labels_stored_counts_at_its_touchpoint(tmp_path):
+    # An export with a team column and no touchpoint column: Website is named by no stored label.
+    spec = [("Team A", None, 5, 10, "North", 6)] * 12 + [("Team B", None, 2, 3, "North", 6)] * 8
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    p = build(db, period="latest_month", compare="none")
+    assert p.touchpoint("web").headline.current.n == 20
+    assert p.touchpoint("shop").headline.status == "no_data"
+    assert [t.headline.current.n for t in p.teams_of("web") if t.headline.shown] == [12, 8]
+    db.close()

@@ -59,3 +59,20 @@ def test_names_are_listed_most_responses_first_up_to_a_limit():
     counts = [(f"n{i}", 20 - i) for i in range(service.NAMES_LISTED + 2)]
     text = service.named_counts(counts)
     assert text.startswith("'n0' (20), 'n1' (19)") and text.endswith(" and 2 more")
+
+
+def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):
+    src = tmp_path / "elsewhere.csv"
+    src.write_text("Response ID,Date,Touchpoint,Team,CSAT\n"
+                   "r1,2025-03-01,Call center,Call Center - North,5\n"
+                   "r2,2025-03-02,Store,Call Center - North,4\n"
+                   "r3,2025-03-03,Store,Call Center - North,2\n"
+                   "r4,2025-03-04,,Call Center - North,3\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    receipt = service.ingest_file(db, model, src)
+    assert receipt["status"] == "loaded" and receipt["added"] == 4
+    assert [w for w in receipt["warnings"] if "touchpoint the model does not give it" in w] == [
+        "Responses naming a team at a touchpoint the model does not give it: 'Call Center - North at Store' (2). "
+        "They count in that touchpoint's tile, but not in the team's."]
+    db.close()
