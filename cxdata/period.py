@@ -96,11 +96,15 @@ def resolve(preset: str, as_of: date, first: date | None = None, start: date | N
 
 def comparison(current: Period, mode: str) -> Period | None:
     """The period to compare with: the one just before (same length, or the previous calendar
-    month/quarter when the current period is one), or the same dates a year earlier."""
+    month/quarter when the current period is one), or the same dates a year earlier. None when
+    that would overlap the current period (a range longer than a year against the year before):
+    the two would share responses, which the change's test assumes independent, and the shared
+    ones would let a hidden group be found by subtracting one period's figures from the other's."""
     if mode == "none":
         return None
     if mode == "year":
-        return Period(_year_back(current.start), _year_back(current.end))
+        year_back = Period(_year_back(current.start), _year_back(current.end))
+        return None if year_back.end > current.start else year_back
     if mode != "previous":
         raise ValueError(f"unknown comparison {mode!r} (known: {', '.join(COMPARISONS)})")
     s, e = current.start, current.end
@@ -108,6 +112,14 @@ def comparison(current: Period, mode: str) -> Period | None:
         months = (e.year - s.year) * 12 + e.month - s.month
         return Period(add_months(s, -months), s)
     return Period(s - timedelta(days=current.days), s)
+
+
+def comparison_note(current: Period, mode: str) -> str | None:
+    """Why a comparison that was asked for is not shown, in words for the page."""
+    if mode != "none" and comparison(current, mode) is None:
+        return ("No comparison: the same dates a year earlier overlap this period, which is longer than a "
+                "year. Choose a range of a year or less, or compare with the previous period.")
+    return None
 
 
 def _year_back(d: date) -> date:

@@ -12,6 +12,7 @@ from . import pyramid as pyramid_mod
 from . import queries, store, tables
 from .db import Database
 from .model import Model, load_model
+from .period import comparison_note
 from .view import ViewState
 
 DEMO_MODEL = Path(__file__).resolve().parent / "models" / "demo.yaml"
@@ -256,6 +257,7 @@ def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:
         "period": {"from": p.period.start.isoformat(), "to": p.period.last_day.isoformat(), "label": p.period.label()},
         "comparison": ({"from": p.previous.start.isoformat(), "to": p.previous.last_day.isoformat(), "label": p.previous.label()}
                        if p.previous else None),
+        "comparison_note": comparison_note(p.period, view.compare) if view.period != "all" else None,
         "filters": {k: list(v) for k, v in view.filters},
         "empty": p.empty,
         "index": index,

@@ -13,7 +13,7 @@ from cxdata import queries, service
 from cxdata.db import Database, State, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
-from cxdata.period import COMPARISONS, PRESETS
+from cxdata.period import COMPARISONS, PRESETS, comparison_note
 from cxdata.pyramid import KpiResult
 from cxdata.view import ViewState
 
@@ -368,6 +368,9 @@ def page_header(title: str, p) -> None:
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {p.as_of}")
+    note = comparison_note(p.period, current_view().compare) if current_view().period != "all" else None
+    if note:
+        st.info(note, icon=":material/compare_arrows:")
 
 
 def rows_key(prefix: str, frame, columns: list[str]) -> str:

@@ -130,6 +130,16 @@ def test_period_without_data_shows_an_empty_state(app):
     assert any("No responses in" in i.value for i in at.info)
 
 
+def test_a_comparison_overlapping_the_period_is_explained(app):
+    at = app(period="custom", compare="year", **{"from": "2023-01-01", "to": "2025-06-30"})
+    no_errors(at)
+    assert any("No comparison: the same dates a year earlier overlap this period" in i.value for i in at.info)
+    assert not any("compared with" in c.value for c in at.caption)
+    at = app(period="custom", compare="year", **{"from": "2024-07-01", "to": "2025-06-30"})
+    assert not any("No comparison" in i.value for i in at.info)
+    assert any("compared with" in c.value for c in at.caption)
+
+
 def test_team_view(app):
     at = app(page="pages/team.py", team=_some_team(), split="tier")
     no_errors(at)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from cxdata.period import Period, comparison, resolve
+from cxdata.period import Period, comparison, comparison_note, resolve
 
 AS_OF = date(2025, 11, 14)
 
@@ -40,10 +40,17 @@ def test_custom_end_is_inclusive_and_validated():
         (Period(date(2025, 10, 1), date(2026, 1, 1)), "year", Period(date(2024, 10, 1), date(2025, 1, 1))),
         (Period(date(2024, 2, 29), date(2024, 3, 1)), "year", Period(date(2023, 2, 28), date(2023, 3, 1))),
         (Period(date(2025, 10, 1), date(2026, 1, 1)), "none", None),
+        # a year back ending where the period starts: adjacent, not overlapping
+        (Period(date(2024, 1, 1), date(2025, 1, 1)), "year", Period(date(2023, 1, 1), date(2024, 1, 1))),
+        (Period(date(2024, 3, 1), date(2025, 3, 1)), "year", Period(date(2023, 3, 1), date(2024, 3, 1))),
+        # longer than a year: the year back would overlap it
+        (Period(date(2024, 1, 1), date(2025, 1, 2)), "year", None),
+        (Period(date(2024, 1, 1), date(2026, 2, 1)), "year", None),
     ],
 )
 def test_comparison(current, mode, expected):
     assert comparison(current, mode) == expected
+    assert (comparison_note(current, mode) is None) == (expected is not None or mode == "none")
 
 
 @pytest.mark.parametrize(
