@@ -115,13 +115,14 @@ class Change:
     z: float | None           # z (NPS, composites) or Welch t (means, proportions)
     significant: bool
     df: float | None = None   # Welch-Satterthwaite df of a t test; None for a normal z
+    exact_p: float | None = None  # the permutation p-value where no z exists (see _constant_sides)
 
     @property
     def p_value(self) -> float | None:
         """Two-sided. Computed on demand: a view decides significance for thousands of cells from
         the critical value, and only the cells someone inspects need the tail probability."""
         if self.z is None:
-            return None
+            return self.exact_p
         if self.df is None:
             return 2.0 * normal_cdf(-abs(self.z))
         return 2.0 * t_cdf(-abs(self.z), self.df)
@@ -199,9 +200,25 @@ def estimate(stat: str, m: Moments, confidence: float = 0.95) -> Estimate:
 
 # --------------------------------------------------------------------------- change tests
 
-def _normal_change(delta: float, se2: float, confidence: float) -> Change:
-    if not se2 > 0.0:
+def _constant_sides(delta: float, n1: int, n2: int, confidence: float) -> Change:
+    """Both sides without spread (every answer of a side in one class, or of one value): the
+    standard error is zero and no z exists, yet 30 promoters against 30 detractors is no chance
+    result. The exact permutation test decides: of the C(n1+n2, n1) ways to split the pooled
+    answers into groups of n1 and n2, only the observed split (and its mirror image when
+    n1 == n2) is as extreme, so p = 1 or 2 over C(n1+n2, n1) (Fisher's exact test for a 2x2
+    table of this shape). 2 against 2 gives p = 1/3; 5 against 5, 0.008."""
+    if delta == 0:
         return Change(delta, None, False)
+    log_splits = math.lgamma(n1 + n2 + 1) - math.lgamma(n1 + 1) - math.lgamma(n2 + 1)
+    p = min(1.0, (2.0 if n1 == n2 else 1.0) * math.exp(-log_splits))
+    return Change(delta, None, p < 1.0 - confidence, exact_p=p)
+
+
+def _normal_change(delta: float, se2: float, confidence: float, n1: int | None = None,
+                   n2: int | None = None) -> Change:
+    """`n1`, `n2` where the permutation test applies to sides without spread (not composites)."""
+    if not se2 > 0.0:
+        return Change(delta, None, False) if n1 is None or n2 is None else _constant_sides(delta, n1, n2, confidence)
     z = delta / math.sqrt(se2)
     return Change(delta, z, abs(z) > z_for(confidence))
 
@@ -221,7 +238,8 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
     'good %' changes need the n/(n-1) factor (Call Center - Europe: 1.59; plug-in variance gives
     1.60, pooled 1.58); the lowest-NPS-segment z needs V exactly as above (with n-1 the
     Qualtrics SMB z would be -13.20, not -13.21). For large n the variants agree anyway.
-    A side with n < 2, or zero variance on both sides, gives the delta only.
+    A side with n < 2 gives the delta only; zero variance on both sides, the exact permutation
+    test (`_constant_sides`).
     """
     # `estimates`: the two estimates at this confidence, when the caller has them already.
     cur, prev = estimates or (estimate(stat, current, confidence), estimate(stat, previous, confidence))
@@ -233,12 +251,12 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
         return Change(delta, None, False)
     a, b = cur.variance / n1, prev.variance / n2           # squared standard errors
     if stat == "nps":
-        return _normal_change(delta, a + b, confidence)
+        return _normal_change(delta, a + b, confidence, n1, n2)
     if stat in PROPORTION_STATS:
         a, b = a * n1 / (n1 - 1), b * n2 / (n2 - 1)
     se2 = a + b
     if not se2 > 0.0:
-        return Change(delta, None, False)
+        return _constant_sides(delta, n1, n2, confidence)
     t = delta / math.sqrt(se2)
     df = se2 * se2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
     if df >= _DF_SERIES:

@@ -297,7 +297,10 @@ def fmt_delta(k: KpiResult) -> str | None:
     text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
     if float(text.split()[0]) == 0:
         text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
-    return text + (" · significant" if k.change.significant else " · not significant")
+    if k.change.significant:
+        return text + " · significant"
+    # No test at all (a composite part with one answer) is no verdict either way.
+    return text + (" · not significant" if k.change.p_value is not None else "")
 
 
 def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:

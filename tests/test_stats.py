@@ -343,8 +343,8 @@ def test_change_confidence_level():
 @pytest.mark.parametrize("stat, cur, prev, delta", [
     ("mean", Moments.from_values([4]), Moments.from_values([3, 5, 4]), 0.0),     # n < 2
     ("nps", nps_moments(1, 0, 1), nps_moments(5, 0, 9), 100 - 100 * 5 / 9),
-    ("mean", Moments.from_values([4, 4]), Moments.from_values([3, 3, 3]), 1.0),  # no variance
-    ("top_box", Moments(n=20, hi=20), Moments(n=30, hi=30), 0.0),
+    ("top_box", Moments(n=20, hi=20), Moments(n=30, hi=30), 0.0),                # no spread, no change
+    ("mean", Moments.from_values([4, 4]), Moments.from_values([4, 4, 4]), 0.0),
     ("nps", Moments(), nps_moments(5, 0, 9), None),                               # no value
 ])
 def test_change_without_test(stat, cur, prev, delta):
@@ -354,6 +354,20 @@ def test_change_without_test(stat, cur, prev, delta):
         assert c.delta is None
     else:
         assert c.delta == pytest.approx(delta)
+
+
+@pytest.mark.parametrize("stat, cur, prev, p, significant", [
+    # Neither side has spread: the permutation test, p = (2 if n1 == n2 else 1) / C(n1 + n2, n1).
+    ("nps", nps_moments(30, 0, 30), nps_moments(0, 30, 30), 2 / math.comb(60, 30), True),
+    ("top_box", Moments(n=5, hi=5), Moments(n=5, hi=0), 2 / 252, True),
+    ("mean", Moments.from_values([4, 4]), Moments.from_values([3, 3, 3]), 1 / 10, False),
+    ("mean", Moments.from_values([5, 5]), Moments.from_values([1, 1]), 2 / 6, False),
+    ("yes_rate", Moments(n=4, hi=0), Moments(n=30, hi=30), 1 / math.comb(34, 4), True),
+])
+def test_change_of_sides_without_spread(stat, cur, prev, p, significant):
+    c = change(stat, cur, prev)
+    assert c.z is None and c.p_value == pytest.approx(p, rel=1e-9) and c.significant is significant
+    assert c.delta != 0
 
 
 def test_welch_with_one_constant_side():
