@@ -31,9 +31,14 @@ def trend_window(period: Period, grain: str) -> Period:
     return Period(add_months(end, -TREND_BUCKETS["month"]), end)
 
 
-def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI) -> pd.DataFrame:
-    """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value."""
-    current, _ = periods_for(view, cat)
+def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
+                total_hidden: bool = False, previous_hidden: bool = False) -> pd.DataFrame:
+    """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value.
+    The buckets inside the current period, and those inside the comparison period, add up to what
+    the node's tile shows for it: each set is protected as a partition of that total, and shows
+    nothing where the tile hides the total (`total_hidden`, `previous_hidden`: too few responses,
+    or hidden to protect a neighbour)."""
+    current, previous = periods_for(view, cat)
     window = trend_window(current, view.grain)
     if kpi.sources:
         view = narrowed_view(view, kpi.sources)
@@ -55,13 +60,15 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
             "low_n": status == "low_n",
             "suppressed": not shown,
         })
-    # Buckets inside the current period partition its total, which the page shows: protect them.
     raw_n = {r["bucket"].date(): int(row[2]) for r, row in zip(out, rows)}
-    inside = {r["bucket"].date(): r for r in out if current.start <= r["bucket"].date() < current.end}
-    kids = {b: raw_n[b] for b in inside}
-    for b in stats.suppress_partition(sum(kids.values()), kids, rules) if kids else ():
-        if kids[b] > 0:
-            inside[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
+    for period, hidden in ((current, total_hidden), (previous, previous_hidden)):
+        if period is None:
+            continue
+        inside = {r["bucket"].date(): r for r in out if period.start <= r["bucket"].date() < period.end}
+        kids = {b: raw_n[b] for b in inside}
+        for b in stats.suppress_partition(sum(kids.values()), kids, rules, parent_hidden=hidden) if kids else ():
+            if kids[b] > 0:
+                inside[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
 
 

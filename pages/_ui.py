@@ -311,7 +311,9 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         st.caption("No responses for this KPI in the period.")
         return
     if k.status == "hidden":
-        st.metric(label, "hidden", border=True, help="Fewer responses than the privacy threshold: the value is not shown.")
+        st.metric(label, "hidden", border=True,
+                  help="Fewer responses than the privacy threshold, or hidden along with a smaller group beside it so "
+                       "that the smaller group's figures cannot be worked out by subtraction.")
         st.caption("Too few responses to show (privacy threshold).")
         return
     measure = model().measures.get(k.kpi.measure)

@@ -59,7 +59,8 @@ with st.container(horizontal=True, gap="medium"):
     st.session_state["w_grain"] = view.grain
     st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
-frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi)
+frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi,
+                          total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
                  y_title=kpi.kpi.name, grain=view.grain)
 st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show. "
@@ -77,6 +78,11 @@ if dim:
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 st.subheader("Comments behind the number")
+if kpi.status == "hidden":
+    # The list would give away what the tile hides: how many responses there are, and their scores.
+    st.info(f"Not shown while the {kpi.kpi.name} tile is hidden: the comments and their scores would give away "
+            "the figures it protects. Choose a longer period or clear some filters.", icon=":material/visibility_off:")
+    st.stop()
 bands = dict(drill.score_bands(model, kpi.kpi))
 with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
     st.session_state["w_search"] = view.search

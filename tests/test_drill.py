@@ -88,3 +88,55 @@ def test_search_is_literal_and_case_insensitive(demo):
 def test_score_bands_say_which_scores_they_hold(demo, kpi_key, bands):
     _, model, _, _ = demo
     assert drill.score_bands(model, next(k for k in model.kpis() if k.key == kpi_key)) == bands
+
+
+# --------------------------------------------------------------------------- the trend's buckets
+
+@pytest.fixture
+def quarter_db(tmp_path):
+    """Website's teams in 2025-Q2: A 40 answers, B 3, C 12 (6 in April, 6 in May); in Q1, C has 7
+    in January and 2 in February; the Store's D 50."""
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import responses
+
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team B", "Website", 2, 3, "North", 6)] * 3
+            + [("Team C", "Website", 4, 8, "South", 4)] * 6 + [("Team C", "Website", 1, 2, "South", 5)] * 6
+            + [("Team C", "Website", 4, 8, "South", 1)] * 7 + [("Team C", "Website", 4, 8, "South", 2)] * 2
+            + [("Team D", "Store", 4, 9, "South", 6)] * 50 + [("Team D", "Store", 4, 9, "South", 3)] * 50)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    yield db
+    db.close()
+
+
+def _shown_buckets(frame) -> dict[str, int]:
+    return {f"{b:%Y-%m}": int(n) for b, n in zip(frame["bucket"], frame["n"]) if pd.notna(n)}
+
+
+def test_the_buckets_of_a_hidden_tile_show_nothing_in_its_period(quarter_db):
+    from tests.test_pyramid import MODEL, build
+
+    view = ViewState(period="latest_quarter", compare="previous", grain="month")
+    p = build(quarter_db, period="latest_quarter", compare="previous")
+    c = p.team("c").headline
+    assert c.status == "hidden" and p.team("b").headline.status == "hidden"  # C protects B (55 - 40 - 12)
+    cur = quarter_db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    kpi = MODEL.team("c").kpis[0]
+    # Left alone, April and May (6 + 6) would rebuild the hidden tile, and with it B = 55 - 40 - 12.
+    # (Q1 is the comparison period: February's 2 are hidden, and January's 7 with them.)
+    assert _shown_buckets(drill.trend_frame(cur, MODEL, cat, view, level="team", node="c", kpi=kpi)) == {
+        "2025-04": 6, "2025-05": 6}
+    frame = drill.trend_frame(cur, MODEL, cat, view, level="team", node="c", kpi=kpi,
+                              total_hidden=c.status == "hidden", previous_hidden=c.previous_status == "hidden")
+    assert _shown_buckets(frame) == {}
+    # The comparison period's buckets add up to the tile's previous figure in the same way.
+    d = MODEL.team("d").kpis[0]
+    assert _shown_buckets(drill.trend_frame(cur, MODEL, cat, view, level="team", node="d", kpi=d)) == {
+        "2025-03": 50, "2025-06": 50}
+    assert _shown_buckets(drill.trend_frame(cur, MODEL, cat, view, level="team", node="d", kpi=d,
+                                            previous_hidden=True)) == {"2025-06": 50}
+    # A tile that shows its total leaves its buckets to the partition rule alone.
+    frame = drill.trend_frame(cur, MODEL, cat, view, level="team", node="a", kpi=MODEL.team("a").kpis[0])
+    assert _shown_buckets(frame) == {"2025-06": 40}

@@ -210,6 +210,30 @@ def test_team_view_without_responses_says_so_once(app):
     assert not at.subheader and not at.dataframe  # no empty trend, segment chart or comment table
 
 
+def test_a_hidden_team_lists_no_comments(app, demo_db):
+    from cxdata.view import ViewState
+
+    no_errors(app())  # loads the demo
+    db = service.open_db(demo_db)
+    model = service.load_model_for(db)
+    hidden = None
+    for region in ("Isfahan", "Mashhad", "Dubai", "London", "Sofia", "Plovdiv", "Tehran"):
+        result = service.pyramid_json(db, model, ViewState(period="latest_month").with_filters({"region": [region]}))
+        headline = {t["key"]: t for t in result["teams"] if t["kpi"] == model.team(t["key"]).kpis[0].key}
+        hidden = next(((region, key) for key, t in headline.items() if t["suppressed"]), None)
+        if hidden:
+            break
+    db.close()
+    assert hidden, "the demo has no hidden team in one region's latest month"
+    region, team = hidden
+    at = app(page="pages/team.py", team=team, period="latest_month", region=region)
+    no_errors(at)
+    assert any("Not shown while the" in i.value for i in at.info)
+    assert not at.dataframe
+    at = app(page="pages/team.py", team=team, period="latest_month")
+    assert at.dataframe and not any("Not shown while the" in i.value for i in at.info)
+
+
 def _some_team():
     from cxdata.model import load_model
 
