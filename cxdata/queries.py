@@ -313,8 +313,10 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     bottom = {cat.measures[k]: m.bottom_box for k, m in model.measures.items() if k in cat.measures}
     acc: dict[tuple, list] = {}
     tot: dict[tuple, list] = {}
+    home = cat.home
     for period, measure, tp, team, seg, value, cls, n, s1, s2 in rows:
-        tp, team = cat.home(tp, team)
+        if team is not None:
+            tp, team = home(tp, team)
         if cls is None:
             hi = n if value is not None and measure in top and value >= top[measure] else 0
             lo = n if value is not None and measure in bottom and value <= bottom[measure] else 0
