@@ -20,6 +20,9 @@ RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "
 SCORE_BANDS = ("low", "middle", "high")
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 200
+# Custom ranges stay well inside the calendar: the comparison period, a year or a range's length
+# earlier, must still be a date (0001-01-01 to 9999-12-31 would overflow it).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 class ViewError(ValueError):
@@ -111,10 +114,11 @@ class ViewState:
             try:
                 kw["start"] = date.fromisoformat(one("from") or "")
                 kw["end"] = date.fromisoformat(one("to") or "")
-                if kw["end"] < kw["start"]:
+                if not FIRST_DAY <= kw["start"] <= kw["end"] <= LAST_DAY:
                     raise ValueError
             except ValueError:
-                report("The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to)", "showing the latest quarter")
+                report(f"The custom period needs valid 'from' and 'to' dates (YYYY-MM-DD, from before to, between "
+                       f"{FIRST_DAY.year} and {LAST_DAY.year})", "showing the latest quarter")
                 kw.pop("start", None), kw.pop("end", None)
                 kw["period"] = "latest_quarter"
         def choice(key: str, valid, problem: str, fallback: str = "") -> None:

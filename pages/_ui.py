@@ -15,7 +15,7 @@ from cxdata.markdown import escape
 from cxdata.model import Model, load_model
 from cxdata.period import COMPARISONS, PRESETS, comparison_note
 from cxdata.pyramid import KpiResult
-from cxdata.view import ViewState
+from cxdata.view import FIRST_DAY, LAST_DAY, ViewState
 
 _handed_over = False
 
@@ -220,7 +220,7 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
         if st.session_state["w_period"] == "custom":
             default = (view.start or cat.first or date.today(), view.end or cat.as_of or date.today())
             _set_widget("w_range", default)
-            st.date_input("From – to", key="w_range", on_change=_on_filters)
+            st.date_input("From – to", key="w_range", on_change=_on_filters, min_value=FIRST_DAY, max_value=LAST_DAY)
         _set_widget("w_compare", view.compare)
         all_time = st.session_state["w_period"] == "all"
         st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters,
@@ -252,7 +252,12 @@ def _on_filters() -> None:
     m = model()
     period = st.session_state.get("w_period", view.period)
     start = end = None
-    if period == "custom":
+    if period == "custom" and view.period != "custom":
+        # Just chosen: the range starts as the dates shown so far, for the user to edit (there is
+        # no date picker yet to read them from).
+        shown, _ = pyramid_mod.periods_for(view, catalog())
+        start, end = shown.start, shown.last_day
+    elif period == "custom":
         rng = st.session_state.get("w_range") or ()
         if len(rng) == 2:
             start, end = rng

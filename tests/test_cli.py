@@ -58,6 +58,7 @@ def test_pyramid_where_and_compare_year(db, truth):
         (["--where", "region"], "use DIM=VALUE"),
         (["--from", "2025-01-01"], "--from and --to go together"),
         (["--from", "2025-13-01", "--to", "2025-12-31"], "custom period needs valid"),
+        (["--from", "0001-01-01", "--to", "9999-12-31"], "custom period needs valid"),
     ],
 )
 def test_pyramid_bad_input_is_a_clear_error(db, args, message):

@@ -1,5 +1,7 @@
 """The pages under streamlit.testing.v1.AppTest, on a fresh database that the app fills with demo data."""
 
+from datetime import date
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -122,6 +124,21 @@ def test_team_view_names_an_unknown_team_in_the_link(app):
 
     assert any("Unknown team 'no_such_team'" in shown(w.value) for w in at.warning)
     assert any("Choose a team" in i.value for i in at.info)
+
+
+def test_choosing_a_custom_range_starts_from_the_period_shown(app):
+    at = app(period="latest_quarter")
+    shown = next(c.value for c in at.caption if "data as of" in c.value)
+    at.selectbox(key="w_period").select("custom").run()
+    no_errors(at)
+    params = qp(at)
+    assert params["period"] == ["custom"] and params["from"] and params["to"]
+    assert at.date_input(key="w_range").value == (date.fromisoformat(params["from"][0]), date.fromisoformat(params["to"][0]))
+    # the same dates as the quarter shown before, and the same comparison
+    assert next(c.value for c in at.caption if "data as of" in c.value) == shown and "-Q" in shown
+    # Editing the dates then moves the period.
+    at.date_input(key="w_range").set_value((date(2025, 1, 1), date(2025, 1, 31))).run()
+    assert qp(at)["from"] == ["2025-01-01"] and qp(at)["to"] == ["2025-01-31"]
 
 
 def test_period_without_data_shows_an_empty_state(app):

@@ -28,6 +28,9 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"compare": "decade"}, "Unknown comparison"),
         ({"period": "custom", "from": "2025-02-30", "to": "2025-03-01"}, "custom period needs valid"),
         ({"period": "custom", "from": "2025-03-01", "to": "2025-01-01"}, "custom period needs valid"),
+        # the comparison period of these would fall off the calendar
+        ({"period": "custom", "from": "0001-01-01", "to": "9999-12-31"}, "between 1900 and 2199"),
+        ({"period": "custom", "from": "0001-01-01", "to": "2026-09-30"}, "between 1900 and 2199"),
         ({"split": "shoe_size"}, "Cannot split by"),
         ({"team": "'; DROP TABLE answers; --"}, "Unknown team"),
         ({"tp": "moon"}, "Unknown touchpoint"),
