@@ -17,7 +17,7 @@ from typing import Iterator, NamedTuple
 import duckdb
 
 from . import rollups
-from .sql import dim_column
+from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
@@ -27,6 +27,7 @@ SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS labels (dim VARCHAR NOT NULL, code INTEGER NOT NULL, label VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS replaced_labels (dim VARCHAR NOT NULL, code INTEGER NOT NULL, label VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     source_id INTEGER NOT NULL, name VARCHAR NOT NULL, created_at TIMESTAMPTZ DEFAULT now());
 CREATE TABLE IF NOT EXISTS mappings (
@@ -94,6 +95,7 @@ class Database:
                 cur.execute(statement)
             cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('data_version', '0')", [SCHEMA_VERSION])
             self._migrate(cur)
+            self._ensure_replaced(cur)
             rollups.ensure(cur, self.segment_dims(cur))
 
     @staticmethod
@@ -177,9 +179,25 @@ class Database:
         for key in keys:
             if key not in present:
                 col = dim_column(key)
-                cur.execute(f"ALTER TABLE answers ADD COLUMN {col} INTEGER")
-                cur.execute(f"ALTER TABLE responses ADD COLUMN {col} INTEGER")
+                for table in ("answers", "responses", "replaced_answers", "replaced_responses"):
+                    cur.execute(f"ALTER TABLE {table} ADD COLUMN {col} INTEGER")
                 present.add(key)
+
+    @staticmethod
+    def _ensure_replaced(cur) -> None:
+        """`replaced_responses` and `replaced_answers` keep the versions an upload's edits replaced,
+        with the upload that replaced them (`replaced_by`), so removing that upload can put them
+        back. Same columns as `responses` and `answers`, segment columns included."""
+        for table in ("responses", "answers"):
+            cur.execute(f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
+                        f"SELECT *, NULL::INTEGER AS replaced_by FROM {table} WHERE FALSE")
+            have = {c for (c,) in cur.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [f"replaced_{table}"]).fetchall()}
+            for col, kind in cur.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [table]).fetchall():
+                if col not in have:
+                    cur.execute(f"ALTER TABLE replaced_{table} ADD COLUMN {quote_ident(col)} {kind}")
 
     def labels(self, dim: str, cur=None) -> dict[int, str]:
         rows = (cur or self.cursor()).execute("SELECT code, label FROM labels WHERE dim = ?", [dim]).fetchall()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import pyarrow as pa
 
@@ -186,6 +187,10 @@ def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
                        FROM new_values WHERE label NOT IN (SELECT name FROM sources)""")
                 rows = cur.execute("SELECT name, source_id FROM sources").fetchall()
             else:
+                # A value only a replaced version held comes back with its code (see _forget_unused).
+                revived = "FROM replaced_labels WHERE dim = ? AND label IN (SELECT label FROM new_values)"
+                cur.execute(f"INSERT INTO labels SELECT dim, code, label {revived}", [dim])
+                cur.execute(f"DELETE {revived}", [dim])
                 cur.execute(
                     """INSERT INTO labels (dim, code, label)
                        SELECT ?, greatest((SELECT coalesce(max(code), 0) FROM labels WHERE dim = ?), ?)
@@ -249,6 +254,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
         replaced = "SELECT old_key FROM stage WHERE outcome = 'updated'"
         # Every stored dimension: the new rows of a dimension this file lacks hold none of its values.
         was = _segment_codes(cur, replaced, [], rollups.stored_dims(cur))
+        # The versions replaced are kept: removing this upload puts them back (remove_upload).
+        for table in ("responses", "answers"):
+            cur.execute(f"INSERT INTO replaced_{table} BY NAME SELECT *, ? AS replaced_by FROM {table} "
+                        f"WHERE response_key IN ({replaced})", [upload_id])
         cur.execute(f"DELETE FROM answers WHERE response_key IN ({replaced})")
         cur.execute(f"DELETE FROM responses WHERE response_key IN ({replaced})")
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
@@ -315,11 +324,20 @@ def _forget_unused(cur, candidates: dict[str, set[int]]) -> None:
         if not codes:
             continue
         col, dim, codes = dim_column(key), "seg_" + key, sorted(codes)
-        gone = [code for (code,) in cur.execute(
+        gone = cur.execute(
             f"""DELETE FROM labels WHERE dim = ? AND code = ANY(?)
                   AND code NOT IN (SELECT {col} FROM responses WHERE {col} = ANY(?))
                   AND code NOT IN (SELECT {col} FROM answers WHERE {col} = ANY(?))
-                RETURNING code""", [dim, codes, codes, codes]).fetchall()]
+                RETURNING code, label""", [dim, codes, codes, codes]).fetchall()
+        # A value a replaced version still holds waits in `replaced_labels` for that version to
+        # come back (remove_upload) or for a new upload to bring the value again (_encode).
+        if gone:
+            cur.executemany("INSERT INTO replaced_labels VALUES (?, ?, ?)", [(dim, code, label) for code, label in gone])
+        cur.execute(
+            f"""DELETE FROM replaced_labels WHERE dim = ? AND code = ANY(?)
+                  AND code NOT IN (SELECT {col} FROM replaced_responses WHERE {col} = ANY(?))
+                  AND code NOT IN (SELECT {col} FROM replaced_answers WHERE {col} = ANY(?))""", [dim, codes, codes, codes])
+        gone = [code for code, _ in gone]
         if gone:
             Database.set_meta(cur, _HIGH_WATER + dim, str(max(gone + [_high_water(cur, dim)])))
 
@@ -332,25 +350,76 @@ def _high_water(cur, dim: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def remove_upload(db: Database, upload_id: int) -> int:
-    """Delete the responses an upload currently provides (those a later upload replaced stay with
-    that later upload); the upload stays in the history, marked removed. Returns responses removed."""
+class Removal(NamedTuple):
+    deleted: int  # responses the upload had added: gone
+    restored: int  # responses the upload had edited: back to the version it replaced
+
+
+def remove_upload(db: Database, upload_id: int) -> Removal:
+    """Undo an upload: the responses it added are deleted, and those it edited go back to the
+    version it replaced (kept in `replaced_*`). Responses a later upload replaced in turn stay with
+    that upload, which now counts as having replaced the version before this one. The upload stays
+    in the history, marked removed."""
     with db.transaction() as cur:
         row = cur.execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()
         if not row:
             raise InputError(f"there is no upload {upload_id}")
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
-        keys = "SELECT response_key FROM responses WHERE upload_id = ?"
-        cur.execute(f"CREATE TEMP TABLE touched_days AS SELECT DISTINCT day FROM answers WHERE response_key IN ({keys})", [upload_id])
+        u = [upload_id]
+        cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
+        # This upload's versions that a later upload replaced: (response, the later upload).
+        cur.execute("CREATE TEMP TABLE later AS SELECT response_key, replaced_by FROM replaced_responses WHERE upload_id = ?", u)
+        back = "SELECT response_key FROM replaced_responses WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)"
+        cur.execute(
+            f"""CREATE TEMP TABLE touched_days AS
+                SELECT DISTINCT day FROM answers WHERE response_key IN (SELECT response_key FROM gone)
+                UNION SELECT DISTINCT day FROM replaced_answers WHERE replaced_by = ? AND response_key IN ({back})""", u + u)
         try:
-            removed = cur.execute("SELECT count(*) FROM responses WHERE upload_id = ?", [upload_id]).fetchall()[0][0]
-            was = _segment_codes(cur, keys, [upload_id], db.segment_dims(cur))
-            cur.execute(f"DELETE FROM answers WHERE response_key IN ({keys})", [upload_id])
-            cur.execute("DELETE FROM responses WHERE upload_id = ?", [upload_id])
-            cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", [upload_id])
+            removed, restored = cur.execute(f"SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ({back}))", u).fetchall()[0]
+            dims = db.segment_dims(cur)
+            was = _segment_codes(cur, "SELECT response_key FROM gone", [], dims)
+            for key, codes in _replaced_codes(cur, upload_id, dims).items():
+                was.setdefault(key, set()).update(codes)
+            cur.execute("DELETE FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
+            cur.execute("DELETE FROM responses WHERE upload_id = ?", u)
+            for table in ("responses", "answers"):
+                cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                            f"WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
+                cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
+            for key in dims:
+                col = dim_column(key)
+                back_codes = (f"SELECT {col} FROM responses WHERE response_key IN (SELECT response_key FROM gone) "
+                              f"UNION SELECT {col} FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
+                cur.execute(f"INSERT INTO labels SELECT * FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
+                cur.execute(f"DELETE FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
+            # This upload's replaced versions go, and the versions before them take their place.
+            cur.execute("DELETE FROM replaced_answers a USING later l WHERE a.response_key = l.response_key AND a.replaced_by = l.replaced_by")
+            cur.execute("DELETE FROM replaced_responses WHERE upload_id = ?", u)
+            for table in ("responses", "answers"):
+                cur.execute(f"UPDATE replaced_{table} SET replaced_by = l.replaced_by FROM later l "
+                            f"WHERE replaced_{table}.replaced_by = ? AND replaced_{table}.response_key = l.response_key", u)
+            cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
             rollups.refresh_days(cur, "touched_days")
             _forget_unused(cur, was)
         finally:
-            cur.execute("DROP TABLE IF EXISTS temp.touched_days")
-    return removed
+            for table in ("touched_days", "gone", "later"):
+                cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return Removal(removed - restored, restored)
+
+
+def _replaced_codes(cur, upload_id: int, segs: list[str]) -> dict[str, set[int]]:
+    """The segment codes the replaced versions that came from `upload_id` hold (read before a
+    removal deletes them)."""
+    if not segs:
+        return {}
+    cols = [dim_column(k) for k in segs]
+    lists = ", ".join(f"list(DISTINCT {c})" for c in cols)
+    held, held_a = ", ".join(cols), ", ".join(f"a.{c}" for c in cols)
+    row = cur.execute(
+        f"""SELECT {lists} FROM (
+                SELECT {held} FROM replaced_responses WHERE upload_id = ?
+                UNION ALL SELECT {held_a} FROM replaced_answers a JOIN replaced_responses r
+                    ON a.response_key = r.response_key AND a.replaced_by = r.replaced_by WHERE r.upload_id = ?)""",
+        [upload_id, upload_id]).fetchall()[0]
+    return {k: {c for c in codes if c is not None} for k, codes in zip(segs, row) if codes}

@@ -197,9 +197,16 @@ else:
     active = history[history["removed"].isna()]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        choice = c1.selectbox("Remove the responses of an upload", active["upload_id"].tolist(),
+        choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(),
+                              help="The responses it added are deleted; those it edited go back to the version "
+                                   "they had before it.",
                               format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
-        if c2.button("Remove", icon=":material/delete:"):
-            removed = store.remove_upload(db, int(choice))
-            st.toast(f"Removed {removed:,} responses of upload #{choice}.")
+        confirm = c2.popover("Remove", icon=":material/delete:")
+        confirm.markdown(f"Remove upload **#{choice}**? Its added responses are deleted and its edits reverted; "
+                         "the upload stays in the history, marked removed.")
+        if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):
+            removal = store.remove_upload(db, int(choice))
+            st.toast(f"Removed upload #{choice}: {removal.deleted:,} responses it added are gone"
+                     + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
+                     + ".")
             st.rerun()

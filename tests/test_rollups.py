@@ -86,8 +86,8 @@ def test_rollups_follow_updates_and_removals(db, monkeypatch):
     receipt = store.apply(db, edited)
     assert receipt.updated > 0
     check_all(db, monkeypatch)
-    removed = store.remove_upload(db, receipt.upload_id)
-    assert removed == receipt.updated + receipt.added
+    removal = store.remove_upload(db, receipt.upload_id)
+    assert removal == store.Removal(deleted=receipt.added, restored=receipt.updated)
     check_all(db, monkeypatch)
     with pytest.raises(store.InputError, match="already removed"):
         store.remove_upload(db, receipt.upload_id)

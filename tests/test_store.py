@@ -177,3 +177,105 @@ def test_an_edit_from_a_file_without_a_segment_forgets_the_values_only_the_old_r
     store.apply(db, canonical([("s", "1", "csat", 5.0, None)], {"region": ["North"], "tier": ["Gold"]}))
     store.apply(db, canonical([("s", "1", "csat", 1.0, None)], {"region": ["North"]}))  # no tier column
     assert segment_values(db) == ["North"] and segment_values(db, "tier") == []
+
+
+# --------------------------------------------------------------------------- removing an upload undoes it
+
+def responses_now(db) -> dict[str, tuple]:
+    """source response id -> (upload id, answers as (measure label, value), comment)."""
+    cur = db.cursor()
+    rows = cur.execute(
+        """SELECT r.source_response_id, r.upload_id, r.comment,
+                  list((m.label, a.value) ORDER BY m.label) FILTER (WHERE a.value IS NOT NULL)
+           FROM responses r LEFT JOIN answers a USING (response_key)
+           LEFT JOIN labels m ON m.dim = 'measure' AND m.code = a.measure
+           GROUP BY ALL""").fetchall()
+    return {rid: (up, tuple(tuple(x.values()) if isinstance(x, dict) else tuple(x) for x in (ans or [])), comment)
+            for rid, up, comment, ans in rows}
+
+
+def test_removing_an_upload_puts_back_what_it_replaced(db):
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None),
+                                       ("s", "2", "comment", None, "fine")]))
+    before = responses_now(db)
+    edit = store.apply(db, canonical([("s", "2", "csat", 1.0, None), ("s", "3", "csat", 2.0, None)]))
+    assert (edit.added, edit.updated) == (1, 1)
+    removal = store.remove_upload(db, edit.upload_id)
+    assert removal == store.Removal(deleted=1, restored=1)
+    assert responses_now(db) == before  # response 2 back with upload 1's answers and comment
+    assert snapshot_rollups(db) == rebuilt_rollups(db)
+    # Removing the first upload now removes both of its responses.
+    assert store.remove_upload(db, first.upload_id) == store.Removal(deleted=2, restored=0)
+    assert responses_now(db) == {}
+
+
+def test_removing_an_upload_whose_edit_was_edited_again(db):
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None)]))
+    second = store.apply(db, canonical([("s", "1", "csat", 3.0, None)]))
+    third = store.apply(db, canonical([("s", "1", "csat", 2.0, None)]))
+    # Without the second upload the third replaced the first's version: removing the third then
+    # brings back the first's.
+    assert store.remove_upload(db, second.upload_id) == store.Removal(0, 0)
+    assert responses_now(db)["1"] == (third.upload_id, (("csat", 2.0),), None)
+    assert store.remove_upload(db, third.upload_id) == store.Removal(0, 1)
+    assert responses_now(db)["1"] == (first.upload_id, (("csat", 5.0),), None)
+    # An upload that added a response a later one edited: removing the first leaves the edit, and
+    # removing the edit then leaves nothing.
+    fourth = store.apply(db, canonical([("t", "9", "csat", 4.0, None)]))
+    fifth = store.apply(db, canonical([("t", "9", "csat", 1.0, None)]))
+    assert store.remove_upload(db, fourth.upload_id) == store.Removal(0, 0)
+    assert responses_now(db)["9"] == (fifth.upload_id, (("csat", 1.0),), None)
+    assert store.remove_upload(db, fifth.upload_id) == store.Removal(1, 0)
+    assert "9" not in responses_now(db)
+    cur = db.cursor()
+    assert cur.execute("SELECT count(*) FROM replaced_responses").fetchone()[0] == 0
+    assert cur.execute("SELECT count(*) FROM replaced_answers").fetchone()[0] == 0
+    assert snapshot_rollups(db) == rebuilt_rollups(db)
+
+
+def test_a_segment_value_only_a_replaced_version_holds_comes_back_with_it(db):
+    store.apply(db, canonical([("s", "1", "csat", 5.0, None)], {"region": ["North"]}))
+    edit = store.apply(db, canonical([("s", "1", "csat", 1.0, None)], {"region": ["South"]}))
+    assert segment_values(db) == ["South"]  # the filters stop offering North
+    codes = {label: code for code, label in db.labels("seg_region").items()}
+    store.remove_upload(db, edit.upload_id)
+    assert segment_values(db) == ["North"]
+    assert codes["South"] not in db.labels("seg_region")
+    cur = db.cursor()
+    assert cur.execute("SELECT l.label FROM answers a JOIN labels l ON l.dim = 'seg_region' AND l.code = a.seg_region"
+                       ).fetchall() == [("North",)]
+
+
+def test_a_value_a_replaced_version_holds_keeps_its_code_when_a_new_upload_brings_it(db):
+    store.apply(db, canonical([("s", "1", "csat", 5.0, None)], {"region": ["North"]}))
+    north = {label: code for code, label in db.labels("seg_region").items()}["North"]
+    edit = store.apply(db, canonical([("s", "1", "csat", 1.0, None)], {"region": ["South"]}))
+    store.apply(db, canonical([("t", "7", "csat", 3.0, None)], {"region": ["North"]}))
+    assert db.labels("seg_region")[north] == "North"  # one code for North, not a second one
+    store.remove_upload(db, edit.upload_id)
+    assert sorted(db.labels("seg_region").items()) == [(north, "North")]
+    cur = db.cursor()
+    assert cur.execute("SELECT count(*) FROM answers WHERE seg_region = ?", [north]).fetchone()[0] == 2
+
+
+def snapshot_rollups(db, cur=None):
+    from cxdata import rollups
+
+    cur = cur or db.cursor()
+    return {r.name: cur.execute(f"SELECT * FROM {r.table} ORDER BY ALL").fetchall()
+            for r in rollups.existing(cur, rollups.stored_dims(cur))}
+
+
+def rebuilt_rollups(db):
+    """The rollups built afresh from the answers, in a transaction rolled back afterwards."""
+    from cxdata import rollups
+
+    cur = db.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("CREATE TEMP TABLE all_days AS SELECT DISTINCT day FROM answers "
+                    f"UNION SELECT DISTINCT day FROM {rollups.table_for(None)}")
+        rollups.refresh_days(cur, "all_days")
+        return snapshot_rollups(db, cur)
+    finally:
+        cur.execute("ROLLBACK")

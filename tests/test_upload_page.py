@@ -99,3 +99,33 @@ def test_ambiguous_dates_are_asked_and_the_answer_is_used(app, tmp_path):
                                         "WHERE r.source_response_id LIKE 'r_'").fetchall() == [("dates",)]
     finally:
         sources.close()
+
+
+def answers_snapshot(db_path):
+    db = Database(db_path)
+    try:
+        return db.cursor().execute(
+            "SELECT r.source_response_id, a.measure, a.value FROM responses r JOIN answers a USING (response_key) "
+            "ORDER BY ALL").fetchall()
+    finally:
+        db.close()
+
+
+def test_removing_a_reexport_undoes_it(app):
+    make, db_path = app
+    at = make()
+    for name in ("qualtrics_relationship.csv", "bad/qualtrics_relationship_reexport.csv"):
+        upload(at, name)
+        next(b for b in at.button if b.label == "Load responses").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        if name == "qualtrics_relationship.csv":
+            before = answers_snapshot(db_path)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Added"], metrics["Updated"]) == ("70", "3")
+    assert answers_snapshot(db_path) != before
+    at = make()  # a fresh visit: the newest upload is the one offered for removal
+    remove = next(s for s in at.selectbox if s.label == "Remove an upload")
+    assert "reexport" in remove.format_func(remove.value)
+    at.button(key="confirm_remove").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert answers_snapshot(db_path) == before  # the 70 gone, the 3 edited back as they were
