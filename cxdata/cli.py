@@ -92,6 +92,9 @@ def _pyramid(args) -> int:
         existing = params.get(dim.strip(), [])
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
     view, _ = ViewState.from_query_params(params, model, strict=True)
+    view, unknown = service.check_filter_values(db, model, view)
+    if unknown:
+        raise ViewError(unknown)
     result = service.pyramid_json(db, model, view)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

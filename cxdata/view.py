@@ -55,6 +55,28 @@ class ViewState:
         clean = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
         return replace(self, filters=clean)
 
+    def with_known_values(self, known: Mapping[str, Iterable[str]], model: Model) -> tuple[ViewState, list[str]]:
+        """The filters checked against the values the data has (`known`: dimension -> values): a
+        value written in another case becomes the stored one; a value the data does not have is
+        dropped, with a problem that names it (a filter on it would select nothing, while the
+        sidebar, which offers only stored values, would show no filter at all)."""
+        problems, filters = [], {}
+        for dim, values in self.filters:
+            stored = list(known.get(dim, ()))
+            by_case = {v.casefold(): v for v in stored}
+            kept = []
+            for value in values:
+                match = value if value in stored else by_case.get(value.casefold())
+                if match is None:
+                    seg = model.segment(dim)
+                    shown = value if len(value) <= 60 else value[:59] + "…"
+                    problems.append(f"Unknown value {shown!r} for {seg.name if seg else dim}: the data has no such "
+                                    "value; the filter ignores it.")
+                elif match not in kept:
+                    kept.append(match)
+            filters[dim] = kept
+        return self.with_filters(filters), problems
+
     def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
         return replace(self, tp=tp, team=team)
 

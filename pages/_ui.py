@@ -185,6 +185,9 @@ def current_view() -> ViewState:
     last: ViewState | None = st.session_state.get("_last_view")
     has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
     view, problems = ViewState.from_query_params(params, m)
+    cat = catalog()
+    view, unknown = view.with_known_values({s.key: cat.segment_values(s.key, m) for s in m.segments}, m)
+    problems += unknown
     if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
     st.session_state["_view_problems"] = problems
@@ -378,7 +381,8 @@ def page_header(title: str, p) -> None:
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {p.as_of}")
-    note = comparison_note(p.period, current_view().compare) if current_view().period != "all" else None
+    view = st.session_state.get("_last_view") or ViewState()
+    note = comparison_note(p.period, view.compare) if view.period != "all" else None
     if note:
         st.info(note, icon=":material/compare_arrows:")
 

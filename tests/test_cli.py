@@ -55,6 +55,7 @@ def test_pyramid_where_and_compare_year(db, truth):
     "args, message",
     [
         (["--where", "planet=Mars"], "Unknown filter 'planet'"),
+        (["--where", "region=Atlantis"], "Unknown value 'Atlantis' for Region"),
         (["--where", "region"], "use DIM=VALUE"),
         (["--from", "2025-01-01"], "--from and --to go together"),
         (["--from", "2025-13-01", "--to", "2025-12-31"], "custom period needs valid"),

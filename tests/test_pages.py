@@ -117,6 +117,17 @@ def test_hostile_url_is_reported_not_crashing(app):
     assert at.metric
 
 
+def test_a_filter_value_the_data_does_not_have_is_named_and_ignored(app):
+    from tests.test_markdown import shown
+
+    at = app(region=["Atlantis", "tehran"])
+    no_errors(at)
+    assert any("Unknown value 'Atlantis' for Region" in shown(w.value) for w in at.warning)
+    assert qp(at)["region"] == ["Tehran"]  # the stored spelling; the sidebar shows the same filter
+    assert at.multiselect(key="w_seg_region").value == ["Tehran"]
+    assert not any("No responses in" in i.value for i in at.info)
+
+
 def test_team_view_names_an_unknown_team_in_the_link(app):
     at = app(page="pages/team.py", team="no_such_team")
     no_errors(at)

@@ -55,3 +55,19 @@ def test_problems_repeat_at_most_a_short_piece_of_a_long_value(zelvora_model):
 def test_team_implies_its_touchpoint(zelvora_model):
     view, _ = ViewState.from_query_params({"team": "chat_tier_2"}, zelvora_model)
     assert view.tp == "chat"
+
+
+@pytest.mark.parametrize("filters, want, unknown", [
+    ({"region": ["Tehran"]}, {"region": ("Tehran",)}, []),
+    ({"region": ["tehran", "TEHRAN"]}, {"region": ("Tehran",)}, []),  # another case: the stored value, once
+    ({"region": ["Atlantis", "Dubai"]}, {"region": ("Dubai",)}, ["Unknown value 'Atlantis' for Region"]),
+    ({"region": ["Atlantis"], "tier": ["VIP"]}, {"tier": ("VIP",)}, ["Unknown value 'Atlantis' for Region"]),
+    ({"tier": ["Gold"]}, {}, ["Unknown value 'Gold' for Customer tier"]),  # no stored values for the dimension
+])
+def test_filter_values_are_checked_against_the_data(zelvora_model, filters, want, unknown):
+    known = {"region": ["Tehran", "Dubai"], "tier": ["VIP", "SMB"]}
+    if filters == {"tier": ["Gold"]}:
+        known = {"region": ["Tehran"]}
+    view, problems = ViewState().with_filters(filters).with_known_values(known, zelvora_model)
+    assert view.filter_map == want
+    assert [p.split(":")[0] for p in problems] == unknown
