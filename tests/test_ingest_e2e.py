@@ -53,6 +53,23 @@ def test_every_export_loads_with_its_saved_mapping(loaded, truth):
         assert r["rows_read"] == r["added"] + r["rejected_count"] + r["excluded_count"] + len(r["duplicates"]) or r["duplicates"], name
 
 
+def test_zendesk_good_rate_on_the_team_and_touchpoint_tiles(loaded, zelvora_model, truth):
+    want = truth["files"]["zendesk_csat.csv"]["metrics"]
+    db = service.open_db(loaded[0], read_only=True)
+    try:
+        cur = db.cursor()
+        p = pyramid.build(cur, zelvora_model, queries.catalog(cur, zelvora_model), ViewState(period="all"))
+    finally:
+        db.close()
+    teams = {t.name: t.kpi("csat_good") for t in p.teams}
+    for name, figure in want["csat_good_pct_by_team"].items():
+        assert teams[name].current.n == figure["n"] and round(teams[name].current.value, 1) == figure["pct"], name
+    # Only the Zendesk export rates tickets good or bad: its touchpoints' tiles hold exactly its answers.
+    for key, figure in want["csat_good_pct_by_touchpoint"].items():
+        k = p.touchpoint(key).kpi("csat_good")
+        assert k.current.n == figure["n"] and round(k.current.value, 1) == figure["pct"], key
+
+
 def test_index_is_the_combined_relationship_nps(loaded, zelvora_model, truth):
     k = index_nps(loaded[0], zelvora_model, period="all", compare="none")
     want = truth["pyramid"]["index"]
