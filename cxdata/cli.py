@@ -115,7 +115,9 @@ def _table(result: dict) -> str:
     kpi_w = max((len(n["kpi_name"]) for n in nodes), default=0)
     for node in nodes:
         value = "hidden" if node["suppressed"] else ("—" if node["value"] is None else f"{node['value']:g}")
-        delta = "" if node["delta"] is None else f"  Δ {node['delta']:+g}{' *' if node['significant'] else ''}"
+        # The deltas are rounded: -0 and +0 are no change, as on the page.
+        change = "" if node["delta"] is None else ("±0" if node["delta"] == 0 else f"{node['delta']:+g}")
+        delta = f"  Δ {change}{' *' if node['significant'] else ''}" if change else ""
         name = indent[node["level"]] + node["name"]
         lines.append(f"{name:<{name_w}}  {node['kpi_name']:<{kpi_w}}  {value:>8}  "
                      f"n={node['n'] if node['n'] is not None else '-'}{delta}")

@@ -15,8 +15,10 @@ import re
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~&=^])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # Directives, shortcodes and bare links survive backslashes (they are matched after parsing):
-# an invisible zero-width space after the colon or the @, or inside "www.", breaks them.
-_COLON = re.compile(r":(?=\S)")
+# an invisible zero-width space after the colon or the @, or inside "www.", breaks them. Before a
+# digit only where a shortcode could follow (":100:", ":1st_place_medal:"): times ("19:23") stay
+# as typed, so a time copied from the page is the time.
+_COLON = re.compile(r":(?=[^\s\d]|\d+[a-z_\\]*:)")
 # No word boundary before "www": the link finder also starts a link after "_" ("report_www.x.com").
 _WWW = re.compile(r"(?i)(www)\\\.")
 _AT = re.compile(r"@(?=\S)")  # a@b.example would become a mailto: link

@@ -96,7 +96,8 @@ shown_view = view if view.scores in bands else replace(view, scores=None)
 comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
                                        score_measure=kpi.kpi.measure)
 which = f" · {bands[view.scores]} only" if view.scores in bands else ""
-st.caption(f"{total:,} comments in the period{which}" + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
+st.caption(f"{total:,} comment{'' if total == 1 else 's'} in the period{which}"
+           + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
 # Plain-text rendering: comments are untrusted and may contain markup.
 with st.container(key="comments_table"):
     picked = st.dataframe(comments, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",

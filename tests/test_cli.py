@@ -101,3 +101,15 @@ def test_ingest_prints_the_receipts_warnings(tmp_path):
     out = cli("ingest", src, "--db", tmp_path / "cx.duckdb", "--model", ZELVORA_MODEL).stdout
     assert "5 rows read; responses 5 added" in out
     assert "\n  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out
+
+
+def test_text_table_says_no_change_as_the_page_does():
+    from cxdata.cli import _table
+
+    node = {"level": "index", "name": "CX", "kpi_name": "NPS", "suppressed": False, "value": 12.0, "n": 40,
+            "significant": False}
+    result = {"model": "m", "as_of": "2025-12-31", "period": {"label": "2025-Q4"}, "comparison": None, "empty": False,
+              "filters": {}, "touchpoints": [], "teams": []}
+    for delta, shown in ((-0.0, "Δ ±0"), (0.0, "Δ ±0"), (1.5, "Δ +1.5"), (-2.0, "Δ -2")):
+        assert _table({**result, "index": {**node, "delta": delta}}).splitlines()[-1].endswith(shown)
+    assert "Δ" not in _table({**result, "index": {**node, "delta": None}})

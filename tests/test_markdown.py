@@ -40,6 +40,7 @@ def test_escape_keeps_every_character_and_leaves_none_bare(text):
 @pytest.mark.parametrize("text, broken", [
     (":red[x]", ":" + ZWSP + "red"), (":material/home:", ":" + ZWSP + "material"),
     ("http://e.example", "http:" + ZWSP), ("www.e.example", "www" + ZWSP + "\\."), ("a@b.example", "a@" + ZWSP),
+    (":100:", ":" + ZWSP + "100"), (":1st_place_medal:", ":" + ZWSP + "1st"),
 ])
 def test_directives_and_bare_links_are_broken_invisibly(text, broken):
     assert broken in escape(text)
@@ -49,3 +50,4 @@ def test_plain_text_is_left_alone():
     assert escape("Call center 2") == "Call center 2"
     assert escape("نظر شما") == "نظر شما"
     assert escape(42) == "42"
+    assert escape("2025-03-01 19:23") == "2025\\-03\\-01 19:23"  # a copied time is the time

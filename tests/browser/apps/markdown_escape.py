@@ -16,7 +16,7 @@ CASES = [
     "# heading", "> quote", "- item", "+ item", "1. item", "2) item", "`code` ```fence```", "~~struck~~",
     "| a | b |", "a\\*b C:\\path\\x", "&amp; &lt; &#35;", "Q1_1_TEXT: rating - 5 (N/A)", "نظر شما؟ *مهم*",
     "trailing backslash \\", "mail a.b@evil.example", "report_www.evil.example.csv", "x^2 and a footnote[^1]", "    indented like code",
-    "two lines\n===", "a line\n---\nand more  \nafter a hard break",
+    "two lines\n===", "a line\n---\nand more  \nafter a hard break", ":100: :1st_place_medal: at 19:23 or 19:23:45",
 ]
 
 if __name__ == "__main__":
