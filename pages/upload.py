@@ -16,6 +16,8 @@ _ui.start_page()
 
 ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
              "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
+# Encodings detected but not offered as a choice (the choice "UTF-8" reads them too).
+ENCODING_NAMES = {"utf-8-sig": "UTF-8 (with byte-order mark)", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TIMEZONES = ["UTC", "Asia/Tehran", "Asia/Dubai", "Asia/Riyadh", "Asia/Jerusalem", "Europe/Sofia", "Europe/London",
              "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
@@ -79,7 +81,7 @@ if state:
     st.subheader(f"1 · Check: {md(state['name'])}")
     facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
     if ins.raw.format == "csv":
-        facts += [ENCODINGS.get(ins.encoding or "", ins.encoding or "") or "UTF-8",
+        facts += [ENCODINGS.get(ins.encoding or "", ENCODING_NAMES.get(ins.encoding or "", ins.encoding or "")) or "UTF-8",
                   {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}.get(
                       ins.delimiter or "", "")]
     else:
@@ -163,9 +165,9 @@ if receipt:
                 "shows your own data only.", icon=":material/delete_sweep:")
     for w in receipt["warnings"]:
         st.info(md(w))
-    if receipt["duplicates"]:
-        st.warning(f"{len(receipt['duplicates'])} response id(s) appear more than once in the file; one row of each was kept.")
-        st.dataframe(pd.DataFrame(receipt["duplicates"], columns=["response id", "rows", "resolution"]).astype("string"),
+    if receipt["duplicates"]:  # the receipt's warnings above say how many; this lists them
+        st.dataframe(pd.DataFrame([(rid, ", ".join(map(str, rows)), why) for rid, rows, why in receipt["duplicates"]],
+                                  columns=["response id", "lines in file", "resolution"]).astype("string"),
                      hide_index=True, width="stretch")
     problems = [(r, "rejected row", why) for r, why in receipt["rejected"]]
     problems += [(r, "excluded row", why) for r, why in receipt["excluded"]]
@@ -187,6 +189,8 @@ if history.empty:
     st.caption("No uploads yet.")
 else:
     shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
+    shown["layout"] = [LAYOUTS.get(k, k.replace("_", " ")) for k in shown["layout"]]
+    shown["encoding"] = [ENCODINGS.get(k) or ENCODING_NAMES.get(k, k) if k else "" for k in shown["encoding"]]
     shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" for r in shown.pop("removed")]
     # Rows are lines of the file (a long export has one per answer); the other counts are responses.
     counts = {"rows_read": "rows read", "added": "responses added", "updated": "updated", "unchanged": "unchanged",

@@ -129,3 +129,16 @@ def test_removing_a_reexport_undoes_it(app):
     at.button(key="confirm_remove").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert answers_snapshot(db_path) == before  # the 70 gone, the 3 edited back as they were
+
+
+def test_duplicate_ids_are_reported_once_and_listed_by_line(app):
+    make, _ = app
+    at = make()
+    upload(at, "bad/qualtrics_duplicate_response_ids.csv")
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [m.value for m in [*at.info, *at.warning] if "appear more than once" in m.value]
+    assert len(said) == 1, said
+    listed = next(d.value for d in at.dataframe if "response id" in d.value.columns)
+    assert list(listed.columns) == ["response id", "lines in file", "resolution"]
+    assert all("[" not in v and v.replace(", ", "").isdigit() for v in listed["lines in file"])
