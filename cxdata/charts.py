@@ -188,7 +188,7 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
 
 def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
             domain: tuple[float, float] | None = None) -> alt.LayerChart:
-    """Node x segment grid of one KPI; hidden cells are grey and unlabeled.
+    """Node x segment grid of one KPI; cells without a value are grey, marked "hidden" or "–" (none).
 
     `domain` is the KPI's natural range: colours then run over it, so a value has the same colour
     in every view (over the data's own extent, 61 was pale yellow in one split, deep red in another)."""
@@ -201,6 +201,10 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = df.copy()
     df["label"] = df.apply(_value_label, axis=1)
     df["value_plot"] = df["value"].astype("float")
+    # In the cell, words only where there is room: a column of a narrow screen is about 45 px, and
+    # "no data" spilled over its neighbours. The tooltip keeps the full label.
+    df["cell_text"] = ["hidden" if hidden else "–" if pd.isna(v) else label
+                       for hidden, v, label in zip(df["suppressed"].fillna(False).astype(bool), df["value_plot"], df["label"])]
     # Light text on the strong ends of the colour scale, dark text in the pale middle.
     domain = options.get("domain")
     lo, hi = (float(domain[0]), float(domain[1])) if domain else (df["value_plot"].min(), df["value_plot"].max())
@@ -234,7 +238,7 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )
-    text = base.mark_text(fontSize=_FONT).encode(text=alt.Text("label:N"), color=alt.Color("text_color:N", scale=None))
+    text = base.mark_text(fontSize=_FONT).encode(text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None))
     # The text's colour is a literal per cell: left shared, its scale would join the cells'
     # quantitative one and Vega-Lite would draw nothing at all.
     return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))

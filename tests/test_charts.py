@@ -79,6 +79,9 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     spec = charts.heatmap(df).to_dict()
     values = next(iter(spec["datasets"].values()))
     assert values[1]["label"] == "hidden (n < min)" and values[1]["value_plot"] is None
+    assert [v["cell_text"] for v in values] == [values[0]["label"], "hidden"]
+    none = next(iter(charts.heatmap(frame(segment=["North", "South"], suppressed=[False, False])).to_dict()["datasets"].values()))
+    assert (none[1]["label"], none[1]["cell_text"]) == ("no data", "–")  # the tooltip says it in words
     # Hidden cells keep their (grey) rectangle, and the text's literal colours do not join the
     # cells' colour scale (shared, Vega-Lite drew nothing: tests/browser/test_browser_segments.py).
     assert spec["layer"][0]["mark"]["invalid"] == "show"
