@@ -120,7 +120,9 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
         x=alt.X("value_plot:Q", title=x_title, axis=alt.Axis(tickCount=10),
                 scale=alt.Scale(domain=list(domain), clamp=True) if domain else alt.Scale(zero=False, nice=True)),
         color=alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-                        legend=alt.Legend(title="Target", orient="bottom", labelExpr=_STATUS_LEGEND, labelLimit=260)),
+                        # Two per row: four in one row ran off the right edge of an 800 px screen.
+                        legend=alt.Legend(title="Target", orient="bottom", labelExpr=_STATUS_LEGEND, labelLimit=260,
+                                          columns=2)),
         opacity=(alt.condition(f"datum.key == '{_js(selected)}'", alt.value(1.0), alt.value(0.55)) if selected else alt.value(0.85)),
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
                  alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
