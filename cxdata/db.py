@@ -191,13 +191,12 @@ class Database:
         for table in ("responses", "answers"):
             cur.execute(f"CREATE TABLE IF NOT EXISTS replaced_{table} AS "
                         f"SELECT *, NULL::INTEGER AS replaced_by FROM {table} WHERE FALSE")
-            have = {c for (c,) in cur.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [f"replaced_{table}"]).fetchall()}
-            for col, kind in cur.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [table]).fetchall():
-                if col not in have:
-                    cur.execute(f"ALTER TABLE replaced_{table} ADD COLUMN {quote_ident(col)} {kind}")
+            # Columns read from empty results: the catalog views (information_schema) cost tens of
+            # milliseconds on every start. Segment columns are the only ones added later.
+            have = {d[0] for d in cur.execute(f"SELECT * FROM replaced_{table} LIMIT 0").description}
+            for (col, *_) in cur.execute(f"SELECT * FROM {table} LIMIT 0").description:
+                if col not in have and col.startswith("seg_"):
+                    cur.execute(f"ALTER TABLE replaced_{table} ADD COLUMN {quote_ident(col)} INTEGER")
 
     def labels(self, dim: str, cur=None) -> dict[int, str]:
         rows = (cur or self.cursor()).execute("SELECT code, label FROM labels WHERE dim = ?", [dim]).fetchall()
