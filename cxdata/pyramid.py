@@ -205,7 +205,9 @@ def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
         return None
     measure = model.measures.get(kpi.measure)
     better_high = measure.higher_is_better if measure else True
-    met = est.value >= kpi.target if better_high else est.value <= kpi.target
+    # Judged on the value as shown: "4.20 · target 4.20 · near target" (4.196) read as a contradiction.
+    shown = round(est.value, stats.DECIMALS.get(kpi.stat, 2))
+    met = shown >= kpi.target if better_high else shown <= kpi.target
     if met:
         return "met"
     if est.ci_low is not None and est.ci_high is not None and est.ci_low <= kpi.target <= est.ci_high:

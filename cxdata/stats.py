@@ -128,6 +128,11 @@ class Change:
         return 2.0 * t_cdf(-abs(self.z), self.df)
 
 
+# Decimals a value is shown with, per statistic (tiles, tables, the CLI): a mean 4.20, a share 79.0%,
+# an NPS +25.9. A target is judged on the value as shown (pyramid.target_status).
+DECIMALS = {"nps": 1, "top_box": 1, "yes_rate": 1, "mean": 2, "composite": 1}
+
+
 # --------------------------------------------------------------------------- estimates
 
 @functools.lru_cache(maxsize=16)

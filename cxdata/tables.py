@@ -10,8 +10,7 @@ import math
 import pandas as pd
 
 from .pyramid import KpiResult, NodeResult, Pyramid
-
-DECIMALS = {"nps": 1, "top_box": 1, "yes_rate": 1, "mean": 2, "composite": 1}
+from .stats import DECIMALS  # noqa: F401  (where the tables' rounding is defined)
 
 
 def _r(x: float | None, digits: int) -> float | None:

@@ -104,6 +104,12 @@ def test_target_status_near_when_target_inside_interval():
     assert pyramid.target_status(stats.Estimate("mean", 40, 3.5, 3.4, 3.6, 0.1), kpi, MODEL) == "missed"
 
 
+def test_target_is_judged_on_the_value_as_shown():
+    kpi = MODEL.touchpoints[0].kpis[0]  # a mean, target 4, shown with two decimals
+    assert pyramid.target_status(stats.Estimate("mean", 40, 3.996, 3.8, 4.2, 0.2), kpi, MODEL) == "met"  # "4.00"
+    assert pyramid.target_status(stats.Estimate("mean", 40, 3.994, 3.8, 4.2, 0.2), kpi, MODEL) == "near"  # "3.99"
+
+
 def test_filter_with_no_data_gives_an_empty_pyramid(small_db):
     p = build(small_db, period="latest_month", filters=(("region", ("Atlantis",)),))
     assert p.empty
