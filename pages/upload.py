@@ -138,8 +138,9 @@ if state:
             mapping = replace(mapping, dayfirst=dayfirst, timezone=timezone)
             with st.spinner("Loading…"):
                 receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
-                # Only once the file is in: a refused file must leave the demo data as it was.
-                if remove_demo:
+                # Only once the file is in: a refused file, or one with no responses (a header
+                # only), must leave the demo data as it was.
+                if remove_demo and receipt["added"] + receipt["updated"] + receipt["unchanged"] > 0:
                     receipt["demo_removed"] = service.remove_demo(db)
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
@@ -153,8 +154,12 @@ if state:
 receipt = st.session_state.get("_receipt")
 if receipt:
     st.subheader(f"Receipt: {md(receipt['file'])}")
-    st.success(f"Loaded as source **{md(receipt['source'])}**: "
-               f"{LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))}.", icon=":material/check_circle:")
+    kind = LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))
+    if receipt["added"] + receipt["updated"] + receipt["unchanged"] == 0:
+        st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
+                   + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
+    else:
+        st.success(f"Loaded as source **{md(receipt['source'])}**: {md(kind)}.", icon=":material/check_circle:")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, [("Rows read", receipt["rows_read"]), ("Added", receipt["added"]),
                                           ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),

@@ -142,3 +142,15 @@ def test_duplicate_ids_are_reported_once_and_listed_by_line(app):
     listed = next(d.value for d in at.dataframe if "response id" in d.value.columns)
     assert list(listed.columns) == ["response id", "lines in file", "resolution"]
     assert all("[" not in v and v.replace(", ", "").isdigit() for v in listed["lines in file"])
+
+
+def test_a_file_with_no_responses_leaves_the_demo_data(app):
+    make, db_path = app
+    at = make()
+    demo = responses(db_path)
+    upload(at, "bad/header_only.csv")
+    assert at.checkbox[0].value is True  # remove the demo data when loading: on
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("holds no responses" in w.value and "demo data stays" in w.value for w in at.warning)
+    assert not at.success and responses(db_path) == demo
