@@ -104,6 +104,13 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     right = ci_high.where(~((target > ci_high) & (target - ci_high < near)), target)
     left = ci_low.where(~((target < ci_low) & (ci_low - target < near)), target)
     df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
+    # A row without a bar says why at the start of the axis ("hidden (n < min)", "no data"): left
+    # blank, a hidden team's chart on its own page was an empty frame.
+    if domain:
+        start = float(domain[0])
+    else:
+        start = float(pd.concat([ci_low, ci_high, target]).min()) if ends.notna().any().any() else 0.0
+    df["label_x"] = df["label_x"].where(df["value_plot"].notna(), start)
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,
              "x_title": str(df["kpi_name"].iloc[0]) if len(df) else ""}
     return df, facts

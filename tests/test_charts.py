@@ -44,8 +44,10 @@ def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert text["encoding"]["x"]["field"] == "label_x"
     values = next(iter(spec["datasets"].values()))
-    # beyond the target tick where it is just right of the interval, else beyond the interval; hidden: none
-    assert [v["label_x"] for v in values] == [82.0, 91.0, None]
+    # beyond the target tick where it is just right of the interval, else beyond the interval;
+    # hidden: at the start of the axis, saying so
+    assert [v["label_x"] for v in values] == [82.0, 91.0, 0.0]
+    assert values[2]["label"] == "hidden (n < min)" and not values[2]["label_left"]
 
 
 def test_node_bars_keep_the_label_at_the_bar_when_the_target_is_far_beyond():
