@@ -36,10 +36,6 @@ class Catalog:
     # counts its answers at that touchpoint, and answers naming a team but no touchpoint count at
     # the team's touchpoint: so a touchpoint's cell always splits into its teams' cells.
     team_home: dict[int, str] = field(default_factory=dict)
-    # Team codes the stored answers name at a touchpoint other than the team's own: only their
-    # filters need the touchpoint test (it cost a team's comments query at 10M responses 40 ms).
-    # None: not known (no rollups), so every team filter tests the touchpoint.
-    teams_elsewhere: frozenset[int] | None = None
 
     def codes(self, level: str, key: str) -> list[int]:
         """Label codes of a touchpoint or team key (several labels may name one node)."""
@@ -81,12 +77,6 @@ def catalog(cur, model: Model) -> Catalog:
                 unknown[code] = label
         unmapped[level] = unknown
     team_home = {code: team.touchpoint for code, key in teams.items() if (team := model.team(key)) is not None}
-    present = rollups.existing(cur, rollups.stored_dims(cur))
-    elsewhere = None
-    if rollups.Rollup("month", ()) in present:
-        pairs = cur.execute(f"SELECT DISTINCT touchpoint, team FROM {rollups.Rollup('month', ()).table} "
-                            "WHERE touchpoint IS NOT NULL AND team IS NOT NULL").fetchall()
-        elsewhere = frozenset(team for tp, team in pairs if team in team_home and tps.get(tp) != team_home[team])
     seg_dims = {d[4:]: v for d, v in by_dim.items() if d.startswith("seg_")}
     # Dates are cast in SQL: fetching TIMESTAMPTZ values would need pytz on the Python side.
     first, last, n = cur.execute(
@@ -102,9 +92,8 @@ def catalog(cur, model: Model) -> Catalog:
         as_of=last,
         responses=n,
         continuous=frozenset(rollups.continuous_measures(cur)),
-        rollups=present,
+        rollups=rollups.existing(cur, rollups.stored_dims(cur)),
         team_home=team_home,
-        teams_elsewhere=elsewhere,
     )
 
 
@@ -400,10 +389,9 @@ def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias
         teams = cat.codes("team", node)
         home = cat.team_home.get(teams[0]) if teams else None
         tps = cat.codes("touchpoint", home) if home else []
-        if cat.teams_elsewhere is not None and not cat.teams_elsewhere.intersection(teams):
-            where.add(_in(team_col, teams), *teams)
-        else:
-            where.add(f"{_in(team_col, teams)} AND ({tp_col} IS NULL OR {_in(tp_col, tps)})", *teams, *tps)
+        # The touchpoint test costs a team's comments at 10M responses about 40 ms; knowing which
+        # teams the data names elsewhere would need a scan of the responses (150 ms) per data version.
+        where.add(f"{_in(team_col, teams)} AND ({tp_col} IS NULL OR {_in(tp_col, tps)})", *teams, *tps)
 
 
 def _in(column: str, values: list) -> str:

@@ -177,8 +177,13 @@ def proportion(m: Moments, stat: str = "top_box", confidence: float = 0.95) -> E
 def _sample_variance(m: Moments) -> float | None:
     if m.n < 2:
         return None
-    # s2 - s1^2/n can come out as -1e-15 for constant data; a variance is never negative
-    return max((m.s2 - m.s1 * m.s1 / m.n) / (m.n - 1), 0.0)
+    # For constant data s2 - s1^2/n comes out as a rounding residue (3 x 0.1: 1e-18, of either
+    # sign) instead of 0: below a relative 1e-12 of s2 it is the residue, and the variance is 0
+    # (a change between two constant sides is then decided by the exact test, not by z = 1e8).
+    ss = m.s2 - m.s1 * m.s1 / m.n
+    if ss <= 1e-12 * abs(m.s2):
+        return 0.0
+    return ss / (m.n - 1)
 
 
 def mean(m: Moments, confidence: float = 0.95) -> Estimate:

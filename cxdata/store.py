@@ -234,7 +234,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     )
     cur.execute(
         """UPDATE stage SET old_key = r.response_key,
-                  outcome = CASE WHEN r.content_hash = stage.content_hash THEN 'unchanged' ELSE 'updated' END,
+                  -- The time is compared as well: in the XOR of the rows' hashes, a time that all of
+                  -- an even number of rows share cancels out (a response moved to another day kept its hash).
+                  outcome = CASE WHEN r.content_hash = stage.content_hash
+                                  AND r.responded_at IS NOT DISTINCT FROM stage.responded_at THEN 'unchanged' ELSE 'updated' END,
                   attrs_differ = r.attr_hash IS DISTINCT FROM stage.attr_hash
            FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id"""
     )

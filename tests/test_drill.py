@@ -140,3 +140,26 @@ def test_the_buckets_of_a_hidden_tile_show_nothing_in_its_period(quarter_db):
     # A tile that shows its total leaves its buckets to the partition rule alone.
     frame = drill.trend_frame(cur, MODEL, cat, view, level="team", node="a", kpi=MODEL.team("a").kpis[0])
     assert _shown_buckets(frame) == {"2025-06": 40}
+
+
+def test_a_comment_naming_a_team_at_another_touchpoint_is_that_touchpoints(tmp_path):
+    import pyarrow as pa
+    from datetime import datetime, timezone
+
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team D", "Store", 4, 9, "South", 6)] * 50))
+    # A comment without a score, naming Team A at the Store: no rollup row holds it.
+    store.apply(db, pa.Table.from_pylist([dict(source="s", source_response_id="c1", responded_at=datetime(2025, 6, 11, tzinfo=timezone.utc),
+                                               touchpoint="Store", team="Team A", metric="comment", value=None,
+                                               value_text="x", region="North")]))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    count = {(level, key): drill.comments_frame(cur, MODEL, cat, view, level=level, node=key, score_measure="csat")[1]
+             for level, key in (("team", "a"), ("touchpoint", "shop"), ("touchpoint", "web"))}
+    assert count == {("team", "a"): 0, ("touchpoint", "shop"): 1, ("touchpoint", "web"): 0}
+    db.close()

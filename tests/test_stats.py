@@ -362,6 +362,8 @@ def test_change_without_test(stat, cur, prev, delta):
     ("top_box", Moments(n=5, hi=5), Moments(n=5, hi=0), 2 / 252, True),
     ("mean", Moments.from_values([4, 4]), Moments.from_values([3, 3, 3]), 1 / 10, False),
     ("mean", Moments.from_values([5, 5]), Moments.from_values([1, 1]), 2 / 6, False),
+    # constant values off the whole numbers: sums with rounding residue, still no spread
+    ("mean", Moments.from_values([0.1, 0.1, 0.1]), Moments.from_values([0.7, 0.7, 0.7]), 2 / 20, False),
     ("yes_rate", Moments(n=4, hi=0), Moments(n=30, hi=30), 1 / math.comb(34, 4), True),
 ])
 def test_change_of_sides_without_spread(stat, cur, prev, p, significant):

@@ -50,6 +50,18 @@ def test_add_update_unchanged(db):
     assert db.data_version() > v1
 
 
+def test_a_response_moved_to_another_day_is_an_edit(db):
+    def on(day):
+        return pa.table({"source": ["s", "s"], "source_response_id": ["1", "1"], "metric": ["csat", "nps"],
+                         "value": [4.0, 9.0], "value_text": [None, None],
+                         "responded_at": [datetime(2025, 1, day, tzinfo=timezone.utc)] * 2, "touchpoint": ["web"] * 2})
+
+    store.apply(db, on(5))
+    r = store.apply(db, on(20))  # two answers: the time's share of their hashes used to cancel out
+    assert (r.added, r.updated, r.unchanged) == (0, 1, 0)
+    assert db.cursor().execute("SELECT DISTINCT day::VARCHAR FROM answers").fetchall() == [("2025-01-20",)]
+
+
 def test_same_id_in_another_source_is_another_response(db):
     r = store.apply(db, canonical([("a", "1", "csat", 5.0, None), ("b", "1", "csat", 4.0, None)]))
     assert r.added == 2
