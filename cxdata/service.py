@@ -275,7 +275,8 @@ def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:
 def remove_demo(db: Database) -> int:
     """Remove the demo data (its uploads) so the user's own exports stand alone."""
     rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()
-    removed = sum(sum(store.remove_upload(db, upload_id)) for (upload_id,) in rows)
+    removals = [store.remove_upload(db, upload_id) for (upload_id,) in rows]
+    removed = sum(r.deleted + r.restored for r in removals)
     with db.transaction() as cur:
         db.set_meta(cur, "demo", None)
     return removed

@@ -242,6 +242,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
            FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id"""
     )
     cur.execute("UPDATE stage SET outcome = 'added' WHERE outcome IS NULL")
+    # A response this file brings unchanged is this upload's too: removing the upload that first
+    # brought it must leave it (remove_upload hands it over).
+    cur.execute("""INSERT INTO resupplied SELECT r.response_key, r.upload_id, ? FROM stage
+                   JOIN responses r ON r.response_key = stage.old_key WHERE stage.outcome = 'unchanged'""", [upload_id])
     added, updated, unchanged, kept_attrs = cur.execute(
         "SELECT count(*) FILTER (outcome = 'added'), count(*) FILTER (outcome = 'updated'), "
         "count(*) FILTER (outcome = 'unchanged'), count(*) FILTER (outcome = 'unchanged' AND attrs_differ) FROM stage"
@@ -356,13 +360,15 @@ def _high_water(cur, dim: str) -> int:
 class Removal(NamedTuple):
     deleted: int  # responses the upload had added: gone
     restored: int  # responses the upload had edited: back to the version it replaced
+    kept: int = 0  # responses a remaining upload also brought, unchanged: they stay, now its
 
 
 def remove_upload(db: Database, upload_id: int) -> Removal:
     """Undo an upload: the responses it added are deleted, and those it edited go back to the
     version it replaced (kept in `replaced_*`). Responses a later upload replaced in turn stay with
-    that upload, which now counts as having replaced the version before this one. The upload stays
-    in the history, marked removed."""
+    that upload, which now counts as having replaced the version before this one. A version that
+    another remaining upload brought again unchanged (`resupplied`) is not undone: it passes to the
+    earliest such upload. The upload stays in the history, marked removed."""
     with db.transaction() as cur:
         row = cur.execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()
         if not row:
@@ -370,6 +376,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
         u = [upload_id]
+        kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
         # This upload's versions that a later upload replaced: (response, the later upload).
         cur.execute("CREATE TEMP TABLE later AS SELECT response_key, replaced_by FROM replaced_responses WHERE upload_id = ?", u)
@@ -402,13 +409,37 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
             for table in ("responses", "answers"):
                 cur.execute(f"UPDATE replaced_{table} SET replaced_by = l.replaced_by FROM later l "
                             f"WHERE replaced_{table}.replaced_by = ? AND replaced_{table}.response_key = l.response_key", u)
+            cur.execute("DELETE FROM resupplied WHERE upload_id = ? OR owner = ?", u + u)
             cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
             rollups.refresh_days(cur, "touched_days")
             _forget_unused(cur, was)
         finally:
             for table in ("touched_days", "gone", "later"):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    return Removal(removed - restored, restored)
+    return Removal(removed - restored, restored, kept)
+
+
+def _hand_over(cur, upload_id: int) -> int:
+    """Pass the versions `upload_id` owns, current or replaced, that a remaining upload brought
+    again unchanged, to the earliest such upload (it would own them had `upload_id` never been
+    loaded); the versions they replaced now count as replaced by it. Returns the current
+    responses handed over."""
+    u = [upload_id]
+    cur.execute("""CREATE TEMP TABLE heirs AS SELECT response_key, min(upload_id) AS heir FROM resupplied
+                   WHERE owner = ? AND upload_id <> ? GROUP BY response_key""", u + u)
+    try:
+        kept = cur.execute("SELECT count(*) FROM responses r JOIN heirs h USING (response_key) WHERE r.upload_id = ?",
+                           u).fetchall()[0][0]
+        for table, column in (("responses", "upload_id"), ("replaced_responses", "upload_id"),
+                              ("replaced_responses", "replaced_by"), ("replaced_answers", "replaced_by"),
+                              ("resupplied", "owner")):
+            cur.execute(f"UPDATE {table} SET {column} = h.heir FROM heirs h "
+                        f"WHERE {table}.response_key = h.response_key AND {table}.{column} = ?", u)
+        # The heir's record of bringing the version again is now its ownership.
+        cur.execute("DELETE FROM resupplied WHERE owner = upload_id")
+    finally:
+        cur.execute("DROP TABLE IF EXISTS temp.heirs")
+    return kept
 
 
 def _replaced_codes(cur, upload_id: int, segs: list[str]) -> dict[str, set[int]]:

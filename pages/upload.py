@@ -217,5 +217,6 @@ else:
             removal = store.remove_upload(db, int(choice))
             st.toast(f"Removed upload #{choice}: {removal.deleted:,} responses it added are gone"
                      + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
+                     + (f", {removal.kept:,} that a later upload also brought stay" if removal.kept else "")
                      + ".")
             st.rerun()

@@ -291,3 +291,26 @@ def rebuilt_rollups(db):
         return snapshot_rollups(db, cur)
     finally:
         cur.execute("ROLLBACK")
+
+
+def test_a_response_another_upload_brought_unchanged_stays_when_the_first_is_removed(db):
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None)]))
+    again = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 3.0, None)]))
+    assert (again.added, again.unchanged) == (1, 1)
+    assert store.remove_upload(db, first.upload_id) == store.Removal(deleted=0, restored=0, kept=1)
+    assert responses_now(db) == {"1": (again.upload_id, (("csat", 5.0),), None), "2": (again.upload_id, (("csat", 3.0),), None)}
+    assert store.remove_upload(db, again.upload_id) == store.Removal(deleted=2, restored=0)
+    assert responses_now(db) == {}
+
+
+def test_an_edit_another_upload_brought_again_outlives_the_edit(db):
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None)]))
+    edit = store.apply(db, canonical([("s", "1", "csat", 1.0, None)]))
+    same = store.apply(db, canonical([("s", "1", "csat", 1.0, None)]))
+    assert same.unchanged == 1
+    # As if the edit had never come: the third upload edited the first's version.
+    assert store.remove_upload(db, edit.upload_id) == store.Removal(0, 0, kept=1)
+    assert responses_now(db)["1"] == (same.upload_id, (("csat", 1.0),), None)
+    assert store.remove_upload(db, same.upload_id) == store.Removal(0, 1)
+    assert responses_now(db)["1"] == (first.upload_id, (("csat", 5.0),), None)
+    assert snapshot_rollups(db) == rebuilt_rollups(db)
