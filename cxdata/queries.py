@@ -139,9 +139,7 @@ class Where:
 
     def add_in(self, column: str, values) -> Where:
         values = list(values)
-        if not values:
-            return self.add("FALSE")
-        return self.add(f"{column} IN ({', '.join('?' * len(values))})", *values)
+        return self.add(_in(column, values), *values)
 
     def sql(self) -> str:
         return " AND ".join(self.parts) or "TRUE"
@@ -395,6 +393,8 @@ def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias
 
 
 def _in(column: str, values: list) -> str:
+    """`column IN (?, ...)` for `values` (bound by the caller); FALSE for none: an empty list
+    matches nothing."""
     return f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE"
 
 
