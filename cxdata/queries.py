@@ -54,6 +54,10 @@ class Catalog:
             return (codes[0] if codes else owner), team
         return tp, (team if self.touchpoints.get(tp) == owner else None)
 
+    def values_by_segment(self, model: Model) -> dict[str, list[str]]:
+        """Every segment's stored values (what a filter can select)."""
+        return {s.key: self.segment_values(s.key, model) for s in model.segments}
+
     def segment_values(self, dim: str, model: Model) -> list[str]:
         values = list(self.segments.get(dim, {}))
         seg = model.segment(dim)

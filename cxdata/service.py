@@ -248,7 +248,7 @@ def is_demo(db: Database, cur=None) -> bool:
 def check_filter_values(db: Database, model: Model, view: ViewState) -> tuple[ViewState, list[str]]:
     """`view` with its filter values matched to the stored ones (ViewState.with_known_values)."""
     cat = queries.catalog(db.cursor(), model)
-    return view.with_known_values({s.key: cat.segment_values(s.key, model) for s in model.segments}, model)
+    return view.with_known_values(cat.values_by_segment(model), model)
 
 
 def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:

@@ -185,8 +185,7 @@ def current_view() -> ViewState:
     last: ViewState | None = st.session_state.get("_last_view")
     has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
     view, problems = ViewState.from_query_params(params, m)
-    cat = catalog()
-    view, unknown = view.with_known_values({s.key: cat.segment_values(s.key, m) for s in m.segments}, m)
+    view, unknown = view.with_known_values(catalog().values_by_segment(m), m)
     problems += unknown
     if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
