@@ -95,10 +95,12 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     target = df["target"].astype("float")
     domain = options.get("domain")
     if domain:
-        span = float(domain[1]) - float(domain[0])
+        start, span = float(domain[0]), float(domain[1]) - float(domain[0])
     else:
         ends = pd.concat([ci_low, ci_high, target], axis=1)
-        span = float(ends.max().max() - ends.min().min()) if ends.notna().any().any() else 0.0
+        known = ends.notna().any().any()
+        start = float(ends.min().min()) if known else 0.0
+        span = float(ends.max().max()) - start if known else 0.0
     near = LABEL_ROOM * (span or 1.0)
     df["label_left"] = df["value_plot"] < 0
     right = ci_high.where(~((target > ci_high) & (target - ci_high < near)), target)
@@ -106,10 +108,6 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
     # A row without a bar says why at the start of the axis ("hidden (n < min)", "no data"): left
     # blank, a hidden team's chart on its own page was an empty frame.
-    if domain:
-        start = float(domain[0])
-    else:
-        start = float(pd.concat([ci_low, ci_high, target]).min()) if ends.notna().any().any() else 0.0
     df["label_x"] = df["label_x"].where(df["value_plot"].notna(), start)
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,
              "x_title": str(df["kpi_name"].iloc[0]) if len(df) else ""}

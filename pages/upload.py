@@ -34,6 +34,11 @@ st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline e
            "as CSV, Excel, Parquet or JSON, exactly as downloaded.")
 
 
+def _responses_in(receipt: dict) -> int:
+    """Responses the file holds (added, updated or unchanged): none for a header-only file."""
+    return receipt["added"] + receipt["updated"] + receipt["unchanged"]
+
+
 def _incoming_dir():
     folder = db.path.parent / "incoming"
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,7 +145,7 @@ if state:
                 receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
                 # Only once the file is in: a refused file, or one with no responses (a header
                 # only), must leave the demo data as it was.
-                if remove_demo and receipt["added"] + receipt["updated"] + receipt["unchanged"] > 0:
+                if remove_demo and _responses_in(receipt):
                     receipt["demo_removed"] = service.remove_demo(db)
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
@@ -155,7 +160,7 @@ receipt = st.session_state.get("_receipt")
 if receipt:
     st.subheader(f"Receipt: {md(receipt['file'])}")
     kind = LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))
-    if receipt["added"] + receipt["updated"] + receipt["unchanged"] == 0:
+    if not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
     else:
