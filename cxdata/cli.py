@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import service
+from . import queries, service
 from .db import StorageError
 from .model import ModelError
 from .view import ViewError, ViewState
@@ -92,10 +92,11 @@ def _pyramid(args) -> int:
         existing = params.get(dim.strip(), [])
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
     view, _ = ViewState.from_query_params(params, model, strict=True)
-    view, unknown = service.check_filter_values(db, model, view)
+    cat = queries.catalog(db.cursor(), model)  # read once, for the filter check and the pyramid
+    view, unknown = service.check_filter_values(db, model, view, cat)
     if unknown:
         raise ViewError(unknown)
-    result = service.pyramid_json(db, model, view)
+    result = service.pyramid_json(db, model, view, cat)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -245,15 +245,17 @@ def is_demo(db: Database, cur=None) -> bool:
     return db.state(cur).demo
 
 
-def check_filter_values(db: Database, model: Model, view: ViewState) -> tuple[ViewState, list[str]]:
+def check_filter_values(db: Database, model: Model, view: ViewState,
+                        cat: queries.Catalog | None = None) -> tuple[ViewState, list[str]]:
     """`view` with its filter values matched to the stored ones (ViewState.with_known_values)."""
-    cat = queries.catalog(db.cursor(), model)
+    cat = cat or queries.catalog(db.cursor(), model)
     return view.with_known_values(cat.values_by_segment(model), model)
 
 
-def pyramid_json(db: Database, model: Model, view: ViewState) -> dict:
+def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None) -> dict:
+    """The pyramid as JSON; `cat` saves reading the catalog again when the caller has it."""
     cur = db.cursor()
-    cat = queries.catalog(cur, model)
+    cat = cat or queries.catalog(cur, model)
     p = pyramid_mod.build(cur, model, cat, view)
     records = tables.pyramid_records(p)
     index = next(r for r in records if r["level"] == "index")
