@@ -98,6 +98,17 @@ OTHER_SURVEYS = {
         ",,,,Response,Speed,Design,Price,Open-Ended Response\n"
         "1,2,01/02/2025 10:00:00 AM,01/02/2025 10:05:00 AM,4,Good,Bad,Good,ok\n",
         ("surveymonkey", 2, None, 3)),
+    # a trailing delimiter on every line: an empty last column is no matrix continuation
+    "surveymonkey_trailing": (
+        "Respondent ID,Collector ID,Start Date,End Date,Rate our app,Rate these,,,Comments,\n"
+        ",,,,Response,Speed,Design,Price,Open-Ended Response,\n"
+        "1,2,01/02/2025 10:00:00 AM,01/02/2025 10:05:00 AM,4,Good,Bad,Good,ok,\n",
+        ("surveymonkey", 2, None, 3)),
+    "surveymonkey_fr": (
+        "Respondent ID,Collector ID,Start Date,End Date,Notez l'appli,Notez,,,Commentaires\n"
+        ",,,,Réponse,Vitesse,Design,Prix,Réponse ouverte\n"
+        "1,2,01/02/2025 10:00:00 AM,01/02/2025 10:05:00 AM,4,Bien,Mauvais,Bien,ok\n",
+        ("surveymonkey", 2, None, 3)),
     "google_forms": (
         "Timestamp,Email address,How was your stay?,Rate the room [Cleanliness],"
         "Rate the room [Comfort]\n"

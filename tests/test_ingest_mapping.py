@@ -182,6 +182,36 @@ HEADERS = [
     ("Reason for contact", ["Billing"] * 6 + ["Delivery"] * 4, ("segment", "reason_for_contact")),
     ("Touchpoint", ["Website", "Store"], ("touchpoint",)),
     ("Wait (minutes)", ["4,5", "12,0", "3,2"], ("number", "wait_minutes")),
+    # the other languages survey tools are most often set to
+    ("Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?", ["0", "9", "10", "7"],
+     ("nps", "nps")),
+    ("¿Qué tan probable es que nos recomiendes?", ["8", "10", "2"], ("nps", "nps")),
+    ("Quelle est la probabilité que vous nous recommandiez ?", ["8", "10", "2"], ("nps", "nps")),
+    ("Насколько вероятно, что вы порекомендуете нас?", ["8", "10", "2"], ("nps", "nps")),
+    ("Wie zufrieden sind Sie insgesamt?", ["Sehr zufrieden", "Unzufrieden", "Zufrieden"],
+     ("csat", "csat")),
+    ("Satisfaction globale", ["Très satisfait", "Peu satisfait", "Moyennement satisfait"],
+     ("csat", "csat")),
+    ("¿Qué tan satisfecho está?", ["Muy satisfecho", "Insatisfecho", "Neutro"], ("csat", "csat")),
+    ("Насколько вы довольны визитом?", ["1", "5", "4", "3"], ("csat", "csat")),
+    ("Es war einfach, Hilfe zu bekommen", ["Stimme voll und ganz zu", "Stimme eher nicht zu"],
+     ("ces", "ces")),
+    ("Facilité (1-7)", ["1", "7", "5"], ("ces", "ces")),
+    ("Wurde Ihr Anliegen gelöst?", ["Ja", "Nein"], ("yes_no", "resolved")),
+    ("¿Se resolvió su problema?", ["Sí", "No"], ("yes_no", "resolved")),
+    ("Удалось ли решить ваш вопрос?", ["Да", "Нет"], ("yes_no", "resolved")),
+    ("Was können wir verbessern?", ["Die Wartezeit war zu lang", "Alles bestens, danke!"],
+     ("comment", "comment")),
+    ("Филиал", ["Центр", "Север"], ("segment", "store")),
+    ("Sprache", ["Deutsch", "English"], ("segment", "language")),
+    # end-labelled scales: the labelled ends say the scale, the header what it measures
+    ("Overall rating", ["1 - Poor", "10 - Excellent", "6"], ("rating", "overall_rating")),
+    ("How easy was it?", ["1 - Very difficult", "7 - Very easy", "4"], ("ces", "ces")),
+    # identifiers, codes and constants are no scores
+    ("Survey version", ["2"], ("ignore",)),
+    ("store_id", ["1001", "1002", "1003"], ("segment", "store")),
+    ("Contact", ["ann@example.com", "bo@example.org"], ("ignore",)),
+    ("Handle time (sec)", ["3,739", "2,941", "12,500", "880"], ("number", "handle_time_sec")),
 ]
 
 
@@ -221,6 +251,15 @@ SCALES = [
     (["عالی", "خوب", "ضعیف"], {"عالی": 5, "خوب": 3, "ضعیف": 1}),
     (["کاملاً موافقم", "تا حدی مخالفم", "موافقم"], {"کاملاً موافقم": 7, "تا حدی مخالفم": 3,
                                                   "موافقم": 6}),
+    (["Excellent", "Good", "Average", "Poor", "Terrible"],
+     {"Excellent": 5, "Good": 4, "Average": 3, "Poor": 2, "Terrible": 1}),
+    (["Pas du tout satisfait", "Peu satisfait", "Moyennement satisfait", "Satisfait", "Très satisfait"],
+     {"Pas du tout satisfait": 1, "Peu satisfait": 2, "Moyennement satisfait": 3, "Satisfait": 4,
+      "Très satisfait": 5}),
+    (["Stimme voll und ganz zu", "Stimme eher nicht zu", "Weiß nicht"],
+     {"Stimme voll und ganz zu": 7, "Stimme eher nicht zu": 3, "Weiß nicht": None}),
+    (["Очень легко", "Скорее сложно"], {"Очень легко": 7, "Скорее сложно": 3}),
+    (["Ja", "Nein"], {"Ja": 1, "Nein": 0}),
 ]
 
 
@@ -337,3 +376,62 @@ def test_column_spec_defaults():
     c = ColumnSpec("csat")
     assert c.scale_range() == (1.0, 5.0)
     assert ColumnSpec("rating", scale=[0, 100]).scale_range() == (0.0, 100.0)
+
+
+def _suggest_rows(rows):
+    raw = raw_from_rows(rows)
+    return suggest_mapping(raw, detect_layout(raw), source="t", touchpoint_aliases=ALIASES)
+
+
+def test_a_numeric_id_column_is_the_response_id():
+    rows = [["ID", "Date", "How likely are you to recommend us?"]] + [
+        [str(i), f"2025-01-{i:02d}", str(i % 11)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["ID"].role == "response_id"
+    assert m.columns["How likely are you to recommend us?"].role == "nps"
+
+
+def test_thousands_separators_in_a_comma_separated_file():
+    rows = [["response id", "Handle time (sec)"]] + [
+        [f"r{i}", v] for i, v in enumerate(["3,739", "2,941", "880", "12,500"])]
+    m, _, _ = _suggest_rows(rows)
+    assert m.decimal_comma is False
+
+
+def _qualtrics_rows(columns: list[tuple[str, str]], data: list[list[str]]) -> list[list[str]]:
+    """A Qualtrics export: export tags, question texts, ImportId JSON, then the answers."""
+    return ([[tag for tag, _ in columns], [text for _, text in columns],
+             [json.dumps({"ImportId": tag}) for tag, _ in columns]] + data)
+
+
+def test_qualtrics_metadata_channel_and_nps_group():
+    cols = [("ResponseId", "Response ID"), ("RecordedDate", "Recorded Date"),
+            ("DistributionChannel", "Distribution Channel"), ("Q_RecaptchaScore", "Q_RecaptchaScore"),
+            ("Q1_NPS_GROUP", "Wie wahrscheinlich ... ? - Group"),
+            ("Q1", "Wie wahrscheinlich ist es, dass Sie uns einem Freund nennen?"),
+            ("Q2", "Zahl der Besuche")]
+    data = [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00", ch, "0.9", "Promoter", str(i % 11), "3"]
+            for i, ch in enumerate(["anonymous", "email", "preview", "test"] * 5)]
+    m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
+    assert m.columns["Q1"].role == "nps"  # Qualtrics says so by its NPS group column
+    assert m.columns["Q_RecaptchaScore"].role == "ignore"
+    assert m.columns["Q2"].role == "ignore"  # the same value in every row
+    assert [(r.column, r.values) for r in m.exclude] == [("DistributionChannel", ["preview", "test"])]
+
+
+def test_minus_99_is_a_missing_value_code():
+    import pyarrow as pa
+
+    p = profile(pa.array(["-99", "1", "5", "3", "-99"]))
+    assert p.not_applicable == ["-99"] and (p.lo, p.hi) == (1.0, 5.0)
+
+
+def test_matrix_rows_named_like_roles_are_answers():
+    rows = [["response id", "Please rate the following - Staff friendliness",
+             "Please rate the following - Wait time"]] + [
+        [f"r{i}", a, b] for i, (a, b) in enumerate(
+            [("Excellent", "Average"), ("Terrible", "Good"), ("Poor", "Excellent")] * 4)]
+    m, _, _ = _suggest_rows(rows)
+    spec = m.columns["Please rate the following - Staff friendliness"]
+    assert spec.role == "rating" and spec.value_map["Terrible"] == 1.0
+    assert len(spec.measure) <= 41

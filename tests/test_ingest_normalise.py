@@ -609,6 +609,19 @@ def test_value_maps_touchpoints_and_segments_from_the_mapping():
     assert r.excluded == [(4, "no answers")] and r.not_applicable == {}
 
 
+def test_responses_without_an_answer_time_are_announced():
+    # Typeform's partial responses have an empty submit date: kept, and said to count in no period
+    rows = [["id", "submitted", "nps"], ["a", "2025-01-02 10:00:00", "9"], ["b", "", "7"],
+            ["c", "", ""]]
+    m = Mapping.from_dict({"source": "s", "columns": {
+        "id": {"role": "response_id"}, "submitted": {"role": "timestamp"}, "nps": {"role": "nps"}}})
+    r = normalise_raw(_raw(rows), m)
+    assert r.responses == 2
+    assert [w for w in r.warnings if "no answer time" in w] == [
+        "1 response(s) have no answer time in 'submitted': they are stored, but no period counts "
+        "them. Map another date column (a start date) as the answer time if they should count."]
+
+
 def test_persian_digits_and_jalali_dates():
     rows = [["شناسه پاسخ‌دهنده", "زمان ثبت پاسخ", "مدت پاسخگویی", "امتیاز پیشنهاد (0-10)"],
             ["۱۲", "۱۴۰۳/۰۱/۰۱ ۱۰:۰۰", "۰۲:۱۰", "۹"],

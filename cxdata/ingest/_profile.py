@@ -134,7 +134,7 @@ def profile(arr: pa.ChunkedArray | pa.Array) -> Profile:
         if x is None and _GROUPED.match(f):
             p.grouped += 1
             x = 1000.0  # only its kind matters for profiling; parsing happens later
-        if x is not None:
+        if x is not None and k not in NOT_APPLICABLE:  # '-99': a missing-value code
             p.numbers[v] = x
         elif any(key(part) in NOT_APPLICABLE for part in parts(v)):
             p.not_applicable.append(v)

@@ -24,6 +24,11 @@ _QUESTION = re.compile(r"^(did|was|were|is|are|have|has|do|does|can|could|would|
                        r"дали|הא)\b|[?؟]\s*$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z]{1,5}[-_]?\d{2,}$")
 _QUALTRICS_EXCLUDE = ["Survey Preview", "Survey Test", "Spam", "1", "2", "8"]
+# DistributionChannel values of rows that are not responses (exports without a Status column)
+_QUALTRICS_CHANNEL_EXCLUDE = ["preview", "test"]
+_ID_WORDS = ["w:id", "w:code", "w:kod", "w:код"]  # an identifier or a code: never a score
+_COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SEGMENT_MAX = 60  # more distinct values than this is not a useful segment
 
 
@@ -90,6 +95,7 @@ class Suggester:
         self.data = raw.table.slice(layout.header_rows)
         self.warnings: list[str] = []
         self.rules: list[ExclusionRule] = []
+        self._keys = {c.key.casefold() for c in layout.columns}
         self.profiles: dict[str, Profile] = {
             c.key: profile(self.data.column(c.index)) for c in layout.columns
             if c.index < self.data.num_columns}
@@ -101,6 +107,9 @@ class Suggester:
         hk = header_key(label)
         if p.n == 0:
             return _Cand(ColumnSpec("ignore", label), 0, "empty column")
+        if p.counts and sum(bool(_EMAIL.match(v)) for v in p.counts) >= 0.8 * len(p.counts):
+            # personal data, and no key: one person answers many surveys
+            return _Cand(ColumnSpec("ignore", label), 5, "e-mail addresses")
         cand = self._tool_specific(col, p, label)
         if cand:
             return cand
@@ -132,6 +141,20 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 10, "response status")
         if ident.endswith("nps group") or lk.endswith("- group"):
             return _Cand(ColumnSpec("ignore", label), 10, "NPS group is derived from the score")
+        if ident == "distribution channel" or lk == "distribution channel":
+            self.rules.append(ExclusionRule(col.key, list(_QUALTRICS_CHANNEL_EXCLUDE),
+                                            "not a real response (Qualtrics survey preview or test)"))
+            return _Cand(ColumnSpec("ignore", label), 10, "distribution channel")
+        if col.key.startswith("Q_") and "language" not in lk:
+            # Qualtrics' own metadata (reCAPTCHA and fraud scores, durations, ballot-box stuffing)
+            return _Cand(ColumnSpec("ignore", label), 10, "survey metadata (Qualtrics)")
+        if f"{col.key}_NPS_GROUP".casefold() in self._keys:
+            # Qualtrics adds an NPS group column to the questions it knows are NPS, whatever
+            # their wording or language
+            m = match_scale(p)
+            vm = m.value_map if m and m.scale is None else None
+            if vm or p.fits(0, 10, 0.8):
+                return _Cand(_measure_spec("nps", label, value_map=vm), 9)
         return None
 
     def _time(self, col, p, label, hk, measures) -> _Cand | None:
@@ -149,10 +172,15 @@ class Suggester:
         return None
 
     def _ids(self, col, p, label, hk, measures) -> _Cand | None:
+        if measures:
+            return None
         for role, words in V.ROLE_WORDS[:2]:
             i = _hits(hk, words)
-            if i is not None and not measures:
+            if i is not None:
                 return _Cand(ColumnSpec(role, label), 8 - i / 100)
+        if p.unique and p.n >= 2 and _hits(hk, _ID_WORDS) is not None:
+            # 'ID', 'Survey ID', 'Nr.': a key whatever its values look like (numbers too)
+            return _Cand(ColumnSpec("response_id", label), 6)
         return None
 
     def _matrix(self, col, p, label, hk, measures) -> _Cand | None:
@@ -182,7 +210,7 @@ class Suggester:
         return _Cand(ColumnSpec("csat", label, "tp_sat", touchpoint=tp, value_map=vm), 7)
 
     def _matrix_other(self, col, p, label, m) -> _Cand | None:
-        base = slug(first_part(col.question), 24) or "q"
+        base = slug(first_part(col.question), 20) or "q"  # with the row's 20: a valid name (41)
         measure = f"{base}_{slug(col.sub_label, 20) or col.index + 1}"
         if m:
             role = m.scale.role if m.scale else "rating"
@@ -191,7 +219,7 @@ class Suggester:
                 vals = [v for v in m.value_map.values() if v is not None]
                 scale = [1.0, float(m.scale.size)] if m.scale else [min(vals), max(vals)]
             return _Cand(ColumnSpec(role, label, measure, scale=scale, value_map=m.value_map), 6)
-        if p.integers:
+        if p.integers and p.hi > p.lo:
             return _Cand(ColumnSpec("rating", label, measure, scale=[p.lo, p.hi]), 4)
         return None
 
@@ -216,13 +244,19 @@ class Suggester:
         vm = m.value_map
         sure = 7 if measures else 5
         if m.scale is None:
-            hi = max(v for v in vm.values() if v is not None)
-            if hi <= 10 and ("nps" in measures or hi == 10):
+            # an end-labelled numeric scale ('0 - Not at all likely' ... '10 - Extremely likely')
+            vals = [v for v in vm.values() if v is not None]
+            lo, hi = min(vals + [x for x in p.numbers.values()]), max(vals)
+            if hi <= 10 and ("nps" in measures or (hi == 10 and lo == 0)):
                 return _Cand(_measure_spec("nps", label, value_map=vm), sure)
+            if lo >= 1 and hi == 7 and "ces" in measures:
+                return _Cand(_measure_spec("ces", label, value_map=vm), sure)
+            if lo >= 1 and hi == 5 and "csat" in measures:
+                return _Cand(_measure_spec("csat", label, value_map=vm), sure)
             return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
-                                       scale=[0.0, hi], value_map=vm), 4)
+                                       scale=[0.0 if lo < 1 else 1.0, hi], value_map=vm), 4)
         s = m.scale
-        if s is V.SAT5 or (s is V.QUALITY5 and "csat" in measures):
+        if s is V.SAT5 or (s in (V.QUALITY5, V.QUALITY5_AVERAGE) and "csat" in measures):
             return _Cand(_measure_spec("csat", label, value_map=vm), sure)
         if s is V.EASE7 or (s is V.AGREE7 and "ces" in measures):
             return _Cand(_measure_spec("ces", label, value_map=vm), sure)
@@ -240,6 +274,8 @@ class Suggester:
     def _numeric(self, col, p, label, hk, measures) -> _Cand | None:
         if p.date_share >= 0.8 or not (p.numeric or (measures and p.mostly_numeric)):
             return None
+        if not measures and _hits(hk, _ID_WORDS) is not None:
+            return None  # a store or product code is a segment or nothing, not a measure
         ints, lo, hi = p.integers, p.lo, p.hi
         if "nps" in measures and p.fits(0, 10):
             return _Cand(_measure_spec("nps", label), 7)
@@ -272,13 +308,17 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 1, "looks like an id or a count")
         if "nps" in measures and ints and lo >= 0:
             return _Cand(_measure_spec("nps", label), 3)
+        if p.n_distinct == 1 and not measures:
+            return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
         name = slug(first_part(label)) or f"measure_{col.index + 1}"
         if ints and hi - lo <= 10 and lo >= 0:
             return _Cand(_measure_spec("rating", label, name, scale=[lo, hi]), 2)
         return _Cand(_measure_spec("number", label, name), 2)
 
     def _text(self, col, p, label, hk, measures) -> _Cand | None:
-        role_hit = {role: _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
+        # A matrix row ('Rate ... - Staff friendliness') answers a question: it is no team,
+        # agent or touchpoint column, whatever its row label says.
+        role_hit = {role: None if col.sub_label else _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
         if role_hit["touchpoint"] is not None:
             return _Cand(ColumnSpec("touchpoint", label,
                                     value_map=self._touchpoint_map(p)), 7)
@@ -384,7 +424,7 @@ class Suggester:
             seg = s.segment or "segment"
             if seg in used or seg in ("source", "metric", "value"):
                 alt = slug(first_part(s.label))
-                seg = alt if alt and alt not in used else f"{seg}_{order[k] + 1}"
+                seg = alt if alt and alt not in used else f"{seg[:34]}_{order[k] + 1}"
             s.segment = seg
             used.add(seg)
         # a separate time-of-day column only completes a date-only column
@@ -421,16 +461,21 @@ class Suggester:
                      for y in re.findall(r"(?<!\d)(1[2-4]\d\d)(?!\d)", ascii_digits(s))]
             if years and max(years) < 1500:
                 m.calendar = "jalali"
-        commas = dots = 0
+        commas = dots = grouped = 0
         for k, c in m.columns.items():
             if c.role in ("number", "rating"):
                 for v in self.profiles[k].numbers:
-                    tail = ascii_digits(v).replace(" ", "")[-3:]
+                    v = ascii_digits(v).replace(" ", "")
+                    tail = v[-3:]
                     commas += "," in tail
                     dots += "." in tail
+                    grouped += bool(_COMMA_GROUPED.match(v))
         if commas or dots:
             m.decimal_comma = commas > dots
-        if m.decimal_comma is None and getattr(self.raw, "delimiter", None) == ";":
+        delimiter = getattr(self.raw, "delimiter", None)
+        if m.decimal_comma is None and grouped and delimiter != ";":
+            m.decimal_comma = False  # '3,739' in a comma-separated file: thousands, not 3.739
+        if m.decimal_comma is None and delimiter == ";":
             m.decimal_comma = True
         if getattr(self.raw, "sheet", None):
             m.sheet = self.raw.sheet

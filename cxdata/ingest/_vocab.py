@@ -1,7 +1,8 @@
 """Multilingual vocabulary: answer scales, 'not applicable' words, header keywords.
 
-Everything here is generic survey language (en, fa, ar, he, bg), never the wording of one
-particular questionnaire. Labels are written as people type them and compared through
+Everything here is generic survey language (en, fa, ar, he, bg, and de, fr, es, ru, the other
+languages survey tools are most often set to), never the wording of one particular
+questionnaire. Labels are written as people type them and compared through
 `_text.key`, so letter forms, digits, punctuation and case do not matter.
 """
 
@@ -33,32 +34,52 @@ SAT5 = _scale("satisfaction_5", "csat", {
         "خیلی ناراضی", "بسیار ناراضی", "کاملاً ناراضی",
         "غير راضٍ على الإطلاق", "غير راض إطلاقا", "غير راضٍ جداً", "غير راض تماما",
         "Много недоволен", "Изобщо не съм доволен", "Напълно недоволен",
-        "מאוד לא מרוצה", "לא מרוצה בכלל"],
-    2: ["Dissatisfied", "Somewhat dissatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה"],
+        "מאוד לא מרוצה", "לא מרוצה בכלל",
+        "Sehr unzufrieden", "Überhaupt nicht zufrieden", "Très insatisfait", "Pas du tout satisfait",
+        "Muy insatisfecho", "Nada satisfecho", "Очень недоволен", "Совсем не доволен",
+        "Крайне недоволен"],
+    2: ["Dissatisfied", "Somewhat dissatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה",
+        "Unzufrieden", "Eher unzufrieden", "Insatisfait", "Plutôt insatisfait", "Peu satisfait",
+        "Insatisfecho", "Poco satisfecho", "Algo insatisfecho", "Скорее недоволен"],
     3: ["Neither satisfied nor dissatisfied", "Neutral", "نه راضی، نه ناراضی", "نه راضی نه ناراضی",
-        "متوسط", "محايد", "Нито доволен, нито недоволен", "Неутрален", "ניטרלי"],
-    4: ["Satisfied", "Somewhat satisfied", "راضی", "راضٍ", "Доволен", "מרוצה"],
+        "متوسط", "محايد", "Нито доволен, нито недоволен", "Неутрален", "ניטרלי",
+        "Weder zufrieden noch unzufrieden", "Teils, teils", "Ni satisfait ni insatisfait", "Neutre",
+        "Moyennement satisfait", "Medianamente satisfecho",
+        "Ni satisfecho ni insatisfecho", "Neutro", "Ни доволен, ни недоволен", "Нейтрально"],
+    4: ["Satisfied", "Somewhat satisfied", "راضی", "راضٍ", "Доволен", "מרוצה",
+        "Zufrieden", "Eher zufrieden", "Satisfait", "Plutôt satisfait", "Satisfecho",
+        "Algo satisfecho", "Bastante satisfecho", "Скорее доволен"],
     5: ["Very satisfied", "Extremely satisfied", "Completely satisfied",
         "خیلی راضی", "بسیار راضی", "کاملاً راضی", "راضٍ جداً", "راض تماما",
-        "Много доволен", "Напълно доволен", "מרוצה מאוד", "מאוד מרוצה"],
+        "Много доволен", "Напълно доволен", "מרוצה מאוד", "מאוד מרוצה",
+        "Sehr zufrieden", "Äußerst zufrieden", "Voll und ganz zufrieden", "Très satisfait",
+        "Extrêmement satisfait", "Muy satisfecho", "Totalmente satisfecho", "Очень доволен",
+        "Полностью доволен"],
 })
 
 _AGREE = {
     "sd": ["Strongly disagree", "کاملاً مخالفم", "کاملا مخالف", "أعارض بشدة", "لا أوافق بشدة",
            "Категорично не съм съгласен", "Напълно несъгласен", "Изобщо не съм съгласен",
-           "לא מסכים בכלל", "מתנגד מאוד"],
+           "לא מסכים בכלל", "מתנגד מאוד",
+           "Stimme überhaupt nicht zu", "Pas du tout d'accord", "Totalmente en desacuerdo", "Полностью не согласен", "Совершенно не согласен"],
     "d": ["Disagree", "مخالفم", "مخالف", "أعارض", "لا أوافق", "Не съм съгласен", "Несъгласен",
-          "לא מסכים"],
+          "לא מסכים",
+           "Stimme nicht zu", "Pas d'accord", "En desacuerdo", "Не согласен"],
     "swd": ["Somewhat disagree", "Slightly disagree", "تا حدی مخالفم", "أعارض إلى حد ما",
-            "По-скоро не съм съгласен", "לא מסכים במידה מסוימת"],
+            "По-скоро не съм съгласен", "לא מסכים במידה מסוימת",
+           "Stimme eher nicht zu", "Plutôt pas d'accord", "Algo en desacuerdo", "Скорее не согласен"],
     "n": ["Neither agree nor disagree", "نه موافقم نه مخالف", "نه موافقم نه مخالفم",
           "لا أوافق ولا أعارض", "محايد", "Нито съгласен, нито несъгласен", "Неутрален",
-          "ניטרלי"],
+          "ניטרלי",
+           "Weder noch", "Teils, teils", "Ni d'accord ni pas d'accord", "Ni de acuerdo ni en desacuerdo", "Ни согласен, ни не согласен"],
     "swa": ["Somewhat agree", "Slightly agree", "تا حدی موافقم", "أوافق إلى حد ما",
-            "По-скоро съм съгласен", "מסכים במידה מסוימת"],
-    "a": ["Agree", "موافقم", "موافق", "أوافق", "Съгласен съм", "Съгласен", "מסכים"],
+            "По-скоро съм съгласен", "מסכים במידה מסוימת",
+           "Stimme eher zu", "Plutôt d'accord", "Algo de acuerdo", "Скорее согласен"],
+    "a": ["Agree", "موافقم", "موافق", "أوافق", "Съгласен съм", "Съгласен", "מסכים",
+           "Stimme zu", "D'accord", "De acuerdo", "Согласен"],
     "sa": ["Strongly agree", "کاملاً موافقم", "کاملا موافق", "أوافق بشدة", "Напълно съгласен",
-           "Категорично съм съгласен", "מסכים מאוד", "מסכים בהחלט"],
+           "Категорично съм съгласен", "מסכים מאוד", "מסכים בהחלט",
+           "Stimme voll und ganz zu", "Stimme voll zu", "Tout à fait d'accord", "Totalmente de acuerdo", "Полностью согласен"],
 }
 AGREE7 = _scale("agreement_7", "rating", {
     1: _AGREE["sd"], 2: _AGREE["d"], 3: _AGREE["swd"], 4: _AGREE["n"],
@@ -68,15 +89,20 @@ AGREE5 = _scale("agreement_5", "rating", {
 
 EASE7 = _scale("ease_7", "ces", {
     1: ["Very difficult", "Extremely difficult", "خیلی سخت", "بسیار سخت", "صعب جداً",
-        "Много трудно", "קשה מאוד"],
-    2: ["Difficult", "سخت", "صعب", "Трудно", "קשה"],
-    3: ["Somewhat difficult", "تا حدی سخت", "صعب إلى حد ما", "По-скоро трудно", "די קשה"],
+        "Много трудно", "קשה מאוד", "Sehr schwierig", "Sehr schwer", "Très difficile",
+        "Muy difícil", "Очень сложно", "Очень трудно"],
+    2: ["Difficult", "سخت", "صعب", "Трудно", "קשה", "Schwierig", "Schwer", "Difficile", "Difícil",
+        "Сложно"],
+    3: ["Somewhat difficult", "تا حدی سخت", "صعب إلى حد ما", "По-скоро трудно", "די קשה",
+        "Eher schwierig", "Plutôt difficile", "Algo difícil", "Скорее сложно"],
     4: ["Neither easy nor difficult", "نه آسان نه سخت", "لا سهل ولا صعب",
-        "Нито лесно, нито трудно"],
-    5: ["Somewhat easy", "تا حدی آسان", "سهل إلى حد ما", "По-скоро лесно", "די קל"],
-    6: ["Easy", "آسان", "سهل", "Лесно", "קל"],
+        "Нито лесно, нито трудно", "Weder leicht noch schwierig", "Ni facile ni difficile",
+        "Ni fácil ni difícil", "Ни легко, ни сложно"],
+    5: ["Somewhat easy", "تا حدی آسان", "سهل إلى حد ما", "По-скоро лесно", "די קל",
+        "Eher leicht", "Plutôt facile", "Algo fácil", "Скорее легко"],
+    6: ["Easy", "آسان", "سهل", "Лесно", "קל", "Leicht", "Einfach", "Facile", "Fácil", "Легко"],
     7: ["Very easy", "Extremely easy", "خیلی آسان", "بسیار آسان", "سهل جداً", "Много лесно",
-        "קל מאוד"],
+        "קל מאוד", "Sehr leicht", "Sehr einfach", "Très facile", "Muy fácil", "Очень легко"],
 })
 EASE5 = _scale("ease_5", "ces", {
     1: ["Very difficult", "Extremely difficult", "خیلی سخت", "صعب جداً", "Много трудно",
@@ -101,8 +127,8 @@ EMOTION5 = _scale("emotion_5", "emotion", {
 })
 
 YES_NO = _scale("yes_no", "yes_no", {
-    1: ["Yes", "Y", "True", "بله", "آره", "بلی", "نعم", "Да", "כן"],
-    0: ["No", "N", "False", "خیر", "نه", "لا", "Не", "לא"],
+    1: ["Yes", "Y", "True", "بله", "آره", "بلی", "نعم", "Да", "כן", "Ja", "Oui", "Sí", "Si"],
+    0: ["No", "N", "False", "خیر", "نه", "لا", "Не", "לא", "Nein", "Non", "Нет"],
 })
 GOOD_BAD = _scale("good_bad", "yes_no", {
     1: ["Good", "Good, I'm satisfied", "خوب", "جيد", "Добре", "Добро", "טוב"],
@@ -110,15 +136,29 @@ GOOD_BAD = _scale("good_bad", "yes_no", {
 })
 
 QUALITY5 = _scale("quality_5", "rating", {
-    5: ["Excellent", "عالی", "ممتاز", "Отлично", "מצוין"],
-    4: ["Very good", "خیلی خوب", "جيد جداً", "Много добро", "טוב מאוד"],
-    3: ["Good", "خوب", "جيد", "Добро", "טוב"],
-    2: ["Fair", "متوسط", "مقبول", "Задоволително", "בינוני"],
-    1: ["Poor", "ضعیف", "ضعيف", "Лошо", "גרוע"],
+    5: ["Excellent", "عالی", "ممتاز", "Отлично", "מצוין", "Ausgezeichnet", "Hervorragend",
+        "Excelente"],
+    4: ["Very good", "خیلی خوب", "جيد جداً", "Много добро", "טוב מאוד", "Sehr gut", "Très bien",
+        "Muy bueno", "Muy bien", "Очень хорошо"],
+    3: ["Good", "خوب", "جيد", "Добро", "טוב", "Gut", "Bien", "Bueno", "Хорошо"],
+    2: ["Fair", "متوسط", "مقبول", "Задоволително", "בינוני", "Weniger gut", "Mittelmäßig",
+        "Befriedigend", "Moyen", "Passable", "Regular", "Удовлетворительно", "Посредственно"],
+    1: ["Poor", "ضعیف", "ضعيف", "Лошо", "גרוע", "Schlecht", "Mauvais", "Médiocre", "Malo", "Mal",
+        "Плохо"],
+})
+
+# The other common 5-point quality scale, with 'Average' in the middle.
+QUALITY5_AVERAGE = _scale("quality_5_average", "rating", {
+    5: ["Excellent", "عالی", "ممتاز", "Отлично", "מצוין", "Ausgezeichnet", "Excelente"],
+    4: ["Good", "خوب", "جيد", "Добро", "טוב", "Gut", "Bien", "Bueno", "Хорошо"],
+    3: ["Average", "متوسط", "Средно", "ממוצע", "Durchschnittlich", "Moyen", "Regular", "Средне"],
+    2: ["Poor", "ضعیف", "ضعيف", "Лошо", "גרוע", "Schlecht", "Mauvais", "Malo", "Плохо"],
+    1: ["Terrible", "Very poor", "خیلی بد", "سيء جداً", "Много лошо", "גרוע מאוד", "Sehr schlecht",
+        "Très mauvais", "Muy malo", "Очень плохо"],
 })
 
 SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE7, EMOTION5, YES_NO, GOOD_BAD,
-                             QUALITY5)
+                             QUALITY5, QUALITY5_AVERAGE)
 
 # 'No answer on the scale': a missing value, never a score and never an invalid value.
 NOT_APPLICABLE = frozenset(key(s) for s in [
@@ -129,6 +169,9 @@ NOT_APPLICABLE = frozenset(key(s) for s in [
     "صدق نمی‌کند", "لا ينطبق", "غير منطبق", "غير متاح", "لا أعرف", "لم أستخدمه",
     "Не е приложимо", "Неприложимо", "Не знам", "Не мога да преценя", "Не съм ползвал",
     "לא רלוונטי", "לא יודע", "לא ישים",
+    "Nicht zutreffend", "Trifft nicht zu", "Weiß nicht", "Keine Angabe", "Kann ich nicht beurteilen",
+    "Sans objet", "Non applicable", "Non concerné", "Ne sais pas", "Je ne sais pas",
+    "No aplica", "No sé", "No lo sé", "Ns/Nc", "Не применимо", "Не знаю", "Затрудняюсь ответить",
 ])
 
 # Zendesk-style 'survey sent, not answered' states: the row is not a response at all.
@@ -138,8 +181,13 @@ NOT_A_RESPONSE = frozenset(key(s) for s in ["Offered", "Unoffered", "Not offered
 NPS_GROUPS = frozenset(key(s) for s in ["Promoter", "Passive", "Detractor"])
 
 _NPS_LABEL = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—:=.)]|\s)\s*\D")
-NPS_WORDS = {key("Not at all likely"): 0.0, key("Extremely likely"): 10.0,
-             key("اصلاً"): 0.0, key("خیلی زیاد"): 10.0}
+NPS_WORDS = {key(w): v for v, words in {
+    0.0: ["Not at all likely", "اصلاً", "Überhaupt nicht wahrscheinlich", "Pas du tout probable",
+          "Nada probable", "Совсем маловероятно", "Совершенно маловероятно"],
+    10.0: ["Extremely likely", "خیلی زیاد", "Äußerst wahrscheinlich", "Sehr wahrscheinlich",
+           "Extrêmement probable", "Très probable", "Muy probable", "Extremadamente probable",
+           "Очень вероятно", "Крайне вероятно"],
+}.items() for w in words}
 
 
 def leading_score(label: str) -> float | None:
@@ -225,6 +273,7 @@ IGNORE_WORDS = [
     # how the tool delivered the survey (anonymous link, e-mail, preview): metadata that can
     # differ between two exports of the same response
     "distribution channel",
+    "электронн", "correo", "w:courriel", "w:dauer", "w:durée", "w:duración", "длительност",
 ]
 
 # Header keyword tables for the roles that come from header text; order = priority.
@@ -233,21 +282,25 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
         "responseid", "response id", "respondent id", "respondentid", "submission id",
         "ticket id", "w:#", "record id", "interview id", "شناسه پاسخ", "کد پاسخ",
         "رقم الاستجابة", "معرف الاستجابة", "رقم الرد", "id на отговор", "номер на отговор",
-        "מזהה תגובה", "מספר תגובה"]),
+        "מזהה תגובה", "מספר תגובה",
+        "antwort-id", "antwort id", "identifiant de réponse", "id de respuesta", "id ответа", "номер ответа"]),
     ("customer_id", [
         "customer id", "customer_id", "customerid", "customer number", "customer no",
         "client id", "client number", "account id", "account number", "member id",
         "requester external id", "external reference", "externalreference",
         "external data reference", "شناسه مشتری", "شماره مشتری", "کد مشتری", "رقم العمیل",
         "رقم العميل", "معرف العميل", "клиентски номер", "номер на клиент", "клиент id",
-        "מספר לקוח", "מזהה לקוח"]),
+        "מספר לקוח", "מזהה לקוח",
+        "kundennummer", "kunden-id", "kunden id", "numéro client", "numéro de client", "identifiant client", "número de cliente", "id de cliente", "номер клиента", "id клиента"]),
     ("team", [
         "w:team", "ticket group", "w:group", "department", "w:queue", "w:squad", "w:تیم",
-        "واحد", "الفریق", "الفريق", "القسم", "w:екип", "отдел", "צוות", "מחלקה"]),
+        "واحد", "الفریق", "الفريق", "القسم", "w:екип", "отдел", "צוות", "מחלקה",
+        "w:abteilung", "w:équipe", "w:equipo", "departamento", "w:команда"]),
     ("agent", [
         "w:agent", "assignee", "employee", "w:staff", "served", "representative", "advisor",
         "کارشناس", "کارمند", "اپراتور", "الموظف", "الموظف", "الوکیل", "служител", "агент",
-        "оператор", "נציג", "עובד"]),
+        "оператор", "נציג", "עובד",
+        "w:mitarbeiter", "w:berater", "w:conseiller", "w:agente", "w:asesor", "сотрудник"]),
     ("touchpoint", [
         "touchpoint", "touch point", "نقطه تماس", "نقطة الاتصال", "точка на контакт",
         "נקודת מגע"]),
@@ -257,69 +310,88 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
 TIME_WORDS: list[tuple[int, list[str]]] = [
     (5, ["recorded", "submit", "submitted", "completed", "w:end", "end date", "ended", "solved",
          "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
-         "край", "הוגש", "סיום"]),
+         "край", "הוגש", "סיום",
+        "eingereicht", "abgeschickt", "w:ende", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),
     (4, ["timestamp", "w:date", "w:time", "date time", "datetime", "w:responded", "answered",
-         "تاریخ", "زمان", "التاریخ", "التاريخ", "الوقت", "w:дата", "време", "תאריך", "זמן"]),
+         "تاریخ", "زمان", "التاریخ", "التاريخ", "الوقت", "w:дата", "време", "תאריך", "זמן",
+        "zeitstempel", "w:datum", "w:zeit", "horodat", "w:heure", "w:fecha", "marca temporal", "w:hora", "отметка времени", "w:время"]),
     (2, ["created", "w:start", "start date", "started", "شروع", "البدء", "بدء", "начало",
-         "създаден", "התחלה"]),
+         "създаден", "התחלה",
+        "w:beginn", "gestartet", "w:début", "w:inicio", "w:начало"]),
 ]
 TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה"]
 
 MEASURE_WORDS: dict[str, list[str]] = {
     "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
-            "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "מליץ", "המלצה"],
+            "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "מליץ", "המלצה",
+        "empfehl", "recommand", "recomend", "recomiend", "рекоменд"],
     "csat": ["p:satisf", "w:csat", "w:rate", "w:rating", "overall experience",
              "راضی", "رضایت", "الرضا", "راض", "доволн", "удовлетвор", "w:оценка",
-             "מרוצ", "שביעות רצון"],
+             "מרוצ", "שביעות רצון",
+        "zufrieden", "довольн", "p:bewert", "w:notez", "p:évalu", "p:calific", "p:valora", "w:valore",
+        "p:оцени"],
     "ces": ["w:easy", "w:ease", "w:easier", "effort", "difficult", "w:ces", "hassle",
             "آسان", "راحت", "سهولة", "سهوله", "سهل", "w:лесно", "лекота", "усили",
-            "w:קל", "מאמץ"],
+            "w:קל", "מאמץ",
+        "w:leicht", "w:einfach", "aufwand", "w:mühe", "facile", "facilité", "w:fácil", "facilidad", "esfuerzo", "w:легко"],
     "emotion": ["p:feel", "emotion", "w:mood", "احساس", "حس", "شعور", "تشعر",
                 "чувств", "емоци", "מרגיש", "רגש"],
     "comment": ["comment", "reason", "feedback", "tell us", "anything else", "suggestion",
                 "w:why", "verbatim", "open-ended", "open ended", "w:notes", "w:remarks",
                 "w:نظر", "نظرات", "دلیل", "توضیح", "پیشنهادات", "التعلیق", "التعليق",
                 "تعليق", "ملاحظات", "سبب", "коментар", "причина", "мнение", "бележк",
-                "הערה", "הערות", "סיבה", "משוב"],
+                "הערה", "הערות", "סיבה", "משוב",
+        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "отзыв"],
 }
 
 # Comment words that also head multiple-choice questions ("Reason for contact"): such a column
 # with few distinct answers is a segment. Any other comment word makes a comment column whatever
 # its answers (a "Comment" column of short, repeated "ok"s is still comments).
-CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина", "סיבה"]
+CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина", "סיבה",
+        "w:warum", "w:grund", "pourquoi", "por qué", "почему"]
 
 YES_NO_MEASURES: list[tuple[str, list[str]]] = [
     ("resolved", ["p:resolv", "solved", "fixed", "w:resolution", "حل", "انجام شد",
-                  "برطرف", "رفع شد", "решен", "разрешен", "נפתר", "טופל"]),
+                  "برطرف", "رفع شد", "решен", "разрешен", "נפתר", "טופל",
+        "gelöst", "erledigt", "résolu", "resuel", "resolvi", "решён", "решить", "решили"]),
     ("goal_achieved", ["achieve", "w:goal", "get what you", "accomplish", "رسیدید", "رسید",
-                       "حققت", "تحقق", "постигнах", "постигнахте", "השגת"]),
+                       "حققت", "تحقق", "постигнах", "постигнахте", "השגת",
+        "erreicht", "trouvé ce que", "encontr", "нашли"]),
 ]
 
 # Segment dimensions with canonical keys; anything else keeps the header's slug.
 SEGMENT_WORDS: list[tuple[str, list[str]]] = [
     ("tenure_band", ["tenure", "customer since", "سابقه", "مدت عضویت", "مدة", "الأقدمية",
-                     "стаж", "клиент от", "ותק"]),
+                     "стаж", "клиент от", "ותק",
+        "kunde seit", "client depuis", "cliente desde", "w:antigüedad", "w:ancienneté", "клиент с"]),
     ("language", ["language", "w:lang", "userlanguage", "w:locale", "زبان", "اللغة", "اللغه",
-                  "w:език", "שפה"]),
+                  "w:език", "שפה",
+        "w:sprache", "w:langue", "w:idioma", "w:язык"]),
     ("tier", ["w:tier", "w:segment", "customer type", "customer tier", "w:plan",
               "customer category", "نوع مشتری", "دسته مشتری", "سطح مشتری", "فئة العميل",
-              "فئه العميل", "شريحة", "w:сегмент", "тип клиент", "סוג לקוח", "סגמנט"]),
+              "فئه العميل", "شريحة", "w:сегмент", "тип клиент", "סוג לקוח", "סגמנט",
+        "w:tarif", "kundensegment", "kundentyp", "w:segmento", "type de client", "tipo de cliente", "w:тариф", "тип клиента"]),
     ("region", ["w:region", "w:city", "w:area", "w:market", "w:country", "w:province",
                 "منطقه", "استان", "w:شهر", "المنطقة", "المنطقه", "المدينة", "المدینه", "регион",
-                "w:град", "област", "אזור", "עיר"]),
+                "w:град", "област", "אזור", "עיר",
+        "w:stadt", "w:land", "w:bundesland", "w:ville", "w:pays", "w:région", "w:región", "w:ciudad", "w:país", "w:provincia", "w:город", "w:страна", "w:область"]),
     ("store", ["w:store", "w:branch", "w:shop", "w:outlet", "فروشگاه", "شعبه", "الفرع",
-               "w:магазин", "w:клон", "סניף"]),
+               "w:магазин", "w:клон", "סניף",
+        "w:filiale", "w:magasin", "w:boutique", "w:agence", "w:tienda", "w:sucursal", "w:филиал", "w:отделение"]),
     ("channel", ["channel", "w:medium", "w:via", "w:کانال", "w:مجرا", "القناة", "القناه",
-                 "w:канал", "ערוץ"]),
+                 "w:канал", "ערוץ",
+        "w:kanal", "w:canal"]),
     ("platform", ["platform", "w:device", "پلتفرم", "دستگاه", "المنصة", "платформа",
-                  "устройство", "פלטפורמה"]),
+                  "устройство", "פלטפורמה",
+        "w:gerät", "w:appareil", "w:dispositivo", "w:plateforme", "w:plataforma"]),
     ("wave", ["w:wave", "w:موج", "w:دوره", "w:الموجة", "w:вълна", "w:גל"]),
 ]
 
 # Matrix rows in SurveyMonkey's second header row that are not sub-questions.
 SM_PLAIN_SUBLABELS = frozenset(key(s) for s in [
     "Response", "Open-Ended Response", "Other (please specify)", "Comment", "پاسخ",
-    "الرد", "Отговор", "תגובה"])
+    "الرد", "Отговор", "תגובה",
+        "Antwort", "Offene Antwort", "Réponse", "Réponse ouverte", "Respuesta", "Respuesta abierta", "Ответ", "Открытый ответ"])
 
 SCALE_HINT = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|to|تا|до|إلى)\s*(\d{1,2})\s*[)\]]")
 

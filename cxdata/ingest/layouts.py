@@ -195,18 +195,28 @@ def _surveymonkey(head: list[list[str | None]], width: int) -> Layout | None:
     plain = sum(key(x) in SM_PLAIN_SUBLABELS for x in row2)
     if plain == 0 or not any(row2) or not row1[0]:
         return None
+    # Blank columns after the last question (a trailing delimiter on every line) are no
+    # question's continuation.
+    used = width
+    while used > 1 and not row1[used - 1] and not row2[used - 1] and not any(
+            used - 1 < len(r) and (r[used - 1] or "").strip() for r in head[2:]):
+        used -= 1
     # A continuation column has a blank question cell and its own row label.
-    if any(not row1[i] and not row2[i] for i in range(width)):
+    if any(not row1[i] and not row2[i] for i in range(used)):
         return None
     cols, question = [], ""
     spans: dict[str, int] = {}
-    for i in range(width):
+    for i in range(used):
         question = row1[i] or question
         spans[question] = spans.get(question, 0) + 1
     question = ""
     raw_names = []
     parts = []
     for i in range(width):
+        if i >= used:
+            raw_names.append(f"column_{i + 1}")
+            parts.append(("", "", ""))
+            continue
         question = row1[i] or question
         sub = row2[i]
         is_plain = not sub or key(sub) in SM_PLAIN_SUBLABELS

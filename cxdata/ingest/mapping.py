@@ -129,18 +129,18 @@ class Mapping:
     def validate(self) -> None:
         problems = []
         if not self.source or not _IDENT.match(self.source):
-            problems.append(f"source '{self.source}' must be lower-case letters, digits, _")
+            problems.append(f"source '{self.source}' must be lower-case letters, digits, _ (at most 41)")
         for k, c in self.columns.items():
             if c.role not in ROLES:
                 problems.append(f"column '{k}': unknown role '{c.role}'")
             if c.role == "segment" and not (c.segment and _IDENT.match(c.segment)
                                             and c.segment not in RESERVED):
                 problems.append(f"column '{k}': segment key '{c.segment}' must be lower-case "
-                                "letters, digits, _ and not a built-in column")
+                                "letters, digits, _ (at most 41) and not a built-in column")
             if c.role in MEASURE_ROLES + ("comment",) and c.measure is not None \
                     and not _IDENT.match(c.measure):
                 problems.append(f"column '{k}': measure '{c.measure}' must be lower-case "
-                                "letters, digits, _")
+                                "letters, digits, _ (at most 41)")
             if c.role == "agent" and c.field not in (None, *AGENT_FIELDS):
                 problems.append(f"column '{k}': agent field must be one of {AGENT_FIELDS}")
             if c.role == "rating" and c.scale is not None and (

@@ -228,6 +228,15 @@ class _Run:
             self.warnings.append("Some rows have no response id; they are identified by "
                                  "their row number.")
         kept, duplicates = self._dedupe(kept, ids, responded_at)
+        ts_keys = [k for k in m.keys_with("timestamp") if k in self.cols]
+        untimed = int(pc.sum(pc.and_(kept, pc.is_null(responded_at))).as_py() or 0) if ts_keys else 0
+        if untimed:
+            # Typeform's partial responses, for one, have no submit date.
+            label = m.columns[ts_keys[0]].label or ts_keys[0]
+            self.warnings.append(
+                f"{untimed} response(s) have no answer time in '{label}': they are stored, but no "
+                "period counts them. Map another date column (a start date) as the answer time "
+                "if they should count.")
 
         not_applicable = {k: int(pc.sum(pc.and_(kept, mv.na)).as_py() or 0)
                           for k, _, _, mv in measures}
