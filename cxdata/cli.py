@@ -22,6 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
     ing.add_argument("--model", help="pyramid model YAML; remembered by the database for the app")
     ing.add_argument("--json", action="store_true", help="print the receipts as JSON")
+    ing.add_argument("--dates", choices=["day-first", "month-first"],
+                     help="the order of day and month when every date in a file could be read either way")
+    ing.add_argument("--timezone", metavar="ZONE",
+                     help="time zone of times written without an offset (e.g. Europe/Berlin; default: detected, else UTC)")
+    ing.add_argument("--encoding", metavar="NAME",
+                     help="text encoding of the files (e.g. cp1256), instead of detecting it")
 
     pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
     pyr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
@@ -56,7 +62,9 @@ def _ingest(args) -> int:
     failed = 0
     receipts = []
     for path in args.files:
-        result = service.ingest_file(db, model, Path(path))
+        result = service.ingest_file(db, model, Path(path), encoding=args.encoding,
+                                     dayfirst=None if args.dates is None else args.dates == "day-first",
+                                     timezone=args.timezone)
         receipts.append(result)
         if result["status"] != "loaded":
             failed += 1
@@ -67,9 +75,18 @@ def _ingest(args) -> int:
     return 1 if failed else 0
 
 
+# What the command line offers for a refusal the Upload page settles with a question.
+_CLI_HINTS = {
+    "ambiguous_dates": " (use --dates day-first or --dates month-first)",
+    "bad_timezone": " (--timezone takes an IANA name)",
+    "bad_encoding": " (leave out --encoding to detect it)",
+}
+
+
 def _receipt_line(r: dict) -> str:
     if r["status"] != "loaded":
-        return f"{r['file']}: REFUSED — {r['error']}"
+        hint = _CLI_HINTS.get(r.get("code"), "")
+        return f"{r['file']}: REFUSED — {r['error']}{hint}"
     line = (f"{r['file']}: {r['rows_read']} rows read; responses {r['added']} added, {r['updated']} updated, "
             f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected, {r['excluded_count']} excluded")
     return "\n".join([line, *(f"  warning: {w}" for w in r.get("warnings") or ())])

@@ -171,6 +171,16 @@ class Database:
     def is_empty(self, cur=None) -> bool:
         return (cur or self.cursor()).execute("SELECT count(*) FROM responses").fetchall()[0][0] == 0
 
+    def holds(self, cur=None) -> tuple[bool, bool]:
+        """(any responses, any upload ever). No upload ever: a new database the demo may fill; one
+        whose uploads were all removed stays empty."""
+        row = (cur or self.cursor()).execute(
+            "SELECT EXISTS (SELECT 1 FROM responses), EXISTS (SELECT 1 FROM uploads)").fetchall()[0]
+        return bool(row[0]), bool(row[1])
+
+    def is_new(self, cur=None) -> bool:
+        return self.holds(cur) == (False, False)
+
     def segment_dims(self, cur=None) -> list[str]:
         """Segment dimensions present in storage (columns seg_<key> of `answers`)."""
         return rollups.stored_dims(cur or self.cursor())

@@ -116,8 +116,12 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     return out
 
 
-def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None) -> dict:
-    """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'."""
+def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None,
+                dayfirst: bool | None = None, timezone: str | None = None) -> dict:
+    """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'.
+    `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them)."""
+    from dataclasses import replace
+
     from .ingest.errors import IngestError
     from .ingest.mapping import MappingError
 
@@ -126,9 +130,15 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
         return {**base, "status": "refused", "error": "file not found"}
     try:
         inspection = inspect_file(db, model, path, encoding=encoding)
-        return {**apply_inspection(db, inspection, file_name=path.name, model=model), "file": str(path)}
+        mapping = inspection.mapping
+        if dayfirst is not None:
+            mapping = replace(mapping, dayfirst=dayfirst)
+        if timezone is not None:
+            mapping = replace(mapping, timezone=timezone)
+        return {**apply_inspection(db, inspection, mapping, file_name=path.name, model=model), "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:
-        return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc)}
+        return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc),
+                **({"code": exc.code} if isinstance(exc, IngestError) else {})}
     except OSError as exc:
         return {**base, "status": "refused", "error": f"could not read the file: {exc.strerror or exc}"}
 
@@ -194,7 +204,10 @@ def _teams_elsewhere(table, model: Model) -> list[tuple[str, int]]:
 
 def named_counts(counts) -> str:
     """'A' (3), 'B' (1) and 2 more: the first NAMES_LISTED of (name, responses) pairs."""
-    shown = ", ".join(f"'{name}' ({n:,})" for name, n in counts[:NAMES_LISTED])
+    from .bidi import isolated
+
+    # A right-to-left name isolated: otherwise an Arabic name and the count after it trade places.
+    shown = ", ".join(f"'{isolated(name)}' ({n:,})" for name, n in counts[:NAMES_LISTED])
     return shown + (f" and {len(counts) - NAMES_LISTED} more" if len(counts) > NAMES_LISTED else "")
 
 
@@ -234,8 +247,8 @@ def load_demo(db: Database, responses: int | None = None) -> int:
 
 
 def ensure_demo(db: Database, responses: int | None = None) -> bool:
-    """Load the demo when the database holds no responses at all; True if it did."""
-    if not db.is_empty():
+    """Load the demo into a new database (no responses, no upload ever); True if it did."""
+    if not db.is_new():
         return False
     load_demo(db, responses)
     return True

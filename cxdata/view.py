@@ -78,7 +78,11 @@ class ViewState:
         return self.with_filters(filters), problems
 
     def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
-        return replace(self, tp=tp, team=team)
+        """Another node: the filters and the period stay; the KPI, the comment search and the score
+        filter chosen for one team's view do not follow to another node."""
+        if (tp, team) == (self.tp, self.team):
+            return self
+        return replace(self, tp=tp, team=team, kpi=None, search="", scores=None)
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so URLs stay short and readable."""

@@ -159,12 +159,20 @@ def pyramid(view: ViewState):
     return _pyramid(str(database().path), data_version(), m.digest, view, m, catalog(), cursor())
 
 
-def ensure_data() -> None:
+def ensure_data(*, required: bool = True) -> None:
+    """The demo on a new database. A database emptied by removing its uploads stays empty: a page
+    that shows data says so and stops (`required`); the Upload page goes on."""
     db = database()
-    if db.is_empty(cursor()):
+    responses, uploads = db.holds(cursor())
+    if not responses and not uploads:
         with st.spinner("First start: loading the demo data set…"):
             service.ensure_demo(db)
         st.cache_data.clear()
+    elif required and not responses:
+        st.info("No responses are stored: every upload was removed. Upload a survey export to see "
+                "the pyramid.", icon=":material/inbox:")
+        st.page_link("pages/upload.py", label="Upload an export", icon=":material/upload:")
+        st.stop()
 
 
 def demo_banner() -> None:
@@ -276,13 +284,19 @@ def _clear_filters() -> None:
     set_view(view.with_filters({}))
 
 
-def clicked_node(event, state_key: str) -> str | None:
-    """The node key newly clicked in a chart with a node selection, once per click."""
+def chart_key(name: str) -> str:
+    """The widget key of chart `name` now: a handled click gives the chart a new identity, so the
+    browser drops its selection and the same bar can be clicked again after going back up."""
+    n = st.session_state.get(f"_clicks_{name}", 0)
+    return name if n == 0 else f"{name}_{n}"
+
+
+def clicked_node(event, name: str) -> str | None:
+    """The node key clicked in chart `name` (drawn with key=chart_key(name)), once per click."""
     points = ((event or {}).get("selection") or {}).get("node") or []
     key = points[0].get("key") if points else None
-    if key is None or key == st.session_state.get(f"_handled_{state_key}"):
-        return None
-    st.session_state[f"_handled_{state_key}"] = key
+    if key is not None:
+        st.session_state[f"_clicks_{name}"] = st.session_state.get(f"_clicks_{name}", 0) + 1
     return key
 
 

@@ -38,7 +38,7 @@ st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints
 tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
 event = _ui.cached_chart(
     charts.node_bars, tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
-    domain=_ui.bar_domain(headline) if headline else None, on_select="rerun", key="tp_chart",
+    domain=_ui.bar_domain(headline) if headline else None, on_select="rerun", key=_ui.chart_key("tp_chart"),
 )
 clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
@@ -56,7 +56,7 @@ if view.tp:
     else:
         team_event = _ui.cached_chart(
             charts.node_bars, tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
-            domain=_ui.bar_domain(teams[0].kpi(team_kpi)), on_select="rerun", key="team_chart",
+            domain=_ui.bar_domain(teams[0].kpi(team_kpi)), on_select="rerun", key=_ui.chart_key("team_chart"),
         )
         picked = _ui.clicked_node(team_event, "team_chart")
         if picked and model.team(picked):

@@ -27,7 +27,7 @@ LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics expor
            "zendesk": "Zendesk CSAT export", "porsline": "Porsline export", "generic": "Spreadsheet",
            "canonical": "CX Pyramid canonical file", "demo": "demo data"}
 
-_ui.ensure_data()
+_ui.ensure_data(required=False)
 db, model = _ui.database(), _ui.model()
 st.title("Upload survey responses")
 st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline exports or your own sheet — "
@@ -205,7 +205,10 @@ else:
     # Rows are lines of the file (a long export has one per answer); the other counts are responses.
     counts = {"rows_read": "rows read", "added": "responses added", "updated": "updated", "unchanged": "unchanged",
               "rejected": "rows rejected", "excluded": "rows excluded"}
-    shown = shown.rename(columns=counts)
+    shown = shown.rename(columns={**counts, "uploaded": "uploaded (UTC)"})
+    # The status next to the file name: on a narrow screen the counts scroll, not the status.
+    first = ["file", "status", "uploaded (UTC)"]
+    shown = shown[first + [c for c in shown.columns if c not in first]]
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={name: st.column_config.NumberColumn(format="localized") for name in counts.values()})
     active = history[history["removed"].isna()]
@@ -215,7 +218,9 @@ else:
                               help="The responses it added are deleted; those it edited go back to the version "
                                    "they had before it.",
                               format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
-        confirm = c2.popover("Remove", icon=":material/delete:")
+        # One popover per upload: after a removal the next upload's confirmation starts closed,
+        # never one click away from removing an upload nobody chose.
+        confirm = c2.popover("Remove", icon=":material/delete:", key=f"remove_{choice}")
         confirm.markdown(f"Remove upload **#{choice}**? Its added responses are deleted and its edits reverted; "
                          "the upload stays in the history, marked removed.")
         if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):

@@ -103,6 +103,28 @@ def test_ingest_prints_the_receipts_warnings(tmp_path):
     assert "\n  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out
 
 
+def test_ingest_settles_what_the_file_cannot_say(tmp_path):
+    # 01/02 and 03/04 read either way: refused with the option named, loaded once it is given
+    src = tmp_path / "dates.csv"
+    src.write_text("id,Date,How likely are you to recommend us?\n"
+                   "a,01/02/2025 10:00,9\nb,03/04/2025 11:30,6\n", encoding="utf-8")
+    db = tmp_path / "cx.duckdb"
+    proc = cli("ingest", src, "--db", db, check=False)
+    assert proc.returncode == 1 and "use --dates day-first or --dates month-first" in proc.stderr
+    receipt = json.loads(cli("ingest", src, "--db", db, "--dates", "day-first", "--timezone",
+                             "Europe/Berlin", "--json").stdout)[0]
+    assert receipt["added"] == 2
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = con.execute("SELECT strftime(responded_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') FROM responses "
+                          "ORDER BY 1").fetchall()
+    assert got == [("2025-02-01 09:00",), ("2025-04-03 09:30",)]  # CET, then CEST
+    proc = cli("ingest", src, "--db", tmp_path / "other.duckdb", "--dates", "day-first",
+               "--timezone", "Mars/Base", check=False)
+    assert proc.returncode == 1 and "is not a time zone" in proc.stderr
+
+
 def test_text_table_says_no_change_as_the_page_does():
     from cxdata.cli import _table
 

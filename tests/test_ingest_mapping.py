@@ -260,6 +260,11 @@ SCALES = [
      {"Stimme voll und ganz zu": 7, "Stimme eher nicht zu": 3, "Weiß nicht": None}),
     (["Очень легко", "Скорее сложно"], {"Очень легко": 7, "Скорее сложно": 3}),
     (["Ja", "Nein"], {"Ja": 1, "Nein": 0}),
+    # Qualtrics' 5-point ease scale is five points, not five of the seven
+    (["Extremely easy", "Somewhat easy", "Neither easy nor difficult", "Somewhat difficult",
+      "Extremely difficult"], {"Extremely easy": 5, "Somewhat easy": 4,
+                               "Neither easy nor difficult": 3, "Somewhat difficult": 2,
+                               "Extremely difficult": 1}),
 ]
 
 

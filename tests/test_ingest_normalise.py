@@ -622,6 +622,18 @@ def test_responses_without_an_answer_time_are_announced():
         "them. Map another date column (a start date) as the answer time if they should count."]
 
 
+def test_a_file_without_an_answer_time_is_announced():
+    from cxdata.ingest._suggest import suggest_mapping
+    from cxdata.ingest.layouts import detect_layout
+
+    raw = _raw([["id", "nps"], ["a", "9"], ["b", "4"]])
+    m, warnings, _ = suggest_mapping(raw, detect_layout(raw), source="s")
+    assert any(w.startswith("No column looks like the date of each response") for w in warnings)
+    r = normalise_raw(raw, m)
+    assert r.responses == 2 and any(
+        w.startswith("No column of the file is mapped as the answer time: its 2 response(s)") for w in r.warnings)
+
+
 def test_persian_digits_and_jalali_dates():
     rows = [["شناسه پاسخ‌دهنده", "زمان ثبت پاسخ", "مدت پاسخگویی", "امتیاز پیشنهاد (0-10)"],
             ["۱۲", "۱۴۰۳/۰۱/۰۱ ۱۰:۰۰", "۰۲:۱۰", "۹"],

@@ -79,6 +79,12 @@ def test_drill_down_by_chart_click_and_back(app):
     no_errors(at)
     assert "tp" not in at.query_params
     assert [s.value.split(" · ")[0] for s in at.subheader] == ["Touchpoints"]
+    # Back up, the chart is a new one (the browser drops the old selection): the same bar again
+    assert "tp_chart" not in at.session_state
+    at.session_state["tp_chart_1"] = {"selection": {"node": [{"key": "delivery"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at)["tp"] == ["delivery"]
 
 
 def test_drill_down_by_tile_button(app):

@@ -59,6 +59,8 @@ def test_names_are_listed_most_responses_first_up_to_a_limit():
     counts = [(f"n{i}", 20 - i) for i in range(service.NAMES_LISTED + 2)]
     text = service.named_counts(counts)
     assert text.startswith("'n0' (20), 'n1' (19)") and text.endswith(" and 2 more")
+    # a right-to-left name is isolated, so that its count stays after it on the page
+    assert service.named_counts([("فريق الدعم", 3), ("North", 2)]) == "'\u2067فريق الدعم\u2069' (3), 'North' (2)"
 
 
 def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):

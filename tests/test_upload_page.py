@@ -154,3 +154,19 @@ def test_a_file_with_no_responses_leaves_the_demo_data(app):
     assert not at.exception, [e.value for e in at.exception]
     assert any("holds no responses" in w.value and "demo data stays" in w.value for w in at.warning)
     assert not at.success and responses(db_path) == demo
+
+
+def test_removing_every_upload_leaves_an_empty_database_not_the_demo(app):
+    make, db_path = app
+    at = make()
+    assert responses(db_path) == 3000  # a new database: the demo
+    at.button(key="confirm_remove").click().run()  # the demo is the only upload
+    assert not at.exception, [e.value for e in at.exception]
+    assert responses(db_path) == 0
+    assert "No uploads yet." not in [c.value for c in at.caption]
+    pyramid = make()
+    pyramid.switch_page("pages/pyramid.py").run()
+    assert not pyramid.exception, [e.value for e in pyramid.exception]
+    assert responses(db_path) == 0  # not filled with the demo again
+    assert any("every upload was removed" in i.value for i in pyramid.info)
+    assert not pyramid.metric

@@ -444,6 +444,10 @@ class Suggester:
         lay = self.layout
         ts_key = next((k for k, c in m.columns.items() if c.role == "timestamp"), None)
         ts_col = lay.column(ts_key) if ts_key else None
+        if ts_key is None:
+            self.warnings.append(
+                "No column looks like the date of each response: without one, no period counts the "
+                "responses and no tile shows them. Set the role of the date column to 'timestamp'.")
         tz = (ts_col.timezone if ts_col else None) or lay.timezone
         if tz is None and ts_col is not None and "utc" in key(ts_col.label).split():
             tz = "UTC"

@@ -114,6 +114,13 @@ EASE5 = _scale("ease_5", "ces", {
     5: ["Very easy", "Extremely easy", "خیلی آسان", "سهل جداً", "Много лесно", "קל מאוד"],
 })
 
+# Qualtrics' 5-point ease scale: the labels of EASE7's points 1, 3, 4, 5 and 7, on five points.
+EASE5_SOMEWHAT = _scale("ease_5_somewhat", "rating", {
+    1: ["Extremely difficult", "Very difficult"], 2: ["Somewhat difficult"],
+    3: ["Neither easy nor difficult", "Neither easy nor hard"], 4: ["Somewhat easy"],
+    5: ["Extremely easy", "Very easy"],
+})
+
 # Emotion valence: Delighted 5 ... Angry 1.
 EMOTION5 = _scale("emotion_5", "emotion", {
     5: ["Delighted", "Very happy", "Excited", "بسیار خوشحال", "خیلی خوشحال", "مسرور جداً",
@@ -157,8 +164,8 @@ QUALITY5_AVERAGE = _scale("quality_5_average", "rating", {
         "Très mauvais", "Muy malo", "Очень плохо"],
 })
 
-SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE7, EMOTION5, YES_NO, GOOD_BAD,
-                             QUALITY5, QUALITY5_AVERAGE)
+SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE5_SOMEWHAT, EASE7, EMOTION5, YES_NO,
+                             GOOD_BAD, QUALITY5, QUALITY5_AVERAGE)
 
 # 'No answer on the scale': a missing value, never a score and never an invalid value.
 NOT_APPLICABLE = frozenset(key(s) for s in [

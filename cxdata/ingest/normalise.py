@@ -229,14 +229,19 @@ class _Run:
                                  "their row number.")
         kept, duplicates = self._dedupe(kept, ids, responded_at)
         ts_keys = [k for k in m.keys_with("timestamp") if k in self.cols]
-        untimed = int(pc.sum(pc.and_(kept, pc.is_null(responded_at))).as_py() or 0) if ts_keys else 0
-        if untimed:
+        untimed = int(pc.sum(pc.and_(kept, pc.is_null(responded_at))).as_py() or 0)
+        if untimed and ts_keys:
             # Typeform's partial responses, for one, have no submit date.
             label = m.columns[ts_keys[0]].label or ts_keys[0]
             self.warnings.append(
                 f"{untimed} response(s) have no answer time in '{label}': they are stored, but no "
                 "period counts them. Map another date column (a start date) as the answer time "
                 "if they should count.")
+        elif untimed:
+            self.warnings.append(
+                f"No column of the file is mapped as the answer time: its {untimed} response(s) are "
+                "stored, but no period counts them, so no tile shows them. Map the column that holds "
+                "the date of each response as the timestamp.")
 
         not_applicable = {k: int(pc.sum(pc.and_(kept, mv.na)).as_py() or 0)
                           for k, _, _, mv in measures}
