@@ -163,13 +163,27 @@ def test_trend_labels_buckets_by_their_grain():
 
 
 def test_heatmap_colours_run_over_the_kpis_natural_range_when_given():
-    df = frame(segment=["North", "South"], value=[61.1, 95.0], suppressed=[False, False])
+    df = frame(segment=["North", "South"], value=[61.1, 95.0], suppressed=[False, False], target=None)
     spec = charts.heatmap(df, domain=(0, 100)).to_dict()
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
-    assert scale["domain"] == [0.0, 100.0] and scale["clamp"] is True
+    assert scale["domain"] == [0.0, 100.0] and scale["clamp"] is True and "domainMid" not in scale
     # 61.1 is in the pale middle of 0-100: dark text; 95 near the green end: light text.
     values = next(iter(spec["datasets"].values()))
     assert [v["text_color"] for v in values] == ["#24292f", "white"]
+
+
+def test_heatmap_colours_turn_at_the_target():
+    # Against targets of 75-85 a CSAT of 61% is well below: on the red side, not pale green.
+    df = frame(segment=["North", "South", "East"], key=["a", "b", "c"], name=["A", "B", "C"],
+               value=[61.1, 80.0, 99.0], n=[100, 100, 100], ci_low=[55.0, 75.0, 97.0], ci_high=[67.0, 85.0, 100.0],
+               suppressed=[False] * 3, low_n=[False] * 3, target=[75.0, 80.0, 85.0], target_status=[None] * 3)
+    spec = charts.heatmap(df, domain=(0, 100)).to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domainMid"] == 80.0
+    values = next(iter(spec["datasets"].values()))
+    assert [v["text_color"] for v in values] == ["#24292f", "#24292f", "white"]
+    # a target outside the KPI's range turns nothing
+    assert "domainMid" not in charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]["scale"]
 
 
 @pytest.mark.parametrize("segments, header_px", [
