@@ -114,6 +114,17 @@ def comparison(current: Period, mode: str) -> Period | None:
     return Period(s - timedelta(days=current.days), s)
 
 
+def comparison_of(preset: str, current: Period, mode: str) -> Period | None:
+    """`comparison` for a period chosen by `preset`: the period before a year to date is the same
+    dates a year earlier (January to September against January to September, not against the
+    nine months before, April to December), as CX reviews compare a year so far."""
+    if preset == "all":
+        return None
+    if preset == "year_to_date" and mode == "previous":
+        mode = "year"
+    return comparison(current, mode)
+
+
 def comparison_note(current: Period, mode: str) -> str | None:
     """Why a comparison that was asked for is not shown, in words for the page."""
     if mode != "none" and comparison(current, mode) is None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from . import stats
 from .model import KPI, Model
-from .period import Period, comparison, resolve
+from .period import Period, comparison_of, resolve
 from .queries import Catalog, cells
 from .view import ViewState
 
@@ -92,8 +92,7 @@ def level_kpi(nodes) -> str | None:
 def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
     as_of = cat.as_of or date.today()
     current = resolve(view.period, as_of, cat.first, view.start, view.end)
-    # All time has nothing before it to compare with.
-    return current, None if view.period == "all" else comparison(current, view.compare)
+    return current, comparison_of(view.period, current, view.compare)
 
 
 def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cells:

@@ -53,6 +53,19 @@ def test_comparison(current, mode, expected):
     assert (comparison_note(current, mode) is None) == (expected is not None or mode == "none")
 
 
+def test_a_year_to_date_is_compared_with_the_same_dates_a_year_earlier():
+    from cxdata.period import comparison_of
+
+    ytd = resolve("year_to_date", date(2026, 9, 30))
+    assert ytd == Period(date(2026, 1, 1), date(2026, 10, 1))
+    assert comparison_of("year_to_date", ytd, "previous") == Period(date(2025, 1, 1), date(2025, 10, 1))
+    assert comparison_of("year_to_date", ytd, "none") is None
+    # other periods keep the one just before; all time has nothing before it
+    q = resolve("latest_quarter", date(2026, 3, 31))
+    assert comparison_of("latest_quarter", q, "previous") == Period(date(2025, 10, 1), date(2026, 1, 1))
+    assert comparison_of("all", q, "previous") is None
+
+
 @pytest.mark.parametrize(
     "period, label",
     [
