@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cxdata import charts, drill
+from cxdata.markdown import escape
 from pages import _ui
 
 _ui.start_page()
@@ -48,6 +49,12 @@ if all(k.status == "no_data" for k in node.kpis):
 
 kpi_keys = [k.kpi.key for k in node.kpis]
 kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else node.headline
+if view.kpi and view.kpi not in kpi_keys:
+    # A link made for another team's view: say so, and keep the URL to what is shown.
+    st.warning(escape(f"{team.name} has no KPI '{view.kpi}' (the link asked for it): showing {kpi.kpi.name}."),
+               icon=":material/link_off:")
+    view = replace(view, kpi=None)
+    _ui.set_view(view)
 
 st.subheader("Trend")
 # Side by side while they fit, one under the other on narrow screens (fixed columns cut the

@@ -143,6 +143,19 @@ def test_team_view_names_an_unknown_team_in_the_link(app):
     assert any("Choose a team" in i.value for i in at.info)
 
 
+def test_team_view_names_a_kpi_the_team_does_not_have(app):
+    at = app(page="pages/team.py", team=_some_team(), kpi="no_such_kpi", q="late", scores="low")
+    no_errors(at)
+    from tests.test_markdown import shown
+
+    assert any("has no KPI 'no_such_kpi'" in shown(w.value) for w in at.warning)
+    assert "kpi" not in at.query_params
+    # Up to the touchpoint, the team view's search and score filter stay behind.
+    at.button(key="crumb_tp").click().run()
+    no_errors(at)
+    assert not {"q", "scores", "kpi"} & set(at.query_params)
+
+
 def test_choosing_a_custom_range_starts_from_the_period_shown(app):
     at = app(period="latest_quarter")
     shown = next(c.value for c in at.caption if "data as of" in c.value)
