@@ -78,8 +78,8 @@ class ViewState:
         return self.with_filters(filters), problems
 
     def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
-        """Another node: the filters and the period stay; the KPI, the comment search and the score
-        filter chosen for one team's view do not follow to another node."""
+        """Another node: the filters and the period stay; the KPI (of a team view or a heatmap), the
+        comment search and the score filter chosen for one node do not follow to another."""
         if (tp, team) == (self.tp, self.team):
             return self
         return replace(self, tp=tp, team=team, kpi=None, search="", scores=None)

@@ -169,8 +169,8 @@ def ensure_data(*, required: bool = True) -> None:
             service.ensure_demo(db)
         st.cache_data.clear()
     elif required and not responses:
-        st.info("No responses are stored: every upload was removed. Upload a survey export to see "
-                "the pyramid.", icon=":material/inbox:")
+        st.info("No responses are stored: the uploads were removed, or held no responses. Upload a survey "
+                "export to see the pyramid.", icon=":material/inbox:")
         st.page_link("pages/upload.py", label="Upload an export", icon=":material/upload:")
         st.stop()
 

@@ -212,6 +212,14 @@ HEADERS = [
     ("store_id", ["1001", "1002", "1003"], ("segment", "store")),
     ("Contact", ["ann@example.com", "bo@example.org"], ("ignore",)),
     ("Handle time (sec)", ["3,739", "2,941", "12,500", "880"], ("number", "handle_time_sec")),
+    # a 7-point ease scale of which only some points were chosen stays CES 1-7
+    ("How easy was it?", ["Very easy", "Somewhat easy", "Somewhat difficult"], ("ces", "ces")),
+    # an end-labelled scale nobody answered 0 on is still NPS when it ends at 10
+    ("Score", ["10 - Extremely likely", "7", "8", "9", "3"], ("nps", "nps")),
+    ("Score", ["0 - Not at all likely", "7", "8", "9", "10"], ("nps", "nps")),
+    ("Agent ID", ["AG101", "AG102", "AG103"], ("agent", "agent_id")),
+    ("Customer ID", ["ann@example.com", "bo@example.org"], ("customer_id",)),
+    ("Отзывчивость персонала", ["Хорошо", "Отлично", "Плохо"], ("rating", "otzvchivost_personala")),
 ]
 
 
@@ -440,3 +448,25 @@ def test_matrix_rows_named_like_roles_are_answers():
     spec = m.columns["Please rate the following - Staff friendliness"]
     assert spec.role == "rating" and spec.value_map["Terrible"] == 1.0
     assert len(spec.measure) <= 41
+
+
+def test_headers_sharing_a_stem_with_role_words_keep_their_roles():
+    # 'Agent - Name', 'Agent - Group' look like a matrix of two rows, but their values are no answers
+    rows = [["response id", "Agent - Name", "Agent - Group", "NPS"]] + [
+        [f"r{i}", f"Agent {i % 4}", f"Group {i % 2}", str(i % 11)] for i in range(12)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Agent - Name"].role == "agent" and m.columns["Agent - Group"].role == "team"
+
+
+def test_long_matrix_names_starting_with_digits_stay_valid():
+    q = "2024 service quality ratings overall"
+    rows = [["response id", f"{q} - 1st floor reception desk area", f"{q} - 2nd floor waiting lounge area"]] + [
+        [f"r{i}", str(1 + i % 5), str(1 + (i + 2) % 5)] for i in range(12)]
+    m, _, _ = _suggest_rows(rows)  # validates the mapping
+    assert all(len(c.measure) <= 41 for c in m.columns.values() if c.measure)
+
+
+def test_a_constant_label_is_no_score():
+    rows = [["response id", "Edition", "NPS"]] + [[f"r{i}", "Regular", str(i % 11)] for i in range(25)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Edition"].role == "ignore"

@@ -170,6 +170,8 @@ def match_scale(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> ScaleMatc
         if any(v is None for v in mapped.values()):
             continue
         coverage = len(set(mapped.values())) / scale.size
+        if scale.whole and coverage < 1.0:
+            continue
         # Prefer full coverage; on ties the smaller scale (5-point before 7-point).
         if best is None or coverage > best.coverage + 1e-9:
             best = ScaleMatch(scale, {**mapped, **{na: None for na in p.not_applicable}},

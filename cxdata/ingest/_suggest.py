@@ -17,7 +17,7 @@ from ._aliases import TouchpointResolver
 from ._profile import Profile, match_scale, profile
 from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
 from .layouts import Column, Layout
-from .mapping import ColumnSpec, ExclusionRule, Mapping
+from .mapping import RESERVED, ColumnSpec, ExclusionRule, Mapping
 
 SINGLETONS = ("response_id", "timestamp", "time", "customer_id", "touchpoint", "team")
 _QUESTION = re.compile(r"^(did|was|were|is|are|have|has|do|does|can|could|would|will|آیا|هل|"
@@ -107,7 +107,9 @@ class Suggester:
         hk = header_key(label)
         if p.n == 0:
             return _Cand(ColumnSpec("ignore", label), 0, "empty column")
-        if p.counts and sum(bool(_EMAIL.match(v)) for v in p.counts) >= 0.8 * len(p.counts):
+        seen = list(p.counts) or p.sample
+        if seen and sum(bool(_EMAIL.match(v)) for v in seen) >= 0.8 * len(seen) \
+                and _hits(hk, V.ROLE_WORDS[1][1]) is None:
             # personal data, and no key: one person answers many surveys
             return _Cand(ColumnSpec("ignore", label), 5, "e-mail addresses")
         cand = self._tool_specific(col, p, label)
@@ -119,6 +121,11 @@ class Suggester:
         named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS)
         if not measures and not named and _hits(hk, V.IGNORE_WORDS) is not None:
             return _Cand(ColumnSpec("ignore", label), 5, "survey metadata")
+        if p.n_distinct == 1 and p.n >= 20 and not measures and not named and not _QUESTION.search(label.strip()) \
+                and not any(_hits(hk, w) is not None for _, w in V.YES_NO_MEASURES) \
+                and not _segment_key(hk, label, col.index)[1]:  # one region in this file is still a region
+            # a version, a survey name, a count of 1 ('Regular' in every row is no score either)
+            return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
         for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
                        self._numeric, self._text):
             cand = finder(col, p, label, hk, measures)
@@ -178,7 +185,8 @@ class Suggester:
             i = _hits(hk, words)
             if i is not None:
                 return _Cand(ColumnSpec(role, label), 8 - i / 100)
-        if p.unique and p.n >= 2 and _hits(hk, _ID_WORDS) is not None:
+        named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS[2:]) or _segment_key(hk, label, 0)[1]
+        if p.unique and p.n >= 2 and _hits(hk, _ID_WORDS) is not None and not named:
             # 'ID', 'Survey ID', 'Nr.': a key whatever its values look like (numbers too)
             return _Cand(ColumnSpec("response_id", label), 6)
         return None
@@ -210,8 +218,8 @@ class Suggester:
         return _Cand(ColumnSpec("csat", label, "tp_sat", touchpoint=tp, value_map=vm), 7)
 
     def _matrix_other(self, col, p, label, m) -> _Cand | None:
-        base = slug(first_part(col.question), 20) or "q"  # with the row's 20: a valid name (41)
-        measure = f"{base}_{slug(col.sub_label, 20) or col.index + 1}"
+        base = slug(first_part(col.question), 20) or "q"
+        measure = f"{base}_{slug(col.sub_label, 20) or col.index + 1}"[:41].rstrip("_")  # a valid name
         if m:
             role = m.scale.role if m.scale else "rating"
             scale = None
@@ -245,9 +253,12 @@ class Suggester:
         sure = 7 if measures else 5
         if m.scale is None:
             # an end-labelled numeric scale ('0 - Not at all likely' ... '10 - Extremely likely')
-            vals = [v for v in vm.values() if v is not None]
-            lo, hi = min(vals + [x for x in p.numbers.values()]), max(vals)
-            if hi <= 10 and ("nps" in measures or (hi == 10 and lo == 0)):
+            labelled = [v for v in vm.values() if v is not None]
+            vals = labelled + list(p.numbers.values())
+            lo, hi = min(vals), max(vals)
+            # '1 = Poor ... 10 = Excellent' is a 1-10 rating; '10 - Extremely likely' alone, NPS
+            one_to_ten = hi == 10 and min(labelled) == 1
+            if hi <= 10 and ("nps" in measures or (hi == 10 and not one_to_ten)):
                 return _Cand(_measure_spec("nps", label, value_map=vm), sure)
             if lo >= 1 and hi == 7 and "ces" in measures:
                 return _Cand(_measure_spec("ces", label, value_map=vm), sure)
@@ -318,7 +329,8 @@ class Suggester:
     def _text(self, col, p, label, hk, measures) -> _Cand | None:
         # A matrix row ('Rate ... - Staff friendliness') answers a question: it is no team,
         # agent or touchpoint column, whatever its row label says.
-        role_hit = {role: None if col.sub_label else _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
+        answers = bool(col.sub_label) and (p.numeric or match_scale(p) is not None)
+        role_hit = {role: None if answers else _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
         if role_hit["touchpoint"] is not None:
             return _Cand(ColumnSpec("touchpoint", label,
                                     value_map=self._touchpoint_map(p)), 7)
@@ -422,7 +434,7 @@ class Suggester:
             if s.role != "segment":
                 continue
             seg = s.segment or "segment"
-            if seg in used or seg in ("source", "metric", "value"):
+            if seg in used or seg in RESERVED or seg in ("metric", "value"):
                 alt = slug(first_part(s.label))
                 seg = alt if alt and alt not in used else f"{seg[:34]}_{order[k] + 1}"
             s.segment = seg

@@ -96,10 +96,10 @@ def slug(text: object, max_len: int = 38) -> str:
     s = unicodedata.normalize("NFKD", "".join(_CYRILLIC.get(ch, ch) for ch in s))
     s = s.encode("ascii", "ignore").decode()
     s = _SLUG_BAD.sub("_", s).strip("_")
-    if len(s) > max_len:
-        s = s[:max_len].rstrip("_")
     if s and s[0].isdigit():
         s = "c_" + s
+    if len(s) > max_len:  # after the prefix: the whole name fits
+        s = s[:max_len].rstrip("_")
     return s
 
 

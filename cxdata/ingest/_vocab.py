@@ -19,14 +19,15 @@ class Scale:
     name: str
     role: str  # the role a column answering on this scale usually has
     labels: dict[str, float]  # key(label) -> value
+    whole: bool = False  # matches only when every point is seen (its labels are another scale's)
 
     @property
     def size(self) -> int:
         return len(set(self.labels.values()))
 
 
-def _scale(name: str, role: str, table: dict[float, list[str]]) -> Scale:
-    return Scale(name, role, {key(lbl): float(v) for v, lbls in table.items() for lbl in lbls})
+def _scale(name: str, role: str, table: dict[float, list[str]], whole: bool = False) -> Scale:
+    return Scale(name, role, {key(lbl): float(v) for v, lbls in table.items() for lbl in lbls}, whole)
 
 
 SAT5 = _scale("satisfaction_5", "csat", {
@@ -114,12 +115,12 @@ EASE5 = _scale("ease_5", "ces", {
     5: ["Very easy", "Extremely easy", "خیلی آسان", "سهل جداً", "Много лесно", "קל מאוד"],
 })
 
-# Qualtrics' 5-point ease scale: the labels of EASE7's points 1, 3, 4, 5 and 7, on five points.
+# Qualtrics' 5-point ease scale: the labels of EASE7's points 1, 3, 4, 5 and 7, on five points;
+# taken only when all five are seen (three of them are as likely a 7-point scale's).
 EASE5_SOMEWHAT = _scale("ease_5_somewhat", "rating", {
     1: ["Extremely difficult", "Very difficult"], 2: ["Somewhat difficult"],
-    3: ["Neither easy nor difficult", "Neither easy nor hard"], 4: ["Somewhat easy"],
-    5: ["Extremely easy", "Very easy"],
-})
+    3: ["Neither easy nor difficult"], 4: ["Somewhat easy"], 5: ["Extremely easy", "Very easy"],
+}, whole=True)
 
 # Emotion valence: Delighted 5 ... Angry 1.
 EMOTION5 = _scale("emotion_5", "emotion", {
@@ -348,7 +349,7 @@ MEASURE_WORDS: dict[str, list[str]] = {
                 "w:نظر", "نظرات", "دلیل", "توضیح", "پیشنهادات", "التعلیق", "التعليق",
                 "تعليق", "ملاحظات", "سبب", "коментар", "причина", "мнение", "бележк",
                 "הערה", "הערות", "סיבה", "משוב",
-        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "отзыв"],
+        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "w:отзыв", "w:отзывы"],
 }
 
 # Comment words that also head multiple-choice questions ("Reason for contact"): such a column
