@@ -1,8 +1,13 @@
 """CX Pyramid: the Streamlit entry point. Run with `streamlit run dashboard.py` (or `make run`)."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="CX Pyramid", page_icon=":material/change_history:", layout="wide")
+# A file of our own, not a Material icon: Streamlit fetches those favicons from fonts.gstatic.com,
+# and a self-hosted dashboard (often offline) calls no outside host.
+st.set_page_config(page_title="CX Pyramid", page_icon=str(Path(__file__).with_name("assets") / "favicon.png"),
+                   layout="wide")
 
 PAGES = [
     st.Page("pages/pyramid.py", title="Pyramid", icon=":material/change_history:", default=True),

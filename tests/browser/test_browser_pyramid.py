@@ -176,3 +176,16 @@ def test_a_selected_comment_is_shown_in_full_in_its_direction(app_page):
     align = text.evaluate("e => getComputedStyle(e).textAlign")
     assert (align in ("right", "end")) == (direction(shown) == "rtl"), (shown, align)
     app_page.screenshot("comment_reader.png")
+
+
+def test_the_app_calls_no_outside_host(app_page):
+    # Self-hosted and often offline: every file the pages need (the tab's icon too) comes from the server.
+    page = app_page.page
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None)
+            and not r.url.startswith(("data:", "blob:")) else None)
+    for query in ("", "?tp=delivery"):
+        app_page.goto(query)
+        expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=PAGE_TIMEOUT)
+    page.wait_for_timeout(1000)
+    assert outside == []
