@@ -185,10 +185,12 @@ class Suggester:
             i = _hits(hk, words)
             if i is not None:
                 return _Cand(ColumnSpec(role, label), 8 - i / 100)
-        named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS[2:]) or _segment_key(hk, label, 0)[1]
-        if p.unique and p.n >= 2 and _hits(hk, _ID_WORDS) is not None and not named:
-            # 'ID', 'Survey ID', 'Nr.': a key whatever its values look like (numbers too)
-            return _Cand(ColumnSpec("response_id", label), 6)
+        if p.unique and p.n >= 2 and _hits(hk, _ID_WORDS) is not None:
+            # 'ID', 'Survey ID': a key whatever its values look like (numbers too), unless the
+            # header names an agent, a team or a segment ('Agent ID', 'Store ID')
+            named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS[2:]) or _segment_key(hk, label, 0)[1]
+            if not named:
+                return _Cand(ColumnSpec("response_id", label), 6)
         return None
 
     def _matrix(self, col, p, label, hk, measures) -> _Cand | None:
