@@ -125,9 +125,10 @@ def comparison_of(preset: str, current: Period, mode: str) -> Period | None:
     return comparison(current, mode)
 
 
-def comparison_note(current: Period, mode: str) -> str | None:
-    """Why a comparison that was asked for is not shown, in words for the page."""
-    if mode != "none" and comparison(current, mode) is None:
+def comparison_note(current: Period, mode: str, preset: str = "custom") -> str | None:
+    """Why a comparison that was asked for is not shown, in words for the page (all time has
+    nothing before it: no note)."""
+    if preset != "all" and mode != "none" and comparison_of(preset, current, mode) is None:
         return ("No comparison: the same dates a year earlier overlap this period, which is longer than a "
                 "year. Choose a range of a year or less, or compare with the previous period.")
     return None

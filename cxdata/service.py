@@ -278,7 +278,7 @@ def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catal
         "period": {"from": p.period.start.isoformat(), "to": p.period.last_day.isoformat(), "label": p.period.label()},
         "comparison": ({"from": p.previous.start.isoformat(), "to": p.previous.last_day.isoformat(), "label": p.previous.label()}
                        if p.previous else None),
-        "comparison_note": comparison_note(p.period, view.compare) if view.period != "all" else None,
+        "comparison_note": comparison_note(p.period, view.compare, view.period),
         "filters": {k: list(v) for k, v in view.filters},
         "empty": p.empty,
         "index": index,

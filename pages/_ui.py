@@ -395,7 +395,7 @@ def page_header(title: str, p) -> None:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {p.as_of}")
     view = st.session_state.get("_last_view") or ViewState()
-    note = comparison_note(p.period, view.compare) if view.period != "all" else None
+    note = comparison_note(p.period, view.compare, view.period)
     if note:
         st.info(note, icon=":material/compare_arrows:")
 

@@ -470,3 +470,11 @@ def test_a_constant_label_is_no_score():
     rows = [["response id", "Edition", "NPS"]] + [[f"r{i}", "Regular", str(i % 11)] for i in range(25)]
     m, _, _ = _suggest_rows(rows)
     assert m.columns["Edition"].role == "ignore"
+
+
+def test_one_day_of_responses_keeps_its_date():
+    # a daily export: the same date in every row is still the answer time
+    rows = [["response id", "Date", "NPS"]] + [[f"r{i}", "2025-03-04", str(i % 11)] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.columns["Date"].role == "timestamp"
+    assert not any("No column looks like the date" in w for w in warnings)

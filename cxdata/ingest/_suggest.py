@@ -121,7 +121,8 @@ class Suggester:
         named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS)
         if not measures and not named and _hits(hk, V.IGNORE_WORDS) is not None:
             return _Cand(ColumnSpec("ignore", label), 5, "survey metadata")
-        if p.n_distinct == 1 and p.n >= 20 and not measures and not named and not _QUESTION.search(label.strip()) \
+        if p.n_distinct == 1 and p.n >= 20 and p.date_share < 0.8 and not measures and not named \
+                and not _QUESTION.search(label.strip()) \
                 and not any(_hits(hk, w) is not None for _, w in V.YES_NO_MEASURES) \
                 and not _segment_key(hk, label, col.index)[1]:  # one region in this file is still a region
             # a version, a survey name, a count of 1 ('Regular' in every row is no score either)
