@@ -84,6 +84,9 @@ class Segment:
     name: str
     order: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # (value in the data, text shown), for coded values
+    # (text an export may use, the value stored): 'أفراد' and 'مشتری عادی' are stored as
+    # 'Consumer', so exports in several languages fill one segment value, not one per language.
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def label(self, value: str) -> str:
         """How a value of this segment is shown: its display text, else the value itself."""
@@ -436,7 +439,7 @@ class _Parser:
             spec = self.mapping(spec, path)
             if not spec:
                 continue
-            self.unknown(spec, {"key", "name", "order", "labels"}, path)
+            self.unknown(spec, {"key", "name", "order", "labels", "aliases"}, path)
             key = self.key(spec.get("key"), f"{path}.key")
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
@@ -449,10 +452,31 @@ class _Parser:
             if len(set(texts)) != len(texts):
                 self.fail(f"{path}.labels", "two values have the same label: they could not be told apart")
             out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order,
-                               tuple((str(v).strip(), str(t).strip()) for v, t in labels.items())))
+                               tuple((str(v).strip(), str(t).strip()) for v, t in labels.items()),
+                               self.segment_aliases(spec.get("aliases"), f"{path}.aliases")))
         if len({s.key for s in out}) != len(out):
             self.fail("segments", "a segment key is listed twice")
         return out
+
+    def segment_aliases(self, raw: Any, path: str) -> tuple[tuple[str, str], ...]:
+        """`{stored value: [text in an export, ...]}` -> (alias, value) pairs; an alias that two
+        values claim, or that is itself another value, could not be resolved."""
+        spec = self.mapping(raw, path, required=False)
+        values = {label_key(str(v)): str(v).strip() for v in spec}
+        out: dict[str, tuple[str, str]] = {}
+        for value, items in spec.items():
+            value = str(value).strip()
+            if not value:
+                self.fail(path, "a segment value must be a non-empty text")
+            for alias in self.aliases(items, f"{path}.{value}"):
+                k = label_key(alias)
+                other = out.get(k, (None, value))[1]
+                if other != value:
+                    self.fail(f"{path}.{value}", f"{alias!r} is also an alias of {other!r}")
+                elif values.get(k, value) != value:
+                    self.fail(f"{path}.{value}", f"{alias!r} is the segment value {values[k]!r} itself")
+                out[k] = (alias, value)
+        return tuple(out.values())
 
     def thresholds(self, raw: Any) -> Thresholds:
         spec = self.mapping(raw, "thresholds", required=False)

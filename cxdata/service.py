@@ -50,6 +50,18 @@ def touchpoint_aliases(model: Model) -> dict[str, str]:
     return {label: t.key for t in model.touchpoints for label in (t.key, t.name, *t.aliases)}
 
 
+def segment_aliases(model: Model) -> dict[str, dict[str, str]]:
+    """Per segment, the texts an export may use -> the value stored: the model's aliases, and
+    the values its `order` or aliases name (so 'consumer' is stored as the model spells it)."""
+    out = {}
+    for seg in model.segments:
+        table = {v: v for v in (*seg.order, *(value for _, value in seg.aliases))}
+        table.update(seg.aliases)
+        if table:
+            out[seg.key] = table
+    return out
+
+
 def saved_mappings(db: Database, model_path: Path | None = None) -> list:
     """Mappings confirmed in this database, then those shipped beside the model (`mappings/`)."""
     from .ingest.engine import load_mappings
@@ -82,7 +94,8 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
     from .ingest import engine
 
     return engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
-                          touchpoint_aliases=touchpoint_aliases(model), limits=limits(), name=name)
+                          touchpoint_aliases=touchpoint_aliases(model), segment_aliases=segment_aliases(model),
+                          limits=limits(), name=name)
 
 
 def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None,

@@ -478,3 +478,40 @@ def test_one_day_of_responses_keeps_its_date():
     m, warnings, _ = _suggest_rows(rows)
     assert m.columns["Date"].role == "timestamp"
     assert not any("No column looks like the date" in w for w in warnings)
+
+
+def _model_segment_aliases():
+    from cxdata.model import load_model
+    from cxdata.service import segment_aliases
+    from tests.conftest import ZELVORA_MODEL
+
+    return segment_aliases(load_model(ZELVORA_MODEL))
+
+
+@pytest.mark.parametrize("name, segment", [
+    (name, seg) for name, f in TRUTH["files"].items() for seg in ("region", "tier")
+    if isinstance(f.get("schema", {}).get("value_maps"), dict) and seg in f["schema"]["value_maps"]
+])
+def test_segment_values_in_other_languages_become_the_models_values(name, segment):
+    """With no saved mapping, the model's segment aliases suggest the value maps the survey's
+    owner would write by hand (truth.json), so exports in Persian, Arabic and Bulgarian fill the
+    same segment values as the English ones."""
+    path = SAMPLES / name
+    ins = inspect(path, touchpoint_aliases=ALIASES, segment_aliases=_model_segment_aliases())
+    assert ins.mapping_origin == "suggested"
+    header = TRUTH["files"][name]["schema"]["columns"][segment]
+    spec = next(s for k, s in ins.mapping.columns.items() if s.label == header or k == header)
+    assert (spec.role, spec.segment) == ("segment", segment)
+    expected = TRUTH["files"][name]["schema"]["value_maps"][segment]
+    vm = spec.value_map or {}
+    assert {v: vm.get(v, v) for v in expected} == expected and set(vm) <= set(expected)
+
+
+def test_segment_aliases_fold_spelling_and_leave_unknown_values():
+    rows = [["Region", "Rating (1-5)"]] + [[r, "4"] for r in ["دبي", "TEHRAN", "Tehran", "Kish"] * 5]
+    raw = raw_from_rows(rows)
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="t", segment_aliases=_model_segment_aliases())
+    spec = m.columns["Region"]
+    # Arabic Yeh matches the model's Persian spelling; case is folded to the model's spelling;
+    # a value the model does not list stays as it is.
+    assert spec.value_map == {"دبي": "Dubai", "TEHRAN": "Tehran"}

@@ -609,6 +609,23 @@ def test_value_maps_touchpoints_and_segments_from_the_mapping():
     assert r.excluded == [(4, "no answers")] and r.not_applicable == {}
 
 
+def test_model_segment_aliases_apply_to_saved_mappings_after_their_value_maps():
+    # A mapping saved before the model learned an alias has no value map for it: the alias
+    # still applies; a value map the user saved wins over it.
+    rows = [["id", "tier", "csat"], ["1", "أفراد", "5"], ["2", "Потребител", "4"], ["3", "VIP", "3"],
+            ["4", "Gold", "2"]]
+    m = Mapping(source="s", columns={
+        "id": ColumnSpec("response_id"), "csat": ColumnSpec("csat"),
+        "tier": ColumnSpec("segment", segment="tier", value_map={"Потребител": "Retail"})})
+    aliases = {"tier": {"أفراد": "Consumer", "Потребител": "Consumer", "vip": "VIP"}}
+    r = normalise_raw(_raw(rows), m, segment_aliases=aliases)
+    assert sorted(q(r.table, "SELECT source_response_id, tier FROM t")) == [
+        ("1", "Consumer"), ("2", "Retail"), ("3", "VIP"), ("4", "Gold")]
+    # aliases of another segment do not apply
+    r = normalise_raw(_raw(rows), m, segment_aliases={"region": aliases["tier"]})
+    assert sorted(q(r.table, "SELECT tier FROM t")) == [("Gold",), ("Retail",), ("VIP",), ("أفراد",)]
+
+
 def test_responses_without_an_answer_time_are_announced():
     # Typeform's partial responses have an empty submit date: kept, and said to count in no period
     rows = [["id", "submitted", "nps"], ["a", "2025-01-02 10:00:00", "9"], ["b", "", "7"],

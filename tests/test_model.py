@@ -33,6 +33,12 @@ def test_segment_labels_show_coded_values_as_text():
     assert [channel.label(v) for v in ("in_app", "ivr", "email")] == ["In-app", "Phone (IVR)", "email"]
 
 
+def test_segment_aliases_name_the_stored_value():
+    m = parse_model(MINIMAL.replace("segments: [{key: region}]",
+                                    "segments: [{key: tier, aliases: {Consumer: [أفراد, Потребител], SMB: [شركات صغيرة]}}]"))
+    assert dict(m.segment("tier").aliases) == {"أفراد": "Consumer", "Потребител": "Consumer", "شركات صغيرة": "SMB"}
+
+
 def test_arabic_and_persian_letter_variants_match():
     assert label_key("مركز تماس") == label_key("مرکز تماس")  # Arabic Kaf vs Persian Keheh
 
@@ -60,6 +66,14 @@ def test_shipped_models_load(path):
         ("segments: [{key: channel, labels: [in_app]}]", "segments[0].labels: must be a mapping"),
         ("segments: [{key: channel, labels: {in_app: ''}}]", "segments[0].labels.in_app: must be a non-empty text"),
         ("segments: [{key: channel, labels: {in_app: App, mobile: App}}]", "segments[0].labels: two values have the same"),
+        ("segments: [{key: tier, aliases: [Consumer]}]", "segments[0].aliases: must be a mapping"),
+        ("segments: [{key: tier, aliases: {Consumer: أفراد}}]", "segments[0].aliases.Consumer: must be a list"),
+        ("segments: [{key: tier, aliases: {Consumer: ['']}}]", "segments[0].aliases.Consumer[0]: must be a non-empty"),
+        # One text for two values could not be resolved, letter variants included (Arabic and Persian Yeh).
+        ("segments: [{key: region, aliases: {Dubai: [دبي], Sofia: [دبی]}}]",
+         "segments[0].aliases.Sofia: 'دبی' is also an alias of 'Dubai'"),
+        ("segments: [{key: tier, aliases: {Consumer: [smb], SMB: [شركات]}}]",
+         "segments[0].aliases.Consumer: 'smb' is the segment value 'SMB' itself"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

@@ -78,3 +78,24 @@ def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):
         "Responses naming a team at a touchpoint the model does not give it: 'Call Center - North at Store' (2). "
         "They count in that touchpoint's tile, but not in the team's."]
     db.close()
+
+
+def test_exports_in_several_languages_fill_the_same_segment_values(tmp_path):
+    """The model's segment aliases: an Arabic, a Bulgarian and a Persian export, none with a
+    saved mapping, store their regions and tiers as the model names them."""
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    model_path = tmp_path / "model.yaml"  # without the example's saved mappings beside it
+    shutil.copy(ZELVORA_MODEL, model_path)
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.remember_model(db, model_path)
+    model = service.load_model_for(db)
+    for name in ("ar_ivr_transactional_cp1256.csv", "bg_partner_transactional_cp1251.csv", "porsline_relationship.xlsx"):
+        receipt = service.ingest_file(db, model, SAMPLES / name)
+        assert receipt["status"] == "loaded", receipt
+    cat = queries.catalog(db.cursor(), model)
+    assert cat.segment_values("tier", model) == ["Consumer", "SMB", "Enterprise", "VIP"]
+    assert sorted(cat.segment_values("region", model)) == ["Dubai", "Isfahan", "Mashhad", "Plovdiv", "Sofia", "Tehran"]
+    db.close()

@@ -33,10 +33,12 @@ def _lookup(vm: dict[str, Any] | None):
 
 
 def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
-              resolver: TouchpointResolver | None = None) -> pa.Array:
-    """Value map first; then built-in codes (language, tenure) or touchpoint aliases; else
-    the trimmed text itself. 'Not applicable' answers become null."""
+              resolver: TouchpointResolver | None = None, aliases: dict[str, str] | None = None) -> pa.Array:
+    """Value map first; then the model's aliases of the segment, built-in codes (language,
+    tenure) or touchpoint aliases; else the trimmed text itself. 'Not applicable' answers become
+    null."""
     find = _lookup(spec.value_map)
+    alias = _lookup(aliases) if aliases else None
     conv = _CONVERTERS.get(canon or "")
 
     def fn(raw: str) -> str | None:
@@ -45,6 +47,10 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
             return None if v is None else str(v)
         if any(key(p) in V.NOT_APPLICABLE for p in parts(raw)):
             return None
+        if alias is not None:
+            hit, v = alias(raw)
+            if hit:
+                return v
         if conv is not None:
             c = conv(raw)
             if c is not None:
@@ -56,7 +62,7 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
         return raw
 
     # thousands of distinct names: no per-value lookups, just the trimmed text
-    plain = None if spec.value_map or conv or resolver else (lambda d: d)
+    plain = None if spec.value_map or conv or resolver or aliases else (lambda d: d)
     return map_distinct(arr, fn, pa.string(), many=plain, as_dictionary=True)
 
 

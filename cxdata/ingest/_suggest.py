@@ -15,7 +15,7 @@ from typing import Any, Mapping as TMapping
 from . import _vocab as V
 from ._aliases import TouchpointResolver
 from ._profile import Profile, match_scale, profile
-from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
+from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, parts, slug
 from .layouts import Column, Layout
 from .mapping import RESERVED, ColumnSpec, ExclusionRule, Mapping
 
@@ -68,17 +68,22 @@ def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
     return slug(first_part(label)) or f"segment_{index + 1}", False
 
 
-def _segment_map(seg: str, p: Profile) -> dict[str, Any] | None:
-    """Canonical codes for well-known dimensions (language -> ISO code, tenure -> '2-5y')."""
+def _segment_map(seg: str, p: Profile, aliases: TMapping[str, str] | None = None) -> dict[str, Any] | None:
+    """Stored values for the values of a segment column: the model's aliases of this segment
+    first ('أفراد' -> 'Consumer'), then canonical codes for well-known dimensions (language ->
+    ISO code, tenure -> '2-5y')."""
+    model = {key(a): v for a, v in (aliases or {}).items()}
     conv = {"language": V.language_code, "tenure_band": V.tenure_code}.get(seg)
-    if conv is None:
+    if conv is None and not model:
         return None
     vm = {}
     for v in p.counts:
-        c = conv(v)
+        c = next((model[key(part)] for part in parts(v) if key(part) in model), None)
+        if c is None and conv is not None:
+            c = conv(v)
         if c is not None and c != v:
             vm[v] = c
-        elif any(key(part) in V.NOT_APPLICABLE for part in [v]):
+        elif c is None and key(v) in V.NOT_APPLICABLE:
             vm[v] = None
     return vm or None
 
@@ -88,10 +93,12 @@ def _measure_spec(role: str, label: str, measure: str | None = None, **kw: Any) 
 
 
 class Suggester:
-    def __init__(self, raw: Any, layout: Layout, aliases: TMapping[str, str] | None):
+    def __init__(self, raw: Any, layout: Layout, aliases: TMapping[str, str] | None,
+                 segment_aliases: TMapping[str, TMapping[str, str]] | None = None):
         self.raw = raw
         self.layout = layout
         self.resolver = TouchpointResolver(aliases)
+        self.segment_aliases = segment_aliases or {}
         self.data = raw.table.slice(layout.header_rows)
         self.warnings: list[str] = []
         self.rules: list[ExclusionRule] = []
@@ -355,14 +362,14 @@ class Suggester:
             return _Cand(ColumnSpec("comment", label, "comment"), 6)
         if known and p.n_distinct <= max(_SEGMENT_MAX, 1):
             return _Cand(ColumnSpec("segment", label, segment=seg,
-                                    value_map=_segment_map(seg, p)), 6)
+                                    value_map=_segment_map(seg, p, self.segment_aliases.get(seg))), 6)
         if p.free_text:
             return _Cand(ColumnSpec("comment", label, "comment"), 3)
         if p.unique and p.n >= 2 and all(" " not in v for v in list(p.counts)[:200]):
             return _Cand(ColumnSpec("response_id", label), 1, "unique values")
         if 2 <= p.n_distinct <= _SEGMENT_MAX:
             return _Cand(ColumnSpec("segment", label, segment=seg,
-                                    value_map=_segment_map(seg, p)), 2)
+                                    value_map=_segment_map(seg, p, self.segment_aliases.get(seg))), 2)
         return None
 
     def _touchpoint_map(self, p: Profile) -> dict[str, Any] | None:
@@ -501,12 +508,13 @@ class Suggester:
 
 
 def suggest_mapping(raw: Any, layout: Layout, *, source: str,
-                    touchpoint_aliases: TMapping[str, str] | None = None
+                    touchpoint_aliases: TMapping[str, str] | None = None,
+                    segment_aliases: TMapping[str, TMapping[str, str]] | None = None,
                     ) -> tuple[Mapping, list[str], dict[str, Profile]]:
     """A Mapping suggestion, the warnings behind it and each column's value profile."""
     if layout.name == "canonical":
         from ._canonical import suggest_canonical
         return suggest_canonical(raw, layout, source=source)
-    s = Suggester(raw, layout, touchpoint_aliases)
+    s = Suggester(raw, layout, touchpoint_aliases, segment_aliases)
     m = s.suggest(source)
     return m, s.warnings, s.profiles

@@ -49,6 +49,7 @@ class Inspection:
     preview: Any  # pandas DataFrame
     warnings: list[str] = field(default_factory=list)
     touchpoint_aliases: TMapping[str, str] | None = None
+    segment_aliases: TMapping[str, TMapping[str, str]] | None = None
 
     @property
     def layout_name(self) -> str:
@@ -72,6 +73,7 @@ def default_source(layout: Layout, path: Path) -> str:
 def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
             saved_mappings: Iterable[Mapping] = (),
             touchpoint_aliases: TMapping[str, str] | None = None,
+            segment_aliases: TMapping[str, TMapping[str, str]] | None = None,
             limits: Any = None, source: str | None = None, name: str | None = None) -> Inspection:
     """`name` is the file's name as the user knows it (an upload is stored under a generated
     name); the suggested source is made from it."""
@@ -89,7 +91,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         layout = layout_named(raw, saved.layout, saved.header_rows)
     suggested, warnings, _ = suggest_mapping(
         raw, layout, source=source or default_source(layout, Path(name) if name else path),
-        touchpoint_aliases=touchpoint_aliases)
+        touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
     mapping = saved if saved is not None else suggested
@@ -102,7 +104,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         columns=_column_infos(raw, layout, suggested), mapping=mapping,
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
         preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
-        touchpoint_aliases=touchpoint_aliases)
+        touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
 
 
 def _read_problems(raw: Any) -> list[str]:
@@ -133,7 +135,8 @@ def normalise(inspection: Inspection, mapping: Mapping | None = None) -> Normali
         layout = layout_named(raw, m.layout, m.header_rows)
     elif m.layout != layout.name or m.header_rows != layout.header_rows:
         layout = layout_named(raw, m.layout, m.header_rows)
-    return _normalise(raw, m, layout=layout, touchpoint_aliases=inspection.touchpoint_aliases)
+    return _normalise(raw, m, layout=layout, touchpoint_aliases=inspection.touchpoint_aliases,
+                      segment_aliases=inspection.segment_aliases)
 
 
 def _column_infos(raw: Any, layout: Layout, suggested: Mapping) -> list[ColumnInfo]:

@@ -62,19 +62,23 @@ def empty_table(segments: list[str] = ()) -> pa.Table:
 
 
 def normalise(raw: Any, mapping: Mapping, *, layout: Layout | None = None,
-              touchpoint_aliases: TMapping[str, str] | None = None) -> Normalised:
+              touchpoint_aliases: TMapping[str, str] | None = None,
+              segment_aliases: TMapping[str, TMapping[str, str]] | None = None) -> Normalised:
+    """`segment_aliases` (segment -> {text: value}, from the model) apply after a column's value
+    map, so an alias added to the model also serves exports whose mapping was saved before."""
     mapping.validate()
     if mapping.layout == "canonical":
         from ._canonical import normalise_canonical
         return normalise_canonical(raw, mapping)
     layout = layout or layout_named(raw, mapping.layout, mapping.header_rows)
-    return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases)).run()
+    return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases), segment_aliases or {}).run()
 
 
 class _Run:
     def __init__(self, raw: Any, mapping: Mapping, layout: Layout,
-                 resolver: TouchpointResolver):
+                 resolver: TouchpointResolver, segment_aliases: TMapping[str, TMapping[str, str]]):
         self.raw, self.m, self.layout, self.resolver = raw, mapping, layout, resolver
+        self.segment_aliases = segment_aliases
         hdr = min(mapping.header_rows, raw.table.num_rows)
         self.data = raw.table.slice(hdr)
         self.rownum = flat(raw.row_numbers).slice(hdr).cast(pa.int64())
@@ -166,7 +170,8 @@ class _Run:
             elif role == "segment":
                 seg = spec.segment or "segment"
                 tasks.append(("segment", seg,
-                              lambda a=arr, s=spec, g=seg: dimension(a, s, canon=g)))
+                              lambda a=arr, s=spec, g=seg: dimension(a, s, canon=g,
+                                                                     aliases=self.segment_aliases.get(g))))
             for target, table in (spec.derive or {}).items():
                 bucket = "fixed" if target in BASE_SCHEMA.names else "segment"
                 tasks.append((bucket, target, lambda a=arr, t=table: derived(a, t)))
