@@ -6,9 +6,11 @@ from dataclasses import replace
 
 import pandas as pd
 
+from .bidi import isolated
 from .ingest.mapping import ROLES, ColumnSpec, Mapping
 
-COLUMNS = ["column", "header", "examples", "role", "measure", "touchpoint", "segment"]
+COLUMNS = ["column", "header", "examples", "role", "measure", "touchpoint", "segment", "stored as"]
+SHOWN_VALUES = 4  # value translations listed per column; the rest are counted
 # Roles a user picks for a column of a survey export (canonical-layout roles are set by detection).
 EDITABLE_ROLES = [r for r in ROLES if r not in ("source", "metric", "value", "value_text")]
 
@@ -23,8 +25,22 @@ def mapping_rows(inspection) -> pd.DataFrame:
             "column": col.key, "header": header, "examples": " | ".join(str(s) for s in col.samples[:3]),
             "role": spec.role, "measure": spec.measure or "", "touchpoint": spec.touchpoint or "",
             "segment": spec.segment or "",
+            "stored as": stored_as(spec.value_map),
         })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def stored_as(value_map: dict | None) -> str:
+    """What a column's labels become ('Very satisfied → 5', 'أفراد → Consumer', 'N/A → no answer'),
+    so a user sees the translation before loading, not in the numbers afterwards."""
+    if not value_map:
+        return ""
+    # Each side isolated: an Arabic label before the arrow would otherwise turn the line around.
+    pairs = [f"{isolated(str(k))} → {'no answer' if v is None else isolated(str(v))}"
+             for k, v in value_map.items() if str(k) != str(v)]
+    more = len(pairs) - SHOWN_VALUES
+    # LRM first: the grid sets a cell right to left when its first letter is; this list reads left to right.
+    return "\u200e" + "; ".join(pairs[:SHOWN_VALUES]) + (f"; … {more} more" if more > 0 else "")
 
 
 def apply_edits(mapping: Mapping, edited: pd.DataFrame, *, source: str | None = None) -> Mapping:

@@ -116,8 +116,8 @@ if state:
     rows = mapping_table.mapping_rows(ins)
     edited = st.data_editor(
         rows if show_ignored else rows[rows["role"] != "ignore"], hide_index=True, width="stretch", key="mapping_editor",
-        disabled=["column", "header", "examples"],
-        column_order=["column", "role", "measure", "touchpoint", "segment", "examples", "header"],
+        disabled=["column", "header", "examples", "stored as"],
+        column_order=["column", "role", "measure", "touchpoint", "segment", "stored as", "examples", "header"],
         column_config={
             "column": st.column_config.TextColumn("column", width="medium"),
             "examples": st.column_config.TextColumn("examples", width="medium"),
@@ -126,6 +126,10 @@ if state:
             "measure": st.column_config.TextColumn("measure", help="Name of the measure in the pyramid model (e.g. nps, csat)"),
             "touchpoint": st.column_config.TextColumn("touchpoint", help="For matrix rows: the touchpoint the rating is about"),
             "segment": st.column_config.TextColumn("segment", help="For segment columns: the segment key (e.g. region)"),
+            "stored as": st.column_config.TextColumn(
+                "stored as", width="medium",
+                help="How the column's answers are stored: labels as scores, and other languages' segment values as "
+                     "the model names them (its aliases)"),
         },
     )
     date_col, tz_col = st.columns(2)
