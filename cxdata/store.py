@@ -291,7 +291,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
             FROM incoming i JOIN stage st USING (rid)
             WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL"""
     )
-    cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM stage WHERE outcome <> 'unchanged'")
+    # The days of the rows, not of the responses: a long-format file may give one response's
+    # answers different times, and each answer is stored (and rolled up) on its own day.
+    cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM incoming "
+                "WHERE rid IN (SELECT rid FROM stage WHERE outcome <> 'unchanged')")
     rollups.refresh_days(cur, "touched_days")
     if updated:
         # The values the file brings again are in use; an edit rarely changes segments, so this

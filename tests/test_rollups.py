@@ -93,6 +93,32 @@ def test_rollups_follow_updates_and_removals(db, monkeypatch):
         store.remove_upload(db, receipt.upload_id)
 
 
+def test_a_response_whose_answers_fall_in_two_months_reaches_both_months_rollups(db, monkeypatch):
+    # A long-format file gives each row its own time: the CSAT row of this response on 31 July,
+    # its CES row a minute later, on 1 August. Found by an independent audit: the rollups of
+    # August missed the CES answer (the months rebuilt came from the response's first time only).
+    import datetime as dt
+
+    import pyarrow as pa
+
+    batch = next(demo.generate(1000, batch_size=1000)).slice(0, 2)  # one response: csat, ces
+    assert batch["metric"].to_pylist() == ["csat", "ces"]
+    utc = dt.timezone.utc
+    times = [dt.datetime(2026, 7, 31, 23, 59, 30, tzinfo=utc), dt.datetime(2026, 8, 1, 0, 0, 30, tzinfo=utc)]
+    rows = batch.set_column(batch.column_names.index("responded_at"), "responded_at",
+                            pa.array(times, batch.schema.field("responded_at").type))
+    rows = rows.set_column(1, "source_response_id", pa.array(["split-1"] * 2))
+    receipt = store.apply(db, rows)
+    assert receipt.added == 1
+    check_all(db, monkeypatch)
+    # and again when an edit moves that answer to September
+    times[1] = dt.datetime(2026, 9, 2, 8, 0, tzinfo=utc)
+    moved = rows.set_column(rows.column_names.index("responded_at"), "responded_at",
+                            pa.array(times, rows.schema.field("responded_at").type))
+    assert store.apply(db, moved).updated == 1
+    check_all(db, monkeypatch)
+
+
 def test_pyramid_from_rollups_equals_pyramid_from_raw(db, monkeypatch):
     cur = db.cursor()
     cat = queries.catalog(cur, MODEL)
