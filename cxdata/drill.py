@@ -31,13 +31,20 @@ def trend_window(period: Period, grain: str) -> Period:
     return Period(add_months(end, -TREND_BUCKETS["month"]), end)
 
 
+def bucket_end(start, grain: str):
+    """The first day after the trend bucket that starts on `start`."""
+    if grain == "week":
+        return start + timedelta(days=7)
+    return add_months(start, 3 if grain == "quarter" else 1)
+
+
 def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
                 total_hidden: bool = False, previous_hidden: bool = False) -> pd.DataFrame:
     """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value.
-    The buckets inside the current period, and those inside the comparison period, add up to what
-    the node's tile shows for it: each set is protected as a partition of that total, and shows
-    nothing where the tile hides the total (`total_hidden`, `previous_hidden`: too few responses,
-    or hidden to protect a neighbour)."""
+    The buckets overlapping the current period, and those overlapping the comparison period, hold
+    what the node's tile shows for it: each set is protected as a partition, and shows nothing
+    where the tile hides the total (`total_hidden`, `previous_hidden`: too few responses, or
+    hidden to protect a neighbour)."""
     current, previous = periods_for(view, cat)
     window = trend_window(current, view.grain)
     if kpi.sources:
@@ -64,7 +71,11 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     for period, hidden in ((current, total_hidden), (previous, previous_hidden)):
         if period is None:
             continue
-        inside = {r["bucket"].date(): r for r in out if period.start <= r["bucket"].date() < period.end}
+        # A bucket that straddles the period's edge counts in it: a week from Monday holding a
+        # hidden Wednesday and the comparison's Tuesday would otherwise give the Wednesday away
+        # (the week minus the Tuesday tile, on a quiet Monday). Over-hiding is the safe side.
+        inside = {r["bucket"].date(): r for r in out
+                  if r["bucket"].date() < period.end and bucket_end(r["bucket"].date(), view.grain) > period.start}
         kids = {b: raw_n[b] for b in inside}
         for b in stats.suppress_partition(sum(kids.values()), kids, rules, parent_hidden=hidden) if kids else ():
             if kids[b] > 0:

@@ -163,3 +163,38 @@ def test_a_comment_naming_a_team_at_another_touchpoint_is_that_touchpoints(tmp_p
              for level, key in (("team", "a"), ("touchpoint", "shop"), ("touchpoint", "web"))}
     assert count == {("team", "a"): 0, ("touchpoint", "shop"): 1, ("touchpoint", "web"): 0}
     db.close()
+
+
+def test_a_week_straddling_a_hidden_day_shows_nothing(tmp_path):
+    """Found by an independent audit. One day, Wednesday 11 June 2025, compared with the Tuesday
+    before: team C has 3 answers on the Wednesday (hidden) and 7 on the Tuesday (shown). The week
+    from Monday 9 June holds both; shown, it would give the Wednesday away (10 - 7 on a quiet Monday)."""
+    from datetime import date, datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL
+
+    days = [10] * 7 + [11] * 3 + [2] * 20  # and 20 the week before
+    n = len(days)
+    rows = pa.table({"source": ["s"] * n, "source_response_id": [str(i) for i in range(n)],
+                     "responded_at": [datetime(2025, 6, d, 12, tzinfo=timezone.utc) for d in days],
+                     "touchpoint": ["Website"] * n, "team": ["Team C"] * n, "metric": ["csat"] * n,
+                     "value": [4.0] * n})
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, rows)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    kpi = MODEL.team("c").kpis[0]
+    view = ViewState(period="custom", start=date(2025, 6, 11), end=date(2025, 6, 11), compare="previous", grain="week")
+
+    def shown(**hidden):
+        frame = drill.trend_frame(cur, MODEL, cat, view, level="team", node="c", kpi=kpi, **hidden)
+        return {f"{b:%m-%d}": int(n) for b, n in zip(frame["bucket"], frame["n"]) if pd.notna(n)}
+
+    assert shown() == {"06-02": 20, "06-09": 10}
+    assert shown(total_hidden=True) == {"06-02": 20}
+    assert shown(previous_hidden=True) == {"06-02": 20}
+    db.close()
