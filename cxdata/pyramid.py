@@ -34,7 +34,9 @@ class KpiResult:
 
     @property
     def delta_shown(self) -> bool:
-        return self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
+        # A composite whose parts have values in one period only has a change without a delta.
+        return (self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
+                and self.change.delta is not None)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ class Pyramid:
 
     @property
     def empty(self) -> bool:
-        return self.index.headline.current.n == 0 and all(t.headline.current.n == 0 for t in self.touchpoints)
+        """No KPI of any node has an answer in the period: not only the headlines, since a view
+        (one survey source, say) may hold only a touchpoint's second KPI."""
+        return all(k.current.n == 0 for node in (self.index, *self.touchpoints, *self.teams) for k in node.kpis)
 
 
 def level_kpi(nodes) -> str | None:
@@ -217,9 +221,7 @@ def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
 def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
     """Weighted mean of the touchpoints' headline KPIs on a 0-100 scale (hidden touchpoints excluded)."""
     def parts(which: str):
-        # One part per weighted touchpoint in both periods (a part with no value where it is hidden
-        # or empty): the change pairs parts by position, and a touchpoint hidden in one period only
-        # must drop out of both sides, not shift the pairing.
+        # One part per weighted touchpoint; no value where it is hidden or empty in that period.
         out = []
         for t in tps:
             if not t.weight:
@@ -237,8 +239,17 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
     prev = stats.composite(parts("previous")) if has_prev else None
     change = stats.composite_change(parts("current"), parts("previous")) if has_prev else None
     kpi = model.index.kpi
-    status = "hidden" if cur.value is None else stats.cell_status(cur.n, rules)
-    prev_status = None if prev is None else ("hidden" if prev.value is None else stats.cell_status(prev.n, rules))
+    weighted = [t.headline for t in tps if t.weight]
+
+    def status_of(est, answered: bool) -> str:
+        # No value: hidden if some weighted touchpoint has answers it hides, else there is no data.
+        if est.value is not None:
+            return stats.cell_status(est.n, rules)
+        return "hidden" if answered else "no_data"
+
+    status = status_of(cur, any(h.current is not None and h.current.n > 0 for h in weighted))
+    prev_status = None if prev is None else status_of(
+        prev, any(h.previous is not None and h.previous.n > 0 for h in weighted))
     return KpiResult(kpi, cur, prev, change, status, prev_status, target_status(cur, kpi, model))
 
 

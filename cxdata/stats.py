@@ -330,14 +330,11 @@ def composite(parts: Sequence[tuple[float, Estimate, tuple[float, float]]],
 
 
 def composite_change(parts_current, parts_previous, confidence: float = 0.95) -> Change:
-    """Change of the composite; parts are paired by position and only parts with a value in
-    both periods are used, so a part appearing or vanishing cannot fake a movement."""
-    if len(parts_current) != len(parts_previous):
-        raise ValueError("current and previous composites must have the same parts")
-    both = [(c, p) for c, p in zip(parts_current, parts_previous)
-            if c[1].value is not None and p[1].value is not None]
-    cur = _combine(_parts([c for c, _ in both]), confidence)
-    prev = _combine(_parts([(c[0], p[1], p[2]) for c, p in both]), confidence)
+    """Change of the composite: the index of each period as shown (from the parts with a value
+    in that period), so that the change is the difference of the two figures on screen. A part
+    that has a value in one period only moves the index, as it moves the figure shown."""
+    cur = _combine(_parts(parts_current), confidence)
+    prev = _combine(_parts(parts_previous), confidence)
     if cur.value is None or prev.value is None:
         return Change(None, None, False)
     delta = cur.value - prev.value

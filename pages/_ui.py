@@ -308,6 +308,8 @@ def fmt_value(k: KpiResult, value: float | None) -> str:
         return f"{value:.2f}"
     if k.kpi.stat == "nps":
         return f"{value:+.1f}" if value else "0.0"
+    if k.kpi.stat == "composite":  # an index on 0-100, not a share of answers
+        return f"{value:.1f}"
     return f"{value:.1f}%"
 
 

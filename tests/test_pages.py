@@ -380,3 +380,51 @@ def test_a_write_in_the_middle_of_a_run_is_seen_by_the_rest_of_it(app):
     assert not at.exception, at.exception
     before, after = map(int, at.markdown[0].value.split(" -> "))
     assert after == before + 1
+
+
+def _own_db(tmp_path, monkeypatch, model_text: str, spec) -> None:
+    """A database of hand-made responses (tests.test_pyramid.responses) under its own model."""
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import responses
+
+    model = tmp_path / "model.yaml"
+    model.write_text(model_text, encoding="utf-8")
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    db.close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.setenv("CX_MODEL", str(model))
+
+
+def test_a_composite_index_compared_with_other_touchpoints_renders(tmp_path, monkeypatch):
+    # June has only the Website, May only the Store: the page once raised formatting the change.
+    from tests.test_pyramid import COMPOSITE
+
+    _own_db(tmp_path, monkeypatch, COMPOSITE,
+            [("", "Website", 4, None, "North", 6)] * 10 + [("", "Website", 3, None, "North", 6)] * 10
+            + [("", "Store", 5, None, "North", 5)] * 10 + [("", "Store", 4, None, "North", 5)] * 10)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "latest_month"
+    at.run()
+    no_errors(at)
+    index = at.metric[0]
+    # an index on 0-100, not a percentage; the change is the difference of the two indexes
+    assert (index.value, index.delta) == ("62.5", "-25.0 pts · significant")
+
+
+def test_a_view_with_answers_only_for_a_second_kpi_shows_them(tmp_path, monkeypatch):
+    from tests.test_pyramid import MODEL_TEXT
+
+    text = MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}, {key: nps_tp, name: NPS, stat: nps, measure: nps}]",
+    ).replace("index: {kpi: {stat: nps, measure: nps, target: 10}}", "index: {kpi: {stat: mean, measure: csat}}")
+    _own_db(tmp_path, monkeypatch, text, [("Team A", "Website", None, 9, "North", 6)] * 10)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "latest_month"
+    at.run()
+    no_errors(at)
+    assert not [i for i in at.info if "No responses" in i.value]
+    assert at.metric[0].value == "no data"  # the index has no answers; the Website's NPS has
+    assert ("Website", "+100.0") in [(m.label, m.value) for m in at.metric]

@@ -11,7 +11,7 @@ from cxdata.db import Database
 from cxdata.model import parse_model
 from cxdata.view import ViewState
 
-MODEL = parse_model("""
+MODEL_TEXT = """
 measures:
   csat: {scale: [1, 5], top_box: 4}
   nps: {scale: [0, 10]}
@@ -27,7 +27,8 @@ teams:
   - {key: c, name: Team C, touchpoint: web}
   - {key: d, name: Team D, touchpoint: shop}
 segments: [{key: region}]
-""")
+"""
+MODEL = parse_model(MODEL_TEXT)
 
 
 def responses(spec):
@@ -214,9 +215,23 @@ def test_split_of_some_kpis_is_the_whole_split_cut_down(demo_small, zelvora_db, 
         assert part.suppressed.any() and (~part.suppressed & part.value.notna()).any()
 
 
+COMPOSITE = """
+measures:
+  csat: {scale: [1, 5], top_box: 4}
+index: {kpi: {stat: composite}}
+defaults:
+  touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]
+touchpoints:
+  - {key: web, name: Website, weight: 1}
+  - {key: shop, name: Store, weight: 3}
+teams: []
+"""
+
+
 def test_composite_change_when_a_touchpoint_is_hidden_in_one_period_only(tmp_path):
-    # The Store has 3 answers in May (hidden) and 20 in June: the change of the composite compares
-    # the Website alone (it once raised: the two periods had different numbers of parts).
+    # The Store has 3 answers in May (hidden) and 20 in June: May's index is the Website's alone,
+    # and the change is the difference of the two indexes shown (it once compared the Website
+    # alone, which did not add up with the figures on screen; before that it raised).
     model = parse_model("""
 measures:
   csat: {scale: [1, 5], top_box: 4}
@@ -236,9 +251,61 @@ teams: []
     p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
     idx = p.index.headline
     assert p.touchpoint("shop").headline.previous_status == "hidden"
-    # June: (1 * 75 + 3 * 25) / 4 on the 0-100 scale of 1-5; the change uses the Website only: 75 - 50.
-    assert idx.current.value == pytest.approx(37.5)
-    assert idx.change.delta == pytest.approx(25.0)
+    # June: (1 * 75 + 3 * 25) / 4 on the 0-100 scale of 1-5; May: the Website's 50 alone.
+    assert idx.current.value == pytest.approx(37.5) and idx.previous.value == pytest.approx(50.0)
+    assert idx.change.delta == pytest.approx(37.5 - 50.0) and idx.delta_shown
+    db.close()
+
+
+@pytest.mark.parametrize("spec, status, previous_status", [
+    # no touchpoint has a headline answer: no data, not a privacy matter
+    ([], "no_data", None),
+    # the only answers are too few to show: hidden
+    ([("", "Store", 5, None, "North", 6)] * 3, "hidden", None),
+    # a value now, none before: no change to show (it once raised formatting an empty delta)
+    ([("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 5, None, "North", 5)] * 3, "low_n", "hidden"),
+])
+def test_composite_without_a_value_says_why(tmp_path, spec, status, previous_status):
+    model = parse_model(COMPOSITE)
+    spec = spec + [("", "Website", None, 9, "North", 6)]  # an NPS answer: the period has data
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    view = ViewState(period="custom", start=datetime(2025, 6, 1).date(), end=datetime(2025, 6, 30).date())
+    idx = pyramid.build(cur, model, queries.catalog(cur, model), view).index.headline
+    assert (idx.status, idx.previous_status) == (status, previous_status)
+    assert not idx.delta_shown
+    db.close()
+
+
+def test_composite_change_with_no_touchpoint_in_both_periods(tmp_path):
+    # June has only the Website, May only the Store: the change is still the difference of the two
+    # indexes shown (it once had no delta, and the page raised formatting it).
+    spec = [("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 5, None, "North", 5)] * 20
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    model = parse_model(COMPOSITE)
+    idx = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month")).index.headline
+    assert idx.current.value == pytest.approx(75.0) and idx.previous.value == pytest.approx(100.0)
+    assert idx.delta_shown and idx.change.delta == pytest.approx(-25.0)
+    db.close()
+
+
+def test_a_view_with_answers_only_for_a_second_kpi_is_not_empty(tmp_path):
+    # One survey source may answer only a touchpoint's second KPI (Zendesk's good/bad rating under
+    # a CSAT headline): the page must show it, not say "no responses".
+    model = parse_model(MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}, {key: nps_tp, stat: nps, measure: nps}]",
+    ).replace("index: {kpi: {stat: nps, measure: nps, target: 10}}", "index: {kpi: {stat: mean, measure: csat}}"))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", None, 9, "North", 6)] * 10))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    assert p.index.headline.status == "no_data" and p.touchpoint("web").headline.status == "no_data"
+    assert p.touchpoint("web").kpi("nps_tp").current.n == 10
+    assert not p.empty
     db.close()
 
 

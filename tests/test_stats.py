@@ -425,10 +425,12 @@ def test_composite_change():
     a, b = composite(cur), composite(prev)
     assert c.delta == pytest.approx((75 - 60) / 4)
     assert c.z == pytest.approx(c.delta / math.sqrt(a.se ** 2 + b.se ** 2))
-    # a part missing in one period is left out of both sides
+    # a part missing in one period: each side is its period's index as shown, so the change is
+    # the difference of the two figures on screen
     prev[2] = (1.0, mean(Moments()), (1, 5))
     c2 = composite_change(cur, prev)
-    assert c2.delta == pytest.approx((2 * 60 + 75) / 3 - (2 * 60 + 60) / 3)
+    assert c2.delta == pytest.approx(composite(cur).value - composite(prev).value)
+    assert c2.delta == pytest.approx((2 * 60 + 75 + 75) / 4 - (2 * 60 + 60) / 3)
 
 
 # --------------------------------------------------------------------------- suppression
