@@ -345,3 +345,17 @@ def test_a_team_with_no_touchpoint_labels_stored_counts_at_its_touchpoint(tmp_pa
     assert p.touchpoint("shop").headline.status == "no_data"
     assert [t.headline.current.n for t in p.teams_of("web") if t.headline.shown] == [12, 8]
     db.close()
+
+
+def test_kpi_sources_and_filters_match_stored_values_whatever_their_case(small_db):
+    # Uploads name their sources in lower case; a model may write 'Qualtrics' (it once matched
+    # nothing, silently), a typed URL 'north'.
+    model = parse_model(MODEL_TEXT.replace("index: {kpi: {stat: nps, measure: nps, target: 10}}",
+                                           "index: {kpi: {stat: nps, measure: nps, sources: [S]}}"))
+    cur = small_db.cursor()
+    cat = queries.catalog(cur, model)
+    p = pyramid.build(cur, model, cat, ViewState(period="latest_month"))
+    assert p.index.headline.current.n == 105
+    north = pyramid.build(cur, model, cat, ViewState(period="latest_month").with_filters({"region": ["north"]}))
+    assert north.index.headline.current.n == 43
+    assert pyramid.build(cur, model, cat, ViewState(period="latest_month").with_filters({"region": ["Nowhere"]})).empty
