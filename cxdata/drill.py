@@ -31,20 +31,20 @@ def trend_window(period: Period, grain: str) -> Period:
     return Period(add_months(end, -TREND_BUCKETS["month"]), end)
 
 
-def bucket_end(start, grain: str):
-    """The first day after the trend bucket that starts on `start`."""
+def bucket_start(day, grain: str):
+    """The first day of the trend bucket holding `day` (weeks start on Monday, as DuckDB's)."""
     if grain == "week":
-        return start + timedelta(days=7)
-    return add_months(start, 3 if grain == "quarter" else 1)
+        return day - timedelta(days=day.weekday())
+    return quarter_start(day) if grain == "quarter" else day.replace(day=1)
 
 
 def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
                 total_hidden: bool = False, previous_hidden: bool = False) -> pd.DataFrame:
     """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value.
-    The buckets overlapping the current period, and those overlapping the comparison period, hold
-    what the node's tile shows for it: each set is protected as a partition, and shows nothing
-    where the tile hides the total (`total_hidden`, `previous_hidden`: too few responses, or
-    hidden to protect a neighbour)."""
+    The answers of the current period, and those of the comparison period, are partitions of what
+    the node's tile shows for it, by bucket: each is protected as one (a bucket hidden in either
+    is not shown), and shows nothing where the tile hides the total (`total_hidden`,
+    `previous_hidden`: too few responses, or hidden to protect a neighbour)."""
     current, previous = periods_for(view, cat)
     window = trend_window(current, view.grain)
     if kpi.sources:
@@ -67,19 +67,29 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
             "low_n": status == "low_n",
             "suppressed": not shown,
         })
+    by_bucket = {r["bucket"].date(): r for r in out}
     raw_n = {r["bucket"].date(): int(row[2]) for r, row in zip(out, rows)}
     for period, hidden in ((current, total_hidden), (previous, previous_hidden)):
         if period is None:
             continue
-        # A bucket that straddles the period's edge counts in it: a week from Monday holding a
-        # hidden Wednesday and the comparison's Tuesday would otherwise give the Wednesday away
-        # (the week minus the Tuesday tile, on a quiet Monday). Over-hiding is the safe side.
-        inside = {r["bucket"].date(): r for r in out
-                  if r["bucket"].date() < period.end and bucket_end(r["bucket"].date(), view.grain) > period.start}
-        kids = {b: raw_n[b] for b in inside}
-        for b in stats.suppress_partition(sum(kids.values()), kids, rules, parent_hidden=hidden) if kids else ():
-            if kids[b] > 0:
-                inside[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
+        # Each bucket's answers *within the period*: a bucket straddling the period's edge shows
+        # answers from outside it too, so its whole n would protect nothing (a week with no
+        # answer in the period taken as the complement) and the period's part of it would go
+        # unprotected (the tile minus the weeks inside).
+        aligned = bucket_start(period.start, view.grain) == period.start and \
+            bucket_start(period.end, view.grain) == period.end and window.start <= period.start
+        if aligned:
+            kids = {b: n for b, n in raw_n.items() if period.start <= b < period.end}
+        else:
+            kids = {b.date() if hasattr(b, "date") else b: int(n)
+                    for b, _m, n, *_ in trend(cur, model, cat, view, period, level=level, node=node, measures=[kpi.measure])}
+        if not kids:
+            continue
+        # A bucket the chart does not show (before the window) is as good as hidden.
+        for b in stats.suppress_partition(sum(kids.values()), kids, rules, shown=[b for b in kids if b in by_bucket],
+                                          parent_hidden=hidden):
+            if kids[b] > 0 and b in by_bucket:
+                by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
 
 
