@@ -331,14 +331,17 @@ def composite(parts: Sequence[tuple[float, Estimate, tuple[float, float]]],
 
 def composite_change(parts_current, parts_previous, confidence: float = 0.95) -> Change:
     """Change of the composite: the index of each period as shown (from the parts with a value
-    in that period), so that the change is the difference of the two figures on screen. A part
-    that has a value in one period only moves the index, as it moves the figure shown."""
+    in that period), so that the change is the difference of the two figures on screen. Parts
+    are paired by position; where a part has a value in one period only, the change is reported
+    but not tested: part of it is a change of what is measured, which no sampling error explains."""
     cur = _combine(_parts(parts_current), confidence)
     prev = _combine(_parts(parts_previous), confidence)
     if cur.value is None or prev.value is None:
         return Change(None, None, False)
     delta = cur.value - prev.value
-    if cur.se is None or prev.se is None:
+    same_parts = len(parts_current) == len(parts_previous) and all(
+        (c[1].value is None) == (p[1].value is None) for c, p in zip(parts_current, parts_previous))
+    if cur.se is None or prev.se is None or not same_parts:
         return Change(delta, None, False)
     return _normal_change(delta, cur.se ** 2 + prev.se ** 2, confidence)
 

@@ -362,6 +362,8 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         parts.append(f"target{nb}{fmt_value(k, k.kpi.target)} {STATUS_BADGE[k.target_status]}")
     if k.previous_status == "hidden":
         parts.append("previous period hidden (few responses)")
+    if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:
+        parts.append("change not tested: other touchpoints measured then, or one with a single answer")
     st.caption(" · ".join(parts))
 
 

@@ -431,6 +431,8 @@ def test_composite_change():
     c2 = composite_change(cur, prev)
     assert c2.delta == pytest.approx(composite(cur).value - composite(prev).value)
     assert c2.delta == pytest.approx((2 * 60 + 75 + 75) / 4 - (2 * 60 + 60) / 3)
+    # ... but not tested: part of it is a change of what is measured
+    assert c2.z is None and not c2.significant and c.z is not None
 
 
 # --------------------------------------------------------------------------- suppression
