@@ -453,23 +453,40 @@ class _Parser:
                 self.fail(f"{path}.labels", "two values have the same label: they could not be told apart")
             out.append(Segment(key, self.text(spec.get("name"), f"{path}.name", default=key), order,
                                tuple((str(v).strip(), str(t).strip()) for v, t in labels.items()),
-                               self.segment_aliases(spec.get("aliases"), f"{path}.aliases")))
+                               self.segment_aliases(spec.get("aliases"), f"{path}.aliases", order)))
         if len({s.key for s in out}) != len(out):
             self.fail("segments", "a segment key is listed twice")
         return out
 
-    def segment_aliases(self, raw: Any, path: str) -> tuple[tuple[str, str], ...]:
-        """`{stored value: [text in an export, ...]}` -> (alias, value) pairs; an alias that two
-        values claim, or that is itself another value, could not be resolved."""
+    def segment_aliases(self, raw: Any, path: str, order: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """`{stored value: [text in an export, ...]}` -> (alias, value) pairs. Texts are compared
+        as an upload compares them (case, punctuation and letter variants folded): an alias that
+        two values claim, that is another value of the segment, or two values that an upload could
+        not tell apart, could not be resolved."""
+        from .ingest._text import key as upload_key
+
         spec = self.mapping(raw, path, required=False)
-        values = {label_key(str(v)): str(v).strip() for v in spec}
+        values: dict[str, str] = {}
+        for value in spec:
+            if isinstance(value, bool) or value is None:
+                # YAML reads unquoted no/yes/on/off/null as booleans or nothing
+                self.fail(path, f"{value!r} is not a text: write the segment value in quotes")
+                continue
+            text = str(value).strip()
+            other = values.setdefault(upload_key(text), text)
+            if not text:
+                self.fail(path, "a segment value must be a non-empty text")
+            elif other != text:
+                self.fail(path, f"{other!r} and {text!r} would be the same value to an upload")
+        for text in order:
+            values.setdefault(upload_key(text), text)
         out: dict[str, tuple[str, str]] = {}
         for value, items in spec.items():
+            if isinstance(value, bool) or value is None:
+                continue
             value = str(value).strip()
-            if not value:
-                self.fail(path, "a segment value must be a non-empty text")
             for alias in self.aliases(items, f"{path}.{value}"):
-                k = label_key(alias)
+                k = upload_key(alias)
                 other = out.get(k, (None, value))[1]
                 if other != value:
                     self.fail(f"{path}.{value}", f"{alias!r} is also an alias of {other!r}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import stats
-from .model import KPI, Model
+from .model import KPI, Model, label_key
 from .period import Period, comparison_of, resolve
 from .queries import Catalog, cells
 from .view import ViewState
@@ -123,7 +123,10 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
 def narrowed_view(view: ViewState, sources: tuple[str, ...]) -> ViewState:
     """The view restricted to a KPI's survey sources, within any source filter the view has
     (an empty intersection matches nothing)."""
-    allowed = [s for s in sources if s in view.filter_map.get("source", sources)]
+    # compared as filters compare values (case and letter variants folded): a model's 'Qualtrics'
+    # within the stored 'qualtrics' chosen in the sidebar
+    chosen = {label_key(s) for s in view.filter_map.get("source", sources)}
+    allowed = [s for s in sources if label_key(s) in chosen]
     return view.with_filters({**view.filter_map, "source": allowed or ["\x00 none"]})
 
 

@@ -53,9 +53,16 @@ def touchpoint_aliases(model: Model) -> dict[str, str]:
 def segment_aliases(model: Model) -> dict[str, dict[str, str]]:
     """Per segment, the texts an export may use -> the value stored: the model's aliases, and
     the values its `order` or aliases name (so 'consumer' is stored as the model spells it)."""
+    from .ingest._text import key
+
     out = {}
     for seg in model.segments:
-        table = {v: v for v in (*seg.order, *(value for _, value in seg.aliases))}
+        values = [*(value for _, value in seg.aliases), *seg.order]
+        folded: dict[str, set[str]] = {}
+        for v in values:
+            folded.setdefault(key(v), set()).add(v)
+        # an `order` listing 'Sofia' and 'SOFIA' names no one spelling: neither is imposed
+        table = {v: v for v in values if len(folded[key(v)]) == 1}
         table.update(seg.aliases)
         if table:
             out[seg.key] = table

@@ -621,6 +621,9 @@ def test_model_segment_aliases_apply_to_saved_mappings_after_their_value_maps():
     r = normalise_raw(_raw(rows), m, segment_aliases=aliases)
     assert sorted(q(r.table, "SELECT source_response_id, tier FROM t")) == [
         ("1", "Consumer"), ("2", "Retail"), ("3", "VIP"), ("4", "Gold")]
+    # a value map's output follows the model: 'Retail' renamed 'Consumer' since the mapping was saved
+    r = normalise_raw(_raw(rows), m, segment_aliases={"tier": {**aliases["tier"], "Retail": "Consumer"}})
+    assert sorted(q(r.table, "SELECT source_response_id, tier FROM t"))[1] == ("2", "Consumer")
     # aliases of another segment do not apply
     r = normalise_raw(_raw(rows), m, segment_aliases={"region": aliases["tier"]})
     assert sorted(q(r.table, "SELECT tier FROM t")) == [("Gold",), ("Retail",), ("VIP",), ("أفراد",)]

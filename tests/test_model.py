@@ -74,6 +74,12 @@ def test_shipped_models_load(path):
          "segments[0].aliases.Sofia: 'دبی' is also an alias of 'Dubai'"),
         ("segments: [{key: tier, aliases: {Consumer: [smb], SMB: [شركات]}}]",
          "segments[0].aliases.Consumer: 'smb' is the segment value 'SMB' itself"),
+        # the values the `order` lists count too: every 'Gold' would be stored as 'Silver'
+        ("segments: [{key: tier, order: [Gold, Silver], aliases: {Silver: [gold.]}}]",
+         "segments[0].aliases.Silver: 'gold.' is the segment value 'Gold' itself"),
+        # an upload folds punctuation as well as case: these two could not be told apart
+        ("segments: [{key: tier, aliases: {A.B: [x], A B: [y]}}]", "segments[0].aliases: 'A.B' and 'A B' would be"),
+        ("segments: [{key: country, aliases: {NO: [Norge]}}]", "segments[0].aliases: False is not a text: write"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

@@ -359,3 +359,6 @@ def test_kpi_sources_and_filters_match_stored_values_whatever_their_case(small_d
     north = pyramid.build(cur, model, cat, ViewState(period="latest_month").with_filters({"region": ["north"]}))
     assert north.index.headline.current.n == 43
     assert pyramid.build(cur, model, cat, ViewState(period="latest_month").with_filters({"region": ["Nowhere"]})).empty
+    # the sidebar's filter on the stored source within the model's differently spelt one
+    narrowed = pyramid.build(cur, model, cat, ViewState(period="latest_month").with_filters({"source": ["s"]}))
+    assert narrowed.index.headline.current.n == 105

@@ -44,7 +44,15 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
     def fn(raw: str) -> str | None:
         hit, v = find(raw)
         if hit:
-            return None if v is None else str(v)
+            if v is None:
+                return None
+            # A saved value map's output still goes through the model's aliases, so a value the
+            # model has renamed since ('Consumer' now an alias of 'Retail') follows the model.
+            if alias is not None:
+                renamed, to = alias(str(v))
+                if renamed:
+                    return to
+            return str(v)
         if any(key(p) in V.NOT_APPLICABLE for p in parts(raw)):
             return None
         if alias is not None:
