@@ -11,7 +11,7 @@ from . import stats
 from .model import KPI, Model
 from .period import Period, add_months, quarter_start
 from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
-from .queries import Catalog, comments, comment_count, trend
+from .queries import Catalog, comments, comment_count, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
 
@@ -31,13 +31,6 @@ def trend_window(period: Period, grain: str) -> Period:
     return Period(add_months(end, -TREND_BUCKETS["month"]), end)
 
 
-def bucket_start(day, grain: str):
-    """The first day of the trend bucket holding `day` (weeks start on Monday, as DuckDB's)."""
-    if grain == "week":
-        return day - timedelta(days=day.weekday())
-    return quarter_start(day) if grain == "quarter" else day.replace(day=1)
-
-
 def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
                 total_hidden: bool = False, previous_hidden: bool = False) -> pd.DataFrame:
     """One row per bucket: value, 95% interval, n; buckets under the privacy threshold carry no value.
@@ -49,11 +42,24 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     window = trend_window(current, view.grain)
     if kpi.sources:
         view = narrowed_view(view, kpi.sources)
-    rows = trend(cur, model, cat, view, window, level=level, node=node, measures=[kpi.measure])
+    periods = [(p, hidden) for p, hidden in ((current, total_hidden), (previous, previous_hidden)) if p is not None]
+    # Cut at the periods' edges: a bucket straddling one comes in its parts (one scan), since its
+    # whole n would protect nothing (a week with no answer in the period taken as the complement)
+    # and leave the period's part of it unprotected (the tile minus the weeks inside).
+    cuts = [d for p, _ in periods for d in (p.start, p.end)]
+    stretches = pieces(window, cuts)
+    sums: dict = {}
+    part_n: dict = {}
+    for bucket, _measure, piece, n, s1, s2, hi, lo in trend(cur, model, cat, view, window, level=level, node=node,
+                                                             measures=[kpi.measure], cuts=cuts):
+        acc = sums.setdefault(bucket, [0, 0.0, 0.0, 0, 0])
+        for i, x in enumerate((n, s1, s2, hi, lo)):
+            acc[i] += x or 0
+        part_n[bucket, piece] = int(n)
     rules = rules_of(model)
     d = DECIMALS.get(kpi.stat, 2)
     out = []
-    for bucket, _measure, n, s1, s2, hi, lo in rows:
+    for bucket, (n, s1, s2, hi, lo) in sums.items():
         m = stats.Moments.from_sums(n, s1, s2, hi, lo)
         status = stats.cell_status(m.n, rules)
         est = stats.estimate(kpi.stat, m)
@@ -68,27 +74,16 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
             "suppressed": not shown,
         })
     by_bucket = {r["bucket"].date(): r for r in out}
-    raw_n = {r["bucket"].date(): int(row[2]) for r, row in zip(out, rows)}
-    for period, hidden in ((current, total_hidden), (previous, previous_hidden)):
-        if period is None:
-            continue
-        # Each bucket's answers *within the period*: a bucket straddling the period's edge shows
-        # answers from outside it too, so its whole n would protect nothing (a week with no
-        # answer in the period taken as the complement) and the period's part of it would go
-        # unprotected (the tile minus the weeks inside).
-        aligned = bucket_start(period.start, view.grain) == period.start and \
-            bucket_start(period.end, view.grain) == period.end and window.start <= period.start
-        if aligned:
-            kids = {b: n for b, n in raw_n.items() if period.start <= b < period.end}
-        else:
-            kids = {b.date() if hasattr(b, "date") else b: int(n)
-                    for b, _m, n, *_ in trend(cur, model, cat, view, period, level=level, node=node, measures=[kpi.measure])}
+    for period, hidden in periods:
+        inside = {i for i, s in enumerate(stretches) if period.start <= s.start and s.end <= period.end}
+        kids: dict = {}
+        for (bucket, piece), n in part_n.items():
+            if piece in inside:
+                kids[bucket] = kids.get(bucket, 0) + n
         if not kids:
             continue
-        # A bucket the chart does not show (before the window) is as good as hidden.
-        for b in stats.suppress_partition(sum(kids.values()), kids, rules, shown=[b for b in kids if b in by_bucket],
-                                          parent_hidden=hidden):
-            if kids[b] > 0 and b in by_bucket:
+        for b in stats.suppress_partition(sum(kids.values()), kids, rules, parent_hidden=hidden):
+            if kids[b] > 0:
                 by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
 

@@ -364,13 +364,23 @@ def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set
 GRAIN_SQL = {"week": "week", "month": "month", "quarter": "quarter"}
 
 
+def pieces(window: Period, cuts=()) -> list[Period]:
+    """`window` cut at the dates of `cuts` that fall inside it, in order."""
+    bounds = sorted({window.start, window.end, *(c for c in cuts if window.start < c < window.end)})
+    return [Period(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
 def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, level: str, node: str | None,
-          measures: list[str]) -> list[tuple]:
-    """Sufficient statistics per (bucket start, measure) for one node over `window`."""
+          measures: list[str], cuts=()) -> list[tuple]:
+    """Sufficient statistics per (bucket start, measure) for one node over `window`. With `cuts`
+    (dates, such as a period's first day and the day after its last), per (bucket start, measure,
+    piece): `piece` the index in `pieces(window, cuts)` of the stretch its answers fall in, so a
+    bucket that straddles a cut comes in its parts, from the same scan."""
     wanted = [cat.measures[m] for m in measures if m in cat.measures]
     if not wanted:
         return []
-    parts = plan(cat, view, None, _box_measures(model, cat, measures), [window], month_ok=view.grain != "week")
+    parts = plan(cat, view, None, _box_measures(model, cat, measures), pieces(window, cuts),
+                 month_ok=view.grain != "week")
 
     def where_for(where: Where, part: Part) -> None:
         where.add_in("measure", wanted)
@@ -380,11 +390,12 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
     facts, params = _union(parts, lambda part: "day, measure", where_for)
     hi_case, hi_params = _box_case(model, cat, "hi")
     lo_case, lo_params = _box_case(model, cat, "lo")
+    piece = ", period AS piece" if cuts else ""
     sql = f"""
         WITH f AS ({facts})
-        SELECT date_trunc('{GRAIN_SQL[view.grain]}', day)::DATE AS bucket, measure,
+        SELECT date_trunc('{GRAIN_SQL[view.grain]}', day)::DATE AS bucket, measure{piece},
                {_SUMS.format(hi=hi_case, lo=lo_case)}
-        FROM f GROUP BY bucket, measure ORDER BY bucket
+        FROM f GROUP BY ALL ORDER BY bucket{', piece' if cuts else ''}
     """
     return cur.execute(sql, params + hi_params + lo_params).fetchall()
 

@@ -59,10 +59,21 @@ def check_all(db, monkeypatch):
         for filters in (REGIONS, {"region": ["Tehran"], "tier": ["SMB", "VIP"]}):
             view = ViewState(grain=grain).with_filters(filters)
             for window in (Period(date(2025, 1, 1), date(2026, 10, 1)), Period(date(2025, 1, 9), date(2026, 9, 20))):
-                def run():
-                    return queries.trend(cur, MODEL, cat, view, window, level="team", node=team.key, measures=["csat", "ces"])
-                fast, slow = run(), raw(monkeypatch, run)
-                assert fast and normalise(fast) == normalise(slow), (grain, filters, window)
+                for cuts in ((), (date(2025, 3, 17), date(2026, 2, 10))):  # a period's edges, mid-week and mid-month
+                    def run():
+                        return queries.trend(cur, MODEL, cat, view, window, level="team", node=team.key,
+                                             measures=["csat", "ces"], cuts=cuts)
+                    fast, slow = run(), raw(monkeypatch, run)
+                    assert fast and normalise(fast) == normalise(slow), (grain, filters, window, cuts)
+                    if cuts:  # the pieces of a bucket add up to it
+                        whole: dict = {}
+                        for bucket, measure, _piece, *sums in fast:
+                            acc = whole.setdefault((bucket, measure), [0] * len(sums))
+                            whole[bucket, measure] = [a + (x or 0) for a, x in zip(acc, sums)]
+                        uncut = queries.trend(cur, MODEL, cat, view, window, level="team", node=team.key,
+                                              measures=["csat", "ces"])
+                        assert normalise([(b, m, *v) for (b, m), v in whole.items()]) == \
+                            normalise([tuple(x or 0 for x in r) for r in uncut])
 
 
 @pytest.fixture
