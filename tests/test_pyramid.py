@@ -232,17 +232,7 @@ def test_composite_change_when_a_touchpoint_is_hidden_in_one_period_only(tmp_pat
     # The Store has 3 answers in May (hidden) and 20 in June: May's index is the Website's alone,
     # and the change is the difference of the two indexes shown (it once compared the Website
     # alone, which did not add up with the figures on screen; before that it raised).
-    model = parse_model("""
-measures:
-  csat: {scale: [1, 5], top_box: 4}
-index: {kpi: {stat: composite}}
-defaults:
-  touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]
-touchpoints:
-  - {key: web, name: Website, weight: 1}
-  - {key: shop, name: Store, weight: 3}
-teams: []
-""")
+    model = parse_model(COMPOSITE)
     spec = ([("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 2, None, "North", 6)] * 20
             + [("", "Website", 3, None, "North", 5)] * 20 + [("", "Store", 5, None, "North", 5)] * 3)
     db = Database(tmp_path / "cx.duckdb")
