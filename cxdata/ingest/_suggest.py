@@ -14,8 +14,9 @@ from typing import Any, Mapping as TMapping
 
 from . import _vocab as V
 from ._aliases import TouchpointResolver
+from ._dims import _lookup
 from ._profile import Profile, match_scale, profile
-from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, parts, slug
+from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
 from .layouts import Column, Layout
 from .mapping import RESERVED, ColumnSpec, ExclusionRule, Mapping
 
@@ -72,13 +73,13 @@ def _segment_map(seg: str, p: Profile, aliases: TMapping[str, str] | None = None
     """Stored values for the values of a segment column: the model's aliases of this segment
     first ('أفراد' -> 'Consumer'), then canonical codes for well-known dimensions (language ->
     ISO code, tenure -> '2-5y')."""
-    model = {key(a): v for a, v in (aliases or {}).items()}
+    model = _lookup(aliases) if aliases else None  # as storage looks values up
     conv = {"language": V.language_code, "tenure_band": V.tenure_code}.get(seg)
-    if conv is None and not model:
+    if conv is None and model is None:
         return None
     vm = {}
     for v in p.counts:
-        c = next((model[key(part)] for part in parts(v) if key(part) in model), None)
+        c = model(v)[1] if model is not None else None
         if c is None and conv is not None:
             c = conv(v)
         if c is not None and c != v:
