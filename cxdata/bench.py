@@ -843,9 +843,12 @@ def bench_queries(res: Results, db, model, parquet: Path, args) -> dict:
     def trend_db():
         with consumed(drill, "trend") as calls:
             trend_run()
-        rows = calls[0][2]
-        return {(str(b), names["measure"][m]): (int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
-                for b, m, n, s1, s2, hi, lo in rows}
+        out: dict = {}
+        for b, m, _piece, *sums in calls[0][2]:  # a bucket comes in its parts of each period
+            acc = out.setdefault((str(b), names["measure"][m]), [0, 0.0, 0.0, 0, 0])
+            for i, x in enumerate(sums):
+                acc[i] += x or 0
+        return {k: (int(n), float(s1), float(s2), int(hi), int(lo)) for k, (n, s1, s2, hi, lo) in out.items()}
 
     def trend_pd(out):
         return {(str(b.start_time.date()), m): (int(r.n), float(r.s1), float(r.s2), int(r.hi), int(r.lo))
