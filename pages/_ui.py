@@ -10,7 +10,7 @@ import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
 from cxdata import queries, service
-from cxdata.db import Database, State, db_path
+from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
 from cxdata.period import COMPARISONS, PRESETS, comparison_note
@@ -161,8 +161,13 @@ def pyramid(view: ViewState):
 
 def ensure_data(*, required: bool = True) -> None:
     """The demo on a new database. A database emptied by removing its uploads stays empty: a page
-    that shows data says so and stops (`required`); the Upload page goes on."""
-    db = database()
+    that shows data says so and stops (`required`); the Upload page goes on. A database another
+    program holds (a second `make run`, a CLI ingest) gets its plain message, not a traceback."""
+    try:
+        db = database()
+    except StorageError as exc:
+        st.error(escape(str(exc)), icon=":material/lock:")
+        st.stop()
     responses, uploads = db.holds(cursor())
     if not responses and not uploads:
         with st.spinner("First start: loading the demo data set…"):

@@ -430,3 +430,21 @@ def test_a_view_with_answers_only_for_a_second_kpi_shows_them(tmp_path, monkeypa
     assert not [i for i in at.info if "No responses" in i.value]
     assert at.metric[0].value == "no data"  # the index has no answers; the Website's NPS has
     assert ("Website", "+100.0") in [(m.label, m.value) for m in at.metric]
+
+
+@pytest.mark.parametrize("page", [None, "pages/team.py", "pages/segments.py", "pages/upload.py"])
+def test_a_database_held_by_another_program_gets_a_plain_message(tmp_path, monkeypatch, page):
+    # A second `make run`, or a CLI ingest, holds the file: DuckDB lets one process write it.
+    from cxdata import db as db_module
+
+    def held(self, *args, **kwargs):
+        raise db_module.StorageError("The database is in use by another program (probably the running app).")
+
+    monkeypatch.setattr(db_module.Database, "__init__", held)
+    monkeypatch.setenv("CX_DB", str(tmp_path / f"held-{page is None}.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page:
+        at.switch_page(page)
+    at.run()
+    no_errors(at)
+    assert len(at.error) == 1 and "in use by another program" in at.error[0].value  # (as escaped Markdown)
