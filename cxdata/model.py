@@ -92,6 +92,18 @@ class Segment:
         """How a value of this segment is shown: its display text, else the value itself."""
         return dict(self.labels).get(value, value)
 
+    def stored_values(self) -> dict[str, str]:
+        """Texts an export may use -> the value stored: the aliases, and the values the aliases and
+        `order` name (so 'consumer' is stored as the model spells it; an `order` listing 'Sofia'
+        and 'SOFIA' imposes neither)."""
+        from .ingest._text import key
+
+        values = [*(value for _, value in self.aliases), *self.order]
+        spellings: dict[str, set[str]] = {}
+        for v in values:
+            spellings.setdefault(key(v), set()).add(v)
+        return {**{v: v for v in values if len(spellings[key(v)]) == 1}, **dict(self.aliases)}
+
 
 @dataclass(frozen=True)
 class Thresholds:

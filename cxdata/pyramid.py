@@ -34,9 +34,7 @@ class KpiResult:
 
     @property
     def delta_shown(self) -> bool:
-        # A composite whose parts have values in one period only has a change without a delta.
-        return (self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
-                and self.change.delta is not None)
+        return self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
 
 
 @dataclass(frozen=True)

@@ -51,22 +51,8 @@ def touchpoint_aliases(model: Model) -> dict[str, str]:
 
 
 def segment_aliases(model: Model) -> dict[str, dict[str, str]]:
-    """Per segment, the texts an export may use -> the value stored: the model's aliases, and
-    the values its `order` or aliases name (so 'consumer' is stored as the model spells it)."""
-    from .ingest._text import key
-
-    out = {}
-    for seg in model.segments:
-        values = [*(value for _, value in seg.aliases), *seg.order]
-        folded: dict[str, set[str]] = {}
-        for v in values:
-            folded.setdefault(key(v), set()).add(v)
-        # an `order` listing 'Sofia' and 'SOFIA' names no one spelling: neither is imposed
-        table = {v: v for v in values if len(folded[key(v)]) == 1}
-        table.update(seg.aliases)
-        if table:
-            out[seg.key] = table
-    return out
+    """Per segment, the texts an export may use -> the value stored (`Segment.stored_values`)."""
+    return {seg.key: table for seg in model.segments if (table := seg.stored_values())}
 
 
 def saved_mappings(db: Database, model_path: Path | None = None) -> list:
