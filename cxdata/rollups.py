@@ -33,6 +33,10 @@ HIST_LIMIT = 1000  # whole values within +-1000 are kept per value; others are p
 # two-dimension views read the raw answers instead of making every upload pay for all pairs.
 MAX_PAIR_DIMS = 8
 GRAINS = ("day", "month")
+# A write whose changed answers are at most this share of the answers stored in the months they
+# fall in has them added to the rollups; a larger one rebuilds those months (one scan of the
+# answers then costs less than merging its changes key by key).
+INCREMENTAL_MAX_SHARE = 0.25
 
 
 @dataclass(frozen=True, order=True)
@@ -99,16 +103,18 @@ def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
         )
 
 
-def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
-    """Insert the rows of `targets` for the answers matching `where`, in one grouping-sets pass."""
-    if not targets:
-        return
+def _aggregate(cur, targets: list[Rollup], source: str, params: list, *, signed: bool) -> list[tuple[Rollup, int]]:
+    """Group the answer rows of `source` for every rollup of `targets` in one grouping-sets pass,
+    into temp table "rollup$build"; returns each target with its grouping id. A signed source
+    (column `sign`: +1 an answer arrives, -1 one leaves) gives the change of each rollup row."""
     segs = sorted({d for r in targets for d in r.dims})
     # GROUPING() accepts only columns some set groups by.
     grains = [g for g in GRAINS if any(r.grain == g for r in targets)]
     cols = grains + [dim_column(d) for d in segs]
     date_of_set = grains[0] if len(grains) == 1 else "coalesce(day, month)"  # each grouping set keeps one
     seg_cols = "".join(f", {dim_column(d)}" for d in segs)
+    w = "sign * " if signed else ""
+    n = "sum(sign)" if signed else "count(*)"
 
     def group(r: Rollup) -> list[str]:
         return [r.grain, *(dim_column(d) for d in r.dims)]
@@ -117,21 +123,47 @@ def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
     cur.execute(
         f"""CREATE TEMP TABLE "rollup$build" AS
             WITH a AS (SELECT day, date_trunc('month', day)::DATE AS month, measure, touchpoint, team,
-                              {_bucket()} AS bucket, value{seg_cols} FROM answers WHERE {where})
+                              {_bucket()} AS bucket, value{seg_cols}{", sign" if signed else ""} FROM {source})
             SELECT GROUPING({', '.join(cols)}) AS gid, {date_of_set} AS day, measure, touchpoint, team,
-                   bucket AS value{seg_cols}, count(*) AS n, sum(value) AS s1, sum(value * value) AS s2
+                   bucket AS value{seg_cols}, {n} AS n, sum({w}value) AS s1, sum({w}value * value) AS s2
             FROM a GROUP BY GROUPING SETS ({sets})""",
         params,
     )
+    # GROUPING() sets a bit per column left out of the set; the first column is the highest bit.
+    return [(r, sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in set(group(r)))) for r in targets]
+
+
+def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
+    """Insert the rows of `targets` for the answers matching `where`, in one grouping-sets pass."""
+    if not targets:
+        return
     try:
-        for r in targets:
-            kept = set(group(r))
-            # GROUPING() sets a bit per column left out of the set; the first column is the highest bit.
-            gid = sum(1 << (len(cols) - 1 - i) for i, c in enumerate(cols) if c not in kept)
+        for r, gid in _aggregate(cur, targets, f"answers WHERE {where}", params, signed=False):
             seg = "".join(f", {dim_column(d)}" for d in r.dims)
             cur.execute(
                 f"INSERT INTO {r.table} SELECT day, measure, touchpoint, team{seg}, value, n, s1, s2 "
                 f'FROM temp."rollup$build" WHERE gid = ? ORDER BY day',
+                [gid],
+            )
+    finally:
+        cur.execute('DROP TABLE IF EXISTS temp."rollup$build"')
+
+
+def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
+    """Add the signed answer rows of temp table `delta` to the rows of `targets`: a row whose count
+    falls to zero goes, a new key is inserted. Exact only for the per-value buckets (whole values,
+    where a row's sums are its count times its value); the caller checks that."""
+    try:
+        for r, gid in _aggregate(cur, targets, quote_ident(delta), [], signed=True):
+            keys = ["day", "measure", "touchpoint", "team", *(dim_column(d) for d in r.dims), "value"]
+            on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" if k not in ("day", "measure", "value") else f"t.{k} = d.{k}"
+                              for k in keys)
+            cur.execute(
+                f"""MERGE INTO {r.table} t
+                    USING (SELECT {', '.join(keys)}, n, s1, s2 FROM temp."rollup$build" WHERE gid = ? AND n <> 0) d ON ({on})
+                    WHEN MATCHED AND t.n + d.n = 0 THEN DELETE
+                    WHEN MATCHED THEN UPDATE SET n = t.n + d.n, s1 = t.s1 + d.s1, s2 = t.s2 + d.s2
+                    WHEN NOT MATCHED THEN INSERT ({', '.join(keys)}, n, s1, s2) VALUES ({', '.join('d.' + k for k in keys)}, d.n, d.s1, d.s2)""",
                 [gid],
             )
     finally:
@@ -168,7 +200,10 @@ def refresh_days(cur, days_table: str) -> None:
     the whole month is rebuilt."""
     dims = stored_dims(cur)
     created = set(ensure(cur, dims))
-    present = [r for r in sorted(existing(cur, dims)) if r not in created]
+    _rebuild_months(cur, [r for r in sorted(existing(cur, dims)) if r not in created], days_table)
+
+
+def _rebuild_months(cur, present: list[Rollup], days_table: str) -> None:
     lo, hi = cur.execute(f"SELECT min(day), max(day) FROM {days_table}").fetchall()[0]
     if lo is None or not present:
         return
@@ -179,6 +214,43 @@ def refresh_days(cur, days_table: str) -> None:
     for r in present:
         cur.execute(f"DELETE FROM {r.table} WHERE {where}", [lo, hi])
     _build(cur, present, where, [lo, hi])
+
+
+def change_columns(cur) -> str:
+    """The columns of an answers-shaped table that the rollups group by, for a change set (see
+    `apply_changes`): selected with a sign in front, they make its rows."""
+    return ", ".join(["day", "measure", "touchpoint", "team", "value", *(dim_column(d) for d in stored_dims(cur))])
+
+
+def apply_changes(cur, changes: str) -> None:
+    """Bring every rollup up to date with the answers a write added and took away: the rows of
+    temp table or view `changes`, a `sign` (+1 added, -1 taken away) and `change_columns`, written
+    in the same transaction as the answers themselves. Rollups created now (a new dimension) are
+    built from all answers. The others get the changes added, key by key, so that a small upload
+    into a large database costs the size of the upload, not of the months it touches; when a
+    change holds values off the whole-number scale (pooled sums, where adding and taking away
+    floating-point values would drift from the raw answers' sums) or is large against the
+    answers of its months, those months are rebuilt from the answers instead."""
+    dims = stored_dims(cur)
+    created = set(ensure(cur, dims))
+    present = [r for r in sorted(existing(cur, dims)) if r not in created]
+    t = quote_ident(changes)
+    rows, pooled, lo, hi = cur.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT (value = round(value) AND abs(value) <= {HIST_LIMIT})), "
+        f"min(day), max(day) FROM {t}").fetchall()[0]
+    if not rows or not present:
+        return
+    if not pooled:
+        span = cur.execute("SELECT count(*) FROM answers WHERE day >= date_trunc('month', ?::DATE) "
+                           "AND day < date_trunc('month', ?::DATE) + INTERVAL 1 MONTH", [lo, hi]).fetchall()[0][0]
+        if rows <= span * INCREMENTAL_MAX_SHARE:
+            _add_changes(cur, present, changes)
+            return
+    cur.execute(f'CREATE TEMP TABLE "rollup$days" AS SELECT DISTINCT day FROM {t}')
+    try:
+        _rebuild_months(cur, present, 'temp."rollup$days"')
+    finally:
+        cur.execute('DROP TABLE IF EXISTS temp."rollup$days"')
 
 
 def continuous_measures(cur) -> set[int]:

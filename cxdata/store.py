@@ -156,7 +156,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
             )
         finally:
             cur.unregister("incoming")
-            for temp in ("stage", "touched_days"):
+            cur.execute("DROP VIEW IF EXISTS temp.answer_changes")
+            for temp in ("stage", "left_answers"):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return receipt
 
@@ -252,11 +253,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     ).fetchall()[0]
     # New keys continue after every key ever used, including those of responses replaced below.
     base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchall()[0][0]
-    # Days whose rollups change: where replaced answers were, and where new ones go.
-    cur.execute(
-        "CREATE TEMP TABLE touched_days AS SELECT DISTINCT day FROM answers "
-        "WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')"
-    )
+    # What the rollups must lose: the answers of the versions replaced (read before they go).
+    changed = rollups.change_columns(cur)
+    cur.execute(f"CREATE TEMP TABLE left_answers AS SELECT -1::TINYINT AS sign, {changed} FROM answers "
+                "WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
     if updated:
         replaced = "SELECT old_key FROM stage WHERE outcome = 'updated'"
         # Every stored dimension: the new rows of a dimension this file lacks hold none of its values.
@@ -285,17 +285,20 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
         [upload_id],
     )
     seg_rows = "".join(f", i.{a}" for a in seg_aliases)
+    new_answers = ("FROM incoming i JOIN stage st USING (rid) "
+                   "WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL")
     cur.execute(
         f"""INSERT INTO answers (response_key, responded_at, day, measure, value, touchpoint, team, agent{seg_cols})
             SELECT st.response_key, i.responded_at, i.responded_at::DATE, i.c_measure, i.value, i.c_touchpoint, i.c_team, i.c_agent{seg_rows}
-            FROM incoming i JOIN stage st USING (rid)
-            WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL"""
+            {new_answers}"""
     )
-    # The days of the rows, not of the responses: a long-format file may give one response's
-    # answers different times, and each answer is stored (and rolled up) on its own day.
-    cur.execute("INSERT INTO touched_days SELECT DISTINCT responded_at::DATE FROM incoming "
-                "WHERE rid IN (SELECT rid FROM stage WHERE outcome <> 'unchanged')")
-    rollups.refresh_days(cur, "touched_days")
+    # Each answer on its own day: a long-format file may give one response's rows different times.
+    # Stored dimensions this file lacks: its answers hold none of their values.
+    added_segs = "".join(f", i.{quote_ident('c_seg_' + k)} AS {dim_column(k)}" if k in segs else f", NULL::INTEGER AS {dim_column(k)}"
+                         for k in rollups.stored_dims(cur))
+    cur.execute(f"""CREATE TEMP VIEW answer_changes AS SELECT * FROM left_answers UNION ALL
+                    SELECT 1::TINYINT, i.responded_at::DATE, i.c_measure, i.c_touchpoint, i.c_team, i.value{added_segs} {new_answers}""")
+    rollups.apply_changes(cur, "answer_changes")
     if updated:
         # The values the file brings again are in use; an edit rarely changes segments, so this
         # usually leaves nothing to check.
@@ -384,10 +387,12 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         # This upload's versions that a later upload replaced: (response, the later upload).
         cur.execute("CREATE TEMP TABLE later AS SELECT response_key, replaced_by FROM replaced_responses WHERE upload_id = ?", u)
         back = "SELECT response_key FROM replaced_responses WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)"
+        # What the rollups lose (this upload's answers) and get back (the versions it replaced).
+        changed = rollups.change_columns(cur)
         cur.execute(
-            f"""CREATE TEMP TABLE touched_days AS
-                SELECT DISTINCT day FROM answers WHERE response_key IN (SELECT response_key FROM gone)
-                UNION SELECT DISTINCT day FROM replaced_answers WHERE replaced_by = ? AND response_key IN ({back})""", u + u)
+            f"""CREATE TEMP TABLE answer_changes AS
+                SELECT -1::TINYINT AS sign, {changed} FROM answers WHERE response_key IN (SELECT response_key FROM gone)
+                UNION ALL SELECT 1::TINYINT, {changed} FROM replaced_answers WHERE replaced_by = ? AND response_key IN ({back})""", u + u)
         try:
             removed, restored = cur.execute(f"SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ({back}))", u).fetchall()[0]
             dims = db.segment_dims(cur)
@@ -414,10 +419,10 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
                             f"WHERE replaced_{table}.replaced_by = ? AND replaced_{table}.response_key = l.response_key", u)
             cur.execute("DELETE FROM resupplied WHERE upload_id = ? OR owner = ?", u + u)
             cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
-            rollups.refresh_days(cur, "touched_days")
+            rollups.apply_changes(cur, "answer_changes")
             _forget_unused(cur, was)
         finally:
-            for table in ("touched_days", "gone", "later"):
+            for table in ("answer_changes", "gone", "later"):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return Removal(removed - restored, restored, kept)
 

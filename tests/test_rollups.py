@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
@@ -76,8 +77,15 @@ def check_all(db, monkeypatch):
                             normalise([tuple(x or 0 for x in r) for r in uncut])
 
 
+@pytest.fixture(params=["added", "rebuilt"])
+def rollup_upkeep(request, monkeypatch):
+    """Every write keeps the rollups by adding its changes, or by rebuilding the months it touched."""
+    monkeypatch.setattr(rollups, "INCREMENTAL_MAX_SHARE", float("inf") if request.param == "added" else 0.0)
+    return request.param
+
+
 @pytest.fixture
-def db(tmp_path):
+def db(tmp_path, rollup_upkeep):
     d = Database(tmp_path / "cx.duckdb")
     for batch in demo.generate(30000, batch_size=10000):
         store.apply(d, batch)
@@ -188,4 +196,51 @@ def test_tables_outside_the_layout_are_dropped(tmp_path, monkeypatch):
     names = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup%'").fetchall()}
     assert names == {r.name for r in rollups.layout(rollups.stored_dims(cur))}
     assert not any(n.count("$") == 3 for n in names)
+    d.close()
+
+
+def spy(monkeypatch, name):
+    calls = []
+    real = getattr(rollups, name)
+    monkeypatch.setattr(rollups, name, lambda *a, **kw: calls.append(a[1]) or real(*a, **kw))
+    return calls
+
+
+def test_a_small_upload_adds_its_answers_to_the_rollups(tmp_path, monkeypatch):
+    d = Database(tmp_path / "cx.duckdb")
+    for batch in demo.generate(12000, batch_size=6000):
+        store.apply(d, batch)
+    # A few responses re-sent with an edit, and a few new ones, in months that hold many more.
+    batch = next(demo.generate(12000, batch_size=6000)).slice(0, 60)
+    edited = batch.set_column(batch.column_names.index("value"), "value",
+                              pc.if_else(pc.equal(batch["metric"], "csat"), 2.0, batch["value"]))
+    new = batch.set_column(1, "source_response_id", pc.binary_join_element_wise("new-", batch["source_response_id"], ""))
+    added, rebuilt = spy(monkeypatch, "_add_changes"), spy(monkeypatch, "_rebuild_months")
+    receipt = store.apply(d, pa.concat_tables([edited, new]))
+    assert receipt.updated > 0 and receipt.added > 0
+    assert added and not rebuilt
+    check_all(d, monkeypatch)
+    removal = store.remove_upload(d, receipt.upload_id)
+    assert removal == store.Removal(deleted=receipt.added, restored=receipt.updated)
+    assert len(added) == 2 and not rebuilt
+    check_all(d, monkeypatch)
+    d.close()
+
+
+def test_values_off_the_whole_number_scale_rebuild_the_months_they_touch(tmp_path, monkeypatch):
+    monkeypatch.setattr(rollups, "INCREMENTAL_MAX_SHARE", float("inf"))
+    d = Database(tmp_path / "cx.duckdb")
+    store.apply(d, next(demo.generate(6000)))
+    batch = next(demo.generate(6000)).slice(0, 40)
+    batch = batch.set_column(1, "source_response_id", pc.binary_join_element_wise("half-", batch["source_response_id"], ""))
+    # A half point: added and later taken away in floating point, the pooled sums would drift.
+    halves = batch.set_column(batch.column_names.index("value"), "value",
+                              pc.if_else(pc.equal(batch["metric"], "csat"), 3.5, batch["value"]))
+    added, rebuilt = spy(monkeypatch, "_add_changes"), spy(monkeypatch, "_rebuild_months")
+    receipt = store.apply(d, halves)
+    assert rebuilt and not added
+    check_all(d, monkeypatch)
+    store.remove_upload(d, receipt.upload_id)
+    assert len(rebuilt) == 2 and not added
+    check_all(d, monkeypatch)
     d.close()

@@ -24,6 +24,15 @@ def db(tmp_path):
     d.close()
 
 
+@pytest.fixture(params=["added", "rebuilt"])
+def rollup_upkeep(request, monkeypatch):
+    """Every write keeps the rollups by adding its changes, or by rebuilding the months it touched."""
+    from cxdata import rollups
+
+    monkeypatch.setattr(rollups, "INCREMENTAL_MAX_SHARE", float("inf") if request.param == "added" else 0.0)
+    return request.param
+
+
 def snapshot(db):
     cur = db.cursor()
     return (cur.execute("SELECT * EXCLUDE (responded_at), responded_at::VARCHAR FROM responses ORDER BY response_key").fetchall(),
@@ -206,7 +215,7 @@ def responses_now(db) -> dict[str, tuple]:
             for rid, up, comment, ans in rows}
 
 
-def test_removing_an_upload_puts_back_what_it_replaced(db):
+def test_removing_an_upload_puts_back_what_it_replaced(db, rollup_upkeep):
     first = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None),
                                        ("s", "2", "comment", None, "fine")]))
     before = responses_now(db)
@@ -221,7 +230,7 @@ def test_removing_an_upload_puts_back_what_it_replaced(db):
     assert responses_now(db) == {}
 
 
-def test_removing_an_upload_whose_edit_was_edited_again(db):
+def test_removing_an_upload_whose_edit_was_edited_again(db, rollup_upkeep):
     first = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None)]))
     second = store.apply(db, canonical([("s", "1", "csat", 3.0, None)]))
     third = store.apply(db, canonical([("s", "1", "csat", 2.0, None)]))
@@ -303,7 +312,7 @@ def test_a_response_another_upload_brought_unchanged_stays_when_the_first_is_rem
     assert responses_now(db) == {}
 
 
-def test_an_edit_another_upload_brought_again_outlives_the_edit(db):
+def test_an_edit_another_upload_brought_again_outlives_the_edit(db, rollup_upkeep):
     first = store.apply(db, canonical([("s", "1", "csat", 5.0, None)]))
     edit = store.apply(db, canonical([("s", "1", "csat", 1.0, None)]))
     same = store.apply(db, canonical([("s", "1", "csat", 1.0, None)]))
