@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 _SCHEMA = """
@@ -41,12 +41,18 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS responses (
     response_key BIGINT NOT NULL, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL,
     upload_id INTEGER, responded_at TIMESTAMPTZ, customer_id VARCHAR, comment VARCHAR,
-    touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT, attr_hash UBIGINT);
+    touchpoint INTEGER, team INTEGER, agent INTEGER, content_hash UBIGINT, attr_hash UBIGINT, id_hash UBIGINT);
 CREATE TABLE IF NOT EXISTS answers (
     response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, day DATE, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
     touchpoint INTEGER, team INTEGER, agent INTEGER);
 CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VARCHAR);
 """
+
+
+def id_hash(source_id: str, response_id: str) -> str:
+    """SQL for the hash of a response's (source, response id) that `responses.id_hash` holds: the
+    same expression, with the same types, wherever a response is stored or looked up."""
+    return f"hash(CAST({source_id} AS INTEGER), CAST({response_id} AS VARCHAR))"
 
 
 class State(NamedTuple):
@@ -119,6 +125,14 @@ class Database:
         if version == "2":
             # 3: month-grain rollups (of one dimension and of pairs), created by rollups.ensure below.
             version = "3"
+        if version == "3":
+            # 4: responses carry a hash of their (source, response id), which an upload matches first.
+            for table in ("responses", "replaced_responses"):
+                if cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                               "AND table_name = ?", [table]).fetchall()[0][0]:
+                    cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS id_hash UBIGINT")
+                    cur.execute(f"UPDATE {table} SET id_hash = {id_hash('source_id', 'source_response_id')}")
+            version = "4"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")

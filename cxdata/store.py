@@ -17,7 +17,7 @@ from typing import NamedTuple
 import pyarrow as pa
 
 from . import rollups
-from .db import Database
+from .db import Database, id_hash
 from .sql import dim_column, quote_ident
 
 CANONICAL_COLUMNS = (
@@ -157,7 +157,7 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         finally:
             cur.unregister("incoming")
             cur.execute("DROP VIEW IF EXISTS temp.answer_changes")
-            for temp in ("stage", "left_answers"):
+            for temp in ("stage", "stored", "left_answers"):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{temp}")
     return receipt
 
@@ -221,6 +221,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     cur.execute(
         f"""CREATE TEMP TABLE stage AS
             SELECT rid, any_value(c_source_id) AS source_id, any_value(source_response_id) AS source_response_id,
+                   {id_hash('any_value(c_source_id)', 'any_value(source_response_id)')} AS id_hash,
                    min(responded_at) AS responded_at, any_value(customer_id) AS customer_id,
                    max(value_text) FILTER (WHERE metric = '{COMMENT}') AS comment,
                    CASE WHEN min(c_touchpoint) = max(c_touchpoint) THEN min(c_touchpoint) END AS touchpoint,
@@ -233,6 +234,15 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                    NULL::BOOLEAN AS attrs_differ
             FROM incoming GROUP BY rid"""
     )
+    # The stored versions of these responses, found by the integer hash of their ids; the ids
+    # themselves are compared only on the rows the hash found (comparing them in the join read
+    # every stored id: 0.4 s at 10M responses, against 0.07 s).
+    cur.execute(
+        """CREATE TEMP TABLE stored AS
+           SELECT s.rid, r.response_key, r.content_hash, r.responded_at, r.attr_hash,
+                  r.source_id = s.source_id AND r.source_response_id = s.source_response_id AS same_id
+           FROM responses r JOIN stage s ON r.id_hash = s.id_hash"""
+    )
     cur.execute(
         """UPDATE stage SET old_key = r.response_key,
                   -- The time is compared as well: in the XOR of the rows' hashes, a time that all of
@@ -240,7 +250,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                   outcome = CASE WHEN r.content_hash = stage.content_hash
                                   AND r.responded_at IS NOT DISTINCT FROM stage.responded_at THEN 'unchanged' ELSE 'updated' END,
                   attrs_differ = r.attr_hash IS DISTINCT FROM stage.attr_hash
-           FROM responses r WHERE r.source_id = stage.source_id AND r.source_response_id = stage.source_response_id"""
+           FROM stored r WHERE r.rid = stage.rid AND r.same_id"""
     )
     cur.execute("UPDATE stage SET outcome = 'added' WHERE outcome IS NULL")
     # A response this file brings unchanged is this upload's too: removing the upload that first
@@ -278,9 +288,9 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     seg_vals = "".join(f", {a}" for a in seg_aliases)
     cur.execute(
         f"""INSERT INTO responses (response_key, source_id, source_response_id, upload_id, responded_at, customer_id,
-                                   comment, touchpoint, team, agent, content_hash, attr_hash{seg_cols})
+                                   comment, touchpoint, team, agent, content_hash, attr_hash, id_hash{seg_cols})
             SELECT response_key, source_id, source_response_id, ?, responded_at, customer_id, comment,
-                   touchpoint, team, agent, content_hash, attr_hash{seg_vals}
+                   touchpoint, team, agent, content_hash, attr_hash, id_hash{seg_vals}
             FROM stage WHERE outcome <> 'unchanged'""",
         [upload_id],
     )

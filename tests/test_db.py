@@ -33,11 +33,12 @@ def written_by(tmp_path, version: str, rollups_like: str, *statements: str):
 def test_schema_1_database_is_upgraded_in_place(tmp_path):
     # Schema 1: no day column, no attr_hash, no rollups.
     path, before = written_by(tmp_path, "1", "rollup%", "ALTER TABLE answers DROP COLUMN day",
-                              "ALTER TABLE responses DROP COLUMN attr_hash")
+                              "ALTER TABLE responses DROP COLUMN attr_hash", "ALTER TABLE responses DROP COLUMN id_hash",
+                              "DROP TABLE replaced_responses", "DROP TABLE replaced_answers")
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == "3"
+    assert upgraded.meta("schema_version") == "4"
     assert figures(upgraded) == before
     upgraded.close()
 
@@ -46,9 +47,22 @@ def test_schema_2_database_gains_month_rollups(tmp_path):
     path, before = written_by(tmp_path, "2", "rollup$%")
     upgraded = Database(path)
     cur = upgraded.cursor()
-    assert upgraded.meta("schema_version") == "3"
+    assert upgraded.meta("schema_version") == "4"
     month = cur.execute('SELECT sum(n) FROM "rollup$month$region$tier"').fetchall()[0][0]
     assert month == cur.execute("SELECT count(*) FROM answers").fetchall()[0][0]
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_schema_3_database_gains_the_id_hash_and_recognises_what_it_holds(tmp_path):
+    path, before = written_by(tmp_path, "3", "no rollup dropped", "ALTER TABLE responses DROP COLUMN id_hash",
+                              "ALTER TABLE replaced_responses DROP COLUMN id_hash")
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == "4"
+    cur = upgraded.cursor()
+    assert cur.execute("SELECT count(*) FROM responses WHERE id_hash IS NULL").fetchall()[0][0] == 0
+    receipt = store.apply(upgraded, next(demo.generate(3000)))  # the same responses again
+    assert (receipt.added, receipt.updated) == (0, 0) and receipt.unchanged == 3000
     assert figures(upgraded) == before
     upgraded.close()
 

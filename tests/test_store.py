@@ -323,3 +323,16 @@ def test_an_edit_another_upload_brought_again_outlives_the_edit(db, rollup_upkee
     assert store.remove_upload(db, same.upload_id) == store.Removal(0, 1)
     assert responses_now(db)["1"] == (first.upload_id, (("csat", 5.0),), None)
     assert snapshot_rollups(db) == rebuilt_rollups(db)
+
+
+def test_responses_whose_id_hashes_collide_stay_apart(db, monkeypatch):
+    # Uploads find stored responses by a 64-bit hash of (source, id) first; the ids decide.
+    monkeypatch.setattr(store, "id_hash", lambda source, rid: "CAST(42 AS UBIGINT)")
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 4.0, None)]))
+    again = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "2", "csat", 2.0, None),
+                                       ("t", "1", "csat", 3.0, None)]))
+    assert (first.added, again.added, again.updated, again.unchanged) == (2, 1, 1, 1)
+    stored = db.cursor().execute(
+        """SELECT s.name, r.source_response_id, a.value FROM responses r JOIN sources s USING (source_id)
+           JOIN answers a USING (response_key) ORDER BY ALL""").fetchall()
+    assert stored == [("s", "1", 5.0), ("s", "2", 2.0), ("t", "1", 3.0)]
