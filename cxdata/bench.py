@@ -83,6 +83,7 @@ def heatmap(cur, model, cat, view):
     return drill.split(cur, model, cat, view, SPLIT_DIM, heat_kpis(model))
 CSV_1M_ROWS = 1_000_000
 PARQUET_RESPONSES = 2_000_000  # the Parquet ingest sample (see --parquet-responses)
+UPLOAD_RESPONSES = 5_000  # a team's fresh export, uploaded into the full bench database
 
 # Every figure the benchmark prints, in order: key -> label. The smoke test checks them all.
 FIGURES: dict[str, str] = {
@@ -91,6 +92,7 @@ FIGURES: dict[str, str] = {
     "ingest.csv": "Ingest CSV: service.ingest_file",
     "ingest.csv_1m": "Ingest CSV of 1,000,000 rows",
     "floor.csv_table": "Floor: the same CSV into a DuckDB table (read_csv, nothing else)",
+    "ingest.upload_into_large": "Upload of 5,000 new responses (CSV) into a copy of the bench DB",
     "query.catalog": "Catalog (labels, dates, continuous measures)",
     "query.pyramid_region": "Pyramid, region filter (~58% of answers)",
     "query.pyramid_all": "Pyramid, unfiltered",
@@ -574,6 +576,65 @@ def bench_ingest(res: Results, work: Path, files: dict[str, tuple[Path, int]], r
                              "statements": last["statements"][:12]}
     if "ingest.csv_1m" in files:
         add_csv_floor(res, floor_runs, floor_rows, floor_errors)
+
+
+def write_fresh_export(path: Path, db_path: Path, responses: int = UPLOAD_RESPONSES) -> int:
+    """A team's next export: `responses` new responses (ids the database does not hold) spread over
+    the last two weeks the database holds, as canonical-long CSV. Returns its rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from . import demo, service
+
+    db = service.open_db(db_path)
+    try:
+        latest = db.cursor().execute("SELECT epoch_us(max(responded_at)) FROM responses").fetchall()[0][0]
+    finally:
+        db.close()
+    table = pa.concat_tables(demo.generate(responses))
+    ids = pc.binary_join_element_wise("upload-", table["source_response_id"], "")
+    table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", ids)
+    us = pc.cast(pc.cast(table["responded_at"], pa.timestamp("us")), pa.int64()).to_numpy()
+    span = max(int(us.max() - us.min()), 1)
+    fortnight = 14 * 86400 * 10**6
+    when = latest - fortnight + ((us - us.min()) / span * fortnight).astype(np.int64)
+    table = table.set_column(table.column_names.index("responded_at"), "responded_at",
+                             pa.array(when, table.schema.field("responded_at").type))
+    return write_csv(path, [table])
+
+
+def bench_upload_into_large(res: Results, work: Path, db_path: Path, repeat: int) -> None:
+    """What a team waits for when it uploads its fresh export into a programme of N responses:
+    each run into its own copy of the bench database, in a fresh process."""
+    key = "ingest.upload_into_large"
+    path = work / "fresh-export.csv"
+    rows = write_fresh_export(path, db_path)
+    runs, last = [], None
+    try:
+        for i in range(repeat):
+            copy = work / f"upload-{i}.duckdb"
+            shutil.copyfile(db_path, copy)
+            try:
+                out = run_child("ingest", {"file": str(path), "db": str(copy)})
+            finally:
+                for leftover in (copy, copy.with_name(copy.name + ".wal")):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+            if out.get("status") != "loaded" or out.get("responses") != UPLOAD_RESPONSES:
+                res.problems.append(f"upload into the bench database failed: {str(out.get('error') or out)[:300]}")
+                res.missing(key, "failed")
+                return
+            runs.append(out["seconds"])
+            last = out
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    fig = Figure(key, median(runs), "s", runs, note=f"{UPLOAD_RESPONSES:,} responses, {rows:,} rows, "
+                 f"{last['answers']:,} answers stored after it; store step {last['phases'].get('store.apply', 0):.2f} s")
+    fig.extra = {"phases": last["phases"], "statements": last["statements"][:12], "sql_seconds": last["sql_seconds"]}
+    res.add(fig)
+    print(f"      {fig.note}")
 
 
 # =============================================================================================
@@ -1553,6 +1614,7 @@ def run(res: Results, args, work: Path) -> None:
         written = write_csv(csv_1m, demo.generate(int(CSV_1M_ROWS / 2.6) + 1000), CSV_1M_ROWS)
         files["ingest.csv_1m"] = (csv_1m, written)
     bench_ingest(res, work, files, args.ingest_repeat)
+    bench_upload_into_large(res, work, db_path, args.ingest_repeat)
     if args.quick and "ingest.csv_1m" in res.figures:
         res.figures["ingest.csv_1m"].note = "--quick: the small CSV, not 1M rows; " + res.figures["ingest.csv_1m"].note
     for f in files.values():
