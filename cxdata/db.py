@@ -50,9 +50,11 @@ CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VA
 
 
 def id_hash(source_id: str, response_id: str) -> str:
-    """SQL for the hash of a response's (source, response id) that `responses.id_hash` holds: the
-    same expression, with the same types, wherever a response is stored or looked up."""
-    return f"hash(CAST({source_id} AS INTEGER), CAST({response_id} AS VARCHAR))"
+    """SQL for the hash of a response's (source, response id) that `responses.id_hash` holds, the
+    same expression wherever a response is stored or looked up. Stored, so it must not change
+    with the DuckDB version: MD5 (64 of its bits) of "<source id>:<response id>", not DuckDB's
+    own hash(), whose values for the same input changed between releases."""
+    return f"md5_number_lower(CAST(CAST({source_id} AS INTEGER) AS VARCHAR) || ':' || CAST({response_id} AS VARCHAR))"
 
 
 class State(NamedTuple):

@@ -156,7 +156,9 @@ def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
     try:
         for r, gid in _aggregate(cur, targets, quote_ident(delta), [], signed=True):
             keys = ["day", "measure", "touchpoint", "team", *(dim_column(d) for d in r.dims), "value"]
-            on = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" if k not in ("day", "measure", "value") else f"t.{k} = d.{k}"
+            # Untimed answers (day NULL) have rows of their own, so every key but the measure and
+            # the value (never NULL here) matches NULL to NULL.
+            on = " AND ".join(f"t.{k} = d.{k}" if k in ("measure", "value") else f"t.{k} IS NOT DISTINCT FROM d.{k}"
                               for k in keys)
             cur.execute(
                 f"""MERGE INTO {r.table} t
@@ -196,16 +198,22 @@ def stored_dims(cur) -> list[str]:
 
 def refresh_days(cur, days_table: str) -> None:
     """Recompute the rollup rows of the months holding the days listed in temp table `days_table`
-    (column `day`), for every stored dimension: a month-grain row sums every day of its month, so
-    the whole month is rebuilt."""
+    (column `day`; NULL: the rows of untimed answers), for every stored dimension: a month-grain
+    row sums every day of its month, so the whole month is rebuilt."""
     dims = stored_dims(cur)
     created = set(ensure(cur, dims))
     _rebuild_months(cur, [r for r in sorted(existing(cur, dims)) if r not in created], days_table)
 
 
 def _rebuild_months(cur, present: list[Rollup], days_table: str) -> None:
-    lo, hi = cur.execute(f"SELECT min(day), max(day) FROM {days_table}").fetchall()[0]
-    if lo is None or not present:
+    lo, hi, untimed = cur.execute(f"SELECT min(day), max(day), bool_or(day IS NULL) FROM {days_table}").fetchall()[0]
+    if not present:
+        return
+    if untimed:  # answers without a time: no period counts them, but they have rows of their own
+        for r in present:
+            cur.execute(f"DELETE FROM {r.table} WHERE day IS NULL")
+        _build(cur, present, "day IS NULL", [])
+    if lo is None:
         return
     months = f"(SELECT DISTINCT date_trunc('month', day)::DATE FROM {days_table})"
     # The bounds let the scan skip the answers outside the touched span (they are stored in time order).

@@ -82,3 +82,21 @@ def test_writes_bump_the_data_version(tmp_path):
     v = db.data_version()
     store.apply(db, next(demo.generate(100)))
     assert db.data_version() == v + 1
+
+
+def test_the_stored_id_hash_is_md5_not_the_engines_own_hash(tmp_path):
+    # Stored hashes must survive a DuckDB upgrade (its hash() changed between releases): the
+    # expression is pinned to an MD5 computed outside DuckDB.
+    import hashlib
+
+    from cxdata.db import id_hash
+
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, next(demo.generate(20)))
+    rows = db.cursor().execute("SELECT source_id, source_response_id, id_hash FROM responses").fetchall()
+    assert len(rows) == 20
+    for source_id, rid, stored in rows:
+        assert stored == int.from_bytes(hashlib.md5(f"{source_id}:{rid}".encode()).digest()[8:], "little")
+    assert db.cursor().execute(f"SELECT {id_hash('7', chr(39) + 'x' + chr(39))}").fetchall()[0][0] == \
+        int.from_bytes(hashlib.md5(b"7:x").digest()[8:], "little")
+    db.close()
