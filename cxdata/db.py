@@ -51,10 +51,14 @@ CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VA
 
 def id_hash(source_id: str, response_id: str) -> str:
     """SQL for the hash of a response's (source, response id) that `responses.id_hash` holds, the
-    same expression wherever a response is stored or looked up. Stored, so it must not change
-    with the DuckDB version: MD5 (64 of its bits) of "<source id>:<response id>", not DuckDB's
-    own hash(), whose values for the same input changed between releases."""
-    return f"md5_number_lower(CAST(CAST({source_id} AS INTEGER) AS VARCHAR) || ':' || CAST({response_id} AS VARCHAR))"
+    same expression, with the same types, wherever a response is stored or looked up. DuckDB's
+    hash() is fast (an MD5 instead cost a 1M-row ingest 0.2-1 s) but its values have changed
+    between releases: the stored hashes are recomputed whenever the database is opened for
+    writing by another DuckDB version (`_check_id_hashes`)."""
+    return f"hash(CAST({source_id} AS INTEGER), CAST({response_id} AS VARCHAR))"
+
+
+ID_HASH_ENGINE = "id_hash_engine"  # meta key: the DuckDB version that computed responses.id_hash
 
 
 class State(NamedTuple):
@@ -105,6 +109,7 @@ class Database:
             cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('data_version', '0')", [SCHEMA_VERSION])
             self._migrate(cur)
             self._ensure_replaced(cur)
+            self._check_id_hashes(cur)
             rollups.ensure(cur, self.segment_dims(cur))
 
     @staticmethod
@@ -128,12 +133,13 @@ class Database:
             # 3: month-grain rollups (of one dimension and of pairs), created by rollups.ensure below.
             version = "3"
         if version == "3":
-            # 4: responses carry a hash of their (source, response id), which an upload matches first.
+            # 4: responses carry a hash of their (source, response id), which an upload matches
+            # first; filled by _check_id_hashes.
             for table in ("responses", "replaced_responses"):
                 if cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                                "AND table_name = ?", [table]).fetchall()[0][0]:
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS id_hash UBIGINT")
-                    cur.execute(f"UPDATE {table} SET id_hash = {id_hash('source_id', 'source_response_id')}")
+            self.set_meta(cur, ID_HASH_ENGINE, None)
             version = "4"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
@@ -209,6 +215,16 @@ class Database:
                 for table in ("answers", "responses", "replaced_answers", "replaced_responses"):
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN {col} INTEGER")
                 present.add(key)
+
+    def _check_id_hashes(self, cur) -> None:
+        """Recompute the stored id hashes when they were computed by another DuckDB version than
+        this one (or not at all): an upload finds stored responses by them, and a hash that
+        changed would turn every re-upload into new responses."""
+        if self.meta(ID_HASH_ENGINE, cur) == duckdb.__version__:
+            return
+        for table in ("responses", "replaced_responses"):
+            cur.execute(f"UPDATE {table} SET id_hash = {id_hash('source_id', 'source_response_id')}")
+        self.set_meta(cur, ID_HASH_ENGINE, duckdb.__version__)
 
     @staticmethod
     def _ensure_replaced(cur) -> None:
