@@ -265,8 +265,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     base = cur.execute("SELECT coalesce(max(response_key), 0) FROM responses").fetchall()[0][0]
     # What the rollups must lose: the answers of the versions replaced (read before they go).
     changed = rollups.change_columns(cur)
-    cur.execute(f"CREATE TEMP TABLE left_answers AS SELECT -1::TINYINT AS sign, {changed} FROM answers "
-                "WHERE response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')")
+    cur.execute(f"CREATE TEMP TABLE left_answers AS SELECT -1::TINYINT AS sign, {changed} FROM answers WHERE "
+                + ("response_key IN (SELECT old_key FROM stage WHERE outcome = 'updated')" if updated else "false"))
     if updated:
         replaced = "SELECT old_key FROM stage WHERE outcome = 'updated'"
         # Every stored dimension: the new rows of a dimension this file lacks hold none of its values.
