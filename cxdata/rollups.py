@@ -154,20 +154,26 @@ def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
     falls to zero goes, a new key is inserted. Exact only for the per-value buckets (whole values,
     where a row's sums are its count times its value); the caller checks that."""
     try:
-        for r, gid in _aggregate(cur, targets, quote_ident(delta), [], signed=True):
+        gids = _aggregate(cur, targets, quote_ident(delta), [], signed=True)
+        # Untimed answers (day NULL) have rows of their own, merged in a statement of their own:
+        # matching `day` NULL to NULL in every merge kept DuckDB from skipping the row groups
+        # outside the changed days (12 ms against 4 ms per table for a day of changes at 10M).
+        untimed = cur.execute('SELECT count(*) FROM temp."rollup$build" WHERE day IS NULL').fetchall()[0][0] > 0
+        for r, gid in gids:
             keys = ["day", "measure", "touchpoint", "team", *(dim_column(d) for d in r.dims), "value"]
-            # Untimed answers (day NULL) have rows of their own, so every key but the measure and
-            # the value (never NULL here) matches NULL to NULL.
+            # Touchpoint, team and segments may be NULL; measure and value never are here.
             on = " AND ".join(f"t.{k} = d.{k}" if k in ("measure", "value") else f"t.{k} IS NOT DISTINCT FROM d.{k}"
-                              for k in keys)
-            cur.execute(
-                f"""MERGE INTO {r.table} t
-                    USING (SELECT {', '.join(keys)}, n, s1, s2 FROM temp."rollup$build" WHERE gid = ? AND n <> 0) d ON ({on})
-                    WHEN MATCHED AND t.n + d.n = 0 THEN DELETE
-                    WHEN MATCHED THEN UPDATE SET n = t.n + d.n, s1 = t.s1 + d.s1, s2 = t.s2 + d.s2
-                    WHEN NOT MATCHED THEN INSERT ({', '.join(keys)}, n, s1, s2) VALUES ({', '.join('d.' + k for k in keys)}, d.n, d.s1, d.s2)""",
-                [gid],
-            )
+                              for k in keys[1:])
+            for day_on, day_rows in [("t.day = d.day", "day IS NOT NULL")] + [("t.day IS NULL", "day IS NULL")] * untimed:
+                cur.execute(
+                    f"""MERGE INTO {r.table} t
+                        USING (SELECT {', '.join(keys)}, n, s1, s2 FROM temp."rollup$build"
+                               WHERE gid = ? AND n <> 0 AND {day_rows}) d ON ({day_on} AND {on})
+                        WHEN MATCHED AND t.n + d.n = 0 THEN DELETE
+                        WHEN MATCHED THEN UPDATE SET n = t.n + d.n, s1 = t.s1 + d.s1, s2 = t.s2 + d.s2
+                        WHEN NOT MATCHED THEN INSERT ({', '.join(keys)}, n, s1, s2) VALUES ({', '.join('d.' + k for k in keys)}, d.n, d.s1, d.s2)""",
+                    [gid],
+                )
     finally:
         cur.execute('DROP TABLE IF EXISTS temp."rollup$build"')
 
