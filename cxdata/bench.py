@@ -587,7 +587,7 @@ def write_fresh_export(path: Path, db_path: Path, responses: int = UPLOAD_RESPON
 
     from . import demo, service
 
-    db = service.open_db(db_path)
+    db = service.open_db(db_path, read_only=True)
     try:
         latest = db.cursor().execute("SELECT epoch_us(max(responded_at)) FROM responses").fetchall()[0][0]
     finally:
@@ -609,7 +609,7 @@ def bench_upload_into_large(res: Results, work: Path, db_path: Path, repeat: int
     each run into its own copy of the bench database, in a fresh process."""
     key = "ingest.upload_into_large"
     path = work / "fresh-export.csv"
-    rows = write_fresh_export(path, db_path)
+    rows = write_fresh_export(path, db_path, UPLOAD_RESPONSES)
     runs, last = [], None
     try:
         for i in range(repeat):

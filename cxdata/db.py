@@ -139,7 +139,7 @@ class Database:
                 if cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                                "AND table_name = ?", [table]).fetchall()[0][0]:
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS id_hash UBIGINT")
-            self.set_meta(cur, ID_HASH_ENGINE, None)
+            self.set_meta(cur, ID_HASH_ENGINE, None)  # whatever the meta says, the column is new: fill it
             version = "4"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "

@@ -16,8 +16,9 @@ Two grains, chosen so that every common view reads a few tens of thousands of ro
   filters, is answered from rollups too. Whole months of a period are read here.
 
 Views on three or more dimensions scan `answers`, whose rows are stored in time order so the
-period filter skips most of them. Every write recomputes the rollup rows of the months it
-touched, from the answers, inside the write's transaction.
+period filter skips most of them. Every write brings the rollups up to date inside its own
+transaction (`apply_changes`): it adds the answers it changed, key by key, or rebuilds the months
+they fall in from the answers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from .sql import dim_column, quote_ident
+from .sql import dim_column, quote_ident, scratch
 
 BASE = "rollup"
 HIST_LIMIT = 1000  # whole values within +-1000 are kept per value; others are pooled
@@ -33,9 +34,9 @@ HIST_LIMIT = 1000  # whole values within +-1000 are kept per value; others are p
 # two-dimension views read the raw answers instead of making every upload pay for all pairs.
 MAX_PAIR_DIMS = 8
 GRAINS = ("day", "month")
-# A write whose changed answers are at most this share of the answers stored in the months they
-# fall in has them added to the rollups; a larger one rebuilds those months (one scan of the
-# answers then costs less than merging its changes key by key).
+# A write whose changed answers are at most this share of the answers stored (after it) from the
+# first to the last month they fall in has them added to the rollups; a larger one rebuilds the
+# months they fall in (one scan of the answers then costs less than merging its changes key by key).
 INCREMENTAL_MAX_SHARE = 0.25
 
 
@@ -137,7 +138,7 @@ def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
     """Insert the rows of `targets` for the answers matching `where`, in one grouping-sets pass."""
     if not targets:
         return
-    try:
+    with scratch(cur, tables=["rollup$build"]):
         for r, gid in _aggregate(cur, targets, f"answers WHERE {where}", params, signed=False):
             seg = "".join(f", {dim_column(d)}" for d in r.dims)
             cur.execute(
@@ -145,15 +146,13 @@ def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
                 f'FROM temp."rollup$build" WHERE gid = ? ORDER BY day',
                 [gid],
             )
-    finally:
-        cur.execute('DROP TABLE IF EXISTS temp."rollup$build"')
 
 
 def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
-    """Add the signed answer rows of temp table `delta` to the rows of `targets`: a row whose count
+    """Add the signed answer rows of temp table or view `delta` to the rows of `targets`: a row whose count
     falls to zero goes, a new key is inserted. Exact only for the per-value buckets (whole values,
     where a row's sums are its count times its value); the caller checks that."""
-    try:
+    with scratch(cur, tables=["rollup$build"]):
         gids = _aggregate(cur, targets, quote_ident(delta), [], signed=True)
         # Untimed answers (day NULL) have rows of their own, merged in a statement of their own:
         # matching `day` NULL to NULL in every merge kept DuckDB from skipping the row groups
@@ -174,8 +173,6 @@ def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
                         WHEN NOT MATCHED THEN INSERT ({', '.join(keys)}, n, s1, s2) VALUES ({', '.join('d.' + k for k in keys)}, d.n, d.s1, d.s2)""",
                     [gid],
                 )
-    finally:
-        cur.execute('DROP TABLE IF EXISTS temp."rollup$build"')
 
 
 def ensure(cur, dims) -> list[Rollup]:
@@ -200,15 +197,6 @@ def stored_dims(cur) -> list[str]:
     Read from the columns of an empty result: the catalog function duckdb_columns() took 60 ms
     on the first page of a fresh server."""
     return [d[0][4:] for d in cur.execute("SELECT * FROM answers LIMIT 0").description if d[0].startswith("seg_")]
-
-
-def refresh_days(cur, days_table: str) -> None:
-    """Recompute the rollup rows of the months holding the days listed in temp table `days_table`
-    (column `day`; NULL: the rows of untimed answers), for every stored dimension: a month-grain
-    row sums every day of its month, so the whole month is rebuilt."""
-    dims = stored_dims(cur)
-    created = set(ensure(cur, dims))
-    _rebuild_months(cur, [r for r in sorted(existing(cur, dims)) if r not in created], days_table)
 
 
 def _rebuild_months(cur, present: list[Rollup], days_table: str) -> None:
@@ -248,23 +236,24 @@ def apply_changes(cur, changes: str) -> None:
     dims = stored_dims(cur)
     created = set(ensure(cur, dims))
     present = [r for r in sorted(existing(cur, dims)) if r not in created]
-    t = quote_ident(changes)
-    rows, pooled, lo, hi = cur.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE NOT (value = round(value) AND abs(value) <= {HIST_LIMIT})), "
-        f"min(day), max(day) FROM {t}").fetchall()[0]
-    if not rows or not present:
+    if not present:
         return
-    if not pooled:
-        span = cur.execute("SELECT count(*) FROM answers WHERE day >= date_trunc('month', ?::DATE) "
-                           "AND day < date_trunc('month', ?::DATE) + INTERVAL 1 MONTH", [lo, hi]).fetchall()[0][0]
-        if rows <= span * INCREMENTAL_MAX_SHARE:
-            _add_changes(cur, present, changes)
+    with scratch(cur, tables=["rollup$days"]):
+        # One read of the changes (a view over the upload may join it again on every read).
+        cur.execute(f"""CREATE TEMP TABLE "rollup$days" AS SELECT day, count(*) AS n,
+                               count(*) FILTER (WHERE {_bucket()} IS NULL) AS pooled
+                        FROM {quote_ident(changes)} GROUP BY day""")
+        rows, pooled, lo, hi = cur.execute(
+            'SELECT sum(n), sum(pooled), min(day), max(day) FROM temp."rollup$days"').fetchall()[0]
+        if not rows:
             return
-    cur.execute(f'CREATE TEMP TABLE "rollup$days" AS SELECT DISTINCT day FROM {t}')
-    try:
+        if not pooled:
+            span = cur.execute("SELECT count(*) FROM answers WHERE day >= date_trunc('month', ?::DATE) "
+                               "AND day < date_trunc('month', ?::DATE) + INTERVAL 1 MONTH", [lo, hi]).fetchall()[0][0]
+            if rows <= span * INCREMENTAL_MAX_SHARE:
+                _add_changes(cur, present, changes)
+                return
         _rebuild_months(cur, present, 'temp."rollup$days"')
-    finally:
-        cur.execute('DROP TABLE IF EXISTS temp."rollup$days"')
 
 
 def continuous_measures(cur) -> set[int]:

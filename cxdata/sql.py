@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator, Sequence
 
 _SAFE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -19,3 +21,24 @@ def dim_column(key: str) -> str:
     if not _SAFE.match(key):
         raise ValueError(f"not a valid dimension key: {key!r}")
     return quote_ident("seg_" + key)
+
+
+@contextlib.contextmanager
+def scratch(cur, *, tables: Sequence[str] = (), views: Sequence[str] = (), registered: Sequence[str] = ()) -> Iterator[None]:
+    """Temp tables and views, and registered Arrow tables, that a write's statements create on
+    `cur`, dropped when the block completes. When it fails they are left to the write's rollback
+    (which discards them), because a statement on a transaction DuckDB has aborted would replace
+    the real error with "transaction is aborted"."""
+    try:
+        yield
+    except BaseException:
+        for name in registered:  # not part of the transaction: released even so
+            with contextlib.suppress(Exception):
+                cur.unregister(name)
+        raise
+    for name in registered:
+        cur.unregister(name)
+    for name in views:
+        cur.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(name)}")
+    for name in tables:
+        cur.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")

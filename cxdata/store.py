@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from . import rollups
 from .db import Database, id_hash
-from .sql import dim_column, quote_ident
+from .sql import dim_column, quote_ident, scratch
 
 CANONICAL_COLUMNS = (
     "source", "source_response_id", "responded_at", "customer_id", "touchpoint", "team",
@@ -124,41 +124,36 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
     receipt = receipt or Receipt()
     incoming = _with_response_index(_conform(table), table)
     segs = segment_columns(incoming) + ["source"]
-    with db.transaction() as cur:
-        try:
-            db.ensure_segment_dims(cur, segs)
-            incoming = _encode(cur, incoming, segs)
-            cur.register("incoming", incoming)
-            *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
-            if kept_attrs:
-                receipt.warnings.append(
-                    f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
-                    "customer details, e.g. an anonymised export); their answers are the same, so the stored "
-                    "values were kept.")
-            cur.execute(
-                "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
-                "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "
-                "AND agent_id NOT IN (SELECT agent_id FROM agent_names)"
-            )
-            receipt.added, receipt.updated, receipt.unchanged = counts
-            receipt.responses = sum(counts)
-            receipt.upload_id = upload_id
-            up = upload or {}
-            cur.execute(
-                "INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read, "
-                "added, updated, unchanged, rejected, excluded, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    upload_id, receipt.file_name or up.get("file_name"), up.get("sha256"), up.get("size_bytes"),
-                    up.get("stored_path"), up.get("layout"), up.get("encoding"), receipt.rows_read,
-                    receipt.added, receipt.updated, receipt.unchanged, len(receipt.rejected), len(receipt.excluded),
-                    json.dumps(receipt.to_dict(), ensure_ascii=False, default=str),
-                ],
-            )
-        finally:
-            cur.unregister("incoming")
-            cur.execute("DROP VIEW IF EXISTS temp.answer_changes")
-            for temp in ("stage", "stored", "left_answers"):
-                cur.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+    with db.transaction() as cur, scratch(cur, tables=["stage", "stored", "left_answers"], views=["answer_changes"],
+                                          registered=["incoming"]):
+        db.ensure_segment_dims(cur, segs)
+        incoming = _encode(cur, incoming, segs)
+        cur.register("incoming", incoming)
+        *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+        if kept_attrs:
+            receipt.warnings.append(
+                f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
+                "customer details, e.g. an anonymised export); their answers are the same, so the stored "
+                "values were kept.")
+        cur.execute(
+            "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
+            "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "
+            "AND agent_id NOT IN (SELECT agent_id FROM agent_names)"
+        )
+        receipt.added, receipt.updated, receipt.unchanged = counts
+        receipt.responses = sum(counts)
+        receipt.upload_id = upload_id
+        up = upload or {}
+        cur.execute(
+            "INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read, "
+            "added, updated, unchanged, rejected, excluded, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                upload_id, receipt.file_name or up.get("file_name"), up.get("sha256"), up.get("size_bytes"),
+                up.get("stored_path"), up.get("layout"), up.get("encoding"), receipt.rows_read,
+                receipt.added, receipt.updated, receipt.unchanged, len(receipt.rejected), len(receipt.excluded),
+                json.dumps(receipt.to_dict(), ensure_ascii=False, default=str),
+            ],
+        )
     return receipt
 
 
@@ -385,7 +380,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
     that upload, which now counts as having replaced the version before this one. A version that
     another remaining upload brought again unchanged (`resupplied`) is not undone: it passes to the
     earliest such upload. The upload stays in the history, marked removed."""
-    with db.transaction() as cur:
+    with db.transaction() as cur, scratch(cur, tables=["gone", "later", "answer_changes"]):
         row = cur.execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()
         if not row:
             raise InputError(f"there is no upload {upload_id}")
@@ -403,37 +398,33 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
             f"""CREATE TEMP TABLE answer_changes AS
                 SELECT -1::TINYINT AS sign, {changed} FROM answers WHERE response_key IN (SELECT response_key FROM gone)
                 UNION ALL SELECT 1::TINYINT, {changed} FROM replaced_answers WHERE replaced_by = ? AND response_key IN ({back})""", u + u)
-        try:
-            removed, restored = cur.execute(f"SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ({back}))", u).fetchall()[0]
-            dims = db.segment_dims(cur)
-            was = _segment_codes(cur, "SELECT response_key FROM gone", [], dims)
-            for key, codes in _replaced_codes(cur, upload_id, dims).items():
-                was.setdefault(key, set()).update(codes)
-            cur.execute("DELETE FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
-            cur.execute("DELETE FROM responses WHERE upload_id = ?", u)
-            for table in ("responses", "answers"):
-                cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
-                            f"WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
-                cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
-            for key in dims:
-                col = dim_column(key)
-                back_codes = (f"SELECT {col} FROM responses WHERE response_key IN (SELECT response_key FROM gone) "
-                              f"UNION SELECT {col} FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
-                cur.execute(f"INSERT INTO labels SELECT * FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
-                cur.execute(f"DELETE FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
-            # This upload's replaced versions go, and the versions before them take their place.
-            cur.execute("DELETE FROM replaced_answers a USING later l WHERE a.response_key = l.response_key AND a.replaced_by = l.replaced_by")
-            cur.execute("DELETE FROM replaced_responses WHERE upload_id = ?", u)
-            for table in ("responses", "answers"):
-                cur.execute(f"UPDATE replaced_{table} SET replaced_by = l.replaced_by FROM later l "
-                            f"WHERE replaced_{table}.replaced_by = ? AND replaced_{table}.response_key = l.response_key", u)
-            cur.execute("DELETE FROM resupplied WHERE upload_id = ? OR owner = ?", u + u)
-            cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
-            rollups.apply_changes(cur, "answer_changes")
-            _forget_unused(cur, was)
-        finally:
-            for table in ("answer_changes", "gone", "later"):
-                cur.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        removed, restored = cur.execute(f"SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM ({back}))", u).fetchall()[0]
+        dims = db.segment_dims(cur)
+        was = _segment_codes(cur, "SELECT response_key FROM gone", [], dims)
+        for key, codes in _replaced_codes(cur, upload_id, dims).items():
+            was.setdefault(key, set()).update(codes)
+        cur.execute("DELETE FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
+        cur.execute("DELETE FROM responses WHERE upload_id = ?", u)
+        for table in ("responses", "answers"):
+            cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                        f"WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
+            cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)
+        for key in dims:
+            col = dim_column(key)
+            back_codes = (f"SELECT {col} FROM responses WHERE response_key IN (SELECT response_key FROM gone) "
+                          f"UNION SELECT {col} FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
+            cur.execute(f"INSERT INTO labels SELECT * FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
+            cur.execute(f"DELETE FROM replaced_labels WHERE dim = ? AND code IN ({back_codes})", ["seg_" + key])
+        # This upload's replaced versions go, and the versions before them take their place.
+        cur.execute("DELETE FROM replaced_answers a USING later l WHERE a.response_key = l.response_key AND a.replaced_by = l.replaced_by")
+        cur.execute("DELETE FROM replaced_responses WHERE upload_id = ?", u)
+        for table in ("responses", "answers"):
+            cur.execute(f"UPDATE replaced_{table} SET replaced_by = l.replaced_by FROM later l "
+                        f"WHERE replaced_{table}.replaced_by = ? AND replaced_{table}.response_key = l.response_key", u)
+        cur.execute("DELETE FROM resupplied WHERE upload_id = ? OR owner = ?", u + u)
+        cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
+        rollups.apply_changes(cur, "answer_changes")
+        _forget_unused(cur, was)
     return Removal(removed - restored, restored, kept)
 
 
@@ -443,9 +434,9 @@ def _hand_over(cur, upload_id: int) -> int:
     loaded); the versions they replaced now count as replaced by it. Returns the current
     responses handed over."""
     u = [upload_id]
-    cur.execute("""CREATE TEMP TABLE heirs AS SELECT response_key, min(upload_id) AS heir FROM resupplied
-                   WHERE owner = ? AND upload_id <> ? GROUP BY response_key""", u + u)
-    try:
+    with scratch(cur, tables=["heirs"]):
+        cur.execute("""CREATE TEMP TABLE heirs AS SELECT response_key, min(upload_id) AS heir FROM resupplied
+                       WHERE owner = ? AND upload_id <> ? GROUP BY response_key""", u + u)
         kept = cur.execute("SELECT count(*) FROM responses r JOIN heirs h USING (response_key) WHERE r.upload_id = ?",
                            u).fetchall()[0][0]
         for table, column in (("responses", "upload_id"), ("replaced_responses", "upload_id"),
@@ -455,8 +446,6 @@ def _hand_over(cur, upload_id: int) -> int:
                         f"WHERE {table}.response_key = h.response_key AND {table}.{column} = ?", u)
         # The heir's record of bringing the version again is now its ownership.
         cur.execute("DELETE FROM resupplied WHERE owner = upload_id")
-    finally:
-        cur.execute("DROP TABLE IF EXISTS temp.heirs")
     return kept
 
 

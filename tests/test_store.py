@@ -96,6 +96,27 @@ def test_failed_apply_changes_nothing(db, monkeypatch):
     assert snapshot(db) == before and db.data_version() == version
 
 
+@pytest.mark.parametrize("stage", ["apply", "remove"])
+def test_a_database_error_midway_surfaces_as_itself_and_changes_nothing(db, monkeypatch, stage):
+    # Found by an independent review: after DuckDB aborted the transaction, the clean-up's DROP
+    # statements failed in turn, and the caller saw "transaction is aborted" instead of the cause.
+    import duckdb
+
+    from cxdata import rollups
+
+    first = store.apply(db, canonical([("s", "1", "csat", 5.0, None)]))
+    before, version = snapshot(db), db.data_version()
+    monkeypatch.setattr(rollups, "apply_changes", lambda cur, changes: cur.execute("SELECT CAST('x' AS INTEGER)"))
+    with pytest.raises(duckdb.ConversionException):
+        if stage == "apply":
+            store.apply(db, canonical([("s", "1", "csat", 2.0, None), ("s", "2", "csat", 4.0, None)]))
+        else:
+            store.remove_upload(db, first.upload_id)
+    assert snapshot(db) == before and db.data_version() == version
+    monkeypatch.undo()
+    assert store.apply(db, canonical([("s", "2", "csat", 4.0, None)])).added == 1  # the cursor's next write works
+
+
 @pytest.mark.parametrize("bad", ['x"; DROP TABLE answers; --', "Region", "a b"])
 def test_segment_names_must_be_identifiers(db, bad):
     with pytest.raises(store.InputError, match="cannot be a segment"):
@@ -224,7 +245,7 @@ def test_removing_an_upload_puts_back_what_it_replaced(db, rollup_upkeep):
     removal = store.remove_upload(db, edit.upload_id)
     assert removal == store.Removal(deleted=1, restored=1)
     assert responses_now(db) == before  # response 2 back with upload 1's answers and comment
-    assert snapshot_rollups(db) == rebuilt_rollups(db)
+    assert snapshot_rollups(db) == built_afresh(db)
     # Removing the first upload now removes both of its responses.
     assert store.remove_upload(db, first.upload_id) == store.Removal(deleted=2, restored=0)
     assert responses_now(db) == {}
@@ -251,7 +272,7 @@ def test_removing_an_upload_whose_edit_was_edited_again(db, rollup_upkeep):
     cur = db.cursor()
     assert cur.execute("SELECT count(*) FROM replaced_responses").fetchone()[0] == 0
     assert cur.execute("SELECT count(*) FROM replaced_answers").fetchone()[0] == 0
-    assert snapshot_rollups(db) == rebuilt_rollups(db)
+    assert snapshot_rollups(db) == built_afresh(db)
 
 
 def test_a_segment_value_only_a_replaced_version_holds_comes_back_with_it(db):
@@ -287,16 +308,16 @@ def snapshot_rollups(db, cur=None):
             for r in rollups.existing(cur, rollups.stored_dims(cur))}
 
 
-def rebuilt_rollups(db):
-    """The rollups built afresh from the answers, in a transaction rolled back afterwards."""
+def built_afresh(db):
+    """Every rollup dropped and built again from the answers, in a transaction rolled back afterwards."""
     from cxdata import rollups
 
     cur = db.cursor()
     cur.execute("BEGIN TRANSACTION")
     try:
-        cur.execute("CREATE TEMP TABLE all_days AS SELECT DISTINCT day FROM answers "
-                    f"UNION SELECT DISTINCT day FROM {rollups.table_for(None)}")
-        rollups.refresh_days(cur, "all_days")
+        for r in rollups.existing(cur, rollups.stored_dims(cur)):
+            cur.execute(f"DROP TABLE {r.table}")
+        rollups.ensure(cur, rollups.stored_dims(cur))
         return snapshot_rollups(db, cur)
     finally:
         cur.execute("ROLLBACK")
@@ -322,7 +343,7 @@ def test_an_edit_another_upload_brought_again_outlives_the_edit(db, rollup_upkee
     assert responses_now(db)["1"] == (same.upload_id, (("csat", 1.0),), None)
     assert store.remove_upload(db, same.upload_id) == store.Removal(0, 1)
     assert responses_now(db)["1"] == (first.upload_id, (("csat", 5.0),), None)
-    assert snapshot_rollups(db) == rebuilt_rollups(db)
+    assert snapshot_rollups(db) == built_afresh(db)
 
 
 def test_responses_whose_id_hashes_collide_stay_apart(db, monkeypatch):
@@ -337,20 +358,6 @@ def test_responses_whose_id_hashes_collide_stay_apart(db, monkeypatch):
            JOIN answers a USING (response_key) ORDER BY ALL""").fetchall()
     assert stored == [("s", "1", 5.0), ("s", "2", 2.0), ("t", "1", 3.0)]
 
-
-def built_afresh(db):
-    """Every rollup dropped and built again from the answers, in a transaction rolled back afterwards."""
-    from cxdata import rollups
-
-    cur = db.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        for r in rollups.existing(cur, rollups.stored_dims(cur)):
-            cur.execute(f"DROP TABLE {r.table}")
-        rollups.ensure(cur, rollups.stored_dims(cur))
-        return snapshot_rollups(db, cur)
-    finally:
-        cur.execute("ROLLBACK")
 
 
 def test_untimed_answers_keep_their_own_rollup_rows_through_edits_and_removals(db, rollup_upkeep):
