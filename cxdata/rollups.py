@@ -149,9 +149,9 @@ def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
 
 
 def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
-    """Add the signed answer rows of temp table or view `delta` to the rows of `targets`: a row whose count
-    falls to zero goes, a new key is inserted. Exact only for the per-value buckets (whole values,
-    where a row's sums are its count times its value); the caller checks that."""
+    """Add the signed answer rows of temp table or view `delta` to the rows of `targets`: a row
+    whose count falls to zero goes, a new key is inserted. Exact only for the per-value buckets
+    (whole values, where a row's sums are its count times its value); the caller checks that."""
     with scratch(cur, tables=["rollup$build"]):
         gids = _aggregate(cur, targets, quote_ident(delta), [], signed=True)
         # Untimed answers (day NULL) have rows of their own, merged in a statement of their own:
@@ -200,9 +200,9 @@ def stored_dims(cur) -> list[str]:
 
 
 def _rebuild_months(cur, present: list[Rollup], days_table: str) -> None:
+    """Rebuild the rows of `present` for the months of the days in `days_table` (and, for a NULL
+    day, the rows of untimed answers) from the answers."""
     lo, hi, untimed = cur.execute(f"SELECT min(day), max(day), bool_or(day IS NULL) FROM {days_table}").fetchall()[0]
-    if not present:
-        return
     if untimed:  # answers without a time: no period counts them, but they have rows of their own
         for r in present:
             cur.execute(f"DELETE FROM {r.table} WHERE day IS NULL")
