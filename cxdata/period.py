@@ -103,7 +103,7 @@ def comparison(current: Period, mode: str) -> Period | None:
     if mode == "none":
         return None
     if mode == "year":
-        year_back = Period(_year_back(current.start), _year_back(current.end))
+        year_back = Period(_year_back(current.start), _year_back_end(current))
         return None if year_back.end > current.start else year_back
     if mode != "previous":
         raise ValueError(f"unknown comparison {mode!r} (known: {', '.join(COMPARISONS)})")
@@ -132,6 +132,16 @@ def comparison_note(current: Period, mode: str, preset: str = "custom") -> str |
         return ("No comparison: the same dates a year earlier overlap this period, which is longer than a "
                 "year. Choose a range of a year or less, or compare with the previous period.")
     return None
+
+
+def _year_back_end(current: Period) -> date:
+    """The exclusive end of the same dates a year earlier. Whole months map to whole months
+    (February 2025 against all of February 2024, its 29th included); otherwise the last day maps
+    back, so a range ending on 28 February 2024 ends on 28 February 2023 too (the day after the
+    last, 29 February, would map to 28 February and leave that day out)."""
+    if current.end.day == 1 and current.start.day == 1:
+        return _year_back(current.end)
+    return _year_back(current.last_day) + timedelta(days=1)
 
 
 def _year_back(d: date) -> date:

@@ -39,6 +39,13 @@ def test_custom_end_is_inclusive_and_validated():
         (Period(date(2025, 10, 16), date(2025, 11, 15)), "previous", Period(date(2025, 9, 16), date(2025, 10, 16))),
         (Period(date(2025, 10, 1), date(2026, 1, 1)), "year", Period(date(2024, 10, 1), date(2025, 1, 1))),
         (Period(date(2024, 2, 29), date(2024, 3, 1)), "year", Period(date(2023, 2, 28), date(2023, 3, 1))),
+        # a range ending on 28 February of a leap year keeps 28 February of the year before
+        (Period(date(2024, 2, 1), date(2024, 2, 29)), "year", Period(date(2023, 2, 1), date(2023, 3, 1))),
+        (Period(date(2024, 1, 1), date(2024, 2, 29)), "year", Period(date(2023, 1, 1), date(2023, 3, 1))),
+        # whole months map to whole months: February 2025 against all of February 2024
+        (Period(date(2025, 2, 1), date(2025, 3, 1)), "year", Period(date(2024, 2, 1), date(2024, 3, 1))),
+        # other ranges map day for day: 28 February 2025 back to 28 February 2024, not the 29th
+        (Period(date(2025, 2, 10), date(2025, 3, 1)), "year", Period(date(2024, 2, 10), date(2024, 2, 29))),
         (Period(date(2025, 10, 1), date(2026, 1, 1)), "none", None),
         # a year back ending where the period starts: adjacent, not overlapping
         (Period(date(2024, 1, 1), date(2025, 1, 1)), "year", Period(date(2023, 1, 1), date(2024, 1, 1))),
