@@ -46,16 +46,22 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     # Cut at the periods' edges: a bucket straddling one comes in its parts (one scan), since its
     # whole n would protect nothing (a week with no answer in the period taken as the complement)
     # and leave the period's part of it unprotected (the tile minus the weeks inside).
+    # The scan also covers what of the periods lies outside the window (a year by week shows its
+    # last 26 weeks): those answers are in the tile's n but in no bucket shown, and, left out, the
+    # tile minus the buckets would give away a small group among them.
     cuts = [d for p, _ in periods for d in (p.start, p.end)]
-    stretches = pieces(window, cuts)
+    span = Period(min(window.start, *(p.start for p, _ in periods)), max(window.end, *(p.end for p, _ in periods)))
+    stretches = pieces(span, cuts)
     sums: dict = {}
     part_n: dict = {}
-    for bucket, _measure, piece, n, s1, s2, hi, lo in trend(cur, model, cat, view, window, level=level, node=node,
+    for bucket, _measure, piece, n, s1, s2, hi, lo in trend(cur, model, cat, view, span, level=level, node=node,
                                                              measures=[kpi.measure], cuts=cuts):
+        part_n[bucket, piece] = part_n.get((bucket, piece), 0) + int(n)
+        if not window.start <= bucket < window.end:
+            continue
         acc = sums.setdefault(bucket, [0, 0.0, 0.0, 0, 0])
         for i, x in enumerate((n, s1, s2, hi, lo)):
             acc[i] += x or 0
-        part_n[bucket, piece] = int(n)
     rules = rules_of(model)
     d = DECIMALS.get(kpi.stat, 2)
     out = []
@@ -77,12 +83,15 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     for period, hidden in periods:
         inside = {i for i, s in enumerate(stretches) if period.start <= s.start and s.end <= period.end}
         kids: dict = {}
+        total = 0
         for (bucket, piece), n in part_n.items():
             if piece in inside:
-                kids[bucket] = kids.get(bucket, 0) + n
+                total += n
+                if bucket in by_bucket:
+                    kids[bucket] = kids.get(bucket, 0) + n
         if not kids:
             continue
-        for b in stats.suppress_partition(sum(kids.values()), kids, rules, parent_hidden=hidden):
+        for b in stats.suppress_partition(total, kids, rules, parent_hidden=hidden):
             if kids[b] > 0:
                 by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])

@@ -241,3 +241,40 @@ def test_the_periods_part_of_a_straddling_week_is_protected(tmp_path, answers, s
     tile, shown = _week_view_of_team_c(tmp_path, answers, start, end)
     assert tile.shown
     assert shown == expected
+
+
+def test_answers_of_the_period_outside_the_trend_window_are_protected(tmp_path):
+    """Found by an independent audit. A year by week shows its last 26 weeks; 2 answers in
+    August, outside them, are in the tile's n. Were all 26 weeks shown, the tile minus the weeks
+    would give those 2 away (with their scores): a week is hidden with them."""
+    from datetime import date, datetime, timedelta, timezone
+
+    import pyarrow as pa
+
+    from cxdata import pyramid, store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL
+
+    times = [datetime(2024, 8, 15, 12, tzinfo=timezone.utc)] * 2
+    values = [1.0] * 2
+    monday = date(2025, 1, 6)
+    for week in range(26):
+        day = monday + timedelta(weeks=week)
+        times += [datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)] * 10
+        values += [5.0] * 10
+    n = len(times)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.table({"source": ["s"] * n, "source_response_id": [str(i) for i in range(n)],
+                              "responded_at": times, "touchpoint": ["Website"] * n, "team": ["Team C"] * n,
+                              "metric": ["csat"] * n, "value": values}))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="custom", start=date(2024, 7, 1), end=date(2025, 7, 6), compare="none", grain="week")
+    tile = pyramid.build(cur, MODEL, cat, view).team("c").headline
+    frame = drill.trend_frame(cur, MODEL, cat, view, level="team", node="c", kpi=MODEL.team("c").kpis[0],
+                              total_hidden=tile.status == "hidden")
+    db.close()
+    shown = frame[frame["n"].notna()]
+    assert tile.shown and tile.current.n == 262
+    assert len(frame) == 26 and len(shown) == 25
+    assert tile.current.n - int(shown["n"].sum()) == 12  # the 2 with a week of 10: no one recoverable
