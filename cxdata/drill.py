@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -131,19 +132,29 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
     return Split(dim, tuple(segs), pd.DataFrame(columns))
 
 
+HIDDEN_SEGMENT = "hidden"  # a comment's segment value whose cell the view hides
+
+
 def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
-                   score_measure: str | None, limit: int = 200) -> tuple[pd.DataFrame, int]:
+                   score_measure: str | None, limit: int = 200,
+                   hidden_segments: Mapping[str, Iterable[str]] | None = None) -> tuple[pd.DataFrame, int]:
     """The newest comments behind a node's number and how many there are in all.
 
-    Comments are untrusted text: they are returned verbatim, for display as plain text only."""
+    `hidden_segments`: per segment dimension, the values whose cells the same view hides (a
+    split by segment shown beside the comments). Those values read HIDDEN_SEGMENT: each comment
+    carries its score, and the comments of a segment hidden for having two answers would give
+    its figure away. Comments are untrusted text: they are returned verbatim, for display as
+    plain text only."""
     current, _ = periods_for(view, cat)
     rows = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure, limit=limit)
     total = comment_count(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
+    hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}
     for s in segs:
-        if s.labels:
-            frame[s.name] = frame[s.name].map(lambda v, s=s: v if v is None else s.label(v))
+        gone = hidden.get(s.key, set())
+        frame[s.name] = frame[s.name].map(
+            lambda v, s=s, gone=gone: v if v is None else HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v)
     return frame, total
 
 

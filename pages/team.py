@@ -75,10 +75,12 @@ st.caption("Hollow points: fewer responses than the reliability threshold. Gaps:
 
 st.subheader("By segment")
 dim = view.split or (model.segments[0].key if model.segments else None)
+hidden_segments = {}
 if dim:
     sp = _ui.split(view, dim, kpis=(kpi.kpi.key,))
     rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
+    hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}
     rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
     _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
                      domain=_ui.bar_domain(kpi))
@@ -101,10 +103,14 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
 # A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing.
 shown_view = view if view.scores in bands else replace(view, scores=None)
 comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
-                                       score_measure=kpi.kpi.measure)
+                                       score_measure=kpi.kpi.measure, hidden_segments=hidden_segments)
 which = f" · {bands[view.scores]} only" if view.scores in bands else ""
+masked = ""
+if dim and hidden_segments.get(dim) and (comments[model.segment(dim).name] == drill.HIDDEN_SEGMENT).any():
+    masked = (f". {escape(model.segment(dim).name)} reads '{drill.HIDDEN_SEGMENT}' where the chart above hides the "
+              "segment: its comments and scores would give its figure away")
 st.caption(f"{total:,} comment{'' if total == 1 else 's'} in the period{which}"
-           + (f"; showing the newest {len(comments)}" if total > len(comments) else ""))
+           + (f"; showing the newest {len(comments)}" if total > len(comments) else "") + masked)
 # Plain-text rendering: comments are untrusted and may contain markup.
 with st.container(key="comments_table"):
     picked = st.dataframe(comments, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",

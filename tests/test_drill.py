@@ -3,6 +3,8 @@
 from dataclasses import replace
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from cxdata import drill, queries, service
@@ -278,3 +280,43 @@ def test_answers_of_the_period_outside_the_trend_window_are_protected(tmp_path):
     assert tile.shown and tile.current.n == 262
     assert len(frame) == 26 and len(shown) == 25
     assert tile.current.n - int(shown["n"].sum()) == 12  # the 2 with a week of 10: no one recoverable
+
+
+def _team_c_with_two_south_comments(tmp_path):
+    """Team C in June 2025: 30 answers from the North (CSAT 5), 2 from the South (CSAT 1), each
+    of the South's with a comment."""
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    table = responses([("Team C", "Website", 5, None, "North", 6)] * 30 + [("Team C", "Website", 1, None, "South", 6)] * 2)
+    comments = table.filter(pc.equal(table["region"], "South")).to_pylist()
+    for row in comments:
+        row.update(metric="comment", value=None, value_text=f"bad service {row['source_response_id']}")
+    table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
+    store.apply(db, pa.concat_tables([table, pa.Table.from_pylist(comments, schema=table.schema)]))
+    return db
+
+
+def test_comments_do_not_give_away_a_segment_the_view_hides(tmp_path):
+    """Found by an independent audit. The team view splits Team C by region: the South's 2 answers
+    are hidden (and the North with them). Its comments list the South's 2 with their scores: their
+    region must not say South, or the hidden cell's figure is read off the list."""
+    from tests.test_pyramid import MODEL
+
+    db = _team_c_with_two_south_comments(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none", team="c")
+    sp = drill.split(cur, MODEL, cat, view, "region", ("csat",))
+    cells = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == "c") & (sp.records["segment"] != "All")]
+    hidden = set(cells.loc[cells["suppressed"], "segment"])
+    assert "South" in hidden
+    kwargs = dict(level="team", node="c", score_measure="csat")
+    plain, total = drill.comments_frame(cur, MODEL, cat, view, **kwargs)
+    masked, _ = drill.comments_frame(cur, MODEL, cat, view, **kwargs, hidden_segments={"region": hidden})
+    db.close()
+    assert total == 2 and list(plain["region"]) == ["South", "South"]
+    assert list(masked["region"]) == [drill.HIDDEN_SEGMENT] * 2
+    assert list(masked["Comment"]) == list(plain["Comment"]) and list(masked["Score"]) == [1.0, 1.0]

@@ -448,3 +448,21 @@ def test_a_database_held_by_another_program_gets_a_plain_message(tmp_path, monke
     at.run()
     no_errors(at)
     assert len(at.error) == 1 and "in use by another program" in at.error[0].value  # (as escaped Markdown)
+
+
+def test_team_view_comments_do_not_name_a_segment_its_split_hides(tmp_path, monkeypatch):
+    from tests.test_drill import _team_c_with_two_south_comments
+    from tests.test_pyramid import MODEL_TEXT
+
+    _team_c_with_two_south_comments(tmp_path).close()
+    (tmp_path / "model.yaml").write_text(MODEL_TEXT, encoding="utf-8")
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.setenv("CX_MODEL", str(tmp_path / "model.yaml"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in dict(period="latest_month", compare="none", team="c", split="region").items():
+        at.query_params[k] = v
+    at.switch_page("pages/team.py").run()
+    no_errors(at)
+    comments = at.dataframe[-1].value
+    assert list(comments["region"]) == ["hidden", "hidden"] and list(comments["Score"]) == [1.0, 1.0]
+    assert any("reads 'hidden' where the chart above hides the segment" in c.value for c in at.caption)
