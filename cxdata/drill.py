@@ -73,9 +73,9 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
         shown = status != "hidden"
         out.append({
             "bucket": pd.Timestamp(bucket),
-            "value": round(est.value, d) if shown and est.value is not None else None,
-            "ci_low": round(est.ci_low, d) if shown and est.ci_low is not None else None,
-            "ci_high": round(est.ci_high, d) if shown and est.ci_high is not None else None,
+            "value": stats.round_half_up(est.value, d) if shown and est.value is not None else None,
+            "ci_low": stats.round_half_up(est.ci_low, d) if shown and est.ci_low is not None else None,
+            "ci_high": stats.round_half_up(est.ci_high, d) if shown and est.ci_high is not None else None,
             "n": m.n if shown else None,
             "low_n": status == "low_n",
             "suppressed": not shown,

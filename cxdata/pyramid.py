@@ -210,7 +210,7 @@ def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
     measure = model.measures.get(kpi.measure)
     better_high = measure.higher_is_better if measure else True
     # Judged on the value as shown: "4.20 · target 4.20 · near target" (4.196) read as a contradiction.
-    shown = round(est.value, stats.DECIMALS.get(kpi.stat, 2))
+    shown = stats.shown(est.value, kpi.stat)
     met = shown >= kpi.target if better_high else shown <= kpi.target
     if met:
         return "met"

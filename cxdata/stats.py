@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping, Sequence
 
 __all__ = [
@@ -133,6 +134,20 @@ class Change:
 DECIMALS = {"nps": 1, "top_box": 1, "yes_rate": 1, "mean": 2, "composite": 1}
 
 
+def round_half_up(x: float, digits: int) -> float:
+    """`x` to `digits` decimals as by hand: a half goes away from zero (an NPS of 12.25 shows
+    12.3, where Python's round() gives 12.2), judged on x's shortest decimal form (43.75, not the
+    binary 43.7499999...). Every value shown, and a target judged on it, is rounded here."""
+    if not math.isfinite(x):
+        return x
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def shown(x: float, stat: str) -> float:
+    """`x` rounded as a value of `stat` is shown (DECIMALS)."""
+    return round_half_up(x, DECIMALS.get(stat, 2))
+
+
 # --------------------------------------------------------------------------- estimates
 
 @functools.lru_cache(maxsize=16)
@@ -153,7 +168,8 @@ def nps(m: Moments, confidence: float = 0.95) -> Estimate:
     pa, da = (m.hi + 0.75) / n_adj, (m.lo + 0.75) / n_adj
     centre = pa - da
     half = z_for(confidence) * math.sqrt(max(pa + da - centre * centre, 0.0) / n_adj)
-    return Estimate("nps", m.n, 100.0 * (p - d),
+    # 100 (P - D) / n, not 100 (P/n - D/n): an NPS of exactly 43.75 came out as 43.7499999...
+    return Estimate("nps", m.n, 100.0 * (m.hi - m.lo) / m.n,
                     max(-100.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half)),
                     1e4 * max(p + d - (p - d) ** 2, 0.0))
 
@@ -170,7 +186,7 @@ def proportion(m: Moments, stat: str = "top_box", confidence: float = 0.95) -> E
     centre = (p + z2n / 2.0) / (1.0 + z2n)
     half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
     # clamping only removes rounding dust at p = 0 or 1, where Wilson touches the bound exactly
-    return Estimate(stat, n, 100.0 * p, 100.0 * max(0.0, centre - half),
+    return Estimate(stat, n, 100.0 * m.hi / n, 100.0 * max(0.0, centre - half),
                     100.0 * min(1.0, centre + half), 1e4 * p * (1.0 - p))
 
 

@@ -10,13 +10,13 @@ import math
 import pandas as pd
 
 from .pyramid import KpiResult, NodeResult, Pyramid
-from .stats import DECIMALS  # noqa: F401  (where the tables' rounding is defined)
+from .stats import DECIMALS, round_half_up  # noqa: F401  (DECIMALS: where the tables' rounding is defined)
 
 
 def _r(x: float | None, digits: int) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
-    return round(x, digits)
+    return round_half_up(x, digits)
 
 
 def kpi_record(node: NodeResult, k: KpiResult) -> dict:

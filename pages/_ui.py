@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
-from cxdata import queries, service
+from cxdata import queries, service, stats
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
@@ -309,6 +309,7 @@ def clicked_node(event, name: str) -> str | None:
 def fmt_value(k: KpiResult, value: float | None) -> str:
     if value is None:
         return "—"
+    value = stats.shown(value, k.kpi.stat)  # half away from zero, as the tables and targets round
     if k.kpi.stat == "mean":
         return f"{value:.2f}"
     if k.kpi.stat == "nps":
@@ -321,7 +322,7 @@ def fmt_value(k: KpiResult, value: float | None) -> str:
 def fmt_delta(k: KpiResult) -> str | None:
     if not k.delta_shown:
         return None
-    d = k.change.delta
+    d = stats.round_half_up(k.change.delta, 2 if k.kpi.stat == "mean" else 1)
     text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
     if float(text.split()[0]) == 0:
         text = "±0" + ("" if k.kpi.stat == "mean" else " pts")

@@ -507,3 +507,44 @@ def test_critical_value_decides_like_the_p_value(df):
     crit = t_quantile(0.975, df)
     assert 2 * t_cdf(-crit * (1 + 1e-7), df) < 0.05 < 2 * t_cdf(-crit * (1 - 1e-7), df)
     assert 2 * t_cdf(-crit, df) == pytest.approx(0.05, rel=1e-9)
+
+
+@pytest.mark.parametrize("x, digits, expected", [
+    (12.25, 1, 12.3),      # an exact binary half: round() gives 12.2
+    (-12.25, 1, -12.3),    # away from zero on either side
+    (43.75, 1, 43.8),
+    (4.125, 2, 4.13),
+    (4.005, 2, 4.01),      # its shortest decimal form is the half (the binary value is below it)
+    (4.0049, 2, 4.0),
+    (79.04999, 1, 79.0),
+    (0.0, 1, 0.0),
+])
+def test_values_are_rounded_half_away_from_zero(x, digits, expected):
+    from cxdata.stats import round_half_up
+
+    assert round_half_up(x, digits) == expected
+    assert math.isnan(round_half_up(math.nan, 1))
+
+
+@pytest.mark.parametrize("hi, lo, n, shown", [
+    (193, 25, 384, 43.8),   # exactly 43.75: 100 (P/n - D/n) came out as 43.7499999...
+    (149, 100, 400, 12.3),  # exactly 12.25
+    (25, 193, 384, -43.8),
+])
+def test_an_nps_exactly_halfway_is_shown_rounded_up(hi, lo, n, shown):
+    """Found by an independent audit."""
+    from cxdata.stats import shown as shown_value
+
+    est = nps(Moments(n=n, s1=0.0, s2=0.0, hi=hi, lo=lo))
+    assert est.value == 100 * (hi - lo) / n
+    assert shown_value(est.value, "nps") == shown
+
+
+def test_a_target_is_judged_on_the_value_rounded_half_up():
+    from cxdata.model import parse_model
+    from cxdata.pyramid import target_status
+    from tests.test_pyramid import MODEL_TEXT
+
+    model = parse_model(MODEL_TEXT.replace("measure: nps, target: 10", "measure: nps, target: 43.8"))
+    est = nps(Moments(n=384, s1=0.0, s2=0.0, hi=193, lo=25))  # 43.75, shown 43.8
+    assert target_status(est, model.index.kpi, model) == "met"
