@@ -339,6 +339,24 @@ def test_blank_lines_and_empty_rows_are_problems(tmp_path):
     assert raw.num_records == 6
 
 
+@pytest.mark.parametrize("data, rows, problems", [
+    # Found by an independent audit: every row ends with a delimiter, the header does not (and
+    # the other way round). The header was dropped as a problem row and the first response read
+    # as the header, appearing nowhere on the receipt.
+    (b"id,nps,comment\n1,9,good,\n2,3,,\n3,10,ok,\n", [["id", "nps", "comment"], ["1", "9", "good"], ["2", "3", None],
+                                                     ["3", "10", "ok"]], []),
+    (b"id,nps,comment,\n1,9,good\n2,3,\n3,10,ok\n", [["id", "nps", "comment"], ["1", "9", "good"], ["2", "3", None],
+                                                   ["3", "10", "ok"]], []),
+    # a trailing field that holds something is still a row of the wrong width
+    (b"id,nps,comment\n1,9,good,\n2,3,,x\n3,10,ok,\n", [["id", "nps", "comment"], ["1", "9", "good"], ["3", "10", "ok"]],
+     [3]),
+])
+def test_a_trailing_delimiter_on_the_header_or_the_rows_loses_nothing(tmp_path, data, rows, problems):
+    raw = read_raw(_write(tmp_path, "x.csv", data))
+    assert _rows(raw) == rows
+    assert [n for n, _ in raw.problems] == problems
+
+
 def test_old_mac_line_endings(tmp_path):
     raw = read_raw(_write(tmp_path, "x.csv", b"id,nps\r1,9\r2,8\r"))
     assert _rows(raw) == [["id", "nps"], ["1", "9"], ["2", "8"]]

@@ -75,6 +75,7 @@ class _Dialect:
     skip_sep_line: bool
     ncols: int
     quoted_newlines: bool    # the sample has a value containing a line break
+    empty_tail: bool = False  # records differ from ncols only by empty trailing fields: trimmed
 
 
 def _decode_sample(head: bytes, encoding: str) -> str:
@@ -106,15 +107,17 @@ def _sniff(path: str, head: bytes, size: int, encoding: str | None, delimiter: s
     sep, rest = strip_sep_line(text)
     if delimiter is None:
         delimiter = sep or sniff_delimiter(rest)
-    ncols, quoted_newlines = _column_count(path, rest, complete, encoding, delimiter, sep is not None, limits)
-    return _Dialect(encoding, delimiter, sep is not None, ncols, quoted_newlines)
+    ncols, quoted_newlines, empty_tail = _column_count(path, rest, complete, encoding, delimiter, sep is not None,
+                                                       limits)
+    return _Dialect(encoding, delimiter, sep is not None, ncols, quoted_newlines, empty_tail)
 
 
-def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool]:
+def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool, bool]:
     if not complete:
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[:cut + 1] if cut >= 0 else ""  # drop the record cut by the sample boundary
     counts: list[int] = []
+    filled: list[int] = []  # each record's width without its empty trailing fields
     quoted_newlines = False
     try:
         # StringIO(newline="") splits lines only at CR/LF, like the real parsers; str.splitlines
@@ -122,6 +125,7 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False):
             if any(record):
                 counts.append(len(record))
+                filled.append(len(record) - next(i for i, v in enumerate(reversed(record)) if v))
                 if not quoted_newlines and any("\n" in v or "\r" in v for v in record):
                     quoted_newlines = True
     except csv.Error:
@@ -130,15 +134,25 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
         # Not even one whole record in the sample (a very wide header): read the first
         # record from the file itself, however long it is (bounded by max_bytes).
         counts = [_first_record_width(path, encoding, delimiter, skip_sep)]
+        filled = []
     # The most common width is the table's; ties go to the earliest (the header).
     ncols = Counter(counts[:1000]).most_common(1)[0][0]
+    # A header without the trailing delimiter the rows end with (or the other way round): the
+    # narrower width is the table's when the header and most rows fit in it, and empty fields
+    # past it are dropped (a row with something there is a problem row); else the header would
+    # be a problem row and the first response read as the header.
+    narrow = min(counts[0], ncols)
+    empty_tail = (bool(filled) and counts[0] != ncols and filled[0] <= narrow
+                  and 2 * sum(f <= narrow for f in filled[:1000]) > len(filled[:1000]))
+    if empty_tail:
+        ncols = narrow
     if ncols > limits.max_columns:
         raise IngestError(
             "too_many_columns",
             f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
             "It is probably not a survey export, or it needs to be split. Remove the columns "
             "you do not need and upload it again.")
-    return ncols, quoted_newlines
+    return ncols, quoted_newlines, empty_tail
 
 
 def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
@@ -241,6 +255,8 @@ class _NeedExact(Exception):
 
 
 def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
+    if d.empty_tail:
+        raise _NeedExact("empty tail")  # Arrow cannot trim the empty trailing fields
     names = _names(d.ncols)
     invalid = [0]
 
@@ -419,6 +435,8 @@ def _read_exact_records(path: str, d: _Dialect, head: bytes, limits: Limits) -> 
             if not any(record):
                 problems.append((number, REASON_EMPTY))
                 continue
+            if len(record) > ncols and d.empty_tail and not any(record[ncols:]):
+                del record[ncols:]
             if len(record) != ncols:
                 problems.append((number, _reason_width(len(record), ncols, d.delimiter)))
                 continue
