@@ -101,3 +101,40 @@ def test_exports_in_several_languages_fill_the_same_segment_values(tmp_path):
     assert cat.segment_values("tier", model) == ["Consumer", "SMB", "Enterprise", "VIP"]
     assert sorted(cat.segment_values("region", model)) == ["Dubai", "Isfahan", "Mashhad", "Plovdiv", "Sofia", "Tehran"]
     db.close()
+
+
+def _ingest_texts(tmp_path, *texts):
+    """Each text as one upload into one database: their receipts."""
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    receipts = []
+    for i, text in enumerate(texts):
+        src = tmp_path / f"export{i}.csv"
+        src.write_text(text, encoding="utf-8")
+        receipts.append(service.ingest_file(db, model, src))
+    count = db.cursor().execute("SELECT count(*) FROM responses").fetchall()[0][0]
+    db.close()
+    return receipts, count
+
+
+def test_rows_alike_without_an_id_are_responses_of_their_own(tmp_path):
+    """Found by an independent audit: without an id column, two customers who answered the same
+    on the same day were one response, the other dropped as its duplicate."""
+    text = ("Date,How likely are you to recommend us?,City\n2026-11-01,9,London\n2026-11-01,9,London\n"
+            "2026-11-01,0,London\n2026-11-02,9,London\n2026-11-02,9,London\n2026-11-02,10,Paris\n")
+    (first, again), count = _ingest_texts(tmp_path, text, text)
+    assert first["status"] == "loaded" and first["added"] == 6 and not first["duplicates"]
+    assert (again["added"], again["unchanged"]) == (0, 6) and count == 6
+
+
+def test_a_corrected_answer_in_a_later_export_without_ids_updates_the_response(tmp_path):
+    """Found by an independent audit: Google Forms has no response id; an answer corrected in the
+    responses sheet (same timestamp) made a second response, and a renamed city six more."""
+    head = "Timestamp,How likely are you to recommend us to a friend?,Which city are you in?\n"
+    rows = [f"2026-11-{d:02d} 14:{d:02d}:09,{d % 11},London\n" for d in range(13, 19)]
+    corrected = [rows[0].replace(",2,", ",9,")] + rows[1:]
+    renamed = [r.replace("London", "Greater London") for r in corrected]
+    (_, fix, rename), count = _ingest_texts(tmp_path, head + "".join(rows), head + "".join(corrected),
+                                            head + "".join(renamed))
+    assert (fix["added"], fix["updated"], fix["unchanged"]) == (0, 1, 5)
+    assert (rename["added"], rename["updated"]) == (0, 0) and count == 6

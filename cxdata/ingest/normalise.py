@@ -299,8 +299,13 @@ class _Run:
         return values, counts
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
-        """No id column: a hash of the answer time and the mapped cells, so that re-uploading
-        the same export recognises the same responses (row numbers would shift)."""
+        """No id column: an id that re-uploading the same or a later export gives the same
+        response again (row numbers would shift). Where the answer times tell submissions apart
+        (Google Forms' timestamps to the second), the time alone: a later export with an answer
+        corrected in the sheet then updates that response instead of adding it again. Otherwise
+        (dates without a time), a hash of the time and every mapped cell. Either way rows alike
+        in it are told apart by their order ('-2', '-3'): two customers who answered the same
+        on the same day are two responses, not a duplicate."""
         import duckdb
 
         if pc.all(pc.is_null(responded_at)).as_py():
@@ -310,16 +315,24 @@ class _Run:
             return pa.nulls(self.n, pa.string())
         cols = {f"c{i}": clean(a) for i, a in enumerate(self.cols.values())}
         cols["ts"] = responded_at
+        cols["i"] = pa.array(range(self.n), pa.int64())
         t = pa.table(cols)
-        expr = "concat_ws(chr(31), ts::VARCHAR, " + ", ".join(
-            f"coalesce(c{i}, '')" for i in range(len(cols) - 1)) + ")"
+        cells = "concat_ws(chr(31), ts::VARCHAR, " + ", ".join(
+            f"coalesce(c{i}, '')" for i in range(len(cols) - 2)) + ")"
+        times = responded_at.drop_null()
+        # Nine in ten answer times distinct: they are submission times, not dates.
+        stamped = len(times) > 0 and pc.count_distinct(times).as_py() >= 0.9 * len(times)
+        key = f"CASE WHEN ts IS NOT NULL THEN 't' || ts::VARCHAR ELSE {cells} END" if stamped else cells
         con = duckdb.connect()
         try:
             con.register("t", t)
-            out = con.sql(f"SELECT 'h-' || left(md5({expr}), 16) AS id FROM t").arrow()
+            out = con.sql(f"""
+                SELECT 'h-' || left(md5(key), 16) || CASE WHEN k > 1 THEN '-' || k ELSE '' END AS id
+                FROM (SELECT i, key, row_number() OVER (PARTITION BY key ORDER BY i) AS k
+                      FROM (SELECT i, {key} AS key FROM t))
+                ORDER BY i""").to_arrow_table()
         finally:
             con.close()
-        out = out.read_all() if hasattr(out, "read_all") else out
         return flat(out.column("id"))
 
     def _dedupe(self, kept: pa.Array, ids: pa.Array, ts: pa.Array):
