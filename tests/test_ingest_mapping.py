@@ -180,6 +180,20 @@ HEADERS = [
     # choices is a segment
     ("Comment", ["ok"] * 6 + ["fine"] * 4, ("comment", "comment")),
     ("Reason for contact", ["Billing"] * 6 + ["Delivery"] * 4, ("segment", "reason_for_contact")),
+    # found by an independent audit: a small export's few comments are words of a scale; read as
+    # one they were stored as fake answers ('No' a yes/no 0, 'ok' an emotion 3)
+    ("Any other comments?", ["No", "no", "", "N/A", ""], ("comment", "comment")),
+    ("Comments", ["ok", "", "OK", "", ""], ("comment", "comment")),
+    ("Kommentar", ["gut", "", "", "Gut", ""], ("comment", "comment")),
+    ("Anything else you'd like to tell us?", ["Good", "", "Excellent", "", ""], ("comment", "comment")),
+    # '(0-10)' says the scale: NPS only when the header asks to recommend, or says nothing else
+    ("Overall satisfaction (0-10)", ["0", "7", "10", "9"], ("rating", "overall_satisfaction")),
+    ("How likely are you to recommend us? (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
+    ("Score (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
+    # the extreme labels of German, French and Spanish satisfaction scales
+    ("Wie zufrieden sind Sie?", ["Äußerst unzufrieden", "Äußerst zufrieden", "Zufrieden"], ("csat", "csat")),
+    ("Êtes-vous satisfait ?", ["Extrêmement insatisfait", "Extrêmement satisfait", "Satisfait"], ("csat", "csat")),
+    ("¿Está satisfecho?", ["Extremadamente insatisfecho", "Extremadamente satisfecho", "Neutro"], ("csat", "csat")),
     ("Touchpoint", ["Website", "Store"], ("touchpoint",)),
     ("Wait (minutes)", ["4,5", "12,0", "3,2"], ("number", "wait_minutes")),
     # the other languages survey tools are most often set to

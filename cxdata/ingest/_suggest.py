@@ -135,6 +135,10 @@ class Suggester:
                 and not _segment_key(hk, label, col.index)[1]:  # one region in this file is still a region
             # a version, a survey name, a count of 1 ('Regular' in every row is no score either)
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
+        if measures == {"comment"} and not p.numeric and _hits(hk, V.CHOICE_COMMENT_WORDS) is None:
+            # 'Any other comments?' answered 'No', 'ok' or 'gut' in a small export: words of a
+            # scale, but a comment column; read as a score they would be stored as fake answers.
+            return _Cand(ColumnSpec("comment", label, "comment"), 6)
         for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
                        self._numeric, self._text):
             cand = finder(col, p, label, hk, measures)
@@ -247,14 +251,16 @@ class Suggester:
         if not hint or not (p.numbers or p.labels):
             return None
         lo, hi = hint
-        if (lo, hi) == (0, 10):
-            return _Cand(_measure_spec("nps", label), 8)
+        # '(0-10)' says the scale, not what it measures: 'Overall satisfaction (0-10)' is a rating,
+        # and taken for NPS it pushed the real recommend question out of the NPS slot.
+        if (lo, hi) == (0, 10) and ("nps" in measures or not measures):
+            return _Cand(_measure_spec("nps", label), 8 if "nps" in measures else 5)
         if (lo, hi) == (1, 5) and "ces" not in measures:
             return _Cand(_measure_spec("csat", label), 8)
         if (lo, hi) == (1, 7) and ("ces" in measures or "csat" not in measures):
             return _Cand(_measure_spec("ces", label), 8 if "ces" in measures else 5)
-        return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
-                                   scale=[float(lo), float(hi)]), 5)
+        name = slug(first_part(V.SCALE_HINT.sub("", V._paren_digits(label)))) or slug(first_part(label)) or None
+        return _Cand(_measure_spec("rating", label, name, scale=[float(lo), float(hi)]), 5)
 
     def _labelled(self, col, p, label, hk, measures) -> _Cand | None:
         m = match_scale(p)

@@ -38,7 +38,8 @@ SAT5 = _scale("satisfaction_5", "csat", {
         "מאוד לא מרוצה", "לא מרוצה בכלל",
         "Sehr unzufrieden", "Überhaupt nicht zufrieden", "Très insatisfait", "Pas du tout satisfait",
         "Muy insatisfecho", "Nada satisfecho", "Очень недоволен", "Совсем не доволен",
-        "Крайне недоволен"],
+        "Крайне недоволен", "Äußerst unzufrieden", "Völlig unzufrieden", "Extrêmement insatisfait",
+        "Extremadamente insatisfecho", "Totalmente insatisfecho"],
     2: ["Dissatisfied", "Somewhat dissatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה",
         "Unzufrieden", "Eher unzufrieden", "Insatisfait", "Plutôt insatisfait", "Peu satisfait",
         "Insatisfecho", "Poco satisfecho", "Algo insatisfecho", "Скорее недоволен"],
@@ -55,7 +56,7 @@ SAT5 = _scale("satisfaction_5", "csat", {
         "Много доволен", "Напълно доволен", "מרוצה מאוד", "מאוד מרוצה",
         "Sehr zufrieden", "Äußerst zufrieden", "Voll und ganz zufrieden", "Très satisfait",
         "Extrêmement satisfait", "Muy satisfecho", "Totalmente satisfecho", "Очень доволен",
-        "Полностью доволен"],
+        "Полностью доволен", "Völlig zufrieden", "Extremadamente satisfecho"],
 })
 
 _AGREE = {
