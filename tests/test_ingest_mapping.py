@@ -529,3 +529,28 @@ def test_segment_aliases_fold_spelling_and_leave_unknown_values():
     # Arabic Yeh matches the model's Persian spelling; case is folded to the model's spelling;
     # a value the model does not list stays as it is.
     assert spec.value_map == {"دبي": "Dubai", "TEHRAN": "Tehran"}
+
+
+@pytest.mark.parametrize("header, values, scale", [
+    # Found by an independent audit: the scale was the answers' own range, so the next export of
+    # the same survey (its saved mapping used without a question) had answers of 1 refused.
+    ("Product quality", ["2", "3", "4", "5"], [1.0, 5.0]),
+    ("Product quality", ["0", "3", "4"], [0.0, 5.0]),
+    ("Value for money", ["3", "6", "4"], [1.0, 7.0]),
+    ("Value for money", ["6", "8", "10", "9"], [0.0, 10.0]),
+    ("Value for money", ["1", "8", "9"], [0.0, 10.0]),
+    ("Value for money", ["1", "5"], [1.0, 5.0]),
+])
+def test_a_rating_scale_is_the_usual_one_its_answers_fit(header, values, scale):
+    m, warnings, _ = _suggest_rows([["response id", header]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
+    spec = m.columns[header]
+    assert spec.role == "rating" and spec.scale == scale
+    assert any(f"the scale is taken to be {scale[0]:g} to {scale[1]:g}" in w for w in warnings) == \
+        (scale != [min(map(float, values)), max(map(float, values))])
+
+
+def test_a_labelled_end_is_the_scales_end():
+    # '1 = Poor' labels the low end: a 1-10 rating, not 0-10
+    m, warnings, _ = _suggest_rows([["response id", "Overall rating"]]
+                                   + [[f"r{i}", v] for i, v in enumerate(["1 = Poor", "7", "8", "6"] * 3)])
+    assert m.columns["Overall rating"].scale == [1.0, 10.0]

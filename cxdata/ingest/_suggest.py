@@ -62,6 +62,16 @@ def _yes_no_measure(hk: str, label: str) -> str:
     return slug(first_part(label)) or "yes_no"
 
 
+def _usual_scale(lo: float, hi: float) -> list[float]:
+    """The scale a rating's answers lo..hi are most likely given on: 1 to 5 or 7, 0 to 10 (0 where
+    the answers have it). Taken from the answers alone, one month's 2..5 became the scale, and the
+    next export of the same survey (recognised, so not asked again) had its 1s refused as off the
+    scale; a scale assumed too wide refuses nothing."""
+    high = next((float(top) for top in (5, 7, 10) if hi <= top), float(hi))
+    low = lo if lo < 0 else 0.0 if lo < 1 or high == 10 else 1.0
+    return [low, high]
+
+
 def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
     for seg, words in V.SEGMENT_WORDS:
         if _hits(hk, words) is not None:
@@ -145,6 +155,17 @@ class Suggester:
             if cand:
                 return cand
         return _Cand(ColumnSpec("ignore", label), 0)
+
+    def _assumed(self, label: str, lo: float, hi: float, *, low: float | None = None,
+                 high: float | None = None) -> list[float]:
+        """The scale of a rating answered lo..hi: `low` and `high` where known (a labelled end),
+        else the usual one (`_usual_scale`), with a warning when it is wider than the answers."""
+        usual = _usual_scale(lo, hi)
+        scale = [float(low) if low is not None else usual[0], float(high) if high is not None else usual[1]]
+        if scale != [lo, hi]:
+            self.warnings.append(f"'{label}': answers run from {lo:g} to {hi:g}; the scale is taken to be "
+                                 f"{scale[0]:g} to {scale[1]:g} (change it in the mapping if it is another)")
+        return scale
 
     def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:
         if self.layout.name not in ("qualtrics", "qualtrics_legacy"):
@@ -240,10 +261,10 @@ class Suggester:
             scale = None
             if role == "rating":
                 vals = [v for v in m.value_map.values() if v is not None]
-                scale = [1.0, float(m.scale.size)] if m.scale else [min(vals), max(vals)]
+                scale = [1.0, float(m.scale.size)] if m.scale else self._assumed(label, min(vals), max(vals))
             return _Cand(ColumnSpec(role, label, measure, scale=scale, value_map=m.value_map), 6)
         if p.integers and p.hi > p.lo:
-            return _Cand(ColumnSpec("rating", label, measure, scale=[p.lo, p.hi]), 4)
+            return _Cand(ColumnSpec("rating", label, measure, scale=self._assumed(label, p.lo, p.hi)), 4)
         return None
 
     def _hinted(self, col, p, label, hk, measures) -> _Cand | None:
@@ -281,8 +302,11 @@ class Suggester:
                 return _Cand(_measure_spec("ces", label, value_map=vm), sure)
             if lo >= 1 and hi == 5 and "csat" in measures:
                 return _Cand(_measure_spec("csat", label, value_map=vm), sure)
+            # a labelled end at 0 or 1 is the scale's low end ('1 = Poor'), one at 5, 7 or 10 its top
+            scale = self._assumed(label, lo, hi, low=min(labelled) if min(labelled) in (0, 1) else None,
+                                  high=max(labelled) if max(labelled) in (5, 7, 10) and max(labelled) >= hi else None)
             return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
-                                       scale=[0.0 if lo < 1 else 1.0, hi], value_map=vm), 4)
+                                       scale=scale, value_map=vm), 4)
         s = m.scale
         if s is V.SAT5 or (s in (V.QUALITY5, V.QUALITY5_AVERAGE) and "csat" in measures):
             return _Cand(_measure_spec("csat", label, value_map=vm), sure)
@@ -340,7 +364,7 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
         name = slug(first_part(label)) or f"measure_{col.index + 1}"
         if ints and hi - lo <= 10 and lo >= 0:
-            return _Cand(_measure_spec("rating", label, name, scale=[lo, hi]), 2)
+            return _Cand(_measure_spec("rating", label, name, scale=self._assumed(label, lo, hi)), 2)
         return _Cand(_measure_spec("number", label, name), 2)
 
     def _text(self, col, p, label, hk, measures) -> _Cand | None:
