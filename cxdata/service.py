@@ -96,6 +96,8 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     """Normalise an inspected file with its (confirmed) mapping and store it in one transaction.
     With the model, the receipt also names the touchpoints and teams of the file that the model
     does not have: their responses are stored, but have no tile of their own."""
+    from dataclasses import replace
+
     from .ingest import engine
 
     mapping = mapping or inspection.mapping
@@ -114,6 +116,10 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
         "layout": inspection.layout_name, "encoding": inspection.encoding,
     })
     if mapping.fingerprint:
+        if mapping.dayfirst is None and result.dayfirst is not None:
+            # The order this export's dates settled (23/11/2026) holds for the next export of the
+            # survey, whose dates may all be ambiguous (01/12/2026 ... 12/12/2026).
+            mapping = replace(mapping, dayfirst=result.dayfirst)
         save_mapping(db, mapping)
     out = {"file": receipt.file_name, "status": "loaded", "layout": inspection.layout_name,
            "encoding": inspection.encoding, "source": mapping.source, "mapping": inspection.mapping_origin,

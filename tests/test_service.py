@@ -138,3 +138,18 @@ def test_a_corrected_answer_in_a_later_export_without_ids_updates_the_response(t
                                             head + "".join(renamed))
     assert (fix["added"], fix["updated"], fix["unchanged"]) == (0, 1, 5)
     assert (rename["added"], rename["updated"]) == (0, 0) and count == 6
+
+
+def test_the_day_month_order_an_export_settled_holds_for_the_next_one(tmp_path):
+    """Found by an independent audit: 23/11/2026 settles day first; the next export of the same
+    form, its dates all 01..09/12/2026, was recognised by its header and refused as ambiguous."""
+    head = "Timestamp,How likely are you to recommend us to a friend?,Which city are you in?\n"
+    nov = head + "".join(f"{day}/11/2026 10:00:00,{day % 11},London\n" for day in range(20, 29))
+    dec = head + "".join(f"{day:02d}/12/2026 10:00:00,{day % 11},London\n" for day in range(1, 10))
+    (first, second), count = _ingest_texts(tmp_path, nov, dec)
+    assert first["status"] == second["status"] == "loaded" and second["mapping"] == "saved"
+    assert second["added"] == 9 and count == 18
+    db = service.open_db(tmp_path / "cx.duckdb", read_only=True)
+    months = db.cursor().execute("SELECT DISTINCT month(responded_at) FROM responses ORDER BY 1").fetchall()
+    db.close()
+    assert months == [(11,), (12,)]

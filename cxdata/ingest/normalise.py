@@ -52,6 +52,8 @@ class Normalised:
     invalid_counts: dict[str, int] = field(default_factory=dict)  # column -> values dropped
     # column -> 'Not applicable' answers among the kept responses (missing, not scores)
     not_applicable: dict[str, int] = field(default_factory=dict)
+    # the day/month order the answer times were read in (None: the file had no such dates)
+    dayfirst: bool | None = None
 
 
 def empty_table(segments: list[str] = ()) -> pa.Table:
@@ -84,6 +86,7 @@ class _Run:
         self.rownum = flat(raw.row_numbers).slice(hdr).cast(pa.int64())
         self.n = self.data.num_rows
         self.warnings: list[str] = []
+        self.dayfirst: bool | None = None
         self.cols: dict[str, pa.Array] = {}
         index = {c.key: c.index for c in layout.columns}
         for k, spec in mapping.columns.items():
@@ -129,10 +132,11 @@ class _Run:
             t = clean(self.cols[time_keys[0]])
             joined = pc.binary_join_element_wise(arr, t, " ")
             arr = pc.coalesce(joined, arr)
-        from .values import parse_timestamps
+        from .values import parse_timestamps_detailed
 
-        parsed, fmt = parse_timestamps(arr, tz=self.m.timezone or "UTC",
-                                       dayfirst=self.m.dayfirst, calendar=self.m.calendar)
+        r = parse_timestamps_detailed(arr, tz=self.m.timezone or "UTC", dayfirst=self.m.dayfirst,
+                                      calendar=self.m.calendar)
+        parsed, fmt, self.dayfirst = r.values, r.description, r.dayfirst
         parsed = flat(parsed) if isinstance(parsed, (pa.Array, pa.ChunkedArray)) \
             else pa.array(parsed, TS_TYPE)
         if parsed.type != TS_TYPE:
@@ -266,7 +270,8 @@ class _Run:
                           duplicates=duplicates, responses=int(pc.sum(kept).as_py() or 0),
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
-                          not_applicable={k: v for k, v in not_applicable.items() if v})
+                          not_applicable={k: v for k, v in not_applicable.items() if v},
+                          dayfirst=self.dayfirst)
 
     def _persian(self, arr: pa.Array) -> pa.Array:
         """Persian letter forms, only when the mapping asks for it and only in Persian text."""
