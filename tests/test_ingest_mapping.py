@@ -190,6 +190,9 @@ HEADERS = [
     ("Overall satisfaction (0-10)", ["0", "7", "10", "9"], ("rating", "overall_satisfaction")),
     ("How likely are you to recommend us? (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
     ("Score (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
+    # a sheet's dates in the General format are Excel serial day numbers, not scores
+    ("Submitted", ["46327.5868", "46328.1", "46330.9"], ("timestamp", "timestamp")),
+    ("Date", ["46327", "46328", "46329"], ("timestamp", "timestamp")),
     # the extreme labels of German, French and Spanish satisfaction scales
     ("Wie zufrieden sind Sie?", ["Äußerst unzufrieden", "Äußerst zufrieden", "Zufrieden"], ("csat", "csat")),
     ("Êtes-vous satisfait ?", ["Extrêmement insatisfait", "Extrêmement satisfait", "Satisfait"], ("csat", "csat")),

@@ -200,6 +200,12 @@ class Suggester:
 
     def _time(self, col, p, label, hk, measures) -> _Cand | None:
         if p.numeric and not p.date_share:
+            # A sheet's date cells in the General format are Excel serial day numbers (46327.58 is
+            # 2026-11-03 13:55): under a date header they are the answer time, not a score.
+            if p.lo >= 20_000 and p.hi <= 80_000 and not measures:
+                for prio, words in V.TIME_WORDS:
+                    if _hits(hk, words) is not None:
+                        return _Cand(ColumnSpec("timestamp", label), prio)
             return None
         if p.time_share >= 0.8 and _hits(hk, V.TIME_OF_DAY_WORDS) is not None:
             return _Cand(ColumnSpec("time", label), 5)
