@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="time zone of times written without an offset (e.g. Europe/Berlin; default: detected, else UTC)")
     ing.add_argument("--encoding", metavar="NAME",
                      help="text encoding of the files (e.g. cp1256), instead of detecting it")
+    ing.add_argument("--sheet", metavar="NAME",
+                     help="the sheet of a workbook that holds the responses (default: the one with the most rows)")
 
     pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
     pyr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
@@ -62,7 +64,7 @@ def _ingest(args) -> int:
     failed = 0
     receipts = []
     for path in args.files:
-        result = service.ingest_file(db, model, Path(path), encoding=args.encoding,
+        result = service.ingest_file(db, model, Path(path), encoding=args.encoding, sheet=args.sheet,
                                      dayfirst=None if args.dates is None else args.dates == "day-first",
                                      timezone=args.timezone)
         receipts.append(result)

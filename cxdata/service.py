@@ -128,7 +128,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     return out
 
 
-def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None,
+def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,
                 dayfirst: bool | None = None, timezone: str | None = None) -> dict:
     """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'.
     `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them)."""
@@ -141,13 +141,18 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
     if not path.exists():
         return {**base, "status": "refused", "error": "file not found"}
     try:
-        inspection = inspect_file(db, model, path, encoding=encoding)
+        inspection = inspect_file(db, model, path, encoding=encoding, sheet=sheet)
         mapping = inspection.mapping
         if dayfirst is not None:
             mapping = replace(mapping, dayfirst=dayfirst)
         if timezone is not None:
             mapping = replace(mapping, timezone=timezone)
-        return {**apply_inspection(db, inspection, mapping, file_name=path.name, model=model), "file": str(path)}
+        receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
+        # What the Upload page shows before loading (the sheet read, scales assumed): here,
+        # with nobody to show it to first, on the receipt.
+        asked = [w for w in inspection.warnings if not w.startswith("Recognised this export")]
+        return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
+                "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:
         return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc),
                 **({"code": exc.code} if isinstance(exc, IngestError) else {})}

@@ -45,9 +45,9 @@ def _incoming_dir():
     return folder
 
 
-def _inspect(path, name, encoding=None):
+def _inspect(path, name, encoding=None, sheet=None):
     try:
-        ins = service.inspect_file(db, model, path, encoding=encoding or None, name=name)
+        ins = service.inspect_file(db, model, path, encoding=encoding or None, sheet=sheet, name=name)
     except (IngestError, MappingError) as exc:
         path.unlink(missing_ok=True)
         st.session_state.pop("_inspection", None)
@@ -105,6 +105,12 @@ if state:
                                      format_func=ENCODINGS.get, help="Change it if letters look wrong in the preview.")
         if encoding != current:
             _inspect(state["path"], state["name"], encoding)
+            st.rerun()
+    elif len(ins.raw.sheets) > 1:
+        sheet = enc_col.selectbox("Sheet", ins.raw.sheets, index=ins.raw.sheets.index(ins.sheet) if ins.sheet in ins.raw.sheets else 0,
+                                  help="The sheet that holds the responses, one row per response.")
+        if sheet != ins.sheet:
+            _inspect(state["path"], state["name"], sheet=sheet)
             st.rerun()
     source = src_col.text_input("Source name", value=ins.mapping.source,
                                 help="Responses are matched by (source, response id): re-uploads of the same survey merge.")

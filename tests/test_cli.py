@@ -135,3 +135,19 @@ def test_text_table_says_no_change_as_the_page_does():
     for delta, shown in ((-0.0, "Δ ±0"), (0.0, "Δ ±0"), (1.5, "Δ +1.5"), (-2.0, "Δ -2")):
         assert _table({**result, "index": {**node, "delta": delta}}).splitlines()[-1].endswith(shown)
     assert "Δ" not in _table({**result, "index": {**node, "delta": None}})
+
+
+def test_ingest_reads_the_sheet_it_is_told(tmp_path):
+    from tests.test_ingest_read import make_xlsx
+
+    def sheet(ids):
+        cells = {(0, 0): "Response ID", (0, 1): "Date", (0, 2): "How likely are you to recommend us?"}
+        for r, rid in enumerate(ids, 1):
+            cells.update({(r, 0): rid, (r, 1): "2025-03-01", (r, 2): 9})
+        return cells
+
+    path = make_xlsx(tmp_path / "two.xlsx", {"Wave 1": sheet(["a1", "a2"]), "Wave 2": sheet(["b1", "b2", "b3"])})
+    out = json.loads(cli("ingest", path, "--db", tmp_path / "cx.duckdb", "--sheet", "Wave 1", "--json").stdout)[0]
+    assert out["status"] == "loaded" and out["added"] == 2
+    out = json.loads(cli("ingest", path, "--db", tmp_path / "other.duckdb", "--json").stdout)[0]
+    assert out["added"] == 3 and any("'Wave 1'" in w for w in out["warnings"])

@@ -649,6 +649,27 @@ def test_xlsx_positions_empty_rows_and_sheet_choice(tmp_path):
     assert info.value.code == "no_sheet" and "'Responses'" in info.value.message
 
 
+def test_xlsx_reads_the_sheet_with_the_most_rows(tmp_path):
+    """Found by an independent audit: a summary sheet before the responses was read, as two
+    'responses', and neither the Upload page nor the CLI could choose another."""
+    from cxdata.ingest import engine
+
+    responses = {(0, 0): "Response ID", (0, 1): "How likely are you to recommend us?"}
+    responses.update({cell: v for r in range(1, 6) for cell, v in (((r, 0), f"R{r}"), ((r, 1), r + 4))})
+    path = make_xlsx(tmp_path / "t.xlsx", {
+        "Summary": {(0, 0): "Survey", (0, 1): "Q4", (1, 0): "Responses", (1, 1): 5},
+        "Responses": responses,
+        "Notes": {},
+    })
+    raw = read_raw(path)
+    assert raw.sheet == "Responses" and raw.sheets == ["Summary", "Responses"]
+    ins = engine.inspect(path)
+    assert any("Read the sheet 'Responses', the one with the most rows" in w and "'Summary'" in w for w in ins.warnings)
+    chosen = engine.inspect(path, sheet="Summary")
+    assert chosen.sheet == "Summary" and chosen.mapping.sheet == "Summary"
+    assert not any("the one with the most rows" in w for w in chosen.warnings)
+
+
 def test_xlsx_all_empty(tmp_path):
     path = make_xlsx(tmp_path / "t.xlsx", {"A": {}, "B": {}})
     with pytest.raises(IngestError) as info:

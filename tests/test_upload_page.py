@@ -170,3 +170,24 @@ def test_removing_every_upload_leaves_an_empty_database_not_the_demo(app):
     assert responses(db_path) == 0  # not filled with the demo again
     assert any("the uploads were removed" in i.value for i in pyramid.info)
     assert not pyramid.metric
+
+
+def test_a_workbooks_sheet_can_be_chosen(app, tmp_path):
+    from tests.test_ingest_read import make_xlsx
+
+    def sheet(ids):
+        cells = {(0, 0): "Response ID", (0, 1): "Date", (0, 2): "How likely are you to recommend us?"}
+        for r, rid in enumerate(ids, 1):
+            cells.update({(r, 0): rid, (r, 1): "2025-03-01", (r, 2): 9})
+        return cells
+
+    path = make_xlsx(tmp_path / "two.xlsx", {"Wave 1": sheet(["a1", "a2"]), "Wave 2": sheet(["b1", "b2", "b3"])})
+    make, db_path = app
+    at = make()
+    at.get("file_uploader")[0].upload("two.xlsx", path.read_bytes()).run()
+    choice = next(s for s in at.selectbox if s.label == "Sheet")
+    assert choice.options == ["Wave 1", "Wave 2"] and choice.value == "Wave 2"
+    choice.set_value("Wave 1").run()
+    assert not at.exception and next(s for s in at.selectbox if s.label == "Sheet").value == "Wave 1"
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Added"] == "2"

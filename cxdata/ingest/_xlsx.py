@@ -131,16 +131,30 @@ def _pick_sheet(wb, sheet: str | None, limits: Limits):
         if m is not None and ("Hidden" in str(m.visible) or "Chart" in str(m.typ)):
             continue
         visible.append(name)
-    for name in visible + [n for n in names if n not in visible]:
-        sh = wb.get_sheet_by_name(name)
-        if sh.height == 0 or sh.width == 0:
-            continue
+    # The visible sheet with the most rows first: an export's responses, not the summary or the
+    # cover sheet some tools and people put before them.
+    sheets = [(wb.get_sheet_by_name(name), name in visible) for name in visible + [n for n in names if n not in visible]]
+    sheets = [(sh, shown) for sh, shown in sheets if sh.height and sh.width]
+    for sh, _ in sorted(sheets, key=lambda s: (not s[1], -s[0].height)):
         _check_size(sh, limits)
         rows = sh.to_python(skip_empty_area=False)
         if any(v not in ("", None) for r in rows for v in r):
             return sh, rows
     raise IngestError("no_data", "Every sheet in this workbook is empty. Check that you exported "
                       "the responses, then upload the file again.")
+
+
+def _sheets_with_data(wb) -> list[str]:
+    """The workbook's sheets that hold any cell, in their order (what a user could pick)."""
+    out = []
+    for name in wb.sheet_names:
+        try:
+            sh = wb.get_sheet_by_name(name)
+        except Exception:
+            continue
+        if sh.height and sh.width:
+            out.append(name)
+    return out
 
 
 def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
@@ -156,6 +170,7 @@ def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
         if rows is None:
             rows = sh.to_python(skip_empty_area=False)
         name = sh.name
+        sheets = _sheets_with_data(wb)
     finally:
         try:
             wb.close()
@@ -190,4 +205,4 @@ def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
                      "which is not a survey answer.") for n in numbers[bad]]
         table = table.filter(pc.invert(long_mask))
         numbers = numbers[~bad]
-    return RawTable(table, pa.array(numbers, pa.int64()), "xlsx", None, None, name, problems)
+    return RawTable(table, pa.array(numbers, pa.int64()), "xlsx", None, None, name, problems, sheets=sheets)

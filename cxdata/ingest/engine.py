@@ -94,9 +94,15 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
+    suggested.sheet = sheet  # a sheet chosen by hand is the one to read next time
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"Recognised this export: using the saved mapping of '{saved.source}'."]
+    others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
+    if others and sheet is None and not (saved is not None and saved.sheet):
+        warnings.append(f"Read the sheet '{raw.sheet}', the one with the most rows; the workbook also has "
+                        + ", ".join(f"'{s}'" for s in others[:10])
+                        + ". Choose another sheet if the responses are there.")
     return Inspection(
         path=path, raw=raw, layout=layout, encoding=getattr(raw, "encoding", None),
         delimiter=getattr(raw, "delimiter", None), sheet=getattr(raw, "sheet", None),

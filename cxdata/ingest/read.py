@@ -53,6 +53,7 @@ class RawTable:
     sheet: str | None
     problems: list[tuple[int, str]] = field(default_factory=list)
     typed: pa.Table | None = None
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets with data, to choose from
 
     @property
     def num_records(self) -> int:
