@@ -204,3 +204,19 @@ def test_empty_table_gives_an_empty_generic_layout():
     raw = RawTable(pa.table({}), pa.array([], pa.int64()), "csv", "utf-8", ",", None)
     layout = detect_layout(raw)
     assert layout.name == "generic" and layout.columns == ()
+
+
+@pytest.mark.parametrize("rows, header_rows, names", [
+    # found by an independent audit: a title in A1 above the header left every row unread
+    ([["Customer survey - November 2026", None, None, None], ["Response ID", "Submitted", "NPS", "Store"],
+      ["X0", "2026-11-01", "9", "Berlin"]], 2, ["Response ID", "Submitted", "NPS", "Store"]),
+    ([["Customer survey", None, None], ["Q4 2026", None, None], ["id", "date", "nps"], ["1", "2026-11-01", "9"]],
+     3, ["id", "date", "nps"]),
+    # a header is a header, however many of its rows are blank below it
+    ([["id", "date", "nps"], ["1", None, None], ["2", "2026-11-01", "9"]], 1, ["id", "date", "nps"]),
+    ([["id", None], ["a", "b"]], 1, ["id"]),
+])
+def test_a_title_above_the_header_is_skipped(rows, header_rows, names):
+    layout = detect_layout(raw_from_rows(rows))
+    assert layout.name == "generic" and layout.header_rows == header_rows
+    assert [c.label or c.key for c in layout.columns][:len(names)] == names

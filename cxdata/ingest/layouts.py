@@ -294,8 +294,24 @@ def _canonical(head: list[list[str | None]], width: int) -> Layout | None:
 
 
 def _generic(head: list[list[str | None]], width: int) -> Layout:
-    row1 = _labels(head[0], width) if head else [""] * width
-    return Layout("generic", "Spreadsheet", 1, tuple(_plain_columns(row1)))
+    start = _title_rows(head, width)
+    row1 = _labels(head[start], width) if head else [""] * width
+    return Layout("generic", "Spreadsheet", start + 1, tuple(_plain_columns(row1)))
+
+
+def _title_rows(head: list[list[str | None]], width: int) -> int:
+    """Rows of a sheet's title above its header ('Customer survey - November 2026' in A1, the
+    header in row 2): each holds one cell at most, and the header that follows fills half the
+    columns. Read as the header, the title left every column unnamed and every row unread."""
+    if width < 3:
+        return 0
+    for i, row in enumerate(head[:6]):
+        filled = sum(v is not None for v in row)
+        if filled >= max(2, width // 2):
+            return i
+        if filled > 1:
+            return 0
+    return 0
 
 
 _DETECTORS = (_canonical, _qualtrics, _qualtrics_legacy, _surveymonkey, _porsline,
