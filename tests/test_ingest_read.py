@@ -777,6 +777,20 @@ def test_json_shapes(tmp_path, name, content):
     assert raw.typed.column("nps").type == pa.int64()
 
 
+def test_json_answers_nested_as_a_list_of_fields_become_columns(tmp_path):
+    """Found by an independent audit: Typeform's Responses API nests the answers in a list; read
+    as one JSON text per response, every response had no answers."""
+    answers = ('[{"field": {"id": "f1", "type": "opinion_scale", "ref": "nps"}, "type": "number", "number": 9},'
+               ' {"field": {"id": "f2", "type": "multiple_choice", "ref": "store"}, "type": "choice",'
+               ' "choice": {"label": "Berlin"}},'
+               ' {"field": {"id": "f3", "type": "long_text"}, "type": "text", "text": "fast"}]')
+    content = ('{"total_items": 1, "items": [{"response_id": "r1", "submitted_at": "2026-11-01T10:00:00Z", '
+               f'"hidden": {{"region": "Nord"}}, "answers": {answers}}}]}}')
+    rows = _rows(read_raw(_write(tmp_path, "typeform.json", content.encode())))
+    assert rows[0] == ["response_id", "submitted_at", "hidden.region", "answers.nps", "answers.store", "answers.f3"]
+    assert rows[1] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast"]
+
+
 def test_json_errors(tmp_path):
     with pytest.raises(IngestError) as info:
         read_raw(_write(tmp_path, "bad.json", b'[{"a": 1}, {"a": '))

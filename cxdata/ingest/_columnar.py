@@ -182,8 +182,31 @@ def _flatten(obj, prefix: str, out: dict) -> None:
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
             _flatten(value, name + ".", out)
+        elif _is_answer_list(value):
+            for answer in value:
+                field = answer["field"]
+                ref = field.get("ref") or field.get("id") or field.get("title")
+                if ref is not None:
+                    out[f"{name}.{ref}"] = _answer_value(answer)
         else:
             out[name] = value
+
+
+def _is_answer_list(value) -> bool:
+    """Answers nested as a list of {"field": {...}, "type": ..., <type>: value} (Typeform's
+    Responses API): one column per field instead of one JSON text holding them all."""
+    return (isinstance(value, list) and bool(value)
+            and all(isinstance(a, dict) and isinstance(a.get("field"), dict) for a in value))
+
+
+def _answer_value(answer: dict):
+    value = answer.get(answer.get("type")) if isinstance(answer.get("type"), str) else None
+    if isinstance(value, dict):  # a choice {"label": ...}, or choices {"labels": [...]}
+        if "label" in value:
+            return value["label"]
+        if isinstance(value.get("labels"), list):
+            return "; ".join(map(str, value["labels"]))
+    return value
 
 
 def _scalar_text(v) -> str | None:
