@@ -557,3 +557,20 @@ def test_a_labelled_end_is_the_scales_end():
     m, warnings, _ = _suggest_rows([["response id", "Overall rating"]]
                                    + [[f"r{i}", v] for i, v in enumerate(["1 = Poor", "7", "8", "6"] * 3)])
     assert m.columns["Overall rating"].scale == [1.0, 10.0]
+
+
+def test_a_scale_question_with_a_label_the_app_does_not_know_stays_a_scale():
+    """Found by an independent audit: one unknown label made a satisfaction question a segment
+    (or a comment column), silently. Most of its answers on a known scale keep it a scale; the
+    unknown label's answers are not counted, and the warning names it."""
+    values = ["Sehr zufrieden", "Zufrieden", "Unzufrieden", "Sehr unzufrieden", "Weder zufrieden noch unzufrieden",
+              "Zufrieden", "Molto soddisfatto"]
+    m, warnings, _ = _suggest_rows([["response id", "Wie zufrieden sind Sie?"]]
+                                   + [[f"r{i}", v] for i, v in enumerate(values * 3)])
+    spec = m.columns["Wie zufrieden sind Sie?"]
+    assert spec.role == "csat" and "Molto soddisfatto" not in spec.value_map
+    assert spec.value_map["Sehr unzufrieden"] == 1.0
+    assert any("'Molto soddisfatto' is not a label of the satisfaction 5 scale" in w for w in warnings)
+    # without a measure word in the header, a partial match is no scale
+    m, _, _ = _suggest_rows([["response id", "Q7"]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
+    assert m.columns["Q7"].role != "csat"

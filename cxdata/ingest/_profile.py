@@ -150,6 +150,29 @@ class ScaleMatch:
     scale: Scale | None  # None for end-labelled numeric scales ('10 - Extremely likely')
     value_map: dict[str, float | None]
     coverage: float  # share of the scale's points present
+    unknown: tuple[str, ...] = ()  # labels of the column the scale does not have (a partial match)
+
+
+def match_scale_mostly(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> ScaleMatch | None:
+    """The known scale whose labels cover at least three of the column's labels and two thirds
+    of its answers, for a column whose header names what it measures: one label missing from the
+    vocabulary ('Extremadamente insatisfecho') must not turn a satisfaction question into a
+    segment. The labels it lacks are left out of the value map (their answers are reported as not
+    counted) and named in `unknown`."""
+    if not p.labels or match_scale(p, candidates) is not None:
+        return None
+    total = sum(p.counts.get(v, 1) for v in p.labels)
+    best: ScaleMatch | None = None
+    for scale in candidates:
+        mapped = {lbl: label_value(scale, lbl) for lbl in p.labels}
+        known = {lbl: v for lbl, v in mapped.items() if v is not None}
+        share = sum(p.counts.get(v, 1) for v in known) / total if total else 0.0
+        if len(set(known.values())) < 3 or share < 2 / 3:
+            continue
+        if best is None or share > best.coverage + 1e-9:
+            best = ScaleMatch(scale, {**known, **{na: None for na in p.not_applicable}}, share,
+                              tuple(sorted(lbl for lbl in mapped if mapped[lbl] is None)))
+    return best
 
 
 def label_value(scale: Scale, label: str) -> float | None:

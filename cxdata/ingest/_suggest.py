@@ -15,7 +15,7 @@ from typing import Any, Mapping as TMapping
 from . import _vocab as V
 from ._aliases import TouchpointResolver
 from ._dims import _lookup
-from ._profile import Profile, match_scale, profile
+from ._profile import Profile, match_scale, match_scale_mostly, profile
 from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
 from .layouts import Column, Layout
 from .mapping import RESERVED, ColumnSpec, ExclusionRule, Mapping
@@ -291,6 +291,13 @@ class Suggester:
 
     def _labelled(self, col, p, label, hk, measures) -> _Cand | None:
         m = match_scale(p)
+        if not m and measures - {"comment"}:
+            m = match_scale_mostly(p)
+            if m:
+                self.warnings.append(
+                    f"'{label}': " + ", ".join(f"'{u}'" for u in m.unknown[:5])
+                    + f" {'is' if len(m.unknown) == 1 else 'are'} not a label of the {m.scale.name.replace('_', ' ')} scale "
+                    "the other answers use: those answers are not counted (the receipt lists each).")
         if not m:
             return None
         vm = m.value_map
