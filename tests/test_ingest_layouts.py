@@ -220,3 +220,20 @@ def test_a_title_above_the_header_is_skipped(rows, header_rows, names):
     layout = detect_layout(raw_from_rows(rows))
     assert layout.name == "generic" and layout.header_rows == header_rows
     assert [c.label or c.key for c in layout.columns][:len(names)] == names
+
+
+def test_a_title_above_the_header_is_not_part_of_the_surveys_fingerprint():
+    """Found in review: the monthly title made each month's export a new survey, and a header
+    with a 'Comment' column under a title was taken for a SurveyMonkey question row."""
+    from cxdata.ingest.mapping import fingerprint
+
+    def export(month, last):
+        return raw_from_rows([[f"Customer survey - {month} 2026", None, None, None],
+                              ["Response ID", "Date", "How satisfied were you? (1-5)", last], ["R1", "2026-11-03", "4", "ok"]])
+
+    for last in ("Store", "Comment"):
+        nov, dec = export("November", last), export("December", last)
+        layout = detect_layout(nov)
+        assert layout.name == "generic" and (layout.header_rows, layout.title_rows) == (2, 1)
+        assert [c.label for c in layout.columns] == ["Response ID", "Date", "How satisfied were you? (1-5)", last]
+        assert fingerprint(nov, layout) == fingerprint(dec, detect_layout(dec))

@@ -153,3 +153,39 @@ def test_the_day_month_order_an_export_settled_holds_for_the_next_one(tmp_path):
     months = db.cursor().execute("SELECT DISTINCT month(responded_at) FROM responses ORDER BY 1").fetchall()
     db.close()
     assert months == [(11,), (12,)]
+
+
+def test_a_dates_only_sheet_is_keyed_the_same_way_in_every_export(tmp_path):
+    """Found in review: the first export's dates all differed and were taken for submission
+    times; the next, with repeated dates, was keyed by its cells and its first rows added again."""
+    head = "Date,How likely are you to recommend us to a friend?,City\n"
+    first = "2026-11-01,9,London\n2026-11-02,7,London\n2026-11-03,3,Paris\n"
+    later = first + "2026-11-01,10,Paris\n2026-11-02,9,London\n2026-11-03,8,London\n"
+    (_, again), count = _ingest_texts(tmp_path, head + first, head + later)
+    assert (again["added"], again["unchanged"]) == (3, 3) and count == 6
+
+
+def test_mappings_saved_before_key_responses_without_ids_as_they_did(tmp_path):
+    """A survey loaded by an earlier version (its saved mapping of version 1) keeps the ids it was
+    stored under: the time and every cell, hashed; a new survey (version 2) is keyed by the time."""
+    from dataclasses import replace
+
+    import duckdb
+
+    from cxdata.ingest import engine
+
+    src = tmp_path / "form.csv"
+    src.write_text("Timestamp,How likely are you to recommend us to a friend?,City\n"
+                   "2026-11-13 14:13:09,9,London\n2026-11-14 09:01:44,3,Paris\n", encoding="utf-8")
+    ins = engine.inspect(src)
+    assert ins.mapping.version == 2
+    old = engine.normalise(ins, replace(ins.mapping, version=1)).table
+    new = engine.normalise(ins).table
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    expected = [r[0] for r in con.execute(
+        "SELECT 'h-' || left(md5(concat_ws(chr(31), ts::VARCHAR, t, nps, city)), 16) FROM (VALUES "
+        "(TIMESTAMPTZ '2026-11-13 14:13:09+00', '2026-11-13 14:13:09', '9', 'London'), "
+        "(TIMESTAMPTZ '2026-11-14 09:01:44+00', '2026-11-14 09:01:44', '3', 'Paris')) v(ts, t, nps, city)").fetchall()]
+    assert sorted(set(old["source_response_id"].to_pylist())) == sorted(expected)
+    assert set(new["source_response_id"].to_pylist()).isdisjoint(expected)

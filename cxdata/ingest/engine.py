@@ -94,13 +94,13 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
-    suggested.sheet = sheet  # a sheet chosen by hand is the one to read next time
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"Recognised this export: using the saved mapping of '{saved.source}'."]
     others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
-    if others and sheet is None and not (saved is not None and saved.sheet):
-        warnings.append(f"Read the sheet '{raw.sheet}', the one with the most rows; the workbook also has "
+    if others and sheet is None:
+        why = "the saved mapping's" if saved is not None and saved.sheet == raw.sheet else "the one with the most rows"
+        warnings.append(f"Read the sheet '{raw.sheet}', {why}; the workbook also has "
                         + ", ".join(f"'{s}'" for s in others[:10])
                         + ". Choose another sheet if the responses are there.")
     return Inspection(
@@ -125,8 +125,9 @@ def _read_problems(raw: Any) -> list[str]:
 def _needs_reread(raw: Any, saved: Mapping, encoding: str | None, sheet: str | None) -> bool:
     if saved.encoding and not encoding and saved.encoding != getattr(raw, "encoding", None):
         return True
-    if saved.sheet and not sheet and saved.sheet != getattr(raw, "sheet", None):
-        return True
+    if saved.sheet and not sheet and saved.sheet != getattr(raw, "sheet", None) \
+            and saved.sheet in (getattr(raw, "sheets", None) or []):
+        return True  # (a sheet the workbook no longer has: the one read stays)
     return bool(saved.delimiter and saved.delimiter != getattr(raw, "delimiter", None))
 
 

@@ -8,6 +8,7 @@ column ids, matrix sub-questions (stem + row label) and time-zone/calendar hints
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class Layout:
     dayfirst: bool | None = None
     numeric_codes: bool = False  # answers exported as recode numbers, not choice text
     notes: tuple[str, ...] = ()
+    title_rows: int = 0  # of the header rows, those of a title above the header (not hashed)
 
     def column(self, col_key: str) -> Column | None:
         return next((c for c in self.columns if c.key == col_key), None)
@@ -294,9 +296,17 @@ def _canonical(head: list[list[str | None]], width: int) -> Layout | None:
 
 
 def _generic(head: list[list[str | None]], width: int) -> Layout:
-    start = _title_rows(head, width)
-    row1 = _labels(head[start], width) if head else [""] * width
-    return Layout("generic", "Spreadsheet", start + 1, tuple(_plain_columns(row1)))
+    row1 = _labels(head[0], width) if head else [""] * width
+    return Layout("generic", "Spreadsheet", 1, tuple(_plain_columns(row1)))
+
+
+def _below_title(detect, head: list[list[str | None]], width: int) -> Layout | None:
+    """`detect` on the rows under a title, if there is one, its rows counted as header rows."""
+    skip = _title_rows(head, width)
+    found = detect(head[skip:], width)
+    if found is None or not skip:
+        return found
+    return dataclasses.replace(found, header_rows=found.header_rows + skip, title_rows=skip)
 
 
 def _title_rows(head: list[list[str | None]], width: int) -> int:
@@ -329,10 +339,10 @@ def detect_layout(raw: Any) -> Layout:
     if not head or width == 0:
         return Layout("generic", "Spreadsheet", min(1, len(head)), ())
     for detect in _DETECTORS:
-        found = detect(head, width)
+        found = _below_title(detect, head, width)
         if found is not None:
             return found
-    return _generic(head, width)
+    return _below_title(_generic, head, width)
 
 
 def layout_named(raw: Any, name: str, header_rows: int | None = None) -> Layout:
@@ -340,9 +350,9 @@ def layout_named(raw: Any, name: str, header_rows: int | None = None) -> Layout:
     head = head_rows(raw)
     width = raw.table.num_columns
     detector = _BY_NAME.get(name)
-    found = detector(head, width) if detector and head and width else None
+    found = _below_title(detector, head, width) if detector and head and width else None
     if found is None:
-        found = _generic(head, width) if head and width else Layout(name, name, 0, ())
+        found = _below_title(_generic, head, width) if head and width else Layout(name, name, 0, ())
     if header_rows is not None and header_rows != found.header_rows and name == "generic":
         found = Layout(found.name, found.tool, header_rows, found.columns)
     return found

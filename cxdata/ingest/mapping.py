@@ -86,7 +86,9 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)  # e.g. {"touchpoint": "store"}
     # Arabic Yeh/Kaf -> Persian letters in Persian text (labels and comments); off = verbatim
     normalise_persian: bool = False
-    version: int = 1
+    # 2: a file without a response id is keyed by its answer time where the times carry a time
+    # of day; 1 (mappings saved before): by its time and cells (normalise._Run._synthetic_ids)
+    version: int = 2
 
     # --- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -177,7 +179,8 @@ def fingerprint(raw: Any, layout: Any) -> str:
     """
     from .layouts import head_rows
 
-    rows = head_rows(raw, max(layout.header_rows, 1))[: layout.header_rows or 1]
+    # A title above the header ('Customer survey - November 2026') changes with every export.
+    rows = head_rows(raw, max(layout.header_rows, 1))[getattr(layout, "title_rows", 0): layout.header_rows or 1]
     text = "\x1e".join("\x1f".join(key(c) for c in row) for row in rows)
     # A numeric-values export of the same survey needs other value maps: a different survey.
     mode = "codes" if getattr(layout, "numeric_codes", False) else "text"

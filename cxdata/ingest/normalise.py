@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping as TMapping
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -87,6 +88,7 @@ class _Run:
         self.n = self.data.num_rows
         self.warnings: list[str] = []
         self.dayfirst: bool | None = None
+        self.timed = False  # the answer times carry a time of day
         self.cols: dict[str, pa.Array] = {}
         index = {c.key: c.index for c in layout.columns}
         for k, spec in mapping.columns.items():
@@ -137,6 +139,14 @@ class _Run:
         r = parse_timestamps_detailed(arr, tz=self.m.timezone or "UTC", dayfirst=self.m.dayfirst,
                                       calendar=self.m.calendar)
         parsed, fmt, self.dayfirst = r.values, r.description, r.dayfirst
+        # Times of day other than midnight (a submission time, not a date): what a response
+        # without an id is known by (_synthetic_ids). Read off the text, so a date-only sheet
+        # is keyed the same way in every export, whatever its times have in common.
+        clock = pc.extract_regex(arr, r"(?P<h>\d{1,2}):(?P<m>\d\d)")
+        serial = pc.match_substring_regex(arr, r"^\d{5}\.\d+$")
+        self.timed = bool(pc.any(pc.fill_null(serial, False)).as_py()) or bool(pc.any(pc.fill_null(pc.and_(
+            pc.is_valid(clock), pc.not_equal(pc.binary_join_element_wise(
+                pc.struct_field(clock, "h"), pc.struct_field(clock, "m"), ":"), "00:00")), False)).as_py())
         parsed = flat(parsed) if isinstance(parsed, (pa.Array, pa.ChunkedArray)) \
             else pa.array(parsed, TS_TYPE)
         if parsed.type != TS_TYPE:
@@ -305,12 +315,13 @@ class _Run:
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
         """No id column: an id that re-uploading the same or a later export gives the same
-        response again (row numbers would shift). Where the answer times tell submissions apart
+        response again (row numbers would shift). Where the answer times carry a time of day
         (Google Forms' timestamps to the second), the time alone: a later export with an answer
-        corrected in the sheet then updates that response instead of adding it again. Otherwise
-        (dates without a time), a hash of the time and every mapped cell. Either way rows alike
-        in it are told apart by their order ('-2', '-3'): two customers who answered the same
-        on the same day are two responses, not a duplicate."""
+        corrected in the sheet then updates that response instead of adding it again. With dates
+        only, a hash of the date and every mapped cell. Either way rows alike in it are told apart
+        by their order ('-2', '-3'): two customers who answered the same on the same day are two
+        responses, not a duplicate. Mappings saved before the time alone was used (version 1) keep
+        the hash of the time and cells, so their surveys' stored responses keep their ids."""
         import duckdb
 
         if pc.all(pc.is_null(responded_at)).as_py():
@@ -320,16 +331,17 @@ class _Run:
             return pa.nulls(self.n, pa.string())
         cols = {f"c{i}": clean(a) for i, a in enumerate(self.cols.values())}
         cols["ts"] = responded_at
-        cols["i"] = pa.array(range(self.n), pa.int64())
+        cols["i"] = pa.array(np.arange(self.n, dtype=np.int64))
         t = pa.table(cols)
         cells = "concat_ws(chr(31), ts::VARCHAR, " + ", ".join(
             f"coalesce(c{i}, '')" for i in range(len(cols) - 2)) + ")"
-        times = responded_at.drop_null()
-        # Nine in ten answer times distinct: they are submission times, not dates.
-        stamped = len(times) > 0 and pc.count_distinct(times).as_py() >= 0.9 * len(times)
-        key = f"CASE WHEN ts IS NOT NULL THEN 't' || ts::VARCHAR ELSE {cells} END" if stamped else cells
+        by_time = self.m.version >= 2 and self.timed
+        key = f"CASE WHEN ts IS NOT NULL THEN 't' || ts::VARCHAR ELSE {cells} END" if by_time else cells
         con = duckdb.connect()
         try:
+            # ts::VARCHAR is written in the session's time zone: UTC, so that the same file gets
+            # the same ids on any machine.
+            con.execute("SET TimeZone = 'UTC'")
             con.register("t", t)
             out = con.sql(f"""
                 SELECT 'h-' || left(md5(key), 16) || CASE WHEN k > 1 THEN '-' || k ELSE '' END AS id
