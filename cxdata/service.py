@@ -148,9 +148,9 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
         if timezone is not None:
             mapping = replace(mapping, timezone=timezone)
         receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
-        # What the Upload page shows before loading (the sheet read, scales assumed): here,
-        # with nobody to show it to first, on the receipt.
-        asked = [w for w in inspection.warnings if not w.startswith("Recognised this export")]
+        from .ingest import engine
+
+        asked = engine.advice(inspection, timezone_set=timezone is not None)
         return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
                 "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:

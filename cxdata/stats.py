@@ -138,6 +138,7 @@ def round_half_up(x: float, digits: int) -> float:
     """`x` to `digits` decimals as by hand: a half goes away from zero (an NPS of 12.25 shows
     12.3, where Python's round() gives 12.2), judged on x's shortest decimal form (43.75, not the
     binary 43.7499999...). Every value shown, and a target judged on it, is rounded here."""
+    x = float(x)  # numpy's floats too (their repr is 'np.float64(...)')
     if not math.isfinite(x):
         return x
     return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))

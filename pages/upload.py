@@ -8,6 +8,7 @@ import streamlit as st
 
 from cxdata import export, mapping_table, service, store
 from cxdata.markdown import escape as md
+from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
 from pages import _ui
@@ -96,7 +97,7 @@ if state:
     if ins.mapping_origin == "saved":
         st.success("Recognised this export: its saved mapping is used. Check the preview and load.", icon=":material/verified:")
     for w in ins.warnings:
-        if not w.startswith("Recognised this export"):
+        if not w.startswith(engine.RECOGNISED):
             st.warning(md(w), icon=":material/info:")
     enc_col, src_col = st.columns(2)
     if ins.raw.format == "csv":

@@ -151,3 +151,13 @@ def test_ingest_reads_the_sheet_it_is_told(tmp_path):
     assert out["status"] == "loaded" and out["added"] == 2
     out = json.loads(cli("ingest", path, "--db", tmp_path / "other.duckdb", "--json").stdout)[0]
     assert out["added"] == 3 and any("'Wave 1'" in w for w in out["warnings"])
+
+
+def test_a_receipt_does_not_warn_of_what_the_options_settled(tmp_path):
+    """Found in review: with --timezone the receipt still said UTC was assumed."""
+    src = tmp_path / "t.csv"
+    src.write_text("Response ID,Date,How likely are you to recommend us?\nr1,2025-03-01 10:00,9\nr2,2025-03-02 11:00,3\n")
+    plain = json.loads(cli("ingest", src, "--db", tmp_path / "a.duckdb", "--json").stdout)[0]
+    zoned = json.loads(cli("ingest", src, "--db", tmp_path / "b.duckdb", "--timezone", "Europe/Berlin", "--json").stdout)[0]
+    assert any("UTC was assumed" in w for w in plain["warnings"])
+    assert not any("UTC was assumed" in w for w in zoned["warnings"])

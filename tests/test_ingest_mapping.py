@@ -186,6 +186,9 @@ HEADERS = [
     ("Comments", ["ok", "", "OK", "", ""], ("comment", "comment")),
     ("Kommentar", ["gut", "", "", "Gut", ""], ("comment", "comment")),
     ("Anything else you'd like to tell us?", ["Good", "", "Excellent", "", ""], ("comment", "comment")),
+    # found in review: a yes/no question with a comment word in its header stays a yes/no question
+    ("May we contact you about your feedback?", ["Yes", "No", "Yes"], ("yes_no", "may_we_contact_you_about_your_feedback")),
+    ("Kommentar erwünscht?", ["Ja", "Nein"], ("yes_no", "kommentar_erwunscht")),
     # '(0-10)' says the scale: NPS only when the header asks to recommend, or says nothing else
     ("Overall satisfaction (0-10)", ["0", "7", "10", "9"], ("rating", "overall_satisfaction")),
     ("How likely are you to recommend us? (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),

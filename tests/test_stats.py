@@ -520,9 +520,12 @@ def test_critical_value_decides_like_the_p_value(df):
     (0.0, 1, 0.0),
 ])
 def test_values_are_rounded_half_away_from_zero(x, digits, expected):
+    import numpy as np
+
     from cxdata.stats import round_half_up
 
     assert round_half_up(x, digits) == expected
+    assert round_half_up(np.float64(x), digits) == expected
     assert math.isnan(round_half_up(math.nan, 1))
 
 
@@ -545,6 +548,8 @@ def test_a_target_is_judged_on_the_value_rounded_half_up():
     from cxdata.pyramid import target_status
     from tests.test_pyramid import MODEL_TEXT
 
-    model = parse_model(MODEL_TEXT.replace("measure: nps, target: 10", "measure: nps, target: 43.8"))
-    est = nps(Moments(n=384, s1=0.0, s2=0.0, hi=193, lo=25))  # 43.75, shown 43.8
+    # 12.25, shown 12.3: round() would give 12.2 and miss the target
+    model = parse_model(MODEL_TEXT.replace("measure: nps, target: 10", "measure: nps, target: 12.3"))
+    est = nps(Moments(n=400, s1=0.0, s2=0.0, hi=149, lo=100))
+    assert round(est.value, 1) == 12.2
     assert target_status(est, model.index.kpi, model) == "met"

@@ -62,13 +62,24 @@ def _yes_no_measure(hk: str, label: str) -> str:
     return slug(first_part(label)) or "yes_no"
 
 
+TZ_ASSUMED = "The file does not say which time zone its times are in"
+
+
+def _both_answers(p: Profile) -> bool:
+    """Yes and No (or Good and Bad) both among the answers: a yes/no question, whatever its header."""
+    m = match_scale(p, (V.YES_NO, V.GOOD_BAD))
+    return m is not None and len({v for v in m.value_map.values() if v is not None}) == 2
+
+
 def _usual_scale(lo: float, hi: float) -> list[float]:
     """The scale a rating's answers lo..hi are most likely given on: 1 to 5 or 7, 0 to 10 (0 where
     the answers have it). Taken from the answers alone, one month's 2..5 became the scale, and the
     next export of the same survey (recognised, so not asked again) had its 1s refused as off the
     scale; a scale assumed too wide refuses nothing."""
+    if lo < 0:
+        return [float(lo), float(hi)]  # a bipolar scale (-2..2): no usual one to assume
     high = next((float(top) for top in (5, 7, 10) if hi <= top), float(hi))
-    low = lo if lo < 0 else 0.0 if lo < 1 or high == 10 else 1.0
+    low = 0.0 if lo < 1 or high == 10 else 1.0
     return [low, high]
 
 
@@ -145,9 +156,11 @@ class Suggester:
                 and not _segment_key(hk, label, col.index)[1]:  # one region in this file is still a region
             # a version, a survey name, a count of 1 ('Regular' in every row is no score either)
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
-        if measures == {"comment"} and not p.numeric and _hits(hk, V.CHOICE_COMMENT_WORDS) is None:
+        if measures == {"comment"} and not p.numeric and _hits(hk, V.CHOICE_COMMENT_WORDS) is None \
+                and not _both_answers(p):
             # 'Any other comments?' answered 'No', 'ok' or 'gut' in a small export: words of a
             # scale, but a comment column; read as a score they would be stored as fake answers.
+            # ('May we contact you about your feedback?' answered Yes and No is a question.)
             return _Cand(ColumnSpec("comment", label, "comment"), 6)
         for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
                        self._numeric, self._text):
@@ -286,7 +299,7 @@ class Suggester:
             return _Cand(_measure_spec("csat", label), 8)
         if (lo, hi) == (1, 7) and ("ces" in measures or "csat" not in measures):
             return _Cand(_measure_spec("ces", label), 8 if "ces" in measures else 5)
-        name = slug(first_part(V.SCALE_HINT.sub("", V._paren_digits(label)))) or slug(first_part(label)) or None
+        name = slug(first_part(V.without_scale_hint(label))) or slug(first_part(label)) or None
         return _Cand(_measure_spec("rating", label, name, scale=[float(lo), float(hi)]), 5)
 
     def _labelled(self, col, p, label, hk, measures) -> _Cand | None:
@@ -521,7 +534,7 @@ class Suggester:
             sample = self.profiles[ts_key].sample[:20]
             if not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
                 self.warnings.append(
-                    "The file does not say which time zone its times are in: UTC was assumed. "
+                    f"{TZ_ASSUMED}: UTC was assumed. "
                     "Set the time zone in the mapping if the survey tool used local time.")
         m.timezone = tz or "UTC"
         m.dayfirst = lay.dayfirst

@@ -411,6 +411,11 @@ def scale_hint(header: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def without_scale_hint(header: str) -> str:
+    """'Overall satisfaction (0-10)' -> 'Overall satisfaction ' (a name without its scale)."""
+    return SCALE_HINT.sub("", _paren_digits(header))
+
+
 def _paren_digits(header: str) -> str:
     # key() strips parentheses, so match on a digits-only fold of the original text.
     return str(header).translate(str.maketrans(

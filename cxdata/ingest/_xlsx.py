@@ -112,15 +112,10 @@ def _check_size(sh, limits: Limits) -> None:
 
 
 def _pick_sheet(wb, sheet: str | None, limits: Limits):
+    """The sheet to read, its rows (None: not read yet) and the sheets a user could pick instead.
+    Loading a sheet parses it whole: each is loaded once, and none but the one named when a name
+    is given (the choices are then the visible sheets, empty or not)."""
     names = list(wb.sheet_names)
-    if sheet is not None:
-        if sheet not in names:
-            shown = ", ".join(f"'{n}'" for n in names[:20])
-            raise IngestError("no_sheet", f"This workbook has no sheet called '{sheet}'. Its sheets "
-                              f"are: {shown}. Choose one of those.")
-        sh = wb.get_sheet_by_name(sheet)
-        _check_size(sh, limits)
-        return sh, None
     try:
         meta = list(wb.sheets_metadata)
     except Exception:
@@ -131,30 +126,26 @@ def _pick_sheet(wb, sheet: str | None, limits: Limits):
         if m is not None and ("Hidden" in str(m.visible) or "Chart" in str(m.typ)):
             continue
         visible.append(name)
+    if sheet is not None:
+        if sheet not in names:
+            shown = ", ".join(f"'{n}'" for n in names[:20])
+            raise IngestError("no_sheet", f"This workbook has no sheet called '{sheet}'. Its sheets "
+                              f"are: {shown}. Choose one of those.")
+        sh = wb.get_sheet_by_name(sheet)
+        _check_size(sh, limits)
+        return sh, None, visible if sheet in visible else [*visible, sheet]
     # The visible sheet with the most rows first: an export's responses, not the summary or the
     # cover sheet some tools and people put before them.
-    sheets = [(wb.get_sheet_by_name(name), name in visible) for name in visible + [n for n in names if n not in visible]]
-    sheets = [(sh, shown) for sh, shown in sheets if sh.height and sh.width]
-    for sh, _ in sorted(sheets, key=lambda s: (not s[1], -s[0].height)):
+    loaded = [(wb.get_sheet_by_name(name), name in visible) for name in visible + [n for n in names if n not in visible]]
+    loaded = [(sh, shown) for sh, shown in loaded if sh.height and sh.width]
+    choices = [sh.name for sh, shown in loaded if shown]
+    for sh, _ in sorted(loaded, key=lambda s: (not s[1], -s[0].height)):
         _check_size(sh, limits)
         rows = sh.to_python(skip_empty_area=False)
         if any(v not in ("", None) for r in rows for v in r):
-            return sh, rows
+            return sh, rows, choices if sh.name in choices else [*choices, sh.name]
     raise IngestError("no_data", "Every sheet in this workbook is empty. Check that you exported "
                       "the responses, then upload the file again.")
-
-
-def _sheets_with_data(wb) -> list[str]:
-    """The workbook's sheets that hold any cell, in their order (what a user could pick)."""
-    out = []
-    for name in wb.sheet_names:
-        try:
-            sh = wb.get_sheet_by_name(name)
-        except Exception:
-            continue
-        if sh.height and sh.width:
-            out.append(name)
-    return out
 
 
 def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
@@ -166,11 +157,10 @@ def read_xlsx(path: str, *, sheet: str | None, limits: Limits):
         check_zip(path, limits)
     wb = _open(path)
     try:
-        sh, rows = _pick_sheet(wb, sheet, limits)
+        sh, rows, sheets = _pick_sheet(wb, sheet, limits)
         if rows is None:
             rows = sh.to_python(skip_empty_area=False)
         name = sh.name
-        sheets = _sheets_with_data(wb)
     finally:
         try:
             wb.close()

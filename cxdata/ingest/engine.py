@@ -19,6 +19,8 @@ from .normalise import Normalised
 from .normalise import normalise as _normalise
 
 PREVIEW_ROWS = 20
+RECOGNISED = "Recognised this export"
+READ_PROBLEMS = " row(s) could not be read and will be rejected"
 SAMPLE_VALUES = 5
 
 
@@ -96,7 +98,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     suggested.encoding = encoding
     mapping = saved if saved is not None else suggested
     if saved is not None:
-        warnings = [f"Recognised this export: using the saved mapping of '{saved.source}'."]
+        warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
     others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
     if others and sheet is None:
         why = "the saved mapping's" if saved is not None and saved.sheet == raw.sheet else "the one with the most rows"
@@ -113,12 +115,23 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
 
 
+def advice(inspection: Inspection, *, timezone_set: bool = False) -> list[str]:
+    """What the Upload page shows before loading, for a receipt where nobody saw it first: the
+    sheet read, scales assumed and the like; not what the receipt says anyway (rows that could
+    not be read are listed as rejected) nor what the caller settled (a time zone it gave)."""
+    from ._suggest import TZ_ASSUMED
+
+    return [w for w in inspection.warnings
+            if not w.startswith(RECOGNISED) and READ_PROBLEMS not in w
+            and not (timezone_set and w.startswith(TZ_ASSUMED))]
+
+
 def _read_problems(raw: Any) -> list[str]:
     problems = getattr(raw, "problems", None) or []
     if not problems:
         return []
     row, why = problems[0]
-    return [f"{len(problems)} row(s) could not be read and will be rejected; the first is row "
+    return [f"{len(problems)}{READ_PROBLEMS}; the first is row "
             f"{row}: {why}"]
 
 
