@@ -177,7 +177,7 @@ class Suggester:
         scale = [float(low) if low is not None else usual[0], float(high) if high is not None else usual[1]]
         if scale != [lo, hi]:
             self.warnings.append(f"'{label}': answers run from {lo:g} to {hi:g}; the scale is taken to be "
-                                 f"{scale[0]:g} to {scale[1]:g} (change it in the mapping if it is another)")
+                                 f"{scale[0]:g} to {scale[1]:g}, the usual scale they fit")
         return scale
 
     def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:

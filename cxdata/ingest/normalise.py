@@ -77,6 +77,19 @@ def normalise(raw: Any, mapping: Mapping, *, layout: Layout | None = None,
     return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases), segment_aliases or {}).run()
 
 
+def _has_time_of_day(text: pa.Array) -> bool:
+    """Some answer time is written with a time of day other than midnight (or is an Excel serial
+    with a fraction): submission times, not dates. Read off the text, so a dates-only sheet is
+    known as one in every export, whatever its dates have in common."""
+    text = pc.unique(text)
+    if pc.any(pc.fill_null(pc.match_substring_regex(text, r"^\d{5}\.\d+$"), False)).as_py():
+        return True
+    clock = pc.extract_regex(text, r"(?P<h>\d{1,2}):(?P<m>\d\d)")
+    minutes = pc.add(pc.multiply(pc.cast(pc.struct_field(clock, "h"), pa.int32()), 60),
+                     pc.cast(pc.struct_field(clock, "m"), pa.int32()))
+    return bool(pc.any(pc.fill_null(pc.not_equal(minutes, 0), False)).as_py())
+
+
 class _Run:
     def __init__(self, raw: Any, mapping: Mapping, layout: Layout,
                  resolver: TouchpointResolver, segment_aliases: TMapping[str, TMapping[str, str]]):
@@ -88,7 +101,7 @@ class _Run:
         self.n = self.data.num_rows
         self.warnings: list[str] = []
         self.dayfirst: bool | None = None
-        self.timed = False  # the answer times carry a time of day
+        self.ts_text: pa.Array | None = None  # the answer times as written
         self.cols: dict[str, pa.Array] = {}
         index = {c.key: c.index for c in layout.columns}
         for k, spec in mapping.columns.items():
@@ -139,14 +152,7 @@ class _Run:
         r = parse_timestamps_detailed(arr, tz=self.m.timezone or "UTC", dayfirst=self.m.dayfirst,
                                       calendar=self.m.calendar)
         parsed, fmt, self.dayfirst = r.values, r.description, r.dayfirst
-        # Times of day other than midnight (a submission time, not a date): what a response
-        # without an id is known by (_synthetic_ids). Read off the text, so a date-only sheet
-        # is keyed the same way in every export, whatever its times have in common.
-        clock = pc.extract_regex(arr, r"(?P<h>\d{1,2}):(?P<m>\d\d)")
-        serial = pc.match_substring_regex(arr, r"^\d{5}\.\d+$")
-        self.timed = bool(pc.any(pc.fill_null(serial, False)).as_py()) or bool(pc.any(pc.fill_null(pc.and_(
-            pc.is_valid(clock), pc.not_equal(pc.binary_join_element_wise(
-                pc.struct_field(clock, "h"), pc.struct_field(clock, "m"), ":"), "00:00")), False)).as_py())
+        self.ts_text = arr
         parsed = flat(parsed) if isinstance(parsed, (pa.Array, pa.ChunkedArray)) \
             else pa.array(parsed, TS_TYPE)
         if parsed.type != TS_TYPE:
@@ -335,7 +341,7 @@ class _Run:
         t = pa.table(cols)
         cells = "concat_ws(chr(31), ts::VARCHAR, " + ", ".join(
             f"coalesce(c{i}, '')" for i in range(len(cols) - 2)) + ")"
-        by_time = self.m.version >= 2 and self.timed
+        by_time = self.m.version >= 2 and self.ts_text is not None and _has_time_of_day(self.ts_text)
         key = f"CASE WHEN ts IS NOT NULL THEN 't' || ts::VARCHAR ELSE {cells} END" if by_time else cells
         con = duckdb.connect()
         try:
