@@ -574,6 +574,11 @@ def test_a_scale_question_with_a_label_the_app_does_not_know_stays_a_scale():
     assert spec.role == "csat" and "Molto soddisfatto" not in spec.value_map
     assert spec.value_map["Sehr unzufrieden"] == 1.0
     assert any("'Molto soddisfatto' is not a label of the satisfaction 5 scale" in w for w in warnings)
+    raw = raw_from_rows([["response id", "Wie zufrieden sind Sie?"]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
+    from cxdata.ingest.normalise import normalise
+
+    result = normalise(raw, m)
+    assert {(v, why) for _, _, v, why in result.invalid_values} == {("Molto soddisfatto", "not a label of its scale")}
     # without a measure word in the header, a partial match is no scale
     m, _, _ = _suggest_rows([["response id", "Q7"]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
     assert m.columns["Q7"].role != "csat"

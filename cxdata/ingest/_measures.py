@@ -78,7 +78,9 @@ def resolver(spec: ColumnSpec, decimal_comma: bool | None):
                 x = (_locale_number(raw, decimal_comma) if spec.role in ("number", "rating")
                      else number(raw))
             if x is None:
-                return INVALID, None, "not a number"
+                # a word on a labelled scale is a label it does not have; elsewhere, no number
+                return INVALID, None, "not a label of its scale" if vm and not any(
+                    ch.isdigit() for ch in raw) else "not a number"
         if x != x or x in (float("inf"), float("-inf")):
             return INVALID, None, "not a number"
         if integer and not float(x).is_integer():
