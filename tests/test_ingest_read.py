@@ -784,11 +784,14 @@ def test_json_answers_nested_as_a_list_of_fields_become_columns(tmp_path):
                ' {"field": {"id": "f2", "type": "multiple_choice", "ref": "store"}, "type": "choice",'
                ' "choice": {"label": "Berlin"}},'
                ' {"field": {"id": "f3", "type": "long_text"}, "type": "text", "text": "fast"}]')
-    content = ('{"total_items": 1, "items": [{"response_id": "r1", "submitted_at": "2026-11-01T10:00:00Z", '
+    content = ('{"total_items": 2, "items": [{"response_id": "r0", "submitted_at": "2026-11-01T09:00:00Z", '
+               '"hidden": {"region": "Nord"}, "answers": []}, '
+               '{"response_id": "r1", "submitted_at": "2026-11-01T10:00:00Z", '
                f'"hidden": {{"region": "Nord"}}, "answers": {answers}}}]}}')
     rows = _rows(read_raw(_write(tmp_path, "typeform.json", content.encode())))
     assert rows[0] == ["response_id", "submitted_at", "hidden.region", "answers.nps", "answers.store", "answers.f3"]
-    assert rows[1] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast"]
+    assert rows[1] == ["r0", "2026-11-01T09:00:00Z", "Nord", None, None, None]  # answered nothing
+    assert rows[2] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast"]
 
 
 def test_json_errors(tmp_path):

@@ -244,6 +244,11 @@ def read_json(path: str, *, limits: Limits):
         for key, col in columns.items():
             if len(col) == i:
                 col.append(None)
+    # A response that answered nothing has "answers": [] where the others' answers became
+    # columns of their own ("answers.nps"): no column of empty lists beside them.
+    for name in [k for k, col in columns.items() if all(v is None or v == [] for v in col)
+                 and any(other.startswith(k + ".") for other in columns)]:
+        del columns[name]
     if not columns:
         raise IngestError("no_data", "This JSON file contains no responses. Export the responses "
                           "again and upload the new file.")
