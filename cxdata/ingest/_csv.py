@@ -76,6 +76,8 @@ class _Dialect:
     ncols: int
     quoted_newlines: bool    # the sample has a value containing a line break
     empty_tail: bool = False  # records differ from ncols only by empty trailing fields: trimmed
+    data_width: int = 0       # with empty_tail: the rows' own width (the header's differs)
+    header_line: str = ""     # with empty_tail: the first line, the header
 
 
 def _decode_sample(head: bytes, encoding: str) -> str:
@@ -107,12 +109,15 @@ def _sniff(path: str, head: bytes, size: int, encoding: str | None, delimiter: s
     sep, rest = strip_sep_line(text)
     if delimiter is None:
         delimiter = sep or sniff_delimiter(rest)
-    ncols, quoted_newlines, empty_tail = _column_count(path, rest, complete, encoding, delimiter, sep is not None,
-                                                       limits)
-    return _Dialect(encoding, delimiter, sep is not None, ncols, quoted_newlines, empty_tail)
+    ncols, quoted_newlines, empty_tail, data_width = _column_count(path, rest, complete, encoding, delimiter,
+                                                                   sep is not None, limits)
+    return _Dialect(encoding, delimiter, sep is not None, ncols, quoted_newlines, empty_tail, data_width,
+                    rest.split("\n", 1)[0].rstrip("\r"))
 
 
-def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool, bool]:
+def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -> tuple[int, bool, bool, int]:
+    """The table's width, whether a value holds a line break, whether the header and the rows
+    differ only by empty trailing fields, and then the rows' own width."""
     if not complete:
         cut = max(text.rfind("\n"), text.rfind("\r"))
         text = text[:cut + 1] if cut >= 0 else ""  # drop the record cut by the sample boundary
@@ -144,6 +149,7 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
     narrow = min(counts[0], ncols)
     empty_tail = (bool(filled) and counts[0] != ncols and filled[0] <= narrow
                   and 2 * sum(f <= narrow for f in filled[:1000]) > len(filled[:1000]))
+    data_width = ncols
     if empty_tail:
         ncols = narrow
     if ncols > limits.max_columns:
@@ -152,7 +158,7 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
             f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
             "It is probably not a survey export, or it needs to be split. Remove the columns "
             "you do not need and upload it again.")
-    return ncols, quoted_newlines, empty_tail
+    return ncols, quoted_newlines, empty_tail, data_width
 
 
 def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
@@ -255,13 +261,16 @@ class _NeedExact(Exception):
 
 
 def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult:
-    if d.empty_tail:
-        raise _NeedExact("empty tail")  # Arrow cannot trim the empty trailing fields
-    names = _names(d.ncols)
+    # With an empty tail Arrow reads the rows at their own width; the header, of another width,
+    # is then its one skipped row (anything else skipped: the exact path sorts the rows out).
+    names = _names(d.data_width if d.empty_tail else d.ncols)
     invalid = [0]
+    skipped: list[str] = []
 
     def on_invalid(row):  # called from reader threads; only counting, no positions known
         invalid[0] += 1
+        if d.empty_tail and len(skipped) < 2:
+            skipped.append(row.text)
         return "skip"
 
     pa_encoding = "utf8" if d.encoding in ("utf-8", "utf-8-sig") else d.encoding
@@ -304,7 +313,11 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
         raise _too_many_rows(n, limits)
 
     problems: list[tuple[int, str]] = []
-    if invalid[0]:
+    if d.empty_tail:
+        table, n = _with_header(table, d, invalid[0], skipped)
+        numbers = np.arange(1, n + 1, dtype=np.int64)
+        total, final = n, None
+    elif invalid[0]:
         # Arrow skipped rows with the wrong number of fields but cannot say where they
         # were. Count the fields of every record with Python's csv module (same quoting
         # rules, nothing else built) to number the kept rows and name the skipped ones.
@@ -344,6 +357,25 @@ def _read_fast(path: str, d: _Dialect, head: bytes, limits: Limits) -> CsvResult
         numbers = numbers[~drop]
     problems.sort()
     return CsvResult(table, pa.array(numbers, pa.int64()), d.encoding, d.delimiter, problems)
+
+
+def _with_header(table: pa.Table, d: _Dialect, invalid: int, skipped: list[str]) -> tuple[pa.Table, int]:
+    """The rows Arrow read at their own width, trimmed to the table's, under the header it
+    skipped. Raises _NeedExact unless the header was the one row skipped and the trimmed fields
+    are all empty."""
+    if invalid != 1 or skipped[0].rstrip("\r") != d.header_line:
+        raise _NeedExact("ragged")
+    extra = table.columns[d.ncols:]
+    if any(col.null_count != len(col) for col in extra):
+        raise _NeedExact("ragged")
+    header = next(csv.reader([d.header_line], delimiter=d.delimiter, quotechar='"', doublequote=True, strict=False))
+    if any(header[d.ncols:]):
+        raise _NeedExact("ragged")
+    names = _names(d.ncols)
+    first = pa.table({name: pa.array([(header[i] if i < len(header) else "") or None], pa.string())
+                      for i, name in enumerate(names)})
+    body = table.select(list(range(d.ncols))).rename_columns(names)
+    return pa.concat_tables([first, body]), body.num_rows + 1
 
 
 def _locate_skipped(path: str, d: _Dialect, kept: int, skipped: int):
