@@ -891,3 +891,15 @@ def test_unclosed_quote_that_changes_the_field_count(tmp_path):
     raw = read_raw(_write(tmp_path, "x.csv", data))
     assert _rows(raw) == [["id", "comment", "nps"], ["1", "fine", "9"]]
     assert [n for n, _ in raw.problems] == [3] and "never closed" in raw.problems[0][1]
+
+
+def test_a_json_exports_fingerprint_does_not_depend_on_the_order_its_fields_come_in(tmp_path):
+    """Found in review: Typeform leaves out the questions a response did not answer, so the
+    columns come in the order the responses first name them, and the next export of the same
+    survey looked like another one."""
+    from cxdata.ingest.layouts import detect_layout
+    from cxdata.ingest.mapping import fingerprint
+
+    a = read_raw(_write(tmp_path, "a.json", b'[{"id": "r1", "nps": 9, "city": "Oslo"}, {"id": "r2", "city": "Rome"}]'))
+    b = read_raw(_write(tmp_path, "b.json", b'[{"id": "r3", "city": "Oslo"}, {"id": "r4", "nps": 7, "city": "Rome"}]'))
+    assert fingerprint(a, detect_layout(a)) == fingerprint(b, detect_layout(b))

@@ -181,6 +181,10 @@ def fingerprint(raw: Any, layout: Any) -> str:
 
     # A title above the header ('Customer survey - November 2026') changes with every export.
     rows = head_rows(raw, max(layout.header_rows, 1))[getattr(layout, "title_rows", 0): layout.header_rows or 1]
+    if getattr(raw, "format", None) == "json":
+        # Named fields, not positions: a JSON export's columns come in the order its responses
+        # first name them (Typeform leaves out a question nobody in the first response answered).
+        rows = [sorted(row, key=lambda c: key(c or "")) for row in rows]
     text = "\x1e".join("\x1f".join(key(c) for c in row) for row in rows)
     # A numeric-values export of the same survey needs other value maps: a different survey.
     mode = "codes" if getattr(layout, "numeric_codes", False) else "text"
