@@ -425,6 +425,10 @@ def _in(column: str, values: list) -> str:
 _SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"
 
 
+_ARABIC_FORMS = "\u0643\u064a\u0649"  # Arabic kaf, yeh, alef maksura
+_PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
+
+
 def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                     score_measure: str | None) -> Where:
     """Comments of the period, node, segments, search text and score band of `view`.
@@ -436,7 +440,10 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
     if view.search:
-        where.add("contains(lower(r.comment), lower(?))", view.search)
+        # Arabic and Persian write kaf and yeh with different letters (ك/ک, ي/ی): a search for
+        # either finds both, as the ingest's alias matching does.
+        fold = "translate(lower({}), '" + _ARABIC_FORMS + "', '" + _PERSIAN_FORMS + "')"
+        where.add(f"contains({fold.format('r.comment')}, {fold.format('?')})", view.search)
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None

@@ -196,7 +196,38 @@ def outside_model(table, model: Model) -> list[str]:
     if elsewhere:
         out.append(f"Responses naming a team at a touchpoint the model does not give it: {named_counts(elsewhere)}. "
                    "They count in that touchpoint's tile, but not in the team's.")
+    unplaced = _unplaced(table, model)
+    if unplaced:
+        out.append(f"Answers that name no touchpoint or team: {named_counts(unplaced)}. Only touchpoint and team "
+                   "tiles use these measures, so no tile counts them. Map the column that says where the customer "
+                   "was (a store, a channel) as the touchpoint, or give the file's touchpoint in its mapping.")
     return out
+
+
+def _unplaced(table, model: Model) -> list[tuple[str, int]]:
+    """(measure, responses), most first, of answers with neither touchpoint nor team, of measures
+    only touchpoint and team KPIs use (an index of a composite uses none itself): such answers are
+    stored, and show in no tile."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "metric" not in table.column_names or not table.num_rows:
+        return []
+    index = model.index.kpi
+    own = set() if index.stat == "composite" else {index.measure}
+    node_measures = {k.measure for node in (*model.touchpoints, *model.teams) for k in node.kpis} - own
+    if not node_measures:
+        return []
+    nowhere = pc.and_(
+        *(pc.is_null(table[col].cast(pa.string())) if col in table.column_names else pa.scalar(True)
+          for col in ("touchpoint", "team")))
+    metric = table["metric"].cast(pa.string())
+    rows = pa.table({"metric": metric, "id": table["source_response_id"].cast(pa.string())}).filter(
+        pc.and_(pc.fill_null(nowhere, False), pc.is_in(metric, value_set=pa.array(sorted(node_measures), pa.string()))))
+    if not rows.num_rows:
+        return []
+    counts = rows.group_by("metric").aggregate([("id", "count_distinct")]).to_pylist()
+    return sorted(((r["metric"], r["id_count_distinct"]) for r in counts), key=lambda r: (-r[1], r[0]))
 
 
 def _teams_elsewhere(table, model: Model) -> list[tuple[str, int]]:

@@ -104,7 +104,7 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
 shown_view = view if view.scores in bands else replace(view, scores=None)
 comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
                                        score_measure=kpi.kpi.measure, hidden_segments=hidden_segments)
-which = f" · {bands[view.scores]} only" if view.scores in bands else ""
+which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
 masked = ""
 if dim and hidden_segments.get(dim) and (comments[model.segment(dim).name] == drill.HIDDEN_SEGMENT).any():
     masked = (f". {escape(model.segment(dim).name)} reads '{drill.HIDDEN_SEGMENT}' where the chart above hides the "

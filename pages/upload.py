@@ -236,7 +236,8 @@ else:
                          "the upload stays in the history, marked removed.")
         if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):
             removal = store.remove_upload(db, int(choice))
-            st.toast(f"Removed upload #{choice}: {removal.deleted:,} responses it added are gone"
+            st.toast(f"Removed upload #{choice}: {removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
+                     f"{'is' if removal.deleted == 1 else 'are'} gone"
                      + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
                      + (f", {removal.kept:,} that a later upload also brought stay" if removal.kept else "")
                      + ".")

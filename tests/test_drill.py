@@ -320,3 +320,29 @@ def test_comments_do_not_give_away_a_segment_the_view_hides(tmp_path):
     assert total == 2 and list(plain["region"]) == ["South", "South"]
     assert list(masked["region"]) == [drill.HIDDEN_SEGMENT] * 2
     assert list(masked["Comment"]) == list(plain["Comment"]) and list(masked["Score"]) == [1.0, 1.0]
+
+
+def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
+    """Found by an independent audit: 'مرکز' (Persian kaf) found 164 comments and 'مركز' (Arabic
+    kaf) 8, for the same team and period."""
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL, responses
+
+    table = responses([("Team C", "Website", 4, None, "South", 6)] * 3)
+    table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
+    texts = ["مرکز خرید شلوغ بود", "مركز الاتصال", "خیلی خوب"]  # Persian kaf, Arabic kaf, Persian yeh
+    comments = [{**row, "metric": "comment", "value": None, "value_text": text}
+                for row, text in zip(table.to_pylist(), texts)]
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.concat_tables([table, pa.Table.from_pylist(comments, schema=table.schema)]))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+
+    def found(q):
+        view = ViewState(period="latest_month", compare="none", team="c", search=q)
+        return sorted(drill.comments_frame(cur, MODEL, cat, view, level="team", node="c", score_measure="csat")[0]["Comment"])
+
+    assert found("مرکز") == found("مركز") == sorted(texts[:2])
+    assert found("خيلي") == [texts[2]]  # Arabic yeh for Persian yeh
+    db.close()

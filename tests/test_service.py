@@ -189,3 +189,18 @@ def test_mappings_saved_before_key_responses_without_ids_as_they_did(tmp_path):
         "(TIMESTAMPTZ '2026-11-14 09:01:44+00', '2026-11-14 09:01:44', '3', 'Paris')) v(ts, t, nps, city)").fetchall()]
     assert sorted(set(old["source_response_id"].to_pylist())) == sorted(expected)
     assert set(new["source_response_id"].to_pylist()).isdisjoint(expected)
+
+
+def test_the_receipt_says_which_answers_no_tile_counts(tmp_path):
+    """Found by an independent audit: a Google Forms export whose store column was mapped as a
+    segment loaded 3,224 CSAT answers that no tile counted, under a green receipt."""
+    text = ("Timestamp,Overall how satisfied are you? (1-5),Region\n"
+            + "".join(f"2026-11-{d:02d} 10:0{d % 10}:00,{d % 5 + 1},North\n" for d in range(1, 11)))
+    (receipt,), _ = _ingest_texts(tmp_path, text)
+    assert receipt["added"] == 10
+    assert any(w.startswith("Answers that name no touchpoint or team: 'csat' (10)") for w in receipt["warnings"])
+    # answers at a touchpoint, or of the index's own measure, are counted: no such warning
+    placed = "Timestamp,Touchpoint,How likely are you to recommend us to a friend?\n2026-11-01 10:00:00,Delivery,9\n"
+    (tmp_path / "b").mkdir()
+    (receipt,), _ = _ingest_texts(tmp_path / "b", placed)
+    assert not any("name no touchpoint" in w for w in receipt["warnings"])
