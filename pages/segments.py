@@ -1,8 +1,11 @@
 """Segments: any level of the pyramid side by side per customer segment (touchpoint x segment heatmap)."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cxdata import charts
+from cxdata.markdown import escape
 from pages import _ui
 
 _ui.start_page()
@@ -26,6 +29,12 @@ if not cat.segments.get(dim):
 kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
 names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
 kpi = view.kpi if view.kpi in kpi_options else kpi_options[0]
+if view.kpi and view.kpi not in kpi_options:
+    # A link made for another view: say so, and keep the URL to what is shown (as the team view does).
+    st.warning(escape(f"The touchpoints have no KPI '{view.kpi}' (the link asked for it): showing {names[kpi]}."),
+               icon=":material/link_off:")
+    view = replace(view, kpi=None)
+    _ui.set_view(view)
 sp = _ui.split(view, dim, kpis=(kpi,))
 # Coded segment values are shown by their labels from the model ('in_app' as 'In-app').
 seg_label = model.segment(dim).label

@@ -143,6 +143,16 @@ def test_team_view_names_an_unknown_team_in_the_link(app):
     assert any("Choose a team" in i.value for i in at.info)
 
 
+def test_segments_page_names_a_kpi_the_touchpoints_do_not_have(app):
+    # Found by an independent audit: it showed CSAT and kept kpi=zzz in the URL, saying nothing.
+    at = app(page="pages/segments.py", kpi="zzz")
+    no_errors(at)
+    from tests.test_markdown import shown
+
+    assert any("no KPI 'zzz'" in shown(w.value) for w in at.warning)
+    assert "kpi" not in at.query_params
+
+
 def test_team_view_names_a_kpi_the_team_does_not_have(app):
     at = app(page="pages/team.py", team=_some_team(), kpi="no_such_kpi", q="late", scores="low")
     no_errors(at)
