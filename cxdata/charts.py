@@ -199,8 +199,10 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
 
     `domain` is the KPI's natural range: colours then run over it, so a value has the same colour
     in every view (over the data's own extent, 61 was pale yellow in one split, deep red in another).
-    With targets in the frame's `target` column the scale turns at their median, yellow there, red
-    below and green above: over 0-100 alone, a CSAT of 62% against a target of 80 looked green."""
+    With targets in the frame's `target` column each row's colours turn at its own target, yellow
+    there, red below and green above, as its tile says: over 0-100 alone, a CSAT of 62% against a
+    target of 80 looked green, and turned at the targets' median, a 79 against a target of 82 read
+    as on target beside a tile saying below."""
     data, facts = _heatmap_prepare(df, title=title, row_title=row_title, col_title=col_title, value_title=value_title,
                                    domain=domain)
     return _heatmap_draw(data, **facts)
@@ -217,31 +219,35 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     # Light text on the strong ends of the colour scale, dark text in the pale middle.
     domain = options.get("domain")
     lo, hi = (float(domain[0]), float(domain[1])) if domain else (df["value_plot"].min(), df["value_plot"].max())
-    targets = pd.to_numeric(df["target"], errors="coerce").dropna() if "target" in df else pd.Series(dtype=float)
-    mid = float(targets.median()) if domain and len(targets) and lo < targets.median() < hi else None
-    if mid is not None:
-        mid = round(mid, 2)  # few distinct skeletons
+    targets = pd.to_numeric(df["target"], errors="coerce") if "target" in df else pd.Series([None] * len(df), dtype=float)
+    targets = targets.where((targets > lo) & (targets < hi)) if domain else targets * float("nan")
 
-    def position(v: float) -> float:
-        """Where `v` falls on the colour ramp, 0 to 1 (the target, if any, at 0.5)."""
+    def position(v: float, mid: float) -> float:
+        """Where `v` falls on the colour ramp, 0 to 1: its row's target, if any, at 0.5."""
         v = min(max(v, lo), hi)
-        if mid is None:
+        if pd.isna(mid):
             return (v - lo) / ((hi - lo) or 1.0)
         return 0.5 * (v - lo) / (mid - lo) if v < mid else 0.5 + 0.5 * (v - mid) / (hi - mid)
 
-    df["text_color"] = ["white" if pd.notna(v) and abs(position(v) - 0.5) > 0.3 else "#24292f"
-                        for v in df["value_plot"]]
+    by_target = bool(targets.notna().any())
+    df["ramp"] = [position(v, t) if pd.notna(v) else None for v, t in zip(df["value_plot"], targets)]
+    df["text_color"] = ["white" if r is not None and abs(r - 0.5) > 0.3 else "#24292f" for r in df["ramp"]]
     # The widest column header, estimated from its characters (Vega cannot measure text in an
     # expression); rounded, so that few distinct skeletons are drawn.
     widest = max((len(str(v)) for v in df["segment"].dropna().unique()), default=0) * _CHAR_PX
-    return df, {**options, "domain": (lo, hi) if domain else None, "mid": mid, "header_px": int(-(-widest // 20) * 20)}
+    return df, {**options, "domain": (lo, hi) if domain else None, "by_target": by_target,
+                "header_px": int(-(-widest // 20) * 20)}
 
 
 def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
-                  domain: tuple[float, float] | None = None, mid: float | None = None,
+                  domain: tuple[float, float] | None = None, by_target: bool = False,
                   header_px: int = 0) -> alt.LayerChart:
-    if domain and mid is not None:
-        scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), domainMid=mid, clamp=True)
+    field, legend = "value_plot:Q", alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)
+    if by_target:
+        # Each row against its own target: no one gradient of values says that, so no legend (the
+        # page's caption does; each cell shows its value).
+        field, legend = "ramp:Q", None
+        scale = alt.Scale(scheme="redyellowgreen", domain=[0, 1], domainMid=0.5, clamp=True)
     elif domain:
         scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True)
     else:
@@ -261,8 +267,7 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
     rect = base.mark_rect(stroke="white", invalid="show").encode(
         color=alt.condition("datum.value_plot == null", alt.value("#eaeef2"),
                             # Under the grid: beside a grid of two rows, the 200 px gradient was cut off.
-                            alt.Color("value_plot:Q", title=value_title, scale=scale,
-                                      legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200))),
+                            alt.Color(field, title=value_title, scale=scale, legend=legend)),
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )

@@ -178,12 +178,19 @@ def test_heatmap_colours_turn_at_the_target():
                value=[61.1, 80.0, 99.0], n=[100, 100, 100], ci_low=[55.0, 75.0, 97.0], ci_high=[67.0, 85.0, 100.0],
                suppressed=[False] * 3, low_n=[False] * 3, target=[75.0, 80.0, 85.0], target_status=[None] * 3)
     spec = charts.heatmap(df, domain=(0, 100)).to_dict()
-    scale = spec["layer"][0]["encoding"]["color"]["scale"]
-    assert scale["domainMid"] == 80.0
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["field"] == "ramp" and color["scale"]["domainMid"] == 0.5
     values = next(iter(spec["datasets"].values()))
     assert [v["text_color"] for v in values] == ["#24292f", "#24292f", "white"]
+    # each row turns at its own target (found by an independent audit: at the targets' median, a
+    # 79 against 82 looked on target beside its tile saying below): below it red, above it green
+    assert [round(v["ramp"], 3) for v in values] == [round(0.5 * 61.1 / 75, 3), 0.5, round(0.5 + 0.5 * 14 / 15, 3)]
+    below = next(iter(charts.heatmap(df.assign(value=[79.0, 79.0, 79.0], target=[75.0, 79.0, 82.0]),
+                                     domain=(0, 100)).to_dict()["datasets"].values()))
+    assert [v["ramp"] > 0.5 for v in below] == [True, False, False] and below[1]["ramp"] == 0.5
     # a target outside the KPI's range turns nothing
-    assert "domainMid" not in charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]["scale"]
+    plain = charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]
+    assert plain["field"] == "value_plot" and "domainMid" not in plain["scale"]
 
 
 @pytest.mark.parametrize("segments, header_px", [
