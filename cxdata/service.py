@@ -134,6 +134,7 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
     `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them)."""
     from dataclasses import replace
 
+    from .ingest import engine
     from .ingest.errors import IngestError
     from .ingest.mapping import MappingError
 
@@ -148,8 +149,8 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
         if timezone is not None:
             mapping = replace(mapping, timezone=timezone)
         receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
-        from .ingest import engine
-
+        # What the Upload page shows before loading (the sheet read, a scale assumed): here, with
+        # nobody to show it to first, on the receipt.
         asked = engine.advice(inspection, timezone_set=timezone is not None)
         return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
                 "file": str(path)}
@@ -200,7 +201,7 @@ def outside_model(table, model: Model) -> list[str]:
     if unplaced:
         out.append(f"Answers that name no touchpoint or team: {named_counts(unplaced)}. Only touchpoint and team "
                    "tiles use these measures, so no tile counts them. Map the column that says where the customer "
-                   "was (a store, a channel) as the touchpoint, or give the file's touchpoint in its mapping.")
+                   "was (a store, a channel) as the touchpoint.")
     return out
 
 

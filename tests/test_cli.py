@@ -138,15 +138,9 @@ def test_text_table_says_no_change_as_the_page_does():
 
 
 def test_ingest_reads_the_sheet_it_is_told(tmp_path):
-    from tests.test_ingest_read import make_xlsx
+    from tests.test_ingest_read import two_wave_workbook
 
-    def sheet(ids):
-        cells = {(0, 0): "Response ID", (0, 1): "Date", (0, 2): "How likely are you to recommend us?"}
-        for r, rid in enumerate(ids, 1):
-            cells.update({(r, 0): rid, (r, 1): "2025-03-01", (r, 2): 9})
-        return cells
-
-    path = make_xlsx(tmp_path / "two.xlsx", {"Wave 1": sheet(["a1", "a2"]), "Wave 2": sheet(["b1", "b2", "b3"])})
+    path = two_wave_workbook(tmp_path / "two.xlsx")
     out = json.loads(cli("ingest", path, "--db", tmp_path / "cx.duckdb", "--sheet", "Wave 1", "--json").stdout)[0]
     assert out["status"] == "loaded" and out["added"] == 2
     out = json.loads(cli("ingest", path, "--db", tmp_path / "other.duckdb", "--json").stdout)[0]

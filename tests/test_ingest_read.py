@@ -621,6 +621,17 @@ def make_xlsx(path: Path, sheets: dict[str, dict[tuple[int, int], object]], hidd
     return path
 
 
+def two_wave_workbook(path: Path) -> Path:
+    """A workbook of two sheets of NPS answers: 'Wave 1' with 2 responses, 'Wave 2' with 3."""
+    def sheet(ids):
+        cells = {(0, 0): "Response ID", (0, 1): "Date", (0, 2): "How likely are you to recommend us?"}
+        for r, rid in enumerate(ids, 1):
+            cells.update({(r, 0): rid, (r, 1): "2025-03-01", (r, 2): 9})
+        return cells
+
+    return make_xlsx(path, {"Wave 1": sheet(["a1", "a2"]), "Wave 2": sheet(["b1", "b2", "b3"])})
+
+
 def test_xlsx_cell_text(tmp_path):
     path = make_xlsx(tmp_path / "t.xlsx", {"Data": {
         (0, 0): "id", (0, 1): "score", (0, 2): "ratio", (0, 3): "flag", (0, 4): "day", (0, 5): "at", (0, 6): "big",

@@ -173,15 +173,9 @@ def test_removing_every_upload_leaves_an_empty_database_not_the_demo(app):
 
 
 def test_a_workbooks_sheet_can_be_chosen(app, tmp_path):
-    from tests.test_ingest_read import make_xlsx
+    from tests.test_ingest_read import two_wave_workbook
 
-    def sheet(ids):
-        cells = {(0, 0): "Response ID", (0, 1): "Date", (0, 2): "How likely are you to recommend us?"}
-        for r, rid in enumerate(ids, 1):
-            cells.update({(r, 0): rid, (r, 1): "2025-03-01", (r, 2): 9})
-        return cells
-
-    path = make_xlsx(tmp_path / "two.xlsx", {"Wave 1": sheet(["a1", "a2"]), "Wave 2": sheet(["b1", "b2", "b3"])})
+    path = two_wave_workbook(tmp_path / "two.xlsx")
     make, db_path = app
     at = make()
     at.get("file_uploader")[0].upload("two.xlsx", path.read_bytes()).run()
