@@ -167,6 +167,9 @@ class ViewState:
                 report(f"Unknown team {quoted(team)}")
             else:
                 kw["team"] = team
+                if tp is not None and tp != t.touchpoint:
+                    report(f"The team {quoted(team)} belongs to the touchpoint {quoted(t.touchpoint)}, "
+                           f"not {quoted(tp)}: shown there")
                 tp = t.touchpoint
         if tp is not None:
             if model.touchpoint(tp):

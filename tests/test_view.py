@@ -52,6 +52,17 @@ def test_problems_repeat_at_most_a_short_piece_of_a_long_value(zelvora_model):
     assert problems[0] == f"Unknown team '{'x' * 59}…'."
 
 
+def test_a_team_named_under_another_touchpoint_is_shown_under_its_own_and_the_link_told(zelvora_model):
+    # Found by an independent audit: /team?tp=delivery&team=cc_north switched to the call center silently.
+    team = zelvora_model.teams[0]
+    other = next(t.key for t in zelvora_model.touchpoints if t.key != team.touchpoint)
+    view, problems = ViewState.from_query_params({"tp": other, "team": team.key}, zelvora_model)
+    assert (view.tp, view.team) == (team.touchpoint, team.key)
+    assert problems == [f"The team '{team.key}' belongs to the touchpoint '{team.touchpoint}', not '{other}': shown there."]
+    _, problems = ViewState.from_query_params({"tp": team.touchpoint, "team": team.key}, zelvora_model)
+    assert problems == []
+
+
 def test_team_implies_its_touchpoint(zelvora_model):
     view, _ = ViewState.from_query_params({"team": "chat_tier_2"}, zelvora_model)
     assert view.tp == "chat"
