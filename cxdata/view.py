@@ -126,6 +126,8 @@ class ViewState:
         def one(key: str) -> str | None:
             v = params.get(key)
             if isinstance(v, (list, tuple)):
+                if len({str(x) for x in v}) > 1:
+                    report(f"The link gives {key} more than once", f"using the last, {quoted(str(v[-1]))}")
                 v = v[-1] if v else None
             return None if v is None else str(v)
 

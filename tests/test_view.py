@@ -63,6 +63,14 @@ def test_a_team_named_under_another_touchpoint_is_shown_under_its_own_and_the_li
     assert problems == []
 
 
+def test_a_setting_given_twice_is_reported(zelvora_model):
+    # Found by an independent audit: period=latest_month&period=all quietly used the last.
+    view, problems = ViewState.from_query_params({"period": ["latest_month", "all"]}, zelvora_model)
+    assert view.period == "all"
+    assert problems == ["The link gives period more than once; using the last, 'all'."]
+    assert ViewState.from_query_params({"period": ["all", "all"]}, zelvora_model)[1] == []
+
+
 def test_team_implies_its_touchpoint(zelvora_model):
     view, _ = ViewState.from_query_params({"team": "chat_tier_2"}, zelvora_model)
     assert view.tp == "chat"
