@@ -202,6 +202,10 @@ def current_view() -> ViewState:
     problems += unknown
     if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
+        if "tp" not in params and "team" not in params:
+            # The sidebar's page links carry no drill either: the Pyramid goes back to the
+            # touchpoint the session was at, the Team view to its team (the breadcrumb leads up).
+            view = replace(view, tp=last.tp, team=last.team)
     st.session_state["_view_problems"] = problems
     set_view(view, rerun=False)
     return view

@@ -476,3 +476,23 @@ def test_team_view_comments_do_not_name_a_segment_its_split_hides(tmp_path, monk
     comments = at.dataframe[-1].value
     assert list(comments["region"]) == ["hidden", "hidden"] and list(comments["Score"]) == [1.0, 1.0]
     assert any("reads 'hidden' where the chart above hides the segment" in c.value for c in at.caption)
+
+
+def test_the_sidebars_page_links_keep_the_drill(app):
+    """Found by an independent audit: from a team view the sidebar's Pyramid link lost the
+    touchpoint (Streamlit's page links carry no query parameters), and Team view then asked for
+    a team again."""
+    team = _some_team()
+    at = app(page="pages/team.py", team=team)
+    no_errors(at)
+    tp = qp(at)["tp"]
+    for k in list(at.query_params.keys()):  # what a page link does
+        del at.query_params[k]
+    at.switch_page("pages/pyramid.py").run()
+    no_errors(at)
+    assert qp(at)["tp"] == tp
+    for k in list(at.query_params.keys()):
+        del at.query_params[k]
+    at.switch_page("pages/team.py").run()
+    no_errors(at)
+    assert qp(at)["team"] == [team] and not [i for i in at.info if "Choose a team" in i.value]
