@@ -799,15 +799,19 @@ def test_json_answers_nested_as_a_list_of_fields_become_columns(tmp_path):
     answers = ('[{"field": {"id": "f1", "type": "opinion_scale", "ref": "nps"}, "type": "number", "number": 9},'
                ' {"field": {"id": "f2", "type": "multiple_choice", "ref": "store"}, "type": "choice",'
                ' "choice": {"label": "Berlin"}},'
-               ' {"field": {"id": "f3", "type": "long_text"}, "type": "text", "text": "fast"}]')
+               ' {"field": {"id": "f3", "type": "long_text"}, "type": "text", "text": "fast"},'
+               ' {"field": {"id": "f4", "ref": "why"}, "type": "choices", "choices": {"labels": ["Price"], "other": "Staff"}},'
+               ' {"field": {"id": "f5", "ref": "where"}, "type": "choice", "choice": {"other": "Airport kiosk"}}]')
     content = ('{"total_items": 2, "items": [{"response_id": "r0", "submitted_at": "2026-11-01T09:00:00Z", '
                '"hidden": {"region": "Nord"}, "answers": []}, '
                '{"response_id": "r1", "submitted_at": "2026-11-01T10:00:00Z", '
                f'"hidden": {{"region": "Nord"}}, "answers": {answers}}}]}}')
     rows = _rows(read_raw(_write(tmp_path, "typeform.json", content.encode())))
-    assert rows[0] == ["response_id", "submitted_at", "hidden.region", "answers.nps", "answers.store", "answers.f3"]
-    assert rows[1] == ["r0", "2026-11-01T09:00:00Z", "Nord", None, None, None]  # answered nothing
-    assert rows[2] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast"]
+    assert rows[0] == ["response_id", "submitted_at", "hidden.region", "answers.nps", "answers.store", "answers.f3",
+                       "answers.why", "answers.where"]
+    assert rows[1] == ["r0", "2026-11-01T09:00:00Z", "Nord", None, None, None, None, None]  # answered nothing
+    # an 'Other' answer keeps its text
+    assert rows[2] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast", "Price; Staff", "Airport kiosk"]
 
 
 def test_json_errors(tmp_path):

@@ -201,11 +201,12 @@ def _is_answer_list(value) -> bool:
 
 def _answer_value(answer: dict):
     value = answer.get(answer.get("type")) if isinstance(answer.get("type"), str) else None
-    if isinstance(value, dict):  # a choice {"label": ...}, or choices {"labels": [...]}
+    if isinstance(value, dict):  # a choice {"label": ...} or {"other": ...}, choices {"labels": [...], "other": ...}
         if "label" in value:
             return value["label"]
-        if isinstance(value.get("labels"), list):
-            return "; ".join(map(str, value["labels"]))
+        picked = [*map(str, value.get("labels") or []), *([str(value["other"])] if value.get("other") else [])]
+        if picked:
+            return "; ".join(picked)
     return value
 
 
