@@ -158,8 +158,9 @@ def match_scale_mostly(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> Sc
     of its answers, for a column whose header names what it measures: one label missing from the
     vocabulary ('Extremadamente insatisfecho') must not turn a satisfaction question into a
     segment. The labels it lacks are left out of the value map (their answers are reported as not
-    counted) and named in `unknown`."""
-    if not p.labels or match_scale(p, candidates) is not None:
+    counted) and named in `unknown`. For a column `match_scale` found no scale for (its caller has
+    just asked)."""
+    if not p.labels:
         return None
     total = sum(p.counts.get(v, 1) for v in p.labels)
     best: ScaleMatch | None = None
