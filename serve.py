@@ -9,6 +9,8 @@ run finds them done. Only imports (and one flag, below): opening the database or
 competed with the browser for the cores and made the first page slower (docs/PERFORMANCE.md).
 """
 
+import contextlib
+import importlib
 import threading
 from contextlib import asynccontextmanager
 
@@ -24,6 +26,17 @@ def _import_page_modules() -> None:
     import cxdata.pyramid  # noqa: F401
     import cxdata.service  # noqa: F401
     import cxdata.tables  # noqa: F401
+    import pages._ui  # noqa: F401
+
+    # What the first page run still imported on its own (the modules a fresh server's first run
+    # added to sys.modules, 23 November): Streamlit loads Pillow for the favicon on every
+    # set_page_config, pandas and pyarrow load their conversion modules on the first chart data
+    # and data frame, Streamlit its icon names on the first icon. They are other packages' inner
+    # modules: one that moves away costs its head start, not the server.
+    for name in ("pandas.core.methods.to_dict", "PIL.Image", "PIL.PngImagePlugin", "pyarrow.pandas_compat",
+                 "streamlit.material_icon_names"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
     _skip_use_warning_check()
 

@@ -12,7 +12,7 @@ def test_the_head_start_imports_the_page_modules_and_skips_the_use_warning_check
     assert delta_generator._use_warning_has_been_displayed is True
     import sys
 
-    assert {"altair", "pandas", "pyarrow", "cxdata.charts", "cxdata.pyramid"} <= set(sys.modules)
+    assert {"altair", "pandas", "pyarrow", "cxdata.charts", "cxdata.pyramid", "pages._ui", "PIL.Image"} <= set(sys.modules)
 
 
 def test_serve_serves_the_dashboard_with_the_head_start():
