@@ -362,6 +362,39 @@ def test_a_trailing_delimiter_on_the_header_or_the_rows_loses_nothing(tmp_path, 
     assert raw.table.to_pylist() == exact.table.to_pylist() and raw.row_numbers.to_pylist() == exact.row_numbers.to_pylist()
 
 
+@pytest.mark.parametrize("data, rows, problems", [
+    # The header and the rows differ in width by something other than an empty trailing field:
+    # the first record was a problem row and the first response was read as the header, on no
+    # receipt line. It is the table's first row now, padded, or the table widened under it.
+    (b"id,nps,comment\nr1,9,good,extra\nr2,3,bad,extra\nr3,10,ok,extra\n",
+     [["id", "nps", "comment", None], ["r1", "9", "good", "extra"], ["r2", "3", "bad", "extra"],
+      ["r3", "10", "ok", "extra"]], []),
+    (b"id,nps,comment,extra\nr1,9,good\nr2,3,bad\nr3,10,ok\n",
+     [["id", "nps", "comment", "extra"], ["r1", "9", "good", None], ["r2", "3", "bad", None], ["r3", "10", "ok", None]],
+     []),
+    # a title line above the header
+    (b"Customer survey export\nid,nps\nr1,9\nr2,3\n", [["Customer survey export", None], ["id", "nps"], ["r1", "9"],
+                                                       ["r2", "3"]], []),
+    # a row of another width further down is still a problem row
+    (b"id,nps\nr1,9\nr2,3,x\nr3,10\n", [["id", "nps"], ["r1", "9"], ["r3", "10"]], [3]),
+])
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_first_record_of_another_width_stays_the_first_row(tmp_path, data, rows, problems, exact):
+    path = _write(tmp_path, "x.csv", data)
+    raw = _csv.read_csv(str(path), encoding=None, delimiter=None, limits=Limits(), force_exact=exact)
+    assert [list(r.values()) for r in raw.table.to_pylist()] == rows
+    assert [n for n, _ in raw.problems] == problems
+    assert len(raw.row_numbers) == len(rows) and raw.row_numbers.to_pylist()[0] == 1
+
+
+def test_a_header_wider_than_the_limit_is_refused_even_above_narrow_rows(tmp_path):
+    header = ",".join(f"q{i}" for i in range(60)).encode()
+    path = _write(tmp_path, "x.csv", header + b"\n" + b"1,2\n" * 50)
+    with pytest.raises(IngestError) as exc:
+        _csv.read_csv(str(path), encoding=None, delimiter=None, limits=Limits(max_columns=40))
+    assert exc.value.code == "too_many_columns"
+
+
 def test_old_mac_line_endings(tmp_path):
     raw = read_raw(_write(tmp_path, "x.csv", b"id,nps\r1,9\r2,8\r"))
     assert _rows(raw) == [["id", "nps"], ["1", "9"], ["2", "8"]]

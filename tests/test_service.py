@@ -204,3 +204,13 @@ def test_the_receipt_says_which_answers_no_tile_counts(tmp_path):
     (tmp_path / "b").mkdir()
     (receipt,), _ = _ingest_texts(tmp_path / "b", placed)
     assert not any("name no touchpoint" in w for w in receipt["warnings"])
+
+
+def test_a_header_of_another_width_than_its_rows_loses_no_response(tmp_path):
+    """The rows carry one more field than the header names: the header was set aside as a problem
+    row, the first response read as the header, and the receipt counted two responses of three."""
+    text = ("Response ID,Date,How likely are you to recommend us?\nr1,2026-11-01,9,web\nr2,2026-11-02,3,app\n"
+            "r3,2026-11-03,10,web\n")
+    (receipt,), count = _ingest_texts(tmp_path, text)
+    assert receipt["status"] == "loaded" and receipt["rows_read"] == 3 and receipt["added"] == 3
+    assert not receipt["rejected"] and count == 3

@@ -153,12 +153,16 @@ def _column_count(path, text, complete, encoding, delimiter, skip_sep, limits) -
     if empty_tail:
         ncols = narrow
     if ncols > limits.max_columns:
-        raise IngestError(
-            "too_many_columns",
-            f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
-            "It is probably not a survey export, or it needs to be split. Remove the columns "
-            "you do not need and upload it again.")
+        raise _too_many_columns(ncols, limits)
     return ncols, quoted_newlines, empty_tail, data_width
+
+
+def _too_many_columns(ncols: int, limits: Limits) -> IngestError:
+    return IngestError(
+        "too_many_columns",
+        f"This file has {ncols:,} columns; the app accepts at most {limits.max_columns:,}. "
+        "It is probably not a survey export, or it needs to be split. Remove the columns "
+        "you do not need and upload it again.")
 
 
 def _first_record_width(path, encoding, delimiter, skip_sep) -> int:
@@ -542,25 +546,65 @@ def _redetect_after_invalid_utf8(path: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- entry
+def _first_record_kept(r: CsvResult, path: str, d: _Dialect, limits: Limits) -> CsvResult:
+    """The first record (a header, or a title above it) of another width than the rows, as the
+    table's first row: narrower, padded with empty cells; wider, the table widened by columns
+    that are empty below it. Reported as a problem row instead, the first response became the
+    header, and the receipt, which counts the rows below the header, said nothing of it."""
+    if not r.problems or r.problems[0][0] != 1:
+        return r
+    with open(path, encoding=d.encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=d.delimiter, quotechar='"', doublequote=True, strict=False)
+        if d.skip_sep_line:
+            next(reader, None)
+        try:
+            record = next(reader, None)
+        except csv.Error:
+            return r
+    if not record or len(record) == d.ncols or not any(record):
+        return r  # not a matter of width: bytes, length or an unclosed quote keep their reason
+    record[0] = record[0].removeprefix("\ufeff")
+    table = r.table
+    if len(record) > table.num_columns:
+        while record and not record[-1] and len(record) > table.num_columns:
+            record.pop()
+        if len(record) > limits.max_columns:
+            raise _too_many_columns(len(record), limits)
+        names = _names(len(record))
+        table = pa.table({name: table.column(i) if i < table.num_columns else pa.nulls(table.num_rows, pa.string())
+                          for i, name in enumerate(names)})
+    cells = record + [""] * (table.num_columns - len(record))
+    first = pa.table({name: pa.array([v or None], pa.string()) for name, v in zip(table.column_names, cells)})
+    numbers = np.concatenate([[1], r.row_numbers.to_numpy(zero_copy_only=False)]).astype(np.int64)
+    return CsvResult(pa.concat_tables([first, table]), pa.array(numbers, pa.int64()), r.encoding, r.delimiter,
+                     r.problems[1:])
+
+
 def read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits: Limits,
              force_exact: bool = False) -> CsvResult:
+    d, r = _read_csv(path, encoding=encoding, delimiter=delimiter, limits=limits, force_exact=force_exact)
+    return _first_record_kept(r, path, d, limits)
+
+
+def _read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits: Limits,
+              force_exact: bool = False) -> tuple[_Dialect, CsvResult]:
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(SAMPLE_BYTES)
     user_encoding = encoding
     d = _sniff(path, head, size, encoding, delimiter, limits)
     if force_exact:
-        return _read_exact(path, d, head, limits)
+        return d, _read_exact(path, d, head, limits)
     try:
-        return _read_fast(path, d, head, limits)
+        return d, _read_fast(path, d, head, limits)
     except _NeedExact as need:
         if need.why == "utf8" and user_encoding is None and d.encoding == "utf-8":
             legacy = _redetect_after_invalid_utf8(path)
             if legacy:
                 d2 = _sniff(path, head, size, legacy, delimiter, limits)
                 try:
-                    return _read_fast(path, d2, head, limits)
+                    return d2, _read_fast(path, d2, head, limits)
                 except _NeedExact:
-                    return _read_exact(path, d2, head, limits)
+                    return d2, _read_exact(path, d2, head, limits)
         # Ragged rows, or bytes the encoding cannot decode: the exact path finds the rows.
-        return _read_exact(path, d, head, limits)
+        return d, _read_exact(path, d, head, limits)
