@@ -272,7 +272,7 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
     cur, prev = estimates or (estimate(stat, current, confidence), estimate(stat, previous, confidence))
     if cur.value is None or prev.value is None:
         return Change(None, None, False)
-    delta = cur.value - prev.value
+    delta = _exact_delta(stat, current, previous, cur.value - prev.value)
     n1, n2 = current.n, previous.n
     if n1 < 2 or n2 < 2:
         return Change(delta, None, False)
@@ -291,6 +291,25 @@ def change(stat: str, current: Moments, previous: Moments, confidence: float = 0
         # series is far cheaper than the tail's continued fraction at large df.
         return Change(delta, t, abs(t) > t_quantile(0.5 + confidence / 2.0, df), df)
     return Change(delta, t, 2.0 * t_cdf(-abs(t), df) < 1.0 - confidence, df)
+
+
+def _exact_delta(stat: str, current: Moments, previous: Moments, approx: float) -> float:
+    """The change as one division of whole numbers where the values are ratios of counts (or of
+    whole sums): the difference of the two values' floats can land a hair beside an exact half
+    (31/48 - 19/30 = 1.25 came out 1.2499999999999929) and be rounded down on screen."""
+    n1, n2 = current.n, previous.n
+    if stat == "nps":
+        a, b = current.hi - current.lo, previous.hi - previous.lo
+    elif stat in PROPORTION_STATS:
+        a, b = current.hi, previous.hi
+    elif stat == "mean" and float(current.s1).is_integer() and float(previous.s1).is_integer():
+        a, b = int(current.s1), int(previous.s1)
+    else:
+        return approx
+    scale = 1 if stat == "mean" else 100
+    exact = scale * (a * n2 - b * n1) / (n1 * n2)
+    # Only where the values are these ratios (a model's own statistic would not be).
+    return exact if abs(exact - approx) <= 1e-9 * max(1.0, abs(approx)) else approx
 
 
 # --------------------------------------------------------------------------- composite index

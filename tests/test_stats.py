@@ -11,7 +11,7 @@ import pytest
 from cxdata.stats import (
     Moments, Suppression, cell_status, change, composite, composite_change,
     estimate, mean, normal_cdf, normal_quantile, nps, proportion, suppress_partition, t_cdf,
-    t_quantile, z_for,
+    round_half_up, t_quantile, z_for,
 )
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
@@ -553,3 +553,14 @@ def test_a_target_is_judged_on_the_value_rounded_half_up():
     est = nps(Moments(n=400, s1=0.0, s2=0.0, hi=149, lo=100))
     assert round(est.value, 1) == 12.2
     assert target_status(est, model.index.kpi, model) == "met"
+
+
+@pytest.mark.parametrize("stat, current, previous, digits, shown", [
+    # Found by a differential audit: 31/48 - 19/30 is 1.25 exactly, the floats' difference
+    # 1.2499999999999929, which rounded down to 1.2 beside tiles showing 64.6 and 63.3.
+    ("top_box", Moments(48, hi=31), Moments(30, hi=19), 1, 1.3),
+    ("yes_rate", Moments(48, hi=31), Moments(30, hi=19), 1, 1.3),
+    ("nps", Moments(48, hi=35, lo=4), Moments(30, hi=19), 1, 1.3),
+])
+def test_a_change_on_an_exact_half_rounds_up(stat, current, previous, digits, shown):
+    assert round_half_up(change(stat, current, previous).delta, digits) == shown
