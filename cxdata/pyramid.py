@@ -295,7 +295,15 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
 
 def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
     """Primary suppression (0 < n < privacy threshold), then complementary suppression over all
-    partitions until nothing changes, because hiding a cell in one partition can expose another."""
+    partitions until nothing changes, because hiding a cell in one partition can expose another.
+
+    A cell hidden in one partition to protect another cell there must not be the one hidden cell
+    of a second partition, whose parent minus its shown cells would give it back, and with it the
+    cell it protects (a team x segment split: a team's lone hidden 'he' cell of 6, hidden to
+    protect its sister team's 'he' cell of 1, came back from the team's row and gave the 1 away;
+    found by a differential audit). So no partition with a shown parent and nothing outside its
+    cells keeps a single hidden cell: the smallest shown one joins it, or, where every other cell
+    is empty, the parent, which is that cell's number."""
     def n(cell) -> int:
         m = data.get(cell)
         return m.n if m else 0
@@ -311,6 +319,14 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
             add = stats.suppress_partition(
                 n(parent), kids, rules, shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden
             )
+            hid = {c for c in children if kids[c] > 0 and (c in hidden or c in add)}
+            if len(hid) == 1 and parent not in hidden and n(parent) == sum(kids.values()):
+                shown = [(kids[c], c) for c in children if kids[c] > 0 and c not in hid]
+                if shown:
+                    add = set(add) | {min(shown)[1]}
+                else:  # the one cell with answers is its parent's number: the parent goes too
+                    hidden.add(parent)
+                    changed = True
             new = {c for c in add if kids[c] > 0} - hidden
             if new:
                 hidden |= new
