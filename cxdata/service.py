@@ -103,10 +103,11 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     mapping = mapping or inspection.mapping
     result = engine.normalise(inspection, mapping)
     path = inspection.path
+    outside = outside_model(result.table, model) if model is not None else []
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + (outside_model(result.table, model) if model is not None else []),
+        warnings=list(result.warnings) + outside,
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)
@@ -125,6 +126,9 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
            "encoding": inspection.encoding, "source": mapping.source, "mapping": inspection.mapping_origin,
            **receipt.to_dict()}
     out["invalid_values"] = receipt.invalid_values  # type: ignore[attr-defined]
+    # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
+    # model does not have): the receipt's warnings say which; the page does not call that a success.
+    out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
     return out
 
 
@@ -197,12 +201,53 @@ def outside_model(table, model: Model) -> list[str]:
     if elsewhere:
         out.append(f"Responses naming a team at a touchpoint the model does not give it: {named_counts(elsewhere)}. "
                    "They count in that touchpoint's tile, but not in the team's.")
+    unused = _unused_measures(table, model)
+    if unused:
+        used = ", ".join(sorted(_kpi_measures(model)))
+        out.append(f"Answers to a measure that no KPI of the model uses: {named_counts(unused)}. They are stored, "
+                   f"and no tile shows them. If the question is one the model measures ({used}), give its column "
+                   "that measure in the mapping; otherwise the model needs a KPI on it.")
     unplaced = _unplaced(table, model)
     if unplaced:
-        out.append(f"Answers that name no touchpoint or team: {named_counts(unplaced)}. Only touchpoint and team "
-                   "tiles use these measures, so no tile counts them. Map the column that says where the customer "
-                   "was (a store, a channel) as the touchpoint.")
+        out.append(f"Answers that name no touchpoint or team: {named_counts(_measure_names(unplaced, model))}. "
+                   "Only touchpoint and team tiles use these measures, so no tile counts them (a relationship "
+                   "survey's overall questions are often such answers). If the file has a column that says where "
+                   "the customer was (a store, a channel), map it as the touchpoint.")
     return out
+
+
+def _kpi_measures(model: Model) -> set[str]:
+    index = model.index.kpi
+    own = set() if index.stat == "composite" else {index.measure}
+    return own | {k.measure for node in (*model.touchpoints, *model.teams) for k in node.kpis}
+
+
+def _measure_names(counts: list[tuple[str, int]], model: Model) -> list[tuple[str, int]]:
+    """A measure's name from the model where it has one ('Effort (ces)'), else its key."""
+    def name(key: str) -> str:
+        m = model.measures.get(key)
+        if m is None or not m.name or key.lower() in m.name.lower():
+            return m.name if m is not None and m.name else key
+        return f"{m.name} ({key})"
+    return [(name(k), n) for k, n in counts]
+
+
+def _unused_measures(table, model: Model) -> list[tuple[str, int]]:
+    """(measure, responses), most first, of scored answers to measures no KPI of the model uses (a
+    Zendesk 'csat_good' under a model of 1-5 CSAT): stored, and shown in no tile."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if "metric" not in table.column_names or "value" not in table.column_names or not table.num_rows:
+        return []
+    metric = table["metric"].cast(pa.string())
+    unused = [m for m in pc.unique(metric).to_pylist() if m is not None and m not in _kpi_measures(model)]
+    if not unused:
+        return []
+    rows = pa.table({"metric": metric, "id": table["source_response_id"].cast(pa.string())}).filter(
+        pc.and_(pc.is_valid(table["value"]), pc.is_in(metric, value_set=pa.array(unused, pa.string()))))
+    counts = rows.group_by("metric").aggregate([("id", "count_distinct")]).to_pylist()
+    return sorted(((r["metric"], r["id_count_distinct"]) for r in counts), key=lambda r: (-r[1], r[0]))
 
 
 def _unplaced(table, model: Model) -> list[tuple[str, int]]:

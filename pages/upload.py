@@ -174,6 +174,9 @@ if receipt:
     if not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
+    elif receipt.get("unseen"):
+        st.warning(f"Loaded as source **{md(receipt['source'])}**: {md(kind)}. Some of its answers show in no tile: "
+                   "the notes below say which, and what to change.", icon=":material/visibility_off:")
     else:
         st.success(f"Loaded as source **{md(receipt['source'])}**: {md(kind)}.", icon=":material/check_circle:")
     cols = st.columns(6)

@@ -198,7 +198,8 @@ def test_the_receipt_says_which_answers_no_tile_counts(tmp_path):
             + "".join(f"2026-11-{d:02d} 10:0{d % 10}:00,{d % 5 + 1},North\n" for d in range(1, 11)))
     (receipt,), _ = _ingest_texts(tmp_path, text)
     assert receipt["added"] == 10
-    assert any(w.startswith("Answers that name no touchpoint or team: 'csat' (10)") for w in receipt["warnings"])
+    assert any(w.startswith("Answers that name no touchpoint or team: 'Satisfaction (CSAT)' (10)")
+               for w in receipt["warnings"])
     # answers at a touchpoint, or of the index's own measure, are counted: no such warning
     placed = "Timestamp,Touchpoint,How likely are you to recommend us to a friend?\n2026-11-01 10:00:00,Delivery,9\n"
     (tmp_path / "b").mkdir()
@@ -238,3 +239,21 @@ def test_the_next_json_export_without_a_question_nobody_answered_is_recognised(t
     # A column no saved mapping knows: another survey, or a new question, gets its suggestion.
     assert service.inspect_file(db, model, tmp_path / "other.json").mapping_origin == "suggested"
     db.close()
+
+
+def test_the_receipt_says_which_measures_no_kpi_uses():
+    """Found by a new user's walk: a Zendesk export under the demo model stored its Good/Bad
+    rating as 'csat_good', which no KPI of that model uses, under a green receipt and no word."""
+    import pyarrow as pa
+
+    from cxdata.model import load_model
+
+    model = load_model(ZELVORA_MODEL)
+    table = pa.table({"source_response_id": ["a", "a", "b", "c"], "touchpoint": ["Delivery"] * 4,
+                      "team": [None] * 4, "metric": ["happiness", "comment", "happiness", "csat"],
+                      "value": [4.0, None, 5.0, 5.0]})
+    warnings = service.outside_model(table, model)
+    assert warnings == [
+        "Answers to a measure that no KPI of the model uses: 'happiness' (2). They are stored, and no tile "
+        "shows them. If the question is one the model measures (ces, csat, csat_good, nps, resolved, tp_sat), give "
+        "its column that measure in the mapping; otherwise the model needs a KPI on it."]

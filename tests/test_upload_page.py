@@ -185,3 +185,15 @@ def test_a_workbooks_sheet_can_be_chosen(app, tmp_path):
     assert not at.exception and next(s for s in at.selectbox if s.label == "Sheet").value == "Wave 1"
     next(b for b in at.button if b.label == "Load responses").click().run()
     assert not at.exception and {m.label: m.value for m in at.metric}["Added"] == "2"
+
+
+def test_a_load_some_of_whose_answers_no_tile_shows_is_not_called_a_success(app):
+    """Found by a new user's walk: a file without a date column loaded under a green 'Loaded',
+    the note that no period counts its responses further down."""
+    make, _ = app
+    at = upload(make(), "bad/out_of_range_scores.csv")
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [s for s in at.success if s.value.startswith("Loaded as source")]
+    assert any("Some of its answers show in no tile" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("no period counts them" in i.value for i in at.info)

@@ -55,6 +55,7 @@ class Normalised:
     not_applicable: dict[str, int] = field(default_factory=dict)
     # the day/month order the answer times were read in (None: the file had no such dates)
     dayfirst: bool | None = None
+    untimed: int = 0  # responses stored without an answer time: no period counts them
 
 
 def empty_table(segments: list[str] = ()) -> pa.Table:
@@ -287,7 +288,7 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v},
-                          dayfirst=self.dayfirst)
+                          dayfirst=self.dayfirst, untimed=untimed)
 
     def _persian(self, arr: pa.Array) -> pa.Array:
         """Persian letter forms, only when the mapping asks for it and only in Persian text."""
