@@ -20,6 +20,10 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
+# Heat map colours by target: deep red far below, light red just below, light green at the
+# target, deep green far above (ColorBrewer RdYlGn ends; the light steps keep dark text legible).
+TARGET_RAMP = ["#a50026", "#f8b4a0", "#c7e9b4", "#006837"]
+_BELOW = 0.4999  # the ramp's last position below the target
 SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 DATA = "table"  # the name of a skeleton's data set in `spec`
@@ -199,8 +203,8 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
 
     `domain` is the KPI's natural range: colours then run over it, so a value has the same colour
     in every view (over the data's own extent, 61 was pale yellow in one split, deep red in another).
-    With targets in the frame's `target` column each row's colours turn at its own target, yellow
-    there, red below and green above, as its tile says: over 0-100 alone, a CSAT of 62% against a
+    With targets in the frame's `target` column each row's colours turn at its own target, red
+    below and green from it up, on the side its tile's status says: over 0-100 alone, a CSAT of 62% against a
     target of 80 looked green, and turned at the targets' median, a 79 against a target of 82 read
     as on target beside a tile saying below."""
     data, facts = _heatmap_prepare(df, title=title, row_title=row_title, col_title=col_title, value_title=value_title,
@@ -231,6 +235,13 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
 
     by_target = bool(targets.notna().any())
     df["ramp"] = [position(v, t) if pd.notna(v) else None for v, t in zip(df["value_plot"], targets)]
+    if by_target and "target_status" in df:
+        # The side of the target is the tile's verdict, judged on the value as shown: 79.96 shown
+        # as 80.0 has met a target of 80, and a cell just short of its target is below it.
+        status = df["target_status"]
+        df["ramp"] = [None if r is None or pd.isna(r) else max(r, 0.5) if st == "met"
+                      else min(r, _BELOW) if st in ("near", "missed") else r
+                      for r, st in zip(df["ramp"], status)]
     df["text_color"] = ["white" if r is not None and abs(r - 0.5) > 0.3 else "#24292f" for r in df["ramp"]]
     # The widest column header, estimated from its characters (Vega cannot measure text in an
     # expression); rounded, so that few distinct skeletons are drawn.
@@ -247,7 +258,10 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
         # Each row against its own target: no one gradient of values says that, so no legend (the
         # page's caption does; each cell shows its value).
         field, legend = "ramp:Q", None
-        scale = alt.Scale(scheme="redyellowgreen", domain=[0, 1], domainMid=0.5, clamp=True)
+        # A break at the target: anything below it is a shade of red, anything at it or above a
+        # shade of green. On one red-yellow-green gradient a cell just short of its target was
+        # pale yellow, read as on target beside a tile saying below (found by a new user's walk).
+        scale = alt.Scale(domain=[0, _BELOW, 0.5, 1], range=TARGET_RAMP, interpolate="rgb", clamp=True)
     elif domain:
         scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True)
     else:

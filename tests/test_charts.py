@@ -179,7 +179,10 @@ def test_heatmap_colours_turn_at_the_target():
                suppressed=[False] * 3, low_n=[False] * 3, target=[75.0, 80.0, 85.0], target_status=[None] * 3)
     spec = charts.heatmap(df, domain=(0, 100)).to_dict()
     color = spec["layer"][0]["encoding"]["color"]
-    assert color["field"] == "ramp" and color["scale"]["domainMid"] == 0.5
+    assert color["field"] == "ramp" and color["scale"]["domain"] == [0, charts._BELOW, 0.5, 1]
+    # a break at the target: below it reds only, from it up greens only (on one red-yellow-green
+    # gradient a cell just short of its target was pale yellow, read as on target)
+    assert color["scale"]["range"] == charts.TARGET_RAMP
     values = next(iter(spec["datasets"].values()))
     assert [v["text_color"] for v in values] == ["#24292f", "#24292f", "white"]
     # each row turns at its own target (found by an independent audit: at the targets' median, a
@@ -188,6 +191,11 @@ def test_heatmap_colours_turn_at_the_target():
     below = next(iter(charts.heatmap(df.assign(value=[79.0, 79.0, 79.0], target=[75.0, 79.0, 82.0]),
                                      domain=(0, 100)).to_dict()["datasets"].values()))
     assert [v["ramp"] > 0.5 for v in below] == [True, False, False] and below[1]["ramp"] == 0.5
+    # the side is the tile's status, judged on the value as shown: 79.96 shows 80.0, on a target of 80
+    judged = next(iter(charts.heatmap(df.assign(value=[79.96, 80.5, 70.0], target=[80.0, 81.0, 60.0],
+                                                target_status=["met", "near", "missed"]),
+                                      domain=(0, 100)).to_dict()["datasets"].values()))
+    assert [v["ramp"] >= 0.5 for v in judged] == [True, False, False]
     # a target outside the KPI's range turns nothing
     plain = charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]
     assert plain["field"] == "value_plot" and "domainMid" not in plain["scale"]
