@@ -133,6 +133,11 @@ class ViewState:
 
         kw: dict = {}
         period = one("period")
+        dated = params.get("from") is not None or params.get("to") is not None
+        if period is None and dated:
+            period = "custom"  # a link with dates and no period means those dates
+        elif dated and period != "custom":
+            report(f"The dates 'from' and 'to' apply to a custom period, not to {quoted(period)}", "ignored them")
         if period is not None:
             if period in PRESETS:
                 kw["period"] = period
@@ -178,6 +183,8 @@ class ViewState:
                 kw["tp"] = tp
             else:
                 report(f"Unknown touchpoint {quoted(tp)}")
+        if one("present") is not None:
+            report("Presentation mode ('present') is not available yet", "showing the usual page")
         kpi = one("kpi")
         if kpi is not None:
             if len(kpi) <= 64 and kpi.replace("_", "").isalnum():

@@ -36,6 +36,10 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"tp": "moon"}, "Unknown touchpoint"),
         ({"scores": "angry"}, "Unknown score filter 'angry'"),
         ({"region": ["x"] * 51}, "Too many"),
+        # found by a new user's walk: these were dropped without a word
+        ({"period": "latest_quarter", "from": "2026-01-01", "to": "2026-02-01"}, "apply to a custom period"),
+        ({"present": "1"}, "Presentation mode ('present') is not available yet"),
+        ({"from": "2026-01-01"}, "custom period needs valid"),
     ],
 )
 def test_hostile_or_unknown_values_are_reported_and_dropped(zelvora_model, params, message):
@@ -90,3 +94,12 @@ def test_filter_values_are_checked_against_the_data(zelvora_model, filters, want
     view, problems = ViewState().with_filters(filters).with_known_values(known, zelvora_model)
     assert view.filter_map == want
     assert [p.split(":")[0] for p in problems] == unknown
+
+
+def test_a_link_with_dates_and_no_period_shows_those_dates(zelvora_model):
+    """Found by a new user's walk: ?from=...&to=... showed the latest quarter and dropped the dates."""
+    from datetime import date
+
+    view, problems = ViewState.from_query_params({"from": "2026-01-01", "to": "2026-02-01"}, zelvora_model)
+    assert not problems and (view.period, view.start, view.end) == ("custom", date(2026, 1, 1), date(2026, 2, 1))
+    assert view.to_query_params()["period"] == "custom"
