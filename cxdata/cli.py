@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import queries, service
 from .db import StorageError
+from .stats import DECIMALS
 from .model import ModelError
 from .view import ViewError, ViewState
 
@@ -134,9 +135,11 @@ def _table(result: dict) -> str:
     name_w = max((len(indent[n["level"]] + n["name"]) for n in nodes), default=0)
     kpi_w = max((len(n["kpi_name"]) for n in nodes), default=0)
     for node in nodes:
-        value = "hidden" if node["suppressed"] else ("—" if node["value"] is None else f"{node['value']:g}")
+        # As many decimals as the page shows ("81.0", not "81").
+        d = DECIMALS.get(node["stat"], 2)
+        value = "hidden" if node["suppressed"] else ("—" if node["value"] is None else f"{node['value']:.{d}f}")
         # The deltas are rounded: -0 and +0 are no change, as on the page.
-        change = "" if node["delta"] is None else ("±0" if node["delta"] == 0 else f"{node['delta']:+g}")
+        change = "" if node["delta"] is None else ("±0" if node["delta"] == 0 else f"{node['delta']:+.{d}f}")
         delta = f"  Δ {change}{' *' if node['significant'] else ''}" if change else ""
         name = indent[node["level"]] + node["name"]
         lines.append(f"{name:<{name_w}}  {node['kpi_name']:<{kpi_w}}  {value:>8}  "

@@ -36,6 +36,15 @@ class KpiResult:
     def delta_shown(self) -> bool:
         return self.shown and self.previous_status in ("ok", "low_n") and self.change is not None
 
+    @property
+    def shown_delta(self) -> float | None:
+        """The change on screen and in every table: the shown value minus the shown previous one."""
+        if not self.delta_shown or self.change.delta is None or self.previous is None:
+            return None
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return stats.shown_change(self.current.value, self.previous.value, self.kpi.stat)
+
 
 @dataclass(frozen=True)
 class NodeResult:

@@ -149,6 +149,14 @@ def shown(x: float, stat: str) -> float:
     return round_half_up(x, DECIMALS.get(stat, 2))
 
 
+def shown_change(current: float, previous: float, stat: str) -> float:
+    """The change as shown: the difference of the two values as shown, so that a tile reading
+    +5.8 against 15.4 says -9.6 (the unrounded -9.699 rounded to -9.7 beside them, found by a new
+    user's walk). Whether it is significant is judged on the unrounded values."""
+    d = Decimal(repr(shown(current, stat))) - Decimal(repr(shown(previous, stat)))
+    return float(d) + 0.0  # (-0.0 is no change either)
+
+
 # --------------------------------------------------------------------------- estimates
 
 @functools.lru_cache(maxsize=16)

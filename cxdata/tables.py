@@ -36,7 +36,7 @@ def kpi_record(node: NodeResult, k: KpiResult) -> dict:
         "ci_high": _r(k.current.ci_high, d) if shown else None,
         "previous": _r(k.previous.value, d) if k.delta_shown and k.previous else None,
         "previous_n": k.previous.n if k.delta_shown and k.previous else None,
-        "delta": _r(k.change.delta, d) if k.delta_shown else None,
+        "delta": k.shown_delta,
         "z": _r(k.change.z, 2) if k.delta_shown and k.change.z is not None else None,
         "significant": bool(k.change.significant) if k.delta_shown else False,
         "suppressed": k.status == "hidden",

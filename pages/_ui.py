@@ -324,11 +324,11 @@ def fmt_value(k: KpiResult, value: float | None) -> str:
 
 
 def fmt_delta(k: KpiResult) -> str | None:
-    if not k.delta_shown:
+    d = k.shown_delta
+    if d is None:
         return None
-    d = stats.round_half_up(k.change.delta, 2 if k.kpi.stat == "mean" else 1)
     text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
-    if float(text.split()[0]) == 0:
+    if d == 0:
         text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
     if k.change.significant:
         return text + " · significant"
@@ -357,6 +357,7 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         delta=fmt_delta(k),
         # Only a significant change is coloured: noise must not look like news.
         delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",
+        delta_arrow="off" if k.shown_delta == 0 else "auto",  # no change points neither way
         border=True,
         help=". ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
                         *([TARGET_HELP[k.target_status]] if k.target_status else [])]),

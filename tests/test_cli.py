@@ -128,13 +128,15 @@ def test_ingest_settles_what_the_file_cannot_say(tmp_path):
 def test_text_table_says_no_change_as_the_page_does():
     from cxdata.cli import _table
 
-    node = {"level": "index", "name": "CX", "kpi_name": "NPS", "suppressed": False, "value": 12.0, "n": 40,
-            "significant": False}
+    node = {"level": "index", "name": "CX", "kpi_name": "NPS", "stat": "nps", "suppressed": False, "value": 12.0,
+            "n": 40, "significant": False}
     result = {"model": "m", "as_of": "2025-12-31", "period": {"label": "2025-Q4"}, "comparison": None, "empty": False,
               "filters": {}, "touchpoints": [], "teams": []}
-    for delta, shown in ((-0.0, "Δ ±0"), (0.0, "Δ ±0"), (1.5, "Δ +1.5"), (-2.0, "Δ -2")):
+    for delta, shown in ((-0.0, "Δ ±0"), (0.0, "Δ ±0"), (1.5, "Δ +1.5"), (-2.0, "Δ -2.0")):
         assert _table({**result, "index": {**node, "delta": delta}}).splitlines()[-1].endswith(shown)
     assert "Δ" not in _table({**result, "index": {**node, "delta": None}})
+    # as many decimals as the page shows (found by a new user's walk: "81" beside the page's 81.0%)
+    assert "  12.0  n=40" in _table({**result, "index": {**node, "delta": None}})
 
 
 def test_ingest_reads_the_sheet_it_is_told(tmp_path):

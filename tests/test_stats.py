@@ -11,7 +11,7 @@ import pytest
 from cxdata.stats import (
     Moments, Suppression, cell_status, change, composite, composite_change,
     estimate, mean, normal_cdf, normal_quantile, nps, proportion, suppress_partition, t_cdf,
-    round_half_up, t_quantile, z_for,
+    round_half_up, shown_change, t_quantile, z_for,
 )
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
@@ -564,3 +564,15 @@ def test_a_target_is_judged_on_the_value_rounded_half_up():
 ])
 def test_a_change_on_an_exact_half_rounds_up(stat, current, previous, digits, shown):
     assert round_half_up(change(stat, current, previous).delta, digits) == shown
+
+
+@pytest.mark.parametrize("current, previous, stat, want", [
+    # found by a new user's walk: a tile of +5.8 against 15.4 said -9.7 (the unrounded -9.699)
+    (5.75, 15.449, "nps", -9.6),
+    (64.58333, 63.33333, "top_box", 1.3),
+    (4.125, 4.115, "mean", 0.01),     # 4.13 - 4.12 (half up on both)
+    (12.04, 11.96, "nps", 0.0),       # 12.0 and 12.0: no change shown
+])
+def test_the_change_shown_is_the_difference_of_the_values_shown(current, previous, stat, want):
+    got = shown_change(current, previous, stat)
+    assert got == want and repr(got) != "-0.0"
