@@ -113,7 +113,7 @@ def _pyramid(args) -> int:
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
     view, _ = ViewState.from_query_params(params, model, strict=True)
     cat = queries.catalog(db.cursor(), model)  # read once, for the filter check and the pyramid
-    view, unknown = service.check_filter_values(db, model, view, cat)
+    view, unknown = service.check_filter_values(db, model, view, cat, strict=True)
     if unknown:
         raise ViewError(unknown)
     result = service.pyramid_json(db, model, view, cat)

@@ -90,9 +90,11 @@ class Database:
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
+                # DuckDB lets one process hold a database file written to: not even a reader beside it.
                 raise StorageError(
-                    f"The database {self.path} is in use by another program (probably the running app). "
-                    "Stop it, or upload through the app's Upload page instead."
+                    f"The database {self.path} is in use by another program (probably the running app), and "
+                    "DuckDB lets no second program open it meanwhile, not even to read. Stop the app first, "
+                    "or use the app itself (its Upload page loads files)."
                 ) from None
             raise StorageError(f"Cannot open the database {self.path}: {exc}") from None
         self._write_lock = threading.Lock()

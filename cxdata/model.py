@@ -269,6 +269,8 @@ class _Parser:
     # -- sections -------------------------------------------------------------------------
     def model(self, raw: Any) -> Model:
         root = self.mapping(raw, "(top level)")
+        if not isinstance(raw, dict):  # not a model file at all: each section "missing" would say nothing more
+            raise ModelError(self.source, self.problems)
         self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds"}, "")
         if root and root.get("version", 1) != 1:
             self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")

@@ -352,11 +352,11 @@ def is_demo(db: Database, cur=None) -> bool:
     return db.state(cur).demo
 
 
-def check_filter_values(db: Database, model: Model, view: ViewState,
-                        cat: queries.Catalog | None = None) -> tuple[ViewState, list[str]]:
+def check_filter_values(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None,
+                        *, strict: bool = False) -> tuple[ViewState, list[str]]:
     """`view` with its filter values matched to the stored ones (ViewState.with_known_values)."""
     cat = cat or queries.catalog(db.cursor(), model)
-    return view.with_known_values(cat.values_by_segment(model), model)
+    return view.with_known_values(cat.values_by_segment(model), model, strict=strict)
 
 
 def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None) -> dict:

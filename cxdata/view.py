@@ -55,7 +55,8 @@ class ViewState:
         clean = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))
         return replace(self, filters=clean)
 
-    def with_known_values(self, known: Mapping[str, Iterable[str]], model: Model) -> tuple[ViewState, list[str]]:
+    def with_known_values(self, known: Mapping[str, Iterable[str]], model: Model,
+                          *, strict: bool = False) -> tuple[ViewState, list[str]]:
         """The filters checked against the values the data has (`known`: dimension -> values): a
         value written in another case becomes the stored one; a value the data does not have is
         dropped, with a problem that names it (a filter on it would select nothing, while the
@@ -70,8 +71,9 @@ class ViewState:
                 if match is None:
                     seg = model.segment(dim)
                     shown = value if len(value) <= 60 else value[:59] + "…"
+                    # (the command line stops there; a page goes on without it, and says so)
                     problems.append(f"Unknown value {shown!r} for {seg.name if seg else dim}: the data has no such "
-                                    "value; the filter ignores it.")
+                                    "value" + ("." if strict else "; the filter ignores it."))
                 elif match not in kept:
                     kept.append(match)
             filters[dim] = kept
