@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -202,7 +203,8 @@ if receipt:
         st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch",
                      column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
                                     "what": st.column_config.TextColumn(width="small")})
-        st.download_button("Download as CSV", export.to_csv_bytes(table), file_name=f"rejected_{receipt['file']}.csv",
+        st.download_button("Download as CSV", export.to_csv_bytes(table),
+                           file_name=f"rejected_{Path(receipt['file']).stem}.csv",
                            mime="text/csv", icon=":material/download:")
     if st.button("Go to the pyramid", icon=":material/change_history:"):
         st.switch_page("pages/pyramid.py")
@@ -215,7 +217,11 @@ else:
     shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
     shown["layout"] = [LAYOUTS.get(k, k.replace("_", " ")) for k in shown["layout"]]
     shown["encoding"] = [ENCODINGS.get(k) or ENCODING_NAMES.get(k, k) if k else "" for k in shown["encoding"]]
-    shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" for r in shown.pop("removed")]
+    # An upload that added and changed nothing (an identical re-upload, a file with no responses)
+    # has nothing to remove: it is listed, and not offered for removal.
+    changed = (history["added"].fillna(0) > 0) | (history["updated"].fillna(0) > 0)
+    shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" if c else "no change"
+                       for r, c in zip(shown.pop("removed"), changed)]
     # Rows are lines of the file (a long export has one per answer); the other counts are responses.
     counts = {"rows_read": "rows read", "added": "responses added", "updated": "updated", "unchanged": "unchanged",
               "rejected": "rows rejected", "excluded": "rows excluded"}
@@ -224,8 +230,9 @@ else:
     first = ["file", "status", "uploaded (UTC)"]
     shown = shown[first + [c for c in shown.columns if c not in first]]
     st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={name: st.column_config.NumberColumn(format="localized") for name in counts.values()})
-    active = history[history["removed"].isna()]
+                 column_config={**{name: st.column_config.NumberColumn(format="localized") for name in counts.values()},
+                                "status": st.column_config.TextColumn(width="medium")})
+    active = history[history["removed"].isna() & changed]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(),

@@ -154,6 +154,11 @@ def test_a_file_with_no_responses_leaves_the_demo_data(app):
     assert not at.exception, [e.value for e in at.exception]
     assert any("holds no responses" in w.value and "demo data stays" in w.value for w in at.warning)
     assert not at.success and responses(db_path) == demo
+    # listed in the history, and not offered for removal: it changed nothing (found by a new user's walk)
+    history = at.dataframe[-1].value
+    assert history.loc[history["file"] == "header_only.csv", "status"].tolist() == ["no change"]
+    remove = next(s for s in at.selectbox if s.label == "Remove an upload")
+    assert len(remove.options) == 1 and "header_only.csv" not in remove.options[0]  # the demo's upload only
 
 
 def test_removing_every_upload_leaves_an_empty_database_not_the_demo(app):

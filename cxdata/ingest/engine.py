@@ -69,7 +69,9 @@ def _read(path: Path, *, encoding=None, sheet=None, delimiter=None, limits=None)
 def default_source(layout: Layout, path: Path) -> str:
     if layout.name not in ("generic", "canonical"):
         return layout.name.split("_legacy")[0]
-    return slug(path.stem, 30) or "upload"
+    # Long enough for a file's whole name: cut at 30, 'bg_partner_transactional_cp1251' read
+    # 'bg_partner_transactional_cp125', a code page that does not exist.
+    return slug(path.stem, 60) or "upload"
 
 
 def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
