@@ -155,6 +155,10 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
         gone = hidden.get(s.key, set())
         frame[s.name] = frame[s.name].map(
             lambda v, s=s, gone=gone: v if v is None else HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v)
+    m = model.measures.get(score_measure) if score_measure else None
+    if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):
+        # A yes/no answer reads as one: a resolved "0" looked like a score of nought.
+        frame["Score"] = frame["Score"].map(lambda v: None if v is None or pd.isna(v) else "Yes" if v >= m.top_box else "No")
     return frame, total
 
 

@@ -119,5 +119,7 @@ with st.container(key="comments_table"):
                           # open: the rest scrolls under them, instead of the comment's start (its right end,
                           # in Persian) going off-screen. The reader below shows a comment in full.
                           column_config={"Comment": st.column_config.TextColumn(width=320, pinned=True),
-                                         "Score": st.column_config.NumberColumn(format="%.0f", pinned=True)})
+                                         "Score": st.column_config.TextColumn(pinned=True)
+                                         if comments["Score"].dtype == object else
+                                         st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)

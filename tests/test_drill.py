@@ -346,3 +346,17 @@ def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
     assert found("مرکز") == found("مركز") == sorted(texts[:2])
     assert found("خيلي") == [texts[2]]  # Arabic yeh for Persian yeh
     db.close()
+
+
+def test_a_yes_no_score_beside_a_comment_reads_yes_or_no(demo):
+    """Found by a new user's walk: with the Resolved KPI the comments' Score column read 0 for No."""
+    db, model, cur, cat = demo
+    team = next(t for t in model.teams if any(k.stat == "yes_rate" for k in t.kpis))
+    kpi = next(k for k in team.kpis if k.stat == "yes_rate")
+    view = ViewState(period="last_12_months", team=team.key, tp=team.touchpoint)
+    frame, _ = drill.comments_frame(cur, model, cat, view, level="team", node=team.key, score_measure=kpi.measure)
+    assert set(frame["Score"].dropna()) <= {"Yes", "No"} and frame["Score"].notna().any()
+    for band, word in (("low", "No"), ("high", "Yes")):
+        frame, _ = drill.comments_frame(cur, model, cat, replace(view, scores=band), level="team", node=team.key,
+                                        score_measure=kpi.measure)
+        assert set(frame["Score"].dropna()) == {word}
