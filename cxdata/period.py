@@ -45,7 +45,7 @@ class Period:
                 return f"{s.year}-Q{(s.month - 1) // 3 + 1}"
             if months == 1:
                 return s.strftime("%b %Y")
-        return f"{s:%d %b %Y} – {e:%d %b %Y}"
+        return f"{day_label(s)} – {day_label(e)}"
 
 
 def month_start(d: date) -> date:
@@ -149,3 +149,8 @@ def _year_back(d: date) -> date:
         return d.replace(year=d.year - 1)
     except ValueError:  # 29 February
         return d.replace(year=d.year - 1, day=28)
+
+
+def day_label(d: date | None) -> str:
+    """A day as every caption writes it: 03 Jul 2026 (a period's ends and 'data as of' alike)."""
+    return "—" if d is None else f"{d:%d %b %Y}"

@@ -13,7 +13,7 @@ from cxdata import queries, service, stats
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
-from cxdata.period import COMPARISONS, PRESETS, comparison_note
+from cxdata.period import COMPARISONS, PRESETS, comparison_note, day_label
 from cxdata.pyramid import KpiResult
 from cxdata.view import FIRST_DAY, LAST_DAY, ViewState
 
@@ -254,10 +254,10 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
         if split:
             _set_widget("w_split", view.split or "")
             st.selectbox("Split by", [""] + [s.key for s in m.segments],
-                         format_func=lambda k: m.segment(k).name if k else "— first segment —", key="w_split", on_change=_on_filters)
+                         format_func=lambda k: m.segment(k).name if k else f"{m.segments[0].name} (first segment)" if m.segments else "—", key="w_split", on_change=_on_filters)
         if view.filters:
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
-        st.caption(f"Data as of {cat.as_of or '—'} · {cat.responses:,} responses")
+        st.caption(f"Data as of {day_label(cat.as_of)} · {cat.responses:,} responses")
     return view
 
 
@@ -408,7 +408,7 @@ def page_header(title: str, p) -> None:
     text = f"**{p.period.label()}**"
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
-    st.caption(text + f" · data as of {p.as_of}")
+    st.caption(text + f" · data as of {day_label(p.as_of)}")
     view = st.session_state.get("_last_view") or ViewState()
     note = comparison_note(p.period, view.compare, view.period)
     if note:
