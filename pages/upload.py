@@ -34,6 +34,11 @@ db, model = _ui.database(), _ui.model()
 st.title("Upload survey responses")
 st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline exports or your own sheet — "
            "as CSV, Excel, Parquet or JSON, exactly as downloaded.")
+# Which model the answers are read into: its touchpoints, teams, measures and segments decide which
+# tiles count them (a new user loaded real exports under the demo model without knowing it).
+st.caption(f"Files are read into the pyramid model **{md(model.name)}** ({md(str(service.model_path_for(db)))}): its "
+           "touchpoints, teams, measures and segments decide which tiles count the answers. Another model is chosen "
+           "with `CX_MODEL` when the app starts (see the README).")
 
 
 def _responses_in(receipt: dict) -> int:
