@@ -241,7 +241,8 @@ def _unused_measures(table, model: Model) -> list[tuple[str, int]]:
     if "metric" not in table.column_names or "value" not in table.column_names or not table.num_rows:
         return []
     metric = table["metric"].cast(pa.string())
-    unused = [m for m in pc.unique(metric).to_pylist() if m is not None and m not in _kpi_measures(model)]
+    used = _kpi_measures(model)
+    unused = [m for m in pc.unique(metric).to_pylist() if m is not None and m not in used]
     if not unused:
         return []
     rows = pa.table({"metric": metric, "id": table["source_response_id"].cast(pa.string())}).filter(

@@ -582,3 +582,18 @@ def test_a_scale_question_with_a_label_the_app_does_not_know_stays_a_scale():
     # without a measure word in the header, a partial match is no scale
     m, _, _ = _suggest_rows([["response id", "Q7"]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
     assert m.columns["Q7"].role != "csat"
+
+
+@pytest.mark.parametrize("stem, source", [
+    ("bg_partner_transactional_cp1251", "bg_partner_transactional_cp1251"),  # was cut at 30: '..._cp125'
+    ("a" * 60, "a" * 41),  # no longer than a source may be
+])
+def test_a_source_made_from_a_file_name_keeps_it_whole_up_to_a_sources_length(stem, source):
+    from pathlib import Path
+
+    from cxdata.ingest.engine import default_source
+    from cxdata.ingest.layouts import Layout
+
+    got = default_source(Layout("generic", "generic", 1, ()), Path(f"{stem}.csv"))
+    assert got == source
+    Mapping(source=got).validate()

@@ -238,6 +238,13 @@ def test_the_next_json_export_without_a_question_nobody_answered_is_recognised(t
     assert receipt["added"] == 3 and receipt["mapping"] == "saved"
     # A column no saved mapping knows: another survey, or a new question, gets its suggestion.
     assert service.inspect_file(db, model, tmp_path / "other.json").mapping_origin == "suggested"
+    # A sheet's mapping is never matched by fields alone: its generic headers are any survey's.
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("response_id,submitted_at,nps,comment,city\nq1,2026-11-01,9,ok,Oslo\n", encoding="utf-8")
+    service.ingest_file(db, model, sheet)
+    lone = tmp_path / "lone.json"
+    lone.write_text(json.dumps([{"response_id": "z1", "city": "Oslo", "nps": 3}]), encoding="utf-8")
+    assert service.inspect_file(db, model, lone).mapping_origin == "suggested"
     db.close()
 
 

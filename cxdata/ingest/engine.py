@@ -69,9 +69,9 @@ def _read(path: Path, *, encoding=None, sheet=None, delimiter=None, limits=None)
 def default_source(layout: Layout, path: Path) -> str:
     if layout.name not in ("generic", "canonical"):
         return layout.name.split("_legacy")[0]
-    # Long enough for a file's whole name: cut at 30, 'bg_partner_transactional_cp1251' read
-    # 'bg_partner_transactional_cp125', a code page that does not exist.
-    return slug(path.stem, 60) or "upload"
+    # As long as a source may be (mapping._IDENT): cut at 30, 'bg_partner_transactional_cp1251'
+    # read 'bg_partner_transactional_cp125', a code page that does not exist.
+    return slug(path.stem, 41) or "upload"
 
 
 def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
@@ -101,6 +101,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
+    suggested.file_format = "json" if getattr(raw, "format", None) == "json" else None
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
@@ -140,7 +141,7 @@ def _json_mapping_covering(saved_mappings: list[Mapping], layout: Any) -> Mappin
     keys = {c.key for c in layout.columns}
     if len(keys) < 2:
         return None
-    fits = [m for m in saved_mappings if m.layout == layout.name and keys <= set(m.columns)]
+    fits = [m for m in saved_mappings if m.file_format == "json" and m.layout == layout.name and keys <= set(m.columns)]
     return min(fits, key=lambda m: len(m.columns), default=None)
 
 
