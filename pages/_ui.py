@@ -443,7 +443,9 @@ def comment_reader(comments, picked) -> None:
     text = "" if pd.isna(row["Comment"]) else str(row["Comment"])
     with st.container(border=True, key="comment_reader"):
         st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
-        score = "" if pd.isna(row["Score"]) else f" · score {row['Score']:.0f}"
+        value = row["Score"]
+        # A yes/no score reads Yes or No (drill.comments_frame); a number is shown whole.
+        score = "" if pd.isna(value) else f" · score {value}" if isinstance(value, str) else f" · score {value:.0f}"
         st.caption(escape(f"{row['When']}{score} · {row['Source']} · {row['Response id']}"))
 
 

@@ -220,6 +220,22 @@ def test_team_view_shows_a_selected_comment_in_full(app):
     assert [t.value for t in at.text][0] == isolated(comments["Comment"].iloc[1])
 
 
+def test_a_selected_comment_with_a_yes_no_score_is_shown(app):
+    """The comments of a yes/no KPI read Yes or No in the Score column (drill.comments_frame): the
+    reader below formatted the selected row's score as a number, and the page raised ValueError."""
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    team, kpi = next((t, k) for t in model.teams for k in t.kpis if k.stat == "yes_rate")
+    at = app(page="pages/team.py", team=team.key, kpi=kpi.key, period="all")
+    no_errors(at)
+    comments = at.dataframe[-1].value
+    row = next(i for i, v in enumerate(comments["Score"]) if isinstance(v, str))
+    select_comment_row(at, row)
+    no_errors(at)
+    assert any(f" · score {comments['Score'].iloc[row]} · " in c.value for c in at.caption)
+
+
 def select_comment_row(at, row: int) -> None:
     """Click a row of the comments table (AppTest sees the table's selection as its state)."""
     key = comments_key(at)
