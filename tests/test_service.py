@@ -217,37 +217,6 @@ def test_a_header_of_another_width_than_its_rows_loses_no_response(tmp_path):
     assert not receipt["rejected"] and count == 3
 
 
-def test_the_next_json_export_without_a_question_nobody_answered_is_recognised(tmp_path):
-    """A JSON export names only the questions somebody answered: the next export of the same
-    survey lacked one, had another fingerprint and asked for its mapping again."""
-    import json
-
-    db = service.open_db(tmp_path / "cx.duckdb")
-    model = service.load_model_for(db, ZELVORA_MODEL)
-    first = [{"response_id": f"r{i}", "submitted_at": f"2026-11-0{i}T10:00:00Z", "nps": 9, "comment": "fine"}
-             for i in range(1, 4)]
-    files = {"first": first, "next": [{k: v for k, v in r.items() if k != "comment"} | {"response_id": f"n{i}"}
-                                      for i, r in enumerate(first)],
-             "other": [r | {"city": "Oslo"} for r in first]}
-    for name, rows in files.items():
-        (tmp_path / f"{name}.json").write_text(json.dumps(rows), encoding="utf-8")
-    assert service.ingest_file(db, model, tmp_path / "first.json")["added"] == 3
-    again = service.inspect_file(db, model, tmp_path / "next.json")
-    assert again.mapping_origin == "saved" and again.mapping.columns["nps"].role == "nps"
-    receipt = service.apply_inspection(db, again, model=model)
-    assert receipt["added"] == 3 and receipt["mapping"] == "saved"
-    # A column no saved mapping knows: another survey, or a new question, gets its suggestion.
-    assert service.inspect_file(db, model, tmp_path / "other.json").mapping_origin == "suggested"
-    # A sheet's mapping is never matched by fields alone: its generic headers are any survey's.
-    sheet = tmp_path / "sheet.csv"
-    sheet.write_text("response_id,submitted_at,nps,comment,city\nq1,2026-11-01,9,ok,Oslo\n", encoding="utf-8")
-    service.ingest_file(db, model, sheet)
-    lone = tmp_path / "lone.json"
-    lone.write_text(json.dumps([{"response_id": "z1", "city": "Oslo", "nps": 3}]), encoding="utf-8")
-    assert service.inspect_file(db, model, lone).mapping_origin == "suggested"
-    db.close()
-
-
 def test_the_receipt_says_which_measures_no_kpi_uses():
     """Found by a new user's walk: a Zendesk export under the demo model stored its Good/Bad
     rating as 'csat_good', which no KPI of that model uses, under a green receipt and no word."""

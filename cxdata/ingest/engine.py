@@ -87,10 +87,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     raw = _read(path, encoding=encoding, sheet=sheet, limits=limits)
     layout = detect_layout(raw)
     fp = fingerprint(raw, layout)
-    saved_mappings = list(saved_mappings)
     saved = next((m for m in saved_mappings if m.fingerprint == fp), None)
-    if saved is None and getattr(raw, "format", None) == "json":
-        saved = _json_mapping_covering(saved_mappings, layout)
     if saved is not None and _needs_reread(raw, saved, encoding, sheet):
         raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
                     delimiter=saved.delimiter, limits=limits)
@@ -101,7 +98,6 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
-    suggested.file_format = "json" if getattr(raw, "format", None) == "json" else None
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
@@ -130,19 +126,6 @@ def advice(inspection: Inspection, *, timezone_set: bool = False) -> list[str]:
     return [w for w in inspection.warnings
             if not w.startswith(RECOGNISED) and READ_PROBLEMS not in w
             and not (timezone_set and w.startswith(TZ_ASSUMED))]
-
-
-def _json_mapping_covering(saved_mappings: list[Mapping], layout: Any) -> Mapping | None:
-    """The saved mapping of a JSON export whose columns include all of this file's. A JSON export
-    names only the questions somebody answered (Typeform leaves out the rest), so the next export
-    of the same survey can lack a column, change its fingerprint and ask for its mapping again.
-    Of several, the one with the fewest columns this file lacks; a file with a column no saved
-    mapping knows is a new survey (or a new question) and gets its suggestion."""
-    keys = {c.key for c in layout.columns}
-    if len(keys) < 2:
-        return None
-    fits = [m for m in saved_mappings if m.file_format == "json" and m.layout == layout.name and keys <= set(m.columns)]
-    return min(fits, key=lambda m: len(m.columns), default=None)
 
 
 def _read_problems(raw: Any) -> list[str]:

@@ -81,9 +81,6 @@ class Mapping:
     encoding: str | None = None  # override of the detected encoding
     delimiter: str | None = None
     sheet: str | None = None
-    # 'json' for a mapping made from a JSON export: only those are matched by their fields alone
-    # (engine._json_mapping_covering), never a sheet's whose generic headers a JSON file shares
-    file_format: str | None = None
     columns: dict[str, ColumnSpec] = field(default_factory=dict)
     exclude: list[ExclusionRule] = field(default_factory=list)
     constants: dict[str, str] = field(default_factory=dict)  # e.g. {"touchpoint": "store"}
