@@ -312,12 +312,46 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
     protect its sister team's 'he' cell of 1, came back from the team's row and gave the 1 away;
     found by a differential audit). So no partition with a shown parent and nothing outside its
     cells keeps a single hidden cell: the smallest shown one joins it, or, where every other cell
-    is empty, the parent, which is that cell's number."""
+    is empty, the parent, which is that cell's number. Partitions can also be combined (two rows'
+    totals minus two columns' give a cell back, found in review): a hidden cell under the
+    threshold that the shown cells still determine (`_determined`) takes one more cell with it,
+    until none is."""
     def n(cell) -> int:
         m = data.get(cell)
         return m.n if m else 0
 
     hidden = {cell for cell, m in data.items() if 0 < m.n < rules.privacy_min_n}
+    while True:
+        _complement(parts, hidden, n, rules)
+        exposed = _determined(parts, hidden, n, rules.privacy_min_n)
+        if not exposed:
+            return hidden
+        cell = min(exposed, key=repr)  # (cells hold None: ordered by their text, deterministically)
+        beside = _nearest_shown(parts, hidden, n, cell)
+        if beside is None:
+            return hidden
+        hidden.add(beside)
+
+
+def _nearest_shown(parts, hidden: set, n, cell):
+    """The smallest shown cell with answers in the partitions of `cell`; where those are hidden
+    whole, in the partitions their hidden cells lead on to (the equations that pin `cell`)."""
+    reached, frontier, seen = {cell}, {cell}, set()
+    while frontier:
+        layer = [i for i, (p, ch) in enumerate(parts) if i not in seen and any(c in frontier for c in (p, *ch))]
+        seen.update(layer)
+        cells = [c for i in layer for c in (parts[i][0], *parts[i][1])]
+        shown = [c for c in cells if c not in hidden and n(c) > 0]
+        if shown:
+            return min(shown, key=lambda c: (n(c), repr(c)))
+        frontier = {c for c in cells if c in hidden} - reached
+        reached |= frontier
+    return None
+
+
+def _complement(parts, hidden: set, n, rules) -> None:
+    """Each partition's own rule (stats.suppress_partition) and the single-hidden-cell rule, over
+    all partitions until nothing changes; adds to `hidden`."""
     changed = True
     while changed:
         changed = False
@@ -340,4 +374,55 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
             if new:
                 hidden |= new
                 changed = True
-    return hidden
+
+
+def _determined(parts, hidden: set, n, k: int) -> set:
+    """Hidden cells under the threshold `k` whose n the shown cells determine, however many
+    partitions' sums a viewer combines. Each partition with nothing outside its cells says
+    parent = sum of children: with the shown cells moved to the known side, an equation over the
+    hidden ones. A hidden cell is determined when every solution gives it the same n: its
+    coordinate is zero in every vector of the equations' null space. Partitions that share no
+    cell, even through others (another period or measure), are solved apart."""
+    import numpy as np
+
+    owner: dict = {}  # union-find over partitions, joined by the cells they share
+
+    def root(i: int) -> int:
+        while owner.get(i, i) != i:
+            i = owner[i]
+        return i
+
+    first: dict = {}
+    for i, (parent, children) in enumerate(parts):
+        for c in (parent, *children):
+            j = first.setdefault(c, i)
+            if root(j) != root(i):
+                owner[root(i)] = root(j)
+    groups: dict[int, list] = {}
+    for i, part in enumerate(parts):
+        groups.setdefault(root(i), []).append(part)
+    out = set()
+    for group in groups.values():
+        unknown = list(dict.fromkeys(c for p, ch in group for c in (p, *ch) if c in hidden and n(c) > 0))
+        if not any(n(c) < k for c in unknown):
+            continue
+        index = {c: i for i, c in enumerate(unknown)}
+        rows = []
+        for parent, children in group:
+            if n(parent) != sum(n(c) for c in children):
+                continue  # answers in no child: an unknown of its own, which the equation cannot pin
+            row = np.zeros(len(unknown))
+            for c, sign in ((parent, -1.0), *((c, 1.0) for c in children)):
+                if c in index:
+                    row[index[c]] += sign
+            if row.any():
+                rows.append(row)
+        if not rows:
+            continue
+        _, sv, vt = np.linalg.svd(np.array(rows))
+        rank = int((sv > 1e-9 * max(len(rows), len(unknown)) * (sv[0] if sv.size else 0)).sum())
+        free = vt[rank:]
+        for c, i in index.items():
+            if n(c) < k and (free.shape[0] == 0 or float(np.abs(free[:, i]).max()) < 1e-9):
+                out.add(c)
+    return out
