@@ -235,13 +235,22 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
 
     by_target = bool(targets.notna().any())
     df["ramp"] = [position(v, t) if pd.notna(v) else None for v, t in zip(df["value_plot"], targets)]
-    if by_target and "target_status" in df:
+    if by_target:
         # The side of the target is the tile's verdict, judged on the value as shown: 79.96 shown
-        # as 80.0 has met a target of 80, and a cell just short of its target is below it.
-        status = df["target_status"]
-        df["ramp"] = [None if r is None or pd.isna(r) else max(r, 0.5) if st == "met"
-                      else min(r, _BELOW) if st in ("near", "missed") else r
-                      for r, st in zip(df["ramp"], status)]
+        # as 80.0 has met a target of 80, and a cell just short of its target is below it. A
+        # verdict on the other side of the target than the value is a measure where lower is
+        # better (an effort score): its ramp runs the other way. A row without a target has no
+        # side: grey, as the page says (on the target's scale it looked met or missed at mid-scale).
+        status = df["target_status"] if "target_status" in df else pd.Series([None] * len(df), index=df.index)
+
+        def side(r, st, v, t):
+            if r is None or pd.isna(r) or pd.isna(t):
+                return None
+            if (st == "met" and v < t) or (st in ("near", "missed") and v > t):
+                r = 1.0 - r  # lower is better
+            return max(r, 0.5) if st == "met" else min(r, _BELOW) if st in ("near", "missed") else r
+
+        df["ramp"] = [side(r, st, v, t) for r, st, v, t in zip(df["ramp"], status, df["value_plot"], targets)]
     df["text_color"] = ["white" if r is not None and abs(r - 0.5) > 0.3 else "#24292f" for r in df["ramp"]]
     # The widest column header, estimated from its characters (Vega cannot measure text in an
     # expression); rounded, so that few distinct skeletons are drawn.
@@ -278,10 +287,12 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
                               labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
+    # Under the grid: beside a grid of two rows, the 200 px gradient was cut off.
+    # Grey where there is no value, and, by target, in a row without one (its value still written).
+    grey = "datum.value_plot == null" + (" || datum.ramp == null" if by_target else "")
+    colour = alt.condition(grey, alt.value("#eaeef2"), alt.Color(field, title=value_title, scale=scale, legend=legend))
     rect = base.mark_rect(stroke="white", invalid="show").encode(
-        color=alt.condition("datum.value_plot == null", alt.value("#eaeef2"),
-                            # Under the grid: beside a grid of two rows, the 200 px gradient was cut off.
-                            alt.Color(field, title=value_title, scale=scale, legend=legend)),
+        color=colour,
         tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
                  alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
     )

@@ -328,7 +328,11 @@ def fmt_delta(k: KpiResult) -> str | None:
     if d is None:
         return None
     text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
-    if d == 0:
+    if d == 0 and k.change.significant and k.change.delta:
+        # A change too small for the values' decimals that the test still finds (a million answers
+        # a period): one more decimal, so that "significant" never sits beside "±0" (found in review).
+        text = f"{k.change.delta:+.3f}" if k.kpi.stat == "mean" else f"{k.change.delta:+.2f} pts"
+    elif d == 0:
         text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
     if k.change.significant:
         return text + " · significant"
@@ -357,7 +361,7 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         delta=fmt_delta(k),
         # Only a significant change is coloured: noise must not look like news.
         delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",
-        delta_arrow="off" if k.shown_delta == 0 else "auto",  # no change points neither way
+        delta_arrow="off" if k.shown_delta == 0 and not k.change.significant else "auto",  # no change points neither way
         border=True,
         help=". ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
                         *([TARGET_HELP[k.target_status]] if k.target_status else [])]),

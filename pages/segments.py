@@ -65,7 +65,8 @@ shown = next(k for t in p.touchpoints for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown))
 st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
            "The 'All' column is each row's total. Colours turn at each row's own target, as its tile does: red below "
-           "it, green from it up, paler nearer the target (without targets they run over the KPI's whole scale, the same in every view).")
+           "it, green from it up, paler nearer the target; a row without a target is grey with its value written (without "
+           "any targets the colours run over the KPI's whole scale, the same in every view).")
 if not view.tp:
     choice = st.selectbox("Show the teams of", [None] + [t.key for t in model.touchpoints],
                           format_func=lambda k: "—" if k is None else model.touchpoint(k).name)

@@ -196,6 +196,13 @@ def test_heatmap_colours_turn_at_the_target():
                                                 target_status=["met", "near", "missed"]),
                                       domain=(0, 100)).to_dict()["datasets"].values()))
     assert [v["ramp"] >= 0.5 for v in judged] == [True, False, False]
+    # found in review: a measure where lower is better (effort, target 3 on 1-7) keeps its distance
+    # from the target, on the side its status says; a row without a target has no side (grey)
+    effort = next(iter(charts.heatmap(df.assign(value=[1.2, 3.2, 6.8], target=[3.0, 3.0, None],
+                                                target_status=["met", "missed", None]),
+                                      domain=(1, 7)).to_dict()["datasets"].values()))
+    assert effort[0]["ramp"] > 0.8 and 0.4 < effort[1]["ramp"] < 0.5 and effort[2]["ramp"] is None
+    assert "datum.ramp == null" in str(charts.heatmap(df, domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"])
     # a target outside the KPI's range turns nothing
     plain = charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]
     assert plain["field"] == "value_plot" and "domainMid" not in plain["scale"]

@@ -512,3 +512,28 @@ def test_the_sidebars_page_links_keep_the_drill(app):
     at.switch_page("pages/team.py").run()
     no_errors(at)
     assert qp(at)["team"] == [team] and not [i for i in at.info if "Choose a team" in i.value]
+
+
+def stats_change(delta: float, z: float, significant: bool):
+    from cxdata import stats
+
+    return stats.Change(delta, z, significant)
+
+
+@pytest.mark.parametrize("current, previous, change, want", [
+    # a tile's three figures add up: +5.8 against 15.4 is -9.6, not the unrounded -9.699's -9.7
+    (5.75, 15.449, stats_change(-9.699, 5.0, True), "-9.6 pts · significant"),
+    (12.04, 11.96, stats_change(0.08, 0.1, False), "±0 pts · not significant"),
+    # found in review: a change under the values' decimals that a million answers make significant
+    (12.04, 11.996, stats_change(0.044, 6.0, True), "+0.04 pts · significant"),
+])
+def test_a_tiles_change_is_the_difference_of_its_shown_values(current, previous, change, want):
+    from cxdata import stats
+    from cxdata.model import KPI
+    from cxdata.pyramid import KpiResult
+    from pages import _ui
+
+    kpi = KPI("nps", "NPS", "nps", "nps")
+    k = KpiResult(kpi, stats.Estimate("nps", 1000, current, current - 3, current + 3, 1.5),
+                  stats.Estimate("nps", 1000, previous, previous - 3, previous + 3, 1.5), change, "ok", "ok", None)
+    assert _ui.fmt_delta(k) == want
