@@ -387,6 +387,16 @@ def test_a_first_record_of_another_width_stays_the_first_row(tmp_path, data, row
     assert len(raw.row_numbers) == len(rows) and raw.row_numbers.to_pylist()[0] == 1
 
 
+def test_a_first_record_that_swallowed_lines_stays_a_problem_row(tmp_path):
+    """Found in review: a stray quote in the header line swallowing the rows below into one long
+    cell was kept as the first row; it is a problem row, as any such row."""
+    body = "".join(f"r{i},{i % 10}\n" for i in range(3000))
+    path = _write(tmp_path, "x.csv", ('"id,nps\n' + body + '"\nid,nps\nq1,9\nq2,3\n').encode())
+    raw = _csv.read_csv(str(path), encoding=None, delimiter=None, limits=Limits(max_cell_chars=1000))
+    assert raw.problems and raw.problems[0][0] == 1
+    assert [list(r.values()) for r in raw.table.to_pylist()][0] == ["id", "nps"]
+
+
 def test_a_header_wider_than_the_limit_is_refused_even_above_narrow_rows(tmp_path):
     header = ",".join(f"q{i}" for i in range(60)).encode()
     path = _write(tmp_path, "x.csv", header + b"\n" + b"1,2\n" * 50)

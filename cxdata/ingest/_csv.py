@@ -563,6 +563,8 @@ def _first_record_kept(r: CsvResult, path: str, d: _Dialect, limits: Limits) -> 
             return r
     if not record or len(record) == d.ncols or not any(record):
         return r  # not a matter of width: bytes, length or an unclosed quote keep their reason
+    if any(len(v) > limits.max_cell_chars or "\ufffd" in v for v in record):
+        return r  # a stray quote that swallowed the lines below, or bytes the encoding cannot read
     record[0] = record[0].removeprefix("\ufeff")
     table = r.table
     if len(record) > table.num_columns:
