@@ -383,6 +383,8 @@ def _determined(parts, hidden: set, n, k: int) -> set:
     hidden ones. A hidden cell is determined when every solution gives it the same n: its
     coordinate is zero in every vector of the equations' null space. Partitions that share no
     cell, even through others (another period or measure), are solved apart."""
+    if not any(n(c) < k for c in hidden if n(c) > 0):
+        return set()  # (most views: nothing under the threshold, nothing to solve on the page's path)
     import numpy as np
 
     owner: dict = {}  # union-find over partitions, joined by the cells they share
