@@ -136,6 +136,14 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
                 dayfirst: bool | None = None, timezone: str | None = None) -> dict:
     """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'.
     `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them)."""
+    try:
+        return _ingest_file(db, model, path, encoding=encoding, sheet=sheet, dayfirst=dayfirst, timezone=timezone)
+    finally:
+        release_memory()  # the file's tables are gone with _ingest_file's frame
+
+
+def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None, sheet: str | None,
+                 dayfirst: bool | None, timezone: str | None) -> dict:
     from dataclasses import replace
 
     from .ingest import engine
@@ -163,6 +171,15 @@ def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None 
                 **({"code": exc.code} if isinstance(exc, IngestError) else {})}
     except OSError as exc:
         return {**base, "status": "refused", "error": f"could not read the file: {exc.strerror or exc}"}
+
+
+def release_memory() -> None:
+    """Give the memory a file's columns held back to the system. Arrow's allocator keeps freed
+    blocks for reuse: a server that read a 1M-row upload stayed 450 MB larger until it read the
+    next one. Call it once nothing refers to the file's tables any more."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 # How many names of unknown touchpoints or teams a message lists (the receipt and the page alike).

@@ -80,6 +80,8 @@ def _suffix(name: str) -> str:
     return name[dot:].lower()[:8] if dot > 0 else ""
 
 
+if st.session_state.pop("_release_memory", False):
+    service.release_memory()
 limit_mb = service.limits().max_bytes / 2**20
 st.file_uploader("Survey export", type=TYPES, key=f"uploader_{st.session_state.get('_uploads', 0)}", on_change=_on_upload,
                  help=f"Files up to {limit_mb:,.0f} MB. The file stays on this server; the original is kept with the upload history.")
@@ -87,8 +89,11 @@ pending = st.session_state.pop("_pending_file", None)
 if pending:
     _inspect(*pending)
 
-state = st.session_state.get("_inspection")
-if state:
+
+
+def _check_and_load(state: dict) -> None:
+    """Steps 1 and 2. A function, so that the file's columns (`ins`) are referred to by no global of
+    a page run: a widget's callback keeps its run's globals alive after the run."""
     ins = state["ins"]
     st.subheader(f"1 · Check: {md(state['name'])}")
     facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
@@ -169,9 +174,14 @@ if state:
         else:
             state["path"].unlink(missing_ok=True)
             st.session_state.pop("_inspection", None)
+            st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
             st.session_state["_receipt"] = receipt
             st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
             st.rerun()
+
+
+if st.session_state.get("_inspection"):
+    _check_and_load(st.session_state["_inspection"])
 
 receipt = st.session_state.get("_receipt")
 if receipt:

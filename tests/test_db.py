@@ -105,3 +105,10 @@ def test_id_hashes_are_recomputed_when_another_duckdb_version_opens_the_database
     assert (receipt.added, receipt.updated, receipt.unchanged) == (0, 0, 300)
     assert db.meta(ID_HASH_ENGINE) == duckdb.__version__
     db.close()
+
+
+def test_freed_memory_is_returned_to_the_system_in_the_background(tmp_path):
+    # Without it the server kept the allocations of a large upload's merge (some 450 MB for 1M rows).
+    db = Database(tmp_path / "cx.duckdb")
+    assert db.cursor().execute("SELECT current_setting('allocator_background_threads')").fetchall() == [(True,)]
+    db.close()

@@ -233,3 +233,33 @@ def test_the_receipt_says_which_measures_no_kpi_uses():
         "Answers to a measure that no KPI of the model uses: 'happiness' (2). They are stored, and no tile "
         "shows them. If the question is one the model measures (ces, csat, csat_good, nps, resolved, tp_sat), give "
         "its column that measure in the mapping; otherwise the model needs a KPI on it."]
+
+
+def test_an_ingest_gives_the_memory_of_its_file_back_once_the_file_is_gone(tmp_path, monkeypatch):
+    """Arrow's allocator keeps freed blocks for reuse: `ingest_file` hands them back to the system
+    when none of the file's tables is referred to any more, loaded or refused alike."""
+    import gc
+    import weakref
+
+    seen, released = [], []
+    inspect = service.inspect_file
+
+    def watched(*a, **kw):
+        ins = inspect(*a, **kw)
+        seen.append(weakref.ref(ins.raw.table))
+        return ins
+
+    def release():
+        gc.collect()  # only to tell garbage from a live reference
+        released.append(all(ref() is None for ref in seen))
+
+    monkeypatch.setattr(service, "inspect_file", watched)
+    monkeypatch.setattr(service, "release_memory", release)
+    _, _, receipt = load_outside(tmp_path)
+    assert receipt["status"] == "loaded" and released == [True]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Response ID,Date,CSAT\nr1,2025-03-01,5\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    receipt = service.ingest_file(db, service.load_model_for(db), bad, encoding="no-such-codec")
+    assert receipt["status"] == "refused" and released == [True, True]
+    db.close()

@@ -202,3 +202,31 @@ def test_a_load_some_of_whose_answers_no_tile_shows_is_not_called_a_success(app)
     assert not [s for s in at.success if s.value.startswith("Loaded as source")]
     assert any("Some of its answers show in no tile" in w.value for w in at.warning), [w.value for w in at.warning]
     assert any("no period counts them" in i.value for i in at.info)
+
+
+def test_memory_is_given_back_once_the_loaded_file_is_gone(app, monkeypatch):
+    """The Arrow allocator keeps a file's freed columns for reuse; the page hands them back to the
+    system after a load, in the next run, when no variable of the page refers to the file any more."""
+    import gc
+    import weakref
+
+    seen, released = [], []
+    inspect = service.inspect_file
+
+    def watched(*a, **kw):
+        ins = inspect(*a, **kw)
+        seen.append(weakref.ref(ins.raw.table))
+        return ins
+
+    def release():
+        gc.collect()  # only to tell garbage from a live reference; the release itself needs none
+        released.append([ref() is None for ref in seen])
+
+    monkeypatch.setattr(service, "inspect_file", watched)
+    monkeypatch.setattr(service, "release_memory", release)
+    make, _ = app
+    at = upload(make(), "zendesk_csat.csv")
+    assert seen and not released  # the file is still being looked at
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert released == [[True]]
