@@ -11,7 +11,10 @@ _NON_ASCII_DIGIT = "[\u06f0-\u06f9\u0660-\u0669]"
 
 
 def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if isinstance(arr, pa.ChunkedArray):
+        # combine_chunks copies even a single chunk (0.19 s over a 1M-row file's columns)
+        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
 
 
 def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -20,7 +23,9 @@ def clean(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     if arr.type != pa.string():
         arr = arr.cast(pa.string())
     t = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    blank = pc.equal(t, "")
+    # Most columns have no blank cell (the reader made empty ones null): skip copying them all.
+    return pc.if_else(blank, pa.scalar(None, pa.string()), t) if pc.any(blank).as_py() else t
 
 
 MANY_DISTINCT = 50_000
