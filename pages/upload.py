@@ -90,7 +90,6 @@ if pending:
     _inspect(*pending)
 
 
-
 def _check_and_load(state: dict) -> None:
     """Steps 1 and 2. A function, so that the file's columns (`ins`) are referred to by no global of
     a page run: a widget's callback keeps its run's globals alive after the run."""
