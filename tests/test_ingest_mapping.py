@@ -424,6 +424,23 @@ def test_a_numeric_id_column_is_the_response_id():
     assert m.columns["How likely are you to recommend us?"].role == "nps"
 
 
+@pytest.mark.parametrize("header, role", [("Response No.", "response_id"), ("Nr.", "ignore"), ("#", "response_id"),
+                                          ("Lfd. Nr.", "ignore")])
+def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
+    # 'Nr.' numbers the rows of this sheet (each export may start again at 1): no key, no score
+    rows = [[header, "Date", "How likely are you to recommend us?"]] + [
+        [str(i), f"2025-01-{i:02d}", str(i % 11)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns[header].role == role
+
+
+def test_times_of_day_under_any_header_are_no_response_id():
+    rows = [["Datum", "Eingang", "Zufriedenheit"]] + [
+        [f"2025-01-{i:02d}", f"{8 + i % 9:02d}:{i:02d}", str(i % 5 + 1)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert (m.columns["Datum"].role, m.columns["Eingang"].role) == ("timestamp", "time")
+
+
 def test_thousands_separators_in_a_comma_separated_file():
     rows = [["response id", "Handle time (sec)"]] + [
         [f"r{i}", v] for i, v in enumerate(["3,739", "2,941", "880", "12,500"])]

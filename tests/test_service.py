@@ -263,3 +263,19 @@ def test_an_ingest_gives_the_memory_of_its_file_back_once_the_file_is_gone(tmp_p
     receipt = service.ingest_file(db, service.load_model_for(db), bad, encoding="no-such-codec")
     assert receipt["status"] == "refused" and released == [True, True]
     db.close()
+
+
+def test_a_time_of_day_column_completes_the_date_and_is_never_the_key(tmp_path):
+    """Found by an audit with a German sheet (Nr.; Datum; Uhrzeit): the time of day was taken for
+    the response id and the row number for a score, so next week's 09:12 replaced this week's."""
+    head = "sep=;\nNr.;Datum;Uhrzeit;Zufriedenheit (1-5);Kommentar\n"
+    week1 = "".join(f"{i};0{i}.03.2025;09:1{i};{i % 5 + 1};gut {i}\n" for i in range(1, 6))
+    week2 = "".join(f"{i};1{i}.03.2025;09:1{i};{(i + 2) % 5 + 1};nächste Woche {i}\n" for i in range(1, 6))
+    (first, second), count = _ingest_texts(tmp_path, head + week1, head + week2)
+    assert (first["added"], second["added"], second["updated"], count) == (5, 5, 0, 10)
+    db = service.open_db(tmp_path / "cx.duckdb")
+    times = db.cursor().execute("SELECT strftime(min(responded_at), '%Y-%m-%d %H:%M'), "
+                                "strftime(max(responded_at), '%Y-%m-%d %H:%M') FROM responses").fetchall()[0]
+    measures = sorted(r[0] for r in db.cursor().execute("SELECT label FROM labels WHERE dim = 'measure'").fetchall())
+    db.close()
+    assert times == ("2025-03-01 09:11", "2025-03-15 09:15") and measures == ["csat"]

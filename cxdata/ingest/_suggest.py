@@ -220,8 +220,10 @@ class Suggester:
                     if _hits(hk, words) is not None:
                         return _Cand(ColumnSpec("timestamp", label), prio)
             return None
-        if p.time_share >= 0.8 and _hits(hk, V.TIME_OF_DAY_WORDS) is not None:
-            return _Cand(ColumnSpec("time", label), 5)
+        if p.time_share >= 0.8:
+            # Times of day repeat from one day to the next: never a key, whatever the header
+            # says (as a response id, next week's 09:12 would overwrite this week's).
+            return _Cand(ColumnSpec("time", label), 5 if _hits(hk, V.TIME_OF_DAY_WORDS) is not None else 3)
         if p.date_share < 0.8:
             return None
         for prio, words in V.TIME_WORDS:

@@ -275,7 +275,7 @@ IGNORE_WORDS = [
     "recipient", "latitude", "longitude", "location accuracy", "user agent", "browser",
     "w:os", "network id", "w:tags", "stage date", "response set", "custom data",
     "nps group", "nps_group", "- group", "w:group nps", "w:ref", "w:№", "w:no", "row number",
-    "w:row", "w:ردیف", "w:рд", "w:index", "mobile number", "phone number", "w:phone",
+    "w:row", "w:ردیف", "w:рд", "w:index", "w:nr", "w:lfd", "w:nummer", "w:n°", "w:num", "mobile number", "phone number", "w:phone",
     "مدت", "المدة", "مدة", "продължителност", "משך", "وضعیت", "الحالة", "статус",
     "w:ip адрес", "ایمیل", "البريد", "имейл", "w:name", "w:names", "response set",
     "location accuracy",
@@ -289,7 +289,7 @@ IGNORE_WORDS = [
 ROLE_WORDS: list[tuple[str, list[str]]] = [
     ("response_id", [
         "responseid", "response id", "respondent id", "respondentid", "submission id",
-        "ticket id", "w:#", "record id", "interview id", "شناسه پاسخ", "کد پاسخ",
+        "ticket id", "w:#", "record id", "interview id", "response no", "response number", "response nr", "شناسه پاسخ", "کد پاسخ",
         "رقم الاستجابة", "معرف الاستجابة", "رقم الرد", "id на отговор", "номер на отговор",
         "מזהה תגובה", "מספר תגובה",
         "antwort-id", "antwort id", "identifiant de réponse", "id de respuesta", "id ответа", "номер ответа"]),
@@ -328,7 +328,8 @@ TIME_WORDS: list[tuple[int, list[str]]] = [
          "създаден", "התחלה",
         "w:beginn", "gestartet", "w:début", "w:inicio", "w:начало"]),
 ]
-TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה"]
+TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה", "w:uhrzeit", "w:zeit", "w:heure", "w:hora",
+                     "w:время", "w:време", "w:ora", "w:tijd", "w:saat"]
 
 MEASURE_WORDS: dict[str, list[str]] = {
     "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
