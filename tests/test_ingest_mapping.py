@@ -614,3 +614,15 @@ def test_a_source_made_from_a_file_name_keeps_it_whole_up_to_a_sources_length(st
     got = default_source(Layout("generic", "generic", 1, ()), Path(f"{stem}.csv"))
     assert got == source
     Mapping(source=got).validate()
+
+
+def test_of_two_columns_claiming_a_segment_the_one_named_after_it_keeps_it():
+    """Found by an audit: Qualtrics embedded data 'plan' (Basic/Pro) took the model's tier, and the
+    'tier' column itself (Consumer/VIP) was stored as 'tier_30'."""
+    rows = [["response id", "plan", "tier", "CSAT"]] + [
+        [f"r{i}", ["Basic", "Pro"][i % 2], ["Consumer", "VIP", "SMB"][i % 3], str(i % 5 + 1)] for i in range(30)]
+    raw = raw_from_rows(rows)
+    m, _, _ = suggest_mapping(raw, detect_layout(raw), source="t", touchpoint_aliases=ALIASES,
+                              segment_aliases=_model_segment_aliases())
+    assert (m.columns["tier"].segment, m.columns["plan"].segment) == ("tier", "plan")
+    assert not m.columns["plan"].value_map

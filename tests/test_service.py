@@ -279,3 +279,16 @@ def test_a_time_of_day_column_completes_the_date_and_is_never_the_key(tmp_path):
     measures = sorted(r[0] for r in db.cursor().execute("SELECT label FROM labels WHERE dim = 'measure'").fetchall())
     db.close()
     assert times == ("2025-03-01 09:11", "2025-03-15 09:15") and measures == ["csat"]
+
+
+def test_typeform_partial_responses_are_excluded_even_with_answers(tmp_path):
+    """Found by an audit: a partial row that answered the NPS question before the respondent left
+    was counted as a response (n 39 instead of 34)."""
+    head = ("#,How likely are you to recommend us to a friend?,touchpoint,Response Type,Start Date (UTC),"
+            "Stage Date (UTC),Submit Date (UTC),Network ID,Tags\n")
+    rows = "".join(f"t{i},{i % 11},delivery,completed,2025-04-0{i % 9 + 1} 06:59:56,,2025-04-0{i % 9 + 1} 07:02:42,n{i},\n"
+                   for i in range(12))
+    rows += "".join(f"p{i},0,delivery,partial,2025-04-0{i + 1} 08:00:00,2025-04-0{i + 1} 08:01:00,,m{i},\n" for i in range(3))
+    (receipt,), count = _ingest_texts(tmp_path, head + rows)
+    assert receipt["layout"] == "typeform"
+    assert (receipt["added"], receipt["excluded_count"], count) == (12, 3, 12)

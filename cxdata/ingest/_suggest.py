@@ -181,6 +181,11 @@ class Suggester:
         return scale
 
     def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:
+        if self.layout.name == "typeform" and header_key(label) == "response type":
+            # A partial response was never submitted: Typeform keeps the answers given before the
+            # respondent left, and its own results leave them out.
+            self.rules.append(ExclusionRule(col.key, ["partial"], "not submitted (Typeform partial response)"))
+            return _Cand(ColumnSpec("ignore", label), 10, "response status")
         if self.layout.name not in ("qualtrics", "qualtrics_legacy"):
             return None
         ident = header_key(col.export_tag or col.key)
@@ -497,15 +502,26 @@ class Suggester:
                     break
             taken.add(name)
             cands[k].spec.measure = name
-        used: set[str] = set()
-        for k in sorted(cands, key=rank):
+        def segment_rank(k: str) -> tuple:
+            # Of two columns claiming one segment ('plan' and 'tier' both read as the tier), the
+            # one named after it, then the one whose values the model knows, keeps it.
             s = cands[k].spec
-            if s.role != "segment":
-                continue
+            seg = s.segment or ""
+            named = slug(first_part(s.label)) == seg or slug(k) == seg
+            known = _lookup(self.segment_aliases.get(seg)) if self.segment_aliases.get(seg) else None
+            counts = self.profiles[k].counts if k in self.profiles else {}
+            fit = sum(known(v)[0] for v in counts) / len(counts) if known is not None and counts else 0.0
+            return (-cands[k].priority, not named, -fit, order[k])
+
+        used: set[str] = set()
+        for k in sorted((k for k in cands if cands[k].spec.role == "segment"), key=segment_rank):
+            s = cands[k].spec
             seg = s.segment or "segment"
             if seg in used or seg in RESERVED or seg in ("metric", "value"):
                 alt = slug(first_part(s.label))
                 seg = alt if alt and alt not in used else f"{seg[:34]}_{order[k] + 1}"
+                if k in self.profiles:  # the values it was given as the other segment's are not its own
+                    s.value_map = _segment_map(seg, self.profiles[k], self.segment_aliases.get(seg))
             s.segment = seg
             used.add(seg)
         # a separate time-of-day column only completes a date-only column
