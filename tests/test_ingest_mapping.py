@@ -626,3 +626,18 @@ def test_of_two_columns_claiming_a_segment_the_one_named_after_it_keeps_it():
                               segment_aliases=_model_segment_aliases())
     assert (m.columns["tier"].segment, m.columns["plan"].segment) == ("tier", "plan")
     assert not m.columns["plan"].value_map
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_matrix_row_in_another_script_keeps_its_label_as_its_touchpoint(extra):
+    """Found by an audit: Hebrew row labels slugged to nothing and took a key from the column's
+    position ('touchpoint_21'), which one more metadata column in the next export shifted onto
+    another row, pooling two touchpoints."""
+    cols = [("ResponseId", "Response ID"), ("RecordedDate", "Recorded Date")]
+    cols += [("Q_RecaptchaScore", "Q_RecaptchaScore")] * extra
+    cols += [("Q2_1", "עד כמה היית מרוצה מכל אחד מהבאים? - אתר האינטרנט"),
+             ("Q2_2", "עד כמה היית מרוצה מכל אחד מהבאים? - המשלוח")]
+    data = [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00"] + ["0.9"] * extra + [str(i % 5 + 1), str((i + 2) % 5 + 1)]
+            for i in range(20)]
+    m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
+    assert (m.columns["Q2_1"].touchpoint, m.columns["Q2_2"].touchpoint) == ("אתר האינטרנט", "המשלוח")

@@ -271,7 +271,10 @@ class Suggester:
             return self._matrix_other(col, p, label, m)
         tp, how = self.resolver.resolve(col.sub_label) if self.resolver else (None, "")
         if tp is None:
-            tp = slug(col.sub_label) or f"touchpoint_{col.index + 1}"
+            # A row label in a script slug() drops (Hebrew, Arabic, Persian) stays as written: a key
+            # from the column's position would shift with one more column in the next export and
+            # mix two touchpoints, and an alias the model gains later could not find it.
+            tp = slug(col.sub_label) or " ".join(col.sub_label.split())[:60] or f"touchpoint_{col.index + 1}"
             if self.resolver:
                 self.warnings.append(f"'{col.sub_label}' is not a known touchpoint; "
                                      f"it was given the key '{tp}'")
