@@ -67,12 +67,25 @@ def database() -> Database:
 
 
 def cursor():
-    """One DuckDB cursor per browser session: a connection must not be shared between threads."""
+    """One DuckDB cursor per browser session and script thread: a cursor refuses a second call
+    while one runs, and a click during a run starts the next run in a new thread before the
+    old one has left its query (Streamlit's fast reruns), so the two must not share one."""
+    import threading
+
     db = database()
     if st.session_state.get("_cursor_db") != str(db.path):
-        st.session_state["_cursor"] = db.cursor()
+        st.session_state["_cursors"] = {}
         st.session_state["_cursor_db"] = str(db.path)
-    return st.session_state["_cursor"]
+    cursors = st.session_state["_cursors"]
+    me = threading.get_ident()
+    if me not in cursors:
+        alive = {t.ident for t in threading.enumerate()}
+        for ident in [i for i in list(cursors) if i not in alive]:  # runs that have ended
+            gone = cursors.pop(ident, None)
+            if gone is not None:
+                gone.close()
+        cursors[me] = db.cursor()
+    return cursors[me]
 
 
 @st.cache_resource(show_spinner=False)

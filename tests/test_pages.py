@@ -537,3 +537,38 @@ def test_a_tiles_change_is_the_difference_of_its_shown_values(current, previous,
     k = KpiResult(kpi, stats.Estimate("nps", 1000, current, current - 3, current + 3, 1.5),
                   stats.Estimate("nps", 1000, previous, previous - 3, previous + 3, 1.5), change, "ok", "ok", None)
     assert _ui.fmt_delta(k) == want
+
+
+def _two_threads_script():
+    import sys
+    import threading
+
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import add_script_run_ctx
+
+    sys.path.insert(0, st.session_state["root"])
+    from pages import _ui
+
+    mine = _ui.cursor()
+    other = {}
+
+    def run():  # as the next run does when a click comes while this one is in a query
+        other["cursor"] = _ui.cursor()
+
+    t = add_script_run_ctx(threading.Thread(target=run))
+    t.start()
+    t.join()
+    st.session_state["same"] = other["cursor"] is mine
+    st.session_state["again"] = _ui.cursor() is mine
+
+
+def test_a_run_started_during_another_run_of_the_session_gets_its_own_cursor(demo_db, monkeypatch):
+    """Found by a concurrency audit: a second click while a page ran started the next run in a
+    new thread, which called the session's one cursor while the first run's query held it:
+    'connection is busy', and the page was replaced by the error."""
+    monkeypatch.setenv("CX_DB", str(demo_db))
+    at = AppTest.from_function(_two_threads_script, default_timeout=60)
+    at.session_state["root"] = str(ROOT)
+    at.run()
+    no_errors(at)
+    assert at.session_state["same"] is False and at.session_state["again"] is True
