@@ -43,13 +43,16 @@ class Catalog:
         return [c for c, k in labels.items() if k == key]
 
     def home(self, tp: int | None, team: int | None) -> tuple[int | str | None, int | None]:
-        """The (touchpoint, team) an answer counts under: a known team with no touchpoint counts at
-        its own touchpoint (given as its key when no stored label names it), and an answer naming
-        a team at another touchpoint counts at that touchpoint but in no team."""
+        """The (touchpoint, team) an answer counts under: a known team with no touchpoint, or with a
+        touchpoint the model does not know, counts at its own touchpoint (given as its key when no
+        stored label names it), and an answer naming a team at another known touchpoint counts at
+        that touchpoint but in no team."""
         owner = self.team_home.get(team) if team is not None else None
         if owner is None:
             return tp, team
-        if tp is None:
+        # A help desk's channel mapped as the touchpoint names 'Email' for a billing team's ticket:
+        # the team says where the customer was better than a label no tile has.
+        if tp is None or tp not in self.touchpoints:
             codes = self.codes("touchpoint", owner)
             return (codes[0] if codes else owner), team
         return tp, (team if self.touchpoints.get(tp) == owner else None)
@@ -117,9 +120,12 @@ def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
             codes = [c for (c,) in cur.execute(
                 f"SELECT DISTINCT {_LEVEL_COLUMN[level]} FROM {rollups.table_for(None)} "
                 f"WHERE {_LEVEL_COLUMN[level]} = ANY(?)", [codes]).fetchall()]
+        # An unknown touchpoint's answers that name a team of the model count at its touchpoint (home).
+        homed = " AND NOT coalesce(team = ANY(?), FALSE)" if level == "touchpoint" else ""
+        params = [codes, list(cat.team_home)] if homed else [codes]
         rows = cur.execute(
             f"SELECT {_LEVEL_COLUMN[level]}, count(DISTINCT response_key) FROM answers "
-            f"WHERE {_LEVEL_COLUMN[level]} = ANY(?) GROUP BY 1", [codes]).fetchall() if codes else []
+            f"WHERE {_LEVEL_COLUMN[level]} = ANY(?){homed} GROUP BY 1", params).fetchall() if codes else []
         out[level] = tuple(sorted(((labels[code], n) for code, n in rows), key=lambda r: (-r[1], r[0])))
     return out
 
@@ -406,14 +412,18 @@ def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias
     if level == "touchpoint":
         tps = cat.codes("touchpoint", node)
         teams = [c for c, home in cat.team_home.items() if home == node]
-        where.add(f"({_in(tp_col, tps)} OR ({tp_col} IS NULL AND {_in(team_col, teams)}))", *tps, *teams)
+        unknown = list(cat.unmapped.get("touchpoint", {})) if teams else []
+        where.add(f"({_in(tp_col, tps)} OR (({tp_col} IS NULL OR {_in(tp_col, unknown)}) AND {_in(team_col, teams)}))",
+                  *tps, *unknown, *teams)
     elif level == "team":
         teams = cat.codes("team", node)
         home = cat.team_home.get(teams[0]) if teams else None
         tps = cat.codes("touchpoint", home) if home else []
+        unknown = list(cat.unmapped.get("touchpoint", {})) if teams else []
         # The touchpoint test costs a team's comments at 10M responses about 40 ms; knowing which
         # teams the data names elsewhere would need a scan of the responses (150 ms) per data version.
-        where.add(f"{_in(team_col, teams)} AND ({tp_col} IS NULL OR {_in(tp_col, tps)})", *teams, *tps)
+        where.add(f"{_in(team_col, teams)} AND ({tp_col} IS NULL OR {_in(tp_col, tps)} OR {_in(tp_col, unknown)})",
+                  *teams, *tps, *unknown)
 
 
 def _in(column: str, values: list) -> str:

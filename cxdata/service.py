@@ -209,11 +209,19 @@ def outside_model(table, model: Model) -> list[str]:
         labels = [v for v in pc.unique(labels_col).to_pylist() if v is not None and not model.resolve(level, v)]
         if not labels:
             continue
-        rows = pa.table({level: labels_col, "id": table["source_response_id"].cast(pa.string())}).filter(
-            pc.is_in(labels_col, value_set=pa.array(labels, pa.string())))
-        counts = sorted(((r[level], r["id_count_distinct"]) for r in rows.group_by(level).aggregate(
-            [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
-        out.append(f"Responses naming a {level} the model does not have: {named_counts(counts)}. {NOT_IN_TILES[level]}")
+        unknown = pc.is_in(labels_col, value_set=pa.array(labels, pa.string()))
+        ids = table["source_response_id"].cast(pa.string())
+        if level == "touchpoint" and "team" in table.column_names:
+            # Such answers that name a team of the model count at the team's touchpoint (Catalog.home).
+            homed = pc.and_(unknown, _known(table["team"].cast(pa.string()), "team", model))
+            counts = _counts_by(labels_col, ids, homed)
+            if counts:
+                out.append(f"Responses naming a touchpoint the model does not have, and a team it has: "
+                           f"{named_counts(counts)}. They count in their team's tile and at its touchpoint.")
+            unknown = pc.and_(unknown, pc.invert(homed))
+        counts = _counts_by(labels_col, ids, unknown)
+        if counts:
+            out.append(f"Responses naming a {level} the model does not have: {named_counts(counts)}. {NOT_IN_TILES[level]}")
     elsewhere = _teams_elsewhere(table, model)
     if elsewhere:
         out.append(f"Responses naming a team at a touchpoint the model does not give it: {named_counts(elsewhere)}. "
@@ -231,6 +239,24 @@ def outside_model(table, model: Model) -> list[str]:
                    "survey's overall questions are often such answers). If the file has a column that says where "
                    "the customer was (a store, a channel), map it as the touchpoint.")
     return out
+
+
+def _known(labels, level: str, model: Model):
+    """Mask of `labels` (Arrow strings) that `model` resolves at `level`; nulls are not known."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    known = [v for v in pc.unique(labels).to_pylist() if v is not None and model.resolve(level, v)]
+    return pc.fill_null(pc.is_in(labels, value_set=pa.array(known, pa.string())), False)
+
+
+def _counts_by(labels, ids, mask) -> list[tuple[str, int]]:
+    """(label, distinct responses) of the rows in `mask`, most first."""
+    import pyarrow as pa
+
+    rows = pa.table({"label": labels, "id": ids}).filter(mask)
+    return sorted(((r["label"], r["id_count_distinct"]) for r in rows.group_by("label").aggregate(
+        [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
 
 
 def _kpi_measures(model: Model) -> set[str]:

@@ -37,3 +37,14 @@ def zelvora_db(tmp_path_factory):
     service.remember_model(db, ZELVORA_MODEL)
     yield db
     db.close()
+
+
+@pytest.fixture
+def pages_handed_over(monkeypatch):
+    """AppTest runs pages the way a server's first request may: as legacy pages/ files, which
+    `pages._ui` hands to dashboard.py's st.navigation with one rerun per process. A rerun drops
+    the widget event of that run, so the first test in a process that clicked lost its click
+    (it passed only after another test had spent the rerun). Tests start handed over."""
+    from pages import _ui
+
+    monkeypatch.setattr(_ui, "_handed_over", True)

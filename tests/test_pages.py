@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 from cxdata import service
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("pages_handed_over")
+
 APP = str(ROOT / "dashboard.py")
 
 

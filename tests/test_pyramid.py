@@ -332,6 +332,31 @@ def test_a_team_counts_its_answers_at_its_own_touchpoint(tmp_path):
     db.close()
 
 
+def test_a_team_named_at_a_touchpoint_the_model_does_not_have_counts_at_its_own(tmp_path):
+    # A help desk's channel mapped as the touchpoint: Team A's tickets arrive by 'Email', which no
+    # tile has; Team D's at the Store (known) and by 'Email' too; 'Fax' answers name no team.
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 30 + [("Team A", "Email", 1, 2, "North", 6)] * 12
+            + [("Team D", "Store", 4, 9, "South", 6)] * 40 + [("Team D", "Email", 3, 8, "South", 6)] * 9
+            + [(None, "Fax", 2, 5, "South", 6)] * 7)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    p = build(db, period="latest_month", compare="none")
+    n = {(node.level, node.key): node.headline.current.n for node in (p.index, *p.touchpoints, *p.teams)}
+    assert n[("team", "a")] == n[("touchpoint", "web")] == 42
+    assert n[("team", "d")] == n[("touchpoint", "shop")] == 49
+    assert p.index.headline.current.n == 98  # 'Fax' counts in the index only
+    assert p.team("a").headline.current.value == pytest.approx((30 * 5 + 12 * 1) / 42)
+    from cxdata import drill
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    for level, key in (("team", "a"), ("touchpoint", "web"), ("team", "d"), ("touchpoint", "shop")):
+        node = MODEL.team(key) or MODEL.touchpoint(key)
+        trend = drill.trend_frame(cur, MODEL, cat, view, level=level, node=key, kpi=node.kpis[0])
+        assert trend["n"].sum() == n[(level, key)], (level, key)
+    db.close()
+
+
 def test_a_team_with_no_touchpoint_labels_stored_counts_at_its_touchpoint(tmp_path):
     # An export with a team column and no touchpoint column: Website is named by no stored label.
     spec = [("Team A", None, 5, 10, "North", 6)] * 12 + [("Team B", None, 2, 3, "North", 6)] * 8

@@ -1,6 +1,7 @@
 """Use cases of cxdata.service that the CLI and the pages share."""
 
-from cxdata import queries, service, store
+from cxdata import pyramid, queries, service, store
+from cxdata.view import ViewState
 from tests.conftest import ZELVORA_MODEL
 
 # A touchpoint and a team the model does not have; the label is also Markdown, which pages escape.
@@ -77,6 +78,32 @@ def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):
     assert [w for w in receipt["warnings"] if "touchpoint the model does not give it" in w] == [
         "Responses naming a team at a touchpoint the model does not give it: 'Call Center - North at Store' (2). "
         "They count in that touchpoint's tile, but not in the team's."]
+    db.close()
+
+
+def test_receipt_says_where_an_unknown_touchpoint_with_a_known_team_counts(tmp_path):
+    # Zendesk's channel as the touchpoint: a billing team's tickets arrive by Email or Web form.
+    src = tmp_path / "channels.csv"
+    src.write_text("Response ID,Date,Touchpoint,Team,CSAT\n"
+                   "r1,2025-03-01,Email,Billing - Consumer,5\n"
+                   "r2,2025-03-02,Email,Billing - Consumer,4\n"
+                   "r3,2025-03-03,Web form,Billing - Consumer,2\n"
+                   "r4,2025-03-04,Email,,3\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    receipt = service.ingest_file(db, model, src)
+    assert receipt["status"] == "loaded" and receipt["added"] == 4
+    outside = [w for w in receipt["warnings"] if w.startswith("Responses naming a touchpoint")]
+    assert outside == [
+        "Responses naming a touchpoint the model does not have, and a team it has: 'Email' (2), 'Web form' (1). "
+        "They count in their team's tile and at its touchpoint.",
+        "Responses naming a touchpoint the model does not have: 'Email' (1). " + service.NOT_IN_TILES["touchpoint"]]
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    assert queries.outside_model(cur, cat) == {"touchpoint": (("Email", 1),), "team": ()}
+    p = pyramid.build(cur, model, cat, ViewState(period="all", compare="none"))
+    assert p.touchpoint("billing").kpi("csat_mean").current.n == 3
+    assert p.team("billing_consumer").kpi("csat_mean").current.n == 3
     db.close()
 
 

@@ -9,6 +9,8 @@ from cxdata.db import Database
 from tests.conftest import ROOT, SAMPLES, ZELVORA_MODEL
 from tests.test_markdown import shown
 
+pytestmark = pytest.mark.usefixtures("pages_handed_over")
+
 APP = str(ROOT / "dashboard.py")
 
 

@@ -451,8 +451,8 @@ class Suggester:
                     self.warnings.append(f"touchpoint value '{v}' taken to be '{tp}'")
             elif tp is None and v not in p.not_applicable:
                 self.warnings.append(f"touchpoint value '{v}' is not a touchpoint of the model: its responses will be "
-                                     "stored, but no touchpoint tile counts them until the model lists it (or the name "
-                                     "as an alias)")
+                                     "stored; those that name a team of the model count at the team's touchpoint, the "
+                                     "others in no touchpoint tile until the model lists it (or the name as an alias)")
         for v in p.not_applicable:
             vm[v] = None
         return vm or None
