@@ -405,6 +405,33 @@ def test_inspect_reexport_uses_the_saved_mapping():
     assert ins.mapping_origin == "saved" and ins.mapping.source == "qualtrics"
 
 
+def _json_export(tmp_path, name: str, rows: list[dict]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+_WEEK1 = [{"id": "r1", "submitted_at": "2025-08-04T07:54:08Z", "team": "Chat - Tier 1", "csat": 4, "ces": 6},
+          {"id": "r2", "submitted_at": "2025-08-05T06:30:04Z", "team": "Chat - Tier 2", "csat": 2, "ces": 3}]
+
+
+@pytest.mark.parametrize("week2, origin", [
+    # nobody answered the effort question this week: the API leaves the field out
+    ([{"id": "r3", "submitted_at": "2025-08-11T09:00:00Z", "team": "Chat - Tier 1", "csat": 5}], "saved"),
+    # a field the saved mapping does not know: another survey, or a new question to map
+    ([{"id": "r3", "submitted_at": "2025-08-11T09:00:00Z", "csat": 5, "nps": 9}], "suggested"),
+    # no answer time: not enough to tell the survey
+    ([{"id": "r3", "csat": 5}], "suggested"),
+])
+def test_a_json_export_that_leaves_out_an_unanswered_field_is_recognised(tmp_path, week2, origin):
+    first = inspect(_json_export(tmp_path, "week1.json", _WEEK1), touchpoint_aliases=ALIASES)
+    saved = first.mapping
+    ins = inspect(_json_export(tmp_path, "week2.json", week2), saved_mappings=[saved], touchpoint_aliases=ALIASES)
+    assert ins.fingerprint != saved.fingerprint
+    assert ins.mapping_origin == origin
+    assert (ins.mapping is saved) == (origin == "saved")
+
+
 def test_column_spec_defaults():
     c = ColumnSpec("csat")
     assert c.scale_range() == (1.0, 5.0)

@@ -107,6 +107,24 @@ def test_receipt_says_where_an_unknown_touchpoint_with_a_known_team_counts(tmp_p
     db.close()
 
 
+def test_a_weekly_json_export_without_an_answered_field_goes_in_with_the_saved_mapping(tmp_path):
+    import json
+
+    week1 = [{"id": "r1", "submitted_at": "2025-08-04T07:54:08Z", "team": "Chat - Tier 1", "csat": 4, "ces": 6},
+             {"id": "r2", "submitted_at": "2025-08-05T06:30:04Z", "team": "Chat - Tier 2", "csat": 2, "ces": 3}]
+    week2 = [{"id": "r3", "submitted_at": "2025-08-11T09:00:00Z", "team": "Chat - Tier 1", "csat": 5}]
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    receipts = []
+    for name, rows in (("week1.json", week1), ("week2.json", week2)):
+        (tmp_path / name).write_text(json.dumps(rows), encoding="utf-8")
+        receipts.append(service.ingest_file(db, model, tmp_path / name))
+    assert [r["status"] for r in receipts] == ["loaded", "loaded"]
+    assert [r["mapping"] for r in receipts] == ["suggested", "saved"]
+    assert receipts[1]["added"] == 1 and receipts[1]["source"] == receipts[0]["source"]
+    db.close()
+
+
 def test_exports_in_several_languages_fill_the_same_segment_values(tmp_path):
     """The model's segment aliases: an Arabic, a Bulgarian and a Persian export, none with a
     saved mapping, store their regions and tiers as the model names them."""

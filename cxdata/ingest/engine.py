@@ -87,7 +87,8 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     raw = _read(path, encoding=encoding, sheet=sheet, limits=limits)
     layout = detect_layout(raw)
     fp = fingerprint(raw, layout)
-    saved = next((m for m in saved_mappings if m.fingerprint == fp), None)
+    saved_mappings = list(saved_mappings)
+    saved = next((m for m in saved_mappings if m.fingerprint == fp), None) or _json_subset(raw, layout, saved_mappings)
     if saved is not None and _needs_reread(raw, saved, encoding, sheet):
         raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
                     delimiter=saved.delimiter, limits=limits)
@@ -115,6 +116,23 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
         preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
+
+
+def _json_subset(raw: Any, layout: Any, saved_mappings: list[Mapping]) -> Mapping | None:
+    """The saved mapping of the survey a JSON export comes from when the export leaves out fields.
+    An API names only the questions some response answered, so a week in which nobody answered
+    one gives another header: the mapping that already knows every field of this export, and
+    whose response id and answer time are among them, is the same survey's."""
+    if getattr(raw, "format", None) != "json":
+        return None
+    keys = {c.key for c in layout.columns}
+    for m in saved_mappings:
+        if m.layout != layout.name or not keys <= set(m.columns):
+            continue
+        needed = [k for k, spec in m.columns.items() if spec.role in ("response_id", "timestamp")]
+        if needed and all(k in keys for k in needed) and len(keys) > len(needed):
+            return m
+    return None
 
 
 def advice(inspection: Inspection, *, timezone_set: bool = False) -> list[str]:
