@@ -80,7 +80,12 @@ def resolve(preset: str, as_of: date, first: date | None = None, start: date | N
     if preset == "last_90_days":
         return Period(nxt - timedelta(days=90), nxt)
     if preset == "last_12_months":
-        return Period(add_months(month_start(nxt), -12) if nxt.day == 1 else add_months(nxt, -12), nxt)
+        if nxt.day == 1:
+            return Period(add_months(nxt, -12), nxt)
+        # The 12 months up to 28 February 2024 start on 1 March 2023: there is no 29 February
+        # 2023 to start on, and 28 February would make them a year and a day.
+        start = add_months(nxt, -12)
+        return Period(start if start.day == nxt.day else start + timedelta(days=1), nxt)
     if preset == "year_to_date":
         return Period(date(as_of.year, 1, 1), nxt)
     if preset == "all":

@@ -161,18 +161,15 @@ def segment_filter(where: Where, view: ViewState, cat: Catalog, alias: str = "",
     `columns` names the column of a dimension where it is not the stored one (a rollup's)."""
     prefix = f"{alias}." if alias else ""
     for dim, values in view.filters:
-        known = cat.segments.get(dim, {})
-        codes = [known.get(v) for v in values]
-        if None in codes:
-            # A value spelt another way ('qualtrics' in a model's KPI sources, 'tehran' in a typed
-            # URL) matches the stored values that differ from it only in case or letter variants.
-            folded: dict[str, list[int]] = {}
-            for label, code in known.items():
-                folded.setdefault(label_key(label), []).append(code)
-            codes = [c for v, code in zip(values, codes)
-                     for c in ([code] if code is not None else folded.get(label_key(v), []))]
+        # A value matches every stored spelling of it ('qualtrics' in a model's KPI sources,
+        # 'tehran' in a typed URL, 'كرج' for 'کرج'): uploads fold new spellings into the stored
+        # label (store._new_spellings), but a database may hold both from before.
+        folded: dict[str, list[int]] = {}
+        for label, code in cat.segments.get(dim, {}).items():
+            folded.setdefault(label_key(label), []).append(code)
+        codes = sorted({c for v in values for c in folded.get(label_key(v), [])})
         column = (columns or {}).get(dim) or prefix + dim_column(dim)
-        where.add_in(column, [c for c in codes if c is not None])
+        where.add_in(column, codes)
     return where
 
 

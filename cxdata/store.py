@@ -174,6 +174,9 @@ def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
         values = enc.dictionary
         if dim == "measure":  # comments are text, not a measure: they get no code
             values = pc.filter(values, pc.not_equal(values, COMMENT))
+            spelt = {}
+        else:
+            values, spelt = _new_spellings(cur, dim, values)
         cur.register("new_values", pa.table({"label": values}))
         try:
             if dim == "source":
@@ -197,9 +200,37 @@ def _encode(cur, table: pa.Table, segs: list[str]) -> pa.Table:
         finally:
             cur.unregister("new_values")
         code_of = dict(rows)
-        dictionary_codes = pa.array([code_of.get(v) for v in enc.dictionary.to_pylist()], pa.int32())
+        dictionary_codes = pa.array([code_of.get(spelt.get(v, v)) for v in enc.dictionary.to_pylist()], pa.int32())
         table = table.append_column(alias, pc.take(dictionary_codes, enc.indices))
     return table
+
+
+def _new_spellings(cur, dim: str, values: pa.Array) -> tuple[pa.Array, dict[str, str]]:
+    """The values to add to the dictionary of `dim`, and {value: stored label} for values that
+    are another spelling of a stored (or an earlier new) label: case, width, spacing and the
+    Arabic/Persian forms of Kaf and Yeh folded (`model.label_key`). 'tehran' and 'كرج' then get
+    the codes of 'Tehran' and 'کرج', so a filter, a split and a KPI's sources see one value."""
+    from .model import label_key
+
+    if dim == "source":
+        stored = cur.execute("SELECT name FROM sources ORDER BY source_id").fetchall()
+    else:
+        stored = cur.execute("SELECT label FROM labels WHERE dim = ? ORDER BY code", [dim]).fetchall()
+    exact = {label for (label,) in stored}
+    first: dict[str, str] = {}
+    for (label,) in stored:
+        first.setdefault(label_key(label), label)
+    spelt, fresh = {}, []
+    for v in sorted(v for v in values.to_pylist() if v is not None):
+        if v in exact:
+            continue
+        k = label_key(v)
+        if k in first:
+            spelt[v] = first[k]
+        else:
+            first[k] = v
+            fresh.append(v)
+    return pa.array(fresh, pa.string()), spelt
 
 
 def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:

@@ -23,6 +23,20 @@ def test_presets(preset, start, end):
     assert resolve(preset, AS_OF, first=date(2024, 1, 1)) == Period(start, end)
 
 
+@pytest.mark.parametrize("as_of, start", [
+    (date(2024, 2, 28), date(2023, 3, 1)),  # found by an audit: started on 28 Feb, a year and a day
+    (date(2024, 2, 29), date(2023, 3, 1)),
+    (date(2025, 2, 28), date(2024, 3, 1)),  # twelve whole months, not from 29 Feb 2024
+    (date(2024, 3, 31), date(2023, 4, 1)),
+    (date(2024, 5, 15), date(2023, 5, 16)),
+])
+def test_the_last_12_months_are_a_year_long_around_29_february(as_of, start):
+    p = resolve("last_12_months", as_of)
+    assert p == Period(start, date.fromordinal(as_of.toordinal() + 1))
+    assert p.days in (365, 366)
+    assert comparison(p, "year") is not None
+
+
 def test_custom_end_is_inclusive_and_validated():
     assert resolve("custom", AS_OF, start=date(2025, 1, 1), end=date(2025, 1, 31)) == Period(date(2025, 1, 1), date(2025, 2, 1))
     with pytest.raises(ValueError, match="before it starts"):

@@ -386,6 +386,27 @@ def test_kpi_sources_and_filters_match_stored_values_whatever_their_case(small_d
     assert narrowed.index.headline.current.n == 105
 
 
+def test_a_filter_matches_every_stored_spelling_of_its_value(tmp_path, monkeypatch):
+    # A database from before uploads folded spellings holds 'North' and 'north' apart (found by an
+    # audit: an exact match on one hid the other, and a KPI's sources picked either).
+    import pyarrow as pa
+
+    monkeypatch.setattr(store, "_new_spellings", lambda cur, dim, values: (values, {}))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", 5, 10, "North", 6)] * 20))
+    later = responses([("Team A", "Website", 3, 2, "north", 6)] * 10)
+    later = later.set_column(later.schema.get_field_index("source_response_id"), "source_response_id",
+                             pa.array([f"b{i}" for i in range(later.num_rows)]))
+    store.apply(db, later)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    assert sorted(cat.segments["region"]) == ["North", "north"]
+    for value in ("North", "north", "NORTH"):
+        view = ViewState(period="latest_month").with_filters({"region": [value]})
+        assert pyramid.build(cur, MODEL, cat, view).index.headline.current.n == 30, value
+    db.close()
+
+
 def _derivable(data: dict, parts, hidden: set) -> set:
     """Cells a viewer can work out by subtraction, one equation at a time: a shown (or worked
     out) parent minus the other cells of a partition with nothing outside its cells."""

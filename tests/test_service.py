@@ -125,6 +125,28 @@ def test_a_weekly_json_export_without_an_answered_field_goes_in_with_the_saved_m
     db.close()
 
 
+def test_a_canonical_file_stores_segment_values_as_the_model_names_them(tmp_path):
+    """Found by an audit: the canonical format skipped the model's segment aliases, so 'طهران'
+    stayed beside 'Tehran' and a region filter counted a quarter of the answers."""
+    src = tmp_path / "long.csv"
+    src.write_text("source,source_response_id,responded_at,touchpoint,metric,value,region,tier\n"
+                   "s,1,2025-03-01T10:00:00Z,call_center,csat,5,Tehran,Consumer\n"
+                   "s,2,2025-03-02T10:00:00Z,call_center,csat,4,طهران,أفراد\n"
+                   "s,3,2025-03-03T10:00:00Z,call_center,csat,3,tehran,consumer\n"
+                   "s,4,2025-03-04T10:00:00Z,call_center,csat,2,تهران,SMB\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    receipt = service.ingest_file(db, model, src)
+    assert receipt["status"] == "loaded" and receipt["layout"] == "canonical" and receipt["added"] == 4
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    assert sorted(cat.segments["region"]) == ["Tehran"]
+    assert sorted(cat.segments["tier"]) == ["Consumer", "SMB"]
+    view = ViewState(period="all", compare="none").with_filters({"region": ["Tehran"], "tier": ["Consumer"]})
+    assert pyramid.build(cur, model, cat, view).touchpoint("call_center").kpi("csat_mean").current.n == 3
+    db.close()
+
+
 def test_exports_in_several_languages_fill_the_same_segment_values(tmp_path):
     """The model's segment aliases: an Arabic, a Bulgarian and a Persian export, none with a
     saved mapping, store their regions and tiers as the model names them."""

@@ -376,3 +376,28 @@ def test_untimed_answers_keep_their_own_rollup_rows_through_edits_and_removals(d
     store.remove_upload(db, edits[-1].upload_id)
     assert snapshot_rollups(db) == built_afresh(db)
     assert db.cursor().execute("SELECT n, value FROM rollup WHERE day IS NULL").fetchall() == [(1, 4.0)]
+
+
+def test_spellings_of_a_stored_value_share_its_code(db):
+    """Found by an audit: 'tehran' and the Arabic-letter 'كرج' were stored beside 'Tehran' and
+    the Persian 'کرج', so a filter or a split on one missed the other's answers."""
+    first = canonical([("Qualtrics", "1", "csat", 5.0, None), ("Qualtrics", "2", "csat", 3.0, None)],
+                      {"region": ["Tehran", "\u06a9\u0631\u062c"]})
+    store.apply(db, first)
+    # Later uploads spell them differently (case, Arabic Kaf, an extra space); 'Sofia' is new.
+    second = canonical([("qualtrics", "3", "csat", 4.0, None), ("QUALTRICS", "4", "csat", 2.0, None),
+                        ("qualtrics", "5", "csat", 1.0, None), ("qualtrics", "6", "csat", 1.0, None)],
+                       {"region": ["tehran", "\u0643\u0631\u062c", "TEHRAN", "Sofia"]})
+    r = store.apply(db, second)
+    assert r.added == 4
+    cur = db.cursor()
+    assert cur.execute("SELECT label FROM labels WHERE dim = 'seg_region' ORDER BY code").fetchall() == [
+        ("Tehran",), ("\u06a9\u0631\u062c",), ("Sofia",)]
+    assert cur.execute("SELECT name FROM sources").fetchall() == [("Qualtrics",)]
+    by_region = dict(cur.execute(
+        "SELECT l.label, count(*) FROM answers a JOIN labels l ON l.dim = 'seg_region' AND l.code = a.seg_region "
+        "GROUP BY 1").fetchall())
+    assert by_region == {"Tehran": 3, "\u06a9\u0631\u062c": 2, "Sofia": 1}
+    # The same response under another spelling of its source is the same response.
+    again = store.apply(db, canonical([("QUALTRICS", "1", "csat", 5.0, None)], {"region": ["TEHRAN"]}))
+    assert (again.added, again.unchanged) == (0, 1)

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ..store import RESPONSE_INDEX, response_index  # the store takes the engine's index over
 from ._arrow import clean, flat, indices, map_distinct
-from ._dims import customer_id, identifier
+from ._dims import _lookup, customer_id, identifier
 from ._profile import number
 from ._text import slug
 from .layouts import Layout, head_rows
@@ -67,7 +67,8 @@ def _typed(raw: Any) -> tuple[pa.Table, pa.Array]:
     return t, flat(raw.row_numbers).slice(1).cast(pa.int64())
 
 
-def normalise_canonical(raw: Any, m: Mapping):
+def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[str, str]] | None = None):
+    """`segment_aliases` as in `normalise.normalise`: the model's texts for a segment value."""
     from .normalise import BASE_SCHEMA, Normalised, empty_table
 
     t, rownum = _typed(raw)
@@ -126,13 +127,26 @@ def normalise_canonical(raw: Any, m: Mapping):
             "metric": metric, "value": value, "value_text": text, "row_number": rownum}
     table = pa.table(cols, schema=BASE_SCHEMA)
     for seg in sorted(segments):
-        table = table.append_column(pa.field(seg, pa.string()), segments[seg])
+        table = table.append_column(pa.field(seg, pa.string()), _aliased(segments[seg], (segment_aliases or {}).get(seg)))
     table = table.append_column(RESPONSE_INDEX, response_index(source, ids))
     if len(bad):  # copying every column costs more than all the checks: only when rows go
         table = table.filter(ok)
     table, duplicates = _dedupe(table, warnings)
     responses = int(np.count_nonzero(np.bincount(flat(table[RESPONSE_INDEX]).to_numpy()))) if table.num_rows else 0
     return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings)
+
+
+def _aliased(arr: pa.Array, aliases: dict[str, str] | None) -> pa.Array:
+    """A segment's values as the model stores them ('طهران' -> 'Tehran'), the rest as they are."""
+    if not aliases:
+        return arr
+    find = _lookup(aliases)
+
+    def fn(v: str) -> str:
+        hit, to = find(v)
+        return to if hit else v
+
+    return map_distinct(arr, fn, pa.string())
 
 
 def _why(metric: str) -> str:

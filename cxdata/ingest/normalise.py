@@ -73,7 +73,7 @@ def normalise(raw: Any, mapping: Mapping, *, layout: Layout | None = None,
     mapping.validate()
     if mapping.layout == "canonical":
         from ._canonical import normalise_canonical
-        return normalise_canonical(raw, mapping)
+        return normalise_canonical(raw, mapping, segment_aliases)
     layout = layout or layout_named(raw, mapping.layout, mapping.header_rows)
     return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases), segment_aliases or {}).run()
 
