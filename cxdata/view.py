@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Mapping
 
-from .model import Model
+from .model import Model, label_key
 from .period import COMPARISONS, GRAINS, PRESETS
 
 # Query parameter names that are not segment dimensions.
@@ -64,10 +64,12 @@ class ViewState:
         problems, filters = [], {}
         for dim, values in self.filters:
             stored = list(known.get(dim, ()))
-            by_case = {v.casefold(): v for v in stored}
+            by_key: dict[str, str] = {}
+            for v in stored:
+                by_key.setdefault(label_key(v), v)
             kept = []
             for value in values:
-                match = value if value in stored else by_case.get(value.casefold())
+                match = value if value in stored else by_key.get(label_key(value))
                 if match is None:
                     seg = model.segment(dim)
                     shown = value if len(value) <= 60 else value[:59] + "…"

@@ -83,12 +83,13 @@ def test_team_implies_its_touchpoint(zelvora_model):
 @pytest.mark.parametrize("filters, want, unknown", [
     ({"region": ["Tehran"]}, {"region": ("Tehran",)}, []),
     ({"region": ["tehran", "TEHRAN"]}, {"region": ("Tehran",)}, []),  # another case: the stored value, once
+    ({"region": ["كرج"]}, {"region": ("کرج",)}, []),  # Arabic Kaf for the stored Persian Keheh
     ({"region": ["Atlantis", "Dubai"]}, {"region": ("Dubai",)}, ["Unknown value 'Atlantis' for Region"]),
     ({"region": ["Atlantis"], "tier": ["VIP"]}, {"tier": ("VIP",)}, ["Unknown value 'Atlantis' for Region"]),
     ({"tier": ["Gold"]}, {}, ["Unknown value 'Gold' for Customer tier"]),  # no stored values for the dimension
 ])
 def test_filter_values_are_checked_against_the_data(zelvora_model, filters, want, unknown):
-    known = {"region": ["Tehran", "Dubai"], "tier": ["VIP", "SMB"]}
+    known = {"region": ["Tehran", "Dubai", "کرج"], "tier": ["VIP", "SMB"]}
     if filters == {"tier": ["Gold"]}:
         known = {"region": ["Tehran"]}
     view, problems = ViewState().with_filters(filters).with_known_values(known, zelvora_model)
