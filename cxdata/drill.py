@@ -12,7 +12,7 @@ from . import stats
 from .model import KPI, Model
 from .period import Period, add_months, quarter_start
 from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
-from .queries import Catalog, comments, comment_count, pieces, trend
+from .queries import Catalog, comment_count, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
 
@@ -160,6 +160,15 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
         # A yes/no answer reads as one: a resolved "0" looked like a score of nought.
         frame["Score"] = frame["Score"].map(lambda v: None if v is None or pd.isna(v) else "Yes" if v >= m.top_box else "No")
     return frame, total
+
+
+def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
+                  score_measure: str | None, limit: int = 12) -> list[tuple[str, int]]:
+    """The words most used by the comments `comments_frame` lists (all of them, not the newest
+    page): (word, comments), most first."""
+    current, _ = periods_for(view, cat)
+    return _comment_words(cur, model, cat, view, current, level=level, node=node,
+                          score_measure=score_measure, limit=limit)
 
 
 def score_bands(model: Model, kpi: KPI) -> list[tuple[str, str]]:

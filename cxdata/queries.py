@@ -485,6 +485,28 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     return rows
 
 
+def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                  score_measure: str | None = None, limit: int = 12) -> list[tuple[str, int]]:
+    """The words the most comments of `comment_count`'s set use: (word, comments), most first."""
+    from .words import MIN_LETTERS, STOPWORDS, WORD_SPLIT
+
+    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
+    stop = sorted({w.translate(_FOLD) for w in STOPWORDS})
+    fold = "translate(lower({}), '" + _ARABIC_FORMS + "', '" + _PERSIAN_FORMS + "')"
+    sql = f"""
+        WITH w AS (
+            SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({fold.format('r.comment')}, ?)) AS word
+            FROM responses r WHERE {where.sql()})
+        SELECT word, count(*) AS n FROM w
+        WHERE length(word) >= ? AND NOT regexp_full_match(word, '[0-9]+') AND NOT list_contains(?, word)
+        GROUP BY word ORDER BY n DESC, word LIMIT ?
+    """
+    return [tuple(r) for r in cur.execute(sql, [WORD_SPLIT, *where.params, MIN_LETTERS, stop, limit]).fetchall()]
+
+
+_FOLD = str.maketrans(_ARABIC_FORMS, _PERSIAN_FORMS)
+
+
 def comment_count(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                   score_measure: str | None = None) -> int:
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)

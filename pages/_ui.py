@@ -148,6 +148,21 @@ def split(view: ViewState, dim: str, kpis: tuple[str, ...] | None = None):
     return _split(str(database().path), data_version(), m.digest, view, dim, kpis, m, catalog(), cursor())
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _comment_words(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
+                   score_measure: str | None, _model: Model, _cat, _cur):
+    from cxdata import drill
+
+    return drill.comment_words(_cur, _model, _cat, view, level=level, node=node, score_measure=score_measure)
+
+
+def comment_words(view: ViewState, level: str, node: str, score_measure: str | None) -> list[tuple[str, int]]:
+    """drill.comment_words, kept per data version (tokenising a year of a team's comments at 10M
+    responses takes 0.2 s)."""
+    return _comment_words(str(database().path), data_version(), model().digest, view, level, node, score_measure,
+                          model(), catalog(), cursor())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     from cxdata import charts  # Altair loads with the first chart, not with every page

@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cxdata import charts, drill
+from cxdata.bidi import isolated
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -102,6 +103,13 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
                          on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))
 # A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing.
 shown_view = view if view.scores in bands else replace(view, scores=None)
+words = dict(_ui.comment_words(shown_view, "team", team.key, kpi.kpi.measure))
+if words:
+    # Words are runs of letters and digits (cxdata.words): no Markdown can ride in on a comment.
+    st.session_state["w_word"] = view.search if view.search in words else None
+    st.pills("Words most of these comments use (click one to search for it)", list(words), key="w_word",
+             format_func=lambda w: f"{isolated(w)} · {words[w]:,}",  # the count after a Persian word too
+             on_change=lambda: _ui.update_view(search=st.session_state["w_word"] or ""))
 comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
                                        score_measure=kpi.kpi.measure, hidden_segments=hidden_segments)
 which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")

@@ -360,3 +360,77 @@ def test_a_yes_no_score_beside_a_comment_reads_yes_or_no(demo):
         frame, _ = drill.comments_frame(cur, model, cat, replace(view, scores=band), level="team", node=team.key,
                                         score_measure=kpi.measure)
         assert set(frame["Score"].dropna()) == {word}
+
+
+def _comments_db(tmp_path, texts: list[tuple[str, str, int]]):
+    """Team A (Website) comments: (id, text, csat)."""
+    from datetime import datetime, timezone
+
+    from cxdata import store
+    from cxdata.db import Database
+
+    rows = []
+    for rid, text, csat in texts:
+        base = dict(source="s", source_response_id=rid, responded_at=datetime(2025, 6, 11, tzinfo=timezone.utc),
+                    touchpoint="Website", team="Team A", region="North")
+        rows += [dict(base, metric="csat", value=float(csat), value_text=None),
+                 dict(base, metric="comment", value=None, value_text=text)]
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    return db
+
+
+def test_comment_words_count_each_comment_once_in_every_script(tmp_path):
+    from tests.test_pyramid import MODEL
+
+    db = _comments_db(tmp_path, [
+        ("1", "Delivery was LATE, late again!", 1),
+        ("2", "late delivery; the courier was rude", 2),
+        ("3", "Great app, ok 2024 edition, very fast", 5),
+        ("4", "تأخیر در ارسال بود", 1),             # Persian: Yeh and Keheh
+        ("5", "تأخير في الارسال", 2),               # Arabic Yeh in the same word
+        ("6", "پشتیبانی\u200cها عالی بودند", 5),    # ZWNJ inside a word
+        ("7", "Доставката закъсня", 1),
+    ])
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    words = dict(drill.comment_words(cur, MODEL, cat, view, level="team", node="a", score_measure="csat", limit=50))
+    assert words["late"] == 2 and words["delivery"] == 2       # once per comment, case folded
+    assert words["تأخیر"] == 2                                  # Arabic Yeh read as the Persian letter
+    assert words["پشتیبانی\u200cها"] == 1
+    assert words["доставката"] == 1
+    assert words["app"] == 1
+    for gone in ("the", "was", "very", "2024", "در", "في", "ok"):  # stop words, numbers, short words
+        assert gone not in words, gone
+    # The same comments as the list: a score band and a search narrow both.
+    low = dict(drill.comment_words(cur, MODEL, cat, replace(view, scores="low"), level="team", node="a",
+                                   score_measure="csat", limit=50))
+    assert "great" not in low and low["late"] == 2
+    searched = dict(drill.comment_words(cur, MODEL, cat, replace(view, search="courier"), level="team", node="a",
+                                        score_measure="csat", limit=50))
+    assert searched == {"courier": 1, "delivery": 1, "late": 1, "rude": 1}
+    assert drill.comment_words(cur, MODEL, cat, view, level="team", node="b", score_measure="csat") == []
+    db.close()
+
+
+def test_comment_words_match_an_independent_count(demo):
+    import re
+    from collections import Counter
+
+    from cxdata.words import MIN_LETTERS, STOPWORDS
+
+    db, model, cur, cat = demo
+    team = model.teams[0]
+    view = ViewState(period="last_12_months", compare="none")
+    period, _ = periods_for(view, cat)
+    raw = raw_comments(cur, cat, team.key, period, cat.measures["csat"])
+    fold = str.maketrans("\u0643\u064a\u0649", "\u06a9\u06cc\u06cc")
+    stop = {w.translate(fold) for w in STOPWORDS}
+    counts = Counter()
+    for text in raw["comment"]:
+        words = {w for w in re.split(r"[^\w\u200c]+|_", text.lower().translate(fold)) if w}
+        counts.update(w for w in words if len(w) >= MIN_LETTERS and w not in stop and not w.isdigit())
+    got = drill.comment_words(cur, model, cat, view, level="team", node=team.key, score_measure=None, limit=10)
+    assert got and [n for _, n in got] == sorted((n for n in counts.values()), reverse=True)[:10]
+    assert all(counts[w] == n for w, n in got)

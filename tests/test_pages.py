@@ -257,18 +257,43 @@ def test_a_selected_comment_is_let_go_when_a_filter_changes_the_rows(app):
     select_comment_row(at, 0)
     assert at.text, "the selected comment is not shown"
     before = comments_key(at)
-    at.get("button_group")[-1].set_value("high").run()
+    scores(at).set_value("high").run()
     no_errors(at)
     assert comments_key(at) != before
     assert not at.text and any(c.value == "Select a row to read its comment in full." for c in at.caption)
-    at.get("button_group")[-1].set_value(None).run()
+    scores(at).set_value(None).run()
     assert comments_key(at) == before and not at.text, "back to the first rows, still nothing selected"
+
+
+def scores(at):
+    """The comments' score filter (a segmented control; the words above the comments are pills)."""
+    return next(b for b in at.get("button_group") if b.key == "w_scores")
+
+
+def test_team_view_searches_comments_for_a_word_most_of_them_use(app):
+    at = app(page="pages/team.py", team=_some_team(), period="all")
+    no_errors(at)
+    words = next(b for b in at.get("button_group") if b.key == "w_word")
+    assert words.label.startswith("Words most of these comments use")
+    first = words.options[0]
+    word, count = first.split(" · ")
+    word = word.strip("\u2066\u2067\u2068\u2069")
+    words.set_value(word).run()
+    no_errors(at)
+    assert qp(at)["q"] == [word]
+    caption = next(c.value for c in at.caption if " in the period" in c.value)
+    assert caption.startswith(f"{count} comment") and f"matching “{word}”" in caption
+    # The word stays chosen while its search is on; letting it go clears the search.
+    words = next(b for b in at.get("button_group") if b.key == "w_word")
+    assert words.value == word
+    words.set_value(None).run()
+    assert "q" not in qp(at)
 
 
 def test_team_view_filters_comments_by_the_score_given_with_them(app):
     at = app(page="pages/team.py", team=_some_team(), period="all")
     no_errors(at)
-    control = at.get("button_group")[-1]
+    control = scores(at)
     everything = next(c.value for c in at.caption if " comments in the period" in c.value)
     control.set_value("low").run()
     no_errors(at)
