@@ -9,7 +9,7 @@ from typing import Iterable, Mapping
 import pandas as pd
 
 from . import stats
-from .model import KPI, Model
+from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
 from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
 from .queries import Catalog, comment_count, comment_words as _comment_words, comments, pieces, trend
@@ -115,7 +115,7 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
         model = model.narrowed_to(kpis)
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
-    labels = {code: label for label, code in cat.segments.get(dim, {}).items()}
+    labels = cat.segment_labels(dim)
     data = fetch(cur, model, cat, view, periods, by=dim, totals=True)
     segs = sorted({k[3] for k in data if k[3] is not None},
                   key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
@@ -153,8 +153,13 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}
     for s in segs:
         gone = hidden.get(s.key, set())
+        # Each comment's value as the split names it ('north' stored before uploads folded
+        # spellings is the split's 'North'), so a hidden segment hides all its comments' values.
+        canon = {label_key(v): v for v in reversed(list(cat.segment_labels(s.key).values()))}
         frame[s.name] = frame[s.name].map(
-            lambda v, s=s, gone=gone: v if v is None else HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v)
+            lambda v, s=s, gone=gone, canon=canon: v if v is None else (
+                HIDDEN_SEGMENT if canon.get(label_key(v), v) in gone
+                else s.label(canon.get(label_key(v), v)) if s.labels else canon.get(label_key(v), v)))
     m = model.measures.get(score_measure) if score_measure else None
     if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):
         # A yes/no answer reads as one: a resolved "0" looked like a score of nought.

@@ -142,7 +142,7 @@ def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     """All cells the model's KPIs read: one scan for the plain measures, and one per set of
     sources that KPIs are narrowed to (answered through the 'source' segment). With `by` and
     `totals`, the cells without the split come from the same scans."""
-    labels = {code: label for label, code in cat.segments.get(by, {}).items()} if by else None
+    labels = cat.segment_labels(by) if by else None
 
     def scan(v: ViewState, measures=None) -> Cells:
         if by and totals:

@@ -61,8 +61,17 @@ class Catalog:
         """Every segment's stored values (what a filter can select)."""
         return {s.key: self.segment_values(s.key, model) for s in model.segments}
 
+    def segment_labels(self, dim: str) -> dict[int, str]:
+        """code -> the value it counts under: spellings stored apart before uploads folded them
+        ('Tehran' and 'tehran', 'کرج' and 'كرج') are one value, named by its oldest label."""
+        first: dict[str, str] = {}
+        out = {}
+        for label, code in sorted(self.segments.get(dim, {}).items(), key=lambda kv: kv[1]):
+            out[code] = first.setdefault(label_key(label), label)
+        return out
+
     def segment_values(self, dim: str, model: Model) -> list[str]:
-        values = list(self.segments.get(dim, {}))
+        values = list(dict.fromkeys(self.segment_labels(dim).values()))
         seg = model.segment(dim)
         order = {label_key(v): i for i, v in enumerate(seg.order)} if seg else {}
         return sorted(values, key=lambda v: (order.get(label_key(v), len(order)), v.casefold()))

@@ -434,3 +434,32 @@ def test_comment_words_match_an_independent_count(demo):
     got = drill.comment_words(cur, model, cat, view, level="team", node=team.key, score_measure=None, limit=10)
     assert got and [n for _, n in got] == sorted((n for n in counts.values()), reverse=True)[:10]
     assert all(counts[w] == n for w, n in got)
+
+
+def test_a_hidden_segment_hides_every_stored_spelling_of_it(tmp_path, monkeypatch):
+    """A database from before uploads folded spellings holds 'South' and 'south' apart: the split
+    counts both as South, so a hidden South must hide the comments of both."""
+    from datetime import datetime, timezone
+
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL
+
+    monkeypatch.setattr(store, "_new_spellings", lambda cur, dim, values: (values, {}))
+    db = Database(tmp_path / "cx.duckdb")
+    for i, region in enumerate(["North"] * 40 + ["South", "South", "south"]):
+        base = dict(source="s", source_response_id=str(i), responded_at=datetime(2025, 6, 11, tzinfo=timezone.utc),
+                    touchpoint="Website", team="Team A", region=region)
+        store.apply(db, pa.Table.from_pylist([dict(base, metric="csat", value=4.0, value_text=None),
+                                              dict(base, metric="comment", value=None, value_text=f"c{i}")]))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none", split="region")
+    sp = drill.split(cur, MODEL, cat, view, "region")
+    south = sp.records[(sp.records["key"] == "a") & (sp.records["segment"] == "South")]
+    assert list(south["suppressed"]) == [True]
+    frame, _ = drill.comments_frame(cur, MODEL, cat, view, level="team", node="a", score_measure="csat",
+                                    limit=100, hidden_segments={"region": {"South"}})
+    assert sorted(set(frame["region"])) == ["North", drill.HIDDEN_SEGMENT]
+    assert (frame["region"] == drill.HIDDEN_SEGMENT).sum() == 3
+    db.close()

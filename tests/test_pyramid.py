@@ -404,6 +404,13 @@ def test_a_filter_matches_every_stored_spelling_of_its_value(tmp_path, monkeypat
     for value in ("North", "north", "NORTH"):
         view = ViewState(period="latest_month").with_filters({"region": [value]})
         assert pyramid.build(cur, MODEL, cat, view).index.headline.current.n == 30, value
+    # One value in the sidebar's list and one column of a split.
+    assert cat.segment_values("region", MODEL) == ["North"]
+    from cxdata import drill
+
+    sp = drill.split(cur, MODEL, cat, ViewState(period="latest_month"), "region")
+    index = sp.records[(sp.records["level"] == "index") & sp.records["segment"].notna()]
+    assert list(index["segment"]) == ["All", "North"] and list(index["n"]) == [30, 30]
     db.close()
 
 
