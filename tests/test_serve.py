@@ -20,3 +20,17 @@ def test_serve_serves_the_dashboard_with_the_head_start():
 
     assert Path(str(serve.app._script_path)).name == "dashboard.py"
     assert serve.app._user_lifespan is serve._lifespan
+
+
+def test_streamlits_own_table_downloads_are_off():
+    """Streamlit's "Download as CSV" of a table or a chart's data writes a comment such as
+    '=HYPERLINK(...)' as it is, a formula in a spreadsheet (found by an audit); the app's own
+    downloads neutralise such cells (cxdata.export)."""
+    import tomllib
+    from pathlib import Path
+
+    from streamlit import config
+
+    settings = tomllib.loads((Path(serve.__file__).parent / ".streamlit" / "config.toml").read_text())
+    assert settings["client"]["disableDataExport"] is True
+    assert "client.disableDataExport" in config._config_options_template  # an option this Streamlit reads
