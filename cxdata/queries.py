@@ -443,6 +443,13 @@ _SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.respo
 
 _ARABIC_FORMS = "\u0643\u064a\u0649"  # Arabic kaf, yeh, alef maksura
 _PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
+# A search also reads the hamza forms of alef, waw and yeh and teh marbuta as the plain letters,
+# and drops what writers use or leave out at will: the zero-width non-joiner (سفارش‌ها or
+# سفارشها), tatweel and the short-vowel marks. (translate() deletes characters it has no
+# counterpart for.)
+_SEARCH_FROM = _ARABIC_FORMS + "\u0623\u0625\u0622\u0671\u0624\u0626\u0629" + "\u200c\u0640" + "".join(
+    chr(c) for c in range(0x064B, 0x0653))
+_SEARCH_TO = _PERSIAN_FORMS + "\u0627\u0627\u0627\u0627\u0648\u06cc\u0647"
 
 
 def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
@@ -457,8 +464,8 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     segment_filter(where, view, cat, alias="r")
     if view.search:
         # Arabic and Persian write kaf and yeh with different letters (ك/ک, ي/ی): a search for
-        # either finds both, as the ingest's alias matching does.
-        fold = "translate(lower({}), '" + _ARABIC_FORMS + "', '" + _PERSIAN_FORMS + "')"
+        # either finds both, as the ingest's alias matching does; hamzas and joiners likewise.
+        fold = "translate(lower({}), '" + _SEARCH_FROM + "', '" + _SEARCH_TO + "')"
         where.add(f"contains({fold.format('r.comment')}, {fold.format('?')})", view.search)
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None

@@ -329,9 +329,10 @@ def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
     from cxdata.db import Database
     from tests.test_pyramid import MODEL, responses
 
-    table = responses([("Team C", "Website", 4, None, "South", 6)] * 3)
+    table = responses([("Team C", "Website", 4, None, "South", 6)] * 6)
     table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
-    texts = ["مرکز خرید شلوغ بود", "مركز الاتصال", "خیلی خوب"]  # Persian kaf, Arabic kaf, Persian yeh
+    texts = ["مرکز خرید شلوغ بود", "مركز الاتصال", "خیلی خوب",  # Persian kaf, Arabic kaf, Persian yeh
+             "تأخیر در ارسال سفارش‌ها", "مسئول پاسخگو نبود", "الفاتورة واضحة"]
     comments = [{**row, "metric": "comment", "value": None, "value_text": text}
                 for row, text in zip(table.to_pylist(), texts)]
     db = Database(tmp_path / "cx.duckdb")
@@ -345,6 +346,11 @@ def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
 
     assert found("مرکز") == found("مركز") == sorted(texts[:2])
     assert found("خيلي") == [texts[2]]  # Arabic yeh for Persian yeh
+    # Found by a second audit: hamzas, the zero-width non-joiner and teh marbuta written or not.
+    assert found("تاخیر") == found("تأخیر") == [texts[3]]
+    assert found("سفارشها") == found("سفارش‌ها") == [texts[3]]
+    assert found("مسیول") == found("مسئول") == [texts[4]]
+    assert found("الفاتوره") == [texts[5]]
     db.close()
 
 
