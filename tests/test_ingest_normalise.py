@@ -486,14 +486,17 @@ def test_out_of_range_scores_are_never_counted():
     ids = sorted(x[0] for x in q(t, "SELECT source_response_id FROM t WHERE metric = 'nps'"))
     assert ids == bad["valid_nps_ids"]
     nps_invalid = {v for _, col, v, _ in r.invalid_values if col == "nps"}
-    assert nps_invalid == {"11", "-1", "ten", "7.5", "1e1", "NaN", "2147483648"}
-    assert r.invalid_counts == {"nps": 7, "csat": 3}
-    assert {v for _, col, v, _ in r.invalid_values if col == "csat"} == {"6", "0", "NaN"}
+    # Row 17 (NaN, NaN) is rejected as a whole: its reason names both values, and it is listed
+    # once (an audit found it three times in the receipt).
+    assert nps_invalid == {"11", "-1", "ten", "7.5", "1e1", "2147483648"}
+    assert r.invalid_counts == {"nps": 6, "csat": 2}
+    assert {v for _, col, v, _ in r.invalid_values if col == "csat"} == {"6", "0"}
+    assert 17 not in {rn for rn, *_ in r.invalid_values}
     assert r.not_applicable == {"nps": 1}  # 'N/A' is missing, not invalid
     assert [rn for rn, _ in r.rejects] == [17]  # OOR-16: NaN / NaN, nothing valid
-    assert "not a number" in r.rejects[0][1]
+    assert r.rejects[0][1] == "no valid answer: nps 'NaN' not a number; csat 'NaN' not a number"
     assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded) == 18
-    assert any("7 value(s) of 'nps'" in w for w in r.warnings)
+    assert any("6 value(s) of 'nps'" in w for w in r.warnings)
 
 
 def test_sql_injection_headers_load_as_plain_names():

@@ -243,7 +243,8 @@ class _Run:
         rejected = pc.and_(active, pc.and_(pc.invert(valid_any), invalid_any))
         empty = pc.and_(active, pc.and_(pc.invert(valid_any), pc.invert(invalid_any)))
         kept = pc.and_(active, valid_any)
-        invalid_values, invalid_counts = self._invalid(measures, excluded_mask)
+        # A rejected row's reason names its values already: the receipt lists it once.
+        invalid_values, invalid_counts = self._invalid(measures, pc.or_(excluded_mask, rejected))
 
         (ids, has_ids), responded_at = f_ids.result(), f_ts.result()
         if not has_ids:
@@ -302,12 +303,13 @@ class _Run:
                                                   normalise_persian(arr.dictionary))
         return normalise_persian(arr)
 
-    def _invalid(self, measures, excluded_mask):
-        """Answers that were not counted, wherever they occur in a row that was read."""
+    def _invalid(self, measures, skipped):
+        """Answers that were not counted in rows that were loaded (`skipped`: rows excluded or
+        rejected, whose own line in the receipt says why)."""
         values: list[tuple[int, str, str, str]] = []
         counts: dict[str, int] = {}
         for k, _, spec, mv in measures:
-            bad_idx = indices(pc.and_(mv.invalid, pc.invert(excluded_mask)))
+            bad_idx = indices(pc.and_(mv.invalid, pc.invert(skipped)))
             if len(bad_idx) == 0:
                 continue
             counts[k] = len(bad_idx)
