@@ -11,7 +11,7 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import assemble, fetch, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
+from .pyramid import assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
 from .queries import Catalog, comment_count, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
@@ -69,7 +69,7 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     for bucket, (n, s1, s2, hi, lo) in sums.items():
         m = stats.Moments.from_sums(n, s1, s2, hi, lo)
         status = stats.cell_status(m.n, rules)
-        est = stats.estimate(kpi.stat, m)
+        est = stats.bounded(stats.estimate(kpi.stat, m), *kpi_range(model, kpi))
         shown = status != "hidden"
         out.append({
             "bucket": pd.Timestamp(bucket),

@@ -195,6 +195,9 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
                            else stats.cell_status(pn, rules))
         change = (stats.change(kpi.stat, cur_m, prev_m, estimates=(est, prev_est))
                   if prev_m is not None and prev_m.n else None)
+        lo, hi = kpi_range(model, kpi)
+        est = stats.bounded(est, lo, hi)
+        prev_est = stats.bounded(prev_est, lo, hi) if prev_est is not None else None
         return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
 
     tps = tuple(

@@ -17,6 +17,8 @@ continued fraction, Acklam's normal quantile polished by Halley) so no scipy is 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import math
 from dataclasses import dataclass
@@ -221,6 +223,15 @@ def mean(m: Moments, confidence: float = 0.95) -> Estimate:
         return Estimate("mean", m.n, value)
     half = t_quantile(0.5 + confidence / 2.0, m.n - 1) * math.sqrt(var / m.n)
     return Estimate("mean", m.n, value, value - half, value + half, var)
+
+
+def bounded(est: Estimate, lo: float, hi: float) -> Estimate:
+    """`est` with its interval cut to the values the KPI can take: a t interval of a few spread
+    answers on a 1-5 scale reaches below 0 (found by an audit on a weekly trend), and no reader
+    can make sense of that. The variance, and so every test of a change, stays as it was."""
+    if est.ci_low is None or est.ci_high is None or (est.ci_low >= lo and est.ci_high <= hi):
+        return est
+    return dataclasses.replace(est, ci_low=min(max(est.ci_low, lo), hi), ci_high=max(min(est.ci_high, hi), lo))
 
 
 def estimate(stat: str, m: Moments, confidence: float = 0.95) -> Estimate:

@@ -67,11 +67,16 @@ class ViewState:
             by_key: dict[str, str] = {}
             for v in stored:
                 by_key.setdefault(label_key(v), v)
+            seg = model.segment(dim)
+            # The model's other names of a value (an alias in Persian or Bulgarian) name it in a
+            # link too, as they do in an upload.
+            alias = {label_key(text): to for text, to in (seg.stored_values() if seg else {}).items()}
             kept = []
             for value in values:
                 match = value if value in stored else by_key.get(label_key(value))
+                if match is None and label_key(value) in alias:
+                    match = by_key.get(label_key(alias[label_key(value)]))
                 if match is None:
-                    seg = model.segment(dim)
                     shown = value if len(value) <= 60 else value[:59] + "…"
                     # (the command line stops there; a page goes on without it, and says so)
                     problems.append(f"Unknown value {shown!r} for {seg.name if seg else dim}: the data has no such "

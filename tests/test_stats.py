@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cxdata import stats
 from cxdata.stats import (
     Moments, Suppression, cell_status, change, composite, composite_change,
     estimate, mean, normal_cdf, normal_quantile, nps, proportion, suppress_partition, t_cdf,
@@ -576,3 +577,23 @@ def test_a_change_on_an_exact_half_rounds_up(stat, current, previous, digits, sh
 def test_the_change_shown_is_the_difference_of_the_values_shown(current, previous, stat, want):
     got = shown_change(current, previous, stat)
     assert got == want and repr(got) != "-0.0"
+
+
+@pytest.mark.parametrize("low, high, want", [
+    (-0.6, 4.2, (1.0, 4.2)),   # a t interval of three spread answers on a 1-5 scale
+    (2.0, 6.3, (2.0, 5.0)),
+    (-1.0, 7.0, (1.0, 5.0)),
+    (2.0, 4.0, (2.0, 4.0)),    # inside: untouched
+])
+def test_an_interval_is_cut_to_the_scale_and_the_variance_kept(low, high, want):
+    est = stats.Estimate("mean", 3, 1.8, low, high, 1.44)
+    out = stats.bounded(est, 1.0, 5.0)
+    assert (out.ci_low, out.ci_high) == want
+    assert (out.value, out.n, out.variance) == (1.8, 3, 1.44)
+
+
+def test_a_mean_of_three_spread_answers_reads_within_its_scale():
+    m = stats.Moments.from_sums(3, 1 + 1 + 5, 1 + 1 + 25)
+    raw = stats.estimate("mean", m)
+    assert raw.ci_low < 1  # the t interval itself leaves the scale
+    assert stats.bounded(raw, 1, 5).ci_low == 1

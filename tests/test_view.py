@@ -84,6 +84,7 @@ def test_team_implies_its_touchpoint(zelvora_model):
     ({"region": ["Tehran"]}, {"region": ("Tehran",)}, []),
     ({"region": ["tehran", "TEHRAN"]}, {"region": ("Tehran",)}, []),  # another case: the stored value, once
     ({"region": ["كرج"]}, {"region": ("کرج",)}, []),  # Arabic Kaf for the stored Persian Keheh
+    ({"region": ["طهران", "Техеран"]}, {"region": ("Tehran",)}, []),  # the model's aliases of Tehran
     ({"region": ["Atlantis", "Dubai"]}, {"region": ("Dubai",)}, ["Unknown value 'Atlantis' for Region"]),
     ({"region": ["Atlantis"], "tier": ["VIP"]}, {"tier": ("VIP",)}, ["Unknown value 'Atlantis' for Region"]),
     ({"tier": ["Gold"]}, {}, ["Unknown value 'Gold' for Customer tier"]),  # no stored values for the dimension
