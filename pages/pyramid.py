@@ -51,6 +51,9 @@ if view.tp:
     teams = p.teams_of(view.tp)
     team_kpi = level_kpi(teams)
     st.subheader(f"Teams of {tp.name} · {teams[0].kpi(team_kpi).kpi.name}" if teams else f"Teams of {tp.name}")
+    # The touchpoint's own view: its trend, segments and every comment at it (teams' or none's).
+    if st.button(f"Open the view of {tp.name} ›", key="tp_view", icon=":material/insights:"):
+        st.switch_page("pages/team.py", query_params=view.drill(view.tp).to_query_params())
     if not teams:
         st.info("This touchpoint has no teams in the model.")
     else:

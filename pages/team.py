@@ -1,5 +1,6 @@
 """Team view: the team's KPIs, its trend with a confidence band, its KPIs by segment, and the
-comments behind the number."""
+comments behind the number. With a touchpoint and no team in the URL, the same for the touchpoint
+(all its teams' answers, and those that name no team)."""
 
 from dataclasses import replace
 
@@ -15,7 +16,7 @@ _ui.start_page()
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.current_view()
-if not view.team:
+if not view.team and not view.tp:
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
@@ -24,19 +25,26 @@ if not view.team:
     st.stop()
 
 view = _ui.sidebar(view, split=True)
-team = model.team(view.team)
-tp = model.touchpoint(team.touchpoint)
+tp = model.touchpoint(view.tp)
 p = _ui.pyramid(view)
-node = p.team(team.key)
+# `team`: the node shown, a team or (with no team in the URL) the touchpoint; `level` says which.
+if view.team:
+    level, team = "team", model.team(view.team)
+    node = p.team(team.key)
+else:
+    level, team = "touchpoint", tp
+    node = p.touchpoint(tp.key)
 cur, cat = _ui.cursor(), _ui.catalog()
 
 crumb = _ui.breadcrumb()
 if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-if crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
+if level == "team" and crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
     st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
 crumb.markdown(f"› **{team.name}**", width="content")
 _ui.page_header(team.name, p)
+if level == "touchpoint":
+    st.caption(f"Every answer at {tp.name}: its teams', and those that name no team.")
 
 tiles = _ui.tile_grid(len(node.kpis))
 for k in node.kpis:
@@ -67,7 +75,7 @@ with st.container(horizontal=True, gap="medium"):
     st.session_state["w_grain"] = view.grain
     st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
-frame = drill.trend_frame(cur, model, cat, view, level="team", node=team.key, kpi=kpi.kpi,
+frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi=kpi.kpi,
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
                  y_title=kpi.kpi.name, grain=view.grain)
@@ -79,7 +87,7 @@ dim = view.split or (model.segments[0].key if model.segments else None)
 hidden_segments = {}
 if dim:
     sp = _ui.split(view, dim, kpis=(kpi.kpi.key,))
-    rows = sp.records[(sp.records["level"] == "team") & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
+    rows = sp.records[(sp.records["level"] == level) & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}
     rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
@@ -103,14 +111,14 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
                          on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))
 # A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing.
 shown_view = view if view.scores in bands else replace(view, scores=None)
-words = dict(_ui.comment_words(shown_view, "team", team.key, kpi.kpi.measure))
+words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure))
 if words:
     # Words are runs of letters and digits (cxdata.words): no Markdown can ride in on a comment.
     st.session_state["w_word"] = view.search if view.search in words else None
     st.pills("Words most of these comments use (click one to search for it)", list(words), key="w_word",
              format_func=lambda w: f"{isolated(w)} · {words[w]:,}",  # the count after a Persian word too
              on_change=lambda: _ui.update_view(search=st.session_state["w_word"] or ""))
-comments, total = drill.comments_frame(cur, model, cat, shown_view, level="team", node=team.key,
+comments, total = drill.comments_frame(cur, model, cat, shown_view, level=level, node=team.key,
                                        score_measure=kpi.kpi.measure, hidden_segments=hidden_segments)
 which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
 masked = ""

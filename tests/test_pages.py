@@ -599,3 +599,26 @@ def test_a_run_started_during_another_run_of_the_session_gets_its_own_cursor(dem
     at.run()
     no_errors(at)
     assert at.session_state["same"] is False and at.session_state["again"] is True
+
+
+def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
+    """Found by an audit: comments that name a touchpoint and no team were in no view."""
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    tp = model.teams[0].touchpoint
+    at = app(tp=tp, period="all")
+    at.button(key="tp_view").click().run()
+    no_errors(at)
+    assert qp(at).get("tp") == [tp] and "team" not in qp(at)
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    tp_total = int(next(c.value for c in at.caption if " in the period" in c.value).split(" ")[0].replace(",", ""))
+    # Its teams' comments together are no more than the touchpoint's (some name no team).
+    team_totals = 0
+    for team in (t for t in model.teams if t.touchpoint == tp):
+        t_at = app(page="pages/team.py", tp=tp, team=team.key, period="all")
+        caption = next((c.value for c in t_at.caption if " in the period" in c.value), "0 comments")
+        team_totals += int(caption.split(" ")[0].replace(",", ""))
+    assert 0 < team_totals <= tp_total
+    # Up is the index: a touchpoint view has one breadcrumb button.
+    assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
