@@ -622,7 +622,10 @@ def test_a_scale_question_with_a_label_the_app_does_not_know_stays_a_scale():
     from cxdata.ingest.normalise import normalise
 
     result = normalise(raw, m)
-    assert {(v, why) for _, _, v, why in result.invalid_values} == {("Molto soddisfatto", "not a label of its scale")}
+    # Its rows answer nothing else: each is rejected, once, with the label and why.
+    assert {why for _, why in result.rejects} == {"no valid answer: Wie zufrieden sind Sie? 'Molto soddisfatto' "
+                                                  "not a label of its scale"}
+    assert len(result.rejects) == 3 and result.invalid_values == []
     # without a measure word in the header, a partial match is no scale
     m, _, _ = _suggest_rows([["response id", "Q7"]] + [[f"r{i}", v] for i, v in enumerate(values * 3)])
     assert m.columns["Q7"].role != "csat"
