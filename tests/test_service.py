@@ -14,6 +14,16 @@ r5,2025-03-05,*Teleport*,,1,again
 """
 
 
+def ingest_text(tmp_path, name: str, text: str):
+    """(db, model, receipt) of a file with `text` ingested into a fresh database with the
+    sample company's model."""
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    return db, model, service.ingest_file(db, model, src)
+
+
 def load_outside(tmp_path):
     src = tmp_path / "outside.csv"
     src.write_text(OUTSIDE, encoding="utf-8")
@@ -65,15 +75,11 @@ def test_names_are_listed_most_responses_first_up_to_a_limit():
 
 
 def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):
-    src = tmp_path / "elsewhere.csv"
-    src.write_text("Response ID,Date,Touchpoint,Team,CSAT\n"
-                   "r1,2025-03-01,Call center,Call Center - North,5\n"
-                   "r2,2025-03-02,Store,Call Center - North,4\n"
-                   "r3,2025-03-03,Store,Call Center - North,2\n"
-                   "r4,2025-03-04,,Call Center - North,3\n", encoding="utf-8")
-    db = service.open_db(tmp_path / "cx.duckdb")
-    model = service.load_model_for(db, ZELVORA_MODEL)
-    receipt = service.ingest_file(db, model, src)
+    db, _, receipt = ingest_text(tmp_path, "elsewhere.csv", "Response ID,Date,Touchpoint,Team,CSAT\n"
+                                 "r1,2025-03-01,Call center,Call Center - North,5\n"
+                                 "r2,2025-03-02,Store,Call Center - North,4\n"
+                                 "r3,2025-03-03,Store,Call Center - North,2\n"
+                                 "r4,2025-03-04,,Call Center - North,3\n")
     assert receipt["status"] == "loaded" and receipt["added"] == 4
     assert [w for w in receipt["warnings"] if "touchpoint the model does not give it" in w] == [
         "Responses naming a team at a touchpoint the model does not give it: 'Call Center - North at Store' (2). "
@@ -83,15 +89,11 @@ def test_receipt_names_teams_answered_at_another_touchpoint(tmp_path):
 
 def test_receipt_says_where_an_unknown_touchpoint_with_a_known_team_counts(tmp_path):
     # Zendesk's channel as the touchpoint: a billing team's tickets arrive by Email or Web form.
-    src = tmp_path / "channels.csv"
-    src.write_text("Response ID,Date,Touchpoint,Team,CSAT\n"
-                   "r1,2025-03-01,Email,Billing - Consumer,5\n"
-                   "r2,2025-03-02,Email,Billing - Consumer,4\n"
-                   "r3,2025-03-03,Web form,Billing - Consumer,2\n"
-                   "r4,2025-03-04,Email,,3\n", encoding="utf-8")
-    db = service.open_db(tmp_path / "cx.duckdb")
-    model = service.load_model_for(db, ZELVORA_MODEL)
-    receipt = service.ingest_file(db, model, src)
+    db, model, receipt = ingest_text(tmp_path, "channels.csv", "Response ID,Date,Touchpoint,Team,CSAT\n"
+                                     "r1,2025-03-01,Email,Billing - Consumer,5\n"
+                                     "r2,2025-03-02,Email,Billing - Consumer,4\n"
+                                     "r3,2025-03-03,Web form,Billing - Consumer,2\n"
+                                     "r4,2025-03-04,Email,,3\n")
     assert receipt["status"] == "loaded" and receipt["added"] == 4
     outside = [w for w in receipt["warnings"] if w.startswith("Responses naming a touchpoint")]
     assert outside == [
@@ -128,15 +130,12 @@ def test_a_weekly_json_export_without_an_answered_field_goes_in_with_the_saved_m
 def test_a_canonical_file_stores_segment_values_as_the_model_names_them(tmp_path):
     """Found by an audit: the canonical format skipped the model's segment aliases, so 'طهران'
     stayed beside 'Tehran' and a region filter counted a quarter of the answers."""
-    src = tmp_path / "long.csv"
-    src.write_text("source,source_response_id,responded_at,touchpoint,metric,value,region,tier\n"
-                   "s,1,2025-03-01T10:00:00Z,call_center,csat,5,Tehran,Consumer\n"
-                   "s,2,2025-03-02T10:00:00Z,call_center,csat,4,طهران,أفراد\n"
-                   "s,3,2025-03-03T10:00:00Z,call_center,csat,3,tehran,consumer\n"
-                   "s,4,2025-03-04T10:00:00Z,call_center,csat,2,تهران,SMB\n", encoding="utf-8")
-    db = service.open_db(tmp_path / "cx.duckdb")
-    model = service.load_model_for(db, ZELVORA_MODEL)
-    receipt = service.ingest_file(db, model, src)
+    db, model, receipt = ingest_text(tmp_path, "long.csv",
+                                     "source,source_response_id,responded_at,touchpoint,metric,value,region,tier\n"
+                                     "s,1,2025-03-01T10:00:00Z,call_center,csat,5,Tehran,Consumer\n"
+                                     "s,2,2025-03-02T10:00:00Z,call_center,csat,4,طهران,أفراد\n"
+                                     "s,3,2025-03-03T10:00:00Z,call_center,csat,3,tehran,consumer\n"
+                                     "s,4,2025-03-04T10:00:00Z,call_center,csat,2,تهران,SMB\n")
     assert receipt["status"] == "loaded" and receipt["layout"] == "canonical" and receipt["added"] == 4
     cur = db.cursor()
     cat = queries.catalog(cur, model)
