@@ -155,11 +155,15 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
         gone = hidden.get(s.key, set())
         # Each comment's value as the split names it ('north' stored before uploads folded
         # spellings is the split's 'North'), so a hidden segment hides all its comments' values.
-        canon = {label_key(v): v for v in reversed(list(cat.segment_labels(s.key).values()))}
-        frame[s.name] = frame[s.name].map(
-            lambda v, s=s, gone=gone, canon=canon: v if v is None else (
-                HIDDEN_SEGMENT if canon.get(label_key(v), v) in gone
-                else s.label(canon.get(label_key(v), v)) if s.labels else canon.get(label_key(v), v)))
+        canon = {label_key(v): v for v in cat.segment_labels(s.key).values()}
+
+        def shown(v, s=s, gone=gone, canon=canon):
+            if v is None:
+                return v
+            v = canon.get(label_key(v), v)
+            return HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v
+
+        frame[s.name] = frame[s.name].map(shown)
     m = model.measures.get(score_measure) if score_measure else None
     if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):
         # A yes/no answer reads as one: a resolved "0" looked like a score of nought.
