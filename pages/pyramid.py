@@ -31,6 +31,10 @@ if p.empty:
 left, mid, right = st.columns([1, 2, 1])
 with mid:
     _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
+    # The index's own view (trend, segments, the comments behind it); a composite has no answers.
+    if model.index.kpi.stat != "composite" and st.button("Index view ›", key="index_view", icon=":material/insights:",
+                                                         help="The index's trend, segments and the comments behind it"):
+        st.switch_page("pages/team.py", query_params=view.drill(None).to_query_params())
 
 tp_kpi = level_kpi(p.touchpoints)
 headline = p.touchpoints[0].kpi(tp_kpi) if p.touchpoints else None

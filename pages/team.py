@@ -8,6 +8,7 @@ import streamlit as st
 
 from cxdata import charts, drill
 from cxdata.bidi import isolated
+from cxdata.pyramid import narrowed_view
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -15,8 +16,12 @@ _ui.start_page()
 
 _ui.ensure_data()
 model = _ui.model()
+# With no node in the URL, the index's own view (the relationship survey's comments have no
+# other); a link naming a node this model lacks, or a composite index (no answers of its own),
+# gets the way to the pyramid instead. (Read before current_view drops what it does not know.)
+asked_for_node = "team" in st.query_params or "tp" in st.query_params
 view = _ui.current_view()
-if not view.team and not view.tp:
+if not view.team and not view.tp and (asked_for_node or model.index.kpi.stat == "composite"):
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
@@ -27,24 +32,31 @@ if not view.team and not view.tp:
 view = _ui.sidebar(view, split=True)
 tp = model.touchpoint(view.tp)
 p = _ui.pyramid(view)
-# `team`: the node shown, a team or (with no team in the URL) the touchpoint; `level` says which.
+# `team`: the node shown, a team, a touchpoint (no team in the URL) or the index (neither);
+# `level` says which.
 if view.team:
     level, team = "team", model.team(view.team)
     node = p.team(team.key)
-else:
+elif view.tp:
     level, team = "touchpoint", tp
     node = p.touchpoint(tp.key)
+else:
+    level, team = "index", p.index
+    node = p.index
 cur, cat = _ui.cursor(), _ui.catalog()
 
-crumb = _ui.breadcrumb()
-if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
-    st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-if level == "team" and crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
-    st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
-crumb.markdown(f"› **{team.name}**", width="content")
+if level != "index":
+    crumb = _ui.breadcrumb()
+    if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
+        st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
+    if level == "team" and crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
+        st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
+    crumb.markdown(f"› **{team.name}**", width="content")
 _ui.page_header(team.name, p)
 if level == "touchpoint":
     st.caption(f"Every answer at {tp.name}: its teams', and those that name no team.")
+elif level == "index":
+    st.caption("Every answer the index counts. Choose a touchpoint or a team on the Pyramid page to narrow it.")
 
 tiles = _ui.tile_grid(len(node.kpis))
 for k in node.kpis:
@@ -109,17 +121,20 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
     st.session_state["w_scores"] = view.scores if view.scores in bands else None
     st.segmented_control(f"{kpi.kpi.name} given with the comment", list(bands), format_func=bands.get, key="w_scores",
                          on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))
-# A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing.
+# A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing; a KPI of some
+# survey sources only (the index's relationship NPS) has the comments of those sources.
 shown_view = view if view.scores in bands else replace(view, scores=None)
-words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure))
+if kpi.kpi.sources:
+    shown_view = narrowed_view(shown_view, kpi.kpi.sources)
+# Counting the words of every comment behind the index takes seconds at 10M responses.
+words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure)) if level != "index" else {}
 if words:
     # Words are runs of letters and digits (cxdata.words): no Markdown can ride in on a comment.
     st.session_state["w_word"] = view.search if view.search in words else None
     st.pills("Words most of these comments use (click one to search for it)", list(words), key="w_word",
              format_func=lambda w: f"{isolated(w)} · {words[w]:,}",  # the count after a Persian word too
              on_change=lambda: _ui.update_view(search=st.session_state["w_word"] or ""))
-comments, total = drill.comments_frame(cur, model, cat, shown_view, level=level, node=team.key,
-                                       score_measure=kpi.kpi.measure, hidden_segments=hidden_segments)
+comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments)
 which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
 masked = ""
 if dim and hidden_segments.get(dim) and (comments[model.segment(dim).name] == drill.HIDDEN_SEGMENT).any():

@@ -622,3 +622,25 @@ def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
     assert 0 < team_totals <= tp_total
     # Up is the index: a touchpoint view has one breadcrumb button.
     assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
+
+
+def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
+    """Found by an audit: the relationship survey's comments were in no view."""
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    at = app(period="all")
+    at.button(key="index_view").click().run()
+    no_errors(at)
+    assert not any(k in qp(at) for k in ("tp", "team"))
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    comments = at.dataframe[-1].value
+    assert len(comments) > 0
+    # Only the index's survey sources, when the model narrows its KPI to some.
+    if model.index.kpi.sources:
+        from cxdata.model import label_key
+
+        assert {label_key(s) for s in comments["Source"]} <= {label_key(s) for s in model.index.kpi.sources}
+    assert not [b for b in at.button if (b.key or "").startswith("crumb_")]
+    # The prompt stays for a link naming a team the model does not have.
+    assert any("Choose a team" in i.value for i in app(page="pages/team.py", team="nope").info)
