@@ -452,6 +452,12 @@ _SEARCH_FROM = _ARABIC_FORMS + "\u0623\u0625\u0622\u0671\u0624\u0626\u0629" + "\
 _SEARCH_TO = _PERSIAN_FORMS + "\u0627\u0627\u0627\u0627\u0648\u06cc\u0647"
 
 
+def _folded(expr: str, frm: str = _ARABIC_FORMS, to: str = _PERSIAN_FORMS) -> str:
+    """SQL for text `expr` in lower case with the letters of `frm` read as those of `to` (the
+    characters `frm` has beyond `to` dropped): how comments are compared and counted."""
+    return f"translate(lower({expr}), '{frm}', '{to}')"
+
+
 def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                     score_measure: str | None) -> Where:
     """Comments of the period, node, segments, search text and score band of `view`.
@@ -465,8 +471,8 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     if view.search:
         # Arabic and Persian write kaf and yeh with different letters (ك/ک, ي/ی): a search for
         # either finds both, as the ingest's alias matching does; hamzas and joiners likewise.
-        fold = "translate(lower({}), '" + _SEARCH_FROM + "', '" + _SEARCH_TO + "')"
-        where.add(f"contains({fold.format('r.comment')}, {fold.format('?')})", view.search)
+        where.add(f"contains({_folded('r.comment', _SEARCH_FROM, _SEARCH_TO)}, {_folded('?', _SEARCH_FROM, _SEARCH_TO)})",
+                  view.search)
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None
@@ -508,10 +514,9 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     stop = sorted({w.translate(_FOLD) for w in STOPWORDS})
-    fold = "translate(lower({}), '" + _ARABIC_FORMS + "', '" + _PERSIAN_FORMS + "')"
     sql = f"""
         WITH w AS (
-            SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({fold.format('r.comment')}, ?)) AS word
+            SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({_folded('r.comment')}, ?)) AS word
             FROM responses r WHERE {where.sql()})
         SELECT word, count(*) AS n FROM w
         WHERE length(word) >= ? AND NOT regexp_full_match(word, '[0-9]+') AND NOT list_contains(?, word)
