@@ -100,6 +100,16 @@ def level_kpi(nodes) -> str | None:
     return order[0] if order else None
 
 
+def tile_kpi(node: NodeResult, level_key: str | None) -> KpiResult:
+    """The KPI a node's tile shows in a row compared on `level_key`: that KPI, unless the node
+    has no answers for it and has some for another of its KPIs (a team measured only on
+    resolution in a row of CSAT tiles), which then shows rather than a "no data" that hides them."""
+    own = node.kpi(level_key) if level_key else None
+    if own is not None and own.status != "no_data":
+        return own
+    return next((k for k in node.kpis if k.status != "no_data"), own or node.headline)
+
+
 def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
     as_of = cat.as_of or date.today()
     current = resolve(view.period, as_of, cat.first, view.start, view.end)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxdata import charts, tables
-from cxdata.pyramid import level_kpi
+from cxdata.pyramid import level_kpi, tile_kpi
 from pages import _ui
 
 _ui.start_page()
@@ -71,7 +71,8 @@ if view.tp:
         team_tiles = _ui.tile_grid()
         for node in teams:
             with team_tiles.cell():
-                _ui.kpi_tile(node.name, node.kpi(team_kpi) or node.headline)
+                k = tile_kpi(node, team_kpi)
+                _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != team_kpi)
                 if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
                     st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())
 
@@ -81,7 +82,8 @@ if view.tp:
 tiles = _ui.tile_grid()
 for node in p.touchpoints:
     with tiles.cell():
-        _ui.kpi_tile(node.name, node.kpi(tp_kpi) or node.headline)
+        k = tile_kpi(node, tp_kpi)
+        _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != tp_kpi)
         selected = view.tp == node.key
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
                      width="stretch"):

@@ -145,6 +145,7 @@ st.caption(f"{total:,} comment{'' if total == 1 else 's'} in the period{which}"
 # Plain-text rendering: comments are untrusted and may contain markup.
 with st.container(key="comments_table"):
     picked = st.dataframe(comments, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          placeholder="—",  # a comment given without this KPI's score, or no segment value
                           key=_ui.rows_key("comments_rows", comments, ["Source", "Response id"]),
                           # Score and comment pinned at the left, narrow enough for a laptop with the sidebar
                           # open: the rest scrolls under them, instead of the comment's start (its right end,

@@ -485,6 +485,26 @@ def test_a_view_with_answers_only_for_a_second_kpi_shows_them(tmp_path, monkeypa
     assert ("Website", "+100.0") in [(m.label, m.value) for m in at.metric]
 
 
+
+def test_a_team_tile_shows_the_kpi_it_has_answers_for(tmp_path, monkeypatch):
+    # Teams compared on CSAT; Team B was rated only on NPS (a call centre rated only in Zendesk).
+    from tests.test_pyramid import MODEL_TEXT
+
+    text = MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]\n"
+        "  team_kpis: [{key: csat, name: CSAT, stat: mean, measure: csat}, {key: nps_team, name: NPS, stat: nps, measure: nps}]",
+    )
+    _own_db(tmp_path, monkeypatch, text,
+            [("Team A", "Website", 4, 9, "North", 6)] * 10 + [("Team B", "Website", None, 9, "North", 6)] * 10)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(period="latest_month", tp="web")
+    at.run()
+    no_errors(at)
+    tiles = [(m.label, m.value) for m in at.metric]
+    assert ("Team A", "4.00") in tiles and ("Team B · NPS", "+100.0") in tiles
+    assert ("Team C", "no data") in tiles  # nothing to show instead
+
 @pytest.mark.parametrize("page", [None, "pages/team.py", "pages/segments.py", "pages/upload.py"])
 def test_a_database_held_by_another_program_gets_a_plain_message(tmp_path, monkeypatch, page):
     # A second `make run`, or a CLI ingest, holds the file: DuckDB lets one process write it.

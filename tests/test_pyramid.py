@@ -306,6 +306,26 @@ def test_a_view_with_answers_only_for_a_second_kpi_is_not_empty(tmp_path):
     db.close()
 
 
+
+def test_a_tile_shows_a_kpi_with_answers_when_the_rows_kpi_has_none(tmp_path):
+    # Teams compared on CSAT: Team B has only NPS answers, Team C none at all.
+    model = parse_model(MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]\n"
+        "  team_kpis: [{key: csat, stat: mean, measure: csat}, {key: nps_team, stat: nps, measure: nps}]",
+    ))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", 4, 9, "North", 6)] * 10 + [("Team B", "Website", None, 9, "North", 6)] * 10))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    teams = p.teams_of("web")
+    assert pyramid.level_kpi(teams) == "csat"
+    shown = {t.key: pyramid.tile_kpi(t, "csat") for t in teams}
+    assert (shown["a"].kpi.key, shown["a"].current.n) == ("csat", 10)
+    assert (shown["b"].kpi.key, shown["b"].current.n, shown["b"].current.value) == ("nps_team", 10, 100.0)
+    assert (shown["c"].kpi.key, shown["c"].status) == ("csat", "no_data")  # nothing to show instead
+    db.close()
+
 # --------------------------------------------------------------------------- where a team's answers count
 
 def test_a_team_counts_its_answers_at_its_own_touchpoint(tmp_path):
