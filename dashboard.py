@@ -14,6 +14,14 @@ PAGES = [
     st.Page("pages/team.py", title="Team view", icon=":material/groups:", url_path="team"),
     st.Page("pages/segments.py", title="Segments", icon=":material/grid_view:", url_path="segments"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+    # Reached by the sidebar's Present button (it starts at the view shown), not by the page list.
+    st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present", visibility="hidden"),
 ]
 
-st.navigation(PAGES).run()
+# Presentation mode (a `present` slide in the URL) shows no page list: nothing but the slide,
+# whichever page the link names (/?present=index is the pyramid's story too).
+presenting = "present" in st.query_params
+page = st.navigation(PAGES, position="hidden" if presenting else "sidebar")
+if presenting and page.url_path != "present":
+    st.switch_page(PAGES[-1], query_params={k: st.query_params.get_all(k) for k in st.query_params})
+page.run()

@@ -320,6 +320,37 @@ def spec(chart: Callable, df: pd.DataFrame, **options) -> dict:
     return out
 
 
+_SIZED = ("fontSize", "labelFontSize", "titleFontSize", "step", "labelLimit", "size", "height")
+
+
+def large(spec: dict, scale: float = 1.6) -> dict:
+    """The spec with its type and row heights `scale` times larger, for a screen shared in a
+    review (presentation mode): every size the chart sets itself grows, and Vega-Lite's defaults
+    for the rest (axis titles, legends, the chart's title) get the same factor."""
+    def grow(node):
+        if isinstance(node, dict):
+            return {k: (v * scale if k in _SIZED and isinstance(v, (int, float)) and not isinstance(v, bool)
+                        else grow(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [grow(v) for v in node]
+        return node
+
+    data = spec.get("datasets")
+    out = grow({k: v for k, v in spec.items() if k != "datasets"})  # the data keeps its numbers
+    if data is not None:
+        out["datasets"] = data
+    config = out.setdefault("config", {})
+    # Black labels: grey on a projector's washed-out white is hard to read from the back of a room.
+    for part, defaults in (("axis", {"labelFontSize": 11, "titleFontSize": 11, "labelColor": "#000", "titleColor": "#000"}),
+                           ("legend", {"labelFontSize": 10, "titleFontSize": 11, "labelColor": "#000", "titleColor": "#000"}),
+                           ("title", {"fontSize": 13}), ("text", {"fontSize": 11})):
+        config[part] = {**{k: v * scale if isinstance(v, (int, float)) else v for k, v in defaults.items()},
+                        **config.get(part, {})}
+    # Streamlit's theme colours axis and legend text through these styles, which win over labelColor.
+    config["style"] = {**config.get("style", {}), "guide-label": {"fill": "#000"}, "guide-title": {"fill": "#000"}}
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def _skeleton(draw: Callable, facts: tuple) -> dict:
     return to_spec(draw(alt.NamedData(DATA), **dict(facts)))

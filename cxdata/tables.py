@@ -64,3 +64,18 @@ def nodes_frame(nodes, kpi_key: str | None = None) -> pd.DataFrame:
 def kpi_record_columns():
     return ("level", "key", "name", "parent", "kpi", "kpi_name", "stat", "value", "n", "ci_low", "ci_high",
             "previous", "previous_n", "delta", "z", "significant", "suppressed", "low_n", "target", "target_status")
+
+
+def heatmap_grid(records: pd.DataFrame, *, level: str, kpi: str, order: list[str], parent: str | None = None) -> pd.DataFrame:
+    """The cells of a node x segment heatmap (records of a split, `segment` already labelled),
+    columns in `order` ('All' first). A segment none of the rows has an answer for is left out,
+    as the split's bars leave it out: a column of dashes (a survey source that asks another KPI)
+    only pushes the columns that matter apart. A hidden cell is not empty: its column stays."""
+    grid = records[(records["level"] == level) & (records["kpi"] == kpi)]
+    if parent is not None:
+        grid = grid[grid["parent"] == parent]
+    has = grid["value"].notna() | grid["suppressed"].astype(bool)
+    kept = set(grid.loc[has, "segment"]) | {"All"}
+    cols = [c for c in order if c in kept]
+    grid = grid[grid["segment"].isin(cols)]
+    return grid.assign(segment=grid["segment"].astype("category").cat.set_categories(cols)).sort_values("segment")

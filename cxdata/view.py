@@ -16,6 +16,8 @@ from .period import COMPARISONS, GRAINS, PRESETS
 
 # Query parameter names that are not segment dimensions.
 RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi"}
+# The slides of presentation mode, in story order (see `story`).
+PRESENT_STEPS = ("index", "touchpoint", "team", "comments")
 # Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
 SCORE_BANDS = ("low", "middle", "high")
 MAX_VALUES = 50
@@ -45,6 +47,7 @@ class ViewState:
     search: str = ""
     scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
     kpi: str | None = None
+    present: str | None = None  # one of PRESENT_STEPS: the slide of presentation mode shown
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -104,7 +107,7 @@ class ViewState:
             params["to"] = self.end.isoformat() if self.end else ""
         if self.compare != default.compare:
             params["compare"] = self.compare
-        for key in ("split", "tp", "team", "kpi"):
+        for key in ("split", "tp", "team", "kpi", "present"):
             if getattr(self, key):
                 params[key] = getattr(self, key)
         if self.grain != default.grain:
@@ -192,8 +195,15 @@ class ViewState:
                 kw["tp"] = tp
             else:
                 report(f"Unknown touchpoint {quoted(tp)}")
-        if one("present") is not None:
-            report("Presentation mode ('present') is not available yet", "showing the usual page")
+        present = one("present")
+        if present is not None:
+            if present in PRESENT_STEPS:
+                kw["present"] = present
+            elif present.lower() in ("", "1", "true", "yes", "on"):  # ?present=1: start the story
+                kw["present"] = PRESENT_STEPS[0]
+            else:  # still a presentation: the link asked for one
+                report(f"Unknown presentation slide {quoted(present)}", "starting at the index")
+                kw["present"] = PRESENT_STEPS[0]
         kpi = one("kpi")
         if kpi is not None:
             if len(kpi) <= 64 and kpi.replace("_", "").isalnum():

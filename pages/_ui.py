@@ -187,13 +187,17 @@ def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     return charts.spec(_build, frame, **dict(options))
 
 
-def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", **options):
+def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: bool = False, **options):
     """Draw `build(frame, **options)` (a cxdata.charts function) from its Vega-Lite spec, cached
     here per input and built by `charts.spec` from a skeleton Altair drew once for the same
     options: a rerun skips the chart entirely, and new numbers cost their data alone. The cache
     key is the chart's own input (function, data frame, options), so it can never show other
-    numbers than the frame it is given."""
+    numbers than the frame it is given. `large`: in presentation mode's type size."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
+    if large:
+        from cxdata import charts
+
+        spec = charts.large(spec)
     return st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
 
 
@@ -278,6 +282,7 @@ def _normalised(params) -> dict:
 def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
     m, cat = model(), catalog()
     with st.sidebar:
+        present_button(view)
         st.header("Filters")
         _set_widget("w_period", view.period)
         st.selectbox("Period", list(PRESETS), format_func=PRESETS.get, key="w_period", on_change=_on_filters)
@@ -462,6 +467,16 @@ def page_header(title: str, p) -> None:
     note = comparison_note(p.period, view.compare, view.period)
     if note:
         st.info(note, icon=":material/compare_arrows:")
+
+
+def present_button(view: ViewState) -> None:
+    """Start presentation mode on this view (its drill path is the story)."""
+    from cxdata import story
+
+    if st.button("Present", key="present", icon=":material/slideshow:",
+                 help="This view full screen, one slide at a time, for a screen shared in a review "
+                      "(the arrow keys move, Esc ends it)"):
+        st.switch_page("pages/present.py", query_params=story.start(view).to_query_params())
 
 
 def rows_key(prefix: str, frame, columns: list[str]) -> str:

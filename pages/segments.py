@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts
+from cxdata import charts, tables
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -51,20 +51,18 @@ st.session_state["w_kpi"] = kpi
 st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
 
 level = "team" if view.tp else "touchpoint"
-grid = rec[(rec["level"] == level) & (rec["kpi"] == kpi)]
+grid = tables.heatmap_grid(rec, level=level, kpi=kpi, order=order, parent=view.tp)
 if view.tp:
-    grid = grid[grid["parent"] == view.tp]
     st.subheader(f"Teams of {model.touchpoint(view.tp).name} × {seg_name}")
     if st.button("◂ All touchpoints"):
         _ui.update_view(tp=None)
         st.rerun()
 else:
     st.subheader(f"Touchpoints × {seg_name}")
-grid = grid.assign(segment=grid["segment"].astype("category").cat.set_categories(order)).sort_values("segment")
 shown = next(k for t in p.touchpoints for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown))
 st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
-           "The 'All' column is each row's total. Colours turn at each row's own target, as its tile does: red below "
+           "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "
            "it, green from it up, paler nearer the target; a row without a target is grey with its value written (without "
            "any targets the colours run over the KPI's whole scale, the same in every view).")
 if not view.tp:

@@ -222,3 +222,32 @@ def test_heatmap_headers_slant_in_columns_narrower_than_the_widest_header(segmen
     assert axis["labelAngle"] == {"expr": f"{slanted} ? -40 : 0"}
     assert axis["labelAlign"] == {"expr": f"{slanted} ? 'left' : 'center'"}
     assert axis["labelLimit"] >= header_px and axis["labelOverlap"] is False
+
+
+def _sizes(node, found=None) -> dict:
+    found = {} if found is None else found
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in ("fontSize", "labelFontSize", "titleFontSize", "step", "height") and isinstance(v, (int, float)):
+                found.setdefault(k, []).append(v)
+            else:
+                _sizes(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            _sizes(v, found)
+    return found
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in SHAPES], ids=[s[0] for s in SHAPES])
+def test_a_large_chart_for_a_shared_screen_is_the_same_chart_in_larger_type(build, df, options):
+    import altair as alt
+
+    spec = charts.spec(build, df, **options)
+    big = charts.large(spec, 2.0)
+    (alt.LayerChart if "layer" in big else alt.Chart).from_dict(big, validate=True)  # still valid Vega-Lite
+    assert big["datasets"] == spec["datasets"]  # the numbers untouched
+    before = _sizes({k: v for k, v in spec.items() if k != "config"})
+    after = _sizes({k: v for k, v in big.items() if k != "config"})
+    assert {k: [2 * x for x in v] for k, v in before.items()} == after
+    assert before or "no data" in str(options) or df.empty  # only an empty chart sets no size
+    assert big["config"]["axis"]["labelFontSize"] == 22 and big["config"]["title"]["fontSize"] == 26

@@ -664,3 +664,73 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     assert not [b for b in at.button if (b.key or "").startswith("crumb_")]
     # The prompt stays for a link naming a team the model does not have.
     assert any("Choose a team" in i.value for i in app(page="pages/team.py", team="nope").info)
+
+
+# --------------------------------------------------------------------------- presentation mode
+
+def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
+    at = app(tp="delivery", period="all", region="Tehran")
+    pyramid_tp = next(m for m in at.metric if m.label == "Delivery")
+    at.button(key="present").click().run()
+    no_errors(at)
+    assert qp(at)["present"] == ["touchpoint"] and qp(at)["tp"] == ["delivery"] and qp(at)["region"] == ["Tehran"]
+    assert [t.value for t in at.title] == ["Delivery"]
+    assert not at.sidebar.selectbox and not at.sidebar.multiselect  # no filters: nothing but the slide
+    assert any("Region: Tehran" in c.value for c in at.caption)  # the audience is told the filter
+    slide_tp = at.metric[0]
+    assert (slide_tp.value, slide_tp.delta) == (pyramid_tp.value, pyramid_tp.delta)
+    assert any("Slide 2 of 3" in c.value for c in at.caption)
+
+    at.button(key="present_next").click().run()
+    no_errors(at)
+    assert qp(at)["present"] == ["comments"] and at.title[0].value == "What customers say · Delivery"
+    assert at.button(key="present_next").disabled
+    total = next(c.value for c in at.caption if c.value.startswith("The newest 6 of "))
+    comments = [t.value for t in at.text]
+    assert len(comments) == 6
+    # The same comments as the touchpoint's own view lists first, and as many in all.
+    view = app(page="pages/team.py", tp="delivery", period="all", region="Tehran")
+    listed = view.dataframe[-1].value
+    assert [c.strip("\u2066\u2067\u2068\u2069") for c in comments] == list(listed["Comment"].head(6))
+    assert total.split(" of ")[1].split(" ")[0] == next(c.value for c in view.caption if " in the period" in c.value).split(" ")[0]
+
+    at.button(key="present_back").click().run()
+    at.button(key="present_back").click().run()
+    no_errors(at)
+    assert qp(at)["present"] == ["index"] and at.button(key="present_back").disabled
+    at.button(key="present_exit").click().run()
+    no_errors(at)
+    assert "present" not in qp(at) and qp(at)["tp"] == ["delivery"] and qp(at)["region"] == ["Tehran"]
+    assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)  # the pyramid, drilled as before
+
+
+def test_a_click_on_a_slides_bar_drills_the_story(app):
+    at = app(page="pages/present.py", present="index", period="all")
+    no_errors(at)
+    assert any("Slide 1 of 2" in c.value for c in at.caption)
+    at.session_state["present_tp"] = {"selection": {"node": [{"key": "billing"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at)["present"] == ["touchpoint"] and qp(at)["tp"] == ["billing"]
+    assert any("Slide 2 of 3" in c.value for c in at.caption)
+
+
+def test_a_hidden_tile_lists_no_comments_in_a_presentation_either(app, demo_db):
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    team = model.teams[0]
+    # A single day holds too few answers of a team to show: its tile is hidden.
+    at = app(page="pages/team.py", tp=team.touchpoint, team=team.key, period="custom", **{"from": "2025-06-02", "to": "2025-06-02"})
+    if at.metric[0].value != "hidden":
+        pytest.skip("the demo's team has enough answers on that day")
+    at = app(page="pages/present.py", present="comments", tp=team.touchpoint, team=team.key, period="custom",
+             **{"from": "2025-06-02", "to": "2025-06-02"})
+    no_errors(at)
+    assert any("Not shown" in i.value for i in at.info) and not at.text
+
+
+def test_a_link_to_another_page_with_a_slide_opens_the_presentation(app):
+    at = app(present="touchpoint", tp="billing", period="all")
+    no_errors(at)
+    assert [t.value for t in at.title] == ["Billing"] and any("Slide 2 of 3" in c.value for c in at.caption)

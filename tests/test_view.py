@@ -8,7 +8,7 @@ from cxdata.view import ViewError, ViewState
 def test_round_trip_through_query_params(zelvora_model):
     view = ViewState(period="custom", start=date(2025, 1, 1), end=date(2025, 3, 31), compare="year", split="tier",
                      tp="delivery", team="delivery_tehran_hub", grain="week", search="late delivery",
-                     scores="low", kpi="csat_top2").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
+                     scores="low", kpi="csat_top2", present="team").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
     params = view.to_query_params()
     assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB" and params["scores"] == "low"
     back, problems = ViewState.from_query_params(params, zelvora_model)
@@ -38,7 +38,7 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"region": ["x"] * 51}, "Too many"),
         # found by a new user's walk: these were dropped without a word
         ({"period": "latest_quarter", "from": "2026-01-01", "to": "2026-02-01"}, "apply to a custom period"),
-        ({"present": "1"}, "Presentation mode ('present') is not available yet"),
+        ({"present": "slide9"}, "Unknown presentation slide 'slide9'; starting at the index"),
         ({"from": "2026-01-01"}, "custom period needs valid"),
     ],
 )
@@ -48,6 +48,12 @@ def test_hostile_or_unknown_values_are_reported_and_dropped(zelvora_model, param
     assert view.team is None and view.filters == () and view.period in ("latest_quarter",)
     with pytest.raises(ViewError):
         ViewState.from_query_params(params, zelvora_model, strict=True)
+
+
+def test_a_presentation_link_with_an_unknown_slide_still_presents(zelvora_model):
+    view, _ = ViewState.from_query_params({"present": "slide9", "tp": "chat"}, zelvora_model)
+    assert (view.present, view.tp) == ("index", "chat")
+    assert ViewState.from_query_params({"present": "1"}, zelvora_model) == (ViewState(present="index"), [])
 
 
 def test_problems_repeat_at_most_a_short_piece_of_a_long_value(zelvora_model):

@@ -1,0 +1,59 @@
+"""Presentation mode's story: the slides a view's drill path tells, one screen each.
+
+A presenter walks the path the URL holds, index → touchpoint → team → the comments behind the
+deepest of them; clicking a bar on a slide drills, which lengthens the path. The slide shown is
+part of the view (`ViewState.present`), so a link opens the same slide of the same story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .model import Model
+from .view import PRESENT_STEPS, ViewState
+
+
+def steps(view: ViewState, model: Model) -> tuple[str, ...]:
+    """The slides of the view's drill path, in order. The comments close the story at its deepest
+    node; a composite index has no answers (nor comments) of its own, so a path that stops at
+    it ends there."""
+    out = ["index"]
+    if view.tp:
+        out.append("touchpoint")
+    if view.team:
+        out.append("team")
+    if view.tp or model.index.kpi.stat != "composite":
+        out.append("comments")
+    return tuple(out)
+
+
+def current(view: ViewState, model: Model) -> str:
+    """The slide shown: the view's, or where the path is shorter than the slide a link names (a
+    team slide without a team), the deepest slide before it."""
+    path = steps(view, model)
+    asked = view.present or "index"
+    if asked in path:
+        return asked
+    rank = PRESENT_STEPS.index(asked)
+    return [s for s in path if PRESENT_STEPS.index(s) <= rank][-1]
+
+
+def moved(view: ViewState, model: Model, by: int) -> ViewState | None:
+    """The view `by` slides on (back when negative); None past either end of the story."""
+    path = steps(view, model)
+    i = path.index(current(view, model)) + by
+    return replace(view, present=path[i]) if 0 <= i < len(path) else None
+
+
+def start(view: ViewState) -> ViewState:
+    """The view presented from where it stands: a team's view opens on the team's slide."""
+    return replace(view, present="team" if view.team else "touchpoint" if view.tp else "index")
+
+
+def node_of(view: ViewState) -> tuple[str, str | None]:
+    """The level and key of the deepest node of the path, whose comments close the story."""
+    if view.team:
+        return "team", view.team
+    if view.tp:
+        return "touchpoint", view.tp
+    return "index", None

@@ -1,0 +1,177 @@
+"""Presentation mode: the view's story one slide per screen (index → touchpoint → team → the
+comments behind the number), in large type with no sidebar, for a screen shared in a review.
+The slide is part of the URL (`present=`), so a link opens the same slide; the arrow keys (or a
+clicker's page keys) move through the story and Esc leaves it, back to the same view."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from cxdata import charts, drill, story, tables
+from cxdata.bidi import direction, isolated
+from cxdata.markdown import escape
+from cxdata.period import day_label
+from cxdata.pyramid import level_kpi, narrowed_view, tile_kpi
+from pages import _ui
+
+_ui.start_page()
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.current_view()
+if view.present is None:  # opened from the page list: present the view the session was on
+    _ui.set_view(story.start(view), rerun=True)
+slide = story.current(view, model)
+path = story.steps(view, model)
+
+# Our own style sheet (no user text in it): no chrome, large type, black on white.
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], .st-key-present_clicker { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 1.5rem 3rem 2rem; max-width: 100%; }
+.stApp, .stApp p, .stApp h1, .stApp h2 { color: #000; }
+.stApp h1 { font-size: 3.2rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.7rem; }
+[data-testid="stMetricValue"] { font-size: 4.5rem; }
+[data-testid="stMetricDelta"] { font-size: 1.7rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.3rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1f2328 !important; }
+.st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 3.2rem; }
+.st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+.st-key-present_comments [data-testid="stText"] { font-size: 1.6rem; line-height: 1.5; }
+</style>""")
+
+p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story
+
+
+def go(to) -> None:
+    if to is not None:
+        _ui.set_view(to, rerun=True)
+
+
+def leave() -> None:
+    """Back to the usual page of the slide's node, with the same view."""
+    plain = replace(view, present=None)
+    if slide in ("index", "touchpoint"):
+        st.switch_page("pages/pyramid.py", query_params=plain.to_query_params())
+    st.switch_page("pages/team.py", query_params=plain.to_query_params())
+
+
+with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    st.caption(f"Slide {path.index(slide) + 1} of {len(path)}", width="stretch")
+    back, ahead = story.moved(view, model, -1), story.moved(view, model, 1)
+    if st.button("Back", key="present_back", icon=":material/arrow_back:", shortcut="Left", disabled=back is None):
+        go(back)
+    if st.button("Next", key="present_next", icon=":material/arrow_forward:", shortcut="Right", disabled=ahead is None):
+        go(ahead)
+    if st.button("Exit", key="present_exit", icon=":material/close:", shortcut="Esc"):
+        leave()
+with st.container(key="present_clicker"):  # a presenter's clicker sends Page Down / Page Up
+    if st.button("Next slide", key="present_pgdn", shortcut="PageDown"):
+        go(ahead)
+    if st.button("Previous slide", key="present_pgup", shortcut="PageUp"):
+        go(back)
+
+
+def subtitle(kpi_name: str | None = None) -> None:
+    """What the audience must know to read the numbers: the period, the comparison, the filters."""
+    parts = [f"**{p.period.label()}**" + (f" compared with **{p.previous.label()}**" if p.previous else "")]
+    for dim, values in view.filters:
+        seg = model.segment(dim)
+        parts.append(escape(f"{seg.name}: {', '.join(seg.label(v) for v in values)}"))
+    if kpi_name:
+        parts.insert(0, escape(kpi_name))
+    st.caption(" · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if _ui.state().demo else ""))
+
+
+def bars(nodes, key: str, title: str):
+    kpi = level_kpi(nodes)
+    first = nodes[0].kpi(kpi) if nodes else None
+    event = _ui.cached_chart(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, large=True,
+                             domain=_ui.bar_domain(first) if first else None, on_select="rerun",
+                             key=_ui.chart_key(key))
+    return _ui.clicked_node(event, key)
+
+
+def trend(level: str, node_key: str, k) -> None:
+    frame = drill.trend_frame(_ui.cursor(), model, _ui.catalog(), replace(view, present=None), level=level,
+                              node=node_key, kpi=k.kpi, total_hidden=k.status == "hidden",
+                              previous_hidden=k.previous_status == "hidden")
+    _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
+                     target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=True)
+
+
+if p.empty:
+    st.title(p.index.name)
+    subtitle()
+    st.info(f"No responses in {p.period.label()} for these filters.", icon=":material/search_off:")
+    st.stop()
+
+if slide == "index":
+    st.title(p.index.name)
+    subtitle(p.index.headline.kpi.name)
+    left, mid, right = st.columns([1, 2, 1])
+    with mid:
+        _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
+    picked = bars(p.touchpoints, "present_tp", "Touchpoints (click one to go on to it)")
+    if picked and model.touchpoint(picked):
+        go(replace(view, tp=picked, team=None, present="touchpoint"))
+
+elif slide == "touchpoint":
+    tp = p.touchpoint(view.tp)
+    k = tile_kpi(tp, level_kpi(p.touchpoints))
+    st.title(tp.name)
+    subtitle(k.kpi.name)
+    left, mid, right = st.columns([1, 2, 1])
+    with mid:
+        _ui.kpi_tile(tp.name, k, show_kpi_name=True)
+    teams = p.teams_of(tp.key)
+    if teams:
+        picked = bars(teams, "present_team", f"Teams of {tp.name} (click one to go on to it)")
+        if picked and model.team(picked):
+            go(replace(view, team=picked, present="team"))
+    else:
+        trend("touchpoint", tp.key, k)
+
+elif slide == "team":
+    node = p.team(view.team)
+    st.title(node.name)
+    subtitle()
+    # One row, so the trend fits on the same screen: the KPIs the team has answers for.
+    measured = [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    with st.container(key="present_team_tiles"):
+        for column, k in zip(st.columns(len(measured)), measured):
+            with column:
+                _ui.kpi_tile(k.kpi.name, k)
+    k = node.kpi(view.kpi) if view.kpi and node.kpi(view.kpi) else tile_kpi(node, None)
+    trend("team", node.key, k)
+
+else:  # the comments behind the deepest node's number
+    level, key = story.node_of(view)
+    node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
+    k = node.kpi(view.kpi) if view.kpi and node.kpi(view.kpi) else tile_kpi(node, None)
+    bands = dict(drill.score_bands(model, k.kpi))
+    st.title(f"What customers say · {node.name}")
+    subtitle(k.kpi.name + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+             + (f" · matching “{view.search}”" if view.search else ""))
+    if k.status == "hidden":
+        st.info("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
+                "hidden figures away.", icon=":material/visibility_off:")
+        st.stop()
+    shown = replace(view, present=None, scores=view.scores if view.scores in bands else None)
+    if k.kpi.sources:
+        shown = narrowed_view(shown, k.kpi.sources)
+    comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {})
+    if not total:
+        st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")
+    with st.container(key="present_comments"):
+        for _, row in comments.head(6).iterrows():
+            text = "" if row["Comment"] is None else str(row["Comment"])
+            with st.container(border=True):
+                # Plain text: comments are untrusted input, never Markdown or HTML.
+                st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
+                score = row["Score"]
+                said = "" if score is None or score != score else f" · {k.kpi.name} {score}" if isinstance(score, str) \
+                    else f" · score {score:.0f}"
+                st.caption(escape(f"{row['When']}{said}"))
+    if total > 6:
+        st.caption(f"The newest 6 of {total:,} comments.")

@@ -1,0 +1,53 @@
+"""Presentation mode in a real browser: no sidebar, the story moved through with the keys a
+presenter presses (arrows, a clicker's Page Down / Page Up, Esc to leave), the URL following."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import SHARE_PERIOD
+
+pytestmark = pytest.mark.browser
+
+
+def slide_of(page) -> list[str]:
+    return parse_qs(urlparse(page.url).query).get("present", [])
+
+
+def press(app_page, key: str, title) -> None:
+    app_page.page.keyboard.press(key)
+    expect(app_page.page.get_by_role("heading", level=1)).to_have_text(title)
+    app_page.wait_idle()
+
+
+def test_a_presenter_walks_the_story_with_the_keyboard(app_page):
+    page, data = app_page.page, app_page.data
+    model = data.model
+    tp = model.touchpoint(data.share_tp)
+    app_page.goto(f"present?present=index&period={SHARE_PERIOD}&tp={tp.key}&{data.segment_key}={data.segment_value}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(model.index.name)
+    # Nothing but the slide: no sidebar, no page list, no toolbar.
+    expect(page.locator("[data-testid='stSidebar']")).to_be_hidden()
+    expect(page.locator("[data-testid='stHeader']")).to_be_hidden()
+    expect(page.get_by_text(f"{data.segment_name}: ", exact=False).first).to_be_visible()  # the filter is said
+    app_page.screenshot("present_index.png")
+
+    press(app_page, "ArrowRight", tp.name)
+    assert slide_of(page) == ["touchpoint"]
+    press(app_page, "PageDown", re.compile("^What customers say"))  # a clicker's "next"
+    assert slide_of(page) == ["comments"]
+    expect(page.locator(".st-key-present_comments [data-testid='stText']").first).to_be_visible()
+    app_page.screenshot("present_comments.png")
+    press(app_page, "PageUp", tp.name)
+    press(app_page, "ArrowLeft", model.index.name)
+    assert slide_of(page) == ["index"]
+
+    # Esc leaves for the usual page of the same view, sidebar and all.
+    press(app_page, "Escape", model.name)
+    query = parse_qs(urlparse(page.url).query)
+    assert "present" not in query and query["tp"] == [tp.key] and query[data.segment_key] == [data.segment_value]
+    expect(page.locator("[data-testid='stSidebar']")).to_be_visible()

@@ -1,0 +1,63 @@
+import pytest
+
+from cxdata import story
+from cxdata.model import parse_model
+from cxdata.view import ViewState
+
+MODEL = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: mean, measure: csat}}
+defaults: {touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]}
+touchpoints: [{key: web, name: Website}]
+teams: [{key: a, name: Team A, touchpoint: web}]
+""")
+COMPOSITE = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: composite}}
+defaults: {touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]}
+touchpoints: [{key: web, name: Website}]
+""")
+
+
+@pytest.mark.parametrize("model, view, want", [
+    (MODEL, ViewState(), ("index", "comments")),
+    (MODEL, ViewState(tp="web"), ("index", "touchpoint", "comments")),
+    (MODEL, ViewState(tp="web", team="a"), ("index", "touchpoint", "team", "comments")),
+    (COMPOSITE, ViewState(), ("index",)),  # no answers of its own: no comments
+    (COMPOSITE, ViewState(tp="web"), ("index", "touchpoint", "comments")),
+])
+def test_steps_follow_the_drill_path(model, view, want):
+    assert story.steps(view, model) == want
+
+
+@pytest.mark.parametrize("view, want", [
+    (ViewState(), "index"),
+    (ViewState(present="comments"), "comments"),
+    (ViewState(present="team", tp="web"), "touchpoint"),  # a team slide without a team: the deepest before
+    (ViewState(present="touchpoint"), "index"),
+    (ViewState(present="team", tp="web", team="a"), "team"),
+])
+def test_current_slide(view, want):
+    assert story.current(view, MODEL) == want
+
+
+def test_moving_through_the_story_and_past_its_ends():
+    view = ViewState(tp="web", team="a", present="index")
+    seen = []
+    while view is not None:
+        seen.append(view.present)
+        view = story.moved(view, MODEL, 1)
+    assert seen == ["index", "touchpoint", "team", "comments"]
+    assert story.moved(ViewState(present="index"), MODEL, -1) is None
+    back = story.moved(ViewState(tp="web", present="comments"), MODEL, -1)
+    assert (back.present, back.tp) == ("touchpoint", "web")
+
+
+@pytest.mark.parametrize("view, slide, node", [
+    (ViewState(), "index", ("index", None)),
+    (ViewState(tp="web"), "touchpoint", ("touchpoint", "web")),
+    (ViewState(tp="web", team="a"), "team", ("team", "a")),
+])
+def test_a_view_is_presented_from_where_it_stands(view, slide, node):
+    assert story.start(view).present == slide
+    assert story.node_of(view) == node
