@@ -240,6 +240,20 @@ HEADERS = [
     ("Agent ID", ["AG101", "AG102", "AG103"], ("agent", "agent_id")),
     ("Customer ID", ["ann@example.com", "bo@example.org"], ("customer_id",)),
     ("Отзывчивость персонала", ["Хорошо", "Отлично", "Плохо"], ("rating", "otzvchivost_personala")),
+    # found by an audit of other exports of the same tools: Zendesk's ratings in its other languages
+    # and in its views; a browser's user agent is no agent; Qualtrics Text iQ scores no answer
+    ("Ticket-Zufriedenheitsbewertung", ["Gut", "Schlecht", "Angeboten", "Nicht angeboten"], ("yes_no", "csat_good")),
+    ("Note de satisfaction du ticket", ["Bonne", "Mauvaise", "Proposée", "Non proposée"], ("yes_no", "csat_good")),
+    ("Satisfaction", ["Good with comment", "Bad with comment", "Good", "Offered"], ("yes_no", "csat_good")),
+    ("metadata.user_agent", ["Mozilla/5.0 (X11)", "Mozilla/5.0 (Mac)"], ("ignore",)),
+    ("Q6 - Sentiment Polarity", ["-2", "0", "1", "2"], ("ignore",)),
+    ("Q6 - Sentiment Score", ["-1.5", "0.3", "0.9"], ("ignore",)),
+    ("Q6 - Sentiment", ["Negative", "Positive", "Neutral"], ("ignore",)),
+    # dates with the month in letters (a spreadsheet's '06-Jan-2025', an e-mail's date) are dates
+    ("Submitted at", ["06 Jan 2025", "17 Feb 2025", "30 Sep 2025"], ("timestamp", "timestamp")),
+    ("Created", ["06-Jan-2025", "17-Feb-2025", "30-Sep-2025"], ("timestamp", "timestamp")),
+    ("Date", ["Jan 6, 2025 08:15 AM", "Feb 17, 2025 11:00 PM", "Sep 30, 2025 9:05 AM"], ("timestamp", "timestamp")),
+    ("Received", ["Mon, 06 Jan 2025 08:15:00 +0000", "Mon, 17 Feb 2025 11:00:00 +0000"], ("timestamp", "timestamp")),
 ]
 
 
@@ -671,3 +685,46 @@ def test_a_matrix_row_in_another_script_keeps_its_label_as_its_touchpoint(extra)
             for i in range(20)]
     m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
     assert (m.columns["Q2_1"].touchpoint, m.columns["Q2_2"].touchpoint) == ("אתר האינטרנט", "המשלוח")
+
+
+
+# --------------------------------------------------------------------------- tick-all-that-apply
+def test_the_options_of_a_tick_all_that_apply_question_are_no_touchpoint():
+    # Found by an audit: the option 'Website' became every ticking response's touchpoint, and the
+    # whole response (its overall CSAT and NPS) counted on the Website tile.
+    rows = [["Respondent ID", "End Date", "How satisfied are you overall?", "Which channels did you use?", "", ""],
+            ["", "", "Response", "Website", "Mobile app", "Store"]]
+    rows += [[str(100 + i), f"01/{1 + i % 28:02d}/2025 10:00:00 AM", str(1 + i % 5), "Website" if i % 2 else "",
+              "Mobile app" if i % 3 else "", "Store" if i % 5 == 0 else ""] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert not m.keys_with("touchpoint")
+    assert [c.role for c in m.columns.values()].count("ignore") >= 3
+    assert any("tick-all-that-apply" in w and "Which channels did you use?" in w for w in warnings)
+
+
+def test_a_joined_tick_all_that_apply_answer_is_no_touchpoint():
+    rows = [["Response ID", "Date", "Satisfaction", "Channels used"]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5),
+              ["Website", "Website,Mobile app", "Store,Website", "Mobile app"][i % 4]] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
+    assert any("tick-all-that-apply" in w for w in warnings)
+
+
+def test_a_column_naming_one_touchpoint_per_response_stays_the_touchpoint():
+    rows = [["Response ID", "Date", "Satisfaction", "Channel"]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5), ["Website", "Mobile app", "Store"][i % 3]]
+             for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Channel"].role == "touchpoint"
+
+
+def test_qualtrics_preview_and_spam_statuses_of_every_kind_are_excluded():
+    cols = [("ResponseId", "Response ID"), ("RecordedDate", "Recorded Date"), ("Status", "Response Type"),
+            ("Q1", "How likely are you to recommend us?")]
+    statuses = ["IP Address", "Survey Preview", "Offline Survey Preview", "Survey Preview Spam", "Imported Spam",
+                "Spam", "Survey Test", "Offline"]
+    data = [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00", st, str(i % 11)] for i, st in enumerate(statuses * 3)]
+    m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
+    excluded = {v for r in m.exclude for v in r.values}
+    assert set(statuses) - excluded == {"IP Address", "Offline"}

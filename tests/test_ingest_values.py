@@ -235,6 +235,18 @@ TIMESTAMPS = [
     ("2024-10-27 04:00:00", {"tz": "Europe/Sofia"}, _utc(2024, 10, 27, 2, 0)),
     ("2024-11-03 01:30:00", {"tz": "America/New_York"}, _utc(2024, 11, 3, 5, 30)),
     ("2024-02-29 10:00:00", {}, _utc(2024, 2, 29, 10)),
+    # month names, as spreadsheets, Zendesk views and e-mails write them (found by an audit: read
+    # as a rating of 1 to 31, the day of the month)
+    ("06 Jan 2025", {}, _utc(2025, 1, 6)),
+    ("06-Jan-2025", {"tz": "Europe/London"}, _utc(2025, 1, 6)),
+    ("6 January 2025 08:15", {"tz": "Asia/Dubai"}, _utc(2025, 1, 6, 4, 15)),
+    ("Jan 6, 2025 08:15 PM", {}, _utc(2025, 1, 6, 20, 15)),
+    ("Sept 30, 2025", {}, _utc(2025, 9, 30)),
+    ("Mar 5, 2025", {}, _utc(2025, 3, 5)),
+    ("Mon, 06 Jan 2025 08:15:00 +0100", {}, _utc(2025, 1, 6, 7, 15)),
+    ("Do, 6. März 2025 14:00", {"tz": "Europe/Berlin"}, _utc(2025, 3, 6, 13, 0)),
+    ("12 déc. 2024", {}, _utc(2024, 12, 12)),
+    ("3 de abril de 2025", {}, None),  # not a shape the app reads: unparseable, never a wrong date
 ]
 
 

@@ -358,3 +358,41 @@ def test_typeform_partial_responses_are_excluded_even_with_answers(tmp_path):
     (receipt,), count = _ingest_texts(tmp_path, head + rows)
     assert receipt["layout"] == "typeform"
     assert (receipt["added"], receipt["excluded_count"], count) == (12, 3, 12)
+
+
+# --------------------------------------------------------------------------- found by an audit of other exports
+GF_STORE = ('"Timestamp","Which store did you visit?","How satisfied were you with your visit?",'
+            '"How likely are you to recommend us?"\n'
+            '"2025/04/01 9:15:02 AM GMT+4","Dubai Mall","5","10"\n"2025/04/01 11:40:10 AM GMT+4","Dubai Mall","4","9"\n')
+GF_DELIVERY = ('"Timestamp","How satisfied were you with the delivery?","Was your order complete?","Any comments?"\n'
+               '"2025/04/01 11:40:10 AM GMT+4","1","No","Late and damaged"\n')
+
+
+def test_two_forms_without_ids_answered_in_the_same_second_stay_two_responses(tmp_path):
+    """Two Google Forms, both suggested the source 'google_forms', keyed by their timestamps:
+    the delivery answer given in the same second as a store visit's replaced it."""
+    (store_r, delivery), count = _ingest_texts(tmp_path, GF_STORE, GF_DELIVERY)
+    assert (store_r["source"], store_r["added"]) == ("google_forms", 2)
+    assert (delivery["source"], delivery["added"], delivery["updated"]) == ("google_forms_2", 1, 0)
+    assert any("Another survey" in w and "'google_forms_2'" in w for w in delivery["warnings"])
+    assert count == 3
+
+
+def test_the_same_form_with_a_question_added_keeps_its_source(tmp_path):
+    grown = GF_STORE.replace('recommend us?"\n', 'recommend us?","Anything else?"\n').replace(
+        '"10"\n', '"10","Great"\n').replace('"9"\n', '"9",""\n')
+    (first, again), count = _ingest_texts(tmp_path, GF_STORE, grown)
+    assert first["source"] == again["source"] == "google_forms"
+    assert (again["added"], count) == (0, 2)
+
+
+def test_a_file_whose_answers_no_column_holds_is_refused_and_changes_nothing(tmp_path):
+    """A rating in words the app does not know: every row was 'no answers', under a green receipt."""
+    text = "Ticket ID,Solved,Group,Bewertung\n1,2025-02-01,Chat,Sehr schön\n2,2025-02-02,Chat,Naja\n"
+    db, model, receipt = ingest_text(tmp_path, "odd.csv", text)
+    try:
+        assert receipt["status"] == "refused" and receipt["code"] == "no_answers"
+        assert "no column of this file is taken as an answer" in receipt["error"]
+        assert db.cursor().execute("SELECT count(*) FROM responses").fetchall()[0][0] == 0
+    finally:
+        db.close()

@@ -13,13 +13,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._text import ascii_digits, key, parts
+from ._timestamps import MONTH_DATE
 from ._vocab import (NOT_A_RESPONSE, NOT_APPLICABLE, NPS_GROUPS, NPS_WORDS, SCALES, Scale,
                      leading_score)
 
 MAX_DISTINCT = 2000  # above this a column is free text / ids; labels are not examined
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _INT = re.compile(r"^[+-]?\d+$")
-_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|" + MONTH_DATE.removeprefix("(?i)"), re.IGNORECASE)
 _TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp][Mm])?$")
 # Amounts written with thousands groups ('1 165,16', '12,345.50'): numbers, not labels.
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f.,]\d{3})+(?:[.,]\d+)?$")

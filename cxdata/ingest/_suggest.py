@@ -25,7 +25,10 @@ SINGLETONS = ("response_id", "timestamp", "time", "customer_id", "touchpoint", "
 _QUESTION = re.compile(r"^(did|was|were|is|are|have|has|do|does|can|could|would|will|آیا|هل|"
                        r"дали|הא)\b|[?؟]\s*$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z]{1,5}[-_]?\d{2,}$")
-_QUALTRICS_EXCLUDE = ["Survey Preview", "Survey Test", "Spam", "1", "2", "8"]
+# Qualtrics' Status of rows that are not real responses, as text and as its codes: 1 Survey
+# Preview, 2 Survey Test, 8 Spam, 9 Survey Preview Spam, 12 Imported Spam, 17 Offline Survey Preview.
+_QUALTRICS_EXCLUDE = ["Survey Preview", "Survey Test", "Spam", "Survey Preview Spam", "Imported Spam",
+                      "Offline Survey Preview", "1", "2", "8", "9", "12", "17"]
 # DistributionChannel values of rows that are not responses (exports without a Status column)
 _QUALTRICS_CHANNEL_EXCLUDE = ["preview", "test"]
 _ID_WORDS = ["w:id", "w:code", "w:kod", "w:код"]  # an identifier or a code: never a score
@@ -84,6 +87,32 @@ def _usual_scale(lo: float, hi: float) -> list[float]:
     return [low, high]
 
 
+_SELECTED = ("selected choice", "ausgewählte auswahl", "choix sélectionné", "opción seleccionada")
+
+
+def _option_text(col: Column, hk: str) -> str | None:
+    """The option a column of a tick-all-that-apply question stands for: its row label in a
+    two-row header (SurveyMonkey), the end of a Qualtrics '... - Selected Choice - Website'."""
+    if col.sub_label:
+        return col.sub_label
+    if any(w in hk for w in _SELECTED):
+        return (col.label or "").rsplit(" - ", 1)[-1]
+    return None
+
+
+def _ticked_option(col: Column, p: Profile, hk: str) -> bool:
+    """A column holding its own option's text where ticked and nothing elsewhere: one option of a
+    tick-all-that-apply question. A response may tick several, so no such column is where the
+    response took place (its touchpoint), nor a segment of one value."""
+    option = _option_text(col, hk)
+    return bool(option) and p.n_distinct == 1 and key(next(iter(p.counts), "")) == key(option)
+
+
+def _question_of(col: Column, label: str) -> str:
+    return label[: -len(col.sub_label)].rstrip(" -–:") if col.sub_label and label.endswith(col.sub_label) \
+        else label.rsplit(" - ", 2)[0]
+
+
 def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
     for seg, words in V.SEGMENT_WORDS:
         if _hits(hk, words) is not None:
@@ -126,6 +155,7 @@ class Suggester:
         self.warnings: list[str] = []
         self.rules: list[ExclusionRule] = []
         self._keys = {c.key.casefold() for c in layout.columns}
+        self._ticked: dict[str, list[str]] = {}  # tick-all-that-apply question -> its option columns
         cols = [c for c in layout.columns if c.index < self.data.num_columns]
         # Two at a time: Arrow's counting releases the GIL (1M rows x 10 columns: 0.72 -> 0.45 s).
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -149,6 +179,11 @@ class Suggester:
             return cand
         if p.nps_groups:
             return _Cand(ColumnSpec("ignore", label), 5, "NPS group is derived from the score")
+        if _hits(hk, V.TOOL_COLUMNS) is not None:
+            return _Cand(ColumnSpec("ignore", label), 5, "added by the survey tool")
+        if _ticked_option(col, p, hk):
+            self._ticked.setdefault(_question_of(col, label), []).append(label)
+            return _Cand(ColumnSpec("ignore", label), 6, "an option of a tick-all-that-apply question")
         measures = _measure_hits(hk)
         named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS)
         if not measures and not named and _hits(hk, V.IGNORE_WORDS) is not None:
@@ -411,6 +446,10 @@ class Suggester:
         # agent or touchpoint column, whatever its row label says.
         answers = bool(col.sub_label) and (p.numeric or match_scale(p) is not None)
         role_hit = {role: None if answers else _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
+        if (role_hit["touchpoint"] is not None or _segment_key(hk, label, col.index)[0] == "channel") \
+                and self._joined_touchpoints(p):
+            self._ticked.setdefault(label, []).append(label)
+            return _Cand(ColumnSpec("ignore", label), 6, "the ticked options of a tick-all-that-apply question")
         if role_hit["touchpoint"] is not None:
             return _Cand(ColumnSpec("touchpoint", label,
                                     value_map=self._touchpoint_map(p)), 7)
@@ -442,6 +481,17 @@ class Suggester:
                                     value_map=_segment_map(seg, p, self.segment_aliases.get(seg))), 2)
         return None
 
+    def _joined_touchpoints(self, p: Profile) -> bool:
+        """Answers that name several touchpoints at once ('Website,Mobile app'): a
+        tick-all-that-apply question exported in one column, which names no one place."""
+        if not self.resolver:
+            return False
+        for v in p.counts:
+            parts = [x for x in re.split(r"\s*[,;|]\s*", v) if x]
+            if len(parts) > 1 and sum(self.resolver.resolve(x)[0] is not None for x in parts) >= 2:
+                return True
+        return False
+
     def _touchpoint_map(self, p: Profile) -> dict[str, Any] | None:
         if not self.resolver:
             return None
@@ -464,6 +514,10 @@ class Suggester:
     def suggest(self, source: str) -> Mapping:
         cands = {c.key: self.column(c) for c in self.layout.columns}
         self._settle(cands)
+        for question in self._ticked:
+            self.warnings.append(f"'{question[:80]}' is a tick-all-that-apply question: its answers are not mapped "
+                                 "(a response may tick several, so none of them says where it took place). Map its "
+                                 "columns as segments if you want to compare by them.")
         m = Mapping(source=source, layout=self.layout.name,
                     header_rows=self.layout.header_rows,
                     columns={k: c.spec for k, c in cands.items()}, exclude=self.rules)

@@ -392,6 +392,46 @@ _GMT_REWRITES = (
 )
 
 
+# Month names as tools and spreadsheets write them ('06-Jan-2025', 'Jan 6, 2025', an e-mail's
+# 'Mon, 06 Jan 2025 08:15:00'), in English and the other languages exports come in.
+MONTH_NAMES = {
+    1: ["january", "jan", "januar", "janvier", "janv", "enero", "ene"],
+    2: ["february", "feb", "februar", "février", "févr", "fevrier", "fevr", "febrero"],
+    3: ["march", "mar", "märz", "mär", "mrz", "maerz", "mars", "marzo"],
+    4: ["april", "apr", "avril", "avr", "abril", "abr"],
+    5: ["may", "mai", "mayo"],
+    6: ["june", "jun", "juni", "juin", "junio"],
+    7: ["july", "jul", "juli", "juillet", "juil", "julio"],
+    8: ["august", "aug", "août", "aout", "agosto", "ago"],
+    9: ["september", "sept", "sep", "septembre", "septiembre"],
+    10: ["october", "oct", "oktober", "okt", "octobre", "octubre"],
+    11: ["november", "nov", "novembre", "noviembre"],
+    12: ["december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic"],
+}
+_ANY_MONTH = "|".join(sorted({n for names in MONTH_NAMES.values() for n in names}, key=len, reverse=True))
+_SEP = r"[ \-/.]+"
+# A date with its month in letters, day first or month first, with a four-digit year.
+MONTH_DATE = (rf"(?i)(?:^|[ ,])(?:\d{{1,2}}(?:st|nd|rd|th)?{_SEP}(?:{_ANY_MONTH})\.?[ \-/.,]+\d{{4}}"
+              rf"|(?:{_ANY_MONTH})\.?[ \-]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \-]+\d{{4}})")
+_WEEKDAY = r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim|mié|jue|vie|sáb|dom)[a-zäéè]*\.?,\s+"  # RFC 2822: a comma always follows ("Mon, 06 Jan")
+
+
+def _normalise_month_names(text: pa.Array) -> tuple[pa.Array, bool]:
+    """Dates written with month names, rewritten as year-month-day (the time after them kept);
+    other text is returned as it is. A column writes its dates one way: its first values tell."""
+    head = pc.drop_null(text.slice(0, 4 * _SAMPLE))[:_SAMPLE]
+    if not pc.any(pc.match_substring_regex(head, MONTH_DATE)).as_py():
+        return text, False
+    text = pc.replace_substring_regex(text, _WEEKDAY, "")
+    for month, names in MONTH_NAMES.items():
+        alt = "|".join(sorted(names, key=len, reverse=True))
+        text = pc.replace_substring_regex(
+            text, rf"(?i)^(\d{{1,2}})(?:st|nd|rd|th)?{_SEP}(?:{alt})\.?[ \-/.,]+(\d{{4}})", rf"\2-{month:02d}-\1")
+        text = pc.replace_substring_regex(
+            text, rf"(?i)^(?:{alt})\.?[ \-]+(\d{{1,2}})(?:st|nd|rd|th)?,?[ \-]+(\d{{4}})", rf"\2-{month:02d}-\1")
+    return text, True
+
+
 def _normalise_gmt(text: pa.Array) -> tuple[pa.Array, bool]:
     if not pc.any(pc.match_substring_regex(text, _GMT)).as_py():
         return text, False
@@ -403,6 +443,7 @@ def _normalise_gmt(text: pa.Array) -> tuple[pa.Array, bool]:
 def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) -> TimestampParse:
     """text: trimmed strings, digits already ASCII, empty -> null."""
     n = len(text)
+    text, named = _normalise_month_names(text)
     text, had_gmt = _normalise_gmt(text)
     present = _np(pc.is_valid(text), bool)
     idx_present = np.flatnonzero(present)
@@ -501,7 +542,10 @@ def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) 
 
     values = pa.array(np.where(ok, utc, 0), pa.timestamp("us", tz="UTC"), mask=~ok)
     unparseable = present & ~ok
-    return TimestampParse(values, _description(shapes, note, ok, naive, unparseable, tz),
+    described = _description(shapes, note, ok, naive, unparseable, tz)
+    if named:  # the shapes are those of the rewritten dates
+        described = described.replace("YYYY-MM-DD", "day, month in letters, year")
+    return TimestampParse(values, described,
                           pa.array(unparseable), [k for k, _ in shapes.most_common()], order,
                           "jalali" if j_ok.any() and not g_ok.any() else "mixed" if j_ok.any() else "gregorian")
 

@@ -140,8 +140,11 @@ YES_NO = _scale("yes_no", "yes_no", {
     0: ["No", "N", "False", "خیر", "نه", "لا", "Не", "לא", "Nein", "Non", "Нет"],
 })
 GOOD_BAD = _scale("good_bad", "yes_no", {
-    1: ["Good", "Good, I'm satisfied", "خوب", "جيد", "Добре", "Добро", "טוב"],
-    0: ["Bad", "Bad, I'm unsatisfied", "بد", "سيء", "Лошо", "רע"],
+    # Zendesk's ratings as its views and API write them, in the languages its agents work in.
+    1: ["Good", "Good, I'm satisfied", "Good with comment", "Good, with comment", "خوب", "جيد", "Добре",
+        "Добро", "טוב", "Gut", "Bon", "Bonne", "Bueno", "Buena", "Хорошо"],
+    0: ["Bad", "Bad, I'm unsatisfied", "Bad with comment", "Bad, with comment", "بد", "سيء", "Лошо", "רע",
+        "Schlecht", "Mauvais", "Mauvaise", "Malo", "Mala", "Плохо"],
 })
 
 QUALITY5 = _scale("quality_5", "rating", {
@@ -184,7 +187,9 @@ NOT_APPLICABLE = frozenset(key(s) for s in [
 ])
 
 # Zendesk-style 'survey sent, not answered' states: the row is not a response at all.
-NOT_A_RESPONSE = frozenset(key(s) for s in ["Offered", "Unoffered", "Not offered"])
+NOT_A_RESPONSE = frozenset(key(s) for s in [
+    "Offered", "Unoffered", "Not offered", "Angeboten", "Nicht angeboten", "Offert", "Offerte", "Non offert", "Non offerte", "Proposé", "Proposée",
+    "Non proposé", "Non proposée", "Ofrecido", "Ofrecida", "No ofrecido", "No ofrecida", "Предложено", "Не предложено"])
 
 # Labels of the NPS group column (Promoter/Passive/Detractor) - derived, never a measure.
 NPS_GROUPS = frozenset(key(s) for s in ["Promoter", "Passive", "Detractor"])
@@ -284,6 +289,12 @@ IGNORE_WORDS = [
     "distribution channel",
     "электронн", "correo", "w:courriel", "w:dauer", "w:durée", "w:duración", "длительност",
 ]
+
+# Columns a survey tool adds of its own that a role word would otherwise claim ('agent' in a
+# browser's user agent) or that read as scores (Qualtrics Text iQ's sentiment of a comment):
+# never answers, checked before any role.
+TOOL_COLUMNS = ["user agent", "useragent", "sentiment score", "sentiment polarity", "w:sentiment",
+                "topic sentiment", "w:topics", "parent topics", "w:actionability"]
 
 # Header keyword tables for the roles that come from header text; order = priority.
 ROLE_WORDS: list[tuple[str, list[str]]] = [

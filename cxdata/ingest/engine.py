@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping as TMapping
 
 from ._text import slug
 from .layouts import Layout, detect_layout, dedupe_names, layout_named
-from .mapping import ColumnSpec, Mapping, MappingError, fingerprint
+from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint
 from .normalise import Normalised
 from .normalise import normalise as _normalise
 
@@ -99,6 +99,8 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
+    if saved is None:
+        warnings += _own_source(suggested, saved_mappings)
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
@@ -116,6 +118,34 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
         preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
+
+
+SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of the survey has too
+
+
+def _own_source(suggested: Mapping, saved_mappings: list[Mapping]) -> list[str]:
+    """Give an export without response ids a source of its own when its suggested source is
+    another survey's. Its responses are keyed by their answer time; two forms of one tool
+    (Google Forms) answered in the same second would overwrite each other's responses. An export
+    sharing most of its questions with the other is the same survey, changed: it keeps the name."""
+    if suggested.keys_with("response_id"):
+        return []  # the tool's own ids keep surveys apart (and tell one survey's formats together)
+    others = [m for m in saved_mappings if m.source == suggested.source and m.fingerprint != suggested.fingerprint]
+    if not others:
+        return []
+    mine = {c.label for c in suggested.columns.values() if c.role in MEASURE_ROLES + ("comment",) and c.label}
+    for m in others:
+        theirs = {c.label for c in m.columns.values() if c.label}
+        if mine and len(mine & theirs) >= SAME_SURVEY_SHARE * len(mine):
+            return []
+    used = {m.source for m in saved_mappings}
+    old, i = suggested.source, 2
+    while f"{old[:38]}_{i}" in used:
+        i += 1
+    suggested.source = f"{old[:38]}_{i}"
+    return [f"Another survey (with other questions) was loaded as '{old}': this file is '{suggested.source}', so "
+            "that responses of the two given in the same second stay apart (the file has no response ids). If it is "
+            f"the same survey with changed questions, name its source '{old}' in the mapping."]
 
 
 def _json_subset(raw: Any, layout: Any, saved_mappings: list[Mapping]) -> Mapping | None:

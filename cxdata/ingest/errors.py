@@ -22,6 +22,7 @@ CODES = frozenset({
     "bad_encoding",        # the user chose an encoding that cannot decode the file
     "ambiguous_dates",     # dates could be day-first or month-first; the user must choose
     "bad_timezone",        # the time zone chosen for local times does not exist
+    "no_answers",          # the mapping takes no column as a score or a comment: nothing would load
 })
 
 

@@ -24,6 +24,7 @@ from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
 from ._text import key
+from .errors import IngestError
 from .layouts import Layout, layout_named
 from .mapping import MEASURE_ROLES, Mapping
 
@@ -35,6 +36,10 @@ BASE_SCHEMA = pa.schema([
     ("value", pa.float64()), ("value_text", pa.string()), ("row_number", pa.int64()),
 ])
 INVALID_LIST_CAP = 1000  # per column; counts are always complete
+NO_ANSWER_COLUMN = (
+    "Nothing to load: no column of this file is taken as an answer, neither a score (a 0-10 "
+    "recommendation, a 1-5 satisfaction, a yes/no, a rating) nor a comment. In the mapping, give the "
+    "column that holds the customers' answers its role; where its answers are words, say what each is worth.")
 _WORKERS = max(2, min(8, os.cpu_count() or 2))
 
 
@@ -228,6 +233,10 @@ class _Run:
         f_dims = [pool.submit(thunk) for _, _, thunk in dim_tasks]
         comments = [(k, m.measure_of(k), spec, self.cols[k]) for k, spec in m.columns.items()
                     if spec.role == "comment" and k in self.cols]
+        if n and not measure_keys and not comments:
+            # Every row would be 'no answers': a green receipt that loaded nothing. (A file of
+            # headers alone has nothing to lose: it loads its zero responses.)
+            raise IngestError("no_answers", NO_ANSWER_COLUMN)
         f_comments = {k: pool.submit(lambda a=arr: pc.fill_null(pc.is_valid(clean(a)), False))
                       for k, _, _, arr in comments}
         excluded_mask, excl_reason = self._exclusions()
