@@ -197,6 +197,55 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     return alt.layer(*layers).properties(height=280, title=title)
 
 
+MOVER_PARTS = {"score": "its own score", "mix": "its share of the answers"}
+MOVER_COLORS = ["#0969da", "#afb8c1"]
+
+
+def movers(df: pd.DataFrame, *, title: str = "", x_title: str = "", decimals: int = 2) -> alt.LayerChart:
+    """What moved a number (tables.movers_frame): per part, a bar of its contribution to the
+    change, split into what its own score did and what its share of the answers did, with the
+    sum written at the bar's end; parts to the left pulled the number down."""
+    data, facts = _movers_prepare(df, title=title, x_title=x_title, decimals=decimals)
+    return _movers_draw(data, **facts)
+
+
+def _movers_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
+    df = df.copy()
+    d = int(options.get("decimals", 2))
+    df["label"] = [f"{t:+.{d}f}" for t in df["total"]]
+    right = df["score"].clip(lower=0) + df["mix"].clip(lower=0)
+    left = df["score"].clip(upper=0) + df["mix"].clip(upper=0)
+    df["label_left"] = df["total"] < 0
+    df["label_x"] = right.where(~df["label_left"], left)
+    return df, options
+
+
+def _movers_draw(source, *, title: str = "", x_title: str = "", decimals: int = 2) -> alt.LayerChart:
+    base = alt.Chart(source).encode(y=alt.Y("name:N", sort=None, title=None,
+                                            axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+    fmt = f"+.{decimals}f"
+    tips = [alt.Tooltip("name:N", title="Part"), alt.Tooltip("label:N", title="Contribution"),
+            alt.Tooltip("score:Q", title="from its own score", format=fmt),
+            alt.Tooltip("mix:Q", title="from its share", format=fmt),
+            alt.Tooltip("value_before:Q", title="Value before", format=f".{decimals}f"),
+            alt.Tooltip("value:Q", title="Value now", format=f".{decimals}f"),
+            alt.Tooltip("share_before:Q", title="Share before", format=".0%"),
+            alt.Tooltip("share:Q", title="Share now", format=".0%")]
+    bars = base.transform_fold(list(MOVER_PARTS), as_=["part", "amount"]).mark_bar(height={"band": 0.6}).encode(
+        x=alt.X("amount:Q", title=x_title, stack="zero"),
+        color=alt.Color("part:N", scale=alt.Scale(domain=list(MOVER_PARTS), range=MOVER_COLORS),
+                        legend=alt.Legend(title="Contribution of", orient="bottom", labelExpr=(
+                            "datum.label == 'score' ? 'its own score' : 'its share of the answers'"))),
+        tooltip=tips,
+    )
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#24292f").encode(x=alt.X("x:Q"))
+    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
+        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("!datum.label_left")
+    text_left = base.mark_text(align="right", dx=-6, fontSize=_FONT, color="#24292f").encode(
+        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("datum.label_left")
+    return alt.layer(bars, zero, text, text_left).properties(height=alt.Step(30), title=title)
+
+
 def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
             domain: tuple[float, float] | None = None) -> alt.LayerChart:
     """Node x segment grid of one KPI; cells without a value are grey, marked "hidden" or "–" (none).
@@ -306,6 +355,7 @@ _PARTS: dict[Callable, tuple[Callable, Callable]] = {
     node_bars: (_node_bars_prepare, _node_bars_draw),
     trend: (_trend_prepare, _trend_draw),
     heatmap: (_heatmap_prepare, _heatmap_draw),
+    movers: (_movers_prepare, _movers_draw),
 }
 
 

@@ -79,3 +79,11 @@ def heatmap_grid(records: pd.DataFrame, *, level: str, kpi: str, order: list[str
     cols = [c for c in order if c in kept]
     grid = grid[grid["segment"].isin(cols)]
     return grid.assign(segment=grid["segment"].astype("category").cat.set_categories(cols)).sort_values("segment")
+
+
+def movers_frame(mv) -> pd.DataFrame:
+    """One row per part of a `movers.Movement`, largest contribution first."""
+    return pd.DataFrame([{"key": m.key or "", "name": m.name, "score": m.score, "mix": m.mix, "total": m.total,
+                          "value": m.value, "value_before": m.value_before, "share": m.share,
+                          "share_before": m.share_before} for m in mv.movers],
+                        columns=["key", "name", "score", "mix", "total", "value", "value_before", "share", "share_before"])

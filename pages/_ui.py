@@ -469,6 +469,22 @@ def page_header(title: str, p) -> None:
         st.info(note, icon=":material/compare_arrows:")
 
 
+def movement(mv, heading: str, parts: str, p) -> None:
+    """Why a number moved (cxdata.movers): its change split into its parts' contributions."""
+    if mv is None or not p.previous:
+        return
+    from cxdata import charts, movers, tables
+
+    st.subheader(heading)
+    st.caption(escape(movers.summary(mv, parts, p.previous.label())))
+    cached_chart(charts.movers, tables.movers_frame(mv), x_title=f"Contribution to the change of {mv.kpi.name}",
+                 decimals=movers.decimals(mv))
+    if mv.kpi.stat != "composite":
+        st.caption(f"Each bar is a part's share of the change: what its own score did (at its earlier share of the "
+                   f"answers), and what the change of its share did (more answers where scores are above the earlier "
+                   f"average raise the whole). The bars add up to the change; {movers.OTHER.lower()} are one part.")
+
+
 def present_button(view: ViewState) -> None:
     """Start presentation mode on this view (its drill path is the story)."""
     from cxdata import story

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxdata import charts, tables
+from cxdata import charts, movers, tables
 from cxdata.pyramid import level_kpi, tile_kpi
 from pages import _ui
 
@@ -75,6 +75,7 @@ if view.tp:
                 _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != team_kpi)
                 if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
                     st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())
+    _ui.movement(movers.of_touchpoint(p, tp.key, tile_kpi(tp, tp_kpi).kpi.key), f"What moved {tp.name}", "teams", p)
 
 # Every touchpoint as a tile (value, interval, change, target), after the drill-down's teams.
 if view.tp:
@@ -88,3 +89,6 @@ for node in p.touchpoints:
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
                      width="stretch"):
             _ui.set_view(view.drill(node.key), rerun=True)
+
+if not view.tp:
+    _ui.movement(movers.of_composite(p, model), f"What moved the {p.index.name}", "touchpoints", p)

@@ -112,6 +112,10 @@ SHAPES = [  # every chart function in each shape it can take
     ("heatmap, segments in page order (categorical)", charts.heatmap,
      frame(segment=pd.Categorical(["South", "North"], categories=["All", "North", "South"])), {}),
     ("heatmap on the KPI's natural range", charts.heatmap, frame(segment=["North", "South"]), {"domain": (0, 100)}),
+    ("movers", charts.movers, pd.DataFrame({
+        "key": ["a", ""], "name": ["A", "Other answers"], "score": [0.05, -0.02], "mix": [-0.01, -0.04],
+        "total": [0.04, -0.06], "value": [4.5, 3.1], "value_before": [4.4, 3.3], "share": [0.6, 0.4],
+        "share_before": [0.5, 0.5]}), {"title": "t", "x_title": "CSAT", "decimals": 2}),
     ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
 ]
 

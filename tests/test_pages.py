@@ -734,3 +734,30 @@ def test_a_link_to_another_page_with_a_slide_opens_the_presentation(app):
     at = app(present="touchpoint", tp="billing", period="all")
     no_errors(at)
     assert [t.value for t in at.title] == ["Billing"] and any("Slide 2 of 3" in c.value for c in at.caption)
+
+
+def chart_rows(chart, column: str) -> list[dict]:
+    """The rows of the data set of a drawn chart that has `column` (Streamlit sends the data
+    sets beside the spec, as Arrow)."""
+    import pyarrow as pa
+
+    for d in chart.proto.datasets:
+        table = pa.ipc.open_stream(d.data.data).read_all()
+        if column in table.column_names:
+            return table.to_pylist()
+    raise AssertionError(f"no data set of the chart has {column!r}")
+
+
+def test_a_touchpoint_says_which_of_its_teams_moved_it(app):
+    at = app(tp="delivery")
+    no_errors(at)
+    assert "What moved Delivery" in [s.value for s in at.subheader]
+    rows = chart_rows(at.get("vega_lite_chart")[-1], "total")
+    tile = next(m for m in at.metric if m.label == "Delivery")
+    text = tile.delta.split(" ")[0].replace("−", "-")
+    # The parts add up to the tile's change (the difference of two values shown rounded), the largest first.
+    unit = 10.0 ** -len(text.split(".")[1]) if "." in text else 1.0
+    assert sum(r["total"] for r in rows) == pytest.approx(float(text), abs=unit + 1e-9)
+    assert [abs(r["total"]) for r in rows] == sorted((abs(r["total"]) for r in rows), reverse=True)
+    teams = {t.name for t in service.load_model_for(_db()).teams if t.touchpoint == "delivery"}
+    assert {r["name"] for r in rows} - teams <= {"Other answers (no team, or teams too small to show)"}

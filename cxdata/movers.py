@@ -1,0 +1,168 @@
+"""Why a number moved: the change of a node's KPI split into the contributions of its children.
+
+A touchpoint's value is the mean of its answers' scores (an NPS is the mean of +100 / 0 / -100
+per answer, a top-box or yes-rate the mean of 100 / 0), and its teams hold disjoint parts of
+those answers. So its change is exactly the sum, over the teams and the answers of no team shown,
+of two effects (a shift-share decomposition):
+
+    score_j = w0_j * (v1_j - v0_j)        the team's own change of score, at its earlier share
+    mix_j   = (w1_j - w0_j) * (v1_j - V0)  its change of share, at how far it stands from the
+                                           earlier whole: more answers where scores are above
+                                           average raise the whole though no score changed
+
+w = the team's share of the touchpoint's answers, v its value, V the touchpoint's value, 0 the
+comparison period and 1 the current one. A team without answers in a period has share 0 there
+(its v is taken from the other period: it has no score change, only its arrival or departure).
+
+Teams hidden for their few answers (in either period) are pooled with the answers of no team in
+one "other answers" part: the touchpoint minus the teams shown, which the tiles already give
+away, so nothing hidden comes back. A composite index moves by its touchpoints' weighted changes
+when both periods measured the same touchpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import KPI, Model
+from .pyramid import KpiResult, NodeResult, Pyramid, kpi_range
+from .stats import DECIMALS
+
+SHOWN = ("ok", "low_n")
+OTHER = "Other answers (no team, or teams too small to show)"
+
+
+@dataclass(frozen=True)
+class Mover:
+    key: str | None  # None: the pooled other answers
+    name: str
+    share: float | None  # of the parent's answers now (None for a composite's touchpoint)
+    share_before: float | None
+    value: float | None
+    value_before: float | None
+    score: float
+    mix: float
+
+    @property
+    def total(self) -> float:
+        return self.score + self.mix
+
+
+@dataclass(frozen=True)
+class Movement:
+    kpi: KPI
+    change: float  # the parent's value now minus before (unrounded)
+    movers: tuple[Mover, ...]  # largest contribution first
+
+    @property
+    def score(self) -> float:
+        return sum(m.score for m in self.movers)
+
+    @property
+    def mix(self) -> float:
+        return sum(m.mix for m in self.movers)
+
+
+def decompose(now: tuple[int, float], before: tuple[int, float],
+              parts: list[tuple[str, str, int, float | None, int, float | None]]) -> list[Mover]:
+    """Contributions of `parts` (key, name, n now, value now, n before, value before) to the change
+    of a whole of `now` / `before` (n, value) whose answers they partly hold; what they do not
+    hold is one more part, OTHER. Their totals add up to the change of the whole."""
+    (n1, v1), (n0, v0) = now, before
+    rest1 = (n1 - sum(p[2] for p in parts), n1 * v1 - sum(p[2] * p[3] for p in parts if p[2]))
+    rest0 = (n0 - sum(p[4] for p in parts), n0 * v0 - sum(p[4] * p[5] for p in parts if p[4]))
+    rows = list(parts)
+    if rest1[0] > 0 or rest0[0] > 0:
+        rows.append((None, OTHER, rest1[0], rest1[1] / rest1[0] if rest1[0] > 0 else None,
+                     rest0[0], rest0[1] / rest0[0] if rest0[0] > 0 else None))
+    out = []
+    for key, name, a1, x1, a0, x0 in rows:
+        w1, w0 = a1 / n1, a0 / n0
+        x1_, x0_ = (x1 if a1 else x0), (x0 if a0 else x1)  # no answers in a period: no score change
+        out.append(Mover(key, name, w1, w0, x1 if a1 else None, x0 if a0 else None,
+                         w0 * (x1_ - x0_), (w1 - w0) * (x1_ - v0)))
+    return sorted(out, key=lambda m: -abs(m.total))
+
+
+def _moved(k: KpiResult | None) -> bool:
+    return k is not None and k.status in SHOWN and k.previous_status in SHOWN and k.previous is not None
+
+
+def _same(a: KPI, b: KPI) -> bool:
+    return (a.stat, a.measure, a.sources) == (b.stat, b.measure, b.sources)
+
+
+def of_touchpoint(p: Pyramid, tp_key: str, kpi_key: str) -> Movement | None:
+    """The change of a touchpoint's KPI by its teams; None where the tile shows no change."""
+    tp = p.touchpoint(tp_key)
+    k = tp.kpi(kpi_key) if tp else None
+    if not _moved(k) or k.kpi.stat == "composite":
+        return None
+    parts = []
+    for team in p.teams_of(tp_key):
+        t = next((x for x in team.kpis if _same(x.kpi, k.kpi)), None)
+        if t is None or not _shown_both(t):
+            continue  # pooled with the other answers
+        parts.append((team.key, team.name, t.current.n if t.status in SHOWN else 0, t.current.value,
+                      t.previous.n if t.previous_status in SHOWN else 0, t.previous.value if t.previous else None))
+    if not parts:
+        return None
+    movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers))
+
+
+def _shown_both(t: KpiResult) -> bool:
+    """A team shown in each period it has answers in (hidden in either: pooled)."""
+    now_ok = t.status in SHOWN or t.status == "no_data"
+    before_ok = t.previous_status in SHOWN or t.previous_status in ("no_data", None)
+    return now_ok and before_ok and (t.status in SHOWN or t.previous_status in SHOWN)
+
+
+def of_composite(p: Pyramid, model: Model) -> Movement | None:
+    """The change of a composite index by its touchpoints: each one's weighted change on the
+    index's 0-100 scale, when both periods have the same touchpoints (otherwise part of the
+    change is a change of what is measured, and the tile leaves it untested too)."""
+    k = p.index.headline
+    if k.kpi.stat != "composite" or not k.delta_shown or k.previous is None:
+        return None
+    used: list[tuple[NodeResult, KpiResult]] = []
+    for t in p.touchpoints:
+        if not t.weight:
+            continue
+        h = t.headline
+        now, before = h.status in SHOWN, h.previous_status in SHOWN
+        if now != before:
+            return None
+        if now:
+            used.append((t, h))
+    total = sum(t.weight for t, _ in used)
+    if not used or not total:
+        return None
+
+    def scaled(h: KpiResult, v: float) -> float:
+        lo, hi = kpi_range(model, h.kpi)
+        return 100.0 * (v - lo) / (hi - lo)
+
+    movers = [Mover(t.key, t.name, None, None, scaled(h, h.current.value), scaled(h, h.previous.value),
+                    t.weight / total * (scaled(h, h.current.value) - scaled(h, h.previous.value)), 0.0)
+              for t, h in used]
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(sorted(movers, key=lambda m: -abs(m.total))))
+
+
+def decimals(mv: Movement) -> int:
+    """Contributions are written with the decimals of the KPI's values (a mean 2, a percentage 1)."""
+    return DECIMALS.get(mv.kpi.stat, 2)
+
+
+def summary(mv: Movement, parts: str, before: str) -> str:
+    """The movement in one sentence: `parts` names the children ('teams'), `before` the
+    comparison period."""
+    d = decimals(mv)
+    top = mv.movers[0]
+    text = f"{mv.kpi.name} {mv.change:+.{d}f} against {before}"
+    if mv.kpi.stat == "composite":
+        text += f": each of the {parts}' weighted change of score."
+    else:
+        text += (f": {mv.score:+.{d}f} from the {parts}' own scores, {mv.mix:+.{d}f} from how the answers spread "
+                 f"across them.")
+    return text + f" Most: {top.name} ({top.total:+.{d}f})."

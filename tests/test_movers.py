@@ -1,0 +1,83 @@
+import pytest
+
+from cxdata import movers, pyramid, queries, store
+from cxdata.db import Database
+from cxdata.model import parse_model
+from cxdata.view import ViewState
+from tests.test_pyramid import COMPOSITE, MODEL_TEXT, responses
+
+
+def test_a_hand_computed_shift_share():
+    # Whole: 100 answers at 4.0 before, 100 at 4.1 now. A: 50 at 4.4 -> 60 at 4.5; B: 50 at 3.6 -> 40 at 3.5.
+    got = {m.key: m for m in movers.decompose((100, 4.1), (100, 4.0), [("a", "A", 60, 4.5, 50, 4.4),
+                                                                        ("b", "B", 40, 3.5, 50, 3.6)])}
+    assert set(got) == {"a", "b"}  # they hold every answer: no other part
+    assert got["a"].score == pytest.approx(0.5 * 0.1) and got["a"].mix == pytest.approx(0.1 * 0.5)
+    assert got["b"].score == pytest.approx(0.5 * -0.1) and got["b"].mix == pytest.approx(-0.1 * -0.5)
+    assert sum(m.total for m in got.values()) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("now, before, parts", [
+    # the answers of no team (and hidden teams) make one more part
+    ((120, 4.2), (100, 4.0), [("a", "A", 60, 4.5, 50, 4.4)]),
+    # a team that arrives, one that leaves
+    ((80, 3.9), (90, 328 / 90), [("a", "A", 30, 4.0, 0, None), ("b", "B", 0, None, 40, 3.2), ("c", "C", 50, 3.84, 50, 4.0)]),
+    # NPS-like values: the mean of +100 / 0 / -100
+    ((200, 12.5), (180, 20.0), [("a", "A", 150, 10.0, 100, 30.0), ("b", "B", 30, 40.0, 60, 0.0)]),
+])
+def test_contributions_add_up_to_the_change(now, before, parts):
+    got = movers.decompose(now, before, parts)
+    assert sum(m.total for m in got) == pytest.approx(now[1] - before[1], abs=1e-9)
+    assert sum(m.share for m in got) == pytest.approx(1.0) and sum(m.share_before for m in got) == pytest.approx(1.0)
+    assert [abs(m.total) for m in got] == sorted((abs(m.total) for m in got), reverse=True)
+
+
+def _db(tmp_path, spec, text=MODEL_TEXT):
+    model = parse_model(text)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    return db, model, pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+
+
+def test_a_touchpoints_change_by_its_teams_from_the_stored_answers(tmp_path):
+    # Website in June vs May: Team A 40 x 5 (was 35 x 3), Team C 12 x 4 (none before); Team B's 3
+    # answers are hidden and 5 answers name no team: both in the other answers.
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team B", "Website", 2, 3, "North", 6)] * 3
+            + [("Team C", "Website", 4, 8, "South", 6)] * 12 + [("", "Website", 1, 0, "North", 6)] * 5
+            + [("Team A", "Website", 3, 5, "North", 5)] * 35 + [("", "Website", 2, 0, "North", 5)] * 6)
+    db, model, p = _db(tmp_path, spec)
+    try:
+        mv = movers.of_touchpoint(p, "web", "csat")
+        web = p.touchpoint("web").kpi("csat")
+        assert mv.change == pytest.approx(web.current.value - web.previous.value)
+        assert sum(m.total for m in mv.movers) == pytest.approx(mv.change)
+        got = {m.key: m for m in mv.movers}
+        assert set(got) == {"a", "c", None}  # Team B hidden: pooled, never named
+        assert got["a"].share == pytest.approx(40 / 60) and got["a"].share_before == pytest.approx(35 / 41)
+        assert got["a"].score == pytest.approx(35 / 41 * (5 - 3))
+        other = got[None]
+        assert (other.value, other.value_before) == (pytest.approx((3 * 2 + 5 * 1) / 8), pytest.approx(2.0))
+    finally:
+        db.close()
+
+
+def test_no_movement_where_the_tile_shows_no_change(tmp_path):
+    db, model, p = _db(tmp_path, [("Team A", "Website", 5, 10, "North", 6)] * 40)
+    try:
+        assert movers.of_touchpoint(p, "web", "csat") is None  # nothing in May
+    finally:
+        db.close()
+
+
+def test_a_composite_index_moves_by_its_touchpoints_weighted_changes(tmp_path):
+    spec = ([("", "Website", 4, None, "North", 6)] * 10 + [("", "Website", 2, None, "North", 5)] * 10
+            + [("", "Store", 5, None, "North", 6)] * 10 + [("", "Store", 5, None, "North", 5)] * 10)
+    db, model, p = _db(tmp_path, spec, COMPOSITE)
+    try:
+        mv = movers.of_composite(p, model)
+        assert sum(m.total for m in mv.movers) == pytest.approx(mv.change)
+        got = {m.key: m.total for m in mv.movers}
+        assert got["shop"] == pytest.approx(0.0) and got["web"] == pytest.approx(mv.change)
+    finally:
+        db.close()
