@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Iterable, Mapping
 
@@ -103,6 +103,7 @@ class Split:
     dim: str
     segments: tuple[str, ...]
     records: pd.DataFrame  # kpi_record columns + 'segment' ('All' for the node's total)
+    index: dict = field(default_factory=dict)  # segment (None: all) -> the index's KpiResult, unrounded
 
 
 def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None) -> Split:
@@ -121,15 +122,17 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
                   key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
     hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model))
     columns: dict[str, list] = {c: [] for c in (*kpi_record_columns(), "segment")}
+    index = {}
     for seg in [None, *segs]:
         p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden)
+        index[seg] = p.index.headline
         for node in (p.index, *p.touchpoints, *p.teams):
             for k in node.kpis:
                 for c, v in kpi_record(node, k).items():
                     columns[c].append(v)
                 columns["segment"].append("All" if seg is None else seg)
     # Built by column: a frame from thousands of row dicts costs more than the statistics.
-    return Split(dim, tuple(segs), pd.DataFrame(columns))
+    return Split(dim, tuple(segs), pd.DataFrame(columns), index)
 
 
 HIDDEN_SEGMENT = "hidden"  # a comment's segment value whose cell the view hides

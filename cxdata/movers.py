@@ -64,7 +64,7 @@ class Movement:
 
 
 def decompose(now: tuple[int, float], before: tuple[int, float],
-              parts: list[tuple[str, str, int, float | None, int, float | None]]) -> list[Mover]:
+              parts: list[tuple[str, str, int, float | None, int, float | None]], other: str = OTHER) -> list[Mover]:
     """Contributions of `parts` (key, name, n now, value now, n before, value before) to the change
     of a whole of `now` / `before` (n, value) whose answers they partly hold; what they do not
     hold is one more part, OTHER. Their totals add up to the change of the whole."""
@@ -73,7 +73,7 @@ def decompose(now: tuple[int, float], before: tuple[int, float],
     rest0 = (n0 - sum(p[4] for p in parts), n0 * v0 - sum(p[4] * p[5] for p in parts if p[4]))
     rows = list(parts)
     if rest1[0] > 0 or rest0[0] > 0:
-        rows.append((None, OTHER, rest1[0], rest1[1] / rest1[0] if rest1[0] > 0 else None,
+        rows.append((None, other, rest1[0], rest1[1] / rest1[0] if rest1[0] > 0 else None,
                      rest0[0], rest0[1] / rest0[0] if rest0[0] > 0 else None))
     out = []
     for key, name, a1, x1, a0, x0 in rows:
@@ -82,6 +82,23 @@ def decompose(now: tuple[int, float], before: tuple[int, float],
         out.append(Mover(key, name, w1, w0, x1 if a1 else None, x0 if a0 else None,
                          w0 * (x1_ - x0_), (w1 - w0) * (x1_ - v0)))
     return sorted(out, key=lambda m: -abs(m.total))
+
+
+def of_segments(index: dict, names: dict[str, str], dim_name: str) -> Movement | None:
+    """The change of the index by the segments of one dimension (`index`: segment value, None for
+    the total, -> the index's KpiResult there; `names`: how each value is shown): did the
+    segments' scores move, or the mix of who answered?"""
+    k = index.get(None)
+    if not _moved(k) or k.kpi.stat == "composite":
+        return None
+    parts = [(seg, names.get(seg, seg), r.current.n if r.status in SHOWN else 0, r.current.value,
+              r.previous.n if r.previous_status in SHOWN else 0, r.previous.value if r.previous else None)
+             for seg, r in index.items() if seg is not None and _shown_both(r)]
+    if not parts:
+        return None
+    other = f"Other answers (no {dim_name} given, or segments too small to show)"
+    movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts, other)
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers))
 
 
 def _moved(k: KpiResult | None) -> bool:

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, tables
+from cxdata import charts, movers, tables
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -46,6 +46,8 @@ idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambd
 idx = idx[idx["value"].notna() | idx["suppressed"]]  # segments no index answer reaches are left out
 _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
                  domain=_ui.bar_domain(p.index.headline))
+_ui.movement(movers.of_segments(sp.index, {s: seg_label(s) for s in sp.segments}, seg_name),
+             f"What moved the {p.index.name}, by {seg_name}", "segments", p)
 
 st.session_state["w_kpi"] = kpi
 st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))

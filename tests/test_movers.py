@@ -81,3 +81,26 @@ def test_a_composite_index_moves_by_its_touchpoints_weighted_changes(tmp_path):
         assert got["shop"] == pytest.approx(0.0) and got["web"] == pytest.approx(mv.change)
     finally:
         db.close()
+
+
+def test_the_index_by_segment_scores_and_mix(tmp_path):
+    from cxdata import drill
+
+    # NPS index: North 40 promoters in June (35 detractors in May); South 12 x 8 in June, 30 x 10 in May.
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team C", "Website", 4, 8, "South", 6)] * 12
+            + [("Team A", "Website", 3, 5, "North", 5)] * 35 + [("Team D", "Store", 4, 10, "South", 5)] * 30)
+    db, model, _ = _db(tmp_path, spec)
+    try:
+        cur = db.cursor()
+        sp = drill.split(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"), "region")
+        mv = movers.of_segments(sp.index, {"North": "North", "South": "South"}, "Region")
+        now, before = sp.index[None].current.value, sp.index[None].previous.value
+        assert mv.change == pytest.approx(now - before) and sum(m.total for m in mv.movers) == pytest.approx(mv.change)
+        got = {m.key: m for m in mv.movers}
+        assert set(got) == {"North", "South"}
+        # North: 35/65 of May's answers at -100, now 40/52 at +100; South: 30/65 at +100, now 12/52 at 0.
+        assert got["North"].score == pytest.approx(35 / 65 * 200)
+        assert got["South"].score == pytest.approx(30 / 65 * -100)
+        assert got["North"].mix == pytest.approx((40 / 52 - 35 / 65) * (100 - before))
+    finally:
+        db.close()

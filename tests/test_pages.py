@@ -761,3 +761,18 @@ def test_a_touchpoint_says_which_of_its_teams_moved_it(app):
     assert [abs(r["total"]) for r in rows] == sorted((abs(r["total"]) for r in rows), reverse=True)
     teams = {t.name for t in service.load_model_for(_db()).teams if t.touchpoint == "delivery"}
     assert {r["name"] for r in rows} - teams <= {"Other answers (no team, or teams too small to show)"}
+
+
+def test_the_segments_page_says_what_moved_the_index(app):
+    at = app(page="pages/segments.py", split="tier")
+    no_errors(at)
+    model = service.load_model_for(_db())
+    heading = f"What moved the {model.index.name}, by {model.segment('tier').name}"
+    assert heading in [s.value for s in at.subheader]
+    bars, moved = (chart_rows(c, col) for c, col in zip(at.get("vega_lite_chart")[:2], ("label", "total")))
+    # The parts are the segments the chart above shows (and the other answers), adding up to the change.
+    segments = {r["name"] for r in bars} - {"All"}
+    assert {r["name"] for r in moved if not r["name"].startswith("Other answers")} <= segments
+    index = next(r for r in bars if r["name"] == "All")
+    assert len(moved) >= 2 and index["delta"] is not None
+    assert sum(r["total"] for r in moved) == pytest.approx(index["delta"], abs=0.1 + 1e-9)
