@@ -90,6 +90,8 @@ def node_bars(df: pd.DataFrame, *, title: str = "", selectable: bool = True, sel
 
 def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = _status(df)
+    df["change"] = [change_text(d, st, sig, z) for d, st, sig, z in
+                    zip(df["delta"], df["stat"], df.get("significant", [False] * len(df)), df.get("z", [None] * len(df)))]
     df["value_plot"] = df["value"].astype("float")
     # The label sits just beyond the bar's interval, next to the bar's end; where the target tick
     # lies within a label's width of that end, beyond the tick instead (it ran into the tick). A
@@ -118,6 +120,23 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     return df, facts
 
 
+# Every layer of a bar chart says the same (Streamlit's theme gave its value labels a tooltip of
+# raw fields: label_x, name, label).
+_BAR_TIPS = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
+             alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
+             alt.Tooltip("change:N", title="Change"), alt.Tooltip("target:Q", title="Target")]
+
+
+def change_text(delta, stat, significant, z) -> str | None:
+    """A change as the tiles write it: '+0.12', '-2.4 pts', with the test's verdict."""
+    if delta is None or pd.isna(delta):
+        return None
+    text = f"{delta:+.2f}" if stat == "mean" else "±0 pts" if delta == 0 else f"{delta:+.1f} pts"
+    if significant:
+        return text + " · significant"
+    return text + (" · not significant" if z is not None and not pd.isna(z) else "")
+
+
 def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool = True, selected: str | None = None,
                     domain: tuple[float, float] | None = None) -> alt.LayerChart:
     base = alt.Chart(source).encode(
@@ -133,18 +152,16 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
                         legend=alt.Legend(title="Target", orient="bottom", labelExpr=_STATUS_LEGEND, labelLimit=260,
                                           columns=2)),
         opacity=(alt.condition(f"datum.key == '{_js(selected)}'", alt.value(1.0), alt.value(0.55)) if selected else alt.value(0.85)),
-        tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
-                 alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
-                 alt.Tooltip("delta:Q", title="Change"), alt.Tooltip("target:Q", title="Target")],
+        tooltip=_BAR_TIPS,
     )
     if selectable:
         bar = bar.add_params(sel)
-    rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high"))
-    target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x=alt.X("target:Q"))
+    rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high"), tooltip=_BAR_TIPS)
+    target = base.mark_tick(color="#24292f", thickness=2, size=22).encode(x=alt.X("target:Q"), tooltip=_BAR_TIPS)
     text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("!datum.label_left")
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=_BAR_TIPS).transform_filter("!datum.label_left")
     text_left = base.mark_text(align="right", dx=-6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("datum.label_left")
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=_BAR_TIPS).transform_filter("datum.label_left")
     # A step height per bar: a fixed total height collapses under the title, axis and legend.
     return alt.layer(bar, rule, target, text, text_left).properties(height=alt.Step(34), title=title)
 
@@ -177,12 +194,15 @@ _TIME_AXES = {  # per grain: how a bucket's start is labelled, and where ticks g
 def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = None,
                 y_title: str = "", grain: str = "month") -> alt.Chart | alt.LayerChart:
     if empty:
-        return alt.Chart(source).mark_line().properties(title=title)
+        return alt.Chart(source).mark_line(tooltip=False).properties(title=title)
     # Padding keeps the first and last points whole inside the plot.
     base = alt.Chart(source).encode(x=alt.X("bucket:T", title=None, scale=alt.Scale(padding=12),
                                             axis=alt.Axis(labelAngle=0, **_TIME_AXES.get(grain, _TIME_AXES["month"]))))
-    band = base.mark_area(opacity=0.2, color="#0969da").encode(y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2=alt.Y2("ci_high"))
-    line = base.mark_line(color="#0969da", strokeWidth=2).encode(y=alt.Y("value:Q"))
+    # Only the points have tooltips: over the band, Streamlit's default one read the interval's
+    # lower end as the value.
+    band = base.mark_area(opacity=0.2, color="#0969da", tooltip=False).encode(
+        y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)), y2=alt.Y2("ci_high"))
+    line = base.mark_line(color="#0969da", strokeWidth=2, tooltip=False).encode(y=alt.Y("value:Q"))
     # A low-n bucket is a hollow circle: white inside, the line's colour around.
     points = base.mark_point(size=60, color="#0969da", filled=True, stroke="#0969da", strokeWidth=1.5).encode(
         y=alt.Y("value:Q"),
@@ -193,7 +213,8 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     )
     layers = [band, line, points]
     if target is not None:
-        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#57606a").encode(y=alt.Y("target:Q")))
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#57606a").encode(
+            y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target:Q", title="Target")]))
     return alt.layer(*layers).properties(height=280, title=title)
 
 
@@ -238,11 +259,11 @@ def _movers_draw(source, *, title: str = "", x_title: str = "", decimals: int = 
                             "datum.label == 'score' ? 'its own score' : 'its share of the answers'"))),
         tooltip=tips,
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#24292f").encode(x=alt.X("x:Q"))
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#24292f", tooltip=False).encode(x=alt.X("x:Q"))
     text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("!datum.label_left")
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=tips).transform_filter("!datum.label_left")
     text_left = base.mark_text(align="right", dx=-6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("datum.label_left")
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=tips).transform_filter("datum.label_left")
     return alt.layer(bars, zero, text, text_left).properties(height=alt.Step(30), title=title)
 
 
@@ -340,12 +361,13 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
     # Grey where there is no value, and, by target, in a row without one (its value still written).
     grey = "datum.value_plot == null" + (" || datum.ramp == null" if by_target else "")
     colour = alt.condition(grey, alt.value("#eaeef2"), alt.Color(field, title=value_title, scale=scale, legend=legend))
-    rect = base.mark_rect(stroke="white", invalid="show").encode(
-        color=colour,
-        tooltip=[alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
-                 alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")],
-    )
-    text = base.mark_text(fontSize=_FONT).encode(text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None))
+    tips = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
+            alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")]
+    rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)
+    # The number in a cell is where the pointer rests: it tells what the cell does (Streamlit's
+    # theme gives a mark without a tooltip one listing its raw fields, text_color and all).
+    text = base.mark_text(fontSize=_FONT).encode(text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None),
+                                                 tooltip=tips)
     # The text's colour is a literal per cell: left shared, its scale would join the cells'
     # quantitative one and Vega-Lite would draw nothing at all.
     return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))

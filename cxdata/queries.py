@@ -447,9 +447,18 @@ _PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
 # and drops what writers use or leave out at will: the zero-width non-joiner (سفارش‌ها or
 # سفارشها), tatweel and the short-vowel marks. (translate() deletes characters it has no
 # counterpart for.)
-_SEARCH_FROM = _ARABIC_FORMS + "\u0623\u0625\u0622\u0671\u0624\u0626\u0629" + "\u200c\u0640" + "".join(
-    chr(c) for c in range(0x064B, 0x0653))
-_SEARCH_TO = _PERSIAN_FORMS + "\u0627\u0627\u0627\u0627\u0648\u06cc\u0647"
+# Persian and Arabic-Indic digits read as the digits 0-9 ('۴۵' finds '45' and the other way round).
+_DIGITS = "".join(chr(0x06F0 + i) for i in range(10)) + "".join(chr(0x0660 + i) for i in range(10))
+_SEARCH_FROM = (_ARABIC_FORMS + "\u0623\u0625\u0622\u0671\u0624\u0626\u0629" + _DIGITS + "\u200c\u0640"
+                + "".join(chr(c) for c in range(0x064B, 0x0653)))
+_SEARCH_TO = _PERSIAN_FORMS + "\u0627\u0627\u0627\u0627\u0648\u06cc\u0647" + "0123456789" * 2
+# A search in Persian or Arabic script also drops spaces: the joiner that separates a suffix
+# (بسته‌ام) is typed as a space as often as left out (بسته ام, بستهام), in comments and searches alike.
+_SEARCH_FROM_RTL = _SEARCH_FROM + " "
+
+
+def _arabic_script(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
 
 
 def _folded(expr: str, frm: str = _ARABIC_FORMS, to: str = _PERSIAN_FORMS) -> str:
@@ -466,13 +475,21 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     A score band reads the score of `score_measure` given with the comment; without that measure
     (or with no such answers) the band cannot apply and no comment matches it."""
     where = Where().add("r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?", ts(period.start), ts(period.end))
+    if level == "index":
+        # The index's number is its measure's answers: the comments behind it are those of the
+        # responses that gave one (a transactional survey's comment without an NPS is not).
+        code = cat.measures.get(score_measure) if score_measure else None
+        if code is None:
+            where.add("FALSE")
+        else:
+            where.add(f"{_SCORE_SQL} IS NOT NULL", code)
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
     if view.search:
         # Arabic and Persian write kaf and yeh with different letters (ك/ک, ي/ی): a search for
         # either finds both, as the ingest's alias matching does; hamzas and joiners likewise.
-        where.add(f"contains({_folded('r.comment', _SEARCH_FROM, _SEARCH_TO)}, {_folded('?', _SEARCH_FROM, _SEARCH_TO)})",
-                  view.search)
+        frm = _SEARCH_FROM_RTL if _arabic_script(view.search) else _SEARCH_FROM
+        where.add(f"contains({_folded('r.comment', frm, _SEARCH_TO)}, {_folded('?', frm, _SEARCH_TO)})", view.search)
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None

@@ -251,6 +251,9 @@ def current_view() -> ViewState:
     problems += unknown
     if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
+        # The sidebar's Split by, and the trend's grain, are the same control on every page.
+        view = replace(view, split=view.split if "split" in params else last.split,
+                       grain=view.grain if "grain" in params else last.grain)
         if "tp" not in params and "team" not in params:
             # The sidebar's page links carry no drill either: the Pyramid goes back to the
             # touchpoint the session was at, the Team view to its team (the breadcrumb leads up).
@@ -463,6 +466,10 @@ def page_header(title: str, p) -> None:
     if p.previous:
         text += f" compared with **{p.previous.label()}**"
     st.caption(text + f" · data as of {day_label(p.as_of)}")
+    if p.previous and not p.empty and not any(k.previous is not None and k.previous.n
+                                              for node in (p.index, *p.touchpoints, *p.teams) for k in node.kpis):
+        st.info(f"No responses in the comparison period, {p.previous.label()}: there are no changes to show.",
+                icon=":material/compare_arrows:")
     view = st.session_state.get("_last_view") or ViewState()
     note = comparison_note(p.period, view.compare, view.period)
     if note:
@@ -483,6 +490,24 @@ def movement(mv, heading: str, parts: str, p) -> None:
         st.caption(f"Each bar is a part's share of the change: what its own score did (at its earlier share of the "
                    f"answers), and what the change of its share did (more answers where scores are above the earlier "
                    f"average raise the whole). The bars add up to the change; {movers.OTHER.lower()} are one part.")
+
+
+def scroll_after_rerun(key: str) -> None:
+    """Ask the next run to bring the container `key` into view (see scroll_if_asked)."""
+    st.session_state["_scroll_to"] = key
+
+
+def scroll_if_asked(key: str) -> None:
+    """Scroll the page to the container `key` when the click that led here asked for it: the
+    teams a click on a touchpoint shows start below the fold of a laptop or a shared screen, where
+    the click seemed to do nothing. Our own constant script; no user text goes into it."""
+    if st.session_state.get("_scroll_to") != key:
+        return
+    del st.session_state["_scroll_to"]
+    st.html(f"""<script>setTimeout(() => {{
+        const el = document.querySelector('.st-key-{key}');
+        if (el) el.scrollIntoView({{behavior: 'smooth', block: 'start'}});
+    }}, 150);</script>""", unsafe_allow_javascript=True, width="content")
 
 
 def present_button(view: ViewState) -> None:

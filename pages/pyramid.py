@@ -46,6 +46,7 @@ event = _ui.cached_chart(
 )
 clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
+    _ui.scroll_after_rerun("teams")
     _ui.set_view(view.drill(clicked), rerun=True)
 
 # The selected touchpoint's teams come right under the chart that was clicked, not below the
@@ -54,7 +55,9 @@ if view.tp:
     tp = p.touchpoint(view.tp)
     teams = p.teams_of(view.tp)
     team_kpi = level_kpi(teams)
-    st.subheader(f"Teams of {tp.name} · {teams[0].kpi(team_kpi).kpi.name}" if teams else f"Teams of {tp.name}")
+    with st.container(key="teams"):
+        st.subheader(f"Teams of {tp.name} · {teams[0].kpi(team_kpi).kpi.name}" if teams else f"Teams of {tp.name}")
+    _ui.scroll_if_asked("teams")
     # The touchpoint's own view: its trend, segments and every comment at it (teams' or none's).
     if st.button(f"Open the view of {tp.name} ›", key="tp_view", icon=":material/insights:"):
         st.switch_page("pages/team.py", query_params=view.drill(view.tp).to_query_params())
@@ -88,6 +91,7 @@ for node in p.touchpoints:
         selected = view.tp == node.key
         if st.button("Teams ▾" if not selected else "Showing teams", key=f"tp_{node.key}", disabled=selected,
                      width="stretch"):
+            _ui.scroll_after_rerun("teams")
             _ui.set_view(view.drill(node.key), rerun=True)
 
 if not view.tp:

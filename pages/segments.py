@@ -26,12 +26,20 @@ if not cat.segments.get(dim):
     st.info(f"The data has no values for {seg_name}.")
     st.stop()
 
-kpi_options = list(dict.fromkeys(k.kpi.key for t in p.touchpoints for k in t.kpis))
-names = {k.kpi.key: k.kpi.name for t in p.touchpoints for k in t.kpis}
+# The grid's rows: the touchpoints, or the teams of one; its KPI one those rows have (the teams'
+# KPIs are not all their touchpoint's: a relationship survey rates touchpoints only).
+rows_of = p.teams_of(view.tp) if view.tp else p.touchpoints
+rows_name = f"teams of {model.touchpoint(view.tp).name}" if view.tp else "touchpoints"
+kpi_options = list(dict.fromkeys(k.kpi.key for t in rows_of for k in t.kpis))
+names = {k.kpi.key: k.kpi.name for t in rows_of for k in t.kpis}
+if not kpi_options:
+    st.info(f"The {rows_name} have no KPIs in this model.")
+    st.stop()
 kpi = view.kpi if view.kpi in kpi_options else kpi_options[0]
 if view.kpi and view.kpi not in kpi_options:
-    # A link made for another view: say so, and keep the URL to what is shown (as the team view does).
-    st.warning(escape(f"The touchpoints have no KPI '{view.kpi}' (the link asked for it): showing {names[kpi]}."),
+    # A link made for another view, or a KPI of the touchpoints kept on opening the teams: say
+    # so, and keep the URL to what is shown (as the team view does).
+    st.warning(escape(f"The {rows_name} have no KPI '{view.kpi}': showing {names[kpi]}."),
                icon=":material/link_off:")
     view = replace(view, kpi=None)
     _ui.set_view(view)
@@ -61,7 +69,7 @@ if view.tp:
         st.rerun()
 else:
     st.subheader(f"Touchpoints × {seg_name}")
-shown = next(k for t in p.touchpoints for k in t.kpis if k.kpi.key == kpi)
+shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown))
 st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
            "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "

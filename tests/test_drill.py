@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from cxdata import drill, queries, service
+from cxdata import drill, pyramid, queries, service
 from cxdata.pyramid import periods_for
 from cxdata.view import SCORE_BANDS, ViewState
 
@@ -329,10 +329,11 @@ def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
     from cxdata.db import Database
     from tests.test_pyramid import MODEL, responses
 
-    table = responses([("Team C", "Website", 4, None, "South", 6)] * 6)
-    table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
     texts = ["مرکز خرید شلوغ بود", "مركز الاتصال", "خیلی خوب",  # Persian kaf, Arabic kaf, Persian yeh
-             "تأخیر در ارسال سفارش‌ها", "مسئول پاسخگو نبود", "الفاتورة واضحة"]
+             "تأخیر در ارسال سفارش‌ها", "مسئول پاسخگو نبود", "الفاتورة واضحة",
+             "۴۵ دقیقه منتظر بسته ام ماندم", "Waited 45 min, is it normal?"]
+    table = responses([("Team C", "Website", 4, None, "South", 6)] * len(texts))
+    table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
     comments = [{**row, "metric": "comment", "value": None, "value_text": text}
                 for row, text in zip(table.to_pylist(), texts)]
     db = Database(tmp_path / "cx.duckdb")
@@ -351,6 +352,10 @@ def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
     assert found("سفارشها") == found("سفارش‌ها") == [texts[3]]
     assert found("مسیول") == found("مسئول") == [texts[4]]
     assert found("الفاتوره") == [texts[5]]
+    # Found by a third audit: digits in either script, a suffix joined by a space, a joiner or nothing.
+    assert found("45") == found("۴۵") == sorted(texts[6:8])
+    assert found("بسته‌ام") == found("بسته ام") == found("بستهام") == [texts[6]]
+    assert found("is it") == [texts[7]] and found("isit") == []  # Latin words keep their spaces
     db.close()
 
 
@@ -469,3 +474,18 @@ def test_a_hidden_segment_hides_every_stored_spelling_of_it(tmp_path, monkeypatc
     assert sorted(set(frame["region"])) == ["North", drill.HIDDEN_SEGMENT]
     assert (frame["region"] == drill.HIDDEN_SEGMENT).sum() == 3
     db.close()
+
+
+def test_the_comments_behind_the_index_are_those_of_responses_it_counts(demo):
+    """Found by an audit: the index view of the demo listed 773 comments beside an NPS of n = 599,
+    558 of them transactional comments given with no NPS."""
+    db, model, cur, cat = demo
+    view = ViewState(period="last_12_months", compare="none")
+    measure = model.index.kpi.measure
+    frame, total = drill.comments_frame(cur, model, cat, view, level="index", node="index", score_measure=measure)
+    period, _ = pyramid.periods_for(view, cat)
+    want = cur.execute(
+        "SELECT count(*) FROM responses r WHERE r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ? "
+        "AND EXISTS (SELECT 1 FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)",
+        [pd.Timestamp(period.start, tz="UTC"), pd.Timestamp(period.end, tz="UTC"), cat.measures[measure]]).fetchall()[0][0]
+    assert total == want > 0 and frame["Score"].notna().all()

@@ -480,7 +480,7 @@ def test_a_view_with_answers_only_for_a_second_kpi_shows_them(tmp_path, monkeypa
     at.query_params["period"] = "latest_month"
     at.run()
     no_errors(at)
-    assert not [i for i in at.info if "No responses" in i.value]
+    assert not [i for i in at.info if "for these filters" in i.value]  # no empty state
     assert at.metric[0].value == "no data"  # the index has no answers; the Website's NPS has
     assert ("Website", "+100.0") in [(m.label, m.value) for m in at.metric]
 
@@ -776,3 +776,57 @@ def test_the_segments_page_says_what_moved_the_index(app):
     index = next(r for r in bars if r["name"] == "All")
     assert len(moved) >= 2 and index["delta"] is not None
     assert sum(r["total"] for r in moved) == pytest.approx(index["delta"], abs=0.1 + 1e-9)
+
+
+def test_the_teams_grid_of_a_kpi_only_touchpoints_have_shows_a_kpi_the_teams_have(app):
+    """Found by an audit: /segments?tp=call_center&kpi=tp_sat drew an empty grid, saying nothing."""
+    from tests.test_markdown import shown
+
+    model = service.load_model_for(_db())
+    tp = model.touchpoint("call_center")
+    team_kpis = {k.key for t in model.teams_of(tp.key) for k in t.kpis}
+    only_tp = next(k.key for k in tp.kpis if k.key not in team_kpis)
+    at = app(page="pages/segments.py", tp=tp.key, kpi=only_tp)
+    no_errors(at)
+    assert any(f"The teams of {tp.name} have no KPI '{only_tp}'" in shown(w.value) for w in at.warning)
+    assert "kpi" not in at.query_params
+    grid = chart_rows(at.get("vega_lite_chart")[-1], "cell_text")
+    assert {r["name"] for r in grid} == {t.name for t in model.teams_of(tp.key)}
+    assert any(r["cell_text"] not in ("–", "hidden") for r in grid)
+
+
+def test_the_sidebars_page_links_keep_the_split_and_the_grain(app):
+    """Found by an audit: Split by went back to the first segment on the next page."""
+    team = _some_team()
+    at = app(page="pages/team.py", team=team, split="tier", grain="quarter")
+    no_errors(at)
+    for k in list(at.query_params.keys()):  # what a page link does
+        del at.query_params[k]
+    at.switch_page("pages/segments.py").run()
+    no_errors(at)
+    assert qp(at)["split"] == ["tier"] and at.sidebar.selectbox(key="w_split").value == "tier"
+    for k in list(at.query_params.keys()):
+        del at.query_params[k]
+    at.switch_page("pages/team.py").run()
+    no_errors(at)
+    assert (qp(at)["split"], qp(at)["grain"]) == (["tier"], ["quarter"])
+
+
+def test_a_word_chosen_stays_to_be_let_go_when_a_score_band_leaves_no_comment(app):
+    """Found by an audit: a chip, then Bottom box: no comments, no chips, and no way back but the search box."""
+    word = "zzzqqq"  # in no comment: a band leaves none with it
+    at = app(page="pages/team.py", team=_some_team(), period="all", q=word, scores="low")
+    no_errors(at)
+    words = next(b for b in at.get("button_group") if b.key == "w_word")
+    assert words.value == word and words.options[0].endswith(" · 0")
+    words.set_value(None).run()
+    assert "q" not in qp(at)
+
+
+def test_a_comparison_period_without_responses_is_said(app):
+    # Found by an audit: the demo's first quarter against the same dates a year before, when there
+    # were no responses, read "compared with" and showed tiles without a change, saying nothing.
+    at = app(period="custom", **{"from": "2024-10-01", "to": "2024-12-31"}, compare="year")
+    no_errors(at)
+    assert at.metric[0].value not in ("no data", "hidden") and not at.metric[0].delta
+    assert any("No responses in the comparison period, 2023-Q4" in i.value for i in at.info)

@@ -189,3 +189,21 @@ def test_the_app_calls_no_outside_host(app_page):
         expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=PAGE_TIMEOUT)
     page.wait_for_timeout(1000)
     assert outside == []
+
+
+def test_a_click_on_a_touchpoint_brings_its_teams_into_view(app_page):
+    """Found by an audit: on a laptop or a shared 1080p screen the teams a click shows started
+    below the fold, and the click seemed to do nothing but highlight the bar."""
+    page, model = app_page.page, app_page.data.model
+    page.set_viewport_size({"width": 1280, "height": 720})
+    app_page.goto()
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    # The first bar: under the chart's title, half a row (34 px) down.
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 40 + 17)
+    first = model.touchpoints[0]
+    heading = page.get_by_role("heading", name=re.compile(f"^Teams of {re.escape(first.name)}"))
+    expect(heading).to_be_visible(timeout=STEP_TIMEOUT)
+    app_page.wait_idle()
+    expect(heading).to_be_in_viewport()
