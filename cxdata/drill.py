@@ -12,7 +12,7 @@ from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
 from .pyramid import assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
-from .queries import Catalog, comment_count, comment_words as _comment_words, comments, pieces, trend
+from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
 
@@ -149,8 +149,8 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     its figure away. Comments are untrusted text: they are returned verbatim, for display as
     plain text only."""
     current, _ = periods_for(view, cat)
-    rows = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure, limit=limit)
-    total = comment_count(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure)
+    rows, total = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure,
+                           limit=limit)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
     hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}

@@ -8,10 +8,12 @@ numbers be answered from rollups later.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from . import rollups
+from . import rollups, search
 from .model import Model, label_key
 from .period import Period, add_months, month_start
 from .sql import dim_column
@@ -443,35 +445,21 @@ _SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.respo
 
 _ARABIC_FORMS = "\u0643\u064a\u0649"  # Arabic kaf, yeh, alef maksura
 _PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
-# A search also reads the hamza forms of alef, waw and yeh and teh marbuta as the plain letters,
-# and drops what writers use or leave out at will: the zero-width non-joiner (سفارش‌ها or
-# سفارشها), tatweel and the short-vowel marks. (translate() deletes characters it has no
-# counterpart for.)
-# Persian and Arabic-Indic digits read as the digits 0-9 ('۴۵' finds '45' and the other way round).
-_DIGITS = "".join(chr(0x06F0 + i) for i in range(10)) + "".join(chr(0x0660 + i) for i in range(10))
-_SEARCH_FROM = (_ARABIC_FORMS + "\u0623\u0625\u0622\u0671\u0624\u0626\u0629" + _DIGITS + "\u200c\u0640"
-                + "".join(chr(c) for c in range(0x064B, 0x0653)))
-_SEARCH_TO = _PERSIAN_FORMS + "\u0627\u0627\u0627\u0627\u0648\u06cc\u0647" + "0123456789" * 2
-# A search in Persian or Arabic script also drops spaces: the joiner that separates a suffix
-# (بسته‌ام) is typed as a space as often as left out (بسته ام, بستهام), in comments and searches alike.
-_SEARCH_FROM_RTL = _SEARCH_FROM + " "
-
-
-def _arabic_script(text: str) -> bool:
-    return any("\u0600" <= ch <= "\u06ff" for ch in text)
-
-
-def _folded(expr: str, frm: str = _ARABIC_FORMS, to: str = _PERSIAN_FORMS) -> str:
-    """SQL for text `expr` in lower case with the letters of `frm` read as those of `to` (the
-    characters `frm` has beyond `to` dropped): how comments are compared and counted."""
-    return f"translate(lower({expr}), '{frm}', '{to}')"
+def _folded(expr: str) -> str:
+    """SQL for text `expr` in lower case with Arabic kaf and yeh read as the Persian letters: how
+    comments' words are counted. Chained replace(), six times faster than DuckDB's translate()
+    over a million comments (0.10 against 0.62 s)."""
+    out = f"lower({expr})"
+    for arabic, persian in zip(_ARABIC_FORMS, _PERSIAN_FORMS):
+        out = f"replace({out}, '{arabic}', '{persian}')"
+    return out
 
 
 def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                     score_measure: str | None) -> Where:
     """Comments of the period, node, segments, search text and score band of `view`.
 
-    Text search is a bound parameter matched with `contains`, never pattern syntax from the user.
+    Text search is a bound pattern built by cxdata.search, in which nothing the user typed is syntax.
     A score band reads the score of `score_measure` given with the comment; without that measure
     (or with no such answers) the band cannot apply and no comment matches it."""
     where = Where().add("r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?", ts(period.start), ts(period.end))
@@ -486,10 +474,8 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
     if view.search:
-        # Arabic and Persian write kaf and yeh with different letters (ك/ک, ي/ی): a search for
-        # either finds both, as the ingest's alias matching does; hamzas and joiners likewise.
-        frm = _SEARCH_FROM_RTL if _arabic_script(view.search) else _SEARCH_FROM
-        where.add(f"contains({_folded('r.comment', frm, _SEARCH_TO)}, {_folded('?', frm, _SEARCH_TO)})", view.search)
+        # However the phrase and the comments write their letters, digits and joiners (cxdata.search).
+        where.add("regexp_matches(r.comment, ?)", search.pattern(view.search))
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None
@@ -505,8 +491,11 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
 
 
 def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-             score_measure: str | None, limit: int = 200) -> list[tuple]:
-    """The verbatims behind a number: (responded_at, score, comment, source, seg values...) newest first."""
+             score_measure: str | None, limit: int = 200) -> tuple[list[tuple], int]:
+    """The verbatims behind a number, newest first: (responded_at, score, comment, source,
+    response id, seg values...), and how many match in all. One scan of the comments finds both:
+    the search folds every comment of the period, and a year behind the index at 10M responses
+    is a million of them (counting in a second scan doubled the wait)."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     code = cat.measures.get(score_measure) if score_measure else None
     params: list = [code] if code is not None else []
@@ -514,19 +503,31 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     seg_sql = "".join(
         f", (SELECT label FROM labels l WHERE l.dim = ? AND l.code = r.{dim_column(k)})" for k in seg_cols
     )
+    # The newest keys and the count in one scan; then the details of those few rows alone (a join
+    # of them with the responses scanned all ten million).
+    newest = cur.execute(
+        f"""SELECT r.response_key, epoch(r.responded_at), count(*) OVER () FROM responses r WHERE {where.sql()}
+            ORDER BY r.responded_at DESC, r.response_key DESC LIMIT ?""", where.params + [limit]).fetchall()
+    if not newest:
+        return [], 0
+    keys = [k for k, _, _ in newest]
     sql = f"""
         SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {_SCORE_SQL if code is not None else 'NULL'} AS score, r.comment,
                (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source, r.source_response_id{seg_sql}
-        FROM responses r WHERE {where.sql()}
-        ORDER BY r.responded_at DESC, r.response_key DESC LIMIT ?
+        FROM responses r
+        WHERE r.responded_at >= to_timestamp(?) AND r.responded_at <= to_timestamp(?) AND {_in("r.response_key", keys)}
+        ORDER BY r.responded_at DESC, r.response_key DESC
     """
-    rows = cur.execute(sql, params + ["seg_" + k for k in seg_cols] + where.params + [limit]).fetchall()
-    return rows
+    # Stored in time order: the span of these rows (a second wider, for the seconds' rounding)
+    # reads their row groups alone.
+    lo, hi = math.floor(newest[-1][1]) - 1, math.ceil(newest[0][1]) + 1
+    rows = cur.execute(sql, params + ["seg_" + k for k in seg_cols] + [lo, hi] + keys).fetchall()
+    return rows, newest[0][2]
 
 
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                   score_measure: str | None = None, limit: int = 12) -> list[tuple[str, int]]:
-    """The words the most comments of `comment_count`'s set use: (word, comments), most first."""
+    """The words the most comments of `comments`' set use: (word, comments), most first."""
     from .words import MIN_LETTERS, STOPWORDS, WORD_SPLIT
 
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
@@ -545,7 +546,3 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 _FOLD = str.maketrans(_ARABIC_FORMS, _PERSIAN_FORMS)
 
 
-def comment_count(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-                  score_measure: str | None = None) -> int:
-    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
-    return cur.execute(f"SELECT count(*) FROM responses r WHERE {where.sql()}", where.params).fetchall()[0][0]
