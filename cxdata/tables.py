@@ -51,6 +51,15 @@ def pyramid_records(p: Pyramid) -> list[dict]:
     return [kpi_record(node, k) for node in (p.index, *p.touchpoints, *p.teams) for k in node.kpis]
 
 
+def pyramid_frame(p: Pyramid, filters: str = "") -> pd.DataFrame:
+    """Every figure of a pyramid view as one table for a spreadsheet: each row says the period,
+    the comparison and the filters it was computed for (a file outlives the screen it came from).
+    Hidden cells are blank, as on screen."""
+    df = pd.DataFrame(pyramid_records(p), columns=list(kpi_record_columns()))
+    return df.assign(period=p.period.label(), compared_with=p.previous.label() if p.previous else "",
+                     filters=filters)
+
+
 def nodes_frame(nodes, kpi_key: str | None = None) -> pd.DataFrame:
     """One row per node: its headline KPI (or the KPI `kpi_key` where the node has it)."""
     rows = []

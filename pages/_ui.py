@@ -510,6 +510,27 @@ def scroll_if_asked(key: str) -> None:
     }}, 150);</script>""", unsafe_allow_javascript=True, width="content")
 
 
+def filters_text(view: ViewState) -> str:
+    """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB')."""
+    m = model()
+    return " · ".join(f"{m.segment(dim).name}: {', '.join(m.segment(dim).label(v) for v in values)}"
+                      for dim, values in view.filters if m.segment(dim))
+
+
+def figures_csv(p, view: ViewState) -> bytes:
+    from cxdata import export, tables
+
+    return export.to_csv_bytes(tables.pyramid_frame(p, filters_text(view)))
+
+
+def export_name(what: str, p) -> str:
+    """'cx-pyramid-2025-Q3.csv': what the file holds and the period it is of."""
+    import re
+
+    period = re.sub(r"[^0-9A-Za-z]+", "-", p.period.label()).strip("-") or "period"
+    return f"cx-{re.sub(r'[^0-9A-Za-z_]+', '-', what)}-{period}.csv"
+
+
 def present_button(view: ViewState) -> None:
     """Start presentation mode on this view (its drill path is the story)."""
     from cxdata import story

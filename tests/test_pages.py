@@ -830,3 +830,12 @@ def test_a_comparison_period_without_responses_is_said(app):
     no_errors(at)
     assert at.metric[0].value not in ("no data", "hidden") and not at.metric[0].delta
     assert any("No responses in the comparison period, 2023-Q4" in i.value for i in at.info)
+
+
+def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
+    at = app(tp="delivery", region="Tehran")
+    no_errors(at)
+    assert any("Download every figure of this view" in b.proto.label for b in at.get("download_button"))
+    at = app(page="pages/team.py", team=_some_team(), period="all")
+    no_errors(at)
+    assert any("Download these comments" in b.proto.label for b in at.get("download_button"))

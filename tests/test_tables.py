@@ -29,3 +29,25 @@ def test_heatmap_grid_leaves_out_segments_without_answers(spec, parent, want):
     assert list(grid["segment"].cat.categories) == want
     assert list(dict.fromkeys(grid["segment"])) == want
     assert set(grid["segment"].dropna()) == set(want)
+
+
+def test_the_figures_of_a_view_say_what_they_are_of_and_keep_hidden_cells_blank(tmp_path):
+    import io
+
+    from cxdata import export, pyramid, queries, store
+    from cxdata.db import Database
+    from cxdata.view import ViewState
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team B", "Website", 2, 3, "North", 6)] * 3
+                              + [("Team C", "Website", 4, 8, "South", 6)] * 12))
+    cur = db.cursor()
+    p = pyramid.build(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="latest_month"))
+    frame = tables.pyramid_frame(p, "Region: North")
+    db.close()
+    assert set(frame["period"]) == {p.period.label()} and set(frame["filters"]) == {"Region: North"}
+    hidden = frame[frame["suppressed"]]
+    assert len(hidden) and hidden[["value", "n", "ci_low", "ci_high"]].isna().all().all()
+    back = pd.read_csv(io.StringIO(export.to_csv_bytes(frame).decode("utf-8-sig")))
+    assert list(back.columns) == list(frame.columns) and len(back) == len(frame)
