@@ -178,9 +178,20 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: st
                   score_measure: str | None, limit: int = 12) -> list[tuple[str, int]]:
     """The words most used by the comments `comments_frame` lists (all of them, not the newest
     page): (word, comments), most first."""
+    from .words import name_words, names_it
+
     current, _ = periods_for(view, cat)
-    return _comment_words(cur, model, cat, view, current, level=level, node=node,
-                          score_measure=score_measure, limit=limit)
+    names = name_words(_names_of(model, level, node))
+    found = _comment_words(cur, model, cat, view, current, level=level, node=node,
+                           score_measure=score_measure, limit=limit + len(names))
+    return [(w, n) for w, n in found if not names_it(w, names)][:limit]
+
+
+def _names_of(model: Model, level: str, node: str | None) -> list[str]:
+    """A node's names, its aliases, and those of its touchpoint."""
+    team = model.team(node) if level == "team" and node else None
+    tp = model.touchpoint(team.touchpoint if team else node) if level in ("team", "touchpoint") and node else None
+    return [n for x in (team, tp) if x is not None for n in (x.name, *x.aliases)]
 
 
 def score_bands(model: Model, kpi: KPI) -> list[tuple[str, str]]:

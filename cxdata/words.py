@@ -37,3 +37,20 @@ les des une est pas pour avec dans sur par mais très aussi que qui nous vous il
 los las una por con para del muy pero que sus esta este como más
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+_FOLD = str.maketrans("\u0643\u064a\u0649", "\u06a9\u06cc\u06cc")  # as the SQL folds (queries._folded)
+
+
+def name_words(texts) -> frozenset[str]:
+    """The words of a node's names (its name and aliases in every language, its touchpoint's):
+    the comments behind a touchpoint all name it ('website', 'وب‌سایت'), which says nothing."""
+    import re
+
+    return frozenset(w for t in texts for w in re.split(r"[^\w\u200c]+", str(t).lower().translate(_FOLD))
+                     if len(w) >= MIN_LETTERS)
+
+
+def names_it(word: str, names: frozenset[str]) -> bool:
+    """`word` is one of `names`, or an inflected form of a long one ('уебсайта' of 'уебсайт')."""
+    return word in names or any(len(n) >= 5 and word.startswith(n) for n in names)

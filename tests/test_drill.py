@@ -402,6 +402,7 @@ def test_comment_words_count_each_comment_once_in_every_script(tmp_path):
         ("5", "تأخير في الارسال", 2),               # Arabic Yeh in the same word
         ("6", "پشتیبانی\u200cها عالی بودند", 5),    # ZWNJ inside a word
         ("7", "Доставката закъсня", 1),
+        ("8", "The website was slow; Team A said wait", 2),  # the team's and its touchpoint's own names
     ])
     cur = db.cursor()
     cat = queries.catalog(cur, MODEL)
@@ -411,9 +412,9 @@ def test_comment_words_count_each_comment_once_in_every_script(tmp_path):
     assert words["تأخیر"] == 2                                  # Arabic Yeh read as the Persian letter
     assert words["پشتیبانی\u200cها"] == 1
     assert words["доставката"] == 1
-    assert words["app"] == 1
-    for gone in ("the", "was", "very", "2024", "در", "في", "ok"):  # stop words, numbers, short words
-        assert gone not in words, gone
+    assert words["app"] == 1 and words["slow"] == 1
+    for gone in ("the", "was", "very", "2024", "در", "في", "ok", "website", "team"):  # stop words, numbers,
+        assert gone not in words, gone                                               # short words, names
     # The same comments as the list: a score band and a search narrow both.
     low = dict(drill.comment_words(cur, MODEL, cat, replace(view, scores="low"), level="team", node="a",
                                    score_measure="csat", limit=50))
@@ -438,10 +439,17 @@ def test_comment_words_match_an_independent_count(demo):
     raw = raw_comments(cur, cat, team.key, period, cat.measures["csat"])
     fold = str.maketrans("\u0643\u064a\u0649", "\u06a9\u06cc\u06cc")
     stop = {w.translate(fold) for w in STOPWORDS}
+    tp = model.touchpoint(team.touchpoint)
+    names = {w for t in (team.name, *team.aliases, tp.name, *tp.aliases)
+             for w in re.split(r"[^\w\u200c]+", t.lower().translate(fold)) if len(w) >= MIN_LETTERS}
+
+    def a_name(w: str) -> bool:  # the node's own names, and inflections of the longer ones
+        return w in names or any(len(n) >= 5 and w.startswith(n) for n in names)
+
     counts = Counter()
     for text in raw["comment"]:
         words = {w for w in re.split(r"[^\w\u200c]+|_", text.lower().translate(fold)) if w}
-        counts.update(w for w in words if len(w) >= MIN_LETTERS and w not in stop and not w.isdigit())
+        counts.update(w for w in words if len(w) >= MIN_LETTERS and w not in stop and not w.isdigit() and not a_name(w))
     got = drill.comment_words(cur, model, cat, view, level="team", node=team.key, score_measure=None, limit=10)
     assert got and [n for _, n in got] == sorted((n for n in counts.values()), reverse=True)[:10]
     assert all(counts[w] == n for w, n in got)
