@@ -90,13 +90,15 @@ class Pyramid:
 
 
 def level_kpi(nodes) -> str | None:
-    """The KPI a row of nodes is compared on: the first KPI (in model order) that has data for
-    any of them, so a level rated only in, say, a relationship survey still shows its numbers,
-    and every node of the row shows the same KPI."""
+    """The KPI a row of nodes is compared on: the first KPI (in model order) that some of them
+    show, so a level rated only in, say, a relationship survey still shows its numbers, and every
+    node of the row shows the same KPI. A KPI whose only answers are hidden (three at one store)
+    comes after one the row shows: its chart read "no data" down the row above tiles with figures."""
     order = list(dict.fromkeys(k.kpi.key for n in nodes for k in n.kpis))
-    for key in order:
-        if any((k := n.kpi(key)) is not None and k.status != "no_data" for n in nodes):
-            return key
+    for shown in (("ok", "low_n"), ("ok", "low_n", "hidden")):
+        for key in order:
+            if any((k := n.kpi(key)) is not None and k.status in shown for n in nodes):
+                return key
     return order[0] if order else None
 
 

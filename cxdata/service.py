@@ -86,9 +86,11 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
                  name: str | None = None):
     from .ingest import engine
 
+    in_use = [r[0] for r in db.cursor().execute(
+        "SELECT name FROM sources WHERE source_id IN (SELECT DISTINCT source_id FROM responses)").fetchall()]
     return engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
                           touchpoint_aliases=touchpoint_aliases(model), segment_aliases=segment_aliases(model),
-                          limits=limits(), name=name)
+                          limits=limits(), name=name, sources_in_use=in_use)
 
 
 def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None,
@@ -436,10 +438,15 @@ def remove_demo(db: Database) -> int:
 
 
 def upload_history(db: Database):
-    """Every upload, newest first, with its receipt counts."""
+    """Every upload, newest first, with its receipt counts and `holds`: the responses it holds now
+    and the earlier versions it replaced, what removing it would undo. An upload that brought
+    nothing new holds responses once an earlier one that brought them is removed (they pass to it)."""
     return db.cursor().execute(
-        """SELECT upload_id, file_name AS file, strftime(uploaded_at, '%Y-%m-%d %H:%M') AS uploaded, layout,
+        """WITH held AS (SELECT upload_id, count(*) AS n FROM responses GROUP BY ALL
+                         UNION ALL SELECT replaced_by, count(*) FROM replaced_responses GROUP BY ALL)
+           SELECT u.upload_id, file_name AS file, strftime(uploaded_at, '%Y-%m-%d %H:%M') AS uploaded, layout,
                   encoding, rows_read, added, updated, unchanged, rejected, excluded,
-                  strftime(removed_at, '%Y-%m-%d %H:%M') AS removed
-           FROM uploads ORDER BY upload_id DESC"""
+                  strftime(removed_at, '%Y-%m-%d %H:%M') AS removed,
+                  coalesce((SELECT sum(n) FROM held WHERE held.upload_id = u.upload_id), 0)::BIGINT AS holds
+           FROM uploads u ORDER BY u.upload_id DESC"""
     ).df()

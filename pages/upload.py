@@ -228,12 +228,13 @@ history = service.upload_history(db)
 if history.empty:
     st.caption("No uploads yet.")
 else:
-    shown = history.drop(columns=["upload_id"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
+    shown = history.drop(columns=["upload_id", "holds"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
     shown["layout"] = [LAYOUTS.get(k, k.replace("_", " ")) for k in shown["layout"]]
     shown["encoding"] = [ENCODINGS.get(k) or ENCODING_NAMES.get(k, k) if k else "" for k in shown["encoding"]]
-    # An upload that added and changed nothing (an identical re-upload, a file with no responses)
-    # has nothing to remove: it is listed, and not offered for removal.
-    changed = (history["added"].fillna(0) > 0) | (history["updated"].fillna(0) > 0)
+    # An upload that holds nothing (an identical re-upload, a file with no responses) has nothing
+    # to remove: it is listed, and not offered for removal, until an earlier upload's removal
+    # passes it the responses both brought.
+    changed = history["holds"] > 0
     shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" if c else "no change"
                        for r, c in zip(shown.pop("removed"), changed)]
     # Rows are lines of the file (a long export has one per answer); the other counts are responses.

@@ -254,6 +254,11 @@ HEADERS = [
     ("Created", ["06-Jan-2025", "17-Feb-2025", "30-Sep-2025"], ("timestamp", "timestamp")),
     ("Date", ["Jan 6, 2025 08:15 AM", "Feb 17, 2025 11:00 PM", "Sep 30, 2025 9:05 AM"], ("timestamp", "timestamp")),
     ("Received", ["Mon, 06 Jan 2025 08:15:00 +0000", "Mon, 17 Feb 2025 11:00:00 +0000"], ("timestamp", "timestamp")),
+    # a phone number is no rating, whatever its header's language (found by an audit: a Persian
+    # mobile-number column became a rating of 1 to 912,345,679)
+    ("شماره موبایل", ["9123456701", "9123456702", "9123456703"], ("ignore",)),
+    ("Kontakt", ["9123456701", "9123456702", "9123456703"], ("ignore",)),
+    ("Telefonnummer", ["030 1234567", "040 7654321"], ("ignore",)),
 ]
 
 

@@ -522,3 +522,19 @@ def test_a_cell_that_only_a_combination_of_sums_gives_back_is_hidden_with_anothe
     hidden = pyramid.suppressed_cells(data, parts, stats.Suppression())
     assert ("t1", "s1") in hidden and not _solvable(data, hidden, list(teams), cols) & {("t1", "s1"), ("t2", "s1"),
                                                                                          ("t1", "s3")}
+
+
+def test_a_row_is_compared_on_a_kpi_it_shows_before_one_it_only_hides(tmp_path):
+    """Found by an audit: CSAT's only answers were three at the Store (hidden); the chart read CSAT
+    "no data" down the row while the tiles under it showed the relationship survey's figures."""
+    model = parse_model(MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}, {key: nps_tp, stat: nps, measure: nps}]"))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("", "Store", 4, None, "North", 6)] * 3 + [("", "Website", None, 9, "North", 6)] * 10
+                              + [("", "Store", None, 7, "North", 6)] * 10))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    assert p.touchpoint("shop").kpi("csat").status == "hidden"
+    assert pyramid.level_kpi(p.touchpoints) == "nps_tp"

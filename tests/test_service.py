@@ -392,7 +392,36 @@ def test_a_file_whose_answers_no_column_holds_is_refused_and_changes_nothing(tmp
     db, model, receipt = ingest_text(tmp_path, "odd.csv", text)
     try:
         assert receipt["status"] == "refused" and receipt["code"] == "no_answers"
-        assert "no column of this file is taken as an answer" in receipt["error"]
+        assert receipt["error"].startswith("No column of this file is taken as an answer")
         assert db.cursor().execute("SELECT count(*) FROM responses").fetchall()[0][0] == 0
     finally:
         db.close()
+
+
+def test_responses_passed_to_a_later_upload_can_be_removed_with_it(tmp_path):
+    """Found by an audit: after removing an export, its responses passed to the identical re-upload
+    (listed as 'no change' and so not offered for removal): nothing could take them out again."""
+    text = "Response ID,Date,How likely are you to recommend us?\n" + "".join(
+        f"r{i},2025-03-{1 + i:02d},{i % 11}\n" for i in range(12))
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    try:
+        for name in ("a.csv", "b.csv"):
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            service.ingest_file(db, model, tmp_path / name)
+        history = service.upload_history(db).set_index("upload_id")
+        first, second = sorted(history.index)
+        assert (history.loc[first, "holds"], history.loc[second, "holds"]) == (12, 0)
+        store.remove_upload(db, int(first))
+        assert service.upload_history(db).set_index("upload_id").loc[second, "holds"] == 12
+        store.remove_upload(db, int(second))
+        assert db.cursor().execute("SELECT count(*) FROM responses").fetchall()[0][0] == 0
+    finally:
+        db.close()
+
+
+def test_a_form_gets_its_tools_name_when_nothing_is_stored_under_it(tmp_path):
+    """Found by an audit: the sample company's shipped Google Forms mapping, with nothing loaded
+    under its name, made a first form 'google_forms_2', 'another survey was loaded' said."""
+    (receipt,), count = _ingest_texts(tmp_path, GF_DELIVERY)
+    assert receipt["source"] == "google_forms" and not any("Another survey" in w for w in receipt["warnings"])

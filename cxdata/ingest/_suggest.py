@@ -432,12 +432,15 @@ class Suggester:
                                        value_map={"1": 1.0, "2": 0.0}), 5)
         if p.unique and p.n > 20 and hi >= 1000:
             return _Cand(ColumnSpec("ignore", label), 1, "looks like an id or a count")
+        if ints and lo >= 1_000_000:
+            # Seven digits and more, whole: phone numbers, order and account numbers, never a score.
+            return _Cand(ColumnSpec("ignore", label), 1, "looks like a phone number or an id")
         if "nps" in measures and ints and lo >= 0:
             return _Cand(_measure_spec("nps", label), 3)
         if p.n_distinct == 1 and not measures:
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
         name = slug(first_part(label)) or f"measure_{col.index + 1}"
-        if ints and hi - lo <= 10 and lo >= 0:
+        if ints and hi - lo <= 10 and lo >= 0 and hi <= 100:
             return _Cand(_measure_spec("rating", label, name, scale=self._assumed(label, lo, hi)), 2)
         return _Cand(_measure_spec("number", label, name), 2)
 

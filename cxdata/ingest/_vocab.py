@@ -281,6 +281,10 @@ IGNORE_WORDS = [
     "w:os", "network id", "w:tags", "stage date", "response set", "custom data",
     "nps group", "nps_group", "- group", "w:group nps", "w:ref", "w:№", "w:no", "row number",
     "w:row", "w:ردیف", "w:рд", "w:index", "w:nr", "w:lfd", "w:nummer", "w:n°", "w:num", "mobile number", "phone number", "w:phone",
+    # phone numbers in the other languages: personal data, and digits a rating would take
+    "شماره موبایل", "شماره تلفن", "شماره همراه", "تلفن همراه", "w:موبایل", "w:تلفن", "رقم الجوال", "رقم الهاتف",
+    "w:الجوال", "w:الهاتف", "телефон", "w:мобилен", "טלפון", "w:נייד", "handynummer", "telefonnummer", "w:handy",
+    "w:telefon", "numéro de téléphone", "w:téléphone", "w:portable", "w:teléfono", "w:móvil", "w:celular",
     "مدت", "المدة", "مدة", "продължителност", "משך", "وضعیت", "الحالة", "статус",
     "w:ip адрес", "ایمیل", "البريد", "имейл", "w:name", "w:names", "response set",
     "location accuracy",

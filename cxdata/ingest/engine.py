@@ -78,9 +78,11 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
             saved_mappings: Iterable[Mapping] = (),
             touchpoint_aliases: TMapping[str, str] | None = None,
             segment_aliases: TMapping[str, TMapping[str, str]] | None = None,
-            limits: Any = None, source: str | None = None, name: str | None = None) -> Inspection:
+            limits: Any = None, source: str | None = None, name: str | None = None,
+            sources_in_use: Iterable[str] | None = None) -> Inspection:
     """`name` is the file's name as the user knows it (an upload is stored under a generated
-    name); the suggested source is made from it."""
+    name); the suggested source is made from it. `sources_in_use`: the sources that hold
+    responses (None: every saved mapping's source counts as one)."""
     from ._suggest import suggest_mapping
 
     path = Path(path)
@@ -100,7 +102,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     suggested.fingerprint = fp
     suggested.encoding = encoding
     if saved is None:
-        warnings += _own_source(suggested, saved_mappings)
+        warnings += _own_source(suggested, saved_mappings, None if sources_in_use is None else set(sources_in_use))
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
@@ -123,13 +125,15 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
 SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of the survey has too
 
 
-def _own_source(suggested: Mapping, saved_mappings: list[Mapping]) -> list[str]:
+def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[str] | None = None) -> list[str]:
     """Give an export without response ids a source of its own when its suggested source is
     another survey's. Its responses are keyed by their answer time; two forms of one tool
     (Google Forms) answered in the same second would overwrite each other's responses. An export
     sharing most of its questions with the other is the same survey, changed: it keeps the name."""
     if suggested.keys_with("response_id"):
         return []  # the tool's own ids keep surveys apart (and tell one survey's formats together)
+    if in_use is not None and suggested.source not in in_use:
+        return []  # nothing stored under that name (a mapping shipped with the model, an upload removed)
     others = [m for m in saved_mappings if m.source == suggested.source and m.fingerprint != suggested.fingerprint]
     if not others:
         return []

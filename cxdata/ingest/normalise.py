@@ -37,8 +37,8 @@ BASE_SCHEMA = pa.schema([
 ])
 INVALID_LIST_CAP = 1000  # per column; counts are always complete
 NO_ANSWER_COLUMN = (
-    "Nothing to load: no column of this file is taken as an answer, neither a score (a 0-10 "
-    "recommendation, a 1-5 satisfaction, a yes/no, a rating) nor a comment. In the mapping, give the "
+    "No column of this file is taken as an answer, neither a score (a 0-10 recommendation, a 1-5 "
+    "satisfaction, a yes/no, a rating) nor a comment, so it holds nothing to load. In the mapping, give the "
     "column that holds the customers' answers its role; where its answers are words, say what each is worth.")
 _WORKERS = max(2, min(8, os.cpu_count() or 2))
 
