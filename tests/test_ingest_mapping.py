@@ -733,3 +733,20 @@ def test_qualtrics_preview_and_spam_statuses_of_every_kind_are_excluded():
     m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
     excluded = {v for r in m.exclude for v in r.values}
     assert set(statuses) - excluded == {"IP Address", "Offline"}
+
+
+@pytest.mark.parametrize("dates, asked", [
+    (["01/03/2025", "02/03/2025", "03/04/2025"], True),   # either way
+    (["01/03/2025", "25/03/2025"], False),                 # 25 settles day first
+    (["2025-03-01", "2025-04-02"], False),
+    (["06 Jan 2025", "07 Feb 2025"], False),
+])
+def test_the_date_order_is_asked_before_loading(tmp_path, dates, asked):
+    """Found by an audit: dates that read either way were refused only after Load was pressed."""
+    from cxdata.ingest.engine import inspect
+
+    src = tmp_path / "sheet.csv"
+    src.write_text("Response ID,Date,How likely are you to recommend us?\n"
+                   + "".join(f"r{i},{d},{i % 11}\n" for i, d in enumerate(dates * 5)), encoding="utf-8")
+    ins = inspect(src)
+    assert any("could be day/month or month/day" in w for w in ins.warnings) is asked

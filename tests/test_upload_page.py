@@ -80,6 +80,8 @@ def test_ambiguous_dates_are_asked_and_the_answer_is_used(app, tmp_path):
     at.get("file_uploader")[0].upload("dates.csv", ("\n".join(rows) + "\n").encode()).run()
     demo = responses(db_path)
     assert demo and at.checkbox[0].value is True  # remove the demo data when loading
+    # Asked before loading, beside the date order it needs (found by an audit: only Load said so).
+    assert any("could be day/month or month/day" in w.value for w in [*at.warning, *at.info, *at.caption])
     load = next(b for b in at.button if b.label == "Load responses")
     load.click().run()
     assert not at.exception

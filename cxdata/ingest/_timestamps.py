@@ -440,6 +440,31 @@ def _normalise_gmt(text: pa.Array) -> tuple[pa.Array, bool]:
     return text, True
 
 
+def order_question(text: pa.Array) -> str | None:
+    """What `parse` would ask about the day/month order of these dates (its message), or None when
+    the data settles it: the same test, without parsing, for a page to ask before loading."""
+    text, _ = _normalise_month_names(text)
+    present = np.flatnonzero(_np(pc.is_valid(text), bool))
+    if not len(present):
+        return None
+    sample = text.take(pa.array(present[:_SAMPLE], pa.int64()))
+    sp = _extract(sample)
+    if not sp.yl.any():
+        return None
+    first_big = bool(pc.any(pc.match_substring_regex(text, _FIRST_BIG)).as_py())
+    second_big = bool(pc.any(pc.match_substring_regex(text, _SECOND_BIG)).as_py())
+    differs = bool((sp.a != sp.b)[sp.yl].any())
+    if not (first_big or second_big or differs):
+        full = _extract(text)
+        differs = bool((full.a != full.b)[full.yl].any())
+    example = sample.to_pylist()[int(np.flatnonzero(sp.yl)[0])]
+    try:
+        _resolve_order(first_big, second_big, differs, bool(sp.dot2[sp.yl].all()), None, example)
+    except IngestError as exc:
+        return exc.message
+    return None
+
+
 def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) -> TimestampParse:
     """text: trimmed strings, digits already ASCII, empty -> null."""
     n = len(text)

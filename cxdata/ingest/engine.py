@@ -106,6 +106,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
+    warnings += _date_questions(raw, layout, mapping)
     others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
     if others and sheet is None:
         why = "the saved mapping's" if saved is not None and saved.sheet == raw.sheet else "the one with the most rows"
@@ -150,6 +151,25 @@ def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[s
     return [f"Another survey (with other questions) was loaded as '{old}': this file is '{suggested.source}', so "
             "that responses of the two given in the same second stay apart (the file has no response ids). If it is "
             f"the same survey with changed questions, name its source '{old}' in the mapping."]
+
+
+def _date_questions(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
+    """The day/month question loading would stop on, asked before loading (the date order is
+    chosen beside the mapping)."""
+    from .values import date_order_question
+
+    if mapping.dayfirst is not None:
+        return []
+    index = {c.key: c for c in layout.columns}
+    out = []
+    for k in mapping.keys_with("timestamp"):
+        c = index.get(k)
+        if c is None or c.index >= raw.table.num_columns:
+            continue
+        question = date_order_question(raw.table.column(c.index).slice(layout.header_rows))
+        if question:
+            out.append(f"'{c.label or k}': {question}")
+    return out
 
 
 def _json_subset(raw: Any, layout: Any, saved_mappings: list[Mapping]) -> Mapping | None:

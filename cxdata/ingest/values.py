@@ -171,6 +171,23 @@ def parse_timestamps(arr, *, tz: str = "UTC", dayfirst: bool | None = None,
     return r.values, r.description
 
 
+def date_order_question(arr) -> str | None:
+    """The question parse_timestamps would stop on for these dates (day/month or month/day?), or
+    None when their order is settled by the data."""
+    from ._timestamps import order_question
+
+    arr = _as_string_array(arr)
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return None
+    # Most dates say their order (ISO, a year first, a month in letters): their first values
+    # tell, without reading the column (the parse learns its shapes from them too).
+    head = _clean_text(pc.drop_null(arr.slice(0, 8000))[:2000])
+    if not pc.any(pc.match_substring_regex(head, r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")).as_py():
+        return None
+    d = _distinct(arr)
+    return order_question(_clean_text(d[0] if d is not None else arr))
+
+
 def parse_timestamps_detailed(arr, *, tz: str = "UTC", dayfirst: bool | None = None,
                               calendar: str | None = None) -> TimestampParse:
     arr = _as_string_array(arr)
