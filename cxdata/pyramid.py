@@ -112,6 +112,13 @@ def tile_kpi(node: NodeResult, level_key: str | None) -> KpiResult:
     return next((k for k in node.kpis if k.status != "no_data"), own or node.headline)
 
 
+def comments_withheld(node: NodeResult, k: KpiResult) -> bool:
+    """The comments behind `k` of `node` would give away what a tile hides: `k` is hidden, or it
+    has no answers while another KPI of the node is hidden (the comments listed would then be
+    those of the hidden tile's few responses)."""
+    return k.status == "hidden" or (k.status == "no_data" and any(x.status == "hidden" for x in node.kpis))
+
+
 def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
     as_of = cat.as_of or date.today()
     current = resolve(view.period, as_of, cat.first, view.start, view.end)

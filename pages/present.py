@@ -11,7 +11,7 @@ from cxdata import charts, drill, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
-from cxdata.pyramid import level_kpi, narrowed_view, tile_kpi
+from cxdata.pyramid import comments_withheld, level_kpi, narrowed_view, tile_kpi
 from pages import _ui
 
 _ui.start_page()
@@ -153,7 +153,7 @@ else:  # the comments behind the deepest node's number
     st.title(f"What customers say · {node.name}")
     subtitle(k.kpi.name + (f" · {bands[view.scores]} only" if view.scores in bands else "")
              + (f" · matching “{view.search}”" if view.search else ""))
-    if k.status == "hidden":
+    if comments_withheld(node, k):
         st.info("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
                 "hidden figures away.", icon=":material/visibility_off:")
         st.stop()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdata import charts, drill, export
 from cxdata.bidi import isolated
-from cxdata.pyramid import narrowed_view
+from cxdata.pyramid import comments_withheld, narrowed_view, tile_kpi
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -69,7 +69,9 @@ if all(k.status == "no_data" for k in node.kpis):
     st.stop()
 
 kpi_keys = [k.kpi.key for k in node.kpis]
-kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else node.headline
+# The KPI the node's tile would show: its first with answers (a call centre team rated only in
+# Zendesk opens on that rating, not on an empty CSAT).
+kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else tile_kpi(node, None)
 if view.kpi and view.kpi not in kpi_keys:
     # A link made for another team's view: say so, and keep the URL to what is shown.
     st.warning(escape(f"{team.name} has no KPI '{view.kpi}' (the link asked for it): showing {kpi.kpi.name}."),
@@ -108,9 +110,10 @@ if dim:
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 st.subheader("Comments behind the number")
-if kpi.status == "hidden":
+if comments_withheld(node, kpi):
     # The list would give away what the tile hides: how many responses there are, and their scores.
-    st.info(f"Not shown while the {kpi.kpi.name} tile is hidden: the comments and their scores would give away "
+    which = kpi if kpi.status == "hidden" else next(k for k in node.kpis if k.status == "hidden")
+    st.info(f"Not shown while the {which.kpi.name} tile is hidden: the comments and their scores would give away "
             "the figures it protects. Choose a longer period or clear some filters.", icon=":material/visibility_off:")
     st.stop()
 bands = dict(drill.score_bands(model, kpi.kpi))

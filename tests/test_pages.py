@@ -839,3 +839,23 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     at = app(page="pages/team.py", team=_some_team(), period="all")
     no_errors(at)
     assert any("Download these comments" in b.proto.label for b in at.get("download_button"))
+
+
+def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):
+    """Found by an audit: the team view opened on the empty CSAT of a team rated only on a hidden
+    KPI, and listed that KPI's few responses' comments."""
+    from tests.test_pyramid import MODEL_TEXT
+
+    text = MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]\n"
+        "  team_kpis: [{key: csat, name: CSAT, stat: mean, measure: csat}, {key: nps_team, name: NPS, stat: nps, measure: nps}]")
+    _own_db(tmp_path, monkeypatch, text,
+            [("Team A", "Website", None, 9, "North", 6)] * 3 + [("Team C", "Website", 4, 8, "North", 6)] * 40)
+    for kpi in (None, "csat"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(period="latest_month", tp="web", team="a", **({"kpi": kpi} if kpi else {}))
+        at.switch_page("pages/team.py").run()
+        no_errors(at)
+        assert any("Not shown while the NPS tile is hidden" in i.value for i in at.info), kpi
+        assert not at.dataframe

@@ -538,3 +538,22 @@ def test_a_row_is_compared_on_a_kpi_it_shows_before_one_it_only_hides(tmp_path):
     db.close()
     assert p.touchpoint("shop").kpi("csat").status == "hidden"
     assert pyramid.level_kpi(p.touchpoints) == "nps_tp"
+
+
+def test_no_comments_behind_an_empty_kpi_while_another_tile_of_the_node_is_hidden(tmp_path):
+    """Found by an audit: a team rated only on a hidden Zendesk KPI listed its comments under its
+    empty CSAT (the team view's first KPI)."""
+    model = parse_model(MODEL_TEXT.replace(
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]",
+        "touchpoint_kpis: [{key: csat, stat: mean, measure: csat, target: 4}]\n"
+        "  team_kpis: [{key: csat, stat: mean, measure: csat}, {key: nps_team, stat: nps, measure: nps}]"))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", None, 9, "North", 6)] * 3 + [("Team C", "Website", 4, 8, "North", 6)] * 40))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    team = p.team("a")
+    assert team.kpi("nps_team").status == "hidden" and team.kpi("csat").status == "no_data"
+    assert pyramid.tile_kpi(team, None).kpi.key == "nps_team"  # the team view opens on it
+    assert pyramid.comments_withheld(team, team.kpi("csat")) and pyramid.comments_withheld(team, team.kpi("nps_team"))
+    assert not pyramid.comments_withheld(p.team("c"), p.team("c").kpi("csat"))
