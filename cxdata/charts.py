@@ -179,13 +179,16 @@ def _trend_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
         return pd.DataFrame({"bucket": [], "value": []}), {"title": options.get("title", ""), "empty": True}
     df = df.copy()
     df["low_n_label"] = df["low_n"].map({True: "n < reliability threshold", False: "reliable"})
-    target = options.get("target")
+    # Every bucket hidden: the target alone made an axis of one odd tick ("80.000000").
+    target = options.get("target") if df["value"].notna().any() else None
     return df, {**options, "target": None if target is None else float(target), "empty": False}
 
 
 _TIME_AXES = {  # per grain: how a bucket's start is labelled, and where ticks go
     "week": {"format": "%d %b"},
-    "month": {"format": "%b %Y"},
+    # Ticks on the months' starts: left to Vega, a wide chart (a presentation at 1920 px) put them
+    # every four weeks and labelled two of them "Jun 2025", the December point over "Nov".
+    "month": {"format": "%b %Y", "tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy"},
     "quarter": {"labelExpr": "'Q' + (floor(month(datum.value) / 3) + 1) + ' ' + year(datum.value)",
                 "tickCount": {"interval": "month", "step": 3}},
 }
@@ -218,53 +221,57 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     return alt.layer(*layers).properties(height=280, title=title)
 
 
-MOVER_PARTS = {"score": "its own score", "mix": "its share of the answers"}
-MOVER_COLORS = ["#0969da", "#afb8c1"]
+MOVER_COLORS = {"up": "#0969da", "down": "#bc4c00"}  # raised / lowered the number (not better / worse)
 
 
-def movers(df: pd.DataFrame, *, title: str = "", x_title: str = "", decimals: int = 2) -> alt.LayerChart:
-    """What moved a number (tables.movers_frame): per part, a bar of its contribution to the
-    change, split into what its own score did and what its share of the answers did, with the
-    sum written at the bar's end; parts to the left pulled the number down."""
-    data, facts = _movers_prepare(df, title=title, x_title=x_title, decimals=decimals)
+def movers(df: pd.DataFrame, *, title: str = "", x_title: str = "", decimals: int = 2,
+           composite: bool = False) -> alt.LayerChart:
+    """What moved a number (tables.movers_frame): a bar per part, its contribution to the change,
+    blue where it raised the number and orange where it lowered it, the contribution written
+    beside it; the tooltip splits it into what the part's own score did and what its share of the
+    answers did (a composite's parts have a score only, on the index's 0-100 scale)."""
+    data, facts = _movers_prepare(df, title=title, x_title=x_title, decimals=decimals, composite=composite)
     return _movers_draw(data, **facts)
 
 
 def _movers_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = df.copy()
     d = int(options.get("decimals", 2))
-    df["label"] = [f"{t:+.{d}f}" for t in df["total"]]
-    right = df["score"].clip(lower=0) + df["mix"].clip(lower=0)
-    left = df["score"].clip(upper=0) + df["mix"].clip(upper=0)
-    df["label_left"] = df["total"] < 0
-    df["label_x"] = right.where(~df["label_left"], left)
+    df["label"] = ["±0" if round(t, d) == 0 else f"{t:+.{d}f}" for t in df["total"]]
+    df["direction"] = ["up" if t >= 0 else "down" for t in df["total"]]
+    # A label right of a rising bar's end; a falling bar's label just right of zero, clear of the
+    # part names on the left (it ran into them: "Call Center - South-0.13").
+    df["label_x"] = df["total"].clip(lower=0)
     return df, options
 
 
-def _movers_draw(source, *, title: str = "", x_title: str = "", decimals: int = 2) -> alt.LayerChart:
+def _movers_draw(source, *, title: str = "", x_title: str = "", decimals: int = 2,
+                 composite: bool = False) -> alt.LayerChart:
     base = alt.Chart(source).encode(y=alt.Y("name:N", sort=None, title=None,
                                             axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
-    fmt = f"+.{decimals}f"
-    tips = [alt.Tooltip("name:N", title="Part"), alt.Tooltip("label:N", title="Contribution"),
-            alt.Tooltip("score:Q", title="from its own score", format=fmt),
-            alt.Tooltip("mix:Q", title="from its share", format=fmt),
-            alt.Tooltip("value_before:Q", title="Value before", format=f".{decimals}f"),
-            alt.Tooltip("value:Q", title="Value now", format=f".{decimals}f"),
-            alt.Tooltip("share_before:Q", title="Share before", format=".0%"),
-            alt.Tooltip("share:Q", title="Share now", format=".0%")]
-    bars = base.transform_fold(list(MOVER_PARTS), as_=["part", "amount"]).mark_bar(height={"band": 0.6}).encode(
-        x=alt.X("amount:Q", title=x_title, stack="zero"),
-        color=alt.Color("part:N", scale=alt.Scale(domain=list(MOVER_PARTS), range=MOVER_COLORS),
-                        legend=alt.Legend(title="Contribution of", orient="bottom", labelExpr=(
-                            "datum.label == 'score' ? 'its own score' : 'its share of the answers'"))),
+    fmt, vfmt = f"+.{decimals}f", f".{max(decimals - 1, 1)}f"
+    if composite:
+        tips = [alt.Tooltip("name:N", title="Touchpoint"), alt.Tooltip("label:N", title="Contribution"),
+                alt.Tooltip("value_before:Q", title="Score before (0-100)", format=vfmt),
+                alt.Tooltip("value:Q", title="Score now (0-100)", format=vfmt)]
+    else:
+        tips = [alt.Tooltip("name:N", title="Part"), alt.Tooltip("label:N", title="Contribution"),
+                alt.Tooltip("score:Q", title="from its own score", format=fmt),
+                alt.Tooltip("mix:Q", title="from its share of the answers", format=fmt),
+                alt.Tooltip("value_before:Q", title="Value before", format=vfmt),
+                alt.Tooltip("value:Q", title="Value now", format=vfmt),
+                alt.Tooltip("share_before:Q", title="Share before", format=".0%"),
+                alt.Tooltip("share:Q", title="Share now", format=".0%")]
+    bars = base.mark_bar(height={"band": 0.6}).encode(
+        x=alt.X("total:Q", title=x_title),
+        color=alt.Color("direction:N", scale=alt.Scale(domain=list(MOVER_COLORS), range=list(MOVER_COLORS.values())),
+                        legend=None),
         tooltip=tips,
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#24292f", tooltip=False).encode(x=alt.X("x:Q"))
     text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=tips).transform_filter("!datum.label_left")
-    text_left = base.mark_text(align="right", dx=-6, fontSize=_FONT, color="#24292f").encode(
-        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=tips).transform_filter("datum.label_left")
-    return alt.layer(bars, zero, text, text_left).properties(height=alt.Step(30), title=title)
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=tips)
+    return alt.layer(bars, zero, text).properties(height=alt.Step(30), title=title)
 
 
 def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",

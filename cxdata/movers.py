@@ -29,7 +29,7 @@ from .pyramid import KpiResult, NodeResult, Pyramid, kpi_range
 from .stats import DECIMALS
 
 SHOWN = ("ok", "low_n")
-OTHER = "Other answers (no team, or teams too small to show)"
+OTHER = "Other answers"  # the part no child shown holds; Movement.other says what it is
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Movement:
     kpi: KPI
     change: float  # the parent's value now minus before (unrounded)
     movers: tuple[Mover, ...]  # largest contribution first
+    shown: float | None = None  # the change as the parent's tile shows it (its shown values' difference)
+    other: str = ""  # what the part OTHER holds, in words
 
     @property
     def score(self) -> float:
@@ -96,9 +98,9 @@ def of_segments(index: dict, names: dict[str, str], dim_name: str) -> Movement |
              for seg, r in index.items() if seg is not None and _shown_both(r)]
     if not parts:
         return None
-    other = f"Other answers (no {dim_name} given, or segments too small to show)"
-    movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts, other)
-    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers))
+    movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers), k.shown_delta,
+                    f"answers with no {dim_name} given, and of segments too small to show")
 
 
 def _moved(k: KpiResult | None) -> bool:
@@ -125,7 +127,8 @@ def of_touchpoint(p: Pyramid, tp_key: str, kpi_key: str) -> Movement | None:
     if not parts:
         return None
     movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
-    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers))
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers), k.shown_delta,
+                    "answers of no team, and of teams too small to show")
 
 
 def _shown_both(t: KpiResult) -> bool:
@@ -163,23 +166,32 @@ def of_composite(p: Pyramid, model: Model) -> Movement | None:
     movers = [Mover(t.key, t.name, None, None, scaled(h, h.current.value), scaled(h, h.previous.value),
                     t.weight / total * (scaled(h, h.current.value) - scaled(h, h.previous.value)), 0.0)
               for t, h in used]
-    return Movement(k.kpi, k.current.value - k.previous.value, tuple(sorted(movers, key=lambda m: -abs(m.total))))
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(sorted(movers, key=lambda m: -abs(m.total))),
+                    k.shown_delta)
 
 
 def decimals(mv: Movement) -> int:
-    """Contributions are written with the decimals of the KPI's values (a mean 2, a percentage 1)."""
-    return DECIMALS.get(mv.kpi.stat, 2)
+    """Parts are written with one decimal more than the KPI's values (a mean 3, a percentage 2):
+    they are smaller than the change they make up."""
+    return DECIMALS.get(mv.kpi.stat, 2) + 1
+
+
+def signed(x: float, d: int) -> str:
+    """'+0.123', '-1.50', and '±0' for what rounds to nothing (as the tiles write no change)."""
+    return "±0" if round(x, d) == 0 else f"{x:+.{d}f}"
 
 
 def summary(mv: Movement, parts: str, before: str) -> str:
-    """The movement in one sentence: `parts` names the children ('teams'), `before` the
-    comparison period."""
+    """The movement in words: `parts` names the children ('teams'), `before` the comparison
+    period. The change is the tile's; the parts add up to its unrounded value."""
     d = decimals(mv)
-    top = mv.movers[0]
-    text = f"{mv.kpi.name} {mv.change:+.{d}f} against {before}"
+    tile = mv.shown if mv.shown is not None else mv.change
+    text = f"{mv.kpi.name} {signed(tile, d - 1)} against {before}"
     if mv.kpi.stat == "composite":
-        text += f": each of the {parts}' weighted change of score."
+        text += (f" ({signed(mv.change, d)} before rounding): each of the {parts} moves it by its weighted change of "
+                 "score on the index's 0-100 scale.")
     else:
-        text += (f": {mv.score:+.{d}f} from the {parts}' own scores, {mv.mix:+.{d}f} from how the answers spread "
-                 f"across them.")
-    return text + f" Most: {top.name} ({top.total:+.{d}f})."
+        text += (f" ({signed(mv.change, d)} before rounding): {signed(mv.score, d)} from the {parts}' own scores, "
+                 f"{signed(mv.mix, d)} from how the answers spread across them.")
+    top = mv.movers[0]
+    return text + f" Most: {top.name} ({signed(top.total, d)})."

@@ -187,17 +187,17 @@ def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     return charts.spec(_build, frame, **dict(options))
 
 
-def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: bool = False, **options):
+def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: float = 0, **options):
     """Draw `build(frame, **options)` (a cxdata.charts function) from its Vega-Lite spec, cached
     here per input and built by `charts.spec` from a skeleton Altair drew once for the same
     options: a rerun skips the chart entirely, and new numbers cost their data alone. The cache
     key is the chart's own input (function, data frame, options), so it can never show other
-    numbers than the frame it is given. `large`: in presentation mode's type size."""
+    numbers than the frame it is given. `large`: presentation mode's scale of type and rows."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
     if large:
         from cxdata import charts
 
-        spec = charts.large(spec)
+        spec = charts.large(spec, large)
     return st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
 
 
@@ -484,12 +484,18 @@ def movement(mv, heading: str, parts: str, p) -> None:
 
     st.subheader(heading)
     st.caption(escape(movers.summary(mv, parts, p.previous.label())))
+    composite = mv.kpi.stat == "composite"
     cached_chart(charts.movers, tables.movers_frame(mv), x_title=f"Contribution to the change of {mv.kpi.name}",
-                 decimals=movers.decimals(mv))
-    if mv.kpi.stat != "composite":
-        st.caption(f"Each bar is a part's share of the change: what its own score did (at its earlier share of the "
-                   f"answers), and what the change of its share did (more answers where scores are above the earlier "
-                   f"average raise the whole). The bars add up to the change; {movers.OTHER.lower()} are one part.")
+                 decimals=movers.decimals(mv), composite=composite)
+    if composite:
+        st.caption("Each bar is a touchpoint's weighted change of its headline KPI, put on the index's 0–100 scale; "
+                   "the bars add up to the index's change before rounding.")
+    else:
+        other = f" “{movers.OTHER}” are the {mv.other}." if any(m.key is None for m in mv.movers) else ""
+        st.caption("Each bar is a part's contribution to the change, blue where it raised the number and orange where "
+                   "it lowered it: what its own score did (at its earlier share of the answers) and what the change of "
+                   "its share did (more answers where scores are above the earlier average raise the whole); point at a "
+                   "bar for the two. The bars add up to the change before rounding." + escape(other))
 
 
 def scroll_after_rerun(key: str) -> None:

@@ -7,12 +7,16 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, story, tables
+from cxdata import charts, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
 from cxdata.pyramid import comments_withheld, level_kpi, narrowed_view, tile_kpi
 from pages import _ui
+
+# Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
+SCALE, TREND_SCALE = 1.3, 1.05
+SHOWN_COMMENTS = 4
 
 _ui.start_page()
 _ui.ensure_data()
@@ -27,20 +31,23 @@ path = story.steps(view, model)
 st.html("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], .st-key-present_clicker { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 1.5rem 3rem 2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 2.5rem 1rem; max-width: 100%; }
 .stApp, .stApp p, .stApp h1, .stApp h2 { color: #000; }
-.stApp h1 { font-size: 3.2rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.7rem; }
-[data-testid="stMetricValue"] { font-size: 4.5rem; }
-[data-testid="stMetricDelta"] { font-size: 1.7rem; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.3rem; }
+.stApp h1 { font-size: 2.6rem; padding: 0.2rem 0; }
+[data-testid="stMetricLabel"] p { font-size: 1.5rem; }
+[data-testid="stMetricValue"] { font-size: 4rem; }
+[data-testid="stMetricDelta"] { font-size: 1.5rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.2rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1f2328 !important; }
-.st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 3.2rem; }
-.st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-.st-key-present_comments [data-testid="stText"] { font-size: 1.6rem; line-height: 1.5; }
+.st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 2.6rem; }
+.st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+.st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
+.st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
+.st-key-present_comments [data-testid="stText"] { font-size: 1.4rem; line-height: 1.4; }
 </style>""")
 
 p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story
+_ui.link_problems()  # a link's unknown filter or slide is said here too, not silently dropped
 
 
 def go(to) -> None:
@@ -86,7 +93,7 @@ def subtitle(kpi_name: str | None = None) -> None:
 def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
     first = nodes[0].kpi(kpi) if nodes else None
-    event = _ui.cached_chart(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, large=True,
+    event = _ui.cached_chart(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, large=SCALE,
                              domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                              key=_ui.chart_key(key))
     return _ui.clicked_node(event, key)
@@ -97,7 +104,7 @@ def trend(level: str, node_key: str, k) -> None:
                               node=node_key, kpi=k.kpi, total_hidden=k.status == "hidden",
                               previous_hidden=k.previous_status == "hidden")
     _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                     target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=True)
+                     target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE)
 
 
 if p.empty:
@@ -109,10 +116,12 @@ if p.empty:
 if slide == "index":
     st.title(p.index.name)
     subtitle(p.index.headline.kpi.name)
-    left, mid, right = st.columns([1, 2, 1])
-    with mid:
+    # The number and what makes it up side by side: one screen of a laptop's 720 rows.
+    tile, chart = st.columns([2, 3], gap="large")
+    with tile:
         _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
-    picked = bars(p.touchpoints, "present_tp", "Touchpoints (click one to go on to it)")
+    with chart:
+        picked = bars(p.touchpoints, "present_tp", "Touchpoints (click one to go on to it)")
     if picked and model.touchpoint(picked):
         go(replace(view, tp=picked, team=None, present="touchpoint"))
 
@@ -121,16 +130,20 @@ elif slide == "touchpoint":
     k = tile_kpi(tp, level_kpi(p.touchpoints))
     st.title(tp.name)
     subtitle(k.kpi.name)
-    left, mid, right = st.columns([1, 2, 1])
-    with mid:
+    tile, chart = st.columns([2, 3], gap="large")
+    with tile:
         _ui.kpi_tile(tp.name, k, show_kpi_name=True)
+        moved = movers.of_touchpoint(p, tp.key, k.kpi.key)
+        if moved and p.previous:  # why it moved, in one sentence (the Pyramid page has the chart)
+            st.markdown(escape(movers.summary(moved, "teams", p.previous.label())))
     teams = p.teams_of(tp.key)
-    if teams:
-        picked = bars(teams, "present_team", f"Teams of {tp.name} (click one to go on to it)")
-        if picked and model.team(picked):
-            go(replace(view, team=picked, present="team"))
-    else:
-        trend("touchpoint", tp.key, k)
+    with chart:
+        if teams:
+            picked = bars(teams, "present_team", f"Teams of {tp.name} (click one to go on to it)")
+            if picked and model.team(picked):
+                go(replace(view, team=picked, present="team"))
+        else:
+            trend("touchpoint", tp.key, k)
 
 elif slide == "team":
     node = p.team(view.team)
@@ -164,14 +177,14 @@ else:  # the comments behind the deepest node's number
     if not total:
         st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")
     with st.container(key="present_comments"):
-        for _, row in comments.head(6).iterrows():
+        for _, row in comments.head(SHOWN_COMMENTS).iterrows():
             text = "" if row["Comment"] is None else str(row["Comment"])
-            with st.container(border=True):
+            with st.container(border=True, gap="small"):
                 # Plain text: comments are untrusted input, never Markdown or HTML.
                 st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
                 score = row["Score"]
                 said = "" if score is None or score != score else f" · {k.kpi.name} {score}" if isinstance(score, str) \
                     else f" · score {score:.0f}"
                 st.caption(escape(f"{row['When']}{said}"))
-    if total > 6:
-        st.caption(f"The newest 6 of {total:,} comments.")
+    if total > SHOWN_COMMENTS:
+        st.caption(f"The newest {SHOWN_COMMENTS} of {total:,} comments.")

@@ -115,7 +115,10 @@ SHAPES = [  # every chart function in each shape it can take
     ("movers", charts.movers, pd.DataFrame({
         "key": ["a", ""], "name": ["A", "Other answers"], "score": [0.05, -0.02], "mix": [-0.01, -0.04],
         "total": [0.04, -0.06], "value": [4.5, 3.1], "value_before": [4.4, 3.3], "share": [0.6, 0.4],
-        "share_before": [0.5, 0.5]}), {"title": "t", "x_title": "CSAT", "decimals": 2}),
+        "share_before": [0.5, 0.5]}), {"title": "t", "x_title": "CSAT", "decimals": 3}),
+    ("movers of a composite", charts.movers, pd.DataFrame({
+        "key": ["web"], "name": ["Website"], "score": [-1.5], "mix": [0.0], "total": [-1.5], "value": [75.6],
+        "value_before": [87.5], "share": [None], "share_before": [None]}), {"decimals": 2, "composite": True}),
     ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
 ]
 

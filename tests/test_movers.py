@@ -104,3 +104,17 @@ def test_the_index_by_segment_scores_and_mix(tmp_path):
         assert got["North"].mix == pytest.approx((40 / 52 - 35 / 65) * (100 - before))
     finally:
         db.close()
+
+
+def test_the_sentence_states_the_tiles_change_and_the_parts_unrounded():
+    """Found by an audit: the caption said -9.7 beside a tile reading -9.6 (the tile's change is the
+    difference of its two shown values), and wrote -0.0 where the tiles write ±0."""
+    from cxdata.model import KPI
+
+    kpi = KPI("nps", "Relationship NPS", "nps", "nps")
+    parts = (movers.Mover("a", "Tehran", 0.5, 0.5, 1.0, 2.0, -10.04, 0.0), movers.Mover("b", "Dubai", 0.5, 0.5, 1.0, 1.0, 0.0, 0.39))
+    mv = movers.Movement(kpi, -9.65, parts, shown=-9.6)
+    text = movers.summary(mv, "segments", "2025-Q3")
+    assert text.startswith("Relationship NPS -9.6 against 2025-Q3 (-9.65 before rounding): -10.04 from the segments'")
+    assert "+0.39 from how the answers spread" in text and text.endswith("Most: Tehran (-10.04).")
+    assert movers.signed(-0.0004, 3) == "±0" and movers.signed(0.02, 2) == "+0.02"

@@ -685,13 +685,13 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     no_errors(at)
     assert qp(at)["present"] == ["comments"] and at.title[0].value == "What customers say · Delivery"
     assert at.button(key="present_next").disabled
-    total = next(c.value for c in at.caption if c.value.startswith("The newest 6 of "))
+    total = next(c.value for c in at.caption if c.value.startswith("The newest 4 of "))
     comments = [t.value for t in at.text]
-    assert len(comments) == 6
+    assert len(comments) == 4
     # The same comments as the touchpoint's own view lists first, and as many in all.
     view = app(page="pages/team.py", tp="delivery", period="all", region="Tehran")
     listed = view.dataframe[-1].value
-    assert [c.strip("\u2066\u2067\u2068\u2069") for c in comments] == list(listed["Comment"].head(6))
+    assert [c.strip("\u2066\u2067\u2068\u2069") for c in comments] == list(listed["Comment"].head(4))
     assert total.split(" of ")[1].split(" ")[0] == next(c.value for c in view.caption if " in the period" in c.value).split(" ")[0]
 
     at.button(key="present_back").click().run()
