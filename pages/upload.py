@@ -17,7 +17,8 @@ from pages import _ui
 _ui.start_page()
 
 ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
-             "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)"}
+             "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)",
+             "cp1250": "Windows-1250 (Central European)"}
 # Encodings detected but not offered as a choice (the choice "UTF-8" reads them too).
 ENCODING_NAMES = {"utf-8-sig": "UTF-8 (with byte-order mark)", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]

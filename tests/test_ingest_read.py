@@ -460,6 +460,9 @@ LEGACY = [
     ("cp1251", "Номер;Коментар\n1;Обслужването беше бързо и любезно\n2;Благодаря, всичко е наред\n"),
     ("cp1255", "מספר,הערה\n1,השירות היה מצוין תודה רבה\n2,המוקד ענה מהר מאוד\n"),
     ("cp1252", "id,comment\n1,Très bien; café crème à emporter\n2,Größe passt; schöne Qualität\n"),
+    # found by an upload audit: Polish read as Western, its letters garbled
+    ("cp1250", "id,komentarz\n1,Obsługa była bardzo miła i szybka\n2,Dostawa się opóźniła o dwa dni\n"
+               "3,\"Świetna aplikacja, łatwa w użyciu\"\n"),
 ]
 
 

@@ -3,7 +3,8 @@ and Persian letter normalisation.
 
 Survey exports arrive in UTF-8 (with or without BOM), UTF-16 (Qualtrics TSV, Excel
 "Unicode text") and legacy Windows code pages from older tools: windows-1256 (Arabic and
-Persian), windows-1251 (Bulgarian/Russian), windows-1255 (Hebrew), windows-1252 (Western).
+Persian), windows-1251 (Bulgarian/Russian), windows-1255 (Hebrew), windows-1252 (Western),
+windows-1250 (Central European, after Western on a tie).
 Those code pages map the same byte values to different alphabets, so a generic detector
 easily picks the wrong one and silently produces mojibake. We therefore decode the sample
 with each candidate and keep the one whose words look like real words of one alphabet.
@@ -28,7 +29,7 @@ __all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep
 
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(2**31 - 1)  # long cells are policed by Limits.max_cell_chars
-LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255")  # order = preference on ties
+LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255", "cp1250")  # order = preference on ties
 
 _NOT_TEXT = (
     "This file does not contain readable text, so it cannot be a CSV or text export. "
