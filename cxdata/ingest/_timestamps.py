@@ -440,26 +440,32 @@ def _normalise_gmt(text: pa.Array) -> tuple[pa.Array, bool]:
     return text, True
 
 
+def _column_order(text: pa.Array, sample: pa.Array, sp: _Parts, dayfirst: bool | None) -> tuple[bool | None, str]:
+    """The day/month order of a column of year-last dates (`sp` its sample's parts), or
+    IngestError('ambiguous_dates') when nothing settles it and `dayfirst` is None."""
+    # Day/month evidence must come from the whole column, not the sample.
+    first_big = bool(pc.any(pc.match_substring_regex(text, _FIRST_BIG)).as_py())
+    second_big = bool(pc.any(pc.match_substring_regex(text, _SECOND_BIG)).as_py())
+    differs = bool((sp.a != sp.b)[sp.yl].any())
+    if not (first_big or second_big or differs):
+        # Only the whole column can show that day and month are always equal.
+        full = _extract(text)
+        differs = bool((full.a != full.b)[full.yl].any())
+    example = sample.to_pylist()[int(np.flatnonzero(sp.yl)[0])]
+    return _resolve_order(first_big, second_big, differs, bool(sp.dot2[sp.yl].all()), dayfirst, example)
+
+
 def order_question(text: pa.Array) -> str | None:
     """What `parse` would ask about the day/month order of these dates (its message), or None when
     the data settles it: the same test, without parsing, for a page to ask before loading."""
     text, _ = _normalise_month_names(text)
     present = np.flatnonzero(_np(pc.is_valid(text), bool))
-    if not len(present):
-        return None
     sample = text.take(pa.array(present[:_SAMPLE], pa.int64()))
     sp = _extract(sample)
     if not sp.yl.any():
         return None
-    first_big = bool(pc.any(pc.match_substring_regex(text, _FIRST_BIG)).as_py())
-    second_big = bool(pc.any(pc.match_substring_regex(text, _SECOND_BIG)).as_py())
-    differs = bool((sp.a != sp.b)[sp.yl].any())
-    if not (first_big or second_big or differs):
-        full = _extract(text)
-        differs = bool((full.a != full.b)[full.yl].any())
-    example = sample.to_pylist()[int(np.flatnonzero(sp.yl)[0])]
     try:
-        _resolve_order(first_big, second_big, differs, bool(sp.dot2[sp.yl].all()), None, example)
+        _column_order(text, sample, sp, None)
     except IngestError as exc:
         return exc.message
     return None
@@ -484,17 +490,7 @@ def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) 
     sp = _extract(sample, keep_seps=True)
     order, note = None, ""
     if sp.yl.any():
-        # Day/month evidence must come from the whole column, not the sample.
-        first_big = bool(pc.any(pc.match_substring_regex(text, _FIRST_BIG)).as_py())
-        second_big = bool(pc.any(pc.match_substring_regex(text, _SECOND_BIG)).as_py())
-        differs = bool((sp.a != sp.b)[sp.yl].any())
-        if not (first_big or second_big or differs):
-            # Only the whole column can show that day and month are always equal.
-            full = _extract(text)
-            differs = bool((full.a != full.b)[full.yl].any())
-        example = sample.to_pylist()[int(np.flatnonzero(sp.yl)[0])]
-        order, note = _resolve_order(first_big, second_big, differs, bool(sp.dot2[sp.yl].all()),
-                                     dayfirst, example)
+        order, note = _column_order(text, sample, sp, dayfirst)
     jal_sample = sp.ymd & (((sp.y1 >= 1300) & (sp.y1 <= 1499)) if calendar is None else calendar == "jalali")
     shapes = Counter()
     formats = {}
