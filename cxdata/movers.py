@@ -66,7 +66,7 @@ class Movement:
 
 
 def decompose(now: tuple[int, float], before: tuple[int, float],
-              parts: list[tuple[str, str, int, float | None, int, float | None]], other: str = OTHER) -> list[Mover]:
+              parts: list[tuple[str, str, int, float | None, int, float | None]]) -> list[Mover]:
     """Contributions of `parts` (key, name, n now, value now, n before, value before) to the change
     of a whole of `now` / `before` (n, value) whose answers they partly hold; what they do not
     hold is one more part, OTHER. Their totals add up to the change of the whole."""
@@ -75,7 +75,7 @@ def decompose(now: tuple[int, float], before: tuple[int, float],
     rest0 = (n0 - sum(p[4] for p in parts), n0 * v0 - sum(p[4] * p[5] for p in parts if p[4]))
     rows = list(parts)
     if rest1[0] > 0 or rest0[0] > 0:
-        rows.append((None, other, rest1[0], rest1[1] / rest1[0] if rest1[0] > 0 else None,
+        rows.append((None, OTHER, rest1[0], rest1[1] / rest1[0] if rest1[0] > 0 else None,
                      rest0[0], rest0[1] / rest0[0] if rest0[0] > 0 else None))
     out = []
     for key, name, a1, x1, a0, x0 in rows:
@@ -93,14 +93,18 @@ def of_segments(index: dict, names: dict[str, str], dim_name: str) -> Movement |
     k = index.get(None)
     if not _moved(k) or k.kpi.stat == "composite":
         return None
-    parts = [(seg, names.get(seg, seg), r.current.n if r.status in SHOWN else 0, r.current.value,
-              r.previous.n if r.previous_status in SHOWN else 0, r.previous.value if r.previous else None)
-             for seg, r in index.items() if seg is not None and _shown_both(r)]
+    parts = [_part(seg, names.get(seg, seg), r) for seg, r in index.items() if seg is not None and _shown_both(r)]
     if not parts:
         return None
     movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
     return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers), k.shown_delta,
                     f"answers with no {dim_name} given, and of segments too small to show")
+
+
+def _part(key: str, name: str, r: KpiResult) -> tuple:
+    """A child as `decompose` takes it: no answers in a period it does not show."""
+    return (key, name, r.current.n if r.status in SHOWN else 0, r.current.value,
+            r.previous.n if r.previous_status in SHOWN else 0, r.previous.value if r.previous else None)
 
 
 def _moved(k: KpiResult | None) -> bool:
@@ -122,8 +126,7 @@ def of_touchpoint(p: Pyramid, tp_key: str, kpi_key: str) -> Movement | None:
         t = next((x for x in team.kpis if _same(x.kpi, k.kpi)), None)
         if t is None or not _shown_both(t):
             continue  # pooled with the other answers
-        parts.append((team.key, team.name, t.current.n if t.status in SHOWN else 0, t.current.value,
-                      t.previous.n if t.previous_status in SHOWN else 0, t.previous.value if t.previous else None))
+        parts.append(_part(team.key, team.name, t))
     if not parts:
         return None
     movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
