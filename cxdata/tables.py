@@ -56,6 +56,7 @@ def pyramid_frame(p: Pyramid, filters: str = "") -> pd.DataFrame:
     the comparison and the filters it was computed for (a file outlives the screen it came from).
     Hidden cells are blank, as on screen."""
     df = pd.DataFrame(pyramid_records(p), columns=list(kpi_record_columns()))
+    df = df.astype({"n": "Int64", "previous_n": "Int64"})  # counts, blank where hidden: not 192.0
     return df.assign(period=p.period.label(), compared_with=p.previous.label() if p.previous else "",
                      filters=filters)
 

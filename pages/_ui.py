@@ -523,10 +523,13 @@ def filters_text(view: ViewState) -> str:
                       for dim, values in view.filters if m.segment(dim))
 
 
-def figures_csv(p, view: ViewState) -> bytes:
+def figures_csv(p, view: ViewState):
+    """The CSV of every figure of the view, made when the button is clicked (on a thread of its
+    own, where no Streamlit call runs: the filters are put in words now)."""
     from cxdata import export, tables
 
-    return export.to_csv_bytes(tables.pyramid_frame(p, filters_text(view)))
+    filters = filters_text(view)
+    return lambda: export.to_csv_bytes(tables.pyramid_frame(p, filters))
 
 
 def export_name(what: str, p) -> str:

@@ -161,7 +161,7 @@ with st.container(key="comments_table"):
                                          if comments["Score"].dtype == object else
                                          st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
-st.download_button("Download these comments (CSV)", export.to_csv_bytes(comments),
+st.download_button("Download these comments (CSV)", lambda: export.to_csv_bytes(comments),
                    file_name=_ui.export_name(f"comments-{team.key}", p), mime="text/csv", icon=":material/download:",
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
                         "anything in them).")

@@ -51,3 +51,4 @@ def test_the_figures_of_a_view_say_what_they_are_of_and_keep_hidden_cells_blank(
     assert len(hidden) and hidden[["value", "n", "ci_low", "ci_high"]].isna().all().all()
     back = pd.read_csv(io.StringIO(export.to_csv_bytes(frame).decode("utf-8-sig")))
     assert list(back.columns) == list(frame.columns) and len(back) == len(frame)
+    assert ",40," in export.to_csv_bytes(frame).decode("utf-8-sig")  # a count reads 40, not 40.0
