@@ -189,7 +189,8 @@ def summary(mv: Movement, parts: str, before: str) -> str:
     period. The change is the tile's; the parts add up to its unrounded value."""
     d = decimals(mv)
     tile = mv.shown if mv.shown is not None else mv.change
-    text = f"{mv.kpi.name} {signed(tile, d - 1)} against {before}"
+    pts = "" if mv.kpi.stat == "mean" else " pts"  # as the tile writes a change of a percentage or an NPS
+    text = f"{mv.kpi.name} {signed(tile, d - 1)}{pts} against {before}"
     if mv.kpi.stat == "composite":
         text += (f" ({signed(mv.change, d)} before rounding): each of the {parts} moves it by its weighted change of "
                  "score on the index's 0-100 scale.")

@@ -115,6 +115,6 @@ def test_the_sentence_states_the_tiles_change_and_the_parts_unrounded():
     parts = (movers.Mover("a", "Tehran", 0.5, 0.5, 1.0, 2.0, -10.04, 0.0), movers.Mover("b", "Dubai", 0.5, 0.5, 1.0, 1.0, 0.0, 0.39))
     mv = movers.Movement(kpi, -9.65, parts, shown=-9.6)
     text = movers.summary(mv, "segments", "2025-Q3")
-    assert text.startswith("Relationship NPS -9.6 against 2025-Q3 (-9.65 before rounding): -10.04 from the segments'")
+    assert text.startswith("Relationship NPS -9.6 pts against 2025-Q3 (-9.65 before rounding): -10.04 from the segments'")
     assert "+0.39 from how the answers spread" in text and text.endswith("Most: Tehran (-10.04).")
     assert movers.signed(-0.0004, 3) == "±0" and movers.signed(0.02, 2) == "+0.02"
