@@ -112,6 +112,12 @@ def tile_kpi(node: NodeResult, level_key: str | None) -> KpiResult:
     return next((k for k in node.kpis if k.status != "no_data"), own or node.headline)
 
 
+def chosen_kpi(node: NodeResult, key: str | None) -> KpiResult:
+    """The KPI of `node` a view shows: the one the link names, if the node has it, else the one
+    its tile shows (tile_kpi: its first with answers)."""
+    return (node.kpi(key) if key else None) or tile_kpi(node, None)
+
+
 def comments_withheld(node: NodeResult, k: KpiResult) -> bool:
     """The comments behind `k` of `node` would give away what a tile hides: `k` is hidden, or it
     has no answers while another KPI of the node is hidden (the comments listed would then be

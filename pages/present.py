@@ -11,7 +11,7 @@ from cxdata import charts, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
-from cxdata.pyramid import comments_withheld, level_kpi, narrowed_view, tile_kpi
+from cxdata.pyramid import chosen_kpi, comments_withheld, level_kpi, narrowed_view, tile_kpi
 from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
@@ -82,9 +82,8 @@ with st.container(key="present_clicker"):  # a presenter's clicker sends Page Do
 def subtitle(kpi_name: str | None = None) -> None:
     """What the audience must know to read the numbers: the period, the comparison, the filters."""
     parts = [f"**{p.period.label()}**" + (f" compared with **{p.previous.label()}**" if p.previous else "")]
-    for dim, values in view.filters:
-        seg = model.segment(dim)
-        parts.append(escape(f"{seg.name}: {', '.join(seg.label(v) for v in values)}"))
+    if view.filters:
+        parts.append(escape(_ui.filters_text(view)))
     if kpi_name:
         parts.insert(0, escape(kpi_name))
     st.caption(" · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if _ui.state().demo else ""))
@@ -155,13 +154,13 @@ elif slide == "team":
         for column, k in zip(st.columns(len(measured)), measured):
             with column:
                 _ui.kpi_tile(k.kpi.name, k)
-    k = node.kpi(view.kpi) if view.kpi and node.kpi(view.kpi) else tile_kpi(node, None)
+    k = chosen_kpi(node, view.kpi)
     trend("team", node.key, k)
 
 else:  # the comments behind the deepest node's number
     level, key = story.node_of(view)
     node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
-    k = node.kpi(view.kpi) if view.kpi and node.kpi(view.kpi) else tile_kpi(node, None)
+    k = chosen_kpi(node, view.kpi)
     bands = dict(drill.score_bands(model, k.kpi))
     st.title(f"What customers say · {node.name}")
     subtitle(k.kpi.name + (f" · {bands[view.scores]} only" if view.scores in bands else "")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdata import charts, drill, export
 from cxdata.bidi import isolated
-from cxdata.pyramid import comments_withheld, narrowed_view, tile_kpi
+from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -71,7 +71,7 @@ if all(k.status == "no_data" for k in node.kpis):
 kpi_keys = [k.kpi.key for k in node.kpis]
 # The KPI the node's tile would show: its first with answers (a call centre team rated only in
 # Zendesk opens on that rating, not on an empty CSAT).
-kpi = node.kpi(view.kpi) if view.kpi in kpi_keys else tile_kpi(node, None)
+kpi = chosen_kpi(node, view.kpi)
 if view.kpi and view.kpi not in kpi_keys:
     # A link made for another team's view: say so, and keep the URL to what is shown.
     st.warning(escape(f"{team.name} has no KPI '{view.kpi}' (the link asked for it): showing {kpi.kpi.name}."),
