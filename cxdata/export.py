@@ -31,3 +31,72 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     safe_frame(df).to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8-sig")
+
+
+_SHEET_NAME_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
+_MAX_WIDTH = 60
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
+    """An Excel workbook of one sheet: text stays text (never a formula or a link, whatever it
+    starts with, so unlike the CSV nothing needs an apostrophe), numbers stay numbers, blanks stay
+    blank, right-to-left text reads right to left, and the header row is frozen with filters on."""
+    import xlsxwriter
+
+    from cxdata import bidi
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    ws = book.add_worksheet((sheet.translate(_SHEET_NAME_BAD).strip(" '") or "Sheet1")[:31])
+    bold = book.add_format({"bold": True, "bottom": 1})
+    rtl = book.add_format({"reading_order": 2, "align": "right"})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    widths = []
+    for j, name in enumerate(df.columns):
+        ws.write_string(0, j, str(name), bold)
+        widths.append(len(str(name)))
+    for j, col in enumerate(df.columns):
+        values = df[col].tolist()
+        for i, v in enumerate(values, start=1):
+            shown = _write_cell(ws, i, j, v, rtl, when, day, bidi)
+            if shown > widths[j] and i <= 500:  # widths from the first rows: enough, and bounded
+                widths[j] = shown
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, min(w + 2, _MAX_WIDTH))
+    if len(df.columns):
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(df), 1), len(df.columns) - 1)
+    book.close()
+    return buf.getvalue()
+
+
+def _write_cell(ws, i: int, j: int, v, rtl, when, day, bidi) -> int:
+    """Write one value with its own type; return the width it needs."""
+    import datetime as dt
+    import math
+    import numbers
+
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return 0
+    if isinstance(v, bool):
+        ws.write_boolean(i, j, v)
+        return 5
+    if isinstance(v, numbers.Number):
+        if isinstance(v, float) and math.isinf(v):
+            ws.write_string(i, j, str(v))
+        else:
+            ws.write_number(i, j, float(v) if not isinstance(v, numbers.Integral) else int(v))
+        return len(f"{v:g}") if isinstance(v, float) else len(str(v))
+    if isinstance(v, dt.datetime):  # pd.Timestamp included; Excel has no time zones: UTC, as stored
+        if v.tzinfo is not None:
+            v = pd.Timestamp(v).tz_convert("UTC").tz_localize(None)
+        ws.write_datetime(i, j, pd.Timestamp(v).to_pydatetime(), when)
+        return 16
+    if isinstance(v, dt.date):
+        ws.write_datetime(i, j, dt.datetime(v.year, v.month, v.day), day)
+        return 10
+    text = str(v)
+    ws.write_string(i, j, text, rtl if bidi.direction(text) == "rtl" else None)
+    return len(text)

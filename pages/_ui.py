@@ -523,21 +523,35 @@ def filters_text(view: ViewState) -> str:
                       for dim, values in view.filters if m.segment(dim))
 
 
-def figures_csv(p, view: ViewState):
-    """The CSV of every figure of the view, made when the button is clicked (on a thread of its
-    own, where no Streamlit call runs: the filters are put in words now)."""
-    from cxdata import export, tables
+def figures_frame(p, view: ViewState):
+    """Every figure of the view as a table, made when a download button is clicked (on a thread of
+    its own, where no Streamlit call runs: the filters are put in words now)."""
+    from cxdata import tables
 
     filters = filters_text(view)
-    return lambda: export.to_csv_bytes(tables.pyramid_frame(p, filters))
+    return lambda: tables.pyramid_frame(p, filters)
 
 
-def export_name(what: str, p) -> str:
+def table_downloads(label: str, make_frame, what: str, p, help: str, key: str) -> None:
+    """A table as CSV and as an Excel workbook, each built only when its button is clicked."""
+    from cxdata import export
+
+    with st.container(horizontal=True):
+        st.download_button(f"{label} (CSV)", lambda: export.to_csv_bytes(make_frame()),
+                           file_name=export_name(what, p, "csv"), mime="text/csv", icon=":material/download:",
+                           help=help, key=f"{key}_csv")
+        st.download_button("Excel", lambda: export.to_xlsx_bytes(make_frame(), sheet=label),
+                           file_name=export_name(what, p, "xlsx"), icon=":material/table_view:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           help=f"The same as an Excel workbook. {help}", key=f"{key}_xlsx")
+
+
+def export_name(what: str, p, ext: str = "csv") -> str:
     """'cx-pyramid-2025-Q3.csv': what the file holds and the period it is of."""
     import re
 
     period = re.sub(r"[^0-9A-Za-z]+", "-", p.period.label()).strip("-") or "period"
-    return f"cx-{re.sub(r'[^0-9A-Za-z_]+', '-', what)}-{period}.csv"
+    return f"cx-{re.sub(r'[^0-9A-Za-z_]+', '-', what)}-{period}.{ext}"
 
 
 def present_button(view: ViewState) -> None:

@@ -98,7 +98,6 @@ if not view.tp:
     _ui.movement(movers.of_composite(p, model), f"What moved the {p.index.name}", "touchpoints", p)
 
 st.divider()
-st.download_button("Download every figure of this view (CSV)", _ui.figures_csv(p, view), file_name=_ui.export_name("pyramid", p),
-                   mime="text/csv", icon=":material/download:",
+_ui.table_downloads("Download every figure of this view", _ui.figures_frame(p, view), "pyramid", p,
                    help="The index, every touchpoint and team, each KPI: value, interval, n, change, significance and "
-                        "target status, for the period and filters shown. Hidden figures stay blank.")
+                        "target status, for the period and filters shown. Hidden figures stay blank.", key="figures")

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, export
+from cxdata import charts, drill
 from cxdata.bidi import isolated
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
@@ -161,7 +161,6 @@ with st.container(key="comments_table"):
                                          if comments["Score"].dtype == object else
                                          st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
-st.download_button("Download these comments (CSV)", lambda: export.to_csv_bytes(comments),
-                   file_name=_ui.export_name(f"comments-{team.key}", p), mime="text/csv", icon=":material/download:",
+_ui.table_downloads("Download these comments", lambda: comments, f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
-                        "anything in them).")
+                        "anything in them).", key="comments")

@@ -218,9 +218,13 @@ if receipt:
         st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch",
                      column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
                                     "what": st.column_config.TextColumn(width="small")})
-        st.download_button("Download as CSV", export.to_csv_bytes(table),
-                           file_name=f"rejected_{Path(receipt['file']).stem}.csv",
-                           mime="text/csv", icon=":material/download:")
+        with st.container(horizontal=True):
+            st.download_button("Download as CSV", export.to_csv_bytes(table),
+                               file_name=f"rejected_{Path(receipt['file']).stem}.csv",
+                               mime="text/csv", icon=":material/download:")
+            st.download_button("Excel", lambda: export.to_xlsx_bytes(table, sheet="Rows not counted"),
+                               file_name=f"rejected_{Path(receipt['file']).stem}.xlsx", icon=":material/table_view:",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if st.button("Go to the pyramid", icon=":material/change_history:"):
         st.switch_page("pages/pyramid.py")
 

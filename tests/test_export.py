@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from cxdata.export import neutralise, to_csv_bytes
+from cxdata.export import neutralise, to_csv_bytes, to_xlsx_bytes
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -17,3 +17,49 @@ def test_csv_is_utf8_with_bom_and_safe():
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert "'=bad header" in text and "'=1+1" in text and "نظر" in text
+
+
+def _sheet(data: bytes):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return book.sheet_names, book.get_sheet_by_index(0).to_python()
+
+
+def test_xlsx_keeps_text_verbatim_and_never_as_formula_or_link():
+    import io
+    import zipfile
+
+    df = pd.DataFrame({"=h": ["=1+1", "@SUM(A1)", "http://example.com", "007", "1e5"]})
+    data = to_xlsx_bytes(df, "Comments")
+    names, rows = _sheet(data)
+    assert names == ["Comments"] and rows == [["=h"], ["=1+1"], ["@SUM(A1)"], ["http://example.com"], ["007"], ["1e5"]]
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "hyperlink" not in xml
+
+
+def test_xlsx_keeps_types_and_blanks():
+    import datetime as dt
+
+    df = pd.DataFrame({"n": pd.array([40, None], dtype="Int64"), "v": [1.5, float("nan")], "ok": [True, False],
+                       "at": pd.to_datetime(["2026-01-02 10:30", "2026-01-03 00:00"], utc=True).tz_convert("Asia/Tehran")})
+    _, rows = _sheet(to_xlsx_bytes(df))
+    assert rows[1] == [40, 1.5, True, dt.datetime(2026, 1, 2, 10, 30)]  # times in UTC, as stored
+    assert rows[2][:3] == ["", "", False] and str(rows[2][3])[:10] == "2026-01-03"
+
+
+def test_xlsx_right_to_left_text_reads_right_to_left():
+    import io
+    import zipfile
+
+    data = to_xlsx_bytes(pd.DataFrame({"c": ["خیلی خوب بود", "fine"]}))
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
+    assert 'readingOrder="2"' in styles
+
+
+@pytest.mark.parametrize("name, expected", [("Comments: a/b", "Comments  a b"), ("x" * 40, "x" * 31), ("[]", "Sheet1"),
+                                            ("'quoted'", "quoted")])
+def test_xlsx_sheet_names_are_made_valid(name, expected):
+    assert _sheet(to_xlsx_bytes(pd.DataFrame({"a": [1]}), name))[0] == [expected]

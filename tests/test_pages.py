@@ -839,6 +839,7 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     at = app(page="pages/team.py", team=_some_team(), period="all")
     no_errors(at)
     assert any("Download these comments" in b.proto.label for b in at.get("download_button"))
+    assert [b.proto.label for b in at.get("download_button")].count("Excel") == 1
 
 
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 import pandas as pd
+from python_calamine import CalamineWorkbook
 import pytest
 
 from cxdata import tables
@@ -52,3 +53,8 @@ def test_the_figures_of_a_view_say_what_they_are_of_and_keep_hidden_cells_blank(
     back = pd.read_csv(io.StringIO(export.to_csv_bytes(frame).decode("utf-8-sig")))
     assert list(back.columns) == list(frame.columns) and len(back) == len(frame)
     assert ",40," in export.to_csv_bytes(frame).decode("utf-8-sig")  # a count reads 40, not 40.0
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(export.to_xlsx_bytes(frame, "Figures"))).get_sheet_by_index(0).to_python()
+    assert sheet[0] == list(frame.columns) and len(sheet) == len(frame) + 1
+    for row, (_, want) in zip(sheet[1:], frame.iterrows()):  # hidden figures blank, the rest as in the frame
+        for got, v in zip(row, want.tolist()):
+            assert got == ("" if pd.isna(v) else v), (got, v)
