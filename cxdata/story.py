@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from . import drill
 from .model import Model
+from .pyramid import KpiResult, NodeResult, level_kpi, narrowed_view, tile_kpi
 from .view import PRESENT_STEPS, ViewState
 
 
@@ -57,3 +59,24 @@ def node_of(view: ViewState) -> tuple[str, str | None]:
     if view.tp:
         return "touchpoint", view.tp
     return "index", None
+
+
+def touchpoint_kpi(p, tp: NodeResult) -> KpiResult:
+    """The KPI a touchpoint's slide shows: the one its row of tiles compares, or the tile's own."""
+    return tile_kpi(tp, level_kpi(p.touchpoints))
+
+
+def team_tiles(node: NodeResult) -> list[KpiResult]:
+    """A team slide's row of tiles: the KPIs the team has answers for (one row, so that the trend
+    fits on the same screen)."""
+    return [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+
+
+def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewState, str | None]:
+    """The view whose comments close the story, and the label of the score band it keeps (a band
+    the KPI has no such scores for is dropped): the comments of the KPI's own sources only."""
+    bands = dict(drill.score_bands(model, k.kpi))
+    shown = replace(view, present=None, scores=view.scores if view.scores in bands else None)
+    if k.kpi.sources:
+        shown = narrowed_view(shown, k.kpi.sources)
+    return shown, bands.get(view.scores)

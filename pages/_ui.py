@@ -9,7 +9,8 @@ from datetime import date
 import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
-from cxdata import queries, service, stats
+from cxdata import formats, queries, service
+from cxdata.formats import fmt_delta, fmt_value  # noqa: F401 (the pages' tiles use them through _ui)
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, load_model
@@ -363,36 +364,6 @@ def clicked_node(event, name: str) -> str | None:
 
 
 # -- tiles --------------------------------------------------------------------------------------
-def fmt_value(k: KpiResult, value: float | None) -> str:
-    if value is None:
-        return "—"
-    value = stats.shown(value, k.kpi.stat)  # half away from zero, as the tables and targets round
-    if k.kpi.stat == "mean":
-        return f"{value:.2f}"
-    if k.kpi.stat == "nps":
-        return f"{value:+.1f}" if value else "0.0"
-    if k.kpi.stat == "composite":  # an index on 0-100, not a share of answers
-        return f"{value:.1f}"
-    return f"{value:.1f}%"
-
-
-def fmt_delta(k: KpiResult) -> str | None:
-    d = k.shown_delta
-    if d is None:
-        return None
-    text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
-    if d == 0 and k.change.significant and k.change.delta:
-        # A change too small for the values' decimals that the test still finds (a million answers
-        # a period): one more decimal, so that "significant" never sits beside "±0" (found in review).
-        text = f"{k.change.delta:+.3f}" if k.kpi.stat == "mean" else f"{k.change.delta:+.2f} pts"
-    elif d == 0:
-        text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
-    if k.change.significant:
-        return text + " · significant"
-    # No test at all (a composite part with one answer) is no verdict either way.
-    return text + (" · not significant" if k.change.p_value is not None else "")
-
-
 def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
     """Value, 95% interval, n, change with significance, and target status of one KPI."""
     label = f"{title} · {k.kpi.name}" if show_kpi_name else title
@@ -518,9 +489,7 @@ def scroll_if_asked(key: str) -> None:
 
 def filters_text(view: ViewState) -> str:
     """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB')."""
-    m = model()
-    return " · ".join(f"{m.segment(dim).name}: {', '.join(m.segment(dim).label(v) for v in values)}"
-                      for dim, values in view.filters if m.segment(dim))
+    return formats.filters_text(view, model())
 
 
 def figures_frame(p, view: ViewState):
@@ -562,6 +531,28 @@ def present_button(view: ViewState) -> None:
                  help="This view full screen, one slide at a time, for a screen shared in a review "
                       "(the arrow keys move, Esc ends it)"):
         st.switch_page("pages/present.py", query_params=story.start(view).to_query_params())
+
+
+def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerPoint)") -> None:
+    """The view's story (presentation mode's slides) as a PowerPoint deck, drawn when clicked, on
+    a thread of its own: it gets its own cursor, and everything from the session is read now."""
+    from cxdata import deck
+
+    db, m, cat, demo = database(), model(), catalog(), state().demo
+    plain = replace(view, present=None)
+
+    def build() -> bytes:
+        cur = db.cursor()
+        try:
+            return deck.pptx(deck.story_slides(cur, m, cat, plain, p, demo=demo), footer="CX Pyramid")
+        finally:
+            cur.close()
+
+    st.download_button(label, build, file_name=export_name("slides", p, "pptx"), icon=":material/co_present:",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       help="The slides of presentation mode for this view (index, touchpoint, team, comments) "
+                            "with their figures and charts, to take into your own deck or send after the review.",
+                       key="deck")
 
 
 def rows_key(prefix: str, frame, columns: list[str]) -> str:

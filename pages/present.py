@@ -11,7 +11,7 @@ from cxdata import charts, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
-from cxdata.pyramid import chosen_kpi, comments_withheld, level_kpi, narrowed_view, tile_kpi
+from cxdata.pyramid import chosen_kpi, comments_withheld, level_kpi
 from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
@@ -72,6 +72,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         go(ahead)
     if st.button("Exit", key="present_exit", icon=":material/close:", shortcut="Esc"):
         leave()
+    _ui.deck_button(view, p, label="Slides")
 with st.container(key="present_clicker"):  # a presenter's clicker sends Page Down / Page Up
     if st.button("Next slide", key="present_pgdn", shortcut="PageDown"):
         go(ahead)
@@ -126,7 +127,7 @@ if slide == "index":
 
 elif slide == "touchpoint":
     tp = p.touchpoint(view.tp)
-    k = tile_kpi(tp, level_kpi(p.touchpoints))
+    k = story.touchpoint_kpi(p, tp)
     st.title(tp.name)
     subtitle(k.kpi.name)
     tile, chart = st.columns([2, 3], gap="large")
@@ -148,8 +149,7 @@ elif slide == "team":
     node = p.team(view.team)
     st.title(node.name)
     subtitle()
-    # One row, so the trend fits on the same screen: the KPIs the team has answers for.
-    measured = [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    measured = story.team_tiles(node)
     with st.container(key="present_team_tiles"):
         for column, k in zip(st.columns(len(measured)), measured):
             with column:
@@ -161,17 +161,14 @@ else:  # the comments behind the deepest node's number
     level, key = story.node_of(view)
     node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
     k = chosen_kpi(node, view.kpi)
-    bands = dict(drill.score_bands(model, k.kpi))
+    shown, band = story.comments_view(view, k, model)
     st.title(f"What customers say · {node.name}")
-    subtitle(k.kpi.name + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+    subtitle(k.kpi.name + (f" · {band} only" if band else "")
              + (f" · matching “{view.search}”" if view.search else ""))
     if comments_withheld(node, k):
         st.info("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
                 "hidden figures away.", icon=":material/visibility_off:")
         st.stop()
-    shown = replace(view, present=None, scores=view.scores if view.scores in bands else None)
-    if k.kpi.sources:
-        shown = narrowed_view(shown, k.kpi.sources)
     comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {})
     if not total:
         st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")

@@ -101,3 +101,4 @@ st.divider()
 _ui.table_downloads("Download every figure of this view", _ui.figures_frame(p, view), "pyramid", p,
                    help="The index, every touchpoint and team, each KPI: value, interval, n, change, significance and "
                         "target status, for the period and filters shown. Hidden figures stay blank.", key="figures")
+_ui.deck_button(view, p)

@@ -164,3 +164,4 @@ _ui.comment_reader(comments, picked)
 _ui.table_downloads("Download these comments", lambda: comments, f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
                         "anything in them).", key="comments")
+_ui.deck_button(view, p)

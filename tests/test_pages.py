@@ -680,6 +680,7 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     slide_tp = at.metric[0]
     assert (slide_tp.value, slide_tp.delta) == (pyramid_tp.value, pyramid_tp.delta)
     assert any("Slide 2 of 3" in c.value for c in at.caption)
+    assert [b.proto.label for b in at.get("download_button")] == ["Slides"]  # the deck of the same story
 
     at.button(key="present_next").click().run()
     no_errors(at)
@@ -840,6 +841,7 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     no_errors(at)
     assert any("Download these comments" in b.proto.label for b in at.get("download_button"))
     assert [b.proto.label for b in at.get("download_button")].count("Excel") == 1
+    assert any("Download the slides (PowerPoint)" in b.proto.label for b in at.get("download_button"))
 
 
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):

@@ -1,0 +1,295 @@
+"""A review deck: the story of a view (`story.steps`: index → touchpoint → team → the comments
+behind the deepest of them) as a PowerPoint file, one slide per step, with the figures, charts
+and comments presentation mode shows. Presenters take it into their own deck or send it after
+the review; PowerPoint, Keynote, LibreOffice and Google Slides all open it.
+
+Building the slides (`story_slides`) is separate from drawing them (`pptx`), so what a slide
+says is tested without opening a file. Charts are drawn to PNG by vl-convert from the same
+Vega-Lite specs the app shows; python-pptx and vl-convert load only when a deck is made."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, replace
+
+from . import charts, drill, movers, story, tables
+from .formats import TARGET_WORDS, filters_text, fmt_delta, fmt_value
+from .model import Model
+from .period import day_label
+from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_kpi
+from .view import ViewState
+
+COMMENTS_PER_SLIDE = 6
+# A chart's type and rows grown as presentation mode grows them, for a projector; a trend's
+# month labels need the room they have on screen.
+BARS_SCALE, TREND_SCALE = 1.5, 1.15
+_NO_BREAK = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    change: str | None = None
+    tone: str = "neutral"  # "good" | "bad" | "neutral": only a significant change is coloured
+    facts: str = ""  # interval, n, low n, target status
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Slide:
+    title: str
+    subtitle: str
+    tiles: tuple[Tile, ...] = ()
+    note: str = ""  # a sentence under the tile: why the number moved, or why nothing is shown
+    chart: dict | None = None  # a Vega-Lite spec
+    chart_scale: float = BARS_SCALE
+    comments: tuple[Comment, ...] = ()
+
+
+def tile(label: str, k: KpiResult, model: Model) -> Tile:
+    """A KPI as its tile on screen shows it; a hidden one says so and gives nothing away."""
+    if k.status == "no_data":
+        return Tile(label, "no data", facts="No responses for this KPI in the period.")
+    if k.status == "hidden":
+        return Tile(label, "hidden", facts="Too few responses to show (privacy threshold).")
+    measure = model.measures.get(k.kpi.measure)
+    better = measure.higher_is_better if measure else True
+    tone = "neutral"
+    if k.delta_shown and k.change.significant and k.shown_delta:
+        tone = "good" if (k.shown_delta > 0) == better else "bad"
+    nb = _NO_BREAK
+    facts = [f"95%{nb}CI{nb}{fmt_value(k, k.current.ci_low)}{nb}–{nb}{fmt_value(k, k.current.ci_high)}",
+             f"n{nb}={nb}{k.current.n:,}"]
+    if k.status == "low_n":
+        facts.append("low n")
+    if k.target_status:
+        facts.append(f"target{nb}{fmt_value(k, k.kpi.target)} ({TARGET_WORDS[k.target_status]})")
+    if k.previous_status == "hidden":
+        facts.append("previous period hidden (few responses)")
+    return Tile(label, fmt_value(k, k.current.value), fmt_delta(k), tone, " · ".join(facts))
+
+
+def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, demo: bool = False) -> str:
+    """What the audience must know to read the numbers: the KPI, the period, the comparison, the
+    filters, how fresh the data is."""
+    parts = [p.period.label() + (f" compared with {p.previous.label()}" if p.previous else "")]
+    if view.filters:
+        parts.append(filters_text(view, model))
+    if kpi_name:
+        parts.insert(0, kpi_name)
+    return " · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if demo else "")
+
+
+def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False) -> list[Slide]:
+    """The slides of the view's story, in order (`p`: the view's pyramid)."""
+    view = replace(view, present=None)
+    if p.empty:
+        return [Slide(p.index.name, subtitle(p, view, model, demo=demo),
+                      note=f"No responses in {p.period.label()} for these filters.")]
+    return [_SLIDES[step](cur, model, cat, view, p, demo) for step in story.steps(view, model)]
+
+
+def _bars(nodes, title: str, model: Model) -> dict | None:
+    if not nodes:
+        return None
+    kpi = level_kpi(nodes)
+    first = nodes[0].kpi(kpi)
+    return charts.spec(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, selectable=False,
+                       domain=kpi_range(model, first.kpi) if first else None)
+
+
+def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict:
+    frame = drill.trend_frame(cur, model, cat, view, level=level, node=key, kpi=k.kpi,
+                              total_hidden=k.status == "hidden", previous_hidden=k.previous_status == "hidden")
+    return charts.spec(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
+                       target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
+
+
+def _index(cur, model, cat, view, p, demo) -> Slide:
+    k = p.index.headline
+    return Slide(p.index.name, subtitle(p, view, model, k.kpi.name, demo=demo),
+                 tiles=(tile(f"{p.index.name} · {k.kpi.name}", k, model),),
+                 chart=_bars(p.touchpoints, "Touchpoints", model))
+
+
+def _touchpoint(cur, model, cat, view, p, demo) -> Slide:
+    tp = p.touchpoint(view.tp)
+    k = story.touchpoint_kpi(p, tp)
+    moved = movers.of_touchpoint(p, tp.key, k.kpi.key)
+    note = movers.summary(moved, "teams", p.previous.label()) if moved and p.previous else ""
+    teams = p.teams_of(tp.key)
+    chart = _bars(teams, f"Teams of {tp.name}", model) if teams else _trend(cur, model, cat, view, "touchpoint", tp.key, k)
+    return Slide(tp.name, subtitle(p, view, model, k.kpi.name, demo=demo), tiles=(tile(f"{tp.name} · {k.kpi.name}", k, model),),
+                 note=note, chart=chart, chart_scale=BARS_SCALE if teams else TREND_SCALE)
+
+
+def _team(cur, model, cat, view, p, demo) -> Slide:
+    node = p.team(view.team)
+    k = chosen_kpi(node, view.kpi)
+    return Slide(node.name, subtitle(p, view, model, demo=demo),
+                 tiles=tuple(tile(t.kpi.name, t, model) for t in story.team_tiles(node)),
+                 chart=_trend(cur, model, cat, view, "team", node.key, k), chart_scale=TREND_SCALE)
+
+
+def _comments(cur, model, cat, view, p, demo) -> Slide:
+    level, key = story.node_of(view)
+    node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
+    k = chosen_kpi(node, view.kpi)
+    shown, band = story.comments_view(view, k, model)
+    title = f"What customers say · {node.name}"
+    sub = subtitle(p, view, model, k.kpi.name + (f" · {band} only" if band else "")
+                   + (f" · matching “{view.search}”" if view.search else ""), demo=demo)
+    if comments_withheld(node, k):
+        return Slide(title, sub, note="Not shown: too few responses (privacy threshold); the comments and their "
+                                      "scores would give the hidden figures away.")
+    frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,
+                                        score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE)
+    said = []
+    for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows():
+        score = row["Score"]
+        scored = "" if score is None or score != score else (f" · {k.kpi.name} {score}" if isinstance(score, str)
+                                                              else f" · score {score:.0f}")
+        said.append(Comment("" if row["Comment"] is None else str(row["Comment"]), f"{row['When']}{scored}"))
+    note = ("No comments in this period for these filters." if not total else
+            f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
+    return Slide(title, sub, note=note, comments=tuple(said))
+
+
+_SLIDES = {"index": _index, "touchpoint": _touchpoint, "team": _team, "comments": _comments}
+
+
+# -- drawing ------------------------------------------------------------------------------------
+_TONE = {"good": (0x1A, 0x7F, 0x37), "bad": (0xCF, 0x22, 0x2E), "neutral": (0x57, 0x60, 0x6A)}
+_INK, _MUTED = (0x1F, 0x23, 0x28), (0x42, 0x4A, 0x53)
+
+
+def chart_png(spec: dict, width: int, height: int, scale: float = 1.0) -> bytes:
+    """The chart drawn at `width` x `height` CSS pixels, at twice that resolution for a projector,
+    its type `scale` times larger."""
+    import vl_convert
+
+    spec = {**charts.large(spec, scale), "width": width}
+    if "height" in spec or "layer" in spec:
+        spec["height"] = height
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
+    """The slides as a 16:9 PowerPoint file: large type, black on white, no template."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    blank = deck.slide_layouts[6]
+    for s in slides:
+        page = deck.slides.add_slide(blank)
+        _text(page, s.title, (0.5, 0.35, 12.3, 0.8), size=34, bold=True)
+        _text(page, s.subtitle, (0.5, 1.1, 12.3, 0.5), size=14, color=_MUTED)
+        if s.comments:
+            _comments_grid(page, s.comments)
+        elif len(s.tiles) > 1:  # a team: its KPIs in one row, the trend under them
+            width = 12.3 / len(s.tiles)
+            for i, t in enumerate(s.tiles):
+                _tile(page, t, (0.5 + i * width, 1.75, width - 0.15, 1.9), big=32)
+            if s.chart:
+                _picture(page, s.chart, (0.5, 3.75, 12.3, 3.35), s.chart_scale)
+        else:
+            for t in s.tiles:
+                _tile(page, t, (0.5, 1.85, 4.6, 2.6), big=54)
+            if s.chart:
+                _picture(page, s.chart, (5.4, 1.75, 7.4, 5.35), s.chart_scale)
+        if s.note:
+            top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
+            box = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
+            _text(page, _minus(s.note), box, size=16, color=_INK)
+        if footer:
+            _text(page, footer, (0.5, 7.05, 12.3, 0.35), size=10, color=_MUTED)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def _text(page, text: str, box, *, size: int, bold: bool = False, color=_INK, rtl: bool = False):
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    frame = page.shapes.add_textbox(*(Inches(v) for v in box)).text_frame
+    frame.word_wrap = True
+    para = frame.paragraphs[0]
+    run = para.add_run()
+    run.text = _printable(text)  # comments are data: a run's text, never a field or markup
+    run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, RGBColor(*color)
+    if rtl:
+        para.alignment = PP_ALIGN.RIGHT
+        para._p.get_or_add_pPr().set("rtl", "1")  # python-pptx has no API for a paragraph's direction
+    return frame
+
+
+def _tile(page, t: Tile, box, *, big: int):
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    left, top, width, height = box
+    frame = _text(page, t.label, (left, top, width, height), size=max(14, big // 3), color=_MUTED)
+    for text, size, bold, color in ((t.value, big, True, _INK), (t.change, max(14, big // 3), False, _TONE[t.tone]),
+                                    (t.facts, 12, False, _MUTED)):
+        if not text:
+            continue
+        run = frame.add_paragraph().add_run()
+        run.text = _minus(_printable(text))
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, RGBColor(*color)
+    shape = page.shapes[-1]
+    shape.line.color.rgb = RGBColor(0xD0, 0xD7, 0xDE)
+    shape.line.width = Inches(0.01)
+
+
+def _comments_grid(page, comments: tuple[Comment, ...]):
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
+    from .bidi import direction
+
+    for i, c in enumerate(comments):
+        left, top = 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6
+        frame = _text(page, _clipped(c.text), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
+        run = frame.add_paragraph().add_run()
+        run.text = _printable(c.caption)
+        run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)
+
+
+def _picture(page, spec: dict, box, scale: float):
+    from pptx.util import Inches
+
+    left, top, width, height = box
+    png = chart_png(spec, int(width * 96), int(height * 96) - 60, scale)
+    pic = page.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top))
+    # Fit the box, keeping the chart's proportions (its legend and title may make it taller).
+    aspect = pic.height / pic.width
+    w, h = Inches(width), int(Inches(width) * aspect)
+    if h > Inches(height):
+        w, h = int(Inches(height) / aspect), Inches(height)
+    pic.width, pic.height = int(w), int(h)
+
+
+def _clipped(text: str, limit: int = 280) -> str:
+    """A comment long enough to overflow its box ends in an ellipsis; the app shows it whole."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _printable(text: str) -> str:
+    """XML 1.0 refuses control characters; a comment may hold any (tabs and line breaks kept)."""
+    return "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
+
+
+def _minus(text: str) -> str:
+    """Figures' minus signs as minus signs: a hyphen lets a line break between sign and number."""
+    return re.sub(r"(?<![\w\u2212-])-(?=\d)", "\u2212", text)

@@ -1,0 +1,47 @@
+"""Figures in words, as every surface shows them (tiles, slides, decks): a value rounded as the
+tables and targets round it, a change with its verdict, a view's filters."""
+
+from __future__ import annotations
+
+from . import stats
+from .model import Model
+from .pyramid import KpiResult
+from .view import ViewState
+
+TARGET_WORDS = {"met": "on target", "near": "near target", "missed": "below target"}
+
+
+def fmt_value(k: KpiResult, value: float | None) -> str:
+    if value is None:
+        return "—"
+    value = stats.shown(value, k.kpi.stat)  # half away from zero, as the tables and targets round
+    if k.kpi.stat == "mean":
+        return f"{value:.2f}"
+    if k.kpi.stat == "nps":
+        return f"{value:+.1f}" if value else "0.0"
+    if k.kpi.stat == "composite":  # an index on 0-100, not a share of answers
+        return f"{value:.1f}"
+    return f"{value:.1f}%"
+
+
+def fmt_delta(k: KpiResult) -> str | None:
+    d = k.shown_delta
+    if d is None:
+        return None
+    text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
+    if d == 0 and k.change.significant and k.change.delta:
+        # A change too small for the values' decimals that the test still finds (a million answers
+        # a period): one more decimal, so that "significant" never sits beside "±0" (found in review).
+        text = f"{k.change.delta:+.3f}" if k.kpi.stat == "mean" else f"{k.change.delta:+.2f} pts"
+    elif d == 0:
+        text = "±0" + ("" if k.kpi.stat == "mean" else " pts")
+    if k.change.significant:
+        return text + " · significant"
+    # No test at all (a composite part with one answer) is no verdict either way.
+    return text + (" · not significant" if k.change.p_value is not None else "")
+
+
+def filters_text(view: ViewState, model: Model) -> str:
+    """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB')."""
+    return " · ".join(f"{model.segment(dim).name}: {', '.join(model.segment(dim).label(v) for v in values)}"
+                      for dim, values in view.filters if model.segment(dim))

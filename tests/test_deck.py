@@ -1,0 +1,142 @@
+"""cxdata.deck: the story of a view as slides (what each says, checked against the pyramid) and as
+a PowerPoint file (opened again with python-pptx)."""
+
+import io
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pytest
+
+from cxdata import deck, pyramid, queries, store
+from cxdata.db import Database
+from cxdata.formats import fmt_delta, fmt_value
+from cxdata.view import ViewState
+from tests.test_pyramid import MODEL
+
+PERSIAN = "پشتیبانی خیلی کند بود"
+
+
+def answers(spec):
+    """spec: (team, touchpoint, csat, nps, month, comment) per response."""
+    cols = {k: [] for k in ["source", "source_response_id", "responded_at", "touchpoint", "team", "metric", "value",
+                            "value_text", "region"]}
+    for i, (team, tp, csat, nps, month, comment) in enumerate(spec):
+        for metric, value, text in (("csat", csat, None), ("nps", nps, None), ("comment", None, comment)):
+            if value is None and text is None:
+                continue
+            cols["source"].append("s")
+            cols["source_response_id"].append(str(i))
+            cols["responded_at"].append(datetime(2025, month, 10 + i % 10, 9, i % 60, tzinfo=timezone.utc))
+            cols["touchpoint"].append(tp)
+            cols["team"].append(team)
+            cols["metric"].append(metric)
+            cols["value"].append(None if value is None else float(value))
+            cols["value_text"].append(text)
+            cols["region"].append("North")
+    return pa.table(cols)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    spec = ([("Team A", "Website", 5, 10, 6, None)] * 40 + [("Team A", "Website", 2, 3, 6, "=cmd|' /C calc'!A0")]
+            + [("Team A", "Website", 1, 2, 6, PERSIAN)] + [("Team A", "Website", 4, 9, 6, "bell\x07 and\ttab")]
+            + [("Team B", "Website", 2, 3, 6, "secret of a hidden team")] * 3
+            + [("Team C", "Website", 4, 8, 6, None)] * 12 + [("Team D", "Store", 4, 9, 6, None)] * 50
+            + [("Team A", "Website", 3, 5, 5, None)] * 35)
+    db = Database(tmp_path_factory.mktemp("deck") / "cx.duckdb")
+    store.apply(db, answers(spec))
+    yield db
+    db.close()
+
+
+def slides_of(db, **kw):
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", **kw)
+    p = pyramid.build(cur, MODEL, cat, view)
+    return p, deck.story_slides(cur, MODEL, cat, view, p)
+
+
+@pytest.mark.parametrize("view, titles", [
+    ({}, ["CX index", "What customers say · CX index"]),
+    ({"tp": "web"}, ["CX index", "Website", "What customers say · Website"]),
+    ({"tp": "web", "team": "a"}, ["CX index", "Website", "Team A", "What customers say · Team A"]),
+])
+def test_the_slides_follow_the_drill_path(db, view, titles):
+    _, slides = slides_of(db, **view)
+    assert [s.title for s in slides] == titles
+    assert all("Jun 2025 compared with May 2025 · data as of 19 Jun 2025" in s.subtitle for s in slides)
+
+
+def test_each_tile_says_what_the_pyramid_says(db):
+    p, slides = slides_of(db, tp="web", team="a")
+    index, tp, team = slides[0].tiles[0], slides[1].tiles[0], slides[2].tiles
+    k = p.index.headline
+    assert (index.value, index.change) == (fmt_value(k, k.current.value), fmt_delta(k))
+    assert f"n\u00a0=\u00a0{k.current.n:,}" in index.facts
+    node = p.team("a")
+    assert [t.value for t in team] == [fmt_value(x, x.current.value) for x in node.kpis if x.status != "no_data"]
+    assert tp.label == "Website · " + p.touchpoint("web").kpis[0].kpi.name
+    assert slides[0].chart and slides[1].chart and slides[2].chart  # bars of touchpoints, of teams, a trend
+
+
+def test_a_hidden_team_gives_nothing_away(db):
+    p, slides = slides_of(db, tp="web", team="b")
+    assert p.team("b").kpis[0].status == "hidden"
+    assert all(t.value == "hidden" and "n\u00a0=" not in t.facts for t in slides[2].tiles)
+    comments = slides[3]
+    assert not comments.comments and comments.note.startswith("Not shown: too few responses")
+    assert "secret" not in repr(slides)
+
+
+def test_the_comments_are_the_newest_and_verbatim(db):
+    _, slides = slides_of(db, tp="web", team="a")
+    said = [c.text for c in slides[-1].comments]
+    assert said == ["bell\x07 and\ttab", PERSIAN, "=cmd|' /C calc'!A0"]  # newest first, as typed
+    assert slides[-1].comments[0].caption.endswith("score 4") and slides[-1].note == ""
+
+
+def test_a_period_without_answers_is_one_slide_that_says_so(db):
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="custom", start=datetime(2020, 1, 1).date(), end=datetime(2020, 1, 31).date())
+    p = pyramid.build(cur, MODEL, cat, view)
+    slides = deck.story_slides(cur, MODEL, cat, view, p)
+    assert len(slides) == 1 and slides[0].note.startswith("No responses in")
+
+
+def test_the_pptx_holds_every_slide_its_text_and_its_charts(db):
+    from pptx import Presentation
+
+    _, slides = slides_of(db, tp="web", team="a")
+    data = deck.pptx(slides, footer="CX Pyramid")
+    shown = Presentation(io.BytesIO(data))
+    assert len(shown.slides) == len(slides)
+    for made, page in zip(slides, shown.slides):
+        texts = [sh.text_frame.text for sh in page.shapes if sh.has_text_frame]
+        assert texts[0] == made.title and "CX Pyramid" in texts
+        pictures = [sh for sh in page.shapes if sh.shape_type == 13]
+        assert len(pictures) == (1 if made.chart else 0)
+        for pic in pictures:  # inside the slide
+            assert pic.left + pic.width <= shown.slide_width and pic.top + pic.height <= shown.slide_height
+    last = shown.slides[len(slides) - 1]
+    paragraphs = [p for sh in last.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
+    persian = next(p for p in paragraphs if p.text == PERSIAN)
+    assert persian._p.pPr.get("rtl") == "1"  # reads right to left
+    assert any(p.text == "bell and\ttab" for p in paragraphs)  # a control character XML refuses is dropped
+    assert any(p.text == "=cmd|' /C calc'!A0" for p in paragraphs)  # text, as typed
+
+
+def test_figures_read_with_a_minus_sign_that_does_not_break_from_its_number():
+    assert deck._minus("CSAT -3.1 pts: -3.02 from Web - Persian Site (-2.28)") == \
+        "CSAT \u22123.1 pts: \u22123.02 from Web - Persian Site (\u22122.28)"
+    assert deck._minus("2025-06-10") == "2025-06-10"
+
+
+def test_a_chart_is_drawn_to_png():
+    import altair as alt
+    import pandas as pd
+
+    spec = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})).mark_bar().encode(x="x", y="y").to_dict()
+    png = deck.chart_png(spec, 300, 200)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
