@@ -471,7 +471,11 @@ def test_a_numeric_id_column_is_the_response_id():
 
 
 @pytest.mark.parametrize("header, role", [("Response No.", "response_id"), ("Nr.", "ignore"), ("#", "response_id"),
-                                          ("Lfd. Nr.", "ignore")])
+                                          ("Lfd. Nr.", "ignore"),
+                                          # an identifier in the exports' other languages (found by an audit:
+                                          # these became a score, and the responses were keyed by their time)
+                                          ("شناسه", "response_id"), ("المعرف", "response_id"), ("מזהה", "response_id"),
+                                          ("Номер", "response_id"), ("Kennung", "response_id")])
 def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
     # 'Nr.' numbers the rows of this sheet (each export may start again at 1): no key, no score
     rows = [[header, "Date", "How likely are you to recommend us?"]] + [

@@ -31,7 +31,9 @@ _QUALTRICS_EXCLUDE = ["Survey Preview", "Survey Test", "Spam", "Survey Preview S
                       "Offline Survey Preview", "1", "2", "8", "9", "12", "17"]
 # DistributionChannel values of rows that are not responses (exports without a Status column)
 _QUALTRICS_CHANNEL_EXCLUDE = ["preview", "test"]
-_ID_WORDS = ["w:id", "w:code", "w:kod", "w:код"]  # an identifier or a code: never a score
+# An identifier, a code or a running number: never a score, in the languages of the exports.
+_ID_WORDS = ["w:id", "w:code", "w:kod", "w:код", "w:номер", "w:идентификатор", "w:شناسه", "w:کد", "w:معرف",
+             "w:المعرف", "w:رقم", "w:מזהה", "w:מספר", "w:nummer", "w:kennung", "w:numéro", "w:número"]
 _COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SEGMENT_MAX = 60  # more distinct values than this is not a useful segment
