@@ -463,14 +463,15 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     A score band reads the score of `score_measure` given with the comment; without that measure
     (or with no such answers) the band cannot apply and no comment matches it."""
     where = Where().add("r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?", ts(period.start), ts(period.end))
-    if level == "index":
-        # The index's number is its measure's answers: the comments behind it are those of the
-        # responses that gave one (a transactional survey's comment without an NPS is not).
-        code = cat.measures.get(score_measure) if score_measure else None
-        if code is None:
-            where.add("FALSE")
-        else:
-            where.add(f"{_SCORE_SQL} IS NOT NULL", code)
+    # A number's answers are those of its measure: the comments behind it are those of the
+    # responses that gave one (a transactional survey's comment without an NPS is not behind the
+    # index). At every level: a team's comments from the responses of another of its KPIs, hidden
+    # for few answers, would list exactly the responses the hidden tile protects (found by review).
+    code = cat.measures.get(score_measure) if score_measure else None
+    if code is None:
+        where.add("FALSE")
+    else:
+        where.add(f"{_SCORE_SQL} IS NOT NULL", code)
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
     if view.search:

@@ -43,7 +43,8 @@ def test_comment_counts_by_score_band_match_the_raw_tables(demo, kpi_key):
     period, _ = periods_for(view, cat)
     raw = raw_comments(cur, cat, team.key, period, cat.measures[kpi.measure])
     expected = {
-        None: len(raw),
+        # the comments behind the KPI: of the responses that gave it a score
+        None: int(raw["score"].notna().sum()),
         "low": int((raw["score"] <= measure.bottom_box).sum()),
         "middle": int(((raw["score"] > measure.bottom_box) & (raw["score"] < measure.top_box)).sum()),
         "high": int((raw["score"] >= measure.top_box).sum()),
@@ -154,10 +155,11 @@ def test_a_comment_naming_a_team_at_another_touchpoint_is_that_touchpoints(tmp_p
 
     db = Database(tmp_path / "cx.duckdb")
     store.apply(db, responses([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team D", "Store", 4, 9, "South", 6)] * 50))
-    # A comment without a score, naming Team A at the Store: no rollup row holds it.
+    # A comment and its score, naming Team A at the Store.
     store.apply(db, pa.Table.from_pylist([dict(source="s", source_response_id="c1", responded_at=datetime(2025, 6, 11, tzinfo=timezone.utc),
-                                               touchpoint="Store", team="Team A", metric="comment", value=None,
-                                               value_text="x", region="North")]))
+                                               touchpoint="Store", team="Team A", metric=metric, value=value,
+                                               value_text=text, region="North")
+                                          for metric, value, text in (("comment", None, "x"), ("csat", 3.0, None))]))
     cur = db.cursor()
     cat = queries.catalog(cur, MODEL)
     view = ViewState(period="latest_month", compare="none")
@@ -437,6 +439,7 @@ def test_comment_words_match_an_independent_count(demo):
     view = ViewState(period="last_12_months", compare="none")
     period, _ = periods_for(view, cat)
     raw = raw_comments(cur, cat, team.key, period, cat.measures["csat"])
+    raw = raw[raw["score"].notna()]  # the comments behind the team's CSAT
     fold = str.maketrans("\u0643\u064a\u0649", "\u06a9\u06cc\u06cc")
     stop = {w.translate(fold) for w in STOPWORDS}
     tp = model.touchpoint(team.touchpoint)
@@ -450,7 +453,7 @@ def test_comment_words_match_an_independent_count(demo):
     for text in raw["comment"]:
         words = {w for w in re.split(r"[^\w\u200c]+|_", text.lower().translate(fold)) if w}
         counts.update(w for w in words if len(w) >= MIN_LETTERS and w not in stop and not w.isdigit() and not a_name(w))
-    got = drill.comment_words(cur, model, cat, view, level="team", node=team.key, score_measure=None, limit=10)
+    got = drill.comment_words(cur, model, cat, view, level="team", node=team.key, score_measure="csat", limit=10)
     assert got and [n for _, n in got] == sorted((n for n in counts.values()), reverse=True)[:10]
     assert all(counts[w] == n for w, n in got)
 
@@ -497,3 +500,47 @@ def test_the_comments_behind_the_index_are_those_of_responses_it_counts(demo):
         "AND EXISTS (SELECT 1 FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)",
         [pd.Timestamp(period.start, tz="UTC"), pd.Timestamp(period.end, tz="UTC"), cat.measures[measure]]).fetchall()[0][0]
     assert total == want > 0 and frame["Score"].notna().all()
+
+
+def test_the_comments_behind_a_kpi_are_those_of_its_answers_only(tmp_path):
+    """Found by review: a team's comments under its shown CSAT listed the one response of its
+    other KPI, hidden for too few answers, with its source and id."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata import store
+    from cxdata.db import Database
+    from cxdata.model import parse_model
+
+    model = parse_model("""
+measures:
+  csat: {scale: [1, 5], top_box: 4}
+  good: {scale: [0, 1], top_box: 1}
+index: {kpi: {stat: mean, measure: csat}}
+touchpoints: [{key: web, name: Website, kpis: [{key: csat, stat: mean, measure: csat}]}]
+teams:
+  - key: a
+    name: Team A
+    touchpoint: web
+    kpis: [{key: csat, stat: mean, measure: csat}, {key: good, stat: top_box, measure: good}]
+""")
+    rows = [dict(source="s", source_response_id=str(i), metric="csat", value=4.0, value_text=None) for i in range(40)]
+    rows += [dict(source="s", source_response_id=str(i), metric="comment", value=None, value_text=f"said {i}") for i in range(3)]
+    rows += [dict(source="z", source_response_id="z1", metric=m, value=v, value_text=t)
+             for m, v, t in (("good", 0.0, None), ("comment", None, "the secret of the hidden tile"))]
+    for r in rows:
+        r.update(responded_at=datetime(2025, 6, 10, tzinfo=timezone.utc), touchpoint="Website", team="Team A")
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    view = ViewState(period="latest_month", team="a", tp="web")
+    p = pyramid.build(cur, model, cat, view)
+    assert p.team("a").kpi("good").status == "hidden" and p.team("a").kpi("csat").status != "hidden"
+    for level, node in (("team", "a"), ("touchpoint", "web"), ("index", None)):
+        frame, total = drill.comments_frame(cur, model, cat, view, level=level, node=node, score_measure="csat")
+        assert sorted(frame["Comment"]) == ["said 0", "said 1", "said 2"] and total == 3, level
+        words = drill.comment_words(cur, model, cat, view, level=level, node=node, score_measure="csat")
+        assert "secret" not in dict(words), level
+    db.close()
