@@ -17,7 +17,7 @@ from . import charts, drill, movers, story, tables
 from .formats import TARGET_WORDS, filters_text, fmt_delta, fmt_value
 from .model import Model
 from .period import day_label
-from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_kpi
+from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_first, level_kpi
 from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
@@ -100,7 +100,7 @@ def _bars(nodes, title: str, model: Model) -> dict | None:
     if not nodes:
         return None
     kpi = level_kpi(nodes)
-    first = nodes[0].kpi(kpi)
+    first = level_first(nodes, kpi)
     return charts.spec(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, selectable=False,
                        domain=kpi_range(model, first.kpi) if first else None)
 

@@ -102,6 +102,12 @@ def level_kpi(nodes) -> str | None:
     return order[0] if order else None
 
 
+def level_first(nodes, level_key: str | None) -> KpiResult | None:
+    """The first result of the row's KPI (its name and range title the row): from the first node
+    that has the KPI, which need not be the first node (a team measured on another KPI only)."""
+    return next((k for n in nodes if (k := n.kpi(level_key)) is not None), None) if level_key else None
+
+
 def tile_kpi(node: NodeResult, level_key: str | None) -> KpiResult:
     """The KPI a node's tile shows in a row compared on `level_key`: that KPI, unless the node
     has no answers for it and has some for another of its KPIs (a team measured only on

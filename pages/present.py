@@ -11,7 +11,7 @@ from cxdata import charts, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
-from cxdata.pyramid import chosen_kpi, comments_withheld, level_kpi
+from cxdata.pyramid import chosen_kpi, comments_withheld, level_first, level_kpi
 from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
@@ -92,7 +92,7 @@ def subtitle(kpi_name: str | None = None) -> None:
 
 def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
-    first = nodes[0].kpi(kpi) if nodes else None
+    first = level_first(nodes, kpi)
     event = _ui.cached_chart(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, large=SCALE,
                              domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                              key=_ui.chart_key(key))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxdata import charts, movers, tables
-from cxdata.pyramid import level_kpi, tile_kpi
+from cxdata.pyramid import level_first, level_kpi, tile_kpi
 from pages import _ui
 
 _ui.start_page()
@@ -37,7 +37,7 @@ with mid:
         st.switch_page("pages/team.py", query_params=view.drill(None).to_query_params())
 
 tp_kpi = level_kpi(p.touchpoints)
-headline = p.touchpoints[0].kpi(tp_kpi) if p.touchpoints else None
+headline = level_first(p.touchpoints, tp_kpi)
 st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints")
 tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
 event = _ui.cached_chart(
@@ -55,8 +55,9 @@ if view.tp:
     tp = p.touchpoint(view.tp)
     teams = p.teams_of(view.tp)
     team_kpi = level_kpi(teams)
+    team_first = level_first(teams, team_kpi)
     with st.container(key="teams"):
-        st.subheader(f"Teams of {tp.name} · {teams[0].kpi(team_kpi).kpi.name}" if teams else f"Teams of {tp.name}")
+        st.subheader(f"Teams of {tp.name} · {team_first.kpi.name}" if team_first else f"Teams of {tp.name}")
     _ui.scroll_if_asked("teams")
     # The touchpoint's own view: its trend, segments and every comment at it (teams' or none's).
     if st.button(f"Open the view of {tp.name} ›", key="tp_view", icon=":material/insights:"):
@@ -66,7 +67,7 @@ if view.tp:
     else:
         team_event = _ui.cached_chart(
             charts.node_bars, tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
-            domain=_ui.bar_domain(teams[0].kpi(team_kpi)), on_select="rerun", key=_ui.chart_key("team_chart"),
+            domain=_ui.bar_domain(team_first) if team_first else None, on_select="rerun", key=_ui.chart_key("team_chart"),
         )
         picked = _ui.clicked_node(team_event, "team_chart")
         if picked and model.team(picked):

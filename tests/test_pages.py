@@ -862,3 +862,33 @@ def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_p
         no_errors(at)
         assert any("Not shown while the NPS tile is hidden" in i.value for i in at.info), kpi
         assert not at.dataframe
+
+
+def test_a_row_of_teams_whose_first_team_lacks_the_rows_kpi_renders(tmp_path, monkeypatch):
+    """Found by review: the row's KPI came from the second team (the first one has another KPI
+    only, without answers), and the page read its name from the first team's missing result."""
+    text = """
+measures:
+  csat: {scale: [1, 5], top_box: 4}
+  nps: {scale: [0, 10]}
+index: {kpi: {stat: nps, measure: nps}}
+defaults:
+  touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]
+touchpoints:
+  - {key: web, name: Website}
+teams:
+  - {key: a, name: Team A, touchpoint: web, kpis: [{key: csat, stat: mean, measure: csat}]}
+  - {key: b, name: Team B, touchpoint: web, kpis: [{key: nps_t, name: Team NPS, stat: nps, measure: nps}]}
+segments: [{key: region}]
+"""
+    _own_db(tmp_path, monkeypatch, text, [("Team B", "Website", None, 9, "North", 6)] * 20
+            + [("", "Website", 4, 9, "North", 6)] * 20 + [("Team A", "Website", 4, 9, "North", 4)] * 20)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(period="latest_month", tp="web")
+    at.run()
+    no_errors(at)
+    assert "Teams of Website · Team NPS" in [s.value for s in at.subheader]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(period="latest_month", tp="web", present="touchpoint")
+    at.switch_page("pages/present.py").run()
+    no_errors(at)
