@@ -474,9 +474,9 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
         where.add(f"{_SCORE_SQL} IS NOT NULL", code)
     _node_filter(where, cat, level, node, alias="r")
     segment_filter(where, view, cat, alias="r")
-    if view.search:
+    if view.search and (found := search.pattern(view.search)):
         # However the phrase and the comments write their letters, digits and joiners (cxdata.search).
-        where.add("regexp_matches(r.comment, ?)", search.pattern(view.search))
+        where.add("regexp_matches(r.comment, ?)", found)
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None

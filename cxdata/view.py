@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from .model import Model, label_key
 from .period import COMPARISONS, GRAINS, PRESETS
+from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
 RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi"}
@@ -211,8 +212,8 @@ class ViewState:
             else:
                 report("Ignored an invalid KPI in the link")
         q = one("q")
-        if q:
-            kw["search"] = q[:MAX_VALUE_CHARS]
+        if q and meaningful(q):  # marks or spaces alone search for nothing
+            kw["search"] = q.strip()[:MAX_VALUE_CHARS]
         filters: dict[str, tuple[str, ...]] = {}
         for key, raw in params.items():
             if key in RESERVED:

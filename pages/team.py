@@ -8,6 +8,7 @@ import streamlit as st
 
 from cxdata import charts, drill
 from cxdata.bidi import isolated
+from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
 from pages import _ui
@@ -109,6 +110,13 @@ if dim:
                      domain=_ui.bar_domain(kpi))
     st.caption("Change the segment with **Split by** in the sidebar.")
 
+
+
+def _searched(typed: str) -> str:
+    """The search a box holds: trimmed, and none when it holds only spaces or marks."""
+    return typed.strip()[:200] if meaningful(typed) else ""
+
+
 st.subheader("Comments behind the number")
 if comments_withheld(node, kpi):
     # The list would give away what the tile hides: how many responses there are, and their scores.
@@ -120,7 +128,7 @@ bands = dict(drill.score_bands(model, kpi.kpi))
 with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
     st.session_state["w_search"] = view.search
     st.text_input("Search comments", key="w_search", placeholder="word or phrase", width=300,
-                  on_change=lambda: _ui.update_view(search=st.session_state["w_search"].strip()[:200]))
+                  on_change=lambda: _ui.update_view(search=_searched(st.session_state["w_search"])))
     st.session_state["w_scores"] = view.scores if view.scores in bands else None
     st.segmented_control(f"{kpi.kpi.name} given with the comment", list(bands), format_func=bands.get, key="w_scores",
                          on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))

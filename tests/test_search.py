@@ -28,6 +28,17 @@ def matches(phrase: str, text: str) -> bool:
     ("بسته‌ام", "بستهام", True),
     ("مرکز", "مـرکـز", True),  # tatweel
     ("بسته", "بسیار", False),
+    # a space ends a word, except where a prefix or suffix joins one (found by review: 'بد',
+    # bad, matched 'خوب دیروز', good yesterday, in 110 of 701 comments)
+    ("بد", "خوب دیروز", False),
+    ("بد", "خیلی بد بود", True),
+    ("میشود", "می شود", True),
+    ("نمیدانم", "نمی‌دانم", True),
+    ("سفارشها", "سفارش ها", True),
+    ("سفارشها", "سفارش هاشم", True),  # a suffix's letters may start the next word: a rare false find
+    ("خوب", "خو ب", False),
+    ("خیلی خوب", "خیلیخوب", True),  # a space typed: a space, a joiner or nothing
+    ("45 دقیقه", "۴۵ دقیقه", True),
     # nothing typed is pattern syntax
     (".*", "anything", False),
     ("a+b", "a+b", True),
@@ -42,3 +53,17 @@ def test_a_phrase_finds_the_comments_that_write_it_any_way(phrase, text, found):
 
 def test_a_long_phrase_gives_a_pattern_re2_takes():
     assert matches("سفارش" * 40, "سفارش" * 40)
+
+
+@pytest.mark.parametrize("phrase", ["ـ", "\u064e\u0650", " \u200c ", ""])
+def test_a_phrase_of_marks_alone_searches_for_nothing(phrase):
+    """Found by review: a tatweel typed alone made a pattern that matched every comment."""
+    assert not search.meaningful(phrase) and search.pattern(phrase) == ""
+
+
+def test_a_link_with_a_search_of_marks_alone_has_no_search():
+    from cxdata.view import ViewState
+    from tests.test_pyramid import MODEL
+
+    assert ViewState.from_query_params({"q": "ـ"}, MODEL)[0].search == ""
+    assert ViewState.from_query_params({"q": " late "}, MODEL)[0].search == "late"
