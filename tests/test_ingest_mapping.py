@@ -720,6 +720,23 @@ def test_a_joined_tick_all_that_apply_answer_is_no_touchpoint():
     assert any("tick-all-that-apply" in w for w in warnings)
 
 
+def test_a_tick_all_that_apply_answer_joined_by_the_arabic_comma_is_no_touchpoint():
+    rows = [["Response ID", "Date", "Satisfaction", "Channels used"]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5),
+              ["Website", "Website، Mobile app", "Store،Website", "Mobile app"][i % 4]] for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
+
+
+def test_one_odd_answer_naming_two_places_leaves_the_touchpoint_column():
+    # Found by review: one option like 'Store pickup, home delivery' dropped the whole column.
+    rows = [["Response ID", "Date", "Satisfaction", "Channel"]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5),
+              "Store, Website" if i == 3 else ["Website", "Mobile app", "Store"][i % 3]] for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Channel"].role == "touchpoint"
+
+
 def test_a_column_naming_one_touchpoint_per_response_stays_the_touchpoint():
     rows = [["Response ID", "Date", "Satisfaction", "Channel"]]
     rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5), ["Website", "Mobile app", "Store"][i % 3]]

@@ -491,11 +491,14 @@ class Suggester:
         tick-all-that-apply question exported in one column, which names no one place."""
         if not self.resolver:
             return False
+        joined = 0
         for v in p.counts:
-            parts = [x for x in re.split(r"\s*[,;|]\s*", v) if x]
-            if len(parts) > 1 and sum(self.resolver.resolve(x)[0] is not None for x in parts) >= 2:
-                return True
-        return False
+            parts = [x for x in re.split(r"\s*[,;|\u060c]\s*", v) if x]  # and the Arabic comma
+            named = {tp for x in parts if (found := self.resolver.resolve(x))[1] == "exact" and (tp := found[0])}
+            joined += len(parts) > 1 and len(named) >= 2
+        # One odd option ('Store pickup, home delivery') does not make the column a tick-all
+        # question: several combinations do (found by review).
+        return joined >= 2
 
     def _touchpoint_map(self, p: Profile) -> dict[str, Any] | None:
         if not self.resolver:
