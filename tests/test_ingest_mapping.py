@@ -519,6 +519,28 @@ def test_qualtrics_metadata_channel_and_nps_group():
     assert [(r.column, r.values) for r in m.exclude] == [("DistributionChannel", ["preview", "test"])]
 
 
+def test_qualtrics_own_columns_are_known_by_their_import_ids_in_any_language():
+    # Found by an audit: in a German export 'Fortschritt', 'Beendet', 'Breitengrad' and
+    # 'Längengrad' became measures with an answer in every row.
+    cols = [("StartDate", "Startdatum"), ("EndDate", "Enddatum"), ("Progress", "Fortschritt"),
+            ("Duration (in seconds)", "Dauer (in Sekunden)"), ("Finished", "Beendet"),
+            ("RecordedDate", "Aufgezeichnetes Datum"), ("ResponseId", "Antwort-ID"),
+            ("ExternalReference", "Externe Datenreferenz"), ("LocationLatitude", "Breitengrad"),
+            ("LocationLongitude", "Längengrad"), ("Q1", "Wie zufrieden sind Sie insgesamt?")]
+    rows = _qualtrics_rows(cols, [[f"2025-01-0{1 + i % 9} 10:00:00"] * 2 + [str(50 + i), str(300 + i), ["True", "False"][i % 2],
+                                   f"2025-01-0{1 + i % 9} 10:05:00", f"R_{i}", f"K{i}", f"48.{i}", f"11.{i}",
+                                   str(1 + i % 5)] for i in range(20)])
+    rows[2] = [json.dumps({"ImportId": t}) for t in ("startDate", "endDate", "progress", "duration", "finished",
+                                                     "recordedDate", "_recordId", "externalDataReference",
+                                                     "locationLatitude", "locationLongitude", "QID1")]
+    m, _, _ = _suggest_rows(rows)
+    roles = {k: c.role for k, c in m.columns.items()}
+    assert roles == {"StartDate": "ignore", "EndDate": "ignore", "Progress": "ignore", "Duration (in seconds)": "ignore",
+                     "Finished": "ignore", "RecordedDate": "timestamp", "ResponseId": "response_id",
+                     "ExternalReference": "customer_id", "LocationLatitude": "ignore", "LocationLongitude": "ignore",
+                     "Q1": "csat"}
+
+
 def test_minus_99_is_a_missing_value_code():
     import pyarrow as pa
 

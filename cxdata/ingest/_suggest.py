@@ -35,6 +35,11 @@ _QUALTRICS_CHANNEL_EXCLUDE = ["preview", "test"]
 _ID_WORDS = ["w:id", "w:code", "w:kod", "w:код", "w:номер", "w:идентификатор", "w:شناسه", "w:کد", "w:معرف",
              "w:المعرف", "w:رقم", "w:מזהה", "w:מספר", "w:nummer", "w:kennung", "w:numéro", "w:número"]
 _COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+# Qualtrics' own columns, by ImportId or first-row name (recordedDate, the response id, status,
+# distribution channel and user language have roles of their own).
+_QUALTRICS_META = {"start date", "end date", "ip address", "ipaddress", "progress", "duration", "duration in seconds",
+                   "finished", "recipient last name", "recipient first name", "recipient email", "location latitude",
+                   "location longitude"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SEGMENT_MAX = 60  # more distinct values than this is not a useful segment
 
@@ -240,6 +245,12 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 10, "response status")
         if ident.endswith("nps group") or lk.endswith("- group"):
             return _Cand(ColumnSpec("ignore", label), 10, "NPS group is derived from the score")
+        if ident in _QUALTRICS_META or header_key(col.key) in _QUALTRICS_META:
+            # The first header row and the ImportIds are English in every language of the
+            # survey: 'Fortschritt' or 'Breitengrad' are no answers (found by an audit).
+            return _Cand(ColumnSpec("ignore", label), 10, "survey metadata (Qualtrics)")
+        if ident == "external data reference":
+            return _Cand(ColumnSpec("customer_id", label), 9)
         if ident == "distribution channel" or lk == "distribution channel":
             self.rules.append(ExclusionRule(col.key, list(_QUALTRICS_CHANNEL_EXCLUDE),
                                             "not a real response (Qualtrics survey preview or test)"))

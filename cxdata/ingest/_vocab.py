@@ -315,7 +315,7 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
         "external data reference", "شناسه مشتری", "شماره مشتری", "کد مشتری", "رقم العمیل",
         "رقم العميل", "معرف العميل", "клиентски номер", "номер на клиент", "клиент id",
         "מספר לקוח", "מזהה לקוח",
-        "kundennummer", "kunden-id", "kunden id", "numéro client", "numéro de client", "identifiant client", "número de cliente", "id de cliente", "номер клиента", "id клиента"]),
+        "kundennummer", "kundennr", "kunden-nr", "kunden nr", "kunden-id", "kunden id", "numéro client", "numéro de client", "identifiant client", "número de cliente", "id de cliente", "номер клиента", "id клиента"]),
     ("team", [
         "w:team", "ticket group", "w:group", "department", "w:queue", "w:squad", "w:تیم",
         "واحد", "الفریق", "الفريق", "القسم", "w:екип", "отдел", "צוות", "מחלקה",
