@@ -247,6 +247,10 @@ TIMESTAMPS = [
     ("Do, 6. März 2025 14:00", {"tz": "Europe/Berlin"}, _utc(2025, 3, 6, 13, 0)),
     ("12 déc. 2024", {}, _utc(2024, 12, 12)),
     ("3 de abril de 2025", {}, None),  # not a shape the app reads: unparseable, never a wrong date
+    # Google Forms in Spanish writes 'p. m.' with a (no-break) space (found by an audit: unread)
+    ("23/11/2026 2:05:33 p. m.", {"dayfirst": True}, _utc(2026, 11, 23, 14, 5, 33)),
+    ("23/11/2026 12:30:00 a.\u00a0m.", {"dayfirst": True}, _utc(2026, 11, 23, 0, 30)),
+    ("23/11/2026 9:05 A. M.", {"dayfirst": True}, _utc(2026, 11, 23, 9, 5)),
 ]
 
 

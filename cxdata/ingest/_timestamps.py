@@ -471,10 +471,20 @@ def order_question(text: pa.Array) -> str | None:
     return None
 
 
+# Spanish and Catalan write 'p. m.' (with a space, often a no-break one), as Google Forms
+# exports it in those languages (found by an audit: every time was unreadable).
+_SPACED_AMPM = "(?i)([0-9])[ \u00a0\u202f]*([ap])\\.[ \u00a0\u202f]*m\\.?$"
+
+
+def _normalise_ampm(text: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(text, _SPACED_AMPM, "\\1 \\2m")
+
+
 def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) -> TimestampParse:
     """text: trimmed strings, digits already ASCII, empty -> null."""
     n = len(text)
     text, named = _normalise_month_names(text)
+    text = _normalise_ampm(text)
     text, had_gmt = _normalise_gmt(text)
     present = _np(pc.is_valid(text), bool)
     idx_present = np.flatnonzero(present)
