@@ -484,6 +484,13 @@ def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
     assert m.columns[header].role == role
 
 
+def test_the_end_date_is_the_answer_time_in_german_too():
+    rows = [["Befragten-ID", "Startdatum", "Enddatum", "Zufriedenheit"]] + [
+        [f"r{i}", f"2025-01-{i:02d} 10:00", f"2025-01-{i:02d} 10:05", str(i % 5 + 1)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert (m.columns["Startdatum"].role, m.columns["Enddatum"].role) == ("ignore", "timestamp")
+
+
 def test_times_of_day_under_any_header_are_no_response_id():
     rows = [["Datum", "Eingang", "Zufriedenheit"]] + [
         [f"2025-01-{i:02d}", f"{8 + i % 9:02d}:{i:02d}", str(i % 5 + 1)] for i in range(1, 21)]

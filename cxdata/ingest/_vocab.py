@@ -335,13 +335,13 @@ TIME_WORDS: list[tuple[int, list[str]]] = [
     (5, ["recorded", "submit", "submitted", "completed", "w:end", "end date", "ended", "solved",
          "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
          "край", "הוגש", "סיום",
-        "eingereicht", "abgeschickt", "w:ende", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),
+        "eingereicht", "abgeschickt", "w:ende", "enddatum", "endzeit", "abschlussdatum", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),
     (4, ["timestamp", "w:date", "w:time", "date time", "datetime", "w:responded", "answered",
          "تاریخ", "زمان", "التاریخ", "التاريخ", "الوقت", "w:дата", "време", "תאריך", "זמן",
         "zeitstempel", "w:datum", "w:zeit", "horodat", "w:heure", "w:fecha", "marca temporal", "w:hora", "отметка времени", "w:время"]),
     (2, ["created", "w:start", "start date", "started", "شروع", "البدء", "بدء", "начало",
          "създаден", "התחלה",
-        "w:beginn", "gestartet", "w:début", "w:inicio", "w:начало"]),
+        "w:beginn", "gestartet", "startdatum", "startzeit", "anfangsdatum", "w:début", "w:inicio", "w:начало"]),
 ]
 TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה", "w:uhrzeit", "w:zeit", "w:heure", "w:hora",
                      "w:время", "w:време", "w:ora", "w:tijd", "w:saat"]
