@@ -62,7 +62,8 @@ def _status(df: pd.DataFrame) -> pd.DataFrame:
 
 # Amber beside red read as a contradiction (a lower value "near", a higher one "missed") until
 # the legend says what near means: the interval of a small sample still reaches the target.
-_STATUS_LEGEND = ("datum.label == 'near' ? 'near (target within the 95% CI)' : "
+_STATUS_LEGEND = ("datum.label == 'near' ? 'near target (within the 95% CI)' : "
+                  "datum.label == 'met' ? 'on target' : datum.label == 'missed' ? 'below target' : "
                   "datum.label == 'none' ? 'no target' : datum.label")
 
 
@@ -93,6 +94,7 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     df["change"] = [change_text(d, st, sig, z) for d, st, sig, z in
                     zip(df["delta"], df["stat"], df.get("significant", [False] * len(df)), df.get("z", [None] * len(df)))]
     df["value_plot"] = df["value"].astype("float")
+    df["order"] = range(len(df))
     # The label sits just beyond the bar's interval, next to the bar's end; where the target tick
     # lies within a label's width of that end, beyond the tick instead (it ran into the tick). A
     # target far beyond is not followed: a label out there floats away from its bar. A negative
@@ -139,8 +141,11 @@ def change_text(delta, stat, significant, z) -> str | None:
 
 def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool = True, selected: str | None = None,
                     domain: tuple[float, float] | None = None) -> alt.LayerChart:
+    # In the order of the rows (the model's), whichever layers draw a row: sorted by data order,
+    # the rows without a bar ("no data") went to the bottom, unlike the tiles (found by an audit).
     base = alt.Chart(source).encode(
-        y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
     )
     sel = alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False)
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3).encode(

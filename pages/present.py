@@ -38,7 +38,7 @@ st.html("""<style>
 [data-testid="stMetricValue"] { font-size: 4rem; }
 [data-testid="stMetricDelta"] { font-size: 1.5rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.2rem; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1f2328 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1f2328 !important; opacity: 1; }
 .st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 2.6rem; }
 .st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }

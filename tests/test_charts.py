@@ -1,5 +1,6 @@
 """Charts are pure functions of tidy frames: check the specs they produce, not pixels."""
 
+import json
 import re
 
 import pandas as pd
@@ -25,6 +26,21 @@ def test_node_bars_select_nodes_and_label_hidden_cells():
     values = next(iter(spec["datasets"].values()))
     assert [v["label"] for v in values] == ["4.10", "hidden (n < min)"]
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 5]
+
+
+def test_node_bars_keep_the_rows_order_whichever_layer_draws_a_row():
+    # Found by an audit: a row without a bar ("no data") went to the bottom of the chart, while
+    # its tile kept its place in the model's order.
+    df = frame(key=["a", "b", "c"], name=["A", "B", "C"], value=[4.1, None, 3.9], n=[120, None, 80],
+               ci_low=[4.0, None, 3.8], ci_high=[4.2, None, 4.0], suppressed=[False, False, False],
+               low_n=[False, False, False], target_status=["met", None, "missed"])
+    spec = charts.spec(charts.node_bars, df)
+    values = spec["datasets"][charts.DATA]
+    assert [(v["name"], v["order"]) for v in values] == [("A", 0), ("B", 1), ("C", 2)]
+    sorts = {json.dumps(layer["encoding"]["y"].get("sort"), sort_keys=True)
+             for layer in spec["layer"] if "y" in layer.get("encoding", {})} | \
+        ({json.dumps(spec["encoding"]["y"].get("sort"), sort_keys=True)} if "encoding" in spec else set())
+    assert sorts == {json.dumps({"field": "order", "op": "min"}, sort_keys=True)}
 
 
 @pytest.mark.parametrize("stat, value, low_n, label", [

@@ -832,6 +832,13 @@ def test_a_comparison_period_without_responses_is_said(app):
     assert any("No responses in the comparison period, 2023-Q4" in i.value for i in at.info)
 
 
+def test_the_page_says_its_filters_under_the_title(app):
+    # Found by an audit: only the sidebar said so; a screenshot of the page read as company-wide.
+    at = app(region="Tehran", tp="delivery")
+    no_errors(at)
+    assert any("Region: Tehran" in c.value for c in at.caption[:3])
+
+
 def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     at = app(tp="delivery", region="Tehran")
     no_errors(at)
