@@ -31,7 +31,7 @@ path = story.steps(view, model)
 st.html("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], .st-key-present_clicker { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 1rem 2.5rem 1rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 0.5rem 2.5rem 0.5rem; max-width: 100%; }
 .stApp, .stApp p, .stApp h1, .stApp h2 { color: #000; }
 .stApp h1 { font-size: 2.6rem; padding: 0.2rem 0; }
 [data-testid="stMetricLabel"] p { font-size: 1.5rem; }
@@ -43,7 +43,7 @@ st.html("""<style>
 .st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
 .st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
-.st-key-present_comments [data-testid="stText"] { font-size: 1.4rem; line-height: 1.4; }
+.st-key-present_comments [data-testid="stText"] { font-size: 1.3rem; line-height: 1.35; }
 </style>""")
 
 p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story
