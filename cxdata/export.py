@@ -17,6 +17,18 @@ def neutralise(value):
     return value
 
 
+def _whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    out = df
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_float_dtype(values) and values.notna().any():
+            known = values.dropna()
+            if (known == known.round()).all() and known.abs().max() < 2**53:
+                out = out.copy() if out is df else out
+                out[col] = values.astype("Int64")
+    return out
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
@@ -27,9 +39,10 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM so that Excel shows Persian, Arabic, Hebrew and Cyrillic text correctly."""
+    """UTF-8 with BOM so that Excel shows Persian, Arabic, Hebrew and Cyrillic text correctly.
+    A column of whole numbers reads as the screen shows it (a score of 2, not 2.0)."""
     buf = io.StringIO()
-    safe_frame(df).to_csv(buf, index=False)
+    safe_frame(_whole_numbers(df)).to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8-sig")
 
 

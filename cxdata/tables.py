@@ -61,6 +61,21 @@ def pyramid_frame(p: Pyramid, filters: str = "") -> pd.DataFrame:
                      filters=filters)
 
 
+def split_frame(records: pd.DataFrame, p: Pyramid, *, level: str, kpi: str, parent: str | None, dimension: str,
+                filters: str = "") -> pd.DataFrame:
+    """The figures a Segments view shows, for a spreadsheet: the index and the rows of the
+    heatmap (`level`'s nodes, under `parent`, on `kpi`) per segment of `dimension`, 'All' being
+    each row's total; period, comparison and filters on every row, hidden cells blank."""
+    rows = records[(records["level"] == "index")
+                   | ((records["level"] == level) & (records["kpi"] == kpi)
+                      & ((records["parent"] == parent) if parent else True))]
+    columns = ["segment", *kpi_record_columns()]
+    out = rows.reindex(columns=columns).astype({"n": "Int64", "previous_n": "Int64"})
+    return out.assign(split_by=dimension, period=p.period.label(),
+                      compared_with=p.previous.label() if p.previous else "", filters=filters)[
+        ["split_by", *columns, "period", "compared_with", "filters"]].reset_index(drop=True)
+
+
 def nodes_frame(nodes, kpi_key: str | None = None) -> pd.DataFrame:
     """One row per node: its headline KPI (or the KPI `kpi_key` where the node has it)."""
     rows = []

@@ -61,6 +61,7 @@ st.session_state["w_kpi"] = kpi
 st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
 
 level = "team" if view.tp else "touchpoint"
+filters = _ui.filters_text(view)  # now: the download is made on a thread of its own
 grid = tables.heatmap_grid(rec, level=level, kpi=kpi, order=order, parent=view.tp)
 if view.tp:
     st.subheader(f"Teams of {model.touchpoint(view.tp).name} × {seg_name}")
@@ -75,6 +76,11 @@ st.caption("Grey cells: – no responses; hidden: too few to show (privacy thres
            "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "
            "it, green from it up, paler nearer the target; a row without a target is grey with its value written (without "
            "any targets the colours run over the KPI's whole scale, the same in every view).")
+_ui.table_downloads(
+    "Download these figures", lambda: tables.split_frame(rec, p, level=level, kpi=kpi, parent=view.tp, dimension=seg_name,
+                                                         filters=filters), f"segments-{dim}", p,
+    help=f"The index and the {rows_name} by {seg_name} ('All': each row's total) as on this page: value, interval, n, "
+         "change, significance and target status. Hidden figures stay blank.", key="split")
 if not view.tp:
     choice = st.selectbox("Show the teams of", [None] + [t.key for t in model.touchpoints],
                           format_func=lambda k: "—" if k is None else model.touchpoint(k).name)

@@ -94,8 +94,10 @@ frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
                  y_title=kpi.kpi.name, grain=view.grain)
-st.caption("Hollow points: fewer responses than the reliability threshold. Gaps: too few responses to show. "
-           "Dashed line: the target.")
+# The window is fixed per grain, not the period: say so, or a year to date by week seems to lose
+# its first months (found by an audit).
+st.caption(f"The {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end of the period. Hollow points: fewer "
+           "responses than the reliability threshold. Gaps: too few responses to show. Dashed line: the target.")
 
 st.subheader("By segment")
 dim = view.split or (model.segments[0].key if model.segments else None)

@@ -63,3 +63,8 @@ def test_xlsx_right_to_left_text_reads_right_to_left():
                                             ("'quoted'", "quoted")])
 def test_xlsx_sheet_names_are_made_valid(name, expected):
     assert _sheet(to_xlsx_bytes(pd.DataFrame({"a": [1]}), name))[0] == [expected]
+
+
+def test_csv_writes_whole_numbers_as_the_screen_shows_them():
+    text = to_csv_bytes(pd.DataFrame({"Score": [2.0, None, 5.0], "value": [4.25, 3.0, None]})).decode("utf-8-sig")
+    assert text.splitlines() == ["Score,value", "2,4.25", ",3.0", "5,"]

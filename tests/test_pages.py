@@ -832,6 +832,12 @@ def test_a_comparison_period_without_responses_is_said(app):
     assert any("No responses in the comparison period, 2023-Q4" in i.value for i in at.info)
 
 
+def test_the_segments_page_downloads_its_figures(app):
+    at = app(page="pages/segments.py", split="tier")
+    no_errors(at)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download these figures (CSV)", "Excel"]
+
+
 def test_the_page_says_its_filters_under_the_title(app):
     # Found by an audit: only the sidebar said so; a screenshot of the page read as company-wide.
     at = app(region="Tehran", tp="delivery")

@@ -58,3 +58,32 @@ def test_the_figures_of_a_view_say_what_they_are_of_and_keep_hidden_cells_blank(
     for row, (_, want) in zip(sheet[1:], frame.iterrows()):  # hidden figures blank, the rest as in the frame
         for got, v in zip(row, want.tolist()):
             assert got == ("" if pd.isna(v) else v), (got, v)
+
+
+def test_split_frame_holds_what_the_segments_page_shows(tmp_path):
+    from cxdata import drill, pyramid, queries, store
+    from cxdata.db import Database
+    from cxdata.view import ViewState
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team B", "Website", 2, 3, "South", 6)] * 3
+                              + [("Team D", "Store", 4, 8, "South", 6)] * 12))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month")
+    p = pyramid.build(cur, MODEL, cat, view)
+    sp = drill.split(cur, MODEL, cat, view, "region", ("csat",))
+    frame = tables.split_frame(sp.records, p, level="touchpoint", kpi="csat", parent=None, dimension="Region",
+                               filters="")
+    db.close()
+    assert set(frame["level"]) == {"index", "touchpoint"} and set(frame["kpi"]) - {"nps"} == {"csat"}
+    assert set(frame["split_by"]) == {"Region"} and set(frame["period"]) == {p.period.label()}
+    shop_south = frame[(frame["key"] == "shop") & (frame["segment"] == "South")].iloc[0]
+    assert (shop_south["value"], shop_south["n"]) == (4.0, 12)
+    # 3 answers in the South at the Website: hidden, and so is the North beside them (the total
+    # minus the North would give them away); both blank
+    hidden = frame[frame["suppressed"]]
+    assert set(zip(hidden["key"], hidden["segment"])) == {("web", "North"), ("web", "South")}
+    assert hidden[["value", "n"]].isna().all().all()
+    assert str(frame["n"].dtype) == "Int64"
