@@ -12,15 +12,15 @@ from cxdata.markdown import escape as md
 from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
+from cxdata.ingest.text import ENCODING_LABELS
 from pages import _ui
 
 _ui.start_page()
 
-ENCODINGS = {"": "detect automatically", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
-             "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)", "cp1252": "Windows-1252 (Western)",
-             "cp1250": "Windows-1250 (Central European)"}
+ENCODINGS = {"": "detect automatically", **{k: ENCODING_LABELS[k] for k in
+                                            ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250")}}
 # Encodings detected but not offered as a choice (the choice "UTF-8" reads them too).
-ENCODING_NAMES = {"utf-8-sig": "UTF-8 (with byte-order mark)", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+ENCODING_NAMES = ENCODING_LABELS
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TIMEZONES = ["UTC", "Asia/Tehran", "Asia/Dubai", "Asia/Riyadh", "Asia/Jerusalem", "Europe/Sofia", "Europe/London",
              "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",

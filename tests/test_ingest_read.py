@@ -484,6 +484,20 @@ def test_user_chosen_encoding_overrides_detection(tmp_path):
     assert info.value.code == "bad_encoding"
 
 
+def test_utf8_chosen_for_a_file_with_no_utf8_line_is_refused_with_the_likely_encoding(tmp_path):
+    # Found by an audit: every row was rejected, and the upload "loaded" nothing, saving an empty
+    # mapping.
+    for i, data in enumerate(["Номер,Коментар\n1,Обслужването беше бързо\n2,Благодаря за всичко\n".encode("cp1251"),
+                              "Номер,Коментар\n1,Обслужването беше бързо\n2,Благодаря, всичко е наред\n".encode("cp1251")]):
+        with pytest.raises(IngestError) as info:
+            read_raw(_write(tmp_path, f"x{i}.csv", data), encoding="utf-8")
+        assert info.value.code == "bad_encoding" and "Windows-1251 (Cyrillic)" in info.value.message
+    # a file that mixes encodings, chosen as UTF-8, keeps its good rows and reports the others
+    mixed = "id,comment\n1,خوب\n".encode("utf-8") + "2,café\n".encode("cp1252")
+    raw = read_raw(_write(tmp_path, "y.csv", mixed), encoding="utf-8")
+    assert [r for r, _ in raw.problems] == [3]
+
+
 def test_legacy_bytes_after_a_plain_ascii_start(tmp_path):
     # The first MiB is pure ASCII, so the sample says UTF-8; the rest is windows-1252.
     head = b"id,comment\n" + b"".join(b"%d,plain ascii text\n" % i for i in range(60000))

@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 
 from .errors import IngestError
 from .limits import Limits
-from .text import detect_encoding, sniff_delimiter, strip_sep_line
+from .text import ENCODING_LABELS, detect_encoding, sniff_delimiter, strip_sep_line
 
 SAMPLE_BYTES = 1 << 20
 csv.field_size_limit(2**31 - 1)  # cell length is policed by Limits.max_cell_chars instead
@@ -600,6 +600,13 @@ def _read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits:
     try:
         return d, _read_fast(path, d, head, limits)
     except _NeedExact as need:
+        if user_encoding is not None and d.encoding in ("utf-8", "utf-8-sig") \
+                and (legacy := _redetect_after_invalid_utf8(path)):
+            # Chosen by hand, and not one line of the file reads as UTF-8: every row would be
+            # rejected, and the "upload" would store nothing (found by an audit).
+            raise IngestError("bad_encoding", f"This file is not UTF-8 text: none of its lines with letters beyond "
+                              f"English reads as UTF-8. It looks like {ENCODING_LABELS.get(legacy, legacy)}: choose that encoding, or leave "
+                              "the encoding on automatic.")
         if need.why == "utf8" and user_encoding is None and d.encoding == "utf-8":
             legacy = _redetect_after_invalid_utf8(path)
             if legacy:

@@ -22,6 +22,12 @@ from functools import lru_cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# The encodings the app reads by their names for people (the Upload page's choices, messages).
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
+                   "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)",
+                   "cp1252": "Windows-1252 (Western)", "cp1250": "Windows-1250 (Central European)",
+                   "utf-8-sig": "UTF-8 (with byte-order mark)", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+
 from .errors import IngestError
 
 __all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep_line",
