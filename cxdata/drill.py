@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Iterable, Mapping
 
@@ -11,7 +11,8 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of, suppressed_cells
+from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
+                      suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
@@ -104,6 +105,25 @@ class Split:
     segments: tuple[str, ...]
     records: pd.DataFrame  # kpi_record columns + 'segment' ('All' for the node's total)
     index: dict = field(default_factory=dict)  # segment (None: all) -> the index's KpiResult, unrounded
+
+
+def under_split(node: NodeResult, sp: Split) -> NodeResult:
+    """The node's tiles as the split shown beside them allows: a total the split hides (its one
+    segment with answers would be its number, or a neighbour's cell its difference) is hidden on
+    the tile too, and so is a change whose earlier total the split hides. Shown from the pyramid
+    alone, the tile gave back what the split's suppression protects (found by an audit)."""
+    rec = sp.records
+    rec = rec[(rec["level"] == node.level) & (rec["key"] == node.key) & (rec["segment"] == "All")]
+    by_kpi = {r["kpi"]: r for _, r in rec.iterrows()}
+    kpis = []
+    for k in node.kpis:
+        r = by_kpi.get(k.kpi.key)
+        if r is not None and k.shown and bool(r["suppressed"]):
+            k = replace(k, status="hidden", target_status=None)
+        elif r is not None and k.delta_shown and pd.isna(r["previous"]):
+            k = replace(k, previous_status="hidden")
+        kpis.append(k)
+    return replace(node, kpis=tuple(kpis))
 
 
 def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None) -> Split:

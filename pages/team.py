@@ -45,6 +45,12 @@ else:
     level, team = "index", p.index
     node = p.index
 cur, cat = _ui.cursor(), _ui.catalog()
+# The split by segment shown below, of every KPI of the node: its suppression holds for the
+# tiles too, or a tile would give back a cell the split hides.
+dim = view.split or (model.segments[0].key if model.segments else None)
+sp = _ui.split(view, dim, kpis=tuple(k.kpi.key for k in node.kpis)) if dim and node.kpis else None
+if sp is not None:
+    node = drill.under_split(node, sp)
 
 if level != "index":
     crumb = _ui.breadcrumb()
@@ -100,10 +106,8 @@ st.caption(f"The {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end o
            "responses than the reliability threshold. Gaps: too few responses to show. Dashed line: the target.")
 
 st.subheader("By segment")
-dim = view.split or (model.segments[0].key if model.segments else None)
 hidden_segments = {}
-if dim:
-    sp = _ui.split(view, dim, kpis=(kpi.kpi.key,))
+if sp is not None:
     rows = sp.records[(sp.records["level"] == level) & (sp.records["key"] == team.key) & (sp.records["kpi"] == kpi.kpi.key)]
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}

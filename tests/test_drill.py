@@ -544,3 +544,31 @@ teams:
         words = drill.comment_words(cur, model, cat, view, level=level, node=node, score_measure="csat")
         assert "secret" not in dict(words), level
     db.close()
+
+
+def test_a_tile_hides_what_the_split_beside_it_hides(tmp_path):
+    """Found by an audit: the split hid a team's total (its one segment with answers, hidden to
+    protect a neighbour, would be its number), while the tile above it showed that total."""
+    from cxdata import store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    # Team A answers in the North only, where Team B has one answer: the split hides B's North,
+    # then A's North beside it (the touchpoint's North would give B away), then A's total.
+    store.apply(db, responses([("Team A", "Website", 4, 9, "North", 6)] * 14 + [("Team B", "Website", 2, 3, "North", 6)]
+                              + [("Team B", "Website", 5, 9, "South", 6)] * 40 + [("Team C", "Website", 5, 9, "South", 6)] * 40))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", tp="web", team="a", split="region")
+    p = pyramid.build(cur, MODEL, cat, view)
+    node = p.team("a")
+    sp = drill.split(cur, MODEL, cat, view, "region", kpis=tuple(k.kpi.key for k in node.kpis))
+    all_cell = sp.records[(sp.records["key"] == "a") & (sp.records["segment"] == "All") & (sp.records["kpi"] == "csat")]
+    db.close()
+    assert node.kpi("csat").status != "hidden" and bool(all_cell["suppressed"].iloc[0])  # the case
+    shown = drill.under_split(node, sp)
+    assert shown.kpi("csat").status == "hidden" and not shown.kpi("csat").shown
+    # what the split shows stays as it was
+    visible = replace(sp, records=sp.records.assign(suppressed=False, previous=1.0))
+    assert drill.under_split(node, visible) == node
