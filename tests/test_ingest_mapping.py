@@ -548,6 +548,20 @@ def test_qualtrics_own_columns_are_known_by_their_import_ids_in_any_language():
                      "Q1": "csat"}
 
 
+def test_a_qualtrics_loop_and_merge_puts_each_pass_at_its_item():
+    # Found by an audit: 'Website - How satisfied…' (tag 1_Q5) was read as a matrix row 'How
+    # satisfied…' of a question 'Website': one invented touchpoint, and two passes of three dropped.
+    cols = [("ResponseId", "Response ID"), ("RecordedDate", "Recorded Date")] + [
+        (f"{i}_Q5", f"{item} - How satisfied were you with this channel?") for i, item in
+        enumerate(["Website", "Mobile app", "Delivery"], start=1)] + [("1_Q6", "Website - Why?")]
+    data = [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00", *(["Very satisfied", "Satisfied", "Dissatisfied"][(i + j) % 3]
+                                                          for j in range(3)), "because"] for i in range(12)]
+    m, warnings, _ = _suggest_rows(_qualtrics_rows(cols, data))
+    assert [(m.columns[f"{i}_Q5"].role, m.columns[f"{i}_Q5"].touchpoint) for i in (1, 2, 3)] == [
+        ("csat", "website"), ("csat", "mobile_app"), ("csat", "delivery")]
+    assert not any("Several columns" in w for w in warnings)
+
+
 def test_minus_99_is_a_missing_value_code():
     import pyarrow as pa
 

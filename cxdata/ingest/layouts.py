@@ -137,6 +137,9 @@ def _is_import_id(cell: str | None) -> bool:
     return bool(cell) and cell.lstrip().startswith("{") and "importid" in cell.casefold()
 
 
+_LOOP_TAG = re.compile(r"^\d+_[A-Za-z]")  # '1_Q5': pass 1 of a loop over question Q5
+
+
 def _qualtrics(head: list[list[str | None]], width: int) -> Layout | None:
     if len(head) < 3:
         return None
@@ -155,7 +158,16 @@ def _qualtrics(head: list[list[str | None]], width: int) -> Layout | None:
         tz = meta.get("timeZone") if isinstance(meta, dict) else None
         zones.append(tz)
         tag = str(meta.get("ImportId", "")) if isinstance(meta, dict) else ""
-        cols.append(Column(i, names[i], texts[i] or ids[i], export_tag=tag, timezone=tz))
+        label = texts[i] or ids[i]
+        loop = _LOOP_TAG.match(names[i])
+        if loop and " - " in label:
+            # Loop & merge: Qualtrics prefixes each pass's question with the looped item
+            # ('Website - How satisfied…', tag 1_Q5): the item is the row, the question the stem.
+            # Read the other way round, every pass became one invented touchpoint (found by an audit).
+            item, question = (x.strip() for x in label.split(" - ", 1))
+            cols.append(Column(i, names[i], label, question, item, tag, tz))
+            continue
+        cols.append(Column(i, names[i], label, export_tag=tag, timezone=tz))
     cols = _matrix(cols)
     status = _find(ids, "status")
     numeric = False
