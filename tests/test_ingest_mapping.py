@@ -740,6 +740,22 @@ def test_a_matrix_row_in_another_script_keeps_its_label_as_its_touchpoint(extra)
 
 
 
+def test_a_matrix_of_aspects_beside_a_touchpoint_column_is_measures_at_that_touchpoint():
+    # Found by an audit: 'Staff friendliness', 'Waiting time'... became five invented touchpoints
+    # and took the answers away from the touchpoint the response names.
+    aspects = ["Staff friendliness", "Waiting time", "Price"]
+    rows = [["Respondent ID", "End Date", "Which touchpoint did you use?",
+             "How satisfied were you with the following aspects of your visit?", "", ""],
+            ["", "", "Response", *aspects]]
+    labels = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
+    rows += [[str(100 + i), f"01/{1 + i % 28:02d}/2025 10:00:00 AM", ["Store", "Website", "Delivery"][i % 3],
+              *(labels[(i + j) % 5] for j in range(3))] for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    rated = [c for c in m.columns.values() if c.role == "csat"]
+    assert len(rated) == 3 and all(c.touchpoint is None for c in rated)
+    assert len({c.measure for c in rated}) == 3 and m.keys_with("touchpoint")
+
+
 # --------------------------------------------------------------------------- tick-all-that-apply
 def test_the_options_of_a_tick_all_that_apply_question_are_no_touchpoint():
     # Found by an audit: the option 'Website' became every ticking response's touchpoint, and the

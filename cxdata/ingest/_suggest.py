@@ -163,6 +163,7 @@ class Suggester:
         self.rules: list[ExclusionRule] = []
         self._keys = {c.key.casefold() for c in layout.columns}
         self._ticked: dict[str, list[str]] = {}  # tick-all-that-apply question -> its option columns
+        self._tp_column: bool | None = None  # a column names each response's touchpoint (_touchpoint_column)
         cols = [c for c in layout.columns if c.index < self.data.num_columns]
         # Two at a time: Arrow's counting releases the GIL (1M rows x 10 columns: 0.72 -> 0.45 s).
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -321,6 +322,15 @@ class Suggester:
         else:
             return self._matrix_other(col, p, label, m)
         tp, how = self.resolver.resolve(col.sub_label) if self.resolver else (None, "")
+        if tp is None and self.resolver and self._touchpoint_column() and not self._names_a_touchpoint(col.question):
+            # A response that names its touchpoint in a column of its own, and a matrix none of
+            # whose rows is a touchpoint of the model: the rows are aspects (staff, waiting time,
+            # price), each a measure of its own at the response's touchpoint. As invented
+            # touchpoints they took the answers away from it (found by an audit). Without such a
+            # column (a relationship survey) unknown rows stay touchpoints the model lacks.
+            base = slug(first_part(col.question), 20) or "q"
+            measure = f"{base}_{slug(col.sub_label, 20) or col.index + 1}"[:41].rstrip("_")
+            return _Cand(ColumnSpec("csat", label, measure, value_map=vm), 6)
         if tp is None:
             # A row label in a script slug() drops (Hebrew, Arabic, Persian) stays as written: a key
             # from the column's position would shift with one more column in the next export and
@@ -332,6 +342,27 @@ class Suggester:
         elif how == "fuzzy":
             self.warnings.append(f"'{col.sub_label}' taken to be touchpoint '{tp}'")
         return _Cand(ColumnSpec("csat", label, "tp_sat", touchpoint=tp, value_map=vm), 7)
+
+    def _touchpoint_column(self) -> bool:
+        """Whether a column outside any matrix names each response's touchpoint: by its header, or
+        by values that are mostly touchpoints of the model."""
+        if self._tp_column is None:
+            self._tp_column = False
+            for c in self.layout.columns:
+                p = self.profiles.get(c.key)
+                if c.sub_label or p is None or not p.counts:
+                    continue
+                named = _hits(header_key(c.label or c.key), V.ROLE_WORDS[4][1]) is not None
+                resolved = sum(n for v, n in p.counts.items() if self.resolver.resolve(v)[0] is not None)
+                if (named and resolved) or resolved >= 0.8 * sum(p.counts.values()):
+                    self._tp_column = True
+                    break
+        return self._tp_column
+
+    def _names_a_touchpoint(self, question: str) -> bool:
+        """Whether some row of the matrix `question` is a touchpoint of the model."""
+        return any(self.resolver.resolve(c.sub_label)[0] is not None
+                   for c in self.layout.columns if c.sub_label and c.question == question)
 
     def _matrix_other(self, col, p, label, m) -> _Cand | None:
         base = slug(first_part(col.question), 20) or "q"
