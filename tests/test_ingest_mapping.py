@@ -259,6 +259,8 @@ HEADERS = [
     ("شماره موبایل", ["9123456701", "9123456702", "9123456703"], ("ignore",)),
     ("Kontakt", ["9123456701", "9123456702", "9123456703"], ("ignore",)),
     ("Telefonnummer", ["030 1234567", "040 7654321"], ("ignore",)),
+    # a score in percent is a number (found by an audit: a segment, or a response id)
+    ("Satisfaction score (%)", ["80%", "100%", "60%", "35 %"], ("number", "satisfaction_score")),
 ]
 
 

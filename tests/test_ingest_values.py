@@ -114,7 +114,11 @@ NUMBERS = [
     ("1,23,4", None, None, True),
     ("12 34", None, None, True),
     ("--1", None, None, True),
-    ("5%", None, None, True),
+    ("5%", None, 5.0, False),  # a score in percent (found by an audit: read as words)
+    ("4,5 %", True, 4.5, False),
+    ("۸۰٪", None, 80.0, False),
+    ("%", None, None, True),
+    ("x%", None, None, True),
 ]
 
 

@@ -37,6 +37,8 @@ class MeasureValues:
 
 def _locale_number(text: str, decimal_comma: bool | None) -> float | None:
     s = ascii_digits(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if s[-1:] in ("%", "\u066a"):  # '80%': a score given in percent (as values._clean_text reads it)
+        s = s[:-1]
     if decimal_comma:
         if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", s):
             s = s.replace(".", "")

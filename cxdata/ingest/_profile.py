@@ -32,6 +32,8 @@ def number(text: str) -> float | None:
     '1e1', 'NaN', '2,5,1' and words are not numbers here: an answer is never guessed.
     """
     k = ascii_digits(str(text)).strip()
+    if k[-1:] in ("%", "\u066a") and k[:-1].strip()[-1:].isdigit():  # '80%': a score in percent
+        k = k[:-1].strip()
     if not _NUMBER.match(k):
         return None
     return float(k.replace(",", "."))
