@@ -155,6 +155,8 @@ HEADERS = [
     ("Mood today", ["Delighted", "Angry", "Neutral"], ("emotion", "emotion")),
     ("How would you rate our service?", ["Excellent", "Fair", "Poor"], ("csat", "csat")),
     ("Was your problem solved?", ["Yes", "No", "Yes"], ("yes_no", "resolved")),
+    ("Did we solve your problem today?", ["Yes", "No", "Yes"], ("yes_no", "resolved")),  # found by an audit
+    ("Did we fix it?", ["Yes", "No"], ("yes_no", "resolved")),
     ("هل تم حل المشكلة؟", ["نعم", "لا"], ("yes_no", "resolved")),
     ("Решен ли е проблемът", ["Да", "Не"], ("yes_no", "resolved")),
     ("האם הבעיה נפתרה?", ["כן", "לא"], ("yes_no", "resolved")),

@@ -376,7 +376,7 @@ CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина
         "w:warum", "w:grund", "pourquoi", "por qué", "почему"]
 
 YES_NO_MEASURES: list[tuple[str, list[str]]] = [
-    ("resolved", ["p:resolv", "solved", "fixed", "w:resolution", "حل", "انجام شد",
+    ("resolved", ["p:resolv", "solved", "w:solve", "fixed", "w:fix", "w:resolution", "حل", "انجام شد",
                   "برطرف", "رفع شد", "решен", "разрешен", "נפתר", "טופל",
         "gelöst", "erledigt", "résolu", "resuel", "resolvi", "решён", "решить", "решили"]),
     ("goal_achieved", ["achieve", "w:goal", "get what you", "accomplish", "رسیدید", "رسید",
