@@ -535,15 +535,21 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
     stop = sorted({w.translate(_FOLD) for w in STOPWORDS})
     sql = f"""
         WITH w AS (
-            SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({_folded('r.comment')}, ?)) AS word
+            SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({_folded('r.comment')}, ?)) AS word,
+                   contains(r.comment, '\u064a') OR contains(r.comment, '\u0643') AS arabic
             FROM responses r WHERE {where.sql()})
-        SELECT word, count(*) AS n FROM w
+        SELECT word, count(*) AS n, count(*) FILTER (WHERE arabic) * 2 > count(*) AS arabic FROM w
         WHERE length(word) >= ? AND NOT regexp_full_match(word, '[0-9]+') AND NOT list_contains(?, word)
         GROUP BY word ORDER BY n DESC, word LIMIT ?
     """
-    return [tuple(r) for r in cur.execute(sql, [WORD_SPLIT, *where.params, MIN_LETTERS, stop, limit]).fetchall()]
+    # Counted with Arabic kaf and yeh read as the Persian letters; shown in Arabic letters where
+    # most comments using the word write them: an Arabic word in Persian letters reads as
+    # misspelt (found by an audit). One pass: keeping each spelling cost 40% more at 10M, this 15%.
+    rows = cur.execute(sql, [WORD_SPLIT, *where.params, MIN_LETTERS, stop, limit]).fetchall()
+    return [(word.translate(_UNFOLD) if arabic else word, n) for word, n, arabic in rows]
 
 
 _FOLD = str.maketrans(_ARABIC_FORMS, _PERSIAN_FORMS)
+_UNFOLD = str.maketrans("\u06a9\u06cc", "\u0643\u064a")  # Persian keheh, yeh -> Arabic kaf, yeh
 
 

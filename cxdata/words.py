@@ -53,4 +53,5 @@ def name_words(texts) -> frozenset[str]:
 
 def names_it(word: str, names: frozenset[str]) -> bool:
     """`word` is one of `names`, or an inflected form of a long one ('уебсайта' of 'уебсайт')."""
+    word = word.lower().translate(_FOLD)  # as the names are folded
     return word in names or any(len(n) >= 5 and word.startswith(n) for n in names)

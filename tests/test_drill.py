@@ -572,3 +572,17 @@ def test_a_tile_hides_what_the_split_beside_it_hides(tmp_path):
     # what the split shows stays as it was
     visible = replace(sp, records=sp.records.assign(suppressed=False, previous=1.0))
     assert drill.under_split(node, visible) == node
+
+
+def test_a_word_most_comments_write_in_arabic_letters_is_shown_in_them(tmp_path):
+    from tests.test_pyramid import MODEL
+
+    db = _comments_db(tmp_path, [("1", "شركتنا ممتازة", 5), ("2", "شركتنا سيئة", 1), ("3", "شرکتنا خوب", 4),
+                                 ("4", "تجربه خوب", 5)])
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    words = dict(drill.comment_words(cur, MODEL, cat, view, level="team", node="a", score_measure="csat", limit=50))
+    assert words["شركتنا"] == 3  # counted across both spellings, shown as two of the three write it
+    assert words["خوب"] == 2 and words["تجربه"] == 1  # Persian words keep their letters
+    db.close()
