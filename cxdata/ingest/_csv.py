@@ -545,6 +545,25 @@ def _redetect_after_invalid_utf8(path: str) -> str | None:
     return enc if enc not in ("utf-8", "utf-8-sig") else None
 
 
+def _valid_utf8(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _refuse_if_no_utf8_line(path: str) -> None:
+    """UTF-8 chosen by hand for a file not one line of which reads as UTF-8: every row would be
+    rejected, and the "upload" would store nothing (found by an audit). Refuse it, naming the
+    encoding it looks like."""
+    legacy = _redetect_after_invalid_utf8(path)
+    if legacy:
+        raise IngestError("bad_encoding", "This file is not UTF-8 text: none of its lines with letters beyond "
+                          f"English reads as UTF-8. It looks like {ENCODING_LABELS.get(legacy, legacy)}: choose "
+                          "that encoding, or leave the encoding on automatic.")
+
+
 # --------------------------------------------------------------------------- entry
 def _first_record_kept(r: CsvResult, path: str, d: _Dialect, limits: Limits) -> CsvResult:
     """The first record (a header, or a title above it) of another width than the rows, as the
@@ -595,18 +614,16 @@ def _read_csv(path: str, *, encoding: str | None, delimiter: str | None, limits:
         head = f.read(SAMPLE_BYTES)
     user_encoding = encoding
     d = _sniff(path, head, size, encoding, delimiter, limits)
+    chosen_utf8 = user_encoding is not None and d.encoding in ("utf-8", "utf-8-sig")
+    if chosen_utf8 and not _valid_utf8(head):
+        _refuse_if_no_utf8_line(path)  # before the fast reader meets the bytes it cannot decode
     if force_exact:
         return d, _read_exact(path, d, head, limits)
     try:
         return d, _read_fast(path, d, head, limits)
     except _NeedExact as need:
-        if user_encoding is not None and d.encoding in ("utf-8", "utf-8-sig") \
-                and (legacy := _redetect_after_invalid_utf8(path)):
-            # Chosen by hand, and not one line of the file reads as UTF-8: every row would be
-            # rejected, and the "upload" would store nothing (found by an audit).
-            raise IngestError("bad_encoding", f"This file is not UTF-8 text: none of its lines with letters beyond "
-                              f"English reads as UTF-8. It looks like {ENCODING_LABELS.get(legacy, legacy)}: choose that encoding, or leave "
-                              "the encoding on automatic.")
+        if chosen_utf8:
+            _refuse_if_no_utf8_line(path)
         if need.why == "utf8" and user_encoding is None and d.encoding == "utf-8":
             legacy = _redetect_after_invalid_utf8(path)
             if legacy:
