@@ -874,6 +874,17 @@ def test_json_answers_nested_as_a_list_of_fields_become_columns(tmp_path):
     assert rows[2] == ["r1", "2026-11-01T10:00:00Z", "Nord", "9", "Berlin", "fast", "Price; Staff", "Airport kiosk"]
 
 
+def test_json_answers_keep_the_kind_of_question_an_opaque_ref_hides(tmp_path):
+    # Found by an audit: an NPS field with a ref like '01HQ9Z...' became a rating; no NPS was stored.
+    answers = ('[{"field": {"id": "f1", "type": "nps", "ref": "01HQ9Z1K7Y3NPSREF0000000"}, "type": "number", "number": 9},'
+               ' {"field": {"id": "f2", "type": "rating", "ref": "b3d7a8e2"}, "type": "number", "number": 4},'
+               ' {"field": {"id": "f3", "type": "nps", "ref": "nps_score"}, "type": "number", "number": 7}]')
+    content = f'{{"items": [{{"response_id": "r1", "submitted_at": "2026-11-01T10:00:00Z", "answers": {answers}}}]}}'
+    rows = _rows(read_raw(_write(tmp_path, "typeform.json", content.encode())))
+    assert rows[0] == ["response_id", "submitted_at", "answers.01HQ9Z1K7Y3NPSREF0000000 (NPS)",
+                       "answers.b3d7a8e2 (rating)", "answers.nps_score"]
+
+
 def test_json_errors(tmp_path):
     with pytest.raises(IngestError) as info:
         read_raw(_write(tmp_path, "bad.json", b'[{"a": 1}, {"a": '))

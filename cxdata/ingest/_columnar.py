@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -187,9 +188,20 @@ def _flatten(obj, prefix: str, out: dict) -> None:
                 field = answer["field"]
                 ref = field.get("ref") or field.get("id") or field.get("title")
                 if ref is not None:
-                    out[f"{name}.{ref}"] = _answer_value(answer)
+                    out[f"{name}.{ref}{_kind(field, str(ref))}"] = _answer_value(answer)
         else:
             out[name] = value
+
+
+# The field types that say what a question measures, whatever its ref: a ref is often an
+# opaque id ('01HQ9Z1K7Y...'), and an NPS question read as a rating stored no NPS (found by an audit).
+_KINDS = {"nps": "NPS", "rating": "rating"}  # a yes/no field says so by its true/false
+
+
+def _kind(field: dict, ref: str) -> str:
+    kind = _KINDS.get(str(field.get("type")))
+    said = kind and re.search(rf"(?<![a-z]){re.escape(kind)}(?![a-z])", ref.replace("_", " "), re.IGNORECASE)
+    return f" ({kind})" if kind and not said else ""
 
 
 def _is_answer_list(value) -> bool:
