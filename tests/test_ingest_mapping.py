@@ -233,6 +233,7 @@ HEADERS = [
     ("Survey version", ["2"], ("ignore",)),
     ("store_id", ["1001", "1002", "1003"], ("segment", "store")),
     ("Contact", ["ann@example.com", "bo@example.org"], ("ignore",)),
+    ("Comment", ["gut", "schlecht", "gut"], ("comment", "comment")),  # found by an audit: fake Good/Bad ratings
     ("Handle time (sec)", ["3,739", "2,941", "12,500", "880"], ("number", "handle_time_sec")),
     # a 7-point ease scale of which only some points were chosen stays CES 1-7
     ("How easy was it?", ["Very easy", "Somewhat easy", "Somewhat difficult"], ("ces", "ces")),

@@ -76,9 +76,9 @@ def _yes_no_measure(hk: str, label: str) -> str:
 TZ_ASSUMED = "The file does not say which time zone its times are in"
 
 
-def _both_answers(p: Profile) -> bool:
+def _both_answers(p: Profile, scales=(V.YES_NO, V.GOOD_BAD)) -> bool:
     """Yes and No (or Good and Bad) both among the answers: a yes/no question, whatever its header."""
-    m = match_scale(p, (V.YES_NO, V.GOOD_BAD))
+    m = match_scale(p, scales)
     return m is not None and len({v for v in m.value_map.values() if v is not None}) == 2
 
 
@@ -203,10 +203,11 @@ class Suggester:
             # a version, a survey name, a count of 1 ('Regular' in every row is no score either)
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
         if measures == {"comment"} and not p.numeric and _hits(hk, V.CHOICE_COMMENT_WORDS) is None \
-                and not _both_answers(p):
+                and not _both_answers(p, (V.YES_NO,)):
             # 'Any other comments?' answered 'No', 'ok' or 'gut' in a small export: words of a
             # scale, but a comment column; read as a score they would be stored as fake answers.
-            # ('May we contact you about your feedback?' answered Yes and No is a question.)
+            # ('May we contact you about your feedback?' answered Yes and No is a question; a
+            # 'Comment' answered 'gut' and 'schlecht' is comments: found by an audit.)
             return _Cand(ColumnSpec("comment", label, "comment"), 6)
         for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
                        self._numeric, self._text):
