@@ -314,10 +314,12 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))
             st.multiselect(seg.name, options, key=f"w_seg_{seg.key}", on_change=_on_filters, placeholder="All",
                            format_func=seg.label)
-        if split:
-            _set_widget("w_split", view.split or "")
-            st.selectbox("Split by", [""] + [s.key for s in m.segments],
-                         format_func=lambda k: m.segment(k).name if k else f"{m.segments[0].name} (first segment)" if m.segments else "—", key="w_split", on_change=_on_filters)
+        if split and m.segments:
+            # The first segment is the default split: one entry for it, not a blank one beside it
+            # that showed the same view (found by an audit).
+            _set_widget("w_split", view.split or m.segments[0].key)
+            st.selectbox("Split by", [s.key for s in m.segments], format_func=lambda k: m.segment(k).name,
+                         key="w_split", on_change=_on_filters)
         if view.filters:
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
         st.caption(f"Data as of {day_label(cat.as_of)} · {cat.responses:,} responses")
@@ -346,8 +348,11 @@ def _on_filters() -> None:
         else:  # the second date of the range is still being picked
             return
     filters = {s.key: st.session_state.get(f"w_seg_{s.key}", []) for s in m.segments}
+    # The split box shows the first segment when the view has none: that is no choice to write.
+    chosen = st.session_state.get("w_split")
+    split = view.split if chosen in (None, view.split or (m.segments[0].key if m.segments else None)) else chosen
     new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
-                  split=st.session_state.get("w_split", view.split) or None).with_filters(filters)
+                  split=split).with_filters(filters)
     set_view(new)
 
 

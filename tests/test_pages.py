@@ -904,3 +904,19 @@ segments: [{key: region}]
     at.query_params.update(period="latest_month", tp="web", present="touchpoint")
     at.switch_page("pages/present.py").run()
     no_errors(at)
+
+
+def test_split_by_offers_each_segment_once(app):
+    # Found by an audit: a blank entry "Region (first segment)" beside "Region" showed the same view.
+    at = app(page="pages/segments.py")
+    no_errors(at)
+    box = at.sidebar.selectbox(key="w_split")
+    assert box.value == "region" and box.options[0] == "Region" and len(set(box.options)) == len(box.options)
+    assert all("first segment" not in o for o in box.options)
+    from cxdata.model import load_model
+
+    assert "split" not in qp(at)  # the default is no choice written to the link
+    second = load_model(service.DEMO_MODEL).segments[1].key
+    at.sidebar.selectbox(key="w_split").select(second).run()
+    no_errors(at)
+    assert qp(at)["split"] == [second]
