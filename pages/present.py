@@ -93,9 +93,12 @@ def subtitle(kpi_name: str | None = None) -> None:
 def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
     first = level_first(nodes, kpi)
-    event = _ui.cached_chart(charts.node_bars, tables.nodes_frame(nodes, kpi), title=title, large=SCALE,
+    frame = tables.nodes_frame(nodes, kpi)
+    event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
                              domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                              key=_ui.chart_key(key))
+    if frame["low_n"].fillna(False).astype(bool).any():  # the audience needs the key to the mark
+        st.caption("\\* fewer responses than the reliability threshold: read with care")
     return _ui.clicked_node(event, key)
 
 
