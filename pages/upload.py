@@ -233,7 +233,8 @@ history = service.upload_history(db)
 if history.empty:
     st.caption("No uploads yet.")
 else:
-    shown = history.drop(columns=["upload_id", "holds"]).astype({"file": "string"}).fillna({"layout": "", "encoding": ""})
+    shown = history.drop(columns=["holds"]).rename(columns={"upload_id": "#"}).astype({"file": "string"}).fillna(
+        {"layout": "", "encoding": ""})
     shown["layout"] = [LAYOUTS.get(k, k.replace("_", " ")) for k in shown["layout"]]
     shown["encoding"] = [ENCODINGS.get(k) or ENCODING_NAMES.get(k, k) if k else "" for k in shown["encoding"]]
     # An upload that holds nothing (an identical re-upload, a file with no responses) has nothing
@@ -247,7 +248,7 @@ else:
               "rejected": "rows rejected", "excluded": "rows excluded"}
     shown = shown.rename(columns={**counts, "uploaded": "uploaded (UTC)"})
     # The status next to the file name: on a narrow screen the counts scroll, not the status.
-    first = ["file", "status", "uploaded (UTC)"]
+    first = ["#", "file", "status", "uploaded (UTC)"]  # '#': the number the removal box names
     shown = shown[first + [c for c in shown.columns if c not in first]]
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={**{name: st.column_config.NumberColumn(format="localized") for name in counts.values()},
@@ -266,9 +267,12 @@ else:
                          "the upload stays in the history, marked removed.")
         if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):
             removal = store.remove_upload(db, int(choice))
-            st.toast(f"Removed upload #{choice}: {removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
-                     f"{'is' if removal.deleted == 1 else 'are'} gone"
-                     + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
-                     + (f", {removal.kept:,} that a later upload also brought stay" if removal.kept else "")
-                     + ".")
+            # Said on the next run too, under the history: a toast alone went unnoticed (found by an audit).
+            st.session_state["_removed_note"] = (
+                f"Removed upload #{choice}: {removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
+                f"{'is' if removal.deleted == 1 else 'are'} gone"
+                + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
+                + (f", {removal.kept:,} that a later upload also brought stay" if removal.kept else "") + ".")
             st.rerun()
+if note := st.session_state.pop("_removed_note", None):
+    st.success(note, icon=":material/delete:")

@@ -133,6 +133,7 @@ def test_removing_a_reexport_undoes_it(app):
     at.button(key="confirm_remove").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert answers_snapshot(db_path) == before  # the 70 gone, the 3 edited back as they were
+    assert any(s.value.startswith("Removed upload #") for s in at.success)  # said where the history is
 
 
 def test_duplicate_ids_are_reported_once_and_listed_by_line(app):
