@@ -105,9 +105,11 @@ def _bars(nodes, title: str, model: Model) -> dict | None:
                        domain=kpi_range(model, first.kpi) if first else None)
 
 
-def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict:
+def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict | None:
     frame = drill.trend_frame(cur, model, cat, view, level=level, node=key, kpi=k.kpi,
                               total_hidden=k.status == "hidden", previous_hidden=k.previous_status == "hidden")
+    if frame.empty or not frame["value"].notna().any():
+        return None  # nothing to draw (no answers, or every bucket hidden): the tiles say why
     return charts.spec(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
                        target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
 
@@ -286,8 +288,10 @@ def _clipped(text: str, limit: int = 280) -> str:
 
 
 def _printable(text: str) -> str:
-    """XML 1.0 refuses control characters; a comment may hold any (tabs and line breaks kept)."""
-    return "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
+    """XML 1.0 refuses control characters and the noncharacters U+FFFE/U+FFFF; a comment may hold
+    any (tabs and line breaks kept)."""
+    return "".join(ch for ch in text if (ch in "\t\n" or ord(ch) >= 32) and ch not in "\ufffe\uffff"
+                   and not 0xD800 <= ord(ch) <= 0xDFFF)
 
 
 def _minus(text: str) -> str:

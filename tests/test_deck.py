@@ -140,3 +140,24 @@ def test_a_chart_is_drawn_to_png():
     spec = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})).mark_bar().encode(x="x", y="y").to_dict()
     png = deck.chart_png(spec, 300, 200)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_team_without_answers_makes_a_deck_without_a_trend(db):
+    """Found by review: vl-convert failed on an empty trend, and the deck was not made."""
+    from datetime import date
+
+    from pptx import Presentation
+
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="custom", start=date(2025, 6, 16), end=date(2025, 6, 19), tp="web", team="b")
+    p = pyramid.build(cur, MODEL, cat, view)
+    slides = deck.story_slides(cur, MODEL, cat, view, p)
+    assert not p.empty and all(k.status == "no_data" for k in p.team("b").kpis)
+    team = next(s for s in slides if s.title == "Team B")
+    assert team.chart is None and team.tiles[0].value == "no data"
+    assert len(Presentation(io.BytesIO(deck.pptx(slides))).slides) == len(slides)
+
+
+def test_text_xml_refuses_is_left_out():
+    assert deck._printable("a\ufffeb\uffffc\x00d\ne") == "abcd\ne"
