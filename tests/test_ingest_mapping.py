@@ -561,10 +561,32 @@ def test_a_qualtrics_loop_and_merge_puts_each_pass_at_its_item():
         enumerate(["Website", "Mobile app", "Delivery"], start=1)] + [("1_Q6", "Website - Why?")]
     data = [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00", *(["Very satisfied", "Satisfied", "Dissatisfied"][(i + j) % 3]
                                                           for j in range(3)), "because"] for i in range(12)]
-    m, warnings, _ = _suggest_rows(_qualtrics_rows(cols, data))
+    rows = _qualtrics_rows(cols, data)
+    rows[2] = [json.dumps({"ImportId": t}) for t in ("_recordId", "recordedDate", "1_QID5", "2_QID5", "3_QID5",
+                                                     "1_QID6_TEXT")]
+    m, warnings, _ = _suggest_rows(rows)
     assert [(m.columns[f"{i}_Q5"].role, m.columns[f"{i}_Q5"].touchpoint) for i in (1, 2, 3)] == [
         ("csat", "website"), ("csat", "mobile_app"), ("csat", "delivery")]
     assert not any("Several columns" in w for w in warnings)
+    # an export tag renamed to start with a digit is no loop: a plain matrix stays one (found by review)
+    cols = [("ResponseId", "Response ID"), ("RecordedDate", "Recorded Date")] + [
+        (f"1_Sat_{i}", f"How satisfied were you with each channel? - {item}") for i, item in
+        enumerate(["Website", "Mobile app", "Delivery"], start=1)]
+    rows = _qualtrics_rows(cols, [r[:5] for r in data])
+    rows[2] = [json.dumps({"ImportId": t}) for t in ("_recordId", "recordedDate", "QID7_1", "QID7_2", "QID7_3")]
+    m, _, _ = _suggest_rows(rows)
+    assert [m.columns[f"1_Sat_{i}"].touchpoint for i in (1, 2, 3)] == ["website", "mobile_app", "delivery"]
+
+
+def test_qualtrics_end_date_is_the_answer_time_when_the_recorded_date_was_left_out():
+    # Found by review: the end date was ignored as metadata, leaving no answer time at all.
+    cols = [("ResponseId", "Response ID"), ("StartDate", "Start Date"), ("EndDate", "End Date"),
+            ("Q1", "How satisfied are you overall?")]
+    rows = _qualtrics_rows(cols, [[f"R_{i}", f"2025-01-0{1 + i % 9} 10:00:00", f"2025-01-0{1 + i % 9} 10:05:00",
+                                   str(1 + i % 5)] for i in range(20)])
+    rows[2] = [json.dumps({"ImportId": t}) for t in ("_recordId", "startDate", "endDate", "QID1")]
+    m, _, _ = _suggest_rows(rows)
+    assert (m.columns["StartDate"].role, m.columns["EndDate"].role) == ("ignore", "timestamp")
 
 
 def test_minus_99_is_a_missing_value_code():
@@ -790,6 +812,27 @@ def test_a_tick_all_that_apply_answer_joined_by_the_arabic_comma_is_no_touchpoin
               ["Website", "Website، Mobile app", "Store،Website", "Mobile app"][i % 4]] for i in range(30)]
     m, _, _ = _suggest_rows(rows)
     assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
+
+
+def test_a_two_option_tick_all_question_is_no_touchpoint():
+    # Found by review: with one joined combination in a third of the rows, the column came back as
+    # a touchpoint (the check counted distinct answers, not rows).
+    rows = [["Response ID", "Date", "Satisfaction", "Channels used"]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5), ["Website", "Website, Mobile app", "Mobile app"][i % 3]]
+             for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["Channels used"].role == "ignore"
+
+
+def test_a_matrix_of_unknown_channels_beside_a_most_used_channel_stays_touchpoints():
+    # Found by review: the column of the channel used most is no touchpoint of the response.
+    rows = [["Respondent ID", "End Date", "Which channel do you use most?",
+             "How satisfied are you with each channel?", "", ""],
+            ["", "", "Response", "Branch", "Chatbot", "Social media"]]
+    rows += [[str(100 + i), f"01/{1 + i % 28:02d}/2025 10:00:00 AM", ["Store", "Website", "Mobile app"][i % 3],
+              *(str(1 + (i + j) % 5) for j in range(3))] for i in range(30)]
+    m, _, _ = _suggest_rows(rows)
+    assert {c.touchpoint for c in m.columns.values() if c.role == "csat"} == {"branch", "chatbot", "social_media"}
 
 
 def test_one_odd_answer_naming_two_places_leaves_the_touchpoint_column():

@@ -247,6 +247,9 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 10, "response status")
         if ident.endswith("nps group") or lk.endswith("- group"):
             return _Cand(ColumnSpec("ignore", label), 10, "NPS group is derived from the score")
+        if (ident == "end date" or header_key(col.key) == "end date") and "recordeddate" not in self._keys:
+            # Without a recorded date (removed from the export), the end date is the answer time.
+            return _Cand(ColumnSpec("timestamp", label), 9)
         if ident in _QUALTRICS_META or header_key(col.key) in _QUALTRICS_META:
             # The first header row and the ImportIds are English in every language of the
             # survey: 'Fortschritt' or 'Breitengrad' are no answers (found by an audit).
@@ -345,17 +348,19 @@ class Suggester:
         return _Cand(ColumnSpec("csat", label, "tp_sat", touchpoint=tp, value_map=vm), 7)
 
     def _touchpoint_column(self) -> bool:
-        """Whether a column outside any matrix names each response's touchpoint: by its header, or
-        by values that are mostly touchpoints of the model."""
+        """Whether a column outside any matrix names each response's touchpoint: its header says
+        so, and its values are mostly touchpoints of the model."""
         if self._tp_column is None:
             self._tp_column = False
             for c in self.layout.columns:
                 p = self.profiles.get(c.key)
                 if c.sub_label or p is None or not p.counts:
                     continue
+                # By its header: a column of channels named 'used most' is no touchpoint of the
+                # response (found by review), one named 'touchpoint' is.
                 named = _hits(header_key(c.label or c.key), V.ROLE_WORDS[4][1]) is not None
                 resolved = sum(n for v, n in p.counts.items() if self.resolver.resolve(v)[0] is not None)
-                if (named and resolved) or resolved >= 0.8 * sum(p.counts.values()):
+                if named and resolved >= 0.5 * sum(p.counts.values()):
                     self._tp_column = True
                     break
         return self._tp_column
@@ -535,13 +540,13 @@ class Suggester:
         if not self.resolver:
             return False
         joined = 0
-        for v in p.counts:
+        for v, n in p.counts.items():
             parts = [x for x in re.split(r"\s*[,;|\u060c]\s*", v) if x]  # and the Arabic comma
             named = {tp for x in parts if (found := self.resolver.resolve(x))[1] == "exact" and (tp := found[0])}
-            joined += len(parts) > 1 and len(named) >= 2
-        # One odd option ('Store pickup, home delivery') does not make the column a tick-all
-        # question: several combinations do (found by review).
-        return joined >= 2
+            joined += n if len(parts) > 1 and len(named) >= 2 else 0
+        # One odd answer ('Store pickup, home delivery') does not make the column a tick-all
+        # question; answers naming two places in more than a few rows do (found by review).
+        return joined >= max(2, 0.05 * sum(p.counts.values()))
 
     def _touchpoint_map(self, p: Profile) -> dict[str, Any] | None:
         if not self.resolver:

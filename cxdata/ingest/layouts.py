@@ -137,7 +137,9 @@ def _is_import_id(cell: str | None) -> bool:
     return bool(cell) and cell.lstrip().startswith("{") and "importid" in cell.casefold()
 
 
-_LOOP_TAG = re.compile(r"^\d+_[A-Za-z]")  # '1_Q5': pass 1 of a loop over question Q5
+# The ImportId of pass 1 of a loop over question QID5: '1_QID5' (or '1_QID5_TEXT'). The export
+# tag ('1_Q5') can be renamed to anything, such as '1_Sat' for a plain matrix (found by review).
+_LOOP_TAG = re.compile(r"^\d+_QID\d+(?:_|$)")
 
 
 def _qualtrics(head: list[list[str | None]], width: int) -> Layout | None:
@@ -159,7 +161,7 @@ def _qualtrics(head: list[list[str | None]], width: int) -> Layout | None:
         zones.append(tz)
         tag = str(meta.get("ImportId", "")) if isinstance(meta, dict) else ""
         label = texts[i] or ids[i]
-        loop = _LOOP_TAG.match(names[i])
+        loop = _LOOP_TAG.match(tag)
         if loop and " - " in label:
             # Loop & merge: Qualtrics prefixes each pass's question with the looped item
             # ('Website - How satisfied…', tag 1_Q5): the item is the row, the question the stem.
