@@ -264,6 +264,7 @@ HEADERS = [
     ("Telefonnummer", ["030 1234567", "040 7654321"], ("ignore",)),
     # a score in percent is a number (found by an audit: a segment, or a response id)
     ("Satisfaction score (%)", ["80%", "100%", "60%", "35 %"], ("number", "satisfaction_score")),
+    ("Discount", ["10%", "20%", "15%", "5%"], ("segment", "discount")),  # a rate that describes, no score
 ]
 
 

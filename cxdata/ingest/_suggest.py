@@ -209,6 +209,14 @@ class Suggester:
             # ('May we contact you about your feedback?' answered Yes and No is a question; a
             # 'Comment' answered 'gut' and 'schlecht' is comments: found by an audit.)
             return _Cand(ColumnSpec("comment", label, "comment"), 6)
+        percent = sum(p.counts.get(v, 1) for v in p.numbers if v.rstrip().endswith(("%", "\u066a")))
+        if percent * 2 >= p.n and not measures and not col.sub_label and 2 <= p.n_distinct <= _SEGMENT_MAX:
+            # A rate written in percent under a header that names no score ('Discount', 'Tax
+            # band') describes the response: a segment, as before percents were read as numbers
+            # (found by review). Under a score's header ('Satisfaction (%)') it is that score.
+            seg, _ = _segment_key(hk, label, col.index)
+            return _Cand(ColumnSpec("segment", label, segment=seg,
+                                    value_map=_segment_map(seg, p, self.segment_aliases.get(seg))), 2)
         for finder in (self._time, self._ids, self._matrix, self._hinted, self._labelled,
                        self._numeric, self._text):
             cand = finder(col, p, label, hk, measures)
