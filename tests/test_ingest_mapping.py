@@ -490,6 +490,14 @@ def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
     assert m.columns[header].role == role
 
 
+def test_a_surveymonkey_export_with_dotted_dates_leaves_the_order_to_the_data():
+    rows = [["Befragten-ID", "Enddatum", "Wie zufrieden sind Sie?"], ["", "", "Antwort"]]
+    rows += [[str(114900000100 + i), f"0{1 + i % 9}.11.2026 14:00:00", str(1 + i % 5)] for i in range(20)]
+    lay = detect_layout(raw_from_rows(rows))
+    m, _, _ = _suggest_rows(rows)
+    assert lay.name == "surveymonkey" and lay.dayfirst is False and m.dayfirst is None
+
+
 def test_the_end_date_is_the_answer_time_in_german_too():
     rows = [["Befragten-ID", "Startdatum", "Enddatum", "Zufriedenheit"]] + [
         [f"r{i}", f"2025-01-{i:02d} 10:00", f"2025-01-{i:02d} 10:05", str(i % 5 + 1)] for i in range(1, 21)]

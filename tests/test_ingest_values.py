@@ -255,9 +255,10 @@ TIMESTAMPS = [
     ("23/11/2026 2:05:33 p. m.", {"dayfirst": True}, _utc(2026, 11, 23, 14, 5, 33)),
     ("23/11/2026 12:30:00 a.\u00a0m.", {"dayfirst": True}, _utc(2026, 11, 23, 0, 30)),
     ("23/11/2026 9:05 A. M.", {"dayfirst": True}, _utc(2026, 11, 23, 9, 5)),
-    # dotted dates are day-first, even where a layout usually writes month-first (a SurveyMonkey
-    # export in German; found by an audit: 3 November was stored as 11 March)
-    ("03.11.2026 14:00:00", {"dayfirst": False}, _utc(2026, 11, 3, 14)),
+    # dotted dates are day-first unless chosen otherwise (a SurveyMonkey export in German kept the
+    # layout's month-first order; found by an audit: 3 November was stored as 11 March)
+    ("03.11.2026 14:00:00", {}, _utc(2026, 11, 3, 14)),
+    ("03.11.2026 14:00:00", {"dayfirst": False}, _utc(2026, 3, 11, 14)),
 ]
 
 

@@ -76,6 +76,12 @@ def _yes_no_measure(hk: str, label: str) -> str:
 TZ_ASSUMED = "The file does not say which time zone its times are in"
 
 
+def _dotted(sample: list[str]) -> bool:
+    """Dates written DD.MM.YYYY (year last, dots between)."""
+    dated = [v for v in sample if re.match(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b", ascii_digits(v))]
+    return bool(dated) and len(dated) * 2 >= len(sample)
+
+
 def _both_answers(p: Profile, scales=(V.YES_NO, V.GOOD_BAD)) -> bool:
     """Yes and No (or Good and Bad) both among the answers: a yes/no question, whatever its header."""
     m = match_scale(p, scales)
@@ -680,6 +686,10 @@ class Suggester:
                     "Set the time zone in the mapping if the survey tool used local time.")
         m.timezone = tz or "UTC"
         m.dayfirst = lay.dayfirst
+        if lay.dayfirst is False and ts_key and _dotted(self.profiles[ts_key].sample):
+            # A layout's usual month-first order is no choice: dotted dates are day-first (a
+            # SurveyMonkey export in German; found by an audit), and the data decides.
+            m.dayfirst = None
         m.calendar = lay.calendar
         if ts_key and m.calendar is None:
             years = [int(y) for s in self.profiles[ts_key].sample

@@ -260,12 +260,11 @@ def _resolve_order(first_big: bool, second_big: bool, differs: bool, dots_only: 
         return False, "month first: a second number above 12 proves it"
     if not differs:
         return True, "day and month are equal in every value"
-    if dots_only:
-        # Nobody writes month-first dates with dots: DD.MM.YYYY is the European norm, and it wins
-        # over a layout's usual order (a SurveyMonkey export in German; found by an audit).
-        return True, "day first: dotted dates are day-first"
     if dayfirst is not None:
         return dayfirst, f"{'day' if dayfirst else 'month'} first, as chosen"
+    if dots_only:
+        # Nobody writes month-first dates with dots: DD.MM.YYYY is the European norm.
+        return True, "day first: dotted dates are day-first"
     raise IngestError("ambiguous_dates",
                       f"The dates in this column (for example '{example}') could be day/month or "
                       "month/day, and no value settles it. Choose whether the dates are written "
