@@ -586,3 +586,16 @@ def test_a_word_most_comments_write_in_arabic_letters_is_shown_in_them(tmp_path)
     assert words["شركتنا"] == 3  # counted across both spellings, shown as two of the three write it
     assert words["خوب"] == 2 and words["تجربه"] == 1  # Persian words keep their letters
     db.close()
+
+
+def test_a_persian_comment_naming_an_arabic_name_keeps_its_words_persian(tmp_path):
+    # Found by review: a comment with any Arabic yeh ('علي') counted as Arabic, word by word.
+    from tests.test_pyramid import MODEL
+
+    db = _comments_db(tmp_path, [("1", "علي کیفیت عالی", 5), ("2", "علي کیفیت بد", 1), ("3", "کیفیت", 4)])
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none")
+    words = dict(drill.comment_words(cur, MODEL, cat, view, level="team", node="a", score_measure="csat", limit=50))
+    assert words.get("کیفیت") == 3
+    db.close()
