@@ -19,21 +19,22 @@ def neutralise(value):
 
 def _whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
     out = df
-    for col in df.columns:
-        values = df[col]
+    for j in range(len(df.columns)):  # by position: two columns may share a name
+        values = df.iloc[:, j]
         if pd.api.types.is_float_dtype(values) and values.notna().any():
             known = values.dropna()
             if (known == known.round()).all() and known.abs().max() < 2**53:
                 out = out.copy() if out is df else out
-                out[col] = values.astype("Int64")
+                out.isetitem(j, values.astype("Int64"))
     return out
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
+    for j in range(len(out.columns)):
+        values = out.iloc[:, j]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out.isetitem(j, values.map(neutralise))
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
@@ -61,7 +62,7 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})
-    ws = book.add_worksheet((sheet.translate(_SHEET_NAME_BAD).strip(" '") or "Sheet1")[:31])
+    ws = book.add_worksheet((sheet.translate(_SHEET_NAME_BAD).strip(" '")[:31].strip(" '")) or "Sheet1")
     bold = book.add_format({"bold": True, "bottom": 1})
     rtl = book.add_format({"reading_order": 2, "align": "right"})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
@@ -70,8 +71,8 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     for j, name in enumerate(df.columns):
         ws.write_string(0, j, str(name), bold)
         widths.append(len(str(name)))
-    for j, col in enumerate(df.columns):
-        values = df[col].tolist()
+    for j in range(len(df.columns)):
+        values = df.iloc[:, j].tolist()  # by position: two columns may share a name
         for i, v in enumerate(values, start=1):
             shown = _write_cell(ws, i, j, v, rtl, when, day, bidi)
             if shown > widths[j] and i <= 500:  # widths from the first rows: enough, and bounded
@@ -91,13 +92,17 @@ def _write_cell(ws, i: int, j: int, v, rtl, when, day, bidi) -> int:
     import math
     import numbers
 
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+    try:
+        blank = v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):  # a list or an array in a cell: written as text below
+        blank = False
+    if blank:
         return 0
     if isinstance(v, bool):
         ws.write_boolean(i, j, v)
         return 5
-    if isinstance(v, numbers.Number):
-        if isinstance(v, float) and math.isinf(v):
+    if isinstance(v, numbers.Number) and not isinstance(v, complex):
+        if not math.isfinite(float(v)):
             ws.write_string(i, j, str(v))
         else:
             ws.write_number(i, j, float(v) if not isinstance(v, numbers.Integral) else int(v))

@@ -68,3 +68,20 @@ def test_xlsx_sheet_names_are_made_valid(name, expected):
 def test_csv_writes_whole_numbers_as_the_screen_shows_them():
     text = to_csv_bytes(pd.DataFrame({"Score": [2.0, None, 5.0], "value": [4.25, 3.0, None]})).decode("utf-8-sig")
     assert text.splitlines() == ["Score,value", "2,4.25", ",3.0", "5,"]
+
+
+def test_xlsx_takes_odd_frames():
+    import decimal
+
+    import numpy as np
+
+    df = pd.DataFrame([[1, np.float32("nan"), decimal.Decimal("NaN"), [1, 2], float("inf")]],
+                      columns=["a", "a", "d", "l", "i"])  # two columns of one name
+    _, rows = _sheet(to_xlsx_bytes(df, "x" * 30 + "'y"))
+    assert rows == [["a", "a", "d", "l", "i"], [1, "", "", "[1, 2]", "inf"]]
+    assert _sheet(to_xlsx_bytes(pd.DataFrame()))[1] in ([], [[]])
+
+
+def test_csv_takes_two_columns_of_one_name():
+    text = to_csv_bytes(pd.DataFrame([["=x", 2.0]], columns=["a", "a"])).decode("utf-8-sig")
+    assert text.splitlines() == ["a,a", "'=x,2"]
