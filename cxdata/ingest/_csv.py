@@ -527,19 +527,18 @@ def _redetect_after_invalid_utf8(path: str) -> str | None:
     UTF-8, the file mixes encodings; keep UTF-8 and let the bad rows be reported.
     """
     collected = bytearray()
-    valid_utf8_lines = 0
     with open(path, "rb") as f:
         for line in f:
             if line.isascii():
                 continue
             try:
                 line.decode("utf-8")
-                valid_utf8_lines += 1
+                return None  # a line of letters beyond ASCII that is UTF-8: a mixed file, not a legacy one
             except UnicodeDecodeError:
                 collected += line
             if len(collected) > 256 * 1024:
                 break
-    if valid_utf8_lines or not collected:
+    if not collected:
         return None
     enc, conf = detect_encoding(bytes(collected))
     return enc if enc not in ("utf-8", "utf-8-sig") else None
