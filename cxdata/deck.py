@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import charts, drill, movers, story, tables
-from .formats import TARGET_WORDS, filters_text, fmt_delta, fmt_value
+from .formats import filters_text, fmt_delta, fmt_value, tile_facts
 from .model import Model
 from .period import day_label
 from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_first, level_kpi
@@ -24,7 +24,6 @@ COMMENTS_PER_SLIDE = 6
 # A chart's type and rows grown as presentation mode grows them, for a projector; a trend's
 # month labels need the room they have on screen.
 BARS_SCALE, TREND_SCALE = 1.5, 1.15
-_NO_BREAK = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -64,15 +63,7 @@ def tile(label: str, k: KpiResult, model: Model) -> Tile:
     tone = "neutral"
     if k.delta_shown and k.change.significant and k.shown_delta:
         tone = "good" if (k.shown_delta > 0) == better else "bad"
-    nb = _NO_BREAK
-    facts = [f"95%{nb}CI{nb}{fmt_value(k, k.current.ci_low)}{nb}–{nb}{fmt_value(k, k.current.ci_high)}",
-             f"n{nb}={nb}{k.current.n:,}"]
-    if k.status == "low_n":
-        facts.append("low n")
-    if k.target_status:
-        facts.append(f"target{nb}{fmt_value(k, k.kpi.target)} ({TARGET_WORDS[k.target_status]})")
-    if k.previous_status == "hidden":
-        facts.append("previous period hidden (few responses)")
+    facts = tile_facts(k)
     return Tile(label, fmt_value(k, k.current.value), fmt_delta(k), tone, " · ".join(facts))
 
 

@@ -45,3 +45,26 @@ def filters_text(view: ViewState, model: Model) -> str:
     """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB')."""
     return " · ".join(f"{model.segment(dim).name}: {', '.join(model.segment(dim).label(v) for v in values)}"
                       for dim, values in view.filters if model.segment(dim))
+
+
+_NB = "\u00a0"
+
+
+def tile_facts(k: KpiResult, *, low_n=lambda text: text,
+               target=lambda status: f"({TARGET_WORDS[status]})") -> list[str]:
+    """The facts under a tile's value, each kept whole by no-break spaces (a narrow tile wraps
+    between facts, never inside one): interval, n, low reliability, target and its status, and
+    what the change cannot say. `low_n` and `target` dress the mark and the status (a badge on
+    screen, words in a deck)."""
+    nb = _NB
+    parts = [f"95%{nb}CI{nb}{fmt_value(k, k.current.ci_low)}{nb}–{nb}{fmt_value(k, k.current.ci_high)}",
+             f"n{nb}={nb}{k.current.n:,}"]
+    if k.status == "low_n":
+        parts.append(low_n("low n"))
+    if k.target_status:
+        parts.append(f"target{nb}{fmt_value(k, k.kpi.target)} {target(k.target_status)}")
+    if k.previous_status == "hidden":
+        parts.append("previous period hidden (few responses)")
+    if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:
+        parts.append("change not tested: other touchpoints measured then, or one with a single answer")
+    return parts

@@ -404,19 +404,7 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
         help=". ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
                         *([TARGET_HELP[k.target_status]] if k.target_status else [])]),
     )
-    # No-break spaces inside each fact: a narrow tile wraps between facts, never inside one
-    # ("target" on one line and its value on the next).
-    nb = "\u00a0"
-    parts = [f"95%{nb}CI{nb}{fmt_value(k, k.current.ci_low)}{nb}–{nb}{fmt_value(k, k.current.ci_high)}",
-             f"n{nb}={nb}{k.current.n:,}"]
-    if k.status == "low_n":
-        parts.append(":orange[low n]")
-    if k.target_status:
-        parts.append(f"target{nb}{fmt_value(k, k.kpi.target)} {STATUS_BADGE[k.target_status]}")
-    if k.previous_status == "hidden":
-        parts.append("previous period hidden (few responses)")
-    if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:
-        parts.append("change not tested: other touchpoints measured then, or one with a single answer")
+    parts = formats.tile_facts(k, low_n=lambda text: f":orange[{text}]", target=STATUS_BADGE.get)
     st.caption(" · ".join(parts))
 
 
