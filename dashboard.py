@@ -22,6 +22,8 @@ PAGES = [
 # whichever page the link names (/?present=index is the pyramid's story too).
 presenting = "present" in st.query_params
 page = st.navigation(PAGES, position="hidden" if presenting else "sidebar")
+if not presenting:
+    st.session_state["_page"] = page.url_path  # where presentation mode's Esc goes back to
 if presenting and page.url_path != "present":
     st.switch_page(PAGES[-1], query_params={k: st.query_params.get_all(k) for k in st.query_params})
 page.run()

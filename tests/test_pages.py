@@ -920,3 +920,4 @@ def test_split_by_offers_each_segment_once(app):
     at.sidebar.selectbox(key="w_split").select(second).run()
     no_errors(at)
     assert qp(at)["split"] == [second]
+
