@@ -1,0 +1,66 @@
+"""cxdata.formats: figures in words, as every surface shows them (table-driven)."""
+
+import pytest
+
+from cxdata.formats import filters_text, fmt_delta, fmt_value, tile_facts
+from cxdata.model import KPI
+from cxdata.pyramid import KpiResult
+from cxdata.stats import Change, Estimate
+from cxdata.view import ViewState
+
+NB = "\u00a0"
+
+
+def result(stat, value, previous=None, *, significant=False, z=1.0, status="ok", previous_status="ok",
+           target=None, target_status=None, n=120):
+    kpi = KPI("k", "K", stat, "m", target)
+    current = Estimate(stat, n, value, None if value is None else value - 1, None if value is None else value + 1)
+    prev = None if previous is None else Estimate(stat, n, previous)
+    change = None if previous is None else Change(value - previous, z, significant)
+    return KpiResult(kpi, current, prev, change, status, previous_status if previous is not None else None,
+                     target_status)
+
+
+@pytest.mark.parametrize("stat, value, shown", [
+    ("mean", 4.125, "4.13"), ("mean", 4.124, "4.12"), ("nps", 25.25, "+25.3"), ("nps", -3.0, "-3.0"),
+    ("nps", 0.0, "0.0"), ("top_box", 79.05, "79.1%"), ("yes_rate", 100.0, "100.0%"), ("composite", 71.25, "71.3"),
+    ("mean", None, "—"),
+])
+def test_fmt_value_rounds_half_away_from_zero_with_the_stats_unit(stat, value, shown):
+    assert fmt_value(result(stat, value), value) == shown
+
+
+@pytest.mark.parametrize("stat, value, previous, significant, z, said", [
+    ("top_box", 80.0, 75.0, True, 3.0, "+5.0 pts · significant"),
+    ("top_box", 80.0, 79.0, False, 0.5, "+1.0 pts · not significant"),
+    ("mean", 4.10, 4.30, False, -1.0, "-0.20 · not significant"),
+    ("nps", 20.0, 20.0, False, 0.0, "±0 pts · not significant"),
+    ("mean", 4.0, 4.0, False, 0.0, "±0 · not significant"),
+    ("nps", 20.02, 20.0, True, 2.5, "+0.02 pts · significant"),  # too small to show, yet found: one more decimal
+    ("composite", 70.0, 68.0, False, None, "+2.0 pts"),  # untested: no verdict
+])
+def test_fmt_delta_says_the_change_and_its_verdict(stat, value, previous, significant, z, said):
+    assert fmt_delta(result(stat, value, previous, significant=significant, z=z)) == said
+
+
+def test_fmt_delta_is_none_without_a_comparison_or_with_its_period_hidden():
+    assert fmt_delta(result("mean", 4.0)) is None
+    assert fmt_delta(result("mean", 4.0, 3.0, previous_status="hidden")) is None
+
+
+def test_tile_facts_keep_each_fact_whole_and_dress_the_status():
+    k = result("top_box", 80.0, 75.0, status="low_n", target=82.0, target_status="near", n=1234)
+    assert tile_facts(k) == [f"95%{NB}CI{NB}79.0%{NB}–{NB}81.0%", f"n{NB}={NB}1,234", "low n",
+                             f"target{NB}82.0% (near target)"]
+    dressed = tile_facts(k, low_n=lambda t: f"*{t}*", target=lambda s: f"[{s}]")
+    assert dressed[2:] == ["*low n*", f"target{NB}82.0% [near]"]
+    assert tile_facts(result("mean", 4.0, 3.0, previous_status="hidden"))[-1] == "previous period hidden (few responses)"
+    assert tile_facts(result("composite", 70.0, 68.0, z=None))[-1].startswith("change not tested")
+
+
+def test_filters_text_names_dimensions_and_values_by_the_model():
+    from tests.test_pyramid import MODEL
+
+    view = ViewState().with_filters({"region": ["North", "South"]})
+    assert filters_text(view, MODEL) == f"{MODEL.segment('region').name}: North, South"
+    assert filters_text(ViewState(), MODEL) == ""
