@@ -18,6 +18,7 @@ from .model import Model, label_key
 from .period import Period, add_months, month_start
 from .sql import dim_column
 from .view import ViewState
+from .words import ARABIC_FORMS, FOLD, MIN_LETTERS, PERSIAN_FORMS, STOPWORDS, UNFOLD, WORD_SPLIT
 
 
 @dataclass(frozen=True)
@@ -443,14 +444,12 @@ def _in(column: str, values: list) -> str:
 _SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"
 
 
-_ARABIC_FORMS = "\u0643\u064a\u0649"  # Arabic kaf, yeh, alef maksura
-_PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
 def _folded(expr: str) -> str:
     """SQL for text `expr` in lower case with Arabic kaf and yeh read as the Persian letters: how
     comments' words are counted. Chained replace(), six times faster than DuckDB's translate()
     over a million comments (0.10 against 0.62 s)."""
     out = f"lower({expr})"
-    for arabic, persian in zip(_ARABIC_FORMS, _PERSIAN_FORMS):
+    for arabic, persian in zip(ARABIC_FORMS, PERSIAN_FORMS):
         out = f"replace({out}, '{arabic}', '{persian}')"
     return out
 
@@ -529,10 +528,8 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
                   score_measure: str | None = None, limit: int = 12) -> list[tuple[str, int]]:
     """The words the most comments of `comments`' set use: (word, comments), most first."""
-    from .words import MIN_LETTERS, STOPWORDS, WORD_SPLIT
-
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
-    stop = sorted({w.translate(_FOLD) for w in STOPWORDS})
+    stop = sorted({w.translate(FOLD) for w in STOPWORDS})
     sql = f"""
         WITH w AS (
             SELECT DISTINCT r.response_key, unnest(regexp_split_to_array({_folded('r.comment')}, ?)) AS word,
@@ -544,15 +541,12 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
         WHERE length(word) >= ? AND NOT regexp_full_match(word, '[0-9]+') AND NOT list_contains(?, word)
         GROUP BY word ORDER BY n DESC, word LIMIT ?
     """
-    # Counted with Arabic kaf and yeh read as the Persian letters; shown in Arabic letters where
-    # most comments using the word are Arabic (Arabic kaf or yeh and no letter only Persian has:
-    # a Persian comment naming 'علي' is still Persian; found by review): an Arabic word in Persian letters reads as
-    # misspelt (found by an audit). One pass: keeping each spelling cost 40% more at 10M, this 15%.
+    # A word reads in Arabic letters where most comments using it are Arabic (an Arabic kaf or
+    # yeh, and no letter only Persian has: a Persian comment naming 'علي' stays Persian). Found by
+    # audits; one pass costs 15% at 10M, keeping every spelling cost 40%.
     rows = cur.execute(sql, [WORD_SPLIT, *where.params, MIN_LETTERS, stop, limit]).fetchall()
-    return [(word.translate(_UNFOLD) if arabic else word, n) for word, n, arabic in rows]
+    return [(word.translate(UNFOLD) if arabic else word, n) for word, n, arabic in rows]
 
 
-_FOLD = str.maketrans(_ARABIC_FORMS, _PERSIAN_FORMS)
-_UNFOLD = str.maketrans("\u06a9\u06cc", "\u0643\u064a")  # Persian keheh, yeh -> Arabic kaf, yeh
 
 

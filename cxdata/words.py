@@ -39,7 +39,13 @@ los las una por con para del muy pero que sus esta este como más
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 
-_FOLD = str.maketrans("\u0643\u064a\u0649", "\u06a9\u06cc\u06cc")  # as the SQL folds (queries._folded)
+# Words are counted with Arabic kaf, yeh and alef maksura read as the Persian letters (the SQL
+# folds them the same way: queries._folded), and shown back in Arabic letters where their comments
+# are Arabic (UNFOLD; an alef maksura cannot be told from a yeh once folded).
+ARABIC_FORMS = "\u0643\u064a\u0649"  # Arabic kaf, yeh, alef maksura
+PERSIAN_FORMS = "\u06a9\u06cc\u06cc"  # Persian keheh, yeh, yeh
+FOLD = str.maketrans(ARABIC_FORMS, PERSIAN_FORMS)
+UNFOLD = str.maketrans(PERSIAN_FORMS[:2], ARABIC_FORMS[:2])
 
 
 def name_words(texts) -> frozenset[str]:
@@ -47,11 +53,11 @@ def name_words(texts) -> frozenset[str]:
     the comments behind a touchpoint all name it ('website', 'وب‌سایت'), which says nothing."""
     import re
 
-    return frozenset(w for t in texts for w in re.split(r"[^\w\u200c]+", str(t).lower().translate(_FOLD))
+    return frozenset(w for t in texts for w in re.split(r"[^\w\u200c]+", str(t).lower().translate(FOLD))
                      if len(w) >= MIN_LETTERS)
 
 
 def names_it(word: str, names: frozenset[str]) -> bool:
     """`word` is one of `names`, or an inflected form of a long one ('уебсайта' of 'уебсайт')."""
-    word = word.lower().translate(_FOLD)  # as the names are folded
+    word = word.lower().translate(FOLD)  # as the names are folded
     return word in names or any(len(n) >= 5 and word.startswith(n) for n in names)

@@ -546,12 +546,11 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
     from cxdata import deck
 
     db, m, cat, demo = database(), model(), catalog(), state().demo
-    plain = replace(view, present=None)
 
     def build() -> bytes:
         cur = db.cursor()
         try:
-            return deck.pptx(deck.story_slides(cur, m, cat, plain, p, demo=demo), footer="CX Pyramid")
+            return deck.pptx(deck.story_slides(cur, m, cat, view, p, demo=demo), footer="CX Pyramid")
         finally:
             cur.close()
 

@@ -117,7 +117,6 @@ if sp is not None:
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 
-
 def _searched(typed: str) -> str:
     """The search a box holds: trimmed, and none when it holds only spaces or marks."""
     return typed.strip()[:200] if meaningful(typed) else ""

@@ -19,8 +19,6 @@ _ui.start_page()
 
 ENCODINGS = {"": "detect automatically", **{k: ENCODING_LABELS[k] for k in
                                             ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250")}}
-# Encodings detected but not offered as a choice (the choice "UTF-8" reads them too).
-ENCODING_NAMES = ENCODING_LABELS
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 TIMEZONES = ["UTC", "Asia/Tehran", "Asia/Dubai", "Asia/Riyadh", "Asia/Jerusalem", "Europe/Sofia", "Europe/London",
              "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
@@ -98,7 +96,7 @@ def _check_and_load(state: dict) -> None:
     st.subheader(f"1 · Check: {md(state['name'])}")
     facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
     if ins.raw.format == "csv":
-        facts += [ENCODINGS.get(ins.encoding or "", ENCODING_NAMES.get(ins.encoding or "", ins.encoding or "")) or "UTF-8",
+        facts += [ENCODING_LABELS.get(ins.encoding or "", ins.encoding or "") or "UTF-8",
                   {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}.get(
                       ins.delimiter or "", "")]
     else:
@@ -236,7 +234,7 @@ else:
     shown = history.drop(columns=["holds"]).rename(columns={"upload_id": "#"}).astype({"file": "string"}).fillna(
         {"layout": "", "encoding": ""})
     shown["layout"] = [LAYOUTS.get(k, k.replace("_", " ")) for k in shown["layout"]]
-    shown["encoding"] = [ENCODINGS.get(k) or ENCODING_NAMES.get(k, k) if k else "" for k in shown["encoding"]]
+    shown["encoding"] = [ENCODING_LABELS.get(k, k) if k else "" for k in shown["encoding"]]
     # An upload that holds nothing (an identical re-upload, a file with no responses) has nothing
     # to remove: it is listed, and not offered for removal, until an earlier upload's removal
     # passes it the responses both brought.
