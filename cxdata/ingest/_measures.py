@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from . import _vocab as V
 from ._arrow import map_distinct
 from ._profile import label_value, number
-from ._text import ascii_digits, key, parts
+from ._text import ascii_digits, key, parts, without_percent
 from .mapping import INTEGER_ROLES, ColumnSpec
 
 _ROLE_SCALES = {
@@ -36,9 +36,7 @@ class MeasureValues:
 
 
 def _locale_number(text: str, decimal_comma: bool | None) -> float | None:
-    s = ascii_digits(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if s[-1:] in ("%", "\u066a"):  # '80%': a score given in percent (as values._clean_text reads it)
-        s = s[:-1]
+    s = without_percent(ascii_digits(text)).replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if decimal_comma:
         if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", s):
             s = s.replace(".", "")

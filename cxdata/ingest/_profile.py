@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._text import ascii_digits, key, parts
+from ._text import ascii_digits, key, parts, without_percent
 from ._timestamps import MONTH_DATE
 from ._vocab import (NOT_A_RESPONSE, NOT_APPLICABLE, NPS_GROUPS, NPS_WORDS, SCALES, Scale,
                      leading_score)
@@ -31,9 +31,7 @@ def number(text: str) -> float | None:
 
     '1e1', 'NaN', '2,5,1' and words are not numbers here: an answer is never guessed.
     """
-    k = ascii_digits(str(text)).strip()
-    if k[-1:] in ("%", "\u066a") and k[:-1].strip()[-1:].isdigit():  # '80%': a score in percent
-        k = k[:-1].strip()
+    k = without_percent(ascii_digits(str(text)))
     if not _NUMBER.match(k):
         return None
     return float(k.replace(",", "."))

@@ -49,6 +49,15 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+def without_percent(text: str) -> str:
+    """'80%' (or the Arabic percent sign) as the number it gives, '80': a score in percent. The
+    same rule as the vectorised parser's (values._clean_text)."""
+    text = text.strip()
+    if text[-1:] in ("%", "\u066a") and text[:-1].rstrip()[-1:].isdigit():
+        return text[:-1].rstrip()
+    return text
+
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 

@@ -86,7 +86,7 @@ def _clean_text(arr) -> pa.Array:
     if not pc.all(pc.fill_null(pc.string_is_ascii(s), True)).as_py():
         s = pc.replace_substring_regex(s, _WEIRD_SPACES, " ")
     s = pc.utf8_trim(s, _TRIM)
-    # '80%' (or the Arabic percent sign) is the number 80: a score given in percent.
+    # '80%' (or the Arabic percent sign) is the number 80: a score given in percent (_text.without_percent).
     s = pc.replace_substring_regex(s, "^([+-]?[0-9][0-9.,' ]*?) ?[%\u066a]$", "\\1")
     return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
