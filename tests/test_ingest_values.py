@@ -135,6 +135,7 @@ def test_parse_numbers_table(text, decimal_comma, value, bad):
     (["1.5", "1,234", "2"], False, [1.5, 1234.0, 2.0]),                          # '1.5' proves point
     (["1,234", "2,000"], False, [1234.0, 2000.0]),                               # no evidence: point
     (["1.234,5", "1.000"], True, [1234.5, 1000.0]),
+    (["7", "80%", None, " 90 % ", "۸۰٪"], False, [7.0, 80.0, None, 90.0, 80.0]),  # percent in some rows only
 ])
 def test_parse_numbers_infers_decimal_separator(column, decimal_comma, expected):
     values, _ = parse_numbers(pa.array(column, pa.string()))
