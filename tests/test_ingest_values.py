@@ -256,6 +256,11 @@ TIMESTAMPS = [
     ("23/11/2026 2:05:33 p. m.", {"dayfirst": True}, _utc(2026, 11, 23, 14, 5, 33)),
     ("23/11/2026 12:30:00 a.\u00a0m.", {"dayfirst": True}, _utc(2026, 11, 23, 0, 30)),
     ("23/11/2026 9:05 A. M.", {"dayfirst": True}, _utc(2026, 11, 23, 9, 5)),
+    # ... and its 'GMT+1' after them; Persian 'ب.ظ.' with a closing dot (found by an audit: unread)
+    ("2025/01/29 7:08:49 a. m. GMT+1", {}, _utc(2025, 1, 29, 6, 8, 49)),
+    ("2025/01/29 7:08:49 p.\u00a0m. GMT-5", {}, _utc(2025, 1, 30, 0, 8, 49)),
+    ("2025/01/10 3:06:17 ب.ظ. GMT+3:30", {}, _utc(2025, 1, 10, 11, 36, 17)),
+    ("۲۰۲۵/۰۱/۱۰ ۱۰:۰۶:۱۷ ق.ظ.", {"tz": "Asia/Tehran"}, _utc(2025, 1, 10, 6, 36, 17)),
     # dotted dates are day-first unless chosen otherwise (a SurveyMonkey export in German kept the
     # layout's month-first order; found by an audit: 3 November was stored as 11 March)
     ("03.11.2026 14:00:00", {}, _utc(2026, 11, 3, 14)),

@@ -471,13 +471,18 @@ def order_question(text: pa.Array) -> str | None:
     return None
 
 
-# Spanish and Catalan write 'p. m.' (with a space, often a no-break one), as Google Forms
-# exports it in those languages (found by an audit: every time was unreadable).
-_SPACED_AMPM = "(?i)([0-9])[ \u00a0\u202f]*([ap])\\.[ \u00a0\u202f]*m\\.?$"
+# Spanish and Catalan write 'p. m.' (with a space, often a no-break one), Persian 'ب.ظ.' (with a
+# closing dot), as Google Forms exports them in those languages, followed or not by its
+# 'GMT+3:30' (found by audits: every time was unreadable).
+_SP = "[ \u00a0\u202f]"
+_ZONE_AFTER = f"((?:{_SP}+(?:GMT|UTC)[^ ]*|{_SP}*[+-][0-9:]+|{_SP}*Z)?)$"
+_SPACED_AMPM = f"(?i)([0-9]){_SP}*([ap])\\.{_SP}*m\\.?{_ZONE_AFTER}"
+_DOTTED_FA_AMPM = f"([0-9]){_SP}*([قب])\\.?{_SP}?ظ\\.?{_ZONE_AFTER}"
 
 
 def _normalise_ampm(text: pa.Array) -> pa.Array:
-    return pc.replace_substring_regex(text, _SPACED_AMPM, "\\1 \\2m")
+    text = pc.replace_substring_regex(text, _SPACED_AMPM, "\\1 \\2m\\3")
+    return pc.replace_substring_regex(text, _DOTTED_FA_AMPM, "\\1 \\2.ظ\\3")
 
 
 def parse(text: pa.Array, tz: str, dayfirst: bool | None, calendar: str | None) -> TimestampParse:
