@@ -265,6 +265,17 @@ HEADERS = [
     # a score in percent is a number (found by an audit: a segment, or a response id)
     ("Satisfaction score (%)", ["80%", "100%", "60%", "35 %"], ("number", "satisfaction_score")),
     ("Discount", ["10%", "20%", "15%", "5%"], ("segment", "discount")),  # a rate that describes, no score
+    # found by an audit: a touchpoint in German, French, Spanish and Russian; the usual Hebrew NPS
+    # question in the plural or the feminine; the usual Arabic CSAT question
+    ("Kontaktpunkt", ["Website", "Store"], ("touchpoint",)),
+    ("Point de contact", ["Website", "Store"], ("touchpoint",)),
+    ("Punto de contacto", ["Website", "Store"], ("touchpoint",)),
+    ("Точка контакта", ["Website", "Store"], ("touchpoint",)),
+    ("עד כמה סביר שתמליצו עלינו לחבר?", ["8", "10", "2"], ("nps", "nps")),
+    ("מה הסיכוי שתמליצי עלינו לחברה?", ["8", "10", "2"], ("nps", "nps")),
+    ("ما مدى رضاك عن الخدمة؟", ["1", "5", "4", "3"], ("csat", "csat")),
+    ("ما مستوى رضاكم عن تجربتكم؟", ["1", "5", "4", "3"], ("csat", "csat")),
+    ("How would you rate your experience?", ["★★★★★", "★★★☆☆", "★☆☆☆☆", "★★☆☆☆"], ("csat", "csat")),
 ]
 
 
@@ -318,6 +329,8 @@ SCALES = [
       "Extremely difficult"], {"Extremely easy": 5, "Somewhat easy": 4,
                                "Neither easy nor difficult": 3, "Somewhat difficult": 2,
                                "Extremely difficult": 1}),
+    # a star rating written as stars (found by an audit: a segment, with no warning)
+    (["★★★★★", "★★★☆☆", "★☆☆☆☆", "⭐⭐"], {"★★★★★": 5, "★★★☆☆": 3, "★☆☆☆☆": 1, "⭐⭐": 2}),
 ]
 
 

@@ -204,8 +204,17 @@ NPS_WORDS = {key(w): v for v, words in {
 }.items() for w in words}
 
 
+_FILLED_STARS = "★⭐🌟"
+_STARS = frozenset(_FILLED_STARS + "☆✩ \u00a0\ufe0f")
+
+
 def leading_score(label: str) -> float | None:
-    """'10 - Extremely likely' -> 10.0 (end-labelled numeric scales); else None."""
+    """'10 - Extremely likely' -> 10.0 (end-labelled numeric scales), '★★★☆☆' -> 3.0 (a star
+    rating written as stars); else None."""
+    text = str(label).strip()
+    if text and set(text) <= _STARS:
+        stars = sum(text.count(c) for c in _FILLED_STARS)
+        return float(stars) if stars else None
     m = _NPS_LABEL.match(key(label))
     return float(m.group(1)) if m else None
 
@@ -327,7 +336,8 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
         "w:mitarbeiter", "w:berater", "w:conseiller", "w:agente", "w:asesor", "сотрудник"]),
     ("touchpoint", [
         "touchpoint", "touch point", "نقطه تماس", "نقطة الاتصال", "точка на контакт",
-        "נקודת מגע"]),
+        "נקודת מגע",
+        "kontaktpunkt", "berührungspunkt", "point de contact", "punto de contacto", "точка контакта"]),
 ]
 
 # Which timestamp column best says *when the answer was given* (higher wins).
@@ -349,9 +359,10 @@ TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت",
 MEASURE_WORDS: dict[str, list[str]] = {
     "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
             "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "מליץ", "המלצה",
+            "מליצ",  # the plural and feminine forms ('שתמליצו', 'תמליצי') lose the final letter of 'מליץ'
         "empfehl", "recommand", "recomend", "recomiend", "рекоменд"],
     "csat": ["p:satisf", "w:csat", "w:rate", "w:rating", "overall experience",
-             "راضی", "رضایت", "الرضا", "راض", "доволн", "удовлетвор", "w:оценка",
+             "راضی", "رضایت", "الرضا", "راض", "مدى رضا", "w:رضاك", "w:رضاكم", "доволн", "удовлетвор", "w:оценка",
              "מרוצ", "שביעות רצון",
         "zufrieden", "довольн", "p:bewert", "w:notez", "p:évalu", "p:calific", "p:valora", "w:valore",
         "p:оцени"],
