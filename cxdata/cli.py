@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--encoding", metavar="NAME",
                      help="text encoding of the files (e.g. cp1256), instead of detecting it")
     ing.add_argument("--sheet", metavar="NAME",
-                     help="the sheet of a workbook that holds the responses (default: the one with the most rows)")
+                     help="the sheet of a workbook that holds the responses (default: the one whose header reads as survey answers, else the one with the most rows)")
 
     pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
     pyr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")

@@ -611,6 +611,14 @@ def test_qualtrics_end_date_is_the_answer_time_when_the_recorded_date_was_left_o
     assert (m.columns["StartDate"].role, m.columns["EndDate"].role) == ("ignore", "timestamp")
 
 
+def test_microsoft_forms_completion_time_is_the_answer_time():
+    # Found by an audit: the start time won ('Completion' is no 'completed').
+    rows = [["ID", "Start time", "Completion time", "How satisfied are you overall?"]] + [
+        [str(i), f"1/{1 + i % 9}/25 10:00:00", f"1/{1 + i % 9}/25 10:05:00", str(1 + i % 5)] for i in range(20)]
+    m, _, _ = _suggest_rows(rows)
+    assert (m.columns["Start time"].role, m.columns["Completion time"].role) == ("ignore", "timestamp")
+
+
 def test_minus_99_is_a_missing_value_code():
     import pyarrow as pa
 

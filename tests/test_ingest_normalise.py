@@ -830,3 +830,58 @@ def test_canonical_duplicates_and_response_index(tmp_path, rows, responses, dupl
         per_key.setdefault((row["source"], row["source_response_id"]), set()).add(row["rid"])
     assert all(len(v) == 1 for v in per_key.values())
     assert len({next(iter(v)) for v in per_key.values()}) == len(per_key) == responses
+
+
+_BODY = "".join(f"T{i},2025-06-{i + 1:02d},{'Sales' if i % 2 else 'Media'},{i % 5 + 1}\n" for i in range(12))
+
+
+@pytest.mark.parametrize("tail, excluded, responses", [
+    # a report's totals and a sheet's statistics under the data (found by an audit: stored as responses)
+    ("Total,,,36\n", [(14, "a summary row ('Total'), not a response")], 12),
+    ("Median,,,3\n,,,\nMode,,,4\n", [(14, "a summary row ('Median'), not a response"),
+                                     (16, "a summary row ('Mode'), not a response")], 12),
+    (",,Gesamt,3.1\n", [(14, "a summary row ('Gesamt'), not a response")], 12),
+    # a word that is a value of its column above is an answer: the department 'Media'
+    ("T99,2025-06-20,Media,4\n", [], 13),
+    # only the closing rows: a 'Total' before other responses is one of them
+    ("Total,2025-06-21,Sales,2\nT100,2025-06-22,Sales,5\n", [], 14),
+])
+def test_summary_rows_closing_a_sheet_are_excluded(tmp_path, tail, excluded, responses):
+    p = tmp_path / "report.csv"
+    p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + _BODY + tail, encoding="utf-8")
+    r = normalise(inspect(p))
+    assert r.responses == responses
+    assert [e for e in r.excluded if "summary" in e[1]] == excluded
+
+
+def test_surveymonkey_other_please_specify_names_the_answer(tmp_path):
+    """Found by an audit: the text typed under "Other (please specify)" was dropped, and the
+    responses that chose Other had no touchpoint and no region."""
+    p = tmp_path / "sm.csv"
+    p.write_text(
+        "Respondent ID,Collector ID,End Date,How likely is it that you would recommend us?,Touchpoint,,Region,\n"
+        ",,,Response,Response,Other (please specify),Response,Sonstiges (bitte angeben)\n"
+        "11,9,01/02/2025 15:13:59,4,Billing,,Tehran,\n"
+        "12,9,01/03/2025 15:13:59,7,,Phone support line,,Karaj\n"
+        "13,9,01/04/2025 15:13:59,9,Website,,Dubai,\n", encoding="utf-8")
+    ins = inspect(p, touchpoint_aliases=ALIASES)
+    assert ins.layout_name == "surveymonkey"
+    tp = next(s for s in ins.mapping.columns.values() if s.role == "touchpoint")
+    assert tp.other == "Touchpoint_2"
+    assert not any("Several columns look like touchpoint" in w for w in ins.warnings)
+    rows = {r["source_response_id"]: r for r in normalise(ins).table.to_pylist()}
+    assert rows["12"]["touchpoint"] == "Phone support line" and rows["12"]["region"] == "Karaj"
+    assert rows["11"]["touchpoint"] == "billing" and rows["11"]["region"] == "Tehran"
+
+
+def test_unreadable_answer_times_are_said_before_loading(tmp_path):
+    """Found by an audit: the Upload page said nothing of times it could not read until the
+    responses were stored without them."""
+    p = tmp_path / "t.csv"
+    p.write_text("Response ID,Submitted at,How likely are you to recommend us?\n"
+                 + "".join(f"R{i},2025-01-{i + 1:02d} 10:00,9\n" for i in range(6))
+                 + "R9,3 de abril de 2025,7\n", encoding="utf-8")
+    ins = inspect(p)
+    said = [w for w in ins.warnings if "cannot be read" in w]
+    assert len(said) == 1 and "1 of the first 7" in said[0] and "'3 de abril de 2025'" in said[0]
+    assert sum(w.startswith("1 answer time(s) could not be read") for w in normalise(ins).warnings) == 1

@@ -740,10 +740,24 @@ def test_xlsx_reads_the_sheet_with_the_most_rows(tmp_path):
     raw = read_raw(path)
     assert raw.sheet == "Responses" and raw.sheets == ["Summary", "Responses"]
     ins = engine.inspect(path)
-    assert any("Read the sheet 'Responses', the one with the most rows" in w and "'Summary'" in w for w in ins.warnings)
+    assert any("Read the sheet 'Responses', the one that looks most like the responses" in w and "'Summary'" in w
+               for w in ins.warnings)
     chosen = engine.inspect(path, sheet="Summary")
     assert chosen.sheet == "Summary"
-    assert not any("the one with the most rows" in w for w in chosen.warnings)
+    assert not any("the one that looks most like" in w for w in chosen.warnings)
+
+
+def test_xlsx_reads_the_responses_before_a_longer_lookup_sheet(tmp_path):
+    """Found by an audit: a workbook's 80 stores were loaded as responses, not its 30 answers."""
+    responses = {(0, 0): "Response ID", (0, 1): "Submitted", (0, 2): "NPS"}
+    responses.update({cell: v for r in range(1, 6) for cell, v in (((r, 0), f"R{r}"), ((r, 1), "2025-01-02"), ((r, 2), r))})
+    stores = {(0, 0): "Store code", (0, 1): "City", (0, 2): "Opened"}
+    stores.update({cell: v for r in range(1, 20) for cell, v in (((r, 0), f"S{r}"), ((r, 1), "Tehran"), ((r, 2), 2000 + r))})
+    raw = read_raw(make_xlsx(tmp_path / "t.xlsx", {"Stores": stores, "Responses": responses}))
+    assert raw.sheet == "Responses" and raw.sheets == ["Stores", "Responses"]
+    # with no answer header anywhere, the most rows still decide
+    raw = read_raw(make_xlsx(tmp_path / "u.xlsx", {"A": {(0, 0): "x", (1, 0): 1}, "B": stores}))
+    assert raw.sheet == "B"
 
 
 def test_xlsx_all_empty(tmp_path):

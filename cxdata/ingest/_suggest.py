@@ -19,7 +19,7 @@ from ._dims import _lookup
 from ._profile import Profile, match_scale, match_scale_mostly, profile
 from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
 from .layouts import Column, Layout
-from .mapping import RESERVED, ColumnSpec, ExclusionRule, Mapping
+from .mapping import OTHER_ROLES, RESERVED, ColumnSpec, ExclusionRule, Mapping
 
 SINGLETONS = ("response_id", "timestamp", "time", "customer_id", "touchpoint", "team")
 _QUESTION = re.compile(r"^(did|was|were|is|are|have|has|do|does|can|could|would|will|آیا|هل|"
@@ -64,6 +64,20 @@ def _hits(hk: str, words: list[str]) -> int | None:
 
 def _measure_hits(hk: str) -> set[str]:
     return {m for m, words in V.MEASURE_WORDS.items() if _hits(hk, words) is not None}
+
+
+def answer_headers(cells: list) -> int:
+    """How many of a row's cells read as the header of a survey's answers: a question a measure
+    is known by, a response id, an answer time. A workbook's responses sheet has some; a lookup
+    sheet beside it (stores, agents) has none."""
+    hits = 0
+    for cell in cells:
+        hk = header_key(str(cell)) if cell not in (None, "") else ""
+        if hk and (_measure_hits(hk) or any(_hits(hk, words) is not None for _, words in V.YES_NO_MEASURES)
+                   or _hits(hk, dict(V.ROLE_WORDS)["response_id"]) is not None
+                   or any(_hits(hk, words) is not None for _, words in V.TIME_WORDS)):
+            hits += 1
+    return hits
 
 
 def _yes_no_measure(hk: str, label: str) -> str:
@@ -582,8 +596,14 @@ class Suggester:
 
     # --- the whole file ----------------------------------------------------------------------
     def suggest(self, source: str) -> Mapping:
-        cands = {c.key: self.column(c) for c in self.layout.columns}
+        others = {c.key: c.other_of for c in self.layout.columns if c.other_of}
+        cands = {c.key: (_Cand(ColumnSpec("ignore", c.label), 0) if c.key in others else self.column(c))
+                 for c in self.layout.columns}
         self._settle(cands)
+        for k, question in others.items():
+            # A choice typed under "Other" is an answer of its question where that names a place or a group.
+            if question in cands and cands[question].spec.role in OTHER_ROLES:
+                cands[question].spec.other = k
         for question in self._ticked:
             self.warnings.append(f"'{question[:80]}' is a tick-all-that-apply question: its answers are not mapped "
                                  "(a response may tick several, so none of them says where it took place). Map its "

@@ -191,6 +191,17 @@ NOT_A_RESPONSE = frozenset(key(s) for s in [
     "Offered", "Unoffered", "Not offered", "Angeboten", "Nicht angeboten", "Offert", "Offerte", "Non offert", "Non offerte", "Proposé", "Proposée",
     "Non proposé", "Non proposée", "Ofrecido", "Ofrecida", "No ofrecido", "No ofrecida", "Предложено", "Не предложено"])
 
+# What a spreadsheet's closing rows say in their first cell (a report's totals, a sheet's
+# statistics under the data): such rows are no responses.
+SUMMARY_ROWS = frozenset(key(s) for s in [
+    "Total", "Totals", "Grand total", "Subtotal", "Sum", "Average", "Avg", "Mean", "Median", "Mode",
+    "Count", "Std dev", "Standard deviation", "Minimum", "Maximum",  # not 'Max': a name
+    "Gesamt", "Insgesamt", "Summe", "Gesamtsumme", "Mittelwert", "Durchschnitt", "Anzahl",
+    "Moyenne", "Somme", "Médiane", "Promedio", "Media", "Suma", "Mediana", "Moda", "Recuento",
+    "Итого", "Всего", "Среднее", "Сумма", "Медиана", "Общо", "Средно", "Сума",
+    "جمع", "جمع کل", "مجموع", "میانگین", "میانه", "المجموع", "الإجمالي", "الاجمالي", "المتوسط",
+    "الوسيط", 'סה"כ', "ממוצע", "חציון"])
+
 # Labels of the NPS group column (Promoter/Passive/Detractor) - derived, never a measure.
 NPS_GROUPS = frozenset(key(s) for s in ["Promoter", "Passive", "Detractor"])
 
@@ -342,7 +353,7 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
 
 # Which timestamp column best says *when the answer was given* (higher wins).
 TIME_WORDS: list[tuple[int, list[str]]] = [
-    (5, ["recorded", "submit", "submitted", "completed", "w:end", "end date", "ended", "solved",
+    (5, ["recorded", "submit", "submitted", "completed", "completion", "w:end", "end date", "ended", "solved",
          "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
          "край", "הוגש", "סיום",
         "eingereicht", "abgeschickt", "w:ende", "enddatum", "endzeit", "abschlussdatum", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),
@@ -428,6 +439,13 @@ SM_PLAIN_SUBLABELS = frozenset(key(s) for s in [
     "Response", "Open-Ended Response", "Other (please specify)", "Comment", "پاسخ",
     "الرد", "Отговор", "תגובה",
         "Antwort", "Offene Antwort", "Réponse", "Réponse ouverte", "Respuesta", "Respuesta abierta", "Ответ", "Открытый ответ"])
+
+# The sub-column of a single-choice question holding what a respondent typed under "Other".
+SM_OTHER_SUBLABELS = frozenset(key(s) for s in [
+    "Other (please specify)", "Other", "Sonstiges (bitte angeben)", "Andere (bitte angeben)",
+    "Autre (veuillez préciser)", "Otro (especifique)", "Otros (especifique)", "Другое (укажите)",
+    "Другое (пожалуйста, укажите)", "Друго (моля, посочете)", "سایر (لطفا مشخص کنید)", "سایر",
+    "أخرى (يرجى التحديد)", "أخرى", "אחר (נא לפרט)", "אחר"])
 
 SCALE_HINT = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|to|تا|до|إلى)\s*(\d{1,2})\s*[)\]]")
 

@@ -135,15 +135,29 @@ def _pick_sheet(wb, sheet: str | None, limits: Limits):
         _check_size(sh, limits)
         return sh, None, visible if sheet in visible else [*visible, sheet]
     # The visible sheet with the most rows first: an export's responses, not the summary or the
-    # cover sheet some tools and people put before them.
+    # cover sheet some tools and people put before them ...
     loaded = [(wb.get_sheet_by_name(name), name in visible) for name in visible + [n for n in names if n not in visible]]
     loaded = [(sh, shown) for sh, shown in loaded if sh.height and sh.width]
     choices = [sh.name for sh, shown in loaded if shown]
-    for sh, _ in sorted(loaded, key=lambda s: (not s[1], -s[0].height)):
+    # ... unless a shorter visible sheet's header reads as a survey's answers and its does not
+    # (found by an audit: a workbook's longer list of stores was loaded instead of its responses).
+    from ._suggest import answer_headers
+
+    first = chosen = None
+    for sh, shown in sorted(loaded, key=lambda s: (not s[1], -s[0].height)):
         _check_size(sh, limits)
         rows = sh.to_python(skip_empty_area=False)
-        if any(v not in ("", None) for r in rows for v in r):
-            return sh, rows, choices if sh.name in choices else [*choices, sh.name]
+        if not any(v not in ("", None) for r in rows for v in r):
+            continue
+        if any(answer_headers(r) for r in rows[:10]):
+            chosen = (sh, rows)
+            break
+        first = first or (sh, rows)
+        if len(choices) < 2:  # nothing else to choose from
+            break
+    if chosen or first:
+        sh, rows = chosen or first
+        return sh, rows, choices if sh.name in choices else [*choices, sh.name]
     raise IngestError("no_data", "Every sheet in this workbook is empty. Check that you exported "
                       "the responses, then upload the file again.")
 

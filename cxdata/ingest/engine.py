@@ -106,10 +106,10 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     mapping = saved if saved is not None else suggested
     if saved is not None:
         warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
-    warnings += _date_questions(raw, layout, mapping)
+    warnings += _date_questions(raw, layout, mapping) + _unreadable_times(raw, layout, mapping)
     others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
     if others and sheet is None:
-        why = "the saved mapping's" if saved is not None and saved.sheet == raw.sheet else "the one with the most rows"
+        why = "the saved mapping's" if saved is not None and saved.sheet == raw.sheet else "the one that looks most like the responses"
         warnings.append(f"Read the sheet '{raw.sheet}', {why}; the workbook also has "
                         + ", ".join(f"'{s}'" for s in others[:10])
                         + ". Choose another sheet if the responses are there.")
@@ -169,6 +169,42 @@ def _date_questions(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
         question = date_order_question(raw.table.column(c.index).slice(layout.header_rows))
         if question:
             out.append(f"'{c.label or k}': {question}")
+    return out
+
+
+_TIME_SAMPLE = 2000
+
+
+def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
+    """Answer times of the file's first rows that loading could not read, said before loading
+    (found by an audit: the Upload page said nothing until after the load)."""
+    import pyarrow as pa
+
+    from .errors import IngestError
+    from .values import parse_timestamps_detailed
+
+    if mapping.layout == "canonical":
+        return []
+    index = {c.key: c for c in layout.columns}
+    out = []
+    for k in mapping.keys_with("timestamp")[:1]:
+        c = index.get(k)
+        if c is None or c.index >= raw.table.num_columns:
+            continue
+        col = raw.table.column(c.index).slice(layout.header_rows)
+        text = col.slice(0, _TIME_SAMPLE).cast(pa.string()) if not pa.types.is_timestamp(col.type) else None
+        if text is None or text.null_count == len(text):
+            continue
+        try:
+            r = parse_timestamps_detailed(text, tz=mapping.timezone or "UTC", dayfirst=mapping.dayfirst,
+                                          calendar=mapping.calendar)
+        except IngestError:  # the day/month order is asked (_date_questions)
+            continue
+        bad = [v for v, b in zip(text.to_pylist(), r.unparseable.to_pylist()) if b]
+        if bad:
+            out.append(f"'{c.label or k}': {len(bad):,} of the first {len(text):,} answer times cannot be read "
+                       f"(such as '{str(bad[0])[:40]}'). Loaded as they are, those responses have no time and no "
+                       "period counts them: map another column as the answer time if one holds the dates.")
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ._text import ascii_digits, key
-from ._vocab import SM_PLAIN_SUBLABELS
+from ._vocab import SM_OTHER_SUBLABELS, SM_PLAIN_SUBLABELS
 
 HEAD_ROWS = 8  # records looked at: the header rows plus a few data rows for value hints
 
@@ -29,6 +29,7 @@ class Column:
     sub_label: str = ""  # matrix row label ('Website') when it is
     export_tag: str = ""  # the tool's own column id (Qualtrics 'Q3_1'), if any
     timezone: str | None = None  # time zone the tool declares for this column's times
+    other_of: str = ""  # key of the single-choice question whose "Other (please specify)" text this is
 
 
 @dataclass(frozen=True)
@@ -240,8 +241,14 @@ def _surveymonkey(head: list[list[str | None]], width: int) -> Layout | None:
         raw_names.append(label)
         parts.append((question, "" if is_plain or spans[question] < 2 else sub, label))
     names = dedupe_names(raw_names)
+    first: dict[str, int] = {}  # question -> its first column
     for i, (q, sub, label) in enumerate(parts):
-        cols.append(Column(i, names[i], label, q if sub else "", sub))
+        first.setdefault(q, i)
+        # The text typed under "Other" beside a single answer ('Response'): it names the answer.
+        j = first[q]
+        other = names[j] if q and j != i and spans.get(q) == 2 and key(row2[i]) in SM_OTHER_SUBLABELS \
+            and key(row2[j]) in SM_PLAIN_SUBLABELS - SM_OTHER_SUBLABELS else ""
+        cols.append(Column(i, names[i], label, q if sub else "", sub, other_of=other))
     return Layout("surveymonkey", "SurveyMonkey", 2, tuple(cols), dayfirst=False,
                   notes=("dates are MM/DD/YYYY",))
 

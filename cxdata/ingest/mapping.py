@@ -29,6 +29,7 @@ SCALES = {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "ces": (1.0, 7.0), "emotion": 
           "yes_no": (0.0, 1.0)}
 INTEGER_ROLES = frozenset(SCALES)
 AGENT_FIELDS = ("agent_name", "agent_id")
+OTHER_ROLES = ("touchpoint", "team", "segment", "agent")  # answers a text typed under "Other" can name
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 RESERVED = frozenset({"source", "source_response_id", "responded_at", "customer_id",
                       "touchpoint", "team", "agent_id", "agent_name", "metric", "value",
@@ -52,6 +53,9 @@ class ColumnSpec:
     value_map: dict[str, Any] | None = None
     # value -> {canonical column: value}: e.g. a store column that also gives region + team.
     derive: dict[str, dict[str, str]] | None = None
+    # key of the column holding what was typed under "Other (please specify)": it fills this
+    # column's empty cells (a respondent who chose Other left the answer itself blank).
+    other: str | None = None
 
     def scale_range(self) -> tuple[float, float] | None:
         if self.role in SCALES:

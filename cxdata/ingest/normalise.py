@@ -26,7 +26,7 @@ from ._measures import measure_values
 from ._text import key
 from .errors import IngestError
 from .layouts import Layout, layout_named
-from .mapping import MEASURE_ROLES, Mapping
+from .mapping import MEASURE_ROLES, OTHER_ROLES, Mapping
 
 TS_TYPE = pa.timestamp("us", tz="UTC")
 BASE_SCHEMA = pa.schema([
@@ -96,6 +96,9 @@ def _has_time_of_day(text: pa.Array) -> bool:
     return bool(pc.any(pc.fill_null(pc.not_equal(minutes, 0), False)).as_py())
 
 
+_SUMMARY_TAIL = 20  # closing rows looked at for a summary
+
+
 class _Run:
     def __init__(self, raw: Any, mapping: Mapping, layout: Layout,
                  resolver: TouchpointResolver, segment_aliases: TMapping[str, TMapping[str, str]]):
@@ -120,6 +123,10 @@ class _Run:
                                          "this file; its answers are missing.")
                 continue
             self.cols[k] = flat(self.data.column(i))
+        for k, spec in mapping.columns.items():
+            i = index.get(spec.other) if spec.other and spec.role in OTHER_ROLES else None
+            if k in self.cols and i is not None and i < self.data.num_columns:
+                self.cols[k] = pc.coalesce(clean(self.cols[k]), clean(self.data.column(i)))
 
     # --- pieces ------------------------------------------------------------------------------
     def _exclusions(self) -> tuple[pa.Array, pa.Array]:
@@ -134,6 +141,30 @@ class _Run:
                                if key(v) in w else None, pa.string())
             reason = pc.coalesce(reason, why)
         return pc.is_valid(reason), reason
+
+    def _summary_rows(self) -> tuple[pa.Array, pa.Array]:
+        """(mask, reason) of the rows closing the sheet that are a summary ('Total', 'Median'):
+        from the end, rows whose first filled cell is such a word, blank rows between them."""
+        from ._vocab import SUMMARY_ROWS
+
+        start = max(0, self.n - _SUMMARY_TAIL)
+        found: dict[int, str] = {}
+        for i, row in reversed(list(enumerate(self.data.slice(start).to_pylist(), start))):
+            cells = [(c, str(v).strip()) for c, v in row.items() if v is not None and str(v).strip()]
+            if not cells:
+                continue
+            col, word = cells[0]
+            # ... and a word its column holds nowhere else: 'Media' among the departments above is one.
+            if key(word) not in SUMMARY_ROWS or self._occurrences(col, row[col]) > 1:
+                break
+            found[i] = f"a summary row ('{word}'), not a response"
+        reason = pa.array([found.get(i) for i in range(self.n)], pa.string()) if found \
+            else pa.nulls(self.n, pa.string())
+        return pc.is_valid(reason), reason
+
+    def _occurrences(self, column: str, value) -> int:
+        arr = flat(self.data.column(column))
+        return int(pc.sum(pc.fill_null(pc.equal(arr, pa.scalar(value, arr.type)), False)).as_py() or 0)
 
     def _reader_problems(self) -> tuple[pa.Array, dict[int, str]]:
         probs: dict[int, str] = {}
@@ -240,6 +271,10 @@ class _Run:
         f_comments = {k: pool.submit(lambda a=arr: pc.fill_null(pc.is_valid(clean(a)), False))
                       for k, _, _, arr in comments}
         excluded_mask, excl_reason = self._exclusions()
+        summary_mask, summary_reason = self._summary_rows()
+        if pc.any(summary_mask).as_py():
+            excl_reason = pc.coalesce(excl_reason, summary_reason)
+            excluded_mask = pc.or_(excluded_mask, summary_mask)
         bad_mask, problems = self._reader_problems()
 
         measures = [(k, m.measure_of(k), m.columns[k], f.result())
