@@ -82,6 +82,19 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
             "suppressed": not shown,
         })
     by_bucket = {r["bucket"].date(): r for r in out}
+    # A bucket straddling a period's edge shows its answers inside the period and outside it: the
+    # tile (or the buckets inside) minus it gives the part outside back, which a small one must not
+    # be (found by an audit: a quarter's 7 answers beside September's tile of 5 gave away July and
+    # August's two answers and their scores).
+    within = {i for i, s in enumerate(stretches) if any(p.start <= s.start and s.end <= p.end for p, _ in periods)}
+    outside_n: dict = {}
+    for (bucket, piece), n in part_n.items():
+        if piece not in within:
+            outside_n[bucket] = outside_n.get(bucket, 0) + n
+    for bucket, r in by_bucket.items():
+        inside_n = sum(n for (b, piece), n in part_n.items() if b == bucket and piece in within)
+        if inside_n and 0 < outside_n.get(bucket, 0) < rules.privacy_min_n:
+            r.update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     for period, hidden in periods:
         inside = {i for i, s in enumerate(stretches) if period.start <= s.start and s.end <= period.end}
         kids: dict = {}
@@ -93,7 +106,8 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
                     kids[bucket] = kids.get(bucket, 0) + n
         if not kids:
             continue
-        for b in stats.suppress_partition(total, kids, rules, parent_hidden=hidden):
+        shown = [b for b in kids if not by_bucket[b]["suppressed"]]  # a straddling bucket hidden above is no longer
+        for b in stats.suppress_partition(total, kids, rules, shown=shown, parent_hidden=hidden):
             if kids[b] > 0:
                 by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])

@@ -240,6 +240,11 @@ def _week_view_of_team_c(tmp_path, answers: dict[int, tuple[int, float]], start:
     # 11-22 June: the period's part of the week of the 9th is 2 answers on the 11th; the tile (32)
     # minus the week of the 16th (30) would give them away: that week is hidden with it.
     ({10: (20, 4), 11: (2, 1), 17: (30, 5)}, 11, 22, {}),
+    # Found by an audit. 11-25 June: the week of the 23rd holds the period's 10 answers and 2 after
+    # it; the tile (30) minus the week of the 16th (20) gives its 10, and its 12 the 2 outside.
+    ({17: (20, 5), 24: (10, 4), 27: (2, 1)}, 11, 25, {"06-16": (20, 5.0)}),
+    # ... which 5 or more outside may show
+    ({17: (20, 5), 24: (10, 4), 27: (6, 1)}, 11, 25, {"06-16": (20, 5.0), "06-23": (16, 2.88)}),
 ])
 def test_the_periods_part_of_a_straddling_week_is_protected(tmp_path, answers, start, end, expected):
     tile, shown = _week_view_of_team_c(tmp_path, answers, start, end)
