@@ -123,8 +123,12 @@ def _touchpoint(cur, model, cat, view, p, demo) -> Slide:
                  note=note, chart=chart, chart_scale=BARS_SCALE if teams else TREND_SCALE)
 
 
+def _split_of(cur, model, cat, view):
+    return lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis)
+
+
 def _team(cur, model, cat, view, p, demo) -> Slide:
-    node = p.team(view.team)
+    node = drill.as_team_view(p.team(view.team), view, model, _split_of(cur, model, cat, view))
     k = chosen_kpi(node, view.kpi)
     return Slide(node.name, subtitle(p, view, model, demo=demo),
                  tiles=tuple(tile(t.kpi.name, t, model) for t in story.team_tiles(node)),
@@ -134,6 +138,7 @@ def _team(cur, model, cat, view, p, demo) -> Slide:
 def _comments(cur, model, cat, view, p, demo) -> Slide:
     level, key = story.node_of(view)
     node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
+    node = drill.as_team_view(node, view, model, _split_of(cur, model, cat, view))  # as on the comments' page
     k = chosen_kpi(node, view.kpi)
     shown, band = story.comments_view(view, k, model)
     title = f"What customers say · {node.name}"

@@ -121,6 +121,22 @@ class Split:
     index: dict = field(default_factory=dict)  # segment (None: all) -> the index's KpiResult, unrounded
 
 
+def split_dim(view: ViewState, model: Model) -> str | None:
+    """The segment the team view splits a node's KPIs by: the view's, else the model's first."""
+    return view.split or (model.segments[0].key if model.segments else None)
+
+
+def as_team_view(node: NodeResult, view: ViewState, model: Model, split_of) -> NodeResult:
+    """The node's tiles as its team view shows them, under the split beside them (`under_split`):
+    the presentation's slides and the deck of that view show the same (found by an audit: the team
+    slide gave back a previous period the team view hid). `split_of(dim, kpis)`: `split` of the
+    view, or a cached one."""
+    dim = split_dim(view, model)
+    if dim is None or not node.kpis:
+        return node
+    return under_split(node, split_of(dim, tuple(k.kpi.key for k in node.kpis)))
+
+
 def under_split(node: NodeResult, sp: Split) -> NodeResult:
     """The node's tiles as the split shown beside them allows: a total the split hides (its one
     segment with answers would be its number, or a neighbour's cell its difference) is hidden on

@@ -66,5 +66,5 @@ def tile_facts(k: KpiResult, *, low_n=lambda text: text,
     if k.previous_status == "hidden":
         parts.append("previous period hidden (few responses)")
     if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:
-        parts.append("change not tested: other touchpoints measured then, or one with a single answer")
+        parts.append("change not tested: a touchpoint has a figure now and none then, or a single answer")
     return parts

@@ -263,7 +263,10 @@ def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
 
 
 def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
-    """Weighted mean of the touchpoints' headline KPIs on a 0-100 scale (hidden touchpoints excluded)."""
+    """Weighted mean of the touchpoints' headline KPIs on a 0-100 scale (hidden touchpoints excluded).
+    The earlier period's index is taken over the touchpoints the current one has: one without a
+    figure now (hidden for too few responses, or none) left in the earlier index alone made up
+    most of a change (found by an audit)."""
     def parts(which: str):
         # One part per weighted touchpoint; no value where it is hidden or empty in that period.
         out = []
@@ -272,7 +275,7 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
                 continue
             h = t.headline
             est = h.current if which == "current" else h.previous
-            visible = h.shown if which == "current" else h.previous_status in ("ok", "low_n")
+            visible = h.shown if which == "current" else h.previous_status in ("ok", "low_n") and h.shown
             if est is None or est.value is None or not visible:
                 est = stats.Estimate(h.kpi.stat, 0, None)
             out.append((t.weight, est, kpi_range(model, h.kpi)))
@@ -293,7 +296,7 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
 
     status = status_of(cur, any(h.current is not None and h.current.n > 0 for h in weighted))
     prev_status = None if prev is None else status_of(
-        prev, any(h.previous is not None and h.previous.n > 0 for h in weighted))
+        prev, any(h.previous is not None and h.previous.n > 0 for h in weighted if h.shown))
     return KpiResult(kpi, cur, prev, change, status, prev_status, target_status(cur, kpi, model))
 
 

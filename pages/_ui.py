@@ -158,6 +158,14 @@ def split(view: ViewState, dim: str, kpis: tuple[str, ...] | None = None):
     return _split(str(database().path), data_version(), m.digest, view, dim, kpis, m, catalog(), cursor())
 
 
+def as_team_view(view: ViewState, node):
+    """The node's tiles as its team view shows them (drill.as_team_view), from the cached split."""
+    from cxdata import drill
+
+    plain = replace(view, present=None)
+    return drill.as_team_view(node, plain, model(), lambda dim, kpis: split(plain, dim, kpis=kpis))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _comment_words(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
                    score_measure: str | None, _model: Model, _cat, _cur):

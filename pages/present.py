@@ -151,7 +151,7 @@ elif slide == "touchpoint":
             trend("touchpoint", tp.key, k)
 
 elif slide == "team":
-    node = p.team(view.team)
+    node = _ui.as_team_view(view, p.team(view.team))
     st.title(node.name)
     subtitle()
     measured = story.team_tiles(node)
@@ -165,6 +165,7 @@ elif slide == "team":
 else:  # the comments behind the deepest node's number
     level, key = story.node_of(view)
     node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
+    node = _ui.as_team_view(view, node)  # as on the comments' page (Esc leaves for it)
     k = chosen_kpi(node, view.kpi)
     shown, band = story.comments_view(view, k, model)
     st.title(f"What customers say · {node.name}")

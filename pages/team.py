@@ -47,7 +47,7 @@ else:
 cur, cat = _ui.cursor(), _ui.catalog()
 # The split by segment shown below, of every KPI of the node: its suppression holds for the
 # tiles too, or a tile would give back a cell the split hides.
-dim = view.split or (model.segments[0].key if model.segments else None)
+dim = drill.split_dim(view, model)
 sp = _ui.split(view, dim, kpis=tuple(k.kpi.key for k in node.kpis)) if dim and node.kpis else None
 if sp is not None:
     node = drill.under_split(node, sp)

@@ -570,7 +570,14 @@ def test_a_tile_hides_what_the_split_beside_it_hides(tmp_path):
     node = p.team("a")
     sp = drill.split(cur, MODEL, cat, view, "region", kpis=tuple(k.kpi.key for k in node.kpis))
     all_cell = sp.records[(sp.records["key"] == "a") & (sp.records["segment"] == "All") & (sp.records["kpi"] == "csat")]
+    # The presentation's slides and the deck of the same view show the team as its view does
+    # (found by an audit: the team slide gave back what the team view hid).
+    from cxdata import deck
+
+    team_slide, comments_slide = deck.story_slides(cur, MODEL, cat, replace(view, present="team"), p)[2:]
     db.close()
+    assert all(t.value == "hidden" for t in team_slide.tiles)
+    assert not comments_slide.comments and comments_slide.note.startswith("Not shown")
     assert node.kpi("csat").status != "hidden" and bool(all_cell["suppressed"].iloc[0])  # the case
     shown = drill.under_split(node, sp)
     assert shown.kpi("csat").status == "hidden" and not shown.kpi("csat").shown

@@ -451,19 +451,21 @@ def _own_db(tmp_path, monkeypatch, model_text: str, spec) -> None:
 
 
 def test_a_composite_index_compared_with_other_touchpoints_renders(tmp_path, monkeypatch):
-    # June has only the Website, May only the Store: the page once raised formatting the change.
+    # June has the Website and the Store, May only the Website: the page once raised formatting the change.
     from tests.test_pyramid import COMPOSITE
 
     _own_db(tmp_path, monkeypatch, COMPOSITE,
             [("", "Website", 4, None, "North", 6)] * 10 + [("", "Website", 3, None, "North", 6)] * 10
-            + [("", "Store", 5, None, "North", 5)] * 10 + [("", "Store", 4, None, "North", 5)] * 10)
+            + [("", "Store", 5, None, "North", 6)] * 10 + [("", "Store", 4, None, "North", 6)] * 10
+            + [("", "Website", 3, None, "North", 5)] * 10 + [("", "Website", 2, None, "North", 5)] * 10)
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["period"] = "latest_month"
     at.run()
     no_errors(at)
     index = at.metric[0]
-    # an index on 0-100, not a percentage; the change is the difference of the two indexes
-    assert (index.value, index.delta) == ("62.5", "-25.0 pts")
+    # an index on 0-100, not a percentage: June (62.5 + 3 * 87.5) / 4; the change is the
+    # difference of the two indexes shown, May's the Website's 37.5
+    assert (index.value, index.delta) == ("81.3", "+43.8 pts")
     # not tested: the periods measured different touchpoints
     assert any("change not tested" in c.value for c in at.caption)
 

@@ -259,8 +259,9 @@ def test_composite_change_when_a_touchpoint_is_hidden_in_one_period_only(tmp_pat
     ([], "no_data", None),
     # the only answers are too few to show: hidden
     ([("", "Store", 5, None, "North", 6)] * 3, "hidden", None),
-    # a value now, none before: no change to show (it once raised formatting an empty delta)
-    ([("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 5, None, "North", 5)] * 3, "low_n", "hidden"),
+    # a value now, none before over the same touchpoints: no change to show (it once raised
+    # formatting an empty delta)
+    ([("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 5, None, "North", 5)] * 3, "low_n", "no_data"),
 ])
 def test_composite_without_a_value_says_why(tmp_path, spec, status, previous_status):
     model = parse_model(COMPOSITE)
@@ -276,16 +277,37 @@ def test_composite_without_a_value_says_why(tmp_path, spec, status, previous_sta
 
 
 def test_composite_change_with_no_touchpoint_in_both_periods(tmp_path):
-    # June has only the Website, May only the Store: the change is still the difference of the two
-    # indexes shown (it once had no delta, and the page raised formatting it).
+    # June has only the Website, May only the Store: May has no index over June's touchpoints, so
+    # there is no change to show, and nothing is said hidden (it once had no delta and the page
+    # raised formatting it; then it compared the Website with the Store).
     spec = [("", "Website", 4, None, "North", 6)] * 20 + [("", "Store", 5, None, "North", 5)] * 20
     db = Database(tmp_path / "cx.duckdb")
     store.apply(db, responses(spec))
     cur = db.cursor()
     model = parse_model(COMPOSITE)
     idx = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month")).index.headline
-    assert idx.current.value == pytest.approx(75.0) and idx.previous.value == pytest.approx(100.0)
-    assert idx.delta_shown and idx.change.delta == pytest.approx(-25.0)
+    assert idx.current.value == pytest.approx(75.0) and idx.previous.value is None
+    assert not idx.delta_shown and idx.previous_status == "no_data"
+    db.close()
+
+
+def test_composite_change_leaves_out_of_both_periods_a_touchpoint_hidden_now(tmp_path):
+    # Found by an audit: the Store, hidden in June (3 answers) and shown in May, stayed in May's
+    # index alone and made up most of the change, which a caption blamed on other touchpoints.
+    model = parse_model(COMPOSITE)
+    spec = ([("", "Website", 4, None, "North", 6), ("", "Website", 5, None, "North", 6)] * 10
+            + [("", "Store", 2, None, "North", 6)] * 3
+            + [("", "Website", 3, None, "North", 5), ("", "Website", 2, None, "North", 5)] * 10
+            + [("", "Store", 5, None, "North", 5)] * 20)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    idx = p.index.headline
+    assert p.touchpoint("shop").headline.status == "hidden"
+    # both periods: the Website alone, 87.5 against 37.5; like for like, so tested
+    assert idx.current.value == pytest.approx(87.5) and idx.previous.value == pytest.approx(37.5)
+    assert idx.delta_shown and idx.change.delta == pytest.approx(50.0) and idx.change.p_value is not None
     db.close()
 
 
