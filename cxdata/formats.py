@@ -64,7 +64,7 @@ def tile_facts(k: KpiResult, *, low_n=lambda text: text,
     if k.target_status:
         parts.append(f"target{nb}{fmt_value(k, k.kpi.target)} {target(k.target_status)}")
     if k.previous_status == "hidden":
-        parts.append("previous period hidden (few responses)")
+        parts.append("previous period hidden (few responses, or to protect a small group)")
     if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:
         parts.append("change not tested: a touchpoint has a figure now and none then, or a single answer")
     return parts

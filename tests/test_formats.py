@@ -54,7 +54,7 @@ def test_tile_facts_keep_each_fact_whole_and_dress_the_status():
                              f"target{NB}82.0% (near target)"]
     dressed = tile_facts(k, low_n=lambda t: f"*{t}*", target=lambda s: f"[{s}]")
     assert dressed[2:] == ["*low n*", f"target{NB}82.0% [near]"]
-    assert tile_facts(result("mean", 4.0, 3.0, previous_status="hidden"))[-1] == "previous period hidden (few responses)"
+    assert tile_facts(result("mean", 4.0, 3.0, previous_status="hidden"))[-1] == "previous period hidden (few responses, or to protect a small group)"
     assert tile_facts(result("composite", 70.0, 68.0, z=None))[-1].startswith("change not tested")
 
 
