@@ -120,6 +120,13 @@ OTHER_SURVEYS = {
     "google_forms_fa": (
         "مهر زمانی,امتیاز\n۱۴۰۳/۰۱/۱۵ ۱۰:۰۰:۱۲,۹\n",
         ("google_forms", 1, None, 0)),
+    # found by an audit: another Persian heading, and a 12-hour clock with its closing dot
+    "google_forms_fa_12h": (
+        "برچسب زمانی,امتیاز\n2025/01/10 3:06:17 ب.ظ. GMT+3:30,۹\n2025/01/11 9:06:17 ق.ظ. GMT+3:30,۷\n",
+        ("google_forms", 1, None, 0)),
+    "google_forms_es_12h": (
+        "Marca temporal,Puntuación\n2025/01/29 7:08:49 a.\u00a0m. GMT+1,8\n",
+        ("google_forms", 1, None, 0)),
     "typeform": (
         "#,What did you think?,Response Type,Start Date (UTC),Submit Date (UTC),Network ID\n"
         "abc123,Loved it,completed,2025-01-01 10:00:00,2025-01-01 10:01:00,n1\n",

@@ -256,11 +256,11 @@ def _surveymonkey(head: list[list[str | None]], width: int) -> Layout | None:
 # 'Timestamp' in the languages Google Forms is used in (the first column of every export)
 _GF_STAMP = ("timestamp", "marca temporal", "horodateur", "zeitstempel", "carimbo de data/hora",
              "informazioni cronologiche", "tijdstempel", "zaman damgası", "отметка времени",
-             "مهر زمانی", "زمان ثبت", "نشانگر زمان", "الطابع الزمني", "клеймо за време",
+             "مهر زمانی", "زمان ثبت", "نشانگر زمان", "برچسب زمانی", "الطابع الزمني", "клеймо за време",
              "времева отметка", "времево клеймо", "חותמת זמן", "חותמת הזמן")
 # a date and a time of day, in any of the orders Google's locales use
 _GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}(:\d{2})?"
-                       r"( ?[AaPp]\.? ?[Mm]\.?)?( GMT[+-]\d{1,2}(:\d{2})?)?$")
+                       r"([ \u00a0\u202f]?(?:[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?|[قب]\.?ظ\.?|ص|م))?( GMT[+-]\d{1,2}(:\d{2})?)?$")
 
 
 def _google_forms(head: list[list[str | None]], width: int) -> Layout | None:
