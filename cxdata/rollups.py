@@ -90,9 +90,9 @@ def existing(cur, dims) -> frozenset[Rollup]:
 
 def _build(cur, targets: list[Rollup], where: str, params: list) -> None:
     """Insert the rows of `targets` for the answers matching `where`. Day rollups and pair
-    rollups come from one scan of the answers (grouping sets); the month rollups of none or one
-    segment are then summed from the day rollup of the same segments, which is fresh by then and
-    some thirty times smaller than the answers."""
+    rollups are grouped from the answers (`_scan`); the month rollups of none or one segment are
+    then summed from the day rollup of the same segments, which is fresh by then and some thirty
+    times smaller than the answers."""
     derived = [r for r in targets if r.grain == "month" and len(r.dims) < 2]
     _scan(cur, [r for r in targets if r not in derived], where, params)
     for r in derived:
@@ -135,17 +135,18 @@ def _aggregate(cur, targets: list[Rollup], source: str, params: list, *, signed:
 
 
 def _scan(cur, targets: list[Rollup], where: str, params: list) -> None:
-    """Insert the rows of `targets` for the answers matching `where`, in one grouping-sets pass."""
-    if not targets:
-        return
-    with scratch(cur, tables=["rollup$build"]):
-        for r, gid in _aggregate(cur, targets, f"answers WHERE {where}", params, signed=False):
-            seg = "".join(f", {dim_column(d)}" for d in r.dims)
-            cur.execute(
-                f"INSERT INTO {r.table} SELECT day, measure, touchpoint, team{seg}, value, n, s1, s2 "
-                f'FROM temp."rollup$build" WHERE gid = ? ORDER BY day',
-                [gid],
-            )
+    """Insert the rows of `targets` for the answers matching `where`, one grouping each. One
+    grouping-sets pass into a scratch table, then a copy per target, took 1.4 s for the 22
+    targets of a 1M-answer upload; a grouping per target straight into its table 1.1-1.2 s (the
+    answers' few columns are read again each time, but nothing is written twice)."""
+    for r in targets:
+        seg = "".join(f", {dim_column(d)}" for d in r.dims)
+        day = "day" if r.grain == "day" else "date_trunc('month', day)::DATE"
+        cur.execute(
+            f"INSERT INTO {r.table} SELECT {day} AS day, measure, touchpoint, team{seg}, {_bucket()} AS value, "
+            f"count(*), sum(value), sum(value * value) FROM answers WHERE {where} GROUP BY ALL ORDER BY day",
+            params,
+        )
 
 
 def _add_changes(cur, targets: list[Rollup], delta: str) -> None:
