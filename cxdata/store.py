@@ -254,7 +254,12 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                    CASE WHEN min(c_team) = max(c_team) THEN min(c_team) END AS team,
                    CASE WHEN min(c_agent) = max(c_agent) THEN min(c_agent) END AS agent
                    {seg_any},
-                   hash(bit_xor(hash({answers_hashed})), count(*)) AS content_hash,
+                   -- In the XOR two identical rows cancel out: a response repeating a row, re-sent
+                   -- with both copies edited alike, read as unchanged (found by a differential
+                   -- test). Such a response is hashed by the sum of its rows' hashes instead.
+                   CASE WHEN count(DISTINCT hash({answers_hashed})) = count(*)
+                        THEN hash(bit_xor(hash({answers_hashed})), count(*))
+                        ELSE hash(sum(hash({answers_hashed})), count(*)) END AS content_hash,
                    hash(any_value(hash({attrs_hashed}))) AS attr_hash,
                    NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key,
                    NULL::BOOLEAN AS attrs_differ

@@ -59,6 +59,21 @@ def test_add_update_unchanged(db):
     assert db.data_version() > v1
 
 
+@pytest.mark.parametrize("first, second, outcome", [
+    # Found by a differential test: in the XOR of the rows' hashes two identical rows cancel out,
+    # and a response re-sent with both copies edited alike read as unchanged.
+    ([5.0, 5.0], [1.0, 1.0], (0, 1, 0)),
+    ([5.0, 5.0], [5.0, 5.0], (0, 0, 1)),
+    ([5.0, 5.0], [5.0], (0, 1, 0)),
+    ([5.0, 4.0], [4.0, 5.0], (0, 0, 1)),
+])
+def test_a_response_repeating_a_row_is_compared_whole(db, first, second, outcome):
+    store.apply(db, canonical([("s", "1", "csat", v, None) for v in first]))
+    r = store.apply(db, canonical([("s", "1", "csat", v, None) for v in second]))
+    assert (r.added, r.updated, r.unchanged) == outcome
+    assert sorted(v for (v,) in db.cursor().execute("SELECT value FROM answers").fetchall()) == sorted(second)
+
+
 def test_a_response_moved_to_another_day_is_an_edit(db):
     def on(day):
         return pa.table({"source": ["s", "s"], "source_response_id": ["1", "1"], "metric": ["csat", "nps"],
