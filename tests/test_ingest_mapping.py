@@ -908,3 +908,17 @@ def test_the_date_order_is_asked_before_loading(tmp_path, dates, asked):
                    + "".join(f"r{i},{d},{i % 11}\n" for i, d in enumerate(dates * 5)), encoding="utf-8")
     ins = inspect(src)
     assert any("could be day/month or month/day" in w for w in ins.warnings) is asked
+
+
+@pytest.mark.parametrize("zones, expected, said", [
+    # found by an audit: SurveySparrow's 'Time Zone' column was ignored and local times read as UTC
+    (["Asia/Kolkata"] * 6, "Asia/Kolkata", "Times read in Asia/Kolkata"),
+    (["Asia/Kolkata", "Europe/Berlin"] * 3, "UTC", "names several time zones"),
+    (["IST"] * 6, "UTC", "UTC was assumed"),  # no zone name Python knows: not a zone column
+])
+def test_a_time_zone_column_gives_the_times_their_zone(zones, expected, said):
+    rows = [["Response ID", "Submitted Time", "Time Zone", "How satisfied are you?"]] + [
+        [f"r{i}", f"2025-07-{10 + i} 06:00:18", z, str(1 + i % 5)] for i, z in enumerate(zones)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.timezone == expected
+    assert any(said in w for w in warnings)

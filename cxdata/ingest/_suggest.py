@@ -687,6 +687,27 @@ class Suggester:
         pos = f"column {c.index + 1}" if c else ""
         return f"'{col_key}' ({', '.join(x for x in (shown and repr(shown), pos) if x)})"
 
+    def _zone_column(self) -> str | None:
+        """The time zone a column of the file names for every response ('Time Zone: Asia/Kolkata',
+        as SurveySparrow exports it); None when there is no such column or it names several."""
+        from zoneinfo import available_timezones
+
+        for c in self.layout.columns:
+            p = self.profiles.get(c.key)
+            if p is None or _hits(header_key(c.label or c.key), V.ZONE_WORDS) is None:
+                continue
+            zones = {v.strip() for v in p.counts if v and v.strip()}
+            if zones and zones <= available_timezones():
+                if len(zones) == 1:
+                    zone = zones.pop()
+                    self.warnings.append(f"Times read in {zone}, the time zone the file's '{c.label or c.key}' "
+                                         "column gives.")
+                    return zone
+                self.warnings.append(
+                    f"The file's '{c.label or c.key}' column names several time zones ({', '.join(sorted(zones)[:5])}); "
+                    "the times are read in one zone for the whole file: set it in the mapping.")
+        return None
+
     def _settings(self, m: Mapping) -> None:
         lay = self.layout
         ts_key = next((k for k, c in m.columns.items() if c.role == "timestamp"), None)
@@ -698,6 +719,8 @@ class Suggester:
         tz = (ts_col.timezone if ts_col else None) or lay.timezone
         if tz is None and ts_col is not None and "utc" in key(ts_col.label).split():
             tz = "UTC"
+        if tz is None and ts_key is not None:
+            tz = self._zone_column()
         if tz is None and ts_key is not None:
             sample = self.profiles[ts_key].sample[:20]
             if not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):

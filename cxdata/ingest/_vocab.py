@@ -364,6 +364,9 @@ TIME_WORDS: list[tuple[int, list[str]]] = [
          "създаден", "התחלה",
         "w:beginn", "gestartet", "startdatum", "startzeit", "anfangsdatum", "w:début", "w:inicio", "w:начало"]),
 ]
+# A column naming the time zone of each response's times.
+ZONE_WORDS = ["time zone", "timezone", "w:tz", "zeitzone", "fuseau horaire", "zona horaria", "часовой пояс",
+              "часова зона", "منطقه زمانی", "المنطقة الزمنية", "אזור זמן"]
 TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה", "w:uhrzeit", "w:zeit", "w:heure", "w:hora",
                      "w:время", "w:време", "w:ora", "w:tijd", "w:saat"]
 
