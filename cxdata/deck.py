@@ -84,7 +84,8 @@ def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = Fal
     if p.empty:
         return [Slide(p.index.name, subtitle(p, view, model, demo=demo),
                       note=f"No responses in {p.period.label()} for these filters.")]
-    return [_SLIDES[step](cur, model, cat, view, p, demo) for step in story.steps(view, model)]
+    split_of = _split_of(cur, model, cat, view)
+    return [_SLIDES[step](cur, model, cat, view, p, demo, split_of) for step in story.steps(view, model)]
 
 
 def _bars(nodes, title: str, model: Model) -> dict | None:
@@ -105,14 +106,14 @@ def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict | 
                        target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
 
 
-def _index(cur, model, cat, view, p, demo) -> Slide:
+def _index(cur, model, cat, view, p, demo, split_of) -> Slide:
     k = p.index.headline
     return Slide(p.index.name, subtitle(p, view, model, k.kpi.name, demo=demo),
                  tiles=(tile(f"{p.index.name} · {k.kpi.name}", k, model),),
                  chart=_bars(p.touchpoints, "Touchpoints", model))
 
 
-def _touchpoint(cur, model, cat, view, p, demo) -> Slide:
+def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
     tp = p.touchpoint(view.tp)
     k = story.touchpoint_kpi(p, tp)
     moved = movers.of_touchpoint(p, tp.key, k.kpi.key)
@@ -124,21 +125,24 @@ def _touchpoint(cur, model, cat, view, p, demo) -> Slide:
 
 
 def _split_of(cur, model, cat, view):
-    return lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis)
+    """`drill.split` of the view, computed once for the team slide and the comments after it."""
+    from functools import lru_cache
+
+    return lru_cache(maxsize=None)(lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
 
 
-def _team(cur, model, cat, view, p, demo) -> Slide:
-    node = drill.as_team_view(p.team(view.team), view, model, _split_of(cur, model, cat, view))
+def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
+    node = drill.as_team_view(p.team(view.team), view, model, split_of)
     k = chosen_kpi(node, view.kpi)
     return Slide(node.name, subtitle(p, view, model, demo=demo),
                  tiles=tuple(tile(t.kpi.name, t, model) for t in story.team_tiles(node)),
                  chart=_trend(cur, model, cat, view, "team", node.key, k), chart_scale=TREND_SCALE)
 
 
-def _comments(cur, model, cat, view, p, demo) -> Slide:
+def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     level, key = story.node_of(view)
     node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
-    node = drill.as_team_view(node, view, model, _split_of(cur, model, cat, view))  # as on the comments' page
+    node = drill.as_team_view(node, view, model, split_of)  # as on the comments' page
     k = chosen_kpi(node, view.kpi)
     shown, band = story.comments_view(view, k, model)
     title = f"What customers say · {node.name}"

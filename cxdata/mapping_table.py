@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .bidi import isolated
-from .ingest.mapping import ROLES, ColumnSpec, Mapping
+from .ingest.mapping import OTHER_ROLES, ROLES, ColumnSpec, Mapping
 
 COLUMNS = ["column", "header", "examples", "role", "measure", "touchpoint", "segment", "stored as"]
 SHOWN_VALUES = 4  # value translations listed per column; the rest are counted
@@ -54,7 +54,9 @@ def apply_edits(mapping: Mapping, edited: pd.DataFrame, *, source: str | None = 
         text = {k: (str(row.get(k) or "").strip() or None) for k in ("measure", "touchpoint", "segment")}
         if role != old.role:
             columns[key] = ColumnSpec(role=role, label=old.label, measure=text["measure"], touchpoint=text["touchpoint"],
-                                      segment=text["segment"], field=old.field if role == "agent" else None)
+                                      segment=text["segment"], field=old.field if role == "agent" else None,
+                                      # what was typed under "Other" still names the answer of a place or a group
+                                      other=old.other if role in OTHER_ROLES else None)
         else:
             columns[key] = replace(old, measure=text["measure"] if role != "ignore" else old.measure,
                                    touchpoint=text["touchpoint"], segment=text["segment"])

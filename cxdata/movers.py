@@ -143,7 +143,8 @@ def _shown_both(t: KpiResult) -> bool:
 
 def of_composite(p: Pyramid, model: Model) -> Movement | None:
     """The change of a composite index by its touchpoints: each one's weighted change on the
-    index's 0-100 scale, when both periods have the same touchpoints (otherwise part of the
+    index's 0-100 scale, over the touchpoints the current index has (as `pyramid._composite`
+    takes the earlier index), when each of them has an earlier figure too (otherwise part of the
     change is a change of what is measured, and the tile leaves it untested too)."""
     k = p.index.headline
     if k.kpi.stat != "composite" or not k.delta_shown or k.previous is None:
@@ -153,11 +154,11 @@ def of_composite(p: Pyramid, model: Model) -> Movement | None:
         if not t.weight:
             continue
         h = t.headline
-        now, before = h.status in SHOWN, h.previous_status in SHOWN
-        if now != before:
+        if h.status not in SHOWN:  # in neither period's index
+            continue
+        if h.previous_status not in SHOWN:
             return None
-        if now:
-            used.append((t, h))
+        used.append((t, h))
     total = sum(t.weight for t, _ in used)
     if not used or not total:
         return None

@@ -331,6 +331,7 @@ SCALES = [
                                "Extremely difficult": 1}),
     # a star rating written as stars (found by an audit: a segment, with no warning)
     (["★★★★★", "★★★☆☆", "★☆☆☆☆", "⭐⭐"], {"★★★★★": 5, "★★★☆☆": 3, "★☆☆☆☆": 1, "⭐⭐": 2}),
+    (["★★★★★", "★★★☆☆", "☆☆☆☆☆"], {"★★★★★": 5, "★★★☆☆": 3, "☆☆☆☆☆": None}),  # none filled: no answer
 ]
 
 

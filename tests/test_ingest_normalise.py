@@ -885,3 +885,17 @@ def test_unreadable_answer_times_are_said_before_loading(tmp_path):
     said = [w for w in ins.warnings if "cannot be read" in w]
     assert len(said) == 1 and "1 of the first 7" in said[0] and "'3 de abril de 2025'" in said[0]
     assert sum(w.startswith("1 answer time(s) could not be read") for w in normalise(ins).warnings) == 1
+
+
+@pytest.mark.parametrize("last", [
+    "Average,2025-06-25,Branch 1\n",  # a rating's label, and a dated row (found in review: excluded)
+    "Average,,Branch 1\n",            # a rating's label
+])
+def test_an_answer_that_reads_like_a_summary_word_is_kept(tmp_path, last):
+    labels = ["Excellent", "Good", "Good", "Poor", "Excellent", "Good"]
+    p = tmp_path / "r.csv"
+    p.write_text("How would you rate our service?,Date,Branch\n"
+                 + "".join(f"{labels[i % 6]},2025-06-{i + 1:02d},Branch {i % 3}\n" for i in range(20)) + last,
+                 encoding="utf-8")
+    r = normalise(inspect(p))
+    assert r.responses == 21 and not [e for e in r.excluded if "summary" in e[1]]

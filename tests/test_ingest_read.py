@@ -758,6 +758,15 @@ def test_xlsx_reads_the_responses_before_a_longer_lookup_sheet(tmp_path):
     # with no answer header anywhere, the most rows still decide
     raw = read_raw(make_xlsx(tmp_path / "u.xlsx", {"A": {(0, 0): "x", (1, 0): 1}, "B": stores}))
     assert raw.sheet == "B"
+    # a cover sheet's one line, or a codebook whose rows name the questions, is no header of answers
+    # (found in review: each was loaded instead of the responses, headed Q1, Q2)
+    data = {(0, 0): "Q1", (0, 1): "Q2"}
+    data.update({(r, c): r % 5 + 1 for r in range(1, 30) for c in (0, 1)})
+    cover = {(0, 0): "Ratings and comments of the quarter"}
+    codebook = {(0, 0): "Code", (0, 1): "Question", (1, 0): "Q1", (1, 1): "How likely are you to recommend us?",
+                (2, 0): "Q2", (2, 1): "How satisfied are you with the service?"}
+    raw = read_raw(make_xlsx(tmp_path / "v.xlsx", {"Cover": cover, "Questions": codebook, "Data": data}))
+    assert raw.sheet == "Data"
 
 
 def test_xlsx_all_empty(tmp_path):

@@ -60,3 +60,14 @@ def test_edits_change_roles_and_keep_value_maps_of_unchanged_roles():
     edited.loc[2, "segment"] = "Customer tier!"  # not a key: refused with a message naming the column
     with pytest.raises(MappingError, match="column 'tier': segment key 'Customer tier!'"):
         mapping_table.apply_edits(m, edited)
+
+
+@pytest.mark.parametrize("role, other", [("team", "tp_other"), ("segment", "tp_other"), ("comment", None)])
+def test_a_changed_role_keeps_what_was_typed_under_other_where_it_names_the_answer(role, other):
+    # found in review: a touchpoint made a team lost its "Other (please specify)" column
+    m = Mapping(source="s", columns={"tp": ColumnSpec("touchpoint", label="Touchpoint", other="tp_other"),
+                                     "tp_other": ColumnSpec("ignore", label="Touchpoint")})
+    edited = mapping_table.pd.DataFrame([
+        {"column": "tp", "role": role, "measure": "", "touchpoint": "", "segment": "store" if role == "segment" else ""},
+        {"column": "tp_other", "role": "ignore", "measure": "", "touchpoint": "", "segment": ""}])
+    assert mapping_table.apply_edits(m, edited).columns["tp"].other == other

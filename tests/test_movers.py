@@ -83,6 +83,27 @@ def test_a_composite_index_moves_by_its_touchpoints_weighted_changes(tmp_path):
         db.close()
 
 
+@pytest.mark.parametrize("store_now, store_before, moved", [
+    # the Store hidden now (3 answers), shown in May: out of both periods' index, the Website moves it
+    # all (found in review: the change was tested and shown, and "what moved" said nothing)
+    (3, 20, {"web"}),
+    # the Store shown now and hidden in May: part of the change is what is measured, no movers
+    (20, 3, None),
+])
+def test_a_composite_moves_by_the_touchpoints_of_its_current_index(tmp_path, store_now, store_before, moved):
+    spec = ([("", "Website", 4, None, "North", 6), ("", "Website", 5, None, "North", 6)] * 10
+            + [("", "Website", 3, None, "North", 5), ("", "Website", 2, None, "North", 5)] * 10
+            + [("", "Store", 2, None, "North", 6)] * store_now + [("", "Store", 5, None, "North", 5)] * store_before)
+    db, model, p = _db(tmp_path, spec, COMPOSITE)
+    try:
+        mv = movers.of_composite(p, model)
+        assert (None if mv is None else {m.key for m in mv.movers}) == moved
+        if mv is not None:
+            assert sum(m.total for m in mv.movers) == pytest.approx(mv.change) == pytest.approx(p.index.headline.change.delta)
+    finally:
+        db.close()
+
+
 def test_the_index_by_segment_scores_and_mix(tmp_path):
     from cxdata import drill
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ._text import ascii_digits, key, parts, without_percent
 from ._timestamps import MONTH_DATE
 from ._vocab import (NOT_A_RESPONSE, NOT_APPLICABLE, NPS_GROUPS, NPS_WORDS, SCALES, Scale,
-                     leading_score)
+                     leading_score, no_stars)
 
 MAX_DISTINCT = 2000  # above this a column is free text / ids; labels are not examined
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
@@ -137,7 +137,7 @@ def profile(arr: pa.ChunkedArray | pa.Array) -> Profile:
             x = 1000.0  # only its kind matters for profiling; parsing happens later
         if x is not None and k not in NOT_APPLICABLE:  # '-99': a missing-value code
             p.numbers[v] = x
-        elif any(key(part) in NOT_APPLICABLE for part in parts(v)):
+        elif any(key(part) in NOT_APPLICABLE for part in parts(v)) or no_stars(v):
             p.not_applicable.append(v)
         elif k in NOT_A_RESPONSE:
             p.not_a_response.append(v)

@@ -66,12 +66,14 @@ def _measure_hits(hk: str) -> set[str]:
     return {m for m, words in V.MEASURE_WORDS.items() if _hits(hk, words) is not None}
 
 
-def answer_headers(cells: list) -> int:
-    """How many of a row's cells read as the header of a survey's answers: a question a measure
-    is known by, a response id, an answer time. A workbook's responses sheet has some; a lookup
-    sheet beside it (stores, agents) has none."""
+def answer_headers(cells: list, enough: int | None = None) -> int:
+    """How many of a row's cells read as the header of a survey's answers (counted up to
+    `enough`): a question a measure is known by, a response id, an answer time. A workbook's
+    responses sheet has some; a lookup sheet beside it (stores, agents) has none."""
     hits = 0
     for cell in cells:
+        if enough is not None and hits >= enough:
+            break
         hk = header_key(str(cell)) if cell not in (None, "") else ""
         if hk and (_measure_hits(hk) or any(_hits(hk, words) is not None for _, words in V.YES_NO_MEASURES)
                    or _hits(hk, dict(V.ROLE_WORDS)["response_id"]) is not None
@@ -596,13 +598,17 @@ class Suggester:
 
     # --- the whole file ----------------------------------------------------------------------
     def suggest(self, source: str) -> Mapping:
-        others = {c.key: c.other_of for c in self.layout.columns if c.other_of}
-        cands = {c.key: (_Cand(ColumnSpec("ignore", c.label), 0) if c.key in others else self.column(c))
-                 for c in self.layout.columns}
+        cands = {c.key: self.column(c) for c in self.layout.columns}
+        # A choice typed under "Other" is an answer of its question where that names a place or a
+        # group: it fills the question's blanks. Under any other question (a reason for a score)
+        # it keeps a role of its own, a comment as a rule.
+        others = {c.key: c.other_of for c in self.layout.columns
+                  if c.other_of in cands and cands[c.other_of].spec.role in OTHER_ROLES}
+        for k in others:
+            cands[k] = _Cand(ColumnSpec("ignore", cands[k].spec.label), 0)
         self._settle(cands)
         for k, question in others.items():
-            # A choice typed under "Other" is an answer of its question where that names a place or a group.
-            if question in cands and cands[question].spec.role in OTHER_ROLES:
+            if cands[question].spec.role in OTHER_ROLES:
                 cands[question].spec.other = k
         for question in self._ticked:
             self.warnings.append(f"'{question[:80]}' is a tick-all-that-apply question: its answers are not mapped "

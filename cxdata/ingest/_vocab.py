@@ -219,13 +219,20 @@ _FILLED_STARS = "★⭐🌟"
 _STARS = frozenset(_FILLED_STARS + "☆✩ \u00a0\ufe0f")
 
 
+def no_stars(label: str) -> bool:
+    """'☆☆☆☆☆': a star rating left empty, which is no answer (found in review: one such cell made
+    a column of stars a segment)."""
+    text = str(label).strip()
+    return bool(text) and set(text) <= _STARS and not any(c in text for c in _FILLED_STARS)
+
+
 def leading_score(label: str) -> float | None:
     """'10 - Extremely likely' -> 10.0 (end-labelled numeric scales), '★★★☆☆' -> 3.0 (a star
     rating written as stars); else None."""
     text = str(label).strip()
     if text and set(text) <= _STARS:
         stars = sum(text.count(c) for c in _FILLED_STARS)
-        return float(stars) if stars else None
+        return float(stars) if stars else None  # no star filled: no rating given (`no_stars`)
     m = _NPS_LABEL.match(key(label))
     return float(m.group(1)) if m else None
 

@@ -134,32 +134,31 @@ def _pick_sheet(wb, sheet: str | None, limits: Limits):
         sh = wb.get_sheet_by_name(sheet)
         _check_size(sh, limits)
         return sh, None, visible if sheet in visible else [*visible, sheet]
-    # The visible sheet with the most rows first: an export's responses, not the summary or the
-    # cover sheet some tools and people put before them ...
+    # The visible sheet whose first filled row reads as the header of a survey's answers (a
+    # workbook's responses beside a longer list of stores; found by an audit), else the visible
+    # sheet with the most rows: an export's responses, not the summary or the cover sheet some
+    # tools and people put before them.
     loaded = [(wb.get_sheet_by_name(name), name in visible) for name in visible + [n for n in names if n not in visible]]
     loaded = [(sh, shown) for sh, shown in loaded if sh.height and sh.width]
     choices = [sh.name for sh, shown in loaded if shown]
-    # ... unless a shorter visible sheet's header reads as a survey's answers and its does not
-    # (found by an audit: a workbook's longer list of stores was loaded instead of its responses).
-    from ._suggest import answer_headers
-
-    first = chosen = None
-    for sh, shown in sorted(loaded, key=lambda s: (not s[1], -s[0].height)):
+    ordered = sorted(loaded, key=lambda s: (not s[1], -s[0].height))
+    headed = next((sh for sh, shown in ordered if shown and len(choices) > 1 and _answer_header(sh)), None)
+    for sh, _ in [(headed, True)] * (headed is not None) + ordered:
         _check_size(sh, limits)
         rows = sh.to_python(skip_empty_area=False)
-        if not any(v not in ("", None) for r in rows for v in r):
-            continue
-        if any(answer_headers(r) for r in rows[:10]):
-            chosen = (sh, rows)
-            break
-        first = first or (sh, rows)
-        if len(choices) < 2:  # nothing else to choose from
-            break
-    if chosen or first:
-        sh, rows = chosen or first
-        return sh, rows, choices if sh.name in choices else [*choices, sh.name]
+        if any(v not in ("", None) for r in rows for v in r):
+            return sh, rows, choices if sh.name in choices else [*choices, sh.name]
     raise IngestError("no_data", "Every sheet in this workbook is empty. Check that you exported "
                       "the responses, then upload the file again.")
+
+
+def _answer_header(sh) -> bool:
+    """Whether the sheet's first filled row (of its first ten) names two answers or more."""
+    from ._suggest import answer_headers
+
+    head = sh.to_python(skip_empty_area=False, nrows=10)
+    row = next((r for r in head if any(v not in ("", None) for v in r)), None)
+    return row is not None and answer_headers(row[:200], enough=2) >= 2
 
 
 def read_xlsx(path: str, *, sheet: str | None, limits: Limits):

@@ -144,9 +144,18 @@ class _Run:
 
     def _summary_rows(self) -> tuple[pa.Array, pa.Array]:
         """(mask, reason) of the rows closing the sheet that are a summary ('Total', 'Median'):
-        from the end, rows whose first filled cell is such a word, blank rows between them."""
+        from the end, rows without an answer time whose first filled cell is such a word, blank
+        rows between them."""
         from ._vocab import SUMMARY_ROWS
 
+        names = self.data.column_names
+        index = {c.key: c.index for c in self.layout.columns}
+
+        def raw_names(roles) -> set[str]:
+            return {names[index[k]] for k, spec in self.m.columns.items()
+                    if spec.role in roles and index.get(k, len(names)) < len(names)}
+
+        measures, times = raw_names(MEASURE_ROLES), raw_names(("timestamp",))
         start = max(0, self.n - _SUMMARY_TAIL)
         found: dict[int, str] = {}
         for i, row in reversed(list(enumerate(self.data.slice(start).to_pylist(), start))):
@@ -154,8 +163,10 @@ class _Run:
             if not cells:
                 continue
             col, word = cells[0]
-            # ... and a word its column holds nowhere else: 'Media' among the departments above is one.
-            if key(word) not in SUMMARY_ROWS or self._occurrences(col, row[col]) > 1:
+            # Not an answer ('Average' is a rating's label; found in review), not a dated row, and
+            # a word its column holds nowhere else ('Media' among the departments above is one).
+            if (key(word) not in SUMMARY_ROWS or col in measures or any(c in times for c, _ in cells)
+                    or self._occurrences(col, row[col]) > 1):
                 break
             found[i] = f"a summary row ('{word}'), not a response"
         reason = pa.array([found.get(i) for i in range(self.n)], pa.string()) if found \
