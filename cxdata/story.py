@@ -47,8 +47,13 @@ def moved(view: ViewState, model: Model, by: int) -> ViewState | None:
     return replace(view, present=path[i]) if 0 <= i < len(path) else None
 
 
-def start(view: ViewState) -> ViewState:
-    """The view presented from where it stands: a team's view opens on the team's slide."""
+def start(view: ViewState, page: str | None = None) -> ViewState:
+    """The view presented from where it stands: a team's view opens on the team's slide; the
+    pyramid page (`page` "pyramid") on the slide of what it shows, the touchpoint of its row of
+    teams, though its path may go on to a team (the team view left for it keeps its team; found
+    by a walk-through: Present opened that team's slide, and Esc left for the team view)."""
+    if page == "pyramid":
+        return replace(view, present="touchpoint" if view.tp else "index")
     return replace(view, present="team" if view.team else "touchpoint" if view.tp else "index")
 
 

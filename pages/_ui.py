@@ -544,8 +544,10 @@ def present_button(view: ViewState) -> None:
     if st.button("Present", key="present", icon=":material/slideshow:",
                  help="This view full screen, one slide at a time, for a screen shared in a review "
                       "(the arrow keys move, Esc ends it)"):
-        st.session_state["_present_from"] = st.session_state.get("_page")
-        st.switch_page("pages/present.py", query_params=story.start(view).to_query_params())
+        page = st.session_state.get("_page")
+        st.session_state["_present_from"] = page
+        st.switch_page("pages/present.py",
+                       query_params=story.start(view, "pyramid" if page == "" else page).to_query_params())
 
 
 def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerPoint)") -> None:

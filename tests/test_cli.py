@@ -157,3 +157,10 @@ def test_a_receipt_does_not_warn_of_what_the_options_settled(tmp_path):
     zoned = json.loads(cli("ingest", src, "--db", tmp_path / "b.duckdb", "--timezone", "Europe/Berlin", "--json").stdout)[0]
     assert any("UTC was assumed" in w for w in plain["warnings"])
     assert not any("UTC was assumed" in w for w in zoned["warnings"])
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(db):
+    # Found by a walk-through: `pyramid ... | head` ended in a BrokenPipeError traceback.
+    proc = subprocess.run(f"{sys.executable} -m cxdata pyramid --db {db} | true", shell=True, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr

@@ -707,6 +707,18 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)  # the pyramid, drilled as before
 
 
+def test_the_pyramid_with_a_team_left_in_its_path_is_presented_from_its_touchpoint(app):
+    # Found by a walk-through: the team view's team stays in the URL on the Pyramid page, and
+    # Present there opened the team's slide, from which Esc left for the team view.
+    at = app(tp="delivery", team="delivery_tehran", period="all")
+    at.button(key="present").click().run()
+    no_errors(at)
+    assert qp(at)["present"] == ["touchpoint"] and [t.value for t in at.title] == ["Delivery"]
+    at.button(key="present_exit").click().run()
+    no_errors(at)
+    assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)  # back on the pyramid
+
+
 def test_a_click_on_a_slides_bar_drills_the_story(app):
     at = app(page="pages/present.py", present="index", period="all")
     no_errors(at)

@@ -61,3 +61,13 @@ def test_moving_through_the_story_and_past_its_ends():
 def test_a_view_is_presented_from_where_it_stands(view, slide, node):
     assert story.start(view).present == slide
     assert story.node_of(view) == node
+
+
+@pytest.mark.parametrize("view, slide", [
+    (ViewState(tp="web", team="a"), "touchpoint"),  # the team the team view left behind: its path goes on
+    (ViewState(team="a"), "index"),
+    (ViewState(tp="web"), "touchpoint"),
+])
+def test_the_pyramid_page_is_presented_from_what_it_shows(view, slide):
+    # found by a walk-through: Present on the pyramid opened a team's slide, and Esc left for the team view
+    assert story.start(view, "pyramid").present == slide
