@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import export, mapping_table, service, store
+from cxdata.zones import zone_choices
 from cxdata.markdown import escape as md
 from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
@@ -20,9 +21,6 @@ _ui.start_page()
 ENCODINGS = {"": "detect automatically", **{k: ENCODING_LABELS[k] for k in
                                             ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250")}}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
-TIMEZONES = ["UTC", "Asia/Tehran", "Asia/Dubai", "Asia/Riyadh", "Asia/Jerusalem", "Europe/Sofia", "Europe/London",
-             "Europe/Berlin", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Los_Angeles",
-             "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
 LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics export (legacy format)",
            "surveymonkey": "SurveyMonkey export", "google_forms": "Google Forms export", "typeform": "Typeform export",
            "zendesk": "Zendesk CSAT export", "porsline": "Porsline export", "generic": "Spreadsheet",
@@ -153,9 +151,10 @@ def _check_and_load(state: dict) -> None:
     dayfirst = date_col.selectbox("Date order", list(orders), format_func=orders.get,
                                   index=list(orders).index(ins.mapping.dayfirst),
                                   help="Only needed when every date in the file could be read either way.")
-    zones = sorted({ins.mapping.timezone, *TIMEZONES})
-    timezone = tz_col.selectbox("Time zone of times without an offset", zones, index=zones.index(ins.mapping.timezone),
-                                help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it.")
+    zones = zone_choices(ins.mapping.timezone, st.context.timezone)
+    timezone = tz_col.selectbox("Time zone of times without an offset", zones, index=0,
+                                help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it. "
+                                     "Type to find any zone; the one this browser is set to comes second.")
     remove_demo = _ui.state().demo and st.checkbox("Remove the demo data when loading this file", value=True)
     if st.button("Load responses", type="primary", icon=":material/upload:"):
         try:
