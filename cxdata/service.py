@@ -84,13 +84,25 @@ def limits():
 
 def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,
                  name: str | None = None):
+    from dataclasses import replace
+
     from .ingest import engine
 
     in_use = [r[0] for r in db.cursor().execute(
         "SELECT name FROM sources WHERE source_id IN (SELECT DISTINCT source_id FROM responses)").fetchall()]
-    return engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
-                          touchpoint_aliases=touchpoint_aliases(model), segment_aliases=segment_aliases(model),
-                          limits=limits(), name=name, sources_in_use=in_use)
+    ins = engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
+                         touchpoint_aliases=touchpoint_aliases(model), segment_aliases=segment_aliases(model),
+                         limits=limits(), name=name, sources_in_use=in_use)
+    mapping = on_model_scales(ins.mapping, model)
+    changed = [(spec.label or k, spec.scale) for k, spec in mapping.columns.items() if spec != ins.mapping.columns.get(k)]
+    if not changed:
+        return ins
+    # The scale a rating was guessed to have gives way to the model's: say which, not the guess.
+    guessed = {f"'{label}': answers run from" for label, _ in changed}
+    notes = [f"'{label}': read on the model's scale, {lo:g} to {hi:g}; an answer outside it is not counted"
+             for label, (lo, hi) in changed]
+    return replace(ins, mapping=mapping,
+                   warnings=[w for w in ins.warnings if not any(w.startswith(g) for g in guessed)] + notes)
 
 
 def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None,
@@ -103,6 +115,8 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     from .ingest import engine
 
     mapping = mapping or inspection.mapping
+    if model is not None:
+        mapping = on_model_scales(mapping, model)
     result = engine.normalise(inspection, mapping)
     path = inspection.path
     outside = outside_model(result.table, model) if model is not None else []
@@ -132,6 +146,20 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     # model does not have): the receipt's warnings say which; the page does not call that a success.
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
     return out
+
+
+def on_model_scales(mapping, model: Model):
+    """The mapping with each rating or number that feeds a measure of the model read on the
+    model's scale: an answer outside it is rejected, as one of a CSAT column is (found by an
+    audit: a 'csat' rating assumed to run 1-7 put a 7 into a 1-5 CSAT tile)."""
+    from dataclasses import replace
+
+    columns = dict(mapping.columns)
+    for k, spec in columns.items():
+        measure = model.measures.get(mapping.measure_of(k)) if spec.role in ("rating", "number") else None
+        if measure is not None:
+            columns[k] = replace(spec, role="rating", scale=[float(measure.scale[0]), float(measure.scale[1])])
+    return replace(mapping, columns=columns)
 
 
 def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,

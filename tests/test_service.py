@@ -425,3 +425,22 @@ def test_a_form_gets_its_tools_name_when_nothing_is_stored_under_it(tmp_path):
     under its name, made a first form 'google_forms_2', 'another survey was loaded' said."""
     (receipt,), count = _ingest_texts(tmp_path, GF_DELIVERY)
     assert receipt["source"] == "google_forms" and not any("Another survey" in w for w in receipt["warnings"])
+
+
+def test_a_rating_that_feeds_a_measure_of_the_model_is_read_on_the_models_scale(tmp_path):
+    # Found by an audit: a column headed 'csat' answered 3 to 7 was taken to run 1-7, and its 7
+    # went into the model's 1-5 CSAT tiles.
+    text = "response_id,date,touchpoint,csat\n" + "".join(
+        f"H{i},2025-11-0{1 + i % 9} 10:00,store,{v}\n" for i, v in enumerate([5, 7, 4, 3, 6, 7]))
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    ins = service.inspect_file(db, model, src)
+    assert ins.mapping.columns["csat"].scale == [1.0, 5.0]
+    assert any("read on the model's scale, 1 to 5" in w for w in ins.warnings)
+    assert not any("the scale is taken to be" in w for w in ins.warnings)
+    receipt = service.apply_inspection(db, ins, file_name="t.csv", model=model)
+    assert [why for _, why in receipt["rejected"]] == [f"no valid answer: csat '{v}' outside the scale 1-5" for v in (7, 6, 7)]
+    assert sorted(v for (v,) in db.cursor().execute("SELECT value FROM answers").fetchall()) == [3.0, 4.0, 5.0]
+    db.close()
