@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .bidi import isolated
-from .ingest.mapping import OTHER_ROLES, ROLES, ColumnSpec, Mapping
+from .ingest.mapping import OTHER_ROLES, ROLES, SCALES, ColumnSpec, Mapping
 
 COLUMNS = ["column", "header", "examples", "role", "measure", "touchpoint", "segment", "stored as"]
 SHOWN_VALUES = 4  # value translations listed per column; the rest are counted
@@ -53,6 +53,10 @@ def apply_edits(mapping: Mapping, edited: pd.DataFrame, *, source: str | None = 
         role = row.get("role") or "ignore"
         text = {k: (str(row.get(k) or "").strip() or None) for k in ("measure", "touchpoint", "segment")}
         if role != old.role:
+            if role in SCALES and role != "yes_no" and text["measure"] == old.measure:
+                # A rating 'happy' made CSAT measures CSAT unless the user named it (found by an audit:
+                # the old name stayed, and no tile showed the answers).
+                text["measure"] = None
             columns[key] = ColumnSpec(role=role, label=old.label, measure=text["measure"], touchpoint=text["touchpoint"],
                                       segment=text["segment"], field=old.field if role == "agent" else None,
                                       # what was typed under "Other" still names the answer of a place or a group

@@ -126,10 +126,13 @@ def _check_and_load(state: dict) -> None:
     st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch")
 
     st.subheader("2 · Confirm what each column is")
-    show_ignored = st.toggle("Show ignored columns", value=False)
+    # Ignored columns last, in one table: a toggle that hid them gave the editor other rows and
+    # threw the user's edits away (found by an audit).
     rows = mapping_table.mapping_rows(ins)
+    rows = rows.iloc[rows["role"].eq("ignore").argsort(kind="stable")].reset_index(drop=True)
+    st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it.")
     edited = st.data_editor(
-        rows if show_ignored else rows[rows["role"] != "ignore"], hide_index=True, width="stretch", key="mapping_editor",
+        rows, hide_index=True, width="stretch", key="mapping_editor",
         disabled=["column", "header", "examples", "stored as"],
         column_order=["column", "role", "measure", "touchpoint", "segment", "stored as", "examples", "header"],
         column_config={
@@ -184,7 +187,11 @@ receipt = st.session_state.get("_receipt")
 if receipt:
     st.subheader(f"Receipt: {md(receipt['file'])}")
     kind = LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))
-    if not _responses_in(receipt):
+    if _responses_in(receipt) and not receipt["added"] and not receipt["updated"]:
+        # An identical re-upload: said first, not as a fresh load (found by an audit).
+        st.info(f"Nothing changed: all {receipt['unchanged']:,} responses of this file were stored already, as they "
+                f"are, under source **{md(receipt['source'])}**.", icon=":material/done_all:")
+    elif not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
     elif receipt.get("unseen"):
@@ -265,11 +272,14 @@ else:
         if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):
             removal = store.remove_upload(db, int(choice))
             # Said on the next run too, under the history: a toast alone went unnoticed (found by an audit).
-            st.session_state["_removed_note"] = (
-                f"Removed upload #{choice}: {removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
-                f"{'is' if removal.deleted == 1 else 'are'} gone"
-                + (f", {removal.restored:,} it edited are back to their earlier version" if removal.restored else "")
-                + (f", {removal.kept:,} that a later upload also brought stay" if removal.kept else "") + ".")
+            parts = ([f"{removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
+                      f"{'is' if removal.deleted == 1 else 'are'} gone"] if removal.deleted else [])
+            parts += [f"{removal.restored:,} it edited {'is' if removal.restored == 1 else 'are'} back to their "
+                      "earlier version"] if removal.restored else []
+            # (A removal that takes nothing away must say why, and what would: found by an audit.)
+            parts += [f"{removal.kept:,} stay, because a later upload brought them too: remove that upload as well "
+                      "to take them out"] if removal.kept else []
+            st.session_state["_removed_note"] = f"Removed upload #{choice}: " + ("; ".join(parts) or "nothing of it was stored") + "."
             st.rerun()
 if note := st.session_state.pop("_removed_note", None):
     st.success(note, icon=":material/delete:")

@@ -71,3 +71,15 @@ def test_a_changed_role_keeps_what_was_typed_under_other_where_it_names_the_answ
         {"column": "tp", "role": role, "measure": "", "touchpoint": "", "segment": "store" if role == "segment" else ""},
         {"column": "tp_other", "role": "ignore", "measure": "", "touchpoint": "", "segment": ""}])
     assert mapping_table.apply_edits(m, edited).columns["tp"].other == other
+
+
+@pytest.mark.parametrize("measure_cell, stored", [("happy", None), ("", None), ("store_csat", "store_csat")])
+def test_a_rating_made_csat_measures_csat_unless_named(measure_cell, stored):
+    # found by an audit: the rating's own name stayed, and no CSAT tile showed its answers
+    m = Mapping(source="s", columns={"id": ColumnSpec("response_id", label="id"),
+                                     "happy": ColumnSpec("rating", label="Happy?", measure="happy", scale=[1.0, 5.0])})
+    edited = mapping_table.pd.DataFrame([
+        {"column": "id", "role": "response_id", "measure": "", "touchpoint": "", "segment": ""},
+        {"column": "happy", "role": "csat", "measure": measure_cell, "touchpoint": "", "segment": ""}])
+    new = mapping_table.apply_edits(m, edited)
+    assert new.columns["happy"].measure == stored and new.measure_of("happy") == (stored or "csat")

@@ -133,7 +133,31 @@ def test_removing_a_reexport_undoes_it(app):
     at.button(key="confirm_remove").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert answers_snapshot(db_path) == before  # the 70 gone, the 3 edited back as they were
-    assert any(s.value.startswith("Removed upload #") for s in at.success)  # said where the history is
+    assert any(s.value.startswith("Removed upload #") and "70 responses it added are gone; 3 it edited are back"
+               in s.value for s in at.success)  # said where the history is
+
+
+def test_an_identical_reupload_says_nothing_changed_and_what_a_removal_keeps(app):
+    # Found by an audit: a second upload of the same file read as a fresh load, and removing the
+    # first one "removed" nothing without saying why.
+    make, db_path = app
+    at = make()
+    for _ in range(2):
+        upload(at, "zendesk_csat.csv")
+        next(b for b in at.button if b.label == "Load responses").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert any(i.value.startswith("Nothing changed: all ") for i in at.info), [i.value for i in at.info]
+    assert not any(s.value.startswith("Loaded as source") for s in at.success)
+    at = make()
+    remove = next(s for s in at.selectbox if s.label == "Remove an upload")
+    assert remove.value == 2  # the first; the second brought nothing of its own
+    n = responses(db_path)
+    at.button(key="confirm_remove").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert responses(db_path) == n
+    assert any(s.value == f"Removed upload #2: {n:,} stay, because a later upload brought them too: remove that "
+               "upload as well to take them out." for s in at.success), [s.value for s in at.success]
+    assert next(s for s in at.selectbox if s.label == "Remove an upload").value == 3  # which now holds them
 
 
 def test_duplicate_ids_are_reported_once_and_listed_by_line(app):
