@@ -491,6 +491,7 @@ def test_a_numeric_id_column_is_the_response_id():
 
 
 @pytest.mark.parametrize("header, role", [("Response No.", "response_id"), ("Nr.", "ignore"), ("#", "response_id"),
+                                          ("Ref", "response_id"),  # found by an audit: ignored
                                           ("Lfd. Nr.", "ignore"),
                                           # an identifier in the exports' other languages (found by an audit:
                                           # these became a score, and the responses were keyed by their time)

@@ -331,7 +331,7 @@ TOOL_COLUMNS = ["user agent", "useragent", "sentiment score", "sentiment polarit
 ROLE_WORDS: list[tuple[str, list[str]]] = [
     ("response_id", [
         "responseid", "response id", "respondent id", "respondentid", "submission id",
-        "ticket id", "w:#", "record id", "interview id", "response no", "response number", "response nr", "شناسه پاسخ", "کد پاسخ",
+        "ticket id", "w:#", "w:ref", "reference number", "ref no", "record id", "interview id", "response no", "response number", "response nr", "شناسه پاسخ", "کد پاسخ",
         "رقم الاستجابة", "معرف الاستجابة", "رقم الرد", "id на отговор", "номер на отговор",
         "מזהה תגובה", "מספר תגובה",
         "antwort-id", "antwort id", "identifiant de réponse", "id de respuesta", "id ответа", "номер ответа"]),
