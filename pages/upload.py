@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import export, mapping_table, service, store
-from cxdata.zones import zone_choices
 from cxdata.markdown import escape as md
 from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import MappingError
 from cxdata.ingest.text import ENCODING_LABELS
+from cxdata.zones import zone_choices
 from pages import _ui
 
 _ui.start_page()

@@ -70,14 +70,13 @@ def answer_headers(cells: list, enough: int | None = None) -> int:
     """How many of a row's cells read as the header of a survey's answers (counted up to
     `enough`): a question a measure is known by, a response id, an answer time. A workbook's
     responses sheet has some; a lookup sheet beside it (stores, agents) has none."""
+    word_lists = [dict(V.ROLE_WORDS)["response_id"], *(w for _, w in V.YES_NO_MEASURES), *(w for _, w in V.TIME_WORDS)]
     hits = 0
     for cell in cells:
         if enough is not None and hits >= enough:
             break
         hk = header_key(str(cell)) if cell not in (None, "") else ""
-        if hk and (_measure_hits(hk) or any(_hits(hk, words) is not None for _, words in V.YES_NO_MEASURES)
-                   or _hits(hk, dict(V.ROLE_WORDS)["response_id"]) is not None
-                   or any(_hits(hk, words) is not None for _, words in V.TIME_WORDS)):
+        if hk and (_measure_hits(hk) or any(_hits(hk, words) is not None for words in word_lists)):
             hits += 1
     return hits
 

@@ -143,7 +143,7 @@ def _pick_sheet(wb, sheet: str | None, limits: Limits):
     choices = [sh.name for sh, shown in loaded if shown]
     ordered = sorted(loaded, key=lambda s: (not s[1], -s[0].height))
     headed = next((sh for sh, shown in ordered if shown and len(choices) > 1 and _answer_header(sh)), None)
-    for sh, _ in [(headed, True)] * (headed is not None) + ordered:
+    for sh in [headed] * (headed is not None) + [sh for sh, _ in ordered]:
         _check_size(sh, limits)
         rows = sh.to_python(skip_empty_area=False)
         if any(v not in ("", None) for r in rows for v in r):

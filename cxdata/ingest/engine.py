@@ -153,6 +153,15 @@ def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[s
             f"the same survey with changed questions, name its source '{old}' in the mapping."]
 
 
+def _time_columns(raw: Any, layout: Layout, mapping: Mapping):
+    """(label, data cells) of each column the mapping reads the answer time from."""
+    index = {c.key: c for c in layout.columns}
+    for k in mapping.keys_with("timestamp"):
+        c = index.get(k)
+        if c is not None and c.index < raw.table.num_columns:
+            yield c.label or k, raw.table.column(c.index).slice(layout.header_rows)
+
+
 def _date_questions(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
     """The day/month question loading would stop on, asked before loading (the date order is
     chosen beside the mapping)."""
@@ -160,16 +169,8 @@ def _date_questions(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
 
     if mapping.dayfirst is not None:
         return []
-    index = {c.key: c for c in layout.columns}
-    out = []
-    for k in mapping.keys_with("timestamp"):
-        c = index.get(k)
-        if c is None or c.index >= raw.table.num_columns:
-            continue
-        question = date_order_question(raw.table.column(c.index).slice(layout.header_rows))
-        if question:
-            out.append(f"'{c.label or k}': {question}")
-    return out
+    return [f"'{label}': {question}" for label, col in _time_columns(raw, layout, mapping)
+            if (question := date_order_question(col))]
 
 
 _TIME_SAMPLE = 2000
@@ -185,13 +186,8 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
 
     if mapping.layout == "canonical":
         return []
-    index = {c.key: c for c in layout.columns}
     out = []
-    for k in mapping.keys_with("timestamp")[:1]:
-        c = index.get(k)
-        if c is None or c.index >= raw.table.num_columns:
-            continue
-        col = raw.table.column(c.index).slice(layout.header_rows)
+    for label, col in list(_time_columns(raw, layout, mapping))[:1]:  # the one loading reads
         text = col.slice(0, _TIME_SAMPLE).cast(pa.string()) if not pa.types.is_timestamp(col.type) else None
         if text is None or text.null_count == len(text):
             continue
@@ -202,7 +198,7 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
             continue
         bad = [v for v, b in zip(text.to_pylist(), r.unparseable.to_pylist()) if b]
         if bad:
-            out.append(f"'{c.label or k}': {len(bad):,} of the first {len(text):,} answer times cannot be read "
+            out.append(f"'{label}': {len(bad):,} of the first {len(text):,} answer times cannot be read "
                        f"(such as '{str(bad[0])[:40]}'). Loaded as they are, those responses have no time and no "
                        "period counts them: map another column as the answer time if one holds the dates.")
     return out

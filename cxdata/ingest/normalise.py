@@ -112,7 +112,7 @@ class _Run:
         self.dayfirst: bool | None = None
         self.ts_text: pa.Array | None = None  # the answer times as written
         self.cols: dict[str, pa.Array] = {}
-        index = {c.key: c.index for c in layout.columns}
+        self.index = index = {c.key: c.index for c in layout.columns}  # mapping key -> raw column
         for k, spec in mapping.columns.items():
             if spec.role == "ignore" and not any(r.column == k for r in mapping.exclude):
                 continue
@@ -149,11 +149,10 @@ class _Run:
         from ._vocab import SUMMARY_ROWS
 
         names = self.data.column_names
-        index = {c.key: c.index for c in self.layout.columns}
 
         def raw_names(roles) -> set[str]:
-            return {names[index[k]] for k, spec in self.m.columns.items()
-                    if spec.role in roles and index.get(k, len(names)) < len(names)}
+            return {names[self.index[k]] for k, spec in self.m.columns.items()
+                    if spec.role in roles and self.index.get(k, len(names)) < len(names)}
 
         measures, times = raw_names(MEASURE_ROLES), raw_names(("timestamp",))
         start = max(0, self.n - _SUMMARY_TAIL)
