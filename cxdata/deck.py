@@ -13,7 +13,7 @@ import io
 import re
 from dataclasses import dataclass, replace
 
-from . import charts, drill, movers, story, tables
+from . import chart_files, charts, drill, movers, story, tables
 from .formats import filters_text, fmt_delta, fmt_value, tile_facts
 from .model import Model
 from .period import day_label
@@ -175,12 +175,10 @@ _INK, _MUTED = (0x1F, 0x23, 0x28), (0x42, 0x4A, 0x53)
 def chart_png(spec: dict, width: int, height: int, scale: float = 1.0) -> bytes:
     """The chart drawn at `width` x `height` CSS pixels, at twice that resolution for a projector,
     its type `scale` times larger."""
-    import vl_convert
-
     spec = {**charts.large(spec, scale), "width": width}
     if "height" in spec or "layer" in spec:
         spec["height"] = height
-    return vl_convert.vegalite_to_png(spec, scale=2)
+    return chart_files.png(spec)
 
 
 def pptx(slides: list[Slide], *, footer: str = "") -> bytes:

@@ -205,18 +205,50 @@ def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     return charts.spec(_build, frame, **dict(options))
 
 
-def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: float = 0, **options):
+def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: float = 0,
+                 file: dict | None = None, **options):
     """Draw `build(frame, **options)` (a cxdata.charts function) from its Vega-Lite spec, cached
     here per input and built by `charts.spec` from a skeleton Altair drew once for the same
     options: a rerun skips the chart entirely, and new numbers cost their data alone. The cache
     key is the chart's own input (function, data frame, options), so it can never show other
-    numbers than the frame it is given. `large`: presentation mode's scale of type and rows."""
+    numbers than the frame it is given. `large`: presentation mode's scale of type and rows.
+    `file` (from `chart_file`): offer the chart as a PNG and an SVG file under it."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
     if large:
         from cxdata import charts
 
         spec = charts.large(spec, large)
-    return st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
+    event = st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
+    if file and len(frame):  # nothing to draw into a file (and vl-convert fails on an empty trend)
+        chart_downloads(spec, **file)
+    return event
+
+
+def chart_file(title: str, what: str, p, kpi_name: str | None = None, *, note: str = "",
+               view: ViewState | None = None) -> dict:
+    """What a chart's file says about itself: a title, and the subtitle a slide has (KPI, period,
+    comparison, filters, how fresh the data is), after `note`; `what` names the file."""
+    from cxdata import deck
+
+    subtitle = deck.subtitle(p, view or current_view(), model(), kpi_name, demo=state().demo)
+    subtitle = f"{note} · {subtitle}" if note else subtitle
+    return {"title": title, "subtitle": subtitle, "name": export_name(what, p, "png").removesuffix(".png")}
+
+
+def chart_downloads(spec: dict, *, title: str, subtitle: str, name: str) -> None:
+    """The chart as files, drawn only when asked for (vl-convert takes 0.1-0.7 s a picture)."""
+    from cxdata import chart_files
+
+    def draw(kind):
+        return lambda: getattr(chart_files, kind)(chart_files.for_file(spec, title, subtitle))
+
+    with st.popover("Chart", icon=":material/download:", type="tertiary",
+                    help="This chart as a picture for a deck or a report, with its period and filters written under "
+                         "its title"):
+        st.download_button("PNG (for slides)", draw("png"), file_name=f"{name}.png", mime="image/png",
+                           icon=":material/image:", key=f"png_{name}", on_click="ignore")
+        st.download_button("SVG (scales to any size)", draw("svg"), file_name=f"{name}.svg", mime="image/svg+xml",
+                           icon=":material/draw:", key=f"svg_{name}", on_click="ignore")
 
 
 def pyramid(view: ViewState):
@@ -471,7 +503,8 @@ def movement(mv, heading: str, parts: str, p) -> None:
     st.caption(escape(movers.summary(mv, parts, p.previous.label())))
     composite = mv.kpi.stat == "composite"
     cached_chart(charts.movers, tables.movers_frame(mv), x_title=f"Contribution to the change of {mv.kpi.name}",
-                 decimals=movers.decimals(mv), composite=composite)
+                 decimals=movers.decimals(mv), composite=composite,
+                 file=chart_file(heading, f"movers-{parts}", p, mv.kpi.name))
     if composite:
         st.caption("Each bar is a touchpoint's weighted change of its headline KPI, put on the index's 0–100 scale; "
                    "the bars add up to the index's change before rounding.")

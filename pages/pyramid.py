@@ -43,6 +43,7 @@ tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
 event = _ui.cached_chart(
     charts.node_bars, tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
     domain=_ui.bar_domain(headline) if headline else None, on_select="rerun", key=_ui.chart_key("tp_chart"),
+    file=_ui.chart_file("Touchpoints", "touchpoints", p, headline.kpi.name if headline else None, view=view),
 )
 clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
@@ -68,6 +69,8 @@ if view.tp:
         team_event = _ui.cached_chart(
             charts.node_bars, tables.nodes_frame(teams, team_kpi), title="Click a team to open its view",
             domain=_ui.bar_domain(team_first) if team_first else None, on_select="rerun", key=_ui.chart_key("team_chart"),
+            file=_ui.chart_file(f"Teams of {tp.name}", f"teams-{tp.key}", p, team_first.kpi.name if team_first else None,
+                                view=view),
         )
         picked = _ui.clicked_node(team_event, "team_chart")
         if picked and model.team(picked):

@@ -53,7 +53,8 @@ st.subheader(f"{p.index.name} by {seg_name}")
 idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambda d: d["segment"])
 idx = idx[idx["value"].notna() | idx["suppressed"]]  # segments no index answer reaches are left out
 _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
-                 domain=_ui.bar_domain(p.index.headline))
+                 domain=_ui.bar_domain(p.index.headline),
+                 file=_ui.chart_file(f"{p.index.name} · {p.index.headline.kpi.name} by {seg_name}", f"index-by-{dim}", p))
 _ui.movement(movers.of_segments(sp.index, {s: seg_label(s) for s in sp.segments}, seg_name),
              f"What moved the {p.index.name}, by {seg_name}", "segments", p)
 
@@ -71,7 +72,10 @@ if view.tp:
 else:
     st.subheader(f"Touchpoints × {seg_name}")
 shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
-_ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown))
+heading = f"Teams of {model.touchpoint(view.tp).name}" if view.tp else "Touchpoints"
+_ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown),
+                 file=_ui.chart_file(f"{heading} × {seg_name}", f"heatmap-{view.tp or 'touchpoints'}-by-{dim}", p, names[kpi],
+                                     note="hidden: too few responses to show", view=view))
 st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
            "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "
            "it, green from it up, paler nearer the target; a row without a target is grey with its value written (without "

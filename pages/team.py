@@ -99,7 +99,10 @@ with st.container(horizontal=True, gap="medium"):
 frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi=kpi.kpi,
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
-                 y_title=kpi.kpi.name, grain=view.grain)
+                 y_title=kpi.kpi.name, grain=view.grain,
+                 file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {view.grain}", f"trend-{team.key}-{view.grain}", p,
+                                     note=f"the {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end of the period, "
+                                          "with 95% interval band", view=view))
 # The window is fixed per grain, not the period: say so, or a year to date by week seems to lose
 # its first months (found by an audit).
 st.caption(f"The {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end of the period. Hollow points: fewer "
@@ -113,7 +116,9 @@ if sp is not None:
     hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}
     rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
     _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
-                     domain=_ui.bar_domain(kpi))
+                     domain=_ui.bar_domain(kpi),
+                     file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
+                                         f"{team.key}-by-{dim}", p, view=view))
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 

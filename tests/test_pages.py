@@ -849,7 +849,24 @@ def test_a_comparison_period_without_responses_is_said(app):
 def test_the_segments_page_downloads_its_figures(app):
     at = app(page="pages/segments.py", split="tier")
     no_errors(at)
-    assert [b.proto.label for b in at.get("download_button")] == ["Download these figures (CSV)", "Excel"]
+    figures = [b.proto.label for b in at.get("download_button") if not b.proto.label.startswith(("PNG", "SVG"))]
+    assert figures == ["Download these figures (CSV)", "Excel"]
+
+
+@pytest.mark.parametrize("page, params", [
+    (None, {"tp": "delivery"}),
+    ("pages/team.py", {"tp": "delivery", "split": "region", "period": "all"}),
+    ("pages/segments.py", {"split": "tier"}),
+])
+def test_every_chart_of_a_page_downloads_as_png_and_svg(app, page, params):
+    at = app(page=page, **params)
+    no_errors(at)
+    charts = at.get("vega_lite_chart")
+    buttons = [b.proto for b in at.get("download_button")]
+    png = [b for b in buttons if b.label == "PNG (for slides)"]
+    svg = [b for b in buttons if b.label == "SVG (scales to any size)"]
+    assert len(charts) >= 2 and len(png) == len(svg) == len(charts)
+    assert all(b.deferred_file_id for b in png + svg)  # drawn when asked for, not on every run
 
 
 def test_the_page_says_its_filters_under_the_title(app):

@@ -7,6 +7,7 @@ Run: .venv/bin/python -m pytest tests/browser -q   (screenshots land in test-art
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 
 from cxdata.period import PRESETS
 
-from .conftest import PAGE_TIMEOUT, SHARE_PERIOD, STEP_TIMEOUT
+from .conftest import ARTIFACTS, PAGE_TIMEOUT, SHARE_PERIOD, STEP_TIMEOUT
 
 pytestmark = pytest.mark.browser
 
@@ -207,3 +208,29 @@ def test_a_click_on_a_touchpoint_brings_its_teams_into_view(app_page):
     expect(heading).to_be_visible(timeout=STEP_TIMEOUT)
     app_page.wait_idle()
     expect(heading).to_be_in_viewport()
+
+
+def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
+    """Presenters take charts into their own decks: the file carries its title and the period."""
+    import struct
+
+    page, model = app_page.page, app_page.data.model
+    app_page.goto("?" + urlencode({"period": SHARE_PERIOD}))
+    assert_pyramid_shown(page, model)
+    page.get_by_role("button", name="Chart").first.click()
+    png_button = page.get_by_role("button", name="PNG (for slides)")
+    expect(png_button).to_be_visible(timeout=STEP_TIMEOUT)
+    with page.expect_download(timeout=STEP_TIMEOUT) as png:
+        png_button.click()
+    data = Path(png.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and png.value.suggested_filename.startswith("cx-touchpoints-")
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 1800 and height > 200, (width, height)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "chart_download.png").write_bytes(data)
+    svg_button = page.get_by_role("button", name="SVG (scales to any size)")
+    with page.expect_download(timeout=STEP_TIMEOUT) as svg:
+        svg_button.click()
+    text = Path(svg.value.path()).read_text(encoding="utf-8")
+    assert ">Touchpoints<" in text and "data as of" in text, text[:2000]
+    app_page.assert_no_exception()

@@ -1,0 +1,67 @@
+"""A chart as a file: every chart the pages draw comes out as a well-formed SVG and a PNG, with
+the title and subtitle that say what it shows, the figures it shows on screen, and untrusted
+names as text."""
+
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from cxdata import chart_files, charts
+from tests.test_charts import SHAPES, frame
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts(svg: bytes) -> list[str]:
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+DRAWN = [s for s in SHAPES if len(s[2])]  # a chart without rows is offered as no file (vl-convert cannot draw an empty trend)
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in DRAWN], ids=[s[0] for s in DRAWN])
+def test_every_chart_of_the_pages_becomes_an_svg_with_its_title_and_subtitle(build, df, options):
+    spec = chart_files.for_file(charts.spec(build, df, **options), "Touchpoints", "CSAT · Last 12 months · region: North")
+    shown = texts(chart_files.svg(spec))
+    assert "Touchpoints" in shown and "CSAT · Last 12 months · region: North" in shown
+    # The instruction the page gives the chart ("Click a bar…") is not the file's title.
+    assert "t" not in shown
+
+
+def test_the_file_shows_the_figures_the_page_shows_and_no_hidden_one():
+    df = frame(value=[4.1, 4.6], n=[120, 3], suppressed=[False, True])
+    df.loc[1, ["value", "ci_low", "ci_high"]] = None  # a hidden cell reaches the chart without its figures
+    spec = chart_files.for_file(charts.spec(charts.node_bars, df, domain=(1, 5)), "T", "S")
+    shown = texts(chart_files.svg(spec))
+    assert "4.10" in shown and "hidden (n < min)" in shown
+    assert not any("4.6" in t for t in shown)
+
+
+def test_a_png_is_twice_the_width_of_the_chart_for_a_projector():
+    spec = chart_files.for_file(charts.spec(charts.trend, SHAPES[4][2], **SHAPES[4][3]), "Team A · CSAT by month", "S",
+                                width=600)
+    width, height = png_size(chart_files.png(spec))
+    # The plot is 600 px wide; its axis, title and padding add a little on either side.
+    assert 2 * 600 <= width <= 2 * 800 and height > 2 * 280
+
+
+def test_names_from_uploaded_files_stay_text_in_the_svg():
+    hostile = '<script>alert(1)</script> & "Tehran"'
+    spec = chart_files.for_file(charts.spec(charts.node_bars, frame(name=[hostile, "B"])), "T", "S")
+    svg = chart_files.svg(spec)
+    root = ET.fromstring(svg)  # well-formed XML
+    assert not list(root.iter(f"{SVG}script")) and b"<script" not in svg
+    assert any(hostile[:20] in t for t in texts(svg))
+
+
+def test_the_chart_on_screen_is_left_as_it_was():
+    spec = charts.spec(charts.node_bars, frame(), title="Click a bar")
+    before = repr(spec)
+    chart_files.for_file(spec, "T", "S")
+    assert repr(spec) == before
