@@ -51,6 +51,7 @@ and prints that sequence as Python literals (re-runnable with --replay FILE).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import copy
 import dataclasses
@@ -1164,7 +1165,9 @@ def main():
                     help="also fail on 'attrs' (the descriptive fields of a removed upload's copy kept: a design question)")
     args = ap.parse_args()
     args.lenient = {"note"} | (set() if args.strict else {"attrs"})
-    model = fuzz_model(tempfile.mkdtemp(prefix="cxfuzzmodel"))
+    model_dir = tempfile.mkdtemp(prefix="cxfuzzmodel")
+    atexit.register(shutil.rmtree, model_dir, True)
+    model = fuzz_model(model_dir)
     spy_paths(PATHS)
     if args.replay:
         import ast
