@@ -173,9 +173,21 @@ def test_dedupe_names_is_deterministic(names, expected):
     ("در سه ماه گذشته چقدر راضی بوده‌اید؟ - وب‌سایت", ("در سه ماه گذشته چقدر راضی بوده‌اید؟", "وب‌سایت")),
     ("Overall, how satisfied are you?", None),
     ("Ticket solved - Timestamp", ("Ticket solved", "Timestamp")),
+    # Alchemer writes the row first (found by an audit: one row of three loaded)
+    ("Website:Please rate your satisfaction with each of the following.",
+     ("Please rate your satisfaction with each of the following.", "Website")),
+    ("Time: 10:30", None),
 ])
 def test_split_sub_question(label, expected):
     assert split_sub_question(label) == expected
+
+
+def test_an_alchemer_matrix_is_a_matrix_and_a_labelled_question_is_not():
+    layout = detect_layout(raw_from_csv(
+        "Response ID,Website:Rate each.,Mobile app:Rate each.,Q1: How easy was it?,Q2: How likely are you to recommend us?\n"
+        "1,Satisfied,Neutral,Easy,9\n"))
+    assert [(c.question, c.sub_label) for c in layout.columns[1:]] == [
+        ("Rate each.", "Website"), ("Rate each.", "Mobile app"), ("", ""), ("", "")]
 
 
 def test_dash_in_a_single_header_is_not_a_matrix():

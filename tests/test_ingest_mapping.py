@@ -144,7 +144,10 @@ HEADERS = [
     ("ما مدى احتمال أن توصي بنا؟", ["8", "10", "2"], ("nps", "nps")),
     ("Бихте ли ни препоръчали (0-10)", ["8", "10", "2"], ("nps", "nps")),
     ("מה הסיכוי שתמליץ עלינו?", ["8", "10", "2"], ("nps", "nps")),
-    ("Score", ["8", "10", "2"], ("rating", "score")),  # no keyword: a plain rating
+    # NPS tools head their one question 'Score' (Delighted, Wootric, AskNicely, Retently; found by
+    # an audit: a rating no tile counted); a warning says so
+    ("Score", ["8", "10", "2"], ("nps", "nps")),
+    ("Score", ["1", "5", "4", "3"], ("rating", "score")),  # 1-5: a plain rating
     ("עד כמה אתה מרוצה?", ["1", "5", "4", "3"], ("csat", "csat")),
     ("How satisfied were you?", ["Very satisfied", "Dissatisfied", "N/A"], ("csat", "csat")),
     ("رضایت شما", ["خیلی راضی", "راضی", "ناراضی"], ("csat", "csat")),
@@ -195,6 +198,15 @@ HEADERS = [
     ("Overall satisfaction (0-10)", ["0", "7", "10", "9"], ("rating", "overall_satisfaction")),
     ("How likely are you to recommend us? (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
     ("Score (0-10)", ["0", "7", "10", "9"], ("nps", "nps")),
+    # found by an audit of Freshdesk, Intercom, Hotjar, LimeSurvey and QuestionPro exports
+    ("Source", ["Email", "Phone", "Chat"], ("segment", "source_segment")),
+    ("Conversation rating", ["🤩 Amazing", "😃 Great", "🙂 OK", "😠 Terrible"], ("csat", "csat")),
+    ("Rating", ["Extremely happy", "Happy", "Neutral", "Unhappy"], ("rating", "rating")),
+    ("Hotjar User ID", ["a1b2c3d4", "e5f6a7b8", "c9d0e1f2"], ("customer_id",)),
+    ("lastpage", ["3", "3", "2"], ("ignore",)),
+    ("interviewtime", ["621.07", "705.36", "98.1"], ("ignore",)),
+    ("Seq. Number", ["1", "2", "3"], ("ignore",)),
+    ("Time Taken to Complete (Seconds)", ["61", "75", "120"], ("ignore",)),
     # a sheet's dates in the General format are Excel serial day numbers, not scores
     ("Submitted", ["46327.5868", "46328.1", "46330.9"], ("timestamp", "timestamp")),
     ("Date", ["46327", "46328", "46329"], ("timestamp", "timestamp")),
@@ -332,6 +344,19 @@ SCALES = [
     # a star rating written as stars (found by an audit: a segment, with no warning)
     (["★★★★★", "★★★☆☆", "★☆☆☆☆", "⭐⭐"], {"★★★★★": 5, "★★★☆☆": 3, "★☆☆☆☆": 1, "⭐⭐": 2}),
     (["★★★★★", "★★★☆☆", "☆☆☆☆☆"], {"★★★★★": 5, "★★★☆☆": 3, "☆☆☆☆☆": None}),  # none filled: no answer
+    # scales of the tools an audit found turned into segments
+    (["Extremely satisfied", "Very satisfied", "Moderately satisfied", "Not at all satisfied"],  # Zoho
+     {"Extremely satisfied": 5, "Very satisfied": 4, "Moderately satisfied": 3, "Not at all satisfied": 1}),
+    (["Very Satisfied", "Satisfied", "Neutral", "Unsatisfied", "Very Unsatisfied"],  # QuestionPro, Jotform
+     {"Very Satisfied": 5, "Satisfied": 4, "Neutral": 3, "Unsatisfied": 2, "Very Unsatisfied": 1}),
+    (["Extremely happy", "Happy", "Neutral", "Unhappy", "Extremely unhappy"],  # Freshdesk
+     {"Extremely happy": 7, "Happy": 5, "Neutral": 4, "Unhappy": 3, "Extremely unhappy": 1}),
+    (["Happy", "Neutral", "Unhappy"], {"Happy": 3, "Neutral": 2, "Unhappy": 1}),  # Freshdesk's three points
+    (["🤩 Amazing", "😃 Great", "🙂 OK", "😠 Terrible"],  # Intercom, with its emoji
+     {"🤩 Amazing": 5, "😃 Great": 4, "🙂 OK": 3, "😠 Terrible": 1}),
+    (["Very Difficult", "Neutral", "Somewhat Easy", "Very Easy"],  # Alchemer's 7-point ease
+     {"Very Difficult": 1, "Neutral": 4, "Somewhat Easy": 5, "Very Easy": 7}),
+    (["Very satisfied", "Extremely satisfied"], {"Very satisfied": 5, "Extremely satisfied": 5}),  # no extent label seen
 ]
 
 
@@ -893,6 +918,16 @@ def test_qualtrics_preview_and_spam_statuses_of_every_kind_are_excluded():
     m, _, _ = _suggest_rows(_qualtrics_rows(cols, data))
     excluded = {v for r in m.exclude for v in r.values}
     assert set(statuses) - excluded == {"IP Address", "Offline"}
+
+
+@pytest.mark.parametrize("header, status", [("Status", "Disqualified"), ("Response Status", "Terminated")])
+def test_respondents_a_survey_screened_out_are_no_responses(header, status):
+    # Found by an audit: Alchemer's disqualified and QuestionPro's terminated rows were loaded.
+    rows = [["Response ID", header, "How likely are you to recommend us?"]] + [
+        [str(i), status if i % 4 == 0 else "Complete", str(i % 11)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns[header].role == "ignore"
+    assert [(r.column, r.values) for r in m.exclude] == [(header, [status])]
 
 
 @pytest.mark.parametrize("dates, asked", [

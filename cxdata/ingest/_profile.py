@@ -166,6 +166,8 @@ def match_scale_mostly(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> Sc
     total = sum(p.counts.get(v, 1) for v in p.labels)
     best: ScaleMatch | None = None
     for scale in candidates:
+        if not _needs_met(scale, p):
+            continue
         mapped = {lbl: label_value(scale, lbl) for lbl in p.labels}
         known = {lbl: v for lbl, v in mapped.items() if v is not None}
         share = sum(p.counts.get(v, 1) for v in known) / total if total else 0.0
@@ -175,6 +177,10 @@ def match_scale_mostly(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> Sc
             best = ScaleMatch(scale, {**known, **{na: None for na in p.not_applicable}}, share,
                               tuple(sorted(lbl for lbl in mapped if mapped[lbl] is None)))
     return best
+
+
+def _needs_met(scale: Scale, p: Profile) -> bool:
+    return not scale.needs or any(key(part) in scale.needs for lbl in p.labels for part in parts(lbl))
 
 
 def label_value(scale: Scale, label: str) -> float | None:
@@ -191,6 +197,8 @@ def match_scale(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> ScaleMatc
         return None
     best: ScaleMatch | None = None
     for scale in candidates:
+        if not _needs_met(scale, p):
+            continue
         mapped = {lbl: label_value(scale, lbl) for lbl in p.labels}
         if any(v is None for v in mapped.values()):
             continue

@@ -115,6 +115,8 @@ def _usual_scale(lo: float, hi: float) -> list[float]:
     return [low, high]
 
 
+_STATUS_WORDS = ["w:status", "response status", "w:statut", "w:estado", "w:статус", "وضعیت", "الحالة"]
+_BARE_SCORE = frozenset(key(w) for w in ("Score", "امتیاز", "Punktzahl", "Note", "Puntuación", "Оценка"))
 _SELECTED = ("selected choice", "ausgewählte auswahl", "choix sélectionné", "opción seleccionada")
 
 
@@ -146,6 +148,16 @@ def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
         if _hits(hk, words) is not None:
             return seg, True
     return slug(first_part(label)) or f"segment_{index + 1}", False
+
+
+def _free_segment_key(seg: str, label: str, used: set[str], number: int) -> str:
+    """A key for a segment whose own is taken by another column or is a built-in column's. A
+    column headed like a built-in one (Freshdesk's 'Source': phone, email, chat) is a segment of
+    another name: its key refused, it took the whole file with it (found by an audit)."""
+    for candidate in (slug(first_part(label)), f"{seg[:30]}_segment"):
+        if candidate and candidate not in used and candidate not in RESERVED:
+            return candidate
+    return f"{seg[:34]}_{number}"
 
 
 def _segment_map(seg: str, p: Profile, aliases: TMapping[str, str] | None = None) -> dict[str, Any] | None:
@@ -203,7 +215,7 @@ class Suggester:
                 and _hits(hk, V.ROLE_WORDS[1][1]) is None:
             # personal data, and no key: one person answers many surveys
             return _Cand(ColumnSpec("ignore", label), 5, "e-mail addresses")
-        cand = self._tool_specific(col, p, label)
+        cand = self._tool_specific(col, p, label) or self._screened_out(col, p, label, hk)
         if cand:
             return cand
         if p.nps_groups:
@@ -255,6 +267,18 @@ class Suggester:
             self.warnings.append(f"'{label}': answers run from {lo:g} to {hi:g}; the scale is taken to be "
                                  f"{scale[0]:g} to {scale[1]:g}, the usual scale they fit")
         return scale
+
+    def _screened_out(self, col, p, label, hk) -> _Cand | None:
+        """A status column that marks respondents a survey screened out or stopped (Alchemer's
+        'Disqualified', QuestionPro's 'Terminated'): those rows are no responses, as a tool's own
+        reports leave them out."""
+        if _hits(hk, _STATUS_WORDS) is None:
+            return None
+        out = sorted(v for v in p.counts if key(v) in V.SCREENED_OUT)
+        if not out:
+            return None
+        self.rules.append(ExclusionRule(col.key, out, "screened out or terminated by the survey"))
+        return _Cand(ColumnSpec("ignore", label), 9, "response status")
 
     def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:
         if self.layout.name == "typeform" and header_key(label) == "response type":
@@ -345,7 +369,7 @@ class Suggester:
         m = match_scale(p)
         sat_words = _hits(stem_hk, V.MEASURE_WORDS["csat"]) is not None
         vm: dict[str, Any] | None = None
-        if m and m.scale is V.SAT5:
+        if m and m.scale in (V.SAT5, V.SAT5_EXTENT):
             vm = m.value_map
         elif p.integers and sat_words and 1 <= p.lo and p.hi <= 5:
             vm = None
@@ -461,7 +485,7 @@ class Suggester:
             return _Cand(_measure_spec("rating", label, slug(first_part(label)) or None,
                                        scale=scale, value_map=vm), 4)
         s = m.scale
-        if s is V.SAT5 or (s in (V.QUALITY5, V.QUALITY5_AVERAGE) and "csat" in measures):
+        if s in (V.SAT5, V.SAT5_EXTENT) or (s in (V.QUALITY5, V.QUALITY5_AVERAGE, V.AMAZING5) and "csat" in measures):
             return _Cand(_measure_spec("csat", label, value_map=vm), sure)
         if s is V.EASE7 or (s is V.AGREE7 and "ces" in measures):
             return _Cand(_measure_spec("ces", label, value_map=vm), sure)
@@ -518,6 +542,11 @@ class Suggester:
             return _Cand(_measure_spec("nps", label), 3)
         if p.n_distinct == 1 and not measures:
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
+        if ints and hk in _BARE_SCORE and lo >= 0 and 7 <= hi <= 10:
+            # Delighted's and other NPS tools' one question, headed 'Score': 0 to 10 is its scale.
+            self.warnings.append(f"'{label}': answers from 0 to 10 under a plain 'score' read as NPS; change the "
+                                 "role in the mapping if it is another rating")
+            return _Cand(_measure_spec("nps", label), 3)
         name = slug(first_part(label)) or f"measure_{col.index + 1}"
         if ints and hi - lo <= 10 and lo >= 0 and hi <= 100:
             return _Cand(_measure_spec("rating", label, name, scale=self._assumed(label, lo, hi)), 2)
@@ -672,9 +701,8 @@ class Suggester:
         for k in sorted((k for k in cands if cands[k].spec.role == "segment"), key=segment_rank):
             s = cands[k].spec
             seg = s.segment or "segment"
-            if seg in used or seg in RESERVED or seg in ("metric", "value"):
-                alt = slug(first_part(s.label))
-                seg = alt if alt and alt not in used else f"{seg[:34]}_{order[k] + 1}"
+            if seg in used or seg in RESERVED:
+                seg = _free_segment_key(seg, s.label, used, order[k] + 1)
                 if k in self.profiles:  # the values it was given as the other segment's are not its own
                     s.value_map = _segment_map(seg, self.profiles[k], self.segment_aliases.get(seg))
             s.segment = seg

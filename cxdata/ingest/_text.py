@@ -27,6 +27,7 @@ _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 # Punctuation that tools add or drop freely; '+', '-', '/', '#' and '%' stay (5+ years, N/A).
 _PUNCT = re.compile(r"[\"'`´’‘“”«»()\[\]{}.,;:!?¿¡،؛؟…*_|\\~^]+")
 _SPACE = re.compile(r"\s+")
+_SYMBOLS = frozenset({"So", "Sk", "Cs"})
 
 
 def key(text: object) -> str:
@@ -35,6 +36,12 @@ def key(text: object) -> str:
         return ""
     s = unicodedata.normalize("NFKC", str(text)).translate(_LETTERS)
     s = _DIACRITICS.sub("", s).casefold()
+    if not s.isascii():
+        # Emoji and other symbols beside words ('🤩 Amazing', '⭐ Rating') say nothing the words do
+        # not; a label of symbols alone ('★★★☆☆') keeps them.
+        words = "".join(ch for ch in s if ch != "\ufe0f" and unicodedata.category(ch) not in _SYMBOLS)
+        if any(ch.isalnum() for ch in words):
+            s = words
     s = _PUNCT.sub(" ", s)
     return _SPACE.sub(" ", s).strip()
 

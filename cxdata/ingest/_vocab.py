@@ -20,18 +20,21 @@ class Scale:
     role: str  # the role a column answering on this scale usually has
     labels: dict[str, float]  # key(label) -> value
     whole: bool = False  # matches only when every point is seen (its labels are another scale's)
+    needs: frozenset[str] = frozenset()  # matches only when one of these is seen (the rest are another scale's)
 
     @property
     def size(self) -> int:
         return len(set(self.labels.values()))
 
 
-def _scale(name: str, role: str, table: dict[float, list[str]], whole: bool = False) -> Scale:
-    return Scale(name, role, {key(lbl): float(v) for v, lbls in table.items() for lbl in lbls}, whole)
+def _scale(name: str, role: str, table: dict[float, list[str]], whole: bool = False, needs: tuple[str, ...] = ()) -> Scale:
+    return Scale(name, role, {key(lbl): float(v) for v, lbls in table.items() for lbl in lbls}, whole,
+                 frozenset(key(n) for n in needs))
 
 
 SAT5 = _scale("satisfaction_5", "csat", {
-    1: ["Very dissatisfied", "Extremely dissatisfied", "Completely dissatisfied",
+    1: ["Very dissatisfied", "Extremely dissatisfied", "Completely dissatisfied", "Very unsatisfied",
+        "Extremely unsatisfied",
         "خیلی ناراضی", "بسیار ناراضی", "کاملاً ناراضی",
         "غير راضٍ على الإطلاق", "غير راض إطلاقا", "غير راضٍ جداً", "غير راض تماما",
         "Много недоволен", "Изобщо не съм доволен", "Напълно недоволен",
@@ -40,7 +43,7 @@ SAT5 = _scale("satisfaction_5", "csat", {
         "Muy insatisfecho", "Nada satisfecho", "Очень недоволен", "Совсем не доволен",
         "Крайне недоволен", "Äußerst unzufrieden", "Völlig unzufrieden", "Extrêmement insatisfait",
         "Extremadamente insatisfecho", "Totalmente insatisfecho"],
-    2: ["Dissatisfied", "Somewhat dissatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה",
+    2: ["Dissatisfied", "Somewhat dissatisfied", "Unsatisfied", "Somewhat unsatisfied", "ناراضی", "غير راضٍ", "Недоволен", "לא מרוצה",
         "Unzufrieden", "Eher unzufrieden", "Insatisfait", "Plutôt insatisfait", "Peu satisfait",
         "Insatisfecho", "Poco satisfecho", "Algo insatisfecho", "Скорее недоволен"],
     3: ["Neither satisfied nor dissatisfied", "Neutral", "نه راضی، نه ناراضی", "نه راضی نه ناراضی",
@@ -70,7 +73,7 @@ _AGREE = {
     "swd": ["Somewhat disagree", "Slightly disagree", "تا حدی مخالفم", "أعارض إلى حد ما",
             "По-скоро не съм съгласен", "לא מסכים במידה מסוימת",
            "Stimme eher nicht zu", "Plutôt pas d'accord", "Algo en desacuerdo", "Скорее не согласен"],
-    "n": ["Neither agree nor disagree", "نه موافقم نه مخالف", "نه موافقم نه مخالفم",
+    "n": ["Neither agree nor disagree", "Neutral", "نه موافقم نه مخالف", "نه موافقم نه مخالفم",
           "لا أوافق ولا أعارض", "محايد", "Нито съгласен, нито несъгласен", "Неутрален",
           "ניטרלי",
            "Weder noch", "Teils, teils", "Ni d'accord ni pas d'accord", "Ni de acuerdo ni en desacuerdo", "Ни согласен, ни не согласен"],
@@ -97,7 +100,7 @@ EASE7 = _scale("ease_7", "ces", {
         "Сложно"],
     3: ["Somewhat difficult", "تا حدی سخت", "صعب إلى حد ما", "По-скоро трудно", "די קשה",
         "Eher schwierig", "Plutôt difficile", "Algo difícil", "Скорее сложно"],
-    4: ["Neither easy nor difficult", "نه آسان نه سخت", "لا سهل ولا صعب",
+    4: ["Neither easy nor difficult", "Neutral", "نه آسان نه سخت", "لا سهل ولا صعب",
         "Нито лесно, нито трудно", "Weder leicht noch schwierig", "Ni facile ni difficile",
         "Ni fácil ni difícil", "Ни легко, ни сложно"],
     5: ["Somewhat easy", "تا حدی آسان", "سهل إلى حد ما", "По-скоро лесно", "די קל",
@@ -169,8 +172,27 @@ QUALITY5_AVERAGE = _scale("quality_5_average", "rating", {
         "Très mauvais", "Muy malo", "Очень плохо"],
 })
 
-SCALES: tuple[Scale, ...] = (SAT5, AGREE5, AGREE7, EASE5, EASE5_SOMEWHAT, EASE7, EMOTION5, YES_NO,
-                             GOOD_BAD, QUALITY5, QUALITY5_AVERAGE)
+# Satisfaction by its extent (Zoho, SurveyMonkey's templates): 'Very satisfied' is the second point
+# here, the first on SAT5; taken only where a label of its own is seen.
+SAT5_EXTENT = _scale("satisfaction_extent_5", "csat", {
+    5: ["Extremely satisfied", "Completely satisfied"], 4: ["Very satisfied"], 3: ["Moderately satisfied"],
+    2: ["Slightly satisfied"], 1: ["Not at all satisfied", "Not satisfied at all"],
+}, needs=("Moderately satisfied", "Slightly satisfied", "Not at all satisfied", "Not satisfied at all"))
+
+# Freshdesk's satisfaction ratings: seven points from 'Extremely happy', or its three-point variant.
+HAPPY7 = _scale("happiness_7", "rating", {
+    7: ["Extremely happy"], 6: ["Very happy"], 5: ["Happy"], 4: ["Neutral"], 3: ["Unhappy"],
+    2: ["Very unhappy"], 1: ["Extremely unhappy"],
+}, needs=("Extremely happy", "Unhappy", "Very unhappy", "Extremely unhappy"))
+HAPPY3 = _scale("happiness_3", "rating", {3: ["Happy"], 2: ["Neutral"], 1: ["Unhappy"]}, whole=True)
+
+# Intercom's conversation ratings (written with their emoji, which `key` leaves out).
+AMAZING5 = _scale("amazing_5", "rating", {
+    5: ["Amazing"], 4: ["Great"], 3: ["OK", "Okay"], 2: ["Bad"], 1: ["Terrible"],
+}, needs=("Amazing", "Terrible"))
+
+SCALES: tuple[Scale, ...] = (SAT5, SAT5_EXTENT, AGREE5, AGREE7, EASE5, EASE5_SOMEWHAT, EASE7, EMOTION5, YES_NO,
+                             GOOD_BAD, QUALITY5, QUALITY5_AVERAGE, AMAZING5, HAPPY3, HAPPY7)
 
 # 'No answer on the scale': a missing value, never a score and never an invalid value.
 NOT_APPLICABLE = frozenset(key(s) for s in [
@@ -190,6 +212,11 @@ NOT_APPLICABLE = frozenset(key(s) for s in [
 NOT_A_RESPONSE = frozenset(key(s) for s in [
     "Offered", "Unoffered", "Not offered", "Angeboten", "Nicht angeboten", "Offert", "Offerte", "Non offert", "Non offerte", "Proposé", "Proposée",
     "Non proposé", "Non proposée", "Ofrecido", "Ofrecida", "No ofrecido", "No ofrecida", "Предложено", "Не предложено"])
+
+# A response status saying the survey screened the respondent out or cut the response off.
+SCREENED_OUT = frozenset(key(s) for s in [
+    "Disqualified", "Terminated", "Screened out", "Screen out", "Screenout", "Over quota", "Overquota",
+    "Quota full", "Disqualifiziert", "Ausgescreent", "Disqualifié", "Descalificado", "Дисквалифицирован"])
 
 # What a spreadsheet's closing rows say in their first cell (a report's totals, a sheet's
 # statistics under the data): such rows are no responses.
@@ -319,6 +346,9 @@ IGNORE_WORDS = [
     # differ between two exports of the same response
     "distribution channel",
     "электронн", "correo", "w:courriel", "w:dauer", "w:durée", "w:duración", "длительност",
+    # the tools' own bookkeeping, numbers that read as scores (LimeSurvey, QuestionPro, Hotjar)
+    "w:lastpage", "last page", "w:seed", "interviewtime", "interview time", "time taken", "seq number",
+    "sequence number", "w:refurl", "w:referer", "w:referrer", "w:token", "w:number",
 ]
 
 # Columns a survey tool adds of its own that a role word would otherwise claim ('agent' in a
@@ -337,7 +367,8 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
         "antwort-id", "antwort id", "identifiant de réponse", "id de respuesta", "id ответа", "номер ответа"]),
     ("customer_id", [
         "customer id", "customer_id", "customerid", "customer number", "customer no",
-        "client id", "client number", "account id", "account number", "member id",
+        "client id", "client number", "account id", "account number", "member id", "user id", "userid",
+        "visitor id", "person id", "contact id",
         "requester external id", "external reference", "externalreference",
         "external data reference", "شناسه مشتری", "شماره مشتری", "کد مشتری", "رقم العمیل",
         "رقم العميل", "معرف العميل", "клиентски номер", "номер на клиент", "клиент id",

@@ -90,10 +90,12 @@ def dedupe_names(names: Sequence[str]) -> list[str]:
 
 _SUB_DASH = re.compile(r"^(.+?[?؟:.])\s*-\s*(\S.*)$")
 _SUB_BRACKET = re.compile(r"^(.+?)\s*\[([^\[\]]+)\]\s*$")
+_SUB_PREFIX = re.compile(r"^([^:?؟\[\]]{1,60}?)\s*:\s*([^\W\d_].{3,})$")  # Alchemer: 'Row:Question'
 
 
 def split_sub_question(label: str) -> tuple[str, str] | None:
-    """'Question? - Row' / 'Question?-Row' / 'Question [Row]' -> (stem, row label)."""
+    """'Question? - Row' / 'Question?-Row' / 'Question [Row]' / 'Row:Question' -> (stem, row label).
+    A split only marks a matrix where two columns or more share the stem (`_matrix`)."""
     if m := _SUB_BRACKET.match(label):
         return m.group(1).strip(), m.group(2).strip()
     if " - " in label:
@@ -102,6 +104,8 @@ def split_sub_question(label: str) -> tuple[str, str] | None:
             return stem.strip(), sub.strip()
     if m := _SUB_DASH.match(label):
         return m.group(1).strip(), m.group(2).strip()
+    if m := _SUB_PREFIX.match(label):
+        return m.group(2).strip(), m.group(1).strip()
     return None
 
 
