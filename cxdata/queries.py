@@ -142,6 +142,13 @@ def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
     return out
 
 
+def responses_in(cur, period: Period) -> int:
+    """Stored responses answered in `period`, whatever the model makes of them: a view with no
+    figures says whether there are none, or none the model counts."""
+    return cur.execute("SELECT count(*) FROM responses WHERE responded_at >= ? AND responded_at < ?",
+                       [ts(period.start), ts(period.end)]).fetchall()[0][0]
+
+
 def ts(d: date) -> datetime:
     """Midnight UTC of `d`, bound as a naive timestamp: cursors run with TimeZone = 'UTC'."""
     return datetime.combine(d, time())

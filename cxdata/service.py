@@ -145,7 +145,37 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
     # model does not have): the receipt's warnings say which; the page does not call that a success.
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
+    out["counted"] = counted_responses(result.table, model) if model is not None else out["added"] + out["updated"]
     return out
+
+
+def counted_responses(table, model: Model) -> int:
+    """Responses of canonical `table` with an answer that some tile of `model` counts: a measure a
+    KPI uses, from a source the KPI counts, given at a touchpoint or team or to the index's own
+    measure. None, and a file would replace the demo with an empty dashboard (found by an audit)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not {"metric", "value"} <= set(table.column_names) or not table.num_rows:
+        return 0
+    metric = table["metric"].cast(pa.string())
+    source = table["source"].cast(pa.string()) if "source" in table.column_names else pa.nulls(table.num_rows, pa.string())
+    placed = pc.or_kleene(*[pc.is_valid(table[c]) if c in table.column_names else pa.scalar(False)
+                            for c in ("touchpoint", "team")])
+    index = model.index.kpi
+    counted = pa.scalar(False)
+    for k in _all_kpis(model):
+        if k.stat == "composite":
+            continue
+        mine = pc.equal(metric, k.measure)
+        if k.sources:
+            mine = pc.and_(mine, pc.is_in(source, value_set=pa.array(list(k.sources), pa.string())))
+        if k is not index:
+            mine = pc.and_(mine, placed)
+        counted = pc.or_(counted, mine)
+    mask = pc.fill_null(pc.and_(counted, pc.is_valid(table["value"])), False)
+    ids = table["source_response_id"].cast(pa.string()).filter(mask)
+    return len(pc.unique(ids))
 
 
 def on_model_scales(mapping, model: Model):
@@ -262,6 +292,11 @@ def outside_model(table, model: Model) -> list[str]:
         out.append(f"Answers to a measure that no KPI of the model uses: {named_counts(unused)}. They are stored, "
                    f"and no tile shows them. If the question is one the model measures ({used}), give its column "
                    "that measure in the mapping; otherwise the model needs a KPI on it.")
+    for measure, source, sources, n in _other_sources(table, model):
+        out.append(f"Answers to {_measure_names([(measure, n)], model)[0][0]} from the survey source '{source}' "
+                   f"({n:,} response{'' if n == 1 else 's'}): the model counts {measure} only from "
+                   f"{', '.join(sources)}, so no tile shows them. To count them, add '{source}' to the sources of "
+                   f"the KPIs on {measure} in the model.")
     unplaced = _unplaced(table, model)
     if unplaced:
         out.append(f"Answers that name no touchpoint or team: {named_counts(_measure_names(unplaced, model))}. "
@@ -287,6 +322,39 @@ def _counts_by(labels, ids, mask) -> list[tuple[str, int]]:
     rows = pa.table({"label": labels, "id": ids}).filter(mask)
     return sorted(((r["label"], r["id_count_distinct"]) for r in rows.group_by("label").aggregate(
         [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
+
+
+def _all_kpis(model: Model):
+    return [model.index.kpi, *(k for node in (*model.touchpoints, *model.teams) for k in node.kpis)]
+
+
+def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]:
+    """(measure, source, the sources the model counts it from, responses) for answers to a measure
+    every KPI of which counts only other survey sources (found by an audit: a LimeSurvey NPS
+    loaded beside a relationship index of Qualtrics and SurveyMonkey answers, and the receipt
+    said nothing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not {"metric", "value", "source"} <= set(table.column_names) or not table.num_rows:
+        return []
+    kpis: dict[str, list] = {}
+    for k in _all_kpis(model):
+        if k.stat != "composite":
+            kpis.setdefault(k.measure, []).append(k)
+    narrowed = {m: sorted({s for k in ks for s in k.sources}) for m, ks in kpis.items() if all(k.sources for k in ks)}
+    if not narrowed:
+        return []
+    rows = pa.table({"metric": table["metric"].cast(pa.string()), "source": table["source"].cast(pa.string()),
+                     "id": table["source_response_id"].cast(pa.string())}).filter(
+        pc.and_(pc.is_valid(table["value"]), pc.is_in(table["metric"].cast(pa.string()),
+                                                       value_set=pa.array(list(narrowed), pa.string()))))
+    out = []
+    for r in rows.group_by(["metric", "source"]).aggregate([("id", "count_distinct")]).to_pylist():
+        allowed = narrowed[r["metric"]]
+        if r["source"] is not None and r["source"] not in allowed:
+            out.append((r["metric"], r["source"], allowed, r["id_count_distinct"]))
+    return sorted(out, key=lambda r: (-r[3], r[0], r[1]))
 
 
 def _kpi_measures(model: Model) -> set[str]:

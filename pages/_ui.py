@@ -470,6 +470,25 @@ def link_problems() -> None:
         st.warning(escape(problem), icon=":material/link_off:")
 
 
+def no_figures(p, view: ViewState) -> None:
+    """Why a view shows no figures, in words that lead out of it: the filters, the period, or a
+    model that counts none of the stored answers (an upload of questions it has no KPI for, said
+    before as 'clear some filters' with none set: found by an audit)."""
+    period = p.period.label()
+    if view.filters:
+        st.info(f"No responses in {period} for these filters. Choose a longer period or clear some filters.",
+                icon=":material/search_off:")
+        return
+    stored = queries.responses_in(cursor(), p.period)
+    if stored:
+        st.warning(f"{stored:,} response{'s' if stored != 1 else ''} in {period}, and no KPI of this model counts "
+                   "any of them: their questions, touchpoints, teams or survey sources are not the model's. The "
+                   "receipt of their upload said which; map their columns to the model's measures, or give the "
+                   "model KPIs on them.", icon=":material/rule:")
+    else:
+        st.info(f"No responses in {period}. Choose a longer period.", icon=":material/search_off:")
+
+
 def page_header(title: str, p) -> None:
     """Title, demo notice, problems found in the link, and the period shown."""
     st.title(title)

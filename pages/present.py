@@ -115,7 +115,7 @@ def trend(level: str, node_key: str, k) -> None:
 if p.empty:
     st.title(p.index.name)
     subtitle()
-    st.info(f"No responses in {p.period.label()} for these filters.", icon=":material/search_off:")
+    _ui.no_figures(p, view)
     st.stop()
 
 if slide == "index":

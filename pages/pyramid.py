@@ -24,8 +24,7 @@ if view.tp:
     crumbs.markdown(f"› **{model.touchpoint(view.tp).name}**", width="content")
 
 if p.empty:
-    st.info(f"No responses in {p.period.label()} for these filters. Choose a longer period or clear some filters.",
-            icon=":material/search_off:")
+    _ui.no_figures(p, view)
     st.stop()
 
 left, mid, right = st.columns([1, 2, 1])

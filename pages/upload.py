@@ -167,8 +167,12 @@ def _check_and_load(state: dict) -> None:
                 receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
                 # Only once the file is in: a refused file, or one with no responses (a header
                 # only), must leave the demo data as it was.
-                if remove_demo and _responses_in(receipt):
+                if remove_demo and _responses_in(receipt) and receipt.get("counted"):
                     receipt["demo_removed"] = service.remove_demo(db)
+                elif remove_demo and _responses_in(receipt):
+                    # Nothing of the file shows in a tile: removing the demo would leave an empty
+                    # dashboard whose message blamed filters (found by an audit).
+                    receipt["demo_kept"] = True
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         else:
@@ -207,6 +211,10 @@ if receipt:
     if receipt.get("demo_removed"):
         st.info(f"The demo data was removed, as chosen: {receipt['demo_removed']:,} demo responses. The pyramid now "
                 "shows your own data only.", icon=":material/delete_sweep:")
+    elif receipt.get("demo_kept"):
+        st.warning("The demo data was kept: no tile of the model counts this file's answers (the notes below say "
+                   "why), and removing it would leave the dashboard empty. It goes with the next upload whose answers "
+                   "a tile counts.", icon=":material/science:")
     for w in receipt["warnings"]:
         st.info(md(w))
     if receipt["duplicates"]:  # the receipt's warnings above say how many; this lists them

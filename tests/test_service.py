@@ -1,5 +1,7 @@
 """Use cases of cxdata.service that the CLI and the pages share."""
 
+import pytest
+
 from cxdata import pyramid, queries, service, store
 from cxdata.view import ViewState
 from tests.conftest import ZELVORA_MODEL
@@ -299,6 +301,41 @@ def test_the_receipt_says_which_measures_no_kpi_uses():
         "Answers to a measure that no KPI of the model uses: 'happiness' (2). They are stored, and no tile "
         "shows them. If the question is one the model measures (ces, csat, csat_good, nps, resolved, tp_sat), give "
         "its column that measure in the mapping; otherwise the model needs a KPI on it."]
+
+
+def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_count():
+    """Found by an audit: a LimeSurvey NPS beside a relationship index that counts Qualtrics,
+    SurveyMonkey and Porsline answers only: no tile showed it, and the receipt said nothing."""
+    import pyarrow as pa
+
+    from cxdata.model import load_model
+
+    model = load_model(ZELVORA_MODEL)
+    table = pa.table({"source_response_id": ["a", "b", "c"], "source": ["limesurvey"] * 3, "touchpoint": [None] * 3,
+                      "team": [None] * 3, "metric": ["nps", "nps", "comment"], "value": [9.0, 3.0, None]})
+    warnings = service.outside_model(table, model)
+    assert warnings == [
+        "Answers to Likelihood to recommend (nps) from the survey source 'limesurvey' (2 responses): the model counts nps "
+        "only from porsline, qualtrics, surveymonkey, so no tile shows them. To count them, add 'limesurvey' to the "
+        "sources of the KPIs on nps in the model."]
+    assert service.counted_responses(table, model) == 0
+    counted = table.set_column(1, "source", pa.array(["qualtrics"] * 3))
+    assert service.outside_model(counted, model) == [] and service.counted_responses(counted, model) == 2
+
+
+@pytest.mark.parametrize("touchpoint, metric, counted", [
+    ("Delivery", "csat", 1),   # a touchpoint's KPI
+    (None, "csat", 0),         # a touchpoint's measure, given nowhere
+    (None, "happiness", 0),    # a measure no KPI uses
+])
+def test_a_response_is_counted_where_some_tile_counts_one_of_its_answers(touchpoint, metric, counted):
+    import pyarrow as pa
+
+    from cxdata.model import load_model
+
+    table = pa.table({"source_response_id": ["a", "a"], "source": ["zendesk"] * 2, "touchpoint": [touchpoint] * 2,
+                      "team": [None, None], "metric": [metric, "comment"], "value": [4.0, None]})
+    assert service.counted_responses(table, load_model(ZELVORA_MODEL)) == counted
 
 
 def test_an_ingest_gives_the_memory_of_its_file_back_once_the_file_is_gone(tmp_path, monkeypatch):

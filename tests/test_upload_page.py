@@ -259,3 +259,35 @@ def test_memory_is_given_back_once_the_loaded_file_is_gone(app, monkeypatch):
     next(b for b in at.button if b.label == "Load responses").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert released == [[True]]
+
+
+def test_a_file_no_tile_counts_keeps_the_demo_and_an_empty_pyramid_says_why(tmp_path, monkeypatch):
+    """Found by an audit: a Zendesk export under the demo's model (which has no KPI on Good/Bad
+    ratings) replaced the demo with an empty dashboard, whose message blamed filters none had set."""
+    db_path = tmp_path / "cx.duckdb"
+    monkeypatch.setenv("CX_DB", str(db_path))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 2000)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("pages/upload.py")
+    at.run()
+    demo = responses(db_path)
+    upload(at, "zendesk_csat.csv")
+    assert at.checkbox[0].value is True
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("The demo data was kept" in w.value for w in at.warning)
+    assert responses(db_path) > demo  # the demo and the file
+
+    # The same file alone, loaded from the command line: the pyramid says there are responses
+    # and that the model counts none of them.
+    alone = tmp_path / "alone.duckdb"
+    from cxdata.cli import main
+
+    assert main(["ingest", str(SAMPLES / "zendesk_csat.csv"), "--db", str(alone)]) == 0
+    monkeypatch.setenv("CX_DB", str(alone))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [w.value for w in at.warning]
+    assert any("no KPI of this model counts any of them" in w for w in said), said
+    assert not any("clear some filters" in i.value for i in at.info)
