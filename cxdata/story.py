@@ -81,7 +81,21 @@ def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewStat
     """The view whose comments close the story, and the label of the score band it keeps (a band
     the KPI has no such scores for is dropped): the comments of the KPI's own sources only."""
     bands = dict(drill.score_bands(model, k.kpi))
-    shown = replace(view, present=None, scores=view.scores if view.scores in bands else None)
+    scores = view.scores if view.scores in bands else _behind_the_fall(k, model) if view.scores is None else None
+    shown = replace(view, present=None, scores=scores if scores in bands else None)
     if k.kpi.sources:
         shown = narrowed_view(shown, k.kpi.sources)
-    return shown, bands.get(view.scores)
+    return shown, bands.get(shown.scores)
+
+
+def _behind_the_fall(k: KpiResult, model: Model) -> str | None:
+    """The score band whose comments explain a significant fall of the KPI (its lowest, or its
+    highest where lower is better): the newest comments of all scores told of a collapsed CSAT
+    with praise (found by an audit). None when the KPI did not fall."""
+    if not (k.delta_shown and k.change.significant and k.shown_delta):
+        return None
+    measure = model.measures.get(k.kpi.measure)
+    higher_is_better = measure.higher_is_better if measure else True
+    if (k.shown_delta < 0) != higher_is_better:
+        return None
+    return "low" if higher_is_better else "high"

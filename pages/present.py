@@ -188,5 +188,6 @@ else:  # the comments behind the deepest node's number
                 said = "" if score is None or score != score else f" · {k.kpi.name} {score}" if isinstance(score, str) \
                     else f" · score {score:.0f}"
                 st.caption(escape(f"{row['When']}{said}"))
-    if total > SHOWN_COMMENTS:
-        st.caption(f"The newest {SHOWN_COMMENTS} of {total:,} comments.")
+    why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
+    if total > SHOWN_COMMENTS or why:
+        st.caption(f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}.")

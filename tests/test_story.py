@@ -71,3 +71,26 @@ def test_a_view_is_presented_from_where_it_stands(view, slide, node):
 def test_the_pyramid_page_is_presented_from_what_it_shows(view, slide):
     # found by a walk-through: Present on the pyramid opened a team's slide, and Esc left for the team view
     assert story.start(view, "pyramid").present == slide
+
+
+def _kpi(delta: float, significant: bool, measure: str = "csat"):
+    from cxdata import stats
+    from cxdata.model import KPI
+    from cxdata.pyramid import KpiResult
+
+    now, before = stats.Estimate("mean", 100, 3.0 + delta), stats.Estimate("mean", 100, 3.0)
+    return KpiResult(KPI("csat", "CSAT", "mean", measure), now, before, stats.Change(delta, -5.0 if delta < 0 else 5.0, significant),
+                     "ok", "ok", None)
+
+
+@pytest.mark.parametrize("delta, significant, asked, band", [
+    (-0.8, True, None, "low"),      # a significant fall: the comments that lowered it
+    (-0.8, False, None, None),      # no real change: the newest of all scores
+    (+0.8, True, None, None),       # a rise
+    (-0.8, True, "high", "high"),   # the view's own choice stands
+])
+def test_the_comments_of_the_story_explain_a_fall(delta, significant, asked, band):
+    """Found by an audit: a team whose CSAT fell 42 points closed its story with praise."""
+    shown, label = story.comments_view(ViewState(scores=asked), _kpi(delta, significant), MODEL)
+    assert shown.scores == band
+    assert (label is None) == (band is None)
