@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import export, mapping_table, service, store
+from cxdata.bidi import isolated
 from cxdata.markdown import escape as md
 from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
@@ -98,7 +99,8 @@ def _check_and_load(state: dict) -> None:
                   {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}.get(
                       ins.delimiter or "", "")]
     else:
-        facts.append(ins.raw.format.upper() + (f", sheet “{ins.sheet}”" if ins.sheet else ""))
+        # The sheet's name isolated: a Persian name pulled the header count into its quotes (found by an audit).
+        facts.append(ins.raw.format.upper() + (f", sheet “{isolated(ins.sheet)}”" if ins.sheet else ""))
     facts.append(f"{ins.header_rows} header row{'s' if ins.header_rows != 1 else ''}")
     st.caption(" · ".join(md(f) for f in facts if f))
     if ins.mapping_origin == "saved":
