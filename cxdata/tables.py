@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 
+from .formats import TARGET_WORDS
 from .pyramid import KpiResult, NodeResult, Pyramid
 from .stats import DECIMALS, round_half_up  # noqa: F401  (DECIMALS: where the tables' rounding is defined)
 
@@ -58,7 +59,20 @@ def pyramid_frame(p: Pyramid, filters: str = "") -> pd.DataFrame:
     df = pd.DataFrame(pyramid_records(p), columns=list(kpi_record_columns()))
     df = df.astype({"n": "Int64", "previous_n": "Int64"})  # counts, blank where hidden: not 192.0
     return df.assign(period=p.period.label(), compared_with=p.previous.label() if p.previous else "",
-                     filters=filters)
+                     filters=filters, target_status=_target_words(df["target_status"]))
+
+
+def _target_words(status: pd.Series) -> pd.Series:
+    """'on target', 'near target', 'below target': the screen's and the slides' words, not the
+    codes of the command line's JSON (found by an audit: a file said 'missed' where the tile said
+    'below target')."""
+    return status.map(lambda s: TARGET_WORDS.get(s, s) if isinstance(s, str) else s)
+
+
+def comments_export(comments: pd.DataFrame) -> pd.DataFrame:
+    """The comments of a view for a spreadsheet: their time a date and time, said to be in UTC."""
+    when = pd.to_datetime(comments["When"], errors="coerce")
+    return comments.assign(When=when).rename(columns={"When": "When (UTC)"})
 
 
 def split_frame(records: pd.DataFrame, p: Pyramid, *, level: str, kpi: str, parent: str | None, dimension: str,
@@ -71,6 +85,7 @@ def split_frame(records: pd.DataFrame, p: Pyramid, *, level: str, kpi: str, pare
                       & ((records["parent"] == parent) if parent else True))]
     columns = ["segment", *kpi_record_columns()]
     out = rows.reindex(columns=columns).astype({"n": "Int64", "previous_n": "Int64"})
+    out = out.assign(target_status=_target_words(out["target_status"]))
     return out.assign(split_by=dimension, period=p.period.label(),
                       compared_with=p.previous.label() if p.previous else "", filters=filters)[
         ["split_by", *columns, "period", "compared_with", "filters"]].reset_index(drop=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill
+from cxdata import charts, drill, tables
 from cxdata.bidi import isolated
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
@@ -179,7 +179,7 @@ with st.container(key="comments_table"):
                                          if comments["Score"].dtype == object else
                                          st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
-_ui.table_downloads("Download these comments", lambda: comments, f"comments-{team.key}", p,
+_ui.table_downloads("Download these comments", lambda: tables.comments_export(comments), f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
                         "anything in them).", key="comments")
 _ui.deck_button(view, p)

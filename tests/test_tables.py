@@ -87,3 +87,20 @@ def test_split_frame_holds_what_the_segments_page_shows(tmp_path):
     assert set(zip(hidden["key"], hidden["segment"])) == {("web", "North"), ("web", "South")}
     assert hidden[["value", "n"]].isna().all().all()
     assert str(frame["n"].dtype) == "Int64"
+    assert set(frame["target_status"].dropna()) <= {"on target", "near target", "below target"}
+
+
+def test_exported_figures_and_comments_say_what_the_screen_says():
+    import datetime as dt
+    import io
+
+    from cxdata import export
+
+    status = pd.Series(["met", "near", "missed", None])
+    assert tables._target_words(status).tolist()[:3] == ["on target", "near target", "below target"]
+    comments = pd.DataFrame({"When": ["2026-09-30 14:22", None], "Score": [2.0, 5.0], "Comment": ["slow", "ok"]})
+    out = tables.comments_export(comments)
+    assert list(out.columns) == ["When (UTC)", "Score", "Comment"]
+    assert out["When (UTC)"][0] == dt.datetime(2026, 9, 30, 14, 22) and pd.isna(out["When (UTC)"][1])
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(export.to_xlsx_bytes(out, "Comments"))).get_sheet_by_index(0).to_python()
+    assert sheet[1][0] == dt.datetime(2026, 9, 30, 14, 22)  # a date cell, not text
