@@ -612,11 +612,13 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
     def build() -> bytes:
         cur = db.cursor()
         try:
-            return deck.pptx(deck.story_slides(cur, m, cat, view, p, demo=demo), footer="CX Pyramid")
+            return deck.pptx(deck.story_slides(cur, m, cat, view, p, demo=demo), footer=m.name)
         finally:
             cur.close()
 
-    st.download_button(label, build, file_name=export_name("slides", p, "pptx"), icon=":material/co_present:",
+    # Named after the story's deepest node: decks of two teams' stories must not overwrite each other.
+    node = view.team or view.tp or "index"
+    st.download_button(label, build, file_name=export_name(f"slides-{node}", p, "pptx"), icon=":material/co_present:",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        help="The slides of presentation mode for this view (index, touchpoint, team, comments) "
                             "with their figures and charts, to take into your own deck or send after the review.",

@@ -58,21 +58,18 @@ _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headl
 _ui.movement(movers.of_segments(sp.index, {s: seg_label(s) for s in sp.segments}, seg_name),
              f"What moved the {p.index.name}, by {seg_name}", "segments", p)
 
-st.session_state["w_kpi"] = kpi
-st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
-
 level = "team" if view.tp else "touchpoint"
 filters = _ui.filters_text(view)  # now: the download is made on a thread of its own
 grid = tables.heatmap_grid(rec, level=level, kpi=kpi, order=order, parent=view.tp)
-if view.tp:
-    st.subheader(f"Teams of {model.touchpoint(view.tp).name} × {seg_name}")
-    if st.button("◂ All touchpoints"):
-        _ui.update_view(tp=None)
-        st.rerun()
-else:
-    st.subheader(f"Touchpoints × {seg_name}")
-shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 heading = f"Teams of {model.touchpoint(view.tp).name}" if view.tp else "Touchpoints"
+st.subheader(f"{heading} × {seg_name}")
+if view.tp and st.button("◂ All touchpoints"):
+    _ui.update_view(tp=None)
+    st.rerun()
+# Under the grid's heading, not above it, where it read as part of what moved the index (found by an audit).
+st.session_state["w_kpi"] = kpi
+st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
+shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown),
                  file=_ui.chart_file(f"{heading} × {seg_name}", f"heatmap-{view.tp or 'touchpoints'}-by-{dim}", p, names[kpi],
                                      note="hidden: too few responses to show", view=view))
