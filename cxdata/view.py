@@ -12,7 +12,7 @@ from datetime import date
 from typing import Iterable, Mapping
 
 from .model import Model, label_key
-from .period import COMPARISONS, GRAINS, PRESETS
+from .period import COMPARISONS, GRAINS, PRESETS, Period
 from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
@@ -54,6 +54,20 @@ class ViewState:
     @property
     def filter_map(self) -> dict[str, tuple[str, ...]]:
         return dict(self.filters)
+
+    def pinned(self, shown: Period) -> ViewState:
+        """The view with the dates it shows (`shown`, its current period) in place of a preset that
+        follows the data: a link to 'latest quarter' showed another quarter once newer answers were
+        uploaded (found by an audit). It compares as the preset did: a year to date with the same
+        dates a year earlier, all time with nothing."""
+        if self.period == "custom":
+            return self
+        compare = self.compare
+        if self.period == "year_to_date" and compare == "previous":
+            compare = "year"
+        if self.period == "all":
+            compare = "none"
+        return replace(self, period="custom", start=shown.start, end=shown.last_day, compare=compare)
 
     def with_filters(self, filters: Mapping[str, Iterable[str]]) -> ViewState:
         clean = tuple(sorted((k, tuple(v)) for k, v in filters.items() if v))

@@ -339,6 +339,12 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
         st.header("Filters")
         _set_widget("w_period", view.period)
         st.selectbox("Period", list(PRESETS), format_func=PRESETS.get, key="w_period", on_change=_on_filters)
+        if view.period != "custom" and cat.as_of:
+            shown, _ = pyramid_mod.periods_for(view, cat)
+            st.button(f"Pin {shown.label()} in the link", on_click=_pin_period, args=(shown,), type="tertiary",
+                      icon=":material/push_pin:", key="pin_period",
+                      help=f"“{PRESETS[view.period]}” follows the data: after the next upload, this link may show "
+                           "later dates. Pinned, the link shows these dates whatever is uploaded.")
         if st.session_state["w_period"] == "custom":
             default = (view.start or cat.first or date.today(), view.end or cat.as_of or date.today())
             _set_widget("w_range", default)
@@ -394,6 +400,10 @@ def _on_filters() -> None:
     new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
                   split=split).with_filters(filters)
     set_view(new)
+
+
+def _pin_period(shown) -> None:
+    set_view((st.session_state.get("_last_view") or ViewState()).pinned(shown))
 
 
 def _clear_filters() -> None:

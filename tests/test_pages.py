@@ -952,3 +952,18 @@ def test_split_by_offers_each_segment_once(app):
     no_errors(at)
     assert qp(at)["split"] == [second]
 
+
+
+def test_the_period_can_be_pinned_in_the_link(app):
+    # Found by an audit: a shared 'latest quarter' link showed another quarter after an upload.
+    at = app(tp="delivery")
+    no_errors(at)
+    shown = at.caption[0].value.split("**")[1]  # "**2026-Q3** compared with ..."
+    pin = next(b for b in at.button if b.label.startswith("Pin "))
+    assert pin.label == f"Pin {shown} in the link"
+    pin.click().run()
+    no_errors(at)
+    q = qp(at)
+    assert q["period"] == ["custom"] and q["tp"] == ["delivery"] and "from" in q and "to" in q
+    assert at.caption[0].value.split("**")[1] == shown  # the same dates, now fixed
+    assert not any(b.label.startswith("Pin ") for b in at.button)

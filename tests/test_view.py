@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from cxdata.period import PRESETS
 from cxdata.view import ViewError, ViewState
 
 
@@ -111,3 +112,21 @@ def test_a_link_with_dates_and_no_period_shows_those_dates(zelvora_model):
     view, problems = ViewState.from_query_params({"from": "2026-01-01", "to": "2026-02-01"}, zelvora_model)
     assert not problems and (view.period, view.start, view.end) == ("custom", date(2026, 1, 1), date(2026, 2, 1))
     assert view.to_query_params()["period"] == "custom"
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "custom"])
+@pytest.mark.parametrize("compare", ["previous", "year", "none"])
+@pytest.mark.parametrize("as_of", [date(2026, 9, 30), date(2026, 11, 17), date(2024, 2, 29)])
+def test_a_pinned_view_shows_and_compares_the_same_dates(preset, compare, as_of):
+    """Pinning writes the dates a preset shows into the link: the view must stay what it was."""
+    from types import SimpleNamespace
+
+    from cxdata.pyramid import periods_for
+
+    cat = SimpleNamespace(as_of=as_of, first=date(2023, 1, 5))
+    view = ViewState(period=preset, compare=compare, tp="web")
+    shown, before = periods_for(view, cat)
+    pinned = view.pinned(shown)
+    assert pinned.period == "custom" and pinned.tp == "web"
+    assert periods_for(pinned, cat) == (shown, before)
+    assert pinned.pinned(shown) == pinned
