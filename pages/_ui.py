@@ -559,7 +559,8 @@ def scroll_if_asked(key: str) -> None:
     del st.session_state["_scroll_to"]
     st.html(f"""<script>setTimeout(() => {{
         const el = document.querySelector('.st-key-{key}');
-        if (el) el.scrollIntoView({{behavior: 'smooth', block: 'start'}});
+        // Clear of the app's header bar, which covered the heading it scrolled to (found by an audit).
+        if (el) {{ el.style.scrollMarginTop = '4.5rem'; el.scrollIntoView({{behavior: 'smooth', block: 'start'}}); }}
     }}, 150);</script>""", unsafe_allow_javascript=True, width="content")
 
 

@@ -208,6 +208,10 @@ def test_a_click_on_a_touchpoint_brings_its_teams_into_view(app_page):
     expect(heading).to_be_visible(timeout=STEP_TIMEOUT)
     app_page.wait_idle()
     expect(heading).to_be_in_viewport()
+    # Whole, below the app's header bar (found by an audit: scrolled just under it, out of sight).
+    page.wait_for_timeout(1200)  # the smooth scroll
+    bar = page.get_by_test_id("stHeader").bounding_box()
+    assert heading.bounding_box()["y"] >= bar["y"] + bar["height"] - 1, (heading.bounding_box(), bar)
 
 
 def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
