@@ -214,10 +214,9 @@ def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", la
     numbers than the frame it is given. `large`: presentation mode's scale of type and rows.
     `file` (from `chart_file`): offer the chart as a PNG and an SVG file under it."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
-    if large:
-        from cxdata import charts
+    from cxdata import charts
 
-        spec = charts.large(spec, large)
+    spec = charts.large(spec, large) if large else charts.readable(spec)
     event = st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
     if file and len(frame):  # nothing to draw into a file (and vl-convert fails on an empty trend)
         chart_downloads(spec, **file)

@@ -295,3 +295,36 @@ def test_no_layer_is_left_to_a_tooltip_of_raw_fields(build, df, options):
 ])
 def test_a_bars_change_reads_as_on_its_tile(delta, stat, significant, z, text):
     assert charts.change_text(delta, stat, significant, z) == text
+
+
+@pytest.mark.parametrize("value, target, text", [
+    (35.4, 82.0, "white"),     # dark red: found by an audit, dark text at 3.3:1
+    (80.0, 82.0, "#24292f"),   # pale red just short of the target
+    (99.0, 85.0, "white"),     # dark green
+    (86.0, None, "#24292f"),   # no target: the middle of the red-yellow-green scheme
+])
+def test_heatmap_text_is_the_colour_that_reads_best_on_its_cell(value, target, text):
+    df = frame(segment=["North", "South"], value=[value, 50.0], n=[100, 100], ci_low=[value - 1, 49.0],
+               ci_high=[value + 1, 51.0], suppressed=[False, False], low_n=[False, False], target=[target, target],
+               target_status=[None, None])
+    values = next(iter(charts.heatmap(df, domain=(0, 100)).to_dict()["datasets"].values()))
+    assert values[0]["text_color"] == text
+
+
+def test_heatmap_text_keeps_a_readable_contrast_everywhere_on_the_ramps():
+    for stops in (list(zip((0.0, charts._BELOW, 0.5, 1.0), charts.TARGET_RAMP)),
+                  [(i / 10, c) for i, c in enumerate(charts._RED_YELLOW_GREEN)]):
+        for i in range(101):
+            bg = charts._luminance(charts._ramp_color(i / 100, stops))
+            fg = 1.0 if charts._text_on(charts._ramp_color(i / 100, stops)) == "white" else charts._luminance((0x24, 0x29, 0x2F))
+            ratio = (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05)
+            assert ratio >= 3.8, (i, ratio)  # the best of the two texts is at least this everywhere
+
+
+def test_a_readable_chart_has_dark_axis_and_legend_text_and_the_same_data():
+    spec = charts.spec(charts.node_bars, frame(), domain=(1, 5))
+    dark = charts.readable(spec)
+    assert dark["config"]["style"]["guide-label"]["fill"] == "#31333f"
+    assert dark["config"]["axis"]["labelColor"] == dark["config"]["legend"]["titleColor"] == "#31333f"
+    assert dark["datasets"] == spec["datasets"] and dark["layer"] == spec["layer"]
+    assert "config" not in spec or spec["config"] is not dark["config"]
