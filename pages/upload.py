@@ -20,7 +20,7 @@ from pages import _ui
 _ui.start_page()
 
 ENCODINGS = {"": "detect automatically", **{k: ENCODING_LABELS[k] for k in
-                                            ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250")}}
+                                            ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250", "cp1254")}}
 TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics export (legacy format)",
            "surveymonkey": "SurveyMonkey export", "google_forms": "Google Forms export", "typeform": "Typeform export",

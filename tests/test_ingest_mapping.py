@@ -959,3 +959,17 @@ def test_a_time_zone_column_gives_the_times_their_zone(zones, expected, said):
     m, warnings, _ = _suggest_rows(rows)
     assert m.timezone == expected
     assert any(said in w for w in warnings)
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("Conversation rated at (Europe/Berlin)", "Europe/Berlin"),  # Intercom (found by an audit: read as UTC)
+    ("Submitted (America/Argentina/Buenos_Aires)", "America/Argentina/Buenos_Aires"),
+    ("Submitted (Europe/Atlantis)", "UTC"),  # no zone Python knows
+])
+def test_a_time_zone_named_in_the_header_gives_the_times_their_zone(header, expected):
+    rows = [["Conversation ID", "Conversation started at", header, "Conversation rating"]] + [
+        [str(1000 + i), f"2024-07-0{1 + i} 08:05", f"2024-07-0{1 + i} 09:30", str(1 + i % 5)] for i in range(6)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.timezone == expected
+    # the time of the rating is the answer's, not the start of the conversation
+    assert m.columns[header].role == "timestamp" and m.columns["Conversation started at"].role != "timestamp"

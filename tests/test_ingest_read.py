@@ -463,6 +463,12 @@ LEGACY = [
     # found by an upload audit: Polish read as Western, its letters garbled
     ("cp1250", "id,komentarz\n1,Obsługa była bardzo miła i szybka\n2,Dostawa się opóźniła o dwa dni\n"
                "3,\"Świetna aplikacja, łatwa w użyciu\"\n"),
+    # found by an audit: Turkish read as Western ('Ýstanbul', 'Muðla')
+    ("cp1254", "No;Yorum\n1;İstanbul şubesi: kargo çok hızlı geldi, teşekkürler\n2;Muğla: ürün açıklaması yanlıştı\n"),
+    # Icelandic stays Western: its ð is far commoner than its ý
+    ("cp1252", "id;athugasemd\n1;Það var gott að fá þjónustuna fljótt\n2;Ég er ánægður með þetta\n"),
+    # and Czech Central European: it writes ý beside ě, č, š and ž
+    ("cp1250", "id;komentář\n1;Byl jsem velmi spokojený s rychlým doručením\n2;Který kurýr přijel? Skvělý\n"),
 ]
 
 

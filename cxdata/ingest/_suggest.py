@@ -150,6 +150,18 @@ def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
     return slug(first_part(label)) or f"segment_{index + 1}", False
 
 
+_ZONE_NAME = re.compile(r"\b([A-Z][A-Za-z_-]+/[A-Za-z_-]+(?:/[A-Za-z_-]+)?)\b")
+
+
+def _zone_in_header(label: str) -> str | None:
+    """The time zone a header names for its times ('Conversation rated at (Europe/Berlin)', as
+    Intercom writes them; found by an audit: read as UTC)."""
+    from zoneinfo import available_timezones
+
+    zones = [z for z in _ZONE_NAME.findall(label or "") if z in available_timezones()]
+    return zones[0] if len(set(zones)) == 1 else None
+
+
 def _free_segment_key(seg: str, label: str, used: set[str], number: int) -> str:
     """A key for a segment whose own is taken by another column or is a built-in column's. A
     column headed like a built-in one (Freshdesk's 'Source': phone, email, chat) is a segment of
@@ -752,6 +764,10 @@ class Suggester:
         tz = (ts_col.timezone if ts_col else None) or lay.timezone
         if tz is None and ts_col is not None and "utc" in key(ts_col.label).split():
             tz = "UTC"
+        if tz is None and ts_col is not None:
+            tz = _zone_in_header(ts_col.label)
+            if tz:
+                self.warnings.append(f"Times read in {tz}, the time zone the header '{ts_col.label}' names.")
         if tz is None and ts_key is not None:
             tz = self._zone_column()
         if tz is None and ts_key is not None:

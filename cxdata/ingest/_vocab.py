@@ -391,7 +391,7 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
 
 # Which timestamp column best says *when the answer was given* (higher wins).
 TIME_WORDS: list[tuple[int, list[str]]] = [
-    (5, ["recorded", "submit", "submitted", "completed", "completion", "w:end", "end date", "ended", "solved",
+    (5, ["recorded", "submit", "submitted", "completed", "completion", "w:end", "end date", "ended", "solved", "w:rated",
          "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
          "край", "הוגש", "סיום",
         "eingereicht", "abgeschickt", "w:ende", "enddatum", "endzeit", "abschlussdatum", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256 (Arabic, Persian)",
                    "cp1251": "Windows-1251 (Cyrillic)", "cp1255": "Windows-1255 (Hebrew)",
                    "cp1252": "Windows-1252 (Western)", "cp1250": "Windows-1250 (Central European)",
+                   "cp1254": "Windows-1254 (Turkish)",
                    "utf-8-sig": "UTF-8 (with byte-order mark)", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 
 from .errors import IngestError
@@ -35,7 +36,7 @@ __all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep
 
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(2**31 - 1)  # long cells are policed by Limits.max_cell_chars
-LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255", "cp1250")  # order = preference on ties
+LEGACY_CANDIDATES = ("cp1252", "cp1251", "cp1256", "cp1255", "cp1250", "cp1254")  # order = preference on ties
 
 _NOT_TEXT = (
     "This file does not contain readable text, so it cannot be a CSV or text export. "
@@ -168,6 +169,23 @@ def _coherence(text: str, max_words: int = 1500) -> tuple[float, int]:
 _CYRILLIC_LOWER = re.compile("[\u0430-\u044f]")
 
 
+_CZECH_SLOVAK = frozenset("ěřůčšžťďňľĺŕĚŘŮČŠŽŤĎŇĽĹŔ")
+
+
+def _turkish_misread(text: str, enc: str) -> bool:
+    """Turkish bytes read as windows-1252 or -1250: its dotless ı (0xFD), one of its commonest
+    letters, shows as 'ý'. Windows-1254 differs from these in a few letters only, so all three
+    read every word as plausible (found by an audit: a Turkish Excel CSV read as 'Ýstanbul'). The
+    languages that do write ý are told apart: in Icelandic (1252) ð is far commoner than ý, and
+    Czech and Slovak (1250) write ě, č, š or ž beside it."""
+    dotless = text.count("\u00fd") + text.count("\u00dd")
+    if dotless < 3:
+        return False
+    if enc == "cp1252":
+        return dotless > text.count("\u00f0") + text.count("\u00d0")
+    return not any(ch in _CZECH_SLOVAK for ch in text)
+
+
 def _detect_legacy(sample: bytes) -> tuple[str, float]:
     sample = sample[:262144]
     high = (len(sample) - len(sample.decode("ascii", errors="ignore"))) or 1
@@ -184,6 +202,8 @@ def _detect_legacy(sample: bytes) -> tuple[str, float]:
             cyr = len(_CYRILLIC_LOWER.findall(text))
             if cyr >= 8 and text.count("\u0439") > 0.06 * cyr:
                 score -= 0.3
+        if enc in ("cp1252", "cp1250") and _turkish_misread(text, enc):
+            score -= 0.3
         scored.append((score, -rank, enc, n_words))
     scored.sort(reverse=True)
     best_score, _, best, n_words = scored[0]
