@@ -448,7 +448,31 @@ def _in(column: str, values: list) -> str:
     return f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE"
 
 
-_SCORE_SQL = "(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ?)"
+def _score_sql(cat: Catalog, level: str, node: str | None, period: Period) -> tuple[str, list]:
+    """SQL for the score a comment's response gave to a measure (bound first) in the period and at
+    the node: the answer the node's tile counts, where its own touchpoint or team is the node's. A
+    relationship survey's response names a touchpoint while its overall answers name none: matched
+    on the response's touchpoint, its comment was listed behind a tile that does not count its
+    answer (found by an audit). The period also lets the answers' time order skip row groups."""
+    at = _answers_at(cat, level, node, period)
+    return (f"(SELECT max(a.value) FROM answers a WHERE a.response_key = r.response_key AND a.measure = ? "
+            f"AND {at.sql()})"), at.params
+
+
+def _answers_at(cat: Catalog, level: str, node: str | None, period: Period) -> Where:
+    at = Where().add("a.responded_at >= ? AND a.responded_at < ?", ts(period.start), ts(period.end))
+    if level in ("touchpoint", "team"):
+        _node_filter(at, cat, level, node, alias="a")
+    return at
+
+
+def _scored(cat: Catalog, level: str, node: str | None, period: Period, code: int, having: str = "", *bounds) -> tuple[str, list]:
+    """`r.response_key IN (...)`: the responses whose score (`_score_sql`) exists, or meets
+    `having` on max(a.value). As one grouping of the measure's answers in the period rather than
+    one lookup per comment: 2x faster on a year at 10M responses."""
+    at = _answers_at(cat, level, node, period)
+    return (f"r.response_key IN (SELECT a.response_key FROM answers a WHERE a.measure = ? AND {at.sql()} "
+            f"GROUP BY a.response_key{' HAVING ' + having if having else ''})"), [code, *at.params, *bounds]
 
 
 def _folded(expr: str) -> str:
@@ -476,9 +500,9 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     code = cat.measures.get(score_measure) if score_measure else None
     if code is None:
         where.add("FALSE")
-    else:
-        where.add(f"{_SCORE_SQL} IS NOT NULL", code)
-    _node_filter(where, cat, level, node, alias="r")
+    elif not view.scores:
+        sql, params = _scored(cat, level, node, period, code)
+        where.add(sql, *params)
     segment_filter(where, view, cat, alias="r")
     if view.search and (found := search.pattern(view.search)):
         # However the phrase and the comments write their letters, digits and joiners (cxdata.search).
@@ -489,11 +513,15 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
         if measure is None or code is None:
             where.add("FALSE")
         elif view.scores == "low":
-            where.add(f"{_SCORE_SQL} <= ?", code, measure.bottom_box)
+            sql, params = _scored(cat, level, node, period, code, "max(a.value) <= ?", measure.bottom_box)
+            where.add(sql, *params)
         elif view.scores == "high":
-            where.add(f"{_SCORE_SQL} >= ?", code, measure.top_box)
+            sql, params = _scored(cat, level, node, period, code, "max(a.value) >= ?", measure.top_box)
+            where.add(sql, *params)
         else:
-            where.add(f"{_SCORE_SQL} > ? AND {_SCORE_SQL} < ?", code, measure.bottom_box, code, measure.top_box)
+            sql, params = _scored(cat, level, node, period, code, "max(a.value) > ? AND max(a.value) < ?",
+                                  measure.bottom_box, measure.top_box)
+            where.add(sql, *params)
     return where
 
 
@@ -505,7 +533,8 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     is a million of them (counting in a second scan doubled the wait)."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     code = cat.measures.get(score_measure) if score_measure else None
-    params: list = [code] if code is not None else []
+    score, at = _score_sql(cat, level, node, period)
+    params: list = [code, *at] if code is not None else []
     seg_cols = [s.key for s in model.segments if s.key in cat.segments]
     seg_sql = "".join(
         f", (SELECT label FROM labels l WHERE l.dim = ? AND l.code = r.{dim_column(k)})" for k in seg_cols
@@ -519,7 +548,7 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
         return [], 0
     keys = [k for k, _, _ in newest]
     sql = f"""
-        SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {_SCORE_SQL if code is not None else 'NULL'} AS score, r.comment,
+        SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {score if code is not None else 'NULL'} AS score, r.comment,
                (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source, r.source_response_id{seg_sql}
         FROM responses r
         WHERE r.responded_at >= to_timestamp(?) AND r.responded_at <= to_timestamp(?) AND {_in("r.response_key", keys)}

@@ -611,3 +611,49 @@ def test_a_persian_comment_naming_an_arabic_name_keeps_its_words_persian(tmp_pat
     words = dict(drill.comment_words(cur, MODEL, cat, view, level="team", node="a", score_measure="csat", limit=50))
     assert words.get("کیفیت") == 3
     db.close()
+
+
+def test_a_touchpoints_comments_are_those_of_answers_at_it(tmp_path):
+    """Found by an audit: a relationship survey's response names the touchpoint the customer used
+    most, while its overall CSAT names none and its matrix rates each touchpoint; its comment was
+    listed behind the CSAT of the touchpoint it named, a tile that does not count its answer."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata import store
+    from cxdata.db import Database
+    from cxdata.model import parse_model
+
+    model = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: mean, measure: csat}}
+touchpoints:
+  - {key: web, name: Website, kpis: [{key: csat, stat: mean, measure: csat}]}
+  - {key: call, name: Call center, kpis: [{key: csat, stat: mean, measure: csat}]}
+""")
+    at = datetime(2025, 6, 10, tzinfo=timezone.utc)
+    rows = [  # one relationship response: overall CSAT 2 (no touchpoint), the website rated 5, a comment
+        dict(source="rel", source_response_id="r1", touchpoint=None, metric="csat", value=2.0, value_text=None),
+        dict(source="rel", source_response_id="r1", touchpoint="Website", metric="csat", value=5.0, value_text=None),
+        dict(source="rel", source_response_id="r1", touchpoint="Call center", metric="comment", value=None,
+             value_text="the call centre I use most"),
+    ]
+    rows += [dict(source="tx", source_response_id=f"t{i}", touchpoint="Call center", metric=m, value=v, value_text=t)
+             for i in range(6) for m, v, t in (("csat", 4.0, None), ("comment", None, f"call {i}"))]
+    for r in rows:
+        r.update(responded_at=at, team=None)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    view = ViewState(period="latest_month", compare="none")
+    p = pyramid.build(cur, model, cat, view)
+    assert p.touchpoint("call").headline.current.n == 6 and p.touchpoint("web").headline.current.n == 1
+    call, total = drill.comments_frame(cur, model, cat, view, level="touchpoint", node="call", score_measure="csat")
+    assert total == 6 and "the call centre I use most" not in set(call["Comment"])
+    web, total = drill.comments_frame(cur, model, cat, view, level="touchpoint", node="web", score_measure="csat")
+    assert list(web["Comment"]) == ["the call centre I use most"] and list(web["Score"]) == [5.0]  # its website answer
+    index, total = drill.comments_frame(cur, model, cat, view, level="index", node=None, score_measure="csat")
+    assert total == 7
+    db.close()
