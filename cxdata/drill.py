@@ -216,6 +216,11 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
             v = canon.get(label_key(v), v)
             return HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v
 
+        if s.key == "source" and gone:
+            # The survey source is also each comment's own Source, and its id's format tells the
+            # tool (found by an audit: a split hid 'ar_ivr', and the Source column named it).
+            mask = frame[s.name].map(lambda v, gone=gone, canon=canon: v is not None and canon.get(label_key(v), v) in gone)
+            frame.loc[mask, ["Source", "Response id"]] = HIDDEN_SEGMENT
         frame[s.name] = frame[s.name].map(shown)
     m = model.measures.get(score_measure) if score_measure else None
     if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):

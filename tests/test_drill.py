@@ -657,3 +657,43 @@ touchpoints:
     index, total = drill.comments_frame(cur, model, cat, view, level="index", node=None, score_measure="csat")
     assert total == 7
     db.close()
+
+
+def test_comments_do_not_name_a_survey_source_the_split_hides(tmp_path):
+    """Found by an audit: split by survey source, a source's cell was hidden and its comments read
+    'hidden' under the segment, while their Source column (and their ids' format) named it."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata import store
+    from cxdata.db import Database
+    from cxdata.model import parse_model
+
+    model = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: mean, measure: csat}}
+touchpoints: [{key: web, name: Website, kpis: [{key: csat, stat: mean, measure: csat}]}]
+segments: [{key: source, name: Survey source}]
+""")
+    rows = [dict(source=src, source_response_id=f"{src}-{i}", metric=m, value=v, value_text=t)
+            for src, n in (("big", 40), ("tiny", 2)) for i in range(n)
+            for m, v, t in (("csat", 5.0 if src == "tiny" else 4.0, None), ("comment", None, f"{src} {i}"))]
+    for r in rows:
+        r.update(responded_at=datetime(2025, 6, 10, tzinfo=timezone.utc), touchpoint="Website", team=None)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    view = ViewState(period="latest_month", compare="none", split="source")
+    sp = drill.split(cur, model, cat, view, "source", ("csat",))
+    cells = sp.records[(sp.records["level"] == "touchpoint") & (sp.records["segment"] != "All")]
+    hidden = set(cells.loc[cells["suppressed"], "segment"])
+    assert "tiny" in hidden
+    frame, _ = drill.comments_frame(cur, model, cat, view, level="touchpoint", node="web", score_measure="csat",
+                                    hidden_segments={"source": hidden})
+    db.close()
+    tiny = frame[frame["Comment"].str.startswith("tiny")]
+    assert len(tiny) == 2 and set(tiny["Source"]) == set(tiny["Response id"]) == {drill.HIDDEN_SEGMENT}
+    assert set(tiny["Survey source"]) == {drill.HIDDEN_SEGMENT}
+    assert not frame.astype(str).apply(lambda col: col.str.contains("tiny-")).any().any()
