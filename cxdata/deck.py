@@ -106,6 +106,16 @@ def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict | 
                        target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
 
 
+def trend_hides(cur, model, cat, view, level: str, key: str | None, k: KpiResult) -> tuple:
+    """The buckets the trend of the story's node hides (its team slide, or its touchpoint's): the
+    comments slide must not date the comments in them, or their scores give the buckets away."""
+    if level not in ("team", "touchpoint"):
+        return ()
+    frame = drill.trend_frame(cur, model, cat, view, level=level, node=key, kpi=k.kpi,
+                              total_hidden=k.status == "hidden", previous_hidden=k.previous_status == "hidden")
+    return drill.hidden_spans(frame, view.grain)
+
+
 def _index(cur, model, cat, view, p, demo, split_of) -> Slide:
     k = p.index.headline
     return Slide(p.index.name, subtitle(p, view, model, k.kpi.name, demo=demo),
@@ -152,7 +162,8 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
         return Slide(title, sub, note="Not shown: too few responses (privacy threshold); the comments and their "
                                       "scores would give the hidden figures away.")
     frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,
-                                        score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE)
+                                        score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE,
+                                        hidden_times=trend_hides(cur, model, cat, view, level, node.key, k))
     said = []
     for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows():
         score = row["Score"]
@@ -161,6 +172,8 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
         said.append(Comment("" if row["Comment"] is None else str(row["Comment"]), f"{row['When']}{scored}"))
     note = ("No comments in this period for these filters." if not total else
             f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
+    if any(c.caption.startswith(drill.HIDDEN_SEGMENT) for c in said):
+        note += f" Undated: comments of {view.grain}s the trend hides."
     return Slide(title, sub, note=note, comments=tuple(said))
 
 

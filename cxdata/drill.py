@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Iterable, Mapping
 
 import pandas as pd
@@ -188,19 +188,34 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
 HIDDEN_SEGMENT = "hidden"  # a comment's segment value whose cell the view hides
 
 
+def hidden_spans(trend: pd.DataFrame, grain: str) -> tuple[tuple[date, date], ...]:
+    """The [start, end) days of the buckets a trend (`trend_frame`) hides."""
+    out = []
+    for bucket in trend.loc[trend["suppressed"].astype(bool), "bucket"]:
+        start = pd.Timestamp(bucket).date()
+        end = start + timedelta(days=7) if grain == "week" else add_months(start, 3 if grain == "quarter" else 1)
+        out.append((start, end))
+    return tuple(out)
+
+
 def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
                    score_measure: str | None, limit: int = 200,
-                   hidden_segments: Mapping[str, Iterable[str]] | None = None) -> tuple[pd.DataFrame, int]:
+                   hidden_segments: Mapping[str, Iterable[str]] | None = None,
+                   hidden_times: Iterable[tuple[date, date]] = ()) -> tuple[pd.DataFrame, int]:
     """The newest comments behind a node's number and how many there are in all.
 
     `hidden_segments`: per segment dimension, the values whose cells the same view hides (a
     split by segment shown beside the comments). Those values read HIDDEN_SEGMENT: each comment
     carries its score, and the comments of a segment hidden for having two answers would give
-    its figure away. Comments are untrusted text: they are returned verbatim, for display as
-    plain text only."""
+    its figure away. `hidden_times`: the [start, end) days of the buckets a trend shown beside the
+    comments hides. A comment of such a bucket reads HIDDEN_SEGMENT for its time and id and comes
+    after the others: its date and score would give the bucket's figure away (found by an audit:
+    a tile of 22 and one week of 13 shown, the 9 comments of the two hidden weeks were dated).
+    Comments are untrusted text: they are returned verbatim, for display as plain text only."""
     current, _ = periods_for(view, cat)
+    spans = list(hidden_times)
     rows, total = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure,
-                           limit=limit)
+                           limit=limit, hidden_times=spans)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
     hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}
@@ -222,6 +237,11 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
             mask = frame[s.name].map(lambda v, gone=gone, canon=canon: v is not None and canon.get(label_key(v), v) in gone)
             frame.loc[mask, ["Source", "Response id"]] = HIDDEN_SEGMENT
         frame[s.name] = frame[s.name].map(shown)
+    if spans and len(frame):
+        # Already after the dated ones (queries.comments); their ids often count up with time.
+        day = pd.to_datetime(frame["When"], errors="coerce").dt.date
+        undated = day.map(lambda d: d is not None and not pd.isna(d) and any(a <= d < b for a, b in spans)).astype(bool)
+        frame.loc[undated, ["When", "Response id"]] = HIDDEN_SEGMENT
     m = model.measures.get(score_measure) if score_measure else None
     if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):
         # A yes/no answer reads as one: a resolved "0" looked like a score of nought.

@@ -12,6 +12,7 @@ import math
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Iterable
 
 from . import rollups, search
 from .model import Model, label_key
@@ -526,11 +527,16 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
 
 
 def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-             score_measure: str | None, limit: int = 200) -> tuple[list[tuple], int]:
+             score_measure: str | None, limit: int = 200,
+             hidden_times: Iterable[tuple[date, date]] = ()) -> tuple[list[tuple], int]:
     """The verbatims behind a number, newest first: (responded_at, score, comment, source,
     response id, seg values...), and how many match in all. One scan of the comments finds both:
     the search folds every comment of the period, and a year behind the index at 10M responses
-    is a million of them (counting in a second scan doubled the wait)."""
+    is a million of them (counting in a second scan doubled the wait).
+
+    Comments of the [start, end) days in `hidden_times` (a trend's hidden buckets) come after all
+    the others, among themselves in an order that says nothing of their time: first, the newest
+    page's edge would tell which of them are the later ones."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     code = cat.measures.get(score_measure) if score_measure else None
     score, at = _score_sql(cat, level, node, period)
@@ -541,14 +547,18 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     )
     # The newest keys and the count in one scan; then the details of those few rows alone (a join
     # of them with the responses scanned all ten million).
+    spans = list(hidden_times)
+    undated = " OR ".join(["(r.responded_at >= ? AND r.responded_at < ?)"] * len(spans)) or "FALSE"
     newest = cur.execute(
-        f"""SELECT r.response_key, epoch(r.responded_at), count(*) OVER () FROM responses r WHERE {where.sql()}
-            ORDER BY r.responded_at DESC, r.response_key DESC LIMIT ?""", where.params + [limit]).fetchall()
+        f"""SELECT r.response_key, epoch(r.responded_at), count(*) OVER (), ({undated}) AS undated
+            FROM responses r WHERE {where.sql()}
+            ORDER BY undated, CASE WHEN undated THEN hash(r.response_key) END, r.responded_at DESC, r.response_key DESC
+            LIMIT ?""", [x for a, b in spans for x in (ts(a), ts(b))] + where.params + [limit]).fetchall()
     if not newest:
         return [], 0
-    keys = [k for k, _, _ in newest]
+    keys = [k for k, *_ in newest]
     sql = f"""
-        SELECT strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {score if code is not None else 'NULL'} AS score, r.comment,
+        SELECT r.response_key, strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {score if code is not None else 'NULL'} AS score, r.comment,
                (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source, r.source_response_id{seg_sql}
         FROM responses r
         WHERE r.responded_at >= to_timestamp(?) AND r.responded_at <= to_timestamp(?) AND {_in("r.response_key", keys)}
@@ -556,9 +566,10 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     """
     # Stored in time order: the span of these rows (a second wider, for the seconds' rounding)
     # reads their row groups alone.
-    lo, hi = math.floor(newest[-1][1]) - 1, math.ceil(newest[0][1]) + 1
-    rows = cur.execute(sql, params + ["seg_" + k for k in seg_cols] + [lo, hi] + keys).fetchall()
-    return rows, newest[0][2]
+    times = [t for _, t, *_ in newest]
+    lo, hi = math.floor(min(times)) - 1, math.ceil(max(times)) + 1
+    found = {row[0]: row[1:] for row in cur.execute(sql, params + ["seg_" + k for k in seg_cols] + [lo, hi] + keys).fetchall()}
+    return [found[k] for k in keys if k in found], newest[0][2]
 
 
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,

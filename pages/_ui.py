@@ -183,19 +183,20 @@ def comment_words(view: ViewState, level: str, node: str, score_measure: str | N
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _comments(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
-              score_measure: str | None, hidden: dict, _model: Model, _cat, _cur):
+              score_measure: str | None, hidden: dict, times: tuple, _model: Model, _cat, _cur):
     from cxdata import drill
 
     return drill.comments_frame(_cur, _model, _cat, view, level=level, node=node, score_measure=score_measure,
-                                hidden_segments=hidden)
+                                hidden_segments=hidden, hidden_times=times)
 
 
 def comments(view: ViewState, level: str, node: str, score_measure: str | None,
-             hidden_segments: dict) -> tuple:
+             hidden_segments: dict, hidden_times: tuple = ()) -> tuple:
     """drill.comments_frame, kept per data version (the comments behind the index over a year
     are a million rows to count at 10M responses: 0.5 s)."""
     return _comments(str(database().path), data_version(), model().digest, view, level, node, score_measure,
-                     {k: sorted(v) for k, v in hidden_segments.items()}, model(), catalog(), cursor())
+                     {k: sorted(v) for k, v in hidden_segments.items()}, tuple(hidden_times), model(), catalog(),
+                     cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, movers, story, tables
+from cxdata import charts, deck, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
@@ -175,7 +175,10 @@ else:  # the comments behind the deepest node's number
         st.info("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
                 "hidden figures away.", icon=":material/visibility_off:")
         st.stop()
-    comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {})
+    # The trend of the team (or touchpoint) slide before this one: its hidden weeks stay undated here.
+    comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {},
+                                   deck.trend_hides(_ui.cursor(), model, _ui.catalog(), replace(view, present=None),
+                                                    level, node.key, k))
     if not total:
         st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")
     with st.container(key="present_comments"):

@@ -161,3 +161,18 @@ def test_a_team_without_answers_makes_a_deck_without_a_trend(db):
 
 def test_text_xml_refuses_is_left_out():
     assert deck._printable("a\ufffeb\uffffc\x00d\ne") == "abcd\ne"
+
+
+def test_the_comments_slide_does_not_date_the_weeks_the_team_slide_hides(tmp_path):
+    from tests.test_drill import three_weeks_of_comments
+    from tests.test_pyramid import MODEL as PYRAMID_MODEL
+
+    db, view = three_weeks_of_comments(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, PYRAMID_MODEL)
+    p = pyramid.build(cur, PYRAMID_MODEL, cat, view)
+    comments = deck.story_slides(cur, PYRAMID_MODEL, cat, view, p)[-1]
+    db.close()
+    # The newest were the hidden last week's four: the slide shows the shown week's instead.
+    captions = [c.caption for c in comments.comments]
+    assert len(captions) == deck.COMMENTS_PER_SLIDE and all(c.startswith("2024-05-28") for c in captions), captions

@@ -697,3 +697,50 @@ segments: [{key: source, name: Survey source}]
     assert len(tiny) == 2 and set(tiny["Source"]) == set(tiny["Response id"]) == {drill.HIDDEN_SEGMENT}
     assert set(tiny["Survey source"]) == {drill.HIDDEN_SEGMENT}
     assert not frame.astype(str).apply(lambda col: col.str.contains("tiny-")).any().any()
+
+
+def three_weeks_of_comments(tmp_path):
+    """Team A's CSAT over three weeks, 5, 13 and 4 answers, each with a comment: by week, the
+    first and last are hidden. (database, the view of them by week)"""
+    from datetime import date, datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata import store
+    from cxdata.db import Database
+
+    rows = []
+    for day, n, score in ((datetime(2024, 5, 21), 5, 5.0), (datetime(2024, 5, 28), 13, 4.0), (datetime(2024, 6, 4), 4, 3.0)):
+        for i in range(n):
+            key = f"{day:%m%d}-{i}"
+            for m, v, t in (("csat", score, None), ("comment", None, f"said {key}")):
+                rows.append(dict(source="s", source_response_id=key, responded_at=day.replace(tzinfo=timezone.utc),
+                                 touchpoint="Website", team="Team A", metric=m, value=v, value_text=t))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    return db, ViewState(period="custom", start=date(2024, 5, 20), end=date(2024, 6, 9), compare="none", grain="week",
+                         tp="web", team="a")
+
+
+def test_comments_do_not_date_the_weeks_the_trend_beside_them_hides(tmp_path):
+    """Found by an audit: a tile of 22 beside a weekly trend that showed one week of 13 and hid the
+    two around it; the 9 comments of those weeks, dated and scored, gave each one's figure away."""
+    from datetime import date
+
+    from tests.test_pyramid import MODEL
+
+    db, view = three_weeks_of_comments(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    kpi = next(k for k in MODEL.team("a").kpis if k.measure == "csat")
+    trend = drill.trend_frame(cur, MODEL, cat, view, level="team", node="a", kpi=kpi)
+    spans = drill.hidden_spans(trend, "week")
+    assert spans == ((date(2024, 5, 20), date(2024, 5, 27)), (date(2024, 6, 3), date(2024, 6, 10)))
+    frame, total = drill.comments_frame(cur, MODEL, cat, view, level="team", node="a", score_measure="csat",
+                                        hidden_times=spans)
+    db.close()
+    assert total == 22
+    dated, undated = frame[frame["When"] != drill.HIDDEN_SEGMENT], frame[frame["When"] == drill.HIDDEN_SEGMENT]
+    assert len(dated) == 13 and all(w.startswith("2024-05-28") for w in dated["When"])
+    assert len(undated) == 9 and set(undated["Response id"]) == {drill.HIDDEN_SEGMENT}
+    assert list(frame.index[frame["When"] == drill.HIDDEN_SEGMENT]) == list(range(13, 22))  # after the dated ones
