@@ -69,7 +69,8 @@ _STATUS_LEGEND = ("datum.label == 'near' ? 'near target (within the 95% CI)' : "
 
 def _value_label(row) -> str:
     if row.get("suppressed"):
-        return "hidden (n < min)"
+        # Not "n < min": a cell is also hidden to protect a small one beside it (found by an audit).
+        return "hidden (privacy)"
     if row.get("value") is None or pd.isna(row.get("value")):
         return "no data"
     # The decimals of the tiles (a mean 4.10, a percentage 79.0, an NPS +25.9): "79" beside a
@@ -114,7 +115,7 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     right = ci_high.where(~((target > ci_high) & (target - ci_high < near)), target)
     left = ci_low.where(~((target < ci_low) & (ci_low - target < near)), target)
     df["label_x"] = right.where(~df["label_left"], left).where(ci_high.notna())
-    # A row without a bar says why at the start of the axis ("hidden (n < min)", "no data"): left
+    # A row without a bar says why at the start of the axis ("hidden (privacy)", "no data"): left
     # blank, a hidden team's chart on its own page was an empty frame.
     df["label_x"] = df["label_x"].where(df["value_plot"].notna(), start)
     facts = {**options, "domain": tuple(float(x) for x in domain) if domain else None,

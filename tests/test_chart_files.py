@@ -39,7 +39,7 @@ def test_the_file_shows_the_figures_the_page_shows_and_no_hidden_one():
     df.loc[1, ["value", "ci_low", "ci_high"]] = None  # a hidden cell reaches the chart without its figures
     spec = chart_files.for_file(charts.spec(charts.node_bars, df, domain=(1, 5)), "T", "S")
     shown = texts(chart_files.svg(spec))
-    assert "4.10" in shown and "hidden (n < min)" in shown
+    assert "4.10" in shown and "hidden (privacy)" in shown
     assert not any("4.6" in t for t in shown)
 
 

@@ -24,7 +24,7 @@ def test_node_bars_select_nodes_and_label_hidden_cells():
     assert [p["name"] for p in spec["params"]] == [charts.SELECT_NODE]
     assert charts.node_bars(frame(), selectable=False).to_dict().get("params") is None
     values = next(iter(spec["datasets"].values()))
-    assert [v["label"] for v in values] == ["4.10", "hidden (n < min)"]
+    assert [v["label"] for v in values] == ["4.10", "hidden (privacy)"]
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, 5]
 
 
@@ -63,7 +63,7 @@ def test_node_bars_put_the_label_right_of_the_interval_and_the_target():
     # beyond the target tick where it is just right of the interval, else beyond the interval;
     # hidden: at the start of the axis, saying so
     assert [v["label_x"] for v in values] == [82.0, 91.0, 0.0]
-    assert values[2]["label"] == "hidden (n < min)" and not values[2]["label_left"]
+    assert values[2]["label"] == "hidden (privacy)" and not values[2]["label_left"]
 
 
 def test_node_bars_keep_the_label_at_the_bar_when_the_target_is_far_beyond():
@@ -96,7 +96,7 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     df = frame(segment=["North", "South"])
     spec = charts.heatmap(df).to_dict()
     values = next(iter(spec["datasets"].values()))
-    assert values[1]["label"] == "hidden (n < min)" and values[1]["value_plot"] is None
+    assert values[1]["label"] == "hidden (privacy)" and values[1]["value_plot"] is None
     assert [v["cell_text"] for v in values] == [values[0]["label"], "hidden"]
     none = next(iter(charts.heatmap(frame(segment=["North", "South"], suppressed=[False, False])).to_dict()["datasets"].values()))
     assert (none[1]["label"], none[1]["cell_text"]) == ("no data", "–")  # the tooltip says it in words
