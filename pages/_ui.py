@@ -207,21 +207,37 @@ def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
 
 
 def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", large: float = 0,
-                 file: dict | None = None, **options):
+                 file: dict | None = None, fill: bool = False, **options):
     """Draw `build(frame, **options)` (a cxdata.charts function) from its Vega-Lite spec, cached
     here per input and built by `charts.spec` from a skeleton Altair drew once for the same
     options: a rerun skips the chart entirely, and new numbers cost their data alone. The cache
     key is the chart's own input (function, data frame, options), so it can never show other
     numbers than the frame it is given. `large`: presentation mode's scale of type and rows.
-    `file` (from `chart_file`): offer the chart as a PNG and an SVG file under it."""
+    `file` (from `chart_file`): offer the chart as a PNG and an SVG file under it. `fill`: the
+    chart takes the height of its container (`filled_box`) instead of its own."""
     spec = _chart_spec(f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted(options.items())), build)
     from cxdata import charts
 
     spec = charts.large(spec, large) if large else charts.readable(spec)
-    event = st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch")
+    if fill:
+        spec = {k: v for k, v in spec.items() if k != "height"}
+    event = st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch", height="stretch" if fill else "content")
     if file and len(frame):  # nothing to draw into a file (and vl-convert fails on an empty trend)
         chart_downloads(spec, **file)
     return event
+
+
+def filled_box(key: str, below_px: int, most_px: int):
+    """A container as tall as the window leaves under the `below_px` above it, up to `most_px`:
+    a slide's chart fills a shared screen whatever its size (sized for 720 rows, it left half of a
+    1080 screen empty: found by audits). Streamlit sizes containers in pixels only, so our own
+    constant style sets the height in units of the window; nothing of the user goes into it."""
+    height = f"min(calc(100vh - {int(below_px)}px), {int(most_px)}px)"
+    # The box, and the wrapper Streamlit gives a box of fixed height, which kept the pixels.
+    st.html(f"<style>.st-key-{key}, div:has(> .st-key-{key}) {{ height: {height} !important; "
+            f"max-height: none !important; min-height: 0 !important; flex: 0 0 {height} !important; "
+            "overflow: hidden; }</style>")
+    return st.container(key=key, height=max(200, int(most_px) // 2), border=False)
 
 
 def chart_file(title: str, what: str, p, kpi_name: str | None = None, *, note: str = "",

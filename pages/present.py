@@ -16,6 +16,9 @@ from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
 SCALE, TREND_SCALE = 1.3, 1.05
+# What a slide shows above its chart, in pixels: the slide bar, title and subtitle (and a team's
+# row of tiles); the chart fills the rest of the screen.
+BELOW_TITLE, BELOW_TILES = 230, 400
 SHOWN_COMMENTS = 4
 
 _ui.start_page()
@@ -96,20 +99,24 @@ def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
     first = level_first(nodes, kpi)
     frame = tables.nodes_frame(nodes, kpi)
-    event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
-                             domain=_ui.bar_domain(first) if first else None, on_select="rerun",
-                             key=_ui.chart_key(key))
+    # As tall as the screen under the title, up to bars of about 90 px (two teams' bars as tall as
+    # the screen read as a banner, not a chart).
+    with _ui.filled_box(f"{key}_box", BELOW_TITLE, 170 + 90 * len(frame)):
+        event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
+                                 domain=_ui.bar_domain(first) if first else None, on_select="rerun",
+                                 key=_ui.chart_key(key), fill=True)
     if frame["low_n"].fillna(False).astype(bool).any():  # the audience needs the key to the mark
         st.caption("\\* fewer responses than the reliability threshold: read with care")
     return _ui.clicked_node(event, key)
 
 
-def trend(level: str, node_key: str, k) -> None:
+def trend(level: str, node_key: str, k, below: int) -> None:
     frame = drill.trend_frame(_ui.cursor(), model, _ui.catalog(), replace(view, present=None), level=level,
                               node=node_key, kpi=k.kpi, total_hidden=k.status == "hidden",
                               previous_hidden=k.previous_status == "hidden")
-    _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                     target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE)
+    with _ui.filled_box(f"trend_{level}_box", below, 900):
+        _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
+                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE, fill=True)
 
 
 if p.empty:
@@ -148,7 +155,7 @@ elif slide == "touchpoint":
             if picked and model.team(picked):
                 go(replace(view, team=picked, present="team"))
         else:
-            trend("touchpoint", tp.key, k)
+            trend("touchpoint", tp.key, k, BELOW_TITLE)
 
 elif slide == "team":
     node = _ui.as_team_view(view, p.team(view.team))
@@ -160,7 +167,7 @@ elif slide == "team":
             with column:
                 _ui.kpi_tile(k.kpi.name, k)
     k = chosen_kpi(node, view.kpi)
-    trend("team", node.key, k)
+    trend("team", node.key, k, BELOW_TILES)
 
 else:  # the comments behind the deepest node's number
     level, key = story.node_of(view)

@@ -66,3 +66,23 @@ def test_esc_goes_back_to_the_segments_page_a_presentation_began_on(app_page):
     query = parse_qs(urlparse(page.url).query)
     assert urlparse(page.url).path.endswith("/segments") and "present" not in query
     assert query["split"] == [data.segment_key] and query["tp"] == [tp.key]
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1280, 720)])
+def test_a_slides_chart_fills_the_screen_and_the_slide_fits_it(app_page, width, height):
+    """Found by audits: sized for 720 rows, a slide's chart left half of a 1080 screen empty."""
+    page, model = app_page.page, app_page.data.model
+    page.set_viewport_size({"width": width, "height": height})
+    team = next(t for t in model.teams)
+    for slide in ("index", "team"):
+        app_page.goto(f"present?present={slide}&period={SHARE_PERIOD}&tp={team.touchpoint}&team={team.key}")
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
+        expect(chart).to_be_visible()
+        app_page.wait_idle()
+        page.wait_for_timeout(500)
+        box = chart.bounding_box()
+        bottom = box["y"] + box["height"]
+        assert bottom > 0.75 * height, (slide, box)  # down to the lower quarter of the screen
+        main = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+        assert main <= height + 2, (slide, main)  # and nothing below the fold
+    app_page.screenshot(f"present_fill_{width}.png")
