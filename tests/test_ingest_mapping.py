@@ -973,3 +973,33 @@ def test_a_time_zone_named_in_the_header_gives_the_times_their_zone(header, expe
     assert m.timezone == expected
     # the time of the rating is the answer's, not the start of the conversation
     assert m.columns[header].role == "timestamp" and m.columns["Conversation started at"].role != "timestamp"
+
+
+def test_rating_the_ease_is_effort_not_a_second_csat():
+    """Found by an audit: Microsoft Forms' 'Évaluez la facilité de vos démarches' was taken for a
+    second CSAT and left out; five stars of ease are said to be read on the 1-7 effort scale."""
+    rows = [["ID", "Heure de fin", "Dans l'ensemble, quel est votre niveau de satisfaction ?",
+             "Évaluez la facilité de vos démarches"]] + [
+        [str(i), f"2024-03-{1 + i % 28:02d} 10:00", str(1 + i % 5), str(1 + (i * 3) % 5)] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.columns["Évaluez la facilité de vos démarches"].role == "ces"
+    assert m.columns["Dans l'ensemble, quel est votre niveau de satisfaction ?"].role == "csat"
+    assert any("read as effort (CES) on its 1 to 7 scale" in w for w in warnings)
+
+
+def test_the_end_time_in_arabic_is_the_answer_time():
+    rows = [["المعرّف", "وقت البدء", "وقت الانتهاء", "ما مدى احتمال أن توصي بنا؟"]] + [
+        [str(i), f"2024-03-{1 + i:02d} 10:00", f"2024-03-{1 + i:02d} 10:05", str(i % 11)] for i in range(12)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns["وقت الانتهاء"].role == "timestamp" and m.columns["وقت البدء"].role != "timestamp"
+
+
+def test_quality_ratings_of_the_models_touchpoints_are_a_satisfaction_matrix():
+    """Found by an audit: Zoho's 'Rate the following - Website' (Poor … Excellent) gave one spare
+    measure per row instead of the touchpoints' satisfaction."""
+    labels = ["Excellent", "Very Good", "Good", "Fair", "Poor"]
+    rows = [["Response ID", "Rate the following - Website", "Rate the following - Delivery"]] + [
+        [str(i), labels[i % 5], labels[(i + 2) % 5]] for i in range(15)]
+    m, _, _ = _suggest_rows(rows)
+    spec = m.columns["Rate the following - Website"]
+    assert (spec.role, spec.touchpoint, spec.value_map["Excellent"], spec.value_map["Poor"]) == ("csat", "website", 5.0, 1.0)

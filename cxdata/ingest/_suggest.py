@@ -63,7 +63,13 @@ def _hits(hk: str, words: list[str]) -> int | None:
 
 
 def _measure_hits(hk: str) -> set[str]:
-    return {m for m, words in V.MEASURE_WORDS.items() if _hits(hk, words) is not None}
+    hits = {m for m, words in V.MEASURE_WORDS.items() if _hits(hk, words) is not None}
+    if {"csat", "ces"} <= hits and _hits(hk, V.RATE_WORDS) is not None \
+            and _hits(hk, [w for w in V.MEASURE_WORDS["csat"] if w not in V.RATE_WORDS]) is None:
+        # 'Rate the ease of…' ('Évaluez la facilité de vos démarches'): what is rated is the ease;
+        # taken for a second CSAT, the question was left out (found by an audit).
+        hits.discard("csat")
+    return hits
 
 
 def answer_headers(cells: list, enough: int | None = None) -> int:
@@ -381,7 +387,12 @@ class Suggester:
         m = match_scale(p)
         sat_words = _hits(stem_hk, V.MEASURE_WORDS["csat"]) is not None
         vm: dict[str, Any] | None = None
-        if m and m.scale in (V.SAT5, V.SAT5_EXTENT):
+        if m and (m.scale in (V.SAT5, V.SAT5_EXTENT)
+                  or (m.scale in (V.QUALITY5, V.QUALITY5_AVERAGE, V.AMAZING5) and sat_words and self.resolver
+                      and self.resolver.resolve(col.sub_label)[0] is not None)):
+            # 'Rate the following - Website: Poor … Excellent' (Zoho) rates the model's touchpoints as
+            # a satisfaction matrix does (found by an audit: one spare measure per row); rows of
+            # aspects (staff, waiting time) stay ratings.
             vm = m.value_map
         elif p.integers and sat_words and 1 <= p.lo and p.hi <= 5:
             vm = None
@@ -526,6 +537,11 @@ class Suggester:
             self.warnings.append(f"'{label}': code 6 read as 'Not applicable' (numeric export)")
             return _Cand(_measure_spec("csat", label, value_map={"6": None}), 6)
         if "ces" in measures and p.fits(1, 7, 0.8):
+            if ints and p.hi <= 5 and p.n >= 20:
+                # A five-star 'rate the ease' (Microsoft Forms) read on the 1-7 effort scale would
+                # look poor: say so (found by an audit), as the answers alone cannot tell.
+                self.warnings.append(f"'{label}': answers run from {p.lo:g} to {p.hi:g} only, read as effort (CES) on its "
+                                     "1 to 7 scale; if the question offered five points (stars), give it the role 'rating'.")
             return _Cand(_measure_spec("ces", label), 7)
         if "emotion" in measures and ints and 1 <= lo and hi <= 5:
             self.warnings.append(

@@ -392,7 +392,7 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
 # Which timestamp column best says *when the answer was given* (higher wins).
 TIME_WORDS: list[tuple[int, list[str]]] = [
     (5, ["recorded", "submit", "submitted", "completed", "completion", "w:end", "end date", "ended", "solved", "w:rated",
-         "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "подаден", "изпратен",
+         "ثبت", "پایان", "ارسال", "الارسال", "الإرسال", "التسليم", "الانتهاء", "انتهاء", "подаден", "изпратен",
          "край", "הוגש", "סיום",
         "eingereicht", "abgeschickt", "w:ende", "enddatum", "endzeit", "abschlussdatum", "soumis", "w:fin", "enviado", "finaliz", "отправлен", "заверш"]),
     (4, ["timestamp", "w:date", "w:time", "date time", "datetime", "w:responded", "answered",
@@ -408,16 +408,20 @@ ZONE_WORDS = ["time zone", "timezone", "w:tz", "zeitzone", "fuseau horaire", "zo
 TIME_OF_DAY_WORDS = ["w:time", "w:hour", "w:час", "الوقت", "w:ساعت", "שעה", "w:uhrzeit", "w:zeit", "w:heure", "w:hora",
                      "w:время", "w:време", "w:ora", "w:tijd", "w:saat"]
 
+# Words that ask for a rating without saying of what: a satisfaction question unless they rate
+# something another measure names ('Rate the ease of…').
+RATE_WORDS = ["w:rate", "w:rating", "p:bewert", "w:notez", "p:évalu", "p:calific", "p:valora", "w:valore", "p:оцени",
+              "w:оценка", "w:قيّم", "w:قيم", "w:ارزیابی"]
+
 MEASURE_WORDS: dict[str, list[str]] = {
     "nps": ["recommend", "w:nps", "likelihood", "likely", "توصیه", "پیشنهاد", "معرفی",
             "التوصیه", "التوصية", "توصي", "препоръ", "препоръчате", "מליץ", "המלצה",
             "מליצ",  # the plural and feminine forms ('שתמליצו', 'תמליצי') lose the final letter of 'מליץ'
         "empfehl", "recommand", "recomend", "recomiend", "рекоменд"],
-    "csat": ["p:satisf", "w:csat", "w:rate", "w:rating", "overall experience",
-             "راضی", "رضایت", "الرضا", "راض", "مدى رضا", "w:رضاك", "w:رضاكم", "доволн", "удовлетвор", "w:оценка",
+    "csat": ["p:satisf", "w:csat", *RATE_WORDS, "overall experience",
+             "راضی", "رضایت", "الرضا", "راض", "مدى رضا", "w:رضاك", "w:رضاكم", "доволн", "удовлетвор",
              "מרוצ", "שביעות רצון",
-        "zufrieden", "довольн", "p:bewert", "w:notez", "p:évalu", "p:calific", "p:valora", "w:valore",
-        "p:оцени"],
+        "zufrieden", "довольн"],
     "ces": ["w:easy", "w:ease", "w:easier", "effort", "difficult", "w:ces", "hassle",
             "آسان", "راحت", "سهولة", "سهوله", "سهل", "w:лесно", "лекота", "усили",
             "w:קל", "מאמץ",
