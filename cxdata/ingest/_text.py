@@ -37,9 +37,10 @@ def key(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text)).translate(_LETTERS)
     s = _DIACRITICS.sub("", s).casefold()
     if not s.isascii():
-        # Emoji and other symbols beside words ('🤩 Amazing', '⭐ Rating') say nothing the words do
-        # not; a label of symbols alone ('★★★☆☆') keeps them.
-        words = "".join(ch for ch in s if ch != "\ufe0f" and unicodedata.category(ch) not in _SYMBOLS)
+        # Emoji and other pictographs beside words ('🤩 Amazing', '⭐ Rating') say nothing the words
+        # do not; a label of them alone ('★★★☆☆') keeps them, and so do the signs of letterlike
+        # symbols ('№', '°': U+2100-U+22FF), which headers use as words.
+        words = "".join(ch for ch in s if ch != "\ufe0f" and not (ord(ch) >= 0x2300 and unicodedata.category(ch) in _SYMBOLS))
         if any(ch.isalnum() for ch in words):
             s = words
     s = _PUNCT.sub(" ", s)
