@@ -17,7 +17,7 @@ from . import chart_files, charts, drill, movers, story, tables
 from .formats import filters_text, fmt_delta, fmt_value, tile_facts
 from .model import Model
 from .period import day_label
-from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_first, level_kpi
+from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_first, level_kpi, periods_for
 from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
@@ -106,14 +106,15 @@ def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict | 
                        target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
 
 
-def trend_hides(cur, model, cat, view, level: str, key: str | None, k: KpiResult) -> tuple:
-    """The buckets the trend of the story's node hides (its team slide, or its touchpoint's): the
-    comments slide must not date the comments in them, or their scores give the buckets away."""
+def trend_dates(cur, model, cat, view, level: str, key: str | None, k: KpiResult) -> tuple | None:
+    """The days the trend of the story's node (its team slide, or its touchpoint's) shows whole:
+    the comments slide dates only the comments in them (`drill.dated_spans`). None where there is
+    no such trend (the index's)."""
     if level not in ("team", "touchpoint"):
-        return ()
+        return None
     frame = drill.trend_frame(cur, model, cat, view, level=level, node=key, kpi=k.kpi,
                               total_hidden=k.status == "hidden", previous_hidden=k.previous_status == "hidden")
-    return drill.hidden_spans(frame, view.grain)
+    return drill.dated_spans(frame, view.grain, periods_for(view, cat)[0])
 
 
 def _index(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -163,7 +164,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
                                       "scores would give the hidden figures away.")
     frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,
                                         score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE,
-                                        hidden_times=trend_hides(cur, model, cat, view, level, node.key, k))
+                                        dated_times=trend_dates(cur, model, cat, view, level, node.key, k))
     said = []
     for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows():
         score = row["Score"]
@@ -173,7 +174,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     note = ("No comments in this period for these filters." if not total else
             f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
     if any(c.caption.startswith(drill.HIDDEN_SEGMENT) for c in said):
-        note += f" Undated: comments of {view.grain}s the trend hides."
+        note += f" Undated: comments outside the {view.grain}s the trend shows."
     return Slide(title, sub, note=note, comments=tuple(said))
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
+from .pyramid import (NOT_SET, NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
                       suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
@@ -188,34 +188,39 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
 HIDDEN_SEGMENT = "hidden"  # a comment's segment value whose cell the view hides
 
 
-def hidden_spans(trend: pd.DataFrame, grain: str) -> tuple[tuple[date, date], ...]:
-    """The [start, end) days of the buckets a trend (`trend_frame`) hides."""
+def dated_spans(trend: pd.DataFrame, grain: str, period: Period) -> tuple[tuple[date, date], ...]:
+    """The [start, end) days of the buckets a trend (`trend_frame`) shows whole inside `period`:
+    the days a comment beside it may be dated in. Not those it hides, nor what of the period lies
+    outside its window or in a bucket straddling the period's edge: such a part is hidden as one of
+    the trend's partition, and a comment's date and score there would give it away (found by
+    reviews: a single hidden week, or the weeks before the window, read off the list)."""
     out = []
-    for bucket in trend.loc[trend["suppressed"].astype(bool), "bucket"]:
+    for bucket in trend.loc[~trend["suppressed"].astype(bool), "bucket"]:
         start = pd.Timestamp(bucket).date()
         end = start + timedelta(days=7) if grain == "week" else add_months(start, 3 if grain == "quarter" else 1)
-        out.append((start, end))
+        if period.start <= start and end <= period.end:
+            out.append((start, end))
     return tuple(out)
 
 
 def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
                    score_measure: str | None, limit: int = 200,
                    hidden_segments: Mapping[str, Iterable[str]] | None = None,
-                   hidden_times: Iterable[tuple[date, date]] = ()) -> tuple[pd.DataFrame, int]:
+                   dated_times: Iterable[tuple[date, date]] | None = None) -> tuple[pd.DataFrame, int]:
     """The newest comments behind a node's number and how many there are in all.
 
     `hidden_segments`: per segment dimension, the values whose cells the same view hides (a
     split by segment shown beside the comments). Those values read HIDDEN_SEGMENT: each comment
     carries its score, and the comments of a segment hidden for having two answers would give
-    its figure away. `hidden_times`: the [start, end) days of the buckets a trend shown beside the
-    comments hides. A comment of such a bucket reads HIDDEN_SEGMENT for its time and id and comes
-    after the others: its date and score would give the bucket's figure away (found by an audit:
-    a tile of 22 and one week of 13 shown, the 9 comments of the two hidden weeks were dated).
+    its figure away. `dated_times`: the [start, end) days a trend shown beside the comments shows
+    (`dated_spans`). A comment outside them reads HIDDEN_SEGMENT for its time and id and comes
+    after the others: its date and score would give a hidden bucket's figure away (found by an
+    audit: a tile of 22 and one week of 13 shown, the 9 comments of the two hidden weeks were dated).
     Comments are untrusted text: they are returned verbatim, for display as plain text only."""
     current, _ = periods_for(view, cat)
-    spans = list(hidden_times)
+    spans = list(dated_times) if dated_times is not None else None
     rows, total = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure,
-                           limit=limit, hidden_times=spans)
+                           limit=limit, dated_times=spans)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
     hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}
@@ -226,21 +231,24 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
         canon = {label_key(v): v for v in cat.segment_labels(s.key).values()}
 
         def shown(v, s=s, gone=gone, canon=canon):
-            if v is None:
-                return v
+            if v is None or v != v:  # no value (None, or NaN from the frame)
+                # Hidden with the rest: blank beside 'hidden' picked out the hidden small ones
+                # (found by a review).
+                return HIDDEN_SEGMENT if NOT_SET in gone else v
             v = canon.get(label_key(v), v)
             return HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v
 
         if s.key == "source" and gone:
             # The survey source is also each comment's own Source, and its id's format tells the
             # tool (found by an audit: a split hid 'ar_ivr', and the Source column named it).
-            mask = frame[s.name].map(lambda v, gone=gone, canon=canon: v is not None and canon.get(label_key(v), v) in gone)
+            mask = frame[s.name].map(lambda v, gone=gone, canon=canon: (NOT_SET in gone) if v is None or v != v
+                                     else canon.get(label_key(v), v) in gone)
             frame.loc[mask, ["Source", "Response id"]] = HIDDEN_SEGMENT
         frame[s.name] = frame[s.name].map(shown)
-    if spans and len(frame):
+    if spans is not None and len(frame):
         # Already after the dated ones (queries.comments); their ids often count up with time.
         day = pd.to_datetime(frame["When"], errors="coerce").dt.date
-        undated = day.map(lambda d: d is not None and not pd.isna(d) and any(a <= d < b for a, b in spans)).astype(bool)
+        undated = ~day.map(lambda d: d is not None and not pd.isna(d) and any(a <= d < b for a, b in spans)).astype(bool)
         frame.loc[undated, ["When", "Response id"]] = HIDDEN_SEGMENT
     m = model.measures.get(score_measure) if score_measure else None
     if m is not None and tuple(float(x) for x in m.scale) == (0.0, 1.0):

@@ -137,6 +137,9 @@ def periods_for(view: ViewState, cat: Catalog) -> tuple[Period, Period | None]:
     return current, comparison_of(view.period, current, view.compare)
 
 
+NOT_SET = "(not set)"  # the segment of the answers with no value for a dimension
+
+
 def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cells:
     """Sum raw cell rows by model node (several data labels may map to one node)."""
     measure_key = {code: key for key, code in cat.measures.items()}
@@ -150,7 +153,7 @@ def collect(rows, cat: Catalog, seg_labels: dict[int, str] | None = None) -> Cel
             key = "all"
         if key is None or measure not in measure_key:
             continue
-        seg_label = seg_labels.get(seg, "(not set)") if seg_labels is not None else None
+        seg_label = seg_labels.get(seg, NOT_SET) if seg_labels is not None else None
         k = (period, level, key, seg_label, measure_key[measure])
         m = stats.Moments(int(n), float(s1 or 0), float(s2 or 0), int(hi or 0), int(lo or 0))
         old = out.get(k)  # several data labels can map to one node

@@ -528,15 +528,15 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
 
 def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
              score_measure: str | None, limit: int = 200,
-             hidden_times: Iterable[tuple[date, date]] = ()) -> tuple[list[tuple], int]:
+             dated_times: Iterable[tuple[date, date]] | None = None) -> tuple[list[tuple], int]:
     """The verbatims behind a number, newest first: (responded_at, score, comment, source,
     response id, seg values...), and how many match in all. One scan of the comments finds both:
     the search folds every comment of the period, and a year behind the index at 10M responses
     is a million of them (counting in a second scan doubled the wait).
 
-    Comments of the [start, end) days in `hidden_times` (a trend's hidden buckets) come after all
-    the others, among themselves in an order that says nothing of their time: first, the newest
-    page's edge would tell which of them are the later ones."""
+    With `dated_times` (the [start, end) days of the buckets a trend beside them shows), comments
+    outside those days come after all the others, among themselves in an order that says nothing
+    of their time: first, the newest page's edge would tell which of them are the later ones."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     code = cat.measures.get(score_measure) if score_measure else None
     score, at = _score_sql(cat, level, node, period)
@@ -547,13 +547,14 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     )
     # The newest keys and the count in one scan; then the details of those few rows alone (a join
     # of them with the responses scanned all ten million).
-    spans = list(hidden_times)
-    undated = " OR ".join(["(r.responded_at >= ? AND r.responded_at < ?)"] * len(spans)) or "FALSE"
+    spans = list(dated_times) if dated_times is not None else None
+    undated = "FALSE" if spans is None else \
+        "NOT (" + (" OR ".join(["(r.responded_at >= ? AND r.responded_at < ?)"] * len(spans)) or "FALSE") + ")"
     newest = cur.execute(
         f"""SELECT r.response_key, epoch(r.responded_at), count(*) OVER (), ({undated}) AS undated
             FROM responses r WHERE {where.sql()}
             ORDER BY undated, CASE WHEN undated THEN hash(r.response_key) END, r.responded_at DESC, r.response_key DESC
-            LIMIT ?""", [x for a, b in spans for x in (ts(a), ts(b))] + where.params + [limit]).fetchall()
+            LIMIT ?""", [x for a, b in spans or () for x in (ts(a), ts(b))] + where.params + [limit]).fetchall()
     if not newest:
         return [], 0
     keys = [k for k, *_ in newest]

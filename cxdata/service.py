@@ -160,8 +160,14 @@ def counted_responses(table, model: Model) -> int:
         return 0
     metric = table["metric"].cast(pa.string())
     source = table["source"].cast(pa.string()) if "source" in table.column_names else pa.nulls(table.num_rows, pa.string())
-    placed = pc.or_kleene(*[pc.is_valid(table[c]) if c in table.column_names else pa.scalar(False)
-                            for c in ("touchpoint", "team")])
+    # At a touchpoint or team the model has (a team's answers count at its touchpoint), and timed:
+    # an untimed answer counts in no period (found by a review).
+    placed = pc.or_(*[_known(table[c].cast(pa.string()), c, model) if c in table.column_names
+                      else pa.array([False] * table.num_rows) for c in ("touchpoint", "team")])
+    if "responded_at" in table.column_names:
+        placed_timed = pc.is_valid(table["responded_at"])
+    else:
+        placed_timed = pa.array([False] * table.num_rows)
     index = model.index.kpi
     counted = pa.scalar(False)
     for k in _all_kpis(model):
@@ -173,7 +179,7 @@ def counted_responses(table, model: Model) -> int:
         if k is not index:
             mine = pc.and_(mine, placed)
         counted = pc.or_(counted, mine)
-    mask = pc.fill_null(pc.and_(counted, pc.is_valid(table["value"])), False)
+    mask = pc.fill_null(pc.and_(pc.and_(counted, pc.is_valid(table["value"])), placed_timed), False)
     ids = table["source_response_id"].cast(pa.string()).filter(mask)
     return len(pc.unique(ids))
 

@@ -187,15 +187,16 @@ def _comments(db_path: str, version: int, model_digest: str, view: ViewState, le
     from cxdata import drill
 
     return drill.comments_frame(_cur, _model, _cat, view, level=level, node=node, score_measure=score_measure,
-                                hidden_segments=hidden, hidden_times=times)
+                                hidden_segments=hidden, dated_times=times)
 
 
 def comments(view: ViewState, level: str, node: str, score_measure: str | None,
-             hidden_segments: dict, hidden_times: tuple = ()) -> tuple:
+             hidden_segments: dict, dated_times: tuple | None = None) -> tuple:
     """drill.comments_frame, kept per data version (the comments behind the index over a year
     are a million rows to count at 10M responses: 0.5 s)."""
     return _comments(str(database().path), data_version(), model().digest, view, level, node, score_measure,
-                     {k: sorted(v) for k, v in hidden_segments.items()}, tuple(hidden_times), model(), catalog(),
+                     {k: sorted(v) for k, v in hidden_segments.items()},
+                     None if dated_times is None else tuple(dated_times), model(), catalog(),
                      cursor())
 
 
@@ -223,7 +224,10 @@ def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", la
         spec = {k: v for k, v in spec.items() if k != "height"}
     event = st.vega_lite_chart(spec, on_select=on_select, key=key, width="stretch", height="stretch" if fill else "content")
     if file and len(frame):  # nothing to draw into a file (and vl-convert fails on an empty trend)
-        chart_downloads(spec, **file)
+        # Without the bar the page picked out: in a file the others read as faded (found by a review).
+        plain = spec if not options.get("selected") else charts.readable(_chart_spec(
+            f"{build.__module__}.{build.__qualname__}", frame, tuple(sorted({**options, "selected": None}.items())), build))
+        chart_downloads(plain, **file)
     return event
 
 
@@ -549,7 +553,7 @@ def movement(mv, heading: str, parts: str, p) -> None:
     composite = mv.kpi.stat == "composite"
     cached_chart(charts.movers, tables.movers_frame(mv), x_title=f"Contribution to the change of {mv.kpi.name}",
                  decimals=movers.decimals(mv), composite=composite,
-                 file=chart_file(heading, f"movers-{parts}", p, mv.kpi.name))
+                 file=chart_file(heading, f"movers-{heading}", p, mv.kpi.name))
     if composite:
         st.caption("Each bar is a touchpoint's weighted change of its headline KPI, put on the index's 0–100 scale; "
                    "the bars add up to the index's change before rounding.")

@@ -184,7 +184,7 @@ else:  # the comments behind the deepest node's number
         st.stop()
     # The trend of the team (or touchpoint) slide before this one: its hidden weeks stay undated here.
     comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {},
-                                   deck.trend_hides(_ui.cursor(), model, _ui.catalog(), replace(view, present=None),
+                                   deck.trend_dates(_ui.cursor(), model, _ui.catalog(), replace(view, present=None),
                                                     level, node.key, k))
     if not total:
         st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")

@@ -160,15 +160,15 @@ if words:
              on_change=lambda: _ui.update_view(search=st.session_state["w_word"] or ""))
 # The trend above shows the same KPI: the weeks it hides must not be dated in the list.
 comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments,
-                               drill.hidden_spans(frame, view.grain))
+                               drill.dated_spans(frame, view.grain, p.period))
 which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
 masked = ""
 if dim and hidden_segments.get(dim) and (comments[model.segment(dim).name] == drill.HIDDEN_SEGMENT).any():
     masked = (f". {escape(model.segment(dim).name)} reads '{drill.HIDDEN_SEGMENT}' where the chart above hides the "
               "segment: its comments and scores would give its figure away")
 if (comments["When"] == drill.HIDDEN_SEGMENT).any():
-    masked += (f". The time reads '{drill.HIDDEN_SEGMENT}' in the {view.grain}s the trend hides, and those comments "
-               f"come last: their dates and scores would give those {view.grain}s' figures away")
+    masked += (f". The time reads '{drill.HIDDEN_SEGMENT}' outside the {view.grain}s the trend shows, and those "
+               "comments come last: their dates and scores would give hidden figures away")
 st.caption(f"{total:,} comment{'' if total == 1 else 's'} in the period{which}"
            + (f"; showing the newest {len(comments)}" if total > len(comments) else "") + masked)
 # Plain-text rendering: comments are untrusted and may contain markup.

@@ -734,13 +734,55 @@ def test_comments_do_not_date_the_weeks_the_trend_beside_them_hides(tmp_path):
     cat = queries.catalog(cur, MODEL)
     kpi = next(k for k in MODEL.team("a").kpis if k.measure == "csat")
     trend = drill.trend_frame(cur, MODEL, cat, view, level="team", node="a", kpi=kpi)
-    spans = drill.hidden_spans(trend, "week")
-    assert spans == ((date(2024, 5, 20), date(2024, 5, 27)), (date(2024, 6, 3), date(2024, 6, 10)))
+    spans = drill.dated_spans(trend, "week", drill.periods_for(view, cat)[0])
+    assert spans == ((date(2024, 5, 27), date(2024, 6, 3)),)  # the one week shown
     frame, total = drill.comments_frame(cur, MODEL, cat, view, level="team", node="a", score_measure="csat",
-                                        hidden_times=spans)
+                                        dated_times=spans)
     db.close()
     assert total == 22
     dated, undated = frame[frame["When"] != drill.HIDDEN_SEGMENT], frame[frame["When"] == drill.HIDDEN_SEGMENT]
     assert len(dated) == 13 and all(w.startswith("2024-05-28") for w in dated["When"])
     assert len(undated) == 9 and set(undated["Response id"]) == {drill.HIDDEN_SEGMENT}
     assert list(frame.index[frame["When"] == drill.HIDDEN_SEGMENT]) == list(range(13, 22))  # after the dated ones
+
+
+def test_comments_are_dated_only_in_the_buckets_the_trend_shows_whole_inside_the_period():
+    """Found by a review: the weeks of a year before a 26-week trend's window, and a single week it
+    hid with them, could be read off the comments' dates and scores."""
+    from datetime import date
+
+    from cxdata.period import Period
+
+    trend = pd.DataFrame({"bucket": pd.to_datetime(["2024-06-03", "2024-06-10", "2024-06-17", "2024-06-24"]),
+                          "suppressed": [False, True, False, False]})
+    period = Period(date(2024, 1, 1), date(2024, 6, 27))  # the week of 24 June straddles its end
+    assert drill.dated_spans(trend, "week", period) == ((date(2024, 6, 3), date(2024, 6, 10)),
+                                                        (date(2024, 6, 17), date(2024, 6, 24)))
+    months = pd.DataFrame({"bucket": pd.to_datetime(["2024-04-01", "2024-05-01"]), "suppressed": [False, False]})
+    assert drill.dated_spans(months, "month", Period(date(2024, 4, 1), date(2024, 6, 1))) == (
+        (date(2024, 4, 1), date(2024, 5, 1)), (date(2024, 5, 1), date(2024, 6, 1)))
+
+
+def test_comments_without_a_value_read_hidden_where_the_split_hides_the_not_set_cell(tmp_path):
+    """Found by a review: the split hid 'Tiny' with '(not set)', whose comments read blank, so the
+    word 'hidden' picked out Tiny's two comments and their scores."""
+    from cxdata import store
+    from cxdata.db import Database
+    from cxdata.pyramid import NOT_SET
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    table = responses([("Team C", "Website", 5, None, "North", 6)] * 30 + [("Team C", "Website", 1, None, "Tiny", 6)] * 2
+                      + [("Team C", "Website", 3, None, None, 6)] * 10)
+    rows = table.to_pylist()
+    comments = [dict(r, metric="comment", value=None, value_text=f"said {r['source_response_id']}")
+                for r in rows if r["region"] != "North"]
+    table = table.append_column("value_text", pa.nulls(len(table), pa.string()))
+    store.apply(db, pa.concat_tables([table, pa.Table.from_pylist(comments, schema=table.schema)]))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", compare="none", team="c")
+    frame, total = drill.comments_frame(cur, MODEL, cat, view, level="team", node="c", score_measure="csat",
+                                        hidden_segments={"region": {"Tiny", NOT_SET}})
+    db.close()
+    assert total == 12 and set(frame["region"]) == {drill.HIDDEN_SEGMENT}

@@ -184,10 +184,11 @@ def test_split_sub_question(label, expected):
 
 def test_an_alchemer_matrix_is_a_matrix_and_a_labelled_question_is_not():
     layout = detect_layout(raw_from_csv(
-        "Response ID,Website:Rate each.,Mobile app:Rate each.,Q1: How easy was it?,Q2: How likely are you to recommend us?\n"
-        "1,Satisfied,Neutral,Easy,9\n"))
+        "Response ID,Website:Please rate each of these.,Mobile app:Please rate each of these.,Q1: How easy was it?,"
+        "Q2: How likely are you to recommend us?,NPS: Score,CSAT: Score\n1,Satisfied,Neutral,Easy,9,9,5\n"))
+    stem = "Please rate each of these."
     assert [(c.question, c.sub_label) for c in layout.columns[1:]] == [
-        ("Rate each.", "Website"), ("Rate each.", "Mobile app"), ("", ""), ("", "")]
+        (stem, "Website"), (stem, "Mobile app"), ("", ""), ("", ""), ("", ""), ("", "")]
 
 
 def test_dash_in_a_single_header_is_not_a_matrix():

@@ -206,6 +206,10 @@ HEADERS = [
     ("lastpage", ["3", "3", "2"], ("ignore",)),
     ("interviewtime", ["621.07", "705.36", "98.1"], ("ignore",)),
     ("Seq. Number", ["1", "2", "3"], ("ignore",)),
+    ("Number", ["25", "24", "23"], ("ignore",)),  # Hotjar's running count
+    # found by a review: a rule for 'Number' ignored these
+    ("Number of contacts", ["1", "3", "2", "4"], ("rating", "number_of_contacts")),
+    ("Score", ["1", "7", "4", "2", "6"], ("rating", "score")),  # 1-7: no NPS
     ("Time Taken to Complete (Seconds)", ["61", "75", "120"], ("ignore",)),
     # a sheet's dates in the General format are Excel serial day numbers, not scores
     ("Submitted", ["46327.5868", "46328.1", "46330.9"], ("timestamp", "timestamp")),
@@ -920,6 +924,21 @@ def test_qualtrics_preview_and_spam_statuses_of_every_kind_are_excluded():
     assert set(statuses) - excluded == {"IP Address", "Offline"}
 
 
+def test_a_customers_status_excludes_no_response():
+    # Found by a review: 'Account status: Terminated' dropped every former customer's response.
+    rows = [["Response ID", "Account status", "How likely are you to recommend us?"]] + [
+        [str(i), "Terminated" if i % 4 == 0 else "Active", str(i % 11)] for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.exclude == [] and m.columns["Account status"].role in ("segment", "ignore")
+
+
+def test_scores_named_by_a_prefix_are_no_matrix():
+    # Found by a review: 'NPS: Score', 'CSAT: Score' read as a matrix of a 'Score' question.
+    rows = [["Response ID", "NPS: Score", "CSAT: Score"]] + [[str(i), str(i % 11), str(1 + i % 5)] for i in range(20)]
+    m, _, _ = _suggest_rows(rows)
+    assert (m.columns["NPS: Score"].role, m.columns["CSAT: Score"].role) == ("nps", "csat")
+
+
 @pytest.mark.parametrize("header, status", [("Status", "Disqualified"), ("Response Status", "Terminated")])
 def test_respondents_a_survey_screened_out_are_no_responses(header, status):
     # Found by an audit: Alchemer's disqualified and QuestionPro's terminated rows were loaded.
@@ -965,6 +984,7 @@ def test_a_time_zone_column_gives_the_times_their_zone(zones, expected, said):
     ("Conversation rated at (Europe/Berlin)", "Europe/Berlin"),  # Intercom (found by an audit: read as UTC)
     ("Submitted (America/Argentina/Buenos_Aires)", "America/Argentina/Buenos_Aires"),
     ("Submitted (Europe/Atlantis)", "UTC"),  # no zone Python knows
+    ("Submitted (Etc/GMT+3)", "Etc/GMT+3"),  # found by a review: read as Etc/GMT
 ])
 def test_a_time_zone_named_in_the_header_gives_the_times_their_zone(header, expected):
     rows = [["Conversation ID", "Conversation started at", header, "Conversation rating"]] + [

@@ -467,7 +467,10 @@ LEGACY = [
     ("cp1254", "No;Yorum\n1;İstanbul şubesi: kargo çok hızlı geldi, teşekkürler\n2;Muğla: ürün açıklaması yanlıştı\n"),
     # Icelandic stays Western: its ð is far commoner than its ý
     ("cp1252", "id;athugasemd\n1;Það var gott að fá þjónustuna fljótt\n2;Ég er ánægður með þetta\n"),
-    # and Czech Central European: it writes ý beside ě, č, š and ž
+    # found by a review: short Icelandic and Slovak texts with ý but no ç or ü are no Turkish
+    ("cp1252", "id;athugasemd\n1;Ýmislegt var ágætt, dýrt og fínt\n2;Ýsa og nýr fiskur\n"),
+    # and Czech Central European: it writes ý beside ě, č, š and ž (read as Western, ì, è and ø)
+    ("cp1250", "id;komentář\n1;Dobrý den, děkuji za rychlé doručení\n2;Kurýr přijel pozdě\n"),
     ("cp1250", "id;komentář\n1;Byl jsem velmi spokojený s rychlým doručením\n2;Který kurýr přijel? Skvělý\n"),
 ]
 

@@ -311,8 +311,12 @@ def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_co
     from cxdata.model import load_model
 
     model = load_model(ZELVORA_MODEL)
+    from datetime import datetime, timezone
+
+    at = datetime(2026, 11, 1, tzinfo=timezone.utc)
     table = pa.table({"source_response_id": ["a", "b", "c"], "source": ["limesurvey"] * 3, "touchpoint": [None] * 3,
-                      "team": [None] * 3, "metric": ["nps", "nps", "comment"], "value": [9.0, 3.0, None]})
+                      "team": [None] * 3, "metric": ["nps", "nps", "comment"], "value": [9.0, 3.0, None],
+                      "responded_at": [at] * 3})
     warnings = service.outside_model(table, model)
     assert warnings == [
         "Answers to Likelihood to recommend (nps) from the survey source 'limesurvey' (2 responses): the model counts nps "
@@ -323,18 +327,24 @@ def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_co
     assert service.outside_model(counted, model) == [] and service.counted_responses(counted, model) == 2
 
 
-@pytest.mark.parametrize("touchpoint, metric, counted", [
-    ("Delivery", "csat", 1),   # a touchpoint's KPI
-    (None, "csat", 0),         # a touchpoint's measure, given nowhere
-    (None, "happiness", 0),    # a measure no KPI uses
+@pytest.mark.parametrize("touchpoint, metric, timed, counted", [
+    ("Delivery", "csat", True, 1),   # a touchpoint's KPI
+    (None, "csat", True, 0),         # a touchpoint's measure, given nowhere
+    (None, "happiness", True, 0),    # a measure no KPI uses
+    ("Kiosk", "csat", True, 0),      # a touchpoint the model does not have (found by a review)
+    ("Delivery", "csat", False, 0),  # no answer time: in no period (found by a review)
 ])
-def test_a_response_is_counted_where_some_tile_counts_one_of_its_answers(touchpoint, metric, counted):
+def test_a_response_is_counted_where_some_tile_counts_one_of_its_answers(touchpoint, metric, timed, counted):
+    from datetime import datetime, timezone
+
     import pyarrow as pa
 
     from cxdata.model import load_model
 
+    at = datetime(2026, 11, 1, tzinfo=timezone.utc) if timed else None
     table = pa.table({"source_response_id": ["a", "a"], "source": ["zendesk"] * 2, "touchpoint": [touchpoint] * 2,
-                      "team": [None, None], "metric": [metric, "comment"], "value": [4.0, None]})
+                      "team": [None, None], "metric": [metric, "comment"], "value": [4.0, None],
+                      "responded_at": pa.array([at, at], pa.timestamp("us", tz="UTC"))})
     assert service.counted_responses(table, load_model(ZELVORA_MODEL)) == counted
 
 

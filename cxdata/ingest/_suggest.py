@@ -121,7 +121,9 @@ def _usual_scale(lo: float, hi: float) -> list[float]:
     return [low, high]
 
 
-_STATUS_WORDS = ["w:status", "response status", "w:statut", "w:estado", "w:статус", "وضعیت", "الحالة"]
+_STATUS_HEADERS = frozenset(key(w) for w in (
+    "Status", "Response status", "Survey status", "Completion status", "Statut", "Estado", "Статус", "وضعیت",
+    "الحالة"))
 _BARE_SCORE = frozenset(key(w) for w in ("Score", "امتیاز", "Punktzahl", "Note", "Puntuación", "Оценка"))
 _SELECTED = ("selected choice", "ausgewählte auswahl", "choix sélectionné", "opción seleccionada")
 
@@ -156,7 +158,7 @@ def _segment_key(hk: str, label: str, index: int) -> tuple[str, bool]:
     return slug(first_part(label)) or f"segment_{index + 1}", False
 
 
-_ZONE_NAME = re.compile(r"\b([A-Z][A-Za-z_-]+/[A-Za-z_-]+(?:/[A-Za-z_-]+)?)\b")
+_ZONE_NAME = re.compile(r"(?<![\w/])([A-Z][A-Za-z_-]+/[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)?)")
 
 
 def _zone_in_header(label: str) -> str | None:
@@ -245,7 +247,9 @@ class Suggester:
             return _Cand(ColumnSpec("ignore", label), 6, "an option of a tick-all-that-apply question")
         measures = _measure_hits(hk)
         named = any(_hits(hk, words) is not None for _, words in V.ROLE_WORDS)
-        if not measures and not named and _hits(hk, V.IGNORE_WORDS) is not None:
+        if not measures and not named and (_hits(hk, V.IGNORE_WORDS) is not None or hk == "number"):
+            # A bare 'Number' is a tool's running count (Hotjar); 'Order number' is an id, 'Number
+            # of contacts' a figure.
             return _Cand(ColumnSpec("ignore", label), 5, "survey metadata")
         if p.n_distinct == 1 and p.n >= 20 and p.date_share < 0.8 and not measures and not named \
                 and not _QUESTION.search(label.strip()) \
@@ -290,7 +294,7 @@ class Suggester:
         """A status column that marks respondents a survey screened out or stopped (Alchemer's
         'Disqualified', QuestionPro's 'Terminated'): those rows are no responses, as a tool's own
         reports leave them out."""
-        if _hits(hk, _STATUS_WORDS) is None:
+        if hk not in _STATUS_HEADERS:  # a response's status, not a customer's ('Account status')
             return None
         out = sorted(v for v in p.counts if key(v) in V.SCREENED_OUT)
         if not out:
@@ -570,7 +574,7 @@ class Suggester:
             return _Cand(_measure_spec("nps", label), 3)
         if p.n_distinct == 1 and not measures:
             return _Cand(ColumnSpec("ignore", label), 1, "the same value in every row")
-        if ints and hk in _BARE_SCORE and lo >= 0 and 7 <= hi <= 10:
+        if ints and hk in _BARE_SCORE and lo >= 0 and 9 <= hi <= 10:
             # Delighted's and other NPS tools' one question, headed 'Score': 0 to 10 is its scale.
             self.warnings.append(f"'{label}': answers from 0 to 10 under a plain 'score' read as NPS; change the "
                                  "role in the mapping if it is another rating")

@@ -30,13 +30,14 @@ _SPACE = re.compile(r"\s+")
 _SYMBOLS = frozenset({"So", "Sk", "Cs"})
 
 
-def key(text: object) -> str:
-    """Comparison key of a header or label (see the module docstring)."""
+def key(text: object, *, pictographs: bool = False) -> str:
+    """Comparison key of a header or label (see the module docstring). `pictographs`: keep them,
+    as header fingerprints saved before keys left them out were made."""
     if text is None:
         return ""
     s = unicodedata.normalize("NFKC", str(text)).translate(_LETTERS)
     s = _DIACRITICS.sub("", s).casefold()
-    if not s.isascii():
+    if not s.isascii() and not pictographs:
         # Emoji and other pictographs beside words ('🤩 Amazing', '⭐ Rating') say nothing the words
         # do not; a label of them alone ('★★★☆☆') keeps them, and so do the signs of letterlike
         # symbols ('№', '°': U+2100-U+22FF), which headers use as words.

@@ -348,7 +348,7 @@ IGNORE_WORDS = [
     "электронн", "correo", "w:courriel", "w:dauer", "w:durée", "w:duración", "длительност",
     # the tools' own bookkeeping, numbers that read as scores (LimeSurvey, QuestionPro, Hotjar)
     "w:lastpage", "last page", "w:seed", "interviewtime", "interview time", "time taken", "seq number",
-    "sequence number", "w:refurl", "w:referer", "w:referrer", "w:token", "w:number",
+    "sequence number", "w:refurl", "w:referer", "w:referrer", "w:token",
 ]
 
 # Columns a survey tool adds of its own that a role word would otherwise claim ('agent' in a

@@ -90,7 +90,8 @@ def dedupe_names(names: Sequence[str]) -> list[str]:
 
 _SUB_DASH = re.compile(r"^(.+?[?؟:.])\s*-\s*(\S.*)$")
 _SUB_BRACKET = re.compile(r"^(.+?)\s*\[([^\[\]]+)\]\s*$")
-_SUB_PREFIX = re.compile(r"^([^:?؟\[\]]{1,60}?)\s*:\s*([^\W\d_].{3,})$")  # Alchemer: 'Row:Question'
+# Alchemer: 'Row:Question', the question a sentence ('NPS: Score' is no matrix of a 'Score' question).
+_SUB_PREFIX = re.compile(r"^([^:?؟\[\]]{1,60}?)\s*:\s*([^\W\d_][^:]*\s[^:]{8,})$")
 
 
 def split_sub_question(label: str) -> tuple[str, str] | None:

@@ -188,8 +188,9 @@ def fingerprint(raw: Any, layout: Any) -> str:
     if getattr(raw, "format", None) == "json":
         # Named fields, not positions: a JSON export's columns come in the order its responses
         # first name them (Typeform leaves out a question nobody in the first response answered).
-        rows = [sorted(row, key=lambda c: key(c or "")) for row in rows]
-    text = "\x1e".join("\x1f".join(key(c) for c in row) for row in rows)
+        rows = [sorted(row, key=lambda c: key(c or "", pictographs=True)) for row in rows]
+    # Pictographs kept: the fingerprints of the mappings saved so far were made with them.
+    text = "\x1e".join("\x1f".join(key(c, pictographs=True) for c in row) for row in rows)
     # A numeric-values export of the same survey needs other value maps: a different survey.
     mode = "codes" if getattr(layout, "numeric_codes", False) else "text"
     digest = hashlib.sha256(f"{layout.name}\x1d{mode}\x1d{text}".encode()).hexdigest()

@@ -172,6 +172,13 @@ _CYRILLIC_LOWER = re.compile("[\u0430-\u044f]")
 _CZECH_SLOVAK = frozenset("ěřůčšžťďňľĺŕĚŘŮČŠŽŤĎŇĽĹŔ")
 
 
+def _czech_as_western(text: str) -> bool:
+    """Czech or Slovak bytes read as windows-1252: ý and á stay, while ě, ř, č, ů and ň turn into
+    ì, ø, è, ù and ò, letters no language that writes ý uses (found by a review: every word still
+    read as plausible, and the two code pages tied)."""
+    return text.count("\u00fd") + text.count("\u00dd") >= 2 and any(ch in text for ch in "ìøèùòÌØÈÙÒ")
+
+
 def _turkish_misread(text: str, enc: str) -> bool:
     """Turkish bytes read as windows-1252 or -1250: its dotless ı (0xFD), one of its commonest
     letters, shows as 'ý'. Windows-1254 differs from these in a few letters only, so all three
@@ -179,7 +186,8 @@ def _turkish_misread(text: str, enc: str) -> bool:
     languages that do write ý are told apart: in Icelandic (1252) ð is far commoner than ý, and
     Czech and Slovak (1250) write ě, č, š or ž beside it."""
     dotless = text.count("\u00fd") + text.count("\u00dd")
-    if dotless < 3:
+    if dotless < 3 or not any(ch in text for ch in "çüÇÜ"):
+        # Turkish writes ç or ü beside its ı nearly always; Icelandic, Czech and Slovak neither.
         return False
     if enc == "cp1252":
         return dotless > text.count("\u00f0") + text.count("\u00d0")
@@ -203,6 +211,8 @@ def _detect_legacy(sample: bytes) -> tuple[str, float]:
             if cyr >= 8 and text.count("\u0439") > 0.06 * cyr:
                 score -= 0.3
         if enc in ("cp1252", "cp1250") and _turkish_misread(text, enc):
+            score -= 0.3
+        if enc == "cp1252" and _czech_as_western(text):
             score -= 0.3
         scored.append((score, -rank, enc, n_words))
     scored.sort(reverse=True)
