@@ -364,9 +364,7 @@ def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]
 
 
 def _kpi_measures(model: Model) -> set[str]:
-    index = model.index.kpi
-    own = set() if index.stat == "composite" else {index.measure}
-    return own | {k.measure for node in (*model.touchpoints, *model.teams) for k in node.kpis}
+    return {k.measure for k in _all_kpis(model) if k.stat != "composite"}
 
 
 def _measure_names(counts: list[tuple[str, int]], model: Model) -> list[tuple[str, int]]:
