@@ -296,6 +296,7 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
 
 
 _DARK_TEXT = "#24292f"
+_CELL_MIN_PX = 40  # the narrowest heatmap column that holds a cell's text ('hidden', '100.0 *')
 # Vega's 'redyellowgreen' scheme at its eleven stops (d3's RdYlGn), for the text on its colours.
 _RED_YELLOW_GREEN = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b", "#a6d96a",
                      "#66bd63", "#1a9850", "#006837"]
@@ -415,8 +416,10 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
     rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)
     # The number in a cell is where the pointer rests: it tells what the cell does (Streamlit's
     # theme gives a mark without a tooltip one listing its raw fields, text_color and all).
-    text = base.mark_text(fontSize=_FONT).encode(text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None),
-                                                 tooltip=tips)
+    # No number where a column is too narrow to hold one: on a phone, 70.0 69.7 76.5 ran together
+    # as '70.069.776.5' (found by an audit); the tooltip still gives it.
+    text = base.mark_text(fontSize=_FONT, opacity=alt.ExprRef(f"bandwidth('x') < {_CELL_MIN_PX} ? 0 : 1")).encode(
+        text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None), tooltip=tips)
     # The text's colour is a literal per cell: left shared, its scale would join the cells'
     # quantitative one and Vega-Lite would draw nothing at all.
     return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))

@@ -328,3 +328,9 @@ def test_a_readable_chart_has_dark_axis_and_legend_text_and_the_same_data():
     assert dark["config"]["axis"]["labelColor"] == dark["config"]["legend"]["titleColor"] == "#31333f"
     assert dark["datasets"] == spec["datasets"] and dark["layer"] == spec["layer"]
     assert "config" not in spec or spec["config"] is not dark["config"]
+
+
+def test_heatmap_numbers_are_left_out_of_columns_too_narrow_for_them():
+    spec = charts.heatmap(frame(segment=["North", "South"])).to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert text["mark"]["opacity"] == {"expr": f"bandwidth('x') < {charts._CELL_MIN_PX} ? 0 : 1"}
