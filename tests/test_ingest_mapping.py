@@ -1023,3 +1023,23 @@ def test_quality_ratings_of_the_models_touchpoints_are_a_satisfaction_matrix():
     m, _, _ = _suggest_rows(rows)
     spec = m.columns["Rate the following - Website"]
     assert (spec.role, spec.touchpoint, spec.value_map["Excellent"], spec.value_map["Poor"]) == ("csat", "website", 5.0, 1.0)
+
+
+def test_a_json_export_of_codes_and_labels_reads_each_answer_once(tmp_path):
+    """Found by an audit: Qualtrics' JSON export (as its API) gives each answer as a code under
+    `values` and as its label under `labels`; both were read, each answer counted twice, and the
+    preview was loaded as a response."""
+    labels = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
+    places = ["Website", "Mobile app", "Delivery"]
+    rows = [{"responseId": f"R_{i}",
+             "values": {"recordedDate": f"2024-02-{1 + i % 28:02d}T10:00:00Z", "status": 1 if i == 0 else 0,
+                        "QID2": 1 + i % 5, "QID3": 1 + i % 3, "QID6": 1 + i % 7},
+             "labels": {"status": "Survey Preview" if i == 0 else "IP Address", "QID2": labels[i % 5],
+                        "QID3": places[i % 3], "QID6": str(1 + i % 7)}} for i in range(30)]
+    ins = inspect(_json_export(tmp_path, "export.json", {"responses": rows}), touchpoint_aliases=ALIASES)
+    m = ins.mapping
+    roles = {k: c.role for k, c in m.columns.items()}
+    assert roles["labels.QID2"] == "csat" and roles["values.QID2"] == "ignore"      # the labels are read
+    assert roles["values.QID6"] != "ignore" and roles["labels.QID6"] == "ignore"    # labels that are codes: the codes
+    assert roles["labels.QID3"] == "touchpoint" and roles["values.QID3"] == "ignore"
+    assert [(r.column, r.values) for r in m.exclude] == [("labels.status", ["Survey Preview"])]

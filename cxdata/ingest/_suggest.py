@@ -235,7 +235,7 @@ class Suggester:
                 and _hits(hk, V.ROLE_WORDS[1][1]) is None:
             # personal data, and no key: one person answers many surveys
             return _Cand(ColumnSpec("ignore", label), 5, "e-mail addresses")
-        cand = self._tool_specific(col, p, label) or self._screened_out(col, p, label, hk)
+        cand = self._tool_specific(col, p, label) or self._twin(col, label) or self._screened_out(col, p, label, hk)
         if cand:
             return cand
         if p.nps_groups:
@@ -290,16 +290,38 @@ class Suggester:
                                  f"{scale[0]:g} to {scale[1]:g}, the usual scale they fit")
         return scale
 
+    def _twin(self, col, label) -> _Cand | None:
+        """A JSON export that gives each answer twice, as its code and as its label
+        (`values.QID2`: 3, `labels.QID2`: 'Neither satisfied nor dissatisfied', as Qualtrics' JSON
+        export and API write them): the label is read, the code left out, unless the labels are
+        the codes themselves ('4'). Read both, each answer counted twice (found by an audit)."""
+        head, _, rest = col.key.partition(".")
+        other = {"values": "labels", "labels": "values"}.get(head)
+        if not rest or other is None or f"{other}.{rest}".casefold() not in self._keys:
+            return None
+        twin = self.profiles.get(f"{other}.{rest}")
+        labels = self.profiles.get(col.key) if head == "labels" else twin
+        coded = labels is not None and bool(labels.counts) and all(ascii_digits(v).strip().isdigit() for v in labels.counts)
+        if (head == "values") != coded:
+            return _Cand(ColumnSpec("ignore", label), 9, f"the same answers as {other}.{rest}")
+        return None
+
     def _screened_out(self, col, p, label, hk) -> _Cand | None:
         """A status column that marks respondents a survey screened out or stopped (Alchemer's
-        'Disqualified', QuestionPro's 'Terminated'): those rows are no responses, as a tool's own
-        reports leave them out."""
-        if hk not in _STATUS_HEADERS:  # a response's status, not a customer's ('Account status')
-            return None
+        'Disqualified', QuestionPro's 'Terminated'), or a preview, test or spam (Qualtrics, in a
+        JSON export's `labels.status`): those rows are no responses, as a tool's own reports leave
+        them out."""
+        coded = hk.startswith("values ")  # a JSON export's codes: 1 is a preview, 2 a test
+        if (hk.split(" ", 1)[1] if hk.startswith(("labels ", "values ")) else hk) not in _STATUS_HEADERS:
+            return None  # a response's status, not a customer's ('Account status')
         out = sorted(v for v in p.counts if key(v) in V.SCREENED_OUT)
-        if not out:
+        previews = sorted(v for v in p.counts if v in _QUALTRICS_EXCLUDE and (coded or not v.isdigit()))
+        if not out and not previews:
             return None
-        self.rules.append(ExclusionRule(col.key, out, "screened out or terminated by the survey"))
+        if out:
+            self.rules.append(ExclusionRule(col.key, out, "screened out or terminated by the survey"))
+        if previews:
+            self.rules.append(ExclusionRule(col.key, previews, "not a real response (Qualtrics status)"))
         return _Cand(ColumnSpec("ignore", label), 9, "response status")
 
     def _tool_specific(self, col: Column, p: Profile, label: str) -> _Cand | None:
@@ -602,6 +624,13 @@ class Suggester:
             if resolved * 2 >= len(p.counts):
                 return _Cand(ColumnSpec("touchpoint", label,
                                         value_map=self._touchpoint_map(p)), 6)
+        if not known and not measures and all(h is None for h in role_hit.values()) and self.resolver \
+                and 2 <= p.n_distinct <= _SEGMENT_MAX:
+            # A header that says nothing ('labels.QID3', a JSON export's) over answers that are the
+            # model's touchpoints, every one: where the customer was (found by an audit).
+            places = {self.resolver.resolve(v)[0] for v in p.counts}
+            if None not in places and len(places) >= 2:
+                return _Cand(ColumnSpec("touchpoint", label, value_map=self._touchpoint_map(p)), 5)
         if role_hit["team"] is not None:
             return _Cand(ColumnSpec("team", label), 6)
         if role_hit["agent"] is not None:
