@@ -78,7 +78,7 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
             "ci_low": stats.round_half_up(est.ci_low, d) if shown and est.ci_low is not None else None,
             "ci_high": stats.round_half_up(est.ci_high, d) if shown and est.ci_high is not None else None,
             "n": m.n if shown else None,
-            "low_n": status == "low_n",
+            "low_n": status == "low_n" and shown,
             "suppressed": not shown,
         })
     by_bucket = {r["bucket"].date(): r for r in out}
@@ -94,7 +94,7 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
     for bucket, r in by_bucket.items():
         inside_n = sum(n for (b, piece), n in part_n.items() if b == bucket and piece in within)
         if inside_n and 0 < outside_n.get(bucket, 0) < rules.privacy_min_n:
-            r.update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
+            r.update(value=None, ci_low=None, ci_high=None, n=None, low_n=False, suppressed=True)
     for period, hidden in periods:
         inside = {i for i, s in enumerate(stretches) if period.start <= s.start and s.end <= period.end}
         kids: dict = {}
@@ -109,7 +109,9 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
         shown = [b for b in kids if not by_bucket[b]["suppressed"]]  # a straddling bucket hidden above is no longer
         for b in stats.suppress_partition(total, kids, rules, shown=shown, parent_hidden=hidden):
             if kids[b] > 0:
-                by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, suppressed=True)
+                # No reliability flag either: 'fewer than 30' on a gap hidden to protect a neighbour
+                # told it from the small one (found by an audit).
+                by_bucket[b].update(value=None, ci_low=None, ci_high=None, n=None, low_n=False, suppressed=True)
     return pd.DataFrame(out, columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
 
 

@@ -786,3 +786,17 @@ def test_comments_without_a_value_read_hidden_where_the_split_hides_the_not_set_
                                         hidden_segments={"region": {"Tiny", NOT_SET}})
     db.close()
     assert total == 12 and set(frame["region"]) == {drill.HIDDEN_SEGMENT}
+
+
+def test_a_hidden_trend_bucket_carries_no_reliability_flag(tmp_path):
+    """Found by an audit: a week hidden to protect a neighbour kept 'fewer than 30', which told it
+    from the small week it protects."""
+    from tests.test_pyramid import MODEL
+
+    db, view = three_weeks_of_comments(tmp_path)
+    cur = db.cursor()
+    kpi = next(k for k in MODEL.team("a").kpis if k.measure == "csat")
+    trend = drill.trend_frame(cur, MODEL, queries.catalog(cur, MODEL), view, level="team", node="a", kpi=kpi)
+    db.close()
+    hidden = trend[trend["suppressed"]]
+    assert len(hidden) == 2 and not hidden["low_n"].any()
