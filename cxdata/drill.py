@@ -222,7 +222,7 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     current, _ = periods_for(view, cat)
     spans = list(dated_times) if dated_times is not None else None
     rows, total = comments(cur, model, cat, view, current, level=level, node=node, score_measure=score_measure,
-                           limit=limit, dated_times=spans)
+                           limit=limit, dated_times=spans, withheld=hidden_segments)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
     hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}

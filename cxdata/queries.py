@@ -12,7 +12,7 @@ import math
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from . import rollups, search
 from .model import Model, label_key
@@ -526,9 +526,33 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     return where
 
 
+def withhold_segments(where: Where, cat: Catalog, hidden: Mapping[str, Iterable[str]], alias: str = "r") -> Where:
+    """Leave out the responses of the segments a split beside them hides (by their labels, the
+    answers of none for NOT_SET): listed with their scores, even with the segment's value masked,
+    their other columns and their very script told which segment each came from (found by an
+    audit: a hidden Bulgarian source's four comments, in Cyrillic, gave its scores)."""
+    from .pyramid import NOT_SET
+
+    for dim, labels in hidden.items():
+        labels = set(labels)
+        if not labels:
+            continue
+        keys = {label_key(v) for v in labels}
+        codes = sorted(c for label, c in cat.segments.get(dim, {}).items() if label_key(label) in keys)
+        column = f"{alias}.{dim_column(dim)}"
+        kept = f"{column} IS NOT NULL" if NOT_SET in labels else f"{column} IS NULL"
+        if codes:
+            where.add(f"({kept} OR {column} NOT IN ({', '.join('?' * len(codes))}))" if NOT_SET not in labels
+                      else f"({kept} AND {column} NOT IN ({', '.join('?' * len(codes))}))", *codes)
+        elif NOT_SET in labels:
+            where.add(kept)
+    return where
+
+
 def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
              score_measure: str | None, limit: int = 200,
-             dated_times: Iterable[tuple[date, date]] | None = None) -> tuple[list[tuple], int]:
+             dated_times: Iterable[tuple[date, date]] | None = None,
+             withheld: Mapping[str, Iterable[str]] | None = None) -> tuple[list[tuple], int]:
     """The verbatims behind a number, newest first: (responded_at, score, comment, source,
     response id, seg values...), and how many match in all. One scan of the comments finds both:
     the search folds every comment of the period, and a year behind the index at 10M responses
@@ -538,6 +562,7 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
     outside those days come after all the others, among themselves in an order that says nothing
     of their time: first, the newest page's edge would tell which of them are the later ones."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
+    withhold_segments(where, cat, withheld or {})
     code = cat.measures.get(score_measure) if score_measure else None
     score, at = _score_sql(cat, level, node, period)
     params: list = [code, *at] if code is not None else []

@@ -163,9 +163,9 @@ comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hid
                                drill.dated_spans(frame, view.grain, p.period))
 which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
 masked = ""
-if dim and hidden_segments.get(dim) and (comments[model.segment(dim).name] == drill.HIDDEN_SEGMENT).any():
-    masked = (f". {escape(model.segment(dim).name)} reads '{drill.HIDDEN_SEGMENT}' where the chart above hides the "
-              "segment: its comments and scores would give its figure away")
+if dim and hidden_segments.get(dim):
+    masked = (f". The comments of the segments the chart above hides are not listed: with their scores, they would "
+              "give the hidden figures away")
 if (comments["When"] == drill.HIDDEN_SEGMENT).any():
     masked += (f". The time reads '{drill.HIDDEN_SEGMENT}' outside the {view.grain}s the trend shows, and those "
                "comments come last: their dates and scores would give hidden figures away")

@@ -325,8 +325,8 @@ def test_comments_do_not_give_away_a_segment_the_view_hides(tmp_path):
     masked, _ = drill.comments_frame(cur, MODEL, cat, view, **kwargs, hidden_segments={"region": hidden})
     db.close()
     assert total == 2 and list(plain["region"]) == ["South", "South"]
-    assert list(masked["region"]) == [drill.HIDDEN_SEGMENT] * 2
-    assert list(masked["Comment"]) == list(plain["Comment"]) and list(masked["Score"]) == [1.0, 1.0]
+    # Not listed at all (found by an audit: masked, their other columns and script still told them apart)
+    assert masked.empty
 
 
 def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
@@ -487,8 +487,7 @@ def test_a_hidden_segment_hides_every_stored_spelling_of_it(tmp_path, monkeypatc
     assert list(south["suppressed"]) == [True]
     frame, _ = drill.comments_frame(cur, MODEL, cat, view, level="team", node="a", score_measure="csat",
                                     limit=100, hidden_segments={"region": {"South"}})
-    assert sorted(set(frame["region"])) == ["North", drill.HIDDEN_SEGMENT]
-    assert (frame["region"] == drill.HIDDEN_SEGMENT).sum() == 3
+    assert set(frame["region"]) == {"North"} and len(frame) == 40  # the 3 of South and south left out
     db.close()
 
 
@@ -693,10 +692,8 @@ segments: [{key: source, name: Survey source}]
     frame, _ = drill.comments_frame(cur, model, cat, view, level="touchpoint", node="web", score_measure="csat",
                                     hidden_segments={"source": hidden})
     db.close()
-    tiny = frame[frame["Comment"].str.startswith("tiny")]
-    assert len(tiny) == 2 and set(tiny["Source"]) == set(tiny["Response id"]) == {drill.HIDDEN_SEGMENT}
-    assert set(tiny["Survey source"]) == {drill.HIDDEN_SEGMENT}
-    assert not frame.astype(str).apply(lambda col: col.str.contains("tiny-")).any().any()
+    assert not frame["Comment"].str.startswith("tiny").any()  # left out, Source, id and all
+    assert not frame.astype(str).apply(lambda col: col.str.contains("tiny")).any().any()
 
 
 def three_weeks_of_comments(tmp_path):
@@ -785,7 +782,7 @@ def test_comments_without_a_value_read_hidden_where_the_split_hides_the_not_set_
     frame, total = drill.comments_frame(cur, MODEL, cat, view, level="team", node="c", score_measure="csat",
                                         hidden_segments={"region": {"Tiny", NOT_SET}})
     db.close()
-    assert total == 12 and set(frame["region"]) == {drill.HIDDEN_SEGMENT}
+    assert total == 0 and frame.empty  # Tiny's and those without a region, all hidden: none listed
 
 
 def test_a_hidden_trend_bucket_carries_no_reliability_flag(tmp_path):
