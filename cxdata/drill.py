@@ -260,7 +260,8 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
 
 
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
-                  score_measure: str | None, limit: int = 12) -> list[tuple[str, int]]:
+                  score_measure: str | None, limit: int = 12,
+                  hidden_segments: Mapping[str, Iterable[str]] | None = None) -> list[tuple[str, int]]:
     """The words most used by the comments `comments_frame` lists (all of them, not the newest
     page): (word, comments), most first."""
     from .words import name_words, names_it
@@ -268,7 +269,7 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: st
     current, _ = periods_for(view, cat)
     names = name_words(_names_of(model, level, node))
     found = _comment_words(cur, model, cat, view, current, level=level, node=node,
-                           score_measure=score_measure, limit=limit + len(names))
+                           score_measure=score_measure, limit=limit + len(names), withheld=hidden_segments)
     return [(w, n) for w, n in found if not names_it(w, names)][:limit]
 
 

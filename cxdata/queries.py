@@ -599,9 +599,11 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
 
 
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-                  score_measure: str | None = None, limit: int = 12) -> list[tuple[str, int]]:
+                  score_measure: str | None = None, limit: int = 12,
+                  withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple[str, int]]:
     """The words the most comments of `comments`' set use: (word, comments), most first."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
+    withhold_segments(where, cat, withheld or {})  # as the list leaves them out: a chip's count is a count of them
     stop = sorted({w.translate(FOLD) for w in STOPWORDS})
     sql = f"""
         WITH w AS (

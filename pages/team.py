@@ -148,7 +148,7 @@ shown_view = view if view.scores in bands else replace(view, scores=None)
 if kpi.kpi.sources:
     shown_view = narrowed_view(shown_view, kpi.kpi.sources)
 # Counting the words of every comment behind the index takes seconds at 10M responses.
-words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure)) if level != "index" else {}
+words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure, hidden_segments)) if level != "index" else {}
 if view.search and not words and level != "index":
     # The chip searched for stays, to be clicked off, when a score band leaves no comment with it.
     words = {view.search: 0}

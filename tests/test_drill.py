@@ -323,10 +323,14 @@ def test_comments_do_not_give_away_a_segment_the_view_hides(tmp_path):
     kwargs = dict(level="team", node="c", score_measure="csat")
     plain, total = drill.comments_frame(cur, MODEL, cat, view, **kwargs)
     masked, _ = drill.comments_frame(cur, MODEL, cat, view, **kwargs, hidden_segments={"region": hidden})
+    words = dict(drill.comment_words(cur, MODEL, cat, view, **kwargs))
+    hidden_words = drill.comment_words(cur, MODEL, cat, view, **kwargs, hidden_segments={"region": hidden})
     db.close()
     assert total == 2 and list(plain["region"]) == ["South", "South"]
     # Not listed at all (found by an audit: masked, their other columns and script still told them apart)
     assert masked.empty
+    # nor counted in the words' chips, whose counts are counts of them
+    assert words.get("service") == 2 and hidden_words == []
 
 
 def test_comment_search_finds_arabic_and_persian_forms_of_a_letter(tmp_path):
