@@ -11,7 +11,7 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import (NOT_SET, NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
+from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
                       suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
@@ -187,7 +187,7 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
     return Split(dim, tuple(segs), pd.DataFrame(columns), index)
 
 
-HIDDEN_SEGMENT = "hidden"  # a comment's segment value whose cell the view hides
+HIDDEN_SEGMENT = "hidden"  # what a comment shows for a time (and id) the view keeps from it
 
 
 def dated_spans(trend: pd.DataFrame, grain: str, period: Period) -> tuple[tuple[date, date], ...]:
@@ -212,8 +212,8 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
     """The newest comments behind a node's number and how many there are in all.
 
     `hidden_segments`: per segment dimension, the values whose cells the same view hides (a
-    split by segment shown beside the comments). Those values read HIDDEN_SEGMENT: each comment
-    carries its score, and the comments of a segment hidden for having two answers would give
+    split by segment shown beside the comments). Their comments are left out (`queries.comments`):
+    each carries its score, and the comments of a segment hidden for having two answers would give
     its figure away. `dated_times`: the [start, end) days a trend shown beside the comments shows
     (`dated_spans`). A comment outside them reads HIDDEN_SEGMENT for its time and id and comes
     after the others: its date and score would give a hidden bucket's figure away (found by an
@@ -225,27 +225,17 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
                            limit=limit, dated_times=spans, withheld=hidden_segments)
     segs = [s for s in model.segments if s.key in cat.segments]
     frame = pd.DataFrame(rows, columns=["When", "Score", "Comment", "Source", "Response id", *(s.name for s in segs)])
-    hidden = {dim: set(values) for dim, values in (hidden_segments or {}).items()}
     for s in segs:
-        gone = hidden.get(s.key, set())
         # Each comment's value as the split names it ('north' stored before uploads folded
-        # spellings is the split's 'North'), so a hidden segment hides all its comments' values.
+        # spellings is the split's 'North').
         canon = {label_key(v): v for v in cat.segment_labels(s.key).values()}
 
-        def shown(v, s=s, gone=gone, canon=canon):
+        def shown(v, s=s, canon=canon):
             if v is None or v != v:  # no value (None, or NaN from the frame)
-                # Hidden with the rest: blank beside 'hidden' picked out the hidden small ones
-                # (found by a review).
-                return HIDDEN_SEGMENT if NOT_SET in gone else v
+                return v
             v = canon.get(label_key(v), v)
-            return HIDDEN_SEGMENT if v in gone else s.label(v) if s.labels else v
+            return s.label(v) if s.labels else v
 
-        if s.key == "source" and gone:
-            # The survey source is also each comment's own Source, and its id's format tells the
-            # tool (found by an audit: a split hid 'ar_ivr', and the Source column named it).
-            mask = frame[s.name].map(lambda v, gone=gone, canon=canon: (NOT_SET in gone) if v is None or v != v
-                                     else canon.get(label_key(v), v) in gone)
-            frame.loc[mask, ["Source", "Response id"]] = HIDDEN_SEGMENT
         frame[s.name] = frame[s.name].map(shown)
     if spans is not None and len(frame):
         # Already after the dated ones (queries.comments); their ids often count up with time.

@@ -540,12 +540,10 @@ def withhold_segments(where: Where, cat: Catalog, hidden: Mapping[str, Iterable[
         keys = {label_key(v) for v in labels}
         codes = sorted(c for label, c in cat.segments.get(dim, {}).items() if label_key(label) in keys)
         column = f"{alias}.{dim_column(dim)}"
-        kept = f"{column} IS NOT NULL" if NOT_SET in labels else f"{column} IS NULL"
+        if NOT_SET in labels:
+            where.add(f"{column} IS NOT NULL")
         if codes:
-            where.add(f"({kept} OR {column} NOT IN ({', '.join('?' * len(codes))}))" if NOT_SET not in labels
-                      else f"({kept} AND {column} NOT IN ({', '.join('?' * len(codes))}))", *codes)
-        elif NOT_SET in labels:
-            where.add(kept)
+            where.add(f"({column} IS NULL OR NOT {_in(column, codes)})", *codes)
     return where
 
 

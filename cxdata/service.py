@@ -164,10 +164,8 @@ def counted_responses(table, model: Model) -> int:
     # an untimed answer counts in no period (found by a review).
     placed = pc.or_(*[_known(table[c].cast(pa.string()), c, model) if c in table.column_names
                       else pa.array([False] * table.num_rows) for c in ("touchpoint", "team")])
-    if "responded_at" in table.column_names:
-        placed_timed = pc.is_valid(table["responded_at"])
-    else:
-        placed_timed = pa.array([False] * table.num_rows)
+    timed = pc.is_valid(table["responded_at"]) if "responded_at" in table.column_names \
+        else pa.array([False] * table.num_rows)
     index = model.index.kpi
     # One test per (measure, sources, at a node or the index), not per KPI: a model's 80 KPIs over a
     # million answers cost an ingest half a second.
@@ -183,7 +181,7 @@ def counted_responses(table, model: Model) -> int:
         if at_node:
             mine = pc.and_(mine, placed)
         counted = pc.or_(counted, mine)
-    mask = pc.fill_null(pc.and_(pc.and_(counted, pc.is_valid(table["value"])), placed_timed), False)
+    mask = pc.fill_null(pc.and_(pc.and_(counted, pc.is_valid(table["value"])), timed), False)
     ids = table["source_response_id"].cast(pa.string()).filter(mask)
     return len(pc.unique(ids))
 
