@@ -425,11 +425,191 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
     return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
 
 
+# Importance x performance: the priority of each quadrant in its own colour (red: improve first).
+QUADRANT_COLORS = {"Improve first": "#cf222e", "Keep up": "#1a7f37", "Maintain": "#0969da", "Lower priority": "#6e7781"}
+_DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q", title="Importance (% of R²)"),
+                alt.Tooltip("importance_low:Q", title="95% CI low"), alt.Tooltip("importance_high:Q", title="95% CI high"),
+                alt.Tooltip("r:Q", title="Correlation"), alt.Tooltip("performance:Q", title="Performance (0-100)"),
+                alt.Tooltip("n:Q", title="n"), alt.Tooltip("quadrant_name:N", title="Priority")]
+
+
+def importance(df: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
+    """Each driver's importance (% of the explained variance) with its 95% interval, most important
+    on top, coloured by its priority (`tables.drivers_frame`); hidden drivers are left out."""
+    data, facts = _importance_prepare(df, title=title)
+    return _importance_draw(data, **facts)
+
+
+def _importance_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
+    df = df[df["importance"].notna()].copy()
+    df["label"] = [f"{v:.1f}%" + (" *" if st == "low_n" else "") for v, st in zip(df["importance"], df["status"])]
+    df["quadrant_name"] = df["quadrant_name"].fillna("")
+    return df, dict(options)
+
+
+def _importance_draw(source, *, title: str = "") -> alt.LayerChart:
+    base = alt.Chart(source).encode(
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+    bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
+        x=alt.X("importance:Q", title="Share of the explained differences (%)",
+                scale=alt.Scale(domainMin=0, nice=True)),
+        color=alt.Color("quadrant_name:N", scale=alt.Scale(domain=list(QUADRANT_COLORS),
+                                                           range=list(QUADRANT_COLORS.values())),
+                        legend=alt.Legend(title="Priority", orient="bottom", columns=2, labelLimit=260)),
+        tooltip=_DRIVER_TIPS)
+    rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(
+        x=alt.X("importance_low:Q"), x2=alt.X2("importance_high"), tooltip=_DRIVER_TIPS)
+    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
+        x=alt.X("importance_high:Q"), text=alt.Text("label:N"), tooltip=_DRIVER_TIPS)
+    return alt.layer(bar, rule, text).properties(height=alt.Step(34), title=title)
+
+
+def priority_matrix(df: pd.DataFrame, *, title: str = "", mid_importance: float | None = None,
+                    mid_performance: float | None = None) -> alt.LayerChart:
+    """Importance x performance: a point per driver (importance right, performance up), lines at
+    the average importance and performance that cut it into the four priorities."""
+    data, facts = _matrix_prepare(df, title=title, mid_importance=mid_importance, mid_performance=mid_performance)
+    return _matrix_draw(data, **facts)
+
+
+def _matrix_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
+    df = df[df["importance"].notna() & df["performance"].notna()].copy()
+    df["quadrant_name"] = df["quadrant_name"].fillna("")
+    hi_x = float(df["importance"].max()) if len(df) else 100.0
+    lo_y = float(df["performance"].min()) if len(df) else 0.0
+    hi_y = float(df["performance"].max()) if len(df) else 100.0
+    # Room around the points for their labels; the axes start where the data does, so close
+    # performances are not squeezed into a line at the top of a 0-100 axis.
+    pad = max(2.0, (hi_y - lo_y) * 0.15)
+    facts = {**options, "x_max": round(hi_x * 1.2 + 1, 1), "y_min": round(max(0.0, lo_y - pad), 1),
+             "y_max": round(min(100.0, hi_y + pad), 1)}
+    df = _place_labels(df, facts["x_max"], facts["y_min"], facts["y_max"])
+    return df, facts
+
+
+_PLOT_PX = (480, 360)  # the matrix's plot area on a laptop's half-page column, for placing labels
+
+
+def _place_labels(df: pd.DataFrame, x_max: float, y_min: float, y_max: float) -> pd.DataFrame:
+    """Where each point's name goes: right of it, else left, else a line above or below, whichever
+    first overlaps no other name or point (two drivers of equal scores wrote their names over each
+    other). Worked out in pixels of a typical plot, then given in data units."""
+    w, h = _PLOT_PX
+    px = lambda x, y: ((x / (x_max or 1)) * w, (1 - (y - y_min) / ((y_max - y_min) or 1)) * h)  # noqa: E731
+    points = [px(x, y) for x, y in zip(df["importance"], df["performance"])]
+    boxes: list[tuple[float, float, float, float]] = []
+    sides, xs, ys = [], [], []
+
+    def clear(box) -> bool:
+        x0, y0, x1, y1 = box
+        if x0 < 0 or x1 > w + 60 or y0 < -8 or y1 > h + 8:
+            return False
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes):
+            return False
+        return not any(x0 - 6 < cx < x1 + 6 and y0 - 6 < cy < y1 + 6 for cx, cy in points)
+
+    for (cx, cy), name in zip(points, df["name"].astype(str)):
+        width = len(name) * 6.6
+        options = [("right", cx + 10, cy), ("left", cx - 10, cy), ("right", cx + 4, cy - 15), ("right", cx + 4, cy + 15),
+                   ("left", cx - 4, cy - 15), ("left", cx - 4, cy + 15)]
+        for side, ax, ay in options:
+            box = (ax, ay - 8, ax + width, ay + 8) if side == "right" else (ax - width, ay - 8, ax, ay + 8)
+            if clear(box):
+                break
+        else:
+            side, ax, ay = options[0]
+            box = (ax, ay - 8, ax + width, ay + 8)
+        boxes.append(box)
+        sides.append(side)
+        xs.append(ax / w * (x_max or 1))
+        ys.append(y_min + (1 - ay / h) * ((y_max - y_min) or 1))
+    return df.assign(label_side=sides, label_x=xs, label_y=ys)
+
+
+def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performance=None, x_max: float = 100.0,
+                 y_min: float = 0.0, y_max: float = 100.0) -> alt.LayerChart:
+    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    y_scale = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
+    x = alt.X("importance:Q", title="Importance (% of the explained variance)", scale=x_scale)
+    y = alt.Y("performance:Q", title="Performance (mean answer, 0-100)", scale=y_scale)
+    base = alt.Chart(source).encode(x=x, y=y)
+    points = base.mark_circle(size=160, opacity=0.9).encode(
+        color=alt.Color("quadrant_name:N", scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values())),
+                        legend=alt.Legend(title="Priority", orient="bottom", columns=2, labelLimit=260)),
+        tooltip=_DRIVER_TIPS)
+    at = alt.Chart(source).encode(x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale),
+                                  text=alt.Text("name:N"), tooltip=_DRIVER_TIPS)
+    right = at.mark_text(align="left", baseline="middle", fontSize=12, color="#24292f").transform_filter(
+        "datum.label_side == 'right'")
+    left = at.mark_text(align="right", baseline="middle", fontSize=12, color="#24292f").transform_filter(
+        "datum.label_side == 'left'")
+    layers = [points, right, left]
+    if mid_importance is not None:
+        layers.insert(0, alt.Chart(source).mark_rule(color="#8c959f", strokeDash=[4, 4]).encode(
+            x=alt.X(datum=float(mid_importance), scale=x_scale)))
+    if mid_performance is not None:
+        layers.insert(0, alt.Chart(source).mark_rule(color="#8c959f", strokeDash=[4, 4]).encode(
+            y=alt.Y(datum=float(mid_performance), scale=y_scale)))
+    return alt.layer(*layers).properties(height=460, title=title)
+
+
+def driver_grid(df: pd.DataFrame, *, title: str = "", col_title: str = "") -> alt.LayerChart:
+    """Driver x segment grid of importance (`tables.driver_grid`): a darker blue is a larger
+    share; a segment too small to show says 'hidden'."""
+    data, facts = _grid_prepare(df, title=title, col_title=col_title)
+    return _grid_draw(data, **facts)
+
+
+_BLUES = ["#f7fbff", "#08306b"]
+
+
+def _grid_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
+    df = df.copy()
+    top = float(df["importance"].max()) if df["importance"].notna().any() else 100.0
+    df["cell_text"] = [("hidden" if st == "hidden" else "–") if pd.isna(v) else f"{v:.0f}%" + (" *" if st == "low_n" else "")
+                       for v, st in zip(df["importance"], df["status"])]
+    stops = [(0.0, _BLUES[0]), (1.0, _BLUES[1])]
+    df["text_color"] = [_DARK_TEXT if pd.isna(v) else _text_on(_ramp_color(float(v) / (top or 1.0), stops))
+                        for v in df["importance"]]
+    seg = df["segment"]
+    cols = list(seg.cat.categories) if isinstance(seg.dtype, pd.CategoricalDtype) else list(pd.unique(seg))
+    df["segment"] = seg.astype(str)
+    return df, {**options, "top": round(top, 1), "columns": tuple(str(c) for c in cols)}
+
+
+def _grid_draw(source, *, title: str = "", col_title: str = "", top: float = 100.0, columns: tuple = ()) -> alt.LayerChart:
+    header_px = int(max((len(c) for c in columns), default=0) * _CHAR_PX)
+    slanted = f"(bandwidth('x') - 6 < {header_px})"  # as the heatmap's headers: whole, slanted where narrow
+    base = alt.Chart(source).encode(
+        x=alt.X("segment:N", sort=list(columns), title=col_title or None,
+                axis=alt.Axis(labelAngle=alt.ExprRef(f"{slanted} ? -40 : 0"),
+                              labelAlign=alt.ExprRef(f"{slanted} ? 'left' : 'center'"),
+                              labelBaseline=alt.ExprRef(f"{slanted} ? 'middle' : 'bottom'"),
+                              labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+    tips = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("segment:N", title="Segment"),
+            alt.Tooltip("cell_text:N", title="Importance"), alt.Tooltip("importance_low:Q", title="95% CI low"),
+            alt.Tooltip("importance_high:Q", title="95% CI high"), alt.Tooltip("n:Q", title="Responses")]
+    colour = alt.condition("datum.importance == null", alt.value("#eaeef2"),
+                           alt.Color("importance:Q", title="Importance (%)", scale=alt.Scale(domain=[0, top], range=_BLUES),
+                                     legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)))
+    rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)
+    text = base.mark_text(fontSize=_FONT, opacity=alt.ExprRef(f"bandwidth('x') < {_CELL_MIN_PX} ? 0 : 1")).encode(
+        text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None), tooltip=tips)
+    # Independent colour scales: the text's literal colours must not join the cells' (see heatmap).
+    return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
+
+
 _PARTS: dict[Callable, tuple[Callable, Callable]] = {
     node_bars: (_node_bars_prepare, _node_bars_draw),
     trend: (_trend_prepare, _trend_draw),
     heatmap: (_heatmap_prepare, _heatmap_draw),
     movers: (_movers_prepare, _movers_draw),
+    importance: (_importance_prepare, _importance_draw),
+    priority_matrix: (_matrix_prepare, _matrix_draw),
+    driver_grid: (_grid_prepare, _grid_draw),
 }
 
 

@@ -455,8 +455,14 @@ class _Parser:
                 continue
             self.unknown(spec, {"key", "name", "order", "labels", "aliases"}, path)
             key = self.key(spec.get("key"), f"{path}.key")
+            from .view import RESERVED  # (view imports this module)
+
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
+            elif key in RESERVED:
+                # A filter on it could not be told from the view's own part of a link (?period=...).
+                self.fail(f"{path}.key", f"{key!r} is a word the app's links use for the view itself; "
+                                         "name the segment otherwise")
             order = self.aliases(spec.get("order"), f"{path}.order")
             labels = self.mapping(spec.get("labels"), f"{path}.labels", required=False)
             for value, text in labels.items():

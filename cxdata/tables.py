@@ -127,3 +127,73 @@ def movers_frame(mv) -> pd.DataFrame:
                           "value": m.value, "value_before": m.value_before, "share": m.share,
                           "share_before": m.share_before} for m in mv.movers],
                         columns=["key", "name", "score", "mix", "total", "value", "value_before", "share", "share_before"])
+
+
+DRIVER_COLUMNS = ("key", "name", "measure", "touchpoint", "n", "status", "importance", "importance_low",
+                  "importance_high", "r", "r_low", "r_high", "mean", "performance", "quadrant", "quadrant_name", "order")
+
+
+def drivers_frame(analysis) -> pd.DataFrame:
+    """One row per driver of a `drivers.Analysis`, most important first; a hidden driver keeps its
+    name and nothing else (its n would say how few answered it)."""
+    from .drivers import QUADRANT_NAMES
+
+    rows = []
+    for i, d in enumerate(analysis.drivers):
+        p = d.predictor
+        hidden = d.status == "hidden"
+        rows.append({
+            "key": p.key, "name": p.name, "measure": p.measure, "touchpoint": p.node,
+            "n": None if hidden else d.n, "status": d.status,
+            "importance": _r(d.share, 1), "importance_low": _r(d.share_low, 1), "importance_high": _r(d.share_high, 1),
+            "r": _r(d.r, 3), "r_low": _r(d.r_low, 3), "r_high": _r(d.r_high, 3),
+            "mean": _r(d.mean, 2), "performance": _r(d.performance, 1),
+            "quadrant": d.quadrant, "quadrant_name": QUADRANT_NAMES.get(d.quadrant) if d.quadrant else None,
+            "order": i,
+        })
+    return pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
+
+
+def driver_grid(vd) -> pd.DataFrame:
+    """Driver x segment cells of importance (`drivers.ViewDrivers` split by a segment), 'All' first:
+    segment, key, name, importance, status, n (of the segment's responses)."""
+    rows = []
+    order = {d.predictor.key: i for i, d in enumerate(vd.overall.drivers)}
+    for a in (vd.overall, *vd.segments):
+        seg = "All" if a is vd.overall else a.segment
+        by_key = {d.predictor.key: d for d in a.drivers}
+        for d in vd.overall.drivers:
+            mine = by_key.get(d.predictor.key)
+            hidden = a.status == "hidden" or mine is None or mine.status == "hidden"
+            rows.append({"segment": seg, "key": d.predictor.key, "name": d.predictor.name,
+                         "importance": None if hidden else _r(mine.share, 1),
+                         "importance_low": None if hidden else _r(mine.share_low, 1),
+                         "importance_high": None if hidden else _r(mine.share_high, 1),
+                         "status": "hidden" if hidden else mine.status,
+                         "n": None if a.status == "hidden" else a.n, "order": order[d.predictor.key]})
+    cols = ["All", *(a.segment for a in vd.segments)]
+    frame = pd.DataFrame(rows, columns=["segment", "key", "name", "importance", "importance_low", "importance_high",
+                                        "status", "n", "order"])
+    return frame.assign(segment=pd.Categorical(frame["segment"], categories=cols))
+
+
+def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | None = None) -> pd.DataFrame:
+    """The drivers as a download: every driver's figures, for all responses and per segment."""
+    parts = []
+    for a in (vd.overall, *vd.segments):
+        f = drivers_frame(a) if a.status != "hidden" else pd.DataFrame(
+            [{"name": d.predictor.name, "status": "hidden"} for d in vd.overall.drivers], columns=list(DRIVER_COLUMNS))
+        f.insert(0, "segment", "All" if a is vd.overall else a.segment)
+        f.insert(1, "responses", None if a.status == "hidden" else a.n)
+        f.insert(2, "r_squared", _r(a.r2, 3))
+        parts.append(f)
+    out = pd.concat(parts, ignore_index=True).drop(columns=["key", "order", "quadrant"])
+    out.insert(0, "outcome", outcome_name)
+    if dimension:
+        out.insert(1, "split_by", dimension)
+    if filters:
+        out["filters"] = filters
+    return out.rename(columns={"name": "driver", "importance": "importance_pct", "importance_low": "importance_ci_low",
+                               "importance_high": "importance_ci_high", "r": "correlation", "r_low": "correlation_ci_low",
+                               "r_high": "correlation_ci_high", "performance": "performance_0_100",
+                               "quadrant_name": "priority"})

@@ -16,7 +16,8 @@ from .period import COMPARISONS, GRAINS, PRESETS, Period
 from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
-RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi"}
+RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi",
+            "outcome"}
 # The slides of presentation mode, in story order (see `story`).
 PRESENT_STEPS = ("index", "touchpoint", "team", "comments")
 # Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
@@ -49,6 +50,7 @@ class ViewState:
     scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
     kpi: str | None = None
     present: str | None = None  # one of PRESENT_STEPS: the slide of presentation mode shown
+    outcome: str | None = None  # the measure whose key drivers are shown (default: the index's)
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -122,7 +124,7 @@ class ViewState:
             params["to"] = self.end.isoformat() if self.end else ""
         if self.compare != default.compare:
             params["compare"] = self.compare
-        for key in ("split", "tp", "team", "kpi", "present"):
+        for key in ("split", "tp", "team", "kpi", "present", "outcome"):
             if getattr(self, key):
                 params[key] = getattr(self, key)
         if self.grain != default.grain:
@@ -194,6 +196,8 @@ class ViewState:
         choice("grain", GRAINS.__contains__, "Unknown trend grain {value}", "using months")
         choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model")
         choice("scores", SCORE_BANDS.__contains__, "Unknown score filter {value}", "showing comments of every score")
+        choice("outcome", model.measures.__contains__, "Unknown measure {value} to find the drivers of",
+               "showing the drivers of the index")
         tp, team = one("tp"), one("team")
         if team is not None:
             t = model.team(team)

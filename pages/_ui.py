@@ -166,6 +166,23 @@ def as_team_view(view: ViewState, node):
     return drill.as_team_view(node, plain, model(), lambda dim, kpis: split(plain, dim, kpis=kpis))
 
 
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _drivers(db_path: str, version: int, model_digest: str, view: ViewState, outcome: str, dim: str | None,
+             _model: Model, _cat, _cur):
+    from cxdata import drivers
+
+    return drivers.of_view(_cur, _model, _cat, view, outcome, dim)
+
+
+def drivers(view: ViewState, outcome: str, dim: str | None):
+    """cxdata.drivers.of_view, kept per data version (a year of a relationship survey at 10M
+    responses is about 4M answers: about a second). Keyed by what the analysis reads: the period
+    and the filters, not the drill path or a comment search."""
+    plain = ViewState(period=view.period, start=view.start, end=view.end, filters=view.filters)
+    m = model()
+    return _drivers(str(database().path), data_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _comment_words(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
                    score_measure: str | None, hidden: dict, _model: Model, _cat, _cur):

@@ -1,0 +1,446 @@
+"""Key drivers: how strongly each rating in a survey goes with an outcome (NPS, overall CSAT...),
+from the answers of the same responses.
+
+Two figures per driver, both standard in CX research:
+
+* **correlation** r of the driver's rating with the outcome, over the responses that gave both
+  (95% interval by Fisher's z);
+* **importance**: Johnson's relative weight (Johnson 2000), the share of the outcome's variance
+  explained by all drivers together (R²) that each driver carries once the correlations among the
+  drivers are taken into account. Ratings of touchpoints go together (a happy customer rates
+  everything well), so correlations alone make every driver look important; relative weights
+  split the explained variance between them and add up to 100%.
+
+Survey answers are incomplete by design (a customer rates only the touchpoints they used), so
+every correlation uses the responses that answered both of its questions (pairwise deletion); a
+correlation matrix put together that way need not be a valid one, and is made the nearest valid
+one before the weights are computed. Intervals of the weights come from a delete-a-group
+jackknife over `GROUPS` random groups of responses (by response key), so they are computed from
+the same sums as the estimates, at any data size.
+
+Performance is the driver's mean answer, rescaled to 0-100 on its scale (100 = best), so ratings
+on different scales share one importance x performance matrix.
+
+Everything here is numbers in, numbers out: the answers are fetched by `queries.driver_answers`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .stats import Suppression, cell_status, suppress_partition, t_quantile, z_for
+
+GROUPS = 20  # jackknife groups: response_key mod GROUPS
+MIN_PAIRS = 3  # fewer responses with both answers: the pair's correlation is unknown (taken as 0)
+QUADRANTS = ("improve", "keep", "maintain", "low")
+QUADRANT_NAMES = {
+    "improve": "Improve first",   # important, performing below the others
+    "keep": "Keep up",            # important, performing well
+    "maintain": "Maintain",       # less important, performing well
+    "low": "Lower priority",      # less important, performing below the others
+}
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """One driver: the answers of `measure` (at touchpoint `node`, or pooled over touchpoints when a
+    response answers the measure once)."""
+
+    key: str  # 'measure' or 'measure@node'
+    name: str
+    measure: str
+    node: str | None
+    scale: tuple[float, float]
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class PairSums:
+    """Sufficient statistics of every pair of variables (column 0 the outcome), over the rows
+    that answered both: n[i, j], sx[i, j] = sum of x_i, sxx[i, j] = sum of x_i², sxy[i, j] = sum
+    of x_i·x_j. Sums of disjoint row sets add up, so a group's sums can be taken away."""
+
+    n: np.ndarray
+    sx: np.ndarray
+    sxx: np.ndarray
+    sxy: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> PairSums:
+        """From a rows x variables matrix with NaN for a missing answer."""
+        have = (~np.isnan(x)).astype(np.float64)
+        x0 = np.where(have > 0, x, 0.0)
+        return cls(have.T @ have, x0.T @ have, (x0 * x0).T @ have, x0.T @ x0)
+
+    def __add__(self, other: PairSums) -> PairSums:
+        return PairSums(self.n + other.n, self.sx + other.sx, self.sxx + other.sxx, self.sxy + other.sxy)
+
+    def __sub__(self, other: PairSums) -> PairSums:
+        return PairSums(self.n - other.n, self.sx - other.sx, self.sxx - other.sxx, self.sxy - other.sxy)
+
+    def correlation(self) -> np.ndarray:
+        """Pairwise correlations; NaN where a pair has fewer than MIN_PAIRS rows or no variance."""
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = self.sxy - self.sx * self.sx.T / n
+            var_i = self.sxx - self.sx ** 2 / n          # of x_i over the rows where both are answered
+            var_j = var_i.T
+            r = cov / np.sqrt(var_i * var_j)
+        # A variance that rounding leaves a hair above zero is none.
+        flat = (var_i <= 1e-9 * np.maximum(self.sxx, 1.0)) | (var_j <= 1e-9 * np.maximum(self.sxx.T, 1.0))
+        r = np.where((n < MIN_PAIRS) | flat | ~np.isfinite(r), np.nan, np.clip(r, -1.0, 1.0))
+        np.fill_diagonal(r, 1.0)
+        return r
+
+    def means(self) -> np.ndarray:
+        """Each variable's mean over the rows that answered it."""
+        d = np.diag(self.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(d > 0, np.diag(self.sx) / np.where(d > 0, d, 1), np.nan)
+
+
+def nearest_correlation(r: np.ndarray, floor: float = 1e-6) -> np.ndarray:
+    """A valid (positive definite) correlation matrix near `r`: eigenvalues raised to `floor`,
+    then rescaled to a unit diagonal. Pairwise deletion can give a matrix no data could give."""
+    w, v = np.linalg.eigh((r + r.T) / 2)
+    if w.min() >= floor:
+        return r
+    fixed = (v * np.maximum(w, floor)) @ v.T
+    d = np.sqrt(np.diag(fixed))
+    out = fixed / np.outer(d, d)
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def relative_weights(r: np.ndarray) -> tuple[np.ndarray, float]:
+    """Johnson's relative weights of the predictors (columns 1..) for the outcome (column 0) of a
+    correlation matrix: (raw weights, which add up to R², and R²). Unknown correlations (NaN)
+    count as 0."""
+    r = np.nan_to_num(r, nan=0.0)
+    rxx = nearest_correlation(r[1:, 1:])
+    rxy = r[1:, 0]
+    w, v = np.linalg.eigh(rxx)
+    w = np.maximum(w, 1e-12)
+    lam = (v * np.sqrt(w)) @ v.T                    # R_xx^(1/2): how the drivers load on orthogonal twins
+    beta = np.linalg.solve(lam, rxy)                  # the outcome regressed on those twins
+    raw = (lam ** 2) @ (beta ** 2)
+    r2 = float(beta @ beta)
+    if r2 > 1.0:  # a pairwise matrix can claim more than all of the outcome's variance
+        raw, r2 = raw / r2, 1.0
+    return raw, r2
+
+
+@dataclass(frozen=True)
+class Driver:
+    predictor: Predictor
+    n: int                      # responses that answered the driver and the outcome
+    status: str                 # 'ok' | 'low_n' | 'hidden' (stats.cell_status of n)
+    r: float | None = None
+    r_low: float | None = None
+    r_high: float | None = None
+    share: float | None = None  # % of R² (relative weight); None when hidden
+    share_low: float | None = None
+    share_high: float | None = None
+    mean: float | None = None   # the driver's mean answer, on its scale
+    performance: float | None = None  # the mean on 0-100 (100 = the best answer)
+    quadrant: str | None = None  # one of QUADRANTS
+
+
+@dataclass(frozen=True)
+class Analysis:
+    outcome: str                 # the outcome measure's name
+    n: int                       # responses with the outcome and at least one driver answered
+    status: str                  # of n
+    r2: float | None
+    r2_low: float | None
+    r2_high: float | None
+    drivers: tuple[Driver, ...]  # most important first; hidden ones last
+    segment: str | None = None   # the segment value (None: all responses of the view)
+    notes: tuple[str, ...] = field(default=())
+
+
+def _fisher(r: float, n: int, z: float) -> tuple[float, float]:
+    if n <= 3 or abs(r) >= 1.0:
+        return (r, r) if abs(r) >= 1.0 else (-1.0, 1.0)
+    f, se = math.atanh(r), 1.0 / math.sqrt(n - 3)
+    return math.tanh(f - z * se), math.tanh(f + z * se)
+
+
+def _jackknife(estimates: np.ndarray) -> np.ndarray:
+    """Standard errors of the delete-a-group jackknife (rows: one estimate per deleted group)."""
+    g = estimates.shape[0]
+    return np.sqrt((g - 1) / g * ((estimates - estimates.mean(axis=0)) ** 2).sum(axis=0))
+
+
+def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rules: Suppression, *,
+            outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
+    """The drivers of the outcome (column 0 of `x`) among `predictors` (columns 1..), over the
+    responses (rows) that answered the outcome. `groups`: each row's jackknife group."""
+    keep = ~np.isnan(x[:, 0])
+    if x.shape[1] > 1:
+        keep &= ~np.isnan(x[:, 1:]).all(axis=1)
+    else:
+        keep[:] = False
+    x, groups = x[keep], groups[keep]
+    n = int(len(x))
+    status = cell_status(n, rules)
+    # Rows sorted by jackknife group once: each group's sums from a slice, the total their sum.
+    order = np.argsort(groups, kind="stable")
+    x = x[order]
+    cuts = np.searchsorted(groups[order], np.arange(GROUPS + 1))
+    all_groups = [PairSums.of(x[cuts[g]:cuts[g + 1]]) for g in range(GROUPS)]
+    total = all_groups[0]
+    for gs in all_groups[1:]:
+        total = total + gs
+    pair_n = total.n[0, 1:].astype(int)
+    shown = [j for j in range(len(predictors)) if cell_status(int(pair_n[j]), rules) != "hidden"]
+    if status == "hidden" or not shown:
+        drivers = tuple(Driver(p, int(pair_n[j]), "hidden") for j, p in enumerate(predictors))
+        return Analysis(outcome, n, "hidden" if status == "hidden" else status, None, None, None, drivers, segment)
+    cols = [0] + [j + 1 for j in shown]
+    sums = _select(total, cols)
+    r = sums.correlation()
+    raw, r2 = relative_weights(r)
+    # Jackknife: the weights without each group's responses.
+    group_sums = [_select(gs, cols) for gs in all_groups]
+    reps_share, reps_r2 = [], []
+    for gs in group_sums:
+        raw_g, r2_g = relative_weights((sums - gs).correlation())
+        reps_share.append(100 * raw_g / r2_g if r2_g > 0 else np.zeros_like(raw_g))
+        reps_r2.append(r2_g)
+    t = t_quantile(0.5 + confidence / 2, GROUPS - 1)
+    se_share = _jackknife(np.array(reps_share))
+    se_r2 = float(_jackknife(np.array(reps_r2)[:, None])[0])
+    share = 100 * raw / r2 if r2 > 0 else np.zeros_like(raw)
+    z = z_for(confidence)
+    means = sums.means()
+    out: list[Driver] = []
+    for pos, j in enumerate(shown):
+        p = predictors[j]
+        nj = int(pair_n[j])
+        rj = r[0, pos + 1]
+        lo, hi = p.scale
+        mean = float(means[pos + 1])
+        perf = 100 * (mean - lo) / (hi - lo) if hi > lo else None
+        if perf is not None and not p.higher_is_better:
+            perf = 100 - perf
+        rl, rh = _fisher(float(rj), nj, z) if not math.isnan(rj) else (None, None)
+        out.append(Driver(
+            p, nj, cell_status(nj, rules),
+            r=None if math.isnan(rj) else float(rj), r_low=rl, r_high=rh,
+            share=float(share[pos]), share_low=float(max(0.0, share[pos] - t * se_share[pos])),
+            share_high=float(min(100.0, share[pos] + t * se_share[pos])),
+            mean=mean, performance=perf))
+    out = _with_quadrants(out)
+    out.sort(key=lambda d: -(d.share or 0.0))
+    hidden = [Driver(predictors[j], int(pair_n[j]), "hidden") for j in range(len(predictors)) if j not in shown]
+    notes = []
+    if not np.isfinite(r[0, 1:]).all():
+        notes.append("Some drivers were never answered together with others; their unknown correlations count as none.")
+    return Analysis(outcome, n, status, r2, max(0.0, r2 - t * se_r2), min(1.0, r2 + t * se_r2),
+                    tuple(out + hidden), segment, tuple(notes))
+
+
+def _select(s: PairSums, cols: list[int]) -> PairSums:
+    ix = np.ix_(cols, cols)
+    return PairSums(s.n[ix], s.sx[ix], s.sxx[ix], s.sxy[ix])
+
+
+def _with_quadrants(drivers: list[Driver]) -> list[Driver]:
+    """Importance x performance: above or below the average importance (an equal share each) and
+    the drivers' average performance."""
+    perfs = [d.performance for d in drivers if d.performance is not None]
+    if not drivers or not perfs:
+        return drivers
+    mid_share = 100 / len(drivers)
+    mid_perf = sum(perfs) / len(perfs)
+    out = []
+    for d in drivers:
+        if d.performance is None or d.share is None:
+            out.append(d)
+            continue
+        important = d.share >= mid_share
+        good = d.performance >= mid_perf
+        q = ("keep" if good else "improve") if important else ("maintain" if good else "low")
+        out.append(replace(d, quadrant=q))
+    return out
+
+
+def split_status(all_n: int, segment_n: dict[str, int], rules: Suppression) -> set[str]:
+    """Segments to hide in a split: too few responses, or the one that subtraction from the
+    view's total would give away (the pyramid's rule, stats.suppress_partition)."""
+    return suppress_partition(all_n, segment_n, rules)
+
+
+# --------------------------------------------------------------------------- from stored answers
+
+@dataclass(frozen=True)
+class Sample:
+    """The answers as a matrix: one row per response that answered the outcome, column 0 the
+    outcome, then one column per driver (NaN: not answered)."""
+
+    x: np.ndarray
+    groups: np.ndarray  # jackknife group of each row
+    segments: np.ndarray | None  # each row's segment code (-1: no value), when split
+    predictors: tuple[Predictor, ...]
+
+
+def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
+    """Build the matrix from answer rows (`queries.driver_answers`). A measure a response answers
+    at several touchpoints (satisfaction with each touchpoint used) becomes one driver per
+    touchpoint; a measure answered once per response (an overall effort rating, or a
+    transactional survey's CES) is one driver, whatever touchpoint the survey was about."""
+    import pandas as pd
+
+    code_of = cat.measures.get(outcome)
+    measure_key = {code: key for key, code in cat.measures.items()}
+    keys = np.asarray(rows["response_key"], dtype=np.int64)
+    measures = np.asarray(rows["measure"], dtype=np.int64)
+    tps = np.asarray(rows["touchpoint"], dtype=np.int64)  # -1: none
+    values = np.asarray(rows["value"], dtype=np.float64)
+    segs = np.asarray(rows["seg"], dtype=np.int64) if "seg" in rows else None
+
+    # Touchpoint labels -> node keys (several labels can name one touchpoint).
+    def node_of(code: int) -> str | None:
+        if code < 0:
+            return None
+        return cat.touchpoints.get(code) or cat.unmapped.get("touchpoint", {}).get(code)
+
+    # Touchpoint label codes (small integers) -> node numbers, through a lookup array.
+    tp_codes = np.flatnonzero(np.bincount(tps + 1)) - 1 if len(tps) else np.array([], dtype=np.int64)
+    node_names = [node_of(int(c)) for c in tp_codes]
+    nodes = list(dict.fromkeys(n for n in node_names if n is not None))
+    lookup = np.full(int(tp_codes.max()) + 2 if len(tp_codes) else 1, -1, dtype=np.int64)
+    for c, name in zip(tp_codes, node_names):
+        if name is not None:
+            lookup[c + 1] = nodes.index(name)
+    node = lookup[tps + 1]
+
+    row = pd.factorize(keys, sort=False)[0]
+    n_resp = int(row.max()) + 1 if len(row) else 0
+    # Which (measure, touchpoint) pairs occur, and which measures a response answers more than once.
+    width = len(nodes) + 1
+    combo_id = measures * width + node + 1
+    combo = np.bincount(combo_id) if len(measures) else np.array([], dtype=np.int64)
+    present = {(int(i) // width, int(i) % width - 1) for i in np.flatnonzero(combo)
+               if measure_key.get(int(i) // width) in model.measures}  # a measure the model does not know: no scale
+    per_touchpoint = set()
+    for code in {mc for mc, nd in present if nd >= 0 and mc != code_of}:
+        sel = measures == code
+        if np.bincount(row[sel], minlength=1).max() > 1:
+            per_touchpoint.add(code)
+
+    # Columns: the outcome, then drivers in the model's order (measures, then touchpoints).
+    columns: dict[tuple[int, int], int] = {}
+    predictors: list[Predictor] = []
+    tp_order = {t.key: i for i, t in enumerate(model.touchpoints)}
+    for key, m in model.measures.items():
+        code = cat.measures.get(key)
+        if code is None or code == code_of:
+            continue
+        if code in per_touchpoint:
+            at = sorted({nd for mc, nd in present if mc == code and nd >= 0},
+                        key=lambda nd: (tp_order.get(nodes[nd], len(tp_order)), nodes[nd]))
+            for nd in at:
+                tp = model.touchpoint(nodes[nd])
+                name = tp.name if tp else nodes[nd]
+                columns[(code, nd)] = len(predictors) + 1
+                predictors.append(Predictor(f"{key}@{nodes[nd]}", name, key, nodes[nd], m.scale, m.higher_is_better))
+        elif any(mc == code for mc, _ in present):
+            columns[(code, -1)] = len(predictors) + 1
+            predictors.append(Predictor(key, m.name, key, None, m.scale, m.higher_is_better))
+    # Several drivers from one measure are named by touchpoint; name the measure too when two
+    # measures are split by touchpoint.
+    if len({p.measure for p in predictors if p.node}) > 1:
+        predictors = [replace(p, name=f"{p.name} · {model.measures[p.measure].name}") if p.node else p
+                      for p in predictors]
+
+    # Each row's column, through a lookup by its (measure, touchpoint) pair.
+    lut = np.full(len(combo), -1, dtype=np.int64)
+    for mc, nd in present:
+        i = mc * width + nd + 1
+        lut[i] = 0 if mc == code_of else columns.get((mc, nd), columns.get((mc, -1), -1))
+    col = lut[combo_id] if len(measures) else np.array([], dtype=np.int64)
+    use = col >= 0
+    p = len(predictors) + 1
+    flat = row[use] * p + col[use]
+    total = np.bincount(flat, weights=values[use], minlength=n_resp * p)
+    count = np.bincount(flat, minlength=n_resp * p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = (total / count).reshape(n_resp, p)  # several answers to one question: their mean
+    first_key = np.zeros(n_resp, dtype=np.int64)
+    first_key[row] = keys
+    groups = np.mod(first_key, GROUPS)
+    seg = None
+    if segs is not None:
+        seg = np.full(n_resp, -1, dtype=np.int64)
+        out_rows = use & (col == 0)
+        seg[row[out_rows]] = segs[out_rows]  # the segment the outcome's answer counts under
+    return Sample(x, groups, seg, tuple(predictors))
+
+
+@dataclass(frozen=True)
+class ViewDrivers:
+    """The drivers of an outcome in a view, and per segment value when split."""
+
+    outcome: str          # measure key
+    overall: Analysis
+    dim: str | None = None
+    segments: tuple[Analysis, ...] = ()   # in the segment's order; hidden ones with status 'hidden'
+
+
+def outcome_choices(model, cat) -> list[str]:
+    """Measures an analysis can explain: those with stored answers, the index's first."""
+    keys = [k for k in model.measures if k in cat.measures]
+    first = model.index.kpi.measure if model.index.kpi.stat != "composite" else None
+    return sorted(keys, key=lambda k: k != first)
+
+
+def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> ViewDrivers:
+    """The drivers of `outcome` for the view's period and filters (its drill path aside: the drivers
+    of an outcome are read across the whole programme), and per value of `dim`. The index's own
+    measure is read from the survey sources the index counts."""
+    from . import pyramid, queries
+
+    rules = pyramid.rules_of(model)
+    current, _ = pyramid.periods_for(view, cat)
+    kpi = model.index.kpi
+    if kpi.stat != "composite" and kpi.measure == outcome and kpi.sources:
+        view = pyramid.narrowed_view(view, kpi.sources)
+    code = cat.measures.get(outcome)
+    name = model.measures[outcome].name if outcome in model.measures else outcome
+    empty = {"response_key": [], "measure": [], "touchpoint": [], "value": []}
+    rows = queries.driver_answers(cur, cat, view, current, code, dim) if code is not None else dict(empty)
+    if dim and code is None:
+        rows["seg"] = []
+    s = sample(rows, model, cat, outcome)
+    overall = analyse(s.x, s.groups, list(s.predictors), rules, outcome=name)
+    if not dim:
+        return ViewDrivers(outcome, overall)
+    labels = cat.segment_labels(dim)
+    by_label: dict[str, list[int]] = {}
+    for c, label in labels.items():
+        by_label.setdefault(label, []).append(c)
+    seg_of = model.segment(dim)
+    order = cat.segment_values(dim, model)
+    answered = ~np.isnan(s.x[:, 0]) & ~np.isnan(s.x[:, 1:]).all(axis=1) if s.x.shape[1] > 1 else np.zeros(len(s.x), bool)
+    counts = {label: int((answered & np.isin(s.segments, codes)).sum()) for label, codes in by_label.items()}
+    none = int((answered & (s.segments < 0)).sum())
+    if none:
+        counts[pyramid.NOT_SET] = none
+        order = [*order, pyramid.NOT_SET]
+    hidden = split_status(overall.n, counts, rules)
+    out = []
+    for label in order:
+        if label not in counts or counts[label] == 0:
+            continue
+        shown = seg_of.label(label) if seg_of else label
+        if label in hidden:
+            out.append(Analysis(name, counts[label], "hidden", None, None, None, (), shown))
+            continue
+        mask = (s.segments < 0) if label == pyramid.NOT_SET else np.isin(s.segments, by_label[label])
+        out.append(analyse(s.x[mask], s.groups[mask], list(s.predictors), rules, outcome=name, segment=shown))
+    return ViewDrivers(outcome, overall, dim, tuple(out))

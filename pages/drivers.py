@@ -1,0 +1,136 @@
+"""Key drivers: which touchpoints and attributes go with the index (or another outcome), how well
+each performs, and whether that differs between customer segments."""
+
+import streamlit as st
+
+from cxdata import charts, drivers, tables
+from cxdata.drivers import QUADRANT_NAMES
+from cxdata.markdown import escape
+from cxdata.period import day_label
+from pages import _ui
+
+_ui.start_page()
+
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.sidebar(_ui.current_view())
+cat = _ui.catalog()
+p = _ui.pyramid(view)
+
+st.title("Key drivers")
+_ui.demo_banner()
+_ui.link_problems()
+filters = _ui.filters_text(view)
+st.caption(f"**{p.period.label()}**" + (f" · **{escape(filters)}**" if view.filters else "")
+           + f" · data as of {day_label(p.as_of)}")
+
+choices = drivers.outcome_choices(model, cat)
+if not choices:
+    st.info("No answers are stored for any measure of this model.", icon=":material/inbox:")
+    st.stop()
+outcome = view.outcome if view.outcome in choices else choices[0]
+if view.outcome and view.outcome not in choices:
+    st.warning(escape(f"No answers are stored for the measure '{view.outcome}': showing the drivers of "
+                      f"{model.measures[outcome].name}."), icon=":material/link_off:")
+names = {k: model.measures[k].name for k in choices}
+left, right = st.columns(2)
+with left:
+    st.session_state["w_outcome"] = outcome
+    st.selectbox("Drivers of", choices, format_func=names.get, key="w_outcome",
+                 help="The outcome to explain: its answers are set against every other rating the same responses gave.",
+                 on_change=lambda: _ui.update_view(outcome=st.session_state["w_outcome"]))
+with right:
+    seg_keys = [s.key for s in model.segments if cat.segments.get(s.key)]
+    dim = view.split if view.split in seg_keys else None
+    st.session_state["w_driver_split"] = dim
+    st.selectbox("Compare by segment", [None, *seg_keys], key="w_driver_split",
+                 format_func=lambda k: "—" if k is None else model.segment(k).name,
+                 help="The importance of every driver side by side for each value of a segment.",
+                 on_change=lambda: _ui.update_view(split=st.session_state["w_driver_split"]))
+
+with st.spinner("Reading the answers…"):
+    vd = _ui.drivers(view, outcome, dim)
+a = vd.overall
+shown = [d for d in a.drivers if d.status != "hidden"]
+outcome_name = names[outcome]
+if a.status == "hidden" or not shown:
+    if a.n == 0:
+        st.info(f"No response in {p.period.label()} answered {outcome_name} and another rated question together, "
+                "so there is nothing to relate it to. Choose another outcome, a longer period, or fewer filters.",
+                icon=":material/search_off:")
+    else:
+        st.info(f"Fewer than {model.thresholds.privacy_min_n} responses answered {outcome_name} with another rated "
+                "question: too few to show their drivers (privacy threshold).", icon=":material/visibility_off:")
+    st.stop()
+
+r2 = f"{a.r2:.0%}" if a.r2 is not None else "–"
+ci = f" (95% interval {a.r2_low:.0%}–{a.r2_high:.0%})" if a.r2_low is not None else ""
+st.markdown(f"Together the drivers below explain **{r2}**{ci} of the differences in **{escape(outcome_name)}** "
+            f"between the {a.n:,} responses that answered it and at least one of them.")
+if a.status == "low_n":
+    st.warning(f"Fewer than {model.thresholds.reliability_min_n} responses: read these figures as a first sign, "
+               "not a finding.", icon=":material/warning:")
+for note in a.notes:
+    st.caption(escape(note))
+
+frame = tables.drivers_frame(a)
+top = frame[frame["quadrant"] == "improve"]
+if len(top):
+    st.markdown("**Improve first:** " + escape(", ".join(top["name"])) + " — more important than average for "
+                f"{escape(outcome_name)}, and rated below the other drivers.")
+
+col1, col2 = st.columns(2)
+with col1:
+    st.subheader("Importance")
+    _ui.cached_chart(charts.importance, frame,
+                     file=_ui.chart_file(f"Drivers of {outcome_name}: importance", f"drivers-{outcome}", p, view=view))
+with col2:
+    st.subheader("Importance × performance")
+    perfs = [d.performance for d in shown if d.performance is not None]
+    _ui.cached_chart(charts.priority_matrix, frame,
+                     mid_importance=round(100 / len(shown), 2),
+                     mid_performance=round(sum(perfs) / len(perfs), 2) if perfs else None,
+                     file=_ui.chart_file(f"Drivers of {outcome_name}: importance × performance", f"priorities-{outcome}",
+                                         p, view=view))
+st.caption("**Importance** is each driver's share of what all of them explain together (Johnson's relative "
+           "weights, which share out what drivers explain jointly, as ratings that go together do), with a 95% "
+           "interval. **Performance** is the driver's mean answer on a 0–100 scale (100 = the best answer). "
+           "Quadrants: " + "; ".join(f"{name}" for name in QUADRANT_NAMES.values())
+           + ", cut at the drivers' average importance and performance (the dashed lines). Drivers are related to the outcome, "
+           "not proven to cause it.")
+
+table = frame[frame["status"] != "hidden"][["name", "importance", "importance_low", "importance_high", "r", "mean",
+                                            "performance", "quadrant_name", "n", "status"]]
+st.dataframe(
+    table.assign(status=table["status"].map({"ok": "", "low_n": "few responses"})),
+    hide_index=True, width="stretch",
+    column_config={
+        "name": "Driver", "importance": st.column_config.NumberColumn("Importance %", format="%.1f"),
+        "importance_low": st.column_config.NumberColumn("95% CI low", format="%.1f"),
+        "importance_high": st.column_config.NumberColumn("95% CI high", format="%.1f"),
+        "r": st.column_config.NumberColumn("Correlation", format="%.3f",
+                                           help="With the outcome, over the responses that answered both"),
+        "mean": st.column_config.NumberColumn("Mean answer", format="%.2f"),
+        "performance": st.column_config.NumberColumn("Performance (0–100)", format="%.1f"),
+        "quadrant_name": "Priority", "n": st.column_config.NumberColumn("n", format="%d"), "status": "Note",
+    })
+hidden = [d.predictor.name for d in a.drivers if d.status == "hidden"]
+if hidden:
+    st.caption(escape(f"Not shown, too few responses answered them with {outcome_name}: {', '.join(hidden)}."))
+
+if dim:
+    seg_name = model.segment(dim).name
+    st.subheader(f"Importance by {seg_name}")
+    grid = tables.driver_grid(vd)
+    _ui.cached_chart(charts.driver_grid, grid, col_title=seg_name,
+                     file=_ui.chart_file(f"Drivers of {outcome_name} by {seg_name}", f"drivers-{outcome}-by-{dim}", p,
+                                         note="hidden: too few responses to show", view=view))
+    st.caption("Each column is its own analysis of that segment's responses: a darker cell is a larger share of what "
+               "the drivers explain there. hidden: too few responses to show (privacy threshold); * marks few "
+               "responses.")
+
+st.divider()
+_ui.table_downloads("Download the drivers", lambda: tables.drivers_export(
+    vd, outcome_name, filters, model.segment(dim).name if dim else None), f"drivers-{outcome}", p,
+    help="Every driver's importance, correlation and performance with their intervals and n"
+         + (", for all responses and per segment" if dim else "") + ". Hidden figures stay blank.", key="drivers")
