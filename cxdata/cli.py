@@ -43,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     pyr.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
     pyr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
+    drv = sub.add_parser("drivers", help="print the key drivers of the index (or another measure)")
+    drv.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    drv.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    drv.add_argument("--outcome", metavar="MEASURE", help="the measure to explain (default: the index's)")
+    drv.add_argument("--by", metavar="DIM", help="also per value of this segment")
+    drv.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
+    drv.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
+    drv.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
+    drv.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    drv.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
     demo.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
@@ -52,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"ingest": _ingest, "pyramid": _pyramid, "demo": _demo}[args.command](args)
+        return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "demo": _demo}[args.command](args)
     except (ModelError, StorageError, ViewError, service.ServiceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -100,10 +111,9 @@ def _receipt_line(r: dict) -> str:
     return "\n".join([line, *(f"  warning: {w}" for w in r.get("warnings") or ())])
 
 
-def _pyramid(args) -> int:
-    db = service.open_db(args.db, read_only=True)
-    model = service.load_model_for(db, args.model)
-    params: dict[str, str | list[str]] = {"compare": args.compare}
+def _view_of(args, model) -> ViewState:
+    """The view the arguments ask for (--from/--to or --period, --where, --compare)."""
+    params: dict[str, str | list[str]] = {"compare": getattr(args, "compare", "previous")}
     if args.start or args.end:
         if not (args.start and args.end):
             raise ViewError(["--from and --to go together"])
@@ -117,15 +127,53 @@ def _pyramid(args) -> int:
         existing = params.get(dim.strip(), [])
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
     view, _ = ViewState.from_query_params(params, model, strict=True)
-    cat = queries.catalog(db.cursor(), model)  # read once, for the filter check and the pyramid
+    return view
+
+
+def _checked(db, model, view):
+    cat = queries.catalog(db.cursor(), model)  # read once, for the filter check and the figures
     view, unknown = service.check_filter_values(db, model, view, cat, strict=True)
     if unknown:
         raise ViewError(unknown)
+    return view, cat
+
+
+def _pyramid(args) -> int:
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    view, cat = _checked(db, model, _view_of(args, model))
     result = service.pyramid_json(db, model, view, cat)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(_table(result))
+    return 0
+
+
+def _drivers(args) -> int:
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    view, cat = _checked(db, model, _view_of(args, model))
+    result = service.drivers_json(db, model, view, args.outcome, args.by, cat)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    lines = [f"{result['model']} — drivers of {result['outcome']['name']}, {result['period']['label']}"]
+    for part in [result["all"], *result["segments"]]:
+        head = part["segment"] or "All responses"
+        if part["status"] == "hidden":
+            lines.append(f"{head}: hidden (too few responses)")
+            continue
+        lines.append(f"{head}: n={part['responses']}, R²={part['r_squared']:.3f}")
+        width = max((len(d["name"]) for d in part["drivers"]), default=0)
+        for d in part["drivers"]:
+            if d["status"] == "hidden":
+                lines.append(f"  {d['name']:<{width}}  hidden")
+                continue
+            lines.append(f"  {d['name']:<{width}}  {d['importance']:5.1f}%  [{d['importance_low']:.1f}, "
+                         f"{d['importance_high']:.1f}]  r={d['r']:.3f}  perf={d['performance']:.1f}  "
+                         f"{d['quadrant_name'] or ''}  n={d['n']}")
+    print("\n".join(lines))
     return 0
 
 

@@ -529,6 +529,44 @@ def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catal
     }
 
 
+def drivers_json(db: Database, model: Model, view: ViewState, outcome: str | None = None, by: str | None = None,
+                 cat: queries.Catalog | None = None) -> dict:
+    """The key drivers of `outcome` (default: the index's measure) as JSON, per value of segment
+    `by` too. Hidden figures are null."""
+    from . import drivers
+
+    cur = db.cursor()
+    cat = cat or queries.catalog(cur, model)
+    choices = drivers.outcome_choices(model, cat)
+    if outcome is None:
+        if not choices:
+            raise ServiceError("No answers are stored for any measure of this model.")
+        outcome = choices[0]
+    elif outcome not in model.measures:
+        raise ServiceError(f"Unknown measure {outcome!r}: the model's measures are {', '.join(model.measures)}.")
+    if by is not None and model.segment(by) is None:
+        raise ServiceError(f"Unknown segment {by!r}: the model's segments are {', '.join(s.key for s in model.segments)}.")
+    vd = drivers.of_view(cur, model, cat, view, outcome, by)
+    current, _ = pyramid_mod.periods_for(view, cat)
+
+    def analysis(a) -> dict:
+        hidden = a.status == "hidden"
+        return {"segment": a.segment, "responses": None if hidden else a.n, "status": a.status,
+                "r_squared": a.r2, "r_squared_ci": [a.r2_low, a.r2_high] if a.r2 is not None else None,
+                "drivers": [] if hidden else tables.drivers_frame(a).drop(columns=["order"]).astype(object)
+                .where(lambda f: f.notna(), None).to_dict(orient="records")}
+
+    return {
+        "model": model.name,
+        "outcome": {"key": outcome, "name": model.measures[outcome].name},
+        "period": {"from": current.start.isoformat(), "to": current.last_day.isoformat(), "label": current.label()},
+        "filters": {k: list(v) for k, v in view.filters},
+        "all": analysis(vd.overall),
+        "by": by,
+        "segments": [analysis(a) for a in vd.segments],
+    }
+
+
 def remove_demo(db: Database) -> int:
     """Remove the demo data (its uploads) so the user's own exports stand alone."""
     rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()

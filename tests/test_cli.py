@@ -164,3 +164,25 @@ def test_a_reader_that_stops_early_gets_no_traceback(db):
     proc = subprocess.run(f"{sys.executable} -m cxdata pyramid --db {db} | true", shell=True, cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_drivers_json_explains_the_csat_of_the_transactional_surveys(db):
+    out = json.loads(cli("drivers", "--db", db, "--outcome", "csat", "--by", "region", "--from", "2025-01-01",
+                         "--to", "2025-12-31", "--json").stdout)
+    assert out["outcome"]["key"] == "csat"
+    assert (out["period"]["from"], out["period"]["to"]) == ("2025-01-01", "2025-12-31")
+    shown = [d for d in out["all"]["drivers"] if d["status"] != "hidden"]
+    assert shown and sum(d["importance"] for d in shown) == pytest.approx(100, abs=0.2)
+    assert {"name", "importance", "importance_low", "importance_high", "r", "performance", "n"} <= set(shown[0])
+    assert out["by"] == "region" and out["segments"]
+    assert sum(s["responses"] or 0 for s in out["segments"]) <= out["all"]["responses"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--outcome", "nope"], "Unknown measure 'nope'"),
+    (["--by", "nope"], "Unknown segment 'nope'"),
+    (["--where", "region=Atlantis"], "Unknown value 'Atlantis'"),
+])
+def test_drivers_bad_input_is_a_clear_error(db, args, message):
+    proc = cli("drivers", "--db", db, *args, check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

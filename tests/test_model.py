@@ -60,6 +60,7 @@ def test_shipped_models_load(path):
         ("teams: [{key: t, name: T, touchpoint: shop}]", "teams[0].touchpoint: 'shop' is not a touchpoint key"),
         ("segments: [{key: Region!}]", "segments[0].key: must be a lowercase identifier"),
         ("segments: [{key: team}]", "segments[0].key: 'team' is reserved"),
+        ("segments: [{key: period}]", "segments[0].key: 'period' is a word the app's links use"),
         ("thresholds: {privacy_min_n: 0}", "thresholds.privacy_min_n: must be a whole number"),
         ("thresholds: {privacy_min_n: 50, reliability_min_n: 30}", "thresholds.reliability_min_n: must not be below"),
         ("colour: blue", "colour: unknown key"),

@@ -966,3 +966,34 @@ def test_the_period_can_be_pinned_in_the_link(app):
     assert q["period"] == ["custom"] and q["tp"] == ["delivery"] and "from" in q and "to" in q
     assert at.caption[0].value.split("**")[1] == shown  # the same dates, now fixed
     assert not any(b.label.startswith("Pin ") for b in at.button)
+
+
+def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
+    at = app("pages/drivers.py", period="all")
+    no_errors(at)
+    assert at.title[0].value == "Key drivers"
+    assert at.selectbox(key="w_outcome").value == "nps"
+    assert any("Together the drivers below explain" in m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert set(table["name"]) >= {"Delivery", "Mobile app", "Billing"}
+    assert table["importance"].sum() == pytest.approx(100, abs=0.5)
+    # Split by tier: a grid of the drivers per tier, its choice in the URL.
+    at.selectbox(key="w_driver_split").set_value("tier").run()
+    no_errors(at)
+    assert qp(at)["split"] == ["tier"]
+    assert any(h.value == "Importance by Customer tier" for h in at.subheader)
+    # Another outcome: the transactional CSAT, explained by effort and resolution.
+    at.selectbox(key="w_outcome").set_value("csat").run()
+    no_errors(at)
+    assert qp(at)["outcome"] == ["csat"]
+    assert set(at.dataframe[0].value["name"]) <= {"Ease of effort", "Resolved"}
+
+
+def test_key_drivers_page_says_why_a_view_has_none(app):
+    at = app("pages/drivers.py", period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
+    no_errors(at)
+    assert any("nothing to relate it to" in i.value for i in at.info)
+    at = app("pages/drivers.py", outcome="shoe_size")
+    no_errors(at)
+    assert any("Unknown measure 'shoe" in w.value and "showing the drivers of the index" in w.value for w in at.warning)
+    assert at.selectbox(key="w_outcome").value == "nps"

@@ -9,7 +9,7 @@ from cxdata.view import ViewError, ViewState
 def test_round_trip_through_query_params(zelvora_model):
     view = ViewState(period="custom", start=date(2025, 1, 1), end=date(2025, 3, 31), compare="year", split="tier",
                      tp="delivery", team="delivery_tehran_hub", grain="week", search="late delivery",
-                     scores="low", kpi="csat_top2", present="team").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
+                     scores="low", kpi="csat_top2", present="team", outcome="nps").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
     params = view.to_query_params()
     assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB" and params["scores"] == "low"
     back, problems = ViewState.from_query_params(params, zelvora_model)
@@ -36,6 +36,7 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"team": "'; DROP TABLE answers; --"}, "Unknown team"),
         ({"tp": "moon"}, "Unknown touchpoint"),
         ({"scores": "angry"}, "Unknown score filter 'angry'"),
+        ({"outcome": "shoe_size"}, "Unknown measure 'shoe_size' to find the drivers of"),
         ({"region": ["x"] * 51}, "Too many"),
         # found by a new user's walk: these were dropped without a word
         ({"period": "latest_quarter", "from": "2026-01-01", "to": "2026-02-01"}, "apply to a custom period"),

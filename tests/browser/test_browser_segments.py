@@ -23,3 +23,19 @@ def test_heatmap_is_drawn(app_page):
     rows = len(model.touchpoints)
     assert box["height"] >= rows * STEP and box["width"] > 300, f"the heatmap is not drawn: {box} for {rows} rows"
     app_page.screenshot("segments_heatmap.png")
+
+
+def test_key_drivers_are_drawn_with_their_grid_by_segment(app_page):
+    """The drivers page: its importance bars and, split by a segment, the driver x segment grid."""
+    page, data = app_page.page, app_page.data
+    app_page.goto(f"drivers?period=all&split={data.segment_key}")
+    app_page.assert_no_exception()
+    bars = page.get_by_role("heading", name="Importance", exact=True)
+    expect(bars).to_be_visible()
+    box = app_page.drawing_below(bars)
+    assert box["height"] >= 2 * 34 and box["width"] > 200, f"the importance bars are not drawn: {box}"
+    grid = page.get_by_role("heading", name=f"Importance by {data.segment_name}")
+    grid.scroll_into_view_if_needed()
+    box = app_page.drawing_below(grid)
+    assert box["height"] >= 2 * 36 and box["width"] > 300, f"the drivers' grid is not drawn: {box}"
+    app_page.screenshot("drivers.png")

@@ -1,0 +1,252 @@
+"""Key drivers (cxdata.drivers): the statistics against independent computations, the matrix built
+from stored answers, privacy, and the structure the demo plants."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxdata import drivers, queries, service
+from cxdata.drivers import PairSums, Predictor
+from cxdata.stats import Suppression
+from cxdata.view import ViewState
+
+RULES = Suppression(5, 30)
+
+
+def _predictors(k: int) -> list[Predictor]:
+    return [Predictor(f"x{i}", f"X{i}", f"x{i}", None, (1.0, 5.0)) for i in range(1, k + 1)]
+
+
+def _johnson_from_data(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Johnson (2000) as published, from complete data: the orthogonal counterparts Z = P Q' of the
+    standardised predictors X = P D Q', y regressed on Z, and X's loadings on Z."""
+    n = len(y)
+    xs = (x - x.mean(0)) / x.std(0) / math.sqrt(n)  # unit-length columns: X'X is the correlation matrix
+    ys = (y - y.mean()) / y.std() / math.sqrt(n)
+    p, _, qt = np.linalg.svd(xs, full_matrices=False)
+    z = p @ qt                                        # orthonormal columns, closest to xs
+    beta = np.linalg.lstsq(z, ys, rcond=None)[0]
+    lam = np.linalg.lstsq(z, xs, rcond=None)[0]       # X on Z
+    raw = (lam ** 2).T @ (beta ** 2)
+    return raw, float(((z @ beta) ** 2).sum() / (ys ** 2).sum())
+
+
+def _correlated(n=4000, seed=1):
+    rng = np.random.default_rng(seed)
+    common = rng.standard_normal(n)
+    x = np.column_stack([common + rng.standard_normal(n) * s for s in (0.8, 1.0, 1.5, 2.0)])
+    y = 0.9 * x[:, 0] + 0.4 * x[:, 1] + 0.1 * x[:, 3] + rng.standard_normal(n) * 1.5
+    return x, y
+
+
+def test_relative_weights_match_johnsons_procedure_on_the_data():
+    x, y = _correlated()
+    raw, r2 = drivers.relative_weights(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+    want, want_r2 = _johnson_from_data(x, y)
+    np.testing.assert_allclose(raw, want, rtol=1e-9, atol=1e-12)
+    assert r2 == pytest.approx(want_r2, rel=1e-9)
+
+
+def test_relative_weights_add_up_to_the_regressions_r_squared():
+    x, y = _correlated(seed=7)
+    raw, r2 = drivers.relative_weights(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+    design = np.column_stack([np.ones(len(y)), x])
+    fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    ols_r2 = 1 - ((y - fitted) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert raw.sum() == pytest.approx(ols_r2, rel=1e-9)
+    assert r2 == pytest.approx(ols_r2, rel=1e-9)
+
+
+def test_uncorrelated_drivers_weigh_their_squared_correlation():
+    r = np.array([[1.0, 0.5, 0.3, -0.2], [0.5, 1, 0, 0], [0.3, 0, 1, 0], [-0.2, 0, 0, 1]])
+    raw, r2 = drivers.relative_weights(r)
+    np.testing.assert_allclose(raw, [0.25, 0.09, 0.04])
+    assert r2 == pytest.approx(0.38)
+
+
+def test_pairwise_sums_give_pandas_pairwise_correlations_and_means():
+    rng = np.random.default_rng(3)
+    x, y = _correlated(600, seed=3)
+    m = np.column_stack([y, x])
+    m[rng.random(m.shape) < 0.35] = np.nan
+    s = PairSums.of(m)
+    want = pd.DataFrame(m).corr(min_periods=drivers.MIN_PAIRS).to_numpy()
+    np.testing.assert_allclose(s.correlation(), want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(s.means(), np.nanmean(m, axis=0))
+    # Sums of row sets add up and subtract.
+    half = PairSums.of(m[:300])
+    np.testing.assert_allclose((s - half).sxy, PairSums.of(m[300:]).sxy)
+
+
+def test_a_pairwise_matrix_no_data_could_give_is_made_a_valid_one():
+    r = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])  # not positive definite
+    fixed = drivers.nearest_correlation(r)
+    assert np.linalg.eigvalsh(fixed).min() > 0
+    np.testing.assert_allclose(np.diag(fixed), 1.0)
+    assert np.all(np.sign(fixed) == np.sign(r))
+
+
+def test_analyse_hides_rare_drivers_and_flags_few_responses():
+    x, y = _correlated(200, seed=5)
+    m = np.column_stack([y, x])
+    m[4:, 4] = np.nan  # the last driver answered by 4 responses only
+    a = drivers.analyse(m, np.arange(len(m)) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+    hidden = [d for d in a.drivers if d.status == "hidden"]
+    assert [d.predictor.key for d in hidden] == ["x4"]
+    assert hidden[0].share is None and hidden[0].r is None and hidden[0].mean is None
+    shown = [d for d in a.drivers if d.status != "hidden"]
+    assert sum(d.share for d in shown) == pytest.approx(100.0)
+    assert [d.share for d in shown] == sorted((d.share for d in shown), reverse=True)
+    assert all(d.share_low <= d.share <= d.share_high for d in shown)
+    assert a.r2_low <= a.r2 <= a.r2_high
+    few = drivers.analyse(m[:20], np.arange(20) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+    assert few.status == "low_n" and few.n == 20
+    none = drivers.analyse(m[:4], np.arange(4), _predictors(4), RULES, outcome="Y")
+    assert none.status == "hidden" and none.r2 is None and all(d.share is None for d in none.drivers)
+
+
+def test_intervals_narrow_with_more_responses_and_cover_the_truth():
+    def share_width(n):
+        x, y = _correlated(n, seed=11)
+        a = drivers.analyse(np.column_stack([y, x]), np.arange(n) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+        top = a.drivers[0]
+        return top.share_high - top.share_low, top
+    small, _ = share_width(500)
+    large, top = share_width(20000)
+    assert large < small / 3
+    x, y = _correlated(400000, seed=12)  # the population's share, near enough
+    raw, r2 = drivers.relative_weights(np.corrcoef(np.column_stack([y, x]), rowvar=False))
+    assert top.share_low <= 100 * raw[0] / r2 <= top.share_high
+
+
+def test_correlation_interval_is_fishers():
+    x, y = _correlated(300, seed=2)
+    a = drivers.analyse(np.column_stack([y, x[:, :1]]), np.arange(300) % drivers.GROUPS, _predictors(1), RULES,
+                        outcome="Y")
+    d = a.drivers[0]
+    r = np.corrcoef(y, x[:, 0])[0, 1]
+    assert d.r == pytest.approx(r)
+    assert d.r_low == pytest.approx(math.tanh(math.atanh(r) - 1.959964 / math.sqrt(297)), abs=1e-6)
+    assert d.share == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("share, perf, want", [
+    (40, 50, "improve"), (40, 90, "keep"), (10, 90, "maintain"), (10, 50, "low"),
+])
+def test_quadrants_cut_at_the_average_importance_and_performance(share, perf, want):
+    others = [drivers.Driver(_predictors(1)[0], 100, "ok", share=s, performance=p) for s, p in ((30, 70), (20, 70))]
+    mine = drivers.Driver(_predictors(1)[0], 100, "ok", share=share, performance=perf)
+    assert drivers._with_quadrants([mine, *others])[0].quadrant == want
+
+
+# --------------------------------------------------------------------------- from stored answers
+
+class _Cat:
+    def __init__(self):
+        self.measures = {"nps": 1, "tp_sat": 2, "effort": 3}
+        self.touchpoints = {10: "web", 11: "app", 12: "web"}  # 12: another label of web
+        self.unmapped = {"touchpoint": {13: "Kiosk"}}
+
+
+def test_sample_splits_a_measure_rated_per_touchpoint_and_pools_one_asked_once():
+    from types import SimpleNamespace
+
+    m = SimpleNamespace(
+        measures={k: SimpleNamespace(name=k.upper(), scale=(1.0, 5.0), higher_is_better=True) for k in ("nps", "tp_sat", "effort")},
+        touchpoints=[SimpleNamespace(key="web", name="Website"), SimpleNamespace(key="app", name="App")],
+        touchpoint=lambda k: {"web": SimpleNamespace(name="Website"), "app": SimpleNamespace(name="App")}.get(k))
+    rows = {  # response, measure, touchpoint label, value
+        "response_key": np.array([1, 1, 1, 1, 2, 2, 2, 3, 3]),
+        "measure": np.array([1, 2, 2, 3, 1, 2, 3, 2, 2]),
+        "touchpoint": np.array([-1, 10, 11, 10, -1, 12, 13, 13, 11]),
+        "value": np.array([9.0, 4, 5, 3, 6, 2, 4, 1, 1]),
+    }
+    s = drivers.sample(rows, m, _Cat(), "nps")
+    assert [p.key for p in s.predictors] == ["tp_sat@web", "tp_sat@app", "tp_sat@Kiosk", "effort"]
+    assert [p.name for p in s.predictors] == ["Website", "App", "Kiosk", "EFFORT"]
+    want = np.array([[9, 4, 5, np.nan, 3], [6, 2, np.nan, np.nan, 4], [np.nan, np.nan, 1, 1, np.nan]])
+    np.testing.assert_array_equal(s.x, want)  # response 3 has no outcome: analyse leaves it out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = service.open_db(tmp_path_factory.mktemp("drivers") / "cx.duckdb")
+    service.load_demo(db, 60000)
+    model = service.load_model_for(db)
+    cur = db.cursor()
+    yield db, model, cur, queries.catalog(cur, model)
+    db.close()
+
+
+def test_the_demo_plants_different_drivers_per_tier(demo):
+    db, model, cur, cat = demo
+    vd = drivers.of_view(cur, model, cat, ViewState(period="all"), "nps", "tier")
+    top = {a.segment: a.drivers[0].predictor.key for a in vd.segments}
+    assert top == {"Consumer": "tp_sat@delivery", "SMB": "tp_sat@billing", "Enterprise": "tp_sat@call_center",
+                   "VIP": "tp_sat@store"}
+    consumer = next(a for a in vd.segments if a.segment == "Consumer")
+    assert {d.predictor.key for d in consumer.drivers[:2]} == {"tp_sat@delivery", "tp_sat@mobile_app"}
+    assert sum(a.n for a in vd.segments) == vd.overall.n
+
+
+def test_the_drivers_match_an_independent_pandas_computation(demo):
+    db, model, cur, cat = demo
+    view = ViewState(period="last_12_months").with_filters({"region": ["Tehran", "Dubai"]})
+    a = drivers.of_view(cur, model, cat, view, "nps").overall
+    from cxdata import pyramid
+
+    current, _ = pyramid.periods_for(view, cat)
+    # Straight from the answers, with SQL of its own: one row per response, a column per question.
+    codes = [c for label, c in cat.segments["region"].items() if label in ("Tehran", "Dubai")]
+    frame = cur.execute(
+        "SELECT a.response_key, m.label AS measure, t.label AS tp, a.value FROM answers a "
+        "JOIN labels m ON m.dim = 'measure' AND m.code = a.measure "
+        "LEFT JOIN labels t ON t.dim = 'touchpoint' AND t.code = a.touchpoint "
+        "WHERE a.responded_at >= ? AND a.responded_at < ? AND a.seg_region IN (SELECT unnest(?))",
+        [queries.ts(current.start), queries.ts(current.end), codes]).df()
+    at = frame["tp"].map(lambda t: model.resolve("touchpoint", t) if isinstance(t, str) else None)
+    frame["column"] = np.where(frame["measure"] == "tp_sat", "tp_sat@" + at.fillna(""), frame["measure"])
+    wide = frame.pivot_table(index="response_key", columns="column", values="value", aggfunc="mean")
+    wide = wide[wide["nps"].notna()]
+    keys = [d.predictor.key for d in a.drivers]
+    wide = wide[wide[keys].notna().any(axis=1)]
+    assert a.n == len(wide)
+    r = wide[["nps", *keys]].corr().to_numpy()
+    raw, r2 = drivers.relative_weights(r)
+    assert a.r2 == pytest.approx(r2, rel=1e-9)
+    for d, w, rj in zip(a.drivers, raw, r[0, 1:]):
+        assert d.share == pytest.approx(100 * w / r2, rel=1e-9)
+        assert d.r == pytest.approx(rj, rel=1e-9)
+        assert d.n == int(wide[["nps", d.predictor.key]].notna().all(axis=1).sum())
+        assert d.mean == pytest.approx(wide.loc[wide["nps"].notna(), d.predictor.key].mean())
+
+
+def test_a_segment_too_small_is_hidden_with_the_one_that_would_give_it_away(demo):
+    from cxdata import pyramid
+
+    db, model, cur, cat = demo
+    # Two weeks of one region: few relationship responses per tier.
+    view = ViewState(period="custom", start=cat.as_of.replace(day=1), end=cat.as_of).with_filters({"region": ["Dubai"]})
+    vd = drivers.of_view(cur, model, cat, view, "nps", "tier")
+    counts = {a.segment: a.n for a in vd.segments}
+    hidden = {a.segment for a in vd.segments if a.status == "hidden"}
+    assert hidden and hidden == drivers.split_status(vd.overall.n, counts, pyramid.rules_of(model))
+    for a in vd.segments:
+        if a.status == "hidden":
+            assert a.r2 is None and a.drivers == ()
+
+
+def test_no_answers_of_the_outcome_is_an_empty_analysis(demo):
+    db, model, cur, cat = demo
+    vd = drivers.of_view(cur, model, cat, ViewState(period="custom", start=cat.first.replace(year=1990),
+                                                    end=cat.first.replace(year=1990)), "nps", "tier")
+    assert vd.overall.n == 0 and vd.overall.status == "hidden" and vd.segments == ()
+
+
+def test_the_transactional_csat_has_its_own_drivers(demo):
+    db, model, cur, cat = demo
+    a = drivers.of_view(cur, model, cat, ViewState(period="all"), "csat").overall
+    assert {d.predictor.key for d in a.drivers} == {"ces", "resolved"}  # asked once per response: pooled
+    assert a.r2 > 0.05
