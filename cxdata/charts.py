@@ -433,10 +433,11 @@ _DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q
                 alt.Tooltip("n:Q", title="n"), alt.Tooltip("quadrant_name:N", title="Priority")]
 
 
-def importance(df: pd.DataFrame, *, title: str = "") -> alt.LayerChart:
+def importance(df: pd.DataFrame, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
     """Each driver's importance (% of the explained variance) with its 95% interval, most important
-    on top, coloured by its priority (`tables.drivers_frame`); hidden drivers are left out."""
-    data, facts = _importance_prepare(df, title=title)
+    on top, coloured by its priority (`tables.drivers_frame`); hidden drivers are left out. With
+    `selectable`, a click selects the driver's key (SELECT_NODE)."""
+    data, facts = _importance_prepare(df, title=title, selectable=selectable)
     return _importance_draw(data, **facts)
 
 
@@ -447,7 +448,7 @@ def _importance_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict
     return df, dict(options)
 
 
-def _importance_draw(source, *, title: str = "") -> alt.LayerChart:
+def _importance_draw(source, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
     base = alt.Chart(source).encode(
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
                 axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
@@ -458,6 +459,8 @@ def _importance_draw(source, *, title: str = "") -> alt.LayerChart:
                                                            range=list(QUADRANT_COLORS.values())),
                         legend=alt.Legend(title="Priority", orient="bottom", columns=2, labelLimit=260)),
         tooltip=_DRIVER_TIPS)
+    if selectable:
+        bar = bar.add_params(alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False))
     rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(
         x=alt.X("importance_low:Q"), x2=alt.X2("importance_high"), tooltip=_DRIVER_TIPS)
     text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
@@ -466,10 +469,12 @@ def _importance_draw(source, *, title: str = "") -> alt.LayerChart:
 
 
 def priority_matrix(df: pd.DataFrame, *, title: str = "", mid_importance: float | None = None,
-                    mid_performance: float | None = None) -> alt.LayerChart:
+                    mid_performance: float | None = None, selectable: bool = False) -> alt.LayerChart:
     """Importance x performance: a point per driver (importance right, performance up), lines at
-    the average importance and performance that cut it into the four priorities."""
-    data, facts = _matrix_prepare(df, title=title, mid_importance=mid_importance, mid_performance=mid_performance)
+    the average importance and performance that cut it into the four priorities. With
+    `selectable`, a click selects the driver's key (SELECT_NODE)."""
+    data, facts = _matrix_prepare(df, title=title, mid_importance=mid_importance, mid_performance=mid_performance,
+                                  selectable=selectable)
     return _matrix_draw(data, **facts)
 
 
@@ -528,7 +533,7 @@ def _place_labels(df: pd.DataFrame, x_max: float, y_min: float, y_max: float) ->
 
 
 def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performance=None, x_max: float = 100.0,
-                 y_min: float = 0.0, y_max: float = 100.0) -> alt.LayerChart:
+                 y_min: float = 0.0, y_max: float = 100.0, selectable: bool = False) -> alt.LayerChart:
     x_scale = alt.Scale(domain=[0, x_max], nice=False)
     y_scale = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
     x = alt.X("importance:Q", title="Importance (% of the explained variance)", scale=x_scale)
@@ -538,6 +543,8 @@ def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performanc
         color=alt.Color("quadrant_name:N", scale=alt.Scale(domain=list(QUADRANT_COLORS), range=list(QUADRANT_COLORS.values())),
                         legend=alt.Legend(title="Priority", orient="bottom", columns=2, labelLimit=260)),
         tooltip=_DRIVER_TIPS)
+    if selectable:
+        points = points.add_params(alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False))
     at = alt.Chart(source).encode(x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale),
                                   text=alt.Text("name:N"), tooltip=_DRIVER_TIPS)
     right = at.mark_text(align="left", baseline="middle", fontSize=12, color="#24292f").transform_filter(

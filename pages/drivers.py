@@ -82,17 +82,26 @@ if len(top):
 col1, col2 = st.columns(2)
 with col1:
     st.subheader("Importance")
-    _ui.cached_chart(charts.importance, frame,
-                     file=_ui.chart_file(f"Drivers of {outcome_name}: importance", f"drivers-{outcome}", p, view=view))
+    bars = _ui.cached_chart(charts.importance, frame, selectable=True, on_select="rerun",
+                            key=_ui.chart_key("drivers_bars"),
+                            file=_ui.chart_file(f"Drivers of {outcome_name}: importance", f"drivers-{outcome}", p, view=view))
 with col2:
     st.subheader("Importance × performance")
     perfs = [d.performance for d in shown if d.performance is not None]
-    _ui.cached_chart(charts.priority_matrix, frame,
-                     mid_importance=round(100 / len(shown), 2),
-                     mid_performance=round(sum(perfs) / len(perfs), 2) if perfs else None,
-                     file=_ui.chart_file(f"Drivers of {outcome_name}: importance × performance", f"priorities-{outcome}",
-                                         p, view=view))
-st.caption("**Importance** is each driver's share of what all of them explain together (Johnson's relative "
+    matrix = _ui.cached_chart(charts.priority_matrix, frame, selectable=True, on_select="rerun",
+                              key=_ui.chart_key("drivers_matrix"),
+                              mid_importance=round(100 / len(shown), 2),
+                              mid_performance=round(sum(perfs) / len(perfs), 2) if perfs else None,
+                              file=_ui.chart_file(f"Drivers of {outcome_name}: importance × performance",
+                                                  f"priorities-{outcome}", p, view=view))
+# A touchpoint's driver leads to the touchpoint in the pyramid: its teams, and from there their views.
+clicked = _ui.clicked_node(bars, "drivers_bars") or _ui.clicked_node(matrix, "drivers_matrix")
+node = next((d.predictor.node for d in shown if d.predictor.key == clicked), None)
+if node and model.touchpoint(node):
+    st.switch_page("pages/pyramid.py", query_params=view.drill(node).to_query_params())
+elif clicked:
+    st.toast("This driver is not a touchpoint of the pyramid: there is no view of it to open.", icon=":material/info:")
+st.caption("Click a touchpoint's bar or point to open it in the pyramid. **Importance** is each driver's share of what all of them explain together (Johnson's relative "
            "weights, which share out what drivers explain jointly, as ratings that go together do), with a 95% "
            "interval. **Performance** is the driver's mean answer on a 0–100 scale (100 = the best answer). "
            "Quadrants: " + "; ".join(f"{name}" for name in QUADRANT_NAMES.values())

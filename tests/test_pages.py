@@ -989,6 +989,16 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
     assert set(at.dataframe[0].value["name"]) <= {"Ease of effort", "Resolved"}
 
 
+def test_a_touchpoints_driver_clicked_opens_it_in_the_pyramid(app):
+    at = app("pages/drivers.py", period="all", region="Tehran")
+    no_errors(at)
+    at.session_state["drivers_matrix"] = {"selection": {"node": [{"key": "tp_sat@delivery"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at)["tp"] == ["delivery"] and qp(at)["region"] == ["Tehran"] and qp(at)["period"] == ["all"]
+    assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)
+
+
 def test_key_drivers_page_says_why_a_view_has_none(app):
     at = app("pages/drivers.py", period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
     no_errors(at)
