@@ -371,7 +371,9 @@ def _normalised(params) -> dict:
 
 
 # -- sidebar ------------------------------------------------------------------------------------
-def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
+def sidebar(view: ViewState, *, split: bool = False, compare: bool = True) -> ViewState:
+    """The filters of the view (period, comparison, segments; `split`: the Split by control).
+    `compare=False`: the page reads one period, and the comparison is shown but not offered."""
     m, cat = model(), catalog()
     with st.sidebar:
         present_button(view)
@@ -390,8 +392,10 @@ def sidebar(view: ViewState, *, split: bool = False) -> ViewState:
             st.date_input("From – to", key="w_range", on_change=_on_filters, min_value=FIRST_DAY, max_value=LAST_DAY)
         _set_widget("w_compare", view.compare)
         all_time = st.session_state["w_period"] == "all"
+        why = ("All time has nothing before it to compare with." if all_time else
+               None if compare else "This page reads the period alone; the other pages compare it.")
         st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters,
-                 disabled=all_time, help="All time has nothing before it to compare with." if all_time else None)
+                 disabled=all_time or not compare, help=why)
         for seg in m.segments:
             options = cat.segment_values(seg.key, m)
             if not options:

@@ -13,7 +13,7 @@ _ui.start_page()
 
 _ui.ensure_data()
 model = _ui.model()
-view = _ui.sidebar(_ui.current_view())
+view = _ui.sidebar(_ui.current_view(), compare=False)
 cat = _ui.catalog()
 p = _ui.pyramid(view)
 

@@ -973,6 +973,7 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
     no_errors(at)
     assert at.title[0].value == "Key drivers"
     assert at.selectbox(key="w_outcome").value == "nps"
+    assert at.radio(key="w_compare").disabled  # one period: nothing here compares
     assert any("Together the drivers below explain" in m.value for m in at.markdown)
     table = at.dataframe[0].value
     assert set(table["name"]) >= {"Delivery", "Mobile app", "Billing"}
