@@ -427,7 +427,7 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
 
 # Importance x performance: the priority of each quadrant in its own colour (red: improve first).
 QUADRANT_COLORS = {"Improve first": "#cf222e", "Keep up": "#1a7f37", "Maintain": "#0969da", "Lower priority": "#6e7781"}
-_DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q", title="Importance (% of R²)"),
+_DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q", title="Importance (%)"),
                 alt.Tooltip("importance_low:Q", title="95% CI low"), alt.Tooltip("importance_high:Q", title="95% CI high"),
                 alt.Tooltip("r:Q", title="Correlation"), alt.Tooltip("performance:Q", title="Performance (0-100)"),
                 alt.Tooltip("n:Q", title="n"), alt.Tooltip("quadrant_name:N", title="Priority")]
@@ -451,7 +451,7 @@ def _importance_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict
 def _importance_draw(source, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
     base = alt.Chart(source).encode(
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=220)))
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
         x=alt.X("importance:Q", title="Share of the explained differences (%)",
                 scale=alt.Scale(domainMin=0, nice=True)),
@@ -493,7 +493,7 @@ def _matrix_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     return df, facts
 
 
-_PLOT_PX = (480, 360)  # the matrix's plot area on a laptop's half-page column, for placing labels
+_PLOT_PX = (480, 360)  # the matrix's plot area on a narrow screen: names clear there clear on a wider one
 
 
 def _place_labels(df: pd.DataFrame, x_max: float, y_min: float, y_max: float) -> pd.DataFrame:
@@ -536,7 +536,7 @@ def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performanc
                  y_min: float = 0.0, y_max: float = 100.0, selectable: bool = False) -> alt.LayerChart:
     x_scale = alt.Scale(domain=[0, x_max], nice=False)
     y_scale = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
-    x = alt.X("importance:Q", title="Importance (% of the explained variance)", scale=x_scale)
+    x = alt.X("importance:Q", title="Importance: share of the explained differences (%)", scale=x_scale)
     y = alt.Y("performance:Q", title="Performance (mean answer, 0-100)", scale=y_scale)
     base = alt.Chart(source).encode(x=x, y=y)
     points = base.mark_circle(size=160, opacity=0.9).encode(

@@ -161,18 +161,23 @@ def _drivers(args) -> int:
     lines = [f"{result['model']} — drivers of {result['outcome']['name']}, {result['period']['label']}"]
     for part in [result["all"], *result["segments"]]:
         head = part["segment"] or "All responses"
-        if part["status"] == "hidden":
-            lines.append(f"{head}: hidden (too few responses)")
+        if part["status"] in ("hidden", "no_data", "flat") or not part["drivers"]:
+            why = {"no_data": "no responses", "flat": "every response gave the same answer"}.get(
+                part["status"], "hidden (too few responses)")
+            lines.append(f"{head}: {why}")
             continue
         lines.append(f"{head}: n={part['responses']}, R²={part['r_squared']:.3f}")
+        lines.extend(f"  note: {note}" for note in part["notes"])
         width = max((len(d["name"]) for d in part["drivers"]), default=0)
         for d in part["drivers"]:
             if d["status"] == "hidden":
                 lines.append(f"  {d['name']:<{width}}  hidden")
                 continue
+            r = "—" if d["r"] is None else f"{d['r']:.3f}"
+            perf = "" if d["performance"] is None else f"  perf={d['performance']:.1f}"
+            n = "" if d["n"] is None else f"  n={d['n']}"
             lines.append(f"  {d['name']:<{width}}  {d['importance']:5.1f}%  [{d['importance_low']:.1f}, "
-                         f"{d['importance_high']:.1f}]  r={d['r']:.3f}  perf={d['performance']:.1f}  "
-                         f"{d['quadrant_name'] or ''}  n={d['n']}")
+                         f"{d['importance_high']:.1f}]  r={r}{perf}  {d['quadrant_name'] or ''}{n}")
     print("\n".join(lines))
     return 0
 

@@ -115,12 +115,16 @@ def nearest_correlation(r: np.ndarray, floor: float = 1e-6) -> np.ndarray:
     return out
 
 
+FLOOR = 1e-3  # the smallest eigenvalue a repaired correlation matrix keeps
+
+
 def relative_weights(r: np.ndarray) -> tuple[np.ndarray, float]:
     """Johnson's relative weights of the predictors (columns 1..) for the outcome (column 0) of a
     correlation matrix: (raw weights, which add up to R², and R²). Unknown correlations (NaN)
-    count as 0."""
-    r = np.nan_to_num(r, nan=0.0)
-    rxx = nearest_correlation(r[1:, 1:])
+    count as 0. The whole matrix, the outcome's row included, is made a valid one first: repaired
+    without it, correlations of a few responses each gave an R² of thousands (found by an audit)."""
+    r = nearest_correlation(np.nan_to_num(r, nan=0.0), FLOOR)
+    rxx = r[1:, 1:]
     rxy = r[1:, 0]
     w, v = np.linalg.eigh(rxx)
     w = np.maximum(w, 1e-12)
@@ -128,7 +132,7 @@ def relative_weights(r: np.ndarray) -> tuple[np.ndarray, float]:
     beta = np.linalg.solve(lam, rxy)                  # the outcome regressed on those twins
     raw = (lam ** 2) @ (beta ** 2)
     r2 = float(beta @ beta)
-    if r2 > 1.0:  # a pairwise matrix can claim more than all of the outcome's variance
+    if r2 > 1.0:  # rounding only: a valid matrix explains at most all of the outcome's variance
         raw, r2 = raw / r2, 1.0
     return raw, r2
 
@@ -153,7 +157,7 @@ class Driver:
 class Analysis:
     outcome: str                 # the outcome measure's name
     n: int                       # responses with the outcome and at least one driver answered
-    status: str                  # of n
+    status: str                  # of n ('ok', 'low_n', 'hidden'), 'no_data' (n = 0), or 'flat' (one outcome value)
     r2: float | None
     r2_low: float | None
     r2_high: float | None
@@ -199,16 +203,30 @@ def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rule
     shown = [j for j in range(len(predictors)) if cell_status(int(pair_n[j]), rules) != "hidden"]
     if status == "hidden" or not shown:
         drivers = tuple(Driver(p, int(pair_n[j]), "hidden") for j, p in enumerate(predictors))
-        return Analysis(outcome, n, "hidden" if status == "hidden" else status, None, None, None, drivers, segment)
+        return Analysis(outcome, n, "no_data" if n == 0 else "hidden" if status == "hidden" else status,
+                        None, None, None, drivers, segment)
     cols = [0] + [j + 1 for j in shown]
     sums = _select(total, cols)
+    # Two drivers answered together by few responses say little about each other: below the
+    # reliability threshold their correlation counts as unknown (none), not as what 3 answers said.
+    reliable = max(MIN_PAIRS, rules.reliability_min_n)
+
+    def model_r(s: PairSums) -> np.ndarray:
+        r = s.correlation()
+        rare = s.n < reliable
+        rare[0, :] = rare[:, 0] = False
+        return np.where(rare, np.nan, r)
+
     r = sums.correlation()
-    raw, r2 = relative_weights(r)
+    if np.isnan(r[0, 1:]).all():  # every response gave the outcome the same answer: nothing to explain
+        drivers = tuple(Driver(predictors[j], int(pair_n[j]), cell_status(int(pair_n[j]), rules)) for j in shown)
+        return Analysis(outcome, n, "flat", None, None, None, drivers, segment)
+    raw, r2 = relative_weights(model_r(sums))
     # Jackknife: the weights without each group's responses.
     group_sums = [_select(gs, cols) for gs in all_groups]
     reps_share, reps_r2 = [], []
     for gs in group_sums:
-        raw_g, r2_g = relative_weights((sums - gs).correlation())
+        raw_g, r2_g = relative_weights(model_r(sums - gs))
         reps_share.append(100 * raw_g / r2_g if r2_g > 0 else np.zeros_like(raw_g))
         reps_r2.append(r2_g)
     t = t_quantile(0.5 + confidence / 2, GROUPS - 1)
@@ -238,8 +256,17 @@ def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rule
     out.sort(key=lambda d: -(d.share or 0.0))
     hidden = [Driver(predictors[j], int(pair_n[j]), "hidden") for j in range(len(predictors)) if j not in shown]
     notes = []
-    if not np.isfinite(r[0, 1:]).all():
-        notes.append("Some drivers were never answered together with others; their unknown correlations count as none.")
+    flat = [d.predictor.name for d in out if d.r is None]
+    if flat:
+        notes.append(f"{', '.join(flat)}: every response gave the same answer, so it explains none of the differences.")
+    rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
+    if rare.any():
+        notes.append(f"Some drivers were answered together by fewer than {reliable} responses: how they go with each "
+                     "other is taken as unknown (none), which makes their weights rougher.")
+    against = [d.predictor.name for d in out if d.r is not None and d.r < 0]
+    if against:
+        notes.append(f"{', '.join(against)}: better answers here go with a lower outcome. Its weight says how much it "
+                     "matters, not in which direction.")
     return Analysis(outcome, n, status, r2, max(0.0, r2 - t * se_r2), min(1.0, r2 + t * se_r2),
                     tuple(out + hidden), segment, tuple(notes))
 
@@ -259,7 +286,7 @@ def _with_quadrants(drivers: list[Driver]) -> list[Driver]:
     mid_perf = sum(perfs) / len(perfs)
     out = []
     for d in drivers:
-        if d.performance is None or d.share is None:
+        if d.performance is None or d.share is None or d.r is None:
             out.append(d)
             continue
         important = d.share >= mid_share
@@ -286,6 +313,7 @@ class Sample:
     groups: np.ndarray  # jackknife group of each row
     segments: np.ndarray | None  # each row's segment code (-1: no value), when split
     predictors: tuple[Predictor, ...]
+    outcome_repeated: bool = False  # a response answers the outcome more than once (its mean is used)
 
 
 def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
@@ -303,21 +331,30 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
     values = np.asarray(rows["value"], dtype=np.float64)
     segs = np.asarray(rows["seg"], dtype=np.int64) if "seg" in rows else None
 
-    # Touchpoint labels -> node keys (several labels can name one touchpoint).
-    def node_of(code: int) -> str | None:
-        if code < 0:
-            return None
-        return cat.touchpoints.get(code) or cat.unmapped.get("touchpoint", {}).get(code)
+    teams = np.asarray(rows["team"], dtype=np.int64) if "team" in rows else np.full(len(tps), -1, dtype=np.int64)
 
-    # Touchpoint label codes (small integers) -> node numbers, through a lookup array.
-    tp_codes = np.flatnonzero(np.bincount(tps + 1)) - 1 if len(tps) else np.array([], dtype=np.int64)
-    node_names = [node_of(int(c)) for c in tp_codes]
+    # (touchpoint, team) labels -> the touchpoint the answer counts under, as everywhere else
+    # (`Catalog.home`: a team's answer naming no touchpoint, or an unknown one, counts at the
+    # team's); several labels can name one touchpoint.
+    def node_of(tp: int, team: int) -> str | None:
+        at, _ = cat.home(tp if tp >= 0 else None, team if team >= 0 else None)
+        if at is None:
+            return None
+        if isinstance(at, str):  # the team's touchpoint, which no stored label names
+            return at
+        return cat.touchpoints.get(at) or cat.unmapped.get("touchpoint", {}).get(at)
+
+    # Pairs of label codes (small integers) -> node numbers, through a lookup array.
+    span = int(teams.max()) + 2 if len(teams) else 1
+    pair = (tps + 1) * span + (teams + 1)
+    pairs = np.flatnonzero(np.bincount(pair)) if len(pair) else np.array([], dtype=np.int64)
+    node_names = [node_of(int(c) // span - 1, int(c) % span - 1) for c in pairs]
     nodes = list(dict.fromkeys(n for n in node_names if n is not None))
-    lookup = np.full(int(tp_codes.max()) + 2 if len(tp_codes) else 1, -1, dtype=np.int64)
-    for c, name in zip(tp_codes, node_names):
+    lookup = np.full(int(pairs.max()) + 1 if len(pairs) else 1, -1, dtype=np.int64)
+    for c, name in zip(pairs, node_names):
         if name is not None:
-            lookup[c + 1] = nodes.index(name)
-    node = lookup[tps + 1]
+            lookup[c] = nodes.index(name)
+    node = lookup[pair] if len(pair) else pair
 
     row = pd.factorize(keys, sort=False)[0]
     n_resp = int(row.max()) + 1 if len(row) else 0
@@ -337,9 +374,11 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
     columns: dict[tuple[int, int], int] = {}
     predictors: list[Predictor] = []
     tp_order = {t.key: i for i, t in enumerate(model.touchpoints)}
+    # The index's own measure is the top of the pyramid, explained by the others, never one of them.
+    top = model.index.kpi.measure if model.index.kpi.stat != "composite" else None
     for key, m in model.measures.items():
         code = cat.measures.get(key)
-        if code is None or code == code_of:
+        if code is None or code == code_of or key == top:
             continue
         if code in per_touchpoint:
             at = sorted({nd for mc, nd in present if mc == code and nd >= 0},
@@ -379,7 +418,9 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
         seg = np.full(n_resp, -1, dtype=np.int64)
         out_rows = use & (col == 0)
         seg[row[out_rows]] = segs[out_rows]  # the segment the outcome's answer counts under
-    return Sample(x, groups, seg, tuple(predictors))
+    given = row[col == 0]
+    repeated = bool(len(given)) and int(np.bincount(given).max()) > 1
+    return Sample(x, groups, seg, tuple(predictors), repeated)
 
 
 @dataclass(frozen=True)
@@ -412,12 +453,15 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
         view = pyramid.narrowed_view(view, kpi.sources)
     code = cat.measures.get(outcome)
     name = model.measures[outcome].name if outcome in model.measures else outcome
-    empty = {"response_key": [], "measure": [], "touchpoint": [], "value": []}
+    empty = {"response_key": [], "measure": [], "touchpoint": [], "team": [], "value": []}
     rows = queries.driver_answers(cur, cat, view, current, code, dim) if code is not None else dict(empty)
     if dim and code is None:
         rows["seg"] = []
     s = sample(rows, model, cat, outcome)
     overall = analyse(s.x, s.groups, list(s.predictors), rules, outcome=name)
+    if s.outcome_repeated:
+        overall = replace(overall, notes=(f"A response answers {name} more than once (for several touchpoints): "
+                                          "the mean of its answers is the outcome here.", *overall.notes))
     if not dim:
         return ViewDrivers(outcome, overall)
     labels = cat.segment_labels(dim)

@@ -628,14 +628,15 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:
     """Every answer in the period of the responses that answered measure `outcome` in the period
     under the view's segment filters, as numpy columns: response_key, measure, touchpoint (-1 for
-    none), value, and with `dim` the answer's code of that segment (-1 for none). The drivers of
+    none), team (-1 for none), value, and with `dim` the answer's code of that segment (-1 for none). The drivers of
     an outcome are read from these (cxdata.drivers). One semi-join: at 10M responses a year of a
     relationship survey is about 4M answers, 0.4-0.5 s."""
     span = (ts(period.start), ts(period.end))
     inner = Where().add("measure = ? AND responded_at >= ? AND responded_at < ?", outcome, *span)
     segment_filter(inner, view, cat)
     seg = f", coalesce({dim_column(dim)}, -1) AS seg" if dim else ""
-    sql = (f"SELECT response_key, measure, coalesce(touchpoint, -1) AS touchpoint, value{seg} FROM answers "
+    sql = (f"SELECT response_key, measure, coalesce(touchpoint, -1) AS touchpoint, coalesce(team, -1) AS team, "
+           f"value{seg} FROM answers "
            f"WHERE responded_at >= ? AND responded_at < ? "
            f"AND response_key IN (SELECT response_key FROM answers WHERE {inner.sql()})")
     return cur.execute(sql, [*span, *inner.params]).fetchnumpy()

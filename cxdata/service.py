@@ -550,11 +550,14 @@ def drivers_json(db: Database, model: Model, view: ViewState, outcome: str | Non
     current, _ = pyramid_mod.periods_for(view, cat)
 
     def analysis(a) -> dict:
-        hidden = a.status == "hidden"
-        return {"segment": a.segment, "responses": None if hidden else a.n, "status": a.status,
+        hidden = a.status in ("hidden", "no_data")
+        frame = tables.drivers_frame(a).drop(columns=["order"])
+        if a is not vd.overall:
+            frame = frame.assign(**{c: None for c in tables.SEGMENT_WITHHELD})
+        return {"segment": a.segment, "responses": None if a.status == "hidden" else a.n, "status": a.status,
                 "r_squared": a.r2, "r_squared_ci": [a.r2_low, a.r2_high] if a.r2 is not None else None,
-                "drivers": [] if hidden else tables.drivers_frame(a).drop(columns=["order"]).astype(object)
-                .where(lambda f: f.notna(), None).to_dict(orient="records")}
+                "notes": list(a.notes),
+                "drivers": [] if hidden else frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}
 
     return {
         "model": model.name,

@@ -151,7 +151,13 @@ def drivers_frame(analysis) -> pd.DataFrame:
             "quadrant": d.quadrant, "quadrant_name": QUADRANT_NAMES.get(d.quadrant) if d.quadrant else None,
             "order": i,
         })
-    return pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
+    return frame.assign(n=frame["n"].astype("Int64"))  # whole numbers, blank where hidden
+
+
+# A segment's per-driver n and mean would give a hidden segment's away by subtraction from the
+# whole view's (found by an audit): a segment shows its weights and correlations only.
+SEGMENT_WITHHELD = ("n", "mean", "performance")
 
 
 def driver_grid(vd) -> pd.DataFrame:
@@ -181,13 +187,17 @@ def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | No
     """The drivers as a download: every driver's figures, for all responses and per segment."""
     parts = []
     for a in (vd.overall, *vd.segments):
-        f = drivers_frame(a) if a.status != "hidden" else pd.DataFrame(
-            [{"name": d.predictor.name, "status": "hidden"} for d in vd.overall.drivers], columns=list(DRIVER_COLUMNS))
+        f = drivers_frame(a) if a.status not in ("hidden", "no_data") else pd.DataFrame(
+            [{"name": d.predictor.name, "status": a.status} for d in vd.overall.drivers], columns=list(DRIVER_COLUMNS))
+        if a is not vd.overall:
+            f = f.assign(**{c: None for c in SEGMENT_WITHHELD})
         f.insert(0, "segment", "All" if a is vd.overall else a.segment)
         f.insert(1, "responses", None if a.status == "hidden" else a.n)
+        f["responses"] = f["responses"].astype("Int64")
         f.insert(2, "r_squared", _r(a.r2, 3))
         parts.append(f)
     out = pd.concat(parts, ignore_index=True).drop(columns=["key", "order", "quadrant"])
+    out["n"] = out["n"].astype("Int64")
     out.insert(0, "outcome", outcome_name)
     if dimension:
         out.insert(1, "split_by", dimension)

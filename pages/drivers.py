@@ -42,25 +42,33 @@ with left:
 with right:
     seg_keys = [s.key for s in model.segments if cat.segments.get(s.key)]
     dim = view.split if view.split in seg_keys else None
-    st.session_state["w_driver_split"] = dim
-    st.selectbox("Compare by segment", [None, *seg_keys], key="w_driver_split",
-                 format_func=lambda k: "—" if k is None else model.segment(k).name,
+    # "" for no segment: a None value read as no choice at all ("Choose an option", found by an audit).
+    st.session_state["w_driver_split"] = dim or ""
+    st.selectbox("Compare by segment", ["", *seg_keys], key="w_driver_split",
+                 format_func=lambda k: "—" if not k else model.segment(k).name,
                  help="The importance of every driver side by side for each value of a segment.",
-                 on_change=lambda: _ui.update_view(split=st.session_state["w_driver_split"]))
+                 on_change=lambda: _ui.update_view(split=st.session_state["w_driver_split"] or None))
 
 with st.spinner("Reading the answers…"):
     vd = _ui.drivers(view, outcome, dim)
 a = vd.overall
 shown = [d for d in a.drivers if d.status != "hidden"]
 outcome_name = names[outcome]
-if a.status == "hidden" or not shown:
-    if a.n == 0:
+if a.status in ("no_data", "hidden", "flat") or not shown:
+    least = model.thresholds.privacy_min_n
+    if a.status == "no_data":
         st.info(f"No response in {p.period.label()} answered {outcome_name} and another rated question together, "
                 "so there is nothing to relate it to. Choose another outcome, a longer period, or fewer filters.",
                 icon=":material/search_off:")
+    elif a.status == "flat":
+        st.info(f"Every one of the {a.n:,} responses gave {outcome_name} the same answer: there are no differences "
+                "for the drivers to explain.", icon=":material/horizontal_rule:")
+    elif a.status == "hidden":
+        st.info(f"Fewer than {least} responses answered {outcome_name} with another rated question: too few to "
+                "show their drivers (privacy threshold).", icon=":material/visibility_off:")
     else:
-        st.info(f"Fewer than {model.thresholds.privacy_min_n} responses answered {outcome_name} with another rated "
-                "question: too few to show their drivers (privacy threshold).", icon=":material/visibility_off:")
+        st.info(f"Each question was answered together with {outcome_name} by fewer than {least} responses: too few "
+                "to show any driver (privacy threshold).", icon=":material/visibility_off:")
     st.stop()
 
 r2 = f"{a.r2:.0%}" if a.r2 is not None else "–"
@@ -79,21 +87,20 @@ if len(top):
     st.markdown("**Improve first:** " + escape(", ".join(top["name"])) + " — more important than average for "
                 f"{escape(outcome_name)}, and rated below the other drivers.")
 
-col1, col2 = st.columns(2)
-with col1:
-    st.subheader("Importance")
-    bars = _ui.cached_chart(charts.importance, frame, selectable=True, on_select="rerun",
-                            key=_ui.chart_key("drivers_bars"),
-                            file=_ui.chart_file(f"Drivers of {outcome_name}: importance", f"drivers-{outcome}", p, view=view))
-with col2:
-    st.subheader("Importance × performance")
-    perfs = [d.performance for d in shown if d.performance is not None]
-    matrix = _ui.cached_chart(charts.priority_matrix, frame, selectable=True, on_select="rerun",
-                              key=_ui.chart_key("drivers_matrix"),
-                              mid_importance=round(100 / len(shown), 2),
-                              mid_performance=round(sum(perfs) / len(perfs), 2) if perfs else None,
-                              file=_ui.chart_file(f"Drivers of {outcome_name}: importance × performance",
-                                                  f"priorities-{outcome}", p, view=view))
+# One under the other: side by side, a laptop's half column left the bars no room beside their
+# names (found by an audit).
+st.subheader("Importance")
+bars = _ui.cached_chart(charts.importance, frame, selectable=True, on_select="rerun",
+                        key=_ui.chart_key("drivers_bars"),
+                        file=_ui.chart_file(f"Drivers of {outcome_name}: importance", f"drivers-{outcome}", p, view=view))
+st.subheader("Importance × performance")
+perfs = [d.performance for d in shown if d.performance is not None]
+matrix = _ui.cached_chart(charts.priority_matrix, frame, selectable=True, on_select="rerun",
+                          key=_ui.chart_key("drivers_matrix"),
+                          mid_importance=round(100 / len(shown), 2),
+                          mid_performance=round(sum(perfs) / len(perfs), 2) if perfs else None,
+                          file=_ui.chart_file(f"Drivers of {outcome_name}: importance × performance",
+                                              f"priorities-{outcome}", p, view=view))
 # A touchpoint's driver leads to the touchpoint in the pyramid: its teams, and from there their views.
 clicked = _ui.clicked_node(bars, "drivers_bars") or _ui.clicked_node(matrix, "drivers_matrix")
 node = next((d.predictor.node for d in shown if d.predictor.key == clicked), None)
@@ -114,7 +121,7 @@ st.dataframe(
     table.assign(status=table["status"].map({"ok": "", "low_n": "few responses"})),
     hide_index=True, width="stretch",
     column_config={
-        "name": "Driver", "importance": st.column_config.NumberColumn("Importance %", format="%.1f"),
+        "name": st.column_config.TextColumn("Driver", width="medium"), "importance": st.column_config.NumberColumn("Importance %", format="%.1f"),
         "importance_low": st.column_config.NumberColumn("95% CI low", format="%.1f"),
         "importance_high": st.column_config.NumberColumn("95% CI high", format="%.1f"),
         "r": st.column_config.NumberColumn("Correlation", format="%.3f",

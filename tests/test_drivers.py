@@ -136,8 +136,8 @@ def test_correlation_interval_is_fishers():
     (40, 50, "improve"), (40, 90, "keep"), (10, 90, "maintain"), (10, 50, "low"),
 ])
 def test_quadrants_cut_at_the_average_importance_and_performance(share, perf, want):
-    others = [drivers.Driver(_predictors(1)[0], 100, "ok", share=s, performance=p) for s, p in ((30, 70), (20, 70))]
-    mine = drivers.Driver(_predictors(1)[0], 100, "ok", share=share, performance=perf)
+    others = [drivers.Driver(_predictors(1)[0], 100, "ok", r=0.3, share=s, performance=p) for s, p in ((30, 70), (20, 70))]
+    mine = drivers.Driver(_predictors(1)[0], 100, "ok", r=0.3, share=share, performance=perf)
     assert drivers._with_quadrants([mine, *others])[0].quadrant == want
 
 
@@ -148,15 +148,30 @@ class _Cat:
         self.measures = {"nps": 1, "tp_sat": 2, "effort": 3}
         self.touchpoints = {10: "web", 11: "app", 12: "web"}  # 12: another label of web
         self.unmapped = {"touchpoint": {13: "Kiosk"}}
+        self.team_home = {20: "app"}  # team label 20 belongs to the app
+
+    def home(self, tp, team):
+        from cxdata.queries import Catalog
+
+        return Catalog.home(self, tp, team)
+
+    def codes(self, level, key):
+        return [c for c, k in self.touchpoints.items() if k == key]
+
+
+def _fake_model():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        index=SimpleNamespace(kpi=SimpleNamespace(stat="nps", measure="nps")),
+        measures={k: SimpleNamespace(name=k.upper(), scale=(1.0, 5.0), higher_is_better=True)
+                  for k in ("nps", "tp_sat", "effort")},
+        touchpoints=[SimpleNamespace(key="web", name="Website"), SimpleNamespace(key="app", name="App")],
+        touchpoint=lambda k: {"web": SimpleNamespace(name="Website"), "app": SimpleNamespace(name="App")}.get(k))
 
 
 def test_sample_splits_a_measure_rated_per_touchpoint_and_pools_one_asked_once():
-    from types import SimpleNamespace
-
-    m = SimpleNamespace(
-        measures={k: SimpleNamespace(name=k.upper(), scale=(1.0, 5.0), higher_is_better=True) for k in ("nps", "tp_sat", "effort")},
-        touchpoints=[SimpleNamespace(key="web", name="Website"), SimpleNamespace(key="app", name="App")],
-        touchpoint=lambda k: {"web": SimpleNamespace(name="Website"), "app": SimpleNamespace(name="App")}.get(k))
+    m = _fake_model()
     rows = {  # response, measure, touchpoint label, value
         "response_key": np.array([1, 1, 1, 1, 2, 2, 2, 3, 3]),
         "measure": np.array([1, 2, 2, 3, 1, 2, 3, 2, 2]),
@@ -168,7 +183,21 @@ def test_sample_splits_a_measure_rated_per_touchpoint_and_pools_one_asked_once()
     assert [p.name for p in s.predictors] == ["Website", "App", "Kiosk", "EFFORT"]
     want = np.array([[9, 4, 5, np.nan, 3], [6, 2, np.nan, np.nan, 4], [np.nan, np.nan, 1, 1, np.nan]])
     np.testing.assert_array_equal(s.x, want)  # response 3 has no outcome: analyse leaves it out
+    assert not s.outcome_repeated
 
+
+def test_a_teams_answer_counts_at_the_teams_touchpoint_and_the_index_explains_nothing():
+    rows = {  # team 20 (the app's) with no touchpoint, and with a touchpoint label the model lacks
+        "response_key": np.array([1, 1, 1, 2, 2, 2]),
+        "measure": np.array([3, 2, 2, 3, 2, 1]),
+        "touchpoint": np.array([-1, -1, 10, -1, 13, -1]),
+        "team": np.array([-1, 20, -1, -1, 20, -1]),
+        "value": np.array([4.0, 5, 3, 2, 4, 7]),
+    }
+    s = drivers.sample(rows, _fake_model(), _Cat(), "effort")
+    # The index's measure (nps) is no driver of effort; team 20's answers are the app's.
+    assert [p.key for p in s.predictors] == ["tp_sat@web", "tp_sat@app"]
+    np.testing.assert_array_equal(s.x, [[4, 3, 5], [2, np.nan, 4]])
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -242,7 +271,7 @@ def test_no_answers_of_the_outcome_is_an_empty_analysis(demo):
     db, model, cur, cat = demo
     vd = drivers.of_view(cur, model, cat, ViewState(period="custom", start=cat.first.replace(year=1990),
                                                     end=cat.first.replace(year=1990)), "nps", "tier")
-    assert vd.overall.n == 0 and vd.overall.status == "hidden" and vd.segments == ()
+    assert vd.overall.n == 0 and vd.overall.status == "no_data" and vd.segments == ()
 
 
 def test_the_transactional_csat_has_its_own_drivers(demo):
@@ -250,3 +279,46 @@ def test_the_transactional_csat_has_its_own_drivers(demo):
     a = drivers.of_view(cur, model, cat, ViewState(period="all"), "csat").overall
     assert {d.predictor.key for d in a.drivers} == {"ces", "resolved"}  # asked once per response: pooled
     assert a.r2 > 0.05
+
+
+def test_drivers_answered_together_by_few_responses_cannot_claim_more_than_everything():
+    """Found by an audit: a pairwise matrix of correlations over 3-10 responses each gave R² of
+    thousands, capped to 100% with importances that made no sense."""
+    rng = np.random.default_rng(4)
+    n, k = 120, 8
+    x = rng.integers(1, 6, size=(n, k)).astype(float)
+    y = x[:, 0] + x[:, 1] + rng.standard_normal(n) * 2
+    x[rng.random((n, k)) < 0.8] = np.nan  # each driver answered by about 24, each pair by about 5
+    m = np.column_stack([y, x])
+    a = drivers.analyse(m, np.arange(n) % drivers.GROUPS, _predictors(k), RULES, outcome="Y")
+    assert 0 <= a.r2 < 0.999 and a.r2_high < 1.0
+    assert any("answered together by fewer than 30" in note for note in a.notes)
+    assert sum(d.share for d in a.drivers if d.share is not None) == pytest.approx(100.0)
+
+
+def test_a_flat_outcome_and_a_flat_driver_say_so():
+    x, y = _correlated(200, seed=8)
+    flat_outcome = np.column_stack([np.full(200, 7.0), x])
+    a = drivers.analyse(flat_outcome, np.arange(200) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+    assert a.status == "flat" and a.r2 is None
+    flat_driver = np.column_stack([y, x[:, :2], np.full(200, 3.0)])
+    a = drivers.analyse(flat_driver, np.arange(200) % drivers.GROUPS, _predictors(3), RULES, outcome="Y")
+    third = next(d for d in a.drivers if d.predictor.key == "x3")
+    assert third.r is None and third.share == 0 and third.quadrant is None
+    assert any(note.startswith("X3: every response gave the same answer") for note in a.notes)
+    assert not any("answered together by fewer" in note for note in a.notes)
+
+
+def test_a_segments_drivers_give_no_n_or_mean_to_subtract(demo):
+    db, model, cur, cat = demo
+    vd = drivers.of_view(cur, model, cat, ViewState(period="all"), "nps", "tier")
+    from cxdata import tables
+
+    out = tables.drivers_export(vd, "NPS", "", "Tier")
+    segments = out[out["segment"] != "All"]
+    assert segments[["n", "mean", "performance_0_100"]].isna().all().all()
+    assert out.loc[out["segment"] == "All", "n"].notna().all()
+    assert str(out["n"].dtype) == "Int64"
+    js = service.drivers_json(db, model, ViewState(period="all"), "nps", "tier")
+    assert all(d["n"] is None and d["mean"] is None for s in js["segments"] for d in s["drivers"])
+    assert all(isinstance(d["n"], int) for d in js["all"]["drivers"])
