@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import reduce
+from operator import add
 
 import numpy as np
 
@@ -179,26 +181,43 @@ def _jackknife(estimates: np.ndarray) -> np.ndarray:
     return np.sqrt((g - 1) / g * ((estimates - estimates.mean(axis=0)) ** 2).sum(axis=0))
 
 
-def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rules: Suppression, *,
-            outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
-    """The drivers of the outcome (column 0 of `x`) among `predictors` (columns 1..), over the
-    responses (rows) that answered the outcome. `groups`: each row's jackknife group."""
+def usable(x: np.ndarray) -> np.ndarray:
+    """The rows an analysis reads: those that answered the outcome and at least one driver."""
     keep = ~np.isnan(x[:, 0])
     if x.shape[1] > 1:
         keep &= ~np.isnan(x[:, 1:]).all(axis=1)
     else:
         keep[:] = False
-    x, groups = x[keep], groups[keep]
-    n = int(len(x))
-    status = cell_status(n, rules)
-    # Rows sorted by jackknife group once: each group's sums from a slice, the total their sum.
+    return keep
+
+
+def group_sums(x: np.ndarray, groups: np.ndarray) -> list[PairSums]:
+    """The pair sums of each jackknife group's rows (rows sorted by group once, each group a slice)."""
     order = np.argsort(groups, kind="stable")
     x = x[order]
     cuts = np.searchsorted(groups[order], np.arange(GROUPS + 1))
-    all_groups = [PairSums.of(x[cuts[g]:cuts[g + 1]]) for g in range(GROUPS)]
+    return [PairSums.of(x[cuts[g]:cuts[g + 1]]) for g in range(GROUPS)]
+
+
+def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rules: Suppression, *,
+            outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
+    """The drivers of the outcome (column 0 of `x`) among `predictors` (columns 1..), over the
+    responses (rows) that answered the outcome. `groups`: each row's jackknife group."""
+    keep = usable(x)
+    return from_sums(group_sums(x[keep], groups[keep]), predictors, rules, outcome=outcome, segment=segment,
+                     confidence=confidence)
+
+
+def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Suppression, *,
+              outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
+    """`analyse` from the pair sums of each jackknife group of the usable rows (`group_sums`):
+    sums of disjoint rows add up, so a split's segments give the whole view's without a pass of
+    its own."""
     total = all_groups[0]
     for gs in all_groups[1:]:
         total = total + gs
+    n = int(total.n[0, 0])
+    status = cell_status(n, rules)
     pair_n = total.n[0, 1:].astype(int)
     shown = [j for j in range(len(predictors)) if cell_status(int(pair_n[j]), rules) != "hidden"]
     if status == "hidden" or not shown:
@@ -458,33 +477,43 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
     if dim and code is None:
         rows["seg"] = []
     s = sample(rows, model, cat, outcome)
-    overall = analyse(s.x, s.groups, list(s.predictors), rules, outcome=name)
-    if s.outcome_repeated:
-        overall = replace(overall, notes=(f"A response answers {name} more than once (for several touchpoints): "
-                                          "the mean of its answers is the outcome here.", *overall.notes))
+    keep = usable(s.x)
+    x, groups = s.x[keep], s.groups[keep]
+    preds = list(s.predictors)
+
+    def noted(a: Analysis) -> Analysis:
+        if not s.outcome_repeated:
+            return a
+        return replace(a, notes=(f"A response answers {name} more than once (for several touchpoints): the mean of "
+                                 "its answers is the outcome here.", *a.notes))
+
     if not dim:
-        return ViewDrivers(outcome, overall)
+        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, outcome=name)))
+    segs = s.segments[keep]
     labels = cat.segment_labels(dim)
     by_label: dict[str, list[int]] = {}
     for c, label in labels.items():
         by_label.setdefault(label, []).append(c)
+    if (segs < 0).any():
+        by_label[pyramid.NOT_SET] = [-1]
+    masks = {label: np.isin(segs, codes) for label, codes in by_label.items()}
+    sums = {label: group_sums(x[m], groups[m]) for label, m in masks.items() if m.any()}
+    counts = {label: int(m.sum()) for label, m in masks.items()}
+    # The whole view: its segments' sums (every usable row is in one), plus any row in none.
+    rest = ~np.logical_or.reduce(list(masks.values())) if masks else np.ones(len(x), bool)
+    parts = [*sums.values()] + ([group_sums(x[rest], groups[rest])] if rest.any() else [])
+    whole = [reduce(add, (p[g] for p in parts)) for g in range(GROUPS)] if parts else group_sums(x, groups)
+    overall = noted(from_sums(whole, preds, rules, outcome=name))
     seg_of = model.segment(dim)
-    order = cat.segment_values(dim, model)
-    answered = ~np.isnan(s.x[:, 0]) & ~np.isnan(s.x[:, 1:]).all(axis=1) if s.x.shape[1] > 1 else np.zeros(len(s.x), bool)
-    counts = {label: int((answered & np.isin(s.segments, codes)).sum()) for label, codes in by_label.items()}
-    none = int((answered & (s.segments < 0)).sum())
-    if none:
-        counts[pyramid.NOT_SET] = none
-        order = [*order, pyramid.NOT_SET]
-    hidden = split_status(overall.n, counts, rules)
+    order = [*cat.segment_values(dim, model), pyramid.NOT_SET]
+    hidden = split_status(overall.n, {k: v for k, v in counts.items() if v}, rules)
     out = []
     for label in order:
-        if label not in counts or counts[label] == 0:
+        if not counts.get(label):
             continue
         shown = seg_of.label(label) if seg_of else label
         if label in hidden:
             out.append(Analysis(name, counts[label], "hidden", None, None, None, (), shown))
             continue
-        mask = (s.segments < 0) if label == pyramid.NOT_SET else np.isin(s.segments, by_label[label])
-        out.append(analyse(s.x[mask], s.groups[mask], list(s.predictors), rules, outcome=name, segment=shown))
+        out.append(from_sums(sums[label], preds, rules, outcome=name, segment=shown))
     return ViewDrivers(outcome, overall, dim, tuple(out))

@@ -31,9 +31,15 @@ left, mid, right = st.columns([1, 2, 1])
 with mid:
     _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
     # The index's own view (trend, segments, the comments behind it); a composite has no answers.
-    if model.index.kpi.stat != "composite" and st.button("Index view ›", key="index_view", icon=":material/insights:",
-                                                         help="The index's trend, segments and the comments behind it"):
-        st.switch_page("pages/team.py", query_params=view.drill(None).to_query_params())
+    if model.index.kpi.stat != "composite":
+        with st.container(horizontal=True):
+            if st.button("Index view ›", key="index_view", icon=":material/insights:",
+                         help="The index's trend, segments and the comments behind it"):
+                st.switch_page("pages/team.py", query_params=view.drill(None).to_query_params())
+            # What moves the index: its drivers among the touchpoints, for the same period and filters.
+            if st.button("What drives it ›", key="index_drivers", icon=":material/hub:",
+                         help="Which touchpoints' ratings go with the index, and which to improve first"):
+                st.switch_page("pages/drivers.py", query_params=view.drill(None).to_query_params())
 
 tp_kpi = level_kpi(p.touchpoints)
 headline = level_first(p.touchpoints, tp_kpi)

@@ -322,3 +322,15 @@ def test_a_segments_drivers_give_no_n_or_mean_to_subtract(demo):
     js = service.drivers_json(db, model, ViewState(period="all"), "nps", "tier")
     assert all(d["n"] is None and d["mean"] is None for s in js["segments"] for d in s["drivers"])
     assert all(isinstance(d["n"], int) for d in js["all"]["drivers"])
+
+
+def test_a_split_views_whole_is_the_unsplit_view(demo):
+    """The whole view of a split is summed from its segments' sums: the same figures as unsplit."""
+    db, model, cur, cat = demo
+    view = ViewState(period="last_12_months")
+    plain = drivers.of_view(cur, model, cat, view, "nps").overall
+    split = drivers.of_view(cur, model, cat, view, "language").overall
+    assert split.n == plain.n and split.r2 == pytest.approx(plain.r2, rel=1e-9)
+    for a, b in zip(plain.drivers, split.drivers):
+        assert (a.predictor, a.n, a.status) == (b.predictor, b.n, b.status)
+        assert a.share == pytest.approx(b.share, rel=1e-9) and a.share_low == pytest.approx(b.share_low, rel=1e-6)

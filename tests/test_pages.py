@@ -990,6 +990,15 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
     assert set(at.dataframe[0].value["name"]) <= {"Ease of effort", "Resolved"}
 
 
+def test_the_pyramid_leads_to_the_drivers_of_its_index(app):
+    at = app(period="last_12_months", region="Tehran")
+    no_errors(at)
+    at.button(key="index_drivers").click().run()
+    no_errors(at)
+    assert at.title[0].value == "Key drivers"
+    assert qp(at)["region"] == ["Tehran"] and qp(at)["period"] == ["last_12_months"]
+
+
 def test_a_touchpoints_driver_clicked_opens_it_in_the_pyramid(app):
     at = app("pages/drivers.py", period="all", region="Tehran")
     no_errors(at)
