@@ -329,7 +329,7 @@ def test_a_split_views_whole_is_the_unsplit_view(demo):
     db, model, cur, cat = demo
     view = ViewState(period="last_12_months")
     plain = drivers.of_view(cur, model, cat, view, "nps").overall
-    split = drivers.of_view(cur, model, cat, view, "language").overall
+    split = drivers.of_view(cur, model, cat, view, "nps", "language").overall
     assert split.n == plain.n and split.r2 == pytest.approx(plain.r2, rel=1e-9)
     for a, b in zip(plain.drivers, split.drivers):
         assert (a.predictor, a.n, a.status) == (b.predictor, b.n, b.status)
