@@ -426,7 +426,8 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
 
 
 # Importance x performance: the priority of each quadrant in its own colour (red: improve first).
-QUADRANT_COLORS = {"Improve first": "#cf222e", "Keep up": "#1a7f37", "Maintain": "#0969da", "Lower priority": "#6e7781"}
+QUADRANT_COLORS = {"Improve first": "#cf222e", "Keep up": "#1a7f37", "Maintain": "#0969da", "Lower priority": "#6e7781",
+                   "Goes against": "#8250df"}
 _DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q", title="Importance (%)"),
                 alt.Tooltip("importance_low:Q", title="95% CI low"), alt.Tooltip("importance_high:Q", title="95% CI high"),
                 alt.Tooltip("r:Q", title="Correlation"), alt.Tooltip("performance:Q", title="Performance (0-100)"),
@@ -599,7 +600,8 @@ def _grid_draw(source, *, title: str = "", col_title: str = "", top: float = 100
     tips = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("segment:N", title="Segment"),
             alt.Tooltip("cell_text:N", title="Importance"), alt.Tooltip("importance_low:Q", title="95% CI low"),
             alt.Tooltip("importance_high:Q", title="95% CI high"), alt.Tooltip("n:Q", title="Responses")]
-    colour = alt.condition("datum.importance == null", alt.value("#eaeef2"),
+    # Hidden cells a darker grey than the palest blue (a cell near 0%): they read as empty, not small.
+    colour = alt.condition("datum.importance == null", alt.value("#d0d7de"),
                            alt.Color("importance:Q", title="Importance (%)", scale=alt.Scale(domain=[0, top], range=_BLUES),
                                      legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)))
     rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)

@@ -167,6 +167,8 @@ def _drivers(args) -> int:
             lines.append(f"{head}: {why}")
             continue
         lines.append(f"{head}: n={part['responses']}, R²={part['r_squared']:.3f}")
+        if part["status"] == "low_n":
+            lines.append("  note: few responses: a first sign, not a finding")
         lines.extend(f"  note: {note}" for note in part["notes"])
         width = max((len(d["name"]) for d in part["drivers"]), default=0)
         for d in part["drivers"]:

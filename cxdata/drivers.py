@@ -37,12 +37,13 @@ from .stats import Suppression, cell_status, suppress_partition, t_quantile, z_f
 
 GROUPS = 20  # jackknife groups: response_key mod GROUPS
 MIN_PAIRS = 3  # fewer responses with both answers: the pair's correlation is unknown (taken as 0)
-QUADRANTS = ("improve", "keep", "maintain", "low")
+QUADRANTS = ("improve", "keep", "maintain", "low", "against")
 QUADRANT_NAMES = {
     "improve": "Improve first",   # important, performing below the others
     "keep": "Keep up",            # important, performing well
     "maintain": "Maintain",       # less important, performing well
     "low": "Lower priority",      # less important, performing below the others
+    "against": "Goes against",    # better answers go with a lower outcome: no priority to improve it
 }
 
 
@@ -166,6 +167,7 @@ class Analysis:
     drivers: tuple[Driver, ...]  # most important first; hidden ones last
     segment: str | None = None   # the segment value (None: all responses of the view)
     notes: tuple[str, ...] = field(default=())
+    rough: bool = False          # a driver, or a pair of drivers, answered by fewer than the reliability threshold
 
 
 def _fisher(r: float, n: int, z: float) -> tuple[float, float]:
@@ -231,10 +233,7 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     reliable = max(MIN_PAIRS, rules.reliability_min_n)
 
     def model_r(s: PairSums) -> np.ndarray:
-        r = s.correlation()
-        rare = s.n < reliable
-        rare[0, :] = rare[:, 0] = False
-        return np.where(rare, np.nan, r)
+        return shrunk(s, reliable)
 
     r = sums.correlation()
     if np.isnan(r[0, 1:]).all():  # every response gave the outcome the same answer: nothing to explain
@@ -279,15 +278,55 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     if flat:
         notes.append(f"{', '.join(flat)}: every response gave the same answer, so it explains none of the differences.")
     rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
+    rough = bool(rare.any() or any(d.n < reliable for d in out))
     if rare.any():
-        notes.append(f"Some drivers were answered together by fewer than {reliable} responses: how they go with each "
-                     "other is taken as unknown (none), which makes their weights rougher.")
+        fewest = int(sums.n[1:, 1:][rare].min())
+        notes.append(f"Some drivers were rated together by few responses (the fewest: {fewest}): how they go with each "
+                     f"other is taken partly from how all drivers go together. With so few answers the weights are "
+                     "rough: the intervals say how rough.")
     against = [d.predictor.name for d in out if d.r is not None and d.r < 0]
     if against:
         notes.append(f"{', '.join(against)}: better answers here go with a lower outcome. Its weight says how much it "
                      "matters, not in which direction.")
+    # Correlations that no set of responses could give together (each pair from other, few
+    # responses): the weights come from the nearest valid matrix, but an R² from it is close to
+    # 100% by construction, not by the data (found by an audit): not shown.
+    if np.linalg.eigvalsh(np.nan_to_num(model_r(sums), nan=0.0))[0] < FLOOR:
+        notes.append("The drivers were rated together by too few of the same responses to say how much of the "
+                     f"differences in {outcome} they explain together; their shares are rough.")
+        return Analysis(outcome, n, status, None, None, None, tuple(out + hidden), segment, tuple(notes), True)
     return Analysis(outcome, n, status, r2, max(0.0, r2 - t * se_r2), min(1.0, r2 + t * se_r2),
-                    tuple(out + hidden), segment, tuple(notes))
+                    tuple(out + hidden), segment, tuple(notes), rough)
+
+
+def shrunk(s: PairSums, reliable: int) -> np.ndarray:
+    """The correlation matrix the weights are computed from: a correlation between two drivers
+    answered together by fewer than `reliable` responses is pulled toward the drivers' pooled
+    correlation with each other, in proportion to what it lacks (n / reliable of its own, the rest
+    pooled); from `reliable` responses on it is its own. Ratings of touchpoints go together, so a
+    pair seen too rarely is more like the other pairs than like none: taken as none (0), small
+    views' drivers looked independent and explained 99% of the outcome (found by an audit)."""
+    r = s.correlation()
+    k = r.shape[0]
+    if k <= 2:
+        return r
+    off = ~np.eye(k - 1, dtype=bool)
+    rxx, nxx = r[1:, 1:], s.n[1:, 1:]
+    known = off & ~np.isnan(rxx)
+    weights = nxx[known]
+    pooled = float((rxx[known] * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+    own = np.clip(np.where(known, nxx, 0) / reliable, 0.0, 1.0)
+    blended = own * np.nan_to_num(rxx, nan=0.0) + (1 - own) * pooled
+    out = r.copy()
+    out[1:, 1:] = np.where(off, blended, 1.0)
+    # A driver every response answered alike goes with nothing: its correlations stay unknown (none).
+    d = np.diag(s.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.diag(s.sxx) - np.diag(s.sx) ** 2 / np.where(d > 0, d, 1)
+    flat = np.flatnonzero(spread[1:] <= 1e-9 * np.maximum(np.diag(s.sxx)[1:], 1.0)) + 1
+    out[flat, 1:] = out[1:, flat] = np.nan
+    out[flat, flat] = 1.0
+    return out
 
 
 def _select(s: PairSums, cols: list[int]) -> PairSums:
@@ -308,8 +347,11 @@ def _with_quadrants(drivers: list[Driver]) -> list[Driver]:
         if d.performance is None or d.share is None or d.r is None:
             out.append(d)
             continue
-        important = d.share >= mid_share
-        good = d.performance >= mid_perf
+        if d.r < 0:  # raising it would lower the outcome: neither a priority nor a strength (found by an audit)
+            out.append(replace(d, quadrant="against"))
+            continue
+        important = d.share >= mid_share - 1e-9  # a lone driver's 100% is the average, not below it
+        good = d.performance >= mid_perf - 1e-9
         q = ("keep" if good else "improve") if important else ("maintain" if good else "low")
         out.append(replace(d, quadrant=q))
     return out

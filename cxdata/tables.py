@@ -157,7 +157,7 @@ def drivers_frame(analysis) -> pd.DataFrame:
 
 # A segment's per-driver n and mean would give a hidden segment's away by subtraction from the
 # whole view's (found by an audit): a segment shows its weights and correlations only.
-SEGMENT_WITHHELD = ("n", "mean", "performance")
+SEGMENT_WITHHELD = ("n", "mean", "performance", "r_low", "r_high")  # Fisher's interval gives n back
 
 
 def driver_grid(vd) -> pd.DataFrame:

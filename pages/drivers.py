@@ -71,15 +71,21 @@ if a.status in ("no_data", "hidden", "flat") or not shown:
                 "to show any driver (privacy threshold).", icon=":material/visibility_off:")
     st.stop()
 
-r2 = f"{a.r2:.0%}" if a.r2 is not None else "–"
-ci = f" (95% interval {a.r2_low:.0%}–{a.r2_high:.0%})" if a.r2_low is not None else ""
-st.markdown(f"Together the drivers below explain **{r2}**{ci} of the differences in **{escape(outcome_name)}** "
-            f"between the {a.n:,} responses that answered it and at least one of them.")
+if a.r2 is not None:
+    ci = f" (95% interval {a.r2_low:.0%}–{a.r2_high:.0%})" if a.r2_low is not None else ""
+    st.markdown(f"Together the drivers below explain **{a.r2:.0%}**{ci} of the differences in "
+                f"**{escape(outcome_name)}** between the {a.n:,} responses that answered it and at least one of them.")
+else:
+    st.markdown(f"The drivers of **{escape(outcome_name)}** among the {a.n:,} responses that answered it and at "
+                "least one of them.")
 if a.status == "low_n":
     st.warning(f"Fewer than {model.thresholds.reliability_min_n} responses: read these figures as a first sign, "
                "not a finding.", icon=":material/warning:")
 for note in a.notes:
-    st.caption(escape(note))
+    if a.rough and "rough" in note:
+        st.warning(escape(note), icon=":material/warning:")
+    else:
+        st.caption(escape(note))
 
 frame = tables.drivers_frame(a)
 top = frame[frame["quadrant"] == "improve"]
@@ -126,7 +132,7 @@ st.dataframe(
         "importance_high": st.column_config.NumberColumn("95% CI high", format="%.1f"),
         "r": st.column_config.NumberColumn("Correlation", format="%.3f",
                                            help="With the outcome, over the responses that answered both"),
-        "mean": st.column_config.NumberColumn("Mean answer", format="%.2f"),
+        "mean": st.column_config.NumberColumn("Mean answer", format="%.2f", help="On the question's own scale"),
         "performance": st.column_config.NumberColumn("Performance (0–100)", format="%.1f"),
         "quadrant_name": "Priority", "n": st.column_config.NumberColumn("n", format="%d"), "status": "Note",
     })
