@@ -386,13 +386,14 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
 
     code_of = cat.measures.get(outcome)
     measure_key = {code: key for key, code in cat.measures.items()}
+    # Label codes are small: 32-bit arrays (a year at 10M responses is 4M answers, and every
+    # 64-bit copy of one column 33 MB more at the peak).
     keys = np.asarray(rows["response_key"], dtype=np.int64)
-    measures = np.asarray(rows["measure"], dtype=np.int64)
-    tps = np.asarray(rows["touchpoint"], dtype=np.int64)  # -1: none
+    measures = np.asarray(rows["measure"], dtype=np.int32)
+    tps = np.asarray(rows["touchpoint"], dtype=np.int32)  # -1: none
     values = np.asarray(rows["value"], dtype=np.float64)
-    segs = np.asarray(rows["seg"], dtype=np.int64) if "seg" in rows else None
-
-    teams = np.asarray(rows["team"], dtype=np.int64) if "team" in rows else np.full(len(tps), -1, dtype=np.int64)
+    segs = np.asarray(rows["seg"], dtype=np.int32) if "seg" in rows else None
+    teams = np.asarray(rows["team"], dtype=np.int32) if "team" in rows else np.full(len(tps), -1, dtype=np.int32)
 
     # (touchpoint, team) labels -> the touchpoint the answer counts under, as everywhere else
     # (`Catalog.home`: a team's answer naming no touchpoint, or an unknown one, counts at the
@@ -411,11 +412,12 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
     pairs = np.flatnonzero(np.bincount(pair)) if len(pair) else np.array([], dtype=np.int64)
     node_names = [node_of(int(c) // span - 1, int(c) % span - 1) for c in pairs]
     nodes = list(dict.fromkeys(n for n in node_names if n is not None))
-    lookup = np.full(int(pairs.max()) + 1 if len(pairs) else 1, -1, dtype=np.int64)
+    lookup = np.full(int(pairs.max()) + 1 if len(pairs) else 1, -1, dtype=np.int32)
     for c, name in zip(pairs, node_names):
         if name is not None:
             lookup[c] = nodes.index(name)
     node = lookup[pair] if len(pair) else pair
+    del pair, tps, teams
 
     row = pd.factorize(keys, sort=False)[0]
     n_resp = int(row.max()) + 1 if len(row) else 0
@@ -459,24 +461,28 @@ def sample(rows: dict[str, np.ndarray], model, cat, outcome: str) -> Sample:
                       for p in predictors]
 
     # Each row's column, through a lookup by its (measure, touchpoint) pair.
-    lut = np.full(len(combo), -1, dtype=np.int64)
+    lut = np.full(len(combo), -1, dtype=np.int32)
     for mc, nd in present:
         i = mc * width + nd + 1
         lut[i] = 0 if mc == code_of else columns.get((mc, nd), columns.get((mc, -1), -1))
-    col = lut[combo_id] if len(measures) else np.array([], dtype=np.int64)
+    col = lut[combo_id] if len(measures) else np.array([], dtype=np.int32)
+    del combo_id, node, measures
     use = col >= 0
     p = len(predictors) + 1
     flat = row[use] * p + col[use]
-    total = np.bincount(flat, weights=values[use], minlength=n_resp * p)
+    x = np.bincount(flat, weights=values[use], minlength=n_resp * p).astype(np.float64, copy=False)  # (int when empty)
     count = np.bincount(flat, minlength=n_resp * p)
+    del flat, values
     with np.errstate(invalid="ignore", divide="ignore"):
-        x = (total / count).reshape(n_resp, p)  # several answers to one question: their mean
+        np.divide(x, count, out=x)  # several answers to one question: their mean (0 / 0: not answered)
+    del count
+    x = x.reshape(n_resp, p)
     first_key = np.zeros(n_resp, dtype=np.int64)
     first_key[row] = keys
     groups = np.mod(first_key, GROUPS)
     seg = None
     if segs is not None:
-        seg = np.full(n_resp, -1, dtype=np.int64)
+        seg = np.full(n_resp, -1, dtype=np.int32)
         out_rows = use & (col == 0)
         seg[row[out_rows]] = segs[out_rows]  # the segment the outcome's answer counts under
     given = row[col == 0]

@@ -33,6 +33,9 @@ if view.outcome and view.outcome not in choices:
     st.warning(escape(f"No answers are stored for the measure '{view.outcome}': showing the drivers of "
                       f"{model.measures[outcome].name}."), icon=":material/link_off:")
 names = {k: model.measures[k].name for k in choices}
+if model.index.kpi.stat != "composite" and model.index.kpi.measure in names:
+    # The tile above says the KPI's name ("NPS"), not the question's (found by an audit).
+    names[model.index.kpi.measure] += f" ({model.index.kpi.name}, the {model.index.name})"
 left, right = st.columns(2)
 with left:
     st.session_state["w_outcome"] = outcome
@@ -53,7 +56,7 @@ with st.spinner("Reading the answers…"):
     vd = _ui.drivers(view, outcome, dim)
 a = vd.overall
 shown = [d for d in a.drivers if d.status != "hidden"]
-outcome_name = names[outcome]
+outcome_name = model.measures[outcome].name
 if a.status in ("no_data", "hidden", "flat") or not shown:
     least = model.thresholds.privacy_min_n
     if a.status == "no_data":
