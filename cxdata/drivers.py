@@ -36,7 +36,7 @@ import numpy as np
 from .stats import Suppression, cell_status, suppress_partition, t_quantile, z_for
 
 GROUPS = 20  # jackknife groups: response_key mod GROUPS
-MIN_PAIRS = 3  # fewer responses with both answers: the pair's correlation is unknown (taken as 0)
+MIN_PAIRS = 3  # fewer responses with both answers: the pair has no correlation of its own
 QUADRANTS = ("improve", "keep", "maintain", "low", "against")
 QUADRANT_NAMES = {
     "improve": "Improve first",   # important, performing below the others
