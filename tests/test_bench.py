@@ -67,3 +67,16 @@ def test_the_identity_check_reads_the_cells_the_timed_call_consumed(zelvora_db, 
 
     with pytest.raises(RuntimeError, match="no cells"):
         bench.consumed_cells(lambda: None, names)
+
+
+def test_the_drivers_benchmark_agrees_with_its_pandas_baseline(tmp_path):
+    from cxdata import service
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 30000)
+    db.close()
+    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / "drivers.py"), str(tmp_path / "cx.duckdb"),
+                          "--repeat", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if "pandas" in line and "same numbers" in line]
+    assert len(lines) == 2 and all(line.endswith("same numbers: True") for line in lines), out.stdout
