@@ -142,3 +142,28 @@ def test_sql_looking_headers_are_plain_names(tmp_path):
     db = service.open_db(db_path, read_only=True)
     tables = {t for (t,) in db.cursor().execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {"responses", "answers", "labels"} <= tables
+
+
+@pytest.mark.parametrize("tier", ["ALL", "Consumer", "SMB", "Enterprise", "VIP"])
+def test_key_drivers_of_the_relationship_nps(loaded, zelvora_model, truth, tier):
+    """The Key drivers page's correlations of each touchpoint's satisfaction with NPS, their n and
+    the top driver, as truth.json has them for the three relationship exports combined."""
+    from cxdata import drivers
+
+    want = truth["combined_relationship"]["key_drivers"][tier]
+    view = ViewState(period="all") if tier == "ALL" else ViewState(period="all").with_filters({"tier": [tier]})
+    db = service.open_db(loaded[0], read_only=True)
+    try:
+        cur = db.cursor()
+        a = drivers.of_view(cur, zelvora_model, queries.catalog(cur, zelvora_model), view, "nps").overall
+    finally:
+        db.close()
+    got = {d.predictor.node: d for d in a.drivers if d.predictor.measure == "tp_sat"}
+    assert set(got) == set(want["by_touchpoint"])
+    for tp, figure in want["by_touchpoint"].items():
+        assert (got[tp].n, round(got[tp].r, 3)) == (figure["n"], figure["r"]), tp
+    by_r = sorted(got, key=lambda tp: -got[tp].r)
+    assert by_r == want["ranking_by_r"]
+    # Relative weights name the same top driver as the correlations and the truth's regression.
+    top = max(got.values(), key=lambda d: d.share)
+    assert top.predictor.node == want["top_driver"] == want["top_driver_by_ols_beta"]
