@@ -120,9 +120,10 @@ elif clicked:
 st.caption("Click a touchpoint's bar or point to open it in the pyramid. **Importance** is each driver's share of what all of them explain together (Johnson's relative "
            "weights, which share out what drivers explain jointly, as ratings that go together do), with a 95% "
            "interval. **Performance** is the driver's mean answer on a 0–100 scale (100 = the best answer). "
-           "Quadrants: " + "; ".join(f"{name}" for name in QUADRANT_NAMES.values())
-           + ", cut at the drivers' average importance and performance (the dashed lines). Drivers are related to the outcome, "
-           "not proven to cause it.")
+           "Quadrants: " + "; ".join(QUADRANT_NAMES[q] for q in ("improve", "keep", "maintain", "low"))
+           + ", cut at the drivers' average importance and performance (the dashed lines); "
+           f"{QUADRANT_NAMES['against']}: better answers of it go with a lower outcome. Drivers are related to the "
+           "outcome, not proven to cause it.")
 
 table = frame[frame["status"] != "hidden"][["name", "importance", "importance_low", "importance_high", "r", "mean",
                                             "performance", "quadrant_name", "n", "status"]]
