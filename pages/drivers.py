@@ -57,20 +57,21 @@ with st.spinner("Reading the answers…"):
 a = vd.overall
 shown = [d for d in a.drivers if d.status != "hidden"]
 outcome_name = model.measures[outcome].name
+said = escape(outcome_name)  # a name from the model file, shown in Markdown
 if a.status in ("no_data", "hidden", "flat") or not shown:
     least = model.thresholds.privacy_min_n
     if a.status == "no_data":
-        st.info(f"No response in {p.period.label()} answered {outcome_name} and another rated question together, "
+        st.info(f"No response in {p.period.label()} answered {said} and another rated question together, "
                 "so there is nothing to relate it to. Choose another outcome, a longer period, or fewer filters.",
                 icon=":material/search_off:")
     elif a.status == "flat":
-        st.info(f"Every one of the {a.n:,} responses gave {outcome_name} the same answer: there are no differences "
+        st.info(f"Every one of the {a.n:,} responses gave {said} the same answer: there are no differences "
                 "for the drivers to explain.", icon=":material/horizontal_rule:")
     elif a.status == "hidden":
-        st.info(f"Fewer than {least} responses answered {outcome_name} with another rated question: too few to "
+        st.info(f"Fewer than {least} responses answered {said} with another rated question: too few to "
                 "show their drivers (privacy threshold).", icon=":material/visibility_off:")
     else:
-        st.info(f"Each question was answered together with {outcome_name} by fewer than {least} responses: too few "
+        st.info(f"Each question was answered together with {said} by fewer than {least} responses: too few "
                 "to show any driver (privacy threshold).", icon=":material/visibility_off:")
     st.stop()
 
