@@ -1,6 +1,8 @@
 """Key drivers: which touchpoints and attributes go with the index (or another outcome), how well
 each performs, and whether that differs between customer segments."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cxdata import charts, drivers, tables
@@ -15,7 +17,9 @@ _ui.ensure_data()
 model = _ui.model()
 view = _ui.sidebar(_ui.current_view(), compare=False)
 cat = _ui.catalog()
-p = _ui.pyramid(view)
+# The period's label and the chart files' subtitles: of one period (this page compares none), and
+# one pyramid for every outcome and split of the same filters.
+p = _ui.pyramid(replace(view, compare="none", outcome=None, split=None))
 
 st.title("Key drivers")
 _ui.demo_banner()

@@ -199,6 +199,7 @@ def test_a_teams_answer_counts_at_the_teams_touchpoint_and_the_index_explains_no
     assert [p.key for p in s.predictors] == ["tp_sat@web", "tp_sat@app"]
     np.testing.assert_array_equal(s.x, [[4, 3, 5], [2, np.nan, 4]])
 
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     db = service.open_db(tmp_path_factory.mktemp("drivers") / "cx.duckdb")
