@@ -166,7 +166,8 @@ def _drivers(args) -> int:
                 part["status"], "hidden (too few responses)")
             lines.append(f"{head}: {why}")
             continue
-        lines.append(f"{head}: n={part['responses']}, R²={part['r_squared']:.3f}")
+        r2 = "—" if part["r_squared"] is None else f"{part['r_squared']:.3f}"
+        lines.append(f"{head}: n={part['responses']}, R²={r2}")
         if part["status"] == "low_n":
             lines.append("  note: few responses: a first sign, not a finding")
         lines.extend(f"  note: {note}" for note in part["notes"])

@@ -551,9 +551,7 @@ def drivers_json(db: Database, model: Model, view: ViewState, outcome: str | Non
 
     def analysis(a) -> dict:
         hidden = a.status in ("hidden", "no_data")
-        frame = tables.drivers_frame(a).drop(columns=["order"])
-        if a is not vd.overall:
-            frame = frame.assign(**{c: None for c in tables.SEGMENT_WITHHELD})
+        frame = tables.drivers_frame(a, segment=a is not vd.overall).drop(columns=["order"])
         return {"segment": a.segment, "responses": None if a.status == "hidden" else a.n, "status": a.status,
                 "r_squared": a.r2, "r_squared_ci": [a.r2_low, a.r2_high] if a.r2 is not None else None,
                 "notes": list(a.notes),

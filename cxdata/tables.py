@@ -133,9 +133,11 @@ DRIVER_COLUMNS = ("key", "name", "measure", "touchpoint", "n", "status", "import
                   "importance_high", "r", "r_low", "r_high", "mean", "performance", "quadrant", "quadrant_name", "order")
 
 
-def drivers_frame(analysis) -> pd.DataFrame:
+def drivers_frame(analysis, *, segment: bool = False) -> pd.DataFrame:
     """One row per driver of a `drivers.Analysis`, most important first; a hidden driver keeps its
-    name and nothing else (its n would say how few answered it)."""
+    name and nothing else (its n would say how few answered it). `segment`: the analysis is one
+    segment of a split, whose drivers' n, mean and correlation interval are withheld
+    (SEGMENT_WITHHELD)."""
     from .drivers import QUADRANT_NAMES
 
     rows = []
@@ -152,6 +154,8 @@ def drivers_frame(analysis) -> pd.DataFrame:
             "order": i,
         })
     frame = pd.DataFrame(rows, columns=list(DRIVER_COLUMNS))
+    if segment:
+        frame = frame.assign(**{c: None for c in SEGMENT_WITHHELD})
     return frame.assign(n=frame["n"].astype("Int64"))  # whole numbers, blank where hidden
 
 
@@ -187,10 +191,8 @@ def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | No
     """The drivers as a download: every driver's figures, for all responses and per segment."""
     parts = []
     for a in (vd.overall, *vd.segments):
-        f = drivers_frame(a) if a.status not in ("hidden", "no_data") else pd.DataFrame(
+        f = drivers_frame(a, segment=a is not vd.overall) if a.status not in ("hidden", "no_data") else pd.DataFrame(
             [{"name": d.predictor.name, "status": a.status} for d in vd.overall.drivers], columns=list(DRIVER_COLUMNS))
-        if a is not vd.overall:
-            f = f.assign(**{c: None for c in SEGMENT_WITHHELD})
         f.insert(0, "segment", "All" if a is vd.overall else a.segment)
         f.insert(1, "responses", None if a.status == "hidden" else a.n)
         f["responses"] = f["responses"].astype("Int64")

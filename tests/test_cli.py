@@ -186,3 +186,22 @@ def test_drivers_json_explains_the_csat_of_the_transactional_surveys(db):
 def test_drivers_bad_input_is_a_clear_error(db, args, message):
     proc = cli("drivers", "--db", db, *args, check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_drivers_table_says_when_no_r_squared_is_shown(db, monkeypatch, capsys):
+    """The text table of an analysis without an R² (its matrix had to be repaired) or a driver
+    without a correlation (every answer the same) prints dashes, not a traceback."""
+    from cxdata import cli as cli_module, service
+
+    real = service.drivers_json
+
+    def without(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out["all"]["r_squared"] = None
+        out["all"]["drivers"][0]["r"] = None
+        return out
+
+    monkeypatch.setattr(service, "drivers_json", without)
+    assert cli_module.main(["drivers", "--db", str(db), "--outcome", "csat"]) == 0
+    text = capsys.readouterr().out
+    assert "R²=—" in text and "r=—" in text
