@@ -595,8 +595,10 @@ def _grid_draw(source, *, title: str = "", col_title: str = "", top: float = 100
                               labelAlign=alt.ExprRef(f"{slanted} ? 'left' : 'center'"),
                               labelBaseline=alt.ExprRef(f"{slanted} ? 'middle' : 'bottom'"),
                               labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
+        # Names cut at 180 px (the whole name in the tooltip): on a laptop's narrow window a long
+        # name took the room of the cells, which then had none for their numbers.
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=180)))
     tips = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("segment:N", title="Segment"),
             alt.Tooltip("cell_text:N", title="Importance"), alt.Tooltip("importance_low:Q", title="95% CI low"),
             alt.Tooltip("importance_high:Q", title="95% CI high"), alt.Tooltip("n:Q", title="Responses")]
