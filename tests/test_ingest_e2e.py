@@ -167,3 +167,26 @@ def test_key_drivers_of_the_relationship_nps(loaded, zelvora_model, truth, tier)
     # Relative weights name the same top driver as the correlations and the truth's regression.
     top = max(got.values(), key=lambda d: d.share)
     assert top.predictor.node == want["top_driver"] == want["top_driver_by_ols_beta"]
+
+
+@pytest.mark.parametrize("name, source", [("qualtrics_relationship.csv", "qualtrics"),
+                                          ("surveymonkey_relationship.xlsx", "surveymonkey"),
+                                          ("porsline_relationship.xlsx", "porsline")])
+def test_key_drivers_of_each_relationship_export(loaded, zelvora_model, truth, name, source):
+    """Each export's own drivers, through the source filter of the combined database: every
+    tier's correlations and n as truth.json gives them for the file alone."""
+    from cxdata import drivers
+
+    db = service.open_db(loaded[0], read_only=True)
+    try:
+        cur = db.cursor()
+        cat = queries.catalog(cur, zelvora_model)
+        for tier, want in truth["files"][name]["metrics"]["key_drivers"].items():
+            filters = {"source": [source]} | ({} if tier == "ALL" else {"tier": [tier]})
+            a = drivers.of_view(cur, zelvora_model, cat, ViewState(period="all").with_filters(filters), "nps").overall
+            got = {d.predictor.node: d for d in a.drivers if d.predictor.measure == "tp_sat"}
+            assert {tp: (got[tp].n, round(got[tp].r, 3)) for tp in want["by_touchpoint"]} == \
+                {tp: (f["n"], f["r"]) for tp, f in want["by_touchpoint"].items()}, (name, tier)
+            assert max(got.values(), key=lambda d: d.share).predictor.node == want["top_driver"], (name, tier)
+    finally:
+        db.close()
