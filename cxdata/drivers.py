@@ -228,23 +228,18 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
                         None, None, None, drivers, segment)
     cols = [0] + [j + 1 for j in shown]
     sums = _select(total, cols)
-    # Two drivers answered together by few responses say little about each other: below the
-    # reliability threshold their correlation counts as unknown (none), not as what 3 answers said.
+    # Two drivers answered together by few responses say little about each other (`shrunk`).
     reliable = max(MIN_PAIRS, rules.reliability_min_n)
-
-    def model_r(s: PairSums) -> np.ndarray:
-        return shrunk(s, reliable)
-
     r = sums.correlation()
     if np.isnan(r[0, 1:]).all():  # every response gave the outcome the same answer: nothing to explain
         drivers = tuple(Driver(predictors[j], int(pair_n[j]), cell_status(int(pair_n[j]), rules)) for j in shown)
         return Analysis(outcome, n, "flat", None, None, None, drivers, segment)
-    raw, r2 = relative_weights(model_r(sums))
+    weighed = shrunk(sums, reliable)
+    raw, r2 = relative_weights(weighed)
     # Jackknife: the weights without each group's responses.
-    group_sums = [_select(gs, cols) for gs in all_groups]
     reps_share, reps_r2 = [], []
-    for gs in group_sums:
-        raw_g, r2_g = relative_weights(model_r(sums - gs))
+    for gs in all_groups:
+        raw_g, r2_g = relative_weights(shrunk(sums - _select(gs, cols), reliable))
         reps_share.append(100 * raw_g / r2_g if r2_g > 0 else np.zeros_like(raw_g))
         reps_r2.append(r2_g)
     t = t_quantile(0.5 + confidence / 2, GROUPS - 1)
@@ -291,7 +286,7 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     # Correlations that no set of responses could give together (each pair from other, few
     # responses): the weights come from the nearest valid matrix, but an R² from it is close to
     # 100% by construction, not by the data (found by an audit): not shown.
-    if np.linalg.eigvalsh(np.nan_to_num(model_r(sums), nan=0.0))[0] < FLOOR:
+    if np.linalg.eigvalsh(np.nan_to_num(weighed, nan=0.0))[0] < FLOOR:
         notes.append("The drivers were rated together by too few of the same responses to say how much of the "
                      f"differences in {outcome} they explain together; their shares are rough.")
         return Analysis(outcome, n, status, None, None, None, tuple(out + hidden), segment, tuple(notes), True)
@@ -520,11 +515,9 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
         view = pyramid.narrowed_view(view, kpi.sources)
     code = cat.measures.get(outcome)
     name = model.measures[outcome].name if outcome in model.measures else outcome
-    empty = {"response_key": [], "measure": [], "touchpoint": [], "team": [], "value": []}
-    rows = queries.driver_answers(cur, cat, view, current, code, dim) if code is not None else dict(empty)
-    if dim and code is None:
-        rows["seg"] = []
-    s = sample(rows, model, cat, outcome)
+    if code is None:  # no answer of the outcome is stored
+        return ViewDrivers(outcome, Analysis(name, 0, "no_data", None, None, None, ()), dim)
+    s = sample(queries.driver_answers(cur, cat, view, current, code, dim), model, cat, outcome)
     keep = usable(s.x)
     x, groups = s.x[keep], s.groups[keep]
     preds = list(s.predictors)

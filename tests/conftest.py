@@ -39,6 +39,18 @@ def zelvora_db(tmp_path_factory):
     db.close()
 
 
+def demo_database(tmp_path_factory, name: str, responses: int):
+    """A module's own demo database of `responses`: (db, model, cursor, catalog), closed after."""
+    from cxdata import queries, service
+
+    db = service.open_db(tmp_path_factory.mktemp(name) / "cx.duckdb")
+    service.load_demo(db, responses)
+    model = service.load_model_for(db)
+    cur = db.cursor()
+    yield db, model, cur, queries.catalog(cur, model)
+    db.close()
+
+
 @pytest.fixture
 def pages_handed_over(monkeypatch):
     """AppTest runs pages the way a server's first request may: as legacy pages/ files, which

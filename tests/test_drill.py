@@ -10,16 +10,12 @@ import pytest
 from cxdata import drill, pyramid, queries, service
 from cxdata.pyramid import periods_for
 from cxdata.view import SCORE_BANDS, ViewState
+from tests.conftest import demo_database
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    db = service.open_db(tmp_path_factory.mktemp("drill") / "cx.duckdb")
-    service.load_demo(db, 20000)
-    model = service.load_model_for(db)
-    cur = db.cursor()
-    yield db, model, cur, queries.catalog(cur, model)
-    db.close()
+    yield from demo_database(tmp_path_factory, "drill", 20000)
 
 
 def raw_comments(cur, cat, team_key: str, period, measure_code: int) -> pd.DataFrame:

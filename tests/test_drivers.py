@@ -11,6 +11,7 @@ from cxdata import drivers, queries, service
 from cxdata.drivers import PairSums, Predictor
 from cxdata.stats import Suppression
 from cxdata.view import ViewState
+from tests.conftest import demo_database
 
 RULES = Suppression(5, 30)
 
@@ -202,12 +203,7 @@ def test_a_teams_answer_counts_at_the_teams_touchpoint_and_the_index_explains_no
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    db = service.open_db(tmp_path_factory.mktemp("drivers") / "cx.duckdb")
-    service.load_demo(db, 60000)
-    model = service.load_model_for(db)
-    cur = db.cursor()
-    yield db, model, cur, queries.catalog(cur, model)
-    db.close()
+    yield from demo_database(tmp_path_factory, "drivers", 60000)
 
 
 def test_the_demo_plants_different_drivers_per_tier(demo):
