@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 
 _SCHEMA = """
@@ -46,6 +46,12 @@ CREATE TABLE IF NOT EXISTS answers (
     response_key BIGINT NOT NULL, responded_at TIMESTAMPTZ, day DATE, measure INTEGER NOT NULL, value DOUBLE NOT NULL,
     touchpoint INTEGER, team INTEGER, agent INTEGER);
 CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VARCHAR);
+CREATE TABLE IF NOT EXISTS cases (
+    source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, status VARCHAR NOT NULL, team VARCHAR,
+    note VARCHAR, contacted_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ, updated_at TIMESTAMPTZ NOT NULL, updated_by VARCHAR);
+CREATE TABLE IF NOT EXISTS case_events (
+    source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,
+    status VARCHAR, team VARCHAR, note VARCHAR);
 """
 
 
@@ -146,6 +152,9 @@ class Database:
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS id_hash UBIGINT")
             self.set_meta(cur, ID_HASH_ENGINE, None)  # whatever the meta says, the column is new: fill it
             version = "4"
+        if version == "4":
+            # 5: the cases of closing the loop (cxdata.loop), created by _SCHEMA above.
+            version = "5"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")

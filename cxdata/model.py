@@ -112,6 +112,24 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class LoopRule:
+    """Answers of `measure` from `low` to `high` (inclusive) open a case."""
+
+    measure: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Closing the loop (cxdata.loop): which answers open a case, and the service level."""
+
+    rules: tuple[LoopRule, ...] = ()
+    respond_within_days: float = 2.0  # a new case older than this is overdue
+    target: float | None = None  # % of cases resolved that teams aim for
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     kpi: KPI  # stat 'composite' means: weighted touchpoint headline KPIs, rescaled to 0-100
@@ -127,6 +145,7 @@ class Model:
     segments: tuple[Segment, ...]
     thresholds: Thresholds
     source: str = ""
+    loop: Loop = Loop()
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     digest: str = ""  # of the model's text: what caches key on, so an edited file is never served stale
 
@@ -271,7 +290,7 @@ class _Parser:
         root = self.mapping(raw, "(top level)")
         if not isinstance(raw, dict):  # not a model file at all: each section "missing" would say nothing more
             raise ModelError(self.source, self.problems)
-        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds"}, "")
+        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop"}, "")
         if root and root.get("version", 1) != 1:
             self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")
         name = self.text(root.get("name"), "name", default="CX")
@@ -285,10 +304,12 @@ class _Parser:
         index = self.index(root.get("index"), measures, touchpoints)
         segments = self.segments(root.get("segments"))
         thresholds = self.thresholds(root.get("thresholds"))
+        loop = self.loop(root.get("loop"), measures, index, teams)
         if self.problems:
             raise ModelError(self.source, self.problems)
         labels = {"touchpoint": _merge_labels(touchpoints), "team": _merge_labels(teams)}
-        return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source, labels)
+        return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source,
+                     loop, labels)
 
     def measures(self, raw: Any) -> dict[str, Measure]:
         out: dict[str, Measure] = {}
@@ -528,6 +549,60 @@ class _Parser:
         if values["reliability_min_n"] < values["privacy_min_n"]:
             self.fail("thresholds.reliability_min_n", "must not be below privacy_min_n")
         return Thresholds(**values)
+
+
+    def loop(self, raw: Any, measures: dict[str, Measure], index: Index, teams: list[Team]) -> Loop:
+        """`loop:`; without it, a case opens for a bad answer to the index's measure (NPS
+        detractors) or to any team's headline measure (CSAT 1-2)."""
+        spec = self.mapping(raw, "loop", required=False)
+        self.unknown(spec, {"rules", "respond_within_days", "target"}, "loop")
+        if "rules" in spec:
+            rules = []
+            for i, rule in enumerate(self.seq(spec["rules"], "loop.rules")):
+                path = f"loop.rules[{i}]"
+                rule = self.mapping(rule, path)
+                self.unknown(rule, {"measure", "at_most", "at_least"}, path)
+                key = rule.get("measure")
+                if key not in measures:
+                    self.fail(f"{path}.measure", f"{key!r} is not a measure ({', '.join(sorted(measures))})")
+                    continue
+                m = measures[key]
+                if "at_most" in rule and "at_least" in rule:
+                    self.fail(path, "give at_most or at_least, not both")
+                    continue
+                at_most, at_least = self.number(rule.get("at_most"), f"{path}.at_most"), \
+                    self.number(rule.get("at_least"), f"{path}.at_least")
+                for bound, name in ((at_most, "at_most"), (at_least, "at_least")):
+                    if bound is not None and not m.scale[0] <= bound <= m.scale[1]:
+                        self.fail(f"{path}.{name}", f"{bound:g} is outside the scale {list(m.scale)} of {key!r}")
+                rules.append(_bad_answers(m, at_most, at_least))
+            if not rules and not any(p.startswith("loop.rules") for p in self.problems):
+                self.fail("loop.rules", "must list at least one rule (a measure and the answers that open a case)")
+            seen = [r.measure for r in rules]
+            if len(set(seen)) != len(seen):
+                self.fail("loop.rules", "a measure is listed twice")
+        else:
+            keys = [index.kpi.measure] if index.kpi.stat != "composite" else []
+            keys += [t.kpis[0].measure for t in teams if t.kpis]
+            rules = [_bad_answers(measures[k], None, None) for k in dict.fromkeys(keys) if k in measures]
+        days = self.number(spec.get("respond_within_days"), "loop.respond_within_days", 2.0)
+        if days is not None and not 0 < days <= 365:
+            self.fail("loop.respond_within_days", "must be more than 0 and at most 365 (days)")
+        target = self.number(spec.get("target"), "loop.target")
+        if target is not None and not 0 <= target <= 100:
+            self.fail("loop.target", "must be a percentage from 0 to 100")
+        return Loop(tuple(rules), float(days or 2.0), target)
+
+
+def _bad_answers(m: Measure, at_most: float | None, at_least: float | None) -> LoopRule:
+    """The answers that open a case: those given, else the measure's bad box (the bottom box, or
+    the top box of a measure where lower is better)."""
+    lo, hi = m.scale
+    if at_most is not None:
+        return LoopRule(m.key, lo, at_most)
+    if at_least is not None:
+        return LoopRule(m.key, at_least, hi)
+    return LoopRule(m.key, lo, m.bottom_box) if m.higher_is_better else LoopRule(m.key, m.top_box, hi)
 
 
 def _box_defaults(lo: float, hi: float) -> tuple[float, float]:

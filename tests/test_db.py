@@ -2,7 +2,7 @@ import duckdb
 import pytest
 
 from cxdata import demo, pyramid, queries, store
-from cxdata.db import Database, StorageError
+from cxdata.db import SCHEMA_VERSION, Database, StorageError
 from cxdata.model import load_model
 from cxdata.view import ViewState
 
@@ -39,7 +39,7 @@ def test_schema_1_database_is_upgraded_in_place(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == "4"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
     assert figures(upgraded) == before
     upgraded.close()
 
@@ -48,7 +48,7 @@ def test_schema_2_database_gains_month_rollups(tmp_path):
     path, before = written_by(tmp_path, "2", "rollup$%")
     upgraded = Database(path)
     cur = upgraded.cursor()
-    assert upgraded.meta("schema_version") == "4"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
     month = cur.execute('SELECT sum(n) FROM "rollup$month$region$tier"').fetchall()[0][0]
     assert month == cur.execute("SELECT count(*) FROM answers").fetchall()[0][0]
     assert figures(upgraded) == before
@@ -59,11 +59,24 @@ def test_schema_3_database_gains_the_id_hash_and_recognises_what_it_holds(tmp_pa
     path, before = written_by(tmp_path, "3", "no rollup dropped", "ALTER TABLE responses DROP COLUMN id_hash",
                               "ALTER TABLE replaced_responses DROP COLUMN id_hash")
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == "4"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM responses WHERE id_hash IS NULL").fetchall()[0][0] == 0
     receipt = store.apply(upgraded, next(demo.generate(3000)))  # the same responses again
     assert (receipt.added, receipt.updated) == (0, 0) and receipt.unchanged == 3000
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
+    path, before = written_by(tmp_path, "4", "no rollup dropped", "DROP TABLE cases", "DROP TABLE case_events")
+    with pytest.raises(StorageError, match="Open it once for writing"):
+        Database(path, read_only=True)
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "5"
+    cur = upgraded.cursor()
+    assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
+    assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
     assert figures(upgraded) == before
     upgraded.close()
 

@@ -1,0 +1,312 @@
+"""Closing the loop: the cases that unhappy answers open, their status, and how well teams close them.
+
+A response opens a case when one of its answers falls in a rule of the model's `loop:` (by
+default an NPS detractor, or a CSAT of 1-2 given to a team). The case goes to the team its
+answer counts under on the pyramid, else to the touchpoint, else to nobody (a relationship
+survey's NPS names neither: the CX team routes those by hand).
+
+Cases are not stored until someone acts on one: a flagged response without a row in `cases` is
+new. So every upload opens its cases at once, a removed upload takes its open cases with it, and
+a programme of millions of responses stores only the cases people touched. A case is known by
+its response's (source, response id), not by the storage's response key: a re-upload that edits
+the response keeps its case, and an upload removed and loaded again finds its cases' history.
+
+The queue identifies customers: it is a list to act on, not a statistic, so the minimum-n rules
+of the tiles do not hide it (the closure rate beside it is flagged below the reliability
+threshold like any rate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+
+from . import stats
+from .model import Model
+from .period import Period
+from .queries import Catalog, Where, _in, _node_filter, segment_filter, ts
+from .view import ViewState
+
+STATUSES = ("new", "contacted", "resolved")
+STATUS_NAMES = {"new": "New", "contacted": "Contacted", "resolved": "Resolved"}
+# What the queue lists (the URL's `cases`); "open" (new or contacted) when the URL says nothing.
+QUEUES = ("open", "new", "overdue", "contacted", "resolved", "all")
+QUEUE_NAMES = {"open": "Open", "new": "New", "overdue": "Overdue", "contacted": "Contacted", "resolved": "Resolved",
+               "all": "All"}
+UNROUTED = "unrouted"  # the owner of a case no team or touchpoint owns
+MAX_NOTE = 2000
+MAX_NAME = 100
+MAX_PICK = 5000  # cases one update may change
+
+
+class LoopError(ValueError):
+    """An update that cannot be applied; nothing was written. The message is for the user."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# -- which responses are cases, and whose ------------------------------------------------------
+
+def _rules_sql(model: Model, cat: Catalog) -> tuple[str, list, list[int]]:
+    """SQL ranking an answer `a` by the first loop rule it meets (NULL: none), and the measure codes."""
+    parts, params, codes = [], [], []
+    for i, rule in enumerate(model.loop.rules):
+        code = cat.measures.get(rule.measure)
+        if code is None:
+            continue
+        parts.append("WHEN a.measure = ? AND a.value BETWEEN ? AND ? THEN ?")
+        params += [code, rule.low, rule.high, i]
+        codes.append(code)
+    return (f"CASE {' '.join(parts)} END" if parts else "NULL"), params, codes
+
+
+def _owner_sql(model: Model, cat: Catalog) -> tuple[str, list]:
+    """SQL for a case's owner, 'team:<key>', 'touchpoint:<key>' or NULL: a team it was routed to
+    by hand (c.team, while the model has that team), else the node its answer (f.tp, f.team)
+    counts under on the pyramid (the rules of Catalog.home), else nobody."""
+    teams = [t.key for t in model.teams]
+    parts = [f"WHEN {_in('c.team', teams)} THEN 'team:' || c.team"]
+    params: list = [*teams]
+    unknown = list(cat.unmapped.get("touchpoint", {}))
+    for team in model.teams:
+        codes = cat.codes("team", team.key)
+        if not codes:
+            continue
+        tps = cat.codes("touchpoint", team.touchpoint)
+        parts.append(f"WHEN {_in('f.team', codes)} AND (f.tp IS NULL OR {_in('f.tp', tps)} OR {_in('f.tp', unknown)}) "
+                     "THEN ?")
+        params += [*codes, *tps, *unknown, f"team:{team.key}"]
+    for tp in model.touchpoints:
+        tps = cat.codes("touchpoint", tp.key)
+        homed = [c for c, home in cat.team_home.items() if home == tp.key]
+        parts.append(f"WHEN {_in('f.tp', tps)} OR ((f.tp IS NULL OR {_in('f.tp', unknown)}) AND {_in('f.team', homed)}) "
+                     "THEN ?")
+        params += [*tps, *unknown, *homed, f"touchpoint:{tp.key}"]
+    return f"CASE {' '.join(parts)} END", params
+
+
+def owner_name(model: Model, owner: str | None) -> str:
+    if not owner:
+        return "Not routed"
+    level, _, key = owner.partition(":")
+    node = model.team(key) if level == "team" else model.touchpoint(key)
+    return node.name if node else key
+
+
+def _scope(model: Model, view: ViewState, unrouted: bool) -> tuple[str, list]:
+    """The owners a view's queue covers: a team's, a touchpoint's and its teams', the unrouted."""
+    if unrouted:
+        return "owner IS NULL", []
+    if view.team:
+        return "owner = ?", [f"team:{view.team}"]
+    if view.tp:
+        owners = [f"touchpoint:{view.tp}", *(f"team:{t.key}" for t in model.teams_of(view.tp))]
+        return _in("owner", owners), owners
+    return "TRUE", []
+
+
+def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unrouted: bool = False,
+               columns: str = "") -> tuple[str, list]:
+    """A query of the view's cases: one row per flagged response of the period, its segments
+    filtered, with the answer that flagged it (f.measure, f.value), its owner and its case row (c)."""
+    rank, rank_params, codes = _rules_sql(model, cat)
+    owner, owner_params = _owner_sql(model, cat)
+    segs = segment_filter(Where(), view, cat, alias="r")
+    scope, scope_params = _scope(model, view, unrouted)
+    # One answer per response flags it: that of the first rule it meets, its lowest value, then
+    # the first touchpoint and team (a relationship survey can rate several touchpoints badly).
+    sql = f"""
+        WITH hit AS (
+            SELECT a.response_key, {rank} AS rank, a.measure, a.value, a.touchpoint, a.team
+            FROM answers a
+            WHERE a.responded_at >= ? AND a.responded_at < ? AND {_in('a.measure', codes)}
+        ), f AS (
+            SELECT response_key, arg_min(measure, (rank, value, touchpoint, team)) AS measure,
+                   min_by(value, (rank, value, touchpoint, team)) AS value,
+                   arg_min(touchpoint, (rank, value, touchpoint, team)) AS tp,
+                   arg_min(team, (rank, value, touchpoint, team)) AS team
+            FROM hit WHERE rank IS NOT NULL GROUP BY response_key
+        ), cases_of_view AS (
+            SELECT r.response_key, r.source_id, r.source_response_id, r.responded_at, r.customer_id, r.comment,
+                   f.measure, f.value, c.team AS routed_to, c.note, c.contacted_at, c.resolved_at, c.updated_at,
+                   c.updated_by, coalesce(c.status, 'new') AS status, {owner} AS owner{columns}
+            FROM f JOIN responses r ON r.response_key = f.response_key
+            LEFT JOIN cases c ON c.source_id = r.source_id AND c.source_response_id = r.source_response_id
+            WHERE {segs.sql()}
+        )
+        SELECT * FROM cases_of_view WHERE {scope}"""
+    params = [*rank_params, ts(period.start), ts(period.end), *codes, *owner_params, *segs.params, *scope_params]
+    return sql, params
+
+
+def _queue_filter(queue: str, now: datetime, days: float) -> tuple[str, list]:
+    due = now - timedelta(days=days)
+    return {
+        "open": ("status <> 'resolved'", []),
+        "new": ("status = 'new'", []),
+        "overdue": ("status = 'new' AND responded_at < ?", [due]),
+        "contacted": ("status = 'contacted'", []),
+        "resolved": ("status = 'resolved'", []),
+        "all": ("TRUE", []),
+    }[queue]
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Closure:
+    """How one owner (or all, owner None) handles its cases in a period."""
+
+    owner: str | None  # 'team:<key>', 'touchpoint:<key>', None for the unrouted, '*' for all the view's cases
+    name: str
+    cases: int
+    new: int
+    contacted: int
+    resolved: int
+    overdue: int  # new and older than the model's respond_within_days
+    in_time: int  # first contact within respond_within_days of the response
+    hours_to_contact: float | None  # median, over the contacted cases
+    rate: stats.Estimate  # resolved / cases, Wilson interval, percent
+    status: str  # 'ok' | 'low_n' (rate from few cases) | 'no_data'
+    target_status: str | None
+
+    @property
+    def open(self) -> int:
+        return self.new + self.contacted
+
+
+def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, now: datetime | None = None,
+            unrouted: bool = False) -> tuple[Closure, list[Closure]]:
+    """The view's cases in all, and per owner (teams in model order, touchpoints, the unrouted)."""
+    now = now or utc_now()
+    days = model.loop.respond_within_days
+    sql, params = _cases_sql(model, cat, view, period, unrouted)
+    rows = cur.execute(
+        f"""SELECT grouping(owner) AS total, owner, count(*),
+                   count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'contacted'),
+                   count(*) FILTER (WHERE status = 'resolved'),
+                   count(*) FILTER (WHERE status = 'new' AND responded_at < ?),
+                   count(*) FILTER (WHERE contacted_at IS NOT NULL AND epoch(contacted_at) - epoch(responded_at) <= ?),
+                   median(epoch(contacted_at) - epoch(responded_at)) / 3600.0
+            FROM ({sql}) GROUP BY GROUPING SETS ((owner), ())""",
+        [now - timedelta(days=days), days * 86400.0, *params]).fetchall()
+    out = {}
+    for total, owner, *figures in rows:
+        out["*" if total else owner] = _closure(model, "*" if total else owner, *figures)
+    everyone = out.pop("*", None) or _closure(model, "*", 0, 0, 0, 0, 0, 0, 0, None)
+    order = [f"team:{t.key}" for t in model.teams] + [f"touchpoint:{t.key}" for t in model.touchpoints] + [None]
+    return everyone, [out[o] for o in order if o in out]
+
+
+def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, seconds) -> Closure:
+    rate = stats.proportion(stats.Moments(n=cases, hi=resolved), "yes_rate")
+    status = "no_data" if not cases else ("low_n" if cases < model.thresholds.reliability_min_n else "ok")
+    target = model.loop.target
+    target_status = None
+    if target is not None and rate.value is not None:
+        shown = stats.shown(rate.value, "yes_rate")
+        target_status = "met" if shown >= target else ("near" if rate.ci_high >= target else "missed")
+    return Closure(owner, "All cases" if owner == "*" else owner_name(model, owner), int(cases), int(new), int(contacted),
+                   int(resolved), int(overdue), int(in_time), None if seconds is None else float(seconds),
+                   rate, status, target_status)
+
+
+def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, which: str = "open",
+          now: datetime | None = None, unrouted: bool = False, limit: int = 500) -> tuple[pd.DataFrame, int]:
+    """The cases to act on, and how many there are in all: the oldest first while open (the
+    longest wait at the top), the newest first otherwise."""
+    if which not in QUEUES:
+        raise ValueError(f"unknown queue {which!r}")
+    now = now or utc_now()
+    sql, params = _cases_sql(model, cat, view, period, unrouted)
+    cond, cond_params = _queue_filter(which, now, model.loop.respond_within_days)
+    order = "ASC" if which in ("open", "new", "overdue", "contacted") else "DESC"
+    codes = {code: key for key, code in cat.measures.items()}
+    frame = cur.execute(
+        f"""SELECT source_id, (SELECT name FROM sources s WHERE s.source_id = q.source_id) AS source,
+                   source_response_id, responded_at::TIMESTAMP AS responded_at, measure, value, owner, status,
+                   customer_id, comment, note, contacted_at::TIMESTAMP AS contacted_at,
+                   resolved_at::TIMESTAMP AS resolved_at, updated_at::TIMESTAMP AS updated_at, updated_by,
+                   count(*) OVER () AS total
+            FROM ({sql}) q WHERE {cond}
+            ORDER BY responded_at {order}, source_id, source_response_id LIMIT ?""",
+        [*params, *cond_params, limit]).df()
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns="total")
+    frame["measure"] = frame["measure"].map(codes)
+    due = now - timedelta(days=model.loop.respond_within_days)
+    frame["overdue"] = (frame["status"] == "new") & (frame["responded_at"] < due)
+    frame["age_days"] = (now - frame["responded_at"]).dt.total_seconds() / 86400.0
+    return frame, total
+
+
+def history(cur, refs: list[tuple[int, str]]) -> pd.DataFrame:
+    """Every change of these cases, oldest first."""
+    ids, rids = [r[0] for r in refs], [str(r[1]) for r in refs]
+    return cur.execute(
+        """SELECT e.source_id, e.source_response_id, e.changed_at::TIMESTAMP AS changed_at, e.changed_by, e.status,
+                  e.team, e.note
+           FROM case_events e JOIN (SELECT unnest(?::INTEGER[]) AS source_id, unnest(?::VARCHAR[]) AS source_response_id) p
+             ON p.source_id = e.source_id AND p.source_response_id = e.source_response_id
+           ORDER BY e.changed_at, e.source_id, e.source_response_id""", [ids, rids]).df()
+
+
+# -- changes ---------------------------------------------------------------------------------
+
+KEEP = object()  # `team` argument of update: leave each case's routing as it is
+
+
+def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note: str | None = None,
+           by: str | None = None, now: datetime | None = None) -> int:
+    """Set the status, the team and/or a note of cases (refs: (source_id, response id) pairs), in
+    one transaction, with an event per case for its history. `team` is a team key, or None to
+    give the case back to the automatic routing. Returns the number of cases changed."""
+    refs = list(dict.fromkeys((int(s), str(r)) for s, r in refs))
+    if not refs:
+        raise LoopError("Choose at least one case.")
+    if len(refs) > MAX_PICK:
+        raise LoopError(f"Change at most {MAX_PICK:,} cases at once.")
+    if status is not None and status not in STATUSES:
+        raise LoopError(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
+    if team is not KEEP and team is not None and model.team(team) is None:
+        raise LoopError(f"Unknown team {team!r}.")
+    note = None if note is None else note.strip() or None
+    if note is not None and len(note) > MAX_NOTE:
+        raise LoopError(f"The note is {len(note):,} characters long; keep it under {MAX_NOTE:,}.")
+    by = (by or "").strip()[:MAX_NAME] or None
+    if status is None and team is KEEP and note is None:
+        raise LoopError("Nothing to change: choose a status, a team or write a note.")
+    now = now or utc_now()
+    ids, rids = [s for s, _ in refs], [r for _, r in refs]
+    with db.transaction() as cur:
+        cur.execute("CREATE OR REPLACE TEMP TABLE picked AS SELECT unnest(?::INTEGER[]) AS source_id, "
+                    "unnest(?::VARCHAR[]) AS source_response_id", [ids, rids])
+        stored = cur.execute("SELECT count(*) FROM picked p WHERE EXISTS (SELECT 1 FROM responses r WHERE "
+                             "r.source_id = p.source_id AND r.source_response_id = p.source_response_id)").fetchall()[0][0]
+        if stored != len(refs):
+            raise LoopError(f"{len(refs) - stored:,} of these cases' responses are no longer stored (an upload was "
+                            "removed meanwhile): reload the page.")
+        new_status = "coalesce(?::VARCHAR, c.status, 'new')"
+        cur.execute(
+            f"""CREATE OR REPLACE TEMP TABLE merged AS
+                SELECT p.source_id, p.source_response_id, {new_status} AS status,
+                       CASE WHEN ? THEN ?::VARCHAR ELSE c.team END AS team, coalesce(?::VARCHAR, c.note) AS note,
+                       CASE WHEN {new_status} IN ('contacted', 'resolved') THEN coalesce(c.contacted_at, ?::TIMESTAMPTZ)
+                            ELSE c.contacted_at END AS contacted_at,
+                       CASE WHEN {new_status} <> 'resolved' THEN NULL
+                            WHEN c.status = 'resolved' THEN c.resolved_at ELSE ?::TIMESTAMPTZ END AS resolved_at,
+                       ?::TIMESTAMPTZ AS updated_at, ?::VARCHAR AS updated_by
+                FROM picked p LEFT JOIN cases c ON c.source_id = p.source_id AND c.source_response_id = p.source_response_id""",
+            [status, team is not KEEP, None if team is KEEP else team, note, status, now, status, now, now, by])
+        cur.execute("DELETE FROM cases c USING picked p WHERE c.source_id = p.source_id "
+                    "AND c.source_response_id = p.source_response_id")
+        cur.execute("INSERT INTO cases BY NAME SELECT * FROM merged")
+        cur.execute("INSERT INTO case_events SELECT source_id, source_response_id, ?, ?, ?, ?, ? FROM picked",
+                    [now, by, status, None if team is KEEP else (team or ""), note])
+        cur.execute("DROP TABLE temp.picked")
+        cur.execute("DROP TABLE temp.merged")
+    return len(refs)
