@@ -27,12 +27,10 @@ from . import stats
 from .model import Model
 from .period import Period
 from .queries import Catalog, Where, _in, _node_filter, segment_filter, ts
-from .view import ViewState
+from .view import QUEUES, ViewState
 
 STATUSES = ("new", "contacted", "resolved")
 STATUS_NAMES = {"new": "New", "contacted": "Contacted", "resolved": "Resolved"}
-# What the queue lists (the URL's `cases`); "open" (new or contacted) when the URL says nothing.
-QUEUES = ("open", "new", "overdue", "contacted", "resolved", "all")
 QUEUE_NAMES = {"open": "Open", "new": "New", "overdue": "Overdue", "contacted": "Contacted", "resolved": "Resolved",
                "all": "All"}
 UNROUTED = "unrouted"  # the owner of a case no team or touchpoint owns
@@ -87,6 +85,25 @@ def _owner_sql(model: Model, cat: Catalog) -> tuple[str, list]:
                      "THEN ?")
         params += [*tps, *unknown, *homed, f"touchpoint:{tp.key}"]
     return f"CASE {' '.join(parts)} END", params
+
+
+def rule_text(model: Model, rule) -> str:
+    """'Likelihood to recommend 0-6': a rule in the words of the page."""
+    m = model.measures[rule.measure]
+    if tuple(m.scale) == (0.0, 1.0):
+        return f"{m.name}: {'Yes' if rule.low >= m.top_box else 'No'}"
+    if rule.low == rule.high:
+        return f"{m.name} {rule.low:g}"
+    return f"{m.name} {rule.low:g}–{rule.high:g}"
+
+
+def duration_text(hours: float) -> str:
+    """'45 min', '33 h', '4.2 days'."""
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.1f} days"
 
 
 def owner_name(model: Model, owner: str | None) -> str:

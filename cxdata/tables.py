@@ -209,3 +209,71 @@ def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | No
                                "importance_high": "importance_ci_high", "r": "correlation", "r_low": "correlation_ci_low",
                                "r_high": "correlation_ci_high", "performance": "performance_0_100",
                                "quadrant_name": "priority"})
+
+
+def closure_records(owners, target: float | None) -> pd.DataFrame:
+    """The closure rate of each owner (cxdata.loop.Closure) in the shape of the pyramid's bars."""
+    d = DECIMALS["yes_rate"]
+    rows = [{
+        "level": "team" if (c.owner or "").startswith("team:") else "touchpoint" if c.owner else "unrouted",
+        "key": c.owner or "unrouted", "name": c.name, "parent": None, "kpi": "closure", "kpi_name": "Closure rate",
+        "stat": "yes_rate", "value": _r(c.rate.value, d), "n": c.cases, "ci_low": _r(c.rate.ci_low, d),
+        "ci_high": _r(c.rate.ci_high, d), "previous": None, "previous_n": None, "delta": None, "z": None,
+        "significant": False, "suppressed": False, "low_n": c.status == "low_n", "target": target,
+        "target_status": c.target_status,
+    } for c in owners]
+    return pd.DataFrame(rows, columns=list(kpi_record_columns()))
+
+
+def closure_table(owners) -> pd.DataFrame:
+    """Each owner's cases and how they were handled, as the page lists them."""
+    d = DECIMALS["yes_rate"]
+    return pd.DataFrame([{
+        "Owner": c.name, "Cases": c.cases, "Open": c.open, "Overdue": c.overdue,
+        "Contacted in time (%)": _r(100.0 * c.in_time / c.cases, d) if c.cases else None,
+        "Median hours to contact": _r(c.hours_to_contact, 1),
+        "Closure rate (%)": _r(c.rate.value, d), "95% CI low": _r(c.rate.ci_low, d), "95% CI high": _r(c.rate.ci_high, d),
+        "Few cases": c.status == "low_n",
+    } for c in owners], columns=["Owner", "Cases", "Open", "Overdue", "Contacted in time (%)", "Median hours to contact",
+                                 "Closure rate (%)", "95% CI low", "95% CI high", "Few cases"]).astype(
+        {"Median hours to contact": "Float64", "Contacted in time (%)": "Float64", "Closure rate (%)": "Float64",
+         "95% CI low": "Float64", "95% CI high": "Float64"})
+
+
+def queue_frame(cases: pd.DataFrame, model) -> pd.DataFrame:
+    """The cases of a queue (cxdata.loop.queue) as the page lists them: the answer that opened
+    each, in the measure's name and the value given, the owner by name, the wait in days.
+    Comments and notes stay verbatim: they are shown as plain text only."""
+    from .loop import STATUS_NAMES, owner_name
+
+    def trigger(measure, value) -> str:
+        m = model.measures.get(measure)
+        if m is None or value is None or pd.isna(value):
+            return ""
+        shown = f"{value:g}" if float(value) != int(value) else f"{int(value)}"
+        if tuple(m.scale) == (0.0, 1.0):
+            shown = "Yes" if value >= m.top_box else "No"
+        return f"{m.name}: {shown}"
+
+    status = cases["status"].map(STATUS_NAMES)
+    return pd.DataFrame({
+        "When": cases["responded_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "Days waiting": cases["age_days"].where(cases["status"] != "resolved").round(1),
+        "Status": status.where(~cases["overdue"], status + " · overdue"),
+        "Answer": [trigger(m, v) for m, v in zip(cases["measure"], cases["value"])],
+        "Owner": cases["owner"].map(lambda o: owner_name(model, o if isinstance(o, str) else None)),
+        "Customer": cases["customer_id"],
+        "Comment": cases["comment"],
+        "Note": cases["note"],
+        "Updated by": cases["updated_by"],
+        "Updated": cases["updated_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "Source": cases["source"],
+        "Response id": cases["source_response_id"],
+    })
+
+
+def queue_export(queue: pd.DataFrame) -> pd.DataFrame:
+    """A queue for a spreadsheet: its times dates and times, said to be in UTC."""
+    return queue.assign(When=pd.to_datetime(queue["When"], errors="coerce"),
+                        Updated=pd.to_datetime(queue["Updated"], errors="coerce")).rename(
+        columns={"When": "When (UTC)", "Updated": "Updated (UTC)"})

@@ -17,11 +17,13 @@ from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
 RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi",
-            "outcome"}
+            "outcome", "cases", "unrouted"}
 # The slides of presentation mode, in story order (see `story`).
 PRESENT_STEPS = ("index", "touchpoint", "team", "comments")
 # Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
 SCORE_BANDS = ("low", "middle", "high")
+# The cases a Close the loop queue lists (cxdata.loop); open (new or contacted) by default.
+QUEUES = ("open", "new", "overdue", "contacted", "resolved", "all")
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 200
 # Custom ranges stay well inside the calendar: the comparison period, a year or a range's length
@@ -51,6 +53,8 @@ class ViewState:
     kpi: str | None = None
     present: str | None = None  # one of PRESENT_STEPS: the slide of presentation mode shown
     outcome: str | None = None  # the measure whose key drivers are shown (default: the index's)
+    cases: str | None = None  # one of QUEUES: the cases the Close the loop queue lists (default: open)
+    unrouted: bool = False  # Close the loop: the cases no team or touchpoint owns
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -111,7 +115,7 @@ class ViewState:
         comment search and the score filter chosen for one node do not follow to another."""
         if (tp, team) == (self.tp, self.team):
             return self
-        return replace(self, tp=tp, team=team, kpi=None, search="", scores=None)
+        return replace(self, tp=tp, team=team, kpi=None, search="", scores=None, unrouted=False)
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so URLs stay short and readable."""
@@ -124,9 +128,11 @@ class ViewState:
             params["to"] = self.end.isoformat() if self.end else ""
         if self.compare != default.compare:
             params["compare"] = self.compare
-        for key in ("split", "tp", "team", "kpi", "present", "outcome"):
+        for key in ("split", "tp", "team", "kpi", "present", "outcome", "cases"):
             if getattr(self, key):
                 params[key] = getattr(self, key)
+        if self.unrouted:
+            params["unrouted"] = "1"
         if self.grain != default.grain:
             params["grain"] = self.grain
         if self.search:
@@ -198,6 +204,13 @@ class ViewState:
         choice("scores", SCORE_BANDS.__contains__, "Unknown score filter {value}", "showing comments of every score")
         choice("outcome", model.measures.__contains__, "Unknown measure {value} to find the drivers of",
                "showing the drivers of the index")
+        choice("cases", QUEUES.__contains__, "Unknown list of cases {value}", "showing the open cases")
+        unrouted = one("unrouted")
+        if unrouted is not None:
+            if unrouted.lower() in ("1", "true", "yes", "on"):
+                kw["unrouted"] = True
+            elif unrouted.lower() not in ("", "0", "false", "no", "off"):
+                report(f"Unknown value {quoted(unrouted)} for unrouted (use 1)", "showing every owner's cases")
         tp, team = one("tp"), one("team")
         if team is not None:
             t = model.team(team)

@@ -183,6 +183,93 @@ def drivers(view: ViewState, outcome: str, dim: str | None):
     m = model()
     return _drivers(str(database().path), data_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _loop_closure(db_path: str, version: int, model_digest: str, view: ViewState, minute, _model: Model, _cat, _cur):
+    from cxdata import loop
+
+    current, _ = pyramid_mod.periods_for(view, _cat)
+    return loop.closure(_cur, _model, _cat, view, current, now=minute, unrouted=view.unrouted)
+
+
+def _minute():
+    """Now, to the minute: what decides whether a case is overdue, and part of the cache key."""
+    from cxdata import loop
+
+    return loop.utc_now().replace(second=0, microsecond=0)
+
+
+def loop_closure(view: ViewState):
+    """The view's cases in all and per owner (cxdata.loop.closure), cached per data version."""
+    m = model()
+    return _loop_closure(str(database().path), data_version(), m.digest, _loop_key(view), _minute(), m, catalog(), cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _loop_queue(db_path: str, version: int, model_digest: str, view: ViewState, which: str, minute, _model: Model,
+                _cat, _cur):
+    from cxdata import loop
+
+    current, _ = pyramid_mod.periods_for(view, _cat)
+    return loop.queue(_cur, _model, _cat, view, current, which=which, now=minute, unrouted=view.unrouted)
+
+
+def loop_queue(view: ViewState, which: str):
+    m = model()
+    return _loop_queue(str(database().path), data_version(), m.digest, _loop_key(view), which, _minute(), m, catalog(),
+                       cursor())
+
+
+def _loop_key(view: ViewState) -> ViewState:
+    """What of a view the cases depend on (not its comparison, split, grain or list)."""
+    return replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
+                   cases=None, present=None)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def user_name() -> str | None:
+    """Who is signed in (with Streamlit's login configured), for the history of a change."""
+    try:
+        if st.user.get("is_logged_in"):
+            return str(st.user.get("name") or st.user.get("email") or "") or None
+    except Exception:  # no login configured
+        return None
+    return None
+
+
+def case_card(row, events) -> None:
+    """One case: its comment in full (plain text, right to left where it is written so), and its history."""
+    import pandas as pd
+
+    from cxdata.bidi import direction, isolated
+    from cxdata.loop import STATUS_NAMES
+
+    with st.container(border=True, key="case_card"):
+        text = "" if pd.isna(row["Comment"]) else str(row["Comment"])
+        if text:
+            st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
+        st.caption(escape(f"{row['When']} · {row['Answer']} · {row['Source']} · {row['Response id']}"
+                          + (f" · customer {row['Customer']}" if not pd.isna(row["Customer"]) else "")))
+        if len(events):
+            lines = []
+            for e in events.itertuples():
+                what = []
+                if isinstance(e.status, str):
+                    what.append(STATUS_NAMES.get(e.status, e.status))
+                if isinstance(e.team, str):
+                    what.append(f"routed to {model().team(e.team).name if model().team(e.team) else e.team}"
+                                if e.team else "routed automatically")
+                if isinstance(e.note, str):
+                    what.append(f"“{e.note}”")
+                who = f" by {e.changed_by}" if isinstance(e.changed_by, str) else ""
+                lines.append(f"{e.changed_at:%Y-%m-%d %H:%M}{who}: {', '.join(what) or 'changed'}")
+            st.text("\n".join(lines))
+        else:
+            st.caption("No change recorded yet: the case is new.")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _comment_words(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
                    score_measure: str | None, hidden: dict, _model: Model, _cat, _cur):

@@ -1,0 +1,167 @@
+"""Close the loop: the unhappy customers of the period, routed to the teams that own them, their
+status (new, contacted, resolved), and how well each team closes its cases."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from cxdata import charts, loop, tables
+from cxdata.loop import STATUS_NAMES, STATUSES
+from cxdata.markdown import escape
+from cxdata.period import day_label
+from cxdata.view import QUEUES
+from pages import _ui
+
+_ui.start_page()
+
+_ui.ensure_data()
+model = _ui.model()
+view = _ui.sidebar(_ui.current_view(), compare=False)
+cat = _ui.catalog()
+# The period's label and the downloads' names: of one period (the page compares none).
+p = _ui.pyramid(replace(view, compare="none", tp=None, team=None, split=None, outcome=None, cases=None, unrouted=False))
+
+st.title("Close the loop")
+_ui.demo_banner()
+_ui.link_problems()
+rules = " or ".join(loop.rule_text(model, r) for r in model.loop.rules if r.measure in cat.measures)
+days = model.loop.respond_within_days
+st.caption(f"**{p.period.label()}**" + (f" · **{escape(_ui.filters_text(view))}**" if view.filters else "")
+           + f" · data as of {day_label(p.as_of)}")
+if not rules:
+    st.info("No answers are stored for the measures that open a case (the model's `loop: rules`).",
+            icon=":material/inbox:")
+    st.stop()
+st.caption(escape(f"A response opens a case when it gives {rules}. It goes to the team its answer counts under on the "
+                  f"pyramid (else the touchpoint); a case still new after {days:g} days is overdue."))
+
+# Whose cases: everyone's, a touchpoint's (and its teams'), a team's, or those nobody owns.
+owners = {"": "Every owner", loop.UNROUTED: "Not routed (no team or touchpoint)"}
+for tp in model.touchpoints:
+    owners[f"touchpoint:{tp.key}"] = f"{tp.name} (all its teams)"
+    owners.update({f"team:{t.key}": f"\u2003{t.name}" for t in model.teams_of(tp.key)})
+chosen = (loop.UNROUTED if view.unrouted else f"team:{view.team}" if view.team else
+          f"touchpoint:{view.tp}" if view.tp else "")
+
+
+def _set_owner() -> None:
+    level, _, key = st.session_state["w_owner"].partition(":")
+    if level == "team":
+        _ui.update_view(tp=model.team(key).touchpoint, team=key, unrouted=False)
+    elif level == "touchpoint":
+        _ui.update_view(tp=key, team=None, unrouted=False)
+    else:
+        _ui.update_view(tp=None, team=None, unrouted=level == loop.UNROUTED)
+
+
+st.session_state["w_owner"] = chosen
+st.selectbox("Cases of", list(owners), format_func=owners.get, key="w_owner", on_change=_set_owner, width=420)
+
+everyone, per_owner = _ui.loop_closure(view)
+if not everyone.cases:
+    st.info(f"No case in {p.period.label()}" + (" for these filters" if view.filters else "")
+            + ": no response gave an answer that opens one. Choose a longer period or clear some filters.",
+            icon=":material/task_alt:")
+    st.stop()
+
+tiles = _ui.tile_grid(4)
+with tiles.cell():
+    st.metric("Open cases", f"{everyone.open:,}", border=True,
+              help=f"New or contacted, of {everyone.cases:,} cases in the period.")
+    st.caption(f"of {everyone.cases:,} · " + (f":red-badge[{everyone.overdue:,} overdue]" if everyone.overdue
+                                               else ":green-badge[none overdue]"))
+with tiles.cell():
+    rate = everyone.rate
+    st.metric("Closure rate", _ui.percent(rate.value), border=True,
+              help=f"Cases resolved, of all cases in the period. 95% CI {_ui.percent(rate.ci_low)} – "
+                   f"{_ui.percent(rate.ci_high)}; n = {everyone.cases:,}.")
+    facts = [f"95% CI {_ui.percent(rate.ci_low)} – {_ui.percent(rate.ci_high)}", f"n = {everyone.cases:,}"]
+    if everyone.status == "low_n":
+        facts.append(":orange[few cases]")
+    if everyone.target_status:
+        facts.append(_ui.STATUS_BADGE[everyone.target_status])
+    st.caption(" · ".join(facts))
+with tiles.cell():
+    share = 100.0 * everyone.in_time / everyone.cases
+    st.metric(f"Contacted within {days:g} days", _ui.percent(share), border=True,
+              help="Cases whose customer was first contacted within the model's respond_within_days of the response.")
+    st.caption(f"{everyone.in_time:,} of {everyone.cases:,} cases")
+with tiles.cell():
+    hours = everyone.hours_to_contact
+    st.metric("Time to first contact", "—" if hours is None else loop.duration_text(hours), border=True,
+              help="Median time from the response to the first contact, over the cases contacted.")
+    st.caption(f"median of {everyone.contacted + everyone.resolved:,} contacted cases")
+
+if len(per_owner) > 1:
+    st.subheader("By owner")
+    frame = tables.closure_records(per_owner, model.loop.target)
+    event = _ui.cached_chart(charts.node_bars, frame, key=_ui.chart_key("loop_owners"), on_select="rerun",
+                             title="Closure rate by owner (95% interval)", domain=(0.0, 100.0),
+                             file=_ui.chart_file("Closure rate by owner", "closure-by-owner", p, view=view))
+    picked_owner = _ui.clicked_node(event, "loop_owners")
+    if picked_owner and picked_owner != chosen:
+        st.session_state["w_owner"] = loop.UNROUTED if picked_owner == "unrouted" else picked_owner
+        _set_owner()
+        st.rerun()
+    st.caption(f"Click a bar to list that owner's cases. A * after a rate: fewer than "
+               f"{model.thresholds.reliability_min_n} cases, a first sign rather than a finding.")
+    with st.expander("Figures by owner"):
+        st.dataframe(tables.closure_table(per_owner), hide_index=True, width="stretch")
+
+st.subheader("Cases")
+counts = {"open": everyone.open, "new": everyone.new, "overdue": everyone.overdue, "contacted": everyone.contacted,
+          "resolved": everyone.resolved, "all": everyone.cases}
+which = view.cases or "open"
+st.session_state["w_cases"] = which
+st.segmented_control("List", list(QUEUES), key="w_cases", format_func=lambda q: f"{loop.QUEUE_NAMES[q]} · {counts[q]:,}",
+                     on_change=lambda: _ui.update_view(cases=(st.session_state["w_cases"] or "open")
+                                                       if st.session_state["w_cases"] != "open" else None))
+cases, total = _ui.loop_queue(view, which)
+if not total:
+    st.info(f"No {loop.QUEUE_NAMES[which].lower()} case here.", icon=":material/task_alt:")
+    st.stop()
+shown = tables.queue_frame(cases, model)
+st.caption(f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first {len(shown):,}" if total > len(shown) else "")
+           + (" · the longest waiting first" if which != "resolved" and which != "all" else " · the newest first")
+           + ". Select cases to change their status, route them to a team or add a note.")
+with st.container(key="cases_table"):
+    picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
+                          placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status"]),
+                          column_config={"Comment": st.column_config.TextColumn(width=320),
+                                         "Days waiting": st.column_config.NumberColumn(format="%.1f")})
+rows = [i for i in (picked["selection"]["rows"] if picked else []) if i < len(cases)]
+_ui.table_downloads("Download these cases", lambda: tables.queue_export(shown), "cases", p,
+                    help="The cases listed above, with their customers, answers and notes (a spreadsheet will not run "
+                         "anything in them).", key="cases")
+
+if not rows:
+    st.caption("Select one or more cases above to act on them.")
+    st.stop()
+refs = [(int(cases["source_id"].iloc[i]), str(cases["source_response_id"].iloc[i])) for i in rows]
+st.subheader(f"{len(refs)} case{'' if len(refs) == 1 else 's'} selected")
+if len(rows) == 1:
+    _ui.case_card(shown.iloc[rows[0]], loop.history(_ui.cursor(), refs))
+teams = {"keep": "Keep as routed", "auto": "Back to the automatic routing",
+         **{t.key: t.name for t in model.teams}}
+with st.form("case_action", border=True):
+    status = st.segmented_control("Set the status", list(STATUSES), format_func=STATUS_NAMES.get, key="w_case_status")
+    team = st.selectbox("Route to", list(teams), format_func=teams.get, key="w_case_team")
+    note = st.text_area("Note (what was done, what was promised)", max_chars=loop.MAX_NOTE, key="w_case_note")
+    who = _ui.user_name()
+    by = st.text_input("Your name", value=who or st.session_state.get("_case_by", ""), max_chars=loop.MAX_NAME,
+                       disabled=bool(who), key="w_case_by", help="Recorded with the change, in the case's history.")
+    saved = st.form_submit_button(f"Save for {len(refs)} case{'' if len(refs) == 1 else 's'}", type="primary",
+                                  icon=":material/save:")
+if saved:
+    try:
+        n = loop.update(_ui.database(), model, refs, status=status,
+                        team=loop.KEEP if team == "keep" else None if team == "auto" else team,
+                        note=note or None, by=who or by)
+    except loop.LoopError as exc:
+        st.error(escape(str(exc)), icon=":material/error:")
+    else:
+        st.session_state["_case_by"] = by
+        for key in ("w_case_status", "w_case_note"):
+            st.session_state.pop(key, None)
+        st.toast(f"Saved {n} case{'' if n == 1 else 's'}.", icon=":material/check:")
+        st.rerun()
