@@ -255,6 +255,7 @@ def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, w
     total = int(frame["total"].iloc[0]) if len(frame) else 0
     frame = frame.drop(columns="total")
     frame["measure"] = frame["measure"].map(codes)
+    frame["owner"] = pd.Series([o if isinstance(o, str) else None for o in frame["owner"]], index=frame.index, dtype=object)
     due = now - timedelta(days=model.loop.respond_within_days)
     frame["overdue"] = (frame["status"] == "new") & (frame["responded_at"] < due)
     frame["age_days"] = (now - frame["responded_at"]).dt.total_seconds() / 86400.0

@@ -44,8 +44,8 @@ chosen = (loop.UNROUTED if view.unrouted else f"team:{view.team}" if view.team e
           f"touchpoint:{view.tp}" if view.tp else "")
 
 
-def _set_owner() -> None:
-    level, _, key = st.session_state["w_owner"].partition(":")
+def _set_owner(owner: str | None = None) -> None:
+    level, _, key = (owner if owner is not None else st.session_state["w_owner"]).partition(":")
     if level == "team":
         _ui.update_view(tp=model.team(key).touchpoint, team=key, unrouted=False)
     elif level == "touchpoint":
@@ -100,8 +100,7 @@ if len(per_owner) > 1:
                              file=_ui.chart_file("Closure rate by owner", "closure-by-owner", p, view=view))
     picked_owner = _ui.clicked_node(event, "loop_owners")
     if picked_owner and picked_owner != chosen:
-        st.session_state["w_owner"] = loop.UNROUTED if picked_owner == "unrouted" else picked_owner
-        _set_owner()
+        _set_owner(picked_owner)  # the key of the unrouted bar is loop.UNROUTED too
         st.rerun()
     st.caption(f"Click a bar to list that owner's cases. A * after a rate: fewer than "
                f"{model.thresholds.reliability_min_n} cases, a first sign rather than a finding.")

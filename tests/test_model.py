@@ -26,6 +26,20 @@ def test_minimal_model_defaults():
     assert m.resolve("touchpoint", "وب\u200cسایت") == "web"
 
 
+def test_loop_rules_default_to_the_bad_answers_of_the_index_and_the_teams():
+    from cxdata.model import LoopRule
+
+    m = parse_model(MINIMAL)
+    # The index's NPS detractors, the team's headline CSAT bottom box
+    assert m.loop.rules == (LoopRule("nps", 0, 6), LoopRule("csat", 1, 2))
+    assert (m.loop.respond_within_days, m.loop.target) == (2.0, None)
+    m = parse_model(MINIMAL + "loop: {rules: [{measure: csat, at_least: 1}, {measure: nps, at_most: 4}], target: 80}")
+    assert m.loop.rules == (LoopRule("csat", 1, 5), LoopRule("nps", 0, 4)) and m.loop.target == 80
+    # Where lower is better, the bad answers are the top box
+    effort = MINIMAL.replace("nps: {scale: [0, 10]}", "nps: {scale: [0, 10]}\n  wait: {scale: [1, 5], higher_is_better: false}")
+    assert parse_model(effort + "loop: {rules: [{measure: wait}]}").loop.rules == (LoopRule("wait", 4, 5),)
+
+
 def test_segment_labels_show_coded_values_as_text():
     m = parse_model(MINIMAL.replace("segments: [{key: region}]",
                                     "segments: [{key: channel, labels: {in_app: In-app, ivr: Phone (IVR)}}]"))
@@ -81,6 +95,15 @@ def test_shipped_models_load(path):
         # an upload folds punctuation as well as case: these two could not be told apart
         ("segments: [{key: tier, aliases: {A.B: [x], A B: [y]}}]", "segments[0].aliases: 'A.B' and 'A B' would be"),
         ("segments: [{key: country, aliases: {NO: [Norge]}}]", "segments[0].aliases: False is not a text: write"),
+        ("loop: {rules: [{measure: ces}]}", "loop.rules[0].measure: 'ces' is not a measure"),
+        ("loop: {rules: [{measure: csat, at_most: 2, at_least: 4}]}", "loop.rules[0]: give at_most or at_least, not both"),
+        ("loop: {rules: [{measure: csat, at_most: 7}]}", "loop.rules[0].at_most: 7 is outside the scale"),
+        ("loop: {rules: [{measure: csat, below: 2}]}", "loop.rules[0].below: unknown key"),
+        ("loop: {rules: []}", "loop.rules: must list at least one rule"),
+        ("loop: {rules: [{measure: nps}, {measure: nps, at_most: 4}]}", "loop.rules: a measure is listed twice"),
+        ("loop: {respond_within_days: 0}", "loop.respond_within_days: must be more than 0"),
+        ("loop: {target: 120}", "loop.target: must be a percentage"),
+        ("loop: {owner: cx}", "loop.owner: unknown key"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

@@ -1017,3 +1017,64 @@ def test_key_drivers_page_says_why_a_view_has_none(app):
     no_errors(at)
     assert any("Unknown measure 'shoe" in w.value and "showing the drivers of the index" in w.value for w in at.warning)
     assert at.selectbox(key="w_outcome").value == "nps"
+
+
+# -- Close the loop ------------------------------------------------------------------------------
+
+def cases_key(at) -> str:
+    keys = [k for k in at.session_state.keys() if k.startswith("cases_rows_")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def test_close_the_loop_saves_a_change_to_the_selected_cases(app):
+    from cxdata import loop
+
+    at = app(page="pages/loop.py", cases="new")
+    no_errors(at)
+    assert [m.label for m in at.metric] == ["Open cases", "Closure rate", "Contacted within 2 days", "Time to first contact"]
+    shown = at.dataframe[-1].value
+    first = (shown["Source"].iloc[0], shown["Response id"].iloc[0])
+    assert set(shown["Status"].str.split(" ·").str[0]) == {"New"}
+    at.session_state[cases_key(at)] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    no_errors(at)
+    assert any(s.value == "2 cases selected" for s in at.subheader)
+    next(b for b in at.get("button_group") if b.key == "w_case_status").set_value("resolved")
+    at.text_area(key="w_case_note").set_value("Called back, refund agreed")
+    at.text_input(key="w_case_by").set_value("Dana")
+    next(b for b in at.button if b.label.startswith("Save for 2 cases")).click().run()
+    no_errors(at)
+    db = _db()
+    cur = db.cursor()
+    row = cur.execute("""SELECT c.status, c.note, c.updated_by FROM cases c JOIN sources s USING (source_id)
+                         WHERE s.name = ? AND c.source_response_id = ?""", list(first)).fetchall()
+    assert row == [("resolved", "Called back, refund agreed", "Dana")]
+    # The list of new cases no longer has them, and nothing is selected any more
+    assert first not in set(zip(at.dataframe[-1].value["Source"], at.dataframe[-1].value["Response id"]))
+    assert not any(s.value.endswith("selected") for s in at.subheader)
+    events = loop.history(cur, cur.execute("SELECT source_id, source_response_id FROM cases WHERE updated_by = 'Dana'").fetchall())
+    assert len(events) == 2 and set(events["changed_by"]) == {"Dana"}
+
+
+def test_close_the_loop_owner_choice_and_chart_click_live_in_the_url(app):
+    at = app(page="pages/loop.py")
+    no_errors(at)
+    at.selectbox(key="w_owner").set_value("team:cc_europe").run()
+    no_errors(at)
+    assert qp(at).get("team") == ["cc_europe"] and qp(at).get("tp") == ["call_center"]
+    at.selectbox(key="w_owner").set_value("unrouted").run()
+    assert qp(at).get("unrouted") == ["1"] and "team" not in qp(at)
+    at.selectbox(key="w_owner").set_value("").run()
+    at.session_state["loop_owners"] = {"selection": {"node": [{"key": "team:billing_consumer"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at).get("team") == ["billing_consumer"]
+    assert at.selectbox(key="w_owner").value == "team:billing_consumer"
+
+
+def test_close_the_loop_reports_a_bad_link(app):
+    at = app(page="pages/loop.py", cases="lost")
+    no_errors(at)
+    assert any("Unknown list of cases 'lost'" in w.value for w in at.warning)
+    assert "cases" not in qp(at)

@@ -9,7 +9,8 @@ from cxdata.view import ViewError, ViewState
 def test_round_trip_through_query_params(zelvora_model):
     view = ViewState(period="custom", start=date(2025, 1, 1), end=date(2025, 3, 31), compare="year", split="tier",
                      tp="delivery", team="delivery_tehran_hub", grain="week", search="late delivery",
-                     scores="low", kpi="csat_top2", present="team", outcome="nps").with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
+                     scores="low", kpi="csat_top2", present="team", outcome="nps", cases="overdue",
+                     ).with_filters({"region": ["Tehran", "Isfahan"], "tier": ["SMB"]})
     params = view.to_query_params()
     assert params["region"] == ["Tehran", "Isfahan"] and params["tier"] == "SMB" and params["scores"] == "low"
     back, problems = ViewState.from_query_params(params, zelvora_model)
@@ -37,6 +38,8 @@ def test_defaults_make_an_empty_url(zelvora_model):
         ({"tp": "moon"}, "Unknown touchpoint"),
         ({"scores": "angry"}, "Unknown score filter 'angry'"),
         ({"outcome": "shoe_size"}, "Unknown measure 'shoe_size' to find the drivers of"),
+        ({"cases": "lost"}, "Unknown list of cases 'lost'; showing the open cases"),
+        ({"unrouted": "maybe"}, "Unknown value 'maybe' for unrouted"),
         ({"region": ["x"] * 51}, "Too many"),
         # found by a new user's walk: these were dropped without a word
         ({"period": "latest_quarter", "from": "2026-01-01", "to": "2026-02-01"}, "apply to a custom period"),
@@ -50,6 +53,14 @@ def test_hostile_or_unknown_values_are_reported_and_dropped(zelvora_model, param
     assert view.team is None and view.filters == () and view.period in ("latest_quarter",)
     with pytest.raises(ViewError):
         ViewState.from_query_params(params, zelvora_model, strict=True)
+
+
+def test_the_cases_nobody_owns_round_trip_and_a_drill_leaves_them(zelvora_model):
+    view = ViewState(unrouted=True, cases="new")
+    assert view.to_query_params() == {"unrouted": "1", "cases": "new"}
+    assert ViewState.from_query_params(view.to_query_params(), zelvora_model) == (view, [])
+    assert ViewState.from_query_params({"unrouted": "0"}, zelvora_model) == (ViewState(), [])
+    assert view.drill("chat").unrouted is False
 
 
 def test_a_presentation_link_with_an_unknown_slide_still_presents(zelvora_model):

@@ -1,0 +1,308 @@
+"""Closing the loop: which responses are cases and whose, their status changes, the closure figures
+(against an independent pandas computation over the stored rows)."""
+
+import math
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from cxdata import demo_loop, loop, pyramid, queries, service, store
+from cxdata.db import Database
+from cxdata.model import parse_model
+from cxdata.period import Period
+from cxdata.view import ViewState
+from tests.conftest import demo_database
+
+MODEL = parse_model("""
+version: 1
+measures:
+  nps: {name: NPS question, scale: [0, 10]}
+  csat: {name: CSAT question, scale: [1, 5], top_box: 4}
+index: {kpi: {key: nps, name: NPS, stat: nps, measure: nps}}
+defaults:
+  touchpoint_kpis: [{key: csat, name: CSAT, stat: top_box, measure: csat}]
+touchpoints:
+  - {key: web, name: Website}
+  - {key: phone, name: Call center, aliases: [Phone]}
+teams:
+  - {key: web_team, name: Web team, touchpoint: web}
+  - {key: phone_a, name: Phone A, touchpoint: phone}
+  - {key: phone_b, name: Phone B, touchpoint: phone}
+segments:
+  - {key: region, name: Region}
+loop:
+  rules:
+    - {measure: nps}
+    - {measure: csat, at_most: 2}
+  respond_within_days: 2
+  target: 50
+""")
+ALL = Period(date(2025, 1, 1), date(2025, 2, 1))
+NOW = datetime(2025, 1, 20, 12)
+
+
+def rows(*responses):
+    """Canonical rows: (id, day of January 2025, touchpoint, team, region, {metric: value})."""
+    out = {k: [] for k in ("source", "source_response_id", "responded_at", "customer_id", "touchpoint", "team",
+                           "region", "metric", "value", "value_text", "comment")}
+    for rid, day, tp, team, region, answers in responses:
+        for metric, value in answers.items():
+            for k, v in (("source", "survey"), ("source_response_id", rid), ("customer_id", f"C-{rid}"),
+                         ("responded_at", datetime(2025, 1, day, 9, tzinfo=timezone.utc)), ("touchpoint", tp),
+                         ("team", team), ("region", region), ("metric", metric), ("value", float(value)),
+                         ("value_text", None), ("comment", f"comment of {rid}")):
+                out[k].append(v)
+    return pa.table(out)
+
+
+ROUTING = [
+    # id, day, touchpoint, team, region, answers, owner of its case (None: no case)
+    ("team-at-home", 2, "web", "web_team", "North", {"csat": 1}, "team:web_team"),
+    ("team-only", 3, None, "phone_a", "North", {"csat": 2}, "team:phone_a"),
+    ("team-elsewhere", 4, "web", "phone_b", "South", {"csat": 1}, "touchpoint:web"),
+    ("alias-touchpoint", 5, "Phone", None, "South", {"csat": 2}, "touchpoint:phone"),
+    ("unknown-touchpoint", 6, "Fax", None, "South", {"csat": 1}, None),
+    ("detractor", 7, None, None, "North", {"nps": 6}, None),
+    ("passive", 8, None, None, "North", {"nps": 7}, "no case"),
+    ("fine", 9, "web", "web_team", "North", {"csat": 3}, "no case"),
+    # NPS is the first rule: its answer opens the case, whatever the CSAT
+    ("both", 10, "phone", "phone_a", "South", {"nps": 2, "csat": 1}, "team:phone_a"),
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = Database(tmp_path / "cx.duckdb")
+    store.apply(d, rows(*(r[:6] for r in ROUTING)))
+    yield d
+    d.close()
+
+
+def figures(d, view=ViewState(period="all"), now=NOW, **kw):
+    cur = d.cursor()
+    cat = queries.catalog(cur, MODEL)
+    return loop.closure(cur, MODEL, cat, view, ALL, now=now, **kw)
+
+
+def listed(d, view=ViewState(period="all"), which="all", now=NOW, **kw):
+    cur = d.cursor()
+    return loop.queue(cur, MODEL, queries.catalog(cur, MODEL), view, ALL, which=which, now=now, **kw)
+
+
+def test_a_case_goes_to_the_node_its_answer_counts_under_on_the_pyramid(db):
+    cases, total = listed(db)
+    owners = dict(zip(cases["source_response_id"], cases["owner"]))
+    expected = {rid: owner for rid, *_, owner in ROUTING if owner != "no case"}
+    assert owners == expected and total == len(expected)
+    both = cases.set_index("source_response_id").loc["both"]
+    assert (both["measure"], both["value"]) == ("nps", 2.0)
+
+
+def test_owners_narrow_the_queue_and_the_figures(db):
+    everyone, per = figures(db)
+    assert everyone.cases == 7
+    assert {c.owner: c.cases for c in per} == {"team:web_team": 1, "team:phone_a": 2, "touchpoint:web": 1,
+                                              "touchpoint:phone": 1, None: 2}
+    assert [c.name for c in per][-1] == "Not routed"
+    phone = ViewState(period="all", tp="phone")
+    assert figures(db, phone)[0].cases == 3  # its teams' and its own
+    assert figures(db, ViewState(period="all", tp="phone", team="phone_a"))[0].cases == 2
+    assert figures(db, ViewState(period="all"), unrouted=True)[0].cases == 2
+    north = ViewState(period="all", filters=(("region", ("North",)),))
+    assert set(listed(db, north)[0]["source_response_id"]) == {"team-at-home", "team-only", "detractor"}
+
+
+def test_new_cases_wait_oldest_first_and_turn_overdue(db):
+    cases, _ = listed(db, which="open", now=datetime(2025, 1, 9, 10))
+    assert list(cases["source_response_id"])[:2] == ["team-at-home", "team-only"]
+    # respond_within_days 2: on the 9th at 10:00, the cases of the 7th at 9:00 and before are overdue
+    overdue = dict(zip(cases["source_response_id"], cases["overdue"]))
+    assert overdue["detractor"] and not overdue["both"]
+    assert figures(db, now=datetime(2025, 1, 9, 10))[0].overdue == 6
+    assert figures(db, now=datetime(2025, 1, 9, 9))[0].overdue == 5  # exactly two days: not yet
+    listed_overdue, total = listed(db, which="overdue", now=datetime(2025, 1, 9, 10))
+    assert total == 6 and listed_overdue["overdue"].all()
+
+
+def test_status_changes_keep_their_times_and_history(db):
+    ref = [(1, "team-at-home")]
+    t0 = datetime(2025, 1, 3, 9)
+    assert loop.update(db, MODEL, ref, status="contacted", note="Called", by="Ana", now=t0) == 1
+    loop.update(db, MODEL, ref, status="resolved", by="Ben", now=t0 + timedelta(days=1))
+    loop.update(db, MODEL, ref, note="Sent a voucher", now=t0 + timedelta(days=2))  # a note alone: still resolved
+    row = db.cursor().execute("SELECT status, contacted_at::TIMESTAMP, resolved_at::TIMESTAMP, note, updated_by FROM cases"
+                              ).fetchall()
+    assert row == [("resolved", t0, t0 + timedelta(days=1), "Sent a voucher", None)]
+    loop.update(db, MODEL, ref, status="new", by="Ana", now=t0 + timedelta(days=3))  # reopened
+    row = db.cursor().execute("SELECT status, contacted_at::TIMESTAMP, resolved_at FROM cases").fetchall()
+    assert row == [("new", t0, None)]  # the first contact happened all the same
+    events = loop.history(db.cursor(), ref)
+    assert list(events["status"].fillna("")) == ["contacted", "resolved", "", "new"]
+    assert list(events["changed_by"].fillna("")) == ["Ana", "Ben", "", "Ana"]
+
+
+def test_closure_figures(db):
+    t0 = datetime(2025, 1, 3, 9)
+    loop.update(db, MODEL, [(1, "team-at-home"), (1, "team-only")], status="resolved", now=t0)
+    loop.update(db, MODEL, [(1, "both")], status="contacted", now=datetime(2025, 1, 14, 9))
+    everyone, per = figures(db)
+    assert (everyone.cases, everyone.new, everyone.contacted, everyone.resolved) == (7, 4, 1, 2)
+    # contacted 1 and 0 days after their responses (the 2nd and 3rd), 4 days after (the 10th)
+    assert everyone.in_time == 2
+    assert everyone.hours_to_contact == pytest.approx(24.0)
+    n, k, z = 7, 2, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert everyone.rate.value == pytest.approx(100 * k / n)
+    assert (everyone.rate.ci_low, everyone.rate.ci_high) == pytest.approx((100 * (centre - half), 100 * (centre + half)))
+    assert everyone.status == "low_n"  # 7 cases, reliability threshold 30
+    assert everyone.target_status == "near"  # 28.6% misses 50, but the interval reaches it
+    web = {c.owner: c for c in per}["team:web_team"]
+    assert (web.rate.value, web.target_status) == (100.0, "met")
+
+
+def test_routing_by_hand_and_back(db):
+    loop.update(db, MODEL, [(1, "detractor")], team="phone_b", now=NOW)
+    assert figures(db, ViewState(period="all", tp="phone", team="phone_b"))[0].cases == 1
+    assert figures(db, unrouted=True)[0].cases == 1
+    loop.update(db, MODEL, [(1, "detractor")], team=None, now=NOW)
+    assert figures(db, ViewState(period="all", tp="phone", team="phone_b"))[0].cases == 0
+    events = loop.history(db.cursor(), [(1, "detractor")])
+    assert list(events["team"]) == ["phone_b", ""]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"status": "closed"}, "Unknown status"),
+    ({"team": "nobody"}, "Unknown team"),
+    ({"note": "x" * (loop.MAX_NOTE + 1)}, "characters long"),
+    ({}, "Nothing to change"),
+    ({"note": "   "}, "Nothing to change"),
+])
+def test_a_bad_change_is_refused_and_writes_nothing(db, kwargs, message):
+    before = db.data_version()
+    with pytest.raises(loop.LoopError, match=message):
+        loop.update(db, MODEL, [(1, "team-at-home")], **kwargs)
+    assert db.cursor().execute("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events)").fetchall() == [(0, 0)]
+    assert db.data_version() == before
+
+
+def test_a_case_of_a_response_not_stored_is_refused(db):
+    with pytest.raises(loop.LoopError, match="no longer stored"):
+        loop.update(db, MODEL, [(1, "team-at-home"), (1, "never-uploaded")], status="resolved")
+    assert db.cursor().execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
+
+
+def test_no_choice_is_refused():
+    with pytest.raises(loop.LoopError, match="at least one"):
+        loop.update(None, MODEL, [], status="resolved")
+
+
+def test_a_case_outlives_an_edit_and_a_removed_upload(db):
+    loop.update(db, MODEL, [(1, "team-only")], status="resolved", by="Ana", now=NOW)
+    # The next export has the response edited (CSAT 2 -> 1): the same case
+    store.apply(db, rows(("team-only", 3, None, "phone_a", "North", {"csat": 1})))
+    cases, _ = listed(db, which="resolved")
+    assert list(cases["source_response_id"]) == ["team-only"] and cases["value"].iloc[0] == 1.0
+    # A later upload adds a response; removed, its case goes; uploaded again, its history is back
+    receipt = store.apply(db, rows(("late", 12, "web", "web_team", "North", {"csat": 1})),
+                          upload={"file_name": "late.csv"})
+    loop.update(db, MODEL, [(1, "late")], status="contacted", now=NOW)
+    store.remove_upload(db, receipt.upload_id)
+    assert "late" not in set(listed(db)[0]["source_response_id"])
+    store.apply(db, rows(("late", 12, "web", "web_team", "North", {"csat": 1})))
+    cases, _ = listed(db, which="contacted")
+    assert list(cases["source_response_id"]) == ["late"]
+
+
+def test_an_edit_that_lifts_the_answer_closes_nothing_but_lists_it_no_more(db):
+    loop.update(db, MODEL, [(1, "team-only")], status="contacted", now=NOW)
+    store.apply(db, rows(("team-only", 3, None, "phone_a", "North", {"csat": 4})))
+    assert "team-only" not in set(listed(db)[0]["source_response_id"])
+
+
+# -- the demo's cases, against pandas over the stored rows --------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    yield from demo_database(tmp_path_factory, "loop", 30000)
+
+
+def independent(cur, model, cat, period, now):
+    """The view's cases by owner, from the stored rows with pandas and the Catalog's routing."""
+    answers = cur.execute("SELECT response_key, measure, value, touchpoint, team FROM answers "
+                          "WHERE responded_at >= ? AND responded_at < ?",
+                          [datetime.combine(period.start, datetime.min.time()),
+                           datetime.combine(period.end, datetime.min.time())]).df()
+    codes = {code: key for key, code in cat.measures.items()}
+    answers["measure"] = answers["measure"].map(codes)
+    rank = pd.Series(float("nan"), index=answers.index)
+    for i, rule in reversed(list(enumerate(model.loop.rules))):
+        hit = (answers["measure"] == rule.measure) & answers["value"].between(rule.low, rule.high)
+        rank[hit] = i
+    hits = answers[rank.notna()].assign(rank=rank[rank.notna()])
+    hits = hits.assign(tp=hits["touchpoint"].fillna(-1), tm=hits["team"].fillna(-1))
+    first = hits.sort_values(["response_key", "rank", "value", "tp", "tm"]).groupby("response_key").head(1)
+    responses = cur.execute("SELECT response_key, source_id, source_response_id, epoch(responded_at) AS t FROM responses").df()
+    cases = cur.execute("SELECT source_id, source_response_id, status, team AS routed, epoch(contacted_at) AS c FROM cases").df()
+    df = first.merge(responses, on="response_key").merge(cases, on=["source_id", "source_response_id"], how="left")
+
+    def owner(row):
+        if isinstance(row.routed, str) and model.team(row.routed):
+            return f"team:{row.routed}"
+        tp, team = cat.home(None if pd.isna(row.touchpoint) else int(row.touchpoint),
+                            None if pd.isna(row.team) else int(row.team))
+        if team is not None and team in cat.teams:
+            return f"team:{cat.teams[team]}"
+        key = tp if isinstance(tp, str) else cat.touchpoints.get(tp)
+        return f"touchpoint:{key}" if key else None
+
+    df["owner"] = [owner(r) for r in df.itertuples()]
+    df["status"] = df["status"].fillna("new")
+    due = (now - datetime(1970, 1, 1)).total_seconds() - model.loop.respond_within_days * 86400
+    df["overdue"] = (df["status"] == "new") & (df["t"] < due)
+    df["in_time"] = (df["c"] - df["t"]) <= model.loop.respond_within_days * 86400
+    df["hours"] = (df["c"] - df["t"]) / 3600
+    return df
+
+
+def test_demo_cases_match_pandas(demo):
+    db, model, cur, cat = demo
+    now = datetime(2026, 10, 2, 12)
+    for view in (ViewState(), ViewState(period="all"), ViewState(filters=(("tier", ("SMB",)),))):
+        period, _ = pyramid.periods_for(view, cat)
+        df = independent(cur, model, cat, period, now)
+        if view.filters:
+            tiers = cur.execute("SELECT response_key FROM responses WHERE seg_tier IN "
+                                "(SELECT code FROM labels WHERE dim = 'seg_tier' AND label = 'SMB')").df()
+            df = df[df["response_key"].isin(tiers["response_key"])]
+        everyone, per = loop.closure(cur, model, cat, view, period, now=now)
+        assert everyone.cases == len(df) > 100
+        assert (everyone.new, everyone.contacted, everyone.resolved) == tuple(
+            int((df["status"] == s).sum()) for s in ("new", "contacted", "resolved"))
+        assert everyone.overdue == int(df["overdue"].sum())
+        assert everyone.in_time == int(df["in_time"].sum())
+        assert everyone.hours_to_contact == pytest.approx(df["hours"].median())
+        expected = df.groupby("owner", dropna=False).size().to_dict()
+        assert {c.owner: c.cases for c in per} == {(None if pd.isna(k) else k): v for k, v in expected.items()}
+        cases, total = loop.queue(cur, model, cat, view, period, which="all", now=now, limit=100_000)
+        assert total == len(df) and set(cases["source_response_id"]) == set(df["source_response_id"])
+
+
+def test_demo_history_is_deterministic_and_plants_a_lagging_team(demo, tmp_path):
+    db, model, cur, cat = demo
+    again = service.open_db(tmp_path / "again.duckdb")
+    service.load_demo(again, 30000)
+    dump = ("SELECT * EXCLUDE (contacted_at, resolved_at, updated_at), contacted_at::VARCHAR, resolved_at::VARCHAR "
+            "FROM cases ORDER BY source_id, source_response_id")
+    assert again.cursor().execute(dump).fetchall() == cur.execute(dump).fetchall()
+    again.close()
+    everyone, per = loop.closure(cur, model, cat, ViewState(period="all"), Period(cat.first, cat.as_of + timedelta(days=1)),
+                                 now=datetime(2026, 10, 1))
+    teams = [c for c in per if c.owner and c.owner.startswith("team:") and c.cases >= 30]
+    assert min(teams, key=lambda c: c.rate.value).owner == f"team:{demo_loop.LAGGING_TEAM}"
+    # Nothing happens after the last day of the data
+    last = cur.execute("SELECT max(changed_at)::DATE FROM case_events").fetchall()[0][0]
+    assert last <= cat.as_of
