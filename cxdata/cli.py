@@ -12,7 +12,8 @@ from . import queries, service
 from .db import StorageError
 from .stats import DECIMALS
 from .model import ModelError
-from .view import ViewError, ViewState
+from .loop import LoopError
+from .view import QUEUES, ViewError, ViewState
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     drv.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
     drv.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
+    lp = sub.add_parser("loop", help="print the cases of closing the loop: figures per owner and the list to follow up")
+    lp.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    lp.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    lp.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
+    lp.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
+    lp.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
+    lp.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    owner = lp.add_mutually_exclusive_group()
+    owner.add_argument("--team", metavar="KEY", help="the cases of one team")
+    owner.add_argument("--touchpoint", metavar="KEY", help="the cases of a touchpoint and its teams")
+    owner.add_argument("--unrouted", action="store_true", help="the cases no team or touchpoint owns")
+    lp.add_argument("--cases", default="open", choices=list(QUEUES), help="which cases to list (default: open)")
+    lp.add_argument("--limit", type=int, default=50, help="list at most this many cases (default 50)")
+    lp.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+
+    case = sub.add_parser("case", help="set the status, team or note of cases (closing the loop)")
+    case.add_argument("refs", nargs="+", metavar="SOURCE:RESPONSE_ID", help="the cases, by their survey source and response id")
+    case.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    case.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    case.add_argument("--status", choices=["new", "contacted", "resolved"])
+    route = case.add_mutually_exclusive_group()
+    route.add_argument("--team", metavar="KEY", help="route the cases to this team")
+    route.add_argument("--auto-route", action="store_true", help="give the cases back to the automatic routing")
+    case.add_argument("--note", help="a note for the cases' history")
+    case.add_argument("--by", help="who made the change (recorded in the history)")
+
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
     demo.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
@@ -63,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "demo": _demo}[args.command](args)
-    except (ModelError, StorageError, ViewError, service.ServiceError) as exc:
+        return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
+                "demo": _demo}[args.command](args)
+    except (ModelError, StorageError, ViewError, service.ServiceError, LoopError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -182,6 +210,65 @@ def _drivers(args) -> int:
             lines.append(f"  {d['name']:<{width}}  {d['importance']:5.1f}%  [{d['importance_low']:.1f}, "
                          f"{d['importance_high']:.1f}]  r={r}{perf}  {d['quadrant_name'] or ''}{n}")
     print("\n".join(lines))
+    return 0
+
+
+def _loop(args) -> int:
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    view, cat = _checked(db, model, _view_of(args, model))
+    if args.team:
+        team = model.team(args.team)
+        if team is None:
+            raise ViewError([f"Unknown team {args.team!r}: the model's teams are {', '.join(t.key for t in model.teams)}."])
+        view = view.drill(team.touchpoint, team.key)
+    elif args.touchpoint:
+        if model.touchpoint(args.touchpoint) is None:
+            raise ViewError([f"Unknown touchpoint {args.touchpoint!r}: the model's touchpoints are "
+                             f"{', '.join(t.key for t in model.touchpoints)}."])
+        view = view.drill(args.touchpoint)
+    if args.limit < 0:
+        raise ViewError(["--limit must not be negative"])
+    result = service.loop_json(db, model, view, which=args.cases, unrouted=args.unrouted, limit=args.limit, cat=cat)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    lines = [f"{result['model']} — closing the loop, {result['period']['label']}"]
+    rows = [result["all"], *result["owners"]]
+    width = max(len(r["name"]) for r in rows)
+    lines.append(f"{'':<{width}}  {'cases':>6}  {'open':>6}  {'overdue':>7}  {'closure rate':>12}  95% CI")
+    for r in rows:
+        rate = "—" if r["closure_rate"] is None else f"{r['closure_rate']:.1f}%" + (" *" if r["low_n"] else "")
+        ci = "" if not r["closure_rate_ci"] else f"{r['closure_rate_ci'][0]:.1f} – {r['closure_rate_ci'][1]:.1f}"
+        lines.append(f"{r['name']:<{width}}  {r['cases']:>6}  {r['open']:>6}  {r['overdue']:>7}  {rate:>12}  {ci}")
+    listed = result["cases"]
+    lines.append(f"{listed['total']} {args.cases} case{'' if listed['total'] == 1 else 's'}"
+                 + (f", the first {len(listed['rows'])}:" if listed["total"] > len(listed["rows"]) else ":"))
+    for c in listed["rows"]:
+        lines.append(f"  {c['source']}:{c['response_id']}  {c['responded_at'][:16].replace('T', ' ')}  "
+                     f"{c['measure']}={c['value']:g}  {c['status']}{' (overdue)' if c['overdue'] else ''}  "
+                     f"{c['owner'] or 'not routed'}")
+    print("\n".join(lines))
+    return 0
+
+
+def _case(args) -> int:
+    from . import loop
+
+    db = service.open_db(args.db)
+    model = service.load_model_for(db, args.model)
+    sources = dict(db.cursor().execute("SELECT name, source_id FROM sources").fetchall())
+    refs = []
+    for ref in args.refs:
+        source, sep, rid = ref.partition(":")
+        if not sep or not rid:
+            raise LoopError(f"{ref!r}: write a case as SOURCE:RESPONSE_ID (e.g. ivr:ivr-00012345)")
+        if source not in sources:
+            raise LoopError(f"Unknown survey source {source!r}: the database has {', '.join(sorted(sources)) or 'none'}.")
+        refs.append((sources[source], rid))
+    team = None if args.auto_route else args.team if args.team else loop.KEEP
+    n = loop.update(db, model, refs, status=args.status, team=team, note=args.note, by=args.by)
+    print(f"{n} case{'' if n == 1 else 's'} changed")
     return 0
 
 

@@ -306,8 +306,8 @@ def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note
         stored = cur.execute("SELECT count(*) FROM picked p WHERE EXISTS (SELECT 1 FROM responses r WHERE "
                              "r.source_id = p.source_id AND r.source_response_id = p.source_response_id)").fetchall()[0][0]
         if stored != len(refs):
-            raise LoopError(f"{len(refs) - stored:,} of these cases' responses are no longer stored (an upload was "
-                            "removed meanwhile): reload the page.")
+            raise LoopError(f"{len(refs) - stored:,} of these cases' responses are not stored (never uploaded, or "
+                            "their upload was removed since): nothing was changed.")
         new_status = "coalesce(?::VARCHAR, c.status, 'new')"
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE merged AS

@@ -571,6 +571,47 @@ def drivers_json(db: Database, model: Model, view: ViewState, outcome: str | Non
     }
 
 
+def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open", unrouted: bool = False,
+              limit: int = 500, now=None, cat: queries.Catalog | None = None) -> dict:
+    """Closing the loop as JSON: the view's cases in all and per owner, and the queue `which`."""
+    from . import loop
+
+    cur = db.cursor()
+    cat = cat or queries.catalog(cur, model)
+    current, _ = pyramid_mod.periods_for(view, cat)
+    now = now or loop.utc_now()
+    everyone, per = loop.closure(cur, model, cat, view, current, now=now, unrouted=unrouted)
+    cases, total = loop.queue(cur, model, cat, view, current, which=which, now=now, unrouted=unrouted, limit=limit)
+
+    def figures(c) -> dict:
+        return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases, "new": c.new,
+                "contacted": c.contacted, "resolved": c.resolved, "open": c.open, "overdue": c.overdue,
+                "contacted_in_time": c.in_time, "median_hours_to_contact": c.hours_to_contact,
+                "closure_rate": c.rate.value, "closure_rate_ci": [c.rate.ci_low, c.rate.ci_high] if c.cases else None,
+                "low_n": c.status == "low_n", "target": model.loop.target, "target_status": c.target_status}
+
+    def when(v):
+        return None if v is None or v != v else v.isoformat() + "Z"  # NaT != NaT
+
+    rows = [{"source": r.source, "response_id": r.source_response_id, "responded_at": when(r.responded_at),
+             "measure": r.measure, "value": r.value, "owner": r.owner, "status": r.status, "overdue": bool(r.overdue),
+             "customer_id": r.customer_id if isinstance(r.customer_id, str) else None,
+             "comment": r.comment if isinstance(r.comment, str) else None,
+             "note": r.note if isinstance(r.note, str) else None, "updated_at": when(r.updated_at),
+             "updated_by": r.updated_by if isinstance(r.updated_by, str) else None}
+            for r in cases.itertuples()]
+    return {
+        "model": model.name,
+        "period": {"from": current.start.isoformat(), "to": current.last_day.isoformat(), "label": current.label()},
+        "filters": {k: list(v) for k, v in view.filters},
+        "rules": [{"measure": r.measure, "from": r.low, "to": r.high} for r in model.loop.rules],
+        "respond_within_days": model.loop.respond_within_days,
+        "all": figures(everyone),
+        "owners": [figures(c) for c in per],
+        "cases": {"list": which, "total": total, "rows": rows},
+    }
+
+
 def remove_demo(db: Database) -> int:
     """Remove the demo data (its uploads) so the user's own exports stand alone."""
     rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()

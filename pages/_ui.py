@@ -225,6 +225,28 @@ def _loop_key(view: ViewState) -> ViewState:
                    cases=None, present=None)
 
 
+def loop_summary(view: ViewState, where: str) -> None:
+    """A line on how the node's unhappy customers are followed up, with the way to its cases."""
+    from cxdata import loop
+
+    everyone, _ = loop_closure(view)
+    with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
+        if everyone.cases:
+            rate = everyone.rate
+            overdue = f", :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
+            st.markdown(f"**Closing the loop** · {everyone.open:,} open case{'' if everyone.open == 1 else 's'}"
+                        f"{overdue} of {everyone.cases:,} · closure rate {percent(rate.value)} "
+                        f"(95% CI {percent(rate.ci_low)} – {percent(rate.ci_high)})"
+                        + (" · :orange[few cases]" if everyone.status == "low_n" else "")
+                        + (f" · {STATUS_BADGE[everyone.target_status]}" if everyone.target_status else ""),
+                        width="content")
+        else:
+            st.markdown(f"**Closing the loop** · no case {escape(where)} in this period", width="content")
+        if st.button("Follow up the cases", key="to_loop", icon=":material/support_agent:", type="tertiary",
+                     help=f"The unhappy customers {where}, their status, and who follows them up"):
+            st.switch_page("pages/loop.py", query_params=replace(view, cases=None).to_query_params())
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 

@@ -76,6 +76,11 @@ if all(k.status == "no_data" for k in node.kpis):
     st.stop()
 
 kpi_keys = [k.kpi.key for k in node.kpis]
+# How its unhappy customers are followed up; not while a tile is hidden (the cases are its
+# lowest scores, as the comments below are).
+if not any(k.status == "hidden" for k in node.kpis):
+    _ui.loop_summary(view, "here" if level == "index" else f"at {team.name}")
+
 # The KPI the node's tile would show: its first with answers (a call centre team rated only in
 # Zendesk opens on that rating, not on an empty CSAT).
 kpi = chosen_kpi(node, view.kpi)

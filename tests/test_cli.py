@@ -205,3 +205,39 @@ def test_drivers_table_says_when_no_r_squared_is_shown(db, monkeypatch, capsys):
     assert cli_module.main(["drivers", "--db", str(db), "--outcome", "csat"]) == 0
     text = capsys.readouterr().out
     assert "R²=—" in text and "r=—" in text
+
+
+def test_loop_json_and_a_case_closed_from_the_command_line(db):
+    out = json.loads(cli("loop", "--db", db, "--period", "all", "--cases", "new", "--limit", "5", "--json").stdout)
+    everyone = out["all"]
+    assert everyone["cases"] == sum(o["cases"] for o in out["owners"]) > 0
+    assert everyone["resolved"] == 0 and everyone["closure_rate"] == 0
+    assert [r["measure"] for r in out["rules"]] == ["nps", "csat", "csat_good"]
+    assert out["cases"]["total"] == everyone["new"] and len(out["cases"]["rows"]) == 5
+    first = out["cases"]["rows"][0]
+    assert first["status"] == "new" and first["responded_at"].endswith("Z")
+    team = next(o for o in out["owners"] if (o["owner"] or "").startswith("team:"))
+    key = team["owner"].split(":")[1]
+    mine = json.loads(cli("loop", "--db", db, "--period", "all", "--team", key, "--json").stdout)
+    assert mine["all"]["cases"] == team["cases"] and {r["owner"] for r in mine["cases"]["rows"]} == {team["owner"]}
+
+    ref = f"{first['source']}:{first['response_id']}"
+    assert cli("case", ref, "--db", db, "--status", "resolved", "--note", "Called back", "--by", "cron").stdout.startswith("1 case")
+    after = json.loads(cli("loop", "--db", db, "--period", "all", "--cases", "resolved", "--json").stdout)
+    assert after["all"]["resolved"] == 1
+    assert [(r["response_id"], r["note"], r["updated_by"]) for r in after["cases"]["rows"]] == [
+        (first["response_id"], "Called back", "cron")]
+    table = cli("loop", "--db", db, "--period", "all", "--limit", "2").stdout
+    assert "closure rate" in table and "open cases, the first 2:" in table
+
+
+@pytest.mark.parametrize("args, message", [
+    (["case", "nosuchsource:1", "--status", "resolved"], "Unknown survey source 'nosuchsource'"),
+    (["case", "just-an-id", "--status", "resolved"], "write a case as SOURCE:RESPONSE_ID"),
+    (["case", "zendesk:no-such-ticket", "--note", "x"], "not stored"),
+    (["loop", "--team", "nope"], "Unknown team 'nope'"),
+    (["loop", "--where", "region=Atlantis"], "Unknown value 'Atlantis'"),
+])
+def test_loop_bad_input_is_a_clear_error(db, args, message):
+    proc = cli(*args, "--db", db, check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

@@ -190,7 +190,7 @@ def test_a_bad_change_is_refused_and_writes_nothing(db, kwargs, message):
 
 
 def test_a_case_of_a_response_not_stored_is_refused(db):
-    with pytest.raises(loop.LoopError, match="no longer stored"):
+    with pytest.raises(loop.LoopError, match="not stored"):
         loop.update(db, MODEL, [(1, "team-at-home"), (1, "never-uploaded")], status="resolved")
     assert db.cursor().execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
 
