@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS answers (
     touchpoint INTEGER, team INTEGER, agent INTEGER);
 CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VARCHAR);
 CREATE TABLE IF NOT EXISTS cases (
-    source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, status VARCHAR NOT NULL, team VARCHAR,
+    response_key BIGINT, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, status VARCHAR NOT NULL, team VARCHAR,
     note VARCHAR, contacted_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ, updated_at TIMESTAMPTZ NOT NULL, updated_by VARCHAR);
 CREATE TABLE IF NOT EXISTS case_events (
     source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,

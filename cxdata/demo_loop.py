@@ -37,8 +37,9 @@ def add_history(db, model: Model) -> int:
         return 0
     end = cat.as_of + timedelta(days=1)
     sql, params = loop._cases_sql(model, cat, ViewState(period="all"), Period(cat.first, end))
-    cases = cur.sql(f"SELECT response_key, source_id, source_response_id, epoch(responded_at) AS t, "
-                        f"coalesce(owner, '') AS owner FROM ({sql}) ORDER BY response_key", params=params).to_arrow_table()
+    cases = cur.sql(f"SELECT q.response_key, r.source_id, r.source_response_id, epoch(q.responded_at) AS t, "
+                    f"coalesce(q.owner, '') AS owner FROM ({sql}) q JOIN responses r USING (response_key) "
+                    "ORDER BY q.response_key", params=params).to_arrow_table()
     keys = cases["response_key"].to_numpy().astype(np.uint64)
 
     def draw(n: int) -> np.ndarray:
@@ -58,6 +59,7 @@ def add_history(db, model: Model) -> int:
     settled = (draw(2) < 0.8) & (resolved < last)
     note = np.array(NOTES, dtype=object)[(draw(4) * len(NOTES)).astype(int)]
     worked = pa.table({
+        "response_key": cases["response_key"].filter(pa.array(reached)),
         "source_id": cases["source_id"].filter(pa.array(reached)),
         "source_response_id": cases["source_response_id"].filter(pa.array(reached)),
         "contacted": pa.array(contacted[reached]),
@@ -67,9 +69,9 @@ def add_history(db, model: Model) -> int:
     with db.transaction(cur):
         cur.register("demo_cases", worked)
         try:
-            cur.execute("""INSERT INTO cases (source_id, source_response_id, status, note, contacted_at, resolved_at,
-                                              updated_at, updated_by)
-                           SELECT source_id, source_response_id, CASE WHEN resolved IS NULL THEN 'contacted' ELSE 'resolved' END,
+            cur.execute("""INSERT INTO cases (response_key, source_id, source_response_id, status, note, contacted_at,
+                                              resolved_at, updated_at, updated_by)
+                           SELECT response_key, source_id, source_response_id, CASE WHEN resolved IS NULL THEN 'contacted' ELSE 'resolved' END,
                                   note, to_timestamp(contacted), to_timestamp(resolved),
                                   to_timestamp(coalesce(resolved, contacted)), 'demo'
                            FROM demo_cases""")

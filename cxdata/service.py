@@ -581,7 +581,8 @@ def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open
     current, _ = pyramid_mod.periods_for(view, cat)
     now = now or loop.utc_now()
     everyone, per = loop.closure(cur, model, cat, view, current, now=now, unrouted=unrouted)
-    cases, total = loop.queue(cur, model, cat, view, current, which=which, now=now, unrouted=unrouted, limit=limit)
+    cases = loop.queue(cur, model, cat, view, current, which=which, now=now, unrouted=unrouted, limit=limit)
+    total = everyone.count(which)
 
     def figures(c) -> dict:
         return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases, "new": c.new,

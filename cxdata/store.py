@@ -325,6 +325,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
             FROM stage WHERE outcome <> 'unchanged'""",
         [upload_id],
     )
+    if added:
+        _link_cases(cur)
     seg_rows = "".join(f", i.{a}" for a in seg_aliases)
     new_answers = ("FROM incoming i JOIN stage st USING (rid) "
                    "WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL")
@@ -461,7 +463,20 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
         rollups.apply_changes(cur, "answer_changes")
         _forget_unused(cur, was)
+        # The cases of the responses gone for good wait, unlinked, for their response to come back.
+        cur.execute("""UPDATE cases SET response_key = NULL WHERE response_key IN (SELECT response_key FROM gone)
+                       AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.response_key = cases.response_key)""")
     return Removal(removed - restored, restored, kept)
+
+
+def _link_cases(cur) -> None:
+    """Cases (cxdata.loop) are known by their response's source and id, and found by its key: a
+    response added again (its upload removed, then loaded again) gets a new key, which its case
+    follows. Only cases left without a response are looked at, so an upload into a programme with
+    many cases costs nothing here."""
+    cur.execute("""UPDATE cases SET response_key = s.response_key FROM stage s
+                   WHERE cases.response_key IS NULL AND s.outcome = 'added'
+                     AND cases.source_id = s.source_id AND cases.source_response_id = s.source_response_id""")
 
 
 def _hand_over(cur, upload_id: int) -> int:

@@ -108,14 +108,12 @@ if len(per_owner) > 1:
         st.dataframe(tables.closure_table(per_owner), hide_index=True, width="stretch")
 
 st.subheader("Cases")
-counts = {"open": everyone.open, "new": everyone.new, "overdue": everyone.overdue, "contacted": everyone.contacted,
-          "resolved": everyone.resolved, "all": everyone.cases}
 which = view.cases or "open"
 st.session_state["w_cases"] = which
-st.segmented_control("List", list(QUEUES), key="w_cases", format_func=lambda q: f"{loop.QUEUE_NAMES[q]} · {counts[q]:,}",
+st.segmented_control("List", list(QUEUES), key="w_cases", format_func=lambda q: f"{loop.QUEUE_NAMES[q]} · {everyone.count(q):,}",
                      on_change=lambda: _ui.update_view(cases=(st.session_state["w_cases"] or "open")
                                                        if st.session_state["w_cases"] != "open" else None))
-cases, total = _ui.loop_queue(view, which)
+cases, total = _ui.loop_queue(view, which), everyone.count(which)
 if not total:
     st.info(f"No {loop.QUEUE_NAMES[which].lower()} case here.", icon=":material/task_alt:")
     st.stop()

@@ -87,8 +87,10 @@ def figures(d, view=ViewState(period="all"), now=NOW, **kw):
 
 
 def listed(d, view=ViewState(period="all"), which="all", now=NOW, **kw):
+    """The list `which` and how many it holds in all (Closure.count)."""
     cur = d.cursor()
-    return loop.queue(cur, MODEL, queries.catalog(cur, MODEL), view, ALL, which=which, now=now, **kw)
+    cases = loop.queue(cur, MODEL, queries.catalog(cur, MODEL), view, ALL, which=which, now=now, **kw)
+    return cases, figures(d, view, now, **kw)[0].count(which)
 
 
 def test_a_case_goes_to_the_node_its_answer_counts_under_on_the_pyramid(db):
@@ -287,8 +289,11 @@ def test_demo_cases_match_pandas(demo):
         assert everyone.hours_to_contact == pytest.approx(df["hours"].median())
         expected = df.groupby("owner", dropna=False).size().to_dict()
         assert {c.owner: c.cases for c in per} == {(None if pd.isna(k) else k): v for k, v in expected.items()}
-        cases, total = loop.queue(cur, model, cat, view, period, which="all", now=now, limit=100_000)
-        assert total == len(df) and set(cases["source_response_id"]) == set(df["source_response_id"])
+        cases = loop.queue(cur, model, cat, view, period, which="all", now=now, limit=100_000)
+        assert len(cases) == len(df) and set(cases["source_response_id"]) == set(df["source_response_id"])
+        for which in ("open", "new", "overdue", "contacted", "resolved"):
+            listed_now = loop.queue(cur, model, cat, view, period, which=which, now=now, limit=100_000)
+            assert len(listed_now) == everyone.count(which)
 
 
 def test_demo_history_is_deterministic_and_plants_a_lagging_team(demo, tmp_path):
