@@ -189,6 +189,7 @@ class Closure:
     resolved: int
     overdue: int  # new and older than the model's respond_within_days
     in_time: int  # first contact within respond_within_days of the response
+    due: int  # cases whose time to be contacted has passed, or that were contacted: those in_time is a share of
     hours_to_contact: float | None  # median, over the contacted cases
     rate: stats.Estimate  # resolved / cases, Wilson interval, percent
     status: str  # 'ok' | 'low_n' (rate from few cases) | 'no_data'
@@ -216,18 +217,19 @@ def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *,
                    count(*) FILTER (WHERE status = 'resolved'),
                    count(*) FILTER (WHERE status = 'new' AND responded_at < ?),
                    count(*) FILTER (WHERE contacted_at IS NOT NULL AND epoch(contacted_at) - epoch(responded_at) <= ?),
+                   count(*) FILTER (WHERE contacted_at IS NOT NULL OR responded_at < ?),
                    median(epoch(contacted_at) - epoch(responded_at)) / 3600.0
             FROM ({sql}) GROUP BY GROUPING SETS ((owner), ())""",
-        [now - timedelta(days=days), days * 86400.0, *params]).fetchall()
+        [now - timedelta(days=days), days * 86400.0, now - timedelta(days=days), *params]).fetchall()
     out = {}
     for total, owner, *figures in rows:
         out["*" if total else owner] = _closure(model, "*" if total else owner, *figures)
-    everyone = out.pop("*", None) or _closure(model, "*", 0, 0, 0, 0, 0, 0, 0, None)
+    everyone = out.pop("*", None) or _closure(model, "*", 0, 0, 0, 0, 0, 0, 0, 0, None)
     order = [f"team:{t.key}" for t in model.teams] + [f"touchpoint:{t.key}" for t in model.touchpoints] + [None]
     return everyone, [out[o] for o in order if o in out]
 
 
-def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, seconds) -> Closure:
+def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, due, seconds) -> Closure:
     rate = stats.proportion(stats.Moments(n=cases, hi=resolved), "yes_rate")
     status = "no_data" if not cases else ("low_n" if cases < model.thresholds.reliability_min_n else "ok")
     target = model.loop.target
@@ -236,7 +238,7 @@ def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_t
         shown = stats.shown(rate.value, "yes_rate")
         target_status = "met" if shown >= target else ("near" if rate.ci_high >= target else "missed")
     return Closure(owner, "All cases" if owner == "*" else owner_name(model, owner), int(cases), int(new), int(contacted),
-                   int(resolved), int(overdue), int(in_time), None if seconds is None else float(seconds),
+                   int(resolved), int(overdue), int(in_time), int(due), None if seconds is None else float(seconds),
                    rate, status, target_status)
 
 

@@ -587,7 +587,7 @@ def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open
     def figures(c) -> dict:
         return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases, "new": c.new,
                 "contacted": c.contacted, "resolved": c.resolved, "open": c.open, "overdue": c.overdue,
-                "contacted_in_time": c.in_time, "median_hours_to_contact": c.hours_to_contact,
+                "contacted_in_time": c.in_time, "due": c.due, "median_hours_to_contact": c.hours_to_contact,
                 "closure_rate": c.rate.value, "closure_rate_ci": [c.rate.ci_low, c.rate.ci_high] if c.cases else None,
                 "low_n": c.status == "low_n", "target": model.loop.target, "target_status": c.target_status}
 

@@ -230,7 +230,7 @@ def closure_table(owners) -> pd.DataFrame:
     d = DECIMALS["yes_rate"]
     return pd.DataFrame([{
         "Owner": c.name, "Cases": c.cases, "Open": c.open, "Overdue": c.overdue,
-        "Contacted in time (%)": _r(100.0 * c.in_time / c.cases, d) if c.cases else None,
+        "Contacted in time (%)": _r(100.0 * c.in_time / c.due, d) if c.due else None,
         "Median hours to contact": _r(c.hours_to_contact, 1),
         "Closure rate (%)": _r(c.rate.value, d), "95% CI low": _r(c.rate.ci_low, d), "95% CI high": _r(c.rate.ci_high, d),
         "Few cases": c.status == "low_n",

@@ -233,9 +233,9 @@ def loop_summary(view: ViewState, where: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
         if everyone.cases:
             rate = everyone.rate
-            overdue = f", :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
-            st.markdown(f"**Closing the loop** · {everyone.open:,} open case{'' if everyone.open == 1 else 's'}"
-                        f"{overdue} of {everyone.cases:,} · closure rate {percent(rate.value)} "
+            overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
+            st.markdown(f"**Closing the loop** · {everyone.cases:,} case{'' if everyone.cases == 1 else 's'}, "
+                        f"{everyone.open:,} open{overdue} · closure rate {percent(rate.value)} "
                         f"(95% CI {percent(rate.ci_low)} – {percent(rate.ci_high)})"
                         + (" · :orange[few cases]" if everyone.status == "low_n" else "")
                         + (f" · {STATUS_BADGE[everyone.target_status]}" if everyone.target_status else ""),

@@ -82,10 +82,11 @@ with tiles.cell():
         facts.append(_ui.STATUS_BADGE[everyone.target_status])
     st.caption(" · ".join(facts))
 with tiles.cell():
-    share = 100.0 * everyone.in_time / everyone.cases
+    share = 100.0 * everyone.in_time / everyone.due if everyone.due else None
     st.metric(f"Contacted within {days:g} days", _ui.percent(share), border=True,
-              help="Cases whose customer was first contacted within the model's respond_within_days of the response.")
-    st.caption(f"{everyone.in_time:,} of {everyone.cases:,} cases")
+              help=f"Of the cases due by now (older than {days:g} days, or contacted already), those whose customer "
+                   f"was first contacted within {days:g} days of the response.")
+    st.caption(f"{everyone.in_time:,} of {everyone.due:,} cases due")
 with tiles.cell():
     hours = everyone.hours_to_contact
     st.metric("Time to first contact", "—" if hours is None else loop.duration_text(hours), border=True,

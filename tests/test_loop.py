@@ -153,6 +153,9 @@ def test_closure_figures(db):
     assert (everyone.cases, everyone.new, everyone.contacted, everyone.resolved) == (7, 4, 1, 2)
     # contacted 1 and 0 days after their responses (the 2nd and 3rd), 4 days after (the 10th)
     assert everyone.in_time == 2
+    assert everyone.due == 7  # on the 20th, every case is older than two days
+    assert figures(db, now=datetime(2025, 1, 11, 12))[0].due == 7 - 1 + 1  # "both" (10th) is young, but contacted
+    assert figures(db, now=datetime(2025, 1, 8, 12))[0].due == 6  # the 7th's detractor is young and new
     assert everyone.hours_to_contact == pytest.approx(24.0)
     n, k, z = 7, 2, 1.959963984540054
     p = k / n
@@ -266,6 +269,7 @@ def independent(cur, model, cat, period, now):
     due = (now - datetime(1970, 1, 1)).total_seconds() - model.loop.respond_within_days * 86400
     df["overdue"] = (df["status"] == "new") & (df["t"] < due)
     df["in_time"] = (df["c"] - df["t"]) <= model.loop.respond_within_days * 86400
+    df["due"] = df["c"].notna() | (df["t"] < due)
     df["hours"] = (df["c"] - df["t"]) / 3600
     return df
 
@@ -286,6 +290,7 @@ def test_demo_cases_match_pandas(demo):
             int((df["status"] == s).sum()) for s in ("new", "contacted", "resolved"))
         assert everyone.overdue == int(df["overdue"].sum())
         assert everyone.in_time == int(df["in_time"].sum())
+        assert everyone.due == int(df["due"].sum())
         assert everyone.hours_to_contact == pytest.approx(df["hours"].median())
         expected = df.groupby("owner", dropna=False).size().to_dict()
         assert {c.owner: c.cases for c in per} == {(None if pd.isna(k) else k): v for k, v in expected.items()}
