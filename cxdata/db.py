@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS agent_names (agent_id VARCHAR NOT NULL, agent_name VA
 CREATE TABLE IF NOT EXISTS cases (
     response_key BIGINT, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, status VARCHAR NOT NULL, team VARCHAR,
     note VARCHAR, contacted_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ, updated_at TIMESTAMPTZ NOT NULL, updated_by VARCHAR);
+CREATE TABLE IF NOT EXISTS invitations (
+    invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL, source VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+    invited_at TIMESTAMPTZ NOT NULL, wave VARCHAR);
 CREATE TABLE IF NOT EXISTS case_events (
     source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,
     status VARCHAR, team VARCHAR, note VARCHAR);
@@ -153,7 +156,8 @@ class Database:
             self.set_meta(cur, ID_HASH_ENGINE, None)  # whatever the meta says, the column is new: fill it
             version = "4"
         if version == "4":
-            # 5: the cases of closing the loop (cxdata.loop), created by _SCHEMA above.
+            # 5: the cases of closing the loop (cxdata.loop) and the invitation lists of response
+            # rates (cxdata.invitations), created by _SCHEMA above.
             version = "5"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "

@@ -130,6 +130,13 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class Invitations:
+    """Response rates (cxdata.invitations): how long after its invitation a response answers it."""
+
+    window_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     kpi: KPI  # stat 'composite' means: weighted touchpoint headline KPIs, rescaled to 0-100
@@ -146,6 +153,7 @@ class Model:
     thresholds: Thresholds
     source: str = ""
     loop: Loop = Loop()
+    invitations: Invitations = Invitations()
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     digest: str = ""  # of the model's text: what caches key on, so an edited file is never served stale
 
@@ -290,7 +298,7 @@ class _Parser:
         root = self.mapping(raw, "(top level)")
         if not isinstance(raw, dict):  # not a model file at all: each section "missing" would say nothing more
             raise ModelError(self.source, self.problems)
-        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop"}, "")
+        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop", "invitations"}, "")
         if root and root.get("version", 1) != 1:
             self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")
         name = self.text(root.get("name"), "name", default="CX")
@@ -305,11 +313,12 @@ class _Parser:
         segments = self.segments(root.get("segments"))
         thresholds = self.thresholds(root.get("thresholds"))
         loop = self.loop(root.get("loop"), measures, index, teams)
+        invitations = self.invitations(root.get("invitations"))
         if self.problems:
             raise ModelError(self.source, self.problems)
         labels = {"touchpoint": _merge_labels(touchpoints), "team": _merge_labels(teams)}
         return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source,
-                     loop, labels)
+                     loop, invitations, labels)
 
     def measures(self, raw: Any) -> dict[str, Measure]:
         out: dict[str, Measure] = {}
@@ -550,6 +559,15 @@ class _Parser:
             self.fail("thresholds.reliability_min_n", "must not be below privacy_min_n")
         return Thresholds(**values)
 
+
+    def invitations(self, raw: Any) -> Invitations:
+        """`invitations:`: how long after its invitation a response counts as its answer."""
+        spec = self.mapping(raw, "invitations", required=False)
+        self.unknown(spec, {"window_days"}, "invitations")
+        days = self.number(spec.get("window_days"), "invitations.window_days", 30.0)
+        if days is not None and not 0 < days <= 366:
+            self.fail("invitations.window_days", "must be more than 0 and at most 366 (days)")
+        return Invitations(float(days or 30.0))
 
     def loop(self, raw: Any, measures: dict[str, Measure], index: Index, teams: list[Team]) -> Loop:
         """`loop:`; without it, a case opens for a bad answer to the index's measure (NPS

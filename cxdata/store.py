@@ -425,6 +425,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
         u = [upload_id]
+        cur.execute("DELETE FROM invitations WHERE upload_id = ?", u)  # an invitation list's upload (cxdata.invitations)
         kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
         # This upload's versions that a later upload replaced: (response, the later upload).

@@ -1,0 +1,372 @@
+"""Silent customers: the invitation lists surveys were sent to, and who of them answered.
+
+An invitation list has one row per customer asked (customer id, when, by which survey source, in
+which wave, with the customer's segments). A response answers an invitation when it comes from
+the same source and customer, at or after the invitation and within the model's
+`invitations.window_days`; it answers the latest such invitation only, so a customer invited
+every quarter answers each wave once. The response rate (invitations answered / invitations
+sent, Wilson interval) per segment value, against the rest of the list, shows who stays silent.
+
+Invitations are stored as they are, segment values as text (no label codes: an invitation list
+may name values no response has, and the responses' dictionary drops values no response holds).
+Each load is an upload in the history (layout 'invitations'); removing it removes its rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import stats
+from .model import Model, label_key
+from .period import Period
+from .sql import dim_column, quote_ident
+from .view import ViewState
+
+LAYOUT = "invitations"
+# Header words of the columns an invitation list must or may have (compared as upload keys;
+# 'w:' a whole word). Customer ids and segments use the survey exports' own vocabulary.
+TIME_WORDS = ["invited", "invitation", "w:sent", "send date", "date sent", "sent at", "w:distributed", "w:date",
+              "دعوت", "تاریخ ارسال", "ارسال", "الدعوة", "تاريخ الإرسال", "إرسال", "покана", "изпратен", "изпратено",
+              "הזמנה", "נשלח", "einladung", "gesendet", "envoy", "invitación", "enviad", "приглаш", "отправлен"]
+SOURCE_WORDS = ["survey tool", "w:tool", "w:survey", "w:source", "w:questionnaire", "نظرسنجی", "پرسشنامه", "ابزار",
+                "الاستبيان", "أداة", "анкета", "проучване", "סקר", "umfrage", "w:enquête", "w:encuesta", "опрос"]
+WAVE_WORDS = ["w:wave", "w:round", "w:موج", "w:دوره", "w:الموجة", "w:вълна", "w:גל", "w:welle", "w:vague", "w:ola"]
+REJECT_SHOWN = 1000
+
+
+class InvitationError(ValueError):
+    """An invitation list that cannot be loaded; nothing was written. The message is for the user."""
+
+
+@dataclass
+class InvitationReceipt:
+    file_name: str = ""
+    rows_read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # role or segment key -> header
+    ignored: list[str] = field(default_factory=list)  # headers not stored
+    warnings: list[str] = field(default_factory=list)
+    upload_id: int | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["rejected_count"] = len(self.rejected)
+        d["status"] = "loaded"
+        return d
+
+
+# -- columns ---------------------------------------------------------------------------------
+
+def recognise(headers: list[str], model: Model) -> tuple[dict[str, int], list[str]]:
+    """{role or segment key: column} for 'customer_id', 'invited_at', 'source', 'wave' and the
+    model's segments, from the header text; and the headers left over."""
+    from .ingest._text import has_keyword, header_key, keyword
+    from .ingest._vocab import ROLE_WORDS, SEGMENT_WORDS
+
+    keys = [header_key(h) for h in headers]
+    words = {"customer_id": dict(ROLE_WORDS)["customer_id"], "invited_at": TIME_WORDS, "source": SOURCE_WORDS,
+             "wave": WAVE_WORDS}
+    found: dict[str, int] = {}
+    segments = {label_key(s.key): s.key for s in model.segments} | {label_key(s.name): s.key for s in model.segments}
+    canonical = dict(SEGMENT_WORDS)
+    for i, k in enumerate(keys):
+        if not k:
+            continue
+        seg = segments.get(label_key(headers[i])) or segments.get(k) or segments.get(k.replace(" ", "_"))
+        if seg is None:
+            seg = next((s.key for s in model.segments if any(has_keyword(k, keyword(w)) for w in canonical.get(s.key, ()))),
+                       None)
+        role = next((r for r, ws in words.items() if r not in found and any(has_keyword(k, keyword(w)) for w in ws)), None)
+        # A role's own words win over a segment's ('Survey source' is the source, 'Customer tier' a segment).
+        if role and not (seg and label_key(headers[i]) in segments):
+            found[role] = i
+        elif seg and seg not in found:
+            found[seg] = i
+    left = [h for i, h in enumerate(headers) if i not in found.values() and str(h or "").strip()]
+    return found, left
+
+
+def looks_like_invitations(headers: list[str], model: Model) -> bool:
+    """A customer list to measure response rates with, rather than survey answers: a customer
+    id and an invitation time, and nothing else but known segments, a source and a wave."""
+    found, left = recognise(headers, model)
+    return {"customer_id", "invited_at"} <= set(found) and len(left) <= 1
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+def load(db, model: Model, path: str | Path, *, source: str | None = None, file_name: str | None = None,
+         encoding: str | None = None, sheet: str | None = None, dayfirst: bool | None = None,
+         timezone: str = "UTC") -> InvitationReceipt:
+    """Read an invitation list and store it in one transaction: rows already stored (same source,
+    customer and time) are unchanged or updated, the others added; rows without a customer, a
+    readable time or a source are rejected with their row number."""
+    from .ingest._arrow import clean
+    from .ingest.errors import IngestError
+    from .ingest.read import read_raw
+    from .ingest.values import parse_timestamps_detailed
+
+    path = Path(path)
+    try:
+        raw = read_raw(path, encoding=encoding, sheet=sheet)
+    except IngestError as exc:
+        raise InvitationError(str(exc)) from None
+    table = raw.table
+    if table.num_rows < 2:
+        raise InvitationError("The file has no rows under its header: there is no invitation to load.")
+    headers = [table.column(i)[0].as_py() or "" for i in range(table.num_columns)]
+    found, left = recognise(headers, model)
+    missing = [what for role, what in (("customer_id", "customer id"), ("invited_at", "invitation date"))
+               if role not in found]
+    if missing:
+        raise InvitationError(f"No {' or '.join(missing)} column found (the header reads: "
+                              f"{', '.join(h for h in headers if h)[:300]}). An invitation list needs a customer id "
+                              "and the date each customer was invited.")
+    if "source" not in found and not source:
+        raise InvitationError("No survey source column (such as 'survey_tool') found: say which survey the "
+                              "invitations were for.")
+    body = table.slice(1)
+    rows = raw.row_numbers.slice(1)
+    n = body.num_rows
+    receipt = InvitationReceipt(file_name=file_name or path.name, rows_read=n,
+                                columns={k: headers[i] for k, i in found.items()}, ignored=left)
+    customer = clean(body.column(found["customer_id"]))
+    times = parse_timestamps_detailed(body.column(found["invited_at"]), tz=timezone, dayfirst=dayfirst)
+    src = clean(body.column(found["source"])) if "source" in found else pa.array([source] * n, pa.string())
+    src = _source_names(db, src)
+    wave = clean(body.column(found["wave"])) if "wave" in found else pa.nulls(n, pa.string())
+    segs = {s.key: _segment_values(s, clean(body.column(found[s.key]))) for s in model.segments if s.key in found}
+    reasons = [None] * n
+    for mask, reason in ((pc.is_null(customer), "no customer id"),
+                         (times.unparseable, "the invitation date cannot be read"),
+                         (pc.and_(pc.is_null(times.values), pc.invert(times.unparseable)), "no invitation date"),
+                         (pc.is_null(src), "no survey source")):
+        for i in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
+            reasons[i] = reasons[i] or reason
+    keys = {}
+    for i, key in enumerate(zip(src.to_pylist(), customer.to_pylist(), times.values.to_pylist())):
+        if reasons[i] is None:
+            first = keys.setdefault(key, i)
+            if first != i:
+                reasons[i] = f"the same invitation as row {rows[first].as_py()}"
+    bad = [i for i, r in enumerate(reasons) if r]
+    receipt.rejected = [(rows[i].as_py(), reasons[i]) for i in bad]
+    good = pa.array([r is None for r in reasons])
+    staged = pa.table({"source": src, "customer_id": customer, "invited_at": times.values, "wave": wave,
+                       **{f"seg_{k}": v for k, v in segs.items()}}).filter(good)
+    if not staged.num_rows:
+        raise InvitationError(f"None of the {n:,} rows is an invitation that can be stored (the first problem: row "
+                              f"{receipt.rejected[0][0]}, {receipt.rejected[0][1]}).")
+    with db.transaction() as cur:
+        for k in segs:
+            cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(k)} VARCHAR")
+        upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
+        cur.register("staged_invitations", staged)
+        try:
+            seg_cols = [dim_column(k) for k in segs]
+            same = " AND ".join(["i.wave IS NOT DISTINCT FROM s.wave",
+                                 *(f"i.{c} IS NOT DISTINCT FROM s.{c}" for c in seg_cols)])
+            key = "i.source = s.source AND i.customer_id = s.customer_id AND i.invited_at = s.invited_at"
+            unchanged, updated = cur.execute(
+                f"""SELECT count(*) FILTER (WHERE {same}), count(*) FILTER (WHERE NOT ({same}))
+                    FROM staged_invitations s JOIN invitations i ON {key}""").fetchall()[0]
+            cur.execute(f"DELETE FROM invitations i USING staged_invitations s WHERE {key} AND NOT ({same})")
+            base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
+            cols = ", ".join(["source", "customer_id", "invited_at", "wave", *seg_cols])
+            cur.execute(
+                f"""INSERT INTO invitations (invitation_id, upload_id, {cols})
+                    SELECT ? + row_number() OVER (ORDER BY s.invited_at, s.source, s.customer_id), ?, {', '.join(f's.{c}' for c in cols.split(', '))}
+                    FROM staged_invitations s WHERE NOT EXISTS (SELECT 1 FROM invitations i WHERE {key})""",
+                [base, upload_id])
+        finally:
+            cur.unregister("staged_invitations")
+        receipt.unchanged, receipt.updated = int(unchanged), int(updated)
+        receipt.added = staged.num_rows - receipt.unchanged - receipt.updated
+        receipt.upload_id = upload_id
+        if left:
+            receipt.warnings.append(f"Not stored (not a segment of the model): {', '.join(left)}.")
+        import json
+
+        cur.execute(
+            """INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read,
+                                    added, updated, unchanged, rejected, excluded, receipt)
+               VALUES (?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
+            [upload_id, receipt.file_name, path.stat().st_size, LAYOUT, raw.encoding, n, receipt.added,
+             receipt.updated, receipt.unchanged, len(receipt.rejected),
+             json.dumps({**receipt.to_dict(), "rejected": receipt.rejected[:REJECT_SHOWN]}, ensure_ascii=False)])
+    return receipt
+
+
+def _source_names(db, src: pa.Array) -> pa.Array:
+    """Source names as the stored responses spell them ('Qualtrics' is the responses' 'qualtrics')."""
+    stored = {label_key(name): name for (name,) in db.cursor().execute("SELECT name FROM sources").fetchall()}
+    from .ingest._arrow import map_distinct
+
+    return map_distinct(src, lambda v: stored.get(label_key(v), v), pa.string())
+
+
+def _segment_values(seg, values: pa.Array) -> pa.Array:
+    """A segment's texts as an upload stores them: the model's aliases name the value."""
+    from .ingest._arrow import map_distinct
+    from .ingest._text import key
+
+    aliases = {key(text): value for text, value in seg.stored_values().items()}
+    return map_distinct(values, lambda v: aliases.get(key(v), v), pa.string())
+
+
+def remove(cur, upload_id: int) -> int:
+    """Delete the invitations an upload brought (inside the removal's transaction)."""
+    return cur.execute("DELETE FROM invitations WHERE upload_id = ? RETURNING 1", [upload_id]).fetchall().__len__()
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rate:
+    """The response rate of one group of invitations (a segment value, or all of them)."""
+
+    dimension: str | None  # 'source', 'wave', a segment key; None for all
+    value: str | None
+    invited: int
+    responded: int
+    rate: stats.Estimate  # percent, Wilson interval
+    status: str  # 'ok' | 'low_n' | 'hidden' (fewer invitations than the privacy threshold)
+    rest_rate: float | None = None  # the rest of the list's rate, percent
+    z: float | None = None  # two-proportion z against the rest
+    significant: bool = False  # different from the rest at 95%
+
+    @property
+    def ratio(self) -> float | None:
+        """This group's rate over the rest's: below 1, it answers less."""
+        if self.rate.value is None or not self.rest_rate:
+            return None
+        return self.rate.value / self.rest_rate
+
+
+@dataclass(frozen=True)
+class Rates:
+    overall: Rate
+    by: dict[str, list[Rate]]  # dimension -> its values' rates, in the model's order
+    dimensions: tuple[str, ...]
+
+    def silent(self) -> list[Rate]:
+        """The values that answer significantly less than the rest of the list, least first."""
+        rows = [r for rs in self.by.values() for r in rs if r.status != "hidden" and r.significant
+                and r.rest_rate is not None and r.rate.value < r.rest_rate]
+        return sorted(rows, key=lambda r: (r.rate.value, r.dimension, r.value))
+
+
+def stored_dimensions(cur) -> list[str]:
+    """The segment keys the stored invitations carry."""
+    cols = [d[0] for d in cur.execute("SELECT * FROM invitations LIMIT 0").description]
+    return [c[4:] for c in cols if c.startswith("seg_")]
+
+
+def holds(cur) -> int:
+    return cur.execute("SELECT count(*) FROM invitations").fetchall()[0][0]
+
+
+def _filter(cur, view: ViewState, dims: list[str]) -> tuple[str, list]:
+    """The view's segment filters on the invitations' text values, compared as labels are."""
+    parts, params = [], []
+    for dim, values in view.filters:
+        if dim not in dims:
+            parts.append("FALSE")
+            continue
+        col = dim_column(dim)
+        stored = [v for (v,) in cur.execute(f"SELECT DISTINCT {col} FROM invitations WHERE {col} IS NOT NULL").fetchall()]
+        wanted = {label_key(v) for v in values}
+        match = [v for v in stored if label_key(v) in wanted]
+        parts.append(f"{col} IN ({', '.join('?' * len(match))})" if match else "FALSE")
+        params += match
+    return " AND ".join(parts) or "TRUE", params
+
+
+def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: float | None = None) -> Rates:
+    """Response rates of the invitations sent in `period` (and the view's segment filters): in
+    all, and per survey source, wave and segment value, each against the rest of the list."""
+    from .queries import ts
+
+    window = float(window_days if window_days is not None else model.invitations.window_days)
+    dims = stored_dimensions(cur)
+    where, params = _filter(cur, view, dims)
+    seg_cols = "".join(f", i.{dim_column(d)}" for d in dims)
+    # Each response answers the latest invitation of its source and customer at or before it
+    # (an ASOF join), if that invitation is recent enough.
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP TABLE invited AS
+            WITH answered AS (
+                SELECT DISTINCT i.invitation_id
+                FROM (SELECT lower(s.name) AS source, r.customer_id, r.responded_at
+                      FROM responses r JOIN sources s USING (source_id)
+                      WHERE r.customer_id IS NOT NULL AND lower(s.name) IN (SELECT DISTINCT lower(source) FROM invitations)
+                        AND r.responded_at >= ? AND r.responded_at < ?) r
+                ASOF JOIN (SELECT invitation_id, lower(source) AS source, customer_id, invited_at FROM invitations) i
+                  ON r.source = i.source AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
+                WHERE r.responded_at < i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
+            )
+            SELECT i.source, i.wave{seg_cols}, i.invitation_id IN (SELECT invitation_id FROM answered) AS responded
+            FROM invitations i WHERE i.invited_at >= ? AND i.invited_at < ? AND {where}""",
+        [ts(period.start), ts(period.end) + _days(window), window, ts(period.start), ts(period.end), *params])
+    try:
+        total, answered = cur.execute("SELECT count(*), count(*) FILTER (WHERE responded) FROM invited").fetchall()[0]
+        overall = _rate(model, None, None, total, answered)
+        by: dict[str, list[Rate]] = {}
+        order = ["source", "wave", *[s.key for s in model.segments if s.key in dims]]
+        for dim in order:
+            col = "source" if dim == "source" else "wave" if dim == "wave" else dim_column(dim)
+            rows = cur.execute(f"SELECT {col}, count(*), count(*) FILTER (WHERE responded) FROM invited "
+                               f"WHERE {col} IS NOT NULL GROUP BY 1").fetchall()
+            if not rows:
+                continue
+            # As the pyramid's cells: a value of few invitations is hidden, and so is the next
+            # smallest where the total less the shown ones would give it away.
+            rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+            hidden = stats.suppress_partition(total, {v: n for v, n, _ in rows}, rules)
+            by[dim] = [_rate(model, dim, v, n, k, total, answered, hide=v in hidden)
+                       for v, n, k in sorted(rows, key=_order(model, dim))]
+    finally:
+        cur.execute("DROP TABLE IF EXISTS temp.invited")
+    return Rates(overall, by, tuple(by))
+
+
+def _days(days: float):
+    from datetime import timedelta
+
+    return timedelta(days=days)
+
+
+def _order(model: Model, dim: str):
+    seg = model.segment(dim)
+    order = {label_key(v): i for i, v in enumerate(seg.order)} if seg else {}
+    return lambda row: (order.get(label_key(row[0]), len(order)), str(row[0]).casefold())
+
+
+def _rate(model: Model, dim, value, n, k, total: int | None = None, answered: int | None = None, *,
+          hide: bool = False) -> Rate:
+    est = stats.proportion(stats.Moments(n=int(n), hi=int(k)), "yes_rate")
+    status = stats.cell_status(int(n), stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n))
+    status = "hidden" if hide else status
+    rest_rate = z = None
+    significant = False
+    if total is not None and total - n > 0:
+        rn, rk = total - n, answered - k
+        rest_rate = 100.0 * rk / rn
+        pooled = (k + rk) / total
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / rn)) if n and 0 < pooled < 1 else 0.0
+        if se > 0:
+            z = (k / n - rk / rn) / se
+            significant = abs(z) >= stats.z_for(0.95)
+    if status == "hidden":
+        est = stats.Estimate("yes_rate", 0, None)
+        rest_rate, z, significant = None, None, False
+    return Rate(dim, value, int(n) if status != "hidden" else 0, int(k) if status != "hidden" else 0, est, status,
+                rest_rate, z, significant)
