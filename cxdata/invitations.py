@@ -320,7 +320,8 @@ def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: fl
         total, answered = cur.execute("SELECT count(*), count(*) FILTER (WHERE responded) FROM invited").fetchall()[0]
         overall = _rate(model, None, None, total, answered)
         by: dict[str, list[Rate]] = {}
-        order = ["source", "wave", *[s.key for s in model.segments if s.key in dims]]
+        # A model's segment of the survey source is the list's source column again.
+        order = list(dict.fromkeys(["source", "wave", *[s.key for s in model.segments if s.key in dims]]))
         for dim in order:
             col = "source" if dim == "source" else "wave" if dim == "wave" else dim_column(dim)
             rows = cur.execute(f"SELECT {col}, count(*), count(*) FILTER (WHERE responded) FROM invited "

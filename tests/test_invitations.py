@@ -1,0 +1,202 @@
+"""Silent customers: invitation lists in, response rates out, against truth.json's figures for the
+sample company's invitation list, and the loading rules (merge, rejections, removal)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from cxdata import invitations, service, store
+from cxdata.invitations import InvitationError
+from cxdata.model import load_model
+from cxdata.period import Period
+from cxdata.view import ViewState
+from tests.conftest import SAMPLES, ZELVORA_MODEL
+
+INVITES = SAMPLES / "invitations.csv"
+RELATIONSHIP = [SAMPLES / "qualtrics_relationship.csv", SAMPLES / "surveymonkey_relationship.xlsx",
+                SAMPLES / "porsline_relationship.xlsx"]
+EVER = Period(date(2024, 1, 1), date(2026, 1, 1))
+MODEL = load_model(ZELVORA_MODEL)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """The sample company's relationship surveys and its invitation list."""
+    db = service.open_db(tmp_path_factory.mktemp("invitations") / "cx.duckdb")
+    service.remember_model(db, ZELVORA_MODEL)
+    for path in RELATIONSHIP:
+        assert service.ingest_file(db, MODEL, path)["status"] == "loaded"
+    receipt = invitations.load(db, MODEL, INVITES)
+    yield db, receipt
+    db.close()
+
+
+def pct(rate):
+    return round(rate.rate.value, 1)
+
+
+def test_the_sample_list_loads_whole(loaded, truth):
+    _, receipt = loaded
+    metrics = truth["files"]["invitations.csv"]["metrics"]
+    assert (receipt.rows_read, receipt.added, receipt.rejected) == (metrics["invitations"], metrics["invitations"], [])
+    assert receipt.columns == {"customer_id": "customer_id", "invited_at": "invited_at", "wave": "wave",
+                               "source": "survey_tool", "channel": "channel", "region": "region", "tier": "tier",
+                               "tenure_band": "tenure_band", "language": "language"}
+
+
+def test_response_rates_match_truth(loaded, truth):
+    db, _ = loaded
+    metrics = truth["files"]["invitations.csv"]["metrics"]
+    rates = invitations.rates(db.cursor(), MODEL, ViewState(period="all"), EVER)
+    assert (rates.overall.invited, rates.overall.responded, pct(rates.overall)) == (
+        metrics["invitations"], metrics["responded"], metrics["response_rate_pct"])
+    names = {"survey_tool": "source"}
+    for key, expected in metrics.items():
+        if not key.startswith("response_rate_pct_by_"):
+            continue
+        dim = key.removeprefix("response_rate_pct_by_")
+        got = {r.value: {"invited": r.invited, "responded": r.responded, "pct": pct(r)} for r in rates.by[names.get(dim, dim)]}
+        assert got == expected, dim
+
+
+def test_the_silent_segment_is_found(loaded, truth):
+    db, _ = loaded
+    planted = truth["files"]["invitations.csv"]["metrics"]["silent_segment"]
+    silent = invitations.rates(db.cursor(), MODEL, ViewState(period="all"), EVER).silent()
+    first, second = silent[0], silent[1]
+    assert (first.dimension, first.value, pct(first), first.invited) == (
+        planted["dimension"], planted["value"], planted["response_rate_pct"], planted["invited"])
+    assert round(first.rest_rate, 1) == planted["rest_response_rate_pct"]
+    assert round(first.ratio, 3) == planted["ratio_segment_to_rest"]
+    assert (second.dimension, second.value, pct(second)) == (
+        planted["second_lowest_segment"]["dimension"], planted["second_lowest_segment"]["value"],
+        planted["second_lowest_segment"]["pct"])
+
+
+def test_filters_and_periods_narrow_the_list(loaded, truth):
+    db, _ = loaded
+    metrics = truth["files"]["invitations.csv"]["metrics"]
+    cur = db.cursor()
+    vip = invitations.rates(cur, MODEL, ViewState(period="all").with_filters({"tier": ["vip"]}), EVER)
+    assert (vip.overall.invited, pct(vip.overall)) == (metrics["response_rate_pct_by_tier"]["VIP"]["invited"],
+                                                      metrics["response_rate_pct_by_tier"]["VIP"]["pct"])
+    assert [r.value for r in vip.by["tier"]] == ["VIP"]
+    wave = metrics["response_rate_pct_by_wave"]["2025-Q2"]
+    q2 = invitations.rates(cur, MODEL, ViewState(), Period(date(2025, 4, 1), date(2025, 7, 1)))
+    assert (q2.overall.invited, q2.overall.responded) == (wave["invited"], wave["responded"])
+    # The model's segment of the survey source is the list's source; a segment the invitations do
+    # not carry selects none of them
+    qualtrics = invitations.rates(cur, MODEL, ViewState(period="all").with_filters({"source": ["Qualtrics"]}), EVER)
+    assert qualtrics.overall.invited == metrics["response_rate_pct_by_survey_tool"]["qualtrics"]["invited"]
+    none = invitations.rates(cur, MODEL, ViewState(period="all").with_filters({"store": ["Tehran"]}), EVER)
+    assert none.overall.invited == 0
+
+
+def test_a_response_answers_only_its_latest_recent_invitation(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    for path in RELATIONSHIP[:1]:
+        service.ingest_file(db, MODEL, path)
+    cur = db.cursor()
+    customer, answered = cur.execute(
+        "SELECT customer_id, responded_at::DATE FROM responses WHERE customer_id IS NOT NULL LIMIT 1").fetchall()[0]
+    lines = ["customer_id,invited_at,survey_tool",
+             f"{customer},{(answered - timedelta(days=10)).isoformat()},qualtrics",  # a later one was answered
+             f"{customer},{answered.isoformat()}T00:00:00Z,Qualtrics",  # the same tool, spelt otherwise: answered
+             f"{customer},{(answered - timedelta(days=400)).isoformat()},qualtrics",  # too early
+             *(f"NOBODY{i},2025-01-01,qualtrics" for i in range(4))]
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert invitations.load(db, MODEL, path).added == 7
+    rates = invitations.rates(cur, MODEL, ViewState(period="all"), Period(date(2020, 1, 1), date(2030, 1, 1)))
+    assert (rates.overall.invited, rates.overall.responded) == (7, 1)
+    assert {r.value for r in rates.by["source"]} == {"qualtrics"}
+    db.close()
+
+
+def test_reloading_merges_and_rejected_rows_say_why(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    path = tmp_path / "list.csv"
+    path.write_text("Customer ID;Date sent;Survey;Customer tier;Favourite colour\n"
+                    "A1;2025-03-01;qualtrics;أفراد;red\n"  # an alias of Consumer
+                    "A2;2025-03-01;qualtrics;VIP;blue\n"
+                    ";2025-03-01;qualtrics;VIP;blue\n"
+                    "A3;not a date;qualtrics;VIP;blue\n"
+                    "A2;2025-03-01;qualtrics;VIP;green\n", encoding="utf-8")
+    first = invitations.load(db, MODEL, path)
+    assert (first.rows_read, first.added) == (5, 2)
+    assert first.rejected == [(4, "no customer id"), (5, "the invitation date cannot be read"),
+                              (6, "the same invitation as row 3")]
+    assert first.columns["tier"] == "Customer tier" and first.ignored == ["Favourite colour"]
+    cur = db.cursor()
+    assert sorted(cur.execute("SELECT customer_id, seg_tier FROM invitations").fetchall()) == [("A1", "Consumer"), ("A2", "VIP")]
+    path.write_text("Customer ID;Date sent;Survey;Customer tier\nA1;2025-03-01;qualtrics;Consumer\n"
+                    "A2;2025-03-01;qualtrics;SMB\nA4;2025-03-02;qualtrics;SMB\n", encoding="utf-8")
+    again = invitations.load(db, MODEL, path)
+    assert (again.unchanged, again.updated, again.added) == (1, 1, 1)
+    assert sorted(cur.execute("SELECT customer_id, seg_tier FROM invitations").fetchall()) == [
+        ("A1", "Consumer"), ("A2", "SMB"), ("A4", "SMB")]
+    # Removing an upload of invitations removes its rows, as any upload's
+    store.remove_upload(db, again.upload_id)
+    assert sorted(r[0] for r in cur.execute("SELECT customer_id FROM invitations").fetchall()) == ["A1"]
+    history = service.upload_history(db)
+    assert invitations.LAYOUT in set(history["layout"])
+    db.close()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name,city\nAna,Tehran\n", "No customer id or invitation date column"),
+    ("customer_id,invited_at\nA1,2025-01-01\n", "No survey source column"),
+    ("customer_id,invited_at,survey\n", "no rows under its header"),
+    ("customer_id,invited_at,survey\n,2025-01-01,qualtrics\n", "None of the 1 rows"),
+])
+def test_a_list_that_cannot_be_loaded_is_refused_and_writes_nothing(tmp_path, text, message):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    path = tmp_path / "list.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvitationError, match=message):
+        invitations.load(db, MODEL, path)
+    assert invitations.holds(db.cursor()) == 0
+    assert db.cursor().execute("SELECT count(*) FROM uploads").fetchall() == [(0,)]
+    db.close()
+
+
+def test_a_source_given_for_the_whole_list(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    path = tmp_path / "list.csv"
+    path.write_text("customer_id,invited_at\nA1,2025-01-01\n", encoding="utf-8")
+    assert invitations.load(db, MODEL, path, source="qualtrics").added == 1
+    assert db.cursor().execute("SELECT source FROM invitations").fetchall() == [("qualtrics",)]
+    db.close()
+
+
+@pytest.mark.parametrize("headers, expected", [
+    (["customer_id", "invited_at", "wave", "survey_tool", "tier"],
+     {"customer_id": 0, "invited_at": 1, "wave": 2, "source": 3, "tier": 4}),
+    (["شناسه مشتری", "تاریخ ارسال", "نظرسنجی", "منطقه"], {"customer_id": 0, "invited_at": 1, "source": 2, "region": 3}),
+    (["Customer number", "Sent at", "Survey source", "Customer tier"],
+     {"customer_id": 0, "invited_at": 1, "source": 2, "tier": 3}),
+    (["номер на клиент", "дата на покана", "анкета", "език"], {"customer_id": 0, "invited_at": 1, "source": 2, "language": 3}),
+])
+def test_columns_are_recognised_in_several_languages(headers, expected):
+    found, left = invitations.recognise(headers, MODEL)
+    assert found == expected and left == []
+    assert invitations.looks_like_invitations(headers, MODEL)
+
+
+def test_a_survey_export_does_not_look_like_an_invitation_list():
+    assert not invitations.looks_like_invitations(["ResponseId", "Q1_NPS", "Q2_CSAT", "customer_id", "RecordedDate"],
+                                                  MODEL)
+
+
+def test_small_groups_are_hidden_with_their_complement(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    path = tmp_path / "list.csv"
+    rows = [f"C{i},2025-03-01,qualtrics,{tier}" for i, tier in enumerate(["VIP"] * 3 + ["SMB"] * 6 + ["Consumer"] * 40)]
+    path.write_text("customer_id,invited_at,survey,tier\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    invitations.load(db, MODEL, path)
+    rates = invitations.rates(db.cursor(), MODEL, ViewState(period="all"), Period(date(2025, 1, 1), date(2026, 1, 1)))
+    by = {r.value: r for r in rates.by["tier"]}
+    # VIP (3) is below the privacy threshold; SMB goes with it, or 49 - 40 - 6 would give VIP away
+    assert by["VIP"].status == by["SMB"].status == "hidden" and by["VIP"].invited == 0 and by["VIP"].rate.value is None
+    assert by["Consumer"].status == "ok" and by["Consumer"].invited == 40
+    db.close()
