@@ -81,6 +81,27 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--note", help="a note for the cases' history")
     case.add_argument("--by", help="who made the change (recorded in the history)")
 
+    inv = sub.add_parser("invitations", help="load invitation lists (the customers surveys were sent to)")
+    inv.add_argument("files", nargs="+", metavar="FILE")
+    inv.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    inv.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    inv.add_argument("--source", metavar="NAME", help="the survey source of lists without a source column")
+    inv.add_argument("--dates", choices=["day-first", "month-first"],
+                     help="the order of day and month when every date in a file could be read either way")
+    inv.add_argument("--timezone", metavar="ZONE", help="time zone of times written without an offset (default UTC)")
+    inv.add_argument("--encoding", metavar="NAME", help="text encoding of the files, instead of detecting it")
+    inv.add_argument("--sheet", metavar="NAME", help="the sheet of a workbook that holds the list")
+    inv.add_argument("--json", action="store_true", help="print the receipts as JSON")
+
+    rr = sub.add_parser("response-rates", help="print response rates of the invitations, by source, wave and segment")
+    rr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    rr.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    rr.add_argument("--from", dest="start", metavar="DATE", help="first day of invitation (YYYY-MM-DD); with --to")
+    rr.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
+    rr.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, all, ...)")
+    rr.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    rr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
+
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
     demo.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
@@ -91,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
-                "demo": _demo}[args.command](args)
+                "invitations": _invitations, "response-rates": _response_rates, "demo": _demo}[args.command](args)
     except (ModelError, StorageError, ViewError, service.ServiceError, LoopError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -269,6 +290,58 @@ def _case(args) -> int:
     team = None if args.auto_route else args.team if args.team else loop.KEEP
     n = loop.update(db, model, refs, status=args.status, team=team, note=args.note, by=args.by)
     print(f"{n} case{'' if n == 1 else 's'} changed")
+    return 0
+
+
+def _invitations(args) -> int:
+    db = service.open_db(args.db)
+    model = service.load_model_for(db, args.model)
+    failed, receipts = 0, []
+    for path in args.files:
+        r = service.load_invitations(db, model, Path(path), source=args.source, encoding=args.encoding, sheet=args.sheet,
+                                     dayfirst=None if args.dates is None else args.dates == "day-first",
+                                     timezone=args.timezone)
+        receipts.append(r)
+        if r["status"] != "loaded":
+            failed += 1
+            if not args.json:
+                print(f"{r['file']}: REFUSED — {r['error']}", file=sys.stderr)
+        elif not args.json:
+            print(f"{r['file']}: {r['rows_read']} rows read; invitations {r['added']} added, {r['updated']} updated, "
+                  f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected")
+            for row, why in r["rejected"][:10]:
+                print(f"  row {row}: {why}")
+            print("".join(f"  warning: {w}\n" for w in r["warnings"]), end="")
+    if args.json:
+        print(json.dumps(receipts, ensure_ascii=False, indent=2, default=str))
+    return 1 if failed else 0
+
+
+def _response_rates(args) -> int:
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    view, cat = _checked(db, model, _view_of(args, model))
+    result = service.rates_json(db, model, view, cat)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+
+    def line(name: str, r: dict) -> str:
+        if r["suppressed"]:
+            return f"  {name:<24}  hidden (too few invitations)"
+        rate = "—" if r["rate"] is None else f"{r['rate']:.1f}%" + (" *" if r["low_n"] else "")
+        vs = "" if r["rest_rate"] is None else f"  rest {r['rest_rate']:.1f}%{' (significant)' if r['significant'] else ''}"
+        return f"  {name:<24}  {rate:>8}  {r['responded']:>7,} of {r['invited']:>7,}{vs}"
+
+    lines = [f"{result['model']} — response rates of the invitations sent in {result['period']['label']}",
+             line("All invitations", result["all"])]
+    for dim, rows in result["by"].items():
+        lines.append(result["dimensions"][dim])
+        lines.extend(line(str(r["value"]), r) for r in rows)
+    if result["silent"]:
+        lines.append("Answering least, against the rest of the list: " + ", ".join(
+            f"{r['dimension']}={r['value']} ({r['rate']:.1f}% vs {r['rest_rate']:.1f}%)" for r in result["silent"][:5]))
+    print("\n".join(lines))
     return 0
 
 

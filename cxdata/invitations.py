@@ -130,6 +130,10 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
         raise InvitationError(f"No {' or '.join(missing)} column found (the header reads: "
                               f"{', '.join(h for h in headers if h)[:300]}). An invitation list needs a customer id "
                               "and the date each customer was invited.")
+    if len(left) > max(3, len(found)):
+        raise InvitationError(f"{len(left)} of the file's columns are not an invitation list's ({', '.join(left[:5])}"
+                              f"{', …' if len(left) > 5 else ''}): it looks like survey responses. Load it as a survey "
+                              "export instead.")
     if "source" not in found and not source:
         raise InvitationError("No survey source column (such as 'survey_tool') found: say which survey the "
                               "invitations were for.")
@@ -262,6 +266,20 @@ class Rates:
         rows = [r for rs in self.by.values() for r in rs if r.status != "hidden" and r.significant
                 and r.rest_rate is not None and r.rate.value < r.rest_rate]
         return sorted(rows, key=lambda r: (r.rate.value, r.dimension, r.value))
+
+
+def dimension_name(model: Model, dim: str) -> str:
+    if dim == "source":
+        return "Survey source"
+    if dim == "wave":
+        return "Wave"
+    seg = model.segment(dim)
+    return seg.name if seg else dim
+
+
+def value_label(model: Model, dim: str, value: str) -> str:
+    seg = model.segment(dim)
+    return seg.label(value) if seg else value
 
 
 def stored_dimensions(cur) -> list[str]:

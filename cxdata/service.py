@@ -613,6 +613,52 @@ def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open
     }
 
 
+def load_invitations(db: Database, model: Model, path: Path, *, source: str | None = None, file_name: str | None = None,
+                     encoding: str | None = None, sheet: str | None = None, dayfirst: bool | None = None,
+                     timezone: str | None = None) -> dict:
+    """An invitation list in (cxdata.invitations): its receipt, or a refusal, as for an export."""
+    from . import invitations
+    from .ingest.errors import IngestError
+
+    try:
+        receipt = invitations.load(db, model, path, source=source, file_name=file_name, encoding=encoding, sheet=sheet,
+                                   dayfirst=dayfirst, timezone=timezone or "UTC")
+    except invitations.InvitationError as exc:
+        return {"file": file_name or Path(path).name, "status": "refused", "error": str(exc)}
+    except IngestError as exc:
+        return {"file": file_name or Path(path).name, "status": "refused", "error": str(exc), "code": exc.code}
+    return {"file": receipt.file_name, **receipt.to_dict()}
+
+
+def rates_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None) -> dict:
+    """Response rates of the invitations sent in the view's period, as JSON; hidden figures are null."""
+    from . import invitations
+
+    cur = db.cursor()
+    cat = cat or queries.catalog(cur, model)
+    current, _ = pyramid_mod.periods_for(view, cat)
+    rates = invitations.rates(cur, model, view, current)
+
+    def rate(r) -> dict:
+        shown = r.status != "hidden"
+        return {"dimension": r.dimension, "value": r.value, "invited": r.invited if shown else None,
+                "responded": r.responded if shown else None, "rate": r.rate.value,
+                "ci": [r.rate.ci_low, r.rate.ci_high] if r.rate.value is not None else None,
+                "rest_rate": r.rest_rate, "ratio": r.ratio, "z": r.z, "significant": r.significant,
+                "low_n": r.status == "low_n", "suppressed": not shown}
+
+    return {
+        "model": model.name,
+        "period": {"from": current.start.isoformat(), "to": current.last_day.isoformat(), "label": current.label()},
+        "filters": {k: list(v) for k, v in view.filters},
+        "window_days": model.invitations.window_days,
+        "dimensions": {dim: invitations.dimension_name(model, dim) for dim in rates.by},
+        "all": rate(rates.overall),
+        "by": {dim: [rate(r) for r in rows] for dim, rows in rates.by.items()},
+        "silent": [rate(r) for r in rates.silent()],
+    }
+
+
 def remove_demo(db: Database) -> int:
     """Remove the demo data (its uploads) so the user's own exports stand alone."""
     rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()

@@ -241,3 +241,20 @@ def test_loop_json_and_a_case_closed_from_the_command_line(db):
 def test_loop_bad_input_is_a_clear_error(db, args, message):
     proc = cli(*args, "--db", db, check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_invitations_and_response_rates_from_the_command_line(db, tmp_path):
+    from tests.conftest import SAMPLES
+
+    out = json.loads(cli("invitations", SAMPLES / "invitations.csv", "--db", db, "--json").stdout)
+    assert out[0]["status"] == "loaded" and out[0]["added"] == 31200 and out[0]["rejected_count"] == 0
+    again = json.loads(cli("invitations", SAMPLES / "invitations.csv", "--db", db, "--json").stdout)
+    assert (again[0]["added"], again[0]["unchanged"]) == (0, 31200)
+    rates = json.loads(cli("response-rates", "--db", db, "--period", "all", "--json").stdout)
+    # This database holds no relationship survey: every invitation went unanswered
+    assert (rates["all"]["invited"], rates["all"]["responded"], rates["all"]["rate"]) == (31200, 0, 0.0)
+    assert set(rates["by"]) >= {"source", "wave", "tier", "tenure_band"}
+    assert "Customer tier" in cli("response-rates", "--db", db, "--period", "all").stdout
+    # A survey export is not an invitation list: refused, exit code 1
+    proc = cli("invitations", SAMPLES / "qualtrics_relationship.csv", "--db", db, check=False)
+    assert proc.returncode == 1 and "looks like survey responses" in proc.stderr
