@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/segments.py", title="Segments", icon=":material/grid_view:", url_path="segments"),
     st.Page("pages/drivers.py", title="Key drivers", icon=":material/hub:", url_path="drivers"),
     st.Page("pages/loop.py", title="Close the loop", icon=":material/support_agent:", url_path="loop"),
+    st.Page("pages/rates.py", title="Response rates", icon=":material/contact_mail:", url_path="rates"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
     # Reached by the sidebar's Present button (it starts at the view shown), not by the page list.
     st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present", visibility="hidden"),

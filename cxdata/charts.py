@@ -613,6 +613,58 @@ def _grid_draw(source, *, title: str = "", col_title: str = "", top: float = 100
     return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
 
 
+def response_rates(df: pd.DataFrame, *, title: str = "", overall: float | None = None) -> alt.LayerChart:
+    """Response rate (%) of each value of one dimension (`tables.rates_frame`) with its 95%
+    interval, a dashed line at the rate of all invitations; the values answering significantly
+    less than the rest in red, more in green. Hidden values say so at the axis."""
+    data, facts = _rates_prepare(df, title=title, overall=overall)
+    return _rates_draw(data, **facts)
+
+
+RATE_COLORS = {"below": "#cf222e", "above": "#1a7f37", "same": "#57606a"}
+
+
+def _rates_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
+    df = df.copy()
+    df["order"] = range(len(df))
+    df["label"] = [("hidden (privacy)" if hidden else f"{v:.1f}%" + (" *" if low else ""))
+                   for v, hidden, low in zip(df["rate"], df["suppressed"], df["low_n"])]
+    df["label_x"] = df["ci_high"].where(df["rate"].notna(), 0.0)
+    df["against"] = ["same" if not sig or pd.isna(r) else "below" if r < rest else "above"
+                     for r, rest, sig in zip(df["rate"], df["rest_rate"], df["significant"])]
+    top = pd.concat([df["ci_high"], pd.Series([options.get("overall")], dtype="float")]).max()
+    return df, {**options, "x_max": float(min(100.0, max(10.0, (top if pd.notna(top) else 0.0) * 1.25)))}
+
+
+_RATE_TIPS = [alt.Tooltip("name:N", title="Value"), alt.Tooltip("label:N", title="Response rate"),
+              alt.Tooltip("responded:Q", title="Responded", format=","), alt.Tooltip("invited:Q", title="Invited", format=","),
+              alt.Tooltip("ci_low:Q", title="95% CI low", format=".1f"), alt.Tooltip("ci_high:Q", title="95% CI high", format=".1f"),
+              alt.Tooltip("rest_rate:Q", title="The rest of the list", format=".1f")]
+
+
+def _rates_draw(source, *, title: str = "", overall: float | None = None, x_max: float = 100.0) -> alt.LayerChart:
+    base = alt.Chart(source).encode(
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
+                axis=alt.Axis(labelFontSize=_FONT, labelLimit=200)))
+    x = alt.X("rate:Q", title="Response rate (%)", scale=alt.Scale(domain=[0, x_max], clamp=True))
+    bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
+        x=x, color=alt.Color("against:N", scale=alt.Scale(domain=list(RATE_COLORS), range=list(RATE_COLORS.values())),
+                             # Short labels in one row: a half-width chart cut longer ones off.
+                             legend=alt.Legend(title=None, orient="bottom", columns=3, labelLimit=140, labelExpr=(
+                                 "datum.label == 'below' ? 'answers less' : datum.label == 'above' ? "
+                                 "'answers more' : 'no clear difference'"))),
+        tooltip=_RATE_TIPS)
+    rule = base.mark_rule(color="#24292f", strokeWidth=1.5).encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high"),
+                                                                   tooltip=_RATE_TIPS)
+    text = base.mark_text(align="left", dx=6, fontSize=_FONT, color="#24292f").encode(
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), tooltip=_RATE_TIPS)
+    layers = [bar, rule, text]
+    if overall is not None:
+        layers.append(alt.Chart(source).mark_rule(color="#24292f", strokeDash=[4, 3]).encode(
+            x=alt.datum(overall), tooltip=alt.value(f"All invitations: {overall:.1f}%")))
+    return alt.layer(*layers).properties(height=alt.Step(30), title=title)
+
+
 _PARTS: dict[Callable, tuple[Callable, Callable]] = {
     node_bars: (_node_bars_prepare, _node_bars_draw),
     trend: (_trend_prepare, _trend_draw),
@@ -621,6 +673,7 @@ _PARTS: dict[Callable, tuple[Callable, Callable]] = {
     importance: (_importance_prepare, _importance_draw),
     priority_matrix: (_matrix_prepare, _matrix_draw),
     driver_grid: (_grid_prepare, _grid_draw),
+    response_rates: (_rates_prepare, _rates_draw),
 }
 
 

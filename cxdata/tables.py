@@ -277,3 +277,49 @@ def queue_export(queue: pd.DataFrame) -> pd.DataFrame:
     return queue.assign(When=pd.to_datetime(queue["When"], errors="coerce"),
                         Updated=pd.to_datetime(queue["Updated"], errors="coerce")).rename(
         columns={"When": "When (UTC)", "Updated": "Updated (UTC)"})
+
+
+def rates_frame(rates, dim: str, model) -> pd.DataFrame:
+    """The response rates of one dimension's values (cxdata.invitations.Rates), a row each, with the
+    share of the invitations and of the responses each value holds (its coverage). Hidden values
+    carry no figure."""
+    from .invitations import value_label
+
+    d = DECIMALS["yes_rate"]
+    rows = rates.by.get(dim, [])
+    invited = sum(r.invited for r in rows if r.status != "hidden") or 0
+    total, answered = rates.overall.invited, rates.overall.responded
+    out = []
+    for r in rows:
+        hidden = r.status == "hidden"
+        out.append({
+            "key": str(r.value), "name": value_label(model, dim, str(r.value)),
+            "invited": None if hidden else r.invited, "responded": None if hidden else r.responded,
+            "rate": None if hidden else _r(r.rate.value, d), "ci_low": None if hidden else _r(r.rate.ci_low, d),
+            "ci_high": None if hidden else _r(r.rate.ci_high, d), "rest_rate": None if hidden else _r(r.rest_rate, d),
+            "ratio": None if hidden or r.ratio is None else _r(r.ratio, 3), "significant": bool(r.significant),
+            "share_invited": None if hidden or not total else _r(100.0 * r.invited / total, d),
+            "share_responded": None if hidden or not answered else _r(100.0 * r.responded / answered, d),
+            "low_n": r.status == "low_n", "suppressed": hidden,
+        })
+    del invited
+    return pd.DataFrame(out, columns=["key", "name", "invited", "responded", "rate", "ci_low", "ci_high", "rest_rate",
+                                      "ratio", "significant", "share_invited", "share_responded", "low_n", "suppressed"])
+
+
+def rates_export(rates, model, period_label: str, filters: str = "") -> pd.DataFrame:
+    """Every dimension's response rates in one table for a spreadsheet."""
+    from .invitations import dimension_name
+
+    frames = []
+    for dim in rates.by:
+        f = rates_frame(rates, dim, model).drop(columns=["key", "suppressed"])
+        frames.append(f.assign(dimension=dimension_name(model, dim)))
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True)
+    df = df[["dimension", *[c for c in df.columns if c != "dimension"]]].rename(columns={
+        "name": "value", "rate": "response rate (%)", "ci_low": "95% CI low", "ci_high": "95% CI high",
+        "rest_rate": "rest of the list (%)", "ratio": "rate / rest", "significant": "significant difference",
+        "share_invited": "share of invitations (%)", "share_responded": "share of responses (%)", "low_n": "few invitations"})
+    return df.assign(invited_in=period_label, filters=filters).astype({"invited": "Int64", "responded": "Int64"})

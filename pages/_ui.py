@@ -247,6 +247,28 @@ def loop_summary(view: ViewState, where: str) -> None:
             st.switch_page("pages/loop.py", query_params=replace(view, cases=None).to_query_params())
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _response_rates(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
+    from cxdata import invitations
+
+    current, _ = pyramid_mod.periods_for(view, _cat)
+    return invitations.rates(_cur, _model, view, current)
+
+
+def response_rates(view: ViewState):
+    """The view's response rates (cxdata.invitations.rates), cached per data version."""
+    m = model()
+    key = replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
+                  cases=None, present=None, tp=None, team=None, unrouted=False)
+    return _response_rates(str(database().path), data_version(), m.digest, key, m, catalog(), cursor())
+
+
+def invitations_held() -> bool:
+    from cxdata import invitations
+
+    return bool(invitations.holds(cursor()))
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
