@@ -248,8 +248,8 @@ def _loop(args) -> int:
             raise ViewError([f"Unknown touchpoint {args.touchpoint!r}: the model's touchpoints are "
                              f"{', '.join(t.key for t in model.touchpoints)}."])
         view = view.drill(args.touchpoint)
-    if args.limit < 0:
-        raise ViewError(["--limit must not be negative"])
+    if not 0 <= args.limit <= 100_000:
+        raise ViewError(["--limit must be from 0 to 100000"])
     result = service.loop_json(db, model, view, which=args.cases, unrouted=args.unrouted, limit=args.limit, cat=cat)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -276,16 +276,25 @@ def _loop(args) -> int:
 def _case(args) -> int:
     from . import loop
 
+    from .db import db_path
+
+    if not db_path(args.db).exists():  # a typo must not leave a new, empty database behind
+        raise StorageError(f"There is no database at {db_path(args.db)}.")
     db = service.open_db(args.db)
     model = service.load_model_for(db, args.model)
     sources = dict(db.cursor().execute("SELECT name, source_id FROM sources").fetchall())
     refs = []
     for ref in args.refs:
-        source, sep, rid = ref.partition(":")
-        if not sep or not rid:
-            raise LoopError(f"{ref!r}: write a case as SOURCE:RESPONSE_ID (e.g. ivr:ivr-00012345)")
-        if source not in sources:
-            raise LoopError(f"Unknown survey source {source!r}: the database has {', '.join(sorted(sources)) or 'none'}.")
+        # A source's name may hold ':' itself: the longest stored name the reference starts with.
+        source = max((name for name in sources if ref.startswith(name + ":")), key=len, default=None)
+        if source is None:
+            head, sep, rid = ref.partition(":")
+            if not sep or not rid:
+                raise LoopError(f"{ref!r}: write a case as SOURCE:RESPONSE_ID (e.g. ivr:ivr-00012345)")
+            raise LoopError(f"Unknown survey source {head!r}: the database has {', '.join(sorted(sources)) or 'none'}.")
+        rid = ref[len(source) + 1:]
+        if not rid:
+            raise LoopError(f"{ref!r}: the response id is missing after the source")
         refs.append((sources[source], rid))
     team = None if args.auto_route else args.team if args.team else loop.KEEP
     n = loop.update(db, model, refs, status=args.status, team=team, note=args.note, by=args.by)

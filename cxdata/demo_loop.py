@@ -37,9 +37,15 @@ def add_history(db, model: Model) -> int:
         return 0
     end = cat.as_of + timedelta(days=1)
     sql, params = loop._cases_sql(model, cat, ViewState(period="all"), Period(cat.first, end))
-    cases = cur.sql(f"SELECT q.response_key, r.source_id, r.source_response_id, epoch(q.responded_at) AS t, "
-                    f"coalesce(q.owner, '') AS owner FROM ({sql}) q JOIN responses r USING (response_key) "
-                    "ORDER BY q.response_key", params=params).to_arrow_table()
+    # The demo's own cases, and only those nobody has acted on: loading the demo again, or beside
+    # real data, writes no second history and none onto a real customer's case.
+    cases = cur.sql(f"""SELECT q.response_key, r.source_id, r.source_response_id, epoch(q.responded_at) AS t,
+                               coalesce(q.owner, '') AS owner
+                        FROM ({sql}) q JOIN responses r USING (response_key)
+                        WHERE r.upload_id IN (SELECT upload_id FROM uploads WHERE layout = 'demo')
+                          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.source_id = r.source_id
+                                          AND c.source_response_id = r.source_response_id)
+                        ORDER BY q.response_key""", params=params).to_arrow_table()
     keys = cases["response_key"].to_numpy().astype(np.uint64)
 
     def draw(n: int) -> np.ndarray:

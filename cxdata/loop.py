@@ -135,6 +135,7 @@ def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unro
     scope, scope_params = _scope(model, view, unrouted)
     # One answer per response flags it: that of the first rule it meets, its lowest value, then
     # the first touchpoint and team (a relationship survey can rate several touchpoints badly).
+    # Its time is the case's (a long file may time each answer), in the figures and the list alike.
     # A case routed by hand to a team the model has goes to that team.
     sql = f"""
         WITH hit AS (
@@ -142,7 +143,7 @@ def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unro
             FROM answers a
             WHERE a.responded_at >= ? AND a.responded_at < ? AND {_in('a.measure', codes)} AND {segs.sql()}
         ), f AS (
-            SELECT response_key, any_value(responded_at) AS responded_at,
+            SELECT response_key, arg_min(responded_at, (rank, value, touchpoint, team)) AS responded_at,
                    arg_min(measure, (rank, value, touchpoint, team)) AS measure,
                    min_by(value, (rank, value, touchpoint, team)) AS value,
                    arg_min(touchpoint, (rank, value, touchpoint, team)) AS tp,
@@ -190,6 +191,7 @@ class Closure:
     overdue: int  # new and older than the model's respond_within_days
     in_time: int  # first contact within respond_within_days of the response
     due: int  # cases whose time to be contacted has passed, or that were contacted: those in_time is a share of
+    # (a case set back to new keeps the time of its first contact in its history, but counts as not contacted)
     hours_to_contact: float | None  # median, over the contacted cases
     rate: stats.Estimate  # resolved / cases, Wilson interval, percent
     status: str  # 'ok' | 'low_n' (rate from few cases) | 'no_data'
@@ -216,9 +218,9 @@ def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *,
                    count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'contacted'),
                    count(*) FILTER (WHERE status = 'resolved'),
                    count(*) FILTER (WHERE status = 'new' AND responded_at < ?),
-                   count(*) FILTER (WHERE contacted_at IS NOT NULL AND epoch(contacted_at) - epoch(responded_at) <= ?),
-                   count(*) FILTER (WHERE contacted_at IS NOT NULL OR responded_at < ?),
-                   median(epoch(contacted_at) - epoch(responded_at)) / 3600.0
+                   count(*) FILTER (WHERE status <> 'new' AND epoch(contacted_at) - epoch(responded_at) <= ?),
+                   count(*) FILTER (WHERE status <> 'new' OR responded_at < ?),
+                   median(epoch(contacted_at) - epoch(responded_at)) FILTER (WHERE status <> 'new') / 3600.0
             FROM ({sql}) GROUP BY GROUPING SETS ((owner), ())""",
         [now - timedelta(days=days), days * 86400.0, now - timedelta(days=days), *params]).fetchall()
     out = {}
@@ -256,20 +258,22 @@ def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, w
     codes = {code: key for key, code in cat.measures.items()}
     # The page's cases first, then their customers and comments: carried through the sort, every
     # comment of the period cost a 10M-response quarter a third more.
-    frame = cur.execute(
-        f"""WITH listed AS (
-                SELECT response_key, responded_at, measure, value, owner, status, note, contacted_at, resolved_at,
-                       updated_at, updated_by
-                FROM ({sql}) q WHERE {cond}
-                ORDER BY responded_at {order}, response_key LIMIT ?)
-            SELECT r.source_id, (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source,
-                   r.source_response_id, l.responded_at::TIMESTAMP AS responded_at, l.measure, l.value, l.owner, l.status,
-                   r.customer_id, r.comment, l.note, l.contacted_at::TIMESTAMP AS contacted_at,
-                   l.resolved_at::TIMESTAMP AS resolved_at, l.updated_at::TIMESTAMP AS updated_at, l.updated_by
-            FROM listed l JOIN responses r ON r.response_key = l.response_key
-            WHERE r.responded_at >= ? AND r.responded_at < ?
-            ORDER BY l.responded_at {order}, l.response_key""",
-        [*params, *cond_params, limit, ts(period.start), ts(period.end)]).df()
+    listed = cur.execute(
+        f"""SELECT response_key, responded_at::TIMESTAMP AS responded_at, measure, value, owner, status, note,
+                   contacted_at::TIMESTAMP AS contacted_at, resolved_at::TIMESTAMP AS resolved_at,
+                   updated_at::TIMESTAMP AS updated_at, updated_by
+            FROM ({sql}) q WHERE {cond}
+            ORDER BY responded_at {order}, response_key LIMIT ?""", [*params, *cond_params, limit]).df()
+    keys = [int(k) for k in listed["response_key"]]
+    # Keys grow with the order responses were stored in: their range lets the scan skip the rest.
+    about = cur.execute(
+        f"""SELECT r.response_key, r.source_id, (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source,
+                   r.source_response_id, r.customer_id, r.comment
+            FROM responses r WHERE r.response_key BETWEEN ? AND ? AND r.response_key IN (SELECT unnest(?::BIGINT[]))""",
+        [min(keys, default=0), max(keys, default=-1), keys]).df()
+    frame = listed.merge(about, on="response_key", how="inner")
+    frame = frame[["source_id", "source", "source_response_id", "responded_at", "measure", "value", "owner", "status",
+                   "customer_id", "comment", "note", "contacted_at", "resolved_at", "updated_at", "updated_by"]]
     frame["measure"] = frame["measure"].map(codes)
     frame["owner"] = pd.Series([o if isinstance(o, str) else None for o in frame["owner"]], index=frame.index, dtype=object)
     due = now - timedelta(days=model.loop.respond_within_days)
@@ -294,6 +298,14 @@ def history(cur, refs: list[tuple[int, str]]) -> pd.DataFrame:
 KEEP = object()  # `team` argument of update: leave each case's routing as it is
 
 
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: bytes of another encoding passed on the command line
+        return False
+    return True
+
+
 def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note: str | None = None,
            by: str | None = None, now: datetime | None = None) -> int:
     """Set the status, the team and/or a note of cases (refs: (source_id, response id) pairs), in
@@ -314,16 +326,30 @@ def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note
     by = (by or "").strip()[:MAX_NAME] or None
     if status is None and team is KEEP and note is None:
         raise LoopError("Nothing to change: choose a status, a team or write a note.")
+    for text in (note, by, *(r for _, r in refs)):
+        if text is not None and not _is_text(text):
+            raise LoopError("A note, name or response id holds bytes that are not text: nothing was changed.")
     now = now or utc_now()
     ids, rids = [s for s, _ in refs], [r for _, r in refs]
+    codes = dict(db.cursor().execute("SELECT label, code FROM labels WHERE dim = 'measure'").fetchall())
+    rules = [(codes[r.measure], r.low, r.high) for r in model.loop.rules if r.measure in codes]
+    rule = " OR ".join(["(a.measure = ? AND a.value BETWEEN ? AND ?)"] * len(rules)) or "FALSE"
+    rule_params = [x for r in rules for x in r]
     with db.transaction() as cur:
         cur.execute("CREATE OR REPLACE TEMP TABLE picked AS SELECT unnest(?::INTEGER[]) AS source_id, "
                     "unnest(?::VARCHAR[]) AS source_response_id", [ids, rids])
-        stored = cur.execute("SELECT count(*) FROM picked p WHERE EXISTS (SELECT 1 FROM responses r WHERE "
-                             "r.source_id = p.source_id AND r.source_response_id = p.source_response_id)").fetchall()[0][0]
+        stored, cases = cur.execute(
+            f"""SELECT count(r.response_key), count(r.response_key) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM answers a WHERE a.response_key = r.response_key AND ({rule})))
+                FROM picked p LEFT JOIN responses r
+                  ON r.source_id = p.source_id AND r.source_response_id = p.source_response_id""",
+            rule_params).fetchall()[0]
         if stored != len(refs):
             raise LoopError(f"{len(refs) - stored:,} of these cases' responses are not stored (never uploaded, or "
                             "their upload was removed since): nothing was changed.")
+        if cases != len(refs):
+            raise LoopError(f"{len(refs) - cases:,} of these responses gave no answer that opens a case (the model's "
+                            "loop rules): nothing was changed.")
         new_status = "coalesce(?::VARCHAR, c.status, 'new')"
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE merged AS

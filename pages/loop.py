@@ -59,9 +59,14 @@ st.selectbox("Cases of", list(owners), format_func=owners.get, key="w_owner", on
 
 everyone, per_owner = _ui.loop_closure(view)
 if not everyone.cases:
-    st.info(f"No case in {p.period.label()}" + (" for these filters" if view.filters else "")
-            + ": no response gave an answer that opens one. Choose a longer period or clear some filters.",
-            icon=":material/task_alt:")
+    if chosen:
+        st.info(escape(f"{owners[chosen].strip()} has no case in {p.period.label()}"
+                       + (" for these filters" if view.filters else "") + ". Choose another owner, or a longer period."),
+                icon=":material/task_alt:")
+    else:
+        st.info(f"No case in {p.period.label()}" + (" for these filters" if view.filters else "")
+                + ": no response gave an answer that opens one. Choose a longer period or clear some filters.",
+                icon=":material/task_alt:")
     st.stop()
 
 tiles = _ui.tile_grid(4)
@@ -124,7 +129,7 @@ st.caption(f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first
            + ". Select cases to change their status, route them to a team or add a note.")
 with st.container(key="cases_table"):
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-                          placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status"]),
+                          placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status", "Owner", "Note"]),
                           column_config={"Comment": st.column_config.TextColumn(width=320),
                                          "Days waiting": st.column_config.NumberColumn(format="%.1f")})
 rows = [i for i in (picked["selection"]["rows"] if picked else []) if i < len(cases)]
@@ -159,7 +164,7 @@ if saved:
         st.error(escape(str(exc)), icon=":material/error:")
     else:
         st.session_state["_case_by"] = by
-        for key in ("w_case_status", "w_case_note"):
+        for key in ("w_case_status", "w_case_note", "w_case_team"):
             st.session_state.pop(key, None)
         st.toast(f"Saved {n} case{'' if n == 1 else 's'}.", icon=":material/check:")
         st.rerun()

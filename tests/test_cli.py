@@ -258,3 +258,24 @@ def test_invitations_and_response_rates_from_the_command_line(db, tmp_path):
     # A survey export is not an invitation list: refused, exit code 1
     proc = cli("invitations", SAMPLES / "qualtrics_relationship.csv", "--db", db, check=False)
     assert proc.returncode == 1 and "looks like survey responses" in proc.stderr
+
+
+def test_case_and_loop_refuse_what_they_cannot_use(db, tmp_path):
+    proc = cli("case", "zendesk:1", "--db", tmp_path / "typo" / "cx.duckdb", "--status", "resolved", check=False)
+    assert proc.returncode == 2 and "There is no database" in proc.stderr and not (tmp_path / "typo").exists()
+    proc = cli("loop", "--db", db, "--limit", "99999999999999999999", check=False)
+    assert proc.returncode == 2 and "--limit" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "cxdata", "case", "zendesk:1", "--db", str(db), "--note", "caf\udce9"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, errors="replace")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_a_case_of_a_source_whose_name_holds_a_colon(tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text("source,source_response_id,responded_at,customer_id,touchpoint,team,metric,value,value_text\n"
+                    "crm:emea,r:1,2025-03-01T10:00:00Z,C1,web,,csat,1,\n", encoding="utf-8")
+    db = tmp_path / "cx.duckdb"
+    cli("ingest", path, "--db", db, "--model", ZELVORA_MODEL)
+    assert cli("case", "crm:emea:r:1", "--db", db, "--status", "contacted").stdout.startswith("1 case")
+    listed = json.loads(cli("loop", "--db", db, "--period", "all", "--cases", "contacted", "--json").stdout)
+    assert [(r["source"], r["response_id"]) for r in listed["cases"]["rows"]] == [("crm:emea", "r:1")]

@@ -268,9 +268,10 @@ def independent(cur, model, cat, period, now):
     df["status"] = df["status"].fillna("new")
     due = (now - datetime(1970, 1, 1)).total_seconds() - model.loop.respond_within_days * 86400
     df["overdue"] = (df["status"] == "new") & (df["t"] < due)
-    df["in_time"] = (df["c"] - df["t"]) <= model.loop.respond_within_days * 86400
-    df["due"] = df["c"].notna() | (df["t"] < due)
-    df["hours"] = (df["c"] - df["t"]) / 3600
+    contacted = df["status"] != "new"  # a case set back to new keeps its first contact only in its history
+    df["in_time"] = contacted & ((df["c"] - df["t"]) <= model.loop.respond_within_days * 86400)
+    df["due"] = contacted | (df["t"] < due)
+    df["hours"] = ((df["c"] - df["t"]) / 3600).where(contacted)
     return df
 
 
@@ -316,3 +317,52 @@ def test_demo_history_is_deterministic_and_plants_a_lagging_team(demo, tmp_path)
     # Nothing happens after the last day of the data
     last = cur.execute("SELECT max(changed_at)::DATE FROM case_events").fetchall()[0][0]
     assert last <= cat.as_of
+
+
+# -- found by a review ------------------------------------------------------------------------
+
+def test_a_case_is_dated_by_the_answer_that_opened_it_in_the_figures_and_the_list(tmp_path):
+    # A long file may time each answer: a fine answer on 31 January, a bad one on 1 February.
+    d = Database(tmp_path / "cx.duckdb")
+    table = rows(("split", 31, "web", "web_team", "North", {"csat": 4}))
+    late = rows(("split", 1, "web", "web_team", "North", {"csat": 1}))
+    late = late.set_column(late.schema.get_field_index("responded_at"), "responded_at",
+                           pa.array([datetime(2025, 2, 1, 9, tzinfo=timezone.utc)]))
+    store.apply(d, pa.concat_tables([table, late]))
+    cur = d.cursor()
+    cat = queries.catalog(cur, MODEL)
+    february = Period(date(2025, 2, 1), date(2025, 3, 1))
+    everyone, _ = loop.closure(cur, MODEL, cat, ViewState(), february, now=NOW)
+    cases = loop.queue(cur, MODEL, cat, ViewState(), february, which="all", now=NOW)
+    assert everyone.cases == len(cases) == 1
+    assert cases["responded_at"].iloc[0] == datetime(2025, 2, 1, 9)
+    d.close()
+
+
+def test_a_case_set_back_to_new_counts_as_not_contacted(db):
+    loop.update(db, MODEL, [(1, "team-at-home")], status="contacted", now=datetime(2025, 1, 2, 12))
+    loop.update(db, MODEL, [(1, "team-at-home")], status="new", now=datetime(2025, 1, 3, 12))
+    everyone, _ = figures(db)
+    assert (everyone.new, everyone.in_time, everyone.hours_to_contact) == (7, 0, None)
+    assert everyone.due == 7  # every case is older than two days on the 20th
+
+
+def test_a_response_that_opens_no_case_cannot_be_changed(db):
+    with pytest.raises(loop.LoopError, match="no answer that opens a case"):
+        loop.update(db, MODEL, [(1, "fine")], status="resolved")
+    assert db.cursor().execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
+
+
+def test_text_that_is_not_text_is_refused():
+    with pytest.raises(loop.LoopError, match="not text"):
+        loop.update(None, MODEL, [(1, "x")], note="caf\udce9")
+
+
+def test_loading_the_demo_again_writes_no_second_history(tmp_path):
+    d = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(d, 3000)
+    count = "SELECT count(*), count(DISTINCT (source_id, source_response_id)) FROM cases"
+    first = d.cursor().execute(count).fetchall()[0]
+    service.load_demo(d, 3000)
+    assert d.cursor().execute(count).fetchall()[0] == first and first[0] == first[1] > 0
+    d.close()

@@ -1078,3 +1078,18 @@ def test_close_the_loop_reports_a_bad_link(app):
     no_errors(at)
     assert any("Unknown list of cases 'lost'" in w.value for w in at.warning)
     assert "cases" not in qp(at)
+
+
+def test_the_team_views_loop_line_is_the_teams_whatever_the_link_says(app):
+    plain = app(page="pages/team.py", team="cc_europe", tp="call_center")
+    flagged = app(page="pages/team.py", team="cc_europe", tp="call_center", unrouted="1")
+    no_errors(flagged)
+    line = [m.value for m in plain.markdown if m.value.startswith("**Closing the loop**")]
+    assert line and line == [m.value for m in flagged.markdown if m.value.startswith("**Closing the loop**")]
+
+
+def test_an_owner_without_cases_is_named(app):
+    # The European stores serve no customer in Tehran
+    at = app(page="pages/loop.py", team="stores_europe", tp="store", region="Tehran", period="all")
+    no_errors(at)
+    assert any("Europe has no case" in i.value for i in at.info), [i.value for i in at.info]
