@@ -9,7 +9,8 @@ sent, Wilson interval) per segment value, against the rest of the list, shows wh
 
 Invitations are stored as they are, segment values as text (no label codes: an invitation list
 may name values no response has, and the responses' dictionary drops values no response holds).
-Each load is an upload in the history (layout 'invitations'); removing it removes its rows.
+Each load is an upload in the history (layout 'invitations'); removing it (store.remove_upload)
+removes its rows.
 """
 
 from __future__ import annotations
@@ -224,11 +225,6 @@ def _segment_values(seg, values: pa.Array) -> pa.Array:
 
     aliases = {key(text): value for text, value in seg.stored_values().items()}
     return map_distinct(values, lambda v: aliases.get(key(v), v), pa.string())
-
-
-def remove(cur, upload_id: int) -> int:
-    """Delete the invitations an upload brought (inside the removal's transaction)."""
-    return cur.execute("DELETE FROM invitations WHERE upload_id = ? RETURNING 1", [upload_id]).fetchall().__len__()
 
 
 # -- figures ---------------------------------------------------------------------------------

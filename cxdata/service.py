@@ -675,7 +675,8 @@ def upload_history(db: Database):
     nothing new holds responses once an earlier one that brought them is removed (they pass to it)."""
     return db.cursor().execute(
         """WITH held AS (SELECT upload_id, count(*) AS n FROM responses GROUP BY ALL
-                         UNION ALL SELECT replaced_by, count(*) FROM replaced_responses GROUP BY ALL)
+                         UNION ALL SELECT replaced_by, count(*) FROM replaced_responses GROUP BY ALL
+                         UNION ALL SELECT upload_id, count(*) FROM invitations GROUP BY ALL)
            SELECT u.upload_id, file_name AS file, strftime(uploaded_at, '%Y-%m-%d %H:%M') AS uploaded, layout,
                   encoding, rows_read, added, updated, unchanged, rejected, excluded,
                   strftime(removed_at, '%Y-%m-%d %H:%M') AS removed,

@@ -410,6 +410,7 @@ class Removal(NamedTuple):
     deleted: int  # responses the upload had added: gone
     restored: int  # responses the upload had edited: back to the version it replaced
     kept: int = 0  # responses a remaining upload also brought, unchanged: they stay, now its
+    invitations: int = 0  # invitations of an invitation list's upload: gone
 
 
 def remove_upload(db: Database, upload_id: int) -> Removal:
@@ -425,7 +426,8 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
         u = [upload_id]
-        cur.execute("DELETE FROM invitations WHERE upload_id = ?", u)  # an invitation list's upload (cxdata.invitations)
+        # An invitation list's upload (cxdata.invitations) holds invitations, not responses.
+        invited = len(cur.execute("DELETE FROM invitations WHERE upload_id = ? RETURNING 1", u).fetchall())
         kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
         # This upload's versions that a later upload replaced: (response, the later upload).
@@ -467,7 +469,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         # The cases of the responses gone for good wait, unlinked, for their response to come back.
         cur.execute("""UPDATE cases SET response_key = NULL WHERE response_key IN (SELECT response_key FROM gone)
                        AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.response_key = cases.response_key)""")
-    return Removal(removed - restored, restored, kept)
+    return Removal(removed - restored, restored, kept, invited)
 
 
 def _link_cases(cur) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cxdata import export, mapping_table, service, store
+from cxdata import export, invitations, mapping_table, service, store
 from cxdata.bidi import isolated
 from cxdata.markdown import escape as md
 from cxdata.ingest import engine
@@ -25,13 +25,14 @@ TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "json"]
 LAYOUTS = {"qualtrics": "Qualtrics export", "qualtrics_legacy": "Qualtrics export (legacy format)",
            "surveymonkey": "SurveyMonkey export", "google_forms": "Google Forms export", "typeform": "Typeform export",
            "zendesk": "Zendesk CSAT export", "porsline": "Porsline export", "generic": "Spreadsheet",
-           "canonical": "CX Pyramid canonical file", "demo": "demo data"}
+           "canonical": "CX Pyramid canonical file", "demo": "demo data", invitations.LAYOUT: "Invitation list"}
 
 _ui.ensure_data(required=False)
 db, model = _ui.database(), _ui.model()
 st.title("Upload survey responses")
 st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline exports or your own sheet — "
-           "as CSV, Excel, Parquet or JSON, exactly as downloaded.")
+           "as CSV, Excel, Parquet or JSON, exactly as downloaded. An invitation list (the customers a survey was "
+           "sent to) goes in here too, for the response rates.")
 # Which model the answers are read into: its touchpoints, teams, measures and segments decide which
 # tiles count them (a new user loaded real exports under the demo model without knowing it).
 st.caption(f"Files are read into the pyramid model **{md(model.name)}** ({md(str(service.model_path_for(db)))}): its "
@@ -64,6 +65,7 @@ def _inspect(path, name, encoding=None, sheet=None):
 def _on_upload():
     uploaded = st.session_state.get(f"uploader_{st.session_state.get('_uploads', 0)}")
     st.session_state.pop("_receipt", None)
+    st.session_state.pop("_invitation_receipt", None)
     if uploaded is None:
         return
     # Streamlit holds the upload in memory: write it to disk at once and work from the file.
@@ -92,6 +94,10 @@ def _check_and_load(state: dict) -> None:
     """Steps 1 and 2. A function, so that the file's columns (`ins`) are referred to by no global of
     a page run: a widget's callback keeps its run's globals alive after the run."""
     ins = state["ins"]
+    headers = [str(c) for c in ins.preview.columns]
+    if invitations.looks_like_invitations(headers, model):
+        _invitation_step(state, headers)
+        return
     st.subheader(f"1 · Check: {md(state['name'])}")
     facts = [LAYOUTS.get(ins.layout_name, ins.layout_name.replace("_", " "))]
     if ins.raw.format == "csv":
@@ -186,8 +192,71 @@ def _check_and_load(state: dict) -> None:
             st.rerun()
 
 
+def _invitation_step(state: dict, headers: list[str]) -> None:
+    """A list of the customers a survey was sent to: loaded as such (cxdata.invitations), for the
+    response rates, not as answers."""
+    ins = state["ins"]
+    found, _ = invitations.recognise(headers, model)
+    st.subheader(f"1 · An invitation list: {md(state['name'])}")
+    st.info("This file lists customers a survey was sent to (a customer id and the date each was invited), not their "
+            "answers. Loaded as an invitation list, it gives the response rates by survey, wave and segment, and who "
+            "stays silent (the Response rates page).", icon=":material/contact_mail:")
+    roles = {"customer_id": "customer id", "invited_at": "invitation date", "source": "survey source", "wave": "wave"}
+    st.caption("Read as: " + " · ".join(
+        f"{md(headers[i])} → {roles.get(k) or md(model.segment(k).name) + ' (segment)'}" for k, i in found.items()))
+    st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch")
+    source = ""
+    if "source" not in found:
+        source = st.text_input("Survey source of these invitations", key="w_invite_source",
+                               help="The source the survey's responses were loaded under (the upload history names "
+                                    "it), e.g. qualtrics: a response answers an invitation of its own source.")
+    orders = {None: "detect from the data", True: "day first (31/12/2025)", False: "month first (12/31/2025)"}
+    dayfirst = st.selectbox("Date order", list(orders), format_func=orders.get, key="w_invite_dayfirst",
+                            help="Only needed when every date in the file could be read either way.")
+    if st.button("Load invitation list", type="primary", icon=":material/upload:"):
+        if "source" not in found and not source.strip():
+            st.error("Say which survey these invitations were for (its source name).", icon=":material/block:")
+            return
+        with st.spinner("Loading…"):
+            receipt = service.load_invitations(db, model, state["path"], source=source.strip() or None,
+                                               file_name=state["name"], dayfirst=dayfirst)
+        if receipt["status"] != "loaded":
+            st.error(f"Nothing was loaded: {md(receipt['error'])}", icon=":material/block:")
+            return
+        state["path"].unlink(missing_ok=True)
+        st.session_state.pop("_inspection", None)
+        st.session_state["_invitation_receipt"] = receipt
+        st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+        st.rerun()
+
+
 if st.session_state.get("_inspection"):
     _check_and_load(st.session_state["_inspection"])
+
+invited = st.session_state.get("_invitation_receipt")
+if invited:
+    st.subheader(f"Receipt: {md(invited['file'])}")
+    if not invited["added"] and not invited["updated"]:
+        st.info(f"Nothing changed: all {invited['unchanged']:,} invitations of this list were stored already.",
+                icon=":material/done_all:")
+    else:
+        st.success("Loaded as an invitation list: the response rates are on the Response rates page.",
+                   icon=":material/check_circle:")
+    cols = st.columns(5)
+    for col, (label, value) in zip(cols, [("Rows read", invited["rows_read"]), ("Added", invited["added"]),
+                                          ("Updated", invited["updated"]), ("Unchanged", invited["unchanged"]),
+                                          ("Rejected", invited["rejected_count"])]):
+        col.metric(label, f"{value:,}")
+    for w in invited["warnings"]:
+        st.info(md(w))
+    if invited["rejected"]:
+        table = pd.DataFrame(invited["rejected"], columns=["line in file", "reason"])
+        st.markdown("**Rows not loaded**")
+        st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch")
+        st.download_button("Download as CSV", export.to_csv_bytes(table), file_name=f"rejected_{Path(invited['file']).stem}.csv",
+                           mime="text/csv", icon=":material/download:")
+    if st.button("See the response rates", icon=":material/contact_mail:"):
+        st.switch_page("pages/rates.py")
 
 receipt = st.session_state.get("_receipt")
 if receipt:
@@ -289,6 +358,8 @@ else:
             # (A removal that takes nothing away must say why, and what would: found by an audit.)
             parts += [f"{removal.kept:,} stay, because a later upload brought them too: remove that upload as well "
                       "to take them out"] if removal.kept else []
+            parts += [f"its {removal.invitations:,} invitation{'' if removal.invitations == 1 else 's'} "
+                      f"{'is' if removal.invitations == 1 else 'are'} gone"] if removal.invitations else []
             st.session_state["_removed_note"] = f"Removed upload #{choice}: " + ("; ".join(parts) or "nothing of it was stored") + "."
             st.rerun()
 if note := st.session_state.pop("_removed_note", None):

@@ -200,3 +200,23 @@ def test_small_groups_are_hidden_with_their_complement(tmp_path):
     assert by["VIP"].status == by["SMB"].status == "hidden" and by["VIP"].invited == 0 and by["VIP"].rate.value is None
     assert by["Consumer"].status == "ok" and by["Consumer"].invited == 40
     db.close()
+
+
+def test_the_response_rates_page(loaded, monkeypatch, pages_handed_over):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    db, _ = loaded
+    monkeypatch.setenv("CX_DB", str(db.path))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["period"] = "all"
+    at.switch_page("pages/rates.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric} == {"Response rate": "25.5%", "Answered": "7,955", "Silent": "23,245"}
+    first = next(m.value for m in at.markdown if m.value.startswith("- **"))
+    assert first.startswith("- **Tenure: 0\\-6m** answers 4.2% of its invitations, against 29.3%")
+    assert len(at.get("vega_lite_chart")) == len(invitations.rates(
+        db.cursor(), MODEL, ViewState(period="all"), EVER).dimensions)

@@ -1093,3 +1093,9 @@ def test_an_owner_without_cases_is_named(app):
     at = app(page="pages/loop.py", team="stores_europe", tp="store", region="Tehran", period="all")
     no_errors(at)
     assert any("Europe has no case" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_response_rates_without_an_invitation_list_says_how_to_get_one(app):
+    at = app(page="pages/rates.py")
+    no_errors(at)
+    assert any("No invitation list is loaded" in i.value for i in at.info)

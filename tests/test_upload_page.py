@@ -291,3 +291,32 @@ def test_a_file_no_tile_counts_keeps_the_demo_and_an_empty_pyramid_says_why(tmp_
     said = [w.value for w in at.warning]
     assert any("no KPI of this model counts any of them" in w for w in said), said
     assert not any("clear some filters" in i.value for i in at.info)
+
+
+def test_an_invitation_list_is_recognised_loaded_and_removed(app, truth):
+    make, db_path = app
+    at = make()
+    upload(at, "invitations.csv")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value.startswith("1 · An invitation list") for s in at.subheader)
+    before = responses(db_path)
+    next(b for b in at.button if b.label == "Load invitation list").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    invited = truth["files"]["invitations.csv"]["metrics"]["invitations"]
+    assert (metrics["Rows read"], metrics["Added"], metrics["Rejected"]) == (f"{invited:,}", f"{invited:,}", "0")
+    assert responses(db_path) == before  # the demo stays: an invitation list holds no answers
+    history = at.dataframe[-1].value
+    row = history[history["file"] == "invitations.csv"].iloc[0]
+    assert (row["layout"], row["status"]) == ("Invitation list", "active")
+    # Removed from the history like any upload
+    remove = next(s for s in at.selectbox if s.label == "Remove an upload")
+    remove.set_value(int(row["#"])).run()
+    next(b for b in at.button if b.label == "Yes, remove it").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"its {invited:,} invitations are gone" in s.value for s in at.success), [s.value for s in at.success]
+    db = Database(db_path)
+    try:
+        assert db.cursor().execute("SELECT count(*) FROM invitations").fetchall() == [(0,)]
+    finally:
+        db.close()
