@@ -485,9 +485,10 @@ def load_demo(db: Database, responses: int | None = None) -> int:
         db.set_meta(cur, "demo", "true")
         if not db.meta("model_path", cur):
             db.set_meta(cur, "model_path", str(demo.demo_model_path()))
-    from . import demo_loop
+    from . import demo_invitations, demo_loop
 
     demo_loop.add_history(db, load_model_for(db))
+    demo_invitations.add_invitations(db)
     return total
 
 

@@ -220,3 +220,52 @@ def test_the_response_rates_page(loaded, monkeypatch, pages_handed_over):
     assert first.startswith("- **Tenure: 0\\-6m** answers 4.2% of its invitations, against 29.3%")
     assert len(at.get("vega_lite_chart")) == len(invitations.rates(
         db.cursor(), MODEL, ViewState(period="all"), EVER).dimensions)
+
+
+def test_the_page_without_an_invitation_list_says_how_to_load_one(tmp_path, monkeypatch, pages_handed_over):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.remember_model(db, ZELVORA_MODEL)
+    service.ingest_file(db, MODEL, RELATIONSHIP[0])
+    db.close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.switch_page("pages/rates.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No invitation list is loaded" in i.value for i in at.info)
+
+
+def test_the_demo_plants_silent_new_customers_once_and_takes_them_away_with_it(tmp_path):
+    from cxdata import demo_invitations
+    from cxdata.model import load_model as load
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 20000)
+    model = load(service.model_path_for(db))
+    cur = db.cursor()
+    held = invitations.holds(cur)
+    rates = invitations.rates(cur, model, ViewState(period="all"), Period(date(2000, 1, 1), date(2100, 1, 1)))
+    assert rates.overall.invited == held > rates.overall.responded > 0
+    first = rates.silent()[0]
+    assert (first.dimension, first.value) == ("tenure_band", demo_invitations.SILENT_TENURE)
+    assert first.rate.value < 10 < first.rest_rate
+    # Every demo response of the last four quarters' relationship survey answers an invitation (a
+    # customer who answered twice within days answers the later invitation twice: a few)
+    answered = cur.execute(
+        "SELECT count(*) FROM responses r JOIN sources s USING (source_id) WHERE s.name = ? AND r.responded_at >= "
+        "(SELECT min(invited_at) FROM invitations)", [demo_invitations.SOURCE]).fetchall()[0][0]
+    assert answered * 0.99 <= rates.overall.responded <= answered
+    dump = "SELECT customer_id, invited_at::VARCHAR, seg_tenure_band FROM invitations ORDER BY ALL"
+    again = service.open_db(tmp_path / "again.duckdb")
+    service.load_demo(again, 20000)
+    assert again.cursor().execute(dump).fetchall() == cur.execute(dump).fetchall()
+    again.close()
+    service.load_demo(db, 20000)  # the demo again: no second list
+    assert invitations.holds(cur) == held
+    service.remove_demo(db)
+    assert invitations.holds(cur) == 0
+    db.close()

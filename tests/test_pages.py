@@ -1095,7 +1095,9 @@ def test_an_owner_without_cases_is_named(app):
     assert any("Europe has no case" in i.value for i in at.info), [i.value for i in at.info]
 
 
-def test_response_rates_without_an_invitation_list_says_how_to_get_one(app):
-    at = app(page="pages/rates.py")
+def test_response_rates_on_the_demo_name_its_silent_new_customers(app):
+    at = app(page="pages/rates.py", period="all")
     no_errors(at)
-    assert any("No invitation list is loaded" in i.value for i in at.info)
+    assert [m.label for m in at.metric] == ["Response rate", "Answered", "Silent"]
+    first = next(m.value for m in at.markdown if m.value.startswith("- **"))
+    assert first.startswith("- **Tenure: 0\\-6m** answers")

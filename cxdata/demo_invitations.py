@@ -1,0 +1,89 @@
+"""The demo's invitation list: every relationship-survey response of the last four quarters answers
+an invitation, and about three customers like its respondent were invited and stayed silent (a
+response rate near 25%). Planted: new customers (tenure SILENT_TENURE) answer far less, about one in
+sixteen, and customers invited by SMS somewhat less. Deterministic: every draw is a fixed function
+of the response's key (the demo's splitmix64 hash)."""
+
+from __future__ import annotations
+
+from .period import add_months, month_start
+
+SOURCE = "relationship_survey"
+SILENT_TENURE = "0-6m"
+WAVES = 4  # quarters of invitations, up to the last day of the data
+
+
+def add_invitations(db) -> int:
+    """Store the demo's invitation list as an upload of the demo (removed with it). Returns the
+    number of invitations."""
+    import numpy as np
+    import pyarrow as pa
+
+    from .demo import _mix64, _unit
+    from .sql import dim_column
+
+    cur = db.cursor()
+    last = cur.execute("SELECT max(responded_at)::DATE FROM responses").fetchall()[0][0]
+    demo_list = cur.execute("SELECT count(*) FROM uploads WHERE layout = 'demo' AND file_name = 'demo invitation list' "
+                            "AND removed_at IS NULL").fetchall()[0][0]
+    if last is None or demo_list:  # loading the demo again adds no second list
+        return 0
+    quarter = month_start(last).replace(month=(last.month - 1) // 3 * 3 + 1)
+    start = add_months(quarter, -3 * (WAVES - 1))
+    dims = [d for d in ("region", "tier", "tenure_band", "language", "channel")
+            if cur.execute("SELECT count(*) FROM labels WHERE dim = ?", ["seg_" + d]).fetchall()[0][0]]
+    labels = "".join(f", (SELECT label FROM labels l WHERE l.dim = 'seg_{d}' AND l.code = r.{dim_column(d)}) AS {d}"
+                      for d in dims)
+    responders = cur.sql(
+        f"""SELECT r.response_key, r.customer_id, epoch(r.responded_at) AS t,
+                   strftime(r.responded_at, '%Y') || '-Q' || quarter(r.responded_at) AS wave{labels}
+            FROM responses r JOIN sources s USING (source_id)
+            WHERE s.name = ? AND r.customer_id IS NOT NULL AND r.responded_at >= ?
+              AND r.upload_id IN (SELECT upload_id FROM uploads WHERE layout = 'demo')
+            ORDER BY r.response_key""", params=[SOURCE, start]).to_arrow_table()
+    n = responders.num_rows
+    if not n:
+        return 0
+    keys = responders["response_key"].to_numpy().astype(np.uint64)
+
+    def draw(i: int) -> np.ndarray:
+        return _unit(_mix64(keys * np.uint64(16) + np.uint64(i)))
+
+    silent = np.full(n, 3.0)
+    if "tenure_band" in dims:
+        silent = np.where(responders["tenure_band"].to_numpy(zero_copy_only=False) == SILENT_TENURE, 15.0, silent)
+    if "channel" in dims:
+        silent = silent + np.where(responders["channel"].to_numpy(zero_copy_only=False) == "sms", 1.0, 0.0)
+    others = np.floor(silent + draw(0) - 0.5).clip(0).astype(np.int64)
+    # Invited 1 hour to 3 days before answering; the silent ones at the same time.
+    invited = responders["t"].to_numpy() - (3600 + draw(1) * 3 * 86400)
+    rows = np.concatenate([np.arange(n), np.repeat(np.arange(n), others)])
+    copy = np.concatenate([np.zeros(n, dtype=np.int64), np.concatenate([np.arange(1, k + 1) for k in others])
+                           if others.sum() else np.zeros(0, dtype=np.int64)])
+    ids = responders["customer_id"].to_numpy(zero_copy_only=False)[rows]
+    ids = np.where(copy == 0, ids, np.char.add(np.char.add("S", keys[rows].astype(str)), np.char.add("-", copy.astype(str))))
+    table = pa.table({
+        "source": pa.array([SOURCE] * len(rows)),
+        "customer_id": pa.array(ids.astype(object), pa.string()),
+        "invited_at": pa.array(np.round((invited[rows] + copy * 60) * 1e6).astype(np.int64)).cast(pa.timestamp("us", tz="UTC")),
+        "wave": responders["wave"].take(pa.array(rows)),
+        **{f"seg_{d}": responders[d].take(pa.array(rows)) for d in dims},
+    })
+    with db.transaction(cur):
+        for d in dims:
+            cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(d)} VARCHAR")
+        upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
+        base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
+        cur.register("demo_invitations", table)
+        try:
+            cols = ", ".join(["source", "customer_id", "invited_at", "wave", *(dim_column(d) for d in dims)])
+            cur.execute(f"""INSERT INTO invitations (invitation_id, upload_id, {cols})
+                            SELECT ? + row_number() OVER (ORDER BY invited_at, customer_id), ?, {cols}
+                            FROM demo_invitations""", [base, upload_id])
+        finally:
+            cur.unregister("demo_invitations")
+        cur.execute("""INSERT INTO uploads (upload_id, file_name, layout, rows_read, added, updated, unchanged,
+                                            rejected, excluded)
+                       VALUES (?, 'demo invitation list', 'demo', ?, ?, 0, 0, 0, 0)""",
+                    [upload_id, table.num_rows, table.num_rows])
+    return table.num_rows
