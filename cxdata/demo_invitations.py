@@ -57,14 +57,19 @@ def add_invitations(db) -> int:
     others = np.floor(silent + draw(0) - 0.5).clip(0).astype(np.int64)
     # Invited 1 hour to 3 days before answering; the silent ones at the same time.
     invited = responders["t"].to_numpy() - (3600 + draw(1) * 3 * 86400)
-    rows = np.concatenate([np.arange(n), np.repeat(np.arange(n), others)])
-    copy = np.concatenate([np.zeros(n, dtype=np.int64), np.concatenate([np.arange(1, k + 1) for k in others])
-                           if others.sum() else np.zeros(0, dtype=np.int64)])
-    ids = responders["customer_id"].to_numpy(zero_copy_only=False)[rows]
-    ids = np.where(copy == 0, ids, np.char.add(np.char.add("S", keys[rows].astype(str)), np.char.add("-", copy.astype(str))))
+    import pyarrow.compute as pc
+
+    silent_rows = np.repeat(np.arange(n), others)
+    # The k-th silent customer beside a respondent is "S<key>-<k>".
+    nth = np.arange(len(silent_rows)) - np.repeat(np.cumsum(others) - others, others) + 1
+    rows = np.concatenate([np.arange(n), silent_rows])
+    copy = np.concatenate([np.zeros(n, dtype=np.int64), nth])
+    silent_ids = pc.binary_join_element_wise(
+        "S", pa.array(keys[silent_rows]).cast(pa.string()), "-", pa.array(nth).cast(pa.string()), "")
+    ids = pa.concat_arrays([responders["customer_id"].combine_chunks().cast(pa.string()), silent_ids])
     table = pa.table({
         "source": pa.array([SOURCE] * len(rows)),
-        "customer_id": pa.array(ids.astype(object), pa.string()),
+        "customer_id": ids,
         "invited_at": pa.array(np.round((invited[rows] + copy * 60) * 1e6).astype(np.int64)).cast(pa.timestamp("us", tz="UTC")),
         "wave": responders["wave"].take(pa.array(rows)),
         **{f"seg_{d}": responders[d].take(pa.array(rows)) for d in dims},

@@ -312,44 +312,50 @@ def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: fl
     window = float(window_days if window_days is not None else model.invitations.window_days)
     dims = stored_dimensions(cur)
     where, params = _filter(cur, view, dims)
-    seg_cols = "".join(f", i.{dim_column(d)}" for d in dims)
+    # A model's segment of the survey source is the list's source column again.
+    order = list(dict.fromkeys(["source", "wave", *[s.key for s in model.segments if s.key in dims]]))
+    cols = ["source" if d == "source" else "wave" if d == "wave" else dim_column(d) for d in order]
+    later = ts(period.end) + _days(window)
     # Each response answers the latest invitation of its source and customer at or before it
-    # (an ASOF join), if that invitation is recent enough.
-    cur.execute(
-        f"""CREATE OR REPLACE TEMP TABLE invited AS
-            WITH answered AS (
-                SELECT DISTINCT i.invitation_id
-                FROM (SELECT lower(s.name) AS source, r.customer_id, r.responded_at
-                      FROM responses r JOIN sources s USING (source_id)
-                      WHERE r.customer_id IS NOT NULL AND lower(s.name) IN (SELECT DISTINCT lower(source) FROM invitations)
-                        AND r.responded_at >= ? AND r.responded_at < ?) r
-                ASOF JOIN (SELECT invitation_id, lower(source) AS source, customer_id, invited_at FROM invitations) i
-                  ON r.source = i.source AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
+    # (an ASOF join), if that invitation is recent enough. Only the invitations of the period and
+    # of the window after it can be that invitation for one of the period's; and only the
+    # responses of that span can answer one. One grouping gives the total and every dimension.
+    rows = cur.execute(
+        f"""WITH inv AS (
+                SELECT invitation_id, lower(source) AS src, customer_id, invited_at FROM invitations
+                WHERE invited_at >= ? AND invited_at < ?
+            ), resp AS (
+                SELECT lower(s.name) AS src, r.customer_id, r.responded_at
+                FROM responses r JOIN sources s USING (source_id)
+                WHERE r.customer_id IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?
+                  AND lower(s.name) IN (SELECT DISTINCT src FROM inv)
+            ), answered AS (
+                SELECT DISTINCT i.invitation_id FROM resp r ASOF JOIN inv i
+                  ON r.src = i.src AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
                 WHERE r.responded_at < i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
+            ), invited AS (
+                SELECT {', '.join(f'i.{c}' for c in cols)}, a.invitation_id IS NOT NULL AS responded
+                FROM invitations i LEFT JOIN answered a USING (invitation_id)
+                WHERE i.invited_at >= ? AND i.invited_at < ? AND {where}
             )
-            SELECT i.source, i.wave{seg_cols}, i.invitation_id IN (SELECT invitation_id FROM answered) AS responded
-            FROM invitations i WHERE i.invited_at >= ? AND i.invited_at < ? AND {where}""",
-        [ts(period.start), ts(period.end) + _days(window), window, ts(period.start), ts(period.end), *params])
-    try:
-        total, answered = cur.execute("SELECT count(*), count(*) FILTER (WHERE responded) FROM invited").fetchall()[0]
-        overall = _rate(model, None, None, total, answered)
-        by: dict[str, list[Rate]] = {}
-        # A model's segment of the survey source is the list's source column again.
-        order = list(dict.fromkeys(["source", "wave", *[s.key for s in model.segments if s.key in dims]]))
-        for dim in order:
-            col = "source" if dim == "source" else "wave" if dim == "wave" else dim_column(dim)
-            rows = cur.execute(f"SELECT {col}, count(*), count(*) FILTER (WHERE responded) FROM invited "
-                               f"WHERE {col} IS NOT NULL GROUP BY 1").fetchall()
-            if not rows:
-                continue
-            # As the pyramid's cells: a value of few invitations is hidden, and so is the next
-            # smallest where the total less the shown ones would give it away.
-            rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
-            hidden = stats.suppress_partition(total, {v: n for v, n, _ in rows}, rules)
-            by[dim] = [_rate(model, dim, v, n, k, total, answered, hide=v in hidden)
-                       for v, n, k in sorted(rows, key=_order(model, dim))]
-    finally:
-        cur.execute("DROP TABLE IF EXISTS temp.invited")
+            SELECT grouping({', '.join(cols)}) AS g, {', '.join(cols)}, count(*), count(*) FILTER (WHERE responded)
+            FROM invited GROUP BY GROUPING SETS ((), {', '.join(f'({c})' for c in cols)})""",
+        [ts(period.start), later, ts(period.start), later, window, ts(period.start), ts(period.end), *params]).fetchall()
+    everything = (1 << len(cols)) - 1
+    total, answered = next(((n, k) for g, *rest in rows if g == everything for n, k in [rest[-2:]]), (0, 0))
+    overall = _rate(model, None, None, total, answered)
+    by: dict[str, list[Rate]] = {}
+    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+    for i, dim in enumerate(order):
+        bit = everything & ~(1 << (len(cols) - 1 - i))
+        values = [(row[1 + i], row[-2], row[-1]) for row in rows if row[0] == bit and row[1 + i] is not None]
+        if not values:
+            continue
+        # As the pyramid's cells: a value of few invitations is hidden, and so is the next
+        # smallest where the total less the shown ones would give it away.
+        hidden = stats.suppress_partition(total, {v: n for v, n, _ in values}, rules)
+        by[dim] = [_rate(model, dim, v, n, k, total, answered, hide=v in hidden)
+                   for v, n, k in sorted(values, key=_order(model, dim))]
     return Rates(overall, by, tuple(by))
 
 
