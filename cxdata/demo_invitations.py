@@ -14,7 +14,7 @@ WAVES = 4  # quarters of invitations, up to the last day of the data
 
 
 def add_invitations(db) -> int:
-    """Store the demo's invitation list as an upload of the demo (removed with it). Returns the
+    """Store the demo's invitation list with the demo's upload (removed with it). Returns the
     number of invitations."""
     import numpy as np
     import pyarrow as pa
@@ -24,9 +24,12 @@ def add_invitations(db) -> int:
 
     cur = db.cursor()
     last = cur.execute("SELECT max(responded_at)::DATE FROM responses").fetchall()[0][0]
-    demo_list = cur.execute("SELECT count(*) FROM uploads WHERE layout = 'demo' AND file_name = 'demo invitation list' "
-                            "AND removed_at IS NULL").fetchall()[0][0]
-    if last is None or demo_list:  # loading the demo again adds no second list
+    # The list belongs to the demo's (last) upload: one row in the history, removed with the demo.
+    upload_id, listed = cur.execute(
+        """SELECT max(upload_id), (SELECT count(*) FROM invitations WHERE upload_id IN (
+                  SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL))
+           FROM uploads WHERE layout = 'demo' AND removed_at IS NULL""").fetchall()[0]
+    if last is None or upload_id is None or listed:  # loading the demo again adds no second list
         return 0
     quarter = month_start(last).replace(month=(last.month - 1) // 3 * 3 + 1)
     start = add_months(quarter, -3 * (WAVES - 1))
@@ -77,7 +80,6 @@ def add_invitations(db) -> int:
     with db.transaction(cur):
         for d in dims:
             cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(d)} VARCHAR")
-        upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
         base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
         cur.register("demo_invitations", table)
         try:
@@ -87,8 +89,4 @@ def add_invitations(db) -> int:
                             FROM demo_invitations""", [base, upload_id])
         finally:
             cur.unregister("demo_invitations")
-        cur.execute("""INSERT INTO uploads (upload_id, file_name, layout, rows_read, added, updated, unchanged,
-                                            rejected, excluded)
-                       VALUES (?, 'demo invitation list', 'demo', ?, ?, 0, 0, 0, 0)""",
-                    [upload_id, table.num_rows, table.num_rows])
     return table.num_rows

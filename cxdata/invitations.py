@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from . import stats
 from .model import Model, label_key
 from .period import Period
-from .sql import dim_column, quote_ident
+from .sql import dim_column
 from .view import ViewState
 
 LAYOUT = "invitations"

@@ -26,7 +26,7 @@ import pandas as pd
 from . import stats
 from .model import Model
 from .period import Period
-from .queries import Catalog, Where, _in, _node_filter, segment_filter, ts
+from .queries import Catalog, Where, _in, segment_filter, ts
 from .view import QUEUES, ViewState
 
 STATUSES = ("new", "contacted", "resolved")
