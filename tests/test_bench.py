@@ -93,3 +93,16 @@ def test_the_loop_benchmark_agrees_with_its_pandas_baseline(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if "same numbers" in line]
     assert len(lines) == 4 and all(line.endswith("same numbers: True") for line in lines), out.stdout
+
+
+def test_the_rates_benchmark_agrees_with_its_pandas_baseline(tmp_path):
+    from cxdata import service
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 30000)
+    db.close()
+    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / "rates.py"), str(tmp_path / "cx.duckdb"),
+                          "--repeat", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if "same numbers" in line]
+    assert len(lines) == 3 and all(line.endswith("same numbers: True") for line in lines), out.stdout
