@@ -322,17 +322,22 @@ def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: fl
     # responses of that span can answer one. One grouping gives the total and every dimension.
     rows = cur.execute(
         f"""WITH inv AS (
-                SELECT invitation_id, lower(source) AS src, customer_id, invited_at FROM invitations
+                SELECT invitation_id, lower(source) AS src, customer_id, invited_at,
+                       hash(lower(source), customer_id) AS k FROM invitations
                 WHERE invited_at >= ? AND invited_at < ?
             ), resp AS (
-                SELECT lower(s.name) AS src, r.customer_id, r.responded_at
+                SELECT lower(s.name) AS src, r.customer_id, r.responded_at, hash(lower(s.name), r.customer_id) AS k
                 FROM responses r JOIN sources s USING (source_id)
                 WHERE r.customer_id IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?
                   AND lower(s.name) IN (SELECT DISTINCT src FROM inv)
             ), answered AS (
+                -- Matched on a hash of (source, customer), sorted as integers, and the strings
+                -- compared on the pairs it finds: two customers sharing a hash would hide each
+                -- other's invitation, never swap their answers.
                 SELECT DISTINCT i.invitation_id FROM resp r ASOF JOIN inv i
-                  ON r.src = i.src AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
+                  ON r.k = i.k AND r.responded_at >= i.invited_at
                 WHERE r.responded_at < i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
+                  AND r.src = i.src AND r.customer_id = i.customer_id
             ), invited AS (
                 SELECT {', '.join(f'i.{c}' for c in cols)}, a.invitation_id IS NOT NULL AS responded
                 FROM invitations i LEFT JOIN answered a USING (invitation_id)
