@@ -284,6 +284,22 @@ def stored_dimensions(cur) -> list[str]:
     return [c[4:] for c in cols if c.startswith("seg_")]
 
 
+def period_for(cur, view: ViewState, cat) -> Period:
+    """The invitations' period of a view: the pyramid's, except that all time spans the
+    invitations too (a wave sent after the last response stored is still part of it)."""
+    from .pyramid import periods_for
+
+    current, _ = periods_for(view, cat)
+    if view.period != "all":
+        return current
+    first, last = cur.execute("SELECT min(invited_at)::DATE, max(invited_at)::DATE FROM invitations").fetchall()[0]
+    if first is None:
+        return current
+    from datetime import timedelta
+
+    return Period(min(current.start, first), max(current.end, last + timedelta(days=1)))
+
+
 def holds(cur) -> int:
     return cur.execute("SELECT count(*) FROM invitations").fetchall()[0][0]
 

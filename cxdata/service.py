@@ -637,7 +637,7 @@ def rates_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog
 
     cur = db.cursor()
     cat = cat or queries.catalog(cur, model)
-    current, _ = pyramid_mod.periods_for(view, cat)
+    current = invitations.period_for(cur, view, cat)
     rates = invitations.rates(cur, model, view, current)
 
     def rate(r) -> dict:

@@ -252,8 +252,7 @@ def loop_summary(view: ViewState, where: str) -> None:
 def _response_rates(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
     from cxdata import invitations
 
-    current, _ = pyramid_mod.periods_for(view, _cat)
-    return invitations.rates(_cur, _model, view, current)
+    return invitations.rates(_cur, _model, view, invitations.period_for(_cur, view, _cat))
 
 
 def response_rates(view: ViewState):
@@ -262,6 +261,12 @@ def response_rates(view: ViewState):
     key = replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
                   cases=None, present=None, tp=None, team=None, unrouted=False)
     return _response_rates(str(database().path), data_version(), m.digest, key, m, catalog(), cursor())
+
+
+def invitation_period(view: ViewState):
+    from cxdata import invitations
+
+    return invitations.period_for(cursor(), view, catalog())
 
 
 def invitations_held() -> bool:

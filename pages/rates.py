@@ -28,7 +28,8 @@ if not _ui.invitations_held():
     st.page_link("pages/upload.py", label="Upload an invitation list", icon=":material/upload:")
     st.stop()
 window = model.invitations.window_days
-st.caption(f"Invitations sent in **{p.period.label()}**" + (f" · **{escape(_ui.filters_text(view))}**" if view.filters else "")
+sent = _ui.invitation_period(view)
+st.caption(f"Invitations sent in **{sent.label()}**" + (f" · **{escape(_ui.filters_text(view))}**" if view.filters else "")
            + f" · data as of {day_label(p.as_of)}")
 st.caption(f"An invitation counts as answered when a response of the same survey source and customer came at most "
            f"{window:g} days after it (the latest invitation before a response takes it). Customers who never answer "
@@ -37,7 +38,7 @@ st.caption(f"An invitation counts as answered when a response of the same survey
 rates = _ui.response_rates(view)
 o = rates.overall
 if not o.invited and o.status != "hidden":
-    st.info(f"No invitation was sent in {p.period.label()}" + (" to customers of these filters" if view.filters else "")
+    st.info(f"No invitation was sent in {sent.label()}" + (" to customers of these filters" if view.filters else "")
             + ". Choose another period or clear some filters.", icon=":material/search_off:")
     st.stop()
 tiles = _ui.tile_grid(3)
@@ -84,7 +85,7 @@ for dim in rates.dimensions:
                          overall=round(o.rate.value, 1),
                          file=_ui.chart_file(f"Response rate by {name}", f"response-rate-{dim}", p, view=view))
 with st.expander("Figures, with each value's share of the invitations and of the responses"):
-    export = tables.rates_export(rates, model, p.period.label(), _ui.filters_text(view))
+    export = tables.rates_export(rates, model, sent.label(), _ui.filters_text(view))
     st.dataframe(export.drop(columns=["invited_in", "filters"]), hide_index=True, width="stretch")
 _ui.table_downloads("Download the response rates", lambda: export, "response-rates", p,
                     help="Every dimension's response rates, with the period of invitation and the filters.",

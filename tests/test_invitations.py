@@ -269,3 +269,20 @@ def test_the_demo_plants_silent_new_customers_once_and_takes_them_away_with_it(t
     service.remove_demo(db)
     assert invitations.holds(cur) == 0
     db.close()
+
+
+def test_all_time_spans_invitations_sent_after_the_last_response(tmp_path):
+    from cxdata import queries
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.ingest_file(db, MODEL, RELATIONSHIP[0])
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    path = tmp_path / "list.csv"
+    path.write_text("customer_id,invited_at,survey\n" + "".join(f"N{i},2030-05-01,qualtrics\n" for i in range(6)),
+                    encoding="utf-8")
+    invitations.load(db, MODEL, path)
+    span = invitations.period_for(cur, ViewState(period="all"), cat)
+    assert span.start == cat.first and span.end == date(2030, 5, 2)
+    assert invitations.rates(cur, MODEL, ViewState(period="all"), span).overall.invited == 6
+    db.close()
