@@ -244,6 +244,35 @@ def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_t
                    rate, status, target_status)
 
 
+CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
+
+
+def closure_kpi(model: Model, current: Closure, previous: Closure | None):
+    """The closure rate as a team KPI (a pyramid.KpiResult): resolved cases of all cases, its
+    Wilson interval, the change against the comparison period with its test, the target. Below
+    the privacy threshold of cases it is hidden, as a tile of so few answers would be."""
+    from .model import KPI
+    from .pyramid import KpiResult, target_status
+
+    kpi = KPI(CLOSED_LOOP, "Closed loop", "yes_rate", "", model.loop.target)
+    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+
+    def status(c: Closure | None) -> str | None:
+        if c is None:
+            return None
+        return "no_data" if not c.cases else stats.cell_status(c.cases, rules)
+
+    now_status, then_status = status(current), status(previous)
+    change = None
+    if previous is not None and now_status in ("ok", "low_n") and then_status in ("ok", "low_n"):
+        change = stats.change("yes_rate", stats.Moments(n=current.cases, hi=current.resolved),
+                              stats.Moments(n=previous.cases, hi=previous.resolved),
+                              estimates=(current.rate, previous.rate))
+    shown = now_status in ("ok", "low_n")
+    return KpiResult(kpi, current.rate, previous.rate if previous is not None else None, change, now_status,
+                     then_status, target_status(current.rate, kpi, model) if shown else None)
+
+
 def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, which: str = "open",
           now: datetime | None = None, unrouted: bool = False, limit: int = 500) -> pd.DataFrame:
     """The cases to act on (at most `limit`): the oldest first while open (the longest wait at

@@ -184,10 +184,11 @@ def drivers(view: ViewState, outcome: str, dim: str | None):
     return _drivers(str(database().path), data_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _loop_closure(db_path: str, version: int, model_digest: str, view: ViewState, minute, _model: Model, _cat, _cur):
+def _loop_closure(db_path: str, version: int, model_digest: str, view: ViewState, minute, period, _model: Model, _cat,
+                  _cur):
     from cxdata import loop
 
-    current, _ = pyramid_mod.periods_for(view, _cat)
+    current = period or pyramid_mod.periods_for(view, _cat)[0]
     return loop.closure(_cur, _model, _cat, view, current, now=minute, unrouted=view.unrouted)
 
 
@@ -198,10 +199,12 @@ def _minute():
     return loop.utc_now().replace(second=0, microsecond=0)
 
 
-def loop_closure(view: ViewState):
-    """The view's cases in all and per owner (cxdata.loop.closure), cached per data version."""
+def loop_closure(view: ViewState, period=None):
+    """The view's cases in all and per owner (cxdata.loop.closure), cached per data version; of
+    `period` instead of the view's when given (the comparison period)."""
     m = model()
-    return _loop_closure(str(database().path), data_version(), m.digest, _loop_key(view), _minute(), m, catalog(), cursor())
+    return _loop_closure(str(database().path), data_version(), m.digest, _loop_key(view), _minute(), period, m,
+                         catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -225,6 +228,20 @@ def _loop_key(view: ViewState) -> ViewState:
                    cases=None, present=None)
 
 
+def loop_kpi(view: ViewState):
+    """The node's closure rate as a KPI (cxdata.loop.closure_kpi), against the comparison period."""
+    from cxdata import loop
+
+    view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
+    current, _ = loop_closure(view)
+    previous = None
+    if view.compare != "none":
+        _, before = pyramid_mod.periods_for(view, catalog())
+        if before is not None:
+            previous = loop_closure(view, period=before)[0]
+    return loop.closure_kpi(model(), current, previous)
+
+
 def loop_summary(view: ViewState, where: str) -> None:
     """A line on how the node's unhappy customers are followed up, with the way to its cases."""
     from cxdata import loop
@@ -233,14 +250,10 @@ def loop_summary(view: ViewState, where: str) -> None:
     everyone, _ = loop_closure(view)
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
         if everyone.cases:
-            rate = everyone.rate
+            # (its closure rate is the Closed loop tile above)
             overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
             st.markdown(f"**Closing the loop** · {everyone.cases:,} case{'' if everyone.cases == 1 else 's'}, "
-                        f"{everyone.open:,} open{overdue} · closure rate {percent(rate.value)} "
-                        f"(95% CI {percent(rate.ci_low)} – {percent(rate.ci_high)})"
-                        + (" · :orange[few cases]" if everyone.status == "low_n" else "")
-                        + (f" · {STATUS_BADGE[everyone.target_status]}" if everyone.target_status else ""),
-                        width="content")
+                        f"{everyone.open:,} open{overdue}", width="content")
         else:
             st.markdown(f"**Closing the loop** · no case {escape(where)} in this period", width="content")
         if st.button("Follow up the cases", key="to_loop", icon=":material/support_agent:", type="tertiary",

@@ -65,8 +65,13 @@ if level == "touchpoint":
 elif level == "index":
     st.caption("Every answer the index counts. Choose a touchpoint or a team on the Pyramid page to narrow it.")
 
-tiles = _ui.tile_grid(len(node.kpis))
-for k in node.kpis:
+# The closure rate is a KPI of the node too, next to the others; not while a tile is hidden (its
+# cases are the node's lowest scores, as the comments below are).
+loop_shown = bool(model.loop.rules) and not any(k.status == "hidden" for k in node.kpis)
+closed = _ui.loop_kpi(view) if loop_shown else None
+closed = closed if closed is not None and closed.status != "no_data" else None  # the line below says "no case"
+tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))
+for k in node.kpis + ((closed,) if closed is not None else ()):
     with tiles.cell():
         _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False)
 
@@ -76,9 +81,7 @@ if all(k.status == "no_data" for k in node.kpis):
     st.stop()
 
 kpi_keys = [k.kpi.key for k in node.kpis]
-# How its unhappy customers are followed up; not while a tile is hidden (the cases are its
-# lowest scores, as the comments below are).
-if not any(k.status == "hidden" for k in node.kpis):
+if loop_shown:  # how its unhappy customers are followed up, and the way to them
     _ui.loop_summary(view, "here" if level == "index" else f"at {team.name}")
 
 # The KPI the node's tile would show: its first with answers (a call centre team rated only in

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from cxdata import demo_loop, loop, pyramid, queries, service, store
+from cxdata import demo_loop, loop, pyramid, queries, service, stats, store
 from cxdata.db import Database
 from cxdata.model import parse_model
 from cxdata.period import Period
@@ -366,3 +366,18 @@ def test_loading_the_demo_again_writes_no_second_history(tmp_path):
     service.load_demo(d, 3000)
     assert d.cursor().execute(count).fetchall()[0] == first and first[0] == first[1] > 0
     d.close()
+
+
+def test_the_closure_rate_as_a_kpi(db):
+    loop.update(db, MODEL, [(1, "team-at-home"), (1, "team-only")], status="resolved", now=NOW)
+    now, _ = figures(db)
+    then = loop._closure(MODEL, "*", 40, 30, 5, 5, 0, 0, 40, None)  # a comparison period: 5 of 40 resolved
+    k = loop.closure_kpi(MODEL, now, then)
+    assert (k.kpi.key, k.kpi.stat, k.kpi.target) == (loop.CLOSED_LOOP, "yes_rate", 50)
+    assert k.current.value == pytest.approx(100 * 2 / 7) and (k.status, k.previous_status) == ("low_n", "ok")
+    welch = stats.change("yes_rate", stats.Moments(n=7, hi=2), stats.Moments(n=40, hi=5))
+    assert (k.change.delta, k.change.z) == pytest.approx((welch.delta, welch.z))
+    assert k.target_status == "near"
+    few = loop._closure(MODEL, "*", 3, 2, 0, 1, 0, 0, 3, None)
+    assert loop.closure_kpi(MODEL, few, None).status == "hidden"  # fewer cases than the privacy threshold
+    assert loop.closure_kpi(MODEL, now, few).change is None

@@ -1086,6 +1086,9 @@ def test_the_team_views_loop_line_is_the_teams_whatever_the_link_says(app):
     no_errors(flagged)
     line = [m.value for m in plain.markdown if m.value.startswith("**Closing the loop**")]
     assert line and line == [m.value for m in flagged.markdown if m.value.startswith("**Closing the loop**")]
+    # The closure rate is one of the team's KPI tiles, compared with the previous period
+    closed = next(m for m in plain.metric if m.label == "Closed loop")
+    assert closed.value.endswith("%") and closed.value == next(m for m in flagged.metric if m.label == "Closed loop").value
 
 
 def test_an_owner_without_cases_is_named(app):
