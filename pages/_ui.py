@@ -244,8 +244,6 @@ def loop_kpi(view: ViewState):
 
 def loop_summary(view: ViewState, where: str) -> None:
     """A line on how the node's unhappy customers are followed up, with the way to its cases."""
-    from cxdata import loop
-
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     everyone, _ = loop_closure(view)
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
