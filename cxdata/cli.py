@@ -179,9 +179,9 @@ def _view_of(args, model) -> ViewState:
     return view
 
 
-def _checked(db, model, view):
+def _checked(db, model, view, extra=None):
     cat = queries.catalog(db.cursor(), model)  # read once, for the filter check and the figures
-    view, unknown = service.check_filter_values(db, model, view, cat, strict=True)
+    view, unknown = service.check_filter_values(db, model, view, cat, strict=True, extra=extra)
     if unknown:
         raise ViewError(unknown)
     return view, cat
@@ -327,15 +327,20 @@ def _invitations(args) -> int:
 
 
 def _response_rates(args) -> int:
+    from . import invitations
+
     db = service.open_db(args.db, read_only=True)
     model = service.load_model_for(db, args.model)
-    view, cat = _checked(db, model, _view_of(args, model))
+    # A segment value only the invitation list has (how a customer was invited) filters it too.
+    view, cat = _checked(db, model, _view_of(args, model), extra=invitations.values_by_segment(db.cursor(), model))
     result = service.rates_json(db, model, view, cat)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
 
     def line(name: str, r: dict) -> str:
+        if r["invited"] == 0:
+            return f"  {name:<24}  no invitations"
         if r["suppressed"]:
             return f"  {name:<24}  hidden (too few invitations)"
         rate = "—" if r["rate"] is None else f"{r['rate']:.1f}%" + (" *" if r["low_n"] else "")

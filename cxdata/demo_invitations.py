@@ -26,7 +26,7 @@ def add_invitations(db) -> int:
     last = cur.execute("SELECT max(responded_at)::DATE FROM responses").fetchall()[0][0]
     # The list belongs to the demo's (last) upload: one row in the history, removed with the demo.
     upload_id, listed = cur.execute(
-        """SELECT max(upload_id), (SELECT count(*) FROM invitations WHERE upload_id IN (
+        """SELECT max(upload_id), (SELECT count(*) FROM invitation_holds WHERE upload_id IN (
                   SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL))
            FROM uploads WHERE layout = 'demo' AND removed_at IS NULL""").fetchall()[0]
     if last is None or upload_id is None or listed:  # loading the demo again adds no second list
@@ -87,6 +87,8 @@ def add_invitations(db) -> int:
             cur.execute(f"""INSERT INTO invitations (invitation_id, upload_id, {cols})
                             SELECT ? + row_number() OVER (ORDER BY invited_at, customer_id), ?, {cols}
                             FROM demo_invitations""", [base, upload_id])
+            cur.execute("INSERT INTO invitation_holds SELECT invitation_id, ? FROM invitations WHERE invitation_id > ?",
+                        [upload_id, base])
         finally:
             cur.unregister("demo_invitations")
     return table.num_rows

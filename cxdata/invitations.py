@@ -9,8 +9,8 @@ sent, Wilson interval) per segment value, against the rest of the list, shows wh
 
 Invitations are stored as they are, segment values as text (no label codes: an invitation list
 may name values no response has, and the responses' dictionary drops values no response holds).
-Each load is an upload in the history (layout 'invitations'); removing it (store.remove_upload)
-removes its rows.
+Each load is an upload in the history (layout 'invitations') that holds the invitations its file
+lists (`invitation_holds`); removing it (store.remove_upload) removes those no other upload holds.
 """
 
 from __future__ import annotations
@@ -31,9 +31,12 @@ from .view import ViewState
 LAYOUT = "invitations"
 # Header words of the columns an invitation list must or may have (compared as upload keys;
 # 'w:' a whole word). Customer ids and segments use the survey exports' own vocabulary.
-TIME_WORDS = ["invited", "invitation", "w:sent", "send date", "date sent", "sent at", "w:distributed", "w:date",
+TIME_WORDS = ["invited", "invitation", "w:sent", "send date", "date sent", "sent at", "w:distributed",
               "دعوت", "تاریخ ارسال", "ارسال", "الدعوة", "تاريخ الإرسال", "إرسال", "покана", "изпратен", "изпратено",
               "הזמנה", "נשלח", "einladung", "gesendet", "envoy", "invitación", "enviad", "приглаш", "отправлен"]
+# A date column named no more precisely is the invitation's only when it is the file's one date column:
+# 'Signup date' or 'Date of birth' beside it must not become the invitation date.
+DATE_WORDS = ["w:date", "w:datum", "w:fecha", "w:تاریخ", "w:تاريخ", "w:дата", "w:תאריך", "timestamp"]
 SOURCE_WORDS = ["survey tool", "w:tool", "w:survey", "w:source", "w:questionnaire", "نظرسنجی", "پرسشنامه", "ابزار",
                 "الاستبيان", "أداة", "анкета", "проучване", "סקר", "umfrage", "w:enquête", "w:encuesta", "опрос"]
 WAVE_WORDS = ["w:wave", "w:round", "w:موج", "w:دوره", "w:الموجة", "w:вълна", "w:גל", "w:welle", "w:vague", "w:ola"]
@@ -68,7 +71,14 @@ class InvitationReceipt:
 
 def recognise(headers: list[str], model: Model) -> tuple[dict[str, int], list[str]]:
     """{role or segment key: column} for 'customer_id', 'invited_at', 'source', 'wave' and the
-    model's segments, from the header text; and the headers left over."""
+    model's segments, from the header text; and the headers left over. The model's segment named
+    'source' is the survey source itself."""
+    found, left, _ = _recognise(headers, model)
+    return found, left
+
+
+def _recognise(headers: list[str], model: Model) -> tuple[dict[str, int], list[str], list[str]]:
+    """recognise(), and the headers of the date columns named no more precisely than 'date'."""
     from .ingest._text import has_keyword, header_key, keyword
     from .ingest._vocab import ROLE_WORDS, SEGMENT_WORDS
 
@@ -76,30 +86,44 @@ def recognise(headers: list[str], model: Model) -> tuple[dict[str, int], list[st
     words = {"customer_id": dict(ROLE_WORDS)["customer_id"], "invited_at": TIME_WORDS, "source": SOURCE_WORDS,
              "wave": WAVE_WORDS}
     found: dict[str, int] = {}
-    segments = {label_key(s.key): s.key for s in model.segments} | {label_key(s.name): s.key for s in model.segments}
+    segs = [s for s in model.segments if s.key not in words]
+    segments = {label_key(s.key): s.key for s in segs} | {label_key(s.name): s.key for s in segs}
+    segments |= {label_key(s.name): "source" for s in model.segments if s.key == "source"}
     canonical = dict(SEGMENT_WORDS)
     for i, k in enumerate(keys):
         if not k:
             continue
         seg = segments.get(label_key(headers[i])) or segments.get(k) or segments.get(k.replace(" ", "_"))
         if seg is None:
-            seg = next((s.key for s in model.segments if any(has_keyword(k, keyword(w)) for w in canonical.get(s.key, ()))),
-                       None)
+            seg = next((s.key for s in segs if any(has_keyword(k, keyword(w)) for w in canonical.get(s.key, ()))), None)
         role = next((r for r, ws in words.items() if r not in found and any(has_keyword(k, keyword(w)) for w in ws)), None)
         # A role's own words win over a segment's ('Survey source' is the source, 'Customer tier' a segment).
         if role and not (seg and label_key(headers[i]) in segments):
             found[role] = i
         elif seg and seg not in found:
             found[seg] = i
+    dates = [i for i, k in enumerate(keys) if k and i not in found.values()
+             and any(has_keyword(k, keyword(w)) for w in DATE_WORDS)]
+    if "invited_at" not in found and len(dates) == 1:
+        found["invited_at"] = dates[0]
     left = [h for i, h in enumerate(headers) if i not in found.values() and str(h or "").strip()]
-    return found, left
+    return found, left, [headers[i] for i in dates if i not in found.values()]
 
 
-def looks_like_invitations(headers: list[str], model: Model) -> bool:
-    """A customer list to measure response rates with, rather than survey answers: a customer
-    id and an invitation time, and nothing else but known segments, a source and a wave."""
+def looks_like_invitations(headers: list[str], model: Model, *, answers: bool = False) -> bool:
+    """A customer list to measure response rates with, rather than survey answers: a customer id
+    and a column named as the invitation's date, and few others. `answers`: the survey-export
+    engine found rating columns in the file, which an invitation list has none of."""
+    from .ingest._text import has_keyword, header_key, keyword
+
     found, left = recognise(headers, model)
-    return {"customer_id", "invited_at"} <= set(found) and len(left) <= 1
+    named = "invited_at" in found and any(has_keyword(header_key(headers[found["invited_at"]]), keyword(w))
+                                          for w in TIME_WORDS)
+    return not answers and named and "customer_id" in found and len(left) <= max(3, len(found))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -108,9 +132,12 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
          encoding: str | None = None, sheet: str | None = None, dayfirst: bool | None = None,
          timezone: str = "UTC") -> InvitationReceipt:
     """Read an invitation list and store it in one transaction: rows already stored (same source,
-    customer and time) are unchanged or updated, the others added; rows without a customer, a
-    readable time or a source are rejected with their row number."""
+    customer and time) are unchanged or updated (with what the file says; what it leaves blank
+    stays), the others added; rows without a customer, a readable time or a source are rejected
+    with their row number. Every upload holds the invitations its file lists
+    (`invitation_holds`): an invitation goes when the last upload holding it is removed."""
     from .ingest._arrow import clean
+    from .ingest._dims import customer_id as customer_ids
     from .ingest.errors import IngestError
     from .ingest.read import read_raw
     from .ingest.values import parse_timestamps_detailed
@@ -123,74 +150,92 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
     table = raw.table
     if table.num_rows < 2:
         raise InvitationError("The file has no rows under its header: there is no invitation to load.")
-    headers = [table.column(i)[0].as_py() or "" for i in range(table.num_columns)]
-    found, left = recognise(headers, model)
+    headers = [_one_line(table.column(i)[0].as_py() or "") for i in range(table.num_columns)]
+    found, left, dates = _recognise(headers, model)
+    if len(left) > max(3, len(found)):
+        raise InvitationError(f"{len(left)} of the file's columns are not an invitation list's ({', '.join(left[:5])}"
+                              f"{', …' if len(left) > 5 else ''}): it looks like survey responses. Load it as a survey "
+                              "export instead.")
+    if "invited_at" not in found and len(dates) > 1:
+        raise InvitationError(f"Several date columns ({', '.join(dates[:5])}) and none named as the invitation's: "
+                              "name the column of the date each customer was invited 'invited_at'.")
     missing = [what for role, what in (("customer_id", "customer id"), ("invited_at", "invitation date"))
                if role not in found]
     if missing:
         raise InvitationError(f"No {' or '.join(missing)} column found (the header reads: "
                               f"{', '.join(h for h in headers if h)[:300]}). An invitation list needs a customer id "
                               "and the date each customer was invited.")
-    if len(left) > max(3, len(found)):
-        raise InvitationError(f"{len(left)} of the file's columns are not an invitation list's ({', '.join(left[:5])}"
-                              f"{', …' if len(left) > 5 else ''}): it looks like survey responses. Load it as a survey "
-                              "export instead.")
     if "source" not in found and not source:
         raise InvitationError("No survey source column (such as 'survey_tool') found: say which survey the "
                               "invitations were for.")
     body = table.slice(1)
     rows = raw.row_numbers.slice(1)
     n = body.num_rows
-    receipt = InvitationReceipt(file_name=file_name or path.name, rows_read=n,
+    receipt = InvitationReceipt(file_name=file_name or path.name, rows_read=n + len(raw.problems),
                                 columns={k: headers[i] for k, i in found.items()}, ignored=left)
-    customer = clean(body.column(found["customer_id"]))
+    # Customer ids as the survey exports' are stored (digits, case, spaces): so they meet.
+    customer = customer_ids(clean(body.column(found["customer_id"])))
     times = parse_timestamps_detailed(body.column(found["invited_at"]), tz=timezone, dayfirst=dayfirst)
-    src = clean(body.column(found["source"])) if "source" in found else pa.array([source] * n, pa.string())
+    src = clean(body.column(found["source"])) if "source" in found else pa.nulls(n, pa.string())
+    if source:  # the source given for the list fills the cells that name none
+        src = pc.fill_null(src, source)
     src = _source_names(db, src)
     wave = clean(body.column(found["wave"])) if "wave" in found else pa.nulls(n, pa.string())
-    segs = {s.key: _segment_values(s, clean(body.column(found[s.key]))) for s in model.segments if s.key in found}
-    reasons = [None] * n
+    segs = {s.key: _segment_values(s, clean(body.column(found[s.key]))) for s in model.segments
+            if s.key in found and s.key != "source"}
+    reasons: list[str | None] = [None] * n
     for mask, reason in ((pc.is_null(customer), "no customer id"),
                          (times.unparseable, "the invitation date cannot be read"),
                          (pc.and_(pc.is_null(times.values), pc.invert(times.unparseable)), "no invitation date"),
                          (pc.is_null(src), "no survey source")):
         for i in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
             reasons[i] = reasons[i] or reason
-    keys = {}
-    for i, key in enumerate(zip(src.to_pylist(), customer.to_pylist(), times.values.to_pylist())):
+    keys: dict = {}
+    for i, key in enumerate(zip((label_key(v) if v else v for v in src.to_pylist()), customer.to_pylist(),
+                                times.values.to_pylist())):
         if reasons[i] is None:
             first = keys.setdefault(key, i)
             if first != i:
                 reasons[i] = f"the same invitation as row {rows[first].as_py()}"
-    bad = [i for i, r in enumerate(reasons) if r]
-    receipt.rejected = [(rows[i].as_py(), reasons[i]) for i in bad]
+    receipt.rejected = sorted([(rows[i].as_py(), reasons[i]) for i, r in enumerate(reasons) if r]
+                              + [(row, _one_line(why)) for row, why in raw.problems])
     good = pa.array([r is None for r in reasons])
     staged = pa.table({"source": src, "customer_id": customer, "invited_at": times.values, "wave": wave,
                        **{f"seg_{k}": v for k, v in segs.items()}}).filter(good)
     if not staged.num_rows:
         raise InvitationError(f"None of the {n:,} rows is an invitation that can be stored (the first problem: row "
                               f"{receipt.rejected[0][0]}, {receipt.rejected[0][1]}).")
+    given = (["wave"] if "wave" in found else []) + [dim_column(k) for k in segs]
     with db.transaction() as cur:
         for k in segs:
             cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(k)} VARCHAR")
         upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
         cur.register("staged_invitations", staged)
         try:
-            seg_cols = [dim_column(k) for k in segs]
-            same = " AND ".join(["i.wave IS NOT DISTINCT FROM s.wave",
-                                 *(f"i.{c} IS NOT DISTINCT FROM s.{c}" for c in seg_cols)])
-            key = "i.source = s.source AND i.customer_id = s.customer_id AND i.invited_at = s.invited_at"
-            unchanged, updated = cur.execute(
-                f"""SELECT count(*) FILTER (WHERE {same}), count(*) FILTER (WHERE NOT ({same}))
-                    FROM staged_invitations s JOIN invitations i ON {key}""").fetchall()[0]
-            cur.execute(f"DELETE FROM invitations i USING staged_invitations s WHERE {key} AND NOT ({same})")
-            base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
-            cols = ", ".join(["source", "customer_id", "invited_at", "wave", *seg_cols])
+            # Sources are compared as their names are spelt anywhere (case folded).
             cur.execute(
-                f"""INSERT INTO invitations (invitation_id, upload_id, {cols})
-                    SELECT ? + row_number() OVER (ORDER BY s.invited_at, s.source, s.customer_id), ?, {', '.join(f's.{c}' for c in cols.split(', '))}
-                    FROM staged_invitations s WHERE NOT EXISTS (SELECT 1 FROM invitations i WHERE {key})""",
-                [base, upload_id])
+                """CREATE OR REPLACE TEMP TABLE matched AS
+                   SELECT s.*, i.invitation_id FROM staged_invitations s LEFT JOIN invitations i
+                     ON lower(i.source) = lower(s.source) AND i.customer_id = s.customer_id AND i.invited_at = s.invited_at""")
+            differs = " OR ".join(f"(m.{c} IS NOT NULL AND m.{c} IS DISTINCT FROM i.{c})" for c in given) or "FALSE"
+            unchanged, updated = cur.execute(
+                f"""SELECT count(*) FILTER (WHERE NOT ({differs})), count(*) FILTER (WHERE {differs})
+                    FROM matched m JOIN invitations i USING (invitation_id)""").fetchall()[0]
+            if given:
+                cur.execute(f"""UPDATE invitations i SET {', '.join(f'{c} = coalesce(m.{c}, i.{c})' for c in given)}
+                                FROM matched m WHERE m.invitation_id = i.invitation_id AND ({differs})""")
+            base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
+            cur.execute("""UPDATE matched SET invitation_id = ? + k.rn FROM (
+                               SELECT source, customer_id, invited_at,
+                                      row_number() OVER (ORDER BY invited_at, source, customer_id) AS rn
+                               FROM matched WHERE invitation_id IS NULL) k
+                           WHERE matched.invitation_id IS NULL AND matched.source = k.source
+                             AND matched.customer_id = k.customer_id AND matched.invited_at = k.invited_at""", [base])
+            cols = ", ".join(["source", "customer_id", "invited_at", "wave", *(dim_column(k) for k in segs)])
+            cur.execute(f"""INSERT INTO invitations (invitation_id, upload_id, {cols})
+                            SELECT invitation_id, ?, {cols} FROM matched WHERE invitation_id > ?""", [upload_id, base])
+            cur.execute("INSERT INTO invitation_holds SELECT invitation_id, ? FROM matched", [upload_id])
+            cur.execute("DROP TABLE temp.matched")
         finally:
             cur.unregister("staged_invitations")
         receipt.unchanged, receipt.updated = int(unchanged), int(updated)
@@ -204,17 +249,20 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
             """INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read,
                                     added, updated, unchanged, rejected, excluded, receipt)
                VALUES (?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
-            [upload_id, receipt.file_name, path.stat().st_size, LAYOUT, raw.encoding, n, receipt.added,
+            [upload_id, receipt.file_name, path.stat().st_size, LAYOUT, raw.encoding, receipt.rows_read, receipt.added,
              receipt.updated, receipt.unchanged, len(receipt.rejected),
              json.dumps({**receipt.to_dict(), "rejected": receipt.rejected[:REJECT_SHOWN]}, ensure_ascii=False)])
     return receipt
 
 
 def _source_names(db, src: pa.Array) -> pa.Array:
-    """Source names as the stored responses spell them ('Qualtrics' is the responses' 'qualtrics')."""
-    stored = {label_key(name): name for (name,) in db.cursor().execute("SELECT name FROM sources").fetchall()}
+    """Source names as the stored responses, else the stored invitations, spell them ('Qualtrics'
+    is the responses' 'qualtrics'): one survey is one group, whatever each file calls it."""
     from .ingest._arrow import map_distinct
 
+    cur = db.cursor()
+    stored = {label_key(name): name for (name,) in cur.execute("SELECT DISTINCT source FROM invitations").fetchall()}
+    stored |= {label_key(name): name for (name,) in cur.execute("SELECT name FROM sources").fetchall()}
     return map_distinct(src, lambda v: stored.get(label_key(v), v), pa.string())
 
 
@@ -238,7 +286,7 @@ class Rate:
     invited: int
     responded: int
     rate: stats.Estimate  # percent, Wilson interval
-    status: str  # 'ok' | 'low_n' | 'hidden' (fewer invitations than the privacy threshold)
+    status: str  # 'ok' | 'low_n' | 'hidden' (fewer invitations than the privacy threshold) | 'no_data' (none)
     rest_rate: float | None = None  # the rest of the list's rate, percent
     z: float | None = None  # two-proportion z against the rest
     significant: bool = False  # different from the rest at 95%
@@ -300,6 +348,19 @@ def period_for(cur, view: ViewState, cat) -> Period:
     return Period(min(current.start, first), max(current.end, last + timedelta(days=1)))
 
 
+def values_by_segment(cur, model: Model) -> dict[str, list[str]]:
+    """The segment values the stored invitations hold (what a filter of the Response rates page
+    can select), the source under the model's segment of that name."""
+    dims = stored_dimensions(cur)
+    out = {}
+    for seg in model.segments:
+        col = "source" if seg.key == "source" else dim_column(seg.key) if seg.key in dims else None
+        if col:
+            out[seg.key] = [v for (v,) in cur.execute(f"SELECT DISTINCT {col} FROM invitations WHERE {col} IS NOT NULL "
+                                                      "ORDER BY 1").fetchall()]
+    return out
+
+
 def holds(cur) -> int:
     return cur.execute("SELECT count(*) FROM invitations").fetchall()[0][0]
 
@@ -308,10 +369,11 @@ def _filter(cur, view: ViewState, dims: list[str]) -> tuple[str, list]:
     """The view's segment filters on the invitations' text values, compared as labels are."""
     parts, params = [], []
     for dim, values in view.filters:
-        if dim not in dims:
+        if dim != "source" and dim not in dims:
             parts.append("FALSE")
             continue
-        col = dim_column(dim)
+        # The model's segment of the survey source is the list's own source column.
+        col = "source" if dim == "source" else dim_column(dim)
         stored = [v for (v,) in cur.execute(f"SELECT DISTINCT {col} FROM invitations WHERE {col} IS NOT NULL").fetchall()]
         wanted = {label_key(v) for v in values}
         match = [v for v in stored if label_key(v) in wanted]
@@ -396,7 +458,7 @@ def _rate(model: Model, dim, value, n, k, total: int | None = None, answered: in
           hide: bool = False) -> Rate:
     est = stats.proportion(stats.Moments(n=int(n), hi=int(k)), "yes_rate")
     status = stats.cell_status(int(n), stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n))
-    status = "hidden" if hide else status
+    status = "no_data" if not n else "hidden" if hide else status
     rest_rate = z = None
     significant = False
     if total is not None and total - n > 0:

@@ -505,10 +505,19 @@ def is_demo(db: Database, cur=None) -> bool:
 
 
 def check_filter_values(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None,
-                        *, strict: bool = False) -> tuple[ViewState, list[str]]:
-    """`view` with its filter values matched to the stored ones (ViewState.with_known_values)."""
+                        *, strict: bool = False, extra: dict[str, list[str]] | None = None) -> tuple[ViewState, list[str]]:
+    """`view` with its filter values matched to the stored ones (ViewState.with_known_values);
+    `extra`: more values a page's data has (an invitation list's segments)."""
     cat = cat or queries.catalog(db.cursor(), model)
-    return view.with_known_values(cat.values_by_segment(model), model, strict=strict)
+    return view.with_known_values(merged_values(cat.values_by_segment(model), extra), model, strict=strict)
+
+
+def merged_values(known: dict[str, list[str]], extra: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    out = {k: list(v) for k, v in known.items()}
+    for dim, values in (extra or {}).items():
+        have = out.setdefault(dim, [])
+        have += [v for v in values if v not in have]
+    return out
 
 
 def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None) -> dict:
@@ -628,6 +637,9 @@ def load_invitations(db: Database, model: Model, path: Path, *, source: str | No
         return {"file": file_name or Path(path).name, "status": "refused", "error": str(exc)}
     except IngestError as exc:
         return {"file": file_name or Path(path).name, "status": "refused", "error": str(exc), "code": exc.code}
+    except OSError as exc:
+        return {"file": file_name or Path(path).name, "status": "refused",
+                "error": f"could not read the file: {exc.strerror or exc}"}
     return {"file": receipt.file_name, **receipt.to_dict()}
 
 
@@ -677,7 +689,7 @@ def upload_history(db: Database):
     return db.cursor().execute(
         """WITH held AS (SELECT upload_id, count(*) AS n FROM responses GROUP BY ALL
                          UNION ALL SELECT replaced_by, count(*) FROM replaced_responses GROUP BY ALL
-                         UNION ALL SELECT upload_id, count(*) FROM invitations GROUP BY ALL)
+                         UNION ALL SELECT upload_id, count(*) FROM invitation_holds GROUP BY ALL)
            SELECT u.upload_id, file_name AS file, strftime(uploaded_at, '%Y-%m-%d %H:%M') AS uploaded, layout,
                   encoding, rows_read, added, updated, unchanged, rejected, excluded,
                   strftime(removed_at, '%Y-%m-%d %H:%M') AS removed,

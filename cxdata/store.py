@@ -426,8 +426,13 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
         u = [upload_id]
-        # An invitation list's upload (cxdata.invitations) holds invitations, not responses.
-        invited = len(cur.execute("DELETE FROM invitations WHERE upload_id = ? RETURNING 1", u).fetchall())
+        # An invitation list's upload (cxdata.invitations) holds invitations, not responses: those
+        # no other upload's list holds too go with it.
+        invited = len(cur.execute(
+            """DELETE FROM invitations WHERE invitation_id IN (SELECT invitation_id FROM invitation_holds WHERE upload_id = ?)
+                 AND invitation_id NOT IN (SELECT invitation_id FROM invitation_holds WHERE upload_id <> ?)
+               RETURNING 1""", u + u).fetchall())
+        cur.execute("DELETE FROM invitation_holds WHERE upload_id = ?", u)
         kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
         # This upload's versions that a later upload replaced: (response, the later upload).

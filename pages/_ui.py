@@ -280,6 +280,19 @@ def invitation_period(view: ViewState):
     return invitations.period_for(cursor(), view, catalog())
 
 
+def invitation_values() -> dict[str, list[str]]:
+    from cxdata import invitations
+
+    return _invitation_values(str(database().path), data_version(), model().digest, model(), cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _invitation_values(db_path: str, version: int, model_digest: str, _model: Model, _cur):
+    from cxdata import invitations
+
+    return invitations.values_by_segment(_cur, _model)
+
+
 def invitations_held() -> bool:
     from cxdata import invitations
 
@@ -476,15 +489,16 @@ def _params() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
 
 
-def current_view() -> ViewState:
+def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
     """The view in the URL; filters carry over from the previous page of this session when the
-    URL has none (Streamlit's page navigation drops query parameters)."""
+    URL has none (Streamlit's page navigation drops query parameters). `extra`: segment values
+    the page's data has beside the responses' (an invitation list's)."""
     m = model()
     params = _params()
     last: ViewState | None = st.session_state.get("_last_view")
     has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
     view, problems = ViewState.from_query_params(params, m)
-    view, unknown = view.with_known_values(catalog().values_by_segment(m), m)
+    view, unknown = view.with_known_values(service.merged_values(catalog().values_by_segment(m), extra), m)
     problems += unknown
     if last is not None and not has_view_params:
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
@@ -519,7 +533,8 @@ def _normalised(params) -> dict:
 
 
 # -- sidebar ------------------------------------------------------------------------------------
-def sidebar(view: ViewState, *, split: bool = False, compare: bool = True) -> ViewState:
+def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
+            extra: dict[str, list[str]] | None = None) -> ViewState:
     """The filters of the view (period, comparison, segments; `split`: the Split by control).
     `compare=False`: the page reads one period, and the comparison is shown but not offered."""
     m, cat = model(), catalog()
@@ -546,6 +561,7 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True) -> Vi
                  disabled=all_time or not compare, help=why)
         for seg in m.segments:
             options = cat.segment_values(seg.key, m)
+            options += [v for v in (extra or {}).get(seg.key, ()) if v not in options]
             if not options:
                 continue
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))

@@ -14,7 +14,9 @@ _ui.start_page()
 
 _ui.ensure_data(required=False)
 model = _ui.model()
-view = _ui.sidebar(_ui.current_view(), compare=False)
+# The list's own segment values (how a customer was invited) filter it too.
+listed = _ui.invitation_values()
+view = _ui.sidebar(_ui.current_view(extra=listed), compare=False, extra=listed)
 p = _ui.pyramid(replace(view, compare="none", tp=None, team=None, split=None, outcome=None, cases=None, unrouted=False))
 
 st.title("Response rates")
@@ -37,7 +39,7 @@ st.caption(f"An invitation counts as answered when a response of the same survey
 
 rates = _ui.response_rates(view)
 o = rates.overall
-if not o.invited and o.status != "hidden":
+if o.status == "no_data":
     st.info(f"No invitation was sent in {sent.label()}" + (" to customers of these filters" if view.filters else "")
             + ". Choose another period or clear some filters.", icon=":material/search_off:")
     st.stop()

@@ -95,7 +95,10 @@ def _check_and_load(state: dict) -> None:
     a page run: a widget's callback keeps its run's globals alive after the run."""
     ins = state["ins"]
     headers = [str(c) for c in ins.preview.columns]
-    if invitations.looks_like_invitations(headers, model):
+    from cxdata.ingest.mapping import MEASURE_ROLES
+
+    answers = any(spec.role in MEASURE_ROLES for spec in ins.mapping.columns.values())
+    if invitations.looks_like_invitations(headers, model, answers=answers):
         _invitation_step(state, headers)
         return
     st.subheader(f"1 · Check: {md(state['name'])}")

@@ -243,6 +243,13 @@ def test_loop_bad_input_is_a_clear_error(db, args, message):
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
+def truth_invited(channel: str) -> int:
+    from tests.conftest import SAMPLES
+
+    truth = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
+    return truth["files"]["invitations.csv"]["metrics"]["response_rate_pct_by_channel"][channel]["invited"]
+
+
 def test_invitations_and_response_rates_from_the_command_line(db, tmp_path):
     from tests.conftest import SAMPLES
 
@@ -255,9 +262,14 @@ def test_invitations_and_response_rates_from_the_command_line(db, tmp_path):
     assert (rates["all"]["invited"], rates["all"]["responded"], rates["all"]["rate"]) == (31200, 0, 0.0)
     assert set(rates["by"]) >= {"source", "wave", "tier", "tenure_band"}
     assert "Customer tier" in cli("response-rates", "--db", db, "--period", "all").stdout
-    # A survey export is not an invitation list: refused, exit code 1
+    # A segment only the list has (how a customer was invited) filters it
+    sms = json.loads(cli("response-rates", "--db", db, "--period", "all", "--where", "channel=sms", "--json").stdout)
+    assert sms["all"]["invited"] == truth_invited("sms")
+    # A survey export is not an invitation list, nor is a folder: refused, exit code 1, one line
     proc = cli("invitations", SAMPLES / "qualtrics_relationship.csv", "--db", db, check=False)
     assert proc.returncode == 1 and "looks like survey responses" in proc.stderr
+    proc = cli("invitations", tmp_path, "--db", db, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_case_and_loop_refuse_what_they_cannot_use(db, tmp_path):

@@ -135,9 +135,12 @@ def test_reloading_merges_and_rejected_rows_say_why(tmp_path):
     assert (again.unchanged, again.updated, again.added) == (1, 1, 1)
     assert sorted(cur.execute("SELECT customer_id, seg_tier FROM invitations").fetchall()) == [
         ("A1", "Consumer"), ("A2", "SMB"), ("A4", "SMB")]
-    # Removing an upload of invitations removes its rows, as any upload's
+    # Removing an upload removes the invitations no other upload's list holds: A4; A1 and A2 were
+    # in the first list too (A2 keeps the correction: there is one version of an invitation)
     store.remove_upload(db, again.upload_id)
-    assert sorted(r[0] for r in cur.execute("SELECT customer_id FROM invitations").fetchall()) == ["A1"]
+    assert sorted(r[0] for r in cur.execute("SELECT customer_id FROM invitations").fetchall()) == ["A1", "A2"]
+    store.remove_upload(db, first.upload_id)
+    assert invitations.holds(cur) == 0
     history = service.upload_history(db)
     assert invitations.LAYOUT in set(history["layout"])
     db.close()
@@ -286,3 +289,94 @@ def test_all_time_spans_invitations_sent_after_the_last_response(tmp_path):
     assert span.start == cat.first and span.end == date(2030, 5, 2)
     assert invitations.rates(cur, MODEL, ViewState(period="all"), span).overall.invited == 6
     db.close()
+
+
+
+# -- found by a review ------------------------------------------------------------------------
+
+def write(tmp_path, text, name="list.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_customer_ids_and_sources_are_read_as_the_exports_are(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.ingest_file(db, MODEL, RELATIONSHIP[0])  # qualtrics: ids such as ZC9407419
+    cur = db.cursor()
+    ids = [r[0] for r in cur.execute("SELECT customer_id FROM responses ORDER BY response_key LIMIT 6").fetchall()]
+    when = cur.execute("SELECT min(responded_at)::DATE - 1 FROM responses").fetchall()[0][0]
+    typed = [ids[0].lower(), ids[1][:2] + "".join(chr(0x06F0 + int(d)) for d in ids[1][2:]), ids[2][:3] + " " + ids[2][3:],
+             *ids[3:]]
+    # Typed by hand, in another case, with Persian digits or a space; the source spelt otherwise
+    invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey\n" + "".join(
+        f"{c},{when},QUALTRICS\n" for c in typed)))
+    assert cur.execute("SELECT DISTINCT source FROM invitations").fetchall() == [("qualtrics",)]
+    again = invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey\n" + "".join(
+        f"{c},{when},Qualtrics\n" for c in ids)))
+    assert (again.added, again.unchanged) == (0, 6)
+    rates = invitations.rates(cur, MODEL, ViewState(period="all"), Period(date(2020, 1, 1), date(2030, 1, 1)))
+    answered = cur.execute("SELECT count(DISTINCT customer_id) FROM responses WHERE customer_id = ANY(?) "
+                           "AND responded_at < ?::DATE + 30", [ids, when]).fetchall()[0][0]
+    assert rates.overall.invited == 6 and rates.overall.responded == answered > 0
+    db.close()
+
+
+def test_the_invitation_date_is_the_column_named_so(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    text = "customer_id,signup date,invitation date,survey\n" + "".join(f"C{i},2020-01-01,2025-03-0{1 + i},q\n"
+                                                                         for i in range(5))
+    receipt = invitations.load(db, MODEL, write(tmp_path, text))
+    assert receipt.columns["invited_at"] == "invitation date" and "signup date" in receipt.ignored
+    with pytest.raises(InvitationError, match="Several date columns"):
+        invitations.load(db, MODEL, write(tmp_path, "customer_id,date,date of birth,survey\nC1,2025-01-01,1990-01-01,q\n"))
+    # A small survey export is not taken for a list: its date is not named as an invitation's
+    assert not invitations.looks_like_invitations(["customer_id", "date", "region", "tier", "nps"], MODEL)
+    assert invitations.looks_like_invitations(["customer_id", "invited_at", "survey", "name", "email"], MODEL)
+    assert not invitations.looks_like_invitations(["customer_id", "invited_at", "survey"], MODEL, answers=True)
+    db.close()
+
+
+def test_a_correction_keeps_what_it_leaves_blank_and_the_reader_s_rejections_are_counted(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey,wave,region\n" + "".join(
+        f"C{i},2025-03-01,q,W1,Tehran\n" for i in range(6))))
+    fixed = invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey,wave\n" + "".join(
+        f"C{i},2025-03-01,q,2025-Q1\n" for i in range(6)) + "C9,2025-03-01,q,2025-Q1,extra,cells\n"))
+    assert fixed.updated == 6 and fixed.rows_read == 7 and [r for r, _ in fixed.rejected] == [8]
+    assert set(db.cursor().execute("SELECT wave, seg_region FROM invitations").fetchall()) == {("2025-Q1", "Tehran")}
+    db.close()
+
+
+def test_the_source_segment_filters_lists_loaded_without_a_source_column(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at\n" + "".join(f"A{i},2025-03-01\n"
+                                                                                        for i in range(6))),
+                     source="qualtrics")
+    invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey_tool\n" + "".join(
+        f"B{i},2025-03-01,porsline\n" for i in range(6)), "b.csv"))
+    cur = db.cursor()
+    span = Period(date(2025, 1, 1), date(2026, 1, 1))
+    assert invitations.rates(cur, MODEL, ViewState().with_filters({"source": ["Qualtrics"]}), span).overall.invited == 6
+    # An empty period has no data, not a hidden figure
+    assert invitations.rates(cur, MODEL, ViewState(), Period(date(2020, 1, 1), date(2020, 2, 1))).overall.status == "no_data"
+    db.close()
+
+
+def test_the_page_filters_on_a_segment_only_the_list_has(loaded, truth, monkeypatch, pages_handed_over):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    db, _ = loaded
+    monkeypatch.setenv("CX_DB", str(db.path))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params["period"] = "all"
+    at.query_params["channel"] = "sms"
+    at.switch_page("pages/rates.py")
+    at.run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    sms = truth["files"]["invitations.csv"]["metrics"]["response_rate_pct_by_channel"]["sms"]
+    assert {m.label: m.value for m in at.metric}["Response rate"] == f"{sms['pct']:.1f}%"
+    assert at.multiselect(key="w_seg_channel").value == ["sms"]
