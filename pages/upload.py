@@ -329,8 +329,9 @@ else:
     changed = history["holds"] > 0
     shown["status"] = ["removed " + r if isinstance(r, str) and r else "active" if c else "no change"
                        for r, c in zip(shown.pop("removed"), changed)]
-    # Rows are lines of the file (a long export has one per answer); the other counts are responses.
-    counts = {"rows_read": "rows read", "added": "responses added", "updated": "updated", "unchanged": "unchanged",
+    # Rows are lines of the file (a long export has one per answer); the other counts are responses,
+    # or invitations for an invitation list.
+    counts = {"rows_read": "rows read", "added": "added", "updated": "updated", "unchanged": "unchanged",
               "rejected": "rows rejected", "excluded": "rows excluded"}
     shown = shown.rename(columns={**counts, "uploaded": "uploaded (UTC)"})
     # The status next to the file name: on a narrow screen the counts scroll, not the status.
@@ -338,6 +339,8 @@ else:
     shown = shown[first + [c for c in shown.columns if c not in first]]
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={**{name: st.column_config.NumberColumn(format="localized") for name in counts.values()},
+                                "added": st.column_config.NumberColumn(
+                                    format="localized", help="Responses added; for an invitation list, invitations"),
                                 "status": st.column_config.TextColumn(width="medium")})
     active = history[history["removed"].isna() & changed]
     if not active.empty:
