@@ -16,13 +16,27 @@ from .loop import LoopError
 from .view import QUEUES, ViewError, ViewState
 
 
+_DB_HELP = "database file (default: $CX_DB or data/cx.duckdb)"
+_MODEL_HELP = "pyramid model YAML (default: the one the database was loaded with)"
+
+
+def _view_options(p: argparse.ArgumentParser, *, of: str = "") -> None:
+    """The options every figure command shares: the database, the model, the period and filters."""
+    p.add_argument("--db", help=_DB_HELP)
+    p.add_argument("--model", help=_MODEL_HELP)
+    p.add_argument("--from", dest="start", metavar="DATE", help=f"first day{of} (YYYY-MM-DD); with --to")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
+    p.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
+    p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxdata", description="CX Pyramid: load survey data and compute the measurement pyramid.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="load survey files into the database")
     ing.add_argument("files", nargs="+", metavar="FILE")
-    ing.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    ing.add_argument("--db", help=_DB_HELP)
     ing.add_argument("--model", help="pyramid model YAML; remembered by the database for the app")
     ing.add_argument("--json", action="store_true", help="print the receipts as JSON")
     ing.add_argument("--dates", choices=["day-first", "month-first"],
@@ -35,33 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sheet of a workbook that holds the responses (default: the one whose header reads as survey answers, else the one with the most rows)")
 
     pyr = sub.add_parser("pyramid", help="print the pyramid for a period")
-    pyr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    pyr.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
-    pyr.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
-    pyr.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
-    pyr.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
+    _view_options(pyr)
     pyr.add_argument("--compare", default="previous", choices=["previous", "year", "none"])
-    pyr.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
     pyr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
     drv = sub.add_parser("drivers", help="print the key drivers of the index (or another measure)")
-    drv.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    drv.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    _view_options(drv)
     drv.add_argument("--outcome", metavar="MEASURE", help="the measure to explain (default: the index's)")
     drv.add_argument("--by", metavar="DIM", help="also per value of this segment")
-    drv.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
-    drv.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
-    drv.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
-    drv.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
     drv.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
     lp = sub.add_parser("loop", help="print the cases of closing the loop: figures per owner and the list to follow up")
-    lp.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    lp.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
-    lp.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD); with --to")
-    lp.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
-    lp.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, last_12_months, ...)")
-    lp.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    _view_options(lp)
     owner = lp.add_mutually_exclusive_group()
     owner.add_argument("--team", metavar="KEY", help="the cases of one team")
     owner.add_argument("--touchpoint", metavar="KEY", help="the cases of a touchpoint and its teams")
@@ -72,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     case = sub.add_parser("case", help="set the status, team or note of cases (closing the loop)")
     case.add_argument("refs", nargs="+", metavar="SOURCE:RESPONSE_ID", help="the cases, by their survey source and response id")
-    case.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    case.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    case.add_argument("--db", help=_DB_HELP)
+    case.add_argument("--model", help=_MODEL_HELP)
     case.add_argument("--status", choices=["new", "contacted", "resolved"])
     route = case.add_mutually_exclusive_group()
     route.add_argument("--team", metavar="KEY", help="route the cases to this team")
@@ -83,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     inv = sub.add_parser("invitations", help="load invitation lists (the customers surveys were sent to)")
     inv.add_argument("files", nargs="+", metavar="FILE")
-    inv.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    inv.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
+    inv.add_argument("--db", help=_DB_HELP)
+    inv.add_argument("--model", help=_MODEL_HELP)
     inv.add_argument("--source", metavar="NAME", help="the survey source of lists without a source column")
     inv.add_argument("--dates", choices=["day-first", "month-first"],
                      help="the order of day and month when every date in a file could be read either way")
@@ -94,16 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--json", action="store_true", help="print the receipts as JSON")
 
     rr = sub.add_parser("response-rates", help="print response rates of the invitations, by source, wave and segment")
-    rr.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
-    rr.add_argument("--model", help="pyramid model YAML (default: the one the database was loaded with)")
-    rr.add_argument("--from", dest="start", metavar="DATE", help="first day of invitation (YYYY-MM-DD); with --to")
-    rr.add_argument("--to", dest="end", metavar="DATE", help="last day, inclusive")
-    rr.add_argument("--period", default=None, help="a preset instead of --from/--to (latest_quarter, all, ...)")
-    rr.add_argument("--where", action="append", default=[], metavar="DIM=VALUE", help="segment filter; repeat for more")
+    _view_options(rr, of=" of invitation")
     rr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
-    demo.add_argument("--db", help="database file (default: $CX_DB or data/cx.duckdb)")
+    demo.add_argument("--db", help=_DB_HELP)
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
     return parser
 

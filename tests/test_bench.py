@@ -69,40 +69,18 @@ def test_the_identity_check_reads_the_cells_the_timed_call_consumed(zelvora_db, 
         bench.consumed_cells(lambda: None, names)
 
 
-def test_the_drivers_benchmark_agrees_with_its_pandas_baseline(tmp_path):
+@pytest.mark.parametrize("script, checks", [("drivers.py", 2), ("loop.py", 4), ("rates.py", 3)])
+def test_the_benchmark_scripts_agree_with_their_pandas_baselines(tmp_path_factory, script, checks):
+    """Each benchmarks/ script checks its figures against a pandas computation of the same numbers."""
     from cxdata import service
 
-    db = service.open_db(tmp_path / "cx.duckdb")
-    service.load_demo(db, 30000)
-    db.close()
-    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / "drivers.py"), str(tmp_path / "cx.duckdb"),
-                          "--repeat", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    lines = [line for line in out.stdout.splitlines() if "pandas" in line and "same numbers" in line]
-    assert len(lines) == 2 and all(line.endswith("same numbers: True") for line in lines), out.stdout
-
-
-def test_the_loop_benchmark_agrees_with_its_pandas_baseline(tmp_path):
-    from cxdata import service
-
-    db = service.open_db(tmp_path / "cx.duckdb")
-    service.load_demo(db, 30000)
-    db.close()
-    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / "loop.py"), str(tmp_path / "cx.duckdb"),
-                          "--repeat", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    path = tmp_path_factory.getbasetemp() / "bench-demo.duckdb"
+    if not path.exists():  # one demo database for the three scripts (they only read it)
+        db = service.open_db(path)
+        service.load_demo(db, 30000)
+        db.close()
+    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / script), str(path), "--repeat", "1"],
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if "same numbers" in line]
-    assert len(lines) == 4 and all(line.endswith("same numbers: True") for line in lines), out.stdout
-
-
-def test_the_rates_benchmark_agrees_with_its_pandas_baseline(tmp_path):
-    from cxdata import service
-
-    db = service.open_db(tmp_path / "cx.duckdb")
-    service.load_demo(db, 30000)
-    db.close()
-    out = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "benchmarks" / "rates.py"), str(tmp_path / "cx.duckdb"),
-                          "--repeat", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    lines = [line for line in out.stdout.splitlines() if "same numbers" in line]
-    assert len(lines) == 3 and all(line.endswith("same numbers: True") for line in lines), out.stdout
+    assert len(lines) == checks and all(line.endswith("same numbers: True") for line in lines), out.stdout
