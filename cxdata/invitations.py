@@ -15,6 +15,7 @@ lists (`invitation_holds`); removing it (store.remove_upload) removes those no o
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -243,8 +244,6 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
         receipt.upload_id = upload_id
         if left:
             receipt.warnings.append(f"Not stored (not a segment of the model): {', '.join(left)}.")
-        import json
-
         cur.execute(
             """INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read,
                                     added, updated, unchanged, rejected, excluded, receipt)
