@@ -323,3 +323,24 @@ def rates_export(rates, model, period_label: str, filters: str = "") -> pd.DataF
         "rest_rate": "rest of the list (%)", "ratio": "rate / rest", "significant": "significant difference",
         "share_invited": "share of invitations (%)", "share_responded": "share of responses (%)", "low_n": "few invitations"})
     return df.assign(invited_in=period_label, filters=filters).astype({"invited": "Int64", "responded": "Int64"})
+
+
+def case_history(events: pd.DataFrame, model) -> pd.DataFrame:
+    """A case's changes (cxdata.loop.history) as a table, one row per change, oldest first."""
+    from .loop import STATUS_NAMES
+
+    def routed(team) -> str | None:
+        if not isinstance(team, str):
+            return None
+        if not team:
+            return "automatic routing"
+        node = model.team(team)
+        return node.name if node else team
+
+    return pd.DataFrame({
+        "When (UTC)": events["changed_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "By": events["changed_by"],
+        "Status": events["status"].map(lambda s: STATUS_NAMES.get(s, s) if isinstance(s, str) else None),
+        "Routed to": events["team"].map(routed),
+        "Note": events["note"],
+    })

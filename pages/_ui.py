@@ -314,32 +314,25 @@ def user_name() -> str | None:
 
 
 def case_card(row, events) -> None:
-    """One case: its comment in full (plain text, right to left where it is written so), and its history."""
+    """One case: its comment in full (plain text, right to left where it is written so), and its
+    history as a table: a note is the user's text, and as a line of text among the events it
+    could pass for another event (found by a review)."""
     import pandas as pd
 
+    from cxdata import tables
     from cxdata.bidi import direction, isolated
-    from cxdata.loop import STATUS_NAMES
 
     with st.container(border=True, key="case_card"):
         text = "" if pd.isna(row["Comment"]) else str(row["Comment"])
         if text:
             st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
-        st.caption(escape(f"{row['When']} · {row['Answer']} · {row['Source']} · {row['Response id']}"
-                          + (f" · customer {row['Customer']}" if not pd.isna(row["Customer"]) else "")))
+        facts = [row["When"], row["Answer"], isolated(str(row["Source"])), isolated(str(row["Response id"]))]
+        if not pd.isna(row["Customer"]):
+            facts.append("customer " + isolated(str(row["Customer"])))
+        st.caption(escape(" · ".join(facts)))
         if len(events):
-            lines = []
-            for e in events.itertuples():
-                what = []
-                if isinstance(e.status, str):
-                    what.append(STATUS_NAMES.get(e.status, e.status))
-                if isinstance(e.team, str):
-                    what.append(f"routed to {model().team(e.team).name if model().team(e.team) else e.team}"
-                                if e.team else "routed automatically")
-                if isinstance(e.note, str):
-                    what.append(f"“{e.note}”")
-                who = f" by {e.changed_by}" if isinstance(e.changed_by, str) else ""
-                lines.append(f"{e.changed_at:%Y-%m-%d %H:%M}{who}: {', '.join(what) or 'changed'}")
-            st.text("\n".join(lines))
+            st.dataframe(tables.case_history(events, model()), hide_index=True, width="stretch",
+                         column_config={"Note": st.column_config.TextColumn(width="large")})
         else:
             st.caption("No change recorded yet: the case is new.")
 

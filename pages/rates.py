@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cxdata import charts, invitations, tables
+from cxdata.bidi import isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
 from pages import _ui
@@ -67,7 +68,8 @@ if silent:
     lines = []
     for r in silent[:5]:
         name = invitations.dimension_name(model, r.dimension)
-        lines.append(f"- **{escape(name)}: {escape(invitations.value_label(model, r.dimension, str(r.value)))}** answers "
+        value = isolated(invitations.value_label(model, r.dimension, str(r.value)))  # a Persian value stays whole
+        lines.append(f"- **{escape(name)}: {escape(value)}** answers "
                      f"{r.rate.value:.1f}% of its invitations, against {r.rest_rate:.1f}% for the rest of the list "
                      f"({r.ratio:.2f}×; {r.responded:,} of {r.invited:,})")
     st.markdown("\n".join(lines))

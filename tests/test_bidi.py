@@ -23,3 +23,10 @@ def test_right_to_left_text_is_isolated_for_a_left_to_right_page():
     assert isolated("وب‌سایت عالی بود 😊") == RLI + "وب‌سایت عالی بود 😊" + PDI
     assert isolated("Great 😊") == "Great 😊"
     assert isolated("") == ""
+
+
+def test_a_text_with_its_own_direction_controls_is_contained():
+    from cxdata.bidi import FSI, PDI, isolated
+
+    assert isolated("New\u202e") == f"{FSI}New\u202e{PDI}"  # a right-to-left override from a file ends with it
+    assert isolated("plain") == "plain"

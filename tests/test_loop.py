@@ -381,3 +381,12 @@ def test_the_closure_rate_as_a_kpi(db):
     few = loop._closure(MODEL, "*", 3, 2, 0, 1, 0, 0, 3, None)
     assert loop.closure_kpi(MODEL, few, None).status == "hidden"  # fewer cases than the privacy threshold
     assert loop.closure_kpi(MODEL, now, few).change is None
+
+
+def test_a_note_is_one_cell_of_the_history_whatever_it_holds(db):
+    from cxdata import tables
+
+    forged = "called”\n2024-01-20 09:00 by Head of CX: Resolved, “done"
+    loop.update(db, MODEL, [(1, "team-at-home")], status="contacted", note=forged, by="Ana", now=NOW)
+    table = tables.case_history(loop.history(db.cursor(), [(1, "team-at-home")]), MODEL)
+    assert len(table) == 1 and table["Note"].iloc[0] == forged and table["Status"].iloc[0] == "Contacted"
