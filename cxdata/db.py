@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS invitations (
     invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL, source VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
     invited_at TIMESTAMPTZ NOT NULL, wave VARCHAR);
 CREATE TABLE IF NOT EXISTS invitation_holds (invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS replaced_invitations (invitation_id BIGINT NOT NULL, replaced_by INTEGER NOT NULL, wave VARCHAR);
 CREATE TABLE IF NOT EXISTS case_events (
     source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,
     status VARCHAR, team VARCHAR, note VARCHAR);

@@ -78,8 +78,9 @@ def add_invitations(db) -> int:
         **{f"seg_{d}": responders[d].take(pa.array(rows)) for d in dims},
     })
     with db.transaction(cur):
-        for d in dims:
-            cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(d)} VARCHAR")
+        from .invitations import add_segment_columns
+
+        add_segment_columns(cur, dims)
         base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
         cur.register("demo_invitations", table)
         try:

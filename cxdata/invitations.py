@@ -208,8 +208,7 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
                               f"{receipt.rejected[0][0]}, {receipt.rejected[0][1]}).")
     given = (["wave"] if "wave" in found else []) + [dim_column(k) for k in segs]
     with db.transaction() as cur:
-        for k in segs:
-            cur.execute(f"ALTER TABLE invitations ADD COLUMN IF NOT EXISTS {dim_column(k)} VARCHAR")
+        add_segment_columns(cur, [*segs, *stored_dimensions(cur)])
         upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchall()[0][0]
         cur.register("staged_invitations", staged)
         try:
@@ -223,6 +222,11 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
                 f"""SELECT count(*) FILTER (WHERE NOT ({differs})), count(*) FILTER (WHERE {differs})
                     FROM matched m JOIN invitations i USING (invitation_id)""").fetchall()[0]
             if given:
+                # The version a correction replaces is kept: removing the correction puts it back.
+                kept = ", ".join(versioned_columns(cur))
+                cur.execute(f"""INSERT INTO replaced_invitations (invitation_id, replaced_by, {kept})
+                                SELECT i.invitation_id, ?, {', '.join(f'i.{c}' for c in versioned_columns(cur))}
+                                FROM invitations i JOIN matched m USING (invitation_id) WHERE {differs}""", [upload_id])
                 cur.execute(f"""UPDATE invitations i SET {', '.join(f'{c} = coalesce(m.{c}, i.{c})' for c in given)}
                                 FROM matched m WHERE m.invitation_id = i.invitation_id AND ({differs})""")
             base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
@@ -252,6 +256,47 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
              receipt.updated, receipt.unchanged, len(receipt.rejected),
              json.dumps({**receipt.to_dict(), "rejected": receipt.rejected[:REJECT_SHOWN]}, ensure_ascii=False)])
     return receipt
+
+
+def add_segment_columns(cur, keys: list[str]) -> None:
+    """Columns for these segments in the invitations and in their replaced versions."""
+    for k in keys:
+        for table in ("invitations", "replaced_invitations"):
+            cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {dim_column(k)} VARCHAR")
+
+
+def versioned_columns(cur) -> list[str]:
+    """The columns of an invitation a correction may change (its wave and segments), quoted."""
+    return ["wave", *(dim_column(d) for d in stored_dimensions(cur))]
+
+
+def undo(cur, upload_id: int) -> tuple[int, int]:
+    """Take an upload's invitation list away (inside its removal's transaction): the invitations
+    no other upload holds go; those it corrected get back the version before (or, corrected again
+    by a later list, that list now replaced the version before this one). Returns (gone, restored)."""
+    u = [upload_id]
+    add_segment_columns(cur, stored_dimensions(cur))  # (a database from before replaced versions were kept)
+    gone = len(cur.execute(
+        """DELETE FROM invitations WHERE invitation_id IN (SELECT invitation_id FROM invitation_holds WHERE upload_id = ?)
+             AND invitation_id NOT IN (SELECT invitation_id FROM invitation_holds WHERE upload_id <> ?)
+           RETURNING 1""", u + u).fetchall())
+    cur.execute("DELETE FROM invitation_holds WHERE upload_id = ?", u)
+    cur.execute("DELETE FROM replaced_invitations WHERE invitation_id NOT IN (SELECT invitation_id FROM invitations)")
+    cols = versioned_columns(cur)
+    later = ("EXISTS (SELECT 1 FROM replaced_invitations x WHERE x.invitation_id = r.invitation_id "
+             "AND x.replaced_by > r.replaced_by)")
+    cur.execute(
+        f"""UPDATE replaced_invitations l SET {', '.join(f'{c} = r.{c}' for c in cols)}
+            FROM replaced_invitations r
+            WHERE r.replaced_by = ? AND l.invitation_id = r.invitation_id
+              AND l.replaced_by = (SELECT min(x.replaced_by) FROM replaced_invitations x
+                                   WHERE x.invitation_id = r.invitation_id AND x.replaced_by > r.replaced_by)""", u)
+    restored = len(cur.execute(
+        f"""UPDATE invitations i SET {', '.join(f'{c} = r.{c}' for c in cols)}
+            FROM replaced_invitations r WHERE r.replaced_by = ? AND i.invitation_id = r.invitation_id AND NOT {later}
+            RETURNING 1""", u).fetchall())
+    cur.execute("DELETE FROM replaced_invitations WHERE replaced_by = ?", u)
+    return gone, restored
 
 
 def _source_names(db, src: pa.Array) -> pa.Array:

@@ -411,6 +411,7 @@ class Removal(NamedTuple):
     restored: int  # responses the upload had edited: back to the version it replaced
     kept: int = 0  # responses a remaining upload also brought, unchanged: they stay, now its
     invitations: int = 0  # invitations of an invitation list's upload: gone
+    invitations_restored: int = 0  # invitations it corrected: back to the version before
 
 
 def remove_upload(db: Database, upload_id: int) -> Removal:
@@ -426,13 +427,10 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         if row[0][0]:
             raise InputError(f"upload {upload_id} was already removed")
         u = [upload_id]
-        # An invitation list's upload (cxdata.invitations) holds invitations, not responses: those
-        # no other upload's list holds too go with it.
-        invited = len(cur.execute(
-            """DELETE FROM invitations WHERE invitation_id IN (SELECT invitation_id FROM invitation_holds WHERE upload_id = ?)
-                 AND invitation_id NOT IN (SELECT invitation_id FROM invitation_holds WHERE upload_id <> ?)
-               RETURNING 1""", u + u).fetchall())
-        cur.execute("DELETE FROM invitation_holds WHERE upload_id = ?", u)
+        # An invitation list's upload holds invitations, not responses (cxdata.invitations).
+        from .invitations import undo
+
+        invited, corrected = undo(cur, upload_id)
         kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
         # This upload's versions that a later upload replaced: (response, the later upload).
@@ -474,7 +472,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         # The cases of the responses gone for good wait, unlinked, for their response to come back.
         cur.execute("""UPDATE cases SET response_key = NULL WHERE response_key IN (SELECT response_key FROM gone)
                        AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.response_key = cases.response_key)""")
-    return Removal(removed - restored, restored, kept, invited)
+    return Removal(removed - restored, restored, kept, invited, corrected)
 
 
 def _link_cases(cur) -> None:

@@ -366,6 +366,8 @@ else:
                       "to take them out"] if removal.kept else []
             parts += [f"its {removal.invitations:,} invitation{'' if removal.invitations == 1 else 's'} "
                       f"{'is' if removal.invitations == 1 else 'are'} gone"] if removal.invitations else []
+            parts += [f"{removal.invitations_restored:,} invitation{'' if removal.invitations_restored == 1 else 's'} "
+                      "it corrected are back to their earlier version"] if removal.invitations_restored else []
             st.session_state["_removed_note"] = f"Removed upload #{choice}: " + ("; ".join(parts) or "nothing of it was stored") + "."
             st.rerun()
 if note := st.session_state.pop("_removed_note", None):

@@ -135,10 +135,12 @@ def test_reloading_merges_and_rejected_rows_say_why(tmp_path):
     assert (again.unchanged, again.updated, again.added) == (1, 1, 1)
     assert sorted(cur.execute("SELECT customer_id, seg_tier FROM invitations").fetchall()) == [
         ("A1", "Consumer"), ("A2", "SMB"), ("A4", "SMB")]
-    # Removing an upload removes the invitations no other upload's list holds: A4; A1 and A2 were
-    # in the first list too (A2 keeps the correction: there is one version of an invitation)
-    store.remove_upload(db, again.upload_id)
-    assert sorted(r[0] for r in cur.execute("SELECT customer_id FROM invitations").fetchall()) == ["A1", "A2"]
+    # Removing an upload removes the invitations no other upload's list holds (A4), and what it
+    # corrected goes back to the version before (A2 is VIP again)
+    removal = store.remove_upload(db, again.upload_id)
+    assert (removal.invitations, removal.invitations_restored) == (1, 1)
+    assert sorted(cur.execute("SELECT customer_id, seg_tier FROM invitations").fetchall()) == [
+        ("A1", "Consumer"), ("A2", "VIP")]
     store.remove_upload(db, first.upload_id)
     assert invitations.holds(cur) == 0
     history = service.upload_history(db)
@@ -380,3 +382,18 @@ def test_the_page_filters_on_a_segment_only_the_list_has(loaded, truth, monkeypa
     sms = truth["files"]["invitations.csv"]["metrics"]["response_rate_pct_by_channel"]["sms"]
     assert {m.label: m.value for m in at.metric}["Response rate"] == f"{sms['pct']:.1f}%"
     assert at.multiselect(key="w_seg_channel").value == ["sms"]
+
+
+
+def test_removing_a_correction_under_a_later_one_keeps_the_later(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    header = "customer_id,invited_at,survey,wave\n"
+    lists = [invitations.load(db, MODEL, write(tmp_path, header + "".join(f"C{i},2025-03-01,q,{wave}\n" for i in range(5)),
+                                              f"{wave}.csv")) for wave in ("W1", "W2", "W3")]
+    cur = db.cursor()
+    store.remove_upload(db, lists[1].upload_id)  # W2 corrected W1, W3 corrected W2: W3 stays
+    assert set(cur.execute("SELECT wave FROM invitations").fetchall()) == {("W3",)}
+    store.remove_upload(db, lists[2].upload_id)  # now W3 corrected W1: W1 is back
+    assert set(cur.execute("SELECT wave FROM invitations").fetchall()) == {("W1",)}
+    assert cur.execute("SELECT count(*) FROM replaced_invitations").fetchall() == [(0,)]
+    db.close()
