@@ -80,6 +80,10 @@ def add_invitations(db) -> int:
     with db.transaction(cur):
         from .invitations import add_segment_columns
 
+        # Checked again inside the write: a list another session stored meanwhile stays the only one.
+        if cur.execute("SELECT count(*) FROM invitation_holds WHERE upload_id = ?", [upload_id]).fetchall()[0][0]:
+            return 0
+
         add_segment_columns(cur, dims)
         base = cur.execute("SELECT coalesce(max(invitation_id), 0) FROM invitations").fetchall()[0][0]
         cur.register("demo_invitations", table)

@@ -75,18 +75,23 @@ def add_history(db, model: Model) -> int:
     with db.transaction(cur):
         cur.register("demo_cases", worked)
         try:
+            # Checked again inside the write: a case written meanwhile keeps its one history.
+            cur.execute("""CREATE OR REPLACE TEMP TABLE fresh_cases AS SELECT * FROM demo_cases d WHERE NOT EXISTS (
+                               SELECT 1 FROM cases c WHERE c.source_id = d.source_id
+                               AND c.source_response_id = d.source_response_id)""")
             cur.execute("""INSERT INTO cases (response_key, source_id, source_response_id, status, note, contacted_at,
                                               resolved_at, updated_at, updated_by)
                            SELECT response_key, source_id, source_response_id, CASE WHEN resolved IS NULL THEN 'contacted' ELSE 'resolved' END,
                                   note, to_timestamp(contacted), to_timestamp(resolved),
                                   to_timestamp(coalesce(resolved, contacted)), 'demo'
-                           FROM demo_cases""")
+                           FROM fresh_cases""")
             cur.execute("""INSERT INTO case_events
                            SELECT source_id, source_response_id, to_timestamp(contacted), 'demo', 'contacted', NULL, note
-                           FROM demo_cases
+                           FROM fresh_cases
                            UNION ALL
                            SELECT source_id, source_response_id, to_timestamp(resolved), 'demo', 'resolved', NULL, NULL
-                           FROM demo_cases WHERE resolved IS NOT NULL""")
+                           FROM fresh_cases WHERE resolved IS NOT NULL""")
+            cur.execute("DROP TABLE temp.fresh_cases")
         finally:
             cur.unregister("demo_cases")
     return worked.num_rows

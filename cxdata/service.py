@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from . import pyramid as pyramid_mod
@@ -492,12 +493,18 @@ def load_demo(db: Database, responses: int | None = None) -> int:
     return total
 
 
+_DEMO_LOCK = threading.Lock()
+
+
 def ensure_demo(db: Database, responses: int | None = None) -> bool:
-    """Load the demo into a new database (no responses, no upload ever); True if it did."""
-    if not db.is_new():
-        return False
-    load_demo(db, responses)
-    return True
+    """Load the demo into a new database (no responses, no upload ever); True if it did. Two
+    sessions opening a fresh server at once load it once: the second waits, then finds it there
+    (found by a new user's walk: both loaded it, and every demo case was listed twice)."""
+    with _DEMO_LOCK:
+        if not db.is_new():
+            return False
+        load_demo(db, responses)
+        return True
 
 
 def is_demo(db: Database, cur=None) -> bool:

@@ -491,3 +491,24 @@ def test_a_rating_that_feeds_a_measure_of_the_model_is_read_on_the_models_scale(
     assert [why for _, why in receipt["rejected"]] == [f"no valid answer: csat '{v}' outside the scale 1-5" for v in (7, 6, 7)]
     assert sorted(v for (v,) in db.cursor().execute("SELECT value FROM answers").fetchall()) == [3.0, 4.0, 5.0]
     db.close()
+
+
+def test_two_sessions_starting_a_fresh_server_load_the_demo_once(tmp_path):
+    """(found by a new user's walk: two browser tabs on a fresh server listed every demo case twice)"""
+    import threading
+
+    from cxdata import service
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    loaded = []
+    threads = [threading.Thread(target=lambda: loaded.append(service.ensure_demo(db, 3000))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cur = db.cursor()
+    assert sorted(loaded) == [False, True]
+    assert cur.execute("SELECT count(*) FROM uploads").fetchall() == [(1,)]
+    cases, distinct = cur.execute("SELECT count(*), count(DISTINCT (source_id, source_response_id)) FROM cases").fetchall()[0]
+    assert cases == distinct > 0
+    db.close()
