@@ -251,14 +251,15 @@ def _loop(args) -> int:
     lines = [f"{result['model']} — closing the loop, {result['period']['label']}"]
     rows = [result["all"], *result["owners"]]
     width = max(len(r["name"]) for r in rows)
-    lines.append(f"{'':<{width}}  {'cases':>6}  {'open':>6}  {'overdue':>7}  {'closure rate':>12}  95% CI")
+    lines.append(f"{'':<{width}}  {'cases':>7}  {'open':>7}  {'overdue':>7}  {'closure rate':>12}  95% CI")
     for r in rows:
         rate = "—" if r["closure_rate"] is None else f"{r['closure_rate']:.1f}%" + (" *" if r["low_n"] else "")
         ci = "" if not r["closure_rate_ci"] else f"{r['closure_rate_ci'][0]:.1f} – {r['closure_rate_ci'][1]:.1f}"
-        lines.append(f"{r['name']:<{width}}  {r['cases']:>6}  {r['open']:>6}  {r['overdue']:>7}  {rate:>12}  {ci}")
+        lines.append(f"{r['name']:<{width}}  {r['cases']:>7,}  {r['open']:>7,}  {r['overdue']:>7,}  {rate:>12}  {ci}")
     listed = result["cases"]
-    lines.append(f"{listed['total']} {args.cases} case{'' if listed['total'] == 1 else 's'}"
-                 + (f", the first {len(listed['rows'])}:" if listed["total"] > len(listed["rows"]) else ":"))
+    lines.append(f"{listed['total']:,} {args.cases} case{'' if listed['total'] == 1 else 's'}"
+                 + ("" if not listed["rows"] else
+                    f", the first {len(listed['rows'])}:" if listed["total"] > len(listed["rows"]) else ":"))
     for c in listed["rows"]:
         lines.append(f"  {c['source']}:{c['response_id']}  {c['responded_at'][:16].replace('T', ' ')}  "
                      f"{c['measure']}={c['value']:g}  {c['status']}{' (overdue)' if c['overdue'] else ''}  "

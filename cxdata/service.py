@@ -588,6 +588,11 @@ def drivers_json(db: Database, model: Model, view: ViewState, outcome: str | Non
     }
 
 
+def _r3(x: float | None) -> float | None:
+    """A percentage to three decimals: a Wilson bound of 4.3e-17 is 0."""
+    return None if x is None else round(x, 3) + 0.0
+
+
 def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open", unrouted: bool = False,
               limit: int = 500, now=None, cat: queries.Catalog | None = None) -> dict:
     """Closing the loop as JSON: the view's cases in all and per owner, and the queue `which`."""
@@ -605,7 +610,8 @@ def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open
         return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases, "new": c.new,
                 "contacted": c.contacted, "resolved": c.resolved, "open": c.open, "overdue": c.overdue,
                 "contacted_in_time": c.in_time, "due": c.due, "median_hours_to_contact": c.hours_to_contact,
-                "closure_rate": c.rate.value, "closure_rate_ci": [c.rate.ci_low, c.rate.ci_high] if c.cases else None,
+                "closure_rate": _r3(c.rate.value),
+                "closure_rate_ci": [_r3(c.rate.ci_low), _r3(c.rate.ci_high)] if c.cases else None,
                 "low_n": c.status == "low_n", "target": model.loop.target, "target_status": c.target_status}
 
     def when(v):

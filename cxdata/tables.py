@@ -258,7 +258,7 @@ def queue_frame(cases: pd.DataFrame, model) -> pd.DataFrame:
     status = cases["status"].map(STATUS_NAMES)
     return pd.DataFrame({
         "When": cases["responded_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "Days waiting": cases["age_days"].where(cases["status"] != "resolved").round(1),
+        "Days open": cases["age_days"].where(cases["status"] != "resolved").round(1),
         "Status": status.where(~cases["overdue"], status + " · overdue"),
         "Answer": [trigger(m, v) for m, v in zip(cases["measure"], cases["value"])],
         "Owner": cases["owner"].map(lambda o: owner_name(model, o if isinstance(o, str) else None)),

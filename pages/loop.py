@@ -34,6 +34,11 @@ if not rules:
     st.stop()
 st.caption(escape(f"A response opens a case when it gives {rules}. It goes to the team its answer counts under on the "
                   f"pyramid (else the touchpoint); a case still new after {days:g} days is overdue."))
+behind = (loop.utc_now().date() - p.as_of).days if p.as_of else 0
+if behind > 7:
+    # Waits run to today, not to the data's last day: on an old export every case reads overdue.
+    st.caption(f"The data ends on {day_label(p.as_of)}, {behind:,} days ago: waits and overdue cases are counted to "
+               "today.")
 
 # Whose cases: everyone's, a touchpoint's (and its teams'), a team's, or those nobody owns.
 owners = {"": "Every owner", loop.UNROUTED: "Not routed (no team or touchpoint)"}
@@ -131,7 +136,8 @@ with st.container(key="cases_table"):
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                           placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status", "Owner", "Note"]),
                           column_config={"Comment": st.column_config.TextColumn(width=320),
-                                         "Days waiting": st.column_config.NumberColumn(format="%.1f")})
+                                         "Days open": st.column_config.NumberColumn(
+                                             format="%.1f", help="Days since the response, while the case is open")})
 rows = [i for i in (picked["selection"]["rows"] if picked else []) if i < len(cases)]
 _ui.table_downloads("Download these cases", lambda: tables.queue_export(shown), "cases", p,
                     help="The cases listed above, with their customers, answers and notes (a spreadsheet will not run "
