@@ -649,8 +649,8 @@ def _rates_draw(source, *, title: str = "", overall: float | None = None, x_max:
     x = alt.X("rate:Q", title="Response rate (%)", scale=alt.Scale(domain=[0, x_max], clamp=True))
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
         x=x, color=alt.Color("against:N", scale=alt.Scale(domain=list(RATE_COLORS), range=list(RATE_COLORS.values())),
-                             # Short labels in one row: a half-width chart cut longer ones off.
-                             legend=alt.Legend(title=None, orient="bottom", columns=3, labelLimit=140, labelExpr=(
+                             # Short labels in two columns: a half-width chart cut a row of three off.
+                             legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=150, labelExpr=(
                                  "datum.label == 'below' ? 'answers less' : datum.label == 'above' ? "
                                  "'answers more' : 'no clear difference'"))),
         tooltip=_RATE_TIPS)
