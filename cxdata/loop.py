@@ -234,27 +234,30 @@ def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *,
 def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, due, seconds) -> Closure:
     rate = stats.proportion(stats.Moments(n=cases, hi=resolved), "yes_rate")
     status = "no_data" if not cases else ("low_n" if cases < model.thresholds.reliability_min_n else "ok")
-    target = model.loop.target
-    target_status = None
-    if target is not None and rate.value is not None:
-        shown = stats.shown(rate.value, "yes_rate")
-        target_status = "met" if shown >= target else ("near" if rate.ci_high >= target else "missed")
+    from .pyramid import target_status
+
     return Closure(owner, "All cases" if owner == "*" else owner_name(model, owner), int(cases), int(new), int(contacted),
                    int(resolved), int(overdue), int(in_time), int(due), None if seconds is None else float(seconds),
-                   rate, status, target_status)
+                   rate, status, target_status(rate, _kpi(model), model))
 
 
 CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
+
+
+def _kpi(model: Model):
+    """The closure rate as a KPI of the model: resolved cases, a share, against the loop's target."""
+    from .model import KPI
+
+    return KPI(CLOSED_LOOP, "Closed loop", "yes_rate", "", model.loop.target)
 
 
 def closure_kpi(model: Model, current: Closure, previous: Closure | None):
     """The closure rate as a team KPI (a pyramid.KpiResult): resolved cases of all cases, its
     Wilson interval, the change against the comparison period with its test, the target. Below
     the privacy threshold of cases it is hidden, as a tile of so few answers would be."""
-    from .model import KPI
     from .pyramid import KpiResult, target_status
 
-    kpi = KPI(CLOSED_LOOP, "Closed loop", "yes_rate", "", model.loop.target)
+    kpi = _kpi(model)
     rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
 
     def status(c: Closure | None) -> str | None:

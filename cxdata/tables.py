@@ -287,7 +287,6 @@ def rates_frame(rates, dim: str, model) -> pd.DataFrame:
 
     d = DECIMALS["yes_rate"]
     rows = rates.by.get(dim, [])
-    invited = sum(r.invited for r in rows if r.status != "hidden") or 0
     total, answered = rates.overall.invited, rates.overall.responded
     out = []
     for r in rows:
@@ -302,7 +301,6 @@ def rates_frame(rates, dim: str, model) -> pd.DataFrame:
             "share_responded": None if hidden or not answered else _r(100.0 * r.responded / answered, d),
             "low_n": r.status == "low_n", "suppressed": hidden,
         })
-    del invited
     return pd.DataFrame(out, columns=["key", "name", "invited", "responded", "rate", "ci_low", "ci_high", "rest_rate",
                                       "ratio", "significant", "share_invited", "share_responded", "low_n", "suppressed"])
 

@@ -223,7 +223,8 @@ def loop_queue(view: ViewState, which: str):
 
 
 def _loop_key(view: ViewState) -> ViewState:
-    """What of a view the cases depend on (not its comparison, split, grain or list)."""
+    """What of a view the cases (and the response rates) depend on: not its comparison, split,
+    grain or list."""
     return replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
                    cases=None, present=None)
 
@@ -269,8 +270,7 @@ def _response_rates(db_path: str, version: int, model_digest: str, view: ViewSta
 def response_rates(view: ViewState):
     """The view's response rates (cxdata.invitations.rates), cached per data version."""
     m = model()
-    key = replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
-                  cases=None, present=None, tp=None, team=None, unrouted=False)
+    key = replace(_loop_key(view), tp=None, team=None, unrouted=False)  # the list has no drill
     return _response_rates(str(database().path), data_version(), m.digest, key, m, catalog(), cursor())
 
 
