@@ -13,6 +13,7 @@ from .db import StorageError
 from .stats import DECIMALS
 from .model import ModelError
 from .loop import LoopError
+from .access import AccessError
 from .view import QUEUES, ViewError, ViewState
 
 
@@ -96,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     _view_options(rr, of=" of invitation")
     rr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
+    acc = sub.add_parser("access", help="check an access file (CX_ACCESS): who sees what")
+    acc.add_argument("file", help="the access YAML file")
+    acc.add_argument("--model", help="the pyramid model whose teams it names (default: $CX_MODEL or the demo model)")
+    acc.add_argument("--who", action="append", default=[], metavar="NAME",
+                     help="print what this signed-in address or name would see; repeat for more")
+
     demo = sub.add_parser("demo", help="fill a database with the deterministic demo data")
     demo.add_argument("--db", help=_DB_HELP)
     demo.add_argument("--rows", type=int, default=service.DEMO_RESPONSES, help="number of responses")
@@ -106,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
-                "invitations": _invitations, "response-rates": _response_rates, "demo": _demo}[args.command](args)
-    except (ModelError, StorageError, ViewError, service.ServiceError, LoopError) as exc:
+                "invitations": _invitations, "response-rates": _response_rates, "access": _access, "demo": _demo}[args.command](args)
+    except (ModelError, StorageError, ViewError, service.ServiceError, LoopError, AccessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -265,6 +272,19 @@ def _loop(args) -> int:
                      f"{c['measure']}={c['value']:g}  {c['status']}{' (overdue)' if c['overdue'] else ''}  "
                      f"{c['owner'] or 'not routed'}")
     print("\n".join(lines))
+    return 0
+
+
+def _access(args) -> int:
+    from . import access
+    from .model import load_model
+
+    model = load_model(service.chosen_model_path(None, args.model))
+    policy = access.load_policy(args.file, model)
+    for line in access.grants_text(policy, model):
+        print(line)
+    for who in args.who:
+        print(f"{who} would see {policy.grant_for(who).describe(model)}")
     return 0
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
-from cxdata import formats, queries, service
+from cxdata import access, formats, queries, service
 from cxdata.formats import fmt_delta, fmt_value  # noqa: F401 (the pages' tiles use them through _ui)
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
@@ -21,12 +21,14 @@ from cxdata.view import FIRST_DAY, LAST_DAY, ViewState
 _handed_over = False
 
 
-def start_page() -> None:
-    """First thing of every page: start the run (see `state`) and run it through dashboard.py's
-    st.navigation (below)."""
+def start_page(page: str) -> access.Grant:
+    """First thing of every page: start the run (see `state`), run it through dashboard.py's
+    st.navigation (below), and stop unless the signed-in person may open `page`
+    (cxdata.access.PAGES). Returns their grant."""
     st.session_state["_run"] = st.session_state.get("_run", 0) + 1
     _ensure_navigation()
     st.html(_STYLE)
+    return page_allowed(page)
 
 
 # Streamlit fades a caption with opacity, which fades what it holds too: the target status badge
@@ -126,6 +128,115 @@ def model() -> Model:
 
 def data_version() -> int:
     return state().version
+
+
+# -- access -------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=4)
+def _policy(path: str, mtime: float, model_digest: str, _model: Model) -> access.Policy:
+    return access.load_policy(path, _model)
+
+
+def request_header(name: str) -> str | None:
+    """A header of the browser's request (what a sign-in proxy in front of the app set)."""
+    value = st.context.headers.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _signed_in(policy: access.Policy) -> str | None:
+    if policy.sign_in == "proxy":
+        return request_header(policy.header)
+    try:
+        if st.user.get("is_logged_in"):
+            return str(st.user.get("email") or "").strip() or None
+    except Exception:  # Streamlit's login not configured: nobody is signed in
+        return None
+    return None
+
+
+def access_check() -> tuple[access.Grant | None, object]:
+    """(the signed-in person's grant, None), or (None, the page to show instead: sign in, no
+    access, or an access file that cannot be used). Without an access file: everything."""
+    path = access.policy_path()
+    if path is None:
+        return access.OPEN, None
+    try:
+        m = model()
+        policy = _policy(str(path), path.stat().st_mtime if path.is_file() else 0.0, m.digest, m)
+    except access.AccessError as exc:
+        return None, lambda: _access_broken(exc)
+    except (StorageError, OSError) as exc:
+        return None, lambda: _access_broken(access.AccessError(str(path), [f"cannot be checked: {exc}"]))
+    who = _signed_in(policy)
+    if who is None:
+        return None, lambda: _sign_in(policy)
+    g = policy.grant_for(who)
+    st.session_state["_policy"] = policy
+    if g.role == "none":
+        return None, lambda: _refused(g, policy)
+    return g, None
+
+
+def grant() -> access.Grant:
+    """The signed-in person's grant; a run without one stops on the page that says why."""
+    g, gate = access_check()
+    if g is None:
+        gate()
+        st.stop()
+    return g
+
+
+def _access_broken(exc: access.AccessError) -> None:
+    st.title("CX Pyramid")
+    st.error("The dashboard is closed: its access file cannot be used. An administrator must fix it:\n\n"
+             + "\n".join(f"- {escape(p)}" for p in exc.problems), icon=":material/lock:")
+    st.caption(escape(f"Access file: {exc.source} (set by {access.ENV})."))
+
+
+def _sign_in(policy: access.Policy) -> None:
+    st.title("CX Pyramid")
+    if policy.sign_in == "proxy":
+        st.warning(escape(f"Sign-in is done by the proxy in front of this dashboard, and this request did not come "
+                          f"through it (no {policy.header} header). Open the dashboard at the address your "
+                          "organisation gave you."), icon=":material/lock:")
+        return
+    st.info("Sign in to see the customer experience figures.", icon=":material/lock:")
+    if st.button("Sign in", type="primary", icon=":material/login:", key="sign_in"):
+        try:
+            st.login(policy.provider) if policy.provider else st.login()
+        except Exception as exc:  # Streamlit's [auth] section missing or incomplete
+            st.error("Sign-in is not set up on this server: an administrator must add the login provider to "
+                     f".streamlit/secrets.toml (the README's Access section). ({escape(str(exc))})",
+                     icon=":material/error:")
+
+
+def _refused(g: access.Grant, policy: access.Policy) -> None:
+    st.title("CX Pyramid")
+    st.warning(escape(f"You are signed in as {g.who}, and the dashboard's access file gives this account no access. "
+                      "Ask an administrator to add you."), icon=":material/block:")
+    if policy.sign_in == "streamlit":
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
+
+
+def signed_in_note(g: access.Grant) -> None:
+    """Who is signed in and what they see, at the foot of the sidebar; the way out."""
+    policy = st.session_state.get("_policy")
+    if g.who is None or policy is None:
+        return
+    with st.sidebar:
+        st.caption(escape(f"Signed in as {g.who} · sees {g.describe(model())}"))
+        if policy.sign_in == "streamlit":
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out", type="tertiary")
+
+
+def page_allowed(page: str) -> access.Grant:
+    """The grant, once the page is known to be the person's (the navigation lists only theirs;
+    a page run some other way checks again)."""
+    g = grant()
+    if not g.may_open(page):
+        st.warning("Your access does not include this page.", icon=":material/block:")
+        st.page_link("pages/pyramid.py", label="Go to the pyramid", icon=":material/change_history:")
+        st.stop()
+    return g
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -474,7 +585,8 @@ def ensure_data(*, required: bool = True) -> None:
 
 def demo_banner() -> None:
     if state().demo:
-        st.info("You are looking at **demo data** generated for a fictional company. Upload your own survey exports to replace it.", icon=":material/science:")
+        st.info("You are looking at **demo data** generated for a fictional company."
+                + (" Upload your own survey exports to replace it." if grant().may_write else ""), icon=":material/science:")
 
 
 # -- view state <-> URL -------------------------------------------------------------------------
@@ -568,7 +680,8 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
                          key="w_split", on_change=_on_filters)
         if view.filters:
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
-        st.caption(f"Data as of {day_label(cat.as_of)} · {cat.responses:,} responses")
+        # (how many responses there are in all is not a team member's to know)
+        st.caption(f"Data as of {day_label(cat.as_of)}" + (f" · {cat.responses:,} responses" if grant().sees_all else ""))
     return view
 
 
@@ -804,6 +917,8 @@ def present_button(view: ViewState) -> None:
     """Start presentation mode on this view (its drill path is the story)."""
     from cxdata import story
 
+    if not grant().may_open("present"):
+        return
     if st.button("Present", key="present", icon=":material/slideshow:",
                  help="This view full screen, one slide at a time, for a screen shared in a review "
                       "(the arrow keys move, Esc ends it)"):
@@ -815,9 +930,12 @@ def present_button(view: ViewState) -> None:
 
 def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerPoint)") -> None:
     """The view's story (presentation mode's slides) as a PowerPoint deck, drawn when clicked, on
-    a thread of its own: it gets its own cursor, and everything from the session is read now."""
+    a thread of its own: it gets its own cursor, and everything from the session is read now.
+    Presentation mode's reader only: the story opens on the index and its touchpoints."""
     from cxdata import deck
 
+    if not grant().may_open("present"):
+        return
     db, m, cat, demo = database(), model(), catalog(), state().demo
 
     def build() -> bytes:

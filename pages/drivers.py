@@ -11,7 +11,7 @@ from cxdata.markdown import escape
 from cxdata.period import day_label
 from pages import _ui
 
-_ui.start_page()
+_ui.start_page("drivers")
 
 _ui.ensure_data()
 model = _ui.model()

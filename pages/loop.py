@@ -12,11 +12,16 @@ from cxdata.period import day_label
 from cxdata.view import QUEUES
 from pages import _ui
 
-_ui.start_page()
+grant = _ui.start_page("loop")
 
 _ui.ensure_data()
 model = _ui.model()
-view = _ui.sidebar(_ui.current_view(), compare=False)
+view = _ui.current_view()
+if not grant.sees_all and (view.team not in grant.teams or view.unrouted):
+    # A team member works the cases routed to their teams, one team at a time.
+    view = replace(view.drill(model.team(grant.teams[0]).touchpoint, grant.teams[0]), unrouted=False)
+    _ui.set_view(view)
+view = _ui.sidebar(view, compare=False)
 cat = _ui.catalog()
 # The period's label and the downloads' names: of one period (the page compares none).
 p = _ui.pyramid(replace(view, compare="none", tp=None, team=None, split=None, outcome=None, cases=None, unrouted=False))
@@ -45,6 +50,8 @@ owners = {"": "Every owner", loop.UNROUTED: "Not routed (no team or touchpoint)"
 for tp in model.touchpoints:
     owners[f"touchpoint:{tp.key}"] = f"{tp.name} (all its teams)"
     owners.update({f"team:{t.key}": f"\u2003{t.name}" for t in model.teams_of(tp.key)})
+if not grant.sees_all:
+    owners = {f"team:{key}": model.team(key).name for key in grant.teams}
 chosen = (loop.UNROUTED if view.unrouted else f"team:{view.team}" if view.team else
           f"touchpoint:{view.tp}" if view.tp else "")
 
@@ -60,7 +67,8 @@ def _set_owner(owner: str | None = None) -> None:
 
 
 st.session_state["w_owner"] = chosen
-st.selectbox("Cases of", list(owners), format_func=owners.get, key="w_owner", on_change=_set_owner, width=420)
+st.selectbox("Cases of", list(owners), format_func=owners.get, key="w_owner", on_change=_set_owner, width=420,
+             disabled=len(owners) == 1)
 
 everyone, per_owner = _ui.loop_closure(view)
 if not everyone.cases:
@@ -131,7 +139,8 @@ if not total:
 shown = tables.queue_frame(cases, model)
 st.caption(f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first {len(shown):,}" if total > len(shown) else "")
            + (" · the longest waiting first" if which != "resolved" and which != "all" else " · the newest first")
-           + ". Select cases to change their status, route them to a team or add a note.")
+           + (". Select cases to change their status, route them to a team or add a note." if grant.may_work_cases
+              else ". Select a case to read its history."))
 with st.container(key="cases_table"):
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                           placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status", "Owner", "Note"]),
@@ -150,6 +159,9 @@ refs = [(int(cases["source_id"].iloc[i]), str(cases["source_response_id"].iloc[i
 st.subheader(f"{len(refs)} case{'' if len(refs) == 1 else 's'} selected")
 if len(rows) == 1:
     _ui.case_card(shown.iloc[rows[0]], loop.history(_ui.cursor(), refs))
+if not grant.may_work_cases:
+    st.caption("Your access is read only: the owning teams and the administrators change cases.")
+    st.stop()
 teams = {"keep": "Keep as routed", "auto": "Back to the automatic routing",
          **{t.key: t.name for t in model.teams}}
 with st.form("case_action", border=True):

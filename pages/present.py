@@ -21,7 +21,7 @@ SCALE, TREND_SCALE = 1.3, 1.05
 BELOW_TITLE, BELOW_TILES = 230, 400
 SHOWN_COMMENTS = 4
 
-_ui.start_page()
+_ui.start_page("present")
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.current_view()

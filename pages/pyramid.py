@@ -3,15 +3,34 @@
 import streamlit as st
 
 from cxdata import charts, movers, tables
+from cxdata.markdown import escape
 from cxdata.pyramid import level_first, level_kpi, tile_kpi
 from pages import _ui
 
-_ui.start_page()
+grant = _ui.start_page("pyramid")
 
 _ui.ensure_data()
 model = _ui.model()
 view = _ui.sidebar(_ui.current_view())
 p = _ui.pyramid(view)
+
+if not grant.sees_all:
+    # A team member's home: their teams' tiles. The index and the touchpoints count other
+    # teams' customers, which are not theirs to see (cxdata.access).
+    _ui.page_header(model.name, p)
+    st.caption(escape(f"Your access covers {grant.describe(model)}: the index and the touchpoints, which count "
+                      "other teams' customers too, are not shown."))
+    tiles = _ui.tile_grid()
+    for key in grant.teams:
+        node = p.team(key)
+        if node is None:
+            continue
+        with tiles.cell():
+            k = tile_kpi(node, None)
+            _ui.kpi_tile(node.name, k, show_kpi_name=True)
+            if st.button("Open team view ›", key=f"team_{key}", width="stretch"):
+                st.switch_page("pages/team.py", query_params=view.drill(model.team(key).touchpoint, key).to_query_params())
+    st.stop()
 
 _ui.page_header(model.name, p)
 _ui.outside_model_notice()

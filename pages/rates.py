@@ -11,7 +11,7 @@ from cxdata.markdown import escape
 from cxdata.period import day_label
 from pages import _ui
 
-_ui.start_page()
+_ui.start_page("rates")
 
 _ui.ensure_data(required=False)
 model = _ui.model()

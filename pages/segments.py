@@ -8,7 +8,7 @@ from cxdata import charts, movers, tables
 from cxdata.markdown import escape
 from pages import _ui
 
-_ui.start_page()
+_ui.start_page("segments")
 
 _ui.ensure_data()
 model = _ui.model()

@@ -13,7 +13,7 @@ from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
 from pages import _ui
 
-_ui.start_page()
+grant = _ui.start_page("team")
 
 _ui.ensure_data()
 model = _ui.model()
@@ -22,6 +22,19 @@ model = _ui.model()
 # gets the way to the pyramid instead. (Read before current_view drops what it does not know.)
 asked_for_node = "team" in st.query_params or "tp" in st.query_params
 view = _ui.current_view()
+if not grant.sees_all and view.team not in grant.teams:
+    # A team member sees their own teams only: the first of them when the link names no node.
+    if asked_for_node:
+        st.title("Team view")
+        st.warning("This view is outside your access: it counts customers of teams other than yours.",
+                   icon=":material/block:")
+    for key in grant.teams if asked_for_node else ():
+        if st.button(f"Open {model.team(key).name} ›", key=f"own_{key}"):
+            st.switch_page("pages/team.py", query_params=view.drill(model.team(key).touchpoint, key).to_query_params())
+    if asked_for_node:
+        st.stop()
+    view = view.drill(model.team(grant.teams[0]).touchpoint, grant.teams[0])
+    _ui.set_view(view)
 if not view.team and not view.tp and (asked_for_node or model.index.kpi.stat == "composite"):
     st.title("Team view")
     _ui.link_problems()
@@ -52,7 +65,7 @@ sp = _ui.split(view, dim, kpis=tuple(k.kpi.key for k in node.kpis)) if dim and n
 if sp is not None:
     node = drill.under_split(node, sp)
 
-if level != "index":
+if level != "index" and grant.sees_all:  # (a team member's way up is their own pyramid page)
     crumb = _ui.breadcrumb()
     if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
         st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())

@@ -17,7 +17,7 @@ from cxdata.ingest.text import ENCODING_LABELS
 from cxdata.zones import zone_choices
 from pages import _ui
 
-_ui.start_page()
+_ui.start_page("upload")
 
 ENCODINGS = {"": "detect automatically", **{k: ENCODING_LABELS[k] for k in
                                             ("utf-8", "utf-16", "cp1256", "cp1251", "cp1255", "cp1252", "cp1250", "cp1254")}}
