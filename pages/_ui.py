@@ -163,9 +163,10 @@ def access_check() -> tuple[access.Grant | None, object]:
         m = model()
         policy = _policy(str(path), path.stat().st_mtime if path.is_file() else 0.0, m.digest, m)
     except access.AccessError as exc:
-        return None, lambda: _access_broken(exc)
+        return None, lambda broken=exc: _access_broken(broken)  # (`exc` itself is gone after the except)
     except (StorageError, OSError) as exc:
-        return None, lambda: _access_broken(access.AccessError(str(path), [f"cannot be checked: {exc}"]))
+        broken = access.AccessError(str(path), [f"cannot be checked: {exc}"])
+        return None, lambda: _access_broken(broken)
     who = _signed_in(policy)
     if who is None:
         return None, lambda: _sign_in(policy)

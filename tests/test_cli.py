@@ -291,3 +291,16 @@ def test_a_case_of_a_source_whose_name_holds_a_colon(tmp_path):
     assert cli("case", "crm:emea:r:1", "--db", db, "--status", "contacted").stdout.startswith("1 case")
     listed = json.loads(cli("loop", "--db", db, "--period", "all", "--cases", "contacted", "--json").stdout)
     assert [(r["source"], r["response_id"]) for r in listed["cases"]["rows"]] == [("crm:emea", "r:1")]
+
+
+def test_access_check_prints_who_sees_what(tmp_path):
+    out = cli("access", ROOT / "examples" / "access.yaml", "--who", "omid@example.com", "--who", "x@other.org").stdout
+    assert "omid@example.com would see the rows of Call Center - Europe" in out
+    assert "x@other.org would see nothing" in out and out.startswith("sign-in: proxy (header X-Forwarded-Email)")
+    bad = tmp_path / "access.yaml"
+    bad.write_text("people: [{who: a@b.org, teams: [cc_mars]}]\n", encoding="utf-8")
+    proc = cli("access", bad, check=False)
+    assert proc.returncode == 2 and "people[0].teams: no team 'cc_mars' in the model" in proc.stderr
+    # The teams are the model's: the Zelvora example's have other keys than the demo's.
+    proc = cli("access", ROOT / "examples" / "access.yaml", "--model", ZELVORA_MODEL, check=False)
+    assert proc.returncode == 2 and "no team 'cc_europe'" in proc.stderr

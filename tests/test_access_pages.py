@@ -1,0 +1,188 @@
+"""The pages under an access file (CX_ACCESS), through AppTest: nobody signed in sees nothing, a
+team member sees their teams' rows only, a viewer changes nothing, a broken file keeps the app shut."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cxdata import service
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("pages_handed_over")
+
+APP = str(ROOT / "dashboard.py")
+POLICY = """
+sign_in: streamlit
+people:
+  - {who: lead@example.com, role: admin}
+  - {who: viewer@example.com, role: viewer}
+  - {who: omid@example.com, teams: [cc_europe]}
+  - {who: sara@example.com, teams: [chat_tier1, chat_tier2]}
+"""
+OMID = {"is_logged_in": True, "email": "omid@example.com", "name": "Omid"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return tmp_path_factory.mktemp("access-pages") / "cx.duckdb"
+
+
+@pytest.fixture
+def policy_file(tmp_path):
+    path = tmp_path / "access.yaml"
+    path.write_text(POLICY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def app(demo_db, policy_file, monkeypatch):
+    monkeypatch.setenv("CX_DB", str(demo_db))
+    monkeypatch.setenv("CX_DEMO_RESPONSES", "20000")
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 20000)
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setenv("CX_ACCESS", str(policy_file))
+
+    def make(user=None, page=None, **params):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.user = user if user is not None else {"is_logged_in": False}
+        for k, v in params.items():
+            at.query_params[k] = v
+        if page:
+            at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return make
+
+
+def texts(at) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
+             for e in getattr(at, kind)]
+    parts += [m.label for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page, params", [
+    (None, {}),
+    ("pages/team.py", {"tp": "call_center", "team": "cc_north"}),
+    ("pages/upload.py", {}),
+    (None, {"present": "index"}),
+])
+def test_nobody_signed_in_sees_nothing(app, page, params):
+    at = app(page=page, **params)
+    assert [i.value for i in at.info] == ["Sign in to see the customer experience figures."]
+    assert at.button(key="sign_in")
+    assert not at.metric and not at.dataframe and not at.sidebar.selectbox
+
+
+def test_someone_the_file_does_not_name_is_refused(app):
+    at = app({"is_logged_in": True, "email": "stranger@elsewhere.org"})
+    assert "gives this account no access" in at.warning[0].value
+    assert not at.metric
+
+
+def test_a_team_member_home_shows_their_teams_only(app):
+    at = app(OMID)
+    assert [m.label for m in at.metric] == ["Call Center - Europe · CSAT"]
+    assert "Your access covers the rows of Call Center" in texts(at)
+    # No total of all responses, no index, no touchpoint, nowhere on the page or in the sidebar.
+    assert not any("responses" in c.value for c in at.sidebar.caption)
+    assert "CX index" not in texts(at) and not at.get("vega_lite_chart")
+    at2 = app({**OMID, "email": "sara@example.com"}, tp="chat")
+    assert [m.label.split(" · ")[0] for m in at2.metric] == ["Chat - Tier 1", "Chat - Tier 2"]
+
+
+def test_a_team_member_opens_their_team_view(app):
+    at = app(OMID, "pages/team.py")  # no team in the link: their own
+    assert at.title[0].value == "Call Center - Europe"
+    assert at.query_params.get("team") in (["cc_europe"], "cc_europe")
+    assert "Comments behind the number" in [s.value for s in at.subheader]
+    assert "crumb_index" not in [b.key for b in at.button]
+
+
+@pytest.mark.parametrize("params", [
+    {"tp": "call_center", "team": "cc_north"},  # another team
+    {"tp": "call_center"},  # a touchpoint: every team's answers
+    {"team": "no_such_team"},
+])
+def test_a_team_member_is_refused_other_views(app, params):
+    at = app(OMID, "pages/team.py", **params)
+    assert "This view is outside your access" in at.warning[0].value
+    assert not at.metric and not at.dataframe
+    assert [b.label for b in at.button if b.key == "own_cc_europe"] == ["Open Call Center - Europe ›"]
+
+
+@pytest.mark.parametrize("page", ["pages/upload.py", "pages/segments.py", "pages/drivers.py", "pages/rates.py",
+                                  "pages/present.py"])
+def test_a_team_member_cannot_open_pages_of_everyone(app, page):
+    at = app(OMID, page)
+    assert not at.metric and not at.dataframe and not at.get("vega_lite_chart")
+    assert "Your access does not include this page." in [w.value for w in at.warning]
+
+
+def test_a_team_member_works_their_own_cases_only(app):
+    at = app(OMID, "pages/loop.py", unrouted="1")  # a link to the unrouted cases: their own instead
+    owner = at.selectbox(key="w_owner")
+    assert owner.options == ["Call Center - Europe"] and owner.disabled
+    assert at.query_params.get("team") in (["cc_europe"], "cc_europe") and "unrouted" not in at.query_params
+    table = at.dataframe[0].value
+    assert len(table) and set(table["Owner"]) == {"Call Center - Europe"}
+    assert "By owner" not in [s.value for s in at.subheader]
+
+
+def test_no_present_button_or_deck_for_a_team_member(app):
+    at = app(OMID, "pages/team.py")
+    assert "present" not in [b.key for b in at.sidebar.button]
+    assert not [d for d in at.get("download_button") if "PowerPoint" in str(d.proto.label)]
+
+
+def test_a_viewer_sees_everything_and_changes_nothing(app):
+    at = app({"is_logged_in": True, "email": "viewer@example.com"})
+    assert at.metric[0].label.startswith("CX index")
+    at = app({"is_logged_in": True, "email": "viewer@example.com"}, "pages/upload.py")
+    assert "Your access does not include this page." in [w.value for w in at.warning]
+    at = app({"is_logged_in": True, "email": "viewer@example.com"}, "pages/loop.py")
+    assert any("Select a case to read its history" in c.value for c in at.caption)
+    assert not at.get("form")
+
+
+def test_an_admin_sees_the_whole_pyramid_and_who_they_are(app):
+    at = app({"is_logged_in": True, "email": "LEAD@example.com"})
+    assert at.metric[0].label.startswith("CX index") and len(at.metric) > 1
+    assert any("Signed in as LEAD@" in c.value.replace("\u200b", "") for c in at.sidebar.caption)
+    assert "sign_out" in [b.key for b in at.sidebar.button]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("people: [{who: a@b.org, teams: [cc_mars]}]\n", "no team 'cc_mars' in the model"),
+    ("people: [{who: a@b.org, role: boss}]\n", "must be one of admin, viewer, team"),
+    (None, "file: not found"),
+])
+def test_a_broken_access_file_keeps_the_app_shut(app, policy_file, text, problem):
+    if text is None:
+        policy_file.unlink()
+    else:
+        policy_file.write_text(text, encoding="utf-8")
+    at = app({"is_logged_in": True, "email": "lead@example.com"})
+    assert "The dashboard is closed" in at.error[0].value and problem.replace("'", "") in at.error[0].value.replace("'", "").replace("\\", "")
+    assert not at.metric
+
+
+def test_a_proxy_names_the_user(app, policy_file, monkeypatch):
+    from pages import _ui
+
+    policy_file.write_text("sign_in: proxy\nheader: X-Forwarded-Email\npeople: [{who: omid@example.com, teams: [cc_europe]}]\n",
+                           encoding="utf-8")
+    monkeypatch.setattr(_ui, "request_header", lambda name: None)
+    at = app()
+    assert "Sign-in is done by the proxy" in at.warning[0].value.replace("\\", "") and not at.metric
+    monkeypatch.setattr(_ui, "request_header", lambda name: "omid@example.com" if name == "X-Forwarded-Email" else None)
+    at = app()
+    assert [m.label for m in at.metric] == ["Call Center - Europe · CSAT"]
+
+
+def test_sign_in_without_a_login_provider_says_what_is_missing(app):
+    at = app()
+    at.button(key="sign_in").click().run()
+    assert not at.exception
+    assert "Sign-in is not set up on this server" in at.error[0].value
