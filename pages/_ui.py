@@ -158,6 +158,7 @@ def access_check() -> tuple[access.Grant | None, object]:
     access, or an access file that cannot be used). Without an access file: everything."""
     path = access.policy_path()
     if path is None:
+        st.session_state.pop("_policy", None)
         return access.OPEN, None
     try:
         m = model()
@@ -416,7 +417,12 @@ def percent(value: float | None) -> str:
 
 
 def user_name() -> str | None:
-    """Who is signed in (with Streamlit's login configured), for the history of a change."""
+    """Who is signed in (with Streamlit's login configured, or named by the access file's proxy),
+    for the history of a change."""
+    signed = grant().who
+    if signed is not None and st.session_state.get("_policy") is not None \
+            and st.session_state["_policy"].sign_in == "proxy":
+        return signed
     try:
         if st.user.get("is_logged_in"):
             return str(st.user.get("name") or st.user.get("email") or "") or None
