@@ -423,7 +423,7 @@ def test_a_write_in_the_middle_of_a_run_is_seen_by_the_rest_of_it(app):
 
         from pages import _ui
 
-        _ui.start_page()
+        _ui.start_page("pyramid")
         before = _ui.state().version
         with _ui.database().transaction():
             pass
