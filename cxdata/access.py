@@ -112,37 +112,71 @@ class Policy:
 
     def grant_for(self, who: str | None) -> Grant:
         """The grant of a signed-in person: their own entry, else their domain's, else anyone
-        else's. Addresses compare without case (mail servers treat them so in practice)."""
-        if not who or not who.strip():
+        else's. Addresses compare without the case of their ASCII letters (mail servers treat them
+        so in practice); a name that is not one clean address or sign-in name gets nothing."""
+        name = identity(who)
+        if name is None:
             return Grant(None, "none")
-        name = who.strip()
-        folded = name.casefold()
-        exact = {p.who.casefold(): p for p in self.people if not p.who.startswith("*@")}
+        folded = _fold(name)
+        exact = {_fold(p.who): p for p in self.people if not p.who.startswith("*@")}
         person = exact.get(folded)
         if person is None and "@" in folded:
             domain = "*@" + folded.rsplit("@", 1)[1]
-            person = next((p for p in self.people if p.who.casefold() == domain), None)
+            person = next((p for p in self.people if _fold(p.who) == domain), None)
         if person is None:
             return Grant(name, self.anyone_else)
         return Grant(name, person.role, person.teams)
 
 
+def identity(value: str | None) -> str | None:
+    """A signed-in name as a login provider or proxy gave it, if it is one clean address or sign-in
+    name: no spaces, commas or control characters (two names joined by a proxy), at most one '@',
+    no wildcard. Anything else names nobody."""
+    if not isinstance(value, str):
+        return None
+    name = value.strip()
+    if not _WHO_RE.match(name) or "," in name or name.count("@") > 1 or name.startswith("@") or name.endswith("@"):
+        return None
+    return name
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _fold(name: str) -> str:
+    # ASCII letters only: Unicode case folding makes 'ß' of 'ss' and the Kelvin sign of 'K', so
+    # another account's name could fold onto a listed one (found by an audit).
+    return name.translate(_ASCII_LOWER)
+
+
 def policy_path() -> Path | None:
-    value = os.environ.get(ENV, "").strip()
-    return Path(value) if value else None
+    """The access file CX_ACCESS names; None when it is not set. Set but blank (a deployment's
+    `CX_ACCESS=${ACCESS_FILE}` with the variable missing) is an error, not an open dashboard."""
+    value = os.environ.get(ENV)
+    if value is None:
+        return None
+    if not value.strip():
+        raise AccessError(ENV, [f"{ENV} is set but empty: name the access file, or unset it to run without access "
+                                "control"])
+    return Path(value.strip())
 
 
-def load_policy(path: str | Path, model: Model) -> Policy:
+def read_policy_text(path: str | Path) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AccessError(str(path), ["file: not found"]) from None
     except IsADirectoryError:
         raise AccessError(str(path), ["file: is a folder, not a file"]) from None
     except UnicodeDecodeError:
         raise AccessError(str(path), ["file: not UTF-8 text"]) from None
-    return parse_policy(text, model, source=str(path))
+    except OSError as exc:
+        raise AccessError(str(path), [f"file: cannot be read ({exc.strerror or exc})"]) from None
+
+
+def load_policy(path: str | Path, model: Model) -> Policy:
+    return parse_policy(read_policy_text(path), model, source=str(path))
 
 
 def parse_policy(text: str, model: Model, source: str = "<text>") -> Policy:
@@ -195,14 +229,14 @@ def parse_policy(text: str, model: Model, source: str = "<text>") -> Policy:
             if k not in ("who", "role", "teams"):
                 fail(f"{path}.{k}", "unknown key (allowed: role, teams, who)")
         who = entry.get("who")
-        if not isinstance(who, str) or not (_WHO_RE.match(who.strip()) or _DOMAIN_RE.match(who.strip())):
+        if not isinstance(who, str) or not (identity(who) or _DOMAIN_RE.match(who.strip())):
             fail(f"{path}.who", "must be an address or sign-in name, or '*@domain' for everyone of a domain")
             continue
         who = who.strip()
-        if who.casefold() in seen:
-            fail(f"{path}.who", f"{who} already has an entry (people[{seen[who.casefold()]}])")
+        if _fold(who) in seen:
+            fail(f"{path}.who", f"{who} already has an entry (people[{seen[_fold(who)]}])")
             continue
-        seen[who.casefold()] = i
+        seen[_fold(who)] = i
         teams_raw = entry.get("teams")
         role = entry.get("role", "team" if teams_raw is not None else None)
         if role not in ROLES:

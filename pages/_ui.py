@@ -132,45 +132,61 @@ def data_version() -> int:
 
 # -- access -------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=4)
-def _policy(path: str, mtime: float, model_digest: str, _model: Model) -> access.Policy:
-    return access.load_policy(path, _model)
+def _policy(text: str, source: str, model_digest: str, _model: Model) -> access.Policy:
+    # Keyed by the file's text, read on every run: an edit that keeps the file's time (cp -p, a
+    # deployment) takes effect at once (found by an audit).
+    return access.parse_policy(text, _model, source=source)
 
 
-def request_header(name: str) -> str | None:
-    """A header of the browser's request (what a sign-in proxy in front of the app set)."""
-    value = st.context.headers.get(name)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def request_header(name: str) -> list[str]:
+    """Every value of a header of the browser's request (what a sign-in proxy in front of the app
+    set; a client may send its own too)."""
+    return [v for v in st.context.headers.get_all(name) if isinstance(v, str)]
 
 
-def _signed_in(policy: access.Policy) -> str | None:
+def _signed_in(policy: access.Policy) -> tuple[str | None, str | None]:
+    """(who is signed in, None), or (None, why nobody is, when there is more to say than 'sign in')."""
     if policy.sign_in == "proxy":
-        return request_header(policy.header)
+        values = [v for v in request_header(policy.header) if v.strip()]
+        if not values:
+            return None, None
+        # A proxy that appends its header after one the client sent must not let the client choose.
+        if len(values) > 1 or access.identity(values[0]) is None:
+            return None, "The sign-in proxy's answer does not name one person. Ask an administrator to check it."
+        return access.identity(values[0]), None
     try:
-        if st.user.get("is_logged_in"):
-            return str(st.user.get("email") or "").strip() or None
+        if not st.user.get("is_logged_in"):
+            return None, None
+        if st.user.get("email_verified") is False:
+            # A provider where people choose their own address must not let them choose another's.
+            return None, "Your login provider has not verified your e-mail address: verify it there, then sign in again."
+        who = access.identity(str(st.user.get("email") or ""))
+        return (who, None) if who else (None, "Your login provider gave no e-mail address to know you by.")
     except Exception:  # Streamlit's login not configured: nobody is signed in
-        return None
-    return None
+        return None, None
+
+
+_logged_problems: set[str] = set()
 
 
 def access_check() -> tuple[access.Grant | None, object]:
     """(the signed-in person's grant, None), or (None, the page to show instead: sign in, no
     access, or an access file that cannot be used). Without an access file: everything."""
-    path = access.policy_path()
-    if path is None:
-        st.session_state.pop("_policy", None)
-        return access.OPEN, None
     try:
+        path = access.policy_path()
+        if path is None:
+            st.session_state.pop("_policy", None)
+            return access.OPEN, None
         m = model()
-        policy = _policy(str(path), path.stat().st_mtime if path.is_file() else 0.0, m.digest, m)
+        policy = _policy(access.read_policy_text(path), str(path), m.digest, m)
     except access.AccessError as exc:
         return None, lambda broken=exc: _access_broken(broken)  # (`exc` itself is gone after the except)
     except (StorageError, OSError) as exc:
-        broken = access.AccessError(str(path), [f"cannot be checked: {exc}"])
+        broken = access.AccessError(str(access.policy_path()), [f"cannot be checked: {exc}"])
         return None, lambda: _access_broken(broken)
-    who = _signed_in(policy)
+    who, why = _signed_in(policy)
     if who is None:
-        return None, lambda: _sign_in(policy)
+        return None, lambda: _sign_in(policy, why)
     g = policy.grant_for(who)
     st.session_state["_policy"] = policy
     if g.role == "none":
@@ -188,18 +204,31 @@ def grant() -> access.Grant:
 
 
 def _access_broken(exc: access.AccessError) -> None:
+    """Closed, in general words: nobody is known to be an administrator while the file cannot be
+    read, and its problems name people and teams. The details go to the server's log (and
+    `python -m cxdata access FILE` prints them)."""
+    import logging
+
+    key = f"{exc.source}: {'; '.join(exc.problems)}"
+    if key not in _logged_problems:
+        _logged_problems.add(key)
+        logging.getLogger("cxdata.access").error("the access file cannot be used, every page is closed: %s", key)
     st.title("CX Pyramid")
-    st.error("The dashboard is closed: its access file cannot be used. An administrator must fix it:\n\n"
-             + "\n".join(f"- {escape(p)}" for p in exc.problems), icon=":material/lock:")
-    st.caption(escape(f"Access file: {exc.source} (set by {access.ENV})."))
+    st.error("The dashboard is closed: its access file cannot be used. An administrator can see why in the server's "
+             "log, or with `python -m cxdata access FILE` on the server.", icon=":material/lock:")
 
 
-def _sign_in(policy: access.Policy) -> None:
+def _sign_in(policy: access.Policy, why: str | None = None) -> None:
     st.title("CX Pyramid")
+    if why:
+        st.warning(why, icon=":material/lock:")
     if policy.sign_in == "proxy":
-        st.warning(escape(f"Sign-in is done by the proxy in front of this dashboard, and this request did not come "
-                          f"through it (no {policy.header} header). Open the dashboard at the address your "
-                          "organisation gave you."), icon=":material/lock:")
+        if not why:
+            st.warning("Sign-in is done by the proxy in front of this dashboard, and this request did not come through "
+                       "it. Open the dashboard at the address your organisation gave you.", icon=":material/lock:")
+        return
+    if why:  # signed in, but not as someone the file can know
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
         return
     st.info("Sign in to see the customer experience figures.", icon=":material/lock:")
     if st.button("Sign in", type="primary", icon=":material/login:", key="sign_in"):
@@ -819,6 +848,14 @@ def no_figures(p, view: ViewState) -> None:
         st.info(f"No responses in {period}. Choose a longer period.", icon=":material/search_off:")
 
 
+def visible_nodes(p) -> list:
+    """The pyramid's nodes the signed-in person may see figures of (a team member: their teams)."""
+    g = grant()
+    if g.sees_all:
+        return [p.index, *p.touchpoints, *p.teams]
+    return [node for key in g.teams if (node := p.team(key)) is not None]
+
+
 def page_header(title: str, p) -> None:
     """Title, demo notice, problems found in the link, and the period shown."""
     st.title(title)
@@ -834,7 +871,7 @@ def page_header(title: str, p) -> None:
         text += f" · **{escape(filters_text(view))}**"
     st.caption(text + f" · data as of {day_label(p.as_of)}")
     if p.previous and not p.empty and not any(k.previous is not None and k.previous.n
-                                              for node in (p.index, *p.touchpoints, *p.teams) for k in node.kpis):
+                                              for node in visible_nodes(p) for k in node.kpis):
         st.info(f"No responses in the comparison period, {p.previous.label()}: there are no changes to show.",
                 icon=":material/compare_arrows:")
     note = comparison_note(p.period, view.compare, view.period)

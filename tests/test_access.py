@@ -18,6 +18,8 @@ people:
   - {who: omid@example.com, teams: [cc_europe]}
   - {who: sara@example.com, role: team, teams: [chat_tier1, chat_tier2, chat_tier1]}
   - {who: ops, role: viewer}
+  - {who: strasse@example.org, role: admin}
+  - {who: kim, role: admin}
 """
 
 
@@ -36,7 +38,14 @@ def policy(text: str = BASE) -> access.Policy:
     ("someone@example.com.evil.org", "none", ()),  # a domain is matched whole, not as a prefix
     ("someone@sub.example.com", "none", ()),
     ("example.com", "none", ()),
-    ("*@example.com", "viewer", ()),
+    ("*@example.com", "none", ()),  # a wildcard names nobody
+    ("omid@example.com, lead@example.com", "none", ()),  # two names joined by a proxy
+    ("not an address @example.com", "none", ()),
+    ("x@y@example.com", "none", ()),
+    ("@example.com", "none", ()),
+    ("stra\u00dfe@example.org", "none", ()),  # no Unicode case folding: 'ß' is not 'ss'...
+    ("\u212aim", "none", ()),  # ...nor the Kelvin sign 'K'
+    ("OPS", "viewer", ()),
     ("", "none", ()),
     ("   ", "none", ()),
     (None, "none", ()),
@@ -142,7 +151,8 @@ def test_the_example_file_is_valid_for_the_demo_model():
 def test_policy_path_from_the_environment(monkeypatch):
     monkeypatch.delenv(access.ENV, raising=False)
     assert access.policy_path() is None
-    monkeypatch.setenv(access.ENV, "  ")
-    assert access.policy_path() is None
+    monkeypatch.setenv(access.ENV, "  ")  # set, but to nothing: an error, not an open dashboard
+    with pytest.raises(access.AccessError, match="set but empty"):
+        access.policy_path()
     monkeypatch.setenv(access.ENV, "/etc/cx/access.yaml")
     assert access.policy_path() == Path("/etc/cx/access.yaml")
