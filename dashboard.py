@@ -20,6 +20,7 @@ PAGES = {
     "loop": st.Page("pages/loop.py", title="Close the loop", icon=":material/support_agent:", url_path="loop"),
     "rates": st.Page("pages/rates.py", title="Response rates", icon=":material/contact_mail:", url_path="rates"),
     "upload": st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+    "model": st.Page("pages/model.py", title="Model", icon=":material/account_tree:", url_path="model"),
     # Reached by the sidebar's Present button (it starts at the view shown), not by the page list.
     "present": st.Page("pages/present.py", title="Present", icon=":material/slideshow:", url_path="present",
                        visibility="hidden"),

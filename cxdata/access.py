@@ -37,6 +37,7 @@ PAGES = {
     "drivers": ("admin", "viewer"),
     "rates": ("admin", "viewer"),
     "present": ("admin", "viewer"),
+    "model": ("admin", "viewer"),
     "upload": ("admin",),
 }
 ENV = "CX_ACCESS"

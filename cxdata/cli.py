@@ -14,6 +14,7 @@ from .stats import DECIMALS
 from .model import ModelError
 from .loop import LoopError
 from .access import AccessError
+from .model_versions import VersionError
 from .view import QUEUES, ViewError, ViewState
 
 
@@ -97,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     _view_options(rr, of=" of invitation")
     rr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
+    mdl = sub.add_parser("model", help="the model's versions edited in the app: list, print, save a new one")
+    mdl.add_argument("--db", help=_DB_HELP)
+    mdl.add_argument("--show", type=int, metavar="N", nargs="?", const=-1,
+                     help="print the text of version N (without N: the version in use; 0: the file)")
+    mdl.add_argument("--save", metavar="FILE", help="save this YAML file's text as the next version of the model in use")
+    mdl.add_argument("--note", help="with --save: what changed, and why")
+    mdl.add_argument("--by", help="with --save: who saves it")
+
     acc = sub.add_parser("access", help="check an access file (CX_ACCESS): who sees what")
     acc.add_argument("file", help="the access YAML file")
     acc.add_argument("--model", help="the pyramid model whose teams it names (default: $CX_MODEL or the demo model)")
@@ -113,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
-                "invitations": _invitations, "response-rates": _response_rates, "access": _access, "demo": _demo}[args.command](args)
-    except (ModelError, StorageError, ViewError, service.ServiceError, LoopError, AccessError) as exc:
+                "invitations": _invitations, "response-rates": _response_rates, "access": _access, "model": _model, "demo": _demo}[args.command](args)
+    except (ModelError, StorageError, ViewError, service.ServiceError, LoopError, AccessError, VersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -272,6 +281,39 @@ def _loop(args) -> int:
                      f"{c['measure']}={c['value']:g}  {c['status']}{' (overdue)' if c['overdue'] else ''}  "
                      f"{c['owner'] or 'not routed'}")
     print("\n".join(lines))
+    return 0
+
+
+def _model(args) -> int:
+    from . import model_versions
+    from .db import db_path
+
+    if not db_path(args.db).exists():  # a typo must not leave a new, empty database behind
+        raise StorageError(f"There is no database at {db_path(args.db)}.")
+    if service.model_pinned():
+        raise service.ServiceError("CX_MODEL names a model file: versions apply to the model the database uses; "
+                                   "unset CX_MODEL to list or save them.")
+    db = service.open_db(args.db)
+    cur = db.cursor()
+    base = service.model_path_for(db, cur=cur)
+    if args.save:
+        try:
+            text = Path(args.save).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise VersionError(f"Cannot read {args.save}: {exc}") from None
+        number = model_versions.save(db, base, text, by=args.by, note=args.note)
+        print(f"saved version {number} of {base}")
+        return 0
+    if args.show is not None:
+        version = model_versions.current(cur, base) if args.show == -1 else model_versions.get(cur, base, args.show)
+        if version is None:
+            raise VersionError(f"No version {args.show} of {base}.")
+        sys.stdout.write(version.text)
+        return 0
+    in_use = model_versions.current(cur, base)
+    print(f"{base}: version {in_use.version} in use" + ("" if in_use.version else " (the file; none saved in the app)"))
+    for v in model_versions.history(cur, base):
+        print(f"  {v.version:>4}  {v.saved_at:%Y-%m-%d %H:%M} UTC  {v.saved_by or '-'}  {v.note or ''}".rstrip())
     return 0
 
 

@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 
 _SCHEMA = """
@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS invitations (
     invited_at TIMESTAMPTZ NOT NULL, wave VARCHAR);
 CREATE TABLE IF NOT EXISTS invitation_holds (invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS replaced_invitations (invitation_id BIGINT NOT NULL, replaced_by INTEGER NOT NULL, wave VARCHAR);
+CREATE TABLE IF NOT EXISTS model_versions (
+    base VARCHAR NOT NULL, version INTEGER NOT NULL, saved_at TIMESTAMPTZ NOT NULL, saved_by VARCHAR, note VARCHAR,
+    text VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS case_events (
     source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,
     status VARCHAR, team VARCHAR, note VARCHAR);
@@ -78,6 +81,7 @@ class State(NamedTuple):
     version: int  # bumped by every write: the key of every cached result
     model_path: str | None  # the model the data was loaded with
     demo: bool  # the data is the generated demo
+    model_version: int | None = None  # the newest version of that model edited in the app (cxdata.model_versions)
 
 
 class StorageError(RuntimeError):
@@ -161,6 +165,9 @@ class Database:
             # 5: the cases of closing the loop (cxdata.loop) and the invitation lists of response
             # rates (cxdata.invitations), created by _SCHEMA above.
             version = "5"
+        if version == "5":
+            # 6: the model's versions edited in the app (cxdata.model_versions), created by _SCHEMA above.
+            version = "6"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")
@@ -197,8 +204,13 @@ class Database:
 
     def state(self, cur=None) -> State:
         rows = dict((cur or self.cursor()).execute(
-            "SELECT key, value FROM meta WHERE key IN ('data_version', 'model_path', 'demo')").fetchall())
-        return State(int(rows["data_version"]), rows.get("model_path"), rows.get("demo") == "true")
+            """SELECT key, value FROM meta WHERE key IN ('data_version', 'model_path', 'demo')
+               UNION ALL
+               SELECT 'model_version', max(version)::VARCHAR FROM model_versions
+               WHERE base = (SELECT value FROM meta WHERE key = 'model_path')""").fetchall())
+        version = rows.get("model_version")
+        return State(int(rows["data_version"]), rows.get("model_path"), rows.get("demo") == "true",
+                     int(version) if version is not None else None)
 
     def meta(self, key: str, cur=None) -> str | None:
         rows = (cur or self.cursor()).execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()

@@ -38,8 +38,21 @@ def chosen_model_path(stored: str | None, explicit: str | os.PathLike | None = N
     return Path(chosen) if chosen else DEMO_MODEL
 
 
+def model_pinned(explicit: str | os.PathLike | None = None) -> bool:
+    """A model named by --model or $CX_MODEL is read from its file as it is: versions edited in
+    the app (cxdata.model_versions) apply to the model the database uses when none is named."""
+    return bool(explicit or os.environ.get("CX_MODEL"))
+
+
 def load_model_for(db: Database, explicit=None) -> Model:
-    return load_model(model_path_for(db, explicit))
+    from . import model_versions
+
+    path = model_path_for(db, explicit)
+    if not model_pinned(explicit):
+        edited = model_versions.latest(db.cursor(), path)
+        if edited is not None:
+            return model_versions.model_of(edited, path)
+    return load_model(path)
 
 
 def remember_model(db: Database, path) -> None:

@@ -121,8 +121,19 @@ def state() -> State:
     return memo[1]
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _model_version(db_path: str, base: str, version: int) -> Model:
+    from cxdata import model_versions
+
+    return model_versions.model_of(model_versions.get(cursor(), base, version), base)
+
+
 def model() -> Model:
-    path = service.chosen_model_path(state().model_path)
+    """The model in use: the newest version edited in the app (the Model page), else its file."""
+    s = state()
+    path = service.chosen_model_path(s.model_path)
+    if s.model_version and not service.model_pinned():
+        return _model_version(str(database().path), str(path), s.model_version)
     return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 

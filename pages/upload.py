@@ -36,8 +36,8 @@ st.caption("Qualtrics, SurveyMonkey, Google Forms, Typeform, Zendesk, Porsline e
 # Which model the answers are read into: its touchpoints, teams, measures and segments decide which
 # tiles count them (a new user loaded real exports under the demo model without knowing it).
 st.caption(f"Files are read into the pyramid model **{md(model.name)}** ({md(str(service.model_path_for(db)))}): its "
-           "touchpoints, teams, measures and segments decide which tiles count the answers. Another model is chosen "
-           "with `CX_MODEL` when the app starts (see the README).")
+           "touchpoints, teams, measures and segments decide which tiles count the answers. The Model page shows and "
+           "edits it; another model file is chosen with `CX_MODEL` when the app starts (see the README).")
 
 
 def _responses_in(receipt: dict) -> int:

@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "5"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "6"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
@@ -125,3 +125,14 @@ def test_freed_memory_is_returned_to_the_system_in_the_background(tmp_path):
     db = Database(tmp_path / "cx.duckdb")
     assert db.cursor().execute("SELECT current_setting('allocator_background_threads')").fetchall() == [(True,)]
     db.close()
+
+
+def test_schema_5_database_gains_the_models_versions(tmp_path):
+    path, before = written_by(tmp_path, "5", "no rollup dropped", "DROP TABLE model_versions")
+    with pytest.raises(StorageError, match="Open it once for writing"):
+        Database(path, read_only=True)
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
+    assert upgraded.cursor().execute("SELECT count(*) FROM model_versions").fetchall() == [(0,)]
+    assert upgraded.state().model_version is None
+    assert figures(upgraded) == before

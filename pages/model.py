@@ -1,0 +1,146 @@
+"""Model: the pyramid model in use (what each level measures, targets, weights, owners), its text
+edited and checked in the browser, saved as a new version with who and why, and its history with
+the way back to any earlier version."""
+
+from datetime import timezone
+
+import streamlit as st
+
+from cxdata import access, model_summary, model_versions, service
+from cxdata.markdown import escape
+from cxdata.model import ModelError
+from pages import _ui
+
+grant = _ui.start_page("model")
+_ui.ensure_data(required=False)
+db, model = _ui.database(), _ui.model()
+cur = _ui.cursor()
+base = service.model_path_for(db, cur=cur)
+pinned = service.model_pinned()
+in_use = model_versions.current(cur, base) if not pinned else model_versions.file_version(base)
+
+
+def _when(v) -> str:
+    return v.saved_at.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC") if v.saved_at else ""
+
+
+st.title("Pyramid model")
+if in_use.version:
+    st.caption(escape(f"Version {in_use.version} of {base}, saved {_when(in_use)}"
+                      + (f" by {in_use.saved_by}" if in_use.saved_by else "")
+                      + (f": “{in_use.note}”" if in_use.note else "") + "."))
+else:
+    st.caption(escape(f"The file {base}, as it is." + ("" if pinned else " No version has been edited in the app.")))
+if pinned:
+    st.info("`CX_MODEL` names this file, so the app reads it as it is: edit the file itself, or start the app without "
+            "`CX_MODEL` to edit the model here.", icon=":material/push_pin:")
+
+summary, edit, past = st.tabs(["What it measures", "Edit", f"History · {len(model_versions.history(cur, base))}"])
+
+with summary:
+    frames = model_summary.frames(model)
+    st.subheader(model.name)
+    st.dataframe(frames["index"], hide_index=True, width="stretch")
+    st.subheader(f"Touchpoints · {len(model.touchpoints)}")
+    st.dataframe(frames["touchpoints"], hide_index=True, width="stretch",
+                 column_config={"KPIs": st.column_config.TextColumn(width="large")})
+    st.subheader(f"Teams · {len(model.teams)}")
+    st.dataframe(frames["teams"], hide_index=True, width="stretch",
+                 column_config={"KPIs": st.column_config.TextColumn(width="large")})
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Segments")
+        st.dataframe(frames["segments"], hide_index=True, width="stretch")
+    with right:
+        st.subheader("Rules")
+        st.dataframe(frames["rules"], hide_index=True, width="stretch")
+
+
+def _check_access(new_model) -> None:
+    """An access file that names a team the edited model drops would shut the app for everyone."""
+    path = access.policy_path()
+    if path is not None:
+        try:
+            access.load_policy(path, new_model)
+        except access.AccessError as exc:
+            raise ModelError("the access file", [f"{p} (with this model)" for p in exc.problems]) from None
+
+
+with edit:
+    if pinned or not grant.may_write:
+        st.caption("Read only: " + ("`CX_MODEL` pins the file." if pinned else "administrators edit the model."))
+        st.code(in_use.text, language="yaml", line_numbers=True)
+    else:
+        st.caption("The model's YAML: the README's 'The pyramid model' section explains every key. **Check** shows what "
+                   "changes and any problem by its key; **Save** stores the text as a new version, which every page, "
+                   "export and command then reads (the figures are recomputed from the stored answers: nothing is "
+                   "uploaded again). Earlier versions stay in the history.")
+        if "w_model_text" not in st.session_state or st.session_state.get("_model_text_of") != in_use.version:
+            st.session_state["w_model_text"] = in_use.text
+            st.session_state["_model_text_of"] = in_use.version
+        text = st.text_area("Model (YAML)", key="w_model_text", height=520, max_chars=model_versions.MAX_TEXT)
+        note = st.text_input("What changed, and why", key="w_model_note", max_chars=model_versions.MAX_NOTE,
+                             placeholder="e.g. Delivery's CSAT target to 85 for 2027")
+        with st.container(horizontal=True):
+            checked = st.button("Check", icon=":material/rule:", key="model_check")
+            saved = st.button(f"Save as version {in_use.version + 1}", type="primary", icon=":material/save:",
+                              key="model_save")
+        if checked or saved:
+            try:
+                new_model = model_versions.check(text, base)
+                _check_access(new_model)
+                if saved:
+                    number = model_versions.save(db, base, text, by=_ui.user_name() or grant.who, note=note,
+                                                 check_model=_check_access)
+            except ModelError as exc:
+                st.error("Not saved: the model has problems.\n\n" + "\n".join(f"- {escape(p)}" for p in exc.problems),
+                         icon=":material/error:")
+            except model_versions.VersionError as exc:
+                st.warning(escape(str(exc)), icon=":material/info:")
+            else:
+                if saved:
+                    st.session_state.pop("w_model_note", None)
+                    st.toast(f"Saved version {number}: every page now reads it.", icon=":material/check:")
+                    st.rerun()
+                changes = model_versions.diff(in_use.text, text.replace("\r\n", "\n"))
+                if changes:
+                    st.success(f"The model is valid: {len(new_model.touchpoints)} touchpoints, {len(new_model.teams)} "
+                               "teams. The changes:", icon=":material/check:")
+                    st.code(changes, language="diff")
+                else:
+                    st.info("The model is valid, and the same as the one in use.", icon=":material/check:")
+
+with past:
+    versions = model_versions.history(cur, base)
+    if not versions:
+        st.caption("No version has been saved in the app: the model is the file.")
+    else:
+        import pandas as pd
+
+        st.dataframe(pd.DataFrame([{"Version": v.version, "Saved": _when(v), "By": v.saved_by or "",
+                                    "What changed": v.note or ""} for v in versions] +
+                                  [{"Version": 0, "Saved": "", "By": "", "What changed": f"the file {base}"}]),
+                     hide_index=True, width="stretch")
+        numbers = [v.version for v in versions[1:]] + [0]
+        if numbers:
+            chosen = st.selectbox("Compare with the version in use", numbers, key="w_model_version",
+                                  format_func=lambda n: f"version {n}" if n else "the file (version 0)")
+            old = model_versions.get(cur, base, chosen)
+            if old is None:
+                st.warning("That version's file cannot be read any more.", icon=":material/warning:")
+            else:
+                st.code(model_versions.diff(old.text, in_use.text, f"version {chosen}", f"version {in_use.version}")
+                        or "(the same text)", language="diff")
+                if grant.may_write and not pinned and st.button(f"Restore version {chosen}", key="model_restore",
+                                                                icon=":material/history:",
+                                                                help="Saves its text as a new version: nothing is lost"):
+                    try:
+                        number = model_versions.save(db, base, old.text, by=_ui.user_name() or grant.who,
+                                                     note=f"restored version {chosen}", check_model=_check_access)
+                    except (ModelError, model_versions.VersionError) as exc:
+                        problems = getattr(exc, "problems", None) or [str(exc)]
+                        st.error("Not restored:\n\n" + "\n".join(f"- {escape(p)}" for p in problems),
+                                 icon=":material/error:")
+                    else:
+                        st.toast(f"Restored version {chosen} as version {number}.", icon=":material/check:")
+                        st.rerun()
