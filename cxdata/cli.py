@@ -301,7 +301,7 @@ def _model(args) -> int:
             text = Path(args.save).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise VersionError(f"Cannot read {args.save}: {exc}") from None
-        number = model_versions.save(db, base, text, by=args.by, note=args.note)
+        number = model_versions.save(db, base, text, by=args.by, note=args.note, check_model=_fits_access)
         print(f"saved version {number} of {base}")
         return 0
     if args.show is not None:
@@ -315,6 +315,15 @@ def _model(args) -> int:
     for v in model_versions.history(cur, base):
         print(f"  {v.version:>4}  {v.saved_at:%Y-%m-%d %H:%M} UTC  {v.saved_by or '-'}  {v.note or ''}".rstrip())
     return 0
+
+
+def _fits_access(model) -> None:
+    """A model version that the access file (CX_ACCESS) no longer fits would close the app."""
+    from . import access
+
+    path = access.policy_path()
+    if path is not None:
+        access.load_policy(path, model)  # its AccessError names the entries the model would break
 
 
 def _access(args) -> int:

@@ -56,6 +56,9 @@ with summary:
         st.dataframe(frames["rules"], hide_index=True, width="stretch")
 
 
+ACCESS_CHECK = "the access file"
+
+
 def _check_access(new_model) -> None:
     """An access file that names a team the edited model drops would shut the app for everyone."""
     path = access.policy_path()
@@ -63,7 +66,7 @@ def _check_access(new_model) -> None:
         try:
             access.load_policy(path, new_model)
         except access.AccessError as exc:
-            raise ModelError("the access file", [f"{p} (with this model)" for p in exc.problems]) from None
+            raise ModelError(ACCESS_CHECK, exc.problems) from None
 
 
 with edit:
@@ -93,8 +96,11 @@ with edit:
                     number = model_versions.save(db, base, text, by=_ui.user_name() or grant.who, note=note,
                                                  check_model=_check_access)
             except ModelError as exc:
-                st.error("Not saved: the model has problems.\n\n" + "\n".join(f"- {escape(p)}" for p in exc.problems),
-                         icon=":material/error:")
+                why = ("the access file (CX_ACCESS) would no longer fit this model, and would close the dashboard "
+                       "for everyone. Change the access file first" if exc.source == ACCESS_CHECK else
+                       "the model has problems")
+                st.error(f"Not {'saved' if saved else 'valid'}: {why}.\n\n"
+                         + "\n".join(f"- {escape(p)}" for p in exc.problems), icon=":material/error:")
             except model_versions.VersionError as exc:
                 st.warning(escape(str(exc)), icon=":material/info:")
             else:

@@ -304,3 +304,30 @@ def test_access_check_prints_who_sees_what(tmp_path):
     # The teams are the model's: the Zelvora example's have other keys than the demo's.
     proc = cli("access", ROOT / "examples" / "access.yaml", "--model", ZELVORA_MODEL, check=False)
     assert proc.returncode == 2 and "no team 'cc_europe'" in proc.stderr
+
+
+def test_model_versions_listed_printed_and_saved(tmp_path):
+    from cxdata import service
+
+    path = tmp_path / "cx.duckdb"
+    db = service.open_db(path)
+    service.remember_model(db, ROOT / "cxdata" / "models" / "demo.yaml")
+    db.close()
+    assert "version 0 in use (the file; none saved in the app)" in cli("model", "--db", path).stdout
+    text = cli("model", "--db", path, "--show").stdout
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("name: Zelvora CX ", "name: Zelvora 2027 ", 1), encoding="utf-8")
+    out = cli("model", "--db", path, "--save", edited, "--note", "renamed", "--by", "ops").stdout
+    assert out.startswith("saved version 1 of")
+    listed = cli("model", "--db", path).stdout
+    assert "version 1 in use" in listed and "ops  renamed" in listed
+    assert "name: Zelvora 2027" in cli("model", "--db", path, "--show", "1").stdout
+    assert cli("model", "--db", path, "--show", "0").stdout == text
+    again = cli("model", "--db", path, "--save", edited, check=False)
+    assert again.returncode == 2 and "Nothing changed" in again.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    refused = cli("model", "--db", path, "--save", bad, check=False)
+    assert refused.returncode == 2 and "measures: is missing" in refused.stderr
+    assert cli("model", "--db", tmp_path / "typo.duckdb", check=False).returncode == 2
+    assert not (tmp_path / "typo.duckdb").exists()
