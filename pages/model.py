@@ -78,12 +78,12 @@ with edit:
                    "changes and any problem by its key; **Save** stores the text as a new version, which every page, "
                    "export and command then reads (the figures are recomputed from the stored answers: nothing is "
                    "uploaded again). Earlier versions stay in the history.")
-        if "w_model_text" not in st.session_state or st.session_state.get("_model_text_of") != in_use.version:
-            st.session_state["w_model_text"] = in_use.text
-            st.session_state["_model_text_of"] = in_use.version
-        text = st.text_area("Model (YAML)", key="w_model_text", height=520, max_chars=model_versions.MAX_TEXT)
-        note = st.text_input("What changed, and why", key="w_model_note", max_chars=model_versions.MAX_NOTE,
-                             placeholder="e.g. Delivery's CSAT target to 85 for 2027")
+        # Keyed by the version in use: after a save (here or in another session) the editor starts
+        # from the new text, with an empty note.
+        text = st.text_area("Model (YAML)", value=in_use.text, key=f"w_model_text_{in_use.version}", height=520,
+                            max_chars=model_versions.MAX_TEXT)
+        note = st.text_input("What changed, and why", key=f"w_model_note_{in_use.version}",
+                             max_chars=model_versions.MAX_NOTE, placeholder="e.g. Delivery's CSAT target to 85 for 2027")
         with st.container(horizontal=True):
             checked = st.button("Check", icon=":material/rule:", key="model_check")
             saved = st.button(f"Save as version {in_use.version + 1}", type="primary", icon=":material/save:",
@@ -105,7 +105,6 @@ with edit:
                 st.warning(escape(str(exc)), icon=":material/info:")
             else:
                 if saved:
-                    st.session_state.pop("w_model_note", None)
                     st.toast(f"Saved version {number}: every page now reads it.", icon=":material/check:")
                     st.rerun()
                 changes = model_versions.diff(in_use.text, text.replace("\r\n", "\n"))

@@ -37,6 +37,14 @@ def app(tmp_path, monkeypatch):
     return make
 
 
+def version_of(at) -> int:
+    return int(next(t.key for t in at.text_area if t.key.startswith("w_model_text_")).rsplit("_", 1)[1])
+
+
+def editor(at):
+    return at.text_area(key=f"w_model_text_{version_of(at)}")
+
+
 def versions(tmp_path):
     db = Database(tmp_path / "cx.duckdb")
     try:
@@ -53,18 +61,19 @@ def team_caption(at, team: str) -> str:
 def test_an_edited_target_is_checked_saved_and_read_by_the_pyramid(app, tmp_path):
     at = app()
     assert at.title[0].value == "Pyramid model"
-    text = at.text_area(key="w_model_text").value
+    text = editor(at).value
     assert DELIVERY_TARGET in text
-    at.text_area(key="w_model_text").set_value(text.replace("targets: {csat: 82}", "targets: {csat: 90}"))
+    editor(at).set_value(text.replace("targets: {csat: 82}", "targets: {csat: 90}"))
     at.button(key="model_check").click().run()
     assert at.success and "+  - {key: delivery_tehran" in at.code[0].value and "{csat: 90}" in at.code[0].value
     assert versions(tmp_path) == []  # checked, not saved
-    at.text_input(key="w_model_note").set_value("Tehran hub: CSAT target 90")
+    at.text_input(key=f"w_model_note_{version_of(at)}").set_value("Tehran hub: CSAT target 90")
     at.button(key="model_save").click().run()
     assert not at.exception
     saved = versions(tmp_path)
     assert [(v.version, v.note) for v in saved] == [(1, "Tehran hub: CSAT target 90")]
     assert "Version 1 of" in at.caption[0].value
+    assert editor(at).key == "w_model_text_1" and at.text_input(key="w_model_note_1").value == ""
     # The pyramid reads version 1: the hub's tile is measured against 90.
     pyr = app(page="pages/team.py", tp="delivery", team="delivery_tehran")
     assert any("target\xa090.0%" in c.value for c in pyr.caption), [c.value for c in pyr.caption][:6]
@@ -72,8 +81,8 @@ def test_an_edited_target_is_checked_saved_and_read_by_the_pyramid(app, tmp_path
 
 def test_an_invalid_model_is_refused_by_key_and_nothing_is_saved(app, tmp_path):
     at = app()
-    text = at.text_area(key="w_model_text").value
-    at.text_area(key="w_model_text").set_value(text.replace("touchpoint: delivery, aliases: [Tehran Hub]",
+    text = editor(at).value
+    editor(at).set_value(text.replace("touchpoint: delivery, aliases: [Tehran Hub]",
                                                             "touchpoint: deliveries, aliases: [Tehran Hub]"))
     at.button(key="model_save").click().run()
     assert "Not saved" in at.error[0].value and "deliveries" in at.error[0].value
@@ -82,10 +91,10 @@ def test_an_invalid_model_is_refused_by_key_and_nothing_is_saved(app, tmp_path):
 
 def test_history_compares_and_restores(app, tmp_path):
     at = app()
-    text = at.text_area(key="w_model_text").value
-    at.text_area(key="w_model_text").set_value(text + "# first edit\n")
+    text = editor(at).value
+    editor(at).set_value(text + "# first edit\n")
     at.button(key="model_save").click().run()
-    at.text_area(key="w_model_text").set_value(text + "# second edit\n")
+    editor(at).set_value(text + "# second edit\n")
     at.button(key="model_save").click().run()
     assert [v.version for v in versions(tmp_path)] == [2, 1]
     at.selectbox(key="w_model_version").set_value(1).run()
@@ -114,9 +123,9 @@ def test_a_viewer_reads_and_a_team_member_may_not_open_it(app, tmp_path, monkeyp
     assert "Your access does not include this page." in [w.value for w in at.warning]
     # An administrator's edit that drops a team the access file names would shut the app: refused.
     at = app(user={"is_logged_in": True, "email": "a@example.com"})
-    text = at.text_area(key="w_model_text").value
+    text = editor(at).value
     kept = "\n".join(line for line in text.splitlines() if "key: cc_europe" not in line) + "\n"
-    at.text_area(key="w_model_text").set_value(kept)
+    editor(at).set_value(kept)
     at.button(key="model_save").click().run()
     error = at.error[0].value.replace("\\", "")
     assert "the access file (CX_ACCESS) would no longer fit" in error and "no team 'cc_europe'" in error

@@ -177,7 +177,7 @@ def test_zip_bomb_is_refused_with_a_plain_message(fresh_app):
     print(f"\nrefused after {took:.1f} s: {text.strip()}")
 
 
-APP_PAGES = ["Pyramid", "Team view", "Segments", "Key drivers", "Close the loop", "Response rates", "Upload"]
+APP_PAGES = ["Pyramid", "Team view", "Segments", "Key drivers", "Close the loop", "Response rates", "Upload", "Model"]
 
 
 def test_deep_link_on_a_fresh_server(fresh_app):
