@@ -5,7 +5,7 @@ page asks who is signed in first (Streamlit's own login, or a trusted proxy's he
 only what that person's grant allows:
 
 - ``admin``: everything, and the writes that change what everyone sees (uploads, removals,
-  invitation lists, cases);
+  invitation lists, cases, the model);
 - ``viewer``: every figure and page, read only;
 - ``team`` (an entry with ``teams:``): the rows of those teams and nothing computed from other
   rows: their tiles, their team views, their cases (which they work). The index, the touchpoints
