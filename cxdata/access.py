@@ -10,10 +10,10 @@ only what that person's grant allows:
 - ``team`` (an entry with ``teams:``): the rows of those teams and nothing computed from other
   rows: their tiles, their team views, their cases (which they work). The index, the touchpoints
   (their figures include other teams' customers), the segments heatmap, the key drivers and the
-  response rates (computed over every customer) are not theirs to see.
+  response rates (computed over every customer) are not theirs to see, nor the Model page.
 
 The file fails closed: a file that cannot be read or names a team the model lacks keeps every
-page shut with the reasons, never opens the dashboard to all.
+page shut (its problems go to the server's log), never opens the dashboard to all.
 """
 
 from __future__ import annotations
