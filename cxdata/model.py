@@ -208,6 +208,14 @@ class Model:
         )
 
 
+def _short(value: Any) -> str:
+    """A value for a problem's message, bounded: a YAML alias bomb expands to gigabytes of text."""
+    if isinstance(value, (list, dict)):
+        return f"a {'list' if isinstance(value, list) else 'mapping'}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def label_key(label: str) -> str:
     """Comparison form of a label: case, width, spacing and Arabic/Persian letter variants folded."""
     text = unicodedata.normalize("NFKC", str(label)).casefold()
@@ -239,7 +247,13 @@ def parse_model(text: str, source: str = "<text>") -> Model:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         raise ModelError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    return dataclasses.replace(_Parser(source).model(raw), digest=hashlib.sha256(text.encode()).hexdigest()[:16])
+    try:
+        model = _Parser(source).model(raw)
+    except TypeError:
+        # A list or mapping where a name belongs, met by a lookup before its own check (found by an audit).
+        raise ModelError(source, ["file: a list or mapping stands where a name or number belongs (check the keys "
+                                  "that name measures, touchpoints and teams)"]) from None
+    return dataclasses.replace(model, digest=hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 class _Parser:
@@ -269,7 +283,7 @@ class _Parser:
     def key(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not _KEY_RE.match(value):
             self.fail(path, "must be a lowercase identifier (letters, digits, '_', starting with a letter)")
-            return str(value)
+            return value if isinstance(value, str) else "?"
         return value
 
     def text(self, value: Any, path: str, default: str | None = None) -> str:
@@ -277,14 +291,14 @@ class _Parser:
             return default
         if not isinstance(value, str) or not value.strip():
             self.fail(path, "must be a non-empty text")
-            return str(value)
+            return value if isinstance(value, str) else "?"
         return value.strip()
 
     def number(self, value: Any, path: str, default: float | None = None) -> float | None:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"must be a number, not {value!r}")
+            self.fail(path, f"must be a number, not {_short(value)}")
             return default
         return float(value)
 
@@ -520,7 +534,7 @@ class _Parser:
         for value in spec:
             if isinstance(value, bool) or value is None:
                 # YAML reads unquoted no/yes/on/off/null as booleans or nothing
-                self.fail(path, f"{value!r} is not a text: write the segment value in quotes")
+                self.fail(path, f"{_short(value)} is not a text: write the segment value in quotes")
                 continue
             text = str(value).strip()
             other = values.setdefault(upload_key(text), text)

@@ -653,6 +653,11 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
     view, unknown = view.with_known_values(service.merged_values(catalog().values_by_segment(m), extra), m)
     problems += unknown
     if last is not None and not has_view_params:
+        # The remembered view is checked again, as a link would be: the model may have changed
+        # since (a version saved on the Model page dropped its team, touchpoint or segment).
+        last, stale = ViewState.from_query_params(last.to_query_params(), m)
+        last, unknown_before = last.with_known_values(service.merged_values(catalog().values_by_segment(m), extra), m)
+        problems += stale + unknown_before
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
         # The sidebar's Split by, and the trend's grain, are the same control on every page.
         view = replace(view, split=view.split if "split" in params else last.split,

@@ -130,3 +130,22 @@ def test_a_viewer_reads_and_a_team_member_may_not_open_it(app, tmp_path, monkeyp
     error = at.error[0].value.replace("\\", "")
     assert "the access file (CX_ACCESS) would no longer fit" in error and "no team 'cc_europe'" in error
     assert versions(tmp_path) == []
+
+
+def test_a_view_remembered_before_a_save_is_checked_against_the_new_model(app):
+    # A session on a team's view and a segment filter; a version drops both; the next page the
+    # session opens from the sidebar (no view in the link) says so instead of failing.
+    at = app(page="pages/team.py", tp="delivery", team="delivery_tehran", tier="VIP")
+    assert at.title[0].value.startswith("Delivery")
+    at.switch_page("pages/model.py").run()
+    text = editor(at).value
+    kept = [line for line in text.splitlines() if "key: delivery_tehran" not in line]
+    start = next(i for i, line in enumerate(kept) if line.startswith("  - key: tier"))
+    end = next(i for i in range(start + 1, len(kept)) if kept[i].startswith("  - key:") or not kept[i].startswith(" "))
+    editor(at).set_value("\n".join(kept[:start] + kept[end:]) + "\n")
+    at.button(key="model_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.query_params.clear()
+    at.switch_page("pages/team.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "tier" not in at.query_params
