@@ -182,7 +182,19 @@ _logged_problems: set[str] = set()
 
 def access_check() -> tuple[access.Grant | None, object]:
     """(the signed-in person's grant, None), or (None, the page to show instead: sign in, no
-    access, or an access file that cannot be used). Without an access file: everything."""
+    access, or an access file that cannot be used). Without an access file: everything.
+    Worked out once per page run: the sidebar, the banner and the buttons ask again."""
+    run = st.session_state.get("_run")
+    memo = st.session_state.get("_access_memo")
+    if run is not None and memo is not None and memo[0] == run:
+        return memo[1]
+    result = _access_check()
+    if run is not None:
+        st.session_state["_access_memo"] = (run, result)
+    return result
+
+
+def _access_check() -> tuple[access.Grant | None, object]:
     try:
         path = access.policy_path()
         if path is None:
