@@ -69,6 +69,34 @@ def _check_access(new_model) -> None:
             raise ModelError(ACCESS_CHECK, exc.problems) from None
 
 
+EDIT_START = "model_edit_start"  # the version the edit under way started from
+
+
+def _edit_start():
+    """The version the editor's text started from, and that version. An edit remembers it: a version
+    saved meanwhile in another session is then shown, not silently undone by this one's save.
+    With nothing edited yet, the editor follows the newest version."""
+    start = st.session_state.setdefault(EDIT_START, in_use.version)
+    if start != in_use.version:
+        started = model_versions.get(cur, base, start)
+        key = f"w_model_text_{start}"
+        if started is not None and st.session_state.get(key, started.text) != started.text:
+            return start, started
+    st.session_state[EDIT_START] = in_use.version
+    return in_use.version, in_use
+
+
+def _rebase(text_key: str, newest: int) -> None:
+    st.session_state[f"w_model_text_{newest}"] = st.session_state.get(text_key, "")
+    st.session_state[f"w_model_note_{newest}"] = st.session_state.get(text_key.replace("_text_", "_note_"), "")
+    st.session_state[EDIT_START] = newest
+
+
+def _discard(text_key: str, newest: int) -> None:
+    st.session_state.pop(text_key, None)
+    st.session_state[EDIT_START] = newest
+
+
 with edit:
     if pinned or not grant.may_write:
         st.caption("Read only: " + ("`CX_MODEL` pins the file." if pinned else "administrators edit the model."))
@@ -78,23 +106,40 @@ with edit:
                    "changes and any problem by its key; **Save** stores the text as a new version, which every page, "
                    "export and command then reads (the figures are recomputed from the stored answers: nothing is "
                    "uploaded again). Earlier versions stay in the history.")
-        # Keyed by the version in use: after a save (here or in another session) the editor starts
-        # from the new text, with an empty note.
-        text = st.text_area("Model (YAML)", value=in_use.text, key=f"w_model_text_{in_use.version}", height=520,
-                            max_chars=model_versions.MAX_TEXT)
-        note = st.text_input("What changed, and why", key=f"w_model_note_{in_use.version}",
+        start, started = _edit_start()
+        text_key = f"w_model_text_{start}"
+        behind = start != in_use.version
+        if behind:
+            st.warning(escape(f"Version {in_use.version} was saved"
+                              + (f" by {in_use.saved_by}" if in_use.saved_by else "")
+                              + (f" at {_when(in_use)}" if in_use.saved_at else "")
+                              + f" while you were editing version {start}. Your text below is not saved; "
+                              "saving it as it is would undo their changes:"), icon=":material/group:")
+            st.code(model_versions.diff(started.text, in_use.text, f"version {start}", f"version {in_use.version}"),
+                    language="diff")
+            with st.container(horizontal=True):
+                st.button(f"Go on from version {in_use.version} with my text", key="model_rebase",
+                          icon=":material/merge:", on_click=_rebase, args=(text_key, in_use.version),
+                          help="Check then shows what your text changes in their version, their changes included")
+                st.button("Discard my edits", key="model_discard", icon=":material/undo:", on_click=_discard,
+                          args=(text_key, in_use.version))
+        # Keyed by the version the edit started from: after a save (here or, with no edit under
+        # way, in another session) the editor starts from the new text, with an empty note.
+        text = st.text_area("Model (YAML)", key=text_key, height=520, max_chars=model_versions.MAX_TEXT,
+                            **({} if text_key in st.session_state else {"value": started.text}))
+        note = st.text_input("What changed, and why", key=f"w_model_note_{start}",
                              max_chars=model_versions.MAX_NOTE, placeholder="e.g. Delivery's CSAT target to 85 for 2027")
         with st.container(horizontal=True):
             checked = st.button("Check", icon=":material/rule:", key="model_check")
             saved = st.button(f"Save as version {in_use.version + 1}", type="primary", icon=":material/save:",
-                              key="model_save")
+                              key="model_save", disabled=behind)
         if checked or saved:
             try:
                 new_model = model_versions.check(text, base)
                 _check_access(new_model)
                 if saved:
                     number = model_versions.save(db, base, text, by=_ui.user_name() or grant.who, note=note,
-                                                 check_model=_check_access)
+                                                 check_model=_check_access, based_on=start)
             except ModelError as exc:
                 why = ("the access file (CX_ACCESS) would no longer fit this model, and would close the dashboard "
                        "for everyone. Change the access file first" if exc.source == ACCESS_CHECK else
@@ -105,15 +150,16 @@ with edit:
                 st.warning(escape(str(exc)), icon=":material/info:")
             else:
                 if saved:
+                    st.session_state[EDIT_START] = number
                     st.toast(f"Saved version {number}: every page now reads it.", icon=":material/check:")
                     st.rerun()
-                changes = model_versions.diff(in_use.text, text.replace("\r\n", "\n"))
+                changes = model_versions.diff(started.text, text.replace("\r\n", "\n"), f"version {start}", "edited")
                 if changes:
                     st.success(f"The model is valid: {len(new_model.touchpoints)} touchpoints, {len(new_model.teams)} "
-                               "teams. The changes:", icon=":material/check:")
+                               f"teams. What it changes in version {start}:", icon=":material/check:")
                     st.code(changes, language="diff")
                 else:
-                    st.info("The model is valid, and the same as the one in use.", icon=":material/check:")
+                    st.info(f"The model is valid, and the same as version {start}.", icon=":material/check:")
 
 with past:
     versions = model_versions.history(cur, base)
@@ -141,7 +187,8 @@ with past:
                                                                 help="Saves its text as a new version: nothing is lost"):
                     try:
                         number = model_versions.save(db, base, old.text, by=_ui.user_name() or grant.who,
-                                                     note=f"restored version {chosen}", check_model=_check_access)
+                                                     note=f"restored version {chosen}", check_model=_check_access,
+                                                     based_on=in_use.version)
                     except (ModelError, model_versions.VersionError) as exc:
                         problems = getattr(exc, "problems", None) or [str(exc)]
                         st.error("Not restored:\n\n" + "\n".join(f"- {escape(p)}" for p in problems),

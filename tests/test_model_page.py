@@ -149,3 +149,47 @@ def test_a_view_remembered_before_a_save_is_checked_against_the_new_model(app):
     at.switch_page("pages/team.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "tier" not in at.query_params
+
+
+def test_a_version_saved_meanwhile_in_another_session_is_shown_not_undone(app, tmp_path):
+    sara, omid = app(), app()
+    text = editor(sara).value
+    editor(omid).set_value(text + "# Omid's edit\n")
+    omid.run()
+    editor(sara).set_value(text.replace("targets: {csat: 82}", "targets: {csat: 90}"))
+    sara.button(key="model_save").click().run()
+    assert [v.version for v in versions(tmp_path)] == [1]
+
+    omid.run()  # his next rerun sees version 1, and keeps his text as it is
+    assert version_of(omid) == 0 and editor(omid).value == text + "# Omid's edit\n"
+    assert "Version 1 was saved" in omid.warning[0].value and "while you were editing version 0" in omid.warning[0].value
+    assert any("{csat: 82}" in c.value and "{csat: 90}" in c.value for c in omid.code)  # her change, shown
+    assert omid.button(key="model_save").disabled
+    omid.button(key="model_check").click().run()
+    assert "What it changes in version 0" in omid.success[0].value  # his own edit only
+    assert versions(tmp_path)[0].version == 1
+
+    # He goes on from version 1 with his text: Check shows that it would undo her target, and he
+    # edits it back in before saving.
+    omid.button(key="model_rebase").click().run()
+    assert version_of(omid) == 1 and editor(omid).value == text + "# Omid's edit\n" and not omid.warning
+    omid.button(key="model_check").click().run()
+    assert any("-  - {key: delivery_tehran" in c.value and "+# Omid's edit" in c.value for c in omid.code)
+    editor(omid).set_value(text.replace("targets: {csat: 82}", "targets: {csat: 90}") + "# Omid's edit\n")
+    omid.button(key="model_save").click().run()
+    saved = versions(tmp_path)
+    assert [v.version for v in saved] == [2, 1] and "{csat: 90}" in saved[0].text and "# Omid's edit" in saved[0].text
+
+
+def test_an_editor_with_nothing_edited_follows_the_newest_version_and_edits_can_be_discarded(app, tmp_path):
+    sara, omid, idle = app(), app(), app()
+    text = editor(sara).value
+    editor(omid).set_value(text + "# Omid's edit\n")
+    omid.run()
+    editor(sara).set_value(text + "# Sara's edit\n")
+    sara.button(key="model_save").click().run()
+    idle.run()
+    assert version_of(idle) == 1 and editor(idle).value.endswith("# Sara's edit\n") and not idle.warning
+    omid.run()
+    omid.button(key="model_discard").click().run()
+    assert version_of(omid) == 1 and editor(omid).value.endswith("# Sara's edit\n") and not omid.warning

@@ -100,6 +100,21 @@ def test_restoring_saves_the_old_text_as_a_new_version(db):
     assert model_versions.get(db.cursor(), base, 7) is None
 
 
+def test_an_edit_started_from_an_older_version_is_refused_not_saved_over_the_newer(db):
+    base = base_of(db)
+    assert model_versions.save(db, base, TEXT + "# Sara\n", by="sara", note="hers", based_on=0, now=NOW) == 1
+    with pytest.raises(model_versions.VersionConflict) as conflict:
+        model_versions.save(db, base, TEXT + "# Omid\n", by="omid", based_on=0)
+    assert (conflict.value.based_on, conflict.value.newer.version) == (0, 1)
+    assert str(conflict.value) == ("Version 1 was saved by sara at 09:30 UTC on 24 Nov 2026 while this text was edited "
+                                   "from version 0: nothing was saved, so as not to undo it.")
+    assert [v.version for v in model_versions.history(db.cursor(), base)] == [1]
+    # Edited on top of version 1 (its text included), the save goes through.
+    assert model_versions.save(db, base, TEXT + "# Sara\n# Omid\n", by="omid", based_on=1) == 2
+    # Without `based_on` (the command line saves a file as it is) the newest is simply replaced.
+    assert model_versions.save(db, base, TEXT + "# CLI\n") == 3
+
+
 def test_a_check_of_the_caller_can_refuse_a_save(db):
     def no_fewer_teams(model):
         raise ModelError("the access file", ["people[0].teams: no team 'cc_europe' in the model"])
