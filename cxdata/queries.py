@@ -143,6 +143,31 @@ def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
     return out
 
 
+@dataclass(frozen=True)
+class OffScale:
+    """Stored answers of a measure outside the scale a model gives it."""
+
+    measure: str
+    answers: int
+    low: float  # the lowest and highest of them
+    high: float
+
+
+def outside_scale(cur, model: Model) -> list[OffScale]:
+    """Stored answers that lie outside their measure's scale in `model`, per measure. An upload
+    refuses such values, so they are answers loaded under a wider scale before a model edit
+    narrowed it: the figures still count them, and whoever narrows a scale should know."""
+    codes = dict(cur.execute("SELECT label, code FROM labels WHERE dim = 'measure'").fetchall())
+    bounds = [(codes[key], *m.scale) for key, m in model.measures.items() if key in codes]
+    if not bounds:
+        return []
+    names = {codes[key]: key for key, _m in model.measures.items() if key in codes}
+    test = " OR ".join(["(measure = ? AND NOT value BETWEEN ? AND ?)"] * len(bounds))
+    rows = cur.execute(f"SELECT measure, count(*), min(value), max(value) FROM answers WHERE {test} GROUP BY 1",
+                       [x for b in bounds for x in b]).fetchall()
+    return sorted((OffScale(names[code], n, low, high) for code, n, low, high in rows), key=lambda o: o.measure)
+
+
 def responses_in(cur, period: Period) -> int:
     """Stored responses answered in `period`, whatever the model makes of them: a view with no
     figures says whether there are none, or none the model counts."""

@@ -6,7 +6,7 @@ from datetime import timezone
 
 import streamlit as st
 
-from cxdata import access, model_summary, model_versions, service
+from cxdata import access, model_summary, model_versions, queries, service
 from cxdata.markdown import escape
 from cxdata.model import ModelError
 from pages import _ui
@@ -69,6 +69,22 @@ def _check_access(new_model) -> None:
             raise ModelError(ACCESS_CHECK, exc.problems) from None
 
 
+def _off_scale(new_model) -> str | None:
+    """What a model's narrower scale leaves behind: stored answers it still counts but would refuse
+    (Markdown, its names escaped)."""
+    found = queries.outside_scale(cur, new_model)
+    if not found:
+        return None
+    lines = ["- " + escape(f"{o.answers:,} answer{'' if o.answers == 1 else 's'} of {new_model.measures[o.measure].name} "
+                           f"({o.low:g}" + (f" to {o.high:g}" if o.high != o.low else "") + "), outside its scale "
+                           f"{new_model.measures[o.measure].scale[0]:g}–{new_model.measures[o.measure].scale[1]:g}")
+             for o in found]
+    return ("Stored answers lie outside the scale this model gives their measure:\n\n" + "\n".join(lines)
+            + "\n\nThey were loaded under a wider scale and every figure still counts them (an upload would refuse "
+            "them now). Remove or correct the uploads that brought them if they no longer belong.")
+
+
+SAVED_NOTE = "_model_saved_note"  # a warning about the version just saved, shown after the rerun
 EDIT_START = "model_edit_start"  # the version the edit under way started from
 
 
@@ -106,6 +122,8 @@ with edit:
                    "changes and any problem by its key; **Save** stores the text as a new version, which every page, "
                    "export and command then reads (the figures are recomputed from the stored answers: nothing is "
                    "uploaded again). Earlier versions stay in the history.")
+        if SAVED_NOTE in st.session_state:
+            st.warning(st.session_state.pop(SAVED_NOTE), icon=":material/warning:")
         start, started = _edit_start()
         text_key = f"w_model_text_{start}"
         behind = start != in_use.version
@@ -149,8 +167,11 @@ with edit:
             except model_versions.VersionError as exc:
                 st.warning(escape(str(exc)), icon=":material/info:")
             else:
+                off_scale = _off_scale(new_model)
                 if saved:
                     st.session_state[EDIT_START] = number
+                    if off_scale:
+                        st.session_state[SAVED_NOTE] = off_scale
                     st.toast(f"Saved version {number}: every page now reads it.", icon=":material/check:")
                     st.rerun()
                 changes = model_versions.diff(started.text, text.replace("\r\n", "\n"), f"version {start}", "edited")
@@ -160,6 +181,8 @@ with edit:
                     st.code(changes, language="diff")
                 else:
                     st.info(f"The model is valid, and the same as version {start}.", icon=":material/check:")
+                if off_scale:
+                    st.warning(off_scale, icon=":material/warning:")
 
 with past:
     versions = model_versions.history(cur, base)

@@ -193,3 +193,27 @@ def test_an_editor_with_nothing_edited_follows_the_newest_version_and_edits_can_
     omid.run()
     omid.button(key="model_discard").click().run()
     assert version_of(omid) == 1 and editor(omid).value.endswith("# Sara's edit\n") and not omid.warning
+
+
+def test_a_narrowed_scale_warns_of_the_stored_answers_it_leaves_outside(app, tmp_path):
+    at = app()
+    text = editor(at).value
+    old = "csat:     {name: Satisfaction, scale: [1, 5], top_box: 4}"
+    assert old in text
+    editor(at).set_value(text.replace(old, "csat:     {name: Satisfaction, scale: [1, 4], top_box: 3}"))
+    at.button(key="model_check").click().run()
+    db = Database(tmp_path / "cx.duckdb")
+    try:
+        fives = db.cursor().execute("SELECT count(*) FROM answers a JOIN labels l ON l.dim = 'measure' "
+                                    "AND l.code = a.measure AND l.label = 'csat' WHERE a.value = 5").fetchall()[0][0]
+    finally:
+        db.close()
+    assert fives > 0
+    warning = at.warning[0].value
+    assert f"{fives:,} answers of Satisfaction \\(5\\), outside its scale 1–4" in warning, warning
+    assert "every figure still counts them" in warning
+    at.button(key="model_save").click().run()
+    assert versions(tmp_path)[0].version == 1  # a warning, not a refusal
+    assert "outside its scale 1–4" in at.warning[0].value  # shown again after the save's rerun
+    at.run()
+    assert not at.warning
