@@ -19,14 +19,14 @@ threshold like any rate).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
 from . import stats
 from .model import Model
 from .period import Period
-from .queries import Catalog, Where, _in, segment_filter, ts
+from .queries import Catalog, Where, _in, catalog, segment_filter, ts
 from .view import QUEUES, ViewState
 
 STATUSES = ("new", "contacted", "resolved")
@@ -124,9 +124,10 @@ def _scope(model: Model, view: ViewState, unrouted: bool) -> tuple[str, list]:
 
 
 def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unrouted: bool = False,
-               columns: str = "") -> tuple[str, list]:
+               columns: str = "", only: str = "") -> tuple[str, list]:
     """A query of the view's cases: one row per flagged response of the period, its segments
-    filtered, with the answer that flagged it (f.measure, f.value), its owner and its case row (c)."""
+    filtered, with the answer that flagged it (f.measure, f.value), its owner and its case row (c).
+    `only`: SQL narrowing the answers read further (a fixed text, no values)."""
     rank, rank_params, codes = _rules_sql(model, cat)
     owner, owner_params = _owner_sql(model, cat)
     teams = [t.key for t in model.teams]
@@ -142,6 +143,7 @@ def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unro
             SELECT a.response_key, a.responded_at, {rank} AS rank, a.measure, a.value, a.touchpoint, a.team
             FROM answers a
             WHERE a.responded_at >= ? AND a.responded_at < ? AND {_in('a.measure', codes)} AND {segs.sql()}
+              {f"AND {only}" if only else ""}
         ), f AS (
             SELECT response_key, arg_min(responded_at, (rank, value, touchpoint, team)) AS responded_at,
                    arg_min(measure, (rank, value, touchpoint, team)) AS measure,
@@ -338,11 +340,31 @@ def _is_text(text: str) -> bool:
     return True
 
 
+ALL_TIME = Period(date(1900, 1, 1), date(2200, 1, 1))
+
+
+def _check_owners(cur, model: Model, teams: tuple[str, ...]) -> None:
+    """Refuse (LoopError) when a picked case is not owned by one of `teams` now."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE picked_keys AS SELECT r.response_key FROM picked p JOIN responses r "
+                "ON r.source_id = p.source_id AND r.source_response_id = p.source_response_id")
+    sql, params = _cases_sql(model, catalog(cur, model), ViewState(), ALL_TIME,
+                             only="a.response_key IN (SELECT response_key FROM temp.picked_keys)")
+    owners = [f"team:{t}" for t in teams]
+    others = cur.execute(f"SELECT count(*) FROM ({sql}) WHERE owner IS NULL OR NOT {_in('owner', owners)}",
+                         [*params, *owners]).fetchall()[0][0]
+    cur.execute("DROP TABLE temp.picked_keys")
+    if others:
+        raise LoopError(f"{others:,} of these cases {'is' if others == 1 else 'are'} no longer your team's (routed "
+                        "to another owner since the list was shown): nothing was changed. Reload the list.")
+
+
 def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note: str | None = None,
-           by: str | None = None, now: datetime | None = None) -> int:
+           by: str | None = None, now: datetime | None = None, owned_by: tuple[str, ...] | None = None) -> int:
     """Set the status, the team and/or a note of cases (refs: (source_id, response id) pairs), in
     one transaction, with an event per case for its history. `team` is a team key, or None to
-    give the case back to the automatic routing. Returns the number of cases changed."""
+    give the case back to the automatic routing. `owned_by` (a team member's teams): every case
+    must be owned by one of these teams when the change is written, not just when it was listed
+    (another person may have routed it elsewhere since). Returns the number of cases changed."""
     refs = list(dict.fromkeys((int(s), str(r)) for s, r in refs))
     if not refs:
         raise LoopError("Choose at least one case.")
@@ -382,6 +404,8 @@ def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note
         if cases != len(refs):
             raise LoopError(f"{len(refs) - cases:,} of these responses gave no answer that opens a case (the model's "
                             "loop rules): nothing was changed.")
+        if owned_by is not None:
+            _check_owners(cur, model, owned_by)
         new_status = "coalesce(?::VARCHAR, c.status, 'new')"
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE merged AS

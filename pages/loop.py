@@ -153,6 +153,11 @@ _ui.table_downloads("Download these cases", lambda: tables.queue_export(shown), 
                          "anything in them).", key="cases")
 
 if not rows:
+    if st.session_state.get("case_save"):
+        # Saved from a list that has changed since (another person's change, an upload): its
+        # selection is gone with it, and a row number would now name another case.
+        st.warning("The list changed before your change reached it (someone changed these cases, or new answers "
+                   "arrived): nothing was saved. Select the cases again.", icon=":material/sync_problem:")
     st.caption("Select one or more cases above to act on them.")
     st.stop()
 refs = [(int(cases["source_id"].iloc[i]), str(cases["source_response_id"].iloc[i])) for i in rows]
@@ -172,12 +177,12 @@ with st.form("case_action", border=True):
     by = st.text_input("Your name", value=who or st.session_state.get("_case_by", ""), max_chars=loop.MAX_NAME,
                        disabled=bool(who), key="w_case_by", help="Recorded with the change, in the case's history.")
     saved = st.form_submit_button(f"Save for {len(refs)} case{'' if len(refs) == 1 else 's'}", type="primary",
-                                  icon=":material/save:")
+                                  icon=":material/save:", key="case_save")
 if saved:
     try:
         n = loop.update(_ui.database(), model, refs, status=status,
                         team=loop.KEEP if team == "keep" else None if team == "auto" else team,
-                        note=note or None, by=who or by)
+                        note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams)
     except loop.LoopError as exc:
         st.error(escape(str(exc)), icon=":material/error:")
     else:

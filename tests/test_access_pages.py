@@ -130,6 +130,34 @@ def test_a_team_member_works_their_own_cases_only(app):
     assert "By owner" not in [s.value for s in at.subheader]
 
 
+def test_a_case_routed_elsewhere_while_listed_is_not_changed_by_the_team_member(app, demo_db):
+    from cxdata import loop
+    from cxdata.db import Database
+
+    at = app(OMID, "pages/loop.py", cases="new")
+    key = next(k for k in at.session_state.keys() if k.startswith("cases_rows_"))
+    at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    shown = at.dataframe[0].value
+    db = Database(demo_db)
+    try:
+        ref = db.cursor().execute("SELECT source_id FROM sources WHERE name = ?", [shown["Source"].iloc[0]]).fetchall()[0][0], \
+            shown["Response id"].iloc[0]
+        loop.update(db, service.load_model_for(db), [ref], team="cc_north", by="lead")  # by an admin, meanwhile
+        before = db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0]
+        next(b for b in at.get("button_group") if b.key == "w_case_status").set_value("resolved")
+        next(b for b in at.button if b.label.startswith("Save for 1 case")).click().run()
+        # The list of the run that saves no longer holds the case (nor the selection of a list that
+        # changed); had the save gone ahead, `loop.update` would refuse a case not the team's.
+        assert db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0] == before
+        assert ref[1] not in set(at.dataframe[0].value["Response id"])
+        assert "nothing was saved. Select the cases again" in at.warning[0].value
+        assert db.cursor().execute("SELECT status, team FROM cases WHERE source_id = ? AND source_response_id = ?",
+                                   list(ref)).fetchall() == [("new", "cc_north")]
+    finally:
+        db.close()
+
+
 def test_no_present_button_or_deck_for_a_team_member(app):
     at = app(OMID, "pages/team.py")
     assert "present" not in [b.key for b in at.sidebar.button]

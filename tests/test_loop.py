@@ -179,6 +179,26 @@ def test_routing_by_hand_and_back(db):
     assert list(events["team"]) == ["phone_b", ""]
 
 
+def test_a_team_member_changes_only_the_cases_their_team_owns_when_the_change_is_written(db):
+    # Their own cases, one routed to them by its answer and one by hand, go through.
+    loop.update(db, MODEL, [(1, "detractor")], team="phone_a", now=NOW)
+    assert loop.update(db, MODEL, [(1, "team-only"), (1, "both"), (1, "detractor")], status="contacted",
+                       owned_by=("phone_a",), now=NOW) == 3
+    # A case routed elsewhere meanwhile, one of a touchpoint and one nobody owns are refused, and
+    # nothing of the batch is written.
+    loop.update(db, MODEL, [(1, "both")], team="phone_b", now=NOW)
+    events = db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0]
+    for refs, others in (([(1, "team-only"), (1, "both")], "1 of these cases is"),
+                         ([(1, "team-elsewhere"), (1, "unknown-touchpoint")], "2 of these cases are")):
+        with pytest.raises(loop.LoopError, match=f"{others} no longer your team's"):
+            loop.update(db, MODEL, refs, status="resolved", owned_by=("phone_a",), now=NOW)
+    assert db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0] == events
+    assert db.cursor().execute("SELECT count(*) FROM cases WHERE status = 'resolved'").fetchall() == [(0,)]
+    # Two teams' member: either team's cases.
+    assert loop.update(db, MODEL, [(1, "team-only"), (1, "both")], status="resolved",
+                       owned_by=("phone_a", "phone_b"), now=NOW) == 2
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"status": "closed"}, "Unknown status"),
     ({"team": "nobody"}, "Unknown team"),

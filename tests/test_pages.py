@@ -1053,6 +1053,7 @@ def test_close_the_loop_saves_a_change_to_the_selected_cases(app):
     # The list of new cases no longer has them, and nothing is selected any more
     assert first not in set(zip(at.dataframe[-1].value["Source"], at.dataframe[-1].value["Response id"]))
     assert not any(s.value.endswith("selected") for s in at.subheader)
+    assert not any("nothing was saved" in w.value for w in at.warning)
     events = loop.history(cur, cur.execute("SELECT source_id, source_response_id FROM cases WHERE updated_by = 'Dana'").fetchall())
     assert len(events) == 2 and set(events["changed_by"]) == {"Dana"}
 
