@@ -118,8 +118,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Text from uploaded files (a response id, a comment, a segment value) may hold control
+# characters; printed as they are, a terminal runs them as escape sequences (colours, a cleared
+# screen, a window title). They are written as \u001b instead: readable in the text output, and
+# in JSON (which escapes C0 itself but not DEL and C1) the very escape JSON has for them.
+_CONTROLS = {c: f"\\u{c:04x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20), 0x7f, *range(0x80, 0xa0))}
+
+
+class _Visible:
+    """A text stream that writes control characters (but newlines and tabs) as visible escapes."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(_CONTROLS))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Visible(sys.stdout), _Visible(sys.stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args) -> int:
     try:
         return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
                 "invitations": _invitations, "response-rates": _response_rates, "access": _access, "model": _model, "demo": _demo}[args.command](args)

@@ -293,6 +293,21 @@ def test_a_case_of_a_source_whose_name_holds_a_colon(tmp_path):
     assert [(r["source"], r["response_id"]) for r in listed["cases"]["rows"]] == [("crm:emea", "r:1")]
 
 
+def test_control_characters_of_a_file_reach_the_terminal_as_visible_escapes(tmp_path):
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps([{"response_id": "r\x1b[31m9", "submitted": "2025-01-02", "nps": "2",
+                                 "comment": "bad \x1b]0;title\x07 \x9b2J service"}]), encoding="utf-8")
+    db = tmp_path / "cx.duckdb"
+    cli("ingest", path, "--db", db, "--model", ZELVORA_MODEL)
+    out = cli("loop", "--db", db, "--period", "all").stdout
+    assert "evil:r\\u001b[31m9" in out and not any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) < 0xa0 for c in out)
+    # JSON keeps the text exactly, C1 characters included (JSON escapes only C0 itself)
+    out = cli("loop", "--db", db, "--period", "all", "--json").stdout
+    assert "\x9b" not in out and "\\u009b2J" in out
+    rows = json.loads(out)["cases"]["rows"]
+    assert rows[0]["response_id"] == "r\x1b[31m9" and rows[0]["comment"] == "bad \x1b]0;title\x07 \x9b2J service"
+
+
 def test_access_check_prints_who_sees_what(tmp_path):
     out = cli("access", ROOT / "examples" / "access.yaml", "--who", "omid@example.com", "--who", "x@other.org").stdout
     assert "omid@example.com would see the rows of Call Center - Europe" in out
