@@ -144,7 +144,11 @@ st.caption(f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first
 with st.container(key="cases_table"):
     picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                           placeholder="—", key=_ui.rows_key("cases_rows", shown, ["Source", "Response id", "Status", "Owner", "Note"]),
-                          column_config={"Comment": st.column_config.TextColumn(width=320),
+                          # The answer and the comment pinned at the left, as on the Team view: on a laptop
+                          # the rest scrolls under them, instead of a Persian comment's start (its right
+                          # end) going off-screen. A selected case's card shows the comment in full.
+                          column_config={"Comment": st.column_config.TextColumn(width=320, pinned=True),
+                                         "Answer": st.column_config.TextColumn(pinned=True),
                                          "Days open": st.column_config.NumberColumn(
                                              format="%.1f", help="Days since the response, while the case is open")})
 rows = [i for i in (picked["selection"]["rows"] if picked else []) if i < len(cases)]
