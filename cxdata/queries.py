@@ -143,6 +143,26 @@ def outside_model(cur, cat: Catalog) -> dict[str, tuple[tuple[str, int], ...]]:
     return out
 
 
+def segment_values_of_teams(cur, cat: Catalog, model: Model, teams: Iterable[str]) -> dict[str, list[str]]:
+    """Every segment's values that answers naming one of `teams` carry, in the filters' order:
+    what a team member may filter by (the values of other teams' customers are not theirs to see).
+    Read from the small day rollups of each segment where they exist."""
+    codes = [c for t in teams for c in cat.codes("team", t)]
+    out = {}
+    for seg in model.segments:
+        labels = cat.segment_labels(seg.key)
+        if not codes or not labels:
+            out[seg.key] = []
+            continue
+        col = dim_column(seg.key)
+        table = rollups.table_for(seg.key) if rollups.Rollup("day", (seg.key,)) in cat.rollups else "answers"
+        found = {labels[c] for (c,) in cur.execute(
+            f"SELECT DISTINCT {col} FROM {table} WHERE team = ANY(?) AND {col} IS NOT NULL", [codes]).fetchall()
+            if c in labels}
+        out[seg.key] = [v for v in cat.segment_values(seg.key, model) if v in found]
+    return out
+
+
 @dataclass(frozen=True)
 class OffScale:
     """Stored answers of a measure outside the scale a model gives it."""

@@ -303,6 +303,21 @@ def catalog() -> queries.Catalog:
     return _catalog(str(database().path), data_version(), m.digest, m, cursor())
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _team_segment_values(db_path: str, version: int, model_digest: str, teams: tuple[str, ...], _model: Model, _cat,
+                         _cur) -> dict[str, list[str]]:
+    return queries.segment_values_of_teams(_cur, _cat, _model, teams)
+
+
+def segment_values() -> dict[str, list[str]]:
+    """The values each segment filter offers: every stored one, or for a team member those their
+    teams' answers carry."""
+    m, cat, g = model(), catalog(), grant()
+    if g.sees_all:
+        return cat.values_by_segment(m)
+    return _team_segment_values(str(database().path), data_version(), m.digest, tuple(g.teams), m, cat, cursor())
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _pyramid(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
     return pyramid_mod.build(_cur, _model, _cat, view)
@@ -728,9 +743,13 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
                None if compare else "This page reads the period alone; the other pages compare it.")
         st.radio("Compare with", list(COMPARISONS), format_func=COMPARISONS.get, key="w_compare", on_change=_on_filters,
                  disabled=all_time or not compare, help=why)
+        values = segment_values()
         for seg in m.segments:
-            options = cat.segment_values(seg.key, m)
-            options += [v for v in (extra or {}).get(seg.key, ()) if v not in options]
+            options = list(values.get(seg.key, ()))
+            # (and what the link already filters by: a team member's link may name a value
+            # their teams' answers never carry, which the box must still be able to show)
+            options += [v for v in (*(extra or {}).get(seg.key, ()), *view.filter_map.get(seg.key, ()))
+                        if v not in options]
             if not options:
                 continue
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))

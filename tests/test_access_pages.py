@@ -92,6 +92,32 @@ def test_a_team_member_home_shows_their_teams_only(app):
     assert [m.label.split(" · ")[0] for m in at2.metric] == ["Chat - Tier 1", "Chat - Tier 2"]
 
 
+def test_a_team_member_filters_by_the_segment_values_of_their_teams_answers(app, demo_db):
+    from cxdata.db import Database
+
+    at = app(OMID, "pages/team.py")  # (the demo data loaded first)
+    db = Database(demo_db)
+    try:
+        stored = dict(db.cursor().execute(
+            """SELECT l.dim, list(DISTINCT l.label) FROM answers a JOIN labels t ON t.dim = 'team' AND t.code = a.team
+               JOIN labels l ON (l.dim = 'seg_region' AND l.code = a.seg_region)
+                             OR (l.dim = 'seg_channel' AND l.code = a.seg_channel)
+               WHERE t.label = 'Call Center - Europe' GROUP BY 1""").fetchall())
+        everyone = db.cursor().execute("SELECT count(*) FROM labels WHERE dim = 'seg_region'").fetchall()[0][0]
+    finally:
+        db.close()
+    regions = at.sidebar.multiselect(key="w_seg_region").options
+    assert sorted(regions) == sorted(stored["seg_region"]) and len(regions) < everyone
+    assert sorted(at.sidebar.multiselect(key="w_seg_channel").options) == ["Phone (IVR)", "SMS"]  # shown by name
+    assert sorted(stored["seg_channel"]) == ["ivr", "sms"]
+    # A link naming another region still opens (an empty view of their team), the value shown as chosen.
+    at = app(OMID, "pages/team.py", region="Dubai")
+    assert at.sidebar.multiselect(key="w_seg_region").value == ["Dubai"]
+    # Everyone else is offered every value.
+    admin = app({"is_logged_in": True, "email": "lead@example.com"}, "pages/team.py")
+    assert len(admin.sidebar.multiselect(key="w_seg_region").options) == everyone
+
+
 def test_a_team_member_opens_their_team_view(app):
     at = app(OMID, "pages/team.py")  # no team in the link: their own
     assert at.title[0].value == "Call Center - Europe"

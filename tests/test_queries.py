@@ -44,3 +44,25 @@ def test_answers_a_narrowed_scale_leaves_outside_are_counted_per_measure(zelvora
         outside = values[(values < lo) | (values > hi)]
         assert (o.answers, o.low, o.high) == (len(outside), outside.min(), outside.max()) and o.answers > 0
         assert (o.low, o.high) == expected[o.measure]
+
+
+@pytest.mark.parametrize("from_rollups", [True, False])
+def test_a_teams_segment_values_are_those_its_answers_carry(zelvora_db, zelvora_model, from_rollups):
+    import dataclasses
+
+    cur = zelvora_db.cursor()
+    cat = queries.catalog(cur, zelvora_model)
+    if not from_rollups:
+        cat = dataclasses.replace(cat, rollups=frozenset())
+    frame = pd.read_parquet(PARQUET, columns=["team", "region", "language"])
+    labels = dict(cur.execute("SELECT code, label FROM labels WHERE dim = 'team'").fetchall())
+    for teams in (("delivery_tehran_hub",), ("delivery_tehran_hub", "call_center_europe"), ()):
+        mine = {labels[c] for t in teams for c in cat.codes("team", t)}
+        assert bool(mine) == bool(teams)
+        got = queries.segment_values_of_teams(cur, cat, zelvora_model, teams)
+        rows = frame[frame["team"].isin(mine)]
+        for dim in ("region", "language"):
+            assert sorted(got[dim]) == sorted(rows[dim].dropna().unique()), (teams, dim)
+            assert got[dim] == [v for v in cat.segment_values(dim, zelvora_model) if v in got[dim]]  # the filters' order
+    assert 0 < len(queries.segment_values_of_teams(cur, cat, zelvora_model, ("delivery_tehran_hub",))["region"]) < \
+        len(cat.segment_values("region", zelvora_model))
