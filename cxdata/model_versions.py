@@ -29,14 +29,14 @@ class VersionError(ValueError):
 
 
 class VersionConflict(VersionError):
-    """Another version was saved after the one an edit started from: saving would silently undo it."""
+    """The model in use changed after the text an edit started from: saving would silently undo it."""
 
-    def __init__(self, based_on: int, newer: "Version"):
-        self.based_on, self.newer = based_on, newer
+    def __init__(self, newer: "Version"):
+        self.newer = newer
         who = f" by {newer.saved_by}" if newer.saved_by else ""
         when = f" at {newer.saved_at.strftime('%H:%M UTC on %d %b %Y')}" if newer.saved_at else ""
-        super().__init__(f"Version {newer.version} was saved{who}{when} while this text was edited from version "
-                         f"{based_on}: nothing was saved, so as not to undo it.")
+        super().__init__(f"The model in use changed while this text was edited (version {newer.version}{who}{when}): "
+                         "nothing was saved, so as not to undo it.")
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,12 @@ def check(text: str, base: str | Path) -> Model:
 
 def save(db, base: str | Path, text: str, *, by: str | None = None, note: str | None = None,
          check_model: Callable[[Model], None] | None = None, now: datetime | None = None,
-         based_on: int | None = None) -> int:
+         based_on: str | None = None) -> int:
     """Store `text` as the next version of the model file `base` and return its number. Refused
     (nothing stored): an invalid model (ModelError), one `check_model` refuses (it raises), a text
-    the same as the version in use, or (VersionConflict) an edit `based_on` a version that is no
-    longer the newest: two people editing at once would otherwise each undo the other's change
-    without seeing it. The database's model becomes `base` if it had none."""
+    the same as the version in use, or (VersionConflict) an edit `based_on` a text that is no
+    longer the model in use: two people editing at once would otherwise each undo the other's
+    change without seeing it. The database's model becomes `base` if it had none."""
     text = text.replace("\r\n", "\n")
     model = check(text, base)
     if check_model is not None:
@@ -129,8 +129,8 @@ def save(db, base: str | Path, text: str, *, by: str | None = None, note: str | 
                 in_use = file_version(base)
             except (OSError, UnicodeDecodeError):
                 in_use = None
-        if based_on is not None and in_use is not None and in_use.version != based_on:
-            raise VersionConflict(based_on, in_use)
+        if based_on is not None and in_use is not None and in_use.text != based_on:
+            raise VersionConflict(in_use)
         if in_use is not None and in_use.text == text:
             raise VersionError("Nothing changed: the text is the model in use.")
         number = (in_use.version if in_use is not None else 0) + 1

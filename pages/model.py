@@ -85,32 +85,55 @@ def _off_scale(new_model) -> str | None:
 
 
 SAVED_NOTE = "_model_saved_note"  # a warning about the version just saved, shown after the rerun
-EDIT_START = "model_edit_start"  # the version the edit under way started from
+EDIT_START = "model_edit_start"  # what the edit under way started from: the model file, version and text
 
 
-def _edit_start():
-    """The version the editor's text started from, and that version. An edit remembers it: a version
-    saved meanwhile in another session is then shown, not silently undone by this one's save.
-    With nothing edited yet, the editor follows the newest version."""
-    start = st.session_state.setdefault(EDIT_START, in_use.version)
-    if start != in_use.version:
-        started = model_versions.get(cur, base, start)
-        key = f"w_model_text_{start}"
-        if started is not None and st.session_state.get(key, started.text) != started.text:
-            return start, started
-    st.session_state[EDIT_START] = in_use.version
-    return in_use.version, in_use
+def _text_key(version: int) -> str:
+    return f"w_model_text_{version}"
 
 
-def _rebase(text_key: str, newest: int) -> None:
-    st.session_state[f"w_model_text_{newest}"] = st.session_state.get(text_key, "")
-    st.session_state[f"w_model_note_{newest}"] = st.session_state.get(text_key.replace("_text_", "_note_"), "")
-    st.session_state[EDIT_START] = newest
+def _note_key(version: int) -> str:
+    return f"w_model_note_{version}"
 
 
-def _discard(text_key: str, newest: int) -> None:
-    st.session_state.pop(text_key, None)
-    st.session_state[EDIT_START] = newest
+def _edit_start() -> dict:
+    """What the editor's text started from: {'base', 'version', 'text'}. An edit keeps it, so a
+    model saved meanwhile (another session's version, another file loaded) is shown to the editor,
+    not silently undone by its save; the text itself is kept, not re-read (a file moved away would
+    lose it). With nothing edited yet, the editor follows the model in use."""
+    newest = {"base": str(base), "version": in_use.version, "text": in_use.text}
+    start = st.session_state.get(EDIT_START)
+    if start is None or st.session_state.get(_text_key(start["version"]), start["text"]) == start["text"]:
+        st.session_state[EDIT_START] = newest
+        return newest
+    if start["base"] == str(base) and start["text"] == in_use.text and start["version"] != in_use.version:
+        # The same text under a new number (restored, or saved the same elsewhere): nothing to
+        # undo, the edit goes on from it.
+        _move(start["version"], in_use.version)
+        st.session_state[EDIT_START] = start = newest
+    return start
+
+
+def _behind(start: dict) -> bool:
+    return start["base"] != str(base) or start["text"] != in_use.text
+
+
+def _move(old: int, new: int) -> None:
+    """The edit's text and note, moved to the widgets of version `new` (before they are drawn)."""
+    if old != new:
+        for key in (_text_key, _note_key):
+            if key(old) in st.session_state:
+                st.session_state[key(new)] = st.session_state.pop(key(old))
+
+
+def _rebase(start: dict) -> None:
+    _move(start["version"], in_use.version)
+    st.session_state[EDIT_START] = {"base": str(base), "version": in_use.version, "text": in_use.text}
+
+
+def _discard(start: dict) -> None:
+    st.session_state.pop(_text_key(start["version"]), None)
+    st.session_state.pop(EDIT_START, None)
 
 
 with edit:
@@ -124,28 +147,33 @@ with edit:
                    "uploaded again). Earlier versions stay in the history.")
         if SAVED_NOTE in st.session_state:
             st.warning(st.session_state.pop(SAVED_NOTE), icon=":material/warning:")
-        start, started = _edit_start()
-        text_key = f"w_model_text_{start}"
-        behind = start != in_use.version
+        start = _edit_start()
+        text_key = _text_key(start["version"])
+        behind = _behind(start)
         if behind:
-            st.warning(escape(f"Version {in_use.version} was saved"
-                              + (f" by {in_use.saved_by}" if in_use.saved_by else "")
-                              + (f" at {_when(in_use)}" if in_use.saved_at else "")
-                              + f" while you were editing version {start}. Your text below is not saved; "
-                              "saving it as it is would undo their changes:"), icon=":material/group:")
-            st.code(model_versions.diff(started.text, in_use.text, f"version {start}", f"version {in_use.version}"),
+            if start["base"] != str(base):
+                what = (f"The model in use is now another file, {base} (data was loaded with it), while you were "
+                        f"editing {start['base']}. Your text below is not saved; saving it would replace that model. "
+                        "What your starting text and the model in use differ in:")
+            else:
+                what = (f"Version {in_use.version} was saved" + (f" by {in_use.saved_by}" if in_use.saved_by else "")
+                        + (f" at {_when(in_use)}" if in_use.saved_at else "")
+                        + f" while you were editing version {start['version']}. Your text below is not saved; "
+                        "saving it as it is would undo their changes:")
+            st.warning(escape(what), icon=":material/group:")
+            st.code(model_versions.diff(start["text"], in_use.text, "you started from", f"version {in_use.version}"),
                     language="diff")
             with st.container(horizontal=True):
                 st.button(f"Go on from version {in_use.version} with my text", key="model_rebase",
-                          icon=":material/merge:", on_click=_rebase, args=(text_key, in_use.version),
-                          help="Check then shows what your text changes in their version, their changes included")
+                          icon=":material/merge:", on_click=_rebase, args=(start,),
+                          help="Check then shows what your text changes in the model in use, its changes included")
                 st.button("Discard my edits", key="model_discard", icon=":material/undo:", on_click=_discard,
-                          args=(text_key, in_use.version))
+                          args=(start,))
         # Keyed by the version the edit started from: after a save (here or, with no edit under
         # way, in another session) the editor starts from the new text, with an empty note.
         text = st.text_area("Model (YAML)", key=text_key, height=520, max_chars=model_versions.MAX_TEXT,
-                            **({} if text_key in st.session_state else {"value": started.text}))
-        note = st.text_input("What changed, and why", key=f"w_model_note_{start}",
+                            **({} if text_key in st.session_state else {"value": start["text"]}))
+        note = st.text_input("What changed, and why", key=_note_key(start["version"]),
                              max_chars=model_versions.MAX_NOTE, placeholder="e.g. Delivery's CSAT target to 85 for 2027")
         with st.container(horizontal=True):
             checked = st.button("Check", icon=":material/rule:", key="model_check")
@@ -157,7 +185,7 @@ with edit:
                 _check_access(new_model)
                 if saved:
                     number = model_versions.save(db, base, text, by=_ui.user_name() or grant.who, note=note,
-                                                 check_model=_check_access, based_on=start)
+                                                 check_model=_check_access, based_on=start["text"])
             except ModelError as exc:
                 why = ("the access file (CX_ACCESS) would no longer fit this model, and would close the dashboard "
                        "for everyone. Change the access file first" if exc.source == ACCESS_CHECK else
@@ -169,22 +197,29 @@ with edit:
             else:
                 off_scale = _off_scale(new_model)
                 if saved:
-                    st.session_state[EDIT_START] = number
+                    st.session_state.pop(EDIT_START, None)
                     if off_scale:
                         st.session_state[SAVED_NOTE] = off_scale
                     st.toast(f"Saved version {number}: every page now reads it.", icon=":material/check:")
                     st.rerun()
-                changes = model_versions.diff(started.text, text.replace("\r\n", "\n"), f"version {start}", "edited")
+                changes = model_versions.diff(start["text"].replace("\r\n", "\n"), text.replace("\r\n", "\n"),
+                                              f"version {start['version']}", "edited")
                 if changes:
                     st.success(f"The model is valid: {len(new_model.touchpoints)} touchpoints, {len(new_model.teams)} "
-                               f"teams. What it changes in version {start}:", icon=":material/check:")
+                               f"teams. What it changes in version {start['version']}:", icon=":material/check:")
                     st.code(changes, language="diff")
                 else:
-                    st.info(f"The model is valid, and the same as version {start}.", icon=":material/check:")
+                    st.info(f"The model is valid, and the same as version {start['version']}.", icon=":material/check:")
                 if off_scale:
                     st.warning(off_scale, icon=":material/warning:")
 
+HISTORY_SHOWN = "_model_history_shown"  # the text the history's comparison was last drawn against
+
 with past:
+    # A restore is clicked on what the last run showed: a version saved since must not be undone
+    # unseen (this run's model in use is already the newer one).
+    shown_against = st.session_state.get(HISTORY_SHOWN, in_use.text)
+    st.session_state[HISTORY_SHOWN] = in_use.text
     versions = model_versions.history(cur, base)
     if not versions:
         st.caption("No version has been saved in the app: the model is the file.")
@@ -211,7 +246,11 @@ with past:
                     try:
                         number = model_versions.save(db, base, old.text, by=_ui.user_name() or grant.who,
                                                      note=f"restored version {chosen}", check_model=_check_access,
-                                                     based_on=in_use.version)
+                                                     based_on=shown_against)
+                    except model_versions.VersionConflict as exc:
+                        st.error(escape(f"Not restored: {exc} The comparison above now shows the model in use; "
+                                        "restore again if the version should still replace it."),
+                                 icon=":material/group:")
                     except (ModelError, model_versions.VersionError) as exc:
                         problems = getattr(exc, "problems", None) or [str(exc)]
                         st.error("Not restored:\n\n" + "\n".join(f"- {escape(p)}" for p in problems),

@@ -217,3 +217,74 @@ def test_a_narrowed_scale_warns_of_the_stored_answers_it_leaves_outside(app, tmp
     assert "outside its scale 1–4" in at.warning[0].value  # shown again after the save's rerun
     at.run()
     assert not at.warning
+
+
+def _with_db(tmp_path, fn):
+    db = Database(tmp_path / "cx.duckdb")
+    try:
+        return fn(db)
+    finally:
+        db.close()
+
+
+def test_an_edit_is_not_saved_over_another_model_file_loaded_meanwhile(app, tmp_path):
+    omid = app()
+    text = editor(omid).value
+    editor(omid).set_value(text + "# Omid\n")
+    omid.run()
+    other = tmp_path / "other.yaml"
+    other.write_text(text.replace("name: Zelvora CX", "name: Other Co", 1), encoding="utf-8")
+    _with_db(tmp_path, lambda db: service.remember_model(db, other))  # what `ingest --model other.yaml` does
+    omid.run()
+    assert "The model in use is now another file" in omid.warning[0].value and omid.button(key="model_save").disabled
+    assert editor(omid).value == text + "# Omid\n"
+    assert _with_db(tmp_path, lambda db: model_versions.history(db.cursor(), other)) == []
+
+
+def test_an_edit_keeps_its_start_when_that_file_can_no_longer_be_read(app, tmp_path):
+    own = tmp_path / "model.yaml"
+    own.write_text((ROOT / "cxdata" / "models" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    omid = app()
+    _with_db(tmp_path, lambda db: service.remember_model(db, own))
+    omid.run()
+    text = editor(omid).value
+    editor(omid).set_value(text + "# Omid's careful edit\n")
+    omid.run()
+    _with_db(tmp_path, lambda db: model_versions.save(db, own, text + "# Sara\n", by="sara"))
+    own.unlink()  # the file moved away: its text survives in the edit
+    omid.run()
+    assert editor(omid).value == text + "# Omid's careful edit\n" and "Version 1 was saved by sara" in omid.warning[0].value
+    assert any("+# Sara" in c.value for c in omid.code)
+
+
+def test_a_restore_of_the_text_an_edit_started_from_lets_the_edit_go_on(app, tmp_path):
+    sara, omid = app(), app()
+    text = editor(sara).value
+    editor(sara).set_value(text + "# first\n")
+    sara.button(key="model_save").click().run()
+    omid.run()
+    editor(omid).set_value(text + "# first\n# Omid\n")  # editing version 1
+    omid.run()
+    editor(sara).set_value(text + "# second\n")
+    sara.button(key="model_save").click().run()
+    sara.selectbox(key="w_model_version").set_value(1).run()
+    sara.button(key="model_restore").click().run()  # version 3: version 1's text again
+    omid.run()
+    assert not omid.warning and version_of(omid) == 3 and editor(omid).value == text + "# first\n# Omid\n"
+    omid.button(key="model_save").click().run()
+    assert versions(tmp_path)[0].version == 4 and versions(tmp_path)[0].text.endswith("# first\n# Omid\n")
+
+
+def test_a_restore_clicked_on_a_comparison_a_newer_save_made_stale_is_refused(app, tmp_path):
+    sara = app()
+    text = editor(sara).value
+    editor(sara).set_value(text + "# v1\n")
+    sara.button(key="model_save").click().run()
+    sara.selectbox(key="w_model_version").set_value(0).run()  # she sees the file against version 1
+    _with_db(tmp_path, lambda db: model_versions.save(db, service.model_path_for(db), text + "# v1\n# Omid's v2\n",
+                                                      by="omid"))
+    sara.button(key="model_restore").click().run()
+    assert "Not restored" in sara.error[0].value and "version 2 by omid" in sara.error[0].value
+    assert [v.version for v in versions(tmp_path)] == [2, 1]
+    sara.button(key="model_restore").click().run()  # now shown against version 2: restored
+    assert [v.version for v in versions(tmp_path)] == [3, 2, 1]

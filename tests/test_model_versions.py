@@ -100,19 +100,30 @@ def test_restoring_saves_the_old_text_as_a_new_version(db):
     assert model_versions.get(db.cursor(), base, 7) is None
 
 
-def test_an_edit_started_from_an_older_version_is_refused_not_saved_over_the_newer(db):
+def test_an_edit_started_from_an_older_text_is_refused_not_saved_over_the_newer(db):
     base = base_of(db)
-    assert model_versions.save(db, base, TEXT + "# Sara\n", by="sara", note="hers", based_on=0, now=NOW) == 1
+    assert model_versions.save(db, base, TEXT + "# Sara\n", by="sara", note="hers", based_on=TEXT, now=NOW) == 1
     with pytest.raises(model_versions.VersionConflict) as conflict:
-        model_versions.save(db, base, TEXT + "# Omid\n", by="omid", based_on=0)
-    assert (conflict.value.based_on, conflict.value.newer.version) == (0, 1)
-    assert str(conflict.value) == ("Version 1 was saved by sara at 09:30 UTC on 24 Nov 2026 while this text was edited "
-                                   "from version 0: nothing was saved, so as not to undo it.")
+        model_versions.save(db, base, TEXT + "# Omid\n", by="omid", based_on=TEXT)
+    assert conflict.value.newer.version == 1
+    assert str(conflict.value) == ("The model in use changed while this text was edited (version 1 by sara at 09:30 "
+                                   "UTC on 24 Nov 2026): nothing was saved, so as not to undo it.")
     assert [v.version for v in model_versions.history(db.cursor(), base)] == [1]
     # Edited on top of version 1 (its text included), the save goes through.
-    assert model_versions.save(db, base, TEXT + "# Sara\n# Omid\n", by="omid", based_on=1) == 2
+    assert model_versions.save(db, base, TEXT + "# Sara\n# Omid\n", by="omid", based_on=TEXT + "# Sara\n") == 2
+    # The same text again under a new number (a restore) undoes nothing: an edit of it saves.
+    model_versions.save(db, base, TEXT + "# Sara\n", note="restored version 1")
+    assert model_versions.save(db, base, TEXT + "# Sara\n# Ana\n", based_on=TEXT + "# Sara\n") == 4
     # Without `based_on` (the command line saves a file as it is) the newest is simply replaced.
-    assert model_versions.save(db, base, TEXT + "# CLI\n") == 3
+    assert model_versions.save(db, base, TEXT + "# CLI\n") == 5
+
+
+def test_an_edit_of_another_model_file_is_refused(db, tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(TEXT.replace("name: Zelvora CX", "name: Other Co", 1), encoding="utf-8")
+    with pytest.raises(model_versions.VersionConflict):
+        model_versions.save(db, other, TEXT + "# edited from the first file\n", based_on=TEXT)
+    assert model_versions.history(db.cursor(), other) == []
 
 
 def test_a_check_of_the_caller_can_refuse_a_save(db):
