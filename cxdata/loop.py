@@ -18,7 +18,7 @@ threshold like any rate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
@@ -343,28 +343,31 @@ def _is_text(text: str) -> bool:
 ALL_TIME = Period(date(1900, 1, 1), date(2200, 1, 1))
 
 
-def _check_owners(cur, model: Model, teams: tuple[str, ...]) -> None:
-    """Refuse (LoopError) when a picked case is not owned by one of `teams` now."""
+def _check_owners(cur, model: Model, teams: tuple[str, ...], view: ViewState, period: Period, picked: int) -> None:
+    """Refuse (LoopError) unless every picked case is owned by one of `teams` now, as the list of
+    `view` over `period` makes it (which answer opens a case, and so its owner, depends on them)."""
     cur.execute("CREATE OR REPLACE TEMP TABLE picked_keys AS SELECT r.response_key FROM picked p JOIN responses r "
                 "ON r.source_id = p.source_id AND r.source_response_id = p.source_response_id")
-    sql, params = _cases_sql(model, catalog(cur, model), ViewState(), ALL_TIME,
+    sql, params = _cases_sql(model, catalog(cur, model), replace(view, tp=None, team=None, unrouted=False), period,
                              only="a.response_key IN (SELECT response_key FROM temp.picked_keys)")
     owners = [f"team:{t}" for t in teams]
-    others = cur.execute(f"SELECT count(*) FROM ({sql}) WHERE owner IS NULL OR NOT {_in('owner', owners)}",
-                         [*params, *owners]).fetchall()[0][0]
+    owned = cur.execute(f"SELECT count(*) FROM ({sql}) WHERE {_in('owner', owners)}", [*params, *owners]).fetchall()[0][0]
     cur.execute("DROP TABLE temp.picked_keys")
-    if others:
+    if owned != picked:
+        others = picked - owned
         raise LoopError(f"{others:,} of these cases {'is' if others == 1 else 'are'} no longer your team's (routed "
                         "to another owner since the list was shown): nothing was changed. Reload the list.")
 
 
 def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note: str | None = None,
-           by: str | None = None, now: datetime | None = None, owned_by: tuple[str, ...] | None = None) -> int:
+           by: str | None = None, now: datetime | None = None, owned_by: tuple[str, ...] | None = None,
+           view: ViewState | None = None, period: Period | None = None) -> int:
     """Set the status, the team and/or a note of cases (refs: (source_id, response id) pairs), in
     one transaction, with an event per case for its history. `team` is a team key, or None to
     give the case back to the automatic routing. `owned_by` (a team member's teams): every case
     must be owned by one of these teams when the change is written, not just when it was listed
-    (another person may have routed it elsewhere since). Returns the number of cases changed."""
+    (another person may have routed it elsewhere since), in the list of `view` over `period` (by
+    default every answer ever given). Returns the number of cases changed."""
     refs = list(dict.fromkeys((int(s), str(r)) for s, r in refs))
     if not refs:
         raise LoopError("Choose at least one case.")
@@ -405,7 +408,7 @@ def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note
             raise LoopError(f"{len(refs) - cases:,} of these responses gave no answer that opens a case (the model's "
                             "loop rules): nothing was changed.")
         if owned_by is not None:
-            _check_owners(cur, model, owned_by)
+            _check_owners(cur, model, owned_by, view or ViewState(), period or ALL_TIME, len(refs))
         new_status = "coalesce(?::VARCHAR, c.status, 'new')"
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE merged AS

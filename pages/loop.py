@@ -186,7 +186,8 @@ if saved:
     try:
         n = loop.update(_ui.database(), model, refs, status=status,
                         team=loop.KEEP if team == "keep" else None if team == "auto" else team,
-                        note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams)
+                        note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams,
+                        view=view, period=p.period)
     except loop.LoopError as exc:
         st.error(escape(str(exc)), icon=":material/error:")
     else:

@@ -199,6 +199,30 @@ def test_a_team_member_changes_only_the_cases_their_team_owns_when_the_change_is
                        owned_by=("phone_a", "phone_b"), now=NOW) == 2
 
 
+def test_the_owner_check_reads_the_case_as_the_list_of_its_period_does(tmp_path):
+    # One response: an NPS of 2 at the web team late on 31 January, a CSAT of 1 at phone_a early
+    # on 1 February. Over all time the NPS opens the case (web_team's); February's list has only
+    # the CSAT, so there the case is phone_a's, and phone_a's member may work it.
+    table = pa.concat_tables([rows(("x", 31, "web", "web_team", "North", {"nps": 2})),
+                              rows(("x", 31, "phone", "phone_a", "North", {"csat": 1}))])
+    times = [datetime(2025, 1, 31, 23, tzinfo=timezone.utc), datetime(2025, 2, 1, 1, tzinfo=timezone.utc)]
+    table = table.set_column(table.column_names.index("responded_at"), "responded_at", pa.array(times))
+    d = Database(tmp_path / "cx.duckdb")
+    try:
+        store.apply(d, table)
+        feb = Period(date(2025, 2, 1), date(2025, 3, 1))
+        cur = d.cursor()
+        cases = loop.queue(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="all"), feb, which="all", now=NOW)
+        assert list(cases["owner"]) == ["team:phone_a"]
+        view = ViewState(period="custom", start=feb.start, end=feb.last_day, tp="phone", team="phone_a")
+        assert loop.update(d, MODEL, [(1, "x")], status="contacted", owned_by=("phone_a",), view=view, period=feb,
+                           now=NOW) == 1
+        with pytest.raises(loop.LoopError, match="no longer your team's"):  # over all time: web_team's
+            loop.update(d, MODEL, [(1, "x")], status="resolved", owned_by=("phone_a",), now=NOW)
+    finally:
+        d.close()
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"status": "closed"}, "Unknown status"),
     ({"team": "nobody"}, "Unknown team"),
