@@ -156,15 +156,58 @@ _ui.table_downloads("Download these cases", lambda: tables.queue_export(shown), 
                     help="The cases listed above, with their customers, answers and notes (a spreadsheet will not run "
                          "anything in them).", key="cases")
 
+PICK = "_case_pick"  # the cases selected, by (source, response id), as the list showed them
+KEPT_NOTE = "_case_note_kept"  # a note typed for a save that could not be made
+
+
+def _row_of(ref) -> int | None:
+    hit = cases.index[(cases["source_id"] == ref[0]) & (cases["source_response_id"] == ref[1])]
+    return None if hit.empty else cases.index.get_loc(hit[0])
+
+
+def _seen(i: int) -> tuple:
+    return tuple(str(shown[c].iloc[i]) for c in ("Status", "Owner", "Note"))
+
+
+def _save(refs, status, team, note, by, who) -> None:
+    try:
+        n = loop.update(_ui.database(), model, refs, status=status,
+                        team=loop.KEEP if team in (None, "keep") else None if team == "auto" else team,
+                        note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams,
+                        view=view, period=p.period)
+    except loop.LoopError as exc:
+        st.error(escape(str(exc)), icon=":material/error:")
+    else:
+        st.session_state["_case_by"] = by
+        for key in ("w_case_status", "w_case_note", "w_case_team", PICK):
+            st.session_state.pop(key, None)
+        st.toast(f"Saved {n} case{'' if n == 1 else 's'}.", icon=":material/check:")
+        st.rerun()
+
+
 if not rows:
-    if st.session_state.get("case_save"):
-        # Saved from a list that has changed since (another person's change, an upload): its
-        # selection is gone with it, and a row number would now name another case.
-        st.warning("The list changed before your change reached it (someone changed these cases, or new answers "
-                   "arrived): nothing was saved. Select the cases again.", icon=":material/sync_problem:")
+    pick = st.session_state.get(PICK)
+    if st.session_state.get("case_save") and pick and grant.may_work_cases:
+        # Saved from a list that has changed since (another person's change, an upload): the
+        # table's selection went with it (a row number would now name another case). The cases
+        # picked are known by their ids: if each is still listed as it was, the change is theirs.
+        now_rows = [_row_of(ref) for ref in pick["refs"]]
+        changed = sum(i is None or _seen(i) != seen for i, seen in zip(now_rows, pick["seen"]))
+        who = _ui.user_name()
+        if not changed:
+            _save(pick["refs"], st.session_state.get("w_case_status"), st.session_state.get("w_case_team"),
+                  st.session_state.get("w_case_note"), st.session_state.get("w_case_by") or "", who)
+        else:
+            st.session_state[KEPT_NOTE] = st.session_state.get("w_case_note") or ""
+            st.warning(f"{changed:,} of the {len(pick['refs']):,} cases you selected changed before your change "
+                       "reached them (another person changed them, or they left this list): nothing was saved, so "
+                       "as not to undo that. Your note is kept: select the cases again.",
+                       icon=":material/sync_problem:")
+    st.session_state.pop(PICK, None)
     st.caption("Select one or more cases above to act on them.")
     st.stop()
 refs = [(int(cases["source_id"].iloc[i]), str(cases["source_response_id"].iloc[i])) for i in rows]
+st.session_state[PICK] = {"refs": refs, "seen": [_seen(i) for i in rows]}
 st.subheader(f"{len(refs)} case{'' if len(refs) == 1 else 's'} selected")
 if len(rows) == 1:
     _ui.case_card(shown.iloc[rows[0]], loop.history(_ui.cursor(), refs))
@@ -176,23 +219,12 @@ teams = {"keep": "Keep as routed", "auto": "Back to the automatic routing",
 with st.form("case_action", border=True):
     status = st.segmented_control("Set the status", list(STATUSES), format_func=STATUS_NAMES.get, key="w_case_status")
     team = st.selectbox("Route to", list(teams), format_func=teams.get, key="w_case_team")
-    note = st.text_area("Note (what was done, what was promised)", max_chars=loop.MAX_NOTE, key="w_case_note")
+    note = st.text_area("Note (what was done, what was promised)", max_chars=loop.MAX_NOTE, key="w_case_note",
+                        **({} if "w_case_note" in st.session_state else {"value": st.session_state.pop(KEPT_NOTE, "")}))
     who = _ui.user_name()
     by = st.text_input("Your name", value=who or st.session_state.get("_case_by", ""), max_chars=loop.MAX_NAME,
                        disabled=bool(who), key="w_case_by", help="Recorded with the change, in the case's history.")
     saved = st.form_submit_button(f"Save for {len(refs)} case{'' if len(refs) == 1 else 's'}", type="primary",
                                   icon=":material/save:", key="case_save")
 if saved:
-    try:
-        n = loop.update(_ui.database(), model, refs, status=status,
-                        team=loop.KEEP if team == "keep" else None if team == "auto" else team,
-                        note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams,
-                        view=view, period=p.period)
-    except loop.LoopError as exc:
-        st.error(escape(str(exc)), icon=":material/error:")
-    else:
-        st.session_state["_case_by"] = by
-        for key in ("w_case_status", "w_case_note", "w_case_team"):
-            st.session_state.pop(key, None)
-        st.toast(f"Saved {n} case{'' if n == 1 else 's'}.", icon=":material/check:")
-        st.rerun()
+    _save(refs, status, team, note, by, who)

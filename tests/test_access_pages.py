@@ -177,7 +177,7 @@ def test_a_case_routed_elsewhere_while_listed_is_not_changed_by_the_team_member(
         # changed); had the save gone ahead, `loop.update` would refuse a case not the team's.
         assert db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0] == before
         assert ref[1] not in set(at.dataframe[0].value["Response id"])
-        assert "nothing was saved. Select the cases again" in at.warning[0].value
+        assert "1 of the 1 cases you selected changed before your change reached them" in at.warning[0].value
         assert db.cursor().execute("SELECT status, team FROM cases WHERE source_id = ? AND source_response_id = ?",
                                    list(ref)).fetchall() == [("new", "cc_north")]
     finally:

@@ -1058,6 +1058,60 @@ def test_close_the_loop_saves_a_change_to_the_selected_cases(app):
     assert len(events) == 2 and set(events["changed_by"]) == {"Dana"}
 
 
+def _pick_and_write(at, rows, note):
+    at.session_state[cases_key(at)] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    at.run()
+    next(b for b in at.get("button_group") if b.key == "w_case_status").set_value("contacted")
+    at.text_area(key="w_case_note").set_value(note)
+    at.text_input(key="w_case_by").set_value("Dana")
+    shown = at.dataframe[-1].value
+    return [(shown["Source"].iloc[i], shown["Response id"].iloc[i]) for i in rows]
+
+
+def _case_rows(cur, refs):
+    return cur.execute("""SELECT s.name, c.source_response_id, c.status, c.note FROM cases c JOIN sources s USING (source_id)
+                          WHERE (s.name, c.source_response_id) IN (SELECT unnest(?), unnest(?)) ORDER BY 1, 2""",
+                       [[r[0] for r in refs], [r[1] for r in refs]]).fetchall()
+
+
+def test_close_the_loop_saves_the_cases_picked_when_another_case_of_the_list_changed(app):
+    from cxdata import loop
+
+    at = app(page="pages/loop.py", cases="all")
+    picked = _pick_and_write(at, [0, 1], "Called back")
+    db = _db()
+    cur = db.cursor()
+    other = at.dataframe[-1].value.iloc[5]
+    sid = cur.execute("SELECT source_id FROM sources WHERE name = ?", [other["Source"]]).fetchall()[0][0]
+    loop.update(db, service.load_model_for(db), [(sid, other["Response id"])], note="someone else's", by="Ben")
+    next(b for b in at.button if b.label.startswith("Save for 2 cases")).click().run()
+    no_errors(at)
+    assert not at.warning
+    assert [(r[2], r[3]) for r in _case_rows(cur, picked)] == [("contacted", "Called back")] * 2
+
+
+def test_close_the_loop_refuses_a_save_over_a_case_changed_meanwhile_and_keeps_the_note(app):
+    from cxdata import loop
+
+    at = app(page="pages/loop.py", cases="all")
+    picked = _pick_and_write(at, [0, 1], "Promised a refund")
+    db = _db()
+    cur = db.cursor()
+    sid = cur.execute("SELECT source_id FROM sources WHERE name = ?", [picked[1][0]]).fetchall()[0][0]
+    loop.update(db, service.load_model_for(db), [(sid, picked[1][1])], status="resolved", by="Ben")
+    old_list = cases_key(at)
+    next(b for b in at.button if b.label.startswith("Save for 2 cases")).click().run()
+    no_errors(at)
+    assert "1 of the 2 cases you selected changed before your change reached them" in at.warning[0].value
+    stored = {(r[0], r[1]): (r[2], r[3]) for r in _case_rows(cur, picked)}
+    assert stored[picked[1]][0] == "resolved"  # Ben's change stands
+    assert "Promised a refund" not in {note for _, note in stored.values()}  # nothing of the refused save
+    del at.session_state[old_list]  # (AppTest keeps the selection it was handed for the list of before)
+    at.session_state[cases_key(at)] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.text_area(key="w_case_note").value == "Promised a refund"
+
+
 def test_close_the_loop_owner_choice_and_chart_click_live_in_the_url(app):
     at = app(page="pages/loop.py")
     no_errors(at)
