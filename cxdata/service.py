@@ -131,7 +131,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     mapping = mapping or inspection.mapping
     if model is not None:
         mapping = on_model_scales(mapping, model)
-    result = engine.normalise(inspection, mapping)
+    result = engine.normalise(inspection, mapping, scales=measure_scales(model) if model is not None else None)
     path = inspection.path
     outside = outside_model(result.table, model) if model is not None else []
     receipt = store.Receipt(
@@ -206,12 +206,22 @@ def on_model_scales(mapping, model: Model):
     audit: a 'csat' rating assumed to run 1-7 put a 7 into a 1-5 CSAT tile)."""
     from dataclasses import replace
 
+    from .ingest.mapping import SCALES
+
     columns = dict(mapping.columns)
     for k, spec in columns.items():
-        measure = model.measures.get(mapping.measure_of(k)) if spec.role in ("rating", "number") else None
+        typed = spec.role in SCALES  # csat, ces, nps...: their usual scale, unless the model's differs
+        measure = model.measures.get(mapping.measure_of(k)) if typed or spec.role in ("rating", "number") else None
         if measure is not None:
-            columns[k] = replace(spec, role="rating", scale=[float(measure.scale[0]), float(measure.scale[1])])
+            columns[k] = replace(spec, role=spec.role if typed else "rating",
+                                 scale=[float(measure.scale[0]), float(measure.scale[1])])
     return replace(mapping, columns=columns)
+
+
+def measure_scales(model: Model) -> dict[str, tuple[float, float]]:
+    """Each measure's scale in the model: a long file's answers outside it are refused, as a wide
+    file's are through `on_model_scales` (a model edit may have narrowed a scale)."""
+    return {key: (float(m.scale[0]), float(m.scale[1])) for key, m in model.measures.items()}
 
 
 def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,

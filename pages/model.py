@@ -80,8 +80,8 @@ def _off_scale(new_model) -> str | None:
                            f"{new_model.measures[o.measure].scale[0]:g}–{new_model.measures[o.measure].scale[1]:g}")
              for o in found]
     return ("Stored answers lie outside the scale this model gives their measure:\n\n" + "\n".join(lines)
-            + "\n\nThey were loaded under a wider scale and every figure still counts them (an upload would refuse "
-            "them now). Remove or correct the uploads that brought them if they no longer belong.")
+            + "\n\nThey were loaded under a wider scale and every figure still counts them; uploads from now on "
+            "refuse such answers. Remove or correct the uploads that brought them if they no longer belong.")
 
 
 SAVED_NOTE = "_model_saved_note"  # a warning about the version just saved, shown after the rerun

@@ -512,3 +512,35 @@ def test_two_sessions_starting_a_fresh_server_load_the_demo_once(tmp_path):
     cases, distinct = cur.execute("SELECT count(*), count(DISTINCT (source_id, source_response_id)) FROM cases").fetchall()[0]
     assert cases == distinct > 0
     db.close()
+
+
+NARROW = ZELVORA_MODEL.read_text(encoding="utf-8").replace(
+    "csat:      {name: Satisfaction (CSAT), scale: [1, 5], top_box: 4}",
+    "csat:      {name: Satisfaction (CSAT), scale: [1, 4], top_box: 3}").replace(
+    "ces:       {name: Ease (CES), scale: [1, 7], top_box: 6}", "ces:       {name: Ease (CES), scale: [1, 5], top_box: 4}")
+
+
+@pytest.mark.parametrize("name, text, why", [
+    # the canonical long format: checked against the model's scale, not only the usual one
+    ("long.csv", "source,source_response_id,responded_at,touchpoint,metric,value\n"
+                 "s,a,2025-03-01T10:00:00Z,website,csat,4\ns,b,2025-03-01T10:00:00Z,website,csat,5\n"
+                 "s,c,2025-03-01T10:00:00Z,website,ces,6\ns,d,2025-03-01T10:00:00Z,website,ces,5\n",
+     ["csat '5' is not a whole number within 1-4", "ces '6' is not a whole number within 1-5"]),
+    # a survey export's CSAT and CES columns (typed by their headers)
+    ("wide.csv", "Response ID,Submitted,CSAT,CES\na,2025-03-01 10:00,4,5\nb,2025-03-01 10:00,5,\n"
+                 "c,2025-03-01 10:00,,6\nd,2025-03-01 10:00,3,2\n",
+     ["no valid answer: CSAT '5' outside the scale 1-4", "no valid answer: CES '6' outside the scale 1-5"]),
+])
+def test_answers_outside_the_models_scale_are_refused(tmp_path, name, text, why):
+    assert "(CSAT), scale: [1, 4]" in NARROW and "Ease (CES), scale: [1, 5]" in NARROW
+    model_file = tmp_path / "narrow.yaml"
+    model_file.write_text(NARROW, encoding="utf-8")
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, model_file)
+    receipt = service.ingest_file(db, model, src)
+    assert receipt["status"] == "loaded" and receipt["added"] == 2, receipt
+    assert [w for _, w in receipt["rejected"]] == why
+    assert queries.outside_scale(db.cursor(), model) == []
+    db.close()

@@ -67,8 +67,11 @@ def _typed(raw: Any) -> tuple[pa.Table, pa.Array]:
     return t, flat(raw.row_numbers).slice(1).cast(pa.int64())
 
 
-def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[str, str]] | None = None):
-    """`segment_aliases` as in `normalise.normalise`: the model's texts for a segment value."""
+def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[str, str]] | None = None,
+                        scales: dict[str, tuple[float, float]] | None = None):
+    """`segment_aliases` and `scales` as in `normalise.normalise`: the model's texts for a segment
+    value, and its scale per measure."""
+    bounds = _bounds(scales)
     from .normalise import BASE_SCHEMA, Normalised, empty_table
 
     t, rownum = _typed(raw)
@@ -97,7 +100,7 @@ def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[st
         else pa.repeat(pa.scalar(m.source), n)
     ids = identifier(_text(by_role.get("response_id", pa.nulls(n, pa.string()))))
     metric = _text(by_role["metric"])
-    value, invalid = _values(by_role.get("value"), metric, n)
+    value, invalid = _values(by_role.get("value"), metric, n, bounds)
     text = by_role.get("value_text")
     text = flat(text).cast(pa.string()) if text is not None else pa.nulls(n, pa.string())
     ts = _times(by_role.get("timestamp"), m, n, warnings)
@@ -113,7 +116,7 @@ def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[st
                                      _text(by_role.get("value", pa.nulls(n, pa.string())))
                                      .take(bad).to_pylist()):
             why = ("no metric" if mt is None else "no response id" if i is None
-                   else f"{mt} '{v}' {_why(mt)}" if inv else "no value")
+                   else f"{mt} '{v}' {_why(mt, bounds)}" if inv else "no value")
             rejects.append((rn, why))
     ok = pc.invert(problem)
 
@@ -149,10 +152,18 @@ def _aliased(arr: pa.Array, aliases: dict[str, str] | None) -> pa.Array:
     return map_distinct(arr, fn, pa.string())
 
 
-def _why(metric: str) -> str:
-    if metric in KNOWN_SCALES:
-        lo, hi, _ = KNOWN_SCALES[metric]
-        return f"is not a whole number within {lo}-{hi}"
+def _bounds(scales: dict[str, tuple[float, float]] | None) -> dict[str, tuple[float, float, bool]]:
+    """metric -> (lo, hi, whole numbers only): the usual scales, the model's where it has one."""
+    out = dict(KNOWN_SCALES)
+    for name, (lo, hi) in (scales or {}).items():
+        out[name] = (lo, hi, KNOWN_SCALES.get(name, (0, 0, False))[2])
+    return out
+
+
+def _why(metric: str, bounds: dict[str, tuple[float, float, bool]]) -> str:
+    if metric in bounds:
+        lo, hi, whole = bounds[metric]
+        return f"is not {'a whole number' if whole else 'a number'} within {lo:g}-{hi:g}"
     return "is not a number"
 
 
@@ -161,7 +172,7 @@ def _text(arr: pa.Array) -> pa.Array:
     return clean(arr if arr.type == pa.string() else arr.cast(pa.string()))
 
 
-def _values(arr, metric: pa.Array, n: int):
+def _values(arr, metric: pa.Array, n: int, bounds: dict[str, tuple[float, float, bool]]):
     if arr is None:
         return pa.nulls(n, pa.float64()), pa.repeat(pa.scalar(False), n)
     arr = flat(arr)
@@ -174,7 +185,10 @@ def _values(arr, metric: pa.Array, n: int):
         bad_num = pc.and_(pc.is_valid(s), pc.is_null(value))
     value = pc.if_else(pc.is_nan(value), pa.scalar(None, pa.float64()), value)
     bad = bad_num
-    for name, (lo, hi, whole) in KNOWN_SCALES.items():
+    present = set(pc.unique(metric).drop_null().to_pylist())
+    for name, (lo, hi, whole) in bounds.items():
+        if name not in present:
+            continue
         mine = pc.fill_null(pc.equal(metric, name), False)
         out = pc.or_(pc.less(value, lo), pc.greater(value, hi))
         if whole:

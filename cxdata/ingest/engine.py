@@ -250,8 +250,10 @@ def _needs_reread(raw: Any, saved: Mapping, encoding: str | None, sheet: str | N
     return bool(saved.delimiter and saved.delimiter != getattr(raw, "delimiter", None))
 
 
-def normalise(inspection: Inspection, mapping: Mapping | None = None) -> Normalised:
-    """Canonical rows of an inspected file with its mapping (or an edited one)."""
+def normalise(inspection: Inspection, mapping: Mapping | None = None, *,
+              scales: dict[str, tuple[float, float]] | None = None) -> Normalised:
+    """Canonical rows of an inspected file with its mapping (or an edited one). `scales`: the
+    model's scale per measure, which a long file's answers must lie within."""
     m = mapping or inspection.mapping
     raw, layout = inspection.raw, inspection.layout
     if (m.encoding and m.encoding != inspection.encoding) or (
@@ -262,7 +264,7 @@ def normalise(inspection: Inspection, mapping: Mapping | None = None) -> Normali
     elif m.layout != layout.name or m.header_rows != layout.header_rows:
         layout = layout_named(raw, m.layout, m.header_rows)
     return _normalise(raw, m, layout=layout, touchpoint_aliases=inspection.touchpoint_aliases,
-                      segment_aliases=inspection.segment_aliases)
+                      segment_aliases=inspection.segment_aliases, scales=scales)
 
 
 def _column_infos(raw: Any, layout: Layout, suggested: Mapping) -> list[ColumnInfo]:

@@ -48,7 +48,9 @@ class ColumnSpec:
     touchpoint: str | None = None  # fixed touchpoint of a matrix sub-question
     segment: str | None = None  # segment key for role 'segment'
     field: str | None = None  # agent_name | agent_id for role 'agent'
-    scale: list[float] | None = None  # [lo, hi] for 'rating' (others have fixed scales)
+    # [lo, hi] for 'rating'; the others have fixed scales, which the model's scale for their
+    # measure narrows or replaces (set for a load by service.on_model_scales)
+    scale: list[float] | None = None
     # raw answer label -> number (measures) or canonical text (dimensions); None = missing.
     value_map: dict[str, Any] | None = None
     # value -> {canonical column: value}: e.g. a store column that also gives region + team.
@@ -58,10 +60,10 @@ class ColumnSpec:
     other: str | None = None
 
     def scale_range(self) -> tuple[float, float] | None:
-        if self.role in SCALES:
-            return SCALES[self.role]
         if self.scale:
             return float(self.scale[0]), float(self.scale[1])
+        if self.role in SCALES:
+            return SCALES[self.role]
         return None
 
 

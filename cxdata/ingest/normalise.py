@@ -72,13 +72,16 @@ def empty_table(segments: list[str] = ()) -> pa.Table:
 
 def normalise(raw: Any, mapping: Mapping, *, layout: Layout | None = None,
               touchpoint_aliases: TMapping[str, str] | None = None,
-              segment_aliases: TMapping[str, TMapping[str, str]] | None = None) -> Normalised:
+              segment_aliases: TMapping[str, TMapping[str, str]] | None = None,
+              scales: TMapping[str, tuple[float, float]] | None = None) -> Normalised:
     """`segment_aliases` (segment -> {text: value}, from the model) apply after a column's value
-    map, so an alias added to the model also serves exports whose mapping was saved before."""
+    map, so an alias added to the model also serves exports whose mapping was saved before.
+    `scales` (measure -> the model's scale) bound a long file's values (a wide file's columns
+    carry theirs in the mapping)."""
     mapping.validate()
     if mapping.layout == "canonical":
         from ._canonical import normalise_canonical
-        return normalise_canonical(raw, mapping, segment_aliases)
+        return normalise_canonical(raw, mapping, segment_aliases, scales)
     layout = layout or layout_named(raw, mapping.layout, mapping.header_rows)
     return _Run(raw, mapping, layout, TouchpointResolver(touchpoint_aliases), segment_aliases or {}).run()
 
