@@ -108,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     acc = sub.add_parser("access", help="check an access file (CX_ACCESS): who sees what")
     acc.add_argument("file", help="the access YAML file")
-    acc.add_argument("--model", help="the pyramid model whose teams it names (default: $CX_MODEL or the demo model)")
+    acc.add_argument("--db", help="check it against the model this database uses (its newest version edited in "
+                                  "the app), as the app will")
+    acc.add_argument("--model", help="the pyramid model whose teams it names (default: $CX_MODEL, else the database's "
+                                     "model with --db, else the demo model)")
     acc.add_argument("--who", action="append", default=[], metavar="NAME",
                      help="print what this signed-in address or name would see; repeat for more")
 
@@ -359,7 +362,14 @@ def _access(args) -> int:
     from . import access
     from .model import load_model
 
-    model = load_model(service.chosen_model_path(None, args.model))
+    if args.db:
+        from .db import db_path
+
+        if not db_path(args.db).exists():  # a typo must not leave a new, empty database behind
+            raise StorageError(f"There is no database at {db_path(args.db)}.")
+        model = service.load_model_for(service.open_db(args.db), args.model)
+    else:
+        model = load_model(service.chosen_model_path(None, args.model))
     policy = access.load_policy(args.file, model)
     for line in access.grants_text(policy, model):
         print(line)

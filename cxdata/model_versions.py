@@ -132,7 +132,9 @@ def save(db, base: str | Path, text: str, *, by: str | None = None, note: str | 
         if based_on is not None and in_use is not None and in_use.text != based_on:
             raise VersionConflict(in_use)
         if in_use is not None and in_use.text == text:
-            raise VersionError("Nothing changed: the text is the model in use.")
+            # (also what a second click of Save meets: the first saved this text)
+            raise VersionError(f"Nothing changed: the text is the model in use (version {in_use.version}"
+                               + (f", saved by {in_use.saved_by}" if in_use.saved_by else "") + ").")
         number = (in_use.version if in_use is not None else 0) + 1
         cur.execute("INSERT INTO model_versions VALUES (?, ?, ?, ?, ?, ?)", [str(base), number, now, by, note, text])
     return number

@@ -1,6 +1,7 @@
 """`python -m cxdata` as automation uses it: real subprocesses, exit codes, JSON."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -319,6 +320,24 @@ def test_access_check_prints_who_sees_what(tmp_path):
     # The teams are the model's: the Zelvora example's have other keys than the demo's.
     proc = cli("access", ROOT / "examples" / "access.yaml", "--model", ZELVORA_MODEL, check=False)
     assert proc.returncode == 2 and "no team 'cc_europe'" in proc.stderr
+
+
+def test_access_check_reads_the_model_version_a_database_uses(tmp_path):
+    from cxdata import model_versions, service
+
+    db_file = tmp_path / "cx.duckdb"
+    db = service.open_db(db_file)
+    base = service.model_path_for(db)
+    text = Path(base).read_text(encoding="utf-8")
+    renamed = text.replace("key: cc_europe,", "key: cc_eu,")
+    assert renamed != text
+    model_versions.save(db, base, renamed, note="Europe's team key shortened")
+    db.close()
+    access_file = ROOT / "examples" / "access.yaml"
+    assert cli("access", access_file).returncode == 0  # against the model file: fits
+    proc = cli("access", access_file, "--db", db_file, check=False)  # against the version the app reads
+    assert proc.returncode == 2 and "no team 'cc_europe'" in proc.stderr
+    assert "There is no database" in cli("access", access_file, "--db", tmp_path / "typo.duckdb", check=False).stderr
 
 
 def test_model_versions_listed_printed_and_saved(tmp_path):
