@@ -6,7 +6,7 @@ from datetime import timezone
 
 import streamlit as st
 
-from cxdata import access, model_summary, model_versions, queries, service
+from cxdata import access, model_summary, model_targets, model_versions, queries, service
 from cxdata.markdown import escape
 from cxdata.model import ModelError
 from pages import _ui
@@ -136,6 +136,75 @@ def _discard(start: dict) -> None:
     st.session_state.pop(EDIT_START, None)
 
 
+LEVEL_NAMES = {"index": "Index", "touchpoint": "Touchpoint", "team": "Team", "loop": "Close the loop"}
+
+
+def _target_frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame({"Level": [LEVEL_NAMES[r.level] for r in rows], "Node": [r.node_name for r in rows],
+                         "KPI": [r.kpi_name for r in rows],
+                         "Range": [f"{model_targets.number_text(r.low)} to {model_targets.number_text(r.high)}"
+                                   for r in rows],
+                         "Target": pd.array([r.target for r in rows], dtype="Float64")})
+
+
+def _write_targets(text_key: str, text: str, editor_key: str) -> None:
+    """The table's changed targets, written into the editor's text (Check and Save then as usual)."""
+    if st.session_state.get(text_key, text) != text:  # the YAML was edited in the same go: the table may not fit it
+        st.session_state[TARGETS_NOTE] = ("error", "The text below changed since the table was drawn: look at the "
+                                                   "targets again, then write them.")
+        return
+    try:
+        rows = model_targets.rows(model_versions.check(text, base))
+    except (ModelError, model_versions.VersionError):
+        st.session_state[TARGETS_NOTE] = ("error", "The text below has problems: Check lists them.")
+        return
+    edited = (st.session_state.get(editor_key) or {}).get("edited_rows", {})
+    changes = {}
+    for i, cells in edited.items():
+        if "Target" in cells and int(i) < len(rows):
+            r, value = rows[int(i)], cells["Target"]
+            changes[(r.level, r.node, r.kpi)] = None if value is None else float(value)
+    try:
+        new = model_targets.with_targets(text, changes)
+    except model_targets.TargetError as exc:
+        st.session_state[TARGETS_NOTE] = ("error", str(exc))
+        return
+    st.session_state[text_key] = new
+    n = sum(1 for line in model_versions.diff(text, new).splitlines() if line.startswith("+") and not line.startswith("+++"))
+    st.session_state[TARGETS_NOTE] = ("ok", f"Written into the text below ({n} line{'' if n == 1 else 's'} changed): "
+                                            "Check shows the change, Save stores it as a version.")
+
+
+TARGETS_NOTE = "_model_targets_note"
+
+
+def _targets_form(text_key: str, text: str) -> None:
+    """Every target in a table: the usual edit without YAML, written into the text in place."""
+    import hashlib
+
+    with st.expander("Targets: change them in a table", icon=":material/flag:",
+                     expanded=TARGETS_NOTE in st.session_state):
+        note = st.session_state.pop(TARGETS_NOTE, None)
+        if note:
+            (st.success if note[0] == "ok" else st.error)(escape(note[1]))
+        try:
+            rows = model_targets.rows(model_versions.check(text, base))
+        except (ModelError, model_versions.VersionError):
+            st.caption("The text below has problems: Check lists them. Fix them to edit the targets here.")
+            return
+        # A new table for each text: after the targets are written, it shows them as they now stand.
+        editor_key = "w_targets_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        st.caption("A blank target means none. Touchpoints' and teams' targets are written as overrides under "
+                   "their `targets:`, so KPI lists shared by several teams stay as they are.")
+        st.data_editor(_target_frame(rows), key=editor_key, hide_index=True, width="stretch",
+                       disabled=["Level", "Node", "KPI", "Range"],
+                       column_config={"Target": st.column_config.NumberColumn(format="%g", help="Blank: no target")})
+        st.button("Write these targets into the text", key="model_targets_write", icon=":material/edit_note:",
+                  on_click=_write_targets, args=(text_key, text, editor_key))
+
+
 with edit:
     if pinned or not grant.may_write:
         st.caption("Read only: " + ("`CX_MODEL` pins the file." if pinned else "administrators edit the model."))
@@ -169,6 +238,7 @@ with edit:
                           help="Check then shows what your text changes in the model in use, its changes included")
                 st.button("Discard my edits", key="model_discard", icon=":material/undo:", on_click=_discard,
                           args=(start,))
+        _targets_form(text_key, st.session_state.get(text_key, start["text"]))
         # Keyed by the version the edit started from: after a save (here or, with no edit under
         # way, in another session) the editor starts from the new text, with an empty note.
         text = st.text_area("Model (YAML)", key=text_key, height=520, max_chars=model_versions.MAX_TEXT,

@@ -288,3 +288,50 @@ def test_a_restore_clicked_on_a_comparison_a_newer_save_made_stale_is_refused(ap
     assert [v.version for v in versions(tmp_path)] == [2, 1]
     sara.button(key="model_restore").click().run()  # now shown against version 2: restored
     assert [v.version for v in versions(tmp_path)] == [3, 2, 1]
+
+
+def _targets_key(text: str) -> str:
+    import hashlib
+
+    return "w_targets_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def test_targets_are_edited_in_a_table_written_in_place_then_saved(app, tmp_path):
+    from cxdata import model_targets
+    from cxdata.model import parse_model
+
+    at = app()
+    text = editor(at).value
+    rows = model_targets.rows(parse_model(text))
+    where = {(r.level, r.node, r.kpi): i for i, r in enumerate(rows)}
+    assert [(r.level, r.kpi, r.target) for r in rows][:2] == [("index", "nps", 30.0), ("touchpoint", "csat", 82.0)]
+    at.session_state[_targets_key(text)] = {"edited_rows": {where[("team", "delivery_tehran", "csat")]: {"Target": 90.0},
+                                                            where[("team", "cc_europe", "ces")]: {"Target": None},
+                                                            where[("loop", "loop", "closure")]: {"Target": 75.0}},
+                                            "added_rows": [], "deleted_rows": []}
+    at.button(key="model_targets_write").click().run()
+    assert not at.exception and "3 lines changed" in at.success[0].value
+    new = editor(at).value
+    changed = [line for line in model_versions.diff(text, new).splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == [
+        "-  - {key: cc_europe, name: Call Center - Europe, touchpoint: call_center, aliases: [CC Europe], kpis: *service_team_kpis}",
+        "+  - {key: cc_europe, name: Call Center - Europe, touchpoint: call_center, aliases: [CC Europe], kpis: *service_team_kpis, targets: {ces: null}}",
+        "-" + DELIVERY_TARGET, "+" + DELIVERY_TARGET.replace("{csat: 82}", "{csat: 90}"),
+        "-  target: 70", "+  target: 75"]
+    at.button(key="model_save").click().run()
+    saved = parse_model(versions(tmp_path)[0].text)
+    target = {(t.key, k.key): k.target for t in saved.teams for k in t.kpis}
+    assert target[("delivery_tehran", "csat")] == 90 and target[("cc_europe", "ces")] is None
+    assert target[("cc_north", "ces")] == 5.5 and saved.loop.target == 75  # the shared list untouched
+
+
+def test_a_target_out_of_its_range_is_refused_and_the_text_kept(app):
+    from cxdata import model_targets
+    from cxdata.model import parse_model
+
+    at = app()
+    text = editor(at).value
+    i = next(i for i, r in enumerate(model_targets.rows(parse_model(text))) if r.level == "team" and r.kpi == "ces")
+    at.session_state[_targets_key(text)] = {"edited_rows": {i: {"Target": 9.0}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="model_targets_write").click().run()
+    assert "a target from 1 to 7, not 9" in at.error[0].value and editor(at).value == text
