@@ -171,6 +171,9 @@ def _write_targets(text_key: str, text: str, editor_key: str) -> None:
     except model_targets.TargetError as exc:
         st.session_state[TARGETS_NOTE] = ("error", str(exc))
         return
+    if new == text:
+        st.session_state[TARGETS_NOTE] = ("info", "No target in the table differs from the text's.")
+        return
     st.session_state[text_key] = new
     n = sum(1 for line in model_versions.diff(text, new).splitlines() if line.startswith("+") and not line.startswith("+++"))
     st.session_state[TARGETS_NOTE] = ("ok", f"Written into the text below ({n} line{'' if n == 1 else 's'} changed): "
@@ -188,7 +191,7 @@ def _targets_form(text_key: str, text: str) -> None:
                      expanded=TARGETS_NOTE in st.session_state):
         note = st.session_state.pop(TARGETS_NOTE, None)
         if note:
-            (st.success if note[0] == "ok" else st.error)(escape(note[1]))
+            {"ok": st.success, "info": st.info}.get(note[0], st.error)(escape(note[1]))
         try:
             rows = model_targets.rows(model_versions.check(text, base))
         except (ModelError, model_versions.VersionError):
@@ -198,7 +201,7 @@ def _targets_form(text_key: str, text: str) -> None:
         editor_key = "w_targets_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
         st.caption("A blank target means none. Touchpoints' and teams' targets are written as overrides under "
                    "their `targets:`, so KPI lists shared by several teams stay as they are.")
-        st.data_editor(_target_frame(rows), key=editor_key, hide_index=True, width="stretch",
+        st.data_editor(_target_frame(rows), key=editor_key, hide_index=True, width="stretch", placeholder="none",
                        disabled=["Level", "Node", "KPI", "Range"],
                        column_config={"Target": st.column_config.NumberColumn(format="%g", help="Blank: no target")})
         st.button("Write these targets into the text", key="model_targets_write", icon=":material/edit_note:",
