@@ -46,3 +46,30 @@ def test_an_edited_target_reaches_the_team_tile(demo_app):
     app.goto("?period=all")
     expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=PAGE_TIMEOUT)
     expect(page.get_by_text(re.compile("target\u00a091")).first).to_be_visible()
+
+
+def test_a_target_edited_in_the_table_is_written_into_the_text(demo_app):
+    app, page = demo_app, demo_app.page
+    app.goto("model")
+    expect(page.get_by_role("heading", name="Pyramid model", level=1)).to_be_visible(timeout=PAGE_TIMEOUT)
+    page.get_by_role("tab", name="Edit").click()
+    page.get_by_text("Targets: change them in a table").click()
+    grid = page.locator("[data-testid='stExpander'] [data-testid='stDataFrame']").first
+    expect(grid).to_be_visible()
+    app.wait_idle()
+    page.wait_for_timeout(800)  # the grid's canvas drawn
+    box = grid.bounding_box()
+    # The grid is a canvas: the Target cell (last column) of the 2nd row, the Website's CSAT (82).
+    page.mouse.dblclick(box["x"] + box["width"] - 40, box["y"] + 35 * 2 + 18)
+    page.wait_for_selector("input.gdg-input", timeout=PAGE_TIMEOUT)  # the cell's editor open
+    page.keyboard.type("86")
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(800)  # the edit reruns the page
+    app.wait_idle()
+    page.get_by_role("button", name="Write these targets into the text").click()
+    app.wait_idle()
+    alerts = page.locator("[data-testid='stExpander'] [data-testid='stAlert']").all_inner_texts()
+    assert any("Written into the text below" in a for a in alerts), alerts
+    assert "targets: {csat: 86}" in page.get_by_label("Model (YAML)").input_value()
+    app.screenshot("model_targets.png")
