@@ -492,7 +492,12 @@ def user_name() -> str | None:
         return signed
     try:
         if st.user.get("is_logged_in"):
-            return str(st.user.get("name") or st.user.get("email") or "") or None
+            # The address the access rules matched (or the provider's) identifies the person: a
+            # display name is whatever they set at the provider, and could read as someone else's.
+            name, email = str(st.user.get("name") or "").strip(), str(signed or st.user.get("email") or "").strip()
+            if name and email and name.casefold() != email.casefold():
+                return f"{name} <{email}>"
+            return email or name or None
     except Exception:  # no login configured
         return None
     return None
@@ -677,13 +682,15 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
     last: ViewState | None = st.session_state.get("_last_view")
     has_view_params = any(k in params for k in VIEW_KEYS) or any(m.segment(k) for k in params)
     view, problems = ViewState.from_query_params(params, m)
-    view, unknown = view.with_known_values(service.merged_values(catalog().values_by_segment(m), extra), m)
+    # A team member's link is checked against their teams' values only: a value of other teams'
+    # rows is as unknown as one no row has (else a link could probe for them, found by an audit).
+    view, unknown = view.with_known_values(service.merged_values(segment_values(), extra), m)
     problems += unknown
     if last is not None and not has_view_params:
         # The remembered view is checked again, as a link would be: the model may have changed
         # since (a version saved on the Model page dropped its team, touchpoint or segment).
         last, stale = ViewState.from_query_params(last.to_query_params(), m)
-        last, unknown_before = last.with_known_values(service.merged_values(catalog().values_by_segment(m), extra), m)
+        last, unknown_before = last.with_known_values(service.merged_values(segment_values(), extra), m)
         problems += stale + unknown_before
         view = replace(view, period=last.period, start=last.start, end=last.end, compare=last.compare, filters=last.filters)
         # The sidebar's Split by, and the trend's grain, are the same control on every page.
@@ -746,10 +753,7 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
         values = segment_values()
         for seg in m.segments:
             options = list(values.get(seg.key, ()))
-            # (and what the link already filters by: a team member's link may name a value
-            # their teams' answers never carry, which the box must still be able to show)
-            options += [v for v in (*(extra or {}).get(seg.key, ()), *view.filter_map.get(seg.key, ()))
-                        if v not in options]
+            options += [v for v in (extra or {}).get(seg.key, ()) if v not in options]
             if not options:
                 continue
             _set_widget(f"w_seg_{seg.key}", list(view.filter_map.get(seg.key, ())))

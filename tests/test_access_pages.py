@@ -110,9 +110,14 @@ def test_a_team_member_filters_by_the_segment_values_of_their_teams_answers(app,
     assert sorted(regions) == sorted(stored["seg_region"]) and len(regions) < everyone
     assert sorted(at.sidebar.multiselect(key="w_seg_channel").options) == ["Phone (IVR)", "SMS"]  # shown by name
     assert sorted(stored["seg_channel"]) == ["ivr", "sms"]
-    # A link naming another region still opens (an empty view of their team), the value shown as chosen.
-    at = app(OMID, "pages/team.py", region="Dubai")
-    assert at.sidebar.multiselect(key="w_seg_region").value == ["Dubai"]
+    # A link naming other teams' values learns no more than one naming values nobody has: the same
+    # warning, and the stored spelling is not given away.
+    at = app(OMID, "pages/team.py", region=["tehran", "Atlantis", "london"], channel="EMAIL")
+    warnings = [w.value for w in at.warning]
+    for value, dim in (("tehran", "Region"), ("Atlantis", "Region"), ("EMAIL", "Channel")):
+        assert any(f"Unknown value '{value}' for {dim}" in w for w in warnings), warnings
+    assert at.sidebar.multiselect(key="w_seg_region").value == ["London"]
+    assert at.query_params.get("region") in (["London"], "London") and "channel" not in at.query_params
     # Everyone else is offered every value.
     admin = app({"is_logged_in": True, "email": "lead@example.com"}, "pages/team.py")
     assert len(admin.sidebar.multiselect(key="w_seg_region").options) == everyone
@@ -182,6 +187,24 @@ def test_a_case_routed_elsewhere_while_listed_is_not_changed_by_the_team_member(
                                    list(ref)).fetchall() == [("new", "cc_north")]
     finally:
         db.close()
+
+
+def test_a_change_is_recorded_under_the_signed_in_address_not_only_a_display_name(app, demo_db):
+    from cxdata.db import Database
+
+    at = app({**OMID, "name": "lead@example.com"}, "pages/loop.py", cases="new")  # a display name set to pass for another
+    key = next(k for k in at.session_state.keys() if k.startswith("cases_rows_"))
+    at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.text_input(key="w_case_by").disabled
+    next(b for b in at.get("button_group") if b.key == "w_case_status").set_value("contacted")
+    next(b for b in at.button if b.label.startswith("Save for 1 case")).click().run()
+    db = Database(demo_db)
+    try:
+        by = db.cursor().execute("SELECT changed_by FROM case_events ORDER BY changed_at DESC LIMIT 1").fetchall()[0][0]
+    finally:
+        db.close()
+    assert by == "lead@example.com <omid@example.com>"
 
 
 def test_no_present_button_or_deck_for_a_team_member(app):
