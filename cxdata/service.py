@@ -519,6 +519,12 @@ def load_demo(db: Database, responses: int | None = None) -> int:
 _DEMO_LOCK = threading.Lock()
 
 
+def demo_loading() -> bool:
+    """The demo is being loaded (in several transactions: responses, then its flag, cases and
+    invitations): a page that reads the database now would show it half-loaded."""
+    return _DEMO_LOCK.locked()
+
+
 def ensure_demo(db: Database, responses: int | None = None) -> bool:
     """Load the demo into a new database (no responses, no upload ever); True if it did. Two
     sessions opening a fresh server at once load it once: the second waits, then finds it there
@@ -711,8 +717,18 @@ def rates_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog
 def remove_demo(db: Database) -> int:
     """Remove the demo data (its uploads) so the user's own exports stand alone."""
     rows = db.cursor().execute("SELECT upload_id FROM uploads WHERE layout = 'demo' AND removed_at IS NULL").fetchall()
-    removals = [store.remove_upload(db, upload_id) for (upload_id,) in rows]
-    removed = sum(r.deleted + r.restored for r in removals)
+    removed = 0
+    for (upload_id,) in rows:
+        try:
+            r = store.remove_upload(db, upload_id)
+        except store.InputError:
+            # Another session replacing the demo at the same moment removed it first: done.
+            gone = db.cursor().execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?",
+                                       [upload_id]).fetchall()
+            if gone and gone[0][0]:
+                continue
+            raise
+        removed += r.deleted + r.restored
     with db.transaction() as cur:
         db.set_meta(cur, "demo", None)
     return removed

@@ -651,9 +651,10 @@ def ensure_data(*, required: bool = True) -> None:
         st.error(escape(str(exc)), icon=":material/lock:")
         st.stop()
     responses, uploads = db.holds(cursor())
-    if not responses and not uploads:
+    if (not responses and not uploads) or service.demo_loading():
+        # (also while another session loads it: its first transactions are in, the rest not yet)
         with st.spinner("First start: loading the demo data set…"):
-            service.ensure_demo(db)
+            service.ensure_demo(db)  # waits for a load under way, then finds the data there
         st.cache_data.clear()
     elif required and not responses:
         st.info("No responses are stored: the uploads were removed, or held no responses. Upload a survey "

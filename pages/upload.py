@@ -75,6 +75,29 @@ def _on_upload():
     st.session_state["_pending_file"] = (path, uploaded.name)
 
 
+def _remove(upload_id: int) -> None:
+    """The confirmed removal of `upload_id` (a button's callback), said on the next run under the
+    history: a toast alone went unnoticed (found by an audit)."""
+    try:
+        removal = store.remove_upload(_ui.database(), upload_id)
+    except store.InputError:
+        st.session_state["_removed_error"] = (f"Upload #{upload_id} was removed meanwhile, in another session: "
+                                              "nothing more was removed.")
+        return
+    parts = ([f"{removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
+              f"{'is' if removal.deleted == 1 else 'are'} gone"] if removal.deleted else [])
+    parts += [f"{removal.restored:,} it edited {'is' if removal.restored == 1 else 'are'} back to their "
+              "earlier version"] if removal.restored else []
+    # (A removal that takes nothing away must say why, and what would: found by an audit.)
+    parts += [f"{removal.kept:,} stay, because a later upload brought them too: remove that upload as well "
+              "to take them out"] if removal.kept else []
+    parts += [f"its {removal.invitations:,} invitation{'' if removal.invitations == 1 else 's'} "
+              f"{'is' if removal.invitations == 1 else 'are'} gone"] if removal.invitations else []
+    parts += [f"{removal.invitations_restored:,} invitation{'' if removal.invitations_restored == 1 else 's'} "
+              "it corrected are back to their earlier version"] if removal.invitations_restored else []
+    st.session_state["_removed_note"] = f"Removed upload #{upload_id}: " + ("; ".join(parts) or "nothing of it was stored") + "."
+
+
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower()[:8] if dot > 0 else ""
@@ -179,7 +202,10 @@ def _check_and_load(state: dict) -> None:
                 # Only once the file is in: a refused file, or one with no responses (a header
                 # only), must leave the demo data as it was.
                 if remove_demo and _responses_in(receipt) and receipt.get("counted"):
-                    receipt["demo_removed"] = service.remove_demo(db)
+                    try:
+                        receipt["demo_removed"] = service.remove_demo(db)
+                    except store.InputError as exc:  # the file is in: its receipt, with what went wrong
+                        receipt["demo_error"] = str(exc)
                 elif remove_demo and _responses_in(receipt):
                     # Nothing of the file shows in a tile: removing the demo would leave an empty
                     # dashboard whose message blamed filters (found by an audit).
@@ -285,6 +311,9 @@ if receipt:
     if receipt.get("demo_removed"):
         st.info(f"The demo data was removed, as chosen: {receipt['demo_removed']:,} demo responses. The pyramid now "
                 "shows your own data only.", icon=":material/delete_sweep:")
+    elif receipt.get("demo_error"):
+        st.warning(f"The file is in, but the demo data could not be removed: {md(receipt['demo_error'])}. Remove its "
+                   "upload (\"demo data\") in the history below.", icon=":material/science:")
     elif receipt.get("demo_kept"):
         st.warning("The demo data was kept: no tile of the model counts this file's answers (the notes below say "
                    "why), and removing it would leave the dashboard empty. It goes with the next upload whose answers "
@@ -345,7 +374,7 @@ else:
     active = history[history["removed"].isna() & changed]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(),
+        choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(), key="w_remove_upload",
                               help="The responses it added are deleted; those it edited go back to the version "
                                    "they had before it.",
                               format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
@@ -354,21 +383,12 @@ else:
         confirm = c2.popover("Remove", icon=":material/delete:", key=f"remove_{choice}")
         confirm.markdown(f"Remove upload **#{choice}**? Its added responses are deleted and its edits reverted; "
                          "the upload stays in the history, marked removed.")
-        if confirm.button("Yes, remove it", type="primary", key="confirm_remove"):
-            removal = store.remove_upload(db, int(choice))
-            # Said on the next run too, under the history: a toast alone went unnoticed (found by an audit).
-            parts = ([f"{removal.deleted:,} response{'' if removal.deleted == 1 else 's'} it added "
-                      f"{'is' if removal.deleted == 1 else 'are'} gone"] if removal.deleted else [])
-            parts += [f"{removal.restored:,} it edited {'is' if removal.restored == 1 else 'are'} back to their "
-                      "earlier version"] if removal.restored else []
-            # (A removal that takes nothing away must say why, and what would: found by an audit.)
-            parts += [f"{removal.kept:,} stay, because a later upload brought them too: remove that upload as well "
-                      "to take them out"] if removal.kept else []
-            parts += [f"its {removal.invitations:,} invitation{'' if removal.invitations == 1 else 's'} "
-                      f"{'is' if removal.invitations == 1 else 'are'} gone"] if removal.invitations else []
-            parts += [f"{removal.invitations_restored:,} invitation{'' if removal.invitations_restored == 1 else 's'} "
-                      "it corrected are back to their earlier version"] if removal.invitations_restored else []
-            st.session_state["_removed_note"] = f"Removed upload #{choice}: " + ("; ".join(parts) or "nothing of it was stored") + "."
-            st.rerun()
+        # The upload named in the confirmation is the one removed: the click carries its id (another
+        # session's upload or removal changes the list, and the box's choice, before the click's
+        # run; found by an audit).
+        confirm.button("Yes, remove it", type="primary", key=f"confirm_remove_{choice}", on_click=_remove,
+                       args=(int(choice),))
 if note := st.session_state.pop("_removed_note", None):
     st.success(note, icon=":material/delete:")
+if note := st.session_state.pop("_removed_error", None):
+    st.warning(note, icon=":material/sync_problem:")

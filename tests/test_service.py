@@ -544,3 +544,43 @@ def test_answers_outside_the_models_scale_are_refused(tmp_path, name, text, why)
     assert [w for _, w in receipt["rejected"]] == why
     assert queries.outside_scale(db.cursor(), model) == []
     db.close()
+
+
+def test_two_sessions_replacing_the_demo_at_once_both_go_through(tmp_path, monkeypatch):
+    # Found by an audit: the second session's removal met an upload the first had just removed,
+    # and its page said "Nothing was loaded" although its file was in.
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 2000)
+    real = store.remove_upload
+
+    def racing(db_, upload_id):
+        real(db_, upload_id)  # the other session, first
+        return real(db_, upload_id)
+
+    monkeypatch.setattr(store, "remove_upload", racing)
+    assert service.remove_demo(db) == 0
+    assert not db.state().demo and db.holds(db.cursor())[0] == 0
+    db.close()
+
+
+def test_a_demo_load_under_way_is_known_to_other_sessions(tmp_path, monkeypatch):
+    import threading
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    started, release = threading.Event(), threading.Event()
+    real = service.load_demo
+
+    def slow(db_, responses=None):
+        started.set()
+        release.wait(10)
+        return real(db_, 1000)
+
+    monkeypatch.setattr(service, "load_demo", slow)
+    loader = threading.Thread(target=service.ensure_demo, args=(db,))
+    loader.start()
+    assert started.wait(10) and service.demo_loading()
+    release.set()
+    assert service.ensure_demo(db) is False  # waits for the load under way, and does not load again
+    loader.join(10)
+    assert not service.demo_loading() and db.state().demo
+    db.close()

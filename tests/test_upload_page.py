@@ -130,11 +130,50 @@ def test_removing_a_reexport_undoes_it(app):
     at = make()  # a fresh visit: the newest upload is the one offered for removal
     remove = next(s for s in at.selectbox if s.label == "Remove an upload")
     assert "reexport" in remove.format_func(remove.value)
-    at.button(key="confirm_remove").click().run()
+    at.button(key=confirm_key(at)).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert answers_snapshot(db_path) == before  # the 70 gone, the 3 edited back as they were
     assert any(s.value.startswith("Removed upload #") and "70 responses it added are gone; 3 it edited are back"
                in s.value for s in at.success)  # said where the history is
+
+
+def confirm_key(at) -> str:
+    """The confirmation button of the upload the removal box shows: it carries that upload's id."""
+    return f"confirm_remove_{next(s for s in at.selectbox if s.label == 'Remove an upload').value}"
+
+
+def test_a_removal_confirmed_removes_the_upload_it_named_whatever_happened_meanwhile(app):
+    # Found by an audit: another session's upload changed the list between the confirmation and
+    # the click, and the click removed that new upload instead.
+    from cxdata import store
+    from cxdata.db import Database
+
+    make, db_path = app
+    at = make()
+    upload(at, "zendesk_csat.csv")
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    at = make()
+    shown = next(s for s in at.selectbox if s.label == "Remove an upload").value
+    db = Database(db_path)
+    try:
+        model = service.load_model_for(db)
+        service.ingest_file(db, model, SAMPLES / "qualtrics_relationship.csv")  # another session's upload
+        newest = db.cursor().execute("SELECT max(upload_id) FROM uploads").fetchall()[0][0]
+        at.button(key=f"confirm_remove_{shown}").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        removed = dict(db.cursor().execute("SELECT upload_id, removed_at IS NOT NULL FROM uploads").fetchall())
+        assert removed[shown] and not removed[newest]
+        assert any(s.value.startswith(f"Removed upload #{shown}:") for s in at.success)
+        # A confirmation of an upload another session removed first removes nothing more.
+        at = make()
+        again = next(s for s in at.selectbox if s.label == "Remove an upload").value
+        store.remove_upload(db, again)
+        removed = db.cursor().execute("SELECT count(*) FILTER (removed_at IS NOT NULL) FROM uploads").fetchall()
+        at.button(key=f"confirm_remove_{again}").click().run()
+        assert not at.exception and f"Upload #{again} was removed meanwhile" in at.warning[0].value
+        assert db.cursor().execute("SELECT count(*) FILTER (removed_at IS NOT NULL) FROM uploads").fetchall() == removed
+    finally:
+        db.close()
 
 
 def test_an_identical_reupload_says_nothing_changed_and_what_a_removal_keeps(app):
@@ -152,7 +191,7 @@ def test_an_identical_reupload_says_nothing_changed_and_what_a_removal_keeps(app
     remove = next(s for s in at.selectbox if s.label == "Remove an upload")
     assert remove.value == 2  # the first; the second brought nothing of its own
     n = responses(db_path)
-    at.button(key="confirm_remove").click().run()
+    at.button(key=confirm_key(at)).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert responses(db_path) == n
     assert any(s.value == f"Removed upload #2: {n:,} stay, because a later upload brought them too: remove that "
@@ -194,7 +233,7 @@ def test_removing_every_upload_leaves_an_empty_database_not_the_demo(app):
     make, db_path = app
     at = make()
     assert responses(db_path) == 3000  # a new database: the demo
-    at.button(key="confirm_remove").click().run()  # the demo is the only upload
+    at.button(key=confirm_key(at)).click().run()  # the demo is the only upload
     assert not at.exception, [e.value for e in at.exception]
     assert responses(db_path) == 0
     assert "No uploads yet." not in [c.value for c in at.caption]
