@@ -18,6 +18,7 @@ threshold like any rate).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -343,6 +344,25 @@ def _is_text(text: str) -> bool:
 ALL_TIME = Period(date(1900, 1, 1), date(2200, 1, 1))
 
 
+def _changed_us(t) -> int | None:
+    """A case's `updated_at` as whole microseconds since the epoch (None: never changed)."""
+    if t is None or (isinstance(t, float) and math.isnan(t)) or pd.isna(t):
+        return None
+    t = pd.Timestamp(t)
+    return (t.tz_localize("UTC") if t.tzinfo is None else t).value // 1000
+
+
+def _check_unchanged(cur, last_changed: dict) -> None:
+    """Refuse (LoopError) when a picked case was changed after the time the person saw."""
+    stored = {(s, r): us for s, r, us in cur.execute(
+        "SELECT p.source_id, p.source_response_id, epoch_us(c.updated_at) FROM picked p LEFT JOIN cases c "
+        "ON c.source_id = p.source_id AND c.source_response_id = p.source_response_id").fetchall()}
+    changed = sum(1 for ref, seen in last_changed.items() if stored.get((int(ref[0]), str(ref[1]))) != _changed_us(seen))
+    if changed:
+        raise LoopError(f"{changed:,} of these cases {'was' if changed == 1 else 'were'} changed by someone else "
+                        "since you selected them: nothing was saved, so as not to undo that. Select them again.")
+
+
 def _check_owners(cur, model: Model, teams: tuple[str, ...], view: ViewState, period: Period, picked: int) -> None:
     """Refuse (LoopError) unless every picked case is owned by one of `teams` now, as the list of
     `view` over `period` makes it (which answer opens a case, and so its owner, depends on them)."""
@@ -361,13 +381,16 @@ def _check_owners(cur, model: Model, teams: tuple[str, ...], view: ViewState, pe
 
 def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note: str | None = None,
            by: str | None = None, now: datetime | None = None, owned_by: tuple[str, ...] | None = None,
-           view: ViewState | None = None, period: Period | None = None) -> int:
+           view: ViewState | None = None, period: Period | None = None,
+           last_changed: dict[tuple[int, str], datetime | None] | None = None) -> int:
     """Set the status, the team and/or a note of cases (refs: (source_id, response id) pairs), in
     one transaction, with an event per case for its history. `team` is a team key, or None to
     give the case back to the automatic routing. `owned_by` (a team member's teams): every case
     must be owned by one of these teams when the change is written, not just when it was listed
     (another person may have routed it elsewhere since), in the list of `view` over `period` (by
-    default every answer ever given). Returns the number of cases changed."""
+    default every answer ever given). `last_changed`: each case's `updated_at` as the person saw it
+    (None: never changed): a case changed since by someone else is not overwritten unseen (the
+    check is in the write's transaction). Returns the number of cases changed."""
     refs = list(dict.fromkeys((int(s), str(r)) for s, r in refs))
     if not refs:
         raise LoopError("Choose at least one case.")
@@ -409,6 +432,8 @@ def update(db, model: Model, refs, *, status: str | None = None, team=KEEP, note
                             "loop rules): nothing was changed.")
         if owned_by is not None:
             _check_owners(cur, model, owned_by, view or ViewState(), period or ALL_TIME, len(refs))
+        if last_changed is not None:
+            _check_unchanged(cur, last_changed)
         new_status = "coalesce(?::VARCHAR, c.status, 'new')"
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE merged AS

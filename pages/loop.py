@@ -169,12 +169,12 @@ def _seen(i: int) -> tuple:
     return tuple(str(shown[c].iloc[i]) for c in ("Status", "Owner", "Note"))
 
 
-def _save(refs, status, team, note, by, who) -> None:
+def _save(pick: dict, status, team, note, by, who) -> None:
     try:
-        n = loop.update(_ui.database(), model, refs, status=status,
+        n = loop.update(_ui.database(), model, pick["refs"], status=status,
                         team=loop.KEEP if team in (None, "keep") else None if team == "auto" else team,
                         note=note or None, by=who or by, owned_by=None if grant.sees_all else grant.teams,
-                        view=view, period=p.period)
+                        view=view, period=p.period, last_changed=dict(zip(pick["refs"], pick["changed"])))
     except loop.LoopError as exc:
         st.error(escape(str(exc)), icon=":material/error:")
     else:
@@ -195,7 +195,7 @@ if not rows:
         changed = sum(i is None or _seen(i) != seen for i, seen in zip(now_rows, pick["seen"]))
         who = _ui.user_name()
         if not changed:
-            _save(pick["refs"], st.session_state.get("w_case_status"), st.session_state.get("w_case_team"),
+            _save(pick, st.session_state.get("w_case_status"), st.session_state.get("w_case_team"),
                   st.session_state.get("w_case_note"), st.session_state.get("w_case_by") or "", who)
         else:
             st.session_state[KEPT_NOTE] = st.session_state.get("w_case_note") or ""
@@ -207,7 +207,10 @@ if not rows:
     st.caption("Select one or more cases above to act on them.")
     st.stop()
 refs = [(int(cases["source_id"].iloc[i]), str(cases["source_response_id"].iloc[i])) for i in rows]
-st.session_state[PICK] = {"refs": refs, "seen": [_seen(i) for i in rows]}
+# What the person sees of each case: the list's columns, and when it was last changed (the
+# write refuses a case changed since, by anyone).
+st.session_state[PICK] = {"refs": refs, "seen": [_seen(i) for i in rows],
+                          "changed": [cases["updated_at"].iloc[i] for i in rows]}
 st.subheader(f"{len(refs)} case{'' if len(refs) == 1 else 's'} selected")
 if len(rows) == 1:
     _ui.case_card(shown.iloc[rows[0]], loop.history(_ui.cursor(), refs))
@@ -227,4 +230,4 @@ with st.form("case_action", border=True):
     saved = st.form_submit_button(f"Save for {len(refs)} case{'' if len(refs) == 1 else 's'}", type="primary",
                                   icon=":material/save:", key="case_save")
 if saved:
-    _save(refs, status, team, note, by, who)
+    _save(st.session_state[PICK], status, team, note, by, who)

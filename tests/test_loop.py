@@ -223,6 +223,24 @@ def test_the_owner_check_reads_the_case_as_the_list_of_its_period_does(tmp_path)
         d.close()
 
 
+def test_a_case_changed_since_it_was_seen_is_not_overwritten(db):
+    cur = db.cursor()
+    seen = loop.queue(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="all"), ALL, which="all", now=NOW)
+    changed = dict(zip(zip(seen["source_id"], seen["source_response_id"]), seen["updated_at"]))
+    picked = [(1, "team-at-home"), (1, "team-only")]
+    assert all(changed[ref] is None or pd.isna(changed[ref]) for ref in picked)  # never changed
+    loop.update(db, MODEL, [(1, "team-only")], status="contacted", by="Ben", now=NOW)  # meanwhile, someone else
+    events = cur.execute("SELECT count(*) FROM case_events").fetchall()
+    with pytest.raises(loop.LoopError, match="1 of these cases was changed by someone else"):
+        loop.update(db, MODEL, picked, status="resolved", by="Ana", now=NOW, last_changed={r: changed[r] for r in picked})
+    assert cur.execute("SELECT count(*) FROM case_events").fetchall() == events
+    # Seen again (its new time), the change goes through.
+    seen = loop.queue(cur, MODEL, queries.catalog(cur, MODEL), ViewState(period="all"), ALL, which="all", now=NOW)
+    changed = dict(zip(zip(seen["source_id"], seen["source_response_id"]), seen["updated_at"]))
+    assert loop.update(db, MODEL, picked, status="resolved", by="Ana", now=NOW,
+                       last_changed={r: changed[r] for r in picked}) == 2
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"status": "closed"}, "Unknown status"),
     ({"team": "nobody"}, "Unknown team"),
