@@ -18,7 +18,6 @@ threshold like any rate).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -346,7 +345,7 @@ ALL_TIME = Period(date(1900, 1, 1), date(2200, 1, 1))
 
 def _changed_us(t) -> int | None:
     """A case's `updated_at` as whole microseconds since the epoch (None: never changed)."""
-    if t is None or (isinstance(t, float) and math.isnan(t)) or pd.isna(t):
+    if t is None or pd.isna(t):
         return None
     t = pd.Timestamp(t)
     return (t.tz_localize("UTC") if t.tzinfo is None else t).value // 1000
