@@ -67,9 +67,9 @@ def test_a_target_edited_in_the_table_is_written_into_the_text(demo_app):
     page.keyboard.press("Enter")
     page.wait_for_timeout(800)  # the edit reruns the page
     app.wait_idle()
-    page.get_by_role("button", name="Write these targets into the text").click()
-    app.wait_idle()
-    alerts = page.locator("[data-testid='stExpander'] [data-testid='stAlert']").all_inner_texts()
-    assert any("Written into the text below" in a for a in alerts), alerts
+    # (waits for the click's own rerun: the page may still look idle from the edit's)
+    app.click_and_wait(page.get_by_role("button", name="Write these targets into the text"),
+                       until=lambda: expect(page.locator("[data-testid='stExpander'] [data-testid='stAlert']")
+                                            .filter(has_text="Written into the text below")).to_be_visible(timeout=PAGE_TIMEOUT))
     assert "targets: {csat: 86}" in page.get_by_label("Model (YAML)").input_value()
     app.screenshot("model_targets.png")
