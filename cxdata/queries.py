@@ -163,6 +163,22 @@ def segment_values_of_teams(cur, cat: Catalog, model: Model, teams: Iterable[str
     return out
 
 
+def span_of_teams(cur, cat: Catalog, teams: Iterable[str]) -> tuple[date | None, date | None]:
+    """The first and latest day of the answers naming one of `teams`: what a team member's
+    periods are anchored on ("latest quarter" is the latest quarter of their data, and the dates
+    of other teams' answers are not theirs to know). Read from the day rollup where it exists."""
+    codes = [c for t in teams for c in cat.codes("team", t)]
+    if not codes:
+        return None, None
+    table = rollups.table_for(None) if rollups.Rollup("day", ()) in cat.rollups else None
+    if table is None:
+        sql = "SELECT min(responded_at)::DATE, max(responded_at)::DATE FROM answers WHERE team = ANY(?)"
+    else:
+        sql = f"SELECT min(day), max(day) FROM {table} WHERE team = ANY(?)"
+    first, last = cur.execute(sql, [codes]).fetchall()[0]
+    return first, last
+
+
 @dataclass(frozen=True)
 class OffScale:
     """Stored answers of a measure outside the scale a model gives it."""

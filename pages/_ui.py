@@ -141,6 +141,14 @@ def data_version() -> int:
     return state().version
 
 
+def view_version() -> tuple:
+    """The key a cached figure of a view depends on besides the view: the data's version and the
+    dates its periods are anchored on, which differ for a team member (see `catalog`): a team
+    member's "latest quarter" must not be served to someone whose latest quarter is another."""
+    cat = catalog()
+    return data_version(), cat.first, cat.as_of
+
+
 # -- access -------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=4)
 def _policy(text: str, source: str, model_digest: str, _model: Model) -> access.Policy:
@@ -298,9 +306,23 @@ def _catalog(db_path: str, version: int, model_digest: str, _model: Model, _cur)
     return queries.catalog(_cur, _model)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _team_catalog(db_path: str, version: int, model_digest: str, teams: tuple[str, ...], _cat: queries.Catalog,
+                  _cur) -> queries.Catalog:
+    first, last = queries.span_of_teams(_cur, _cat, teams)
+    return replace(_cat, first=first, as_of=last)
+
+
 def catalog() -> queries.Catalog:
+    """The stored data's labels and dates. A team member's dates are those of their teams'
+    answers: their periods are anchored on their own data, and "data as of" tells them nothing
+    about other teams'."""
     m = model()
-    return _catalog(str(database().path), data_version(), m.digest, m, cursor())
+    cat = _catalog(str(database().path), data_version(), m.digest, m, cursor())
+    g, _ = access_check()
+    if g is None or g.sees_all:
+        return cat
+    return _team_catalog(str(database().path), data_version(), m.digest, tuple(g.teams), cat, cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -319,12 +341,12 @@ def segment_values() -> dict[str, list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _pyramid(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
+def _pyramid(db_path: str, version: tuple, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
     return pyramid_mod.build(_cur, _model, _cat, view)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _split(db_path: str, version: int, model_digest: str, view: ViewState, dim: str, kpis: tuple[str, ...] | None,
+def _split(db_path: str, version: tuple, model_digest: str, view: ViewState, dim: str, kpis: tuple[str, ...] | None,
            _model: Model, _cat, _cur):
     from cxdata import drill
 
@@ -335,7 +357,7 @@ def split(view: ViewState, dim: str, kpis: tuple[str, ...] | None = None):
     """Every node's KPIs (or the index and `kpis`) per value of `dim`, cached per data version
     like the pyramid."""
     m = model()
-    return _split(str(database().path), data_version(), m.digest, view, dim, kpis, m, catalog(), cursor())
+    return _split(str(database().path), view_version(), m.digest, view, dim, kpis, m, catalog(), cursor())
 
 
 def as_team_view(view: ViewState, node):
@@ -348,7 +370,7 @@ def as_team_view(view: ViewState, node):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _drivers(db_path: str, version: int, model_digest: str, view: ViewState, outcome: str, dim: str | None,
+def _drivers(db_path: str, version: tuple, model_digest: str, view: ViewState, outcome: str, dim: str | None,
              _model: Model, _cat, _cur):
     from cxdata import drivers
 
@@ -361,10 +383,10 @@ def drivers(view: ViewState, outcome: str, dim: str | None):
     and the filters, not the drill path or a comment search."""
     plain = ViewState(period=view.period, start=view.start, end=view.end, filters=view.filters)
     m = model()
-    return _drivers(str(database().path), data_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
+    return _drivers(str(database().path), view_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _loop_closure(db_path: str, version: int, model_digest: str, view: ViewState, minute, period, _model: Model, _cat,
+def _loop_closure(db_path: str, version: tuple, model_digest: str, view: ViewState, minute, period, _model: Model, _cat,
                   _cur):
     from cxdata import loop
 
@@ -383,12 +405,12 @@ def loop_closure(view: ViewState, period=None):
     """The view's cases in all and per owner (cxdata.loop.closure), cached per data version; of
     `period` instead of the view's when given (the comparison period)."""
     m = model()
-    return _loop_closure(str(database().path), data_version(), m.digest, _loop_key(view), _minute(), period, m,
+    return _loop_closure(str(database().path), view_version(), m.digest, _loop_key(view), _minute(), period, m,
                          catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _loop_queue(db_path: str, version: int, model_digest: str, view: ViewState, which: str, minute, _model: Model,
+def _loop_queue(db_path: str, version: tuple, model_digest: str, view: ViewState, which: str, minute, _model: Model,
                 _cat, _cur):
     from cxdata import loop
 
@@ -398,7 +420,7 @@ def _loop_queue(db_path: str, version: int, model_digest: str, view: ViewState, 
 
 def loop_queue(view: ViewState, which: str):
     m = model()
-    return _loop_queue(str(database().path), data_version(), m.digest, _loop_key(view), which, _minute(), m, catalog(),
+    return _loop_queue(str(database().path), view_version(), m.digest, _loop_key(view), which, _minute(), m, catalog(),
                        cursor())
 
 
@@ -441,7 +463,7 @@ def loop_summary(view: ViewState, where: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _response_rates(db_path: str, version: int, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
+def _response_rates(db_path: str, version: tuple, model_digest: str, view: ViewState, _model: Model, _cat, _cur):
     from cxdata import invitations
 
     return invitations.rates(_cur, _model, view, invitations.period_for(_cur, view, _cat))
@@ -451,7 +473,7 @@ def response_rates(view: ViewState):
     """The view's response rates (cxdata.invitations.rates), cached per data version."""
     m = model()
     key = replace(_loop_key(view), tp=None, team=None, unrouted=False)  # the list has no drill
-    return _response_rates(str(database().path), data_version(), m.digest, key, m, catalog(), cursor())
+    return _response_rates(str(database().path), view_version(), m.digest, key, m, catalog(), cursor())
 
 
 def invitation_period(view: ViewState):
@@ -528,7 +550,7 @@ def case_card(row, events) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _comment_words(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
+def _comment_words(db_path: str, version: tuple, model_digest: str, view: ViewState, level: str, node: str,
                    score_measure: str | None, hidden: dict, _model: Model, _cat, _cur):
     from cxdata import drill
 
@@ -540,12 +562,12 @@ def comment_words(view: ViewState, level: str, node: str, score_measure: str | N
                   hidden_segments: dict | None = None) -> list[tuple[str, int]]:
     """drill.comment_words, kept per data version (tokenising a year of a team's comments at 10M
     responses takes 0.2 s)."""
-    return _comment_words(str(database().path), data_version(), model().digest, view, level, node, score_measure,
+    return _comment_words(str(database().path), view_version(), model().digest, view, level, node, score_measure,
                           {k: sorted(v) for k, v in (hidden_segments or {}).items()}, model(), catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _comments(db_path: str, version: int, model_digest: str, view: ViewState, level: str, node: str,
+def _comments(db_path: str, version: tuple, model_digest: str, view: ViewState, level: str, node: str,
               score_measure: str | None, hidden: dict, times: tuple, _model: Model, _cat, _cur):
     from cxdata import drill
 
@@ -557,7 +579,7 @@ def comments(view: ViewState, level: str, node: str, score_measure: str | None,
              hidden_segments: dict, dated_times: tuple | None = None) -> tuple:
     """drill.comments_frame, kept per data version (the comments behind the index over a year
     are a million rows to count at 10M responses: 0.5 s)."""
-    return _comments(str(database().path), data_version(), model().digest, view, level, node, score_measure,
+    return _comments(str(database().path), view_version(), model().digest, view, level, node, score_measure,
                      {k: sorted(v) for k, v in hidden_segments.items()},
                      None if dated_times is None else tuple(dated_times), model(), catalog(),
                      cursor())
@@ -638,7 +660,7 @@ def pyramid(view: ViewState):
     """The pyramid for a view, cached per data version: an upload changes the version, so a cached
     result can never outlive the data it was computed from."""
     m = model()
-    return _pyramid(str(database().path), data_version(), m.digest, view, m, catalog(), cursor())
+    return _pyramid(str(database().path), view_version(), m.digest, view, m, catalog(), cursor())
 
 
 def ensure_data(*, required: bool = True) -> None:

@@ -306,3 +306,43 @@ def test_a_blank_access_setting_keeps_the_app_shut(app, monkeypatch):
     monkeypatch.setenv("CX_ACCESS", "  ")
     at = app(OMID)
     assert "The dashboard is closed" in at.error[0].value and not at.metric
+
+
+def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_path, policy_file, monkeypatch):
+    """Other teams' answers run to 30 October; Call Center - Europe's stop in July. Omid's "latest
+    quarter" is July's quarter, which holds his team's answers (not the fourth, where his team has
+    none), and "data as of" is his latest day, not another team's."""
+    import csv
+
+    from cxdata.db import Database
+    from cxdata.model import load_model
+
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["source", "source_response_id", "responded_at", "touchpoint", "team", "region", "metric", "value"])
+        for i in range(40):
+            w.writerow(["s", f"e{i}", f"2026-07-{1 + i % 20:02d}T10:00:00Z", "call_center", "cc_europe", "London",
+                        "csat", 5 if i % 4 else 2])
+            w.writerow(["s", f"n{i}", f"2026-10-{1 + i % 30:02d}T10:00:00Z", "call_center", "cc_north", "Tehran",
+                        "csat", 4])
+    db = Database(tmp_path / "cx.duckdb")
+    try:
+        assert service.ingest_file(db, load_model(service.DEMO_MODEL), path)["status"] == "loaded"
+    finally:
+        db.close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setenv("CX_ACCESS", str(policy_file))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.user = OMID
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.metric] == ["75.0%"]  # 30 of 40 answers in the top box
+    assert "Data as of 20 Jul 2026" in [c.value for c in at.sidebar.caption]
+    assert "Oct" not in texts(at) + "\n".join(c.value for c in at.sidebar.caption)
+    # The administrator's latest quarter is the fourth, where Call Center - Europe has no answers.
+    at.user = {"is_logged_in": True, "email": "lead@example.com"}
+    at.run()
+    assert any(c.value.startswith("Data as of 30 Oct 2026") for c in at.sidebar.caption)
+    assert "2026-Q4" in texts(at)
