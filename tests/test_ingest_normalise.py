@@ -841,6 +841,8 @@ _BODY = "".join(f"T{i},2025-06-{i + 1:02d},{'Sales' if i % 2 else 'Media'},{i % 
     ("Median,,,3\n,,,\nMode,,,4\n", [(14, "a summary row ('Median'), not a response"),
                                      (16, "a summary row ('Mode'), not a response")], 12),
     (",,Gesamt,3.1\n", [(14, "a summary row ('Gesamt'), not a response")], 12),
+    # the word in the date column (a sheet whose first column is the date; found by an audit)
+    (",Durchschnitt,,3.0\n", [(14, "a summary row ('Durchschnitt'), not a response")], 12),
     # a word that is a value of its column above is an answer: the department 'Media'
     ("T99,2025-06-20,Media,4\n", [], 13),
     # only the closing rows: a 'Total' before other responses is one of them

@@ -167,7 +167,8 @@ class _Run:
             col, word = cells[0]
             # Not an answer ('Average' is a rating's label; found in review), not a dated row, and
             # a word its column holds nowhere else ('Media' among the departments above is one).
-            if (key(word) not in SUMMARY_ROWS or col in measures or any(c in times for c, _ in cells)
+            # (The word may stand in the date column, a sheet's first: 'Durchschnitt' under 'Datum'.)
+            if (key(word) not in SUMMARY_ROWS or col in measures or any(c in times for c, _ in cells[1:])
                     or self._occurrences(col, row[col]) > 1):
                 break
             found[i] = f"a summary row ('{word}'), not a response"
