@@ -901,3 +901,24 @@ def test_an_answer_that_reads_like_a_summary_word_is_kept(tmp_path, last):
                  encoding="utf-8")
     r = normalise(inspect(p))
     assert r.responses == 21 and not [e for e in r.excluded if "summary" in e[1]]
+
+
+@pytest.mark.parametrize("sample, header_rows", [("typeform_transactional.csv", 1), ("qualtrics_relationship.csv", 3)])
+def test_a_header_repeated_among_the_rows_is_no_response(tmp_path, sample, header_rows):
+    """Found by an audit: two downloads pasted into one file stored the second's header as a
+    response (touchpoint 'touchpoint', team 'team'), and its 'Submit Date' as an unreadable time."""
+    lines = (SAMPLES / sample).read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header, body = lines[:header_rows], lines[header_rows:header_rows + 40]
+    p = tmp_path / sample
+    p.write_text("".join(header + body[:20] + header + body[20:]), encoding="utf-8")
+    r = normalise(inspect(p, saved_mappings=load_mappings(MAPPINGS), touchpoint_aliases=ALIASES))
+    first = header_rows + 21  # the row number of the repeated header's first line
+    assert [e for e in r.excluded if "header" in e[1]] == [
+        (first + i, "a repeated header row (two exports pasted into one file?), not a response")
+        for i in range(header_rows)]
+    alone = tmp_path / f"alone_{sample}"
+    alone.write_text("".join(header + body), encoding="utf-8")
+    once = normalise(inspect(alone, saved_mappings=load_mappings(MAPPINGS), touchpoint_aliases=ALIASES))
+    assert r.responses == once.responses and r.table.num_rows == once.table.num_rows
+    assert not [w for w in r.warnings if "could not be read" in w]
+    assert {x for x in r.table.column("touchpoint").to_pylist()} == {x for x in once.table.column("touchpoint").to_pylist()}

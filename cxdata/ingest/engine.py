@@ -187,6 +187,9 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
     if mapping.layout == "canonical":
         return []
     out = []
+    # A header repeated among the rows (two exports pasted together) is no response: loading leaves it out.
+    headers = {str(v).strip() for row in raw.table.slice(0, mapping.header_rows).to_pylist() for v in row.values()
+               if v is not None}
     for label, col in list(_time_columns(raw, layout, mapping))[:1]:  # the one loading reads
         text = col.slice(0, _TIME_SAMPLE).cast(pa.string()) if not pa.types.is_timestamp(col.type) else None
         if text is None or text.null_count == len(text):
@@ -196,7 +199,7 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
                                           calendar=mapping.calendar)
         except IngestError:  # the day/month order is asked (_date_questions)
             continue
-        bad = [v for v, b in zip(text.to_pylist(), r.unparseable.to_pylist()) if b]
+        bad = [v for v, b in zip(text.to_pylist(), r.unparseable.to_pylist()) if b and str(v).strip() not in headers]
         if bad:
             out.append(f"'{label}': {len(bad):,} of the first {len(text):,} answer times cannot be read "
                        f"(such as '{str(bad[0])[:40]}'). Loaded as they are, those responses have no time and no "

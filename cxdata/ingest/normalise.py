@@ -114,6 +114,8 @@ class _Run:
         self.warnings: list[str] = []
         self.dayfirst: bool | None = None
         self.ts_text: pa.Array | None = None  # the answer times as written
+        self.ts_unread: pa.Array | None = None  # times written but not understood
+        self.ts_format = ""
         self.cols: dict[str, pa.Array] = {}
         self.index = index = {c.key: c.index for c in layout.columns}  # mapping key -> raw column
         for k, spec in mapping.columns.items():
@@ -176,6 +178,36 @@ class _Run:
             else pa.nulls(self.n, pa.string())
         return pc.is_valid(reason), reason
 
+    def _repeated_headers(self) -> tuple[pa.Array, pa.Array]:
+        """(mask, reason) of the rows that repeat one of the file's header rows: two downloads
+        pasted into one file carry the second's header in the middle (found by an audit: stored
+        as a response with touchpoint 'touchpoint')."""
+        hdr = self.raw.table.num_rows - self.n
+        none = pa.repeat(pa.scalar(False), self.n), pa.nulls(self.n, pa.string())
+        if not hdr or not self.n:
+            return none
+        found = np.zeros(self.n, dtype=bool)
+        names = self.data.column_names
+        for header in self.raw.table.slice(0, hdr).to_pylist():
+            cells = [(c, str(v).strip()) for c, v in header.items() if v is not None and str(v).strip()]
+            if len(cells) < 2:
+                continue
+            # Only the rows that repeat the first header cell are compared further.
+            first, text = cells[0]
+            col = clean(flat(self.data.column(names.index(first))))
+            candidates = indices(pc.fill_null(pc.equal(col, text), False))
+            if not len(candidates):
+                continue
+            rows = self.data.take(candidates).to_pylist()
+            for i, row in zip(candidates.to_pylist(), rows):
+                same = sum(str(row.get(c) or "").strip() == t for c, t in cells)
+                found[i] |= same >= max(2, 0.8 * len(cells))
+        if not found.any():
+            return none
+        reason = pa.array(np.where(found, "a repeated header row (two exports pasted into one file?), "
+                                          "not a response", None), pa.string())
+        return pa.array(found), reason
+
     def _occurrences(self, column: str, value) -> int:
         arr = flat(self.data.column(column))
         return int(pc.sum(pc.fill_null(pc.equal(arr, pa.scalar(value, arr.type)), False)).as_py() or 0)
@@ -208,10 +240,9 @@ class _Run:
             else pa.array(parsed, TS_TYPE)
         if parsed.type != TS_TYPE:
             parsed = parsed.cast(TS_TYPE)
-        bad = pc.sum(pc.and_(pc.is_valid(arr), pc.is_null(parsed))).as_py() or 0
-        if bad:
-            self.warnings.append(f"{bad} answer time(s) could not be read; those responses are kept "
-                                 f"without a time. Times read as: {fmt}.")
+        # Said once the rows that are no responses (a repeated header's 'Submit Date') are known.
+        self.ts_unread = pc.and_(pc.is_valid(arr), pc.is_null(parsed))
+        self.ts_format = fmt
         return parsed
 
     def _ids(self) -> tuple[pa.Array, bool]:
@@ -285,10 +316,10 @@ class _Run:
         f_comments = {k: pool.submit(lambda a=arr: pc.fill_null(pc.is_valid(clean(a)), False))
                       for k, _, _, arr in comments}
         excluded_mask, excl_reason = self._exclusions()
-        summary_mask, summary_reason = self._summary_rows()
-        if pc.any(summary_mask).as_py():
-            excl_reason = pc.coalesce(excl_reason, summary_reason)
-            excluded_mask = pc.or_(excluded_mask, summary_mask)
+        for extra_mask, extra_reason in (self._summary_rows(), self._repeated_headers()):
+            if pc.any(extra_mask).as_py():
+                excl_reason = pc.coalesce(excl_reason, extra_reason)
+                excluded_mask = pc.or_(excluded_mask, extra_mask)
         bad_mask, problems = self._reader_problems()
 
         measures = [(k, m.measure_of(k), m.columns[k], f.result())
@@ -313,6 +344,9 @@ class _Run:
             self.warnings.append("Some rows have no response id; they are identified by "
                                  "their row number.")
         kept, duplicates = self._dedupe(kept, ids, responded_at)
+        if self.ts_unread is not None and (bad := int(pc.sum(pc.and_(kept, self.ts_unread)).as_py() or 0)):
+            self.warnings.append(f"{bad} answer time(s) could not be read; those responses are kept "
+                                 f"without a time. Times read as: {self.ts_format}.")
         ts_keys = [k for k in m.keys_with("timestamp") if k in self.cols]
         untimed = int(pc.sum(pc.and_(kept, pc.is_null(responded_at))).as_py() or 0)
         if untimed and ts_keys:
