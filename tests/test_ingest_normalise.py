@@ -922,3 +922,23 @@ def test_a_header_repeated_among_the_rows_is_no_response(tmp_path, sample, heade
     assert r.responses == once.responses and r.table.num_rows == once.table.num_rows
     assert not [w for w in r.warnings if "could not be read" in w]
     assert {x for x in r.table.column("touchpoint").to_pylist()} == {x for x in once.table.column("touchpoint").to_pylist()}
+
+
+@pytest.mark.parametrize("ids, refused", [
+    (["1.14E+11", "1.14E+11", "1.15E+11"], True),   # Excel's rounding of 12-digit ids (found by an audit)
+    (["1.14e11", "114000000001", "114000000002"], True),
+    (["114012345678", "114012345679", "114012345680"], False),
+    (["1.5", "2.25", "E+11"], False),               # not numbers in scientific notation
+    (["1.2345E+3", "1.2346E+3", "1.2347E+3"], False),  # all their digits shown: nothing lost
+])
+def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
+    p = tmp_path / "export.csv"
+    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
+                 + "".join(f"{i},2025-01-0{n + 1} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
+    ins = inspect(p)
+    if not refused:
+        assert normalise(ins).responses == len(set(ids))
+        return
+    with pytest.raises(IngestError) as e:
+        normalise(ins)
+    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message and "Excel" in e.value.message

@@ -11,6 +11,7 @@ distinct values, so a million-row export takes about a second.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping as TMapping
@@ -41,6 +42,15 @@ NO_ANSWER_COLUMN = (
     "satisfaction, a yes/no, a rating) nor a comment, so it holds nothing to load. In the mapping, give the "
     "column that holds the customers' answers its role; where its answers are words, say what each is worth.")
 _WORKERS = max(2, min(8, os.cpu_count() or 2))
+
+
+_ROUNDED_ID = re.compile(r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$")
+
+
+def _loses_digits(text: str) -> bool:
+    """'1.14E+11' stands for a whole number of more digits than it shows: a rounded id."""
+    mantissa, exponent = re.split("[eE]", text)
+    return int(exponent.lstrip("+")) > len(mantissa.partition(".")[2])
 
 
 @dataclass
@@ -336,6 +346,8 @@ class _Run:
         invalid_values, invalid_counts = self._invalid(measures, pc.or_(excluded_mask, rejected))
 
         (ids, has_ids), responded_at = f_ids.result(), f_ts.result()
+        if has_ids:
+            self._refuse_rounded_ids(ids, kept)
         if not has_ids:
             ids = self._synthetic_ids(responded_at)
         if pc.any(pc.and_(kept, pc.is_null(ids))).as_py():
@@ -413,6 +425,27 @@ class _Run:
             self.warnings.append(f"{len(bad_idx)} value(s) of '{label}' were not counted "
                                  "(not a valid answer on its scale).")
         return values, counts
+
+    def _refuse_rounded_ids(self, ids: pa.Array, kept: pa.Array) -> None:
+        """Long numeric ids that a spreadsheet rounded to a few digits ('1.14E+11': Excel opening a
+        SurveyMonkey CSV and saving it again) make different responses one: loaded, thousands of
+        rows would collapse into a handful of 'duplicates' (found by an audit)."""
+        rounded = pc.fill_null(pc.match_substring_regex(ids, _ROUNDED_ID.pattern), False)
+        found = ids.filter(pc.and_(kept, rounded))
+        if not len(found):
+            return
+        examples = [v for v in pc.unique(found).to_pylist() if _loses_digits(v)][:2]
+        if not examples:
+            return
+        keys = [k for k in self.m.keys_with("response_id") if k in self.cols]
+        label = self.m.columns[keys[0]].label or keys[0]
+        raise IngestError(
+            "damaged_ids",
+            f"The response ids in '{label}' have been rounded to numbers such as "
+            f"{' and '.join(examples)}, as Excel does when it opens a CSV file and saves it again: "
+            f"{len(found):,} rows now share a few ids, so their responses cannot be told apart or merged "
+            "with those stored. Upload the file as the survey tool exported it (or, in Excel, make the "
+            "column text before saving). Nothing was loaded.")
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
         """No id column: an id that re-uploading the same or a later export gives the same
