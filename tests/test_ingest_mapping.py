@@ -1043,3 +1043,42 @@ def test_a_json_export_of_codes_and_labels_reads_each_answer_once(tmp_path):
     assert roles["values.QID6"] != "ignore" and roles["labels.QID6"] == "ignore"    # labels that are codes: the codes
     assert roles["labels.QID3"] == "touchpoint" and roles["values.QID3"] == "ignore"
     assert [(r.column, r.values) for r in m.exclude] == [("labels.status", ["Survey Preview"])]
+
+
+@pytest.mark.parametrize("times, zone", [
+    (["2024/01/01 15:22:30 GMT+3:30", "2024/01/02 10:00:00 GMT+3:30"], "Asia/Tehran"),
+    (["2024-01-01 15:22:30 +04:00"], "Asia/Dubai"),  # every zone of +4 keeps it all year: a usual name
+    (["2024-01-01 15:22:30 -05:00", "2024-07-02 10:00:00 -04:00"], "America/New_York"),
+    (["2024/01/01 15:22:30 GMT+1", "2024/07/02 10:00:00 GMT+2"], "Europe/Berlin"),
+    (["2024/01/01 15:22:30 GMT+1", "2024/01/02 10:00:00 GMT+1"], None),  # Berlin's or Lagos': summers differ
+    (["2024-01-01T15:22:30Z"], None),  # UTC itself: nothing to save
+    (["2024-01-01 15:22:30"], None),
+])
+def test_the_zone_of_the_offsets_times_carry(times, zone):
+    from cxdata.ingest._suggest import zone_of_offsets
+
+    assert zone_of_offsets(times) == zone
+
+
+def test_a_mapping_suggested_from_times_with_offsets_reads_the_next_export_without_them(tmp_path):
+    """Found by an audit: the mapping of a Google Forms CSV (times with GMT+3:30) kept UTC, so the
+    same sheet downloaded without offsets went in 3.5 hours late, silently, every response 'updated'."""
+    from dataclasses import replace
+
+    from cxdata.ingest.engine import normalise
+
+    head = "Timestamp,Visit code,How satisfied were you with your visit?\n"
+    rows = [("2024/01/01 15:22:30", "V1", 5), ("2024/01/02 09:05:00", "V2", 3), ("2024/06/30 23:59:59", "V3", 4)]
+    first = tmp_path / "with_offsets.csv"
+    first.write_text(head + "".join(f"{t} GMT+3:30,{c},{v}\n" for t, c, v in rows), encoding="utf-8")
+    ins = inspect(first)
+    assert ins.mapping.timezone == "Asia/Tehran"
+    assert any("read in Asia/Tehran" in w for w in ins.warnings)
+    before = normalise(ins).table
+    second = tmp_path / "without.csv"
+    second.write_text(head + "".join(f"{t},{c},{v}\n" for t, c, v in rows), encoding="utf-8")
+    again = inspect(second, saved_mappings=[replace(ins.mapping, fingerprint=ins.fingerprint)])
+    assert again.mapping_origin == "saved"
+    after = normalise(again).table
+    assert after.column("responded_at").to_pylist() == before.column("responded_at").to_pylist()
+    assert before.column("responded_at")[0].as_py().hour == 11 and before.column("responded_at")[0].as_py().minute == 52

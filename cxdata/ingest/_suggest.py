@@ -170,6 +170,59 @@ def _zone_in_header(label: str) -> str | None:
     return zones[0] if len(set(zones)) == 1 else None
 
 
+_OFFSET = re.compile(r"\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$|\s*(Z)$")
+
+
+def zone_of_offsets(texts: list[str]) -> str | None:
+    """The time zone of times written with their UTC offsets ('2024/01/01 15:22:30 GMT+3:30'):
+    one whose offset at each time is the one written, if every zone that fits keeps the same
+    offsets all year round (GMT+3:30 is Tehran's; January's GMT+1 is Berlin's or Lagos', whose
+    summers differ: no answer)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo, available_timezones
+
+    import pyarrow as pa
+
+    from .values import parse_timestamps
+
+    locals_, offsets = [], []
+    for text in texts[:200]:
+        m = _OFFSET.search(ascii_digits(text or ""))
+        if m and not m.group(4):
+            locals_.append(ascii_digits(text)[:m.start()])
+            offsets.append(timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)) * (1 if m.group(1) == "+" else -1))
+    if not locals_:
+        return None
+    try:
+        parsed, _ = parse_timestamps(pa.array(locals_, pa.string()))
+    except Exception:  # (an order of day and month the sample cannot settle: no guess)
+        return None
+    pairs = [(t.replace(tzinfo=None), o) for t, o in zip(parsed.to_pylist(), offsets) if t is not None]
+    if not pairs:
+        return None
+    fits = []
+    for name in sorted(available_timezones()):
+        if not name.startswith(("Etc/", "SystemV/")) and "/" in name:
+            zone = ZoneInfo(name)
+            if all(zone.utcoffset(t) == o for t, o in pairs):
+                fits.append(zone)
+    if not fits:
+        return None
+    year = pairs[0][0].year
+    days = [datetime(year, 1, 1, 12) + timedelta(days=d) for d in range(366)]
+    behaviours = {tuple(z.utcoffset(d) for d in days) for z in fits}
+    if len(behaviours) != 1:
+        return None
+    names = [str(z) for z in fits]
+    return next((n for n in _USUAL_ZONES if n in names), names[0])
+
+
+# The zone named when several behave alike (Asia/Tehran rather than its alias Iran is not an
+# issue: names without '/' are left out; these are the names people know).
+_USUAL_ZONES = ("Asia/Tehran", "Asia/Dubai", "Europe/London", "Europe/Berlin", "Europe/Sofia", "Asia/Jerusalem",
+                "Europe/Moscow", "Asia/Riyadh", "America/New_York", "America/Los_Angeles", "Asia/Kolkata")
+
+
 def _free_segment_key(seg: str, label: str, used: set[str], number: int) -> str:
     """A key for a segment whose own is taken by another column or is a built-in column's. A
     column headed like a built-in one (Freshdesk's 'Source': phone, email, chat) is a segment of
@@ -825,6 +878,14 @@ class Suggester:
                 self.warnings.append(
                     f"{TZ_ASSUMED}: UTC was assumed. "
                     "Set the time zone in the mapping if the survey tool used local time.")
+            else:
+                # The offsets keep this file's times right; the zone they belong to is saved with
+                # the mapping for the next export without them (the same sheet downloaded as .xlsx
+                # or re-saved: found by an audit, read as UTC and 3.5 hours off).
+                tz = zone_of_offsets(self.profiles[ts_key].sample)
+                if tz:
+                    self.warnings.append(f"Times read with the offsets they carry; a later export of this survey "
+                                         f"without them is read in {tz}, the time zone of those offsets.")
         m.timezone = tz or "UTC"
         m.dayfirst = lay.dayfirst
         if lay.dayfirst is False and ts_key and _dotted(self.profiles[ts_key].sample):

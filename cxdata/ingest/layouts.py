@@ -264,7 +264,8 @@ _GF_STAMP = ("timestamp", "marca temporal", "horodateur", "zeitstempel", "carimb
              "مهر زمانی", "زمان ثبت", "نشانگر زمان", "برچسب زمانی", "الطابع الزمني", "клеймо за време",
              "времева отметка", "времево клеймо", "חותמת זמן", "חותמת הזמן")
 # a date and a time of day, in any of the orders Google's locales use
-_GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}(:\d{2})?"
+# (the sheet downloaded as .xlsx holds date cells, which the reader writes as ISO text with a 'T')
+_GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:,? |T)\d{1,2}:\d{2}(:\d{2})?"
                        r"([ \u00a0\u202f]?(?:[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?|[قب]\.?ظ\.?|ص|م))?( GMT[+-]\d{1,2}(:\d{2})?)?$")
 
 
