@@ -190,3 +190,58 @@ def test_key_drivers_of_each_relationship_export(loaded, zelvora_model, truth, n
             assert max(got.values(), key=lambda d: d.share).predictor.node == want["top_driver"], (name, tier)
     finally:
         db.close()
+
+
+def _google_forms_variants(folder):
+    """The sample form as other people download it: the UI in German (header and 24-hour times),
+    the sheet as .xlsx (date cells, local time, no offset), the sheet as CSV in a German locale
+    (day-first dotted dates, no offset)."""
+    import csv
+    from datetime import datetime
+
+    import xlsxwriter
+
+    with (SAMPLES / "google_forms_transactional.csv").open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    times = [datetime.strptime(r[0].split(" GMT")[0], "%Y/%m/%d %I:%M:%S %p") for r in rows]
+    german = folder / "gf_de.csv"
+    with german.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Zeitstempel", *header[1:]])
+        w.writerows([f"{t:%Y/%m/%d %H:%M:%S} GMT+3:30", *r[1:]] for t, r in zip(times, rows))
+    sheet = folder / "gf_sheet.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Zeitstempel", *header[1:]])
+        w.writerows([f"{t:%d.%m.%Y %H:%M:%S}", *r[1:]] for t, r in zip(times, rows))
+    book = folder / "gf.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws, stamp = wb.add_worksheet("Form Responses 1"), wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    ws.write_row(0, 0, header)
+    for i, (t, r) in enumerate(zip(times, rows), 1):
+        ws.write_datetime(i, 0, t, stamp)
+        for j, v in enumerate(r[1:], 1):
+            ws.write_number(i, j, int(v)) if v.isdigit() else ws.write_string(i, j, v) if v else None
+    wb.close()
+    return [german, book, sheet]
+
+
+def test_other_downloads_of_a_known_survey_change_nothing(tmp_path):
+    """Found by an audit: the same Google Form downloaded in another UI language, as .xlsx or
+    without offsets, and a Zendesk export with trailing separators, were new surveys to the app
+    (their saved mapping unused): times 3.5 hours off, every response 'updated' without its
+    touchpoint and team, or added a second time."""
+    zendesk = tmp_path / "zendesk_trailing.csv"
+    lines = (SAMPLES / "zendesk_csat.csv").read_text(encoding="utf-8").splitlines()
+    zendesk.write_text("".join(line + ",,,\n" for line in lines), encoding="utf-8")
+    files = [SAMPLES / "google_forms_transactional.csv", *_google_forms_variants(tmp_path),
+             SAMPLES / "zendesk_csat.csv", zendesk]
+    proc = cli("ingest", *files, "--db", tmp_path / "cx.duckdb", "--model", ZELVORA_MODEL, "--json")
+    assert proc.returncode == 0, proc.stderr
+    receipts = json.loads(proc.stdout)
+    assert [r["mapping"] for r in receipts] == ["saved"] * 6
+    gf, *others, zd, zd_again = receipts
+    assert gf["added"] == 3224 and zd["added"] == 3323
+    for r in others:
+        assert (r["added"], r["updated"], r["unchanged"], r["source"]) == (0, 0, 3224, "google_forms"), r["file"]
+    assert (zd_again["added"], zd_again["updated"], zd_again["unchanged"]) == (0, 0, 3323)

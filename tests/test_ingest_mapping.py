@@ -13,7 +13,7 @@ from cxdata.ingest._profile import match_scale, profile
 from cxdata.ingest._suggest import suggest_mapping
 from cxdata.ingest.engine import inspect, load_mappings
 from cxdata.ingest.layouts import detect_layout
-from cxdata.ingest.mapping import ColumnSpec, Mapping, MappingError
+from cxdata.ingest.mapping import ColumnSpec, Mapping, MappingError, legacy_fingerprint
 from cxdata.ingest.read import read_raw
 from tests.test_ingest_layouts import raw_from_rows
 
@@ -443,7 +443,8 @@ def test_example_mapping_files_are_recognised(path):
     m = Mapping.from_json((MAPPINGS / path).read_text(encoding="utf-8"))
     ins = inspect(_sample_for(Path(path).stem), saved_mappings=[m], touchpoint_aliases=ALIASES)
     assert ins.mapping_origin == "saved" and ins.mapping is m
-    assert ins.fingerprint == m.fingerprint
+    # Saved before the fingerprint left out trailing empty columns (the legacy Qualtrics file has one).
+    assert m.fingerprint in (ins.fingerprint, legacy_fingerprint(ins.raw, ins.layout))
 
 
 def test_example_mappings_have_distinct_fingerprints():

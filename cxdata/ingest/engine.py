@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping as TMapping
 
 from ._text import slug
 from .layouts import Layout, detect_layout, dedupe_names, layout_named
-from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint
+from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint, legacy_fingerprint
 from .normalise import Normalised
 from .normalise import normalise as _normalise
 
@@ -90,12 +90,17 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     layout = detect_layout(raw)
     fp = fingerprint(raw, layout)
     saved_mappings = list(saved_mappings)
-    saved = next((m for m in saved_mappings if m.fingerprint == fp), None) or _json_subset(raw, layout, saved_mappings)
+    legacy = legacy_fingerprint(raw, layout)
+    saved = (next((m for m in saved_mappings if m.fingerprint == fp), None)
+             or next((m for m in saved_mappings if m.fingerprint == legacy), None)
+             or _json_subset(raw, layout, saved_mappings))
     if saved is not None and _needs_reread(raw, saved, encoding, sheet):
         raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
                     delimiter=saved.delimiter, limits=limits)
     if saved is not None and saved.layout != layout.name:
         layout = layout_named(raw, saved.layout, saved.header_rows)
+    if saved is not None:
+        saved = _own_stamp(saved, layout)
     suggested, warnings, _ = suggest_mapping(
         raw, layout, source=source or default_source(layout, Path(name) if name else path),
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
@@ -121,6 +126,21 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
         preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
+
+
+def _own_stamp(saved: Mapping, layout: Layout) -> Mapping:
+    """A Google Forms mapping for a download of the same form in another language: its first
+    column ('Timestamp', 'Zeitstempel', 'مهر زمانی') is the answer time whatever its header says."""
+    from dataclasses import replace
+
+    if layout.name != "google_forms" or not layout.columns or layout.columns[0].key in saved.columns:
+        return saved
+    stamp = next((k for k, c in saved.columns.items() if c.role == "timestamp"), None)
+    if stamp is None or stamp in {c.key for c in layout.columns}:
+        return saved
+    first = layout.columns[0]
+    return replace(saved, columns={(first.key if k == stamp else k): (replace(c, label=first.label) if k == stamp else c)
+                                   for k, c in saved.columns.items()})
 
 
 SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of the survey has too

@@ -181,12 +181,32 @@ def fingerprint(raw: Any, layout: Any) -> str:
     """Hash of the normalised header rows: equal for every export of the same survey.
 
     Only header rows count, so more (or fewer) responses never change it; keys fold case,
-    spacing and letter forms, so cosmetic re-exports do not either.
+    spacing and letter forms, so cosmetic re-exports do not either; nor do empty columns after
+    the last (a sheet's trailing separators) or the language of Google Forms' 'Timestamp'
+    header, which follows the downloader's language (found by an audit: either made the next
+    export of a survey a new one, its saved rules and time zone unused).
     """
+    return _fingerprint(raw, layout, loose=True)
+
+
+def legacy_fingerprint(raw: Any, layout: Any) -> str:
+    """The fingerprint mappings were saved with before `fingerprint` left out trailing empty
+    columns and Google Forms' 'Timestamp' header: those mappings go on being found by it."""
+    return _fingerprint(raw, layout, loose=False)
+
+
+def _fingerprint(raw: Any, layout: Any, loose: bool) -> str:
     from .layouts import head_rows
 
     # A title above the header ('Customer survey - November 2026') changes with every export.
     rows = head_rows(raw, max(layout.header_rows, 1))[getattr(layout, "title_rows", 0): layout.header_rows or 1]
+    if loose and rows:
+        width = len(rows[0])
+        while width and all(r[width - 1] is None for r in rows) and raw.table.column(width - 1).null_count == len(raw.table):
+            width -= 1
+        rows = [r[:width] for r in rows]
+        if layout.name == "google_forms" and rows[0]:
+            rows[0][0] = "timestamp"
     if getattr(raw, "format", None) == "json":
         # Named fields, not positions: a JSON export's columns come in the order its responses
         # first name them (Typeform leaves out a question nobody in the first response answered).
