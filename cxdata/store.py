@@ -130,6 +130,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         incoming = _encode(cur, incoming, segs)
         cur.register("incoming", incoming)
         *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+        if counts[1]:
+            receipt.warnings.extend(_lost_on_update(cur, upload_id))
         if kept_attrs:
             receipt.warnings.append(
                 f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
@@ -231,6 +233,25 @@ def _new_spellings(cur, dim: str, values: pa.Array) -> tuple[pa.Array, dict[str,
             first[k] = v
             fresh.append(v)
     return pa.array(fresh, pa.string()), spelt
+
+
+def _lost_on_update(cur, upload_id: int) -> list[str]:
+    """What responses this upload updated had and lost: a touchpoint, a team, an answer time. A
+    survey tool's re-export never takes them away; the same survey loaded with another mapping
+    (the rules that gave them unused) does (found by an audit: every store of a Google Form lost
+    its team, silently)."""
+    lost = cur.execute(
+        """SELECT count(*) FILTER (WHERE o.touchpoint IS NOT NULL AND n.touchpoint IS NULL),
+                  count(*) FILTER (WHERE o.team IS NOT NULL AND n.team IS NULL),
+                  count(*) FILTER (WHERE o.responded_at IS NOT NULL AND n.responded_at IS NULL)
+           FROM replaced_responses o JOIN responses n ON n.response_key = o.response_key
+           WHERE o.replaced_by = ?""", [upload_id]).fetchall()[0]
+    what = [f"the {name} of {k:,}" for k, name in zip(lost, ("touchpoint", "team", "answer time")) if k]
+    if not what:
+        return []
+    return [f"Updated responses lost what they had: {', '.join(what)}. A survey tool's new export does not take "
+            "these away, so this file was probably read with another mapping than before. If so, remove this upload "
+            "in the upload history: the stored versions come back."]
 
 
 def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:

@@ -416,3 +416,16 @@ def test_spellings_of_a_stored_value_share_its_code(db):
     # The same response under another spelling of its source is the same response.
     again = store.apply(db, canonical([("QUALTRICS", "1", "csat", 5.0, None)], {"region": ["TEHRAN"]}))
     assert (again.added, again.unchanged) == (0, 1)
+
+
+def test_an_update_that_takes_away_a_team_says_so(db):
+    """Found by an audit: the same survey read with another mapping replaced every response with
+    one that had no team, and the receipt said only 'updated'."""
+    rows = [("s", "1", "csat", 5.0, None), ("s", "2", "csat", 3.0, None)]
+    store.apply(db, canonical(rows, {"team": ["cc_north", "cc_south"]}))
+    edited = [("s", "1", "csat", 4.0, None), ("s", "2", "csat", 3.0, None)]
+    r = store.apply(db, canonical(edited, {"team": ["cc_north", "cc_south"]}))
+    assert r.updated == 1 and not [w for w in r.warnings if "lost" in w]  # an edit of the answer alone
+    r = store.apply(db, canonical(rows, {"team": [None, None]}))
+    assert r.updated == 2
+    assert [w for w in r.warnings if w.startswith("Updated responses lost what they had: the team of 2.")]
