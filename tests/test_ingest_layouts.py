@@ -135,6 +135,11 @@ OTHER_SURVEYS = {
         "Ticket ID,Ticket solved - Timestamp,Satisfaction rating,Ticket group\n"
         "1,2025-01-01 10:00:00,Good,Billing\n",
         ("zendesk", 1, None, 0)),
+    # found by an audit: Zendesk in German, read as a generic sheet, its team column unused
+    "zendesk_de": (
+        "Ticket-ID,Ticket gelöst - Zeitstempel,Zufriedenheitsbewertung des Tickets,Ticket-Gruppe\n"
+        "1,2025-01-01 10:00:00,Gut,Billing\n",
+        ("zendesk", 1, None, 0)),
     "porsline": (
         "شناسه پاسخ‌دهنده,زمان ثبت پاسخ,مدت پاسخگویی,کیفیت غذا چطور بود؟\n"
         "۱۲,۱۴۰۳/۰۱/۱۵ ۱۰:۰۰,۰۲:۱۰,خوب\n",

@@ -1083,3 +1083,17 @@ def test_a_mapping_suggested_from_times_with_offsets_reads_the_next_export_witho
     after = normalise(again).table
     assert after.column("responded_at").to_pylist() == before.column("responded_at").to_pylist()
     assert before.column("responded_at")[0].as_py().hour == 11 and before.column("responded_at")[0].as_py().minute == 52
+
+
+@pytest.mark.parametrize("header, role", [
+    # found by an audit (a Zendesk export in German): the team, agent and customer columns unused
+    ("Ticket-Gruppe", "team"), ("Groupe", "team"), ("Name des Bearbeiters", "agent"),
+    ("Externe ID des Anfragenden", "customer_id"),
+])
+def test_team_agent_and_customer_headers_in_other_languages(header, role):
+    names = ["Anna Berg", "Omid Rahimi", "Lea Vogel", "Sami Haddad"]
+    rows = [[header, "Date", "How likely are you to recommend us?"]] + [
+        [f"ZC{1000 + i}" if role == "customer_id" else names[i % 4], f"2025-01-{i:02d}", str(i % 11)]
+        for i in range(1, 21)]
+    m, _, _ = _suggest_rows(rows)
+    assert m.columns[header].role == role

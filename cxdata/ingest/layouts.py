@@ -292,7 +292,8 @@ def _typeform(head: list[list[str | None]], width: int) -> Layout | None:
 def _zendesk(head: list[list[str | None]], width: int) -> Layout | None:
     row1 = _labels(head[0], width)
     keys = [key(x) for x in row1]
-    if "ticket id" not in keys or not any("satisfaction" in k for k in keys):
+    # (Zendesk in German: 'Ticket-ID', 'Zufriedenheitsbewertung des Tickets')
+    if not {"ticket id", "ticket-id"} & set(keys) or not any("satisfaction" in k or "zufriedenheit" in k for k in keys):
         return None
     return Layout("zendesk", "Zendesk", 1, tuple(_plain_columns(row1)))
 
