@@ -1097,3 +1097,10 @@ def test_team_agent_and_customer_headers_in_other_languages(header, role):
         for i in range(1, 21)]
     m, _, _ = _suggest_rows(rows)
     assert m.columns[header].role == role
+
+
+def test_of_two_customer_id_columns_the_fuller_one_is_suggested():
+    """Found by an audit: Qualtrics' ExternalReference, blank for responses from the anonymous
+    link, was suggested over the embedded customer_id that every response has."""
+    m = suggested("qualtrics_relationship.csv")
+    assert m.columns["customer_id"].role == "customer_id" and m.columns["ExternalReference"].role == "ignore"

@@ -763,6 +763,10 @@ class Suggester:
         m.validate()
         return m
 
+    def _filled(self, k: str) -> int:
+        p = self.profiles.get(k)
+        return int(getattr(p, "n", 0) or 0) if p is not None else 0
+
     def _settle(self, cands: dict[str, _Cand]) -> None:
         order = {c.key: i for i, c in enumerate(self.layout.columns)}
 
@@ -781,7 +785,12 @@ class Suggester:
         for slot, keys in slots.items():
             if len(keys) < 2:
                 continue
-            keys.sort(key=rank)
+            if slot == ("customer_id",):
+                # Qualtrics' ExternalReference, blank for the anonymous link, beside the embedded
+                # customer_id that every response has: the fuller one (found by an audit).
+                keys.sort(key=lambda k: (-self._filled(k), -cands[k].priority, order[k]))
+            else:
+                keys.sort(key=rank)
             winner = keys[0]
             for loser in keys[1:]:
                 cands[loser].spec = ColumnSpec("ignore", cands[loser].spec.label)
