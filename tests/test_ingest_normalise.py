@@ -926,10 +926,11 @@ def test_a_header_repeated_among_the_rows_is_no_response(tmp_path, sample, heade
 
 @pytest.mark.parametrize("ids, refused", [
     (["1.14E+11", "1.14E+11", "1.15E+11"], True),   # Excel's rounding of 12-digit ids (found by an audit)
-    (["1.14e11", "114000000001", "114000000002"], True),
+    (["1.14e11", "1.14e11", "114000000001", "114000000002", "11400000003"], True),  # some rounded, alike
     (["114012345678", "114012345679", "114012345680"], False),
     (["1.5", "2.25", "E+11"], False),               # not numbers in scientific notation
     (["1.2345E+3", "1.2346E+3", "1.2347E+3"], False),  # all their digits shown: nothing lost
+    (["a3f09c1d", "3e141592", "0b77e2aa"], False),  # hexadecimal ids, one of them shaped like a number (found in review)
 ])
 def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
     p = tmp_path / "export.csv"

@@ -264,8 +264,7 @@ _GF_STAMP = ("timestamp", "marca temporal", "horodateur", "zeitstempel", "carimb
              "مهر زمانی", "زمان ثبت", "نشانگر زمان", "برچسب زمانی", "الطابع الزمني", "клеймо за време",
              "времева отметка", "времево клеймо", "חותמת זמן", "חותמת הזמן")
 # a date and a time of day, in any of the orders Google's locales use
-# (the sheet downloaded as .xlsx holds date cells, which the reader writes as ISO text with a 'T')
-_GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:,? |T)\d{1,2}:\d{2}(:\d{2})?"
+_GF_VALUE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}(:\d{2})?"
                        r"([ \u00a0\u202f]?(?:[AaPp]\.?[ \u00a0\u202f]?[Mm]\.?|[قب]\.?ظ\.?|ص|م))?( GMT[+-]\d{1,2}(:\d{2})?)?$")
 
 
@@ -360,9 +359,23 @@ _BY_NAME = {"canonical": _canonical, "qualtrics": _qualtrics,
             "zendesk": _zendesk, "generic": _generic}
 
 
+_ISO_CELL = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?$")
+
+
+def _detection_head(raw: Any) -> list[list[str | None]]:
+    """The first records as the detectors read them. A workbook's date cells come as ISO text
+    ('2024-01-01T15:22:30'); written as a sheet shows them, a Google Form's responses downloaded
+    as .xlsx are known by their timestamps as its CSV is (found by an audit). Only a workbook's:
+    a CSV's ISO times are another tool's."""
+    head = head_rows(raw)
+    if getattr(raw, "format", None) != "xlsx":
+        return head
+    return [[_ISO_CELL.sub(r"\1 \2", c) if c else c for c in row] for row in head]
+
+
 def detect_layout(raw: Any) -> Layout:
     """The layout of a RawTable (falls back to a generic one-header-row sheet)."""
-    head = head_rows(raw)
+    head = _detection_head(raw)
     width = raw.table.num_columns
     if not head or width == 0:
         return Layout("generic", "Spreadsheet", min(1, len(head)), ())
@@ -375,7 +388,7 @@ def detect_layout(raw: Any) -> Layout:
 
 def layout_named(raw: Any, name: str, header_rows: int | None = None) -> Layout:
     """Re-read the headers with a given layout (a saved mapping names its layout)."""
-    head = head_rows(raw)
+    head = _detection_head(raw)
     width = raw.table.num_columns
     detector = _BY_NAME.get(name)
     found = _below_title(detector, head, width) if detector and head and width else None
