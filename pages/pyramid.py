@@ -20,6 +20,9 @@ if not grant.sees_all:
     _ui.page_header(model.name, p)
     st.caption(escape(f"Your access covers {grant.describe(model)}: the index and the touchpoints, which count "
                       "other teams' customers too, are not shown."))
+    if _ui.catalog().as_of is None:
+        st.info("No answers given to your teams have been loaded yet: their tiles fill once an upload brings some.",
+                icon=":material/hourglass_empty:")
     tiles = _ui.tile_grid()
     for key in grant.teams:
         node = p.team(key)

@@ -346,3 +346,31 @@ def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_
     at.run()
     assert any(c.value.startswith("Data as of 30 Oct 2026") for c in at.sidebar.caption)
     assert "2026-Q4" in texts(at)
+
+
+def test_a_team_member_whose_teams_have_no_answers_is_told_so(tmp_path, policy_file, monkeypatch):
+    import csv
+
+    from cxdata.db import Database
+    from cxdata.model import load_model
+
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["source", "source_response_id", "responded_at", "team", "metric", "value"])
+        w.writerows(["s", f"n{i}", "2026-10-01T10:00:00Z", "cc_north", "csat", 4] for i in range(10))
+    db = Database(tmp_path / "cx.duckdb")
+    try:
+        assert service.ingest_file(db, load_model(service.DEMO_MODEL), path)["status"] == "loaded"
+    finally:
+        db.close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setenv("CX_ACCESS", str(policy_file))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.user = OMID
+    at.run()
+    assert not at.exception
+    assert "No answers given to your teams have been loaded yet: their tiles fill once an upload brings some." in [
+        i.value for i in at.info]
+    assert "Oct" not in texts(at)  # nor whose answers are there, and when

@@ -943,3 +943,26 @@ def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
     with pytest.raises(IngestError) as e:
         normalise(ins)
     assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message and "Excel" in e.value.message
+
+
+def test_a_respondent_who_ticked_every_option_is_no_repeated_header(tmp_path):
+    """Found in review: a SurveyMonkey multiple choice's second header row holds the option
+    labels, and so does the row of a respondent who ticked them all."""
+    import csv
+
+    opts = ["Phone", "Email", "Chat", "App"]
+    p = tmp_path / "sm.csv"
+    with p.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Respondent ID", "Collector ID", "Start Date", "End Date",
+                    "Which channels did you use to contact us?", "", "", "",
+                    "How likely are you to recommend us to a friend?"])
+        w.writerow(["", "", "", "", *opts, "Response"])
+        for i in range(30):
+            ticked = opts if i % 10 == 0 else [o if (i >> j) & 1 else "" for j, o in enumerate(opts)]
+            w.writerow([11400000000 + i, 430000000, f"01/{i % 28 + 1:02d}/2025 10:00:00 AM",
+                        f"01/{i % 28 + 1:02d}/2025 10:05:00 AM", *ticked, i % 11])
+    ins = inspect(p)
+    assert ins.layout_name == "surveymonkey"
+    r = normalise(ins)
+    assert r.responses == 30 and not [e for e in r.excluded if "header" in e[1]]

@@ -208,10 +208,12 @@ class _Run:
             candidates = indices(pc.fill_null(pc.equal(col, text), False))
             if not len(candidates):
                 continue
+            # The whole row as the header has it, empty cells too: a respondent who ticked every
+            # option of a multiple choice repeats its labels, not the header (found in review).
+            want = {c: str(v).strip() if v is not None else "" for c, v in header.items()}
             rows = self.data.take(candidates).to_pylist()
             for i, row in zip(candidates.to_pylist(), rows):
-                same = sum(str(row.get(c) or "").strip() == t for c, t in cells)
-                found[i] |= same >= max(2, 0.8 * len(cells))
+                found[i] |= all(str(row.get(c) if row.get(c) is not None else "").strip() == t for c, t in want.items())
         if not found.any():
             return none
         reason = pa.array(np.where(found, "a repeated header row (two exports pasted into one file?), "
