@@ -170,7 +170,7 @@ def _zone_in_header(label: str) -> str | None:
     return zones[0] if len(set(zones)) == 1 else None
 
 
-_OFFSET = re.compile(r"\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$|\s*(Z)$")
+_OFFSET = re.compile(r"\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$|\s*(Z|GMT|UTC)$")
 
 
 def zone_of_offsets(texts: list[str]) -> str | None:
@@ -188,11 +188,13 @@ def zone_of_offsets(texts: list[str]) -> str | None:
     locals_, offsets = [], []
     for text in texts[:200]:
         m = _OFFSET.search(ascii_digits(text or ""))
-        if m and not m.group(4):
+        if m:
             locals_.append(ascii_digits(text)[:m.start()])
-            offsets.append(timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)) * (1 if m.group(1) == "+" else -1))
-    if not locals_:
-        return None
+            # (London's winter written 'Z' or 'GMT', its summer +01:00: found in review)
+            offsets.append(timedelta(0) if m.group(4) else
+                           timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)) * (1 if m.group(1) == "+" else -1))
+    if not locals_ or not any(offsets):
+        return None  # UTC throughout: what the mapping assumes anyway
     try:
         parsed, _ = parse_timestamps(pa.array(locals_, pa.string()))
     except Exception:  # (an order of day and month the sample cannot settle: no guess)
@@ -202,25 +204,40 @@ def zone_of_offsets(texts: list[str]) -> str | None:
         return None
     fits = []
     for name in sorted(available_timezones()):
-        if not name.startswith(("Etc/", "SystemV/")) and "/" in name:
+        if not name.startswith(("Etc/", "SystemV/", "Antarctica/")) and "/" in name:
             zone = ZoneInfo(name)
             if all(zone.utcoffset(t) == o for t, o in pairs):
                 fits.append(zone)
     if not fits:
         return None
-    year = pairs[0][0].year
+    # Every zone that fits must keep the same offsets all through the data's year; a usual name is
+    # given where one fits, else the name of the rules most of them have followed in recent years
+    # (not Antarctica/Macquarie for Sydney, nor America/Araguaina for São Paulo: found in review).
+    year = max(t.year for t, _ in pairs)
     days = [datetime(year, 1, 1, 12) + timedelta(days=d) for d in range(366)]
-    behaviours = {tuple(z.utcoffset(d) for d in days) for z in fits}
-    if len(behaviours) != 1:
+    if len({tuple(z.utcoffset(d) for d in days) for z in fits}) != 1:
         return None
     names = [str(z) for z in fits]
-    return next((n for n in _USUAL_ZONES if n in names), names[0])
+    usual = next((n for n in _USUAL_ZONES if n in names), None)
+    if usual:
+        return usual
+    recent = [datetime(year - 5, 1, 1, 12) + timedelta(days=d) for d in range(0, 6 * 366, 7)]
+    groups: dict[tuple, list[str]] = {}
+    for z in fits:
+        groups.setdefault(tuple(z.utcoffset(d) for d in recent), []).append(str(z))
+    return max(groups.values(), key=len)[0]
 
 
 # The zone named when several behave alike (Asia/Tehran rather than its alias Iran is not an
 # issue: names without '/' are left out; these are the names people know).
 _USUAL_ZONES = ("Asia/Tehran", "Asia/Dubai", "Europe/London", "Europe/Berlin", "Europe/Sofia", "Asia/Jerusalem",
-                "Europe/Moscow", "Asia/Riyadh", "America/New_York", "America/Los_Angeles", "Asia/Kolkata")
+                "Asia/Riyadh", "Europe/Moscow", "America/New_York", "America/Los_Angeles", "Asia/Kolkata",
+                "America/Chicago", "America/Denver", "America/Phoenix", "America/Toronto", "America/Mexico_City",
+                "America/Sao_Paulo", "America/Argentina/Buenos_Aires", "America/Bogota", "America/Lima",
+                "America/Santiago", "Africa/Cairo", "Africa/Johannesburg", "Africa/Lagos", "Africa/Nairobi",
+                "Europe/Paris", "Europe/Istanbul", "Europe/Athens", "Europe/Kyiv", "Asia/Baghdad", "Asia/Karachi",
+                "Asia/Dhaka", "Asia/Bangkok", "Asia/Jakarta", "Asia/Shanghai", "Asia/Singapore", "Asia/Tokyo",
+                "Asia/Seoul", "Australia/Sydney", "Australia/Perth", "Pacific/Auckland", "Pacific/Honolulu")
 
 
 def _free_segment_key(seg: str, label: str, used: set[str], number: int) -> str:
@@ -664,6 +681,8 @@ class Suggester:
         # agent or touchpoint column, whatever its row label says.
         answers = bool(col.sub_label) and (p.numeric or match_scale(p) is not None)
         role_hit = {role: None if answers else _hits(hk, words) for role, words in V.ROLE_WORDS[2:]}
+        if role_hit["team"] is not None and _hits(hk, V.AGE_WORDS) is not None:
+            role_hit["team"] = None  # 'Age group', 'Grupo de edad': the customer's, no team (found in review)
         if (role_hit["touchpoint"] is not None or _segment_key(hk, label, col.index)[0] == "channel") \
                 and self._joined_touchpoints(p):
             self._ticked.setdefault(label, []).append(label)
@@ -895,6 +914,10 @@ class Suggester:
                 if tz:
                     self.warnings.append(f"Times read with the offsets they carry; a later export of this survey "
                                          f"without them is read in {tz}, the time zone of those offsets.")
+                elif any(re.search(r"[+-]\d{1,2}(:?\d{2})?$", s) and not re.search(r"[+-]0{1,2}(:?00)?$", s)
+                         for s in sample):
+                    self.warnings.append("Times read with the offsets they carry; a later export of this survey "
+                                         "without them would be read as UTC: set the time zone in the mapping.")
         m.timezone = tz or "UTC"
         m.dayfirst = lay.dayfirst
         if lay.dayfirst is False and ts_key and _dotted(self.profiles[ts_key].sample):

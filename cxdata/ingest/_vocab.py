@@ -357,6 +357,10 @@ IGNORE_WORDS = [
 TOOL_COLUMNS = ["user agent", "useragent", "sentiment score", "sentiment polarity", "w:sentiment",
                 "topic sentiment", "w:topics", "parent topics", "w:actionability"]
 
+# A customer's age ('Age group', 'Altersgruppe'): a segment, never the team a 'group' names.
+AGE_WORDS = ["w:age", "w:ages", "w:edad", "p:alter", "w:âge", "w:idade", "w:età", "p:возраст", "p:възраст", "w:سن",
+             "w:العمر", "w:גיל", "w:رده سنی"]
+
 # Header keyword tables for the roles that come from header text; order = priority.
 ROLE_WORDS: list[tuple[str, list[str]]] = [
     ("response_id", [

@@ -91,9 +91,14 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     fp = fingerprint(raw, layout)
     saved_mappings = list(saved_mappings)
     legacy = legacy_fingerprint(raw, layout)
-    saved = (next((m for m in saved_mappings if m.fingerprint == fp), None)
-             or next((m for m in saved_mappings if m.fingerprint == legacy), None)
-             or _json_subset(raw, layout, saved_mappings))
+    saved = next((m for m in saved_mappings if m.fingerprint == fp), None)
+    if saved is None and (old := next((m for m in saved_mappings if m.fingerprint == legacy), None)) is not None:
+        # Saved under the old fingerprint: taken over under the new one (a load saves it so), which
+        # the survey's other downloads share (found in review: found again only by the old one).
+        from dataclasses import replace
+
+        saved = replace(old, fingerprint=fp)
+    saved = saved or _json_subset(raw, layout, saved_mappings)
     if saved is not None and _needs_reread(raw, saved, encoding, sheet):
         raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
                     delimiter=saved.delimiter, limits=limits)

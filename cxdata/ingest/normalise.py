@@ -210,10 +210,16 @@ class _Run:
                 continue
             # The whole row as the header has it, empty cells too: a respondent who ticked every
             # option of a multiple choice repeats its labels, not the header (found in review).
-            want = {c: str(v).strip() if v is not None else "" for c, v in header.items()}
-            rows = self.data.take(candidates).to_pylist()
-            for i, row in zip(candidates.to_pylist(), rows):
-                found[i] |= all(str(row.get(c) if row.get(c) is not None else "").strip() == t for c, t in want.items())
+            # Column by column over the candidates, which can be most rows (that option's ticks).
+            same = np.ones(len(candidates), dtype=bool)
+            for c, v in header.items():
+                cell = clean(flat(self.data.column(names.index(c))).take(candidates))
+                text = str(v).strip() if v is not None else ""
+                ok = pc.is_null(cell) if not text else pc.fill_null(pc.equal(cell, text), False)
+                same &= ok.to_numpy(zero_copy_only=False)
+                if not same.any():
+                    break
+            found[candidates.to_numpy(zero_copy_only=False)[same]] = True
         if not found.any():
             return none
         reason = pa.array(np.where(found, "a repeated header row (two exports pasted into one file?), "
