@@ -308,10 +308,8 @@ def test_a_blank_access_setting_keeps_the_app_shut(app, monkeypatch):
     assert "The dashboard is closed" in at.error[0].value and not at.metric
 
 
-def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_path, policy_file, monkeypatch):
-    """Other teams' answers run to 30 October; Call Center - Europe's stop in July. Omid's "latest
-    quarter" is July's quarter, which holds his team's answers (not the fourth, where his team has
-    none), and "data as of" is his latest day, not another team's."""
+def _omid_on(tmp_path, policy_file, monkeypatch, rows):
+    """Omid's first page over a database of just `rows` (source, id, time, team, metric, value)."""
     import csv
 
     from cxdata.db import Database
@@ -320,12 +318,8 @@ def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_
     path = tmp_path / "export.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["source", "source_response_id", "responded_at", "touchpoint", "team", "region", "metric", "value"])
-        for i in range(40):
-            w.writerow(["s", f"e{i}", f"2026-07-{1 + i % 20:02d}T10:00:00Z", "call_center", "cc_europe", "London",
-                        "csat", 5 if i % 4 else 2])
-            w.writerow(["s", f"n{i}", f"2026-10-{1 + i % 30:02d}T10:00:00Z", "call_center", "cc_north", "Tehran",
-                        "csat", 4])
+        w.writerow(["source", "source_response_id", "responded_at", "team", "metric", "value"])
+        w.writerows(rows)
     db = Database(tmp_path / "cx.duckdb")
     try:
         assert service.ingest_file(db, load_model(service.DEMO_MODEL), path)["status"] == "loaded"
@@ -338,6 +332,18 @@ def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_
     at.user = OMID
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_path, policy_file, monkeypatch):
+    """Other teams' answers run to 30 October; Call Center - Europe's stop in July. Omid's "latest
+    quarter" is July's quarter, which holds his team's answers (not the fourth, where his team has
+    none), and "data as of" is his latest day, not another team's."""
+    rows = []
+    for i in range(40):
+        rows.append(["s", f"e{i}", f"2026-07-{1 + i % 20:02d}T10:00:00Z", "cc_europe", "csat", 5 if i % 4 else 2])
+        rows.append(["s", f"n{i}", f"2026-10-{1 + i % 30:02d}T10:00:00Z", "cc_north", "csat", 4])
+    at = _omid_on(tmp_path, policy_file, monkeypatch, rows)
     assert [m.value for m in at.metric] == ["75.0%"]  # 30 of 40 answers in the top box
     assert "Data as of 20 Jul 2026" in [c.value for c in at.sidebar.caption]
     assert "Oct" not in texts(at) + "\n".join(c.value for c in at.sidebar.caption)
@@ -349,28 +355,8 @@ def test_a_team_members_periods_and_data_date_come_from_their_teams_answers(tmp_
 
 
 def test_a_team_member_whose_teams_have_no_answers_is_told_so(tmp_path, policy_file, monkeypatch):
-    import csv
-
-    from cxdata.db import Database
-    from cxdata.model import load_model
-
-    path = tmp_path / "export.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["source", "source_response_id", "responded_at", "team", "metric", "value"])
-        w.writerows(["s", f"n{i}", "2026-10-01T10:00:00Z", "cc_north", "csat", 4] for i in range(10))
-    db = Database(tmp_path / "cx.duckdb")
-    try:
-        assert service.ingest_file(db, load_model(service.DEMO_MODEL), path)["status"] == "loaded"
-    finally:
-        db.close()
-    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
-    monkeypatch.delenv("CX_MODEL", raising=False)
-    monkeypatch.setenv("CX_ACCESS", str(policy_file))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.user = OMID
-    at.run()
-    assert not at.exception
+    at = _omid_on(tmp_path, policy_file, monkeypatch,
+                  [["s", f"n{i}", "2026-10-01T10:00:00Z", "cc_north", "csat", 4] for i in range(10)])
     assert "No answers given to your teams have been loaded yet: their tiles fill once an upload brings some." in [
         i.value for i in at.info]
     assert "Oct" not in texts(at)  # nor whose answers are there, and when
