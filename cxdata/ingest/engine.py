@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping
 
@@ -95,8 +95,6 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     if saved is None and (old := next((m for m in saved_mappings if m.fingerprint == legacy), None)) is not None:
         # Saved under the old fingerprint: taken over under the new one (a load saves it so), which
         # the survey's other downloads share (found in review: found again only by the old one).
-        from dataclasses import replace
-
         saved = replace(old, fingerprint=fp)
     saved = saved or _json_subset(raw, layout, saved_mappings)
     if saved is not None and _needs_reread(raw, saved, encoding, sheet):
@@ -136,8 +134,6 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
 def _own_stamp(saved: Mapping, layout: Layout) -> Mapping:
     """A Google Forms mapping for a download of the same form in another language: its first
     column ('Timestamp', 'Zeitstempel', 'مهر زمانی') is the answer time whatever its header says."""
-    from dataclasses import replace
-
     if layout.name != "google_forms" or not layout.columns or layout.columns[0].key in saved.columns:
         return saved
     stamp = next((k for k, c in saved.columns.items() if c.role == "timestamp"), None)
