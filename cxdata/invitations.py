@@ -138,6 +138,7 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
     with their row number. Every upload holds the invitations its file lists
     (`invitation_holds`): an invitation goes when the last upload holding it is removed."""
     from .ingest._arrow import clean
+    from .ingest._csv import blank_tail
     from .ingest._dims import customer_id as customer_ids
     from .ingest.errors import IngestError
     from .ingest.read import read_raw
@@ -172,7 +173,10 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
     body = table.slice(1)
     rows = raw.row_numbers.slice(1)
     n = body.num_rows
-    receipt = InvitationReceipt(file_name=file_name or path.name, rows_read=n + len(raw.problems),
+    # empty lines closing the file (an editor's or Excel's) are no rows of the list
+    tail = set(blank_tail(raw.row_numbers, raw.problems))
+    problems = [(row, why) for row, why in raw.problems if row not in tail]
+    receipt = InvitationReceipt(file_name=file_name or path.name, rows_read=n + len(problems),
                                 columns={k: headers[i] for k, i in found.items()}, ignored=left)
     # Customer ids as the survey exports' are stored (digits, case, spaces): so they meet.
     customer = customer_ids(clean(body.column(found["customer_id"])))
@@ -199,7 +203,7 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
             if first != i:
                 reasons[i] = f"the same invitation as row {rows[first].as_py()}"
     receipt.rejected = sorted([(rows[i].as_py(), reasons[i]) for i, r in enumerate(reasons) if r]
-                              + [(row, _one_line(why)) for row, why in raw.problems])
+                              + [(row, _one_line(why)) for row, why in problems])
     good = pa.array([r is None for r in reasons])
     staged = pa.table({"source": src, "customer_id": customer, "invited_at": times.values, "wave": wave,
                        **{f"seg_{k}": v for k, v in segs.items()}}).filter(good)

@@ -856,6 +856,21 @@ def test_summary_rows_closing_a_sheet_are_excluded(tmp_path, tail, excluded, res
     assert [e for e in r.excluded if "summary" in e[1]] == excluded
 
 
+@pytest.mark.parametrize("tail", ["\n\n", "\r\n\r\n", ",,,\n\n"])
+def test_blank_lines_are_listed_as_no_responses_not_as_rejected_rows(tmp_path, tail):
+    # Excel and text editors leave blank lines at the end of a saved CSV: the receipt listed them
+    # as rows that "could not be read", and the preview warned that they would be rejected.
+    p = tmp_path / "report.csv"
+    p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + _BODY + tail, encoding="utf-8", newline="")
+    ins = inspect(p)
+    r = normalise(ins)
+    assert (r.responses, r.rejects) == (12, [])
+    assert r.excluded == [(14, "an empty line at the end of the file, not a response"),
+                          (15, "an empty line at the end of the file, not a response")]
+    assert r.rows_read == r.responses + len(r.excluded)
+    assert not [w for w in ins.warnings if "could not be read" in w]
+
+
 def test_surveymonkey_other_please_specify_names_the_answer(tmp_path):
     """Found by an audit: the text typed under "Other (please specify)" was dropped, and the
     responses that chose Other had no touchpoint and no region."""

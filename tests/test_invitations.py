@@ -350,6 +350,17 @@ def test_a_correction_keeps_what_it_leaves_blank_and_the_reader_s_rejections_are
     db.close()
 
 
+def test_blank_lines_closing_a_list_are_no_rows_and_one_between_rows_is_rejected(tmp_path):
+    db = service.open_db(tmp_path / "cx.duckdb")
+    body = "".join(f"C{i},2025-03-01,q\n" for i in range(6))
+    got = invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey\n" + body + "\n\n"))
+    assert (got.added, got.rows_read, got.rejected) == (6, 6, [])
+    got = invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at,survey\n" + body + "\nC7,2025-03-01,q\n",
+                                            "b.csv"))
+    assert (got.added, got.rows_read, [r for r, _ in got.rejected]) == (1, 8, [8])
+    db.close()
+
+
 def test_the_source_segment_filters_lists_loaded_without_a_source_column(tmp_path):
     db = service.open_db(tmp_path / "cx.duckdb")
     invitations.load(db, MODEL, write(tmp_path, "customer_id,invited_at\n" + "".join(f"A{i},2025-03-01\n"

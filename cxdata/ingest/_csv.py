@@ -189,6 +189,20 @@ def _reason_width(k: int, n: int, delimiter: str) -> str:
 
 
 REASON_EMPTY = "This row is empty (no values), so it was skipped."
+BLANK_TAIL = "an empty line at the end of the file, not a response"
+
+
+def blank_tail(row_numbers: pa.Array, problems) -> list[int]:
+    """The empty records after the last one with a value: what an editor or Excel leaves at the
+    end of a saved file, no response and no fault of the export (they were listed as rows that
+    "could not be read"). An empty record between rows stays a problem row: a record broken in
+    two by a stray line break leaves one."""
+    problems = list(problems)
+    if not problems:
+        return []
+    last = max([int(pc.max(row_numbers).as_py() or 0) if len(row_numbers) else 0]
+               + [int(rn) for rn, why in problems if why != REASON_EMPTY])
+    return sorted(int(rn) for rn, why in problems if why == REASON_EMPTY and int(rn) > last)
 REASON_UNCLOSED = ("A quotation mark (\") opened in this row is never closed, so the rest of the "
                    "file was swallowed into one value. Fix or remove that quote and upload again.")
 

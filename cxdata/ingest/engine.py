@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping
 
+from ._csv import blank_tail
 from ._text import slug
 from .layouts import Layout, detect_layout, dedupe_names, layout_named
 from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint, legacy_fingerprint
@@ -258,6 +259,8 @@ def advice(inspection: Inspection, *, timezone_set: bool = False) -> list[str]:
 
 def _read_problems(raw: Any) -> list[str]:
     problems = getattr(raw, "problems", None) or []
+    tail = set(blank_tail(raw.row_numbers, problems)) if problems else set()
+    problems = [p for p in problems if p[0] not in tail]
     if not problems:
         return []
     row, why = problems[0]

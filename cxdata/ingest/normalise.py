@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
+from ._csv import BLANK_TAIL, blank_tail
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -387,6 +388,7 @@ class _Run:
         rejects = self._reject_list(rejected, measures, problems)
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
+        excluded += [(rn, BLANK_TAIL) for rn in self._blank_tail(problems) if rn > m.header_rows]
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
@@ -533,9 +535,12 @@ class _Run:
         idx = indices(mask)
         return list(zip(self.rownum.take(idx).to_pylist(), reason.take(idx).to_pylist()))
 
+    def _blank_tail(self, problems: dict[int, str]) -> list[int]:
+        return blank_tail(self.raw.row_numbers, problems.items())
+
     def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
         out = [(rn, f"could not be read: {why}") for rn, why in problems.items()
-               if rn > self.m.header_rows]
+               if rn > self.m.header_rows and rn not in self._blank_tail(problems)]
         idx = indices(rejected)
         if len(idx):
             parts: list[list[str]] = [[] for _ in range(len(idx))]
