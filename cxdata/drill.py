@@ -237,6 +237,9 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
             return s.label(v) if s.labels else v
 
         frame[s.name] = frame[s.name].map(shown)
+    frame["Source"] = frame["Source"].map(model.source_label)
+    if (src := model.segment("source")) is not None and src.key in cat.segments:
+        frame = frame.drop(columns=[src.name])  # the Source column says it
     if spans is not None and len(frame):
         # Already after the dated ones (queries.comments); their ids often count up with time.
         day = pd.to_datetime(frame["When"], errors="coerce").dt.date

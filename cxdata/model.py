@@ -169,6 +169,11 @@ class Model:
     def segment(self, key: str) -> Segment | None:
         return next((s for s in self.segments if s.key == key), None)
 
+    def source_label(self, source):
+        """A survey source as shown: the label the model's `source` segment gives it, if any."""
+        seg = self.segment("source")
+        return seg.label(source) if seg is not None and isinstance(source, str) else source
+
     def resolve(self, level: str, label: str | None) -> str | None:
         """Map a label found in the data (key, display name or alias, any language) to a node key."""
         if label is None:

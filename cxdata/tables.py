@@ -267,7 +267,7 @@ def queue_frame(cases: pd.DataFrame, model) -> pd.DataFrame:
         "Note": cases["note"],
         "Updated by": cases["updated_by"],
         "Updated": cases["updated_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        "Source": cases["source"],
+        "Source": cases["source"].map(model.source_label),
         "Response id": cases["source_response_id"],
     })
 

@@ -944,8 +944,8 @@ def page_header(title: str, p) -> None:
         # sidebar closed, must not take a filtered figure for the whole company's (found by an audit).
         text += f" · **{escape(filters_text(view))}**"
     st.caption(text + f" · data as of {day_label(p.as_of)}")
-    if p.previous and not p.empty and not any(k.previous is not None and k.previous.n
-                                              for node in visible_nodes(p) for k in node.kpis):
+    seen = [k for node in visible_nodes(p) for k in node.kpis]  # a team member's: their teams' alone
+    if p.previous and any(k.current.n for k in seen) and not any(k.previous is not None and k.previous.n for k in seen):
         st.info(f"No responses in the comparison period, {p.previous.label()}: there are no changes to show.",
                 icon=":material/compare_arrows:")
     note = comparison_note(p.period, view.compare, view.period)

@@ -172,8 +172,8 @@ def test_a_case_routed_elsewhere_while_listed_is_not_changed_by_the_team_member(
     shown = at.dataframe[0].value
     db = Database(demo_db)
     try:
-        ref = db.cursor().execute("SELECT source_id FROM sources WHERE name = ?", [shown["Source"].iloc[0]]).fetchall()[0][0], \
-            shown["Response id"].iloc[0]
+        ref = tuple(db.cursor().execute("SELECT source_id, source_response_id FROM responses WHERE source_response_id = ?",
+                                        [shown["Response id"].iloc[0]]).fetchall()[0])
         loop.update(db, service.load_model_for(db), [ref], team="cc_north", by="lead")  # by an admin, meanwhile
         before = db.cursor().execute("SELECT count(*) FROM case_events").fetchall()[0][0]
         next(b for b in at.get("button_group") if b.key == "w_case_status").set_value("resolved")

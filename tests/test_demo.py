@@ -219,7 +219,7 @@ def test_model_file_matches_the_data(big, model):
     kpis += [k for node in model["touchpoints"] + model["teams"] for k in node.get("kpis", [])]
     for k in kpis:
         assert k["stat"] in {"nps", "top_box", "mean", "yes_rate"} and k["measure"] in measures
-    assert {s["key"] for s in model["segments"]} == {"region", "tier", "tenure_band", "language", "channel"}
+    assert {s["key"] for s in model["segments"]} == {"region", "tier", "tenure_band", "language", "channel", "source"}
     for seg in model["segments"]:
         if "order" in seg:  # an order must name every value, or values would vanish from splits
             assert _distinct(big[seg["key"]]) <= set(seg["order"]), seg["key"]

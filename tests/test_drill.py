@@ -673,7 +673,7 @@ def test_comments_do_not_name_a_survey_source_the_split_hides(tmp_path):
 measures: {csat: {scale: [1, 5], top_box: 4}}
 index: {kpi: {stat: mean, measure: csat}}
 touchpoints: [{key: web, name: Website, kpis: [{key: csat, stat: mean, measure: csat}]}]
-segments: [{key: source, name: Survey source}]
+segments: [{key: source, name: Survey source, labels: {big: Big survey}}]
 """)
     rows = [dict(source=src, source_response_id=f"{src}-{i}", metric=m, value=v, value_text=t)
             for src, n in (("big", 40), ("tiny", 2)) for i in range(n)
@@ -691,8 +691,12 @@ segments: [{key: source, name: Survey source}]
     assert "tiny" in hidden
     frame, _ = drill.comments_frame(cur, model, cat, view, level="touchpoint", node="web", score_measure="csat",
                                     hidden_segments={"source": hidden})
+    whole, _ = drill.comments_frame(cur, model, cat, ViewState(period="latest_month", compare="none"),
+                                    level="touchpoint", node="web", score_measure="csat")
     db.close()
     assert not frame["Comment"].str.startswith("tiny").any()  # left out, Source, id and all
+    # a source shows as the model labels it, in one column
+    assert set(whole["Source"]) == {"Big survey", "tiny"} and "Survey source" not in whole.columns
     assert not frame.astype(str).apply(lambda col: col.str.contains("tiny")).any().any()
 
 
