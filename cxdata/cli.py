@@ -469,8 +469,16 @@ def _table(result: dict) -> str:
              + (f" vs {result['comparison']['label']}" if result.get("comparison") else "")]
     if result["empty"]:
         lines.append("No responses in this period for these filters.")
-    nodes = [result["index"], *result["touchpoints"], *result["teams"]]
-    indent = {"index": "", "touchpoint": "  ", "team": "    "}
+    # Journeys head their touchpoints; each touchpoint heads its teams.
+    journeys = result.get("journeys", [])
+    nodes = [result["index"]]
+    for j in [*dict.fromkeys(r["key"] for r in journeys), None]:  # then the touchpoints in no journey
+        nodes += [r for r in journeys if j is not None and r["key"] == j]
+        for tp in dict.fromkeys(r["key"] for r in result["touchpoints"] if r["parent"] == j):
+            nodes += [r for r in result["touchpoints"] if r["key"] == tp]
+            nodes += [r for r in result["teams"] if r["parent"] == tp]
+    deep = "  " if journeys else ""
+    indent = {"index": "", "journey": "  ", "touchpoint": "  " + deep, "team": "    " + deep}
     # Columns as wide as their longest entry: a fixed width broke the alignment at the first long KPI name.
     name_w = max((len(indent[n["level"]] + n["name"]) for n in nodes), default=0)
     kpi_w = max((len(n["kpi_name"]) for n in nodes), default=0)

@@ -178,7 +178,7 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
     for seg in [None, *segs]:
         p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden)
         index[seg] = p.index.headline
-        for node in (p.index, *p.touchpoints, *p.teams):
+        for node in (p.index, *p.journeys, *p.touchpoints, *p.teams):
             for k in node.kpis:
                 for c, v in kpi_record(node, k).items():
                     columns[c].append(v)

@@ -70,6 +70,19 @@ class Touchpoint:
 
 
 @dataclass(frozen=True)
+class Journey:
+    """A stage of the customer's journey (find, buy, get help...) grouping touchpoints. Its KPIs
+    pool the answers given at its touchpoints: its CSAT is the share of satisfied answers among
+    all of theirs, with the interval of that pooled count."""
+
+    key: str
+    name: str
+    touchpoints: tuple[str, ...]
+    kpis: tuple[KPI, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Team:
     key: str
     name: str
@@ -156,6 +169,13 @@ class Model:
     invitations: Invitations = Invitations()
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     digest: str = ""  # of the model's text: what caches key on, so an edited file is never served stale
+    journeys: tuple[Journey, ...] = ()  # optional level between the index and the touchpoints
+
+    def journey(self, key: str) -> Journey | None:
+        return next((j for j in self.journeys if j.key == key), None)
+
+    def journey_of(self, touchpoint_key: str) -> Journey | None:
+        return next((j for j in self.journeys if touchpoint_key in j.touchpoints), None)
 
     def touchpoint(self, key: str) -> Touchpoint | None:
         return next((t for t in self.touchpoints if t.key == key), None)
@@ -181,11 +201,11 @@ class Model:
         return self._labels.get(level, {}).get(label_key(label))
 
     def kpis(self) -> list[KPI]:
-        return [self.index.kpi] + [k for node in self.touchpoints + self.teams for k in node.kpis]
+        return [self.index.kpi] + [k for node in self.touchpoints + self.teams + self.journeys for k in node.kpis]
 
     def measures_used(self) -> tuple[str, ...]:
         keys = {self.index.kpi.measure} if self.index.kpi.stat != "composite" else set()
-        for node in self.touchpoints + self.teams:
+        for node in self.touchpoints + self.teams + self.journeys:
             keys.update(k.measure for k in node.kpis)
         return tuple(sorted(keys))
 
@@ -210,6 +230,7 @@ class Model:
             self,
             touchpoints=tuple(dataclasses.replace(t, kpis=keep(t.kpis)) for t in self.touchpoints),
             teams=tuple(dataclasses.replace(t, kpis=keep(t.kpis)) for t in self.teams),
+            journeys=tuple(dataclasses.replace(j, kpis=keep(j.kpis)) for j in self.journeys),
         )
 
 
@@ -317,7 +338,7 @@ class _Parser:
         root = self.mapping(raw, "(top level)")
         if not isinstance(raw, dict):  # not a model file at all: each section "missing" would say nothing more
             raise ModelError(self.source, self.problems)
-        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop", "invitations"}, "")
+        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop", "invitations", "journeys"}, "")
         if root and root.get("version", 1) != 1:
             self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")
         name = self.text(root.get("name"), "name", default="CX")
@@ -329,6 +350,7 @@ class _Parser:
         touchpoints = self.touchpoints(root.get("touchpoints"), measures, tp_default)
         teams = self.teams(root.get("teams"), measures, team_default, {t.key: t for t in touchpoints})
         index = self.index(root.get("index"), measures, touchpoints)
+        journeys = self.journeys(root.get("journeys"), measures, tp_default, touchpoints)
         segments = self.segments(root.get("segments"))
         thresholds = self.thresholds(root.get("thresholds"))
         loop = self.loop(root.get("loop"), measures, index, teams)
@@ -337,7 +359,7 @@ class _Parser:
             raise ModelError(self.source, self.problems)
         labels = {"touchpoint": _merge_labels(touchpoints), "team": _merge_labels(teams)}
         return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source,
-                     loop, invitations, labels)
+                     loop, invitations, labels, journeys=tuple(journeys))
 
     def measures(self, raw: Any) -> dict[str, Measure]:
         out: dict[str, Measure] = {}
@@ -472,6 +494,42 @@ class _Parser:
                 )
             )
         self.unique(out, "teams")
+        return out
+
+    def journeys(self, raw: Any, measures, default, touchpoints: list[Touchpoint]) -> list[Journey]:
+        """Journeys without KPIs of their own take defaults.touchpoint_kpis, else their first
+        touchpoint's. A touchpoint belongs to one journey at most: a journey's figures pool its
+        touchpoints' answers, and one answer counted in two journeys would make them overlap."""
+        out: list[Journey] = []
+        owner: dict[str, str] = {}
+        known = {t.key: t for t in touchpoints}
+        for i, spec in enumerate(self.seq(raw, "journeys", required=False)):
+            path = f"journeys[{i}]"
+            spec = self.mapping(spec, path)
+            if not spec:
+                continue
+            self.unknown(spec, {"key", "name", "touchpoints", "aliases", "kpis", "targets"}, path)
+            key = self.key(spec.get("key"), f"{path}.key")
+            members = self.seq(spec.get("touchpoints"), f"{path}.touchpoints")
+            if "touchpoints" in spec and isinstance(members, list) and not members:
+                self.fail(f"{path}.touchpoints", "must list at least one touchpoint key")
+            keys: list[str] = []
+            for j, tp in enumerate(members):
+                if tp not in known:
+                    self.fail(f"{path}.touchpoints[{j}]", f"{_short(tp)} is not a touchpoint key "
+                                                          f"({', '.join(known)})")
+                elif tp in owner:
+                    self.fail(f"{path}.touchpoints[{j}]", f"{tp!r} is already in the journey {owner[tp]!r}: "
+                                                          "a touchpoint belongs to one journey")
+                else:
+                    owner[tp] = str(key)
+                    keys.append(tp)
+            inherited = default or (known[keys[0]].kpis if keys else ())
+            # (no touchpoint to take KPIs from is the problem already said)
+            kpis = self.node_kpis(spec, path, measures, inherited) if inherited or "kpis" in spec or keys else ()
+            out.append(Journey(key, self.text(spec.get("name"), f"{path}.name", default=str(key)), tuple(keys), kpis,
+                               self.aliases(spec.get("aliases"), f"{path}.aliases")))
+        self.unique(out, "journeys")
         return out
 
     def unique(self, nodes, path: str) -> None:

@@ -48,7 +48,7 @@ class KpiResult:
 
 @dataclass(frozen=True)
 class NodeResult:
-    level: str  # 'index' | 'touchpoint' | 'team'
+    level: str  # 'index' | 'journey' | 'touchpoint' | 'team'
     key: str
     name: str
     kpis: tuple[KpiResult, ...]
@@ -72,9 +72,16 @@ class Pyramid:
     previous: Period | None
     as_of: date | None
     problems: tuple[str, ...] = field(default=())
+    journeys: tuple[NodeResult, ...] = ()
 
     def touchpoint(self, key: str) -> NodeResult | None:
         return next((t for t in self.touchpoints if t.key == key), None)
+
+    def journey(self, key: str) -> NodeResult | None:
+        return next((j for j in self.journeys if j.key == key), None)
+
+    def touchpoints_of(self, journey: str) -> tuple[NodeResult, ...]:
+        return tuple(t for t in self.touchpoints if t.parent == journey)
 
     def team(self, key: str) -> NodeResult | None:
         return next((t for t in self.teams if t.key == key), None)
@@ -86,7 +93,8 @@ class Pyramid:
     def empty(self) -> bool:
         """No KPI of any node has an answer in the period: not only the headlines, since a view
         (one survey source, say) may hold only a touchpoint's second KPI."""
-        return all(k.current.n == 0 for node in (self.index, *self.touchpoints, *self.teams) for k in node.kpis)
+        return all(k.current.n == 0 for node in (self.index, *self.journeys, *self.touchpoints, *self.teams)
+                   for k in node.kpis)
 
 
 def level_kpi(nodes) -> str | None:
@@ -192,7 +200,23 @@ def fetch(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
     for sources, measures in narrowed.items():
         for (period, level, key, seg, measure), m in scan(narrowed_view(view, sources), sorted(measures)).items():
             data[(period, level, key, seg, f"{measure}@{'+'.join(sources)}")] = m
-    return data
+    return with_journeys(model, data)
+
+
+def with_journeys(model: Model, data: Cells) -> Cells:
+    """`data` with the cells of every journey: the sums of its touchpoints' cells. Every answer
+    has one touchpoint and a touchpoint one journey, so the sum counts each answer once, and a
+    journey's figures are exactly those of its touchpoints' answers pooled."""
+    if not model.journeys:
+        return data
+    home = {tp: j.key for j in model.journeys for tp in j.touchpoints}
+    out = dict(data)
+    for (period, level, key, seg, cell), m in data.items():
+        if level == "touchpoint" and key in home:
+            k = (period, "journey", home[key], seg, cell)
+            old = out.get(k)
+            out[k] = m if old is None else old + m
+    return out
 
 
 def build(cur, model: Model, cat: Catalog, view: ViewState) -> Pyramid:
@@ -235,9 +259,12 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         return KpiResult(kpi, est, prev_est, change, status, prev_status, target_status(est, kpi, model))
 
     tps = tuple(
-        NodeResult("touchpoint", t.key, t.name, tuple(result("touchpoint", t.key, k) for k in t.kpis), weight=t.weight)
+        NodeResult("touchpoint", t.key, t.name, tuple(result("touchpoint", t.key, k) for k in t.kpis), weight=t.weight,
+                   parent=(j.key if (j := model.journey_of(t.key)) else None))
         for t in model.touchpoints
     )
+    journeys = tuple(NodeResult("journey", j.key, j.name, tuple(result("journey", j.key, k) for k in j.kpis))
+                     for j in model.journeys)
     teams = tuple(
         NodeResult("team", t.key, t.name, tuple(result("team", t.key, k) for k in t.kpis), parent=t.touchpoint)
         for t in model.teams
@@ -247,7 +274,7 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
     else:
         index_kpi = result("all", "all", model.index.kpi)
     index = NodeResult("index", "index", model.index.name, (index_kpi,))
-    return Pyramid(index, tps, teams, current, previous, as_of)
+    return Pyramid(index, tps, teams, current, previous, as_of, journeys=journeys)
 
 
 def target_status(est: stats.Estimate, kpi: KPI, model: Model) -> str | None:
@@ -316,7 +343,8 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
     """The (parent cell, child cells) partitions one view shows: subtracting visible children
     from a visible parent must never reveal a hidden child.
 
-    A touchpoint's cell of a measure splits into its teams' cells (plus answers with no team);
+    A journey's cell splits into its touchpoints' cells (exactly: it is their sum); a
+    touchpoint's cell of a measure splits into its teams' cells (plus answers with no team);
     a plain-measure index splits into the touchpoints' cells of its measure; in a split view,
     every node's total splits into its segment cells."""
     out = []
@@ -327,6 +355,10 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
             if index.stat != "composite":
                 out.append(((period, "all", "all", seg, index.cell),
                             [(period, "touchpoint", t.key, seg, index.cell) for t in model.touchpoints]))
+            for j in model.journeys:
+                for measure in {k.cell for k in j.kpis}:  # (a cell no journey tile shows is no visible parent)
+                    out.append(((period, "journey", j.key, seg, measure),
+                                [(period, "touchpoint", t, seg, measure) for t in j.touchpoints]))
             for tp in model.touchpoints:
                 teams = model.teams_of(tp.key)
                 for measure in {k.cell for k in tp.kpis} | {k.cell for t in teams for k in t.kpis}:
@@ -336,6 +368,7 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
             nodes = [("all", "all", index.cell)] if index.stat != "composite" else []
             nodes += [("touchpoint", t.key, k.cell) for t in model.touchpoints for k in t.kpis]
             nodes += [("team", t.key, k.cell) for t in model.teams for k in t.kpis]
+            nodes += [("journey", j.key, k.cell) for j in model.journeys for k in j.kpis]
             for level, key, measure in dict.fromkeys(nodes):
                 out.append(((period, level, key, None, measure),
                             [(period, level, key, seg, measure) for seg in segs if seg is not None]))

@@ -573,6 +573,8 @@ def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catal
         "filters": {k: list(v) for k, v in view.filters},
         "empty": p.empty,
         "index": index,
+        # (a model without journeys has none: the key stays, so a script need not test for it)
+        "journeys": [r for r in records if r["level"] == "journey"],
         "touchpoints": [r for r in records if r["level"] == "touchpoint"],
         "teams": [r for r in records if r["level"] == "team"],
     }

@@ -49,7 +49,7 @@ def kpi_record(node: NodeResult, k: KpiResult) -> dict:
 
 
 def pyramid_records(p: Pyramid) -> list[dict]:
-    return [kpi_record(node, k) for node in (p.index, *p.touchpoints, *p.teams) for k in node.kpis]
+    return [kpi_record(node, k) for node in (p.index, *p.journeys, *p.touchpoints, *p.teams) for k in node.kpis]
 
 
 def pyramid_frame(p: Pyramid, filters: str = "") -> pd.DataFrame:
@@ -80,8 +80,10 @@ def split_frame(records: pd.DataFrame, p: Pyramid, *, level: str, kpi: str, pare
     """The figures a Segments view shows, for a spreadsheet: the index and the rows of the
     heatmap (`level`'s nodes, under `parent`, on `kpi`) per segment of `dimension`, 'All' being
     each row's total; period, comparison and filters on every row, hidden cells blank."""
+    # (the journeys' rows head the touchpoints', as on the page)
+    levels = [level] + (["journey"] if level == "touchpoint" and not parent else [])
     rows = records[(records["level"] == "index")
-                   | ((records["level"] == level) & (records["kpi"] == kpi)
+                   | (records["level"].isin(levels) & (records["kpi"] == kpi)
                       & ((records["parent"] == parent) if parent else True))]
     columns = ["segment", *kpi_record_columns()]
     out = rows.reindex(columns=columns).astype({"n": "Int64", "previous_n": "Int64"})

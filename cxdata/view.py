@@ -16,7 +16,7 @@ from .period import COMPARISONS, GRAINS, PRESETS, Period
 from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
-RESERVED = {"period", "from", "to", "compare", "split", "tp", "team", "grain", "q", "scores", "present", "kpi",
+RESERVED = {"period", "from", "to", "compare", "split", "journey", "tp", "team", "grain", "q", "scores", "present", "kpi",
             "outcome", "cases", "unrouted"}
 # The slides of presentation mode, in story order (see `story`).
 PRESENT_STEPS = ("index", "touchpoint", "team", "comments")
@@ -47,6 +47,7 @@ class ViewState:
     split: str | None = None
     tp: str | None = None
     team: str | None = None
+    journey: str | None = None  # the journey whose touchpoints the pyramid lists (none while a touchpoint is chosen: its own)
     grain: str = "month"
     search: str = ""
     scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
@@ -113,9 +114,20 @@ class ViewState:
     def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
         """Another node: the filters and the period stay; the KPI (of a team view or a heatmap), the
         comment search and the score filter chosen for one node do not follow to another."""
-        if (tp, team) == (self.tp, self.team):
+        if (tp, team) == (self.tp, self.team) and self.journey is None:
             return self
-        return replace(self, tp=tp, team=team, kpi=None, search="", scores=None, unrouted=False)
+        return replace(self, tp=tp, team=team, journey=None, kpi=None, search="", scores=None, unrouted=False)
+
+    def into_journey(self, journey: str | None) -> ViewState:
+        """The pyramid narrowed to one journey's touchpoints (None: every journey's)."""
+        return replace(self.drill(None), journey=journey)
+
+    def journey_of(self, model: Model) -> str | None:
+        """The journey the view is in: the one it names, else its touchpoint's."""
+        if self.journey:
+            return self.journey
+        j = model.journey_of(self.tp) if self.tp else None
+        return j.key if j else None
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so URLs stay short and readable."""
@@ -128,7 +140,7 @@ class ViewState:
             params["to"] = self.end.isoformat() if self.end else ""
         if self.compare != default.compare:
             params["compare"] = self.compare
-        for key in ("split", "tp", "team", "kpi", "present", "outcome", "cases"):
+        for key in ("split", "journey", "tp", "team", "kpi", "present", "outcome", "cases"):
             if getattr(self, key):
                 params[key] = getattr(self, key)
         if self.unrouted:
@@ -227,6 +239,16 @@ class ViewState:
                 kw["tp"] = tp
             else:
                 report(f"Unknown touchpoint {quoted(tp)}")
+        journey = one("journey")
+        if journey is not None:
+            j = model.journey(journey)
+            if j is None:
+                report(f"Unknown journey {quoted(journey)}")
+            elif "tp" in kw:  # a touchpoint names its journey itself
+                if kw["tp"] not in j.touchpoints:
+                    report(f"The touchpoint {quoted(kw['tp'])} is not in the journey {quoted(journey)}: shown in its own")
+            else:
+                kw["journey"] = journey
         present = one("present")
         if present is not None:
             if present in PRESENT_STEPS:

@@ -38,12 +38,19 @@ if not grant.sees_all:
 _ui.page_header(model.name, p)
 _ui.outside_model_notice()
 
+# The journey the view is in (a journey's touchpoints are listed; a touchpoint's own journey).
+journey = view.journey_of(model)
+journey_node = p.journey(journey) if journey else None
+
 # Breadcrumb: every level leads back up.
-if view.tp:
+if view.tp or journey_node:
     crumbs = _ui.breadcrumb()
     if crumbs.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
         _ui.set_view(view.drill(None), rerun=True)
-    crumbs.markdown(f"› **{model.touchpoint(view.tp).name}**", width="content")
+    if journey_node and view.tp:
+        if crumbs.button(journey_node.name, key="crumb_journey", icon=":material/arrow_upward:"):
+            _ui.set_view(view.into_journey(journey), rerun=True)
+    crumbs.markdown(f"› **{model.touchpoint(view.tp).name if view.tp else journey_node.name}**", width="content")
 
 if p.empty:
     _ui.no_figures(p, view)
@@ -63,14 +70,42 @@ with mid:
                          help="Which touchpoints' ratings go with the index, and which to improve first"):
                 st.switch_page("pages/drivers.py", query_params=view.drill(None).to_query_params())
 
-tp_kpi = level_kpi(p.touchpoints)
-headline = level_first(p.touchpoints, tp_kpi)
-st.subheader(f"Touchpoints · {headline.kpi.name}" if headline else "Touchpoints")
-tp_frame = tables.nodes_frame(p.touchpoints, tp_kpi)
+if p.journeys:
+    # The journeys between the index and the touchpoints: each pools its touchpoints' answers.
+    j_kpi = level_kpi(p.journeys)
+    j_first = level_first(p.journeys, j_kpi)
+    st.subheader(f"Journeys · {j_first.kpi.name}" if j_first else "Journeys")
+    j_event = _ui.cached_chart(
+        charts.node_bars, tables.nodes_frame(p.journeys, j_kpi), title="Click a journey to see its touchpoints",
+        selected=journey, domain=_ui.bar_domain(j_first) if j_first else None, on_select="rerun",
+        key=_ui.chart_key("journey_chart"),
+        file=_ui.chart_file("Journeys", "journeys", p, j_first.kpi.name if j_first else None, view=view),
+    )
+    picked_journey = _ui.clicked_node(j_event, "journey_chart")
+    if picked_journey and model.journey(picked_journey) and picked_journey != journey:
+        _ui.set_view(view.into_journey(picked_journey), rerun=True)
+    j_tiles = _ui.tile_grid()
+    for node in p.journeys:
+        with j_tiles.cell():
+            k = tile_kpi(node, j_kpi)
+            _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != j_kpi)
+            chosen = journey == node.key and not view.tp
+            if st.button("Showing touchpoints" if chosen else "Touchpoints ▾", key=f"journey_{node.key}",
+                         disabled=chosen, width="stretch"):
+                _ui.set_view(view.into_journey(node.key), rerun=True)
+
+# The touchpoints of the journey the view is in, else all of them.
+listed = p.touchpoints_of(journey) if journey_node else p.touchpoints
+tp_kpi = level_kpi(listed)
+headline = level_first(listed, tp_kpi)
+row_name = f"Touchpoints of {journey_node.name}" if journey_node else "Touchpoints"
+st.subheader(f"{row_name} · {headline.kpi.name}" if headline else row_name)
+tp_frame = tables.nodes_frame(listed, tp_kpi)
 event = _ui.cached_chart(
     charts.node_bars, tp_frame, title="Click a bar to see the touchpoint's teams", selected=view.tp,
     domain=_ui.bar_domain(headline) if headline else None, on_select="rerun", key=_ui.chart_key("tp_chart"),
-    file=_ui.chart_file("Touchpoints", "touchpoints", p, headline.kpi.name if headline else None, view=view),
+    file=_ui.chart_file(row_name, f"touchpoints-{journey}" if journey_node else "touchpoints", p,
+                        headline.kpi.name if headline else None, view=view),
 )
 clicked = _ui.clicked_node(event, "tp_chart")
 if clicked and model.touchpoint(clicked):
@@ -113,9 +148,9 @@ if view.tp:
 
 # Every touchpoint as a tile (value, interval, change, target), after the drill-down's teams.
 if view.tp:
-    st.subheader("All touchpoints")
+    st.subheader(f"All touchpoints of {journey_node.name}" if journey_node else "All touchpoints")
 tiles = _ui.tile_grid()
-for node in p.touchpoints:
+for node in listed:
     with tiles.cell():
         k = tile_kpi(node, tp_kpi)
         _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != tp_kpi)
@@ -125,7 +160,7 @@ for node in p.touchpoints:
             _ui.scroll_after_rerun("teams")
             _ui.set_view(view.drill(node.key), rerun=True)
 
-if not view.tp:
+if not view.tp and not journey_node:
     _ui.movement(movers.of_composite(p, model), f"What moved the {p.index.name}", "touchpoints", p)
 
 st.divider()

@@ -58,6 +58,15 @@ _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headl
 _ui.movement(movers.of_segments(sp.index, {s: seg_label(s) for s in sp.segments}, seg_name),
              f"What moved the {p.index.name}, by {seg_name}", "segments", p)
 
+if p.journeys and not view.tp and any(k.kpi.key == kpi for j in p.journeys for k in j.kpis):
+    # The journeys first, on the same KPI: each row pools its touchpoints' answers.
+    j_grid = tables.heatmap_grid(rec, level="journey", kpi=kpi, order=order)
+    st.subheader(f"Journeys × {seg_name}")
+    j_shown = next(k for j in p.journeys for k in j.kpis if k.kpi.key == kpi)
+    _ui.cached_chart(charts.heatmap, j_grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(j_shown),
+                     file=_ui.chart_file(f"Journeys × {seg_name}", f"heatmap-journeys-by-{dim}", p, names[kpi],
+                                         note="hidden: too few responses to show", view=view))
+
 level = "team" if view.tp else "touchpoint"
 filters = _ui.filters_text(view)  # now: the download is made on a thread of its own
 grid = tables.heatmap_grid(rec, level=level, kpi=kpi, order=order, parent=view.tp)

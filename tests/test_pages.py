@@ -52,8 +52,9 @@ def test_first_start_loads_demo_and_renders_the_pyramid(app):
     labels = [m.label for m in at.metric]
     assert labels[0].startswith(model.index.name)
     assert at.metric[0].value not in ("no data", "hidden")
-    assert len(at.metric) == 1 + len(model.touchpoints)
-    assert [s.value for s in at.subheader] == [f"Touchpoints · {model.touchpoints[0].kpis[0].name}"]
+    assert len(at.metric) == 1 + len(model.journeys) + len(model.touchpoints)
+    assert [s.value for s in at.subheader] == [f"Journeys · {model.journeys[0].kpis[0].name}",
+                                               f"Touchpoints · {model.touchpoints[0].kpis[0].name}"]
 
 
 def _db():
@@ -71,22 +72,66 @@ def test_drill_down_by_chart_click_and_back(app):
     no_errors(at)
     assert qp(at)["tp"] == ["delivery"]
     assert any(s.value.startswith("Teams of Delivery") for s in at.subheader)
-    # The teams come right under the clicked chart, before the touchpoint tiles.
+    # The teams come right under the clicked chart, before the tiles of the touchpoints of its
+    # journey (Receive and pay: delivery and billing), under the index and the three journeys.
     labels = [m.label for m in at.metric]
-    team_tiles, tp_tiles = labels[1:-7], labels[-7:]
+    team_tiles, tp_tiles = labels[4:-2], labels[-2:]
     assert team_tiles and all(label.startswith("Delivery") for label in team_tiles)
-    assert "Delivery" in tp_tiles and not any(label.startswith("Delivery ") for label in tp_tiles)
-    assert "All touchpoints" in [s.value for s in at.subheader]
+    assert tp_tiles == ["Delivery", "Billing"]
+    assert "All touchpoints of Receive and pay" in [s.value for s in at.subheader]
     at.button(key="crumb_index").click().run()
     no_errors(at)
     assert "tp" not in at.query_params
-    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Touchpoints"]
+    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints"]
     # Back up, the chart is a new one (the browser drops the old selection): the same bar again
     assert "tp_chart" not in at.session_state
     at.session_state["tp_chart_1"] = {"selection": {"node": [{"key": "delivery"}]}}
     at.run()
     no_errors(at)
     assert qp(at)["tp"] == ["delivery"]
+
+
+def test_journeys_narrow_the_touchpoints_and_lead_back_up(app):
+    at = app()
+    at.session_state["journey_chart"] = {"selection": {"node": [{"key": "shop"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at) == {"journey": ["shop"]}
+    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints of Shop"]
+    assert [m.label for m in at.metric][-3:] == ["Website", "Mobile app", "Store"]
+    # a touchpoint of the journey: its teams, and a breadcrumb through the journey
+    at.button(key="tp_store").click().run()
+    no_errors(at)
+    assert qp(at) == {"tp": ["store"]}
+    at.button(key="crumb_journey").click().run()
+    no_errors(at)
+    assert qp(at) == {"journey": ["shop"]}
+    at.button(key="journey_get_help").click().run()
+    no_errors(at)
+    assert qp(at) == {"journey": ["get_help"]}
+    assert [m.label for m in at.metric][-2:] == ["Call center", "Live chat"]
+    at.button(key="crumb_index").click().run()
+    assert not at.query_params
+    # a journey in a link that the model does not have is said, and the pyramid shown whole
+    at = app(journey="nope")
+    no_errors(at)
+    assert any("Unknown journey 'nope'" in w.value for w in at.warning)
+    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints"]
+
+
+def test_a_journey_tile_pools_its_touchpoints_answers(app):
+    """The journey's CSAT is the satisfied share of its touchpoints' answers together, checked
+    against the stored answers directly."""
+    at = app(period="all", compare="none")
+    no_errors(at)
+    cur = _db().cursor()
+    sat, n = cur.execute("""
+        SELECT count(*) FILTER (WHERE a.value >= 4), count(*) FROM answers a
+        JOIN labels m ON m.dim = 'measure' AND m.code = a.measure AND m.label = 'csat'
+        JOIN labels t ON t.dim = 'touchpoint' AND t.code = a.touchpoint
+        WHERE t.label IN ('Call center', 'call_center', 'Live chat', 'chat')""").fetchall()[0]
+    tile = next(m for m in at.metric if m.label == "Get help")
+    assert n > 0 and tile.value == f"{100 * sat / n:.1f}%"
 
 
 def test_drill_down_by_tile_button(app):
