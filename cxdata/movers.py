@@ -117,21 +117,30 @@ def _same(a: KPI, b: KPI) -> bool:
 
 def of_touchpoint(p: Pyramid, tp_key: str, kpi_key: str) -> Movement | None:
     """The change of a touchpoint's KPI by its teams; None where the tile shows no change."""
-    tp = p.touchpoint(tp_key)
-    k = tp.kpi(kpi_key) if tp else None
+    return _by_children(p.touchpoint(tp_key), p.teams_of(tp_key), kpi_key,
+                        "answers of no team, and of teams too small to show")
+
+
+def of_journey(p: Pyramid, journey_key: str, kpi_key: str) -> Movement | None:
+    """The change of a journey's KPI by its touchpoints (whose answers it pools)."""
+    return _by_children(p.journey(journey_key), p.touchpoints_of(journey_key), kpi_key,
+                        "answers of touchpoints too small to show")
+
+
+def _by_children(node, children, kpi_key: str, rest: str) -> Movement | None:
+    k = node.kpi(kpi_key) if node else None
     if not _moved(k) or k.kpi.stat == "composite":
         return None
     parts = []
-    for team in p.teams_of(tp_key):
-        t = next((x for x in team.kpis if _same(x.kpi, k.kpi)), None)
+    for child in children:
+        t = next((x for x in child.kpis if _same(x.kpi, k.kpi)), None)
         if t is None or not _shown_both(t):
             continue  # pooled with the other answers
-        parts.append(_part(team.key, team.name, t))
+        parts.append(_part(child.key, child.name, t))
     if not parts:
         return None
     movers = decompose((k.current.n, k.current.value), (k.previous.n, k.previous.value), parts)
-    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers), k.shown_delta,
-                    "answers of no team, and of teams too small to show")
+    return Movement(k.kpi, k.current.value - k.previous.value, tuple(movers), k.shown_delta, rest)
 
 
 def _shown_both(t: KpiResult) -> bool:

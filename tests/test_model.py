@@ -26,6 +26,16 @@ def test_minimal_model_defaults():
     assert m.resolve("touchpoint", "وب\u200cسایت") == "web"
 
 
+def test_journeys_take_the_touchpoint_kpis_unless_they_list_their_own():
+    m = parse_model(MINIMAL + "journeys: [{key: buy, name: Buy, touchpoints: [web], targets: {csat: 70}}]\n")
+    (j,) = m.journeys
+    assert (j.key, j.name, j.touchpoints) == ("buy", "Buy", ("web",))
+    assert [(k.key, k.target) for k in j.kpis] == [("csat", 70.0)] and m.touchpoints[0].kpis[0].target == 80
+    assert m.journey_of("web") is j and m.journey("nope") is None and parse_model(MINIMAL).journeys == ()
+    own = parse_model(MINIMAL + "journeys: [{key: buy, touchpoints: [web], kpis: [{key: nps, stat: nps, measure: nps}]}]\n")
+    assert [k.key for k in own.journeys[0].kpis] == ["nps"] and "nps" in own.measures_used()
+
+
 def test_loop_rules_default_to_the_bad_answers_of_the_index_and_the_teams():
     from cxdata.model import LoopRule
 
@@ -104,6 +114,16 @@ def test_shipped_models_load(path):
         ("loop: {respond_within_days: 0}", "loop.respond_within_days: must be more than 0"),
         ("loop: {target: 120}", "loop.target: must be a percentage"),
         ("loop: {owner: cx}", "loop.owner: unknown key"),
+        ("journeys: [{key: buy, touchpoints: [web, shop]}]", "journeys[0].touchpoints[1]: 'shop' is not a touchpoint key"),
+        ("journeys: [{key: buy, touchpoints: [web]}, {key: use, touchpoints: [web]}]",
+         "journeys[1].touchpoints[0]: 'web' is already in the journey 'buy'"),
+        ("journeys: [{key: buy, touchpoints: []}]", "journeys[0].touchpoints: must list at least one"),
+        ("journeys: [{key: buy}]", "journeys[0].touchpoints: is missing"),
+        ("journeys: [{key: buy, touchpoints: [web], weight: 2}]", "journeys[0].weight: unknown key"),
+        ("journeys: [{key: buy, touchpoints: [web], targets: {ces: 5}}]", "journeys[0].targets.ces: no KPI with key"),
+        ("journeys: [{key: buy, name: Website, touchpoints: [web]}, {key: b2, name: WEBSITE, touchpoints: []}]",
+         "journeys[1]: label 'WEBSITE' also names 'buy'"),
+        ("journeys: {buy: [web]}", "journeys: must be a list"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

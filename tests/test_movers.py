@@ -139,3 +139,21 @@ def test_the_sentence_states_the_tiles_change_and_the_parts_unrounded():
     assert text.startswith("Relationship NPS -9.6 pts against 2025-Q3 (-9.65 before rounding): -10.04 from the segments'")
     assert "+0.39 from how the answers spread" in text and text.endswith("Most: Tehran (-10.04).")
     assert movers.signed(-0.0004, 3) == "±0" and movers.signed(0.02, 2) == "+0.02"
+
+
+def test_a_journeys_change_by_its_touchpoints(tmp_path):
+    text = MODEL_TEXT.replace("segments: [{key: region}]", "segments: [{key: region}]\njourneys: [{key: buy, touchpoints: [web, shop]}]")
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team D", "Store", 3, 9, "South", 6)] * 20
+            + [("Team A", "Website", 4, 10, "North", 5)] * 30 + [("Team D", "Store", 3, 9, "South", 5)] * 30)
+    db, model, p = _db(tmp_path, spec, text)
+    try:
+        mv = movers.of_journey(p, "buy", "csat")
+        buy = p.journey("buy").kpi("csat")
+        assert (buy.current.value, buy.previous.value) == ((40 * 5 + 20 * 3) / 60, (30 * 4 + 30 * 3) / 60)
+        assert mv.change == pytest.approx(buy.current.value - buy.previous.value)
+        assert sum(m.total for m in mv.movers) == pytest.approx(mv.change)
+        got = {m.key: m for m in mv.movers}
+        assert set(got) == {"web", "shop"}  # the journey is exactly its touchpoints: nothing else
+        assert got["web"].share == pytest.approx(40 / 60) and got["web"].share_before == pytest.approx(0.5)
+    finally:
+        db.close()

@@ -388,7 +388,18 @@ def _some_team():
 def test_segments_page(app):
     at = app(page="pages/segments.py", split="region")
     no_errors(at)
-    assert any("Touchpoints ×" in s.value for s in at.subheader)
+    heads = [s.value for s in at.subheader]
+    assert heads.index("Journeys × Region") + 1 == heads.index("Touchpoints × Region")
+    # The journeys' grid: one row per journey, each 'All' cell the journey's tile on the pyramid
+    grid = chart_rows(at.get("vega_lite_chart")[-2], "cell_text")
+    assert {r["name"] for r in grid} == {"Shop", "Get help", "Receive and pay"}
+    pyramid_page = app(split="region")
+    for r in (r for r in grid if r["segment"] == "All"):
+        tile = next(m for m in pyramid_page.metric if m.label == r["name"])
+        assert tile.value.rstrip("%") == r["cell_text"].rstrip("*").strip()
+    # a touchpoint's teams have no journeys' grid above them
+    at = app(page="pages/segments.py", split="region", tp="delivery")
+    assert not any(s.value.startswith("Journeys ×") for s in at.subheader)
 
 
 def test_all_time_has_no_comparison_to_choose(app):

@@ -579,3 +579,64 @@ def test_no_comments_behind_an_empty_kpi_while_another_tile_of_the_node_is_hidde
     assert pyramid.tile_kpi(team, None).kpi.key == "nps_team"  # the team view opens on it
     assert pyramid.comments_withheld(team, team.kpi("csat")) and pyramid.comments_withheld(team, team.kpi("nps_team"))
     assert not pyramid.comments_withheld(p.team("c"), p.team("c").kpi("csat"))
+
+
+JOURNEY_MODEL = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+touchpoints:
+  - {key: web, name: Website}
+  - {key: shop, name: Store}
+  - {key: app, name: App}
+journeys:
+  - {key: buy, name: Buy, touchpoints: [web, app]}
+""").replace("""touchpoints:
+  - {key: web, name: Website}
+  - {key: shop, name: Store}
+teams:""", "teams:", 1))
+
+
+def _journey_pyramid(tmp_path, spec, **view):
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    cur = db.cursor()
+    p = pyramid.build(cur, JOURNEY_MODEL, queries.catalog(cur, JOURNEY_MODEL), ViewState(period="latest_month", **view))
+    db.close()
+    return p
+
+
+def test_a_journey_pools_its_touchpoints_answers(tmp_path):
+    spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [(None, "App", 2, 3, "North", 6)] * 20
+            + [("Team D", "Store", 4, 9, "South", 6)] * 50 + [(None, "App", 4, 9, "South", 5)] * 30)
+    p = _journey_pyramid(tmp_path, spec)
+    buy = p.journey("buy").headline
+    # mean CSAT over the 60 answers of Website and App in June, and its change from May's 30
+    assert (buy.current.n, buy.current.value) == (60, (40 * 5 + 20 * 2) / 60)
+    assert (buy.previous.n, buy.previous.value) == (30, 4.0)
+    assert {t.key for t in p.touchpoints_of("buy")} == {"web", "app"} and p.touchpoint("shop").parent is None
+    assert [t.key for t in p.journeys] == ["buy"] and p.touchpoint("web").parent == "buy"
+    # A filter narrows a journey as it does its touchpoints
+    north = _journey_pyramid(tmp_path / "n", spec, filters=(("region", ("North",)),))
+    assert north.journey("buy").headline.current.n == 60
+    south = _journey_pyramid(tmp_path / "s", spec, filters=(("region", ("South",)),))
+    assert south.journey("buy").headline.current.n == 0 and south.journey("buy").headline.status == "no_data"
+
+
+def test_a_hidden_touchpoint_is_not_given_back_by_its_journey(tmp_path):
+    """The journey's n is the sum of its touchpoints': a journey of two, one hidden for 3 answers,
+    would give it back as the journey minus the other. The other is hidden with it."""
+    spec = [("Team A", "Website", 5, 10, "North", 6)] * 40 + [(None, "App", 2, 3, "North", 6)] * 3
+    p = _journey_pyramid(tmp_path, spec)
+    assert p.journey("buy").headline.status == "ok" and p.journey("buy").headline.current.n == 43
+    assert p.touchpoint("app").headline.status == "hidden"
+    assert p.touchpoint("web").headline.status == "hidden"
+
+
+def test_the_command_line_json_lists_the_journeys(tmp_path):
+    spec = [("Team A", "Website", 5, 10, "North", 6)] * 40 + [(None, "App", 2, 3, "North", 6)] * 20
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(spec))
+    out = service.pyramid_json(db, JOURNEY_MODEL, ViewState(period="latest_month"))
+    without = service.pyramid_json(db, MODEL, ViewState(period="latest_month"))
+    db.close()
+    assert [(j["key"], j["n"], j["parent"]) for j in out["journeys"]] == [("buy", 60, None)]
+    assert {t["key"]: t["parent"] for t in out["touchpoints"]} == {"web": "buy", "shop": None, "app": "buy"}
+    assert without["journeys"] == [] and {t["parent"] for t in without["touchpoints"]} == {None}

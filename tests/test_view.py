@@ -142,3 +142,24 @@ def test_a_pinned_view_shows_and_compares_the_same_dates(preset, compare, as_of)
     assert pinned.period == "custom" and pinned.tp == "web"
     assert periods_for(pinned, cat) == (shown, before)
     assert pinned.pinned(shown) == pinned
+
+
+def test_a_journey_round_trips_and_a_touchpoint_names_its_own():
+    from cxdata.model import load_model
+    from cxdata.service import DEMO_MODEL
+
+    model = load_model(DEMO_MODEL)
+    view = ViewState(journey="shop", period="latest_month")
+    assert view.to_query_params() == {"journey": "shop", "period": "latest_month"}
+    assert ViewState.from_query_params(view.to_query_params(), model) == (view, [])
+    # a touchpoint of the journey: the journey is its own, and opening a touchpoint leaves the journey's list
+    assert view.drill("store").journey is None and view.drill("store").journey_of(model) == "shop"
+    assert view.drill(None) == ViewState(period="latest_month")
+    assert ViewState(tp="chat", period="latest_month").into_journey("shop") == view
+    back, problems = ViewState.from_query_params({"journey": "shop", "tp": "chat"}, model)
+    assert (back.tp, back.journey, back.journey_of(model)) == ("chat", None, "get_help")
+    assert problems == ["The touchpoint 'chat' is not in the journey 'shop': shown in its own."]
+    back, problems = ViewState.from_query_params({"journey": "nope"}, model)
+    assert back == ViewState() and problems == ["Unknown journey 'nope'."]
+    with pytest.raises(ViewError):
+        ViewState.from_query_params({"journey": "nope"}, model, strict=True)

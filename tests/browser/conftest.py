@@ -332,9 +332,8 @@ class AppPage:
         until()
         self.wait_idle()
 
-    def drawing_below(self, heading) -> dict:
-        """The bounding box of the drawing of the first chart below `heading` (a locator): the
-        box shows whether Vega-Lite drew anything (a spec it cannot resolve stays an empty box)."""
+    def chart_below(self, heading):
+        """The first chart below `heading` (a locator)."""
         from playwright.sync_api import expect
 
         below = heading.bounding_box()["y"]
@@ -343,7 +342,14 @@ class AppPage:
         boxes = [charts.nth(i).bounding_box() for i in range(charts.count())]
         chart = next((charts.nth(i) for i, b in enumerate(boxes) if b and b["y"] > below), None)
         assert chart is not None, f"no chart below the heading {heading.inner_text()!r}"
-        drawing = chart.locator("canvas, svg.marks").first
+        return chart
+
+    def drawing_below(self, heading) -> dict:
+        """The bounding box of the drawing of the first chart below `heading` (a locator): the
+        box shows whether Vega-Lite drew anything (a spec it cannot resolve stays an empty box)."""
+        from playwright.sync_api import expect
+
+        drawing = self.chart_below(heading).locator("canvas, svg.marks").first
         expect(drawing).to_be_visible()
         return drawing.bounding_box()
 

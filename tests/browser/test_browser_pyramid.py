@@ -39,7 +39,8 @@ def assert_pyramid_shown(page, model) -> None:
     expect(index).to_be_visible()
     value = index.locator("[data-testid='stMetricValue']").inner_text().strip()
     assert NUMBER.match(value), f"the index tile shows {value!r}, not a number"
-    expect(page.get_by_role("heading", name=re.compile(r"^Touchpoints · "))).to_be_visible()
+    # (all of them, or those of the journey of the touchpoint shown)
+    expect(page.get_by_role("heading", name=re.compile(r"^Touchpoints( of .+)? · "))).to_be_visible()
     expect(page.get_by_role("button", name="Teams ▾", exact=True).first).to_be_visible()
 
 
@@ -87,6 +88,29 @@ def test_drill_down_from_index_to_team(app_page):
     box = app_page.drawing_below(trend)
     assert box["width"] > 200 and box["height"] > 100, f"the trend chart is tiny: {box}"
     app_page.screenshot("team_view.png")
+
+
+def test_a_journey_lists_its_touchpoints_and_the_breadcrumb_leads_back(app_page):
+    page, model = app_page.page, app_page.data.model
+    if not model.journeys:
+        pytest.skip("the model has no journeys")
+    journey = model.journeys[0]
+    app_page.goto()
+    assert_pyramid_shown(page, model)
+    expect(page.get_by_role("heading", name=re.compile(r"^Journeys · "))).to_be_visible()
+    button = page.locator(f".st-key-journey_{journey.key}").get_by_role("button", name="Touchpoints ▾", exact=True)
+    heading = page.get_by_role("heading", name=re.compile(f"^Touchpoints of {re.escape(journey.name)} · "))
+    app_page.click_and_wait(button, until=lambda: expect(heading).to_be_visible())
+    assert query_of(page.url).get("journey") == [journey.key], page.url
+    tiles = page.get_by_role("button", name="Teams ▾", exact=True)
+    expect(tiles).to_have_count(len(journey.touchpoints))
+    for key in journey.touchpoints:
+        expect(metric(page, model.touchpoint(key).name)).to_be_visible()
+    app_page.screenshot("journey.png")
+    app_page.click_and_wait(page.get_by_role("button", name=model.index.name, exact=True),
+                            until=lambda: expect(heading).to_have_count(0))
+    assert "journey" not in query_of(page.url), page.url
+    expect(tiles).to_have_count(len(model.touchpoints))
 
 
 def test_shareable_url_restores_the_view(app_page):
@@ -198,8 +222,12 @@ def test_a_click_on_a_touchpoint_brings_its_teams_into_view(app_page):
     page, model = app_page.page, app_page.data.model
     page.set_viewport_size({"width": 1280, "height": 720})
     app_page.goto()
-    chart = page.locator("[data-testid='stVegaLiteChart']").first
-    expect(chart).to_be_visible()
+    # (below the journeys' chart, where the model has journeys)
+    touchpoints = page.get_by_role("heading", name=re.compile(r"^Touchpoints · "))
+    expect(touchpoints).to_be_visible()
+    chart = app_page.chart_below(touchpoints)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     box = chart.bounding_box()
     # The first bar: under the chart's title, half a row (34 px) down.
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 40 + 17)
@@ -221,7 +249,8 @@ def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
     page, model = app_page.page, app_page.data.model
     app_page.goto("?" + urlencode({"period": SHARE_PERIOD}))
     assert_pyramid_shown(page, model)
-    page.get_by_role("button", name="Chart").first.click()
+    # the touchpoints' chart: the second where the journeys' comes first
+    page.get_by_role("button", name="Chart").nth(1 if model.journeys else 0).click()
     png_button = page.get_by_role("button", name="PNG (for slides)")
     expect(png_button).to_be_visible(timeout=STEP_TIMEOUT)
     with page.expect_download(timeout=STEP_TIMEOUT) as png:
