@@ -97,7 +97,8 @@ def test_journeys_narrow_the_touchpoints_and_lead_back_up(app):
     at.run()
     no_errors(at)
     assert qp(at) == {"journey": ["shop"]}
-    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints of Shop"]
+    # what moved the journey, by its touchpoints, under them
+    assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints of Shop", "What moved Shop"]
     assert [m.label for m in at.metric][-3:] == ["Website", "Mobile app", "Store"]
     # a touchpoint of the journey: its teams, and a breadcrumb through the journey
     at.button(key="tp_store").click().run()
