@@ -1,4 +1,4 @@
-"""A review deck: the story of a view (`story.steps`: index → touchpoint → team → the comments
+"""A review deck: the story of a view (`story.steps`: index → journey → touchpoint → team → the comments
 behind the deepest of them) as a PowerPoint file, one slide per step, with the figures, charts
 and comments presentation mode shows. Presenters take it into their own deck or send it after
 the review; PowerPoint, Keynote, LibreOffice and Google Slides all open it.
@@ -121,7 +121,16 @@ def _index(cur, model, cat, view, p, demo, split_of) -> Slide:
     k = p.index.headline
     return Slide(p.index.name, subtitle(p, view, model, k.kpi.name, demo=demo),
                  tiles=(tile(f"{p.index.name} · {k.kpi.name}", k, model),),
-                 chart=_bars(p.touchpoints, "Touchpoints", model))
+                 chart=_bars(*story.first_row(p), model))
+
+
+def _journey(cur, model, cat, view, p, demo, split_of) -> Slide:
+    j = p.journey(view.journey_of(model))
+    k = story.journey_kpi(p, j)
+    moved = movers.of_journey(p, j.key, k.kpi.key)
+    note = movers.summary(moved, "touchpoints", p.previous.label()) if moved and p.previous else ""
+    return Slide(j.name, subtitle(p, view, model, k.kpi.name, demo=demo), tiles=(tile(f"{j.name} · {k.kpi.name}", k, model),),
+                 note=note, chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model), chart_scale=BARS_SCALE)
 
 
 def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -178,7 +187,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     return Slide(title, sub, note=note, comments=tuple(said))
 
 
-_SLIDES = {"index": _index, "touchpoint": _touchpoint, "team": _team, "comments": _comments}
+_SLIDES = {"index": _index, "journey": _journey, "touchpoint": _touchpoint, "team": _team, "comments": _comments}
 
 
 # -- drawing ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def kpi_text(k: KPI, model: Model) -> str:
 
 
 def frames(model: Model) -> dict[str, "object"]:
-    """Index, touchpoints, teams, segments and rules as data frames (one row per node)."""
+    """Index, journeys, touchpoints, teams, segments and rules as data frames (one row per node)."""
     import pandas as pd
 
     index = pd.DataFrame([{"Index": model.index.name, "KPI": kpi_text(model.index.kpi, model)}])
@@ -30,6 +30,11 @@ def frames(model: Model) -> dict[str, "object"]:
         "KPIs": "; ".join(kpi_text(k, model) for k in t.kpis), "Teams": len(model.teams_of(t.key)),
         "Also called": ", ".join(t.aliases),
     } for t in model.touchpoints])
+    journeys = pd.DataFrame([{
+        "Journey": j.name, "Key": j.key,
+        "Touchpoints": ", ".join(model.touchpoint(t).name for t in j.touchpoints),
+        "KPIs": "; ".join(kpi_text(k, model) for k in j.kpis), "Also called": ", ".join(j.aliases),
+    } for j in model.journeys], columns=["Journey", "Key", "Touchpoints", "KPIs", "Also called"])
     teams = pd.DataFrame([{
         "Team": t.name, "Key": t.key,
         "Touchpoint": (model.touchpoint(t.touchpoint).name if model.touchpoint(t.touchpoint) else t.touchpoint),
@@ -44,4 +49,5 @@ def frames(model: Model) -> dict[str, "object"]:
         {"Rule": "Closure rate target (%)", "Value": "—" if model.loop.target is None else f"{model.loop.target:g}"},
         {"Rule": "A response answers an invitation within (days)", "Value": f"{model.invitations.window_days:g}"},
     ])
-    return {"index": index, "touchpoints": touchpoints, "teams": teams, "segments": segments, "rules": rules}
+    return {"index": index, "journeys": journeys, "touchpoints": touchpoints, "teams": teams, "segments": segments,
+            "rules": rules}

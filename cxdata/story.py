@@ -1,7 +1,7 @@
 """Presentation mode's story: the slides a view's drill path tells, one screen each.
 
-A presenter walks the path the URL holds, index → touchpoint → team → the comments behind the
-deepest of them; clicking a bar on a slide drills, which lengthens the path. The slide shown is
+A presenter walks the path the URL holds, index → journey (where the model has journeys) →
+touchpoint → team → the comments behind the deepest of them; clicking a bar on a slide drills, which lengthens the path. The slide shown is
 part of the view (`ViewState.present`), so a link opens the same slide of the same story.
 """
 
@@ -20,11 +20,15 @@ def steps(view: ViewState, model: Model) -> tuple[str, ...]:
     node; a composite index has no answers (nor comments) of its own, so a path that stops at
     it ends there."""
     out = ["index"]
+    if view.journey_of(model):
+        out.append("journey")
     if view.tp:
         out.append("touchpoint")
     if view.team:
         out.append("team")
-    if view.tp or model.index.kpi.stat != "composite":
+    # (a journey pools its touchpoints' answers and has no comments list of its own: a path that
+    # stops at one ends there)
+    if view.tp or (model.index.kpi.stat != "composite" and not view.journey_of(model)):
         out.append("comments")
     return tuple(out)
 
@@ -53,7 +57,7 @@ def start(view: ViewState, page: str | None = None) -> ViewState:
     teams, though its path may go on to a team (the team view left for it keeps its team; found
     by a walk-through: Present opened that team's slide, and Esc left for the team view)."""
     if page == "pyramid":
-        return replace(view, present="touchpoint" if view.tp else "index")
+        return replace(view, present="touchpoint" if view.tp else "journey" if view.journey else "index")
     return replace(view, present="team" if view.team else "touchpoint" if view.tp else "index")
 
 
@@ -64,6 +68,17 @@ def node_of(view: ViewState) -> tuple[str, str | None]:
     if view.tp:
         return "touchpoint", view.tp
     return "index", None
+
+
+def first_row(p) -> tuple[tuple[NodeResult, ...], str]:
+    """What the index's slide lists under it: the journeys where the model has them, else the
+    touchpoints; and what they are called."""
+    return (p.journeys, "Journeys") if p.journeys else (p.touchpoints, "Touchpoints")
+
+
+def journey_kpi(p, journey: NodeResult) -> KpiResult:
+    """The KPI a journey's slide shows: the one its row of tiles compares, or the tile's own."""
+    return tile_kpi(journey, level_kpi(p.journeys))
 
 
 def touchpoint_kpi(p, tp: NodeResult) -> KpiResult:

@@ -19,7 +19,7 @@ from .search import meaningful
 RESERVED = {"period", "from", "to", "compare", "split", "journey", "tp", "team", "grain", "q", "scores", "present", "kpi",
             "outcome", "cases", "unrouted"}
 # The slides of presentation mode, in story order (see `story`).
-PRESENT_STEPS = ("index", "touchpoint", "team", "comments")
+PRESENT_STEPS = ("index", "journey", "touchpoint", "team", "comments")
 # Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
 SCORE_BANDS = ("low", "middle", "high")
 # The cases a Close the loop queue lists (cxdata.loop); open (new or contacted) by default.

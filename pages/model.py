@@ -41,6 +41,10 @@ with summary:
     frames = model_summary.frames(model)
     st.subheader(model.name)
     st.dataframe(frames["index"], hide_index=True, width="stretch")
+    if model.journeys:
+        st.subheader(f"Journeys · {len(model.journeys)}")
+        st.dataframe(frames["journeys"], hide_index=True, width="stretch",
+                     column_config={"KPIs": st.column_config.TextColumn(width="large")})
     st.subheader(f"Touchpoints · {len(model.touchpoints)}")
     st.dataframe(frames["touchpoints"], hide_index=True, width="stretch",
                  column_config={"KPIs": st.column_config.TextColumn(width="large")})

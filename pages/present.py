@@ -132,10 +132,29 @@ if slide == "index":
     tile, chart = st.columns([2, 3], gap="large")
     with tile:
         _ui.kpi_tile(p.index.name, p.index.headline, show_kpi_name=True)
+    nodes, name = story.first_row(p)
     with chart:
-        picked = bars(p.touchpoints, "present_tp", "Touchpoints (click one to go on to it)")
-    if picked and model.touchpoint(picked):
+        picked = bars(nodes, "present_tp", f"{name} (click one to go on to it)")
+    if picked and p.journeys and model.journey(picked):
+        go(replace(view.into_journey(picked), present="journey"))
+    elif picked and not p.journeys and model.touchpoint(picked):
         go(replace(view, tp=picked, team=None, present="touchpoint"))
+
+elif slide == "journey":
+    j = p.journey(view.journey_of(model))
+    k = story.journey_kpi(p, j)
+    st.title(j.name)
+    subtitle(k.kpi.name)
+    tile, chart = st.columns([2, 3], gap="large")
+    with tile:
+        _ui.kpi_tile(j.name, k, show_kpi_name=True)
+        moved = movers.of_journey(p, j.key, k.kpi.key)
+        if moved and p.previous:  # why it moved, in one sentence (the Pyramid page has the chart)
+            st.markdown(escape(movers.summary(moved, "touchpoints", p.previous.label())))
+    with chart:
+        picked = bars(p.touchpoints_of(j.key), "present_journey_tp", f"Touchpoints of {j.name} (click one to go on to it)")
+    if picked and model.touchpoint(picked):
+        go(replace(view, tp=picked, team=None, journey=None, present="touchpoint"))
 
 elif slide == "touchpoint":
     tp = p.touchpoint(view.tp)

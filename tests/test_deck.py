@@ -68,6 +68,23 @@ def test_the_slides_follow_the_drill_path(db, view, titles):
     assert all("Jun 2025 compared with May 2025 · data as of 19 Jun 2025" in s.subtitle for s in slides)
 
 
+def test_a_journey_has_its_slide_between_the_index_and_the_touchpoint(db):
+    from cxdata.model import parse_model
+    from tests.test_pyramid import MODEL_TEXT
+
+    model = parse_model(MODEL_TEXT + "journeys: [{key: online, name: Online, touchpoints: [web]}]\n")
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    view = ViewState(period="latest_month", tp="web")
+    p = pyramid.build(cur, model, cat, view)
+    slides = deck.story_slides(cur, model, cat, view, p)
+    assert [s.title for s in slides] == ["CX index", "Online", "Website", "What customers say · Website"]
+    online = p.journey("online").headline
+    assert online.current.n == p.touchpoint("web").headline.current.n  # its one touchpoint's answers
+    assert slides[1].tiles[0].value == fmt_value(online, online.current.value)
+    assert slides[1].chart is not None and slides[0].chart is not None
+
+
 def test_each_tile_says_what_the_pyramid_says(db):
     p, slides = slides_of(db, tp="web", team="a")
     index, tp, team = slides[0].tiles[0], slides[1].tiles[0], slides[2].tiles

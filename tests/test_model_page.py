@@ -61,6 +61,11 @@ def team_caption(at, team: str) -> str:
 def test_an_edited_target_is_checked_saved_and_read_by_the_pyramid(app, tmp_path):
     at = app()
     assert at.title[0].value == "Pyramid model"
+    # what it measures: the journeys, with their touchpoints, before the touchpoints
+    heads = [s.value for s in at.subheader]
+    assert heads.index("Journeys · 3") + 1 == heads.index("Touchpoints · 7")
+    journeys = next(d.value for d in at.dataframe if "Journey" in d.value.columns)
+    assert journeys.set_index("Key").loc["get_help", "Touchpoints"] == "Call center, Live chat"
     text = editor(at).value
     assert DELIVERY_TARGET in text
     editor(at).set_value(text.replace("targets: {csat: 82}", "targets: {csat: 90}"))

@@ -737,7 +737,7 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     assert any("Region: Tehran" in c.value for c in at.caption)  # the audience is told the filter
     slide_tp = at.metric[0]
     assert (slide_tp.value, slide_tp.delta) == (pyramid_tp.value, pyramid_tp.delta)
-    assert any("Slide 2 of 3" in c.value for c in at.caption)
+    assert any("Slide 3 of 4" in c.value for c in at.caption)  # index, its journey, Delivery, the comments
     assert [b.proto.label for b in at.get("download_button")] == ["Slides"]  # the deck of the same story
 
     at.button(key="present_next").click().run()
@@ -754,6 +754,9 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     assert total.split(" of ")[1].split(" ")[0] == next(c.value for c in view.caption if " in the period" in c.value).split(" ")[0]
 
     at.button(key="present_back").click().run()
+    at.button(key="present_back").click().run()
+    no_errors(at)
+    assert qp(at)["present"] == ["journey"] and [t.value for t in at.title] == ["Receive and pay"]
     at.button(key="present_back").click().run()
     no_errors(at)
     assert qp(at)["present"] == ["index"] and at.button(key="present_back").disabled
@@ -779,11 +782,18 @@ def test_a_click_on_a_slides_bar_drills_the_story(app):
     at = app(page="pages/present.py", present="index", period="all")
     no_errors(at)
     assert any("Slide 1 of 2" in c.value for c in at.caption)
-    at.session_state["present_tp"] = {"selection": {"node": [{"key": "billing"}]}}
+    # the index's slide lists the journeys; a journey's, its touchpoints
+    at.session_state["present_tp"] = {"selection": {"node": [{"key": "receive_and_pay"}]}}
     at.run()
     no_errors(at)
-    assert qp(at)["present"] == ["touchpoint"] and qp(at)["tp"] == ["billing"]
-    assert any("Slide 2 of 3" in c.value for c in at.caption)
+    assert qp(at)["present"] == ["journey"] and qp(at)["journey"] == ["receive_and_pay"]
+    assert any("Slide 2 of 2" in c.value for c in at.caption)  # a journey has no comments of its own
+    assert [t.value for t in at.title] == ["Receive and pay"]
+    at.session_state["present_journey_tp"] = {"selection": {"node": [{"key": "billing"}]}}
+    at.run()
+    no_errors(at)
+    assert qp(at)["present"] == ["touchpoint"] and qp(at)["tp"] == ["billing"] and "journey" not in qp(at)
+    assert any("Slide 3 of 4" in c.value for c in at.caption)
 
 
 def test_a_hidden_tile_lists_no_comments_in_a_presentation_either(app, demo_db):
@@ -803,7 +813,7 @@ def test_a_hidden_tile_lists_no_comments_in_a_presentation_either(app, demo_db):
 def test_a_link_to_another_page_with_a_slide_opens_the_presentation(app):
     at = app(present="touchpoint", tp="billing", period="all")
     no_errors(at)
-    assert [t.value for t in at.title] == ["Billing"] and any("Slide 2 of 3" in c.value for c in at.caption)
+    assert [t.value for t in at.title] == ["Billing"] and any("Slide 3 of 4" in c.value for c in at.caption)
 
 
 def chart_rows(chart, column: str) -> list[dict]:

@@ -19,7 +19,21 @@ touchpoints: [{key: web, name: Website}]
 """)
 
 
+JOURNEYS = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: mean, measure: csat}}
+defaults: {touchpoint_kpis: [{key: csat, stat: mean, measure: csat}]}
+touchpoints: [{key: web, name: Website}, {key: app, name: App}]
+teams: [{key: a, name: Team A, touchpoint: web}]
+journeys: [{key: buy, name: Buy, touchpoints: [web]}]
+""")
+
+
 @pytest.mark.parametrize("model, view, want", [
+    (JOURNEYS, ViewState(journey="buy"), ("index", "journey")),  # a journey has no comments list of its own
+    (JOURNEYS, ViewState(tp="web"), ("index", "journey", "touchpoint", "comments")),  # its journey, from the touchpoint
+    (JOURNEYS, ViewState(tp="app"), ("index", "touchpoint", "comments")),  # a touchpoint in no journey
+    (JOURNEYS, ViewState(), ("index", "comments")),
     (MODEL, ViewState(), ("index", "comments")),
     (MODEL, ViewState(tp="web"), ("index", "touchpoint", "comments")),
     (MODEL, ViewState(tp="web", team="a"), ("index", "touchpoint", "team", "comments")),
@@ -39,6 +53,13 @@ def test_steps_follow_the_drill_path(model, view, want):
 ])
 def test_current_slide(view, want):
     assert story.current(view, MODEL) == want
+
+
+def test_the_story_of_a_journey_and_where_the_pyramid_presents_it_from():
+    assert story.start(ViewState(journey="buy"), "pyramid").present == "journey"
+    assert story.current(ViewState(journey="buy", present="comments"), JOURNEYS) == "journey"
+    back = story.moved(ViewState(tp="web", present="touchpoint"), JOURNEYS, -1)
+    assert (back.present, back.journey_of(JOURNEYS)) == ("journey", "buy")
 
 
 def test_moving_through_the_story_and_past_its_ends():

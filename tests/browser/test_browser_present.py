@@ -36,6 +36,10 @@ def test_a_presenter_walks_the_story_with_the_keyboard(app_page):
     expect(page.get_by_text(f"{data.segment_name}: ", exact=False).first).to_be_visible()  # the filter is said
     app_page.screenshot("present_index.png")
 
+    journey = model.journey_of(tp.key)
+    if journey:  # the touchpoint's journey comes between
+        press(app_page, "ArrowRight", journey.name)
+        assert slide_of(page) == ["journey"]
     press(app_page, "ArrowRight", tp.name)
     assert slide_of(page) == ["touchpoint"]
     press(app_page, "PageDown", re.compile("^What customers say"))  # a clicker's "next"
@@ -43,6 +47,8 @@ def test_a_presenter_walks_the_story_with_the_keyboard(app_page):
     expect(page.locator(".st-key-present_comments [data-testid='stText']").first).to_be_visible()
     app_page.screenshot("present_comments.png")
     press(app_page, "PageUp", tp.name)
+    if journey:
+        press(app_page, "ArrowLeft", journey.name)
     press(app_page, "ArrowLeft", model.index.name)
     assert slide_of(page) == ["index"]
 
