@@ -469,10 +469,13 @@ def _table(result: dict) -> str:
              + (f" vs {result['comparison']['label']}" if result.get("comparison") else "")]
     if result["empty"]:
         lines.append("No responses in this period for these filters.")
-    # Journeys head their touchpoints; each touchpoint heads its teams.
+    # Journeys head their touchpoints, each with its teams; without journeys the touchpoints come
+    # first, then the teams, as before journeys were.
     journeys = result.get("journeys", [])
     nodes = [result["index"]]
-    for j in [*dict.fromkeys(r["key"] for r in journeys), None]:  # then the touchpoints in no journey
+    if not journeys:
+        nodes += [*result["touchpoints"], *result["teams"]]
+    for j in [*dict.fromkeys(r["key"] for r in journeys), None] if journeys else ():  # then those in none
         nodes += [r for r in journeys if j is not None and r["key"] == j]
         for tp in dict.fromkeys(r["key"] for r in result["touchpoints"] if r["parent"] == j):
             nodes += [r for r in result["touchpoints"] if r["key"] == tp]

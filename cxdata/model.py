@@ -79,7 +79,7 @@ class Journey:
     name: str
     touchpoints: tuple[str, ...]
     kpis: tuple[KPI, ...]
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # (none: no data names a journey; kept for the checks all nodes share)
 
 
 @dataclass(frozen=True)
@@ -351,7 +351,7 @@ class _Parser:
         teams = self.teams(root.get("teams"), measures, team_default, {t.key: t for t in touchpoints})
         index = self.index(root.get("index"), measures, touchpoints)
         journeys = self.journeys(root.get("journeys"), measures, tp_default, touchpoints)
-        segments = self.segments(root.get("segments"))
+        segments = self.segments(root.get("segments"), journeys=bool(journeys))
         thresholds = self.thresholds(root.get("thresholds"))
         loop = self.loop(root.get("loop"), measures, index, teams)
         invitations = self.invitations(root.get("invitations"))
@@ -508,7 +508,7 @@ class _Parser:
             spec = self.mapping(spec, path)
             if not spec:
                 continue
-            self.unknown(spec, {"key", "name", "touchpoints", "aliases", "kpis", "targets"}, path)
+            self.unknown(spec, {"key", "name", "touchpoints", "kpis", "targets"}, path)
             key = self.key(spec.get("key"), f"{path}.key")
             members = self.seq(spec.get("touchpoints"), f"{path}.touchpoints")
             if "touchpoints" in spec and isinstance(members, list) and not members:
@@ -527,8 +527,7 @@ class _Parser:
             inherited = default or (known[keys[0]].kpis if keys else ())
             # (no touchpoint to take KPIs from is the problem already said)
             kpis = self.node_kpis(spec, path, measures, inherited) if inherited or "kpis" in spec or keys else ()
-            out.append(Journey(key, self.text(spec.get("name"), f"{path}.name", default=str(key)), tuple(keys), kpis,
-                               self.aliases(spec.get("aliases"), f"{path}.aliases")))
+            out.append(Journey(key, self.text(spec.get("name"), f"{path}.name", default=str(key)), tuple(keys), kpis))
         self.unique(out, "journeys")
         return out
 
@@ -553,7 +552,7 @@ class _Parser:
             self.fail("index.kpi.stat", "a composite index needs at least one touchpoint with a positive weight")
         return Index(self.text(spec.get("name"), "index.name", default="CX index"), kpi or KPI("index", "Index", "nps", ""))
 
-    def segments(self, raw: Any) -> list[Segment]:
+    def segments(self, raw: Any, journeys: bool = False) -> list[Segment]:
         out: list[Segment] = []
         for i, spec in enumerate(self.seq(raw, "segments", required=False)):
             path = f"segments[{i}]"
@@ -566,7 +565,7 @@ class _Parser:
 
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
-            elif key in RESERVED:
+            elif key in RESERVED and (key != "journey" or journeys):  # (a model without journeys may have one as a segment)
                 # A filter on it could not be told from the view's own part of a link (?period=...).
                 self.fail(f"{path}.key", f"{key!r} is a word the app's links use for the view itself; "
                                          "name the segment otherwise")

@@ -33,8 +33,8 @@ def frames(model: Model) -> dict[str, "object"]:
     journeys = pd.DataFrame([{
         "Journey": j.name, "Key": j.key,
         "Touchpoints": ", ".join(model.touchpoint(t).name for t in j.touchpoints),
-        "KPIs": "; ".join(kpi_text(k, model) for k in j.kpis), "Also called": ", ".join(j.aliases),
-    } for j in model.journeys], columns=["Journey", "Key", "Touchpoints", "KPIs", "Also called"])
+        "KPIs": "; ".join(kpi_text(k, model) for k in j.kpis),
+    } for j in model.journeys], columns=["Journey", "Key", "Touchpoints", "KPIs"])
     teams = pd.DataFrame([{
         "Team": t.name, "Key": t.key,
         "Touchpoint": (model.touchpoint(t.touchpoint).name if model.touchpoint(t.touchpoint) else t.touchpoint),

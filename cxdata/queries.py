@@ -441,7 +441,7 @@ def cells(cur, model: Model, cat: Catalog, view: ViewState, periods: list[Period
 def _box_measures(model: Model, cat: Catalog, measures: list[str] | None) -> set[int]:
     """Codes of the measures some KPI reads with a box statistic (nps, top_box, yes_rate)."""
     keys = set(measures or model.measures_used())
-    kpis = [model.index.kpi] + [k for n in model.touchpoints + model.teams for k in n.kpis]
+    kpis = model.kpis()  # (the journeys' too: a KPI only a journey has still reads its boxes)
     return {cat.measures[k.measure] for k in kpis if k.stat != "mean" and k.measure in keys and k.measure in cat.measures}
 
 

@@ -357,7 +357,7 @@ def _counts_by(labels, ids, mask) -> list[tuple[str, int]]:
 
 
 def _all_kpis(model: Model):
-    return [model.index.kpi, *(k for node in (*model.touchpoints, *model.teams) for k in node.kpis)]
+    return model.kpis()
 
 
 def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]:
@@ -433,7 +433,7 @@ def _unplaced(table, model: Model) -> list[tuple[str, int]]:
         return []
     index = model.index.kpi
     own = set() if index.stat == "composite" else {index.measure}
-    node_measures = {k.measure for node in (*model.touchpoints, *model.teams) for k in node.kpis} - own
+    node_measures = {k.measure for node in (*model.touchpoints, *model.teams, *model.journeys) for k in node.kpis} - own
     if not node_measures:
         return []
     nowhere = pc.and_(

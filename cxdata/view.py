@@ -239,7 +239,7 @@ class ViewState:
                 kw["tp"] = tp
             else:
                 report(f"Unknown touchpoint {quoted(tp)}")
-        journey = one("journey")
+        journey = one("journey") if model.journeys else None  # (else it may be a segment's filter)
         if journey is not None:
             j = model.journey(journey)
             if j is None:
@@ -269,7 +269,7 @@ class ViewState:
             kw["search"] = q.strip()[:MAX_VALUE_CHARS]
         filters: dict[str, tuple[str, ...]] = {}
         for key, raw in params.items():
-            if key in RESERVED:
+            if key in RESERVED and not (key == "journey" and not model.journeys):
                 continue
             if not model.segment(key):
                 report(f"Unknown filter {quoted(key)}: this model has no such segment (segments: "

@@ -719,10 +719,12 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
         # The sidebar's Split by, and the trend's grain, are the same control on every page.
         view = replace(view, split=view.split if "split" in params else last.split,
                        grain=view.grain if "grain" in params else last.grain)
-        if "tp" not in params and "team" not in params:
+        if not {"tp", "team", "journey"} & set(params):
             # The sidebar's page links carry no drill either: the Pyramid goes back to the
-            # touchpoint the session was at, the Team view to its team (the breadcrumb leads up).
-            view = replace(view, tp=last.tp, team=last.team)
+            # journey or touchpoint the session was at, the Team view to its team (the breadcrumb
+            # leads up). A link naming a journey is a drill of its own (found in review: the
+            # session's touchpoint was put back under another journey).
+            view = replace(view, tp=last.tp, team=last.team, journey=last.journey)
     st.session_state["_view_problems"] = problems
     set_view(view, rerun=False)
     return view
@@ -926,7 +928,7 @@ def visible_nodes(p) -> list:
     """The pyramid's nodes the signed-in person may see figures of (a team member: their teams)."""
     g = grant()
     if g.sees_all:
-        return [p.index, *p.touchpoints, *p.teams]
+        return [p.index, *p.journeys, *p.touchpoints, *p.teams]
     return [node for key in g.teams if (node := p.team(key)) is not None]
 
 

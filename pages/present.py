@@ -63,7 +63,7 @@ def leave() -> None:
     plain = replace(view, present=None)
     if st.session_state.get("_present_from") == "segments":  # it shows any level: back where it began
         st.switch_page("pages/segments.py", query_params=plain.to_query_params())
-    if slide in ("index", "touchpoint"):
+    if slide in ("index", "journey", "touchpoint"):
         st.switch_page("pages/pyramid.py", query_params=plain.to_query_params())
     st.switch_page("pages/team.py", query_params=plain.to_query_params())
 

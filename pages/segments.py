@@ -63,8 +63,9 @@ if p.journeys and not view.tp and any(k.kpi.key == kpi for j in p.journeys for k
     j_grid = tables.heatmap_grid(rec, level="journey", kpi=kpi, order=order)
     st.subheader(f"Journeys × {seg_name}")
     j_shown = next(k for j in p.journeys for k in j.kpis if k.kpi.key == kpi)
-    _ui.cached_chart(charts.heatmap, j_grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(j_shown),
-                     file=_ui.chart_file(f"Journeys × {seg_name}", f"heatmap-journeys-by-{dim}", p, names[kpi],
+    _ui.cached_chart(charts.heatmap, j_grid, value_title=j_shown.kpi.name, col_title=seg_name,
+                     domain=_ui.bar_domain(j_shown),
+                     file=_ui.chart_file(f"Journeys × {seg_name}", f"heatmap-journeys-by-{dim}", p, j_shown.kpi.name,
                                          note="hidden: too few responses to show", view=view))
 
 level = "team" if view.tp else "touchpoint"

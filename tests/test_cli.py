@@ -365,3 +365,20 @@ def test_model_versions_listed_printed_and_saved(tmp_path):
     assert refused.returncode == 2 and "measures: is missing" in refused.stderr
     assert cli("model", "--db", tmp_path / "typo.duckdb", check=False).returncode == 2
     assert not (tmp_path / "typo.duckdb").exists()
+
+
+def test_text_table_nests_the_journeys_touchpoints_and_keeps_the_order_without_journeys():
+    from cxdata.cli import _table
+
+    def node(level, key, parent=None):
+        return {"level": level, "key": key, "name": key.title(), "parent": parent, "kpi_name": "CSAT", "stat": "mean",
+                "suppressed": False, "value": 4.0, "n": 40, "significant": False, "delta": None}
+
+    result = {"model": "m", "period": {"label": "2025-Q4"}, "comparison": None, "empty": False, "index": node("index", "cx"),
+              "touchpoints": [node("touchpoint", "web", "buy"), node("touchpoint", "shop"), node("touchpoint", "app", "buy")],
+              "teams": [node("team", "shop_team", "shop"), node("team", "web_team", "web")]}
+    names = [line.split("  CSAT")[0].rstrip() for line in _table({**result, "journeys": [node("journey", "buy")]}).splitlines()[2:]]
+    assert names == ["  Buy", "    Web", "      Web_Team", "    App", "    Shop", "      Shop_Team"]
+    flat = {**result, "journeys": [], "touchpoints": [{**t, "parent": None} for t in result["touchpoints"]]}
+    names = [line.split("  CSAT")[0].rstrip() for line in _table(flat).splitlines()[2:]]
+    assert names == ["  Web", "  Shop", "  App", "    Shop_Team", "    Web_Team"]

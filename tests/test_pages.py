@@ -120,6 +120,22 @@ def test_journeys_narrow_the_touchpoints_and_lead_back_up(app):
     assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints"]
 
 
+def test_a_link_to_a_journey_is_not_mixed_with_the_sessions_touchpoint(app):
+    """Found in review: after ?tp=website, a run of ?journey=get_help (the browser's Back) put the
+    session's Website back under Get help."""
+    at = app(tp="website")
+    at.query_params.clear()
+    at.query_params["journey"] = "get_help"
+    at.run()
+    no_errors(at)
+    assert qp(at) == {"journey": ["get_help"]}
+    assert [s.value.split(" · ")[0] for s in at.subheader][:2] == ["Journeys", "Touchpoints of Get help"]
+    # and the sidebar's page link back to the Pyramid (no drill in it) returns to the journey
+    at.query_params.clear()
+    at.run()
+    assert qp(at) == {"journey": ["get_help"]}
+
+
 def test_a_journey_tile_pools_its_touchpoints_answers(app):
     """The journey's CSAT is the satisfied share of its touchpoints' answers together, checked
     against the stored answers directly."""
@@ -789,6 +805,12 @@ def test_a_click_on_a_slides_bar_drills_the_story(app):
     assert qp(at)["present"] == ["journey"] and qp(at)["journey"] == ["receive_and_pay"]
     assert any("Slide 2 of 2" in c.value for c in at.caption)  # a journey has no comments of its own
     assert [t.value for t in at.title] == ["Receive and pay"]
+    # Esc on a journey's slide leaves for the pyramid narrowed to it (found in review: the index's view)
+    left = app(page="pages/present.py", present="journey", journey="receive_and_pay", period="all")
+    left.button(key="present_exit").click().run()
+    no_errors(left)
+    assert qp(left) == {"journey": ["receive_and_pay"], "period": ["all"]}
+    assert any(s.value.startswith("Touchpoints of Receive and pay") for s in left.subheader)
     at.session_state["present_journey_tp"] = {"selection": {"node": [{"key": "billing"}]}}
     at.run()
     no_errors(at)

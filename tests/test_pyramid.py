@@ -640,3 +640,50 @@ def test_the_command_line_json_lists_the_journeys(tmp_path):
     assert [(j["key"], j["n"], j["parent"]) for j in out["journeys"]] == [("buy", 60, None)]
     assert {t["key"]: t["parent"] for t in out["touchpoints"]} == {"web": "buy", "shop": None, "app": "buy"}
     assert without["journeys"] == [] and {t["parent"] for t in without["touchpoints"]} == {None}
+
+
+def test_a_journey_counts_its_respondents_not_its_answers_against_the_thresholds(tmp_path):
+    """Found in review: two customers each rating the three touchpoints of a journey (a
+    relationship survey's question per touchpoint) read as n = 6 and were shown."""
+    model = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
+
+    def rated(people: int, month: int = 6):
+        return [(None, tp, 2, None, "North", month) for _ in range(people) for tp in ("Website", "Store")]
+
+    for people, status in ((2, "hidden"), (4, "hidden"), (5, "low_n"), (16, "low_n"), (30, "ok")):
+        rows = rated(people)
+        table = responses(rows)
+        # one response rates both touchpoints: the ids of a person's two answers are the same
+        ids = [str(i // 2) for i in range(len(rows))]
+        table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", pa.array(ids))
+        db = Database(tmp_path / f"cx{people}.duckdb")
+        store.apply(db, table)
+        cur = db.cursor()
+        p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+        db.close()
+        buy = p.journey("buy").headline
+        assert buy.current.n == 2 * people and buy.status == status, (people, buy.status)
+
+
+def test_a_box_kpi_only_a_journey_has_reads_its_boxes_on_a_decimal_measure(tmp_path):
+    """Found in review: the query left out the journeys' KPIs when it chose the measures whose
+    boxes it reads, and a decimal scale's answers fell in no box (a top box of 0%)."""
+    model = parse_model("""
+measures: {sat: {scale: [0, 10], top_box: 8}}
+index: {kpi: {stat: mean, measure: sat}}
+touchpoints:
+  - {key: web, name: Website, kpis: [{key: sat_mean, stat: mean, measure: sat}]}
+  - {key: app, name: App, kpis: [{key: sat_mean, stat: mean, measure: sat}]}
+journeys: [{key: buy, name: Buy, touchpoints: [web, app], kpis: [{key: sat_top, stat: top_box, measure: sat}]}]
+""")
+    rows = [dict(source="s", source_response_id=f"{tp}{i}", responded_at=datetime(2025, 6, 10, tzinfo=timezone.utc),
+                 touchpoint=tp, team=None, metric="sat", value=v)
+            for tp in ("Website", "App") for i, v in enumerate([9.5] * 30 + [3.5] * 30)]
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    buy = p.journey("buy").headline
+    assert (buy.current.n, buy.current.value) == (120, 50.0)

@@ -584,3 +584,21 @@ def test_a_demo_load_under_way_is_known_to_other_sessions(tmp_path, monkeypatch)
     loader.join(10)
     assert not service.demo_loading() and db.state().demo
     db.close()
+
+
+def test_a_measure_only_a_journey_reads_is_no_unused_measure_on_the_receipt():
+    """Found in review: the receipt said a journey's own measure was shown in no tile."""
+    import pyarrow as pa
+
+    from cxdata.model import parse_model
+
+    model = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}, res: {scale: [0, 1]}}
+index: {kpi: {stat: top_box, measure: csat}}
+defaults: {touchpoint_kpis: [{key: csat, stat: top_box, measure: csat}]}
+touchpoints: [{key: web, name: Website}, {key: app, name: App}]
+journeys: [{key: buy, touchpoints: [web, app], kpis: [{key: res, stat: yes_rate, measure: res}]}]
+""")
+    table = pa.table({"source": ["s"] * 4, "source_response_id": ["1", "1", "2", "2"], "touchpoint": ["Website"] * 4,
+                      "team": [None] * 4, "metric": ["csat", "res"] * 2, "value": [4.0, 1.0, 5.0, 0.0]})
+    assert service._unused_measures(table, model) == []

@@ -163,3 +163,18 @@ def test_a_journey_round_trips_and_a_touchpoint_names_its_own():
     assert back == ViewState() and problems == ["Unknown journey 'nope'."]
     with pytest.raises(ViewError):
         ViewState.from_query_params({"journey": "nope"}, model, strict=True)
+
+
+def test_a_model_without_journeys_may_have_a_segment_called_journey():
+    """Found in review: reserving the word for the link's journey refused such models."""
+    from cxdata.model import parse_model
+
+    model = parse_model("""
+measures: {csat: {scale: [1, 5]}}
+index: {kpi: {stat: mean, measure: csat}}
+touchpoints: [{key: web, kpis: [{stat: mean, measure: csat}]}]
+segments: [{key: journey, name: Customer journey}]
+""")
+    view, problems = ViewState.from_query_params({"journey": "onboarding"}, model)
+    assert problems == [] and view.filter_map == {"journey": ("onboarding",)} and view.journey is None
+    assert view.to_query_params() == {"journey": "onboarding"}

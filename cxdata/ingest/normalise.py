@@ -539,8 +539,9 @@ class _Run:
         return blank_tail(self.raw.row_numbers, problems.items())
 
     def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
+        tail = set(self._blank_tail(problems))  # (once: a file can have thousands of problem rows)
         out = [(rn, f"could not be read: {why}") for rn, why in problems.items()
-               if rn > self.m.header_rows and rn not in self._blank_tail(problems)]
+               if rn > self.m.header_rows and rn not in tail]
         idx = indices(rejected)
         if len(idx):
             parts: list[list[str]] = [[] for _ in range(len(idx))]

@@ -88,7 +88,11 @@ def test_a_slides_chart_fills_the_screen_and_the_slide_fits_it(app_page, width, 
         page.wait_for_timeout(500)
         box = chart.bounding_box()
         bottom = box["y"] + box["height"]
-        assert bottom > 0.75 * height, (slide, box)  # down to the lower quarter of the screen
+        # down to the lower quarter of the screen, unless its bars reached their full height (about
+        # 90 px: the index's three journeys drawn as tall as a screen would read as banners)
+        bars = len(model.journeys or model.touchpoints) if slide == "index" else None
+        full = bars is not None and box["height"] >= 170 + 90 * bars - 2
+        assert bottom > 0.75 * height or full, (slide, box)
         main = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
         assert main <= height + 2, (slide, main)  # and nothing below the fold
     app_page.screenshot(f"present_fill_{width}.png")
