@@ -129,8 +129,9 @@ def _journey(cur, model, cat, view, p, demo, split_of) -> Slide:
     k = story.journey_kpi(p, j)
     moved = movers.of_journey(p, j.key, k.kpi.key)
     note = movers.summary(moved, "touchpoints", p.previous.label()) if moved and p.previous else ""
-    return Slide(j.name, subtitle(p, view, model, k.kpi.name, demo=demo), tiles=(tile(f"{j.name} · {k.kpi.name}", k, model),),
-                 note=note, chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model), chart_scale=BARS_SCALE)
+    return Slide(j.name, subtitle(p, view, model, k.kpi.name, demo=demo),
+                 tiles=(tile(f"{j.name} · {k.kpi.name}", k, model),), note=note,
+                 chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model), chart_scale=BARS_SCALE)
 
 
 def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:

@@ -565,7 +565,7 @@ class _Parser:
 
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
-            elif key in RESERVED and (key != "journey" or journeys):  # (a model without journeys may have one as a segment)
+            elif key in RESERVED and (key != "journey" or journeys):  # (without journeys, a segment may be one)
                 # A filter on it could not be told from the view's own part of a link (?period=...).
                 self.fail(f"{path}.key", f"{key!r} is a word the app's links use for the view itself; "
                                          "name the segment otherwise")

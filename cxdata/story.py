@@ -1,8 +1,9 @@
 """Presentation mode's story: the slides a view's drill path tells, one screen each.
 
 A presenter walks the path the URL holds, index → journey (where the model has journeys) →
-touchpoint → team → the comments behind the deepest of them; clicking a bar on a slide drills, which lengthens the path. The slide shown is
-part of the view (`ViewState.present`), so a link opens the same slide of the same story.
+touchpoint → team → the comments behind the deepest of them; clicking a bar on a slide drills,
+which lengthens the path. The slide shown is part of the view (`ViewState.present`), so a link
+opens the same slide of the same story.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class ViewState:
     split: str | None = None
     tp: str | None = None
     team: str | None = None
-    journey: str | None = None  # the journey whose touchpoints the pyramid lists (none while a touchpoint is chosen: its own)
+    journey: str | None = None  # the journey whose touchpoints the pyramid lists (with a touchpoint: none, its own)
     grain: str = "month"
     search: str = ""
     scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
@@ -246,7 +246,8 @@ class ViewState:
                 report(f"Unknown journey {quoted(journey)}")
             elif "tp" in kw:  # a touchpoint names its journey itself
                 if kw["tp"] not in j.touchpoints:
-                    report(f"The touchpoint {quoted(kw['tp'])} is not in the journey {quoted(journey)}: shown in its own")
+                    report(f"The touchpoint {quoted(kw['tp'])} is not in the journey {quoted(journey)}: "
+                           "shown in its own")
             else:
                 kw["journey"] = journey
         present = one("present")

@@ -152,7 +152,8 @@ elif slide == "journey":
         if moved and p.previous:  # why it moved, in one sentence (the Pyramid page has the chart)
             st.markdown(escape(movers.summary(moved, "touchpoints", p.previous.label())))
     with chart:
-        picked = bars(p.touchpoints_of(j.key), "present_journey_tp", f"Touchpoints of {j.name} (click one to go on to it)")
+        picked = bars(p.touchpoints_of(j.key), "present_journey_tp",
+                      f"Touchpoints of {j.name} (click one to go on to it)")
     if picked and model.touchpoint(picked):
         go(replace(view, tp=picked, team=None, journey=None, present="touchpoint"))
 

@@ -163,8 +163,8 @@ for node in listed:
 if not view.tp and not journey_node:
     _ui.movement(movers.of_composite(p, model), f"What moved the {p.index.name}", "touchpoints", p)
 elif not view.tp:
-    _ui.movement(movers.of_journey(p, journey, tile_kpi(journey_node, j_kpi).kpi.key), f"What moved {journey_node.name}",
-                 "touchpoints", p)
+    moved = movers.of_journey(p, journey, tile_kpi(journey_node, j_kpi).kpi.key)
+    _ui.movement(moved, f"What moved {journey_node.name}", "touchpoints", p)
 
 st.divider()
 _ui.table_downloads("Download every figure of this view", _ui.figures_frame(p, view), "pyramid", p,
