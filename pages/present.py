@@ -119,6 +119,19 @@ def trend(level: str, node_key: str, k, below: int) -> None:
                          target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE, fill=True)
 
 
+def node_slide(name: str, k, moved, parts: str):
+    """A journey's or touchpoint's slide: its title, its tile and why it moved in one sentence
+    (the Pyramid page has the chart); returns the column for the chart of its parts."""
+    st.title(name)
+    subtitle(k.kpi.name)
+    tile, chart = st.columns([2, 3], gap="large")
+    with tile:
+        _ui.kpi_tile(name, k, show_kpi_name=True)
+        if moved and p.previous:
+            st.markdown(escape(movers.summary(moved, parts, p.previous.label())))
+    return chart
+
+
 if p.empty:
     st.title(p.index.name)
     subtitle()
@@ -143,14 +156,7 @@ if slide == "index":
 elif slide == "journey":
     j = p.journey(view.journey_of(model))
     k = story.journey_kpi(p, j)
-    st.title(j.name)
-    subtitle(k.kpi.name)
-    tile, chart = st.columns([2, 3], gap="large")
-    with tile:
-        _ui.kpi_tile(j.name, k, show_kpi_name=True)
-        moved = movers.of_journey(p, j.key, k.kpi.key)
-        if moved and p.previous:  # why it moved, in one sentence (the Pyramid page has the chart)
-            st.markdown(escape(movers.summary(moved, "touchpoints", p.previous.label())))
+    chart = node_slide(j.name, k, movers.of_journey(p, j.key, k.kpi.key), "touchpoints")
     with chart:
         picked = bars(p.touchpoints_of(j.key), "present_journey_tp",
                       f"Touchpoints of {j.name} (click one to go on to it)")
@@ -160,14 +166,7 @@ elif slide == "journey":
 elif slide == "touchpoint":
     tp = p.touchpoint(view.tp)
     k = story.touchpoint_kpi(p, tp)
-    st.title(tp.name)
-    subtitle(k.kpi.name)
-    tile, chart = st.columns([2, 3], gap="large")
-    with tile:
-        _ui.kpi_tile(tp.name, k, show_kpi_name=True)
-        moved = movers.of_touchpoint(p, tp.key, k.kpi.key)
-        if moved and p.previous:  # why it moved, in one sentence (the Pyramid page has the chart)
-            st.markdown(escape(movers.summary(moved, "teams", p.previous.label())))
+    chart = node_slide(tp.name, k, movers.of_touchpoint(p, tp.key, k.kpi.key), "teams")
     teams = p.teams_of(tp.key)
     with chart:
         if teams:
