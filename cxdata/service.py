@@ -184,7 +184,7 @@ def counted_responses(table, model: Model) -> int:
     # One test per (measure, sources, at a node or the index), not per KPI: a model's 80 KPIs over a
     # million answers cost an ingest half a second.
     kinds: dict[tuple, set] = {}
-    for k in _all_kpis(model):
+    for k in model.kpis():
         if k.stat != "composite":
             kinds.setdefault((tuple(sorted(k.sources)), k is not index), set()).add(k.measure)
     counted = pa.scalar(False)
@@ -356,10 +356,6 @@ def _counts_by(labels, ids, mask) -> list[tuple[str, int]]:
         [("id", "count_distinct")]).to_pylist()), key=lambda r: (-r[1], r[0]))
 
 
-def _all_kpis(model: Model):
-    return model.kpis()
-
-
 def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]:
     """(measure, source, the sources the model counts it from, responses) for answers to a measure
     every KPI of which counts only other survey sources (found by an audit: a LimeSurvey NPS
@@ -371,7 +367,7 @@ def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]
     if not {"metric", "value", "source"} <= set(table.column_names) or not table.num_rows:
         return []
     kpis: dict[str, list] = {}
-    for k in _all_kpis(model):
+    for k in model.kpis():
         if k.stat != "composite":
             kpis.setdefault(k.measure, []).append(k)
     narrowed = {m: sorted({s for k in ks for s in k.sources}) for m, ks in kpis.items() if all(k.sources for k in ks)}
@@ -390,7 +386,7 @@ def _other_sources(table, model: Model) -> list[tuple[str, str, list[str], int]]
 
 
 def _kpi_measures(model: Model) -> set[str]:
-    return {k.measure for k in _all_kpis(model) if k.stat != "composite"}
+    return {k.measure for k in model.kpis() if k.stat != "composite"}
 
 
 def _measure_names(counts: list[tuple[str, int]], model: Model) -> list[tuple[str, int]]:

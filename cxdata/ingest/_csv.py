@@ -189,6 +189,8 @@ def _reason_width(k: int, n: int, delimiter: str) -> str:
 
 
 REASON_EMPTY = "This row is empty (no values), so it was skipped."
+REASON_UNCLOSED = ("A quotation mark (\") opened in this row is never closed, so the rest of the "
+                   "file was swallowed into one value. Fix or remove that quote and upload again.")
 BLANK_TAIL = "an empty line at the end of the file, not a response"
 
 
@@ -203,8 +205,6 @@ def blank_tail(row_numbers: pa.Array, problems) -> list[int]:
     last = max([int(pc.max(row_numbers).as_py() or 0) if len(row_numbers) else 0]
                + [int(rn) for rn, why in problems if why != REASON_EMPTY])
     return sorted(int(rn) for rn, why in problems if why == REASON_EMPTY and int(rn) > last)
-REASON_UNCLOSED = ("A quotation mark (\") opened in this row is never closed, so the rest of the "
-                   "file was swallowed into one value. Fix or remove that quote and upload again.")
 
 
 def _reason_bytes(encoding: str) -> str:

@@ -385,10 +385,12 @@ class _Run:
 
         not_applicable = {k: int(pc.sum(pc.and_(kept, mv.na)).as_py() or 0)
                           for k, _, _, mv in measures}
-        rejects = self._reject_list(rejected, measures, problems)
+        # empty lines closing the file: listed as no responses, not as rows that could not be read
+        tail = set(blank_tail(self.raw.row_numbers, problems.items()))
+        rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
-        excluded += [(rn, BLANK_TAIL) for rn in self._blank_tail(problems) if rn > m.header_rows]
+        excluded += [(rn, BLANK_TAIL) for rn in sorted(tail) if rn > m.header_rows]
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
@@ -535,13 +537,8 @@ class _Run:
         idx = indices(mask)
         return list(zip(self.rownum.take(idx).to_pylist(), reason.take(idx).to_pylist()))
 
-    def _blank_tail(self, problems: dict[int, str]) -> list[int]:
-        return blank_tail(self.raw.row_numbers, problems.items())
-
     def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
-        tail = set(self._blank_tail(problems))  # (once: a file can have thousands of problem rows)
-        out = [(rn, f"could not be read: {why}") for rn, why in problems.items()
-               if rn > self.m.header_rows and rn not in tail]
+        out = [(rn, f"could not be read: {why}") for rn, why in problems.items() if rn > self.m.header_rows]
         idx = indices(rejected)
         if len(idx):
             parts: list[list[str]] = [[] for _ in range(len(idx))]
