@@ -602,3 +602,21 @@ journeys: [{key: buy, touchpoints: [web, app], kpis: [{key: res, stat: yes_rate,
     table = pa.table({"source": ["s"] * 4, "source_response_id": ["1", "1", "2", "2"], "touchpoint": ["Website"] * 4,
                       "team": [None] * 4, "metric": ["csat", "res"] * 2, "value": [4.0, 1.0, 5.0, 0.0]})
     assert service._unused_measures(table, model) == []
+
+
+@pytest.mark.parametrize("with_index", [False, True])
+def test_an_id_two_sources_share_is_two_counted_responses(with_index):
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from cxdata.model import load_model
+    from cxdata.store import response_index
+
+    at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    table = pa.table({"source_response_id": ["7", "7", "7", "8"], "source": ["qualtrics", "surveymonkey", "qualtrics", "zendesk"],
+                      "touchpoint": [None] * 4, "team": [None] * 4, "metric": ["nps", "nps", "comment", "happiness"],
+                      "value": [9.0, 3.0, None, 4.0], "responded_at": pa.array([at] * 4, pa.timestamp("us", tz="UTC"))})
+    if with_index:  # as the ingest engine hands it over
+        table = table.append_column("rid", response_index(table["source"], table["source_response_id"]))
+    assert service.counted_responses(table, load_model(ZELVORA_MODEL)) == 2
