@@ -262,7 +262,7 @@ def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None
         receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
         # What the Upload page shows before loading (the sheet read, a scale assumed): here, with
         # nobody to show it to first, on the receipt.
-        asked = engine.advice(inspection, timezone_set=timezone is not None)
+        asked = engine.advice(inspection, timezone_set=timezone is not None, dates_set=dayfirst is not None)
         return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
                 "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:

@@ -115,6 +115,8 @@ def test_ingest_settles_what_the_file_cannot_say(tmp_path):
     receipt = json.loads(cli("ingest", src, "--db", db, "--dates", "day-first", "--timezone",
                              "Europe/Berlin", "--json").stdout)[0]
     assert receipt["added"] == 2
+    # ...and not asked again on the receipt (found by an audit)
+    assert not any("day" in w and "month" in w for w in receipt["warnings"]), receipt["warnings"]
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:

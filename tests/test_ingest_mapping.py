@@ -177,6 +177,8 @@ HEADERS = [
     ("Agent", ["AG001", "AG002"], ("agent", "agent_id")),
     ("Agent", ["Sara K", "Ali M"], ("agent", "agent_name")),
     ("Customer number", ["ZC1", "ZC2"], ("customer_id",)),
+    ("N° client", ["ZC1", "ZC2"], ("customer_id",)),  # found by an audit: French Excel's usual header
+    ("Nº de cliente", ["ZC1", "ZC2"], ("customer_id",)),
     ("IP Address", ["1.2.3.4", "5.6.7.8"], ("ignore",)),
     ("Duration (in seconds)", ["33", "70"], ("ignore",)),
     ("Comments", ["The delivery was late again", "Great service, thank you!"],

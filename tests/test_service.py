@@ -1,5 +1,9 @@
 """Use cases of cxdata.service that the CLI and the pages share."""
 
+import csv
+import io
+import json
+
 import pytest
 
 from cxdata import pyramid, queries, service, store
@@ -620,3 +624,48 @@ def test_an_id_two_sources_share_is_two_counted_responses(with_index):
     if with_index:  # as the ingest engine hands it over
         table = table.append_column("rid", response_index(table["source"], table["source_response_id"]))
     assert service.counted_responses(table, load_model(ZELVORA_MODEL)) == 2
+
+
+def _qualtrics(questions: dict[str, str], rows: list[list]) -> str:
+    """A Qualtrics CSV export (three header rows) with `questions` {id: text} after its fields."""
+    fields = ["StartDate", "EndDate", "Status", "RecordedDate", "ResponseId", "Finished"]
+    labels = ["Start Date", "End Date", "Response Type", "Recorded Date", "Response ID", "Finished"]
+    ids = [json.dumps({"ImportId": f}) for f in ("startDate", "endDate", "status", "recordedDate", "_recordId", "finished")]
+    ids += [json.dumps({"ImportId": f"QID{i}"}) for i in range(1, len(questions) + 1)]
+    head = [fields + list(questions), labels + list(questions.values()), ids]
+    body = [[f"2025-05-0{1 + i % 9} 10:00:00"] * 2 + ["IP Address", f"2025-05-0{1 + i % 9} 10:05:00", f"R_{i}{tag}", "True", *answers]
+            for i, (tag, *answers) in enumerate(rows)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(head + body)
+    return out.getvalue()
+
+
+RELATIONSHIP_Q = {"Q1": "How likely are you to recommend Zelvora to a friend or colleague?",
+                  "Q3_1": "How satisfied are you with each of the following in the last 3 months? - Website",
+                  "Q3_2": "How satisfied are you with each of the following in the last 3 months? - Store"}
+
+
+def test_a_second_survey_of_the_same_tool_gets_a_source_of_its_own(tmp_path):
+    """Found by an audit: a Qualtrics post-support survey, stored as 'qualtrics' beside the
+    relationship survey, put its NPS into the index (which counts the sources by name): 13.2
+    became -20.5, and the receipt said nothing."""
+    relationship = _qualtrics(RELATIONSHIP_Q, [["a", 9, 4, 5], ["b", 10, 5, 4], ["c", 3, 2, 2]])
+    support = _qualtrics({"Q1": "How satisfied were you with the support you received today?",
+                          "Q2": "How likely is it that you would recommend us to a friend or colleague?"},
+                         [["x", 1, 0], ["y", 2, 1]])
+    (first, second), count = _ingest_texts(tmp_path, relationship, support)
+    assert (first["layout"], first["source"], second["layout"], second["source"]) == \
+        ("qualtrics", "qualtrics", "qualtrics", "qualtrics_2")
+    assert any("Another survey" in w and "'qualtrics_2'" in w and "count only where the model names" in w
+               for w in second["warnings"])
+    assert any("add 'qualtrics_2' to the sources" in w for w in second["warnings"])
+    assert count == 5
+
+
+def test_the_same_survey_in_another_layout_of_its_tool_keeps_its_source(tmp_path):
+    # Qualtrics' legacy layout writes a matrix row 'text?-Website' where the current one writes 'text? - Website'.
+    legacy = {k: v.replace("? - ", "?-") for k, v in RELATIONSHIP_Q.items()}
+    rows = [["a", 9, 4, 5], ["b", 10, 5, 4]]
+    (first, again), count = _ingest_texts(tmp_path, _qualtrics(RELATIONSHIP_Q, rows), _qualtrics(legacy, rows))
+    assert first["source"] == again["source"] == "qualtrics"
+    assert (again["added"], count) == (0, 2)

@@ -377,7 +377,7 @@ ROLE_WORDS: list[tuple[str, list[str]]] = [
         "external data reference", "شناسه مشتری", "شماره مشتری", "کد مشتری", "رقم العمیل",
         "رقم العميل", "معرف العميل", "клиентски номер", "номер на клиент", "клиент id",
         "מספר לקוח", "מזהה לקוח",
-        "externe id", "id externe", "id externo", "kundennummer", "kundennr", "kunden-nr", "kunden nr", "kunden-id", "kunden id", "numéro client", "numéro de client", "identifiant client", "número de cliente", "id de cliente", "номер клиента", "id клиента"]),
+        "externe id", "id externe", "id externo", "kundennummer", "kundennr", "kunden-nr", "kunden nr", "kunden-id", "kunden id", "numéro client", "numéro de client", "n° client", "n° de client", "nº client", "nº de client", "n° cliente", "nº cliente", "n.º cliente", "n.º de cliente", "identifiant client", "número de cliente", "id de cliente", "номер клиента", "id клиента"]),
     ("team", [
         "w:team", "ticket group", "w:group", "department", "w:queue", "w:squad", "w:تیم",
         "واحد", "الفریق", "الفريق", "القسم", "w:екип", "отдел", "צוות", "מחלקה",

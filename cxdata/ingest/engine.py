@@ -149,20 +149,20 @@ SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of 
 
 
 def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[str] | None = None) -> list[str]:
-    """Give an export without response ids a source of its own when its suggested source is
-    another survey's. Its responses are keyed by their answer time; two forms of one tool
-    (Google Forms) answered in the same second would overwrite each other's responses. An export
+    """Give an export a source of its own when its suggested source (the tool's name) holds
+    another survey. The model's KPIs choose their answers by source: a second Qualtrics survey
+    stored as 'qualtrics' put its post-support NPS into the relationship index (found by an audit:
+    13.2 became -20.5, without a word). Without response ids, responses are keyed by their answer
+    time as well, and two forms answered in the same second would overwrite each other. An export
     sharing most of its questions with the other is the same survey, changed: it keeps the name."""
-    if suggested.keys_with("response_id"):
-        return []  # the tool's own ids keep surveys apart (and tell one survey's formats together)
     if in_use is not None and suggested.source not in in_use:
         return []  # nothing stored under that name (a mapping shipped with the model, an upload removed)
     others = [m for m in saved_mappings if m.source == suggested.source and m.fingerprint != suggested.fingerprint]
     if not others:
         return []
-    mine = {c.label for c in suggested.columns.values() if c.role in MEASURE_ROLES + ("comment",) and c.label}
+    mine = {_question(c.label) for c in suggested.columns.values() if c.role in MEASURE_ROLES + ("comment",) and c.label}
     for m in others:
-        theirs = {c.label for c in m.columns.values() if c.label}
+        theirs = {_question(c.label) for c in m.columns.values() if c.label}
         if mine and len(mine & theirs) >= SAME_SURVEY_SHARE * len(mine):
             return []
     used = {m.source for m in saved_mappings}
@@ -170,9 +170,17 @@ def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[s
     while f"{old[:38]}_{i}" in used:
         i += 1
     suggested.source = f"{old[:38]}_{i}"
-    return [f"Another survey (with other questions) was loaded as '{old}': this file is '{suggested.source}', so "
-            "that responses of the two given in the same second stay apart (the file has no response ids). If it is "
-            f"the same survey with changed questions, name its source '{old}' in the mapping."]
+    why = ("so that its answers count only where the model names this source (its KPIs choose their answers by "
+           "source)" if suggested.keys_with("response_id") else
+           "so that responses of the two given in the same second stay apart (the file has no response ids)")
+    return [f"Another survey (with other questions) was loaded as '{old}': this file is '{suggested.source}', {why}. "
+            f"If it is the same survey with changed questions, name its source '{old}' in the mapping."]
+
+
+def _question(label: str) -> str:
+    """A question's text as two formats of one export tell it: Qualtrics' legacy layout writes a
+    matrix row 'How satisfied...?-Website', the current one 'How satisfied...? - Website'."""
+    return "".join(ch for ch in label.casefold() if ch.isalnum())
 
 
 def _time_columns(raw: Any, layout: Layout, mapping: Mapping):
@@ -246,14 +254,16 @@ def _json_subset(raw: Any, layout: Any, saved_mappings: list[Mapping]) -> Mappin
     return None
 
 
-def advice(inspection: Inspection, *, timezone_set: bool = False) -> list[str]:
+def advice(inspection: Inspection, *, timezone_set: bool = False, dates_set: bool = False) -> list[str]:
     """What the Upload page shows before loading, for a receipt where nobody saw it first: the
     sheet read, scales assumed and the like; not what the receipt says anyway (rows that could
-    not be read are listed as rejected) nor what the caller settled (a time zone it gave)."""
+    not be read are listed as rejected) nor what the caller settled (a time zone, or the order of
+    day and month, it gave: found by an audit, `--dates day-first` was still asked for)."""
     from ._suggest import TZ_ASSUMED
 
+    settled = set(_date_questions(inspection.raw, inspection.layout, inspection.mapping)) if dates_set else set()
     return [w for w in inspection.warnings
-            if not w.startswith(RECOGNISED) and READ_PROBLEMS not in w
+            if not w.startswith(RECOGNISED) and READ_PROBLEMS not in w and w not in settled
             and not (timezone_set and w.startswith(TZ_ASSUMED))]
 
 
