@@ -424,7 +424,8 @@ def cell_status(n: int, rules: Suppression = Suppression()) -> str:
 
 def suppress_partition(parent_n: int, children: Mapping[str, int],
                        rules: Suppression = Suppression(), shown: Iterable[str] | None = None,
-                       *, parent_hidden: bool = False, residual_shown: bool = False) -> set[str]:
+                       *, parent_hidden: bool = False, residual_shown: bool = False,
+                       overlapping: bool = False) -> set[str]:
     """Keys of ``children`` (a partition of the parent) that must be hidden, primary and
     complementary.
 
@@ -447,6 +448,9 @@ def suppress_partition(parent_n: int, children: Mapping[str, int],
     ``residual_shown``: the residual is displayed elsewhere, so it protects nothing.
     If X stays below the threshold with every child hidden (a small non-empty total next to a
     shown residual) all children are hidden; only hiding the parent would do more.
+    ``overlapping``: one respondent may be in several children (a journey's touchpoints, each
+    rated in one response): X then holds at least its largest hidden child's respondents, not
+    their sum, and that is what must reach the threshold.
     """
     k = rules.privacy_min_n
     if any(n < 0 for n in children.values()):
@@ -459,14 +463,21 @@ def suppress_partition(parent_n: int, children: Mapping[str, int],
     hidden = {key for key, n in children.items() if n < k}
     if shown is not None:
         hidden |= set(children) - set(shown)
-    unknown = sum(children[key] for key in hidden) + (0 if residual_shown else residual)
-    while 0 < unknown < k:
+    rest = 0 if residual_shown else residual
+
+    def unknown() -> int:
+        ns = [children[key] for key in hidden]
+        return (max(ns, default=0) if overlapping else sum(ns)) + rest
+
+    while 0 < unknown() < k:
         visible = [(n, key) for key, n in children.items() if key not in hidden and n > 0]
         if not visible:
             break
-        n, key = min(visible)      # least information lost; ties broken by key, deterministic
+        # Least information lost; ties broken by key, deterministic. Overlapping, only a child
+        # with enough respondents of its own raises X: the smallest such, else the largest.
+        enough = [(n, key) for n, key in visible if n + rest >= k]
+        n, key = (min(enough) if enough else max(visible)) if overlapping else min(visible)
         hidden.add(key)
-        unknown += n
     return hidden
 
 

@@ -666,6 +666,28 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
         assert buy.current.n == 2 * people and buy.status == status, (people, buy.status)
 
 
+def test_a_journeys_hidden_touchpoints_are_not_given_back_by_their_respondents(tmp_path):
+    """Found by an audit: six customers rated the website, three of them the store and the app as
+    well. The store and app (3 answers each) were hidden, but their 6 answers, together above the
+    threshold, came from 3 customers: the journey minus the website gave their pooled figures."""
+    model = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, shop, app]}]""").replace(
+        "  - {key: shop, name: Store}", "  - {key: shop, name: Store}\n  - {key: app, name: App}", 1))
+    rows = [(None, "Website", 2, None, "North", 6)] * 6 + [(None, tp, 4, None, "North", 6) for _ in range(3) for tp in ("Store", "App")]
+    table = responses(rows)
+    ids = [f"p{i}" for i in range(6)] + [f"p{i}" for i in range(3) for _ in range(2)]  # the same three people
+    table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", pa.array(ids))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, table)
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    assert p.journey("buy").headline.current.n == 12
+    assert [p.touchpoint(t).headline.status for t in ("shop", "app")] == ["hidden", "hidden"]
+    # the website goes with them (or the journey), so nothing shown takes them apart
+    assert p.touchpoint("web").headline.status == "hidden" or p.journey("buy").headline.status == "hidden"
+
+
 def test_a_box_kpi_only_a_journey_has_reads_its_boxes_on_a_decimal_measure(tmp_path):
     """Found in review: the query left out the journeys' KPIs when it chose the measures whose
     boxes it reads, and a decimal scale's answers fell in no box (a top box of 0%)."""

@@ -669,3 +669,37 @@ def test_the_same_survey_in_another_layout_of_its_tool_keeps_its_source(tmp_path
     (first, again), count = _ingest_texts(tmp_path, _qualtrics(RELATIONSHIP_Q, rows), _qualtrics(legacy, rows))
     assert first["source"] == again["source"] == "qualtrics"
     assert (again["added"], count) == (0, 2)
+
+
+@pytest.mark.parametrize("summary", [False, True])
+def test_a_sheets_serial_dates_stay_its_answer_times_under_an_average_row(tmp_path, summary):
+    """Found by an audit: dates in the General format (Excel serial day numbers) with an 'Average'
+    row under the responses were read as a 1-5 rating, and every response lost its time."""
+    from datetime import datetime, timedelta
+
+    import xlsxwriter
+
+    book = tmp_path / "tracker.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet("Sheet1")
+    ws.write_row(0, 0, ["Date", "Customer ID", "NPS", "Comment"])
+    start = datetime(2025, 1, 2, 9)
+    for i in range(40):
+        t = start + timedelta(hours=7 * i)
+        ws.write_number(i + 1, 0, (t - datetime(1899, 12, 30)).total_seconds() / 86400)
+        ws.write_row(i + 1, 1, [f"ZC{1000 + i}", i % 11, "quick and kind" if i % 3 else ""])
+    if summary:
+        ws.write(42, 0, "Average")  # a blank row, then the sheet's own statistics
+        ws.write_formula(42, 2, "=AVERAGE(C2:C41)", None, 4.75)
+    wb.close()
+    db = service.open_db(tmp_path / "cx.duckdb")
+    try:
+        receipt = service.ingest_file(db, service.load_model_for(db, ZELVORA_MODEL), book)
+        assert (receipt["status"], receipt["added"], receipt["excluded_count"]) == ("loaded", 40, int(summary))
+        assert not any("cannot be read" in w for w in receipt["warnings"]), receipt["warnings"]
+        timed, first, last = db.cursor().execute(
+            "SELECT count(responded_at), min(responded_at)::DATE::VARCHAR, max(responded_at)::DATE::VARCHAR FROM responses"
+        ).fetchall()[0]
+        assert (timed, first, last) == (40, "2025-01-02", "2025-01-13")
+    finally:
+        db.close()

@@ -597,3 +597,17 @@ def test_a_mean_of_three_spread_answers_reads_within_its_scale():
     raw = stats.estimate("mean", m)
     assert raw.ci_low < 1  # the t interval itself leaves the scale
     assert stats.bounded(raw, 1, 5).ci_low == 1
+
+
+@pytest.mark.parametrize("children, hidden", [
+    # Respondents may be in several children: two hidden of 3 each can be the same 3 people, so
+    # they do not protect each other (summed, 6 would); the next child with 5 of its own does.
+    ({"a": 6, "b": 3, "c": 3}, {"a", "b", "c"}),
+    ({"a": 9, "d": 5, "b": 3, "c": 3}, {"b", "c", "d"}),
+    ({"a": 9, "d": 4, "b": 3}, {"a", "b", "d"}),  # 4 would not do: the largest goes
+    ({"a": 9, "b": 6}, set()),
+])
+def test_overlapping_children_protect_each_other_by_their_largest(children, hidden):
+    rules = stats.Suppression(5, 30)
+    parent = sum(children.values())
+    assert stats.suppress_partition(parent, children, rules, overlapping=True) == hidden

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from ._text import ascii_digits, key, parts, without_percent
 from ._timestamps import MONTH_DATE
-from ._vocab import (NOT_A_RESPONSE, NOT_APPLICABLE, NPS_GROUPS, NPS_WORDS, SCALES, Scale,
+from ._vocab import (SUMMARY_ROWS, NOT_A_RESPONSE, NOT_APPLICABLE, NPS_GROUPS, NPS_WORDS, SCALES, Scale,
                      leading_score, no_stars)
 
 MAX_DISTINCT = 2000  # above this a column is free text / ids; labels are not examined
@@ -217,3 +217,33 @@ def match_scale(p: Profile, candidates: tuple[Scale, ...] = SCALES) -> ScaleMatc
         vm = {lbl: (v if v is not None else NPS_WORDS[key(lbl)]) for lbl, v in ends.items()}
         return ScaleMatch(None, {**vm, **{na: None for na in p.not_applicable}}, 1.0)
     return None
+
+
+SUMMARY_TAIL = 20  # closing rows looked at for a summary
+
+
+def summary_tail(data: pa.Table) -> int:
+    """How many of `data`'s closing rows are a summary a spreadsheet user added under the
+    responses ('Average', 'Total', and blank rows between): rows with no date whose first filled
+    cell is such a word, in a column of numbers or dates that holds it nowhere else. Before any
+    column has a role, so that the words do not count as answers (found by an audit: an 'Average'
+    under a sheet's dates, stored as serial day numbers, made the dates a 1-5 rating and every
+    response lost its time). A word among words ('Average' on a Poor-Average-Good scale) is left
+    to loading, which decides again knowing the roles (normalise)."""
+    n, found = data.num_rows, 0
+    start = max(0, n - SUMMARY_TAIL)
+    for i, row in reversed(list(enumerate(data.slice(start).to_pylist(), start))):
+        cells = [(c, str(v).strip()) for c, v in row.items() if v is not None and str(v).strip()]
+        if not cells:
+            continue
+        col, word = cells[0]
+        if key(word) not in SUMMARY_ROWS or any(_DATE.search(ascii_digits(v)) for _, v in cells[1:]):
+            break
+        arr = data.column(col)
+        if int(pc.sum(pc.fill_null(pc.equal(arr, pa.scalar(row[col], arr.type)), False)).as_py() or 0) > 1:
+            break
+        above = [str(v).strip() for v in pc.unique(pc.drop_null(arr.slice(0, i))).to_pylist()[:50] if str(v).strip()]
+        if not above or sum(number(v) is not None or bool(_DATE.search(ascii_digits(v))) for v in above) < 0.8 * len(above):
+            break
+        found = n - i
+    return found

@@ -212,6 +212,7 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
     import pyarrow as pa
 
     from .errors import IngestError
+    from ._profile import summary_tail
     from .values import parse_timestamps_detailed
 
     if mapping.layout == "canonical":
@@ -220,7 +221,10 @@ def _unreadable_times(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
     # A header repeated among the rows (two exports pasted together) is no response: loading leaves it out.
     headers = {str(v).strip() for row in raw.table.slice(0, mapping.header_rows).to_pylist() for v in row.values()
                if v is not None}
+    # ...and nor are the summary rows under a sheet's responses ('Average').
+    responses = raw.table.num_rows - mapping.header_rows - summary_tail(raw.table.slice(mapping.header_rows))
     for label, col in list(_time_columns(raw, layout, mapping))[:1]:  # the one loading reads
+        col = col.slice(0, responses)
         text = col.slice(0, _TIME_SAMPLE).cast(pa.string()) if not pa.types.is_timestamp(col.type) else None
         if text is None or text.null_count == len(text):
             continue
