@@ -262,3 +262,24 @@ def test_a_title_above_the_header_is_not_part_of_the_surveys_fingerprint():
         assert layout.name == "generic" and (layout.header_rows, layout.title_rows) == (2, 1)
         assert [c.label for c in layout.columns] == ["Response ID", "Date", "How satisfied were you? (1-5)", last]
         assert fingerprint(nov, layout) == fingerprint(dec, detect_layout(dec))
+
+
+@pytest.mark.parametrize("text, header_rows, labels", [
+    # a cell merged over three columns names a group; the row under it names each column
+    ("Customer feedback - Q1 2025,,,,,\nDate,Customer ID,Satisfaction (1-5),,,Comments\n"
+     ",,Website,Delivery,Billing,\n2025-01-02,ZC1,5,1,4,fine\n2025-01-03,ZC2,4,,2,\n", 3,
+     ["Date", "Customer ID", "Satisfaction (1-5) - Website", "Satisfaction (1-5) - Delivery",
+      "Satisfaction (1-5) - Billing", "Comments"]),
+    # a header with a blank cell, and a first response filling it: one header row
+    ("Date,Customer ID,NPS,,Comments\n2025-01-02,ZC1,9,x,fine\n2025-01-03,ZC2,7,y,\n", 1,
+     ["Date", "Customer ID", "NPS", "", "Comments"]),
+    # a partial response that answered only the columns under a blank header cell: numbers are
+    # answers, not sub-labels
+    ("Date,Satisfaction,,Comments\n,4,5,\n2025-01-03,3,2,ok\n", 1, ["Date", "Satisfaction", "", "Comments"]),
+])
+def test_a_sheets_grouped_two_row_header_is_read_as_one_label_per_column(text, header_rows, labels):
+    layout = detect_layout(raw_from_csv(text))
+    assert (layout.name, layout.header_rows) == ("generic", header_rows)
+    assert [c.label for c in layout.columns] == labels
+    if header_rows == 3:  # the group is a matrix: its rows are touchpoints through the model's aliases
+        assert [c.sub_label for c in layout.columns[2:5]] == ["Website", "Delivery", "Billing"]

@@ -324,7 +324,37 @@ def _canonical(head: list[list[str | None]], width: int) -> Layout | None:
 
 def _generic(head: list[list[str | None]], width: int) -> Layout:
     row1 = _labels(head[0], width) if head else [""] * width
+    grouped = _grouped_header(row1, _labels(head[1], width), width) if len(head) >= 3 else None
+    if grouped is not None:
+        return Layout("generic", "Spreadsheet", 2, tuple(_plain_columns(grouped)))
     return Layout("generic", "Spreadsheet", 1, tuple(_plain_columns(row1)))
+
+
+def _grouped_header(row1: list[str], row2: list[str], width: int) -> list[str] | None:
+    """The labels of a home-made sheet's two-row header, or None: a cell merged over several
+    columns ('Satisfaction (1-5)') names a group, and the row under it names each column of the
+    group ('Website', 'Delivery', 'Billing'); the other columns are named in the first row alone.
+    Read as one row, the group's other columns went unnamed and their sub-labels became a first
+    response (found by an audit). The shape must be exact, so a data row under a header with one
+    blank cell is never taken for it: a sub-label under every column of each group (the group's
+    first cell and the blank ones after it) and nowhere else, some with letters."""
+    groups, i = [], 0
+    while i < width:
+        j = i + 1
+        while j < width and row1[i] and not row1[j] and row2[j]:
+            j += 1
+        if j - i >= 2:
+            groups.append((i, j))
+        i = j
+    inside = {c for a, b in groups for c in range(a, b)}
+    if not groups or any(bool(row2[c]) != (c in inside) for c in range(width)) \
+            or not any(ch.isalpha() for c in inside for ch in row2[c]):
+        return None
+    labels = list(row1)
+    for a, b in groups:
+        for c in range(a, b):
+            labels[c] = f"{row1[a]} - {row2[c]}"
+    return labels
 
 
 def _below_title(detect, head: list[list[str | None]], width: int) -> Layout | None:
