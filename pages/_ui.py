@@ -445,12 +445,16 @@ def loop_kpi(view: ViewState):
     return loop.closure_kpi(model(), current, previous)
 
 
-def loop_summary(view: ViewState, where: str) -> None:
-    """A line on how the node's unhappy customers are followed up, with the way to its cases."""
+def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:
+    """A line on how the node's unhappy customers are followed up, with the way to its cases.
+    `hidden`: the Closed loop tile is, and the line's counts would give its n away (found by an
+    audit: 'hidden' above '3 cases, 2 open')."""
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     everyone, _ = loop_closure(view)
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
-        if everyone.cases:
+        if hidden:
+            st.markdown(f"**Closing the loop** · too few cases {escape(where)} to count in this view", width="content")
+        elif everyone.cases:
             # (its closure rate is the Closed loop tile above)
             overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
             st.markdown(f"**Closing the loop** · {everyone.cases:,} case{'' if everyone.cases == 1 else 's'}, "
@@ -853,18 +857,19 @@ def clicked_node(event, name: str) -> str | None:
 
 
 # -- tiles --------------------------------------------------------------------------------------
-def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False) -> None:
-    """Value, 95% interval, n, change with significance, and target status of one KPI."""
+def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False, counts: str = "responses") -> None:
+    """Value, 95% interval, n, change with significance, and target status of one KPI. `counts`:
+    what its n counts (a closure rate counts cases)."""
     label = f"{title} · {k.kpi.name}" if show_kpi_name else title
     if k.status == "no_data":
         st.metric(label, "no data", border=True)
-        st.caption("No responses for this KPI in the period.")
+        st.caption(f"No {counts} for this KPI in the period.")
         return
     if k.status == "hidden":
         st.metric(label, "hidden", border=True,
-                  help="Fewer responses than the privacy threshold, or hidden along with a smaller group beside it so "
+                  help=f"Fewer {counts} than the privacy threshold, or hidden along with a smaller group beside it so "
                        "that the smaller group's figures cannot be worked out by subtraction.")
-        st.caption("Too few responses to show (privacy threshold).")
+        st.caption(f"Too few {counts} to show (privacy threshold).")
         return
     measure = model().measures.get(k.kpi.measure)
     measure_better = measure.higher_is_better if measure else True

@@ -86,7 +86,7 @@ closed = closed if closed is not None and closed.status != "no_data" else None  
 tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))
 for k in node.kpis + ((closed,) if closed is not None else ()):
     with tiles.cell():
-        _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False)
+        _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False, counts="cases" if k is closed else "responses")
 
 if all(k.status == "no_data" for k in node.kpis):
     st.info(f"No responses for {team.name} in {p.period.label()} with these filters. Choose a longer period or "
@@ -95,7 +95,8 @@ if all(k.status == "no_data" for k in node.kpis):
 
 kpi_keys = [k.kpi.key for k in node.kpis]
 if loop_shown:  # how its unhappy customers are followed up, and the way to them
-    _ui.loop_summary(view, "here" if level == "index" else f"at {team.name}")
+    _ui.loop_summary(view, "here" if level == "index" else f"at {team.name}",
+                     hidden=closed is not None and closed.status == "hidden")
 
 # The KPI the node's tile would show: its first with answers (a call centre team rated only in
 # Zendesk opens on that rating, not on an empty CSAT).

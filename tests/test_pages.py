@@ -1245,6 +1245,17 @@ def test_the_team_views_loop_line_is_the_teams_whatever_the_link_says(app):
     assert closed.value.endswith("%") and closed.value == next(m for m in flagged.metric if m.label == "Closed loop").value
 
 
+def test_a_hidden_closed_loop_tile_is_not_given_away_by_the_loop_line(app):
+    """Found by an audit: 'hidden' on the Closed loop tile, and under it '3 cases, 2 open, 2 overdue'."""
+    at = app(page="pages/team.py", team="cc_europe", tp="call_center", period="last_7_days", tier="VIP")
+    no_errors(at)
+    closed = next(m for m in at.metric if m.label == "Closed loop")
+    assert closed.value == "hidden"
+    assert "Too few cases to show (privacy threshold)." in [c.value for c in at.caption]
+    line = [m.value for m in at.markdown if m.value.startswith("**Closing the loop**")]
+    assert line == ["**Closing the loop** · too few cases at Call Center \\- Europe to count in this view"]
+
+
 def test_an_owner_without_cases_is_named(app):
     # The European stores serve no customer in Tehran
     at = app(page="pages/loop.py", team="stores_europe", tp="store", region="Tehran", period="all")
