@@ -70,9 +70,23 @@ with mid:
                          help="Which touchpoints' ratings go with the index, and which to improve first"):
                 st.switch_page("pages/drivers.py", query_params=view.drill(None).to_query_params())
 
-if p.journeys:
+j_kpi = level_kpi(p.journeys)  # (what moved a journey, below, reads it too)
+if p.journeys and all(k.status == "no_data" for node in p.journeys for k in node.kpis):
+    # A row of "no data" above touchpoints with figures (a relationship survey's ratings, where the
+    # journeys pool transactional KPIs) read as a fault (found by an audit): one line says why,
+    # and the journeys still narrow the touchpoints.
+    st.subheader("Journeys")
+    kpi_names = ", ".join(dict.fromkeys(k.kpi.name for node in p.journeys for k in node.kpis))
+    st.caption(escape(f"No answers to the journeys' KPIs ({kpi_names}) in {p.period.label()} with these filters; "
+                      "the touchpoints below show what was rated."))
+    with st.container(horizontal=True):
+        for node in p.journeys:
+            chosen = journey == node.key and not view.tp
+            if st.button(node.name, key=f"journey_{node.key}", disabled=chosen, icon=":material/route:",
+                         help=f"The touchpoints of {node.name}"):
+                _ui.set_view(view.into_journey(node.key), rerun=True)
+elif p.journeys:
     # The journeys between the index and the touchpoints: each pools its touchpoints' answers.
-    j_kpi = level_kpi(p.journeys)
     j_first = level_first(p.journeys, j_kpi)
     st.subheader(f"Journeys · {j_first.kpi.name}" if j_first else "Journeys")
     j_event = _ui.cached_chart(

@@ -120,6 +120,20 @@ def test_journeys_narrow_the_touchpoints_and_lead_back_up(app):
     assert [s.value.split(" · ")[0] for s in at.subheader] == ["Journeys", "Touchpoints"]
 
 
+def test_journeys_without_answers_to_their_kpis_say_why_and_still_narrow(app):
+    """Found by an audit: with only the relationship survey's answers, the journeys (pooling
+    transactional KPIs) read 'no data' three times above touchpoints with figures."""
+    at = app(source="relationship_survey")
+    no_errors(at)
+    assert [s.value.split(" · ")[0] for s in at.subheader][:2] == ["Journeys", "Touchpoints"]
+    assert any(c.value.startswith("No answers to the journeys' KPIs \\(CSAT") for c in at.caption)
+    assert "no data" not in [m.value for m in at.metric] and "Relationship" in at.subheader[1].value
+    at.button(key="journey_shop").click().run()
+    no_errors(at)
+    assert qp(at) == {"journey": ["shop"], "source": ["relationship_survey"]}
+    assert [m.label for m in at.metric][-3:] == ["Website", "Mobile app", "Store"]
+
+
 def test_a_link_to_a_journey_is_not_mixed_with_the_sessions_touchpoint(app):
     """Found in review: after ?tp=website, a run of ?journey=get_help (the browser's Back) put the
     session's Website back under Get help."""
