@@ -1016,15 +1016,17 @@ def figures_frame(p, view: ViewState):
     return lambda: tables.pyramid_frame(p, filters)
 
 
-def table_downloads(label: str, make_frame, what: str, p, help: str, key: str) -> None:
-    """A table as CSV and as an Excel workbook, each built only when its button is clicked."""
+def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, sheet: str) -> None:
+    """A table as CSV and as an Excel workbook, each built only when its button is clicked.
+    `sheet`: the workbook's sheet name (the button's label cut to Excel's 31 characters read
+    'Download every figure of this v', found by an audit)."""
     from cxdata import export
 
     with st.container(horizontal=True):
         st.download_button(f"{label} (CSV)", lambda: export.to_csv_bytes(make_frame()),
                            file_name=export_name(what, p, "csv"), mime="text/csv", icon=":material/download:",
                            help=help, key=f"{key}_csv")
-        st.download_button("Excel", lambda: export.to_xlsx_bytes(make_frame(), sheet=label),
+        st.download_button("Excel", lambda: export.to_xlsx_bytes(make_frame(), sheet=sheet),
                            file_name=export_name(what, p, "xlsx"), icon=":material/table_view:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            help=f"The same as an Excel workbook. {help}", key=f"{key}_xlsx")

@@ -164,4 +164,4 @@ st.divider()
 _ui.table_downloads("Download the drivers", lambda: tables.drivers_export(
     vd, outcome_name, filters, model.segment(dim).name if dim else None), f"drivers-{outcome}", p,
     help="Every driver's importance, correlation and performance with their intervals and n"
-         + (", for all responses and per segment" if dim else "") + ". Hidden figures stay blank.", key="drivers")
+         + (", for all responses and per segment" if dim else "") + ". Hidden figures stay blank.", key="drivers", sheet="Drivers")

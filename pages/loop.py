@@ -154,7 +154,7 @@ with st.container(key="cases_table"):
 rows = [i for i in (picked["selection"]["rows"] if picked else []) if i < len(cases)]
 _ui.table_downloads("Download these cases", lambda: tables.queue_export(shown), "cases", p,
                     help="The cases listed above, with their customers, answers and notes (a spreadsheet will not run "
-                         "anything in them).", key="cases")
+                         "anything in them).", key="cases", sheet="Cases")
 
 PICK = "_case_pick"  # the cases selected, by (source, response id), as the list showed them
 KEPT_NOTE = "_case_note_kept"  # a note typed for a save that could not be made

@@ -93,4 +93,4 @@ with st.expander("Figures, with each value's share of the invitations and of the
     st.dataframe(export.drop(columns=["invited_in", "filters"]), hide_index=True, width="stretch")
 _ui.table_downloads("Download the response rates", lambda: export, "response-rates", p,
                     help="Every dimension's response rates, with the period of invitation and the filters.",
-                    key="rates")
+                    key="rates", sheet="Response rates")

@@ -91,7 +91,7 @@ _ui.table_downloads(
     "Download these figures", lambda: tables.split_frame(rec, p, level=level, kpi=kpi, parent=view.tp, dimension=seg_name,
                                                          filters=filters), f"segments-{dim}", p,
     help=f"The index and the {rows_name} by {seg_name} ('All': each row's total) as on this page: value, interval, n, "
-         "change, significance and target status. Hidden figures stay blank.", key="split")
+         "change, significance and target status. Hidden figures stay blank.", key="split", sheet=f"By {seg_name}")
 if not view.tp:
     choice = st.selectbox("Show the teams of", [None] + [t.key for t in model.touchpoints],
                           format_func=lambda k: "—" if k is None else model.touchpoint(k).name)

@@ -208,5 +208,5 @@ with st.container(key="comments_table"):
 _ui.comment_reader(comments, picked)
 _ui.table_downloads("Download these comments", lambda: tables.comments_export(comments), f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
-                        "anything in them).", key="comments")
+                        "anything in them).", key="comments", sheet="Comments")
 _ui.deck_button(view, p)
