@@ -96,6 +96,10 @@ class ViewState:
             # The model's other names of a value (an alias in Persian or Bulgarian) name it in a
             # link too, as they do in an upload.
             alias = {label_key(text): to for text, to in (seg.stored_values() if seg else {}).items()}
+            # ...and so does the text the app shows for a coded value ('Persian' for 'fa': found
+            # by an audit, a link written from the screen was refused).
+            for value, text in (seg.labels if seg else ()):
+                alias.setdefault(label_key(text), value)
             kept = []
             for value in values:
                 match = value if value in stored else by_key.get(label_key(value))

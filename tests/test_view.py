@@ -178,3 +178,15 @@ segments: [{key: journey, name: Customer journey}]
     view, problems = ViewState.from_query_params({"journey": "onboarding"}, model)
     assert problems == [] and view.filter_map == {"journey": ("onboarding",)} and view.journey is None
     assert view.to_query_params() == {"journey": "onboarding"}
+
+
+@pytest.mark.parametrize("value, want", [("fa", ("fa",)), ("Persian", ("fa",)), ("persian", ("fa",)), ("Klingon", ())])
+def test_a_link_may_name_a_coded_value_by_the_text_the_app_shows(value, want):
+    """Found by an audit: the app shows 'Language: Persian', and ?language=Persian was refused."""
+    from cxdata.model import load_model
+    from cxdata.service import DEMO_MODEL
+
+    view, problems = ViewState().with_filters({"language": [value]}).with_known_values(
+        {"language": ["en", "fa", "ar"]}, load_model(DEMO_MODEL))
+    assert view.filter_map == ({"language": want} if want else {})
+    assert bool(problems) == (not want)
