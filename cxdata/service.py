@@ -107,14 +107,26 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
     ins = engine.inspect(path, encoding=encoding, sheet=sheet, saved_mappings=saved_mappings(db),
                          touchpoint_aliases=touchpoint_aliases(model), segment_aliases=segment_aliases(model),
                          limits=limits(), name=name, sources_in_use=in_use)
+    from .ingest.mapping import SCALES
+
     mapping = on_model_scales(ins.mapping, model)
-    changed = [(spec.label or k, spec.scale) for k, spec in mapping.columns.items() if spec != ins.mapping.columns.get(k)]
+
+    def scale(spec) -> tuple[float, float] | None:
+        return tuple(spec.scale) if spec.scale else SCALES.get(spec.role)
+
+    # The scale a rating was guessed to have gives way to the model's: say which, not the guess;
+    # and only where they differ (a note per rating read on its usual scale buried the notes that
+    # mattered, found by an audit), one line per scale.
+    changed = [(spec.label or k, scale(spec)) for k, spec in mapping.columns.items()
+               if spec != ins.mapping.columns.get(k) and scale(spec) != scale(ins.mapping.columns[k])]
     if not changed:
-        return ins
-    # The scale a rating was guessed to have gives way to the model's: say which, not the guess.
+        return replace(ins, mapping=mapping)
     guessed = {f"'{label}': answers run from" for label, _ in changed}
-    notes = [f"'{label}': read on the model's scale, {lo:g} to {hi:g}; an answer outside it is not counted"
-             for label, (lo, hi) in changed]
+    by_scale: dict[tuple, list[str]] = {}
+    for label, bounds in changed:
+        by_scale.setdefault(bounds, []).append(f"'{label}'")
+    notes = [f"{', '.join(labels)}: read on the model's scale, {lo:g} to {hi:g}; an answer outside it is not counted"
+             for (lo, hi), labels in by_scale.items()]
     return replace(ins, mapping=mapping,
                    warnings=[w for w in ins.warnings if not any(w.startswith(g) for g in guessed)] + notes)
 

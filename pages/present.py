@@ -28,6 +28,9 @@ view = _ui.current_view()
 if view.present is None:  # opened from the page list: present the view the session was on
     _ui.set_view(story.start(view), rerun=True)
 slide = story.current(view, model)
+if view.present != slide:  # a slide the view's path lacks (a team's, with no team): the URL says which is shown
+    view = replace(view, present=slide)
+    _ui.set_view(view)
 path = story.steps(view, model)
 
 # Our own style sheet (no user text in it): no chrome, large type, black on white.
@@ -61,8 +64,11 @@ def go(to) -> None:
 def leave() -> None:
     """Back to the usual page of the slide's node, with the same view."""
     plain = replace(view, present=None)
-    if st.session_state.get("_present_from") == "segments":  # it shows any level: back where it began
-        st.switch_page("pages/segments.py", query_params=plain.to_query_params())
+    # Pages that show any level: back where it began (found by an audit: Esc from a presentation
+    # begun on Key drivers, Response rates or Close the loop left for the pyramid or a team).
+    back = st.session_state.pop("_present_from", None)
+    if back in ("segments", "drivers", "loop", "rates"):
+        st.switch_page(f"pages/{back}.py", query_params=plain.to_query_params())
     if slide in ("index", "journey", "touchpoint"):
         st.switch_page("pages/pyramid.py", query_params=plain.to_query_params())
     st.switch_page("pages/team.py", query_params=plain.to_query_params())

@@ -18,8 +18,8 @@ grant = _ui.start_page("team")
 _ui.ensure_data()
 model = _ui.model()
 # With no node in the URL, the index's own view (the relationship survey's comments have no
-# other); a link naming a node this model lacks, or a composite index (no answers of its own),
-# gets the way to the pyramid instead. (Read before current_view drops what it does not know.)
+# other); a composite index (no answers of its own) gets the way to the pyramid instead. (Read
+# before current_view drops what it does not know.)
 asked_for_node = "team" in st.query_params or "tp" in st.query_params
 view = _ui.current_view()
 if not grant.sees_all and view.team not in grant.teams:
@@ -35,7 +35,10 @@ if not grant.sees_all and view.team not in grant.teams:
         st.stop()
     view = view.drill(model.team(grant.teams[0]).touchpoint, grant.teams[0])
     _ui.set_view(view)
-if not view.team and not view.tp and (asked_for_node or model.index.kpi.stat == "composite"):
+# A link naming a node the model lacks gets the index's view with the problem said: the URL,
+# which current_view cleaned of the node, then shows the same on a reload (found by an audit:
+# the page said "choose a team", and its own URL reloaded to the index's view).
+if not view.team and not view.tp and model.index.kpi.stat == "composite":
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")

@@ -217,8 +217,10 @@ def test_team_view_names_an_unknown_team_in_the_link(app):
     no_errors(at)
     from tests.test_markdown import shown
 
-    assert any("Unknown team 'no_such_team'" in shown(w.value) for w in at.warning)
-    assert any("Choose a team" in i.value for i in at.info)
+    assert sum("Unknown team 'no_such_team'" in shown(w.value) for w in at.warning) == 1
+    # the index's view, which the cleaned URL shows on a reload too (found by an audit)
+    assert not at.query_params and at.title[0].value == app(page="pages/team.py").title[0].value
+    assert not any("Choose a team" in i.value for i in at.info)
 
 
 def test_segments_page_names_a_kpi_the_touchpoints_do_not_have(app):
@@ -844,6 +846,13 @@ def test_a_hidden_tile_lists_no_comments_in_a_presentation_either(app, demo_db):
              **{"from": "2025-06-02", "to": "2025-06-02"})
     no_errors(at)
     assert any("Not shown" in i.value for i in at.info) and not at.text
+
+
+def test_a_slide_the_views_path_lacks_is_put_right_in_the_url(app):
+    # found by an audit: ?present=team with no team showed the index's slide and kept present=team
+    at = app(page="pages/present.py", present="team", period="all")
+    no_errors(at)
+    assert qp(at)["present"] == ["index"]
 
 
 def test_a_link_to_another_page_with_a_slide_opens_the_presentation(app):

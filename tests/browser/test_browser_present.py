@@ -59,18 +59,20 @@ def test_a_presenter_walks_the_story_with_the_keyboard(app_page):
     expect(page.locator("[data-testid='stSidebar']")).to_be_visible()
 
 
-def test_esc_goes_back_to_the_segments_page_a_presentation_began_on(app_page):
-    """Found by an audit: Esc went to the pyramid whichever page the presentation began on."""
+@pytest.mark.parametrize("path, title", [("segments", "Segments"), ("drivers", "Key drivers")])
+def test_esc_goes_back_to_the_page_a_presentation_began_on(app_page, path, title):
+    """Found by audits: Esc went to the pyramid whichever page the presentation began on (the
+    Segments page; then Key drivers, Response rates and Close the loop)."""
     page, data = app_page.page, app_page.data
     tp = data.model.touchpoint(data.share_tp)
-    app_page.goto(f"segments?period={SHARE_PERIOD}&split={data.segment_key}&tp={tp.key}")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Segments")
+    app_page.goto(f"{path}?period={SHARE_PERIOD}&split={data.segment_key}&tp={tp.key}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     page.get_by_role("button", name="Present").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(tp.name)
     app_page.wait_idle()
-    press(app_page, "Escape", "Segments")
+    press(app_page, "Escape", title)
     query = parse_qs(urlparse(page.url).query)
-    assert urlparse(page.url).path.endswith("/segments") and "present" not in query
+    assert urlparse(page.url).path.endswith(f"/{path}") and "present" not in query
     assert query["split"] == [data.segment_key] and query["tp"] == [tp.key]
 
 
