@@ -118,7 +118,7 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
     # and only where they differ (a note per rating read on its usual scale buried the notes that
     # mattered, found by an audit), one line per scale.
     changed = [(spec.label or k, scale(spec)) for k, spec in mapping.columns.items()
-               if spec != ins.mapping.columns.get(k) and scale(spec) != scale(ins.mapping.columns[k])]
+               if (old := ins.mapping.columns.get(k)) is None or (spec != old and scale(spec) != scale(old))]
     if not changed:
         return replace(ins, mapping=mapping)
     guessed = {f"'{label}': answers run from" for label, _ in changed}
