@@ -752,8 +752,10 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
 
         assert {label_key(s) for s in comments["Source"]} <= {label_key(s) for s in model.index.kpi.sources}
     assert not [b for b in at.button if (b.key or "").startswith("crumb_")]
-    # The prompt stays for a link naming a team the model does not have.
-    assert any("Choose a team" in i.value for i in app(page="pages/team.py", team="nope").info)
+    # A link naming a team the model does not have says so, over the index's view (its cleaned URL's)
+    unknown = app(page="pages/team.py", team="nope")
+    assert any("Unknown team 'nope'" in w.value for w in unknown.warning)
+    assert [s.value for s in unknown.subheader] == ["Trend", "By segment", "Comments behind the number"]
 
 
 # --------------------------------------------------------------------------- presentation mode
