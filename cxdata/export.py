@@ -4,10 +4,35 @@ neutralised, because exported comments and rejected rows are untrusted text."""
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable
 
 import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+_NOT_NAME = re.compile(r"[^\w]+")  # \w keeps the letters of every script (a Persian region's name)
+_NAME_MOST = 120  # characters before the extension: within what file systems and mail clients keep whole
+
+
+def _slug(text: str) -> str:
+    return _NOT_NAME.sub("-", str(text)).strip("-_")
+
+
+def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]]] = (), ext: str = "csv") -> str:
+    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, the period it is of and the
+    filters it was cut by (`filters`: (dimension, value labels) pairs), so that the files of
+    several segments downloaded one after another do not overwrite or pass for one another. A
+    filter too long to spell out is counted ('region-5-values')."""
+    head = [f"cx-{_slug(what) or 'table'}", _slug(period) or "period"]
+    cut = [(_slug(dim), [v for v in map(_slug, values) if v]) for dim, values in filters]
+    cut = [(dim, values) for dim, values in cut if values]
+    name = "-".join(head + [f"{dim}-{'-'.join(values)}" for dim, values in cut])
+    if len(name) > _NAME_MOST:
+        counted = [f"{dim}-{values[0]}" if len(values) == 1 else f"{dim}-{len(values)}-values" for dim, values in cut]
+        name = "-".join(head + counted)[:_NAME_MOST].rstrip("-_")
+    return f"{name}.{ext}"
 
 
 def neutralise(value):

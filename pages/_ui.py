@@ -1033,11 +1033,13 @@ def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, s
 
 
 def export_name(what: str, p, ext: str = "csv") -> str:
-    """'cx-pyramid-2025-Q3.csv': what the file holds and the period it is of."""
-    import re
+    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, its period and the view's filters."""
+    from cxdata import export
 
-    period = re.sub(r"[^0-9A-Za-z]+", "-", p.period.label()).strip("-") or "period"
-    return f"cx-{re.sub(r'[^0-9A-Za-z_]+', '-', what)}-{period}.{ext}"
+    m = model()
+    filters = [(dim, [m.segment(dim).label(v) if m.segment(dim) else v for v in values])
+               for dim, values in current_view().filters]
+    return export.file_name(what, p.period.label(), filters, ext)
 
 
 def present_button(view: ViewState) -> None:

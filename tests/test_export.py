@@ -85,3 +85,31 @@ def test_xlsx_takes_odd_frames():
 def test_csv_takes_two_columns_of_one_name():
     text = to_csv_bytes(pd.DataFrame([["=x", 2.0]], columns=["a", "a"])).decode("utf-8-sig")
     assert text.splitlines() == ["a,a", "'=x,2"]
+
+
+@pytest.mark.parametrize("what, period, filters, ext, expected", [
+    ("pyramid", "2025 Q3", (), "csv", "cx-pyramid-2025-Q3.csv"),
+    ("comments-team_billing", "1 Jul – 30 Sep 2025", (), "xlsx", "cx-comments-team_billing-1-Jul-30-Sep-2025.xlsx"),
+    ("pyramid", "2025 Q3", [("region", ["Tehran", "Isfahan"]), ("tier", ["SMB"])], "csv",
+     "cx-pyramid-2025-Q3-region-Tehran-Isfahan-tier-SMB.csv"),
+    # a segment in another script keeps its letters; a label with punctuation keeps its words
+    ("pyramid", "2025 Q3", [("region", ["تهران"]), ("language", ["Persian (Farsi)"])], "csv",
+     "cx-pyramid-2025-Q3-region-تهران-language-Persian-Farsi.csv"),
+    # nothing of the filter survives: it is not named at all rather than as 'region-'
+    ("pyramid", "2025 Q3", [("region", ["!!"])], "png", "cx-pyramid-2025-Q3.png"),
+    # a path in a value cannot leave the download folder
+    ("../../etc", "2025 Q3", [("region", ["../x"])], "csv", "cx-etc-2025-Q3-region-x.csv"),
+])
+def test_file_name_says_what_period_and_filters(what, period, filters, ext, expected):
+    from cxdata.export import file_name
+
+    assert file_name(what, period, filters, ext) == expected
+
+
+def test_file_name_counts_a_filter_too_long_to_spell_out():
+    from cxdata.export import file_name
+
+    many = [f"Region number {i}" for i in range(30)]
+    name = file_name("pyramid", "2025 Q3", [("region", many), ("tier", ["SMB"])], "csv")
+    assert name == "cx-pyramid-2025-Q3-region-30-values-tier-SMB.csv"
+    assert len(file_name("pyramid", "2025 Q3", [(f"dim{i}", many) for i in range(20)], "csv")) <= 124

@@ -243,11 +243,12 @@ def test_a_click_on_a_touchpoint_brings_its_teams_into_view(app_page):
 
 
 def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
-    """Presenters take charts into their own decks: the file carries its title and the period."""
+    """Presenters take charts into their own decks: the file carries its title, the period and the
+    filters, in its name too (the files of two regions downloaded one after the other had one name)."""
     import struct
 
     page, model = app_page.page, app_page.data.model
-    app_page.goto("?" + urlencode({"period": SHARE_PERIOD}))
+    app_page.goto("?" + urlencode({"period": SHARE_PERIOD, "region": "Sofia"}))
     assert_pyramid_shown(page, model)
     # the touchpoints' chart: the second where the journeys' comes first
     page.get_by_role("button", name="Chart").nth(1 if model.journeys else 0).click()
@@ -257,6 +258,7 @@ def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
         png_button.click()
     data = Path(png.value.path()).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and png.value.suggested_filename.startswith("cx-touchpoints-")
+    assert png.value.suggested_filename.endswith("-region-Sofia.png"), png.value.suggested_filename
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 1800 and height > 200, (width, height)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -265,5 +267,5 @@ def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
     with page.expect_download(timeout=STEP_TIMEOUT) as svg:
         svg_button.click()
     text = Path(svg.value.path()).read_text(encoding="utf-8")
-    assert ">Touchpoints<" in text and "data as of" in text, text[:2000]
+    assert ">Touchpoints<" in text and "data as of" in text and "Region: Sofia" in text, text[:2000]
     app_page.assert_no_exception()
