@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="time zone of times written without an offset (e.g. Europe/Berlin; default: detected, else UTC)")
     ing.add_argument("--encoding", metavar="NAME",
                      help="text encoding of the files (e.g. cp1256), instead of detecting it")
+    ing.add_argument("--source", metavar="NAME",
+                     help="the survey source to store the responses under (lower-case letters, digits, _; default: "
+                          "the saved mapping's, else the tool's name, or <tool>_2 for another survey of that tool)")
     ing.add_argument("--sheet", metavar="NAME",
                      help="the sheet of a workbook that holds the responses (default: the one whose header reads as survey answers, else the one with the most rows)")
 
@@ -174,7 +177,7 @@ def _ingest(args) -> int:
     for path in args.files:
         result = service.ingest_file(db, model, Path(path), encoding=args.encoding, sheet=args.sheet,
                                      dayfirst=None if args.dates is None else args.dates == "day-first",
-                                     timezone=args.timezone)
+                                     timezone=args.timezone, source=args.source)
         receipts.append(result)
         if result["status"] != "loaded":
             failed += 1

@@ -244,17 +244,19 @@ def measure_scales(model: Model) -> dict[str, tuple[float, float]]:
 
 
 def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,
-                dayfirst: bool | None = None, timezone: str | None = None) -> dict:
+                dayfirst: bool | None = None, timezone: str | None = None, source: str | None = None) -> dict:
     """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'.
-    `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them)."""
+    `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them);
+    `source` names the survey the responses are stored under, as the page's mapping step does."""
     try:
-        return _ingest_file(db, model, path, encoding=encoding, sheet=sheet, dayfirst=dayfirst, timezone=timezone)
+        return _ingest_file(db, model, path, encoding=encoding, sheet=sheet, dayfirst=dayfirst, timezone=timezone,
+                            source=source)
     finally:
         release_memory()  # the file's tables are gone with _ingest_file's frame
 
 
 def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None, sheet: str | None,
-                 dayfirst: bool | None, timezone: str | None) -> dict:
+                 dayfirst: bool | None, timezone: str | None, source: str | None = None) -> dict:
     from dataclasses import replace
 
     from .ingest import engine
@@ -271,10 +273,13 @@ def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None
             mapping = replace(mapping, dayfirst=dayfirst)
         if timezone is not None:
             mapping = replace(mapping, timezone=timezone)
+        if source is not None:
+            mapping = replace(mapping, source=source.strip())
         receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
         # What the Upload page shows before loading (the sheet read, a scale assumed): here, with
         # nobody to show it to first, on the receipt.
-        asked = engine.advice(inspection, timezone_set=timezone is not None, dates_set=dayfirst is not None)
+        asked = engine.advice(inspection, timezone_set=timezone is not None, dates_set=dayfirst is not None,
+                              source_set=source is not None)
         return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
                 "file": str(path)}
     except (IngestError, MappingError, store.InputError) as exc:

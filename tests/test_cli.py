@@ -162,6 +162,34 @@ def test_a_receipt_does_not_warn_of_what_the_options_settled(tmp_path):
     assert not any("UTC was assumed" in w for w in zoned["warnings"])
 
 
+def test_ingest_names_the_source_the_receipt_suggests(tmp_path):
+    """A second survey of a tool gets '<tool>_2', and the receipt says to load it under the tool's
+    name if it is the same survey with changed questions: the command line had no way to."""
+    from tests.test_service import GF_DELIVERY, GF_STORE
+
+    path = tmp_path / "cx.duckdb"
+    (tmp_path / "store.csv").write_text(GF_STORE, encoding="utf-8")
+    # (answered a second later than a store visit: without response ids, the time keys a response)
+    (tmp_path / "delivery.csv").write_text(GF_DELIVERY.replace("11:40:10", "11:40:11"), encoding="utf-8")
+    cli("ingest", tmp_path / "store.csv", "--db", path, "--model", ZELVORA_MODEL)
+    first = json.loads(cli("ingest", tmp_path / "delivery.csv", "--db", path, "--json").stdout)[0]
+    assert first["source"] == "google_forms_2" and any("--source" in w for w in first["warnings"])
+    bad = cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "Google Forms!", check=False)
+    assert bad.returncode == 1 and "source 'Google Forms!' must be lower-case letters" in bad.stderr
+    again = json.loads(cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "google_forms",
+                           "--json").stdout)[0]
+    assert (again["source"], again["added"]) == ("google_forms", 1)
+    assert not any("Another survey" in w for w in again["warnings"])
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT s.name, count(*) FROM responses JOIN sources s USING (source_id) GROUP BY 1 "
+                           "ORDER BY 1").fetchall() == [("google_forms", 3), ("google_forms_2", 1)]
+    finally:
+        con.close()
+
+
 def test_a_reader_that_stops_early_gets_no_traceback(db):
     # Found by a walk-through: `pyramid ... | head` ended in a BrokenPipeError traceback.
     proc = subprocess.run(f"{sys.executable} -m cxdata pyramid --db {db} | true", shell=True, cwd=ROOT,

@@ -146,6 +146,7 @@ def _own_stamp(saved: Mapping, layout: Layout) -> Mapping:
 
 
 SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of the survey has too
+OWN_SOURCE = "Another survey (with other questions) was loaded as"
 
 
 def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[str] | None = None) -> list[str]:
@@ -173,8 +174,9 @@ def _own_source(suggested: Mapping, saved_mappings: list[Mapping], in_use: set[s
     why = ("so that its answers count only where the model names this source (its KPIs choose their answers by "
            "source)" if suggested.keys_with("response_id") else
            "so that responses of the two given in the same second stay apart (the file has no response ids)")
-    return [f"Another survey (with other questions) was loaded as '{old}': this file is '{suggested.source}', {why}. "
-            f"If it is the same survey with changed questions, name its source '{old}' in the mapping."]
+    return [f"{OWN_SOURCE} '{old}': this file is '{suggested.source}', {why}. If it is the same survey with "
+            f"changed questions, load it under the source '{old}' (the mapping's source name; --source on the "
+            "command line)."]
 
 
 def _question(label: str) -> str:
@@ -258,17 +260,18 @@ def _json_subset(raw: Any, layout: Any, saved_mappings: list[Mapping]) -> Mappin
     return None
 
 
-def advice(inspection: Inspection, *, timezone_set: bool = False, dates_set: bool = False) -> list[str]:
+def advice(inspection: Inspection, *, timezone_set: bool = False, dates_set: bool = False,
+           source_set: bool = False) -> list[str]:
     """What the Upload page shows before loading, for a receipt where nobody saw it first: the
     sheet read, scales assumed and the like; not what the receipt says anyway (rows that could
-    not be read are listed as rejected) nor what the caller settled (a time zone, or the order of
-    day and month, it gave: found by an audit, `--dates day-first` was still asked for)."""
+    not be read are listed as rejected) nor what the caller settled (a time zone, the order of
+    day and month or the source it gave: found by an audit, `--dates day-first` was still asked for)."""
     from ._suggest import TZ_ASSUMED
 
     settled = set(_date_questions(inspection.raw, inspection.layout, inspection.mapping)) if dates_set else set()
     return [w for w in inspection.warnings
             if not w.startswith(RECOGNISED) and READ_PROBLEMS not in w and w not in settled
-            and not (timezone_set and w.startswith(TZ_ASSUMED))]
+            and not (timezone_set and w.startswith(TZ_ASSUMED)) and not (source_set and w.startswith(OWN_SOURCE))]
 
 
 def _read_problems(raw: Any) -> list[str]:
