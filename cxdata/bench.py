@@ -1215,7 +1215,7 @@ def breakdown(res: Results, cur, model, cat, periods, v_region, add) -> None:
     current, previous = periods
 
     def assemble():
-        return pyramid.assemble(model, pyramid.collect(rows, cat), current, previous, cat.as_of)
+        return pyramid.assemble(model, pyramid.collect(rows, cat), current, previous, cat.as_of, repeats=cat.repeats)
 
     add("design.stats_region", assemble)
     prof = cProfile.Profile()

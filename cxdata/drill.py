@@ -172,11 +172,12 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
     data = fetch(cur, model, cat, view, periods, by=dim, totals=True)
     segs = sorted({k[3] for k in data if k[3] is not None},
                   key=lambda s: (cat.segment_values(dim, model) + [s]).index(s) if s in labels.values() else 10**6)
-    hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model))
+    hidden = suppressed_cells(data, partitions(model, [None, *segs], previous is not None, split=True), rules_of(model),
+                              cat.repeats)
     columns: dict[str, list] = {c: [] for c in (*kpi_record_columns(), "segment")}
     index = {}
     for seg in [None, *segs]:
-        p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden)
+        p = assemble(model, data, current, previous, cat.as_of, seg=seg, hidden=hidden, repeats=cat.repeats)
         index[seg] = p.index.headline
         for node in (p.index, *p.journeys, *p.touchpoints, *p.teams):
             for k in node.kpis:

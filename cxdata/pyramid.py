@@ -222,7 +222,7 @@ def with_journeys(model: Model, data: Cells) -> Cells:
 def build(cur, model: Model, cat: Catalog, view: ViewState) -> Pyramid:
     current, previous = periods_for(view, cat)
     periods = [current] + ([previous] if previous else [])
-    return assemble(model, fetch(cur, model, cat, view, periods), current, previous, cat.as_of)
+    return assemble(model, fetch(cur, model, cat, view, periods), current, previous, cat.as_of, repeats=cat.repeats)
 
 
 def rules_of(model: Model) -> stats.Suppression:
@@ -230,15 +230,19 @@ def rules_of(model: Model) -> stats.Suppression:
 
 
 def assemble(model: Model, data: Cells, current: Period, previous: Period | None, as_of: date | None,
-             seg: str | None = None, hidden: set[tuple] | None = None) -> Pyramid:
+             seg: str | None = None, hidden: set[tuple] | None = None,
+             repeats: frozenset[str] | None = None) -> Pyramid:
+    """The pyramid of `data`. `repeats`: the measures a response may answer more than once
+    (`Catalog.repeats`; None: any)."""
     rules = rules_of(model)
     if hidden is None:
-        hidden = suppressed_cells(data, partitions(model, [seg], previous is not None), rules)
+        hidden = suppressed_cells(data, partitions(model, [seg], previous is not None), rules, repeats)
 
     def respondents(period: int, level: str, key: str, cell: str, n: int) -> int:
-        """What the reliability flag reads: the answers, or for a journey the fewest respondents
-        its answers can come from (see suppressed_cells)."""
-        if level != "journey":
+        """What the reliability flag reads: the answers, or for a journey of a measure answered
+        several times per response the fewest respondents its answers can come from (see
+        suppressed_cells)."""
+        if level != "journey" or not _repeated(cell, repeats):
             return n
         return max((m.n for t in model.journey(key).touchpoints
                     if (m := data.get((period, "touchpoint", t, seg, cell))) is not None), default=0)
@@ -383,7 +387,7 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
     return out
 
 
-def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
+def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None = None) -> set[tuple]:
     """Primary suppression (0 < n < privacy threshold), then complementary suppression over all
     partitions until nothing changes, because hiding a cell in one partition can expose another.
 
@@ -396,7 +400,7 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
     is empty, the parent, which is that cell's number. Partitions can also be combined (two rows'
     totals minus two columns' give a cell back, found in review): a hidden cell under the
     threshold that the shown cells still determine (`_determined`) takes one more cell with it,
-    until none is."""
+    until none is. `repeats`: as for `assemble`."""
     def n(cell) -> int:
         m = data.get(cell)
         return m.n if m else 0
@@ -407,9 +411,9 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
     # respondents are at least its largest touchpoint's n (one answer per response and
     # touchpoint), and that is what the threshold reads.
     hidden |= {parent for parent, children in parts
-               if _pooled(parent, children) and n(parent) > 0 and max(map(n, children)) < rules.privacy_min_n}
+               if _pooled(parent, children, repeats) and n(parent) > 0 and max(map(n, children)) < rules.privacy_min_n}
     while True:
-        _complement(parts, hidden, n, rules)
+        _complement(parts, hidden, n, rules, repeats)
         exposed = _determined(parts, hidden, n, rules.privacy_min_n)
         if not exposed:
             return hidden
@@ -420,12 +424,20 @@ def suppressed_cells(data: Cells, parts, rules) -> set[tuple]:
         hidden.add(beside)
 
 
-def _pooled(parent, children) -> bool:
+def _pooled(parent, children, repeats: frozenset[str] | None = None) -> bool:
     """A journey's partition into its touchpoints, whose answers may come from the same
     respondents: the hidden rest of a journey (it minus its shown touchpoints) holds at least its
     largest hidden touchpoint's respondents, not their sum (found by an audit: three customers'
-    six answers at two hidden touchpoints came back as the journey minus the third)."""
-    return parent[1] == "journey" and bool(children) and children[0][1] == "touchpoint"
+    six answers at two hidden touchpoints came back as the journey minus the third). Not where no
+    response answers the measure twice (a transactional CSAT): each answer is another customer's,
+    and a journey of 58 of them was flagged as unreliable for its largest touchpoint's 20."""
+    return (parent[1] == "journey" and bool(children) and children[0][1] == "touchpoint"
+            and _repeated(parent[4], repeats))
+
+
+def _repeated(cell: str, repeats: frozenset[str] | None) -> bool:
+    """Whether a response may answer the measure of `cell` ('csat', or 'csat@source') more than once."""
+    return repeats is None or cell.split("@", 1)[0] in repeats
 
 
 def _nearest_shown(parts, hidden: set, n, cell):
@@ -444,7 +456,7 @@ def _nearest_shown(parts, hidden: set, n, cell):
     return None
 
 
-def _complement(parts, hidden: set, n, rules) -> None:
+def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = None) -> None:
     """Each partition's own rule (stats.suppress_partition) and the single-hidden-cell rule, over
     all partitions until nothing changes; adds to `hidden`."""
     changed = True
@@ -457,7 +469,7 @@ def _complement(parts, hidden: set, n, rules) -> None:
             # A journey's touchpoints may share respondents (see suppressed_cells).
             add = stats.suppress_partition(
                 n(parent), kids, rules, shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
-                overlapping=_pooled(parent, children),
+                overlapping=_pooled(parent, children, repeats),
             )
             hid = {c for c in children if kids[c] > 0 and (c in hidden or c in add)}
             if len(hid) == 1 and parent not in hidden and n(parent) == sum(kids.values()):

@@ -40,6 +40,9 @@ class Catalog:
     # counts its answers at that touchpoint, and answers naming a team but no touchpoint count at
     # the team's touchpoint: so a touchpoint's cell always splits into its teams' cells.
     team_home: dict[int, str] = field(default_factory=dict)
+    # Keys of the measures some stored response answers more than once (at several touchpoints);
+    # None where an upload does not say (all measures are then taken to).
+    repeats: frozenset[str] | None = None
 
     def codes(self, level: str, key: str) -> list[int]:
         """Label codes of a touchpoint or team key (several labels may name one node)."""
@@ -102,7 +105,11 @@ def catalog(cur, model: Model) -> Catalog:
     first, last, n = cur.execute(
         "SELECT min(responded_at)::DATE, max(responded_at)::DATE, count(*) FROM responses"
     ).fetchall()[0]
+    unknown, repeated = cur.execute("SELECT bool_or(repeats IS NULL), list_distinct(flatten(list(repeats))) "
+                                    "FROM uploads WHERE removed_at IS NULL").fetchall()[0]
+    measure_key = {code: key for key, code in by_dim.get("measure", {}).items()}
     return Catalog(
+        repeats=None if unknown else frozenset(measure_key[c] for c in repeated or () if c in measure_key),
         measures=by_dim.get("measure", {}),
         touchpoints=tps,
         teams=teams,

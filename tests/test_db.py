@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "6"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "7"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
@@ -136,3 +136,26 @@ def test_schema_5_database_gains_the_models_versions(tmp_path):
     assert upgraded.cursor().execute("SELECT count(*) FROM model_versions").fetchall() == [(0,)]
     assert upgraded.state().model_version is None
     assert figures(upgraded) == before
+
+
+def test_schema_6_database_learns_which_measures_a_response_answers_more_than_once(tmp_path):
+    path, before = written_by(tmp_path, "6", "no rollup dropped", "ALTER TABLE uploads DROP COLUMN repeats")
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
+    # the relationship survey's satisfaction with each touchpoint it asks about
+    assert queries.catalog(upgraded.cursor(), MODEL).repeats == frozenset({"tp_sat"})
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_the_measures_answered_more_than_once_follow_the_uploads(tmp_path):
+    db = Database(tmp_path / "cx.duckdb")
+    receipt = store.apply(db, next(demo.generate(500)))
+    assert queries.catalog(db.cursor(), MODEL).repeats == frozenset({"tp_sat"})
+    store.remove_upload(db, receipt.upload_id)
+    assert queries.catalog(db.cursor(), MODEL).repeats == frozenset()
+    # an upload that does not say (written before it was recorded) leaves every measure in doubt
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO uploads (upload_id, file_name) VALUES (99, 'old.csv')")
+    assert queries.catalog(db.cursor(), MODEL).repeats is None
+    db.close()

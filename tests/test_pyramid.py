@@ -666,6 +666,26 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
         assert buy.current.n == 2 * people and buy.status == status, (people, buy.status)
 
 
+@pytest.mark.parametrize("people, status", [(2, "hidden"), (3, "low_n"), (15, "ok")])
+def test_a_journey_of_answers_each_from_another_response_counts_them_all(tmp_path, people, status):
+    """Transactional surveys ask once per response: a journey's answers are then as many customers.
+    Found in review: read as a relationship survey's, a journey of 58 such answers was flagged as
+    unreliable for its largest touchpoint's 20 (and 6 customers' were hidden)."""
+    model = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses([(None, tp, 2, None, "North", 6) for _ in range(people) for tp in ("Website", "Store")]))
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    p = pyramid.build(cur, model, cat, ViewState(period="latest_month"))
+    db.close()
+    assert cat.repeats == frozenset()
+    buy = p.journey("buy").headline
+    assert buy.current.n == 2 * people and buy.status == status, (people, buy.status)
+    # each touchpoint's own few stay hidden, and nothing shown gives one back: both are
+    assert {p.touchpoint(t).headline.status for t in ("web", "shop")} == ({"hidden"} if people < 5 else {"low_n"})
+
+
 def test_a_journeys_hidden_touchpoints_are_not_given_back_by_their_respondents(tmp_path):
     """Found by an audit: six customers rated the website, three of them the store and the app as
     well. The store and app (3 answers each) were hidden, but their 6 answers, together above the
