@@ -48,6 +48,9 @@ st.html("""<style>
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
 .st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
 .st-key-present_comments [data-testid="stText"] { font-size: 1.3rem; line-height: 1.35; }
+/* A target's badge is sized inline at 14 px, the smallest text on a slide: as large as its line. */
+.stApp [data-testid="stCaptionContainer"] .stMarkdownBadge { font-size: 0.9em !important; }
+.st-key-present_why p { font-size: 1.25rem; line-height: 1.4; }
 /* A long comment stops after four lines (with an ellipsis) so the slide stays on the screen; the
    comments page shows it whole. */
 .st-key-present_comments [data-testid="stText"] > * { display: -webkit-box; -webkit-line-clamp: 4;
@@ -136,7 +139,8 @@ def node_slide(name: str, k, moved, parts: str):
     with tile:
         _ui.kpi_tile(name, k, show_kpi_name=True)
         if moved and p.previous:
-            st.markdown(escape(movers.summary(moved, parts, p.previous.label())))
+            with st.container(key="present_why"):  # read out in the review: as large as the facts above it
+                st.markdown(escape(movers.summary(moved, parts, p.previous.label())))
     return chart
 
 
