@@ -175,16 +175,13 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,
                                         score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE,
                                         dated_times=trend_dates(cur, model, cat, view, level, node.key, k))
-    said = []
-    for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows():
-        score = row["Score"]
-        scored = "" if score is None or score != score else (f" · {k.kpi.name} {score}" if isinstance(score, str)
-                                                              else f" · score {score:.0f}")
-        said.append(Comment("" if row["Comment"] is None else str(row["Comment"]), f"{row['When']}{scored}"))
+    said = [Comment("" if row["Comment"] is None else str(row["Comment"]),
+                    story.comment_caption(row["When"], row["Score"], k.kpi.name))
+            for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows()]
     note = ("No comments in this period for these filters." if not total else
             f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
-    if any(c.caption.startswith(drill.HIDDEN_SEGMENT) for c in said):
-        note += f" Undated: comments outside the {view.grain}s the trend shows."
+    if any(c.caption.startswith(story.UNDATED) for c in said):
+        note += " " + story.undated_note(view.grain)
     return Slide(title, sub, note=note, comments=tuple(said))
 
 
@@ -284,7 +281,7 @@ def _comments_grid(page, comments: tuple[Comment, ...]):
 
     for i, c in enumerate(comments):
         left, top = 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6
-        frame = _text(page, _clipped(c.text), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
+        frame = _text(page, story.clipped(c.text), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
         run = frame.add_paragraph().add_run()
         run.text = _printable(c.caption)
         run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)
@@ -302,11 +299,6 @@ def _picture(page, spec: dict, box, scale: float):
     if h > Inches(height):
         w, h = int(Inches(height) / aspect), Inches(height)
     pic.width, pic.height = int(w), int(h)
-
-
-def _clipped(text: str, limit: int = 280) -> str:
-    """A comment long enough to overflow its box ends in an ellipsis; the app shows it whole."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _printable(text: str) -> str:

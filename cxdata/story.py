@@ -115,3 +115,29 @@ def _behind_the_fall(k: KpiResult, model: Model) -> str | None:
     if (k.shown_delta < 0) != higher_is_better:
         return None
     return "low" if higher_is_better else "high"
+
+
+UNDATED = "undated"
+
+
+def comment_caption(when, score, kpi_name: str) -> str:
+    """What a comment on a slide says under it: when, and the score it came with. A comment the
+    trend's hidden buckets keep undated (`drill.HIDDEN_SEGMENT` for its time) reads "undated": the
+    comments page's "hidden" under a comment on a shared screen read as the comment being hidden
+    (found by an audit)."""
+    when = UNDATED if when == drill.HIDDEN_SEGMENT else str(when)
+    if score is None or score != score:  # none, or NaN from the frame
+        return when
+    return f"{when} · {kpi_name} {score}" if isinstance(score, str) else f"{when} · score {score:.0f}"
+
+
+def undated_note(grain: str) -> str:
+    """Why comments read "undated": said as what the months are, not as "the trend", which a
+    path whose touchpoint shows its teams' bars never puts on a slide."""
+    return f"Undated: comments from {grain}s with too few responses to show (their dates would give those figures away)."
+
+
+def clipped(text: str, limit: int = 280) -> str:
+    """A comment long enough to overflow its box on a slide ends in an ellipsis; the comments
+    page shows it whole."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

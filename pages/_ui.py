@@ -620,16 +620,26 @@ def cached_chart(build, frame, *, key: str | None = None, on_select="ignore", la
     return event
 
 
-def filled_box(key: str, below_px: int, most_px: int):
-    """A container as tall as the window leaves under the `below_px` above it, up to `most_px`:
-    a slide's chart fills a shared screen whatever its size (sized for 720 rows, it left half of a
-    1080 screen empty: found by audits). Streamlit sizes containers in pixels only, so our own
-    constant style sets the height in units of the window; nothing of the user goes into it."""
-    height = f"min(calc(100vh - {int(below_px)}px), {int(most_px)}px)"
-    # The box, and the wrapper Streamlit gives a box of fixed height, which kept the pixels.
-    st.html(f"<style>.st-key-{key}, div:has(> .st-key-{key}) {{ height: {height} !important; "
-            f"max-height: none !important; min-height: 0 !important; flex: 0 0 {height} !important; "
-            "overflow: hidden; }</style>")
+def filled_box(key: str, most_px: int, least_px: int = 200):
+    """A container that takes the height the screen leaves under what stands above it, from
+    `least_px` up to `most_px`: a slide's chart fills a shared screen whatever its size (sized
+    for 720 rows, it left half of a 1080 screen empty), and never pushes the slide below the fold
+    when a long filter line or a row of tiles wraps (a fixed allowance for the rows above it did,
+    at 1280 x 720: found by an audit). The page becomes a column as tall as the window and every
+    block holding the box grows into what is left. Streamlit sizes containers in pixels only, so
+    our own constant style does it; nothing of the user goes into it."""
+    box = f".st-key-{key}"
+    main = "[data-testid='stMainBlockContainer']"
+    blocks = ", ".join(f"{main} [data-testid='{kind}']:has({box})"
+                       for kind in ("stVerticalBlock", "stLayoutWrapper", "stHorizontalBlock"))
+    st.html(f"<style>{main}:has({box}) {{ height: 100dvh; box-sizing: border-box; display: flex; "
+            "flex-direction: column; }"
+            f"{blocks} {{ flex: 1 1 0 !important; min-height: 0 !important; }}"
+            # A column keeps its width (its own flex) and lays out its blocks as a column too.
+            f"{main} [data-testid='stColumn']:has({box}) {{ display: flex; flex-direction: column; }}"
+            # The box, and the wrapper Streamlit gives a box of fixed height, which kept the pixels.
+            f"{box}, div:has(> {box}) {{ height: auto !important; max-height: {int(most_px)}px !important; "
+            f"min-height: {int(least_px)}px !important; flex: 1 1 0 !important; overflow: hidden; }}</style>")
     return st.container(key=key, height=max(200, int(most_px) // 2), border=False)
 
 

@@ -16,10 +16,8 @@ from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
 SCALE, TREND_SCALE = 1.3, 1.05
-# What a slide shows above its chart, in pixels: the slide bar, title and subtitle (and a team's
-# row of tiles); the chart fills the rest of the screen.
-BELOW_TITLE, BELOW_TILES = 230, 400
 SHOWN_COMMENTS = 4
+CLIPPED_AT = 200  # characters: about four lines of a comment's card at 1280 px
 
 _ui.start_page("present")
 _ui.ensure_data()
@@ -50,6 +48,13 @@ st.html("""<style>
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
 .st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
 .st-key-present_comments [data-testid="stText"] { font-size: 1.3rem; line-height: 1.35; }
+/* A target's badge is sized inline at 14 px, the smallest text on a slide: as large as its line. */
+.stApp [data-testid="stCaptionContainer"] .stMarkdownBadge { font-size: 0.9em !important; }
+.st-key-present_why p { font-size: 1.25rem; line-height: 1.4; }
+/* A long comment stops after four lines (with an ellipsis) so the slide stays on the screen; the
+   comments page shows it whole. */
+.st-key-present_comments [data-testid="stText"] > * { display: -webkit-box; -webkit-line-clamp: 4;
+  -webkit-box-orient: vertical; overflow: hidden; }
 </style>""")
 
 p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story
@@ -107,7 +112,7 @@ def bars(nodes, key: str, title: str):
     frame = tables.nodes_frame(nodes, kpi)
     # As tall as the screen under the title, up to bars of about 90 px (two teams' bars as tall as
     # the screen read as a banner, not a chart).
-    with _ui.filled_box(f"{key}_box", BELOW_TITLE, 170 + 90 * len(frame)):
+    with _ui.filled_box(f"{key}_box", 170 + 90 * len(frame)):
         event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
                                  domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                                  key=_ui.chart_key(key), fill=True)
@@ -116,11 +121,11 @@ def bars(nodes, key: str, title: str):
     return _ui.clicked_node(event, key)
 
 
-def trend(level: str, node_key: str, k, below: int) -> None:
+def trend(level: str, node_key: str, k) -> None:
     frame = drill.trend_frame(_ui.cursor(), model, _ui.catalog(), replace(view, present=None), level=level,
                               node=node_key, kpi=k.kpi, total_hidden=k.status == "hidden",
                               previous_hidden=k.previous_status == "hidden")
-    with _ui.filled_box(f"trend_{level}_box", below, 900):
+    with _ui.filled_box(f"trend_{level}_box", 900):
         _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
                          target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE, fill=True)
 
@@ -134,8 +139,18 @@ def node_slide(name: str, k, moved, parts: str):
     with tile:
         _ui.kpi_tile(name, k, show_kpi_name=True)
         if moved and p.previous:
-            st.markdown(escape(movers.summary(moved, parts, p.previous.label())))
+            with st.container(key="present_why"):  # read out in the review: as large as the facts above it
+                st.markdown(escape(movers.summary(moved, parts, p.previous.label())))
     return chart
+
+
+def comment_card(row, k) -> None:
+    text = "" if row["Comment"] is None else str(row["Comment"])
+    # Plain text: comments are untrusted input, never Markdown or HTML. Clipped at about the four
+    # lines a card has (the style sheet stops any longer), with the ellipsis saying so.
+    st.text(isolated(story.clipped(text, CLIPPED_AT)), text_alignment="right" if direction(text) == "rtl" else "left",
+            width="stretch")
+    st.caption(escape(story.comment_caption(row["When"], row["Score"], k.kpi.name)))
 
 
 if p.empty:
@@ -180,7 +195,7 @@ elif slide == "touchpoint":
             if picked and model.team(picked):
                 go(replace(view, team=picked, present="team"))
         else:
-            trend("touchpoint", tp.key, k, BELOW_TITLE)
+            trend("touchpoint", tp.key, k)
 
 elif slide == "team":
     node = _ui.as_team_view(view, p.team(view.team))
@@ -192,7 +207,7 @@ elif slide == "team":
             with column:
                 _ui.kpi_tile(k.kpi.name, k)
     k = chosen_kpi(node, view.kpi)
-    trend("team", node.key, k, BELOW_TILES)
+    trend("team", node.key, k)
 
 else:  # the comments behind the deepest node's number
     level, key = story.node_of(view)
@@ -213,16 +228,17 @@ else:  # the comments behind the deepest node's number
                                                     level, node.key, k))
     if not total:
         st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")
+    # Two a row: a screen's width of text is too long a line to read from across a room, and a
+    # column of four cards, each wrapping, ran below the fold under a long filter line (found by
+    # an audit at 1280 x 720).
+    rows = [row for _, row in comments.head(SHOWN_COMMENTS).iterrows()]
     with st.container(key="present_comments"):
-        for _, row in comments.head(SHOWN_COMMENTS).iterrows():
-            text = "" if row["Comment"] is None else str(row["Comment"])
-            with st.container(border=True, gap="small"):
-                # Plain text: comments are untrusted input, never Markdown or HTML.
-                st.text(isolated(text), text_alignment="right" if direction(text) == "rtl" else "left", width="stretch")
-                score = row["Score"]
-                said = "" if score is None or score != score else f" · {k.kpi.name} {score}" if isinstance(score, str) \
-                    else f" · score {score:.0f}"
-                st.caption(escape(f"{row['When']}{said}"))
+        for pair in (rows[i:i + 2] for i in range(0, len(rows), 2)):
+            for cell, row in zip(st.columns(2, gap="medium"), pair):
+                with cell, st.container(border=True, gap="small", height="stretch"):
+                    comment_card(row, k)
     why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
-    if total > SHOWN_COMMENTS or why:
-        st.caption(f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}.")
+    undated = story.undated_note(view.grain) if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows) else ""
+    if total > SHOWN_COMMENTS or why or undated:
+        st.caption(" ".join(filter(None, [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."
+                                          if total > SHOWN_COMMENTS or why else "", undated])))

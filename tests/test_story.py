@@ -115,3 +115,20 @@ def test_the_comments_of_the_story_explain_a_fall(delta, significant, asked, ban
     shown, label = story.comments_view(ViewState(scores=asked), _kpi(delta, significant), MODEL)
     assert shown.scores == band
     assert (label is None) == (band is None)
+
+
+@pytest.mark.parametrize("when, score, want", [
+    ("2024-05-28 10:00", 4.0, "2024-05-28 10:00 · score 4"),
+    ("2024-05-28 10:00", float("nan"), "2024-05-28 10:00"),
+    ("2024-05-28 10:00", "yes", "2024-05-28 10:00 · Resolved yes"),
+    # found by an audit: "hidden · score 4" under a comment on a shared screen read as a hidden comment
+    ("hidden", 4.0, "undated · score 4"),
+])
+def test_a_comment_on_a_slide_says_when_and_its_score(when, score, want):
+    assert story.comment_caption(when, score, "Resolved") == want
+
+
+def test_a_long_comment_is_clipped_with_an_ellipsis():
+    assert story.clipped("short", 10) == "short"
+    assert story.clipped("a" * 30, 10) == "a" * 9 + "…"
+    assert "too few responses" in story.undated_note("week")

@@ -83,6 +83,9 @@ class AppData:
     segment_name: str
     segment_value: str
     share_tp: str  # a touchpoint with teams and data for that segment in SHARE_PERIOD
+    # A query of several segments' commonest values (each in the data): a filter line long enough
+    # to wrap under a slide's title
+    long_filters: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -154,6 +157,17 @@ def _pick_share_view(values_db: Path, model) -> tuple[str, str, str]:
     pytest.fail("no segment value with data for a touchpoint that has teams: cannot build a shareable link")
 
 
+def _long_filters(values_db: Path, model) -> str:
+    from urllib.parse import urlencode
+
+    pairs = []
+    for seg in model.segments:
+        pairs += [(seg.key, v) for v, _ in _segment_counts(values_db, seg.key)[:2]]
+        if len({k for k, _ in pairs}) == 4:
+            break
+    return urlencode(pairs)
+
+
 @pytest.fixture(scope="session")
 def app_data(tmp_path_factory) -> AppData:
     from cxdata.model import load_model
@@ -169,7 +183,8 @@ def app_data(tmp_path_factory) -> AppData:
     model = load_model(model_path)
     seg_key, seg_value, share_tp = _pick_share_view(values_db, model)
     data = AppData(mode=mode, reason=reason, db=db, model_path=model_path, model=model, segment_key=seg_key,
-                   segment_name=model.segment(seg_key).name, segment_value=seg_value, share_tp=share_tp)
+                   segment_name=model.segment(seg_key).name, segment_value=seg_value, share_tp=share_tp,
+                   long_filters=_long_filters(values_db, model))
     _summary.append(f"data: {mode} ({reason}); model {model_path.name}; database {db}")
     return data
 

@@ -98,3 +98,30 @@ def test_a_slides_chart_fills_the_screen_and_the_slide_fits_it(app_page, width, 
         main = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
         assert main <= height + 2, (slide, main)  # and nothing below the fold
     app_page.screenshot(f"present_fill_{width}.png")
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1366, 768)])
+def test_no_slide_runs_below_the_fold_when_its_filter_line_wraps(app_page, width, height):
+    """Found by an audit: at 1280 x 720 a filter line of two rows pushed the team slide's trend
+    and the comments slide's last card below the fold, and the presenter had to scroll."""
+    page, data = app_page.page, app_page.data
+    page.set_viewport_size({"width": width, "height": height})
+    tp = data.model.touchpoint(data.share_tp)
+    team = data.model.teams_of(tp.key)[0]
+    for slide in ("index", "touchpoint", "team", "comments"):
+        app_page.goto(f"present?present={slide}&period={SHARE_PERIOD}&tp={tp.key}&team={team.key}&{data.long_filters}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        app_page.wait_idle()
+        page.wait_for_timeout(500)
+        subtitle = page.locator("[data-testid='stCaptionContainer']").nth(1)  # under the slide bar's
+        expect(subtitle).to_contain_text(" · ")
+        lines = subtitle.evaluate("e => e.querySelector('p').getBoundingClientRect().height / "
+                                  "parseFloat(getComputedStyle(e.querySelector('p')).lineHeight)")
+        assert lines > 1.5, (slide, lines)  # the filter line wraps, or the test shows nothing
+        sizes = page.evaluate("""() => {
+            const shown = [...document.querySelectorAll('[data-testid=stMainBlockContainer] [data-testid=stElementContainer]')]
+                .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height > 0);
+            return {main: document.querySelector('[data-testid=stMain]').scrollHeight,
+                    bottom: Math.max(...shown.map(e => e.getBoundingClientRect().bottom))}; }""")
+        assert sizes["main"] <= height + 2 and sizes["bottom"] <= height, (slide, sizes)
+        app_page.screenshot(f"present_long_filters_{slide}_{width}.png")
