@@ -470,6 +470,8 @@ def _response_rates(args) -> int:
 def _table(result: dict) -> str:
     lines = [f"{result['model']} — {result['period']['label']}"
              + (f" vs {result['comparison']['label']}" if result.get("comparison") else "")]
+    if result.get("comparison_note"):  # why the comparison asked for is not made
+        lines.append(result["comparison_note"])
     if result["empty"]:
         lines.append("No responses in this period for these filters.")
     # Journeys head their touchpoints, each with its teams; without journeys the touchpoints come
@@ -503,6 +505,11 @@ def _table(result: dict) -> str:
 
 def _demo(args) -> int:
     db = service.open_db(args.db)
+    if not db.is_new():
+        # Fictional responses among real ones would pass for them in every figure (found by a new
+        # user's walk: the demo's 2026 quarter became the real data's latest).
+        print(f"{db.path} already holds data: the demo goes only into a new database (another --db).", file=sys.stderr)
+        return 2
     n = service.load_demo(db, args.rows)
     print(f"demo data: {n} responses in {db.path}")
     return 0

@@ -550,10 +550,17 @@ def ensure_demo(db: Database, responses: int | None = None) -> bool:
     sessions opening a fresh server at once load it once: the second waits, then finds it there
     (found by a new user's walk: both loaded it, and every demo case was listed twice)."""
     with _DEMO_LOCK:
-        if not db.is_new():
+        if not db.is_new() or not demo_fits(db):
             return False
         load_demo(db, responses)
         return True
+
+
+def demo_fits(db: Database, cur=None) -> bool:
+    """Whether the model in use is the demo's. The demo's touchpoints, teams and segments are
+    those of its own model: under another (named by $CX_MODEL) its figures filled tiles they do
+    not belong to, and the index read "no data" (found by a new user's walk)."""
+    return model_path_for(db, cur=cur).resolve() == DEMO_MODEL.resolve()
 
 
 def is_demo(db: Database, cur=None) -> bool:

@@ -193,7 +193,10 @@ class ViewState:
             if period in PRESETS:
                 kw["period"] = period
             else:
-                report(f"Unknown period {quoted(period)}", "showing the latest quarter")
+                # (the command line has no list to choose from: it names the presets)
+                report(f"Unknown period {quoted(period)}"
+                       + (f" (one of {', '.join(k for k in PRESETS if k != 'custom')}; or --from and --to)" if strict else ""),
+                       "showing the latest quarter")
         if kw.get("period") == "custom":
             try:
                 kw["start"] = date.fromisoformat(one("from") or "")

@@ -687,7 +687,13 @@ def ensure_data(*, required: bool = True) -> None:
         st.error(escape(str(exc)), icon=":material/lock:")
         st.stop()
     responses, uploads = db.holds(cursor())
-    if (not responses and not uploads) or service.demo_loading():
+    if not responses and not uploads and not service.demo_fits(db, cursor()):
+        st.info(f"No responses are stored yet. The model in use ({escape(service.model_path_for(db).name)}) is not the "
+                "demo's, so no demo data is loaded: upload a survey export to see the pyramid.", icon=":material/inbox:")
+        st.page_link("pages/upload.py", label="Upload an export", icon=":material/upload:")
+        if required:
+            st.stop()
+    elif (not responses and not uploads) or service.demo_loading():
         # (also while another session loads it: its first transactions are in, the rest not yet)
         with st.spinner("First start: loading the demo data set…"):
             service.ensure_demo(db)  # waits for a load under way, then finds the data there

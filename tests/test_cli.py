@@ -61,6 +61,9 @@ def test_pyramid_where_and_compare_year(db, truth):
         (["--from", "2025-01-01"], "--from and --to go together"),
         (["--from", "2025-13-01", "--to", "2025-12-31"], "custom period needs valid"),
         (["--from", "0001-01-01", "--to", "9999-12-31"], "custom period needs valid"),
+        # the presets named: found by a new user's walk, 'Unknown period' left them to be guessed
+        (["--period", "all_time"], "Unknown period 'all_time' (one of latest_month, latest_quarter, last_30_days, "
+                                   "last_90_days, last_12_months, year_to_date, all; or --from and --to)"),
     ],
 )
 def test_pyramid_bad_input_is_a_clear_error(db, args, message):
@@ -73,6 +76,24 @@ def test_period_without_data_is_an_empty_state(db):
     assert out["empty"] is True and out["index"]["value"] is None
     text = cli("pyramid", "--db", db, "--from", "2030-01-01", "--to", "2030-03-31").stdout
     assert "No responses in this period" in text
+
+
+def test_the_text_table_says_why_it_has_no_comparison(db):
+    # Found by a new user's walk: the JSON said why, the table just left the comparison out.
+    text = cli("pyramid", "--db", db, "--from", "2023-01-01", "--to", "2025-12-31", "--compare", "year").stdout
+    note = json.loads(cli("pyramid", "--db", db, "--from", "2023-01-01", "--to", "2025-12-31", "--compare", "year",
+                          "--json").stdout)["comparison_note"]
+    assert note and text.splitlines()[1] == note
+
+
+def test_the_demo_goes_only_into_a_new_database(db, tmp_path):
+    """Found by a new user's walk: `demo` added fictional responses to a real database, whose
+    pyramid then opened on the demo's quarter."""
+    before = json.loads(cli("pyramid", "--db", db, "--json").stdout)
+    proc = cli("demo", "--db", db, "--rows", "200", check=False)
+    assert proc.returncode == 2 and "already holds data" in proc.stderr
+    assert json.loads(cli("pyramid", "--db", db, "--json").stdout) == before
+    assert "demo data: 200 responses" in cli("demo", "--db", tmp_path / "new.duckdb", "--rows", "200").stdout
 
 
 def test_malformed_model_is_refused_and_changes_nothing(db, tmp_path):

@@ -486,6 +486,20 @@ def test_pyramid_says_which_responses_no_tile_counts(tmp_path, monkeypatch):
     assert "\\*Teleport\\*" in next(i.value for i in at.info if "without a tile of their own" in i.value)
 
 
+def test_a_new_database_under_another_model_gets_no_demo(tmp_path, monkeypatch):
+    """Found by a new user's walk: with $CX_MODEL naming the sample company's model, the demo was
+    loaded into the new database, its figures under tiles of another model and the index empty."""
+    from tests.conftest import ZELVORA_MODEL
+
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.setenv("CX_MODEL", str(ZELVORA_MODEL))
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 2000)  # (what a failure would load)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    no_errors(at)
+    assert any("is not the demo's, so no demo data is loaded" in i.value for i in at.info)
+    assert not at.metric and _db().is_new()
+
+
 def test_a_run_reads_the_databases_state_once(app, monkeypatch):
     # The data version, model path and demo flag are asked for about twenty times per run: one
     # statement per run (each run reads it afresh: another session may have uploaded).
