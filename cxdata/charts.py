@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import textwrap
 from typing import Callable
 
 import altair as alt
 import pandas as pd
+
+from .formats import TARGET_WORDS, stat_text
 
 # Heat map colours by target: deep red far below, light red just below, light green at the
 # target, deep green far above (ColorBrewer RdYlGn ends; the light steps keep dark text legible).
@@ -57,7 +60,57 @@ def _status(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["status"] = df["target_status"].fillna("none")
     df["label"] = df.apply(_value_label, axis=1)
+    _tip_texts(df)
     return df
+
+
+# Tooltips say every figure as the tiles do ("79.0%", "95% CI 77.7% – 80.2%", "n = 4,090",
+# "target 82.0%"): left to Vega, a tooltip read "n 4090", "Target 82" and "Change null" beside
+# tiles saying "n = 4,090" and "target 82.0%". The texts are columns of the data (a few rows), so
+# the cached skeleton stays the same whatever the KPI's statistic; a missing figure reads "—"
+# (Vega's own number formats write a missing n as 0).
+def _texts(values, fmt: Callable) -> list[str]:
+    return ["—" if v is None or pd.isna(v) else fmt(v) for v in values]
+
+
+def _ci_texts(low, high, stats) -> list[str]:
+    """'77.7% – 80.2%' per row; `stats`: each row's statistic (a list), or one for every row."""
+    stats = stats if isinstance(stats, list) else [stats] * len(low)
+    return ["—" if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) else
+            f"{stat_text(float(lo), st)} – {stat_text(float(hi), st)}" for lo, hi, st in zip(low, high, stats)]
+
+
+def _stats(df: pd.DataFrame) -> list:
+    return list(df["stat"]) if "stat" in df else [None] * len(df)
+
+
+def _tip_texts(df: pd.DataFrame) -> None:
+    """Tooltip texts of a frame of KPI records (`tables.kpi_record`), added in place."""
+    st = _stats(df)
+    hidden = df["suppressed"].fillna(False).astype(bool) if "suppressed" in df else [False] * len(df)
+    low = df["low_n"].fillna(False).astype(bool) if "low_n" in df else [False] * len(df)
+    df["value_text"] = ["hidden (privacy)" if h else "no data" if v is None or pd.isna(v) else
+                        stat_text(float(v), s) + (" (low n: read with care)" if lo else "")
+                        for v, s, h, lo in zip(df["value"], st, hidden, low)]
+    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
+    df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], st)
+    if "target" in df:
+        status = df["target_status"] if "target_status" in df else [None] * len(df)
+        df["target_text"] = ["—" if t is None or pd.isna(t) else
+                             stat_text(float(t), s) + (f" ({TARGET_WORDS[ts]})" if ts in TARGET_WORDS else "")
+                             for t, s, ts in zip(df["target"], st, status)]
+
+
+def _wrap(chars: int) -> dict:
+    """Axis options that write a long name on two lines of about `chars` characters, broken at the
+    last space that fits (a third line's worth is cut by `labelLimit`, each line's width): cut at
+    one line, 'Ease of doing business (relationship survey)' read 'Ease of doing business
+    (relationship s…'. A name that fits, or has no space to break at, stays on one line."""
+    v = "datum.value"
+    at = f"lastindexof(substring({v}, 0, {chars + 1}), ' ')"
+    return {"labelExpr": f"length({v}) <= {chars} || {at} < 1 ? {v} : "
+                         f"[substring({v}, 0, {at}), substring({v}, {at} + 1)]",
+            "labelLimit": int(chars * _CHAR_PX + 10)}
 
 
 # Amber beside red read as a contradiction (a lower value "near", a higher one "missed") until
@@ -94,6 +147,7 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
     df = _status(df)
     df["change"] = [change_text(d, st, sig, z) for d, st, sig, z in
                     zip(df["delta"], df["stat"], df.get("significant", [False] * len(df)), df.get("z", [None] * len(df)))]
+    df["change_text"] = [c or "—" for c in df["change"]]
     df["value_plot"] = df["value"].astype("float")
     df["order"] = range(len(df))
     # The label sits just beyond the bar's interval, next to the bar's end; where the target tick
@@ -125,9 +179,9 @@ def _node_bars_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]
 
 # Every layer of a bar chart says the same (Streamlit's theme gave its value labels a tooltip of
 # raw fields: label_x, name, label).
-_BAR_TIPS = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("label:N", title="Value"), alt.Tooltip("n:Q", title="n"),
-             alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
-             alt.Tooltip("change:N", title="Change"), alt.Tooltip("target:Q", title="Target")]
+_BAR_TIPS = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("value_text:N", title="Value"),
+             alt.Tooltip("ci_text:N", title="95% CI"), alt.Tooltip("n_text:N", title="n"),
+             alt.Tooltip("change_text:N", title="Change"), alt.Tooltip("target_text:N", title="Target")]
 
 
 def change_text(delta, stat, significant, z) -> str | None:
@@ -146,7 +200,7 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
     # the rows without a bar ("no data") went to the bottom, unlike the tiles (found by an audit).
     base = alt.Chart(source).encode(
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
+                axis=alt.Axis(labelFontSize=_FONT, **_wrap(34))),
     )
     sel = alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False)
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3).encode(
@@ -173,10 +227,11 @@ def _node_bars_draw(source, *, x_title: str, title: str = "", selectable: bool =
 
 
 def trend(df: pd.DataFrame, *, title: str = "", target: float | None = None, y_title: str = "",
-          grain: str = "month") -> alt.Chart | alt.LayerChart:
+          grain: str = "month", stat: str | None = None) -> alt.Chart | alt.LayerChart:
     """Value per bucket (week, month or quarter: the axis labels follow) with its 95% interval
-    band; hollow points mark low-n buckets; hidden buckets are gaps; a dashed line the target."""
-    data, facts = _trend_prepare(df, title=title, target=target, y_title=y_title, grain=grain)
+    band; hollow points mark low-n buckets; hidden buckets are gaps; a dashed line the target.
+    `stat`: the KPI's statistic, for its values in the tooltips as its tile writes them."""
+    data, facts = _trend_prepare(df, title=title, target=target, y_title=y_title, grain=grain, stat=stat)
     return _trend_draw(data, **facts)
 
 
@@ -185,23 +240,48 @@ def _trend_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
         return pd.DataFrame({"bucket": [], "value": []}), {"title": options.get("title", ""), "empty": True}
     df = df.copy()
     df["low_n_label"] = df["low_n"].map({True: "n < reliability threshold", False: "reliable"})
+    stat = options.pop("stat", None)
+    df["value_text"] = _texts(df["value"], lambda v: stat_text(float(v), stat))
+    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
+    df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], stat)
     # Every bucket hidden: the target alone made an axis of one odd tick ("80.000000").
     target = options.get("target") if df["value"].notna().any() else None
-    return df, {**options, "target": None if target is None else float(target), "empty": False}
+    return df, {**options, "target": None if target is None else float(target), "empty": False,
+                "target_text": None if target is None else stat_text(float(target), stat)}
 
 
-_TIME_AXES = {  # per grain: how a bucket's start is labelled, and where ticks go
-    "week": {"format": "%d %b"},
+_WEEK_MS = 7 * 24 * 3600 * 1000
+# Ticks on Mondays (the buckets are ISO weeks), counted back from the latest week's, so that the
+# period's own week always has its label: a tick a week, or every 2, 3... weeks so that a label
+# has about 48 px. Vega's own week ticks fall on Sundays, a day before the points: "05 Apr" stood
+# under the week of 6 April. Counted in milliseconds, a tick moves an hour where the clocks
+# change: the labels are written from six hours later, always the same day. The year on the
+# leftmost label and on the first week of a year.
+_LAST_MONDAY = ("time(datetime(year(domain('x')[1]), month(domain('x')[1]), "
+                "date(domain('x')[1]) - (day(domain('x')[1]) + 6) % 7))")
+_WEEK_STEP = f"({_WEEK_MS} * max(1, ceil(48 * (domain('x')[1] - domain('x')[0]) / {_WEEK_MS} / max(width, 1))))"
+_LABEL_DAY = "(datum.value + 21600000)"
+_TIME_AXES = {  # per grain: where ticks go and how a bucket's start is labelled
+    "week": {"values": alt.ExprRef(f"sequence({_LAST_MONDAY}, time(domain('x')[0]) - 1, -{_WEEK_STEP})"),
+             "labelExpr": f"timeFormat({_LABEL_DAY}, datum.value - {_WEEK_STEP} < time(domain('x')[0]) || "
+                          f"(month({_LABEL_DAY}) == 0 && (datum.value - time(datetime(year({_LABEL_DAY}), 0, 1))) "
+                          f"< {_WEEK_STEP}) ? '%-d %b %Y' : '%-d %b')",
+             "labelOverlap": "greedy"},
     # Ticks on the months' starts: left to Vega, a wide chart (a presentation at 1920 px) put them
-    # every four weeks and labelled two of them "Jun 2025", the December point over "Nov".
-    "month": {"format": "%b %Y", "tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy"},
+    # every four weeks and labelled two of them "Jun 2025", the December point over "Nov". The
+    # year only on the first month and on January: "Apr 2025" for each of 18 months left room for
+    # every other label on a laptop, and the latest month, the period's own, had none.
+    "month": {"tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy",
+              "labelExpr": "timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '%b %Y' : '%b')"},
     "quarter": {"labelExpr": "'Q' + (floor(month(datum.value) / 3) + 1) + ' ' + year(datum.value)",
                 "tickCount": {"interval": "month", "step": 3}},
 }
+# A bucket in a tooltip as the grain says it: "Mar 2026", "week of 2 Mar 2026", "Q1 2026" (not "Mar 01, 2026").
+_PERIOD_FORMATS = {"week": "week of %-d %b %Y", "month": "%b %Y", "quarter": "Q%q %Y"}
 
 
 def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = None,
-                y_title: str = "", grain: str = "month") -> alt.Chart | alt.LayerChart:
+                y_title: str = "", grain: str = "month", target_text: str | None = None) -> alt.Chart | alt.LayerChart:
     if empty:
         return alt.Chart(source).mark_line(tooltip=False).properties(title=title)
     # Padding keeps the first and last points whole inside the plot.
@@ -216,14 +296,14 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     points = base.mark_point(size=60, color="#0969da", filled=True, stroke="#0969da", strokeWidth=1.5).encode(
         y=alt.Y("value:Q"),
         fill=alt.condition("datum.low_n", alt.value("white"), alt.value("#0969da")),
-        tooltip=[alt.Tooltip("bucket:T", title="Period"), alt.Tooltip("value:Q", title="Value"), alt.Tooltip("n:Q", title="n"),
-                 alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high"),
-                 alt.Tooltip("low_n_label:N", title="Reliability")],
+        tooltip=[alt.Tooltip("bucket:T", title="Period", format=_PERIOD_FORMATS.get(grain, _PERIOD_FORMATS["month"])),
+                 alt.Tooltip("value_text:N", title="Value"), alt.Tooltip("ci_text:N", title="95% CI"),
+                 alt.Tooltip("n_text:N", title="n"), alt.Tooltip("low_n_label:N", title="Reliability")],
     )
     layers = [band, line, points]
     if target is not None:
-        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#57606a").encode(
-            y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target:Q", title="Target")]))
+        layers.append(alt.Chart(pd.DataFrame({"target": [target], "target_text": [target_text or f"{target:g}"]})).mark_rule(
+            strokeDash=[6, 4], color="#57606a").encode(y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target_text:N", title="Target")]))
     return alt.layer(*layers).properties(height=280, title=title)
 
 
@@ -254,7 +334,7 @@ def _movers_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
 def _movers_draw(source, *, title: str = "", x_title: str = "", decimals: int = 2,
                  composite: bool = False) -> alt.LayerChart:
     base = alt.Chart(source).encode(y=alt.Y("name:N", sort=None, title=None,
-                                            axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)))
+                                            axis=alt.Axis(labelFontSize=_FONT, **_wrap(34))))
     fmt, vfmt = f"+.{decimals}f", f".{max(decimals - 1, 1)}f"
     if composite:
         tips = [alt.Tooltip("name:N", title="Touchpoint"), alt.Tooltip("label:N", title="Contribution"),
@@ -332,6 +412,7 @@ def _text_on(rgb) -> str:
 def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df = df.copy()
     df["label"] = df.apply(_value_label, axis=1)
+    _tip_texts(df)
     df["value_plot"] = df["value"].astype("float")
     # In the cell, words only where there is room: a column of a narrow screen is about 45 px, and
     # "no data" spilled over its neighbours. The tooltip keeps the full label.
@@ -405,14 +486,15 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
                               labelAlign=alt.ExprRef(f"{slanted} ? 'left' : 'center'"),
                               labelBaseline=alt.ExprRef(f"{slanted} ? 'middle' : 'bottom'"),
                               labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
-        y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, labelLimit=260)),
+        y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, **_wrap(34))),
     )
     # Under the grid: beside a grid of two rows, the 200 px gradient was cut off.
     # Grey where there is no value, and, by target, in a row without one (its value still written).
     grey = "datum.value_plot == null" + (" || datum.ramp == null" if by_target else "")
     colour = alt.condition(grey, alt.value("#eaeef2"), alt.Color(field, title=value_title, scale=scale, legend=legend))
-    tips = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"), alt.Tooltip("label:N", title="Value"),
-            alt.Tooltip("n:Q", title="n"), alt.Tooltip("ci_low:Q", title="95% CI low"), alt.Tooltip("ci_high:Q", title="95% CI high")]
+    tips = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"),
+            alt.Tooltip("value_text:N", title="Value"), alt.Tooltip("ci_text:N", title="95% CI"),
+            alt.Tooltip("n_text:N", title="n")]
     rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)
     # The number in a cell is where the pointer rests: it tells what the cell does (Streamlit's
     # theme gives a mark without a tooltip one listing its raw fields, text_color and all).
@@ -428,10 +510,20 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
 # Importance x performance: the priority of each quadrant in its own colour (red: improve first).
 QUADRANT_COLORS = {"Improve first": "#cf222e", "Keep up": "#1a7f37", "Maintain": "#0969da", "Lower priority": "#6e7781",
                    "Goes against": "#8250df"}
-_DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance:Q", title="Importance (%)"),
-                alt.Tooltip("importance_low:Q", title="95% CI low"), alt.Tooltip("importance_high:Q", title="95% CI high"),
-                alt.Tooltip("r:Q", title="Correlation"), alt.Tooltip("performance:Q", title="Performance (0-100)"),
-                alt.Tooltip("n:Q", title="n"), alt.Tooltip("quadrant_name:N", title="Priority")]
+_DRIVER_TIPS = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("importance_text:N", title="Importance"),
+                alt.Tooltip("ci_text:N", title="95% CI"), alt.Tooltip("r_text:N", title="Correlation"),
+                alt.Tooltip("performance_text:N", title="Performance (0-100)"), alt.Tooltip("n_text:N", title="n"),
+                alt.Tooltip("quadrant_name:N", title="Priority")]
+
+
+def _driver_texts(df: pd.DataFrame) -> pd.DataFrame:
+    """The drivers' tooltip texts ("14.8%", "11.3% – 18.4%", "n 2,201"); a segment's withheld
+    figures (tables.SEGMENT_WITHHELD) read "—"."""
+    return df.assign(importance_text=_texts(df["importance"], lambda v: f"{v:.1f}%"),
+                     ci_text=_ci_texts(df["importance_low"], df["importance_high"], "top_box"),
+                     r_text=_texts(df["r"], lambda v: f"{v:.2f}"),
+                     performance_text=_texts(df["performance"], lambda v: f"{v:.1f}"),
+                     n_text=_texts(df["n"], lambda n: f"{int(n):,}"))
 
 
 def importance(df: pd.DataFrame, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
@@ -446,13 +538,13 @@ def _importance_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict
     df = df[df["importance"].notna()].copy()
     df["label"] = [f"{v:.1f}%" + (" *" if st == "low_n" else "") for v, st in zip(df["importance"], df["status"])]
     df["quadrant_name"] = df["quadrant_name"].fillna("")
-    return df, dict(options)
+    return _driver_texts(df), dict(options)
 
 
 def _importance_draw(source, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
     base = alt.Chart(source).encode(
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=220)))
+                axis=alt.Axis(labelFontSize=_FONT, **_wrap(30))))
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
         x=alt.X("importance:Q", title="Share of the explained differences (%)",
                 scale=alt.Scale(domainMin=0, nice=True)),
@@ -491,9 +583,10 @@ def _matrix_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     facts = {**options, "x_max": round(hi_x * 1.2 + 1, 1), "y_min": round(max(0.0, lo_y - pad), 1),
              "y_max": round(min(100.0, hi_y + pad), 1)}
     df = _place_labels(df, facts["x_max"], facts["y_min"], facts["y_max"])
-    return df, facts
+    return _driver_texts(df), facts
 
 
+_MATRIX_LINE = 24  # characters of a line of a point's name in the matrix
 _PLOT_PX = (480, 360)  # the matrix's plot area on a narrow screen: names clear there clear on a wider one
 
 
@@ -515,22 +608,28 @@ def _place_labels(df: pd.DataFrame, x_max: float, y_min: float, y_max: float) ->
             return False
         return not any(x0 - 6 < cx < x1 + 6 and y0 - 6 < cy < y1 + 6 for cx, cy in points)
 
+    texts = []
     for (cx, cy), name in zip(points, df["name"].astype(str)):
-        width = len(name) * 6.6
-        options = [("right", cx + 10, cy), ("left", cx - 10, cy), ("right", cx + 4, cy - 15), ("right", cx + 4, cy + 15),
-                   ("left", cx - 4, cy - 15), ("left", cx - 4, cy + 15)]
+        # A long name on lines of up to 24 characters: on one line, "Ease of doing business
+        # (relationship survey)" ran over the average's line and off a narrow plot.
+        lines = textwrap.wrap(name, _MATRIX_LINE) or [name]
+        texts.append("\n".join(lines))
+        width, half = max(len(line) for line in lines) * 6.6, 8 + 7 * (len(lines) - 1)
+        off = 15 + 10 * (len(lines) - 1)  # clear of the point: a block of lines is centred on its y
+        options = [("right", cx + 10, cy), ("left", cx - 10, cy), ("right", cx + 4, cy - off), ("right", cx + 4, cy + off),
+                   ("left", cx - 4, cy - off), ("left", cx - 4, cy + off)]
         for side, ax, ay in options:
-            box = (ax, ay - 8, ax + width, ay + 8) if side == "right" else (ax - width, ay - 8, ax, ay + 8)
+            box = (ax, ay - half, ax + width, ay + half) if side == "right" else (ax - width, ay - half, ax, ay + half)
             if clear(box):
                 break
         else:
             side, ax, ay = options[0]
-            box = (ax, ay - 8, ax + width, ay + 8)
+            box = (ax, ay - half, ax + width, ay + half)
         boxes.append(box)
         sides.append(side)
         xs.append(ax / w * (x_max or 1))
         ys.append(y_min + (1 - ay / h) * ((y_max - y_min) or 1))
-    return df.assign(label_side=sides, label_x=xs, label_y=ys)
+    return df.assign(label_side=sides, label_x=xs, label_y=ys, label_text=texts)
 
 
 def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performance=None, x_max: float = 100.0,
@@ -547,10 +646,10 @@ def _matrix_draw(source, *, title: str = "", mid_importance=None, mid_performanc
     if selectable:
         points = points.add_params(alt.selection_point(name=SELECT_NODE, fields=["key"], on="click", clear=False))
     at = alt.Chart(source).encode(x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale),
-                                  text=alt.Text("name:N"), tooltip=_DRIVER_TIPS)
-    right = at.mark_text(align="left", baseline="middle", fontSize=12, color="#24292f").transform_filter(
+                                  text=alt.Text("label_text:N"), tooltip=_DRIVER_TIPS)
+    right = at.mark_text(align="left", baseline="middle", fontSize=12, color="#24292f", lineBreak="\n").transform_filter(
         "datum.label_side == 'right'")
-    left = at.mark_text(align="right", baseline="middle", fontSize=12, color="#24292f").transform_filter(
+    left = at.mark_text(align="right", baseline="middle", fontSize=12, color="#24292f", lineBreak="\n").transform_filter(
         "datum.label_side == 'left'")
     layers = [points, right, left]
     if mid_importance is not None:
@@ -577,6 +676,11 @@ def _grid_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     top = float(df["importance"].max()) if df["importance"].notna().any() else 100.0
     df["cell_text"] = [("hidden" if st == "hidden" else "–") if pd.isna(v) else f"{v:.0f}%" + (" *" if st == "low_n" else "")
                        for v, st in zip(df["importance"], df["status"])]
+    df["importance_text"] = [("hidden (privacy)" if st == "hidden" else "no data") if pd.isna(v) else
+                             f"{v:.1f}%" + (" (low n: read with care)" if st == "low_n" else "")
+                             for v, st in zip(df["importance"], df["status"])]
+    df["ci_text"] = _ci_texts(df["importance_low"], df["importance_high"], "top_box")
+    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
     stops = [(0.0, _BLUES[0]), (1.0, _BLUES[1])]
     df["text_color"] = [_DARK_TEXT if pd.isna(v) else _text_on(_ramp_color(float(v) / (top or 1.0), stops))
                         for v in df["importance"]]
@@ -595,13 +699,13 @@ def _grid_draw(source, *, title: str = "", col_title: str = "", top: float = 100
                               labelAlign=alt.ExprRef(f"{slanted} ? 'left' : 'center'"),
                               labelBaseline=alt.ExprRef(f"{slanted} ? 'middle' : 'bottom'"),
                               labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
-        # Names cut at 180 px (the whole name in the tooltip): on a laptop's narrow window a long
-        # name took the room of the cells, which then had none for their numbers.
+        # Names on two lines of 180 px at most (the whole name in the tooltip): on a laptop's narrow
+        # window a long name on one line took the room of the cells, which then had none for their numbers.
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=180)))
+                axis=alt.Axis(labelFontSize=_FONT, **_wrap(23))))
     tips = [alt.Tooltip("name:N", title="Driver"), alt.Tooltip("segment:N", title="Segment"),
-            alt.Tooltip("cell_text:N", title="Importance"), alt.Tooltip("importance_low:Q", title="95% CI low"),
-            alt.Tooltip("importance_high:Q", title="95% CI high"), alt.Tooltip("n:Q", title="Responses")]
+            alt.Tooltip("importance_text:N", title="Importance"), alt.Tooltip("ci_text:N", title="95% CI"),
+            alt.Tooltip("n_text:N", title="Responses")]
     # Hidden cells a darker grey than the palest blue (a cell near 0%): they read as empty, not small.
     colour = alt.condition("datum.importance == null", alt.value("#d0d7de"),
                            alt.Color("importance:Q", title="Importance (%)", scale=alt.Scale(domain=[0, top], range=_BLUES),
@@ -630,6 +734,11 @@ def _rates_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["label"] = [("hidden (privacy)" if hidden else f"{v:.1f}%" + (" *" if low else ""))
                    for v, hidden, low in zip(df["rate"], df["suppressed"], df["low_n"])]
     df["label_x"] = df["ci_high"].where(df["rate"].notna(), 0.0)
+    # As text, "—" where missing: Vega's own formats wrote the rest of a list of one value "null".
+    df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], "top_box")
+    df["responded_text"] = _texts(df["responded"], lambda n: f"{int(n):,}")
+    df["invited_text"] = _texts(df["invited"], lambda n: f"{int(n):,}")
+    df["rest_text"] = _texts(df["rest_rate"], lambda v: f"{v:.1f}%")
     df["against"] = ["same" if not sig or pd.isna(r) else "below" if r < rest else "above"
                      for r, rest, sig in zip(df["rate"], df["rest_rate"], df["significant"])]
     top = pd.concat([df["ci_high"], pd.Series([options.get("overall")], dtype="float")]).max()
@@ -637,15 +746,14 @@ def _rates_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
 
 
 _RATE_TIPS = [alt.Tooltip("name:N", title="Value"), alt.Tooltip("label:N", title="Response rate"),
-              alt.Tooltip("responded:Q", title="Responded", format=","), alt.Tooltip("invited:Q", title="Invited", format=","),
-              alt.Tooltip("ci_low:Q", title="95% CI low", format=".1f"), alt.Tooltip("ci_high:Q", title="95% CI high", format=".1f"),
-              alt.Tooltip("rest_rate:Q", title="The rest of the list", format=".1f")]
+              alt.Tooltip("ci_text:N", title="95% CI"), alt.Tooltip("responded_text:N", title="Responded"),
+              alt.Tooltip("invited_text:N", title="Invited"), alt.Tooltip("rest_text:N", title="The rest of the list")]
 
 
 def _rates_draw(source, *, title: str = "", overall: float | None = None, x_max: float = 100.0) -> alt.LayerChart:
     base = alt.Chart(source).encode(
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelFontSize=_FONT, labelLimit=200)))
+                axis=alt.Axis(labelFontSize=_FONT, **_wrap(26))))
     x = alt.X("rate:Q", title="Response rate (%)", scale=alt.Scale(domain=[0, x_max], clamp=True))
     bar = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=3, opacity=0.85).encode(
         x=x, color=alt.Color("against:N", scale=alt.Scale(domain=list(RATE_COLORS), range=list(RATE_COLORS.values())),

@@ -103,7 +103,7 @@ def _trend(cur, model, cat, view, level: str, key: str, k: KpiResult) -> dict | 
     if frame.empty or not frame["value"].notna().any():
         return None  # nothing to draw (no answers, or every bucket hidden): the tiles say why
     return charts.spec(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                       target=k.kpi.target, y_title=k.kpi.name, grain=view.grain)
+                       target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat)
 
 
 def trend_dates(cur, model, cat, view, level: str, key: str | None, k: KpiResult) -> tuple | None:

@@ -12,14 +12,22 @@ TARGET_WORDS = {"met": "on target", "near": "near target", "missed": "below targ
 
 
 def fmt_value(k: KpiResult, value: float | None) -> str:
-    if value is None:
+    return stat_text(value, k.kpi.stat)
+
+
+def stat_text(value: float | None, stat: str | None) -> str:
+    """A value of a KPI of statistic `stat` as its tile writes it: a mean 4.10, a share 79.0%, an
+    NPS +25.9, an index 62.5 (charts' tooltips say the same). No statistic: the number as given."""
+    if value is None or value != value:
         return "—"
-    value = stats.shown(value, k.kpi.stat)  # half away from zero, as the tables and targets round
-    if k.kpi.stat == "mean":
+    if stat is None:
+        return f"{value:,g}"
+    value = stats.shown(value, stat)  # half away from zero, as the tables and targets round
+    if stat == "mean":
         return f"{value:.2f}"
-    if k.kpi.stat == "nps":
+    if stat == "nps":
         return f"{value:+.1f}" if value else "0.0"
-    if k.kpi.stat == "composite":  # an index on 0-100, not a share of answers
+    if stat == "composite":  # an index on 0-100, not a share of answers
         return f"{value:.1f}"
     return f"{value:.1f}%"
 

@@ -127,7 +127,8 @@ def trend(level: str, node_key: str, k) -> None:
                               previous_hidden=k.previous_status == "hidden")
     with _ui.filled_box(f"trend_{level}_box", 900):
         _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, large=TREND_SCALE, fill=True)
+                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat, large=TREND_SCALE,
+                         fill=True)
 
 
 def node_slide(name: str, k, moved, parts: str):

@@ -124,7 +124,7 @@ with st.container(horizontal=True, gap="medium"):
 frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi=kpi.kpi,
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
-                 y_title=kpi.kpi.name, grain=view.grain,
+                 y_title=kpi.kpi.name, grain=view.grain, stat=kpi.kpi.stat,
                  file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {view.grain}", f"trend-{team.key}-{view.grain}", p,
                                      note=f"the {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end of the period, "
                                           "with 95% interval band", view=view))

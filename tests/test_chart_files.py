@@ -14,7 +14,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def texts(svg: bytes) -> list[str]:
-    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    # A long name's label is two lines, a tspan each: the element's whole text, lines joined by a space.
+    return [" ".join(part.strip() for part in t.itertext() if part.strip()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
 def png_size(png: bytes) -> tuple[int, int]:

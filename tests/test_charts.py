@@ -172,17 +172,77 @@ def test_spec_draws_what_the_chart_draws(build, df, options):
     assert again == fast and again is not fast and again["datasets"] is not fast["datasets"]
 
 
-def test_trend_labels_buckets_by_their_grain():
-    def axis(grain):
-        spec = charts.trend(TREND, grain=grain).to_dict()
-        return spec["layer"][0]["encoding"]["x"]["axis"]
+def _trend_axis(grain):
+    return charts.trend(TREND, grain=grain).to_dict()["layer"][0]["encoding"]["x"]["axis"]
 
-    assert axis("week")["format"] == "%d %b" and axis("month")["format"] == "%b %Y"
-    quarter = axis("quarter")
+
+def test_trend_labels_buckets_by_their_grain():
+    quarter = _trend_axis("quarter")
     assert "Q" in quarter["labelExpr"] and quarter["tickCount"] == {"interval": "month", "step": 3}
     # Low-n points are hollow circles drawn in the line's colour, not white on white.
     points = charts.trend(TREND).to_dict()["layer"][2]
     assert points["mark"]["stroke"] == "#0969da" and points["encoding"]["fill"]["condition"]["test"] == "datum.low_n"
+
+
+def _svg_labels(spec: dict, width: int) -> list[str]:
+    vlc = pytest.importorskip("vl_convert")
+    svg = vlc.vegalite_to_svg(json.dumps({**spec, "width": width}))
+    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg)  # a label of two lines: a tspan each
+    return [line for t in texts for line in (re.findall(r"<tspan[^>]*>(.*?)</tspan>", t) or [t])]
+
+
+def _weekly(start: str, weeks: int = 26) -> pd.DataFrame:
+    return pd.DataFrame({"bucket": pd.date_range(start, periods=weeks, freq="7D"), "value": [70.0] * weeks,
+                         "ci_low": [65.0] * weeks, "ci_high": [75.0] * weeks, "n": [1200] * weeks,
+                         "low_n": [False] * weeks, "suppressed": [False] * weeks})
+
+
+def test_a_month_trend_labels_every_month_on_a_laptop_with_the_year_where_it_starts():
+    # Found on the team view at 1280x800: "Apr 2025" on each of 18 months left room for every
+    # other label only, and the latest month, the period's own, had none.
+    month = _trend_axis("month")
+    assert month["tickCount"] == {"interval": "month", "step": 1} and "format" not in month
+    assert month["labelExpr"] == "timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '%b %Y' : '%b')"
+    frame = TREND.assign(bucket=pd.date_range("2025-04-01", periods=3, freq="MS"))
+    frame = pd.concat([frame] * 6, ignore_index=True).assign(bucket=pd.date_range("2025-04-01", periods=18, freq="MS"))
+    labels = _svg_labels(charts.spec(charts.trend, frame, grain="month"), 760)  # the team view's plot at 1280 px
+    months = [x for x in labels if x[:1].isalpha()]
+    assert months == ["Apr 2025", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan 2026", "Feb", "Mar",
+                      "Apr", "May", "Jun", "Jul", "Aug", "Sep"]
+
+
+@pytest.mark.parametrize("start, width, labels", [
+    # wide: every week, on its Monday (Vega's own week ticks fell on Sundays: "05 Apr" under the week of 6 April)
+    ("2026-04-06", 1500, ["6 Apr 2026", "13 Apr", "20 Apr"]),
+    # a laptop: every other week, counted back from the latest, which keeps its label
+    ("2026-04-06", 760, ["13 Apr 2026", "27 Apr", "11 May"]),
+    ("2025-10-06", 500, ["13 Oct 2025", "3 Nov", "24 Nov", "15 Dec", "5 Jan 2026"]),
+])
+def test_a_week_trend_puts_its_ticks_on_the_weeks_mondays(start, width, labels):
+    axis = _trend_axis("week")
+    assert "sequence(" in axis["values"]["expr"] and "format" not in axis
+    frame = _weekly(start)
+    shown = [x for x in _svg_labels(charts.spec(charts.trend, frame, grain="week"), width) if " " in x]
+    assert shown[:len(labels)] == labels
+    last = frame["bucket"].iloc[-1]
+    assert shown[-1] == f"{last.day} {last:%b}"  # the latest week is always labelled
+
+
+@pytest.mark.parametrize("grain, fmt", [("week", "week of %-d %b %Y"), ("month", "%b %Y"), ("quarter", "Q%q %Y")])
+def test_a_trend_tooltip_says_the_bucket_as_its_grain_and_the_values_as_the_tile(grain, fmt):
+    # Found by hovering the team view's trend: "Period Oct 01, 2025", "n 418", "95% CI low 60.6".
+    spec = charts.spec(charts.trend, TREND, grain=grain, stat="top_box", target=80.0)
+    tips = {t["title"]: t for t in spec["layer"][2]["encoding"]["tooltip"]}
+    assert tips["Period"]["format"] == fmt and tips["Period"]["type"] == "temporal"
+    assert [tips[k]["field"] for k in ("Value", "95% CI", "n")] == ["value_text", "ci_text", "n_text"]
+    rows = spec["datasets"][charts.DATA]
+    assert [(r["value_text"], r["ci_text"], r["n_text"]) for r in rows] == [
+        ("4.1%", "4.0% – 4.2%", "120"), ("—", "—", "—"), ("4.3%", "4.1% – 4.5%", "25")]
+    target = spec["layer"][3]
+    assert target["encoding"]["tooltip"] == [{"field": "target_text", "type": "nominal", "title": "Target"}]
+    assert spec["datasets"][target["data"]["name"]][0]["target_text"] == "80.0%"
+    mean = charts.spec(charts.trend, TREND.assign(n=[12345, None, 25]), stat="mean")["datasets"][charts.DATA]
+    assert (mean[0]["value_text"], mean[0]["n_text"]) == ("4.10", "12,345")
 
 
 def test_heatmap_colours_run_over_the_kpis_natural_range_when_given():
@@ -334,3 +394,83 @@ def test_heatmap_numbers_are_left_out_of_columns_too_narrow_for_them():
     spec = charts.heatmap(frame(segment=["North", "South"])).to_dict()
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert text["mark"]["opacity"] == {"expr": f"bandwidth('x') < {charts._CELL_MIN_PX} ? 0 : 1"}
+
+
+def _tooltips(spec: dict) -> list[dict]:
+    found = []
+    for layer in spec.get("layer", [spec]):
+        tips = layer.get("encoding", {}).get("tooltip", [])
+        found += tips if isinstance(tips, list) else [tips]
+    return found
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in SHAPES], ids=[s[0] for s in SHAPES])
+def test_no_tooltip_shows_a_raw_number(build, df, options):
+    # Found by hovering every chart: "n 4090", "95% CI low 77.7", "Target 82", "Period Oct 01, 2025",
+    # "Change null". A number is either a text written as the tiles write it or given a format.
+    for tip in _tooltips(charts.spec(build, df, **options)):
+        assert tip.get("type") == "nominal" or "format" in tip or "value" in tip, tip
+
+
+def test_bar_tooltips_read_as_the_tiles():
+    df = frame(stat="top_box", value=[79.0, None], n=[4090, None], ci_low=[77.7, None], ci_high=[80.2, None],
+               target=82.0, target_status=["missed", None])
+    spec = charts.spec(charts.node_bars, df)
+    assert {t["title"]: t["field"] for t in spec["layer"][0]["encoding"]["tooltip"]} == {
+        "Node": "name", "Value": "value_text", "95% CI": "ci_text", "n": "n_text", "Change": "change_text",
+        "Target": "target_text"}
+    rows = spec["datasets"][charts.DATA]
+    assert [(r["value_text"], r["ci_text"], r["n_text"], r["change_text"], r["target_text"]) for r in rows] == [
+        ("79.0%", "77.7% – 80.2%", "4,090", "—", "82.0% (below target)"),
+        ("hidden (privacy)", "—", "—", "—", "82.0%")]
+    nps = charts.spec(charts.node_bars, frame(stat="nps", value=[25.94, None], ci_low=[-3.0, None], ci_high=[30.0, None],
+                                              low_n=[True, False]))["datasets"][charts.DATA][0]
+    assert (nps["value_text"], nps["ci_text"]) == ("+25.9 (low n: read with care)", "-3.0 – +30.0")
+    heat = charts.spec(charts.heatmap, frame(segment=["North", "South"], n=[12000, None]))["datasets"][charts.DATA]
+    assert [(r["value_text"], r["ci_text"], r["n_text"]) for r in heat] == [
+        ("4.10", "4.00 – 4.20", "12,000"), ("hidden (privacy)", "—", "—")]
+
+
+DRIVERS = pd.DataFrame({
+    "key": ["a", "b"], "name": ["Ease of doing business (relationship survey)", "Billing"], "measure": ["m", "m"],
+    "touchpoint": [None, None], "n": pd.array([3988, None], dtype="Int64"), "status": ["ok", "ok"],
+    "importance": [4.6, 14.8], "importance_low": [3.6, 11.3], "importance_high": [5.5, 18.4], "r": [0.349, 0.441],
+    "r_low": [None, None], "r_high": [None, None], "mean": [4.1, None], "performance": [65.7, None],
+    "quadrant": ["lower", "improve"], "quadrant_name": ["Lower priority", "Improve first"], "order": [0, 1]})
+
+
+def test_driver_tooltips_read_as_the_tiles_and_a_withheld_figure_as_a_dash():
+    rows = charts.spec(charts.importance, DRIVERS)["datasets"][charts.DATA]
+    assert [(r["importance_text"], r["ci_text"], r["r_text"], r["performance_text"], r["n_text"]) for r in rows] == [
+        ("4.6%", "3.6% – 5.5%", "0.35", "65.7", "3,988"), ("14.8%", "11.3% – 18.4%", "0.44", "—", "—")]
+    rates = charts.spec(charts.response_rates, pd.DataFrame({
+        "name": ["Email"], "rate": [23.8], "ci_low": [23.0], "ci_high": [24.6], "rest_rate": [None], "responded": [2729],
+        "invited": [11482], "suppressed": [False], "low_n": [False], "significant": [False]}))["datasets"][charts.DATA]
+    assert (rates[0]["ci_text"], rates[0]["responded_text"], rates[0]["invited_text"], rates[0]["rest_text"]) == (
+        "23.0% – 24.6%", "2,729", "11,482", "—")  # was "The rest of the list: null"
+
+
+@pytest.mark.parametrize("build, df, options", [
+    (charts.importance, DRIVERS, {}),
+    (charts.node_bars, frame(), {}),
+    (charts.heatmap, frame(segment=["North", "South"]), {}),
+    (charts.response_rates, pd.DataFrame({"name": ["Email"], "rate": [23.8], "ci_low": [23.0], "ci_high": [24.6],
+                                          "rest_rate": [None], "responded": [2729], "invited": [11482],
+                                          "suppressed": [False], "low_n": [False], "significant": [False]}), {}),
+])
+def test_long_names_wrap_onto_a_second_line_instead_of_being_cut(build, df, options):
+    # Found on Key drivers at 1280x800: "Ease of doing business (relationship s…" (cut at 220 px).
+    spec = charts.spec(build, df, **options)
+    axis = next(layer["encoding"]["y"]["axis"] for layer in spec["layer"] if "y" in layer.get("encoding", {}))
+    assert "lastindexof" in axis["labelExpr"] and axis["labelLimit"] >= 180
+
+
+def test_a_long_driver_name_is_written_whole_on_the_axis_and_in_the_matrix():
+    labels = _svg_labels(charts.spec(charts.importance, DRIVERS), 600)
+    assert "Ease of doing business" in labels and "(relationship survey)" in labels and "Billing" in labels
+    assert not any("…" in x for x in labels)
+    matrix = charts.spec(charts.priority_matrix, DRIVERS.assign(performance=[65.7, 70.0]), mid_importance=50.0)
+    assert [r["label_text"] for r in matrix["datasets"][charts.DATA]] == [
+        "Ease of doing business\n(relationship survey)", "Billing"]
+    texts = [layer for layer in matrix["layer"] if layer["mark"]["type"] == "text"]
+    assert texts and all(t["mark"]["lineBreak"] == "\n" and t["encoding"]["text"]["field"] == "label_text" for t in texts)
