@@ -199,6 +199,9 @@ def summary(mv: Movement, parts: str, before: str) -> str:
     period. The change is the tile's; the parts add up to its unrounded value."""
     d = decimals(mv)
     tile = mv.shown if mv.shown is not None else mv.change
+    if all(round(x, d) == 0 for x in (tile, mv.change, mv.score, mv.mix, *(m.total for m in mv.movers))):
+        # A sentence of zeros said nothing on a slide (found by a presenter's audit).
+        return f"{mv.kpi.name} unchanged against {before}: none of the {parts} moved it."
     pts = "" if mv.kpi.stat == "mean" else " pts"  # as the tile writes a change of a percentage or an NPS
     text = f"{mv.kpi.name} {signed(tile, d - 1)}{pts} against {before}"
     if mv.kpi.stat == "composite":

@@ -141,6 +141,19 @@ def test_the_sentence_states_the_tiles_change_and_the_parts_unrounded():
     assert movers.signed(-0.0004, 3) == "±0" and movers.signed(0.02, 2) == "+0.02"
 
 
+def test_a_change_of_nothing_is_said_in_words_not_zeros():
+    from cxdata.model import KPI
+
+    kpi = KPI("csat", "CSAT", "top_box", "csat")
+    still = (movers.Mover("a", "Tehran", 0.5, 0.5, 0.0, 0.0, 0.0, 0.0), movers.Mover("b", "Dubai", 0.5, 0.5, 0.0, 0.0, 0.0, 0.0))
+    assert movers.summary(movers.Movement(kpi, 0.0, still, shown=0.0), "teams", "2025-Q3") == \
+        "CSAT unchanged against 2025-Q3: none of the teams moved it."
+    # a change of none whose parts cancel out still says what moved
+    both = (movers.Mover("a", "Tehran", 0.5, 0.5, 1.0, 2.0, 3.0, 0.0), movers.Mover("b", "Dubai", 0.5, 0.5, 1.0, 1.0, -3.0, 0.0))
+    text = movers.summary(movers.Movement(kpi, 0.0, both, shown=0.0), "teams", "Q")
+    assert "unchanged" not in text and text.endswith("Most: Tehran (+3.000).")
+
+
 def test_a_journeys_change_by_its_touchpoints(tmp_path):
     text = MODEL_TEXT.replace("segments: [{key: region}]", "segments: [{key: region}]\njourneys: [{key: buy, touchpoints: [web, shop]}]")
     spec = ([("Team A", "Website", 5, 10, "North", 6)] * 40 + [("Team D", "Store", 3, 9, "South", 6)] * 20
