@@ -151,7 +151,7 @@ def test_a_change_of_nothing_is_said_in_words_not_zeros():
     # a change of none whose parts cancel out still says what moved
     both = (movers.Mover("a", "Tehran", 0.5, 0.5, 1.0, 2.0, 3.0, 0.0), movers.Mover("b", "Dubai", 0.5, 0.5, 1.0, 1.0, -3.0, 0.0))
     text = movers.summary(movers.Movement(kpi, 0.0, both, shown=0.0), "teams", "Q")
-    assert "unchanged" not in text and text.endswith("Most: Tehran (+3.000).")
+    assert "unchanged" not in text and text.endswith("Most: Tehran (+3.00).")
 
 
 def test_a_journeys_change_by_its_touchpoints(tmp_path):
