@@ -267,6 +267,14 @@ HEADERS = [
     ("Ticket-Zufriedenheitsbewertung", ["Gut", "Schlecht", "Angeboten", "Nicht angeboten"], ("yes_no", "csat_good")),
     ("Note de satisfaction du ticket", ["Bonne", "Mauvaise", "Proposée", "Non proposée"], ("yes_no", "csat_good")),
     ("Satisfaction", ["Good with comment", "Bad with comment", "Good", "Offered"], ("yes_no", "csat_good")),
+    # its views' 'with comment' in the other languages too (found with a German view's export: a segment,
+    # and every rating lost)
+    ("Zufriedenheitsbewertung des Tickets", ["Gut mit Kommentar", "Schlecht mit Kommentar", "Gut", "Angeboten"],
+     ("yes_no", "csat_good")),
+    ("Note de satisfaction", ["Bonne avec commentaire", "Mauvaise avec commentaire", "Bonne", "Proposée"],
+     ("yes_no", "csat_good")),
+    ("Calificación de satisfacción", ["Buena con comentario", "Mala con comentario", "Mala", "Ofrecida"],
+     ("yes_no", "csat_good")),
     ("metadata.user_agent", ["Mozilla/5.0 (X11)", "Mozilla/5.0 (Mac)"], ("ignore",)),
     ("Q6 - Sentiment Polarity", ["-2", "0", "1", "2"], ("ignore",)),
     ("Q6 - Sentiment Score", ["-1.5", "0.3", "0.9"], ("ignore",)),
@@ -342,6 +350,10 @@ SCALES = [
     (["Stimme voll und ganz zu", "Stimme eher nicht zu", "Weiß nicht"],
      {"Stimme voll und ganz zu": 7, "Stimme eher nicht zu": 3, "Weiß nicht": None}),
     (["Очень легко", "Скорее сложно"], {"Очень легко": 7, "Скорее сложно": 3}),
+    # German's other words for the same points (found with a SurveyMonkey export in German: four
+    # answers in thirty not counted)
+    (["Sehr einfach", "Eher einfach", "Weder einfach noch schwierig", "Eher schwer", "Schwierig"],
+     {"Sehr einfach": 7, "Eher einfach": 5, "Weder einfach noch schwierig": 4, "Eher schwer": 3, "Schwierig": 2}),
     (["Ja", "Nein"], {"Ja": 1, "Nein": 0}),
     # Qualtrics' 5-point ease scale is five points, not five of the seven
     (["Extremely easy", "Somewhat easy", "Neither easy nor difficult", "Somewhat difficult",
