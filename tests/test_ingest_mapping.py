@@ -555,6 +555,23 @@ def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
     assert m.columns[header].role == role
 
 
+@pytest.mark.parametrize("header, values, expected", [
+    # amounts with cents, every one different in a small export, are figures, not ids (found with an
+    # order value column, in either decimal mark: ignored as 'an id or a count')
+    ("Order value", [f"{17.35 + 97.61 * i:.2f}" for i in range(25)], ("number", "order_value")),
+    ("Bestellwert (EUR)", [f"{17.35 + 97.61 * i:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+                           for i in range(25)], ("number", "bestellwert_eur")),
+    ("Invoice total", [f"{1017.35 + 97.61 * i:,.2f}" for i in range(25)], ("number", "invoice_total")),
+    # whole numbers counting up, every one different, are still what they were
+    ("Ticket", [str(48213 + 7 * i) for i in range(25)], ("ignore",)),
+])
+def test_unique_numbers_are_ids_only_when_whole(header, values, expected):
+    rows = [["Response ID", "Date", header]] + [[f"r{i}", f"2025-01-{1 + i:02d}", v] for i, v in enumerate(values)]
+    m, _, _ = _suggest_rows(rows)
+    spec = m.columns[header]
+    assert ((spec.role, spec.measure) if spec.measure else (spec.role,)) == expected
+
+
 def test_a_surveymonkey_export_with_dotted_dates_leaves_the_order_to_the_data():
     rows = [["Befragten-ID", "Enddatum", "Wie zufrieden sind Sie?"], ["", "", "Antwort"]]
     rows += [[str(114900000100 + i), f"0{1 + i % 9}.11.2026 14:00:00", str(1 + i % 5)] for i in range(20)]

@@ -658,7 +658,9 @@ class Suggester:
             self.warnings.append(f"'{label}': codes read as 1 = Yes, 2 = No")
             return _Cand(_measure_spec("yes_no", label, _yes_no_measure(hk, label),
                                        value_map={"1": 1.0, "2": 0.0}), 5)
-        if p.unique and p.n > 20 and hi >= 1000:
+        if p.unique and p.n > 20 and hi >= 1000 and ints and not p.grouped:
+            # Whole and unwritten by thousands: an amount with cents ('1.855,76', '287.45') is
+            # unique in a small export too, and no id (found with an order value column: ignored).
             return _Cand(ColumnSpec("ignore", label), 1, "looks like an id or a count")
         if ints and lo >= 1_000_000:
             # Seven digits and more, whole: phone numbers, order and account numbers, never a score.
