@@ -913,6 +913,29 @@ def test_a_tick_all_that_apply_answer_joined_by_the_arabic_comma_is_no_touchpoin
     assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
 
 
+_TICKED = ["Sitio web, Tienda", "App móvil", "Sitio web, App móvil, Entrega", "Tienda", "Entrega, Tienda", "Sitio web"]
+
+
+@pytest.mark.parametrize("header, answers, role", [
+    # found with a Spanish Google Form: options the model does not know, ticked together, read as a
+    # second comment; a German one's products as a segment of every combination
+    ("¿Qué canales utilizó? (marque todos los que correspondan)", _TICKED, "ignore"),
+    ("Welche Produkte nutzen Sie?", ["Girokonto, Kreditkarte", "Depot", "Kreditkarte, Depot", "Girokonto",
+                                     "Girokonto, Depot, Kreditkarte"], "ignore"),
+    ("Which of these apply to your visit?", ["Price;Quality", "Quality", "Delivery;Price", "Price"], "ignore"),  # Microsoft Forms
+    # a comma in a comment, or a place with its country, is no list of options
+    ("Anything else?", ["Great app, very fast", "Slow, but friendly staff", "ok", "Rude courier, late parcel",
+                        "Price too high, otherwise fine", "Loved it"], "comment"),
+    ("Location", ["London, UK", "Paris, France", "Dubai, UAE", "London, UK"], "segment"),
+])
+def test_options_ticked_together_in_one_cell_are_a_tick_all_question(header, answers, role):
+    rows = [["Response ID", "Date", "Satisfaction", header]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5), answers[i % len(answers)]] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.columns[header].role == role
+    assert any("tick-all-that-apply" in w and header in w for w in warnings) == (role == "ignore")
+
+
 def test_a_two_option_tick_all_question_is_no_touchpoint():
     # Found by review: with one joined combination in a third of the rows, the column came back as
     # a touchpoint (the check counted distinct answers, not rows).

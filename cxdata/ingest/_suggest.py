@@ -128,6 +128,36 @@ _BARE_SCORE = frozenset(key(w) for w in ("Score", "امتیاز", "Punktzahl", "
 _SELECTED = ("selected choice", "ausgewählte auswahl", "choix sélectionné", "opción seleccionada")
 
 
+_OPTION_SEP = re.compile(r"\s*[,;\u060c]\s*")
+
+
+def _joined_options(p: Profile) -> bool:
+    """Answers that are a few options joined by commas (or semicolons), each option met in
+    several answers: the ticked options of a tick-all-that-apply question in one cell. A comment
+    with a comma ('Great app, very fast') or a place with its country ('London, UK') has parts
+    met in one answer only."""
+    if not p.labels or p.n_distinct > MAX_DISTINCT_JOINED:
+        return False
+    joined = 0
+    seen_in: dict[str, int] = {}  # option -> how many distinct answers hold it
+    weight: dict[str, int] = {}  # option -> how many cells hold it
+    for v, n in p.counts.items():
+        options = {key(x) for x in _OPTION_SEP.split(v) if x.strip()}
+        if len(options) > 1:
+            joined += n
+        for o in options:
+            seen_in[o] = seen_in.get(o, 0) + 1
+            weight[o] = weight.get(o, 0) + n
+    if len(seen_in) < 2 or len(seen_in) > _OPTIONS_MAX or joined < max(2, 0.1 * p.n):
+        return False
+    recurring = sum(w for o, w in weight.items() if seen_in[o] >= 2)
+    return recurring >= 0.75 * sum(weight.values())
+
+
+MAX_DISTINCT_JOINED = 300  # combinations of the options a question offers
+_OPTIONS_MAX = 15
+
+
 def _option_text(col: Column, hk: str) -> str | None:
     """The option a column of a tick-all-that-apply question stands for: its row label in a
     two-row header (SurveyMonkey), the end of a Qualtrics '... - Selected Choice - Website'."""
@@ -688,6 +718,13 @@ class Suggester:
             role_hit["team"] = None  # 'Age group', 'Grupo de edad': the customer's, no team (found in review)
         if (role_hit["touchpoint"] is not None or _segment_key(hk, label, col.index)[0] == "channel") \
                 and self._joined_touchpoints(p):
+            self._ticked.setdefault(label, []).append(label)
+            return _Cand(ColumnSpec("ignore", label), 6, "the ticked options of a tick-all-that-apply question")
+        if not answers and _joined_options(p):
+            # 'Website, Store' beside 'Store' and 'Website, Delivery': the options ticked in a
+            # tick-all-that-apply question, in one cell as Google Forms and Microsoft Forms write
+            # them, whatever the options are (found with a Spanish form: its channels ticked read
+            # as a second comment, and a product list as a segment of every combination).
             self._ticked.setdefault(label, []).append(label)
             return _Cand(ColumnSpec("ignore", label), 6, "the ticked options of a tick-all-that-apply question")
         if role_hit["touchpoint"] is not None:
