@@ -913,6 +913,24 @@ def test_a_tick_all_that_apply_answer_joined_by_the_arabic_comma_is_no_touchpoin
     assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
 
 
+@pytest.mark.parametrize("headers, roles", [
+    # found with a home-made sheet: a second 1-5 column looked like CSAT too, and was ignored, every answer
+    (["Overall satisfaction (1-5)", "Staff helpfulness (1-5)"], [("csat", None), ("rating", "staff_helpfulness")]),
+    (["Cleanliness (1-5)", "Overall satisfaction (1-5)"], [("rating", "cleanliness"), ("csat", None)]),
+    (["Speed (1-5)", "Friendliness (1-5)", "Value for money (1-5)"],
+     [("csat", None), ("rating", "friendliness"), ("rating", "value_for_money")]),
+    # a header that names the measure still makes the other one a duplicate, as before
+    (["Overall satisfaction (1-5)", "Satisfaction with staff (1-5)"], [("csat", None), ("ignore", None)]),
+])
+def test_ratings_on_one_scale_keep_their_answers(headers, roles):
+    rows = [["Response ID", "Date", *headers]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", *(str(1 + (i + j) % 5) for j in range(len(headers)))] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    got = [(m.columns[h].role, m.columns[h].measure) for h in headers]
+    assert got == roles
+    assert [c.scale for c in m.columns.values() if c.role == "rating"] == [[1.0, 5.0]] * [r for r, _ in roles].count("rating")
+
+
 _TICKED = ["Sitio web, Tienda", "App móvil", "Sitio web, App móvil, Entrega", "Tienda", "Entrega, Tienda", "Sitio web"]
 
 

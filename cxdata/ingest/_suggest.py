@@ -597,7 +597,9 @@ class Suggester:
         if (lo, hi) == (0, 10) and ("nps" in measures or not measures):
             return _Cand(_measure_spec("nps", label), 8 if "nps" in measures else 5)
         if (lo, hi) == (1, 5) and "ces" not in measures:
-            return _Cand(_measure_spec("csat", label), 8)
+            # a header that names satisfaction before one that only gives the scale: of
+            # 'Cleanliness (1-5)' and 'Overall satisfaction (1-5)', the first is a rating of its own (_settle)
+            return _Cand(_measure_spec("csat", label), 8 if "csat" in measures else 6)
         if (lo, hi) == (1, 7) and ("ces" in measures or "csat" not in measures):
             return _Cand(_measure_spec("ces", label), 8 if "ces" in measures else 5)
         name = slug(first_part(V.without_scale_hint(label))) or slug(first_part(label)) or None
@@ -851,13 +853,25 @@ class Suggester:
             else:
                 keys.sort(key=rank)
             winner = keys[0]
+            own = [k for k in keys[1:] if self._own_rating(cands[k].spec)]
             for loser in keys[1:]:
-                cands[loser].spec = ColumnSpec("ignore", cands[loser].spec.label)
+                spec = cands[loser].spec
+                if loser in own:
+                    # 'Staff helpfulness (1-5)' beside 'Overall satisfaction (1-5)': the scale made it
+                    # look like CSAT, its header does not say so; a rating of its own, not lost
+                    # (found with a home-made sheet: every answer but the first column's ignored).
+                    name = slug(first_part(V.without_scale_hint(spec.label))) or slug(loser) or f"measure_{order[loser] + 1}"
+                    cands[loser].spec = ColumnSpec("rating", spec.label, name, scale=list(spec.scale_range() or ()) or None,
+                                                   value_map=spec.value_map)
+                else:
+                    cands[loser].spec = ColumnSpec("ignore", spec.label)
             what = slot[1] if slot[0] == "measure" else slot[0]
+            ignored = [k for k in keys[1:] if k not in own]
             self.warnings.append(
-                f"Several columns look like {what}: using {self._name(winner)}, ignoring "
-                + ", ".join(self._name(k) for k in keys[1:]) + ". Change it in the mapping "
-                "if another one is right.")
+                f"Several columns look like {what}: using {self._name(winner)}"
+                + (", ignoring " + ", ".join(self._name(k) for k in ignored) if ignored else "")
+                + ("; " + ", ".join(self._name(k) for k in own) + " read as a rating of its own" if own else "")
+                + ". Change it in the mapping if another one is right.")
         comments = sorted((k for k, c in cands.items() if c.spec.role == "comment"), key=rank)
         taken = {"comment"}
         for n, k in enumerate(comments[1:], start=2):
@@ -895,6 +909,12 @@ class Suggester:
         for c in cands.values():
             if c.spec.role == "time" and not date_only:
                 c.spec.role = "ignore"
+
+    @staticmethod
+    def _own_rating(spec: ColumnSpec) -> bool:
+        """A score guessed from its scale alone ('(1-5)'), under a header that names no measure."""
+        return spec.role in ("csat", "ces", "nps") and spec.measure in (None, spec.role) and spec.touchpoint is None \
+            and not _measure_hits(header_key(spec.label)) and V.scale_hint(spec.label) is not None
 
     def _name(self, col_key: str) -> str:
         c = self.layout.column(col_key)
