@@ -243,6 +243,16 @@ HEADERS = [
     ("Удалось ли решить ваш вопрос?", ["Да", "Нет"], ("yes_no", "resolved")),
     ("Was können wir verbessern?", ["Die Wartezeit war zu lang", "Alles bestens, danke!"],
      ("comment", "comment")),
+    # the reason for a score in German, French and Spanish (found with SurveyMonkey exports: a segment)
+    ("Was ist der Hauptgrund für Ihre Bewertung?", ["Preis", "Wartezeit", "Freundlich", "Lieferung", "Qualität", "App"],
+     ("comment", "comment")),
+    ("Quelle est la principale raison de votre note ?", ["Prix", "Attente", "Accueil", "Livraison", "Qualité", "Appli"],
+     ("comment", "comment")),
+    ("¿Cuál es el motivo de su puntuación?", ["Precio", "Espera", "Atención", "Entrega", "Calidad", "App"],
+     ("comment", "comment")),
+    ("Motivo del contacto", ["Factura", "Entrega", "Factura", "Entrega", "Factura", "Entrega"], ("segment", "motivo_del_contacto")),
+    ("Raison sociale", ["Zelvora SARL", "Acme SA", "Dupont et Fils", "Boulangerie Martin", "Garage Central", "Café du Port"],
+     ("segment", "raison_sociale")),
     ("Филиал", ["Центр", "Север"], ("segment", "store")),
     ("Sprache", ["Deutsch", "English"], ("segment", "language")),
     # end-labelled scales: the labelled ends say the scale, the header what it measures

@@ -445,14 +445,16 @@ MEASURE_WORDS: dict[str, list[str]] = {
                 "w:نظر", "نظرات", "دلیل", "توضیح", "پیشنهادات", "التعلیق", "التعليق",
                 "تعليق", "ملاحظات", "سبب", "коментар", "причина", "мнение", "бележк",
                 "הערה", "הערות", "סיבה", "משוב",
-        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "w:отзыв", "w:отзывы"],
+        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "hauptgrund", "principale raison",
+        "raison principale", "raison de votre", "w:motivo", "w:razón", "w:razon", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "w:отзыв", "w:отзывы"],
 }
 
 # Comment words that also head multiple-choice questions ("Reason for contact"): such a column
 # with few distinct answers is a segment. Any other comment word makes a comment column whatever
 # its answers (a "Comment" column of short, repeated "ok"s is still comments).
 CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина", "סיבה",
-        "w:warum", "w:grund", "pourquoi", "por qué", "почему"]
+        "w:warum", "w:grund", "hauptgrund", "principale raison", "raison principale", "raison de votre", "w:motivo",
+        "w:razón", "w:razon", "pourquoi", "por qué", "почему"]
 
 YES_NO_MEASURES: list[tuple[str, list[str]]] = [
     ("resolved", ["p:resolv", "solved", "w:solve", "fixed", "w:fix", "w:resolution", "حل", "انجام شد",
