@@ -871,6 +871,21 @@ def test_blank_lines_are_listed_as_no_responses_not_as_rejected_rows(tmp_path, t
     assert not [w for w in ins.warnings if "could not be read" in w]
 
 
+@pytest.mark.parametrize("above", [
+    "Satisfaction log\n\n",  # found by an audit: one empty line under the title, warned as a row to reject
+    "Satisfaction log\n\n\n",  # two: the second rejected as a row that "could not be read"
+    "Satisfaction log\n,,,\n,,,\n,,,\n",  # Excel's empty rows, delimiters only
+    "Satisfaction log - Q1,,,\nExported 2025-02-01,,,\n\n\n",
+])
+def test_empty_lines_between_a_title_and_the_header_are_no_rows(tmp_path, above):
+    p = tmp_path / "report.csv"
+    p.write_text(above + "Ticket ID,Date,Department,Satisfaction (1-5)\n" + _BODY, encoding="utf-8", newline="")
+    ins = inspect(p)
+    r = normalise(ins)
+    assert (r.responses, r.rejects, r.excluded, r.rows_read) == (12, [], [], 12)
+    assert not [w for w in ins.warnings if "could not be read" in w]
+
+
 def test_surveymonkey_other_please_specify_names_the_answer(tmp_path):
     """Found by an audit: the text typed under "Other (please specify)" was dropped, and the
     responses that chose Other had no touchpoint and no region."""

@@ -207,6 +207,18 @@ def blank_tail(row_numbers: pa.Array, problems) -> list[int]:
     return sorted(int(rn) for rn, why in problems if why == REASON_EMPTY and int(rn) > last)
 
 
+def header_end(row_numbers: pa.Array, header_rows: int) -> int:
+    """The file row of the last header row: problems up to it (the empty lines under a title
+    above the header) are no rows of the responses. Blank lines leave gaps in `row_numbers`, so
+    the count of header rows alone is too small (found with a sheet titled above two empty lines:
+    the second was rejected as a row that could not be read)."""
+    if header_rows <= 0:
+        return 0
+    if len(row_numbers) >= header_rows:
+        return int(row_numbers[header_rows - 1].as_py())
+    return header_rows
+
+
 def _reason_bytes(encoding: str) -> str:
     return (f"This row contains characters that are not valid {encoding} text. Save the file as "
             "'CSV UTF-8' and upload it again.")

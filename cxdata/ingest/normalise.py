@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._csv import BLANK_TAIL, blank_tail
+from ._csv import BLANK_TAIL, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -390,7 +390,8 @@ class _Run:
         rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
-        excluded += [(rn, BLANK_TAIL) for rn in sorted(tail) if rn > m.header_rows]
+        top = header_end(self.raw.row_numbers, m.header_rows)
+        excluded += [(rn, BLANK_TAIL) for rn in sorted(tail) if rn > top]
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
@@ -399,7 +400,7 @@ class _Run:
         table = self._long(pool, kept, ids, responded_at, fixed, segments, measures, comments,
                            comment_ok)
         in_table = set(self.rownum.to_pylist()) if problems else set()
-        rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > m.header_rows)
+        rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > top)
         return Normalised(table=table, rows_read=rows_read, rejects=rejects, excluded=excluded,
                           duplicates=duplicates, responses=int(pc.sum(kept).as_py() or 0),
                           source=m.source, warnings=self.warnings,
@@ -538,7 +539,8 @@ class _Run:
         return list(zip(self.rownum.take(idx).to_pylist(), reason.take(idx).to_pylist()))
 
     def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
-        out = [(rn, f"could not be read: {why}") for rn, why in problems.items() if rn > self.m.header_rows]
+        top = header_end(self.raw.row_numbers, self.m.header_rows)
+        out = [(rn, f"could not be read: {why}") for rn, why in problems.items() if rn > top]
         idx = indices(rejected)
         if len(idx):
             parts: list[list[str]] = [[] for _ in range(len(idx))]
