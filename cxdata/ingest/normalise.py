@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._csv import BLANK_TAIL, blank_tail, header_end
+from ._csv import BLANK_TAIL, blank_before_summary, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -111,6 +111,15 @@ def _has_time_of_day(text: pa.Array) -> bool:
 
 
 _SUMMARY_TAIL = 20  # closing rows looked at for a summary
+BLANK_ABOVE_SUMMARY = "an empty line by the totals closing the sheet, not a response"
+
+
+def summary_count(raw: Any, mapping: Mapping, layout: Layout) -> int:
+    """How many rows close the table as its summary ('Average', 'Total', blank ones between), as
+    loading will find them with `mapping`: for the preview's word on the empty lines above."""
+    run = _Run(raw, mapping, layout, TouchpointResolver(None), {})
+    run._summary_rows()
+    return run._summary_count
 
 
 class _Run:
@@ -120,6 +129,7 @@ class _Run:
         self.segment_aliases = segment_aliases
         hdr = min(mapping.header_rows, raw.table.num_rows)
         self.data = raw.table.slice(hdr)
+        self._summary_count = 0  # rows closing the table as its summary (_summary_rows)
         self.rownum = flat(raw.row_numbers).slice(hdr).cast(pa.int64())
         self.n = self.data.num_rows
         self.warnings: list[str] = []
@@ -185,6 +195,8 @@ class _Run:
                     or self._occurrences(col, row[col]) > 1):
                 break
             found[i] = f"a summary row ('{word}'), not a response"
+        # how many rows close the table as its summary, blank ones between included
+        self._summary_count = self.n - min(found) if found else 0
         reason = pa.array([found.get(i) for i in range(self.n)], pa.string()) if found \
             else pa.nulls(self.n, pa.string())
         return pc.is_valid(reason), reason
@@ -387,11 +399,13 @@ class _Run:
                           for k, _, _, mv in measures}
         # empty lines closing the file: listed as no responses, not as rows that could not be read
         tail = set(blank_tail(self.raw.row_numbers, problems.items()))
+        gap = set(blank_before_summary(self.raw.row_numbers, problems.items(), self._summary_count))
+        tail |= gap
         rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
         top = header_end(self.raw.row_numbers, m.header_rows)
-        excluded += [(rn, BLANK_TAIL) for rn in sorted(tail) if rn > top]
+        excluded += [(rn, BLANK_ABOVE_SUMMARY if rn in gap else BLANK_TAIL) for rn in sorted(tail) if rn > top]
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
