@@ -305,6 +305,9 @@ NOT_IN_TILES = {
                   "until the model lists the touchpoint (or the name as one of its aliases).",
     "team": "They are stored, and their touchpoint's tile includes them, but no team tile counts them until "
             "the model lists the team (or the name as one of its aliases).",
+    "team_alone": "They are stored, and totals such as the index include them, but no touchpoint or team tile counts "
+                  "them until the model lists the team (or the name as one of its aliases), or the file says their "
+                  "touchpoint.",
 }
 
 
@@ -335,6 +338,18 @@ def outside_model(table, model: Model) -> list[str]:
                 out.append(f"Responses naming a touchpoint the model does not have, and a team it has: "
                            f"{named_counts(counts)}. They count in their team's tile and at its touchpoint.")
             unknown = pc.and_(unknown, pc.invert(homed))
+        if level == "team":
+            # An unknown team counts at its response's touchpoint only where the response names one
+            # the model has; without, in no tile but the totals (found with a Porsline export whose
+            # 'which unit helped you' column named the call centre and the chat: told otherwise).
+            placed = (_known(table["touchpoint"].cast(pa.string()), "touchpoint", model)
+                      if "touchpoint" in table.column_names else pa.array([False] * len(table)))
+            homeless = pc.and_(unknown, pc.invert(placed))
+            counts = _counts_by(labels_col, ids, homeless)
+            if counts:
+                out.append(f"Responses naming a team the model does not have, and no touchpoint it has: "
+                           f"{named_counts(counts)}. {NOT_IN_TILES['team_alone']}")
+            unknown = pc.and_(unknown, placed)
         counts = _counts_by(labels_col, ids, unknown)
         if counts:
             out.append(f"Responses naming a {level} the model does not have: {named_counts(counts)}. {NOT_IN_TILES[level]}")

@@ -243,6 +243,16 @@ HEADERS = [
     ("Удалось ли решить ваш вопрос?", ["Да", "Нет"], ("yes_no", "resolved")),
     ("Was können wir verbessern?", ["Die Wartezeit war zu lang", "Alles bestens, danke!"],
      ("comment", "comment")),
+    # the reason for a score in German, French and Spanish (found with SurveyMonkey exports: a segment)
+    ("Was ist der Hauptgrund für Ihre Bewertung?", ["Preis", "Wartezeit", "Freundlich", "Lieferung", "Qualität", "App"],
+     ("comment", "comment")),
+    ("Quelle est la principale raison de votre note ?", ["Prix", "Attente", "Accueil", "Livraison", "Qualité", "Appli"],
+     ("comment", "comment")),
+    ("¿Cuál es el motivo de su puntuación?", ["Precio", "Espera", "Atención", "Entrega", "Calidad", "App"],
+     ("comment", "comment")),
+    ("Motivo del contacto", ["Factura", "Entrega", "Factura", "Entrega", "Factura", "Entrega"], ("segment", "motivo_del_contacto")),
+    ("Raison sociale", ["Zelvora SARL", "Acme SA", "Dupont et Fils", "Boulangerie Martin", "Garage Central", "Café du Port"],
+     ("segment", "raison_sociale")),
     ("Филиал", ["Центр", "Север"], ("segment", "store")),
     ("Sprache", ["Deutsch", "English"], ("segment", "language")),
     # end-labelled scales: the labelled ends say the scale, the header what it measures
@@ -267,6 +277,14 @@ HEADERS = [
     ("Ticket-Zufriedenheitsbewertung", ["Gut", "Schlecht", "Angeboten", "Nicht angeboten"], ("yes_no", "csat_good")),
     ("Note de satisfaction du ticket", ["Bonne", "Mauvaise", "Proposée", "Non proposée"], ("yes_no", "csat_good")),
     ("Satisfaction", ["Good with comment", "Bad with comment", "Good", "Offered"], ("yes_no", "csat_good")),
+    # its views' 'with comment' in the other languages too (found with a German view's export: a segment,
+    # and every rating lost)
+    ("Zufriedenheitsbewertung des Tickets", ["Gut mit Kommentar", "Schlecht mit Kommentar", "Gut", "Angeboten"],
+     ("yes_no", "csat_good")),
+    ("Note de satisfaction", ["Bonne avec commentaire", "Mauvaise avec commentaire", "Bonne", "Proposée"],
+     ("yes_no", "csat_good")),
+    ("Calificación de satisfacción", ["Buena con comentario", "Mala con comentario", "Mala", "Ofrecida"],
+     ("yes_no", "csat_good")),
     ("metadata.user_agent", ["Mozilla/5.0 (X11)", "Mozilla/5.0 (Mac)"], ("ignore",)),
     ("Q6 - Sentiment Polarity", ["-2", "0", "1", "2"], ("ignore",)),
     ("Q6 - Sentiment Score", ["-1.5", "0.3", "0.9"], ("ignore",)),
@@ -342,6 +360,10 @@ SCALES = [
     (["Stimme voll und ganz zu", "Stimme eher nicht zu", "Weiß nicht"],
      {"Stimme voll und ganz zu": 7, "Stimme eher nicht zu": 3, "Weiß nicht": None}),
     (["Очень легко", "Скорее сложно"], {"Очень легко": 7, "Скорее сложно": 3}),
+    # German's other words for the same points (found with a SurveyMonkey export in German: four
+    # answers in thirty not counted)
+    (["Sehr einfach", "Eher einfach", "Weder einfach noch schwierig", "Eher schwer", "Schwierig"],
+     {"Sehr einfach": 7, "Eher einfach": 5, "Weder einfach noch schwierig": 4, "Eher schwer": 3, "Schwierig": 2}),
     (["Ja", "Nein"], {"Ja": 1, "Nein": 0}),
     # Qualtrics' 5-point ease scale is five points, not five of the seven
     (["Extremely easy", "Somewhat easy", "Neither easy nor difficult", "Somewhat difficult",
@@ -541,6 +563,23 @@ def test_a_running_number_is_a_key_only_when_its_header_says_so(header, role):
         [str(i), f"2025-01-{i:02d}", str(i % 11)] for i in range(1, 21)]
     m, _, _ = _suggest_rows(rows)
     assert m.columns[header].role == role
+
+
+@pytest.mark.parametrize("header, values, expected", [
+    # amounts with cents, every one different in a small export, are figures, not ids (found with an
+    # order value column, in either decimal mark: ignored as 'an id or a count')
+    ("Order value", [f"{17.35 + 97.61 * i:.2f}" for i in range(25)], ("number", "order_value")),
+    ("Bestellwert (EUR)", [f"{17.35 + 97.61 * i:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+                           for i in range(25)], ("number", "bestellwert_eur")),
+    ("Invoice total", [f"{1017.35 + 97.61 * i:,.2f}" for i in range(25)], ("number", "invoice_total")),
+    # whole numbers counting up, every one different, are still what they were
+    ("Ticket", [str(48213 + 7 * i) for i in range(25)], ("ignore",)),
+])
+def test_unique_numbers_are_ids_only_when_whole(header, values, expected):
+    rows = [["Response ID", "Date", header]] + [[f"r{i}", f"2025-01-{1 + i:02d}", v] for i, v in enumerate(values)]
+    m, _, _ = _suggest_rows(rows)
+    spec = m.columns[header]
+    assert ((spec.role, spec.measure) if spec.measure else (spec.role,)) == expected
 
 
 def test_a_surveymonkey_export_with_dotted_dates_leaves_the_order_to_the_data():
@@ -882,6 +921,47 @@ def test_a_tick_all_that_apply_answer_joined_by_the_arabic_comma_is_no_touchpoin
               ["Website", "Website، Mobile app", "Store،Website", "Mobile app"][i % 4]] for i in range(30)]
     m, _, _ = _suggest_rows(rows)
     assert m.columns["Channels used"].role == "ignore" and not m.keys_with("touchpoint")
+
+
+@pytest.mark.parametrize("headers, roles", [
+    # found with a home-made sheet: a second 1-5 column looked like CSAT too, and was ignored, every answer
+    (["Overall satisfaction (1-5)", "Staff helpfulness (1-5)"], [("csat", None), ("rating", "staff_helpfulness")]),
+    (["Cleanliness (1-5)", "Overall satisfaction (1-5)"], [("rating", "cleanliness"), ("csat", None)]),
+    (["Speed (1-5)", "Friendliness (1-5)", "Value for money (1-5)"],
+     [("csat", None), ("rating", "friendliness"), ("rating", "value_for_money")]),
+    # a header that names the measure still makes the other one a duplicate, as before
+    (["Overall satisfaction (1-5)", "Satisfaction with staff (1-5)"], [("csat", None), ("ignore", None)]),
+])
+def test_ratings_on_one_scale_keep_their_answers(headers, roles):
+    rows = [["Response ID", "Date", *headers]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", *(str(1 + (i + j) % 5) for j in range(len(headers)))] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    got = [(m.columns[h].role, m.columns[h].measure) for h in headers]
+    assert got == roles
+    assert [c.scale for c in m.columns.values() if c.role == "rating"] == [[1.0, 5.0]] * [r for r, _ in roles].count("rating")
+
+
+_TICKED = ["Sitio web, Tienda", "App móvil", "Sitio web, App móvil, Entrega", "Tienda", "Entrega, Tienda", "Sitio web"]
+
+
+@pytest.mark.parametrize("header, answers, role", [
+    # found with a Spanish Google Form: options the model does not know, ticked together, read as a
+    # second comment; a German one's products as a segment of every combination
+    ("¿Qué canales utilizó? (marque todos los que correspondan)", _TICKED, "ignore"),
+    ("Welche Produkte nutzen Sie?", ["Girokonto, Kreditkarte", "Depot", "Kreditkarte, Depot", "Girokonto",
+                                     "Girokonto, Depot, Kreditkarte"], "ignore"),
+    ("Which of these apply to your visit?", ["Price;Quality", "Quality", "Delivery;Price", "Price"], "ignore"),  # Microsoft Forms
+    # a comma in a comment, or a place with its country, is no list of options
+    ("Anything else?", ["Great app, very fast", "Slow, but friendly staff", "ok", "Rude courier, late parcel",
+                        "Price too high, otherwise fine", "Loved it"], "comment"),
+    ("Location", ["London, UK", "Paris, France", "Dubai, UAE", "London, UK"], "segment"),
+])
+def test_options_ticked_together_in_one_cell_are_a_tick_all_question(header, answers, role):
+    rows = [["Response ID", "Date", "Satisfaction", header]]
+    rows += [[f"R{i}", f"2025-01-{1 + i % 28:02d}", str(1 + i % 5), answers[i % len(answers)]] for i in range(30)]
+    m, warnings, _ = _suggest_rows(rows)
+    assert m.columns[header].role == role
+    assert any("tick-all-that-apply" in w and header in w for w in warnings) == (role == "ignore")
 
 
 def test_a_two_option_tick_all_question_is_no_touchpoint():

@@ -856,6 +856,36 @@ def test_summary_rows_closing_a_sheet_are_excluded(tmp_path, tail, excluded, res
     assert [e for e in r.excluded if "summary" in e[1]] == excluded
 
 
+@pytest.mark.parametrize("tail, gaps", [
+    # found with a home-made sheet saved as CSV: the empty row above its 'Average' was rejected as a
+    # row that could not be read, while the 'Average' itself was left out
+    ("\nAverage,,,3.0\n", [14]),
+    (",,,\nAverage,,,3.0\n", [14]),
+    ("\n\nTotal,,,36\n", [14, 15]),
+    ("Median,,,3\n,,,\nMode,,,4\n", [15]),
+    ("\nMedian,,,3\n\nMode,,,4\n\n", [14, 16]),  # and the one closing the file, as always
+])
+def test_empty_lines_by_the_totals_closing_a_sheet_are_no_rows(tmp_path, tail, gaps):
+    p = tmp_path / "report.csv"
+    p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + _BODY + tail, encoding="utf-8", newline="")
+    ins = inspect(p)
+    r = normalise(ins)
+    assert (r.responses, r.rejects) == (12, [])
+    assert [rn for rn, why in r.excluded if "empty line by the totals" in why] == gaps
+    assert r.rows_read == r.responses + len(r.excluded)
+    assert not [w for w in ins.warnings if "could not be read" in w]
+
+
+def test_an_empty_line_among_the_responses_is_still_rejected(tmp_path):
+    # a record broken in two leaves one: only the gap above the totals is no fault
+    body = _BODY.splitlines(keepends=True)
+    p = tmp_path / "report.csv"
+    p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + "".join(body[:6]) + "\n" + "".join(body[6:])
+                 + "Average,,,3.0\n", encoding="utf-8", newline="")
+    r = normalise(inspect(p))
+    assert [rn for rn, _ in r.rejects] == [8] and r.responses == 12
+
+
 @pytest.mark.parametrize("tail", ["\n\n", "\r\n\r\n", ",,,\n\n"])
 def test_blank_lines_are_listed_as_no_responses_not_as_rejected_rows(tmp_path, tail):
     # Excel and text editors leave blank lines at the end of a saved CSV: the receipt listed them
@@ -868,6 +898,21 @@ def test_blank_lines_are_listed_as_no_responses_not_as_rejected_rows(tmp_path, t
     assert r.excluded == [(14, "an empty line at the end of the file, not a response"),
                           (15, "an empty line at the end of the file, not a response")]
     assert r.rows_read == r.responses + len(r.excluded)
+    assert not [w for w in ins.warnings if "could not be read" in w]
+
+
+@pytest.mark.parametrize("above", [
+    "Satisfaction log\n\n",  # found by an audit: one empty line under the title, warned as a row to reject
+    "Satisfaction log\n\n\n",  # two: the second rejected as a row that "could not be read"
+    "Satisfaction log\n,,,\n,,,\n,,,\n",  # Excel's empty rows, delimiters only
+    "Satisfaction log - Q1,,,\nExported 2025-02-01,,,\n\n\n",
+])
+def test_empty_lines_between_a_title_and_the_header_are_no_rows(tmp_path, above):
+    p = tmp_path / "report.csv"
+    p.write_text(above + "Ticket ID,Date,Department,Satisfaction (1-5)\n" + _BODY, encoding="utf-8", newline="")
+    ins = inspect(p)
+    r = normalise(ins)
+    assert (r.responses, r.rejects, r.excluded, r.rows_read) == (12, [], [], 12)
     assert not [w for w in ins.warnings if "could not be read" in w]
 
 

@@ -43,12 +43,38 @@ def test_receipt_names_touchpoints_and_teams_the_model_does_not_have(tmp_path):
     db, _, receipt = load_outside(tmp_path)
     assert receipt["status"] == "loaded" and receipt["added"] == 5
     outside = [w for w in receipt["warnings"] if "the model does not have" in w]
-    assert len(outside) == 2
+    assert len(outside) == 3
     assert outside[0].startswith("Responses naming a touchpoint the model does not have: '*Teleport*' (3). They are "
                                  "stored, and totals such as the index include them, but no touchpoint tile counts them")
-    assert outside[1].startswith("Responses naming a team the model does not have: 'Ghost crew' (2). They are stored, "
+    # r3 names no touchpoint the model has: no tile of its touchpoint counts it either
+    assert outside[1].startswith("Responses naming a team the model does not have, and no touchpoint it has: "
+                                 "'Ghost crew' (1). They are stored, and totals such as the index include them, but no "
+                                 "touchpoint or team tile counts them")
+    assert outside[2].startswith("Responses naming a team the model does not have: 'Ghost crew' (1). They are stored, "
                                  "and their touchpoint's tile includes them, but no team tile counts them")
     db.close()
+
+
+@pytest.mark.parametrize("touchpoints, alone, at_touchpoint", [
+    # found with a Porsline export whose 'which unit helped you' column read as the team: the receipt said
+    # their touchpoint's tile counted responses that named no touchpoint
+    ([None, None, None], 3, 0),
+    (["Call center", None, "chat"], 1, 2),
+    (["Call center", "Delivery", "chat"], 0, 3),
+    (["*Teleport*", None, "chat"], 2, 1),
+])
+def test_an_unknown_team_is_said_counted_at_its_touchpoint_only_where_it_has_one(touchpoints, alone, at_touchpoint,
+                                                                                 zelvora_model):
+    import pyarrow as pa
+
+    table = pa.table({"source_response_id": ["a", "b", "c"], "touchpoint": pa.array(touchpoints, pa.string()),
+                      "team": ["Ghost crew"] * 3})
+    warnings = [w for w in service.outside_model(table, zelvora_model) if "naming a team" in w]
+    said = {("alone" if "and no touchpoint it has" in w else "home"): w for w in warnings}
+    assert len(said) == len(warnings)
+    assert ("alone" in said and f"'Ghost crew' ({alone})" in said["alone"]) == bool(alone)
+    assert ("home" in said and f"'Ghost crew' ({at_touchpoint})" in said["home"]
+            and "their touchpoint's tile includes them" in said["home"]) == bool(at_touchpoint)
 
 
 def test_known_names_give_no_warning(tmp_path, zelvora_model):

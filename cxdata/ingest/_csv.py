@@ -207,6 +207,32 @@ def blank_tail(row_numbers: pa.Array, problems) -> list[int]:
     return sorted(int(rn) for rn, why in problems if why == REASON_EMPTY and int(rn) > last)
 
 
+def blank_before_summary(row_numbers: pa.Array, problems, summary_rows: int) -> list[int]:
+    """The empty records between the last response and the `summary_rows` closing the table
+    ('Average', 'Total'), and among them: a spreadsheet's gap above its totals, no response and no
+    record broken in two (found with a sheet saved as CSV: rejected as a row that could not be
+    read, while the totals under it were left out as they should be)."""
+    problems = list(problems)
+    n = len(row_numbers)
+    if not problems or summary_rows <= 0 or summary_rows >= n:
+        return []
+    after = int(row_numbers[n - summary_rows - 1].as_py())
+    last = int(row_numbers[n - 1].as_py())
+    return sorted(int(rn) for rn, why in problems if why == REASON_EMPTY and after < int(rn) < last)
+
+
+def header_end(row_numbers: pa.Array, header_rows: int) -> int:
+    """The file row of the last header row: problems up to it (the empty lines under a title
+    above the header) are no rows of the responses. Blank lines leave gaps in `row_numbers`, so
+    the count of header rows alone is too small (found with a sheet titled above two empty lines:
+    the second was rejected as a row that could not be read)."""
+    if header_rows <= 0:
+        return 0
+    if len(row_numbers) >= header_rows:
+        return int(row_numbers[header_rows - 1].as_py())
+    return header_rows
+
+
 def _reason_bytes(encoding: str) -> str:
     return (f"This row contains characters that are not valid {encoding} text. Save the file as "
             "'CSV UTF-8' and upload it again.")

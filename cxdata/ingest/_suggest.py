@@ -128,6 +128,36 @@ _BARE_SCORE = frozenset(key(w) for w in ("Score", "امتیاز", "Punktzahl", "
 _SELECTED = ("selected choice", "ausgewählte auswahl", "choix sélectionné", "opción seleccionada")
 
 
+_OPTION_SEP = re.compile(r"\s*[,;\u060c]\s*")
+
+
+def _joined_options(p: Profile) -> bool:
+    """Answers that are a few options joined by commas (or semicolons), each option met in
+    several answers: the ticked options of a tick-all-that-apply question in one cell. A comment
+    with a comma ('Great app, very fast') or a place with its country ('London, UK') has parts
+    met in one answer only."""
+    if not p.labels or p.n_distinct > MAX_DISTINCT_JOINED:
+        return False
+    joined = 0
+    seen_in: dict[str, int] = {}  # option -> how many distinct answers hold it
+    weight: dict[str, int] = {}  # option -> how many cells hold it
+    for v, n in p.counts.items():
+        options = {key(x) for x in _OPTION_SEP.split(v) if x.strip()}
+        if len(options) > 1:
+            joined += n
+        for o in options:
+            seen_in[o] = seen_in.get(o, 0) + 1
+            weight[o] = weight.get(o, 0) + n
+    if len(seen_in) < 2 or len(seen_in) > _OPTIONS_MAX or joined < max(2, 0.1 * p.n):
+        return False
+    recurring = sum(w for o, w in weight.items() if seen_in[o] >= 2)
+    return recurring >= 0.75 * sum(weight.values())
+
+
+MAX_DISTINCT_JOINED = 300  # combinations of the options a question offers
+_OPTIONS_MAX = 15
+
+
 def _option_text(col: Column, hk: str) -> str | None:
     """The option a column of a tick-all-that-apply question stands for: its row label in a
     two-row header (SurveyMonkey), the end of a Qualtrics '... - Selected Choice - Website'."""
@@ -567,7 +597,9 @@ class Suggester:
         if (lo, hi) == (0, 10) and ("nps" in measures or not measures):
             return _Cand(_measure_spec("nps", label), 8 if "nps" in measures else 5)
         if (lo, hi) == (1, 5) and "ces" not in measures:
-            return _Cand(_measure_spec("csat", label), 8)
+            # a header that names satisfaction before one that only gives the scale: of
+            # 'Cleanliness (1-5)' and 'Overall satisfaction (1-5)', the first is a rating of its own (_settle)
+            return _Cand(_measure_spec("csat", label), 8 if "csat" in measures else 6)
         if (lo, hi) == (1, 7) and ("ces" in measures or "csat" not in measures):
             return _Cand(_measure_spec("ces", label), 8 if "ces" in measures else 5)
         name = slug(first_part(V.without_scale_hint(label))) or slug(first_part(label)) or None
@@ -658,7 +690,9 @@ class Suggester:
             self.warnings.append(f"'{label}': codes read as 1 = Yes, 2 = No")
             return _Cand(_measure_spec("yes_no", label, _yes_no_measure(hk, label),
                                        value_map={"1": 1.0, "2": 0.0}), 5)
-        if p.unique and p.n > 20 and hi >= 1000:
+        if p.unique and p.n > 20 and hi >= 1000 and ints and not p.grouped:
+            # Whole and unwritten by thousands: an amount with cents ('1.855,76', '287.45') is
+            # unique in a small export too, and no id (found with an order value column: ignored).
             return _Cand(ColumnSpec("ignore", label), 1, "looks like an id or a count")
         if ints and lo >= 1_000_000:
             # Seven digits and more, whole: phone numbers, order and account numbers, never a score.
@@ -686,6 +720,13 @@ class Suggester:
             role_hit["team"] = None  # 'Age group', 'Grupo de edad': the customer's, no team (found in review)
         if (role_hit["touchpoint"] is not None or _segment_key(hk, label, col.index)[0] == "channel") \
                 and self._joined_touchpoints(p):
+            self._ticked.setdefault(label, []).append(label)
+            return _Cand(ColumnSpec("ignore", label), 6, "the ticked options of a tick-all-that-apply question")
+        if not answers and _joined_options(p):
+            # 'Website, Store' beside 'Store' and 'Website, Delivery': the options ticked in a
+            # tick-all-that-apply question, in one cell as Google Forms and Microsoft Forms write
+            # them, whatever the options are (found with a Spanish form: its channels ticked read
+            # as a second comment, and a product list as a segment of every combination).
             self._ticked.setdefault(label, []).append(label)
             return _Cand(ColumnSpec("ignore", label), 6, "the ticked options of a tick-all-that-apply question")
         if role_hit["touchpoint"] is not None:
@@ -812,13 +853,25 @@ class Suggester:
             else:
                 keys.sort(key=rank)
             winner = keys[0]
+            own = [k for k in keys[1:] if self._own_rating(cands[k].spec)]
             for loser in keys[1:]:
-                cands[loser].spec = ColumnSpec("ignore", cands[loser].spec.label)
+                spec = cands[loser].spec
+                if loser in own:
+                    # 'Staff helpfulness (1-5)' beside 'Overall satisfaction (1-5)': the scale made it
+                    # look like CSAT, its header does not say so; a rating of its own, not lost
+                    # (found with a home-made sheet: every answer but the first column's ignored).
+                    name = slug(first_part(V.without_scale_hint(spec.label))) or slug(loser) or f"measure_{order[loser] + 1}"
+                    cands[loser].spec = ColumnSpec("rating", spec.label, name, scale=list(spec.scale_range() or ()) or None,
+                                                   value_map=spec.value_map)
+                else:
+                    cands[loser].spec = ColumnSpec("ignore", spec.label)
             what = slot[1] if slot[0] == "measure" else slot[0]
+            ignored = [k for k in keys[1:] if k not in own]
             self.warnings.append(
-                f"Several columns look like {what}: using {self._name(winner)}, ignoring "
-                + ", ".join(self._name(k) for k in keys[1:]) + ". Change it in the mapping "
-                "if another one is right.")
+                f"Several columns look like {what}: using {self._name(winner)}"
+                + (", ignoring " + ", ".join(self._name(k) for k in ignored) if ignored else "")
+                + ("; " + ", ".join(self._name(k) for k in own) + " read as a rating of its own" if own else "")
+                + ". Change it in the mapping if another one is right.")
         comments = sorted((k for k, c in cands.items() if c.spec.role == "comment"), key=rank)
         taken = {"comment"}
         for n, k in enumerate(comments[1:], start=2):
@@ -856,6 +909,12 @@ class Suggester:
         for c in cands.values():
             if c.spec.role == "time" and not date_only:
                 c.spec.role = "ignore"
+
+    @staticmethod
+    def _own_rating(spec: ColumnSpec) -> bool:
+        """A score guessed from its scale alone ('(1-5)'), under a header that names no measure."""
+        return spec.role in ("csat", "ces", "nps") and spec.measure in (None, spec.role) and spec.touchpoint is None \
+            and not _measure_hits(header_key(spec.label)) and V.scale_hint(spec.label) is not None
 
     def _name(self, col_key: str) -> str:
         c = self.layout.column(col_key)

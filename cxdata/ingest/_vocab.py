@@ -99,12 +99,13 @@ EASE7 = _scale("ease_7", "ces", {
     2: ["Difficult", "سخت", "صعب", "Трудно", "קשה", "Schwierig", "Schwer", "Difficile", "Difícil",
         "Сложно"],
     3: ["Somewhat difficult", "تا حدی سخت", "صعب إلى حد ما", "По-скоро трудно", "די קשה",
-        "Eher schwierig", "Plutôt difficile", "Algo difícil", "Скорее сложно"],
+        "Eher schwierig", "Eher schwer", "Plutôt difficile", "Algo difícil", "Скорее сложно"],
     4: ["Neither easy nor difficult", "Neutral", "نه آسان نه سخت", "لا سهل ولا صعب",
-        "Нито лесно, нито трудно", "Weder leicht noch schwierig", "Ni facile ni difficile",
+        "Нито лесно, нито трудно", "Weder leicht noch schwierig", "Weder leicht noch schwer",
+        "Weder einfach noch schwierig", "Weder noch", "Ni facile ni difficile",
         "Ni fácil ni difícil", "Ни легко, ни сложно"],
     5: ["Somewhat easy", "تا حدی آسان", "سهل إلى حد ما", "По-скоро лесно", "די קל",
-        "Eher leicht", "Plutôt facile", "Algo fácil", "Скорее легко"],
+        "Eher leicht", "Eher einfach", "Plutôt facile", "Algo fácil", "Скорее легко"],
     6: ["Easy", "آسان", "سهل", "Лесно", "קל", "Leicht", "Einfach", "Facile", "Fácil", "Легко"],
     7: ["Very easy", "Extremely easy", "خیلی آسان", "بسیار آسان", "سهل جداً", "Много лесно",
         "קל מאוד", "Sehr leicht", "Sehr einfach", "Très facile", "Muy fácil", "Очень легко"],
@@ -145,9 +146,14 @@ YES_NO = _scale("yes_no", "yes_no", {
 GOOD_BAD = _scale("good_bad", "yes_no", {
     # Zendesk's ratings as its views and API write them, in the languages its agents work in.
     1: ["Good", "Good, I'm satisfied", "Good with comment", "Good, with comment", "خوب", "جيد", "Добре",
-        "Добро", "טוב", "Gut", "Bon", "Bonne", "Bueno", "Buena", "Хорошо"],
+        "Добро", "טוב", "Gut", "Bon", "Bonne", "Bueno", "Buena", "Хорошо",
+        # its views' 'with comment' in the agents' languages, as the English one
+        "Gut mit Kommentar", "Bon avec commentaire", "Bonne avec commentaire", "Bueno con comentario",
+        "Buena con comentario", "Хорошо с комментарием"],
     0: ["Bad", "Bad, I'm unsatisfied", "Bad with comment", "Bad, with comment", "بد", "سيء", "Лошо", "רע",
-        "Schlecht", "Mauvais", "Mauvaise", "Malo", "Mala", "Плохо"],
+        "Schlecht", "Mauvais", "Mauvaise", "Malo", "Mala", "Плохо",
+        "Schlecht mit Kommentar", "Mauvais avec commentaire", "Mauvaise avec commentaire", "Malo con comentario",
+        "Mala con comentario", "Плохо с комментарием"],
 })
 
 QUALITY5 = _scale("quality_5", "rating", {
@@ -439,14 +445,16 @@ MEASURE_WORDS: dict[str, list[str]] = {
                 "w:نظر", "نظرات", "دلیل", "توضیح", "پیشنهادات", "التعلیق", "التعليق",
                 "تعليق", "ملاحظات", "سبب", "коментар", "причина", "мнение", "бележк",
                 "הערה", "הערות", "סיבה", "משוב",
-        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "w:отзыв", "w:отзывы"],
+        "kommentar", "anmerkung", "verbesser", "w:warum", "w:grund", "hauptgrund", "principale raison",
+        "raison principale", "raison de votre", "w:motivo", "w:razón", "w:razon", "commentaire", "remarque", "améliorer", "pourquoi", "comentario", "sugerencia", "mejorar", "por qué", "комментар", "улучш", "почему", "пожелани", "w:отзыв", "w:отзывы"],
 }
 
 # Comment words that also head multiple-choice questions ("Reason for contact"): such a column
 # with few distinct answers is a segment. Any other comment word makes a comment column whatever
 # its answers (a "Comment" column of short, repeated "ok"s is still comments).
 CHOICE_COMMENT_WORDS = ["reason", "w:why", "دلیل", "سبب", "причина", "סיבה",
-        "w:warum", "w:grund", "pourquoi", "por qué", "почему"]
+        "w:warum", "w:grund", "hauptgrund", "principale raison", "raison principale", "raison de votre", "w:motivo",
+        "w:razón", "w:razon", "pourquoi", "por qué", "почему"]
 
 YES_NO_MEASURES: list[tuple[str, list[str]]] = [
     ("resolved", ["p:resolv", "solved", "w:solve", "fixed", "w:fix", "w:resolution", "حل", "انجام شد",

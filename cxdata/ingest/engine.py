@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping
 
-from ._csv import blank_tail
+from ._csv import blank_before_summary, blank_tail, header_end
 from ._text import slug
 from .layouts import Layout, detect_layout, dedupe_names, layout_named
 from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint, legacy_fingerprint
@@ -128,7 +128,7 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         header_rows=layout.header_rows, fingerprint=fp,
         columns=_column_infos(raw, layout, suggested), mapping=mapping,
         mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
-        preview=_preview(raw, layout), warnings=_read_problems(raw) + warnings,
+        preview=_preview(raw, layout), warnings=_read_problems(raw, layout, mapping) + warnings,
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
 
 
@@ -274,10 +274,15 @@ def advice(inspection: Inspection, *, timezone_set: bool = False, dates_set: boo
             and not (timezone_set and w.startswith(TZ_ASSUMED)) and not (source_set and w.startswith(OWN_SOURCE))]
 
 
-def _read_problems(raw: Any) -> list[str]:
+def _read_problems(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
     problems = getattr(raw, "problems", None) or []
     tail = set(blank_tail(raw.row_numbers, problems)) if problems else set()
-    problems = [p for p in problems if p[0] not in tail]
+    top = header_end(raw.row_numbers, layout.header_rows) if problems else 0
+    if problems:
+        from .normalise import summary_count
+
+        tail |= set(blank_before_summary(raw.row_numbers, problems, summary_count(raw, mapping, layout)))
+    problems = [p for p in problems if p[0] not in tail and p[0] > top]
     if not problems:
         return []
     row, why = problems[0]

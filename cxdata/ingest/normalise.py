@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._csv import BLANK_TAIL, blank_tail
+from ._csv import BLANK_TAIL, blank_before_summary, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -111,6 +111,15 @@ def _has_time_of_day(text: pa.Array) -> bool:
 
 
 _SUMMARY_TAIL = 20  # closing rows looked at for a summary
+BLANK_ABOVE_SUMMARY = "an empty line by the totals closing the sheet, not a response"
+
+
+def summary_count(raw: Any, mapping: Mapping, layout: Layout) -> int:
+    """How many rows close the table as its summary ('Average', 'Total', blank ones between), as
+    loading will find them with `mapping`: for the preview's word on the empty lines above."""
+    run = _Run(raw, mapping, layout, TouchpointResolver(None), {})
+    run._summary_rows()
+    return run._summary_count
 
 
 class _Run:
@@ -120,6 +129,7 @@ class _Run:
         self.segment_aliases = segment_aliases
         hdr = min(mapping.header_rows, raw.table.num_rows)
         self.data = raw.table.slice(hdr)
+        self._summary_count = 0  # rows closing the table as its summary (_summary_rows)
         self.rownum = flat(raw.row_numbers).slice(hdr).cast(pa.int64())
         self.n = self.data.num_rows
         self.warnings: list[str] = []
@@ -185,6 +195,8 @@ class _Run:
                     or self._occurrences(col, row[col]) > 1):
                 break
             found[i] = f"a summary row ('{word}'), not a response"
+        # how many rows close the table as its summary, blank ones between included
+        self._summary_count = self.n - min(found) if found else 0
         reason = pa.array([found.get(i) for i in range(self.n)], pa.string()) if found \
             else pa.nulls(self.n, pa.string())
         return pc.is_valid(reason), reason
@@ -387,10 +399,13 @@ class _Run:
                           for k, _, _, mv in measures}
         # empty lines closing the file: listed as no responses, not as rows that could not be read
         tail = set(blank_tail(self.raw.row_numbers, problems.items()))
+        gap = set(blank_before_summary(self.raw.row_numbers, problems.items(), self._summary_count))
+        tail |= gap
         rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
-        excluded += [(rn, BLANK_TAIL) for rn in sorted(tail) if rn > m.header_rows]
+        top = header_end(self.raw.row_numbers, m.header_rows)
+        excluded += [(rn, BLANK_ABOVE_SUMMARY if rn in gap else BLANK_TAIL) for rn in sorted(tail) if rn > top]
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
@@ -399,7 +414,7 @@ class _Run:
         table = self._long(pool, kept, ids, responded_at, fixed, segments, measures, comments,
                            comment_ok)
         in_table = set(self.rownum.to_pylist()) if problems else set()
-        rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > m.header_rows)
+        rows_read = n + sum(1 for rn in problems if rn not in in_table and rn > top)
         return Normalised(table=table, rows_read=rows_read, rejects=rejects, excluded=excluded,
                           duplicates=duplicates, responses=int(pc.sum(kept).as_py() or 0),
                           source=m.source, warnings=self.warnings,
@@ -538,7 +553,8 @@ class _Run:
         return list(zip(self.rownum.take(idx).to_pylist(), reason.take(idx).to_pylist()))
 
     def _reject_list(self, rejected, measures, problems) -> list[tuple[int, str]]:
-        out = [(rn, f"could not be read: {why}") for rn, why in problems.items() if rn > self.m.header_rows]
+        top = header_end(self.raw.row_numbers, self.m.header_rows)
+        out = [(rn, f"could not be read: {why}") for rn, why in problems.items() if rn > top]
         idx = indices(rejected)
         if len(idx):
             parts: list[list[str]] = [[] for _ in range(len(idx))]
