@@ -8,8 +8,9 @@ generated; otherwise the canonical fixture file is ingested with the Zelvora exa
 the server starts. ``CX_BROWSER_DATA=demo|ingest`` forces one of the two.
 
 Tests that change the data (uploads) use ``fresh_app`` instead of ``app_page``: a server of their
-own on an empty database with ``CX_MODEL`` set to the Zelvora example model, so the demo loads on
-first start and the shared server's data never changes.
+own with ``CX_MODEL`` set to the Zelvora example model, on a database holding the demo (as a team
+that started on the demo and then named its own model has; under another model than its own the
+app loads no demo), so the shared server's data never changes.
 
 Never run ``playwright install`` here: the browser is the system Chromium.
 """
@@ -426,9 +427,12 @@ def app_page(chromium_browser, cx_server, app_data, request):
 
 @pytest.fixture
 def fresh_app(chromium_browser, tmp_path_factory, request):
-    """A page on a server of its own: an empty database (the demo loads on first start) and
-    CX_MODEL = the Zelvora example model. For tests that change the data. `.data` is None."""
+    """A page on a server of its own: a database holding the demo, loaded under CX_MODEL = the
+    Zelvora example model, which the server uses. For tests that change the data. `.data` is None."""
     tmp = tmp_path_factory.mktemp("cx-fresh")
+    loaded = _cli("demo", "--db", str(tmp / "cx.duckdb"), "--rows", str(DEMO_ROWS),
+                  env={**_base_env(), "CX_MODEL": str(EXAMPLE_MODEL)})
+    assert loaded.returncode == 0, _tail(loaded.stderr)
     server = StreamlitServer(tmp / "cx.duckdb", tmp, env={"CX_MODEL": str(EXAMPLE_MODEL)})
     try:
         took = server.wait_healthy(SERVER_START_TIMEOUT)
