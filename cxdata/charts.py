@@ -73,6 +73,11 @@ def _texts(values, fmt: Callable) -> list[str]:
     return ["—" if v is None or pd.isna(v) else fmt(v) for v in values]
 
 
+def _counts(values) -> list[str]:
+    """'4,090' per row, as the tiles write an n."""
+    return _texts(values, lambda n: f"{int(n):,}")
+
+
 def _ci_texts(low, high, stats) -> list[str]:
     """'77.7% – 80.2%' per row; `stats`: each row's statistic (a list), or one for every row."""
     stats = stats if isinstance(stats, list) else [stats] * len(low)
@@ -92,7 +97,7 @@ def _tip_texts(df: pd.DataFrame) -> None:
     df["value_text"] = ["hidden (privacy)" if h else "no data" if v is None or pd.isna(v) else
                         stat_text(float(v), s) + (" (low n: read with care)" if lo else "")
                         for v, s, h, lo in zip(df["value"], st, hidden, low)]
-    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
+    df["n_text"] = _counts(df["n"])
     df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], st)
     if "target" in df:
         status = df["target_status"] if "target_status" in df else [None] * len(df)
@@ -242,7 +247,7 @@ def _trend_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["low_n_label"] = df["low_n"].map({True: "n < reliability threshold", False: "reliable"})
     stat = options.pop("stat", None)
     df["value_text"] = _texts(df["value"], lambda v: stat_text(float(v), stat))
-    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
+    df["n_text"] = _counts(df["n"])
     df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], stat)
     # Every bucket hidden: the target alone made an axis of one odd tick ("80.000000").
     target = options.get("target") if df["value"].notna().any() else None
@@ -523,7 +528,7 @@ def _driver_texts(df: pd.DataFrame) -> pd.DataFrame:
                      ci_text=_ci_texts(df["importance_low"], df["importance_high"], "top_box"),
                      r_text=_texts(df["r"], lambda v: f"{v:.2f}"),
                      performance_text=_texts(df["performance"], lambda v: f"{v:.1f}"),
-                     n_text=_texts(df["n"], lambda n: f"{int(n):,}"))
+                     n_text=_counts(df["n"]))
 
 
 def importance(df: pd.DataFrame, *, title: str = "", selectable: bool = False) -> alt.LayerChart:
@@ -680,7 +685,7 @@ def _grid_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
                              f"{v:.1f}%" + (" (low n: read with care)" if st == "low_n" else "")
                              for v, st in zip(df["importance"], df["status"])]
     df["ci_text"] = _ci_texts(df["importance_low"], df["importance_high"], "top_box")
-    df["n_text"] = _texts(df["n"], lambda n: f"{int(n):,}")
+    df["n_text"] = _counts(df["n"])
     stops = [(0.0, _BLUES[0]), (1.0, _BLUES[1])]
     df["text_color"] = [_DARK_TEXT if pd.isna(v) else _text_on(_ramp_color(float(v) / (top or 1.0), stops))
                         for v in df["importance"]]
@@ -736,8 +741,8 @@ def _rates_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["label_x"] = df["ci_high"].where(df["rate"].notna(), 0.0)
     # As text, "—" where missing: Vega's own formats wrote the rest of a list of one value "null".
     df["ci_text"] = _ci_texts(df["ci_low"], df["ci_high"], "top_box")
-    df["responded_text"] = _texts(df["responded"], lambda n: f"{int(n):,}")
-    df["invited_text"] = _texts(df["invited"], lambda n: f"{int(n):,}")
+    df["responded_text"] = _counts(df["responded"])
+    df["invited_text"] = _counts(df["invited"])
     df["rest_text"] = _texts(df["rest_rate"], lambda v: f"{v:.1f}%")
     df["against"] = ["same" if not sig or pd.isna(r) else "below" if r < rest else "above"
                      for r, rest, sig in zip(df["rate"], df["rest_rate"], df["significant"])]

@@ -239,7 +239,8 @@ else:  # the comments behind the deepest node's number
                 with cell, st.container(border=True, gap="small", height="stretch"):
                     comment_card(row, k)
     why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
-    undated = story.undated_note(view.grain) if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows) else ""
-    if total > SHOWN_COMMENTS or why or undated:
-        st.caption(" ".join(filter(None, [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."
-                                          if total > SHOWN_COMMENTS or why else "", undated])))
+    said = [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."] if total > SHOWN_COMMENTS or why else []
+    if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows):
+        said.append(story.undated_note(view.grain))
+    if said:
+        st.caption(" ".join(said))
