@@ -11,7 +11,7 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, rules_of,
+from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, repeated, rules_of,
                       suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
@@ -121,6 +121,20 @@ class Split:
     segments: tuple[str, ...]
     records: pd.DataFrame  # kpi_record columns + 'segment' ('All' for the node's total)
     index: dict = field(default_factory=dict)  # segment (None: all) -> the index's KpiResult, unrounded
+
+
+def names_list(model: Model, touchpoints: Iterable[str]) -> str:
+    """'Website, Mobile app and Store': the names of touchpoints (keys) as a sentence reads them."""
+    names = [tp.name if (tp := model.touchpoint(k)) is not None else k for k in touchpoints]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+
+
+def separate_answers(kpi: KPI, cat: Catalog) -> bool:
+    """Whether each answer a journey pools for `kpi` is another response's. Not where a response
+    answers its measure at several of the journey's touchpoints (a relationship survey rating
+    each): a week's or a segment's count of answers would then overstate its respondents, and
+    the minimum-n rules that protect small groups count respondents."""
+    return not repeated(kpi.cell, cat.repeats)
 
 
 def split_dim(view: ViewState, model: Model) -> str | None:
@@ -268,7 +282,11 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: st
 
 
 def _names_of(model: Model, level: str, node: str | None) -> list[str]:
-    """A node's names, its aliases, and those of its touchpoint."""
+    """A node's names, its aliases, and those of its touchpoint (a journey's: of its touchpoints)."""
+    if level == "journey":
+        j = model.journey(node) if node else None
+        tps = [model.touchpoint(t) for t in (j.touchpoints if j else ())]
+        return ([j.name] if j else []) + [n for tp in tps if tp is not None for n in (tp.name, *tp.aliases)]
     team = model.team(node) if level == "team" and node else None
     tp = model.touchpoint(team.touchpoint if team else node) if level in ("team", "touchpoint") and node else None
     return [n for x in (team, tp) if x is not None for n in (x.name, *x.aliases)]

@@ -242,7 +242,7 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         """What the reliability flag reads: the answers, or for a journey of a measure answered
         several times per response the fewest respondents its answers can come from (see
         suppressed_cells)."""
-        if level != "journey" or not _repeated(cell, repeats):
+        if level != "journey" or not repeated(cell, repeats):
             return n
         return max((m.n for t in model.journey(key).touchpoints
                     if (m := data.get((period, "touchpoint", t, seg, cell))) is not None), default=0)
@@ -432,10 +432,10 @@ def _pooled(parent, children, repeats: frozenset[str] | None = None) -> bool:
     response answers the measure twice (a transactional CSAT): each answer is another customer's,
     and a journey of 58 of them was flagged as unreliable for its largest touchpoint's 20."""
     return (parent[1] == "journey" and bool(children) and children[0][1] == "touchpoint"
-            and _repeated(parent[4], repeats))
+            and repeated(parent[4], repeats))
 
 
-def _repeated(cell: str, repeats: frozenset[str] | None) -> bool:
+def repeated(cell: str, repeats: frozenset[str] | None) -> bool:
     """Whether a response may answer the measure of `cell` ('csat', or 'csat@source') more than once."""
     return repeats is None or cell.split("@", 1)[0] in repeats
 

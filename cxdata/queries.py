@@ -43,6 +43,8 @@ class Catalog:
     # Keys of the measures some stored response answers more than once (at several touchpoints);
     # None where an upload does not say (all measures are then taken to).
     repeats: frozenset[str] | None = None
+    # journey key -> its touchpoints' keys: a journey's answers are those of its touchpoints.
+    journeys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def codes(self, level: str, key: str) -> list[int]:
         """Label codes of a touchpoint or team key (several labels may name one node)."""
@@ -121,6 +123,7 @@ def catalog(cur, model: Model) -> Catalog:
         continuous=frozenset(rollups.continuous_measures(cur)),
         rollups=rollups.existing(cur, rollups.stored_dims(cur)),
         team_home=team_home,
+        journeys={j.key: j.touchpoints for j in model.journeys},
     )
 
 
@@ -494,7 +497,17 @@ def trend(cur, model: Model, cat: Catalog, view: ViewState, window: Period, *, l
 def _node_filter(where: Where, cat: Catalog, level: str, node: str | None, alias: str = "") -> None:
     """The answers `cells` counts under the node (see `Catalog.home`)."""
     tp_col, team_col = (f"{alias}.touchpoint", f"{alias}.team") if alias else ("touchpoint", "team")
-    if level == "touchpoint":
+    if level == "journey":
+        # Its touchpoints' answers: each answer counts at one touchpoint (`Catalog.home`), so the
+        # journey's are theirs added up, as its tile pools them.
+        parts = []
+        for tp in cat.journeys.get(node, ()):
+            one = Where()
+            _node_filter(one, cat, "touchpoint", tp, alias)
+            parts.append(one)
+        where.add("(" + " OR ".join(f"({w.sql()})" for w in parts) + ")" if parts else "FALSE",
+                  *(x for w in parts for x in w.params))
+    elif level == "touchpoint":
         tps = cat.codes("touchpoint", node)
         teams = [c for c, home in cat.team_home.items() if home == node]
         unknown = list(cat.unmapped.get("touchpoint", {})) if teams else []
@@ -530,7 +543,7 @@ def _score_sql(cat: Catalog, level: str, node: str | None, period: Period) -> tu
 
 def _answers_at(cat: Catalog, level: str, node: str | None, period: Period) -> Where:
     at = Where().add("a.responded_at >= ? AND a.responded_at < ?", ts(period.start), ts(period.end))
-    if level in ("touchpoint", "team"):
+    if level in ("journey", "touchpoint", "team"):
         _node_filter(at, cat, level, node, alias="a")
     return at
 

@@ -108,6 +108,11 @@ elif p.journeys:
                          disabled=chosen, width="stretch"):
                 _ui.set_view(view.into_journey(node.key), rerun=True)
 
+# The journey's own view (its trend, segments and the comments behind it), as a touchpoint has.
+if journey_node and not view.tp:
+    if st.button(f"Open the view of {journey_node.name} ›", key="journey_view", icon=":material/insights:"):
+        st.switch_page("pages/team.py", query_params=view.into_journey(journey).to_query_params())
+
 # The touchpoints of the journey the view is in, else all of them.
 listed = p.touchpoints_of(journey) if journey_node else p.touchpoints
 tp_kpi = level_kpi(listed)

@@ -1,6 +1,7 @@
 """Team view: the team's KPIs, its trend with a confidence band, its KPIs by segment, and the
 comments behind the number. With a touchpoint and no team in the URL, the same for the touchpoint
-(all its teams' answers, and those that name no team)."""
+(all its teams' answers, and those that name no team); with a journey alone, for the journey (its
+touchpoints' answers); with none of them, for the index."""
 
 from dataclasses import replace
 
@@ -20,7 +21,7 @@ model = _ui.model()
 # With no node in the URL, the index's own view (the relationship survey's comments have no
 # other); a composite index (no answers of its own) gets the way to the pyramid instead. (Read
 # before current_view drops what it does not know.)
-asked_for_node = "team" in st.query_params or "tp" in st.query_params
+asked_for_node = bool({"team", "tp", "journey"} & set(st.query_params))
 view = _ui.current_view()
 if not grant.sees_all and view.team not in grant.teams:
     # A team member sees their own teams only: the first of them when the link names no node.
@@ -38,7 +39,7 @@ if not grant.sees_all and view.team not in grant.teams:
 # A link naming a node the model lacks gets the index's view with the problem said: the URL,
 # which current_view cleaned of the node, then shows the same on a reload (found by an audit:
 # the page said "choose a team", and its own URL reloaded to the index's view).
-if not view.team and not view.tp and model.index.kpi.stat == "composite":
+if not view.team and not view.tp and not view.journey and model.index.kpi.stat == "composite":
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
@@ -49,7 +50,8 @@ if not view.team and not view.tp and model.index.kpi.stat == "composite":
 view = _ui.sidebar(view, split=True)
 tp = model.touchpoint(view.tp)
 p = _ui.pyramid(view)
-# `team`: the node shown, a team, a touchpoint (no team in the URL) or the index (neither);
+# `team`: the node shown, a team, a touchpoint (no team in the URL), a journey (a journey alone)
+# or the index (none);
 # `level` says which.
 if view.team:
     level, team = "team", model.team(view.team)
@@ -57,6 +59,9 @@ if view.team:
 elif view.tp:
     level, team = "touchpoint", tp
     node = p.touchpoint(tp.key)
+elif view.journey:
+    level, team = "journey", model.journey(view.journey)
+    node = p.journey(team.key)
 else:
     level, team = "index", p.index
     node = p.index
@@ -78,12 +83,15 @@ if level != "index" and grant.sees_all:  # (a team member's way up is their own 
 _ui.page_header(team.name, p)
 if level == "touchpoint":
     st.caption(f"Every answer at {tp.name}: its teams', and those that name no team.")
+elif level == "journey":
+    st.caption(escape(f"Every answer at its touchpoints: {drill.names_list(model, team.touchpoints)}."))
 elif level == "index":
     st.caption("Every answer the index counts. Choose a touchpoint or a team on the Pyramid page to narrow it.")
 
 # The closure rate is a KPI of the node too, next to the others; not while a tile is hidden (its
 # cases are the node's lowest scores, as the comments below are).
-loop_shown = bool(model.loop.rules) and not any(k.status == "hidden" for k in node.kpis)
+# A journey has no cases of its own: the loop routes them to teams (and its rate would be the index's).
+loop_shown = bool(model.loop.rules) and level != "journey" and not any(k.status == "hidden" for k in node.kpis)
 closed = _ui.loop_kpi(view) if loop_shown else None
 closed = closed if closed is not None and closed.status != "no_data" else None  # the line below says "no case"
 tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))
@@ -121,6 +129,12 @@ with st.container(horizontal=True, gap="medium"):
     st.session_state["w_grain"] = view.grain
     st.segmented_control("By", ["week", "month", "quarter"], key="w_grain",
                          on_change=lambda: _ui.update_view(grain=st.session_state["w_grain"] or view.grain))
+if level == "journey" and not drill.separate_answers(kpi.kpi, cat):
+    st.info(escape(f"No trend, segments or comments for {kpi.kpi.name} of {team.name}: a response rates several of its "
+                   "touchpoints, so its answers are not one customer each, and a week's or a segment's count could "
+                   "not protect a small group. Open one of its touchpoints on the Pyramid page instead."),
+            icon=":material/info:")
+    st.stop()
 frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi=kpi.kpi,
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,

@@ -801,3 +801,78 @@ def test_a_hidden_trend_bucket_carries_no_reliability_flag(tmp_path):
     db.close()
     hidden = trend[trend["suppressed"]]
     assert len(hidden) == 2 and not hidden["low_n"].any()
+
+
+# -- a journey's own view ---------------------------------------------------------------------
+@pytest.mark.parametrize("filters", [{}, {"region": ["Tehran", "Sofia"]}])
+def test_a_journeys_trend_is_its_touchpoints_trends_added_up(demo, filters):
+    db, model, cur, cat = demo
+    journey = model.journeys[0]
+    kpi = journey.kpis[0]
+    view = ViewState(period="last_12_months", grain="month", journey=journey.key).with_filters(filters)
+    period, _ = periods_for(view, cat)
+    window = drill.trend_window(period, "month")
+
+    def sums(level, node):
+        rows = queries.trend(cur, model, cat, view, window, level=level, node=node, measures=[kpi.measure])
+        return {(b, m): (n, s1) for b, m, n, s1, *_ in rows}
+
+    pooled = sums("journey", journey.key)
+    added: dict = {}
+    for tp in journey.touchpoints:
+        for k, (n, s1) in sums("touchpoint", tp).items():
+            n0, s0 = added.get(k, (0, 0.0))
+            added[k] = (n0 + n, s0 + s1)
+    assert pooled and pooled.keys() == added.keys()
+    for k in pooled:
+        assert pooled[k][0] == added[k][0] and pooled[k][1] == pytest.approx(added[k][1])
+    # And the tile's n is the buckets' inside its period (months here: the period is whole months).
+    p = pyramid.build(cur, model, cat, view)
+    tile = p.journey(journey.key).kpi(kpi.key)
+    inside = sum(n for (b, _), (n, _) in pooled.items() if period.start <= b < period.end)
+    assert tile.current.n == inside
+
+
+def test_a_journeys_comments_are_its_touchpoints_comments(demo):
+    db, model, cur, cat = demo
+    journey = model.journeys[0]
+    kpi = journey.kpis[0]
+    view = ViewState(period="last_12_months", journey=journey.key)
+    _, total = drill.comments_frame(cur, model, cat, view, level="journey", node=journey.key,
+                                    score_measure=kpi.measure, limit=5)
+    each = sum(drill.comments_frame(cur, model, cat, view.drill(tp), level="touchpoint", node=tp,
+                                    score_measure=kpi.measure, limit=5)[1] for tp in journey.touchpoints)
+    # A transactional survey's response is at one touchpoint: none is counted twice.
+    assert total == each > 0
+
+
+def test_a_journeys_comment_words_leave_out_its_touchpoints_names(demo):
+    db, model, cur, cat = demo
+    journey = model.journeys[0]
+    names = drill._names_of(model, "journey", journey.key)
+    assert journey.name in names
+    assert all(model.touchpoint(t).name in names for t in journey.touchpoints)
+
+
+@pytest.mark.parametrize("keys, text", [
+    ([], ""),
+    (["website"], "Website"),
+    (["website", "store"], "Website and Store"),
+    (["website", "mobile_app", "store"], "Website, Mobile app and Store"),
+])
+def test_touchpoint_names_read_as_a_sentence(demo, keys, text):
+    db, model, cur, cat = demo
+    assert drill.names_list(model, keys) == text.replace("Mobile app", model.touchpoint("mobile_app").name)
+
+
+@pytest.mark.parametrize("repeats, separate", [
+    (frozenset(), True),
+    (frozenset({"tp_sat"}), True),
+    (frozenset({"csat"}), False),
+    (None, False),  # an upload that does not say: any measure may repeat
+])
+def test_a_journeys_answers_count_respondents_only_where_no_response_repeats_the_measure(demo, repeats, separate):
+    db, model, cur, cat = demo
+    kpi = model.journeys[0].kpis[0]
+    assert kpi.measure == "csat"
+    assert drill.separate_answers(kpi, replace(cat, repeats=repeats)) is separate

@@ -748,6 +748,38 @@ def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
     assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
 
 
+def test_a_journey_has_a_view_of_its_own_with_its_touchpoints_comments(app):
+    """A journey was the one level of the pyramid without a trend and comments behind it."""
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    journey = model.journeys[0]
+    at = app(journey=journey.key, period="all", region="Tehran")
+    at.button(key="journey_view").click().run()
+    no_errors(at)
+    assert qp(at).get("journey") == [journey.key] and qp(at).get("region") == ["Tehran"]
+    assert not any(k in qp(at) for k in ("tp", "team"))
+    assert at.title[0].value == journey.name
+    assert any(model.touchpoint(journey.touchpoints[0]).name in c.value for c in at.caption)
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    # Its tiles are the pyramid's journey tiles, and its comments those of its touchpoints together.
+    tiles = {m.label: (m.value, m.delta) for m in at.metric}
+    pyr = app(journey=journey.key, period="all", region="Tehran")
+    pyr_tile = next(m for m in pyr.metric if m.label == journey.name)
+    assert tiles[journey.kpis[0].name] == (pyr_tile.value, pyr_tile.delta)
+    total = int(next(c.value for c in at.caption if " in the period" in c.value).split(" ")[0].replace(",", ""))
+    each = 0
+    for tp in journey.touchpoints:
+        t_at = app(page="pages/team.py", tp=tp, period="all", region="Tehran")
+        caption = next((c.value for c in t_at.caption if " in the period" in c.value), "0 comments")
+        each += int(caption.split(" ")[0].replace(",", ""))
+    assert total == each > 0
+    # Up is the index; no closure rate (the loop's cases belong to teams).
+    assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
+    at.button(key="crumb_index").click().run()
+    assert "journey" not in qp(at)
+
+
 def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     """Found by an audit: the relationship survey's comments were in no view."""
     from cxdata.model import load_model
