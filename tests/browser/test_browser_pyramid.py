@@ -111,6 +111,15 @@ def test_a_journey_lists_its_touchpoints_and_the_breadcrumb_leads_back(app_page)
                             until=lambda: expect(heading).to_have_count(0))
     assert "journey" not in query_of(page.url), page.url
     expect(tiles).to_have_count(len(model.touchpoints))
+    # The journey's own view: its trend and the comments behind it, under a link of its own.
+    app_page.click_and_wait(button, until=lambda: expect(heading).to_be_visible())
+    trend = page.get_by_role("heading", name="Trend")
+    app_page.click_and_wait(page.get_by_role("button", name=f"Open the view of {journey.name} ›"),
+                            until=lambda: expect(trend).to_be_visible())
+    assert urlparse(page.url).path.endswith("/team") and query_of(page.url).get("journey") == [journey.key], page.url
+    expect(page.get_by_role("heading", name=journey.name, level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Comments behind the number")).to_be_visible()
+    app_page.screenshot("journey_view.png")
 
 
 def test_shareable_url_restores_the_view(app_page):
