@@ -59,7 +59,7 @@ def start(view: ViewState, page: str | None = None) -> ViewState:
     by a walk-through: Present opened that team's slide, and Esc left for the team view)."""
     if page == "pyramid":
         return replace(view, present="touchpoint" if view.tp else "journey" if view.journey else "index")
-    return replace(view, present="team" if view.team else "touchpoint" if view.tp else "index")
+    return replace(view, present="team" if view.team else "touchpoint" if view.tp else "journey" if view.journey else "index")
 
 
 def node_of(view: ViewState) -> tuple[str, str | None]:

@@ -84,6 +84,10 @@ def test_a_view_is_presented_from_where_it_stands(view, slide, node):
     assert story.node_of(view) == node
 
 
+def test_a_journeys_view_is_presented_from_its_slide():
+    assert story.start(ViewState(journey="buy")).present == "journey"
+
+
 @pytest.mark.parametrize("view, slide", [
     (ViewState(tp="web", team="a"), "touchpoint"),  # the team the team view left behind: its path goes on
     (ViewState(team="a"), "index"),
