@@ -17,7 +17,7 @@ from . import chart_files, charts, drill, movers, story, tables
 from .formats import filters_text, fmt_delta, fmt_value, tile_facts
 from .model import Model
 from .period import day_label
-from .pyramid import KpiResult, chosen_kpi, comments_withheld, kpi_range, level_first, level_kpi, periods_for
+from .pyramid import KpiResult, chosen_kpi, kpi_range, level_first, level_kpi, periods_for
 from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
@@ -161,17 +161,15 @@ def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
 
 
 def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
-    level, key = story.node_of(view)
-    node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
-    node = drill.as_team_view(node, view, model, split_of)  # as on the comments' page
+    level, _ = story.node_of(view)
+    node = drill.as_team_view(story.deepest(p, view), view, model, split_of)  # as on the comments' page
     k = chosen_kpi(node, view.kpi)
     shown, band = story.comments_view(view, k, model)
     title = f"What customers say · {node.name}"
     sub = subtitle(p, view, model, k.kpi.name + (f" · {band} only" if band else "")
                    + (f" · matching “{view.search}”" if view.search else ""), demo=demo)
-    if comments_withheld(node, k):
-        return Slide(title, sub, note="Not shown: too few responses (privacy threshold); the comments and their "
-                                      "scores would give the hidden figures away.")
+    if (note := story.comments_withheld_note(node, k, cat)) is not None:
+        return Slide(title, sub, note=note)
     frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,
                                         score_measure=k.kpi.measure, limit=COMMENTS_PER_SLIDE,
                                         dated_times=trend_dates(cur, model, cat, view, level, node.key, k))

@@ -12,14 +12,14 @@ from dataclasses import replace
 
 from . import drill
 from .model import Model
-from .pyramid import KpiResult, NodeResult, level_kpi, narrowed_view, tile_kpi
+from .pyramid import KpiResult, NodeResult, comments_withheld, level_kpi, narrowed_view, tile_kpi
 from .view import PRESENT_STEPS, ViewState
 
 
 def steps(view: ViewState, model: Model) -> tuple[str, ...]:
     """The slides of the view's drill path, in order. The comments close the story at its deepest
-    node; a composite index has no answers (nor comments) of its own, so a path that stops at
-    it ends there."""
+    node (a journey's: its touchpoints'); a composite index has no answers (nor comments) of its
+    own, so a path that stops at it ends there."""
     out = ["index"]
     if view.journey_of(model):
         out.append("journey")
@@ -27,9 +27,7 @@ def steps(view: ViewState, model: Model) -> tuple[str, ...]:
         out.append("touchpoint")
     if view.team:
         out.append("team")
-    # (a journey pools its touchpoints' answers and has no comments list of its own: a path that
-    # stops at one ends there)
-    if view.tp or (model.index.kpi.stat != "composite" and not view.journey_of(model)):
+    if view.tp or view.journey_of(model) or model.index.kpi.stat != "composite":
         out.append("comments")
     return tuple(out)
 
@@ -68,7 +66,30 @@ def node_of(view: ViewState) -> tuple[str, str | None]:
         return "team", view.team
     if view.tp:
         return "touchpoint", view.tp
+    if view.journey:
+        return "journey", view.journey
     return "index", None
+
+
+def deepest(p, view: ViewState) -> NodeResult:
+    """The pyramid's node whose comments close the story (`node_of`)."""
+    level, key = node_of(view)
+    if level == "index":
+        return p.index
+    return {"journey": p.journey, "touchpoint": p.touchpoint, "team": p.team}[level](key)
+
+
+def comments_withheld_note(node: NodeResult, k: KpiResult, cat) -> str | None:
+    """Why the comments slide lists none, where it must not: they would give away what a tile
+    hides, or (a journey's) a response gives the KPI's measure at several of its touchpoints and
+    its comments would be counted once per touchpoint (`drill.separate_answers`)."""
+    if comments_withheld(node, k):
+        return ("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
+                "hidden figures away.")
+    if node.level == "journey" and not drill.separate_answers(k.kpi, cat):
+        return (f"Not shown: a response rates several of the touchpoints of {node.name}, so its comments could not "
+                "be counted per customer. The slides of its touchpoints list theirs.")
+    return None
 
 
 def first_row(p) -> tuple[tuple[NodeResult, ...], str]:

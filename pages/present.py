@@ -11,7 +11,7 @@ from cxdata import charts, deck, drill, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
-from cxdata.pyramid import chosen_kpi, comments_withheld, level_first, level_kpi
+from cxdata.pyramid import chosen_kpi, level_first, level_kpi
 from pages import _ui
 
 # Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
@@ -211,17 +211,15 @@ elif slide == "team":
     trend("team", node.key, k)
 
 else:  # the comments behind the deepest node's number
-    level, key = story.node_of(view)
-    node = p.index if level == "index" else p.touchpoint(key) if level == "touchpoint" else p.team(key)
-    node = _ui.as_team_view(view, node)  # as on the comments' page (Esc leaves for it)
+    level, _ = story.node_of(view)
+    node = _ui.as_team_view(view, story.deepest(p, view))  # as on the comments' page (Esc leaves for it)
     k = chosen_kpi(node, view.kpi)
     shown, band = story.comments_view(view, k, model)
     st.title(f"What customers say · {node.name}")
     subtitle(k.kpi.name + (f" · {band} only" if band else "")
              + (f" · matching “{view.search}”" if view.search else ""))
-    if comments_withheld(node, k):
-        st.info("Not shown: too few responses (privacy threshold); the comments and their scores would give the "
-                "hidden figures away.", icon=":material/visibility_off:")
+    if (note := story.comments_withheld_note(node, k, _ui.catalog())) is not None:
+        st.info(note, icon=":material/visibility_off:")
         st.stop()
     # The trend of the team (or touchpoint) slide before this one: its hidden weeks stay undated here.
     comments, total = _ui.comments(shown, level, node.key, k.kpi.measure, {},

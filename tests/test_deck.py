@@ -85,6 +85,27 @@ def test_a_journey_has_its_slide_between_the_index_and_the_touchpoint(db):
     assert slides[1].chart is not None and slides[0].chart is not None
 
 
+@pytest.mark.parametrize("repeats, listed", [(frozenset(), True), (frozenset({"csat"}), False)])
+def test_a_journeys_story_ends_with_its_touchpoints_comments(db, repeats, listed):
+    from dataclasses import replace
+
+    from cxdata.model import parse_model
+    from tests.test_pyramid import MODEL_TEXT
+
+    model = parse_model(MODEL_TEXT + "journeys: [{key: online, name: Online, touchpoints: [web]}]\n")
+    cur = db.cursor()
+    cat = replace(queries.catalog(cur, model), repeats=repeats)
+    view = ViewState(period="latest_month", journey="online")
+    p = pyramid.build(cur, model, cat, view)
+    slides = deck.story_slides(cur, model, cat, view, p)
+    assert [s.title for s in slides] == ["CX index", "Online", "What customers say · Online"]
+    web = deck.story_slides(cur, model, cat, ViewState(period="latest_month", tp="web"), p)[-1]
+    if listed:  # its one touchpoint's comments
+        assert slides[-1].comments == web.comments and slides[-1].comments
+    else:  # a response rating several of its touchpoints would be counted once per touchpoint
+        assert not slides[-1].comments and "rates several of the touchpoints of Online" in slides[-1].note
+
+
 def test_each_tile_says_what_the_pyramid_says(db):
     p, slides = slides_of(db, tp="web", team="a")
     index, tp, team = slides[0].tiles[0], slides[1].tiles[0], slides[2].tiles

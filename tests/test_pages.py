@@ -867,8 +867,11 @@ def test_a_click_on_a_slides_bar_drills_the_story(app):
     at.run()
     no_errors(at)
     assert qp(at)["present"] == ["journey"] and qp(at)["journey"] == ["receive_and_pay"]
-    assert any("Slide 2 of 2" in c.value for c in at.caption)  # a journey has no comments of its own
+    assert any("Slide 2 of 3" in c.value for c in at.caption)  # then its touchpoints' comments
     assert [t.value for t in at.title] == ["Receive and pay"]
+    said = app(page="pages/present.py", present="comments", journey="receive_and_pay", period="all")
+    no_errors(said)
+    assert [t.value for t in said.title] == ["What customers say · Receive and pay"] and said.text
     # Esc on a journey's slide leaves for the pyramid narrowed to it (found in review: the index's view)
     left = app(page="pages/present.py", present="journey", journey="receive_and_pay", period="all")
     left.button(key="present_exit").click().run()

@@ -30,7 +30,7 @@ journeys: [{key: buy, name: Buy, touchpoints: [web]}]
 
 
 @pytest.mark.parametrize("model, view, want", [
-    (JOURNEYS, ViewState(journey="buy"), ("index", "journey")),  # a journey has no comments list of its own
+    (JOURNEYS, ViewState(journey="buy"), ("index", "journey", "comments")),  # its touchpoints' comments
     (JOURNEYS, ViewState(tp="web"), ("index", "journey", "touchpoint", "comments")),  # its journey, from the touchpoint
     (JOURNEYS, ViewState(tp="app"), ("index", "touchpoint", "comments")),  # a touchpoint in no journey
     (JOURNEYS, ViewState(), ("index", "comments")),
@@ -57,7 +57,8 @@ def test_current_slide(view, want):
 
 def test_the_story_of_a_journey_and_where_the_pyramid_presents_it_from():
     assert story.start(ViewState(journey="buy"), "pyramid").present == "journey"
-    assert story.current(ViewState(journey="buy", present="comments"), JOURNEYS) == "journey"
+    assert story.current(ViewState(journey="buy", present="comments"), JOURNEYS) == "comments"
+    assert story.node_of(ViewState(journey="buy")) == ("journey", "buy")
     back = story.moved(ViewState(tp="web", present="touchpoint"), JOURNEYS, -1)
     assert (back.present, back.journey_of(JOURNEYS)) == ("journey", "buy")
 
