@@ -340,3 +340,30 @@ def test_a_split_views_whole_is_the_unsplit_view(demo):
     for a, b in zip(plain.drivers, split.drivers):
         assert (a.predictor, a.n, a.status) == (b.predictor, b.n, b.status)
         assert a.share == pytest.approx(b.share, rel=1e-9) and a.share_low == pytest.approx(b.share_low, rel=1e-6)
+
+
+@pytest.mark.parametrize("driver_up, outcome_up, slope, against", [
+    (True, True, 1.0, False),
+    (True, True, -1.0, True),
+    # an effort rated 1 = easy: lower answers are the better ones, so a negative r is a driver that helps
+    (False, True, -1.0, False),
+    (False, True, 1.0, True),
+    # an outcome where lower is better (a wait, a complaint count): the sign turns again
+    (True, False, -1.0, False),
+    (False, False, 1.0, False),
+    (False, False, -1.0, True),
+])
+def test_goes_against_reads_the_direction_of_the_driver_and_the_outcome(driver_up, outcome_up, slope, against):
+    """Found by a review: a lower-is-better driver that helps the outcome (a low effort with a high
+    NPS) was filed under "Goes against", by the sign of r alone."""
+    rng = np.random.default_rng(21)
+    x = rng.integers(1, 6, size=(300, 2)).astype(float)
+    y = slope * x[:, 0] + 0.5 * x[:, 1] + rng.standard_normal(300)
+    preds = [Predictor("x1", "X1", "x1", None, (1.0, 5.0), driver_up), Predictor("x2", "X2", "x2", None, (1.0, 5.0))]
+    if not outcome_up:  # x2 keeps helping the outcome: its better answers go with a lower one
+        y = y - 1.0 * x[:, 1]
+    a = drivers.analyse(np.column_stack([y, x]), np.arange(300) % drivers.GROUPS, preds, RULES, outcome="Y",
+                        outcome_higher_is_better=outcome_up)
+    x1 = next(d for d in a.drivers if d.predictor.key == "x1")
+    assert (x1.quadrant == "against") is against
+    assert any(note.startswith("X1: better answers here go with a worse outcome") for note in a.notes) is against
