@@ -2,6 +2,7 @@
 from stored answers, privacy, and the structure the demo plants."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -367,3 +368,24 @@ def test_goes_against_reads_the_direction_of_the_driver_and_the_outcome(driver_u
     x1 = next(d for d in a.drivers if d.predictor.key == "x1")
     assert (x1.quadrant == "against") is against
     assert any(note.startswith("X1: better answers here go with a worse outcome") for note in a.notes) is against
+
+
+def test_a_segment_that_gave_one_answer_says_so_in_the_grid_and_the_download():
+    """Found by a review: a segment whose every response gave the outcome one answer (six VIPs, all
+    promoters) read "no data" in the grid and "ok" beside blank importances in the download."""
+    from cxdata import charts, tables
+
+    x, y = _correlated(200, seed=9)
+    whole = drivers.analyse(np.column_stack([y, x]), np.arange(200) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+    same = drivers.analyse(np.column_stack([np.full(8, 10.0), x[:8]]), np.arange(8) % drivers.GROUPS, _predictors(4),
+                           RULES, outcome="Y", segment="VIP")
+    assert same.status == "flat"
+    vd = drivers.ViewDrivers("y", whole, "tier", (replace(same, segment="VIP"),))
+    grid = tables.driver_grid(vd)
+    vip = grid[grid["segment"] == "VIP"]
+    assert vip["importance"].isna().all() and (vip["status"] == "flat").all()
+    texts, _ = charts._grid_prepare(grid)
+    assert set(texts.loc[texts["segment"] == "VIP", "importance_text"]) == {"one answer from every response: nothing to explain"}
+    out = tables.drivers_export(vd, "Y", "", "Tier")
+    assert (out.loc[out["segment"] == "VIP", "status"] == "flat").all()
+    assert out.loc[out["segment"] == "VIP", "responses"].tolist() == [8] * 4
