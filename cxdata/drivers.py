@@ -282,8 +282,9 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
     rough = bool(rare.any() or any(d.n < reliable for d in out))
     if rare.any():
-        fewest = int(sums.n[1:, 1:][rare].min())
-        notes.append(f"Some drivers were rated together by few responses (the fewest: {fewest}): how they go with each "
+        # A segment withholds its drivers' n (tables.SEGMENT_WITHHELD): a count here would be one more to subtract.
+        fewest = "" if segment is not None else f" (the fewest: {int(sums.n[1:, 1:][rare].min())})"
+        notes.append(f"Some drivers were rated together by few responses{fewest}: how they go with each "
                      f"other is taken partly from how all drivers go together. With so few answers the weights are "
                      "rough: the intervals say how rough.")
     against = [d.predictor.name for d in out if d.helps is False and d.r != 0]

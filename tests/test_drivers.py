@@ -389,3 +389,17 @@ def test_a_segment_that_gave_one_answer_says_so_in_the_grid_and_the_download():
     out = tables.drivers_export(vd, "Y", "", "Tier")
     assert (out.loc[out["segment"] == "VIP", "status"] == "flat").all()
     assert out.loc[out["segment"] == "VIP", "responses"].tolist() == [8] * 4
+
+
+def test_a_segments_note_on_rare_pairs_gives_no_count():
+    """Found by a review: a segment withholds its drivers' n, yet its note named how few responses
+    rated two drivers together, a count the whole view's note and the other segments' add up to."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 6, size=(200, 3)).astype(float)
+    y = x[:, 0] + x[:, 1] + rng.standard_normal(200)
+    x[20:, 2] = np.nan  # the third driver rated with the others by 20 responses
+    m = np.column_stack([y, x])
+    for segment, counted in ((None, True), ("VIP", False)):
+        a = drivers.analyse(m, np.arange(200) % drivers.GROUPS, _predictors(3), RULES, outcome="Y", segment=segment)
+        note = next(n for n in a.notes if "rated together by few responses" in n)
+        assert ("the fewest: 20" in note) is counted
