@@ -681,7 +681,8 @@ def _grid_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     top = float(df["importance"].max()) if df["importance"].notna().any() else 100.0
     df["cell_text"] = [("hidden" if st == "hidden" else "–") if pd.isna(v) else f"{v:.0f}%" + (" *" if st == "low_n" else "")
                        for v, st in zip(df["importance"], df["status"])]
-    df["importance_text"] = [("hidden (privacy)" if st == "hidden" else "no data") if pd.isna(v) else
+    df["importance_text"] = [{"hidden": "hidden (privacy)", "flat": "one answer from every response: nothing to explain"}
+                             .get(st, "no data") if pd.isna(v) else
                              f"{v:.1f}%" + (" (low n: read with care)" if st == "low_n" else "")
                              for v, st in zip(df["importance"], df["status"])]
     df["ci_text"] = _ci_texts(df["importance_low"], df["importance_high"], "top_box")

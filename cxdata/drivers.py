@@ -43,7 +43,7 @@ QUADRANT_NAMES = {
     "keep": "Keep up",            # important, performing well
     "maintain": "Maintain",       # less important, performing well
     "low": "Lower priority",      # less important, performing below the others
-    "against": "Goes against",    # better answers go with a lower outcome: no priority to improve it
+    "against": "Goes against",    # better answers go with a worse outcome: no priority to improve it
 }
 
 
@@ -154,6 +154,7 @@ class Driver:
     mean: float | None = None   # the driver's mean answer, on its scale
     performance: float | None = None  # the mean on 0-100 (100 = the best answer)
     quadrant: str | None = None  # one of QUADRANTS
+    helps: bool | None = None   # its better answers go with a better outcome (None: no correlation)
 
 
 @dataclass(frozen=True)
@@ -202,19 +203,22 @@ def group_sums(x: np.ndarray, groups: np.ndarray) -> list[PairSums]:
 
 
 def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rules: Suppression, *,
-            outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
+            outcome: str, segment: str | None = None, confidence: float = 0.95,
+            outcome_higher_is_better: bool = True) -> Analysis:
     """The drivers of the outcome (column 0 of `x`) among `predictors` (columns 1..), over the
     responses (rows) that answered the outcome. `groups`: each row's jackknife group."""
     keep = usable(x)
     return from_sums(group_sums(x[keep], groups[keep]), predictors, rules, outcome=outcome, segment=segment,
-                     confidence=confidence)
+                     confidence=confidence, outcome_higher_is_better=outcome_higher_is_better)
 
 
 def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Suppression, *,
-              outcome: str, segment: str | None = None, confidence: float = 0.95) -> Analysis:
+              outcome: str, segment: str | None = None, confidence: float = 0.95,
+              outcome_higher_is_better: bool = True) -> Analysis:
     """`analyse` from the pair sums of each jackknife group of the usable rows (`group_sums`):
     sums of disjoint rows add up, so a split's segments give the whole view's without a pass of
-    its own."""
+    its own. `outcome_higher_is_better`: with the drivers' own directions, which sign of r is a
+    driver that helps."""
     total = all_groups[0]
     for gs in all_groups[1:]:
         total = total + gs
@@ -259,12 +263,15 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
         if perf is not None and not p.higher_is_better:
             perf = 100 - perf
         rl, rh = _fisher(float(rj), nj, z) if not math.isnan(rj) else (None, None)
+        # r is of the raw answers; whether it helps depends on which end of each scale is the good one
+        # (an effort rated 1 = easy that goes with a high NPS has r < 0 and helps).
+        helps = None if math.isnan(rj) else bool((rj >= 0) == (p.higher_is_better == outcome_higher_is_better))
         out.append(Driver(
             p, nj, cell_status(nj, rules),
             r=None if math.isnan(rj) else float(rj), r_low=rl, r_high=rh,
             share=float(share[pos]), share_low=float(max(0.0, share[pos] - t * se_share[pos])),
             share_high=float(min(100.0, share[pos] + t * se_share[pos])),
-            mean=mean, performance=perf))
+            mean=mean, performance=perf, helps=helps))
     out = _with_quadrants(out)
     out.sort(key=lambda d: -(d.share or 0.0))
     hidden = [Driver(predictors[j], int(pair_n[j]), "hidden") for j in range(len(predictors)) if j not in shown]
@@ -275,13 +282,14 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
     rough = bool(rare.any() or any(d.n < reliable for d in out))
     if rare.any():
-        fewest = int(sums.n[1:, 1:][rare].min())
-        notes.append(f"Some drivers were rated together by few responses (the fewest: {fewest}): how they go with each "
+        # A segment withholds its drivers' n (tables.SEGMENT_WITHHELD): a count here would be one more to subtract.
+        fewest = "" if segment is not None else f" (the fewest: {int(sums.n[1:, 1:][rare].min())})"
+        notes.append(f"Some drivers were rated together by few responses{fewest}: how they go with each "
                      f"other is taken partly from how all drivers go together. With so few answers the weights are "
                      "rough: the intervals say how rough.")
-    against = [d.predictor.name for d in out if d.r is not None and d.r < 0]
+    against = [d.predictor.name for d in out if d.helps is False and d.r != 0]
     if against:
-        notes.append(f"{', '.join(against)}: better answers here go with a lower outcome. Its weight says how much it "
+        notes.append(f"{', '.join(against)}: better answers here go with a worse outcome. Its weight says how much it "
                      "matters, not in which direction.")
     # Correlations that no set of responses could give together (each pair from other, few
     # responses): the weights come from the nearest valid matrix, but an R² from it is close to
@@ -342,7 +350,7 @@ def _with_quadrants(drivers: list[Driver]) -> list[Driver]:
         if d.performance is None or d.share is None or d.r is None:
             out.append(d)
             continue
-        if d.r < 0:  # raising it would lower the outcome: neither a priority nor a strength (found by an audit)
+        if d.helps is False and d.r != 0:  # improving it would worsen the outcome: neither a priority nor a strength
             out.append(replace(d, quadrant="against"))
             continue
         important = d.share >= mid_share - 1e-9  # a lone driver's 100% is the average, not below it
@@ -515,6 +523,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
         view = pyramid.narrowed_view(view, kpi.sources)
     code = cat.measures.get(outcome)
     name = model.measures[outcome].name if outcome in model.measures else outcome
+    up = model.measures[outcome].higher_is_better if outcome in model.measures else True
     if code is None:  # no answer of the outcome is stored
         return ViewDrivers(outcome, Analysis(name, 0, "no_data", None, None, None, ()), dim)
     s = sample(queries.driver_answers(cur, cat, view, current, code, dim), model, cat, outcome)
@@ -529,7 +538,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
                                  "its answers is the outcome here.", *a.notes))
 
     if not dim:
-        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, outcome=name)))
+        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, outcome=name, outcome_higher_is_better=up)))
     segs = s.segments[keep]
     labels = cat.segment_labels(dim)
     by_label: dict[str, list[int]] = {}
@@ -544,7 +553,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
     rest = ~np.logical_or.reduce(list(masks.values())) if masks else np.ones(len(x), bool)
     parts = [*sums.values()] + ([group_sums(x[rest], groups[rest])] if rest.any() else [])
     whole = [reduce(add, (p[g] for p in parts)) for g in range(GROUPS)] if parts else group_sums(x, groups)
-    overall = noted(from_sums(whole, preds, rules, outcome=name))
+    overall = noted(from_sums(whole, preds, rules, outcome=name, outcome_higher_is_better=up))
     seg_of = model.segment(dim)
     order = [*cat.segment_values(dim, model), pyramid.NOT_SET]
     hidden = split_status(overall.n, {k: v for k, v in counts.items() if v}, rules)
@@ -556,5 +565,6 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
         if label in hidden:
             out.append(Analysis(name, counts[label], "hidden", None, None, None, (), shown))
             continue
-        out.append(from_sums(sums[label], preds, rules, outcome=name, segment=shown))
+        out.append(from_sums(sums[label], preds, rules, outcome=name, segment=shown,
+                              outcome_higher_is_better=up))
     return ViewDrivers(outcome, overall, dim, tuple(out))

@@ -181,7 +181,8 @@ def driver_grid(vd) -> pd.DataFrame:
                          "importance": None if hidden else _r(mine.share, 1),
                          "importance_low": None if hidden else _r(mine.share_low, 1),
                          "importance_high": None if hidden else _r(mine.share_high, 1),
-                         "status": "hidden" if hidden else mine.status,
+                         # a segment of one outcome answer has no shares, and is not short of answers
+                         "status": "hidden" if hidden else "flat" if a.status == "flat" else mine.status,
                          "n": None if a.status == "hidden" else a.n, "order": order[d.predictor.key]})
     cols = ["All", *(a.segment for a in vd.segments)]
     frame = pd.DataFrame(rows, columns=["segment", "key", "name", "importance", "importance_low", "importance_high",
@@ -193,7 +194,7 @@ def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | No
     """The drivers as a download: every driver's figures, for all responses and per segment."""
     parts = []
     for a in (vd.overall, *vd.segments):
-        f = drivers_frame(a, segment=a is not vd.overall) if a.status not in ("hidden", "no_data") else pd.DataFrame(
+        f = drivers_frame(a, segment=a is not vd.overall) if a.status not in ("hidden", "no_data", "flat") else pd.DataFrame(
             [{"name": d.predictor.name, "status": a.status} for d in vd.overall.drivers], columns=list(DRIVER_COLUMNS))
         f.insert(0, "segment", "All" if a is vd.overall else a.segment)
         f.insert(1, "responses", None if a.status == "hidden" else a.n)

@@ -127,7 +127,7 @@ st.caption("Click a touchpoint's bar or point to open it in the pyramid. **Impor
            "interval. **Performance** is the driver's mean answer on a 0–100 scale (100 = the best answer). "
            "Quadrants: " + "; ".join(QUADRANT_NAMES[q] for q in ("improve", "keep", "maintain", "low"))
            + ", cut at the drivers' average importance and performance (the dashed lines); "
-           f"{QUADRANT_NAMES['against']}: better answers of it go with a lower outcome. Drivers are related to the "
+           f"{QUADRANT_NAMES['against']}: better answers of it go with a worse outcome. Drivers are related to the "
            "outcome, not proven to cause it.")
 
 table = frame[frame["status"] != "hidden"][["name", "importance", "importance_low", "importance_high", "r", "mean",

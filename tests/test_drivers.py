@@ -2,6 +2,7 @@
 from stored answers, privacy, and the structure the demo plants."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -340,3 +341,65 @@ def test_a_split_views_whole_is_the_unsplit_view(demo):
     for a, b in zip(plain.drivers, split.drivers):
         assert (a.predictor, a.n, a.status) == (b.predictor, b.n, b.status)
         assert a.share == pytest.approx(b.share, rel=1e-9) and a.share_low == pytest.approx(b.share_low, rel=1e-6)
+
+
+@pytest.mark.parametrize("driver_up, outcome_up, slope, against", [
+    (True, True, 1.0, False),
+    (True, True, -1.0, True),
+    # an effort rated 1 = easy: lower answers are the better ones, so a negative r is a driver that helps
+    (False, True, -1.0, False),
+    (False, True, 1.0, True),
+    # an outcome where lower is better (a wait, a complaint count): the sign turns again
+    (True, False, -1.0, False),
+    (False, False, 1.0, False),
+    (False, False, -1.0, True),
+])
+def test_goes_against_reads_the_direction_of_the_driver_and_the_outcome(driver_up, outcome_up, slope, against):
+    """Found by a review: a lower-is-better driver that helps the outcome (a low effort with a high
+    NPS) was filed under "Goes against", by the sign of r alone."""
+    rng = np.random.default_rng(21)
+    x = rng.integers(1, 6, size=(300, 2)).astype(float)
+    y = slope * x[:, 0] + 0.5 * x[:, 1] + rng.standard_normal(300)
+    preds = [Predictor("x1", "X1", "x1", None, (1.0, 5.0), driver_up), Predictor("x2", "X2", "x2", None, (1.0, 5.0))]
+    if not outcome_up:  # x2 keeps helping the outcome: its better answers go with a lower one
+        y = y - 1.0 * x[:, 1]
+    a = drivers.analyse(np.column_stack([y, x]), np.arange(300) % drivers.GROUPS, preds, RULES, outcome="Y",
+                        outcome_higher_is_better=outcome_up)
+    x1 = next(d for d in a.drivers if d.predictor.key == "x1")
+    assert (x1.quadrant == "against") is against
+    assert any(note.startswith("X1: better answers here go with a worse outcome") for note in a.notes) is against
+
+
+def test_a_segment_that_gave_one_answer_says_so_in_the_grid_and_the_download():
+    """Found by a review: a segment whose every response gave the outcome one answer (six VIPs, all
+    promoters) read "no data" in the grid and "ok" beside blank importances in the download."""
+    from cxdata import charts, tables
+
+    x, y = _correlated(200, seed=9)
+    whole = drivers.analyse(np.column_stack([y, x]), np.arange(200) % drivers.GROUPS, _predictors(4), RULES, outcome="Y")
+    same = drivers.analyse(np.column_stack([np.full(8, 10.0), x[:8]]), np.arange(8) % drivers.GROUPS, _predictors(4),
+                           RULES, outcome="Y", segment="VIP")
+    assert same.status == "flat"
+    vd = drivers.ViewDrivers("y", whole, "tier", (replace(same, segment="VIP"),))
+    grid = tables.driver_grid(vd)
+    vip = grid[grid["segment"] == "VIP"]
+    assert vip["importance"].isna().all() and (vip["status"] == "flat").all()
+    texts, _ = charts._grid_prepare(grid)
+    assert set(texts.loc[texts["segment"] == "VIP", "importance_text"]) == {"one answer from every response: nothing to explain"}
+    out = tables.drivers_export(vd, "Y", "", "Tier")
+    assert (out.loc[out["segment"] == "VIP", "status"] == "flat").all()
+    assert out.loc[out["segment"] == "VIP", "responses"].tolist() == [8] * 4
+
+
+def test_a_segments_note_on_rare_pairs_gives_no_count():
+    """Found by a review: a segment withholds its drivers' n, yet its note named how few responses
+    rated two drivers together, a count the whole view's note and the other segments' add up to."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 6, size=(200, 3)).astype(float)
+    y = x[:, 0] + x[:, 1] + rng.standard_normal(200)
+    x[20:, 2] = np.nan  # the third driver rated with the others by 20 responses
+    m = np.column_stack([y, x])
+    for segment, counted in ((None, True), ("VIP", False)):
+        a = drivers.analyse(m, np.arange(200) % drivers.GROUPS, _predictors(3), RULES, outcome="Y", segment=segment)
+        note = next(n for n in a.notes if "rated together by few responses" in n)
+        assert ("the fewest: 20" in note) is counted
