@@ -124,6 +124,19 @@ def test_shipped_models_load(path):
         ("journeys: [{key: buy, name: Website, touchpoints: [web]}, {key: b2, name: WEBSITE, touchpoints: []}]",
          "journeys[1]: label 'WEBSITE' also names 'buy'"),
         ("journeys: {buy: [web]}", "journeys: must be a list"),
+        # A target the KPI can never reach (an NPS of 500, a mean above its scale) was saved from the
+        # Model page's text while its targets table refused it; tiles then read "below target" for ever.
+        ("index: {kpi: {stat: nps, measure: nps, target: 500}}", "index.kpi.target: 500 is outside the range -100 to 100"),
+        ("index: {kpi: {stat: composite, target: -5}}", "index.kpi.target: -5 is outside the range 0 to 100"),
+        ("touchpoints: [{key: web, kpis: [{stat: mean, measure: csat, target: 6}]}]",
+         "touchpoints[0].kpis[0].target: 6 is outside the range 1 to 5"),
+        ("touchpoints: [{key: web, kpis: [{key: c, stat: top_box, measure: csat}], targets: {c: 101}}]",
+         "touchpoints[0].targets.c: 101 is outside the range 0 to 100"),
+        ("touchpoints: [{key: web, weight: .nan, kpis: [{stat: mean, measure: csat}]}]",
+         "touchpoints[0].weight: must be a finite number"),
+        ("touchpoints: [{key: web, kpis: [{stat: mean, measure: csat, target: .inf}]}]",
+         "touchpoints[0].kpis[0].target: must be a finite number"),
+        ("measures: {csat: {scale: [1, .inf]}, nps: {scale: [0, 10]}}", "measures.csat.scale: must be [lowest, highest]"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):
