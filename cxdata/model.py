@@ -277,7 +277,8 @@ def load_model(path: str | Path) -> Model:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_model(text: str, source: str = "<text>") -> Model:
+def parse_model(text: str, source: str = "<text>", *, strict: bool = False) -> Model:
+    """`strict`: also the checks an edit must pass (`_Parser.strict`)."""
     try:
         raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
@@ -285,7 +286,7 @@ def parse_model(text: str, source: str = "<text>") -> Model:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         raise ModelError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
     try:
-        model = _Parser(source).model(raw)
+        model = _Parser(source, strict).model(raw)
     except TypeError:
         # A list or mapping where a name belongs, met by a lookup before its own check (found by an audit).
         raise ModelError(source, ["file: a list or mapping stands where a name or number belongs (check the keys "
@@ -294,9 +295,13 @@ def parse_model(text: str, source: str = "<text>") -> Model:
 
 
 class _Parser:
-    def __init__(self, source: str):
+    def __init__(self, source: str, strict: bool = False):
         self.source = source
         self.problems: list[str] = []
+        # Checks added after versions were saved in the app: an edit must pass them, but a stored
+        # version (or file) from before them still loads, or every page, the Model page that would
+        # fix it included, would fail on it.
+        self.strict = strict
 
     def fail(self, path: str, msg: str) -> None:
         self.problems.append(f"{path}: {msg}")
@@ -337,7 +342,7 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"must be a number, not {_short(value)}")
             return default
-        if not math.isfinite(value):  # YAML's .nan and .inf: a weight or target no figure can use
+        if self.strict and not math.isfinite(value):  # YAML's .nan and .inf: a weight or target no figure can use
             self.fail(path, f"must be a finite number, not {value}")
             return default
         return float(value)
@@ -346,7 +351,7 @@ class _Parser:
         """A KPI's target, within what the KPI can reach: the targets table refuses the rest, and
         a tile would read 'below target' for ever."""
         target = self.number(value, path)
-        if target is not None and (kpi.stat == "composite" or kpi.measure in measures):
+        if self.strict and target is not None and (kpi.stat == "composite" or kpi.measure in measures):
             measure = measures.get(kpi.measure)
             lo, hi = value_range(kpi.stat, measure.scale if measure else None)
             if not lo <= target <= hi:
@@ -400,7 +405,8 @@ class _Parser:
             if (
                 not isinstance(scale, list)
                 or len(scale) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in scale)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scale)
+                or (self.strict and not all(math.isfinite(v) for v in scale))
                 or scale[0] >= scale[1]
             ):
                 self.fail(f"{path}.scale", "must be [lowest, highest] numbers, lowest first, e.g. [1, 5]")
