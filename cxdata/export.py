@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import pandas as pd
@@ -12,12 +13,35 @@ import pandas as pd
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-_NOT_NAME = re.compile(r"[^\w]+")  # \w keeps the letters of every script (a Persian region's name)
+_WORD = re.compile(r"\w")  # the letters and digits of every script (a Persian region's name)
 _NAME_MOST = 120  # characters before the extension: within what file systems and mail clients keep whole
+_BYTES_MOST = 240  # and bytes: ext4 and APFS keep 255 of a name, and a Devanagari or CJK letter takes 3
+
+
+def _kept(ch: str, before: str) -> bool:
+    # A vowel sign or a diacritic (Devanagari's, Arabic's harakat) is part of the letter before it:
+    # as a separator it cut "दिल्ली" into "द-ल-ल".
+    return bool(_WORD.match(ch)) or (unicodedata.category(ch).startswith("M") and before not in ("", "-"))
 
 
 def _slug(text: str) -> str:
-    return _NOT_NAME.sub("-", str(text)).strip("-_")
+    out = ""
+    for ch in unicodedata.normalize("NFC", str(text)):  # a decomposed "São" (from a Mac) as its letters
+        out += ch if _kept(ch, out[-1:]) else "" if out.endswith("-") else "-"
+    return out.strip("-_")
+
+
+def _fits(name: str) -> bool:
+    return len(name) <= _NAME_MOST and len(name.encode("utf-8")) <= _BYTES_MOST
+
+
+def _cut(name: str) -> str:
+    end = min(len(name), _NAME_MOST)
+    while len(name[:end].encode("utf-8")) > _BYTES_MOST:
+        end -= 1
+    while 0 < end < len(name) and unicodedata.category(name[end]).startswith("M"):
+        end -= 1  # a letter goes whole or not at all: without its marks it is another letter
+    return name[:end].rstrip("-_")
 
 
 def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]]] = (), ext: str = "csv") -> str:
@@ -29,9 +53,9 @@ def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]
     cut = [(_slug(dim), [v for v in map(_slug, values) if v]) for dim, values in filters]
     cut = [(dim, values) for dim, values in cut if values]
     name = "-".join(head + [f"{dim}-{'-'.join(values)}" for dim, values in cut])
-    if len(name) > _NAME_MOST:
+    if not _fits(name):
         counted = [f"{dim}-{values[0]}" if len(values) == 1 else f"{dim}-{len(values)}-values" for dim, values in cut]
-        name = "-".join(head + counted)[:_NAME_MOST].rstrip("-_")
+        name = _cut("-".join(head + counted))
     return f"{name}.{ext}"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,6 +20,16 @@ import yaml
 
 STATS = ("nps", "top_box", "mean", "yes_rate")
 INDEX_STATS = STATS + ("composite",)
+
+
+def value_range(stat: str, scale: tuple[float, float] | None) -> tuple[float, float]:
+    """The range a KPI's value can take: an NPS -100 to 100; a share, and a composite index
+    (rescaled), 0 to 100; a mean its measure's scale."""
+    if stat == "nps":
+        return (-100.0, 100.0)
+    if stat in ("top_box", "yes_rate", "composite") or scale is None:
+        return (0.0, 100.0)
+    return (float(scale[0]), float(scale[1]))
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -266,7 +277,8 @@ def load_model(path: str | Path) -> Model:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_model(text: str, source: str = "<text>") -> Model:
+def parse_model(text: str, source: str = "<text>", *, strict: bool = False) -> Model:
+    """`strict`: also the checks an edit must pass (`_Parser.strict`)."""
     try:
         raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
@@ -274,7 +286,7 @@ def parse_model(text: str, source: str = "<text>") -> Model:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         raise ModelError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
     try:
-        model = _Parser(source).model(raw)
+        model = _Parser(source, strict).model(raw)
     except TypeError:
         # A list or mapping where a name belongs, met by a lookup before its own check (found by an audit).
         raise ModelError(source, ["file: a list or mapping stands where a name or number belongs (check the keys "
@@ -283,9 +295,13 @@ def parse_model(text: str, source: str = "<text>") -> Model:
 
 
 class _Parser:
-    def __init__(self, source: str):
+    def __init__(self, source: str, strict: bool = False):
         self.source = source
         self.problems: list[str] = []
+        # Checks added after versions were saved in the app: an edit must pass them, but a stored
+        # version (or file) from before them still loads, or every page, the Model page that would
+        # fix it included, would fail on it.
+        self.strict = strict
 
     def fail(self, path: str, msg: str) -> None:
         self.problems.append(f"{path}: {msg}")
@@ -326,7 +342,24 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"must be a number, not {_short(value)}")
             return default
+        if self.strict and not math.isfinite(value):  # YAML's .nan and .inf: a weight or target no figure can use
+            self.fail(path, f"must be a finite number, not {value}")
+            return default
         return float(value)
+
+    def target(self, value: Any, path: str, kpi: KPI, measures: dict[str, Measure]) -> float | None:
+        """A KPI's target, within what the KPI can reach: the targets table refuses the rest, and
+        a tile would read 'below target' for ever."""
+        target = self.number(value, path)
+        if self.strict and target is not None and (kpi.stat == "composite" or kpi.measure in measures):
+            measure = measures.get(kpi.measure)
+            lo, hi = value_range(kpi.stat, measure.scale if measure else None)
+            if not lo <= target <= hi:
+                why = ("an NPS" if kpi.stat == "nps" else "the scale of " + repr(kpi.measure) if kpi.stat == "mean"
+                       else "a composite index" if kpi.stat == "composite" else "a percentage")
+                self.fail(path, f"{target:g} is outside the range {lo:g} to {hi:g} ({why})")
+                return None
+        return target
 
     def unknown(self, data: dict, allowed: set[str], path: str) -> None:
         for k in data:
@@ -373,6 +406,7 @@ class _Parser:
                 not isinstance(scale, list)
                 or len(scale) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scale)
+                or (self.strict and not all(math.isfinite(v) for v in scale))
                 or scale[0] >= scale[1]
             ):
                 self.fail(f"{path}.scale", "must be [lowest, highest] numbers, lowest first, e.g. [1, 5]")
@@ -413,8 +447,8 @@ class _Parser:
         self.key(key, f"{path}.key")
         name = self.text(spec.get("name"), f"{path}.name", default=str(key))
         sources = self.aliases(spec.get("sources"), f"{path}.sources")
-        return KPI(str(key), name, str(stat), str(measure or ""), self.number(spec.get("target"), f"{path}.target"),
-                   tuple(sorted(sources)))
+        kpi = KPI(str(key), name, str(stat), str(measure or ""), None, tuple(sorted(sources)))
+        return kpi.with_target(self.target(spec.get("target"), f"{path}.target", kpi, measures))
 
     def kpis(self, raw: Any, path: str, measures, required: bool = True) -> tuple[KPI, ...]:
         items = self.seq(raw, path, required=required)
@@ -436,7 +470,7 @@ class _Parser:
             if k not in by_key:
                 self.fail(f"{path}.targets.{k}", f"no KPI with key {k!r} (KPIs: {', '.join(by_key)})")
             else:
-                by_key[k] = by_key[k].with_target(self.number(v, f"{path}.targets.{k}"))
+                by_key[k] = by_key[k].with_target(self.target(v, f"{path}.targets.{k}", by_key[k], measures))
         return tuple(by_key.values())
 
     def aliases(self, raw: Any, path: str) -> tuple[str, ...]:

@@ -86,7 +86,13 @@ def with_targets(text: str, changes: dict[tuple[str, str, str], float | None]) -
         if level == INDEX:
             edits.set(_value(_value(root, "index"), "kpi"), "target", values[model.index.kpi.key])
         elif level == LOOP:
-            edits.set(_value(root, "loop"), "target", values["closure"])
+            loop = _value(root, "loop")
+            if loop is None:  # the section is optional: without its rules, the default ones stay
+                edits.insert(root, "loop", f"{{target: {number_text(values['closure'])}}}")
+            elif not isinstance(loop, yaml.MappingNode):  # `loop:` left empty
+                edits.replace(loop, f"{{target: {number_text(values['closure'])}}}")
+            else:
+                edits.set(loop, "target", values["closure"])
         else:
             spec = next(n for n in _value(root, "touchpoints" if level == "touchpoint" else "teams").value
                         if _scalar(_value(n, "key")) == node)

@@ -102,7 +102,7 @@ def check(text: str, base: str | Path) -> Model:
     """The model a text defines; ModelError naming every problem by its key otherwise."""
     if len(text) > MAX_TEXT:
         raise VersionError(f"The model is {len(text):,} characters long; a model of up to {MAX_TEXT:,} can be saved.")
-    return parse_model(text, source=f"{base} (edited)")
+    return parse_model(text, source=f"{base} (edited)", strict=True)
 
 
 def save(db, base: str | Path, text: str, *, by: str | None = None, note: str | None = None,

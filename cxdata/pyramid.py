@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import stats
-from .model import KPI, Model, label_key
+from .model import KPI, Model, label_key, value_range
 from .period import Period, comparison_of, resolve
 from .queries import Catalog, cells
 from .view import ViewState
@@ -343,12 +343,10 @@ def _composite(model: Model, tps: tuple[NodeResult, ...], rules) -> KpiResult:
 
 
 def kpi_range(model: Model, kpi: KPI) -> tuple[float, float]:
-    """The range a KPI's value can take: its natural axis on charts and its span in a composite."""
-    if kpi.stat == "nps":
-        return (-100.0, 100.0)
-    if kpi.stat in ("top_box", "yes_rate"):
-        return (0.0, 100.0)
-    return model.measures[kpi.measure].scale
+    """The range a KPI's value can take: its natural axis on charts and its span in a composite
+    (a composite index itself, which has no measure, runs from 0 to 100)."""
+    measure = model.measures.get(kpi.measure)
+    return value_range(kpi.stat, measure.scale if measure else None)
 
 
 def partitions(model: Model, segs: list[str | None], has_previous: bool, split: bool = False) -> list[tuple[tuple, list[tuple]]]:

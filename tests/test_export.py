@@ -113,3 +113,33 @@ def test_file_name_counts_a_filter_too_long_to_spell_out():
     name = file_name("pyramid", "2025 Q3", [("region", many), ("tier", ["SMB"])], "csv")
     assert name == "cx-pyramid-2025-Q3-region-30-values-tier-SMB.csv"
     assert len(file_name("pyramid", "2025 Q3", [(f"dim{i}", many) for i in range(20)], "csv")) <= 124
+
+
+@pytest.mark.parametrize("value, expected", [
+    # vowel signs and diacritics are part of their letters: "नई-द-ल-ल" did not name Delhi
+    ("नई दिल्ली", "cx-pyramid-2025-Q3-city-नई-दिल्ली.csv"),
+    ("مُحَمَّد", "cx-pyramid-2025-Q3-city-مُحَمَّد.csv"),
+    # a value a Mac wrote decomposed reads as its composed letters, not "Sa-o"
+    ("Sa\u0303o Paulo", "cx-pyramid-2025-Q3-city-São-Paulo.csv"),
+])
+def test_file_name_keeps_letters_with_their_marks(value, expected):
+    from cxdata.export import file_name
+
+    assert file_name("pyramid", "2025 Q3", [("city", [value])], "csv") == expected
+
+
+def test_file_name_fits_file_systems_in_bytes():
+    # ext4 and APFS keep 255 bytes of a name: 120 characters of a script of three bytes a
+    # letter (CJK, Devanagari) were 360.
+    from cxdata.export import file_name
+
+    for value in ("東京都" * 60, "दिल्ली" * 60, "تهران" * 60, "x" * 500):
+        name = file_name("pyramid", "2025 Q3", [("city", [value])], "xlsx")
+        assert len(name.encode("utf-8")) <= 255 and name.endswith(".xlsx") and name.startswith("cx-pyramid-2025-Q3-city-")
+
+
+def test_file_name_cut_to_fit_does_not_keep_a_letter_without_its_marks():
+    from cxdata.export import _cut
+
+    name = "a" * 119 + "दि"  # the vowel sign U+093F would be the 121st character
+    assert _cut(name) == "a" * 119

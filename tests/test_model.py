@@ -127,6 +127,35 @@ def test_shipped_models_load(path):
     ],
 )
 def test_invalid_models_name_the_key(change, expected):
+    with pytest.raises(ModelError) as err:
+        parse_model(_changed(change))
+    assert any(expected in p for p in err.value.problems), err.value.problems
+
+
+@pytest.mark.parametrize("change, expected", [
+    # A target the KPI can never reach (an NPS of 500, a mean above its scale) was saved from the
+    # Model page's text while its targets table refused it; tiles then read "below target" for ever.
+    ("index: {kpi: {stat: nps, measure: nps, target: 500}}", "index.kpi.target: 500 is outside the range -100 to 100"),
+    ("index: {kpi: {stat: composite, target: -5}}", "index.kpi.target: -5 is outside the range 0 to 100"),
+    ("touchpoints: [{key: web, kpis: [{stat: mean, measure: csat, target: 6}]}]",
+     "touchpoints[0].kpis[0].target: 6 is outside the range 1 to 5"),
+    ("touchpoints: [{key: web, kpis: [{key: c, stat: top_box, measure: csat}], targets: {c: 101}}]",
+     "touchpoints[0].targets.c: 101 is outside the range 0 to 100"),
+    ("touchpoints: [{key: web, weight: .nan, kpis: [{stat: mean, measure: csat}]}]",
+     "touchpoints[0].weight: must be a finite number"),
+    ("touchpoints: [{key: web, kpis: [{stat: mean, measure: csat, target: .inf}]}]",
+     "touchpoints[0].kpis[0].target: must be a finite number"),
+    ("measures: {csat: {scale: [1, .inf]}, nps: {scale: [0, 10]}}", "measures.csat.scale: must be [lowest, highest]"),
+])
+def test_an_edit_is_refused_a_target_out_of_its_range_and_numbers_that_are_not_finite(change, expected):
+    text = _changed(change)
+    with pytest.raises(ModelError) as err:
+        parse_model(text, strict=True)
+    assert any(expected in p for p in err.value.problems), err.value.problems
+    parse_model(text)  # a version saved before these checks still loads
+
+
+def _changed(change: str) -> str:
     # Replace the section the change redefines (a top-level key and its indented lines).
     key = change.split(":")[0]
     kept, skipping = [], False
@@ -135,10 +164,7 @@ def test_invalid_models_name_the_key(change, expected):
             skipping = line.startswith(key + ":")
         if not skipping:
             kept.append(line)
-    text = "\n".join(kept)
-    with pytest.raises(ModelError) as err:
-        parse_model(text + "\n" + change)
-    assert any(expected in p for p in err.value.problems), err.value.problems
+    return "\n".join(kept) + "\n" + change
 
 
 def test_bad_measure_scale_and_duplicate_labels():

@@ -112,3 +112,29 @@ def test_every_target_of_the_example_model_is_listed():
     rows = model_targets.rows(model)
     assert len(rows) == 1 + sum(len(n.kpis) for n in (*model.touchpoints, *model.teams)) + (1 if model.loop.rules else 0)
     assert rows[0].level == "index" and rows[0].target == model.index.kpi.target
+
+
+def test_a_composite_index_has_its_target_in_the_table_from_0_to_100():
+    # The table raised KeyError for a composite index (its KPI has no measure): the Model page
+    # (and the Segments page's bar of the index by segment) failed for such a model.
+    text = SMALL.replace("    stat: nps\n    measure: nps      # no target yet", "    stat: composite\n    target: 70")
+    model = parse_model(text)
+    row = model_targets.rows(model)[0]
+    assert (row.level, row.target, row.low, row.high) == ("index", 70.0, 0.0, 100.0)
+    new = model_targets.with_targets(text, {("index", "index", "nps"): 75})
+    assert changed_lines(text, new) == ["-    target: 70", "+    target: 75"]
+
+
+@pytest.mark.parametrize("loop, lines", [
+    ("", ["+loop: {target: 65}"]),  # the optional section: its rules are the default ones
+    ("loop:\n", ["-loop:", "+loop: {target: 65}"]),
+])
+def test_the_closure_target_is_written_where_the_model_has_no_loop_section(loop, lines):
+    # The table lists the closure rate whenever cases open (by default, without a `loop:`), but
+    # writing its target raised AttributeError there.
+    text = SMALL[:SMALL.index("loop:")] + loop
+    rules = parse_model(text).loop.rules
+    new = model_targets.with_targets(text, {("loop", "loop", "closure"): 65})
+    assert changed_lines(text, new) == lines
+    model = parse_model(new)
+    assert (model.loop.target, model.loop.rules) == (65.0, rules)

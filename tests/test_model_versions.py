@@ -150,3 +150,17 @@ def test_diff_shows_what_changed():
     assert model_versions.diff("a\nb\n", "a\nb\n") == ""
     changes = model_versions.diff("target: 80\n", "target: 85\n", "version 1", "version 2")
     assert "-target: 80" in changes and "+target: 85" in changes and "--- version 1" in changes
+
+
+def test_an_edit_with_a_target_out_of_range_is_refused_by_key_and_an_older_such_version_still_loads(db):
+    base = base_of(db)
+    bad = TEXT.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30}",
+                       "kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 300}", 1)
+    assert bad != TEXT
+    with pytest.raises(ModelError) as err:
+        model_versions.save(db, base, bad, by="Lena", now=NOW)
+    assert any(p.startswith("index.kpi.target: 300 is outside the range -100 to 100") for p in err.value.problems)
+    assert model_versions.history(db.cursor(), base) == [] and db.state().model_version is None
+    # One stored before the check existed is still the model every reader gets.
+    db.cursor().execute("INSERT INTO model_versions VALUES (?, 1, ?, 'Lena', NULL, ?)", [str(base), NOW, bad])
+    assert service.load_model_for(db).index.kpi.target == 300
