@@ -23,6 +23,13 @@ def test_heatmap_is_drawn(app_page):
     rows = len(model.touchpoints)
     assert box["height"] >= rows * STEP and box["width"] > 300, f"the heatmap is not drawn: {box} for {rows} rows"
     app_page.screenshot("segments_heatmap.png")
+    # The figures' file says what it holds: the rows, the KPI and the segment (every download of
+    # the page was named by the segment alone, found by an audit).
+    kpi = model.touchpoints[0].kpis[0].key
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Download these figures (CSV)").click()
+    name = csv.value.suggested_filename
+    assert name.startswith(f"cx-segments-touchpoints-{kpi.replace('_', '-')}-by-") and name.endswith(".csv"), name
 
 
 def test_key_drivers_are_drawn_with_their_grid_by_segment(app_page):
