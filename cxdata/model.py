@@ -30,6 +30,8 @@ def value_range(stat: str, scale: tuple[float, float] | None) -> tuple[float, fl
     if stat in ("top_box", "yes_rate", "composite") or scale is None:
         return (0.0, 100.0)
     return (float(scale[0]), float(scale[1]))
+
+
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
