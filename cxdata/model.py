@@ -264,14 +264,19 @@ def label_key(label: str) -> str:
 
 
 def load_model(path: str | Path) -> Model:
+    return parse_model(model_text(path), source=str(path))
+
+
+def model_text(path: str | Path) -> str:
+    """A model file's text; what a cache of its model keys on, since a file's time can stay the
+    same when its text changes (`cp -p`, a deployment that keeps times)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ModelError(str(path), ["file: not found"]) from None
     except UnicodeDecodeError:
         raise ModelError(str(path), ["file: not UTF-8 text"]) from None
-    return parse_model(text, source=str(path))
 
 
 # libyaml's parser (in PyYAML's wheels) with the safe constructor: the same objects as

@@ -13,7 +13,7 @@ from cxdata import access, formats, queries, service
 from cxdata.formats import fmt_delta, fmt_value  # noqa: F401 (the pages' tiles use them through _ui)
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
-from cxdata.model import Model, load_model
+from cxdata.model import Model, model_text, parse_model
 from cxdata.period import COMPARISONS, PRESETS, comparison_note, day_label
 from cxdata.pyramid import KpiResult
 from cxdata.view import FIRST_DAY, LAST_DAY, ViewState
@@ -100,9 +100,11 @@ def cursor():
     return cursors[me]
 
 
-@st.cache_resource(show_spinner=False)
-def _model(path: str, mtime: float) -> Model:
-    return load_model(path)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _model(path: str, text: str) -> Model:
+    # Keyed by the text, read on every run (a few kilobytes): an edit that keeps the file's time
+    # takes effect at once, as the access policy's does.
+    return parse_model(text, source=path)
 
 
 def state() -> State:
@@ -134,7 +136,7 @@ def model() -> Model:
     path = service.chosen_model_path(s.model_path)
     if s.model_version and not service.model_pinned():
         return _model_version(str(database().path), str(path), s.model_version)
-    return _model(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return _model(str(path), model_text(path))
 
 
 def data_version() -> int:

@@ -573,6 +573,27 @@ def test_a_composite_index_compared_with_other_touchpoints_renders(tmp_path, mon
     assert any("change not tested" in c.value for c in at.caption)
 
 
+def test_a_model_edit_that_keeps_the_files_time_takes_effect(tmp_path, monkeypatch):
+    # The model was cached by its file's time: `cp -p` of an edited model, or a deployment that
+    # keeps times, went on showing the old one until the server restarted.
+    import os
+
+    from tests.test_pyramid import MODEL_TEXT
+
+    _own_db(tmp_path, monkeypatch, MODEL_TEXT, [("Team A", "Website", 4, 9, "North", 6)] * 10)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    no_errors(at)
+    assert "Website" in [m.label for m in at.metric]
+    model = tmp_path / "model.yaml"
+    stat = model.stat()
+    model.write_text(MODEL_TEXT.replace("name: Website", "name: Web shop, aliases: [Website]"), encoding="utf-8")
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    no_errors(at)
+    labels = [m.label for m in at.metric]
+    assert "Web shop" in labels and "Website" not in labels
+
+
 def test_a_view_with_answers_only_for_a_second_kpi_shows_them(tmp_path, monkeypatch):
     from tests.test_pyramid import MODEL_TEXT
 
