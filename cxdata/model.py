@@ -96,6 +96,23 @@ class Journey:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """A subject comments talk about (late delivery, prices), found by its words in any language:
+    a comment is about the theme when it uses one of them (cxdata.themes)."""
+
+    key: str
+    name: str
+    words: tuple[str, ...]
+
+
+# A theme's words are searched in every comment of a view: enough for a subject's spellings in a
+# few languages, few enough that counting them stays quick at millions of comments.
+MAX_THEMES = 30
+MAX_THEME_WORDS = 60
+MAX_WORD_CHARS = 60
+
+
+@dataclass(frozen=True)
 class Team:
     key: str
     name: str
@@ -183,6 +200,10 @@ class Model:
     _labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     digest: str = ""  # of the model's text: what caches key on, so an edited file is never served stale
     journeys: tuple[Journey, ...] = ()  # optional level between the index and the touchpoints
+    themes: tuple[Theme, ...] = ()  # optional subjects of the comments
+
+    def theme(self, key: str) -> Theme | None:
+        return next((t for t in self.themes if t.key == key), None)
 
     def journey(self, key: str) -> Journey | None:
         return next((j for j in self.journeys if j.key == key), None)
@@ -378,7 +399,7 @@ class _Parser:
         root = self.mapping(raw, "(top level)")
         if not isinstance(raw, dict):  # not a model file at all: each section "missing" would say nothing more
             raise ModelError(self.source, self.problems)
-        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop", "invitations", "journeys"}, "")
+        self.unknown(root, {"version", "name", "measures", "index", "defaults", "touchpoints", "teams", "segments", "thresholds", "loop", "invitations", "journeys", "themes"}, "")
         if root and root.get("version", 1) != 1:
             self.fail("version", f"unsupported version {root.get('version')!r} (this app reads version 1)")
         name = self.text(root.get("name"), "name", default="CX")
@@ -391,7 +412,8 @@ class _Parser:
         teams = self.teams(root.get("teams"), measures, team_default, {t.key: t for t in touchpoints})
         index = self.index(root.get("index"), measures, touchpoints)
         journeys = self.journeys(root.get("journeys"), measures, tp_default, touchpoints)
-        segments = self.segments(root.get("segments"), journeys=bool(journeys))
+        themes = self.themes(root.get("themes"))
+        segments = self.segments(root.get("segments"), journeys=bool(journeys), themes=bool(themes))
         thresholds = self.thresholds(root.get("thresholds"))
         loop = self.loop(root.get("loop"), measures, index, teams)
         invitations = self.invitations(root.get("invitations"))
@@ -399,7 +421,7 @@ class _Parser:
             raise ModelError(self.source, self.problems)
         labels = {"touchpoint": _merge_labels(touchpoints), "team": _merge_labels(teams)}
         return Model(name, measures, index, tuple(touchpoints), tuple(teams), tuple(segments), thresholds, self.source,
-                     loop, invitations, labels, journeys=tuple(journeys))
+                     loop, invitations, labels, journeys=tuple(journeys), themes=tuple(themes))
 
     def measures(self, raw: Any) -> dict[str, Measure]:
         out: dict[str, Measure] = {}
@@ -593,7 +615,39 @@ class _Parser:
             self.fail("index.kpi.stat", "a composite index needs at least one touchpoint with a positive weight")
         return Index(self.text(spec.get("name"), "index.name", default="CX index"), kpi or KPI("index", "Index", "nps", ""))
 
-    def segments(self, raw: Any, journeys: bool = False) -> list[Segment]:
+    def themes(self, raw: Any) -> list[Theme]:
+        from .search import meaningful
+
+        out: list[Theme] = []
+        items = self.seq(raw, "themes", required=False)
+        if len(items) > MAX_THEMES:
+            self.fail("themes", f"lists {len(items)} themes; a model may have up to {MAX_THEMES}")
+        for i, spec in enumerate(items[:MAX_THEMES]):
+            path = f"themes[{i}]"
+            spec = self.mapping(spec, path)
+            if not spec:
+                continue
+            self.unknown(spec, {"key", "name", "words"}, path)
+            key = self.key(spec.get("key"), f"{path}.key")
+            words = self.aliases(spec.get("words"), f"{path}.words")
+            if not words:
+                self.fail(f"{path}.words", "must list at least one word or phrase that comments about it use")
+            elif len(words) > MAX_THEME_WORDS:
+                self.fail(f"{path}.words", f"lists {len(words)} words; a theme may have up to {MAX_THEME_WORDS}")
+            for j, w in enumerate(words):
+                if len(w) > MAX_WORD_CHARS:
+                    self.fail(f"{path}.words[{j}]", f"is {len(w)} characters long; up to {MAX_WORD_CHARS}")
+                elif not meaningful(w):  # marks alone would match every comment
+                    self.fail(f"{path}.words[{j}]", "has no letter or digit to search for")
+            out.append(Theme(key, self.text(spec.get("name"), f"{path}.name", default=str(key)), words))
+        seen: dict[str, int] = {}
+        for i, t in enumerate(out):
+            if t.key in seen:
+                self.fail(f"themes[{i}].key", f"{t.key!r} is already used by themes[{seen[t.key]}]")
+            seen.setdefault(t.key, i)
+        return out
+
+    def segments(self, raw: Any, journeys: bool = False, themes: bool = False) -> list[Segment]:
         out: list[Segment] = []
         for i, spec in enumerate(self.seq(raw, "segments", required=False)):
             path = f"segments[{i}]"
@@ -606,7 +660,8 @@ class _Parser:
 
             if key in {"touchpoint", "team", "agent", "measure"}:
                 self.fail(f"{path}.key", f"{key!r} is reserved for the pyramid itself")
-            elif key in RESERVED and (key != "journey" or journeys):  # (without journeys, a segment may be one)
+            elif key in RESERVED and (key != "journey" or journeys) and (key != "theme" or themes):
+                # (without journeys or themes, a segment may be called so)
                 # A filter on it could not be told from the view's own part of a link (?period=...).
                 self.fail(f"{path}.key", f"{key!r} is a word the app's links use for the view itself; "
                                          "name the segment otherwise")

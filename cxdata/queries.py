@@ -589,6 +589,12 @@ def _comment_filter(model: Model, cat: Catalog, view: ViewState, period: Period,
     if view.search and (found := search.pattern(view.search)):
         # However the phrase and the comments write their letters, digits and joiners (cxdata.search).
         where.add("regexp_matches(r.comment, ?)", found)
+    if view.theme:
+        theme = model.theme(view.theme)
+        if theme is None:
+            where.add("FALSE")
+        else:
+            where.add("regexp_matches(r.comment, ?)", search.any_word(theme.words))
     if view.scores:
         measure = model.measures.get(score_measure) if score_measure else None
         code = cat.measures.get(score_measure) if score_measure else None
@@ -704,6 +710,40 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 
 
 
+
+
+def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                score_measure: str, patterns: list[str],
+                withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple]:
+    """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
+    sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
+    One scan of the comments and one grouping of the measure's answers for every theme."""
+    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
+    withhold_segments(where, cat, withheld or {})  # as the list leaves them out
+    measure, code = model.measures.get(score_measure), cat.measures.get(score_measure)
+    if measure is None or code is None:
+        return [(0, 0, None, None, 0, 0)] * (len(patterns) + 1)
+    at = _answers_at(cat, level, node, period)
+    flags = "".join(f", regexp_matches(r.comment, ?) AS t{i}" for i in range(len(patterns)))
+
+    def sums(cond: str) -> str:
+        f, both = (f" FILTER (WHERE {cond})", f" AND {cond}") if cond else ("", "")
+        return (f"count(*){f}, count(score){f}, sum(score){f}, sum(score * score){f}, "
+                f"count(*) FILTER (WHERE score >= ?{both}), count(*) FILTER (WHERE score <= ?{both})")
+
+    cells = ", ".join([sums(f"t{i}") for i in range(len(patterns))] + [sums("")])
+    sql = f"""
+        WITH c AS (
+            SELECT s.score{flags}
+            FROM responses r
+            LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
+                       GROUP BY a.response_key) s ON s.response_key = r.response_key
+            WHERE {where.sql()})
+        SELECT {cells} FROM c"""
+    params = [*patterns, code, *at.params, *where.params]
+    params += [measure.top_box, measure.bottom_box] * (len(patterns) + 1)
+    row = cur.execute(sql, params).fetchone()
+    return [tuple(row[6 * i:6 * i + 6]) for i in range(len(patterns) + 1)]
 
 
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:

@@ -78,6 +78,29 @@ def pattern(phrase: str) -> str:
     return "(?i)" + "".join(out)
 
 
+def any_word(words) -> str:
+    """The RE2 pattern of a comment that uses any of `words` (a theme's, cxdata.model.Theme), each
+    found as `pattern` finds a phrase. A word in Latin or Cyrillic letters must start a word of the
+    comment ('late' finds 'lately', not 'chocolate'); one in Arabic or Hebrew script may start
+    anywhere, since those languages join articles, prepositions and conjunctions to the word
+    (والتوصيل, באיחור)."""
+    parts = []
+    for w in words:
+        p = pattern(w)
+        if not p:
+            continue
+        p = p.removeprefix("(?i)")
+        parts.append(f"(?:^|[^\\p{{L}}\\p{{N}}\\p{{M}}]){p}" if _starts_a_word(w) else p)
+    return "(?i)(?:" + "|".join(parts) + ")" if parts else "(?i)(?:$^)"
+
+
+def _starts_a_word(word: str) -> bool:
+    import unicodedata
+
+    first = next((ch for ch in word if not ch.isspace() and ch not in _MARKS), "")
+    return first.isdigit() or unicodedata.name(first, "").startswith(("LATIN", "CYRILLIC", "GREEK"))
+
+
 def _rtl_words(phrase: str) -> list[str]:
     """The words of a phrase in Persian or Arabic script, split at spaces and joiners, without marks."""
     words = "".join(" " if ch.isspace() or ch == "\u200c" else ch for ch in phrase).split()

@@ -17,7 +17,7 @@ from .search import meaningful
 
 # Query parameter names that are not segment dimensions.
 RESERVED = {"period", "from", "to", "compare", "split", "journey", "tp", "team", "grain", "q", "scores", "present", "kpi",
-            "outcome", "cases", "unrouted"}
+            "outcome", "cases", "unrouted", "theme"}
 # The slides of presentation mode, in story order (see `story`).
 PRESENT_STEPS = ("index", "journey", "touchpoint", "team", "comments")
 # Comments by the score given with them: the bottom box (NPS detractors), between, the top box.
@@ -51,6 +51,7 @@ class ViewState:
     grain: str = "month"
     search: str = ""
     scores: str | None = None  # one of SCORE_BANDS: only comments with such a score
+    theme: str | None = None  # a theme of the model (cxdata.themes): only comments about it
     kpi: str | None = None
     present: str | None = None  # one of PRESENT_STEPS: the slide of presentation mode shown
     outcome: str | None = None  # the measure whose key drivers are shown (default: the index's)
@@ -117,10 +118,10 @@ class ViewState:
 
     def drill(self, tp: str | None = None, team: str | None = None) -> ViewState:
         """Another node: the filters and the period stay; the KPI (of a team view or a heatmap), the
-        comment search and the score filter chosen for one node do not follow to another."""
+        comment search, the score filter and the theme chosen for one node do not follow to another."""
         if (tp, team) == (self.tp, self.team) and self.journey is None:
             return self
-        return replace(self, tp=tp, team=team, journey=None, kpi=None, search="", scores=None, unrouted=False)
+        return replace(self, tp=tp, team=team, journey=None, kpi=None, search="", scores=None, theme=None, unrouted=False)
 
     def into_journey(self, journey: str | None) -> ViewState:
         """The pyramid narrowed to one journey's touchpoints (None: every journey's)."""
@@ -155,6 +156,8 @@ class ViewState:
             params["q"] = self.search
         if self.scores:
             params["scores"] = self.scores
+        if self.theme:
+            params["theme"] = self.theme
         for dim, values in self.filters:
             params[dim] = list(values) if len(values) > 1 else values[0]
         return params
@@ -221,6 +224,8 @@ class ViewState:
         choice("grain", GRAINS.__contains__, "Unknown trend grain {value}", "using months")
         choice("split", model.segment, "Cannot split by {value}: it is not a segment of this model")
         choice("scores", SCORE_BANDS.__contains__, "Unknown score filter {value}", "showing comments of every score")
+        if model.themes:  # (else it may be a segment's filter)
+            choice("theme", model.theme, "Unknown theme {value}", "showing comments on every subject")
         choice("outcome", model.measures.__contains__, "Unknown measure {value} to find the drivers of",
                "showing the drivers of the index")
         choice("cases", QUEUES.__contains__, "Unknown list of cases {value}", "showing the open cases")
@@ -277,7 +282,7 @@ class ViewState:
             kw["search"] = q.strip()[:MAX_VALUE_CHARS]
         filters: dict[str, tuple[str, ...]] = {}
         for key, raw in params.items():
-            if key in RESERVED and not (key == "journey" and not model.journeys):
+            if key in RESERVED and not (key == "journey" and not model.journeys) and not (key == "theme" and not model.themes):
                 continue
             if not model.segment(key):
                 report(f"Unknown filter {quoted(key)}: this model has no such segment (segments: "

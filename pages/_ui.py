@@ -430,7 +430,7 @@ def _loop_key(view: ViewState) -> ViewState:
     """What of a view the cases (and the response rates) depend on: not its comparison, split,
     grain or list."""
     return replace(view, compare="none", split=None, grain="month", kpi=None, search="", scores=None, outcome=None,
-                   cases=None, present=None)
+                   cases=None, present=None, theme=None)
 
 
 def loop_kpi(view: ViewState):
@@ -570,6 +570,21 @@ def comment_words(view: ViewState, level: str, node: str, score_measure: str | N
     responses takes 0.2 s)."""
     return _comment_words(str(database().path), view_version(), model().digest, view, level, node, score_measure,
                           {k: sorted(v) for k, v in (hidden_segments or {}).items()}, model(), catalog(), cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _themes(db_path: str, version: tuple, model_digest: str, view: ViewState, level: str, node: str, kpi,
+            hidden: dict, _model: Model, _cat, _cur):
+    from cxdata import themes
+
+    return themes.of_view(_cur, _model, _cat, view, level=level, node=node, kpi=kpi, hidden_segments=hidden)
+
+
+def themes(view: ViewState, level: str, node: str, kpi, hidden_segments: dict | None = None) -> list:
+    """themes.of_view, kept per data version (each theme is a search of every comment listed: about
+    0.4 s for ten themes over the 100k comments of a year behind the index at 1M responses)."""
+    return _themes(str(database().path), view_version(), model().digest, replace(view, theme=None), level, node, kpi,
+                   {k: sorted(v) for k, v in (hidden_segments or {}).items()}, model(), catalog(), cursor())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, tables
+from cxdata import charts, drill, tables, themes
 from cxdata.bidi import isolated
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
@@ -181,6 +181,12 @@ with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
     st.session_state["w_scores"] = view.scores if view.scores in bands else None
     st.segmented_control(f"{kpi.kpi.name} given with the comment", list(bands), format_func=bands.get, key="w_scores",
                          on_change=lambda: _ui.update_view(scores=st.session_state["w_scores"]))
+    if model.themes:
+        # ("" for any: a None value would show the box's placeholder instead of its text)
+        st.session_state["w_theme"] = view.theme or ""
+        st.selectbox("About", [""] + [t.key for t in model.themes], key="w_theme", width=220,
+                     format_func=lambda k: model.theme(k).name if k else "any subject",
+                     on_change=lambda: _ui.update_view(theme=st.session_state["w_theme"] or None))
 # A band the chosen KPI's scale does not have (a middle of yes/no) filters nothing; a KPI of some
 # survey sources only (the index's relationship NPS) has the comments of those sources.
 shown_view = view if view.scores in bands else replace(view, scores=None)
@@ -200,7 +206,9 @@ if words:
 # The trend above shows the same KPI: the weeks it hides must not be dated in the list.
 comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments,
                                drill.dated_spans(frame, view.grain, p.period))
-which = (f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+theme = model.theme(view.theme) if view.theme else None
+which = ((f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+         + (f" · about {escape(theme.name)}" if theme else ""))
 masked = ""
 if dim and hidden_segments.get(dim):
     masked = (f". The comments of the segments the chart above hides are not listed: with their scores, they would "
@@ -226,4 +234,24 @@ _ui.comment_reader(comments, picked)
 _ui.table_downloads("Download these comments", lambda: tables.comments_export(comments), f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
                         "anything in them).", key="comments", sheet="Comments")
+if model.themes:
+    st.subheader("What these comments talk about")
+    with st.spinner("Counting the themes of these comments…"):
+        found = _ui.themes(shown_view, level, team.key, kpi.kpi, hidden_segments)
+    table = themes.frame(found, kpi.kpi)
+    themes_key = _ui.rows_key("themes_rows", table, ["Theme", "Comments"])
+
+    def _pick_theme():
+        rows = st.session_state[themes_key]["selection"]["rows"]
+        _ui.update_view(theme=found[rows[0]].theme.key if rows and rows[0] < len(found) else None)
+
+    st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
+                 key=themes_key, column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
+    st.caption(f"The model's themes in the {total:,} comments listed above (any subject): a comment is about a theme "
+               f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
+               "others', with a test of the difference; both are hidden where either has fewer answers than the "
+               "privacy threshold. Select a theme to list its comments.")
+    _ui.table_downloads("Download these themes", lambda: table, f"themes-{team.key}", p,
+                        help="The themes of the comments listed above, with their counts and scores.",
+                        key="themes", sheet="Themes")
 _ui.deck_button(view, p)

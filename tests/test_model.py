@@ -26,6 +26,15 @@ def test_minimal_model_defaults():
     assert m.resolve("touchpoint", "وب\u200cسایت") == "web"
 
 
+def test_themes_are_optional_and_keep_their_words_as_written():
+    m = parse_model(MINIMAL + "themes: [{key: late, name: Late delivery, words: [late, ' on hold ', تاخیر]}, {key: price, words: [price]}]\n")
+    assert [(t.key, t.name, t.words) for t in m.themes] == [
+        ("late", "Late delivery", ("late", "on hold", "تاخیر")), ("price", "price", ("price",))]
+    assert m.theme("price") is m.themes[1] and m.theme("nope") is None and parse_model(MINIMAL).themes == ()
+    # without themes, a segment may be called 'theme' (a link's ?theme= is then its filter)
+    assert parse_model(MINIMAL + "segments: [{key: theme}]\n").segment("theme") is not None
+
+
 def test_journeys_take_the_touchpoint_kpis_unless_they_list_their_own():
     m = parse_model(MINIMAL + "journeys: [{key: buy, name: Buy, touchpoints: [web], targets: {csat: 70}}]\n")
     (j,) = m.journeys
@@ -124,6 +133,20 @@ def test_shipped_models_load(path):
         ("journeys: [{key: buy, name: Website, touchpoints: [web]}, {key: b2, name: WEBSITE, touchpoints: []}]",
          "journeys[1]: label 'WEBSITE' also names 'buy'"),
         ("journeys: {buy: [web]}", "journeys: must be a list"),
+        ("themes: [{key: late, name: Late}]", "themes[0].words: must list at least one word"),
+        ("themes: [{key: late, words: []}]", "themes[0].words: must list at least one word"),
+        ("themes: [{key: late, words: [late, '']}]", "themes[0].words[1]: must be a non-empty text"),
+        ("themes: [{key: late, words: ['ـَ']}]", "themes[0].words[0]: has no letter or digit"),
+        ("themes: [{key: late, words: [" + "x" * 61 + "]}]", "themes[0].words[0]: is 61 characters long"),
+        ("themes: [{key: late, words: [" + ", ".join(["w"] * 61) + "]}]", "themes[0].words: lists 61 words"),
+        ("themes: [{key: Late, words: [late]}]", "themes[0].key: must be a lowercase identifier"),
+        ("themes: [{key: late, words: [late]}, {key: late, words: [delay]}]", "themes[1].key: 'late' is already used"),
+        ("themes: [{key: late, words: late}]", "themes[0].words: must be a list"),
+        ("themes: [{key: late, words: [late], weight: 2}]", "themes[0].weight: unknown key"),
+        ("themes: [" + ", ".join(f"{{key: t{i}, words: [w]}}" for i in range(31)) + "]", "themes: lists 31 themes"),
+        ("themes: {late: [late]}", "themes: must be a list"),
+        # with themes, ?theme= in a link names one: a segment could not be filtered by it
+        ("themes: [{key: late, words: [late]}]\nsegments: [{key: theme}]", "segments[0].key: 'theme' is a word the app"),
     ],
 )
 def test_invalid_models_name_the_key(change, expected):

@@ -40,6 +40,11 @@ def qp(at) -> dict[str, list[str]]:
     return {k: (list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in at.query_params.items()}
 
 
+def listed(at):
+    """The comments table of a node's view (the themes' table comes after it)."""
+    return next(d.value for d in at.dataframe if "Comment" in d.value.columns)
+
+
 def no_errors(at):
     assert not at.exception, [e.value for e in at.exception]
 
@@ -280,7 +285,7 @@ def test_a_comparison_overlapping_the_period_is_explained(app):
 def test_team_view(app):
     at = app(page="pages/team.py", team=_some_team(), split="tier")
     no_errors(at)
-    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     assert at.dataframe and list(at.dataframe[0].value.columns)[:3] == ["When", "Score", "Comment"]
     # Breadcrumb back to the touchpoint keeps the drill path.
     at.button(key="crumb_tp").click().run()
@@ -294,7 +299,7 @@ def test_team_view_shows_a_selected_comment_in_full(app):
     at = app(page="pages/team.py", team=_some_team(), period="all")
     no_errors(at)
     assert any(c.value == "Select a row to read its comment in full." for c in at.caption)
-    comments = at.dataframe[-1].value
+    comments = listed(at)
     select_comment_row(at, 1)
     no_errors(at)
     assert [t.value for t in at.text][0] == isolated(comments["Comment"].iloc[1])
@@ -309,7 +314,7 @@ def test_a_selected_comment_with_a_yes_no_score_is_shown(app):
     team, kpi = next((t, k) for t in model.teams for k in t.kpis if k.stat == "yes_rate")
     at = app(page="pages/team.py", team=team.key, kpi=kpi.key, period="all")
     no_errors(at)
-    comments = at.dataframe[-1].value
+    comments = listed(at)
     row = next(i for i, v in enumerate(comments["Score"]) if isinstance(v, str))
     select_comment_row(at, row)
     no_errors(at)
@@ -378,7 +383,34 @@ def test_team_view_filters_comments_by_the_score_given_with_them(app):
     assert qp(at)["scores"] == ["low"]
     low = next(c.value for c in at.caption if " comments in the period" in c.value)
     assert low.split(" ")[0] != everything.split(" ")[0] and "Bottom box (1–2) only" in low
-    assert (at.dataframe[-1].value["Score"] <= 2).all()
+    assert (listed(at)["Score"] <= 2).all()
+
+
+def test_team_view_counts_the_themes_of_its_comments_and_lists_those_of_one(app):
+    import re
+
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    at = app(page="pages/team.py", tp="delivery", period="all")
+    no_errors(at)
+    assert "What these comments talk about" in [h.value for h in at.subheader]
+    table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
+    assert sorted(table["Theme"]) == sorted(t.name for t in model.themes)
+    late = table.set_index("Theme").loc["Late delivery"]
+    assert late["Comments"] >= 5 and late["Verdict"].startswith("significantly worse")
+    box = at.selectbox(key="w_theme")
+    assert box.value == "" and box.format_func("") == "any subject"
+    box.set_value("late_delivery").run()
+    no_errors(at)
+    assert qp(at)["theme"] == ["late_delivery"]
+    caption = next(c.value for c in at.caption if " in the period" in c.value)
+    assert caption.startswith(f"{late['Comments']:,} comment") and "about Late delivery" in caption
+    words = re.compile("late|delay|postponed|time slot|تأخ|تاخ|دیر رسید|عقب افتاد|زمانی|تأجيل|الموعد|איחור|מאוחר|נדחה|"
+                       "חלון הזמן|закъсн|отлаг|часови", re.I)
+    assert listed(at)["Comment"].map(lambda c: bool(words.search(c))).all()
+    # another node: the theme chosen for this one does not follow
+    assert "theme" not in app(page="pages/team.py", tp="store", period="all").query_params
 
 
 def test_team_view_without_responses_says_so_once(app):
@@ -756,7 +788,7 @@ def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
     at.button(key="tp_view").click().run()
     no_errors(at)
     assert qp(at).get("tp") == [tp] and "team" not in qp(at)
-    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     tp_total = int(next(c.value for c in at.caption if " in the period" in c.value).split(" ")[0].replace(",", ""))
     # Its teams' comments together are no more than the touchpoint's (some name no team).
     team_totals = 0
@@ -782,7 +814,7 @@ def test_a_journey_has_a_view_of_its_own_with_its_touchpoints_comments(app):
     assert not any(k in qp(at) for k in ("tp", "team"))
     assert at.title[0].value == journey.name
     assert any(model.touchpoint(journey.touchpoints[0]).name in c.value for c in at.caption)
-    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     # Its tiles are the pyramid's journey tiles, and its comments those of its touchpoints together.
     tiles = {m.label: (m.value, m.delta) for m in at.metric}
     pyr = app(journey=journey.key, period="all", region="Tehran")
@@ -810,8 +842,8 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     at.button(key="index_view").click().run()
     no_errors(at)
     assert not any(k in qp(at) for k in ("tp", "team"))
-    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number"]
-    comments = at.dataframe[-1].value
+    assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
+    comments = listed(at)
     assert len(comments) > 0
     # Only the index's survey sources, when the model narrows its KPI to some.
     if model.index.kpi.sources:
@@ -822,7 +854,7 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     # A link naming a team the model does not have says so, over the index's view (its cleaned URL's)
     unknown = app(page="pages/team.py", team="nope")
     assert any("Unknown team 'nope'" in w.value for w in unknown.warning)
-    assert [s.value for s in unknown.subheader] == ["Trend", "By segment", "Comments behind the number"]
+    assert [s.value for s in unknown.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
 
 
 # --------------------------------------------------------------------------- presentation mode
@@ -850,8 +882,8 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     assert len(comments) == 4
     # The same comments as the touchpoint's own view lists first, and as many in all.
     view = app(page="pages/team.py", tp="delivery", period="all", region="Tehran")
-    listed = view.dataframe[-1].value
-    assert [c.strip("\u2066\u2067\u2068\u2069") for c in comments] == list(listed["Comment"].head(4))
+    shown_there = listed(view)
+    assert [c.strip("\u2066\u2067\u2068\u2069") for c in comments] == list(shown_there["Comment"].head(4))
     assert total.split(" of ")[1].split(" ")[0] == next(c.value for c in view.caption if " in the period" in c.value).split(" ")[0]
 
     at.button(key="present_back").click().run()
@@ -1066,7 +1098,7 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     at = app(page="pages/team.py", team=_some_team(), period="all")
     no_errors(at)
     assert any("Download these comments" in b.proto.label for b in at.get("download_button"))
-    assert [b.proto.label for b in at.get("download_button")].count("Excel") == 1
+    assert [b.proto.label for b in at.get("download_button")].count("Excel") == 2  # the comments and their themes
     assert any("Download the slides (PowerPoint)" in b.proto.label for b in at.get("download_button"))
 
 

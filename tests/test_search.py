@@ -67,3 +67,28 @@ def test_a_link_with_a_search_of_marks_alone_has_no_search():
 
     assert ViewState.from_query_params({"q": "ـ"}, MODEL)[0].search == ""
     assert ViewState.from_query_params({"q": " late "}, MODEL)[0].search == "late"
+
+
+def any_matches(words: list[str], text: str) -> bool:
+    return duckdb.execute("SELECT regexp_matches(?, ?)", [text, search.any_word(words)]).fetchall()[0][0]
+
+
+@pytest.mark.parametrize("words, text, found", [
+    (["late", "delay"], "Late delivery again", True),
+    (["late", "delay"], "I was DELAYED twice", True),  # a word starts a longer one
+    (["late"], "Loved the chocolate", False),  # ...but not inside one
+    (["late"], "on-time? no, late", True),
+    (["late"], "2 days(late)", True),
+    (["on hold"], "45 minutes on  hold", True),
+    (["закъсн"], "Отново ЗАКЪСНЯЛА доставка", True),  # Cyrillic, any case
+    (["цени"], "Безценни съвети", False),
+    (["תאחר", "איחור"], "החבילה הגיעה באיחור", True),  # Hebrew joins 'in' to the word
+    (["تأخر"], "وصلت الشحنة متأخرة", True),  # Arabic: 'late' inside 'arrived late'
+    (["تاخیر"], "باز هم تأخیر در ارسال", True),  # Persian with the hamza written
+    (["خوش‌برخورد"], "کارکنان خوش برخورد بودند", True),  # a joiner written as a space
+    (["۴۵ دقیقه"], "45 دقیقه منتظر ماندم", True),
+    (["late", ".*"], "anything", False),  # nothing in a theme's words is pattern syntax
+    ([], "anything", False),
+])
+def test_a_theme_finds_the_comments_that_use_any_of_its_words(words, text, found):
+    assert any_matches(words, text) is found

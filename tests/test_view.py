@@ -180,6 +180,28 @@ segments: [{key: journey, name: Customer journey}]
     assert view.to_query_params() == {"journey": "onboarding"}
 
 
+def test_a_theme_round_trips_and_stays_with_its_node():
+    from cxdata.model import load_model, parse_model
+    from cxdata.service import DEMO_MODEL
+
+    model = load_model(DEMO_MODEL)
+    view = ViewState(tp="delivery", team="delivery_tehran", theme="late_delivery", scores="low")
+    assert view.to_query_params()["theme"] == "late_delivery"
+    assert ViewState.from_query_params(view.to_query_params(), model) == (view, [])
+    assert view.drill("delivery").theme is None  # another node: the theme chosen for one does not follow
+    back, problems = ViewState.from_query_params({"theme": "nope"}, model)
+    assert back == ViewState() and problems == ["Unknown theme 'nope'; showing comments on every subject."]
+    # a model without themes: ?theme= is a segment's filter, if the model has one so called
+    plain = parse_model("""
+measures: {csat: {scale: [1, 5]}}
+index: {kpi: {stat: mean, measure: csat}}
+touchpoints: [{key: web, kpis: [{stat: mean, measure: csat}]}]
+segments: [{key: theme, name: Theme park}]
+""")
+    back, problems = ViewState.from_query_params({"theme": "water"}, plain)
+    assert problems == [] and back.filter_map == {"theme": ("water",)} and back.theme is None
+
+
 @pytest.mark.parametrize("value, want", [("fa", ("fa",)), ("Persian", ("fa",)), ("persian", ("fa",)), ("Klingon", ())])
 def test_a_link_may_name_a_coded_value_by_the_text_the_app_shows(value, want):
     """Found by an audit: the app shows 'Language: Persian', and ?language=Persian was refused."""

@@ -1,0 +1,106 @@
+"""What the comments behind a number talk about, by the model's themes (late delivery, prices,
+friendly staff): how many comments name each, and the KPI of the responses that wrote about it
+against the rest's, so a manager sees which subject goes with the worst scores.
+
+A comment is about a theme when it uses one of the theme's words (cxdata.search.any_word, in any
+language the model lists them in). The figures are those of the comments the view lists: the
+same period, node, segments, search and score band, and the same responses left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping
+
+from . import queries, search, stats
+from .drill import periods_for
+from .model import KPI, Model, Theme
+from .queries import Catalog
+from .view import ViewState
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    theme: Theme
+    comments: int  # comments about it
+    share: float | None  # of the comments listed, in %
+    about: stats.Estimate | None  # the KPI among the responses whose comment is about it; None: hidden
+    rest: stats.Estimate | None  # ...among the other commenting responses; None: hidden
+    change: stats.Change | None  # about - rest, with its test
+    status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data' (of the two figures together)
+    worse: bool | None  # the theme goes with a significantly worse KPI (None: no verdict)
+
+
+def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
+            hidden_segments: Mapping[str, Iterable[str]] | None = None) -> list[ThemeResult]:
+    """Every theme of the model for the comments `drill.comments_frame` lists under `view` (the
+    theme the view is narrowed to, if any, aside), most talked about first."""
+    if not model.themes or kpi.stat not in stats.STATS or kpi.measure not in model.measures:
+        return []
+    current, _ = periods_for(view, cat)
+    rows = queries.theme_cells(cur, model, cat, replace(view, theme=None), current, level=level, node=node,
+                               score_measure=kpi.measure, patterns=[search.any_word(t.words) for t in model.themes],
+                               withheld=hidden_segments)
+    total_comments, *total = rows[-1]
+    total_m = stats.Moments.from_sums(*total)
+    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+    measure = model.measures[kpi.measure]
+    out = []
+    for theme, (comments, *sums) in zip(model.themes, rows):
+        about_m = stats.Moments.from_sums(*sums)
+        rest_m = total_m - about_m
+        # Both sides or neither: a theme's figure shown beside the rest's would give a hidden
+        # side away by subtraction from another theme's two (they add up to the same whole).
+        status = _worst(stats.cell_status(about_m.n, rules), stats.cell_status(rest_m.n, rules))
+        if about_m.n == 0:
+            status = "no_data"
+        about = rest = change = worse = None
+        if status in ("ok", "low_n"):
+            about, rest = stats.estimate(kpi.stat, about_m), stats.estimate(kpi.stat, rest_m)
+            change = stats.change(kpi.stat, about_m, rest_m, estimates=(about, rest))
+            if change.significant and change.delta:
+                worse = (change.delta < 0) == measure.higher_is_better
+        out.append(ThemeResult(theme, int(comments or 0),
+                               100.0 * comments / total_comments if total_comments else None,
+                               about, rest, change, status, worse))
+    return sorted(out, key=lambda r: -r.comments)
+
+
+def frame(results: list[ThemeResult], kpi: KPI):
+    """The themes as the page's table shows them: the KPI's values as its tiles write them."""
+    import pandas as pd
+
+    from .formats import stat_text
+
+    def diff(r: ThemeResult) -> str:
+        if r.about is None or r.rest is None or r.about.value is None or r.rest.value is None:
+            return ""
+        d = stats.shown_change(r.about.value, r.rest.value, kpi.stat)
+        return f"{d:+.2f}" if kpi.stat == "mean" else f"{d:+.1f} pts"
+
+    def verdict(r: ThemeResult) -> str:
+        if r.status == "hidden":
+            return "hidden (few answers)"
+        if r.status == "no_data":
+            return ""
+        words = ("significantly worse" if r.worse else "significantly better" if r.worse is False
+                 else "no significant difference")
+        return words + (" · few answers" if r.status == "low_n" else "")
+
+    return pd.DataFrame({
+        "Theme": [r.theme.name for r in results],
+        "Comments": [r.comments for r in results],
+        "Share": [r.share for r in results],
+        f"{kpi.name}, about it": [stat_text(r.about.value if r.about else None, kpi.stat) for r in results],
+        f"{kpi.name}, the others": [stat_text(r.rest.value if r.rest else None, kpi.stat) for r in results],
+        "Difference": [diff(r) for r in results],
+        "Verdict": [verdict(r) for r in results],
+    })
+
+
+def _worst(a: str, b: str) -> str:
+    order = ("hidden", "low_n", "ok")
+    return min(a, b, key=order.index)
+
+
+__all__ = ["ThemeResult", "frame", "of_view"]

@@ -1,0 +1,171 @@
+"""cxdata.themes: what the comments behind a number talk about, checked against pandas on the raw tables."""
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from cxdata import drill, queries, search, stats, themes
+from cxdata.model import parse_model
+from cxdata.pyramid import periods_for
+from cxdata.view import ViewState
+from tests.conftest import demo_database
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    yield from demo_database(tmp_path_factory, "themes", 20000)
+
+
+def raw(cur, cat, codes, period, measure_code: int) -> pd.DataFrame:
+    """Every comment at the team codes (None: any) in the period, with the score given with it."""
+    frame = cur.execute(
+        "SELECT response_key, responded_at, comment, team FROM responses WHERE comment IS NOT NULL").df()
+    scores = cur.execute("SELECT response_key, max(value) AS score FROM answers WHERE measure = ? GROUP BY ALL",
+                         [measure_code]).df()
+    frame = frame.merge(scores, on="response_key")  # the comments behind a KPI: of responses that gave it
+    start, end = (pd.Timestamp(d).tz_localize("UTC") for d in (period.start, period.end))
+    frame = frame[(frame["responded_at"] >= start) & (frame["responded_at"] < end)]
+    return frame if codes is None else frame[frame["team"].isin(codes)]
+
+
+def value(stat: str, scores: pd.Series, top: float, bottom: float) -> float:
+    if stat == "nps":
+        return 100.0 * ((scores >= top).sum() - (scores <= bottom).sum()) / len(scores)
+    if stat == "mean":
+        return float(scores.mean())
+    return 100.0 * (scores >= top).sum() / len(scores)
+
+
+@pytest.mark.parametrize("level", ["team", "index"])
+def test_theme_counts_and_scores_match_the_raw_tables(demo, level):
+    db, model, cur, cat = demo
+    team = model.teams[0]
+    kpi = team.kpis[0] if level == "team" else model.index.kpi
+    view = ViewState(period="last_12_months", compare="none")
+    if level == "team":
+        view = replace(view, tp=team.touchpoint, team=team.key)
+    period, _ = periods_for(view, cat)
+    codes = [c for c, k in cat.teams.items() if k == team.key] if level == "team" else None
+    frame = raw(cur, cat, codes, period, cat.measures[kpi.measure])
+    if kpi.sources:  # the index's NPS: the relationship survey's
+        src = cur.execute("SELECT r.response_key FROM responses r JOIN sources s USING (source_id) WHERE s.name IN ?",
+                          [list(kpi.sources)]).df()
+        frame = frame[frame["response_key"].isin(src["response_key"])]
+        view = replace(view, filters=(("source", tuple(sorted(kpi.sources))),))
+    measure = model.measures[kpi.measure]
+    got = {r.theme.key: r for r in themes.of_view(cur, model, cat, view, level=level,
+                                                  node=team.key if level == "team" else None, kpi=kpi)}
+    assert set(got) == {t.key for t in model.themes}
+    checked = 0
+    for theme in model.themes:
+        about = frame["comment"].map(lambda c: cur.execute("SELECT regexp_matches(?, ?)",
+                                                           [c, search.any_word(theme.words)]).fetchone()[0])
+        r = got[theme.key]
+        assert r.comments == int(about.sum()), theme.key
+        assert r.share == pytest.approx(100.0 * about.sum() / len(frame))
+        a, b = frame.loc[about, "score"], frame.loc[~about, "score"]
+        if min(len(a), len(b)) < model.thresholds.privacy_min_n:
+            assert r.about is None and r.rest is None and r.status in ("hidden", "no_data")
+            continue
+        checked += 1
+        assert r.about.value == pytest.approx(value(kpi.stat, a, measure.top_box, measure.bottom_box))
+        assert r.rest.value == pytest.approx(value(kpi.stat, b, measure.top_box, measure.bottom_box))
+        assert r.about.n == len(a) and r.rest.n == len(b)
+        assert r.status == ("low_n" if min(len(a), len(b)) < model.thresholds.reliability_min_n else "ok")
+    assert checked >= 3  # the demo's comments talk about several of its themes
+    counts = [r.comments for r in themes.of_view(cur, model, cat, view, level=level,
+                                                 node=team.key if level == "team" else None, kpi=kpi)]
+    assert counts == sorted(counts, reverse=True)
+
+
+MODEL = parse_model("""
+measures: {csat: {scale: [1, 5], top_box: 4}}
+index: {kpi: {stat: top_box, measure: csat}}
+touchpoints: [{key: web, name: Website, kpis: [{key: csat, stat: top_box, measure: csat}]}]
+teams: [{key: a, name: Team A, touchpoint: web}]
+segments: [{key: region}]
+themes:
+  - {key: late, name: Late delivery, words: [late, تاخیر]}
+  - {key: price, name: Prices, words: [price]}
+  - {key: staff, name: Staff, words: [friendly]}
+""")
+
+
+def _db(tmp_path, rows):
+    """Team A in June 2025: one response per (csat, comment or None, region)."""
+    from cxdata import store
+    from cxdata.db import Database
+
+    db = Database(tmp_path / "cx.duckdb")
+    out = []
+    for i, (csat, comment, region) in enumerate(rows):
+        base = dict(source="s", source_response_id=str(i), responded_at=datetime(2025, 6, 11, tzinfo=timezone.utc),
+                    touchpoint="Website", team="Team A", region=region)
+        out.append(dict(base, metric="csat", value=float(csat), value_text=None))
+        if comment is not None:
+            out.append(dict(base, metric="comment", value=None, value_text=comment))
+    store.apply(db, pa.Table.from_pylist(out))
+    return db
+
+
+VIEW = ViewState(period="latest_month", compare="none", tp="web", team="a")
+
+
+def test_a_theme_hides_both_its_figures_when_either_side_is_below_the_privacy_threshold(tmp_path):
+    # 3 comments about lateness among 40: shown beside the others' figure, and another theme's two
+    # figures (which add up to the same 40), the three would be read off by subtraction.
+    rows = ([(1, "late again", "North")] * 3 + [(5, "friendly staff", "North")] * 12
+            + [(4, "fine, fair price", "North")] * 25 + [(5, None, "North")] * 10)
+    db = _db(tmp_path, rows)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    got = {r.theme.key: r for r in themes.of_view(cur, MODEL, cat, VIEW, level="team", node="a",
+                                                  kpi=MODEL.team("a").kpis[0])}
+    db.close()
+    assert (got["late"].comments, got["late"].status, got["late"].about, got["late"].rest) == (3, "hidden", None, None)
+    # 12 about staff against 28: both shown, flagged for the 12, and the difference tested
+    staff = got["staff"]
+    assert (staff.comments, staff.status, staff.about.value, staff.rest.n) == (12, "low_n", 100.0, 28)
+    assert staff.rest.value == pytest.approx(100.0 * 25 / 28)
+    expected = stats.change("top_box", stats.Moments.from_values([5] * 12, 4, 2),
+                            stats.Moments.from_values([4] * 25 + [1] * 3, 4, 2))
+    assert staff.change == expected and not expected.significant and staff.worse is None  # 12 against 28: no verdict
+    assert got["price"].comments == 25 and got["price"].share == pytest.approx(62.5)
+    frame = themes.frame(list(got.values()), MODEL.team("a").kpis[0])
+    assert list(frame.loc[frame["Theme"] == "Late delivery", "Verdict"]) == ["hidden (few answers)"]
+
+
+def test_a_theme_narrows_the_comments_and_the_themes_follow_the_score_band(tmp_path):
+    rows = ([(1, "late again", "North"), (2, "باز هم تأخیر", "South")] * 10 + [(5, "friendly", "North")] * 20
+            + [(4, "Chocolate was late", "North")] * 6)
+    db = _db(tmp_path, rows)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    kpi = MODEL.team("a").kpis[0]
+    kwargs = dict(level="team", node="a", score_measure="csat")
+    late, total = drill.comments_frame(cur, MODEL, cat, replace(VIEW, theme="late"), **kwargs)
+    assert total == 26 and set(late["Comment"]) == {"late again", "باز هم تأخیر", "Chocolate was late"}
+    low = {r.theme.key: r for r in themes.of_view(cur, MODEL, cat, replace(VIEW, scores="low"), level="team",
+                                                  node="a", kpi=kpi)}
+    # the bottom box only: the 20 late ones; nobody else to compare them with
+    assert (low["late"].comments, low["late"].status, low["staff"].comments) == (20, "hidden", 0)
+    every = {r.theme.key: r for r in themes.of_view(cur, MODEL, cat, VIEW, level="team", node="a", kpi=kpi)}
+    # 'late' starts a word of 'Chocolate was late' (not inside 'Chocolate'); the Persian with its hamza
+    assert every["late"].comments == 26 and every["late"].worse is True and every["staff"].worse is False
+    # the view's own theme does not narrow the themes' table: every theme is counted
+    either = themes.of_view(cur, MODEL, cat, replace(VIEW, theme="late"), level="team", node="a", kpi=kpi)
+    assert {r.theme.key: r.comments for r in either} == {"late": 26, "staff": 20, "price": 0}
+    # the comments of a segment a split beside them hides are not counted, as they are not listed
+    hidden = themes.of_view(cur, MODEL, cat, VIEW, level="team", node="a", kpi=kpi,
+                            hidden_segments={"region": {"South"}})
+    assert {r.theme.key: r.comments for r in hidden}["late"] == 16
+    db.close()
+
+
+def test_a_model_without_themes_has_none_to_show(demo):
+    db, model, cur, cat = demo
+    plain = replace(model, themes=())
+    assert themes.of_view(cur, plain, cat, ViewState(), level="index", node=None, kpi=model.index.kpi) == []
