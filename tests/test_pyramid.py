@@ -729,3 +729,40 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, app], kpis: [{key: sat_top, 
     db.close()
     buy = p.journey("buy").headline
     assert (buy.current.n, buy.current.value) == (120, 50.0)
+
+
+@pytest.mark.parametrize("small", [
+    {"South": 1, "East": 2},  # 6 answers of 3 customers: the journey minus North gave them
+    {"South": 1, "East": 2, "West": 1},
+    {"South": 2, "East": 3},  # 5 customers together: North may show
+])
+def test_a_journeys_hidden_segments_are_not_given_back_by_their_answers(tmp_path, small):
+    """Found by an audit: in a split by region, a relationship survey's journey of two touchpoints
+    hid South (1 customer, 2 answers) and East (2 customers, 4 answers), but showed North beside
+    the journey's total. The total minus North gave their pooled figure: 6 answers, 3 customers.
+    Segments hold other customers each, so the hidden ones together must have enough customers,
+    counted as each journey cell's largest touchpoint, not as answers."""
+    from cxdata import drill
+
+    model = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
+    people = {"North": 40, **small}
+    rows = [(None, tp, 4 if region == "North" else 1, None, region, 6)
+            for region, k in people.items() for _ in range(k) for tp in ("Website", "Store")]
+    table = responses(rows)
+    ids = [str(i // 2) for i in range(len(rows))]  # one response rates both touchpoints
+    table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", pa.array(ids))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, table)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    sp = drill.split(cur, model, cat, ViewState(period="latest_month"), "region")
+    db.close()
+    row = sp.records[(sp.records["level"] == "journey") & (sp.records["kpi"] == "csat")].set_index("segment")
+    assert row.loc["All", "n"] == 2 * sum(people.values())
+    shown = [s for s in people if not row.loc[s, "suppressed"]]
+    rest = row.loc["All", "n"] - sum(row.loc[s, "n"] for s in shown)
+    customers = sum(k for s, k in people.items() if s not in shown)
+    assert row.loc["All", "suppressed"] or rest == 0 or customers >= 5, (shown, rest, customers)
+    if sum(small.values()) >= 5:
+        assert shown == ["North"]  # and no more is hidden than that takes
