@@ -355,16 +355,26 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
 
     A journey's cell splits into its touchpoints' cells (exactly: it is their sum); a
     touchpoint's cell of a measure splits into its teams' cells (plus answers with no team);
-    a plain-measure index splits into the touchpoints' cells of its measure; in a split view,
-    every node's total splits into its segment cells."""
+    a plain-measure index splits into the touchpoints' cells of its measure, and into the
+    journeys' that show it with the touchpoints in none of those; in a split view, every node's
+    total splits into its segment cells."""
     out = []
     periods = (0, 1) if has_previous else (0,)
     index = model.index.kpi
+    # The journeys' row is a second partition of the index: a journey shown adds up the touchpoints
+    # the first one hid, and the index minus the row gave back the few answers of no touchpoint
+    # that they protected (found by an audit).
+    rows = [j for j in model.journeys if any(k.cell == index.cell for k in j.kpis)]
+    loose = [t.key for t in model.touchpoints if not any(t.key in j.touchpoints for j in rows)]
     for period in periods:
         for seg in segs:
             if index.stat != "composite":
                 out.append(((period, "all", "all", seg, index.cell),
                             [(period, "touchpoint", t.key, seg, index.cell) for t in model.touchpoints]))
+                if rows:
+                    out.append(((period, "all", "all", seg, index.cell),
+                                [(period, "journey", j.key, seg, index.cell) for j in rows]
+                                + [(period, "touchpoint", t, seg, index.cell) for t in loose]))
             for j in model.journeys:
                 for measure in {k.cell for k in j.kpis}:  # (a cell no journey tile shows is no visible parent)
                     out.append(((period, "journey", j.key, seg, measure),

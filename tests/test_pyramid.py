@@ -766,3 +766,33 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
     assert row.loc["All", "suppressed"] or rest == 0 or customers >= 5, (shown, rest, customers)
     if sum(small.values()) >= 5:
         assert shown == ["North"]  # and no more is hidden than that takes
+
+
+@pytest.mark.parametrize("counts", [
+    # the App's 2 hidden, the Website with them for the journey: the index minus the Store and the
+    # journey gave back the 4 answers of no touchpoint
+    {"Website": 12, "App": 2, "Store": 12, "": 4},
+    # the Store's 1 and the 3 of no touchpoint: the index minus the journey gave the four
+    {"Website": 8, "App": 6, "Store": 1, "": 3},
+])
+def test_the_index_minus_its_journeys_gives_back_no_small_group(tmp_path, counts):
+    """Found by an audit (a random search over the index, journeys and touchpoints of one view):
+    the touchpoints' row hid touchpoints so that the index minus the shown ones held enough answers,
+    but a journey shown added those hidden touchpoints up again, and the index minus the journeys
+    and the touchpoints in none left a small group (answers of no touchpoint, a hidden store's)."""
+    model = parse_model(MODEL_TEXT.replace("index: {kpi: {stat: nps, measure: nps, target: 10}}",
+                                           "index: {kpi: {stat: mean, measure: csat}}").replace(
+        "segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, app]}]""").replace(
+        "  - {key: shop, name: Store}", "  - {key: shop, name: Store}\n  - {key: app, name: App}", 1))
+    rows = [(None, tp, 3, None, "North", 6) for tp, k in counts.items() for _ in range(k)]
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(rows))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    index = p.index.headline
+    assert index.current.n == sum(counts.values())
+    row = [p.journey("buy").headline, p.touchpoint("shop").headline]  # the journeys and the touchpoints in none
+    rest = index.current.n - sum(k.current.n for k in row if k.shown)
+    assert not index.shown or rest == 0 or rest >= 5, rest
