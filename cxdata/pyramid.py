@@ -355,16 +355,26 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
 
     A journey's cell splits into its touchpoints' cells (exactly: it is their sum); a
     touchpoint's cell of a measure splits into its teams' cells (plus answers with no team);
-    a plain-measure index splits into the touchpoints' cells of its measure; in a split view,
-    every node's total splits into its segment cells."""
+    a plain-measure index splits into the touchpoints' cells of its measure, and into the
+    journeys' that show it with the touchpoints in none of those; in a split view, every node's
+    total splits into its segment cells."""
     out = []
     periods = (0, 1) if has_previous else (0,)
     index = model.index.kpi
+    # The journeys' row is a second partition of the index: a journey shown adds up the touchpoints
+    # the first one hid, and the index minus the row gave back the few answers of no touchpoint
+    # that they protected (found by an audit).
+    rows = [j for j in model.journeys if any(k.cell == index.cell for k in j.kpis)]
+    loose = [t.key for t in model.touchpoints if not any(t.key in j.touchpoints for j in rows)]
     for period in periods:
         for seg in segs:
             if index.stat != "composite":
                 out.append(((period, "all", "all", seg, index.cell),
                             [(period, "touchpoint", t.key, seg, index.cell) for t in model.touchpoints]))
+                if rows:
+                    out.append(((period, "all", "all", seg, index.cell),
+                                [(period, "journey", j.key, seg, index.cell) for j in rows]
+                                + [(period, "touchpoint", t, seg, index.cell) for t in loose]))
             for j in model.journeys:
                 for measure in {k.cell for k in j.kpis}:  # (a cell no journey tile shows is no visible parent)
                     out.append(((period, "journey", j.key, seg, measure),
@@ -403,15 +413,19 @@ def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None =
         m = data.get(cell)
         return m.n if m else 0
 
-    hidden = {cell for cell, m in data.items() if 0 < m.n < rules.privacy_min_n}
     # A journey's n counts answers: a relationship survey's response rating three touchpoints of
     # one journey counts three times (found in review: two customers read as n = 6). Its
     # respondents are at least its largest touchpoint's n (one answer per response and
     # touchpoint), and that is what the threshold reads.
-    hidden |= {parent for parent, children in parts
-               if _pooled(parent, children, repeats) and n(parent) > 0 and max(map(n, children)) < rules.privacy_min_n}
+    touchpoints_of = {parent: children for parent, children in parts if _pooled(parent, children, repeats)}
+
+    def people(cell) -> int:
+        tps = touchpoints_of.get(cell)
+        return max(map(n, tps)) if tps and n(cell) else n(cell)
+
+    hidden = {cell for cell in data if 0 < people(cell) < rules.privacy_min_n}
     while True:
-        _complement(parts, hidden, n, rules, repeats)
+        _complement(parts, hidden, n, rules, repeats, people)
         exposed = _determined(parts, hidden, n, rules.privacy_min_n)
         if not exposed:
             return hidden
@@ -454,9 +468,12 @@ def _nearest_shown(parts, hidden: set, n, cell):
     return None
 
 
-def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = None) -> None:
+def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = None, people=None) -> None:
     """Each partition's own rule (stats.suppress_partition) and the single-hidden-cell rule, over
-    all partitions until nothing changes; adds to `hidden`."""
+    all partitions until nothing changes; adds to `hidden`. `people(cell)`: the fewest
+    respondents a cell's answers come from (n, but for a journey's pooled answers see
+    suppressed_cells)."""
+    people = people or n
     changed = True
     while changed:
         changed = False
@@ -464,9 +481,15 @@ def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = N
             kids = {c: n(c) for c in children}
             if not any(kids.values()):
                 continue
+            # A journey's segments hold other respondents each, but each of them counts a respondent
+            # once per touchpoint rated: what their hidden ones add up to must reach the threshold in
+            # respondents (found by an audit: two segments of 3 customers' 6 answers, hidden, came
+            # back as the journey minus the one shown).
+            units = {c: people(c) for c in children}
             # A journey's touchpoints may share respondents (see suppressed_cells).
             add = stats.suppress_partition(
-                n(parent), kids, rules, shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
+                n(parent) - sum(kids.values()) + sum(units.values()), units, rules,
+                shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
                 overlapping=_pooled(parent, children, repeats),
             )
             hid = {c for c in children if kids[c] > 0 and (c in hidden or c in add)}

@@ -729,3 +729,70 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, app], kpis: [{key: sat_top, 
     db.close()
     buy = p.journey("buy").headline
     assert (buy.current.n, buy.current.value) == (120, 50.0)
+
+
+@pytest.mark.parametrize("small", [
+    {"South": 1, "East": 2},  # 6 answers of 3 customers: the journey minus North gave them
+    {"South": 1, "East": 2, "West": 1},
+    {"South": 2, "East": 3},  # 5 customers together: North may show
+])
+def test_a_journeys_hidden_segments_are_not_given_back_by_their_answers(tmp_path, small):
+    """Found by an audit: in a split by region, a relationship survey's journey of two touchpoints
+    hid South (1 customer, 2 answers) and East (2 customers, 4 answers), but showed North beside
+    the journey's total. The total minus North gave their pooled figure: 6 answers, 3 customers.
+    Segments hold other customers each, so the hidden ones together must have enough customers,
+    counted as each journey cell's largest touchpoint, not as answers."""
+    from cxdata import drill
+
+    model = parse_model(MODEL_TEXT.replace("segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
+    people = {"North": 40, **small}
+    rows = [(None, tp, 4 if region == "North" else 1, None, region, 6)
+            for region, k in people.items() for _ in range(k) for tp in ("Website", "Store")]
+    table = responses(rows)
+    ids = [str(i // 2) for i in range(len(rows))]  # one response rates both touchpoints
+    table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", pa.array(ids))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, table)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    sp = drill.split(cur, model, cat, ViewState(period="latest_month"), "region")
+    db.close()
+    row = sp.records[(sp.records["level"] == "journey") & (sp.records["kpi"] == "csat")].set_index("segment")
+    assert row.loc["All", "n"] == 2 * sum(people.values())
+    shown = [s for s in people if not row.loc[s, "suppressed"]]
+    rest = row.loc["All", "n"] - sum(row.loc[s, "n"] for s in shown)
+    customers = sum(k for s, k in people.items() if s not in shown)
+    assert row.loc["All", "suppressed"] or rest == 0 or customers >= 5, (shown, rest, customers)
+    if sum(small.values()) >= 5:
+        assert shown == ["North"]  # and no more is hidden than that takes
+
+
+@pytest.mark.parametrize("counts", [
+    # the App's 2 hidden, the Website with them for the journey: the index minus the Store and the
+    # journey gave back the 4 answers of no touchpoint
+    {"Website": 12, "App": 2, "Store": 12, "": 4},
+    # the Store's 1 and the 3 of no touchpoint: the index minus the journey gave the four
+    {"Website": 8, "App": 6, "Store": 1, "": 3},
+])
+def test_the_index_minus_its_journeys_gives_back_no_small_group(tmp_path, counts):
+    """Found by an audit (a random search over the index, journeys and touchpoints of one view):
+    the touchpoints' row hid touchpoints so that the index minus the shown ones held enough answers,
+    but a journey shown added those hidden touchpoints up again, and the index minus the journeys
+    and the touchpoints in none left a small group (answers of no touchpoint, a hidden store's)."""
+    model = parse_model(MODEL_TEXT.replace("index: {kpi: {stat: nps, measure: nps, target: 10}}",
+                                           "index: {kpi: {stat: mean, measure: csat}}").replace(
+        "segments: [{key: region}]", """segments: [{key: region}]
+journeys: [{key: buy, name: Buy, touchpoints: [web, app]}]""").replace(
+        "  - {key: shop, name: Store}", "  - {key: shop, name: Store}\n  - {key: app, name: App}", 1))
+    rows = [(None, tp, 3, None, "North", 6) for tp, k in counts.items() for _ in range(k)]
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(rows))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    index = p.index.headline
+    assert index.current.n == sum(counts.values())
+    row = [p.journey("buy").headline, p.touchpoint("shop").headline]  # the journeys and the touchpoints in none
+    rest = index.current.n - sum(k.current.n for k in row if k.shown)
+    assert not index.shown or rest == 0 or rest >= 5, rest
