@@ -176,7 +176,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     said = [Comment("" if row["Comment"] is None else str(row["Comment"]),
                     story.comment_caption(row["When"], row["Score"], k.kpi.name))
             for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows()]
-    note = ("No comments in this period for these filters." if not total else
+    note = (story.no_comments_note(band, k.kpi.name, fell=bool(band) and not view.scores) if not total else
             f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
     if any(c.caption.startswith(story.UNDATED) for c in said):
         note += " " + story.undated_note(view.grain)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pytest
 
-from cxdata import deck, pyramid, queries, store
+from cxdata import deck, pyramid, queries, store, story
 from cxdata.db import Database
 from cxdata.formats import fmt_delta, fmt_value
 from cxdata.view import ViewState
@@ -214,3 +214,22 @@ def test_the_comments_slide_does_not_date_the_weeks_the_team_slide_hides(tmp_pat
     # The newest were the hidden last week's four: the slide shows the shown week's instead.
     captions = [c.caption for c in comments.comments]
     assert len(captions) == deck.COMMENTS_PER_SLIDE and all(c.startswith("2024-05-28") for c in captions), captions
+
+
+def test_a_fall_without_a_low_scored_comment_does_not_read_as_no_comments_at_all(tmp_path):
+    """Found by an audit (Sofia's VIPs, a month): CSAT fell significantly, so the comments slide
+    keeps the scores that lowered it, and none of that month's comments came with one. The slide
+    said "No comments in this period for these filters" (there were some, of other scores), and
+    presentation mode added "The newest 0 of 0 comments with the scores that lowered CSAT"."""
+    spec = [("Team A", "Website", 5, 10, 5, None)] * 40 + [("Team A", "Website", 3, 7, 6, "fine, I suppose")] * 40
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    p, slides = slides_of(db, tp="web", team="a")
+    db.close()
+    k = p.team("a").kpis[0]
+    assert k.change.significant and k.shown_delta < 0  # the fall
+    last = slides[-1]
+    assert not last.comments and "Bottom box (1–2)" in last.subtitle
+    assert last.note != "No comments in this period for these filters."
+    assert last.note == story.no_comments_note("Bottom box (1–2)", k.kpi.name, fell=True)
+    assert "came with a score in Bottom box (1–2), the scores that lowered" in last.note
