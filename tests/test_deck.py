@@ -233,3 +233,32 @@ def test_a_fall_without_a_low_scored_comment_does_not_read_as_no_comments_at_all
     assert last.note != "No comments in this period for these filters."
     assert last.note == story.no_comments_note("Bottom box (1–2)", k.kpi.name, fell=True)
     assert "came with a score in Bottom box (1–2), the scores that lowered" in last.note
+
+
+def _runs(page):
+    return [(r.text, r.font.size.pt) for sh in page.shapes if sh.has_text_frame
+            for p in sh.text_frame.paragraphs for r in p.runs]
+
+
+def test_a_long_title_and_long_comments_stay_in_their_boxes():
+    """Found by an audit of a deck for a team with a long name: "What customers say · Call Center
+    South Region Customer Care and Retention Escalations Desk" took two lines of 34 pt, over the
+    subtitle under it; and a comment of 280 characters took six lines of a box of four, over the
+    comment below it. Estimated at half an em a character (Calibri's average is less)."""
+    from pptx import Presentation
+
+    title = "What customers say · Call Center South Region Customer Care and Retention Escalations Desk"
+    long = "The courier called twice, " * 20
+    slide = deck.Slide(title, "CSAT · Jun 2025", comments=(deck.Comment(long, "2025-06-10 · score 2"),))
+    page = Presentation(io.BytesIO(deck.pptx([slide]))).slides[0]
+    runs = _runs(page)
+    size = next(s for t, s in runs if t == title)
+    per_line = 12.1 * 72 / (0.5 * size)  # characters a line of the 12.3 in box holds
+    lines = -(-len(title) // int(per_line))
+    assert lines * size * 1.2 / 72 <= 1.1 - 0.35 - 0.05, (size, lines)  # above the subtitle
+    text, size = next((t, s) for t, s in runs if t.startswith("The courier"))
+    assert text.endswith("…") and len(text) <= deck.COMMENT_CHARS
+    lines = -(-len(text) // int(5.8 * 72 / (0.5 * size))) + 1  # and the caption
+    assert lines * size * 1.2 / 72 <= 1.5, lines
+    short = Presentation(io.BytesIO(deck.pptx([deck.Slide("CX index", "NPS")]))).slides[0]
+    assert ("CX index", 34) in _runs(short)  # a short title keeps its size
