@@ -11,8 +11,10 @@ only when a file is made."""
 from __future__ import annotations
 
 import copy
+import textwrap
 
 WIDTH = 900  # CSS pixels: a slide's width at 96 dpi, less its margins
+SUBTITLE_PX = 12
 
 
 def for_file(spec: dict, title: str, subtitle: str = "", *, width: int = WIDTH, height: int | None = None) -> dict:
@@ -21,14 +23,29 @@ def for_file(spec: dict, title: str, subtitle: str = "", *, width: int = WIDTH, 
     step per bar."""
     out = copy.deepcopy(spec)
     out.pop("autosize", None)
-    out["title"] = {"text": title, "subtitle": subtitle, "anchor": "start", "fontSize": 16, "subtitleFontSize": 12,
-                    "subtitleColor": "#424a53", "offset": 12}
+    out["title"] = {"text": title, "subtitle": _lines(subtitle, int(width / (SUBTITLE_PX * 0.55))), "anchor": "start",
+                    "fontSize": 16, "subtitleFontSize": SUBTITLE_PX, "subtitleColor": "#424a53", "offset": 12}
     out["background"] = "white"
     if not any(k in out for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
         out["width"] = width
     if height is not None:
         out["height"] = height
     return out
+
+
+def _lines(text: str, chars: int) -> str | list[str]:
+    """The subtitle as lines of about `chars` characters, broken between its facts (' · ') where it
+    can: Vega writes a title on one line, and a view's five filters made the picture twice as wide
+    as its chart, which came out small on a slide (found by an audit)."""
+    if len(text) <= chars:
+        return text
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= chars:
+            lines[-1] += " · " + part
+        else:
+            lines += textwrap.wrap(part, chars, break_long_words=False) or [part]
+    return lines
 
 
 def png(spec: dict, *, scale: float = 2) -> bytes:

@@ -21,6 +21,7 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
+from .bidi import FSI, PDI
 from .formats import TARGET_WORDS, stat_text
 
 # Heat map colours by target: deep red far below, light red just below, light green at the
@@ -110,11 +111,14 @@ def _wrap(chars: int) -> dict:
     """Axis options that write a long name on two lines of about `chars` characters, broken at the
     last space that fits (a third line's worth is cut by `labelLimit`, each line's width): cut at
     one line, 'Ease of doing business (relationship survey)' read 'Ease of doing business
-    (relationship s…'. A name that fits, or has no space to break at, stays on one line."""
+    (relationship s…'. A name that fits, or has no space to break at, stays on one line. Each line
+    is a first-strong isolate: vl-convert's renderer (the PNG of a deck or a download) laid a
+    Persian name's two lines out as one paragraph, the second written over the first (found by an
+    audit)."""
     v = "datum.value"
     at = f"lastindexof(substring({v}, 0, {chars + 1}), ' ')"
     return {"labelExpr": f"length({v}) <= {chars} || {at} < 1 ? {v} : "
-                         f"[substring({v}, 0, {at}), substring({v}, {at} + 1)]",
+                         f"['{FSI}' + substring({v}, 0, {at}) + '{PDI}', '{FSI}' + substring({v}, {at} + 1) + '{PDI}']",
             "labelLimit": int(chars * _CHAR_PX + 10)}
 
 

@@ -21,6 +21,7 @@ from .pyramid import KpiResult, chosen_kpi, kpi_range, level_first, level_kpi, p
 from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
+COMMENT_CHARS = 180  # about four lines of a comment's box at 16 pt; the comments page shows it whole
 # A chart's type and rows grown as presentation mode grows them, for a projector; a trend's
 # month labels need the room they have on screen.
 BARS_SCALE, TREND_SCALE = 1.5, 1.15
@@ -176,7 +177,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     said = [Comment("" if row["Comment"] is None else str(row["Comment"]),
                     story.comment_caption(row["When"], row["Score"], k.kpi.name))
             for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows()]
-    note = ("No comments in this period for these filters." if not total else
+    note = (story.no_comments_note(band, k.kpi.name, fell=bool(band) and not view.scores) if not total else
             f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
     if any(c.caption.startswith(story.UNDATED) for c in said):
         note += " " + story.undated_note(view.grain)
@@ -210,8 +211,10 @@ def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
     blank = deck.slide_layouts[6]
     for s in slides:
         page = deck.slides.add_slide(blank)
-        _text(page, s.title, (0.5, 0.35, 12.3, 0.8), size=34, bold=True)
-        _text(page, s.subtitle, (0.5, 1.1, 12.3, 0.5), size=14, color=_MUTED)
+        # A text box does not grow: a title or subtitle too long for it ran over what is under it.
+        (title, big), (subtitle, small) = _fitted(s.title, 0.7, 34, 18), _fitted(s.subtitle, 0.6, 14, 10)
+        _text(page, title, (0.5, 0.35, 12.3, 0.8), size=big, bold=True)
+        _text(page, subtitle, (0.5, 1.1, 12.3, 0.5), size=small, color=_MUTED)
         if s.comments:
             _comments_grid(page, s.comments)
         elif len(s.tiles) > 1:  # a team: its KPIs in one row, the trend under them
@@ -234,6 +237,22 @@ def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
+
+
+def _fitted(text: str, height: float, most: int, least: int, width: float = 12.1) -> tuple[str, int]:
+    """`text` and the largest size from `most` down to `least` points at which it fills no more
+    than `height` inches of a box `width` inches wide (a character taken as 0.55 em, more than
+    Calibri's average); at `least`, what does not fit ends in an ellipsis."""
+    def lines(size: int) -> tuple[int, int]:
+        per_line = max(1, int(width * 72 / (0.55 * size)))
+        return per_line, int(height * 72 // (size * 1.2))
+
+    for size in range(most, least - 1, -1):
+        per_line, room = lines(size)
+        if -(-len(text) // per_line) <= room:
+            return text, size
+    per_line, room = lines(least)
+    return story.clipped(text, per_line * max(1, room)), least
 
 
 def _text(page, text: str, box, *, size: int, bold: bool = False, color=_INK, rtl: bool = False):
@@ -279,7 +298,7 @@ def _comments_grid(page, comments: tuple[Comment, ...]):
 
     for i, c in enumerate(comments):
         left, top = 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6
-        frame = _text(page, story.clipped(c.text), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
+        frame = _text(page, story.clipped(c.text, COMMENT_CHARS), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
         run = frame.add_paragraph().add_run()
         run.text = _printable(c.caption)
         run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)

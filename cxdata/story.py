@@ -125,6 +125,17 @@ def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewStat
     return shown, bands.get(shown.scores)
 
 
+def no_comments_note(band: str | None, kpi_name: str, *, fell: bool = False) -> str:
+    """What a comments slide that lists none says: the score band it kept (`fell`: the one chosen to
+    explain a significant fall). "No comments in this period" under a band read as none at all, where
+    there were comments of the other scores (found by an audit)."""
+    if band is None:
+        return "No comments in this period for these filters."
+    why = (f", the scores that lowered {kpi_name}, which fell significantly. The comments page lists those of the "
+           "other scores") if fell else ""
+    return f"No comments in this period for these filters came with a score in {band}{why}."
+
+
 def _behind_the_fall(k: KpiResult, model: Model) -> str | None:
     """The score band whose comments explain a significant fall of the KPI (its lowest, or its
     highest where lower is better): the newest comments of all scores told of a collapsed CSAT

@@ -226,7 +226,8 @@ else:  # the comments behind the deepest node's number
                                    deck.trend_dates(_ui.cursor(), model, _ui.catalog(), replace(view, present=None),
                                                     level, node.key, k))
     if not total:
-        st.info("No comments in this period for these filters.", icon=":material/chat_bubble_outline:")
+        st.info(story.no_comments_note(band, k.kpi.name, fell=bool(band) and not view.scores),
+                icon=":material/chat_bubble_outline:")
     # Two a row: a screen's width of text is too long a line to read from across a room, and a
     # column of four cards, each wrapping, ran below the fold under a long filter line (found by
     # an audit at 1280 x 720).
@@ -237,7 +238,8 @@ else:  # the comments behind the deepest node's number
                 with cell, st.container(border=True, gap="small", height="stretch"):
                     comment_card(row, k)
     why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
-    said = [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."] if total > SHOWN_COMMENTS or why else []
+    said = [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."] if total > SHOWN_COMMENTS or (
+        why and total) else []  # none: the note above says why
     if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows):
         said.append(story.undated_note(view.grain))
     if said:

@@ -66,3 +66,31 @@ def test_the_chart_on_screen_is_left_as_it_was():
     before = repr(spec)
     chart_files.for_file(spec, "T", "S")
     assert repr(spec) == before
+
+
+def test_each_line_of_a_long_right_to_left_name_is_drawn_on_its_own():
+    """Found by an audit of a deck: a Persian team name wrapped onto two lines came out of the PNG
+    (vl-convert's renderer, resvg) as the second line written over the first and its last letter
+    alone below, where the browser and the SVG read right. resvg lays the two lines out as one
+    bidirectional paragraph; a line isolated (FSI … PDI) is laid out on its own."""
+    name = "مرکز تماس شمال کشور — پشتیبانی مشتریان سازمانی و خانگی"
+    spec = chart_files.for_file(charts.spec(charts.node_bars, frame(name=[name, "B"])), "T", "S")
+    root = ET.fromstring(chart_files.svg(spec))
+    lines = [[s.text for s in t.iter(f"{SVG}tspan")] for t in root.iter(f"{SVG}text") if "مرکز" in "".join(t.itertext())]
+    assert lines and len(lines[0]) == 2, lines
+    assert all(line.startswith("\u2068") and line.endswith("\u2069") for line in lines[0]), lines
+
+
+
+def test_a_long_subtitle_wraps_to_the_charts_width_instead_of_widening_the_picture():
+    """Found by an audit: a view with five filters wrote its subtitle on one line 1,400 px long, so
+    the PNG came out 2,824 px wide with the chart in its left two thirds, small on a slide."""
+    subtitle = ("CSAT · 2026-Q3 compared with 2026-Q2 · Channel: In-app, Email, SMS · Language: Persian, English, "
+                "Arabic · Region: Tehran, Isfahan, Mashhad, Dubai · Tenure: 0-6m, 6-24m, 2-5y · Customer tier: "
+                "Consumer, SMB, Enterprise · data as of 30 Sep 2026 · demo data")
+    spec = chart_files.for_file(charts.spec(charts.node_bars, frame()), "Journeys", subtitle, width=600)
+    width, _ = png_size(chart_files.png(spec))
+    assert width <= 2 * 800, width
+    words = [w for w in " ".join(texts(chart_files.svg(spec))).split() if w != "·"]
+    said = [w for w in subtitle.split() if w != "·"]  # a line breaks where a ' · ' was
+    assert " ".join(said) in " ".join(words)  # every word of it, in order

@@ -188,7 +188,8 @@ def _svg_labels(spec: dict, width: int) -> list[str]:
     vlc = pytest.importorskip("vl_convert")
     svg = vlc.vegalite_to_svg(json.dumps({**spec, "width": width}))
     texts = re.findall(r"<text[^>]*>(.*?)</text>", svg)  # a label of two lines: a tspan each
-    return [line for t in texts for line in (re.findall(r"<tspan[^>]*>(.*?)</tspan>", t) or [t])]
+    # (each line isolated by FSI … PDI, which are not read)
+    return [line.strip("\u2068\u2069") for t in texts for line in (re.findall(r"<tspan[^>]*>(.*?)</tspan>", t) or [t])]
 
 
 def _weekly(start: str, weeks: int = 26) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pytest
 
-from cxdata import deck, pyramid, queries, store
+from cxdata import deck, pyramid, queries, store, story
 from cxdata.db import Database
 from cxdata.formats import fmt_delta, fmt_value
 from cxdata.view import ViewState
@@ -214,3 +214,51 @@ def test_the_comments_slide_does_not_date_the_weeks_the_team_slide_hides(tmp_pat
     # The newest were the hidden last week's four: the slide shows the shown week's instead.
     captions = [c.caption for c in comments.comments]
     assert len(captions) == deck.COMMENTS_PER_SLIDE and all(c.startswith("2024-05-28") for c in captions), captions
+
+
+def test_a_fall_without_a_low_scored_comment_does_not_read_as_no_comments_at_all(tmp_path):
+    """Found by an audit (Sofia's VIPs, a month): CSAT fell significantly, so the comments slide
+    keeps the scores that lowered it, and none of that month's comments came with one. The slide
+    said "No comments in this period for these filters" (there were some, of other scores), and
+    presentation mode added "The newest 0 of 0 comments with the scores that lowered CSAT"."""
+    spec = [("Team A", "Website", 5, 10, 5, None)] * 40 + [("Team A", "Website", 3, 7, 6, "fine, I suppose")] * 40
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    p, slides = slides_of(db, tp="web", team="a")
+    db.close()
+    k = p.team("a").kpis[0]
+    assert k.change.significant and k.shown_delta < 0  # the fall
+    last = slides[-1]
+    assert not last.comments and "Bottom box (1–2)" in last.subtitle
+    assert last.note != "No comments in this period for these filters."
+    assert last.note == story.no_comments_note("Bottom box (1–2)", k.kpi.name, fell=True)
+    assert "came with a score in Bottom box (1–2), the scores that lowered" in last.note
+
+
+def _runs(page):
+    return [(r.text, r.font.size.pt) for sh in page.shapes if sh.has_text_frame
+            for p in sh.text_frame.paragraphs for r in p.runs]
+
+
+def test_a_long_title_and_long_comments_stay_in_their_boxes():
+    """Found by an audit of a deck for a team with a long name: "What customers say · Call Center
+    South Region Customer Care and Retention Escalations Desk" took two lines of 34 pt, over the
+    subtitle under it; and a comment of 280 characters took six lines of a box of four, over the
+    comment below it. Estimated at half an em a character (Calibri's average is less)."""
+    from pptx import Presentation
+
+    title = "What customers say · Call Center South Region Customer Care and Retention Escalations Desk"
+    long = "The courier called twice, " * 20
+    slide = deck.Slide(title, "CSAT · Jun 2025", comments=(deck.Comment(long, "2025-06-10 · score 2"),))
+    page = Presentation(io.BytesIO(deck.pptx([slide]))).slides[0]
+    runs = _runs(page)
+    size = next(s for t, s in runs if t == title)
+    per_line = 12.1 * 72 / (0.5 * size)  # characters a line of the 12.3 in box holds
+    lines = -(-len(title) // int(per_line))
+    assert lines * size * 1.2 / 72 <= 1.1 - 0.35 - 0.05, (size, lines)  # above the subtitle
+    text, size = next((t, s) for t, s in runs if t.startswith("The courier"))
+    assert text.endswith("…") and len(text) <= deck.COMMENT_CHARS
+    lines = -(-len(text) // int(5.8 * 72 / (0.5 * size))) + 1  # and the caption
+    assert lines * size * 1.2 / 72 <= 1.5, lines
+    short = Presentation(io.BytesIO(deck.pptx([deck.Slide("CX index", "NPS")]))).slides[0]
+    assert ("CX index", 34) in _runs(short)  # a short title keeps its size

@@ -137,3 +137,14 @@ def test_a_long_comment_is_clipped_with_an_ellipsis():
     assert story.clipped("short", 10) == "short"
     assert story.clipped("a" * 30, 10) == "a" * 9 + "…"
     assert "too few responses" in story.undated_note("week")
+
+
+def test_a_comments_slide_without_comments_says_which_scores_it_looked_for():
+    """Found by an audit: a slide keeping the scores of a fall, none of whose comments had one,
+    said there were no comments at all."""
+    assert story.no_comments_note(None, "CSAT") == "No comments in this period for these filters."
+    assert story.no_comments_note("Bottom box (1–2)", "CSAT") == (
+        "No comments in this period for these filters came with a score in Bottom box (1–2).")
+    assert story.no_comments_note("Bottom box (1–2)", "CSAT", fell=True) == (
+        "No comments in this period for these filters came with a score in Bottom box (1–2), the scores that "
+        "lowered CSAT, which fell significantly. The comments page lists those of the other scores.")
