@@ -256,7 +256,13 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     # Two drivers answered together by few responses say little about each other (`shrunk`).
     reliable = max(MIN_PAIRS, rules.reliability_min_n)
     r = sums.correlation()
-    if np.isnan(r[0, 1:]).all():  # every response gave the outcome the same answer: nothing to explain
+    # still[i, j]: every response that answered both gave x_i one answer. A correlation is unknown
+    # when the driver or the outcome is still over the driver's responses: only the outcome's
+    # stillness leaves nothing to explain (drivers rated alike explain none of what varies; read
+    # from r alone, they were taken for an outcome given one answer: found by an audit).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        still = sums.sxx - sums.sx ** 2 / sums.n <= 1e-9 * np.maximum(sums.sxx, 1.0)
+    if still[0, 1:].all():  # every response gave the outcome the same answer: nothing to explain
         drivers = tuple(Driver(predictors[j], int(pair_n[j]), cell_status(int(pair_n[j]), rules)) for j in shown)
         return Analysis(outcome, n, "flat", None, None, None, drivers, segment)
     weighed = shrunk(sums, reliable)
@@ -297,9 +303,14 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     out.sort(key=lambda d: -(d.share or 0.0))
     hidden = [Driver(predictors[j], int(pair_n[j]), "hidden") for j in range(len(predictors)) if j not in shown]
     notes = []
-    flat = [d.predictor.name for d in out if d.r is None]
+    alike = {predictors[j].key for pos, j in enumerate(shown) if not still[pos + 1, 0] and still[0, pos + 1]}
+    flat = [d.predictor.name for d in out if d.r is None and d.predictor.key not in alike]
     if flat:
         notes.append(f"{', '.join(flat)}: every response gave the same answer, so it explains none of the differences.")
+    alike_names = [d.predictor.name for d in out if d.r is None and d.predictor.key in alike]
+    if alike_names:
+        notes.append(f"{', '.join(alike_names)}: every response that rated it gave {outcome} the same answer, so it "
+                     "explains none of the differences.")
     rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
     rough = bool(rare.any() or any(d.n < reliable for d in out))
     if rare.any():

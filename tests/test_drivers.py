@@ -471,3 +471,40 @@ def test_responses_that_answered_only_a_hidden_driver_are_not_counted_in_the_vie
         assert out.loc[out["segment"] == "VIP", "responses"].isna().all()
     finally:
         db.close()
+
+
+def _flat_case(case):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 11, 60).astype(float)
+    x = rng.integers(1, 6, (60, 2)).astype(float)
+    if case == "driver":       # the one driver shown rated 3 by everyone
+        x[:, 0], x[:, 1] = 3.0, np.nan
+    elif case == "outcome":    # every response gave the outcome one answer
+        y[:] = 10.0
+    elif case == "among":      # the 20 responses that rated X2 were all promoters; X1 goes with the outcome
+        x[:, 0] = np.clip(np.round(y / 2), 1, 5)
+        x[20:, 1], y[:20] = np.nan, 10.0
+    return np.column_stack([y, x])
+
+
+@pytest.mark.parametrize("case, status, note", [
+    ("driver", "low_n", "X1: every response gave the same answer"),
+    ("outcome", "flat", None),
+    ("among", "ok", "X2: every response that rated it gave Y the same answer"),
+])
+def test_a_flat_outcome_is_told_from_flat_drivers(case, status, note):
+    """Found by an audit: a view whose every driver shown was rated alike (everyone rated the
+    website 3) read "every one of the responses gave NPS the same answer", of an NPS that varied;
+    and a driver whose few responses gave the outcome one answer was said to be rated alike."""
+    m = _flat_case(case)
+    rules = Suppression(5, 30 if case != "driver" else 100)
+    a = drivers.analyse(m, np.arange(len(m)) % drivers.GROUPS, _predictors(2), rules, outcome="Y")
+    assert a.status == status
+    if note is None:
+        assert a.r2 is None and a.notes == ()
+        return
+    assert any(n.startswith(note) for n in a.notes), a.notes
+    assert not any("every response gave the same answer" in n for n in a.notes if not n.startswith(note))
+    shown = [d for d in a.drivers if d.status != "hidden"]
+    assert sum(d.share for d in shown) == pytest.approx(100.0 if case == "among" else 0.0)
+    assert a.r2 is not None and a.r2_low <= a.r2 <= a.r2_high
