@@ -571,8 +571,8 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
                                  "its answers is the outcome here.", *a.notes))
 
     if not dim:
-        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, answered=answered, outcome=name,
-                                                    outcome_higher_is_better=up)))
+        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, answered=answered,
+                                                    outcome=name, outcome_higher_is_better=up)))
     segs = s.segments[keep]
     labels = cat.segment_labels(dim)
     by_label: dict[str, list[int]] = {}
