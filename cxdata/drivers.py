@@ -160,7 +160,7 @@ class Driver:
 @dataclass(frozen=True)
 class Analysis:
     outcome: str                 # the outcome measure's name
-    n: int                       # responses with the outcome and at least one driver answered
+    n: int                       # responses with the outcome and at least one driver shown answered
     status: str                  # of n ('ok', 'low_n', 'hidden'), 'no_data' (n = 0), or 'flat' (one outcome value)
     r2: float | None
     r2_low: float | None
@@ -208,34 +208,61 @@ def analyse(x: np.ndarray, groups: np.ndarray, predictors: list[Predictor], rule
     """The drivers of the outcome (column 0 of `x`) among `predictors` (columns 1..), over the
     responses (rows) that answered the outcome. `groups`: each row's jackknife group."""
     keep = usable(x)
-    return from_sums(group_sums(x[keep], groups[keep]), predictors, rules, outcome=outcome, segment=segment,
-                     confidence=confidence, outcome_higher_is_better=outcome_higher_is_better)
+    return from_sums(group_sums(x[keep], groups[keep]), predictors, rules, answered=answers(x[keep]), outcome=outcome,
+                     segment=segment, confidence=confidence, outcome_higher_is_better=outcome_higher_is_better)
+
+
+def answers(x: np.ndarray) -> np.ndarray:
+    """Which drivers each row answered (rows x predictors): what `responses` counts from."""
+    return ~np.isnan(x[:, 1:])
+
+
+def shown_of(total: PairSums, rules: Suppression) -> list[int]:
+    """The drivers an analysis of these sums shows: those answered with the outcome by enough responses."""
+    return [j for j, nj in enumerate(total.n[0, 1:].astype(int)) if cell_status(int(nj), rules) != "hidden"]
+
+
+def responses(answered: np.ndarray, shown: list[int]) -> int:
+    """The responses that answered at least one of the drivers shown: what the figures shown rest on.
+    Those that answered only hidden drivers are no part of them, and counted in they gave the hidden
+    drivers' n away (the view's n less the shown drivers'; found by an audit)."""
+    return int(answered[:, shown].any(axis=1).sum()) if shown else 0
 
 
 def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Suppression, *,
-              outcome: str, segment: str | None = None, confidence: float = 0.95,
+              answered: np.ndarray | None = None, outcome: str, segment: str | None = None, confidence: float = 0.95,
               outcome_higher_is_better: bool = True) -> Analysis:
     """`analyse` from the pair sums of each jackknife group of the usable rows (`group_sums`):
     sums of disjoint rows add up, so a split's segments give the whole view's without a pass of
-    its own. `outcome_higher_is_better`: with the drivers' own directions, which sign of r is a
-    driver that helps."""
+    its own. `answered`: which drivers each of those rows answered (`answers`), so that n counts
+    the responses that answered a driver shown (without it, every usable row). `outcome_higher_is_better`:
+    with the drivers' own directions, which sign of r is a driver that helps."""
     total = all_groups[0]
     for gs in all_groups[1:]:
         total = total + gs
     n = int(total.n[0, 0])
     status = cell_status(n, rules)
     pair_n = total.n[0, 1:].astype(int)
-    shown = [j for j in range(len(predictors)) if cell_status(int(pair_n[j]), rules) != "hidden"]
+    shown = shown_of(total, rules)
     if status == "hidden" or not shown:
         drivers = tuple(Driver(p, int(pair_n[j]), "hidden") for j, p in enumerate(predictors))
         return Analysis(outcome, n, "no_data" if n == 0 else "hidden" if status == "hidden" else status,
                         None, None, None, drivers, segment)
+    if answered is not None:  # (a driver shown has enough responses of its own: n stays above the privacy threshold)
+        n = responses(answered, shown)
+        status = cell_status(n, rules)
     cols = [0] + [j + 1 for j in shown]
     sums = _select(total, cols)
     # Two drivers answered together by few responses say little about each other (`shrunk`).
     reliable = max(MIN_PAIRS, rules.reliability_min_n)
     r = sums.correlation()
-    if np.isnan(r[0, 1:]).all():  # every response gave the outcome the same answer: nothing to explain
+    # still[i, j]: every response that answered both gave x_i one answer. A correlation is unknown
+    # when the driver or the outcome is still over the driver's responses: only the outcome's
+    # stillness leaves nothing to explain (drivers rated alike explain none of what varies; read
+    # from r alone, they were taken for an outcome given one answer: found by an audit).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        still = sums.sxx - sums.sx ** 2 / sums.n <= 1e-9 * np.maximum(sums.sxx, 1.0)
+    if still[0, 1:].all():  # every response gave the outcome the same answer: nothing to explain
         drivers = tuple(Driver(predictors[j], int(pair_n[j]), cell_status(int(pair_n[j]), rules)) for j in shown)
         return Analysis(outcome, n, "flat", None, None, None, drivers, segment)
     weighed = shrunk(sums, reliable)
@@ -276,9 +303,14 @@ def from_sums(all_groups: list[PairSums], predictors: list[Predictor], rules: Su
     out.sort(key=lambda d: -(d.share or 0.0))
     hidden = [Driver(predictors[j], int(pair_n[j]), "hidden") for j in range(len(predictors)) if j not in shown]
     notes = []
-    flat = [d.predictor.name for d in out if d.r is None]
+    alike = {predictors[j].key for pos, j in enumerate(shown) if not still[pos + 1, 0] and still[0, pos + 1]}
+    flat = [d.predictor.name for d in out if d.r is None and d.predictor.key not in alike]
     if flat:
         notes.append(f"{', '.join(flat)}: every response gave the same answer, so it explains none of the differences.")
+    alike_names = [d.predictor.name for d in out if d.r is None and d.predictor.key in alike]
+    if alike_names:
+        notes.append(f"{', '.join(alike_names)}: every response that rated it gave {outcome} the same answer, so it "
+                     "explains none of the differences.")
     rare = (sums.n[1:, 1:] < reliable) & ~np.eye(len(shown), dtype=bool)
     rough = bool(rare.any() or any(d.n < reliable for d in out))
     if rare.any():
@@ -529,6 +561,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
     s = sample(queries.driver_answers(cur, cat, view, current, code, dim), model, cat, outcome)
     keep = usable(s.x)
     x, groups = s.x[keep], s.groups[keep]
+    answered = answers(x)
     preds = list(s.predictors)
 
     def noted(a: Analysis) -> Analysis:
@@ -538,7 +571,8 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
                                  "its answers is the outcome here.", *a.notes))
 
     if not dim:
-        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, outcome=name, outcome_higher_is_better=up)))
+        return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, answered=answered,
+                                                    outcome=name, outcome_higher_is_better=up)))
     segs = s.segments[keep]
     labels = cat.segment_labels(dim)
     by_label: dict[str, list[int]] = {}
@@ -549,14 +583,17 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
     masks = {label: np.isin(segs, codes) for label, codes in by_label.items()}
     sums = {label: group_sums(x[m], groups[m]) for label, m in masks.items() if m.any()}
     counts = {label: int(m.sum()) for label, m in masks.items()}
+    # What each segment's figures rest on: its responses that answered a driver it shows. Each is
+    # a response of the whole view's count (a driver shown in a segment is shown in the whole).
+    shows = {label: responses(answered[masks[label]], shown_of(reduce(add, gs), rules)) for label, gs in sums.items()}
     # The whole view: its segments' sums (every usable row is in one), plus any row in none.
     rest = ~np.logical_or.reduce(list(masks.values())) if masks else np.ones(len(x), bool)
     parts = [*sums.values()] + ([group_sums(x[rest], groups[rest])] if rest.any() else [])
     whole = [reduce(add, (p[g] for p in parts)) for g in range(GROUPS)] if parts else group_sums(x, groups)
-    overall = noted(from_sums(whole, preds, rules, outcome=name, outcome_higher_is_better=up))
+    overall = noted(from_sums(whole, preds, rules, answered=answered, outcome=name, outcome_higher_is_better=up))
     seg_of = model.segment(dim)
     order = [*cat.segment_values(dim, model), pyramid.NOT_SET]
-    hidden = split_status(overall.n, {k: v for k, v in counts.items() if v}, rules)
+    hidden = split_status(overall.n, {k: shows[k] for k, v in counts.items() if v}, rules)
     out = []
     for label in order:
         if not counts.get(label):
@@ -565,6 +602,6 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
         if label in hidden:
             out.append(Analysis(name, counts[label], "hidden", None, None, None, (), shown))
             continue
-        out.append(from_sums(sums[label], preds, rules, outcome=name, segment=shown,
+        out.append(from_sums(sums[label], preds, rules, answered=answered[masks[label]], outcome=name, segment=shown,
                               outcome_higher_is_better=up))
     return ViewDrivers(outcome, overall, dim, tuple(out))

@@ -459,10 +459,11 @@ def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: fl
             ), answered AS (
                 -- Matched on a hash of (source, customer), sorted as integers, and the strings
                 -- compared on the pairs it finds: two customers sharing a hash would hide each
-                -- other's invitation, never swap their answers.
+                -- other's invitation, never swap their answers. At most the window after it: a
+                -- date-only export's answer on the 30th day is one (found by an audit).
                 SELECT DISTINCT i.invitation_id FROM resp r ASOF JOIN inv i
                   ON r.k = i.k AND r.responded_at >= i.invited_at
-                WHERE r.responded_at < i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
+                WHERE r.responded_at <= i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
                   AND r.src = i.src AND r.customer_id = i.customer_id
             ), invited AS (
                 SELECT {', '.join(f'i.{c}' for c in cols)}, a.invitation_id IS NOT NULL AS responded

@@ -403,3 +403,108 @@ def test_a_segments_note_on_rare_pairs_gives_no_count():
         a = drivers.analyse(m, np.arange(200) % drivers.GROUPS, _predictors(3), RULES, outcome="Y", segment=segment)
         note = next(n for n in a.notes if "rated together by few responses" in n)
         assert ("the fewest: 20" in note) is counted
+
+
+def _stored(tmp_path, responses):
+    """A database of the sample company's model holding `responses` through the real ingest path:
+    (id, tier, {measure or measure@touchpoint: value}), all answered on 3 March 2025."""
+    from tests.conftest import ZELVORA_MODEL
+
+    lines = ["source,source_response_id,responded_at,customer_id,touchpoint,metric,value,tier"]
+    for rid, tier, answers in responses:
+        for key, value in answers.items():
+            metric, _, tp = key.partition("@")
+            lines.append(f"qualtrics,{rid},2025-03-03T10:00:00Z,C{rid},{tp},{metric},{value},{tier}")
+    path = tmp_path / "answers.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    assert service.ingest_file(db, model, path)["status"] == "loaded"
+    cur = db.cursor()
+    return db, model, cur, queries.catalog(cur, model)
+
+
+@pytest.mark.parametrize("rated, alone, n, status", [
+    (40, 3, 40, "ok"),
+    (28, 3, 28, "low_n"),   # 31 responses in all, but the figures shown rest on 28
+    (28, 0, 28, "low_n"),
+    (30, 4, 30, "ok"),
+])
+def test_the_responses_counted_are_those_that_answered_a_driver_shown(rated, alone, n, status):
+    """Found by an audit: responses whose only driver answer was to a driver hidden for too few
+    answers were counted in "the N responses that answered it and at least one of them", under
+    drivers none of them answered; N less the shown driver's n gave the hidden one's away."""
+    rng = np.random.default_rng(6)
+    x = np.full((rated + alone, 2), np.nan)
+    x[:rated, 0] = rng.integers(1, 6, rated)
+    x[rated:, 1] = rng.integers(1, 6, alone)
+    y = np.where(np.isnan(x[:, 0]), 5.0, 2 * np.nan_to_num(x[:, 0])) + rng.standard_normal(rated + alone)
+    a = drivers.analyse(np.column_stack([y, x]), np.arange(rated + alone) % drivers.GROUPS, _predictors(2), RULES,
+                        outcome="Y")
+    assert [d.status for d in a.drivers][-1] == "hidden"
+    assert (a.n, a.status) == (n, status)
+
+
+def test_responses_that_answered_only_a_hidden_driver_are_not_counted_in_the_view_or_its_segments(tmp_path):
+    from cxdata import tables
+
+    rng = np.random.default_rng(7)
+    responses = []
+    for i in range(40):
+        web, delivery = (int(v) for v in rng.integers(1, 6, 2))
+        responses.append((f"c{i}", "Consumer", {"nps": min(10, 2 * web), "tp_sat@website": web,
+                                                "tp_sat@delivery": delivery}))
+    responses += [(f"v{i}", "VIP", {"nps": 3 + i, "tp_sat@billing": 2 + i}) for i in range(3)]
+    db, model, cur, cat = _stored(tmp_path, responses)
+    try:
+        view = ViewState(period="all")
+        a = drivers.of_view(cur, model, cat, view, "nps").overall
+        assert {d.predictor.key: d.status for d in a.drivers}["tp_sat@billing"] == "hidden"
+        assert a.n == 40  # not 43: 43 - 40 would say three responses rated billing
+        split = drivers.of_view(cur, model, cat, view, "nps", "tier")
+        assert split.overall.n == 40
+        by = {s.segment: s for s in split.segments}
+        # The VIPs rated nothing shown: hidden, and the Consumers' figures are all the view's.
+        assert by["VIP"].status == "hidden" and by["Consumer"].n == 40
+        out = tables.drivers_export(split, "NPS", "", "Customer tier")
+        assert out.loc[out["segment"] == "All", "responses"].unique().tolist() == [40]
+        assert out.loc[out["segment"] == "VIP", "responses"].isna().all()
+    finally:
+        db.close()
+
+
+def _flat_case(case):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 11, 60).astype(float)
+    x = rng.integers(1, 6, (60, 2)).astype(float)
+    if case == "driver":       # the one driver shown rated 3 by everyone
+        x[:, 0], x[:, 1] = 3.0, np.nan
+    elif case == "outcome":    # every response gave the outcome one answer
+        y[:] = 10.0
+    elif case == "among":      # the 20 responses that rated X2 were all promoters; X1 goes with the outcome
+        x[:, 0] = np.clip(np.round(y / 2), 1, 5)
+        x[20:, 1], y[:20] = np.nan, 10.0
+    return np.column_stack([y, x])
+
+
+@pytest.mark.parametrize("case, status, note", [
+    ("driver", "low_n", "X1: every response gave the same answer"),
+    ("outcome", "flat", None),
+    ("among", "ok", "X2: every response that rated it gave Y the same answer"),
+])
+def test_a_flat_outcome_is_told_from_flat_drivers(case, status, note):
+    """Found by an audit: a view whose every driver shown was rated alike (everyone rated the
+    website 3) read "every one of the responses gave NPS the same answer", of an NPS that varied;
+    and a driver whose few responses gave the outcome one answer was said to be rated alike."""
+    m = _flat_case(case)
+    rules = Suppression(5, 30 if case != "driver" else 100)
+    a = drivers.analyse(m, np.arange(len(m)) % drivers.GROUPS, _predictors(2), rules, outcome="Y")
+    assert a.status == status
+    if note is None:
+        assert a.r2 is None and a.notes == ()
+        return
+    assert any(n.startswith(note) for n in a.notes), a.notes
+    assert not any("every response gave the same answer" in n for n in a.notes if not n.startswith(note))
+    shown = [d for d in a.drivers if d.status != "hidden"]
+    assert sum(d.share for d in shown) == pytest.approx(100.0 if case == "among" else 0.0)
+    assert a.r2 is not None and a.r2_low <= a.r2 <= a.r2_high

@@ -408,3 +408,27 @@ def test_removing_a_correction_under_a_later_one_keeps_the_later(tmp_path):
     assert set(cur.execute("SELECT wave FROM invitations").fetchall()) == {("W1",)}
     assert cur.execute("SELECT count(*) FROM replaced_invitations").fetchall() == [(0,)]
     db.close()
+
+
+@pytest.mark.parametrize("answered_at, source, answered", [
+    ("2025-03-01T00:00:00Z", "qualtrics", True),    # at the invitation's time
+    ("2025-03-31T00:00:00Z", "qualtrics", True),    # 30 days after: at most window_days, so its answer
+    ("2025-03-31T00:00:01Z", "qualtrics", False),   # a second later: too late
+    ("2025-02-28T23:59:59Z", "qualtrics", False),   # before any invitation
+    ("2025-03-10T00:00:00Z", "typeform", False),    # another survey's response
+])
+def test_a_response_answers_an_invitation_at_most_the_window_after_it(tmp_path, answered_at, source, answered):
+    """Found by an audit: a response exactly `window_days` after its invitation (a date-only export
+    answered on the 30th day) was not its answer, though the page says 'at most 30 days after it'."""
+    responses = tmp_path / "responses.csv"
+    responses.write_text("source,source_response_id,responded_at,customer_id,metric,value\n"
+                         f"{source},R1,{answered_at},A7,nps,9\n", encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    assert service.ingest_file(db, MODEL, responses)["status"] == "loaded"
+    path = tmp_path / "list.csv"
+    others = "".join(f"B{i},2025-03-01,qualtrics\n" for i in range(4))  # (five invitations: none hidden)
+    path.write_text("customer_id,invited_at,survey_tool\nA7,2025-03-01,qualtrics\n" + others, encoding="utf-8")
+    invitations.load(db, MODEL, path)
+    rates = invitations.rates(db.cursor(), MODEL, ViewState(period="all"), Period(date(2025, 3, 1), date(2025, 3, 2)))
+    assert (rates.overall.invited, rates.overall.responded) == (5, int(answered))
+    db.close()
