@@ -168,7 +168,7 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     shown, band = story.comments_view(view, k, model)
     title = f"What customers say · {node.name}"
     sub = subtitle(p, view, model, k.kpi.name + (f" · {band} only" if band else "")
-                   + (f" · matching “{view.search}”" if view.search else ""), demo=demo)
+                   + story.comments_narrowed(view, model), demo=demo)
     if (note := story.comments_withheld_note(node, k, cat)) is not None:
         return Slide(title, sub, note=note)
     frame, total = drill.comments_frame(cur, model, cat, shown, level=level, node=node.key,

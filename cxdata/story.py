@@ -114,6 +114,13 @@ def team_tiles(node: NodeResult) -> list[KpiResult]:
     return [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
 
 
+def comments_narrowed(view: ViewState, model: Model) -> str:
+    """What narrows a comments slide beyond its score band, in words: its search and its theme."""
+    theme = model.theme(view.theme) if view.theme else None
+    return ((f" · matching “{view.search}”" if view.search else "")
+            + (f" · about {theme.name}" if theme else ""))
+
+
 def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewState, str | None]:
     """The view whose comments close the story, and the label of the score band it keeps (a band
     the KPI has no such scores for is dropped): the comments of the KPI's own sources only."""

@@ -217,7 +217,7 @@ else:  # the comments behind the deepest node's number
     shown, band = story.comments_view(view, k, model)
     st.title(f"What customers say · {node.name}")
     subtitle(k.kpi.name + (f" · {band} only" if band else "")
-             + (f" · matching “{view.search}”" if view.search else ""))
+             + story.comments_narrowed(view, model))
     if (note := story.comments_withheld_note(node, k, _ui.catalog())) is not None:
         st.info(note, icon=":material/visibility_off:")
         st.stop()

@@ -148,3 +148,16 @@ def test_a_comments_slide_without_comments_says_which_scores_it_looked_for():
     assert story.no_comments_note("Bottom box (1–2)", "CSAT", fell=True) == (
         "No comments in this period for these filters came with a score in Bottom box (1–2), the scores that "
         "lowered CSAT, which fell significantly. The comments page lists those of the other scores.")
+
+
+@pytest.mark.parametrize("search, theme, words", [
+    ("", None, ""),
+    ("refund", None, " · matching “refund”"),
+    ("", "late_delivery", " · about Late delivery"),
+    ("parcel", "late_delivery", " · matching “parcel” · about Late delivery"),
+])
+def test_a_comments_slide_says_what_narrows_its_comments(search, theme, words):
+    from cxdata.model import load_model
+    from cxdata.service import DEMO_MODEL
+
+    assert story.comments_narrowed(ViewState(search=search, theme=theme), load_model(DEMO_MODEL)) == words

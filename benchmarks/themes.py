@@ -1,0 +1,115 @@
+"""Themes of comments on a database: medians of `themes.of_view` (the table under a view's comments,
+uncached) for the index, a touchpoint and a team over the last 12 months, next to a pandas baseline
+that finds the same themes in the same comments (`Series.str.contains` with the themes' patterns in
+Python's syntax) and computes the same figures from frames loaded before the clock starts, and a
+check that both give the same counts and values.
+
+    .venv/bin/python benchmarks/themes.py DB [--repeat 5]
+
+Not part of `python -m cxdata.bench`. The database's model needs themes (the demo's has ten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd  # noqa: E402
+
+from cxdata import pyramid, queries, search, service, themes  # noqa: E402
+from cxdata.view import ViewState  # noqa: E402
+
+
+def python_pattern(theme) -> re.Pattern:
+    """The theme's RE2 pattern in Python's syntax: code points as \\u escapes, and 'not a letter,
+    digit or mark' as Python's non-word class."""
+    p = search.any_word(theme.words).removeprefix("(?i)")
+    p = re.sub(r"\\x\{([0-9A-F]{4})\}", lambda m: chr(int(m.group(1), 16)), p)
+    p = p.replace("[^\\p{L}\\p{N}\\p{M}]", "[\\W_]")
+    return re.compile(p, re.IGNORECASE)
+
+
+def pandas_themes(frame: pd.DataFrame, model, kpi, patterns) -> dict:
+    """{theme key: (comments, n, value about it)} as a pandas user computes them."""
+    measure = model.measures[kpi.measure]
+    out = {}
+    for theme, pat in zip(model.themes, patterns):
+        about = frame["comment"].str.contains(pat)
+        scores = frame.loc[about, "score"]
+        if kpi.stat == "nps":
+            v = 100.0 * ((scores >= measure.top_box).sum() - (scores <= measure.bottom_box).sum()) / len(scores) \
+                if len(scores) else None
+        elif kpi.stat == "mean":
+            v = float(scores.mean()) if len(scores) else None
+        else:
+            v = 100.0 * (scores >= measure.top_box).sum() / len(scores) if len(scores) else None
+        out[theme.key] = (int(about.sum()), v)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("db")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db)
+    if not model.themes:
+        sys.exit("The database's model has no themes (see the module docstring).")
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    year = ViewState(period="last_12_months", compare="none")
+    period, _ = pyramid.periods_for(year, cat)
+    tp = model.touchpoints[0]
+    team = model.teams_of(tp.key)[0]
+    t0 = time.perf_counter()
+    lo, hi = queries.ts(period.start), queries.ts(period.end)
+    comments = cur.execute("SELECT r.response_key, r.comment, s.name AS source FROM responses r JOIN sources s "
+                           "USING (source_id) WHERE r.comment IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?",
+                           [lo, hi]).df()
+    answers = cur.execute("SELECT response_key, measure, touchpoint, team, value FROM answers "
+                          "WHERE responded_at >= ? AND responded_at < ?", [lo, hi]).df()
+    print(f"pandas frames: {len(comments):,} comments and {len(answers):,} answers of the period, "
+          f"{(comments.memory_usage(deep=True).sum() + answers.memory_usage(deep=True).sum()) / 2**20:.0f} MB, "
+          f"loaded in {time.perf_counter() - t0:.2f} s (not timed below)")
+    patterns = [python_pattern(t) for t in model.themes]
+    tp_codes = [c for c, k in cat.touchpoints.items() if k == tp.key]
+    team_codes = [c for c, k in cat.teams.items() if k == team.key]
+    cases = [("index", None, model.index.kpi, year, None),
+             ("touchpoint " + tp.key, tp.key, tp.kpis[0], year.drill(tp.key), ("touchpoint", tp_codes)),
+             ("team " + team.key, team.key, team.kpis[0], year.drill(tp.key, team.key), ("team", team_codes))]
+    for name, node, kpi, view, where in cases:
+        level = name.split()[0]
+        if kpi.sources:  # as the page narrows the view: the index's NPS is its relationship survey's
+            view = pyramid.narrowed_view(view, kpi.sources)
+        runs, p_runs = [], []
+        for _ in range(args.repeat + 1):
+            t = time.perf_counter()
+            found = themes.of_view(cur, model, cat, view, level=level, node=node, kpi=kpi)
+            runs.append(time.perf_counter() - t)
+        for _ in range(max(2, args.repeat // 2) + 1):
+            t = time.perf_counter()
+            a = answers[answers["measure"] == cat.measures[kpi.measure]]
+            if where is not None:
+                a = a[a[where[0]].isin(where[1])]
+            scores = a.groupby("response_key", as_index=False)["value"].max().rename(columns={"value": "score"})
+            c = comments if not kpi.sources else comments[comments["source"].isin(kpi.sources)]
+            expected = pandas_themes(c.merge(scores, on="response_key"), model, kpi, patterns)
+            p_runs.append(time.perf_counter() - t)
+        mine = {r.theme.key: (r.comments, r.about.value if r.about else None) for r in found}
+        same = all(mine[k][0] == e[0] and (mine[k][1] is None or abs(mine[k][1] - e[1]) < 1e-9)
+                   for k, e in expected.items())
+        took, pandas_took = statistics.median(runs[1:]), statistics.median(p_runs[1:])
+        total = sum(r.comments for r in found)
+        print(f"{name:28s} theme mentions={total:>8,}  themes median {took:.3f} s  pandas {pandas_took:.3f} s "
+              f"({pandas_took / took:.1f}x)  same numbers: {same}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
