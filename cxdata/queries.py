@@ -732,15 +732,18 @@ def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period
                 f"count(*) FILTER (WHERE score >= ?{both}), count(*) FILTER (WHERE score <= ?{both})")
 
     cells = ", ".join([sums(f"t{i}") for i in range(len(patterns))] + [sums("")])
+    # The comments first, then the searches: in one step DuckDB ran every theme's search on every
+    # comment of the period before the node's filter left a team's few (0.29 s against 0.05 s).
     sql = f"""
-        WITH c AS (
-            SELECT s.score{flags}
+        WITH listed AS MATERIALIZED (
+            SELECT r.comment, s.score
             FROM responses r
             LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
                        GROUP BY a.response_key) s ON s.response_key = r.response_key
-            WHERE {where.sql()})
+            WHERE {where.sql()}),
+        c AS (SELECT score{flags.replace("r.comment", "comment")} FROM listed)
         SELECT {cells} FROM c"""
-    params = [*patterns, code, *at.params, *where.params]
+    params = [code, *at.params, *where.params, *patterns]
     params += [measure.top_box, measure.bottom_box] * (len(patterns) + 1)
     row = cur.execute(sql, params).fetchone()
     return [tuple(row[6 * i:6 * i + 6]) for i in range(len(patterns) + 1)]

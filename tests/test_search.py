@@ -89,6 +89,8 @@ def any_matches(words: list[str], text: str) -> bool:
     (["۴۵ دقیقه"], "45 دقیقه منتظر ماندم", True),
     (["late", ".*"], "anything", False),  # nothing in a theme's words is pattern syntax
     ([], "anything", False),
+    (["(refund)"], "no (REFUND) yet", True),  # a word that starts with no letter: found anywhere, any case
+    (["تاخیر", "late"], "تأخیر", True),
 ])
 def test_a_theme_finds_the_comments_that_use_any_of_its_words(words, text, found):
     assert any_matches(words, text) is found
