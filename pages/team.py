@@ -245,9 +245,13 @@ if model.themes:
         rows = st.session_state[themes_key]["selection"]["rows"]
         _ui.update_view(theme=found[rows[0]].theme.key if rows and rows[0] < len(found) else None)
 
-    st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
-                 key=themes_key, column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
-    st.caption(f"The model's themes in the {total:,} comments listed above (any subject): a comment is about a theme "
+    with st.container(key="themes_table"):
+        st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
+                     key=themes_key,
+                     column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
+    counted = (f"the comments listed above of any subject, not only about {escape(theme.name)}" if theme
+               else f"the {total:,} comments listed above")
+    st.caption(f"The model's themes in {counted}: a comment is about a theme "
                f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
                "others', with a test of the difference; both are hidden where either has fewer answers than the "
                "privacy threshold. Select a theme to list its comments.")

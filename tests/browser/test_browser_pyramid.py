@@ -212,6 +212,24 @@ def test_a_selected_comment_is_shown_in_full_in_its_direction(app_page):
     app_page.screenshot("comment_reader.png")
 
 
+def test_a_theme_selected_in_its_table_lists_its_comments(app_page):
+    page, model = app_page.page, app_page.data.model
+    app_page.goto("team?" + urlencode({"tp": "delivery", "period": "all"}))
+    expect(page.get_by_role("heading", name="What these comments talk about")).to_be_visible(timeout=PAGE_TIMEOUT)
+    table = page.locator(".st-key-themes_table [data-testid='stDataFrame']")
+    expect(table).to_be_visible()
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's marker: the most talked-about theme
+    page.wait_for_url(re.compile(r"[?&]theme="), timeout=STEP_TIMEOUT)
+    app_page.wait_idle()
+    (key,) = query_of(page.url)["theme"]
+    theme = model.theme(key)
+    assert theme is not None, key
+    expect(page.get_by_text(re.compile(r"comments? in the period .*about " + re.escape(theme.name)))).to_be_visible()
+    app_page.screenshot("themes.png")
+
+
 def test_the_app_calls_no_outside_host(app_page):
     # Self-hosted and often offline: every file the pages need (the tab's icon too) comes from the server.
     page = app_page.page
