@@ -234,10 +234,11 @@ _ui.comment_reader(comments, picked)
 _ui.table_downloads("Download these comments", lambda: tables.comments_export(comments), f"comments-{team.key}", p,
                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
                         "anything in them).", key="comments", sheet="Comments")
-if model.themes:
+with st.spinner("Counting the themes of these comments…"):
+    # (none for a model without themes, or a KPI with no score of its own to set against them)
+    found = _ui.themes(shown_view, level, team.key, kpi.kpi, hidden_segments) if model.themes and total else []
+if found:
     st.subheader("What these comments talk about")
-    with st.spinner("Counting the themes of these comments…"):
-        found = _ui.themes(shown_view, level, team.key, kpi.kpi, hidden_segments)
     table = themes.frame(found, kpi.kpi)
     themes_key = _ui.rows_key("themes_rows", table, ["Theme", "Comments"])
 
