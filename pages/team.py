@@ -247,7 +247,11 @@ if model.themes:
 
     st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
                  key=themes_key, column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
-    st.caption(f"The model's themes in the {total:,} comments listed above (any subject): a comment is about a theme "
+    # With a theme chosen the list above has its comments only; the table counts every subject's.
+    whole = found[0].listed if found else total
+    st.caption(f"The model's themes in the {whole:,} comments "
+               + (f"of every subject (those about {escape(theme.name)} listed above)" if theme else "listed above")
+               + ": a comment is about a theme "
                f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
                "others', with a test of the difference; both are hidden where either has fewer answers than the "
                "privacy threshold. Select a theme to list its comments.")

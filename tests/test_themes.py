@@ -81,7 +81,7 @@ def test_theme_counts_and_scores_match_the_raw_tables(demo, level):
     assert counts == sorted(counts, reverse=True)
 
 
-MODEL = parse_model("""
+MODEL_TEXT = """
 measures: {csat: {scale: [1, 5], top_box: 4}}
 index: {kpi: {stat: top_box, measure: csat}}
 touchpoints: [{key: web, name: Website, kpis: [{key: csat, stat: top_box, measure: csat}]}]
@@ -91,7 +91,8 @@ themes:
   - {key: late, name: Late delivery, words: [late, تاخیر]}
   - {key: price, name: Prices, words: [price]}
   - {key: staff, name: Staff, words: [friendly]}
-""")
+"""
+MODEL = parse_model(MODEL_TEXT)
 
 
 def _db(tmp_path, rows):
