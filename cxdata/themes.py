@@ -29,6 +29,7 @@ class ThemeResult:
     change: stats.Change | None  # about - rest, with its test
     status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data' (of the two figures together)
     worse: bool | None  # the theme goes with a significantly worse KPI (None: no verdict)
+    listed: int = 0  # the comments of the view on every subject: the whole `share` is of
 
 
 def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
@@ -62,7 +63,7 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
                 worse = (change.delta < 0) == measure.higher_is_better
         out.append(ThemeResult(theme, int(comments or 0),
                                100.0 * comments / total_comments if total_comments else None,
-                               about, rest, change, status, worse))
+                               about, rest, change, status, worse, int(total_comments or 0)))
     return sorted(out, key=lambda r: -r.comments)
 
 

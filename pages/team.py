@@ -250,9 +250,10 @@ if found:
         st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
                      key=themes_key,
                      column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
-    counted = (f"the comments listed above of any subject, not only about {escape(theme.name)}" if theme
-               else f"the {total:,} comments listed above")
-    st.caption(f"The model's themes in {counted}: a comment is about a theme "
+    # With a theme chosen the list above has its comments only; the table counts every subject's.
+    st.caption(f"The model's themes in the {found[0].listed:,} comments "
+               + (f"of every subject (those about {escape(theme.name)} listed above)" if theme else "listed above")
+               + ": a comment is about a theme "
                f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
                "others', with a test of the difference; both are hidden where either has fewer answers than the "
                "privacy threshold. Select a theme to list its comments.")

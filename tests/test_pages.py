@@ -413,6 +413,32 @@ def test_team_view_counts_the_themes_of_its_comments_and_lists_those_of_one(app)
     assert "theme" not in app(page="pages/team.py", tp="store", period="all").query_params
 
 
+def _themes_db(tmp_path, monkeypatch, rows) -> None:
+    """Team A of tests.test_themes' model, its comments in June 2025 (tests.test_themes._db)."""
+    from tests.test_themes import MODEL_TEXT, _db
+
+    (tmp_path / "model.yaml").write_text(MODEL_TEXT, encoding="utf-8")
+    _db(tmp_path, rows).close()
+    monkeypatch.setenv("CX_DB", str(tmp_path / "cx.duckdb"))
+    monkeypatch.setenv("CX_MODEL", str(tmp_path / "model.yaml"))
+
+
+def test_the_themes_caption_counts_the_comments_of_every_theme_when_one_is_chosen(tmp_path, monkeypatch):
+    # The caption said "the model's themes in the 26 comments listed above (any subject)": the
+    # 26 listed about Late delivery, while the table counts the 46 of every subject.
+    _themes_db(tmp_path, monkeypatch, [(1, "late again", "North")] * 26 + [(5, "friendly", "North")] * 20)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in dict(tp="web", team="a", period="latest_month", theme="late").items():
+        at.query_params[k] = v
+    at.switch_page("pages/team.py").run()
+    no_errors(at)
+    assert next(c.value for c in at.caption if " in the period" in c.value).startswith("26 comments")
+    table = next(d.value for d in at.dataframe if "Theme" in d.value.columns).set_index("Theme")
+    assert (table.loc["Late delivery", "Comments"], table.loc["Staff", "Comments"]) == (26, 20)
+    caption = next(c.value for c in at.caption if c.value.startswith("The model's themes"))
+    assert "46 comments" in caption and "26 comments" not in caption
+
+
 def test_team_view_without_responses_says_so_once(app):
     at = app(page="pages/team.py", team=_some_team(), period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
     no_errors(at)
