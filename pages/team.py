@@ -240,7 +240,9 @@ with st.spinner("Counting the themes of these comments…"):
 if found:
     st.subheader("What these comments talk about")
     table = themes.frame(found, kpi.kpi)
-    themes_key = _ui.rows_key("themes_rows", table, ["Theme", "Comments"])
+    # A new key when the theme changes: a row picked before would stay marked after another choice in
+    # the box above, and a click on it would then clear it instead of choosing it (found by review).
+    themes_key = _ui.rows_key("themes_rows", table, ["Theme", "Comments"]) + f"_{view.theme or ''}"
 
     def _pick_theme():
         rows = st.session_state[themes_key]["selection"]["rows"]
