@@ -32,11 +32,16 @@ def stat_text(value: float | None, stat: str | None) -> str:
     return f"{value:.1f}%"
 
 
+def delta_text(d: float, stat: str) -> str:
+    """A difference of two values of a KPI of statistic `stat`: a mean's +0.25, a share's +5.1 pts."""
+    return f"{d:+.2f}" if stat == "mean" else f"{d:+.1f} pts"
+
+
 def fmt_delta(k: KpiResult) -> str | None:
     d = k.shown_delta
     if d is None:
         return None
-    text = f"{d:+.2f}" if k.kpi.stat == "mean" else f"{d:+.1f} pts"
+    text = delta_text(d, k.kpi.stat)
     if d == 0 and k.change.significant and k.change.delta:
         # A change too small for the values' decimals that the test still finds (a million answers
         # a period): one more decimal, so that "significant" never sits beside "±0" (found in review).

@@ -71,13 +71,13 @@ def frame(results: list[ThemeResult], kpi: KPI):
     """The themes as the page's table shows them: the KPI's values as its tiles write them."""
     import pandas as pd
 
-    from .formats import stat_text
+    from .formats import delta_text, stat_text
 
     def diff(r: ThemeResult) -> str:
         if r.about is None or r.rest is None or r.about.value is None or r.rest.value is None:
             return ""
         d = stats.shown_change(r.about.value, r.rest.value, kpi.stat)
-        return f"{d:+.2f}" if kpi.stat == "mean" else f"{d:+.1f} pts"
+        return delta_text(d, kpi.stat)
 
     def verdict(r: ThemeResult) -> str:
         if r.status == "hidden":
