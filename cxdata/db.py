@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 
 _SCHEMA = """
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     upload_id INTEGER NOT NULL, file_name VARCHAR, sha256 VARCHAR, size_bytes BIGINT, stored_path VARCHAR,
     layout VARCHAR, encoding VARCHAR, uploaded_at TIMESTAMPTZ DEFAULT now(), rows_read BIGINT,
     added BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT, excluded BIGINT,
-    removed_at TIMESTAMPTZ, receipt JSON, repeats INTEGER[]);
+    removed_at TIMESTAMPTZ, receipt JSON, repeats INTEGER[], repeat_most INTEGER[]);
 CREATE TABLE IF NOT EXISTS responses (
     response_key BIGINT NOT NULL, source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL,
     upload_id INTEGER, responded_at TIMESTAMPTZ, customer_id VARCHAR, comment VARCHAR,
@@ -170,21 +170,29 @@ class Database:
             version = "6"
         if version == "6":
             # 7: each upload names the measures some response of it answers more than once (see
-            # store.apply); found here from the answers stored, current and replaced.
+            # store.apply); found from the answers stored with version 8's below.
             cur.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS repeats INTEGER[]")
-            found = ["SELECT r.upload_id, a.measure FROM answers a JOIN responses r USING (response_key) "
+            version = "7"
+        if version == "7":
+            # 8: and how many times at most, which bounds the respondents behind a count of answers
+            # (pyramid.fewest_respondents); both found here from the answers stored, current and replaced.
+            cur.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS repeat_most INTEGER[]")
+            found = ["SELECT r.upload_id, a.measure, count(*) AS times FROM answers a JOIN responses r USING (response_key) "
                      "GROUP BY r.upload_id, a.response_key, a.measure HAVING count(*) > 1"]
             if cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
                            "AND table_name IN ('replaced_answers', 'replaced_responses')").fetchall()[0][0] == 2:
-                found.append("SELECT r.upload_id, a.measure FROM replaced_answers a "
+                found.append("SELECT r.upload_id, a.measure, count(*) AS times FROM replaced_answers a "
                              "JOIN replaced_responses r USING (response_key, replaced_by) "
                              "GROUP BY r.upload_id, a.response_key, a.replaced_by, a.measure HAVING count(*) > 1")
-            cur.execute(f"""UPDATE uploads SET repeats = coalesce(found.measures, [])
-                            FROM (SELECT u.upload_id, list(DISTINCT x.measure) FILTER (WHERE x.measure IS NOT NULL) AS measures
-                                  FROM uploads u LEFT JOIN ({' UNION ALL '.join(found)}) x USING (upload_id)
+            cur.execute(f"""UPDATE uploads SET repeats = coalesce(found.measures, []), repeat_most = coalesce(found.most, [])
+                            FROM (SELECT u.upload_id,
+                                         list(x.measure ORDER BY x.measure) FILTER (WHERE x.measure IS NOT NULL) AS measures,
+                                         list(x.most ORDER BY x.measure) FILTER (WHERE x.measure IS NOT NULL) AS most
+                                  FROM uploads u LEFT JOIN (SELECT upload_id, measure, max(times) AS most
+                                                            FROM ({' UNION ALL '.join(found)}) GROUP BY ALL) x USING (upload_id)
                                   GROUP BY u.upload_id) found
                             WHERE uploads.upload_id = found.upload_id""")
-            version = "7"
+            version = "8"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")

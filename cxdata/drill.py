@@ -11,8 +11,8 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import (NodeResult, assemble, fetch, kpi_range, narrowed_view, partitions, periods_for, repeated, rules_of,
-                      suppressed_cells)
+from .pyramid import (NodeResult, assemble, fetch, in_answers, kpi_range, most_answers, narrowed_view, partitions, periods_for,
+                      repeated, rules_of, suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
 from .view import ViewState
@@ -64,7 +64,10 @@ def trend_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: str,
         acc = sums.setdefault(bucket, [0, 0.0, 0.0, 0, 0])
         for i, x in enumerate((n, s1, s2, hi, lo)):
             acc[i] += x or 0
-    rules = rules_of(model)
+    # The index's buckets of a measure a response gives several times (each touchpoint rated)
+    # count answers: the thresholds are read in respondents (found in review: three customers'
+    # six answers shown as a month of six).
+    rules = in_answers(rules_of(model), most_answers("all" if level == "index" else level, kpi.cell, cat.repeats))
     d = DECIMALS.get(kpi.stat, 2)
     out = []
     for bucket, (n, s1, s2, hi, lo) in sums.items():

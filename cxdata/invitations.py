@@ -254,8 +254,8 @@ def load(db, model: Model, path: str | Path, *, source: str | None = None, file_
             receipt.warnings.append(f"Not stored (not a segment of the model): {', '.join(left)}.")
         cur.execute(
             """INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read,
-                                    added, updated, unchanged, rejected, excluded, receipt, repeats)
-               VALUES (?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 0, ?, [])""",
+                                    added, updated, unchanged, rejected, excluded, receipt, repeats, repeat_most)
+               VALUES (?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 0, ?, [], [])""",
             [upload_id, receipt.file_name, path.stat().st_size, LAYOUT, raw.encoding, receipt.rows_read, receipt.added,
              receipt.updated, receipt.unchanged, len(receipt.rejected),
              json.dumps({**receipt.to_dict(), "rejected": receipt.rejected[:REJECT_SHOWN]}, ensure_ascii=False)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterable, Mapping
 
 from . import stats
 from .model import KPI, Model, label_key, value_range
@@ -239,13 +240,13 @@ def assemble(model: Model, data: Cells, current: Period, previous: Period | None
         hidden = suppressed_cells(data, partitions(model, [seg], previous is not None), rules, repeats)
 
     def respondents(period: int, level: str, key: str, cell: str, n: int) -> int:
-        """What the reliability flag reads: the answers, or for a journey of a measure answered
-        several times per response the fewest respondents its answers can come from (see
+        """What the reliability flag reads: the fewest respondents the answers can come from (see
         suppressed_cells)."""
-        if level != "journey" or not repeated(cell, repeats):
+        most = most_answers(level, cell, repeats)
+        if most == 1:
             return n
-        return max((m.n for t in model.journey(key).touchpoints
-                    if (m := data.get((period, "touchpoint", t, seg, cell))) is not None), default=0)
+        tps = model.journey(key).touchpoints if level == "journey" else [t.key for t in model.touchpoints]
+        return fewest_respondents(n, most, (m.n for t in tps if (m := data.get((period, "touchpoint", t, seg, cell)))))
 
     def result(level: str, key: str, kpi: KPI) -> KpiResult:
         cur_m = data.get((0, level, key, seg, kpi.cell), stats.Moments())
@@ -413,20 +414,22 @@ def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None =
         m = data.get(cell)
         return m.n if m else 0
 
-    # A journey's n counts answers: a relationship survey's response rating three touchpoints of
-    # one journey counts three times (found in review: two customers read as n = 6). Its
-    # respondents are at least its largest touchpoint's n (one answer per response and
-    # touchpoint), and that is what the threshold reads.
-    touchpoints_of = {parent: children for parent, children in parts if _pooled(parent, children, repeats)}
+    # The index's or a journey's n counts answers: a relationship survey's response rating three
+    # touchpoints counts three times (found in review: two customers read as n = 6; three customers'
+    # six answers showed as the index's n). What the threshold reads is the fewest respondents they
+    # can come from (fewest_respondents).
+    touchpoints_of = {parent: children for parent, children in parts
+                      if parent[1] in POOLING and children and all(c[1] == "touchpoint" for c in children)}
 
     def people(cell) -> int:
-        tps = touchpoints_of.get(cell)
-        return max(map(n, tps)) if tps and n(cell) else n(cell)
+        most = _most(cell, repeats)
+        return n(cell) if most == 1 else fewest_respondents(n(cell), most, map(n, touchpoints_of.get(cell, ())))
 
-    hidden = {cell for cell in data if 0 < people(cell) < rules.privacy_min_n}
+    k = rules.privacy_min_n
+    hidden = {cell for cell in data if 0 < people(cell) < k}
     while True:
         _complement(parts, hidden, n, rules, repeats, people)
-        exposed = _determined(parts, hidden, n, rules.privacy_min_n)
+        exposed = _determined(parts, hidden, n, lambda c: 0 < people(c) < k)
         if not exposed:
             return hidden
         cell = min(exposed, key=repr)  # (cells hold None: ordered by their text, deterministically)
@@ -436,20 +439,59 @@ def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None =
         hidden.add(beside)
 
 
-def _pooled(parent, children, repeats: frozenset[str] | None = None) -> bool:
-    """A journey's partition into its touchpoints, whose answers may come from the same
-    respondents: the hidden rest of a journey (it minus its shown touchpoints) holds at least its
-    largest hidden touchpoint's respondents, not their sum (found by an audit: three customers'
-    six answers at two hidden touchpoints came back as the journey minus the third). Not where no
-    response answers the measure twice (a transactional CSAT): each answer is another customer's,
-    and a journey of 58 of them was flagged as unreliable for its largest touchpoint's 20."""
-    return (parent[1] == "journey" and bool(children) and children[0][1] == "touchpoint"
+# The levels whose cells pool answers of several touchpoints, which one response may all give.
+POOLING = ("all", "journey")
+
+
+def _pooled(parent, children, repeats=None) -> bool:
+    """A partition of the index or a journey into touchpoints (or journeys), whose answers may
+    come from the same respondents: its hidden rest holds at least its largest hidden part's
+    respondents, not their sum (found by an audit: three customers' six answers at two hidden
+    touchpoints came back as the journey minus the third). Not where no response answers the
+    measure twice (a transactional CSAT): each answer is another customer's, and a journey of 58
+    of them was flagged as unreliable for its largest touchpoint's 20."""
+    return (parent[1] in POOLING and bool(children) and children[0][1] in ("touchpoint", "journey")
             and repeated(parent[4], repeats))
 
 
-def repeated(cell: str, repeats: frozenset[str] | None) -> bool:
+def repeated(cell: str, repeats) -> bool:
     """Whether a response may answer the measure of `cell` ('csat', or 'csat@source') more than once."""
     return repeats is None or cell.split("@", 1)[0] in repeats
+
+
+def most_answers(level: str, cell: str, repeats) -> int | None:
+    """How many of the answers a cell of `level` counts one response can give at most: one at a
+    touchpoint or team, and wherever no response gives the measure twice; at the index or a
+    journey, as many as a response gives (`Catalog.repeats`), None where that is not known."""
+    if level not in POOLING or not repeated(cell, repeats):
+        return 1
+    return repeats.get(cell.split("@", 1)[0]) if isinstance(repeats, Mapping) else None
+
+
+def in_answers(rules: stats.Suppression, most: int | None) -> stats.Suppression:
+    """The thresholds in answers that keep `rules` in respondents where one gives at most `most`
+    answers (None: as many as may be): fewer than (t - 1) x most + 1 answers may be fewer than t
+    respondents. For a count with no touchpoints beside it to bound it (a trend's buckets)."""
+    if most == 1:
+        return rules
+    if most is None:
+        return stats.Suppression(10 ** 18, 10 ** 18)
+    return stats.Suppression(*((t - 1) * most + 1 if t > 0 else 0 for t in (rules.privacy_min_n, rules.reliability_min_n)))
+
+
+def _most(cell: tuple, repeats) -> int | None:
+    """most_answers of a cell (period, level, key, segment, measure)."""
+    return most_answers(cell[1], cell[4], repeats) if len(cell) == 5 and cell[1] in POOLING else 1
+
+
+def fewest_respondents(n: int, most: int | None, touchpoint_ns: Iterable[int] = ()) -> int:
+    """The fewest respondents `n` answers can come from when one gives at most `most` of them
+    (None: as many as may be) and each touchpoint's answers (`touchpoint_ns`) are one per
+    respondent: the larger of the two bounds. What the minimum-n rules read, so that three
+    customers' six answers are not shown as a group of six."""
+    if n <= 0:
+        return 0
+    return max(-(-n // most) if most else 1, max(touchpoint_ns, default=0))
 
 
 def _nearest_shown(parts, hidden: set, n, cell):
@@ -468,11 +510,11 @@ def _nearest_shown(parts, hidden: set, n, cell):
     return None
 
 
-def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = None, people=None) -> None:
+def _complement(parts, hidden: set, n, rules, repeats=None, people=None) -> None:
     """Each partition's own rule (stats.suppress_partition) and the single-hidden-cell rule, over
     all partitions until nothing changes; adds to `hidden`. `people(cell)`: the fewest
-    respondents a cell's answers come from (n, but for a journey's pooled answers see
-    suppressed_cells)."""
+    respondents a cell's answers come from (n, but for the pooled answers of the index or a
+    journey see suppressed_cells)."""
     people = people or n
     changed = True
     while changed:
@@ -481,17 +523,26 @@ def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = N
             kids = {c: n(c) for c in children}
             if not any(kids.values()):
                 continue
-            # A journey's segments hold other respondents each, but each of them counts a respondent
-            # once per touchpoint rated: what their hidden ones add up to must reach the threshold in
-            # respondents (found by an audit: two segments of 3 customers' 6 answers, hidden, came
-            # back as the journey minus the one shown).
-            units = {c: people(c) for c in children}
-            # A journey's touchpoints may share respondents (see suppressed_cells).
-            add = stats.suppress_partition(
-                n(parent) - sum(kids.values()) + sum(units.values()), units, rules,
-                shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
-                overlapping=_pooled(parent, children, repeats),
-            )
+            most = _most(parent, repeats)
+            rest = n(parent) - sum(kids.values())  # answers in no child, as few respondents as they can be
+            if _pooled(parent, children, repeats):
+                # The touchpoints (or journeys) may share respondents: what the hidden ones and the
+                # rest add up to is bounded in respondents, not summed (see stats.suppress_partition).
+                add = stats.suppress_partition(
+                    n(parent), {c: people(c) for c in children}, rules,
+                    shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
+                    overlapping=True, answers=kids, most=most,
+                )
+            else:
+                # The segments of the index hold other respondents each, but each of them counts a
+                # respondent once per touchpoint rated: what their hidden ones add up to must reach the
+                # threshold in respondents (found by an audit: two segments of 3 customers' 6 answers,
+                # hidden, came back as the journey minus the one shown).
+                units = {c: people(c) for c in children}
+                add = stats.suppress_partition(
+                    fewest_respondents(rest, most) + sum(units.values()), units, rules,
+                    shown=[c for c in children if c not in hidden], parent_hidden=parent in hidden,
+                )
             hid = {c for c in children if kids[c] > 0 and (c in hidden or c in add)}
             if len(hid) == 1 and parent not in hidden and n(parent) == sum(kids.values()):
                 shown = [(kids[c], c) for c in children if kids[c] > 0 and c not in hid]
@@ -506,14 +557,14 @@ def _complement(parts, hidden: set, n, rules, repeats: frozenset[str] | None = N
                 changed = True
 
 
-def _determined(parts, hidden: set, n, k: int) -> set:
-    """Hidden cells under the threshold `k` whose n the shown cells determine, however many
+def _determined(parts, hidden: set, n, small) -> set:
+    """Hidden cells under the threshold (`small(cell)`) whose n the shown cells determine, however many
     partitions' sums a viewer combines. Each partition with nothing outside its cells says
     parent = sum of children: with the shown cells moved to the known side, an equation over the
     hidden ones. A hidden cell is determined when every solution gives it the same n: its
     coordinate is zero in every vector of the equations' null space. Partitions that share no
     cell, even through others (another period or measure), are solved apart."""
-    if not any(n(c) < k for c in hidden if n(c) > 0):
+    if not any(small(c) for c in hidden):
         return set()  # (most views: nothing under the threshold, nothing to solve on the page's path)
     import numpy as np
 
@@ -536,7 +587,7 @@ def _determined(parts, hidden: set, n, k: int) -> set:
     out = set()
     for group in groups.values():
         unknown = list(dict.fromkeys(c for p, ch in group for c in (p, *ch) if c in hidden and n(c) > 0))
-        if not any(n(c) < k for c in unknown):
+        if not any(small(c) for c in unknown):
             continue
         index = {c: i for i, c in enumerate(unknown)}
         rows = []
@@ -555,6 +606,6 @@ def _determined(parts, hidden: set, n, k: int) -> set:
         rank = int((sv > 1e-9 * max(len(rows), len(unknown)) * (sv[0] if sv.size else 0)).sum())
         free = vt[rank:]
         for c, i in index.items():
-            if n(c) < k and (free.shape[0] == 0 or float(np.abs(free[:, i]).max()) < 1e-9):
+            if small(c) and (free.shape[0] == 0 or float(np.abs(free[:, i]).max()) < 1e-9):
                 out.add(c)
     return out

@@ -40,9 +40,10 @@ class Catalog:
     # counts its answers at that touchpoint, and answers naming a team but no touchpoint count at
     # the team's touchpoint: so a touchpoint's cell always splits into its teams' cells.
     team_home: dict[int, str] = field(default_factory=dict)
-    # Keys of the measures some stored response answers more than once (at several touchpoints);
-    # None where an upload does not say (all measures are then taken to).
-    repeats: frozenset[str] | None = None
+    # Keys of the measures some stored response answers more than once (at several touchpoints),
+    # each with the most answers one response gives (None: not known); None where an upload does
+    # not say (all measures are then taken to be, as often as may be).
+    repeats: Mapping[str, int | None] | None = None
     # journey key -> its touchpoints' keys: a journey's answers are those of its touchpoints.
     journeys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -107,11 +108,18 @@ def catalog(cur, model: Model) -> Catalog:
     first, last, n = cur.execute(
         "SELECT min(responded_at)::DATE, max(responded_at)::DATE, count(*) FROM responses"
     ).fetchall()[0]
-    unknown, repeated = cur.execute("SELECT bool_or(repeats IS NULL), list_distinct(flatten(list(repeats))) "
-                                    "FROM uploads WHERE removed_at IS NULL").fetchall()[0]
+    # A measure's most answers per response is the largest any live upload recorded (None where
+    # one recorded the measure without it); an upload that records neither leaves all in doubt.
+    unknown, repeated = cur.execute(
+        """WITH live AS (SELECT repeats, repeat_most FROM uploads WHERE removed_at IS NULL)
+           SELECT (SELECT bool_or(repeats IS NULL) FROM live),
+                  (SELECT list([m, k]) FROM (
+                       SELECT m, CASE WHEN bool_or(k IS NULL) THEN NULL ELSE max(k) END AS k
+                       FROM (SELECT unnest(repeats) AS m, unnest(coalesce(repeat_most, [])) AS k FROM live) GROUP BY m))"""
+    ).fetchall()[0]
     measure_key = {code: key for key, code in by_dim.get("measure", {}).items()}
     return Catalog(
-        repeats=None if unknown else frozenset(measure_key[c] for c in repeated or () if c in measure_key),
+        repeats=None if unknown else {measure_key[c]: k for c, k in repeated or () if c in measure_key},
         measures=by_dim.get("measure", {}),
         touchpoints=tps,
         teams=teams,

@@ -425,7 +425,8 @@ def cell_status(n: int, rules: Suppression = Suppression()) -> str:
 def suppress_partition(parent_n: int, children: Mapping[str, int],
                        rules: Suppression = Suppression(), shown: Iterable[str] | None = None,
                        *, parent_hidden: bool = False, residual_shown: bool = False,
-                       overlapping: bool = False) -> set[str]:
+                       overlapping: bool = False, answers: Mapping[str, int] | None = None,
+                       most: int | None = None) -> set[str]:
     """Keys of ``children`` (a partition of the parent) that must be hidden, primary and
     complementary.
 
@@ -448,14 +449,18 @@ def suppress_partition(parent_n: int, children: Mapping[str, int],
     ``residual_shown``: the residual is displayed elsewhere, so it protects nothing.
     If X stays below the threshold with every child hidden (a small non-empty total next to a
     shown residual) all children are hidden; only hiding the parent would do more.
-    ``overlapping``: one respondent may be in several children (a journey's touchpoints, each
-    rated in one response): X then holds at least its largest hidden child's respondents, not
-    their sum, and that is what must reach the threshold.
+    ``overlapping``: one respondent may be in several children and in the residual (the index's
+    or a journey's touchpoints, each rated in one response): ``children`` then count each child's
+    respondents, ``answers`` its answers (default: the same), ``parent_n`` the parent's answers,
+    and a respondent gives at most ``most`` of them (None: as many as may be). X then holds at
+    least its largest hidden child's respondents, and at least its answers over ``most``, not the
+    sum of its parts, and that is what must reach the threshold.
     """
     k = rules.privacy_min_n
     if any(n < 0 for n in children.values()):
         raise ValueError("negative child n")
-    residual = parent_n - sum(children.values())
+    answers = answers if overlapping and answers is not None else children
+    residual = parent_n - sum(answers.values())
     if residual < 0:
         raise ValueError("children add up to more than the parent: not a partition")
     if parent_hidden or parent_n < k:
@@ -465,17 +470,21 @@ def suppress_partition(parent_n: int, children: Mapping[str, int],
         hidden |= set(children) - set(shown)
     rest = 0 if residual_shown else residual
 
-    def unknown() -> int:
-        ns = [children[key] for key in hidden]
-        return (max(ns, default=0) if overlapping else sum(ns)) + rest
+    def unknown(keys) -> int:
+        if not overlapping:
+            return sum(children[key] for key in keys) + rest
+        pooled = sum(answers[key] for key in keys) + rest
+        if not pooled:
+            return 0
+        return max(max((children[key] for key in keys), default=0), -(-pooled // most) if most else 1)
 
-    while 0 < unknown() < k:
+    while 0 < unknown(hidden) < k:
         visible = [(n, key) for key, n in children.items() if key not in hidden and n > 0]
         if not visible:
             break
         # Least information lost; ties broken by key, deterministic. Overlapping, only a child
-        # with enough respondents of its own raises X: the smallest such, else the largest.
-        enough = [(n, key) for n, key in visible if n + rest >= k]
+        # that brings X up to the threshold on its own: the smallest such, else the largest.
+        enough = [(n, key) for n, key in visible if unknown(hidden | {key}) >= k]
         n, key = (min(enough) if enough else max(visible)) if overlapping else min(visible)
         hidden.add(key)
     return hidden

@@ -133,7 +133,7 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         # The measures a response of this file answers more than once (a relationship survey's
         # satisfaction with each touchpoint): a journey pooling such answers counts some customers
         # several times, and its privacy and reliability rules must read it so (pyramid.assemble).
-        repeats = _repeated_measures(incoming)
+        repeats, repeat_most = _repeated_measures(incoming)
         if counts[1]:
             receipt.warnings.extend(_lost_on_update(cur, upload_id))
         if kept_attrs:
@@ -152,31 +152,34 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         up = upload or {}
         cur.execute(
             "INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, stored_path, layout, encoding, rows_read, "
-            "added, updated, unchanged, rejected, excluded, receipt, repeats) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "added, updated, unchanged, rejected, excluded, receipt, repeats, repeat_most) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 upload_id, receipt.file_name or up.get("file_name"), up.get("sha256"), up.get("size_bytes"),
                 up.get("stored_path"), up.get("layout"), up.get("encoding"), receipt.rows_read,
                 receipt.added, receipt.updated, receipt.unchanged, len(receipt.rejected), len(receipt.excluded),
-                json.dumps(receipt.to_dict(), ensure_ascii=False, default=str), repeats,
+                json.dumps(receipt.to_dict(), ensure_ascii=False, default=str), repeats, repeat_most,
             ],
         )
     return receipt
 
 
-def _repeated_measures(table: pa.Table) -> list[int]:
-    """Codes of the measures some response of `table` answers more than once, found on one
-    integer per answer: a sort of a million of them takes a third of DuckDB's grouping of the
-    registered table."""
+def _repeated_measures(table: pa.Table) -> tuple[list[int], list[int]]:
+    """Codes of the measures some response of `table` answers more than once, and the most
+    answers of each one response gives, found on one integer per answer: a sort of a million of
+    them takes a third of DuckDB's grouping of the registered table."""
     import numpy as np
     import pyarrow.compute as pc
 
     answered = pc.and_(pc.is_valid(table["c_measure"]), pc.is_valid(table["value"]))
     measure = pc.filter(table["c_measure"], answered).to_numpy().astype(np.int64)
     if not len(measure):
-        return []
+        return [], []
     width = int(measure.max()) + 1
-    key = np.sort(pc.filter(table[RESPONSE_INDEX], answered).to_numpy() * width + measure)
-    return sorted({int(m) for m in np.unique(key[1:][key[1:] == key[:-1]] % width)})
+    keys, times = np.unique(pc.filter(table[RESPONSE_INDEX], answered).to_numpy() * width + measure, return_counts=True)
+    most = np.zeros(width, dtype=np.int64)
+    np.maximum.at(most, keys[times > 1] % width, times[times > 1])
+    codes = np.flatnonzero(most)
+    return codes.tolist(), most[codes].tolist()
 
 
 def _next_id(cur, table: str, col: str) -> int:

@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "7"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "8"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
@@ -143,7 +143,23 @@ def test_schema_6_database_learns_which_measures_a_response_answers_more_than_on
     upgraded = Database(path)
     assert upgraded.meta("schema_version") == SCHEMA_VERSION
     # the relationship survey's satisfaction with each touchpoint it asks about
-    assert queries.catalog(upgraded.cursor(), MODEL).repeats == frozenset({"tp_sat"})
+    assert queries.catalog(upgraded.cursor(), MODEL).repeats == {"tp_sat": most_tp_sat(upgraded.cursor())}
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def most_tp_sat(cur) -> int:
+    """The most touchpoints one stored response rates (the demo's relationship survey)."""
+    return cur.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM answers a JOIN labels l ON l.dim = 'measure' "
+                       "AND l.code = a.measure AND l.label = 'tp_sat' GROUP BY a.response_key)").fetchall()[0][0]
+
+
+def test_schema_7_database_learns_how_many_times_a_response_answers_a_measure(tmp_path):
+    path, before = written_by(tmp_path, "7", "no rollup dropped", "ALTER TABLE uploads DROP COLUMN repeat_most")
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
+    cur = upgraded.cursor()
+    assert most_tp_sat(cur) > 1 and queries.catalog(cur, MODEL).repeats == {"tp_sat": most_tp_sat(cur)}
     assert figures(upgraded) == before
     upgraded.close()
 
@@ -151,9 +167,18 @@ def test_schema_6_database_learns_which_measures_a_response_answers_more_than_on
 def test_the_measures_answered_more_than_once_follow_the_uploads(tmp_path):
     db = Database(tmp_path / "cx.duckdb")
     receipt = store.apply(db, next(demo.generate(500)))
-    assert queries.catalog(db.cursor(), MODEL).repeats == frozenset({"tp_sat"})
+    assert queries.catalog(db.cursor(), MODEL).repeats == {"tp_sat": most_tp_sat(db.cursor())}
     store.remove_upload(db, receipt.upload_id)
-    assert queries.catalog(db.cursor(), MODEL).repeats == frozenset()
+    assert queries.catalog(db.cursor(), MODEL).repeats == {}
+    code = db.cursor().execute("SELECT code FROM labels WHERE dim = 'measure' AND label = 'tp_sat'").fetchall()[0][0]
+    with db.transaction() as cur:
+        # the most of any upload; one that names the measure but not how often leaves that in doubt
+        cur.execute("INSERT INTO uploads (upload_id, file_name, repeats, repeat_most) VALUES "
+                    "(97, 'a.csv', [?], [3]), (98, 'b.csv', [?], [4])", [code, code])
+    assert queries.catalog(db.cursor(), MODEL).repeats == {"tp_sat": 4}
+    with db.transaction() as cur:
+        cur.execute("UPDATE uploads SET repeat_most = NULL WHERE upload_id = 97")
+    assert queries.catalog(db.cursor(), MODEL).repeats == {"tp_sat": None}
     # an upload that does not say (written before it was recorded) leaves every measure in doubt
     with db.transaction() as cur:
         cur.execute("INSERT INTO uploads (upload_id, file_name) VALUES (99, 'old.csv')")

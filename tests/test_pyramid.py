@@ -679,7 +679,7 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, shop]}]"""))
     cat = queries.catalog(cur, model)
     p = pyramid.build(cur, model, cat, ViewState(period="latest_month"))
     db.close()
-    assert cat.repeats == frozenset()
+    assert cat.repeats == {}
     buy = p.journey("buy").headline
     assert buy.current.n == 2 * people and buy.status == status, (people, buy.status)
     # each touchpoint's own few stay hidden, and nothing shown gives one back: both are
@@ -706,6 +706,97 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, shop, app]}]""").replace(
     assert [p.touchpoint(t).headline.status for t in ("shop", "app")] == ["hidden", "hidden"]
     # the website goes with them (or the journey), so nothing shown takes them apart
     assert p.touchpoint("web").headline.status == "hidden" or p.journey("buy").headline.status == "hidden"
+
+
+INDEX_OF_RATINGS = MODEL_TEXT.replace("index: {kpi: {stat: nps, measure: nps, target: 10}}",
+                                      "index: {kpi: {stat: mean, measure: csat}}").replace(
+    "  - {key: shop, name: Store}", "  - {key: shop, name: Store}\n  - {key: app, name: App}", 1)
+
+
+def stored_people(tmp_path, rows, ids, name="cx"):
+    """A database of `responses(rows)` whose rows the ids `ids` gather into responses."""
+    table = responses(rows)
+    table = table.set_column(table.column_names.index("source_response_id"), "source_response_id", pa.array(ids))
+    db = Database(tmp_path / f"{name}.duckdb")
+    store.apply(db, table)
+    return db
+
+
+@pytest.mark.parametrize("people, answered, status", [
+    # each customer rates the website and the store: the index's n counts two answers each
+    (2, ("Website", "Store"), "hidden"),
+    (3, ("Website", "Store"), "hidden"),   # six answers, three customers (found in review: shown)
+    (4, ("Website", "Store"), "hidden"),
+    (5, ("Website", "Store"), "low_n"),
+    (16, ("Website", "Store"), "low_n"),   # 32 answers: still flagged, 16 customers
+    (30, ("Website", "Store"), "ok"),
+    # and an answer of the same measure at no touchpoint: the touchpoints' 3 alone would not tell
+    (3, ("Website", "Store", None), "hidden"),
+    (5, ("Website", "Store", None), "low_n"),
+])
+def test_an_index_of_a_measure_rated_per_touchpoint_counts_respondents(tmp_path, people, answered, status):
+    model = parse_model(INDEX_OF_RATINGS)
+    rows = [(None, tp, 2, None, "North", 6) for _ in range(people) for tp in answered]
+    db = stored_people(tmp_path, rows, [str(i // len(answered)) for i in range(len(rows))])
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    p = pyramid.build(cur, model, cat, ViewState(period="latest_month"))
+    db.close()
+    assert cat.repeats == {"csat": len(answered)}
+    index = p.index.headline
+    assert index.current.n == people * len(answered) and index.status == status
+
+
+def test_an_index_does_not_give_back_touchpoints_hidden_together_by_their_respondents(tmp_path):
+    """Six customers rated the website, three of them the store and the app as well: the store and
+    app (3 answers each) are hidden, and their 6 answers, pooled, are still 3 customers'. The index
+    minus the website must not give them (it did: the index's touchpoints were summed)."""
+    model = parse_model(INDEX_OF_RATINGS)
+    rows = [(None, "Website", 2, None, "North", 6)] * 6 + [(None, tp, 4, None, "North", 6) for _ in range(3) for tp in ("Store", "App")]
+    db = stored_people(tmp_path, rows, [f"p{i}" for i in range(6)] + [f"p{i}" for i in range(3) for _ in range(2)])
+    cur = db.cursor()
+    p = pyramid.build(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"))
+    db.close()
+    assert p.index.headline.current.n == 12 and p.index.headline.status == "low_n"  # six customers
+    assert [p.touchpoint(t).headline.status for t in ("shop", "app")] == ["hidden", "hidden"]
+    assert p.touchpoint("web").headline.status == "hidden"
+
+
+def test_an_index_split_by_segment_counts_each_segments_respondents(tmp_path):
+    """Three customers per region, each rating two touchpoints: 6 answers a region, 3 people."""
+    from cxdata import drill
+
+    model = parse_model(INDEX_OF_RATINGS)
+    rows = [(None, tp, 2 + (region == "South"), None, region, 6)
+            for region, people in (("North", 3), ("South", 3), ("East", 40)) for _ in range(people)
+            for tp in ("Website", "Store")]
+    db = stored_people(tmp_path, rows, [str(i // 2) for i in range(len(rows))])
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    sp = drill.split(cur, model, cat, ViewState(period="latest_month"), "region")
+    db.close()
+    index = sp.records[sp.records["level"] == "index"].set_index("segment")
+    assert bool(index.loc["North", "suppressed"]) and bool(index.loc["South", "suppressed"])
+    # the two hidden regions together are six customers: East, the total and they are consistent
+    assert not bool(index.loc["East", "suppressed"]) and not bool(index.loc["All", "suppressed"])
+
+
+def test_an_index_trend_counts_each_buckets_respondents(tmp_path):
+    """A month of three customers' six answers is not shown; one of ten customers' twenty is."""
+    from cxdata import drill
+
+    model = parse_model(INDEX_OF_RATINGS)
+    rows = [(None, tp, 3, None, "North", month) for month, people in ((5, 10), (6, 3), (4, 10))
+            for _ in range(people) for tp in ("Website", "Store")]
+    db = stored_people(tmp_path, rows, [str(i // 2) for i in range(len(rows))])
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    frame = drill.trend_frame(cur, model, cat, ViewState(period="last_12_months", grain="month"), level="index",
+                              node=None, kpi=model.index.kpi)
+    db.close()
+    by_month = {b.month: r for b, r in zip(frame["bucket"], frame.to_dict("records"))}
+    assert by_month[6]["suppressed"] and pd.isna(by_month[6]["n"])
+    assert not by_month[5]["suppressed"] and by_month[5]["n"] == 20 and by_month[5]["low_n"]
 
 
 def test_a_box_kpi_only_a_journey_has_reads_its_boxes_on_a_decimal_measure(tmp_path):

@@ -611,3 +611,23 @@ def test_overlapping_children_protect_each_other_by_their_largest(children, hidd
     rules = stats.Suppression(5, 30)
     parent = sum(children.values())
     assert stats.suppress_partition(parent, children, rules, overlapping=True) == hidden
+
+
+@pytest.mark.parametrize("people, answers, rest, most, hidden", [
+    # three customers rated the store and the app (3 + 3 answers, at most 3 each): still three
+    ({"web": 6, "shop": 3, "app": 3}, None, 0, 3, {"web", "shop", "app"}),
+    # one answer each: six customers
+    ({"web": 6, "shop": 3, "app": 3}, None, 0, 1, {"shop", "app"}),
+    # the rest (answers at no touchpoint) pools with the hidden: 3 + 4 answers, two each, are 4 customers
+    ({"web": 10, "shop": 3}, None, 4, 2, {"shop", "web"}),
+    ({"web": 10, "shop": 3}, None, 4, 1, {"shop"}),
+    # not known how many each gives: the rest may be the hidden store's three customers
+    ({"web": 10, "shop": 3}, None, 4, None, {"shop", "web"}),
+    # a journey beside a touchpoint: its 8 answers are 4 customers
+    ({"buy": 4, "web": 20}, {"buy": 8, "web": 20}, 0, 2, {"buy", "web"}),
+    ({"buy": 5, "web": 20}, {"buy": 10, "web": 20}, 0, 2, set()),
+])
+def test_overlapping_children_are_bounded_in_respondents(people, answers, rest, most, hidden):
+    parent = sum((answers or people).values()) + rest
+    assert stats.suppress_partition(parent, people, stats.Suppression(5, 30), overlapping=True,
+                                    answers=answers, most=most) == hidden

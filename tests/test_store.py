@@ -429,3 +429,19 @@ def test_an_update_that_takes_away_a_team_says_so(db):
     r = store.apply(db, canonical(rows, {"team": [None, None]}))
     assert r.updated == 2
     assert [w for w in r.warnings if w.startswith("Updated responses lost what they had: the team of 2.")]
+
+
+@pytest.mark.parametrize("rows, found", [
+    # (response, measure code, value): the measures some response answers twice, and how often at most
+    ([(0, 1, 5.0), (1, 1, 4.0), (2, 2, 3.0)], ([], [])),
+    ([(0, 1, 5.0), (0, 1, 4.0), (1, 1, 3.0), (1, 1, 2.0), (1, 1, 1.0), (1, 2, 3.0)], ([1], [3])),
+    ([(0, 3, 5.0), (0, 3, 4.0), (0, 1, 2.0), (0, 1, 1.0)], ([1, 3], [2, 2])),
+    # an answer without a value, or without a measure, is no answer
+    ([(0, 1, 5.0), (0, 1, None), (0, None, 3.0)], ([], [])),
+    ([], ([], [])),
+])
+def test_the_measures_a_response_answers_more_than_once_and_how_often(rows, found):
+    table = pa.table({store.RESPONSE_INDEX: pa.array([r[0] for r in rows], pa.int64()),
+                      "c_measure": pa.array([r[1] for r in rows], pa.int32()),
+                      "value": pa.array([r[2] for r in rows], pa.float64())})
+    assert store._repeated_measures(table) == found
