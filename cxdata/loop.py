@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import stats
 from .model import Model
-from .period import Period
+from .period import Period, day_label
 from .queries import Catalog, Where, _in, catalog, segment_filter, ts
 from .view import QUEUES, ViewState
 
@@ -273,6 +273,16 @@ def comparison_as_of(current: Period, previous: Period, now: datetime) -> dateti
     return now - (ts(current.end) - ts(previous.end))
 
 
+def comparison_words(current: Period, previous: Period, now: datetime) -> str:
+    """What the closure rate's change compares, in the words of its tile."""
+    as_of = comparison_as_of(current, previous, now)
+    then = f"change against {previous.label()} as it stood on {day_label(as_of.date())}"
+    if as_of < ts(previous.end):
+        return f"{then}: as far into it as this period is now (its cases by then, with their status then)"
+    return (f"{then}: as long after its end as now is after this period's, so its cases have had no longer to be "
+            "resolved")
+
+
 CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
 
 
@@ -283,12 +293,12 @@ def _kpi(model: Model):
     return KPI(CLOSED_LOOP, "Closed loop", "yes_rate", "", model.loop.target)
 
 
-def closure_kpi(model: Model, current: Closure, previous: Closure | None):
+def closure_kpi(model: Model, current: Closure, previous: Closure | None, compared: str | None = None):
     """The closure rate as a team KPI (a pyramid.KpiResult): resolved cases of all cases, its
     Wilson interval, the change against the comparison period with its test, the target. Below
     the privacy threshold of cases it is hidden, as a tile of so few answers would be.
     `previous`: the comparison period's figures as they stood at the same age (closure with
-    as_of=comparison_as_of(...))."""
+    as_of=comparison_as_of(...)), and `compared` the words saying so (comparison_words)."""
     from .pyramid import KpiResult, target_status
 
     kpi = _kpi(model)
@@ -307,7 +317,8 @@ def closure_kpi(model: Model, current: Closure, previous: Closure | None):
                               estimates=(current.rate, previous.rate))
     shown = now_status in ("ok", "low_n")
     return KpiResult(kpi, current.rate, previous.rate if previous is not None else None, change, now_status,
-                     then_status, target_status(current.rate, kpi, model) if shown else None)
+                     then_status, target_status(current.rate, kpi, model) if shown else None,
+                     compared if previous is not None else None)
 
 
 def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, which: str = "open",

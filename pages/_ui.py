@@ -440,12 +440,14 @@ def loop_kpi(view: ViewState):
 
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     current, _ = loop_closure(view)
-    previous = None
+    previous = compared = None
     if view.compare != "none":
         period, before = pyramid_mod.periods_for(view, catalog())
         if before is not None:
-            previous = loop_closure(view, period=before, as_of=loop.comparison_as_of(period, before, _minute()))[0]
-    return loop.closure_kpi(model(), current, previous)
+            minute = _minute()
+            previous = loop_closure(view, period=before, as_of=loop.comparison_as_of(period, before, minute))[0]
+            compared = loop.comparison_words(period, before, minute)
+    return loop.closure_kpi(model(), current, previous, compared)
 
 
 def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:

@@ -530,9 +530,23 @@ def test_the_closure_rate_is_compared_with_the_comparison_period_as_it_stood_at_
     assert (current.cases, current.resolved) == (5, 3)  # today's statuses: the period's own rate is unchanged
     then, _ = loop.closure(cur, MODEL, cat, ViewState(), JANUARY, as_of=loop.comparison_as_of(FEBRUARY, JANUARY, now))
     assert then.cases == cases and (then.new, then.contacted, then.resolved) == statuses
-    k = loop.closure_kpi(MODEL, current, then)
+    k = loop.closure_kpi(MODEL, current, then, loop.comparison_words(FEBRUARY, JANUARY, now))
     assert k.change.delta == pytest.approx(delta)
     assert k.previous.value == pytest.approx(100 * 2 / cases) and k.current.value == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("now, words", [
+    (datetime(2025, 3, 5, 12), "change against Jan 2025 as it stood on 05 Feb 2025: as long after its end as now is "
+                               "after this period's, so its cases have had no longer to be resolved"),
+    (datetime(2025, 2, 20, 12), "change against Jan 2025 as it stood on 23 Jan 2025: as far into it as this period "
+                                "is now (its cases by then, with their status then)"),
+])
+def test_the_tile_says_what_the_change_compares(now, words):
+    assert loop.comparison_words(FEBRUARY, JANUARY, now) == words
+    current = loop._closure(MODEL, "*", 40, 10, 10, 20, 0, 0, 40, None)
+    then = loop._closure(MODEL, "*", 40, 20, 10, 10, 0, 0, 40, None)
+    assert loop.closure_kpi(MODEL, current, then, words).compared == words
+    assert loop.closure_kpi(MODEL, current, None, words).compared is None  # no comparison, nothing compared
 
 
 def test_demo_cases_as_they_stood_match_pandas_over_their_history(demo):
