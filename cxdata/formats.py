@@ -66,9 +66,9 @@ _NB = "\u00a0"
 def tile_facts(k: KpiResult, *, low_n=lambda text: text,
                target=lambda status: f"({TARGET_WORDS[status]})") -> list[str]:
     """The facts under a tile's value, each kept whole by no-break spaces (a narrow tile wraps
-    between facts, never inside one): interval, n, low reliability, target and its status, and
-    what the change cannot say. `low_n` and `target` dress the mark and the status (a badge on
-    screen, words in a deck)."""
+    between facts, never inside one): interval, n, low reliability, target and its status, what
+    the change compares where a KPI says (a sentence, free to wrap), and what it cannot say.
+    `low_n` and `target` dress the mark and the status (a badge on screen, words in a deck)."""
     nb = _NB
     parts = [f"95%{nb}CI{nb}{fmt_value(k, k.current.ci_low)}{nb}–{nb}{fmt_value(k, k.current.ci_high)}",
              f"n{nb}={nb}{k.current.n:,}"]
@@ -76,6 +76,8 @@ def tile_facts(k: KpiResult, *, low_n=lambda text: text,
         parts.append(low_n("low n"))
     if k.target_status:
         parts.append(f"target{nb}{fmt_value(k, k.kpi.target)} {target(k.target_status)}")
+    if k.compared and k.delta_shown:
+        parts.append(k.compared)
     if k.previous_status == "hidden":
         parts.append("previous period hidden (few responses, or to protect a small group)")
     if k.kpi.stat == "composite" and k.delta_shown and k.change.p_value is None:

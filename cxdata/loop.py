@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import stats
 from .model import Model
-from .period import Period
+from .period import Period, day_label
 from .queries import Catalog, Where, _in, catalog, segment_filter, ts
 from .view import QUEUES, ViewState
 
@@ -123,11 +123,28 @@ def _scope(model: Model, view: ViewState, unrouted: bool) -> tuple[str, list]:
     return "TRUE", []
 
 
+# A case's status as it stood at a time (the parameter, twice): its row's where nothing changed
+# it since, else its last change of status by then, from its history (none: it was new). A note or a
+# routing alone leaves the status as it was, and its event holds none. Two changes in the same
+# microsecond (a script's) have no order in the history: the further status counts.
+_CASES_THEN = """
+    SELECT c.response_key, c.team, c.note, c.contacted_at, c.resolved_at, c.updated_at, c.updated_by,
+           CASE WHEN c.updated_at <= ? THEN c.status ELSE e.status END AS status
+    FROM cases c LEFT JOIN (
+        SELECT source_id, source_response_id,
+               arg_max(status, (changed_at, status = 'resolved', status = 'contacted')) AS status
+        FROM case_events WHERE status IS NOT NULL AND changed_at <= ?
+        GROUP BY source_id, source_response_id
+    ) e ON e.source_id = c.source_id AND e.source_response_id = c.source_response_id"""
+
+
 def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unrouted: bool = False,
-               columns: str = "", only: str = "") -> tuple[str, list]:
+               columns: str = "", only: str = "", as_of: datetime | None = None) -> tuple[str, list]:
     """A query of the view's cases: one row per flagged response of the period, its segments
     filtered, with the answer that flagged it (f.measure, f.value), its owner and its case row (c).
-    `only`: SQL narrowing the answers read further (a fixed text, no values)."""
+    `only`: SQL narrowing the answers read further (a fixed text, no values). `as_of`: the cases
+    as they stood then: those opened by then, each with the status it had (its owner, note and
+    times are today's)."""
     rank, rank_params, codes = _rules_sql(model, cat)
     owner, owner_params = _owner_sql(model, cat)
     teams = [t.key for t in model.teams]
@@ -158,11 +175,12 @@ def _cases_sql(model: Model, cat: Catalog, view: ViewState, period: Period, unro
                    c.resolved_at, c.updated_at, c.updated_by, coalesce(c.status, 'new') AS status,
                    CASE WHEN {_in('c.team', teams)} THEN 'team:' || c.team ELSE o.owner END AS owner{columns}
             FROM f JOIN owners o ON o.tp IS NOT DISTINCT FROM f.tp AND o.team IS NOT DISTINCT FROM f.team
-            LEFT JOIN cases c ON c.response_key = f.response_key
+            LEFT JOIN {"cases" if as_of is None else f"({_CASES_THEN})"} c ON c.response_key = f.response_key
         )
-        SELECT * FROM cases_of_view WHERE {scope}"""
-    params = [*rank_params, ts(period.start), ts(period.end), *codes, *segs.params, *owner_params, *teams,
-              *scope_params]
+        SELECT * FROM cases_of_view WHERE {scope}{"" if as_of is None else " AND responded_at <= ?"}"""
+    then = [] if as_of is None else [as_of, as_of]
+    params = [*rank_params, ts(period.start), ts(period.end), *codes, *segs.params, *owner_params, *teams, *then,
+              *scope_params, *([] if as_of is None else [as_of])]
     return sql, params
 
 
@@ -210,11 +228,13 @@ class Closure:
 
 
 def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, now: datetime | None = None,
-            unrouted: bool = False) -> tuple[Closure, list[Closure]]:
-    """The view's cases in all, and per owner (teams in model order, touchpoints, the unrouted)."""
-    now = now or utc_now()
+            unrouted: bool = False, as_of: datetime | None = None) -> tuple[Closure, list[Closure]]:
+    """The view's cases in all, and per owner (teams in model order, touchpoints, the unrouted).
+    `as_of`: the figures as they stood at that time (`now` then): the cases opened by then, each
+    with the status it had then (see comparison_as_of)."""
+    now = as_of or now or utc_now()
     days = model.loop.respond_within_days
-    sql, params = _cases_sql(model, cat, view, period, unrouted)
+    sql, params = _cases_sql(model, cat, view, period, unrouted, as_of=as_of)
     rows = cur.execute(
         f"""SELECT grouping(owner) AS total, owner, count(*),
                    count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'contacted'),
@@ -243,6 +263,26 @@ def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_t
                    rate, status, target_status(rate, _kpi(model), model))
 
 
+def comparison_as_of(current: Period, previous: Period, now: datetime) -> datetime:
+    """When the comparison period stood where the current period stands `now`: as long after its
+    end (or before it, while the current period runs) as `now` is after the current period's end.
+    A case takes days or weeks to resolve: counted as they stand today, the cases of a period a
+    quarter or a year back have had that much longer than this period's, and the change would
+    favour the past. The end, not the start, lines the two up: what a case has had is the time
+    since it was opened, and the current period's last cases are the youngest."""
+    return now - (ts(current.end) - ts(previous.end))
+
+
+def comparison_words(current: Period, previous: Period, now: datetime) -> str:
+    """What the closure rate's change compares, in the words of its tile."""
+    as_of = comparison_as_of(current, previous, now)
+    then = f"change against {previous.label()} as it stood on {day_label(as_of.date())}"
+    if as_of < ts(previous.end):
+        return f"{then}: as far into it as this period is now (its cases by then, with their status then)"
+    return (f"{then}: as long after its end as now is after this period's, so its cases have had no longer to be "
+            "resolved")
+
+
 CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
 
 
@@ -253,10 +293,12 @@ def _kpi(model: Model):
     return KPI(CLOSED_LOOP, "Closed loop", "yes_rate", "", model.loop.target)
 
 
-def closure_kpi(model: Model, current: Closure, previous: Closure | None):
+def closure_kpi(model: Model, current: Closure, previous: Closure | None, compared: str | None = None):
     """The closure rate as a team KPI (a pyramid.KpiResult): resolved cases of all cases, its
     Wilson interval, the change against the comparison period with its test, the target. Below
-    the privacy threshold of cases it is hidden, as a tile of so few answers would be."""
+    the privacy threshold of cases it is hidden, as a tile of so few answers would be.
+    `previous`: the comparison period's figures as they stood at the same age (closure with
+    as_of=comparison_as_of(...)), and `compared` the words saying so (comparison_words)."""
     from .pyramid import KpiResult, target_status
 
     kpi = _kpi(model)
@@ -275,7 +317,8 @@ def closure_kpi(model: Model, current: Closure, previous: Closure | None):
                               estimates=(current.rate, previous.rate))
     shown = now_status in ("ok", "low_n")
     return KpiResult(kpi, current.rate, previous.rate if previous is not None else None, change, now_status,
-                     then_status, target_status(current.rate, kpi, model) if shown else None)
+                     then_status, target_status(current.rate, kpi, model) if shown else None,
+                     compared if previous is not None else None)
 
 
 def queue(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, which: str = "open",

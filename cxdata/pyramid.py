@@ -28,6 +28,7 @@ class KpiResult:
     status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data'
     previous_status: str | None
     target_status: str | None  # 'met' | 'near' (target inside the interval) | 'missed' | None
+    compared: str | None = None  # what the change compares, in words, where not simply the period before's figures
 
     @property
     def shown(self) -> bool:

@@ -388,12 +388,12 @@ def drivers(view: ViewState, outcome: str, dim: str | None):
     return _drivers(str(database().path), view_version(), m.digest, plain, outcome, dim, m, catalog(), cursor())
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _loop_closure(db_path: str, version: tuple, model_digest: str, view: ViewState, minute, period, _model: Model, _cat,
-                  _cur):
+def _loop_closure(db_path: str, version: tuple, model_digest: str, view: ViewState, minute, period, as_of,
+                  _model: Model, _cat, _cur):
     from cxdata import loop
 
     current = period or pyramid_mod.periods_for(view, _cat)[0]
-    return loop.closure(_cur, _model, _cat, view, current, now=minute, unrouted=view.unrouted)
+    return loop.closure(_cur, _model, _cat, view, current, now=minute, unrouted=view.unrouted, as_of=as_of)
 
 
 def _minute():
@@ -403,11 +403,11 @@ def _minute():
     return loop.utc_now().replace(second=0, microsecond=0)
 
 
-def loop_closure(view: ViewState, period=None):
+def loop_closure(view: ViewState, period=None, as_of=None):
     """The view's cases in all and per owner (cxdata.loop.closure), cached per data version; of
-    `period` instead of the view's when given (the comparison period)."""
+    `period` instead of the view's when given (the comparison period), as they stood at `as_of`."""
     m = model()
-    return _loop_closure(str(database().path), view_version(), m.digest, _loop_key(view), _minute(), period, m,
+    return _loop_closure(str(database().path), view_version(), m.digest, _loop_key(view), _minute(), period, as_of, m,
                          catalog(), cursor())
 
 
@@ -434,17 +434,20 @@ def _loop_key(view: ViewState) -> ViewState:
 
 
 def loop_kpi(view: ViewState):
-    """The node's closure rate as a KPI (cxdata.loop.closure_kpi), against the comparison period."""
+    """The node's closure rate as a KPI (cxdata.loop.closure_kpi), against the comparison period
+    as it stood at the same age."""
     from cxdata import loop
 
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     current, _ = loop_closure(view)
-    previous = None
+    previous = compared = None
     if view.compare != "none":
-        _, before = pyramid_mod.periods_for(view, catalog())
+        period, before = pyramid_mod.periods_for(view, catalog())
         if before is not None:
-            previous = loop_closure(view, period=before)[0]
-    return loop.closure_kpi(model(), current, previous)
+            minute = _minute()
+            previous = loop_closure(view, period=before, as_of=loop.comparison_as_of(period, before, minute))[0]
+            compared = loop.comparison_words(period, before, minute)
+    return loop.closure_kpi(model(), current, previous, compared)
 
 
 def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:

@@ -58,6 +58,18 @@ def test_tile_facts_keep_each_fact_whole_and_dress_the_status():
     assert tile_facts(result("composite", 70.0, 68.0, z=None))[-1].startswith("change not tested")
 
 
+@pytest.mark.parametrize("previous, previous_status, said", [
+    (75.0, "ok", True),
+    (75.0, "hidden", False),  # no change shown: nothing it compares
+    (None, None, False),
+])
+def test_tile_facts_say_what_the_change_compares_while_it_is_shown(previous, previous_status, said):
+    from dataclasses import replace
+
+    k = replace(result("yes_rate", 80.0, previous, previous_status=previous_status), compared="against then")
+    assert ("against then" in tile_facts(k)) is said
+
+
 def test_filters_text_names_dimensions_and_values_by_the_model():
     from tests.test_pyramid import MODEL
 

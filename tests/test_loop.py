@@ -452,3 +452,118 @@ def test_a_note_is_one_cell_of_the_history_whatever_it_holds(db):
     loop.update(db, MODEL, [(1, "team-at-home")], status="contacted", note=forged, by="Ana", now=NOW)
     table = tables.case_history(loop.history(db.cursor(), [(1, "team-at-home")]), MODEL)
     assert len(table) == 1 and table["Note"].iloc[0] == forged and table["Status"].iloc[0] == "Contacted"
+
+
+# -- the closure rate's change: the comparison period as it stood at the same age ---------------
+
+@pytest.mark.parametrize("current, previous, now, as_of", [
+    # a month after February ended: January as it stood a month after its end (February has 28 days)
+    (Period(date(2025, 2, 1), date(2025, 3, 1)), Period(date(2025, 1, 1), date(2025, 2, 1)),
+     datetime(2025, 3, 5, 12), datetime(2025, 2, 5, 12)),
+    # February still running (8.5 days to go): January 8.5 days before its end
+    (Period(date(2025, 2, 1), date(2025, 3, 1)), Period(date(2025, 1, 1), date(2025, 2, 1)),
+     datetime(2025, 2, 20, 12), datetime(2025, 1, 23, 12)),
+    # a quarter against the one before: 91 days apart at their ends
+    (Period(date(2025, 4, 1), date(2025, 7, 1)), Period(date(2025, 1, 1), date(2025, 4, 1)),
+     datetime(2025, 7, 20), datetime(2025, 4, 20)),
+    # February 2025 against February 2024, whose 29 days end on 1 March: 365 days apart
+    (Period(date(2025, 2, 1), date(2025, 3, 1)), Period(date(2024, 2, 1), date(2024, 3, 1)),
+     datetime(2025, 3, 10), datetime(2024, 3, 10)),
+])
+def test_the_comparison_period_is_read_as_long_after_its_end_as_now_is_after_the_periods(current, previous, now,
+                                                                                           as_of):
+    assert loop.comparison_as_of(current, previous, now) == as_of
+
+
+JANUARY, FEBRUARY = Period(date(2025, 1, 1), date(2025, 2, 1)), Period(date(2025, 2, 1), date(2025, 3, 1))
+
+# Every case is a CSAT of 1 at the web team, each with the changes made to it: (day, status, note).
+AGED = [
+    # id, response day, its changes
+    ("j-resolved-early", date(2025, 1, 10), [(date(2025, 1, 12), "resolved", None),
+                                             (date(2025, 1, 14), None, "voucher"),
+                                             (date(2025, 2, 25), None, "called again")]),
+    ("j-resolved-late", date(2025, 1, 10), [(date(2025, 1, 15), "contacted", None),
+                                            (date(2025, 2, 25), "resolved", None)]),
+    ("j-reopened", date(2025, 1, 10), [(date(2025, 1, 20), "resolved", None), (date(2025, 2, 10), "contacted", None)]),
+    ("j-resolved-untouched", date(2025, 1, 10), [(date(2025, 2, 28), "resolved", None)]),
+    ("j-untouched", date(2025, 1, 10), []),
+    # a script's two changes in one instant: the history cannot order them, the case's row can
+    ("j-same-instant", date(2025, 1, 10), [(date(2025, 1, 12), "resolved", None),
+                                           (date(2025, 1, 12), "contacted", None)]),
+    ("j-late-in-month", date(2025, 1, 25), []),
+    *((f"f-resolved-{i}", date(2025, 2, 10), [(date(2025, 2, 15), "resolved", None)]) for i in range(3)),
+    *((f"f-open-{i}", date(2025, 2, 10), []) for i in range(2)),
+]
+
+
+@pytest.fixture
+def aged(tmp_path):
+    """January's and February's cases, worked at the times of AGED."""
+    d = Database(tmp_path / "cx.duckdb")
+    table = rows(*((rid, 1, "web", "web_team", "North", {"csat": 1}) for rid, *_ in AGED))
+    times = [datetime.combine(day, datetime.min.time(), timezone.utc).replace(hour=9) for _, day, _ in AGED]
+    store.apply(d, table.set_column(table.column_names.index("responded_at"), "responded_at", pa.array(times)))
+    changes = sorted(((when, rid, status, note) for rid, _, worked in AGED for when, status, note in worked),
+                     key=lambda change: change[0])
+    for when, rid, status, note in changes:
+        loop.update(d, MODEL, [(1, rid)], status=status, note=note, now=datetime.combine(when, datetime.min.time()))
+    yield d
+    d.close()
+
+
+@pytest.mark.parametrize("now, cases, statuses, delta", [
+    # February over: January as of 5 February 12:00. Resolved then: 'early' (its last status by
+    # then, not the note after it) and 'reopened' (on 20 January, contacted again on 10 February);
+    # contacted: 'late' (resolved on the 25th) and 'same-instant' (as its row says); new: the
+    # other three. February: 3 of 5 resolved, 60%; January then 2 of 7, 28.6%: +31.4 pts.
+    # (January as it stands today, 3 of 7 resolved, 42.9%, made it +17.1.)
+    (datetime(2025, 3, 5, 12), 7, (3, 2, 2), 60 - 100 * 2 / 7),
+    # February running: January as of 23 January 12:00, without the case of the 25th: 2 of 6.
+    (datetime(2025, 2, 20, 12), 6, (2, 2, 2), 60 - 100 * 2 / 6),
+])
+def test_the_closure_rate_is_compared_with_the_comparison_period_as_it_stood_at_the_same_age(aged, now, cases,
+                                                                                           statuses, delta):
+    cur = aged.cursor()
+    cat = queries.catalog(cur, MODEL)
+    current, _ = loop.closure(cur, MODEL, cat, ViewState(), FEBRUARY, now=now)
+    assert (current.cases, current.resolved) == (5, 3)  # today's statuses: the period's own rate is unchanged
+    then, _ = loop.closure(cur, MODEL, cat, ViewState(), JANUARY, as_of=loop.comparison_as_of(FEBRUARY, JANUARY, now))
+    assert then.cases == cases and (then.new, then.contacted, then.resolved) == statuses
+    k = loop.closure_kpi(MODEL, current, then, loop.comparison_words(FEBRUARY, JANUARY, now))
+    assert k.change.delta == pytest.approx(delta)
+    assert k.previous.value == pytest.approx(100 * 2 / cases) and k.current.value == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("now, words", [
+    (datetime(2025, 3, 5, 12), "change against Jan 2025 as it stood on 05 Feb 2025: as long after its end as now is "
+                               "after this period's, so its cases have had no longer to be resolved"),
+    (datetime(2025, 2, 20, 12), "change against Jan 2025 as it stood on 23 Jan 2025: as far into it as this period "
+                                "is now (its cases by then, with their status then)"),
+])
+def test_the_tile_says_what_the_change_compares(now, words):
+    assert loop.comparison_words(FEBRUARY, JANUARY, now) == words
+    current = loop._closure(MODEL, "*", 40, 10, 10, 20, 0, 0, 40, None)
+    then = loop._closure(MODEL, "*", 40, 20, 10, 10, 0, 0, 40, None)
+    assert loop.closure_kpi(MODEL, current, then, words).compared == words
+    assert loop.closure_kpi(MODEL, current, None, words).compared is None  # no comparison, nothing compared
+
+
+def test_demo_cases_as_they_stood_match_pandas_over_their_history(demo):
+    db, model, cur, cat = demo
+    as_of = datetime(2026, 6, 20, 15)  # within the demo's history: many cases of June still open then
+    period = Period(date(2026, 4, 1), date(2026, 7, 1))
+    df = independent(cur, model, cat, period, as_of)
+    events = cur.execute("SELECT source_id, source_response_id, status, changed_at::TIMESTAMP AS changed_at "
+                         "FROM case_events WHERE status IS NOT NULL").df()
+    events = events[events["changed_at"] <= as_of].sort_values("changed_at").groupby(
+        ["source_id", "source_response_id"]).tail(1)
+    df = df.drop(columns="status").merge(events, on=["source_id", "source_response_id"], how="left")
+    df = df[df["t"] <= (as_of - datetime(1970, 1, 1)).total_seconds()]
+    df["status"] = df["status"].fillna("new")
+    then, _ = loop.closure(cur, model, cat, ViewState(), period, as_of=as_of)
+    counts = tuple(int((df["status"] == s).sum()) for s in ("new", "contacted", "resolved"))
+    assert then.cases == len(df) and (then.new, then.contacted, then.resolved) == counts
+    assert min(counts) > 20  # every status, read from the history or the row
+    everyone, _ = loop.closure(cur, model, cat, ViewState(), period, now=as_of)
+    assert everyone.cases > then.cases and everyone.resolved > then.resolved  # today's figures are not those

@@ -1393,9 +1393,11 @@ def test_the_team_views_loop_line_is_the_teams_whatever_the_link_says(app):
     no_errors(flagged)
     line = [m.value for m in plain.markdown if m.value.startswith("**Closing the loop**")]
     assert line and line == [m.value for m in flagged.markdown if m.value.startswith("**Closing the loop**")]
-    # The closure rate is one of the team's KPI tiles, compared with the previous period
+    # The closure rate is one of the team's KPI tiles, compared with the previous period as it
+    # stood at the same age, which its tile says
     closed = next(m for m in plain.metric if m.label == "Closed loop")
     assert closed.value.endswith("%") and closed.value == next(m for m in flagged.metric if m.label == "Closed loop").value
+    assert closed.delta and any("change against 2026-Q2 as it stood on" in c.value for c in plain.caption)
 
 
 def test_a_hidden_closed_loop_tile_is_not_given_away_by_the_loop_line(app):
