@@ -28,10 +28,11 @@ from cxdata.view import ViewState  # noqa: E402
 
 def python_pattern(theme) -> re.Pattern:
     """The theme's RE2 pattern in Python's syntax: code points as \\u escapes, and 'not a letter,
-    digit or mark' as Python's non-word class."""
+    digit, mark or joiner' as Python's non-word class less the joiner (Python's \\W also holds the
+    marks, which no demo comment writes before a word)."""
     p = search.any_word(theme.words).removeprefix("(?i)")
-    p = re.sub(r"\\x\{([0-9A-F]{4})\}", lambda m: chr(int(m.group(1), 16)), p)
-    p = p.replace("[^\\p{L}\\p{N}\\p{M}]", "[\\W_]")
+    p = re.sub(r"\\x\{([0-9A-F]{4})\}", r"\\u\1", p)  # (as escapes: '(' in a word is no group)
+    p = p.replace("[^\\p{L}\\p{N}\\p{M}\\u200C]", "(?:_|[^\\w\\u200c])")
     return re.compile(p, re.IGNORECASE)
 
 

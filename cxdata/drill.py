@@ -319,3 +319,13 @@ def score_bands(model: Model, kpi: KPI) -> list[tuple[str, str]]:
         out.append(("middle", f"{names['middle']} ({span(m.bottom_box + 1, m.top_box - 1)})"))
     out.append(("high", f"{names['high']} ({span(m.top_box, hi)})"))
     return out
+
+
+def comment_filters(model: Model, kpi: KPI, view: ViewState) -> list[tuple[str, str]]:
+    """What narrows a view's comments within the view, in words, for a download's name
+    (cxdata.export.file_name): its search, its score band of `kpi` and its theme, those it has. A
+    band the KPI has no such scores for (a middle of yes/no) narrows nothing, and is not named."""
+    band = dict(score_bands(model, kpi)).get(view.scores) if view.scores else None
+    theme = model.theme(view.theme) if view.theme else None
+    pairs = [("search", view.search), ("scores", band), ("theme", theme.name if theme else None)]
+    return [(name, value) for name, value in pairs if value]

@@ -3,6 +3,7 @@ neutralised, because exported comments and rejected rows are untrusted text."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -16,6 +17,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 _WORD = re.compile(r"\w")  # the letters and digits of every script (a Persian region's name)
 _NAME_MOST = 120  # characters before the extension: within what file systems and mail clients keep whole
 _BYTES_MOST = 240  # and bytes: ext4 and APFS keep 255 of a name, and a Devanagari or CJK letter takes 3
+# Characters of one narrowing's value (a search, a theme): room for the rest of the name
+_NARROWED_MOST = 30
+_DIGEST = 6  # hex digits telling apart two names cut alike
 
 
 def _kept(ch: str, before: str) -> bool:
@@ -35,27 +39,51 @@ def _fits(name: str) -> bool:
     return len(name) <= _NAME_MOST and len(name.encode("utf-8")) <= _BYTES_MOST
 
 
-def _cut(name: str) -> str:
-    end = min(len(name), _NAME_MOST)
-    while len(name[:end].encode("utf-8")) > _BYTES_MOST:
+def _cut(name: str, most: int = _NAME_MOST, most_bytes: int = _BYTES_MOST) -> str:
+    end = min(len(name), most)
+    while len(name[:end].encode("utf-8")) > most_bytes:
         end -= 1
     while 0 < end < len(name) and unicodedata.category(name[end]).startswith("M"):
         end -= 1  # a letter goes whole or not at all: without its marks it is another letter
     return name[:end].rstrip("-_")
 
 
-def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]]] = (), ext: str = "csv") -> str:
+def _digest(text: str) -> str:
+    return hashlib.sha1(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()[:_DIGEST]
+
+
+def _narrowing(name: str, value: str) -> str:
+    """'search-late': one narrowing of the rows. A value longer than _NARROWED_MOST is cut and
+    followed by a digest of the whole, so that two long searches that begin alike still name two
+    files; one of punctuation alone, with nothing left to spell, is named by its digest."""
+    slug = _slug(value)
+    if slug and len(slug) <= _NARROWED_MOST:
+        return f"{name}-{slug}"
+    return "-".join(x for x in (name, _cut(slug, _NARROWED_MOST), _digest(value)) if x)
+
+
+def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]]] = (), ext: str = "csv", *,
+              narrowed: Iterable[tuple[str, str | None]] = ()) -> str:
     """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, the period it is of and the
     filters it was cut by (`filters`: (dimension, value labels) pairs), so that the files of
     several segments downloaded one after another do not overwrite or pass for one another. A
-    filter too long to spell out is counted ('region-5-values')."""
+    filter too long to spell out is counted ('region-5-values').
+
+    `narrowed`: (name, value) pairs that narrow the rows within the view, a list's own filters
+    such as the comments' search, score band and theme ('search-late-scores-Detractors-0-6'); an
+    empty value narrows nothing. They come before the segments' filters, which are counted or cut
+    first; a name still too long is cut and ends with a digest of it whole."""
     head = [f"cx-{_slug(what) or 'table'}", _slug(period) or "period"]
+    head += [_narrowing(_slug(n) or "filter", v) for n, v in narrowed if v]
     cut = [(_slug(dim), [v for v in map(_slug, values) if v]) for dim, values in filters]
     cut = [(dim, values) for dim, values in cut if values]
     name = "-".join(head + [f"{dim}-{'-'.join(values)}" for dim, values in cut])
     if not _fits(name):
+        whole = name
         counted = [f"{dim}-{values[0]}" if len(values) == 1 else f"{dim}-{len(values)}-values" for dim, values in cut]
-        name = _cut("-".join(head + counted))
+        name = "-".join(head + counted)
+        if not _fits(name):
+            name = _cut(name, _NAME_MOST - _DIGEST - 1, _BYTES_MOST - _DIGEST - 1) + "-" + _digest(whole)
     return f"{name}.{ext}"
 
 

@@ -24,11 +24,25 @@ _FORMS = {
 }
 # Each form -> the letter it is read as.
 _LETTER = {form: letter for letter, forms in _FORMS.items() for form in forms}
-_MARKS = "\u200c\u0640" + "".join(chr(c) for c in range(0x064B, 0x0653))  # ZWNJ, tatweel, harakat
+# ZWNJ, tatweel, and the marks Arabic writes over or under a letter (harakat, Quranic marks, a
+# combining hamza or madda, the superscript alef)
+_MARKS = "\u200c\u0640" + "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670"
 
 
 def _point(ch: str) -> str:
     return ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):04X}}}"
+
+
+def _runs(chars: str) -> str:
+    """The inside of a character class of `chars`, runs of code points written as ranges."""
+    points, out, i = sorted(map(ord, chars)), [], 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        out.append(_point(chr(points[i])) + ("-" + _point(chr(points[j])) if j > i else ""))
+        i = j + 1
+    return "".join(out)
 
 
 def _class(ch: str) -> str:
@@ -63,8 +77,8 @@ def pattern(phrase: str) -> str:
     if not arabic_script(phrase):
         words = phrase.split()
         return "(?i)" + "\\s+".join("".join(_class(ch) for ch in w if ch not in _MARKS) for w in words)
-    marks = "[" + "".join(_point(m) for m in _MARKS) + "]*"
-    joined = "[\\s" + "".join(_point(m) for m in _MARKS) + "]*"
+    marks = "[" + _runs(_MARKS) + "]*"
+    joined = "[\\s" + _runs(_MARKS) + "]*"
     out = []
     for w, word in enumerate(_rtl_words(phrase)):
         if w:
@@ -78,28 +92,59 @@ def pattern(phrase: str) -> str:
     return "(?i)" + "".join(out)
 
 
+# Where a theme's word may start: at the start of a word of the comment, after anything but a
+# letter, digit or mark. Nor after a joiner: it joins the parts of one Persian word, and 'منتظر'
+# (waiting) must not be found in 'غیر‌منتظره' (unexpected). RE2 has no lookbehind, so the test reads
+# the character before the word; it is a large Unicode class, read once for all the words after it.
+_START = "(?:^|[^\\p{L}\\p{N}\\p{M}\\x{200C}])"
+_M = "[" + _runs(_MARKS) + "]*"
+# What Arabic and Persian join to the front of a word: 'and' or 'so' (و ف), then 'in/with', 'like',
+# 'to' or the future (ب ك ل س), then the article (ال), or 'to the' (لل); Persian's verb prefixes
+# می and نمی. Each letter may carry its marks, and the Persian prefix a joiner.
+_ARABIC_BEFORE = (f"(?:[\\x{{0648}}\\x{{0641}}]{_M})?"
+                  f"(?:\\x{{0644}}{_M}\\x{{0644}}{_M}"
+                  f"|(?:[\\x{{0628}}\\x{{0643}}\\x{{0644}}\\x{{0633}}]{_M})?(?:[\\x{{0627}}\\x{{0671}}]{_M}\\x{{0644}}{_M})?"
+                  f"|(?:\\x{{0646}}{_M})?\\x{{0645}}{_M}[\\x{{06CC}}\\x{{064A}}]{_M})")
+# Hebrew's one-letter prefixes (ו ה ב כ ל מ ש: and, the, in, as, to, from, that), up to three of them
+# ('ושב', 'and that in').
+_HEBREW_BEFORE = "[\\x{05D5}\\x{05D4}\\x{05D1}\\x{05DB}\\x{05DC}\\x{05DE}\\x{05E9}]{0,3}"
+
+
 def any_word(words) -> str:
     """The RE2 pattern of a comment that uses any of `words` (a theme's, cxdata.model.Theme), each
-    found as `pattern` finds a phrase. A word in Latin or Cyrillic letters must start a word of the
-    comment ('late' finds 'lately', not 'chocolate'); one in Arabic or Hebrew script may start
-    anywhere, since those languages join articles, prepositions and conjunctions to the word
-    (والتوصيل, באיחור).
+    found as `pattern` finds a phrase, at the start of a word of the comment: 'late' finds 'lately',
+    not 'chocolate'. A word in Arabic script may follow what Arabic and Persian join to the front of
+    a word ('تأخر' finds 'والتأخر', 'شود' finds 'می‌شود', 'منتظر' not 'غیرمنتظره'), one in Hebrew
+    script Hebrew's one-letter prefixes ('איחור' finds 'באיחור'); anything may follow a word (a stem
+    finds its suffixes). A word that starts with no letter or digit (or in a script that does not
+    space its words) is found anywhere.
 
     One word-start test before all the words that need it, and case folded only for the words that
     have case: a test and a fold per word made RE2 read comments three times slower (a theme's
     search of a team's 6,000 comments 22 ms against 7 ms)."""
-    starting, cased, caseless = [], [], []
+    starting, arabic, hebrew, cased, caseless = [], [], [], [], []
     for w in words:
         p = pattern(w).removeprefix("(?i)")
         if not p:
             continue
-        if _starts_a_word(w):
+        script = _script(w)
+        has_case = any(ch.lower() != ch.upper() for ch in w)
+        if script == "spaced":
             starting.append(p)
+        elif script in ("arabic", "hebrew"):
+            (arabic if script == "arabic" else hebrew).append(f"(?i:{p})" if has_case else p)
         else:
-            (cased if any(ch.lower() != ch.upper() for ch in w) else caseless).append(p)
-    parts = []
+            (cased if has_case else caseless).append(p)
+    started = []
     if starting:
-        parts.append("(?:^|[^\\p{L}\\p{N}\\p{M}])(?i:" + "|".join(starting) + ")")
+        started.append("(?i:" + "|".join(starting) + ")")
+    if arabic:
+        started.append(_ARABIC_BEFORE + "(?:" + "|".join(arabic) + ")")
+    if hebrew:
+        started.append(_HEBREW_BEFORE + "(?:" + "|".join(hebrew) + ")")
+    parts = []
+    if started:
+        parts.append(_START + "(?:" + "|".join(started) + ")")
     if cased:
         parts.append("(?i:" + "|".join(cased) + ")")
     if caseless:
@@ -107,11 +152,16 @@ def any_word(words) -> str:
     return "|".join(parts) or "$^"  # no word: no comment
 
 
-def _starts_a_word(word: str) -> bool:
+def _script(word: str) -> str:
+    """'spaced' for a word that starts with a digit or a Latin, Cyrillic or Greek letter, 'arabic'
+    or 'hebrew' by its first letter, else 'other'."""
     import unicodedata
 
     first = next((ch for ch in word if not ch.isspace() and ch not in _MARKS), "")
-    return first.isdigit() or unicodedata.name(first, "").startswith(("LATIN", "CYRILLIC", "GREEK"))
+    name = unicodedata.name(first, "")
+    if first.isdigit() or name.startswith(("LATIN", "CYRILLIC", "GREEK")):
+        return "spaced"
+    return "arabic" if name.startswith("ARABIC") else "hebrew" if name.startswith("HEBREW") else "other"
 
 
 def _rtl_words(phrase: str) -> list[str]:

@@ -1052,30 +1052,32 @@ def figures_frame(p, view: ViewState):
     return lambda: tables.pyramid_frame(p, filters)
 
 
-def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, sheet: str) -> None:
+def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, sheet: str, narrowed=()) -> None:
     """A table as CSV and as an Excel workbook, each built only when its button is clicked.
     `sheet`: the workbook's sheet name (the button's label cut to Excel's 31 characters read
-    'Download every figure of this v', found by an audit)."""
+    'Download every figure of this v', found by an audit); `narrowed`: the table's own filters
+    (cxdata.export.file_name)."""
     from cxdata import export
 
     with st.container(horizontal=True):
         st.download_button(f"{label} (CSV)", lambda: export.to_csv_bytes(make_frame()),
-                           file_name=export_name(what, p, "csv"), mime="text/csv", icon=":material/download:",
+                           file_name=export_name(what, p, "csv", narrowed), mime="text/csv", icon=":material/download:",
                            help=help, key=f"{key}_csv")
         st.download_button("Excel", lambda: export.to_xlsx_bytes(make_frame(), sheet=sheet),
-                           file_name=export_name(what, p, "xlsx"), icon=":material/table_view:",
+                           file_name=export_name(what, p, "xlsx", narrowed), icon=":material/table_view:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            help=f"The same as an Excel workbook. {help}", key=f"{key}_xlsx")
 
 
-def export_name(what: str, p, ext: str = "csv") -> str:
-    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, its period and the view's filters."""
+def export_name(what: str, p, ext: str = "csv", narrowed=()) -> str:
+    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, its period, the table's own
+    filters (`narrowed`, cxdata.export.file_name) and the view's."""
     from cxdata import export
 
     m = model()
     filters = [(dim, [m.segment(dim).label(v) if m.segment(dim) else v for v in values])
                for dim, values in current_view().filters]
-    return export.file_name(what, p.period.label(), filters, ext)
+    return export.file_name(what, p.period.label(), filters, ext, narrowed=narrowed)
 
 
 def present_button(view: ViewState) -> None:

@@ -231,9 +231,13 @@ with st.container(key="comments_table"):
                                          if comments["Score"].dtype == object else
                                          st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
-_ui.table_downloads("Download these comments", lambda: tables.comments_export(comments), f"comments-{team.key}", p,
-                   help="The comments listed above, with their scores and segments (a spreadsheet will not run "
-                        "anything in them).", key="comments", sheet="Comments")
+# Named after what narrows the list too, and its KPI (the list is of its responses, with its
+# scores): else two searches of one view download under one name.
+listed = drill.comment_filters(model, kpi.kpi, view)
+_ui.table_downloads("Download these comments", lambda: tables.comments_export(comments),
+                    f"comments-{team.key}-{kpi.kpi.key}", p,
+                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
+                         "anything in them).", key="comments", sheet="Comments", narrowed=listed)
 with st.spinner("Counting the themes of these comments…"):
     # (none for a model without themes, or a KPI with no score of its own to set against them)
     found = _ui.themes(shown_view, level, team.key, kpi.kpi, hidden_segments) if model.themes and total else []
@@ -259,7 +263,8 @@ if found:
                f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
                "others', with a test of the difference; both are hidden where either has fewer answers than the "
                "privacy threshold. Select a theme to list its comments.")
-    _ui.table_downloads("Download these themes", lambda: table, f"themes-{team.key}", p,
+    _ui.table_downloads("Download these themes", lambda: table, f"themes-{team.key}-{kpi.kpi.key}", p,
                         help="The themes of the comments listed above, with their counts and scores.",
-                        key="themes", sheet="Themes")
+                        key="themes", sheet="Themes",
+                        narrowed=[f for f in listed if f[0] != "theme"])  # (every subject's)
 _ui.deck_button(view, p)

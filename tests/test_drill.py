@@ -89,6 +89,22 @@ def test_score_bands_say_which_scores_they_hold(demo, kpi_key, bands):
     assert drill.score_bands(model, next(k for k in model.kpis() if k.key == kpi_key)) == bands
 
 
+
+@pytest.mark.parametrize("kpi_key, view, expected", [
+    ("csat", ViewState(), []),
+    ("csat", ViewState(search="late", scores="low", theme="late_delivery"),
+     [("search", "late"), ("scores", "Bottom box (1–2)"), ("theme", "Late delivery")]),
+    ("nps", ViewState(scores="high"), [("scores", "Promoters (9–10)")]),
+    ("resolved", ViewState(scores="middle", theme="prices"), [("theme", "Prices and value")]),  # yes/no has no middle
+])
+def test_comment_filters_name_what_narrows_a_views_comments(kpi_key, view, expected):
+    from cxdata.demo import demo_model_path
+    from cxdata.model import parse_model
+
+    model = parse_model(demo_model_path().read_text(encoding="utf-8"))
+    assert drill.comment_filters(model, next(k for k in model.kpis() if k.key == kpi_key), view) == expected
+
+
 # --------------------------------------------------------------------------- the trend's buckets
 
 @pytest.fixture

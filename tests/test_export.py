@@ -138,6 +138,42 @@ def test_file_name_fits_file_systems_in_bytes():
         assert len(name.encode("utf-8")) <= 255 and name.endswith(".xlsx") and name.startswith("cx-pyramid-2025-Q3-city-")
 
 
+@pytest.mark.parametrize("narrowed, expected", [
+    ([], "cx-comments-billing-csat-2025-Q3-region-Tehran.csv"),
+    ([("search", "late"), ("scores", "Bottom box (1–2)"), ("theme", "Late delivery")],
+     "cx-comments-billing-csat-2025-Q3-search-late-scores-Bottom-box-1-2-theme-Late-delivery-region-Tehran.csv"),
+    ([("search", ""), ("scores", None), ("theme", "Prices")], "cx-comments-billing-csat-2025-Q3-theme-Prices-region-Tehran.csv"),
+    # a search in another script keeps its letters, its joiner a separator; nothing typed is a path
+    ([("search", "سفارش‌ها دیر")], "cx-comments-billing-csat-2025-Q3-search-سفارش-ها-دیر-region-Tehran.csv"),
+    ([("search", "../../x")], "cx-comments-billing-csat-2025-Q3-search-x-region-Tehran.csv"),
+    # punctuation alone leaves nothing to spell: named by a digest, still not the unfiltered name
+    ([("search", "?!")], r"cx-comments-billing-csat-2025-Q3-search-[0-9a-f]{6}-region-Tehran\.csv"),
+    # a long search is cut, then a digest of it whole tells two that begin alike apart
+    ([("search", "the courier never came " * 5)],
+     r"cx-comments-billing-csat-2025-Q3-search-the-courier-never-came-the-cou-[0-9a-f]{6}-region-Tehran\.csv"),
+])
+def test_file_name_says_what_narrows_the_rows(narrowed, expected):
+    import re
+
+    from cxdata.export import file_name
+
+    name = file_name("comments-billing-csat", "2025 Q3", [("region", ["Tehran"])], "csv", narrowed=narrowed)
+    assert re.fullmatch(expected, name) if "[0-9a-f]" in expected else name == expected
+
+
+def test_two_narrowings_of_one_view_name_two_files_however_long():
+    from cxdata.export import file_name
+
+    many = [("region", [f"Region number {i}" for i in range(30)]), ("tier", ["Small and medium business"] * 3)]
+    searches = ["x" * 200 + "a", "x" * 200 + "b", "late", "Late delivery", "?!", "!?"]
+    themes = ["Late delivery", "Late delivery and the couriers who cause it", "تأخیر در ارسال و بسته‌های آسیب‌دیده"]
+    names = {file_name("comments-web_persian-csat", "1 Jul – 30 Sep 2025", many, "xlsx",
+                       narrowed=[("search", q), ("scores", "Bottom box (1–2)"), ("theme", t)])
+             for q in searches for t in themes}
+    assert len(names) == len(searches) * len(themes)
+    assert all(len(n) <= 125 and len(n.encode("utf-8")) <= 255 for n in names)
+
+
 def test_file_name_cut_to_fit_does_not_keep_a_letter_without_its_marks():
     from cxdata.export import _cut
 

@@ -1128,6 +1128,21 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     assert any("Download the slides (PowerPoint)" in b.proto.label for b in at.get("download_button"))
 
 
+def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeypatch):
+    # Found by review: two searches of one view downloaded under one name.
+    from cxdata import export
+
+    names, real = [], export.file_name
+    monkeypatch.setattr(export, "file_name", lambda *a, **k: names.append(real(*a, **k)) or names[-1])
+    # (the demo's first team is its Persian website's)
+    at = app(page="pages/team.py", team=_some_team(), period="all", q="سایت", scores="low", theme="app_login")
+    no_errors(at)
+    comments = [n for n in names if n.startswith("cx-comments-")]
+    themes = [n for n in names if n.startswith("cx-themes-")]
+    assert comments and all("-search-سایت-scores-Bottom-box-1-2-theme-App-crashes-and-logins" in n for n in comments)
+    assert themes and all("-search-سایت-scores-Bottom-box-1-2" in n and "theme-" not in n for n in themes)
+
+
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):
     """Found by an audit: the team view opened on the empty CSAT of a team rated only on a hidden
     KPI, and listed that KPI's few responses' comments."""
