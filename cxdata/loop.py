@@ -277,10 +277,10 @@ def comparison_words(current: Period, previous: Period, now: datetime) -> str:
     """What the closure rate's change compares, in the words of its tile."""
     as_of = comparison_as_of(current, previous, now)
     then = f"change against {previous.label()} as it stood on {day_label(as_of.date())}"
+    # Short: it sits under the tile; the README says why.
     if as_of < ts(previous.end):
-        return f"{then}: as far into it as this period is now (its cases by then, with their status then)"
-    return (f"{then}: as long after its end as now is after this period's, so its cases have had no longer to be "
-            "resolved")
+        return f"{then}, as far into it as this period is now"
+    return f"{then}, the same time after its end, so its cases had no longer to be resolved"
 
 
 CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
