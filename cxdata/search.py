@@ -129,8 +129,9 @@ def any_word(words) -> str:
     """The RE2 pattern of a comment that uses any of `words` (a theme's, cxdata.model.Theme), each
     found as `pattern` finds a phrase, at the start of a word of the comment: 'late' finds 'lately',
     not 'chocolate'. A word in Arabic script may follow what Arabic and Persian join to the front of
-    a word ('تأخر' finds 'والتأخر', 'شود' finds 'می‌شود', 'منتظر' not 'غیرمنتظره'), one in Hebrew
-    script Hebrew's one-letter prefixes ('איחור' finds 'באיחור'); anything may follow a word (a stem
+    a word ('تأخر' finds 'والتأخر', 'شود' finds 'می‌شود', 'منتظر' not 'غیرمنتظره'), and one that has
+    its own article finds it behind 'to' too, which drops the article's alef ('الانتظار' finds
+    'للانتظار', 'اللحم' finds 'للحم'); one in Hebrew script follows Hebrew's one-letter prefixes ('איחור' finds 'באיחור'); anything may follow a word (a stem
     finds its suffixes). A word that starts with no letter or digit (or in a script that does not
     space its words) is found anywhere.
 
@@ -146,8 +147,10 @@ def any_word(words) -> str:
         has_case = any(ch.lower() != ch.upper() for ch in w)
         if script == "spaced":
             starting.append(p)
-        elif script in ("arabic", "hebrew"):
-            (arabic if script == "arabic" else hebrew).append(f"(?i:{p})" if has_case else p)
+        elif script == "arabic":
+            arabic += [f"(?i:{f})" if has_case else f for f in (p, _to_the(w)) if f]
+        elif script == "hebrew":
+            hebrew.append(f"(?i:{p})" if has_case else p)
         else:
             (cased if has_case else caseless).append(p)
     started = []
@@ -165,6 +168,19 @@ def any_word(words) -> str:
     if caseless:
         parts.append("(?:" + "|".join(caseless) + ")")
     return "|".join(parts) or "$^"  # no word: no comment
+
+
+def _to_the(word: str) -> str:
+    """The pattern of an Arabic word that has its own article (ال, ٱل) as it is written behind 'to'
+    (ل), "" for any other word. 'To' takes the article's alef: ل + الانتظار is 'للانتظار', so the
+    word is not in it and the prefix rule, which reads 'لل' before a word without its article,
+    cannot find it. Before a noun that starts with lam, the article's lam goes too: ل + الليل is
+    'لليل'."""
+    w = "".join(ch for ch in word if ch not in _UNSPELT).lstrip()
+    if len(w) < 3 or w[0] not in "\u0627\u0671" or w[1] != "\u0644" or not w[2].isalpha():
+        return ""
+    rest = w[2:]
+    return pattern(("\u0644" if rest[0] == "\u0644" else "\u0644\u0644") + rest).removeprefix("(?i)")
 
 
 def _script(word: str) -> str:

@@ -120,6 +120,17 @@ def test_a_theme_finds_the_comments_that_use_any_of_its_words(words, text, found
     ("تأخير", "فالتأخير", True),
     ("يتوقف", "سيتوقف التطبيق", True),
     ("الانتظار", "والانتظار طويل", True),  # a word with its own article, behind 'and'
+    # ...and behind 'to', which takes the article's alef (and its lam before a lam)
+    ("الانتظار", "للانتظار أسباب", True),
+    ("الانتظار", "وللانتظار", True),
+    ("ٱلانتظار", "فللانتظار", True),
+    ("الانتظار", "لِلِانْتِظَارِ", True),
+    ("الانتظار", "للـانتظار", True),
+    ("اللحم", "للحم طعم غريب", True),
+    ("الليل", "وصلت للَّيل", True),
+    ("الانتظار", "لانتظار طويل", False),  # 'for a wait': the word without its article
+    ("الانتظار", "مللانتظار", False),  # not inside a word
+    ("ألم", "للم", False),  # a hamza on the alef: no article
     ("متأخر", "وصلت الشحنة متأخرة", True),  # a stem finds its suffixes
     ("تأخر", "وَالتَّأَخُّرُ", True),  # harakat on the prefixes and the word
     ("تأخر", "الـتأخر", True),  # tatweel after the article
