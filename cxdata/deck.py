@@ -79,6 +79,24 @@ def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, d
     return " · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if demo else "")
 
 
+def named_after(view: ViewState, model: Model, p) -> tuple[str, list[tuple[str, str]]]:
+    """What a deck's file is named after (cxdata.export.file_name's `what` and `narrowed`): the
+    story's deepest node, and where the story ends with comments, their KPI and what narrows them
+    (drill.comment_filters), as the team view names its comments download: decks of two teams, two
+    KPIs or two searches of one view must not overwrite each other (`p`: the view's pyramid).
+
+    The band a comments slide keeps for a KPI that fell significantly (story.comments_view) is not
+    named: the view alone decides it, and it reads the split beside the tiles, a query this name,
+    drawn with every page, should not run."""
+    level, key = story.node_of(view)
+    what = f"slides-{key or level}"
+    node = None if p.empty or "comments" not in story.steps(view, model) else story.deepest(p, view)
+    if node is None:  # (a link's team the period's pyramid does not hold)
+        return what, []
+    k = chosen_kpi(node, view.kpi)
+    return f"{what}-{k.kpi.key}", drill.comment_filters(model, k.kpi, view)
+
+
 def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False) -> list[Slide]:
     """The slides of the view's story, in order (`p`: the view's pyramid)."""
     view = replace(view, present=None)

@@ -1112,9 +1112,8 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
         finally:
             cur.close()
 
-    # Named after the story's deepest node: decks of two teams' stories must not overwrite each other.
-    node = view.team or view.tp or "index"
-    st.download_button(label, build, file_name=export_name(f"slides-{node}", p, "pptx"), icon=":material/co_present:",
+    what, narrowed = deck.named_after(view, m, p)
+    st.download_button(label, build, file_name=export_name(what, p, "pptx", narrowed), icon=":material/co_present:",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        help="The slides of presentation mode for this view (index, touchpoint, team, comments) "
                             "with their figures and charts, to take into your own deck or send after the review.",

@@ -106,6 +106,33 @@ def test_a_journeys_story_ends_with_its_touchpoints_comments(db, repeats, listed
         assert not slides[-1].comments and "rates several of the touchpoints of Online" in slides[-1].note
 
 
+NAMED_MODEL_TEXT = ("journeys: [{key: online, name: Online, touchpoints: [web]}]\n"
+                    "themes: [{key: late, name: Late delivery, words: [late]}]\n")
+
+
+@pytest.mark.parametrize("view, named", [
+    ({}, ("slides-index-nps", [])),
+    ({"tp": "web", "team": "a"}, ("slides-a-csat", [])),
+    # the comments slide's KPI and what narrows its comments, as the team view's download names them
+    ({"tp": "web", "team": "a", "search": "late", "scores": "low", "theme": "late"},
+     ("slides-a-csat", [("search", "late"), ("scores", "Bottom box (1–2)"), ("theme", "Late delivery")])),
+    ({"tp": "web", "search": "late"}, ("slides-web-csat", [("search", "late")])),
+    ({"kpi": "csat", "scores": "high"}, ("slides-index-nps", [("scores", "Promoters (9–10)")])),  # the index has no CSAT
+    ({"journey": "online", "theme": "late"}, ("slides-online-csat", [("theme", "Late delivery")])),
+    # no comments slide: a period without answers is one slide
+    ({"tp": "web", "team": "a", "search": "late", "period": "custom", "start": datetime(2020, 1, 1).date(),
+      "end": datetime(2020, 1, 31).date()}, ("slides-a", [])),
+])
+def test_a_deck_is_named_after_its_node_and_what_narrows_its_comments(db, view, named):
+    from cxdata.model import parse_model
+    from tests.test_pyramid import MODEL_TEXT
+
+    model = parse_model(MODEL_TEXT + NAMED_MODEL_TEXT)
+    cur = db.cursor()
+    view = ViewState(**{"period": "latest_month", **view})
+    assert deck.named_after(view, model, pyramid.build(cur, model, queries.catalog(cur, model), view)) == named
+
+
 def test_each_tile_says_what_the_pyramid_says(db):
     p, slides = slides_of(db, tp="web", team="a")
     index, tp, team = slides[0].tiles[0], slides[1].tiles[0], slides[2].tiles

@@ -1141,6 +1141,10 @@ def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeyp
     themes = [n for n in names if n.startswith("cx-themes-")]
     assert comments and all("-search-سایت-scores-Bottom-box-1-2-theme-App-crashes-and-logins" in n for n in comments)
     assert themes and all("-search-سایت-scores-Bottom-box-1-2" in n and "theme-" not in n for n in themes)
+    # the deck of the view too: its comments slide lists the same comments
+    slides = [n for n in names if n.startswith("cx-slides-")]
+    assert slides and all(n.startswith(f"cx-slides-{_some_team()}-csat-") and n.endswith(".pptx")
+                          and "-search-سایت-scores-Bottom-box-1-2-theme-App-crashes-and-logins" in n for n in slides)
 
 
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):

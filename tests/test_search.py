@@ -39,6 +39,20 @@ def matches(phrase: str, text: str) -> bool:
     ("خوب", "خو ب", False),
     ("خیلی خوب", "خیلیخوب", True),  # a space typed: a space, a joiner or nothing
     ("45 دقیقه", "۴۵ دقیقه", True),
+    # Hebrew's points and cantillation marks written or not, as Arabic's harakat
+    ("איחור", "הגיע בְּאִיחוּר", True),
+    ("אִיחוּר", "הגיע באיחור", True),
+    ("שלום", "שָׁלוֹם", True),  # the shin dot and the vowels
+    ("שִׂמְחָה", "שמחה", True),  # the sin dot
+    ("בראשית", "בְּרֵאשִׁ֖ית", True),  # a cantillation mark (tipeha)
+    ("אמר", "וַיֹּ֣אמֶר", True),  # the dagesh, the holam and munah
+    ("איחור חבילה", "אִיחוּר  חֲבִילָה", True),
+    ("איחור", "אחור", False),
+    # ...not its punctuation: maqaf, paseq, sof pasuq, nun hafukha
+    ("ביתספר", "בית־ספר", False),
+    ("אב", "א׀ב", False),
+    ("אב", "א׃ב", False),
+    ("אב", "א׆ב", False),
     # nothing typed is pattern syntax
     (".*", "anything", False),
     ("a+b", "a+b", True),
@@ -55,7 +69,7 @@ def test_a_long_phrase_gives_a_pattern_re2_takes():
     assert matches("سفارش" * 40, "سفارش" * 40)
 
 
-@pytest.mark.parametrize("phrase", ["ـ", "\u064e\u0650", " \u200c ", ""])
+@pytest.mark.parametrize("phrase", ["ـ", "\u064e\u0650", " \u200c ", "", "\u05b4\u05bc \u0591"])
 def test_a_phrase_of_marks_alone_searches_for_nothing(phrase):
     """Found by review: a tatweel typed alone made a pattern that matched every comment."""
     assert not search.meaningful(phrase) and search.pattern(phrase) == ""
@@ -106,6 +120,17 @@ def test_a_theme_finds_the_comments_that_use_any_of_its_words(words, text, found
     ("تأخير", "فالتأخير", True),
     ("يتوقف", "سيتوقف التطبيق", True),
     ("الانتظار", "والانتظار طويل", True),  # a word with its own article, behind 'and'
+    # ...and behind 'to', which takes the article's alef (and its lam before a lam)
+    ("الانتظار", "للانتظار أسباب", True),
+    ("الانتظار", "وللانتظار", True),
+    ("ٱلانتظار", "فللانتظار", True),
+    ("الانتظار", "لِلِانْتِظَارِ", True),
+    ("الانتظار", "للـانتظار", True),
+    ("اللحم", "للحم طعم غريب", True),
+    ("الليل", "وصلت للَّيل", True),
+    ("الانتظار", "لانتظار طويل", False),  # 'for a wait': the word without its article
+    ("الانتظار", "مللانتظار", False),  # not inside a word
+    ("ألم", "للم", False),  # a hamza on the alef: no article
     ("متأخر", "وصلت الشحنة متأخرة", True),  # a stem finds its suffixes
     ("تأخر", "وَالتَّأَخُّرُ", True),  # harakat on the prefixes and the word
     ("تأخر", "الـتأخر", True),  # tatweel after the article
@@ -136,6 +161,13 @@ def test_a_theme_finds_the_comments_that_use_any_of_its_words(words, text, found
     ("מחיר", "(מחיר)", True),
     ("חור", "הגיעה באיחור", False),  # 'hole' inside 'late'
     ("רוח", "ארוחה טובה", False),  # 'spirit' inside 'meal'
+    # ...its points and cantillation marks written or not, on the prefixes too
+    ("איחור", "הגיעה בְּאִיחוּר", True),
+    ("אִיחוּר", "ובאיחור", True),
+    ("המתנה", "וּבַהַמְתָּנָה", True),
+    ("מחיר", "הַמְּחִירִים עלו", True),
+    ("חור", "בְּאִיחוּר", False),
+    ("רוח", "אֲרוּחָה טובה", False),
     # a script that does not space its words: anywhere, as before
     ("遅延", "配達が遅延した", True),
 ])

@@ -21,12 +21,14 @@ def demo(tmp_path_factory):
 
 def raw(cur, cat, codes, period, measure_code: int) -> pd.DataFrame:
     """Every comment at the team codes (None: any) in the period, with the score given with it."""
-    frame = cur.execute(
-        "SELECT response_key, responded_at, comment, team FROM responses WHERE comment IS NOT NULL").df()
+    # The time as UTC without its zone (the database's session is in UTC): DuckDB hands a zoned
+    # column to pandas through DataFrame.drop(inplace=True), which pandas 3.1 deprecates.
+    frame = cur.execute("SELECT response_key, responded_at::TIMESTAMP AS responded_at, comment, team FROM responses "
+                        "WHERE comment IS NOT NULL").df()
     scores = cur.execute("SELECT response_key, max(value) AS score FROM answers WHERE measure = ? GROUP BY ALL",
                          [measure_code]).df()
     frame = frame.merge(scores, on="response_key")  # the comments behind a KPI: of responses that gave it
-    start, end = (pd.Timestamp(d).tz_localize("UTC") for d in (period.start, period.end))
+    start, end = (pd.Timestamp(d) for d in (period.start, period.end))
     frame = frame[(frame["responded_at"] >= start) & (frame["responded_at"] < end)]
     return frame if codes is None else frame[frame["team"].isin(codes)]
 
