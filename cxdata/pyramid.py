@@ -233,7 +233,7 @@ def rules_of(model: Model) -> stats.Suppression:
 
 def assemble(model: Model, data: Cells, current: Period, previous: Period | None, as_of: date | None,
              seg: str | None = None, hidden: set[tuple] | None = None,
-             repeats: frozenset[str] | None = None) -> Pyramid:
+             repeats: Mapping[str, int | None] | None = None) -> Pyramid:
     """The pyramid of `data`. `repeats`: the measures a response may answer more than once
     (`Catalog.repeats`; None: any)."""
     rules = rules_of(model)
@@ -397,7 +397,7 @@ def partitions(model: Model, segs: list[str | None], has_previous: bool, split: 
     return out
 
 
-def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None = None) -> set[tuple]:
+def suppressed_cells(data: Cells, parts, rules, repeats: Mapping[str, int | None] | None = None) -> set[tuple]:
     """Primary suppression (0 < n < privacy threshold), then complementary suppression over all
     partitions until nothing changes, because hiding a cell in one partition can expose another.
 
@@ -430,6 +430,10 @@ def suppressed_cells(data: Cells, parts, rules, repeats: frozenset[str] | None =
     hidden = {cell for cell in data if 0 < people(cell) < k}
     while True:
         _complement(parts, hidden, n, rules, repeats, people)
+        across = _across_segments(parts, hidden, n, people, k, repeats)
+        if across:
+            hidden |= across
+            continue
         exposed = _determined(parts, hidden, n, lambda c: 0 < people(c) < k)
         if not exposed:
             return hidden
@@ -493,6 +497,65 @@ def fewest_respondents(n: int, most: int | None, touchpoint_ns: Iterable[int] = 
     if n <= 0:
         return 0
     return max(-(-n // most) if most else 1, max(touchpoint_ns, default=0))
+
+
+def _across_segments(parts, hidden: set, n, people, k: int, repeats=None) -> set:
+    """Parent cells of a split to hide so that no partition's unknown part, taken over the
+    segments, gives a small group back. A node's partition (a touchpoint into its teams and the
+    answers of none, the index into its touchpoints and the answers of none) is shown whole and
+    per segment. For segments T whose parent is shown, the rows shown whole and in each of T (R:
+    the others, with the answers in no child) are known in the whole and in each of T: the whole's
+    minus T's is R's answers in the other segments, which must be nobody or at least `k`
+    respondents (found by an audit: a store's 46 answers with its team's 40, beside North's 25
+    with the team's 20, gave back the one answer of no team in the South and East, each protected
+    on its own). Read for T all such segments, each alone and all but one; where one gives a small
+    group back, the smallest parent of its T goes and the caller's rules run again."""
+    families: dict = {}
+    for parent, children in parts:
+        if len(parent) == 5 and children and all(len(c) == 5 and c[3] == parent[3] for c in children):
+            key = (parent[0], parent[1], parent[2], parent[4], tuple((c[1], c[2]) for c in children))
+            families.setdefault(key, {})[parent[3]] = (parent, children)
+    out = set()
+    for family in families.values():
+        if None not in family or len(family) < 2:
+            continue
+        top, kids = family[None]
+        if top in hidden or not n(top):
+            continue
+        members = [m for seg, m in family.items() if seg is not None]
+        most = _most(top, repeats)
+
+        def unseen(children) -> set[int]:
+            return {i for i, c in enumerate(children) if c in hidden and n(c) > 0}
+
+        def unknown(parent, children, rows) -> tuple[int, int]:
+            """Answers of `rows` and of no child under `parent`, and the fewest respondents they can be."""
+            rest = n(parent) - sum(n(c) for c in children)
+            answers = sum(n(children[i]) for i in rows) + rest
+            if answers <= 0:
+                return 0, 0
+            if _pooled(parent, children, repeats):
+                return answers, max(max((people(children[i]) for i in rows), default=0), fewest_respondents(answers, most))
+            return answers, sum(people(children[i]) for i in rows) + fewest_respondents(rest, most)
+
+        shown = [j for j, (parent, _) in enumerate(members) if parent not in hidden and n(parent) > 0]
+        if not shown:
+            continue
+        choices = {tuple(shown)} | {(j,) for j in shown} | {tuple(x for x in shown if x != j) for j in shown}
+        for known in sorted((c for c in choices if c), key=lambda c: (-len(c), c)):
+            rows = unseen(kids).union(*(unseen(members[j][1]) for j in known))
+            whole, _ = unknown(top, kids, rows)
+            answers, fewest, found = 0, 0, 0
+            for j, (parent, children) in enumerate(members):
+                a, least = unknown(parent, children, rows)
+                found += a
+                if j not in known:
+                    answers, fewest = answers + a, fewest + least
+            elsewhere = max(whole - found, 0)  # answers in no segment of the split
+            if answers + elsewhere > 0 and fewest + fewest_respondents(elsewhere, most) < k:
+                out.add(min((members[j][0] for j in known), key=lambda c: (n(c), repr(c))))
+                break
+    return out
 
 
 def _nearest_shown(parts, hidden: set, n, cell):

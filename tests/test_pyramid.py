@@ -887,3 +887,53 @@ journeys: [{key: buy, name: Buy, touchpoints: [web, app]}]""").replace(
     row = [p.journey("buy").headline, p.touchpoint("shop").headline]  # the journeys and the touchpoints in none
     rest = index.current.n - sum(k.current.n for k in row if k.shown)
     assert not index.shown or rest == 0 or rest >= 5, rest
+
+
+def _split_n(db, model, dim="region"):
+    """(level, key, segment) -> the n a split shows (None: hidden), for each node's first KPI."""
+    from cxdata import drill
+
+    cur = db.cursor()
+    sp = drill.split(cur, model, queries.catalog(cur, model), ViewState(period="latest_month"), dim)
+    db.close()
+    rec = sp.records.drop_duplicates(["level", "key", "segment"])
+    return {(r["level"], r["key"], r["segment"]): None if r["suppressed"] else r["n"] for _, r in rec.iterrows()}
+
+
+def test_a_touchpoints_answers_of_no_team_are_not_given_back_across_segments(tmp_path):
+    """Found by an audit: the Store's one answer of no team in the South was hidden with the
+    team's South and East cells (each partition of the split was safe on its own), but the Store's
+    46 answers less the team's 40, less North's 25 less the team's 20 there, gave it back."""
+    rows = ([("Team D", "Store", 4, None, "North", 6)] * 20 + [(None, "Store", 4, None, "North", 6)] * 5
+            + [("Team D", "Store", 4, None, "South", 6)] * 10 + [(None, "Store", 1, None, "South", 6)]
+            + [("Team D", "Store", 4, None, "East", 6)] * 10)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, responses(rows))
+    n = _split_n(db, MODEL)
+    four = [n[level, key, seg] for seg in ("All", "North") for level, key in (("touchpoint", "shop"), ("team", "d"))]
+    assert four[0] == 46 and four[1] == 40  # the Store and its team, as the pyramid shows them
+    # what the four give back is the South's and East's answers of no team: one customer's
+    assert None in four, four
+
+
+def test_an_index_does_not_give_back_a_few_customers_pooled_answers_across_segments(tmp_path):
+    """Found by an audit: the index (13 answers) less the website (6), less North's index (7) less
+    its website (3), gave back the Store's and no touchpoint's answers in the South and East:
+    three answers, above a threshold of three, but two customers'."""
+    model = parse_model(MODEL_TEXT.replace("index: {kpi: {stat: nps, measure: nps, target: 10}}",
+                                           "index: {kpi: {stat: top_box, measure: csat}}").replace(
+        "segments: [{key: region}]", "segments: [{key: region}]\nthresholds: {privacy_min_n: 3, reliability_min_n: 30}"))
+    people = {  # customer: region, answers (team, touchpoint); what the four give back is p23's and p26's
+        "p19": ("North", [(None, "Store")]),
+        "p20": ("North", [(None, "Website")]),
+        "p21": ("North", [("Team A", "Website"), (None, "Store"), (None, None)]),
+        "p22": ("North", [(None, "Store"), ("Team B", "Website")]),
+        "p23": ("South", [(None, "Store"), ("Team B", "Website")]),
+        "p25": ("East", [("Team B", "Website")]),
+        "p26": ("East", [(None, "Store"), ("Team A", "Website"), (None, None)]),
+    }
+    rows = [(team, tp, 3, None, region, 6) for region, said in people.values() for team, tp in said]
+    n = _split_n(stored_people(tmp_path, rows, [p for p, (_, said) in people.items() for _ in said]), model)
+    assert n["index", "index", "All"] == 13 and n["touchpoint", "web", "All"] == 6
+    four = [n[level, key, seg] for seg in ("All", "North") for level, key in (("index", "index"), ("touchpoint", "web"))]
+    assert None in four, four
