@@ -175,7 +175,7 @@ class Database:
             version = "7"
         if version == "7":
             # 8: and how many times at most, which bounds the respondents behind a count of answers
-            # (pyramid.fewest_respondents); both found here from the answers stored, current and replaced.
+            # (stats.fewest_respondents); both found here from the answers stored, current and replaced.
             cur.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS repeat_most INTEGER[]")
             found = ["SELECT r.upload_id, a.measure, count(*) AS times FROM answers a JOIN responses r USING (response_key) "
                      "GROUP BY r.upload_id, a.response_key, a.measure HAVING count(*) > 1"]

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Iterable, Mapping
 
 from . import stats
+from .stats import fewest_respondents
 from .model import KPI, Model, label_key, value_range
 from .period import Period, comparison_of, resolve
 from .queries import Catalog, cells
@@ -487,16 +488,6 @@ def in_answers(rules: stats.Suppression, most: int | None) -> stats.Suppression:
 def _most(cell: tuple, repeats) -> int | None:
     """most_answers of a cell (period, level, key, segment, measure)."""
     return most_answers(cell[1], cell[4], repeats) if len(cell) == 5 and cell[1] in POOLING else 1
-
-
-def fewest_respondents(n: int, most: int | None, touchpoint_ns: Iterable[int] = ()) -> int:
-    """The fewest respondents `n` answers can come from when one gives at most `most` of them
-    (None: as many as may be) and each touchpoint's answers (`touchpoint_ns`) are one per
-    respondent: the larger of the two bounds. What the minimum-n rules read, so that three
-    customers' six answers are not shown as a group of six."""
-    if n <= 0:
-        return 0
-    return max(-(-n // most) if most else 1, max(touchpoint_ns, default=0))
 
 
 def _across_segments(parts, hidden: set, n, people, k: int, repeats=None) -> set:

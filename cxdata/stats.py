@@ -422,6 +422,16 @@ def cell_status(n: int, rules: Suppression = Suppression()) -> str:
     return "ok"
 
 
+def fewest_respondents(n: int, most: int | None, touchpoint_ns: Iterable[int] = ()) -> int:
+    """The fewest respondents `n` answers can come from when one gives at most `most` of them
+    (None: as many as may be) and each touchpoint's answers (`touchpoint_ns`) are one per
+    respondent: the larger of the two bounds. What the minimum-n rules read, so that three
+    customers' six answers are not shown as a group of six."""
+    if n <= 0:
+        return 0
+    return max(-(-n // most) if most else 1, max(touchpoint_ns, default=0))
+
+
 def suppress_partition(parent_n: int, children: Mapping[str, int],
                        rules: Suppression = Suppression(), shown: Iterable[str] | None = None,
                        *, parent_hidden: bool = False, residual_shown: bool = False,
@@ -476,7 +486,7 @@ def suppress_partition(parent_n: int, children: Mapping[str, int],
         pooled = sum(answers[key] for key in keys) + rest
         if not pooled:
             return 0
-        return max(max((children[key] for key in keys), default=0), -(-pooled // most) if most else 1)
+        return fewest_respondents(pooled, most, (children[key] for key in keys))
 
     while 0 < unknown(hidden) < k:
         visible = [(n, key) for key, n in children.items() if key not in hidden and n > 0]
