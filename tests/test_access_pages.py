@@ -210,7 +210,7 @@ def test_a_change_is_recorded_under_the_signed_in_address_not_only_a_display_nam
 def test_no_present_button_or_deck_for_a_team_member(app):
     at = app(OMID, "pages/team.py")
     assert "present" not in [b.key for b in at.sidebar.button]
-    assert not [d for d in at.get("download_button") if "PowerPoint" in str(d.proto.label)]
+    assert not [d for d in at.get("download_button") if "Download the slides" in str(d.proto.label)]
 
 
 def test_a_viewer_sees_everything_and_changes_nothing(app):

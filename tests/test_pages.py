@@ -897,7 +897,9 @@ def test_presenting_a_view_walks_its_story_and_leaves_to_the_same_view(app):
     slide_tp = at.metric[0]
     assert (slide_tp.value, slide_tp.delta) == (pyramid_tp.value, pyramid_tp.delta)
     assert any("Slide 3 of 4" in c.value for c in at.caption)  # index, its journey, Delivery, the comments
-    assert [b.proto.label for b in at.get("download_button")] == ["Slides"]  # the deck of the same story
+    decks = [b.proto for b in at.get("download_button")]
+    assert [b.label for b in decks] == ["Slides", "PDF"]  # the deck of the same story, as PowerPoint and as PDF
+    assert all(b.deferred_file_id for b in decks)  # drawn when asked for, not on every slide
 
     at.button(key="present_next").click().run()
     no_errors(at)
@@ -1126,6 +1128,7 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     assert any("Download these comments" in b.proto.label for b in at.get("download_button"))
     assert [b.proto.label for b in at.get("download_button")].count("Excel") == 2  # the comments and their themes
     assert any("Download the slides (PowerPoint)" in b.proto.label for b in at.get("download_button"))
+    assert any("Download the slides (PDF)" in b.proto.label for b in at.get("download_button"))
 
 
 def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeypatch):
@@ -1143,8 +1146,9 @@ def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeyp
     assert themes and all("-search-سایت-scores-Bottom-box-1-2" in n and "theme-" not in n for n in themes)
     # the deck of the view too: its comments slide lists the same comments
     slides = [n for n in names if n.startswith("cx-slides-")]
-    assert slides and all(n.startswith(f"cx-slides-{_some_team()}-csat-") and n.endswith(".pptx")
+    assert slides and all(n.startswith(f"cx-slides-{_some_team()}-csat-")
                           and "-search-سایت-scores-Bottom-box-1-2-theme-App-crashes-and-logins" in n for n in slides)
+    assert {n.rsplit(".", 1)[1] for n in slides} == {"pptx", "pdf"}  # PowerPoint and PDF, one name
 
 
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):

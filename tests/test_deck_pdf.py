@@ -1,0 +1,110 @@
+"""cxdata.deck_pdf: the review deck as a PDF, read back with pypdf: every slide a page, its text
+where the slide puts it, right-to-left comments set from the right, boxes that hold their text."""
+
+import io
+
+import pytest
+
+from cxdata import deck, deck_pdf
+from tests.test_deck import PERSIAN, db, slides_of  # noqa: F401  (db: the deck tests' database)
+
+INCH = 72
+
+
+def read(data: bytes):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
+
+
+def runs(page) -> list[tuple[float, float, float, str]]:
+    """(x, y, size, text) of each run of text on the page, in points from the bottom left."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[4], tm[5], size, text))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.fixture(scope="module")
+def team_deck(db):  # noqa: F811
+    _, slides = slides_of(db, tp="web", team="a")
+    return slides, read(deck_pdf.pdf(slides, footer="CX Pyramid"))
+
+
+def test_every_slide_is_a_widescreen_page_with_its_title_charts_and_footer(team_deck):
+    slides, pdf = team_deck
+    assert len(pdf.pages) == len(slides) >= 4
+    for made, page in zip(slides, pdf.pages):
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (960, 540)  # 13.333 x 7.5 in
+        texts = [t for *_, t in runs(page)]
+        assert texts[0] == made.title and texts[-1] == "CX Pyramid"
+        assert len(page.images) == (1 if made.chart else 0)
+        for tile in made.tiles:  # every tile's value, as the slide says it
+            assert deck._minus(tile.value) in texts
+
+
+def test_the_fonts_travel_with_the_file(team_deck):
+    _, pdf = team_deck
+    fonts = {str(f["/BaseFont"]): f.get_object() for page in pdf.pages for f in page["/Resources"]["/Font"].values()}
+    assert {name.split("+")[1] for name in fonts} == {"DejaVuSansBook", "DejaVuSansBold"}
+    for f in fonts.values():  # embedded, subset: a reader needs no font of its own for Persian or Hebrew
+        descriptor = f["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        assert "/FontFile2" in descriptor
+
+
+def test_comments_are_text_as_typed_and_right_to_left_ones_set_from_the_right(team_deck):
+    slides, pdf = team_deck
+    found = runs(pdf.pages[len(slides) - 1])
+    texts = [t for *_, t in found]
+    assert "=cmd|' /C calc'!A0" in texts  # text, as typed: nothing evaluates it
+    assert "bell and tab" in texts  # the bell character dropped, the tab a space
+    persian = [(x, y, t) for x, y, _, t in found if t == PERSIAN]
+    assert persian, texts
+    x, y, _ = persian[0]
+    comments = slides[-1].comments
+    i = next(i for i, c in enumerate(comments) if c.text == PERSIAN)
+    left = (0.5 + (i % 2) * 6.2) * INCH
+    assert x > left + 2 * INCH  # a short line of a 6-inch box, against its right edge
+    caption = next((cx, cy) for cx, cy, _, t in found if t == comments[i].caption)
+    assert caption[1] < y and caption[0] > left + 2 * INCH  # its caption under it, on the same side
+
+
+def test_a_long_title_and_a_long_comment_stay_in_their_boxes():
+    """As the PowerPoint deck's (found there by an audit): a long team name took two lines of
+    34 pt over the subtitle, a long comment ran over the comment under it."""
+    title = "What customers say · Call Center South Region Customer Care and Retention Escalations Desk"
+    long = "The courier called twice, " * 20
+    slide = deck.Slide(title, "CSAT · Jun 2025", comments=(deck.Comment(long, "2025-06-10 · score 2"),
+                                                           deck.Comment("short", "s"), deck.Comment("below", "b")))
+    found = runs(read(deck_pdf.pdf([slide])).pages[0])
+    subtitle = next((y, size) for _, y, size, t in found if t == "CSAT · Jun 2025")
+    title_lines = [(y, size) for _, y, size, t in found if t in title and size > 14]
+    assert "".join(t for _, _, size, t in found if size > 14 and t in title).replace(" ", "") == title.replace(" ", "")
+    assert min(y for y, _ in title_lines) > subtitle[0] + subtitle[1]  # the title's last line above the subtitle
+    assert max(size for _, size in title_lines) < 34  # set smaller to fit
+    comment = [(y, t) for _, y, size, t in found if t.startswith(("The courier", "twice")) or "courier" in t]
+    assert comment and comment[-1][1].endswith("…")  # cut, and says so
+    caption_y = next(y for _, y, _, t in found if t == "2025-06-10 · score 2")
+    below_y = next(y for _, y, _, t in found if t == "below")  # the comment under it (third: second row)
+    assert min(y for y, _ in comment) > caption_y > below_y + 16  # its caption under it, both above the next
+    short = runs(read(deck_pdf.pdf([deck.Slide("CX index", "NPS")])).pages[0])
+    assert next(size for *_, size, t in short if t == "CX index") == 34  # a short title keeps its size
+
+
+def test_a_slide_with_nothing_but_its_title_and_a_note(db):  # noqa: F811
+    from datetime import datetime
+
+    from cxdata import pyramid, queries
+    from cxdata.view import ViewState
+    from tests.test_pyramid import MODEL
+
+    cur = db.cursor()
+    view = ViewState(period="custom", start=datetime(2020, 1, 1).date(), end=datetime(2020, 1, 31).date())
+    cat = queries.catalog(cur, MODEL)
+    slides = deck.story_slides(cur, MODEL, cat, view, pyramid.build(cur, MODEL, cat, view))
+    texts = [t for *_, t in runs(read(deck_pdf.pdf(slides)).pages[0])]
+    assert texts[:2] == [slides[0].title, slides[0].subtitle] and texts[2].startswith("No responses in")
