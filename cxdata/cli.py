@@ -58,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     pyr.add_argument("--compare", default="previous", choices=["previous", "year", "none"])
     pyr.add_argument("--json", action="store_true", help="print JSON (default: a table)")
 
+    dk = sub.add_parser("deck", help="write a view's slides (index, journey, touchpoint, team, comments) to a PDF or "
+                                     "PowerPoint file")
+    dk.add_argument("out", metavar="FILE", help="the file to write: .pdf or .pptx")
+    _view_options(dk)
+    dk.add_argument("--compare", default="previous", choices=["previous", "year", "none"])
+    dk.add_argument("--journey", metavar="KEY", help="the story goes through this journey")
+    dk.add_argument("--touchpoint", metavar="KEY", help="... down to this touchpoint")
+    dk.add_argument("--team", metavar="KEY", help="... down to this team (and its touchpoint)")
+
     drv = sub.add_parser("drivers", help="print the key drivers of the index (or another measure)")
     _view_options(drv)
     drv.add_argument("--outcome", metavar="MEASURE", help="the measure to explain (default: the index's)")
@@ -156,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     try:
-        return {"ingest": _ingest, "pyramid": _pyramid, "drivers": _drivers, "loop": _loop, "case": _case,
+        return {"ingest": _ingest, "pyramid": _pyramid, "deck": _deck, "drivers": _drivers, "loop": _loop, "case": _case,
                 "invitations": _invitations, "response-rates": _response_rates, "access": _access, "model": _model, "demo": _demo}[args.command](args)
     except (ModelError, StorageError, ViewError, service.ServiceError, LoopError, AccessError, VersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -220,6 +229,9 @@ def _view_of(args, model) -> ViewState:
             raise ViewError([f"--where {item!r}: use DIM=VALUE"])
         existing = params.get(dim.strip(), [])
         params[dim.strip()] = [*([existing] if isinstance(existing, str) else existing), value]
+    for param, name in (("journey", "journey"), ("tp", "touchpoint"), ("team", "team")):
+        if getattr(args, name, None):
+            params[param] = getattr(args, name)
     view, _ = ViewState.from_query_params(params, model, strict=True)
     return view
 
@@ -241,6 +253,35 @@ def _pyramid(args) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(_table(result))
+    return 0
+
+
+def _deck(args) -> int:
+    """The slides the app's Slides and PDF buttons give for the same view: for a review's deck
+    made on a schedule (a weekly PDF of the pyramid, say) without opening the app."""
+    from . import deck, pyramid
+
+    out = Path(args.out)
+    kind = out.suffix.lower()
+    if kind not in (".pdf", ".pptx"):
+        raise service.ServiceError(f"{args.out}: the deck's file name ends in .pdf or .pptx")
+    db = service.open_db(args.db, read_only=True)
+    model = service.load_model_for(db, args.model)
+    view, cat = _checked(db, model, _view_of(args, model))
+    cur = db.cursor()
+    p = pyramid.build(cur, model, cat, view)
+    slides = deck.story_slides(cur, model, cat, view, p, demo=service.is_demo(db, cur))
+    if kind == ".pdf":
+        from . import deck_pdf
+
+        data = deck_pdf.pdf(slides, footer=model.name)
+    else:
+        data = deck.pptx(slides, footer=model.name)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise service.ServiceError(f"Cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"{out}: {len(slides)} slides ({', '.join(s.title for s in slides)})")
     return 0
 
 

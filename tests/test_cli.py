@@ -1,6 +1,7 @@
 """`python -m cxdata` as automation uses it: real subprocesses, exit codes, JSON."""
 
 import json
+import os
 from pathlib import Path
 import subprocess
 import sys
@@ -228,6 +229,39 @@ def test_drivers_json_explains_the_csat_of_the_transactional_surveys(db):
     assert {"name", "importance", "importance_low", "importance_high", "r", "performance", "n"} <= set(shown[0])
     assert out["by"] == "region" and out["segments"]
     assert sum(s["responses"] or 0 for s in out["segments"]) <= out["all"]["responses"]
+
+
+@pytest.mark.parametrize("name", ["review.pdf", "review.pptx"])
+def test_deck_writes_the_slides_of_a_view(db, tmp_path, name):
+    """The slides of the app's Slides and PDF buttons, made without the app (a weekly deck)."""
+    out = tmp_path / name
+    proc = cli("deck", out, "--db", db, "--team", "web_persian_site", "--from", "2025-01-01", "--to", "2025-12-31",
+               "--where", "region=Tehran")
+    titles = ["Zelvora CX index", "Website", "Web - Persian Site", "What customers say · Web - Persian Site"]
+    assert proc.stdout.strip() == f"{out}: 4 slides ({', '.join(titles)})"
+    if name.endswith(".pdf"):
+        from pypdf import PdfReader
+
+        pages = PdfReader(out).pages
+        assert [p.extract_text().splitlines()[0] for p in pages] == titles
+        assert all("Region: Tehran" in p.extract_text() for p in pages)  # the view's filter, on every slide
+    else:
+        from pptx import Presentation
+
+        assert len(Presentation(out).slides) == len(titles)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["review.txt"], "the deck's file name ends in .pdf or .pptx"),
+    (["review.pdf", "--team", "nope"], "Unknown team 'nope'"),
+    (["review.pdf", "--where", "region=Atlantis"], "Unknown value 'Atlantis'"),
+    (["no/such/folder/review.pdf"], "Cannot write no/such/folder/review.pdf"),
+])
+def test_deck_bad_input_is_a_clear_error(db, tmp_path, args, message):
+    proc = subprocess.run([sys.executable, "-m", "cxdata", "deck", *args, "--db", str(db)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 @pytest.mark.parametrize("args, message", [
