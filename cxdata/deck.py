@@ -1,7 +1,8 @@
 """A review deck: the story of a view (`story.steps`: index → journey → touchpoint → team → the comments
 behind the deepest of them) as a PowerPoint file, one slide per step, with the figures, charts
 and comments presentation mode shows. Presenters take it into their own deck or send it after
-the review; PowerPoint, Keynote, LibreOffice and Google Slides all open it.
+the review; PowerPoint, Keynote, LibreOffice and Google Slides all open it (`deck_pdf` draws the
+same slides as a PDF).
 
 Building the slides (`story_slides`) is separate from drawing them (`pptx`), so what a slide
 says is tested without opening a file. Charts are drawn to PNG by vl-convert from the same
