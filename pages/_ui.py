@@ -1096,10 +1096,12 @@ def present_button(view: ViewState) -> None:
 
 
 def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerPoint)",
-                pdf_label: str = "Download the slides (PDF)") -> None:
+                pdf_label: str = "Download the slides (PDF)", row: bool = True) -> None:
     """The view's story (presentation mode's slides) as a PowerPoint deck and as a PDF, each drawn
     when clicked, on a thread of its own: it gets its own cursor, and everything from the session is
     read now. Presentation mode's reader only: the story opens on the index and its touchpoints."""
+    import contextlib
+
     from cxdata import deck
 
     if not grant().may_open("present"):
@@ -1122,16 +1124,17 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
         return deck_pdf.pdf(slides(), footer=m.name)
 
     what, narrowed = deck.named_after(view, m, p)
-    st.download_button(label, pptx, file_name=export_name(what, p, "pptx", narrowed), icon=":material/co_present:",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                       help="The slides of presentation mode for this view (index, touchpoint, team, comments) "
-                            "with their figures and charts, to take into your own deck or send after the review.",
-                       key="deck")
-    st.download_button(pdf_label, pdf, file_name=export_name(what, p, "pdf", narrowed), icon=":material/picture_as_pdf:",
-                       mime="application/pdf",
-                       help="The same slides as a PDF, to send after the review: it opens anywhere and looks "
-                            "the same everywhere, Persian, Arabic and Hebrew comments included.",
-                       key="deck_pdf")
+    with st.container(horizontal=True) if row else contextlib.nullcontext():  # (a slide's bar is a row already)
+        st.download_button(label, pptx, file_name=export_name(what, p, "pptx", narrowed), icon=":material/co_present:",
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           help="The slides of presentation mode for this view (index, touchpoint, team, comments) "
+                                "with their figures and charts, to take into your own deck or send after the review.",
+                           key="deck")
+        st.download_button(pdf_label, pdf, file_name=export_name(what, p, "pdf", narrowed),
+                           icon=":material/picture_as_pdf:", mime="application/pdf",
+                           help="The same slides as a PDF, to send after the review: it opens anywhere and looks "
+                                "the same everywhere, Persian, Arabic and Hebrew comments included.",
+                           key="deck_pdf")
 
 
 def rows_key(prefix: str, frame, columns: list[str]) -> str:

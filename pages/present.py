@@ -88,7 +88,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         go(ahead)
     if st.button("Exit", key="present_exit", icon=":material/close:", shortcut="Esc"):
         leave()
-    _ui.deck_button(view, p, label="Slides", pdf_label="PDF")
+    _ui.deck_button(view, p, label="Slides", pdf_label="PDF", row=False)
 with st.container(key="present_clicker"):  # a presenter's clicker sends Page Down / Page Up
     if st.button("Next slide", key="present_pgdn", shortcut="PageDown"):
         go(ahead)
