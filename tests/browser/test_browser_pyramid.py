@@ -296,3 +296,27 @@ def test_a_chart_downloads_as_a_picture_that_says_what_it_shows(app_page):
     text = Path(svg.value.path()).read_text(encoding="utf-8")
     assert ">Touchpoints<" in text and "data as of" in text and "Region: Sofia" in text, text[:2000]
     app_page.assert_no_exception()
+
+
+def test_the_slides_download_as_a_pdf_of_the_view(app_page):
+    """A presenter sends the review on as a PDF: one page per slide of the view's story, its filters
+    under every title."""
+    from pypdf import PdfReader
+
+    page, model = app_page.page, app_page.data.model
+    tp = model.touchpoints[0]
+    app_page.goto("?" + urlencode({"period": SHARE_PERIOD, "region": "Sofia", "tp": tp.key}))
+    assert_pyramid_shown(page, model)
+    button = page.get_by_role("button", name="Download the slides (PDF)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=STEP_TIMEOUT) as pdf:
+        button.click()
+    name = pdf.value.suggested_filename
+    assert name.startswith(f"cx-slides-{tp.key}-") and name.endswith("-region-Sofia.pdf"), name
+    pages = PdfReader(pdf.value.path()).pages
+    titles = [p.extract_text().splitlines()[0] for p in pages]
+    assert titles[0] == model.index.name and tp.name in titles and titles[-1] == f"What customers say · {tp.name}"
+    assert all("Region: Sofia" in p.extract_text() for p in pages)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "slides.pdf").write_bytes(Path(pdf.value.path()).read_bytes())
+    app_page.assert_no_exception()
