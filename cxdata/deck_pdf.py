@@ -7,6 +7,8 @@ load only when a PDF is made."""
 
 from __future__ import annotations
 
+import unicodedata
+from itertools import groupby
 from pathlib import Path
 
 from . import story
@@ -19,6 +21,8 @@ _BORDER = (0xD0, 0xD7, 0xDE)
 _PAD = 0.12  # inches inside a tile's border
 _LEADING = 1.2  # a line's height, in font sizes
 _PT = 1 / 72  # an inch in points
+MISSING = "\u25a1"  # a white square: what a browser shows for a character its fonts lack
+_RLO, _PDF = "\u202e", "\u202c"  # right-to-left override ... pop directional formatting
 
 
 def pdf(slides: list[Slide], *, footer: str = "") -> bytes:
@@ -66,22 +70,35 @@ def _lines(doc, text: str, width: float, size: float) -> list[str]:
 
 
 def _fitted(doc, text: str, width: float, height: float, most: float, least: float) -> tuple[str, float]:
-    """`text` and the largest size from `most` down to `least` points at which it fits the box;
-    at `least`, what does not fit ends in an ellipsis (as the PowerPoint deck's boxes do)."""
+    """`text` and the largest size from `most` down to `least` points at which it fits the box
+    without a word broken across lines (fpdf2 breaks a word wider than the box: a tile of five read
+    "−100." over "0"); at `least`, what does not fit ends in an ellipsis (as the PowerPoint deck's
+    boxes do)."""
     size = most
     while True:
         lines = _lines(doc, text, width, size)
         room = max(1, int(height / (size * _LEADING * _PT)))
-        if len(lines) <= room:
+        if len(lines) <= room and (size <= least or sum(len(line.split()) for line in lines) <= len(text.split())):
             return text, size
         if size <= least:
             break
         size = max(least, size - 1)
     # Cut at the last word that fits `room` lines, then let the ellipsis take its place.
     kept = "".join(lines[:room])
-    while kept and len(_lines(doc, story.clipped(text, len(kept)), width, size)) > room:
+    while kept and len(_lines(doc, _cut(text, len(kept)), width, size)) > room:
         kept = kept[:-max(1, len(kept) // 20)]
-    return story.clipped(text, max(1, len(kept))), size
+    return _cut(text, max(1, len(kept))), size
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in an ellipsis where it is cut, and cut between
+    words where it has more than one: a figure cut short reads as another ("n = 6,744" as "n = 6,…")."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    if not text[limit - 1].isspace() and (at := head.rstrip().rfind(" ")) > 0:
+        head = head[:at]
+    return head.rstrip() + "…"
 
 
 def _text(doc, text: str, box, *, size: float, least: float | None = None, bold: bool = False, color=_INK,
@@ -90,17 +107,88 @@ def _text(doc, text: str, box, *, size: float, least: float | None = None, bold:
     `rtl` None: the paragraph's direction from its first strong letter, as a browser sets it;
     `right`: set against the box's right edge (by default, where right-to-left text is)."""
     left, top, width, height = box
-    text = _printable(text).replace("\t", " ")  # the font has no tab: the words either side ran together
+    text = _prepared(doc, text, size, bold, rtl)
     if not text:
         return top
-    doc.set_font(_FONT, "B" if bold else "", size)
-    _shaping(doc, rtl)
     text, size = _fitted(doc, text, width, height, size, least if least is not None else size)
+    if not (direction(text) == "rtl" if rtl is None else rtl):
+        text = _numbers_turned(text)  # (after fitting: a cut must not fall in a number written backwards)
     doc.set_font_size(size)
     doc.set_text_color(*color)
     doc.set_xy(left, top)
     doc.multi_cell(width, size * _LEADING * _PT, text, align="R" if (rtl if right is None else right) else "L")
     return doc.get_y()
+
+
+def _prepared(doc, text: str, size: float, bold: bool, rtl: bool | None) -> str:
+    """`text` as it can be drawn, the font and shaping set for it."""
+    text = _printable(text).replace("\t", " ")  # the font has no tab: the words either side ran together
+    doc.set_font(_FONT, "B" if bold else "", size)
+    _shaping(doc, rtl)
+    return _drawable(text, doc.current_font.cmap)
+
+
+def _drawable(text: str, cmap) -> str:
+    """`text` with each run of characters the font has no glyph for (most emoji, Chinese, Thai,
+    Devanagari) as one white square: fpdf2 leaves them out without a word, so "Great 👍" read
+    "Great" and a comment in Chinese was a blank box. Marks, joiners and variation selectors the
+    font lacks belong to the character before them; a space it lacks is a space."""
+    out: list[str] = []
+    missing = False  # the last character written was a square
+    for ch in text:
+        if ord(ch) in cmap or ch == "\n":
+            out.append(ch)
+            missing = False
+        elif _attached(ch):
+            if not missing and unicodedata.category(ch) == "Cf":
+                out.append(ch)  # a joiner or direction mark between drawn letters: HarfBuzz draws none
+        elif unicodedata.category(ch) == "Zs":
+            out.append(" ")
+            missing = False
+        elif not missing:
+            out.append(MISSING)
+            missing = True
+    return "".join(out)
+
+
+def _attached(ch: str) -> bool:
+    cp = ord(ch)
+    return (unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf") or 0xFE00 <= cp <= 0xFE0F
+            or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F)
+
+
+def _numbers_turned(text: str) -> str:
+    """A left-to-right paragraph's right-to-left runs that hold numbers, as one right-to-left run
+    each, their numbers turned around: fpdf2 orders such a run by its pieces' directions only, not
+    by the levels the bidi algorithm gives them, and set "the order سفارش 12 3 روز was late" with
+    the number's neighbouring spaces gone and the run's pieces out of order. An override makes the
+    run a single right-to-left piece, and a number written backwards reads forwards in it, where
+    the Unicode bidi algorithm puts it. A text with direction controls of its own is left as it is."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    if not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text) or any(
+            unicodedata.bidirectional(ch) in _CONTROLS for ch in text):
+        return text
+    chars = BidiParagraph(text, base_direction=TextDirection.LTR,
+                          preserve_bn_chars=True).get_characters_with_embedding_level()
+    if "".join(c.character for c in chars) != text:
+        return text
+    out = []
+    for rtl, run in groupby(chars, key=lambda c: c.embedding_level >= 1):
+        run = list(run)
+        if not rtl or all(c.embedding_level == 1 for c in run):
+            out.extend(c.character for c in run)
+            continue
+        out.append(_RLO)
+        for number, piece in groupby(run, key=lambda c: c.embedding_level == 2):
+            piece = [c.character for c in piece]
+            out.extend(piece[::-1] if number else piece)
+        out.append(_PDF)
+    return "".join(out)
+
+
+_CONTROLS = frozenset(("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
 
 
 def _shaping(doc, rtl: bool | None) -> None:
@@ -115,12 +203,28 @@ def _tile(doc, t: Tile, box, *, big: int) -> None:
     inner = width - 2 * _PAD
     y, bottom = top + _PAD, top + height - _PAD
     small = max(14, big // 3)
-    for text, size, bold, color in ((t.label, small, False, _MUTED), (t.value, big, True, _INK),
-                                    (t.change, small, False, _TONE[t.tone]), (t.facts, 12, False, _MUTED)):
-        if not text or y >= bottom:
+    parts = [(_minus(text), size, bold, color) for text, size, bold, color in (
+        (t.label, small, False, _MUTED), (t.value, big, True, _INK), (t.change, small, False, _TONE[t.tone]),
+        (t.facts, 12, False, _MUTED)) if text]
+    # All of it smaller before any of it is cut: set each part at its own size, the facts under the
+    # change (interval, n, target) had what the others left, and a row of five tiles lost them.
+    scale = next((f for f in _TILE_SCALES if sum(_height(doc, text, inner, max(9, size * f), bold)
+                                                  for text, size, bold, _ in parts) <= bottom - y), _TILE_SCALES[-1])
+    for text, size, bold, color in parts:
+        if y >= bottom:
             continue
-        y = _text(doc, _minus(text), (left + _PAD, y, inner, bottom - y), size=size, least=min(size, 9), bold=bold,
+        size = max(9, size * scale)
+        y = _text(doc, text, (left + _PAD, y, inner, bottom - y), size=size, least=min(size, 9), bold=bold,
                   color=color)
+
+
+_TILE_SCALES = (1, 0.9, 0.8, 0.7)
+
+
+def _height(doc, text: str, width: float, size: float, bold: bool) -> float:
+    """The inches `text` takes in a box `width` inches wide at `size` points."""
+    text = _prepared(doc, text, size, bold, None)
+    return len(_lines(doc, text, width, size)) * size * _LEADING * _PT if text else 0
 
 
 def _comments_grid(doc, s: Slide) -> None:

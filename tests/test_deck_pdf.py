@@ -108,3 +108,63 @@ def test_a_slide_with_nothing_but_its_title_and_a_note(db):  # noqa: F811
     slides = deck.story_slides(cur, MODEL, cat, view, pyramid.build(cur, MODEL, cat, view))
     texts = [t for *_, t in runs(read(deck_pdf.pdf(slides)).pages[0])]
     assert texts[:2] == [slides[0].title, slides[0].subtitle] and texts[2].startswith("No responses in")
+
+
+def page_text(slide) -> str:
+    return " ".join(t for *_, t in runs(read(deck_pdf.pdf([slide])).pages[0]))
+
+
+def test_a_character_the_font_lacks_shows_as_a_square_not_as_nothing():
+    """fpdf2 left out what DejaVu has no glyph for: "Great 👍" read "Great", a comment in Chinese
+    was an empty box, a team named in Thai a slide without a title."""
+    slide = deck.Slide("สาขา 你好", "CSAT", comments=(
+        deck.Comment("Great 👍🏽 service 🇮🇷", "c"), deck.Comment("你好世界", "d"), deck.Comment("وب‌سایت 😀 خوب", "e")))
+    text = page_text(slide)
+    assert text.startswith("□ □ CSAT")  # the title's two words, one square each
+    assert "Great □ service □" in text  # an emoji with its skin tone, a flag: one square each
+    assert "□" in [t for *_, t in runs(read(deck_pdf.pdf([slide])).pages[0])]  # the Chinese comment
+    assert "CSAT □" in page_text(deck.Slide("t", "s", tiles=(deck.Tile("CSAT 👍", "67%"),)))
+    # What the font has stays as it is: an emoji it draws, the zero-width non-joiner of Persian.
+    assert deck_pdf._drawable("وب‌سایت 😀 خوب", {ord(c) for c in "وب‌سایت😀 خ"}) == "وب‌سایت 😀 خوب"
+    assert deck_pdf._drawable("a\u0301 b", {ord("a"), ord("b"), ord(" ")}) == "a b"  # a lone mark it lacks: left out
+
+
+def test_numbers_in_a_right_to_left_run_of_a_left_to_right_comment_keep_their_places():
+    """fpdf2 orders a line by its pieces' directions, not by their bidi levels: in "The order
+    سفارش 12 3 روز was late" the Persian words and the numbers between them came out in the wrong
+    order, the spaces beside the numbers gone."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    for text in ("The order سفارش 12 3 روز was late", "abc אבג 12 34 דה xyz", "Paid 1,234.50 تومان for سفارش ۱۲ ok",
+                 "Order سفارش 12"):
+        turned = deck_pdf._numbers_turned(text)
+        # As fpdf2 draws it: each piece in the line's order, a right-to-left piece from its end.
+        drawn = "".join(piece[::-1] if way == TextDirection.RTL else piece
+                        for piece, way in BidiParagraph(turned, base_direction=TextDirection.LTR).get_bidi_fragments())
+        drawn = drawn.replace(deck_pdf._RLO, "").replace(deck_pdf._PDF, "")
+        assert drawn == BidiParagraph(text, base_direction=TextDirection.LTR).get_reordered_string(), text
+    assert deck_pdf._numbers_turned("Late by 3 days") == "Late by 3 days"  # nothing right-to-left: as it is
+    assert deck_pdf._numbers_turned("سفارش بدون عدد and more") == "سفارش بدون عدد and more"
+    assert deck_pdf._numbers_turned("x \u202bسفارش 12\u202c") == "x \u202bسفارش 12\u202c"  # its own controls: as it is
+    text = page_text(deck.Slide("t", "s", comments=(deck.Comment("The order سفارش 12 3 روز was late", "c"),)))
+    assert "3 12" in text and "12 3" not in text  # left to right on the page: 3, then 12
+
+
+def test_a_value_is_never_broken_across_lines_and_a_cut_falls_between_words():
+    """A row of six tiles set "−100.0" as "−100." over "0"; a tile's facts cut at their last
+    character read "n = 6,…"; a row of five lost its facts (the interval, n, the target) to the
+    parts above them."""
+    facts = "95% CI 66.1% – 68.3% · n = 16,744 · target 80.0% (below target)"
+    six = deck.Slide("Six", "s", tiles=tuple(deck.Tile(f"Relationship satisfaction {i}", "-100.0", "-10.6 pts · significant",
+                                                      "bad", facts) for i in range(6)))
+    found = runs(read(deck_pdf.pdf([six])).pages[0])
+    assert [t for *_, size, t in found if "100" in t] == ["−100.0"] * 6
+    five = deck.Slide("Five", "s", tiles=tuple(deck.Tile(f"Relationship satisfaction {i}", "100.0%", "+10.6 pts · significant",
+                                                        "good", facts) for i in range(5)))
+    text = page_text(five)
+    assert "…" not in text and text.count("(below target)") == 5  # the whole of each tile, smaller
+    long = deck.Slide("One", "s", tiles=(deck.Tile("CSAT", "67.2%", "−0.6 pts", "bad", " · ".join([facts] * 12)),))
+    cut = [t for *_, t in runs(read(deck_pdf.pdf([long])).pages[0]) if t.endswith("…")]
+    assert len(cut) == 1 and cut[0][:-1].split()[-1] in facts.split()  # a whole word before the ellipsis
+    assert deck_pdf._cut("n = 6,744 and more", 8) == "n =…" and deck_pdf._cut("abcdefgh", 4) == "abc…"
