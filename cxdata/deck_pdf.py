@@ -7,6 +7,7 @@ load only when a PDF is made."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from itertools import groupby
 from pathlib import Path
@@ -83,11 +84,13 @@ def _fitted(doc, text: str, width: float, height: float, most: float, least: flo
         if size <= least:
             break
         size = max(least, size - 1)
-    # Cut at the last word that fits `room` lines, then let the ellipsis take its place.
-    kept = "".join(lines[:room])
-    while kept and len(_lines(doc, _cut(text, len(kept)), width, size)) > room:
-        kept = kept[:-max(1, len(kept) // 20)]
-    return _cut(text, max(1, len(kept))), size
+    # Cut at the last word that fits `room` lines, then let the ellipsis take its place. (Each line
+    # ended at a space or a line break its text leaves out: a comment of short lines kept half
+    # of them.)
+    keep = sum(len(line) + 1 for line in lines[:room])
+    while keep > 1 and len(_lines(doc, _cut(text, keep), width, size)) > room:
+        keep -= max(1, keep // 20)
+    return _cut(text, max(1, keep)), size
 
 
 def _cut(text: str, limit: int) -> str:
@@ -96,8 +99,8 @@ def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = text[:limit - 1]
-    if not text[limit - 1].isspace() and (at := head.rstrip().rfind(" ")) > 0:
-        head = head[:at]
+    if not text[limit - 1].isspace() and (word := re.search(r"\s\S*$", head.rstrip())) and word.start() > 0:
+        head = head[:word.start()]
     return head.rstrip() + "…"
 
 
@@ -136,6 +139,8 @@ def _drawable(text: str, cmap) -> str:
     out: list[str] = []
     missing = False  # the last character written was a square
     for ch in text:
+        if ch in _BREAKS:
+            ch = "\n"  # (the font has none of them)
         if ord(ch) in cmap or ch == "\n":
             out.append(ch)
             missing = False
@@ -149,6 +154,9 @@ def _drawable(text: str, cmap) -> str:
             out.append(MISSING)
             missing = True
     return "".join(out)
+
+
+_BREAKS = "\x85\u2028\u2029"  # next line, line and paragraph separators: line breaks
 
 
 def _attached(ch: str) -> bool:

@@ -168,3 +168,15 @@ def test_a_value_is_never_broken_across_lines_and_a_cut_falls_between_words():
     cut = [t for *_, t in runs(read(deck_pdf.pdf([long])).pages[0]) if t.endswith("…")]
     assert len(cut) == 1 and cut[0][:-1].split()[-1] in facts.split()  # a whole word before the ellipsis
     assert deck_pdf._cut("n = 6,744 and more", 8) == "n =…" and deck_pdf._cut("abcdefgh", 4) == "abc…"
+
+
+def test_a_comment_of_short_lines_keeps_as_many_as_its_box_holds():
+    """The cut counted the characters of the lines that fit without the line breaks between them,
+    and a comment of one-word lines kept half the lines its box holds; a line separator was a square."""
+    comment = "\n".join(f"line{i}" for i in range(1, 30))
+    found = runs(read(deck_pdf.pdf([deck.Slide("t", "s", comments=(deck.Comment(comment, "c"),))])).pages[0])
+    kept = [t for _, _, size, t in found if t.startswith("line")]
+    room = int(1.2 * INCH / (11 * 1.2))  # lines of 11 pt (the least) in the comment's 1.2 inches
+    assert len(kept) == room and kept[-1].endswith("…") and kept[:-1] == [f"line{i}" for i in range(1, room)]
+    assert deck_pdf._drawable("a\u2028b\x85c", {ord(c) for c in "abc"}) == "a\nb\nc"
+    assert deck_pdf._cut("first line\nsecond", 13) == "first line…"
