@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "8"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "9"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
