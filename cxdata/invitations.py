@@ -281,51 +281,82 @@ def versioned_columns(cur) -> list[str]:
     return ["wave", *(dim_column(d) for d in stored_dimensions(cur))]
 
 
+# The sources of the stored invitations, folded as responses are matched to them: a few distinct
+# values, found from the column's dictionary in milliseconds, which spare an upload of a survey no
+# list names every other look at the invitations.
+_LISTED_SOURCES = "SELECT lower(source) FROM (SELECT DISTINCT source FROM invitations)"
+
+
 def follow_answers(cur, pairs: str | None, params: list | None = None) -> None:
-    """Bring the first answer of each invitation (`first_response_at`) up to date for the
-    (source, customer) pairs the SQL `pairs` selects (rows of the source's name lower-cased and a
-    customer id; None: every invitation), inside a write that changed their invitations or
-    responses. An invitation's first answer is the earliest response of its source and customer at
-    or after it and before their next invitation: each response goes to the latest invitation
-    at or before it (an ASOF join, as the response rates always matched them), and the invitation
-    keeps the earliest of the responses it got. Untimed responses and those without a customer
-    answer none. Only the pairs' invitations are read and written, and only the responses of the
-    pairs that have invitations, so an upload of a survey no list names costs one scan of the
-    invitations' keys."""
+    """Find the first answer of each invitation (`first_response_at`) again for the (source,
+    customer) pairs the SQL `pairs` selects (rows of a source's name lower-cased and a customer id;
+    None: every invitation), inside a write that changed their invitations or responses in any way.
+
+    An invitation's first answer is the earliest response of its source and customer at or after
+    it and before their next invitation: each response goes to the latest invitation at or before
+    it (an ASOF join: how the response rates always matched them; `load` takes a second invitation
+    of a pair at the same time for the same one), and each invitation keeps the earliest of the
+    responses it got.
+    Untimed responses and those without a customer answer none. Only the pairs' invitations, and
+    the responses of the pairs that have some, are read."""
     if pairs is None:
-        scope, resp_scope = "", ""
+        scope = ""
     else:
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE answer_pairs AS
                         SELECT DISTINCT p.src, p.customer_id FROM ({pairs}) p(src, customer_id)
-                        SEMI JOIN invitations i ON lower(i.source) = p.src AND i.customer_id = p.customer_id
-                        WHERE p.customer_id IS NOT NULL""", params or [])
-        if not cur.execute("SELECT count(*) FROM answer_pairs").fetchall()[0][0]:
-            cur.execute("DROP TABLE temp.answer_pairs")
-            return
-        scope = "SEMI JOIN answer_pairs p ON lower(i.source) = p.src AND i.customer_id = p.customer_id"
-        resp_scope = "SEMI JOIN answer_pairs p ON lower(s.name) = p.src AND r.customer_id = p.customer_id"
-    cur.execute(
-        f"""UPDATE invitations SET first_response_at = f.first_at FROM (
-                WITH inv AS (
-                    SELECT i.invitation_id, lower(i.source) AS src, i.customer_id, i.invited_at,
-                           i.first_response_at AS was
-                    FROM invitations i {scope}
-                ), resp AS (
-                    SELECT lower(s.name) AS src, r.customer_id, r.responded_at
-                    FROM responses r JOIN sources s USING (source_id) {resp_scope}
-                    WHERE r.customer_id IS NOT NULL AND r.responded_at IS NOT NULL
-                      AND lower(s.name) IN (SELECT DISTINCT src FROM inv)
-                ), firsts AS (
-                    SELECT i.invitation_id, min(r.responded_at) AS first_at
-                    FROM resp r ASOF JOIN inv i
-                      ON r.src = i.src AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
-                    GROUP BY i.invitation_id
-                )
-                SELECT inv.invitation_id, firsts.first_at FROM inv LEFT JOIN firsts USING (invitation_id)
-                WHERE firsts.first_at IS DISTINCT FROM inv.was
-            ) f WHERE invitations.invitation_id = f.invitation_id""")
+                        WHERE p.customer_id IS NOT NULL AND p.src IN ({_LISTED_SOURCES})""", params or [])
+        scope = "SEMI JOIN temp.answer_pairs p ON lower(i.source) = p.src AND i.customer_id = p.customer_id"
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE answer_invitations AS
+                    SELECT i.invitation_id, lower(i.source) AS src, i.customer_id, i.invited_at, i.first_response_at AS was
+                    FROM invitations i {scope}""")
+    if cur.execute("SELECT count(*) FROM temp.answer_invitations").fetchall()[0][0]:
+        cur.execute(
+            """UPDATE invitations SET first_response_at = f.first_at FROM (
+                   WITH resp AS (
+                       SELECT lower(s.name) AS src, r.customer_id, r.responded_at
+                       FROM responses r JOIN sources s USING (source_id)
+                       SEMI JOIN (SELECT DISTINCT src, customer_id FROM temp.answer_invitations) p
+                         ON lower(s.name) = p.src AND r.customer_id = p.customer_id
+                       WHERE r.responded_at IS NOT NULL
+                   ), firsts AS (
+                       SELECT i.invitation_id, min(r.responded_at) AS first_at
+                       FROM resp r ASOF JOIN temp.answer_invitations i
+                         ON r.src = i.src AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
+                       GROUP BY i.invitation_id
+                   )
+                   SELECT i.invitation_id, firsts.first_at FROM temp.answer_invitations i LEFT JOIN firsts USING (invitation_id)
+                   WHERE firsts.first_at IS DISTINCT FROM i.was
+               ) f WHERE invitations.invitation_id = f.invitation_id""")
+    cur.execute("DROP TABLE temp.answer_invitations")
     if pairs is not None:
         cur.execute("DROP TABLE temp.answer_pairs")
+
+
+def take_answers(cur, responses: str, params: list | None = None) -> None:
+    """Responses just added (the SQL `responses` gives their source's name lower-cased, customer id
+    and time), inside their upload's transaction: each answers the latest invitation of its source
+    and customer at or before it, whose first answer it becomes if it is the earlier. Adding
+    responses changes no other invitation's first answer, so this reads the invitations of their
+    customers and not their other responses (follow_answers does, for edits and removals)."""
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE taken_answers AS
+                    SELECT r.src, r.customer_id, r.responded_at FROM ({responses}) r(src, customer_id, responded_at)
+                    WHERE r.customer_id IS NOT NULL AND r.responded_at IS NOT NULL AND r.src IN ({_LISTED_SOURCES})""",
+                params or [])
+    if cur.execute("SELECT count(*) FROM temp.taken_answers").fetchall()[0][0]:
+        cur.execute(
+            """UPDATE invitations SET first_response_at = f.first_at FROM (
+                   WITH inv AS (
+                       SELECT i.invitation_id, lower(i.source) AS src, i.customer_id, i.invited_at FROM invitations i
+                       SEMI JOIN (SELECT DISTINCT src, customer_id FROM temp.taken_answers) p
+                         ON lower(i.source) = p.src AND i.customer_id = p.customer_id
+                   )
+                   SELECT i.invitation_id, min(r.responded_at) AS first_at
+                   FROM temp.taken_answers r ASOF JOIN inv i
+                     ON r.src = i.src AND r.customer_id = i.customer_id AND r.responded_at >= i.invited_at
+                   GROUP BY i.invitation_id
+               ) f WHERE invitations.invitation_id = f.invitation_id
+                     AND (invitations.first_response_at IS NULL OR f.first_at < invitations.first_response_at)""")
+    cur.execute("DROP TABLE temp.taken_answers")
 
 
 def undo(cur, upload_id: int) -> tuple[int, int]:
@@ -336,12 +367,14 @@ def undo(cur, upload_id: int) -> tuple[int, int]:
     add_segment_columns(cur, stored_dimensions(cur))  # (a database from before replaced versions were kept)
     only_here = ("invitation_id IN (SELECT invitation_id FROM invitation_holds WHERE upload_id = ?) "
                  "AND invitation_id NOT IN (SELECT invitation_id FROM invitation_holds WHERE upload_id <> ?)")
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE undone_pairs AS SELECT DISTINCT lower(source) AS src, customer_id "
-                f"FROM invitations WHERE {only_here}", u + u)
-    gone = len(cur.execute(f"DELETE FROM invitations WHERE {only_here} RETURNING 1", u + u).fetchall())
-    # The answers of an invitation gone pass to the invitation of its customer before it, if any.
-    follow_answers(cur, "SELECT src, customer_id FROM undone_pairs")
-    cur.execute("DROP TABLE temp.undone_pairs")
+    gone = 0
+    if cur.execute("SELECT count(*) FROM invitation_holds WHERE upload_id = ?", u).fetchall()[0][0]:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE undone_pairs AS SELECT DISTINCT lower(source) AS src, customer_id "
+                    f"FROM invitations WHERE {only_here}", u + u)
+        gone = len(cur.execute(f"DELETE FROM invitations WHERE {only_here} RETURNING 1", u + u).fetchall())
+        # The answers of an invitation gone pass to the invitation of its customer before it, if any.
+        follow_answers(cur, "SELECT src, customer_id FROM temp.undone_pairs")
+        cur.execute("DROP TABLE temp.undone_pairs")
     cur.execute("DELETE FROM invitation_holds WHERE upload_id = ?", u)
     cur.execute("DELETE FROM replaced_invitations WHERE invitation_id NOT IN (SELECT invitation_id FROM invitations)")
     cols = versioned_columns(cur)

@@ -371,7 +371,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     )
     if added:
         _link_cases(cur)
-    _follow_invitations(cur, upload_id, updated)
+    _follow_invitations(cur, upload_id, added, updated)
     seg_rows = "".join(f", i.{a}" for a in seg_aliases)
     new_answers = ("FROM incoming i JOIN stage st USING (rid) "
                    "WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL")
@@ -538,18 +538,21 @@ def _link_cases(cur) -> None:
                      AND cases.source_id = s.source_id AND cases.source_response_id = s.source_response_id""")
 
 
-def _follow_invitations(cur, upload_id: int, updated: int) -> None:
-    """The invitations of the customers whose responses this upload added or edited (as they are
-    now, and as they were: an edit may change a response's customer or time) find their first
-    answer again (cxdata.invitations)."""
-    from .invitations import follow_answers
+def _follow_invitations(cur, upload_id: int, added: int, updated: int) -> None:
+    """The invitations of the customers whose responses this upload added or edited find their
+    first answer again (cxdata.invitations): an added response answers the invitation before it,
+    if it is the earlier; an edit may change a response's customer or time, so the customers of
+    the edited responses, as they were and as they are, have all their responses matched again."""
+    from .invitations import follow_answers, take_answers
 
-    pairs = ("SELECT lower(s.name), st.customer_id FROM stage st JOIN sources s USING (source_id) "
-             "WHERE st.outcome <> 'unchanged'")
+    if added:
+        take_answers(cur, "SELECT lower(s.name), st.customer_id, st.responded_at FROM stage st "
+                          "JOIN sources s USING (source_id) WHERE st.outcome = 'added'")
     if updated:
-        pairs += (" UNION ALL SELECT lower(s.name), o.customer_id FROM replaced_responses o JOIN sources s "
-                  "USING (source_id) WHERE o.replaced_by = ?")
-    follow_answers(cur, pairs, [upload_id] if updated else [])
+        follow_answers(cur, "SELECT lower(s.name), st.customer_id FROM stage st JOIN sources s USING (source_id) "
+                            "WHERE st.outcome = 'updated' UNION ALL SELECT lower(s.name), o.customer_id "
+                            "FROM replaced_responses o JOIN sources s USING (source_id) WHERE o.replaced_by = ?",
+                       [upload_id])
 
 
 def _hand_over(cur, upload_id: int) -> int:
