@@ -34,7 +34,7 @@ def pandas_rates(inv: pd.DataFrame, resp: pd.DataFrame, period, window_days: flo
     r = resp[(resp["responded_at"] >= lo) & (resp["responded_at"] < later)].sort_values("responded_at")
     m = pd.merge_asof(r, cand[["invitation_id", "src", "customer_id", "invited_at"]], left_on="responded_at",
                       right_on="invited_at", by=["src", "customer_id"], direction="backward")
-    m = m[m["invitation_id"].notna() & (m["responded_at"] < m["invited_at"] + pd.Timedelta(days=window_days))]
+    m = m[m["invitation_id"].notna() & (m["responded_at"] <= m["invited_at"] + pd.Timedelta(days=window_days))]
     answered = set(m["invitation_id"].astype("int64"))
     counted = inv[(inv["invited_at"] >= lo) & (inv["invited_at"] < hi)]
     if regions:

@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 
 
 _SCHEMA = """
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS cases (
     note VARCHAR, contacted_at TIMESTAMPTZ, resolved_at TIMESTAMPTZ, updated_at TIMESTAMPTZ NOT NULL, updated_by VARCHAR);
 CREATE TABLE IF NOT EXISTS invitations (
     invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL, source VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
-    invited_at TIMESTAMPTZ NOT NULL, wave VARCHAR);
+    invited_at TIMESTAMPTZ NOT NULL, wave VARCHAR, first_response_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS invitation_holds (invitation_id BIGINT NOT NULL, upload_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS replaced_invitations (invitation_id BIGINT NOT NULL, replaced_by INTEGER NOT NULL, wave VARCHAR);
 CREATE TABLE IF NOT EXISTS model_versions (
@@ -193,6 +193,14 @@ class Database:
                                   GROUP BY u.upload_id) found
                             WHERE uploads.upload_id = found.upload_id""")
             version = "8"
+        if version == "8":
+            # 9: each invitation keeps the time of its first answer, which the response rates
+            # compare with the window (cxdata.invitations.follow_answers), found here once.
+            from .invitations import follow_answers
+
+            cur.execute("ALTER TABLE invitations ADD COLUMN IF NOT EXISTS first_response_at TIMESTAMPTZ")
+            follow_answers(cur, None)
+            version = "9"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")

@@ -78,7 +78,7 @@ def add_invitations(db) -> int:
         **{f"seg_{d}": responders[d].take(pa.array(rows)) for d in dims},
     })
     with db.transaction(cur):
-        from .invitations import add_segment_columns
+        from .invitations import add_segment_columns, follow_answers
 
         # Checked again inside the write: a list another session stored meanwhile stays the only one.
         if cur.execute("SELECT count(*) FROM invitation_holds WHERE upload_id = ?", [upload_id]).fetchall()[0][0]:
@@ -94,6 +94,10 @@ def add_invitations(db) -> int:
                             FROM demo_invitations""", [base, upload_id])
             cur.execute("INSERT INTO invitation_holds SELECT invitation_id, ? FROM invitations WHERE invitation_id > ?",
                         [upload_id, base])
+            # Each invitation's first answer; the demo's list is usually the only one (then all of them).
+            follow_answers(cur, None if not base else
+                           "SELECT DISTINCT lower(source), customer_id FROM invitations WHERE invitation_id > ?",
+                           [base] if base else None)
         finally:
             cur.unregister("demo_invitations")
     return table.num_rows

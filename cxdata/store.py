@@ -371,6 +371,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
     )
     if added:
         _link_cases(cur)
+    _follow_invitations(cur, upload_id, added, updated)
     seg_rows = "".join(f", i.{a}" for a in seg_aliases)
     new_answers = ("FROM incoming i JOIN stage st USING (rid) "
                    "WHERE st.outcome <> 'unchanged' AND i.c_measure IS NOT NULL AND i.value IS NOT NULL")
@@ -464,7 +465,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
     that upload, which now counts as having replaced the version before this one. A version that
     another remaining upload brought again unchanged (`resupplied`) is not undone: it passes to the
     earliest such upload. The upload stays in the history, marked removed."""
-    with db.transaction() as cur, scratch(cur, tables=["gone", "later", "answer_changes"]):
+    with db.transaction() as cur, scratch(cur, tables=["gone", "later", "answer_changes", "moved"]):
         row = cur.execute("SELECT removed_at IS NOT NULL FROM uploads WHERE upload_id = ?", [upload_id]).fetchall()
         if not row:
             raise InputError(f"there is no upload {upload_id}")
@@ -477,6 +478,9 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         invited, corrected = undo(cur, upload_id)
         kept = _hand_over(cur, upload_id)
         cur.execute("CREATE TEMP TABLE gone AS SELECT response_key FROM responses WHERE upload_id = ?", u)
+        # The customers whose responses go or change back: their invitations find their first answer again.
+        cur.execute("""CREATE TEMP TABLE moved AS SELECT lower(s.name) AS src, r.customer_id
+                       FROM responses r JOIN sources s USING (source_id) WHERE r.upload_id = ?""", u)
         # This upload's versions that a later upload replaced: (response, the later upload).
         cur.execute("CREATE TEMP TABLE later AS SELECT response_key, replaced_by FROM replaced_responses WHERE upload_id = ?", u)
         back = "SELECT response_key FROM replaced_responses WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)"
@@ -513,6 +517,11 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
         cur.execute("UPDATE uploads SET removed_at = now() WHERE upload_id = ?", u)
         rollups.apply_changes(cur, "answer_changes")
         _forget_unused(cur, was)
+        from .invitations import follow_answers
+
+        follow_answers(cur, "SELECT src, customer_id FROM moved UNION ALL SELECT lower(s.name), r.customer_id "
+                            "FROM responses r JOIN sources s USING (source_id) "
+                            "WHERE r.response_key IN (SELECT response_key FROM gone)")
         # The cases of the responses gone for good wait, unlinked, for their response to come back.
         cur.execute("""UPDATE cases SET response_key = NULL WHERE response_key IN (SELECT response_key FROM gone)
                        AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.response_key = cases.response_key)""")
@@ -527,6 +536,23 @@ def _link_cases(cur) -> None:
     cur.execute("""UPDATE cases SET response_key = s.response_key FROM stage s
                    WHERE cases.response_key IS NULL AND s.outcome = 'added'
                      AND cases.source_id = s.source_id AND cases.source_response_id = s.source_response_id""")
+
+
+def _follow_invitations(cur, upload_id: int, added: int, updated: int) -> None:
+    """The invitations of the customers whose responses this upload added or edited find their
+    first answer again (cxdata.invitations): an added response answers the invitation before it,
+    if it is the earlier; an edit may change a response's customer or time, so the customers of
+    the edited responses, as they were and as they are, have all their responses matched again."""
+    from .invitations import follow_answers, take_answers
+
+    if added:
+        take_answers(cur, "SELECT lower(s.name), st.customer_id, st.responded_at FROM stage st "
+                          "JOIN sources s USING (source_id) WHERE st.outcome = 'added'")
+    if updated:
+        follow_answers(cur, "SELECT lower(s.name), st.customer_id FROM stage st JOIN sources s USING (source_id) "
+                            "WHERE st.outcome = 'updated' UNION ALL SELECT lower(s.name), o.customer_id "
+                            "FROM replaced_responses o JOIN sources s USING (source_id) WHERE o.replaced_by = ?",
+                       [upload_id])
 
 
 def _hand_over(cur, upload_id: int) -> int:

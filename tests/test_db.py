@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "8"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "9"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
@@ -184,3 +184,32 @@ def test_the_measures_answered_more_than_once_follow_the_uploads(tmp_path):
         cur.execute("INSERT INTO uploads (upload_id, file_name) VALUES (99, 'old.csv')")
     assert queries.catalog(db.cursor(), MODEL).repeats is None
     db.close()
+
+
+def test_schema_8_database_finds_each_invitation_s_first_answer(tmp_path):
+    from datetime import date
+
+    from cxdata import invitations, service
+    from cxdata.period import Period
+
+    path = tmp_path / "cx.duckdb"
+    db = service.open_db(path)
+    service.load_demo(db, 3000)  # the demo's relationship survey, and its invitation list
+    model = service.load_model_for(db)
+    every = Period(date(2000, 1, 1), date(2100, 1, 1))
+    cur = db.cursor()
+    kept = "SELECT invitation_id, epoch_us(first_response_at) FROM invitations ORDER BY invitation_id"
+    firsts, before = cur.execute(kept).fetchall(), invitations.rates(cur, model, ViewState(period="all"), every)
+    assert 0 < before.overall.responded < before.overall.invited
+    assert 0 < sum(f is not None for _, f in firsts) < len(firsts)
+    cur.execute("ALTER TABLE invitations DROP COLUMN first_response_at")
+    cur.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(StorageError, match="Open it once for writing"):
+        Database(path, read_only=True)
+    upgraded = Database(path)
+    cur = upgraded.cursor()
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
+    assert cur.execute(kept).fetchall() == firsts
+    assert invitations.rates(cur, model, ViewState(period="all"), every) == before
+    upgraded.close()

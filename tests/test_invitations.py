@@ -1,7 +1,7 @@
 """Silent customers: invitation lists in, response rates out, against truth.json's figures for the
 sample company's invitation list, and the loading rules (merge, rejections, removal)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -431,4 +431,251 @@ def test_a_response_answers_an_invitation_at_most_the_window_after_it(tmp_path, 
     invitations.load(db, MODEL, path)
     rates = invitations.rates(db.cursor(), MODEL, ViewState(period="all"), Period(date(2025, 3, 1), date(2025, 3, 2)))
     assert (rates.overall.invited, rates.overall.responded) == (5, int(answered))
+    db.close()
+
+
+# -- the first answer kept on each invitation, against the ASOF join it replaced ----------------
+
+def asof_rates(cur, model, view, period, window_days):
+    """The response rates as `invitations.rates` computed them before each invitation kept its first
+    answer (test-only reference): each response of the period and of the window after it takes the
+    latest invitation of its source and customer at or before it (an ASOF join at query time).
+    Returns the Rates, and the ids of the invitations of the period it found answered."""
+    from cxdata import stats
+    from cxdata.invitations import Rate, Rates, _filter, _order, _rate, stored_dimensions
+    from cxdata.queries import ts
+    from cxdata.sql import dim_column
+
+    window = float(window_days)
+    dims = stored_dimensions(cur)
+    where, params = _filter(cur, view, dims)
+    order = list(dict.fromkeys(["source", "wave", *[s.key for s in model.segments if s.key in dims]]))
+    cols = ["source" if d == "source" else "wave" if d == "wave" else dim_column(d) for d in order]
+    later = ts(period.end) + timedelta(days=window)
+    answered_sql = """WITH inv AS (
+                SELECT invitation_id, lower(source) AS src, customer_id, invited_at,
+                       hash(lower(source), customer_id) AS k FROM invitations
+                WHERE invited_at >= ? AND invited_at < ?
+            ), resp AS (
+                SELECT lower(s.name) AS src, r.customer_id, r.responded_at, hash(lower(s.name), r.customer_id) AS k
+                FROM responses r JOIN sources s USING (source_id)
+                WHERE r.customer_id IS NOT NULL AND r.responded_at >= ? AND r.responded_at < ?
+                  AND lower(s.name) IN (SELECT DISTINCT src FROM inv)
+            ), answered AS (
+                SELECT DISTINCT i.invitation_id FROM resp r ASOF JOIN inv i
+                  ON r.k = i.k AND r.responded_at >= i.invited_at
+                WHERE r.responded_at <= i.invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))
+                  AND r.src = i.src AND r.customer_id = i.customer_id
+            )"""
+    bounds = [ts(period.start), later, ts(period.start), later, window]
+    rows = cur.execute(
+        f"""{answered_sql}, invited AS (
+                SELECT {', '.join(f'i.{c}' for c in cols)}, a.invitation_id IS NOT NULL AS responded
+                FROM invitations i LEFT JOIN answered a USING (invitation_id)
+                WHERE i.invited_at >= ? AND i.invited_at < ? AND {where}
+            )
+            SELECT grouping({', '.join(cols)}) AS g, {', '.join(cols)}, count(*), count(*) FILTER (WHERE responded)
+            FROM invited GROUP BY GROUPING SETS ((), {', '.join(f'({c})' for c in cols)})""",
+        [*bounds, ts(period.start), ts(period.end), *params]).fetchall()
+    ids = {i for (i,) in cur.execute(
+        f"""{answered_sql} SELECT invitation_id FROM answered JOIN invitations USING (invitation_id)
+            WHERE invited_at >= ? AND invited_at < ?""", [*bounds, ts(period.start), ts(period.end)]).fetchall()}
+    everything = (1 << len(cols)) - 1
+    total, answered = next(((n, k) for g, *rest in rows if g == everything for n, k in [rest[-2:]]), (0, 0))
+    by: dict[str, list[Rate]] = {}
+    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
+    for i, dim in enumerate(order):
+        bit = everything & ~(1 << (len(cols) - 1 - i))
+        values = [(row[1 + i], row[-2], row[-1]) for row in rows if row[0] == bit and row[1 + i] is not None]
+        if not values:
+            continue
+        hidden = stats.suppress_partition(total, {v: n for v, n, _ in values}, rules)
+        by[dim] = [_rate(model, dim, v, n, k, total, answered, hide=v in hidden)
+                   for v, n, k in sorted(values, key=_order(model, dim))]
+    return Rates(_rate(model, None, None, total, answered), by, tuple(by)), ids
+
+
+T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
+# Invitations on these days after T0, at midnight (a date-only list) or at 09:30
+INVITE_DAYS = [0, 0.3958333333333333, 5, 10, 29, 30, 31, 45, 60, 61]
+# A response this long after an invitation of its customer: at it, a second either side of it,
+# at the 30-day window's end and a second either side, between invitations, after every one
+AFTER = [timedelta(0), timedelta(seconds=1), timedelta(seconds=-1), timedelta(days=30), timedelta(days=30, seconds=1),
+         timedelta(days=30, seconds=-1), timedelta(days=1), timedelta(days=3, hours=5), timedelta(days=12.5),
+         timedelta(days=12.5, seconds=1), timedelta(days=40), timedelta(days=-2)]
+SOURCES = ["qualtrics", "porsline", "typeform"]
+LIST_SPELLING = {"qualtrics": "Qualtrics", "porsline": "porsline", "typeform": "TYPEFORM"}
+CHECKED_PERIODS = [Period(date(2025, 1, 1), date(2026, 1, 1)), Period(date(2025, 3, 1), date(2025, 4, 1)),
+                   Period(date(2025, 3, 11), date(2025, 3, 31)), Period(date(2025, 3, 31), date(2025, 4, 2)),
+                   Period(date(2025, 4, 1), date(2025, 5, 1))]
+CHECKED_WINDOWS = [30, 1, 12.5, 0.5]
+CHECKED_VIEWS = [ViewState(), ViewState().with_filters({"source": ["Qualtrics"]}),
+                 ViewState().with_filters({"tier": ["VIP"]})]
+
+
+def random_invitations(rng, customers, n):
+    """(source, customer, time, tier) of `n` invitations, none twice."""
+    seen = {}
+    for _ in range(n):
+        src, cust = rng.choice(SOURCES), rng.choice(customers)
+        when = T0 + timedelta(days=rng.choice(INVITE_DAYS))
+        seen[(src, cust, when)] = rng.choice(["VIP", "SMB", "Consumer"])
+    return [(*k, tier) for k, tier in seen.items()]
+
+
+def random_responses(rng, customers, invited, n, prefix):
+    """{response id: (source, customer or None, time or None, value)}: most near an invitation of
+    their customer (at, before, at the window's end), some anywhere, some untimed or without a customer."""
+    out = {}
+    for i in range(n):
+        kind = rng.random()
+        if kind < 0.7 and invited:
+            src, cust, when, _ = rng.choice(invited)
+            if rng.random() < 0.2:  # another survey of the same customer
+                src = rng.choice(SOURCES)
+            at = when + rng.choice(AFTER)
+        else:
+            src, cust = rng.choice(SOURCES), rng.choice(customers)
+            at = T0 + timedelta(days=rng.randrange(-10, 80), seconds=rng.choice([0, 1, 3600 * 9.5]))
+        if kind > 0.92:
+            at = None
+        elif 0.88 < kind <= 0.92:
+            cust = None
+        out[f"{prefix}{i}"] = (src, cust, at, float(rng.randrange(11)))
+    return out
+
+
+def upload_responses(db, responses):
+    import pyarrow as pa
+
+    ids = list(responses)
+    table = pa.table({
+        "source": [responses[i][0] for i in ids], "source_response_id": ids,
+        "responded_at": pa.array([responses[i][2] for i in ids], pa.timestamp("us", tz="UTC")),
+        "customer_id": [responses[i][1] for i in ids], "metric": ["nps"] * len(ids),
+        "value": [responses[i][3] for i in ids]})
+    return store.apply(db, table)
+
+
+def load_list(db, tmp_path, rows, name):
+    text = "customer_id,invited_at,survey_tool,tier\n" + "".join(
+        f"{c},{w.strftime('%Y-%m-%dT%H:%M:%SZ')},{LIST_SPELLING[s]},{t}\n" for s, c, w, t in rows)
+    return invitations.load(db, MODEL, write(tmp_path, text, name))
+
+
+def in_any_order(rates):
+    """Rates with each dimension's values in a fixed order: a list loaded before any response of
+    its survey keeps its own spelling of the source ('TYPEFORM' beside the responses' 'typeform'),
+    two values of one sort key whose order the grouping leaves open."""
+    return rates.overall, {dim: sorted(rows, key=lambda r: r.value) for dim, rows in rates.by.items()}, rates.dimensions
+
+
+def assert_rates_as_the_asof_join_found(db, when):
+    cur = db.cursor()
+    for period in CHECKED_PERIODS:
+        for window in CHECKED_WINDOWS:
+            # The segment filters narrow what is counted, not what answers: checked in one case
+            for view in CHECKED_VIEWS if (period, window) == (CHECKED_PERIODS[0], 30) else CHECKED_VIEWS[:1]:
+                expected, expected_ids = asof_rates(cur, MODEL, view, period, window)
+                got = invitations.rates(cur, MODEL, view, period, window_days=window)
+                assert in_any_order(got) == in_any_order(expected), (when, period, window, view.filters)
+            flagged = {i for (i,) in cur.execute(
+                "SELECT invitation_id FROM invitations WHERE invited_at >= ? AND invited_at < ? "
+                "AND first_response_at <= invited_at + to_microseconds(CAST(? * 86400e6 AS BIGINT))",
+                [period.start, period.end, float(window)]).fetchall()}
+            assert flagged == expected_ids, (when, period, window)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_first_answer_kept_on_each_invitation_gives_the_asof_join_s_rates_after_every_write(tmp_path, seed):
+    """Differential: randomized sources, customers with several invitations, responses before,
+    between and after them and at the window's ends, untimed or without a customer; after every
+    kind of write the rates (and which invitations count as answered) are those of the ASOF join
+    the rates ran at query time before."""
+    import random
+
+    rng = random.Random(seed)
+    customers = [f"C{i}" for i in range(7)]
+    db = service.open_db(tmp_path / "cx.duckdb")
+    first_list = random_invitations(rng, customers, 25)
+    early = [r for r in first_list if rng.random() < 0.3]
+    first_list = [r for r in first_list if r not in early]
+    steps = []
+    if early:  # a list loaded before any response of its survey
+        steps.append(("a list before the responses", load_list(db, tmp_path, early, "early.csv").upload_id))
+        assert_rates_as_the_asof_join_found(db, steps[-1][0])
+    a = random_responses(rng, customers, first_list + early, 60, "A")
+    upload_a = upload_responses(db, a)
+    assert_rates_as_the_asof_join_found(db, "upload A")
+    list_1 = load_list(db, tmp_path, first_list, "first.csv")
+    assert_rates_as_the_asof_join_found(db, "list 1")
+    # Upload B: new responses, and some of A's edited: another time, another customer (with another
+    # answer: a customer id alone changing is kept as stored), another customer only
+    b = random_responses(rng, customers, first_list, 25, "B")
+    for rid in rng.sample(sorted(a), 20):
+        src, cust, at, value = a[rid]
+        change = rng.randrange(3)
+        if change == 0:
+            at = (at or T0) + rng.choice(AFTER[1:])
+        elif change == 1:
+            cust, value = rng.choice(customers + [None]), value + 1
+        else:
+            cust = rng.choice(customers)
+        b[rid] = (src, cust, at, value)
+    upload_b = upload_responses(db, b)
+    assert upload_b.updated > 0
+    assert_rates_as_the_asof_join_found(db, "upload B")
+    # A second list: invitations between the first list's and their answers, and some of the first's again
+    second_list = random_invitations(rng, customers, 20) + rng.sample(first_list, 5)
+    second_list = list({(s, c, w): (s, c, w, t) for s, c, w, t in second_list}.values())
+    list_2 = load_list(db, tmp_path, second_list, "second.csv")
+    assert list_2.added > 0
+    assert_rates_as_the_asof_join_found(db, "list 2")
+    store.remove_upload(db, upload_b.upload_id)  # B's responses go, A's edited versions come back
+    assert_rates_as_the_asof_join_found(db, "upload B removed")
+    store.remove_upload(db, list_1.upload_id)  # its invitations the second list does not hold go
+    assert_rates_as_the_asof_join_found(db, "list 1 removed")
+    # Upload C brings some of A's responses again unchanged, and others: removing A hands those over
+    c = {rid: a[rid] for rid in rng.sample(sorted(a), 15)} | random_responses(rng, customers, second_list, 15, "C")
+    upload_c = upload_responses(db, c)
+    assert_rates_as_the_asof_join_found(db, "upload C")
+    store.remove_upload(db, upload_a.upload_id)
+    assert_rates_as_the_asof_join_found(db, "upload A removed")
+    for name, upload_id in steps + [("list 2", list_2.upload_id)]:
+        store.remove_upload(db, upload_id)
+        assert_rates_as_the_asof_join_found(db, f"{name} removed")
+    assert invitations.holds(db.cursor()) == 0
+    db.close()
+
+
+def test_the_first_answer_follows_a_new_invitation_between_an_old_one_and_its_answer(tmp_path):
+    """The cases the differential test draws at random, spelt out: (what is written, the first
+    answer each invitation of customer A7 keeps then)."""
+    db = service.open_db(tmp_path / "cx.duckdb")
+    cur = db.cursor()
+
+    def firsts():
+        return cur.execute("SELECT invited_at::DATE::VARCHAR, first_response_at::DATE::VARCHAR FROM invitations "
+                           "WHERE customer_id = 'A7' ORDER BY invited_at").fetchall()
+
+    list_1 = load_list(db, tmp_path, [("qualtrics", "A7", T0, "VIP")], "one.csv")
+    assert firsts() == [("2025-03-01", None)]
+    answers = upload_responses(db, {"R1": ("qualtrics", "A7", T0 + timedelta(days=20), 9.0),
+                                    "R2": ("qualtrics", "A7", T0 + timedelta(days=25), 9.0),
+                                    "R3": ("qualtrics", None, T0 + timedelta(days=1), 9.0),
+                                    "R4": ("qualtrics", "A7", None, 9.0),
+                                    "R5": ("porsline", "A7", T0 + timedelta(days=2), 9.0)})
+    assert firsts() == [("2025-03-01", "2025-03-21")]
+    list_2 = load_list(db, tmp_path, [("qualtrics", "A7", T0 + timedelta(days=22), "VIP")], "two.csv")
+    assert firsts() == [("2025-03-01", "2025-03-21"), ("2025-03-23", "2025-03-26")]
+    edit = upload_responses(db, {"R1": ("qualtrics", "B1", T0 + timedelta(days=20), 10.0)})
+    assert firsts() == [("2025-03-01", None), ("2025-03-23", "2025-03-26")]
+    store.remove_upload(db, edit.upload_id)
+    assert firsts() == [("2025-03-01", "2025-03-21"), ("2025-03-23", "2025-03-26")]
+    store.remove_upload(db, list_2.upload_id)
+    assert firsts() == [("2025-03-01", "2025-03-21")]
+    store.remove_upload(db, answers.upload_id)
+    assert firsts() == [("2025-03-01", None)]
+    store.remove_upload(db, list_1.upload_id)
+    assert firsts() == []
     db.close()
