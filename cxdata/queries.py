@@ -720,42 +720,114 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 
 
 
-def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-                score_measure: str, patterns: list[str],
-                withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple]:
-    """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
-    sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
-    One scan of the comments and one grouping of the measure's answers for every theme."""
+def _theme_listed(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                  score_measure: str, withheld: Mapping[str, Iterable[str]] | None, columns: str) -> tuple[str, list] | None:
+    """The statement of the comments a view lists (`comments`' set) with the score of
+    `score_measure` given with each (`s.score`) and `columns` of `r`, and its parameters; None
+    without that measure."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     withhold_segments(where, cat, withheld or {})  # as the list leaves them out
     measure, code = model.measures.get(score_measure), cat.measures.get(score_measure)
     if measure is None or code is None:
-        return [(0, 0, None, None, 0, 0)] * (len(patterns) + 1)
+        return None
     at = _answers_at(cat, level, node, period)
-    flags = "".join(f", regexp_matches(comment, ?) AS t{i}" for i in range(len(patterns)))
+    sql = f"""SELECT {columns}, s.score
+              FROM responses r
+              LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
+                         GROUP BY a.response_key) s ON s.response_key = r.response_key
+              WHERE {where.sql()}"""
+    return sql, [code, *at.params, *where.params]
 
+
+def _theme_sums(themes: int, test) -> str:
+    """Per theme (`test(i)`: SQL true when the row's comment is about theme i), then for all: the
+    (comments, n, sum, sum of squares, top box, bottom box) of `score`, with two parameters per
+    group: the measure's top and bottom box."""
     def sums(cond: str) -> str:
         f, both = (f" FILTER (WHERE {cond})", f" AND {cond}") if cond else ("", "")
         return (f"count(*){f}, count(score){f}, sum(score){f}, sum(score * score){f}, "
                 f"count(*) FILTER (WHERE score >= ?{both}), count(*) FILTER (WHERE score <= ?{both})")
 
-    cells = ", ".join([sums(f"t{i}") for i in range(len(patterns))] + [sums("")])
+    return ", ".join([sums(test(i)) for i in range(themes)] + [sums("")])
+
+
+def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                score_measure: str, patterns: list[str],
+                withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple]:
+    """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
+    sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
+    One scan of the comments and one grouping of the measure's answers for every theme: a search
+    per theme of every comment listed (`theme_cells_flagged` reads the themes kept instead)."""
+    listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
+                           withheld=withheld, columns="r.comment")
+    if listed is None:
+        return [(0, 0, None, None, 0, 0)] * (len(patterns) + 1)
+    measure = model.measures[score_measure]
+    flags = "".join(f", regexp_matches(comment, ?) AS t{i}" for i in range(len(patterns)))
     # The comments first, then the searches: in one step DuckDB ran every theme's search on every
     # comment of the period before the node's filter left a team's few (ten themes of a team at 1M
     # responses: 0.29 s against 0.20 s).
     sql = f"""
-        WITH listed AS MATERIALIZED (
-            SELECT r.comment, s.score
-            FROM responses r
-            LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
-                       GROUP BY a.response_key) s ON s.response_key = r.response_key
-            WHERE {where.sql()}),
+        WITH listed AS MATERIALIZED ({listed[0]}),
         c AS (SELECT score{flags} FROM listed)
-        SELECT {cells} FROM c"""
-    params = [code, *at.params, *where.params, *patterns]
+        SELECT {_theme_sums(len(patterns), lambda i: f"t{i}")} FROM c"""
+    params = [*listed[1], *patterns]
     params += [measure.top_box, measure.bottom_box] * (len(patterns) + 1)
     row = cur.execute(sql, params).fetchone()
     return [tuple(row[6 * i:6 * i + 6]) for i in range(len(patterns) + 1)]
+
+
+def theme_cells_flagged(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str,
+                        node: str | None, score_measure: str, set_id: int, themes: int,
+                        withheld: Mapping[str, Iterable[str]] | None = None) -> tuple[list[tuple], int]:
+    """`theme_cells` from the themes kept for set `set_id` (cxdata.theme_flags), and how many of
+    the comments listed have none kept (their text's): the cells are those of `theme_cells` only
+    when that is 0. A grouping of bits instead of a search per theme."""
+    listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
+                           withheld=withheld, columns="r.response_key, hash(r.comment) AS comment_hash")
+    if listed is None:
+        return [(0, 0, None, None, 0, 0)] * (themes + 1), 0
+    measure = model.measures[score_measure]
+    # Grouped by the comments' sets of themes first (a few hundred at most), then per theme: an
+    # aggregate filtered per theme over every comment took 90 of the 124 ms of the index's table.
+    sql = f"""
+        WITH listed AS ({listed[0]}),
+        g AS (SELECT f.flags, count(*) AS comments, count(l.score) AS n, sum(l.score) AS s,
+                     sum(l.score * l.score) AS ss, count(*) FILTER (WHERE l.score >= ?) AS top,
+                     count(*) FILTER (WHERE l.score <= ?) AS bottom, count(DISTINCT l.response_key) AS listed
+              FROM listed l LEFT JOIN comment_themes f
+              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash
+              GROUP BY f.flags)
+        SELECT t.i, sum(comments), sum(n), sum(s), sum(ss), sum(top), sum(bottom),
+               -- a comment with no themes kept, or kept twice (which the writes' lock prevents):
+               -- the cells are not the search's
+               coalesce(sum(comments) FILTER (WHERE flags IS NULL), 0) + sum(comments) - sum(listed)
+        FROM g, (SELECT unnest(range(?)) AS i) t
+        WHERE t.i = ? OR flags & (1 << t.i) <> 0
+        GROUP BY t.i"""
+    params = [*listed[1], measure.top_box, measure.bottom_box, set_id, themes + 1, themes]
+    got = {i: cells for i, *cells in cur.execute(sql, params).fetchall()}
+    rows = [tuple(got.get(i, (0, 0, None, None, 0, 0, 0))[:6]) for i in range(themes + 1)]
+    return rows, int(got.get(themes, (0,) * 7)[6] or 0)
+
+
+def unflagged_comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str,
+                       node: str | None, score_measure: str, set_id: int, patterns: list[str],
+                       withheld: Mapping[str, Iterable[str]] | None = None):
+    """The comments `theme_cells_flagged` finds without themes kept in set `set_id`, each with the
+    themes of `patterns` found in it, as an Arrow table (response_key, comment_hash, flags: bit i
+    for pattern i) for cxdata.theme_flags.fill. The search per theme, of those comments alone."""
+    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
+    withhold_segments(where, cat, withheld or {})
+    bits = " | ".join(f"(regexp_matches(comment, ?)::INTEGER << {i})" for i in range(len(patterns))) or "0"
+    sql = f"""
+        WITH missing AS MATERIALIZED (
+            SELECT r.response_key, hash(r.comment) AS comment_hash, r.comment FROM responses r
+            WHERE {where.sql()} AND NOT EXISTS (
+                SELECT 1 FROM comment_themes f
+                WHERE f.set_id = ? AND f.response_key = r.response_key AND f.comment_hash = hash(r.comment)))
+        SELECT response_key, comment_hash, {bits} AS flags FROM missing"""
+    return cur.sql(sql, params=[*where.params, set_id, *patterns]).to_arrow_table()
 
 
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:

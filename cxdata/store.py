@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-from . import rollups
+from . import rollups, theme_flags
 from .db import Database, id_hash
 from .sql import dim_column, quote_ident, scratch
 
@@ -352,6 +352,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                         f"WHERE response_key IN ({replaced})", [upload_id])
         cur.execute(f"DELETE FROM answers WHERE response_key IN ({replaced})")
         cur.execute(f"DELETE FROM responses WHERE response_key IN ({replaced})")
+        # Their comments' themes (cxdata.theme_flags): found again for the new text when a page needs them.
+        theme_flags.forget(cur, replaced)
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
@@ -493,6 +495,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
             was.setdefault(key, set()).update(codes)
         cur.execute("DELETE FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
         cur.execute("DELETE FROM responses WHERE upload_id = ?", u)
+        theme_flags.forget(cur, "SELECT response_key FROM gone")
         for table in ("responses", "answers"):
             cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
                         f"WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)

@@ -5,6 +5,12 @@ against the rest's, so a manager sees which subject goes with the worst scores.
 A comment is about a theme when it uses one of the theme's words (cxdata.search.any_word, in any
 language the model lists them in). The figures are those of the comments the view lists: the
 same period, node, segments, search and score band, and the same responses left out.
+
+Each comment's themes are found once and kept (cxdata.theme_flags): the table is a grouping of
+those bits over the comments listed. The comments a view lists without them (new or edited by an
+upload, or all after the themes changed) are searched and their themes kept on the way, when the
+database can be written (`db`); else, or while an upload holds the writes, the table is the
+search per theme of every comment listed that it always was (`searched`), which gives the same.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from . import queries, search, stats
+from . import queries, search, stats, theme_flags
 from .drill import periods_for
 from .model import KPI, Model, Theme
 from .queries import Catalog
@@ -33,15 +39,23 @@ class ThemeResult:
 
 
 def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
-            hidden_segments: Mapping[str, Iterable[str]] | None = None) -> list[ThemeResult]:
+            hidden_segments: Mapping[str, Iterable[str]] | None = None, db=None,
+            searched: bool = False) -> list[ThemeResult]:
     """Every theme of the model for the comments `drill.comments_frame` lists under `view` (the
-    theme the view is narrowed to, if any, aside), most talked about first."""
+    theme the view is narrowed to, if any, aside), most talked about first.
+
+    From the themes kept of each comment, those missing found and kept first when `db` (the
+    cxdata.db.Database of `cur`) can be written; with `searched`, or whenever some comment listed
+    has none kept and none can be written, by a search per theme of every comment listed."""
     if not model.themes or kpi.stat not in stats.STATS or kpi.measure not in model.measures:
         return []
     current, _ = periods_for(view, cat)
-    rows = queries.theme_cells(cur, model, cat, replace(view, theme=None), current, level=level, node=node,
-                               score_measure=kpi.measure, patterns=[search.any_word(t.words) for t in model.themes],
-                               withheld=hidden_segments)
+    patterns = [search.any_word(t.words) for t in model.themes]
+    args = dict(level=level, node=node, score_measure=kpi.measure, withheld=hidden_segments)
+    view = replace(view, theme=None)
+    rows = None if searched else _kept(cur, db, model, cat, view, current, patterns, args)
+    if rows is None:
+        rows = queries.theme_cells(cur, model, cat, view, current, patterns=patterns, **args)
     total_comments, *total = rows[-1]
     total_m = stats.Moments.from_sums(*total)
     rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
@@ -65,6 +79,35 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
                                100.0 * comments / total_comments if total_comments else None,
                                about, rest, change, status, worse, int(total_comments or 0)))
     return sorted(out, key=lambda r: -r.comments)
+
+
+def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
+    """`queries.theme_cells` from the themes kept (cxdata.theme_flags), None when some comment
+    listed has none and they cannot be kept now."""
+    fp = theme_flags.fingerprint(patterns)
+    set_id = theme_flags.set_of(cur, fp)
+    fresh = False
+    if set_id is None:
+        if db is None or db.read_only:
+            return None
+        set_id, fresh = theme_flags.ensure_set(db, cur, fp, len(patterns)), True
+        if set_id is None:
+            return None
+    count = dict(set_id=set_id, themes=len(patterns), **args)
+    missing = None
+    if not fresh:  # (a set just made has no rows: every comment is missing)
+        rows, missing = queries.theme_cells_flagged(cur, model, cat, view, period, **count)
+        if not missing:
+            return rows
+    if db is None or db.read_only:
+        return None
+    found = queries.unflagged_comments(cur, model, cat, view, period, set_id=set_id, patterns=patterns, **args)
+    if found.num_rows and theme_flags.fill(db, cur, set_id, found) is None:
+        return None
+    rows, missing = queries.theme_cells_flagged(cur, model, cat, view, period, **count)
+    # (still missing: an upload between the two counts brought new comments; a comment with two
+    # rows, which the writes' lock prevents; either way the search gives the table)
+    return None if missing else rows
 
 
 def frame(results: list[ThemeResult], kpi: KPI):
