@@ -12,7 +12,7 @@ import math
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from . import rollups, search
 from .model import Model, label_key
@@ -777,57 +777,80 @@ def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period
     return [tuple(row[6 * i:6 * i + 6]) for i in range(len(patterns) + 1)]
 
 
-def theme_cells_flagged(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str,
-                        node: str | None, score_measure: str, set_id: int, themes: int,
-                        withheld: Mapping[str, Iterable[str]] | None = None) -> tuple[list[tuple], int]:
-    """`theme_cells` from the themes kept for set `set_id` (cxdata.theme_flags), and how many of
-    the comments listed have none kept (their text's): the cells are those of `theme_cells` only
-    when that is 0. A grouping of bits instead of a search per theme."""
+class ThemeGroups(NamedTuple):
+    """The comments a view lists grouped by their themes kept (cxdata.theme_flags): per set of
+    themes, (bits, comments, n, sum, sum of squares, top box, bottom box) of the scores of the
+    measure given with them; `missing`, the comments counted in none (no themes kept for their
+    text, or kept twice); with the themes' patterns, `found`, the themes of the comments that had
+    none kept (response_key, comment_hash, flags), which the groups then count."""
+
+    groups: list[tuple]
+    missing: int
+    found: object = None  # pyarrow.Table
+
+
+def theme_groups(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                 score_measure: str, set_id: int, patterns: list[str] | None = None,
+                 withheld: Mapping[str, Iterable[str]] | None = None) -> ThemeGroups:
+    """`theme_cells`' comments grouped by the themes kept for set `set_id`: a grouping of a few
+    integers instead of a search per theme of every comment. With `patterns` (the set's), the
+    comments without themes kept are searched, those alone, and counted in the groups by what was
+    found: one statement after an upload, and `found` to keep."""
     listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
-                           withheld=withheld, columns="r.response_key, hash(r.comment) AS comment_hash")
+                           withheld=withheld,
+                           columns="r.response_key, hash(r.comment) AS comment_hash" + (", r.comment" if patterns else ""))
     if listed is None:
-        return [(0, 0, None, None, 0, 0)] * (themes + 1), 0
+        return ThemeGroups([], 0, None)
     measure = model.measures[score_measure]
-    # Grouped by the comments' sets of themes first (a few hundred at most), then per theme: an
-    # aggregate filtered per theme over every comment took 90 of the 124 ms of the index's table.
+    # Every comment once, whatever the table holds: a comment with two rows (which the writes' lock
+    # keeps from happening) would be counted twice, so it counts as missing.
+    sums = ("count(*), count(score), sum(score), sum(score * score), count(*) FILTER (WHERE score >= ?), "
+            "count(*) FILTER (WHERE score <= ?), count(*) - count(DISTINCT response_key)")
+    kept = """SELECT l.*, f.flags FROM listed l LEFT JOIN comment_themes f
+              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash"""
+    boxes = [measure.top_box, measure.bottom_box]
+    if not patterns:
+        sql = f"""WITH listed AS ({listed[0]}), c AS ({kept})
+                  SELECT flags, {sums} FROM c GROUP BY flags"""
+        rows = cur.execute(sql, [*listed[1], set_id, *boxes]).fetchall()
+        return _theme_groups(rows, None)
+    # The search only on the comments without themes kept (a CASE over all of them ran it on every one).
+    bits = " | ".join(f"(regexp_matches(comment, ?)::INTEGER << {i})" for i in range(len(patterns)))
     sql = f"""
-        WITH listed AS ({listed[0]}),
-        g AS (SELECT f.flags, count(*) AS comments, count(l.score) AS n, sum(l.score) AS s,
-                     sum(l.score * l.score) AS ss, count(*) FILTER (WHERE l.score >= ?) AS top,
-                     count(*) FILTER (WHERE l.score <= ?) AS bottom, count(DISTINCT l.response_key) AS listed
-              FROM listed l LEFT JOIN comment_themes f
-              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash
-              GROUP BY f.flags)
-        SELECT t.i, sum(comments), sum(n), sum(s), sum(ss), sum(top), sum(bottom),
-               -- a comment with no themes kept, or kept twice (which the writes' lock prevents):
-               -- the cells are not the search's
-               coalesce(sum(comments) FILTER (WHERE flags IS NULL), 0) + sum(comments) - sum(listed)
-        FROM g, (SELECT unnest(range(?)) AS i) t
-        WHERE t.i = ? OR flags & (1 << t.i) <> 0
-        GROUP BY t.i"""
-    params = [*listed[1], measure.top_box, measure.bottom_box, set_id, themes + 1, themes]
-    got = {i: cells for i, *cells in cur.execute(sql, params).fetchall()}
-    rows = [tuple(got.get(i, (0, 0, None, None, 0, 0, 0))[:6]) for i in range(themes + 1)]
-    return rows, int(got.get(themes, (0,) * 7)[6] or 0)
+        WITH listed AS MATERIALIZED ({listed[0]}),
+        c AS MATERIALIZED ({kept}),
+        m AS MATERIALIZED (SELECT response_key, comment_hash, score, {bits} AS flags FROM c WHERE flags IS NULL),
+        every AS (SELECT response_key, score, flags FROM c WHERE flags IS NOT NULL
+                  UNION ALL SELECT response_key, score, flags FROM m)
+        SELECT NULL::BIGINT AS response_key, NULL::UBIGINT AS comment_hash, flags, {sums} FROM every GROUP BY flags
+        UNION ALL
+        SELECT response_key, comment_hash, flags, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m"""
+    rows = cur.execute(sql, [*listed[1], set_id, *patterns, *boxes]).fetchall()
+    found = [r[:3] for r in rows if r[0] is not None]
+    import pyarrow as pa
+
+    found = pa.table({"response_key": pa.array([r[0] for r in found], pa.int64()),
+                      "comment_hash": pa.array([r[1] for r in found], pa.uint64()),
+                      "flags": pa.array([r[2] for r in found], pa.int32())})
+    return _theme_groups([r[2:] for r in rows if r[0] is None], found)
 
 
-def unflagged_comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str,
-                       node: str | None, score_measure: str, set_id: int, patterns: list[str],
-                       withheld: Mapping[str, Iterable[str]] | None = None):
-    """The comments `theme_cells_flagged` finds without themes kept in set `set_id`, each with the
-    themes of `patterns` found in it, as an Arrow table (response_key, comment_hash, flags: bit i
-    for pattern i) for cxdata.theme_flags.fill. The search per theme, of those comments alone."""
-    where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
-    withhold_segments(where, cat, withheld or {})
-    bits = " | ".join(f"(regexp_matches(comment, ?)::INTEGER << {i})" for i in range(len(patterns))) or "0"
-    sql = f"""
-        WITH missing AS MATERIALIZED (
-            SELECT r.response_key, hash(r.comment) AS comment_hash, r.comment FROM responses r
-            WHERE {where.sql()} AND NOT EXISTS (
-                SELECT 1 FROM comment_themes f
-                WHERE f.set_id = ? AND f.response_key = r.response_key AND f.comment_hash = hash(r.comment)))
-        SELECT response_key, comment_hash, {bits} AS flags FROM missing"""
-    return cur.sql(sql, params=[*where.params, set_id, *patterns]).to_arrow_table()
+def _theme_groups(rows: list[tuple], found) -> ThemeGroups:
+    groups = sorted((tuple(r[:7]) for r in rows if r[0] is not None), key=lambda g: g[0])
+    missing = sum(r[1] for r in rows if r[0] is None) + sum(r[7] for r in rows)
+    return ThemeGroups(groups, int(missing), found)
+
+
+def theme_cells_of(groups: list[tuple], themes: int) -> list[tuple]:
+    """`theme_cells`' rows from `theme_groups`' groups: per theme the groups whose bits hold it,
+    added in the order of the bits, then all of them."""
+    out = []
+    for test in [lambda b, i=i: b >> i & 1 for i in range(themes)] + [lambda b: 1]:
+        chosen = [g[1:] for g in groups if test(g[0])]
+        comments, n, s, ss, top, bottom = (sum(g[k] or 0 for g in chosen) for k in range(6))
+        # (a sum of no score is NULL, as SQL's)
+        out.append((comments, n, s if n else None, ss if n else None, top, bottom))
+    return out
 
 
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:

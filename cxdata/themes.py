@@ -82,32 +82,29 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
 
 
 def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
-    """`queries.theme_cells` from the themes kept (cxdata.theme_flags), None when some comment
-    listed has none and they cannot be kept now."""
+    """`queries.theme_cells` from the themes kept (cxdata.theme_flags), those of the comments
+    listed without them found and kept first; None when some are missing and cannot be kept now
+    (a database opened read-only, an upload holding the writes)."""
     fp = theme_flags.fingerprint(patterns)
     set_id = theme_flags.set_of(cur, fp)
-    fresh = False
+    writable = db is not None and not db.read_only
     if set_id is None:
-        if db is None or db.read_only:
+        if not writable or (set_id := theme_flags.ensure_set(db, cur, fp, len(patterns))) is None:
             return None
-        set_id, fresh = theme_flags.ensure_set(db, cur, fp, len(patterns)), True
-        if set_id is None:
+    else:
+        # Once the view's comments all have their themes kept (every view but the first after an
+        # upload or an edit of the themes), this is the whole table: no search.
+        got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, **args)
+        if not got.missing:
+            return queries.theme_cells_of(got.groups, len(patterns))
+        if not writable:
             return None
-    count = dict(set_id=set_id, themes=len(patterns), **args)
-    missing = None
-    if not fresh:  # (a set just made has no rows: every comment is missing)
-        rows, missing = queries.theme_cells_flagged(cur, model, cat, view, period, **count)
-        if not missing:
-            return rows
-    if db is None or db.read_only:
+    # The comments without themes kept searched, counted, and their themes kept: one statement.
+    got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, patterns=patterns, **args)
+    if got.missing:  # (a comment kept twice, which the writes' lock prevents)
         return None
-    found = queries.unflagged_comments(cur, model, cat, view, period, set_id=set_id, patterns=patterns, **args)
-    if found.num_rows and theme_flags.fill(db, cur, set_id, found) is None:
-        return None
-    rows, missing = queries.theme_cells_flagged(cur, model, cat, view, period, **count)
-    # (still missing: an upload between the two counts brought new comments; a comment with two
-    # rows, which the writes' lock prevents; either way the search gives the table)
-    return None if missing else rows
+    theme_flags.fill(db, cur, set_id, got.found)  # (if it cannot now, the next view finds them again)
+    return queries.theme_cells_of(got.groups, len(patterns))
 
 
 def frame(results: list[ThemeResult], kpi: KPI):

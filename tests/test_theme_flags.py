@@ -294,7 +294,7 @@ def test_bits_found_before_an_edit_and_kept_after_it_are_never_read_for_the_new_
     view = case_view(*case[1:4])
     period, _ = periods_for(view, cat)
     args = dict(level="index", node=None, score_measure=MODEL.index.kpi.measure, withheld=None)
-    found = queries.unflagged_comments(cur, MODEL, cat, view, period, set_id=set_id, patterns=patterns, **args)
+    found = queries.theme_groups(cur, MODEL, cat, view, period, set_id=set_id, patterns=patterns, **args).found
     assert found.num_rows > 0
     store.apply(db, edited(first, rnd, keep=1.0))  # the upload, between the search and the write
     assert theme_flags.fill(db, cur, set_id, found) == found.num_rows
