@@ -780,65 +780,58 @@ def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period
 class ThemeGroups(NamedTuple):
     """The comments a view lists grouped by their themes kept (cxdata.theme_flags): per set of
     themes, (bits, comments, n, sum, sum of squares, top box, bottom box) of the scores of the
-    measure given with them; `missing`, the comments counted in none (no themes kept for their
-    text, or kept twice); with the themes' patterns, `found`, the themes of the comments that had
-    none kept (response_key, comment_hash, flags), which the groups then count."""
+    measure given with them; `unkept`, the (response_key, comment_hash, score) of the comments
+    with no themes kept for their text, counted in no group; `twice`, how many comments have their
+    themes kept twice (which the writes' lock prevents), whose groups count them twice."""
 
     groups: list[tuple]
-    missing: int
-    found: object = None  # pyarrow.Table
+    unkept: list[tuple]
+    twice: int = 0
 
 
 def theme_groups(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-                 score_measure: str, set_id: int, patterns: list[str] | None = None,
-                 withheld: Mapping[str, Iterable[str]] | None = None) -> ThemeGroups:
+                 score_measure: str, set_id: int, withheld: Mapping[str, Iterable[str]] | None = None) -> ThemeGroups:
     """`theme_cells`' comments grouped by the themes kept for set `set_id`: a grouping of a few
-    integers instead of a search per theme of every comment. With `patterns` (the set's), the
-    comments without themes kept are searched, those alone, and counted in the groups by what was
-    found: one statement after an upload, and `found` to keep."""
+    integers instead of a search per theme of every comment, and the comments without (after an
+    upload, its new ones; after the themes changed, all) to search (`comment_themes`)."""
     listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
-                           withheld=withheld,
-                           columns="r.response_key, hash(r.comment) AS comment_hash" + (", r.comment" if patterns else ""))
+                           withheld=withheld, columns="r.response_key, hash(r.comment) AS comment_hash")
     if listed is None:
-        return ThemeGroups([], 0, None)
+        return ThemeGroups([], [])
     measure = model.measures[score_measure]
-    # Every comment once, whatever the table holds: a comment with two rows (which the writes' lock
-    # keeps from happening) would be counted twice, so it counts as missing.
-    sums = ("count(*), count(score), sum(score), sum(score * score), count(*) FILTER (WHERE score >= ?), "
-            "count(*) FILTER (WHERE score <= ?), count(*) - count(DISTINCT response_key)")
-    kept = """SELECT l.*, f.flags FROM listed l LEFT JOIN comment_themes f
-              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash"""
-    boxes = [measure.top_box, measure.bottom_box]
-    if not patterns:
-        sql = f"""WITH listed AS ({listed[0]}), c AS ({kept})
-                  SELECT flags, {sums} FROM c GROUP BY flags"""
-        rows = cur.execute(sql, [*listed[1], set_id, *boxes]).fetchall()
-        return _theme_groups(rows, None)
-    # The search only on the comments without themes kept (a CASE over all of them ran it on every one).
-    bits = " | ".join(f"(regexp_matches(comment, ?)::INTEGER << {i})" for i in range(len(patterns)))
     sql = f"""
-        WITH listed AS MATERIALIZED ({listed[0]}),
-        c AS MATERIALIZED ({kept}),
-        m AS MATERIALIZED (SELECT response_key, comment_hash, score, {bits} AS flags FROM c WHERE flags IS NULL),
-        every AS (SELECT response_key, score, flags FROM c WHERE flags IS NOT NULL
-                  UNION ALL SELECT response_key, score, flags FROM m)
-        SELECT NULL::BIGINT AS response_key, NULL::UBIGINT AS comment_hash, flags, {sums} FROM every GROUP BY flags
-        UNION ALL
-        SELECT response_key, comment_hash, flags, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM m"""
-    rows = cur.execute(sql, [*listed[1], set_id, *patterns, *boxes]).fetchall()
-    found = [r[:3] for r in rows if r[0] is not None]
+        WITH listed AS ({listed[0]}),
+        c AS (SELECT l.*, f.flags FROM listed l LEFT JOIN comment_themes f
+              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash)
+        SELECT flags, count(*), count(score), sum(score), sum(score * score), count(*) FILTER (WHERE score >= ?),
+               count(*) FILTER (WHERE score <= ?), count(*) - count(DISTINCT response_key),
+               list(response_key) FILTER (WHERE flags IS NULL), list(comment_hash) FILTER (WHERE flags IS NULL),
+               list(score) FILTER (WHERE flags IS NULL)
+        FROM c GROUP BY flags"""
+    rows = cur.execute(sql, [*listed[1], set_id, measure.top_box, measure.bottom_box]).fetchall()
+    groups = sorted((tuple(r[:7]) for r in rows if r[0] is not None), key=lambda g: g[0])
+    unkept = [u for r in rows if r[0] is None for u in zip(r[8], r[9], r[10])]
+    return ThemeGroups(groups, unkept, sum(r[7] for r in rows))
+
+
+def comment_themes(cur, comments: list[tuple], patterns: list[str]):
+    """The themes of `patterns` (bit i for pattern i) in the comments `comments` names by
+    (response_key, comment_hash, ...), of those that still have that text: an Arrow table
+    (response_key, comment_hash, flags) for cxdata.theme_flags.fill. The search per theme, of
+    those comments alone; their keys are found as the responses are stored, in time order."""
     import pyarrow as pa
 
-    found = pa.table({"response_key": pa.array([r[0] for r in found], pa.int64()),
-                      "comment_hash": pa.array([r[1] for r in found], pa.uint64()),
-                      "flags": pa.array([r[2] for r in found], pa.int32())})
-    return _theme_groups([r[2:] for r in rows if r[0] is None], found)
-
-
-def _theme_groups(rows: list[tuple], found) -> ThemeGroups:
-    groups = sorted((tuple(r[:7]) for r in rows if r[0] is not None), key=lambda g: g[0])
-    missing = sum(r[1] for r in rows if r[0] is None) + sum(r[7] for r in rows)
-    return ThemeGroups(groups, int(missing), found)
+    keys = pa.table({"response_key": pa.array([c[0] for c in comments], pa.int64()),
+                     "comment_hash": pa.array([c[1] for c in comments], pa.uint64())})
+    bits = " | ".join(f"(regexp_matches(r.comment, ?)::INTEGER << {i})" for i in range(len(patterns)))
+    cur.register("theme_keys", keys)
+    try:
+        return cur.sql(f"""SELECT r.response_key, k.comment_hash, {bits} AS flags
+                           FROM responses r JOIN theme_keys k
+                           ON r.response_key = k.response_key AND hash(r.comment) = k.comment_hash""",
+                       params=patterns).to_arrow_table()
+    finally:
+        cur.unregister("theme_keys")
 
 
 def theme_cells_of(groups: list[tuple], themes: int) -> list[tuple]:

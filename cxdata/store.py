@@ -118,8 +118,11 @@ def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
     return table.append_column(RESPONSE_INDEX, response_index(table["source"], table["source_response_id"]))
 
 
-def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:
-    """Merge `table` into storage atomically and return the receipt (counts per response)."""
+def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None,
+          theme_patterns: list[str] | None = None) -> Receipt:
+    """Merge `table` into storage atomically and return the receipt (counts per response). With
+    `theme_patterns` (the search patterns of the model's themes, cxdata.search.any_word), the
+    themes of the comments it adds or edits are kept too (cxdata.theme_flags.keep_upload)."""
     check_canonical(table)
     receipt = receipt or Receipt()
     incoming = _with_response_index(_conform(table), table)
@@ -141,6 +144,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
                 f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
                 "customer details, e.g. an anonymised export); their answers are the same, so the stored "
                 "values were kept.")
+        if theme_patterns and (counts[0] or counts[1]):
+            theme_flags.keep_upload(cur, upload_id, theme_patterns)
         cur.execute(
             "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
             "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "

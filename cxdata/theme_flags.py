@@ -95,10 +95,30 @@ def _insert(db, cur, set_id: int, found: pa.Table, wait: float) -> int | None:
     return None
 
 
+def keep_upload(cur, upload_id: int, patterns: list[str]) -> int:
+    """In an upload's transaction: keep the themes of the comments it added or edited, for the
+    set of `patterns` (the model's in use), if some view has counted that set (else there is
+    nothing to keep up yet). The first view after the upload then searches nothing. Returns the
+    rows written."""
+    set_id = set_of(cur, fingerprint(patterns)) if patterns else None
+    if set_id is None:
+        return 0
+    bits = " | ".join(f"(regexp_matches(r.comment, ?)::INTEGER << {i})" for i in range(len(patterns)))
+    return cur.execute(
+        f"""INSERT INTO comment_themes
+            WITH new AS MATERIALIZED (
+                SELECT n.* FROM (SELECT response_key, hash(comment) AS comment_hash, comment FROM responses
+                                 WHERE upload_id = ? AND comment IS NOT NULL) n
+                ANTI JOIN (SELECT response_key, comment_hash FROM comment_themes WHERE set_id = ?) f
+                ON f.response_key = n.response_key AND f.comment_hash = n.comment_hash)
+            SELECT ?, r.response_key, r.comment_hash, {bits} FROM new r""",
+        [upload_id, set_id, set_id, *patterns]).fetchall()[0][0]
+
+
 def forget(cur, keys_sql: str, params: list | None = None) -> None:
     """Drop the rows of the responses `keys_sql` selects (in a write that edits or removes them)."""
     cur.execute(f"DELETE FROM comment_themes WHERE response_key IN ({keys_sql})", params or [])
 
 
-__all__ = ["fill", "fingerprint", "forget", "ensure_set", "set_of", "FORMAT", "KEPT_SETS"]
+__all__ = ["fill", "fingerprint", "forget", "ensure_set", "keep_upload", "set_of", "FORMAT", "KEPT_SETS"]
 

@@ -83,28 +83,59 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
 
 def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
     """`queries.theme_cells` from the themes kept (cxdata.theme_flags), those of the comments
-    listed without them found and kept first; None when some are missing and cannot be kept now
-    (a database opened read-only, an upload holding the writes)."""
+    listed without them found and kept on the way; None when some are missing and cannot be
+    searched now (a database opened read-only, an upload holding the writes, a comment edited
+    meanwhile)."""
     fp = theme_flags.fingerprint(patterns)
     set_id = theme_flags.set_of(cur, fp)
     writable = db is not None and not db.read_only
-    if set_id is None:
-        if not writable or (set_id := theme_flags.ensure_set(db, cur, fp, len(patterns))) is None:
-            return None
-    else:
-        # Once the view's comments all have their themes kept (every view but the first after an
-        # upload or an edit of the themes), this is the whole table: no search.
-        got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, **args)
-        if not got.missing:
-            return queries.theme_cells_of(got.groups, len(patterns))
+    if set_id is None and (not writable or (set_id := theme_flags.ensure_set(db, cur, fp, len(patterns))) is None):
+        return None
+    got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, **args)
+    if got.twice:
+        return None
+    groups = got.groups
+    if got.unkept:
+        # (every view but the first after an upload or an edit of the themes has none)
         if not writable:
             return None
-    # The comments without themes kept searched, counted, and their themes kept: one statement.
-    got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, patterns=patterns, **args)
-    if got.missing:  # (a comment kept twice, which the writes' lock prevents)
+        found = queries.comment_themes(cur, got.unkept, patterns)
+        if found.num_rows < len(got.unkept):  # an upload edited some meanwhile: their new texts are not counted
+            return None
+        groups = _with(groups, got.unkept, found, model.measures[args["score_measure"]])
+        if groups is None:
+            return None
+        theme_flags.fill(db, cur, set_id, found)  # (if it cannot now, a later view finds them again)
+    return queries.theme_cells_of(groups, len(patterns))
+
+
+def _with(groups: list[tuple], unkept: list[tuple], found, measure) -> list[tuple] | None:
+    """`groups` (queries.ThemeGroups) with the comments `unkept`, each in the group of the themes
+    found in it (`found`: queries.comment_themes); None if some has none found."""
+    import numpy as np
+
+    keys = np.array([u[0] for u in unkept], dtype=np.int64)
+    scores = np.array([u[2] for u in unkept], dtype=np.float64)  # (None: NaN)
+    found_keys = found["response_key"].to_numpy()
+    order = np.argsort(found_keys)
+    at = np.minimum(np.searchsorted(found_keys[order], keys), len(order) - 1)
+    if not len(order) or not np.array_equal(found_keys[order][at], keys):
         return None
-    theme_flags.fill(db, cur, set_id, got.found)  # (if it cannot now, the next view finds them again)
-    return queries.theme_cells_of(got.groups, len(patterns))
+    flags = found["flags"].to_numpy()[order][at]
+    out = {g[0]: list(g[1:]) for g in groups}
+    scored = ~np.isnan(scores)
+    for bits in np.unique(flags).tolist():
+        these = flags == bits
+        s = scores[these & scored]
+        g = out.setdefault(bits, [0, 0, None, None, 0, 0])
+        g[0] += int(these.sum())
+        if len(s):
+            g[1] += len(s)
+            g[2] = (g[2] or 0.0) + float(s.sum())
+            g[3] = (g[3] or 0.0) + float((s * s).sum())
+            g[4] += int((s >= measure.top_box).sum())
+            g[5] += int((s <= measure.bottom_box).sum())
+    return sorted(((b, *g) for b, g in out.items()), key=lambda g: g[0])
 
 
 def frame(results: list[ThemeResult], kpi: KPI):

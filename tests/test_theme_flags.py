@@ -294,7 +294,7 @@ def test_bits_found_before_an_edit_and_kept_after_it_are_never_read_for_the_new_
     view = case_view(*case[1:4])
     period, _ = periods_for(view, cat)
     args = dict(level="index", node=None, score_measure=MODEL.index.kpi.measure, withheld=None)
-    found = queries.theme_groups(cur, MODEL, cat, view, period, set_id=set_id, patterns=patterns, **args).found
+    found = queries.comment_themes(cur, queries.theme_groups(cur, MODEL, cat, view, period, set_id=set_id, **args).unkept, patterns)
     assert found.num_rows > 0
     store.apply(db, edited(first, rnd, keep=1.0))  # the upload, between the search and the write
     assert theme_flags.fill(db, cur, set_id, found) == found.num_rows
@@ -326,4 +326,35 @@ def test_a_comment_kept_twice_or_a_busy_lock_falls_back_to_the_search(tmp_path):
     assert table(db, MODEL, case, searched=False) == expected
     cur.execute("UPDATE comment_themes SET flags = xor(flags, 1)")
     assert table(db, MODEL, case, searched=False) != expected
+    db.close()
+
+
+def test_an_upload_keeps_the_themes_of_the_comments_it_brings(tmp_path, monkeypatch):
+    from cxdata import service
+
+    db = Database(tmp_path / "cx.duckdb")
+    rnd = random.Random(41)
+    patterns = service.theme_patterns(MODEL)
+    store.apply(db, with_comments(next(demo.generate(1500, seed=8)), rnd, more=0.7), theme_patterns=patterns)
+    assert kept_rows(db) == []  # no view has counted these themes yet: nothing to keep up
+    for c in CASES:
+        table(db, MODEL, c, searched=False)
+    # the same responses, their comments new, and more responses: edited and added
+    receipt = store.apply(db, with_comments(next(demo.generate(2000, seed=8)), rnd, more=0.7), theme_patterns=patterns)
+    assert receipt.added and receipt.updated
+    cur = db.cursor()
+    assert cur.execute("""SELECT count(*) FROM responses r ANTI JOIN comment_themes f
+                          ON f.response_key = r.response_key AND f.comment_hash = hash(r.comment)
+                          WHERE r.upload_id = ? AND r.comment IS NOT NULL""", [receipt.upload_id]).fetchall() == [(0,)]
+    # so the first tables after it search nothing
+    monkeypatch.setattr(queries, "comment_themes", _searched)
+    check_all(db, monkeypatch=monkeypatch)
+    # another model's themes: the upload keeps none of theirs
+    late = MODEL.theme("late_delivery")
+    other = replace(MODEL, themes=tuple(replace(t, words=t.words[:2]) if t is late else t for t in MODEL.themes))
+    before = len(kept_rows(db))
+    store.apply(db, with_comments(next(demo.generate(2100, seed=8)), rnd, more=0.7),
+                theme_patterns=service.theme_patterns(other))
+    assert len(kept_rows(db)) <= before
+    assert service.theme_patterns(replace(MODEL, themes=())) is None and service.theme_patterns(None) is None
     db.close()
