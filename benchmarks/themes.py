@@ -4,7 +4,7 @@ that finds the same themes in the same comments (`Series.str.contains` with the 
 Python's syntax) and computes the same figures from frames loaded before the clock starts, and a
 check that both give the same counts and values.
 
-    .venv/bin/python benchmarks/themes.py DB [--repeat 5] [--read-only]
+    .venv/bin/python benchmarks/themes.py DB [--repeat 5] [--read-only] [--upload 10000]
 
 Each case times, in turn within each repetition: the search per theme of every comment listed
 (`searched`, the table before the comments' themes were kept, and the fallback); the first table
@@ -13,6 +13,9 @@ kept first); the first after an upload (`cold, upload`: the newest 1% of the com
 as after an upload of 10k responses into 1M); and the table with every comment's themes kept
 (`warm`). It writes the comments' themes into DB (cxdata.theme_flags): use a copy. With
 --read-only, DB is opened read-only and only the table as such a database gives it is timed.
+With --upload N, it then times `store.apply` of the demo's first N responses with every comment
+edited (a suffix of the run's), alternately keeping their themes in the upload's transaction and
+not (cxdata.theme_flags.keep_upload): what keeping them costs an upload. That adds uploads to DB.
 
 Not part of `python -m cxdata.bench`. The database's model needs themes (the demo's has ten).
 """
@@ -67,6 +70,7 @@ def main() -> None:
     ap.add_argument("db")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--read-only", action="store_true")
+    ap.add_argument("--upload", type=int, default=0)
     args = ap.parse_args()
     db = service.open_db(args.db, read_only=args.read_only)
     model = service.load_model_for(db)
@@ -133,6 +137,31 @@ def main() -> None:
         took = "  ".join(f"{how} {statistics.median(r[1:]):.3f} s" for how, r in runs.items())
         print(f"{name:28s} listed={found[0].listed:>7,} theme mentions={total:>8,}  medians: {took}  "
               f"pandas {pandas_took:.3f} s  same numbers: {same}", flush=True)
+    if args.upload and not args.read_only:
+        upload_cost(db, model, args.upload, args.repeat)
+
+
+def upload_cost(db, model, n: int, repeat: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cxdata import demo, store
+
+    batch = next(demo.generate(n))
+    is_comment = pc.equal(batch["metric"], "comment")
+    runs = {"plain": [], "themes kept": []}
+    for k in range(repeat + 1):
+        for how in runs:
+            text = pc.if_else(is_comment, pc.binary_join_element_wise(batch["value_text"], pa.scalar(f"{k}{how[0]}"), " "),
+                              batch["value_text"])
+            table = batch.set_column(batch.column_names.index("value_text"), "value_text", text)
+            t = time.perf_counter()
+            r = store.apply(db, table, theme_patterns=service.theme_patterns(model) if how != "plain" else None)
+            runs[how].append(time.perf_counter() - t)
+    kept = db.cursor().execute("SELECT count(*) FROM comment_themes c JOIN responses r USING (response_key) "
+                               "WHERE r.upload_id = ?", [r.upload_id]).fetchall()[0][0]
+    print(f"upload of {n:,} responses ({r.updated:,} edited, {kept:,} comments' themes kept): medians "
+          + "  ".join(f"{how} {statistics.median(v[1:]):.3f} s" for how, v in runs.items()), flush=True)
 
 
 if __name__ == "__main__":
