@@ -41,7 +41,7 @@ def set_of(cur, fp: str) -> int | None:
     return rows[0][0]
 
 
-def ensure_set(db, cur, fp: str, themes: int, *, wait: float = 1.0) -> int | None:
+def ensure_set(db, cur, fp: str, themes: int, *, wait: float = 0.25) -> int | None:
     """The id of the set with fingerprint `fp`, made if there is none (the sets before the last
     KEPT_SETS going with their rows); None when it cannot be written (a database opened
     read-only, or an upload holding the writes' lock longer than `wait` seconds)."""
@@ -61,7 +61,7 @@ def ensure_set(db, cur, fp: str, themes: int, *, wait: float = 1.0) -> int | Non
         return new
 
 
-def fill(db, cur, set_id: int, found: pa.Table, *, wait: float = 1.0) -> int | None:
+def fill(db, cur, set_id: int, found: pa.Table, *, wait: float = 0.25) -> int | None:
     """Keep the flags of `found` (response_key, comment_hash, flags: queries.unflagged_comments),
     those another session has not kept meanwhile, if the set is still kept. Returns the rows
     written; None when none could be (read-only, the lock busy, a conflict, the set dropped): the
