@@ -358,3 +358,32 @@ def test_an_upload_keeps_the_themes_of_the_comments_it_brings(tmp_path, monkeypa
     assert len(kept_rows(db)) <= before
     assert service.theme_patterns(replace(MODEL, themes=())) is None and service.theme_patterns(None) is None
     db.close()
+
+
+def test_sessions_counting_at_once_keep_each_comment_once(tmp_path):
+    """Several sessions, each on its own cursor of one connection, find the same comments' themes
+    at once: each keeps what no other has kept, and every table is the search's."""
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, with_comments(next(demo.generate(1500, seed=12)), random.Random(3), more=0.7))
+    expected = {c[0]: table(db, MODEL, c, searched=True) for c in CASES}
+    got, errors = [], []
+
+    def session(order):
+        try:
+            cur = db.cursor()
+            for c in order:
+                got.append((c[0], table(db, MODEL, c, searched=False, cur=cur)))
+        except Exception as exc:  # pragma: no cover (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(CASES[i:] + CASES[:i],)) for i in (0, 3, 7, 11)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(got) == 4 * len(CASES) and all(rows == expected[name] for name, rows in got)
+    assert db.cursor().execute("SELECT count(*) FROM (SELECT set_id, response_key, comment_hash FROM comment_themes "
+                               "GROUP BY ALL HAVING count(*) > 1)").fetchall() == [(0,)]
+    assert db.cursor().execute("SELECT count(*) FROM theme_sets").fetchall() == [(1,)]
+    db.close()
