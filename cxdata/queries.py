@@ -757,7 +757,7 @@ def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period
     """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
     sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
     One scan of the comments and one grouping of the measure's answers for every theme: a search
-    per theme of every comment listed (`theme_cells_flagged` reads the themes kept instead)."""
+    per theme of every comment listed (`theme_groups` reads the themes kept instead)."""
     listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
                            withheld=withheld, columns="r.comment")
     if listed is None:

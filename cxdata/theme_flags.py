@@ -7,7 +7,7 @@ them: (set, response key, hash of the comment's text, bit i set when the comment
 set's theme i). A set (`theme_sets`) is known by the fingerprint of its themes' search patterns
 (cxdata.search.any_word, in the model's order): whatever changes what a theme finds (its words, a
 language's rules in cxdata.search, the themes' order) gives a new set, whose rows are found
-again; the two newest sets are kept, so a model edit and its undo cost one search each.
+again; the two newest sets are kept, so undoing a model edit costs no search.
 
 A row is right whenever it exists: it describes the comment text its hash names, under the
 response it was written for, whatever the response has become since. An upload's edit gives the
@@ -15,7 +15,9 @@ response another text, which no row names until its themes are found again, and 
 a version gone is never read (an upload deletes the rows of the responses it edits or removes,
 which keeps the table to the comments stored). So the rows can be written by the read path, from
 any snapshot, outside the upload's transaction: `fill` writes those a view found missing in its
-own short transaction, which leaves the data version (and every cached result) alone.
+own short transaction, which leaves the data version (and every cached result) alone. An upload
+keeps those of the comments it brings (`keep_upload`), so the first view after it searches
+nothing; the read path still finds what no upload kept (a model edit, a removal's versions back).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def ensure_set(db, cur, fp: str, themes: int, *, wait: float = 0.25) -> int | No
 
 
 def fill(db, cur, set_id: int, found: pa.Table, *, wait: float = 0.25) -> int | None:
-    """Keep the flags of `found` (response_key, comment_hash, flags: queries.unflagged_comments),
+    """Keep the flags of `found` (response_key, comment_hash, flags: queries.comment_themes),
     those another session has not kept meanwhile, if the set is still kept. Returns the rows
     written; None when none could be (read-only, the lock busy, a conflict, the set dropped): the
     reader then searches."""

@@ -7,10 +7,11 @@ language the model lists them in). The figures are those of the comments the vie
 same period, node, segments, search and score band, and the same responses left out.
 
 Each comment's themes are found once and kept (cxdata.theme_flags): the table is a grouping of
-those bits over the comments listed. The comments a view lists without them (new or edited by an
-upload, or all after the themes changed) are searched and their themes kept on the way, when the
-database can be written (`db`); else, or while an upload holds the writes, the table is the
-search per theme of every comment listed that it always was (`searched`), which gives the same.
+those bits over the comments listed. The comments a view lists without them (all of them after
+the themes changed, the versions a removal brought back, those of an upload that kept none) are
+searched alone and their themes kept on the way, when the database can be written (`db`). On a
+database opened read-only with most of them missing, the table is the search per theme of every
+comment listed that it always was (`searched`), which gives the same.
 """
 
 from __future__ import annotations
@@ -83,9 +84,10 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
 
 def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
     """`queries.theme_cells` from the themes kept (cxdata.theme_flags), those of the comments
-    listed without them found and kept on the way; None when some are missing and cannot be
-    searched now (a database opened read-only, an upload holding the writes, a comment edited
-    meanwhile)."""
+    listed without them searched alone and kept on the way (if the writes' lock is free); None
+    for the search of every comment instead: a set of themes no view has counted that cannot be
+    made now (read-only, an upload holding the writes), most comments without themes on a database
+    that cannot keep them, a comment edited meanwhile."""
     fp = theme_flags.fingerprint(patterns)
     set_id = theme_flags.set_of(cur, fp)
     writable = db is not None and not db.read_only
@@ -96,16 +98,17 @@ def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns
         return None
     groups = got.groups
     if got.unkept:
-        # (every view but the first after an upload or an edit of the themes has none)
-        if not writable:
-            return None
+        # (none but after an edit of the themes, a removal, or an upload that kept none)
+        if not writable and 2 * len(got.unkept) > len(got.unkept) + sum(g[1] for g in groups):
+            return None  # (the search of them all is then the quicker)
         found = queries.comment_themes(cur, got.unkept, patterns)
         if found.num_rows < len(got.unkept):  # an upload edited some meanwhile: their new texts are not counted
             return None
         groups = _with(groups, got.unkept, found, model.measures[args["score_measure"]])
         if groups is None:
             return None
-        theme_flags.fill(db, cur, set_id, found)  # (if it cannot now, a later view finds them again)
+        if writable:
+            theme_flags.fill(db, cur, set_id, found)  # (if it cannot now, a later view finds them again)
     return queries.theme_cells_of(groups, len(patterns))
 
 

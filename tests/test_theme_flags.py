@@ -255,22 +255,31 @@ def test_a_database_opened_read_only_reads_the_bits_or_searches(tmp_path, monkey
     path = tmp_path / "cx.duckdb"
     db = Database(path)
     rnd = random.Random(5)
-    store.apply(db, with_comments(next(demo.generate(1500, seed=3)), rnd, more=0.7))
-    expected = {c[0]: table(db, MODEL, c, searched=True) for c in CASES}
+    first = with_comments(next(demo.generate(1500, seed=3)), rnd, more=0.7)
+    store.apply(db, first)
     for c in CASES[:6]:  # the index's cases: their comments' bits kept, the others' not
         table(db, MODEL, c, searched=False)
+    store.apply(db, edited(first, rnd, keep=0.2))  # a few comments edited, by an upload that keeps none
+    expected = {c[0]: table(db, MODEL, c, searched=True) for c in CASES}
+    missing = db.cursor().execute(
+        """SELECT count(*) FROM responses r ANTI JOIN comment_themes f
+           ON f.response_key = r.response_key AND f.comment_hash = hash(r.comment)
+           WHERE r.comment IS NOT NULL AND r.upload_id = 2""").fetchall()[0][0]
+    assert missing > 0
     db.close()
     ro = Database(path, read_only=True)
     with pytest.raises(AssertionError, match="searched"):
         with monkeypatch.context() as m:
             m.setattr(queries, "theme_cells", _searched)
-            table(ro, MODEL, CASES[6], searched=False)  # a touchpoint's comments: some without bits
+            table(ro, MODEL, CASES[6], searched=False)  # a touchpoint's comments: most without bits
     with monkeypatch.context() as m:
+        # the index's: the few edited searched alone (none can be kept), the rest read from the bits
         m.setattr(queries, "theme_cells", _searched)
         for c in CASES[:6]:
             assert table(ro, MODEL, c, searched=False) == expected[c[0]], c[0]
-    for c in CASES:  # the others by the search, the same
+    for c in CASES:  # the others by the search of every comment, the same
         assert table(ro, MODEL, c, searched=False) == expected[c[0]], c[0]
+    assert len(kept_rows(ro)) == len(set(kept_rows(ro)))
     # another model's themes: no set of theirs, and none made
     late = MODEL.theme("late_delivery")
     other = replace(MODEL, themes=tuple(replace(t, words=t.words[:2]) if t is late else t for t in MODEL.themes))
