@@ -21,7 +21,7 @@ from .sql import dim_column, quote_ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cx.duckdb"
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 
 
 _SCHEMA = """
@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS model_versions (
 CREATE TABLE IF NOT EXISTS case_events (
     source_id INTEGER NOT NULL, source_response_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR,
     status VARCHAR, team VARCHAR, note VARCHAR);
+CREATE TABLE IF NOT EXISTS theme_sets (set_id INTEGER NOT NULL, fingerprint VARCHAR NOT NULL, themes INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS comment_themes (
+    set_id INTEGER NOT NULL, response_key BIGINT NOT NULL, comment_hash UBIGINT NOT NULL, flags INTEGER NOT NULL);
 """
 
 
@@ -115,6 +118,7 @@ class Database:
                     "or use the app itself (its Upload page loads files)."
                 ) from None
             raise StorageError(f"Cannot open the database {self.path}: {exc}") from None
+        self.read_only = read_only
         self._write_lock = threading.Lock()
         self.writes = 0  # transactions committed through this object: a reader's memo of `state` is stale once it moves
         if read_only:
@@ -201,6 +205,10 @@ class Database:
             cur.execute("ALTER TABLE invitations ADD COLUMN IF NOT EXISTS first_response_at TIMESTAMPTZ")
             follow_answers(cur, None)
             version = "9"
+        if version == "9":
+            # 10: each comment's themes, kept per set of the model's themes (cxdata.theme_flags),
+            # created by _SCHEMA above and filled by the pages that count them.
+            version = "10"
         if version != SCHEMA_VERSION:
             raise StorageError(f"The database {self.path} has schema version {version}, which this version of "
                                f"CX Pyramid ({SCHEMA_VERSION}) cannot read.")
@@ -229,6 +237,29 @@ class Database:
                 cur.execute("ROLLBACK")
                 raise
             self.writes += 1
+
+    @contextmanager
+    def derived(self, cur: duckdb.DuckDBPyConnection | None = None, *,
+                wait: float = -1) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A write of what the stored data already determines (each comment's themes,
+        cxdata.theme_flags): its own short transaction, queued with the writes on their lock, that
+        leaves the data version alone, so no cached result is dropped for it. Yields None on a
+        database opened read-only, or when the lock is not had within `wait` seconds (an upload
+        under way): the caller then does without."""
+        if self.read_only or not self._write_lock.acquire(timeout=wait):
+            yield None
+            return
+        try:
+            cur = cur or self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        finally:
+            self._write_lock.release()
 
     # -- small read helpers used everywhere ---------------------------------------------------
     def data_version(self, cur=None) -> int:
@@ -289,6 +320,9 @@ class Database:
             return
         for table in ("responses", "replaced_responses"):
             cur.execute(f"UPDATE {table} SET id_hash = {id_hash('source_id', 'source_response_id')}")
+        # Each comment's themes are found by the same hash of its text: another engine's would
+        # match none of them, so they go, and are found again as the pages need them.
+        cur.execute("DELETE FROM comment_themes")
         self.set_meta(cur, ID_HASH_ENGINE, duckdb.__version__)
 
     @staticmethod

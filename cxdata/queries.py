@@ -12,7 +12,7 @@ import math
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from . import rollups, search
 from .model import Model, label_key
@@ -720,42 +720,130 @@ def comment_words(cur, model: Model, cat: Catalog, view: ViewState, period: Peri
 
 
 
-def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
-                score_measure: str, patterns: list[str],
-                withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple]:
-    """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
-    sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
-    One scan of the comments and one grouping of the measure's answers for every theme."""
+def _theme_listed(model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                  score_measure: str, withheld: Mapping[str, Iterable[str]] | None, columns: str) -> tuple[str, list] | None:
+    """The statement of the comments a view lists (`comments`' set) with the score of
+    `score_measure` given with each (`s.score`) and `columns` of `r`, and its parameters; None
+    without that measure."""
     where = _comment_filter(model, cat, view, period, level=level, node=node, score_measure=score_measure)
     withhold_segments(where, cat, withheld or {})  # as the list leaves them out
     measure, code = model.measures.get(score_measure), cat.measures.get(score_measure)
     if measure is None or code is None:
-        return [(0, 0, None, None, 0, 0)] * (len(patterns) + 1)
+        return None
     at = _answers_at(cat, level, node, period)
-    flags = "".join(f", regexp_matches(comment, ?) AS t{i}" for i in range(len(patterns)))
+    sql = f"""SELECT {columns}, s.score
+              FROM responses r
+              LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
+                         GROUP BY a.response_key) s ON s.response_key = r.response_key
+              WHERE {where.sql()}"""
+    return sql, [code, *at.params, *where.params]
 
+
+def _theme_sums(themes: int, test) -> str:
+    """Per theme (`test(i)`: SQL true when the row's comment is about theme i), then for all: the
+    (comments, n, sum, sum of squares, top box, bottom box) of `score`, with two parameters per
+    group: the measure's top and bottom box."""
     def sums(cond: str) -> str:
         f, both = (f" FILTER (WHERE {cond})", f" AND {cond}") if cond else ("", "")
         return (f"count(*){f}, count(score){f}, sum(score){f}, sum(score * score){f}, "
                 f"count(*) FILTER (WHERE score >= ?{both}), count(*) FILTER (WHERE score <= ?{both})")
 
-    cells = ", ".join([sums(f"t{i}") for i in range(len(patterns))] + [sums("")])
+    return ", ".join([sums(test(i)) for i in range(themes)] + [sums("")])
+
+
+def theme_cells(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                score_measure: str, patterns: list[str],
+                withheld: Mapping[str, Iterable[str]] | None = None) -> list[tuple]:
+    """Per theme pattern (cxdata.search.any_word), then for all of `comments`' set: (comments, n,
+    sum, sum of squares, top box, bottom box) of the scores of `score_measure` given with them.
+    One scan of the comments and one grouping of the measure's answers for every theme: a search
+    per theme of every comment listed (`theme_groups` reads the themes kept instead)."""
+    listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
+                           withheld=withheld, columns="r.comment")
+    if listed is None:
+        return [(0, 0, None, None, 0, 0)] * (len(patterns) + 1)
+    measure = model.measures[score_measure]
+    flags = "".join(f", regexp_matches(comment, ?) AS t{i}" for i in range(len(patterns)))
     # The comments first, then the searches: in one step DuckDB ran every theme's search on every
     # comment of the period before the node's filter left a team's few (ten themes of a team at 1M
     # responses: 0.29 s against 0.20 s).
     sql = f"""
-        WITH listed AS MATERIALIZED (
-            SELECT r.comment, s.score
-            FROM responses r
-            LEFT JOIN (SELECT a.response_key, max(a.value) AS score FROM answers a WHERE a.measure = ? AND {at.sql()}
-                       GROUP BY a.response_key) s ON s.response_key = r.response_key
-            WHERE {where.sql()}),
+        WITH listed AS MATERIALIZED ({listed[0]}),
         c AS (SELECT score{flags} FROM listed)
-        SELECT {cells} FROM c"""
-    params = [code, *at.params, *where.params, *patterns]
+        SELECT {_theme_sums(len(patterns), lambda i: f"t{i}")} FROM c"""
+    params = [*listed[1], *patterns]
     params += [measure.top_box, measure.bottom_box] * (len(patterns) + 1)
     row = cur.execute(sql, params).fetchone()
     return [tuple(row[6 * i:6 * i + 6]) for i in range(len(patterns) + 1)]
+
+
+class ThemeGroups(NamedTuple):
+    """The comments a view lists grouped by their themes kept (cxdata.theme_flags): per set of
+    themes, (bits, comments, n, sum, sum of squares, top box, bottom box) of the scores of the
+    measure given with them; `unkept`, the (response_key, comment_hash, score) of the comments
+    with no themes kept for their text, counted in no group; `twice`, how many comments have their
+    themes kept twice (which the writes' lock prevents), whose groups count them twice."""
+
+    groups: list[tuple]
+    unkept: list[tuple]
+    twice: int = 0
+
+
+def theme_groups(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, level: str, node: str | None,
+                 score_measure: str, set_id: int, withheld: Mapping[str, Iterable[str]] | None = None) -> ThemeGroups:
+    """`theme_cells`' comments grouped by the themes kept for set `set_id`: a grouping of a few
+    integers instead of a search per theme of every comment, and the comments without (after an
+    upload, its new ones; after the themes changed, all) to search (`comment_themes`)."""
+    listed = _theme_listed(model, cat, view, period, level=level, node=node, score_measure=score_measure,
+                           withheld=withheld, columns="r.response_key, hash(r.comment) AS comment_hash")
+    if listed is None:
+        return ThemeGroups([], [])
+    measure = model.measures[score_measure]
+    sql = f"""
+        WITH listed AS ({listed[0]}),
+        c AS (SELECT l.*, f.flags FROM listed l LEFT JOIN comment_themes f
+              ON f.set_id = ? AND f.response_key = l.response_key AND f.comment_hash = l.comment_hash)
+        SELECT flags, count(*), count(score), sum(score), sum(score * score), count(*) FILTER (WHERE score >= ?),
+               count(*) FILTER (WHERE score <= ?), count(*) - count(DISTINCT response_key),
+               list(response_key) FILTER (WHERE flags IS NULL), list(comment_hash) FILTER (WHERE flags IS NULL),
+               list(score) FILTER (WHERE flags IS NULL)
+        FROM c GROUP BY flags"""
+    rows = cur.execute(sql, [*listed[1], set_id, measure.top_box, measure.bottom_box]).fetchall()
+    groups = sorted((tuple(r[:7]) for r in rows if r[0] is not None), key=lambda g: g[0])
+    unkept = [u for r in rows if r[0] is None for u in zip(r[8], r[9], r[10])]
+    return ThemeGroups(groups, unkept, sum(r[7] for r in rows))
+
+
+def comment_themes(cur, comments: list[tuple], patterns: list[str]):
+    """The themes of `patterns` (bit i for pattern i) in the comments `comments` names by
+    (response_key, comment_hash, ...), of those that still have that text: an Arrow table
+    (response_key, comment_hash, flags) for cxdata.theme_flags.fill. The search per theme, of
+    those comments alone; their keys are found as the responses are stored, in time order."""
+    import pyarrow as pa
+
+    keys = pa.table({"response_key": pa.array([c[0] for c in comments], pa.int64()),
+                     "comment_hash": pa.array([c[1] for c in comments], pa.uint64())})
+    bits = " | ".join(f"(regexp_matches(r.comment, ?)::INTEGER << {i})" for i in range(len(patterns)))
+    cur.register("theme_keys", keys)
+    try:
+        return cur.sql(f"""SELECT r.response_key, k.comment_hash, {bits} AS flags
+                           FROM responses r JOIN theme_keys k
+                           ON r.response_key = k.response_key AND hash(r.comment) = k.comment_hash""",
+                       params=patterns).to_arrow_table()
+    finally:
+        cur.unregister("theme_keys")
+
+
+def theme_cells_of(groups: list[tuple], themes: int) -> list[tuple]:
+    """`theme_cells`' rows from `theme_groups`' groups: per theme the groups whose bits hold it,
+    added in the order of the bits, then all of them."""
+    out = []
+    for test in [lambda b, i=i: b >> i & 1 for i in range(themes)] + [lambda b: 1]:
+        chosen = [g[1:] for g in groups if test(g[0])]
+        comments, n, s, ss, top, bottom = (sum(g[k] or 0 for g in chosen) for k in range(6))
+        # (a sum of no score is NULL, as SQL's)
+        out.append((comments, n, s if n else None, ss if n else None, top, bottom))
+    return out
 
 
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:

@@ -157,7 +157,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     store.apply(db, result.table, receipt, upload={
         "file_name": receipt.file_name, "sha256": digest, "size_bytes": path.stat().st_size, "stored_path": str(kept),
         "layout": inspection.layout_name, "encoding": inspection.encoding,
-    })
+    }, theme_patterns=theme_patterns(model))
     if mapping.fingerprint:
         if mapping.dayfirst is None and result.dayfirst is not None:
             # The order this export's dates settled (23/11/2026) holds for the next export of the
@@ -528,6 +528,14 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def theme_patterns(model: Model | None) -> list[str] | None:
+    """The search patterns of the model's themes, whose comments' themes an upload keeps
+    (cxdata.theme_flags); None without a model or themes."""
+    from . import search
+
+    return [search.any_word(t.words) for t in model.themes] if model is not None and model.themes else None
 
 
 def load_demo(db: Database, responses: int | None = None) -> int:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
-from . import rollups
+from . import rollups, theme_flags
 from .db import Database, id_hash
 from .sql import dim_column, quote_ident, scratch
 
@@ -118,8 +118,11 @@ def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
     return table.append_column(RESPONSE_INDEX, response_index(table["source"], table["source_response_id"]))
 
 
-def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None) -> Receipt:
-    """Merge `table` into storage atomically and return the receipt (counts per response)."""
+def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None,
+          theme_patterns: list[str] | None = None) -> Receipt:
+    """Merge `table` into storage atomically and return the receipt (counts per response). With
+    `theme_patterns` (the search patterns of the model's themes, cxdata.search.any_word), the
+    themes of the comments it adds or edits are kept too (cxdata.theme_flags.keep_upload)."""
     check_canonical(table)
     receipt = receipt or Receipt()
     incoming = _with_response_index(_conform(table), table)
@@ -141,6 +144,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
                 f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
                 "customer details, e.g. an anonymised export); their answers are the same, so the stored "
                 "values were kept.")
+        if theme_patterns and (counts[0] or counts[1]):
+            theme_flags.keep_upload(cur, upload_id, theme_patterns)
         cur.execute(
             "INSERT INTO agent_names SELECT DISTINCT agent_id, agent_name FROM incoming i "
             "WHERE agent_id IS NOT NULL AND agent_name IS NOT NULL "
@@ -352,6 +357,8 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                         f"WHERE response_key IN ({replaced})", [upload_id])
         cur.execute(f"DELETE FROM answers WHERE response_key IN ({replaced})")
         cur.execute(f"DELETE FROM responses WHERE response_key IN ({replaced})")
+        # Their comments' themes (cxdata.theme_flags): found again for the new text when a page needs them.
+        theme_flags.forget(cur, replaced)
     cur.execute("UPDATE stage SET response_key = old_key WHERE outcome = 'updated'")
     cur.execute(
         """UPDATE stage SET response_key = ? + k.rn FROM (
@@ -497,6 +504,7 @@ def remove_upload(db: Database, upload_id: int) -> Removal:
             was.setdefault(key, set()).update(codes)
         cur.execute("DELETE FROM answers WHERE response_key IN (SELECT response_key FROM gone)")
         cur.execute("DELETE FROM responses WHERE upload_id = ?", u)
+        theme_flags.forget(cur, "SELECT response_key FROM gone")
         for table in ("responses", "answers"):
             cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
                         f"WHERE replaced_by = ? AND response_key IN (SELECT response_key FROM gone)", u)

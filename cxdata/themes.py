@@ -5,6 +5,13 @@ against the rest's, so a manager sees which subject goes with the worst scores.
 A comment is about a theme when it uses one of the theme's words (cxdata.search.any_word, in any
 language the model lists them in). The figures are those of the comments the view lists: the
 same period, node, segments, search and score band, and the same responses left out.
+
+Each comment's themes are found once and kept (cxdata.theme_flags): the table is a grouping of
+those bits over the comments listed. The comments a view lists without them (all of them after
+the themes changed, the versions a removal brought back, those of an upload that kept none) are
+searched alone and their themes kept on the way, when the database can be written (`db`). On a
+database opened read-only with most of them missing, the table is the search per theme of every
+comment listed that it always was (`searched`), which gives the same.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from . import queries, search, stats
+from . import queries, search, stats, theme_flags
 from .drill import periods_for
 from .model import KPI, Model, Theme
 from .queries import Catalog
@@ -33,15 +40,23 @@ class ThemeResult:
 
 
 def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
-            hidden_segments: Mapping[str, Iterable[str]] | None = None) -> list[ThemeResult]:
+            hidden_segments: Mapping[str, Iterable[str]] | None = None, db=None,
+            searched: bool = False) -> list[ThemeResult]:
     """Every theme of the model for the comments `drill.comments_frame` lists under `view` (the
-    theme the view is narrowed to, if any, aside), most talked about first."""
+    theme the view is narrowed to, if any, aside), most talked about first.
+
+    From the themes kept of each comment, those missing found and kept first when `db` (the
+    cxdata.db.Database of `cur`) can be written; with `searched`, or whenever some comment listed
+    has none kept and none can be written, by a search per theme of every comment listed."""
     if not model.themes or kpi.stat not in stats.STATS or kpi.measure not in model.measures:
         return []
     current, _ = periods_for(view, cat)
-    rows = queries.theme_cells(cur, model, cat, replace(view, theme=None), current, level=level, node=node,
-                               score_measure=kpi.measure, patterns=[search.any_word(t.words) for t in model.themes],
-                               withheld=hidden_segments)
+    patterns = [search.any_word(t.words) for t in model.themes]
+    args = dict(level=level, node=node, score_measure=kpi.measure, withheld=hidden_segments)
+    view = replace(view, theme=None)
+    rows = None if searched else _kept(cur, db, model, cat, view, current, patterns, args)
+    if rows is None:
+        rows = queries.theme_cells(cur, model, cat, view, current, patterns=patterns, **args)
     total_comments, *total = rows[-1]
     total_m = stats.Moments.from_sums(*total)
     rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
@@ -65,6 +80,65 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
                                100.0 * comments / total_comments if total_comments else None,
                                about, rest, change, status, worse, int(total_comments or 0)))
     return sorted(out, key=lambda r: -r.comments)
+
+
+def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
+    """`queries.theme_cells` from the themes kept (cxdata.theme_flags), those of the comments
+    listed without them searched alone and kept on the way (if the writes' lock is free); None
+    for the search of every comment instead: a set of themes no view has counted that cannot be
+    made now (read-only, an upload holding the writes), most comments without themes on a database
+    that cannot keep them, a comment edited meanwhile."""
+    fp = theme_flags.fingerprint(patterns)
+    set_id = theme_flags.set_of(cur, fp)
+    writable = db is not None and not db.read_only
+    if set_id is None and (not writable or (set_id := theme_flags.ensure_set(db, cur, fp, len(patterns))) is None):
+        return None
+    got = queries.theme_groups(cur, model, cat, view, period, set_id=set_id, **args)
+    if got.twice:
+        return None
+    groups = got.groups
+    if got.unkept:
+        # (none but after an edit of the themes, a removal, or an upload that kept none)
+        if not writable and 2 * len(got.unkept) > len(got.unkept) + sum(g[1] for g in groups):
+            return None  # (the search of them all is then the quicker)
+        found = queries.comment_themes(cur, got.unkept, patterns)
+        if found.num_rows < len(got.unkept):  # an upload edited some meanwhile: their new texts are not counted
+            return None
+        groups = _with(groups, got.unkept, found, model.measures[args["score_measure"]])
+        if groups is None:
+            return None
+        if writable:
+            theme_flags.fill(db, cur, set_id, found)  # (if it cannot now, a later view finds them again)
+    return queries.theme_cells_of(groups, len(patterns))
+
+
+def _with(groups: list[tuple], unkept: list[tuple], found, measure) -> list[tuple] | None:
+    """`groups` (queries.ThemeGroups) with the comments `unkept`, each in the group of the themes
+    found in it (`found`: queries.comment_themes); None if some has none found."""
+    import numpy as np
+
+    keys = np.array([u[0] for u in unkept], dtype=np.int64)
+    scores = np.array([u[2] for u in unkept], dtype=np.float64)  # (None: NaN)
+    found_keys = found["response_key"].to_numpy()
+    order = np.argsort(found_keys)
+    at = np.minimum(np.searchsorted(found_keys[order], keys), len(order) - 1)
+    if not len(order) or not np.array_equal(found_keys[order][at], keys):
+        return None
+    flags = found["flags"].to_numpy()[order][at]
+    out = {g[0]: list(g[1:]) for g in groups}
+    scored = ~np.isnan(scores)
+    for bits in np.unique(flags).tolist():
+        these = flags == bits
+        s = scores[these & scored]
+        g = out.setdefault(bits, [0, 0, None, None, 0, 0])
+        g[0] += int(these.sum())
+        if len(s):
+            g[1] += len(s)
+            g[2] = (g[2] or 0.0) + float(s.sum())
+            g[3] = (g[3] or 0.0) + float((s * s).sum())
+            g[4] += int((s >= measure.top_box).sum())
+            g[5] += int((s <= measure.bottom_box).sum())
+    return sorted(((b, *g) for b, g in out.items()), key=lambda g: g[0])
 
 
 def frame(results: list[ThemeResult], kpi: KPI):

@@ -577,17 +577,19 @@ def comment_words(view: ViewState, level: str, node: str, score_measure: str | N
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _themes(db_path: str, version: tuple, model_digest: str, view: ViewState, level: str, node: str, kpi,
-            hidden: dict, _model: Model, _cat, _cur):
+            hidden: dict, _model: Model, _cat, _cur, _db):
     from cxdata import themes
 
-    return themes.of_view(_cur, _model, _cat, view, level=level, node=node, kpi=kpi, hidden_segments=hidden)
+    return themes.of_view(_cur, _model, _cat, view, level=level, node=node, kpi=kpi, hidden_segments=hidden, db=_db)
 
 
 def themes(view: ViewState, level: str, node: str, kpi, hidden_segments: dict | None = None) -> list:
-    """themes.of_view, kept per data version (each theme is a search of every comment listed: about
-    0.2 s for ten themes over the 100k comments of a year behind the index at 1M responses)."""
+    """themes.of_view, kept per data version: a grouping of each comment's themes, found once and
+    kept in the database (cxdata.theme_flags), those of the comments listed without them first
+    (after an upload, a few; after the model's themes changed, all of the view's: a search per
+    theme of them, about 0.2 s for the 27k comments behind the index over a year at 1M responses)."""
     return _themes(str(database().path), view_version(), model().digest, replace(view, theme=None), level, node, kpi,
-                   {k: sorted(v) for k, v in (hidden_segments or {}).items()}, model(), catalog(), cursor())
+                   {k: sorted(v) for k, v in (hidden_segments or {}).items()}, model(), catalog(), cursor(), database())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

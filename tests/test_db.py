@@ -73,7 +73,7 @@ def test_schema_4_database_gains_the_tables_of_closing_the_loop(tmp_path):
     with pytest.raises(StorageError, match="Open it once for writing"):
         Database(path, read_only=True)
     upgraded = Database(path)
-    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "9"
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION == "10"
     cur = upgraded.cursor()
     assert cur.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
     assert cur.execute("SELECT count(*) FROM case_events").fetchall() == [(0,)]
@@ -160,6 +160,18 @@ def test_schema_7_database_learns_how_many_times_a_response_answers_a_measure(tm
     assert upgraded.meta("schema_version") == SCHEMA_VERSION
     cur = upgraded.cursor()
     assert most_tp_sat(cur) > 1 and queries.catalog(cur, MODEL).repeats == {"tp_sat": most_tp_sat(cur)}
+    assert figures(upgraded) == before
+    upgraded.close()
+
+
+def test_schema_8_database_gains_the_tables_of_the_comments_themes(tmp_path):
+    path, before = written_by(tmp_path, "8", "no rollup dropped", "DROP TABLE comment_themes", "DROP TABLE theme_sets")
+    with pytest.raises(StorageError, match="Open it once for writing"):
+        Database(path, read_only=True)
+    upgraded = Database(path)
+    assert upgraded.meta("schema_version") == SCHEMA_VERSION
+    cur = upgraded.cursor()
+    assert cur.execute("SELECT (SELECT count(*) FROM comment_themes), (SELECT count(*) FROM theme_sets)").fetchall() == [(0, 0)]
     assert figures(upgraded) == before
     upgraded.close()
 
