@@ -211,6 +211,40 @@ _TONE = {"good": (0x1A, 0x7F, 0x37), "bad": (0xCF, 0x22, 0x2E), "neutral": (0x57
 _INK, _MUTED = (0x1F, 0x23, 0x28), (0x42, 0x4A, 0x53)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where a slide's parts go, in inches from the top left of a 13.333 x 7.5 inch page: the
+    PowerPoint file and the PDF set them in the same boxes."""
+
+    tiles: tuple[tuple[Tile, tuple[float, float, float, float]], ...]
+    big: int  # a tile value's size in points
+    chart: tuple[float, float, float, float] | None
+    note: tuple[float, float, float, float] | None
+
+
+def layout(s: Slide) -> Layout:
+    """A team's KPIs in one row with the trend under them; a single tile beside its chart, its note
+    under it; comments in a grid of two columns (`comment_box`), the note under them."""
+    if s.comments:
+        tiles, big, chart = (), 0, None
+    elif len(s.tiles) > 1:
+        width = 12.3 / len(s.tiles)
+        tiles = tuple((t, (0.5 + i * width, 1.75, width - 0.15, 1.9)) for i, t in enumerate(s.tiles))
+        big, chart = 32, (0.5, 3.75, 12.3, 3.35)
+    else:
+        tiles, big, chart = tuple((t, (0.5, 1.85, 4.6, 2.6)) for t in s.tiles), 54, (5.4, 1.75, 7.4, 5.35)
+    note = None
+    if s.note:
+        top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
+        note = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
+    return Layout(tiles, big, chart if s.chart else None, note)
+
+
+def comment_box(i: int) -> tuple[float, float, float, float]:
+    """The box of a comments slide's comment `i` and its caption: two columns, three rows."""
+    return 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6, 6.0, 1.5
+
+
 def chart_png(spec: dict, width: int, height: int, scale: float = 1.0) -> bytes:
     """The chart drawn at `width` x `height` CSS pixels, at twice that resolution for a projector,
     its type `scale` times larger."""
@@ -234,23 +268,15 @@ def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
         (title, big), (subtitle, small) = _fitted(s.title, 0.7, 34, 18), _fitted(s.subtitle, 0.6, 14, 10)
         _text(page, title, (0.5, 0.35, 12.3, 0.8), size=big, bold=True)
         _text(page, subtitle, (0.5, 1.1, 12.3, 0.5), size=small, color=_MUTED)
+        lay = layout(s)
         if s.comments:
             _comments_grid(page, s.comments)
-        elif len(s.tiles) > 1:  # a team: its KPIs in one row, the trend under them
-            width = 12.3 / len(s.tiles)
-            for i, t in enumerate(s.tiles):
-                _tile(page, t, (0.5 + i * width, 1.75, width - 0.15, 1.9), big=32)
-            if s.chart:
-                _picture(page, s.chart, (0.5, 3.75, 12.3, 3.35), s.chart_scale)
-        else:
-            for t in s.tiles:
-                _tile(page, t, (0.5, 1.85, 4.6, 2.6), big=54)
-            if s.chart:
-                _picture(page, s.chart, (5.4, 1.75, 7.4, 5.35), s.chart_scale)
-        if s.note:
-            top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
-            box = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
-            _text(page, _minus(s.note), box, size=16, color=_INK)
+        for t, box in lay.tiles:
+            _tile(page, t, box, big=lay.big)
+        if lay.chart:
+            _picture(page, s.chart, lay.chart, s.chart_scale)
+        if lay.note:
+            _text(page, _minus(s.note), lay.note, size=16, color=_INK)
         if footer:
             _text(page, footer, (0.5, 7.05, 12.3, 0.35), size=10, color=_MUTED)
     out = io.BytesIO()
@@ -316,8 +342,7 @@ def _comments_grid(page, comments: tuple[Comment, ...]):
     from .bidi import direction
 
     for i, c in enumerate(comments):
-        left, top = 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6
-        frame = _text(page, story.clipped(c.text, COMMENT_CHARS), (left, top, 6.0, 1.5), size=16, rtl=direction(c.text) == "rtl")
+        frame = _text(page, story.clipped(c.text, COMMENT_CHARS), comment_box(i), size=16, rtl=direction(c.text) == "rtl")
         run = frame.add_paragraph().add_run()
         run.text = _printable(c.caption)
         run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import story
 from .bidi import direction
-from .deck import _INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png
+from .deck import _INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box, layout
 
 FONTS = Path(__file__).parent / "fonts"
 _FONT = "DejaVu"
@@ -41,23 +41,15 @@ def pdf(slides: list[Slide], *, footer: str = "") -> bytes:
         doc.add_page()
         _text(doc, s.title, (0.5, 0.35, 12.3, 0.72), size=34, least=18, bold=True)  # clear of the subtitle
         _text(doc, s.subtitle, (0.5, 1.1, 12.3, 0.5), size=14, least=10, color=_MUTED)
+        lay = layout(s)  # the PowerPoint file's boxes
         if s.comments:
             _comments_grid(doc, s)
-        elif len(s.tiles) > 1:  # a team: its KPIs in one row, the trend under them
-            width = 12.3 / len(s.tiles)
-            for i, t in enumerate(s.tiles):
-                _tile(doc, t, (0.5 + i * width, 1.75, width - 0.15, 1.9), big=32)
-            if s.chart:
-                _picture(doc, s.chart, (0.5, 3.75, 12.3, 3.35), s.chart_scale)
-        else:
-            for t in s.tiles:
-                _tile(doc, t, (0.5, 1.85, 4.6, 2.6), big=54)
-            if s.chart:
-                _picture(doc, s.chart, (5.4, 1.75, 7.4, 5.35), s.chart_scale)
-        if s.note:
-            top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
-            box = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
-            _text(doc, _minus(s.note), box, size=16, least=10)
+        for t, box in lay.tiles:
+            _tile(doc, t, box, big=lay.big)
+        if lay.chart:
+            _picture(doc, s.chart, lay.chart, s.chart_scale)
+        if lay.note:
+            _text(doc, _minus(s.note), lay.note, size=16, least=10)
         if footer:
             _text(doc, footer, (0.5, 7.05, 12.3, 0.35), size=10, least=8, color=_MUTED)
     return bytes(doc.output())
@@ -237,12 +229,13 @@ def _height(doc, text: str, width: float, size: float, bold: bool) -> float:
 
 def _comments_grid(doc, s: Slide) -> None:
     for i, c in enumerate(s.comments):
-        left, top = 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6
+        left, top, width, height = comment_box(i)
         rtl = direction(c.text) == "rtl"
         # The comment above its caption, both within the 1.5 inches the PowerPoint deck gives them.
-        end = _text(doc, story.clipped(c.text, COMMENT_CHARS), (left, top, 6.0, 1.2), size=16, least=11, rtl=rtl)
+        end = _text(doc, story.clipped(c.text, COMMENT_CHARS), (left, top, width, height - 0.3), size=16, least=11,
+                    rtl=rtl)
         # Its caption (time, score) reads left to right, under the comment's own edge.
-        _text(doc, c.caption, (left, end + 0.02, 6.0, max(0.2, top + 1.5 - end)), size=11, least=8, color=_MUTED,
+        _text(doc, c.caption, (left, end + 0.02, width, max(0.2, top + height - end)), size=11, least=8, color=_MUTED,
               rtl=False, right=rtl)
 
 

@@ -554,13 +554,19 @@ def rates(cur, model: Model, view: ViewState, period: Period, *, window_days: fl
             SELECT grouping({', '.join(cols)}) AS g, {', '.join(cols)}, count(*), count(*) FILTER (WHERE responded)
             FROM invited GROUP BY GROUPING SETS ((), {', '.join(f'({c})' for c in cols)})""",
         [window, ts(period.start), ts(period.end), *params]).fetchall()
-    everything = (1 << len(cols)) - 1
+    return from_groups(model, order, rows)
+
+
+def from_groups(model: Model, order: list[str], rows) -> Rates:
+    """The rates from the grouping's rows (grouping bits, a value per dimension of `order`, the
+    invited and the answered), the total and each dimension's values."""
+    everything = (1 << len(order)) - 1
     total, answered = next(((n, k) for g, *rest in rows if g == everything for n, k in [rest[-2:]]), (0, 0))
     overall = _rate(model, None, None, total, answered)
     by: dict[str, list[Rate]] = {}
     rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
     for i, dim in enumerate(order):
-        bit = everything & ~(1 << (len(cols) - 1 - i))
+        bit = everything & ~(1 << (len(order) - 1 - i))
         values = [(row[1 + i], row[-2], row[-1]) for row in rows if row[0] == bit and row[1 + i] is not None]
         if not values:
             continue

@@ -441,8 +441,7 @@ def asof_rates(cur, model, view, period, window_days):
     answer (test-only reference): each response of the period and of the window after it takes the
     latest invitation of its source and customer at or before it (an ASOF join at query time).
     Returns the Rates, and the ids of the invitations of the period it found answered."""
-    from cxdata import stats
-    from cxdata.invitations import Rate, Rates, _filter, _order, _rate, stored_dimensions
+    from cxdata.invitations import _filter, from_groups, stored_dimensions
     from cxdata.queries import ts
     from cxdata.sql import dim_column
 
@@ -480,19 +479,7 @@ def asof_rates(cur, model, view, period, window_days):
     ids = {i for (i,) in cur.execute(
         f"""{answered_sql} SELECT invitation_id FROM answered JOIN invitations USING (invitation_id)
             WHERE invited_at >= ? AND invited_at < ?""", [*bounds, ts(period.start), ts(period.end)]).fetchall()}
-    everything = (1 << len(cols)) - 1
-    total, answered = next(((n, k) for g, *rest in rows if g == everything for n, k in [rest[-2:]]), (0, 0))
-    by: dict[str, list[Rate]] = {}
-    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
-    for i, dim in enumerate(order):
-        bit = everything & ~(1 << (len(cols) - 1 - i))
-        values = [(row[1 + i], row[-2], row[-1]) for row in rows if row[0] == bit and row[1 + i] is not None]
-        if not values:
-            continue
-        hidden = stats.suppress_partition(total, {v: n for v, n, _ in values}, rules)
-        by[dim] = [_rate(model, dim, v, n, k, total, answered, hide=v in hidden)
-                   for v, n, k in sorted(values, key=_order(model, dim))]
-    return Rates(_rate(model, None, None, total, answered), by, tuple(by)), ids
+    return from_groups(model, order, rows), ids
 
 
 T0 = datetime(2025, 3, 1, tzinfo=timezone.utc)
