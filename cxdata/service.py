@@ -533,9 +533,9 @@ def _sha256(path: Path) -> str:
 def theme_patterns(model: Model | None) -> list[str] | None:
     """The search patterns of the model's themes, whose comments' themes an upload keeps
     (cxdata.theme_flags); None without a model or themes."""
-    from . import search
+    from .themes import patterns_of
 
-    return [search.any_word(t.words) for t in model.themes] if model is not None and model.themes else None
+    return patterns_of(model) if model is not None and model.themes else None
 
 
 def load_demo(db: Database, responses: int | None = None) -> int:

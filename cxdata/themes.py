@@ -51,7 +51,7 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
     if not model.themes or kpi.stat not in stats.STATS or kpi.measure not in model.measures:
         return []
     current, _ = periods_for(view, cat)
-    patterns = [search.any_word(t.words) for t in model.themes]
+    patterns = patterns_of(model)
     args = dict(level=level, node=node, score_measure=kpi.measure, withheld=hidden_segments)
     view = replace(view, theme=None)
     rows = None if searched else _kept(cur, db, model, cat, view, current, patterns, args)
@@ -80,6 +80,12 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
                                100.0 * comments / total_comments if total_comments else None,
                                about, rest, change, status, worse, int(total_comments or 0)))
     return sorted(out, key=lambda r: -r.comments)
+
+
+def patterns_of(model: Model) -> list[str]:
+    """The search pattern of each of the model's themes, in order: what a comment's themes (and
+    their fingerprint, cxdata.theme_flags) are found with."""
+    return [search.any_word(t.words) for t in model.themes]
 
 
 def _kept(cur, db, model: Model, cat: Catalog, view: ViewState, period, patterns: list[str], args: dict):
