@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import STEP_TIMEOUT
+
 pytestmark = pytest.mark.browser
 
 STEP = 36  # px per heatmap row (charts.heatmap)
@@ -26,8 +28,13 @@ def test_heatmap_is_drawn(app_page):
     # The figures' file says what it holds: the rows, the KPI and the segment (every download of
     # the page was named by the segment alone, found by an audit).
     kpi = model.touchpoints[0].kpis[0].key
-    with page.expect_download() as csv:
-        page.get_by_role("button", name="Download these figures (CSV)").click()
+    # Clicked once the page is idle: a click landing in a late rerun asked for a file that rerun had
+    # replaced, and no download came (once in a full suite on a fresh clone).
+    app_page.wait_idle()
+    button = page.get_by_role("button", name="Download these figures (CSV)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=STEP_TIMEOUT) as csv:
+        button.click()
     name = csv.value.suggested_filename
     assert name.startswith(f"cx-segments-touchpoints-{kpi.replace('_', '-')}-by-") and name.endswith(".csv"), name
 
