@@ -206,6 +206,10 @@ def split(cur, model: Model, cat: Catalog, view: ViewState, dim: str, kpis=None)
 
 
 HIDDEN_SEGMENT = "hidden"  # what a comment shows for a time (and id) the view keeps from it
+# The most comments a file of them holds: a year behind the index is a million at 10M responses,
+# past a sheet's rows (1,048,576) and hundreds of MB held for the download; 100,000 take 4 s at
+# 2M responses. A team's list is far under it.
+FILE_MOST = 100_000
 
 
 def dated_spans(trend: pd.DataFrame, grain: str, period: Period) -> tuple[tuple[date, date], ...]:
@@ -268,6 +272,24 @@ def comments_frame(cur, model: Model, cat: Catalog, view: ViewState, *, level: s
         # A yes/no answer reads as one: a resolved "0" looked like a score of nought.
         frame["Score"] = frame["Score"].map(lambda v: None if v is None or pd.isna(v) else "Yes" if v >= m.top_box else "No")
     return frame, total
+
+
+def comments_file(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,
+                  score_measure: str | None, hidden_segments: Mapping[str, Iterable[str]] | None = None,
+                  dated_times: Iterable[tuple[date, date]] | None = None, most: int = FILE_MOST) -> pd.DataFrame:
+    """Every comment `comments_frame` lists for the same arguments, not its newest page, for a
+    download (tables.comments_export): up to `most`, newest first, a first row saying so where
+    the view has more."""
+    from .tables import comments_export
+
+    frame, total = comments_frame(cur, model, cat, view, level=level, node=node, score_measure=score_measure,
+                                  limit=most, hidden_segments=hidden_segments, dated_times=dated_times)
+    return comments_export(frame, total)
+
+
+def file_narrowed(total: int, most: int = FILE_MOST) -> list[tuple[str, str]]:
+    """What a comments file's name adds when the view has more comments than it holds."""
+    return [("newest", str(most))] if total > most else []
 
 
 def comment_words(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None,

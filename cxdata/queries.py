@@ -680,14 +680,17 @@ def comments(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *
         SELECT r.response_key, strftime(r.responded_at, '%Y-%m-%d %H:%M') AS responded_at, {score if code is not None else 'NULL'} AS score, r.comment,
                (SELECT name FROM sources s WHERE s.source_id = r.source_id) AS source, r.source_response_id{seg_sql}
         FROM responses r
-        WHERE r.responded_at >= to_timestamp(?) AND r.responded_at <= to_timestamp(?) AND {_in("r.response_key", keys)}
+        WHERE r.responded_at >= to_timestamp(?) AND r.responded_at <= to_timestamp(?)
+              AND r.response_key IN (SELECT unnest(?::BIGINT[]))
         ORDER BY r.responded_at DESC, r.response_key DESC
     """
     # Stored in time order: the span of these rows (a second wider, for the seconds' rounding)
     # reads their row groups alone.
     times = [t for _, t, *_ in newest]
     lo, hi = math.floor(min(times)) - 1, math.ceil(max(times)) + 1
-    found = {row[0]: row[1:] for row in cur.execute(sql, params + ["seg_" + k for k in seg_cols] + [lo, hi] + keys).fetchall()}
+    # The keys bound as one list: a download of every comment binds a hundred thousand (as many
+    # placeholders took seconds to prepare).
+    found = {row[0]: row[1:] for row in cur.execute(sql, params + ["seg_" + k for k in seg_cols] + [lo, hi, keys]).fetchall()}
     return [found[k] for k in keys if k in found], newest[0][2]
 
 

@@ -69,10 +69,17 @@ def _target_words(status: pd.Series) -> pd.Series:
     return status.map(lambda s: TARGET_WORDS.get(s, s) if isinstance(s, str) else s)
 
 
-def comments_export(comments: pd.DataFrame) -> pd.DataFrame:
-    """The comments of a view for a spreadsheet: their time a date and time, said to be in UTC."""
+def comments_export(comments: pd.DataFrame, total: int | None = None) -> pd.DataFrame:
+    """The comments of a view for a spreadsheet: their time a date and time, said to be in UTC.
+    `total`: how many the view has, where `comments` are only the newest of them; a first row
+    then says so, or the file would pass for every comment of the view."""
     when = pd.to_datetime(comments["When"], errors="coerce")
-    return comments.assign(When=when).rename(columns={"When": "When (UTC)"})
+    out = comments.assign(When=when).rename(columns={"When": "When (UTC)"})
+    if total is not None and total > len(comments):
+        note = pd.DataFrame({"Comment": [f"This file holds the newest {len(comments):,} of the {total:,} comments of "
+                                         "the view: choose a shorter period or more filters for the others."]})
+        out = pd.concat([note, out], ignore_index=True)[list(out.columns)]
+    return out
 
 
 def split_frame(records: pd.DataFrame, p: Pyramid, *, level: str, kpi: str, parent: str | None, dimension: str,

@@ -611,6 +611,29 @@ def comments(view: ViewState, level: str, node: str, score_measure: str | None,
                      cursor())
 
 
+def every_comment(view: ViewState, level: str, node: str, score_measure: str | None,
+                  hidden_segments: dict, dated_times: tuple | None = None):
+    """The comments `comments` lists, every one of them (up to drill.FILE_MOST) and not its newest
+    page, as a table for a file: made when a download button is clicked (a query of them all on
+    each rerun took seconds at 10M responses), on a thread of its own with its own cursor, where
+    no Streamlit call runs (everything from the session is read now)."""
+    from cxdata import drill
+
+    db, m, cat = database(), model(), catalog()
+    hidden = {k: sorted(v) for k, v in hidden_segments.items()}
+    times = None if dated_times is None else tuple(dated_times)
+
+    def make():
+        cur = db.cursor()
+        try:
+            return drill.comments_file(cur, m, cat, view, level=level, node=node, score_measure=score_measure,
+                                       hidden_segments=hidden, dated_times=times)
+        finally:
+            cur.close()
+
+    return make
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _chart_spec(name: str, frame, options: tuple, _build) -> dict:
     from cxdata import charts  # Altair loads with the first chart, not with every page

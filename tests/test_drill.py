@@ -78,6 +78,25 @@ def test_search_is_literal_and_case_insensitive(demo):
                                 score_measure="csat")[1] == frame["Comment"].str.contains("%", regex=False).sum()
 
 
+def test_a_comments_file_holds_every_comment_of_the_list_not_its_page(demo):
+    """Found by review: the download held the 200 comments shown of 204, and said nothing of it."""
+    db, model, cur, cat = demo
+    tp = model.teams[0].touchpoint
+    view = ViewState(period="all", tp=tp, scores="high")
+    kwargs = dict(level="touchpoint", node=tp, score_measure="csat")
+    page, total = drill.comments_frame(cur, model, cat, view, **kwargs)
+    assert len(page) == 200 < total < drill.FILE_MOST
+    every = drill.comments_file(cur, model, cat, view, **kwargs)
+    assert len(every) == total and every["Comment"].tolist()[:200] == page["Comment"].tolist()  # newest first
+    assert every["Score"].min() >= 4 and every["When (UTC)"].is_monotonic_decreasing  # the list's band
+    assert drill.file_narrowed(total) == []
+    # past the most a file holds: the newest of them, its first row says so, its name adds it
+    cut = drill.comments_file(cur, model, cat, view, **kwargs, most=50)
+    assert len(cut) == 51 and cut["Comment"][0].startswith(f"This file holds the newest 50 of the {total:,} comments")
+    assert cut["Comment"].tolist()[1:] == page["Comment"].tolist()[:50]
+    assert drill.file_narrowed(total, 50) == [("newest", "50")]
+
+
 @pytest.mark.parametrize("kpi_key, bands", [
     ("nps", [("low", "Detractors (0–6)"), ("middle", "Passives (7–8)"), ("high", "Promoters (9–10)")]),
     ("csat", [("low", "Bottom box (1–2)"), ("middle", "Between (3)"), ("high", "Top box (4–5)")]),

@@ -104,3 +104,17 @@ def test_exported_figures_and_comments_say_what_the_screen_says():
     assert out["When (UTC)"][0] == dt.datetime(2026, 9, 30, 14, 22) and pd.isna(out["When (UTC)"][1])
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(export.to_xlsx_bytes(out, "Comments"))).get_sheet_by_index(0).to_python()
     assert sheet[1][0] == dt.datetime(2026, 9, 30, 14, 22)  # a date cell, not text
+
+
+@pytest.mark.parametrize("total, note", [
+    (None, None), (2, None),
+    (250_000, "This file holds the newest 2 of the 250,000 comments of the view: choose a shorter period or more "
+              "filters for the others."),
+])
+def test_a_comments_file_cut_short_says_so_in_its_first_row(total, note):
+    comments = pd.DataFrame({"When": ["2026-09-30 14:22", "2026-09-29 10:00"], "Score": [2.0, 5.0], "Comment": ["slow", "ok"]})
+    out = tables.comments_export(comments, total)
+    assert list(out.columns) == ["When (UTC)", "Score", "Comment"]
+    assert out["Comment"].tolist() == ([note] if note else []) + ["slow", "ok"]
+    if note:
+        assert out.iloc[0][["When (UTC)", "Score"]].isna().all() and out["Score"].tolist()[1:] == [2.0, 5.0]
