@@ -147,6 +147,45 @@ def _with(groups: list[tuple], unkept: list[tuple], found, measure) -> list[tupl
     return sorted(((b, *g) for b, g in out.items()), key=lambda g: g[0])
 
 
+def talked_about(results: list[ThemeResult]) -> tuple[list[ThemeResult], list[str]]:
+    """The themes some comment listed is about, in order, and the names of those none is: a row
+    of noughts and dashes per theme unnamed only pushed the others down (found by review)."""
+    return [r for r in results if r.comments], [r.theme.name for r in results if not r.comments]
+
+
+def none_about(names: list[str]) -> str:
+    """The line that says which of the model's themes no comment listed is about ('' for none).
+    (Semicolons between them: a theme's name may hold a comma or an 'or', 'Friendly, patient staff'.)"""
+    if not names:
+        return ""
+    return f"No comment listed is about {'this theme' if len(names) == 1 else 'these themes'}: {'; '.join(names)}."
+
+
+def _difference(r: ThemeResult, kpi: KPI) -> float | None:
+    """About it minus the others, as the two values shown give it."""
+    if r.about is None or r.rest is None or r.about.value is None or r.rest.value is None:
+        return None
+    return stats.shown_change(r.about.value, r.rest.value, kpi.stat)
+
+
+def _shown(e: stats.Estimate | None, kpi: KPI) -> float | None:
+    return None if e is None or e.value is None else stats.shown(e.value, kpi.stat)
+
+
+def _verdict(r: ThemeResult) -> str:
+    if r.status == "hidden":
+        return "hidden (few answers)"
+    if r.status == "no_data":
+        return ""
+    words = ("significantly worse" if r.worse else "significantly better" if r.worse is False
+             else "no significant difference")
+    return words + (" · few answers" if r.status == "low_n" else "")
+
+
+def _share(r: ThemeResult) -> float | None:
+    return None if r.share is None else stats.round_half_up(r.share, 1)  # as the table's %.1f shows it
+
+
 def frame(results: list[ThemeResult], kpi: KPI):
     """The themes as the page's table shows them: the KPI's values as its tiles write them."""
     import pandas as pd
@@ -154,19 +193,8 @@ def frame(results: list[ThemeResult], kpi: KPI):
     from .formats import delta_text, stat_text
 
     def diff(r: ThemeResult) -> str:
-        if r.about is None or r.rest is None or r.about.value is None or r.rest.value is None:
-            return ""
-        d = stats.shown_change(r.about.value, r.rest.value, kpi.stat)
-        return delta_text(d, kpi.stat)
-
-    def verdict(r: ThemeResult) -> str:
-        if r.status == "hidden":
-            return "hidden (few answers)"
-        if r.status == "no_data":
-            return ""
-        words = ("significantly worse" if r.worse else "significantly better" if r.worse is False
-                 else "no significant difference")
-        return words + (" · few answers" if r.status == "low_n" else "")
+        d = _difference(r, kpi)
+        return "" if d is None else delta_text(d, kpi.stat)
 
     return pd.DataFrame({
         "Theme": [r.theme.name for r in results],
@@ -175,8 +203,30 @@ def frame(results: list[ThemeResult], kpi: KPI):
         f"{kpi.name}, about it": [stat_text(r.about.value if r.about else None, kpi.stat) for r in results],
         f"{kpi.name}, the others": [stat_text(r.rest.value if r.rest else None, kpi.stat) for r in results],
         "Difference": [diff(r) for r in results],
-        "Verdict": [verdict(r) for r in results],
+        "Verdict": [_verdict(r) for r in results],
     })
+
+
+def export_frame(results: list[ThemeResult], kpi: KPI):
+    """The themes' table for a spreadsheet: its figures numbers, not the screen's text ('-40.2
+    pts' is no number to sort or sum, and a CSV guarded it as a formula), rounded as the screen
+    shows them, their units in the columns' names: a share of answers in %, its differences in
+    percentage points, an NPS's in points, a mean's on its scale. Blank where the screen has a dash."""
+    import pandas as pd
+
+    value = "" if kpi.stat in ("mean", "nps") else "_pct"
+    points = "" if kpi.stat == "mean" else "_pts"
+    return pd.DataFrame({
+        "theme": [r.theme.name for r in results],
+        "comments": [r.comments for r in results],
+        "share_pct": pd.array([_share(r) for r in results], dtype="Float64"),
+        "kpi": kpi.name,
+        f"about_it{value}": pd.array([_shown(r.about, kpi) for r in results], dtype="Float64"),
+        f"the_others{value}": pd.array([_shown(r.rest, kpi) for r in results], dtype="Float64"),
+        f"difference{points}": pd.array([_difference(r, kpi) for r in results], dtype="Float64"),
+        "verdict": [_verdict(r) for r in results],
+    }, columns=["theme", "comments", "share_pct", "kpi", f"about_it{value}", f"the_others{value}",
+                f"difference{points}", "verdict"])
 
 
 def _worst(a: str, b: str) -> str:
@@ -184,4 +234,4 @@ def _worst(a: str, b: str) -> str:
     return min(a, b, key=order.index)
 
 
-__all__ = ["ThemeResult", "frame", "of_view"]
+__all__ = ["ThemeResult", "export_frame", "frame", "none_about", "of_view", "talked_about"]

@@ -214,3 +214,56 @@ def test_a_model_without_themes_has_none_to_show(demo):
     db, model, cur, cat = demo
     plain = replace(model, themes=())
     assert themes.of_view(cur, plain, cat, ViewState(), level="index", node=None, kpi=model.index.kpi) == []
+
+
+def _result(name: str, comments: int, share, about, rest, stat: str = "top_box", status: str = "ok", worse=None):
+    from cxdata.model import Theme
+
+    def est(v):
+        return None if v is None else stats.Estimate(stat, 40, v)
+
+    change = stats.Change(about - rest, None, False) if about is not None and rest is not None else None
+    return themes.ThemeResult(Theme(name.lower(), name, (name.lower(),)), comments, share, est(about), est(rest), change,
+                              status, worse, 102)
+
+
+@pytest.mark.parametrize("stat, value_columns, difference", [
+    ("top_box", ("about_it_pct", "the_others_pct"), "difference_pts"),
+    ("yes_rate", ("about_it_pct", "the_others_pct"), "difference_pts"),
+    ("nps", ("about_it", "the_others"), "difference_pts"),
+    ("mean", ("about_it", "the_others"), "difference"),
+])
+def test_the_themes_export_holds_numbers_rounded_as_shown_with_their_units_named(stat, value_columns, difference):
+    """Found by review: '-40.2 pts' and '0.0%' as text, guarded in the CSV as "'-40.2 pts", and
+    the share unrounded (40.196078) beside the screen's 40.2%."""
+    from cxdata import export
+    from cxdata.model import KPI
+
+    kpi = KPI("csat", "CSAT", stat, "csat")
+    late = _result("Late", 82, 100 * 82 / 204, 0.04, 40.2449, stat=stat, worse=True)
+    hidden = _result("Billing", 1, 100 / 204, None, None, stat=stat, status="hidden")
+    out = themes.export_frame([late, hidden], kpi)
+    assert list(out.columns) == ["theme", "comments", "share_pct", "kpi", *value_columns, difference, "verdict"]
+    d = stats.DECIMALS[stat]
+    assert out.iloc[0].tolist() == ["Late", 82, 40.2, "CSAT", round(0.04, d) + 0.0, round(40.2449, d),
+                                    stats.shown_change(0.04, 40.2449, stat), "significantly worse"]
+    assert out.iloc[1][list(value_columns) + [difference]].isna().all()  # blank, not a dash
+    csv = export.to_csv_bytes(out).decode("utf-8-sig").splitlines()
+    assert csv[1].startswith(f"Late,82,40.2,CSAT,") and "'" not in csv[1] and "pts" not in csv[1] and "%" not in csv[1]
+    assert f",{stats.shown_change(0.04, 40.2449, stat)}," in csv[1]  # a negative number, not a guarded text
+
+
+@pytest.mark.parametrize("counts, listed, unnamed", [
+    ({"Late": 82, "Damaged parcel": 0, "Prices": 3, "Rude courier or staff": 0}, ["Late", "Prices"],
+     "No comment listed is about these themes: Damaged parcel; Rude courier or staff."),
+    ({"Late": 2, "Prices": 0}, ["Late"], "No comment listed is about this theme: Prices."),
+    ({"Late": 2}, ["Late"], ""),
+    ({"Late": 0}, [], "No comment listed is about this theme: Late."),
+])
+def test_themes_no_comment_is_about_are_named_in_a_line_not_listed(counts, listed, unnamed):
+    results = [_result(name, n, 100.0 * n / 85 if n else 0.0, None, None, status="hidden" if n else "no_data")
+               for name, n in counts.items()]
+    shown, none = themes.talked_about(results)
+    assert [r.theme.name for r in shown] == listed and themes.none_about(none) == unnamed
+    kpi = MODEL.team("a").kpis[0]
+    assert themes.frame(shown, kpi)["Theme"].tolist() == listed == themes.export_frame(shown, kpi)["theme"].tolist()
