@@ -274,7 +274,10 @@ def _deck(args) -> int:
     if kind == ".pdf":
         from . import deck_pdf
 
-        data = deck_pdf.pdf(slides, footer=model.name)
+        from .formats import deck_title
+
+        data = deck_pdf.pdf(slides, footer=model.name,
+                            title=deck_title(view, model, p.period.label(), deck.named_after(view, model, p)[1]))
     else:
         data = deck.pptx(slides, footer=model.name)
     try:

@@ -26,8 +26,10 @@ MISSING = "\u25a1"  # a white square: what a browser shows for a character its f
 _RLO, _PDF = "\u202e", "\u202c"  # right-to-left override ... pop directional formatting
 
 
-def pdf(slides: list[Slide], *, footer: str = "") -> bytes:
-    """The slides as a 16:9 PDF (13.333 x 7.5 inches, PowerPoint's widescreen), one page each."""
+def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
+    """The slides as a 16:9 PDF (13.333 x 7.5 inches, PowerPoint's widescreen), one page each.
+    `title`: the document's, as its file's name describes the deck (cxdata.export.title); without
+    it, its first slide's, which is the index's for every deck."""
     from fpdf import FPDF
 
     doc = FPDF(orientation="L", unit="in", format=(7.5, 13.333))
@@ -36,7 +38,7 @@ def pdf(slides: list[Slide], *, footer: str = "") -> bytes:
     doc.add_font(_FONT, "", str(FONTS / "DejaVuSans.ttf"))
     doc.add_font(_FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     doc.set_creator("CX Pyramid")
-    doc.set_title(slides[0].title if slides else "CX Pyramid")
+    doc.set_title(title or (slides[0].title if slides else "CX Pyramid"))
     for s in slides:
         doc.add_page()
         _text(doc, s.title, (0.5, 0.35, 12.3, 0.72), size=34, least=18, bold=True)  # clear of the subtitle

@@ -62,18 +62,32 @@ def _narrowing(name: str, value: str) -> str:
     return "-".join(x for x in (name, _cut(slug, _NARROWED_MOST), _digest(value)) if x)
 
 
-def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]]] = (), ext: str = "csv", *,
-              narrowed: Iterable[tuple[str, str | None]] = ()) -> str:
-    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, the period it is of and the
-    filters it was cut by (`filters`: (dimension, value labels) pairs), so that the files of
-    several segments downloaded one after another do not overwrite or pass for one another. A
-    filter too long to spell out is counted ('region-5-values').
+# What a file holds, the first word of its name: the figures of a view (pyramid), a level's bars
+# (journeys, touchpoints, teams), a node's trend, its split by a segment (segments, heatmap), what
+# moved it (movers), its comments and their themes, the drivers and their matrix (priorities), the
+# response rates, the loop's cases and closure, the slides.
+KINDS = ("pyramid", "journeys", "touchpoints", "teams", "trend", "segments", "heatmap", "movers", "comments", "themes",
+         "drivers", "priorities", "response-rates", "cases", "closure", "slides")
+
+
+def file_name(what: str | Iterable[str | None], period: str, filters: Iterable[tuple[str, Iterable[str]]] = (),
+              ext: str = "csv", *, narrowed: Iterable[tuple[str, str | None]] = ()) -> str:
+    """'cx-trend-delivery_tehran-csat-month-2025-Q3-region-Tehran.csv', by one rule for every
+    download: what the file holds, the node it is of and its specifics (`what`: (kind, node key,
+    specifics...), the kind one of KINDS, the node None where the file is of the whole view; a
+    string is the kind alone), then the period, then what narrows its rows (`narrowed`) and the
+    view's filters (`filters`: (dimension, value labels) pairs), so that the files of several
+    nodes, KPIs or segments downloaded one after another do not overwrite or pass for one
+    another. Keys, not display titles: a name stays the same whatever the screen calls the node.
+    A filter too long to spell out is counted ('region-5-values').
 
     `narrowed`: (name, value) pairs that narrow the rows within the view, a list's own filters
     such as the comments' search, score band and theme ('search-late-scores-Detractors-0-6'); an
     empty value narrows nothing. They come before the segments' filters, which are counted or cut
     first; a name still too long is cut and ends with a digest of it whole."""
-    head = [f"cx-{_slug(what) or 'table'}", _slug(period) or "period"]
+    parts = [what] if isinstance(what, str) else [x for x in what if x]
+    content = "-".join(x for x in map(_slug, parts) if x)
+    head = [f"cx-{content or 'table'}", _slug(period) or "period"]
     head += [_narrowing(_slug(n) or "filter", v) for n, v in narrowed if v]
     cut = [(_slug(dim), [v for v in map(_slug, values) if v]) for dim, values in filters]
     cut = [(dim, values) for dim, values in cut if values]
@@ -85,6 +99,13 @@ def file_name(what: str, period: str, filters: Iterable[tuple[str, Iterable[str]
         if not _fits(name):
             name = _cut(name, _NAME_MOST - _DIGEST - 1, _BYTES_MOST - _DIGEST - 1) + "-" + _digest(whole)
     return f"{name}.{ext}"
+
+
+def title(what: str, period: str, filters: str = "", *, narrowed: Iterable[tuple[str, str | None]] = ()) -> str:
+    """What `file_name` spells in a file's name, in words, for the title a file carries inside it
+    (a PDF's): 'Delivery Tehran · 1 Jul – 30 Sep 2025 · search: late · Region: Tehran'. `what`:
+    what it holds, by name; `filters`: the view's filters in words (formats.filters_text)."""
+    return " · ".join(x for x in (what, period, *(f"{n}: {v}" for n, v in narrowed if v), filters) if x)
 
 
 def neutralise(value):
@@ -107,6 +128,9 @@ def _whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its text cells guarded (`neutralise`), and only those: a number, negative or
+    not, is no formula, and an apostrophe would make it text ('-40.2 pts' was guarded because a
+    figure had been written as text: the tables give numbers as numbers, found by review)."""
     out = df.copy()
     for j in range(len(out.columns)):
         values = out.iloc[:, j]

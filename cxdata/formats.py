@@ -60,6 +60,20 @@ def filters_text(view: ViewState, model: Model) -> str:
                       for dim, values in view.filters if model.segment(dim))
 
 
+def deck_title(view: ViewState, model: Model, period: str, narrowed=()) -> str:
+    """A deck's title, as the name of its file describes it (cxdata.export.file_name of
+    deck.named_after): its deepest node (team, touchpoint, journey, else the index) by name, the
+    period, what narrows its comments (`narrowed`) and the filters. Its first slide's title, the
+    index's, named every deck alike (found by review)."""
+    from .export import title
+
+    for key, find in ((view.team, model.team), (view.tp, model.touchpoint), (view.journey, model.journey)):
+        node = find(key) if key else None
+        if node is not None:
+            return title(node.name, period, filters_text(view, model), narrowed=narrowed)
+    return title(model.index.name, period, filters_text(view, model), narrowed=narrowed)
+
+
 _NB = "\u00a0"
 
 

@@ -688,10 +688,11 @@ def filled_box(key: str, most_px: int, least_px: int = 200):
     return st.container(key=key, height=max(200, int(most_px) // 2), border=False)
 
 
-def chart_file(title: str, what: str, p, kpi_name: str | None = None, *, note: str = "",
+def chart_file(title: str, what: str | tuple, p, kpi_name: str | None = None, *, note: str = "",
                view: ViewState | None = None) -> dict:
     """What a chart's file says about itself: a title, and the subtitle a slide has (KPI, period,
-    comparison, filters, how fresh the data is), after `note`; `what` names the file."""
+    comparison, filters, how fresh the data is), after `note`; `what` names the file: (kind, node
+    key, specifics...), as cxdata.export.file_name takes it, never the title shown."""
     from cxdata import deck
 
     subtitle = deck.subtitle(p, view or current_view(), model(), kpi_name, demo=state().demo)
@@ -1021,18 +1022,23 @@ def page_header(title: str, p) -> None:
         st.info(note, icon=":material/compare_arrows:")
 
 
-def movement(mv, heading: str, parts: str, p) -> None:
-    """Why a number moved (cxdata.movers): its change split into its parts' contributions."""
+def movement(mv, heading: str, parts: str, p, *, node: str | None = None, by: str | None = None) -> None:
+    """Why a number moved (cxdata.movers): its change split into its parts' contributions.
+    `node`: the key of the node that moved, for its file's name (by default the view's touchpoint,
+    else its journey, else the index: the pyramid page's); `by`: what its parts are there (`parts`)."""
     if mv is None or not p.previous:
         return
     from cxdata import charts, movers, tables
+
+    shown = current_view()
+    node = node or shown.tp or shown.journey or "index"
 
     st.subheader(heading)
     st.caption(escape(movers.summary(mv, parts, p.previous.label())))
     composite = mv.kpi.stat == "composite"
     cached_chart(charts.movers, tables.movers_frame(mv), x_title=f"Contribution to the change of {mv.kpi.name}",
                  decimals=movers.decimals(mv), composite=composite,
-                 file=chart_file(heading, f"movers-{heading}", p, mv.kpi.name))
+                 file=chart_file(heading, ("movers", node, mv.kpi.key, f"by-{by or parts}"), p, mv.kpi.name))
     if composite:
         st.caption("Each bar is a touchpoint's weighted change of its headline KPI, put on the index's 0–100 scale; "
                    "the bars add up to the index's change before rounding.")
@@ -1077,7 +1083,7 @@ def figures_frame(p, view: ViewState):
     return lambda: tables.pyramid_frame(p, filters)
 
 
-def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, sheet: str, narrowed=()) -> None:
+def table_downloads(label: str, make_frame, what: str | tuple, p, help: str, key: str, sheet: str, narrowed=()) -> None:
     """A table as CSV and as an Excel workbook, each built only when its button is clicked.
     `sheet`: the workbook's sheet name (the button's label cut to Excel's 31 characters read
     'Download every figure of this v', found by an audit); `narrowed`: the table's own filters
@@ -1094,9 +1100,10 @@ def table_downloads(label: str, make_frame, what: str, p, help: str, key: str, s
                            help=f"The same as an Excel workbook. {help}", key=f"{key}_xlsx")
 
 
-def export_name(what: str, p, ext: str = "csv", narrowed=()) -> str:
-    """'cx-pyramid-2025-Q3-region-Tehran.csv': what the file holds, its period, the table's own
-    filters (`narrowed`, cxdata.export.file_name) and the view's."""
+def export_name(what: str | tuple, p, ext: str = "csv", narrowed=()) -> str:
+    """'cx-trend-delivery_tehran-csat-month-2025-Q3-region-Tehran.csv': what the file holds and
+    the node it is of (`what`: (kind, node key, specifics...)), its period, the table's own
+    filters (`narrowed`) and the view's, by cxdata.export.file_name's one rule."""
     from cxdata import export
 
     m = model()
@@ -1143,12 +1150,14 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
     def pptx() -> bytes:
         return deck.pptx(slides(), footer=m.name)
 
+    what, narrowed = deck.named_after(view, m, p)
+    title = formats.deck_title(view, m, p.period.label(), narrowed)
+
     def pdf() -> bytes:
         from cxdata import deck_pdf
 
-        return deck_pdf.pdf(slides(), footer=m.name)
+        return deck_pdf.pdf(slides(), footer=m.name, title=title)
 
-    what, narrowed = deck.named_after(view, m, p)
     with st.container(horizontal=True) if row else contextlib.nullcontext():  # (a slide's bar is a row already)
         st.download_button(label, pptx, file_name=export_name(what, p, "pptx", narrowed), icon=":material/co_present:",
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",

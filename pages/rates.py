@@ -87,7 +87,7 @@ for dim in rates.dimensions:
         name = invitations.dimension_name(model, dim)
         _ui.cached_chart(charts.response_rates, frame, title=f"By {name}",
                          overall=round(o.rate.value, 1),
-                         file=_ui.chart_file(f"Response rate by {name}", f"response-rate-{dim}", p, view=view))
+                         file=_ui.chart_file(f"Response rate by {name}", ("response-rates", None, f"by-{dim}"), p, view=view))
 with st.expander("Figures, with each value's share of the invitations and of the responses"):
     export = tables.rates_export(rates, model, sent.label(), _ui.filters_text(view))
     st.dataframe(export.drop(columns=["invited_in", "filters"]), hide_index=True, width="stretch")

@@ -54,9 +54,10 @@ idx = rec[rec["level"] == "index"].assign(name=lambda d: d["segment"], key=lambd
 idx = idx[idx["value"].notna() | idx["suppressed"]]  # segments no index answer reaches are left out
 _ui.cached_chart(charts.node_bars, idx, selectable=False, title=f"{p.index.headline.kpi.name} by {seg_name}",
                  domain=_ui.bar_domain(p.index.headline),
-                 file=_ui.chart_file(f"{p.index.name} · {p.index.headline.kpi.name} by {seg_name}", f"index-by-{dim}", p))
+                 file=_ui.chart_file(f"{p.index.name} · {p.index.headline.kpi.name} by {seg_name}",
+                                     ("segments", "index", p.index.headline.kpi.key, f"by-{dim}"), p))
 _ui.movement(movers.of_segments(sp.index, {s: seg_label(s) for s in sp.segments}, seg_name),
-             f"What moved the {p.index.name}, by {seg_name}", "segments", p)
+             f"What moved the {p.index.name}, by {seg_name}", "segments", p, node="index", by=dim)
 
 if p.journeys and not view.tp and any(k.kpi.key == kpi for j in p.journeys for k in j.kpis):
     # The journeys first, on the same KPI: each row pools its touchpoints' answers.
@@ -65,7 +66,7 @@ if p.journeys and not view.tp and any(k.kpi.key == kpi for j in p.journeys for k
     j_shown = next(k for j in p.journeys for k in j.kpis if k.kpi.key == kpi)
     _ui.cached_chart(charts.heatmap, j_grid, value_title=j_shown.kpi.name, col_title=seg_name,
                      domain=_ui.bar_domain(j_shown),
-                     file=_ui.chart_file(f"Journeys × {seg_name}", f"heatmap-journeys-{kpi}-by-{dim}", p, j_shown.kpi.name,
+                     file=_ui.chart_file(f"Journeys × {seg_name}", ("heatmap", "index", "journeys", kpi, f"by-{dim}"), p, j_shown.kpi.name,
                                          note="hidden: too few responses to show", view=view))
 
 level = "team" if view.tp else "touchpoint"
@@ -81,7 +82,7 @@ st.session_state["w_kpi"] = kpi
 st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=lambda: _ui.update_view(kpi=st.session_state["w_kpi"]))
 shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown),
-                 file=_ui.chart_file(f"{heading} × {seg_name}", f"heatmap-{view.tp or 'touchpoints'}-{kpi}-by-{dim}", p, names[kpi],
+                 file=_ui.chart_file(f"{heading} × {seg_name}", ("heatmap", view.tp or "index", level + "s", kpi, f"by-{dim}"), p, names[kpi],
                                      note="hidden: too few responses to show", view=view))
 st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
            "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "
@@ -89,7 +90,7 @@ st.caption("Grey cells: – no responses; hidden: too few to show (privacy thres
            "any targets the colours run over the KPI's whole scale, the same in every view).")
 _ui.table_downloads(
     "Download these figures", lambda: tables.split_frame(rec, p, level=level, kpi=kpi, parent=view.tp, dimension=seg_name,
-                                                         filters=filters), f"segments-{view.tp or 'touchpoints'}-{kpi}-by-{dim}", p,
+                                                         filters=filters), ("segments", view.tp or "index", level + "s", kpi, f"by-{dim}"), p,
     help=f"The index and the {rows_name} by {seg_name} ('All': each row's total) as on this page: value, interval, n, "
          "change, significance and target status. Hidden figures stay blank.", key="split", sheet=f"By {seg_name}")
 if not view.tp:

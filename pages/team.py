@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, tables, themes
+from cxdata import charts, drill, themes
 from cxdata.bidi import isolated
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
@@ -139,7 +139,7 @@ frame = drill.trend_frame(cur, model, cat, view, level=level, node=team.key, kpi
                           total_hidden=kpi.status == "hidden", previous_hidden=kpi.previous_status == "hidden")
 _ui.cached_chart(charts.trend, frame, title=f"{kpi.kpi.name} by {view.grain} (95% interval band)", target=kpi.kpi.target,
                  y_title=kpi.kpi.name, grain=view.grain, stat=kpi.kpi.stat,
-                 file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {view.grain}", f"trend-{team.key}-{view.grain}", p,
+                 file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {view.grain}", ("trend", team.key, kpi.kpi.key, view.grain), p,
                                      note=f"the {drill.TREND_BUCKETS[view.grain]} {view.grain}s up to the end of the period, "
                                           "with 95% interval band", view=view))
 # The window is fixed per grain, not the period: say so, or a year to date by week seems to lose
@@ -157,7 +157,7 @@ if sp is not None:
     _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
                      domain=_ui.bar_domain(kpi),
                      file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
-                                         f"{team.key}-by-{dim}", p, view=view))
+                                         ("segments", team.key, kpi.kpi.key, f"by-{dim}"), p, view=view))
     st.caption("Change the segment with **Split by** in the sidebar.")
 
 
@@ -204,8 +204,8 @@ if words:
              format_func=lambda w: f"{isolated(w)} · {words[w]:,}",  # the count after a Persian word too
              on_change=lambda: _ui.update_view(search=st.session_state["w_word"] or ""))
 # The trend above shows the same KPI: the weeks it hides must not be dated in the list.
-comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments,
-                               drill.dated_spans(frame, view.grain, p.period))
+spans = drill.dated_spans(frame, view.grain, p.period)
+comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments, spans)
 theme = model.theme(view.theme) if view.theme else None
 which = ((f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
          + (f" · about {escape(theme.name)}" if theme else ""))
@@ -217,7 +217,9 @@ if (comments["When"] == drill.HIDDEN_SEGMENT).any():
     masked += (f". The time reads '{drill.HIDDEN_SEGMENT}' outside the {view.grain}s the trend shows, and those "
                "comments come last: their dates and scores would give hidden figures away")
 st.caption(f"{total:,} comment{'' if total == 1 else 's'} in the period{which}"
-           + (f"; showing the newest {len(comments)}" if total > len(comments) else "") + masked)
+           + (f"; showing the newest {len(comments)} (the download holds "
+              + (f"the newest {drill.FILE_MOST:,})" if total > drill.FILE_MOST else "them all)") if total > len(comments) else "")
+           + masked)
 # Plain-text rendering: comments are untrusted and may contain markup.
 with st.container(key="comments_table"):
     picked = st.dataframe(comments, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
@@ -232,17 +234,23 @@ with st.container(key="comments_table"):
                                          st.column_config.NumberColumn(format="%.0f", pinned=True)})
 _ui.comment_reader(comments, picked)
 # Named after what narrows the list too, and its KPI (the list is of its responses, with its
-# scores): else two searches of one view download under one name.
+# scores): else two searches of one view download under one name. Every comment of the list, not
+# the page shown: the file passed for all of them (found by review).
 listed = drill.comment_filters(model, kpi.kpi, view)
-_ui.table_downloads("Download these comments", lambda: tables.comments_export(comments),
-                    f"comments-{team.key}-{kpi.kpi.key}", p,
-                    help="The comments listed above, with their scores and segments (a spreadsheet will not run "
-                         "anything in them).", key="comments", sheet="Comments", narrowed=listed)
+_ui.table_downloads("Download these comments", _ui.every_comment(shown_view, level, team.key, kpi.kpi.measure,
+                                                                 hidden_segments, spans),
+                    ("comments", team.key, kpi.kpi.key), p,
+                    help="Every comment of this list, newest first, with its score and segments (a spreadsheet will "
+                         "not run anything in them).", key="comments", sheet="Comments",
+                    narrowed=listed + drill.file_narrowed(total))
 with st.spinner("Counting the themes of these comments…"):
     # (none for a model without themes, or a KPI with no score of its own to set against them)
     found = _ui.themes(shown_view, level, team.key, kpi.kpi, hidden_segments) if model.themes and total else []
-if found:
+# The themes no comment is about are named in a line, not listed as rows of noughts.
+found, unnamed = themes.talked_about(found)
+if found or unnamed:
     st.subheader("What these comments talk about")
+if found:
     table = themes.frame(found, kpi.kpi)
     # A new key when the theme changes: a row picked before would stay marked after another choice in
     # the box above, and a click on it would then clear it instead of choosing it (found by review).
@@ -263,8 +271,13 @@ if found:
                f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
                "others', with a test of the difference; both are hidden where either has fewer answers than the "
                "privacy threshold. Select a theme to list its comments.")
-    _ui.table_downloads("Download these themes", lambda: table, f"themes-{team.key}-{kpi.kpi.key}", p,
+    if unnamed:
+        st.caption(themes.none_about(unnamed))
+    _ui.table_downloads("Download these themes", lambda: themes.export_frame(found, kpi.kpi),
+                        ("themes", team.key, kpi.kpi.key), p,
                         help="The themes of the comments listed above, with their counts and scores.",
                         key="themes", sheet="Themes",
                         narrowed=[f for f in listed if f[0] != "theme"])  # (every subject's)
+elif unnamed:
+    st.caption(themes.none_about(unnamed))
 _ui.deck_button(view, p)

@@ -180,3 +180,10 @@ def test_a_comment_of_short_lines_keeps_as_many_as_its_box_holds():
     assert len(kept) == room and kept[-1].endswith("…") and kept[:-1] == [f"line{i}" for i in range(1, room)]
     assert deck_pdf._drawable("a\u2028b\x85c", {ord(c) for c in "abc"}) == "a\nb\nc"
     assert deck_pdf._cut("first line\nsecond", 13) == "first line…"
+
+
+def test_the_documents_title_is_the_one_given_else_the_first_slides():
+    slides = [deck.Slide("CX index", "NPS"), deck.Slide("Tehran", "CSAT")]
+    assert read(deck_pdf.pdf(slides, title="Tehran · 2025 Q3 · Region: Tehran")).metadata.title == \
+        "Tehran · 2025 Q3 · Region: Tehran"
+    assert read(deck_pdf.pdf(slides)).metadata.title == "CX index"

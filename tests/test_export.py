@@ -179,3 +179,44 @@ def test_file_name_cut_to_fit_does_not_keep_a_letter_without_its_marks():
 
     name = "a" * 119 + "दि"  # the vowel sign U+093F would be the 121st character
     assert _cut(name) == "a" * 119
+
+
+@pytest.mark.parametrize("what, expected", [
+    # one rule: kind, node key, specifics, then period, narrowings, filters
+    (("trend", "delivery_tehran", "csat", "month"), "cx-trend-delivery_tehran-csat-month-2025-Q3-region-Tehran.png"),
+    (("segments", "delivery_tehran", "csat", "by-region"), "cx-segments-delivery_tehran-csat-by-region-2025-Q3-region-Tehran.png"),
+    (("movers", "delivery", "csat", "by-teams"), "cx-movers-delivery-csat-by-teams-2025-Q3-region-Tehran.png"),
+    (("comments", "index", "nps"), "cx-comments-index-nps-2025-Q3-region-Tehran.png"),
+    # a file of the whole view names no node
+    (("response-rates", None, "by-channel"), "cx-response-rates-by-channel-2025-Q3-region-Tehran.png"),
+    ("pyramid", "cx-pyramid-2025-Q3-region-Tehran.png"),
+    # each part is spelled on its own: nothing in a key is a path
+    (("trend", "../x", "csat"), "cx-trend-x-csat-2025-Q3-region-Tehran.png"),
+])
+def test_every_file_is_named_kind_node_specifics_period_filters(what, expected):
+    """Found by review: internal keys in some names, a chart's display title in another
+    ('cx-movers-What-moved-Delivery-…'), the node before the kind in a third ('cx-delivery_tehran-by-region-…')."""
+    from cxdata.export import KINDS, file_name
+
+    assert file_name(what, "2025 Q3", [("region", ["Tehran"])], "png") == expected
+    assert (what if isinstance(what, str) else what[0]) in KINDS
+
+
+@pytest.mark.parametrize("what, period, filters, narrowed, expected", [
+    ("Delivery Tehran", "1 Jul – 30 Sep 2025", "Region: Tehran, Isfahan", [("search", "late"), ("scores", None)],
+     "Delivery Tehran · 1 Jul – 30 Sep 2025 · search: late · Region: Tehran, Isfahan"),
+    ("CX index", "2025 Q3", "", [], "CX index · 2025 Q3"),
+])
+def test_a_files_title_says_in_words_what_its_name_spells(what, period, filters, narrowed, expected):
+    from cxdata.export import title
+
+    assert title(what, period, filters, narrowed=narrowed) == expected
+
+
+def test_the_formula_guard_prefixes_text_cells_only_never_numbers():
+    """A negative number is not a formula: only text that a spreadsheet would run is guarded,
+    in a text column or among numbers in a mixed one."""
+    df = pd.DataFrame({"d": [-40.2, 1.5], "n": pd.array([-3, None], dtype="Int64"), "f": pd.array([-0.5, None], dtype="Float64"),
+                       "mixed": [-7, "-7 pts"], "t": ["=1+1", "fine"]})
+    rows = to_csv_bytes(df).decode("utf-8-sig").splitlines()
+    assert rows[1:] == ["-40.2,-3,-0.5,-7,'=1+1", "1.5,,,'-7 pts,fine"]

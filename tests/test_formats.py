@@ -76,3 +76,19 @@ def test_filters_text_names_dimensions_and_values_by_the_model():
     view = ViewState().with_filters({"region": ["North", "South"]})
     assert filters_text(view, MODEL) == f"{MODEL.segment('region').name}: North, South"
     assert filters_text(ViewState(), MODEL) == ""
+
+
+@pytest.mark.parametrize("params, narrowed, title", [
+    ({"tp": "web", "team": "a"}, [], "Team A · 2025 Q3"),
+    ({"tp": "web", "team": "a", "region": "North"}, [("search", "late"), ("scores", "Bottom box (1–2)")],
+     "Team A · 2025 Q3 · search: late · scores: Bottom box (1–2) · Region: North"),
+    ({"tp": "web"}, [], "Website · 2025 Q3"),
+    ({}, [], "CX index · 2025 Q3"),
+])
+def test_a_decks_title_is_its_deepest_node_period_narrowings_and_filters(params, narrowed, title):
+    """Found by review: the PDF's title was its first slide's, "CX index", for every deck."""
+    from cxdata.formats import deck_title
+    from tests.test_pyramid import MODEL
+
+    view, _ = ViewState.from_query_params(params, MODEL)
+    assert deck_title(view, MODEL, "2025 Q3", narrowed) == title.replace("Region", MODEL.segment("region").name)

@@ -396,7 +396,11 @@ def test_team_view_counts_the_themes_of_its_comments_and_lists_those_of_one(app)
     no_errors(at)
     assert "What these comments talk about" in [h.value for h in at.subheader]
     table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
-    assert sorted(table["Theme"]) == sorted(t.name for t in model.themes)
+    # those some comment is about, the others named in a line under the table (not rows of noughts)
+    assert (table["Comments"] > 0).all()
+    note = next((c.value for c in at.caption if "No comment listed is about" in c.value), "")
+    unnamed = note.split("No comment listed is about ", 1)[-1].split(": ", 1)[-1].rstrip(".").split("; ") if note else []
+    assert sorted([*table["Theme"], *unnamed]) == sorted(t.name for t in model.themes)
     late = table.set_index("Theme").loc["Late delivery"]
     assert late["Comments"] >= 5 and late["Verdict"].startswith("significantly worse")
     box = at.selectbox(key="w_theme")
@@ -1149,6 +1153,27 @@ def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeyp
     assert slides and all(n.startswith(f"cx-slides-{_some_team()}-csat-")
                           and "-search-سایت-scores-Bottom-box-1-2-theme-App-crashes-and-logins" in n for n in slides)
     assert {n.rsplit(".", 1)[1] for n in slides} == {"pptx", "pdf"}  # PowerPoint and PDF, one name
+
+
+def test_the_team_views_files_are_named_by_one_rule_and_every_comment_is_made_on_click(app, monkeypatch):
+    """Found by review: the download held only the 200 comments shown, and the files were named by
+    a key in one place, a display title in another, the node before the kind in a third."""
+    from cxdata import drill, export
+
+    names, real, made = [], export.file_name, []
+    monkeypatch.setattr(export, "file_name", lambda *a, **k: names.append(real(*a, **k)) or names[-1])
+    monkeypatch.setattr(drill, "comments_file", lambda *a, **k: made.append(a))
+    team = _some_team()
+    at = app(page="pages/team.py", team=team, period="all", split="region")
+    no_errors(at)
+    assert not made  # every comment is queried when a button asks for it, not on each rerun
+    assert names and all(n.startswith(tuple(f"cx-{kind}-" for kind in export.KINDS)) for n in names), names
+    kpi = "csat"
+    assert [n for n in names if n.startswith("cx-trend-")][0].startswith(f"cx-trend-{team}-{kpi}-month-")
+    assert [n for n in names if n.startswith("cx-segments-")][0].startswith(f"cx-segments-{team}-{kpi}-by-region-")
+    assert [n for n in names if n.startswith("cx-comments-")][0].startswith(f"cx-comments-{team}-{kpi}-")
+    caption = next(c.value for c in at.caption if "comments in the period" in c.value)
+    assert "showing the newest 200 (the download holds them all)" in caption
 
 
 def test_a_team_whose_only_answers_are_hidden_lists_no_comments_on_any_kpi(tmp_path, monkeypatch):

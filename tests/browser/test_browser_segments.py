@@ -36,7 +36,7 @@ def test_heatmap_is_drawn(app_page):
     with page.expect_download(timeout=STEP_TIMEOUT) as csv:
         button.click()
     name = csv.value.suggested_filename
-    assert name.startswith(f"cx-segments-touchpoints-{kpi.replace('_', '-')}-by-") and name.endswith(".csv"), name
+    assert name.startswith(f"cx-segments-index-touchpoints-{kpi.replace('_', '-')}-by-") and name.endswith(".csv"), name
 
 
 def test_key_drivers_are_drawn_with_their_grid_by_segment(app_page):
