@@ -348,13 +348,21 @@ def _loop(args) -> int:
     width = max(len(r["name"]) for r in rows)
     lines.append(f"{'':<{width}}  {'cases':>7}  {'open':>7}  {'overdue':>7}  {'closure rate':>12}  95% CI")
     for r in rows:
-        rate = "—" if r["closure_rate"] is None else f"{r['closure_rate']:.1f}%" + (" *" if r["low_n"] else "")
+        rate = ("hidden" if r["suppressed"] else "—" if r["closure_rate"] is None else
+                f"{r['closure_rate']:.1f}%" + (" *" if r["low_n"] else ""))
         ci = "" if not r["closure_rate_ci"] else f"{r['closure_rate_ci'][0]:.1f} – {r['closure_rate_ci'][1]:.1f}"
-        lines.append(f"{r['name']:<{width}}  {r['cases']:>7,}  {r['open']:>7,}  {r['overdue']:>7,}  {rate:>12}  {ci}")
+        cases = "—" if r["cases"] is None else f"{r['cases']:,}"
+        lines.append(f"{r['name']:<{width}}  {cases:>7}  {r['open']:>7,}  {r['overdue']:>7,}  {rate:>12}  {ci}")
+    if any(r["suppressed"] for r in rows):
+        lines.append("hidden: too few cases to show (privacy threshold), or hidden with such an owner beside it")
     listed = result["cases"]
-    lines.append(f"{listed['total']:,} {args.cases} case{'' if listed['total'] == 1 else 's'}"
-                 + ("" if not listed["rows"] else
-                    f", the first {len(listed['rows'])}:" if listed["total"] > len(listed["rows"]) else ":"))
+    total = listed["total"]
+    if total is None:  # (the resolved or all cases of a hidden owner: their count would give its rate)
+        lines.append(f"{args.cases.capitalize()} cases" + (":" if listed["rows"] else ": none"))
+    else:
+        lines.append(f"{total:,} {args.cases} case{'' if total == 1 else 's'}"
+                     + ("" if not listed["rows"] else
+                        f", the first {len(listed['rows'])}:" if total > len(listed["rows"]) else ":"))
     for c in listed["rows"]:
         lines.append(f"  {c['source']}:{c['response_id']}  {c['responded_at'][:16].replace('T', ' ')}  "
                      f"{c['measure']}={c['value']:g}  {c['status']}{' (overdue)' if c['overdue'] else ''}  "

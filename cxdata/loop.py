@@ -12,8 +12,12 @@ its response's (source, response id), not by the storage's response key: a re-up
 the response keeps its case, and an upload removed and loaded again finds its cases' history.
 
 The queue identifies customers: it is a list to act on, not a statistic, so the minimum-n rules
-of the tiles do not hide it (the closure rate beside it is flagged below the reliability
-threshold like any rate).
+of the tiles do not hide it. The figures of how cases are handled (the closure rate, the share
+contacted in time, the time to first contact) are statistics and obey them as a tile does: an
+owner's are hidden below the privacy threshold of cases, or with a smaller owner beside it
+(`closure` decides over every owner of the period at once), and flagged below the reliability
+threshold. Beside hidden figures only the counts of the cases still to work (open, new,
+contacted, overdue) are shown, never the total or the resolved, whose difference is the rate.
 """
 
 from __future__ import annotations
@@ -214,53 +218,142 @@ class Closure:
     # (a case set back to new keeps the time of its first contact in its history, but counts as not contacted)
     hours_to_contact: float | None  # median, over the contacted cases
     rate: stats.Estimate  # resolved / cases, Wilson interval, percent
-    status: str  # 'ok' | 'low_n' (rate from few cases) | 'no_data'
-    target_status: str | None
+    status: str  # 'ok' | 'low_n' (rate from few cases) | 'hidden' (see closure) | 'no_data'
+    target_status: str | None  # None while hidden
 
     @property
     def open(self) -> int:
         return self.new + self.contacted
+
+    @property
+    def shown(self) -> bool:
+        """Whether its figures may be shown: the rate, the share in time, the time to contact, the
+        total and the resolved count (the open ones always may: see the module's docstring)."""
+        return self.status in ("ok", "low_n")
 
     def count(self, which: str) -> int:
         """How many cases the list `which` (one of QUEUES) holds."""
         return {"open": self.open, "new": self.new, "overdue": self.overdue, "contacted": self.contacted,
                 "resolved": self.resolved, "all": self.cases}[which]
 
+    def shown_count(self, which: str) -> int | None:
+        """count(which) where it may be said beside the figures: not the resolved or all cases of
+        a hidden owner (None), whose difference from the open ones is its hidden rate."""
+        return None if self.status == "hidden" and which in ("resolved", "all") else self.count(which)
+
 
 def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *, now: datetime | None = None,
             unrouted: bool = False, as_of: datetime | None = None) -> tuple[Closure, list[Closure]]:
     """The view's cases in all, and per owner (teams in model order, touchpoints, the unrouted).
     `as_of`: the figures as they stood at that time (`now` then): the cases opened by then, each
-    with the status it had then (see comparison_as_of)."""
+    with the status it had then (see comparison_as_of). Each figure's status follows the tiles'
+    minimum-n rules over every owner of the period and filters, whichever the view narrows to
+    (hidden_cells)."""
     now = as_of or now or utc_now()
     days = model.loop.respond_within_days
-    sql, params = _cases_sql(model, cat, view, period, unrouted, as_of=as_of)
+    # Every owner's cases are counted, whatever owner the view narrows to (the scan is the same:
+    # the owner is known only at its end): what is hidden is decided over all of them, so that a
+    # team's own view, its touchpoint's and everyone's hide the same (each alone, a hidden team
+    # came back as its touchpoint's total less the teams another view showed).
+    sql, params = _cases_sql(model, cat, replace(view, tp=None, team=None, unrouted=False), period, as_of=as_of)
+    scope, scope_params = _scope(model, view, unrouted)
     rows = cur.execute(
-        f"""SELECT grouping(owner) AS total, owner, count(*),
+        f"""SELECT grouping(owner), grouping(in_scope), owner, in_scope, count(*),
                    count(*) FILTER (WHERE status = 'new'), count(*) FILTER (WHERE status = 'contacted'),
                    count(*) FILTER (WHERE status = 'resolved'),
                    count(*) FILTER (WHERE status = 'new' AND responded_at < ?),
                    count(*) FILTER (WHERE status <> 'new' AND epoch(contacted_at) - epoch(responded_at) <= ?),
                    count(*) FILTER (WHERE status <> 'new' OR responded_at < ?),
                    median(epoch(contacted_at) - epoch(responded_at)) FILTER (WHERE status <> 'new') / 3600.0
-            FROM ({sql}) GROUP BY GROUPING SETS ((owner), ())""",
-        [now - timedelta(days=days), days * 86400.0, now - timedelta(days=days), *params]).fetchall()
-    out = {}
-    for total, owner, *figures in rows:
-        out["*" if total else owner] = _closure(model, "*" if total else owner, *figures)
-    everyone = out.pop("*", None) or _closure(model, "*", 0, 0, 0, 0, 0, 0, 0, 0, None)
+            FROM (SELECT *, {scope} AS in_scope FROM ({sql})) GROUP BY GROUPING SETS ((owner), (in_scope), ())""",
+        [now - timedelta(days=days), days * 86400.0, now - timedelta(days=days), *scope_params, *params]).fetchall()
+    none = (0, 0, 0, 0, 0, 0, 0, None)
+    owners, total, scoped = {}, none, none
+    for by_owner, by_scope, owner, in_scope, *figures in rows:
+        if not by_owner:
+            owners[owner] = figures
+        elif not by_scope:
+            scoped = figures if in_scope else scoped
+        else:
+            total = figures
+    hidden = hidden_cells(model, total[0], {owner: figures[0] for owner, figures in owners.items()})
+    everyone = _closure(model, "*", *scoped, hidden=_scope_cell(view, unrouted) in hidden)
     order = [f"team:{t.key}" for t in model.teams] + [f"touchpoint:{t.key}" for t in model.touchpoints] + [None]
-    return everyone, [out[o] for o in order if o in out]
+    inside = {o for o in order if o in owners and _in_scope(model, view, unrouted, o)}
+    return everyone, [_closure(model, o, *owners[o], hidden=_owner_cell(o) in hidden) for o in order if o in inside]
 
 
-def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, due, seconds) -> Closure:
+def _in_scope(model: Model, view: ViewState, unrouted: bool, owner: str | None) -> bool:
+    """Whether `owner`'s cases are of the view's owners (as _scope says in SQL)."""
+    if unrouted:
+        return owner is None
+    if view.team:
+        return owner == f"team:{view.team}"
+    if view.tp:
+        return owner == f"touchpoint:{view.tp}" or owner in {f"team:{t.key}" for t in model.teams_of(view.tp)}
+    return True
+
+
+# The cells of hidden_cells: every case of the period, an owner's, a touchpoint's with its teams'.
+_ALL = ("cases", "*")
+
+
+def _owner_cell(owner: str | None) -> tuple:
+    return ("cases", owner or UNROUTED)
+
+
+def _touchpoint_cell(tp: str) -> tuple:
+    return ("cases", f"touchpoint:{tp}", "*")
+
+
+def _scope_cell(view: ViewState, unrouted: bool) -> tuple:
+    """The cell of the cases a view shows (as _scope narrows them)."""
+    if unrouted:
+        return _owner_cell(None)
+    if view.team:
+        return _owner_cell(f"team:{view.team}")
+    return _touchpoint_cell(view.tp) if view.tp else _ALL
+
+
+def hidden_cells(model: Model, total: int, owners: dict[str | None, int]) -> set[tuple]:
+    """The cells of cases whose figures no view may show: fewer cases than the privacy threshold,
+    or hidden with one so that no subtraction gives it back. `total`: the period's cases (with
+    the view's filters), `owners`: each owner's (None: the unrouted). The Close the loop page
+    shows the cases of every owner, of a touchpoint with its teams and of each owner, each with
+    the owners it covers beside it; the team view the same totals: these are the pyramid's
+    partitions of a parent into its children, which pyramid.suppressed_cells protects as it does
+    the tiles' (primary suppression, then complementary over all the partitions at once)."""
+    from .pyramid import rules_of, suppressed_cells
+
+    ns = {_owner_cell(owner): n for owner, n in owners.items()}
+    for tp in model.touchpoints:
+        mine = [_owner_cell(f"touchpoint:{tp.key}"), *(_owner_cell(f"team:{t.key}") for t in model.teams_of(tp.key))]
+        ns[_touchpoint_cell(tp.key)] = sum(ns.get(c, 0) for c in mine)
+    ns[_ALL] = total
+    each = [_owner_cell(f"team:{t.key}") for t in model.teams] + [_owner_cell(f"touchpoint:{t.key}")
+                                                                 for t in model.touchpoints]
+    # A touchpoint's own partition first: a small team is hidden with a sibling team where one will
+    # do, as on the pyramid (first among every owner, it took the unrouted cases with it, and
+    # then a whole touchpoint beside them).
+    parts = [*((_touchpoint_cell(tp.key), [_owner_cell(f"touchpoint:{tp.key}"),
+                                           *(_owner_cell(f"team:{t.key}") for t in model.teams_of(tp.key))])
+               for tp in model.touchpoints),
+             (_ALL, [*(_touchpoint_cell(t.key) for t in model.touchpoints), _owner_cell(None)]),
+             (_ALL, [*each, _owner_cell(None)])]
+    return suppressed_cells({cell: stats.Moments(n=int(n)) for cell, n in ns.items() if n}, parts, rules_of(model))
+
+
+def _closure(model: Model, owner, cases, new, contacted, resolved, overdue, in_time, due, seconds, *,
+             hidden: bool = False) -> Closure:
+    """`hidden`: hidden with a smaller owner beside it (hidden_cells); fewer cases than the
+    privacy threshold are hidden in any case."""
+    from .pyramid import rules_of, target_status
+
     rate = stats.proportion(stats.Moments(n=cases, hi=resolved), "yes_rate")
-    status = "no_data" if not cases else ("low_n" if cases < model.thresholds.reliability_min_n else "ok")
-    from .pyramid import target_status
-
+    status = "no_data" if not cases else "hidden" if hidden else stats.cell_status(int(cases), rules_of(model))
     return Closure(owner, "All cases" if owner == "*" else owner_name(model, owner), int(cases), int(new), int(contacted),
                    int(resolved), int(overdue), int(in_time), int(due), None if seconds is None else float(seconds),
-                   rate, status, target_status(rate, _kpi(model), model))
+                   rate, status, target_status(rate, _kpi(model), model) if status in ("ok", "low_n") else None)
 
 
 def comparison_as_of(current: Period, previous: Period, now: datetime) -> datetime:
@@ -274,13 +367,17 @@ def comparison_as_of(current: Period, previous: Period, now: datetime) -> dateti
 
 
 def comparison_words(current: Period, previous: Period, now: datetime) -> str:
-    """What the closure rate's change compares, in the words of its tile."""
+    """What the closure rate's change compares, as its tile says it: 'vs 2026-Q2 as of 25 Aug 2026
+    (same age)'. Read at a glance under the tile (a sentence made the tile twice as tall as its
+    row): COMPARED_HELP, its tooltip, and the README say why."""
     as_of = comparison_as_of(current, previous, now)
-    then = f"change against {previous.label()} as it stood on {day_label(as_of.date())}"
-    # Short: it sits under the tile; the README says why.
-    if as_of < ts(previous.end):
-        return f"{then}, as far into it as this period is now"
-    return f"{then}, the same time after its end, so its cases had no longer to be resolved"
+    return f"vs {previous.label()} as of {day_label(as_of.date())} (same age)"
+
+
+COMPARED_HELP = ("The change is against the comparison period as it stood when it was as old as this period is "
+                 "now (as long after its end as today is after this period's end; while this period runs, as far "
+                 "into it), each case with the status it had then: counted as they stand today, its cases would "
+                 "have had longer to be resolved.")
 
 
 CLOSED_LOOP = "closed_loop"  # the key of the closure rate as a KPI
@@ -296,20 +393,14 @@ def _kpi(model: Model):
 def closure_kpi(model: Model, current: Closure, previous: Closure | None, compared: str | None = None):
     """The closure rate as a team KPI (a pyramid.KpiResult): resolved cases of all cases, its
     Wilson interval, the change against the comparison period with its test, the target. Below
-    the privacy threshold of cases it is hidden, as a tile of so few answers would be.
+    the privacy threshold of cases it is hidden, as a tile of so few answers would be, and where
+    `closure` hid it with a smaller owner beside it (its status).
     `previous`: the comparison period's figures as they stood at the same age (closure with
     as_of=comparison_as_of(...)), and `compared` the words saying so (comparison_words)."""
     from .pyramid import KpiResult, target_status
 
     kpi = _kpi(model)
-    rules = stats.Suppression(model.thresholds.privacy_min_n, model.thresholds.reliability_min_n)
-
-    def status(c: Closure | None) -> str | None:
-        if c is None:
-            return None
-        return "no_data" if not c.cases else stats.cell_status(c.cases, rules)
-
-    now_status, then_status = status(current), status(previous)
+    now_status, then_status = current.status, previous.status if previous is not None else None
     change = None
     if previous is not None and now_status in ("ok", "low_n") and then_status in ("ok", "low_n"):
         change = stats.change("yes_rate", stats.Moments(n=current.cases, hi=current.resolved),

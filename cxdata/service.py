@@ -685,15 +685,20 @@ def loop_json(db: Database, model: Model, view: ViewState, *, which: str = "open
     now = now or loop.utc_now()
     everyone, per = loop.closure(cur, model, cat, view, current, now=now, unrouted=unrouted)
     cases = loop.queue(cur, model, cat, view, current, which=which, now=now, unrouted=unrouted, limit=limit)
-    total = everyone.count(which)
+    total = everyone.shown_count(which)
 
     def figures(c) -> dict:
-        return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases, "new": c.new,
-                "contacted": c.contacted, "resolved": c.resolved, "open": c.open, "overdue": c.overdue,
-                "contacted_in_time": c.in_time, "due": c.due, "median_hours_to_contact": c.hours_to_contact,
-                "closure_rate": _r3(c.rate.value),
-                "closure_rate_ci": [_r3(c.rate.ci_low), _r3(c.rate.ci_high)] if c.cases else None,
-                "low_n": c.status == "low_n", "target": model.loop.target, "target_status": c.target_status}
+        # A hidden owner's (loop.closure) keeps its cases still to work; its total, its resolved
+        # and every figure of how they were handled are null, as on the page.
+        shown = c.shown
+        return {"owner": None if c.owner == "*" else c.owner, "name": c.name, "cases": c.cases if shown else None,
+                "new": c.new, "contacted": c.contacted, "resolved": c.resolved if shown else None, "open": c.open,
+                "overdue": c.overdue, "contacted_in_time": c.in_time if shown else None, "due": c.due if shown else None,
+                "median_hours_to_contact": c.hours_to_contact if shown else None,
+                "closure_rate": _r3(c.rate.value) if shown else None,
+                "closure_rate_ci": [_r3(c.rate.ci_low), _r3(c.rate.ci_high)] if c.cases and shown else None,
+                "suppressed": c.status == "hidden", "low_n": c.status == "low_n", "target": model.loop.target,
+                "target_status": c.target_status}
 
     def when(v):
         return None if v is None or v != v else v.isoformat() + "Z"  # NaT != NaT

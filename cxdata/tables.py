@@ -222,32 +222,44 @@ def drivers_export(vd, outcome_name: str, filters: str = "", dimension: str | No
 
 
 def closure_records(owners, target: float | None) -> pd.DataFrame:
-    """The closure rate of each owner (cxdata.loop.Closure) in the shape of the pyramid's bars."""
+    """The closure rate of each owner (cxdata.loop.Closure) in the shape of the pyramid's bars; a
+    hidden owner's carries no value, interval, n or target status, as a hidden tile's."""
     d = DECIMALS["yes_rate"]
     rows = [{
         "level": "team" if (c.owner or "").startswith("team:") else "touchpoint" if c.owner else "unrouted",
         "key": c.owner or "unrouted", "name": c.name, "parent": None, "kpi": "closure", "kpi_name": "Closure rate",
-        "stat": "yes_rate", "value": _r(c.rate.value, d), "n": c.cases, "ci_low": _r(c.rate.ci_low, d),
-        "ci_high": _r(c.rate.ci_high, d), "previous": None, "previous_n": None, "delta": None, "z": None,
-        "significant": False, "suppressed": False, "low_n": c.status == "low_n", "target": target,
-        "target_status": c.target_status,
+        "stat": "yes_rate", "value": _r(c.rate.value, d) if c.shown else None, "n": c.cases if c.shown else None,
+        "ci_low": _r(c.rate.ci_low, d) if c.shown else None, "ci_high": _r(c.rate.ci_high, d) if c.shown else None,
+        "previous": None, "previous_n": None, "delta": None, "z": None,
+        "significant": False, "suppressed": c.status == "hidden", "low_n": c.status == "low_n", "target": target,
+        "target_status": c.target_status if c.shown else None,
     } for c in owners]
-    return pd.DataFrame(rows, columns=list(kpi_record_columns()))
+    return pd.DataFrame(rows, columns=list(kpi_record_columns())).astype({"n": "Int64"})
+
+
+# The decimals of each column of closure_table, which the page's number formats use too: "70"
+# beside "70.1" in one column read as two kinds of figure (found in review).
+CLOSURE_DECIMALS = {"Contacted in time (%)": DECIMALS["yes_rate"], "Median hours to contact": 1,
+                    "Closure rate (%)": DECIMALS["yes_rate"], "95% CI low": DECIMALS["yes_rate"],
+                    "95% CI high": DECIMALS["yes_rate"]}
 
 
 def closure_table(owners) -> pd.DataFrame:
-    """Each owner's cases and how they were handled, as the page lists them."""
-    d = DECIMALS["yes_rate"]
+    """Each owner's cases and how they were handled, as the page lists them. A hidden owner
+    (cxdata.loop.closure) keeps only its cases still to work, open and overdue: its total and every
+    figure of how they were handled are blank (the total less the open would give its rate back)."""
+    dec = CLOSURE_DECIMALS
     return pd.DataFrame([{
-        "Owner": c.name, "Cases": c.cases, "Open": c.open, "Overdue": c.overdue,
-        "Contacted in time (%)": _r(100.0 * c.in_time / c.due, d) if c.due else None,
-        "Median hours to contact": _r(c.hours_to_contact, 1),
-        "Closure rate (%)": _r(c.rate.value, d), "95% CI low": _r(c.rate.ci_low, d), "95% CI high": _r(c.rate.ci_high, d),
-        "Few cases": c.status == "low_n",
+        "Owner": c.name, "Cases": c.cases if c.shown else None, "Open": c.open, "Overdue": c.overdue,
+        "Contacted in time (%)": _r(100.0 * c.in_time / c.due, dec["Contacted in time (%)"]) if c.due and c.shown
+        else None,
+        "Median hours to contact": _r(c.hours_to_contact, dec["Median hours to contact"]) if c.shown else None,
+        **{col: _r(x, dec[col]) if c.shown else None for col, x in
+           (("Closure rate (%)", c.rate.value), ("95% CI low", c.rate.ci_low), ("95% CI high", c.rate.ci_high))},
+        "Few cases": c.status == "low_n", "Hidden": c.status == "hidden",
     } for c in owners], columns=["Owner", "Cases", "Open", "Overdue", "Contacted in time (%)", "Median hours to contact",
-                                 "Closure rate (%)", "95% CI low", "95% CI high", "Few cases"]).astype(
-        {"Median hours to contact": "Float64", "Contacted in time (%)": "Float64", "Closure rate (%)": "Float64",
-         "95% CI low": "Float64", "95% CI high": "Float64"})
+                                 "Closure rate (%)", "95% CI low", "95% CI high", "Few cases", "Hidden"]).astype(
+        {"Cases": "Int64", **{col: "Float64" for col in dec}})
 
 
 def queue_frame(cases: pd.DataFrame, model) -> pd.DataFrame:

@@ -452,16 +452,18 @@ def loop_kpi(view: ViewState):
 
 def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:
     """A line on how the node's unhappy customers are followed up, with the way to its cases.
-    `hidden`: the Closed loop tile is, and the line's counts would give its n away (found by an
-    audit: 'hidden' above '3 cases, 2 open')."""
+    `hidden`: the Closed loop tile is, and the number of cases would give its n away, and with
+    the open ones its rate (found by an audit: 'hidden' above '3 cases, 2 open'): only the cases
+    still to work are counted, as on the Close the loop page."""
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     everyone, _ = loop_closure(view)
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
+        overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
         if hidden:
-            st.markdown(f"**Closing the loop** · too few cases {escape(where)} to count in this view", width="content")
+            st.markdown(f"**Closing the loop** · {everyone.open:,} open{overdue} (too few cases {escape(where)} to "
+                        "count the rest)", width="content")
         elif everyone.cases:
             # (its closure rate is the Closed loop tile above)
-            overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
             st.markdown(f"**Closing the loop** · {everyone.cases:,} case{'' if everyone.cases == 1 else 's'}, "
                         f"{everyone.open:,} open{overdue}", width="content")
         else:
@@ -919,19 +921,26 @@ def clicked_node(event, name: str) -> str | None:
 
 
 # -- tiles --------------------------------------------------------------------------------------
-def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False, counts: str = "responses") -> None:
+def hidden_tile(label: str, counts: str = "responses") -> None:
+    """A tile whose figure the minimum-n rules hide, in the same words wherever it stands."""
+    st.metric(label, "hidden", border=True,
+              help=f"Fewer {counts} than the privacy threshold, or hidden along with a smaller group beside it so "
+                   "that the smaller group's figures cannot be worked out by subtraction.")
+    st.caption(f"Too few {counts} to show (privacy threshold).")
+
+
+def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False, counts: str = "responses",
+             explain: str | None = None) -> None:
     """Value, 95% interval, n, change with significance, and target status of one KPI. `counts`:
-    what its n counts (a closure rate counts cases)."""
+    what its n counts (a closure rate counts cases); `explain`: more for its tooltip (what the
+    figure is, or what its change compares)."""
     label = f"{title} · {k.kpi.name}" if show_kpi_name else title
     if k.status == "no_data":
         st.metric(label, "no data", border=True)
         st.caption(f"No {counts} for this KPI in the period.")
         return
     if k.status == "hidden":
-        st.metric(label, "hidden", border=True,
-                  help=f"Fewer {counts} than the privacy threshold, or hidden along with a smaller group beside it so "
-                       "that the smaller group's figures cannot be worked out by subtraction.")
-        st.caption(f"Too few {counts} to show (privacy threshold).")
+        hidden_tile(label, counts)
         return
     measure = model().measures.get(k.kpi.measure)
     measure_better = measure.higher_is_better if measure else True
@@ -943,8 +952,8 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False, counts: s
         delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",
         delta_arrow="off" if k.shown_delta == 0 and not k.change.significant else "auto",  # no change points neither way
         border=True,
-        help=". ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}",
-                        *([TARGET_HELP[k.target_status]] if k.target_status else [])]),
+        help=" ".join([f"95% CI {fmt_value(k, k.current.ci_low)} – {fmt_value(k, k.current.ci_high)}; n = {k.current.n:,}.",
+                        *([TARGET_HELP[k.target_status]] if k.target_status else []), *([explain] if explain else [])]),
     )
     parts = formats.tile_facts(k, low_n=lambda text: f":orange[{text}]", target=STATUS_BADGE.get)
     st.caption(" · ".join(parts))

@@ -82,37 +82,39 @@ if not everyone.cases:
                 icon=":material/task_alt:")
     st.stop()
 
+# Below the privacy threshold of cases, or hidden with a smaller owner beside it (loop.closure),
+# the figures of how the cases were handled are hidden as the team view's Closed loop tile is;
+# the counts of the cases still to work stay, as the lists below list them one by one, but not the
+# total, nor the resolved, whose difference from the open ones is the rate.
 tiles = _ui.tile_grid(4)
 with tiles.cell():
     st.metric("Open cases", f"{everyone.open:,}", border=True,
-              help=f"New or contacted, of {everyone.cases:,} cases in the period.")
-    st.caption(f"of {everyone.cases:,} · " + (f":red-badge[{everyone.overdue:,} overdue]" if everyone.overdue
-                                               else ":green-badge[none overdue]"))
+              help="New or contacted" + (f", of {everyone.cases:,} cases in the period." if everyone.shown else "."))
+    st.caption((f"of {everyone.cases:,} · " if everyone.shown else "")
+               + (f":red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ":green-badge[none overdue]"))
 with tiles.cell():
-    rate = everyone.rate
-    st.metric("Closure rate", _ui.percent(rate.value), border=True,
-              help=f"Cases resolved, of all cases in the period. 95% CI {_ui.percent(rate.ci_low)} – "
-                   f"{_ui.percent(rate.ci_high)}; n = {everyone.cases:,}.")
-    facts = [f"95% CI {_ui.percent(rate.ci_low)} – {_ui.percent(rate.ci_high)}", f"n = {everyone.cases:,}"]
-    if everyone.status == "low_n":
-        facts.append(":orange[few cases]")
-    if everyone.target_status:
-        facts.append(_ui.STATUS_BADGE[everyone.target_status])
-    st.caption(" · ".join(facts))
+    _ui.kpi_tile("Closure rate", loop.closure_kpi(model, everyone, None), counts="cases",
+                 explain="Cases resolved, of all cases in the period.")
 with tiles.cell():
-    share = 100.0 * everyone.in_time / everyone.due if everyone.due else None
-    st.metric(f"Contacted within {days:g} days", _ui.percent(share), border=True,
-              help=f"Of the cases due by now (older than {days:g} days, or contacted already), those whose customer "
-                   f"was first contacted within {days:g} days of the response.")
-    # ('1,128 of 2,082 cases due' read as 1,128 cases being due: found by an audit)
-    st.caption(f"{everyone.in_time:,} of the {everyone.due:,} case{'' if everyone.due == 1 else 's'} due so far")
+    if not everyone.shown:
+        _ui.hidden_tile(f"Contacted within {days:g} days", "cases")
+    else:
+        share = 100.0 * everyone.in_time / everyone.due if everyone.due else None
+        st.metric(f"Contacted within {days:g} days", _ui.percent(share), border=True,
+                  help=f"Of the cases due by now (older than {days:g} days, or contacted already), those whose customer "
+                       f"was first contacted within {days:g} days of the response.")
+        # ('1,128 of 2,082 cases due' read as 1,128 cases being due: found by an audit)
+        st.caption(f"{everyone.in_time:,} of the {everyone.due:,} case{'' if everyone.due == 1 else 's'} due so far")
 with tiles.cell():
-    hours = everyone.hours_to_contact
-    st.metric("Time to first contact", "—" if hours is None else loop.duration_text(hours), border=True,
-              help="Median time from the response to the first contact, over the cases contacted.")
-    reached = everyone.contacted + everyone.resolved  # (a resolved case was contacted first)
-    st.caption(f"median over {reached:,} case{'' if reached == 1 else 's'} contacted or resolved" if reached
-               else "no case contacted yet")
+    if not everyone.shown:
+        _ui.hidden_tile("Time to first contact", "cases")
+    else:
+        hours = everyone.hours_to_contact
+        st.metric("Time to first contact", "—" if hours is None else loop.duration_text(hours), border=True,
+                  help="Median time from the response to the first contact, over the cases contacted.")
+        reached = everyone.contacted + everyone.resolved  # (a resolved case was contacted first)
+        st.caption(f"median over {reached:,} case{'' if reached == 1 else 's'} contacted or resolved" if reached
+                   else "no case contacted yet")
 
 if len(per_owner) > 1:
     st.subheader("By owner")
@@ -125,14 +127,30 @@ if len(per_owner) > 1:
         _set_owner(picked_owner)  # the key of the unrouted bar is loop.UNROUTED too
         st.rerun()
     st.caption(f"Click a bar to list that owner's cases. A * after a rate: fewer than "
-               f"{model.thresholds.reliability_min_n} cases, a first sign rather than a finding.")
+               f"{model.thresholds.reliability_min_n} cases, a first sign rather than a finding."
+               + (f" Hidden: fewer than {model.thresholds.privacy_min_n} cases, or hidden with such an owner beside it "
+                  "so that its rate cannot be worked out by subtraction." if any(c.status == "hidden" for c in per_owner)
+                  else ""))
     with st.expander("Figures by owner"):
-        st.dataframe(tables.closure_table(per_owner), hide_index=True, width="stretch")
+        figures = tables.closure_table(per_owner)
+        # One number of decimals per column; the owners' names whole (the table's own sizing cut
+        # 'App - Android Squad' to 'App - Android Squ').
+        longest = max((len(name) for name in figures["Owner"]), default=0)
+        st.dataframe(figures, hide_index=True, width="stretch", column_config={
+            "Owner": st.column_config.TextColumn(width=min(400, 40 + 8 * longest), pinned=True),
+            **{col: st.column_config.NumberColumn(format=f"%.{d}f") for col, d in tables.CLOSURE_DECIMALS.items()},
+            "Few cases": st.column_config.CheckboxColumn(
+                help=f"Fewer than {model.thresholds.reliability_min_n} cases: a first sign rather than a finding"),
+            "Hidden": st.column_config.CheckboxColumn(
+                help=f"Fewer than {model.thresholds.privacy_min_n} cases, or hidden with such an owner beside it: only "
+                     "its cases still to work are counted")})
 
 st.subheader("Cases")
 which = view.cases or "open"
 st.session_state["w_cases"] = which
-st.segmented_control("List", list(QUEUES), key="w_cases", format_func=lambda q: f"{loop.QUEUE_NAMES[q]} · {everyone.count(q):,}",
+st.segmented_control("List", list(QUEUES), key="w_cases",
+                     format_func=lambda q: loop.QUEUE_NAMES[q] + ("" if (n := everyone.shown_count(q)) is None
+                                                                  else f" · {n:,}"),
                      on_change=lambda: _ui.update_view(cases=(st.session_state["w_cases"] or "open")
                                                        if st.session_state["w_cases"] != "open" else None))
 cases, total = _ui.loop_queue(view, which), everyone.count(which)
@@ -140,8 +158,10 @@ if not total:
     st.info(f"No {loop.QUEUE_NAMES[which].lower()} case here.", icon=":material/task_alt:")
     st.stop()
 shown = tables.queue_frame(cases, model)
-st.caption(f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first {len(shown):,}" if total > len(shown) else "")
-           + (" · the longest waiting first" if which != "resolved" and which != "all" else " · the newest first")
+order = "the longest waiting first" if which != "resolved" and which != "all" else "the newest first"
+st.caption((f"{total:,} case{'' if total == 1 else 's'}" + (f"; showing the first {len(shown):,}" if total > len(shown) else "")
+            + f" · {order}" if everyone.shown_count(which) is not None  # (not beside a hidden rate: see the tiles)
+            else order.capitalize())
            + (". Select cases to change their status, route them to a team or add a note." if grant.may_work_cases
               else ". Select a case to read its history."))
 with st.container(key="cases_table"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cxdata import charts, drill, themes
 from cxdata.bidi import isolated
+from cxdata.loop import COMPARED_HELP
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
@@ -97,7 +98,8 @@ closed = closed if closed is not None and closed.status != "no_data" else None  
 tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))
 for k in node.kpis + ((closed,) if closed is not None else ()):
     with tiles.cell():
-        _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False, counts="cases" if k is closed else "responses")
+        _ui.kpi_tile(k.kpi.name, k, show_kpi_name=False, counts="cases" if k is closed else "responses",
+                     explain=COMPARED_HELP if k is closed and k.delta_shown else None)
 
 if all(k.status == "no_data" for k in node.kpis):
     st.info(f"No responses for {team.name} in {p.period.label()} with these filters. Choose a longer period or "

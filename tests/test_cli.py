@@ -382,6 +382,36 @@ def test_a_case_of_a_source_whose_name_holds_a_colon(tmp_path):
     assert [(r["source"], r["response_id"]) for r in listed["cases"]["rows"]] == [("crm:emea", "r:1")]
 
 
+def test_loop_hides_the_figures_of_an_owner_with_few_cases(tmp_path):
+    """Found in review: the team view hid Stores - Gulf's closure rate (4 cases), the loop showed it."""
+    path = tmp_path / "few.csv"
+    lines = ["source,source_response_id,responded_at,customer_id,touchpoint,team,metric,value,value_text"]
+    lines += [f"survey,g{i},2025-03-0{1 + i}T10:00:00Z,G{i},store,stores_gulf,csat,1," for i in range(2)]
+    lines += [f"survey,t{i},2025-03-{10 + i}T10:00:00Z,T{i},store,stores_tehran,csat,1," for i in range(10)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "cx.duckdb"
+    cli("ingest", path, "--db", db, "--model", ZELVORA_MODEL)
+    assert cli("case", "survey:g0", "--db", db, "--status", "resolved").stdout.startswith("1 case")
+    out = json.loads(cli("loop", "--db", db, "--period", "all", "--json").stdout)
+    owners = {o["owner"]: o for o in out["owners"]}
+    # Gulf's 2 cases, and Tehran's 10 with them (the store's 12 less Tehran's gave Gulf's back):
+    # no rate, interval, total or resolved; their cases still to work are counted
+    for key, still_open in (("team:stores_gulf", 1), ("team:stores_tehran", 10)):
+        o = owners[key]
+        assert o["suppressed"] and not o["low_n"], key
+        assert [o[f] for f in ("cases", "resolved", "closure_rate", "closure_rate_ci", "target_status",
+                               "contacted_in_time", "due", "median_hours_to_contact")] == [None] * 8, key
+        assert o["open"] == still_open
+    assert out["all"]["cases"] == 12 and not out["all"]["suppressed"]
+    mine = json.loads(cli("loop", "--db", db, "--period", "all", "--team", "stores_gulf", "--cases", "all",
+                          "--json").stdout)
+    assert mine["all"]["suppressed"] and mine["all"]["closure_rate"] is None and mine["cases"]["total"] is None
+    assert len(mine["cases"]["rows"]) == 2  # the list itself: the cases to work, one by one
+    table = cli("loop", "--db", db, "--period", "all", "--team", "stores_gulf").stdout
+    gulf = next(line for line in table.splitlines() if line.startswith("Stores - Gulf"))
+    assert gulf.split() == ["Stores", "-", "Gulf", "—", "1", "1", "hidden"]
+
+
 def test_control_characters_of_a_file_reach_the_terminal_as_visible_escapes(tmp_path):
     path = tmp_path / "evil.json"
     path.write_text(json.dumps([{"response_id": "r\x1b[31m9", "submitted": "2025-01-02", "nps": "2",

@@ -165,8 +165,9 @@ def test_closure_figures(db):
     assert (everyone.rate.ci_low, everyone.rate.ci_high) == pytest.approx((100 * (centre - half), 100 * (centre + half)))
     assert everyone.status == "low_n"  # 7 cases, reliability threshold 30
     assert everyone.target_status == "near"  # 28.6% misses 50, but the interval reaches it
-    web = {c.owner: c for c in per}["team:web_team"]
-    assert (web.rate.value, web.target_status) == (100.0, "met")
+    # Each owner has fewer cases than the privacy threshold: its rate is hidden, with no target status
+    assert {c.status for c in per} == {"hidden"} and {c.target_status for c in per} == {None}
+    assert not any(c.shown for c in per) and everyone.shown
 
 
 def test_routing_by_hand_and_back(db):
@@ -445,6 +446,61 @@ def test_the_closure_rate_as_a_kpi(db):
     assert loop.closure_kpi(MODEL, now, few).change is None
 
 
+# -- the minimum-n rules of the figures --------------------------------------------------------
+
+# Cases per owner: (touchpoint, team, cases, resolved). Phone B's 2 are under the privacy threshold;
+# alone hidden, they came back as the call centre's 12 less Phone A's 10.
+OWNERS = [("web", "web_team", 12, 9), ("phone", "phone_a", 10, 4), ("phone", "phone_b", 2, 1), ("Fax", None, 8, 2)]
+
+
+@pytest.fixture
+def owned(tmp_path):
+    d = Database(tmp_path / "cx.duckdb")
+    made = [(f"{team or tp}-{i}", 1 + i % 28, tp, team, "North", {"csat": 1}, i < resolved)
+            for tp, team, cases, resolved in OWNERS for i in range(cases)]
+    store.apply(d, rows(*(r[:6] for r in made)))
+    loop.update(d, MODEL, [(1, r[0]) for r in made if r[6]], status="resolved", now=NOW)
+    yield d
+    d.close()
+
+
+VIEWS = {"everyone": (ViewState(period="all"), False), "web": (ViewState(period="all", tp="web"), False),
+         "phone": (ViewState(period="all", tp="phone"), False),
+         "unrouted": (ViewState(period="all"), True),
+         **{t.key: (ViewState(period="all", tp=t.touchpoint, team=t.key), False) for t in MODEL.teams}}
+
+
+def test_an_owner_with_few_cases_is_hidden_with_the_one_that_would_give_it_back_in_every_view(owned):
+    seen = {key: figures(owned, view, unrouted=unrouted) for key, (view, unrouted) in VIEWS.items()}
+    hidden = {"team:phone_a", "team:phone_b"}
+    for key, (everyone, per) in seen.items():
+        assert {c.owner for c in per if c.status == "hidden"} == hidden & {c.owner for c in per}, key
+    assert [seen[key][0].status for key in ("everyone", "web", "phone", "unrouted", "web_team", "phone_a", "phone_b")] \
+        == ["ok", "low_n", "low_n", "low_n", "low_n", "hidden", "hidden"]
+    for key in ("phone_a", "phone_b"):
+        everyone = seen[key][0]
+        assert everyone.target_status is None and not everyone.shown
+        assert loop.closure_kpi(MODEL, everyone, None).status == "hidden"  # the team view's tile too
+        assert (everyone.shown_count("open"), everyone.shown_count("resolved"), everyone.shown_count("all")) == (
+            everyone.open, None, None)
+    # What the views show (the totals, and each owner's cases and resolved where shown) leaves the
+    # two hidden teams' sum, and many ways to split it: neither's rate can be worked out.
+    total = seen["everyone"][0]
+    visible = [c for c in seen["everyone"][1] if c.shown]
+    rest = (total.cases - sum(c.cases for c in visible), total.resolved - sum(c.resolved for c in visible))
+    phone = seen["phone"][0]
+    assert (phone.cases, phone.resolved) == rest  # the two hidden teams' sum, and no more
+    splits = {(a, r) for a in range(1, rest[0]) for r in range(0, min(a, rest[1]) + 1)
+              if 0 <= rest[1] - r <= rest[0] - a}
+    assert len({a for a, _ in splits}) > 1 and len({r / a for a, r in splits}) > 1
+    # Before, Phone B's 2 cases showed a rate of 50% with its interval, which every table carried on
+    from cxdata import tables
+
+    records = tables.closure_records(seen["phone"][1], MODEL.loop.target).set_index("key")
+    assert records.loc["team:phone_b", ["value", "n", "ci_low", "ci_high", "target_status"]].isna().all()
+    assert records.loc["team:phone_b", "suppressed"] and records.loc["team:phone_a", "suppressed"]
+
+
 def test_a_note_is_one_cell_of_the_history_whatever_it_holds(db):
     from cxdata import tables
 
@@ -536,13 +592,13 @@ def test_the_closure_rate_is_compared_with_the_comparison_period_as_it_stood_at_
 
 
 @pytest.mark.parametrize("now, words", [
-    (datetime(2025, 3, 5, 12), "change against Jan 2025 as it stood on 05 Feb 2025, the same time after its end, so "
-                               "its cases had no longer to be resolved"),
-    (datetime(2025, 2, 20, 12), "change against Jan 2025 as it stood on 23 Jan 2025, as far into it as this period "
-                                "is now"),
+    (datetime(2025, 3, 5, 12), "vs Jan 2025 as of 05 Feb 2025 (same age)"),
+    (datetime(2025, 2, 20, 12), "vs Jan 2025 as of 23 Jan 2025 (same age)"),
 ])
 def test_the_tile_says_what_the_change_compares(now, words):
+    # Read at a glance under the tile (a sentence made it twice as tall as its row): why, its tooltip says
     assert loop.comparison_words(FEBRUARY, JANUARY, now) == words
+    assert "as old as this period is now" in loop.COMPARED_HELP
     current = loop._closure(MODEL, "*", 40, 10, 10, 20, 0, 0, 40, None)
     then = loop._closure(MODEL, "*", 40, 20, 10, 10, 0, 0, 40, None)
     assert loop.closure_kpi(MODEL, current, then, words).compared == words

@@ -118,3 +118,25 @@ def test_a_comments_file_cut_short_says_so_in_its_first_row(total, note):
     assert out["Comment"].tolist() == ([note] if note else []) + ["slow", "ok"]
     if note:
         assert out.iloc[0][["When (UTC)", "Score"]].isna().all() and out["Score"].tolist()[1:] == [2.0, 5.0]
+
+
+def test_closure_table_hides_a_hidden_owners_figures_and_keeps_its_cases_to_work():
+    from cxdata import loop
+    from tests.test_loop import MODEL
+
+    few = loop._closure(MODEL, "team:phone_b", 4, 1, 0, 3, 1, 0, 4, 5.0)  # 3 of 4 resolved: 75.0%
+    many = loop._closure(MODEL, "team:phone_a", 20, 4, 2, 14, 3, 12, 20, 10.0)
+    table = tables.closure_table([few, many]).set_index("Owner")
+    small = table.loc["Phone B"]
+    # Its rate, interval, in-time share and contact time are hidden, and its total too: less its 1
+    # open case, it gave back the 3 resolved (found in review: 75.0% beside a hidden tile)
+    assert small[["Cases", "Contacted in time (%)", "Median hours to contact", "Closure rate (%)", "95% CI low",
+                 "95% CI high"]].isna().all()
+    assert (small["Open"], small["Overdue"], small["Hidden"], small["Few cases"]) == (1, 1, True, False)
+    assert table.loc["Phone A", "Closure rate (%)"] == 70.0 and not table.loc["Phone A", "Hidden"]
+    assert table.loc["Phone A", "Few cases"]  # 20 cases: shown, flagged below the reliability threshold
+    # Every column of decimals has its number of decimals, for the page's formats
+    assert set(tables.CLOSURE_DECIMALS) == {c for c in table.columns if str(table[c].dtype) == "Float64"}
+    records = tables.closure_records([few, many], MODEL.loop.target).set_index("key")
+    assert records.loc["team:phone_b", ["value", "n", "ci_low", "ci_high", "target_status"]].isna().all()
+    assert records.loc["team:phone_b", "suppressed"] and records.loc["team:phone_a", "n"] == 20
