@@ -23,6 +23,7 @@ import pandas as pd
 
 from .bidi import FSI, PDI
 from .formats import TARGET_WORDS, stat_text
+from .period import DAY_FORMAT, MONTH_FORMAT, QUARTER_FORMAT
 
 # Heat map colours by target: deep red far below, light red just below, light green at the
 # target, deep green far above (ColorBrewer RdYlGn ends; the light steps keep dark text legible).
@@ -264,28 +265,30 @@ _WEEK_MS = 7 * 24 * 3600 * 1000
 # has about 48 px. Vega's own week ticks fall on Sundays, a day before the points: "05 Apr" stood
 # under the week of 6 April. Counted in milliseconds, a tick moves an hour where the clocks
 # change: the labels are written from six hours later, always the same day. The year on the
-# leftmost label and on the first week of a year.
+# leftmost label and on the first week of a year. Days, months and quarters as the period labels
+# and captions write them (period.DAY_FORMAT...): "03 Jul", "2026-Q3", never "3 Jul" or "Q3 2026".
 _LAST_MONDAY = ("time(datetime(year(domain('x')[1]), month(domain('x')[1]), "
                 "date(domain('x')[1]) - (day(domain('x')[1]) + 6) % 7))")
 _WEEK_STEP = f"({_WEEK_MS} * max(1, ceil(48 * (domain('x')[1] - domain('x')[0]) / {_WEEK_MS} / max(width, 1))))"
 _LABEL_DAY = "(datum.value + 21600000)"
+_DAY_MONTH = DAY_FORMAT.replace(" %Y", "")  # a day of the year the axis has already said: 03 Jul
 _TIME_AXES = {  # per grain: where ticks go and how a bucket's start is labelled
     "week": {"values": alt.ExprRef(f"sequence({_LAST_MONDAY}, time(domain('x')[0]) - 1, -{_WEEK_STEP})"),
              "labelExpr": f"timeFormat({_LABEL_DAY}, datum.value - {_WEEK_STEP} < time(domain('x')[0]) || "
                           f"(month({_LABEL_DAY}) == 0 && (datum.value - time(datetime(year({_LABEL_DAY}), 0, 1))) "
-                          f"< {_WEEK_STEP}) ? '%-d %b %Y' : '%-d %b')",
+                          f"< {_WEEK_STEP}) ? '{DAY_FORMAT}' : '{_DAY_MONTH}')",
              "labelOverlap": "greedy"},
     # Ticks on the months' starts: left to Vega, a wide chart (a presentation at 1920 px) put them
     # every four weeks and labelled two of them "Jun 2025", the December point over "Nov". The
     # year only on the first month and on January: "Apr 2025" for each of 18 months left room for
     # every other label on a laptop, and the latest month, the period's own, had none.
     "month": {"tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy",
-              "labelExpr": "timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '%b %Y' : '%b')"},
-    "quarter": {"labelExpr": "'Q' + (floor(month(datum.value) / 3) + 1) + ' ' + year(datum.value)",
+              "labelExpr": f"timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '{MONTH_FORMAT}' : '%b')"},
+    "quarter": {"labelExpr": f"timeFormat(datum.value, '{QUARTER_FORMAT}')",
                 "tickCount": {"interval": "month", "step": 3}},
 }
-# A bucket in a tooltip as the grain says it: "Mar 2026", "week of 2 Mar 2026", "Q1 2026" (not "Mar 01, 2026").
-_PERIOD_FORMATS = {"week": "week of %-d %b %Y", "month": "%b %Y", "quarter": "Q%q %Y"}
+# A bucket in a tooltip as the grain says it: "Mar 2026", "week of 02 Mar 2026", "2026-Q1" (not "Mar 01, 2026").
+_PERIOD_FORMATS = {"week": f"week of {DAY_FORMAT}", "month": MONTH_FORMAT, "quarter": QUARTER_FORMAT}
 
 
 def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = None,
