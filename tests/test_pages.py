@@ -686,7 +686,7 @@ def test_a_team_tile_shows_the_kpi_it_has_answers_for(tmp_path, monkeypatch):
     at.run()
     no_errors(at)
     tiles = [(m.label, m.value) for m in at.metric]
-    assert ("Team A", "4.00") in tiles and ("Team B · NPS", "+100.0") in tiles
+    assert ("Team A", "4.00/5") in tiles and ("Team B · NPS", "+100.0") in tiles  # a mean with its scale
     assert ("Team C", "no data") in tiles  # nothing to show instead
 
 @pytest.mark.parametrize("page", [None, "pages/team.py", "pages/segments.py", "pages/upload.py"])
