@@ -23,11 +23,11 @@ import pandas as pd
 
 from .bidi import FSI, PDI
 from .formats import TARGET_WORDS, stat_text
+from .period import DAY_FORMAT, MONTH_FORMAT, QUARTER_FORMAT
 
 # Heat map colours by target: deep red far below, light red just below, light green at the
 # target, deep green far above (ColorBrewer RdYlGn ends; the light steps keep dark text legible).
 TARGET_RAMP = ["#a50026", "#f8b4a0", "#c7e9b4", "#006837"]
-_BELOW = 0.4999  # the ramp's last position below the target
 SELECT_NODE = "node"  # pages read clicks as event["selection"]["node"]
 STATUS_COLORS = {"met": "#1a7f37", "near": "#9a6700", "missed": "#cf222e", "none": "#57606a"}
 DATA = "table"  # the name of a skeleton's data set in `spec`
@@ -265,28 +265,30 @@ _WEEK_MS = 7 * 24 * 3600 * 1000
 # has about 48 px. Vega's own week ticks fall on Sundays, a day before the points: "05 Apr" stood
 # under the week of 6 April. Counted in milliseconds, a tick moves an hour where the clocks
 # change: the labels are written from six hours later, always the same day. The year on the
-# leftmost label and on the first week of a year.
+# leftmost label and on the first week of a year. Days, months and quarters as the period labels
+# and captions write them (period.DAY_FORMAT...): "03 Jul", "2026-Q3", never "3 Jul" or "Q3 2026".
 _LAST_MONDAY = ("time(datetime(year(domain('x')[1]), month(domain('x')[1]), "
                 "date(domain('x')[1]) - (day(domain('x')[1]) + 6) % 7))")
 _WEEK_STEP = f"({_WEEK_MS} * max(1, ceil(48 * (domain('x')[1] - domain('x')[0]) / {_WEEK_MS} / max(width, 1))))"
 _LABEL_DAY = "(datum.value + 21600000)"
+_DAY_MONTH = DAY_FORMAT.replace(" %Y", "")  # a day of the year the axis has already said: 03 Jul
 _TIME_AXES = {  # per grain: where ticks go and how a bucket's start is labelled
     "week": {"values": alt.ExprRef(f"sequence({_LAST_MONDAY}, time(domain('x')[0]) - 1, -{_WEEK_STEP})"),
              "labelExpr": f"timeFormat({_LABEL_DAY}, datum.value - {_WEEK_STEP} < time(domain('x')[0]) || "
                           f"(month({_LABEL_DAY}) == 0 && (datum.value - time(datetime(year({_LABEL_DAY}), 0, 1))) "
-                          f"< {_WEEK_STEP}) ? '%-d %b %Y' : '%-d %b')",
+                          f"< {_WEEK_STEP}) ? '{DAY_FORMAT}' : '{_DAY_MONTH}')",
              "labelOverlap": "greedy"},
     # Ticks on the months' starts: left to Vega, a wide chart (a presentation at 1920 px) put them
     # every four weeks and labelled two of them "Jun 2025", the December point over "Nov". The
     # year only on the first month and on January: "Apr 2025" for each of 18 months left room for
     # every other label on a laptop, and the latest month, the period's own, had none.
     "month": {"tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy",
-              "labelExpr": "timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '%b %Y' : '%b')"},
-    "quarter": {"labelExpr": "'Q' + (floor(month(datum.value) / 3) + 1) + ' ' + year(datum.value)",
+              "labelExpr": f"timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '{MONTH_FORMAT}' : '%b')"},
+    "quarter": {"labelExpr": f"timeFormat(datum.value, '{QUARTER_FORMAT}')",
                 "tickCount": {"interval": "month", "step": 3}},
 }
-# A bucket in a tooltip as the grain says it: "Mar 2026", "week of 2 Mar 2026", "Q1 2026" (not "Mar 01, 2026").
-_PERIOD_FORMATS = {"week": "week of %-d %b %Y", "month": "%b %Y", "quarter": "Q%q %Y"}
+# A bucket in a tooltip as the grain says it: "Mar 2026", "week of 02 Mar 2026", "2026-Q1" (not "Mar 01, 2026").
+_PERIOD_FORMATS = {"week": f"week of {DAY_FORMAT}", "month": MONTH_FORMAT, "quarter": QUARTER_FORMAT}
 
 
 def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = None,
@@ -373,12 +375,13 @@ def heatmap(df: pd.DataFrame, *, title: str = "", row_title: str = "", col_title
             domain: tuple[float, float] | None = None) -> alt.LayerChart:
     """Node x segment grid of one KPI; cells without a value are grey, marked "hidden" or "–" (none).
 
-    `domain` is the KPI's natural range: colours then run over it, so a value has the same colour
-    in every view (over the data's own extent, 61 was pale yellow in one split, deep red in another).
-    With targets in the frame's `target` column each row's colours turn at its own target, red
-    below and green from it up, on the side its tile's status says: over 0-100 alone, a CSAT of 62% against a
-    target of 80 looked green, and turned at the targets' median, a 79 against a target of 82 read
-    as on target beside a tile saying below."""
+    With target statuses in the frame (`target_status`: each record's, from pyramid.target_status,
+    as its tile's) every cell takes its status's colour, as the tiles' badges do: green on target,
+    amber near it, red below it, deeper the farther its value is from its row's target; a legend
+    names the states. A row without a target is neutral grey with its value written, a hidden cell
+    a darker grey of its own. Without any status the colours run over `domain`, the KPI's natural
+    range, so a value has the same colour in every view (over the data's own extent, 61 was pale
+    yellow in one split, deep red in another)."""
     data, facts = _heatmap_prepare(df, title=title, row_title=row_title, col_title=col_title, value_title=value_title,
                                    domain=domain)
     return _heatmap_draw(data, **facts)
@@ -389,6 +392,14 @@ _CELL_MIN_PX = 40  # the narrowest heatmap column that holds a cell's text ('hid
 # Vega's 'redyellowgreen' scheme at its eleven stops (d3's RdYlGn), for the text on its colours.
 _RED_YELLOW_GREEN = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b", "#a6d96a",
                      "#66bd63", "#1a9850", "#006837"]
+# A cell's colour per target status, from at its target (pale) to far from it (deep). Red and
+# green alone showed a tile's amber "near target" 79.3 as pale red (found in a review). Amber has
+# one shade: near means the data cannot tell the value from the target, whatever the gap.
+HEAT_RAMPS = {"met": (TARGET_RAMP[2], TARGET_RAMP[3]), "near": ("#f2c14e", "#f2c14e"),
+              "missed": (TARGET_RAMP[1], TARGET_RAMP[0])}
+HEAT_GREYS = {"none": "#eaeef2", "hidden": "#afb8c1", "empty": "#f6f8fa"}  # no target, hidden, no responses
+HEAT_STATES = {"met": "on target", "near": "near target (within the 95% CI)", "missed": "below target",
+               "none": "no target", "hidden": "hidden (privacy)", "empty": "no responses"}
 
 
 def _ramp_color(r: float, stops: list[tuple[float, str]]) -> tuple[float, float, float]:
@@ -397,9 +408,16 @@ def _ramp_color(r: float, stops: list[tuple[float, str]]) -> tuple[float, float,
     for (a, ca), (b, cb) in zip(stops, stops[1:]):
         if r <= b:
             t = 0.0 if b == a else (r - a) / (b - a)
-            one, two = (int(ca[i:i + 2], 16) for i in (1, 3, 5)), (int(cb[i:i + 2], 16) for i in (1, 3, 5))
-            return tuple(x + t * (y - x) for x, y in zip(one, two))
-    return tuple(int(stops[-1][1][i:i + 2], 16) for i in (1, 3, 5))
+            return tuple(x + t * (y - x) for x, y in zip(_rgb(ca), _rgb(cb)))
+    return _rgb(stops[-1][1])
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{round(c):02x}" for c in rgb)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def _luminance(rgb) -> float:
@@ -423,68 +441,59 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["label"] = df.apply(_value_label, axis=1)
     _tip_texts(df)
     df["value_plot"] = df["value"].astype("float")
+    hidden = df["suppressed"].fillna(False).astype(bool)
     # In the cell, words only where there is room: a column of a narrow screen is about 45 px, and
     # "no data" spilled over its neighbours. The tooltip keeps the full label.
-    df["cell_text"] = ["hidden" if hidden else "–" if pd.isna(v) else label
-                       for hidden, v, label in zip(df["suppressed"].fillna(False).astype(bool), df["value_plot"], df["label"])]
-    # Light text on the strong ends of the colour scale, dark text in the pale middle.
+    df["cell_text"] = ["hidden" if h else "–" if pd.isna(v) else label
+                       for h, v, label in zip(hidden, df["value_plot"], df["label"])]
     domain = options.get("domain")
     lo, hi = (float(domain[0]), float(domain[1])) if domain else (df["value_plot"].min(), df["value_plot"].max())
-    targets = pd.to_numeric(df["target"], errors="coerce") if "target" in df else pd.Series([None] * len(df), dtype=float)
-    targets = targets.where((targets > lo) & (targets < hi)) if domain else targets * float("nan")
+    targets = pd.to_numeric(df["target"], errors="coerce") if "target" in df else pd.Series(float("nan"), index=df.index)
+    status = df["target_status"] if "target_status" in df else pd.Series(None, index=df.index, dtype=object)
+    # The tiles' verdict, not one of the chart's own: the status each record carries is
+    # pyramid.target_status's (judged on the value as shown, near where the interval reaches the
+    # target), so a cell can never say other than its tile.
+    by_target = bool(status.isin(list(HEAT_RAMPS)).any())
 
-    def position(v: float, mid: float) -> float:
-        """Where `v` falls on the colour ramp, 0 to 1: its row's target, if any, at 0.5."""
-        v = min(max(v, lo), hi)
-        if pd.isna(mid):
-            return (v - lo) / ((hi - lo) or 1.0)
-        return 0.5 * (v - lo) / (mid - lo) if v < mid else 0.5 + 0.5 * (v - mid) / (hi - mid)
+    def depth(v: float, t: float) -> float:
+        """How far `v` is from its target `t`, 0 (at it) to 1 (the end of the KPI's range beyond it)."""
+        end = hi if v >= t else lo
+        return min(1.0, abs(v - t) / abs(end - t)) if end != t else 1.0
 
-    by_target = bool(targets.notna().any())
-    df["ramp"] = [position(v, t) if pd.notna(v) else None for v, t in zip(df["value_plot"], targets)]
-    if by_target:
-        # The side of the target is the tile's verdict, judged on the value as shown: 79.96 shown
-        # as 80.0 has met a target of 80, and a cell just short of its target is below it. A
-        # verdict on the other side of the target than the value is a measure where lower is
-        # better (an effort score): its ramp runs the other way. A row without a target has no
-        # side: grey, as the page says (on the target's scale it looked met or missed at mid-scale).
-        status = df["target_status"] if "target_status" in df else pd.Series([None] * len(df), index=df.index)
+    def state(h, v, st, t) -> str:
+        if h:
+            return "hidden"
+        if pd.isna(v):
+            return "empty"
+        return st if by_target and st in HEAT_RAMPS else "none" if by_target else "scale"
 
-        def side(r, st, v, t):
-            if r is None or pd.isna(r) or pd.isna(t):
-                return None
-            if (st == "met" and v < t) or (st in ("near", "missed") and v > t):
-                r = 1.0 - r  # lower is better
-            return max(r, 0.5) if st == "met" else min(r, _BELOW) if st in ("near", "missed") else r
-
-        df["ramp"] = [side(r, st, v, t) for r, st, v, t in zip(df["ramp"], status, df["value_plot"], targets)]
-    stops = list(zip((0.0, _BELOW, 0.5, 1.0), TARGET_RAMP)) if by_target else \
-        [(i / (len(_RED_YELLOW_GREEN) - 1), c) for i, c in enumerate(_RED_YELLOW_GREEN)]
-    df["text_color"] = [_text_on(_ramp_color(r, stops)) if r is not None and not pd.isna(r) else _DARK_TEXT
-                        for r in df["ramp"]]
+    df["state"] = [state(h, v, st, t) for h, v, st, t in zip(hidden, df["value_plot"], status, targets)]
+    fills = []
+    scale = [(i / (len(_RED_YELLOW_GREEN) - 1), c) for i, c in enumerate(_RED_YELLOW_GREEN)]
+    for s, v, t in zip(df["state"], df["value_plot"], targets):
+        if s in HEAT_GREYS:
+            fills.append(HEAT_GREYS[s])
+        elif s == "scale":
+            fills.append(_hex(_ramp_color((min(max(v, lo), hi) - lo) / ((hi - lo) or 1.0), scale)))
+        else:
+            pale, deep = HEAT_RAMPS[s]
+            fills.append(_hex(_ramp_color(0.0 if pd.isna(t) else depth(v, t), [(0.0, pale), (1.0, deep)])))
+    df["fill"] = fills
+    df["state_name"] = df["state"].map(HEAT_STATES).fillna("")
+    # Light text on the deep colours, dark text on the pale ones.
+    df["text_color"] = [_text_on(_rgb(f)) for f in fills]
+    # The legend lists the states the grid shows, in one order whatever the data's.
+    states = tuple(HEAT_STATES[s] for s in HEAT_STATES if s in set(df["state"])) if by_target else ()
     # The widest column header, estimated from its characters (Vega cannot measure text in an
     # expression); rounded, so that few distinct skeletons are drawn.
     widest = max((len(str(v)) for v in df["segment"].dropna().unique()), default=0) * _CHAR_PX
-    return df, {**options, "domain": (lo, hi) if domain else None, "by_target": by_target,
+    return df, {**options, "domain": (lo, hi) if domain else None, "states": states,
                 "header_px": int(-(-widest // 20) * 20)}
 
 
 def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
-                  domain: tuple[float, float] | None = None, by_target: bool = False,
+                  domain: tuple[float, float] | None = None, states: tuple = (),
                   header_px: int = 0) -> alt.LayerChart:
-    field, legend = "value_plot:Q", alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)
-    if by_target:
-        # Each row against its own target: no one gradient of values says that, so no legend (the
-        # page's caption does; each cell shows its value).
-        field, legend = "ramp:Q", None
-        # A break at the target: anything below it is a shade of red, anything at it or above a
-        # shade of green. On one red-yellow-green gradient a cell just short of its target was
-        # pale yellow, read as on target beside a tile saying below (found by a new user's walk).
-        scale = alt.Scale(domain=[0, _BELOW, 0.5, 1], range=TARGET_RAMP, interpolate="rgb", clamp=True)
-    elif domain:
-        scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True)
-    else:
-        scale = alt.Scale(scheme="redyellowgreen")
     slanted = f"(bandwidth('x') - 6 < {header_px})"
     base = alt.Chart(source).encode(
         # Every column keeps its whole header (up to 180 px): level where the columns are wide enough,
@@ -497,23 +506,44 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
                               labelFontSize=_FONT, orient="top", labelOverlap=False, labelLimit=180)),
         y=alt.Y("name:N", sort=None, title=row_title, axis=alt.Axis(labelFontSize=_FONT, **_wrap(34))),
     )
-    # Under the grid: beside a grid of two rows, the 200 px gradient was cut off.
-    # Grey where there is no value, and, by target, in a row without one (its value still written).
-    grey = "datum.value_plot == null" + (" || datum.ramp == null" if by_target else "")
-    colour = alt.condition(grey, alt.value("#eaeef2"), alt.Color(field, title=value_title, scale=scale, legend=legend))
     tips = [alt.Tooltip("name:N", title="Node"), alt.Tooltip("segment:N", title="Segment"),
             alt.Tooltip("value_text:N", title="Value"), alt.Tooltip("ci_text:N", title="95% CI"),
             alt.Tooltip("n_text:N", title="n")]
-    rect = base.mark_rect(stroke="white", invalid="show").encode(color=colour, tooltip=tips)
+    # Each cell's colour is worked out beforehand (its status's ramp, or the KPI's scale) and
+    # drawn as given: one Vega scale cannot be red, amber and green by a status and deeper by a
+    # distance at once.
+    cells = base.mark_rect(stroke="white").encode(color=alt.Color("fill:N", scale=None), tooltip=tips)
+    if states:
+        tips = [*tips, alt.Tooltip("state_name:N", title="Target")]
+        cells = cells.encode(tooltip=tips)
+        # The legend's swatches: each state's colour halfway along its ramp. Drawn under the
+        # cells, which cover it: a legend needs a scale, the cells' literal colours have none.
+        swatch = {n: _hex(_ramp_color(0.5, [(0.0, HEAT_RAMPS[s][0]), (1.0, HEAT_RAMPS[s][1])])) if s in HEAT_RAMPS
+                  else HEAT_GREYS[s] for s, n in HEAT_STATES.items()}
+        key = base.mark_rect().encode(
+            color=alt.Color("state_name:N", title="Target",
+                            scale=alt.Scale(domain=list(states), range=[swatch[n] for n in states]),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260, columns=3)),
+            tooltip=tips)
+        layers = [key, cells]
+    else:
+        # The scale's own gradient, under the grid: beside a grid of two rows a 200 px gradient was cut off.
+        scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True) if domain else \
+            alt.Scale(scheme="redyellowgreen")
+        key = base.mark_rect().encode(
+            color=alt.Color("value_plot:Q", title=value_title, scale=scale,
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
+            tooltip=tips)
+        layers = [key, cells]
     # The number in a cell is where the pointer rests: it tells what the cell does (Streamlit's
     # theme gives a mark without a tooltip one listing its raw fields, text_color and all).
     # No number where a column is too narrow to hold one: on a phone, 70.0 69.7 76.5 ran together
     # as '70.069.776.5' (found by an audit); the tooltip still gives it.
     text = base.mark_text(fontSize=_FONT, opacity=alt.ExprRef(f"bandwidth('x') < {_CELL_MIN_PX} ? 0 : 1")).encode(
         text=alt.Text("cell_text:N"), color=alt.Color("text_color:N", scale=None), tooltip=tips)
-    # The text's colour is a literal per cell: left shared, its scale would join the cells'
-    # quantitative one and Vega-Lite would draw nothing at all.
-    return alt.layer(rect, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
+    # Literal colours are kept out of the legend's scale: shared, Vega-Lite would join them to it
+    # and draw nothing at all.
+    return alt.layer(*layers, text).resolve_scale(color="independent").properties(title=title, height=alt.Step(36))
 
 
 # Importance x performance: the priority of each quadrant in its own colour (red: improve first).

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import chart_files, charts, drill, movers, story, tables
-from .formats import filters_text, fmt_delta, fmt_value, tile_facts
+from .formats import filters_text, fmt_delta, tile_facts, tile_value
 from .model import Model
 from .period import day_label
 from .pyramid import KpiResult, chosen_kpi, kpi_range, level_first, level_kpi, periods_for
@@ -66,7 +66,7 @@ def tile(label: str, k: KpiResult, model: Model) -> Tile:
     if k.delta_shown and k.change.significant and k.shown_delta:
         tone = "good" if (k.shown_delta > 0) == better else "bad"
     facts = tile_facts(k)
-    return Tile(label, fmt_value(k, k.current.value), fmt_delta(k), tone, " · ".join(facts))
+    return Tile(label, tile_value(k, model), fmt_delta(k), tone, " · ".join(facts))
 
 
 def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, demo: bool = False) -> str:

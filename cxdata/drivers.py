@@ -533,6 +533,9 @@ class ViewDrivers:
     overall: Analysis
     dim: str | None = None
     segments: tuple[Analysis, ...] = ()   # in the segment's order; hidden ones with status 'hidden'
+    # The survey sources of the responses that answered the outcome, with how many, most first:
+    # every driver is an answer of those responses (`basis` names the surveys).
+    sources: tuple[tuple[str, int], ...] = ()
 
 
 def outcome_choices(model, cat) -> list[str]:
@@ -558,6 +561,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
     up = model.measures[outcome].higher_is_better if outcome in model.measures else True
     if code is None:  # no answer of the outcome is stored
         return ViewDrivers(outcome, Analysis(name, 0, "no_data", None, None, None, ()), dim)
+    sources = tuple(queries.answer_sources(cur, cat, view, current, code))
     s = sample(queries.driver_answers(cur, cat, view, current, code, dim), model, cat, outcome)
     keep = usable(s.x)
     x, groups = s.x[keep], s.groups[keep]
@@ -572,7 +576,7 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
 
     if not dim:
         return ViewDrivers(outcome, noted(from_sums(group_sums(x, groups), preds, rules, answered=answered,
-                                                    outcome=name, outcome_higher_is_better=up)))
+                                                    outcome=name, outcome_higher_is_better=up)), sources=sources)
     segs = s.segments[keep]
     labels = cat.segment_labels(dim)
     by_label: dict[str, list[int]] = {}
@@ -604,4 +608,132 @@ def of_view(cur, model, cat, view, outcome: str, dim: str | None = None) -> View
             continue
         out.append(from_sums(sums[label], preds, rules, answered=answered[masks[label]], outcome=name, segment=shown,
                               outcome_higher_is_better=up))
-    return ViewDrivers(outcome, overall, dim, tuple(out))
+    return ViewDrivers(outcome, overall, dim, tuple(out), sources)
+
+
+# --------------------------------------------------------------------------- in words
+
+def outcome_title(model, outcome: str) -> tuple[str, str | None]:
+    """An outcome as the pyramid names it, and its question when that is another name: the
+    index's own measure is 'CX index · NPS' (its tile's title) asked as 'Likelihood to
+    recommend'; any other measure is its question. Called by its question alone, the index's
+    drivers read as those of some other number (found in a review)."""
+    kpi = model.index.kpi
+    m = model.measures.get(outcome)
+    question = m.name if m else outcome
+    if kpi.stat != "composite" and kpi.measure == outcome:
+        return f"{model.index.name} · {kpi.name}", question
+    return question, None
+
+
+def outcome_names(model, keys) -> dict[str, str]:
+    """The outcomes as a choice lists them: 'CX index · NPS (Likelihood to recommend)', 'Satisfaction'."""
+    out = {}
+    for key in keys:
+        name, question = outcome_title(model, key)
+        out[key] = f"{name} ({question})" if question else name
+    return out
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def basis(model, vd: ViewDrivers, *, index_n: int | None = None, tiles=None) -> list[str]:
+    """What the figures of a drivers view are, in a few Markdown lines (model names escaped): the
+    outcome and its survey, which responses n counts, what a driver's performance is, and why it
+    is not the number on the pyramid's tile of the same touchpoint.
+
+    The pyramid and the drivers count different answers: a touchpoint's tile shows its headline
+    KPI (the demo's CSAT, top-box % of the transactional survey's satisfaction, 2,802 answers)
+    while its driver is the rating the responses that answered the outcome gave it (the
+    relationship survey's, 1,979 of them, as a mean on 0-100); the index's tile counts every
+    answer to its question, the drivers only those that rated a driver as well. Side by side
+    with no word, the two looked like one figure computed twice, differently (found in a review).
+
+    `index_n`: the n on the index's tile, where the outcome is the index's measure and its tile
+    shows; `tiles`: touchpoint key -> its headline KpiResult on the pyramid of the same view."""
+    from .markdown import escape
+    from .model_summary import STAT_NAMES
+
+    a = vd.overall
+    least = model.thresholds.privacy_min_n
+    name, question = outcome_title(model, vd.outcome)
+    m = model.measures.get(vd.outcome)
+    scale = f", {m.scale[0]:g}–{m.scale[1]:g}" if m else ""
+    asked = f" — the question *{escape(question)}*{scale}" if question else (f" ({scale[2:]})" if scale else "")
+    # Surveys by name only, and only those with enough responses: a count, or a survey of two
+    # answers, would single them out.
+    surveys = [escape(model.source_label(src)) for src, n in vd.sources if n >= least]
+    rare = any(n < least for _, n in vd.sources)
+    where = ""
+    if surveys:
+        where = f", answered in the {_listed(surveys)}" + (" (and surveys with few answers)" if rare else "")
+    lines = [f"**Outcome:** {escape(name)}{asked}{where}."]
+    counted = (f"**n:** the {a.n:,} responses that answered it and at least one driver shown; each driver's n, "
+               "those that answered both")
+    if index_n is not None and index_n != a.n:
+        counted += (f". The {escape(model.index.name)}'s tile counts every response that answered it "
+                    f"({index_n:,}), rated a driver or not")
+    lines.append(counted + ".")
+    shown = [d for d in a.drivers if d.status != "hidden"]
+    rated = list(dict.fromkeys(d.predictor.measure for d in shown if d.predictor.node))
+    perf = "**Performance:** a driver's mean answer on 0–100 (100 = the best answer)"
+    if rated:
+        qs = [f"*{escape(model.measures[k].name)}*, {model.measures[k].scale[0]:g}–{model.measures[k].scale[1]:g}"
+              for k in rated if k in model.measures]
+        perf += f"; a touchpoint's, its rating in these same responses ({'; '.join(qs)})"
+    lines.append(perf + ".")
+    # The touchpoints' tiles on the pyramid: what they show instead, with one example in figures.
+    tiles = tiles or {}
+    asked_here = {d.predictor.measure for d in a.drivers} | {vd.outcome}
+    for d in shown:
+        t = tiles.get(d.predictor.node) if d.predictor.node else None
+        if t is None or t.kpi.measure == d.predictor.measure:
+            continue
+        tm = model.measures.get(t.kpi.measure)
+        what = f"{escape(t.kpi.name)} ({STAT_NAMES.get(t.kpi.stat, t.kpi.stat)} of *{escape(tm.name if tm else t.kpi.measure)}*)"
+        other = "" if t.kpi.measure in asked_here else ", a question these responses were not asked"
+        text = f"The pyramid's touchpoint tiles show {what} instead{other}, so their figures differ"
+        if t.shown and t.current.value is not None and d.performance is not None and d.status == "ok":
+            from .formats import stat_text
+
+            text += (f": {escape(d.predictor.name)} reads {d.performance:.1f} here (n {d.n:,}) and "
+                     f"{stat_text(t.current.value, t.kpi.stat)} on its tile (n = {t.current.n:,})")
+        lines.append(text + ".")
+        break
+    return lines
+
+
+def table(a: Analysis) -> "object":
+    """The drivers shown, as the page's table: each figure its own column, the mean with its scale
+    ('3.67/5'), the interval as one text, a note only where a driver has few responses. Ten
+    columns of numbers and a long name cut the name ('Ease of doing business (relations…') and the
+    last column at 1400 px (found in a review)."""
+    import pandas as pd
+
+    rows = []
+    for d in a.drivers:
+        if d.status == "hidden":
+            continue
+        lo, hi = d.predictor.scale
+        if d.mean is None:
+            mean = None
+        elif (lo, hi) == (0, 1):  # a yes/no question: its mean is the share of yes ('0.79/1' read as a score)
+            mean = f"{100 * d.mean:.0f}% yes"
+        else:
+            mean = f"{d.mean:.2f}" + (f"/{hi:g}" if lo in (0, 1) else f" ({lo:g}–{hi:g})")
+        rows.append({
+            "Driver": d.predictor.name,
+            "Importance %": None if d.share is None else round(d.share, 1),
+            "95% CI": "—" if d.share_low is None else f"{d.share_low:.1f}–{d.share_high:.1f}",
+            "Correlation": None if d.r is None else round(d.r, 3),
+            "Performance": None if d.performance is None else round(d.performance, 1),
+            "Mean answer": mean or "—",
+            "n": d.n,
+            "Priority": QUADRANT_NAMES.get(d.quadrant, "") if d.quadrant else "",
+            "Note": "few responses" if d.status == "low_n" else "",
+        })
+    out = pd.DataFrame(rows, columns=["Driver", "Importance %", "95% CI", "Correlation", "Performance", "Mean answer",
+                                      "n", "Priority", "Note"])
+    return out if (out["Note"] != "").any() else out.drop(columns=["Note"])

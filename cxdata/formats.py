@@ -15,6 +15,32 @@ def fmt_value(k: KpiResult, value: float | None) -> str:
     return stat_text(value, k.kpi.stat)
 
 
+def scale_note(kpi, model: Model) -> str:
+    """What a mean's number is out of, written after it: '/7' for a mean on a 1–7 (or 0–7) scale,
+    '(−3–3)' on a scale that starts elsewhere; '' for any other KPI (a share says %, an NPS its
+    sign). 'Effort 4.45' left the reader to know whether 4.45 was good on a 1–5 or a 1–10 scale
+    (found in a review)."""
+    if kpi.stat != "mean":
+        return ""
+    from .pyramid import kpi_range
+
+    lo, hi = kpi_range(model, kpi)
+    return f"/{hi:g}" if lo in (0, 1) else f"({lo:g}–{hi:g})"
+
+
+def tile_value(k: KpiResult, model: Model) -> str:
+    """A KPI's value as its tile (and a slide's) writes it: a mean with its scale, '4.45/7'."""
+    text = fmt_value(k, k.current.value)
+    note = scale_note(k.kpi, model)
+    return text + (note if note.startswith("/") else f"{_NB}{note}") if note and text != "—" else text
+
+
+def kpi_title(kpi, model: Model) -> str:
+    """A KPI's name as a table's column writes it, its scale after a mean's: 'Effort (CES) /7'."""
+    note = scale_note(kpi, model)
+    return f"{kpi.name} {note}" if note else kpi.name
+
+
 def stat_text(value: float | None, stat: str | None) -> str:
     """A value of a KPI of statistic `stat` as its tile writes it: a mean 4.10, a share 79.0%, an
     NPS +25.9, an index 62.5 (charts' tooltips say the same). No statistic: the number as given."""

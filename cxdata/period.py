@@ -22,6 +22,17 @@ PRESETS = {
 }
 COMPARISONS = {"previous": "Previous period", "year": "Same period last year", "none": "No comparison"}
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+# How the app writes a day, a month and a quarter, in strftime's directives (d3's, in the charts,
+# read them alike; %q, a quarter's number, is d3's alone). One set for captions, period labels,
+# axes and tooltips: a trend's axis said "Q4 2024" beside a caption saying "2026-Q3".
+DAY_FORMAT = "%d %b %Y"      # 03 Jul 2026
+MONTH_FORMAT = "%b %Y"       # Jul 2026
+QUARTER_FORMAT = "%Y-Q%q"    # 2026-Q3
+
+
+def quarter_label(d: date) -> str:
+    """The quarter of `d` as QUARTER_FORMAT writes it: 2026-Q3."""
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True)
@@ -42,9 +53,9 @@ class Period:
         if s.day == 1 and self.end.day == 1:
             months = (self.end.year - s.year) * 12 + self.end.month - s.month
             if months == 3 and (s.month - 1) % 3 == 0:
-                return f"{s.year}-Q{(s.month - 1) // 3 + 1}"
+                return quarter_label(s)
             if months == 1:
-                return s.strftime("%b %Y")
+                return s.strftime(MONTH_FORMAT)
         return f"{day_label(s)} – {day_label(e)}"
 
 
@@ -158,4 +169,4 @@ def _year_back(d: date) -> date:
 
 def day_label(d: date | None) -> str:
     """A day as every caption writes it: 03 Jul 2026 (a period's ends and 'data as of' alike)."""
-    return "—" if d is None else f"{d:%d %b %Y}"
+    return "—" if d is None else d.strftime(DAY_FORMAT)

@@ -851,6 +851,19 @@ def theme_cells_of(groups: list[tuple], themes: int) -> list[tuple]:
     return out
 
 
+def answer_sources(cur, cat: Catalog, view: ViewState, period: Period, measure: int) -> list[tuple[str, int]]:
+    """The survey sources of the responses that answered `measure` in the period under the view's
+    segment filters: (source, responses), most first. What the key drivers of an outcome are read
+    from (every driver is an answer of those same responses)."""
+    where = Where().add("a.measure = ? AND a.responded_at >= ? AND a.responded_at < ?", measure,
+                        ts(period.start), ts(period.end))
+    segment_filter(where, view, cat, alias="a")
+    sql = (f"SELECT s.name, count(DISTINCT a.response_key) AS n FROM answers a "
+           f"JOIN responses r ON r.response_key = a.response_key JOIN sources s ON s.source_id = r.source_id "
+           f"WHERE {where.sql()} GROUP BY s.name ORDER BY n DESC, s.name")
+    return [(str(name), int(n)) for name, n in cur.execute(sql, where.params).fetchall()]
+
+
 def driver_answers(cur, cat: Catalog, view: ViewState, period: Period, outcome: int, dim: str | None = None) -> dict:
     """Every answer in the period of the responses that answered measure `outcome` in the period
     under the view's segment filters, as numpy columns: response_key, measure, touchpoint (-1 for

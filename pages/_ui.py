@@ -946,7 +946,7 @@ def kpi_tile(title: str, k: KpiResult, *, show_kpi_name: bool = False, counts: s
     measure_better = measure.higher_is_better if measure else True
     st.metric(
         label,
-        fmt_value(k, k.current.value),
+        formats.tile_value(k, model()),  # a mean with its scale: 4.45/7
         delta=fmt_delta(k),
         # Only a significant change is coloured: noise must not look like news.
         delta_color=("normal" if measure_better else "inverse") if k.delta_shown and k.change.significant else "off",

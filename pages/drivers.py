@@ -36,10 +36,8 @@ outcome = view.outcome if view.outcome in choices else choices[0]
 if view.outcome and view.outcome not in choices:
     st.warning(escape(f"No answers are stored for the measure '{view.outcome}': showing the drivers of "
                       f"{model.measures[outcome].name}."), icon=":material/link_off:")
-names = {k: model.measures[k].name for k in choices}
-if model.index.kpi.stat != "composite" and model.index.kpi.measure in names:
-    # The tile above says the KPI's name ("NPS"), not the question's (found by an audit).
-    names[model.index.kpi.measure] += f" ({model.index.kpi.name}, the {model.index.name})"
+# The index's measure named as its tile names it ("CX index · NPS"), the question after it.
+names = drivers.outcome_names(model, choices)
 left, right = st.columns(2)
 with left:
     st.session_state["w_outcome"] = outcome
@@ -60,7 +58,7 @@ with st.spinner("Reading the answers…"):
     vd = _ui.drivers(view, outcome, dim)
 a = vd.overall
 shown = [d for d in a.drivers if d.status != "hidden"]
-outcome_name = model.measures[outcome].name
+outcome_name, question = drivers.outcome_title(model, outcome)
 said = escape(outcome_name)  # a name from the model file, shown in Markdown
 if a.status in ("no_data", "hidden", "flat") or not shown:
     least = model.thresholds.privacy_min_n
@@ -79,13 +77,21 @@ if a.status in ("no_data", "hidden", "flat") or not shown:
                 "to show any driver (privacy threshold).", icon=":material/visibility_off:")
     st.stop()
 
+asked = f" (*{escape(question)}*)" if question else ""
 if a.r2 is not None:
     ci = f" (95% interval {a.r2_low:.0%}–{a.r2_high:.0%})" if a.r2_low is not None else ""
     st.markdown(f"Together the drivers below explain **{a.r2:.0%}**{ci} of the differences in "
-                f"**{escape(outcome_name)}** between the {a.n:,} responses that answered it and at least one of them.")
+                f"**{said}**{asked} between the {a.n:,} responses that answered it and at least one of them.")
 else:
-    st.markdown(f"The drivers of **{escape(outcome_name)}** among the {a.n:,} responses that answered it and at "
+    st.markdown(f"The drivers of **{said}**{asked} among the {a.n:,} responses that answered it and at "
                 "least one of them.")
+# What is counted, said where the numbers are: beside the pyramid, a driver's performance and n
+# (another question, other responses) looked like the tile's figure computed wrongly.
+index_tile = p.index.headline
+on_index = model.index.kpi.stat != "composite" and model.index.kpi.measure == outcome and index_tile.shown
+with st.container(border=True, key="drivers_basis"):
+    st.markdown("  \n".join(drivers.basis(model, vd, index_n=index_tile.current.n if on_index else None,
+                                          tiles={t.key: t.headline for t in p.touchpoints})))
 if a.status == "low_n":
     st.warning(f"Fewer than {model.thresholds.reliability_min_n} responses: read these figures as a first sign, "
                "not a finding.", icon=":material/warning:")
@@ -130,20 +136,23 @@ st.caption("Click a touchpoint's bar or point to open it in the pyramid. **Impor
            f"{QUADRANT_NAMES['against']}: better answers of it go with a worse outcome. Drivers are related to the "
            "outcome, not proven to cause it.")
 
-table = frame[frame["status"] != "hidden"][["name", "importance", "importance_low", "importance_high", "r", "mean",
-                                            "performance", "quadrant_name", "n", "status"]]
+# Widths that hold every column at 1400 px with the sidebar open (about 940 px of table): the
+# driver's whole name ('Ease of doing business (relationship survey)') and the last column.
 st.dataframe(
-    table.assign(status=table["status"].map({"ok": "", "low_n": "few responses"})),
-    hide_index=True, width="stretch",
+    drivers.table(a), hide_index=True, width="stretch",
     column_config={
-        "name": st.column_config.TextColumn("Driver", width="medium"), "importance": st.column_config.NumberColumn("Importance %", format="%.1f"),
-        "importance_low": st.column_config.NumberColumn("95% CI low", format="%.1f"),
-        "importance_high": st.column_config.NumberColumn("95% CI high", format="%.1f"),
-        "r": st.column_config.NumberColumn("Correlation", format="%.3f",
-                                           help="With the outcome, over the responses that answered both"),
-        "mean": st.column_config.NumberColumn("Mean answer", format="%.2f", help="On the question's own scale"),
-        "performance": st.column_config.NumberColumn("Performance (0–100)", format="%.1f"),
-        "quadrant_name": "Priority", "n": st.column_config.NumberColumn("n", format="%d"), "status": "Note",
+        "Driver": st.column_config.TextColumn(width=300),
+        "Importance %": st.column_config.NumberColumn(format="%.1f", width=95),
+        "95% CI": st.column_config.TextColumn(width=90, help="Of the importance"),
+        "Correlation": st.column_config.NumberColumn(format="%.3f", width=90,
+                                                     help="With the outcome, over the responses that answered both"),
+        "Performance": st.column_config.NumberColumn(format="%.1f", width=95,
+                                                     help="The mean answer on 0–100 (100 = the best answer)"),
+        "Mean answer": st.column_config.TextColumn(width=95, help="On the question's own scale"),
+        "n": st.column_config.NumberColumn(format="localized", width=60,
+                                           help="Responses that answered the driver and the outcome"),
+        "Priority": st.column_config.TextColumn(width=105),
+        "Note": st.column_config.TextColumn(width=110),
     })
 hidden = [d.predictor.name for d in a.drivers if d.status == "hidden"]
 if hidden:

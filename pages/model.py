@@ -24,13 +24,16 @@ def _when(v) -> str:
     return v.saved_at.astimezone(timezone.utc).strftime("%d %b %Y %H:%M UTC") if v.saved_at else ""
 
 
+# Where the model's file lies on the server is for the administrators of an app with an access
+# file; everyone else reads the model's name and version.
+show_path = access.policy_path() is not None and grant.role == "admin"
+where = str(base) if show_path else "the model's file"
+
 st.title("Pyramid model")
-if in_use.version:
-    st.caption(escape(f"Version {in_use.version} of {base}, saved {_when(in_use)}"
-                      + (f" by {in_use.saved_by}" if in_use.saved_by else "")
-                      + (f": “{in_use.note}”" if in_use.note else "") + "."))
-else:
-    st.caption(escape(f"The file {base}, as it is." + ("" if pinned else " No version has been edited in the app.")))
+st.caption(escape(model_summary.in_use_text(model.name, in_use.version, saved=_when(in_use), by=in_use.saved_by,
+                                            note=in_use.note, pinned=pinned)))
+if show_path:
+    st.caption(escape(f"File on the server: {base}"))
 if pinned:
     st.info("`CX_MODEL` names this file, so the app reads it as it is: edit the file itself, or start the app without "
             "`CX_MODEL` to edit the model here.", icon=":material/push_pin:")
@@ -41,23 +44,44 @@ with summary:
     frames = model_summary.frames(model)
     st.subheader(model.name)
     st.dataframe(frames["index"], hide_index=True, width="stretch")
+    st.subheader(f"KPIs · {len(frames['kpis'])}")
+    st.dataframe(frames["kpis"], hide_index=True, width="stretch",
+                 column_config={"KPI": st.column_config.TextColumn(width=200), "Key": st.column_config.TextColumn(width=90),
+                                "Statistic": st.column_config.TextColumn(width=150),
+                                "Question": st.column_config.TextColumn(width=300),
+                                "Scale": st.column_config.TextColumn(width=60)})
+    st.caption("Below, each KPI is a column: a number is the node's target for it, ✓ a KPI it shows without a target, "
+               "a blank one it does not show. A node's headline KPI is the first its tile and bars show.")
+
+    def nodes_table(title: str, nodes, frame) -> None:
+        st.subheader(f"{title} · {len(nodes)}")
+        common = model_summary.headline(nodes)
+        if common:
+            st.caption(escape(f"Headline KPI of every one: {common}."))
+        # Each column as wide as its longest text (about 6.5 px a character): left to Streamlit, a
+        # team's last column ('Stores - Isfahan & Mas…') ran off the table at 1400 px.
+        widths = {c: int(min(260, max(55, 6.5 * max(len(str(c)), *(len(str(v)) for v in frame[c])) + 16)))
+                  for c in frame.columns} if len(frame) else {}
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.Column(width=w) for c, w in widths.items()})
+
     if model.journeys:
-        st.subheader(f"Journeys · {len(model.journeys)}")
-        st.dataframe(frames["journeys"], hide_index=True, width="stretch",
-                     column_config={"KPIs": st.column_config.TextColumn(width="large")})
-    st.subheader(f"Touchpoints · {len(model.touchpoints)}")
-    st.dataframe(frames["touchpoints"], hide_index=True, width="stretch",
-                 column_config={"KPIs": st.column_config.TextColumn(width="large")})
-    st.subheader(f"Teams · {len(model.teams)}")
-    st.dataframe(frames["teams"], hide_index=True, width="stretch",
-                 column_config={"KPIs": st.column_config.TextColumn(width="large")})
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Segments")
-        st.dataframe(frames["segments"], hide_index=True, width="stretch")
-    with right:
-        st.subheader("Rules")
-        st.dataframe(frames["rules"], hide_index=True, width="stretch")
+        nodes_table("Journeys", model.journeys, frames["journeys"])
+    nodes_table("Touchpoints", model.touchpoints, frames["touchpoints"])
+    names = frames["touchpoint_names"]
+    if (names["Also called"] != "").any():
+        st.caption("The touchpoints' other names: what an upload's touchpoint column may say instead.")
+        st.dataframe(names, hide_index=True, width="stretch",
+                     column_config={"Touchpoint": st.column_config.TextColumn(width=140)})
+    nodes_table("Teams", model.teams, frames["teams"])
+    # One under the other: side by side, a half column cut a segment's values ('Tehran, Isfahan, … So').
+    st.subheader("Segments")
+    st.dataframe(frames["segments"], hide_index=True, width="stretch",
+                 column_config={"Segment": st.column_config.TextColumn(width=130),
+                                "Key": st.column_config.TextColumn(width=110),
+                                "Values in order": st.column_config.TextColumn(width=680)})
+    st.subheader("Rules")
+    st.dataframe(frames["rules"], hide_index=True, width="stretch")
 
 
 ACCESS_CHECK = "the access file"
@@ -228,9 +252,11 @@ with edit:
         behind = _behind(start)
         if behind:
             if start["base"] != str(base):
-                what = (f"The model in use is now another file, {base} (data was loaded with it), while you were "
-                        f"editing {start['base']}. Your text below is not saved; saving it would replace that model. "
-                        "What your starting text and the model in use differ in:")
+                files = f", {base}, while you were editing {start['base']}" if show_path else \
+                    " than the one you were editing"
+                what = (f"The model in use is now another file (data was loaded with it){files}. Your text below is "
+                        "not saved; saving it would replace that model. What your starting text and the model in use "
+                        "differ in:")
             else:
                 what = (f"Version {in_use.version} was saved" + (f" by {in_use.saved_by}" if in_use.saved_by else "")
                         + (f" at {_when(in_use)}" if in_use.saved_at else "")
@@ -305,7 +331,7 @@ with past:
 
         st.dataframe(pd.DataFrame([{"Version": v.version, "Saved": _when(v), "By": v.saved_by or "",
                                     "What changed": v.note or ""} for v in versions] +
-                                  [{"Version": 0, "Saved": "", "By": "", "What changed": f"the file {base}"}]),
+                                  [{"Version": 0, "Saved": "", "By": "", "What changed": f"{where}, as it is"}]),
                      hide_index=True, width="stretch")
         numbers = [v.version for v in versions[1:]] + [0]
         if numbers:

@@ -84,10 +84,12 @@ shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown),
                  file=_ui.chart_file(f"{heading} × {seg_name}", ("heatmap", view.tp or "index", level + "s", kpi, f"by-{dim}"), p, names[kpi],
                                      note="hidden: too few responses to show", view=view))
-st.caption("Grey cells: – no responses; hidden: too few to show (privacy threshold). * marks low reliability. "
-           "The 'All' column is each row's total; segments without a response for this KPI are left out. Colours turn at each row's own target, as its tile does: red below "
-           "it, green from it up, paler nearer the target; a row without a target is grey with its value written (without "
-           "any targets the colours run over the KPI's whole scale, the same in every view).")
+st.caption("Each cell is coloured by its target status, as its tile's badge: green on target, amber near target (short "
+           "of it, but within the 95% interval), red below target, deeper the farther from the row's own target; a row "
+           "without a target is light grey with its value written (without any targets the colours run over the KPI's "
+           "whole scale, the same in every view). – no responses; hidden (darker grey): too few to show (privacy "
+           "threshold). * marks low reliability. The 'All' column is each row's total; segments without a response for "
+           "this KPI are left out.")
 _ui.table_downloads(
     "Download these figures", lambda: tables.split_frame(rec, p, level=level, kpi=kpi, parent=view.tp, dimension=seg_name,
                                                          filters=filters), ("segments", view.tp or "index", level + "s", kpi, f"by-{dim}"), p,

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from cxdata import charts
+from cxdata import charts, period
 
 
 def frame(**overrides):
@@ -100,9 +100,9 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     assert [v["cell_text"] for v in values] == [values[0]["label"], "hidden"]
     none = next(iter(charts.heatmap(frame(segment=["North", "South"], suppressed=[False, False])).to_dict()["datasets"].values()))
     assert (none[1]["label"], none[1]["cell_text"]) == ("no data", "–")  # the tooltip says it in words
-    # Hidden cells keep their (grey) rectangle, and the text's literal colours do not join the
-    # cells' colour scale (shared, Vega-Lite drew nothing: tests/browser/test_browser_segments.py).
-    assert spec["layer"][0]["mark"]["invalid"] == "show"
+    # Hidden cells keep a rectangle of their own grey, and the literal colours do not join the
+    # legend's colour scale (shared, Vega-Lite drew nothing: tests/browser/test_browser_segments.py).
+    assert values[1]["fill"] == charts.HEAT_GREYS["hidden"] != charts.HEAT_GREYS["empty"]
     assert spec["resolve"]["scale"]["color"] == "independent"
 
 
@@ -179,6 +179,10 @@ def _trend_axis(grain):
 def test_trend_labels_buckets_by_their_grain():
     quarter = _trend_axis("quarter")
     assert "Q" in quarter["labelExpr"] and quarter["tickCount"] == {"interval": "month", "step": 3}
+    # Found in a review: the axis said "Q4 2024" where every caption says "2026-Q3" (period.label).
+    frame = TREND.assign(bucket=pd.date_range("2024-10-01", periods=3, freq="QS"))
+    assert [x for x in _svg_labels(charts.spec(charts.trend, frame, grain="quarter"), 760) if "Q" in x] == [
+        period.quarter_label(d) for d in frame["bucket"]] == ["2024-Q4", "2025-Q1", "2025-Q2"]
     # Low-n points are hollow circles drawn in the line's colour, not white on white.
     points = charts.trend(TREND).to_dict()["layer"][2]
     assert points["mark"]["stroke"] == "#0969da" and points["encoding"]["fill"]["condition"]["test"] == "datum.low_n"
@@ -213,11 +217,12 @@ def test_a_month_trend_labels_every_month_on_a_laptop_with_the_year_where_it_sta
 
 
 @pytest.mark.parametrize("start, width, labels", [
-    # wide: every week, on its Monday (Vega's own week ticks fell on Sundays: "05 Apr" under the week of 6 April)
-    ("2026-04-06", 1500, ["6 Apr 2026", "13 Apr", "20 Apr"]),
+    # wide: every week, on its Monday (Vega's own week ticks fell on Sundays: "05 Apr" under the week of 6 April);
+    # days written as every caption writes them (period.day_label: "06 Apr 2026")
+    ("2026-04-06", 1500, ["06 Apr 2026", "13 Apr", "20 Apr"]),
     # a laptop: every other week, counted back from the latest, which keeps its label
     ("2026-04-06", 760, ["13 Apr 2026", "27 Apr", "11 May"]),
-    ("2025-10-06", 500, ["13 Oct 2025", "3 Nov", "24 Nov", "15 Dec", "5 Jan 2026"]),
+    ("2025-10-06", 500, ["13 Oct 2025", "03 Nov", "24 Nov", "15 Dec", "05 Jan 2026"]),
 ])
 def test_a_week_trend_puts_its_ticks_on_the_weeks_mondays(start, width, labels):
     axis = _trend_axis("week")
@@ -226,10 +231,10 @@ def test_a_week_trend_puts_its_ticks_on_the_weeks_mondays(start, width, labels):
     shown = [x for x in _svg_labels(charts.spec(charts.trend, frame, grain="week"), width) if " " in x]
     assert shown[:len(labels)] == labels
     last = frame["bucket"].iloc[-1]
-    assert shown[-1] == f"{last.day} {last:%b}"  # the latest week is always labelled
+    assert shown[-1] == f"{last:%d %b}"  # the latest week is always labelled
 
 
-@pytest.mark.parametrize("grain, fmt", [("week", "week of %-d %b %Y"), ("month", "%b %Y"), ("quarter", "Q%q %Y")])
+@pytest.mark.parametrize("grain, fmt", [("week", "week of %d %b %Y"), ("month", "%b %Y"), ("quarter", "%Y-Q%q")])
 def test_a_trend_tooltip_says_the_bucket_as_its_grain_and_the_values_as_the_tile(grain, fmt):
     # Found by hovering the team view's trend: "Period Oct 01, 2025", "n 418", "95% CI low 60.6".
     spec = charts.spec(charts.trend, TREND, grain=grain, stat="top_box", target=80.0)
@@ -247,49 +252,72 @@ def test_a_trend_tooltip_says_the_bucket_as_its_grain_and_the_values_as_the_tile
 
 
 def test_heatmap_colours_run_over_the_kpis_natural_range_when_given():
-    df = frame(segment=["North", "South"], value=[61.1, 95.0], suppressed=[False, False], target=None)
+    df = frame(segment=["North", "South"], value=[61.1, 95.0], suppressed=[False, False], target=None,
+               target_status=[None, None])
     spec = charts.heatmap(df, domain=(0, 100)).to_dict()
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == [0.0, 100.0] and scale["clamp"] is True and "domainMid" not in scale
     # 61.1 is in the pale middle of 0-100: dark text; 95 near the green end: light text.
     values = next(iter(spec["datasets"].values()))
     assert [v["text_color"] for v in values] == ["#24292f", "white"]
+    assert values[1]["fill"] == charts._hex(charts._ramp_color(0.95, [(i / 10, c) for i, c in enumerate(charts._RED_YELLOW_GREEN)]))
 
 
-def test_heatmap_colours_turn_at_the_target():
-    # Against targets of 75-85 a CSAT of 61% is well below: on the red side, not pale green.
-    df = frame(segment=["North", "South", "East"], key=["a", "b", "c"], name=["A", "B", "C"],
-               value=[61.1, 80.0, 99.0], n=[100, 100, 100], ci_low=[55.0, 75.0, 97.0], ci_high=[67.0, 85.0, 100.0],
-               suppressed=[False] * 3, low_n=[False] * 3, target=[75.0, 80.0, 85.0], target_status=[None] * 3)
-    spec = charts.heatmap(df, domain=(0, 100)).to_dict()
-    color = spec["layer"][0]["encoding"]["color"]
-    assert color["field"] == "ramp" and color["scale"]["domain"] == [0, charts._BELOW, 0.5, 1]
-    # a break at the target: below it reds only, from it up greens only (on one red-yellow-green
-    # gradient a cell just short of its target was pale yellow, read as on target)
-    assert color["scale"]["range"] == charts.TARGET_RAMP
-    values = next(iter(spec["datasets"].values()))
-    assert [v["text_color"] for v in values] == ["#24292f", "#24292f", "white"]
-    # each row turns at its own target (found by an independent audit: at the targets' median, a
-    # 79 against 82 looked on target beside its tile saying below): below it red, above it green
-    assert [round(v["ramp"], 3) for v in values] == [round(0.5 * 61.1 / 75, 3), 0.5, round(0.5 + 0.5 * 14 / 15, 3)]
-    below = next(iter(charts.heatmap(df.assign(value=[79.0, 79.0, 79.0], target=[75.0, 79.0, 82.0]),
-                                     domain=(0, 100)).to_dict()["datasets"].values()))
-    assert [v["ramp"] > 0.5 for v in below] == [True, False, False] and below[1]["ramp"] == 0.5
-    # the side is the tile's status, judged on the value as shown: 79.96 shows 80.0, on a target of 80
-    judged = next(iter(charts.heatmap(df.assign(value=[79.96, 80.5, 70.0], target=[80.0, 81.0, 60.0],
-                                                target_status=["met", "near", "missed"]),
-                                      domain=(0, 100)).to_dict()["datasets"].values()))
-    assert [v["ramp"] >= 0.5 for v in judged] == [True, False, False]
-    # found in review: a measure where lower is better (effort, target 3 on 1-7) keeps its distance
-    # from the target, on the side its status says; a row without a target has no side (grey)
-    effort = next(iter(charts.heatmap(df.assign(value=[1.2, 3.2, 6.8], target=[3.0, 3.0, None],
-                                                target_status=["met", "missed", None]),
-                                      domain=(1, 7)).to_dict()["datasets"].values()))
-    assert effort[0]["ramp"] > 0.8 and 0.4 < effort[1]["ramp"] < 0.5 and effort[2]["ramp"] is None
-    assert "datum.ramp == null" in str(charts.heatmap(df, domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"])
-    # a target outside the KPI's range turns nothing
-    plain = charts.heatmap(df.assign(target=120.0), domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]
-    assert plain["field"] == "value_plot" and "domainMid" not in plain["scale"]
+def _cells(df, domain=(0, 100)):
+    return next(iter(charts.heatmap(df, domain=domain).to_dict()["datasets"].values()))
+
+
+TARGETS = frame(segment=["North", "South", "East"], key=["a", "b", "c"], name=["A", "B", "C"], stat="top_box",
+                value=[61.1, 79.3, 99.0], n=[100, 100, 100], ci_low=[55.0, 75.0, 97.0], ci_high=[67.0, 83.0, 100.0],
+                suppressed=[False] * 3, low_n=[False] * 3, target=[75.0, 80.0, 85.0],
+                target_status=["missed", "near", "met"])
+
+
+def test_heatmap_colours_each_cell_by_its_tiles_target_status():
+    # Found in a review: Shop's tile said 79.3% "near target" (amber) while its heatmap cell was
+    # pale red. A cell takes its record's status (pyramid.target_status's), in the badges' colours.
+    spec = charts.heatmap(TARGETS, domain=(0, 100)).to_dict()
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [v["state"] for v in values] == ["missed", "near", "met"]
+    assert values[1]["fill"] == charts.HEAT_RAMPS["near"][0]
+    red, green = charts._rgb(values[0]["fill"]), charts._rgb(values[2]["fill"])
+    assert red[0] > red[1] and green[1] > green[0]
+    # the legend names the states shown, in a fixed order
+    key = spec["layer"][0]["encoding"]["color"]
+    assert key["field"] == "state_name" and key["legend"] is not None
+    assert key["scale"]["domain"] == ["on target", "near target (within the 95% CI)", "below target"]
+    assert spec["layer"][1]["encoding"]["color"] == {"field": "fill", "type": "nominal", "scale": None}
+    # the status decides, not the value against the target: a value that shows as its target
+    # (79.96 as 80.0) is met, and a lower-is-better measure's met is green below its target
+    judged = _cells(TARGETS.assign(value=[79.96, 80.5, 2.0], target=[80.0, 81.0, 3.0],
+                                   target_status=["met", "near", "met"]))
+    assert [v["state"] for v in judged] == ["met", "near", "met"]
+    assert all(charts._rgb(v["fill"])[1] > charts._rgb(v["fill"])[0] for v in (judged[0], judged[2]))
+
+
+def test_heatmap_cells_are_deeper_the_farther_from_their_target():
+    far, close = _cells(TARGETS.assign(value=[20.0, 70.0, 90.0], target=[75.0, 75.0, 85.0],
+                                       target_status=["missed", "missed", "met"]))[:2]
+    assert charts._luminance(charts._rgb(far["fill"])) < charts._luminance(charts._rgb(close["fill"]))
+    assert (far["text_color"], close["text_color"]) == ("white", "#24292f")
+    # at the target itself the palest green; at the end of the range the deepest
+    edge = _cells(TARGETS.assign(value=[85.0, 100.0, 0.0], target=[85.0, 85.0, 85.0],
+                                 target_status=["met", "met", "missed"]))
+    assert [v["fill"] for v in edge] == [charts.TARGET_RAMP[2], charts.TARGET_RAMP[3], charts.TARGET_RAMP[0]]
+
+
+def test_heatmap_rows_without_a_target_are_neutral_and_hidden_cells_distinct():
+    df = TARGETS.assign(value=[70.0, None, None], target=[75.0, None, 80.0], target_status=["missed", None, None],
+                        suppressed=[False, False, True])
+    df = pd.concat([df, TARGETS.iloc[[0]].assign(key="d", name="D", value=88.0, target=None, target_status=None)])
+    values = _cells(df)
+    assert [v["state"] for v in values] == ["missed", "empty", "hidden", "none"]
+    assert [v["fill"] for v in values[1:]] == [charts.HEAT_GREYS["empty"], charts.HEAT_GREYS["hidden"],
+                                               charts.HEAT_GREYS["none"]]
+    assert len({v["fill"] for v in values}) == 4
+    assert [v["cell_text"] for v in values] == ["70.0", "–", "hidden", "88.0"]  # a row without target keeps its value
+    key = charts.heatmap(df, domain=(0, 100)).to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert key == ["below target", "no target", "hidden (privacy)", "no responses"]
 
 
 @pytest.mark.parametrize("segments, header_px", [
@@ -358,23 +386,26 @@ def test_a_bars_change_reads_as_on_its_tile(delta, stat, significant, z, text):
     assert charts.change_text(delta, stat, significant, z) == text
 
 
-@pytest.mark.parametrize("value, target, text", [
-    (35.4, 82.0, "white"),     # dark red: found by an audit, dark text at 3.3:1
-    (80.0, 82.0, "#24292f"),   # pale red just short of the target
-    (99.0, 85.0, "white"),     # dark green
-    (86.0, None, "#24292f"),   # no target: the middle of the red-yellow-green scheme
+@pytest.mark.parametrize("value, target, status, text", [
+    (35.4, 82.0, "missed", "white"),     # dark red: found by an audit, dark text at 3.3:1
+    (80.0, 82.0, "near", "#24292f"),     # amber
+    (81.0, 82.0, "missed", "#24292f"),   # pale red just short of the target
+    (99.0, 85.0, "met", "white"),        # dark green
+    (86.0, None, None, "#24292f"),       # no target: the middle of the red-yellow-green scheme
 ])
-def test_heatmap_text_is_the_colour_that_reads_best_on_its_cell(value, target, text):
+def test_heatmap_text_is_the_colour_that_reads_best_on_its_cell(value, target, status, text):
     df = frame(segment=["North", "South"], value=[value, 50.0], n=[100, 100], ci_low=[value - 1, 49.0],
                ci_high=[value + 1, 51.0], suppressed=[False, False], low_n=[False, False], target=[target, target],
-               target_status=[None, None])
+               target_status=[status, None])
     values = next(iter(charts.heatmap(df, domain=(0, 100)).to_dict()["datasets"].values()))
     assert values[0]["text_color"] == text
 
 
 def test_heatmap_text_keeps_a_readable_contrast_everywhere_on_the_ramps():
-    for stops in (list(zip((0.0, charts._BELOW, 0.5, 1.0), charts.TARGET_RAMP)),
-                  [(i / 10, c) for i, c in enumerate(charts._RED_YELLOW_GREEN)]):
+    ramps = [[(0.0, a), (1.0, b)] for a, b in charts.HEAT_RAMPS.values()] + \
+        [[(0.0, c), (1.0, c)] for c in charts.HEAT_GREYS.values()] + \
+        [[(i / 10, c) for i, c in enumerate(charts._RED_YELLOW_GREEN)]]
+    for stops in ramps:
         for i in range(101):
             bg = charts._luminance(charts._ramp_color(i / 100, stops))
             fg = 1.0 if charts._text_on(charts._ramp_color(i / 100, stops)) == "white" else charts._luminance((0x24, 0x29, 0x2F))

@@ -246,7 +246,7 @@ def test_deck_writes_the_slides_of_a_view(db, tmp_path, name):
         pages = pdf.pages
         assert [p.extract_text().splitlines()[0] for p in pages] == titles
         # named as the app names its file: the deepest node, period and filters, not the first slide
-        assert pdf.metadata.title == "Web - Persian Site · 1 Jan – 31 Dec 2025 · Region: Tehran"
+        assert pdf.metadata.title == "Web - Persian Site · 01 Jan 2025 – 31 Dec 2025 · Region: Tehran"
         assert all("Region: Tehran" in p.extract_text() for p in pages)  # the view's filter, on every slide
     else:
         from pptx import Presentation

@@ -9,7 +9,7 @@ import pytest
 
 from cxdata import deck, pyramid, queries, store, story
 from cxdata.db import Database
-from cxdata.formats import fmt_delta, fmt_value
+from cxdata.formats import fmt_delta, fmt_value, tile_value
 from cxdata.view import ViewState
 from tests.test_pyramid import MODEL
 
@@ -81,7 +81,8 @@ def test_a_journey_has_its_slide_between_the_index_and_the_touchpoint(db):
     assert [s.title for s in slides] == ["CX index", "Online", "Website", "What customers say · Website"]
     online = p.journey("online").headline
     assert online.current.n == p.touchpoint("web").headline.current.n  # its one touchpoint's answers
-    assert slides[1].tiles[0].value == fmt_value(online, online.current.value)
+    # as its tile on screen writes it, a mean with its scale (formats.tile_value)
+    assert slides[1].tiles[0].value == fmt_value(online, online.current.value) + "/5"
     assert slides[1].chart is not None and slides[0].chart is not None
 
 
@@ -140,7 +141,8 @@ def test_each_tile_says_what_the_pyramid_says(db):
     assert (index.value, index.change) == (fmt_value(k, k.current.value), fmt_delta(k))
     assert f"n\u00a0=\u00a0{k.current.n:,}" in index.facts
     node = p.team("a")
-    assert [t.value for t in team] == [fmt_value(x, x.current.value) for x in node.kpis if x.status != "no_data"]
+    assert [t.value for t in team] == [tile_value(x, MODEL) for x in node.kpis if x.status != "no_data"]
+    assert any(t.value.endswith("/5") for t in team)  # a mean says its scale, as on screen
     assert tp.label == "Website · " + p.touchpoint("web").kpis[0].kpi.name
     assert slides[0].chart and slides[1].chart and slides[2].chart  # bars of touchpoints, of teams, a trend
 

@@ -508,3 +508,71 @@ def test_a_flat_outcome_is_told_from_flat_drivers(case, status, note):
     shown = [d for d in a.drivers if d.status != "hidden"]
     assert sum(d.share for d in shown) == pytest.approx(100.0 if case == "among" else 0.0)
     assert a.r2 is not None and a.r2_low <= a.r2 <= a.r2_high
+
+
+def test_the_drivers_say_what_they_count_and_why_it_is_not_the_pyramids(demo):
+    """Found in a review: Delivery's driver read 'Performance 66.7, n 1,979' beside its pyramid tile's
+    CSAT 61.1% of n = 2,802, the drivers counted 4,222 responses against the index's 4,224, and
+    named the index by its question alone. The page now says which question, which survey and
+    which responses each figure is of, and names the index as its tile does."""
+    from cxdata import pyramid
+
+    db, model, cur, cat = demo
+    view = ViewState(period="latest_quarter")
+    vd = drivers.of_view(cur, model, cat, view, "nps")
+    a = vd.overall
+    # the outcome is read from the relationship survey's responses: every driver is their answer
+    assert [s for s, _ in vd.sources] == ["relationship_survey"]
+    current, _ = pyramid.periods_for(view, cat)
+    nps = cur.execute("SELECT count(DISTINCT response_key) FROM answers WHERE measure = ? AND responded_at >= ? "
+                      "AND responded_at < ?", [cat.measures["nps"], queries.ts(current.start),
+                                               queries.ts(current.end)]).fetchall()[0][0]
+    assert vd.sources[0][1] == nps
+    p = pyramid.build(cur, model, cat, replace(view, compare="none"))
+    assert p.index.headline.current.n == nps >= a.n  # the tile counts every answer, the drivers those with a driver
+    assert drivers.outcome_title(model, "nps") == ("CX index · NPS", "Likelihood to recommend")
+    assert drivers.outcome_title(model, "csat") == ("Satisfaction", None)
+    assert drivers.outcome_names(model, ["nps", "csat"]) == {"nps": "CX index · NPS (Likelihood to recommend)",
+                                                            "csat": "Satisfaction"}
+    lines = drivers.basis(model, vd, index_n=nps, tiles={t.key: t.headline for t in p.touchpoints})
+    text = "\n".join(lines)
+    assert lines[0] == ("**Outcome:** CX index · NPS — the question *Likelihood to recommend*, 0–10, answered in the "
+                        "Relationship survey.")
+    assert f"the {a.n:,} responses that answered it" in text and f"counts every response that answered it ({nps:,})" in text
+    assert "*Touchpoint satisfaction \\(relationship survey\\)*, 1–5" in text
+    assert "CSAT (top-box % of *Satisfaction*) instead, a question these responses were not asked" in text
+    top = next(d for d in a.drivers if d.predictor.node)
+    tile = p.touchpoint(top.predictor.node).headline
+    assert (f"{top.predictor.name} reads {top.performance:.1f} here (n {top.n:,}) and "
+            f"{tile.current.value:.1f}% on its tile (n = {tile.current.n:,})") in text
+    # the same n on both: nothing to explain
+    assert "tile counts" not in "\n".join(drivers.basis(model, vd, index_n=a.n))
+
+
+def test_a_survey_with_few_answers_is_not_named():
+    from cxdata.drivers import Analysis, ViewDrivers
+    from tests.test_pyramid import MODEL
+
+    vd = ViewDrivers("nps", Analysis("NPS", 40, "ok", None, None, None, ()), sources=(("web", 36), ("tiny", 4)))
+    first = drivers.basis(MODEL, vd)[0]
+    assert "web" in first and "tiny" not in first and "surveys with few answers" in first
+
+
+def test_the_drivers_table_holds_each_figure_in_a_column_and_a_mean_with_its_scale():
+    from cxdata.drivers import Analysis, Driver
+
+    def driver(key, name, scale, status="ok", mean=3.67):
+        return Driver(Predictor(key, name, key, None, scale), 1979, status, r=0.52, share=25.3, share_low=21.1,
+                      share_high=29.4, mean=mean, performance=66.7, quadrant="improve")
+
+    a = Analysis("NPS", 4222, "ok", 0.55, 0.52, 0.58, (
+        driver("a", "Delivery", (1.0, 5.0)), driver("b", "Ease of doing business (relationship survey)", (1.0, 7.0)),
+        driver("c", "Resolved", (0.0, 1.0), mean=0.79), driver("d", "Hidden", (1.0, 5.0), status="hidden")))
+    t = drivers.table(a)
+    assert list(t.columns) == ["Driver", "Importance %", "95% CI", "Correlation", "Performance", "Mean answer", "n",
+                               "Priority"]  # no Note column where no driver has few responses
+    assert t["Driver"].tolist() == ["Delivery", "Ease of doing business (relationship survey)", "Resolved"]
+    assert t["Mean answer"].tolist() == ["3.67/5", "3.67/7", "79% yes"]
+    assert t.iloc[0][["95% CI", "Priority"]].tolist() == ["21.1–29.4", "Improve first"]
+    few = drivers.table(replace(a, drivers=(driver("a", "Delivery", (1.0, 5.0), status="low_n"),)))
+    assert few["Note"].tolist() == ["few responses"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cxdata.formats import filters_text, fmt_delta, fmt_value, tile_facts
+from cxdata.formats import filters_text, fmt_delta, fmt_value, kpi_title, scale_note, tile_facts, tile_value
 from cxdata.model import KPI
 from cxdata.pyramid import KpiResult
 from cxdata.stats import Change, Estimate
@@ -92,3 +92,36 @@ def test_a_decks_title_is_its_deepest_node_period_narrowings_and_filters(params,
 
     view, _ = ViewState.from_query_params(params, MODEL)
     assert deck_title(view, MODEL, "2025 Q3", narrowed) == title.replace("Region", MODEL.segment("region").name)
+
+
+def _scaled(scale):
+    from cxdata.model import parse_model
+
+    lo, hi = scale
+    return parse_model(f"""
+version: 1
+name: T
+measures: {{m: {{name: Effort, scale: [{lo}, {hi}]}}, nps: {{name: LTR, scale: [0, 10]}}}}
+index: {{name: CX index, kpi: {{key: nps, name: NPS, stat: nps, measure: nps}}}}
+touchpoints: [{{key: a, name: A, kpis: [{{key: k, name: Effort (CES), stat: mean, measure: m}}]}}]
+""")
+
+
+@pytest.mark.parametrize("stat, scale, value, note, tile, title", [
+    # found in a review: "Effort (CES) 4.45" with no scale, on the tile, in the tables, on the slides
+    ("mean", (1, 7), 4.451, "/7", "4.45/7", "Effort (CES) /7"),
+    ("mean", (0, 10), 7.2, "/10", "7.20/10", "Effort (CES) /10"),
+    ("mean", (-3, 3), 1.5, "(-3–3)", f"1.50{NB}(-3–3)", "Effort (CES) (-3–3)"),
+    ("mean", (1, 5), None, "/5", "—", "Effort (CES) /5"),
+    ("top_box", (1, 5), 79.0, "", "79.0%", "Effort (CES)"),   # a share says its own unit
+])
+def test_a_means_tile_and_column_say_its_scale(stat, scale, value, note, tile, title):
+    model = _scaled(scale)
+    k = result(stat, value)
+    k = k.__class__(KPI("k", "Effort (CES)", stat, "m", None), *[getattr(k, f) for f in
+                                                                   ("current", "previous", "change", "status",
+                                                                    "previous_status", "target_status")])
+    assert scale_note(k.kpi, model) == note
+    assert tile_value(k, model) == tile
+    assert kpi_title(k.kpi, model) == title
+    assert fmt_value(k, value) == tile.split("/")[0].split(NB)[0]  # the interval and target stay plain numbers

@@ -77,7 +77,9 @@ def test_an_edited_target_is_checked_saved_and_read_by_the_pyramid(app, tmp_path
     assert not at.exception
     saved = versions(tmp_path)
     assert [(v.version, v.note) for v in saved] == [(1, "Tehran hub: CSAT target 90")]
-    assert "Version 1 of" in at.caption[0].value
+    assert "Zelvora CX · version 1, saved" in at.caption[0].value and "Tehran hub: CSAT target 90" in at.caption[0].value
+    # no server path without an access file (everyone is an administrator then)
+    assert not any(".yaml" in c.value for c in at.caption)
     assert editor(at).key == "w_model_text_1" and at.text_input(key="w_model_note_1").value == ""
     # The pyramid reads version 1: the hub's tile is measured against 90.
     pyr = app(page="pages/team.py", tp="delivery", team="delivery_tehran")
@@ -124,10 +126,14 @@ def test_a_viewer_reads_and_a_team_member_may_not_open_it(app, tmp_path, monkeyp
     at = app(user={"is_logged_in": True, "email": "v@example.com"})
     assert at.title[0].value == "Pyramid model" and not at.text_area
     assert "delivery_tehran" in at.code[0].value
+    # found in a review: the server's path to the model file, for every reader; now the model's
+    # name and version, the path for an administrator alone
+    assert at.caption[0].value.startswith("Zelvora CX") and not any(".yaml" in c.value for c in at.caption)
     at = app(user={"is_logged_in": True, "email": "t@example.com"})
     assert "Your access does not include this page." in [w.value for w in at.warning]
     # An administrator's edit that drops a team the access file names would shut the app: refused.
     at = app(user={"is_logged_in": True, "email": "a@example.com"})
+    assert any(c.value.startswith("File on the server:") and "yaml" in c.value for c in at.caption)
     text = editor(at).value
     kept = "\n".join(line for line in text.splitlines() if "key: cc_europe" not in line) + "\n"
     editor(at).set_value(kept)

@@ -692,7 +692,7 @@ def test_a_team_tile_shows_the_kpi_it_has_answers_for(tmp_path, monkeypatch):
     at.run()
     no_errors(at)
     tiles = [(m.label, m.value) for m in at.metric]
-    assert ("Team A", "4.00") in tiles and ("Team B · NPS", "+100.0") in tiles
+    assert ("Team A", "4.00/5") in tiles and ("Team B · NPS", "+100.0") in tiles  # a mean with its scale
     assert ("Team C", "no data") in tiles  # nothing to show instead
 
 @pytest.mark.parametrize("page", [None, "pages/team.py", "pages/segments.py", "pages/upload.py"])
@@ -1266,10 +1266,17 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
     assert at.title[0].value == "Key drivers"
     assert at.selectbox(key="w_outcome").value == "nps"
     assert at.radio(key="w_compare").disabled  # one period: nothing here compares
-    assert any("Together the drivers below explain" in m.value for m in at.markdown)
+    assert any("Together the drivers below explain" in m.value and "**CX index · NPS** (*Likelihood to recommend*)"
+               in m.value for m in at.markdown)
+    # what the figures count, said on the page (found in a review: its n and performance read as
+    # the pyramid's tiles' figures computed differently)
+    basis = next(m.value for m in at.markdown if m.value.startswith("**Outcome:**"))
+    assert "Relationship survey" in basis and "**n:**" in basis and "**Performance:**" in basis
+    assert "The pyramid's touchpoint tiles show CSAT" in basis
     table = at.dataframe[0].value
-    assert set(table["name"]) >= {"Delivery", "Mobile app", "Billing"}
-    assert table["importance"].sum() == pytest.approx(100, abs=0.5)
+    assert set(table["Driver"]) >= {"Delivery", "Mobile app", "Billing"}
+    assert table["Importance %"].sum() == pytest.approx(100, abs=0.5)
+    assert table["Mean answer"].str.fullmatch(r"\d\.\d\d/[57]").all()
     # Split by tier: a grid of the drivers per tier, its choice in the URL.
     at.selectbox(key="w_driver_split").set_value("tier").run()
     no_errors(at)
@@ -1279,7 +1286,7 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
     at.selectbox(key="w_outcome").set_value("csat").run()
     no_errors(at)
     assert qp(at)["outcome"] == ["csat"]
-    assert set(at.dataframe[0].value["name"]) <= {"Ease of effort", "Resolved"}
+    assert set(at.dataframe[0].value["Driver"]) <= {"Ease of effort", "Resolved"}
 
 
 def test_the_pyramid_leads_to_the_drivers_of_its_index(app):

@@ -97,3 +97,14 @@ def test_a_year_to_date_is_compared_with_the_same_dates_a_year_earlier():
 )
 def test_labels(period, label):
     assert period.label() == label
+
+
+def test_one_format_for_days_months_and_quarters():
+    # The charts write their axes and tooltips with these (d3 reads the same directives): a trend
+    # said "Q4 2024" beside captions saying "2026-Q3" (found in a review).
+    from cxdata.period import DAY_FORMAT, MONTH_FORMAT, QUARTER_FORMAT, day_label, quarter_label
+
+    assert day_label(date(2026, 7, 3)) == date(2026, 7, 3).strftime(DAY_FORMAT) == "03 Jul 2026"
+    assert Period(date(2026, 7, 1), date(2026, 8, 1)).label() == date(2026, 7, 1).strftime(MONTH_FORMAT)
+    assert [quarter_label(date(2026, m, 15)) for m in (1, 4, 9, 12)] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert QUARTER_FORMAT.replace("%Y", "2026").replace("%q", "3") == Period(date(2026, 7, 1), date(2026, 10, 1)).label()

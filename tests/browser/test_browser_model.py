@@ -41,7 +41,7 @@ def test_an_edited_target_reaches_the_team_tile(demo_app):
                        until=lambda: expect(page.get_by_text("The model is valid")).to_be_visible())
     expect(page.locator("[data-testid='stCode']").filter(has_text="+")).to_contain_text("target: 91")
     app.click_and_wait(page.get_by_role("button", name="Save as version 1"),
-                       until=lambda: expect(page.get_by_text(re.compile("Version 1 of .*CSAT targets to 91"))).to_be_visible())
+                       until=lambda: expect(page.get_by_text(re.compile("version 1, saved .*CSAT targets to 91"))).to_be_visible())
     app.screenshot("model_saved.png")
     app.goto("?period=all")
     expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=PAGE_TIMEOUT)
