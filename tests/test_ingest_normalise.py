@@ -1005,6 +1005,43 @@ def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
     assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message and "Excel" in e.value.message
 
 
+@pytest.mark.parametrize("ids, refused", [
+    (["?????"] * 8, True),  # a code page without Persian digits (found by a review: 2,857 rows became one)
+    (["?????"] * 6 + ["R_7", "R_8"], True),  # most rows share one id
+    (["R_1", "R_2", "R_3"] * 3, False),  # one export pasted three times: a row of each kept
+    (["?????"] * 4 + [f"R_{i}" for i in range(10)], False),  # a few rows that lost their id, among many
+])
+def test_ids_most_rows_share_refuse_the_file(tmp_path, ids, refused):
+    p = tmp_path / "export.csv"
+    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
+                 + "".join(f"{i},2025-01-{n + 1:02d} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
+    ins = inspect(p)
+    if not refused:
+        assert normalise(ins).responses == len(set(ids))
+        return
+    with pytest.raises(IngestError) as e:
+        normalise(ins)
+    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message
+    assert "'?????'" in e.value.message and "Question marks" in e.value.message
+
+
+def test_a_long_files_rows_of_one_response_are_no_shared_ids(tmp_path):
+    """The canonical layout gives a response one row per measure and touchpoint: many rows of one
+    id are its answers. Only many rows sharing the id, measure and touchpoint are damage."""
+    metrics = ["nps", "csat", "ces", "resolved", "emotion"]
+    good = tmp_path / "long.csv"
+    good.write_text("source,source_response_id,metric,value,touchpoint\n"
+                    + "".join(f"web,{r},{m},1,{tp}\n" for r in (1, 2) for m in metrics for tp in ("store", "web")),
+                    encoding="utf-8")
+    assert normalise(inspect(good)).responses == 2
+    bad = tmp_path / "damaged.csv"
+    bad.write_text("source,source_response_id,metric,value,touchpoint\n"
+                   + "".join(f"web,????,nps,{i % 11},\n" for i in range(12)), encoding="utf-8")
+    with pytest.raises(IngestError) as e:
+        normalise(inspect(bad))
+    assert e.value.code == "damaged_ids" and "12 of 12 rows (one per answer)" in e.value.message
+
+
 def test_a_respondent_who_ticked_every_option_is_no_repeated_header(tmp_path):
     """Found in review: a SurveyMonkey multiple choice's second header row holds the option
     labels, and so does the row of a respondent who ticked them all."""

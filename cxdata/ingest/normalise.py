@@ -369,6 +369,7 @@ class _Run:
         (ids, has_ids), responded_at = f_ids.result(), f_ts.result()
         if has_ids:
             self._refuse_rounded_ids(ids, kept)
+            self._refuse_shared_ids(ids, kept)
         if not has_ids:
             ids = self._synthetic_ids(responded_at)
         if pc.any(pc.and_(kept, pc.is_null(ids))).as_py():
@@ -476,6 +477,17 @@ class _Run:
             f"{len(found):,} rows now share a few ids, so their responses cannot be told apart or merged "
             "with those stored. Upload the file as the survey tool exported it (or, in Excel, make the "
             "column text before saving). Nothing was loaded.")
+
+    def _refuse_shared_ids(self, ids: pa.Array, kept: pa.Array) -> None:
+        """Ids that most rows share, in a file of one row per response: the id column no longer
+        tells responses apart (found by a review: a Porsline export saved in a code page without
+        Persian digits made every id '?????', and 2,857 rows collapsed into one response). Ids
+        rounded by Excel are the same damage, said in their own words (_refuse_rounded_ids)."""
+        kid = pc.drop_null(ids.filter(kept))
+        if len(kid) < 2 or _surely_unique(kid):
+            return
+        keys = [k for k in self.m.keys_with("response_id") if k in self.cols]
+        refuse_shared_ids(pc.value_counts(kid), len(kid), self.m.columns[keys[0]].label or keys[0])
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
         """No id column: an id that re-uploading the same or a later export gives the same
@@ -637,6 +649,41 @@ def _runs(parts: list[tuple[str, int]]) -> pa.Array:
     np.cumsum(lengths, out=offsets[1:])
     data = b"".join(name.encode() * c for name, c in parts)
     return pa.StringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+# How many rows one id may carry before it stands for no response: an export pasted into one
+# file three times carries each of its ids three times, and keeping one row of each is right.
+SHARED_ID_ROWS = 3
+
+
+def refuse_shared_ids(counts: pa.StructArray, rows: int, label: str, per: str = " with answers") -> None:
+    """Refuse a file whose ids cannot tell its responses apart: more than half of its `rows` carry
+    an id that more than SHARED_ID_ROWS rows carry. `counts`: pc.value_counts of the ids (or of
+    the keys a response has one row of: a long file's id, measure and touchpoint, `per` says so).
+    Such a file, loaded, would collapse into a handful of responses, each a mix of strangers'
+    answers, and replace the stored responses that share those ids."""
+    n = counts.field("counts").to_numpy(zero_copy_only=False)
+    crowded = n > SHARED_ID_ROWS
+    shared = int(n[crowded].sum())
+    if not shared or shared * 2 <= rows:
+        return
+    order = np.argsort(-n[crowded], kind="stable")
+    values = counts.field("values").filter(pa.array(crowded))
+    if isinstance(values, pa.StructArray):  # a long file's keys: their id
+        values = values.field(0)
+    examples = [str(v) for v in values.take(pa.array(order[:2])).to_pylist()]
+    many = int(crowded.sum())
+    lost = any("?" in v or "\ufffd" in v for v in examples)
+    raise IngestError(
+        "damaged_ids",
+        f"The response ids in '{label}' can no longer tell the responses apart: {shared:,} of "
+        f"{rows:,} rows{per} share {'one id' if many == 1 else f'{many:,} ids'}, such as "
+        + " and ".join(f"'{v}'" for v in examples) + ". "
+        + ("Question marks stand where the ids had letters or digits, as when a file is saved in an encoding "
+           "that cannot write them (Persian or Arabic digits saved as 'ANSI' text). " if lost else "")
+        + "Loaded, those rows would collapse into a few responses, each mixing different customers' answers. "
+        "Upload the file as the survey tool exported it, or map another column as the response id. Nothing was "
+        "loaded.")
 
 
 def _surely_unique(ids: pa.Array) -> bool:
