@@ -149,7 +149,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + outside,
+        warnings=list(result.warnings) + outside, skipped=list(getattr(result, "skipped", [])),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)

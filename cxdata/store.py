@@ -46,11 +46,13 @@ class Receipt:
     duplicates: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     upload_id: int | None = None
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # empty lines between the rows
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["rejected_count"] = len(self.rejected)
         d["excluded_count"] = len(self.excluded)
+        d["skipped_count"] = len(self.skipped)
         return d
 
 

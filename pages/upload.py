@@ -324,8 +324,14 @@ if receipt:
         st.dataframe(pd.DataFrame([(rid, ", ".join(map(str, rows)), why) for rid, rows, why in receipt["duplicates"]],
                                   columns=["response id", "lines in file", "resolution"]).astype("string"),
                      hide_index=True, width="stretch")
+    if skipped := receipt.get("skipped"):
+        lines = ", ".join(str(r) for r, _ in skipped[:10]) + (f" and {len(skipped) - 10:,} more" if len(skipped) > 10 else "")
+        st.caption(f"Skipped: {len(skipped):,} empty line{'' if len(skipped) == 1 else 's'} between the rows (line "
+                   f"{lines}), with nothing to load. If a response was broken in two by a line break, its rest is in the "
+                   "rows around it.")
     problems = [(r, "rejected row", why) for r, why in receipt["rejected"]]
     problems += [(r, "excluded row", why) for r, why in receipt["excluded"]]
+    problems += [(r, "skipped line", why) for r, why in receipt.get("skipped", [])]
     problems += [(row, "value not counted", f"{col}: {raw!r} — {why}") for row, col, raw, why in receipt.get("invalid_values", [])]
     if problems:
         table = pd.DataFrame(problems, columns=["line in file", "what", "reason"]).sort_values("line in file")

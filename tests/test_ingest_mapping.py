@@ -1069,6 +1069,20 @@ def test_a_time_zone_column_gives_the_times_their_zone(zones, expected, said):
     assert any(said in w for w in warnings)
 
 
+@pytest.mark.parametrize("dates, warned", [
+    (["2025-11-12", "2025-11-10", "2025-11-05"], False),  # a weekly sheet's dates (found by a review: "UTC was assumed")
+    (["01/02/2025", "03/04/2025"], False),
+    (["2025-11-12 00:00:00", "2025-11-10 00:00:00"], False),  # a workbook's dates: midnight, no time
+    (["2025-11-12 10:15", "2025-11-10 00:00"], True),
+    (["46327.58", "46328"], True),  # serial day numbers with a time
+])
+def test_dates_without_a_time_get_no_time_zone_warning(dates, warned):
+    rows = [["Date", "Channel", "How likely are you to recommend us?"]] + [
+        [d, "Store", str(i % 11)] for i, d in enumerate(dates * 4)]
+    _, warnings, _ = _suggest_rows(rows)
+    assert any("UTC was assumed" in w for w in warnings) is warned
+
+
 @pytest.mark.parametrize("header, expected", [
     ("Conversation rated at (Europe/Berlin)", "Europe/Berlin"),  # Intercom (found by an audit: read as UTC)
     ("Submitted (America/Argentina/Buenos_Aires)", "America/Argentina/Buenos_Aires"),

@@ -19,7 +19,7 @@ import pytest
 from cxdata.ingest.engine import inspect, load_mappings, normalise
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import ColumnSpec, Mapping
-from cxdata.ingest.normalise import normalise as normalise_raw
+from cxdata.ingest.normalise import SKIPPED_EMPTY, normalise as normalise_raw
 from cxdata.ingest.read import RawTable
 
 from tests.conftest import ALIASES, MAPPINGS, SAMPLES, TRUTH
@@ -548,8 +548,11 @@ def test_header_only_files_give_zero_responses(name):
 def test_ragged_rows_are_rejected_with_the_readers_reason():
     _, r = run("bad/ragged_rows.csv", "suggested")
     assert q(r.table, "SELECT DISTINCT source_response_id FROM t") == [("RG-1",)]
-    assert len(r.rejects) == 5 and all(why.startswith("could not be read") for _, why in r.rejects)
-    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded)
+    # truth.json: data lines 2-6 reported; the empty one as skipped, not as a row that was rejected
+    # (found by a review: "rejected row ... so it was skipped")
+    assert [rn for rn, _ in r.rejects] == [3, 4, 5, 7] and all(why.startswith("could not be read") for _, why in r.rejects)
+    assert r.skipped == [(6, SKIPPED_EMPTY)] and r.excluded == []
+    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded) + len(r.skipped)
 
 
 @pytest.mark.parametrize("name, code", [
@@ -876,14 +879,17 @@ def test_empty_lines_by_the_totals_closing_a_sheet_are_no_rows(tmp_path, tail, g
     assert not [w for w in ins.warnings if "could not be read" in w]
 
 
-def test_an_empty_line_among_the_responses_is_still_rejected(tmp_path):
-    # a record broken in two leaves one: only the gap above the totals is no fault
+def test_an_empty_line_among_the_responses_is_listed_as_skipped(tmp_path):
+    # a record broken in two leaves one, so it is listed, by line; but as skipped, not as a
+    # rejected row: nothing in it was refused (found by a review). The gap above the totals is no row.
     body = _BODY.splitlines(keepends=True)
     p = tmp_path / "report.csv"
     p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + "".join(body[:6]) + "\n" + "".join(body[6:])
                  + "Average,,,3.0\n", encoding="utf-8", newline="")
-    r = normalise(inspect(p))
-    assert [rn for rn, _ in r.rejects] == [8] and r.responses == 12
+    ins = inspect(p)
+    r = normalise(ins)
+    assert r.rejects == [] and r.skipped == [(8, SKIPPED_EMPTY)] and r.responses == 12
+    assert not [w for w in ins.warnings if "could not be read" in w]
 
 
 @pytest.mark.parametrize("tail", ["\n\n", "\r\n\r\n", ",,,\n\n"])

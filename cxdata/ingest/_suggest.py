@@ -97,6 +97,18 @@ def _yes_no_measure(hk: str, label: str) -> str:
 TZ_ASSUMED = "The file does not say which time zone its times are in"
 
 
+def _times_of_day(sample: list[str]) -> bool:
+    """Some value carries a time of day other than midnight (or is a serial day number with a
+    fraction): answer times, which a time zone shifts, not dates."""
+    for s in sample:
+        s = ascii_digits(str(s)).strip()
+        if re.fullmatch(r"\d{5}\.\d+", s):
+            return True
+        if any(int(h) or int(m) for h, m in re.findall(r"(\d{1,2}):(\d\d)", s)):
+            return True
+    return False
+
+
 def _dotted(sample: list[str]) -> bool:
     """Dates written DD.MM.YYYY (year last, dots between)."""
     dated = [v for v in sample if re.match(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\b", ascii_digits(v))]
@@ -962,7 +974,9 @@ class Suggester:
             tz = self._zone_column()
         if tz is None and ts_key is not None:
             sample = self.profiles[ts_key].sample[:20]
-            if not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
+            if not _times_of_day(self.profiles[ts_key].sample):
+                pass  # dates alone (a weekly sheet's '2025-11-12'): no time for a zone to shift (found by a review)
+            elif not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
                 self.warnings.append(
                     f"{TZ_ASSUMED}: UTC was assumed. "
                     "Set the time zone in the mapping if the survey tool used local time.")

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._csv import BLANK_TAIL, blank_before_summary, blank_tail, header_end
+from ._csv import BLANK_TAIL, REASON_EMPTY, blank_before_summary, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -72,6 +72,9 @@ class Normalised:
     # the day/month order the answer times were read in (None: the file had no such dates)
     dayfirst: bool | None = None
     untimed: int = 0  # responses stored without an answer time: no period counts them
+    # (row_number, reason) of the empty lines between rows: no response and nothing to fix in
+    # them, but listed, since a record broken in two by a stray line break leaves one
+    skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
 def empty_table(segments: list[str] = ()) -> pa.Table:
@@ -111,6 +114,8 @@ def _has_time_of_day(text: pa.Array) -> bool:
 
 
 _SUMMARY_TAIL = 20  # closing rows looked at for a summary
+SKIPPED_EMPTY = ("an empty line between the rows, skipped (if a response was broken in two by a line break, "
+                 "its rest is in the rows around it)")
 BLANK_ABOVE_SUMMARY = "an empty line by the totals closing the sheet, not a response"
 
 
@@ -402,10 +407,15 @@ class _Run:
         tail = set(blank_tail(self.raw.row_numbers, problems.items()))
         gap = set(blank_before_summary(self.raw.row_numbers, problems.items(), self._summary_count))
         tail |= gap
-        rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
+        top = header_end(self.raw.row_numbers, m.header_rows)
+        # An empty line has nothing to reject: listed as skipped (found by a review: listed as a
+        # rejected row whose reason said it was skipped).
+        skipped = [(rn, SKIPPED_EMPTY) for rn, why in sorted(problems.items())
+                   if why == REASON_EMPTY and rn not in tail and rn > top]
+        rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items()
+                                                         if rn not in tail and why != REASON_EMPTY})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
-        top = header_end(self.raw.row_numbers, m.header_rows)
         excluded += [(rn, BLANK_ABOVE_SUMMARY if rn in gap else BLANK_TAIL) for rn in sorted(tail) if rn > top]
         excluded.sort()
         fixed, segments = self._collect_dims(
@@ -421,7 +431,7 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v},
-                          dayfirst=self.dayfirst, untimed=untimed)
+                          dayfirst=self.dayfirst, untimed=untimed, skipped=skipped)
 
     def _persian(self, arr: pa.Array) -> pa.Array:
         """Persian letter forms, only when the mapping asks for it and only in Persian text."""
