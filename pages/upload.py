@@ -164,15 +164,18 @@ def _check_and_load(state: dict) -> None:
     # threw the user's edits away (found by an audit).
     rows = mapping_table.mapping_rows(ins)
     rows = rows.iloc[rows["role"].eq("ignore").argsort(kind="stable")].reset_index(drop=True)
-    st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it.")
+    st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it. "
+               "Where an answer's value is missing or wrong, write it under *stored as* ('Neither → 4').")
     edited = st.data_editor(
         rows, hide_index=True, width="stretch", key="mapping_editor",
-        disabled=["column", "header", "examples", "stored as"],
-        column_order=["column", "role", "measure", "touchpoint", "segment", "stored as", "examples", "header"],
+        disabled=["column", "header", "examples"],
+        column_order=mapping_table.COLUMNS,
         column_config={
-            "column": st.column_config.TextColumn("column", width="medium"),
+            "header": st.column_config.TextColumn("question", width="large", pinned=True,
+                                                  help="The column's header as the export writes it"),
+            "column": st.column_config.TextColumn("code", width="small",
+                                                  help="The column's code in the export (Qualtrics' QID…, a header)"),
             "examples": st.column_config.TextColumn("examples", width="medium"),
-            "header": st.column_config.TextColumn("full header", width="large"),
             "role": st.column_config.SelectboxColumn("role", options=mapping_table.EDITABLE_ROLES, required=True),
             "measure": st.column_config.TextColumn("measure", help="Name of the measure in the pyramid model (e.g. nps, csat)"),
             "touchpoint": st.column_config.TextColumn("touchpoint", help="For matrix rows: the touchpoint the rating is about"),
@@ -180,7 +183,8 @@ def _check_and_load(state: dict) -> None:
             "stored as": st.column_config.TextColumn(
                 "stored as", width="medium",
                 help="How the column's answers are stored: labels as scores, and other languages' segment values as "
-                     "the model names them (its aliases)"),
+                     "the model names them (its aliases). Edit it to give an answer its value: 'Very low effort → 7; "
+                     "N/A → no answer', separated by ';'."),
         },
     )
     date_col, tz_col = st.columns(2)
@@ -293,8 +297,13 @@ if receipt:
     kind = LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))
     if _responses_in(receipt) and not receipt["added"] and not receipt["updated"]:
         # An identical re-upload: said first, not as a fresh load (found by an audit).
+        uncounted = len(receipt.get("invalid_values") or [])
+        # A mapping change whose answers were all refused changes nothing: said, not left to the table below.
         st.info(f"Nothing changed: all {receipt['unchanged']:,} responses of this file were stored already, as they "
-                f"are, under source **{md(receipt['source'])}**.", icon=":material/done_all:")
+                f"are, under source **{md(receipt['source'])}**."
+                + (f" {uncounted:,} answer{'' if uncounted == 1 else 's'} of it {'was' if uncounted == 1 else 'were'} "
+                   "not counted (listed below): give their labels a value under *stored as* in the mapping."
+                   if uncounted else ""), icon=":material/done_all:")
     elif not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
