@@ -171,6 +171,8 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
     # model does not have): the receipt's warnings say which; the page does not call that a success.
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
+    if model is not None and (detail := not_counted_detail(result.table, model)):
+        out["not_counted"] = detail
     out["counted"] = counted_responses(result.table, model) if model is not None else out["added"] + out["updated"]
     return out
 
@@ -362,12 +364,19 @@ def outside_model(table, model: Model) -> list[str]:
         used = ", ".join(sorted(_kpi_measures(model)))
         out.append(f"Answers to a measure that no KPI of the model uses: {named_counts(unused)}. They are stored, "
                    f"and no tile shows them. If the question is one the model measures ({used}), give its column "
-                   "that measure in the mapping; otherwise the model needs a KPI on it.")
+                   "that measure in the mapping; otherwise ask whoever maintains the model (the Model page) for a KPI "
+                   "on it.")
     for measure, source, sources, n in _other_sources(table, model):
-        out.append(f"Answers to {_measure_names([(measure, n)], model)[0][0]} from the survey source '{source}' "
-                   f"({n:,} response{'' if n == 1 else 's'}): the model counts {measure} only from "
-                   f"{', '.join(sources)}, so no tile shows them. To count them, add '{source}' to the sources of "
-                   f"the KPIs on {measure} in the model.")
+        # In the user's words: what is stored, what counts it, and who can change that (found by a
+        # review: "add 'ragged_rows' to the sources of the KPIs on nps in the model" meant nothing to
+        # a non-technical user). The model's terms are in `not_counted_detail`, for the command line.
+        names = [k.name for k in _kpis_on(model, measure)]
+        kpis = f"the KPI{'' if len(names) == 1 else 's'} " + _names([f"'{k}'" for k in names])
+        out.append(f"These answers are stored, but no KPI of the pyramid counts them yet: "
+                   f"{_measure_names([(measure, n)], model)[0][0]} from '{source}' ({n:,} response{'' if n == 1 else 's'}). "
+                   f"{kpis[0].upper() + kpis[1:]} count{'s' if len(names) == 1 else ''} only the answers of the sources "
+                   f"{_names([f'{x!r}' for x in sources])}. If these answers belong there, ask whoever maintains the "
+                   f"model (the Model page) to add the source '{source}' to {kpis}.")
     unplaced = _unplaced(table, model)
     if unplaced:
         out.append(f"Answers that name no touchpoint or team: {named_counts(_measure_names(unplaced, model))}. "
@@ -375,6 +384,29 @@ def outside_model(table, model: Model) -> list[str]:
                    "survey's overall questions are often such answers). If the file has a column that says where "
                    "the customer was (a store, a channel), map it as the touchpoint.")
     return out
+
+
+def _kpis_on(model: Model, measure: str) -> list:
+    """The KPIs of `measure`, once each (a KPI that several nodes share is one KPI to the user)."""
+    seen: dict[str, object] = {}
+    for k in model.kpis():
+        if k.stat != "composite" and k.measure == measure:
+            seen.setdefault(k.name, k)
+    return list(seen.values())
+
+
+def _names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+
+
+def not_counted_detail(table, model: Model) -> list[dict]:
+    """The answers stored under a source no KPI of their measure counts, in the model's terms (the
+    KPIs' keys and their `sources:`): for `ingest --json`, where the receipt's words are the user's."""
+    return [{"measure": measure, "source": source, "responses": n, "counted_sources": sources,
+             "kpis": sorted({k.key for k in _kpis_on(model, measure)}),
+             "fix": f"add '{source}' to the sources: of the KPIs on {measure} in the model"}
+            for measure, source, sources, n in _other_sources(table, model)]
 
 
 def _known(labels, level: str, model: Model):

@@ -330,7 +330,8 @@ def test_the_receipt_says_which_measures_no_kpi_uses():
     assert warnings == [
         "Answers to a measure that no KPI of the model uses: 'happiness' (2). They are stored, and no tile "
         "shows them. If the question is one the model measures (ces, csat, csat_good, nps, resolved, tp_sat), give "
-        "its column that measure in the mapping; otherwise the model needs a KPI on it."]
+        "its column that measure in the mapping; otherwise ask whoever maintains the model (the Model page) for a "
+        "KPI on it."]
 
 
 def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_count():
@@ -348,10 +349,17 @@ def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_co
                       "team": [None] * 3, "metric": ["nps", "nps", "comment"], "value": [9.0, 3.0, None],
                       "responded_at": [at] * 3})
     warnings = service.outside_model(table, model)
+    # In the user's words (found by a review: "add 'limesurvey' to the sources of the KPIs on nps in the
+    # model" meant nothing to a non-technical user); the model's terms for the command line's JSON.
     assert warnings == [
-        "Answers to Likelihood to recommend (nps) from the survey source 'limesurvey' (2 responses): the model counts nps "
-        "only from porsline, qualtrics, surveymonkey, so no tile shows them. To count them, add 'limesurvey' to the "
-        "sources of the KPIs on nps in the model."]
+        "These answers are stored, but no KPI of the pyramid counts them yet: Likelihood to recommend (nps) from "
+        "'limesurvey' (2 responses). The KPI 'Relationship NPS' counts only the answers of the sources 'porsline', "
+        "'qualtrics' and 'surveymonkey'. If these answers belong there, ask whoever maintains the model (the Model "
+        "page) to add the source 'limesurvey' to the KPI 'Relationship NPS'."]
+    assert service.not_counted_detail(table, model) == [
+        {"measure": "nps", "source": "limesurvey", "responses": 2,
+         "counted_sources": ["porsline", "qualtrics", "surveymonkey"], "kpis": ["nps"],
+         "fix": "add 'limesurvey' to the sources: of the KPIs on nps in the model"}]
     assert service.counted_responses(table, model) == 0
     counted = table.set_column(1, "source", pa.array(["qualtrics"] * 3))
     assert service.outside_model(counted, model) == [] and service.counted_responses(counted, model) == 2
@@ -684,7 +692,9 @@ def test_a_second_survey_of_the_same_tool_gets_a_source_of_its_own(tmp_path):
         ("qualtrics", "qualtrics", "qualtrics", "qualtrics_2")
     assert any("Another survey" in w and "'qualtrics_2'" in w and "count only where the model names" in w
                for w in second["warnings"])
-    assert any("add 'qualtrics_2' to the sources" in w for w in second["warnings"])
+    assert any("ask whoever maintains the model (the Model page) to add the source 'qualtrics_2'" in w
+               for w in second["warnings"])
+    assert second["not_counted"][0]["source"] == "qualtrics_2"  # the model's terms, for a script
     assert count == 5
 
 
