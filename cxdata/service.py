@@ -177,6 +177,82 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     return out
 
 
+ROW_CELLS_LISTED = 10_000  # rows of a receipt whose original cells are kept for its download
+
+
+def row_cells(inspection, lines) -> tuple[list[str], dict[int, list[str]]]:
+    """(header, {line: cells as text}) of the file's rows `lines` (the receipt's rejected, excluded
+    and skipped rows), the first ROW_CELLS_LISTED of them: so the rows a receipt lists can be fixed
+    and loaded again, not only looked up (found by a review: its CSV had the line and the reason
+    alone). A row the reader could not split (a CSV record with more or fewer values than the header)
+    is split again as it is written, its extra values after the header's columns."""
+    import numpy as np
+
+    from .ingest._arrow import flat
+    from .ingest.layouts import dedupe_names
+
+    raw, layout = inspection.raw, inspection.layout
+    header = dedupe_names([c.label or c.key for c in layout.columns])
+    wanted = sorted({int(n) for n in lines})[:ROW_CELLS_LISTED]
+    if not wanted:
+        return header, {}
+    numbers = flat(raw.row_numbers).cast("int64").to_numpy(zero_copy_only=False)
+    at = np.searchsorted(numbers, wanted)  # row numbers rise through the file
+    found = [(line, int(i)) for line, i in zip(wanted, at) if i < len(numbers) and numbers[i] == line]
+    out: dict[int, list[str]] = {}
+    if found:
+        rows = raw.table.take([i for _, i in found])
+        cols = [rows.column(c.index).to_pylist() if c.index < rows.num_columns else [None] * len(found)
+                for c in layout.columns]
+        for j, (line, _) in enumerate(found):
+            out[line] = ["" if col[j] is None else str(col[j]) for col in cols]
+    missing = [line for line in wanted if line not in out]
+    if missing and raw.format == "csv" and raw.encoding and raw.delimiter:
+        out.update(_records_as_written(inspection.path, raw.encoding, raw.delimiter, missing, len(header)))
+    return header, out
+
+
+def with_cells(table, cells: tuple[list[str], dict[int, list[str]]] | None, line: str = "line in file"):
+    """The receipt's rows (a frame with a column `line`) followed by each row's original cells, as
+    text: the file's header names them (after the receipt's own columns, renamed where they clash);
+    values past the header's columns are 'extra 1', 'extra 2'..."""
+    import pandas as pd
+
+    from .ingest.layouts import dedupe_names
+
+    if not cells or not cells[1]:
+        return table
+    header, rows = cells
+    width = max([len(header)] + [len(r) for r in rows.values()])
+    names = dedupe_names(list(table.columns) + header + [f"extra {i + 1}" for i in range(width - len(header))])
+    mine = names[len(table.columns):]
+    blank = [""] * width
+    values = [(rows.get(int(n)) or blank) + [""] * (width - len(rows.get(int(n)) or blank)) for n in table[line]]
+    return pd.concat([table.reset_index(drop=True), pd.DataFrame(values, columns=mine, dtype="string")], axis=1)
+
+
+def _records_as_written(path: Path, encoding: str, delimiter: str, lines: list[int], width: int) -> dict[int, list[str]]:
+    """The CSV records `lines` (record numbers, as the reader counts them) split as written."""
+    import csv
+
+    want, out = set(lines), {}
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            number = 0
+            for record in reader:
+                if number == 0 and len(record) == 1 and record[0].strip().lower().startswith("sep="):
+                    continue  # Excel's 'sep=' line is no record
+                number += 1
+                if number in want:
+                    out[number] = record + [""] * (width - len(record))
+                if number >= lines[-1]:
+                    break
+    except (OSError, csv.Error, UnicodeError, LookupError):
+        pass  # the receipt's line and reason stand alone
+    return out
+
+
 def counted_responses(table, model: Model) -> int:
     """Responses of canonical `table` with an answer that some tile of `model` counts: a measure a
     KPI uses, from a source the KPI counts, given at a touchpoint or team or to the index's own

@@ -217,6 +217,10 @@ def _check_and_load(state: dict) -> None:
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         else:
+            # The listed rows' own cells, for the receipt's download, while the file is at hand.
+            receipt["row_cells"] = service.row_cells(
+                ins, [r for r, *_ in receipt["rejected"] + receipt["excluded"] + receipt.get("skipped", [])
+                      + receipt.get("invalid_values", [])])
             state["path"].unlink(missing_ok=True)
             st.session_state.pop("_inspection", None)
             st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
@@ -348,11 +352,14 @@ if receipt:
         st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch",
                      column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
                                     "what": st.column_config.TextColumn(width="small")})
+        # The download gives each row's own cells after its line and reason: fixed, they load again.
+        full = service.with_cells(table, receipt.get("row_cells"))
         with st.container(horizontal=True):
-            st.download_button("Download as CSV", export.to_csv_bytes(table),
+            st.download_button("Download as CSV", export.to_csv_bytes(full),
                                file_name=f"rejected_{Path(receipt['file']).stem}.csv",
-                               mime="text/csv", icon=":material/download:")
-            st.download_button("Excel", lambda: export.to_xlsx_bytes(table, sheet="Rows not counted"),
+                               mime="text/csv", icon=":material/download:",
+                               help="Each row's line, what happened to it and why, then its cells as the file has them")
+            st.download_button("Excel", lambda: export.to_xlsx_bytes(full, sheet="Rows not counted"),
                                file_name=f"rejected_{Path(receipt['file']).stem}.xlsx", icon=":material/table_view:",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if st.button("Go to the pyramid", icon=":material/change_history:"):

@@ -739,3 +739,34 @@ def test_a_sheets_serial_dates_stay_its_answer_times_under_an_average_row(tmp_pa
         assert (timed, first, last) == (40, "2025-01-02", "2025-01-13")
     finally:
         db.close()
+
+
+def test_the_rows_a_receipt_lists_come_with_their_own_cells(tmp_path):
+    """Found by a review: the rejected rows' CSV gave the line and the reason alone, so nobody could
+    fix those rows and load them again. Rows the reader could not split come as written."""
+    import pandas as pd
+
+    from cxdata import export
+    from cxdata.ingest.engine import inspect, normalise
+
+    p = tmp_path / "sheet.csv"
+    p.write_text("Response ID,Date,How likely are you to recommend us?,Comment\n"
+                 "r1,2025-01-02 10:00,9,fine\n"
+                 "r2,2025-01-02 11:00,lots,=HYPERLINK(\"http://x\")\n"  # not a score: not counted
+                 "r3,2025-01-02 12:00,7,too,many\n"  # could not be read
+                 "\n"
+                 "r4,2025-01-02 13:00,8,ok\n", encoding="utf-8")
+    ins = inspect(p)
+    r = normalise(ins)
+    listed = [(n, "rejected row", why) for n, why in r.rejects] + [(n, "skipped line", why) for n, why in r.skipped]
+    listed += [(n, "value not counted", why) for n, _, _, why in r.invalid_values]  # r2's score, beside its comment
+    header, cells = service.row_cells(ins, [n for n, *_ in listed])
+    assert header == ["Response ID", "Date", "How likely are you to recommend us?", "Comment"]
+    assert cells == {3: ["r2", "2025-01-02 11:00", "lots", '=HYPERLINK("http://x")'],
+                     4: ["r3", "2025-01-02 12:00", "7", "too", "many"], 5: ["", "", "", ""]}
+    table = service.with_cells(pd.DataFrame(listed, columns=["line in file", "what", "reason"]), (header, cells))
+    assert list(table.columns)[:4] == ["line in file", "what", "reason", "Response ID"]
+    assert list(table.columns)[-1] == "extra 1"
+    text = export.to_csv_bytes(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text  # formula-guarded, as every export
+    assert service.with_cells(table.iloc[:, :3], None).equals(table.iloc[:, :3])
