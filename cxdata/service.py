@@ -170,6 +170,9 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     out["invalid_values"] = receipt.invalid_values  # type: ignore[attr-defined]
     # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
     # model does not have): the receipt's warnings say which; the page does not call that a success.
+    if receipt.updated:
+        # Which responses changed, and how: read back from the versions the merge replaced.
+        out["updated_responses"] = [list(r) for r in store.updated_responses(db.cursor(), receipt.upload_id)]
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
     if model is not None and (detail := not_counted_detail(result.table, model)):
         out["not_counted"] = detail

@@ -321,6 +321,17 @@ if receipt:
                                           ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),
                                           ("Rejected", receipt["rejected_count"]), ("Excluded", receipt["excluded_count"])]):
         col.metric(label, f"{value:,}")
+    if changes := receipt.get("updated_responses"):
+        from cxdata.store import UPDATES_LISTED
+
+        # Which responses the file changed, and how (a re-export's edits, a mapping that reads a column anew).
+        frame = pd.DataFrame(changes, columns=["source", "response id", "field", "before", "after"]).astype("string")
+        capped = len(changes) >= UPDATES_LISTED
+        st.download_button(f"What the {receipt['updated']:,} updated response{'' if receipt['updated'] == 1 else 's'} "
+                           "changed (CSV)", export.to_csv_bytes(frame), file_name=f"updated_{Path(receipt['file']).stem}.csv",
+                           mime="text/csv", icon=":material/difference:", key="download_updates",
+                           help="Each changed answer, comment, answer time or team: before and after"
+                                + (f" (the first {UPDATES_LISTED:,} changes)" if capped else ""))
     if receipt.get("demo_removed"):
         st.info(f"The demo data was removed, as chosen: {receipt['demo_removed']:,} demo responses. The pyramid now "
                 "shows your own data only.", icon=":material/delete_sweep:")

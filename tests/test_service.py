@@ -770,3 +770,26 @@ def test_the_rows_a_receipt_lists_come_with_their_own_cells(tmp_path):
     text = export.to_csv_bytes(table).decode("utf-8-sig")
     assert "'=HYPERLINK" in text  # formula-guarded, as every export
     assert service.with_cells(table.iloc[:, :3], None).equals(table.iloc[:, :3])
+
+
+def test_a_receipt_lists_what_its_updates_changed(tmp_path):
+    """Found by a review: "Updated 3", and no word of which responses or how (NPS 9 -> 2)."""
+    from tests.conftest import SAMPLES, TRUTH
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    try:
+        model = service.load_model_for(db, ZELVORA_MODEL)
+        first = service.ingest_file(db, model, SAMPLES / "qualtrics_relationship.csv")
+        assert "updated_responses" not in first  # nothing updated: nothing read back
+        again = service.ingest_file(db, model, SAMPLES / "bad/qualtrics_relationship_reexport.csv")
+    finally:
+        db.close()
+    assert again["updated"] == 3
+    want = set()
+    for edit in TRUTH["bad_inputs"]["qualtrics_relationship_reexport.csv"]["edited_rows"]:
+        for field, before in edit["before"].items():
+            after = edit["after"][field]
+            if before != after:
+                show = (lambda v: None if v is None else f"{v:g}" if isinstance(v, float) else v)
+                want.add(("qualtrics", edit["response_id"], field, show(before), show(after)))
+    assert {tuple(r) for r in again["updated_responses"]} == want
