@@ -98,6 +98,14 @@ def _remove(upload_id: int) -> None:
     st.session_state["_removed_note"] = f"Removed upload #{upload_id}: " + ("; ".join(parts) or "nothing of it was stored") + "."
 
 
+def _offer_for_removal(upload_id: int | None) -> None:
+    """The removal box offers the upload just made, the one a receipt's advice to remove it means:
+    the box kept its earlier choice, the upload that was newest before (found by a review: #17 offered
+    after loading #19)."""
+    st.session_state.pop("w_remove_upload", None)
+    st.session_state["_remove_default"] = upload_id
+
+
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower()[:8] if dot > 0 else ""
@@ -226,6 +234,7 @@ def _check_and_load(state: dict) -> None:
             st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
             st.session_state["_receipt"] = receipt
             st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
+            _offer_for_removal(receipt.get("upload_id"))
             st.rerun()
 
 
@@ -264,6 +273,7 @@ def _invitation_step(state: dict, headers: list[str]) -> None:
         st.session_state.pop("_inspection", None)
         st.session_state["_invitation_receipt"] = receipt
         st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+        _offer_for_removal(receipt.get("upload_id"))
         st.rerun()
 
 
@@ -407,15 +417,26 @@ else:
     active = history[history["removed"].isna() & changed]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(), key="w_remove_upload",
+        options = active["upload_id"].tolist()
+        by_id = history.set_index("upload_id")
+        default = st.session_state.get("_remove_default")
+        choice = c1.selectbox("Remove an upload", options, key="w_remove_upload",
+                              index=options.index(default) if default in options else 0,
                               help="The responses it added are deleted; those it edited go back to the version "
                                    "they had before it.",
-                              format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
+                              format_func=lambda i: f"#{i} · {by_id.loc[i, 'file']} · {by_id.loc[i, 'uploaded']} UTC")
         # One popover per upload: after a removal the next upload's confirmation starts closed,
         # never one click away from removing an upload nobody chose.
         confirm = c2.popover("Remove", icon=":material/delete:", key=f"remove_{choice}")
-        confirm.markdown(f"Remove upload **#{choice}**? Its added responses are deleted and its edits reverted; "
-                         "the upload stays in the history, marked removed.")
+        # The confirmation names what it removes, not a number alone (found by a review).
+        chosen = by_id.loc[choice]
+        counts = [f"{int(chosen[k]):,} {label}" for k, label in (("added", "added"), ("updated", "updated"),
+                                                                 ("unchanged", "unchanged"), ("rejected", "rejected"),
+                                                                 ("excluded", "excluded")) if chosen[k]]
+        confirm.markdown(f"Remove upload **#{choice}**, **{md(str(chosen['file']))}**, uploaded {chosen['uploaded']} UTC "
+                         f"({int(chosen['rows_read']):,} rows read{': ' + ', '.join(counts) if counts else ''})? "
+                         "Its added responses are deleted and its edits reverted; the upload stays in the history, "
+                         "marked removed.")
         # The upload named in the confirmation is the one removed: the click carries its id (another
         # session's upload or removal changes the list, and the box's choice, before the click's
         # run; found by an audit).
