@@ -210,7 +210,8 @@ def _receipt_line(r: dict) -> str:
         hint = _CLI_HINTS.get(r.get("code"), "")
         return f"{r['file']}: REFUSED — {r['error']}{hint}"
     line = (f"{r['file']}: {r['rows_read']} rows read; responses {r['added']} added, {r['updated']} updated, "
-            f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected, {r['excluded_count']} excluded")
+            f"{r['unchanged']} unchanged; {r['rejected_count']} rows rejected, {r['excluded_count']} excluded"
+            + (f", {r['skipped_count']} empty skipped" if r.get("skipped_count") else ""))
     return "\n".join([line, *(f"  warning: {w}" for w in r.get("warnings") or ())])
 
 

@@ -149,7 +149,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + outside,
+        warnings=list(result.warnings) + outside, skipped=list(getattr(result, "skipped", [])),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)
@@ -170,8 +170,89 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     out["invalid_values"] = receipt.invalid_values  # type: ignore[attr-defined]
     # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
     # model does not have): the receipt's warnings say which; the page does not call that a success.
+    if receipt.updated:
+        # Which responses changed, and how: read back from the versions the merge replaced.
+        out["updated_responses"] = [list(r) for r in store.updated_responses(db.cursor(), receipt.upload_id)]
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
+    if model is not None and (detail := not_counted_detail(result.table, model)):
+        out["not_counted"] = detail
     out["counted"] = counted_responses(result.table, model) if model is not None else out["added"] + out["updated"]
+    return out
+
+
+ROW_CELLS_LISTED = 10_000  # rows of a receipt whose original cells are kept for its download
+
+
+def row_cells(inspection, lines) -> tuple[list[str], dict[int, list[str]]]:
+    """(header, {line: cells as text}) of the file's rows `lines` (the receipt's rejected, excluded
+    and skipped rows), the first ROW_CELLS_LISTED of them: so the rows a receipt lists can be fixed
+    and loaded again, not only looked up (found by a review: its CSV had the line and the reason
+    alone). A row the reader could not split (a CSV record with more or fewer values than the header)
+    is split again as it is written, its extra values after the header's columns."""
+    import numpy as np
+
+    from .ingest._arrow import flat
+    from .ingest.layouts import dedupe_names
+
+    raw, layout = inspection.raw, inspection.layout
+    header = dedupe_names([c.label or c.key for c in layout.columns])
+    wanted = sorted({int(n) for n in lines})[:ROW_CELLS_LISTED]
+    if not wanted:
+        return header, {}
+    numbers = flat(raw.row_numbers).cast("int64").to_numpy(zero_copy_only=False)
+    at = np.searchsorted(numbers, wanted)  # row numbers rise through the file
+    found = [(line, int(i)) for line, i in zip(wanted, at) if i < len(numbers) and numbers[i] == line]
+    out: dict[int, list[str]] = {}
+    if found:
+        rows = raw.table.take([i for _, i in found])
+        cols = [rows.column(c.index).to_pylist() if c.index < rows.num_columns else [None] * len(found)
+                for c in layout.columns]
+        for j, (line, _) in enumerate(found):
+            out[line] = ["" if col[j] is None else str(col[j]) for col in cols]
+    missing = [line for line in wanted if line not in out]
+    if missing and raw.format == "csv" and raw.encoding and raw.delimiter:
+        out.update(_records_as_written(inspection.path, raw.encoding, raw.delimiter, missing, len(header)))
+    return header, out
+
+
+def with_cells(table, cells: tuple[list[str], dict[int, list[str]]] | None, line: str = "line in file"):
+    """The receipt's rows (a frame with a column `line`) followed by each row's original cells, as
+    text: the file's header names them (after the receipt's own columns, renamed where they clash);
+    values past the header's columns are 'extra 1', 'extra 2'..."""
+    import pandas as pd
+
+    from .ingest.layouts import dedupe_names
+
+    if not cells or not cells[1]:
+        return table
+    header, rows = cells
+    width = max([len(header)] + [len(r) for r in rows.values()])
+    names = dedupe_names(list(table.columns) + header + [f"extra {i + 1}" for i in range(width - len(header))])
+    mine = names[len(table.columns):]
+    blank = [""] * width
+    values = [(rows.get(int(n)) or blank) + [""] * (width - len(rows.get(int(n)) or blank)) for n in table[line]]
+    return pd.concat([table.reset_index(drop=True), pd.DataFrame(values, columns=mine, dtype="string")], axis=1)
+
+
+def _records_as_written(path: Path, encoding: str, delimiter: str, lines: list[int], width: int) -> dict[int, list[str]]:
+    """The CSV records `lines` (record numbers, as the reader counts them) split as written."""
+    import csv
+
+    want, out = set(lines), {}
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            number = 0
+            for record in reader:
+                if number == 0 and len(record) == 1 and record[0].strip().lower().startswith("sep="):
+                    continue  # Excel's 'sep=' line is no record
+                number += 1
+                if number in want:
+                    out[number] = record + [""] * (width - len(record))
+                if number >= lines[-1]:
+                    break
+    except (OSError, csv.Error, UnicodeError, LookupError):
+        pass  # the receipt's line and reason stand alone
     return out
 
 
@@ -362,12 +443,19 @@ def outside_model(table, model: Model) -> list[str]:
         used = ", ".join(sorted(_kpi_measures(model)))
         out.append(f"Answers to a measure that no KPI of the model uses: {named_counts(unused)}. They are stored, "
                    f"and no tile shows them. If the question is one the model measures ({used}), give its column "
-                   "that measure in the mapping; otherwise the model needs a KPI on it.")
+                   "that measure in the mapping; otherwise ask whoever maintains the model (the Model page) for a KPI "
+                   "on it.")
     for measure, source, sources, n in _other_sources(table, model):
-        out.append(f"Answers to {_measure_names([(measure, n)], model)[0][0]} from the survey source '{source}' "
-                   f"({n:,} response{'' if n == 1 else 's'}): the model counts {measure} only from "
-                   f"{', '.join(sources)}, so no tile shows them. To count them, add '{source}' to the sources of "
-                   f"the KPIs on {measure} in the model.")
+        # In the user's words: what is stored, what counts it, and who can change that (found by a
+        # review: "add 'ragged_rows' to the sources of the KPIs on nps in the model" meant nothing to
+        # a non-technical user). The model's terms are in `not_counted_detail`, for the command line.
+        names = [k.name for k in _kpis_on(model, measure)]
+        kpis = f"the KPI{'' if len(names) == 1 else 's'} " + _names([f"'{k}'" for k in names])
+        out.append(f"These answers are stored, but no KPI of the pyramid counts them yet: "
+                   f"{_measure_names([(measure, n)], model)[0][0]} from '{source}' ({n:,} response{'' if n == 1 else 's'}). "
+                   f"{kpis[0].upper() + kpis[1:]} count{'s' if len(names) == 1 else ''} only the answers of the sources "
+                   f"{_names([f'{x!r}' for x in sources])}. If these answers belong there, ask whoever maintains the "
+                   f"model (the Model page) to add the source '{source}' to {kpis}.")
     unplaced = _unplaced(table, model)
     if unplaced:
         out.append(f"Answers that name no touchpoint or team: {named_counts(_measure_names(unplaced, model))}. "
@@ -375,6 +463,29 @@ def outside_model(table, model: Model) -> list[str]:
                    "survey's overall questions are often such answers). If the file has a column that says where "
                    "the customer was (a store, a channel), map it as the touchpoint.")
     return out
+
+
+def _kpis_on(model: Model, measure: str) -> list:
+    """The KPIs of `measure`, once each (a KPI that several nodes share is one KPI to the user)."""
+    seen: dict[str, object] = {}
+    for k in model.kpis():
+        if k.stat != "composite" and k.measure == measure:
+            seen.setdefault(k.name, k)
+    return list(seen.values())
+
+
+def _names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+
+
+def not_counted_detail(table, model: Model) -> list[dict]:
+    """The answers stored under a source no KPI of their measure counts, in the model's terms (the
+    KPIs' keys and their `sources:`): for `ingest --json`, where the receipt's words are the user's."""
+    return [{"measure": measure, "source": source, "responses": n, "counted_sources": sources,
+             "kpis": sorted({k.key for k in _kpis_on(model, measure)}),
+             "fix": f"add '{source}' to the sources: of the KPIs on {measure} in the model"}
+            for measure, source, sources, n in _other_sources(table, model)]
 
 
 def _known(labels, level: str, model: Model):

@@ -46,11 +46,13 @@ class Receipt:
     duplicates: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     upload_id: int | None = None
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # empty lines between the rows
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["rejected_count"] = len(self.rejected)
         d["excluded_count"] = len(self.excluded)
+        d["skipped_count"] = len(self.skipped)
         return d
 
 
@@ -404,6 +406,56 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                 was.get(key, set()).difference_update(codes or [])
         _forget_unused(cur, was)
     return added, updated, unchanged, kept_attrs
+
+
+UPDATES_LISTED = 1000  # the changes an upload's receipt lists (its count of updated responses is complete)
+
+
+def updated_responses(cur, upload_id: int, limit: int = UPDATES_LISTED) -> list[tuple]:
+    """(source, response id, field, before, after) of what `upload_id` changed in the responses it
+    updated: each answer (a measure, at its touchpoint), the comment, the answer time and the team,
+    the first `limit` of them by response. Read from what the merge keeps anyway, the versions it
+    replaced (`replaced_*`, for removing the upload) beside the stored ones, so a load pays for it
+    only when it updated something (found by a review: "Updated 3", and no word of which or how)."""
+    def shown(col: str) -> str:  # a score as the screen writes it: 9, not 9.0
+        return f"CASE WHEN {col} = round({col}) THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END"
+
+    return cur.execute(
+        f"""WITH old_r AS (SELECT * FROM replaced_responses WHERE replaced_by = $id),
+                 new_r AS (SELECT * FROM responses WHERE response_key IN (SELECT response_key FROM old_r)),
+                 lab AS (SELECT dim, code, any_value(label) AS label
+                         FROM (SELECT * FROM labels UNION ALL SELECT * FROM replaced_labels)
+                         WHERE dim IN ('measure', 'touchpoint', 'team') GROUP BY ALL),
+                 old_a AS (SELECT response_key, measure, coalesce(touchpoint, -1) AS tp,
+                                  string_agg({shown('value')}, ' | ' ORDER BY value) AS v
+                           FROM replaced_answers WHERE replaced_by = $id GROUP BY ALL),
+                 new_a AS (SELECT response_key, measure, coalesce(touchpoint, -1) AS tp,
+                                  string_agg({shown('value')}, ' | ' ORDER BY value) AS v
+                           FROM answers WHERE response_key IN (SELECT response_key FROM old_r) GROUP BY ALL),
+                 answers_changed AS (
+                     SELECT coalesce(o.response_key, n.response_key) AS response_key,
+                            m.label || CASE WHEN coalesce(o.tp, n.tp) >= 0 THEN ' at ' || coalesce(t.label, '?') ELSE '' END AS field,
+                            o.v AS before, n.v AS after
+                     FROM old_a o FULL JOIN new_a n ON o.response_key = n.response_key AND o.measure = n.measure AND o.tp = n.tp
+                     LEFT JOIN lab m ON m.dim = 'measure' AND m.code = coalesce(o.measure, n.measure)
+                     LEFT JOIN lab t ON t.dim = 'touchpoint' AND t.code = coalesce(o.tp, n.tp)
+                     WHERE o.v IS DISTINCT FROM n.v),
+                 changed AS (
+                     SELECT * FROM answers_changed
+                     UNION ALL SELECT response_key, 'comment', o.comment, n.comment
+                               FROM old_r o JOIN new_r n USING (response_key) WHERE o.comment IS DISTINCT FROM n.comment
+                     UNION ALL SELECT response_key, 'answer time (UTC)', strftime(o.responded_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S'),
+                                      strftime(n.responded_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S')
+                               FROM old_r o JOIN new_r n USING (response_key) WHERE o.responded_at IS DISTINCT FROM n.responded_at
+                     UNION ALL SELECT response_key, 'team', bt.label, nt.label
+                               FROM old_r o JOIN new_r n USING (response_key)
+                               LEFT JOIN lab bt ON bt.dim = 'team' AND bt.code = o.team
+                               LEFT JOIN lab nt ON nt.dim = 'team' AND nt.code = n.team
+                               WHERE o.team IS DISTINCT FROM n.team)
+            SELECT s.name, r.source_response_id, c.field, c.before, c.after
+            FROM changed c JOIN old_r r USING (response_key) JOIN sources s ON s.source_id = r.source_id
+            ORDER BY s.name, r.source_response_id, c.field LIMIT $limit""",
+        {"id": upload_id, "limit": limit}).fetchall()
 
 
 def _segment_codes(cur, keys_sql: str, params: list, segs: list[str]) -> dict[str, set[int]]:

@@ -98,6 +98,14 @@ def _remove(upload_id: int) -> None:
     st.session_state["_removed_note"] = f"Removed upload #{upload_id}: " + ("; ".join(parts) or "nothing of it was stored") + "."
 
 
+def _offer_for_removal(upload_id: int | None) -> None:
+    """The removal box offers the upload just made, the one a receipt's advice to remove it means:
+    the box kept its earlier choice, the upload that was newest before (found by a review: #17 offered
+    after loading #19)."""
+    st.session_state.pop("w_remove_upload", None)
+    st.session_state["_remove_default"] = upload_id
+
+
 def _suffix(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower()[:8] if dot > 0 else ""
@@ -164,15 +172,18 @@ def _check_and_load(state: dict) -> None:
     # threw the user's edits away (found by an audit).
     rows = mapping_table.mapping_rows(ins)
     rows = rows.iloc[rows["role"].eq("ignore").argsort(kind="stable")].reset_index(drop=True)
-    st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it.")
+    st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it. "
+               "Where an answer's value is missing or wrong, write it under *stored as* ('Neither → 4').")
     edited = st.data_editor(
         rows, hide_index=True, width="stretch", key="mapping_editor",
-        disabled=["column", "header", "examples", "stored as"],
-        column_order=["column", "role", "measure", "touchpoint", "segment", "stored as", "examples", "header"],
+        disabled=["column", "header", "examples"],
+        column_order=mapping_table.COLUMNS,
         column_config={
-            "column": st.column_config.TextColumn("column", width="medium"),
+            "header": st.column_config.TextColumn("question", width="large", pinned=True,
+                                                  help="The column's header as the export writes it"),
+            "column": st.column_config.TextColumn("code", width="small",
+                                                  help="The column's code in the export (Qualtrics' QID…, a header)"),
             "examples": st.column_config.TextColumn("examples", width="medium"),
-            "header": st.column_config.TextColumn("full header", width="large"),
             "role": st.column_config.SelectboxColumn("role", options=mapping_table.EDITABLE_ROLES, required=True),
             "measure": st.column_config.TextColumn("measure", help="Name of the measure in the pyramid model (e.g. nps, csat)"),
             "touchpoint": st.column_config.TextColumn("touchpoint", help="For matrix rows: the touchpoint the rating is about"),
@@ -180,7 +191,8 @@ def _check_and_load(state: dict) -> None:
             "stored as": st.column_config.TextColumn(
                 "stored as", width="medium",
                 help="How the column's answers are stored: labels as scores, and other languages' segment values as "
-                     "the model names them (its aliases)"),
+                     "the model names them (its aliases). Edit it to give an answer its value: 'Very low effort → 7; "
+                     "N/A → no answer', separated by ';'."),
         },
     )
     date_col, tz_col = st.columns(2)
@@ -213,11 +225,16 @@ def _check_and_load(state: dict) -> None:
         except (MappingError, IngestError, store.InputError) as exc:
             st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         else:
+            # The listed rows' own cells, for the receipt's download, while the file is at hand.
+            receipt["row_cells"] = service.row_cells(
+                ins, [r for r, *_ in receipt["rejected"] + receipt["excluded"] + receipt.get("skipped", [])
+                      + receipt.get("invalid_values", [])])
             state["path"].unlink(missing_ok=True)
             st.session_state.pop("_inspection", None)
             st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
             st.session_state["_receipt"] = receipt
             st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
+            _offer_for_removal(receipt.get("upload_id"))
             st.rerun()
 
 
@@ -256,6 +273,7 @@ def _invitation_step(state: dict, headers: list[str]) -> None:
         st.session_state.pop("_inspection", None)
         st.session_state["_invitation_receipt"] = receipt
         st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+        _offer_for_removal(receipt.get("upload_id"))
         st.rerun()
 
 
@@ -293,8 +311,13 @@ if receipt:
     kind = LAYOUTS.get(receipt['layout'], receipt['layout'].replace('_', ' '))
     if _responses_in(receipt) and not receipt["added"] and not receipt["updated"]:
         # An identical re-upload: said first, not as a fresh load (found by an audit).
+        uncounted = len(receipt.get("invalid_values") or [])
+        # A mapping change whose answers were all refused changes nothing: said, not left to the table below.
         st.info(f"Nothing changed: all {receipt['unchanged']:,} responses of this file were stored already, as they "
-                f"are, under source **{md(receipt['source'])}**.", icon=":material/done_all:")
+                f"are, under source **{md(receipt['source'])}**."
+                + (f" {uncounted:,} answer{'' if uncounted == 1 else 's'} of it {'was' if uncounted == 1 else 'were'} "
+                   "not counted (listed below): give their labels a value under *stored as* in the mapping."
+                   if uncounted else ""), icon=":material/done_all:")
     elif not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
@@ -308,6 +331,17 @@ if receipt:
                                           ("Updated", receipt["updated"]), ("Unchanged", receipt["unchanged"]),
                                           ("Rejected", receipt["rejected_count"]), ("Excluded", receipt["excluded_count"])]):
         col.metric(label, f"{value:,}")
+    if changes := receipt.get("updated_responses"):
+        from cxdata.store import UPDATES_LISTED
+
+        # Which responses the file changed, and how (a re-export's edits, a mapping that reads a column anew).
+        frame = pd.DataFrame(changes, columns=["source", "response id", "field", "before", "after"]).astype("string")
+        capped = len(changes) >= UPDATES_LISTED
+        st.download_button(f"What the {receipt['updated']:,} updated response{'' if receipt['updated'] == 1 else 's'} "
+                           "changed (CSV)", export.to_csv_bytes(frame), file_name=f"updated_{Path(receipt['file']).stem}.csv",
+                           mime="text/csv", icon=":material/difference:", key="download_updates",
+                           help="Each changed answer, comment, answer time or team: before and after"
+                                + (f" (the first {UPDATES_LISTED:,} changes)" if capped else ""))
     if receipt.get("demo_removed"):
         st.info(f"The demo data was removed, as chosen: {receipt['demo_removed']:,} demo responses. The pyramid now "
                 "shows your own data only.", icon=":material/delete_sweep:")
@@ -324,8 +358,14 @@ if receipt:
         st.dataframe(pd.DataFrame([(rid, ", ".join(map(str, rows)), why) for rid, rows, why in receipt["duplicates"]],
                                   columns=["response id", "lines in file", "resolution"]).astype("string"),
                      hide_index=True, width="stretch")
+    if skipped := receipt.get("skipped"):
+        lines = ", ".join(str(r) for r, _ in skipped[:10]) + (f" and {len(skipped) - 10:,} more" if len(skipped) > 10 else "")
+        st.caption(f"Skipped: {len(skipped):,} empty line{'' if len(skipped) == 1 else 's'} between the rows (line "
+                   f"{lines}), with nothing to load. If a response was broken in two by a line break, its rest is in the "
+                   "rows around it.")
     problems = [(r, "rejected row", why) for r, why in receipt["rejected"]]
     problems += [(r, "excluded row", why) for r, why in receipt["excluded"]]
+    problems += [(r, "skipped line", why) for r, why in receipt.get("skipped", [])]
     problems += [(row, "value not counted", f"{col}: {raw!r} — {why}") for row, col, raw, why in receipt.get("invalid_values", [])]
     if problems:
         table = pd.DataFrame(problems, columns=["line in file", "what", "reason"]).sort_values("line in file")
@@ -333,11 +373,14 @@ if receipt:
         st.dataframe(table.astype({"reason": "string"}), hide_index=True, width="stretch",
                      column_config={"line in file": st.column_config.NumberColumn(width="small", format="%d"),
                                     "what": st.column_config.TextColumn(width="small")})
+        # The download gives each row's own cells after its line and reason: fixed, they load again.
+        full = service.with_cells(table, receipt.get("row_cells"))
         with st.container(horizontal=True):
-            st.download_button("Download as CSV", export.to_csv_bytes(table),
+            st.download_button("Download as CSV", export.to_csv_bytes(full),
                                file_name=f"rejected_{Path(receipt['file']).stem}.csv",
-                               mime="text/csv", icon=":material/download:")
-            st.download_button("Excel", lambda: export.to_xlsx_bytes(table, sheet="Rows not counted"),
+                               mime="text/csv", icon=":material/download:",
+                               help="Each row's line, what happened to it and why, then its cells as the file has them")
+            st.download_button("Excel", lambda: export.to_xlsx_bytes(full, sheet="Rows not counted"),
                                file_name=f"rejected_{Path(receipt['file']).stem}.xlsx", icon=":material/table_view:",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if st.button("Go to the pyramid", icon=":material/change_history:"):
@@ -374,15 +417,26 @@ else:
     active = history[history["removed"].isna() & changed]
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        choice = c1.selectbox("Remove an upload", active["upload_id"].tolist(), key="w_remove_upload",
+        options = active["upload_id"].tolist()
+        by_id = history.set_index("upload_id")
+        default = st.session_state.get("_remove_default")
+        choice = c1.selectbox("Remove an upload", options, key="w_remove_upload",
+                              index=options.index(default) if default in options else 0,
                               help="The responses it added are deleted; those it edited go back to the version "
                                    "they had before it.",
-                              format_func=lambda i: f"#{i} · {history.set_index('upload_id').loc[i, 'file']}")
+                              format_func=lambda i: f"#{i} · {by_id.loc[i, 'file']} · {by_id.loc[i, 'uploaded']} UTC")
         # One popover per upload: after a removal the next upload's confirmation starts closed,
         # never one click away from removing an upload nobody chose.
         confirm = c2.popover("Remove", icon=":material/delete:", key=f"remove_{choice}")
-        confirm.markdown(f"Remove upload **#{choice}**? Its added responses are deleted and its edits reverted; "
-                         "the upload stays in the history, marked removed.")
+        # The confirmation names what it removes, not a number alone (found by a review).
+        chosen = by_id.loc[choice]
+        counts = [f"{int(chosen[k]):,} {label}" for k, label in (("added", "added"), ("updated", "updated"),
+                                                                 ("unchanged", "unchanged"), ("rejected", "rejected"),
+                                                                 ("excluded", "excluded")) if chosen[k]]
+        confirm.markdown(f"Remove upload **#{choice}**, **{md(str(chosen['file']))}**, uploaded {chosen['uploaded']} UTC "
+                         f"({int(chosen['rows_read']):,} rows read{': ' + ', '.join(counts) if counts else ''})? "
+                         "Its added responses are deleted and its edits reverted; the upload stays in the history, "
+                         "marked removed.")
         # The upload named in the confirmation is the one removed: the click carries its id (another
         # session's upload or removal changes the list, and the box's choice, before the click's
         # run; found by an audit).

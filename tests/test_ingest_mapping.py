@@ -1069,6 +1069,58 @@ def test_a_time_zone_column_gives_the_times_their_zone(zones, expected, said):
     assert any(said in w for w in warnings)
 
 
+@pytest.mark.parametrize("header, answers, expected", [
+    # Gartner's effort question (found by a review: a segment, and as CES every answer not counted)
+    ("How much effort did you personally have to put forth to handle your request?",
+     ["Very low effort", "Low effort", "Neither", "High effort", "Very high effort"],
+     {"Very low effort": 7, "Low effort": 6, "Neither": 4, "High effort": 2, "Very high effort": 1}),
+    ("Wie viel Aufwand mussten Sie betreiben?", ["Sehr geringer Aufwand", "Hoher Aufwand", "Mäßiger Aufwand"],
+     {"Sehr geringer Aufwand": 7, "Hoher Aufwand": 2, "Mäßiger Aufwand": 4}),
+    # five points of ease, or of agreement with 'made it easy', where the seven-point scale has them
+    ("How easy was it to handle your request?", ["Very easy", "Easy", "Neither easy nor difficult", "Difficult",
+                                                 "Very difficult"],
+     {"Very easy": 7, "Easy": 6, "Neither easy nor difficult": 4, "Difficult": 2, "Very difficult": 1}),
+    ("The company made it easy for me to handle my issue.", ["Strongly agree", "Agree", "Neither agree nor disagree",
+                                                            "Disagree", "Strongly disagree"],
+     {"Strongly agree": 7, "Agree": 6, "Neither agree nor disagree": 4, "Disagree": 2, "Strongly disagree": 1}),
+    ("The company made it easy for me to handle my issue.", ["Strongly agree", "Agree", "Somewhat agree",
+                                                            "Neither agree nor disagree", "Somewhat disagree",
+                                                            "Disagree", "Strongly disagree"],
+     {"Strongly agree": 7, "Agree": 6, "Somewhat agree": 5, "Neither agree nor disagree": 4,
+      "Somewhat disagree": 3, "Disagree": 2, "Strongly disagree": 1}),
+])
+def test_the_standard_effort_scales_are_ces(header, answers, expected):
+    rows = [["Response ID", "Date", header]] + [
+        [f"r{i}", f"2025-07-{10 + i % 20} 06:00", a] for i, a in enumerate(answers * 4)]
+    m, _, _ = _suggest_rows(rows)
+    spec = m.columns[header]
+    assert spec.role == "ces"
+    assert {k: int(v) for k, v in spec.value_map.items()} == expected
+
+
+def test_effort_labels_count_in_a_column_made_ces_by_hand():
+    from cxdata.ingest._measures import measure_values
+
+    import pyarrow as pa
+    mv = measure_values(pa.array(["Very low effort", "High effort", "Neither", "Very high effort"]),
+                        ColumnSpec("ces"), None)
+    assert mv.values.to_pylist() == [7.0, 2.0, 4.0, 1.0] and not any(mv.invalid.to_pylist())
+
+
+@pytest.mark.parametrize("dates, warned", [
+    (["2025-11-12", "2025-11-10", "2025-11-05"], False),  # a weekly sheet's dates (found by a review: "UTC was assumed")
+    (["01/02/2025", "03/04/2025"], False),
+    (["2025-11-12 00:00:00", "2025-11-10 00:00:00"], False),  # a workbook's dates: midnight, no time
+    (["2025-11-12 10:15", "2025-11-10 00:00"], True),
+    (["46327.58", "46328"], True),  # serial day numbers with a time
+])
+def test_dates_without_a_time_get_no_time_zone_warning(dates, warned):
+    rows = [["Date", "Channel", "How likely are you to recommend us?"]] + [
+        [d, "Store", str(i % 11)] for i, d in enumerate(dates * 4)]
+    _, warnings, _ = _suggest_rows(rows)
+    assert any("UTC was assumed" in w for w in warnings) is warned
+
+
 @pytest.mark.parametrize("header, expected", [
     ("Conversation rated at (Europe/Berlin)", "Europe/Berlin"),  # Intercom (found by an audit: read as UTC)
     ("Submitted (America/Argentina/Buenos_Aires)", "America/Argentina/Buenos_Aires"),

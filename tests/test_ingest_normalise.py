@@ -19,7 +19,7 @@ import pytest
 from cxdata.ingest.engine import inspect, load_mappings, normalise
 from cxdata.ingest.errors import IngestError
 from cxdata.ingest.mapping import ColumnSpec, Mapping
-from cxdata.ingest.normalise import normalise as normalise_raw
+from cxdata.ingest.normalise import SKIPPED_EMPTY, normalise as normalise_raw
 from cxdata.ingest.read import RawTable
 
 from tests.conftest import ALIASES, MAPPINGS, SAMPLES, TRUTH
@@ -548,8 +548,11 @@ def test_header_only_files_give_zero_responses(name):
 def test_ragged_rows_are_rejected_with_the_readers_reason():
     _, r = run("bad/ragged_rows.csv", "suggested")
     assert q(r.table, "SELECT DISTINCT source_response_id FROM t") == [("RG-1",)]
-    assert len(r.rejects) == 5 and all(why.startswith("could not be read") for _, why in r.rejects)
-    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded)
+    # truth.json: data lines 2-6 reported; the empty one as skipped, not as a row that was rejected
+    # (found by a review: "rejected row ... so it was skipped")
+    assert [rn for rn, _ in r.rejects] == [3, 4, 5, 7] and all(why.startswith("could not be read") for _, why in r.rejects)
+    assert r.skipped == [(6, SKIPPED_EMPTY)] and r.excluded == []
+    assert r.rows_read == r.responses + len(r.rejects) + len(r.excluded) + len(r.skipped)
 
 
 @pytest.mark.parametrize("name, code", [
@@ -876,14 +879,17 @@ def test_empty_lines_by_the_totals_closing_a_sheet_are_no_rows(tmp_path, tail, g
     assert not [w for w in ins.warnings if "could not be read" in w]
 
 
-def test_an_empty_line_among_the_responses_is_still_rejected(tmp_path):
-    # a record broken in two leaves one: only the gap above the totals is no fault
+def test_an_empty_line_among_the_responses_is_listed_as_skipped(tmp_path):
+    # a record broken in two leaves one, so it is listed, by line; but as skipped, not as a
+    # rejected row: nothing in it was refused (found by a review). The gap above the totals is no row.
     body = _BODY.splitlines(keepends=True)
     p = tmp_path / "report.csv"
     p.write_text("Ticket ID,Date,Department,Satisfaction (1-5)\n" + "".join(body[:6]) + "\n" + "".join(body[6:])
                  + "Average,,,3.0\n", encoding="utf-8", newline="")
-    r = normalise(inspect(p))
-    assert [rn for rn, _ in r.rejects] == [8] and r.responses == 12
+    ins = inspect(p)
+    r = normalise(ins)
+    assert r.rejects == [] and r.skipped == [(8, SKIPPED_EMPTY)] and r.responses == 12
+    assert not [w for w in ins.warnings if "could not be read" in w]
 
 
 @pytest.mark.parametrize("tail", ["\n\n", "\r\n\r\n", ",,,\n\n"])
@@ -1003,6 +1009,43 @@ def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
     with pytest.raises(IngestError) as e:
         normalise(ins)
     assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message and "Excel" in e.value.message
+
+
+@pytest.mark.parametrize("ids, refused", [
+    (["?????"] * 8, True),  # a code page without Persian digits (found by a review: 2,857 rows became one)
+    (["?????"] * 6 + ["R_7", "R_8"], True),  # most rows share one id
+    (["R_1", "R_2", "R_3"] * 3, False),  # one export pasted three times: a row of each kept
+    (["?????"] * 4 + [f"R_{i}" for i in range(10)], False),  # a few rows that lost their id, among many
+])
+def test_ids_most_rows_share_refuse_the_file(tmp_path, ids, refused):
+    p = tmp_path / "export.csv"
+    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
+                 + "".join(f"{i},2025-01-{n + 1:02d} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
+    ins = inspect(p)
+    if not refused:
+        assert normalise(ins).responses == len(set(ids))
+        return
+    with pytest.raises(IngestError) as e:
+        normalise(ins)
+    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message
+    assert "'?????'" in e.value.message and "Question marks" in e.value.message
+
+
+def test_a_long_files_rows_of_one_response_are_no_shared_ids(tmp_path):
+    """The canonical layout gives a response one row per measure and touchpoint: many rows of one
+    id are its answers. Only many rows sharing the id, measure and touchpoint are damage."""
+    metrics = ["nps", "csat", "ces", "resolved", "emotion"]
+    good = tmp_path / "long.csv"
+    good.write_text("source,source_response_id,metric,value,touchpoint\n"
+                    + "".join(f"web,{r},{m},1,{tp}\n" for r in (1, 2) for m in metrics for tp in ("store", "web")),
+                    encoding="utf-8")
+    assert normalise(inspect(good)).responses == 2
+    bad = tmp_path / "damaged.csv"
+    bad.write_text("source,source_response_id,metric,value,touchpoint\n"
+                   + "".join(f"web,????,nps,{i % 11},\n" for i in range(12)), encoding="utf-8")
+    with pytest.raises(IngestError) as e:
+        normalise(inspect(bad))
+    assert e.value.code == "damaged_ids" and "12 of 12 rows (one per answer)" in e.value.message
 
 
 def test_a_respondent_who_ticked_every_option_is_no_repeated_header(tmp_path):

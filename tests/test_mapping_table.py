@@ -36,7 +36,8 @@ def test_rows_show_roles_and_translations_of_an_export():
     ins = inspect(SAMPLES / "ar_ivr_transactional_cp1256.csv", touchpoint_aliases=ALIASES,
                   segment_aliases=segment_aliases(load_model(ZELVORA_MODEL)))
     rows = mapping_table.mapping_rows(ins).set_index("column")
-    assert list(rows.columns) == mapping_table.COLUMNS[1:]
+    assert list(rows.columns) == [c for c in mapping_table.COLUMNS if c != "column"]
+    assert mapping_table.COLUMNS[:2] == ["header", "column"]  # the question first, its code second
     tier = rows.loc["فئة العميل"]
     assert (tier["role"], tier["segment"]) == ("segment", "tier")
     assert "أفراد → Consumer" in _plain(tier["stored as"])
@@ -83,3 +84,46 @@ def test_a_rating_made_csat_measures_csat_unless_named(measure_cell, stored):
         {"column": "happy", "role": "csat", "measure": measure_cell, "touchpoint": "", "segment": ""}])
     new = mapping_table.apply_edits(m, edited)
     assert new.columns["happy"].measure == stored and new.measure_of("happy") == (stored or "csat")
+
+
+def _effort_mapping(value_map=None, role="ces"):
+    return Mapping(source="s", columns={
+        "id": ColumnSpec("response_id", label="id"),
+        "QID13": ColumnSpec(role, label="How much effort did you personally have to put forth?", value_map=value_map)})
+
+
+def _edit(m, role, stored):
+    return mapping_table.apply_edits(m, mapping_table.pd.DataFrame([
+        {"column": "id", "role": "response_id", "measure": "", "touchpoint": "", "segment": "", "stored as": ""},
+        {"column": "QID13", "role": role, "measure": "", "touchpoint": "", "segment": "", "stored as": stored}]))
+
+
+def test_an_answers_value_is_set_in_stored_as():
+    """Found by a review: 'stored as' was read-only, so an answer label the vocabulary did not know
+    could be given no value, and every such answer was "not counted"."""
+    m = _effort_mapping({"Very low effort": 7.0, "Low effort": 6.0})
+    shown = mapping_table.stored_as(m.columns["QID13"].value_map)
+    assert _plain(shown) == "Very low effort → 7; Low effort → 6"  # whole numbers without '.0'
+    assert _edit(m, "ces", shown).columns["QID13"].value_map == {"Very low effort": 7.0, "Low effort": 6.0}
+    new = _edit(m, "ces", shown + "; Kinda meh → 4 ; N/A → no answer").columns["QID13"].value_map
+    assert new == {"Very low effort": 7.0, "Low effort": 6.0, "Kinda meh": 4.0, "N/A": None}
+    assert _edit(m, "ces", "Very low effort = 7").columns["QID13"].value_map == {"Very low effort": 7.0}
+    with pytest.raises(MappingError, match="'Kinda meh' is given 'four', not a number"):
+        _edit(m, "ces", "Kinda meh → four")
+    with pytest.raises(MappingError, match="label → value"):
+        _edit(m, "ces", "Kinda meh")
+
+
+def test_a_column_made_ces_takes_the_values_written_for_it():
+    m = _effort_mapping({"Very high effort": "Very high effort"}, role="segment")
+    new = _edit(m, "ces", "Neither → 4").columns["QID13"]
+    assert (new.role, new.value_map) == ("ces", {"Neither": 4.0})
+    assert _edit(m, "ces", "").columns["QID13"].value_map is None  # nothing written: the role's own labels
+
+
+def test_stored_as_keeps_the_values_it_only_counted():
+    vm = {str(i): float(i) * 10 for i in range(1, 7)}
+    m = _effort_mapping(vm, role="rating")
+    m.columns["QID13"].scale = [0.0, 100.0]
+    new = _edit(m, "rating", "1 → 15; 2 → 20").columns["QID13"].value_map
+    assert new == {"1": 15.0, "2": 20.0, "5": 50.0, "6": 60.0}  # 3 and 4 taken out; 5 and 6, counted, stay

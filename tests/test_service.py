@@ -330,7 +330,8 @@ def test_the_receipt_says_which_measures_no_kpi_uses():
     assert warnings == [
         "Answers to a measure that no KPI of the model uses: 'happiness' (2). They are stored, and no tile "
         "shows them. If the question is one the model measures (ces, csat, csat_good, nps, resolved, tp_sat), give "
-        "its column that measure in the mapping; otherwise the model needs a KPI on it."]
+        "its column that measure in the mapping; otherwise ask whoever maintains the model (the Model page) for a "
+        "KPI on it."]
 
 
 def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_count():
@@ -348,10 +349,17 @@ def test_the_receipt_says_which_answers_come_from_a_source_the_model_does_not_co
                       "team": [None] * 3, "metric": ["nps", "nps", "comment"], "value": [9.0, 3.0, None],
                       "responded_at": [at] * 3})
     warnings = service.outside_model(table, model)
+    # In the user's words (found by a review: "add 'limesurvey' to the sources of the KPIs on nps in the
+    # model" meant nothing to a non-technical user); the model's terms for the command line's JSON.
     assert warnings == [
-        "Answers to Likelihood to recommend (nps) from the survey source 'limesurvey' (2 responses): the model counts nps "
-        "only from porsline, qualtrics, surveymonkey, so no tile shows them. To count them, add 'limesurvey' to the "
-        "sources of the KPIs on nps in the model."]
+        "These answers are stored, but no KPI of the pyramid counts them yet: Likelihood to recommend (nps) from "
+        "'limesurvey' (2 responses). The KPI 'Relationship NPS' counts only the answers of the sources 'porsline', "
+        "'qualtrics' and 'surveymonkey'. If these answers belong there, ask whoever maintains the model (the Model "
+        "page) to add the source 'limesurvey' to the KPI 'Relationship NPS'."]
+    assert service.not_counted_detail(table, model) == [
+        {"measure": "nps", "source": "limesurvey", "responses": 2,
+         "counted_sources": ["porsline", "qualtrics", "surveymonkey"], "kpis": ["nps"],
+         "fix": "add 'limesurvey' to the sources: of the KPIs on nps in the model"}]
     assert service.counted_responses(table, model) == 0
     counted = table.set_column(1, "source", pa.array(["qualtrics"] * 3))
     assert service.outside_model(counted, model) == [] and service.counted_responses(counted, model) == 2
@@ -684,7 +692,9 @@ def test_a_second_survey_of_the_same_tool_gets_a_source_of_its_own(tmp_path):
         ("qualtrics", "qualtrics", "qualtrics", "qualtrics_2")
     assert any("Another survey" in w and "'qualtrics_2'" in w and "count only where the model names" in w
                for w in second["warnings"])
-    assert any("add 'qualtrics_2' to the sources" in w for w in second["warnings"])
+    assert any("ask whoever maintains the model (the Model page) to add the source 'qualtrics_2'" in w
+               for w in second["warnings"])
+    assert second["not_counted"][0]["source"] == "qualtrics_2"  # the model's terms, for a script
     assert count == 5
 
 
@@ -729,3 +739,57 @@ def test_a_sheets_serial_dates_stay_its_answer_times_under_an_average_row(tmp_pa
         assert (timed, first, last) == (40, "2025-01-02", "2025-01-13")
     finally:
         db.close()
+
+
+def test_the_rows_a_receipt_lists_come_with_their_own_cells(tmp_path):
+    """Found by a review: the rejected rows' CSV gave the line and the reason alone, so nobody could
+    fix those rows and load them again. Rows the reader could not split come as written."""
+    import pandas as pd
+
+    from cxdata import export
+    from cxdata.ingest.engine import inspect, normalise
+
+    p = tmp_path / "sheet.csv"
+    p.write_text("Response ID,Date,How likely are you to recommend us?,Comment\n"
+                 "r1,2025-01-02 10:00,9,fine\n"
+                 "r2,2025-01-02 11:00,lots,=HYPERLINK(\"http://x\")\n"  # not a score: not counted
+                 "r3,2025-01-02 12:00,7,too,many\n"  # could not be read
+                 "\n"
+                 "r4,2025-01-02 13:00,8,ok\n", encoding="utf-8")
+    ins = inspect(p)
+    r = normalise(ins)
+    listed = [(n, "rejected row", why) for n, why in r.rejects] + [(n, "skipped line", why) for n, why in r.skipped]
+    listed += [(n, "value not counted", why) for n, _, _, why in r.invalid_values]  # r2's score, beside its comment
+    header, cells = service.row_cells(ins, [n for n, *_ in listed])
+    assert header == ["Response ID", "Date", "How likely are you to recommend us?", "Comment"]
+    assert cells == {3: ["r2", "2025-01-02 11:00", "lots", '=HYPERLINK("http://x")'],
+                     4: ["r3", "2025-01-02 12:00", "7", "too", "many"], 5: ["", "", "", ""]}
+    table = service.with_cells(pd.DataFrame(listed, columns=["line in file", "what", "reason"]), (header, cells))
+    assert list(table.columns)[:4] == ["line in file", "what", "reason", "Response ID"]
+    assert list(table.columns)[-1] == "extra 1"
+    text = export.to_csv_bytes(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text  # formula-guarded, as every export
+    assert service.with_cells(table.iloc[:, :3], None).equals(table.iloc[:, :3])
+
+
+def test_a_receipt_lists_what_its_updates_changed(tmp_path):
+    """Found by a review: "Updated 3", and no word of which responses or how (NPS 9 -> 2)."""
+    from tests.conftest import SAMPLES, TRUTH
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    try:
+        model = service.load_model_for(db, ZELVORA_MODEL)
+        first = service.ingest_file(db, model, SAMPLES / "qualtrics_relationship.csv")
+        assert "updated_responses" not in first  # nothing updated: nothing read back
+        again = service.ingest_file(db, model, SAMPLES / "bad/qualtrics_relationship_reexport.csv")
+    finally:
+        db.close()
+    assert again["updated"] == 3
+    want = set()
+    for edit in TRUTH["bad_inputs"]["qualtrics_relationship_reexport.csv"]["edited_rows"]:
+        for field, before in edit["before"].items():
+            after = edit["after"][field]
+            if before != after:
+                show = (lambda v: None if v is None else f"{v:g}" if isinstance(v, float) else v)
+                want.add(("qualtrics", edit["response_id"], field, show(before), show(after)))
+    assert {tuple(r) for r in again["updated_responses"]} == want

@@ -368,3 +368,30 @@ def test_an_invitation_list_is_recognised_loaded_and_removed(app, truth):
                                    [int(row["#"])]).fetchall() == [(0,)]
     finally:
         db.close()
+
+
+def test_the_removal_box_offers_the_upload_just_made_and_names_it(app):
+    """Found by a review: after a load in the same session the box still offered the upload that
+    was newest before (#17 after loading #19), while the receipt said to remove this upload in the
+    history; and its confirmation named a number only."""
+    make, db_path = app
+    at = make()
+    for name in ("zendesk_csat.csv", "qualtrics_relationship.csv"):
+        upload(at, name)
+        next(b for b in at.button if b.label == "Load responses").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        db = Database(db_path)
+        try:
+            newest, rows_read, added = db.cursor().execute(
+                "SELECT upload_id, rows_read, added FROM uploads ORDER BY upload_id DESC LIMIT 1").fetchall()[0]
+        finally:
+            db.close()
+        remove = next(s for s in at.selectbox if s.label == "Remove an upload")
+        assert remove.value == newest, name
+        assert name in remove.format_func(remove.value) and "UTC" in remove.format_func(remove.value)
+        confirmation = next(m.value for m in at.markdown if m.value.startswith(f"Remove upload **#{newest}**"))
+        assert name in shown(confirmation) and " UTC (" in confirmation
+        assert f"{rows_read:,} rows read: {added:,} added" in confirmation
+    # the user's own choice stands until the next load
+    remove.set_value(newest - 1).run()
+    assert next(s for s in at.selectbox if s.label == "Remove an upload").value == newest - 1

@@ -134,7 +134,8 @@ def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[st
     table = table.append_column(RESPONSE_INDEX, response_index(source, ids))
     if len(bad):  # copying every column costs more than all the checks: only when rows go
         table = table.filter(ok)
-    table, duplicates = _dedupe(table, warnings)
+    label = next((spec.label or k for k, spec in m.columns.items() if spec.role == "response_id"), "source_response_id")
+    table, duplicates = _dedupe(table, warnings, label)
     responses = int(np.count_nonzero(np.bincount(flat(table[RESPONSE_INDEX]).to_numpy()))) if table.num_rows else 0
     return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings)
 
@@ -228,7 +229,7 @@ def _all_distinct(table: pa.Table) -> bool:
     return not bool((key[1:] == key[:-1]).any())
 
 
-def _dedupe(table: pa.Table, warnings: list[str]):
+def _dedupe(table: pa.Table, warnings: list[str], label: str = "source_response_id"):
     keys = ["source", "source_response_id", "metric", "touchpoint"]
     if table.num_rows == 0 or _all_distinct(table):
         return table, []
@@ -237,6 +238,13 @@ def _dedupe(table: pa.Table, warnings: list[str]):
     dup = g.filter(pc.greater(g["i_count"], 1))
     if dup.num_rows == 0:
         return table, []
+    from .normalise import refuse_shared_ids
+
+    # A response has one row per measure and touchpoint: many rows sharing those and the id are
+    # ids that lost what told them apart, not a response's answers.
+    refuse_shared_ids(pa.StructArray.from_arrays([dup["source_response_id"].combine_chunks(),
+                                                  dup["i_count"].combine_chunks()], ["values", "counts"]),
+                      table.num_rows, label, per=" (one per answer)")
     drop, report = [], []
     rn = table.column("row_number")
     for rid, rows in zip(dup["source_response_id"].to_pylist(), dup["i_list"].to_pylist()):

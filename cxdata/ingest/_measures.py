@@ -21,7 +21,7 @@ from ._text import ascii_digits, key, parts, without_percent
 from .mapping import INTEGER_ROLES, ColumnSpec
 
 _ROLE_SCALES = {
-    "csat": (V.SAT5,), "ces": (V.EASE7, V.AGREE7), "emotion": (V.EMOTION5,),
+    "csat": (V.SAT5,), "ces": (V.EASE7, V.AGREE7, V.EFFORT5), "emotion": (V.EMOTION5,),
     "yes_no": (V.YES_NO, V.GOOD_BAD), "nps": (),
 }
 NA, VALID, INVALID = 0, 1, 2

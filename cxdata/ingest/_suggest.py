@@ -16,7 +16,7 @@ from typing import Any, Mapping as TMapping
 from . import _vocab as V
 from ._aliases import TouchpointResolver
 from ._dims import _lookup
-from ._profile import Profile, match_scale, match_scale_mostly, profile, summary_tail
+from ._profile import Profile, label_value, match_scale, match_scale_mostly, profile, summary_tail
 from ._text import ascii_digits, first_part, has_keyword, header_key, key, keyword, slug
 from .layouts import Column, Layout
 from .mapping import OTHER_ROLES, RESERVED, ColumnSpec, ExclusionRule, Mapping
@@ -95,6 +95,18 @@ def _yes_no_measure(hk: str, label: str) -> str:
 
 
 TZ_ASSUMED = "The file does not say which time zone its times are in"
+
+
+def _times_of_day(sample: list[str]) -> bool:
+    """Some value carries a time of day other than midnight (or is a serial day number with a
+    fraction): answer times, which a time zone shifts, not dates."""
+    for s in sample:
+        s = ascii_digits(str(s)).strip()
+        if re.fullmatch(r"\d{5}\.\d+", s):
+            return True
+        if any(int(h) or int(m) for h, m in re.findall(r"(\d{1,2}):(\d\d)", s)):
+            return True
+    return False
 
 
 def _dotted(sample: list[str]) -> bool:
@@ -639,8 +651,14 @@ class Suggester:
         s = m.scale
         if s in (V.SAT5, V.SAT5_EXTENT) or (s in (V.QUALITY5, V.QUALITY5_AVERAGE, V.AMAZING5) and "csat" in measures):
             return _Cand(_measure_spec("csat", label, value_map=vm), sure)
-        if s is V.EASE7 or (s is V.AGREE7 and "ces" in measures):
+        if s in (V.EASE7, V.EFFORT5) or (s is V.AGREE7 and "ces" in measures):
             return _Cand(_measure_spec("ces", label, value_map=vm), sure)
+        if s in (V.EASE5, V.AGREE5) and "ces" in measures:
+            # The effort question on five points ('Very easy' ... 'Very difficult'): each label where
+            # the seven-point scale has it, so the model's CES reads it on its own scale.
+            seven = V.AGREE7 if s is V.AGREE5 else V.EASE7
+            return _Cand(_measure_spec("ces", label, value_map={
+                lbl: None if v is None else label_value(seven, lbl) or v for lbl, v in vm.items()}), sure)
         if s is V.EMOTION5:
             return _Cand(_measure_spec("emotion", label, value_map=vm), sure)
         if s in (V.YES_NO, V.GOOD_BAD):
@@ -962,7 +980,9 @@ class Suggester:
             tz = self._zone_column()
         if tz is None and ts_key is not None:
             sample = self.profiles[ts_key].sample[:20]
-            if not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
+            if not _times_of_day(self.profiles[ts_key].sample):
+                pass  # dates alone (a weekly sheet's '2025-11-12'): no time for a zone to shift (found by a review)
+            elif not any(re.search(r"(GMT|UTC|Z$|[+-]\d{2}:?\d{2}$)", s) for s in sample):
                 self.warnings.append(
                     f"{TZ_ASSUMED}: UTC was assumed. "
                     "Set the time zone in the mapping if the survey tool used local time.")

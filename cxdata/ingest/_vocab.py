@@ -127,6 +127,33 @@ EASE5_SOMEWHAT = _scale("ease_5_somewhat", "rating", {
     3: ["Neither easy nor difficult"], 4: ["Somewhat easy"], 5: ["Extremely easy", "Very easy"],
 }, whole=True)
 
+# The effort question of the Customer Effort Score ('How much effort did you personally have to put
+# forth to handle your request?'), five points from 'Very low effort'. Low effort is the good end, and
+# the model's CES runs 1-7 with higher easier: each point sits on the seven where the ease label it
+# means does (low effort is easy, 6; high effort difficult, 2; the middle the middle, 4), so that
+# its answers join the other CES questions' on one scale. (Found by a review: a segment, and as CES
+# every answer "not a valid answer on its scale".) Taken only where an effort label is seen: the
+# middle words are other scales' too.
+_EFFORT = {
+    7: ["Very low effort", "Extremely low effort", "Very little effort", "No effort at all",
+        "تلاش بسیار کم", "تلاش خیلی کم", "جهد قليل جداً", "جهد قليل جدا", "Много малко усилие", "מאמץ נמוך מאוד",
+        "Sehr geringer Aufwand", "Sehr wenig Aufwand", "Très peu d'effort", "Très faible effort",
+        "Muy poco esfuerzo", "Очень мало усилий"],
+    6: ["Low effort", "Little effort", "تلاش کم", "جهد قليل", "Малко усилие", "מאמץ נמוך", "Geringer Aufwand",
+        "Wenig Aufwand", "Peu d'effort", "Faible effort", "Poco esfuerzo", "Мало усилий"],
+    4: ["Moderate effort", "Medium effort", "Some effort", "Neither high nor low effort",
+        "Neither low nor high effort", "Neither", "Neutral", "تلاش متوسط", "جهد متوسط", "Умерено усилие",
+        "מאמץ בינוני", "Mäßiger Aufwand", "Mittlerer Aufwand", "Effort modéré", "Effort moyen",
+        "Esfuerzo moderado", "Умеренные усилия"],
+    2: ["High effort", "A lot of effort", "Much effort", "تلاش زیاد", "جهد كبير", "Голямо усилие", "מאמץ גבוה",
+        "Hoher Aufwand", "Viel Aufwand", "Beaucoup d'effort", "Effort important", "Mucho esfuerzo", "Много усилий"],
+    1: ["Very high effort", "Extremely high effort", "A great deal of effort", "تلاش بسیار زیاد", "تلاش خیلی زیاد",
+        "جهد كبير جداً", "جهد كبير جدا", "Много голямо усилие", "מאמץ גבוה מאוד", "Sehr hoher Aufwand",
+        "Sehr viel Aufwand", "Énormément d'effort", "Effort très important", "Muchísimo esfuerzo",
+        "Очень много усилий"],
+}
+EFFORT5 = _scale("effort_5", "ces", _EFFORT, needs=tuple(lbl for v in (7, 6, 2, 1) for lbl in _EFFORT[v]))
+
 # Emotion valence: Delighted 5 ... Angry 1.
 EMOTION5 = _scale("emotion_5", "emotion", {
     5: ["Delighted", "Very happy", "Excited", "بسیار خوشحال", "خیلی خوشحال", "مسرور جداً",
@@ -197,7 +224,7 @@ AMAZING5 = _scale("amazing_5", "rating", {
     5: ["Amazing"], 4: ["Great"], 3: ["OK", "Okay"], 2: ["Bad"], 1: ["Terrible"],
 }, needs=("Amazing", "Terrible"))
 
-SCALES: tuple[Scale, ...] = (SAT5, SAT5_EXTENT, AGREE5, AGREE7, EASE5, EASE5_SOMEWHAT, EASE7, EMOTION5, YES_NO,
+SCALES: tuple[Scale, ...] = (SAT5, SAT5_EXTENT, AGREE5, AGREE7, EASE5, EASE5_SOMEWHAT, EASE7, EFFORT5, EMOTION5, YES_NO,
                              GOOD_BAD, QUALITY5, QUALITY5_AVERAGE, AMAZING5, HAPPY3, HAPPY7)
 
 # 'No answer on the scale': a missing value, never a score and never an invalid value.

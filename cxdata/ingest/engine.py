@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping
 
-from ._csv import blank_before_summary, blank_tail, header_end
+from ._csv import REASON_EMPTY, blank_before_summary, blank_tail, header_end
 from ._text import slug
 from .layouts import Layout, detect_layout, dedupe_names, layout_named
 from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint, legacy_fingerprint
@@ -282,7 +282,8 @@ def _read_problems(raw: Any, layout: Layout, mapping: Mapping) -> list[str]:
         from .normalise import summary_count
 
         tail |= set(blank_before_summary(raw.row_numbers, problems, summary_count(raw, mapping, layout)))
-    problems = [p for p in problems if p[0] not in tail and p[0] > top]
+    # (an empty line between rows is skipped, not rejected: loading lists it as such)
+    problems = [p for p in problems if p[0] not in tail and p[0] > top and p[1] != REASON_EMPTY]
     if not problems:
         return []
     row, why = problems[0]

@@ -23,7 +23,7 @@ CODES = frozenset({
     "ambiguous_dates",     # dates could be day-first or month-first; the user must choose
     "bad_timezone",        # the time zone chosen for local times does not exist
     "no_answers",          # the mapping takes no column as a score or a comment: nothing would load
-    "damaged_ids",         # response ids rounded by a spreadsheet (1.14E+11): responses cannot be told apart
+    "damaged_ids",         # response ids rounded by a spreadsheet (1.14E+11) or shared by most rows ('?????'): responses cannot be told apart
 })
 
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._aliases import TouchpointResolver
-from ._csv import BLANK_TAIL, blank_before_summary, blank_tail, header_end
+from ._csv import BLANK_TAIL, REASON_EMPTY, blank_before_summary, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
 from ._dims import customer_id, derived, dimension, identifier
 from ._measures import measure_values
@@ -72,6 +72,9 @@ class Normalised:
     # the day/month order the answer times were read in (None: the file had no such dates)
     dayfirst: bool | None = None
     untimed: int = 0  # responses stored without an answer time: no period counts them
+    # (row_number, reason) of the empty lines between rows: no response and nothing to fix in
+    # them, but listed, since a record broken in two by a stray line break leaves one
+    skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
 def empty_table(segments: list[str] = ()) -> pa.Table:
@@ -111,6 +114,8 @@ def _has_time_of_day(text: pa.Array) -> bool:
 
 
 _SUMMARY_TAIL = 20  # closing rows looked at for a summary
+SKIPPED_EMPTY = ("an empty line between the rows, skipped (if a response was broken in two by a line break, "
+                 "its rest is in the rows around it)")
 BLANK_ABOVE_SUMMARY = "an empty line by the totals closing the sheet, not a response"
 
 
@@ -369,6 +374,7 @@ class _Run:
         (ids, has_ids), responded_at = f_ids.result(), f_ts.result()
         if has_ids:
             self._refuse_rounded_ids(ids, kept)
+            self._refuse_shared_ids(ids, kept)
         if not has_ids:
             ids = self._synthetic_ids(responded_at)
         if pc.any(pc.and_(kept, pc.is_null(ids))).as_py():
@@ -401,10 +407,15 @@ class _Run:
         tail = set(blank_tail(self.raw.row_numbers, problems.items()))
         gap = set(blank_before_summary(self.raw.row_numbers, problems.items(), self._summary_count))
         tail |= gap
-        rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items() if rn not in tail})
+        top = header_end(self.raw.row_numbers, m.header_rows)
+        # An empty line has nothing to reject: listed as skipped (found by a review: listed as a
+        # rejected row whose reason said it was skipped).
+        skipped = [(rn, SKIPPED_EMPTY) for rn, why in sorted(problems.items())
+                   if why == REASON_EMPTY and rn not in tail and rn > top]
+        rejects = self._reject_list(rejected, measures, {rn: why for rn, why in problems.items()
+                                                         if rn not in tail and why != REASON_EMPTY})
         excluded = self._listed(excluded_mask, excl_reason)
         excluded += [(rn, "no answers") for rn in self.rownum.filter(empty).to_pylist()]
-        top = header_end(self.raw.row_numbers, m.header_rows)
         excluded += [(rn, BLANK_ABOVE_SUMMARY if rn in gap else BLANK_TAIL) for rn in sorted(tail) if rn > top]
         excluded.sort()
         fixed, segments = self._collect_dims(
@@ -420,7 +431,7 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v},
-                          dayfirst=self.dayfirst, untimed=untimed)
+                          dayfirst=self.dayfirst, untimed=untimed, skipped=skipped)
 
     def _persian(self, arr: pa.Array) -> pa.Array:
         """Persian letter forms, only when the mapping asks for it and only in Persian text."""
@@ -476,6 +487,17 @@ class _Run:
             f"{len(found):,} rows now share a few ids, so their responses cannot be told apart or merged "
             "with those stored. Upload the file as the survey tool exported it (or, in Excel, make the "
             "column text before saving). Nothing was loaded.")
+
+    def _refuse_shared_ids(self, ids: pa.Array, kept: pa.Array) -> None:
+        """Ids that most rows share, in a file of one row per response: the id column no longer
+        tells responses apart (found by a review: a Porsline export saved in a code page without
+        Persian digits made every id '?????', and 2,857 rows collapsed into one response). Ids
+        rounded by Excel are the same damage, said in their own words (_refuse_rounded_ids)."""
+        kid = pc.drop_null(ids.filter(kept))
+        if len(kid) < 2 or _surely_unique(kid):
+            return
+        keys = [k for k in self.m.keys_with("response_id") if k in self.cols]
+        refuse_shared_ids(pc.value_counts(kid), len(kid), self.m.columns[keys[0]].label or keys[0])
 
     def _synthetic_ids(self, responded_at: pa.Array) -> pa.Array:
         """No id column: an id that re-uploading the same or a later export gives the same
@@ -637,6 +659,41 @@ def _runs(parts: list[tuple[str, int]]) -> pa.Array:
     np.cumsum(lengths, out=offsets[1:])
     data = b"".join(name.encode() * c for name, c in parts)
     return pa.StringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+# How many rows one id may carry before it stands for no response: an export pasted into one
+# file three times carries each of its ids three times, and keeping one row of each is right.
+SHARED_ID_ROWS = 3
+
+
+def refuse_shared_ids(counts: pa.StructArray, rows: int, label: str, per: str = " with answers") -> None:
+    """Refuse a file whose ids cannot tell its responses apart: more than half of its `rows` carry
+    an id that more than SHARED_ID_ROWS rows carry. `counts`: pc.value_counts of the ids (or of
+    the keys a response has one row of: a long file's id, measure and touchpoint, `per` says so).
+    Such a file, loaded, would collapse into a handful of responses, each a mix of strangers'
+    answers, and replace the stored responses that share those ids."""
+    n = counts.field("counts").to_numpy(zero_copy_only=False)
+    crowded = n > SHARED_ID_ROWS
+    shared = int(n[crowded].sum())
+    if not shared or shared * 2 <= rows:
+        return
+    order = np.argsort(-n[crowded], kind="stable")
+    values = counts.field("values").filter(pa.array(crowded))
+    if isinstance(values, pa.StructArray):  # a long file's keys: their id
+        values = values.field(0)
+    examples = [str(v) for v in values.take(pa.array(order[:2])).to_pylist()]
+    many = int(crowded.sum())
+    lost = any("?" in v or "\ufffd" in v for v in examples)
+    raise IngestError(
+        "damaged_ids",
+        f"The response ids in '{label}' can no longer tell the responses apart: {shared:,} of "
+        f"{rows:,} rows{per} share {'one id' if many == 1 else f'{many:,} ids'}, such as "
+        + " and ".join(f"'{v}'" for v in examples) + ". "
+        + ("Question marks stand where the ids had letters or digits, as when a file is saved in an encoding "
+           "that cannot write them (Persian or Arabic digits saved as 'ANSI' text). " if lost else "")
+        + "Loaded, those rows would collapse into a few responses, each mixing different customers' answers. "
+        "Upload the file as the survey tool exported it, or map another column as the response id. Nothing was "
+        "loaded.")
 
 
 def _surely_unique(ids: pa.Array) -> bool:
