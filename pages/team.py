@@ -43,8 +43,7 @@ if not view.team and not view.tp and not view.journey and model.index.kpi.stat =
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
-    if st.button("Go to the pyramid"):
-        st.switch_page("pages/pyramid.py")
+    _ui.view_link("pyramid", view, "Go to the pyramid", key="to_pyramid", icon=":material/change_history:")
     st.stop()
 
 view = _ui.sidebar(view, split=True)
@@ -75,10 +74,10 @@ if sp is not None:
 
 if level != "index" and grant.sees_all:  # (a team member's way up is their own pyramid page)
     crumb = _ui.breadcrumb()
-    if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
-        st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-    if level == "team" and crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
-        st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
+    _ui.view_link("pyramid", view.drill(None), p.index.name, key="crumb_index", icon=":material/arrow_upward:",
+                  into=crumb)
+    if level == "team":
+        _ui.view_link("pyramid", view.drill(tp.key), tp.name, key="crumb_tp", icon=":material/arrow_upward:", into=crumb)
     crumb.markdown(f"› **{team.name}**", width="content")
 _ui.page_header(team.name, p)
 if level == "touchpoint":
