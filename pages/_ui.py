@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
-from cxdata import access, formats, queries, service
+from cxdata import access, drill, formats, queries, service
 from cxdata.formats import fmt_delta, fmt_value  # noqa: F401 (the pages' tiles use them through _ui)
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
@@ -876,7 +876,7 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
         if split and m.segments:
             # The first segment is the default split: one entry for it, not a blank one beside it
             # that showed the same view (found by an audit).
-            _set_widget("w_split", view.split or m.segments[0].key)
+            _set_widget("w_split", drill.split_dim(view, m))
             st.selectbox("Split by", [s.key for s in m.segments], format_func=lambda k: m.segment(k).name,
                          key="w_split", on_change=_on_filters)
         if view.filters:
@@ -910,7 +910,7 @@ def _on_filters() -> None:
     filters = {s.key: st.session_state.get(f"w_seg_{s.key}", []) for s in m.segments}
     # The split box shows the first segment when the view has none: that is no choice to write.
     chosen = st.session_state.get("w_split")
-    split = view.split if chosen in (None, view.split or (m.segments[0].key if m.segments else None)) else chosen
+    split = view.split if chosen in (None, drill.split_dim(view, m)) else chosen
     new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
                   split=split).with_filters(filters)
     set_view(new)

@@ -153,11 +153,17 @@ if sp is not None:
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}
     rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
-    _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
-                     domain=_ui.bar_domain(kpi),
-                     file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
-                                         f"{team.key}-by-{dim}", p, view=view))
-    st.caption("Change the segment with **Split by** in the sidebar.")
+    only = drill.split_says_nothing(view, dim)
+    if only is not None:  # (All and the one value: the same bar twice)
+        st.info(escape(f"The filters keep one {model.segment(dim).name}, {model.segment(dim).label(only)}: split by "
+                       "it, these answers are all in one segment. Choose another segment with Split by in the "
+                       "sidebar."), icon=":material/filter_alt:")
+    else:
+        _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
+                         domain=_ui.bar_domain(kpi),
+                         file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
+                                             f"{team.key}-by-{dim}", p, view=view))
+        st.caption("Change the segment with **Split by** in the sidebar.")
 
 
 def _searched(typed: str) -> str:

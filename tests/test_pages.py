@@ -1562,3 +1562,16 @@ def test_a_team_without_responses_offers_no_view_to_open(app):
     empty = next(t for t in teams if disabled[t.key])
     assert link(at, "Open team view ›", team=empty.key).proto.help.startswith(f"No responses for {empty.name} in ")
 
+
+def test_the_team_views_split_is_not_a_segment_filtered_to_one_value(app):
+    """Found in review: with the region filtered to Tehran, the split by Region drew "All 24.2 /
+    Tehran 24.2". The default split is the next segment; a split chosen so says why there is no chart."""
+    at = app(page="pages/team.py", tp="delivery", team="delivery_tehran", region="Tehran")
+    no_errors(at)
+    assert at.sidebar.selectbox(key="w_split").value == "tier" and "split" not in qp(at)
+    spec = at.get("vega_lite_chart")[1].proto.spec
+    assert "by Customer tier" in spec and "by Region" not in spec
+    at = app(page="pages/team.py", tp="delivery", team="delivery_tehran", region="Tehran", split="region")
+    no_errors(at)
+    assert any("The filters keep one Region, Tehran" in i.value for i in at.info)
+    assert not any("by Region" in c.proto.spec for c in at.get("vega_lite_chart"))
