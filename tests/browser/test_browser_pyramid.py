@@ -69,8 +69,8 @@ def test_drill_down_from_index_to_team(app_page):
     tp = next(t for t in model.touchpoints if len(model.teams_of(t.key)) >= 2)
     button = teams_button(page, tp.key)
     expect(button).to_be_visible()
-    app_page.click_and_wait(
-        button, until=lambda: expect(page.get_by_role("heading", name=f"Teams of {tp.name}")).to_be_visible())
+    app_page.click_and_wait(button, until=lambda: expect(page.get_by_role("heading", name=f"Teams of {tp.name}")).to_be_visible(
+        timeout=STEP_TIMEOUT))
     assert_teams_section(page, model, tp.key)
     assert query_of(page.url).get("tp") == [tp.key], page.url
     app_page.screenshot("pyramid_drilldown.png")
