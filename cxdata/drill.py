@@ -141,8 +141,21 @@ def separate_answers(kpi: KPI, cat: Catalog) -> bool:
 
 
 def split_dim(view: ViewState, model: Model) -> str | None:
-    """The segment the team view splits a node's KPIs by: the view's, else the model's first."""
-    return view.split or (model.segments[0].key if model.segments else None)
+    """The segment the team view splits a node's KPIs by (and the Segments page its grid, and
+    the sidebar's Split by shows): the view's, else the model's first that the filters leave more
+    than one value of. Found in review: with the region filtered to Tehran, the split by Region
+    drew 'All' and 'Tehran', the same bar twice. The first when the filters leave one value of each."""
+    if view.split or not model.segments:
+        return view.split
+    single = {dim for dim, values in view.filters if len(values) == 1}
+    return next((s.key for s in model.segments if s.key not in single), model.segments[0].key)
+
+
+def split_says_nothing(view: ViewState, dim: str | None) -> str | None:
+    """The one value the filters leave of `dim`, where the view is split by it (chosen so): its
+    segments are then the total again, and there is no chart to draw."""
+    values = view.filter_map.get(dim, ()) if dim else ()
+    return values[0] if len(values) == 1 else None
 
 
 def as_team_view(node: NodeResult, view: ViewState, model: Model, split_of) -> NodeResult:

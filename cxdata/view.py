@@ -24,6 +24,15 @@ PRESENT_STEPS = ("index", "journey", "touchpoint", "team", "comments")
 SCORE_BANDS = ("low", "middle", "high")
 # The cases a Close the loop queue lists (cxdata.loop); open (new or contacted) by default.
 QUEUES = ("open", "new", "overdue", "contacted", "resolved", "all")
+# What a page reads beyond the view every page shares (period, comparison, filters, split, grain
+# and drill path): its own controls, which mean something else on another page or nothing (a team's
+# comment search on the Segments page). See `ViewState.opened_on`.
+PAGE_CONTROLS = {"team": ("kpi", "search", "scores", "theme"), "segments": ("kpi",), "drivers": ("outcome",)}
+# The controls chosen for one node (`drill` leaves them behind): another node's view has no use for them.
+NODE_CONTROLS = ("kpi", "search", "scores", "theme")
+_CONTROLS = ("kpi", "search", "scores", "theme", "outcome", "cases", "unrouted", "present")
+# The URL's names of the fields whose names differ.
+PARAM_OF = {"search": "q", "start": "from", "end": "to"}
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 200
 # Custom ranges stay well inside the calendar: the comparison period, a year or a range's length
@@ -122,6 +131,25 @@ class ViewState:
         if (tp, team) == (self.tp, self.team) and self.journey is None:
             return self
         return replace(self, tp=tp, team=team, journey=None, kpi=None, search="", scores=None, theme=None, unrouted=False)
+
+    @property
+    def node(self) -> tuple[str | None, str | None, str | None]:
+        """The node of the pyramid the view is at: (journey, touchpoint, team)."""
+        return self.journey, self.tp, self.team
+
+    def opened_on(self, page: str | None, left: ViewState | None = None) -> ViewState:
+        """This view as `page` opens it from a link that names no view of its own (the sidebar's
+        page links carry no query string), and as the app's links to `page` say it. The period,
+        comparison, filters, split, grain and drill path stay; other pages' controls do not follow
+        (PAGE_CONTROLS); `page`'s own come back as they were when it was `left`, those of one node
+        (NODE_CONTROLS) only at the same node. Found in review: a team view's search, score band
+        and KPI were lost on a round trip through the sidebar's Segments; another team's must not
+        turn up in their place."""
+        view = replace(self, **{k: getattr(_DEFAULT, k) for k in _CONTROLS})
+        if left is None:
+            return view
+        kept = [k for k in PAGE_CONTROLS.get(page, ()) if k not in NODE_CONTROLS or left.node == view.node]
+        return replace(view, **{k: getattr(left, k) for k in kept})
 
     def into_journey(self, journey: str | None) -> ViewState:
         """The pyramid narrowed to one journey's touchpoints (None: every journey's)."""
@@ -298,3 +326,6 @@ class ViewState:
         if strict and problems:
             raise ViewError(problems)
         return view, problems
+
+
+_DEFAULT = ViewState()

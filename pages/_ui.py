@@ -9,14 +9,14 @@ from datetime import date
 import streamlit as st
 
 from cxdata import pyramid as pyramid_mod
-from cxdata import access, formats, queries, service
+from cxdata import access, drill, formats, queries, service
 from cxdata.formats import fmt_delta, fmt_value  # noqa: F401 (the pages' tiles use them through _ui)
 from cxdata.db import Database, State, StorageError, db_path
 from cxdata.markdown import escape
 from cxdata.model import Model, model_text, parse_model
 from cxdata.period import COMPARISONS, PRESETS, comparison_note, day_label
 from cxdata.pyramid import KpiResult
-from cxdata.view import FIRST_DAY, LAST_DAY, ViewState
+from cxdata.view import FIRST_DAY, LAST_DAY, PAGE_CONTROLS, PARAM_OF, ViewState
 
 _handed_over = False
 
@@ -26,6 +26,7 @@ def start_page(page: str) -> access.Grant:
     st.navigation (below), and stop unless the signed-in person may open `page`
     (cxdata.access.PAGES). Returns their grant."""
     st.session_state["_run"] = st.session_state.get("_run", 0) + 1
+    st.session_state["_page_name"] = page  # (a widget's callback, before the next start, is of this page too)
     _ensure_navigation()
     st.html(_STYLE)
     return page_allowed(page)
@@ -34,8 +35,12 @@ def start_page(page: str) -> access.Grant:
 # Streamlit fades a caption with opacity, which fades what it holds too: the target status badge
 # under a tile read at 2.9:1 (found by an audit). The same grey as a text colour leaves the
 # badges their own colours. Our own style sheet: no user text in it.
+# The ways to other views are page links (view_link), drawn as the buttons they were.
 _STYLE = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1; color: rgba(17, 17, 17, 0.7); }
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] {
+  border: 1px solid rgba(17, 17, 17, 0.2); border-radius: 0.5rem;
+  min-height: 2.5rem; padding: 0.25rem 0.75rem; justify-content: center; }
 </style>"""
 
 
@@ -468,9 +473,8 @@ def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:
                         f"{everyone.open:,} open{overdue}", width="content")
         else:
             st.markdown(f"**Closing the loop** · no case {escape(where)} in this period", width="content")
-        if st.button("Follow up the cases", key="to_loop", icon=":material/support_agent:", type="tertiary",
-                     help=f"The unhappy customers {where}, their status, and who follows them up"):
-            st.switch_page("pages/loop.py", query_params=replace(view, cases=None).to_query_params())
+        view_link("loop", replace(view, cases=None), "Follow up the cases", key="to_loop", icon=":material/support_agent:",
+                  help=f"The unhappy customers {where}, their status, and who follows them up")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -778,6 +782,8 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
     view, unknown = view.with_known_values(service.merged_values(segment_values(), extra), m)
     problems += unknown
     if last is not None and not has_view_params:
+        page = None if view.present else _page_name()
+        last = opened_on(page, last)
         # The remembered view is checked again, as a link would be: the model may have changed
         # since (a version saved on the Model page dropped its team, touchpoint or segment).
         last, stale = ViewState.from_query_params(last.to_query_params(), m)
@@ -793,6 +799,9 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
             # leads up). A link naming a journey is a drill of its own (found in review: the
             # session's touchpoint was put back under another journey).
             view = replace(view, tp=last.tp, team=last.team, journey=last.journey)
+            # ...and the page its own controls, as it was left at this node, where the link names none.
+            view = replace(view, **{k: getattr(last, k) for k in PAGE_CONTROLS.get(page, ())
+                                    if PARAM_OF.get(k, k) not in params})
     st.session_state["_view_problems"] = problems
     set_view(view, rerun=False)
     return view
@@ -800,6 +809,9 @@ def current_view(extra: dict[str, list[str]] | None = None) -> ViewState:
 
 def set_view(view: ViewState, *, rerun: bool = False) -> None:
     st.session_state["_last_view"] = view
+    page = _page_name()
+    if page and page != "present" and not view.present:
+        st.session_state.setdefault("_views_left", {})[page] = view  # (a slide's view is the story's)
     wanted = view.to_query_params()
     if _normalised(_params()) != _normalised(wanted):
         st.query_params.from_dict(wanted)
@@ -810,6 +822,41 @@ def set_view(view: ViewState, *, rerun: bool = False) -> None:
 def update_view(**changes) -> None:
     """Widget callbacks: change part of the view and write it to the URL."""
     set_view(replace(st.session_state.get("_last_view") or ViewState(), **changes))
+
+
+def _page_name() -> str | None:
+    """The page this run shows, by its name in cxdata.access.PAGES (start_page)."""
+    return st.session_state.get("_page_name")
+
+
+def opened_on(page: str | None, view: ViewState) -> ViewState:
+    """`view` as `page` opens it, with what that page showed when it was left (ViewState.opened_on)."""
+    return view.opened_on(page, st.session_state.get("_views_left", {}).get(page))
+
+
+def view_link(page: str, view: ViewState, label: str, *, key: str, icon: str | None = None, help: str | None = None,
+              disabled: bool = False, width="content", into=None) -> None:
+    """The way to `page` (its name in cxdata.access.PAGES) showing `view`: a page link, carrying the
+    same view the sidebar's link would (`opened_on`). The browser follows a link to its page and
+    query string in one step, one entry in its history; st.switch_page with query_params writes
+    them to this page's URL first, then moves: two entries, and Back took two presses to leave
+    the page it led to (found in review). `key`: the CSS class st-key-<key> of the link's box.
+    `into`: the container to draw in (a breadcrumb's row)."""
+    with (into or st).container(key=key, width=width):
+        st.page_link(f"pages/{page}.py", label=label, icon=icon, help=help, disabled=disabled, width=width,
+                     query_params=opened_on(page, view).to_query_params())
+
+
+def node_link(page: str, view: ViewState, node, label: str, p, *, key: str, icon: str | None = None,
+              help: str | None = None, width="content", into=None) -> None:
+    """`view_link` to the view of a pyramid node (`node`, a NodeResult of `p`): none to follow while
+    it has no responses, as its view would show nothing but that (found in review)."""
+    empty = all(k.status == "no_data" for k in node.kpis)
+    if empty:
+        filtered = st.session_state.get("_last_view") or ViewState()
+        help = (f"No responses for {node.name} in {p.period.label()}"
+                + (" with these filters" if filtered.filters else "") + ": its view would be empty.")
+    view_link(page, view, label, key=key, icon=icon, help=help, disabled=empty, width=width, into=into)
 
 
 def _normalised(params) -> dict:
@@ -855,7 +902,7 @@ def sidebar(view: ViewState, *, split: bool = False, compare: bool = True,
         if split and m.segments:
             # The first segment is the default split: one entry for it, not a blank one beside it
             # that showed the same view (found by an audit).
-            _set_widget("w_split", view.split or m.segments[0].key)
+            _set_widget("w_split", drill.split_dim(view, m))
             st.selectbox("Split by", [s.key for s in m.segments], format_func=lambda k: m.segment(k).name,
                          key="w_split", on_change=_on_filters)
         if view.filters:
@@ -889,7 +936,7 @@ def _on_filters() -> None:
     filters = {s.key: st.session_state.get(f"w_seg_{s.key}", []) for s in m.segments}
     # The split box shows the first segment when the view has none: that is no choice to write.
     chosen = st.session_state.get("w_split")
-    split = view.split if chosen in (None, view.split or (m.segments[0].key if m.segments else None)) else chosen
+    split = view.split if chosen in (None, drill.split_dim(view, m)) else chosen
     new = replace(view, period=period, start=start, end=end, compare=st.session_state.get("w_compare", view.compare),
                   split=split).with_filters(filters)
     set_view(new)

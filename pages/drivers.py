@@ -125,7 +125,7 @@ matrix = _ui.cached_chart(charts.priority_matrix, frame, selectable=True, on_sel
 clicked = _ui.clicked_node(bars, "drivers_bars") or _ui.clicked_node(matrix, "drivers_matrix")
 node = next((d.predictor.node for d in shown if d.predictor.key == clicked), None)
 if node and model.touchpoint(node):
-    st.switch_page("pages/pyramid.py", query_params=view.drill(node).to_query_params())
+    st.switch_page("pages/pyramid.py", query_params=_ui.opened_on("pyramid", view.drill(node)).to_query_params())
 elif clicked:
     st.toast("This driver is not a touchpoint of the pyramid: there is no view of it to open.", icon=":material/info:")
 st.caption("Click a touchpoint's bar or point to open it in the pyramid. **Importance** is each driver's share of what all of them explain together (Johnson's relative "

@@ -31,8 +31,8 @@ if not grant.sees_all:
         with tiles.cell():
             k = tile_kpi(node, None)
             _ui.kpi_tile(node.name, k, show_kpi_name=True)
-            if st.button("Open team view ›", key=f"team_{key}", width="stretch"):
-                st.switch_page("pages/team.py", query_params=view.drill(model.team(key).touchpoint, key).to_query_params())
+            _ui.node_link("team", view.drill(model.team(key).touchpoint, key), node, "Open team view ›", p,
+                          key=f"team_{key}", width="stretch")
     st.stop()
 
 _ui.page_header(model.name, p)
@@ -62,13 +62,12 @@ with mid:
     # The index's own view (trend, segments, the comments behind it); a composite has no answers.
     if model.index.kpi.stat != "composite":
         with st.container(horizontal=True):
-            if st.button("Index view ›", key="index_view", icon=":material/insights:",
-                         help="The index's trend, segments and the comments behind it"):
-                st.switch_page("pages/team.py", query_params=view.drill(None).to_query_params())
+            _ui.node_link("team", view.drill(None), p.index, "Index view ›", p, key="index_view",
+                          icon=":material/insights:", help="The index's trend, segments and the comments behind it")
             # What moves the index: its drivers among the touchpoints, for the same period and filters.
-            if st.button("What drives it ›", key="index_drivers", icon=":material/hub:",
-                         help="Which touchpoints' ratings go with the index, and which to improve first"):
-                st.switch_page("pages/drivers.py", query_params=view.drill(None).to_query_params())
+            # The drill path goes along, as with the sidebar's link: the way back leads to it.
+            _ui.view_link("drivers", view, "What drives it ›", key="index_drivers", icon=":material/hub:",
+                          help="Which touchpoints' ratings go with the index, and which to improve first")
 
 j_kpi = level_kpi(p.journeys)  # (what moved a journey, below, reads it too)
 if p.journeys and all(k.status == "no_data" for node in p.journeys for k in node.kpis):
@@ -110,8 +109,8 @@ elif p.journeys:
 
 # The journey's own view (its trend, segments and the comments behind it), as a touchpoint has.
 if journey_node and not view.tp:
-    if st.button(f"Open the view of {journey_node.name} ›", key="journey_view", icon=":material/insights:"):
-        st.switch_page("pages/team.py", query_params=view.into_journey(journey).to_query_params())
+    _ui.node_link("team", view.into_journey(journey), journey_node, f"Open the view of {journey_node.name} ›", p,
+                  key="journey_view", icon=":material/insights:")
 
 # The touchpoints of the journey the view is in, else all of them.
 listed = p.touchpoints_of(journey) if journey_node else p.touchpoints
@@ -142,8 +141,8 @@ if view.tp:
         st.subheader(f"Teams of {tp.name} · {team_first.kpi.name}" if team_first else f"Teams of {tp.name}")
     _ui.scroll_if_asked("teams")
     # The touchpoint's own view: its trend, segments and every comment at it (teams' or none's).
-    if st.button(f"Open the view of {tp.name} ›", key="tp_view", icon=":material/insights:"):
-        st.switch_page("pages/team.py", query_params=view.drill(view.tp).to_query_params())
+    _ui.node_link("team", view.drill(view.tp), tp, f"Open the view of {tp.name} ›", p, key="tp_view",
+                  icon=":material/insights:")
     if not teams:
         st.info("This touchpoint has no teams in the model.")
     else:
@@ -154,15 +153,17 @@ if view.tp:
                                 view=view),
         )
         picked = _ui.clicked_node(team_event, "team_chart")
-        if picked and model.team(picked):
-            st.switch_page("pages/team.py", query_params=view.drill(view.tp, picked).to_query_params())
+        if picked and model.team(picked) and not all(k.status == "no_data" for k in p.team(picked).kpis):
+            # (a click cannot be a link: this way to the team view takes two entries of the browser's
+            # history, as st.switch_page writes the query string before it moves; _ui.view_link)
+            st.switch_page("pages/team.py", query_params=_ui.opened_on("team", view.drill(view.tp, picked)).to_query_params())
         team_tiles = _ui.tile_grid()
         for node in teams:
             with team_tiles.cell():
                 k = tile_kpi(node, team_kpi)
                 _ui.kpi_tile(node.name, k, show_kpi_name=k.kpi.key != team_kpi)
-                if st.button("Open team view ›", key=f"team_{node.key}", width="stretch"):
-                    st.switch_page("pages/team.py", query_params=view.drill(view.tp, node.key).to_query_params())
+                _ui.node_link("team", view.drill(view.tp, node.key), node, "Open team view ›", p,
+                              key=f"team_{node.key}", width="stretch")
     _ui.movement(movers.of_touchpoint(p, tp.key, tile_kpi(tp, tp_kpi).kpi.key), f"What moved {tp.name}", "teams", p)
 
 # Every touchpoint as a tile (value, interval, change, target), after the drill-down's teams.

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, movers, tables
+from cxdata import charts, drill, movers, tables
 from cxdata.markdown import escape
 from pages import _ui
 
@@ -20,7 +20,7 @@ _ui.page_header("Segments", p)
 if not model.segments:
     st.info("This model defines no segment dimensions.")
     st.stop()
-dim = view.split or model.segments[0].key
+dim = drill.split_dim(view, model)  # (as the sidebar's Split by shows it)
 seg_name = model.segment(dim).name
 if not cat.segments.get(dim):
     st.info(f"The data has no values for {seg_name}.")

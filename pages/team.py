@@ -44,8 +44,7 @@ if not view.team and not view.tp and not view.journey and model.index.kpi.stat =
     st.title("Team view")
     _ui.link_problems()
     st.info("Choose a team on the Pyramid page (click a touchpoint, then a team).", icon=":material/groups:")
-    if st.button("Go to the pyramid"):
-        st.switch_page("pages/pyramid.py")
+    _ui.view_link("pyramid", view, "Go to the pyramid", key="to_pyramid", icon=":material/change_history:")
     st.stop()
 
 view = _ui.sidebar(view, split=True)
@@ -76,10 +75,10 @@ if sp is not None:
 
 if level != "index" and grant.sees_all:  # (a team member's way up is their own pyramid page)
     crumb = _ui.breadcrumb()
-    if crumb.button(p.index.name, key="crumb_index", icon=":material/arrow_upward:"):
-        st.switch_page("pages/pyramid.py", query_params=view.drill(None).to_query_params())
-    if level == "team" and crumb.button(tp.name, key="crumb_tp", icon=":material/arrow_upward:"):
-        st.switch_page("pages/pyramid.py", query_params=view.drill(tp.key).to_query_params())
+    _ui.view_link("pyramid", view.drill(None), p.index.name, key="crumb_index", icon=":material/arrow_upward:",
+                  into=crumb)
+    if level == "team":
+        _ui.view_link("pyramid", view.drill(tp.key), tp.name, key="crumb_tp", icon=":material/arrow_upward:", into=crumb)
     crumb.markdown(f"› **{team.name}**", width="content")
 _ui.page_header(team.name, p)
 if level == "touchpoint":
@@ -156,11 +155,17 @@ if sp is not None:
     rows = rows[rows["value"].notna() | rows["suppressed"]]  # segments without responses are left out
     hidden_segments = {dim: set(rows.loc[rows["suppressed"], "segment"])}
     rows = rows.assign(name=rows["segment"].map(model.segment(dim).label), key=rows["segment"])
-    _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
-                     domain=_ui.bar_domain(kpi),
-                     file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
-                                         ("segments", team.key, kpi.kpi.key, f"by-{dim}"), p, view=view))
-    st.caption("Change the segment with **Split by** in the sidebar.")
+    only = drill.split_says_nothing(view, dim)
+    if only is not None:  # (All and the one value: the same bar twice)
+        st.info(escape(f"The filters keep one {model.segment(dim).name}, {model.segment(dim).label(only)}: split by "
+                       "it, these answers are all in one segment. Choose another segment with Split by in the "
+                       "sidebar."), icon=":material/filter_alt:")
+    else:
+        _ui.cached_chart(charts.node_bars, rows, title=f"{kpi.kpi.name} by {model.segment(dim).name}", selectable=False,
+                         domain=_ui.bar_domain(kpi),
+                         file=_ui.chart_file(f"{team.name} · {kpi.kpi.name} by {model.segment(dim).name}",
+                                             ("segments", team.key, kpi.kpi.key, f"by-{dim}"), p, view=view))
+        st.caption("Change the segment with **Split by** in the sidebar.")
 
 
 def _searched(typed: str) -> str:

@@ -911,3 +911,24 @@ def test_a_journeys_answers_count_respondents_only_where_no_response_repeats_the
     kpi = model.journeys[0].kpis[0]
     assert kpi.measure == "csat"
     assert drill.separate_answers(kpi, replace(cat, repeats=repeats)) is separate
+
+
+@pytest.mark.parametrize("filters, split, expected", [
+    ({}, None, "region"),
+    # Found in review: with the region filtered to Tehran, the split by Region drew All and Tehran,
+    # the same bar twice: the next segment instead.
+    ({"region": ["Tehran"]}, None, "tier"),
+    ({"region": ["Tehran", "Dubai"]}, None, "region"),
+    ({"region": ["Tehran"], "tier": ["SMB"]}, None, "tenure_band"),
+    ({s: ["x"] for s in ("region", "tier", "tenure_band", "language", "channel", "source")}, None, "region"),
+    ({"region": ["Tehran"]}, "region", "region"),  # chosen so: the team view says why it draws no chart
+])
+def test_the_default_split_is_a_segment_the_filters_leave_several_values_of(filters, split, expected):
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    view = ViewState(split=split).with_filters(filters)
+    assert drill.split_dim(view, model) == expected
+    one = filters.get(expected, [])
+    assert drill.split_says_nothing(view, expected) == (one[0] if len(one) == 1 else None)
+

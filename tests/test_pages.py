@@ -3,6 +3,7 @@
 from datetime import date
 import json
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -49,6 +50,41 @@ def listed(at):
 
 def no_errors(at):
     assert not at.exception, [e.value for e in at.exception]
+
+
+def link(at, label: str, **having):
+    """The page link labelled `label` whose query string has the parameters `having`."""
+    found = [a for a in at.page_link if a.value == label
+             and all(parse_qs(a.proto.query_string).get(k) == [v] for k, v in having.items())]
+    assert len(found) == 1, [(a.value, a.proto.query_string) for a in at.page_link]
+    return found[0]
+
+
+def follow(at, label: str, **having):
+    """A click on a page link (AppTest has none): its page, with its query string and nothing else."""
+    to = link(at, label, **having)
+    assert not to.proto.disabled, label
+    for k in list(at.query_params.keys()):
+        del at.query_params[k]
+    for k, values in parse_qs(to.proto.query_string, keep_blank_values=True).items():
+        at.query_params[k] = values if len(values) > 1 else values[0]
+    at.switch_page(f"pages/{to.proto.page or 'pyramid'}.py").run()
+    no_errors(at)
+    return at
+
+
+def crumbs(at) -> list[str]:
+    """The labels of the page's links up to the pyramid (a team view's breadcrumb)."""
+    return [a.value for a in at.page_link if a.proto.page in ("", "pyramid")]
+
+
+def through_sidebar(at, page: str):
+    """A click on the sidebar's link to `page` (Streamlit's page links carry no query string)."""
+    for k in list(at.query_params.keys()):
+        del at.query_params[k]
+    at.switch_page(page).run()
+    no_errors(at)
+    return at
 
 
 def test_first_start_loads_demo_and_renders_the_pyramid(app):
@@ -248,8 +284,7 @@ def test_team_view_names_a_kpi_the_team_does_not_have(app):
     assert any("has no KPI 'no_such_kpi'" in shown(w.value) for w in at.warning)
     assert "kpi" not in at.query_params
     # Up to the touchpoint, the team view's search and score filter stay behind.
-    at.button(key="crumb_tp").click().run()
-    no_errors(at)
+    follow(at, _touchpoint_name(_some_team()))
     assert not {"q", "scores", "kpi"} & set(at.query_params)
 
 
@@ -290,8 +325,7 @@ def test_team_view(app):
     assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     assert at.dataframe and list(at.dataframe[0].value.columns)[:3] == ["When", "Score", "Comment"]
     # Breadcrumb back to the touchpoint keeps the drill path.
-    at.button(key="crumb_tp").click().run()
-    no_errors(at)
+    follow(at, _touchpoint_name(_some_team()))
     assert "tp" in at.query_params and "team" not in at.query_params
 
 
@@ -480,6 +514,14 @@ def _some_team():
     from cxdata.model import load_model
 
     return load_model(service.DEMO_MODEL).teams[0].key
+
+
+def _touchpoint_name(team: str) -> str:
+    """The breadcrumb's label of the touchpoint of `team` (of the demo model)."""
+    from cxdata.model import load_model
+
+    model = load_model(service.DEMO_MODEL)
+    return model.touchpoint(model.team(team).touchpoint).name
 
 
 def test_segments_page(app):
@@ -817,8 +859,7 @@ def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
     model = load_model(service.DEMO_MODEL)
     tp = model.teams[0].touchpoint
     at = app(tp=tp, period="all")
-    at.button(key="tp_view").click().run()
-    no_errors(at)
+    follow(at, f"Open the view of {model.touchpoint(tp).name} ›")
     assert qp(at).get("tp") == [tp] and "team" not in qp(at)
     assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     tp_total = int(next(c.value for c in at.caption if " in the period" in c.value).split(" ")[0].replace(",", ""))
@@ -829,8 +870,8 @@ def test_a_touchpoint_has_a_view_of_its_own_with_every_comment_at_it(app):
         caption = next((c.value for c in t_at.caption if " in the period" in c.value), "0 comments")
         team_totals += int(caption.split(" ")[0].replace(",", ""))
     assert 0 < team_totals <= tp_total
-    # Up is the index: a touchpoint view has one breadcrumb button.
-    assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
+    # Up is the index: a touchpoint view has one breadcrumb link.
+    assert crumbs(at) == [model.index.name]
 
 
 def test_a_journey_has_a_view_of_its_own_with_its_touchpoints_comments(app):
@@ -840,8 +881,7 @@ def test_a_journey_has_a_view_of_its_own_with_its_touchpoints_comments(app):
     model = load_model(service.DEMO_MODEL)
     journey = model.journeys[0]
     at = app(journey=journey.key, period="all", region="Tehran")
-    at.button(key="journey_view").click().run()
-    no_errors(at)
+    follow(at, f"Open the view of {journey.name} ›")
     assert qp(at).get("journey") == [journey.key] and qp(at).get("region") == ["Tehran"]
     assert not any(k in qp(at) for k in ("tp", "team"))
     assert at.title[0].value == journey.name
@@ -860,8 +900,8 @@ def test_a_journey_has_a_view_of_its_own_with_its_touchpoints_comments(app):
         each += int(caption.split(" ")[0].replace(",", ""))
     assert total == each > 0
     # Up is the index; no closure rate (the loop's cases belong to teams).
-    assert [b.key for b in at.button if b.key and b.key.startswith("crumb_")] == ["crumb_index"]
-    at.button(key="crumb_index").click().run()
+    assert crumbs(at) == [model.index.name]
+    follow(at, model.index.name)
     assert "journey" not in qp(at)
 
 
@@ -871,8 +911,7 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
 
     model = load_model(service.DEMO_MODEL)
     at = app(period="all")
-    at.button(key="index_view").click().run()
-    no_errors(at)
+    follow(at, "Index view ›")
     assert not any(k in qp(at) for k in ("tp", "team"))
     assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     comments = listed(at)
@@ -882,7 +921,7 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
         from cxdata.model import label_key
 
         assert {label_key(s) for s in comments["Source"]} <= {label_key(s) for s in model.index.kpi.sources}
-    assert not [b for b in at.button if (b.key or "").startswith("crumb_")]
+    assert not crumbs(at)
     # A link naming a team the model does not have says so, over the index's view (its cleaned URL's)
     unknown = app(page="pages/team.py", team="nope")
     assert any("Unknown team 'nope'" in w.value for w in unknown.warning)
@@ -1292,8 +1331,7 @@ def test_key_drivers_page_shows_the_drivers_of_the_index_and_by_segment(app):
 def test_the_pyramid_leads_to_the_drivers_of_its_index(app):
     at = app(period="last_12_months", region="Tehran")
     no_errors(at)
-    at.button(key="index_drivers").click().run()
-    no_errors(at)
+    follow(at, "What drives it ›")
     assert at.title[0].value == "Key drivers"
     assert qp(at)["region"] == ["Tehran"] and qp(at)["period"] == ["last_12_months"]
 
@@ -1528,3 +1566,93 @@ def test_response_rates_on_the_demo_name_its_silent_new_customers(app):
     assert [m.label for m in at.metric] == ["Response rate", "Answered", "Silent"]
     first = next(m.value for m in at.markdown if m.value.startswith("- **"))
     assert first.startswith("- **Tenure: 0\\-6m** answers")
+
+
+def test_the_ways_to_another_pages_view_are_page_links(app):
+    """Found in review: "Open team view ›" was a button calling st.switch_page with query_params,
+    which writes them to the pyramid's URL first and then moves to the team view: two entries in
+    the browser's history, and Back took two presses to leave the team view. A page link moves in
+    one step (the browser test test_drill_down_from_index_to_team presses Back once)."""
+    at = app(tp="delivery")
+    no_errors(at)
+    assert not [b.label for b in at.button if b.label.endswith("›")]
+    to_team = link(at, "Open team view ›", team="delivery_tehran")
+    assert (to_team.proto.page, parse_qs(to_team.proto.query_string)) == (
+        "team", {"tp": ["delivery"], "team": ["delivery_tehran"]})
+    assert {"Index view ›", "What drives it ›", "Open the view of Delivery ›"} <= {a.value for a in at.page_link}
+    follow(at, "Open team view ›", team="delivery_tehran")
+    assert at.title[0].value == "Delivery - Tehran Hub"
+    assert crumbs(at) == ["CX index", "Delivery"]  # the breadcrumb up: links too
+    follow(at, "Delivery")
+    assert qp(at) == {"tp": ["delivery"]} and at.session_state["_page_name"] == "pyramid"
+
+
+def test_what_drives_it_carries_the_view_the_sidebars_link_does(app):
+    """Found in review: under the index, What drives it dropped the drill path (/drivers?region=Tehran)
+    that the sidebar's Key drivers kept (/drivers?tp=delivery&region=Tehran)."""
+    at = app(tp="delivery", region="Tehran", period="last_12_months")
+    no_errors(at)
+    linked = parse_qs(link(at, "What drives it ›").proto.query_string)
+    assert linked == {"tp": ["delivery"], "region": ["Tehran"], "period": ["last_12_months"]}
+    through_sidebar(at, "pages/drivers.py")
+    assert qp(at) == linked
+    # The outcome chosen there comes back by either way, as the drivers page's own control.
+    at.selectbox(key="w_outcome").set_value("csat").run()
+    through_sidebar(at, "pages/pyramid.py")
+    assert "outcome" not in qp(at) and qp(at)["tp"] == ["delivery"]
+    linked = parse_qs(link(at, "What drives it ›").proto.query_string)
+    assert linked["outcome"] == ["csat"]
+    through_sidebar(at, "pages/drivers.py")
+    assert qp(at) == linked
+
+
+def test_a_sidebar_round_trip_brings_back_what_a_team_view_was_reading(app):
+    """Found in review: to Segments and back to Team view in the sidebar, the team view lost its
+    comment search, score band and KPI. They are the team's: another team's view does not get them."""
+    start = {"tp": "delivery", "team": "delivery_tehran", "grain": "week", "q": "late", "scores": "low", "kpi": "ces"}
+    at = app(page="pages/team.py", **start)
+    no_errors(at)
+    assert qp(at) == {k: [v] for k, v in start.items()}
+    through_sidebar(at, "pages/segments.py")
+    assert not {"q", "scores", "kpi"} & set(qp(at))  # (the Segments page's KPI is its own)
+    assert (qp(at)["team"], qp(at)["grain"]) == (["delivery_tehran"], ["week"])
+    through_sidebar(at, "pages/team.py")
+    assert qp(at) == {k: [v] for k, v in start.items()}
+    assert (at.text_input(key="w_search").value, at.selectbox(key="w_kpi").value) == ("late", "ces")
+    # Up to the touchpoint and into another of its teams: that team's view starts afresh, and so
+    # does the way back to it through the sidebar.
+    follow(at, "Delivery")
+    follow(at, "Open team view ›", team="delivery_dubai")
+    assert not {"q", "scores", "kpi"} & set(qp(at))
+    through_sidebar(at, "pages/segments.py")
+    through_sidebar(at, "pages/team.py")
+    assert qp(at)["team"] == ["delivery_dubai"] and not {"q", "scores", "kpi"} & set(qp(at))
+
+
+def test_a_team_without_responses_offers_no_view_to_open(app):
+    """Found in review: a team tile reading "no data" still offered "Open team view ›", to an empty page."""
+    at = app(tp="delivery", region="Tehran")
+    no_errors(at)
+    tiles = {m.label.split(" · ")[0]: m.value for m in at.metric}
+    from cxdata.model import load_model
+
+    teams = load_model(service.DEMO_MODEL).teams_of("delivery")
+    disabled = {t.key: link(at, "Open team view ›", team=t.key).proto.disabled for t in teams}
+    assert disabled == {t.key: tiles[t.name] == "no data" for t in teams}
+    assert any(disabled.values()) and not all(disabled.values())
+    empty = next(t for t in teams if disabled[t.key])
+    assert link(at, "Open team view ›", team=empty.key).proto.help.startswith(f"No responses for {empty.name} in ")
+
+
+def test_the_team_views_split_is_not_a_segment_filtered_to_one_value(app):
+    """Found in review: with the region filtered to Tehran, the split by Region drew "All 24.2 /
+    Tehran 24.2". The default split is the next segment; a split chosen so says why there is no chart."""
+    at = app(page="pages/team.py", tp="delivery", team="delivery_tehran", region="Tehran")
+    no_errors(at)
+    assert at.sidebar.selectbox(key="w_split").value == "tier" and "split" not in qp(at)
+    spec = at.get("vega_lite_chart")[1].proto.spec
+    assert "by Customer tier" in spec and "by Region" not in spec
+    at = app(page="pages/team.py", tp="delivery", team="delivery_tehran", region="Tehran", split="region")
+    no_errors(at)
+    assert any("The filters keep one Region, Tehran" in i.value for i in at.info)
+    assert not any("by Region" in c.proto.spec for c in at.get("vega_lite_chart"))

@@ -204,3 +204,25 @@ def test_a_link_may_name_a_coded_value_by_the_text_the_app_shows(value, want):
         {"language": ["en", "fa", "ar"]}, load_model(DEMO_MODEL))
     assert view.filter_map == ({"language": want} if want else {})
     assert bool(problems) == (not want)
+
+
+def test_a_page_opened_by_a_link_naming_no_view_gets_its_own_controls_back_at_the_same_node():
+    """Found in review: a team view's search, score band and KPI were lost on a round trip
+    through the sidebar (its page links carry no query string)."""
+    from dataclasses import replace
+
+    left = ViewState(tp="delivery", team="delivery_tehran", grain="week", search="late", scores="low", kpi="ces",
+                     theme="late_delivery")
+    # The view of the page in between (the Segments page's KPI and the Drivers' outcome are theirs).
+    between = ViewState(period="all", tp="delivery", team="delivery_tehran", grain="week", split="tier", kpi="nps",
+                        outcome="csat", cases="overdue")
+    shared = replace(between, kpi=None, outcome=None, cases=None)
+    assert between.opened_on("team", left) == replace(shared, search="late", scores="low", kpi="ces",
+                                                      theme="late_delivery")
+    assert between.opened_on("team") == shared
+    assert between.opened_on("pyramid", left) == shared
+    # Another node's view does not get them; a page's control of no node (the drivers' outcome) does.
+    other = replace(between, team="delivery_dubai")
+    assert other.opened_on("team", left) == replace(shared, team="delivery_dubai")
+    assert other.opened_on("drivers", ViewState(outcome="csat")).outcome == "csat"
+    assert other.opened_on("segments", between).kpi is None and between.opened_on("segments", between).kpi == "nps"

@@ -65,7 +65,7 @@ def test_a_team_member_sees_their_team_only(chromium_browser, proxied_server):
         expect(tiles.first).to_contain_text("Call Center - Europe")
         assert nav_links(page) == ["Pyramid", "Team view", "Close the loop"]
         app.screenshot("access_team_member.png")
-        app.click_and_wait(page.get_by_role("button", name="Open team view ›"),
+        app.click_and_wait(page.get_by_role("link", name="Open team view ›"),
                            until=lambda: expect(page.get_by_role("heading", name="Call Center - Europe")).to_be_visible())
         expect(page.get_by_role("heading", name="Comments behind the number")).to_be_visible()
         # Another team's link: refused, with the way to their own team.
