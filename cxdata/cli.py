@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--source", metavar="NAME",
                      help="the survey source to store the responses under (lower-case letters, digits, _; default: "
                           "the saved mapping's, else the tool's name, or <tool>_2 for another survey of that tool)")
+    ing.add_argument("--allow-losses", action="store_true",
+                     help="load a file even where it would take from many stored responses their touchpoint, team, "
+                          "answer time, answers or comment (a survey's re-export does not: such a file is refused, "
+                          "as it is most likely read with another mapping than before)")
     ing.add_argument("--sheet", metavar="NAME",
                      help="the sheet of a workbook that holds the responses (default: the one whose header reads as survey answers, else the one with the most rows)")
 
@@ -186,7 +190,7 @@ def _ingest(args) -> int:
     for path in args.files:
         result = service.ingest_file(db, model, Path(path), encoding=args.encoding, sheet=args.sheet,
                                      dayfirst=None if args.dates is None else args.dates == "day-first",
-                                     timezone=args.timezone, source=args.source)
+                                     timezone=args.timezone, source=args.source, allow_losses=args.allow_losses)
         receipts.append(result)
         if result["status"] != "loaded":
             failed += 1
@@ -202,6 +206,7 @@ _CLI_HINTS = {
     "ambiguous_dates": " (use --dates day-first or --dates month-first)",
     "bad_timezone": " (--timezone takes an IANA name)",
     "bad_encoding": " (leave out --encoding to detect it)",
+    "losses": " (nothing was loaded; if the file is right, load it with --allow-losses)",
 }
 
 

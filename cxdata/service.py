@@ -132,10 +132,12 @@ def inspect_file(db: Database, model: Model, path: Path, *, encoding: str | None
 
 
 def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str | None = None,
-                     model: Model | None = None) -> dict:
+                     model: Model | None = None, allow_losses: bool = False) -> dict:
     """Normalise an inspected file with its (confirmed) mapping and store it in one transaction.
     With the model, the receipt also names the touchpoints and teams of the file that the model
-    does not have: their responses are stored, but have no tile of their own."""
+    does not have: their responses are stored, but have no tile of their own. A file that would take
+    from many stored responses what they have (store.many_losses) raises store.LossError, nothing
+    stored, unless `allow_losses`: the Upload page asks, the command line wants --allow-losses."""
     from dataclasses import replace
 
     from .ingest import engine
@@ -146,10 +148,13 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     result = engine.normalise(inspection, mapping, scales=measure_scales(model) if model is not None else None)
     path = inspection.path
     outside = outside_model(result.table, model) if model is not None else []
+    shared = ids_stored_elsewhere(db, result.table, mapping.source, inspection.layout_name) \
+        if mapping.keys_with("response_id") else []
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + outside, skipped=list(getattr(result, "skipped", [])),
+        warnings=list(result.warnings) + outside + [shared_ids_text(mapping.source, name, n) for name, n in shared],
+        skipped=list(getattr(result, "skipped", [])),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)
@@ -157,16 +162,28 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     store.apply(db, result.table, receipt, upload={
         "file_name": receipt.file_name, "sha256": digest, "size_bytes": path.stat().st_size, "stored_path": str(kept),
         "layout": inspection.layout_name, "encoding": inspection.encoding,
-    }, theme_patterns=theme_patterns(model))
-    if mapping.fingerprint:
+    }, theme_patterns=theme_patterns(model), allow_losses=allow_losses)
+    # A column of the export that the mapping does not name was never confirmed (a new question,
+    # loaded unattended without it): saved, the mapping would pass the export off as known, and the
+    # next load would not ask about it either.
+    unconfirmed = [k for k in inspection.new_columns if k not in mapping.columns]
+    if mapping.fingerprint and not unconfirmed:
         if mapping.dayfirst is None and result.dayfirst is not None:
             # The order this export's dates settled (23/11/2026) holds for the next export of the
             # survey, whose dates may all be ambiguous (01/12/2026 ... 12/12/2026).
             mapping = replace(mapping, dayfirst=result.dayfirst)
+        if mapping.numeric_codes is None:
+            mapping = replace(mapping, numeric_codes=inspection.layout.numeric_codes)
         save_mapping(db, mapping)
+    labels = {c.key: c.label or c.key for c in inspection.columns}
     out = {"file": receipt.file_name, "status": "loaded", "layout": inspection.layout_name,
            "encoding": inspection.encoding, "source": mapping.source, "mapping": inspection.mapping_origin,
-           **receipt.to_dict()}
+           **receipt.to_dict(),
+           # The export's columns its saved mapping did not know, and what became of them here.
+           "new_columns": [{"column": labels.get(k, k), "loaded_as": _role_of(mapping.columns.get(k)),
+                            "suggested": _role_of(inspection.suggested.columns.get(k))}
+                           for k in inspection.new_columns],
+           "ids_stored_under": [{"source": name, "response_ids": n} for name, n in shared]}
     out["invalid_values"] = receipt.invalid_values  # type: ignore[attr-defined]
     # Stored answers that some tile will not show (no answer time, a touchpoint, team or measure the
     # model does not have): the receipt's warnings say which; the page does not call that a success.
@@ -256,6 +273,66 @@ def _records_as_written(path: Path, encoding: str, delimiter: str, lines: list[i
     return out
 
 
+def _role_of(spec) -> str:
+    if spec is None or spec.role == "ignore":
+        return "ignore"
+    return spec.role + "".join(f" {v}" for v in (spec.measure, spec.segment, spec.touchpoint) if v)
+
+
+# Response ids this short and all digits are running numbers, which any two sheets share.
+RUNNING_NUMBER = 4
+SHARED_IDS_SAMPLE = 1000
+
+
+def ids_stored_elsewhere(db: Database, table, source: str, layout: str) -> list[tuple[str, int]]:
+    """(source, response ids) of the other sources that hold this file's response ids, from an
+    export of the same layout, most first; [] unless `source` holds no response yet. A file loaded
+    as a new source whose ids another holds is most likely that survey's export, taken for another
+    survey, its responses now stored twice (found by a review: a Google Form with its columns in
+    another order, every case of Close the loop listed twice)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cur = db.cursor()
+    if cur.execute("SELECT count(*) FROM (SELECT 1 FROM responses WHERE source_id IN "
+                   "(SELECT source_id FROM sources WHERE name = ?) LIMIT 1)", [source]).fetchall()[0][0]:
+        return []
+    ids = pc.unique(table["source_response_id"].cast(pa.string()).combine_chunks())
+    running = pc.and_(pc.utf8_is_digit(ids), pc.less_equal(pc.utf8_length(ids), RUNNING_NUMBER))
+    ids = ids.filter(pc.invert(pc.fill_null(running, True)))
+    if not len(ids):
+        return []
+    from .ingest.recognise import PLAIN_HEADER
+
+    # (a tool's export with its columns in another order reads as a plain sheet)
+    layouts = sorted(PLAIN_HEADER) if layout in PLAIN_HEADER else [layout]
+    query = """SELECT s.name, count(*) FROM responses r JOIN sources s USING (source_id)
+               WHERE r.upload_id IN (SELECT upload_id FROM uploads WHERE list_contains(?, layout))
+                 AND s.name <> ? AND r.source_response_id IN (SELECT id FROM file_ids)
+               GROUP BY s.name ORDER BY 2 DESC, 1"""
+    # A sample over the whole file first (an export's overlap with the last is at its start or its
+    # end): a new survey's ids are found nowhere, and a million of them need not be looked up.
+    spread = ids.take(pa.array(range(0, len(ids), max(1, len(ids) // SHARED_IDS_SAMPLE)), pa.int64()))
+    for sample in (spread, ids):
+        cur.register("file_ids", pa.table({"id": sample}))
+        try:
+            found = [(name, int(n)) for name, n in cur.execute(query, [layouts, source]).fetchall()]
+        finally:
+            cur.unregister("file_ids")
+        if not found or len(sample) == len(ids):
+            return found
+    return found
+
+
+SHARED_IDS = "of its response ids are already stored under the source"
+
+
+def shared_ids_text(source: str, other: str, n: int) -> str:
+    return (f"{n:,} {SHARED_IDS} '{other}', loaded from the same kind of export: this is likely the same survey, "
+            f"now stored twice (as '{source}' too). If so, remove this upload in the upload history and load the file "
+            f"under the source '{other}'.")
+
+
 def counted_responses(table, model: Model) -> int:
     """Responses of canonical `table` with an answer that some tile of `model` counts: a measure a
     KPI uses, from a source the KPI counts, given at a touchpoint or team or to the index's own
@@ -325,24 +402,28 @@ def measure_scales(model: Model) -> dict[str, tuple[float, float]]:
 
 
 def ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None = None, sheet: str | None = None,
-                dayfirst: bool | None = None, timezone: str | None = None, source: str | None = None) -> dict:
+                dayfirst: bool | None = None, timezone: str | None = None, source: str | None = None,
+                allow_losses: bool = False) -> dict:
     """Load one file (any supported export); its receipt as a dict with status 'loaded' or 'refused'.
     `dayfirst` and `timezone` settle what the file cannot say (as the Upload page asks them);
-    `source` names the survey the responses are stored under, as the page's mapping step does."""
+    `source` names the survey the responses are stored under, as the page's mapping step does
+    ('Google Forms' is stored as google_forms). A file that would take from many stored responses
+    what they have is refused (code 'losses') unless `allow_losses`, which the page asks."""
     try:
         return _ingest_file(db, model, path, encoding=encoding, sheet=sheet, dayfirst=dayfirst, timezone=timezone,
-                            source=source)
+                            source=source, allow_losses=allow_losses)
     finally:
         release_memory()  # the file's tables are gone with _ingest_file's frame
 
 
 def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None, sheet: str | None,
-                 dayfirst: bool | None, timezone: str | None, source: str | None = None) -> dict:
+                 dayfirst: bool | None, timezone: str | None, source: str | None = None,
+                 allow_losses: bool = False) -> dict:
     from dataclasses import replace
 
     from .ingest import engine
     from .ingest.errors import IngestError
-    from .ingest.mapping import MappingError
+    from .ingest.mapping import MappingError, source_name
 
     base = {"file": str(path)}
     if not path.exists():
@@ -355,14 +436,18 @@ def _ingest_file(db: Database, model: Model, path: Path, *, encoding: str | None
         if timezone is not None:
             mapping = replace(mapping, timezone=timezone)
         if source is not None:
-            mapping = replace(mapping, source=source.strip())
-        receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model)
+            mapping = replace(mapping, source=source_name(source))
+        receipt = apply_inspection(db, inspection, mapping, file_name=path.name, model=model,
+                                   allow_losses=allow_losses)
         # What the Upload page shows before loading (the sheet read, a scale assumed): here, with
         # nobody to show it to first, on the receipt.
         asked = engine.advice(inspection, timezone_set=timezone is not None, dates_set=dayfirst is not None,
                               source_set=source is not None)
         return {**receipt, "warnings": asked + [w for w in receipt.get("warnings", []) if w not in asked],
                 "file": str(path)}
+    except store.LossError as exc:
+        return {**base, "status": "refused", "error": str(exc), "code": "losses", "losses": exc.losses,
+                "updated": exc.updated}
     except (IngestError, MappingError, store.InputError) as exc:
         return {**base, "status": "refused", "error": getattr(exc, "message", None) or str(exc),
                 **({"code": exc.code} if isinstance(exc, IngestError) else {})}

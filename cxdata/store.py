@@ -121,10 +121,12 @@ def _with_response_index(table: pa.Table, given: pa.Table) -> pa.Table:
 
 
 def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, upload: dict | None = None,
-          theme_patterns: list[str] | None = None) -> Receipt:
+          theme_patterns: list[str] | None = None, allow_losses: bool = True) -> Receipt:
     """Merge `table` into storage atomically and return the receipt (counts per response). With
     `theme_patterns` (the search patterns of the model's themes, cxdata.search.any_word), the
-    themes of the comments it adds or edits are kept too (cxdata.theme_flags.keep_upload)."""
+    themes of the comments it adds or edits are kept too (cxdata.theme_flags.keep_upload). Without
+    `allow_losses`, a file that would take from many stored responses their touchpoint, team, time,
+    answers or comment (`many_losses`) raises LossError, and nothing is stored."""
     check_canonical(table)
     receipt = receipt or Receipt()
     incoming = _with_response_index(_conform(table), table)
@@ -140,7 +142,14 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         # several times, and its privacy and reliability rules must read it so (pyramid.assemble).
         repeats, repeat_most = _repeated_measures(incoming)
         if counts[1]:
-            receipt.warnings.extend(_lost_on_update(cur, upload_id))
+            losses = _losses(cur, upload_id)
+            if not allow_losses and many_losses(losses, counts[1]):
+                # Raised inside the transaction: nothing of the file is stored.
+                raise LossError(f"Loading this file would take from stored responses what they have: "
+                                f"{losses_text(losses)} (of {counts[1]:,} responses it updates). A survey tool's "
+                                "new export does not take these away: the file is probably read with another "
+                                "mapping than the survey's before.", losses, counts[1])
+            receipt.warnings.extend(_lost_on_update(losses))
         if kept_attrs:
             receipt.warnings.append(
                 f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
@@ -265,23 +274,61 @@ def _new_spellings(cur, dim: str, values: pa.Array) -> tuple[pa.Array, dict[str,
     return pa.array(fresh, pa.string()), spelt
 
 
-def _lost_on_update(cur, upload_id: int) -> list[str]:
-    """What responses this upload updated had and lost: a touchpoint, a team, an answer time. A
-    survey tool's re-export never takes them away; the same survey loaded with another mapping
-    (the rules that gave them unused) does (found by an audit: every store of a Google Form lost
-    its team, silently)."""
+# What an update may take away from a stored response, as the receipt names it.
+LOSSES = ("touchpoint", "team", "answer time", "answers", "comment")
+# Losses an upload is refused for unless allowed (`apply(allow_losses=...)`): at least LOSS_FLOOR
+# responses, and LOSS_SHARE of those the file updates. A survey tool's re-export takes a team or
+# an answer from a response or two that were edited; a file read with another mapping than the
+# survey's takes them from all (found by a review: every Google Forms response lost its team).
+LOSS_FLOOR = 5
+LOSS_SHARE = 0.02
+
+
+class LossError(InputError):
+    """An upload that would take from many stored responses what they have; nothing was written.
+    `losses`: {what: responses} (LOSSES), `updated`: the responses the file would update."""
+
+    def __init__(self, message: str, losses: dict[str, int], updated: int):
+        super().__init__(message)
+        self.losses, self.updated = losses, updated
+
+
+def _losses(cur, upload_id: int) -> dict[str, int]:
+    """{what: responses} of what the responses this upload updated had and lost: a touchpoint, a
+    team, an answer time, the answer to a measure, a comment. A survey tool's re-export never takes
+    them away; the same survey loaded with another mapping (the rules that gave them unused) does
+    (found by an audit: every store of a Google Form lost its team, silently)."""
     lost = cur.execute(
         """SELECT count(*) FILTER (WHERE o.touchpoint IS NOT NULL AND n.touchpoint IS NULL),
                   count(*) FILTER (WHERE o.team IS NOT NULL AND n.team IS NULL),
-                  count(*) FILTER (WHERE o.responded_at IS NOT NULL AND n.responded_at IS NULL)
+                  count(*) FILTER (WHERE o.responded_at IS NOT NULL AND n.responded_at IS NULL),
+                  -- (the answers of the responses updated only: a million-response store is not read)
+                  (SELECT count(DISTINCT response_key) FROM (
+                       SELECT response_key, measure FROM replaced_answers WHERE replaced_by = ?
+                       EXCEPT SELECT response_key, measure FROM answers WHERE response_key IN
+                           (SELECT response_key FROM replaced_responses WHERE replaced_by = ?))),
+                  count(*) FILTER (WHERE o.comment IS NOT NULL AND n.comment IS NULL)
            FROM replaced_responses o JOIN responses n ON n.response_key = o.response_key
-           WHERE o.replaced_by = ?""", [upload_id]).fetchall()[0]
-    what = [f"the {name} of {k:,}" for k, name in zip(lost, ("touchpoint", "team", "answer time")) if k]
-    if not what:
+           WHERE o.replaced_by = ?""", [upload_id, upload_id, upload_id]).fetchall()[0]
+    return {what: int(n) for what, n in zip(LOSSES, lost) if n}
+
+
+def losses_text(losses: dict[str, int]) -> str:
+    """'the team of 3,224, an answer of 12' (an answer to some measure it had)."""
+    return ", ".join(f"an answer of {n:,}" if what == "answers" else f"the {what} of {n:,}" for what, n in losses.items())
+
+
+def _lost_on_update(losses: dict[str, int]) -> list[str]:
+    if not losses:
         return []
-    return [f"Updated responses lost what they had: {', '.join(what)}. A survey tool's new export does not take "
+    return [f"Updated responses lost what they had: {losses_text(losses)}. A survey tool's new export does not take "
             "these away, so this file was probably read with another mapping than before. If so, remove this upload "
             "in the upload history: the stored versions come back."]
+
+
+def many_losses(losses: dict[str, int], updated: int) -> bool:
+    most = max(losses.values(), default=0)
+    return most >= LOSS_FLOOR and most >= LOSS_SHARE * updated
 
 
 def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:

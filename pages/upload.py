@@ -12,7 +12,7 @@ from cxdata.bidi import isolated
 from cxdata.markdown import escape as md
 from cxdata.ingest import engine
 from cxdata.ingest.errors import IngestError
-from cxdata.ingest.mapping import MappingError
+from cxdata.ingest.mapping import MappingError, source_name
 from cxdata.ingest.text import ENCODING_LABELS
 from cxdata.zones import zone_choices
 from pages import _ui
@@ -60,12 +60,14 @@ def _inspect(path, name, encoding=None, sheet=None):
         st.error(f"**{md(name)}** was not loaded. {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
         return
     st.session_state["_inspection"] = {"ins": ins, "name": name, "path": path}
+    st.session_state.pop("_losses", None)
 
 
 def _on_upload():
     uploaded = st.session_state.get(f"uploader_{st.session_state.get('_uploads', 0)}")
     st.session_state.pop("_receipt", None)
     st.session_state.pop("_invitation_receipt", None)
+    st.session_state.pop("_losses", None)
     if uploaded is None:
         return
     # Streamlit holds the upload in memory: write it to disk at once and work from the file.
@@ -143,10 +145,19 @@ def _check_and_load(state: dict) -> None:
         facts.append(ins.raw.format.upper() + (f", sheet “{isolated(ins.sheet)}”" if ins.sheet else ""))
     facts.append(f"{ins.header_rows} header row{'s' if ins.header_rows != 1 else ''}")
     st.caption(" · ".join(md(f) for f in facts if f))
+    new = set(ins.new_columns)
     if ins.mapping_origin == "saved":
         st.success("Recognised this export: its saved mapping is used. Check the preview and load.", icon=":material/verified:")
+    elif new:
+        # Its saved roles, lookups, value maps and time zone hold for the columns it knows: only the
+        # new ones are a question (found by a review: a question added to a form made its export a
+        # new survey, and loading it took the team from every stored response).
+        st.info(f"Recognised this export as the survey **{md(ins.recognition.source)}**, with {len(new)} new "
+                f"column{'s' if len(new) != 1 else ''}. The columns it knew keep their saved roles; say what the "
+                "new one" + ("s are" if len(new) != 1 else " is") + " (listed first and highlighted below) and load.",
+                icon=":material/new_releases:")
     for w in ins.warnings:
-        if not w.startswith(engine.RECOGNISED):
+        if not w.startswith((engine.RECOGNISED, engine.NEW_COLUMNS)):
             st.warning(md(w), icon=":material/info:")
     enc_col, src_col = st.columns(2)
     if ins.raw.format == "csv":
@@ -164,18 +175,30 @@ def _check_and_load(state: dict) -> None:
             st.rerun()
     source = src_col.text_input("Source name", value=ins.mapping.source,
                                 help="Responses are matched by (source, response id): re-uploads of the same survey merge.")
+    if source.strip() and source_name(source) != source.strip():
+        src_col.caption(f"Stored as **{md(source_name(source))}** (lower-case letters, digits and _).")
     st.markdown("**Preview** (first rows, as read)")
     st.dataframe(ins.preview.astype("string").fillna(""), hide_index=True, width="stretch")
 
     st.subheader("2 · Confirm what each column is")
     # Ignored columns last, in one table: a toggle that hid them gave the editor other rows and
     # threw the user's edits away (found by an audit).
-    rows = mapping_table.mapping_rows(ins)
-    rows = rows.iloc[rows["role"].eq("ignore").argsort(kind="stable")].reset_index(drop=True)
+    # An export recognised with new columns: the saved roles, and a suggestion for the new ones.
+    base = engine.proposed(ins)
+    rows = mapping_table.mapping_rows(replace(ins, mapping=base))
+    order = rows["role"].eq("ignore").astype(int) - rows["column"].isin(new).astype(int) * 2
+    rows = rows.iloc[order.argsort(kind="stable")].reset_index(drop=True)
     st.caption("Columns the app will not load are listed last, with the role *ignore*: give one a role to load it. "
                "Where an answer's value is missing or wrong, write it under *stored as* ('Neither → 4').")
+    shown_rows = rows
+    if new:
+        marked = rows["column"].isin(new).tolist()
+        shown_rows = rows.style.apply(
+            lambda col: ["background-color: rgba(255, 189, 69, 0.35)" if m else "" for m in marked],
+            subset=["column", "header", "examples"])
+        st.caption("New since the mapping was saved: " + ", ".join(f"**{md(c)}**" for c in rows["column"] if c in new))
     edited = st.data_editor(
-        rows, hide_index=True, width="stretch", key="mapping_editor",
+        shown_rows, hide_index=True, width="stretch", key="mapping_editor",
         disabled=["column", "header", "examples"],
         column_order=mapping_table.COLUMNS,
         column_config={
@@ -205,37 +228,79 @@ def _check_and_load(state: dict) -> None:
                                 help="Times are stored in UTC; a time written with its offset (e.g. GMT+3:30) keeps it. "
                                      "Type to find any zone; the one this browser is set to comes second.")
     remove_demo = _ui.state().demo and st.checkbox("Remove the demo data when loading this file", value=True)
+
+    def confirmed():
+        return replace(mapping_table.apply_edits(base, edited, source=source_name(source)), dayfirst=dayfirst,
+                       timezone=timezone)
+
     if st.button("Load responses", type="primary", icon=":material/upload:"):
+        st.session_state.pop("_losses", None)
         try:
-            mapping = mapping_table.apply_edits(ins.mapping, edited, source=source)
-            mapping = replace(mapping, dayfirst=dayfirst, timezone=timezone)
-            with st.spinner("Loading…"):
-                receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model)
-                # Only once the file is in: a refused file, or one with no responses (a header
-                # only), must leave the demo data as it was.
-                if remove_demo and _responses_in(receipt) and receipt.get("counted"):
-                    try:
-                        receipt["demo_removed"] = service.remove_demo(db)
-                    except store.InputError as exc:  # the file is in: its receipt, with what went wrong
-                        receipt["demo_error"] = str(exc)
-                elif remove_demo and _responses_in(receipt):
-                    # Nothing of the file shows in a tile: removing the demo would leave an empty
-                    # dashboard whose message blamed filters (found by an audit).
-                    receipt["demo_kept"] = True
-        except (MappingError, IngestError, store.InputError) as exc:
-            st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
+            mapping = confirmed()
+        except MappingError as exc:
+            st.error(f"Nothing was loaded: {md(exc)}", icon=":material/block:")
         else:
-            # The listed rows' own cells, for the receipt's download, while the file is at hand.
-            receipt["row_cells"] = service.row_cells(
-                ins, [r for r, *_ in receipt["rejected"] + receipt["excluded"] + receipt.get("skipped", [])
-                      + receipt.get("invalid_values", [])])
-            state["path"].unlink(missing_ok=True)
-            st.session_state.pop("_inspection", None)
-            st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
-            st.session_state["_receipt"] = receipt
-            st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
-            _offer_for_removal(receipt.get("upload_id"))
+            _load(state, mapping, remove_demo)
+    losses = st.session_state.get("_losses")
+    if losses:
+        try:
+            same = confirmed() == losses["mapping"] and remove_demo == losses["remove_demo"]
+        except MappingError:
+            same = False
+        if not same:  # changed since it was asked: what it would lose is asked again on loading
+            st.session_state.pop("_losses", None)
+            losses = None
+    if losses:
+        # Asked before anything is stored: loading took from every stored response its team and no
+        # more than a note said so, after the fact (found by a review).
+        st.warning(f"**Not loaded yet.** {md(losses['message'])} Check the mapping above (the roles of the columns "
+                   "that gave them), or load the file as it is: the upload history can remove it again.",
+                   icon=":material/warning:")
+        c1, c2 = st.columns(2)
+        if c1.button("Load anyway", icon=":material/upload:", key="w_load_losses"):
+            _load(state, losses["mapping"], losses["remove_demo"], allow_losses=True)
+        if c2.button("Cancel", key="w_cancel_losses"):
+            st.session_state.pop("_losses", None)
             st.rerun()
+
+
+def _load(state: dict, mapping, remove_demo: bool, *, allow_losses: bool = False) -> None:
+    """Load the inspected file with `mapping`, and show its receipt; a load that would take from
+    many stored responses what they have is held back for the user to confirm (`_losses`)."""
+    ins = state["ins"]
+    try:
+        with st.spinner("Loading…"):
+            receipt = service.apply_inspection(db, ins, mapping, file_name=state["name"], model=model,
+                                               allow_losses=allow_losses)
+            # Only once the file is in: a refused file, or one with no responses (a header
+            # only), must leave the demo data as it was.
+            if remove_demo and _responses_in(receipt) and receipt.get("counted"):
+                try:
+                    receipt["demo_removed"] = service.remove_demo(db)
+                except store.InputError as exc:  # the file is in: its receipt, with what went wrong
+                    receipt["demo_error"] = str(exc)
+            elif remove_demo and _responses_in(receipt):
+                # Nothing of the file shows in a tile: removing the demo would leave an empty
+                # dashboard whose message blamed filters (found by an audit).
+                receipt["demo_kept"] = True
+    except store.LossError as exc:
+        st.session_state["_losses"] = {"message": str(exc), "mapping": mapping, "remove_demo": remove_demo}
+        st.rerun()
+    except (MappingError, IngestError, store.InputError) as exc:
+        st.error(f"Nothing was loaded: {md(getattr(exc, 'message', None) or exc)}", icon=":material/block:")
+    else:
+        # The listed rows' own cells, for the receipt's download, while the file is at hand.
+        receipt["row_cells"] = service.row_cells(
+            ins, [r for r, *_ in receipt["rejected"] + receipt["excluded"] + receipt.get("skipped", [])
+                  + receipt.get("invalid_values", [])])
+        state["path"].unlink(missing_ok=True)
+        st.session_state.pop("_inspection", None)
+        st.session_state.pop("_losses", None)
+        st.session_state["_release_memory"] = True  # once this run, which holds the file's columns, is gone
+        st.session_state["_receipt"] = receipt
+        st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1  # a fresh, empty uploader
+        _offer_for_removal(receipt.get("upload_id"))
+        st.rerun()
 
 
 def _invitation_step(state: dict, headers: list[str]) -> None:

@@ -196,8 +196,13 @@ def test_ingest_names_the_source_the_receipt_suggests(tmp_path):
     cli("ingest", tmp_path / "store.csv", "--db", path, "--model", ZELVORA_MODEL)
     first = json.loads(cli("ingest", tmp_path / "delivery.csv", "--db", path, "--json").stdout)[0]
     assert first["source"] == "google_forms_2" and any("--source" in w for w in first["warnings"])
-    bad = cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "Google Forms!", check=False)
-    assert bad.returncode == 1 and "source 'Google Forms!' must be lower-case letters" in bad.stderr
+    # A readable name is stored as the identifier it makes (found by a review: 'Google Forms' was refused)...
+    named = json.loads(cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "Google Forms 2!",
+                           "--json").stdout)[0]
+    assert (named["source"], named["unchanged"]) == ("google_forms_2", 1)
+    # ...and a name that makes none is refused, saying what a source is.
+    bad = cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "نظرسنجی", check=False)
+    assert bad.returncode == 1 and "source 'نظرسنجی' must be lower-case letters" in bad.stderr
     again = json.loads(cli("ingest", tmp_path / "delivery.csv", "--db", path, "--source", "google_forms",
                            "--json").stdout)[0]
     assert (again["source"], again["added"]) == ("google_forms", 1)
@@ -210,6 +215,32 @@ def test_ingest_names_the_source_the_receipt_suggests(tmp_path):
                            "ORDER BY 1").fetchall() == [("google_forms", 3), ("google_forms_2", 1)]
     finally:
         con.close()
+
+
+def test_ingest_asks_for_allow_losses_before_taking_from_stored_responses_what_they_have(tmp_path):
+    """Found by a review: a file read with another mapping than its survey's took the team from each of
+    3,224 stored responses, and the command line exited 0."""
+    from tests.conftest import SAMPLES
+    from tests.test_ingest_recognise import NEW_QUESTION, rows_of, with_column, write
+    from tests.test_service import GF_SAMPLE, _renamed
+
+    db = tmp_path / "cx.duckdb"
+    cli("ingest", SAMPLES / GF_SAMPLE, "--db", db, "--model", ZELVORA_MODEL)
+    # A question added to the form: the saved roles, and the receipt names the question it left out.
+    grown = write(tmp_path / "grown.csv",
+                  with_column(rows_of(SAMPLES / GF_SAMPLE), 6, NEW_QUESTION, lambda i: str(i % 5 + 1)))
+    out = json.loads(cli("ingest", grown, "--db", db, "--json").stdout)[0]
+    assert (out["mapping"], out["unchanged"]) == ("extended", 3224)
+    assert out["new_columns"] == [{"column": NEW_QUESTION, "loaded_as": "ignore", "suggested": "rating how_clean_was_the_store"}]
+    renamed = write(tmp_path / "renamed.csv", _renamed(rows_of(SAMPLES / GF_SAMPLE)))
+    proc = cli("ingest", renamed, "--db", db, "--source", "google_forms", "--json", check=False)
+    refused = json.loads(proc.stdout)[0]
+    assert proc.returncode == 1 and (refused["status"], refused["code"]) == ("refused", "losses")
+    assert refused["losses"] == {"touchpoint": 3224, "team": 3224}
+    proc = cli("ingest", renamed, "--db", db, "--source", "google_forms", check=False)
+    assert proc.returncode == 1 and "load it with --allow-losses" in proc.stderr
+    out = json.loads(cli("ingest", renamed, "--db", db, "--source", "google_forms", "--allow-losses", "--json").stdout)[0]
+    assert (out["status"], out["updated"]) == ("loaded", 3224)
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(db):

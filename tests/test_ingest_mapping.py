@@ -836,6 +836,13 @@ def test_a_scale_question_with_a_label_the_app_does_not_know_stays_a_scale():
 @pytest.mark.parametrize("stem, source", [
     ("bg_partner_transactional_cp1251", "bg_partner_transactional_cp1251"),  # was cut at 30: '..._cp125'
     ("a" * 60, "a" * 41),  # no longer than a source may be
+    # What names one download, not the survey (found by a review: week 46's sheet was loaded as
+    # source 'weekly_feedback_w45', after the first week's file)
+    ("weekly_feedback_w45", "weekly_feedback"), ("Weekly feedback week 46", "weekly_feedback"),
+    ("our_feedback_nov (1)", "our_feedback"), ("Our feedback - Copy", "our_feedback"),
+    ("Copy of store survey 2026-11-20", "store_survey"), ("export_20261120_1532", "export"),
+    ("NPS 2025 Q3", "nps"), ("Kundenumfrage KW46", "kundenumfrage"), ("survey_20.11.2026", "survey"),
+    ("Store QR (responses) - shuffled", "store_qr_responses_shuffled"), ("2026-11-20", "c_2026_11_20"),
 ])
 def test_a_source_made_from_a_file_name_keeps_it_whole_up_to_a_sources_length(stem, source):
     from pathlib import Path

@@ -793,3 +793,160 @@ def test_a_receipt_lists_what_its_updates_changed(tmp_path):
                 show = (lambda v: None if v is None else f"{v:g}" if isinstance(v, float) else v)
                 want.add(("qualtrics", edit["response_id"], field, show(before), show(after)))
     assert {tuple(r) for r in again["updated_responses"]} == want
+
+
+# --------------------------------------------------------------------------- found by a review of re-exports
+GF_SAMPLE = "google_forms_transactional.csv"
+
+
+def _zelvora_db(tmp_path):
+    """A database under the sample company's model, with the mappings shipped beside it."""
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.remember_model(db, ZELVORA_MODEL)
+    return db, service.load_model_for(db, ZELVORA_MODEL)
+
+
+def _stored(db) -> tuple:
+    """(responses, sources, responses with a team, answers) as stored."""
+    return db.cursor().execute(
+        "SELECT (SELECT count(*) FROM responses), (SELECT count(DISTINCT source_id) FROM responses), "
+        "(SELECT count(*) FROM responses WHERE team IS NOT NULL), (SELECT count(*) FROM answers)").fetchall()[0]
+
+
+def _gf_variant(tmp_path, name: str, change) -> "Path":
+    from tests.conftest import SAMPLES
+    from tests.test_ingest_recognise import rows_of, write
+
+    return write(tmp_path / name, change(rows_of(SAMPLES / GF_SAMPLE)))
+
+
+def _renamed(rows):
+    """Five of the form's questions with their Persian header alone: a mapping of its own."""
+    rows[0] = [h.split(" / ")[1] if 3 <= i < 8 else h for i, h in enumerate(rows[0])]
+    return rows
+
+
+def test_a_known_export_with_its_columns_in_another_order_is_no_new_survey(tmp_path):
+    """Found by a review: 'Store QR (responses) - shuffled.csv' was loaded as a new source, each of its
+    3,224 responses stored twice and every open case of Close the loop listed twice."""
+    from tests.conftest import SAMPLES
+    from tests.test_ingest_recognise import reordered
+
+    db, model = _zelvora_db(tmp_path)
+    try:
+        first = service.ingest_file(db, model, SAMPLES / GF_SAMPLE)
+        before = _stored(db)
+        path = _gf_variant(tmp_path, "Store QR (responses) - shuffled.csv",
+                           lambda rows: reordered(rows, [7, 3, 0, 10, 5, 1, 9, 2, 4, 8, 6]))
+        again = service.ingest_file(db, model, path)
+        assert (first["source"], again["source"], again["mapping"]) == ("google_forms", "google_forms", "saved")
+        assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, first["added"])
+        assert _stored(db) == before and not again["ids_stored_under"]
+        # saved under this header too: the next such export is known by its fingerprint
+        assert service.inspect_file(db, model, path).recognition.how == "same"
+    finally:
+        db.close()
+
+
+def test_a_form_with_a_new_question_keeps_its_lookups_and_loads_the_question_once_confirmed(tmp_path):
+    """Found by a review: a question added to the form, and its export read with a suggested mapping:
+    "Updated 3,224 ... lost what they had: the touchpoint of 3,224, the team of 3,224", the store's
+    CSAT tile and its teams' empty, the command line's exit 0."""
+    from cxdata.ingest import engine
+    from tests.conftest import SAMPLES
+    from tests.test_ingest_recognise import NEW_QUESTION, with_column
+
+    db, model = _zelvora_db(tmp_path)
+    try:
+        service.ingest_file(db, model, SAMPLES / GF_SAMPLE)
+        before = _stored(db)
+        path = _gf_variant(tmp_path, "gforms_new_question.csv",
+                           lambda rows: with_column(rows, 6, NEW_QUESTION, lambda i: str(i % 5 + 1)))
+        # unattended: the saved roles for the known columns, the new one left out and named
+        unattended = service.ingest_file(db, model, path)
+        assert (unattended["status"], unattended["mapping"], unattended["unchanged"]) == ("loaded", "extended", 3224)
+        assert unattended["new_columns"] == [{"column": NEW_QUESTION, "loaded_as": "ignore",
+                                              "suggested": "rating how_clean_was_the_store"}]
+        assert any(w.startswith("Columns that the saved mapping of 'google_forms' does not know")
+                   for w in unattended["warnings"])
+        assert _stored(db) == before
+        ins = service.inspect_file(db, model, path)
+        assert ins.mapping_origin == "extended"  # not saved as known: still asked about
+        # confirmed on the page: the new question is loaded, and nothing else changes
+        confirmed = service.apply_inspection(db, ins, engine.proposed(ins), model=model)
+        assert (confirmed["updated"], confirmed["new_columns"][0]["loaded_as"]) == (3224, "rating how_clean_was_the_store")
+        assert not any("lost what they had" in w for w in confirmed["warnings"])
+        responses, sources, teams, stored_answers = _stored(db)
+        assert (responses, sources, teams) == before[:3] and stored_answers == before[3] + 3224
+        assert service.inspect_file(db, model, path).mapping_origin == "saved"
+    finally:
+        db.close()
+
+
+def test_a_load_that_would_take_from_stored_responses_what_they_have_is_refused_unless_allowed(tmp_path):
+    from tests.conftest import SAMPLES
+
+    db, model = _zelvora_db(tmp_path)
+    try:
+        service.ingest_file(db, model, SAMPLES / GF_SAMPLE)
+        before = _stored(db)
+        path = _gf_variant(tmp_path, "renamed.csv", _renamed)
+        refused = service.ingest_file(db, model, path, source="google_forms")
+        assert (refused["status"], refused["code"]) == ("refused", "losses")
+        assert refused["losses"] == {"touchpoint": 3224, "team": 3224} and refused["updated"] == 3224
+        assert "the touchpoint of 3,224, the team of 3,224" in refused["error"]
+        assert _stored(db) == before  # nothing of it stored
+        allowed = service.ingest_file(db, model, path, source="google_forms", allow_losses=True)
+        assert allowed["status"] == "loaded" and allowed["updated"] == 3224
+        assert any(w.startswith("Updated responses lost what they had: the touchpoint of 3,224, the team of 3,224")
+                   for w in allowed["warnings"])
+    finally:
+        db.close()
+
+
+def test_a_few_responses_losing_a_team_is_a_note_not_a_refusal(tmp_path):
+    """A survey tool's re-export does take a team from a response or two (edited since): no question."""
+    text = "Response ID,Date,Team,CSAT\n" + "".join(f"r{i},2025-03-{1 + i:02d},Chat - Tier 1,4\n" for i in range(20))
+    edited = text.replace("r3,2025-03-04,Chat - Tier 1,4", "r3,2025-03-04,,4")
+    (first, again), count = _ingest_texts(tmp_path, text, edited)
+    assert (again["status"], again["updated"]) == ("loaded", 1)
+    assert any(w.startswith("Updated responses lost what they had: the team of 1.") for w in again["warnings"])
+
+
+def test_a_new_source_whose_response_ids_another_source_holds_is_said_on_the_receipt(tmp_path):
+    from tests.conftest import SAMPLES
+
+    db, model = _zelvora_db(tmp_path)
+    try:
+        service.ingest_file(db, model, SAMPLES / GF_SAMPLE)
+        other = service.ingest_file(db, model, _gf_variant(tmp_path, "renamed.csv", _renamed))
+        assert (other["source"], other["added"]) == ("google_forms_2", 3224)
+        assert other["ids_stored_under"] == [{"source": "google_forms", "response_ids": 3224}]
+        assert any(w.startswith(f"3,224 {service.SHARED_IDS} 'google_forms'") for w in other["warnings"])
+        # said of a new source only: its next export updates its own responses
+        again = service.ingest_file(db, model, _gf_variant(tmp_path, "renamed2.csv", _renamed))
+        assert again["source"] == "google_forms_2" and not again["ids_stored_under"]
+    finally:
+        db.close()
+
+
+def test_running_numbers_two_sheets_share_say_nothing_of_being_one_survey(tmp_path):
+    sheet = "No,Date,How satisfied are you? (1-5)\n" + "".join(f"{i},2025-03-{i:02d} 10:00,4\n" for i in range(1, 21))
+    (_, second), _ = _ingest_texts(tmp_path, sheet, sheet.replace("(1-5)", "(1-5) ").replace("No,", "Nr,"))
+    assert not second.get("ids_stored_under")
+
+
+def test_a_readable_source_name_is_stored_as_its_identifier(tmp_path):
+    from cxdata.ingest.mapping import source_name
+
+    assert [source_name(s) for s in ("Google Forms", " store_qr ", "Store QR (2026)", "نظرسنجی")] == \
+        ["google_forms", "store_qr", "store_qr_2026", "نظرسنجی"]
+    db, model = _zelvora_db(tmp_path)
+    try:
+        src = tmp_path / "f.csv"
+        src.write_text(OUTSIDE, encoding="utf-8")
+        assert service.ingest_file(db, model, src, source="Post-visit Survey")["source"] == "post_visit_survey"
+        refused = service.ingest_file(db, model, src, source="نظرسنجی")
+        assert refused["status"] == "refused" and "source 'نظرسنجی' must be lower-case letters" in refused["error"]
+    finally:
+        db.close()

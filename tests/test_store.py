@@ -431,6 +431,29 @@ def test_an_update_that_takes_away_a_team_says_so(db):
     assert [w for w in r.warnings if w.startswith("Updated responses lost what they had: the team of 2.")]
 
 
+def test_an_update_that_would_take_from_many_responses_what_they_have_is_refused_unless_allowed(db):
+    """Found by a review: a file read with another mapping took the team of every stored response,
+    and said so only after the fact. Refused whole, nothing stored, where asked to."""
+    n = 40
+    rows = [("s", str(i), m, 4.0, None) for i in range(n) for m in ("csat", "ces")]
+    rows += [("s", str(i), "comment", None, "fine") for i in range(n)]
+    store.apply(db, canonical(rows, {"team": ["cc_north"] * len(rows)}))
+    before = snapshot(db)
+    # every response loses its comment, and each of the first ten its CES answer
+    less = [r for r in rows if r[2] != "comment" and not (r[2] == "ces" and int(r[1]) < 10)]
+    with pytest.raises(store.LossError) as refused:
+        store.apply(db, canonical(less, {"team": ["cc_north"] * len(less)}), allow_losses=False)
+    assert (refused.value.losses, refused.value.updated) == ({"answers": 10, "comment": 40}, 40)
+    assert "an answer of 10, the comment of 40 (of 40 responses it updates)" in str(refused.value)
+    assert snapshot(db) == before
+    # a response or two of a re-export, edited in the survey tool since, is no reason to ask
+    one = [r for r in rows if not (r[1] == "3" and r[2] == "comment")]
+    r = store.apply(db, canonical(one, {"team": ["cc_north"] * len(one)}), allow_losses=False)
+    assert r.updated == 1 and any(w.startswith("Updated responses lost what they had: the comment of 1.") for w in r.warnings)
+    r = store.apply(db, canonical(less, {"team": ["cc_north"] * len(less)}), allow_losses=True)
+    assert r.updated == 40 and any("an answer of 10, the comment of 39" in w for w in r.warnings)
+
+
 @pytest.mark.parametrize("rows, found", [
     # (response, measure code, value): the measures some response answers twice, and how often at most
     ([(0, 1, 5.0), (1, 1, 4.0), (2, 2, 3.0)], ([], [])),

@@ -395,3 +395,85 @@ def test_the_removal_box_offers_the_upload_just_made_and_names_it(app):
     # the user's own choice stands until the next load
     remove.set_value(newest - 1).run()
     assert next(s for s in at.selectbox if s.label == "Remove an upload").value == newest - 1
+
+
+def _load(at):
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _with_teams(db_path) -> tuple:
+    db = Database(db_path)
+    try:
+        return db.cursor().execute("SELECT count(*), count(team), (SELECT count(*) FROM answers) FROM responses").fetchall()[0]
+    finally:
+        db.close()
+
+
+def _gf_bytes(change) -> bytes:
+    import csv
+    import io
+
+    from tests.test_ingest_recognise import rows_of
+
+    out = io.StringIO()
+    csv.writer(out).writerows(change(rows_of(SAMPLES / "google_forms_transactional.csv")))
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_form_with_a_new_question_is_recognised_and_only_the_question_is_asked(app):
+    """Found by a review: a question added to a Google Form, and its export loaded with a suggested
+    mapping: every stored response lost its team, under a yellow note."""
+    from tests.test_ingest_recognise import NEW_QUESTION, with_column
+
+    make, db_path = app
+    at = make()
+    _load(upload(at, "google_forms_transactional.csv"))
+    before = _with_teams(db_path)
+    data = _gf_bytes(lambda rows: with_column(rows, 6, NEW_QUESTION, lambda i: str(i % 5 + 1)))
+    at.get("file_uploader")[0].upload("gforms_new_question.csv", data).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Recognised this export as the survey **google_forms**, with 1 new column" in shown(i.value) for i in at.info)
+    editor = next(d.value for d in at.dataframe if "role" in d.value.columns)
+    first = editor.iloc[0]
+    assert (first["column"], first["role"], first["measure"]) == (NEW_QUESTION, "rating", "how_clean_was_the_store")
+    known = editor.set_index("column")["role"]
+    assert (known["Visit code"], known["Which store did you visit? / از کدام فروشگاه خرید کردید؟"]) == ("response_id", "segment")
+    _load(at)
+    assert {m.label: m.value for m in at.metric}["Updated"] == "3,224"
+    assert not any("lost what they had" in i.value for i in at.info), [i.value for i in at.info]
+    responses_now, teams, answers = _with_teams(db_path)
+    assert (responses_now, teams, answers) == (before[0], before[1], before[2] + 3224)
+
+
+def test_a_load_that_would_take_what_stored_responses_have_is_asked_first(app):
+    """The same form with other headers, loaded under its source as the user typed it: every stored
+    response would lose its team. Asked before anything is stored, and loaded once confirmed."""
+    make, db_path = app
+    at = make()
+    _load(upload(at, "google_forms_transactional.csv"))
+    before = _with_teams(db_path)
+
+    def renamed(rows):
+        rows[0] = [h.split(" / ")[1] if 3 <= i < 8 else h for i, h in enumerate(rows[0])]
+        return rows
+
+    at.get("file_uploader")[0].upload("Store QR (responses).csv", _gf_bytes(renamed)).run()
+    source = next(t for t in at.text_input if t.label == "Source name")
+    assert source.value == "google_forms_2"
+    source.input("Google Forms").run()
+    assert any("Stored as **google_forms**" in shown(c.value) for c in at.caption)  # a readable name made an identifier
+    _load(at)
+    assert any(w.value.startswith("**Not loaded yet.** Loading this file would take from stored responses what they "
+                                  "have: the touchpoint of 3,224, the team of 3,224") for w in at.warning)
+    assert _with_teams(db_path) == before and not at.metric
+    # A change made since is not what was asked about: asked again on loading.
+    next(t for t in at.text_input if t.label == "Source name").input("google_forms_3").run()
+    assert not any(b.label == "Load anyway" for b in at.button)
+    next(t for t in at.text_input if t.label == "Source name").input("Google Forms").run()
+    _load(at)
+    next(b for b in at.button if b.label == "Load anyway").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Updated"] == "3,224"
+    assert _with_teams(db_path)[1] == 0

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping as TMapping
@@ -18,6 +19,7 @@ from .layouts import Layout, detect_layout, dedupe_names, layout_named
 from .mapping import MEASURE_ROLES, ColumnSpec, Mapping, MappingError, fingerprint, legacy_fingerprint
 from .normalise import Normalised
 from .normalise import normalise as _normalise
+from .recognise import Recognition, recognise, rekeyed
 
 PREVIEW_ROWS = 20
 RECOGNISED = "Recognised this export"
@@ -47,16 +49,22 @@ class Inspection:
     fingerprint: str
     columns: list[ColumnInfo]
     mapping: Mapping
-    mapping_origin: str  # 'saved' | 'suggested'
+    mapping_origin: str  # 'saved' | 'extended' (saved, and columns it does not know) | 'suggested'
     suggested: Mapping
     preview: Any  # pandas DataFrame
     warnings: list[str] = field(default_factory=list)
     touchpoint_aliases: TMapping[str, str] | None = None
     segment_aliases: TMapping[str, TMapping[str, str]] | None = None
+    recognition: Recognition | None = None  # how the saved mapping was found, and the columns it lacks
 
     @property
     def layout_name(self) -> str:
         return self.layout.name
+
+    @property
+    def new_columns(self) -> tuple[str, ...]:
+        """This export's columns that its recognised saved mapping does not know."""
+        return self.recognition.new if self.recognition is not None else ()
 
 
 def _read(path: Path, *, encoding=None, sheet=None, delimiter=None, limits=None):
@@ -72,7 +80,37 @@ def default_source(layout: Layout, path: Path) -> str:
         return layout.name.split("_legacy")[0]
     # As long as a source may be (mapping._IDENT): cut at 30, 'bg_partner_transactional_cp1251'
     # read 'bg_partner_transactional_cp125', a code page that does not exist.
-    return slug(path.stem, 41) or "upload"
+    return slug(survey_stem(path.stem), 41) or slug(path.stem, 41) or "upload"
+
+
+# What a file's name says of one download rather than of the survey: a browser's second copy
+# ' (1)', Windows' ' - Copy' and 'Copy of', then (as words of its slug) dates, times, years,
+# quarters, weeks and months. Named after its first file, week 46's sheet read "Loaded as source
+# weekly_feedback_w45" (found by a review), and each week's file would have been a survey of its own.
+_COPY_MARKS = re.compile(r"(?i)^\s*copy of\s+|\s*\(\d{1,3}\)\s*$|\s*[-–_]?\s*\bcopy\b(\s*\(?\d{1,3}\)?)?\s*$")
+_DATE_WORDS = re.compile(
+    r"(?<![a-z0-9])(?:"
+    r"(?:19|20)\d{2}(?:_?(?:1[0-2]|0?[1-9])(?:_?(?:3[01]|[12]\d|0?[1-9]))?)?(?:_?t?\d{2}_?\d{2}(?:_?\d{2})?)?"  # 2026_11_20, 20261120t1532
+    r"|(?:3[01]|[12]\d|0?[1-9])_(?:1[0-2]|0?[1-9])_(?:19|20)\d{2}"  # 20_11_2026
+    r"|(?:w|wk|week|kw|cw)_?\d{1,2}|q[1-4]|h[12]"
+    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?"
+    r")(?![a-z0-9])")
+
+
+def survey_stem(stem: str) -> str:
+    """A file's name without what names one download of it: 'weekly_feedback_w46' and
+    'Weekly feedback 2026-11-20 (1)' are 'weekly_feedback', so the next week's file suggests the
+    source of the last. '' when nothing else is left ('2026-11-20.csv')."""
+    text = stem
+    while (cut := _COPY_MARKS.sub("", text)) != text:
+        text = cut
+    words = slug(text, 200)
+    if words.startswith("c_") and text.lstrip()[:1].isdigit():
+        words = words[2:]  # (slug's prefix of a name that starts with a digit)
+    while (cut := _DATE_WORDS.sub("", words)) != words:
+        words = re.sub(r"_+", "_", cut).strip("_")
+    return words
 
 
 def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
@@ -92,29 +130,31 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
     fp = fingerprint(raw, layout)
     saved_mappings = list(saved_mappings)
     legacy = legacy_fingerprint(raw, layout)
-    saved = next((m for m in saved_mappings if m.fingerprint == fp), None)
-    if saved is None and (old := next((m for m in saved_mappings if m.fingerprint == legacy), None)) is not None:
+    exact = next((m for m in saved_mappings if m.fingerprint == fp), None)
+    if exact is None and (old := next((m for m in saved_mappings if m.fingerprint == legacy), None)) is not None:
         # Saved under the old fingerprint: taken over under the new one (a load saves it so), which
         # the survey's other downloads share (found in review: found again only by the old one).
-        saved = replace(old, fingerprint=fp)
-    saved = saved or _json_subset(raw, layout, saved_mappings)
-    if saved is not None and _needs_reread(raw, saved, encoding, sheet):
-        raw = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
-                    delimiter=saved.delimiter, limits=limits)
-    if saved is not None and saved.layout != layout.name:
-        layout = layout_named(raw, saved.layout, saved.header_rows)
-    if saved is not None:
-        saved = _own_stamp(saved, layout)
+        exact = replace(old, fingerprint=fp)
+    subset = None if exact is not None else _json_subset(raw, layout, saved_mappings)
+    # (a JSON export that leaves out a field is its survey's, under the fingerprint of all its fields)
+    rec = recognise(raw, layout, fp, saved_mappings, exact) if subset is None else \
+        recognise(raw, layout, subset.fingerprint or fp, (), subset)
+    if rec is not None and _needs_reread(raw, rec.saved, encoding, sheet):
+        raw, layout, rec = _reread(path, raw, layout, rec, encoding, sheet, limits)
+    if rec is not None and rec.mapping.layout != layout.name:
+        layout = layout_named(raw, rec.mapping.layout, rec.mapping.header_rows)
+    saved = rec.mapping if rec is not None else None
     suggested, warnings, _ = suggest_mapping(
         raw, layout, source=source or default_source(layout, Path(name) if name else path),
         touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
     suggested.fingerprint = fp
     suggested.encoding = encoding
+    suggested.numeric_codes = layout.numeric_codes
     if saved is None:
         warnings += _own_source(suggested, saved_mappings, None if sources_in_use is None else set(sources_in_use))
     mapping = saved if saved is not None else suggested
-    if saved is not None:
-        warnings = [f"{RECOGNISED}: using the saved mapping of '{saved.source}'."]
+    if rec is not None:
+        warnings = _recognised(rec, suggested, layout)
     warnings += _date_questions(raw, layout, mapping) + _unreadable_times(raw, layout, mapping)
     others = [s for s in getattr(raw, "sheets", None) or [] if s != getattr(raw, "sheet", None)]
     if others and sheet is None:
@@ -127,22 +167,83 @@ def inspect(path: str | Path, *, encoding: str | None = None, sheet: str | None 
         delimiter=getattr(raw, "delimiter", None), sheet=getattr(raw, "sheet", None),
         header_rows=layout.header_rows, fingerprint=fp,
         columns=_column_infos(raw, layout, suggested), mapping=mapping,
-        mapping_origin="saved" if saved is not None else "suggested", suggested=suggested,
+        mapping_origin="suggested" if rec is None else "extended" if rec.new else "saved", suggested=suggested,
         preview=_preview(raw, layout), warnings=_read_problems(raw, layout, mapping) + warnings,
-        touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases)
+        touchpoint_aliases=touchpoint_aliases, segment_aliases=segment_aliases, recognition=rec)
 
 
-def _own_stamp(saved: Mapping, layout: Layout) -> Mapping:
-    """A Google Forms mapping for a download of the same form in another language: its first
-    column ('Timestamp', 'Zeitstempel', 'مهر زمانی') is the answer time whatever its header says."""
-    if layout.name != "google_forms" or not layout.columns or layout.columns[0].key in saved.columns:
-        return saved
-    stamp = next((k for k, c in saved.columns.items() if c.role == "timestamp"), None)
-    if stamp is None or stamp in {c.key for c in layout.columns}:
-        return saved
-    first = layout.columns[0]
-    return replace(saved, columns={(first.key if k == stamp else k): (replace(c, label=first.label) if k == stamp else c)
-                                   for k, c in saved.columns.items()})
+def _reread(path: Path, raw: Any, layout: Layout, rec: Recognition, encoding, sheet, limits):
+    """The file read again with the saved mapping's encoding, sheet or separator where they read
+    this export's header as well as the detected ones do: a user's choice of encoding for one
+    export (cp1256, whose header read the same either way) holds for the next. Where they garble it
+    (the next export saved in UTF-8, or with ';'), the detected ones stay, and the mapping's
+    overrides go, lest `normalise` read the file with them."""
+    saved = rec.saved
+    again = _read(path, encoding=saved.encoding or encoding, sheet=saved.sheet or sheet,
+                  delimiter=saved.delimiter, limits=limits)
+    lay = detect_layout(again)
+    if saved.layout != lay.name:
+        lay = layout_named(again, saved.layout, saved.header_rows)
+    mapping, new, missing = rekeyed(saved, again, lay, rec.mapping.fingerprint or "")
+    if len(missing) <= len(rec.missing) and len(new) <= len(rec.new):
+        return again, lay, replace(rec, mapping=mapping, new=new, missing=missing)
+    return raw, layout, replace(rec, mapping=replace(rec.mapping, encoding=None, delimiter=None))
+
+
+NEW_COLUMNS = "Columns that the saved mapping of"
+
+
+def _recognised(rec: Recognition, suggested: Mapping, layout: Layout) -> list[str]:
+    """What the page and the command line say of a recognised export: whose mapping it is, and the
+    columns it has that the mapping does not know (unattended, they are not loaded: nobody confirmed
+    what they are)."""
+    how = " (the same columns, in another order)" if rec.how == "reordered" else ""
+    out = [f"{RECOGNISED}: using the saved mapping of '{rec.source}'{how}."]
+    if rec.new:
+        labels = {c.key: c.label or c.key for c in layout.columns}
+        out.append(f"{NEW_COLUMNS} '{rec.source}' does not know: "
+                   + "; ".join(f"'{labels.get(k, k)}' (suggested: {_role_text(suggested.columns.get(k))})"
+                               for k in rec.new)
+                   + ". The known columns keep their saved roles; the new ones are not loaded until given a role in "
+                     "the mapping (the Upload page asks about them alone).")
+    return out
+
+
+def _role_text(spec: ColumnSpec | None) -> str:
+    if spec is None or spec.role == "ignore":
+        return "ignore"
+    return spec.role + "".join(f" '{v}'" for v in (spec.measure, spec.segment, spec.touchpoint) if v)
+
+
+def proposed(inspection: Inspection) -> Mapping:
+    """The mapping to confirm for an export recognised with new columns: the saved roles of the
+    known columns, and what their header and answers suggest for the new ones, made not to clash
+    with the known ones (a measure or segment one of them already gives is the new column's own,
+    under its header's name; a second response id or answer time is not offered)."""
+    m = inspection.mapping
+    if not inspection.new_columns:
+        return m
+    columns = dict(m.columns)
+    measures = {(m.measure_of(k), s.touchpoint) for k, s in columns.items() if s.role in MEASURE_ROLES + ("comment",)}
+    segments = {s.segment for s in columns.values() if s.role == "segment"}
+    for k in inspection.new_columns:
+        spec = inspection.suggested.columns.get(k) or ColumnSpec()
+        own = slug(spec.label or k, 41)
+        own = own if own and own[0].isalpha() else ""
+        if spec.role in ("response_id", "timestamp") and m.keys_with(spec.role):
+            spec = replace(spec, role="ignore")
+        elif spec.role in MEASURE_ROLES + ("comment",):
+            measure = spec.measure or ("comment" if spec.role == "comment" else spec.role)
+            if (measure, spec.touchpoint) in measures:
+                spec = replace(spec, measure=own) if own and (own, spec.touchpoint) not in measures \
+                    else replace(spec, role="ignore", measure=None)
+            if spec.role != "ignore":
+                measures.add((spec.measure or measure, spec.touchpoint))
+        elif spec.role == "segment" and spec.segment in segments:
+            spec = replace(spec, segment=own) if own and own not in segments else replace(spec, role="ignore", segment=None)
+            segments.add(spec.segment)
+        columns[k] = spec
+    return replace(m, columns=columns)
 
 
 SAME_SURVEY_SHARE = 0.5  # of an export's answer columns that another export of the survey has too

@@ -36,6 +36,18 @@ RESERVED = frozenset({"source", "source_response_id", "responded_at", "customer_
                       "value_text", "row_number", "response_id", "quarter"})
 
 
+def source_name(text: str) -> str:
+    """The survey source a name typed for it is stored under: 'Google Forms' as google_forms, as a
+    file's name gives one (a source is an identifier: it names the survey in the model's KPIs and
+    the URL). A name with no Latin letter or digit stays as typed, for `validate` to refuse."""
+    from ._text import slug
+
+    text = str(text or "").strip()
+    if _IDENT.match(text):
+        return text
+    return slug(text, 41) or text
+
+
 class MappingError(ValueError):
     """A mapping that cannot be used; the message says what to fix."""
 
@@ -92,6 +104,10 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)  # e.g. {"touchpoint": "store"}
     # Arabic Yeh/Kaf -> Persian letters in Persian text (labels and comments); off = verbatim
     normalise_persian: bool = False
+    # Qualtrics exports answers as choice text or as recode numbers, which need other value maps:
+    # the export this mapping was made for wrote codes (True) or text (False); None: saved before
+    # mappings said (only the header's fingerprint then tells, see recognise._same_answers).
+    numeric_codes: bool | None = None
     # 2: a file without a response id is keyed by its answer time where the times carry a time
     # of day; 1 (mappings saved before): by its time and cells (normalise._Run._synthetic_ids)
     version: int = 2
