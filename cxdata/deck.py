@@ -71,10 +71,10 @@ def tile(label: str, k: KpiResult, model: Model) -> Tile:
 
 def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, demo: bool = False) -> str:
     """What the audience must know to read the numbers: the KPI, the period, the comparison, the
-    filters, how fresh the data is."""
+    filters (their values isolated from the sentence: `formats.filters_text`), how fresh the data is."""
     parts = [p.period.label() + (f" compared with {p.previous.label()}" if p.previous else "")]
     if view.filters:
-        parts.append(filters_text(view, model))
+        parts.append(filters_text(view, model, isolated=True))
     if kpi_name:
         parts.insert(0, kpi_name)
     return " · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if demo else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import drill
+from .bidi import embedded
 from .model import Model
 from .pyramid import KpiResult, NodeResult, comments_withheld, level_kpi, narrowed_view, tile_kpi
 from .view import PRESENT_STEPS, ViewState
@@ -115,10 +116,11 @@ def team_tiles(node: NodeResult) -> list[KpiResult]:
 
 
 def comments_narrowed(view: ViewState, model: Model) -> str:
-    """What narrows a comments slide beyond its score band, in words: its search and its theme."""
+    """What narrows a comments slide beyond its score band, in words: its search and its theme,
+    each isolated (`bidi.embedded`) from the sentence around it, which runs on into the period."""
     theme = model.theme(view.theme) if view.theme else None
-    return ((f" · matching “{view.search}”" if view.search else "")
-            + (f" · about {theme.name}" if theme else ""))
+    return ((f" · matching “{embedded(view.search)}”" if view.search else "")
+            + (f" · about {embedded(theme.name)}" if theme else ""))
 
 
 def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewState, str | None]:

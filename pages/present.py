@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, deck, drill, movers, story, tables
+from cxdata import charts, deck, drill, formats, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
@@ -99,8 +99,8 @@ with st.container(key="present_clicker"):  # a presenter's clicker sends Page Do
 def subtitle(kpi_name: str | None = None) -> None:
     """What the audience must know to read the numbers: the period, the comparison, the filters."""
     parts = [f"**{p.period.label()}**" + (f" compared with **{p.previous.label()}**" if p.previous else "")]
-    if view.filters:
-        parts.append(escape(_ui.filters_text(view)))
+    if view.filters:  # (the data's values isolated from the sentence, as the deck's subtitle has them)
+        parts.append(escape(formats.filters_text(view, model, isolated=True)))
     if kpi_name:
         parts.insert(0, escape(kpi_name))
     st.caption(" · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if _ui.state().demo else ""))

@@ -8,7 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cxdata import charts, drill, tables, themes
-from cxdata.bidi import isolated
+from cxdata.bidi import embedded, isolated
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
 from cxdata.markdown import escape
@@ -207,8 +207,8 @@ if words:
 comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments,
                                drill.dated_spans(frame, view.grain, p.period))
 theme = model.theme(view.theme) if view.theme else None
-which = ((f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
-         + (f" · about {escape(theme.name)}" if theme else ""))
+which = ((f" matching “{escape(embedded(view.search))}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+         + (f" · about {escape(embedded(theme.name))}" if theme else ""))
 masked = ""
 if dim and hidden_segments.get(dim):
     masked = (f". The comments of the segments the chart above hides are not listed: with their scores, they would "

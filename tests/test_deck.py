@@ -289,3 +289,15 @@ def test_a_long_title_and_long_comments_stay_in_their_boxes():
     assert lines * size * 1.2 / 72 <= 1.5, lines
     short = Presentation(io.BytesIO(deck.pptx([deck.Slide("CX index", "NPS")]))).slides[0]
     assert ("CX index", 34) in _runs(short)  # a short title keeps its size
+
+
+def test_a_right_to_left_search_is_isolated_in_the_decks_subtitle(db):
+    """Found by a presenter: a Persian search scrambled the comments slide's subtitle ("matching
+    “2026 · ”پیک-Q3"); the deck's, which the PowerPoint file and the PDF write, is the same line."""
+    from pptx import Presentation
+
+    _, slides = slides_of(db, tp="web", team="a", search="کند")
+    last = slides[-1]
+    assert "matching “\u2068کند\u2069” · " in last.subtitle and [c.text for c in last.comments] == [PERSIAN]
+    page = Presentation(io.BytesIO(deck.pptx(slides))).slides[len(slides) - 1]
+    assert any(sh.text_frame.text == last.subtitle for sh in page.shapes if sh.has_text_frame)

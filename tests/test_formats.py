@@ -76,3 +76,14 @@ def test_filters_text_names_dimensions_and_values_by_the_model():
     view = ViewState().with_filters({"region": ["North", "South"]})
     assert filters_text(view, MODEL) == f"{MODEL.segment('region').name}: North, South"
     assert filters_text(ViewState(), MODEL) == ""
+
+
+def test_filters_in_a_sentence_have_each_value_isolated():
+    """Two Persian values bare in a left-to-right line read in the opposite order (the comma
+    between them joins their right-to-left run); a slide's subtitle isolates each."""
+    from tests.test_pyramid import MODEL
+
+    view = ViewState().with_filters({"region": ["تهران", "اصفهان", "Sofia"]})
+    name = MODEL.segment("region").name
+    assert filters_text(view, MODEL, isolated=True) == f"{name}: \u2068تهران\u2069, \u2068اصفهان\u2069, Sofia"
+    assert filters_text(view, MODEL) == f"{name}: تهران, اصفهان, Sofia"  # a spreadsheet's cell: bare
