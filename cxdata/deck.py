@@ -196,10 +196,11 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     said = [Comment("" if row["Comment"] is None else str(row["Comment"]),
                     story.comment_caption(row["When"], row["Score"], k.kpi.name))
             for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows()]
-    note = (story.no_comments_note(band, k.kpi.name, fell=bool(band) and not view.scores) if not total else
-            f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
+    fell = bool(band) and not view.scores
+    note = (story.no_comments_note(band, k.kpi.name, fell=fell) if not total else
+            story.newest_note(len(said), total, k.kpi.name, fell=fell))
     if any(c.caption.startswith(story.UNDATED) for c in said):
-        note += " " + story.undated_note(view.grain)
+        note = " ".join(filter(None, (note, story.undated_note(view.grain))))
     return Slide(title, sub, note=note, comments=tuple(said))
 
 

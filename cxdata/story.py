@@ -145,6 +145,18 @@ def no_comments_note(band: str | None, kpi_name: str, *, fell: bool = False) -> 
     return f"No comments in this period for these filters came with a score in {band}{why}."
 
 
+def newest_note(shown: int, total: int, kpi_name: str, *, fell: bool = False) -> str:
+    """What a comments slide says under the `shown` comments it lists of `total`: how many, and
+    (`fell`: it keeps the score band chosen to explain a significant fall) that they are those.
+    The screen said why and the deck did not ("The newest 6 of 92 comments."), found by a
+    presenter. Nothing where it lists them all and keeps every score, or lists none
+    (`no_comments_note` says why)."""
+    why = f" with the scores that lowered {kpi_name}, which fell significantly" if fell else ""
+    if not total or (total <= shown and not why):
+        return ""
+    return f"The newest {shown:,} of {total:,} comments{why}."
+
+
 def _behind_the_fall(k: KpiResult, model: Model) -> str | None:
     """The score band whose comments explain a significant fall of the KPI (its lowest, or its
     highest where lower is better): the newest comments of all scores told of a collapsed CSAT

@@ -237,9 +237,7 @@ else:  # the comments behind the deepest node's number
             for cell, row in zip(st.columns(2, gap="medium"), pair):
                 with cell, st.container(border=True, gap="small", height="stretch"):
                     comment_card(row, k)
-    why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
-    said = [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."] if total > SHOWN_COMMENTS or (
-        why and total) else []  # none: the note above says why
+    said = [note] if (note := story.newest_note(len(rows), total, k.kpi.name, fell=bool(band) and not view.scores)) else []
     if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows):
         said.append(story.undated_note(view.grain))
     if said:

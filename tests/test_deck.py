@@ -301,3 +301,18 @@ def test_a_right_to_left_search_is_isolated_in_the_decks_subtitle(db):
     assert "matching “\u2068کند\u2069” · " in last.subtitle and [c.text for c in last.comments] == [PERSIAN]
     page = Presentation(io.BytesIO(deck.pptx(slides))).slides[len(slides) - 1]
     assert any(sh.text_frame.text == last.subtitle for sh in page.shapes if sh.has_text_frame)
+
+
+def test_the_decks_comments_slide_says_they_are_those_of_the_fall(tmp_path):
+    """Found by a presenter: the screen said the comments were those with the scores that lowered
+    CSAT, which fell significantly; the deck only "The newest 6 of 92 comments."."""
+    spec = ([("Team A", "Website", 5, 10, 5, None)] * 40 + [("Team A", "Website", 1, 2, 6, "slow")] * 10
+            + [("Team A", "Website", 4, 8, 6, None)] * 30)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    p, slides = slides_of(db, tp="web", team="a")
+    db.close()
+    k = p.team("a").kpis[0]
+    assert k.change.significant and k.shown_delta < 0
+    assert slides[-1].note == story.newest_note(deck.COMMENTS_PER_SLIDE, 10, k.kpi.name, fell=True)
+    assert "which fell significantly" in slides[-1].note

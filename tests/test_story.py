@@ -181,3 +181,16 @@ def test_a_right_to_left_search_stays_inside_its_quotes_on_a_slides_subtitle(sea
     assert f"“{FSI}{search}{PDI}”" in line
     shown = BidiParagraph(line, base_direction=TextDirection.LTR).get_reordered_string().replace(FSI, "").replace(PDI, "")
     assert shown == f"CSAT · Bottom box (1–2) only · matching “{read}” · 2026-Q3 compared with 2026-Q2"
+
+
+def test_the_sentence_under_a_comments_slide_says_which_of_them_it_lists():
+    """The screen said "newest 4 of 92 comments with the scores that lowered CSAT, which fell
+    significantly", the deck only "The newest 6 of 92 comments." (found by a presenter): one
+    sentence for both."""
+    assert story.newest_note(4, 92, "CSAT") == "The newest 4 of 92 comments."
+    assert story.newest_note(6, 92, "CSAT", fell=True) == (
+        "The newest 6 of 92 comments with the scores that lowered CSAT, which fell significantly.")
+    assert story.newest_note(3, 3, "CSAT", fell=True).startswith("The newest 3 of 3 comments with the scores")
+    assert story.newest_note(3, 3, "CSAT") == ""  # all of them, of every score: nothing to say
+    assert story.newest_note(0, 0, "CSAT", fell=True) == ""  # none: no_comments_note says why
+    assert story.newest_note(6, 1234, "CSAT") == "The newest 6 of 1,234 comments."
