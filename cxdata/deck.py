@@ -54,12 +54,13 @@ class Slide:
     comments: tuple[Comment, ...] = ()
 
 
-def tile(label: str, k: KpiResult, model: Model) -> Tile:
-    """A KPI as its tile on screen shows it; a hidden one says so and gives nothing away."""
+def tile(label: str, k: KpiResult, model: Model, counts: str = "responses") -> Tile:
+    """A KPI as its tile on screen shows it; a hidden one says so and gives nothing away. `counts`:
+    what its n counts (a closure rate counts cases)."""
     if k.status == "no_data":
-        return Tile(label, "no data", facts="No responses for this KPI in the period.")
+        return Tile(label, "no data", facts=f"No {counts} for this KPI in the period.")
     if k.status == "hidden":
-        return Tile(label, "hidden", facts="Too few responses to show (privacy threshold).")
+        return Tile(label, "hidden", facts=f"Too few {counts} to show (privacy threshold).")
     measure = model.measures.get(k.kpi.measure)
     better = measure.higher_is_better if measure else True
     tone = "neutral"
@@ -98,13 +99,14 @@ def named_after(view: ViewState, model: Model, p) -> tuple[str, list[tuple[str, 
     return f"{what}-{k.kpi.key}", drill.comment_filters(model, k.kpi, view)
 
 
-def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False) -> list[Slide]:
-    """The slides of the view's story, in order (`p`: the view's pyramid)."""
+def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False, now=None) -> list[Slide]:
+    """The slides of the view's story, in order (`p`: the view's pyramid; `now`: the time a team's
+    cases are counted at, for its Closed loop tile; by default the present)."""
     view = replace(view, present=None)
     if p.empty:
         return [Slide(p.index.name, subtitle(p, view, model, demo=demo),
                       note=f"No responses in {p.period.label()} for these filters.")]
-    split_of = _split_of(cur, model, cat, view)
+    split_of = _Queries(cur, model, cat, view, now)
     return [_SLIDES[step](cur, model, cat, view, p, demo, split_of) for step in story.steps(view, model)]
 
 
@@ -165,18 +167,40 @@ def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
                  note=note, chart=chart, chart_scale=BARS_SCALE if teams else TREND_SCALE)
 
 
-def _split_of(cur, model, cat, view):
-    """`drill.split` of the view, computed once for the team slide and the comments after it."""
-    from functools import lru_cache
+class _Queries:
+    """The view's queries a slide shares with the next, each run once: `drill.split` of the view
+    (called as `split_of(dim, kpis)`, for the team slide and the comments after it), and the
+    team's Closed loop tile (`closure`, `drill.closed_loop`, its cases counted at `now`)."""
 
-    return lru_cache(maxsize=None)(lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
+    def __init__(self, cur, model, cat, view, now=None):
+        from functools import lru_cache
+
+        from . import loop
+
+        self.cur, self.model, self.cat, self.view, self.now = cur, model, cat, view, now or loop.utc_now()
+        self._split = lru_cache(maxsize=None)(lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
+
+    def __call__(self, dim, kpis):
+        return self._split(dim, kpis)
+
+    def closure(self) -> KpiResult:
+        from . import loop
+
+        def closure_of(shown, period, as_of):
+            period = period or periods_for(shown, self.cat)[0]
+            return loop.closure(self.cur, self.model, self.cat, shown, period, now=self.now, as_of=as_of)[0]
+
+        return drill.closed_loop(self.model, self.cat, self.view, closure_of, self.now)
 
 
 def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
     node = drill.as_team_view(p.team(view.team), view, model, split_of)
     k = chosen_kpi(node, view.kpi)
+    # Its Closed loop tile too, as its team view has it.
+    closed = split_of.closure() if drill.closed_loop_shown(model, node) else None
     return Slide(node.name, subtitle(p, view, model, demo=demo),
-                 tiles=tuple(tile(t.kpi.name, t, model) for t in story.team_tiles(node)),
+                 tiles=tuple(tile(t.kpi.name, t, model, "cases" if t is closed else "responses")
+                             for t in story.team_tiles(node, closed)),
                  chart=_trend(cur, model, cat, view, "team", node.key, k), chart_scale=TREND_SCALE)
 
 

@@ -109,10 +109,13 @@ def touchpoint_kpi(p, tp: NodeResult) -> KpiResult:
     return tile_kpi(tp, level_kpi(p.touchpoints))
 
 
-def team_tiles(node: NodeResult) -> list[KpiResult]:
+def team_tiles(node: NodeResult, closed: KpiResult | None = None) -> list[KpiResult]:
     """A team slide's row of tiles: the KPIs the team has answers for (one row, so that the trend
-    fits on the same screen)."""
-    return [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    fits on the same screen), and its closure rate after them where its team view shows one
+    (`closed`: `drill.closed_loop` where `drill.closed_loop_shown`; a rate of no cases is not a
+    tile there, its line says "no case")."""
+    measured = [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    return measured + ([closed] if closed is not None and closed.status != "no_data" else [])
 
 
 def comments_narrowed(view: ViewState, model: Model) -> str:

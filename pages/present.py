@@ -202,11 +202,13 @@ elif slide == "team":
     node = _ui.as_team_view(view, p.team(view.team))
     st.title(node.name)
     subtitle()
-    measured = story.team_tiles(node)
+    # Its Closed loop tile too, as its team view has it.
+    closed = _ui.loop_kpi(view) if drill.closed_loop_shown(model, node) else None
+    measured = story.team_tiles(node, closed)
     with st.container(key="present_team_tiles"):
         for column, k in zip(st.columns(len(measured)), measured):
             with column:
-                _ui.kpi_tile(k.kpi.name, k)
+                _ui.kpi_tile(k.kpi.name, k, counts="cases" if k is closed else "responses")
     k = chosen_kpi(node, view.kpi)
     trend("team", node.key, k)
 

@@ -88,10 +88,8 @@ elif level == "journey":
 elif level == "index":
     st.caption("Every answer the index counts. Choose a touchpoint or a team on the Pyramid page to narrow it.")
 
-# The closure rate is a KPI of the node too, next to the others; not while a tile is hidden (its
-# cases are the node's lowest scores, as the comments below are).
-# A journey has no cases of its own: the loop routes them to teams (and its rate would be the index's).
-loop_shown = bool(model.loop.rules) and level != "journey" and not any(k.status == "hidden" for k in node.kpis)
+# The closure rate is a KPI of the node too, next to the others (where drill.closed_loop_shown says).
+loop_shown = drill.closed_loop_shown(model, node)
 closed = _ui.loop_kpi(view) if loop_shown else None
 closed = closed if closed is not None and closed.status != "no_data" else None  # the line below says "no case"
 tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))

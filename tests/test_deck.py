@@ -140,7 +140,9 @@ def test_each_tile_says_what_the_pyramid_says(db):
     assert (index.value, index.change) == (fmt_value(k, k.current.value), fmt_delta(k))
     assert f"n\u00a0=\u00a0{k.current.n:,}" in index.facts
     node = p.team("a")
-    assert [t.value for t in team] == [fmt_value(x, x.current.value) for x in node.kpis if x.status != "no_data"]
+    measured = [fmt_value(x, x.current.value) for x in node.kpis if x.status != "no_data"]
+    assert [t.value for t in team[:len(measured)]] == measured
+    assert [t.label for t in team[len(measured):]] == ["Closed loop"]  # as on its team view
     assert tp.label == "Website · " + p.touchpoint("web").kpis[0].kpi.name
     assert slides[0].chart and slides[1].chart and slides[2].chart  # bars of touchpoints, of teams, a trend
 
@@ -316,3 +318,42 @@ def test_the_decks_comments_slide_says_they_are_those_of_the_fall(tmp_path):
     assert k.change.significant and k.shown_delta < 0
     assert slides[-1].note == story.newest_note(deck.COMMENTS_PER_SLIDE, 10, k.kpi.name, fell=True)
     assert "which fell significantly" in slides[-1].note
+
+
+def test_the_team_slide_has_the_closed_loop_tile_of_its_team_view(tmp_path):
+    """Found by a presenter: the team view showed its closure rate as a tile (Closed loop, with
+    its interval, change and target), the team slide and the deck's did not."""
+    from cxdata import drill, loop
+
+    spec = ([("Team A", "Website", 1, 2, 5, None)] * 30 + [("Team A", "Website", 1, 2, 6, None)] * 30
+            + [("Team A", "Website", 5, 10, 6, None)] * 30)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", tp="web", team="a")
+    p = pyramid.build(cur, MODEL, cat, view)
+    now = datetime(2025, 7, 15)
+    team = deck.story_slides(cur, MODEL, cat, view, p, now=now)[2]
+
+    def closure_of(shown, period, as_of):
+        return loop.closure(cur, MODEL, cat, shown, period or pyramid.periods_for(shown, cat)[0], now=now, as_of=as_of)[0]
+
+    k = drill.closed_loop(MODEL, cat, view, closure_of, now)
+    db.close()
+    assert k.status == "ok" and k.current.n == 30 and k.compared  # the month's 30 cases, compared with May's
+    assert team.tiles[-1] == deck.tile("Closed loop", k, MODEL, "cases")
+    assert team.tiles[-1].value == fmt_value(k, k.current.value) and team.tiles[-1].change == fmt_delta(k)
+
+
+def test_a_team_slide_has_no_closed_loop_tile_where_its_team_view_has_none(db):
+    from dataclasses import replace
+
+    _, slides = slides_of(db, tp="web", team="b")  # a hidden tile: its cases are its lowest scores
+    assert slides[2].tiles[0].value == "hidden" and "Closed loop" not in [t.label for t in slides[2].tiles]
+    without = replace(MODEL, loop=replace(MODEL.loop, rules=()))  # a model whose loop opens no case
+    cur = db.cursor()
+    cat = queries.catalog(cur, without)
+    view = ViewState(period="latest_month", tp="web", team="a")
+    team = deck.story_slides(cur, without, cat, view, pyramid.build(cur, without, cat, view))[2]
+    assert team.tiles and "Closed loop" not in [t.label for t in team.tiles]

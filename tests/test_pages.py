@@ -1434,6 +1434,25 @@ def test_a_hidden_closed_loop_tile_is_not_given_away_by_the_loop_line(app):
     assert line == ["**Closing the loop** · too few cases at Call Center \\- Europe to count in this view"]
 
 
+@pytest.mark.parametrize("narrowed", [{}, {"period": "last_7_days", "tier": "VIP"}])
+def test_the_team_slide_has_the_closed_loop_tile_of_the_team_view(app, narrowed):
+    """Found by a presenter: the team view showed CSAT, CSAT mean, CES and Closed loop 63.2% (+7.3),
+    its slide the first three only. The same tile (value, change, facts), hidden as it is there."""
+    view = {"team": "cc_europe", "tp": "call_center", **narrowed}
+    team = app(page="pages/team.py", **view)
+    slide = app(page="pages/present.py", present="team", **view)
+    no_errors(slide)
+
+    def closed(at):
+        m = next(m for m in at.metric if m.label == "Closed loop")
+        return m.value, m.delta
+
+    assert closed(slide) == closed(team)
+    assert (closed(slide)[0] == "hidden") == bool(narrowed)
+    facts = [c.value for c in team.caption if "change against" in c.value or "Too few cases" in c.value]
+    assert facts and facts[0] in [c.value for c in slide.caption]
+
+
 def test_an_owner_without_cases_is_named(app):
     # The European stores serve no customer in Tehran
     at = app(page="pages/loop.py", team="stores_europe", tp="store", region="Tehran", period="all")
