@@ -55,6 +55,12 @@ st.html("""<style>
    comments page shows it whole. */
 .st-key-present_comments [data-testid="stText"] > * { display: -webkit-box; -webkit-line-clamp: 4;
   -webkit-box-orient: vertical; overflow: hidden; }
+/* The main panel (focusable, for scrolling by keys) keeps the focus after a click on a chart's bar,
+   and the next key press framed the whole slide in grey (found by a presenter). A slide does not
+   scroll and its keys are shortcuts that work wherever the focus is: no frame around it. The
+   buttons keep theirs. */
+[data-testid="stMain"]:focus::before, [data-testid="stMain"]:focus-visible::before,
+[data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible { box-shadow: none !important; outline: none !important; }
 </style>""")
 
 p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story

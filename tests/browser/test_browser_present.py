@@ -125,3 +125,20 @@ def test_no_slide_runs_below_the_fold_when_its_filter_line_wraps(app_page, width
                     bottom: Math.max(...shown.map(e => e.getBoundingClientRect().bottom))}; }""")
         assert sizes["main"] <= height + 2 and sizes["bottom"] <= height, (slide, sizes)
         app_page.screenshot(f"present_long_filters_{slide}_{width}.png")
+
+
+def test_no_frame_around_the_slide_after_a_click_on_it_and_a_key(app_page):
+    """Found by a presenter: after a click on a team's bar, → framed the whole slide in grey (the
+    main panel kept the focus, and showed it once a key was pressed)."""
+    page, data = app_page.page, app_page.data
+    tp = data.model.touchpoint(data.share_tp)
+    app_page.goto(f"present?present=touchpoint&period={SHARE_PERIOD}&tp={tp.key}")
+    title = page.locator("h1").first
+    expect(title).to_have_text(tp.name)
+    app_page.wait_idle()
+    title.click()  # a click anywhere in the slide gives the main panel the focus
+    press(app_page, "ArrowRight", re.compile("^What customers say"))  # the keys still move the story on
+    framed = page.evaluate("""() => { const m = document.querySelector('[data-testid=stMain]');
+        const before = getComputedStyle(m, '::before'), own = getComputedStyle(m);
+        return [document.activeElement === m, before.boxShadow, own.outlineStyle]; }""")
+    assert framed[1:] == ["none", "none"], framed
