@@ -23,9 +23,6 @@ from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
 COMMENT_CHARS = 180  # about four lines of a comment's box at 16 pt; the comments page shows it whole
-# A chart's type and rows grown as presentation mode grows them, for a projector; a trend's
-# month labels need the room they have on screen.
-BARS_SCALE, TREND_SCALE = 1.5, 1.15
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,6 @@ class Slide:
     tiles: tuple[Tile, ...] = ()
     note: str = ""  # a sentence under the tile: why the number moved, or why nothing is shown
     chart: dict | None = None  # a Vega-Lite spec
-    chart_scale: float = BARS_SCALE
     comments: tuple[Comment, ...] = ()
 
 
@@ -153,7 +149,7 @@ def _journey(cur, model, cat, view, p, demo, split_of) -> Slide:
     note = movers.summary(moved, "touchpoints", p.previous.label()) if moved and p.previous else ""
     return Slide(j.name, subtitle(p, view, model, k.kpi.name, demo=demo),
                  tiles=(tile(f"{j.name} · {k.kpi.name}", k, model),), note=note,
-                 chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model), chart_scale=BARS_SCALE)
+                 chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model))
 
 
 def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -164,7 +160,7 @@ def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
     teams = p.teams_of(tp.key)
     chart = _bars(teams, f"Teams of {tp.name}", model) if teams else _trend(cur, model, cat, view, "touchpoint", tp.key, k)
     return Slide(tp.name, subtitle(p, view, model, k.kpi.name, demo=demo), tiles=(tile(f"{tp.name} · {k.kpi.name}", k, model),),
-                 note=note, chart=chart, chart_scale=BARS_SCALE if teams else TREND_SCALE)
+                 note=note, chart=chart)
 
 
 class _Queries:
@@ -201,7 +197,7 @@ def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
     return Slide(node.name, subtitle(p, view, model, demo=demo),
                  tiles=tuple(tile(t.kpi.name, t, model, "cases" if t is closed else "responses")
                              for t in story.team_tiles(node, closed)),
-                 chart=_trend(cur, model, cat, view, "team", node.key, k), chart_scale=TREND_SCALE)
+                 chart=_trend(cur, model, cat, view, "team", node.key, k))
 
 
 def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -270,12 +266,14 @@ def comment_box(i: int) -> tuple[float, float, float, float]:
     return 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6, 6.0, 1.5
 
 
-def chart_png(spec: dict, width: int, height: int, scale: float = 1.0) -> bytes:
-    """The chart drawn at `width` x `height` CSS pixels, at twice that resolution for a projector,
-    its type `scale` times larger."""
-    spec = {**charts.large(spec, scale), "width": width}
+def chart_png(spec: dict, width: int, height: int) -> bytes:
+    """The chart drawn to fill `width` x `height` CSS pixels, title, axes and legend included, at
+    twice that resolution for a projector, in a slide's type (`charts.SLIDE_SCALE`, as presentation
+    mode's: a slide is 1280 CSS pixels wide, as the smallest screen a review is shared on)."""
+    spec = {**charts.large(spec, charts.SLIDE_SCALE), "width": width}
     if "height" in spec or "layer" in spec:
         spec["height"] = height
+        spec["autosize"] = {"type": "fit", "contains": "padding"}
     return chart_files.png(spec)
 
 
@@ -299,7 +297,7 @@ def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
         for t, box in lay.tiles:
             _tile(page, t, box, big=lay.big)
         if lay.chart:
-            _picture(page, s.chart, lay.chart, s.chart_scale)
+            _picture(page, s.chart, lay.chart)
         if lay.note:
             _text(page, _minus(s.note), lay.note, size=16, color=_INK)
         if footer:
@@ -373,13 +371,13 @@ def _comments_grid(page, comments: tuple[Comment, ...]):
         run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)
 
 
-def _picture(page, spec: dict, box, scale: float):
+def _picture(page, spec: dict, box):
     from pptx.util import Inches
 
     left, top, width, height = box
-    png = chart_png(spec, int(width * 96), int(height * 96) - 60, scale)
+    png = chart_png(spec, int(width * 96), int(height * 96))
     pic = page.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top))
-    # Fit the box, keeping the chart's proportions (its legend and title may make it taller).
+    # Fit the box, keeping the chart's proportions (drawn to the box, but a chart Vega cannot fit may be larger).
     aspect = pic.height / pic.width
     w, h = Inches(width), int(Inches(width) * aspect)
     if h > Inches(height):

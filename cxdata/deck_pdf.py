@@ -47,7 +47,7 @@ def pdf(slides: list[Slide], *, footer: str = "") -> bytes:
         for t, box in lay.tiles:
             _tile(doc, t, box, big=lay.big)
         if lay.chart:
-            _picture(doc, s.chart, lay.chart, s.chart_scale)
+            _picture(doc, s.chart, lay.chart)
         if lay.note:
             _text(doc, _minus(s.note), lay.note, size=16, least=10)
         if footer:
@@ -266,11 +266,11 @@ def _comments_grid(doc, s: Slide) -> None:
               rtl=False, right=rtl)
 
 
-def _picture(doc, spec: dict, box, scale: float) -> None:
+def _picture(doc, spec: dict, box) -> None:
     import io
 
     left, top, width, height = box
-    png = chart_png(spec, int(width * 96), int(height * 96) - 60, scale)
-    # Fit the box, keeping the chart's proportions (its legend and title may make it taller).
+    png = chart_png(spec, int(width * 96), int(height * 96))
+    # Fit the box, keeping the chart's proportions (drawn to the box, but a chart Vega cannot fit may be larger).
     doc.image(io.BytesIO(png), x=left, y=top, w=width, h=height, keep_aspect_ratio=True)
 

@@ -14,9 +14,11 @@ from cxdata.period import day_label
 from cxdata.pyramid import chosen_kpi, level_first, level_kpi
 from pages import _ui
 
-# Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
-SCALE, TREND_SCALE = 1.3, 1.05
+# Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on. A chart's
+# type is a slide's (charts.SLIDE_SCALE), and its height what the screen leaves under the title
+# (`_ui.filled_box`), up to bars of about BAR_PX each beside the room of its title, axis and legend.
 SHOWN_COMMENTS = 4
+BAR_PX, BARS_ROOM_PX = 220, 260
 CLIPPED_AT = 200  # characters: about four lines of a comment's card at 1280 px
 
 _ui.start_page("present")
@@ -116,10 +118,11 @@ def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
     first = level_first(nodes, kpi)
     frame = tables.nodes_frame(nodes, kpi)
-    # As tall as the screen under the title, up to bars of about 90 px (two teams' bars as tall as
-    # the screen read as a banner, not a chart).
-    with _ui.filled_box(f"{key}_box", 170 + 90 * len(frame)):
-        event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
+    # As tall as the screen under the title: at 90 px a bar, three journeys' bars left the lower
+    # half of a 1080 screen empty (found by a presenter). Up to BAR_PX a bar, though: two teams'
+    # bars as tall as a screen read as a banner, not a chart.
+    with _ui.filled_box(f"{key}_box", BARS_ROOM_PX + BAR_PX * len(frame)):
+        event = _ui.cached_chart(charts.node_bars, frame, title=title, large=charts.SLIDE_SCALE,
                                  domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                                  key=_ui.chart_key(key), fill=True)
     if frame["low_n"].fillna(False).astype(bool).any():  # the audience needs the key to the mark
@@ -133,7 +136,7 @@ def trend(level: str, node_key: str, k) -> None:
                               previous_hidden=k.previous_status == "hidden")
     with _ui.filled_box(f"trend_{level}_box", 900):
         _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat, large=TREND_SCALE,
+                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat, large=charts.SLIDE_SCALE,
                          fill=True)
 
 

@@ -209,6 +209,23 @@ def test_a_chart_is_drawn_to_png():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_slides_chart_fills_its_box_in_a_slides_type():
+    """Found by a presenter: the charts' type was 11.5-14 px where the rest of a slide was 19-42 px;
+    and a picture drawn for its box less a guess at its title and legend filled it short or over."""
+    import struct
+
+    from cxdata import charts
+    from tests.test_charts import TREND, frame
+
+    for spec in (charts.spec(charts.node_bars, frame(), title="Teams of Website", domain=(1, 5)),
+                 charts.spec(charts.trend, TREND, title="CSAT by month", target=4.2, y_title="CSAT")):
+        png = deck.chart_png(spec, 710, 450)
+        assert struct.unpack(">II", png[16:24]) == (2 * 710, 2 * 450)  # the box, twice over for a projector
+        big = charts.large(spec, charts.SLIDE_SCALE)
+        assert big["config"]["axis"]["labelFontSize"] >= 18 and big["config"]["legend"]["labelFontSize"] >= 17
+        assert big["config"]["title"]["fontSize"] >= 22
+
+
 def test_a_team_without_answers_makes_a_deck_without_a_trend(db):
     """Found by review: vl-convert failed on an empty trend, and the deck was not made."""
     from datetime import date
