@@ -673,7 +673,9 @@ def chart_downloads(spec: dict, *, title: str, subtitle: str, name: str) -> None
     from cxdata import chart_files
 
     def draw(kind):
-        return lambda: getattr(chart_files, kind)(chart_files.for_file(spec, title, subtitle))
+        # The PNG shaped and lettered for a slide, the SVG to scale.
+        shaped = chart_files.for_slide if kind == "png" else chart_files.for_file
+        return lambda: getattr(chart_files, kind)(shaped(spec, title, subtitle))
 
     with st.popover("Chart", icon=":material/download:", type="tertiary",
                     help="This chart as a picture for a deck or a report, with its period and filters written under "
