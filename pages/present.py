@@ -57,6 +57,9 @@ st.html("""<style>
    comments page shows it whole. */
 .st-key-present_comments [data-testid="stText"] > * { display: -webkit-box; -webkit-line-clamp: 4;
   -webkit-box-orient: vertical; overflow: hidden; }
+/* The key to the bars' mark, under bars as tall as the screen leaves them: a caption's negative
+   bottom margin ran it 16 px past the screen's foot, and the slide scrolled. */
+[class*="st-key-present_low_n_"] [data-testid="stCaptionContainer"] { margin-bottom: 0; }
 /* The main panel (focusable, for scrolling by keys) keeps the focus after a click on a chart's bar,
    and the next key press framed the whole slide in grey (found by a presenter). A slide does not
    scroll and its keys are shortcuts that work wherever the focus is: no frame around it. The
@@ -126,7 +129,8 @@ def bars(nodes, key: str, title: str):
                                  domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                                  key=_ui.chart_key(key), fill=True)
     if frame["low_n"].fillna(False).astype(bool).any():  # the audience needs the key to the mark
-        st.caption("\\* fewer responses than the reliability threshold: read with care")
+        with st.container(key=f"present_low_n_{key}"):
+            st.caption("\\* fewer responses than the reliability threshold: read with care")
     return _ui.clicked_node(event, key)
 
 
