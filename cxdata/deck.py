@@ -194,9 +194,10 @@ def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
     k = chosen_kpi(node, view.kpi)
     # Its Closed loop tile too, as its team view has it.
     closed = split_of.closure() if drill.closed_loop_shown(model, node) else None
+    measured, compared = story.compared_apart(story.team_tiles(node, closed))
     return Slide(node.name, subtitle(p, view, model, demo=demo),
-                 tiles=tuple(tile(t.kpi.name, t, model, "cases" if t is closed else "responses")
-                             for t in story.team_tiles(node, closed)),
+                 tiles=tuple(tile(t.kpi.name, t, model, "cases" if closed and t.kpi.key == closed.kpi.key else "responses")
+                             for t in measured), note=compared,
                  chart=_trend(cur, model, cat, view, "team", node.key, k))
 
 
@@ -244,21 +245,26 @@ class Layout:
 
 
 def layout(s: Slide) -> Layout:
-    """A team's KPIs in one row with the trend under them; a single tile beside its chart, its note
-    under it; comments in a grid of two columns (`comment_box`), the note under them."""
+    """A team's KPIs in one row with the trend under them (and the row's note between them); a
+    single tile beside its chart, its note under it; comments in a grid of two columns
+    (`comment_box`), the note under them; a note alone under the title."""
+    note = None
     if s.comments:
         tiles, big, chart = (), 0, None
+        note = (0.5, 6.5, 12.3, 0.6)
     elif len(s.tiles) > 1:
         width = 12.3 / len(s.tiles)
         tiles = tuple((t, (0.5 + i * width, 1.75, width - 0.15, 1.9)) for i, t in enumerate(s.tiles))
         big, chart = 32, (0.5, 3.75, 12.3, 3.35)
-    else:
+        if s.note:  # (two lines of 16 pt)
+            note, chart = (0.5, 3.7, 12.3, 0.6), (0.5, 4.35, 12.3, 2.75)
+    elif s.tiles:
         tiles, big, chart = tuple((t, (0.5, 1.85, 4.6, 2.6)) for t in s.tiles), 54, (5.4, 1.75, 7.4, 5.35)
-    note = None
-    if s.note:
-        top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
-        note = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
-    return Layout(tiles, big, chart if s.chart else None, note)
+        note = (0.5, 4.6, 4.6, 2.3)
+    else:
+        tiles, big, chart = (), 0, (5.4, 1.75, 7.4, 5.35)
+        note = (0.5, 1.85, 12.3, 0.6)
+    return Layout(tiles, big, chart if s.chart else None, note if s.note else None)
 
 
 def comment_box(i: int) -> tuple[float, float, float, float]:

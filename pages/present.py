@@ -48,6 +48,8 @@ st.html("""<style>
 .st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 2.6rem; }
 .st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
+/* In a row of five tiles at 1280 px a change read "-27.7 pts · not signific…": it wraps instead. */
+.st-key-present_team_tiles [data-testid="stMetricDelta"] div { white-space: normal; overflow: visible; }
 .st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
 .st-key-present_comments [data-testid="stText"] { font-size: 1.3rem; line-height: 1.35; }
 /* A target's badge is sized inline at 14 px, the smallest text on a slide: as large as its line. */
@@ -217,11 +219,13 @@ elif slide == "team":
     subtitle()
     # Its Closed loop tile too, as its team view has it.
     closed = _ui.loop_kpi(view) if drill.closed_loop_shown(model, node) else None
-    measured = story.team_tiles(node, closed)
+    measured, compared = story.compared_apart(story.team_tiles(node, closed))
     with st.container(key="present_team_tiles"):
         for column, k in zip(st.columns(len(measured)), measured):
             with column:
-                _ui.kpi_tile(k.kpi.name, k, counts="cases" if k is closed else "responses")
+                _ui.kpi_tile(k.kpi.name, k, counts="cases" if closed and k.kpi.key == closed.kpi.key else "responses")
+        if compared:
+            st.caption(escape(compared))
     k = chosen_kpi(node, view.kpi)
     trend("team", node.key, k)
 

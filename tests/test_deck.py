@@ -340,6 +340,8 @@ def test_the_decks_comments_slide_says_they_are_those_of_the_fall(tmp_path):
 def test_the_team_slide_has_the_closed_loop_tile_of_its_team_view(tmp_path):
     """Found by a presenter: the team view showed its closure rate as a tile (Closed loop, with
     its interval, change and target), the team slide and the deck's did not."""
+    from dataclasses import replace
+
     from cxdata import drill, loop
 
     spec = ([("Team A", "Website", 1, 2, 5, None)] * 30 + [("Team A", "Website", 1, 2, 6, None)] * 30
@@ -359,8 +361,13 @@ def test_the_team_slide_has_the_closed_loop_tile_of_its_team_view(tmp_path):
     k = drill.closed_loop(MODEL, cat, view, closure_of, now)
     db.close()
     assert k.status == "ok" and k.current.n == 30 and k.compared  # the month's 30 cases, compared with May's
-    assert team.tiles[-1] == deck.tile("Closed loop", k, MODEL, "cases")
+    # what its change compares, under the row: in a tile of a row of five it took six lines
+    assert team.tiles[-1] == deck.tile("Closed loop", replace(k, compared=None), MODEL, "cases")
     assert team.tiles[-1].value == fmt_value(k, k.current.value) and team.tiles[-1].change == fmt_delta(k)
+    assert team.note == f"Closed loop: {k.compared}."
+    lay = deck.layout(team)
+    tiles_end = max(top + height for _, (_, top, _, height) in lay.tiles)
+    assert tiles_end <= lay.note[1] and lay.note[1] + lay.note[3] <= lay.chart[1]  # one under the other
 
 
 def test_a_team_slide_has_no_closed_loop_tile_where_its_team_view_has_none(db):

@@ -194,3 +194,15 @@ def test_the_sentence_under_a_comments_slide_says_which_of_them_it_lists():
     assert story.newest_note(3, 3, "CSAT") == ""  # all of them, of every score: nothing to say
     assert story.newest_note(0, 0, "CSAT", fell=True) == ""  # none: no_comments_note says why
     assert story.newest_note(6, 1234, "CSAT") == "The newest 6 of 1,234 comments."
+
+
+def test_what_a_tiles_change_compares_is_said_under_the_row_of_tiles():
+    """In a tile of a row of five, the closure rate's comparison ("change against … as it stood
+    on …") took six lines, and the trend under the row ran off a 1280 x 720 screen."""
+    from dataclasses import replace
+
+    plain, closed = _kpi(-5.0, True), replace(_kpi(3.0, False), compared="change against 2026-Q2 as it stood on 1 Sep")
+    tiles, said = story.compared_apart([plain, closed])
+    assert [k.compared for k in tiles] == [None, None] and tiles[0] == plain
+    assert said == f"{closed.kpi.name}: change against 2026-Q2 as it stood on 1 Sep."
+    assert story.compared_apart([plain]) == ([plain], "")
