@@ -15,22 +15,72 @@ import textwrap
 
 WIDTH = 900  # CSS pixels: a slide's width at 96 dpi, less its margins
 SUBTITLE_PX = 12
+SLIDE_SHAPE = 9 / 16  # the PNG's height for a slide, at least: of its width
 
 
-def for_file(spec: dict, title: str, subtitle: str = "", *, width: int = WIDTH, height: int | None = None) -> dict:
+def for_file(spec: dict, title: str, subtitle: str = "", *, width: int = WIDTH, height: int | None = None,
+             type_scale: float = 1.0) -> dict:
     """The spec as it is drawn into a file: its own title and subtitle, a fixed width (on screen
     it stretches to its container) and a white background. Its heights stay: a bar chart's is a
-    step per bar."""
+    step per bar. `type_scale`: the title and subtitle that much larger (`for_slide`)."""
     out = copy.deepcopy(spec)
     out.pop("autosize", None)
-    out["title"] = {"text": title, "subtitle": _lines(subtitle, int(width / (SUBTITLE_PX * 0.55))), "anchor": "start",
-                    "fontSize": 16, "subtitleFontSize": SUBTITLE_PX, "subtitleColor": "#424a53", "offset": 12}
+    sub_px = SUBTITLE_PX * type_scale
+    out["title"] = {"text": title, "subtitle": _lines(subtitle, int(width / (sub_px * 0.55))), "anchor": "start",
+                    "fontSize": 16 * type_scale, "subtitleFontSize": sub_px, "subtitleColor": "#424a53",
+                    "offset": 12 * type_scale}
     out["background"] = "white"
     if not any(k in out for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
         out["width"] = width
     if height is not None:
         out["height"] = height
     return out
+
+
+def for_slide(spec: dict, title: str, subtitle: str = "", *, width: int = WIDTH) -> dict:
+    """The spec as a picture for a slide (the PNG download): in a slide's type (`charts.large`, as
+    presentation mode and the deck draw it) and at least `SLIDE_SHAPE` as tall as it is wide. Drawn
+    to its width, a bar chart of four teams was a strip of 2030 x 488 pixels and a trend one of
+    2172 x 230, their plots small on a slide (found by a presenter). A chart of a row per bar
+    (`height` a step) gets taller rows, up to `ROWS_GROWN` times theirs (a single bar as tall as
+    a slide reads as a banner), and white above and below for the rest; a chart of a fixed height
+    a plot that fills the picture (Vega's autosize fit: title, axes and legend included). A chart
+    taller than that (a heat map of many rows) keeps its height: squeezed, its rows would be too.
+    The SVG stays to scale (`for_file`)."""
+    from . import charts
+
+    out = for_file(charts.large(spec, charts.SLIDE_SCALE), title, subtitle, width=width, type_scale=1.5)
+    if any(k in out for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        return out  # (Vega can neither fit these to a size nor step them as one)
+    drawn_width, drawn = _drawn_size(out)
+    least = drawn_width * SLIDE_SHAPE
+    if drawn >= least:
+        return out
+    height = out.get("height")
+    if not (isinstance(height, dict) and "step" in height):
+        out.update(width=width, height=round(width * SLIDE_SHAPE), autosize={"type": "fit", "contains": "padding"})
+        return out
+    rows = _drawn_size({**out, "height": {"step": 2 * height["step"]}})[1] - drawn  # the rows' own height
+    grown = min(ROWS_GROWN, 1 + (least - drawn) / rows) if rows > 0 else 1.0
+    out["height"] = {"step": height["step"] * grown}
+    spare = max(0.0, least - drawn - rows * (grown - 1)) / 2
+    out["padding"] = {"left": 5, "right": 5, "top": 5 + spare, "bottom": 5 + spare}
+    return out
+
+
+ROWS_GROWN = 2.5
+
+
+def _drawn_size(spec: dict) -> tuple[float, float]:
+    """The width and height, in CSS pixels, of the picture `spec` draws (title, axes and legend
+    included)."""
+    import re
+
+    import vl_convert
+
+    head = vl_convert.vegalite_to_svg(spec)[:500]
+    found = re.search(r'<svg[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"', head)
+    return (float(found.group(1)), float(found.group(2))) if found else (0.0, 0.0)
 
 
 def _lines(text: str, chars: int) -> str | list[str]:

@@ -23,9 +23,6 @@ from .view import ViewState
 
 COMMENTS_PER_SLIDE = 6
 COMMENT_CHARS = 180  # about four lines of a comment's box at 16 pt; the comments page shows it whole
-# A chart's type and rows grown as presentation mode grows them, for a projector; a trend's
-# month labels need the room they have on screen.
-BARS_SCALE, TREND_SCALE = 1.5, 1.15
 
 
 @dataclass(frozen=True)
@@ -50,16 +47,16 @@ class Slide:
     tiles: tuple[Tile, ...] = ()
     note: str = ""  # a sentence under the tile: why the number moved, or why nothing is shown
     chart: dict | None = None  # a Vega-Lite spec
-    chart_scale: float = BARS_SCALE
     comments: tuple[Comment, ...] = ()
 
 
-def tile(label: str, k: KpiResult, model: Model) -> Tile:
-    """A KPI as its tile on screen shows it; a hidden one says so and gives nothing away."""
+def tile(label: str, k: KpiResult, model: Model, counts: str = "responses") -> Tile:
+    """A KPI as its tile on screen shows it; a hidden one says so and gives nothing away. `counts`:
+    what its n counts (a closure rate counts cases)."""
     if k.status == "no_data":
-        return Tile(label, "no data", facts="No responses for this KPI in the period.")
+        return Tile(label, "no data", facts=f"No {counts} for this KPI in the period.")
     if k.status == "hidden":
-        return Tile(label, "hidden", facts="Too few responses to show (privacy threshold).")
+        return Tile(label, "hidden", facts=f"Too few {counts} to show (privacy threshold).")
     measure = model.measures.get(k.kpi.measure)
     better = measure.higher_is_better if measure else True
     tone = "neutral"
@@ -71,10 +68,10 @@ def tile(label: str, k: KpiResult, model: Model) -> Tile:
 
 def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, demo: bool = False) -> str:
     """What the audience must know to read the numbers: the KPI, the period, the comparison, the
-    filters, how fresh the data is."""
+    filters (their values isolated from the sentence: `formats.filters_text`), how fresh the data is."""
     parts = [p.period.label() + (f" compared with {p.previous.label()}" if p.previous else "")]
     if view.filters:
-        parts.append(filters_text(view, model))
+        parts.append(filters_text(view, model, isolated=True))
     if kpi_name:
         parts.insert(0, kpi_name)
     return " · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if demo else "")
@@ -98,13 +95,14 @@ def named_after(view: ViewState, model: Model, p) -> tuple[str, list[tuple[str, 
     return f"{what}-{k.kpi.key}", drill.comment_filters(model, k.kpi, view)
 
 
-def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False) -> list[Slide]:
-    """The slides of the view's story, in order (`p`: the view's pyramid)."""
+def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False, now=None) -> list[Slide]:
+    """The slides of the view's story, in order (`p`: the view's pyramid; `now`: the time a team's
+    cases are counted at, for its Closed loop tile; by default the present)."""
     view = replace(view, present=None)
     if p.empty:
         return [Slide(p.index.name, subtitle(p, view, model, demo=demo),
                       note=f"No responses in {p.period.label()} for these filters.")]
-    split_of = _split_of(cur, model, cat, view)
+    split_of = _Queries(cur, model, cat, view, now)
     return [_SLIDES[step](cur, model, cat, view, p, demo, split_of) for step in story.steps(view, model)]
 
 
@@ -151,7 +149,7 @@ def _journey(cur, model, cat, view, p, demo, split_of) -> Slide:
     note = movers.summary(moved, "touchpoints", p.previous.label()) if moved and p.previous else ""
     return Slide(j.name, subtitle(p, view, model, k.kpi.name, demo=demo),
                  tiles=(tile(f"{j.name} · {k.kpi.name}", k, model),), note=note,
-                 chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model), chart_scale=BARS_SCALE)
+                 chart=_bars(p.touchpoints_of(j.key), f"Touchpoints of {j.name}", model))
 
 
 def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -162,22 +160,45 @@ def _touchpoint(cur, model, cat, view, p, demo, split_of) -> Slide:
     teams = p.teams_of(tp.key)
     chart = _bars(teams, f"Teams of {tp.name}", model) if teams else _trend(cur, model, cat, view, "touchpoint", tp.key, k)
     return Slide(tp.name, subtitle(p, view, model, k.kpi.name, demo=demo), tiles=(tile(f"{tp.name} · {k.kpi.name}", k, model),),
-                 note=note, chart=chart, chart_scale=BARS_SCALE if teams else TREND_SCALE)
+                 note=note, chart=chart)
 
 
-def _split_of(cur, model, cat, view):
-    """`drill.split` of the view, computed once for the team slide and the comments after it."""
-    from functools import lru_cache
+class _Queries:
+    """The view's queries a slide shares with the next, each run once: `drill.split` of the view
+    (called as `split_of(dim, kpis)`, for the team slide and the comments after it), and the
+    team's Closed loop tile (`closure`, `drill.closed_loop`, its cases counted at `now`)."""
 
-    return lru_cache(maxsize=None)(lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
+    def __init__(self, cur, model, cat, view, now=None):
+        from functools import lru_cache
+
+        from . import loop
+
+        self.cur, self.model, self.cat, self.view, self.now = cur, model, cat, view, now or loop.utc_now()
+        self._split = lru_cache(maxsize=None)(lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
+
+    def __call__(self, dim, kpis):
+        return self._split(dim, kpis)
+
+    def closure(self) -> KpiResult:
+        from . import loop
+
+        def closure_of(shown, period, as_of):
+            period = period or periods_for(shown, self.cat)[0]
+            return loop.closure(self.cur, self.model, self.cat, shown, period, now=self.now, as_of=as_of)[0]
+
+        return drill.closed_loop(self.model, self.cat, self.view, closure_of, self.now)
 
 
 def _team(cur, model, cat, view, p, demo, split_of) -> Slide:
     node = drill.as_team_view(p.team(view.team), view, model, split_of)
     k = chosen_kpi(node, view.kpi)
+    # Its Closed loop tile too, as its team view has it.
+    closed = split_of.closure() if drill.closed_loop_shown(model, node) else None
+    measured, compared = story.compared_apart(story.team_tiles(node, closed))
     return Slide(node.name, subtitle(p, view, model, demo=demo),
-                 tiles=tuple(tile(t.kpi.name, t, model) for t in story.team_tiles(node)),
-                 chart=_trend(cur, model, cat, view, "team", node.key, k), chart_scale=TREND_SCALE)
+                 tiles=tuple(tile(t.kpi.name, t, model, "cases" if closed and t.kpi.key == closed.kpi.key else "responses")
+                             for t in measured), note=compared,
+                 chart=_trend(cur, model, cat, view, "team", node.key, k))
 
 
 def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
@@ -196,10 +217,11 @@ def _comments(cur, model, cat, view, p, demo, split_of) -> Slide:
     said = [Comment("" if row["Comment"] is None else str(row["Comment"]),
                     story.comment_caption(row["When"], row["Score"], k.kpi.name))
             for _, row in frame.head(COMMENTS_PER_SLIDE).iterrows()]
-    note = (story.no_comments_note(band, k.kpi.name, fell=bool(band) and not view.scores) if not total else
-            f"The newest {len(said)} of {total:,} comments." if total > len(said) else "")
+    fell = bool(band) and not view.scores
+    note = (story.no_comments_note(band, k.kpi.name, fell=fell) if not total else
+            story.newest_note(len(said), total, k.kpi.name, fell=fell))
     if any(c.caption.startswith(story.UNDATED) for c in said):
-        note += " " + story.undated_note(view.grain)
+        note = " ".join(filter(None, (note, story.undated_note(view.grain))))
     return Slide(title, sub, note=note, comments=tuple(said))
 
 
@@ -223,21 +245,26 @@ class Layout:
 
 
 def layout(s: Slide) -> Layout:
-    """A team's KPIs in one row with the trend under them; a single tile beside its chart, its note
-    under it; comments in a grid of two columns (`comment_box`), the note under them."""
+    """A team's KPIs in one row with the trend under them (and the row's note between them); a
+    single tile beside its chart, its note under it; comments in a grid of two columns
+    (`comment_box`), the note under them; a note alone under the title."""
+    note = None
     if s.comments:
         tiles, big, chart = (), 0, None
+        note = (0.5, 6.5, 12.3, 0.6)
     elif len(s.tiles) > 1:
         width = 12.3 / len(s.tiles)
         tiles = tuple((t, (0.5 + i * width, 1.75, width - 0.15, 1.9)) for i, t in enumerate(s.tiles))
         big, chart = 32, (0.5, 3.75, 12.3, 3.35)
-    else:
+        if s.note:  # (two lines of 16 pt)
+            note, chart = (0.5, 3.7, 12.3, 0.6), (0.5, 4.35, 12.3, 2.75)
+    elif s.tiles:
         tiles, big, chart = tuple((t, (0.5, 1.85, 4.6, 2.6)) for t in s.tiles), 54, (5.4, 1.75, 7.4, 5.35)
-    note = None
-    if s.note:
-        top = 6.5 if s.comments else 4.6 if len(s.tiles) == 1 else 1.85
-        note = (0.5, top, 4.6, 2.3) if len(s.tiles) == 1 else (0.5, top, 12.3, 0.6)
-    return Layout(tiles, big, chart if s.chart else None, note)
+        note = (0.5, 4.6, 4.6, 2.3)
+    else:
+        tiles, big, chart = (), 0, (5.4, 1.75, 7.4, 5.35)
+        note = (0.5, 1.85, 12.3, 0.6)
+    return Layout(tiles, big, chart if s.chart else None, note if s.note else None)
 
 
 def comment_box(i: int) -> tuple[float, float, float, float]:
@@ -245,12 +272,14 @@ def comment_box(i: int) -> tuple[float, float, float, float]:
     return 0.5 + (i % 2) * 6.2, 1.75 + (i // 2) * 1.6, 6.0, 1.5
 
 
-def chart_png(spec: dict, width: int, height: int, scale: float = 1.0) -> bytes:
-    """The chart drawn at `width` x `height` CSS pixels, at twice that resolution for a projector,
-    its type `scale` times larger."""
-    spec = {**charts.large(spec, scale), "width": width}
+def chart_png(spec: dict, width: int, height: int) -> bytes:
+    """The chart drawn to fill `width` x `height` CSS pixels, title, axes and legend included, at
+    twice that resolution for a projector, in a slide's type (`charts.SLIDE_SCALE`, as presentation
+    mode's: a slide is 1280 CSS pixels wide, as the smallest screen a review is shared on)."""
+    spec = {**charts.large(spec, charts.SLIDE_SCALE), "width": width}
     if "height" in spec or "layer" in spec:
         spec["height"] = height
+        spec["autosize"] = {"type": "fit", "contains": "padding"}
     return chart_files.png(spec)
 
 
@@ -274,7 +303,7 @@ def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
         for t, box in lay.tiles:
             _tile(page, t, box, big=lay.big)
         if lay.chart:
-            _picture(page, s.chart, lay.chart, s.chart_scale)
+            _picture(page, s.chart, lay.chart)
         if lay.note:
             _text(page, _minus(s.note), lay.note, size=16, color=_INK)
         if footer:
@@ -348,13 +377,13 @@ def _comments_grid(page, comments: tuple[Comment, ...]):
         run.font.size, run.font.color.rgb = Pt(11), RGBColor(*_MUTED)
 
 
-def _picture(page, spec: dict, box, scale: float):
+def _picture(page, spec: dict, box):
     from pptx.util import Inches
 
     left, top, width, height = box
-    png = chart_png(spec, int(width * 96), int(height * 96) - 60, scale)
+    png = chart_png(spec, int(width * 96), int(height * 96))
     pic = page.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top))
-    # Fit the box, keeping the chart's proportions (its legend and title may make it taller).
+    # Fit the box, keeping the chart's proportions (drawn to the box, but a chart Vega cannot fit may be larger).
     aspect = pic.height / pic.width
     w, h = Inches(width), int(Inches(width) * aspect)
     if h > Inches(height):

@@ -49,7 +49,7 @@ def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
         for t, box in lay.tiles:
             _tile(doc, t, box, big=lay.big)
         if lay.chart:
-            _picture(doc, s.chart, lay.chart, s.chart_scale)
+            _picture(doc, s.chart, lay.chart)
         if lay.note:
             _text(doc, _minus(s.note), lay.note, size=16, least=10)
         if footer:
@@ -160,12 +160,14 @@ def _attached(ch: str) -> bool:
 
 
 def _numbers_turned(text: str) -> str:
-    """A left-to-right paragraph's right-to-left runs that hold numbers, as one right-to-left run
-    each, their numbers turned around: fpdf2 orders such a run by its pieces' directions only, not
-    by the levels the bidi algorithm gives them, and set "the order سفارش 12 3 روز was late" with
-    the number's neighbouring spaces gone and the run's pieces out of order. An override makes the
-    run a single right-to-left piece, and a number written backwards reads forwards in it, where
-    the Unicode bidi algorithm puts it. A text with direction controls of its own is left as it is."""
+    """A left-to-right paragraph's right-to-left runs that hold numbers (or words of the other
+    direction), as one right-to-left run each, their insides turned around: fpdf2 orders such a run
+    by its pieces' directions only, not by the levels the bidi algorithm gives them, and set "the
+    order سفارش 12 3 روز was late" with the number's neighbouring spaces gone and the run's pieces
+    out of order. An override makes the run a single right-to-left piece, and the run written as
+    it should read, backwards, reads forwards in it. fpdf2 gives an isolate's letters their levels
+    right (a search term's on a slide: `bidi.embedded`), so a run inside one is turned the same
+    way, within it; a text with embeddings or overrides of its own is left as it is."""
     from fpdf.bidi import BidiParagraph
     from fpdf.enums import TextDirection
 
@@ -177,20 +179,45 @@ def _numbers_turned(text: str) -> str:
     if "".join(c.character for c in chars) != text:
         return text
     out = []
-    for rtl, run in groupby(chars, key=lambda c: c.embedding_level >= 1):
-        run = list(run)
-        if not rtl or all(c.embedding_level == 1 for c in run):
-            out.extend(c.character for c in run)
+    for raised, run in groupby(chars, key=lambda c: c.embedding_level >= 1):
+        run = [(c.character, c.embedding_level) for c in run]
+        read = _reordered(run)
+        if not raised or _as_drawn(run) == read:
+            out.extend(ch for ch, _ in run)
             continue
-        out.append(_RLO)
-        for number, piece in groupby(run, key=lambda c: c.embedding_level == 2):
-            piece = [c.character for c in piece]
-            out.extend(piece[::-1] if number else piece)
-        out.append(_PDF)
+        # (an isolate's own marks inside the run would end the override: the run is one piece now)
+        out += [_RLO, *(ch for ch in reversed(read) if unicodedata.bidirectional(ch) not in _ISOLATES), _PDF]
     return "".join(out)
 
 
-_CONTROLS = frozenset(("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
+def _reordered(run: list[tuple[str, int]]) -> str:
+    """A run of characters with their bidi levels in the order they read on the line (the Unicode
+    bidi rule L2): from the highest level down to 1, each stretch at that level or above reversed."""
+    order = list(run)
+    for level in range(max((lv for _, lv in run), default=0), 0, -1):
+        i = 0
+        while i < len(order):
+            if order[i][1] < level:
+                i += 1
+                continue
+            j = i
+            while j < len(order) and order[j][1] >= level:
+                j += 1
+            order[i:j] = order[i:j][::-1]
+            i = j
+    return "".join(ch for ch, _ in order)
+
+
+def _as_drawn(run: list[tuple[str, int]]) -> str:
+    """The run as fpdf2 draws it: its pieces of one direction in their order, each right-to-left
+    piece from its end."""
+    return "".join("".join(ch for ch, _ in piece)[::-1] if odd else "".join(ch for ch, _ in piece)
+                   for odd, piece in groupby(run, key=lambda c: c[1] % 2 == 1))
+
+
+# Embeddings and overrides a text may hold (an isolate's levels fpdf2 sets right: see _numbers_turned).
+_CONTROLS = frozenset(("LRE", "RLE", "LRO", "RLO", "PDF"))
+_ISOLATES = frozenset(("LRI", "RLI", "FSI", "PDI"))
 
 
 def _shaping(doc, rtl: bool | None) -> None:
@@ -241,11 +268,11 @@ def _comments_grid(doc, s: Slide) -> None:
               rtl=False, right=rtl)
 
 
-def _picture(doc, spec: dict, box, scale: float) -> None:
+def _picture(doc, spec: dict, box) -> None:
     import io
 
     left, top, width, height = box
-    png = chart_png(spec, int(width * 96), int(height * 96) - 60, scale)
-    # Fit the box, keeping the chart's proportions (its legend and title may make it taller).
+    png = chart_png(spec, int(width * 96), int(height * 96))
+    # Fit the box, keeping the chart's proportions (drawn to the box, but a chart Vega cannot fit may be larger).
     doc.image(io.BytesIO(png), x=left, y=top, w=width, h=height, keep_aspect_ratio=True)
 

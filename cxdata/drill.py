@@ -169,6 +169,34 @@ def as_team_view(node: NodeResult, view: ViewState, model: Model, split_of) -> N
     return under_split(node, split_of(dim, tuple(k.kpi.key for k in node.kpis)))
 
 
+def closed_loop_shown(model: Model, node: NodeResult) -> bool:
+    """Whether a node's team view shows its closure rate (`closed_loop`) as a tile beside its
+    KPIs: where the model's loop opens cases; not for a journey (the loop routes cases to teams and
+    touchpoints, and a journey's rate would be the index's); not while one of its tiles is hidden
+    (its cases are its lowest scores, as its comments are)."""
+    return bool(model.loop.rules) and node.level != "journey" and not any(k.status == "hidden" for k in node.kpis)
+
+
+def closed_loop(model: Model, cat: Catalog, view: ViewState, closure_of, now):
+    """The view's node's closure rate as its Closed loop tile shows it (`loop.closure_kpi`): its own
+    cases, against the comparison period's as they stood at the same age. One for the team view,
+    its slide and the deck's (found by a presenter: the slides left the tile out).
+    `closure_of(view, period, as_of)`: the view's cases in all (`loop.closure`'s first) in `period`
+    (None: the view's own) as they stood at `as_of` (None: now), or a cached one; `now`: the time
+    the cases are counted at."""
+    from . import loop
+
+    view = replace(view, unrouted=False, present=None)  # the node's own cases, whatever a link says
+    current = closure_of(view, None, None)
+    previous = compared = None
+    if view.compare != "none":
+        period, before = periods_for(view, cat)
+        if before is not None:
+            previous = closure_of(view, before, loop.comparison_as_of(period, before, now))
+            compared = loop.comparison_words(period, before, now)
+    return loop.closure_kpi(model, current, previous, compared)
+
+
 def under_split(node: NodeResult, sp: Split) -> NodeResult:
     """The node's tiles as the split shown beside them allows: a total the split hides (its one
     segment with answers would be its number, or a neighbour's cell its difference) is hidden on

@@ -4,6 +4,7 @@ tables and targets round it, a change with its verdict, a view's filters."""
 from __future__ import annotations
 
 from . import stats
+from .bidi import embedded
 from .model import Model
 from .pyramid import KpiResult
 from .view import ViewState
@@ -80,9 +81,17 @@ def fmt_delta(k: KpiResult) -> str | None:
     return text + (" · not significant" if k.change.p_value is not None else "")
 
 
-def filters_text(view: ViewState, model: Model) -> str:
-    """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB')."""
-    return " · ".join(f"{model.segment(dim).name}: {', '.join(model.segment(dim).label(v) for v in values)}"
+def filters_text(view: ViewState, model: Model, *, isolated: bool = False) -> str:
+    """The view's segment filters in words ('Region: Tehran, Isfahan · Customer tier: SMB').
+    `isolated`: each value that holds anything right to left in a bidi isolate (`bidi.embedded`),
+    for a sentence that goes on after them (a slide's subtitle): the data's values may be Persian
+    or Hebrew, and two of them bare in a left-to-right line read in the opposite order. A
+    spreadsheet's cell gets them bare."""
+    def value(dim, v) -> str:
+        text = model.segment(dim).label(v)
+        return embedded(text, where_needed=True) if isolated else text
+
+    return " · ".join(f"{model.segment(dim).name}: {', '.join(value(dim, v) for v in values)}"
                       for dim, values in view.filters if model.segment(dim))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import drill
+from .bidi import embedded
 from .model import Model
 from .pyramid import KpiResult, NodeResult, comments_withheld, level_kpi, narrowed_view, tile_kpi
 from .view import PRESENT_STEPS, ViewState
@@ -108,17 +109,30 @@ def touchpoint_kpi(p, tp: NodeResult) -> KpiResult:
     return tile_kpi(tp, level_kpi(p.touchpoints))
 
 
-def team_tiles(node: NodeResult) -> list[KpiResult]:
+def team_tiles(node: NodeResult, closed: KpiResult | None = None) -> list[KpiResult]:
     """A team slide's row of tiles: the KPIs the team has answers for (one row, so that the trend
-    fits on the same screen)."""
-    return [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    fits on the same screen), and its closure rate after them where its team view shows one
+    (`closed`: `drill.closed_loop` where `drill.closed_loop_shown`; a rate of no cases is not a
+    tile there, its line says "no case")."""
+    measured = [k for k in node.kpis if k.status != "no_data"] or list(node.kpis[:1])
+    return measured + ([closed] if closed is not None and closed.status != "no_data" else [])
+
+
+def compared_apart(tiles: list[KpiResult]) -> tuple[list[KpiResult], str]:
+    """A slide's row of tiles without what a tile's change compares where its KPI says so (the
+    closure rate's: its comparison period as it stood at the same age), and that said once under
+    the row ("Closed loop: change against …"). In a tile of a row of five it took six lines, and
+    the trend under the row ran off a 1280 x 720 screen (found by a browser test)."""
+    said = [f"{k.kpi.name}: {k.compared}." for k in tiles if k.compared and k.delta_shown]
+    return [replace(k, compared=None) for k in tiles], " ".join(said)
 
 
 def comments_narrowed(view: ViewState, model: Model) -> str:
-    """What narrows a comments slide beyond its score band, in words: its search and its theme."""
+    """What narrows a comments slide beyond its score band, in words: its search and its theme,
+    each isolated (`bidi.embedded`) from the sentence around it, which runs on into the period."""
     theme = model.theme(view.theme) if view.theme else None
-    return ((f" · matching “{view.search}”" if view.search else "")
-            + (f" · about {theme.name}" if theme else ""))
+    return ((f" · matching “{embedded(view.search)}”" if view.search else "")
+            + (f" · about {embedded(theme.name)}" if theme else ""))
 
 
 def comments_view(view: ViewState, k: KpiResult, model: Model) -> tuple[ViewState, str | None]:
@@ -141,6 +155,18 @@ def no_comments_note(band: str | None, kpi_name: str, *, fell: bool = False) -> 
     why = (f", the scores that lowered {kpi_name}, which fell significantly. The comments page lists those of the "
            "other scores") if fell else ""
     return f"No comments in this period for these filters came with a score in {band}{why}."
+
+
+def newest_note(shown: int, total: int, kpi_name: str, *, fell: bool = False) -> str:
+    """What a comments slide says under the `shown` comments it lists of `total`: how many, and
+    (`fell`: it keeps the score band chosen to explain a significant fall) that they are those.
+    The screen said why and the deck did not ("The newest 6 of 92 comments."), found by a
+    presenter. Nothing where it lists them all and keeps every score, or lists none
+    (`no_comments_note` says why)."""
+    why = f" with the scores that lowered {kpi_name}, which fell significantly" if fell else ""
+    if not total or (total <= shown and not why):
+        return ""
+    return f"The newest {shown:,} of {total:,} comments{why}."
 
 
 def _behind_the_fall(k: KpiResult, model: Model) -> str | None:

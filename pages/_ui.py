@@ -439,20 +439,12 @@ def _loop_key(view: ViewState) -> ViewState:
 
 
 def loop_kpi(view: ViewState):
-    """The node's closure rate as a KPI (cxdata.loop.closure_kpi), against the comparison period
-    as it stood at the same age."""
-    from cxdata import loop
+    """The node's closure rate as a KPI (cxdata.drill.closed_loop), against the comparison period
+    as it stood at the same age, from the cached cases."""
+    from cxdata import drill
 
-    view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
-    current, _ = loop_closure(view)
-    previous = compared = None
-    if view.compare != "none":
-        period, before = pyramid_mod.periods_for(view, catalog())
-        if before is not None:
-            minute = _minute()
-            previous = loop_closure(view, period=before, as_of=loop.comparison_as_of(period, before, minute))[0]
-            compared = loop.comparison_words(period, before, minute)
-    return loop.closure_kpi(model(), current, previous, compared)
+    return drill.closed_loop(model(), catalog(), view, lambda v, period, as_of: loop_closure(v, period, as_of)[0],
+                             _minute())
 
 
 def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:
@@ -711,7 +703,9 @@ def chart_downloads(spec: dict, *, title: str, subtitle: str, name: str) -> None
     from cxdata import chart_files
 
     def draw(kind):
-        return lambda: getattr(chart_files, kind)(chart_files.for_file(spec, title, subtitle))
+        # The PNG shaped and lettered for a slide, the SVG to scale.
+        shaped = chart_files.for_slide if kind == "png" else chart_files.for_file
+        return lambda: getattr(chart_files, kind)(shaped(spec, title, subtitle))
 
     with st.popover("Chart", icon=":material/download:", type="tertiary",
                     help="This chart as a picture for a deck or a report, with its period and filters written under "

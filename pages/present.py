@@ -7,16 +7,18 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, deck, drill, movers, story, tables
+from cxdata import charts, deck, drill, formats, movers, story, tables
 from cxdata.bidi import direction, isolated
 from cxdata.markdown import escape
 from cxdata.period import day_label
 from cxdata.pyramid import chosen_kpi, level_first, level_kpi
 from pages import _ui
 
-# Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on.
-SCALE, TREND_SCALE = 1.3, 1.05
+# Sizes that fit a slide on one screen of 1280 x 720, the smallest a review is shared on. A chart's
+# type is a slide's (charts.SLIDE_SCALE), and its height what the screen leaves under the title
+# (`_ui.filled_box`), up to bars of about BAR_PX each beside the room of its title, axis and legend.
 SHOWN_COMMENTS = 4
+BAR_PX, BARS_ROOM_PX = 220, 260
 CLIPPED_AT = 200  # characters: about four lines of a comment's card at 1280 px
 
 _ui.start_page("present")
@@ -46,6 +48,8 @@ st.html("""<style>
 .st-key-present_team_tiles [data-testid="stMetricValue"] { font-size: 2.6rem; }
 .st-key-present_team_tiles [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 .st-key-present_team_tiles [data-testid="stMetricDelta"] { font-size: 1.05rem; }
+/* In a row of five tiles at 1280 px a change read "-27.7 pts · not signific…": it wraps instead. */
+.st-key-present_team_tiles [data-testid="stMetricDelta"] div { white-space: normal; overflow: visible; }
 .st-key-present_team_tiles [data-testid="stCaptionContainer"], .st-key-present_team_tiles [data-testid="stCaptionContainer"] * { font-size: 0.95rem; }
 .st-key-present_comments [data-testid="stText"] { font-size: 1.3rem; line-height: 1.35; }
 /* A target's badge is sized inline at 14 px, the smallest text on a slide: as large as its line. */
@@ -55,6 +59,15 @@ st.html("""<style>
    comments page shows it whole. */
 .st-key-present_comments [data-testid="stText"] > * { display: -webkit-box; -webkit-line-clamp: 4;
   -webkit-box-orient: vertical; overflow: hidden; }
+/* The key to the bars' mark, under bars as tall as the screen leaves them: a caption's negative
+   bottom margin ran it 16 px past the screen's foot, and the slide scrolled. */
+[class*="st-key-present_low_n_"] [data-testid="stCaptionContainer"] { margin-bottom: 0; }
+/* The main panel (focusable, for scrolling by keys) keeps the focus after a click on a chart's bar,
+   and the next key press framed the whole slide in grey (found by a presenter). A slide does not
+   scroll and its keys are shortcuts that work wherever the focus is: no frame around it. The
+   buttons keep theirs. */
+[data-testid="stMain"]:focus::before, [data-testid="stMain"]:focus-visible::before,
+[data-testid="stMain"]:focus, [data-testid="stMain"]:focus-visible { box-shadow: none !important; outline: none !important; }
 </style>""")
 
 p = _ui.pyramid(replace(view, present=None))  # one pyramid for every slide of the story
@@ -99,8 +112,8 @@ with st.container(key="present_clicker"):  # a presenter's clicker sends Page Do
 def subtitle(kpi_name: str | None = None) -> None:
     """What the audience must know to read the numbers: the period, the comparison, the filters."""
     parts = [f"**{p.period.label()}**" + (f" compared with **{p.previous.label()}**" if p.previous else "")]
-    if view.filters:
-        parts.append(escape(_ui.filters_text(view)))
+    if view.filters:  # (the data's values isolated from the sentence, as the deck's subtitle has them)
+        parts.append(escape(formats.filters_text(view, model, isolated=True)))
     if kpi_name:
         parts.insert(0, escape(kpi_name))
     st.caption(" · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if _ui.state().demo else ""))
@@ -110,14 +123,16 @@ def bars(nodes, key: str, title: str):
     kpi = level_kpi(nodes)
     first = level_first(nodes, kpi)
     frame = tables.nodes_frame(nodes, kpi)
-    # As tall as the screen under the title, up to bars of about 90 px (two teams' bars as tall as
-    # the screen read as a banner, not a chart).
-    with _ui.filled_box(f"{key}_box", 170 + 90 * len(frame)):
-        event = _ui.cached_chart(charts.node_bars, frame, title=title, large=SCALE,
+    # As tall as the screen under the title: at 90 px a bar, three journeys' bars left the lower
+    # half of a 1080 screen empty (found by a presenter). Up to BAR_PX a bar, though: two teams'
+    # bars as tall as a screen read as a banner, not a chart.
+    with _ui.filled_box(f"{key}_box", BARS_ROOM_PX + BAR_PX * len(frame)):
+        event = _ui.cached_chart(charts.node_bars, frame, title=title, large=charts.SLIDE_SCALE,
                                  domain=_ui.bar_domain(first) if first else None, on_select="rerun",
                                  key=_ui.chart_key(key), fill=True)
     if frame["low_n"].fillna(False).astype(bool).any():  # the audience needs the key to the mark
-        st.caption("\\* fewer responses than the reliability threshold: read with care")
+        with st.container(key=f"present_low_n_{key}"):
+            st.caption("\\* fewer responses than the reliability threshold: read with care")
     return _ui.clicked_node(event, key)
 
 
@@ -127,7 +142,7 @@ def trend(level: str, node_key: str, k) -> None:
                               previous_hidden=k.previous_status == "hidden")
     with _ui.filled_box(f"trend_{level}_box", 900):
         _ui.cached_chart(charts.trend, frame, title=f"{k.kpi.name} by {view.grain} (95% interval band)",
-                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat, large=TREND_SCALE,
+                         target=k.kpi.target, y_title=k.kpi.name, grain=view.grain, stat=k.kpi.stat, large=charts.SLIDE_SCALE,
                          fill=True)
 
 
@@ -202,11 +217,15 @@ elif slide == "team":
     node = _ui.as_team_view(view, p.team(view.team))
     st.title(node.name)
     subtitle()
-    measured = story.team_tiles(node)
+    # Its Closed loop tile too, as its team view has it.
+    closed = _ui.loop_kpi(view) if drill.closed_loop_shown(model, node) else None
+    measured, compared = story.compared_apart(story.team_tiles(node, closed))
     with st.container(key="present_team_tiles"):
         for column, k in zip(st.columns(len(measured)), measured):
             with column:
-                _ui.kpi_tile(k.kpi.name, k)
+                _ui.kpi_tile(k.kpi.name, k, counts="cases" if closed and k.kpi.key == closed.kpi.key else "responses")
+        if compared:
+            st.caption(escape(compared))
     k = chosen_kpi(node, view.kpi)
     trend("team", node.key, k)
 
@@ -237,9 +256,7 @@ else:  # the comments behind the deepest node's number
             for cell, row in zip(st.columns(2, gap="medium"), pair):
                 with cell, st.container(border=True, gap="small", height="stretch"):
                     comment_card(row, k)
-    why = f" with the scores that lowered {k.kpi.name}, which fell significantly" if band and not view.scores else ""
-    said = [f"The newest {min(SHOWN_COMMENTS, total):,} of {total:,} comments{why}."] if total > SHOWN_COMMENTS or (
-        why and total) else []  # none: the note above says why
+    said = [note] if (note := story.newest_note(len(rows), total, k.kpi.name, fell=bool(band) and not view.scores)) else []
     if any(r["When"] == drill.HIDDEN_SEGMENT for r in rows):
         said.append(story.undated_note(view.grain))
     if said:

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, themes
-from cxdata.bidi import isolated
+from cxdata import charts, drill, tables, themes
+from cxdata.bidi import embedded, isolated
 from cxdata.loop import COMPARED_HELP
 from cxdata.search import meaningful
 from cxdata.pyramid import chosen_kpi, comments_withheld, narrowed_view
@@ -88,10 +88,8 @@ elif level == "journey":
 elif level == "index":
     st.caption("Every answer the index counts. Choose a touchpoint or a team on the Pyramid page to narrow it.")
 
-# The closure rate is a KPI of the node too, next to the others; not while a tile is hidden (its
-# cases are the node's lowest scores, as the comments below are).
-# A journey has no cases of its own: the loop routes them to teams (and its rate would be the index's).
-loop_shown = bool(model.loop.rules) and level != "journey" and not any(k.status == "hidden" for k in node.kpis)
+# The closure rate is a KPI of the node too, next to the others (where drill.closed_loop_shown says).
+loop_shown = drill.closed_loop_shown(model, node)
 closed = _ui.loop_kpi(view) if loop_shown else None
 closed = closed if closed is not None and closed.status != "no_data" else None  # the line below says "no case"
 tiles = _ui.tile_grid(len(node.kpis) + (closed is not None))
@@ -214,8 +212,8 @@ if words:
 spans = drill.dated_spans(frame, view.grain, p.period)
 comments, total = _ui.comments(shown_view, level, team.key, kpi.kpi.measure, hidden_segments, spans)
 theme = model.theme(view.theme) if view.theme else None
-which = ((f" matching “{escape(view.search)}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
-         + (f" · about {escape(theme.name)}" if theme else ""))
+which = ((f" matching “{escape(embedded(view.search))}”" if view.search else "") + (f" · {bands[view.scores]} only" if view.scores in bands else "")
+         + (f" · about {escape(embedded(theme.name))}" if theme else ""))
 masked = ""
 if dim and hidden_segments.get(dim):
     masked = (f". The comments of the segments the chart above hides are not listed: with their scores, they would "

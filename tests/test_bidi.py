@@ -30,3 +30,27 @@ def test_a_text_with_its_own_direction_controls_is_contained():
 
     assert isolated("New\u202e") == f"{FSI}New\u202e{PDI}"  # a right-to-left override from a file ends with it
     assert isolated("plain") == "plain"
+
+
+def test_a_term_set_into_a_sentence_is_isolated_whatever_its_direction():
+    from cxdata.bidi import FSI, PDI, RLI, embedded
+
+    assert embedded("پیک") == f"{FSI}پیک{PDI}"
+    assert embedded("refund") == f"{FSI}refund{PDI}"  # left to right too: a neighbour may be right to left
+    assert embedded("") == ""
+    # An end of an isolate without its start would close ours early; a start without its end, leave ours open.
+    assert embedded("a\u2069b") == f"{FSI}ab{PDI}"
+    assert embedded(f"a{RLI}b") == f"{FSI}a{RLI}b{PDI}{PDI}"
+    assert embedded(f"a{RLI}b{PDI}c") == f"{FSI}a{RLI}b{PDI}c{PDI}"
+    # A value listed among others: bare where nothing in it runs right to left.
+    assert embedded("Sofia", where_needed=True) == "Sofia"
+    assert embedded("late سفارش", where_needed=True) == f"{FSI}late سفارش{PDI}"
+    assert embedded("١٢", where_needed=True) == f"{FSI}١٢{PDI}"  # Arabic digits
+
+
+def test_an_isolate_does_not_set_the_direction_of_the_sentence_around_it():
+    from cxdata.bidi import embedded
+
+    assert direction(embedded("پیک") + " · matching") == "ltr"  # the bidi rule P2 skips an isolate's letters
+    assert direction(embedded("late") + " شد") == "rtl"
+    assert direction(embedded("پیک")) == "ltr"  # nothing outside it

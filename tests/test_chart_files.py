@@ -94,3 +94,31 @@ def test_a_long_subtitle_wraps_to_the_charts_width_instead_of_widening_the_pictu
     words = [w for w in " ".join(texts(chart_files.svg(spec))).split() if w != "·"]
     said = [w for w in subtitle.split() if w != "·"]  # a line breaks where a ' · ' was
     assert " ".join(said) in " ".join(words)  # every word of it, in order
+
+
+@pytest.mark.parametrize("build, df, options", [s[1:] for s in DRAWN], ids=[s[0] for s in DRAWN])
+def test_a_png_for_a_slide_is_no_wider_than_a_slide_and_in_a_slides_type(build, df, options):
+    """Found by a presenter: the "PNG (for slides)" of four teams' bars was a strip of 2030 x 488
+    pixels, a trend's 2172 x 230, their plots small on a slide."""
+    spec = charts.spec(build, df, **options)
+    slide = chart_files.for_slide(spec, "Touchpoints", "CSAT · Last 12 months")
+    width, height = png_size(chart_files.png(slide))
+    assert width / height <= 16 / 9 + 0.01, (width, height)
+    assert slide["config"]["axis"]["labelFontSize"] == 11 * charts.SLIDE_SCALE  # as presentation mode's and the deck's
+    assert slide["title"]["fontSize"] > 16 and "Touchpoints" in texts(chart_files.svg(slide))
+    assert "autosize" not in chart_files.for_file(spec, "T", "S")  # the SVG to scale, as drawn on the page
+
+
+def test_a_slides_png_of_few_bars_grows_its_rows_only_so_far():
+    """Four bars fill the picture; a single bar as tall as a slide read as a banner: its row grows
+    up to ROWS_GROWN times, the rest is white."""
+    four = chart_files.for_slide(charts.spec(charts.node_bars, frame(
+        key=list("abcd"), name=list("ABCD"), value=[4.1, 4.6, 3.2, 3.9], n=[120] * 4, ci_low=[4.0, 4.5, 3.1, 3.8],
+        ci_high=[4.2, 4.7, 3.3, 4.0], suppressed=[False] * 4, low_n=[False] * 4, target_status=["met"] * 4)), "T", "S")
+    one = chart_files.for_slide(charts.spec(charts.node_bars, frame().iloc[:1]), "T", "S")
+    step = 34 * charts.SLIDE_SCALE
+    assert step < four["height"]["step"] <= chart_files.ROWS_GROWN * step
+    assert one["height"]["step"] == pytest.approx(chart_files.ROWS_GROWN * step) and one["padding"]["top"] > 20
+    for spec in (four, one):
+        width, height = png_size(chart_files.png(spec))
+        assert abs(width / height - 16 / 9) < 0.02, (width, height)

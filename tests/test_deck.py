@@ -141,8 +141,10 @@ def test_each_tile_says_what_the_pyramid_says(db):
     assert (index.value, index.change) == (fmt_value(k, k.current.value), fmt_delta(k))
     assert f"n\u00a0=\u00a0{k.current.n:,}" in index.facts
     node = p.team("a")
-    assert [t.value for t in team] == [tile_value(x, MODEL) for x in node.kpis if x.status != "no_data"]
+    measured = [tile_value(x, MODEL) for x in node.kpis if x.status != "no_data"]
+    assert [t.value for t in team[:len(measured)]] == measured
     assert any(t.value.endswith("/5") for t in team)  # a mean says its scale, as on screen
+    assert [t.label for t in team[len(measured):]] == ["Closed loop"]  # as on its team view
     assert tp.label == "Website · " + p.touchpoint("web").kpis[0].kpi.name
     assert slides[0].chart and slides[1].chart and slides[2].chart  # bars of touchpoints, of teams, a trend
 
@@ -207,6 +209,23 @@ def test_a_chart_is_drawn_to_png():
     spec = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})).mark_bar().encode(x="x", y="y").to_dict()
     png = deck.chart_png(spec, 300, 200)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_slides_chart_fills_its_box_in_a_slides_type():
+    """Found by a presenter: the charts' type was 11.5-14 px where the rest of a slide was 19-42 px;
+    and a picture drawn for its box less a guess at its title and legend filled it short or over."""
+    import struct
+
+    from cxdata import charts
+    from tests.test_charts import TREND, frame
+
+    for spec in (charts.spec(charts.node_bars, frame(), title="Teams of Website", domain=(1, 5)),
+                 charts.spec(charts.trend, TREND, title="CSAT by month", target=4.2, y_title="CSAT")):
+        png = deck.chart_png(spec, 710, 450)
+        assert struct.unpack(">II", png[16:24]) == (2 * 710, 2 * 450)  # the box, twice over for a projector
+        big = charts.large(spec, charts.SLIDE_SCALE)
+        assert big["config"]["axis"]["labelFontSize"] >= 18 and big["config"]["legend"]["labelFontSize"] >= 17
+        assert big["config"]["title"]["fontSize"] >= 22
 
 
 def test_a_team_without_answers_makes_a_deck_without_a_trend(db):
@@ -291,3 +310,76 @@ def test_a_long_title_and_long_comments_stay_in_their_boxes():
     assert lines * size * 1.2 / 72 <= 1.5, lines
     short = Presentation(io.BytesIO(deck.pptx([deck.Slide("CX index", "NPS")]))).slides[0]
     assert ("CX index", 34) in _runs(short)  # a short title keeps its size
+
+
+def test_a_right_to_left_search_is_isolated_in_the_decks_subtitle(db):
+    """Found by a presenter: a Persian search scrambled the comments slide's subtitle ("matching
+    “2026 · ”پیک-Q3"); the deck's, which the PowerPoint file and the PDF write, is the same line."""
+    from pptx import Presentation
+
+    _, slides = slides_of(db, tp="web", team="a", search="کند")
+    last = slides[-1]
+    assert "matching “\u2068کند\u2069” · " in last.subtitle and [c.text for c in last.comments] == [PERSIAN]
+    page = Presentation(io.BytesIO(deck.pptx(slides))).slides[len(slides) - 1]
+    assert any(sh.text_frame.text == last.subtitle for sh in page.shapes if sh.has_text_frame)
+
+
+def test_the_decks_comments_slide_says_they_are_those_of_the_fall(tmp_path):
+    """Found by a presenter: the screen said the comments were those with the scores that lowered
+    CSAT, which fell significantly; the deck only "The newest 6 of 92 comments."."""
+    spec = ([("Team A", "Website", 5, 10, 5, None)] * 40 + [("Team A", "Website", 1, 2, 6, "slow")] * 10
+            + [("Team A", "Website", 4, 8, 6, None)] * 30)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    p, slides = slides_of(db, tp="web", team="a")
+    db.close()
+    k = p.team("a").kpis[0]
+    assert k.change.significant and k.shown_delta < 0
+    assert slides[-1].note == story.newest_note(deck.COMMENTS_PER_SLIDE, 10, k.kpi.name, fell=True)
+    assert "which fell significantly" in slides[-1].note
+
+
+def test_the_team_slide_has_the_closed_loop_tile_of_its_team_view(tmp_path):
+    """Found by a presenter: the team view showed its closure rate as a tile (Closed loop, with
+    its interval, change and target), the team slide and the deck's did not."""
+    from dataclasses import replace
+
+    from cxdata import drill, loop
+
+    spec = ([("Team A", "Website", 1, 2, 5, None)] * 30 + [("Team A", "Website", 1, 2, 6, None)] * 30
+            + [("Team A", "Website", 5, 10, 6, None)] * 30)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", tp="web", team="a")
+    p = pyramid.build(cur, MODEL, cat, view)
+    now = datetime(2025, 7, 15)
+    team = deck.story_slides(cur, MODEL, cat, view, p, now=now)[2]
+
+    def closure_of(shown, period, as_of):
+        return loop.closure(cur, MODEL, cat, shown, period or pyramid.periods_for(shown, cat)[0], now=now, as_of=as_of)[0]
+
+    k = drill.closed_loop(MODEL, cat, view, closure_of, now)
+    db.close()
+    assert k.status == "ok" and k.current.n == 30 and k.compared  # the month's 30 cases, compared with May's
+    # what its change compares, under the row: in a tile of a row of five it took six lines
+    assert team.tiles[-1] == deck.tile("Closed loop", replace(k, compared=None), MODEL, "cases")
+    assert team.tiles[-1].value == fmt_value(k, k.current.value) and team.tiles[-1].change == fmt_delta(k)
+    assert team.note == f"Closed loop: {k.compared}."
+    lay = deck.layout(team)
+    tiles_end = max(top + height for _, (_, top, _, height) in lay.tiles)
+    assert tiles_end <= lay.note[1] and lay.note[1] + lay.note[3] <= lay.chart[1]  # one under the other
+
+
+def test_a_team_slide_has_no_closed_loop_tile_where_its_team_view_has_none(db):
+    from dataclasses import replace
+
+    _, slides = slides_of(db, tp="web", team="b")  # a hidden tile: its cases are its lowest scores
+    assert slides[2].tiles[0].value == "hidden" and "Closed loop" not in [t.label for t in slides[2].tiles]
+    without = replace(MODEL, loop=replace(MODEL.loop, rules=()))  # a model whose loop opens no case
+    cur = db.cursor()
+    cat = queries.catalog(cur, without)
+    view = ViewState(period="latest_month", tp="web", team="a")
+    team = deck.story_slides(cur, without, cat, view, pyramid.build(cur, without, cat, view))[2]
+    assert team.tiles and "Closed loop" not in [t.label for t in team.tiles]

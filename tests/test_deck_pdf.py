@@ -147,6 +147,7 @@ def test_numbers_in_a_right_to_left_run_of_a_left_to_right_comment_keep_their_pl
     assert deck_pdf._numbers_turned("Late by 3 days") == "Late by 3 days"  # nothing right-to-left: as it is
     assert deck_pdf._numbers_turned("سفارش بدون عدد and more") == "سفارش بدون عدد and more"
     assert deck_pdf._numbers_turned("x \u202bسفارش 12\u202c") == "x \u202bسفارش 12\u202c"  # its own controls: as it is
+    assert deck_pdf._numbers_turned("matching “\u2068پیک\u2069” · 2026") == "matching “\u2068پیک\u2069” · 2026"  # drawn right
     text = page_text(deck.Slide("t", "s", comments=(deck.Comment("The order سفارش 12 3 روز was late", "c"),)))
     assert "3 12" in text and "12 3" not in text  # left to right on the page: 3, then 12
 
@@ -187,3 +188,27 @@ def test_the_documents_title_is_the_one_given_else_the_first_slides():
     assert read(deck_pdf.pdf(slides, title="Tehran · 2025 Q3 · Region: Tehran")).metadata.title == \
         "Tehran · 2025 Q3 · Region: Tehran"
     assert read(deck_pdf.pdf(slides)).metadata.title == "CX index"
+
+
+@pytest.mark.parametrize("search", ["پیک", "משלוח 12", "late سفارش 12 ok"])
+def test_a_search_isolated_in_a_subtitle_is_drawn_in_its_quotes(search):
+    """Found by a presenter: a Persian search scrambled a comments slide's subtitle. fpdf2 gives an
+    isolate's letters their bidi levels right but draws a line by its pieces' directions: a number
+    in a Hebrew search came out on the wrong side of its word, the quote's other side."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    from cxdata import story
+    from cxdata.view import ViewState
+    from tests.test_pyramid import MODEL
+
+    line = "CSAT" + story.comments_narrowed(ViewState(search=search), MODEL) + " · 2026-Q3 compared with 2026-Q2"
+    turned = deck_pdf._numbers_turned(line)
+    drawn = "".join(piece[::-1] if way == TextDirection.RTL else piece
+                    for piece, way in BidiParagraph(turned, base_direction=TextDirection.LTR).get_bidi_fragments())
+    drawn = drawn.replace(deck_pdf._RLO, "").replace(deck_pdf._PDF, "")
+    assert drawn == BidiParagraph(line, base_direction=TextDirection.LTR).get_reordered_string()
+    assert "” · 2026-Q3 compared with 2026-Q2" in drawn  # the period after the quotes, whole
+    # On the page: the line's text in order, the isolates' marks drawing nothing that reads.
+    text = page_text(deck.Slide("t", line))
+    assert "2026-Q3 compared with 2026-Q2" in text and "□" not in text

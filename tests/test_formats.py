@@ -125,3 +125,14 @@ def test_a_means_tile_and_column_say_its_scale(stat, scale, value, note, tile, t
     assert tile_value(k, model) == tile
     assert kpi_title(k.kpi, model) == title
     assert fmt_value(k, value) == tile.split("/")[0].split(NB)[0]  # the interval and target stay plain numbers
+
+
+def test_filters_in_a_sentence_have_each_value_isolated():
+    """Two Persian values bare in a left-to-right line read in the opposite order (the comma
+    between them joins their right-to-left run); a slide's subtitle isolates each."""
+    from tests.test_pyramid import MODEL
+
+    view = ViewState().with_filters({"region": ["تهران", "اصفهان", "Sofia"]})
+    name = MODEL.segment("region").name
+    assert filters_text(view, MODEL, isolated=True) == f"{name}: \u2068تهران\u2069, \u2068اصفهان\u2069, Sofia"
+    assert filters_text(view, MODEL) == f"{name}: تهران, اصفهان, Sofia"  # a spreadsheet's cell: bare

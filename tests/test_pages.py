@@ -401,7 +401,7 @@ def test_team_view_searches_comments_for_a_word_most_of_them_use(app):
     no_errors(at)
     assert qp(at)["q"] == [word]
     caption = next(c.value for c in at.caption if " in the period" in c.value)
-    assert caption.startswith(f"{count} comment") and f"matching “{word}”" in caption
+    assert caption.startswith(f"{count} comment") and f"matching “\u2068{word}\u2069”" in caption  # isolated
     # The word stays chosen while its search is on; letting it go clears the search.
     words = next(b for b in at.get("button_group") if b.key == "w_word")
     assert words.value == word
@@ -445,7 +445,7 @@ def test_team_view_counts_the_themes_of_its_comments_and_lists_those_of_one(app)
     no_errors(at)
     assert qp(at)["theme"] == ["late_delivery"]
     caption = next(c.value for c in at.caption if " in the period" in c.value)
-    assert caption.startswith(f"{late['Comments']:,} comment") and "about Late delivery" in caption
+    assert caption.startswith(f"{late['Comments']:,} comment") and "about \u2068Late delivery\u2069" in caption  # isolated
     words = re.compile("late|delay|postponed|time slot|تأخ|تاخ|دیر رسید|عقب افتاد|زمانی|تأجيل|الموعد|איחור|מאוחר|נדחה|"
                        "חלון הזמן|закъсн|отлаг|часови", re.I)
     assert listed(at)["Comment"].map(lambda c: bool(words.search(c))).all()
@@ -1551,6 +1551,32 @@ def test_close_the_loop_figures_by_owner_hide_what_the_tiles_hide_with_fixed_dec
     assert {c: config[c]["type_config"]["format"] for c in tables.CLOSURE_DECIMALS} == {
         c: f"%.{d}f" for c, d in tables.CLOSURE_DECIMALS.items()}
     assert config["Owner"]["width"] >= 8 * max(map(len, rows.index))  # (cut before: 'App - Android Squ')
+
+
+@pytest.mark.parametrize("narrowed", [{}, {"period": "last_7_days", "tier": "VIP"}])
+def test_the_team_slide_has_the_closed_loop_tile_of_the_team_view(app, narrowed):
+    """Found by a presenter: the team view showed CSAT, CSAT mean, CES and Closed loop 63.2% (+7.3),
+    its slide the first three only. The same tile (value, change, facts), hidden as it is there."""
+    view = {"team": "cc_europe", "tp": "call_center", **narrowed}
+    team = app(page="pages/team.py", **view)
+    slide = app(page="pages/present.py", present="team", **view)
+    no_errors(slide)
+
+    def closed(at):
+        m = next(m for m in at.metric if m.label == "Closed loop")
+        return m.value, m.delta
+
+    assert closed(slide) == closed(team)
+    assert (closed(slide)[0] == "hidden") == bool(narrowed)
+    facts = next(c.value for c in team.caption if "change against" in c.value or "Too few cases" in c.value)
+    said = [c.value for c in slide.caption]
+    if narrowed:
+        assert facts in said
+    else:  # what its change compares under the row of tiles: in a tile of five it took six lines
+        head, compared = facts.split(" · change against ")
+        from cxdata.markdown import escape
+
+        assert head in said and escape(f"Closed loop: change against {compared}.") in said
 
 
 def test_an_owner_without_cases_is_named(app):

@@ -152,12 +152,57 @@ def test_a_comments_slide_without_comments_says_which_scores_it_looked_for():
 
 @pytest.mark.parametrize("search, theme, words", [
     ("", None, ""),
-    ("refund", None, " · matching “refund”"),
-    ("", "late_delivery", " · about Late delivery"),
-    ("parcel", "late_delivery", " · matching “parcel” · about Late delivery"),
+    ("refund", None, " · matching “\u2068refund\u2069”"),
+    ("", "late_delivery", " · about \u2068Late delivery\u2069"),
+    ("parcel", "late_delivery", " · matching “\u2068parcel\u2069” · about \u2068Late delivery\u2069"),
 ])
 def test_a_comments_slide_says_what_narrows_its_comments(search, theme, words):
     from cxdata.model import load_model
     from cxdata.service import DEMO_MODEL
 
     assert story.comments_narrowed(ViewState(search=search, theme=theme), load_model(DEMO_MODEL)) == words
+
+
+@pytest.mark.parametrize("search, read", [
+    ("پیک", "کیپ"),  # Persian (as the line is drawn: its letters right to left)
+    ("משלוח 12", "12 חולשמ"),  # Hebrew, with a number after it: the number still at its left end
+])
+def test_a_right_to_left_search_stays_inside_its_quotes_on_a_slides_subtitle(search, read):
+    """Found by a presenter: '/present?…&q=پیک' read 'matching “2026 · ”پیک-Q3 compared with
+    2026-Q2': bare, the term took the closing quote, the dot and the year into its run. Read with
+    the Unicode bidi algorithm (fpdf2's, which honours isolates) the line is in order."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    from cxdata.bidi import FSI, PDI
+
+    line = ("CSAT · Bottom box (1–2) only" + story.comments_narrowed(ViewState(search=search), MODEL)
+            + " · 2026-Q3 compared with 2026-Q2")
+    assert f"“{FSI}{search}{PDI}”" in line
+    shown = BidiParagraph(line, base_direction=TextDirection.LTR).get_reordered_string().replace(FSI, "").replace(PDI, "")
+    assert shown == f"CSAT · Bottom box (1–2) only · matching “{read}” · 2026-Q3 compared with 2026-Q2"
+
+
+def test_the_sentence_under_a_comments_slide_says_which_of_them_it_lists():
+    """The screen said "newest 4 of 92 comments with the scores that lowered CSAT, which fell
+    significantly", the deck only "The newest 6 of 92 comments." (found by a presenter): one
+    sentence for both."""
+    assert story.newest_note(4, 92, "CSAT") == "The newest 4 of 92 comments."
+    assert story.newest_note(6, 92, "CSAT", fell=True) == (
+        "The newest 6 of 92 comments with the scores that lowered CSAT, which fell significantly.")
+    assert story.newest_note(3, 3, "CSAT", fell=True).startswith("The newest 3 of 3 comments with the scores")
+    assert story.newest_note(3, 3, "CSAT") == ""  # all of them, of every score: nothing to say
+    assert story.newest_note(0, 0, "CSAT", fell=True) == ""  # none: no_comments_note says why
+    assert story.newest_note(6, 1234, "CSAT") == "The newest 6 of 1,234 comments."
+
+
+def test_what_a_tiles_change_compares_is_said_under_the_row_of_tiles():
+    """In a tile of a row of five, the closure rate's comparison ("change against … as it stood
+    on …") took six lines, and the trend under the row ran off a 1280 x 720 screen."""
+    from dataclasses import replace
+
+    plain, closed = _kpi(-5.0, True), replace(_kpi(3.0, False), compared="change against 2026-Q2 as it stood on 1 Sep")
+    tiles, said = story.compared_apart([plain, closed])
+    assert [k.compared for k in tiles] == [None, None] and tiles[0] == plain
+    assert said == f"{closed.kpi.name}: change against 2026-Q2 as it stood on 1 Sep."
+    assert story.compared_apart([plain]) == ([plain], "")
