@@ -121,7 +121,7 @@ def team_tiles(node: NodeResult, closed: KpiResult | None = None) -> list[KpiRes
 def compared_apart(tiles: list[KpiResult]) -> tuple[list[KpiResult], str]:
     """A slide's row of tiles without what a tile's change compares where its KPI says so (the
     closure rate's: its comparison period as it stood at the same age), and that said once under
-    the row ("Closed loop: change against …"). In a tile of a row of five it took six lines, and
+    the row ("Closed loop: vs 2026-Q2 as of …"). In a tile of a row of five it took six lines, and
     the trend under the row ran off a 1280 x 720 screen (found by a browser test)."""
     said = [f"{k.kpi.name}: {k.compared}." for k in tiles if k.compared and k.delta_shown]
     return [replace(k, compared=None) for k in tiles], " ".join(said)

@@ -1568,15 +1568,15 @@ def test_the_team_slide_has_the_closed_loop_tile_of_the_team_view(app, narrowed)
 
     assert closed(slide) == closed(team)
     assert (closed(slide)[0] == "hidden") == bool(narrowed)
-    facts = next(c.value for c in team.caption if "change against" in c.value or "Too few cases" in c.value)
+    facts = next(c.value for c in team.caption if "(same age)" in c.value or "Too few cases" in c.value)
     said = [c.value for c in slide.caption]
     if narrowed:
         assert facts in said
     else:  # what its change compares under the row of tiles: in a tile of five it took six lines
-        head, compared = facts.split(" · change against ")
+        head, compared = facts.split(" · vs ")
         from cxdata.markdown import escape
 
-        assert head in said and escape(f"Closed loop: change against {compared}.") in said
+        assert head in said and escape(f"Closed loop: vs {compared}.") in said
 
 
 def test_an_owner_without_cases_is_named(app):
