@@ -10,8 +10,9 @@ def direction(text: str | None) -> str:
     """'rtl' or 'ltr', from the first letter with a strong direction (the Unicode bidi rule P2),
     not counting the letters of an isolate (`embedded`): a sentence that begins with a Persian
     search term in quotes is still an English sentence. 'ltr' for text without one (digits,
-    punctuation, empty)."""
-    depth = 0
+    punctuation, empty). A text that is all isolate (a comment as the page shows it, `isolated`)
+    has the direction of what the isolate holds."""
+    depth, inner = 0, None
     for ch in text or "":
         kind = unicodedata.bidirectional(ch)
         if kind in ("LRI", "RLI", "FSI"):
@@ -19,12 +20,13 @@ def direction(text: str | None) -> str:
         elif kind == "PDI":
             depth = max(0, depth - 1)
         elif depth:
-            continue
+            if inner is None and kind in ("R", "AL", "L"):
+                inner = "ltr" if kind == "L" else "rtl"
         elif kind in ("R", "AL"):
             return "rtl"
         elif kind == "L":
             return "ltr"
-    return "ltr"
+    return inner or "ltr"
 
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"  # left-to-right / right-to-left / first-strong isolate ... its end

@@ -53,4 +53,7 @@ def test_an_isolate_does_not_set_the_direction_of_the_sentence_around_it():
 
     assert direction(embedded("پیک") + " · matching") == "ltr"  # the bidi rule P2 skips an isolate's letters
     assert direction(embedded("late") + " شد") == "rtl"
-    assert direction(embedded("پیک")) == "ltr"  # nothing outside it
+    # Nothing outside it: what it holds (a comment as the page shows it, isolated, was set from the
+    # right, and a browser test read its direction as left to right)
+    assert direction(embedded("پیک")) == "rtl" and direction(embedded("late") + " 12") == "ltr"
+    assert direction("\u2067وب\u200cسایت عالی بود 😊\u2069") == "rtl"
