@@ -990,6 +990,22 @@ def test_a_header_repeated_among_the_rows_is_no_response(tmp_path, sample, heade
     assert {x for x in r.table.column("touchpoint").to_pylist()} == {x for x in once.table.column("touchpoint").to_pylist()}
 
 
+def _damaged_ids(tmp_path, ids, refused) -> str | None:
+    """Load an export of one NPS answer per id: None where it loads (every distinct id a response),
+    else the message of its refusal, which must be for its damaged ids."""
+    p = tmp_path / "export.csv"
+    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
+                 + "".join(f"{i},2025-01-{n + 1:02d} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
+    ins = inspect(p)
+    if not refused:
+        assert normalise(ins).responses == len(set(ids))
+        return None
+    with pytest.raises(IngestError) as e:
+        normalise(ins)
+    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message
+    return e.value.message
+
+
 @pytest.mark.parametrize("ids, refused", [
     (["1.14E+11", "1.14E+11", "1.15E+11"], True),   # Excel's rounding of 12-digit ids (found by an audit)
     (["1.14e11", "1.14e11", "114000000001", "114000000002", "11400000003"], True),  # some rounded, alike
@@ -999,16 +1015,8 @@ def test_a_header_repeated_among_the_rows_is_no_response(tmp_path, sample, heade
     (["a3f09c1d", "3e141592", "0b77e2aa"], False),  # hexadecimal ids, one of them shaped like a number (found in review)
 ])
 def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
-    p = tmp_path / "export.csv"
-    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
-                 + "".join(f"{i},2025-01-0{n + 1} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
-    ins = inspect(p)
-    if not refused:
-        assert normalise(ins).responses == len(set(ids))
-        return
-    with pytest.raises(IngestError) as e:
-        normalise(ins)
-    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message and "Excel" in e.value.message
+    message = _damaged_ids(tmp_path, ids, refused)
+    assert message is None or "Excel" in message
 
 
 @pytest.mark.parametrize("ids, refused", [
@@ -1018,17 +1026,8 @@ def test_ids_rounded_by_a_spreadsheet_refuse_the_file(tmp_path, ids, refused):
     (["?????"] * 4 + [f"R_{i}" for i in range(10)], False),  # a few rows that lost their id, among many
 ])
 def test_ids_most_rows_share_refuse_the_file(tmp_path, ids, refused):
-    p = tmp_path / "export.csv"
-    p.write_text("Respondent ID,Date,How likely are you to recommend us?\n"
-                 + "".join(f"{i},2025-01-{n + 1:02d} 10:00,9\n" for n, i in enumerate(ids)), encoding="utf-8")
-    ins = inspect(p)
-    if not refused:
-        assert normalise(ins).responses == len(set(ids))
-        return
-    with pytest.raises(IngestError) as e:
-        normalise(ins)
-    assert e.value.code == "damaged_ids" and "'Respondent ID'" in e.value.message
-    assert "'?????'" in e.value.message and "Question marks" in e.value.message
+    message = _damaged_ids(tmp_path, ids, refused)
+    assert message is None or ("'?????'" in message and "Question marks" in message)
 
 
 def test_a_long_files_rows_of_one_response_are_no_shared_ids(tmp_path):
