@@ -186,11 +186,15 @@ def _share(r: ThemeResult) -> float | None:
     return None if r.share is None else stats.round_half_up(r.share, 1)  # as the table's %.1f shows it
 
 
-def frame(results: list[ThemeResult], kpi: KPI):
-    """The themes as the page's table shows them: the KPI's values as its tiles write them."""
+def frame(results: list[ThemeResult], kpi: KPI, model=None):
+    """The themes as the page's table shows them: the KPI's values as its tiles write them, a
+    mean's columns named with its scale ('Effort (CES) /7, about it': 4.10 alone said nothing of
+    whether it was good; found by review) when the model is given."""
     import pandas as pd
 
-    from .formats import delta_text, stat_text
+    from .formats import delta_text, kpi_title, stat_text
+
+    name = kpi_title(kpi, model) if model is not None else kpi.name
 
     def diff(r: ThemeResult) -> str:
         d = _difference(r, kpi)
@@ -200,8 +204,8 @@ def frame(results: list[ThemeResult], kpi: KPI):
         "Theme": [r.theme.name for r in results],
         "Comments": [r.comments for r in results],
         "Share": [r.share for r in results],
-        f"{kpi.name}, about it": [stat_text(r.about.value if r.about else None, kpi.stat) for r in results],
-        f"{kpi.name}, the others": [stat_text(r.rest.value if r.rest else None, kpi.stat) for r in results],
+        f"{name}, about it": [stat_text(r.about.value if r.about else None, kpi.stat) for r in results],
+        f"{name}, the others": [stat_text(r.rest.value if r.rest else None, kpi.stat) for r in results],
         "Difference": [diff(r) for r in results],
         "Verdict": [_verdict(r) for r in results],
     })

@@ -256,7 +256,7 @@ found, unnamed = themes.talked_about(found)
 if found or unnamed:
     st.subheader("What these comments talk about")
 if found:
-    table = themes.frame(found, kpi.kpi)
+    table = themes.frame(found, kpi.kpi, model)
     # A new key when the theme changes: a row picked before would stay marked after another choice in
     # the box above, and a click on it would then clear it instead of choosing it (found by review).
     themes_key = _ui.rows_key("themes_rows", table, ["Theme", "Comments"]) + f"_{view.theme or ''}"
@@ -268,7 +268,9 @@ if found:
     with st.container(key="themes_table"):
         st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
                      key=themes_key,
-                     column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%")})
+                     # the verdict's words in full ('significantly worse · few answers' was cut)
+                     column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%"),
+                                    "Verdict": st.column_config.TextColumn(width="large")})
     # With a theme chosen the list above has its comments only; the table counts every subject's.
     st.caption(f"The model's themes in the {found[0].listed:,} comments "
                + (f"of every subject (those about {escape(theme.name)} listed above)" if theme else "listed above")

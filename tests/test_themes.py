@@ -267,3 +267,19 @@ def test_themes_no_comment_is_about_are_named_in_a_line_not_listed(counts, liste
     assert [r.theme.name for r in shown] == listed and themes.none_about(none) == unnamed
     kpi = MODEL.team("a").kpis[0]
     assert themes.frame(shown, kpi)["Theme"].tolist() == listed == themes.export_frame(shown, kpi)["theme"].tolist()
+
+
+@pytest.mark.parametrize(("kpi_key", "about", "others"), [
+    ("ces", "Effort (CES) /7, about it", "Effort (CES) /7, the others"),  # a mean says what it is out of
+    ("csat_mean", "CSAT mean /5, about it", "CSAT mean /5, the others"),
+    ("csat", "CSAT, about it", "CSAT, the others"),  # a share says % in its cells
+])
+def test_the_themes_table_names_a_means_scale(kpi_key, about, others):
+    from cxdata.demo import demo_model_path
+    from cxdata.model import load_model
+
+    model = load_model(demo_model_path())
+    kpi = next(k for t in model.teams for k in t.kpis if k.key == kpi_key)
+    columns = list(themes.frame([], kpi, model).columns)
+    assert columns[3:5] == [about, others]
+    assert list(themes.frame([], kpi).columns)[3] == f"{kpi.name}, about it"  # no model: the bare name
