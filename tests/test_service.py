@@ -552,6 +552,24 @@ def test_two_sessions_starting_a_fresh_server_load_the_demo_once(tmp_path):
     db.close()
 
 
+def test_the_demo_keeps_its_comments_themes_so_the_first_view_searches_none(tmp_path):
+    from cxdata import demo, service, themes
+    from cxdata.view import ViewState
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 3000)
+    cur = db.cursor()
+    kept, comments = cur.execute("SELECT (SELECT count(*) FROM comment_themes), "
+                                 "(SELECT count(*) FROM responses WHERE comment IS NOT NULL)").fetchall()[0]
+    assert kept == comments > 0
+    model = service.load_model(demo.demo_model_path())
+    team = model.teams[0]
+    themes.of_view(cur, model, queries.catalog(cur, model), ViewState(period="all"), level="team", node=team.key,
+                   kpi=team.kpis[0], db=db)
+    assert cur.execute("SELECT count(*) FROM comment_themes").fetchall() == [(kept,)]  # nothing left to find
+    db.close()
+
+
 NARROW = ZELVORA_MODEL.read_text(encoding="utf-8").replace(
     "csat:      {name: Satisfaction (CSAT), scale: [1, 5], top_box: 4}",
     "csat:      {name: Satisfaction (CSAT), scale: [1, 4], top_box: 3}").replace(
