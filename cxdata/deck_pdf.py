@@ -14,7 +14,8 @@ from pathlib import Path
 
 from . import story
 from .bidi import direction
-from .deck import _INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box, layout
+from .deck import (_INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box,
+                   document_title, layout)
 
 FONTS = Path(__file__).parent / "fonts"
 _FONT = "DejaVu"
@@ -28,8 +29,7 @@ _RLO, _PDF = "\u202e", "\u202c"  # right-to-left override ... pop directional fo
 
 def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
     """The slides as a 16:9 PDF (13.333 x 7.5 inches, PowerPoint's widescreen), one page each.
-    `title`: the document's, as its file's name describes the deck (cxdata.export.title); without
-    it, its first slide's, which is the index's for every deck."""
+    `title`: the document's (`deck.document_title`), as the PowerPoint file's."""
     from fpdf import FPDF
 
     doc = FPDF(orientation="L", unit="in", format=(7.5, 13.333))
@@ -38,7 +38,7 @@ def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
     doc.add_font(_FONT, "", str(FONTS / "DejaVuSans.ttf"))
     doc.add_font(_FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     doc.set_creator("CX Pyramid")
-    doc.set_title(title or (slides[0].title if slides else "CX Pyramid"))
+    doc.set_title(document_title(slides, title))
     for s in slides:
         doc.add_page()
         _text(doc, s.title, (0.5, 0.35, 12.3, 0.72), size=34, least=18, bold=True)  # clear of the subtitle

@@ -1208,11 +1208,11 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
         finally:
             cur.close()
 
-    def pptx() -> bytes:
-        return deck.pptx(slides(), footer=m.name)
-
     what, narrowed = deck.named_after(view, m, p)
     title = formats.deck_title(view, m, p.period.label(), narrowed)
+
+    def pptx() -> bytes:
+        return deck.pptx(slides(), footer=m.name, title=title)
 
     def pdf() -> bytes:
         from cxdata import deck_pdf
