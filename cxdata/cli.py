@@ -266,6 +266,7 @@ def _deck(args) -> int:
     """The slides the app's Slides and PDF buttons give for the same view: for a review's deck
     made on a schedule (a weekly PDF of the pyramid, say) without opening the app."""
     from . import deck, pyramid
+    from .formats import deck_title
 
     out = Path(args.out)
     kind = out.suffix.lower()
@@ -277,15 +278,13 @@ def _deck(args) -> int:
     cur = db.cursor()
     p = pyramid.build(cur, model, cat, view)
     slides = deck.story_slides(cur, model, cat, view, p, demo=service.is_demo(db, cur))
+    title = deck_title(view, model, p.period.label(), deck.named_after(view, model, p)[1])
     if kind == ".pdf":
         from . import deck_pdf
 
-        from .formats import deck_title
-
-        data = deck_pdf.pdf(slides, footer=model.name,
-                            title=deck_title(view, model, p.period.label(), deck.named_after(view, model, p)[1]))
+        data = deck_pdf.pdf(slides, footer=model.name, title=title)
     else:
-        data = deck.pptx(slides, footer=model.name)
+        data = deck.pptx(slides, footer=model.name, title=title)
     try:
         out.write_bytes(data)
     except OSError as exc:

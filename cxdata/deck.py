@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
 from . import chart_files, charts, drill, movers, story, tables
 from .formats import filters_text, fmt_delta, tile_facts, tile_value
@@ -283,12 +284,25 @@ def chart_png(spec: dict, width: int, height: int) -> bytes:
     return chart_files.png(spec)
 
 
-def pptx(slides: list[Slide], *, footer: str = "") -> bytes:
-    """The slides as a 16:9 PowerPoint file: large type, black on white, no template."""
+def document_title(slides: list[Slide], title: str = "") -> str:
+    """A deck file's title (its document properties, which a file browser, a mail's attachment
+    and a PDF reader's window show): `title`, as its file's name describes the deck
+    (`formats.deck_title`); without it, its first slide's, which is the index's for every deck."""
+    return title or (slides[0].title if slides else "CX Pyramid")
+
+
+def pptx(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
+    """The slides as a 16:9 PowerPoint file: large type, black on white, no template. `title`: the
+    document's (`document_title`), as the PDF's."""
     from pptx import Presentation
     from pptx.util import Inches
 
     deck = Presentation()
+    # python-pptx's own template said 'Steve Canny' modified it in January 2013, which every deck
+    # repeated; the PDF says the app made it, now.
+    made = datetime.now(timezone.utc).replace(tzinfo=None)
+    props = deck.core_properties
+    props.title, props.last_modified_by, props.created, props.modified = document_title(slides, title), "CX Pyramid", made, made
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     blank = deck.slide_layouts[6]
     for s in slides:

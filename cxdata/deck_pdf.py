@@ -13,8 +13,9 @@ from itertools import groupby
 from pathlib import Path
 
 from . import story
-from .bidi import direction
-from .deck import _INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box, layout
+from .bidi import FSI, LRI, PDI, RLI, direction
+from .deck import (_INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box,
+                   document_title, layout)
 
 FONTS = Path(__file__).parent / "fonts"
 _FONT = "DejaVu"
@@ -22,14 +23,12 @@ _BORDER = (0xD0, 0xD7, 0xDE)
 _PAD = 0.12  # inches inside a tile's border
 _LEADING = 1.2  # a line's height, in font sizes
 _PT = 1 / 72  # an inch in points
-MISSING = "\u25a1"  # a white square: what a browser shows for a character its fonts lack
 _RLO, _PDF = "\u202e", "\u202c"  # right-to-left override ... pop directional formatting
 
 
 def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
     """The slides as a 16:9 PDF (13.333 x 7.5 inches, PowerPoint's widescreen), one page each.
-    `title`: the document's, as its file's name describes the deck (cxdata.export.title); without
-    it, its first slide's, which is the index's for every deck."""
+    `title`: the document's (`deck.document_title`), as the PowerPoint file's."""
     from fpdf import FPDF
 
     doc = FPDF(orientation="L", unit="in", format=(7.5, 13.333))
@@ -38,7 +37,7 @@ def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
     doc.add_font(_FONT, "", str(FONTS / "DejaVuSans.ttf"))
     doc.add_font(_FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     doc.set_creator("CX Pyramid")
-    doc.set_title(title or (slides[0].title if slides else "CX Pyramid"))
+    doc.set_title(document_title(slides, title))
     for s in slides:
         doc.add_page()
         _text(doc, s.title, (0.5, 0.35, 12.3, 0.72), size=34, least=18, bold=True)  # clear of the subtitle
@@ -95,7 +94,12 @@ def _cut(text: str, limit: int) -> str:
     head = text[:limit - 1]
     if not text[limit - 1].isspace() and (word := re.search(r"\s\S*$", head.rstrip())) and word.start() > 0:
         head = head[:word.start()]
-    return head.rstrip() + "…"
+    head = head.rstrip()
+    # An isolate cut open (a placeholder's, `_drawable`; a search term's) would take the ellipsis in.
+    opened = 0
+    for ch in head:
+        opened = opened + 1 if ch in (LRI, RLI, FSI) else opened - 1 if ch == PDI and opened else opened
+    return head + PDI * opened + "…"
 
 
 def _text(doc, text: str, box, *, size: float, least: float | None = None, bold: bool = False, color=_INK,
@@ -126,37 +130,133 @@ def _prepared(doc, text: str, size: float, bold: bool, rtl: bool | None) -> str:
 
 
 def _drawable(text: str, cmap) -> str:
-    """`text` with each run of characters the font has no glyph for (most emoji, Chinese, Thai,
-    Devanagari) as one white square: fpdf2 leaves them out without a word, so "Great 👍" read
-    "Great" and a comment in Chinese was a blank box. Marks, joiners and variation selectors the
-    font lacks belong to the character before them; a space it lacks is a space."""
+    """`text` with what the font has no glyph for (emoji, Chinese, Thai, Devanagari) said in
+    brackets: a symbol by its Unicode name ("Great 👍" reads "Great [thumbs up sign]"), letters
+    by their script ("[Thai text]"). fpdf2 leaves such characters out without a word ("Great 👍"
+    read "Great", a comment in Chinese was a blank box), and a white square, which said only that
+    something was there, read as a checkbox on paper; a name says what the comment held. Each
+    placeholder is a first-strong isolate (`bidi.FSI`), a neutral to the text around it as the
+    emoji was, so that it neither turns a right-to-left comment's direction nor splits its run.
+    Marks, variation selectors, skin tones and the joiners of an emoji sequence belong to the
+    character before them; the invisible characters between drawn ones (a Persian zero-width
+    non-joiner, an isolate of a search term, a direction mark) stay as they are; a space the font
+    lacks is a space."""
     out: list[str] = []
-    missing = False  # the last character written was a square
+    run: list[str] = []  # the characters not drawn since the last drawn one, a cluster each
+    said = {"label": None, "end": 0}  # the last placeholder of letters, and where it ends in `out`
+
+    def flush():
+        if not run:
+            return
+        items, letters = _named(run)
+        run.clear()
+        # Words of one script apart ("สวัสดี ครับ") are one text, not a placeholder each.
+        if letters and said["label"] == items[0] and all(part == " " for part in out[said["end"]:]):
+            del out[said["end"]:]
+            return
+        out.append(f"{FSI}[{', '.join(items)}]{PDI}")
+        said.update(label=items[0] if letters else None, end=len(out))
+
     for ch in text:
         if ch in _BREAKS:
             ch = "\n"  # (the font has none of them)
-        if ord(ch) in cmap or ch == "\n":
+        kind = unicodedata.category(ch)
+        drawn = ord(ch) in cmap or ch == "\n" or kind == "Cf"  # (an invisible one it lacks HarfBuzz draws as none)
+        if run and (_attached(ch) or ch == _ZWJ or _flag(run[-1] + ch)
+                    or (run[-1].endswith(_ZWJ) and not drawn and kind != "Zs")):
+            run[-1] += ch  # part of the character the font lacks: its mark, its skin tone, its sequence
+        elif drawn:
+            flush()
             out.append(ch)
-            missing = False
         elif _attached(ch):
-            if not missing and unicodedata.category(ch) == "Cf":
-                out.append(ch)  # a joiner or direction mark between drawn letters: HarfBuzz draws none
-        elif unicodedata.category(ch) == "Zs":
+            pass  # a mark of a drawn letter the font lacks: the letter is drawn bare
+        elif kind == "Zs":
+            flush()
             out.append(" ")
-            missing = False
-        elif not missing:
-            out.append(MISSING)
-            missing = True
+        else:
+            run.append(ch)
+    flush()
     return "".join(out)
 
 
 _BREAKS = "\x85\u2028\u2029"  # next line, line and paragraph separators: line breaks
+_ZWJ = "\u200d"  # joins emoji into one (a family, a woman technologist)
+_RI = range(0x1F1E6, 0x1F200)  # regional indicators: two make a flag
+_TAGS = range(0xE0020, 0xE0080)  # tag letters: a black flag with them is a region's (Scotland's)
 
 
 def _attached(ch: str) -> bool:
     cp = ord(ch)
-    return (unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf") or 0xFE00 <= cp <= 0xFE0F
-            or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F)
+    return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or 0xFE00 <= cp <= 0xFE0F
+            or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF or cp in _TAGS)
+
+
+def _flag(cluster: str) -> bool:
+    return len(cluster) == 2 and all(ord(c) in _RI for c in cluster)
+
+
+def _named(run: list[str]) -> tuple[list[str], bool]:
+    """A run of characters the font lacks (clusters, `_drawable`) as what it holds: a stretch of
+    letters (with the punctuation and digits among them) by its script, 'Thai text'; a symbol by
+    its Unicode name, as 'pouting face ×3' where it repeats. And whether it is all letters."""
+    items: list[str] = []
+    stretch: list[str] = []  # letters, digits and punctuation, until a symbol
+
+    def end_stretch():
+        if stretch:
+            script = _script(stretch)
+            items.extend([f"{script} text"] if script else [_name(c) for c in stretch])
+            stretch.clear()
+
+    for cluster in run:
+        if unicodedata.category(cluster[0])[0] in "LNPM":
+            stretch.append(cluster)
+            continue
+        end_stretch()
+        name = _name(cluster)
+        same = items[-1].rsplit(" ×", 1) if items else None
+        if same and same[0] == name:
+            items[-1] = f"{name} ×{int(same[1]) + 1 if len(same) == 2 else 2}"
+        else:
+            items.append(name)
+    end_stretch()
+    letters = len(items) == 1 and not any(unicodedata.category(c[0])[0] == "S" for c in run) and \
+        _script(run) is not None
+    return items, letters
+
+
+def _name(cluster: str) -> str:
+    """A symbol the font lacks by its Unicode name, lower case ('thumbs up sign'); an emoji
+    sequence by its parts' ('woman + personal computer'); a flag by its region ('flag IR')."""
+    if _flag(cluster):
+        return "flag " + "".join(chr(ord("A") + ord(c) - _RI.start) for c in cluster)
+    tags = "".join(chr(ord(c) - 0xE0000) for c in cluster if ord(c) in _TAGS).rstrip("\x7f").upper()  # (ASCII's tags)
+    if tags:
+        return f"flag {tags[:2]}-{tags[2:]}"
+    parts = [c for c in cluster.split(_ZWJ) if c]
+    return " + ".join(_one_name(part[0]) for part in parts) or "symbol"
+
+
+def _one_name(ch: str) -> str:
+    name = unicodedata.name(ch, None)
+    if name is None:  # newer than this Python's Unicode, or a private character
+        return "emoji" if 0x1F000 <= ord(ch) <= 0x1FAFF else f"U+{ord(ch):04X}"
+    return name.lower()
+
+
+def _script(clusters: list[str]) -> str | None:
+    """The script of the letters among `clusters`, as a reader calls it, from their Unicode names
+    (THAI CHARACTER KO KAI): Chinese characters are Japanese too, where kana are among them."""
+    words = [unicodedata.name(c[0], "").split(" ")[0] for c in clusters if unicodedata.category(c[0])[0] == "L"]
+    words = [w for w in words if w]
+    if not words:
+        return None
+    if {"HIRAGANA", "KATAKANA"} & set(words):
+        return "Japanese"
+    return _SCRIPTS.get(words[0], words[0].capitalize())
+
+
+_SCRIPTS = {"CJK": "Chinese or Japanese", "HANGUL": "Korean"}
 
 
 def _numbers_turned(text: str) -> str:

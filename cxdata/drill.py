@@ -11,7 +11,7 @@ import pandas as pd
 from . import stats
 from .model import KPI, Model, label_key
 from .period import Period, add_months, quarter_start
-from .pyramid import (NodeResult, assemble, fetch, in_answers, kpi_range, most_answers, narrowed_view, partitions, periods_for,
+from .pyramid import (KpiResult, NodeResult, assemble, fetch, in_answers, kpi_range, most_answers, narrowed_view, partitions, periods_for,
                       repeated, rules_of, suppressed_cells)
 from .queries import Catalog, comment_words as _comment_words, comments, pieces, trend
 from .tables import DECIMALS, kpi_record, kpi_record_columns
@@ -195,6 +195,28 @@ def closed_loop(model: Model, cat: Catalog, view: ViewState, closure_of, now):
             previous = closure_of(view, before, loop.comparison_as_of(period, before, now))
             compared = loop.comparison_words(period, before, now)
     return loop.closure_kpi(model, current, previous, compared)
+
+
+def teams_closed_loop(cur, model: Model, cat: Catalog, view: ViewState, teams: Iterable[NodeResult], now
+                      ) -> dict[str, KpiResult]:
+    """Each team's closure rate as its team view's Closed loop tile shows it (`closed_loop` of the
+    team's view, where `closed_loop_shown`), by team key: for the figures of a pyramid view. The
+    cases of every owner are counted once per period (`loop.closure` counts them all whatever the
+    view narrows to, and hides over all of them), not once per team: a view of 19 teams took 8
+    seconds at 1M responses that way. `now`: the time the cases are counted at."""
+    from . import loop
+
+    counted = {}
+
+    def closure_of(shown, period, as_of):
+        period = period or periods_for(shown, cat)[0]
+        if (period, as_of) not in counted:
+            everyone = replace(shown, tp=None, team=None)
+            counted[period, as_of] = loop.closure(cur, model, cat, everyone, period, now=now, as_of=as_of)[1]
+        return loop.of_owner(model, counted[period, as_of], f"team:{shown.team}")
+
+    return {node.key: closed_loop(model, cat, view.drill(model.team(node.key).touchpoint, node.key), closure_of, now)
+            for node in teams if model.team(node.key) and closed_loop_shown(model, node)}
 
 
 def under_split(node: NodeResult, sp: Split) -> NodeResult:

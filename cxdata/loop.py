@@ -283,6 +283,13 @@ def closure(cur, model: Model, cat: Catalog, view: ViewState, period: Period, *,
     return everyone, [_closure(model, o, *owners[o], hidden=_owner_cell(o) in hidden) for o in order if o in inside]
 
 
+def of_owner(model: Model, per: list[Closure], owner: str | None) -> Closure:
+    """`owner`'s figures among `closure`'s per owner (an owner of no case has none there): what
+    `closure` of a view narrowed to that one owner gives as its first, but for its name. The two
+    are one count, and hidden alike: `closure` counts every owner, whatever the view narrows to."""
+    return next((c for c in per if c.owner == owner), None) or _closure(model, owner, 0, 0, 0, 0, 0, 0, 0, None)
+
+
 def _in_scope(model: Model, view: ViewState, unrouted: bool, owner: str | None) -> bool:
     """Whether `owner`'s cases are of the view's owners (as _scope says in SQL)."""
     if unrouted:

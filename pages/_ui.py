@@ -1125,12 +1125,23 @@ def filters_text(view: ViewState) -> str:
 
 
 def figures_frame(p, view: ViewState):
-    """Every figure of the view as a table, made when a download button is clicked (on a thread of
-    its own, where no Streamlit call runs: the filters are put in words now)."""
-    from cxdata import tables
+    """Every figure of the view as a table, the teams' Closed loop tiles included, made when a
+    download button is clicked (on a thread of its own, with its own cursor, where no Streamlit call
+    runs: everything from the session is read now, the cases counted at the minute the tiles are)."""
+    from cxdata import drill, tables
 
     filters = filters_text(view)
-    return lambda: tables.pyramid_frame(p, filters)
+    db, m, cat, now = database(), model(), catalog(), _minute()
+
+    def make():
+        cur = db.cursor()
+        try:
+            closed = drill.teams_closed_loop(cur, m, cat, view, p.teams, now)
+        finally:
+            cur.close()
+        return tables.pyramid_frame(p, filters, closed)
+
+    return make
 
 
 def table_downloads(label: str, make_frame, what: str | tuple, p, help: str, key: str, sheet: str, narrowed=()) -> None:
@@ -1197,11 +1208,11 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
         finally:
             cur.close()
 
-    def pptx() -> bytes:
-        return deck.pptx(slides(), footer=m.name)
-
     what, narrowed = deck.named_after(view, m, p)
     title = formats.deck_title(view, m, p.period.label(), narrowed)
+
+    def pptx() -> bytes:
+        return deck.pptx(slides(), footer=m.name, title=title)
 
     def pdf() -> bytes:
         from cxdata import deck_pdf

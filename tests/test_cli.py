@@ -282,7 +282,9 @@ def test_deck_writes_the_slides_of_a_view(db, tmp_path, name):
     else:
         from pptx import Presentation
 
-        assert len(Presentation(out).slides) == len(titles)
+        deck = Presentation(out)
+        assert len(deck.slides) == len(titles)
+        assert deck.core_properties.title == "Web - Persian Site · 01 Jan 2025 – 31 Dec 2025 · Region: Tehran"  # as the PDF's
 
 
 @pytest.mark.parametrize("args, message", [

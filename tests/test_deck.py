@@ -196,6 +196,27 @@ def test_the_pptx_holds_every_slide_its_text_and_its_charts(db):
     assert any(p.text == "=cmd|' /C calc'!A0" for p in paragraphs)  # text, as typed
 
 
+@pytest.mark.parametrize("title, want", [
+    ("Tehran · 2025 Q3 · Region: Tehran", "Tehran · 2025 Q3 · Region: Tehran"),  # as its file's name describes it
+    ("", "CX index"),  # else its first slide's, as the PDF's
+])
+def test_the_pptx_documents_properties_say_what_it_is_and_who_made_it_when(title, want):
+    """Found by review: the PDF had a title, the PowerPoint file none, and python-pptx's template
+    said a person modified it in 2013."""
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    from cxdata import deck_pdf
+
+    slides = [deck.Slide("CX index", "NPS"), deck.Slide("Tehran", "CSAT")]
+    before = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    props = Presentation(io.BytesIO(deck.pptx(slides, title=title))).core_properties
+    after = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert props.title == want == PdfReader(io.BytesIO(deck_pdf.pdf(slides, title=title))).metadata.title
+    assert props.last_modified_by == "CX Pyramid" and props.author == ""
+    assert before <= props.created == props.modified <= after  # made now (UTC), not in 2013
+
+
 def test_figures_read_with_a_minus_sign_that_does_not_break_from_its_number():
     assert deck._minus("CSAT -3.1 pts: -3.02 from Web - Persian Site (-2.28)") == \
         "CSAT \u22123.1 pts: \u22123.02 from Web - Persian Site (\u22122.28)"

@@ -1,6 +1,7 @@
 """cxdata.drill below a tile: the comments behind a number, checked against pandas on the raw tables."""
 
 from dataclasses import replace
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pyarrow as pa
@@ -932,3 +933,84 @@ def test_the_default_split_is_a_segment_the_filters_leave_several_values_of(filt
     one = filters.get(expected, [])
     assert drill.split_says_nothing(view, expected) == (one[0] if len(one) == 1 else None)
 
+
+
+LOOP_MODEL = """
+version: 1
+measures:
+  csat: {name: CSAT question, scale: [1, 5], top_box: 4}
+index: {kpi: {key: csat, name: CSAT, stat: top_box, measure: csat}}
+defaults:
+  touchpoint_kpis: [{key: csat, name: CSAT, stat: top_box, measure: csat}]
+touchpoints:
+  - {key: web, name: Website}
+  - {key: phone, name: Call center}
+teams:
+  - {key: web_a, name: Web A, touchpoint: web}
+  - {key: web_b, name: Web B, touchpoint: web}
+  - {key: web_c, name: Web C, touchpoint: web}
+  - {key: phone_a, name: Phone A, touchpoint: phone}
+  - {key: phone_b, name: Phone B, touchpoint: phone}
+  - {key: phone_c, name: Phone C, touchpoint: phone}
+loop:
+  rules: [{measure: csat, at_most: 2}]
+  target: 60
+"""
+# (team, month, responses, of them cases, of those resolved before the same age, resolved after it)
+LOOP_CASES = [
+    ("web_a", 1, 30, 30, 12, 6), ("web_a", 2, 30, 30, 20, 0),
+    ("web_b", 2, 3, 0, 0, 0),  # 3 answers: its tile hidden, so its team view shows no Closed loop,
+    ("web_c", 2, 10, 0, 0, 0),  # nor web_c's, hidden with it
+    ("phone_a", 2, 20, 20, 12, 0),  # hidden with phone_b, whose rate the phone total less its own would give back
+    ("phone_b", 2, 8, 2, 1, 0),  # 8 answers (a tile), 2 cases: a rate of too few cases
+    ("phone_c", 1, 9, 9, 3, 0),  # a tile of no answers this month, no cases
+]
+LOOP_NOW = datetime(2025, 3, 10, 12)  # February seen 10 days after its end: January as of 10 February
+
+
+def loop_database(tmp_path):
+    """A database of LOOP_CASES, the model, a view of February 2025 against January, and the time
+    its cases are counted at."""
+    from cxdata import loop, store
+    from cxdata.db import Database
+    from cxdata.model import parse_model
+
+    model = parse_model(LOOP_MODEL)
+    rows, early, late = [], [], []
+    for team, month, answers, cases, before, after in LOOP_CASES:
+        for i in range(answers):
+            rid = f"{team}-{month}-{i}"
+            rows.append({"source": "survey", "source_response_id": rid, "customer_id": f"C-{rid}",
+                         "responded_at": datetime(2025, month, 1 + i % 27, 9, tzinfo=timezone.utc),
+                         "touchpoint": model.team(team).touchpoint, "team": team, "metric": "csat",
+                         "value": 1.0 if i < cases else 5.0, "value_text": None, "comment": None})
+            (early if i < before else late if i < before + after else []).append((1, rid))
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, pa.Table.from_pylist(rows))
+    loop.update(db, model, early, status="resolved", now=datetime(2025, 2, 5))
+    loop.update(db, model, late, status="resolved", now=datetime(2025, 3, 1))
+    view = ViewState(period="custom", start=date(2025, 2, 1), end=date(2025, 2, 28), compare="previous")
+    return db, model, view, LOOP_NOW
+
+
+def test_the_teams_closure_rates_are_their_team_views_closed_loop_tiles(tmp_path):
+    """Each team's rate, in one count of the cases per period, is what its team view's tile and its
+    deck's team slide show (deck._Queries.closure): value, interval, n, change against the month
+    before as it stood at the same age, and hiding, complementary hiding included."""
+    from cxdata import deck
+
+    db, model, view, now = loop_database(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    p = pyramid.build(cur, model, cat, view)
+    closed = drill.teams_closed_loop(cur, model, cat, view, p.teams, now)
+    tiles = {node.key: deck._Queries(cur, model, cat, view.drill(node.parent, node.key), now).closure()
+             for node in p.teams}
+    db.close()
+    assert set(closed) == {"web_a", "phone_a", "phone_b", "phone_c"}  # not web_b and web_c, whose tiles are hidden
+    assert closed == {key: tiles[key] for key in closed}
+    assert {key: k.status for key, k in closed.items()} == {"web_a": "ok", "phone_a": "hidden", "phone_b": "hidden",
+                                                            "phone_c": "no_data"}
+    web_a = closed["web_a"]
+    assert (web_a.current.n, round(web_a.current.value, 4), round(web_a.previous.value, 4)) == (30, 66.6667, 40.0)
+    assert web_a.delta_shown and web_a.compared == "vs Jan 2025 as of 10 Feb 2025 (same age)"

@@ -1176,6 +1176,24 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     assert any("Download the slides (PDF)" in b.proto.label for b in at.get("download_button"))
 
 
+def test_the_figures_download_holds_each_teams_closed_loop_made_on_click(app, monkeypatch):
+    """Found by review: the team view's Closed loop tile was in no download of the pyramid's figures."""
+    from cxdata import drill
+    from pages import _ui
+
+    made, counted = {}, []
+    monkeypatch.setattr(_ui, "table_downloads", lambda label, make_frame, *a, **k: made.setdefault(label, make_frame))
+    real = drill.teams_closed_loop
+    monkeypatch.setattr(drill, "teams_closed_loop", lambda *a, **k: counted.append(a) or real(*a, **k))
+    at = app(tp="delivery", period="all")
+    no_errors(at)
+    assert not counted  # the cases are counted when a button asks for the file, not on each rerun
+    frame = made["Download every figure of this view"]()
+    loops = frame[frame["kpi"] == "closed_loop"]
+    assert set(loops["level"]) == {"team"} and len(loops) == len(set(frame.loc[frame["level"] == "team", "key"]))
+    assert loops["value"].notna().any() and (loops["n"] > 0).any()
+
+
 def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeypatch):
     # Found by review: two searches of one view downloaded under one name.
     from cxdata import export

@@ -140,3 +140,44 @@ def test_closure_table_hides_a_hidden_owners_figures_and_keeps_its_cases_to_work
     records = tables.closure_records([few, many], MODEL.loop.target).set_index("key")
     assert records.loc["team:phone_b", ["value", "n", "ci_low", "ci_high", "target_status"]].isna().all()
     assert records.loc["team:phone_b", "suppressed"] and records.loc["team:phone_a", "n"] == 20
+
+
+def test_the_figures_of_a_view_carry_the_teams_closed_loop_tiles_and_keep_hidden_rates_blank(tmp_path):
+    """Found by review: the team view showed a team's closure rate as a tile (Closed loop), the
+    download of the pyramid's figures did not have it."""
+    import io
+
+    from cxdata import drill, export, pyramid, queries
+    from tests.test_drill import loop_database
+
+    db, model, view, now = loop_database(tmp_path)
+    cur = db.cursor()
+    cat = queries.catalog(cur, model)
+    p = pyramid.build(cur, model, cat, view)
+    closed = drill.teams_closed_loop(cur, model, cat, view, p.teams, now)
+    db.close()
+    frame = tables.pyramid_frame(p, "", closed)
+    loops = frame[frame["kpi"] == "closed_loop"].set_index("key")
+    assert list(loops.index) == ["web_a", "phone_a", "phone_b", "phone_c"]  # not web_b and web_c: their tiles are hidden
+    for key in loops.index:  # right after the team's own KPIs
+        rows = frame.index[frame["key"] == key].tolist()
+        assert frame.loc[rows, "kpi"].tolist()[-1] == "closed_loop" and rows == list(range(rows[0], rows[-1] + 1))
+    rest = export.to_csv_bytes(frame[frame["kpi"] != "closed_loop"])
+    assert rest == export.to_csv_bytes(tables.pyramid_frame(p, ""))  # the rest of the file as it was
+    # as the tile says it: 20 of 30 cases resolved, against 12 of January's 30 as they stood on 10 February
+    web_a = loops.loc["web_a"]
+    assert (web_a["kpi_name"], web_a["value"], web_a["n"], web_a["ci_low"], web_a["ci_high"]) == (
+        "Closed loop", 66.7, 30, 48.8, 80.8)
+    assert (web_a["previous"], web_a["previous_n"], web_a["delta"], web_a["target"], web_a["target_status"]) == (
+        40.0, 30, 26.7, 60, "on target")
+    assert web_a["compared_with"] == "Jan 2025 as of 10 Feb 2025 (same age)"
+    assert set(frame.loc[frame["kpi"] != "closed_loop", "compared_with"]) == {"Jan 2025"}
+    # hidden (phone_b's 2 cases, and phone_a's beside them) or none: blank, nothing to work a rate out of
+    figures = ["value", "n", "ci_low", "ci_high", "previous", "previous_n", "delta", "z", "target_status"]
+    assert loops.loc[["phone_a", "phone_b"], "suppressed"].all() and loops.loc[["phone_a", "phone_b"], figures].isna().all().all()
+    assert not loops.loc["phone_c", "suppressed"] and loops.loc[["phone_c"], figures].isna().all().all()
+    assert set(frame.loc[frame["kpi"] == "closed_loop", "level"]) == {"team"}  # no total to subtract them from
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(export.to_xlsx_bytes(frame, "Figures"))).get_sheet_by_index(0).to_python()
+    rows = {(row[1], row[4]): dict(zip(sheet[0], row)) for row in sheet[1:]}
+    assert (rows["web_a", "closed_loop"]["value"], rows["web_a", "closed_loop"]["n"]) == (66.7, 30)
+    assert rows["phone_b", "closed_loop"]["value"] == "" and rows["phone_b", "closed_loop"]["n"] == ""
