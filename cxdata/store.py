@@ -161,6 +161,8 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
         if kept_comments:
             receipt.comments_kept = kept_comments
             receipt.warnings.append(_kept_comments_text(kept_comments, encoding))
+        if counts[0] or counts[1]:
+            receipt.warnings.extend(_lost_comments_text(cur, encoding))
         if theme_patterns and (counts[0] or counts[1]):
             theme_flags.keep_upload(cur, upload_id, theme_patterns)
         cur.execute(
@@ -347,6 +349,30 @@ def _kept_comments_text(n: int, encoding: str | None) -> str:
     return (f"{n:,} comment{'s' if n != 1 else ''} kept as stored: this file had lost some of {'their' if n != 1 else 'its'} "
             "characters to " + (f"its text encoding, {label}," if label else "a text encoding that cannot hold them,")
             + " which wrote '?' in their place.")
+
+
+def _lost_comments_text(cur, encoding: str | None) -> list[str]:
+    """A warning of the comments this upload stores, in a file of a legacy code page, that hold '?'
+    where letters were: inside a word of other letters than ASCII ('خ?ل?'; a link's 'page?id=' is
+    none) or as two words or more ('????? ?????'). A customer writes '???' now and then, never so.
+    Nothing tells what the letters were: they are stored as they came, and the survey tool's own
+    export, loaded later, puts them right (an edit)."""
+    label = _encoding_label(encoding)
+    if not label:
+        return []
+    n = cur.execute(
+        r"""SELECT count(*) FROM stage WHERE outcome <> 'unchanged' AND contains(comment, '?')
+            AND (regexp_matches(comment, '[^\x00-\x7F\PL]\?+\pL|\pL\?+[^\x00-\x7F\PL]')
+                 OR len(list_filter(regexp_split_to_array(comment, '\s+'),
+                                    lambda w: regexp_full_match(w, '\?\?+[[:punct:]]*'))) >= 2)""").fetchall()[0][0]
+    if not n:
+        return []
+    one = n == 1
+    return [f"{n:,} comment{'' if one else 's'} of this file {'has' if one else 'have'} question marks where "
+            f"{'its' if one else 'their'} letters should be, as when text is saved in an encoding that cannot hold "
+            f"them, like this file's {label}. {'It is' if one else 'They are'} stored as {'it' if one else 'they'} "
+            "came: the file does not tell what was there. Loading the survey tool's own export (UTF-8) puts the "
+            "text right."]
 
 
 def many_losses(losses: dict[str, int], updated: int) -> bool:

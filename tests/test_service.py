@@ -808,7 +808,7 @@ def test_an_export_re_saved_in_a_legacy_code_page_keeps_the_stored_comments(tmp_
     """Found by a review: the export opened in Excel and saved as 'CSV' (Windows-1256) wrote '?' for
     each character the code page lacks, and the merge overwrote the stored Hebrew, Persian,
     Bulgarian and emoji with them. An answer edited meanwhile still updates; a new response's
-    comment is stored as it came."""
+    comment is stored as it came, with a word of why."""
     db = service.open_db(tmp_path / "cx.duckdb")
     model = service.load_model_for(db, ZELVORA_MODEL)
     first, resaved = tmp_path / "export.csv", tmp_path / "export (Excel).csv"
@@ -826,6 +826,7 @@ def test_an_export_re_saved_in_a_legacy_code_page_keeps_the_stored_comments(tmp_
     assert stored == {**COMMENTS, "r6": "?? ??? ????"}
     assert "4 comments kept as stored: this file had lost some of their characters to its text encoding, " \
            "Windows-1256 (Arabic, Persian), which wrote '?' in their place." in receipt["warnings"]
+    assert any(w.startswith("1 comment of this file has question marks where its letters should be") for w in receipt["warnings"])
 
 # --------------------------------------------------------------------------- found by a review of re-exports
 GF_SAMPLE = "google_forms_transactional.csv"

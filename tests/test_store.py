@@ -525,3 +525,21 @@ def test_an_edit_of_a_response_whose_comment_lost_characters_keeps_the_comment(d
     original = store.apply(db, canonical([("s", "1", "csat", 2.0, None), ("s", "1", "comment", None, HEBREW)]))
     assert (again.unchanged, again.comments_kept, original.unchanged, original.comments_kept) == (1, 1, 1, 0)
 
+
+@pytest.mark.parametrize("comment, encoding, said", [
+    ("????? ?????", "cp1256", True),  # Hebrew, all of it lost
+    ("خ?ل? خوب", "cp1256", True),  # letters lost inside a word
+    ("????? ?????", "utf-8", False),  # no encoding of this file did it: nothing to say of the file
+    ("????? ?????", None, False),
+    ("Why??? Nobody called back ???", "cp1252", False),  # a customer's own question marks
+    ("???", "cp1252", False),
+    ("Refund: https://example.com/help?id=3", "cp1251", False),  # a link's query
+])
+def test_new_comments_that_look_lost_to_the_files_encoding_are_said(db, comment, encoding, said):
+    r = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "1", "comment", None, comment)]),
+                    upload={"encoding": encoding})
+    assert db.cursor().execute("SELECT comment FROM responses").fetchall() == [(comment,)]  # stored as it came
+    found = [w for w in r.warnings if "question marks" in w]
+    assert bool(found) == said
+    if said:
+        assert found[0].startswith("1 comment of this file has question marks where its letters should be")
