@@ -2,9 +2,10 @@
 
 Input is the canonical long format (one row per response x measure; see CANONICAL_COLUMNS).
 A response already stored with identical content is left alone, one whose content changed is
-replaced under the same key, a new one is added. Categorical values are stored as integer
-codes through the `labels` dictionary, because grouping and filtering on small integers is
-what keeps the pyramid query fast at millions of rows.
+replaced under the same key, a new one is added; a comment that differs from the stored one only
+by characters a legacy code page wrote as '?' (the export re-saved from Excel) keeps the stored
+text. Categorical values are stored as integer codes through the `labels` dictionary, because
+grouping and filtering on small integers is what keeps the pyramid query fast at millions of rows.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Receipt:
     warnings: list[str] = field(default_factory=list)
     upload_id: int | None = None
     skipped: list[tuple[int, str]] = field(default_factory=list)  # empty lines between the rows
+    comments_kept: int = 0  # stored comments this file brought with characters lost to its encoding
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -131,12 +133,12 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
     receipt = receipt or Receipt()
     incoming = _with_response_index(_conform(table), table)
     segs = segment_columns(incoming) + ["source"]
-    with db.transaction() as cur, scratch(cur, tables=["stage", "stored", "left_answers"], views=["answer_changes"],
-                                          registered=["incoming"]):
+    with db.transaction() as cur, scratch(cur, tables=["stage", "stored", "left_answers", "kept_comments"],
+                                          views=["answer_changes"], registered=["incoming"]):
         db.ensure_segment_dims(cur, segs)
         incoming = _encode(cur, incoming, segs)
         cur.register("incoming", incoming)
-        *counts, kept_attrs = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
+        *counts, kept_attrs, kept_comments = _merge(cur, segs, upload_id := _next_id(cur, "uploads", "upload_id"))
         # The measures a response of this file answers more than once (a relationship survey's
         # satisfaction with each touchpoint): a journey pooling such answers counts some customers
         # several times, and its privacy and reliability rules must read it so (pyramid.assemble).
@@ -155,6 +157,12 @@ def apply(db: Database, table: pa.Table, receipt: Receipt | None = None, *, uplo
                 f"{kept_attrs} unchanged response(s) differ only in descriptive fields (such as channel or "
                 "customer details, e.g. an anonymised export); their answers are the same, so the stored "
                 "values were kept.")
+        encoding = (upload or {}).get("encoding")
+        if kept_comments:
+            receipt.comments_kept = kept_comments
+            receipt.warnings.append(_kept_comments_text(kept_comments, encoding))
+        if counts[0] or counts[1]:
+            receipt.warnings.extend(_lost_comments_text(cur, encoding))
         if theme_patterns and (counts[0] or counts[1]):
             theme_flags.keep_upload(cur, upload_id, theme_patterns)
         cur.execute(
@@ -326,17 +334,72 @@ def _lost_on_update(losses: dict[str, int]) -> list[str]:
             "in the upload history: the stored versions come back."]
 
 
+def _encoding_label(encoding: str | None) -> str | None:
+    """The name people know a file's legacy code page by; None for Unicode (or no text encoding):
+    those hold every character, so they lose none."""
+    from .ingest.text import ENCODING_LABELS
+
+    if not encoding or encoding.lower().replace("_", "-").startswith("utf"):
+        return None
+    return ENCODING_LABELS.get(encoding, encoding)
+
+
+def _kept_comments_text(n: int, encoding: str | None) -> str:
+    label = _encoding_label(encoding)
+    return (f"{n:,} comment{'s' if n != 1 else ''} kept as stored: this file had lost some of {'their' if n != 1 else 'its'} "
+            "characters to " + (f"its text encoding, {label}," if label else "a text encoding that cannot hold them,")
+            + " which wrote '?' in their place.")
+
+
+def _lost_comments_text(cur, encoding: str | None) -> list[str]:
+    """A warning of the comments this upload stores, in a file of a legacy code page, that hold '?'
+    where letters were: inside a word of other letters than ASCII ('خ?ل?'; a link's 'page?id=' is
+    none) or as two words or more ('????? ?????'). A customer writes '???' now and then, never so.
+    Nothing tells what the letters were: they are stored as they came, and the survey tool's own
+    export, loaded later, puts them right (an edit)."""
+    label = _encoding_label(encoding)
+    if not label:
+        return []
+    n = cur.execute(
+        r"""SELECT count(*) FROM stage WHERE outcome <> 'unchanged' AND contains(comment, '?')
+            AND (regexp_matches(comment, '[^\x00-\x7F\PL]\?+\pL|\pL\?+[^\x00-\x7F\PL]')
+                 OR len(list_filter(regexp_split_to_array(comment, '\s+'),
+                                    lambda w: regexp_full_match(w, '\?\?+[[:punct:]]*'))) >= 2)""").fetchall()[0][0]
+    if not n:
+        return []
+    one = n == 1
+    return [f"{n:,} comment{'' if one else 's'} of this file {'has' if one else 'have'} question marks where "
+            f"{'its' if one else 'their'} letters should be, as when text is saved in an encoding that cannot hold "
+            f"them, like this file's {label}. {'It is' if one else 'They are'} stored as {'it' if one else 'they'} "
+            "came: the file does not tell what was there. Loading the survey tool's own export (UTF-8) puts the "
+            "text right."]
+
+
 def many_losses(losses: dict[str, int], updated: int) -> bool:
     most = max(losses.values(), default=0)
     return most >= LOSS_FLOOR and most >= LOSS_SHARE * updated
 
 
-def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
+_ANSWERS_HASHED = "c_measure, value, value_text, c_touchpoint, c_team, c_agent, responded_at"
+# A response's content, from its rows in `incoming` grouped by response, order-independent (a
+# re-export in another row order is unchanged). In the XOR two identical rows cancel out: a
+# response repeating a row, re-sent with both copies edited alike, read as unchanged (found by a
+# differential test). Such a response is hashed by the sum of its rows' hashes instead.
+_CONTENT_HASH = f"""CASE WHEN count(DISTINCT hash({_ANSWERS_HASHED})) = count(*)
+                        THEN hash(bit_xor(hash({_ANSWERS_HASHED})), count(*))
+                        ELSE hash(sum(hash({_ANSWERS_HASHED})), count(*)) END"""
+# A response of `stage` against its stored version `r`. The time is compared as well: in the XOR of
+# the rows' hashes, a time that all of an even number of rows share cancels out (a response moved to
+# another day kept its hash).
+_OUTCOME = """CASE WHEN r.content_hash = stage.content_hash AND r.responded_at IS NOT DISTINCT FROM stage.responded_at
+                   THEN 'unchanged' ELSE 'updated' END"""
+
+
+def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int, int]:
     if cur.execute("SELECT count(*) FROM incoming WHERE source IS NULL OR source_response_id IS NULL").fetchall()[0][0]:
         raise InputError("some rows have no source or response id")
     seg_aliases = [quote_ident("c_seg_" + k) for k in segs]
     seg_any = "".join(f", any_value({a}) AS {a}" for a in seg_aliases)
-    answers_hashed = ", ".join(["c_measure", "value", "value_text", "c_touchpoint", "c_team", "c_agent", "responded_at"])
     attrs_hashed = ", ".join(["customer_id"] + seg_aliases)
     # One row per response: its attributes and two order-independent hashes (a re-export in
     # another row order is unchanged). An edit is a change of the answers; descriptive fields
@@ -352,12 +415,7 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
                    CASE WHEN min(c_team) = max(c_team) THEN min(c_team) END AS team,
                    CASE WHEN min(c_agent) = max(c_agent) THEN min(c_agent) END AS agent
                    {seg_any},
-                   -- In the XOR two identical rows cancel out: a response repeating a row, re-sent
-                   -- with both copies edited alike, read as unchanged (found by a differential
-                   -- test). Such a response is hashed by the sum of its rows' hashes instead.
-                   CASE WHEN count(DISTINCT hash({answers_hashed})) = count(*)
-                        THEN hash(bit_xor(hash({answers_hashed})), count(*))
-                        ELSE hash(sum(hash({answers_hashed})), count(*)) END AS content_hash,
+                   {_CONTENT_HASH} AS content_hash,
                    hash(any_value(hash({attrs_hashed}))) AS attr_hash,
                    NULL::BIGINT AS old_key, NULL::VARCHAR AS outcome, NULL::BIGINT AS response_key,
                    NULL::BOOLEAN AS attrs_differ
@@ -373,15 +431,12 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
            FROM responses r JOIN stage s ON r.id_hash = s.id_hash"""
     )
     cur.execute(
-        """UPDATE stage SET old_key = r.response_key,
-                  -- The time is compared as well: in the XOR of the rows' hashes, a time that all of
-                  -- an even number of rows share cancels out (a response moved to another day kept its hash).
-                  outcome = CASE WHEN r.content_hash = stage.content_hash
-                                  AND r.responded_at IS NOT DISTINCT FROM stage.responded_at THEN 'unchanged' ELSE 'updated' END,
+        f"""UPDATE stage SET old_key = r.response_key, outcome = {_OUTCOME},
                   attrs_differ = r.attr_hash IS DISTINCT FROM stage.attr_hash
            FROM stored r WHERE r.rid = stage.rid AND r.same_id"""
     )
     cur.execute("UPDATE stage SET outcome = 'added' WHERE outcome IS NULL")
+    kept_comments = _keep_comments_lost_to_encoding(cur)
     # A response this file brings unchanged is this upload's too: removing the upload that first
     # brought it must leave it (remove_upload hands it over).
     cur.execute("""INSERT INTO resupplied SELECT r.response_key, r.upload_id, ? FROM stage
@@ -452,7 +507,60 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int]:
             for key, codes in zip(segs, present):
                 was.get(key, set()).difference_update(codes or [])
         _forget_unused(cur, was)
-    return added, updated, unchanged, kept_attrs
+    return added, updated, unchanged, kept_attrs, kept_comments
+
+
+def _keep_comments_lost_to_encoding(cur) -> int:
+    """Keep the stored text of the comments that this file brings with characters lost to its
+    encoding (an export re-saved from Excel in a legacy code page overwrote good Hebrew with
+    '????? ?????', found by a review). Such a response is hashed as if the file had brought the
+    stored text: unchanged unless an answer was edited too (then updated, its comment as stored),
+    and the same file or the original loaded next compare alike. Only the responses the merge found
+    changed are read, and of those the ones whose comment differs. Returns the comments kept."""
+    unit = r"'([\x{10000}-\x{10FFFF}])', '\1\1', 'g'"  # a character beyond the BMP is two UTF-16 units
+
+    def graphemes(text: str) -> str:
+        return f"list_transform(range(1, length_grapheme({text}) + 1), lambda i: substring_grapheme({text}, i, 1))"
+
+    # An encoder of a legacy code page (Windows-1256, -1251, -1252, ...) writes '?' for each
+    # character it cannot hold: none of them ASCII, which every code page holds, and every occurrence
+    # (one it holds is kept wherever it stands). A '?' more, a letter less, a '?' for an ASCII letter
+    # is an edit. Encoders write one '?' per character (most), per UTF-16 unit (an emoji as '??', as
+    # some Windows programs do) or per character as a reader sees one (joined emoji as one '?'): the
+    # text comes as long as the stored one, longer or shorter, so each text is tried one way.
+    cur.execute(
+        f"""CREATE TEMP TABLE kept_comments AS
+            WITH differ AS MATERIALIZED (
+                SELECT s.rid, r.comment AS stored, s.comment AS came FROM stage s JOIN responses r ON r.response_key = s.old_key
+                WHERE s.outcome = 'updated' AND s.comment <> r.comment AND contains(s.comment, '?')),
+            -- The stored text with each character as often as the encoder writes '?' for it.
+            units AS (SELECT *, stored AS units FROM differ WHERE length(came) = length(stored)
+                      UNION ALL SELECT *, regexp_replace(stored, {unit}) FROM differ WHERE length(came) > length(stored)),
+            -- The characters that `came` has nowhere; materialised, or DuckDB computes them once per use.
+            gone AS MATERIALIZED (SELECT *, translate(units, came, '') AS gone FROM units WHERE length(units) = length(came))
+            SELECT rid, stored, came FROM gone
+            WHERE gone <> '' AND NOT regexp_matches(gone, '[[:ascii:]]')
+              AND translate(units, gone, repeat('?', length(gone))) = came
+            UNION ALL
+            SELECT rid, stored, came FROM (
+                SELECT *, {graphemes('stored')} AS was, {graphemes('came')} AS now FROM differ
+                WHERE length(came) < length(stored) AND length_grapheme(came) = length_grapheme(stored))
+            WHERE list_bool_and(list_transform(was, lambda g, i: g = now[i] OR (now[i] = '?' AND regexp_matches(g, '[^[:ascii:]]'))))
+              AND NOT list_has_any(list_filter(was, lambda g, i: g <> now[i]), list_filter(was, lambda g, i: g = now[i]))""")
+    kept = cur.execute("SELECT count(*) FROM kept_comments").fetchall()[0][0]
+    if kept:
+        cur.execute(
+            f"""UPDATE stage SET comment = k.stored, content_hash = h.content_hash
+                FROM kept_comments k JOIN (
+                    SELECT rid, {_CONTENT_HASH} AS content_hash FROM (
+                        SELECT i.* REPLACE (CASE WHEN i.metric = '{COMMENT}' AND i.value_text = k.came
+                                                 THEN k.stored ELSE i.value_text END AS value_text)
+                        FROM incoming i JOIN kept_comments k USING (rid))
+                    GROUP BY rid) h USING (rid)
+                WHERE stage.rid = k.rid""")
+        cur.execute(f"""UPDATE stage SET outcome = {_OUTCOME} FROM stored r
+                        WHERE r.rid = stage.rid AND r.same_id AND stage.rid IN (SELECT rid FROM kept_comments)""")
+    return kept
 
 
 UPDATES_LISTED = 1000  # the changes an upload's receipt lists (its count of updated responses is complete)

@@ -813,6 +813,39 @@ def test_a_receipt_lists_what_its_updates_changed(tmp_path):
     assert {tuple(r) for r in again["updated_responses"]} == want
 
 
+# Comments in several scripts, as a team's UTF-8 export has them.
+COMMENTS = {"r1": "שירות מצוין", "r2": "خیلی خوب بود 👍", "r3": "Много добре!", "r4": "great 😀 thanks", "r5": "plain text"}
+
+
+def _export(comments: dict[str, str], csat: dict[str, int] | None = None) -> str:
+    return "Response ID,Date,Touchpoint,CSAT,Comment\n" + "".join(
+        f"{rid},2025-03-0{n + 1},Call center,{(csat or {}).get(rid, 5)},{text}\n" for n, (rid, text) in enumerate(comments.items()))
+
+
+def test_an_export_re_saved_in_a_legacy_code_page_keeps_the_stored_comments(tmp_path):
+    """Found by a review: the export opened in Excel and saved as 'CSV' (Windows-1256) wrote '?' for
+    each character the code page lacks, and the merge overwrote the stored Hebrew, Persian,
+    Bulgarian and emoji with them. An answer edited meanwhile still updates; a new response's
+    comment is stored as it came, with a word of why."""
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    first, resaved = tmp_path / "export.csv", tmp_path / "export (Excel).csv"
+    first.write_text(_export(COMMENTS), encoding="utf-8")
+    resaved.write_bytes(_export({**COMMENTS, "r6": "לא טוב בכלל"}, csat={"r2": 2}).encode("cp1256", errors="replace"))
+    try:
+        assert service.ingest_file(db, model, first)["added"] == 5
+        receipt = service.ingest_file(db, model, resaved)
+        stored = dict(db.cursor().execute("SELECT source_response_id, comment FROM responses").fetchall())
+    finally:
+        db.close()
+    assert receipt["encoding"] == "cp1256"
+    assert (receipt["added"], receipt["updated"], receipt["unchanged"], receipt["comments_kept"]) == (1, 1, 4, 4)
+    assert [tuple(r)[2:] for r in receipt["updated_responses"]] == [("csat at call_center", "5", "2")]
+    assert stored == {**COMMENTS, "r6": "?? ??? ????"}
+    assert "4 comments kept as stored: this file had lost some of their characters to its text encoding, " \
+           "Windows-1256 (Arabic, Persian), which wrote '?' in their place." in receipt["warnings"]
+    assert any(w.startswith("1 comment of this file has question marks where its letters should be") for w in receipt["warnings"])
+
 # --------------------------------------------------------------------------- found by a review of re-exports
 GF_SAMPLE = "google_forms_transactional.csv"
 

@@ -468,3 +468,78 @@ def test_the_measures_a_response_answers_more_than_once_and_how_often(rows, foun
                       "c_measure": pa.array([r[1] for r in rows], pa.int32()),
                       "value": pa.array([r[2] for r in rows], pa.float64())})
     assert store._repeated_measures(table) == found
+
+
+HEBREW = "שירות מצוין"
+FAMILY = "family \U0001F468\u200d\U0001F469\u200d\U0001F467"  # one emoji of three people joined
+
+
+@pytest.mark.parametrize("stored, came, kept", [
+    # Found by a review: a UTF-8 export opened in Excel and saved in a legacy code page, which writes
+    # '?' for each character it cannot hold, overwrote the good comments it had stored.
+    (HEBREW, HEBREW.encode("cp1256", "replace").decode("cp1256"), True),  # '????? ?????'
+    ("Много добре!", "Много добре!".encode("cp1252", "replace").decode("cp1252"), True),
+    ("خیلی خوب بود", "خیلی خوب بود".encode("cp1256", "replace").decode("cp1256"), True),  # its ی alone lost
+    ("great \U0001F600 thanks", "great ? thanks", True),  # an emoji: one '?' per character
+    ("great \U0001F600 thanks", "great ?? thanks", True),  # ... per UTF-16 unit
+    (FAMILY, "family ?", True),  # ... per character as the reader sees one
+    (FAMILY, FAMILY.encode("cp1256", "replace").decode("cp1256"), True),  # the joiner kept: cp1256 has it
+    # real edits
+    ("Fixed in a day", "Fixed in a day?", False),
+    ("ok", "??", False),  # an encoding loses no ASCII
+    ("שלום שלום", "שלום ????", False),  # a letter kept in one place is not lost in another
+    ("שירות מצוין מאוד", "????? ?????", False),  # shorter: an edit, whatever it lost
+    ("great \U0001F600 thanks", "great ??? thanks", False),
+    (HEBREW, HEBREW, None),  # identical
+])
+def test_a_comment_that_lost_characters_to_an_encoding_is_kept_as_stored(db, stored, came, kept):
+    answers = [("s", "1", "csat", 5.0, None), ("s", "2", "csat", 3.0, None), ("s", "2", "comment", None, "slow")]
+    store.apply(db, canonical(answers + [("s", "1", "comment", None, stored)]))
+    before = snapshot(db)
+    r = store.apply(db, canonical(answers + [("s", "1", "comment", None, came)]))
+    comment = db.cursor().execute("SELECT comment FROM responses WHERE source_response_id = '1'").fetchone()[0]
+    said = [w for w in r.warnings if "kept as stored" in w]
+    assert (r.updated, r.unchanged, comment, r.comments_kept) == ((0, 2, stored, 1) if kept else
+                                                                 (int(kept is False), 2 - int(kept is False), came, 0))
+    assert said == (["1 comment kept as stored: this file had lost some of its characters to a text encoding that "
+                     "cannot hold them, which wrote '?' in their place."] if kept else [])
+    if kept:
+        assert snapshot(db) == before
+
+
+def test_an_edit_of_a_response_whose_comment_lost_characters_keeps_the_comment(db):
+    """Its answers update; its comment stays, and the file it came in, or the original edited alike,
+    then read as unchanged."""
+    first = canonical([("s", "1", "csat", 5.0, None), ("s", "1", "comment", None, HEBREW)])
+    store.apply(db, first)
+    damaged = canonical([("s", "1", "csat", 2.0, None), ("s", "1", "comment", None, "????? ?????")])
+    r = store.apply(db, damaged, upload={"encoding": "cp1256"})
+    assert (r.updated, r.unchanged, r.comments_kept) == (1, 0, 1)
+    assert r.warnings == ["1 comment kept as stored: this file had lost some of its characters to its text encoding, "
+                          "Windows-1256 (Arabic, Persian), which wrote '?' in their place."]
+    cur = db.cursor()
+    assert cur.execute("SELECT comment FROM responses").fetchall() == [(HEBREW,)]
+    assert cur.execute("SELECT value FROM answers").fetchall() == [(2.0,)]
+    assert store.updated_responses(cur, r.upload_id) == [("s", "1", "csat at web", "5", "2")]  # not the comment
+    again = store.apply(db, damaged)
+    original = store.apply(db, canonical([("s", "1", "csat", 2.0, None), ("s", "1", "comment", None, HEBREW)]))
+    assert (again.unchanged, again.comments_kept, original.unchanged, original.comments_kept) == (1, 1, 1, 0)
+
+
+@pytest.mark.parametrize("comment, encoding, said", [
+    ("????? ?????", "cp1256", True),  # Hebrew, all of it lost
+    ("خ?ل? خوب", "cp1256", True),  # letters lost inside a word
+    ("????? ?????", "utf-8", False),  # no encoding of this file did it: nothing to say of the file
+    ("????? ?????", None, False),
+    ("Why??? Nobody called back ???", "cp1252", False),  # a customer's own question marks
+    ("???", "cp1252", False),
+    ("Refund: https://example.com/help?id=3", "cp1251", False),  # a link's query
+])
+def test_new_comments_that_look_lost_to_the_files_encoding_are_said(db, comment, encoding, said):
+    r = store.apply(db, canonical([("s", "1", "csat", 5.0, None), ("s", "1", "comment", None, comment)]),
+                    upload={"encoding": encoding})
+    assert db.cursor().execute("SELECT comment FROM responses").fetchall() == [(comment,)]  # stored as it came
+    found = [w for w in r.warnings if "question marks" in w]
+    assert bool(found) == said
+    if said:
+        assert found[0].startswith("1 comment of this file has question marks where its letters should be")

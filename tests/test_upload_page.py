@@ -477,3 +477,18 @@ def test_a_load_that_would_take_what_stored_responses_have_is_asked_first(app):
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Updated"] == "3,224"
     assert _with_teams(db_path)[1] == 0
+
+
+def test_comments_an_excel_re_save_lost_characters_of_are_kept_and_said(app):
+    """The receipt says, in words, why comments of a re-saved export were not taken (tests/test_service.py has the rest)."""
+    from tests.test_service import COMMENTS, _export
+
+    make, _ = app
+    at = make()
+    at.get("file_uploader")[0].upload("export.csv", _export(COMMENTS).encode("utf-8")).run()
+    _load(at)
+    at.get("file_uploader")[0].upload("export (Excel).csv", _export(COMMENTS).encode("cp1256", errors="replace")).run()
+    _load(at)
+    assert {m.label: m.value for m in at.metric}["Updated"] == "0"
+    assert any(shown(i.value).startswith("4 comments kept as stored: this file had lost some of their characters to its text "
+                                  "encoding, Windows-1256 (Arabic, Persian)") for i in at.info), [i.value for i in at.info]
