@@ -809,13 +809,19 @@ def merged_values(known: dict[str, list[str]], extra: dict[str, list[str]] | Non
     return out
 
 
-def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None) -> dict:
-    """The pyramid as JSON; `cat` saves reading the catalog again when the caller has it."""
+def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catalog | None = None,
+                 now=None) -> dict:
+    """The pyramid as JSON, and the Closed loop tiles of its nodes' team views (`drill.closed_loops`,
+    their cases counted at `now`, by default the present); `cat` saves reading the catalog again
+    when the caller has it."""
+    from . import drill, loop
+
     cur = db.cursor()
     cat = cat or queries.catalog(cur, model)
     p = pyramid_mod.build(cur, model, cat, view)
     records = tables.pyramid_records(p)
     index = next(r for r in records if r["level"] == "index")
+    closed = drill.closed_loops(cur, model, cat, view, p, now or loop.utc_now())
     return {
         "model": model.name,
         "as_of": p.as_of.isoformat() if p.as_of else None,
@@ -830,6 +836,10 @@ def pyramid_json(db: Database, model: Model, view: ViewState, cat: queries.Catal
         "journeys": [r for r in records if r["level"] == "journey"],
         "touchpoints": [r for r in records if r["level"] == "touchpoint"],
         "teams": [r for r in records if r["level"] == "team"],
+        # (apart from the KPIs: their n counts cases, and their change compares at the same age)
+        "closed_loop": [{**tables.kpi_record(node, closed[node.level, node.key]),
+                         "compared_with": tables.compared_with(closed[node.level, node.key])}
+                        for node in (p.index, *p.touchpoints, *p.teams) if (node.level, node.key) in closed],
     }
 
 

@@ -50,29 +50,34 @@ def kpi_record(node: NodeResult, k: KpiResult) -> dict:
     return rec
 
 
-def pyramid_records(p: Pyramid, closed: Mapping[str, KpiResult] | None = None) -> list[dict]:
-    """Every KPI of every node of `p`, a team's closure rate after its KPIs where `closed`
-    (`drill.teams_closed_loop`, by team key) has one."""
+def pyramid_records(p: Pyramid, closed: Mapping[tuple[str, str], KpiResult] | None = None) -> list[dict]:
+    """Every KPI of every node of `p`, a node's closure rate after its KPIs where `closed`
+    (`drill.closed_loops`, by level and key) has one."""
     closed = closed or {}
     return [kpi_record(node, k) for node in (p.index, *p.journeys, *p.touchpoints, *p.teams)
-            for k in (*node.kpis, *((closed[node.key],) if node.level == "team" and node.key in closed else ()))]
+            for k in (*node.kpis, *((closed[node.level, node.key],) if (node.level, node.key) in closed else ()))]
 
 
-def pyramid_frame(p: Pyramid, filters: str = "", closed: Mapping[str, KpiResult] | None = None) -> pd.DataFrame:
+def pyramid_frame(p: Pyramid, filters: str = "", closed: Mapping[tuple[str, str], KpiResult] | None = None
+                  ) -> pd.DataFrame:
     """Every figure of a pyramid view as one table for a spreadsheet: each row says the period,
     the comparison and the filters it was computed for (a file outlives the screen it came from).
-    Hidden cells are blank, as on screen. `closed`: the teams' closure rates as their Closed loop
-    tiles show them (`drill.teams_closed_loop`), whose n counts cases and whose change is against
-    the comparison period as it stood at the same age, which their row's `compared_with` says."""
+    Hidden cells are blank, as on screen. `closed`: the nodes' closure rates as their Closed loop
+    tiles show them (`drill.closed_loops`), whose n counts cases and whose change is against the
+    comparison period as it stood at the same age, which their row's `compared_with` says."""
     df = pd.DataFrame(pyramid_records(p, closed), columns=list(kpi_record_columns()))
     df = df.astype({"n": "Int64", "previous_n": "Int64"})  # counts, blank where hidden: not 192.0
     previous = p.previous.label() if p.previous else ""
-    # (the tile's 'vs 2026-Q2 as of 25 Aug 2026 (same age)', in a column that names what is compared)
-    at_age = {key: k.compared.removeprefix("vs ") for key, k in (closed or {}).items() if k.compared}
-    compared = [at_age.get(key, previous) if (level, kpi) == ("team", CLOSED_LOOP) else previous
-                for level, key, kpi in zip(df["level"], df["key"], df["kpi"])]
+    compared = [(compared_with(closed[level, key]) or previous) if kpi == CLOSED_LOOP and (level, key) in (closed or {})
+                else previous for level, key, kpi in zip(df["level"], df["key"], df["kpi"])]
     return df.assign(period=p.period.label(), compared_with=compared, filters=filters,
                      target_status=_target_words(df["target_status"]))
+
+
+def compared_with(closed: KpiResult) -> str | None:
+    """What a Closed loop tile's change compares with, for a column or field that names what is
+    compared: the tile's 'vs 2026-Q2 as of 25 Aug 2026 (same age)' less its 'vs' (None: no comparison)."""
+    return closed.compared.removeprefix("vs ") if closed.compared else None
 
 
 def _target_words(status: pd.Series) -> pd.Series:

@@ -1125,7 +1125,7 @@ def filters_text(view: ViewState) -> str:
 
 
 def figures_frame(p, view: ViewState):
-    """Every figure of the view as a table, the teams' Closed loop tiles included, made when a
+    """Every figure of the view as a table, the nodes' Closed loop tiles included, made when a
     download button is clicked (on a thread of its own, with its own cursor, where no Streamlit call
     runs: everything from the session is read now, the cases counted at the minute the tiles are)."""
     from cxdata import drill, tables
@@ -1136,7 +1136,7 @@ def figures_frame(p, view: ViewState):
     def make():
         cur = db.cursor()
         try:
-            closed = drill.teams_closed_loop(cur, m, cat, view, p.teams, now)
+            closed = drill.closed_loops(cur, m, cat, view, p, now)
         finally:
             cur.close()
         return tables.pyramid_frame(p, filters, closed)

@@ -188,6 +188,7 @@ elif not view.tp:
 
 st.divider()
 _ui.table_downloads("Download every figure of this view", _ui.figures_frame(p, view), "pyramid", p,
-                   help="The index, every touchpoint and team, each KPI: value, interval, n, change, significance and "
-                        "target status, for the period and filters shown. Hidden figures stay blank.", key="figures", sheet="Figures")
+                   help="The index, every touchpoint and team, each KPI and Closed loop: value, interval, n, change, "
+                        "significance and target status, for the period and filters shown. Hidden figures stay blank.",
+                   key="figures", sheet="Figures")
 _ui.deck_button(view, p)

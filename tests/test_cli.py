@@ -1,5 +1,6 @@
 """`python -m cxdata` as automation uses it: real subprocesses, exit codes, JSON."""
 
+from datetime import date
 import json
 import os
 from pathlib import Path
@@ -443,6 +444,57 @@ def test_loop_hides_the_figures_of_an_owner_with_few_cases(tmp_path):
     table = cli("loop", "--db", db, "--period", "all", "--team", "stores_gulf").stdout
     gulf = next(line for line in table.splitlines() if line.startswith("Stores - Gulf"))
     assert gulf.split() == ["Stores", "-", "Gulf", "—", "1", "1", "hidden"]
+
+
+def test_pyramid_json_has_the_closed_loop_tiles_of_the_team_views_and_the_figures_file(tmp_path):
+    """Found by review: `pyramid --json` had every KPI of the index, touchpoints and teams but
+    their closure rates, which their team views show as a Closed loop tile and the pyramid's
+    figures file carries."""
+    from cxdata import deck, drill, pyramid, queries, service, tables
+    from cxdata.loop import utc_now
+    from cxdata.view import ViewState
+
+    path = tmp_path / "loop.csv"
+    lines = ["source,source_response_id,responded_at,customer_id,touchpoint,team,metric,value,value_text"]
+    # (team, answers, of them CSAT 1: cases, of those resolved): Gulf's 2 cases are too few to show
+    made = [("stores_tehran", 40, 40, 20), ("stores_provinces", 30, 10, 4), ("stores_gulf", 8, 2, 1)]
+    for team, answers, cases, _ in made:
+        lines += [f"survey,{team}-{i},2025-03-{1 + i % 28:02d}T10:00:00Z,{team}-C{i},store,{team},csat,"
+                  f"{1 if i < cases else 5}," for i in range(answers)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "cx.duckdb"
+    cli("ingest", path, "--db", db, "--model", ZELVORA_MODEL)
+    cli("case", *(f"survey:{team}-{i}" for team, _, _, resolved in made for i in range(resolved)), "--db", db,
+        "--status", "resolved")
+    out = json.loads(cli("pyramid", "--db", db, "--from", "2025-03-01", "--to", "2025-03-31", "--json").stdout)
+    loops = {(r["level"], r["key"]): r for r in out["closed_loop"]}
+    fields = {"name", "kpi", "value", "n", "ci_low", "ci_high", "previous", "delta", "significant", "suppressed"}
+    assert all(fields <= set(r) and r["kpi"] == "closed_loop" for r in loops.values())
+    # every case is the store's (25 of 52 resolved); Gulf's hidden, and Provinces' with them, whose
+    # 10 the store's less Tehran's would give back; a team without cases has no rate
+    assert {key: (r["n"], r["value"], r["suppressed"]) for (_, key), r in loops.items() if r["n"] or r["suppressed"]} == {
+        "index": (52, 48.1, False), "store": (52, 48.1, False), "stores_tehran": (40, 50.0, False),
+        "stores_provinces": (None, None, True), "stores_gulf": (None, None, True)}
+    # the tiles of the team views (each its own count of its cases: deck._Queries.closure, as the
+    # team slide), and the rows of the figures file of the same view
+    database = service.open_db(db, read_only=True)
+    model = service.load_model_for(database)
+    cur = database.cursor()
+    cat = queries.catalog(cur, model)
+    view = ViewState(period="custom", start=date(2025, 3, 1), end=date(2025, 3, 31))
+    p, now = pyramid.build(cur, model, cat, view), utc_now()
+    views = {("index", "index"): view, **{("touchpoint", t.key): view.drill(t.key) for t in model.touchpoints},
+             **{("team", t.key): view.drill(t.touchpoint, t.key) for t in model.teams}}
+    nodes = {(n.level, n.key): n for n in (p.index, *p.touchpoints, *p.teams)}
+    tiles = {node: tables.kpi_record(nodes[node], deck._Queries(cur, model, cat, v, now).closure())
+             for node, v in views.items() if node in loops}
+    figures = tables.pyramid_frame(p, "", drill.closed_loops(cur, model, cat, view, p, now))
+    database.close()
+    assert {node: {k: v for k, v in r.items() if k != "compared_with"} for node, r in loops.items()} == tiles
+    assert all(r["compared_with"].startswith("Feb 2025 as of ") for r in loops.values())
+    rows = figures[figures["kpi"] == "closed_loop"].astype(object).where(figures.notna(), None)
+    assert [(r["level"], r["key"], r["value"], r["n"], r["suppressed"]) for _, r in rows.iterrows()] == [
+        (r["level"], r["key"], r["value"], r["n"], r["suppressed"]) for r in out["closed_loop"]]
 
 
 def test_control_characters_of_a_file_reach_the_terminal_as_visible_escapes(tmp_path):

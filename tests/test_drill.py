@@ -993,24 +993,65 @@ def loop_database(tmp_path):
     return db, model, view, LOOP_NOW
 
 
-def test_the_teams_closure_rates_are_their_team_views_closed_loop_tiles(tmp_path):
-    """Each team's rate, in one count of the cases per period, is what its team view's tile and its
-    deck's team slide show (deck._Queries.closure): value, interval, n, change against the month
-    before as it stood at the same age, and hiding, complementary hiding included."""
+def test_every_nodes_closure_rate_is_its_team_views_closed_loop_tile(tmp_path):
+    """The index's, each touchpoint's and each team's rate, in one count of the cases per period,
+    is what its team view's tile and its deck's slide show (deck._Queries.closure, a count of its
+    own): value, interval, n, change against the month before as it stood at the same age, and
+    hiding, complementary hiding included."""
     from cxdata import deck
 
     db, model, view, now = loop_database(tmp_path)
     cur = db.cursor()
     cat = queries.catalog(cur, model)
     p = pyramid.build(cur, model, cat, view)
-    closed = drill.teams_closed_loop(cur, model, cat, view, p.teams, now)
-    tiles = {node.key: deck._Queries(cur, model, cat, view.drill(node.parent, node.key), now).closure()
-             for node in p.teams}
+    closed = drill.closed_loops(cur, model, cat, view, p, now)
+    shown = {(p.index.level, p.index.key): view.drill(None),
+             **{(n.level, n.key): view.drill(n.key) for n in p.touchpoints},
+             **{(n.level, n.key): view.drill(n.parent, n.key) for n in p.teams}}
+    tiles = {node: deck._Queries(cur, model, cat, v, now).closure() for node, v in shown.items()}
     db.close()
-    assert set(closed) == {"web_a", "phone_a", "phone_b", "phone_c"}  # not web_b and web_c, whose tiles are hidden
-    assert closed == {key: tiles[key] for key in closed}
-    assert {key: k.status for key, k in closed.items()} == {"web_a": "ok", "phone_a": "hidden", "phone_b": "hidden",
-                                                            "phone_c": "no_data"}
-    web_a = closed["web_a"]
+    # not web_b and web_c, whose tiles are hidden
+    assert list(closed) == [("index", "index"), ("touchpoint", "web"), ("touchpoint", "phone"), ("team", "web_a"),
+                            ("team", "phone_a"), ("team", "phone_b"), ("team", "phone_c")]
+    assert closed == {node: tiles[node] for node in closed}
+    assert {key: k.status for (_, key), k in closed.items()} == {
+        "index": "ok", "web": "ok", "phone": "low_n", "web_a": "ok", "phone_a": "hidden", "phone_b": "hidden",
+        "phone_c": "no_data"}
+    web_a = closed["team", "web_a"]
     assert (web_a.current.n, round(web_a.current.value, 4), round(web_a.previous.value, 4)) == (30, 66.6667, 40.0)
     assert web_a.delta_shown and web_a.compared == "vs Jan 2025 as of 10 Feb 2025 (same age)"
+    # phone's 22 cases are phone_a's 20 (12 resolved) and phone_b's 2 (1): the two hidden together;
+    # January's 9 are phone_c's (3 resolved); the index's all of them
+    figures = {key: (k.current.n, round(k.current.value * k.current.n / 100), k.previous.n,
+                     round(k.previous.value * k.previous.n / 100)) for (_, key), k in closed.items() if k.delta_shown}
+    assert figures == {"index": (52, 33, 39, 15), "web": (30, 20, 30, 12), "phone": (22, 13, 9, 3),
+                       "web_a": (30, 20, 30, 12)}
+
+
+def test_a_nodes_closure_rate_is_left_out_where_the_split_beside_its_tiles_hides_one(tmp_path):
+    """Found in review: the figures of a pyramid view had a team's Closed loop where its team view
+    and its slide had none, its CSAT hidden there by the split by region (as_team_view), not on the
+    pyramid."""
+    from cxdata import deck, loop, store
+    from cxdata.db import Database
+    from tests.test_pyramid import MODEL, responses
+
+    db = Database(tmp_path / "cx.duckdb")
+    # As in test_the_team_view_hides_a_total_its_split_hides (its split hides Team A's total), Team
+    # A's customers detractors (NPS 3), and 10 of B's in the South: cases of their own
+    store.apply(db, responses([("Team A", "Website", 4, 3, "North", 6)] * 14 + [("Team B", "Website", 3, 9, "North", 6)]
+                              + [("Team B", "Website", 5, 9, "South", 6)] * 30 + [("Team B", "Website", 5, 2, "South", 6)] * 10
+                              + [("Team C", "Website", 5, 9, "South", 6)] * 40))
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    view = ViewState(period="latest_month", split="region")
+    p = pyramid.build(cur, MODEL, cat, view)
+    now = datetime(2025, 7, 1)
+    closed = drill.closed_loops(cur, MODEL, cat, view, p, now)
+    slides = {key: deck.story_slides(cur, MODEL, cat, replace(view.drill("web", key), present="team"), p, now=now)[2]
+              for key in ("a", "b")}
+    own = loop.closure(cur, MODEL, cat, view.drill("web", "a"), periods_for(view, cat)[0], now=now)[0]
+    db.close()
+    assert drill.closed_loop_shown(MODEL, p.team("a")) and own.cases == 14 and own.shown  # the case
+    assert ("team", "a") not in closed and not any(t.label == "Closed loop" for t in slides["a"].tiles)
+    assert ("team", "b") in closed and any(t.label == "Closed loop" for t in slides["b"].tiles)

@@ -453,13 +453,29 @@ def test_the_closure_rate_as_a_kpi(db):
 OWNERS = [("web", "web_team", 12, 9), ("phone", "phone_a", 10, 4), ("phone", "phone_b", 2, 1), ("Fax", None, 8, 2)]
 
 
-@pytest.fixture
-def owned(tmp_path):
+def _owned(tmp_path, owners):
     d = Database(tmp_path / "cx.duckdb")
     made = [(f"{team or tp}-{i}", 1 + i % 28, tp, team, "North", {"csat": 1}, i < resolved)
-            for tp, team, cases, resolved in OWNERS for i in range(cases)]
+            for tp, team, cases, resolved in owners for i in range(cases)]
     store.apply(d, rows(*(r[:6] for r in made)))
     loop.update(d, MODEL, [(1, r[0]) for r in made if r[6]], status="resolved", now=NOW)
+    return d
+
+
+@pytest.fixture
+def owned(tmp_path):
+    d = _owned(tmp_path, OWNERS)
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def few_unrouted(tmp_path):
+    """2 unrouted cases: every case less the touchpoints' would give them back, so the website's
+    (the smaller touchpoint) are hidden with them; every case less the owners', so a call centre
+    team's, and its sibling with it."""
+    d = _owned(tmp_path, [("web", "web_team", 12, 9), ("phone", "phone_a", 10, 4), ("phone", "phone_b", 10, 5),
+                          ("Fax", None, 2, 1)])
     yield d
     d.close()
 
@@ -499,6 +515,34 @@ def test_an_owner_with_few_cases_is_hidden_with_the_one_that_would_give_it_back_
     records = tables.closure_records(seen["phone"][1], MODEL.loop.target).set_index("key")
     assert records.loc["team:phone_b", ["value", "n", "ci_low", "ci_high", "target_status"]].isna().all()
     assert records.loc["team:phone_b", "suppressed"] and records.loc["team:phone_a", "suppressed"]
+
+
+@pytest.mark.parametrize("cases, view, routed, as_of, hidden", [
+    # a touchpoint's own cases, a team's elsewhere, the unrouted: too few to show any
+    ("db", ViewState(period="all"), None, None, {"touchpoint:web", "touchpoint:phone", "team:web_team", "team:phone_a"}),
+    # the call centre's own case routed by hand to the web team
+    ("db", ViewState(period="all"), "web_team", None, {"touchpoint:web", "touchpoint:phone", "team:web_team",
+                                                       "team:phone_a"}),
+    ("db", ViewState(period="all").with_filters({"region": ["South"]}), None, None,
+     {"*", "touchpoint:web", "touchpoint:phone", "team:phone_a"}),
+    ("owned", ViewState(period="all"), None, None, {"team:phone_a", "team:phone_b"}),
+    ("owned", ViewState(period="all"), None, datetime(2025, 1, 12), {"team:phone_a", "team:phone_b"}),
+    ("few_unrouted", ViewState(period="all"), None, None, {"touchpoint:web", "team:web_team", "team:phone_a",
+                                                           "team:phone_b"}),
+])
+def test_one_count_gives_each_nodes_cases_as_its_own_view_counts_them(request, cases, view, routed, as_of, hidden):
+    """loop.node_closures (the Closed loop tiles of a pyramid's figures) is closure of each node's
+    own view: its cases, figures and hiding."""
+    d = request.getfixturevalue(cases)
+    if routed:
+        loop.update(d, MODEL, [(1, "alias-touchpoint")], team=routed, now=NOW)
+    cur = d.cursor()
+    cat = queries.catalog(cur, MODEL)
+    nodes = loop.node_closures(cur, MODEL, cat, view, ALL, now=NOW, as_of=as_of)
+    own = {"*": view, **{f"touchpoint:{tp.key}": view.drill(tp.key) for tp in MODEL.touchpoints},
+           **{f"team:{t.key}": view.drill(t.touchpoint, t.key) for t in MODEL.teams}}
+    assert nodes == {key: loop.closure(cur, MODEL, cat, v, ALL, now=NOW, as_of=as_of)[0] for key, v in own.items()}
+    assert {key for key, c in nodes.items() if c.status == "hidden"} == hidden
 
 
 def test_a_note_is_one_cell_of_the_history_whatever_it_holds(db):

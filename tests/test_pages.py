@@ -1176,22 +1176,28 @@ def test_the_figures_and_comments_of_a_view_can_be_downloaded(app):
     assert any("Download the slides (PDF)" in b.proto.label for b in at.get("download_button"))
 
 
-def test_the_figures_download_holds_each_teams_closed_loop_made_on_click(app, monkeypatch):
-    """Found by review: the team view's Closed loop tile was in no download of the pyramid's figures."""
+def test_the_figures_download_holds_each_closed_loop_tile_made_on_click(app, monkeypatch):
+    """Found by review: the team view's Closed loop tile was in no download of the pyramid's figures
+    (then the teams' only, not the index's and the touchpoints')."""
     from cxdata import drill
     from pages import _ui
 
     made, counted = {}, []
     monkeypatch.setattr(_ui, "table_downloads", lambda label, make_frame, *a, **k: made.setdefault(label, make_frame))
-    real = drill.teams_closed_loop
-    monkeypatch.setattr(drill, "teams_closed_loop", lambda *a, **k: counted.append(a) or real(*a, **k))
+    real = drill.closed_loops
+    monkeypatch.setattr(drill, "closed_loops", lambda *a, **k: counted.append(a) or real(*a, **k))
     at = app(tp="delivery", period="all")
     no_errors(at)
     assert not counted  # the cases are counted when a button asks for the file, not on each rerun
     frame = made["Download every figure of this view"]()
-    loops = frame[frame["kpi"] == "closed_loop"]
-    assert set(loops["level"]) == {"team"} and len(loops) == len(set(frame.loc[frame["level"] == "team", "key"]))
-    assert loops["value"].notna().any() and (loops["n"] > 0).any()
+    loops = frame[frame["kpi"] == "closed_loop"].set_index(["level", "key"])
+    assert set(loops.index.get_level_values("level")) == {"index", "touchpoint", "team"}  # a journey has no tile
+    assert len(loops) == 1 + len(set(frame.loc[frame["level"].isin(["touchpoint", "team"]), "key"]))
+    for level, key, node in (("index", "index", {}), ("touchpoint", "delivery", {"tp": "delivery"}),
+                             ("team", "delivery_tehran", {"tp": "delivery", "team": "delivery_tehran"})):
+        tile = next(m for m in app(page="pages/team.py", period="all", **node).metric if m.label == "Closed loop")
+        row = loops.loc[(level, key)]
+        assert (tile.value, row["n"] > 0) == (f"{row['value']:.1f}%", True), level
 
 
 def test_the_comments_download_is_named_after_what_narrows_the_list(app, monkeypatch):
