@@ -272,6 +272,36 @@ _LAST_MONDAY = ("time(datetime(year(domain('x')[1]), month(domain('x')[1]), "
 _WEEK_STEP = f"({_WEEK_MS} * max(1, ceil(48 * (domain('x')[1] - domain('x')[0]) / {_WEEK_MS} / max(width, 1))))"
 _LABEL_DAY = "(datum.value + 21600000)"
 _DAY_MONTH = DAY_FORMAT.replace(" %Y", "")  # a day of the year the axis has already said: 03 Jul
+# A month is labelled every `step` months counted back from the latest (the period's own month,
+# always labelled), `step` the fewest months that leave a label room; the year is on the leftmost
+# label and on each year's first, "Apr 2025 … Nov, Jan 2026, Mar". A label every month, left to
+# Vega's greedy overlap rule, lost "Jan 2026" on a slide's 900 px, the one label with the year,
+# and the two Septembers of 18 months read alike (found by a reviewer); a year on every label
+# left room for every other one on a laptop. The room is counted in ems of the labels' size
+# (LABEL_SIZE, a parameter `large` grows with the rest of the type, as Vega cannot measure text
+# in an expression): a month 1.9 em at most ("May"), a month and year 4.4 em ("May 2026"), 0.6 em
+# between them; beside a year's label a label takes half of each, and at a step of a year or more
+# every label has its year. The data's first and last months are read off the scale inside its
+# padding (a tick out in the padding, a month without data, has no label), half a day on: the
+# same day wherever the clocks change.
+LABEL_SIZE = "axis_label_size"
+_LABEL_PX = 11  # Vega's own size of axis labels, as in every file and slide (Streamlit's theme: 12 px)
+_PAD = 12  # the time scale's padding, in pixels
+_HALF_DAY = 12 * 3600 * 1000
+_FIRST, _LAST = f"(time(invert('x', {_PAD})) + {_HALF_DAY})", f"(time(invert('x', width - {_PAD})) + {_HALF_DAY})"
+_TICK = f"(datum.value + {_HALF_DAY})"
+
+
+def _months(a: str, b: str) -> str:
+    return f"(12 * (year({b}) - year({a})) + month({b}) - month({a}))"
+
+
+_MONTH_PX = f"(max(width - {2 * _PAD}, 1) / max({_months(_FIRST, _LAST)}, 1))"  # from a month's tick to the next
+_STEP_NEAR = f"ceil(3.75 * {LABEL_SIZE} / {_MONTH_PX})"  # (1.9 + 4.4) / 2 + 0.6
+_MONTH_STEP = f"max(1, {_STEP_NEAR} < 12 ? {_STEP_NEAR} : ceil(5 * {LABEL_SIZE} / {_MONTH_PX}))"  # 4.4 + 0.6
+_MONTH_LABEL = (f"{_months(_FIRST, _TICK)} < 0 || {_months(_TICK, _LAST)} < 0 || "
+                f"{_months(_TICK, _LAST)} % {_MONTH_STEP} != 0 ? '' : timeFormat(datum.value, "
+                f"{_months(_FIRST, _TICK)} < {_MONTH_STEP} || month({_TICK}) < {_MONTH_STEP} ? '{MONTH_FORMAT}' : '%b')")
 _TIME_AXES = {  # per grain: where ticks go and how a bucket's start is labelled
     "week": {"values": alt.ExprRef(f"sequence({_LAST_MONDAY}, time(domain('x')[0]) - 1, -{_WEEK_STEP})"),
              "labelExpr": f"timeFormat({_LABEL_DAY}, datum.value - {_WEEK_STEP} < time(domain('x')[0]) || "
@@ -279,11 +309,11 @@ _TIME_AXES = {  # per grain: where ticks go and how a bucket's start is labelled
                           f"< {_WEEK_STEP}) ? '{DAY_FORMAT}' : '{_DAY_MONTH}')",
              "labelOverlap": "greedy"},
     # Ticks on the months' starts: left to Vega, a wide chart (a presentation at 1920 px) put them
-    # every four weeks and labelled two of them "Jun 2025", the December point over "Nov". The
-    # year only on the first month and on January: "Apr 2025" for each of 18 months left room for
-    # every other label on a laptop, and the latest month, the period's own, had none.
-    "month": {"tickCount": {"interval": "month", "step": 1}, "labelOverlap": "greedy",
-              "labelExpr": f"timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '{MONTH_FORMAT}' : '%b')"},
+    # every four weeks and labelled two of them "Jun 2025", the December point over "Nov". Which
+    # of them are labelled: _MONTH_LABEL. None is hidden for overlap: the labels are spaced to
+    # fit, and hiding one dropped the year.
+    "month": {"tickCount": {"interval": "month", "step": 1}, "labelOverlap": False,
+              "labelFontSize": alt.ExprRef(LABEL_SIZE), "labelExpr": _MONTH_LABEL},
     "quarter": {"labelExpr": f"timeFormat(datum.value, '{QUARTER_FORMAT}')",
                 "tickCount": {"interval": "month", "step": 3}},
 }
@@ -296,8 +326,9 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     if empty:
         return alt.Chart(source).mark_line(tooltip=False).properties(title=title)
     # Padding keeps the first and last points whole inside the plot.
-    base = alt.Chart(source).encode(x=alt.X("bucket:T", title=None, scale=alt.Scale(padding=12),
-                                            axis=alt.Axis(labelAngle=0, **_TIME_AXES.get(grain, _TIME_AXES["month"]))))
+    axis = _TIME_AXES.get(grain, _TIME_AXES["month"])
+    base = alt.Chart(source).encode(x=alt.X("bucket:T", title=None, scale=alt.Scale(padding=_PAD),
+                                            axis=alt.Axis(labelAngle=0, **axis)))
     # Only the points have tooltips: over the band, Streamlit's default one read the interval's
     # lower end as the value.
     band = base.mark_area(opacity=0.2, color="#0969da", tooltip=False).encode(
@@ -315,7 +346,8 @@ def _trend_draw(source, *, empty: bool, title: str = "", target: float | None = 
     if target is not None:
         layers.append(alt.Chart(pd.DataFrame({"target": [target], "target_text": [target_text or f"{target:g}"]})).mark_rule(
             strokeDash=[6, 4], color="#57606a").encode(y=alt.Y("target:Q"), tooltip=[alt.Tooltip("target_text:N", title="Target")]))
-    return alt.layer(*layers).properties(height=280, title=title)
+    chart = alt.layer(*layers).properties(height=280, title=title)
+    return chart.add_params(alt.param(name=LABEL_SIZE, value=_LABEL_PX)) if axis is _TIME_AXES["month"] else chart
 
 
 MOVER_COLORS = {"up": "#0969da", "down": "#bc4c00"}  # raised / lowered the number (not better / worse)
@@ -862,6 +894,9 @@ def large(spec: dict, scale: float = SLIDE_SCALE) -> dict:
     out = grow({k: v for k, v in spec.items() if k != "datasets"})  # the data keeps its numbers
     if data is not None:
         out["datasets"] = data
+    # A chart's own size of labels that its expressions read too (the month trend's spacing).
+    if "params" in out:
+        out["params"] = [{**p, "value": p["value"] * scale} if p.get("name") == LABEL_SIZE else p for p in out["params"]]
     config = out.setdefault("config", {})
     # Black labels: grey on a projector's washed-out white is hard to read from the back of a room.
     for part, defaults in (("axis", {"labelFontSize": 11, "titleFontSize": 11, "labelColor": "#000", "titleColor": "#000"}),

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from cxdata import charts, period
+from cxdata import chart_files, charts, period
 
 
 def frame(**overrides):
@@ -188,10 +188,14 @@ def test_trend_labels_buckets_by_their_grain():
     assert points["mark"]["stroke"] == "#0969da" and points["encoding"]["fill"]["condition"]["test"] == "datum.low_n"
 
 
-def _svg_labels(spec: dict, width: int) -> list[str]:
+def _svg_labels(spec: dict, width: int | None, *, hidden: bool = False) -> list[str]:
+    """The texts the chart shows at `width` (None: its own); with `hidden`, those it hides for
+    overlap instead (drawn transparent)."""
     vlc = pytest.importorskip("vl_convert")
-    svg = vlc.vegalite_to_svg(json.dumps({**spec, "width": width}))
-    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg)  # a label of two lines: a tspan each
+    svg = vlc.vegalite_to_svg(json.dumps(spec if width is None else {**spec, "width": width}))
+    # (an empty label is an empty element, <text …/>)
+    tag = r'<text[^>]*opacity="0"[^>]*(?<!/)>' if hidden else r'<text(?![^>]*opacity="0")[^>]*(?<!/)>'
+    texts = re.findall(tag + "(.*?)</text>", svg)  # a label of two lines: a tspan each
     # (each line isolated by FSI … PDI, which are not read)
     return [line.strip("\u2068\u2069") for t in texts for line in (re.findall(r"<tspan[^>]*>(.*?)</tspan>", t) or [t])]
 
@@ -202,18 +206,67 @@ def _weekly(start: str, weeks: int = 26) -> pd.DataFrame:
                          "low_n": [False] * weeks, "suppressed": [False] * weeks})
 
 
+def _monthly(start: str, months: int) -> pd.DataFrame:
+    return _weekly(start, months).assign(bucket=pd.date_range(start, periods=months, freq="MS"))
+
+
+def _month_labels(spec: dict, width: int | None, *, hidden: bool = False) -> list[str]:
+    return [x for x in _svg_labels(spec, width, hidden=hidden) if re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?", x)]
+
+
 def test_a_month_trend_labels_every_month_on_a_laptop_with_the_year_where_it_starts():
     # Found on the team view at 1280x800: "Apr 2025" on each of 18 months left room for every
     # other label only, and the latest month, the period's own, had none.
     month = _trend_axis("month")
     assert month["tickCount"] == {"interval": "month", "step": 1} and "format" not in month
-    assert month["labelExpr"] == "timeFormat(datum.value, datum.index == 0 || month(datum.value) == 0 ? '%b %Y' : '%b')"
-    frame = TREND.assign(bucket=pd.date_range("2025-04-01", periods=3, freq="MS"))
-    frame = pd.concat([frame] * 6, ignore_index=True).assign(bucket=pd.date_range("2025-04-01", periods=18, freq="MS"))
-    labels = _svg_labels(charts.spec(charts.trend, frame, grain="month"), 760)  # the team view's plot at 1280 px
-    months = [x for x in labels if x[:1].isalpha()]
-    assert months == ["Apr 2025", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan 2026", "Feb", "Mar",
+    labels = _month_labels(charts.spec(charts.trend, _monthly("2025-04-01", 18), grain="month"), 760)
+    assert labels == ["Apr 2025", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan 2026", "Feb", "Mar",
                       "Apr", "May", "Jun", "Jul", "Aug", "Sep"]
+
+
+def _slide(spec, width):
+    return chart_files.for_slide(spec, "Team A · CSAT by month", "CSAT · Apr 2025 – Sep 2026")
+
+
+@pytest.mark.parametrize("start, months, draw, width", [
+    ("2025-04-01", 18, _slide, None),  # the PNG download: 900 px in a slide's type
+    ("2025-04-01", 18, lambda spec, w: charts.readable(spec), 500),  # a phone, or a half-width column
+    ("2025-04-01", 18, lambda spec, w: charts.large(spec), 1500),  # presentation mode
+    ("2025-11-01", 4, _slide, None),
+    ("2023-10-01", 36, _slide, None),
+    ("2023-10-01", 36, lambda spec, w: spec, 760),
+    ("2020-01-01", 80, lambda spec, w: spec, 760),  # every label of its year: a step of a year or more
+    ("2016-01-01", 130, _slide, None),
+])
+def test_a_month_trend_shows_every_change_of_year_and_the_latest_month(start, months, draw, width):
+    # Found by a reviewer in a PNG of Apr 2025 - Sep 2026: "… Nov, Dec, [blank], Feb … Sep", the
+    # overlap rule had hidden "Jan 2026", the one label with the year, and the two Septembers read
+    # alike. No label is hidden; every label a year's first shown carries its year.
+    frame = _monthly(start, months)
+    spec = draw(charts.spec(charts.trend, frame, grain="month"), width)
+    shown = _month_labels(spec, width)
+    assert len(shown) >= 3 and _month_labels(spec, width, hidden=True) == []
+    # Each label read as a reader reads it, in the year the last label with one said: a year's
+    # first label without its year would read as a month of the year before, out of order.
+    year, dated = None, []
+    for label in shown:
+        if " " in label:
+            year = int(label[-4:])
+        assert year is not None, shown  # the leftmost label says its year
+        dated.append(pd.Timestamp(f"{label[:3]} {year}"))
+    assert dated == sorted(set(dated)) and set(dated) <= set(frame["bucket"]), shown
+    assert dated[-1] == frame["bucket"].iloc[-1]  # the period's own month is labelled
+
+
+def test_a_month_trends_labels_are_spaced_in_their_own_size_and_never_hidden():
+    # Hidden for overlap, the label a year's first was the one lost; the spacing reads the
+    # labels' size, which a slide's type (charts.large) grows with the rest.
+    spec = charts.spec(charts.trend, _monthly("2025-04-01", 18), grain="month")
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] is False and axis["labelFontSize"] == {"expr": charts.LABEL_SIZE}
+    size = {p["name"]: p["value"] for p in spec["params"]}[charts.LABEL_SIZE]
+    assert {p["name"]: p["value"] for p in charts.large(spec, 2)["params"]}[charts.LABEL_SIZE] == 2 * size
+    assert "params" not in charts.spec(charts.trend, TREND, grain="week")
 
 
 @pytest.mark.parametrize("start, width, labels", [
