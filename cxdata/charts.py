@@ -514,17 +514,19 @@ def _heatmap_prepare(df: pd.DataFrame, **options) -> tuple[pd.DataFrame, dict]:
     df["state_name"] = df["state"].map(HEAT_STATES).fillna("")
     # Light text on the deep colours, dark text on the pale ones.
     df["text_color"] = [_text_on(_rgb(f)) for f in fills]
-    # The legend lists the states the grid shows, in one order whatever the data's.
-    states = tuple(HEAT_STATES[s] for s in HEAT_STATES if s in set(df["state"])) if by_target else ()
+    # The legend lists the states the grid shows, in one order whatever the data's; on the KPI's
+    # scale, the greys it shows beside the gradient (it left a hidden cell's grey unexplained).
+    shown = set(df["state"])
+    states = tuple(HEAT_STATES[s] for s in HEAT_STATES if s in shown and (by_target or s in HEAT_GREYS))
     # The widest column header, estimated from its characters (Vega cannot measure text in an
     # expression); rounded, so that few distinct skeletons are drawn.
     widest = max((len(str(v)) for v in df["segment"].dropna().unique()), default=0) * _CHAR_PX
-    return df, {**options, "domain": (lo, hi) if domain else None, "states": states,
+    return df, {**options, "domain": (lo, hi) if domain else None, "states": states, "by_target": by_target,
                 "header_px": int(-(-widest // 20) * 20)}
 
 
 def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: str = "", value_title: str = "",
-                  domain: tuple[float, float] | None = None, states: tuple = (),
+                  domain: tuple[float, float] | None = None, states: tuple = (), by_target: bool = False,
                   header_px: int = 0) -> alt.LayerChart:
     slanted = f"(bandwidth('x') - 6 < {header_px})"
     base = alt.Chart(source).encode(
@@ -545,19 +547,19 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
     # drawn as given: one Vega scale cannot be red, amber and green by a status and deeper by a
     # distance at once.
     cells = base.mark_rect(stroke="white").encode(color=alt.Color("fill:N", scale=None), tooltip=tips)
-    if states:
+    # The legend's swatches: each state's colour halfway along its ramp. Drawn under the cells,
+    # which cover it: a legend needs a scale, the cells' literal colours have none.
+    swatch = {n: _hex(_ramp_color(0.5, [(0.0, HEAT_RAMPS[s][0]), (1.0, HEAT_RAMPS[s][1])])) if s in HEAT_RAMPS
+              else HEAT_GREYS[s] for s, n in HEAT_STATES.items()}
+    states_key = base.mark_rect().encode(
+        color=alt.Color("state_name:N", title="Target" if by_target else None,
+                        scale=alt.Scale(domain=list(states), range=[swatch[n] for n in states]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260, columns=3)),
+        tooltip=tips)
+    if by_target:
         tips = [*tips, alt.Tooltip("state_name:N", title="Target")]
         cells = cells.encode(tooltip=tips)
-        # The legend's swatches: each state's colour halfway along its ramp. Drawn under the
-        # cells, which cover it: a legend needs a scale, the cells' literal colours have none.
-        swatch = {n: _hex(_ramp_color(0.5, [(0.0, HEAT_RAMPS[s][0]), (1.0, HEAT_RAMPS[s][1])])) if s in HEAT_RAMPS
-                  else HEAT_GREYS[s] for s, n in HEAT_STATES.items()}
-        key = base.mark_rect().encode(
-            color=alt.Color("state_name:N", title="Target",
-                            scale=alt.Scale(domain=list(states), range=[swatch[n] for n in states]),
-                            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260, columns=3)),
-            tooltip=tips)
-        layers = [key, cells]
+        layers = [states_key.encode(tooltip=tips), cells]
     else:
         # The scale's own gradient, under the grid: beside a grid of two rows a 200 px gradient was cut off.
         scale = alt.Scale(scheme="redyellowgreen", domain=list(domain), clamp=True) if domain else \
@@ -566,7 +568,7 @@ def _heatmap_draw(source, *, title: str = "", row_title: str = "", col_title: st
             color=alt.Color("value_plot:Q", title=value_title, scale=scale,
                             legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
             tooltip=tips)
-        layers = [key, cells]
+        layers = [key, states_key, cells] if states else [key, cells]
     # The number in a cell is where the pointer rests: it tells what the cell does (Streamlit's
     # theme gives a mark without a tooltip one listing its raw fields, text_color and all).
     # No number where a column is too narrow to hold one: on a phone, 70.0 69.7 76.5 ran together

@@ -148,6 +148,18 @@ def heatmap_grid(records: pd.DataFrame, *, level: str, kpi: str, order: list[str
     return grid.assign(segment=grid["segment"].astype("category").cat.set_categories(cols)).sort_values("segment")
 
 
+HIDDEN_NOTE = "hidden: too few responses to show"
+
+
+def hidden_note(cells: pd.DataFrame) -> str:
+    """What a grid's file says of its hidden cells (`heatmap_grid`'s `suppressed`, `driver_grid`'s
+    status 'hidden'), before its subtitle: nothing where none is hidden. Said of every grid, it
+    opened the subtitle of grids without a hidden cell (found by a reviewer)."""
+    hidden = cells["suppressed"].fillna(False).astype(bool) if "suppressed" in cells else \
+        cells["status"].eq("hidden") if "status" in cells else pd.Series(False, index=cells.index)
+    return HIDDEN_NOTE if hidden.any() else ""
+
+
 def movers_frame(mv) -> pd.DataFrame:
     """One row per part of a `movers.Movement`, largest contribution first."""
     return pd.DataFrame([{"key": m.key or "", "name": m.name, "score": m.score, "mix": m.mix, "total": m.total,

@@ -164,7 +164,7 @@ if dim:
     grid = tables.driver_grid(vd)
     _ui.cached_chart(charts.driver_grid, grid, col_title=seg_name,
                      file=_ui.chart_file(f"Drivers of {outcome_name} by {seg_name}", f"drivers-{outcome}-by-{dim}", p,
-                                         note="hidden: too few responses to show", view=view))
+                                         note=tables.hidden_note(grid), view=view))
     st.caption("Each column is its own analysis of that segment's responses: a darker cell is a larger share of what "
                "the drivers explain there. hidden: too few responses to show (privacy threshold); * marks few "
                "responses.")

@@ -67,7 +67,7 @@ if p.journeys and not view.tp and any(k.kpi.key == kpi for j in p.journeys for k
     _ui.cached_chart(charts.heatmap, j_grid, value_title=j_shown.kpi.name, col_title=seg_name,
                      domain=_ui.bar_domain(j_shown),
                      file=_ui.chart_file(f"Journeys × {seg_name}", ("heatmap", "index", "journeys", kpi, f"by-{dim}"), p, j_shown.kpi.name,
-                                         note="hidden: too few responses to show", view=view))
+                                         note=tables.hidden_note(j_grid), view=view))
 
 level = "team" if view.tp else "touchpoint"
 filters = _ui.filters_text(view)  # now: the download is made on a thread of its own
@@ -83,7 +83,7 @@ st.selectbox("KPI", kpi_options, format_func=names.get, key="w_kpi", on_change=l
 shown = next(k for t in rows_of for k in t.kpis if k.kpi.key == kpi)
 _ui.cached_chart(charts.heatmap, grid, value_title=names[kpi], col_title=seg_name, domain=_ui.bar_domain(shown),
                  file=_ui.chart_file(f"{heading} × {seg_name}", ("heatmap", view.tp or "index", level + "s", kpi, f"by-{dim}"), p, names[kpi],
-                                     note="hidden: too few responses to show", view=view))
+                                     note=tables.hidden_note(grid), view=view))
 st.caption("Each cell is coloured by its target status, as its tile's badge: green on target, amber near target (short "
            "of it, but within the 95% interval), red below target, deeper the farther from the row's own target; a row "
            "without a target is light grey with its value written (without any targets the colours run over the KPI's "

@@ -106,6 +106,33 @@ def test_heatmap_keeps_hidden_cells_unlabelled_and_grey():
     assert spec["resolve"]["scale"]["color"] == "independent"
 
 
+def _legends(spec: dict) -> dict:
+    """Each legend of a layered chart: its title (None where it has none) to its labels."""
+    out = {}
+    for layer in spec["layer"]:
+        colour = layer.get("encoding", {}).get("color", {})
+        if "legend" in colour and colour.get("scale") is not None:
+            out[colour.get("title")] = colour["scale"].get("domain")
+    return out
+
+
+@pytest.mark.parametrize("suppressed, value, legends", [
+    # on the KPI's scale: the gradient, and a swatch for each grey the grid shows (there was none:
+    # a hidden cell's grey went unexplained in the picture, found by a reviewer)
+    ([False, True], [4.1, None], {"CSAT": [1.0, 5.0], None: ["hidden (privacy)"]}),
+    ([False, False], [4.1, None], {"CSAT": [1.0, 5.0], None: ["no responses"]}),
+    ([False, False], [4.1, 3.9], {"CSAT": [1.0, 5.0]}),  # nothing grey, no swatch
+])
+def test_a_heatmaps_legend_names_every_grey_it_shows(suppressed, value, legends):
+    df = frame(segment=["North", "South"], suppressed=suppressed, value=value, target=None, target_status=None)
+    spec = charts.spec(charts.heatmap, df, value_title="CSAT", domain=(1, 5))
+    assert _legends(spec) == legends
+    with_targets = frame(segment=["North", "South"], suppressed=suppressed, value=value,
+                         target_status=["met", None if value[1] is None else "missed"])
+    shown = _legends(charts.spec(charts.heatmap, with_targets, value_title="CSAT", domain=(1, 5)))
+    assert shown == {"Target": ["on target", *[n for n in legends.get(None, [])], *(["below target"] if value[1] else [])]}
+
+
 def test_trend_with_no_data_is_an_empty_chart():
     empty = pd.DataFrame(columns=["bucket", "value", "ci_low", "ci_high", "n", "low_n", "suppressed"])
     assert charts.trend(empty).to_dict()["mark"]["type"] == "line"
@@ -136,6 +163,8 @@ SHAPES = [  # every chart function in each shape it can take
         "key": ["web"], "name": ["Website"], "score": [-1.5], "mix": [0.0], "total": [-1.5], "value": [75.6],
         "value_before": [87.5], "share": [None], "share_before": [None]}), {"decimals": 2, "composite": True}),
     ("heatmap, all hidden", charts.heatmap, frame(segment=["North", "South"], value=[None, None], suppressed=[True, True]), {}),
+    ("heatmap on a scale, one hidden", charts.heatmap, frame(segment=["North", "South"], target=None, target_status=None),
+     {"domain": (1, 5)}),
 ]
 
 

@@ -218,3 +218,16 @@ def test_the_closed_loop_totals_of_the_figures_give_no_hidden_teams_rate_back(tm
         unknown = [part for part in parts if cases.get(part) and part not in counts]
         assert total not in counts or len(unknown) != 1, (total, unknown)
     assert {"phone_a", "phone_b"} <= set(loops.index) and loops.loc[["phone_a", "phone_b"], "suppressed"].all()
+
+
+@pytest.mark.parametrize("cells, note", [
+    (pd.DataFrame({"suppressed": [False, True], "value": [4.1, None]}), tables.HIDDEN_NOTE),
+    (pd.DataFrame({"suppressed": [False, None], "value": [4.1, None]}), ""),  # none hidden, one without responses
+    (pd.DataFrame({"status": ["ok", "hidden"]}), tables.HIDDEN_NOTE),  # the drivers' grid
+    (pd.DataFrame({"status": ["ok", "low_n"]}), ""),
+    (pd.DataFrame({"suppressed": pd.Series([], dtype=bool)}), ""),
+])
+def test_a_grids_file_says_hidden_only_where_a_cell_is(cells, note):
+    # Found by a reviewer: every heat map's picture opened its subtitle with "hidden: too few
+    # responses to show", cells hidden or not.
+    assert tables.hidden_note(cells) == note
