@@ -14,8 +14,8 @@ from pathlib import Path
 
 from . import story
 from .bidi import FSI, LRI, PDI, RLI, direction
-from .deck import (_INK, _MUTED, _TONE, COMMENT_CHARS, Slide, Tile, _minus, _printable, chart_png, comment_box,
-                   document_title, layout)
+from .deck import (_INK, _MUTED, _TONE, COMMENT_CHARS, FOOTER, Slide, Tile, _minus, _printable, chart_png,
+                   comment_box, document_title, layout)
 
 FONTS = Path(__file__).parent / "fonts"
 _FONT = "DejaVu"
@@ -52,7 +52,7 @@ def pdf(slides: list[Slide], *, footer: str = "", title: str = "") -> bytes:
         if lay.note:
             _text(doc, _minus(s.note), lay.note, size=16, least=10)
         if footer:
-            _text(doc, footer, (0.5, 7.05, 12.3, 0.35), size=10, least=8, color=_MUTED)
+            _text(doc, footer, FOOTER, size=10, least=8, color=_MUTED)
     return bytes(doc.output())
 
 

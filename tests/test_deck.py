@@ -404,3 +404,24 @@ def test_a_team_slide_has_no_closed_loop_tile_where_its_team_view_has_none(db):
     view = ViewState(period="latest_month", tp="web", team="a")
     team = deck.story_slides(cur, without, cat, view, pyramid.build(cur, without, cat, view))[2]
     assert team.tiles and "Closed loop" not in [t.label for t in team.tiles]
+
+
+_T = deck.Tile("CSAT", "79.0%")
+
+
+@pytest.mark.parametrize("slide", [
+    deck.Slide("Team A", "s", tiles=(_T, _T, _T), chart={}),  # a team: its KPIs in a row, the trend under them
+    deck.Slide("Team A", "s", tiles=(_T, _T, _T), chart={}, note="Closed loop: compared with 1 May."),
+    deck.Slide("CX index", "s", tiles=(_T,), chart={}, note="What moved it."),  # a tile beside its chart
+    deck.Slide("CX index", "s", chart={}, note="n"),
+    deck.Slide("What customers say", "s", comments=(deck.Comment("c", "c"),) * 6, note="Newest 6 of 92."),
+], ids=["team", "team with a note", "one tile", "chart alone", "comments"])
+def test_what_a_slide_shows_ends_above_its_footer(slide):
+    # Found by a reviewer: the team slide's trend reached 7.1 inches, and its axis labels ran into
+    # the footer (the model's name) at 7.05, in the PDF and the PowerPoint file alike.
+    lay = deck.layout(slide)
+    boxes = [box for _, box in lay.tiles] + [b for b in (lay.chart, lay.note) if b] + \
+        [deck.comment_box(i) for i in range(len(slide.comments))]
+    assert (lay.chart is not None) == bool(slide.chart) and (lay.note is not None) == bool(slide.note)
+    assert all(top + height <= deck.FOOTER[1] - 0.1 + 1e-9 for _, top, _, height in boxes)
+    assert all(height > 0.4 for *_, height in boxes)

@@ -280,3 +280,29 @@ def test_a_search_isolated_in_a_subtitle_is_drawn_in_its_quotes(search):
     # On the page: the line's text in order, the isolates' marks drawing nothing that reads.
     text = page_text(deck.Slide("t", line))
     assert "2026-Q3 compared with 2026-Q2" in text and "[" not in text  # (no isolate's mark named as missing)
+
+
+def _pictures(page) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, width, height) in points of each picture drawn on the page (its matrix as set
+    just before it is drawn)."""
+    from pypdf.generic import ContentStream
+
+    placed, matrix = [], None
+    for operands, op in ContentStream(page.get_contents(), page.pdf).operations:
+        if op == b"cm":
+            matrix = [float(x) for x in operands]
+        elif op == b"Do" and matrix:
+            placed.append((matrix[4], matrix[5], matrix[0], matrix[3]))
+    return placed
+
+
+def test_every_slides_chart_ends_above_the_footer(team_deck):
+    # Found by a reviewer: the team slide's trend reached 7.1 inches down a 7.5 inch page and its
+    # axis labels ran into the footer (the model's name) at 7.05.
+    slides, pdf = team_deck
+    for made, page in zip(slides, pdf.pages):
+        footer_top = max(y + size for _, y, size, t in runs(page) if t == "CX Pyramid")  # its baseline and a size up
+        pictures = _pictures(page)
+        assert len(pictures) == (1 if made.chart else 0)
+        for _, bottom, _, _ in pictures:
+            assert bottom >= footer_top + 3, made.title  # a gap between them, besides
