@@ -265,7 +265,7 @@ def _pyramid(args) -> int:
 def _deck(args) -> int:
     """The slides the app's Slides and PDF buttons give for the same view: for a review's deck
     made on a schedule (a weekly PDF of the pyramid, say) without opening the app."""
-    from . import deck, pyramid
+    from . import deck, drill, pyramid
     from .formats import deck_title
 
     out = Path(args.out)
@@ -278,7 +278,8 @@ def _deck(args) -> int:
     cur = db.cursor()
     p = pyramid.build(cur, model, cat, view)
     slides = deck.story_slides(cur, model, cat, view, p, demo=service.is_demo(db, cur))
-    title = deck_title(view, model, p.period.label(), deck.named_after(view, model, p)[1])
+    named = deck.named_after(view, model, p, lambda dim, kpis: drill.split(cur, model, cat, view, dim, kpis=kpis))
+    title = deck_title(view, model, p.period.label(), named[1])
     if kind == ".pdf":
         from . import deck_pdf
 

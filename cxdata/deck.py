@@ -78,22 +78,30 @@ def subtitle(p, view: ViewState, model: Model, kpi_name: str | None = None, *, d
     return " · ".join(parts) + f" · data as of {day_label(p.as_of)}" + (" · demo data" if demo else "")
 
 
-def named_after(view: ViewState, model: Model, p) -> tuple[str, list[tuple[str, str]]]:
+def named_after(view: ViewState, model: Model, p, split_of) -> tuple[str, list[tuple[str, str]]]:
     """What a deck's file is named after (cxdata.export.file_name's `what` and `narrowed`): the
     story's deepest node, and where the story ends with comments, their KPI and what narrows them
-    (drill.comment_filters), as the team view names its comments download: decks of two teams, two
-    KPIs or two searches of one view must not overwrite each other (`p`: the view's pyramid).
+    (drill.comment_filters) on its comments slide, the score band it keeps for a KPI that fell
+    significantly (story.comments_view) included, as the team view names its comments download:
+    decks of two teams, two KPIs, two searches or two bands of one view must not overwrite each
+    other (`p`: the view's pyramid). Left out, a deck whose comments slide kept "Bottom box" was
+    named as the one of every score (found by a reviewer).
 
-    The band a comments slide keeps for a KPI that fell significantly (story.comments_view) is not
-    named: the view alone decides it, and it reads the split beside the tiles, a query this name,
-    drawn with every page, should not run."""
+    `split_of(dim, kpis)`: the view's `drill.split` (a cached one), asked only where the band
+    hangs on it: a KPI that fell on its pyramid tile, whose change the split beside the team view
+    may hide (`drill.as_team_view`, as the slide reads it). It only ever hides: a KPI that did not
+    fall there falls nowhere, and the name of most views runs no query."""
     level, key = story.node_of(view)
     what = f"slides-{key or level}"
     node = None if p.empty or "comments" not in story.steps(view, model) else story.deepest(p, view)
     if node is None:  # (a link's team the period's pyramid does not hold)
         return what, []
     k = chosen_kpi(node, view.kpi)
-    return f"{what}-{k.kpi.key}", drill.comment_filters(model, k.kpi, view)
+    shown, band = story.comments_view(view, k, model)
+    if band and not view.scores:  # kept for the fall
+        k = chosen_kpi(drill.as_team_view(node, replace(view, present=None), model, split_of), view.kpi)
+        shown, _ = story.comments_view(view, k, model)
+    return f"{what}-{k.kpi.key}", drill.comment_filters(model, k.kpi, shown)
 
 
 def story_slides(cur, model: Model, cat, view: ViewState, p, *, demo: bool = False, now=None) -> list[Slide]:

@@ -1208,7 +1208,7 @@ def deck_button(view: ViewState, p, *, label: str = "Download the slides (PowerP
         finally:
             cur.close()
 
-    what, narrowed = deck.named_after(view, m, p)
+    what, narrowed = deck.named_after(view, m, p, lambda dim, kpis: split(replace(view, present=None), dim, kpis=kpis))
     title = formats.deck_title(view, m, p.period.label(), narrowed)
 
     def pptx() -> bytes:

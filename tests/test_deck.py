@@ -131,7 +131,37 @@ def test_a_deck_is_named_after_its_node_and_what_narrows_its_comments(db, view, 
     model = parse_model(MODEL_TEXT + NAMED_MODEL_TEXT)
     cur = db.cursor()
     view = ViewState(**{"period": "latest_month", **view})
-    assert deck.named_after(view, model, pyramid.build(cur, model, queries.catalog(cur, model), view)) == named
+
+    def split_of(dim, kpis):  # no KPI fell: no query for the name
+        pytest.fail("the split was asked for a name that needs none")
+
+    assert deck.named_after(view, model, pyramid.build(cur, model, queries.catalog(cur, model), view), split_of) == named
+
+
+def test_a_deck_is_named_after_the_band_its_comments_slide_keeps_for_a_fall(tmp_path):
+    """Found by a reviewer: CSAT fell significantly, so the comments slide kept its Bottom box
+    (1–2) and said so, and the deck's file was named as the one of every score."""
+    from cxdata import drill, export
+
+    spec = ([("Team A", "Website", 5, 10, 5, None)] * 40 + [("Team A", "Website", 1, 2, 6, "slow")] * 10
+            + [("Team A", "Website", 4, 8, 6, None)] * 30)
+    db = Database(tmp_path / "cx.duckdb")
+    store.apply(db, answers(spec))
+    p, slides = slides_of(db, tp="web", team="a")
+    view, cur = ViewState(period="latest_month", tp="web", team="a"), db.cursor()
+    asked = []
+
+    def split_of(dim, kpis):  # the split beside the team view, which might hide the change
+        asked.append(dim)
+        return drill.split(cur, MODEL, queries.catalog(cur, MODEL), view, dim, kpis=kpis)
+
+    what, narrowed = deck.named_after(view, MODEL, p, split_of)
+    db.close()
+    assert "csat · Bottom box (1–2) only" in slides[-1].subtitle  # (the test model names its KPI by its key)
+    assert (what, narrowed) == ("slides-a-csat", [("scores", "Bottom box (1–2)")])
+    name = export.file_name(what, p.period.label(), [], "pptx", narrowed=narrowed)
+    assert name.startswith("cx-slides-a-csat-") and name.endswith("-scores-Bottom-box-1-2.pptx"), name
+    assert asked == [drill.split_dim(view, MODEL)] == ["region"]  # asked once, for the fall
 
 
 def test_each_tile_says_what_the_pyramid_says(db):
