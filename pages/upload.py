@@ -385,6 +385,16 @@ if receipt:
     elif not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
+    elif receipt.get("undated", 0) >= _responses_in(receipt):
+        # Said as what it is, not as 'some answers': no period holds a response without a date, so
+        # nothing of the file shows anywhere (found by a new user's walk: 17 responses "loaded").
+        n = _responses_in(receipt)
+        st.warning(f"Loaded as source **{md(receipt['source'])}**, but {'its' if n != 1 else 'the'} {n:,} "
+                   f"response{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} no date, so no period shows "
+                   f"{'them' if n != 1 else 'it'} and no tile counts {'them' if n != 1 else 'it'}. To have them "
+                   "counted, load the file again with the column that holds the date of each response given the "
+                   "role *timestamp* in step 2 (a file without such a column needs one added).",
+                   icon=":material/event_busy:")
     elif receipt.get("unseen"):
         st.warning(f"Loaded as source **{md(receipt['source'])}**: {md(kind)}. Some of its answers show in no tile: "
                    "the notes below say which, and what to change.", icon=":material/visibility_off:")

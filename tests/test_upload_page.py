@@ -269,14 +269,22 @@ def test_a_workbooks_sheet_can_be_chosen(app, tmp_path):
 
 def test_a_load_some_of_whose_answers_no_tile_shows_is_not_called_a_success(app):
     """Found by a new user's walk: a file without a date column loaded under a green 'Loaded',
-    the note that no period counts its responses further down."""
+    the note that no period counts its responses further down; then under 'Some of its answers
+    show in no tile', when none of its 17 responses shows in any period."""
     make, _ = app
     at = upload(make(), "bad/out_of_range_scores.csv")
     next(b for b in at.button if b.label == "Load responses").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [s for s in at.success if s.value.startswith("Loaded as source")]
-    assert any("Some of its answers show in no tile" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.warning[0].value == (
+        "Loaded as source **out\\_of\\_range\\_scores**, but its 17 responses have no date, so no period shows them "
+        "and no tile counts them. To have them counted, load the file again with the column that holds the date of "
+        "each response given the role *timestamp* in step 2 (a file without such a column needs one added).")
     assert any("no period counts them" in i.value for i in at.info)
+    # A file some of whose answers a tile counts keeps the plainer words
+    at = upload(make(), "zendesk_csat.csv")
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not any("no date" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_memory_is_given_back_once_the_loaded_file_is_gone(app, monkeypatch):
