@@ -557,3 +557,27 @@ def test_the_removal_box_shows_the_upload_its_remove_button_removes_through_uplo
     assert not at.exception, [e.value for e in at.exception]
     assert any(s.value.startswith(f"Removed upload #{newest - 1}:") for s in at.success)
     assert not agree().startswith(f"#{newest - 1} · ")
+
+
+def test_a_sample_export_under_the_demo_model_is_said_to_reach_no_tile(tmp_path, monkeypatch):
+    """Found by a new user's walk: the repository's Zendesk sample, uploaded into the app on the demo
+    model, whose tiles have no KPI on its Good/Bad rating; the receipt must say its answers count
+    nowhere, and keep the demo data."""
+    db_path = tmp_path / "cx.duckdb"
+    monkeypatch.setenv("CX_DB", str(db_path))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 3000)
+    db = Database(db_path)
+    try:
+        service.load_demo(db, 3000)
+    finally:
+        db.close()
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("pages/upload.py")
+    at = upload(at.run(), "zendesk_csat.csv")
+    assert any("cxdata/models/demo.yaml" in shown(c.value) for c in at.caption)  # the model in use, before loading
+    _load(at)
+    assert not at.success and any("Some of its answers show in no tile" in w.value for w in at.warning)
+    assert any(w.value.startswith("The demo data was kept: no tile of the model counts") for w in at.warning)
+    assert any("'csat_good' (3,323). They are stored, and no tile shows them." in shown(i.value) for i in at.info)
+    assert responses(db_path) == 3000 + 3323
