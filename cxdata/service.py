@@ -191,6 +191,7 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
         # Which responses changed, and how: read back from the versions the merge replaced.
         out["updated_responses"] = [list(r) for r in store.updated_responses(db.cursor(), receipt.upload_id)]
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
+    out["undated"] = int(getattr(result, "untimed", 0))  # responses stored without an answer time
     if model is not None and (detail := not_counted_detail(result.table, model)):
         out["not_counted"] = detail
     out["counted"] = counted_responses(result.table, model) if model is not None else out["added"] + out["updated"]

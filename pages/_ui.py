@@ -449,16 +449,19 @@ def loop_kpi(view: ViewState):
 
 def loop_summary(view: ViewState, where: str, *, hidden: bool = False) -> None:
     """A line on how the node's unhappy customers are followed up, with the way to its cases.
-    `hidden`: the Closed loop tile is, and the number of cases would give its n away, and with
-    the open ones its rate (found by an audit: 'hidden' above '3 cases, 2 open'): only the cases
-    still to work are counted, as on the Close the loop page."""
+    `hidden`: the Closed loop tile is, and the line counts none of its cases (found by an audit:
+    'hidden' above '3 cases, 2 open'). Its open ones alone give it away too: each is a case, so a
+    team's open count is a floor under its n, and a tile hidden with its siblings leaves their cases
+    together known (the touchpoint's less the teams shown). Where the floors add up to that sum,
+    every rate of the group is 0% (found by a review: 'hidden' above '7 open, 7 overdue', its rate
+    0 of 7); short of it, they bound the rates."""
     view = replace(view, unrouted=False)  # the node's own cases, whatever a link says
     everyone, _ = loop_closure(view)
     with st.container(horizontal=True, vertical_alignment="center", key="loop_summary"):
         overdue = f" :red-badge[{everyone.overdue:,} overdue]" if everyone.overdue else ""
         if hidden:
-            st.markdown(f"**Closing the loop** · {everyone.open:,} open{overdue} (too few cases {escape(where)} to "
-                        "count the rest)", width="content")
+            st.markdown(f"**Closing the loop** · not counted {escape(where)}: its Closed loop tile is hidden "
+                        "(privacy threshold)", width="content")
         elif everyone.cases:
             # (its closure rate is the Closed loop tile above)
             st.markdown(f"**Closing the loop** · {everyone.cases:,} case{'' if everyone.cases == 1 else 's'}, "

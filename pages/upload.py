@@ -103,9 +103,8 @@ def _remove(upload_id: int) -> None:
 def _offer_for_removal(upload_id: int | None) -> None:
     """The removal box offers the upload just made, the one a receipt's advice to remove it means:
     the box kept its earlier choice, the upload that was newest before (found by a review: #17 offered
-    after loading #19)."""
-    st.session_state.pop("w_remove_upload", None)
-    st.session_state["_remove_default"] = upload_id
+    after loading #19). Set when the box is drawn, where the history says whether it can be offered."""
+    st.session_state["_remove_offer"] = upload_id
 
 
 def _suffix(name: str) -> str:
@@ -386,6 +385,16 @@ if receipt:
     elif not _responses_in(receipt):
         st.warning(f"The file holds no responses ({md(kind)}): nothing was loaded"
                    + (", and the demo data stays." if _ui.state().demo else "."), icon=":material/inbox:")
+    elif receipt.get("undated", 0) >= _responses_in(receipt):
+        # Said as what it is, not as 'some answers': no period holds a response without a date, so
+        # nothing of the file shows anywhere (found by a new user's walk: 17 responses "loaded").
+        n = _responses_in(receipt)
+        st.warning(f"Loaded as source **{md(receipt['source'])}**, but {'its' if n != 1 else 'the'} {n:,} "
+                   f"response{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} no date, so no period shows "
+                   f"{'them' if n != 1 else 'it'} and no tile counts {'them' if n != 1 else 'it'}. To have them "
+                   "counted, load the file again with the column that holds the date of each response given the "
+                   "role *timestamp* in step 2 (a file without such a column needs one added).",
+                   icon=":material/event_busy:")
     elif receipt.get("unseen"):
         st.warning(f"Loaded as source **{md(receipt['source'])}**: {md(kind)}. Some of its answers show in no tile: "
                    "the notes below say which, and what to change.", icon=":material/visibility_off:")
@@ -480,13 +489,17 @@ else:
                                     format="localized", help="Responses added; for an invitation list, invitations"),
                                 "status": st.column_config.TextColumn(width="medium")})
     active = history[history["removed"].isna() & changed]
+    offering, offer = "_remove_offer" in st.session_state, st.session_state.pop("_remove_offer", None)
     if not active.empty:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         options = active["upload_id"].tolist()
         by_id = history.set_index("upload_id")
-        default = st.session_state.get("_remove_default")
+        if offering:
+            # Set through the widget's state, never by dropping it for a new index: the box's identity
+            # is its key, so the browser kept showing its earlier choice while the confirmation and
+            # its button named the new upload (found by a review). A value set here is sent to it.
+            st.session_state["w_remove_upload"] = offer if offer in options else options[0]
         choice = c1.selectbox("Remove an upload", options, key="w_remove_upload",
-                              index=options.index(default) if default in options else 0,
                               help="The responses it added are deleted; those it edited go back to the version "
                                    "they had before it.",
                               format_func=lambda i: f"#{i} · {by_id.loc[i, 'file']} · {by_id.loc[i, 'uploaded']} UTC")

@@ -127,6 +127,13 @@ def test_ingest_prints_the_receipts_warnings(tmp_path):
     assert "\n  warning: Responses naming a touchpoint the model does not have: '*Teleport*' (3)." in out
 
 
+def test_ingest_json_counts_the_responses_no_period_holds(tmp_path):
+    src = ROOT / "tests" / "fixtures" / "samples" / "bad" / "out_of_range_scores.csv"  # no date column
+    receipt = json.loads(cli("ingest", src, "--db", tmp_path / "cx.duckdb", "--model", ZELVORA_MODEL,
+                             "--json").stdout)[0]
+    assert (receipt["added"], receipt["undated"], receipt["unseen"]) == (17, 17, True)
+
+
 def test_ingest_settles_what_the_file_cannot_say(tmp_path):
     # 01/02 and 03/04 read either way: refused with the option named, loaded once it is given
     src = tmp_path / "dates.csv"

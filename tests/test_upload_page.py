@@ -269,14 +269,22 @@ def test_a_workbooks_sheet_can_be_chosen(app, tmp_path):
 
 def test_a_load_some_of_whose_answers_no_tile_shows_is_not_called_a_success(app):
     """Found by a new user's walk: a file without a date column loaded under a green 'Loaded',
-    the note that no period counts its responses further down."""
+    the note that no period counts its responses further down; then under 'Some of its answers
+    show in no tile', when none of its 17 responses shows in any period."""
     make, _ = app
     at = upload(make(), "bad/out_of_range_scores.csv")
     next(b for b in at.button if b.label == "Load responses").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [s for s in at.success if s.value.startswith("Loaded as source")]
-    assert any("Some of its answers show in no tile" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.warning[0].value == (
+        "Loaded as source **out\\_of\\_range\\_scores**, but its 17 responses have no date, so no period shows them "
+        "and no tile counts them. To have them counted, load the file again with the column that holds the date of "
+        "each response given the role *timestamp* in step 2 (a file without such a column needs one added).")
     assert any("no period counts them" in i.value for i in at.info)
+    # A file some of whose answers a tile counts keeps the plainer words
+    at = upload(make(), "zendesk_csat.csv")
+    next(b for b in at.button if b.label == "Load responses").click().run()
+    assert not any("no date" in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_memory_is_given_back_once_the_loaded_file_is_gone(app, monkeypatch):
@@ -492,3 +500,84 @@ def test_comments_an_excel_re_save_lost_characters_of_are_kept_and_said(app):
     assert {m.label: m.value for m in at.metric}["Updated"] == "0"
     assert any(shown(i.value).startswith("4 comments kept as stored: this file had lost some of their characters to its text "
                                   "encoding, Windows-1256 (Arabic, Persian)") for i in at.info), [i.value for i in at.info]
+
+
+class Browser:
+    """A select box as the browser shows it: a widget it already has keeps the value it shows, unless
+    the server's run sets one (`set_value`); AppTest's own `value` is the server's, which the browser
+    may not show (found by a review: the box showed the upload before the one Remove named)."""
+
+    def __init__(self):
+        self.values = {}
+
+    def shows(self, box) -> str:
+        proto = box.proto
+        if proto.set_value:
+            self.values[proto.id] = proto.raw_value
+        elif proto.id not in self.values:
+            self.values[proto.id] = proto.options[proto.default]
+        return self.values[proto.id]
+
+    def choose(self, at, box, value):
+        self.values[box.proto.id] = box.format_func(value)
+        return box.set_value(value).run()
+
+
+def test_the_removal_box_shows_the_upload_its_remove_button_removes_through_uploads_in_a_row(app):
+    """The reviewer's walk: after each load the box showed the upload before (the removed demo #1
+    first), while the confirmation and its button named the new one."""
+    make, db_path = app
+    at, browser = make(), Browser()
+    box = lambda: next(s for s in at.selectbox if s.label == "Remove an upload")  # noqa: E731
+
+    def agree():
+        shown_value = browser.shows(box())
+        assert shown_value == box().format_func(box().value)  # what the browser shows is what the server holds
+        assert at.button(key=confirm_key(at))  # ... and what the confirmation's button removes
+        named = next(m.value for m in at.markdown if m.value.startswith("Remove upload **#"))
+        assert shown_value.startswith(named.split("**")[1] + " · ")
+        return shown_value
+
+    assert agree().startswith("#1 · ")
+    for name in ("typeform_transactional.csv", "zendesk_csat.csv", "bg_partner_transactional_cp1251.csv",
+                 "bad/out_of_range_scores.csv"):
+        upload(at, name)
+        agree()
+        _load(at)
+        db = Database(db_path)
+        try:
+            newest = db.cursor().execute("SELECT max(upload_id) FROM uploads").fetchall()[0][0]
+        finally:
+            db.close()
+        assert agree().startswith(f"#{newest} · {name.split('/')[-1]} · "), name
+    # The user's own choice stands, and a removal leaves the box on an upload that is still there.
+    browser.choose(at, box(), newest - 1)
+    assert agree().startswith(f"#{newest - 1} · ")
+    at.button(key=confirm_key(at)).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value.startswith(f"Removed upload #{newest - 1}:") for s in at.success)
+    assert not agree().startswith(f"#{newest - 1} · ")
+
+
+def test_a_sample_export_under_the_demo_model_is_said_to_reach_no_tile(tmp_path, monkeypatch):
+    """Found by a new user's walk: the repository's Zendesk sample, uploaded into the app on the demo
+    model, whose tiles have no KPI on its Good/Bad rating; the receipt must say its answers count
+    nowhere, and keep the demo data."""
+    db_path = tmp_path / "cx.duckdb"
+    monkeypatch.setenv("CX_DB", str(db_path))
+    monkeypatch.delenv("CX_MODEL", raising=False)
+    monkeypatch.setattr(service, "DEMO_RESPONSES", 3000)
+    db = Database(db_path)
+    try:
+        service.load_demo(db, 3000)
+    finally:
+        db.close()
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("pages/upload.py")
+    at = upload(at.run(), "zendesk_csat.csv")
+    assert any("cxdata/models/demo.yaml" in shown(c.value) for c in at.caption)  # the model in use, before loading
+    _load(at)
+    assert not at.success and any("Some of its answers show in no tile" in w.value for w in at.warning)
+    assert any(w.value.startswith("The demo data was kept: no tile of the model counts") for w in at.warning)
+    assert any("'csat_good' (3,323). They are stored, and no tile shows them." in shown(i.value) for i in at.info)
+    assert responses(db_path) == 3000 + 3323
