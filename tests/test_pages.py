@@ -937,11 +937,8 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     comments = listed(at)
     assert len(comments) > 0
-    # Only the index's survey sources, when the model narrows its KPI to some.
-    if model.index.kpi.sources:
-        from cxdata.model import label_key
-
-        assert {label_key(s) for s in comments["Source"]} <= {label_key(s) for s in model.index.kpi.sources}
+    # Only the index's survey sources (the demo's: its relationship survey), as the list names them.
+    assert set(comments["Source"]) == {model.source_label(s) for s in model.index.kpi.sources} == {"Relationship survey"}
     assert not crumbs(at)
     # A link naming a team the model does not have says so, over the index's view (its cleaned URL's)
     unknown = app(page="pages/team.py", team="nope")
