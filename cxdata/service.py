@@ -148,12 +148,15 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
     result = engine.normalise(inspection, mapping, scales=measure_scales(model) if model is not None else None)
     path = inspection.path
     outside = outside_model(result.table, model) if model is not None else []
+    # Read before the file is stored: afterwards its own answers are among those already there.
+    pooled = joins_pooled_index(db, result.table, model) if model is not None else []
     shared = ids_stored_elsewhere(db, result.table, mapping.source, inspection.layout_name) \
         if mapping.keys_with("response_id") else []
     receipt = store.Receipt(
         file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + outside + [shared_ids_text(mapping.source, name, n) for name, n in shared],
+        warnings=list(result.warnings) + outside + pooled
+        + [shared_ids_text(mapping.source, name, n) for name, n in shared],
         skipped=list(getattr(result, "skipped", [])),
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
@@ -548,6 +551,45 @@ def outside_model(table, model: Model) -> list[str]:
                    "Only touchpoint and team tiles use these measures, so no tile counts them (a relationship "
                    "survey's overall questions are often such answers). If the file has a column that says where "
                    "the customer was (a store, a channel), map it as the touchpoint.")
+    return out
+
+
+def joins_pooled_index(db: Database, table, model: Model) -> list[str]:
+    """A warning per survey source of canonical `table` whose answers join an index that counts
+    every source's (no `sources:`) for the first time, while other surveys' answers make it up:
+    a transactional survey that also asks the NPS question moves the top of the pyramid, and the
+    receipt said nothing of it (found by a review: the demo's index went from +28.3 to +17.8).
+    Not for a source that answered the index before (its next export), nor for the first survey
+    stored (it is what the index is made of)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    index = model.index.kpi
+    if index.stat == "composite" or index.sources or not table.num_rows \
+            or not {"metric", "value", "source", "responded_at"} <= set(table.column_names):
+        return []
+    # As the index counts them: a valid answer to its measure, timed (an untimed one is in no period).
+    counted = pc.fill_null(pc.and_(pc.and_(pc.equal(table["metric"].cast(pa.string()), index.measure),
+                                           pc.is_valid(table["value"])), pc.is_valid(table["responded_at"])), False)
+    rows = pa.table({"source": table["source"].cast(pa.string()),
+                     "id": table["source_response_id"].cast(pa.string())}).filter(counted)
+    if not rows.num_rows:
+        return []
+    stored = {name for (name,) in db.cursor().execute(
+        """SELECT s.name FROM sources s WHERE s.source_id IN (
+               SELECT DISTINCT r.source_id FROM answers a JOIN responses r USING (response_key)
+               WHERE a.measure IN (SELECT code FROM labels WHERE dim = 'measure' AND label = ?))""",
+        [index.measure]).fetchall()}
+    out = []
+    for r in sorted(rows.group_by("source").aggregate([("id", "count_distinct")]).to_pylist(),
+                    key=lambda r: (-r["id_count_distinct"], r["source"] or "")):
+        if r["source"] is None or r["source"] in stored or not stored - {r["source"]}:
+            continue
+        n = r["id_count_distinct"]
+        out.append(f"This file's {n:,} answer{'' if n == 1 else 's'} to {_measure_names([(index.measure, n)], model)[0][0]} "
+                   f"from '{r['source']}' count in the {model.index.name}, beside the other surveys' answers: the "
+                   "model's index counts every survey that asks its question. If this survey should not count there, "
+                   "ask whoever maintains the model (the Model page) to name the surveys the index counts.")
     return out
 
 

@@ -4,7 +4,9 @@ against the rest's, so a manager sees which subject goes with the worst scores.
 
 A comment is about a theme when it uses one of the theme's words (cxdata.search.any_word, in any
 language the model lists them in). The figures are those of the comments the view lists: the
-same period, node, segments, search and score band, and the same responses left out.
+same period, node, segments, search and score band, and the same responses left out. Under a
+score band the themes are counted and not compared (`NOT_COMPARED`): every comment listed gave a
+score of that band, so the KPI of a theme's and of the others' says nothing of the theme.
 
 Each comment's themes are found once and kept (cxdata.theme_flags): the table is a grouping of
 those bits over the comments listed. The comments a view lists without them (all of them after
@@ -20,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from . import queries, search, stats, theme_flags
-from .drill import periods_for
+from .drill import periods_for, score_bands
 from .model import KPI, Model, Theme
 from .queries import Catalog
 from .view import ViewState
@@ -34,9 +36,12 @@ class ThemeResult:
     about: stats.Estimate | None  # the KPI among the responses whose comment is about it; None: hidden
     rest: stats.Estimate | None  # ...among the other commenting responses; None: hidden
     change: stats.Change | None  # about - rest, with its test
-    status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data' (of the two figures together)
+    status: str  # 'ok' | 'low_n' | 'hidden' | 'no_data' (of the two figures together) | NOT_COMPARED
     worse: bool | None  # the theme goes with a significantly worse KPI (None: no verdict)
     listed: int = 0  # the comments of the view on every subject: the whole `share` is of
+
+
+NOT_COMPARED = "not_compared"  # the status of every theme under a score band: counted only
 
 
 def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, node: str | None, kpi: KPI,
@@ -54,6 +59,10 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
     patterns = patterns_of(model)
     args = dict(level=level, node=node, score_measure=kpi.measure, withheld=hidden_segments)
     view = replace(view, theme=None)
+    # With only one band's scores listed, a top-box share, a yes-rate or an NPS is the same on both
+    # sides by construction (0.0% against 0.0% among the bottom box, found by review), and a mean
+    # held within the band says little of a theme: the themes are counted, not compared.
+    banded = view.scores in dict(score_bands(model, kpi))
     rows = None if searched else _kept(cur, db, model, cat, view, current, patterns, args)
     if rows is None:
         rows = queries.theme_cells(cur, model, cat, view, current, patterns=patterns, **args)
@@ -70,6 +79,8 @@ def of_view(cur, model: Model, cat: Catalog, view: ViewState, *, level: str, nod
         status = _worst(stats.cell_status(about_m.n, rules), stats.cell_status(rest_m.n, rules))
         if about_m.n == 0:
             status = "no_data"
+        if banded:
+            status = NOT_COMPARED
         about = rest = change = worse = None
         if status in ("ok", "low_n"):
             about, rest = stats.estimate(kpi.stat, about_m), stats.estimate(kpi.stat, rest_m)
@@ -161,6 +172,20 @@ def none_about(names: list[str]) -> str:
     return f"No comment listed is about {'this theme' if len(names) == 1 else 'these themes'}: {'; '.join(names)}."
 
 
+def compared(results: list[ThemeResult]) -> bool:
+    """Whether the table sets each theme's KPI against the others' (not under a score band)."""
+    return not any(r.status == NOT_COMPARED for r in results)
+
+
+def not_compared_note(kpi: KPI, band: str) -> str:
+    """Why the themes of the comments of one score band (`band`, as drill.score_bands names it) are
+    counted and not compared, for the line under their table."""
+    why = (f"a mean of {kpi.name} held within one band says little of a theme" if kpi.stat == "mean"
+           else f"{kpi.name} would read the same for a theme and for the others by construction")
+    return (f"Every comment listed came with a score of {band}: their themes are counted, not compared, as {why}. "
+            "Choose all scores above to compare them.")
+
+
 def _difference(r: ThemeResult, kpi: KPI) -> float | None:
     """About it minus the others, as the two values shown give it."""
     if r.about is None or r.rest is None or r.about.value is None or r.rest.value is None:
@@ -175,7 +200,7 @@ def _shown(e: stats.Estimate | None, kpi: KPI) -> float | None:
 def _verdict(r: ThemeResult) -> str:
     if r.status == "hidden":
         return "hidden (few answers)"
-    if r.status == "no_data":
+    if r.status in ("no_data", NOT_COMPARED):
         return ""
     words = ("significantly worse" if r.worse else "significantly better" if r.worse is False
              else "no significant difference")
@@ -189,7 +214,8 @@ def _share(r: ThemeResult) -> float | None:
 def frame(results: list[ThemeResult], kpi: KPI, model=None):
     """The themes as the page's table shows them: the KPI's values as its tiles write them, a
     mean's columns named with its scale ('Effort (CES) /7, about it': 4.10 alone said nothing of
-    whether it was good; found by review) when the model is given."""
+    whether it was good; found by review) when the model is given. Under a score band, the counts
+    and shares alone (`compared`)."""
     import pandas as pd
 
     from .formats import delta_text, kpi_title, stat_text
@@ -200,10 +226,12 @@ def frame(results: list[ThemeResult], kpi: KPI, model=None):
         d = _difference(r, kpi)
         return "" if d is None else delta_text(d, kpi.stat)
 
+    counts = {"Theme": [r.theme.name for r in results], "Comments": [r.comments for r in results],
+              "Share": [r.share for r in results]}
+    if not compared(results):
+        return pd.DataFrame(counts)
     return pd.DataFrame({
-        "Theme": [r.theme.name for r in results],
-        "Comments": [r.comments for r in results],
-        "Share": [r.share for r in results],
+        **counts,
         f"{name}, about it": [stat_text(r.about.value if r.about else None, kpi.stat) for r in results],
         f"{name}, the others": [stat_text(r.rest.value if r.rest else None, kpi.stat) for r in results],
         "Difference": [diff(r) for r in results],
@@ -215,15 +243,18 @@ def export_frame(results: list[ThemeResult], kpi: KPI):
     """The themes' table for a spreadsheet: its figures numbers, not the screen's text ('-40.2
     pts' is no number to sort or sum, and a CSV guarded it as a formula), rounded as the screen
     shows them, their units in the columns' names: a share of answers in %, its differences in
-    percentage points, an NPS's in points, a mean's on its scale. Blank where the screen has a dash."""
+    percentage points, an NPS's in points, a mean's on its scale. Blank where the screen has a dash.
+    Under a score band, the counts and shares alone."""
     import pandas as pd
 
     value = "" if kpi.stat in ("mean", "nps") else "_pct"
     points = "" if kpi.stat == "mean" else "_pts"
+    counts = {"theme": [r.theme.name for r in results], "comments": [r.comments for r in results],
+              "share_pct": pd.array([_share(r) for r in results], dtype="Float64")}
+    if not compared(results):  # (as the table shows them: counted, not compared)
+        return pd.DataFrame(counts)
     return pd.DataFrame({
-        "theme": [r.theme.name for r in results],
-        "comments": [r.comments for r in results],
-        "share_pct": pd.array([_share(r) for r in results], dtype="Float64"),
+        **counts,
         "kpi": kpi.name,
         f"about_it{value}": pd.array([_shown(r.about, kpi) for r in results], dtype="Float64"),
         f"the_others{value}": pd.array([_shown(r.rest, kpi) for r in results], dtype="Float64"),
@@ -238,4 +269,5 @@ def _worst(a: str, b: str) -> str:
     return min(a, b, key=order.index)
 
 
-__all__ = ["ThemeResult", "export_frame", "frame", "none_about", "of_view", "talked_about"]
+__all__ = ["NOT_COMPARED", "ThemeResult", "compared", "export_frame", "frame", "none_about", "not_compared_note",
+           "of_view", "talked_about"]

@@ -200,8 +200,10 @@ if kpi.kpi.sources:
 # Counting the words of every comment behind the index takes seconds at 10M responses.
 words = dict(_ui.comment_words(shown_view, level, team.key, kpi.kpi.measure, hidden_segments)) if level != "index" else {}
 if view.search and not words and level != "index":
-    # The chip searched for stays, to be clicked off, when a score band leaves no comment with it.
-    words = {view.search: 0}
+    # A way to let the search go when no comment listed matches it (a score band left none): as a
+    # chip it read "word · 0" among the words the comments use (found by review).
+    st.button(f"Clear the search for “{escape(embedded(view.search))}”", key="clear_search", icon=":material/close:",
+              on_click=lambda: _ui.update_view(search=""))
 if words:
     # Words are runs of letters and digits (cxdata.words): no Markdown can ride in on a comment.
     st.session_state["w_word"] = view.search if view.search in words else None
@@ -274,10 +276,11 @@ if found:
     # With a theme chosen the list above has its comments only; the table counts every subject's.
     st.caption(f"The model's themes in the {found[0].listed:,} comments "
                + (f"of every subject (those about {escape(theme.name)} listed above)" if theme else "listed above")
-               + ": a comment is about a theme "
-               f"when it uses one of its words. {kpi.kpi.name} of the responses that wrote about each against the "
-               "others', with a test of the difference; both are hidden where either has fewer answers than the "
-               "privacy threshold. Select a theme to list its comments.")
+               + ": a comment is about a theme when it uses one of its words. "
+               + (f"{kpi.kpi.name} of the responses that wrote about each against the others', with a test of the "
+                  "difference; both are hidden where either has fewer answers than the privacy threshold. "
+                  if themes.compared(found) else escape(themes.not_compared_note(kpi.kpi, bands[view.scores])) + " ")
+               + "Select a theme to list its comments.")
     if unnamed:
         st.caption(themes.none_about(unnamed))
     _ui.table_downloads("Download these themes", lambda: themes.export_frame(found, kpi.kpi),

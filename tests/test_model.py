@@ -234,7 +234,9 @@ def test_narrowed_to_keeps_the_kpis_of_the_same_cells(index, keys, touchpoint_kp
     from cxdata import demo
 
     text = demo.demo_model_path().read_text(encoding="utf-8")
-    model = parse_model(text.replace("{key: nps, name: NPS, stat: nps, measure: nps, target: 30}", index))
+    demo_index = "{key: nps, name: NPS, stat: nps, measure: nps, target: 30, sources: [relationship_survey]}"
+    assert demo_index in text
+    model = parse_model(text.replace(demo_index, index))
     narrow = model.narrowed_to(keys)
     assert narrow.index == model.index
     assert [t.key for t in narrow.touchpoints] == [t.key for t in model.touchpoints]

@@ -154,8 +154,8 @@ def test_diff_shows_what_changed():
 
 def test_an_edit_with_a_target_out_of_range_is_refused_by_key_and_an_older_such_version_still_loads(db):
     base = base_of(db)
-    bad = TEXT.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30}",
-                       "kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 300}", 1)
+    bad = TEXT.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30,",
+                       "kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 300,", 1)
     assert bad != TEXT
     with pytest.raises(ModelError) as err:
         model_versions.save(db, base, bad, by="Lena", now=NOW)

@@ -453,6 +453,27 @@ def test_team_view_counts_the_themes_of_its_comments_and_lists_those_of_one(app)
     assert "theme" not in app(page="pages/team.py", tp="store", period="all").query_params
 
 
+def test_under_a_score_band_the_themes_are_counted_not_compared(app):
+    """Found by review: under Bottom box every theme, Late delivery's 82 comments too, read "0.0% vs
+    0.0% · no significant difference · few answers": all the comments listed had a bottom-box score."""
+    at = app(page="pages/team.py", tp="delivery", period="all", scores="low")
+    no_errors(at)
+    table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
+    assert list(table.columns) == ["Theme", "Comments", "Share"]
+    late = table.set_index("Theme").loc["Late delivery"]
+    listed_low = int(next(c.value for c in at.caption if " in the period" in c.value).split(" ")[0].replace(",", ""))
+    assert late["Comments"] >= 5 and late["Share"] == pytest.approx(100 * late["Comments"] / listed_low)
+    caption = next(c.value for c in at.caption if c.value.startswith("The model's themes")).replace("\\", "")  # (escaped)
+    assert ("Every comment listed came with a score of Bottom box (1–2): their themes are counted, not compared, as "
+            "CSAT would read the same for a theme and for the others by construction." in caption)
+    assert "with a test of the difference" not in caption
+    # every score: compared again
+    scores(at).set_value(None).run()
+    no_errors(at)
+    table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
+    assert "Verdict" in table.columns and "CSAT, about it" in table.columns
+
+
 def _themes_db(tmp_path, monkeypatch, rows) -> None:
     """Team A of tests.test_themes' model, its comments in June 2025 (tests.test_themes._db)."""
     from tests.test_themes import MODEL_TEXT, _db
@@ -916,11 +937,8 @@ def test_the_index_has_a_view_with_the_comments_of_its_sources(app):
     assert [s.value for s in at.subheader] == ["Trend", "By segment", "Comments behind the number", "What these comments talk about"]
     comments = listed(at)
     assert len(comments) > 0
-    # Only the index's survey sources, when the model narrows its KPI to some.
-    if model.index.kpi.sources:
-        from cxdata.model import label_key
-
-        assert {label_key(s) for s in comments["Source"]} <= {label_key(s) for s in model.index.kpi.sources}
+    # Only the index's survey sources (the demo's: its relationship survey), as the list names them.
+    assert set(comments["Source"]) == {model.source_label(s) for s in model.index.kpi.sources} == {"Relationship survey"}
     assert not crumbs(at)
     # A link naming a team the model does not have says so, over the index's view (its cleaned URL's)
     unknown = app(page="pages/team.py", team="nope")
@@ -1114,15 +1132,19 @@ def test_the_sidebars_page_links_keep_the_split_and_the_grain(app):
     assert (qp(at)["split"], qp(at)["grain"]) == (["tier"], ["quarter"])
 
 
-def test_a_word_chosen_stays_to_be_let_go_when_a_score_band_leaves_no_comment(app):
-    """Found by an audit: a chip, then Bottom box: no comments, no chips, and no way back but the search box."""
+def test_a_search_no_comment_matches_can_be_let_go_and_is_not_listed_as_a_word(app):
+    """Found by an audit: a chip, then Bottom box: no comments, no chips, and no way back but the
+    search box. Found by review: the way back was a chip "word · 0" among the words the comments use."""
     word = "zzzqqq"  # in no comment: a band leaves none with it
     at = app(page="pages/team.py", team=_some_team(), period="all", q=word, scores="low")
     no_errors(at)
-    words = next(b for b in at.get("button_group") if b.key == "w_word")
-    assert words.value == word and words.options[0].endswith(" · 0")
-    words.set_value(None).run()
-    assert "q" not in qp(at)
+    assert not [b for b in at.get("button_group") if b.key == "w_word"]
+    clear = at.button(key="clear_search")
+    assert clear.label == f"Clear the search for “\u2068{word}\u2069”"
+    clear.click().run()
+    no_errors(at)
+    assert "q" not in qp(at) and qp(at)["scores"] == ["low"]
+    assert not [b for b in at.button if b.key == "clear_search"]
 
 
 def test_a_comparison_period_without_responses_is_said(app):

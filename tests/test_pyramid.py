@@ -163,7 +163,7 @@ def _demo_models():
 
     text = demo.demo_model_path().read_text(encoding="utf-8")
     plain = load_model(demo.demo_model_path())
-    composite = parse_model(text.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30}",
+    composite = parse_model(text.replace("kpi: {key: nps, name: NPS, stat: nps, measure: nps, target: 30, sources: [relationship_survey]}",
                                          "kpi: {key: cx, name: CX index, stat: composite}"))
     assert composite.index.kpi.stat == "composite"
     return {"plain": plain, "composite": composite}

@@ -1001,3 +1001,69 @@ def test_a_readable_source_name_is_stored_as_its_identifier(tmp_path):
         assert refused["status"] == "refused" and "source 'نظرسنجی' must be lower-case letters" in refused["error"]
     finally:
         db.close()
+
+
+POOLED = ZELVORA_MODEL.read_text(encoding="utf-8").replace(", sources: [qualtrics, surveymonkey, porsline]}", "}", 1)
+JOINS = ("This file's {n} to Likelihood to recommend (nps) from '{source}' count in the Zelvora CX index, beside the "
+         "other surveys' answers: the model's index counts every survey that asks its question. If this survey should "
+         "not count there, ask whoever maintains the model (the Model page) to name the surveys the index counts.")
+
+
+def _long(source: str, *rows: tuple[str, str, str]) -> str:
+    """A canonical long file of `source`: rows of (response id, measure, value)."""
+    return "source,source_response_id,responded_at,touchpoint,metric,value\n" + "".join(
+        f"{source},{rid},2026-11-01T10:00:00Z,Delivery,{metric},{value}\n" for rid, metric, value in rows)
+
+
+@pytest.mark.parametrize("pooled, files, joined", [
+    # the first survey makes the index: nothing to tell; a second one joins it, its next export not again
+    (True, [_long("rel", ("a", "nps", 9)), _long("tx", ("x", "nps", 3), ("y", "nps", 10), ("y", "csat", 4)),
+            _long("tx", ("z", "nps", 0))], [[], [JOINS.format(n="2 answers", source="tx")], []]),
+    # a survey stored before without the question joins the index when it starts asking it
+    (True, [_long("rel", ("a", "nps", 9)), _long("tx", ("x", "csat", 4)), _long("tx", ("w", "nps", 6))],
+     [[], [], [JOINS.format(n="1 answer", source="tx")]]),
+    # an index that names its surveys counts none of another's (the receipt says so in other words)
+    (False, [_long("qualtrics", ("a", "nps", 9)), _long("tx", ("x", "nps", 3))], [[], []]),
+])
+def test_the_receipt_says_when_a_new_surveys_answers_join_an_index_of_every_survey(tmp_path, pooled, files, joined):
+    assert POOLED != ZELVORA_MODEL.read_text(encoding="utf-8")
+    model_file = tmp_path / "model.yaml"
+    model_file.write_text(POOLED if pooled else ZELVORA_MODEL.read_text(encoding="utf-8"), encoding="utf-8")
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, model_file)
+    got = []
+    for i, text in enumerate(files):
+        src = tmp_path / f"long{i}.csv"
+        src.write_text(text, encoding="utf-8")
+        receipt = service.ingest_file(db, model, src)
+        assert receipt["status"] == "loaded", receipt
+        got.append([w for w in receipt["warnings"] if w.startswith("This file's")])
+    assert got == joined
+    db.close()
+
+
+def test_a_transactional_nps_uploaded_beside_the_demo_leaves_its_index_as_it_was(tmp_path):
+    """Found by a review: the demo's index, the relationship survey's NPS, took in the NPS answers of
+    a transactional export loaded beside it (all time +28.3 of 3,019 became +17.8 of 5,568) and the
+    receipt said nothing."""
+    from tests.conftest import SAMPLES
+
+    db = service.open_db(tmp_path / "cx.duckdb")
+    service.load_demo(db, 3000)
+    model = service.load_model_for(db)
+    view = ViewState(period="all")
+
+    def index():
+        cur = db.cursor()
+        k = pyramid.build(cur, model, queries.catalog(cur, model), view).index.kpis[0]
+        return k.current.value, k.current.n
+
+    before = index()
+    assert before[1] > 0
+    receipt = service.ingest_file(db, model, SAMPLES / "typeform_transactional.csv")
+    assert receipt["status"] == "loaded" and receipt["added"] == 3640, receipt
+    assert index() == before
+    assert any(w.startswith("These answers are stored, but no KPI of the pyramid counts them yet: Likelihood to "
+                            "recommend (nps) from 'typeform' (2,549 responses). The KPI 'NPS' counts only the answers "
+                            "of the sources 'relationship_survey'.") for w in receipt["warnings"]), receipt["warnings"]
+    db.close()

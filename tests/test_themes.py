@@ -195,8 +195,8 @@ def test_a_theme_narrows_the_comments_and_the_themes_follow_the_score_band(tmp_p
     assert total == 26 and set(late["Comment"]) == {"late again", "باز هم تأخیر", "Chocolate was late"}
     low = {r.theme.key: r for r in themes.of_view(cur, MODEL, cat, replace(VIEW, scores="low"), level="team",
                                                   node="a", kpi=kpi)}
-    # the bottom box only: the 20 late ones; nobody else to compare them with
-    assert (low["late"].comments, low["late"].status, low["staff"].comments) == (20, "hidden", 0)
+    # the bottom box only: the 20 late ones, counted and not compared
+    assert (low["late"].comments, low["late"].status, low["staff"].comments) == (20, themes.NOT_COMPARED, 0)
     every = {r.theme.key: r for r in themes.of_view(cur, MODEL, cat, VIEW, level="team", node="a", kpi=kpi)}
     # 'late' starts a word of 'Chocolate was late' (not inside 'Chocolate'); the Persian with its hamza
     assert every["late"].comments == 26 and every["late"].worse is True and every["staff"].worse is False
@@ -208,6 +208,63 @@ def test_a_theme_narrows_the_comments_and_the_themes_follow_the_score_band(tmp_p
                             hidden_segments={"region": {"South"}})
     assert {r.theme.key: r.comments for r in hidden}["late"] == 16
     db.close()
+
+
+@pytest.mark.parametrize("stat, scores, late, staff", [
+    ("top_box", "low", 30, 0),
+    ("top_box", "middle", 0, 0),
+    ("top_box", "high", 10, 20),
+    ("mean", "low", 30, 0),
+    ("mean", "high", 10, 20),
+    ("nps", "low", 40, 20),  # (the 1-5 answers read on an NPS: 1-6 are its detractors)
+])
+def test_under_a_score_band_the_themes_are_counted_not_compared(tmp_path, stat, scores, late, staff):
+    """Found by review: under Bottom box every theme read "0.0% vs 0.0% · no significant
+    difference": with one band's scores listed, a top-box share is the same on both sides by
+    construction, and an NPS or a mean is held within the band."""
+    from cxdata.model import KPI
+
+    rows = ([(1, "late again", "North")] * 30 + [(2, "it is fine", "North")] * 30
+            + [(5, "late but friendly", "North")] * 10 + [(4, "friendly", "North")] * 10)
+    db = _db(tmp_path, rows)
+    cur = db.cursor()
+    cat = queries.catalog(cur, MODEL)
+    kpi = KPI("k", "K", stat, "csat")
+    model = MODEL
+    if stat == "nps":  # a 0-10 scale for the NPS, the same answers
+        model = parse_model(MODEL_TEXT.replace("measures: {csat: {scale: [1, 5], top_box: 4}}",
+                                               "measures: {csat: {scale: [0, 10]}}"))
+        assert model.measures["csat"].scale == (0, 10)
+    banded = themes.of_view(cur, model, cat, replace(VIEW, scores=scores), level="team", node="a", kpi=kpi)
+    every = themes.of_view(cur, model, cat, VIEW, level="team", node="a", kpi=kpi)
+    db.close()
+    got = {r.theme.key: r for r in banded}
+    assert (got["late"].comments, got["staff"].comments) == (late, staff)
+    assert all((r.status, r.about, r.rest, r.change, r.worse) == (themes.NOT_COMPARED, None, None, None, None)
+               for r in banded)
+    assert list(themes.frame(banded, kpi).columns) == ["Theme", "Comments", "Share"]
+    assert list(themes.export_frame(banded, kpi).columns) == ["theme", "comments", "share_pct"]
+    assert not themes.compared(banded)
+    # every score listed: the same themes compared
+    assert themes.compared(every) and all(r.status in ("ok", "low_n") for r in every if r.comments)
+    assert "Verdict" in themes.frame(every, kpi).columns
+
+
+@pytest.mark.parametrize("stat, band, note", [
+    ("top_box", "Bottom box (1–2)", "Every comment listed came with a score of Bottom box (1–2): their themes are "
+     "counted, not compared, as CSAT would read the same for a theme and for the others by construction. Choose all "
+     "scores above to compare them."),
+    ("nps", "Detractors (0–6)", "Every comment listed came with a score of Detractors (0–6): their themes are counted, "
+     "not compared, as CSAT would read the same for a theme and for the others by construction. Choose all scores "
+     "above to compare them."),
+    ("mean", "Top box (4–5)", "Every comment listed came with a score of Top box (4–5): their themes are counted, not "
+     "compared, as a mean of CSAT held within one band says little of a theme. Choose all scores above to compare "
+     "them."),
+])
+def test_the_line_under_the_themes_of_a_score_band_says_why_they_are_not_compared(stat, band, note):
+    from cxdata.model import KPI
+
+    assert themes.not_compared_note(KPI("csat", "CSAT", stat, "csat"), band) == note
 
 
 def test_a_model_without_themes_has_none_to_show(demo):
