@@ -492,3 +492,22 @@ def test_comments_an_excel_re_save_lost_characters_of_are_kept_and_said(app):
     assert {m.label: m.value for m in at.metric}["Updated"] == "0"
     assert any(shown(i.value).startswith("4 comments kept as stored: this file had lost some of their characters to its text "
                                   "encoding, Windows-1256 (Arabic, Persian)") for i in at.info), [i.value for i in at.info]
+
+
+def test_labels_an_excel_re_save_lost_letters_of_are_kept_or_their_rows_rejected_and_said(app):
+    """The receipt says, in words, why a re-saved export's rows were not loaded, and lists them
+    (tests/test_service.py has the rest)."""
+    from tests.test_service import LABELS, _labelled
+
+    make, _ = app
+    at = make()
+    at.get("file_uploader")[0].upload("export.csv", _labelled(LABELS).encode("utf-8")).run()
+    _load(at)
+    resaved = _labelled({**LABELS, "r9": ("צוות צפון", "מרכז", "עברית")}).encode("cp1256", errors="replace")
+    at.get("file_uploader")[0].upload("export (Excel).csv", resaved).run()
+    _load(at)
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "1"
+    assert {m.label: m.value for m in at.metric}["Unchanged"] == "3"
+    said = [shown(i.value) for i in at.info]
+    assert any(s.startswith("1 row not loaded (listed below): its 'Team', 'Region' and 'Language' have question marks") for s in said), said
+    assert any(s.startswith("2 stored responses kept their 'Team', 'Region' and 'Language' as stored") for s in said), said
