@@ -147,22 +147,25 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
         mapping = on_model_scales(mapping, model)
     result = engine.normalise(inspection, mapping, scales=measure_scales(model) if model is not None else None)
     path = inspection.path
-    outside = outside_model(result.table, model) if model is not None else []
+    # Labels a code page wrote '?' in: a stored response keeps its own, other rows are rejected.
+    settled = store.settle_lost_labels(db, result.table, result.lost_labels, mapping.encoding or inspection.encoding)
+    table = settled.table
+    outside = outside_model(table, model) if model is not None else []
     # Read before the file is stored: afterwards its own answers are among those already there.
-    pooled = joins_pooled_index(db, result.table, model) if model is not None else []
-    shared = ids_stored_elsewhere(db, result.table, mapping.source, inspection.layout_name) \
+    pooled = joins_pooled_index(db, table, model) if model is not None else []
+    shared = ids_stored_elsewhere(db, table, mapping.source, inspection.layout_name) \
         if mapping.keys_with("response_id") else []
     receipt = store.Receipt(
-        file_name=file_name or path.name, rows_read=result.rows_read, rejected=list(result.rejects),
+        file_name=file_name or path.name, rows_read=result.rows_read, rejected=sorted(list(result.rejects) + settled.rejected),
         excluded=list(result.excluded), duplicates=list(result.duplicates),
-        warnings=list(result.warnings) + outside + pooled
+        warnings=list(result.warnings) + settled.warnings + outside + pooled
         + [shared_ids_text(mapping.source, name, n) for name, n in shared],
-        skipped=list(getattr(result, "skipped", [])),
+        skipped=list(getattr(result, "skipped", [])), labels_kept=settled.kept,
     )
     receipt.invalid_values = [list(v) for v in result.invalid_values]  # type: ignore[attr-defined]
     digest = _sha256(path)
     kept = _keep_original(db, path, digest)
-    store.apply(db, result.table, receipt, upload={
+    store.apply(db, table, receipt, upload={
         "file_name": receipt.file_name, "sha256": digest, "size_bytes": path.stat().st_size, "stored_path": str(kept),
         "layout": inspection.layout_name, "encoding": inspection.encoding,
     }, theme_patterns=theme_patterns(model), allow_losses=allow_losses)
@@ -195,9 +198,9 @@ def apply_inspection(db: Database, inspection, mapping=None, *, file_name: str |
         out["updated_responses"] = [list(r) for r in store.updated_responses(db.cursor(), receipt.upload_id)]
     out["unseen"] = bool(getattr(result, "untimed", 0) or outside)
     out["undated"] = int(getattr(result, "untimed", 0))  # responses stored without an answer time
-    if model is not None and (detail := not_counted_detail(result.table, model)):
+    if model is not None and (detail := not_counted_detail(table, model)):
         out["not_counted"] = detail
-    out["counted"] = counted_responses(result.table, model) if model is not None else out["added"] + out["updated"]
+    out["counted"] = counted_responses(table, model) if model is not None else out["added"] + out["updated"]
     return out
 
 

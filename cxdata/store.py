@@ -49,6 +49,7 @@ class Receipt:
     upload_id: int | None = None
     skipped: list[tuple[int, str]] = field(default_factory=list)  # empty lines between the rows
     comments_kept: int = 0  # stored comments this file brought with characters lost to its encoding
+    labels_kept: int = 0  # stored responses whose labels this file brought with letters lost (settle_lost_labels)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -375,6 +376,214 @@ def _lost_comments_text(cur, encoding: str | None) -> list[str]:
             "text right."]
 
 
+class Settled(NamedTuple):
+    """A file's rows once its labels that a code page wrote '?' in are settled (settle_lost_labels)."""
+
+    table: pa.Table  # the rows to store: a stored label kept, the responses rejected taken out
+    rejected: list[tuple[int, str]]  # (row, reason) of the rows taken out
+    kept: int  # stored responses that kept a label of theirs
+    warnings: list[str]
+
+
+# The label columns other than segments (normalise.LABEL_COLUMNS).
+_LABEL_COLUMNS = ("touchpoint", "team", "agent_id", "agent_name")
+
+
+def settle_lost_labels(db: Database, table: pa.Table, lost: dict | None, encoding: str | None = None) -> Settled:
+    """Settle the labels of canonical `table` that hold '?' where letters were, lost to the code
+    page its file was saved in (`lost`: {column: (the file's name of it, {value: the values it may
+    stand for})}, ingest's Normalised.lost_labels). Stored, '???? ????' would be a team of its own,
+    splitting a team's responses across two names (found by a review: an export re-saved from Excel
+    in Windows-1256 turned every Hebrew team, region and language into question marks).
+    A response stored already whose label is the value with letters lost (the rule comments keep
+    theirs by, `_lost_to_encoding`), or a value the mapping knows it may stand for, keeps its label:
+    the row brings it. Any other response with such a value is rejected, its rows listed with the
+    reason: nothing tells what the letters were. Only the rows holding such values are read; the
+    stored labels are read for their responses alone."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    cols = [c for c, (_, values) in (lost or {}).items() if values and c in table.column_names]
+    if not cols or not table.num_rows or not {"source", "source_response_id"} <= set(table.column_names):
+        return Settled(table, [], 0, [])  # (rows without their response's id are refused by `apply`)
+    # Each (column, value) is known by its number, the rows and stored labels by theirs: the SQL
+    # below groups and joins integers, and reads text only once per distinct value and label.
+    keys = [(c, v) for c in cols for v in lost[c][1]]
+    key_of = {k: i for i, k in enumerate(keys)}
+    found = []
+    for c in cols:
+        values = pa.array(list(lost[c][1]), pa.string())
+        where = pc.index_in(table[c].combine_chunks().cast(pa.string()), value_set=values)
+        pos = np.flatnonzero(pc.is_valid(where).to_numpy(zero_copy_only=False))
+        if len(pos):
+            first = key_of[(c, values[0].as_py())]
+            index = where.take(pa.array(pos)).to_numpy(zero_copy_only=False)
+            found.append((pos, index.astype(np.int32) + first))
+    if not found:
+        return Settled(table, [], 0, [])
+    pos = pa.array(np.concatenate([p for p, _ in found]), pa.int64())
+    rid = table[RESPONSE_INDEX].combine_chunks() if RESPONSE_INDEX in table.column_names \
+        else response_index(table["source"], table["source_response_id"])
+    agent = table["agent_id"].combine_chunks().cast(pa.string()) if "agent_id" in table.column_names \
+        else pa.nulls(table.num_rows, pa.string())
+    lost_rows = pa.table({"pos": pos, "rid": rid.take(pos), "key": np.concatenate([k for _, k in found]),
+                          "source": table["source"].combine_chunks().take(pos),
+                          "source_response_id": table["source_response_id"].combine_chunks().take(pos),
+                          "agent_id": agent.take(pos)})
+    lost_keys = pa.table({"key": pa.array(range(len(keys)), pa.int32()), "col": [c for c, _ in keys],
+                          "came": [v for _, v in keys]})
+    may_be = [(key_of[(c, came)], label) for c in cols for came, labels in lost[c][1].items() for label in labels]
+    maybe = pa.table({"key": pa.array([k for k, _ in may_be], pa.int32()),
+                      "label": pa.array([t for _, t in may_be], pa.string())})
+    cur = db.cursor()
+    names = pc.unique(lost_rows["source"]).drop_null()
+    _, spelt = _new_spellings(cur, "source", names)  # 'Qualtrics' is the source stored as 'qualtrics'
+    sources = pa.table({"name": names, "stored": pa.array([spelt.get(v, v) for v in names.to_pylist()], pa.string())})
+    stored_dims = set(rollups.stored_dims(cur))
+    with scratch(cur, tables=["lost_found", "lost_stored", "lost_same", "lost_kept", "lost_refused"],
+                 registered=["lost_rows", "lost_keys", "lost_maybe", "lost_sources"]):
+        for name, t in (("lost_rows", lost_rows), ("lost_keys", lost_keys), ("lost_maybe", maybe),
+                        ("lost_sources", sources)):
+            cur.register(name, t)
+        cur.execute(
+            f"""CREATE TEMP TABLE lost_found AS
+                WITH ids AS (SELECT rid, any_value(source) AS source, any_value(source_response_id) AS source_response_id
+                             FROM lost_rows GROUP BY rid)
+                SELECT f.*, r.response_key FROM (SELECT DISTINCT rid, key, agent_id FROM lost_rows) f JOIN ids l USING (rid)
+                LEFT JOIN lost_sources n ON n.name = l.source LEFT JOIN sources s ON s.name = n.stored
+                LEFT JOIN responses r ON r.id_hash = {id_hash('s.source_id', 'l.source_response_id')}
+                      AND r.source_id = s.source_id AND r.source_response_id = l.source_response_id""")
+        # The labels each stored response holds in the column, on itself or on an answer. (An
+        # agent's name is not one: it is stored once, with a new agent's id, `apply`.)
+        held, params = [], []
+        for c in cols:
+            where = ("agent", "agent") if c == "agent_id" else (c, c) if c in ("touchpoint", "team") \
+                else ("seg_" + c, dim_column(c)) if c not in _LABEL_COLUMNS and c in stored_dims else None
+            if where is None:
+                continue
+            dim, column = where
+            mine = "key IN (SELECT key FROM lost_keys WHERE col = ?)"
+            found_here = f"SELECT response_key FROM lost_found WHERE {mine}"
+            held.append(f"""SELECT f.rid, f.key, h.code, ? AS dim FROM lost_found f
+                            JOIN (SELECT response_key, {column} AS code FROM responses WHERE response_key IN ({found_here})
+                                  UNION SELECT response_key, {column} FROM answers WHERE response_key IN ({found_here})) h
+                            USING (response_key) WHERE f.{mine} AND h.code IS NOT NULL""")
+            params += [dim, c, c, c]
+        cur.execute("CREATE TEMP TABLE lost_stored AS " + (" UNION ALL ".join(held) if held else
+                    "SELECT NULL::BIGINT AS rid, NULL::INTEGER AS key, NULL::INTEGER AS code, NULL::VARCHAR AS dim LIMIT 0"),
+                    params)
+        # The stored labels each value is, with letters lost, by the comments' rule or as the
+        # mapping knows it may stand for; decided once per distinct value and label. (A label
+        # stored so before, the same as the file's, changes nothing either.)
+        cur.execute(
+            f"""CREATE TEMP TABLE lost_same AS
+                WITH labels_came AS MATERIALIZED (
+                    SELECT DISTINCT s.key, s.code, l.label AS stored, k.came
+                    FROM (SELECT DISTINCT key, code, dim FROM lost_stored) s
+                    JOIN labels l ON l.dim = s.dim AND l.code = s.code JOIN lost_keys k USING (key))
+                SELECT key, code, stored FROM labels_came
+                SEMI JOIN ({_lost_to_encoding('SELECT stored, came FROM labels_came')}) USING (stored, came)
+                UNION SELECT key, code, stored FROM labels_came l SEMI JOIN lost_maybe m ON m.key = l.key AND m.label = l.stored
+                UNION SELECT key, code, stored FROM labels_came WHERE stored = came""")
+        # A response keeps the one stored label its value is; none where several are (two teams of
+        # four Hebrew letters each, both '????').
+        cur.execute("""CREATE TEMP TABLE lost_kept AS
+                       SELECT rid, key, min(code) AS code FROM lost_stored SEMI JOIN lost_same USING (key, code)
+                       GROUP BY rid, key HAVING min(code) = max(code)""")
+        # A response is rejected for a value it does not keep, but for an agent's name that is not
+        # stored (no agent id, or one stored with its name already).
+        cur.execute(
+            """CREATE TEMP TABLE lost_refused AS
+               SELECT DISTINCT f.rid, f.key, f.response_key IS NOT NULL AS is_stored FROM lost_found f
+               JOIN lost_keys k USING (key) ANTI JOIN lost_kept USING (rid, key)
+               WHERE NOT (k.col = 'agent_name' AND (f.agent_id IS NULL OR f.agent_id IN (SELECT agent_id FROM agent_names)))""")
+        refused = [(r, *keys[k], is_stored) for r, k, is_stored in
+                   cur.execute("SELECT rid, key, is_stored FROM lost_refused ORDER BY rid, key").fetchall()]
+        out_rids = pa.array(sorted({r for r, *_ in refused}), pa.int64())
+        kept, kept_keys = cur.execute("""SELECT count(DISTINCT rid), list(DISTINCT key) FROM lost_kept
+                                         WHERE rid NOT IN (SELECT rid FROM lost_refused)""").fetchall()[0]
+        columns = {c: table[c].combine_chunks() for c in cols}
+        kept_rows = cur.sql("""SELECT pos, k.key, s.stored FROM lost_rows JOIN lost_kept k USING (rid, key)
+                               JOIN lost_same s USING (key, code) ORDER BY pos""").to_arrow_table()
+        for c in cols:
+            mine = pa.array([key_of[(c, v)] for v in lost[c][1]], pa.int32())
+            rows = kept_rows.filter(pc.is_in(kept_rows["key"], value_set=mine))
+            if rows.num_rows:
+                mask = np.zeros(len(columns[c]), dtype=bool)
+                mask[rows["pos"].to_numpy()] = True
+                columns[c] = pc.replace_with_mask(columns[c].cast(pa.string()), pa.array(mask),
+                                                  rows["stored"].combine_chunks().cast(pa.string()))
+    for c, values in columns.items():
+        table = table.set_column(table.schema.get_field_index(c), c, values)
+    rejected: list[tuple[int, str]] = []
+    if len(out_rids):
+        gone = pc.is_in(rid, value_set=out_rids)
+        rows = table["row_number"].combine_chunks() if "row_number" in table.column_names \
+            else pa.array(np.arange(1, table.num_rows + 1))
+        # One entry per row of the file (a wide file's response is one row, many rows of the table).
+        rows, first = np.unique(rows.filter(gone).to_numpy(zero_copy_only=False), return_index=True)
+        whose = rid.filter(gone).to_numpy()[first]
+        lost_of: dict[int, list[tuple[str, str]]] = {}
+        for r, c, came, _ in refused:
+            lost_of.setdefault(r, []).append((c, came))
+        said: dict[tuple, str] = {}
+        for row, r in zip(rows.tolist(), whose.tolist()):
+            what = tuple(lost_of[r])
+            if what not in said:
+                said[what] = _lost_label_reason(what, lost, encoding)
+            rejected.append((row, said[what]))
+        table = table.filter(pc.invert(gone))
+    warnings = []
+    if rejected:
+        warnings.append(_lost_labels_text(len(rejected), refused, lost, encoding))
+    if kept:
+        warnings.append(_kept_labels_text(kept, [lost[c][0] for c in cols if c in {keys[k][0] for k in kept_keys}], encoding))
+    return Settled(table, rejected, kept, warnings)
+
+
+def _names(names: list[str]) -> str:
+    """'Team', 'Team and Region', 'Team, Region and Language'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _lost_label_reason(what: tuple[tuple[str, str], ...], lost: dict, encoding: str | None) -> str:
+    """Why a row is rejected for its labels that lost their letters: "Team '???? ????': ..."."""
+    label = _encoding_label(encoding)
+    one = len(what) == 1
+    return (", ".join(f"{lost[c][0]} '{came}'" for c, came in what) + ": question marks where letters were, lost to "
+            + (f"the file's text encoding, {label}" if label else "a text encoding that cannot hold them")
+            + f". Loaded as {'it is' if one else 'they are'}, {'it' if one else 'each'} would be a new value of "
+            + ("its column" if one else "their columns") + ": load the file saved as CSV UTF-8.")
+
+
+def _lost_labels_text(rows: int, refused: list[tuple], lost: dict, encoding: str | None) -> str:
+    label = _encoding_label(encoding)
+    columns = _names([f"'{lost[c][0]}'" for c in lost if c in {c for _, c, _, _ in refused}])
+    stored = len({r for r, _, _, is_stored in refused if is_stored})
+    one = rows == 1
+    return (f"{rows:,} row{'' if one else 's'} not loaded (listed below): {'its' if one else 'their'} {columns} "
+            f"{'has' if one and ' and ' not in columns else 'have'} question marks where letters were, such as "
+            f"'{refused[0][2]}': "
+            + (f"this file's text encoding, {label}, cannot hold those letters" if label else
+               "the file was saved in a text encoding that cannot hold those letters (Excel's 'CSV' rather than "
+               "'CSV UTF-8')")
+            + " and wrote '?' for them. Loaded as they are, they would be new teams or values beside the ones they "
+            "stand for, splitting their responses across two names. "
+            + (f"{stored:,} of them {'is a response' if stored == 1 else 'are responses'} stored already, which "
+               f"{'stays' if stored == 1 else 'stay'} as stored. " if stored else "")
+            + "Save the file as 'CSV UTF-8' (in Excel: File > Save As), or download it again from the survey tool, "
+            "and load that: these rows load then.")
+
+
+def _kept_labels_text(n: int, columns: list[str], encoding: str | None) -> str:
+    label = _encoding_label(encoding)
+    return (f"{n:,} stored response{'s' if n != 1 else ''} kept {'their' if n != 1 else 'its'} "
+            + _names([f"'{c}'" for c in columns]) + " as stored: this file had lost letters of "
+            + ("them" if n != 1 or len(columns) > 1 else "it") + " to "
+            + (f"its text encoding, {label}," if label else "a text encoding that cannot hold them,")
+            + " which wrote '?' in their place.")
+
+
 def many_losses(losses: dict[str, int], updated: int) -> bool:
     most = max(losses.values(), default=0)
     return most >= LOSS_FLOOR and most >= LOSS_SHARE * updated
@@ -510,13 +719,10 @@ def _merge(cur, segs: list[str], upload_id: int) -> tuple[int, int, int, int, in
     return added, updated, unchanged, kept_attrs, kept_comments
 
 
-def _keep_comments_lost_to_encoding(cur) -> int:
-    """Keep the stored text of the comments that this file brings with characters lost to its
-    encoding (an export re-saved from Excel in a legacy code page overwrote good Hebrew with
-    '????? ?????', found by a review). Such a response is hashed as if the file had brought the
-    stored text: unchanged unless an answer was edited too (then updated, its comment as stored),
-    and the same file or the original loaded next compare alike. Only the responses the merge found
-    changed are read, and of those the ones whose comment differs. Returns the comments kept."""
+def _lost_to_encoding(pairs: str) -> str:
+    """SQL of the distinct (stored, came) of the query `pairs` in which `came` is the text `stored`
+    with characters an encoder of a legacy code page wrote as '?': a comment or a label of an
+    export re-saved from Excel in Windows-1256 ('שירות מצוין' as '????? ?????')."""
     unit = r"'([\x{10000}-\x{10FFFF}])', '\1\1', 'g'"  # a character beyond the BMP is two UTF-16 units
 
     def graphemes(text: str) -> str:
@@ -528,25 +734,37 @@ def _keep_comments_lost_to_encoding(cur) -> int:
     # is an edit. Encoders write one '?' per character (most), per UTF-16 unit (an emoji as '??', as
     # some Windows programs do) or per character as a reader sees one (joined emoji as one '?'): the
     # text comes as long as the stored one, longer or shorter, so each text is tried one way.
+    return f"""
+        WITH pairs AS MATERIALIZED (SELECT DISTINCT stored, came FROM ({pairs}) WHERE stored <> came AND contains(came, '?')),
+            -- The stored text with each character as often as the encoder writes '?' for it.
+            units AS (SELECT *, stored AS units FROM pairs WHERE length(came) = length(stored)
+                      UNION ALL SELECT *, regexp_replace(stored, {unit}) FROM pairs WHERE length(came) > length(stored)),
+            -- The characters that `came` has nowhere; materialised, or DuckDB computes them once per use.
+            gone AS MATERIALIZED (SELECT *, translate(units, came, '') AS gone FROM units WHERE length(units) = length(came))
+        SELECT stored, came FROM gone
+        WHERE gone <> '' AND NOT regexp_matches(gone, '[[:ascii:]]')
+          AND translate(units, gone, repeat('?', length(gone))) = came
+        UNION ALL
+        SELECT stored, came FROM (
+            SELECT *, {graphemes('stored')} AS was, {graphemes('came')} AS now FROM pairs
+            WHERE length(came) < length(stored) AND length_grapheme(came) = length_grapheme(stored))
+        WHERE list_bool_and(list_transform(was, lambda g, i: g = now[i] OR (now[i] = '?' AND regexp_matches(g, '[^[:ascii:]]'))))
+          AND NOT list_has_any(list_filter(was, lambda g, i: g <> now[i]), list_filter(was, lambda g, i: g = now[i]))"""
+
+
+def _keep_comments_lost_to_encoding(cur) -> int:
+    """Keep the stored text of the comments that this file brings with characters lost to its
+    encoding (an export re-saved from Excel in a legacy code page overwrote good Hebrew with
+    '????? ?????', found by a review). Such a response is hashed as if the file had brought the
+    stored text: unchanged unless an answer was edited too (then updated, its comment as stored),
+    and the same file or the original loaded next compare alike. Only the responses the merge found
+    changed are read, and of those the ones whose comment differs. Returns the comments kept."""
     cur.execute(
         f"""CREATE TEMP TABLE kept_comments AS
             WITH differ AS MATERIALIZED (
                 SELECT s.rid, r.comment AS stored, s.comment AS came FROM stage s JOIN responses r ON r.response_key = s.old_key
-                WHERE s.outcome = 'updated' AND s.comment <> r.comment AND contains(s.comment, '?')),
-            -- The stored text with each character as often as the encoder writes '?' for it.
-            units AS (SELECT *, stored AS units FROM differ WHERE length(came) = length(stored)
-                      UNION ALL SELECT *, regexp_replace(stored, {unit}) FROM differ WHERE length(came) > length(stored)),
-            -- The characters that `came` has nowhere; materialised, or DuckDB computes them once per use.
-            gone AS MATERIALIZED (SELECT *, translate(units, came, '') AS gone FROM units WHERE length(units) = length(came))
-            SELECT rid, stored, came FROM gone
-            WHERE gone <> '' AND NOT regexp_matches(gone, '[[:ascii:]]')
-              AND translate(units, gone, repeat('?', length(gone))) = came
-            UNION ALL
-            SELECT rid, stored, came FROM (
-                SELECT *, {graphemes('stored')} AS was, {graphemes('came')} AS now FROM differ
-                WHERE length(came) < length(stored) AND length_grapheme(came) = length_grapheme(stored))
-            WHERE list_bool_and(list_transform(was, lambda g, i: g = now[i] OR (now[i] = '?' AND regexp_matches(g, '[^[:ascii:]]'))))
-              AND NOT list_has_any(list_filter(was, lambda g, i: g <> now[i]), list_filter(was, lambda g, i: g = now[i]))""")
+                WHERE s.outcome = 'updated' AND s.comment <> r.comment AND contains(s.comment, '?'))
+            SELECT rid, stored, came FROM differ JOIN ({_lost_to_encoding('SELECT stored, came FROM differ')}) USING (stored, came)""")
     kept = cur.execute("SELECT count(*) FROM kept_comments").fetchall()[0][0]
     if kept:
         cur.execute(

@@ -1068,3 +1068,39 @@ def test_a_respondent_who_ticked_every_option_is_no_repeated_header(tmp_path):
     assert ins.layout_name == "surveymonkey"
     r = normalise(ins)
     assert r.responses == 30 and not [e for e in r.excluded if "header" in e[1]]
+
+
+LABELLED = "Response ID,Date,Team,Language,CSAT\n1,2025-03-01,{team},{language},5\n2,2025-03-02,Team A,English,4\n"
+
+
+@pytest.mark.parametrize("team, language, encoding, lost", [
+    # Found by a review: Hebrew saved in Windows-1256, which has none of its letters.
+    ("צוות צפון", "עברית", "cp1256", {"team": ("Team", {"???? ????": ()}), "language": ("Language", {"?????": ("ar", "fa", "he", "ru")})}),
+    ("فروش تلفنی", "English", "cp1256", {"team": ("Team", {"فروش تلفن?": ()})}),  # Persian yeh alone lost
+    ("צוות צפון", "עברית", "utf-8", {}),
+    ("Team ??", "English", "utf-16", {}),  # saved as Unicode: its question marks are its own
+    ("?", "English", "cp1256", {}),  # a '?' for "unknown"
+    ("Why?", "English", "cp1256", {}),
+])
+def test_labels_a_code_page_wrote_question_marks_in_are_found(tmp_path, team, language, encoding, lost):
+    p = tmp_path / "export.csv"
+    p.write_bytes(LABELLED.format(team=team, language=language).encode(encoding, errors="replace"))
+    assert normalise(inspect(p)).lost_labels == lost
+
+
+def test_a_label_with_question_marks_in_a_file_with_letters_beyond_ascii_in_utf8_is_its_own(tmp_path):
+    p = tmp_path / "export.csv"
+    p.write_text(LABELLED.format(team="???? ????", language="עברית"), encoding="utf-8")
+    assert normalise(inspect(p)).lost_labels == {}
+
+
+def test_a_long_files_touchpoints_that_became_one_are_no_duplicates(tmp_path):
+    """Two Hebrew touchpoints of a response both '????' in a file re-saved in Windows-1256: its two
+    answers are not one answer given twice (found by a review: one was dropped as a duplicate);
+    the store settles them (store.settle_lost_labels)."""
+    p = tmp_path / "long.csv"
+    p.write_bytes(("source,source_response_id,responded_at,touchpoint,metric,value\n"
+                   + "".join(f"web,{r},2025-03-0{r},{tp},csat,{v}\n" for r in (1, 2) for tp, v in (("מוקד", 4), ("סניף", 5))))
+                  .encode("cp1256", errors="replace"))
+    r = normalise(inspect(p))
+    assert (r.table.num_rows, r.duplicates, r.lost_labels) == (4, [], {"touchpoint": ("touchpoint", {"????": ()})})

@@ -20,7 +20,8 @@ from cxdata.ingest import _csv
 from cxdata.ingest.errors import CODES, IngestError
 from cxdata.ingest.limits import Limits
 from cxdata.ingest.read import RawTable, read_raw, sniff_format
-from cxdata.ingest.text import detect_encoding, normalise_persian, sniff_delimiter
+from cxdata.ingest.text import (detect_encoding, lost_letters, may_have_lost_letters, may_stand_for, normalise_persian,
+                                sniff_delimiter)
 
 SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 TRUTH = json.loads((SAMPLES / "truth.json").read_text(encoding="utf-8"))
@@ -1021,3 +1022,50 @@ def test_a_json_exports_fingerprint_does_not_depend_on_the_order_its_fields_come
     a = read_raw(_write(tmp_path, "a.json", b'[{"id": "r1", "nps": 9, "city": "Oslo"}, {"id": "r2", "city": "Rome"}]'))
     b = read_raw(_write(tmp_path, "b.json", b'[{"id": "r3", "city": "Oslo"}, {"id": "r4", "nps": 7, "city": "Rome"}]'))
     assert fingerprint(a, detect_layout(a)) == fingerprint(b, detect_layout(b))
+
+
+@pytest.mark.parametrize("value, lost", [
+    ("???? ????", True),  # Hebrew in Windows-1256: every letter
+    ("?????", True),
+    ("Team ????", True),
+    ("Team 3 ??", True),
+    ("ش?راز", True),  # a letter beside others the code page held
+    ("فارس?", True),
+    ("?", False),  # "unknown"
+    ("Why?", False),
+    ("Why??", False),
+    ("page?id=3", False),
+    ("Team A", False),
+    (None, False),
+])
+def test_labels_with_question_marks_where_letters_were(value, lost):
+    values = pa.array([value, "Team B", value], pa.string())
+    assert lost_letters(values) == ([value] if lost else [])
+    assert lost_letters(values.dictionary_encode()) == ([value] if lost else [])
+
+
+def _raw(fmt, encoding, cells):
+    return RawTable(pa.table({"c0": pa.array(cells, pa.string())}), pa.array(range(1, len(cells) + 1)), fmt, encoding, ",", None)
+
+
+@pytest.mark.parametrize("fmt, encoding, cells, may", [
+    ("csv", "cp1256", ["Team", "????"], True),
+    ("csv", "cp1251", ["Team", "????"], True),
+    ("csv", "utf-8", ["Team", "????"], True),  # all ASCII: nothing tells the code page it was saved in
+    ("csv", "utf-8", ["Team", "????", "שלום"], False),  # saved as UTF-8: it holds every letter
+    ("csv", "utf-8-sig", ["Team", "????"], False),
+    ("csv", "utf-16", ["Team", "????"], False),
+    ("xlsx", None, ["Team", "????"], False),
+])
+def test_files_a_code_page_may_have_written_question_marks_in(fmt, encoding, cells, may):
+    assert may_have_lost_letters(_raw(fmt, encoding, cells)) is may
+
+
+@pytest.mark.parametrize("encoding, found", [
+    ("cp1256", {"?????": ("he",), "????": ("bg",)}),  # Hebrew and Cyrillic are lost, Arabic kept
+    ("cp1251", {"?????": ("he",), "???????": ("ar",)}),
+    (None, {"?????": ("he",), "????": ("bg",), "???????": ("ar",)}),  # not told: each legacy code page
+])
+def test_what_a_value_with_lost_letters_may_stand_for(encoding, found):
+    vocabulary = {"עברית": "he", "Бълг": "bg", "العربية": "ar", "English": "en"}
+    assert may_stand_for(["?????", "????", "???????", "???"], vocabulary, encoding) == found

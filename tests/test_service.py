@@ -846,6 +846,61 @@ def test_an_export_re_saved_in_a_legacy_code_page_keeps_the_stored_comments(tmp_
            "Windows-1256 (Arabic, Persian), which wrote '?' in their place." in receipt["warnings"]
     assert any(w.startswith("1 comment of this file has question marks where its letters should be") for w in receipt["warnings"])
 
+# A team's export with its labels in Hebrew and Persian: (team, region, language) of each response.
+LABELS = {"r1": ("צוות צפון", "מרכז", "עברית"), "r2": ("فروش تلفنی", "شیراز", "فارسی"), "r3": ("Team A", "North", "English")}
+
+
+def _labelled(labels: dict[str, tuple[str, str, str]], csat: dict[str, int] | None = None) -> str:
+    return "Response ID,Date,Touchpoint,Team,Region,Language,CSAT\n" + "".join(
+        f"{rid},2025-03-0{n + 1},Call center,{team},{region},{language},{(csat or {}).get(rid, 5)}\n"
+        for n, (rid, (team, region, language)) in enumerate(labels.items()))
+
+
+@pytest.mark.parametrize("persian, encoding", [
+    (True, "Windows-1256 (Arabic, Persian)"),  # its Persian letters tell the code page
+    (False, None),  # Hebrew and English alone: all ASCII once saved, nothing tells it
+])
+def test_an_export_re_saved_in_a_legacy_code_page_keeps_the_stored_labels_and_rejects_new_ones(tmp_path, persian, encoding):
+    """Found by a review: the export re-saved from Excel in Windows-1256 made each Hebrew team,
+    region and language '?????', stored as a team or value of its own beside the right one. A
+    stored response keeps its labels (and is unchanged); a new one is rejected, with the reason."""
+    labels = LABELS if persian else {k: v for k, v in LABELS.items() if k != "r2"}
+    db = service.open_db(tmp_path / "cx.duckdb")
+    model = service.load_model_for(db, ZELVORA_MODEL)
+    first, resaved = tmp_path / "export.csv", tmp_path / "export (Excel).csv"
+    first.write_text(_labelled(labels), encoding="utf-8")
+    resaved.write_bytes(_labelled({**labels, "r9": ("צוות צפון", "מרכז", "עברית")}, csat={"r1": 2})
+                        .encode("cp1256", errors="replace"))
+    try:
+        before = service.ingest_file(db, model, first)
+        receipt = service.ingest_file(db, model, resaved)
+        cur = db.cursor()
+        stored = cur.execute("""SELECT r.source_response_id, t.label, g.label, l.label FROM responses r
+                                JOIN labels t ON t.dim = 'team' AND t.code = r.team
+                                JOIN labels g ON g.dim = 'seg_region' AND g.code = r.seg_region
+                                JOIN labels l ON l.dim = 'seg_language' AND l.code = r.seg_language""").fetchall()
+        lost = cur.execute("SELECT count(*) FROM labels WHERE contains(label, '?')").fetchone()[0]
+    finally:
+        db.close()
+    n = len(labels)
+    assert (before["added"], receipt["added"], receipt["updated"], receipt["unchanged"]) == (n, 0, 1, n - 1)
+    assert receipt["labels_kept"] == n - 1  # (an English one lost nothing)
+    assert receipt["rows_read"] == receipt["added"] + receipt["updated"] + receipt["unchanged"] + receipt["rejected_count"]
+    assert {r[0]: r[1:] for r in stored} == {rid: (team, region, "he" if language == "עברית" else "fa" if language == "فارسی"
+                                                   else "en") for rid, (team, region, language) in labels.items()}
+    assert lost == 0
+    assert [tuple(r)[2:] for r in receipt["updated_responses"]] == [("csat at call_center", "5", "2")]
+    on = f"the file's text encoding, {encoding}" if encoding else "a text encoding that cannot hold them"
+    assert receipt["rejected"] == [(n + 2, f"Team '???? ????', Region '????', Language '?????': question marks where letters "
+                                           f"were, lost to {on}. Loaded as they are, each would be a new value of their "
+                                           "columns: load the file saved as CSV UTF-8.")]
+    assert any(w.startswith("1 row not loaded (listed below): its 'Team', 'Region' and 'Language' have question marks "
+                            "where letters were, such as '???? ????'") for w in receipt["warnings"])
+    assert ("2 stored responses kept their" if persian else "1 stored response kept its") \
+        + " 'Team', 'Region' and 'Language' as stored: this file had lost letters of them to " in " ".join(receipt["warnings"])
+    assert not [w for w in receipt["warnings"] if "????" in w and "the model does not have" in w]
+
+
 # --------------------------------------------------------------------------- found by a review of re-exports
 GF_SAMPLE = "google_forms_transactional.csv"
 

@@ -543,3 +543,96 @@ def test_new_comments_that_look_lost_to_the_files_encoding_are_said(db, comment,
     assert bool(found) == said
     if said:
         assert found[0].startswith("1 comment of this file has question marks where its letters should be")
+
+
+TEAM = "צוות צפון"  # a Hebrew team name; Windows-1256 has no Hebrew: '???? ????'
+CP1256 = "Windows-1256 (Arabic, Persian)"
+
+
+
+def _responses(column, labels, csat=5.0, rows=(2, 3)):
+    """Canonical rows of responses '1' and '2' (a csat each), `labels` their values of `column`."""
+    table = canonical([("s", str(i + 1), "csat", csat, None) for i in range(len(labels))],
+                      {"row_number": list(rows[:len(labels)])})
+    return table.append_column(column, pa.array(labels, pa.string())) if column not in table.column_names \
+        else table.set_column(table.schema.get_field_index(column), column, pa.array(labels, pa.string()))
+
+
+@pytest.mark.parametrize("stored, came, may_be, kept", [
+    # Found by a review: an export re-saved from Excel in Windows-1256 turned Hebrew teams into '?'.
+    (TEAM, "???? ????", (), True),
+    ("شیراز", "ش?راز", (), True),  # Windows-1256 holds Arabic letters, not Persian yeh
+    ("Team A", "????", (), False),  # ASCII is never lost: another team, its name lost
+    ("צוות צפון ב", "???? ????", (), False),  # a letter less: another team
+    ("he", "?????", ("ar", "he"), True),  # 'עברית', which the mapping stores as 'he'
+    ("he", "?????", ("fa",), False),
+    (None, "???? ????", (), False),  # a new response: nothing tells what it was
+    ("???? ????", "???? ????", (), True),  # stored so by an earlier version: nothing changes
+])
+def test_a_label_that_lost_its_letters_keeps_the_stored_one_or_its_row_is_rejected(db, stored, came, may_be, kept):
+    if stored is not None:
+        store.apply(db, _responses("team", [stored, "Team B"]))
+    before = snapshot(db)
+    table = _responses("team", [came, "Team B"])
+    settled = store.settle_lost_labels(db, table, {"team": ("Team", {came: may_be})}, "cp1256")
+    assert settled.table["team"].to_pylist() == ([stored, "Team B"] if kept else ["Team B"])
+    assert settled.kept == int(kept)
+    assert settled.rejected == ([] if kept else [(2, f"Team '{came}': question marks where letters were, lost to the file's "
+                                                     f"text encoding, {CP1256}. Loaded as it is, it would be a new value of "
+                                                     "its column: load the file saved as CSV UTF-8.")])
+    said = " ".join(settled.warnings)
+    assert ("1 stored response kept its 'Team' as stored" in said) == kept
+    assert ("1 row not loaded (listed below): its 'Team' has question marks" in said) != kept
+    assert ("1 of them is a response stored already, which stays as stored" in said) == (not kept and stored is not None)
+    r = store.apply(db, settled.table)
+    assert (r.added, r.updated, r.unchanged) == ((0, 0, 2) if kept else (int(stored is None), 0, int(stored is not None)))
+    if stored is not None:
+        assert snapshot(db)[0] == before[0]  # as stored: nothing updated
+    assert {label for (label,) in db.cursor().execute("SELECT label FROM labels").fetchall() if "?" in label} <= {stored}
+
+
+@pytest.mark.parametrize("column, name", [("touchpoint", "Channel"), ("team", "Team"), ("agent_id", "Agent"),
+                                          ("region", "Region")])
+def test_each_label_column_keeps_its_stored_label(db, column, name):
+    store.apply(db, _responses(column, [TEAM, "B"]))
+    settled = store.settle_lost_labels(db, _responses(column, ["???? ????", "B"]), {column: (name, {"???? ????": ()})})
+    assert (settled.table[column].to_pylist(), settled.rejected, settled.kept) == ([TEAM, "B"], [], 1)
+    assert settled.warnings == [f"1 stored response kept its '{name}' as stored: this file had lost letters of it to a "
+                                "text encoding that cannot hold them, which wrote '?' in their place."]
+    assert store.apply(db, settled.table).unchanged == 2
+
+
+def test_a_long_files_response_is_rejected_whole_where_two_of_its_labels_became_one(db):
+    """Two touchpoints of four Hebrew letters both came as '????': the file no longer tells which
+    answer was given where. A touchpoint of ASCII beside one of them leaves one to keep."""
+    def rows(a, b):
+        return canonical([("s", "1", "csat", 5.0, None), ("s", "1", "csat", 4.0, None)],
+                         {"touchpoint": [a, b], "row_number": [2, 3]})
+
+    store.apply(db, rows("מוקד", "סניף"))
+    store.apply(db, rows("web", "סניף").set_column(1, "source_response_id", pa.array(["2", "2"])))
+    lost = {"touchpoint": ("touchpoint", {"????": ()})}
+    both = store.settle_lost_labels(db, rows("????", "????"), lost)
+    assert (both.table.num_rows, [r for r, _ in both.rejected], both.kept) == (0, [2, 3], 0)
+    one = store.settle_lost_labels(db, rows("web", "????").set_column(1, "source_response_id", pa.array(["2", "2"])), lost)
+    assert (one.table["touchpoint"].to_pylist(), one.rejected, one.kept) == (["web", "סניף"], [], 1)
+
+
+@pytest.mark.parametrize("agent_id, named, rejected", [
+    (None, False, False),  # a name without an id is not stored
+    ("a7", True, False),  # the agent's stored name stays whatever the file says
+    ("a7", False, True),  # a new agent: stored, its name would be '????'
+])
+def test_an_agents_name_that_lost_its_letters_is_rejected_only_where_it_would_be_stored(db, agent_id, named, rejected):
+    if named:
+        store.apply(db, canonical([("s", "9", "csat", 5.0, None)], {"agent_id": ["a7"], "agent_name": ["דנה"]}))
+    table = canonical([("s", "1", "csat", 5.0, None)], {"agent_id": pa.array([agent_id], pa.string()),
+                                                      "agent_name": ["???"], "row_number": [2]})
+    settled = store.settle_lost_labels(db, table, {"agent_name": ("Agent", {"???": ()})})
+    assert ([r for r, _ in settled.rejected], settled.table.num_rows) == (([2], 0) if rejected else ([], 1))
+
+
+def test_labels_without_lost_values_in_the_file_are_not_read(db):
+    table = _responses("team", ["Team A", "Team B"])
+    settled = store.settle_lost_labels(db, table, {"team": ("Team", {"???? ????": ()})})
+    assert settled == (table, [], 0, []) and store.settle_lost_labels(db, table, {}) == (table, [], 0, [])

@@ -581,3 +581,22 @@ def test_a_sample_export_under_the_demo_model_is_said_to_reach_no_tile(tmp_path,
     assert any(w.value.startswith("The demo data was kept: no tile of the model counts") for w in at.warning)
     assert any("'csat_good' (3,323). They are stored, and no tile shows them." in shown(i.value) for i in at.info)
     assert responses(db_path) == 3000 + 3323
+
+
+def test_labels_an_excel_re_save_lost_letters_of_are_kept_or_their_rows_rejected_and_said(app):
+    """The receipt says, in words, why a re-saved export's rows were not loaded, and lists them
+    (tests/test_service.py has the rest)."""
+    from tests.test_service import LABELS, _labelled
+
+    make, _ = app
+    at = make()
+    at.get("file_uploader")[0].upload("export.csv", _labelled(LABELS).encode("utf-8")).run()
+    _load(at)
+    resaved = _labelled({**LABELS, "r9": ("צוות צפון", "מרכז", "עברית")}).encode("cp1256", errors="replace")
+    at.get("file_uploader")[0].upload("export (Excel).csv", resaved).run()
+    _load(at)
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "1"
+    assert {m.label: m.value for m in at.metric}["Unchanged"] == "3"
+    said = [shown(i.value) for i in at.info]
+    assert any(s.startswith("1 row not loaded (listed below): its 'Team', 'Region' and 'Language' have question marks") for s in said), said
+    assert any(s.startswith("2 stored responses kept their 'Team', 'Region' and 'Language' as stored") for s in said), said

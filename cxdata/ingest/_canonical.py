@@ -134,10 +134,24 @@ def normalise_canonical(raw: Any, m: Mapping, segment_aliases: dict[str, dict[st
     table = table.append_column(RESPONSE_INDEX, response_index(source, ids))
     if len(bad):  # copying every column costs more than all the checks: only when rows go
         table = table.filter(ok)
+    lost = _lost_labels(raw, m, table, segments, segment_aliases)
     label = next((spec.label or k for k, spec in m.columns.items() if spec.role == "response_id"), "source_response_id")
-    table, duplicates = _dedupe(table, warnings, label)
+    table, duplicates = _dedupe(table, warnings, label, lost.get("touchpoint"))
     responses = int(np.count_nonzero(np.bincount(flat(table[RESPONSE_INDEX]).to_numpy()))) if table.num_rows else 0
-    return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings)
+    return Normalised(table, n, sorted(rejects), [], duplicates, responses, m.source, warnings, lost_labels=lost)
+
+
+def _lost_labels(raw: Any, m: Mapping, table: pa.Table, segments: dict[str, pa.Array],
+                 segment_aliases: dict[str, dict[str, str]] | None):
+    """The labels of a long file that a code page wrote '?' in (normalise.lost_labels)."""
+    from .normalise import LABEL_COLUMNS, lost_labels
+
+    names = {}
+    for k, spec in m.columns.items():
+        target = {"agent": spec.field or "agent_name", "segment": spec.segment or k}.get(spec.role, spec.role)
+        names.setdefault(target, spec.label or k)
+    columns = {c: table[c] for c in (*LABEL_COLUMNS, *segments) if c in table.column_names and c in names}
+    return lost_labels(raw, columns, names, {seg: (segment_aliases or {}).get(seg) or {} for seg in segments})
 
 
 def _aliased(arr: pa.Array, aliases: dict[str, str] | None) -> pa.Array:
@@ -229,11 +243,22 @@ def _all_distinct(table: pa.Table) -> bool:
     return not bool((key[1:] == key[:-1]).any())
 
 
-def _dedupe(table: pa.Table, warnings: list[str], label: str = "source_response_id"):
+def _dedupe(table: pa.Table, warnings: list[str], label: str = "source_response_id", lost=None):
+    """`lost`: the touchpoints that a code page wrote '?' in (LostLabels): two of a response's
+    touchpoints may have become one ('מוקד' and 'סניף' both '????'), so its rows at such a
+    touchpoint are no duplicates; the store settles them (store.settle_lost_labels)."""
     keys = ["source", "source_response_id", "metric", "touchpoint"]
-    if table.num_rows == 0 or _all_distinct(table):
+    if table.num_rows == 0:
         return table, []
-    t = table.select(keys).append_column("i", pa.array(range(table.num_rows), pa.int64()))
+    keyed = table
+    if lost is not None:
+        rownum = table["row_number"].cast(pa.string())
+        apart = pc.fill_null(pc.is_in(table["touchpoint"], value_set=pa.array(list(lost.values), pa.string())), False)
+        keyed = table.set_column(table.schema.get_field_index("touchpoint"), "touchpoint", pc.if_else(
+            apart, pc.binary_join_element_wise(table["touchpoint"], rownum, "\x1f"), table["touchpoint"]))
+    if _all_distinct(keyed):
+        return table, []
+    t = keyed.select(keys).append_column("i", pa.array(range(table.num_rows), pa.int64()))
     g = t.group_by(keys, use_threads=False).aggregate([("i", "list"), ("i", "count")])
     dup = g.filter(pc.greater(g["i_count"], 1))
     if dup.num_rows == 0:

@@ -74,6 +74,21 @@ def dimension(arr: pa.Array, spec: ColumnSpec, *, canon: str | None = None,
     return map_distinct(arr, fn, pa.string(), many=plain, as_dictionary=True)
 
 
+def vocabulary(spec: ColumnSpec, *, canon: str | None = None, resolver: TouchpointResolver | None = None,
+               aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """{text: value} of the texts `dimension` knows the value of: the column's value map, the
+    model's aliases of the segment, a language's names, the touchpoints' aliases. A text that a
+    code page wrote as '?????' is looked for among them (text.may_stand_for)."""
+    out: dict[str, str] = {}
+    if resolver:
+        out.update(resolver.exact)
+    if canon == "language":
+        out.update(V.LANGUAGES)
+    out.update(aliases or {})
+    out.update({k: v for k, v in (spec.value_map or {}).items() if v is not None})
+    return out
+
+
 def derived(arr: pa.Array, table: dict[str, str]) -> pa.Array:
     find = _lookup(table)
     return map_distinct(arr, lambda raw: (lambda h: h[1] if h[0] else None)(find(raw)),

@@ -14,7 +14,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Mapping as TMapping
+from typing import Any, Mapping as TMapping, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from ._aliases import TouchpointResolver
 from ._csv import BLANK_TAIL, REASON_EMPTY, blank_before_summary, blank_tail, header_end
 from ._arrow import any_true, clean, flat, indices, map_distinct, plain
-from ._dims import customer_id, derived, dimension, identifier
+from ._dims import customer_id, derived, dimension, identifier, vocabulary
 from ._measures import measure_values
 from ._text import key
 from .errors import IngestError
@@ -54,6 +54,18 @@ def _loses_digits(text: str) -> bool:
     return int(exponent.lstrip("+")) > len(mantissa.partition(".")[2])
 
 
+class LostLabels(NamedTuple):
+    """Values of a label column that hold '?' where letters were (text.lost_letters), in a file
+    whose code page may have written them (text.may_have_lost_letters)."""
+
+    column: str  # the column of the file, as its header names it
+    values: dict[str, tuple[str, ...]]  # {value: the values it may stand for (text.may_stand_for)}
+
+
+# The canonical columns that hold labels (besides the segments): stored as codes of a dictionary.
+LABEL_COLUMNS = ("touchpoint", "team", "agent_id", "agent_name")
+
+
 @dataclass
 class Normalised:
     table: pa.Table
@@ -75,6 +87,28 @@ class Normalised:
     # (row_number, reason) of the empty lines between rows: no response and nothing to fix in
     # them, but listed, since a record broken in two by a stray line break leaves one
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # {canonical column: LostLabels}: labels a code page wrote '?' in (store.settle_lost_labels)
+    lost_labels: dict[str, LostLabels] = field(default_factory=dict)
+
+
+def lost_labels(raw: Any, columns: TMapping[str, pa.Array], names: TMapping[str, str],
+                vocabularies: TMapping[str, TMapping[str, str]] | None = None) -> dict[str, LostLabels]:
+    """{canonical column: LostLabels} of the label `columns` (canonical name -> values) whose
+    values hold '?' where letters were, when `raw` may have been saved in a code page that
+    cannot hold them; `names` are the file's names of the columns, `vocabularies` the texts each
+    column's mapping knows the value of (_dims.vocabulary). Only distinct values are read, and
+    the file's text only when some value looks so."""
+    from .text import lost_letters, may_have_lost_letters, may_stand_for
+
+    found = {c: v for c, arr in columns.items() if arr is not None and (v := lost_letters(arr))}
+    if not found or not may_have_lost_letters(raw):
+        return {}
+    order = list(names)  # the file's order of its columns, for the receipt
+    found = dict(sorted(found.items(), key=lambda cv: order.index(cv[0]) if cv[0] in order else len(order)))
+    vocabularies = vocabularies or {}
+    return {c: LostLabels(names.get(c, c), {v: () for v in values}
+                          | may_stand_for(values, dict(vocabularies.get(c) or {}), raw.encoding))
+            for c, values in found.items()}
 
 
 def empty_table(segments: list[str] = ()) -> pa.Table:
@@ -420,6 +454,7 @@ class _Run:
         excluded.sort()
         fixed, segments = self._collect_dims(
             [(b, t, self._persian(f.result())) for (b, t, _), f in zip(dim_tasks, f_dims)])
+        lost = self._lost_labels(fixed, segments)
         if m.normalise_persian:
             comments = [(k, name, spec, self._persian(arr)) for k, name, spec, arr in comments]
         table = self._long(pool, kept, ids, responded_at, fixed, segments, measures, comments,
@@ -431,7 +466,29 @@ class _Run:
                           source=m.source, warnings=self.warnings,
                           invalid_values=invalid_values, invalid_counts=invalid_counts,
                           not_applicable={k: v for k, v in not_applicable.items() if v},
-                          dayfirst=self.dayfirst, untimed=untimed, skipped=skipped)
+                          dayfirst=self.dayfirst, untimed=untimed, skipped=skipped, lost_labels=lost)
+
+    def _lost_labels(self, fixed: dict[str, pa.Array], segments: dict[str, pa.Array]) -> dict[str, LostLabels]:
+        """The labels of this file that a code page wrote '?' in (`lost_labels`), each column named
+        as the file's header has it, with what its mapping knows of the values it may stand for."""
+        columns = {**{c: fixed[c] for c in LABEL_COLUMNS if c in fixed}, **segments}
+        names: dict[str, str] = {}
+        vocabularies: dict[str, dict[str, str]] = {}
+        for k, spec in self.m.columns.items():
+            if k not in self.cols:
+                continue
+            targets = {"touchpoint": ["touchpoint"], "team": ["team"], "agent": [spec.field or "agent_name"],
+                       "segment": [spec.segment or "segment"]}.get(spec.role, [])
+            for target in targets + list(spec.derive or {}):
+                names.setdefault(target, spec.label or k)
+                vocab = vocabularies.setdefault(target, {})
+                if target in (spec.derive or {}):
+                    vocab.update({t: v for t, v in spec.derive[target].items() if v is not None})
+                else:
+                    seg = target if spec.role == "segment" else None
+                    vocab.update(vocabulary(spec, canon=seg, resolver=self.resolver if spec.role == "touchpoint" else None,
+                                            aliases=self.segment_aliases.get(seg) if seg else None))
+        return lost_labels(self.raw, columns, names, vocabularies)
 
     def _persian(self, arr: pa.Array) -> pa.Array:
         """Persian letter forms, only when the mapping asks for it and only in Persian text."""

@@ -32,7 +32,7 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1256": "Windows-1256
 from .errors import IngestError
 
 __all__ = ["detect_encoding", "sniff_delimiter", "normalise_persian", "strip_sep_line",
-           "DELIMITERS", "LEGACY_CANDIDATES"]
+           "DELIMITERS", "LEGACY_CANDIDATES", "lost_letters", "may_have_lost_letters", "may_stand_for"]
 
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(2**31 - 1)  # long cells are policed by Limits.max_cell_chars
@@ -245,6 +245,66 @@ def _charset_normalizer_guess(sample: bytes) -> str | None:
         return codecs.lookup(best.encoding).name
     except LookupError:
         return None
+
+
+# --------------------------------------------------------------------------- letters lost to a code page
+# A label with '?' where letters were: a word of two or more '?' ('צוות צפון' saved in Windows-1256,
+# which has no Hebrew, is '???? ????'; 'Team ????'), or a '?' against a letter other than ASCII
+# ('ش?راز': the code page held the other letters). A label's own '?' follows an ASCII letter
+# ('Why?') or stands alone ('?' for "unknown"), never so.
+LOST_LETTERS = r"(?:^|[^\pL?])\?\?+(?:$|[^\pL?])|[^\x00-\x7F\PL]\?|\?[^\x00-\x7F\PL]"
+
+
+def lost_letters(values: pa.Array | pa.ChunkedArray) -> list[str]:
+    """The distinct values of a label column (dictionary-encoded or not) that hold '?' where
+    letters were (LOST_LETTERS). Only the distinct values are read."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    distinct = values.dictionary if pa.types.is_dictionary(values.type) else pc.unique(values)
+    if distinct.type != pa.string():
+        distinct = distinct.cast(pa.string())
+    distinct = distinct.filter(pc.fill_null(pc.match_substring(distinct, "?"), False))
+    if not len(distinct):
+        return []
+    return sorted(distinct.filter(pc.fill_null(pc.match_substring_regex(distinct, LOST_LETTERS), False)).to_pylist())
+
+
+def may_have_lost_letters(raw) -> bool:
+    """Whether the text of `raw` (read.RawTable) may have been written by an encoder of a legacy
+    code page, which writes '?' for each character it cannot hold: a CSV read in such a code page,
+    or one read as UTF-8 whose text is all ASCII (Hebrew saved in Windows-1256 loses every letter
+    that is not ASCII, and nothing then tells the code page). A workbook, or a text with letters
+    beyond ASCII in UTF-8 or UTF-16, holds every character."""
+    enc = (getattr(raw, "encoding", None) or "").lower().replace("_", "-")
+    if getattr(raw, "format", "csv") != "csv" or not enc:
+        return False
+    if enc != "utf-8":
+        return not enc.startswith("utf")  # (a byte-order mark says the file was saved as Unicode)
+    return all(pc.all(pc.string_is_ascii(col)).as_py() is not False for col in raw.table.columns)
+
+
+def _lossy(text: str, encodings) -> set[str]:
+    """`text` as each encoder writes it, '?' for each character it cannot hold, compared as
+    labels are (spaces collapsed, case folded)."""
+    return {" ".join(text.encode(enc, "replace").decode(enc).split()).casefold() for enc in encodings}
+
+
+def may_stand_for(lost: list[str], vocabulary: dict[str, str], encoding: str | None) -> dict[str, tuple[str, ...]]:
+    """{value of `lost`: the values it may stand for}: those of the texts of `vocabulary` ({text of
+    a file: value stored}, a column's value map or the model's aliases) that the file's code page
+    (each legacy one when the file does not tell) writes as that value. A stored response whose
+    label is one of them keeps it: 'עברית' stored as the language 'he', '?????' in a file saved
+    in Windows-1256, may stand for it."""
+    enc = (encoding or "").lower()
+    encodings = LEGACY_CANDIDATES if not enc or enc.startswith("utf") else (enc,)
+    want = {" ".join(v.split()).casefold(): v for v in lost}
+    out: dict[str, set[str]] = {}
+    for text, value in vocabulary.items():
+        if value is None or text.isascii():
+            continue
+        for written in _lossy(text, encodings) & want.keys():
+            out.setdefault(want[written], set()).add(str(value))
+    return {v: tuple(sorted(labels)) for v, labels in out.items()}
 
 
 # --------------------------------------------------------------------------- delimiter
