@@ -14,19 +14,28 @@ pytestmark = pytest.mark.usefixtures("pages_handed_over")
 APP = str(ROOT / "dashboard.py")
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
+def _demo_database(tmp_path, monkeypatch, model=None):
+    """A database holding 3,000 demo responses, the app's (CX_DB) under `model` (None: the demo's own)."""
     db_path = tmp_path / "cx.duckdb"
     monkeypatch.setenv("CX_DB", str(db_path))
-    monkeypatch.setenv("CX_MODEL", str(ZELVORA_MODEL))
+    if model is None:
+        monkeypatch.delenv("CX_MODEL", raising=False)
+    else:
+        monkeypatch.setenv("CX_MODEL", str(model))
     monkeypatch.setattr(service, "DEMO_RESPONSES", 3000)
-    # The demo, as a team that started on it and then named its own model has it (under another
-    # model than its own, a new database gets none).
     db = Database(db_path)
     try:
         service.load_demo(db, 3000)
     finally:
         db.close()
+    return db_path
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    # The demo, as a team that started on it and then named its own model has it (under another
+    # model than its own, a new database gets none).
+    db_path = _demo_database(tmp_path, monkeypatch, ZELVORA_MODEL)
 
     def make():
         at = AppTest.from_file(APP, default_timeout=180)
@@ -563,15 +572,7 @@ def test_a_sample_export_under_the_demo_model_is_said_to_reach_no_tile(tmp_path,
     """Found by a new user's walk: the repository's Zendesk sample, uploaded into the app on the demo
     model, whose tiles have no KPI on its Good/Bad rating; the receipt must say its answers count
     nowhere, and keep the demo data."""
-    db_path = tmp_path / "cx.duckdb"
-    monkeypatch.setenv("CX_DB", str(db_path))
-    monkeypatch.delenv("CX_MODEL", raising=False)
-    monkeypatch.setattr(service, "DEMO_RESPONSES", 3000)
-    db = Database(db_path)
-    try:
-        service.load_demo(db, 3000)
-    finally:
-        db.close()
+    db_path = _demo_database(tmp_path, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=180)
     at.switch_page("pages/upload.py")
     at = upload(at.run(), "zendesk_csat.csv")
