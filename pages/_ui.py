@@ -831,6 +831,22 @@ def opened_on(page: str | None, view: ViewState) -> ViewState:
     return view.opened_on(page, st.session_state.get("_views_left", {}).get(page))
 
 
+def themes_columns(table) -> dict:
+    """The themes table's columns sized so that its verdict reads in full beside the figures on a
+    laptop's page ('significantly worse · few answers' was cut at 1400 px): the KPI's columns
+    short, their full names (the KPI with its scale, 'Effort (CES) /7, about it') in their help."""
+    config = {"Theme": st.column_config.TextColumn(width=210),
+              "Comments": st.column_config.NumberColumn(width=80),
+              "Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%", width=120),
+              "Difference": st.column_config.TextColumn(width=80),
+              "Verdict": st.column_config.TextColumn(width=235)}
+    for name in table.columns:
+        for end, label in ((", about it", "About it"), (", the others", "The others")):
+            if name.endswith(end):
+                config[name] = st.column_config.TextColumn(label, width=90, help=name)
+    return {k: v for k, v in config.items() if k in table.columns}
+
+
 def view_link(page: str, view: ViewState, label: str, *, key: str, icon: str | None = None, help: str | None = None,
               disabled: bool = False, width="content", into=None) -> None:
     """The way to `page` (its name in cxdata.access.PAGES) showing `view`: a page link, carrying the

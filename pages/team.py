@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxdata import charts, drill, tables, themes
+from cxdata import charts, drill, formats, tables, themes
 from cxdata.bidi import embedded, isolated
 from cxdata.loop import COMPARED_HELP
 from cxdata.search import meaningful
@@ -270,14 +270,14 @@ if found:
     with st.container(key="themes_table"):
         st.dataframe(table, hide_index=True, width="stretch", on_select=_pick_theme, selection_mode="single-row",
                      key=themes_key,
-                     # the verdict's words in full ('significantly worse · few answers' was cut)
-                     column_config={"Share": st.column_config.NumberColumn("Share of comments", format="%.1f%%"),
-                                    "Verdict": st.column_config.TextColumn(width="large")})
+                     column_config=_ui.themes_columns(table))
     # With a theme chosen the list above has its comments only; the table counts every subject's.
     st.caption(f"The model's themes in the {found[0].listed:,} comments "
                + (f"of every subject (those about {escape(theme.name)} listed above)" if theme else "listed above")
                + ": a comment is about a theme when it uses one of its words. "
-               + (f"{kpi.kpi.name} of the responses that wrote about each against the others', with a test of the "
+               # (the KPI with its scale: its columns are headed "About it" and "The others" only)
+               + (f"{escape(formats.kpi_title(kpi.kpi, model))}: of the responses that wrote about each against "
+                  "the others', with a test of the "
                   "difference; both are hidden where either has fewer answers than the privacy threshold. "
                   if themes.compared(found) else escape(themes.not_compared_note(kpi.kpi, bands[view.scores])) + " ")
                + "Select a theme to list its comments.")

@@ -470,8 +470,14 @@ def test_under_a_score_band_the_themes_are_counted_not_compared(app):
     # every score: compared again
     scores(at).set_value(None).run()
     no_errors(at)
-    table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
-    assert "Verdict" in table.columns and "CSAT, about it" in table.columns
+    shown = next(d for d in at.dataframe if "Theme" in d.value.columns)
+    assert "Verdict" in shown.value.columns and "CSAT, about it" in shown.value.columns
+    # headed short, so that the verdict reads in full beside them on a laptop (its name in the help)
+    config = json.loads(shown.proto.columns)
+    assert (config["CSAT, about it"]["label"], config["CSAT, about it"]["help"]) == ("About it", "CSAT, about it")
+    assert config["Verdict"]["width"] == 235
+    caption = next(c.value for c in at.caption if c.value.startswith("The model's themes")).replace("\\", "")
+    assert "CSAT: of the responses that wrote about each against the others', with a test of the difference" in caption
 
 
 def _themes_db(tmp_path, monkeypatch, rows) -> None:
