@@ -136,8 +136,7 @@ def test_removing_a_reexport_undoes_it(app):
     at = make()
     for name in ("qualtrics_relationship.csv", "bad/qualtrics_relationship_reexport.csv"):
         upload(at, name)
-        next(b for b in at.button if b.label == "Load responses").click().run()
-        assert not at.exception, [e.value for e in at.exception]
+        _load(at)
         if name == "qualtrics_relationship.csv":
             before = answers_snapshot(db_path)
     metrics = {m.label: m.value for m in at.metric}
@@ -199,8 +198,7 @@ def test_an_identical_reupload_says_nothing_changed_and_what_a_removal_keeps(app
     at = make()
     for _ in range(2):
         upload(at, "zendesk_csat.csv")
-        next(b for b in at.button if b.label == "Load responses").click().run()
-        assert not at.exception, [e.value for e in at.exception]
+        _load(at)
     assert any(i.value.startswith("Nothing changed: all ") for i in at.info), [i.value for i in at.info]
     assert not any(s.value.startswith("Loaded as source") for s in at.success)
     at = make()
@@ -219,8 +217,7 @@ def test_duplicate_ids_are_reported_once_and_listed_by_line(app):
     make, _ = app
     at = make()
     upload(at, "bad/qualtrics_duplicate_response_ids.csv")
-    next(b for b in at.button if b.label == "Load responses").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _load(at)
     said = [m.value for m in [*at.info, *at.warning] if "appear more than once" in m.value]
     assert len(said) == 1, said
     listed = next(d.value for d in at.dataframe if "response id" in d.value.columns)
@@ -234,8 +231,7 @@ def test_a_file_with_no_responses_leaves_the_demo_data(app):
     demo = responses(db_path)
     upload(at, "bad/header_only.csv")
     assert at.checkbox[0].value is True  # remove the demo data when loading: on
-    next(b for b in at.button if b.label == "Load responses").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _load(at)
     assert any("holds no responses" in w.value and "demo data stays" in w.value for w in at.warning)
     assert not at.success and responses(db_path) == demo
     # listed in the history, and not offered for removal: it changed nothing (found by a new user's walk)
@@ -282,8 +278,7 @@ def test_a_load_some_of_whose_answers_no_tile_shows_is_not_called_a_success(app)
     show in no tile', when none of its 17 responses shows in any period."""
     make, _ = app
     at = upload(make(), "bad/out_of_range_scores.csv")
-    next(b for b in at.button if b.label == "Load responses").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _load(at)
     assert not [s for s in at.success if s.value.startswith("Loaded as source")]
     assert at.warning[0].value == (
         "Loaded as source **out\\_of\\_range\\_scores**, but its 17 responses have no date, so no period shows them "
@@ -319,8 +314,7 @@ def test_memory_is_given_back_once_the_loaded_file_is_gone(app, monkeypatch):
     make, _ = app
     at = upload(make(), "zendesk_csat.csv")
     assert seen and not released  # the file is still being looked at
-    next(b for b in at.button if b.label == "Load responses").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _load(at)
     assert released == [[True]]
 
 
@@ -337,8 +331,7 @@ def test_a_file_no_tile_counts_keeps_the_demo_and_an_empty_pyramid_says_why(tmp_
     demo = responses(db_path)
     upload(at, "zendesk_csat.csv")
     assert at.checkbox[0].value is True
-    next(b for b in at.button if b.label == "Load responses").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _load(at)
     assert any("The demo data was kept" in w.value for w in at.warning)
     assert responses(db_path) > demo  # the demo and the file
 
@@ -395,8 +388,7 @@ def test_the_removal_box_offers_the_upload_just_made_and_names_it(app):
     at = make()
     for name in ("zendesk_csat.csv", "qualtrics_relationship.csv"):
         upload(at, name)
-        next(b for b in at.button if b.label == "Load responses").click().run()
-        assert not at.exception, [e.value for e in at.exception]
+        _load(at)
         db = Database(db_path)
         try:
             newest, rows_read, added = db.cursor().execute(
